@@ -1,0 +1,10 @@
+//! Kubernetes objects as the user writes them: parsing, defaulting and (later) validation.
+
+pub mod defaults;
+pub mod keys;
+pub mod load;
+pub mod quantity;
+pub mod types;
+
+pub use load::{load_jobsets_from_str, LoadedJobSet};
+pub use types::JobSet;

@@ -1,0 +1,304 @@
+//! The simulated cluster: nodes, their labels, taints and capacity, topology domains, and the
+//! indexes that let the scheduler find candidate nodes without scanning them all.
+
+pub mod intern;
+pub mod resources;
+
+use crate::api::keys::{HOSTNAME_LABEL, NODE_POOL_LABEL};
+use crate::api::quantity::Quantity;
+use crate::api::types::StringMap;
+pub use intern::Interner;
+pub use resources::ResourceIndex;
+use std::collections::{BTreeMap, HashMap};
+
+pub type NodeId = u32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+impl TaintEffect {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "NoSchedule" => Some(TaintEffect::NoSchedule),
+            "PreferNoSchedule" => Some(TaintEffect::PreferNoSchedule),
+            "NoExecute" => Some(TaintEffect::NoExecute),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taint {
+    pub key: String,
+    pub value: String,
+    pub effect: TaintEffect,
+}
+
+/// A node pool shape from the scenario, already checked.
+#[derive(Debug, Clone)]
+pub struct NodePoolSpec {
+    pub name: String,
+    pub count: u32,
+    pub nodes_per_pool: u32,
+    pub labels: StringMap,
+    pub taints: Vec<Taint>,
+    pub capacity: BTreeMap<String, Quantity>,
+    pub topology: Vec<(String, u32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: String,
+    /// (key id, value id), sorted by key id.
+    pub labels: Vec<(u32, u32)>,
+    pub taints: Vec<Taint>,
+    pub pool: u32,
+    pub unschedulable: bool,
+    pub ready: bool,
+}
+
+impl Node {
+    pub fn label(&self, key: u32) -> Option<u32> {
+        self.labels
+            .binary_search_by_key(&key, |&(k, _)| k)
+            .ok()
+            .map(|i| self.labels[i].1)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub resources: ResourceIndex,
+    pub nodes: Vec<Node>,
+    /// Allocatable, `nodes.len() × resources.len()` milli-units, row per node.
+    alloc: Vec<i64>,
+    /// Requested by pods the scheduler has assumed or bound, same layout.
+    used: Vec<i64>,
+    /// cpu and memory requested as scoring counts them (non-zero defaults), per node.
+    score_used: Vec<[i64; 2]>,
+    pub keys: Interner,
+    pub values: Interner,
+    /// Node ids (ascending) per (label key, value).
+    label_index: HashMap<(u32, u32), Vec<NodeId>>,
+    pub pool_names: Vec<String>,
+}
+
+impl Cluster {
+    /// Builds the nodes of every pool. `resources` must already hold every resource name that
+    /// pods will request, so the dense arrays never grow.
+    pub fn build(pools: &[NodePoolSpec], mut resources: ResourceIndex) -> Cluster {
+        for p in pools {
+            for name in p.capacity.keys() {
+                resources.intern(name);
+            }
+        }
+        let r = resources.len();
+        let mut c = Cluster {
+            resources,
+            nodes: vec![],
+            alloc: vec![],
+            used: vec![],
+            score_used: vec![],
+            keys: Interner::default(),
+            values: Interner::default(),
+            label_index: HashMap::new(),
+            pool_names: vec![],
+        };
+        for spec in pools {
+            let mut capacity_row = vec![0i64; r];
+            for (name, q) in &spec.capacity {
+                capacity_row[c.resources.get(name).expect("interned above")] = q.milli;
+            }
+            if !spec.capacity.contains_key("pods") {
+                capacity_row[resources::PODS] = resources::DEFAULT_MAX_PODS * 1000;
+            }
+            let mut entry_node = 0u32;
+            for p in 0..spec.count {
+                let pool_name = if spec.count == 1 {
+                    spec.name.clone()
+                } else {
+                    format!("{}-{p}", spec.name)
+                };
+                let pool_id = c.pool_names.len() as u32;
+                c.pool_names.push(pool_name.clone());
+                for n in 0..spec.nodes_per_pool {
+                    let name = format!("{pool_name}-{n}");
+                    let mut labels: BTreeMap<String, String> = spec.labels.clone();
+                    labels.insert(HOSTNAME_LABEL.into(), name.clone());
+                    labels.insert(NODE_POOL_LABEL.into(), pool_name.clone());
+                    for (key, per) in &spec.topology {
+                        let suffix = key.rsplit('/').next().unwrap_or(key);
+                        let domain = entry_node / per;
+                        labels.insert(key.clone(), format!("{}-{suffix}-{domain}", spec.name));
+                    }
+                    c.add_node(name, &labels, spec.taints.clone(), pool_id, &capacity_row);
+                    entry_node += 1;
+                }
+            }
+        }
+        c
+    }
+
+    fn add_node(
+        &mut self,
+        name: String,
+        labels: &BTreeMap<String, String>,
+        taints: Vec<Taint>,
+        pool: u32,
+        capacity: &[i64],
+    ) {
+        let id = self.nodes.len() as NodeId;
+        let mut ids: Vec<(u32, u32)> = labels
+            .iter()
+            .map(|(k, v)| (self.keys.intern(k), self.values.intern(v)))
+            .collect();
+        ids.sort_unstable();
+        for &kv in &ids {
+            self.label_index.entry(kv).or_default().push(id);
+        }
+        self.nodes.push(Node {
+            name,
+            labels: ids,
+            taints,
+            pool,
+            unschedulable: false,
+            ready: true,
+        });
+        self.alloc.extend_from_slice(capacity);
+        self.used.extend(std::iter::repeat_n(0, capacity.len()));
+        self.score_used.push([0, 0]);
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn dims(&self) -> usize {
+        self.resources.len()
+    }
+
+    pub fn alloc(&self, node: NodeId) -> &[i64] {
+        let r = self.dims();
+        &self.alloc[node as usize * r..(node as usize + 1) * r]
+    }
+
+    pub fn used(&self, node: NodeId) -> &[i64] {
+        let r = self.dims();
+        &self.used[node as usize * r..(node as usize + 1) * r]
+    }
+
+    pub fn score_used(&self, node: NodeId) -> [i64; 2] {
+        self.score_used[node as usize]
+    }
+
+    /// Reserves a pod's requests on a node (the scheduler's "assume").
+    pub fn reserve(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
+        let s = &mut self.score_used[node as usize];
+        s[0] += score_request[0];
+        s[1] += score_request[1];
+        let r = self.dims();
+        for (u, q) in self.used[node as usize * r..(node as usize + 1) * r]
+            .iter_mut()
+            .zip(request)
+        {
+            *u += q;
+        }
+    }
+
+    pub fn release(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
+        let s = &mut self.score_used[node as usize];
+        s[0] -= score_request[0];
+        s[1] -= score_request[1];
+        let r = self.dims();
+        for (u, q) in self.used[node as usize * r..(node as usize + 1) * r]
+            .iter_mut()
+            .zip(request)
+        {
+            *u -= q;
+            debug_assert!(*u >= 0, "released more than reserved");
+        }
+    }
+
+    /// Nodes carrying label `key=value`, ascending by id; empty when no node has it.
+    pub fn nodes_with_label(&self, key: &str, value: &str) -> &[NodeId] {
+        match (self.keys.get(key), self.values.get(value)) {
+            (Some(k), Some(v)) => self
+                .label_index
+                .get(&(k, v))
+                .map(|v| v.as_slice())
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
+        self.nodes_with_label(HOSTNAME_LABEL, name).first().copied()
+    }
+
+    pub fn label_value(&self, node: NodeId, key: &str) -> Option<&str> {
+        let k = self.keys.get(key)?;
+        self.nodes[node as usize]
+            .label(k)
+            .map(|v| self.values.name(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(name: &str, count: u32, per: u32) -> NodePoolSpec {
+        NodePoolSpec {
+            name: name.into(),
+            count,
+            nodes_per_pool: per,
+            labels: [("accel".to_string(), "tpu".to_string())].into(),
+            taints: vec![],
+            capacity: [("cpu".to_string(), Quantity::from_units(8))].into(),
+            topology: vec![("topology.kubernetes.io/rack".into(), 4)],
+        }
+    }
+
+    #[test]
+    fn builds_pools_labels_and_topology() {
+        let c = Cluster::build(&[pool("tpu", 2, 4)], ResourceIndex::default());
+        assert_eq!(c.len(), 8);
+        assert_eq!(c.nodes[5].name, "tpu-1-1");
+        assert_eq!(c.label_value(5, NODE_POOL_LABEL), Some("tpu-1"));
+        assert_eq!(
+            c.label_value(5, "topology.kubernetes.io/rack"),
+            Some("tpu-rack-1")
+        );
+        assert_eq!(c.nodes_with_label(NODE_POOL_LABEL, "tpu-0"), &[0, 1, 2, 3]);
+        assert_eq!(c.nodes_with_label("accel", "tpu").len(), 8);
+        assert_eq!(c.alloc(0)[resources::CPU], 8000);
+        assert_eq!(c.alloc(0)[resources::PODS], 110_000);
+        assert_eq!(c.node_by_name("tpu-0-3"), Some(3));
+    }
+
+    #[test]
+    fn reserve_and_release() {
+        let mut c = Cluster::build(&[pool("p", 1, 1)], ResourceIndex::default());
+        let req = vec![2000, 0, 1000];
+        c.reserve(0, &req, [2000, 0]);
+        assert_eq!(c.used(0)[0], 2000);
+        c.release(0, &req, [2000, 0]);
+        assert_eq!(c.used(0)[0], 0);
+    }
+}

@@ -1,0 +1,83 @@
+//! Deletion: the API side of deleting a pod, the kubelet's graceful stop, and the garbage
+//! collector's foreground deletion of a Job's pods (semantics §7.3).
+
+use crate::sim::objects::*;
+use crate::sim::{Event, Sim};
+
+impl Sim {
+    /// The GC learns of a Job's foreground deletion through its watch.
+    pub(crate) fn gc_foreground_delete_job(&mut self, j: JobId) {
+        let at =
+            self.jobs[j as usize].deletion_ns.unwrap_or(self.now()) + self.params.watch_delay_ns;
+        self.queue.schedule_at(at, Event::GcDeleteDependents(j));
+    }
+
+    pub(crate) fn gc_delete_dependents(&mut self, j: JobId) {
+        let pods: Vec<PodId> = self.jobs[j as usize].pods.clone();
+        for p in pods {
+            self.delete_pod(p, "JobDeleted");
+        }
+        self.maybe_finish_job_deletion(j);
+    }
+
+    fn maybe_finish_job_deletion(&mut self, j: JobId) {
+        let job = &self.jobs[j as usize];
+        if job.deletion_ns.is_some() && !job.removed && job.pods.is_empty() {
+            self.queue
+                .schedule_in(self.params.api_call_latency_ns, Event::JobRemoved(j));
+        }
+    }
+
+    /// DELETE on a pod: a running pod stops gracefully on its node, anything else goes at once.
+    pub(crate) fn delete_pod(&mut self, pod: PodId, reason: &str) {
+        let now = self.now();
+        let p = &mut self.pods[pod as usize];
+        if p.removed || p.deletion_ns.is_some() {
+            return;
+        }
+        p.deletion_ns = Some(now);
+        if let Some(exit) = p.pending_exit.take() {
+            self.queue.cancel(exit);
+        }
+        let on_node = p.node.is_some() && !p.phase.terminal();
+        let grace = self.shapes[p.shape as usize].grace_period_ns;
+        self.record(pod, "Terminating", reason.to_string());
+        let delay = if on_node {
+            self.params.watch_delay_ns + self.params.kubelet.pod_stop_latency_ns.min(grace)
+        } else {
+            self.params.api_call_latency_ns
+        };
+        self.queue.schedule_in(delay, Event::PodRemoved(pod));
+    }
+
+    pub(crate) fn on_pod_removed(&mut self, pod: PodId) {
+        let p = &mut self.pods[pod as usize];
+        if p.removed {
+            return;
+        }
+        p.removed = true;
+        p.ready = false;
+        let j = p.job;
+        if p.created {
+            self.record(pod, "Deleted", String::new());
+        }
+        self.jobs[j as usize].pods.retain(|&x| x != pod);
+        self.queue
+            .schedule_in(self.params.watch_delay_ns, Event::SchedulerPodGone(pod));
+        if self.jobs[j as usize].deletion_ns.is_some() {
+            self.maybe_finish_job_deletion(j);
+        } else {
+            self.notify_job_of_pod(pod);
+        }
+    }
+
+    pub(crate) fn on_job_removed(&mut self, j: JobId) {
+        if self.jobs[j as usize].removed {
+            return;
+        }
+        self.jobs[j as usize].removed = true;
+        let js = self.jobs[j as usize].jobset;
+        self.jobsets[js as usize].jobs.retain(|&x| x != j);
+        self.enqueue_jobset(js, self.params.watch_delay_ns);
+    }
+}

@@ -1,0 +1,677 @@
+//! The JobSet reconciler (pkg/controllers/jobset_controller.go), one pass per work-queue pop,
+//! in the order of semantics §3.2.
+
+use super::conditions::{condition, update_condition};
+use super::failure_policy::{self, FailedJob, Outcome};
+use crate::api::defaults::default_job_spec;
+use crate::api::keys::*;
+use crate::api::types::StringMap;
+use crate::sim::objects::*;
+use crate::sim::{shape, Event, Sim};
+use sha1::{Digest, Sha1};
+
+/// Child Jobs of one JobSet, classified as `getChildJobs` does (§3.3).
+#[derive(Default)]
+struct ChildJobs {
+    active: Vec<JobId>,
+    successful: Vec<JobId>,
+    failed: Vec<JobId>,
+    previous: Vec<JobId>,
+}
+
+/// Lowercase hex SHA-1 of `<namespace>/<jobName>` (the API comment says SHA256; the code
+/// uses SHA-1).
+pub fn job_key(namespace: &str, job_name: &str) -> String {
+    let digest = Sha1::digest(format!("{namespace}/{job_name}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Sim {
+    pub(crate) fn submit_jobset(&mut self, workload: u32) {
+        let w = &self.scenario.workloads[workload as usize];
+        let spec = w.jobset.clone();
+        let uid = self.random_uid();
+        let js = JobSetObj {
+            name: spec.metadata.name.clone(),
+            namespace: spec
+                .metadata
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+            uid,
+            status: JobSetStatus {
+                replicated_jobs: spec
+                    .spec
+                    .replicated_jobs
+                    .iter()
+                    .map(|r| ReplicatedJobStatus {
+                        name: r.name.clone(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            },
+            spec,
+            workload,
+            jobs: vec![],
+            created_at_ns: self.now(),
+            finished_at_ns: None,
+            reconcile_due_ns: None,
+        };
+        self.jobsets.push(js);
+        let id = (self.jobsets.len() - 1) as JsId;
+        self.enqueue_jobset(id, self.params.watch_delay_ns);
+    }
+
+    fn random_uid(&mut self) -> String {
+        use rand::RngCore;
+        let mut b = [0u8; 16];
+        self.rng.names.fill_bytes(&mut b);
+        let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
+    }
+
+    /// Adds the JobSet's key to the controller's work queue `delay_ns` from now. Like
+    /// client-go's delaying queue, a key waits at most once, at its earliest due time.
+    pub(crate) fn enqueue_jobset(&mut self, js: JsId, delay_ns: u64) {
+        let due = self.now() + delay_ns;
+        let obj = &mut self.jobsets[js as usize];
+        if obj.reconcile_due_ns.is_some_and(|d| d <= due) {
+            return;
+        }
+        obj.reconcile_due_ns = Some(due);
+        self.queue.schedule_at(due, Event::ReconcileJobSet(js));
+    }
+
+    pub(crate) fn on_reconcile_jobset(&mut self, js: JsId) {
+        let now = self.now();
+        if self.jobsets[js as usize].reconcile_due_ns != Some(now) {
+            return; // superseded by an earlier entry
+        }
+        // One worker: wait for it.
+        if now < self.jobset_worker_free_ns {
+            let at = self.jobset_worker_free_ns;
+            self.jobsets[js as usize].reconcile_due_ns = Some(at);
+            self.queue.schedule_at(at, Event::ReconcileJobSet(js));
+            return;
+        }
+        self.jobsets[js as usize].reconcile_due_ns = None;
+        self.jobset_worker_free_ns = now + self.params.jobset_reconcile_cost_ns;
+        let before = self.jobsets[js as usize].status.clone();
+        self.reconcile_jobset(js);
+        if self.jobsets[js as usize].status != before {
+            self.on_jobset_status_written(js, &before);
+            // §11.10: the JobSet watch has no generation predicate, so a status write triggers
+            // another reconcile.
+            let d = self.params.jobset_reconcile_cost_ns
+                + self.params.api_call_latency_ns
+                + self.params.watch_delay_ns;
+            self.enqueue_jobset(js, d);
+        }
+    }
+
+    /// Bookkeeping when a status write lands: terminal time, restart metrics.
+    fn on_jobset_status_written(&mut self, js: JsId, before: &JobSetStatus) {
+        let now = self.now();
+        let obj = &mut self.jobsets[js as usize];
+        if before.terminal_state.is_none() && obj.status.terminal_state.is_some() {
+            obj.finished_at_ns = Some(now);
+        }
+    }
+
+    fn classify(&self, js: JsId) -> ChildJobs {
+        let obj = &self.jobsets[js as usize];
+        let gate = self.scenario.gate("RestartJob");
+        let mut out = ChildJobs::default();
+        for &j in &obj.jobs {
+            let job = &self.jobs[j as usize];
+            let mut previous = job.restart_attempt < obj.status.restarts;
+            if gate && !previous {
+                let rj = &obj.status.replicated_jobs[job.rj as usize];
+                let current = rj
+                    .job_restarts
+                    .as_ref()
+                    .and_then(|v| v.get(job.job_index as usize))
+                    .copied()
+                    .unwrap_or(0);
+                let label = job
+                    .labels
+                    .get(JOB_RESTART_ATTEMPT)
+                    .and_then(|v| v.parse::<i32>().ok());
+                if label.is_some_and(|l| l < current) {
+                    previous = true;
+                }
+            }
+            if previous {
+                out.previous.push(j);
+            } else {
+                match job.finished() {
+                    Some("Failed") => out.failed.push(j),
+                    Some(_) => out.successful.push(j),
+                    None => out.active.push(j),
+                }
+            }
+        }
+        out
+    }
+
+    /// `calculateReplicatedJobStatuses` (§3.4).
+    fn replicated_job_statuses(&self, js: JsId, jobs: &ChildJobs) -> Vec<ReplicatedJobStatus> {
+        let obj = &self.jobsets[js as usize];
+        let gate = self.scenario.gate("RestartJob");
+        let mut out: Vec<ReplicatedJobStatus> = obj
+            .spec
+            .spec
+            .replicated_jobs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let old = obj.status.replicated_jobs.get(i);
+                ReplicatedJobStatus {
+                    name: r.name.clone(),
+                    job_restarts: if gate {
+                        old.and_then(|o| o.job_restarts.clone())
+                    } else {
+                        None
+                    },
+                    job_restarts_count_towards_max: if gate {
+                        old.and_then(|o| o.job_restarts_count_towards_max.clone())
+                    } else {
+                        None
+                    },
+                    ..Default::default()
+                }
+            })
+            .collect();
+        for &j in &jobs.active {
+            let job = &self.jobs[j as usize];
+            let (ready, active) = self.job_ready_and_active(j);
+            let st = &mut out[job.rj as usize];
+            let pods_count = job.parallelism.min(job.completions);
+            if job.succeeded + ready >= pods_count {
+                st.ready += 1;
+            }
+            if active > 0 {
+                st.active += 1;
+            }
+            if job.spec.suspend == Some(true) {
+                st.suspended += 1;
+            }
+        }
+        for &j in &jobs.successful {
+            out[self.jobs[j as usize].rj as usize].succeeded += 1;
+        }
+        for &j in &jobs.failed {
+            out[self.jobs[j as usize].rj as usize].failed += 1;
+        }
+        out
+    }
+
+    fn reconcile_jobset(&mut self, js: JsId) {
+        let now = self.now();
+        let managed_by = self.jobsets[js as usize].spec.spec.managed_by.clone();
+        if managed_by.is_some_and(|m| m != JOBSET_CONTROLLER_NAME) {
+            return; // §3.13: another controller owns it.
+        }
+        let jobs = self.classify(js);
+        let statuses = self.replicated_job_statuses(js, &jobs);
+        self.jobsets[js as usize].status.replicated_jobs = statuses;
+
+        // 5. Terminal: delete what is still active, nothing else.
+        let status = &self.jobsets[js as usize].status;
+        if status.is_true("Completed") || status.is_true("Failed") {
+            for &j in &jobs.active {
+                self.delete_job(j);
+            }
+            return;
+        }
+        // 6. Jobs of older attempts go, foreground.
+        for &j in &jobs.previous {
+            self.delete_job(j);
+        }
+        let obj = &self.jobsets[js as usize];
+        let suspended = obj.spec.spec.suspend == Some(true);
+        // 7.
+        let total_replicas: i32 = obj
+            .spec
+            .spec
+            .replicated_jobs
+            .iter()
+            .map(|r| r.replicas.unwrap_or(1))
+            .sum();
+        let ready_or_done: i32 = obj
+            .status
+            .replicated_jobs
+            .iter()
+            .map(|r| r.ready + r.succeeded)
+            .sum();
+        if !suspended && ready_or_done == total_replicas {
+            let st = &mut self.jobsets[js as usize].status;
+            update_condition(
+                &mut st.conditions,
+                condition("RestartingJobSet", false, "JobsReady", "all jobs are ready"),
+                now,
+            );
+        }
+        // 8. Failure outranks success.
+        if !jobs.failed.is_empty() {
+            self.execute_failure_policy(js, &jobs.failed);
+            return;
+        }
+        // 9. Success.
+        if !jobs.successful.is_empty() && self.success_policy_met(js, &jobs.successful) {
+            let st = &mut self.jobsets[js as usize].status;
+            update_condition(
+                &mut st.conditions,
+                condition(
+                    "Completed",
+                    true,
+                    "AllJobsCompleted",
+                    "jobset completed successfully",
+                ),
+                now,
+            );
+            update_condition(
+                &mut st.conditions,
+                condition(
+                    "RestartingJobSet",
+                    false,
+                    "JobSetCompleted",
+                    "jobset completed successfully",
+                ),
+                now,
+            );
+            st.terminal_state = Some("Completed".into());
+            return;
+        }
+        // 13. Create missing Jobs.
+        self.create_missing_jobs(js, &jobs);
+    }
+
+    fn execute_failure_policy(&mut self, js: JsId, failed: &[JobId]) {
+        let now = self.now();
+        let infos: Vec<FailedJob> = failed
+            .iter()
+            .map(|&j| {
+                let job = &self.jobs[j as usize];
+                let c = job
+                    .condition("Failed")
+                    .expect("failed jobs have the condition");
+                FailedJob {
+                    name: job.name.clone(),
+                    replicated_job: job
+                        .labels
+                        .get(REPLICATED_JOB_NAME)
+                        .cloned()
+                        .unwrap_or_default(),
+                    job_index: job.job_index as usize,
+                    reason: c.reason.clone(),
+                    message: c.message.clone(),
+                    failed_at_ns: c.time_ns,
+                }
+            })
+            .collect();
+        let gate = self.scenario.gate("RestartJob");
+        let obj = &mut self.jobsets[js as usize];
+        let policy = obj.spec.spec.failure_policy.clone();
+        let outcome = failure_policy::apply(policy.as_ref(), &infos, &mut obj.status, gate, now);
+        if outcome == Some(Outcome::GateError) {
+            // The reconcile errors; controller-runtime retries with backoff (5 ms doubling).
+            self.enqueue_jobset(js, 5_000_000);
+        }
+    }
+
+    /// §5.1: evaluated only with at least one successful and no failed Job.
+    fn success_policy_met(&self, js: JsId, successful: &[JobId]) -> bool {
+        let obj = &self.jobsets[js as usize];
+        let policy = obj.spec.spec.success_policy.as_ref();
+        let targets: &[String] = policy
+            .map(|p| p.target_replicated_jobs.as_slice())
+            .unwrap_or(&[]);
+        let counts = |rj: &str| targets.is_empty() || targets.iter().any(|t| t == rj);
+        let matching = successful
+            .iter()
+            .filter(|&&j| {
+                counts(&obj.spec.spec.replicated_jobs[self.jobs[j as usize].rj as usize].name)
+            })
+            .count() as i32;
+        let needed = match policy.map(|p| p.operator.as_str()) {
+            Some("Any") => 1,
+            _ => obj
+                .spec
+                .spec
+                .replicated_jobs
+                .iter()
+                .filter(|r| counts(&r.name))
+                .map(|r| r.replicas.unwrap_or(1))
+                .sum(),
+        };
+        matching >= needed
+    }
+
+    /// Step 13 (§3.2) with DependsOn and InOrder gating (§5.2, §5.3).
+    fn create_missing_jobs(&mut self, js: JsId, jobs: &ChildJobs) {
+        let now = self.now();
+        let obj = &self.jobsets[js as usize];
+        let suspended = obj.spec.spec.suspend == Some(true);
+        let in_order = obj
+            .spec
+            .spec
+            .startup_policy
+            .as_ref()
+            .is_some_and(|s| s.startup_policy_order == "InOrder");
+        let blocking = obj
+            .spec
+            .spec
+            .failure_policy
+            .as_ref()
+            .and_then(|f| f.restart_strategy.as_deref())
+            == Some("BlockingRecreate");
+        let existing: std::collections::BTreeSet<String> = obj
+            .jobs
+            .iter()
+            .map(|&j| self.jobs[j as usize].name.clone())
+            .collect();
+        let n_rj = obj.spec.spec.replicated_jobs.len();
+        let mut stopped_in_order = false;
+        for rj_index in 0..n_rj {
+            let obj = &self.jobsets[js as usize];
+            let rj = &obj.spec.spec.replicated_jobs[rj_index];
+            let replicas = rj.replicas.unwrap_or(1).max(0) as u32;
+            let missing: Vec<u32> = if blocking && !jobs.previous.is_empty() {
+                vec![]
+            } else {
+                (0..replicas)
+                    .filter(|i| !existing.contains(&format!("{}-{}-{i}", obj.name, rj.name)))
+                    .collect()
+            };
+            if !self.depends_on_met(js, rj_index) {
+                continue;
+            }
+            let st = &obj.status.replicated_jobs[rj_index];
+            let started = replicas as i32 == st.ready + st.succeeded + st.failed;
+            if !suspended && in_order && started {
+                continue;
+            }
+            for i in missing {
+                self.create_job(js, rj_index as u32, i);
+            }
+            if !suspended && in_order {
+                let st = &mut self.jobsets[js as usize].status;
+                update_condition(
+                    &mut st.conditions,
+                    condition(
+                        "StartupPolicyInProgress",
+                        true,
+                        "InOrderStartupPolicyInProgress",
+                        "in order startup policy is in progress",
+                    ),
+                    now,
+                );
+                stopped_in_order = true;
+                break;
+            }
+        }
+        if !suspended && in_order && !stopped_in_order {
+            let st = &mut self.jobsets[js as usize].status;
+            update_condition(
+                &mut st.conditions,
+                condition(
+                    "StartupPolicyCompleted",
+                    true,
+                    "InOrderStartupPolicyCompleted",
+                    "in order startup policy has completed",
+                ),
+                now,
+            );
+        }
+    }
+
+    /// §5.3: exact equality on the dependency's counters.
+    fn depends_on_met(&self, js: JsId, rj_index: usize) -> bool {
+        let obj = &self.jobsets[js as usize];
+        let Some(deps) = &obj.spec.spec.replicated_jobs[rj_index].depends_on else {
+            return true;
+        };
+        deps.iter().all(|d| {
+            let Some(pos) = obj
+                .spec
+                .spec
+                .replicated_jobs
+                .iter()
+                .position(|r| r.name == d.name)
+            else {
+                return false;
+            };
+            let replicas = obj.spec.spec.replicated_jobs[pos].replicas.unwrap_or(1);
+            let st = &obj.status.replicated_jobs[pos];
+            match d.status.as_str() {
+                "Complete" => st.succeeded == replicas,
+                _ => st.ready + st.succeeded + st.failed == replicas,
+            }
+        })
+    }
+
+    /// `constructJob` (§3.5) and the API create.
+    fn create_job(&mut self, js: JsId, rj_index: u32, job_index: u32) {
+        let now = self.now();
+        let gate = self.scenario.gate("RestartJob");
+        let obj = &self.jobsets[js as usize];
+        let spec = &obj.spec.spec;
+        let rj = &spec.replicated_jobs[rj_index as usize];
+        let name = format!("{}-{}-{job_index}", obj.name, rj.name);
+        let global_replicas: i32 = spec
+            .replicated_jobs
+            .iter()
+            .map(|r| r.replicas.unwrap_or(1))
+            .sum();
+        let global_index: i32 = spec.replicated_jobs[..rj_index as usize]
+            .iter()
+            .map(|r| r.replicas.unwrap_or(1))
+            .sum::<i32>()
+            + job_index as i32;
+        let group = rj.group_name.clone().unwrap_or_else(|| "default".into());
+        let group_replicas: i32 = spec
+            .replicated_jobs
+            .iter()
+            .filter(|r| r.group_name.as_deref().unwrap_or("default") == group)
+            .map(|r| r.replicas.unwrap_or(1))
+            .sum();
+        let group_index: i32 = spec.replicated_jobs[..rj_index as usize]
+            .iter()
+            .filter(|r| r.group_name.as_deref().unwrap_or("default") == group)
+            .map(|r| r.replicas.unwrap_or(1))
+            .sum::<i32>()
+            + job_index as i32;
+        let mut keys: Vec<(&str, String)> = vec![
+            (JOBSET_NAME, obj.name.clone()),
+            (JOBSET_UID, obj.uid.clone()),
+            (REPLICATED_JOB_NAME, rj.name.clone()),
+            (
+                REPLICATED_JOB_REPLICAS,
+                rj.replicas.unwrap_or(1).to_string(),
+            ),
+            (GLOBAL_REPLICAS, global_replicas.to_string()),
+            (JOB_INDEX, job_index.to_string()),
+            (JOB_GLOBAL_INDEX, global_index.to_string()),
+            (JOB_KEY, job_key(&obj.namespace, &name)),
+            (GROUP_NAME, group.clone()),
+            (GROUP_REPLICAS, group_replicas.to_string()),
+            (JOB_GROUP_INDEX, group_index.to_string()),
+            (RESTART_ATTEMPT, obj.status.restarts.to_string()),
+        ];
+        if gate {
+            let attempt = obj.status.replicated_jobs[rj_index as usize]
+                .job_restarts
+                .as_ref()
+                .and_then(|v| v.get(job_index as usize))
+                .copied()
+                .unwrap_or(0);
+            keys.push((JOB_RESTART_ATTEMPT, attempt.to_string()));
+        }
+        let subdomain = spec
+            .network
+            .as_ref()
+            .filter(|n| n.enable_dns_hostnames == Some(true))
+            .map(|n| {
+                n.subdomain
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| obj.name.clone())
+            });
+        if let Some(c) = &spec.coordinator {
+            let sub = subdomain.clone().unwrap_or_else(|| obj.name.clone());
+            keys.push((
+                COORDINATOR,
+                format!(
+                    "{}-{}-{}-{}.{sub}",
+                    obj.name, c.replicated_job, c.job_index, c.pod_index
+                ),
+            ));
+        }
+        let mut job_spec = rj.template.spec.clone();
+        let mut labels: StringMap = rj.template.metadata.labels.clone();
+        let mut annotations: StringMap = rj.template.metadata.annotations.clone();
+        let pod_meta = &mut job_spec.template.metadata;
+        for (k, v) in &keys {
+            labels.insert(k.to_string(), v.clone());
+            annotations.insert(k.to_string(), v.clone());
+            pod_meta.labels.insert(k.to_string(), v.clone());
+            pod_meta.annotations.insert(k.to_string(), v.clone());
+        }
+        // Exclusive placement annotations: the RJ's Job template wins over the JobSet's.
+        let (exclusive, node_selector_strategy) =
+            if let Some(t) = rj.template.metadata.annotations.get(EXCLUSIVE_TOPOLOGY) {
+                (
+                    Some(t.clone()),
+                    rj.template
+                        .metadata
+                        .annotations
+                        .contains_key(NODE_SELECTOR_STRATEGY),
+                )
+            } else if let Some(t) = obj.spec.metadata.annotations.get(EXCLUSIVE_TOPOLOGY) {
+                (
+                    Some(t.clone()),
+                    obj.spec
+                        .metadata
+                        .annotations
+                        .contains_key(NODE_SELECTOR_STRATEGY),
+                )
+            } else {
+                (None, false)
+            };
+        if let Some(topology) = &exclusive {
+            annotations.insert(EXCLUSIVE_TOPOLOGY.into(), topology.clone());
+            pod_meta
+                .annotations
+                .insert(EXCLUSIVE_TOPOLOGY.into(), topology.clone());
+            if node_selector_strategy {
+                annotations.insert(NODE_SELECTOR_STRATEGY.into(), "true".into());
+                pod_meta
+                    .annotations
+                    .insert(NODE_SELECTOR_STRATEGY.into(), "true".into());
+                job_spec
+                    .template
+                    .spec
+                    .node_selector
+                    .insert(NAMESPACED_JOB.into(), format!("{}_{name}", obj.namespace));
+                job_spec
+                    .template
+                    .spec
+                    .tolerations
+                    .push(crate::api::types::Toleration {
+                        key: Some(NO_SCHEDULE_TAINT.into()),
+                        operator: Some("Exists".into()),
+                        effect: Some("NoSchedule".into()),
+                        ..Default::default()
+                    });
+            }
+        }
+        if let Some(sub) = subdomain {
+            job_spec.template.spec.subdomain = Some(sub);
+        }
+        job_spec.suspend = Some(obj.spec.spec.suspend == Some(true));
+        default_job_spec(&mut job_spec);
+        let restart_attempt = obj.status.restarts;
+        let shape = shape::compile(&job_spec.template.spec, &self.cluster);
+        let shape_id = self.intern_shape(shape);
+        let completions = job_spec.completions.unwrap_or(1).max(0) as u32;
+        let job = JobObj {
+            name,
+            jobset: js,
+            rj: rj_index,
+            job_index,
+            restart_attempt,
+            labels,
+            annotations,
+            parallelism: job_spec.parallelism.unwrap_or(1).max(0) as u32,
+            completions,
+            backoff_limit: job_spec.backoff_limit.unwrap_or(6),
+            indexed: job_spec.completion_mode.as_deref() == Some("Indexed"),
+            spec: job_spec,
+            shape: shape_id,
+            pods: vec![],
+            succeeded_index: vec![false; completions as usize],
+            succeeded: 0,
+            failed: 0,
+            conditions: vec![],
+            deletion_ns: None,
+            removed: false,
+            created_at_ns: now,
+            sync_due_ns: None,
+            status_active: 0,
+            status_ready: 0,
+            last_pod_failure_ns: None,
+        };
+        self.jobs.push(job);
+        let id = (self.jobs.len() - 1) as JobId;
+        self.jobsets[js as usize].jobs.push(id);
+        self.rec.jobs_created += 1;
+        let d = self.params.jobset_reconcile_cost_ns
+            + self.params.api_call_latency_ns
+            + self.params.watch_delay_ns;
+        self.enqueue_job(id, d);
+    }
+
+    /// Reuses an identical shape so the arena stays small across restarts.
+    fn intern_shape(&mut self, shape: shape::PodShape) -> ShapeId {
+        if let Some(pos) = self.shapes.iter().rposition(|s| *s == shape) {
+            return pos as ShapeId;
+        }
+        self.shapes.push(shape);
+        (self.shapes.len() - 1) as ShapeId
+    }
+
+    /// Foreground deletion of a child Job (§3.6): the Job stays, with a deletionTimestamp,
+    /// until the garbage collector has removed its pods.
+    pub(crate) fn delete_job(&mut self, j: JobId) {
+        if self.jobs[j as usize].deletion_ns.is_some() {
+            return;
+        }
+        let at =
+            self.now() + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns;
+        self.jobs[j as usize].deletion_ns = Some(at);
+        self.gc_foreground_delete_job(j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_key_is_sha1_of_namespace_and_name() {
+        // printf 'default/js-rjob-0' | sha1sum
+        assert_eq!(
+            job_key("default", "js-rjob-0"),
+            "594cb5c93756409379daf5f78db3fa5c78663cd1"
+        );
+    }
+}

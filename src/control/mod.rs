@@ -1,0 +1,9 @@
+//! The controllers, each reacting to watch events through the simulated API: the JobSet
+//! controller, the Kubernetes Job controller, the kubelet and the garbage collector.
+
+pub mod conditions;
+pub mod failure_policy;
+pub mod gc;
+pub mod job;
+pub mod jobset;
+pub mod kubelet;

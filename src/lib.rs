@@ -1,0 +1,15 @@
+//! jobset-sim: a deterministic discrete-event simulator of Kubernetes JobSet scheduling.
+
+pub mod api;
+pub mod cli;
+pub mod cluster;
+pub mod control;
+pub mod engine;
+pub mod error;
+pub mod metrics;
+pub mod params;
+pub mod report;
+pub mod scenario;
+pub mod scheduler;
+pub mod sim;
+pub mod yaml;

@@ -1,0 +1,40 @@
+//! What a run observes: one row per pod state change (for `events.csv`) and the counters the
+//! summary reports. Rows hold ids; names are resolved once, when the report is written.
+
+use crate::cluster::NodeId;
+use crate::engine::SimTime;
+use crate::sim::objects::PodId;
+use crate::sim::Sim;
+
+#[derive(Debug, Clone)]
+pub struct PodEventRow {
+    pub time_ns: SimTime,
+    pub pod: PodId,
+    pub node: Option<NodeId>,
+    pub state: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub rows: Vec<PodEventRow>,
+    pub pods_created: u64,
+    pub pods_scheduled: u64,
+    pub pods_succeeded: u64,
+    pub pods_failed: u64,
+    pub jobs_created: u64,
+}
+
+impl Sim {
+    /// Records a pod state change at the current time.
+    pub(crate) fn record(&mut self, pod: PodId, state: &'static str, reason: String) {
+        let node = self.pods[pod as usize].node;
+        self.rec.rows.push(PodEventRow {
+            time_ns: self.now(),
+            pod,
+            node,
+            state,
+            reason,
+        });
+    }
+}

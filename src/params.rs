@@ -1,0 +1,82 @@
+//! Control-plane timing parameters. Defaults come from `../shared/spec/calibration.md` (sources
+//! in `docs/calibration.md`); a scenario's `controlPlane:` section overrides any of them.
+
+use crate::engine::time::{NS_PER_MS, NS_PER_S};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlPlane {
+    /// Informer/watch delivery: an object change reaches other controllers this much later.
+    pub watch_delay_ns: u64,
+    /// One mutating API call (create, delete, bind) as seen by its caller.
+    pub api_call_latency_ns: u64,
+    /// The Job controller enqueues a Job this long after a pod event (syncJobBatchPeriod).
+    pub job_sync_batch_period_ns: u64,
+    /// Processing time of one JobSet reconcile (the controller has one worker).
+    pub jobset_reconcile_cost_ns: u64,
+    /// Processing time of one Job sync.
+    pub job_sync_cost_ns: u64,
+    pub scheduler: SchedulerParams,
+    pub kubelet: KubeletParams,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchedulerParams {
+    /// Fixed cost of one scheduling cycle (queue pop, snapshot, PreFilter, assume).
+    pub cycle_base_cost_ns: u64,
+    /// Filter cost per node examined.
+    pub per_node_filter_cost_ns: u64,
+    /// Score cost per feasible node scored.
+    pub per_node_score_cost_ns: u64,
+    /// Latency of the bind API call after the scheduling cycle.
+    pub bind_latency_ns: u64,
+    /// `percentageOfNodesToScore`; 0 means the adaptive rule.
+    pub percentage_of_nodes_to_score: u32,
+    pub scoring: ScoringStrategy,
+    /// podInitialBackoffSeconds / podMaxBackoffSeconds.
+    pub initial_backoff_ns: u64,
+    pub max_backoff_ns: u64,
+    /// Unschedulable pods are retried at least this often (podMaxInUnschedulablePodsDuration).
+    pub max_unschedulable_ns: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoringStrategy {
+    LeastAllocated,
+    MostAllocated,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubeletParams {
+    /// From the kubelet seeing a bound pod to its containers running (images cached).
+    pub pod_start_latency_ns: u64,
+    /// From a pod's deletion to its containers having stopped, when the process exits on
+    /// SIGTERM; capped by the pod's terminationGracePeriodSeconds.
+    pub pod_stop_latency_ns: u64,
+}
+
+impl Default for ControlPlane {
+    fn default() -> Self {
+        ControlPlane {
+            watch_delay_ns: 50 * NS_PER_MS,
+            api_call_latency_ns: 10 * NS_PER_MS,
+            job_sync_batch_period_ns: NS_PER_S,
+            jobset_reconcile_cost_ns: 2 * NS_PER_MS,
+            job_sync_cost_ns: NS_PER_MS,
+            scheduler: SchedulerParams {
+                cycle_base_cost_ns: 700_000,
+                per_node_filter_cost_ns: 100,
+                per_node_score_cost_ns: 1_300,
+                bind_latency_ns: 10 * NS_PER_MS,
+                percentage_of_nodes_to_score: 0,
+                scoring: ScoringStrategy::LeastAllocated,
+                initial_backoff_ns: NS_PER_S,
+                max_backoff_ns: 10 * NS_PER_S,
+                max_unschedulable_ns: 300 * NS_PER_S,
+            },
+            kubelet: KubeletParams {
+                pod_start_latency_ns: 500 * NS_PER_MS,
+                pod_stop_latency_ns: NS_PER_S,
+            },
+        }
+    }
+}

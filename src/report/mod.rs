@@ -1,0 +1,64 @@
+//! What a run hands back: the summary (JSON and a human table) and `events.csv`, written
+//! atomically so a crash never leaves half a file behind.
+
+pub mod summary;
+pub mod table;
+
+use crate::error::SimError;
+use crate::sim::Sim;
+use std::io::Write;
+use std::path::Path;
+
+/// Formats integer nanoseconds as seconds with all nine decimals, exactly.
+pub fn secs_exact(ns: u64) -> String {
+    format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
+}
+
+/// Writes `bytes` to `dir/name` through a temporary file and a rename.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError> {
+    let io = |e: std::io::Error, what: &str| {
+        SimError::Internal(format!(
+            "cannot write {}: {what}: {e}",
+            dir.join(name).display()
+        ))
+    };
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(|e| io(e, "create"))?;
+        f.write_all(bytes).map_err(|e| io(e, "write"))?;
+        f.sync_all().map_err(|e| io(e, "sync"))?;
+    }
+    std::fs::rename(&tmp, dir.join(name)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e, "rename")
+    })
+}
+
+/// `events.csv`: one row per pod state change, in the order they happened.
+pub fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
+    w.write_record(["time_s", "jobset", "job", "pod", "node", "state", "reason"])
+        .map_err(err)?;
+    for row in &sim.rec.rows {
+        let pod = &sim.pods[row.pod as usize];
+        let job = &sim.jobs[pod.job as usize];
+        let js = &sim.jobsets[job.jobset as usize];
+        let node = row
+            .node
+            .map(|n| sim.cluster.nodes[n as usize].name.as_str())
+            .unwrap_or("");
+        w.write_record([
+            secs_exact(row.time_ns).as_str(),
+            js.name.as_str(),
+            job.name.as_str(),
+            pod.name.as_str(),
+            node,
+            row.state,
+            row.reason.as_str(),
+        ])
+        .map_err(err)?;
+    }
+    w.into_inner()
+        .map_err(|e| SimError::Internal(format!("csv: {e}")))
+}

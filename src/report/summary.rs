@@ -1,0 +1,148 @@
+//! `summary.json`: the headline results of one run. Every key is documented in
+//! `docs/metrics.md`; keep the two in step.
+
+use crate::engine::time::to_secs;
+use crate::sim::objects::PodPhase;
+use crate::sim::Sim;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How many pod names a pending group lists before it only counts.
+const PENDING_EXAMPLES: usize = 20;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub sim_end_s: f64,
+    pub events: u64,
+    pub wall_ms: u64,
+    pub nodes: usize,
+    pub jobsets: Vec<JobSetSummary>,
+    pub pods: PodCounts,
+    pub pending_pods: Vec<PendingGroup>,
+    pub scheduler: SchedulerCounts,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JobSetSummary {
+    pub name: String,
+    /// `"Completed"`, `"Failed"`, or null while still running at the end.
+    pub terminal_state: Option<String>,
+    /// Reason of the terminal condition (`AllJobsCompleted`, `FailedJobs`, `ReachedMaxRestarts`, ...).
+    pub terminal_reason: Option<String>,
+    pub restarts: i32,
+    pub restarts_count_towards_max: i32,
+    pub submitted_at_s: f64,
+    pub completed_at_s: Option<f64>,
+    pub finished_at_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PodCounts {
+    pub created: u64,
+    pub scheduled: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub pending_at_end: u64,
+    pub running_at_end: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PendingGroup {
+    pub jobset: String,
+    /// The scheduler's last verdict, e.g. `0/4 nodes are available: 4 Insufficient cpu.`
+    pub reason: String,
+    pub count: u64,
+    pub pods: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SchedulerCounts {
+    pub cycles: u64,
+    pub nodes_examined: u64,
+}
+
+pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
+    let jobsets = sim
+        .jobsets
+        .iter()
+        .map(|js| {
+            let terminal = js.status.terminal_state.clone();
+            let reason = terminal
+                .as_deref()
+                .and_then(|t| js.status.condition(t))
+                .map(|c| c.reason.clone());
+            JobSetSummary {
+                name: js.name.clone(),
+                terminal_reason: reason,
+                restarts: js.status.restarts,
+                restarts_count_towards_max: js.status.restarts_count_towards_max,
+                submitted_at_s: to_secs(js.created_at_ns),
+                completed_at_s: if terminal.as_deref() == Some("Completed") {
+                    js.finished_at_ns.map(to_secs)
+                } else {
+                    None
+                },
+                finished_at_s: js.finished_at_ns.map(to_secs),
+                terminal_state: terminal,
+            }
+        })
+        .collect();
+    let live = sim
+        .pods
+        .iter()
+        .filter(|p| p.created && !p.removed && p.deletion_ns.is_none());
+    let mut pending_at_end = 0;
+    let mut running_at_end = 0;
+    let mut groups: BTreeMap<(String, String), PendingGroup> = BTreeMap::new();
+    for p in live {
+        match p.phase {
+            PodPhase::Running => running_at_end += 1,
+            PodPhase::Pending => {
+                pending_at_end += 1;
+                if p.node.is_none() {
+                    let js = &sim.jobsets[sim.jobs[p.job as usize].jobset as usize].name;
+                    let reason = p.last_unschedulable.clone().unwrap_or_else(|| {
+                        "not yet scheduled (no scheduling attempt had failed)".into()
+                    });
+                    let g = groups
+                        .entry((js.clone(), reason.clone()))
+                        .or_insert_with(|| PendingGroup {
+                            jobset: js.clone(),
+                            reason,
+                            count: 0,
+                            pods: vec![],
+                        });
+                    g.count += 1;
+                    if g.pods.len() < PENDING_EXAMPLES {
+                        g.pods.push(p.name.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Summary {
+        scenario: sim.scenario.name.clone(),
+        seed: sim.scenario.seed,
+        sim_end_s: to_secs(sim.ended_at_ns.unwrap_or(sim.now())),
+        events: sim.queue.delivered(),
+        wall_ms,
+        nodes: sim.cluster.len(),
+        jobsets,
+        pods: PodCounts {
+            created: sim.rec.pods_created,
+            scheduled: sim.rec.pods_scheduled,
+            succeeded: sim.rec.pods_succeeded,
+            failed: sim.rec.pods_failed,
+            pending_at_end,
+            running_at_end,
+        },
+        pending_pods: groups.into_values().collect(),
+        scheduler: SchedulerCounts {
+            cycles: sim.scheduler.cycles,
+            nodes_examined: sim.scheduler.nodes_examined,
+        },
+    }
+}

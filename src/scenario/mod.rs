@@ -1,0 +1,529 @@
+//! Scenario files: read, check and resolve into what the simulation needs.
+
+pub mod types;
+
+use crate::api::defaults::default_jobset;
+use crate::api::load::{load_jobsets_from_str, LoadedJobSet};
+use crate::api::types::JobSet;
+use crate::cluster::{NodePoolSpec, Taint, TaintEffect};
+use crate::engine::time::parse_duration;
+use crate::error::{InputError, SimError};
+use crate::params::{ControlPlane, ScoringStrategy};
+use crate::yaml::parse_document;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use types::*;
+
+/// Feature gates of JobSet v0.12.0, with their defaults.
+pub const KNOWN_FEATURE_GATES: &[(&str, bool)] = &[
+    ("RestartJob", false),
+    ("InPlaceRestart", false),
+    ("ElasticJobSet", false),
+    ("TLSOptions", true),
+];
+
+/// Default container run time when the scenario does not say.
+pub const DEFAULT_RUN_FOR: &str = "10m";
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub file: String,
+    pub seed: u64,
+    pub until_ns: u64,
+    pub stop_when_all_terminal: bool,
+    pub node_pools: Vec<NodePoolSpec>,
+    pub control: ControlPlane,
+    pub feature_gates: BTreeMap<String, bool>,
+    pub workloads: Vec<Workload>,
+}
+
+/// One JobSet to submit, with how its pods behave.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Defaulted as the admission webhook would.
+    pub jobset: JobSet,
+    /// Where it came from, for messages: `file` or `file (document N)`.
+    pub source: String,
+    pub source_file: String,
+    pub at_ns: u64,
+    pub run_for_ns: u64,
+    pub run_for_by_rj: BTreeMap<String, u64>,
+    pub unknown_fields: Vec<String>,
+}
+
+impl Workload {
+    pub fn run_for(&self, rj: &str) -> u64 {
+        self.run_for_by_rj
+            .get(rj)
+            .copied()
+            .unwrap_or(self.run_for_ns)
+    }
+}
+
+impl Scenario {
+    pub fn gate(&self, name: &str) -> bool {
+        self.feature_gates.get(name).copied().unwrap_or(false)
+    }
+
+    /// Warnings to show the user before running (fields we accepted but do not model).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = vec![];
+        for w in &self.workloads {
+            for f in &w.unknown_fields {
+                out.push(format!(
+                    "{}: {f}: field is not modelled by jobset-sim and was ignored",
+                    w.source
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Reads a scenario file and everything it refers to.
+pub fn load_scenario(path: &Path) -> Result<Scenario, SimError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(&file, format!("cannot read scenario: {e}")))?;
+    load_scenario_from_str(&file, &text, path.parent().unwrap_or(Path::new(".")))
+}
+
+pub fn load_scenario_from_str(
+    file: &str,
+    text: &str,
+    base_dir: &Path,
+) -> Result<Scenario, SimError> {
+    let docs = crate::yaml::documents(file, text)?;
+    let non_empty = docs.iter().filter(|d| !d.is_null()).count();
+    if non_empty == 0 {
+        return Err(InputError::new(file, "the scenario file is empty").into());
+    }
+    if non_empty > 1 || docs.len() > 1 && !docs[0].is_mapping() {
+        return Err(
+            InputError::new(file, "a scenario file holds exactly one YAML document").into(),
+        );
+    }
+    if !docs[0].is_mapping() {
+        return Err(InputError::new(
+            file,
+            "expected a scenario (a YAML mapping with name, cluster, workloads)",
+        )
+        .into());
+    }
+    let raw = parse_document::<ScenarioFile>(file, text, 0, false)?.value;
+    resolve(file, raw, base_dir)
+}
+
+fn dur(file: &str, path: &str, text: &str) -> Result<u64, InputError> {
+    parse_duration(text).map_err(|m| InputError::new(file, m).at_path(path))
+}
+
+fn opt_dur(
+    file: &str,
+    path: &str,
+    text: &Option<String>,
+    target: &mut u64,
+) -> Result<(), InputError> {
+    if let Some(t) = text {
+        *target = dur(file, path, t)?;
+    }
+    Ok(())
+}
+
+fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, SimError> {
+    let mut errors: Vec<InputError> = vec![];
+    let err = |path: &str, msg: String| InputError::new(file, msg).at_path(path);
+
+    if raw.name.trim().is_empty() {
+        errors.push(err("name", "must not be empty".into()));
+    }
+    let until_ns = match dur(file, "run.until", &raw.run.until) {
+        Ok(0) => {
+            errors.push(err("run.until", "must be longer than 0s".into()));
+            0
+        }
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(e);
+            0
+        }
+    };
+
+    // Cluster.
+    let mut node_pools = vec![];
+    let mut pool_names = BTreeSet::new();
+    if raw.cluster.node_pools.is_empty() {
+        errors.push(err(
+            "cluster.nodePools",
+            "at least one node pool is needed".into(),
+        ));
+    }
+    for (i, p) in raw.cluster.node_pools.iter().enumerate() {
+        let at = |f: &str| format!("cluster.nodePools[{i}].{f}");
+        if !is_dns_label(&p.name) {
+            errors.push(err(
+                &at("name"),
+                format!(
+                    "{:?} is not a valid node pool name (lowercase letters, digits and '-')",
+                    p.name
+                ),
+            ));
+        }
+        if !pool_names.insert(p.name.clone()) {
+            errors.push(err(
+                &at("name"),
+                format!("node pool {:?} is defined twice", p.name),
+            ));
+        }
+        if p.count == 0 {
+            errors.push(err(&at("count"), "must be at least 1".into()));
+        }
+        if p.nodes_per_pool == 0 {
+            errors.push(err(&at("nodesPerPool"), "must be at least 1".into()));
+        }
+        for (name, q) in &p.capacity {
+            if q.milli < 0 {
+                errors.push(err(
+                    &at(&format!("capacity.{name}")),
+                    "must not be negative".into(),
+                ));
+            }
+        }
+        let mut taints = vec![];
+        for (t, taint) in p.taints.iter().enumerate() {
+            match TaintEffect::parse(&taint.effect) {
+                Some(effect) => taints.push(Taint {
+                    key: taint.key.clone(),
+                    value: taint.value.clone(),
+                    effect,
+                }),
+                None => errors.push(err(
+                    &at(&format!("taints[{t}].effect")),
+                    format!(
+                        "{:?} is not a taint effect: use NoSchedule, PreferNoSchedule or NoExecute",
+                        taint.effect
+                    ),
+                )),
+            }
+        }
+        let mut topology = vec![];
+        for (t, level) in p.topology.iter().enumerate() {
+            if level.nodes_per_domain == 0 {
+                errors.push(err(
+                    &at(&format!("topology[{t}].nodesPerDomain")),
+                    "must be at least 1".into(),
+                ));
+            }
+            topology.push((level.key.clone(), level.nodes_per_domain.max(1)));
+        }
+        node_pools.push(NodePoolSpec {
+            name: p.name.clone(),
+            count: p.count,
+            nodes_per_pool: p.nodes_per_pool,
+            labels: p.labels.clone(),
+            taints,
+            capacity: p.capacity.clone(),
+            topology,
+        });
+    }
+    let total_nodes: u64 = node_pools
+        .iter()
+        .map(|p| p.count as u64 * p.nodes_per_pool as u64)
+        .sum();
+    if total_nodes > 1_000_000 {
+        errors.push(err(
+            "cluster.nodePools",
+            format!("{total_nodes} nodes is more than the 1,000,000 jobset-sim supports"),
+        ));
+    }
+
+    // Control plane.
+    let mut control = ControlPlane::default();
+    let cp = &raw.control_plane;
+    let s = &cp.scheduler;
+    let k = &cp.kubelet;
+    for (path, value, target) in [
+        (
+            "controlPlane.watchDelay",
+            &cp.watch_delay,
+            &mut control.watch_delay_ns,
+        ),
+        (
+            "controlPlane.apiCallLatency",
+            &cp.api_call_latency,
+            &mut control.api_call_latency_ns,
+        ),
+        (
+            "controlPlane.jobSyncBatchPeriod",
+            &cp.job_sync_batch_period,
+            &mut control.job_sync_batch_period_ns,
+        ),
+        (
+            "controlPlane.jobsetReconcileCost",
+            &cp.jobset_reconcile_cost,
+            &mut control.jobset_reconcile_cost_ns,
+        ),
+        (
+            "controlPlane.jobSyncCost",
+            &cp.job_sync_cost,
+            &mut control.job_sync_cost_ns,
+        ),
+        (
+            "controlPlane.scheduler.cycleBaseCost",
+            &s.cycle_base_cost,
+            &mut control.scheduler.cycle_base_cost_ns,
+        ),
+        (
+            "controlPlane.scheduler.perNodeFilterCost",
+            &s.per_node_filter_cost,
+            &mut control.scheduler.per_node_filter_cost_ns,
+        ),
+        (
+            "controlPlane.scheduler.perNodeScoreCost",
+            &s.per_node_score_cost,
+            &mut control.scheduler.per_node_score_cost_ns,
+        ),
+        (
+            "controlPlane.scheduler.bindLatency",
+            &s.bind_latency,
+            &mut control.scheduler.bind_latency_ns,
+        ),
+        (
+            "controlPlane.kubelet.podStartLatency",
+            &k.pod_start_latency,
+            &mut control.kubelet.pod_start_latency_ns,
+        ),
+        (
+            "controlPlane.kubelet.podStopLatency",
+            &k.pod_stop_latency,
+            &mut control.kubelet.pod_stop_latency_ns,
+        ),
+    ] {
+        if let Err(e) = opt_dur(file, path, value, target) {
+            errors.push(e);
+        }
+    }
+    if let Some(p) = s.percentage_of_nodes_to_score {
+        if p > 100 {
+            errors.push(err(
+                "controlPlane.scheduler.percentageOfNodesToScore",
+                "must be between 0 and 100".into(),
+            ));
+        }
+        control.scheduler.percentage_of_nodes_to_score = p;
+    }
+    if let Some(strategy) = &s.scoring_strategy {
+        control.scheduler.scoring = match strategy.as_str() {
+            "LeastAllocated" => ScoringStrategy::LeastAllocated,
+            "MostAllocated" => ScoringStrategy::MostAllocated,
+            other => {
+                errors.push(err(
+                    "controlPlane.scheduler.scoringStrategy",
+                    format!(
+                        "{other:?} is not a scoring strategy: use LeastAllocated or MostAllocated"
+                    ),
+                ));
+                ScoringStrategy::LeastAllocated
+            }
+        };
+    }
+
+    // Feature gates.
+    let mut feature_gates: BTreeMap<String, bool> = KNOWN_FEATURE_GATES
+        .iter()
+        .map(|(n, v)| (n.to_string(), *v))
+        .collect();
+    for (name, value) in &raw.feature_gates {
+        if !feature_gates.contains_key(name) {
+            let known: Vec<_> = KNOWN_FEATURE_GATES.iter().map(|(n, _)| *n).collect();
+            errors.push(err(
+                &format!("featureGates.{name}"),
+                format!("unknown feature gate; known gates: {}", known.join(", ")),
+            ));
+        }
+        feature_gates.insert(name.clone(), *value);
+    }
+
+    if !raw.faults.is_empty() {
+        errors.push(err(
+            "faults",
+            "fault injectors are not available yet: leave `faults: []`".into(),
+        ));
+    }
+
+    // Workloads.
+    let mut workloads = vec![];
+    if raw.workloads.is_empty() {
+        errors.push(err("workloads", "at least one workload is needed".into()));
+    }
+    let mut names = BTreeMap::<String, String>::new();
+    for (i, w) in raw.workloads.iter().enumerate() {
+        let at = |f: &str| format!("workloads[{i}].{f}");
+        let at_ns = match &w.at {
+            Some(t) => match dur(file, &at("at"), t) {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.push(e);
+                    0
+                }
+            },
+            None => 0,
+        };
+        let mut run_for_ns = parse_duration(DEFAULT_RUN_FOR).expect("valid default");
+        if let Err(e) = opt_dur(file, &at("pods.runFor"), &w.pods.run_for, &mut run_for_ns) {
+            errors.push(e);
+        }
+        let mut run_for_by_rj = BTreeMap::new();
+        for (rj, o) in &w.pods.replicated_jobs {
+            let mut v = run_for_ns;
+            if let Err(e) = opt_dur(
+                file,
+                &at(&format!("pods.replicatedJobs.{rj}.runFor")),
+                &o.run_for,
+                &mut v,
+            ) {
+                errors.push(e);
+            }
+            run_for_by_rj.insert(rj.clone(), v);
+        }
+        let loaded: Vec<LoadedJobSet> = match (&w.manifest, &w.jobset) {
+            (Some(_), Some(_)) => {
+                errors.push(err(
+                    &format!("workloads[{i}]"),
+                    "give either `manifest` or `jobset`, not both".into(),
+                ));
+                continue;
+            }
+            (None, None) => {
+                errors.push(err(
+                    &format!("workloads[{i}]"),
+                    "needs `manifest: <path>` or an inline `jobset:`".into(),
+                ));
+                continue;
+            }
+            (Some(rel), None) => {
+                let path: PathBuf = base_dir.join(rel);
+                let shown = path.display().to_string();
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => match load_jobsets_from_str(&shown, &text) {
+                        Ok(v) if v.is_empty() => {
+                            errors.push(
+                                InputError::new(&shown, "the manifest holds no JobSet").at_path(""),
+                            );
+                            continue;
+                        }
+                        Ok(v) => v,
+                        Err(e) => {
+                            errors.push(e);
+                            continue;
+                        }
+                    },
+                    Err(e) => {
+                        errors.push(err(
+                            &at("manifest"),
+                            format!("cannot read manifest {shown}: {e}"),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            (None, Some(value)) => {
+                let text = serde_yaml_ng::to_string(value).unwrap_or_default();
+                let shown = format!("{file} (workloads[{i}].jobset)");
+                match load_jobsets_from_str(&shown, &text) {
+                    Ok(mut v) => {
+                        // Line numbers would point into our re-rendering, not the user's file.
+                        for j in &mut v {
+                            j.doc_index = 0;
+                        }
+                        v
+                    }
+                    Err(mut e) => {
+                        e.line = None;
+                        e.column = None;
+                        errors.push(e);
+                        continue;
+                    }
+                }
+            }
+        };
+        let rj_names: BTreeSet<String> = loaded
+            .iter()
+            .flat_map(|l| l.jobset.spec.replicated_jobs.iter().map(|r| r.name.clone()))
+            .collect();
+        for rj in w.pods.replicated_jobs.keys() {
+            if !rj_names.contains(rj) {
+                errors.push(err(
+                    &at(&format!("pods.replicatedJobs.{rj}")),
+                    format!(
+                        "no replicated job named {rj:?} in this workload (it has: {})",
+                        rj_names.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        let several = loaded.len() > 1;
+        for l in loaded {
+            let mut jobset = l.jobset;
+            if jobset.metadata.name.is_empty() {
+                if let Some(g) = &jobset.metadata.generate_name {
+                    // Deterministic stand-in for the API server's random suffix.
+                    jobset.metadata.name = format!("{g}{:05}", workloads.len());
+                }
+            }
+            let source = if several {
+                format!("{} (document {})", l.file, l.doc_index + 1)
+            } else {
+                l.file.clone()
+            };
+            if let Some(prev) = names.insert(jobset.metadata.name.clone(), source.clone()) {
+                errors.push(
+                    InputError::new(
+                        &source,
+                        format!(
+                            "JobSet {:?} is already defined by {prev}; names must be unique",
+                            jobset.metadata.name
+                        ),
+                    )
+                    .at_path("metadata.name"),
+                );
+            }
+            default_jobset(&mut jobset);
+            workloads.push(Workload {
+                jobset,
+                source,
+                source_file: l.file,
+                at_ns,
+                run_for_ns,
+                run_for_by_rj: run_for_by_rj.clone(),
+                unknown_fields: l.unknown_fields,
+            });
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(SimError::Input(errors));
+    }
+    Ok(Scenario {
+        name: raw.name,
+        file: file.to_string(),
+        seed: raw.run.seed,
+        until_ns,
+        stop_when_all_terminal: raw.run.stop_when_all_terminal,
+        node_pools,
+        control,
+        feature_gates,
+        workloads,
+    })
+}
+
+/// RFC 1123 label: what Kubernetes accepts as a node pool or node name component.
+pub fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}

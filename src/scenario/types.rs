@@ -1,0 +1,168 @@
+//! The scenario file as written (YAML, camelCase keys, unknown keys rejected).
+//! `docs/scenario-format.md` documents every key; keep the two in step.
+
+use crate::api::quantity::Quantity;
+use crate::api::types::StringMap;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub run: RunSection,
+    pub cluster: ClusterSection,
+    #[serde(default)]
+    pub control_plane: ControlPlaneSection,
+    #[serde(default)]
+    pub feature_gates: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub workloads: Vec<WorkloadSection>,
+    #[serde(default)]
+    pub faults: Vec<serde_yaml_ng::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunSection {
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Hard end of the simulated run, e.g. `2h`.
+    #[serde(default = "default_until")]
+    pub until: String,
+    /// Stop as soon as every JobSet is Completed or Failed (default true).
+    #[serde(default = "default_true")]
+    pub stop_when_all_terminal: bool,
+}
+
+impl Default for RunSection {
+    fn default() -> Self {
+        RunSection {
+            seed: default_seed(),
+            until: default_until(),
+            stop_when_all_terminal: true,
+        }
+    }
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_until() -> String {
+    "24h".into()
+}
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterSection {
+    pub node_pools: Vec<NodePoolSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodePoolSection {
+    /// Pool name; with `count > 1` the pools are `<name>-0`, `<name>-1`, ...
+    pub name: String,
+    /// How many node pools of this shape (default 1).
+    #[serde(default = "default_one")]
+    pub count: u32,
+    pub nodes_per_pool: u32,
+    #[serde(default)]
+    pub labels: StringMap,
+    #[serde(default)]
+    pub taints: Vec<TaintSection>,
+    pub capacity: BTreeMap<String, Quantity>,
+    /// Extra topology levels: consecutive nodes of this entry grouped into domains.
+    #[serde(default)]
+    pub topology: Vec<TopologyLevelSection>,
+}
+
+fn default_one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaintSection {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+    pub effect: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TopologyLevelSection {
+    /// The node label key, e.g. `topology.kubernetes.io/rack`.
+    pub key: String,
+    pub nodes_per_domain: u32,
+}
+
+/// Overrides of the control-plane timing defaults (see `docs/scenario-format.md`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ControlPlaneSection {
+    pub watch_delay: Option<String>,
+    pub api_call_latency: Option<String>,
+    pub job_sync_batch_period: Option<String>,
+    pub jobset_reconcile_cost: Option<String>,
+    pub job_sync_cost: Option<String>,
+    #[serde(default)]
+    pub scheduler: SchedulerSection,
+    #[serde(default)]
+    pub kubelet: KubeletSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SchedulerSection {
+    pub cycle_base_cost: Option<String>,
+    pub per_node_filter_cost: Option<String>,
+    pub per_node_score_cost: Option<String>,
+    pub bind_latency: Option<String>,
+    pub percentage_of_nodes_to_score: Option<u32>,
+    pub scoring_strategy: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KubeletSection {
+    pub pod_start_latency: Option<String>,
+    pub pod_stop_latency: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkloadSection {
+    /// Path to a JobSet manifest (one or more YAML documents), relative to the scenario file.
+    pub manifest: Option<String>,
+    /// A JobSet manifest written inline.
+    pub jobset: Option<serde_yaml_ng::Value>,
+    /// Submission time (default `0s`).
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub pods: PodsSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodsSection {
+    /// How long each container runs before exiting 0 (default `10m`).
+    pub run_for: Option<String>,
+    /// Per replicated job overrides, keyed by replicated job name.
+    #[serde(default)]
+    pub replicated_jobs: BTreeMap<String, ReplicatedJobPodsSection>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplicatedJobPodsSection {
+    pub run_for: Option<String>,
+}

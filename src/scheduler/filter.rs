@@ -1,0 +1,244 @@
+//! kube-scheduler Filter plugins, in the framework's order, and the "0/N nodes are available"
+//! diagnosis it prints when none passes.
+
+use crate::api::types::Toleration;
+use crate::cluster::{resources, Cluster, NodeId, Taint, TaintEffect};
+use crate::sim::shape::PodShape;
+use std::collections::BTreeMap;
+
+/// Why one node was rejected: the first failing filter, as the framework stops there.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reject {
+    /// NodeUnschedulable
+    Unschedulable,
+    /// NodeName
+    NodeName,
+    /// TaintToleration
+    Taint(String),
+    /// NodeAffinity (nodeSelector)
+    Selector,
+    /// NodeResourcesFit: every dimension that does not fit.
+    Resources(Vec<usize>),
+}
+
+impl Reject {
+    /// The reason strings kube-scheduler reports for this rejection.
+    pub fn reasons(&self, cluster: &Cluster) -> Vec<String> {
+        match self {
+            Reject::Unschedulable => vec!["node(s) were unschedulable".into()],
+            Reject::NodeName => vec!["node(s) didn't match the requested node name".into()],
+            Reject::Taint(t) => vec![format!("node(s) had untolerated taint {t}")],
+            Reject::Selector => vec!["node(s) didn't match Pod's node affinity/selector".into()],
+            Reject::Resources(dims) => dims
+                .iter()
+                .map(|&d| {
+                    if d == resources::PODS {
+                        "Too many pods".to_string()
+                    } else {
+                        format!("Insufficient {}", cluster.resources.name(d))
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Kubernetes `Toleration.ToleratesTaint`.
+pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
+    if let Some(effect) = t.effect.as_deref() {
+        if !effect.is_empty() && effect != taint.effect.as_str() {
+            return false;
+        }
+    }
+    let key = t.key.as_deref().unwrap_or("");
+    if !key.is_empty() && key != taint.key {
+        return false;
+    }
+    match t.operator.as_deref().unwrap_or("Equal") {
+        "Exists" => true,
+        _ => t.value.as_deref().unwrap_or("") == taint.value,
+    }
+}
+
+/// Does the node's label set satisfy the pod's nodeSelector?
+pub fn selector_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
+    match &shape.selector_ids {
+        None => false,
+        Some(ids) => {
+            let n = &cluster.nodes[node as usize];
+            ids.iter().all(|&(k, v)| n.label(k) == Some(v))
+        }
+    }
+}
+
+/// Runs the filters on one node, `ignore_usage` answering "could it ever fit on an empty node?".
+pub fn check(
+    cluster: &Cluster,
+    node: NodeId,
+    shape: &PodShape,
+    ignore_usage: bool,
+) -> Result<(), Reject> {
+    let n = &cluster.nodes[node as usize];
+    if (n.unschedulable || !n.ready) && !ignore_usage {
+        // A NotReady node carries the not-ready NoSchedule taint; both read as unschedulable here.
+        return Err(Reject::Unschedulable);
+    }
+    if let Some(name) = &shape.node_name {
+        if *name != n.name {
+            return Err(Reject::NodeName);
+        }
+    }
+    for taint in &n.taints {
+        if taint.effect == TaintEffect::PreferNoSchedule {
+            continue;
+        }
+        if !shape.tolerations.iter().any(|t| tolerates(t, taint)) {
+            let shown = if taint.value.is_empty() {
+                format!("{{{}: }}", taint.key)
+            } else {
+                format!("{{{}: {}}}", taint.key, taint.value)
+            };
+            return Err(Reject::Taint(shown));
+        }
+    }
+    if !selector_matches(cluster, node, shape) {
+        return Err(Reject::Selector);
+    }
+    let alloc = cluster.alloc(node);
+    let used = cluster.used(node);
+    let mut short = vec![];
+    for (d, &req) in shape.request.iter().enumerate() {
+        if req == 0 {
+            continue;
+        }
+        let free = if ignore_usage {
+            alloc[d]
+        } else {
+            alloc[d] - used[d]
+        };
+        if req > free {
+            short.push(d);
+        }
+    }
+    if short.is_empty() {
+        Ok(())
+    } else {
+        // kube-scheduler lists "Too many pods" first, then resources in request order.
+        short.sort_by_key(|&d| if d == resources::PODS { 0 } else { d + 1 });
+        Err(Reject::Resources(short))
+    }
+}
+
+/// Counts of rejection reasons over nodes: kube-scheduler's FitError.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnosis {
+    pub nodes: usize,
+    pub reasons: BTreeMap<String, usize>,
+}
+
+impl Diagnosis {
+    pub fn add(&mut self, reason: String, count: usize) {
+        *self.reasons.entry(reason).or_default() += count;
+    }
+
+    /// `0/4 nodes are available: 4 Insufficient nvidia.com/gpu.` (reasons sorted by text).
+    pub fn message(&self) -> String {
+        let parts: Vec<String> = self
+            .reasons
+            .iter()
+            .map(|(r, c)| format!("{c} {r}"))
+            .collect();
+        format!(
+            "0/{} nodes are available: {}.",
+            self.nodes,
+            parts.join(", ")
+        )
+    }
+}
+
+/// Why no node fits, over the whole cluster. Nodes outside `subset` (when given) are known to
+/// fail the nodeSelector and are counted without being visited.
+pub fn diagnose(
+    cluster: &Cluster,
+    shape: &PodShape,
+    subset: Option<&[NodeId]>,
+    ignore_usage: bool,
+) -> Diagnosis {
+    let mut d = Diagnosis {
+        nodes: cluster.len(),
+        ..Default::default()
+    };
+    let visit = |node: NodeId, d: &mut Diagnosis| {
+        if let Err(r) = check(cluster, node, shape, ignore_usage) {
+            for reason in r.reasons(cluster) {
+                d.add(reason, 1);
+            }
+        }
+    };
+    match subset {
+        Some(nodes) => {
+            let outside = cluster.len() - nodes.len();
+            if outside > 0 {
+                d.add(Reject::Selector.reasons(cluster).remove(0), outside);
+            }
+            for &n in nodes {
+                visit(n, &mut d);
+            }
+        }
+        None => {
+            for n in 0..cluster.len() as NodeId {
+                visit(n, &mut d);
+            }
+        }
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taint(key: &str, value: &str, effect: TaintEffect) -> Taint {
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect,
+        }
+    }
+
+    fn tol(
+        key: Option<&str>,
+        op: Option<&str>,
+        value: Option<&str>,
+        effect: Option<&str>,
+    ) -> Toleration {
+        Toleration {
+            key: key.map(Into::into),
+            operator: op.map(Into::into),
+            value: value.map(Into::into),
+            effect: effect.map(Into::into),
+            toleration_seconds: None,
+        }
+    }
+
+    #[test]
+    fn toleration_matching_follows_kubernetes() {
+        let t = taint("gpu", "true", TaintEffect::NoSchedule);
+        assert!(tolerates(
+            &tol(Some("gpu"), Some("Equal"), Some("true"), Some("NoSchedule")),
+            &t
+        ));
+        assert!(tolerates(&tol(Some("gpu"), None, Some("true"), None), &t));
+        assert!(!tolerates(&tol(Some("gpu"), None, Some("false"), None), &t));
+        assert!(tolerates(&tol(Some("gpu"), Some("Exists"), None, None), &t));
+        assert!(tolerates(&tol(None, Some("Exists"), None, None), &t));
+        assert!(!tolerates(
+            &tol(Some("gpu"), Some("Exists"), None, Some("NoExecute")),
+            &t
+        ));
+        assert!(!tolerates(
+            &tol(Some("other"), Some("Exists"), None, None),
+            &t
+        ));
+    }
+}

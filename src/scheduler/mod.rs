@@ -1,0 +1,451 @@
+//! kube-scheduler model: active / backoff / unschedulable queues, one scheduling cycle at a
+//! time, asynchronous binding. Decisions come from indexes (label postings, capacity arrays) and
+//! match what the real node scan would pick; the simulated time charged follows the real scan.
+
+pub mod filter;
+
+use crate::cluster::{resources, NodeId};
+use crate::engine::{rng::below, SimTime, StreamRng};
+use crate::params::ScoringStrategy;
+use crate::sim::objects::{PodId, PodPhase};
+use crate::sim::shape::PodShape;
+use crate::sim::{Event, Sim};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// kube-scheduler's minFeasibleNodesToFind and minFeasibleNodesPercentageToFind.
+const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
+/// flushUnschedulablePodsLeftover runs this often.
+const UNSCHEDULABLE_FLUSH_PERIOD_NS: u64 = 30_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueState {
+    None,
+    Active,
+    Backoff,
+    Unschedulable,
+    Assumed,
+}
+
+pub struct Scheduler {
+    /// Max-heap on (priority, earliest arrival).
+    active: BinaryHeap<(i32, Reverse<u64>, PodId)>,
+    unschedulable: BTreeMap<PodId, SimTime>,
+    state: Vec<QueueState>,
+    last_attempt_ns: Vec<SimTime>,
+    seq: u64,
+    busy: bool,
+    flush_scheduled: bool,
+    next_start_node: usize,
+    rng: StreamRng,
+    pub cycles: u64,
+    pub nodes_examined: u64,
+}
+
+/// What one scheduling cycle found.
+struct Decision {
+    node: Option<NodeId>,
+    /// Nodes the real scheduler would have run Filter on.
+    examined: usize,
+    /// Feasible nodes that were scored (0 when exactly one was feasible).
+    scored: usize,
+    subset: Option<Vec<NodeId>>,
+}
+
+impl Scheduler {
+    pub fn new(rng: StreamRng) -> Self {
+        Scheduler {
+            active: BinaryHeap::new(),
+            unschedulable: BTreeMap::new(),
+            state: vec![],
+            last_attempt_ns: vec![],
+            seq: 0,
+            busy: false,
+            flush_scheduled: false,
+            next_start_node: 0,
+            rng,
+            cycles: 0,
+            nodes_examined: 0,
+        }
+    }
+
+    fn ensure(&mut self, pod: PodId) {
+        let need = pod as usize + 1;
+        if self.state.len() < need {
+            self.state.resize(need, QueueState::None);
+            self.last_attempt_ns.resize(need, 0);
+        }
+    }
+
+    pub fn state(&self, pod: PodId) -> QueueState {
+        self.state
+            .get(pod as usize)
+            .copied()
+            .unwrap_or(QueueState::None)
+    }
+
+    pub fn unschedulable_count(&self) -> usize {
+        self.unschedulable.len()
+    }
+}
+
+/// kube-scheduler's `numFeasibleNodesToFind`.
+pub fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: u32) -> usize {
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_all_nodes;
+    }
+    let mut pct = percentage as usize;
+    if pct == 0 {
+        pct = 50usize
+            .saturating_sub(num_all_nodes / 125)
+            .max(MIN_FEASIBLE_NODES_PERCENTAGE);
+    }
+    if pct >= 100 {
+        return num_all_nodes;
+    }
+    (num_all_nodes * pct / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+impl Sim {
+    fn push_active(&mut self, pod: PodId) {
+        let s = &mut self.scheduler;
+        s.ensure(pod);
+        s.state[pod as usize] = QueueState::Active;
+        s.seq += 1;
+        let prio = self.shapes[self.pods[pod as usize].shape as usize].priority;
+        s.active.push((prio, Reverse(s.seq), pod));
+        self.wake_scheduler();
+    }
+
+    fn wake_scheduler(&mut self) {
+        if !self.scheduler.busy {
+            self.scheduler.busy = true;
+            self.queue.schedule_in(0, Event::SchedulerCycle);
+        }
+    }
+
+    pub(crate) fn scheduler_add_pod(&mut self, pod: PodId) {
+        let p = &self.pods[pod as usize];
+        if p.removed
+            || p.deletion_ns.is_some()
+            || p.node.is_some()
+            || self.scheduler.state(pod) != QueueState::None
+        {
+            return;
+        }
+        self.push_active(pod);
+    }
+
+    /// A pod that held resources is gone or terminal: free them and retry unschedulable pods.
+    pub(crate) fn scheduler_pod_gone(&mut self, pod: PodId) {
+        if let Some(node) = self.pods[pod as usize].reserved_on.take() {
+            let shape = &self.shapes[self.pods[pod as usize].shape as usize];
+            self.cluster
+                .release(node, &shape.request, shape.score_request);
+            self.move_all_unschedulable();
+        }
+        self.scheduler.ensure(pod);
+        if self.scheduler.state[pod as usize] == QueueState::Unschedulable {
+            self.scheduler.unschedulable.remove(&pod);
+        }
+        self.scheduler.state[pod as usize] = QueueState::None;
+    }
+
+    /// Cluster event that may make pods schedulable: move them to backoff or active.
+    fn move_all_unschedulable(&mut self) {
+        let pods: Vec<PodId> = std::mem::take(&mut self.scheduler.unschedulable)
+            .into_keys()
+            .collect();
+        for pod in pods {
+            self.requeue_after_backoff(pod);
+        }
+    }
+
+    fn backoff_ns(&self, pod: PodId) -> u64 {
+        let attempts = self.pods[pod as usize].schedule_attempts.max(1);
+        let p = &self.params.scheduler;
+        let mut d = p.initial_backoff_ns;
+        for _ in 1..attempts {
+            d = d.saturating_mul(2);
+            if d >= p.max_backoff_ns {
+                return p.max_backoff_ns;
+            }
+        }
+        d.min(p.max_backoff_ns)
+    }
+
+    fn requeue_after_backoff(&mut self, pod: PodId) {
+        let ready_at = self.scheduler.last_attempt_ns[pod as usize] + self.backoff_ns(pod);
+        if ready_at <= self.now() {
+            self.push_active(pod);
+        } else {
+            self.scheduler.state[pod as usize] = QueueState::Backoff;
+            self.queue
+                .schedule_at(ready_at, Event::SchedulerBackoffDone(pod));
+        }
+    }
+
+    pub(crate) fn scheduler_backoff_done(&mut self, pod: PodId) {
+        if self.scheduler.state(pod) == QueueState::Backoff {
+            self.push_active(pod);
+        }
+    }
+
+    pub(crate) fn scheduler_flush_unschedulable(&mut self) {
+        self.scheduler.flush_scheduled = false;
+        let limit = self.params.scheduler.max_unschedulable_ns;
+        let now = self.now();
+        let due: Vec<PodId> = self
+            .scheduler
+            .unschedulable
+            .iter()
+            .filter(|(_, &since)| now.saturating_sub(since) >= limit)
+            .map(|(&p, _)| p)
+            .collect();
+        for pod in due {
+            self.scheduler.unschedulable.remove(&pod);
+            self.push_active(pod);
+        }
+        self.arm_unschedulable_flush();
+    }
+
+    fn arm_unschedulable_flush(&mut self) {
+        if !self.scheduler.flush_scheduled && !self.scheduler.unschedulable.is_empty() {
+            self.scheduler.flush_scheduled = true;
+            self.queue.schedule_in(
+                UNSCHEDULABLE_FLUSH_PERIOD_NS,
+                Event::SchedulerFlushUnschedulable,
+            );
+        }
+    }
+
+    /// One scheduling cycle: pop the best pod, decide, assume, start binding.
+    pub(crate) fn scheduler_cycle(&mut self) {
+        let pod = loop {
+            match self.scheduler.active.pop() {
+                None => {
+                    self.scheduler.busy = false;
+                    return;
+                }
+                Some((_, _, pod)) => {
+                    let p = &self.pods[pod as usize];
+                    if self.scheduler.state(pod) == QueueState::Active
+                        && !p.removed
+                        && p.deletion_ns.is_none()
+                    {
+                        break pod;
+                    }
+                }
+            }
+        };
+        let now = self.now();
+        self.scheduler.cycles += 1;
+        self.scheduler.last_attempt_ns[pod as usize] = now;
+        self.pods[pod as usize].schedule_attempts += 1;
+        let shape_id = self.pods[pod as usize].shape as usize;
+        let decision = self.decide(shape_id);
+        let sp = &self.params.scheduler;
+        let cost = sp.cycle_base_cost_ns
+            + sp.per_node_filter_cost_ns * decision.examined as u64
+            + sp.per_node_score_cost_ns * decision.scored as u64;
+        self.scheduler.nodes_examined += decision.examined as u64;
+        match decision.node {
+            Some(node) => {
+                let shape = &self.shapes[shape_id];
+                self.cluster
+                    .reserve(node, &shape.request, shape.score_request);
+                self.pods[pod as usize].reserved_on = Some(node);
+                self.pods[pod as usize].last_unschedulable = None;
+                self.scheduler.state[pod as usize] = QueueState::Assumed;
+                let bind_at = now + cost + self.params.scheduler.bind_latency_ns;
+                self.queue
+                    .schedule_at(bind_at, Event::BindDone { pod, node });
+            }
+            None => {
+                let diag = filter::diagnose(
+                    &self.cluster,
+                    &self.shapes[shape_id],
+                    decision.subset.as_deref(),
+                    false,
+                );
+                let message = diag.message();
+                if self.pods[pod as usize].last_unschedulable.as_deref() != Some(message.as_str()) {
+                    self.record(pod, "Unschedulable", message.clone());
+                }
+                self.pods[pod as usize].last_unschedulable = Some(message);
+                self.scheduler.state[pod as usize] = QueueState::Unschedulable;
+                self.scheduler.unschedulable.insert(pod, now);
+                self.arm_unschedulable_flush();
+            }
+        }
+        self.queue.schedule_at(now + cost, Event::SchedulerCycle);
+    }
+
+    /// Filter and score as kube-scheduler does, from the label index when the pod has a
+    /// nodeSelector, and rotating the scan start between cycles.
+    fn decide(&mut self, shape_id: usize) -> Decision {
+        let n_all = self.cluster.len();
+        let shape = &self.shapes[shape_id];
+        let want =
+            num_feasible_nodes_to_find(n_all, self.params.scheduler.percentage_of_nodes_to_score);
+        let start = self.scheduler.next_start_node % n_all.max(1);
+        // Candidate list: the smallest label posting list of the selector, else every node.
+        let subset: Option<Vec<NodeId>> = if let Some(name) = &shape.node_name {
+            Some(self.cluster.node_by_name(name).into_iter().collect())
+        } else {
+            match &shape.selector_ids {
+                None => Some(vec![]),
+                Some(ids) if ids.is_empty() => None,
+                Some(_) => {
+                    let mut best: Option<&[NodeId]> = None;
+                    for (k, v) in &shape.node_selector {
+                        let list = self.cluster.nodes_with_label(k, v);
+                        if best.is_none_or(|b| list.len() < b.len()) {
+                            best = Some(list);
+                        }
+                    }
+                    Some(best.unwrap_or(&[]).to_vec())
+                }
+            }
+        };
+        let mut feasible: Vec<NodeId> = vec![];
+        let examined;
+        match &subset {
+            None => {
+                let mut visited = 0;
+                while visited < n_all && feasible.len() < want {
+                    let node = ((start + visited) % n_all) as NodeId;
+                    visited += 1;
+                    if filter::check(&self.cluster, node, shape, false).is_ok() {
+                        feasible.push(node);
+                    }
+                }
+                examined = visited;
+            }
+            Some(list) => {
+                let first = list.partition_point(|&n| (n as usize) < start);
+                for i in 0..list.len() {
+                    let node = list[(first + i) % list.len()];
+                    if filter::check(&self.cluster, node, shape, false).is_ok() {
+                        feasible.push(node);
+                        if feasible.len() == want {
+                            break;
+                        }
+                    }
+                }
+                // The real scan walks every node from `start` until it has found `want`.
+                examined = if feasible.len() == want {
+                    let last = *feasible.last().expect("non-empty") as usize;
+                    (last + n_all - start) % n_all + 1
+                } else {
+                    n_all
+                };
+            }
+        }
+        self.scheduler.next_start_node = (start + examined) % n_all.max(1);
+        let (node, scored) = match feasible.len() {
+            0 => (None, 0),
+            1 => (Some(feasible[0]), 0),
+            n => (Some(self.select_host(shape_id, &feasible)), n),
+        };
+        Decision {
+            node,
+            examined,
+            scored,
+            subset,
+        }
+    }
+
+    /// Scores feasible nodes (NodeResourcesFit) and picks the best, ties broken uniformly at
+    /// random as kube-scheduler's reservoir sampling does.
+    fn select_host(&mut self, shape_id: usize, feasible: &[NodeId]) -> NodeId {
+        let shape = &self.shapes[shape_id];
+        let strategy = self.params.scheduler.scoring;
+        let mut best = feasible[0];
+        let mut best_score = i64::MIN;
+        let mut ties = 0u64;
+        for &node in feasible {
+            let score = resource_score(
+                self.cluster.alloc(node),
+                self.cluster.score_used(node),
+                shape,
+                strategy,
+            );
+            if score > best_score {
+                best_score = score;
+                best = node;
+                ties = 1;
+            } else if score == best_score {
+                ties += 1;
+                if below(&mut self.scheduler.rng, ties) == 0 {
+                    best = node;
+                }
+            }
+        }
+        best
+    }
+
+    pub(crate) fn on_bind_done(&mut self, pod: PodId, node: NodeId) {
+        let p = &self.pods[pod as usize];
+        if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Pending {
+            // Deleted while binding: the reservation is dropped when the pod goes.
+            return;
+        }
+        self.scheduler.state[pod as usize] = QueueState::None;
+        self.pods[pod as usize].node = Some(node);
+        let now = self.now();
+        let _ = now;
+        self.record(pod, "Scheduled", String::new());
+        self.rec.pods_scheduled += 1;
+        self.kubelet_pod_bound(pod);
+    }
+}
+
+/// NodeResourcesFit score (0..100) over cpu and memory with equal weights, the pod included,
+/// on non-zero requests as kube-scheduler scores them.
+fn resource_score(
+    alloc: &[i64],
+    used: [i64; 2],
+    shape: &PodShape,
+    strategy: ScoringStrategy,
+) -> i64 {
+    let mut total = 0i64;
+    let mut weight = 0i64;
+    for (i, d) in [resources::CPU, resources::MEMORY].into_iter().enumerate() {
+        let cap = alloc[d];
+        if cap <= 0 {
+            continue;
+        }
+        let requested = (used[i] + shape.score_request[i]).min(cap);
+        let s = match strategy {
+            ScoringStrategy::LeastAllocated => (cap - requested) * 100 / cap,
+            ScoringStrategy::MostAllocated => requested * 100 / cap,
+        };
+        total += s;
+        weight += 1;
+    }
+    if weight == 0 {
+        0
+    } else {
+        total / weight
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The adaptive percentage of kube-scheduler's schedule_one.go (calibration §1.2 table).
+    #[test]
+    fn feasible_nodes_to_find_follows_upstream_formula() {
+        assert_eq!(num_feasible_nodes_to_find(50, 0), 50);
+        assert_eq!(num_feasible_nodes_to_find(100, 0), 100);
+        assert_eq!(num_feasible_nodes_to_find(1_000, 0), 420);
+        assert_eq!(num_feasible_nodes_to_find(5_000, 0), 500);
+        assert_eq!(num_feasible_nodes_to_find(15_000, 0), 750);
+        assert_eq!(num_feasible_nodes_to_find(65_000, 0), 3_250);
+        assert_eq!(num_feasible_nodes_to_find(5_000, 100), 5_000);
+        assert_eq!(num_feasible_nodes_to_find(5_000, 1), 100);
+    }
+}

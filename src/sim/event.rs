@@ -1,0 +1,43 @@
+//! Every kind of event the simulation schedules. A plain enum: no allocation per event, and the
+//! compiler checks every handler.
+
+use super::objects::{JobId, JsId, PodId};
+use crate::cluster::NodeId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A workload's JobSet is created through the API (admission already applied).
+    SubmitJobSet { workload: u32 },
+    /// The JobSet controller's worker picks up this JobSet's key.
+    ReconcileJobSet(JsId),
+    /// The Job controller's worker picks up this Job's key.
+    SyncJob(JobId),
+    /// A pod create call returned: the pod object now exists.
+    PodCreated(PodId),
+    /// The scheduler's informer delivers a new pending pod.
+    SchedulerAddPod(PodId),
+    /// The scheduler's informer learns a pod left its node: its resources are free.
+    SchedulerPodGone(PodId),
+    /// The scheduler loop is free to run its next scheduling cycle.
+    SchedulerCycle,
+    /// A pod waiting out its backoff may return to the active queue.
+    SchedulerBackoffDone(PodId),
+    /// Periodic retry of pods that stayed unschedulable too long.
+    SchedulerFlushUnschedulable,
+    /// The bind API call for a pod returned.
+    BindDone { pod: PodId, node: NodeId },
+    /// The kubelet has started the pod's containers.
+    PodRunning(PodId),
+    /// The readiness probe first succeeds.
+    PodReady(PodId),
+    /// The pod's main container exits on its own.
+    ContainerExit { pod: PodId, exit_code: i32 },
+    /// The kubelet finished stopping a deleted pod; the API object goes away.
+    PodRemoved(PodId),
+    /// The garbage collector acts on a Job's foreground deletion: it deletes the Job's pods.
+    GcDeleteDependents(JobId),
+    /// The garbage collector deletes a Job whose foreground deletion is done.
+    JobRemoved(JobId),
+    /// The run's time limit.
+    EndOfRun,
+}

@@ -1,0 +1,180 @@
+//! One simulation run: the world of API objects, the controllers and the scheduler, driven by
+//! the engine's event loop. Single-threaded by design, so a seed fixes the whole run.
+
+pub mod event;
+pub mod objects;
+pub mod shape;
+
+use crate::cluster::{Cluster, ResourceIndex};
+use crate::engine::{EventQueue, RngStreams, SimTime, StreamRng};
+use crate::error::{InputError, SimError};
+use crate::metrics::Recorder;
+use crate::params::ControlPlane;
+use crate::scenario::Scenario;
+use crate::scheduler::Scheduler;
+pub use event::Event;
+use objects::*;
+use shape::PodShape;
+
+/// Named random sub-streams. Adding a draw in one never moves another.
+pub struct Streams {
+    /// Pod name suffixes and JobSet UIDs.
+    pub names: StreamRng,
+}
+
+pub struct Sim {
+    pub scenario: Scenario,
+    pub params: ControlPlane,
+    pub queue: EventQueue<Event>,
+    pub cluster: Cluster,
+    pub jobsets: Vec<JobSetObj>,
+    pub jobs: Vec<JobObj>,
+    pub pods: Vec<PodObj>,
+    pub shapes: Vec<PodShape>,
+    pub scheduler: Scheduler,
+    pub rng: Streams,
+    pub rec: Recorder,
+    /// The JobSet controller's single worker is busy until then.
+    pub jobset_worker_free_ns: SimTime,
+    pub ended_at_ns: Option<SimTime>,
+}
+
+impl Sim {
+    /// Builds the cluster and checks that every pod could fit some node of it.
+    pub fn new(scenario: Scenario) -> Result<Sim, SimError> {
+        let mut resources = ResourceIndex::default();
+        for w in &scenario.workloads {
+            for rj in &w.jobset.spec.replicated_jobs {
+                shape::intern_resources(&rj.template.spec.template.spec, &mut resources);
+            }
+        }
+        let cluster = Cluster::build(&scenario.node_pools, resources);
+        check_pods_can_fit(&scenario, &cluster)?;
+        let streams = RngStreams::new(scenario.seed);
+        let mut sim = Sim {
+            params: scenario.control.clone(),
+            queue: EventQueue::new(),
+            jobsets: vec![],
+            jobs: vec![],
+            pods: vec![],
+            shapes: vec![],
+            scheduler: Scheduler::new(streams.stream("scheduler")),
+            rng: Streams {
+                names: streams.stream("names"),
+            },
+            rec: Recorder::default(),
+            jobset_worker_free_ns: 0,
+            ended_at_ns: None,
+            cluster,
+            scenario,
+        };
+        for (i, w) in sim.scenario.workloads.iter().enumerate() {
+            sim.queue
+                .schedule_at(w.at_ns, Event::SubmitJobSet { workload: i as u32 });
+        }
+        sim.queue
+            .schedule_at(sim.scenario.until_ns, Event::EndOfRun);
+        Ok(sim)
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// Runs to the end: the time limit, or every JobSet terminal when the scenario asks.
+    pub fn run(&mut self) {
+        while let Some((_, event)) = self.queue.pop() {
+            if self.dispatch(event) {
+                break;
+            }
+            if self.scenario.stop_when_all_terminal && self.all_terminal() {
+                self.ended_at_ns = Some(self.now());
+                break;
+            }
+        }
+        if self.ended_at_ns.is_none() {
+            self.ended_at_ns = Some(self.now());
+        }
+    }
+
+    fn all_terminal(&self) -> bool {
+        self.jobsets.len() == self.scenario.workloads.len()
+            && self
+                .jobsets
+                .iter()
+                .all(|js| js.status.terminal_state.is_some())
+    }
+
+    /// Handles one event; returns true when the run must stop.
+    fn dispatch(&mut self, event: Event) -> bool {
+        match event {
+            Event::SubmitJobSet { workload } => self.submit_jobset(workload),
+            Event::ReconcileJobSet(js) => self.on_reconcile_jobset(js),
+            Event::SyncJob(job) => self.on_sync_job(job),
+            Event::PodCreated(pod) => self.on_pod_created(pod),
+            Event::SchedulerAddPod(pod) => self.scheduler_add_pod(pod),
+            Event::SchedulerPodGone(pod) => self.scheduler_pod_gone(pod),
+            Event::SchedulerCycle => self.scheduler_cycle(),
+            Event::SchedulerBackoffDone(pod) => self.scheduler_backoff_done(pod),
+            Event::SchedulerFlushUnschedulable => self.scheduler_flush_unschedulable(),
+            Event::BindDone { pod, node } => self.on_bind_done(pod, node),
+            Event::PodRunning(pod) => self.on_pod_running(pod),
+            Event::PodReady(pod) => self.on_pod_ready(pod),
+            Event::ContainerExit { pod, exit_code } => self.on_container_exit(pod, exit_code),
+            Event::PodRemoved(pod) => self.on_pod_removed(pod),
+            Event::GcDeleteDependents(job) => self.gc_delete_dependents(job),
+            Event::JobRemoved(job) => self.on_job_removed(job),
+            Event::EndOfRun => {
+                self.ended_at_ns = Some(self.now());
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Random lowercase suffix as the API server's generateName produces (5 characters from
+    /// the alphabet without vowels and look-alikes).
+    pub fn random_suffix(&mut self) -> String {
+        const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+        (0..5)
+            .map(|_| {
+                ALPHABET
+                    [crate::engine::rng::below(&mut self.rng.names, ALPHABET.len() as u64) as usize]
+                    as char
+            })
+            .collect()
+    }
+}
+
+/// Rejects a scenario in which some pod could not run on any node even if the cluster were
+/// empty: such a run could only ever report that pod as pending.
+fn check_pods_can_fit(scenario: &Scenario, cluster: &Cluster) -> Result<(), SimError> {
+    let mut errors = vec![];
+    for w in &scenario.workloads {
+        for (i, rj) in w.jobset.spec.replicated_jobs.iter().enumerate() {
+            let spec = &rj.template.spec.template.spec;
+            let shape = shape::compile(spec, cluster);
+            let fits = (0..cluster.len() as u32)
+                .any(|n| crate::scheduler::filter::check(cluster, n, &shape, true).is_ok());
+            if !fits {
+                let diag = crate::scheduler::filter::diagnose(cluster, &shape, None, true);
+                errors.push(
+                    InputError::new(
+                        &w.source,
+                        format!(
+                            "pods of replicated job {:?} can never be scheduled, even on an empty cluster: {}",
+                            rj.name,
+                            diag.message()
+                        ),
+                    )
+                    .at_path(format!("spec.replicatedJobs[{i}].template.spec.template.spec")),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(SimError::Input(errors))
+    }
+}

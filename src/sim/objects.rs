@@ -1,0 +1,163 @@
+//! The simulated API objects at run time: JobSets, Jobs and Pods, in append-only arenas so ids
+//! are stable and deterministic. An object that Kubernetes would have removed is marked
+//! `removed` rather than freed.
+
+use crate::api::types::{JobSet, JobSpec, StringMap};
+use crate::cluster::NodeId;
+use crate::engine::{EventId, SimTime};
+
+pub type JsId = u32;
+pub type JobId = u32;
+pub type PodId = u32;
+pub type ShapeId = u32;
+
+/// A status condition with the upstream fields that matter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub kind: String,
+    pub status: bool,
+    pub reason: String,
+    pub message: String,
+    pub last_transition_ns: SimTime,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplicatedJobStatus {
+    pub name: String,
+    pub ready: i32,
+    pub succeeded: i32,
+    pub failed: i32,
+    pub active: i32,
+    pub suspended: i32,
+    /// Per job index, only with the RestartJob gate (§1.10).
+    pub job_restarts: Option<Vec<i32>>,
+    pub job_restarts_count_towards_max: Option<Vec<i32>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobSetStatus {
+    pub restarts: i32,
+    pub restarts_count_towards_max: i32,
+    pub terminal_state: Option<String>,
+    pub conditions: Vec<Condition>,
+    pub replicated_jobs: Vec<ReplicatedJobStatus>,
+}
+
+impl JobSetStatus {
+    pub fn condition(&self, kind: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
+
+    pub fn is_true(&self, kind: &str) -> bool {
+        self.condition(kind).is_some_and(|c| c.status)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JobSetObj {
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    /// The defaulted spec as admitted.
+    pub spec: JobSet,
+    pub workload: u32,
+    pub status: JobSetStatus,
+    /// Child Jobs that still exist (including ones being deleted).
+    pub jobs: Vec<JobId>,
+    pub created_at_ns: SimTime,
+    pub finished_at_ns: Option<SimTime>,
+    /// Reconcile queued for this time (the work queue keeps one entry per key).
+    pub reconcile_due_ns: Option<SimTime>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobCondition {
+    pub kind: String,
+    pub reason: String,
+    pub message: String,
+    pub time_ns: SimTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobObj {
+    pub name: String,
+    pub jobset: JsId,
+    /// Index of the replicated job in the JobSet spec.
+    pub rj: u32,
+    pub job_index: u32,
+    pub restart_attempt: i32,
+    pub labels: StringMap,
+    pub annotations: StringMap,
+    /// The Job spec after API defaulting, pod template included.
+    pub spec: JobSpec,
+    pub shape: ShapeId,
+    pub parallelism: u32,
+    pub completions: u32,
+    pub backoff_limit: i32,
+    pub indexed: bool,
+    /// Live pods, terminating ones included.
+    pub pods: Vec<PodId>,
+    /// Per completion index: has a pod for it succeeded?
+    pub succeeded_index: Vec<bool>,
+    pub succeeded: u32,
+    pub failed: u32,
+    pub conditions: Vec<JobCondition>,
+    pub deletion_ns: Option<SimTime>,
+    pub removed: bool,
+    pub created_at_ns: SimTime,
+    pub sync_due_ns: Option<SimTime>,
+    /// `status.active` and `status.ready` as last written by the Job controller.
+    pub status_active: u32,
+    pub status_ready: u32,
+    /// When the last pod of this Job failed (pod-failure backoff counts from there).
+    pub last_pod_failure_ns: Option<SimTime>,
+}
+
+impl JobObj {
+    pub fn condition(&self, kind: &str) -> Option<&JobCondition> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
+
+    /// Finished as JobSet sees it: only `Complete` or `Failed` count (TestIsJobFinished).
+    pub fn finished(&self) -> Option<&str> {
+        self.conditions
+            .iter()
+            .find(|c| c.kind == "Complete" || c.kind == "Failed")
+            .map(|c| c.kind.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl PodPhase {
+    pub fn terminal(self) -> bool {
+        matches!(self, PodPhase::Succeeded | PodPhase::Failed)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PodObj {
+    pub name: String,
+    pub job: JobId,
+    pub index: u32,
+    pub shape: ShapeId,
+    pub phase: PodPhase,
+    pub node: Option<NodeId>,
+    pub ready: bool,
+    /// The API create has returned: the pod exists for other components.
+    pub created: bool,
+    pub deletion_ns: Option<SimTime>,
+    pub removed: bool,
+    /// Node whose capacity the scheduler's cache holds for this pod.
+    pub reserved_on: Option<NodeId>,
+    pub pending_exit: Option<EventId>,
+    pub last_unschedulable: Option<String>,
+    pub schedule_attempts: u32,
+    pub created_at_ns: SimTime,
+}

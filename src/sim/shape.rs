@@ -1,0 +1,117 @@
+//! A pod's scheduling-relevant shape, compiled once per Job from its pod template: dense resource
+//! requests, interned node selector, tolerations, priority.
+
+use crate::api::types::{PodSpec, Toleration};
+use crate::cluster::{resources, Cluster, ResourceIndex};
+use crate::engine::time::NS_PER_S;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodShape {
+    /// Milli-units per resource dimension, `pods` included (1 pod = 1000).
+    pub request: Vec<i64>,
+    /// The nodeSelector as written, for messages.
+    pub node_selector: Vec<(String, String)>,
+    /// Interned selector; `None` when some pair is carried by no node at all.
+    pub selector_ids: Option<Vec<(u32, u32)>>,
+    pub tolerations: Vec<Toleration>,
+    pub node_name: Option<String>,
+    pub priority: i32,
+    /// Readiness probe initial delay; `None` when the pod is Ready as soon as it runs.
+    pub ready_delay_ns: Option<u64>,
+    pub grace_period_ns: u64,
+    /// cpu and memory as scoring counts them: kube-scheduler substitutes 100m cpu and 200Mi
+    /// memory for a container that requests none, so empty pods still spread.
+    pub score_request: [i64; 2],
+}
+
+/// Non-zero defaults of pkg/scheduler/util (DefaultMilliCPURequest, DefaultMemoryRequest).
+const DEFAULT_MILLI_CPU: i64 = 100;
+const DEFAULT_MEMORY_MILLI: i64 = 200 * 1024 * 1024 * 1000;
+
+/// The effective request of a pod: the larger of the sum over containers and the largest init
+/// container, per resource, as the scheduler computes it. Limits stand in for missing requests
+/// (API defaulting).
+pub fn pod_requests(spec: &PodSpec) -> BTreeMap<String, i64> {
+    let container_req = |c: &crate::api::types::Container| {
+        let mut m: BTreeMap<String, i64> = c
+            .resources
+            .limits
+            .iter()
+            .map(|(k, v)| (k.clone(), v.milli))
+            .collect();
+        for (k, v) in &c.resources.requests {
+            m.insert(k.clone(), v.milli);
+        }
+        m
+    };
+    let mut sum: BTreeMap<String, i64> = BTreeMap::new();
+    for c in &spec.containers {
+        for (k, v) in container_req(c) {
+            *sum.entry(k).or_default() += v;
+        }
+    }
+    for c in &spec.init_containers {
+        for (k, v) in container_req(c) {
+            let e = sum.entry(k).or_default();
+            *e = (*e).max(v);
+        }
+    }
+    sum
+}
+
+/// Registers every resource a pod spec requests, so cluster arrays can be sized up front.
+pub fn intern_resources(spec: &PodSpec, index: &mut ResourceIndex) {
+    for name in pod_requests(spec).keys() {
+        index.intern(name);
+    }
+}
+
+pub fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
+    let mut request = vec![0i64; cluster.dims()];
+    for (name, milli) in pod_requests(spec) {
+        if let Some(i) = cluster.resources.get(&name) {
+            request[i] = milli;
+        }
+    }
+    request[resources::PODS] = 1000;
+    let node_selector: Vec<(String, String)> = spec
+        .node_selector
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let selector_ids = node_selector
+        .iter()
+        .map(|(k, v)| Some((cluster.keys.get(k)?, cluster.values.get(v)?)))
+        .collect::<Option<Vec<_>>>();
+    let ready_delay_ns = spec
+        .containers
+        .iter()
+        .filter_map(|c| c.readiness_probe.as_ref())
+        .map(|p| p.initial_delay_seconds.unwrap_or(0).max(0) as u64 * NS_PER_S)
+        .max();
+    let score_request = [
+        if request[resources::CPU] == 0 {
+            DEFAULT_MILLI_CPU
+        } else {
+            request[resources::CPU]
+        },
+        if request[resources::MEMORY] == 0 {
+            DEFAULT_MEMORY_MILLI
+        } else {
+            request[resources::MEMORY]
+        },
+    ];
+    PodShape {
+        score_request,
+        request,
+        node_selector,
+        selector_ids,
+        tolerations: spec.tolerations.clone(),
+        node_name: spec.node_name.clone(),
+        priority: spec.priority.unwrap_or(0),
+        ready_delay_ns,
+        grace_period_ns: spec.termination_grace_period_seconds.unwrap_or(30).max(0) as u64
+            * NS_PER_S,
+    }
+}
