@@ -1,1 +1,58 @@
-fn main() {}
+//! Speed of the simulator itself: the event queue alone, and whole runs of small scenarios.
+//! Run with `cargo bench --bench engine`; `scripts/bench.sh` prints the headline figures.
+
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use jobset_sim::engine::EventQueue;
+use jobset_sim::scenario::load_scenario;
+use jobset_sim::sim::Sim;
+use std::path::Path;
+
+/// Schedules and pops `n` events with a spread of times, as a run's mix of timers does.
+fn queue_churn(n: u64) -> u64 {
+    let mut q: EventQueue<u64> = EventQueue::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        q.schedule_in(x % 1_000_000_000, i);
+        if i % 2 == 1 {
+            q.pop();
+        }
+    }
+    let mut sum = 0;
+    while let Some((_, e)) = q.pop() {
+        sum += e;
+    }
+    sum
+}
+
+fn engine(c: &mut Criterion) {
+    let mut g = c.benchmark_group("engine");
+    let n = 100_000;
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("queue_schedule_pop_100k", |b| {
+        b.iter(|| queue_churn(black_box(n)))
+    });
+    g.finish();
+}
+
+fn scenarios(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scenario");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let quick = load_scenario(&root.join("scenarios/quickstart.yaml")).expect("quickstart loads");
+    g.bench_function("quickstart", |b| {
+        b.iter_batched(
+            || Sim::new(quick.clone()).expect("valid"),
+            |mut sim| {
+                sim.run();
+                sim.queue.delivered()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, scenarios);
+criterion_main!(benches);

@@ -80,10 +80,12 @@ pub fn yaml_error(file: &str, e: serde_yaml_ng::Error, path: &str) -> InputError
     if let Some(pos) = message.rfind(" at line ") {
         message.truncate(pos);
     }
-    // serde_path_to_error prefixes the path; we print it ourselves.
+    // serde_yaml_ng may prefix the path (or its parent); we print the path ourselves.
     if !path.is_empty() && path != "." {
-        if let Some(rest) = message.strip_prefix(&format!("{path}: ")) {
-            message = rest.to_string();
+        if let Some((prefix, rest)) = message.split_once(": ") {
+            if path.starts_with(prefix) {
+                message = rest.to_string();
+            }
         }
     }
     let mut err = InputError::new(file, message).at_path(path);

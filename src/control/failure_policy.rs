@@ -21,8 +21,7 @@ pub struct FailedJob {
 /// Does `job` satisfy every matcher of `rule` (§4.2)? Message patterns are unanchored RE2
 /// searches; a pattern that does not compile never matches.
 pub fn rule_applies(rule: &FailurePolicyRule, job: &FailedJob) -> bool {
-    if !rule.on_job_failure_reasons.is_empty()
-        && !rule.on_job_failure_reasons.iter().any(|r| *r == job.reason)
+    if !rule.on_job_failure_reasons.is_empty() && !rule.on_job_failure_reasons.contains(&job.reason)
     {
         return false;
     }

@@ -106,11 +106,8 @@ impl<E> EventQueue<E> {
         Some((entry.at, entry.event))
     }
 
-    pub fn is_empty(&mut self) -> bool {
-        self.peek_time().is_none()
-    }
-
-    pub fn len(&self) -> usize {
+    /// Events still scheduled, cancelled ones not yet skipped included.
+    pub fn scheduled(&self) -> usize {
         self.heap.len()
     }
 

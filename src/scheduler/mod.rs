@@ -310,8 +310,7 @@ impl Sim {
             }
         };
         let mut feasible: Vec<NodeId> = vec![];
-        let examined;
-        match &subset {
+        let examined = match &subset {
             None => {
                 let mut visited = 0;
                 while visited < n_all && feasible.len() < want {
@@ -321,7 +320,7 @@ impl Sim {
                         feasible.push(node);
                     }
                 }
-                examined = visited;
+                visited
             }
             Some(list) => {
                 let first = list.partition_point(|&n| (n as usize) < start);
@@ -335,14 +334,14 @@ impl Sim {
                     }
                 }
                 // The real scan walks every node from `start` until it has found `want`.
-                examined = if feasible.len() == want {
+                if feasible.len() == want {
                     let last = *feasible.last().expect("non-empty") as usize;
                     (last + n_all - start) % n_all + 1
                 } else {
                     n_all
-                };
+                }
             }
-        }
+        };
         self.scheduler.next_start_node = (start + examined) % n_all.max(1);
         let (node, scored) = match feasible.len() {
             0 => (None, 0),

@@ -1,0 +1,306 @@
+//! Bad input never panics: every case exits 2 with a message naming the file, the line and
+//! column where known and the field path, and leaves no output files behind.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// Runs `run SCENARIO --out DIR` and checks the common contract of a bad-input failure.
+fn rejects(dir: &Path, scenario: &Path) -> String {
+    let out_dir = dir.join("out");
+    let out = run(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing on stdout: {}",
+        stdout(&out)
+    );
+    assert!(
+        !out_dir.exists(),
+        "no output directory may be created for bad input"
+    );
+    err
+}
+
+#[test]
+fn missing_scenario_file() {
+    let dir = scratch("missing_scenario_file");
+    let err = rejects(&dir, &dir.join("nope.yaml"));
+    assert!(err.contains("nope.yaml: cannot read scenario"), "{err}");
+}
+
+#[test]
+fn yaml_syntax_error_names_line_and_column() {
+    let dir = scratch("yaml_syntax_error");
+    let p = write(&dir, "s.yaml", "name: x\ncluster:\n  nodePools: [\n");
+    let err = rejects(&dir, &p);
+    assert!(err.contains("s.yaml:4:1: "), "{err}");
+}
+
+#[test]
+fn unknown_key_is_rejected_with_its_path() {
+    let dir = scratch("unknown_key");
+    let text = SMALL_SCENARIO.replace(
+        "    nodesPerPool: 3\n",
+        "    nodesPerPool: 3\n    colour: blue\n",
+    );
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("s.yaml:7:5: cluster.nodePools[0].colour: unknown field `colour`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("expected one of"),
+        "says what would be valid: {err}"
+    );
+}
+
+#[test]
+fn unknown_top_level_key() {
+    let dir = scratch("unknown_top_level_key");
+    let p = write(&dir, "s.yaml", &format!("{SMALL_SCENARIO}sped: 3\n"));
+    let err = rejects(&dir, &p);
+    assert!(err.contains("sped: unknown field `sped`"), "{err}");
+}
+
+#[test]
+fn wrong_type_names_path_and_line() {
+    let dir = scratch("wrong_type");
+    let p = write(
+        &dir,
+        "s.yaml",
+        &SMALL_SCENARIO.replace("nodesPerPool: 3", "nodesPerPool: three"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("s.yaml:6:19: cluster.nodePools[0].nodesPerPool: invalid type: string \"three\", expected u32"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_duration_names_its_path() {
+    let dir = scratch("bad_duration");
+    let p = write(
+        &dir,
+        "s.yaml",
+        &SMALL_SCENARIO.replace("until: 1h", "until: 10"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("s.yaml: run.until: invalid duration \"10\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_quantity_names_its_path() {
+    let dir = scratch("bad_quantity");
+    let p = write(
+        &dir,
+        "s.yaml",
+        &SMALL_SCENARIO.replace("cpu: 8,", "cpu: 8 cores,"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("cluster.nodePools[0].capacity.cpu: invalid quantity"),
+        "{err}"
+    );
+}
+
+#[test]
+fn manifest_type_error_in_referenced_file() {
+    let dir = scratch("manifest_type_error");
+    write(
+        &dir,
+        "m.yaml",
+        "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {name: big}\nspec:\n  replicatedJobs:\n  - name: w\n    replicas: many\n",
+    );
+    let p = write(&dir, "s.yaml", "name: s\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 1, capacity: {cpu: 1}}\nworkloads:\n- manifest: m.yaml\n");
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("m.yaml:7:15: spec.replicatedJobs[0].replicas: invalid type: string \"many\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn manifest_that_is_not_a_jobset() {
+    let dir = scratch("not_a_jobset");
+    write(
+        &dir,
+        "m.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+    );
+    let p = write(&dir, "s.yaml", "name: s\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 1, capacity: {cpu: 1}}\nworkloads:\n- manifest: m.yaml\n");
+    let err = rejects(&dir, &p);
+    assert!(err.contains("m.yaml: a Pod (v1) is not a JobSet"), "{err}");
+}
+
+#[test]
+fn second_document_that_is_not_a_jobset() {
+    let dir = scratch("second_document");
+    let js = "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {name: a}\nspec: {replicatedJobs: []}\n";
+    write(
+        &dir,
+        "m.yaml",
+        &format!("{js}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: x}}\n"),
+    );
+    let p = write(&dir, "s.yaml", "name: s\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 1, capacity: {cpu: 1}}\nworkloads:\n- manifest: m.yaml\n");
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("m.yaml: document 2: a ServiceAccount (v1) is not a JobSet"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_manifest_file() {
+    let dir = scratch("missing_manifest");
+    let p = write(&dir, "s.yaml", "name: s\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 1, capacity: {cpu: 1}}\nworkloads:\n- manifest: gone.yaml\n");
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("s.yaml: workloads[0].manifest: cannot read manifest"),
+        "{err}"
+    );
+    assert!(err.contains("gone.yaml"), "{err}");
+}
+
+#[test]
+fn pod_that_can_never_fit_any_node() {
+    let dir = scratch("never_fits");
+    let text = SMALL_SCENARIO.replace("cpu: \"1\"}", "cpu: \"1\", nvidia.com/gpu: 8}");
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("spec.replicatedJobs[0].template.spec.template.spec"),
+        "{err}"
+    );
+    assert!(
+        err.contains("pods of replicated job \"workers\" can never be scheduled, even on an empty cluster: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu."),
+        "{err}"
+    );
+}
+
+#[test]
+fn pod_whose_node_selector_matches_no_node() {
+    let dir = scratch("selector_matches_nothing");
+    let text = SMALL_SCENARIO.replace(
+        "                containers:",
+        "                nodeSelector: {cloud.google.com/gke-tpu-accelerator: tpu-v5p-slice}\n                containers:",
+    );
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("3 node(s) didn't match Pod's node affinity/selector"),
+        "{err}"
+    );
+}
+
+#[test]
+fn pod_that_does_not_tolerate_a_taint() {
+    let dir = scratch("untolerated_taint");
+    let text = SMALL_SCENARIO.replace(
+        "    capacity: {cpu: 8, memory: 32Gi}",
+        "    capacity: {cpu: 8, memory: 32Gi}\n    taints: [{key: dedicated, value: ml, effect: NoSchedule}]",
+    );
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("3 node(s) had untolerated taint {dedicated: ml}"),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_scenario_file() {
+    let dir = scratch("empty_scenario");
+    let p = write(&dir, "s.yaml", "");
+    let err = rejects(&dir, &p);
+    assert!(err.contains("s.yaml: the scenario file is empty"), "{err}");
+}
+
+#[test]
+fn duplicate_jobset_names() {
+    let dir = scratch("duplicate_names");
+    let ws = SMALL_SCENARIO.split("workloads:\n").nth(1).unwrap();
+    let p = write(&dir, "s.yaml", &format!("{SMALL_SCENARIO}{ws}"));
+    let err = rejects(&dir, &p);
+    assert!(err.contains("JobSet \"small\" is already defined"), "{err}");
+}
+
+#[test]
+fn unknown_feature_gate() {
+    let dir = scratch("unknown_gate");
+    let p = write(
+        &dir,
+        "s.yaml",
+        &format!("{SMALL_SCENARIO}featureGates: {{RestartJobs: true}}\n"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("featureGates.RestartJobs: unknown feature gate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn several_errors_are_all_reported() {
+    let dir = scratch("several_errors");
+    let text = SMALL_SCENARIO
+        .replace("until: 1h", "until: soon")
+        .replace("runFor: 30s", "runFor: 30");
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(err.contains("run.until"), "{err}");
+    assert!(err.contains("workloads[0].pods.runFor"), "{err}");
+}
+
+#[test]
+fn garbage_input_does_not_panic() {
+    let dir = scratch("garbage");
+    for (i, text) in [
+        "[1, 2, 3]",
+        "\"just a string\"",
+        "name: [",
+        "\u{0}\u{1}binary",
+        "---\n---\n",
+        "name: x\ncluster: 5\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = write(&dir, &format!("g{i}.yaml"), text);
+        rejects(&dir, &p);
+    }
+}
+
+#[test]
+fn existing_output_is_left_untouched_on_bad_input() {
+    let dir = scratch("existing_output");
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(out_dir.join("summary.json"), "previous").unwrap();
+    let p = write(&dir, "s.yaml", "name: x\n");
+    let out = run(&[
+        "run",
+        p.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("summary.json")).unwrap(),
+        "previous"
+    );
+    assert!(!out_dir.join("events.csv").exists());
+}
