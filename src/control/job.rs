@@ -5,6 +5,21 @@ use crate::engine::time::NS_PER_S;
 use crate::sim::objects::*;
 use crate::sim::{Event, Sim};
 
+/// What the podFailurePolicy says about one failed pod.
+enum PodFailureAction {
+    FailJob(String),
+    Ignore,
+    FailIndex,
+    Count,
+}
+
+fn backoff_exceeded() -> (String, String) {
+    (
+        "BackoffLimitExceeded".into(),
+        "Job has reached the specified backoff limit".into(),
+    )
+}
+
 /// DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
 const POD_FAILURE_BACKOFF_NS: u64 = 10 * NS_PER_S;
 const MAX_POD_FAILURE_BACKOFF_NS: u64 = 600 * NS_PER_S;
@@ -60,6 +75,12 @@ impl Sim {
             }
         }
         let before = self.job_status_fingerprint(j);
+        let suspended = self.jobs[j as usize].spec.suspend == Some(true);
+        if !suspended && self.jobs[j as usize].start_time_ns.is_none() {
+            self.jobs[j as usize].start_time_ns = Some(now);
+            self.arm_active_deadline(j);
+        }
+        self.count_failed_pods(j);
         let active: Vec<PodId> = self.live_pods(j).collect();
         let ready = active
             .iter()
@@ -74,80 +95,205 @@ impl Sim {
             job.status_ready = ready;
         }
 
-        // A Job that reached its failure or success criteria finishes once its pods are gone.
-        if let Some(target) = self.jobs[j as usize].condition("FailureTarget").cloned() {
-            if active.is_empty() && !terminating {
-                self.add_job_condition(j, "Failed", &target.reason, &target.message);
-            }
-            self.after_job_status_write(j, before);
-            return;
-        }
-        let job = &self.jobs[j as usize];
-        let restart_never = job.spec.template.spec.restart_policy.as_deref() == Some("Never");
-        if restart_never && job.failed as i64 > job.backoff_limit as i64 {
-            self.add_job_condition(
-                j,
-                "FailureTarget",
-                "BackoffLimitExceeded",
-                "Job has reached the specified backoff limit",
-            );
-            for p in active.iter().copied() {
-                self.delete_pod(p, "BackoffLimitExceeded");
-            }
-            if active.is_empty() && !terminating {
-                self.add_job_condition(
-                    j,
-                    "Failed",
-                    "BackoffLimitExceeded",
-                    "Job has reached the specified backoff limit",
-                );
-            }
-            self.after_job_status_write(j, before);
-            return;
-        }
-        let job = &self.jobs[j as usize];
-        if job.succeeded >= job.completions {
-            if job.condition("SuccessCriteriaMet").is_none() {
-                self.add_job_condition(
-                    j,
-                    "SuccessCriteriaMet",
-                    "CompletionsReached",
-                    "Reached expected number of succeeded pods",
-                );
-            }
-            for p in active.iter().copied() {
-                self.delete_pod(p, "CompletionsReached");
-            }
-            if active.is_empty() && !terminating {
-                self.add_job_condition(
-                    j,
-                    "Complete",
-                    "CompletionsReached",
-                    "Reached expected number of succeeded pods",
-                );
-            }
-            self.after_job_status_write(j, before);
-            return;
-        }
-        if job.spec.suspend == Some(true) {
-            self.after_job_status_write(j, before);
-            return;
-        }
-        // Pod-failure backoff: no replacement before it has elapsed.
-        if let Some(last) = job.last_pod_failure_ns {
-            let mut backoff = POD_FAILURE_BACKOFF_NS;
-            for _ in 1..job.failed {
-                backoff = (backoff * 2).min(MAX_POD_FAILURE_BACKOFF_NS);
-            }
-            if now < last + backoff {
-                let wait = last + backoff - now;
-                self.enqueue_job(j, wait);
+        // A Job that met its failure or success criteria finishes once its pods are gone
+        // (FailureTarget / SuccessCriteriaMet first, §7.1).
+        for (interim, terminal) in [
+            ("FailureTarget", "Failed"),
+            ("SuccessCriteriaMet", "Complete"),
+        ] {
+            if let Some(c) = self.jobs[j as usize].condition(interim).cloned() {
+                for p in active.iter().copied() {
+                    self.delete_pod(p, &c.reason);
+                }
+                if active.is_empty() && !terminating {
+                    self.add_job_condition(j, terminal, &c.reason, &c.message);
+                }
                 self.after_job_status_write(j, before);
                 return;
             }
         }
+        if let Some((reason, message)) = self.failure_criteria(j, &active) {
+            self.add_job_condition(j, "FailureTarget", &reason, &message);
+            return self.sync_job_again_now(j, before);
+        }
+        let job = &self.jobs[j as usize];
+        if job.succeeded >= job.completions {
+            self.add_job_condition(
+                j,
+                "SuccessCriteriaMet",
+                "CompletionsReached",
+                "Reached expected number of succeeded pods",
+            );
+            return self.sync_job_again_now(j, before);
+        }
+        if suspended {
+            for p in active.iter().copied() {
+                self.delete_pod(p, "JobSuspended");
+            }
+            self.after_job_status_write(j, before);
+            return;
+        }
         self.create_missing_pods(j, &active);
         self.after_job_status_write(j, before);
+    }
+
+    /// After adding an interim condition the same sync goes on to delete pods and, when none
+    /// remain, to finish the Job.
+    fn sync_job_again_now(&mut self, j: JobId, before: (u32, u32, u32, u32, usize)) {
+        self.after_job_status_write(j, before);
+        self.jobs[j as usize].sync_due_ns = None;
+        self.sync_job(j);
+    }
+
+    /// The Job's failure criteria in upstream's priority order (§7.1): a podFailurePolicy
+    /// FailJob match (recorded while counting pods), the backoff limit, the active deadline,
+    /// then the per-index limits.
+    fn failure_criteria(&self, j: JobId, active: &[PodId]) -> Option<(String, String)> {
+        let now = self.now();
+        let job = &self.jobs[j as usize];
+        let on_failure = job.spec.template.spec.restart_policy.as_deref() != Some("Never");
+        let limit = job.backoff_limit.max(0) as u64;
+        if on_failure {
+            let restarts: u64 = active
+                .iter()
+                .filter(|&&p| {
+                    matches!(
+                        self.pods[p as usize].phase,
+                        PodPhase::Running | PodPhase::Pending
+                    )
+                })
+                .map(|&p| self.pods[p as usize].restart_count as u64)
+                .sum();
+            if (limit == 0 && restarts > 0) || (limit > 0 && restarts >= limit) {
+                return Some(backoff_exceeded());
+            }
+        }
+        if job.failed as u64 > limit {
+            return Some(backoff_exceeded());
+        }
+        if let (Some(start), Some(deadline_s)) =
+            (job.start_time_ns, job.spec.active_deadline_seconds)
+        {
+            if now >= start + deadline_s.max(0) as u64 * NS_PER_S {
+                return Some((
+                    "DeadlineExceeded".into(),
+                    "Job was active longer than specified deadline".into(),
+                ));
+            }
+        }
+        if job.spec.backoff_limit_per_index.is_some() {
+            let failed_indexes = job.index_failed.iter().filter(|&&f| f).count() as i64;
+            if let Some(max) = job.spec.max_failed_indexes {
+                if failed_indexes > max as i64 {
+                    return Some((
+                        "MaxFailedIndexesExceeded".into(),
+                        "Job has exceeded the specified maximal number of failed indexes".into(),
+                    ));
+                }
+            }
+            let all_finished = (0..job.completions as usize)
+                .all(|i| job.succeeded_index[i] || job.index_failed[i]);
+            if failed_indexes > 0 && all_finished {
+                return Some(("FailedIndexes".into(), "Job has failed indexes".into()));
+            }
+        }
+        None
+    }
+
+    /// Wakes the Job when its activeDeadlineSeconds runs out.
+    fn arm_active_deadline(&mut self, j: JobId) {
+        if let Some(d) = self.jobs[j as usize].spec.active_deadline_seconds {
+            self.enqueue_job(j, d.max(0) as u64 * NS_PER_S);
+        }
+    }
+
+    /// Accounts failed pods the controller has not seen yet, through the podFailurePolicy.
+    fn count_failed_pods(&mut self, j: JobId) {
+        let now = self.now();
+        let pods = std::mem::take(&mut self.jobs[j as usize].uncounted_failed);
+        for pod in pods {
+            let action = self.pod_failure_policy_action(j, pod);
+            let index = self.pods[pod as usize].index as usize;
+            let job = &mut self.jobs[j as usize];
+            match action {
+                PodFailureAction::FailJob(message) => {
+                    if job.condition("FailureTarget").is_none() {
+                        job.conditions.push(JobCondition {
+                            kind: "FailureTarget".into(),
+                            reason: "PodFailurePolicy".into(),
+                            message,
+                            time_ns: now,
+                        });
+                    }
+                }
+                PodFailureAction::Ignore => {}
+                PodFailureAction::FailIndex => {
+                    if index < job.index_failed.len() {
+                        job.index_failed[index] = true;
+                    }
+                }
+                PodFailureAction::Count => {
+                    job.failed += 1;
+                    job.last_pod_failure_ns = Some(now);
+                    if index < job.index_failures.len() {
+                        job.index_failures[index] += 1;
+                        job.index_last_failure_ns[index] = Some(now);
+                        if let Some(per_index) = job.spec.backoff_limit_per_index {
+                            if job.index_failures[index] as i64 > per_index as i64 {
+                                job.index_failed[index] = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first podFailurePolicy rule that matches the failed pod decides; none means Count.
+    fn pod_failure_policy_action(&self, j: JobId, pod: PodId) -> PodFailureAction {
+        let job = &self.jobs[j as usize];
+        let Some(policy) = &job.spec.pod_failure_policy else {
+            return PodFailureAction::Count;
+        };
+        let p = &self.pods[pod as usize];
+        let ns = &self.jobsets[job.jobset as usize].namespace;
+        for (i, rule) in policy.rules.iter().enumerate() {
+            let matched = if let Some(codes) = &rule.on_exit_codes {
+                p.last_exit.as_ref().and_then(|(container, code)| {
+                    let container_ok = codes.container_name.as_deref().is_none_or(|c| c == container);
+                    let in_values = codes.values.contains(code);
+                    let op_ok = match codes.operator.as_str() {
+                        "In" => in_values,
+                        "NotIn" => !in_values,
+                        _ => false,
+                    };
+                    (container_ok && op_ok).then(|| {
+                        format!("Container {container} for pod {ns}/{} failed with exit code {code} matching {} rule at index {i}", p.name, rule.action)
+                    })
+                })
+            } else {
+                rule.on_pod_conditions.iter().find_map(|c| {
+                    let status_ok = c.status.as_deref().unwrap_or("True") == "True";
+                    (status_ok && p.conditions.iter().any(|pc| *pc == c.condition_type)).then(
+                        || {
+                            format!(
+                                "Pod {ns}/{} has condition {} matching {} rule at index {i}",
+                                p.name, c.condition_type, rule.action
+                            )
+                        },
+                    )
+                })
+            };
+            if let Some(message) = matched {
+                return match rule.action.as_str() {
+                    "FailJob" => PodFailureAction::FailJob(message),
+                    "Ignore" => PodFailureAction::Ignore,
+                    "FailIndex" => PodFailureAction::FailIndex,
+                    _ => PodFailureAction::Count,
+                };
+            }
+        }
+        PodFailureAction::Count
     }
 
     fn job_status_fingerprint(&self, j: JobId) -> (u32, u32, u32, u32, usize) {
@@ -186,8 +332,11 @@ impl Sim {
     }
 
     /// Creates pods for the lowest missing completion indexes, in slow-start batches
-    /// (1, 2, 4, ...), each batch one round of API latency.
+    /// (1, 2, 4, ...), each batch one round of API latency. Replacements of failed pods wait
+    /// out the pod-failure backoff (10 s doubling to 10 min), per index with
+    /// backoffLimitPerIndex, else per Job.
     fn create_missing_pods(&mut self, j: JobId, active: &[PodId]) {
+        let now = self.now();
         let job = &self.jobs[j as usize];
         let want_active = job
             .parallelism
@@ -195,25 +344,49 @@ impl Sim {
         if active.len() as u32 >= want_active {
             return;
         }
-        let mut budget = (want_active - active.len() as u32).min(MAX_PODS_PER_SYNC);
-        let mut covered = vec![false; job.completions as usize];
-        for &p in active {
-            let idx = self.pods[p as usize].index as usize;
-            if idx < covered.len() {
-                covered[idx] = true;
+        let per_index = job.spec.backoff_limit_per_index.is_some();
+        if !per_index {
+            if let Some(wait) = remaining_backoff(job.last_pod_failure_ns, job.failed, now) {
+                self.enqueue_job(j, wait);
+                return;
             }
         }
-        let missing: Vec<u32> = (0..job.completions)
-            .filter(|&i| !job.succeeded_index[i as usize] && !covered[i as usize])
-            .take_while(|_| {
-                if budget == 0 {
-                    return false;
+        // With podReplacementPolicy Failed, a terminating pod still holds its index.
+        let wait_for_terminal = job.spec.pod_replacement_policy.as_deref() == Some("Failed");
+        let mut covered = vec![false; job.completions as usize];
+        for &p in &job.pods {
+            let pod = &self.pods[p as usize];
+            let holds = !pod.phase.terminal()
+                && (pod.deletion_ns.is_none() || (wait_for_terminal && !pod.removed));
+            if holds && (pod.index as usize) < covered.len() {
+                covered[pod.index as usize] = true;
+            }
+        }
+        let mut budget = (want_active - active.len() as u32).min(MAX_PODS_PER_SYNC);
+        let mut missing = vec![];
+        let mut earliest_wait: Option<u64> = None;
+        for i in 0..job.completions as usize {
+            if budget == 0 {
+                break;
+            }
+            if job.succeeded_index[i] || job.index_failed[i] || covered[i] {
+                continue;
+            }
+            if per_index {
+                if let Some(wait) =
+                    remaining_backoff(job.index_last_failure_ns[i], job.index_failures[i], now)
+                {
+                    earliest_wait = Some(earliest_wait.map_or(wait, |w: u64| w.min(wait)));
+                    continue;
                 }
-                budget -= 1;
-                true
-            })
-            .collect();
-        let start = self.now() + self.params.job_sync_cost_ns;
+            }
+            missing.push(i as u32);
+            budget -= 1;
+        }
+        if let Some(wait) = earliest_wait {
+            self.enqueue_job(j, wait);
+        }
+        let start = now + self.params.job_sync_cost_ns;
         let mut batch = 1usize;
         let mut offset = 0usize;
         let mut round = 1u64;
@@ -248,6 +421,9 @@ impl Sim {
             last_unschedulable: None,
             schedule_attempts: 0,
             created_at_ns: at,
+            restart_count: 0,
+            last_exit: None,
+            conditions: vec![],
         };
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;
@@ -268,4 +444,17 @@ impl Sim {
                 .schedule_in(self.params.watch_delay_ns, Event::SchedulerAddPod(pod));
         }
     }
+}
+
+/// Time left of the pod-failure backoff after `failures` failures, the last at `last`.
+fn remaining_backoff(last: Option<u64>, failures: u32, now: u64) -> Option<u64> {
+    let last = last?;
+    if failures == 0 {
+        return None;
+    }
+    let mut backoff = POD_FAILURE_BACKOFF_NS;
+    for _ in 1..failures {
+        backoff = (backoff * 2).min(MAX_POD_FAILURE_BACKOFF_NS);
+    }
+    (now < last + backoff).then(|| last + backoff - now)
 }

@@ -629,6 +629,12 @@ impl Sim {
             status_active: 0,
             status_ready: 0,
             last_pod_failure_ns: None,
+            uncounted_failed: vec![],
+            index_failures: vec![0; completions as usize],
+            index_failed: vec![false; completions as usize],
+            index_runs: vec![0; completions as usize],
+            index_last_failure_ns: vec![None; completions as usize],
+            start_time_ns: None,
         };
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;

@@ -1,8 +1,15 @@
-//! The kubelet side of a pod: start after binding, readiness, the container's exit, and the
-//! graceful stop of a deleted pod.
+//! The kubelet side of a pod: start after binding, readiness, how each container run ends
+//! (scenario `pods.exits`), in-place restarts under `restartPolicy: OnFailure`, and the pod's
+//! phase when it does not restart.
 
+use crate::engine::time::NS_PER_S;
+use crate::scenario::ContainerRun;
 use crate::sim::objects::*;
 use crate::sim::{Event, Sim};
+
+/// Kubelet CrashLoopBackOff: 10 s doubling, at most 5 min.
+const CRASH_LOOP_INITIAL_NS: u64 = 10 * NS_PER_S;
+const CRASH_LOOP_MAX_NS: u64 = 300 * NS_PER_S;
 
 impl Sim {
     /// The kubelet sees the binding through its watch and starts the containers.
@@ -11,13 +18,22 @@ impl Sim {
         self.queue.schedule_in(d, Event::PodRunning(pod));
     }
 
-    pub(crate) fn on_pod_running(&mut self, pod: PodId) {
+    fn alive(&self, pod: PodId) -> bool {
         let p = &self.pods[pod as usize];
-        if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Pending {
+        !p.removed && p.deletion_ns.is_none()
+    }
+
+    pub(crate) fn on_pod_running(&mut self, pod: PodId) {
+        if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Pending {
             return;
         }
         self.pods[pod as usize].phase = PodPhase::Running;
         self.record(pod, "Running", String::new());
+        self.start_container(pod);
+    }
+
+    /// One run of the main container: readiness, then its scripted or default end.
+    fn start_container(&mut self, pod: PodId) {
         let shape = &self.shapes[self.pods[pod as usize].shape as usize];
         match shape.ready_delay_ns {
             None => self.pods[pod as usize].ready = true,
@@ -25,24 +41,59 @@ impl Sim {
                 self.queue.schedule_in(d, Event::PodReady(pod));
             }
         }
-        let run_for = self.pod_run_for(pod);
+        let (after_ns, exit_code, container) = self.container_end(pod);
+        self.pods[pod as usize].last_exit = if exit_code != 0 {
+            Some((container, exit_code))
+        } else {
+            None
+        };
         let exit = self
             .queue
-            .schedule_in(run_for, Event::ContainerExit { pod, exit_code: 0 });
+            .schedule_in(after_ns, Event::ContainerExit { pod, exit_code });
         self.pods[pod as usize].pending_exit = Some(exit);
         self.notify_job_of_pod(pod);
     }
 
-    fn pod_run_for(&self, pod: PodId) -> u64 {
-        let job = &self.jobs[self.pods[pod as usize].job as usize];
+    /// Matches the scenario's exit rules against this run; counts the run.
+    fn container_end(&mut self, pod: PodId) -> (u64, i32, String) {
+        let p = &self.pods[pod as usize];
+        let job = &self.jobs[p.job as usize];
+        let index = p.index as usize;
+        let retry = job.index_runs.get(index).copied().unwrap_or(0);
         let js = &self.jobsets[job.jobset as usize];
-        let rj = &js.spec.spec.replicated_jobs[job.rj as usize].name;
-        self.scenario.workloads[js.workload as usize].run_for(rj)
+        let rj = &js.spec.spec.replicated_jobs[job.rj as usize];
+        let run = ContainerRun {
+            replicated_job: &rj.name,
+            job_index: job.job_index,
+            pod_index: p.index,
+            attempt: job.restart_attempt,
+            retry,
+        };
+        let (after, code, container) =
+            self.scenario.workloads[js.workload as usize].container_end(&run);
+        let container = container
+            .map(str::to_string)
+            .or_else(|| {
+                job.spec
+                    .template
+                    .spec
+                    .containers
+                    .first()
+                    .map(|c| c.name.clone())
+            })
+            .unwrap_or_default();
+        let j = p.job as usize;
+        if let Some(r) = self.jobs[j].index_runs.get_mut(index) {
+            *r += 1;
+        }
+        (after, code, container)
     }
 
     pub(crate) fn on_pod_ready(&mut self, pod: PodId) {
-        let p = &self.pods[pod as usize];
-        if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Running {
+        if !self.alive(pod)
+            || self.pods[pod as usize].phase != PodPhase::Running
+            || self.pods[pod as usize].ready
+        {
             return;
         }
         self.pods[pod as usize].ready = true;
@@ -51,15 +102,21 @@ impl Sim {
     }
 
     pub(crate) fn on_container_exit(&mut self, pod: PodId, exit_code: i32) {
-        let p = &mut self.pods[pod as usize];
-        p.pending_exit = None;
-        if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Running {
+        self.pods[pod as usize].pending_exit = None;
+        if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
             return;
         }
-        p.ready = false;
-        let job = p.job;
+        self.pods[pod as usize].ready = false;
+        let job = self.pods[pod as usize].job;
+        let on_failure = self.jobs[job as usize]
+            .spec
+            .template
+            .spec
+            .restart_policy
+            .as_deref()
+            != Some("Never");
         if exit_code == 0 {
-            p.phase = PodPhase::Succeeded;
+            self.pods[pod as usize].phase = PodPhase::Succeeded;
             self.rec.pods_succeeded += 1;
             let index = self.pods[pod as usize].index as usize;
             let j = &mut self.jobs[job as usize];
@@ -68,17 +125,41 @@ impl Sim {
                 j.succeeded += 1;
             }
             self.record(pod, "Succeeded", "Completed".into());
+        } else if on_failure {
+            // Restarted in place after CrashLoopBackOff; the pod stays Running, not Ready.
+            let p = &mut self.pods[pod as usize];
+            p.restart_count += 1;
+            let mut backoff = CRASH_LOOP_INITIAL_NS;
+            for _ in 1..p.restart_count {
+                backoff = (backoff * 2).min(CRASH_LOOP_MAX_NS);
+            }
+            let reason = format!(
+                "Error: exit code {exit_code}; restart {} after back-off {}s",
+                p.restart_count,
+                backoff / NS_PER_S
+            );
+            self.record(pod, "ContainerRestart", reason);
+            self.queue
+                .schedule_in(backoff, Event::ContainerRestart(pod));
+            self.notify_job_of_pod(pod);
+            return;
         } else {
-            p.phase = PodPhase::Failed;
+            self.pods[pod as usize].phase = PodPhase::Failed;
             self.rec.pods_failed += 1;
-            let now = self.now();
-            let j = &mut self.jobs[job as usize];
-            j.failed += 1;
-            j.last_pod_failure_ns = Some(now);
+            self.jobs[job as usize].uncounted_failed.push(pod);
             self.record(pod, "Failed", format!("Error: exit code {exit_code}"));
         }
         self.queue
             .schedule_in(self.params.watch_delay_ns, Event::SchedulerPodGone(pod));
         self.notify_job_of_pod(pod);
+    }
+
+    pub(crate) fn on_container_restart(&mut self, pod: PodId) {
+        if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
+            return;
+        }
+        let n = self.pods[pod as usize].restart_count;
+        self.record(pod, "Running", format!("restart {n}"));
+        self.start_container(pod);
     }
 }

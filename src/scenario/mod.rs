@@ -49,15 +49,60 @@ pub struct Workload {
     pub at_ns: u64,
     pub run_for_ns: u64,
     pub run_for_by_rj: BTreeMap<String, u64>,
+    pub exits: Vec<ExitRule>,
     pub unknown_fields: Vec<String>,
 }
 
+/// A resolved `pods.exits` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExitRule {
+    pub replicated_job: Option<String>,
+    pub job_index: Option<u32>,
+    pub pod_index: Option<u32>,
+    pub attempt: Option<i32>,
+    pub retry: Option<u32>,
+    pub after_ns: u64,
+    pub exit_code: i32,
+    pub container: Option<String>,
+}
+
+/// What identifies one container run, for matching exit rules.
+#[derive(Debug, Clone, Copy)]
+pub struct ContainerRun<'a> {
+    pub replicated_job: &'a str,
+    pub job_index: u32,
+    pub pod_index: u32,
+    pub attempt: i32,
+    pub retry: u32,
+}
+
+impl ExitRule {
+    pub fn matches(&self, run: &ContainerRun<'_>) -> bool {
+        self.replicated_job
+            .as_deref()
+            .is_none_or(|r| r == run.replicated_job)
+            && self.job_index.is_none_or(|j| j == run.job_index)
+            && self.pod_index.is_none_or(|p| p == run.pod_index)
+            && self.attempt.is_none_or(|a| a == run.attempt)
+            && self.retry.is_none_or(|r| r == run.retry)
+    }
+}
 impl Workload {
     pub fn run_for(&self, rj: &str) -> u64 {
         self.run_for_by_rj
             .get(rj)
             .copied()
             .unwrap_or(self.run_for_ns)
+    }
+
+    /// How a container run ends: `(after_ns, exit_code, container)`; by default exit 0 after
+    /// `runFor`. An exit rule whose `after` is not earlier than `runFor` never fires.
+    pub fn container_end(&self, run: &ContainerRun<'_>) -> (u64, i32, Option<&str>) {
+        let run_for = self.run_for(run.replicated_job);
+        match self.exits.iter().find(|e| e.matches(run)) {
+            Some(e) if e.after_ns < run_for => (e.after_ns, e.exit_code, e.container.as_deref()),
+            _ => (run_for, 0, None),
+        }
     }
 }
 
@@ -448,10 +493,40 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 }
             }
         };
+        let mut exits = vec![];
+        for (x, e) in w.pods.exits.iter().enumerate() {
+            let path = at(&format!("pods.exits[{x}].after"));
+            match dur(file, &path, &e.after) {
+                Ok(after_ns) => exits.push(ExitRule {
+                    replicated_job: e.replicated_job.clone(),
+                    job_index: e.job_index,
+                    pod_index: e.pod_index,
+                    attempt: e.attempt,
+                    retry: e.retry,
+                    after_ns,
+                    exit_code: e.exit_code,
+                    container: e.container.clone(),
+                }),
+                Err(err) => errors.push(err),
+            }
+        }
         let rj_names: BTreeSet<String> = loaded
             .iter()
             .flat_map(|l| l.jobset.spec.replicated_jobs.iter().map(|r| r.name.clone()))
             .collect();
+        for (x, e) in w.pods.exits.iter().enumerate() {
+            if let Some(rj) = &e.replicated_job {
+                if !rj_names.contains(rj) {
+                    errors.push(err(
+                        &at(&format!("pods.exits[{x}].replicatedJob")),
+                        format!(
+                            "no replicated job named {rj:?} in this workload (it has: {})",
+                            rj_names.iter().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
         for rj in w.pods.replicated_jobs.keys() {
             if !rj_names.contains(rj) {
                 errors.push(err(
@@ -497,6 +572,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 at_ns,
                 run_for_ns,
                 run_for_by_rj: run_for_by_rj.clone(),
+                exits: exits.clone(),
                 unknown_fields: l.unknown_fields,
             });
         }

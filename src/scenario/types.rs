@@ -159,6 +159,30 @@ pub struct PodsSection {
     /// Per replicated job overrides, keyed by replicated job name.
     #[serde(default)]
     pub replicated_jobs: BTreeMap<String, ReplicatedJobPodsSection>,
+    /// Containers that end otherwise than by exiting 0 after `runFor`; the first matching
+    /// entry applies to each container run.
+    #[serde(default)]
+    pub exits: Vec<ExitSection>,
+}
+
+/// "The leader of job 3 exits 1 after 10 minutes on the first attempt."
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExitSection {
+    pub replicated_job: Option<String>,
+    pub job_index: Option<u32>,
+    /// The pod's completion index.
+    pub pod_index: Option<u32>,
+    /// The JobSet restart attempt (`jobset.sigs.k8s.io/restart-attempt`), 0 = first.
+    pub attempt: Option<i32>,
+    /// Earlier runs of this completion index within the same Job (pod recreations and
+    /// container restarts), 0 = first run.
+    pub retry: Option<u32>,
+    /// Time after the container starts.
+    pub after: String,
+    pub exit_code: i32,
+    /// Container name reported to podFailurePolicy; default the pod's first container.
+    pub container: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

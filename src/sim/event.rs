@@ -32,6 +32,8 @@ pub enum Event {
     PodReady(PodId),
     /// The pod's main container exits on its own.
     ContainerExit { pod: PodId, exit_code: i32 },
+    /// The kubelet restarts a crashed container in place (`restartPolicy: OnFailure`).
+    ContainerRestart(PodId),
     /// The kubelet finished stopping a deleted pod; the API object goes away.
     PodRemoved(PodId),
     /// The garbage collector acts on a Job's foreground deletion: it deletes the Job's pods.

@@ -111,6 +111,16 @@ pub struct JobObj {
     pub status_ready: u32,
     /// When the last pod of this Job failed (pod-failure backoff counts from there).
     pub last_pod_failure_ns: Option<SimTime>,
+    /// Failed pods the controller has not accounted yet (the uncounted terminated pods).
+    pub uncounted_failed: Vec<PodId>,
+    /// Per completion index: counted failures (backoffLimitPerIndex), permanent failure,
+    /// container runs so far (for scenario exit rules) and last failure time.
+    pub index_failures: Vec<u32>,
+    pub index_failed: Vec<bool>,
+    pub index_runs: Vec<u32>,
+    pub index_last_failure_ns: Vec<Option<SimTime>>,
+    /// `status.startTime`: first sync while not suspended.
+    pub start_time_ns: Option<SimTime>,
 }
 
 impl JobObj {
@@ -160,4 +170,10 @@ pub struct PodObj {
     pub last_unschedulable: Option<String>,
     pub schedule_attempts: u32,
     pub created_at_ns: SimTime,
+    /// Container restarts in place (`restartPolicy: OnFailure`).
+    pub restart_count: u32,
+    /// The last non-zero exit: (container name, exit code).
+    pub last_exit: Option<(String, i32)>,
+    /// Pod conditions that podFailurePolicy can match (e.g. `DisruptionTarget`).
+    pub conditions: Vec<String>,
 }
