@@ -274,14 +274,12 @@ impl Sim {
             } else {
                 rule.on_pod_conditions.iter().find_map(|c| {
                     let status_ok = c.status.as_deref().unwrap_or("True") == "True";
-                    (status_ok && p.conditions.iter().any(|pc| *pc == c.condition_type)).then(
-                        || {
-                            format!(
-                                "Pod {ns}/{} has condition {} matching {} rule at index {i}",
-                                p.name, c.condition_type, rule.action
-                            )
-                        },
-                    )
+                    (status_ok && p.conditions.contains(&c.condition_type)).then(|| {
+                        format!(
+                            "Pod {ns}/{} has condition {} matching {} rule at index {i}",
+                            p.name, c.condition_type, rule.action
+                        )
+                    })
                 })
             };
             if let Some(message) = matched {
@@ -365,11 +363,11 @@ impl Sim {
         let mut budget = (want_active - active.len() as u32).min(MAX_PODS_PER_SYNC);
         let mut missing = vec![];
         let mut earliest_wait: Option<u64> = None;
-        for i in 0..job.completions as usize {
+        for (i, &held) in covered.iter().enumerate() {
             if budget == 0 {
                 break;
             }
-            if job.succeeded_index[i] || job.index_failed[i] || covered[i] {
+            if job.succeeded_index[i] || job.index_failed[i] || held {
                 continue;
             }
             if per_index {
