@@ -76,6 +76,7 @@ impl Sim {
             return;
         }
         self.jobs[j as usize].removed = true;
+        self.jobs[j as usize].removed_at_ns = Some(self.now());
         let js = self.jobs[j as usize].jobset;
         self.jobsets[js as usize].jobs.retain(|&x| x != j);
         self.enqueue_jobset(js, self.params.watch_delay_ns);

@@ -78,8 +78,8 @@ impl Sim {
         let suspended = self.jobs[j as usize].spec.suspend == Some(true);
         if !suspended && self.jobs[j as usize].start_time_ns.is_none() {
             self.jobs[j as usize].start_time_ns = Some(now);
-            self.arm_active_deadline(j);
         }
+        self.arm_active_deadline(j);
         self.count_failed_pods(j);
         let active: Vec<PodId> = self.live_pods(j).collect();
         let ready = active
@@ -200,10 +200,17 @@ impl Sim {
         None
     }
 
-    /// Wakes the Job when its activeDeadlineSeconds runs out.
+    /// Wakes the Job when its activeDeadlineSeconds runs out. Re-armed on every sync, as the
+    /// real controller requeues with the remaining time, because the work queue keeps only the
+    /// earliest wake-up of a key.
     fn arm_active_deadline(&mut self, j: JobId) {
-        if let Some(d) = self.jobs[j as usize].spec.active_deadline_seconds {
-            self.enqueue_job(j, d.max(0) as u64 * NS_PER_S);
+        let job = &self.jobs[j as usize];
+        if let (Some(start), Some(d)) = (job.start_time_ns, job.spec.active_deadline_seconds) {
+            let deadline = start + d.max(0) as u64 * NS_PER_S;
+            let now = self.now();
+            if deadline > now {
+                self.enqueue_job(j, deadline - now);
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! in the order of semantics §3.2.
 
 use super::conditions::{condition, update_condition};
+use super::counters;
 use super::failure_policy::{self, FailedJob, Outcome};
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
@@ -194,8 +195,12 @@ impl Sim {
             let job = &self.jobs[j as usize];
             let (ready, active) = self.job_ready_and_active(j);
             let st = &mut out[job.rj as usize];
-            let pods_count = job.parallelism.min(job.completions);
-            if job.succeeded + ready >= pods_count {
+            if counters::job_counts_as_ready(
+                job.parallelism,
+                Some(job.completions),
+                ready,
+                job.succeeded,
+            ) {
                 st.ready += 1;
             }
             if active > 0 {
@@ -396,7 +401,7 @@ impl Sim {
                 continue;
             }
             let st = &obj.status.replicated_jobs[rj_index];
-            let started = replicas as i32 == st.ready + st.succeeded + st.failed;
+            let started = counters::replicated_job_started(replicas as i32, Some(st));
             if !suspended && in_order && started {
                 continue;
             }
@@ -441,21 +446,20 @@ impl Sim {
             return true;
         };
         deps.iter().all(|d| {
-            let Some(pos) = obj
+            let pos = obj
                 .spec
                 .spec
                 .replicated_jobs
                 .iter()
-                .position(|r| r.name == d.name)
-            else {
-                return false;
-            };
-            let replicas = obj.spec.spec.replicated_jobs[pos].replicas.unwrap_or(1);
-            let st = &obj.status.replicated_jobs[pos];
-            match d.status.as_str() {
-                "Complete" => st.succeeded == replicas,
-                _ => st.ready + st.succeeded + st.failed == replicas,
-            }
+                .position(|r| r.name == d.name);
+            let replicas = pos
+                .map(|p| obj.spec.spec.replicated_jobs[p].replicas.unwrap_or(1))
+                .unwrap_or(0);
+            counters::dependency_reached(
+                pos.and_then(|p| obj.status.replicated_jobs.get(p)),
+                replicas,
+                &d.status,
+            )
         })
     }
 
@@ -624,6 +628,7 @@ impl Sim {
             conditions: vec![],
             deletion_ns: None,
             removed: false,
+            removed_at_ns: None,
             created_at_ns: now,
             sync_due_ns: None,
             status_active: 0,

@@ -2,6 +2,7 @@
 //! controller, the Kubernetes Job controller, the kubelet and the garbage collector.
 
 pub mod conditions;
+pub mod counters;
 pub mod failure_policy;
 pub mod gc;
 pub mod job;

@@ -60,6 +60,7 @@ pub struct ExitRule {
     pub job_index: Option<u32>,
     pub pod_index: Option<u32>,
     pub attempt: Option<i32>,
+    pub job_attempt: Option<i32>,
     pub retry: Option<u32>,
     pub after_ns: u64,
     pub exit_code: i32,
@@ -73,6 +74,7 @@ pub struct ContainerRun<'a> {
     pub job_index: u32,
     pub pod_index: u32,
     pub attempt: i32,
+    pub job_attempt: i32,
     pub retry: u32,
 }
 
@@ -84,6 +86,7 @@ impl ExitRule {
             && self.job_index.is_none_or(|j| j == run.job_index)
             && self.pod_index.is_none_or(|p| p == run.pod_index)
             && self.attempt.is_none_or(|a| a == run.attempt)
+            && self.job_attempt.is_none_or(|a| a == run.job_attempt)
             && self.retry.is_none_or(|r| r == run.retry)
     }
 }
@@ -502,6 +505,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                     job_index: e.job_index,
                     pod_index: e.pod_index,
                     attempt: e.attempt,
+                    job_attempt: e.job_attempt,
                     retry: e.retry,
                     after_ns,
                     exit_code: e.exit_code,

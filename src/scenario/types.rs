@@ -175,6 +175,9 @@ pub struct ExitSection {
     pub pod_index: Option<u32>,
     /// The JobSet restart attempt (`jobset.sigs.k8s.io/restart-attempt`), 0 = first.
     pub attempt: Option<i32>,
+    /// The per-Job restart attempt (`jobset.sigs.k8s.io/job-restart-attempt`, RestartJob
+    /// gate), 0 = first; always 0 with the gate off.
+    pub job_attempt: Option<i32>,
     /// Earlier runs of this completion index within the same Job (pod recreations and
     /// container restarts), 0 = first run.
     pub retry: Option<u32>,

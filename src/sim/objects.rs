@@ -104,6 +104,7 @@ pub struct JobObj {
     pub conditions: Vec<JobCondition>,
     pub deletion_ns: Option<SimTime>,
     pub removed: bool,
+    pub removed_at_ns: Option<SimTime>,
     pub created_at_ns: SimTime,
     pub sync_due_ns: Option<SimTime>,
     /// `status.active` and `status.ready` as last written by the Job controller.

@@ -1,0 +1,570 @@
+//! End-to-end conformance with upstream JobSet behaviour. Each test names the upstream test or
+//! documented behaviour it mirrors (kubernetes-sigs/jobset v0.12.0; spec sections refer to
+//! ../shared/spec/jobset-semantics.md). The JobSet goes through the whole simulated chain:
+//! JobSet controller, Job controller, scheduler, kubelet, garbage collector.
+
+mod common;
+use common::*;
+use jobset_sim::scenario::load_scenario;
+use jobset_sim::sim::objects::JobSetObj;
+use jobset_sim::sim::Sim;
+
+/// Upstream's integration fixture `testJobSet`: replicated-job-a (1 Job) and replicated-job-b
+/// (3 Jobs), one pod each, backoffLimit 0, restartPolicy Never. `{policy}` is replaced by
+/// whatever the test puts under `spec:` besides replicatedJobs.
+const FIXTURE: &str = r#"apiVersion: jobset.x-k8s.io/v1alpha2
+kind: JobSet
+metadata: {name: test-js}
+spec:
+{policy}
+  replicatedJobs:
+  - name: replicated-job-a
+    replicas: 1
+    template:
+      spec: {parallelism: 1, completions: 1, backoffLimit: 0, template: {spec: {restartPolicy: Never, containers: [{name: c}]}}}
+  - name: replicated-job-b
+    replicas: 3
+    template:
+      spec: {parallelism: 1, completions: 1, backoffLimit: 0, template: {spec: {restartPolicy: Never, containers: [{name: c}]}}}
+"#;
+
+/// Writes the manifest and a scenario around it, runs it, returns the finished simulation.
+fn simulate(test: &str, manifest: &str, pods: &str, extra: &str) -> Sim {
+    let dir = scratch(test);
+    write(&dir, "m.yaml", manifest);
+    let scenario = format!(
+        "name: {test}\nrun: {{seed: 3, until: 2h}}\n{extra}\ncluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 8, capacity: {{cpu: 64, memory: 256Gi}}}}\nworkloads:\n- manifest: m.yaml\n  pods:\n{pods}\n"
+    );
+    let path = write(&dir, "s.yaml", &scenario);
+    let scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Sim::new(scenario).unwrap_or_else(|e| panic!("{e}"));
+    sim.run();
+    sim
+}
+
+fn fixture(policy: &str) -> String {
+    FIXTURE.replace("{policy}", policy)
+}
+
+fn upstream(path: &str) -> String {
+    std::fs::read_to_string(repo().join("../shared/examples/jobset-upstream").join(path)).unwrap()
+}
+
+fn js(sim: &Sim) -> &JobSetObj {
+    &sim.jobsets[0]
+}
+
+fn terminal(sim: &Sim) -> (Option<&str>, Option<&str>) {
+    let s = &js(sim).status;
+    let state = s.terminal_state.as_deref();
+    let reason = state
+        .and_then(|t| s.condition(t))
+        .map(|c| c.reason.as_str());
+    (state, reason)
+}
+
+/// Jobs created per restart attempt, `(attempt, count)`.
+fn jobs_per_attempt(sim: &Sim) -> Vec<(i32, usize)> {
+    let mut m = std::collections::BTreeMap::new();
+    for j in &sim.jobs {
+        *m.entry(j.restart_attempt).or_insert(0) += 1;
+    }
+    m.into_iter().collect()
+}
+
+#[test]
+fn all_jobs_complete_then_jobset_completes() {
+    // Integration: "jobset should succeed after all jobs succeed" (success policy All default).
+    let sim = simulate("all_complete", &fixture(""), "    runFor: 30s", "");
+    assert_eq!(
+        terminal(&sim),
+        (Some("Completed"), Some("AllJobsCompleted"))
+    );
+    let c = js(&sim).status.condition("Completed").unwrap();
+    assert_eq!(c.message, "jobset completed successfully");
+    assert_eq!(sim.jobs.len(), 4);
+    assert!(
+        js(&sim).status.condition("RestartingJobSet").is_none(),
+        "never added as False (§1.11 rule 4)"
+    );
+}
+
+#[test]
+fn no_failure_policy_fails_on_first_job_failure() {
+    // §4.1 / integration "jobset fails when a job fails and there is no failure policy".
+    let sim = simulate(
+        "no_policy",
+        &fixture(""),
+        "    runFor: 10m\n    exits: [{replicatedJob: replicated-job-b, jobIndex: 1, after: 30s, exitCode: 1}]",
+        "",
+    );
+    assert_eq!(terminal(&sim), (Some("Failed"), Some("FailedJobs")));
+    assert_eq!(
+        js(&sim).status.condition("Failed").unwrap().message,
+        "jobset failed due to one or more job failures (first failed job: test-js-replicated-job-b-1)"
+    );
+    assert_eq!(js(&sim).status.restarts, 0);
+}
+
+#[test]
+fn fails_after_reaching_max_restarts() {
+    // §9.2 #11, integration "jobset fails after reaching max restarts": maxRestarts 1, the first
+    // failure restarts, a failure in the next attempt fails the JobSet.
+    let sim = simulate(
+        "max_restarts",
+        &fixture("  failurePolicy: {maxRestarts: 1}"),
+        "    runFor: 10m\n    exits: [{replicatedJob: replicated-job-a, after: 30s, exitCode: 1}]",
+        "",
+    );
+    assert_eq!(terminal(&sim), (Some("Failed"), Some("ReachedMaxRestarts")));
+    let s = &js(&sim).status;
+    assert_eq!((s.restarts, s.restarts_count_towards_max), (1, 1));
+    assert_eq!(
+        jobs_per_attempt(&sim),
+        vec![(0, 4), (1, 4)],
+        "every Job was recreated once"
+    );
+    assert_eq!(
+        s.condition("Failed").unwrap().message,
+        "jobset failed due to reaching max number of restarts (first failed job: test-js-replicated-job-a-0)"
+    );
+    let r = s.condition("RestartingJobSet").unwrap();
+    assert!(
+        !r.status,
+        "RestartingJobSet flips to False when the JobSet fails"
+    );
+    assert_eq!(r.reason, "JobSetFailed");
+}
+
+#[test]
+fn failure_outranks_success_in_the_same_pass() {
+    // §9.2 #12, integration "job succeeds after one failure": job a succeeds while a job of b
+    // fails at the same moment -> restart; the new attempt completes.
+    let sim = simulate(
+        "failure_beats_success",
+        &fixture("  failurePolicy: {maxRestarts: 1}"),
+        "    runFor: 30s\n    exits: [{replicatedJob: replicated-job-b, jobIndex: 0, attempt: 0, after: 29999999999ns, exitCode: 1}]",
+        "",
+    );
+    assert_eq!(
+        terminal(&sim),
+        (Some("Completed"), Some("AllJobsCompleted"))
+    );
+    assert_eq!(js(&sim).status.restarts, 1);
+    // Jobs of attempt 0 that had already succeeded were deleted and recreated too (§11.12).
+    assert_eq!(jobs_per_attempt(&sim), vec![(0, 4), (1, 4)]);
+}
+
+#[test]
+fn first_matching_rule_decides_end_to_end() {
+    // §9.2 #10, integration "failure policy rules order verification test 3": failures of
+    // replicated-job-a with MaxFailedIndexesExceeded restart without counting; a failure of
+    // replicated-job-b (other reason) hits the catch-all FailJobSet rule.
+    let manifest = FIXTURE
+        .replace(
+            "{policy}",
+            "  failurePolicy:\n    maxRestarts: 1\n    rules:\n    - {action: RestartJobSetAndIgnoreMaxRestarts, onJobFailureReasons: [MaxFailedIndexesExceeded], targetReplicatedJobs: [replicated-job-a]}\n    - {action: FailJobSet}",
+        )
+        .replacen(
+            "spec: {parallelism: 1, completions: 1, backoffLimit: 0,",
+            "spec: {parallelism: 1, completions: 1, backoffLimitPerIndex: 0, maxFailedIndexes: 0,",
+            1,
+        );
+    let sim = simulate(
+        "rule_order",
+        &manifest,
+        "    runFor: 10m\n    exits:\n    - {replicatedJob: replicated-job-a, attempt: 0, after: 20s, exitCode: 1}\n    - {replicatedJob: replicated-job-a, attempt: 1, after: 20s, exitCode: 1}\n    - {replicatedJob: replicated-job-a, attempt: 2, after: 20s, exitCode: 1}\n    - {replicatedJob: replicated-job-b, jobIndex: 2, attempt: 3, after: 20s, exitCode: 1}",
+        "",
+    );
+    let s = &js(&sim).status;
+    assert_eq!(
+        terminal(&sim),
+        (Some("Failed"), Some("FailJobSetFailurePolicyAction"))
+    );
+    assert_eq!((s.restarts, s.restarts_count_towards_max), (3, 0));
+    assert_eq!(
+        s.condition("Failed").unwrap().message,
+        "applying FailJobSet failure policy action (first failed job: test-js-replicated-job-b-2)"
+    );
+    assert_eq!(
+        s.condition("RestartingJobSet").unwrap().reason,
+        "JobSetFailed"
+    );
+    let a_failures: Vec<_> = sim
+        .jobs
+        .iter()
+        .filter(|j| j.name == "test-js-replicated-job-a-0")
+        .filter_map(|j| j.condition("Failed").map(|c| c.reason.clone()))
+        .collect();
+    assert_eq!(a_failures, vec!["MaxFailedIndexesExceeded"; 3]);
+}
+
+#[test]
+fn restarting_condition_names_the_rule() {
+    // TestApplyFailurePolicyRuleAction end to end: reason FailurePolicy_<rule>, then JobsReady.
+    let sim = simulate(
+        "restarting_condition",
+        &fixture("  failurePolicy:\n    maxRestarts: 3\n    rules: [{name: restartOnB, action: RestartJobSet, targetReplicatedJobs: [replicated-job-b]}]"),
+        "    runFor: 5m\n    exits: [{replicatedJob: replicated-job-b, jobIndex: 0, attempt: 0, after: 30s, exitCode: 1}]",
+        "",
+    );
+    assert_eq!(
+        terminal(&sim),
+        (Some("Completed"), Some("AllJobsCompleted"))
+    );
+    let s = &js(&sim).status;
+    assert_eq!((s.restarts, s.restarts_count_towards_max), (1, 1));
+    let r = s.condition("RestartingJobSet").unwrap();
+    assert!(!r.status);
+    // It went True (FailurePolicy_restartOnB) -> False (JobsReady) -> False (JobSetCompleted):
+    // the same status keeps its transition time, only the reason changes.
+    assert_eq!(r.reason, "JobSetCompleted");
+}
+
+#[test]
+fn recreate_replaces_each_job_as_soon_as_it_is_gone() {
+    // §3.7 / §9.2 #13 "jobs are restarted individually with Recreate strategy": a Job whose old
+    // incarnation is gone is recreated while others are still terminating.
+    let (recreate_overlap, _) = restart_overlap("Recreate");
+    assert!(
+        recreate_overlap,
+        "Recreate: a new Job exists while an old one is still being deleted"
+    );
+}
+
+#[test]
+fn blocking_recreate_waits_for_every_old_job() {
+    // §3.7 / §9.2 #13: BlockingRecreate creates nothing while any previous Job exists, then all.
+    let (overlap, same_pass) = restart_overlap("BlockingRecreate");
+    assert!(
+        !overlap,
+        "BlockingRecreate: no new Job before the last old one is gone"
+    );
+    assert!(
+        same_pass,
+        "all Jobs of the new attempt are created in one pass"
+    );
+}
+
+/// Job b-2's pods take 60 s to stop (grace period 60 s), the others 1 s. Returns whether a Job
+/// of attempt 1 was created before the last Job of attempt 0 was removed, and whether all
+/// attempt-1 Jobs were created at the same instant.
+fn restart_overlap(strategy: &str) -> (bool, bool) {
+    let manifest = fixture(&format!("  failurePolicy: {{maxRestarts: 1, restartStrategy: {strategy}}}"))
+        .replace(
+            "  - name: replicated-job-b\n    replicas: 3",
+            "  - name: replicated-job-c\n    replicas: 1\n    template:\n      spec: {parallelism: 1, completions: 1, backoffLimit: 0, template: {spec: {restartPolicy: Never, terminationGracePeriodSeconds: 60, containers: [{name: c}]}}}\n  - name: replicated-job-b\n    replicas: 3",
+        );
+    let sim = simulate(
+        &format!("overlap_{strategy}"),
+        &manifest,
+        "    runFor: 10m\n    exits: [{replicatedJob: replicated-job-a, attempt: 0, after: 30s, exitCode: 1}]",
+        "controlPlane: {kubelet: {podStopLatency: 90s}}",
+    );
+    assert_eq!(js(&sim).status.restarts, 1);
+    let last_old_removed = sim
+        .jobs
+        .iter()
+        .filter(|j| j.restart_attempt == 0)
+        .map(|j| j.removed_at_ns.expect("old jobs are gone"))
+        .max()
+        .unwrap();
+    let new: Vec<u64> = sim
+        .jobs
+        .iter()
+        .filter(|j| j.restart_attempt == 1)
+        .map(|j| j.created_at_ns)
+        .collect();
+    assert_eq!(new.len(), 5);
+    let overlap = new.iter().any(|&t| t < last_old_removed);
+    let same_pass = new.iter().all(|&t| t == new[0]);
+    (overlap, same_pass)
+}
+
+#[test]
+fn success_policy_any_with_target() {
+    // §9.2 #14, integration "success policy 'any' with replicated job specified": one Job of
+    // the target completes -> Completed; the others are deleted (active jobs cleanup).
+    let manifest =
+        fixture("  successPolicy: {operator: Any, targetReplicatedJobs: [replicated-job-b]}");
+    let sim = simulate(
+        "success_any_2",
+        &manifest,
+        "    runFor: 1h\n    exits: [{replicatedJob: replicated-job-b, jobIndex: 1, after: 1m, exitCode: 0}]",
+        "",
+    );
+    assert_eq!(
+        terminal(&sim),
+        (Some("Completed"), Some("AllJobsCompleted"))
+    );
+    let done = js(&sim).finished_at_ns.unwrap();
+    assert!(
+        done < 120_000_000_000,
+        "completed right after b-1, at {done} ns"
+    );
+}
+
+#[test]
+fn success_policy_all_with_target_ignores_other_jobs() {
+    // §5.1: All with targets completes when every Job of the targets succeeded; the non-target
+    // Jobs still running are deleted (upstream success-policy.yaml's leader keeps running).
+    let manifest = upstream("simple/success-policy.yaml");
+    let dir = scratch("success_all_target");
+    write(&dir, "m.yaml", &manifest);
+    let p = write(
+        &dir,
+        "s.yaml",
+        "name: s\nrun: {until: 2h, stopWhenAllTerminal: false}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 100s\n    replicatedJobs:\n      leader: {runFor: 1h}\n",
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(
+        terminal(&sim),
+        (Some("Completed"), Some("AllJobsCompleted"))
+    );
+    let done = js(&sim).finished_at_ns.unwrap() as f64 / 1e9;
+    assert!(
+        (100.0..110.0).contains(&done),
+        "workers finish at ~100 s, the JobSet then: {done}"
+    );
+    let leader = sim.jobs.iter().find(|j| j.name.contains("leader")).unwrap();
+    assert!(
+        leader.removed,
+        "the still-active leader Job was deleted after completion"
+    );
+}
+
+#[test]
+fn in_order_startup_waits_for_readiness() {
+    // §9.2 #15 / §5.2 with upstream startup-driver-ready.yaml: workers are created only once
+    // the driver is ready (readiness probe, 30 s initial delay).
+    let dir = scratch("in_order");
+    write(
+        &dir,
+        "m.yaml",
+        &upstream("startup-policy/startup-driver-ready.yaml"),
+    );
+    let p = write(
+        &dir,
+        "s.yaml",
+        "name: s\nrun: {until: 2h}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods: {runFor: 5m}\n",
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    let driver = sim.jobs.iter().find(|j| j.name.contains("driver")).unwrap();
+    let workers = sim
+        .jobs
+        .iter()
+        .find(|j| j.name.contains("workers"))
+        .unwrap();
+    let gap = (workers.created_at_ns - driver.created_at_ns) as f64 / 1e9;
+    assert!(
+        (30.0..35.0).contains(&gap),
+        "workers created {gap}s after the driver"
+    );
+    let s = &js(&sim).status;
+    assert!(s.is_true("StartupPolicyCompleted"));
+    assert!(
+        !s.is_true("StartupPolicyInProgress"),
+        "InProgress flipped to False"
+    );
+}
+
+#[test]
+fn depends_on_complete_then_ready() {
+    // §5.3 with upstream depends-on.yaml: the launcher waits for the initializer to Complete;
+    // the workers wait for the launcher to be Ready.
+    let dir = scratch("depends_on");
+    write(&dir, "m.yaml", &upstream("depends-on/depends-on.yaml"));
+    let p = write(
+        &dir,
+        "s.yaml",
+        "name: s\nrun: {until: 2h}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 2m\n    replicatedJobs:\n      initializer: {runFor: 40s}\n",
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    let created = |rj: &str| {
+        sim.jobs
+            .iter()
+            .find(|j| j.name.contains(rj))
+            .unwrap()
+            .created_at_ns as f64
+            / 1e9
+    };
+    let (init, launcher, workers) = (
+        created("initializer"),
+        created("launcher"),
+        created("worker"),
+    );
+    assert!(
+        launcher - init >= 40.0,
+        "launcher after the initializer completed: {init} {launcher}"
+    );
+    assert!(
+        workers >= launcher,
+        "workers after the launcher is ready: {launcher} {workers}"
+    );
+}
+
+#[test]
+fn pod_failure_policy_reason_reaches_the_jobset_rule() {
+    // Upstream onjobfailurereasons-present-podfailurepolicy.yaml: the leader's exit 1 matches
+    // the Job's podFailurePolicy FailJob rule, the Job fails with reason PodFailurePolicy, and
+    // the JobSet rule restarts it without counting (unlimited).
+    let dir = scratch("pfp");
+    write(
+        &dir,
+        "m.yaml",
+        &upstream("failure-policy/onjobfailurereasons-present-podfailurepolicy.yaml"),
+    );
+    let p = write(
+        &dir,
+        "s.yaml",
+        "name: s\nrun: {until: 10m}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 1000s\n    exits: [{replicatedJob: leader, podIndex: 0, after: 10s, exitCode: 1, container: leader}]\n",
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    let s = &js(&sim).status;
+    assert_eq!(terminal(&sim).0, None, "restarts never run out");
+    assert!(s.restarts >= 5, "restarts: {}", s.restarts);
+    assert_eq!(s.restarts_count_towards_max, 0);
+    let failed = sim.jobs.iter().find_map(|j| j.condition("Failed")).unwrap();
+    assert_eq!(failed.reason, "PodFailurePolicy");
+    assert!(
+        failed.message.starts_with("Container leader for pod default/onjobfailurereasons-podfailurepolicy-example-leader-0-0-")
+            && failed.message.ends_with(" failed with exit code 1 matching FailJob rule at index 0"),
+        "{}",
+        failed.message
+    );
+}
+
+#[test]
+fn restart_job_recreates_only_the_failed_job() {
+    // §3.7 per-Job restart, upstream restartjob-action.yaml with the RestartJob gate: a worker
+    // Job fails, only it is recreated; the global restart counter stays 0.
+    let dir = scratch("restart_job");
+    write(
+        &dir,
+        "m.yaml",
+        &upstream("failure-policy/restartjob-action.yaml"),
+    );
+    let p = write(
+        &dir,
+        "s.yaml",
+        "name: s\nrun: {until: 1h}\nfeatureGates: {RestartJob: true}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj-worker, podIndex: 1, jobAttempt: 0, after: 1m, exitCode: 1}]\n",
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    let s = &js(&sim).status;
+    assert_eq!((s.restarts, s.restarts_count_towards_max), (0, 0));
+    let worker = s
+        .replicated_jobs
+        .iter()
+        .find(|r| r.name == "rj-worker")
+        .unwrap();
+    assert_eq!(worker.job_restarts, Some(vec![1]));
+    assert_eq!(worker.job_restarts_count_towards_max, Some(vec![1]));
+    assert!(
+        s.condition("RestartingJobSet").is_none(),
+        "per-Job restarts set no condition"
+    );
+    let names: Vec<(&str, &str)> = sim
+        .jobs
+        .iter()
+        .map(|j| {
+            (
+                j.name.as_str(),
+                j.labels
+                    .get("jobset.sigs.k8s.io/job-restart-attempt")
+                    .map(|s| s.as_str())
+                    .unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("js-rj-leader-0", "0"),
+            ("js-rj-worker-0", "0"),
+            ("js-rj-worker-0", "1")
+        ]
+    );
+}
+
+#[test]
+fn active_deadline_fails_the_job() {
+    // §7.1: activeDeadlineSeconds -> DeadlineExceeded, the JobSet fails (no policy).
+    let manifest = fixture("").replacen(
+        "backoffLimit: 0,",
+        "backoffLimit: 0, activeDeadlineSeconds: 60,",
+        1,
+    );
+    let sim = simulate("deadline", &manifest, "    runFor: 10m", "");
+    assert_eq!(terminal(&sim), (Some("Failed"), Some("FailedJobs")));
+    let failed = sim.jobs.iter().find_map(|j| j.condition("Failed")).unwrap();
+    assert_eq!(
+        (failed.reason.as_str(), failed.message.as_str()),
+        (
+            "DeadlineExceeded",
+            "Job was active longer than specified deadline"
+        )
+    );
+    let t = js(&sim).finished_at_ns.unwrap() as f64 / 1e9;
+    assert!((60.0..70.0).contains(&t), "{t}");
+}
+
+#[test]
+fn on_failure_container_restarts_count_against_backoff_limit() {
+    // §7.1 / §11.9: restartPolicy OnFailure (the JobSet default) with backoffLimit 2: the pod
+    // restarts in place until the summed restart count reaches 2 -> BackoffLimitExceeded.
+    let manifest = fixture("")
+        .replace("backoffLimit: 0", "backoffLimit: 2")
+        .replace("restartPolicy: Never, ", "");
+    let sim = simulate(
+        "on_failure",
+        &manifest,
+        "    runFor: 10m\n    exits: [{replicatedJob: replicated-job-a, after: 5s, exitCode: 3}]",
+        "",
+    );
+    assert_eq!(terminal(&sim), (Some("Failed"), Some("FailedJobs")));
+    let job = sim
+        .jobs
+        .iter()
+        .find(|j| j.name == "test-js-replicated-job-a-0")
+        .unwrap();
+    assert_eq!(
+        job.condition("Failed").unwrap().reason,
+        "BackoffLimitExceeded"
+    );
+    let pod = sim.pods.iter().find(|p| p.job == 0).unwrap();
+    assert_eq!(pod.restart_count, 2, "two in-place restarts, no new pod");
+    assert_eq!(sim.pods.iter().filter(|p| p.job == 0).count(), 1);
+}
+
+#[test]
+fn never_restart_policy_recreates_pods_with_backoff() {
+    // §7.2: restartPolicy Never, backoffLimit 2: failed pods are replaced after 10 s, then 20 s;
+    // the third failure exceeds the limit.
+    let manifest = fixture("").replace("backoffLimit: 0", "backoffLimit: 2");
+    let sim = simulate(
+        "never_backoff",
+        &manifest,
+        "    runFor: 10m\n    exits: [{replicatedJob: replicated-job-a, after: 5s, exitCode: 1}]",
+        "",
+    );
+    assert_eq!(terminal(&sim), (Some("Failed"), Some("FailedJobs")));
+    let created: Vec<f64> = sim
+        .pods
+        .iter()
+        .filter(|p| p.job == 0)
+        .map(|p| p.created_at_ns as f64 / 1e9)
+        .collect();
+    assert_eq!(created.len(), 3);
+    let gaps: Vec<f64> = created.windows(2).map(|w| w[1] - w[0]).collect();
+    // Each gap: ~6 s to run and fail, then the 10 s / 20 s backoff.
+    assert!((15.0..18.0).contains(&gaps[0]), "{gaps:?}");
+    assert!((25.0..28.0).contains(&gaps[1]), "{gaps:?}");
+}
