@@ -568,3 +568,98 @@ fn never_restart_policy_recreates_pods_with_backoff() {
     assert!((15.0..18.0).contains(&gaps[0]), "{gaps:?}");
     assert!((25.0..28.0).contains(&gaps[1]), "{gaps:?}");
 }
+
+#[test]
+fn suspended_jobset_starts_nothing_until_resumed() {
+    // §3.8 / integration "suspend a running jobset" and "resume a suspended jobset": Jobs are
+    // created suspended, no pod runs; a user update resumes them.
+    let manifest = fixture("  suspend: true");
+    let sim = simulate(
+        "suspend_resume",
+        &manifest,
+        "    runFor: 1m\n  updates: [{at: 5m, suspend: false}]",
+        "",
+    );
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    let first_pod = sim.pods.iter().map(|p| p.created_at_ns).min().unwrap() as f64 / 1e9;
+    assert!(
+        first_pod >= 300.0,
+        "no pod before the resume at 5m: {first_pod}"
+    );
+    assert!(
+        sim.jobs.iter().all(|j| j.created_at_ns < 1_000_000_000),
+        "Jobs exist from the start, suspended"
+    );
+    let c = js(&sim).status.condition("Suspended").unwrap();
+    assert_eq!(
+        (c.status, c.reason.as_str(), c.message.as_str()),
+        (false, "ResumeJobs", "jobset is resumed")
+    );
+}
+
+#[test]
+fn suspending_a_running_jobset_deletes_its_pods() {
+    // §3.8: suspend: true on a running JobSet suspends its Jobs, whose pods are deleted.
+    let sim = simulate(
+        "suspend_running",
+        &fixture(""),
+        "    runFor: 10m\n  updates: [{at: 2m, suspend: true}, {at: 4m, suspend: false}]",
+        "",
+    );
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    let deleted: Vec<_> = sim
+        .rec
+        .rows
+        .iter()
+        .filter(|r| r.state == "Terminating" && r.reason == "JobSuspended")
+        .collect();
+    assert_eq!(
+        deleted.len(),
+        4,
+        "the four running pods were deleted on suspend"
+    );
+    // Work restarts from scratch after resuming: done ~10 minutes after the 4m resume.
+    let done = js(&sim).finished_at_ns.unwrap() as f64 / 1e9;
+    assert!((840.0..860.0).contains(&done), "{done}");
+}
+
+#[test]
+fn ttl_after_finished_deletes_the_jobset() {
+    // §3.9 TTL with upstream simple/ttl-after-finished.yaml (60 s): the JobSet and all its
+    // Jobs are deleted 60 s after it completed.
+    let dir = scratch("ttl");
+    write(&dir, "m.yaml", &upstream("simple/ttl-after-finished.yaml"));
+    let p = write(
+        &dir,
+        "s.yaml",
+        "name: s\nrun: {until: 1h}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods: {runFor: 30s}\n",
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    let j = js(&sim);
+    assert_eq!(j.status.terminal_state.as_deref(), Some("Completed"));
+    let finished = j.finished_at_ns.unwrap();
+    let removed = j.removed_at_ns.expect("deleted by TTL");
+    let after = (removed - finished) as f64 / 1e9;
+    assert!(
+        (60.0..62.0).contains(&after),
+        "deleted {after}s after finishing"
+    );
+    assert!(
+        sim.jobs.iter().all(|j| j.removed),
+        "completed Jobs went with it"
+    );
+}
+
+#[test]
+fn managed_by_another_controller_is_ignored() {
+    // §3.13: spec.managedBy other than the JobSet controller -> nothing happens at all.
+    let sim = simulate(
+        "managed_by",
+        &fixture("  managedBy: kueue.x-k8s.io/multikueue"),
+        "    runFor: 1m",
+        "",
+    );
+    assert!(sim.jobs.is_empty());
+    assert_eq!(terminal(&sim).0, None);
+}

@@ -79,6 +79,7 @@ impl Sim {
         self.jobs[j as usize].removed_at_ns = Some(self.now());
         let js = self.jobs[j as usize].jobset;
         self.jobsets[js as usize].jobs.retain(|&x| x != j);
+        self.maybe_finish_jobset_deletion(js);
         self.enqueue_jobset(js, self.params.watch_delay_ns);
     }
 }

@@ -58,6 +58,9 @@ impl Sim {
             created_at_ns: self.now(),
             finished_at_ns: None,
             reconcile_due_ns: None,
+            deletion_ns: None,
+            removed_at_ns: None,
+            service_created_ns: None,
         };
         self.jobsets.push(js);
         let id = (self.jobsets.len() - 1) as JsId;
@@ -77,6 +80,20 @@ impl Sim {
             &h[16..20],
             &h[20..32]
         )
+    }
+
+    /// A scripted user update of the JobSet (`workloads[].updates`): today, `spec.suspend`.
+    pub(crate) fn update_jobset(&mut self, workload: u32, update: u32) {
+        self.pending_updates -= 1;
+        let (_, suspend) = self.scenario.workloads[workload as usize].updates[update as usize];
+        let Some(js) = self.jobsets.iter().position(|j| j.workload == workload) else {
+            return;
+        };
+        self.jobsets[js].spec.spec.suspend = Some(suspend);
+        self.enqueue_jobset(
+            js as JsId,
+            self.params.api_call_latency_ns + self.params.watch_delay_ns,
+        );
     }
 
     /// Adds the JobSet's key to the controller's work queue `delay_ns` from now. Like
@@ -221,6 +238,9 @@ impl Sim {
 
     fn reconcile_jobset(&mut self, js: JsId) {
         let now = self.now();
+        if self.jobsets[js as usize].deletion_ns.is_some() {
+            return; // 1. being deleted
+        }
         let managed_by = self.jobsets[js as usize].spec.spec.managed_by.clone();
         if managed_by.is_some_and(|m| m != JOBSET_CONTROLLER_NAME) {
             return; // §3.13: another controller owns it.
@@ -235,6 +255,7 @@ impl Sim {
             for &j in &jobs.active {
                 self.delete_job(j);
             }
+            self.apply_ttl(js);
             return;
         }
         // 6. Jobs of older attempts go, foreground.
@@ -296,8 +317,163 @@ impl Sim {
             st.terminal_state = Some("Completed".into());
             return;
         }
+        // 10. Headless Service, created once.
+        let obj = &mut self.jobsets[js as usize];
+        let dns = obj
+            .spec
+            .spec
+            .network
+            .as_ref()
+            .and_then(|n| n.enable_dns_hostnames)
+            == Some(true);
+        if dns && obj.service_created_ns.is_none() {
+            obj.service_created_ns =
+                Some(now + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns);
+        }
         // 13. Create missing Jobs.
         self.create_missing_jobs(js, &jobs);
+        // 14. Suspend or resume.
+        if self.jobsets[js as usize].spec.spec.suspend == Some(true) {
+            self.suspend_jobs(js, &jobs.active);
+        } else {
+            self.resume_jobs_if_necessary(js, &jobs.active);
+        }
+    }
+
+    /// §3.8: suspend every active Job, then the Suspended condition.
+    fn suspend_jobs(&mut self, js: JsId, active: &[JobId]) {
+        let now = self.now();
+        for &j in active {
+            if self.jobs[j as usize].spec.suspend != Some(true) {
+                self.jobs[j as usize].spec.suspend = Some(true);
+                self.notify_job_of_update(j);
+            }
+        }
+        let st = &mut self.jobsets[js as usize].status;
+        update_condition(
+            &mut st.conditions,
+            condition("Suspended", true, "SuspendedJobs", "jobset is suspended"),
+            now,
+        );
+        update_condition(
+            &mut st.conditions,
+            condition(
+                "RestartingJobSet",
+                false,
+                "JobSetSuspended",
+                "jobset is suspended",
+            ),
+            now,
+        );
+    }
+
+    /// §3.8 `resumeJobsIfNecessary`: resume replicated jobs in order, honouring DependsOn and,
+    /// under InOrder, one replicated job per pass.
+    fn resume_jobs_if_necessary(&mut self, js: JsId, active: &[JobId]) {
+        let now = self.now();
+        let obj = &self.jobsets[js as usize];
+        let in_order = obj
+            .spec
+            .spec
+            .startup_policy
+            .as_ref()
+            .is_some_and(|s| s.startup_policy_order == "InOrder");
+        let n_rj = obj.spec.spec.replicated_jobs.len();
+        for rj_index in 0..n_rj {
+            if !self.depends_on_met(js, rj_index) {
+                continue;
+            }
+            let obj = &self.jobsets[js as usize];
+            let replicas = obj.spec.spec.replicated_jobs[rj_index]
+                .replicas
+                .unwrap_or(1);
+            if in_order
+                && counters::replicated_job_started(
+                    replicas,
+                    obj.status.replicated_jobs.get(rj_index),
+                )
+            {
+                continue;
+            }
+            let suspended: Vec<JobId> = active
+                .iter()
+                .copied()
+                .filter(|&j| {
+                    self.jobs[j as usize].rj == rj_index as u32
+                        && self.jobs[j as usize].spec.suspend == Some(true)
+                })
+                .collect();
+            for j in &suspended {
+                let job = &mut self.jobs[*j as usize];
+                job.spec.suspend = Some(false);
+                job.start_time_ns = None;
+                self.notify_job_of_update(*j);
+            }
+            if in_order && !suspended.is_empty() {
+                let st = &mut self.jobsets[js as usize].status;
+                update_condition(
+                    &mut st.conditions,
+                    condition(
+                        "StartupPolicyInProgress",
+                        true,
+                        "InOrderStartupPolicyInProgress",
+                        "in order startup policy is in progress",
+                    ),
+                    now,
+                );
+                return;
+            }
+        }
+        let st = &mut self.jobsets[js as usize].status;
+        update_condition(
+            &mut st.conditions,
+            condition("Suspended", false, "ResumeJobs", "jobset is resumed"),
+            now,
+        );
+    }
+
+    /// A Job spec update from this controller reaches the Job controller.
+    fn notify_job_of_update(&mut self, j: JobId) {
+        let d = self.params.jobset_reconcile_cost_ns
+            + self.params.api_call_latency_ns
+            + self.params.watch_delay_ns;
+        self.enqueue_job(j, d);
+    }
+
+    /// §3.9 TTL after finished: foreground-delete the JobSet once the TTL has passed since the
+    /// terminal condition's transition, else come back when it will have.
+    fn apply_ttl(&mut self, js: JsId) {
+        let now = self.now();
+        let obj = &self.jobsets[js as usize];
+        let Some(ttl) = obj.spec.spec.ttl_seconds_after_finished else {
+            return;
+        };
+        let finished = ["Completed", "Failed"]
+            .iter()
+            .filter_map(|k| obj.status.condition(k).filter(|c| c.status))
+            .map(|c| c.last_transition_ns)
+            .next()
+            .unwrap_or(now);
+        let expiry = finished + ttl.max(0) as u64 * crate::engine::time::NS_PER_S;
+        if now >= expiry {
+            let at = now + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns;
+            self.jobsets[js as usize].deletion_ns = Some(at);
+            let jobs = self.jobsets[js as usize].jobs.clone();
+            for j in jobs {
+                self.delete_job(j);
+            }
+            self.maybe_finish_jobset_deletion(js);
+        } else {
+            self.enqueue_jobset(js, expiry - now);
+        }
+    }
+
+    /// The JobSet object goes once the garbage collector has removed its Jobs.
+    pub(crate) fn maybe_finish_jobset_deletion(&mut self, js: JsId) {
+        let obj = &mut self.jobsets[js as usize];
+        if obj.deletion_ns.is_some() && obj.removed_at_ns.is_none() && obj.jobs.is_empty() {
+            obj.removed_at_ns = Some(self.queue.now());
+        }
     }
 
     fn execute_failure_policy(&mut self, js: JsId, failed: &[JobId]) {

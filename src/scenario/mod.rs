@@ -50,6 +50,8 @@ pub struct Workload {
     pub run_for_ns: u64,
     pub run_for_by_rj: BTreeMap<String, u64>,
     pub exits: Vec<ExitRule>,
+    /// Scripted updates: (time, new `spec.suspend`).
+    pub updates: Vec<(u64, bool)>,
     pub unknown_fields: Vec<String>,
 }
 
@@ -514,6 +516,13 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 Err(err) => errors.push(err),
             }
         }
+        let mut updates = vec![];
+        for (x, u) in w.updates.iter().enumerate() {
+            match dur(file, &at(&format!("updates[{x}].at")), &u.at) {
+                Ok(t) => updates.push((t, u.suspend)),
+                Err(e) => errors.push(e),
+            }
+        }
         let rj_names: BTreeSet<String> = loaded
             .iter()
             .flat_map(|l| l.jobset.spec.replicated_jobs.iter().map(|r| r.name.clone()))
@@ -577,6 +586,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 run_for_ns,
                 run_for_by_rj: run_for_by_rj.clone(),
                 exits: exits.clone(),
+                updates: updates.clone(),
                 unknown_fields: l.unknown_fields,
             });
         }

@@ -149,6 +149,17 @@ pub struct WorkloadSection {
     pub at: Option<String>,
     #[serde(default)]
     pub pods: PodsSection,
+    /// Changes a user makes to the JobSet later, e.g. `{at: 10m, suspend: false}` to resume.
+    #[serde(default)]
+    pub updates: Vec<UpdateSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateSection {
+    pub at: String,
+    /// New value of `spec.suspend`.
+    pub suspend: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

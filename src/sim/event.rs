@@ -8,6 +8,8 @@ use crate::cluster::NodeId;
 pub enum Event {
     /// A workload's JobSet is created through the API (admission already applied).
     SubmitJobSet { workload: u32 },
+    /// A scripted user update of a workload's JobSet (e.g. resume).
+    UpdateJobSet { workload: u32, update: u32 },
     /// The JobSet controller's worker picks up this JobSet's key.
     ReconcileJobSet(JsId),
     /// The Job controller's worker picks up this Job's key.

@@ -37,6 +37,8 @@ pub struct Sim {
     /// The JobSet controller's single worker is busy until then.
     pub jobset_worker_free_ns: SimTime,
     pub ended_at_ns: Option<SimTime>,
+    /// Scripted updates not yet applied; the run does not stop early before them.
+    pub pending_updates: usize,
 }
 
 impl Sim {
@@ -65,12 +67,23 @@ impl Sim {
             rec: Recorder::default(),
             jobset_worker_free_ns: 0,
             ended_at_ns: None,
+            pending_updates: 0,
             cluster,
             scenario,
         };
         for (i, w) in sim.scenario.workloads.iter().enumerate() {
             sim.queue
                 .schedule_at(w.at_ns, Event::SubmitJobSet { workload: i as u32 });
+            for (u, &(at, _)) in w.updates.iter().enumerate() {
+                sim.queue.schedule_at(
+                    at.max(w.at_ns),
+                    Event::UpdateJobSet {
+                        workload: i as u32,
+                        update: u as u32,
+                    },
+                );
+                sim.pending_updates += 1;
+            }
         }
         sim.queue
             .schedule_at(sim.scenario.until_ns, Event::EndOfRun);
@@ -97,18 +110,22 @@ impl Sim {
         }
     }
 
+    /// Every JobSet is terminal and, when it has a TTL, deleted: nothing more will happen.
     fn all_terminal(&self) -> bool {
         self.jobsets.len() == self.scenario.workloads.len()
-            && self
-                .jobsets
-                .iter()
-                .all(|js| js.status.terminal_state.is_some())
+            && self.pending_updates == 0
+            && self.jobsets.iter().all(|js| {
+                js.status.terminal_state.is_some()
+                    && (js.spec.spec.ttl_seconds_after_finished.is_none()
+                        || js.removed_at_ns.is_some())
+            })
     }
 
     /// Handles one event; returns true when the run must stop.
     fn dispatch(&mut self, event: Event) -> bool {
         match event {
             Event::SubmitJobSet { workload } => self.submit_jobset(workload),
+            Event::UpdateJobSet { workload, update } => self.update_jobset(workload, update),
             Event::ReconcileJobSet(js) => self.on_reconcile_jobset(js),
             Event::SyncJob(job) => self.on_sync_job(job),
             Event::PodCreated(pod) => self.on_pod_created(pod),

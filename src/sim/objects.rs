@@ -68,6 +68,11 @@ pub struct JobSetObj {
     pub finished_at_ns: Option<SimTime>,
     /// Reconcile queued for this time (the work queue keeps one entry per key).
     pub reconcile_due_ns: Option<SimTime>,
+    /// Foreground deletion of the JobSet itself (TTL after finished).
+    pub deletion_ns: Option<SimTime>,
+    pub removed_at_ns: Option<SimTime>,
+    /// When the headless Service was created, if DNS hostnames are on.
+    pub service_created_ns: Option<SimTime>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
