@@ -33,6 +33,8 @@ pub struct JobSetSummary {
     pub terminal_reason: Option<String>,
     pub restarts: i32,
     pub restarts_count_towards_max: i32,
+    /// Per-Job restarts (RestartJob actions), summed over every replicated job and index.
+    pub job_restarts: i32,
     pub submitted_at_s: f64,
     pub completed_at_s: Option<f64>,
     pub finished_at_s: Option<f64>,
@@ -78,6 +80,13 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
                 terminal_reason: reason,
                 restarts: js.status.restarts,
                 restarts_count_towards_max: js.status.restarts_count_towards_max,
+                job_restarts: js
+                    .status
+                    .replicated_jobs
+                    .iter()
+                    .filter_map(|r| r.job_restarts.as_ref())
+                    .flatten()
+                    .sum(),
                 submitted_at_s: to_secs(js.created_at_ns),
                 completed_at_s: if terminal.as_deref() == Some("Completed") {
                     js.finished_at_ns.map(to_secs)

@@ -30,7 +30,11 @@ pub fn render(s: &Summary) -> String {
                     (Some(t), _) => t.clone(),
                     (None, _) => "Running".into(),
                 },
-                j.restarts.to_string(),
+                if j.job_restarts > 0 {
+                    format!("{} (+{} per-Job)", j.restarts, j.job_restarts)
+                } else {
+                    j.restarts.to_string()
+                },
                 j.finished_at_s.map(dur_s).unwrap_or_else(|| "-".into()),
             ]
         })

@@ -1,0 +1,149 @@
+//! Every runnable scenario under scenarios/ does what its header comment promises.
+
+mod common;
+use common::*;
+
+fn summary(path: &str) -> serde_json::Value {
+    let out = run(&["run", path, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// (scenario, terminal state, terminal reason, restarts, per-Job restarts).
+const POLICIES: &[(&str, Option<&str>, Option<&str>, i64, i64)] = &[
+    (
+        "fail-jobset",
+        Some("Failed"),
+        Some("FailJobSetFailurePolicyAction"),
+        0,
+        0,
+    ),
+    (
+        "restart-jobset",
+        Some("Completed"),
+        Some("AllJobsCompleted"),
+        1,
+        0,
+    ),
+    (
+        "restart-jobset-max",
+        Some("Failed"),
+        Some("ReachedMaxRestarts"),
+        3,
+        0,
+    ),
+    (
+        "restart-job",
+        Some("Completed"),
+        Some("AllJobsCompleted"),
+        0,
+        1,
+    ),
+    (
+        "recreate",
+        Some("Completed"),
+        Some("AllJobsCompleted"),
+        1,
+        0,
+    ),
+    (
+        "blocking-recreate",
+        Some("Completed"),
+        Some("AllJobsCompleted"),
+        1,
+        0,
+    ),
+];
+
+#[test]
+fn policy_demonstrations_reach_their_documented_outcome() {
+    for &(name, state, reason, restarts, job_restarts) in POLICIES {
+        let s = summary(&format!("scenarios/policies/{name}.yaml"));
+        let j = &s["jobsets"][0];
+        assert_eq!(j["terminal_state"].as_str(), state, "{name}");
+        assert_eq!(j["terminal_reason"].as_str(), reason, "{name}");
+        assert_eq!(j["restarts"], restarts, "{name}");
+        assert_eq!(j["job_restarts"], job_restarts, "{name}");
+    }
+}
+
+#[test]
+fn ignore_max_restarts_demonstrations_never_run_out() {
+    let s = summary("scenarios/policies/restart-jobset-ignore-max.yaml");
+    let j = &s["jobsets"][0];
+    assert!(j["terminal_state"].is_null());
+    assert!(j["restarts"].as_i64().unwrap() > 10, "{j}");
+    assert_eq!(j["restarts_count_towards_max"], 0);
+    let s = summary("scenarios/policies/restart-job-ignore-max.yaml");
+    let j = &s["jobsets"][0];
+    assert!(j["terminal_state"].is_null());
+    assert_eq!(j["restarts"], 0);
+    assert!(j["job_restarts"].as_i64().unwrap() > 3, "{j}");
+}
+
+/// Pod rows of events.csv: (time, job, pod, state).
+fn pod_rows(dir: &std::path::Path) -> Vec<(f64, String, String, String)> {
+    std::fs::read_to_string(dir.join("events.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (
+                c[0].parse().unwrap(),
+                c[2].to_string(),
+                c[3].to_string(),
+                c[5].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn recreate_and_blocking_recreate_differ_as_documented() {
+    let dir = scratch("restart_strategies");
+    for (name, overlap_expected) in [("recreate", true), ("blocking-recreate", false)] {
+        let out = dir.join(name);
+        let o = run(&[
+            "run",
+            &format!("scenarios/policies/{name}.yaml"),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0));
+        let rows = pod_rows(&out);
+        // The first attempt's slow pod: its deletion time.
+        let slow_pod = rows
+            .iter()
+            .find(|r| r.1.ends_with("-slow-0") && r.3 == "Created")
+            .unwrap()
+            .2
+            .clone();
+        let slow_deleted = rows
+            .iter()
+            .find(|r| r.2 == slow_pod && r.3 == "Deleted")
+            .unwrap()
+            .0;
+        let first_restart = rows
+            .iter()
+            .find(|r| r.1.ends_with("-leader-0") && r.3 == "Terminating")
+            .unwrap()
+            .0;
+        let new_created = rows
+            .iter()
+            .filter(|r| r.3 == "Created" && r.0 > first_restart && !r.1.ends_with("-slow-0"))
+            .map(|r| r.0)
+            .fold(f64::INFINITY, f64::min);
+        assert_eq!(
+            new_created < slow_deleted,
+            overlap_expected,
+            "{name}: new {new_created} vs slow gone {slow_deleted}"
+        );
+    }
+}
+
+#[test]
+fn quickstart_header_commands_work() {
+    let s = summary("scenarios/quickstart.yaml");
+    assert_eq!(s["jobsets"][0]["terminal_state"], "Completed");
+}
