@@ -10,7 +10,14 @@ fn summary(path: &str) -> serde_json::Value {
 }
 
 /// (scenario, terminal state, terminal reason, restarts, per-Job restarts).
-const POLICIES: &[(&str, Option<&str>, Option<&str>, i64, i64)] = &[
+type Expected = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    i64,
+    i64,
+);
+const POLICIES: &[Expected] = &[
     (
         "fail-jobset",
         Some("Failed"),
