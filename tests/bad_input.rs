@@ -266,6 +266,31 @@ fn several_errors_are_all_reported() {
 }
 
 #[test]
+fn absurd_sizes_are_refused_not_attempted() {
+    let dir = scratch("absurd_sizes");
+    let p = write(
+        &dir,
+        "s.yaml",
+        &SMALL_SCENARIO.replace("replicas: 2", "replicas: 2000000000"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("more than the 5000000 jobset-sim supports"),
+        "{err}"
+    );
+    let p = write(
+        &dir,
+        "s.yaml",
+        &SMALL_SCENARIO.replace("completions: 3", "completions: 2000000000"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("spec.replicatedJobs[0].template.spec.completions: 2000000000 completions"),
+        "{err}"
+    );
+}
+
+#[test]
 fn garbage_input_does_not_panic() {
     let dir = scratch("garbage");
     for (i, text) in [

@@ -22,6 +22,11 @@ pub const KNOWN_FEATURE_GATES: &[(&str, bool)] = &[
     ("TLSOptions", true),
 ];
 
+/// Size limits that keep a run within memory: pods alive at once across the scenario, and
+/// completion indexes of one Job (the Job controller tracks each).
+pub const MAX_PARALLEL_PODS: u64 = 5_000_000;
+pub const MAX_COMPLETIONS_PER_JOB: u64 = 1_000_000;
+
 /// Default container run time when the scenario does not say.
 pub const DEFAULT_RUN_FOR: &str = "10m";
 
@@ -592,6 +597,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         }
     }
 
+    check_sizes(&workloads, &mut errors);
     if !errors.is_empty() {
         return Err(SimError::Input(errors));
     }
@@ -606,6 +612,33 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         feature_gates,
         workloads,
     })
+}
+
+/// Refuses workloads too large to simulate, with the field that makes them so.
+fn check_sizes(workloads: &[Workload], errors: &mut Vec<InputError>) {
+    let mut total: u64 = 0;
+    for w in workloads {
+        for (i, rj) in w.jobset.spec.replicated_jobs.iter().enumerate() {
+            let job = &rj.template.spec;
+            let completions = job.completions.unwrap_or(1).max(0) as u64;
+            if completions > MAX_COMPLETIONS_PER_JOB {
+                errors.push(
+                    InputError::new(&w.source, format!("{completions} completions is more than the {MAX_COMPLETIONS_PER_JOB} per Job jobset-sim supports"))
+                        .at_path(format!("spec.replicatedJobs[{i}].template.spec.completions")),
+                );
+            }
+            let replicas = rj.replicas.unwrap_or(1).max(0) as u64;
+            let parallelism = job.parallelism.unwrap_or(1).max(0) as u64;
+            total =
+                total.saturating_add(replicas.saturating_mul(parallelism.min(completions.max(1))));
+        }
+    }
+    if total > MAX_PARALLEL_PODS {
+        errors.push(InputError::new(
+            workloads.first().map(|w| w.source.as_str()).unwrap_or(""),
+            format!("the workloads run up to {total} pods at once, more than the {MAX_PARALLEL_PODS} jobset-sim supports"),
+        ));
+    }
 }
 
 /// RFC 1123 label: what Kubernetes accepts as a node pool or node name component.
