@@ -27,6 +27,24 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario and print a summary.
     Run(RunArgs),
+    /// Apply JobSet admission (defaulting, then create validation) to every JobSet in the
+    /// files and print `valid` or each error, as the API server would reject it.
+    ///
+    /// Exit codes: 0 every JobSet is valid; 1 some JobSet is invalid; 2 a file is unreadable,
+    /// is not YAML, or an option is wrong.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Manifest files (YAML, one or more documents each).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// JobSet feature gates as Kubernetes components take them, e.g.
+    /// `RestartJob=true,InPlaceRestart=true`. Known gates: RestartJob, InPlaceRestart,
+    /// ElasticJobSet (default false), TLSOptions (default true).
+    #[arg(long, value_name = "GATE=BOOL,...")]
+    pub feature_gates: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -48,7 +66,31 @@ pub struct RunArgs {
 pub fn main_with(cli: Cli) -> Result<(), SimError> {
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Validate(args) => validate(args),
     }
+}
+
+/// `validate` reports problems in the manifests through its exit code, not as an error.
+fn validate(args: ValidateArgs) -> Result<(), SimError> {
+    let gates = crate::scenario::parse_feature_gates(args.feature_gates.as_deref().unwrap_or(""))
+        .map_err(|m| InputError::new("--feature-gates", m))?;
+    let mut texts = vec![];
+    for f in &args.files {
+        let shown = f.display().to_string();
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| InputError::new(&shown, format!("cannot read: {e}")))?;
+        let docs = crate::api::load::load_documents(&shown, &text)?;
+        texts.push((shown, docs));
+    }
+    let report = crate::validate::report(&texts, &gates);
+    print!("{}", report.text);
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    if report.any_invalid {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn run(args: RunArgs) -> Result<(), SimError> {

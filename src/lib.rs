@@ -12,4 +12,5 @@ pub mod report;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
+pub mod validate;
 pub mod yaml;

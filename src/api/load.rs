@@ -15,30 +15,35 @@ pub struct LoadedJobSet {
     pub unknown_fields: Vec<String>,
 }
 
-/// Reads every JobSet in a YAML stream. Empty documents are skipped; a document of any other
-/// kind is an error, because a scenario that silently dropped an object would mislead.
-pub fn load_jobsets_from_str(file: &str, text: &str) -> Result<Vec<LoadedJobSet>, InputError> {
+/// What one document of a manifest file turned out to be.
+#[derive(Debug, Clone)]
+pub enum Document {
+    JobSet(Box<LoadedJobSet>),
+    /// A JobSet document whose fields do not have the JobSet schema's types.
+    Malformed(InputError),
+    /// A Kubernetes object of another kind, or something that is not an object at all.
+    NotJobSet {
+        doc_index: usize,
+        description: String,
+    },
+}
+
+/// Reads a YAML stream document by document, as `kubectl apply -f` would see it. Only a file
+/// that is not YAML at all is an error here; empty documents are skipped.
+pub fn load_documents(file: &str, text: &str) -> Result<Vec<Document>, InputError> {
     let docs = documents(file, text)?;
     let mut out = Vec::new();
-    let several = docs.len() > 1;
     for (i, doc) in docs.iter().enumerate() {
         if doc.is_null() {
             continue;
         }
-        let where_ = |msg: String| {
-            if several {
-                format!("document {}: {msg}", i + 1)
-            } else {
-                msg
-            }
-        };
         let Some(map) = doc.as_mapping() else {
-            return Err(InputError::new(
-                file,
-                where_(
-                    "expected a Kubernetes object (a YAML mapping with apiVersion and kind)".into(),
-                ),
-            ));
+            out.push(Document::NotJobSet {
+                doc_index: i,
+                description: "not a Kubernetes object (a YAML mapping with apiVersion and kind)"
+                    .into(),
+            });
+            continue;
         };
         let get = |k: &str| map.get(k).and_then(|v| v.as_str()).unwrap_or("");
         let (api_version, kind) = (get("apiVersion"), get("kind"));
@@ -52,23 +57,55 @@ pub fn load_jobsets_from_str(file: &str, text: &str) -> Result<Vec<LoadedJobSet>
                     api_version
                 )
             };
-            return Err(InputError::new(
-                file,
-                where_(format!("{what} is not a JobSet: expected apiVersion: {JOBSET_API_VERSION}, kind: {JOBSET_KIND}")),
-            ));
+            out.push(Document::NotJobSet {
+                doc_index: i,
+                description: format!("{what} is not a JobSet: expected apiVersion: {JOBSET_API_VERSION}, kind: {JOBSET_KIND}"),
+            });
+            continue;
         }
-        let parsed = parse_document::<JobSet>(file, text, i, true)?;
-        if parsed.value.metadata.name.is_empty() && parsed.value.metadata.generate_name.is_none() {
-            return Err(
-                InputError::new(file, where_("JobSet has no name".into())).at_path("metadata.name")
-            );
+        match parse_document::<JobSet>(file, text, i, true) {
+            Ok(parsed)
+                if parsed.value.metadata.name.is_empty()
+                    && parsed.value.metadata.generate_name.is_none() =>
+            {
+                out.push(Document::Malformed(
+                    InputError::new(file, "JobSet has no name").at_path("metadata.name"),
+                ));
+            }
+            Ok(parsed) => out.push(Document::JobSet(Box::new(LoadedJobSet {
+                jobset: parsed.value,
+                file: file.to_string(),
+                doc_index: parsed.doc_index,
+                unknown_fields: parsed.ignored_paths,
+            }))),
+            Err(e) => out.push(Document::Malformed(e)),
         }
-        out.push(LoadedJobSet {
-            jobset: parsed.value,
-            file: file.to_string(),
-            doc_index: parsed.doc_index,
-            unknown_fields: parsed.ignored_paths,
-        });
+    }
+    Ok(out)
+}
+
+/// Reads every JobSet in a YAML stream. Empty documents are skipped; a document of any other
+/// kind is an error, because a scenario that silently dropped an object would mislead.
+pub fn load_jobsets_from_str(file: &str, text: &str) -> Result<Vec<LoadedJobSet>, InputError> {
+    let docs = load_documents(file, text)?;
+    let several = docs.len() > 1;
+    let mut out = Vec::new();
+    for doc in docs {
+        match doc {
+            Document::JobSet(j) => out.push(*j),
+            Document::Malformed(e) => return Err(e),
+            Document::NotJobSet {
+                doc_index,
+                description,
+            } => {
+                let msg = if several {
+                    format!("document {}: {description}", doc_index + 1)
+                } else {
+                    description
+                };
+                return Err(InputError::new(file, msg));
+            }
+        }
     }
     Ok(out)
 }

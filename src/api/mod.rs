@@ -5,6 +5,7 @@ pub mod keys;
 pub mod load;
 pub mod quantity;
 pub mod types;
+pub mod validation;
 
 pub use load::{load_jobsets_from_str, LoadedJobSet};
 pub use types::JobSet;

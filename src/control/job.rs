@@ -1,7 +1,7 @@
 //! The Kubernetes Job controller (pkg/controller/job), for the Jobs JobSet creates: Indexed
 //! pod creation with slow start, success and failure conditions, pod-failure backoff.
 
-use crate::engine::time::NS_PER_S;
+use crate::engine::time::{secs_field_ns, NS_PER_S};
 use crate::sim::objects::*;
 use crate::sim::{Event, Sim};
 
@@ -174,7 +174,7 @@ impl Sim {
         if let (Some(start), Some(deadline_s)) =
             (job.start_time_ns, job.spec.active_deadline_seconds)
         {
-            if now >= start + deadline_s.max(0) as u64 * NS_PER_S {
+            if now >= start.saturating_add(secs_field_ns(deadline_s)) {
                 return Some((
                     "DeadlineExceeded".into(),
                     "Job was active longer than specified deadline".into(),
@@ -206,7 +206,7 @@ impl Sim {
     fn arm_active_deadline(&mut self, j: JobId) {
         let job = &self.jobs[j as usize];
         if let (Some(start), Some(d)) = (job.start_time_ns, job.spec.active_deadline_seconds) {
-            let deadline = start + d.max(0) as u64 * NS_PER_S;
+            let deadline = start.saturating_add(secs_field_ns(d));
             let now = self.now();
             if deadline > now {
                 self.enqueue_job(j, deadline - now);

@@ -454,7 +454,7 @@ impl Sim {
             .map(|c| c.last_transition_ns)
             .next()
             .unwrap_or(now);
-        let expiry = finished + ttl.max(0) as u64 * crate::engine::time::NS_PER_S;
+        let expiry = finished.saturating_add(crate::engine::time::secs_field_ns(ttl as i64));
         if now >= expiry {
             let at = now + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns;
             self.jobsets[js as usize].deletion_ns = Some(at);

@@ -8,6 +8,14 @@ pub type Duration = u64;
 pub const NS_PER_MS: u64 = 1_000_000;
 pub const NS_PER_S: u64 = 1_000_000_000;
 
+/// Whole seconds from an API field (which may be negative or huge) to nanoseconds, clamped so
+/// that no arithmetic on it can overflow.
+pub fn secs_field_ns(seconds: i64) -> u64 {
+    (seconds.max(0) as u64)
+        .saturating_mul(NS_PER_S)
+        .min(u64::MAX / 4)
+}
+
 /// Seconds as a float, for reports only (never for ordering).
 pub fn to_secs(t_ns: u64) -> f64 {
     t_ns as f64 / NS_PER_S as f64

@@ -27,6 +27,36 @@ pub const KNOWN_FEATURE_GATES: &[(&str, bool)] = &[
 pub const MAX_PARALLEL_PODS: u64 = 5_000_000;
 pub const MAX_COMPLETIONS_PER_JOB: u64 = 1_000_000;
 
+/// The longest run: 100 years of simulated time, far from u64 nanosecond overflow.
+pub const MAX_UNTIL_NS: u64 = 36_500 * 86_400 * 1_000_000_000;
+
+/// Parses `--feature-gates RestartJob=true,InPlaceRestart=false` onto the v0.12.0 defaults.
+pub fn parse_feature_gates(text: &str) -> Result<BTreeMap<String, bool>, String> {
+    let mut gates: BTreeMap<String, bool> = KNOWN_FEATURE_GATES
+        .iter()
+        .map(|(n, v)| (n.to_string(), *v))
+        .collect();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| format!("{item:?}: expected GATE=true or GATE=false"))?;
+        let value = match value.trim() {
+            "true" => true,
+            "false" => false,
+            v => return Err(format!("{name}={v}: the value must be true or false")),
+        };
+        if !gates.contains_key(name.trim()) {
+            let known: Vec<_> = KNOWN_FEATURE_GATES.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "unknown feature gate {name:?}; known gates: {}",
+                known.join(", ")
+            ));
+        }
+        gates.insert(name.trim().to_string(), value);
+    }
+    Ok(gates)
+}
+
 /// Default container run time when the scenario does not say.
 pub const DEFAULT_RUN_FOR: &str = "10m";
 
@@ -196,6 +226,13 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
     let until_ns = match dur(file, "run.until", &raw.run.until) {
         Ok(0) => {
             errors.push(err("run.until", "must be longer than 0s".into()));
+            0
+        }
+        Ok(v) if v > MAX_UNTIL_NS => {
+            errors.push(err(
+                "run.until",
+                "must be at most 36500d (100 years)".into(),
+            ));
             0
         }
         Ok(v) => v,
@@ -583,6 +620,12 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 );
             }
             default_jobset(&mut jobset);
+            for e in crate::api::validation::validate_create(&jobset, &feature_gates, &[]) {
+                errors.push(InputError::new(
+                    &source,
+                    format!("JobSet {:?} is invalid: {e}", jobset.metadata.name),
+                ));
+            }
             workloads.push(Workload {
                 jobset,
                 source,
@@ -615,7 +658,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
 }
 
 /// Refuses workloads too large to simulate, with the field that makes them so.
-fn check_sizes(workloads: &[Workload], errors: &mut Vec<InputError>) {
+pub fn check_sizes(workloads: &[Workload], errors: &mut Vec<InputError>) {
     let mut total: u64 = 0;
     for w in workloads {
         for (i, rj) in w.jobset.spec.replicated_jobs.iter().enumerate() {

@@ -44,6 +44,11 @@ pub struct Sim {
 impl Sim {
     /// Builds the cluster and checks that every pod could fit some node of it.
     pub fn new(scenario: Scenario) -> Result<Sim, SimError> {
+        let mut errors = vec![];
+        crate::scenario::check_sizes(&scenario.workloads, &mut errors);
+        if !errors.is_empty() {
+            return Err(SimError::Input(errors));
+        }
         let mut resources = ResourceIndex::default();
         for w in &scenario.workloads {
             for rj in &w.jobset.spec.replicated_jobs {

@@ -3,7 +3,7 @@
 
 use crate::api::types::{PodSpec, Toleration};
 use crate::cluster::{resources, Cluster, ResourceIndex};
-use crate::engine::time::NS_PER_S;
+use crate::engine::time::secs_field_ns;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +88,7 @@ pub fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         .containers
         .iter()
         .filter_map(|c| c.readiness_probe.as_ref())
-        .map(|p| p.initial_delay_seconds.unwrap_or(0).max(0) as u64 * NS_PER_S)
+        .map(|p| secs_field_ns(p.initial_delay_seconds.unwrap_or(0) as i64))
         .max();
     let score_request = [
         if request[resources::CPU] == 0 {
@@ -111,7 +111,6 @@ pub fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         node_name: spec.node_name.clone(),
         priority: spec.priority.unwrap_or(0),
         ready_delay_ns,
-        grace_period_ns: spec.termination_grace_period_seconds.unwrap_or(30).max(0) as u64
-            * NS_PER_S,
+        grace_period_ns: secs_field_ns(spec.termination_grace_period_seconds.unwrap_or(30)),
     }
 }

@@ -1,0 +1,78 @@
+//! `jobset-sim validate`: admission of every JobSet in some manifest files, reported per object.
+
+use crate::api::defaults::default_jobset;
+use crate::api::load::Document;
+use crate::api::validation::validate_create;
+use std::collections::BTreeMap;
+
+pub struct Report {
+    pub text: String,
+    pub warnings: Vec<String>,
+    pub any_invalid: bool,
+}
+
+/// One block per document: `<file>: JobSet <ns>/<name>: valid`, or `invalid` followed by each
+/// error indented. Documents that are not JobSets are listed as skipped.
+pub fn report(files: &[(String, Vec<Document>)], gates: &BTreeMap<String, bool>) -> Report {
+    let mut text = String::new();
+    let mut warnings = vec![];
+    let mut any_invalid = false;
+    for (file, docs) in files {
+        let several = docs.len() > 1;
+        for doc in docs {
+            match doc {
+                Document::JobSet(loaded) => {
+                    let mut js = loaded.jobset.clone();
+                    default_jobset(&mut js);
+                    let name = format!(
+                        "{}/{}",
+                        js.metadata.namespace.as_deref().unwrap_or("default"),
+                        if js.metadata.name.is_empty() {
+                            js.metadata.generate_name.clone().unwrap_or_default()
+                        } else {
+                            js.metadata.name.clone()
+                        }
+                    );
+                    let at = if several {
+                        format!(" (document {})", loaded.doc_index + 1)
+                    } else {
+                        String::new()
+                    };
+                    for f in &loaded.unknown_fields {
+                        warnings.push(format!(
+                            "{file}{at}: {f}: field is not modelled by jobset-sim and was ignored"
+                        ));
+                    }
+                    let errors = validate_create(&js, gates, &[]);
+                    if errors.is_empty() {
+                        text.push_str(&format!("{file}{at}: JobSet {name}: valid\n"));
+                    } else {
+                        any_invalid = true;
+                        text.push_str(&format!("{file}{at}: JobSet {name}: invalid\n"));
+                        for e in errors {
+                            text.push_str(&format!("  {e}\n"));
+                        }
+                    }
+                }
+                Document::Malformed(e) => {
+                    any_invalid = true;
+                    text.push_str(&format!("{e}: invalid\n"));
+                }
+                Document::NotJobSet {
+                    doc_index,
+                    description,
+                } => {
+                    text.push_str(&format!(
+                        "{file} (document {}): skipped: {description}\n",
+                        doc_index + 1
+                    ));
+                }
+            }
+        }
+    }
+    Report {
+        text,
+        warnings,
+        any_invalid,
+    }
+}

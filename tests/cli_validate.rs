@@ -1,0 +1,149 @@
+//! `jobset-sim validate`: admission per JobSet, exit 0 / 1 / 2, feature gates.
+
+mod common;
+use common::*;
+
+const EX: &str = "../shared/examples/jobset-upstream";
+
+#[test]
+fn upstream_examples_are_valid_with_their_gates() {
+    let plain: Vec<String> = [
+        "simple",
+        "depends-on",
+        "startup-policy",
+        "volume-claim-policy",
+        "tpu-multislice",
+        "pytorch/cnn-mnist",
+        "tensorflow",
+    ]
+    .iter()
+    .flat_map(|d| {
+        std::fs::read_dir(repo().join(EX).join(d))
+            .unwrap()
+            .map(|e| e.unwrap().path().display().to_string())
+            .filter(|p| p.ends_with(".yaml"))
+            .collect::<Vec<_>>()
+    })
+    .collect();
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(plain.iter().map(|s| s.as_str()))
+        .collect();
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("JobSet default/paralleljobs: valid"),
+        "{text}"
+    );
+    // kueue-config.yaml holds no JobSet: listed as skipped, not an error.
+    assert!(
+        text.contains("kueue-config.yaml (document 1): skipped: a ResourceFlavor"),
+        "{text}"
+    );
+}
+
+#[test]
+fn restart_job_actions_need_their_gate() {
+    let f = format!("{EX}/failure-policy/restartjob-action.yaml");
+    let out = run(&["validate", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains(
+        "JobSet default/js: invalid\n  <nil>: Internal error: RestartJob and RestartJobAndIgnoreMaxRestarts failure policy actions are not allowed when RestartJob feature gate is disabled"
+    ), "{}", stdout(&out));
+    let out = run(&["validate", "--feature-gates", "RestartJob=true", &f]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn in_place_restart_needs_its_gate() {
+    let f = format!("{EX}/in-place-restart/jobset-main-container-mode.yaml");
+    assert_eq!(run(&["validate", &f]).status.code(), Some(1));
+    assert_eq!(
+        run(&["validate", "--feature-gates=InPlaceRestart=true", &f])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn invalid_jobset_lists_each_error_with_upstream_path() {
+    let dir = scratch("validate_invalid");
+    let name = "a".repeat(62);
+    let f = write(
+        &dir,
+        "bad.yaml",
+        &format!(
+            "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {{name: {name}}}\nspec:\n  successPolicy: {{operator: All, targetReplicatedJobs: [does-not-exist]}}\n  replicatedJobs:\n  - name: rj\n    replicas: 101\n    template: {{spec: {{template: {{spec: {{containers: [{{name: c}}]}}}}}}}}\n"
+        ),
+    );
+    let out = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("JobSet default/{name}: invalid")),
+        "{text}"
+    );
+    assert!(text.contains("JobSet name is too long, job names generated for this JobSet will exceed 63 characters"), "{text}");
+    assert!(
+        text.contains(
+            "invalid replicatedJob name 'does-not-exist' does not appear in .spec.ReplicatedJobs"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn run_refuses_an_invalid_jobset_with_exit_2() {
+    let dir = scratch("run_invalid");
+    let text = SMALL_SCENARIO.replace(
+        "    spec:\n      replicatedJobs:",
+        "    spec:\n      failurePolicy: {rules: [{action: RestartJob}]}\n      replicatedJobs:",
+    );
+    let p = write(&dir, "s.yaml", &text);
+    let out = run(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("JobSet \"small\" is invalid: <nil>: Internal error: RestartJob and RestartJobAndIgnoreMaxRestarts"), "{}", stderr(&out));
+    // The scenario's featureGates turn it on, and the run goes ahead.
+    let p = write(
+        &dir,
+        "s2.yaml",
+        &format!("{text}featureGates: {{RestartJob: true}}\n"),
+    );
+    assert_eq!(run(&["run", p.to_str().unwrap()]).status.code(), Some(0));
+}
+
+#[test]
+fn malformed_document_is_invalid_not_a_crash() {
+    let dir = scratch("validate_malformed");
+    let f = write(&dir, "m.yaml", "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {name: x}\nspec:\n  replicatedJobs:\n  - name: w\n    replicas: many\n");
+    let out = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("m.yaml:7:15: spec.replicatedJobs[0].replicas: invalid type: string \"many\", expected i32: invalid"), "{}", stdout(&out));
+}
+
+#[test]
+fn unreadable_or_non_yaml_files_exit_2() {
+    let dir = scratch("validate_unreadable");
+    let out = run(&["validate", dir.join("missing.yaml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+    let f = write(&dir, "x.yaml", "a: [\n");
+    let out = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("x.yaml:2:1:"), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_feature_gates_exit_2() {
+    let f = format!("{EX}/simple/group.yaml");
+    for bad in ["Bogus=true", "RestartJob", "RestartJob=yes"] {
+        let out = run(&["validate", "--feature-gates", bad, &f]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&out).starts_with("error: --feature-gates: "),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
