@@ -9,8 +9,8 @@ bin=target/release/jobset-sim
 echo "date:    $(date -u +%Y-%m-%d)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo
-printf '%-40s %10s %12s %14s %12s\n' scenario wall_ms events events_per_s peak_rss_mib
-for s in scenarios/*.yaml; do
+printf '%-52s %10s %12s %14s %12s\n' scenario wall_ms events events_per_s peak_rss_mib
+for s in scenarios/*.yaml scenarios/*/*.yaml; do
   out=$(mktemp)
   if [ -x /usr/bin/time ]; then
     /usr/bin/time -f '%M' -o "$out.rss" "$bin" run "$s" --json > "$out"
@@ -24,9 +24,11 @@ import json, sys
 name, path, rss = sys.argv[1], sys.argv[2], int(sys.argv[3])
 s = json.load(open(path))
 wall = max(s["wall_ms"], 1)
-print(f'{name:<40} {s["wall_ms"]:>10} {s["events"]:>12} {s["events"] * 1000 // wall:>14} {rss / 1024:>12.1f}')
+print(f'{name:<52} {s["wall_ms"]:>10} {s["events"]:>12} {s["events"] * 1000 // wall:>14} {rss / 1024:>12.1f}')
 PY
   rm -f "$out" "$out.rss"
 done
 echo
-cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3 2>/dev/null | grep -E '^[a-z_/0-9]+ +time:|time:|thrpt:' || true
+# criterion: keep each benchmark's name and its time / throughput, drop the change reports.
+cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3 2>/dev/null \
+  | grep -E '^[a-z]|^ +(time|thrpt):' | grep -vE '^(Benchmarking|Found)|%' || true
