@@ -663,3 +663,161 @@ fn managed_by_another_controller_is_ignored() {
     assert!(sim.jobs.is_empty());
     assert_eq!(terminal(&sim).0, None);
 }
+
+#[test]
+fn child_jobs_carry_upstream_labels_and_annotations() {
+    // TestConstructJobsFromTemplate / §3.5 / §1.12: names, labels and annotations (both), SHA-1
+    // job-key, indexes, group counters, restart attempt, coordinator, exclusive annotations
+    // (the replicated job's template wins over the JobSet's), subdomain, suspend.
+    let manifest = r#"apiVersion: jobset.x-k8s.io/v1alpha2
+kind: JobSet
+metadata:
+  name: js
+  annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}
+spec:
+  coordinator: {replicatedJob: driver, jobIndex: 0, podIndex: 0}
+  network: {subdomain: sub}
+  replicatedJobs:
+  - name: driver
+    template:
+      spec: {completions: 1, parallelism: 1, template: {spec: {containers: [{name: c}]}}}
+  - name: workers
+    groupName: group-b
+    replicas: 3
+    template:
+      metadata:
+        labels: {team: ml}
+        annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: topology.kubernetes.io/rack}
+      spec: {completions: 2, parallelism: 2, template: {metadata: {labels: {app: w}}, spec: {containers: [{name: c}]}}}
+"#;
+    let sim = simulate("construct", manifest, "    runFor: 1m", "");
+    let job = sim.jobs.iter().find(|j| j.name == "js-workers-2").unwrap();
+    let l = &job.labels;
+    let get = |k: &str| l.get(k).map(String::as_str).unwrap_or("<missing>");
+    assert_eq!(get("jobset.sigs.k8s.io/jobset-name"), "js");
+    assert_eq!(get("jobset.sigs.k8s.io/replicatedjob-name"), "workers");
+    assert_eq!(get("jobset.sigs.k8s.io/replicatedjob-replicas"), "3");
+    assert_eq!(get("jobset.sigs.k8s.io/global-replicas"), "4");
+    assert_eq!(get("jobset.sigs.k8s.io/job-index"), "2");
+    assert_eq!(
+        get("jobset.sigs.k8s.io/job-global-index"),
+        "3",
+        "1 driver Job precedes"
+    );
+    assert_eq!(get("jobset.sigs.k8s.io/group-name"), "group-b");
+    assert_eq!(get("jobset.sigs.k8s.io/group-replicas"), "3");
+    assert_eq!(get("jobset.sigs.k8s.io/job-group-index"), "2");
+    assert_eq!(get("jobset.sigs.k8s.io/restart-attempt"), "0");
+    assert_eq!(
+        get("jobset.sigs.k8s.io/job-key"),
+        jobset_sim::control::jobset::job_key("default", "js-workers-2")
+    );
+    assert_eq!(get("jobset.sigs.k8s.io/coordinator"), "js-driver-0-0.sub");
+    assert_eq!(get("team"), "ml", "template labels are kept");
+    assert!(
+        !l.contains_key("jobset.sigs.k8s.io/job-restart-attempt"),
+        "only with the RestartJob gate"
+    );
+    // Each key is also an annotation, on the Job and on its pod template.
+    assert_eq!(
+        job.annotations
+            .get("jobset.sigs.k8s.io/job-index")
+            .map(String::as_str),
+        Some("2")
+    );
+    let pod_meta = &job.spec.template.metadata;
+    assert_eq!(
+        pod_meta
+            .labels
+            .get("jobset.sigs.k8s.io/job-index")
+            .map(String::as_str),
+        Some("2")
+    );
+    assert_eq!(pod_meta.labels.get("app").map(String::as_str), Some("w"));
+    assert_eq!(
+        job.annotations
+            .get("alpha.jobset.sigs.k8s.io/exclusive-topology")
+            .map(String::as_str),
+        Some("topology.kubernetes.io/rack"),
+        "the replicated job's annotation overrides the JobSet's"
+    );
+    let driver = sim.jobs.iter().find(|j| j.name == "js-driver-0").unwrap();
+    assert_eq!(
+        driver
+            .annotations
+            .get("alpha.jobset.sigs.k8s.io/exclusive-topology")
+            .map(String::as_str),
+        Some("cloud.google.com/gke-nodepool")
+    );
+    assert_eq!(job.spec.template.spec.subdomain.as_deref(), Some("sub"));
+    assert_eq!(job.spec.suspend, Some(false));
+    assert_eq!(job.spec.completion_mode.as_deref(), Some("Indexed"));
+    assert!(
+        js(&sim).service_created_ns.is_some(),
+        "headless Service named after the subdomain"
+    );
+}
+
+#[test]
+fn node_selector_strategy_pins_jobs_to_prepared_nodes() {
+    // §3.5 / §6.5: with both annotations, each Job's pods get nodeSelector
+    // namespaced-job=<ns>_<job> and the no-schedule toleration; nodes are prepared out of band.
+    let manifest = r#"apiVersion: jobset.x-k8s.io/v1alpha2
+kind: JobSet
+metadata:
+  name: js
+  annotations:
+    alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool
+    alpha.jobset.sigs.k8s.io/node-selector: "true"
+spec:
+  replicatedJobs:
+  - name: w
+    replicas: 2
+    template:
+      spec: {completions: 2, parallelism: 2, template: {spec: {containers: [{name: c}]}}}
+"#;
+    let dir = scratch("node_selector_strategy");
+    write(&dir, "m.yaml", manifest);
+    let pools: String = (0..2)
+        .map(|i| {
+            format!(
+                "  - name: pool{i}\n    nodesPerPool: 2\n    capacity: {{cpu: 8}}\n    labels: {{alpha.jobset.sigs.k8s.io/namespaced-job: default_js-w-{i}}}\n    taints: [{{key: alpha.jobset.sigs.k8s.io/no-schedule, value: \"true\", effect: NoSchedule}}]\n"
+            )
+        })
+        .collect();
+    let p = write(
+        &dir,
+        "s.yaml",
+        &format!("name: s\nrun: {{until: 1h}}\ncluster:\n  nodePools:\n{pools}workloads:\n- manifest: m.yaml\n  pods: {{runFor: 1m}}\n"),
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    for row in sim.rec.rows.iter().filter(|r| r.state == "Scheduled") {
+        let pod = &sim.pods[row.pod as usize];
+        let job = &sim.jobs[pod.job as usize];
+        let node = &sim.cluster.nodes[row.node.unwrap() as usize].name;
+        let want_pool = if job.name.ends_with('0') {
+            "pool0"
+        } else {
+            "pool1"
+        };
+        assert!(node.starts_with(want_pool), "{} ran on {node}", pod.name);
+    }
+}
+
+#[test]
+fn self_dependency_passes_admission_and_never_starts() {
+    // §11.3: dependsOn naming the replicated job itself passes validation (the name set is
+    // filled before the check) and can never be satisfied: its Jobs are never created.
+    let manifest = fixture("").replace(
+        "  - name: replicated-job-b\n    replicas: 3\n",
+        "  - name: replicated-job-b\n    replicas: 3\n    dependsOn: [{name: replicated-job-b, status: Ready}]\n",
+    );
+    let sim = simulate("self_dependency", &manifest, "    runFor: 1m", "");
+    assert_eq!(terminal(&sim).0, None);
+    assert!(
+        sim.jobs.iter().all(|j| j.name.contains("replicated-job-a")),
+        "b never created"
+    );
+}

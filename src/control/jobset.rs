@@ -727,26 +727,7 @@ impl Sim {
             pod_meta.annotations.insert(k.to_string(), v.clone());
         }
         // Exclusive placement annotations: the RJ's Job template wins over the JobSet's.
-        let (exclusive, node_selector_strategy) =
-            if let Some(t) = rj.template.metadata.annotations.get(EXCLUSIVE_TOPOLOGY) {
-                (
-                    Some(t.clone()),
-                    rj.template
-                        .metadata
-                        .annotations
-                        .contains_key(NODE_SELECTOR_STRATEGY),
-                )
-            } else if let Some(t) = obj.spec.metadata.annotations.get(EXCLUSIVE_TOPOLOGY) {
-                (
-                    Some(t.clone()),
-                    obj.spec
-                        .metadata
-                        .annotations
-                        .contains_key(NODE_SELECTOR_STRATEGY),
-                )
-            } else {
-                (None, false)
-            };
+        let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
         if let Some(topology) = &exclusive {
             annotations.insert(EXCLUSIVE_TOPOLOGY.into(), topology.clone());
             pod_meta
@@ -757,21 +738,7 @@ impl Sim {
                 pod_meta
                     .annotations
                     .insert(NODE_SELECTOR_STRATEGY.into(), "true".into());
-                job_spec
-                    .template
-                    .spec
-                    .node_selector
-                    .insert(NAMESPACED_JOB.into(), format!("{}_{name}", obj.namespace));
-                job_spec
-                    .template
-                    .spec
-                    .tolerations
-                    .push(crate::api::types::Toleration {
-                        key: Some(NO_SCHEDULE_TAINT.into()),
-                        operator: Some("Exists".into()),
-                        effect: Some("NoSchedule".into()),
-                        ..Default::default()
-                    });
+                pin_to_prepared_nodes(&mut job_spec.template.spec, &obj.namespace, &name);
             }
         }
         if let Some(sub) = subdomain {
@@ -847,6 +814,40 @@ impl Sim {
         self.jobs[j as usize].deletion_ns = Some(at);
         self.gc_foreground_delete_job(j);
     }
+}
+
+/// The exclusive topology key and whether the node-selector strategy applies, read from the
+/// replicated job's Job template if it sets the key, else from the JobSet (§1.12).
+pub fn exclusive_placement(
+    js: &crate::api::types::JobSet,
+    rj: &crate::api::types::ReplicatedJob,
+) -> (Option<String>, bool) {
+    for annotations in [&rj.template.metadata.annotations, &js.metadata.annotations] {
+        if let Some(t) = annotations.get(EXCLUSIVE_TOPOLOGY) {
+            return (
+                Some(t.clone()),
+                annotations.contains_key(NODE_SELECTOR_STRATEGY),
+            );
+        }
+    }
+    (None, false)
+}
+
+/// Node-selector strategy (§6.5): the pod template selects the nodes prepared for this Job and
+/// tolerates their taint.
+pub fn pin_to_prepared_nodes(
+    pod: &mut crate::api::types::PodSpec,
+    namespace: &str,
+    job_name: &str,
+) {
+    pod.node_selector
+        .insert(NAMESPACED_JOB.into(), format!("{namespace}_{job_name}"));
+    pod.tolerations.push(crate::api::types::Toleration {
+        key: Some(NO_SCHEDULE_TAINT.into()),
+        operator: Some("Exists".into()),
+        effect: Some("NoSchedule".into()),
+        ..Default::default()
+    });
 }
 
 #[cfg(test)]

@@ -90,6 +90,28 @@ impl Scheduler {
     }
 }
 
+/// The nodes worth filtering for a pod, ascending: the node it names, or the smallest label
+/// posting list of its nodeSelector; `None` when any node may fit (no selector).
+pub fn candidates(cluster: &crate::cluster::Cluster, shape: &PodShape) -> Option<Vec<NodeId>> {
+    if let Some(name) = &shape.node_name {
+        return Some(cluster.node_by_name(name).into_iter().collect());
+    }
+    match &shape.selector_ids {
+        None => Some(vec![]),
+        Some(ids) if ids.is_empty() => None,
+        Some(_) => {
+            let mut best: Option<&[NodeId]> = None;
+            for (k, v) in &shape.node_selector {
+                let list = cluster.nodes_with_label(k, v);
+                if best.is_none_or(|b| list.len() < b.len()) {
+                    best = Some(list);
+                }
+            }
+            Some(best.unwrap_or(&[]).to_vec())
+        }
+    }
+}
+
 /// kube-scheduler's `numFeasibleNodesToFind`.
 pub fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: u32) -> usize {
     if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
@@ -290,25 +312,7 @@ impl Sim {
         let want =
             num_feasible_nodes_to_find(n_all, self.params.scheduler.percentage_of_nodes_to_score);
         let start = self.scheduler.next_start_node % n_all.max(1);
-        // Candidate list: the smallest label posting list of the selector, else every node.
-        let subset: Option<Vec<NodeId>> = if let Some(name) = &shape.node_name {
-            Some(self.cluster.node_by_name(name).into_iter().collect())
-        } else {
-            match &shape.selector_ids {
-                None => Some(vec![]),
-                Some(ids) if ids.is_empty() => None,
-                Some(_) => {
-                    let mut best: Option<&[NodeId]> = None;
-                    for (k, v) in &shape.node_selector {
-                        let list = self.cluster.nodes_with_label(k, v);
-                        if best.is_none_or(|b| list.len() < b.len()) {
-                            best = Some(list);
-                        }
-                    }
-                    Some(best.unwrap_or(&[]).to_vec())
-                }
-            }
-        };
+        let subset = candidates(&self.cluster, shape);
         let mut feasible: Vec<NodeId> = vec![];
         let examined = match &subset {
             None => {

@@ -170,28 +170,62 @@ impl Sim {
 }
 
 /// Rejects a scenario in which some pod could not run on any node even if the cluster were
-/// empty: such a run could only ever report that pod as pending.
+/// empty: such a run could only ever report that pod as pending. Pod templates are checked as
+/// the JobSet controller will build them (node-selector strategy included, per Job), and only
+/// against the candidate nodes of their selector, so the check stays fast at scale.
 fn check_pods_can_fit(scenario: &Scenario, cluster: &Cluster) -> Result<(), SimError> {
+    use crate::control::jobset::{exclusive_placement, pin_to_prepared_nodes};
+    use crate::scheduler::filter;
     let mut errors = vec![];
     for w in &scenario.workloads {
-        for (i, rj) in w.jobset.spec.replicated_jobs.iter().enumerate() {
-            let spec = &rj.template.spec.template.spec;
-            let shape = shape::compile(spec, cluster);
-            let fits = (0..cluster.len() as u32)
-                .any(|n| crate::scheduler::filter::check(cluster, n, &shape, true).is_ok());
-            if !fits {
-                let diag = crate::scheduler::filter::diagnose(cluster, &shape, None, true);
-                errors.push(
-                    InputError::new(
-                        &w.source,
-                        format!(
-                            "pods of replicated job {:?} can never be scheduled, even on an empty cluster: {}",
-                            rj.name,
-                            diag.message()
-                        ),
-                    )
-                    .at_path(format!("spec.replicatedJobs[{i}].template.spec.template.spec")),
-                );
+        let js = &w.jobset;
+        let namespace = js.metadata.namespace.as_deref().unwrap_or("default");
+        for (i, rj) in js.spec.replicated_jobs.iter().enumerate() {
+            let (_, per_job) = exclusive_placement(js, rj);
+            let replicas = rj.replicas.unwrap_or(1).max(0) as usize;
+            let jobs: Vec<Option<usize>> = if per_job {
+                (0..replicas).map(Some).collect()
+            } else {
+                vec![None]
+            };
+            for job_index in jobs {
+                let mut spec = rj.template.spec.template.spec.clone();
+                if let Some(j) = job_index {
+                    pin_to_prepared_nodes(
+                        &mut spec,
+                        namespace,
+                        &format!("{}-{}-{j}", js.metadata.name, rj.name),
+                    );
+                }
+                let shape = shape::compile(&spec, cluster);
+                let candidates = crate::scheduler::candidates(cluster, &shape);
+                let fits = match &candidates {
+                    Some(list) => list
+                        .iter()
+                        .any(|&n| filter::check(cluster, n, &shape, true).is_ok()),
+                    None => (0..cluster.len() as u32)
+                        .any(|n| filter::check(cluster, n, &shape, true).is_ok()),
+                };
+                if !fits {
+                    let diag = filter::diagnose(cluster, &shape, candidates.as_deref(), true);
+                    let whose = match job_index {
+                        Some(j) => format!("pods of Job {}-{}-{j}", js.metadata.name, rj.name),
+                        None => format!("pods of replicated job {:?}", rj.name),
+                    };
+                    errors.push(
+                        InputError::new(
+                            &w.source,
+                            format!(
+                                "{whose} can never be scheduled, even on an empty cluster: {}",
+                                diag.message()
+                            ),
+                        )
+                        .at_path(format!(
+                            "spec.replicatedJobs[{i}].template.spec.template.spec"
+                        )),
+                    );
+                    break; // one error per replicated job is enough
+                }
             }
         }
     }
