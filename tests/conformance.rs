@@ -821,3 +821,53 @@ fn self_dependency_passes_admission_and_never_starts() {
         "b never created"
     );
 }
+
+#[test]
+fn in_place_restart_fails_past_max_restarts() {
+    // §3.12 step 1: a container restarted more than maxRestarts (3) times fails the JobSet
+    // with ReachedMaxRestarts and no "(first failed job …)" suffix.
+    let dir = scratch("in_place_max");
+    write(
+        &dir,
+        "m.yaml",
+        &upstream("in-place-restart/jobset-main-container-mode.yaml"),
+    );
+    let p = write(
+        &dir,
+        "s.yaml",
+        "name: s\nrun: {until: 2h}\nfeatureGates: {InPlaceRestart: true}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj, jobIndex: 1, podIndex: 0, after: 30s, exitCode: 1}]\n",
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(terminal(&sim), (Some("Failed"), Some("ReachedMaxRestarts")));
+    assert_eq!(
+        js(&sim).status.condition("Failed").unwrap().message,
+        "jobset failed due to reaching max number of restarts"
+    );
+    assert_eq!(sim.pods.len(), 4, "no pod was ever recreated");
+    assert_eq!(js(&sim).status.restarts, 0);
+    let failing = sim
+        .pods
+        .iter()
+        .find(|p| p.name.starts_with("js-rj-1-0-"))
+        .unwrap();
+    assert_eq!(failing.restart_count, 4);
+}
+
+#[test]
+fn in_place_restart_without_the_gate_is_refused() {
+    // V1: restartStrategy InPlaceRestart with the gate off is rejected at admission.
+    let dir = scratch("in_place_no_gate");
+    write(
+        &dir,
+        "m.yaml",
+        &upstream("in-place-restart/jobset-main-container-mode.yaml"),
+    );
+    let p = write(
+        &dir,
+        "s.yaml",
+        "name: s\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n",
+    );
+    let err = load_scenario(&p).unwrap_err().to_string();
+    assert!(err.contains("InPlaceRestart restart strategy cannot be set when InPlaceRestart feature gate is disabled"), "{err}");
+}

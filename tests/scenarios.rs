@@ -60,6 +60,13 @@ const POLICIES: &[Expected] = &[
         1,
         0,
     ),
+    (
+        "in-place-restart",
+        Some("Completed"),
+        Some("AllJobsCompleted"),
+        0,
+        0,
+    ),
 ];
 
 #[test]
@@ -72,6 +79,16 @@ fn policy_demonstrations_reach_their_documented_outcome() {
         assert_eq!(j["restarts"], restarts, "{name}");
         assert_eq!(j["job_restarts"], job_restarts, "{name}");
     }
+}
+
+#[test]
+fn in_place_restart_recreates_nothing() {
+    let s = summary("scenarios/policies/in-place-restart.yaml");
+    assert_eq!(s["jobsets"][0]["in_place_restarts"], 1);
+    assert_eq!(s["pods"]["created"], 4, "every pod kept");
+    // 1 min of work, ~20 s of in-place restarts, then the 5 min run again.
+    let done = s["jobsets"][0]["completed_at_s"].as_f64().unwrap();
+    assert!((370.0..400.0).contains(&done), "{done}");
 }
 
 #[test]

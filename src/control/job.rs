@@ -429,6 +429,10 @@ impl Sim {
             restart_count: 0,
             last_exit: None,
             conditions: vec![],
+            in_place_attempt: None,
+            barrier_lifted: false,
+            container_started_ns: 0,
+            crash_backoff_steps: 0,
         };
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;

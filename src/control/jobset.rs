@@ -338,6 +338,10 @@ impl Sim {
         } else {
             self.resume_jobs_if_necessary(js, &jobs.active);
         }
+        // 15. In-place restart.
+        if self.in_place_enabled(js) {
+            self.reconcile_in_place(js);
+        }
     }
 
     /// §3.8: suspend every active Job, then the Suspended condition.

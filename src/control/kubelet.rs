@@ -10,6 +10,8 @@ use crate::sim::{Event, Sim};
 /// Kubelet CrashLoopBackOff: 10 s doubling, at most 5 min.
 const CRASH_LOOP_INITIAL_NS: u64 = 10 * NS_PER_S;
 const CRASH_LOOP_MAX_NS: u64 = 300 * NS_PER_S;
+/// A container that ran this long without crashing starts its back-off over.
+const CRASH_LOOP_RESET_NS: u64 = 600 * NS_PER_S;
 
 impl Sim {
     /// The kubelet sees the binding through its watch and starts the containers.
@@ -32,7 +34,8 @@ impl Sim {
         self.start_container(pod);
     }
 
-    /// One run of the main container: readiness, then its scripted or default end.
+    /// One run of the main container: readiness, then its scripted or default end. Under
+    /// in-place restart the agent holds the worker behind its barrier first.
     fn start_container(&mut self, pod: PodId) {
         let shape = &self.shapes[self.pods[pod as usize].shape as usize];
         match shape.ready_delay_ns {
@@ -41,6 +44,17 @@ impl Sim {
                 self.queue.schedule_in(d, Event::PodReady(pod));
             }
         }
+        self.pods[pod as usize].container_started_ns = self.now();
+        if self.in_place_enabled_for_pod(pod) {
+            self.agent_on_container_start(pod);
+            self.notify_job_of_pod(pod);
+            return;
+        }
+        self.start_worker(pod);
+    }
+
+    /// The workload itself starts: schedule how this run ends.
+    pub(crate) fn start_worker(&mut self, pod: PodId) {
         let (after_ns, exit_code, container) = self.container_end(pod);
         self.pods[pod as usize].last_exit = if exit_code != 0 {
             Some((container, exit_code))
@@ -130,14 +144,23 @@ impl Sim {
                 j.succeeded += 1;
             }
             self.record(pod, "Succeeded", "Completed".into());
-        } else if on_failure {
-            // Restarted in place after CrashLoopBackOff; the pod stays Running, not Ready.
+        } else if on_failure
+            || self.shapes[self.pods[pod as usize].shape as usize].rule_restarts(exit_code)
+        {
+            // Restarted in place after CrashLoopBackOff (OnFailure, or a container restart
+            // rule); the pod stays Running, not Ready. The back-off resets after 10 minutes
+            // of running without a crash.
+            let now = self.now();
             let p = &mut self.pods[pod as usize];
             p.restart_count += 1;
+            if now.saturating_sub(p.container_started_ns) >= CRASH_LOOP_RESET_NS {
+                p.crash_backoff_steps = 0;
+            }
             let mut backoff = CRASH_LOOP_INITIAL_NS;
-            for _ in 1..p.restart_count {
+            for _ in 0..p.crash_backoff_steps {
                 backoff = (backoff * 2).min(CRASH_LOOP_MAX_NS);
             }
+            p.crash_backoff_steps += 1;
             let reason = format!(
                 "Error: exit code {exit_code}; restart {} after back-off {}s",
                 p.restart_count,

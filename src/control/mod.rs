@@ -5,6 +5,7 @@ pub mod conditions;
 pub mod counters;
 pub mod failure_policy;
 pub mod gc;
+pub mod in_place;
 pub mod job;
 pub mod jobset;
 pub mod kubelet;

@@ -35,6 +35,8 @@ pub struct JobSetSummary {
     pub restarts_count_towards_max: i32,
     /// Per-Job restarts (RestartJob actions), summed over every replicated job and index.
     pub job_restarts: i32,
+    /// In-place restart rounds completed (`status.currentInPlaceRestartAttempt`).
+    pub in_place_restarts: i32,
     pub submitted_at_s: f64,
     pub completed_at_s: Option<f64>,
     pub finished_at_s: Option<f64>,
@@ -80,6 +82,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
                 terminal_reason: reason,
                 restarts: js.status.restarts,
                 restarts_count_towards_max: js.status.restarts_count_towards_max,
+                in_place_restarts: js.status.current_in_place_restart_attempt.unwrap_or(0),
                 job_restarts: js
                     .status
                     .replicated_jobs

@@ -36,6 +36,8 @@ pub enum Event {
     ContainerExit { pod: PodId, exit_code: i32 },
     /// The kubelet restarts a crashed container in place (`restartPolicy: OnFailure`).
     ContainerRestart(PodId),
+    /// The in-place restart agent in a pod sees the JobSet's current status.
+    AgentSync(PodId),
     /// The kubelet finished stopping a deleted pod; the API object goes away.
     PodRemoved(PodId),
     /// The garbage collector acts on a Job's foreground deletion: it deletes the Job's pods.

@@ -144,6 +144,7 @@ impl Sim {
             Event::PodReady(pod) => self.on_pod_ready(pod),
             Event::ContainerExit { pod, exit_code } => self.on_container_exit(pod, exit_code),
             Event::ContainerRestart(pod) => self.on_container_restart(pod),
+            Event::AgentSync(pod) => self.on_agent_sync(pod),
             Event::PodRemoved(pod) => self.on_pod_removed(pod),
             Event::GcDeleteDependents(job) => self.gc_delete_dependents(job),
             Event::JobRemoved(job) => self.on_job_removed(job),

@@ -40,6 +40,10 @@ pub struct JobSetStatus {
     pub restarts_count_towards_max: i32,
     pub terminal_state: Option<String>,
     pub conditions: Vec<Condition>,
+    /// In-place restart barrier (§3.12): lagging pods restart up to `previous`; pods whose
+    /// attempt equals `current` run their workers.
+    pub previous_in_place_restart_attempt: Option<i32>,
+    pub current_in_place_restart_attempt: Option<i32>,
     pub replicated_jobs: Vec<ReplicatedJobStatus>,
 }
 
@@ -182,4 +186,11 @@ pub struct PodObj {
     pub last_exit: Option<(String, i32)>,
     /// Pod conditions that podFailurePolicy can match (e.g. `DisruptionTarget`).
     pub conditions: Vec<String>,
+    /// `jobset.sigs.k8s.io/in-place-restart-attempt`, written by the in-place restart agent.
+    pub in_place_attempt: Option<i32>,
+    /// The agent let the worker start for the current attempt.
+    pub barrier_lifted: bool,
+    /// When the current container run started, and the CrashLoopBackOff doublings so far.
+    pub container_started_ns: SimTime,
+    pub crash_backoff_steps: u32,
 }

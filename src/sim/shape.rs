@@ -23,6 +23,47 @@ pub struct PodShape {
     /// cpu and memory as scoring counts them: kube-scheduler substitutes 100m cpu and 200Mi
     /// memory for a container that requests none, so empty pods still spread.
     pub score_request: [i64; 2],
+    /// The main container's `restartPolicyRules` (KEP-5307): exit codes that restart it in
+    /// place even under `restartPolicy: Never`. (NotIn?, values) per rule, in order.
+    pub restart_rules: Vec<(bool, Vec<i32>)>,
+}
+
+impl PodShape {
+    /// Does a container exit with `code` restart in place under the container restart rules?
+    pub fn rule_restarts(&self, code: i32) -> bool {
+        self.restart_rules
+            .iter()
+            .any(|(not_in, values)| values.contains(&code) != *not_in)
+    }
+}
+
+/// Reads `restartPolicyRules: [{action: Restart, exitCodes: {operator, values}}]`, which the
+/// API types keep as an opaque value because only this part of it changes behaviour.
+fn restart_rules(container: Option<&crate::api::types::Container>) -> Vec<(bool, Vec<i32>)> {
+    let Some(serde_yaml_ng::Value::Sequence(rules)) =
+        container.and_then(|c| c.restart_policy_rules.as_ref())
+    else {
+        return vec![];
+    };
+    rules
+        .iter()
+        .filter(|r| r.get("action").and_then(|a| a.as_str()) == Some("Restart"))
+        .filter_map(|r| {
+            let codes = r.get("exitCodes")?;
+            let not_in = codes.get("operator").and_then(|o| o.as_str()) == Some("NotIn");
+            let values = codes
+                .get("values")
+                .and_then(|v| v.as_sequence())
+                .map(|vs| {
+                    vs.iter()
+                        .filter_map(|v| v.as_i64())
+                        .map(|v| v as i32)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some((not_in, values))
+        })
+        .collect()
 }
 
 /// Non-zero defaults of pkg/scheduler/util (DefaultMilliCPURequest, DefaultMemoryRequest).
@@ -103,6 +144,7 @@ pub fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         },
     ];
     PodShape {
+        restart_rules: restart_rules(spec.containers.first()),
         score_request,
         request,
         node_selector,
