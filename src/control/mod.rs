@@ -9,3 +9,4 @@ pub mod in_place;
 pub mod job;
 pub mod jobset;
 pub mod kubelet;
+pub mod pod_webhook;
