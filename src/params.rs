@@ -15,8 +15,23 @@ pub struct ControlPlane {
     pub jobset_reconcile_cost_ns: u64,
     /// Processing time of one Job sync.
     pub job_sync_cost_ns: u64,
+    /// Admission webhook round trip added to every JobSet pod create (mpod + vpod).
+    pub webhook_latency_ns: u64,
     pub scheduler: SchedulerParams,
     pub kubelet: KubeletParams,
+    /// Client-side rate limits (client-go token buckets), one per component.
+    pub job_controller_client: ClientRate,
+    pub gc_client: ClientRate,
+    pub jobset_client: ClientRate,
+    /// The JobSet controller's creates and deletes in flight at once (MaxParallelism).
+    pub jobset_max_in_flight: u32,
+}
+
+/// QPS and burst of one API client; `qps <= 0` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClientRate {
+    pub qps: f64,
+    pub burst: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +52,8 @@ pub struct SchedulerParams {
     pub max_backoff_ns: u64,
     /// Unschedulable pods are retried at least this often (podMaxInUnschedulablePodsDuration).
     pub max_unschedulable_ns: u64,
+    /// The scheduler's API client: every bind is one request.
+    pub client: ClientRate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,11 +89,29 @@ impl Default for ControlPlane {
                 initial_backoff_ns: NS_PER_S,
                 max_backoff_ns: 10 * NS_PER_S,
                 max_unschedulable_ns: 300 * NS_PER_S,
+                client: ClientRate {
+                    qps: 50.0,
+                    burst: 100,
+                },
             },
             kubelet: KubeletParams {
                 pod_start_latency_ns: 500 * NS_PER_MS,
                 pod_stop_latency_ns: NS_PER_S,
             },
+            webhook_latency_ns: 5 * NS_PER_MS,
+            job_controller_client: ClientRate {
+                qps: 20.0,
+                burst: 30,
+            },
+            gc_client: ClientRate {
+                qps: 20.0,
+                burst: 30,
+            },
+            jobset_client: ClientRate {
+                qps: 500.0,
+                burst: 500,
+            },
+            jobset_max_in_flight: 50,
         }
     }
 }

@@ -4,7 +4,9 @@
 pub mod queue;
 pub mod rng;
 pub mod time;
+pub mod token_bucket;
 
 pub use queue::{EventId, EventQueue};
 pub use rng::{RngStreams, StreamRng};
 pub use time::{Duration, SimTime};
+pub use token_bucket::TokenBucket;

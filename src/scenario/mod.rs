@@ -362,6 +362,11 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             &mut control.job_sync_cost_ns,
         ),
         (
+            "controlPlane.webhookLatency",
+            &cp.webhook_latency,
+            &mut control.webhook_latency_ns,
+        ),
+        (
             "controlPlane.scheduler.cycleBaseCost",
             &s.cycle_base_cost,
             &mut control.scheduler.cycle_base_cost_ns,
@@ -394,6 +399,68 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
     ] {
         if let Err(e) = opt_dur(file, path, value, target) {
             errors.push(e);
+        }
+    }
+    let mut rate = |path: &str,
+                    qps: Option<f64>,
+                    burst: Option<u32>,
+                    target: &mut crate::params::ClientRate| {
+        if let Some(q) = qps {
+            if !q.is_finite() || q < 0.0 {
+                errors.push(err(
+                    &format!("{path}.qps"),
+                    "must be a number of requests per second, 0 for unlimited".into(),
+                ));
+            } else {
+                target.qps = q;
+            }
+        }
+        if let Some(b) = burst {
+            if b == 0 {
+                errors.push(err(&format!("{path}.burst"), "must be at least 1".into()));
+            } else {
+                target.burst = b;
+            }
+        }
+    };
+    rate(
+        "controlPlane.scheduler",
+        s.qps,
+        s.burst,
+        &mut control.scheduler.client,
+    );
+    if let Some(c) = &cp.job_controller {
+        rate(
+            "controlPlane.jobController",
+            c.qps,
+            c.burst,
+            &mut control.job_controller_client,
+        );
+    }
+    if let Some(c) = &cp.garbage_collector {
+        rate(
+            "controlPlane.garbageCollector",
+            c.qps,
+            c.burst,
+            &mut control.gc_client,
+        );
+    }
+    if let Some(c) = &cp.jobset_controller {
+        rate(
+            "controlPlane.jobsetController",
+            c.qps,
+            c.burst,
+            &mut control.jobset_client,
+        );
+        if let Some(m) = c.max_in_flight {
+            if m == 0 {
+                errors.push(err(
+                    "controlPlane.jobsetController.maxInFlight",
+                    "must be at least 1".into(),
+                ));
+            } else {
+                control.jobset_max_in_flight = m;
+            }
         }
     }
     if let Some(p) = s.percentage_of_nodes_to_score {

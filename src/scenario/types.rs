@@ -113,8 +113,12 @@ pub struct ControlPlaneSection {
     pub job_sync_batch_period: Option<String>,
     pub jobset_reconcile_cost: Option<String>,
     pub job_sync_cost: Option<String>,
+    pub webhook_latency: Option<String>,
     #[serde(default)]
     pub scheduler: SchedulerSection,
+    pub job_controller: Option<ClientSection>,
+    pub garbage_collector: Option<ClientSection>,
+    pub jobset_controller: Option<JobSetControllerSection>,
     #[serde(default)]
     pub kubelet: KubeletSection,
 }
@@ -128,6 +132,24 @@ pub struct SchedulerSection {
     pub bind_latency: Option<String>,
     pub percentage_of_nodes_to_score: Option<u32>,
     pub scoring_strategy: Option<String>,
+    pub qps: Option<f64>,
+    pub burst: Option<u32>,
+}
+
+/// A controller's API client rate limit.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientSection {
+    pub qps: Option<f64>,
+    pub burst: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JobSetControllerSection {
+    pub qps: Option<f64>,
+    pub burst: Option<u32>,
+    pub max_in_flight: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
