@@ -4,6 +4,13 @@
 use crate::sim::objects::*;
 use crate::sim::{Event, Sim};
 
+/// Whose API client a request goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    GarbageCollector,
+    JobController,
+}
+
 impl Sim {
     /// The GC learns of a Job's foreground deletion through its watch.
     pub(crate) fn gc_foreground_delete_job(&mut self, j: JobId) {
@@ -15,9 +22,38 @@ impl Sim {
     pub(crate) fn gc_delete_dependents(&mut self, j: JobId) {
         let pods: Vec<PodId> = self.jobs[j as usize].pods.clone();
         for p in pods {
-            self.delete_pod(p, "JobDeleted");
+            self.request_pod_delete(p, "JobDeleted", Client::GarbageCollector);
         }
         self.maybe_finish_job_deletion(j);
+    }
+
+    /// Sends a pod DELETE through a component's rate-limited client; it lands one API
+    /// latency after the client lets it go.
+    pub(crate) fn request_pod_delete(&mut self, pod: PodId, reason: &str, client: Client) {
+        let p = &mut self.pods[pod as usize];
+        if p.removed || p.deletion_ns.is_some() || p.delete_requested {
+            return;
+        }
+        p.delete_requested = true;
+        let now = self.now();
+        let send = match client {
+            Client::GarbageCollector => self.clients.gc.reserve(now),
+            Client::JobController => self
+                .clients
+                .job_controller
+                .reserve(now + self.params.job_sync_cost_ns),
+        };
+        let reason = match self.delete_reasons.iter().position(|r| r == reason) {
+            Some(i) => i as u16,
+            None => {
+                self.delete_reasons.push(reason.to_string());
+                (self.delete_reasons.len() - 1) as u16
+            }
+        };
+        self.queue.schedule_at(
+            send + self.params.api_call_latency_ns,
+            Event::DeletePod { pod, reason },
+        );
     }
 
     fn maybe_finish_job_deletion(&mut self, j: JobId) {
@@ -35,6 +71,7 @@ impl Sim {
         if p.removed || p.deletion_ns.is_some() {
             return;
         }
+        p.delete_requested = true;
         p.deletion_ns = Some(now);
         if let Some(exit) = p.pending_exit.take() {
             self.queue.cancel(exit);

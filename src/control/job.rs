@@ -1,6 +1,7 @@
 //! The Kubernetes Job controller (pkg/controller/job), for the Jobs JobSet creates: Indexed
 //! pod creation with slow start, success and failure conditions, pod-failure backoff.
 
+use super::gc::Client;
 use crate::engine::time::{secs_field_ns, NS_PER_S};
 use crate::sim::objects::*;
 use crate::sim::{Event, Sim};
@@ -103,7 +104,7 @@ impl Sim {
         ] {
             if let Some(c) = self.jobs[j as usize].condition(interim).cloned() {
                 for p in active.iter().copied() {
-                    self.delete_pod(p, &c.reason);
+                    self.request_pod_delete(p, &c.reason, Client::JobController);
                 }
                 if active.is_empty() && !terminating {
                     self.add_job_condition(j, terminal, &c.reason, &c.message);
@@ -128,7 +129,7 @@ impl Sim {
         }
         if suspended {
             for p in active.iter().copied() {
-                self.delete_pod(p, "JobSuspended");
+                self.request_pod_delete(p, "JobSuspended", Client::JobController);
             }
             self.after_job_status_write(j, before);
             return;
@@ -391,19 +392,23 @@ impl Sim {
         if let Some(wait) = earliest_wait {
             self.enqueue_job(j, wait);
         }
-        let start = now + self.params.job_sync_cost_ns;
+        // Each batch's creates go out together through the rate limiter; the next batch waits
+        // for the whole batch to return. A JobSet pod's create passes the pod webhooks.
+        let mut batch_start = now + self.params.job_sync_cost_ns;
         let mut batch = 1usize;
         let mut offset = 0usize;
-        let mut round = 1u64;
+        let call = self.params.api_call_latency_ns + self.params.webhook_latency_ns;
         while offset < missing.len() {
             let end = (offset + batch).min(missing.len());
-            let at = start + round * self.params.api_call_latency_ns;
+            let mut batch_end = batch_start;
             for &index in &missing[offset..end] {
+                let at = self.clients.job_controller.reserve(batch_start) + call;
                 self.create_pod(j, index, at);
+                batch_end = batch_end.max(at);
             }
             offset = end;
             batch *= 2;
-            round += 1;
+            batch_start = batch_end;
         }
     }
 
@@ -433,6 +438,7 @@ impl Sim {
             barrier_lifted: false,
             container_started_ns: 0,
             crash_backoff_steps: 0,
+            delete_requested: false,
         };
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;

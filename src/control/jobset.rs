@@ -123,6 +123,7 @@ impl Sim {
         self.jobsets[js as usize].reconcile_due_ns = None;
         self.jobset_worker_free_ns = now + self.params.jobset_reconcile_cost_ns;
         let before = self.jobsets[js as usize].status.clone();
+        self.jobset_ops_in_pass = 0;
         self.reconcile_jobset(js);
         if self.jobsets[js as usize].status != before {
             self.on_jobset_status_written(js, &before);
@@ -507,6 +508,27 @@ impl Sim {
         let obj = &mut self.jobsets[js as usize];
         let policy = obj.spec.spec.failure_policy.clone();
         let outcome = failure_policy::apply(policy.as_ref(), &infos, &mut obj.status, gate, now);
+        if outcome == Some(Outcome::RestartedJobSet) {
+            // What triggered it: the first container failure among the failed Jobs, or their
+            // Failed condition when no pod failed (a deadline, say).
+            let trigger = failed
+                .iter()
+                .map(|&j| {
+                    let job = &self.jobs[j as usize];
+                    job.first_failure_ns.unwrap_or_else(|| {
+                        job.condition("Failed").map(|c| c.time_ns).unwrap_or(now)
+                    })
+                })
+                .min()
+                .unwrap_or(now);
+            let attempt = self.jobsets[js as usize].status.restarts;
+            self.rec.restarts.push(crate::metrics::RestartRecord {
+                jobset: js,
+                attempt,
+                failed_at_ns: trigger,
+                decided_at_ns: now,
+            });
+        }
         if outcome == Some(Outcome::GateError) {
             // The reconcile errors; controller-runtime retries with backoff (5 ms doubling).
             self.enqueue_jobset(js, 5_000_000);
@@ -754,6 +776,7 @@ impl Sim {
         let shape = shape::compile(&job_spec.template.spec, &self.cluster);
         let shape_id = self.intern_shape(shape);
         let completions = job_spec.completions.unwrap_or(1).max(0) as u32;
+        let created_at = self.jobset_api_call();
         let job = JobObj {
             name,
             jobset: js,
@@ -776,7 +799,7 @@ impl Sim {
             deletion_ns: None,
             removed: false,
             removed_at_ns: None,
-            created_at_ns: now,
+            created_at_ns: created_at,
             sync_due_ns: None,
             status_active: 0,
             status_ready: 0,
@@ -787,15 +810,28 @@ impl Sim {
             index_runs: vec![0; completions as usize],
             index_last_failure_ns: vec![None; completions as usize],
             start_time_ns: None,
+            first_failure_ns: None,
         };
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;
         self.jobsets[js as usize].jobs.push(id);
         self.rec.jobs_created += 1;
-        let d = self.params.jobset_reconcile_cost_ns
-            + self.params.api_call_latency_ns
-            + self.params.watch_delay_ns;
-        self.enqueue_job(id, d);
+        self.enqueue_job(id, created_at - now + self.params.watch_delay_ns);
+    }
+
+    /// When a create or delete issued by the running reconcile lands: the controller's client
+    /// rate limit, at most `jobset_max_in_flight` calls at once, one API latency each.
+    fn jobset_api_call(&mut self) -> u64 {
+        let p = &self.params;
+        let start = self.now() + p.jobset_reconcile_cost_ns;
+        let wave = (self.jobset_ops_in_pass / p.jobset_max_in_flight.max(1)) as u64;
+        self.jobset_ops_in_pass += 1;
+        let send = self
+            .clients
+            .jobset
+            .reserve(start)
+            .max(start + wave * p.api_call_latency_ns);
+        send + p.api_call_latency_ns
     }
 
     /// Reuses an identical shape so the arena stays small across restarts.
@@ -813,8 +849,7 @@ impl Sim {
         if self.jobs[j as usize].deletion_ns.is_some() {
             return;
         }
-        let at =
-            self.now() + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns;
+        let at = self.jobset_api_call();
         self.jobs[j as usize].deletion_ns = Some(at);
         self.gc_foreground_delete_job(j);
     }

@@ -127,6 +127,9 @@ impl Sim {
         }
         self.pods[pod as usize].ready = false;
         let job = self.pods[pod as usize].job;
+        if exit_code != 0 && self.jobs[job as usize].first_failure_ns.is_none() {
+            self.jobs[job as usize].first_failure_ns = Some(self.now());
+        }
         let on_failure = self.jobs[job as usize]
             .spec
             .template

@@ -15,9 +15,22 @@ pub struct PodEventRow {
     pub reason: String,
 }
 
+/// A global JobSet restart, as the failure policy decided it.
+#[derive(Debug, Clone)]
+pub struct RestartRecord {
+    pub jobset: crate::sim::objects::JsId,
+    /// The new attempt (`status.restarts` after the restart).
+    pub attempt: i32,
+    /// The container failure that started it all.
+    pub failed_at_ns: SimTime,
+    /// When the JobSet controller applied the restart.
+    pub decided_at_ns: SimTime,
+}
+
 #[derive(Debug, Default)]
 pub struct Recorder {
     pub rows: Vec<PodEventRow>,
+    pub restarts: Vec<RestartRecord>,
     pub pods_created: u64,
     pub pods_scheduled: u64,
     pub pods_succeeded: u64,

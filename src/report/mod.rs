@@ -1,6 +1,7 @@
 //! What a run hands back: the summary (JSON and a human table) and `events.csv`, written
 //! atomically so a crash never leaves half a file behind.
 
+pub mod recovery;
 pub mod summary;
 pub mod table;
 

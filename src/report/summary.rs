@@ -21,6 +21,8 @@ pub struct Summary {
     pub jobsets: Vec<JobSetSummary>,
     pub pods: PodCounts,
     pub pending_pods: Vec<PendingGroup>,
+    /// One entry per global JobSet restart (docs/metrics.md, "Recovery throughput").
+    pub recovery: Vec<super::recovery::Recovery>,
     pub scheduler: SchedulerCounts,
 }
 
@@ -152,6 +154,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
             running_at_end,
         },
         pending_pods: groups.into_values().collect(),
+        recovery: super::recovery::build(sim),
         scheduler: SchedulerCounts {
             cycles: sim.scheduler.cycles,
             nodes_examined: sim.scheduler.nodes_examined,

@@ -47,6 +47,37 @@ pub fn render(s: &Summary) -> String {
         "\npods: {} created, {} scheduled, {} succeeded, {} failed; at the end {} pending, {} running\n",
         s.pods.created, s.pods.scheduled, s.pods.succeeded, s.pods.failed, s.pods.pending_at_end, s.pods.running_at_end
     ));
+    if !s.recovery.is_empty() {
+        let opt = |v: Option<f64>| v.map(dur_s).unwrap_or_else(|| "-".into());
+        let rows: Vec<[String; 6]> = s
+            .recovery
+            .iter()
+            .map(|r| {
+                [
+                    format!("{} #{}", r.jobset, r.attempt),
+                    dur_s(r.failed_at_s),
+                    opt(r.time_to_recover_s),
+                    r.pods.to_string(),
+                    r.pods_per_s
+                        .map(|v| format!("{v:.1}"))
+                        .unwrap_or_else(|| "-".into()),
+                    r.peak_pods_per_s.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str("\nrecoveries:\n");
+        out.push_str(&columns(
+            &[
+                "RESTART",
+                "FAILED AT",
+                "TIME TO RECOVER",
+                "PODS",
+                "PODS/S",
+                "PEAK PODS/S",
+            ],
+            &rows,
+        ));
+    }
     if !s.pending_pods.is_empty() {
         out.push_str("\npods still pending at the end:\n");
         for g in &s.pending_pods {

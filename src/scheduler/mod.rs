@@ -280,7 +280,8 @@ impl Sim {
                 self.pods[pod as usize].reserved_on = Some(node);
                 self.pods[pod as usize].last_unschedulable = None;
                 self.scheduler.state[pod as usize] = QueueState::Assumed;
-                let bind_at = now + cost + self.params.scheduler.bind_latency_ns;
+                let send = self.clients.scheduler.reserve(now + cost);
+                let bind_at = send + self.params.scheduler.bind_latency_ns;
                 self.queue
                     .schedule_at(bind_at, Event::BindDone { pod, node });
             }

@@ -6,7 +6,7 @@ pub mod objects;
 pub mod shape;
 
 use crate::cluster::{Cluster, ResourceIndex};
-use crate::engine::{EventQueue, RngStreams, SimTime, StreamRng};
+use crate::engine::{EventQueue, RngStreams, SimTime, StreamRng, TokenBucket};
 use crate::error::{InputError, SimError};
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
@@ -15,6 +15,26 @@ use crate::scheduler::Scheduler;
 pub use event::Event;
 use objects::*;
 use shape::PodShape;
+
+/// Client-side rate limiters, one per component's API client.
+pub struct Clients {
+    pub scheduler: TokenBucket,
+    pub job_controller: TokenBucket,
+    pub gc: TokenBucket,
+    pub jobset: TokenBucket,
+}
+
+impl Clients {
+    fn new(p: &ControlPlane) -> Self {
+        let b = |r: crate::params::ClientRate| TokenBucket::new(r.qps, r.burst);
+        Clients {
+            scheduler: b(p.scheduler.client),
+            job_controller: b(p.job_controller_client),
+            gc: b(p.gc_client),
+            jobset: b(p.jobset_client),
+        }
+    }
+}
 
 /// Named random sub-streams. Adding a draw in one never moves another.
 pub struct Streams {
@@ -39,6 +59,11 @@ pub struct Sim {
     pub ended_at_ns: Option<SimTime>,
     /// Scripted updates not yet applied; the run does not stop early before them.
     pub pending_updates: usize,
+    pub clients: Clients,
+    /// Interned reasons for pod deletions in flight (events carry the index).
+    pub delete_reasons: Vec<String>,
+    /// API calls issued by the JobSet reconcile in progress (for its in-flight limit).
+    pub jobset_ops_in_pass: u32,
 }
 
 impl Sim {
@@ -73,6 +98,9 @@ impl Sim {
             jobset_worker_free_ns: 0,
             ended_at_ns: None,
             pending_updates: 0,
+            clients: Clients::new(&scenario.control),
+            delete_reasons: vec![],
+            jobset_ops_in_pass: 0,
             cluster,
             scenario,
         };
@@ -146,6 +174,10 @@ impl Sim {
             Event::ContainerRestart(pod) => self.on_container_restart(pod),
             Event::AgentSync(pod) => self.on_agent_sync(pod),
             Event::PodRemoved(pod) => self.on_pod_removed(pod),
+            Event::DeletePod { pod, reason } => {
+                let reason = self.delete_reasons[reason as usize].clone();
+                self.delete_pod(pod, &reason);
+            }
             Event::GcDeleteDependents(job) => self.gc_delete_dependents(job),
             Event::JobRemoved(job) => self.on_job_removed(job),
             Event::EndOfRun => {

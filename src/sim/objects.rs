@@ -131,6 +131,8 @@ pub struct JobObj {
     pub index_last_failure_ns: Vec<Option<SimTime>>,
     /// `status.startTime`: first sync while not suspended.
     pub start_time_ns: Option<SimTime>,
+    /// First container failure (non-zero exit) of any pod of this Job.
+    pub first_failure_ns: Option<SimTime>,
 }
 
 impl JobObj {
@@ -193,4 +195,6 @@ pub struct PodObj {
     /// When the current container run started, and the CrashLoopBackOff doublings so far.
     pub container_started_ns: SimTime,
     pub crash_backoff_steps: u32,
+    /// A DELETE for this pod is on its way (rate-limited client).
+    pub delete_requested: bool,
 }

@@ -1,0 +1,147 @@
+//! Recovery throughput, defined once (docs/metrics.md): for each global restart of a JobSet, how
+//! fast the new attempt's pods were bound and running again.
+
+use crate::engine::time::to_secs;
+use crate::engine::SimTime;
+use crate::sim::Sim;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Recovery {
+    pub jobset: String,
+    pub attempt: i32,
+    /// The container failure that triggered the restart.
+    pub failed_at_s: f64,
+    /// First pod of the new attempt created.
+    pub first_create_s: Option<f64>,
+    /// Last pod of the new attempt bound (null if that never happened).
+    pub all_scheduled_s: Option<f64>,
+    /// Last pod of the new attempt running.
+    pub all_running_s: Option<f64>,
+    /// `all_running_s - failed_at_s`.
+    pub time_to_recover_s: Option<f64>,
+    /// Pods of the new attempt bound between its first create and its last bind.
+    pub pods: u64,
+    /// `pods / (all_scheduled_s - first_create_s)`.
+    pub pods_per_s: Option<f64>,
+    /// Most binds of the new attempt in any 1 s window.
+    pub peak_pods_per_s: u64,
+}
+
+/// Pods a JobSet runs at once: Σ replicas × min(parallelism, completions).
+fn expected_pods(sim: &Sim, js: usize) -> u64 {
+    sim.jobsets[js]
+        .spec
+        .spec
+        .replicated_jobs
+        .iter()
+        .map(|r| {
+            let p = r.template.spec.parallelism.unwrap_or(1).max(0) as u64;
+            let c = r
+                .template
+                .spec
+                .completions
+                .map(|c| c.max(0) as u64)
+                .unwrap_or(p);
+            r.replicas.unwrap_or(1).max(0) as u64 * p.min(c)
+        })
+        .sum()
+}
+
+pub fn build(sim: &Sim) -> Vec<Recovery> {
+    // First time each pod reached each state, grouped by (jobset, attempt).
+    #[derive(Default)]
+    struct Times {
+        created: Vec<SimTime>,
+        scheduled: Vec<SimTime>,
+        running: Vec<SimTime>,
+    }
+    let wanted: BTreeMap<(u32, i32), ()> = sim
+        .rec
+        .restarts
+        .iter()
+        .map(|r| ((r.jobset, r.attempt), ()))
+        .collect();
+    let mut times: BTreeMap<(u32, i32), Times> = BTreeMap::new();
+    let mut seen: std::collections::HashSet<(u32, &'static str)> = std::collections::HashSet::new();
+    for row in &sim.rec.rows {
+        let job = &sim.jobs[sim.pods[row.pod as usize].job as usize];
+        let key = (job.jobset, job.restart_attempt);
+        if !wanted.contains_key(&key) || !seen.insert((row.pod, row.state)) {
+            continue;
+        }
+        let t = times.entry(key).or_default();
+        match row.state {
+            "Created" => t.created.push(row.time_ns),
+            "Scheduled" => t.scheduled.push(row.time_ns),
+            "Running" => t.running.push(row.time_ns),
+            _ => {}
+        }
+    }
+    sim.rec
+        .restarts
+        .iter()
+        .map(|r| {
+            let expected = expected_pods(sim, r.jobset as usize) as usize;
+            let empty = Times::default();
+            let t = times.get(&(r.jobset, r.attempt)).unwrap_or(&empty);
+            let first_create = t.created.iter().copied().min();
+            let nth = |v: &Vec<SimTime>| -> Option<SimTime> {
+                let mut v = v.clone();
+                v.sort_unstable();
+                (expected > 0 && v.len() >= expected).then(|| v[expected - 1])
+            };
+            let all_scheduled = nth(&t.scheduled);
+            let all_running = nth(&t.running);
+            let mut binds = t.scheduled.clone();
+            binds.sort_unstable();
+            let pods = match (first_create, all_scheduled) {
+                (Some(a), Some(b)) => binds.iter().filter(|&&x| x >= a && x <= b).count() as u64,
+                _ => binds.len() as u64,
+            };
+            let pods_per_s = match (first_create, all_scheduled) {
+                (Some(a), Some(b)) if b > a => Some(pods as f64 / to_secs(b - a)),
+                _ => None,
+            };
+            Recovery {
+                jobset: sim.jobsets[r.jobset as usize].name.clone(),
+                attempt: r.attempt,
+                failed_at_s: to_secs(r.failed_at_ns),
+                first_create_s: first_create.map(to_secs),
+                all_scheduled_s: all_scheduled.map(to_secs),
+                all_running_s: all_running.map(to_secs),
+                time_to_recover_s: all_running.map(|t| to_secs(t.saturating_sub(r.failed_at_ns))),
+                pods,
+                pods_per_s,
+                peak_pods_per_s: peak_per_second(&binds),
+            }
+        })
+        .collect()
+}
+
+/// Most events in any window of one second (sorted input).
+pub fn peak_per_second(sorted: &[SimTime]) -> u64 {
+    let mut best = 0;
+    let mut lo = 0;
+    for hi in 0..sorted.len() {
+        while sorted[hi] - sorted[lo] >= 1_000_000_000 {
+            lo += 1;
+        }
+        best = best.max(hi - lo + 1);
+    }
+    best as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_window() {
+        let s = 1_000_000_000u64;
+        assert_eq!(peak_per_second(&[]), 0);
+        assert_eq!(peak_per_second(&[0, 1, 2, s - 1, s, 2 * s]), 4);
+        assert_eq!(peak_per_second(&[0, s, 2 * s]), 1);
+    }
+}
