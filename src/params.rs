@@ -25,6 +25,20 @@ pub struct ControlPlane {
     pub jobset_client: ClientRate,
     /// The JobSet controller's creates and deletes in flight at once (MaxParallelism).
     pub jobset_max_in_flight: u32,
+    /// Which JobSet release to reproduce where releases differ.
+    pub jobset_version: crate::control::pod_webhook::PlacementVersion,
+    /// How exclusive placement is enforced.
+    pub exclusive_placement: ExclusivePlacement,
+}
+
+/// JobSet's exclusive-placement designs (calibration §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExclusivePlacement {
+    /// v0.3.0 and later: the pod webhook gives the leader the affinity terms, followers wait
+    /// for it and get a nodeSelector.
+    LeaderFollower,
+    /// Before v0.3.0: required affinity and anti-affinity on every pod (jobset issue #174).
+    AllPods,
 }
 
 /// QPS and burst of one API client; `qps <= 0` means unlimited.
@@ -54,6 +68,8 @@ pub struct SchedulerParams {
     pub max_unschedulable_ns: u64,
     /// The scheduler's API client: every bind is one request.
     pub client: ClientRate,
+    /// InterPodAffinity PreFilter: cost per existing pod walked (calibration §2, alpha).
+    pub affinity_per_pod_cost_ns: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +109,7 @@ impl Default for ControlPlane {
                     qps: 50.0,
                     burst: 100,
                 },
+                affinity_per_pod_cost_ns: 2_500,
             },
             kubelet: KubeletParams {
                 pod_start_latency_ns: 500 * NS_PER_MS,
@@ -112,6 +129,8 @@ impl Default for ControlPlane {
                 burst: 500,
             },
             jobset_max_in_flight: 50,
+            jobset_version: crate::control::pod_webhook::PlacementVersion::V0_12_0,
+            exclusive_placement: ExclusivePlacement::LeaderFollower,
         }
     }
 }

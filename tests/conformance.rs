@@ -871,3 +871,131 @@ fn in_place_restart_without_the_gate_is_refused() {
     let err = load_scenario(&p).unwrap_err().to_string();
     assert!(err.contains("InPlaceRestart restart strategy cannot be set when InPlaceRestart feature gate is disabled"), "{err}");
 }
+
+/// Runs upstream exclusive-placement.yaml (3 Jobs x 3 pods, exclusive by node pool) on `pools`
+/// pools of 3 nodes, with extra controlPlane settings.
+fn exclusive(test: &str, pools: u32, control: &str) -> Sim {
+    let dir = scratch(test);
+    write(&dir, "m.yaml", &upstream("simple/exclusive-placement.yaml"));
+    let p = write(
+        &dir,
+        "s.yaml",
+        &format!("name: s\nrun: {{seed: 11, until: 1h}}\ncontrolPlane: {control}\ncluster:\n  nodePools:\n  - {{name: pool, count: {pools}, nodesPerPool: 3, capacity: {{cpu: 32, memory: 64Gi}}}}\nworkloads:\n- manifest: m.yaml\n  pods: {{runFor: 5m}}\n"),
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    sim
+}
+
+/// Node pool of every bound pod, per Job name.
+fn pools_per_job(
+    sim: &Sim,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut m: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for row in sim.rec.rows.iter().filter(|r| r.state == "Scheduled") {
+        let pod = &sim.pods[row.pod as usize];
+        let node = row.node.unwrap();
+        let pool = sim
+            .cluster
+            .label_value(node, "cloud.google.com/gke-nodepool")
+            .unwrap()
+            .to_string();
+        m.entry(sim.jobs[pod.job as usize].name.clone())
+            .or_default()
+            .insert(pool);
+    }
+    m
+}
+
+#[test]
+fn exclusive_placement_puts_one_job_per_node_pool() {
+    // §6.2: the leader's anti-affinity keeps other Jobs out of its pool, followers follow it
+    // through the nodeSelector the webhook gives them.
+    let sim = exclusive("exclusive_one_per_pool", 5, "{}");
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    let m = pools_per_job(&sim);
+    assert_eq!(m.len(), 3);
+    let all: std::collections::BTreeSet<&String> = m.values().flatten().collect();
+    assert_eq!(all.len(), 3, "three distinct pools: {m:?}");
+    assert!(
+        m.values().all(|p| p.len() == 1),
+        "every Job inside one pool: {m:?}"
+    );
+    // Followers were tried before their leader had a node and denied (#482).
+    assert!(sim.rec.pod_creates_rejected > 0);
+    for job in &sim.jobs {
+        let bound = |idx: u32| {
+            sim.rec
+                .rows
+                .iter()
+                .find(|r| {
+                    r.state == "Scheduled"
+                        && sim.pods[r.pod as usize].job as usize == job_index(&sim, &job.name)
+                        && sim.pods[r.pod as usize].index == idx
+                })
+                .map(|r| r.time_ns)
+                .unwrap()
+        };
+        let created = |idx: u32| {
+            sim.pods
+                .iter()
+                .find(|p| p.name.starts_with(&format!("{}-{idx}-", job.name)))
+                .unwrap()
+                .created_at_ns
+        };
+        assert!(
+            created(1) > bound(0),
+            "{}: follower created after the leader was bound",
+            job.name
+        );
+    }
+}
+
+fn job_index(sim: &Sim, name: &str) -> usize {
+    sim.jobs.iter().position(|j| j.name == name).unwrap()
+}
+
+#[test]
+fn exclusive_placement_leaves_extra_jobs_pending() {
+    // Two pools for three Jobs: the third leader is unschedulable by its anti-affinity until
+    // a pool frees up.
+    let sim = exclusive("exclusive_two_pools", 2, "{}");
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    let waits: Vec<&str> = sim
+        .rec
+        .rows
+        .iter()
+        .filter(|r| r.state == "Unschedulable")
+        .map(|r| r.reason.as_str())
+        .collect();
+    assert!(
+        waits.iter().any(
+            |w| w.contains("node(s) didn't match pod anti-affinity rules")
+                || w.contains("existing pods anti-affinity")
+        ),
+        "{waits:?}"
+    );
+    let m = pools_per_job(&sim);
+    assert!(m.values().all(|p| p.len() == 1), "{m:?}");
+    // The third Job ran after one of the first two finished (5 minutes).
+    let done = js(&sim).finished_at_ns.unwrap() as f64 / 1e9;
+    assert!(done > 600.0, "{done}");
+}
+
+#[test]
+fn pre_v030_design_is_exclusive_too() {
+    // jobset issue #174's design: every pod has both terms; still one Job per pool, and no
+    // follower gating.
+    let sim = exclusive(
+        "exclusive_all_pods",
+        5,
+        "{jobsetController: {exclusivePlacement: allPods}}",
+    );
+    assert_eq!(terminal(&sim).0, Some("Completed"));
+    let m = pools_per_job(&sim);
+    assert!(m.values().all(|p| p.len() == 1), "{m:?}");
+    let all: std::collections::BTreeSet<&String> = m.values().flatten().collect();
+    assert_eq!(all.len(), 3);
+    assert_eq!(sim.rec.pod_creates_rejected, 0);
+}

@@ -24,6 +24,9 @@ fn backoff_exceeded() -> (String, String) {
 /// DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
 const POD_FAILURE_BACKOFF_NS: u64 = 10 * NS_PER_S;
 const MAX_POD_FAILURE_BACKOFF_NS: u64 = 600 * NS_PER_S;
+/// DefaultJobApiBackOff and MaxJobApiBackOff.
+const API_BACKOFF_NS: u64 = NS_PER_S;
+const MAX_API_BACKOFF_NS: u64 = 60 * NS_PER_S;
 /// MaxPodCreateDeletePerSync.
 const MAX_PODS_PER_SYNC: u32 = 500;
 
@@ -398,28 +401,119 @@ impl Sim {
         let mut batch = 1usize;
         let mut offset = 0usize;
         let call = self.params.api_call_latency_ns + self.params.webhook_latency_ns;
-        while offset < missing.len() {
+        let mut rejected = false;
+        while offset < missing.len() && !rejected {
             let end = (offset + batch).min(missing.len());
             let mut batch_end = batch_start;
             for &index in &missing[offset..end] {
                 let at = self.clients.job_controller.reserve(batch_start) + call;
-                self.create_pod(j, index, at);
+                match self.admit_pod(j, index) {
+                    Some(shape) => self.create_pod(j, index, shape, at),
+                    None => {
+                        // Denied by the validating webhook: the API call still happened.
+                        self.rec.pod_creates_rejected += 1;
+                        rejected = true;
+                    }
+                }
                 batch_end = batch_end.max(at);
             }
             offset = end;
             batch *= 2;
             batch_start = batch_end;
         }
+        // A batch with an error ends the sync with an error: the Job is retried through the
+        // API back-off (1 s doubling to 60 s); a clean sync resets it.
+        let job = &mut self.jobs[j as usize];
+        if rejected {
+            let delay = (API_BACKOFF_NS << job.api_backoff_steps.min(6)).min(MAX_API_BACKOFF_NS);
+            job.api_backoff_steps += 1;
+            let wait = batch_start.saturating_sub(now) + delay;
+            self.enqueue_job(j, wait);
+        } else {
+            job.api_backoff_steps = 0;
+        }
     }
 
-    fn create_pod(&mut self, j: JobId, index: u32, at: u64) {
+    /// The pod webhooks on a create (§6.2): the shape the pod gets, or None when the
+    /// validating webhook denies it. Without exclusive placement every pod is admitted as is.
+    /// The webhooks are evaluated when the sync issues the create rather than when it lands a
+    /// few milliseconds later.
+    fn admit_pod(&mut self, j: JobId, index: u32) -> Option<ShapeId> {
+        use crate::control::pod_webhook::{find_leader, PodPhaseView, PodView};
+        let job = &self.jobs[j as usize];
+        let Some(key) = job.exclusive_key.clone() else {
+            return Some(job.shape);
+        };
+        if index == 0 {
+            return job.leader_shape.or(Some(job.shape));
+        }
+        // The leader lookup, over this Job's pods (only they can carry its name and owner).
+        let views: Vec<PodView> = job
+            .pods
+            .iter()
+            .map(|&p| {
+                let pod = &self.pods[p as usize];
+                let mut annotations = job.spec.template.metadata.annotations.clone();
+                annotations.insert(
+                    crate::api::keys::JOB_COMPLETION_INDEX.into(),
+                    pod.index.to_string(),
+                );
+                PodView {
+                    name: pod.name.clone(),
+                    namespace: "default".into(),
+                    labels: job.labels.clone(),
+                    annotations,
+                    node_name: pod
+                        .node
+                        .map(|n| self.cluster.nodes[n as usize].name.clone()),
+                    phase: match pod.phase {
+                        PodPhase::Pending => PodPhaseView::Pending,
+                        PodPhase::Running => PodPhaseView::Running,
+                        PodPhase::Succeeded => PodPhaseView::Succeeded,
+                        PodPhase::Failed => PodPhaseView::Failed,
+                    },
+                    terminating: pod.deletion_ns.is_some() || pod.removed || !pod.created,
+                    owner_uid: j.to_string(),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let mut follower = views.first().cloned().unwrap_or_default();
+        follower.name = format!("{}-{index}-xxxxx", job.name);
+        follower.annotations.insert(
+            crate::api::keys::JOB_COMPLETION_INDEX.into(),
+            index.to_string(),
+        );
+        follower.terminating = false;
+        follower.owner_uid = j.to_string();
+        let leader = find_leader(&follower, &views, self.params.jobset_version).ok()?;
+        let node = self.cluster.node_by_name(leader.node_name.as_deref()?)?;
+        let domain = self.cluster.label_value(node, &key)?.to_string();
+        if let Some(&s) = job.follower_shapes.get(&domain) {
+            return Some(s);
+        }
+        let mut spec = job.spec.template.spec.clone();
+        spec.node_selector.insert(key, domain.clone());
+        let labels = job.pod_labels.clone();
+        let shape = crate::sim::shape::compile_with_affinity(
+            &spec,
+            &self.cluster,
+            &mut self.placement,
+            &labels,
+        );
+        let id = self.push_shape(shape);
+        self.jobs[j as usize].follower_shapes.insert(domain, id);
+        Some(id)
+    }
+
+    fn create_pod(&mut self, j: JobId, index: u32, shape: ShapeId, at: u64) {
         let suffix = self.random_suffix();
         let job = &self.jobs[j as usize];
         let pod = PodObj {
             name: format!("{}-{index}-{suffix}", job.name),
             job: j,
             index,
-            shape: job.shape,
+            shape,
             phase: PodPhase::Pending,
             node: None,
             ready: false,

@@ -773,8 +773,45 @@ impl Sim {
         job_spec.suspend = Some(obj.spec.spec.suspend == Some(true));
         default_job_spec(&mut job_spec);
         let restart_attempt = obj.status.restarts;
-        let shape = shape::compile(&job_spec.template.spec, &self.cluster);
-        let shape_id = self.intern_shape(shape);
+        // The pod webhook labels every JobSet pod with its priority, except under the
+        // node-selector strategy (§1.12); Kubernetes' Priority admission makes it 0 by default.
+        let mut pod_labels = job_spec.template.metadata.labels.clone();
+        if !node_selector_strategy {
+            let priority = job_spec.template.spec.priority.unwrap_or(0);
+            pod_labels.insert(PRIORITY.into(), priority.to_string());
+        }
+        let key = labels.get(JOB_KEY).cloned().unwrap_or_default();
+        let webhook_key = exclusive.clone().filter(|_| !node_selector_strategy);
+        let (leader_follower, all_pods) =
+            match (webhook_key.is_some(), self.params.exclusive_placement) {
+                (false, _) => (false, false),
+                (true, crate::params::ExclusivePlacement::LeaderFollower) => (true, false),
+                (true, crate::params::ExclusivePlacement::AllPods) => (false, true),
+            };
+        if all_pods {
+            // Before v0.3.0 the controller put both terms on the Job's pod template.
+            let topology = webhook_key.clone().unwrap_or_default();
+            add_v02_exclusive_terms(&mut job_spec.template.spec, &key, &topology);
+        }
+        let shape = shape::compile_with_affinity(
+            &job_spec.template.spec,
+            &self.cluster,
+            &mut self.placement,
+            &pod_labels,
+        );
+        let shape_id = self.push_shape(shape);
+        let leader_shape = if leader_follower {
+            let spec = leader_pod_spec(&job_spec, &pod_labels, &labels, self.params.jobset_version);
+            let shape = shape::compile_with_affinity(
+                &spec,
+                &self.cluster,
+                &mut self.placement,
+                &pod_labels,
+            );
+            Some(self.push_shape(shape))
+        } else {
+            None
+        };
         let completions = job_spec.completions.unwrap_or(1).max(0) as u32;
         let created_at = self.jobset_api_call();
         let job = JobObj {
@@ -811,6 +848,11 @@ impl Sim {
             index_last_failure_ns: vec![None; completions as usize],
             start_time_ns: None,
             first_failure_ns: None,
+            pod_labels,
+            exclusive_key: if leader_follower { webhook_key } else { None },
+            leader_shape,
+            follower_shapes: Default::default(),
+            api_backoff_steps: 0,
         };
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;
@@ -834,11 +876,7 @@ impl Sim {
         send + p.api_call_latency_ns
     }
 
-    /// Reuses an identical shape so the arena stays small across restarts.
-    fn intern_shape(&mut self, shape: shape::PodShape) -> ShapeId {
-        if let Some(pos) = self.shapes.iter().rposition(|s| *s == shape) {
-            return pos as ShapeId;
-        }
+    pub(crate) fn push_shape(&mut self, shape: shape::PodShape) -> ShapeId {
         self.shapes.push(shape);
         (self.shapes.len() - 1) as ShapeId
     }
@@ -853,6 +891,75 @@ impl Sim {
         self.jobs[j as usize].deletion_ns = Some(at);
         self.gc_foreground_delete_job(j);
     }
+}
+
+/// The leader's pod spec after the mutating pod webhook (§6.2): its affinity and
+/// anti-affinity terms, built by the webhook model itself.
+fn leader_pod_spec(
+    job_spec: &crate::api::types::JobSpec,
+    pod_labels: &crate::api::types::StringMap,
+    job_labels: &crate::api::types::StringMap,
+    version: crate::control::pod_webhook::PlacementVersion,
+) -> crate::api::types::PodSpec {
+    use crate::control::pod_webhook::{default_pod, PodView};
+    let template = &job_spec.template;
+    let mut annotations = template.metadata.annotations.clone();
+    annotations.insert(JOB_COMPLETION_INDEX.into(), "0".into());
+    let mut labels = pod_labels.clone();
+    labels.insert(JOB_COMPLETION_INDEX.into(), "0".into());
+    let mut view = PodView {
+        name: format!(
+            "{}-0",
+            job_labels.get(JOBSET_NAME).cloned().unwrap_or_default()
+        ),
+        namespace: "default".into(),
+        labels,
+        annotations,
+        affinity: template.spec.affinity.clone(),
+        priority: Some(template.spec.priority.unwrap_or(0)),
+        ..Default::default()
+    };
+    let mut spec = template.spec.clone();
+    if default_pod(&mut view, &[], &|_| None, version).is_ok() {
+        spec.affinity = view.affinity;
+    }
+    spec
+}
+
+/// The pre-v0.3.0 design: every pod requires its own Job's pods in the domain and repels
+/// other Jobs' pods (v0.2.x jobset_controller.go; no priority term yet).
+fn add_v02_exclusive_terms(spec: &mut crate::api::types::PodSpec, job_key: &str, topology: &str) {
+    use crate::api::types::{
+        Affinity, LabelSelector, LabelSelectorRequirement, PodAffinity, PodAffinityTerm,
+    };
+    let req = |op: &str, values: Vec<String>| LabelSelectorRequirement {
+        key: JOB_KEY.into(),
+        operator: op.into(),
+        values,
+    };
+    let term = |exprs: Vec<LabelSelectorRequirement>| PodAffinityTerm {
+        label_selector: Some(LabelSelector {
+            match_expressions: exprs,
+            ..Default::default()
+        }),
+        topology_key: topology.to_string(),
+        namespace_selector: Some(LabelSelector::default()),
+        ..Default::default()
+    };
+    let affinity = spec.affinity.get_or_insert_with(Affinity::default);
+    affinity
+        .pod_affinity
+        .get_or_insert_with(PodAffinity::default)
+        .required_during_scheduling_ignored_during_execution
+        .push(term(vec![req("In", vec![job_key.to_string()])]));
+    affinity
+        .pod_anti_affinity
+        .get_or_insert_with(PodAffinity::default)
+        .required_during_scheduling_ignored_during_execution
+        .push(term(vec![
+            req("Exists", vec![]),
+            req("NotIn", vec![job_key.to_string()]),
+        ]));
 }
 
 /// The exclusive topology key and whether the node-selector strategy applies, read from the
@@ -887,6 +994,84 @@ pub fn pin_to_prepared_nodes(
         effect: Some("NoSchedule".into()),
         ..Default::default()
     });
+}
+
+impl Sim {
+    /// The JobSet pod reconciler (§6.4) on a leader that just got its node: followers whose
+    /// nodeSelector disagrees with the leader's domain are deleted (main) or only complained
+    /// about (v0.12.0).
+    pub(crate) fn repair_placement_after_bind(&mut self, pod: PodId) {
+        use crate::control::pod_webhook::{
+            check_placement, PlacementCheck, PodView, DISRUPTION_TARGET,
+        };
+        let p = &self.pods[pod as usize];
+        let job = &self.jobs[p.job as usize];
+        let Some(key) = job.exclusive_key.clone() else {
+            return;
+        };
+        if p.index != 0 {
+            return;
+        }
+        let view = |q: PodId| -> PodView {
+            let pod = &self.pods[q as usize];
+            let mut annotations = job.spec.template.metadata.annotations.clone();
+            annotations.insert(JOB_COMPLETION_INDEX.into(), pod.index.to_string());
+            let shape = &self.shapes[pod.shape as usize];
+            PodView {
+                name: pod.name.clone(),
+                namespace: "default".into(),
+                labels: job.labels.clone(),
+                annotations,
+                node_name: pod
+                    .node
+                    .map(|n| self.cluster.nodes[n as usize].name.clone()),
+                node_selector: shape.node_selector.iter().cloned().collect(),
+                terminating: pod.deletion_ns.is_some(),
+                owner_uid: p.job.to_string(),
+                ..Default::default()
+            }
+        };
+        let leader = view(pod);
+        let followers: Vec<PodView> = job
+            .pods
+            .iter()
+            .filter(|&&q| q != pod && !self.pods[q as usize].removed)
+            .map(|&q| view(q))
+            .collect();
+        let cluster = &self.cluster;
+        let node_labels = |name: &str| -> Option<crate::api::types::StringMap> {
+            let n = cluster.node_by_name(name)?;
+            Some(
+                cluster
+                    .label_value(n, &key)
+                    .map(|v| [(key.clone(), v.to_string())].into())
+                    .unwrap_or_default(),
+            )
+        };
+        if let PlacementCheck::DeleteFollowers(names) = check_placement(
+            &leader,
+            &followers,
+            &node_labels,
+            self.params.jobset_version,
+        ) {
+            let doomed: Vec<PodId> = job
+                .pods
+                .iter()
+                .copied()
+                .filter(|&q| names.contains(&self.pods[q as usize].name))
+                .collect();
+            for q in doomed {
+                self.pods[q as usize]
+                    .conditions
+                    .push(DISRUPTION_TARGET.to_string());
+                self.request_pod_delete(
+                    q,
+                    "ExclusivePlacementViolation",
+                    crate::control::gc::Client::GarbageCollector,
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]

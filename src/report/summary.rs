@@ -52,6 +52,8 @@ pub struct PodCounts {
     pub failed: u64,
     pub pending_at_end: u64,
     pub running_at_end: u64,
+    /// Pod creates the JobSet validating webhook denied (followers before their leader).
+    pub create_rejected: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -152,6 +154,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
             failed: sim.rec.pods_failed,
             pending_at_end,
             running_at_end,
+            create_rejected: sim.rec.pod_creates_rejected,
         },
         pending_pods: groups.into_values().collect(),
         recovery: super::recovery::build(sim),

@@ -362,6 +362,11 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             &mut control.job_sync_cost_ns,
         ),
         (
+            "controlPlane.scheduler.affinityPerPodCost",
+            &s.affinity_per_pod_cost,
+            &mut control.scheduler.affinity_per_pod_cost_ns,
+        ),
+        (
             "controlPlane.webhookLatency",
             &cp.webhook_latency,
             &mut control.webhook_latency_ns,
@@ -452,6 +457,26 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             c.burst,
             &mut control.jobset_client,
         );
+        match c.version.as_deref() {
+            None | Some("v0.12.0") => {}
+            Some("main") => {
+                control.jobset_version = crate::control::pod_webhook::PlacementVersion::Main
+            }
+            Some(v) => errors.push(err(
+                "controlPlane.jobsetController.version",
+                format!("{v:?}: use v0.12.0 or main"),
+            )),
+        }
+        match c.exclusive_placement.as_deref() {
+            None | Some("leaderFollower") => {}
+            Some("allPods") => {
+                control.exclusive_placement = crate::params::ExclusivePlacement::AllPods
+            }
+            Some(v) => errors.push(err(
+                "controlPlane.jobsetController.exclusivePlacement",
+                format!("{v:?}: use leaderFollower or allPods"),
+            )),
+        }
         if let Some(m) = c.max_in_flight {
             if m == 0 {
                 errors.push(err(

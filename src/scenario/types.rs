@@ -134,6 +134,7 @@ pub struct SchedulerSection {
     pub scoring_strategy: Option<String>,
     pub qps: Option<f64>,
     pub burst: Option<u32>,
+    pub affinity_per_pod_cost: Option<String>,
 }
 
 /// A controller's API client rate limit.
@@ -150,6 +151,10 @@ pub struct JobSetControllerSection {
     pub qps: Option<f64>,
     pub burst: Option<u32>,
     pub max_in_flight: Option<u32>,
+    /// `v0.12.0` (default) or `main`: where the releases differ (semantics §0).
+    pub version: Option<String>,
+    /// `leaderFollower` (v0.3.0+, default) or `allPods` (the pre-v0.3.0 design).
+    pub exclusive_placement: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

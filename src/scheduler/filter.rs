@@ -71,6 +71,16 @@ pub fn selector_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bo
     }
 }
 
+/// Required node affinity: some term whose every requirement holds on the node's labels.
+pub fn node_affinity_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
+    match &shape.node_affinity {
+        None => true,
+        Some(terms) => terms
+            .iter()
+            .any(|t| t.iter().all(|r| r.holds(cluster.label_value(node, &r.key)))),
+    }
+}
+
 /// Runs the filters on one node, `ignore_usage` answering "could it ever fit on an empty node?".
 pub fn check(
     cluster: &Cluster,
@@ -101,7 +111,7 @@ pub fn check(
             return Err(Reject::Taint(shown));
         }
     }
-    if !selector_matches(cluster, node, shape) {
+    if !selector_matches(cluster, node, shape) || !node_affinity_matches(cluster, node, shape) {
         return Err(Reject::Selector);
     }
     let alloc = cluster.alloc(node);

@@ -2,6 +2,7 @@
 //! time, asynchronous binding. Decisions come from indexes (label postings, capacity arrays) and
 //! match what the real node scan would pick; the simulated time charged follows the real scan.
 
+pub mod affinity;
 pub mod filter;
 
 use crate::cluster::{resources, NodeId};
@@ -10,6 +11,7 @@ use crate::params::ScoringStrategy;
 use crate::sim::objects::{PodId, PodPhase};
 use crate::sim::shape::PodShape;
 use crate::sim::{Event, Sim};
+use affinity::PodCtx;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -165,6 +167,14 @@ impl Sim {
             let shape = &self.shapes[self.pods[pod as usize].shape as usize];
             self.cluster
                 .release(node, &shape.request, shape.score_request);
+            let job = self.pods[pod as usize].job as usize;
+            self.placement.place(
+                node,
+                job as u32,
+                &self.jobs[job].pod_labels,
+                &shape.anti_affinity,
+                -1,
+            );
             self.move_all_unschedulable();
         }
         self.scheduler.ensure(pod);
@@ -266,17 +276,32 @@ impl Sim {
         self.scheduler.last_attempt_ns[pod as usize] = now;
         self.pods[pod as usize].schedule_attempts += 1;
         let shape_id = self.pods[pod as usize].shape as usize;
-        let decision = self.decide(shape_id);
+        let ctx = self.affinity_ctx(pod);
+        let decision = self.decide(shape_id, ctx.as_ref());
         let sp = &self.params.scheduler;
+        // InterPodAffinity PreFilter (calibration §2): every pod walks the existing pods with
+        // required anti-affinity; a pod with its own terms walks every existing pod per term.
+        let shape = &self.shapes[shape_id];
+        let terms = (shape.affinity.len() + shape.anti_affinity.len()) as u64;
+        let walked = self.placement.placed_anti_pods + terms * self.placement.placed_pods;
         let cost = sp.cycle_base_cost_ns
             + sp.per_node_filter_cost_ns * decision.examined as u64
-            + sp.per_node_score_cost_ns * decision.scored as u64;
+            + sp.per_node_score_cost_ns * decision.scored as u64
+            + sp.affinity_per_pod_cost_ns * walked;
         self.scheduler.nodes_examined += decision.examined as u64;
         match decision.node {
             Some(node) => {
                 let shape = &self.shapes[shape_id];
                 self.cluster
                     .reserve(node, &shape.request, shape.score_request);
+                let job = self.pods[pod as usize].job as usize;
+                self.placement.place(
+                    node,
+                    job as u32,
+                    &self.jobs[job].pod_labels,
+                    &shape.anti_affinity,
+                    1,
+                );
                 self.pods[pod as usize].reserved_on = Some(node);
                 self.pods[pod as usize].last_unschedulable = None;
                 self.scheduler.state[pod as usize] = QueueState::Assumed;
@@ -286,12 +311,20 @@ impl Sim {
                     .schedule_at(bind_at, Event::BindDone { pod, node });
             }
             None => {
-                let diag = filter::diagnose(
+                let mut diag = filter::diagnose(
                     &self.cluster,
                     &self.shapes[shape_id],
                     decision.subset.as_deref(),
                     false,
                 );
+                if let Some(ctx) = &ctx {
+                    self.add_affinity_diagnosis(
+                        &mut diag,
+                        shape_id,
+                        ctx,
+                        decision.subset.as_deref(),
+                    );
+                }
                 let message = diag.message();
                 if self.pods[pod as usize].last_unschedulable.as_deref() != Some(message.as_str()) {
                     self.record(pod, "Unschedulable", message.clone());
@@ -307,7 +340,17 @@ impl Sim {
 
     /// Filter and score as kube-scheduler does, from the label index when the pod has a
     /// nodeSelector, and rotating the scan start between cycles.
-    fn decide(&mut self, shape_id: usize) -> Decision {
+    /// Every filter for one node, InterPodAffinity last as in the framework.
+    fn feasible(&self, node: NodeId, shape: &PodShape, ctx: Option<&PodCtx>) -> bool {
+        filter::check(&self.cluster, node, shape, false).is_ok()
+            && ctx.is_none_or(|c| {
+                self.placement
+                    .check(c, node, &|j| &self.jobs[j as usize].pod_labels)
+                    .is_ok()
+            })
+    }
+
+    fn decide(&mut self, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
         let n_all = self.cluster.len();
         let shape = &self.shapes[shape_id];
         let want =
@@ -315,36 +358,62 @@ impl Sim {
         let start = self.scheduler.next_start_node % n_all.max(1);
         let subset = candidates(&self.cluster, shape);
         let mut feasible: Vec<NodeId> = vec![];
-        let examined = match &subset {
-            None => {
+        let skip_topo = ctx.and_then(|c| self.placement.skip_topology(c));
+        let examined = match (&subset, skip_topo) {
+            (None, None) => {
                 let mut visited = 0;
                 while visited < n_all && feasible.len() < want {
                     let node = ((start + visited) % n_all) as NodeId;
                     visited += 1;
-                    if filter::check(&self.cluster, node, shape, false).is_ok() {
+                    if self.feasible(node, shape, ctx) {
                         feasible.push(node);
                     }
                 }
                 visited
             }
-            Some(list) => {
+            (None, Some(topo)) => {
+                // Walk the topology's runs of consecutive nodes from the rotating start,
+                // skipping whole domains the pod's own terms exclude.
+                let ctx = ctx.expect("a skip topology comes from a context");
+                let runs = &self.placement.topos[topo as usize].runs;
+                let first = runs.partition_point(|r| (r.1 as usize) <= start);
+                'runs: for k in 0..=runs.len() {
+                    let (a, b, d) = runs[(first + k) % runs.len()];
+                    let (lo, hi) = match k {
+                        0 => (start.max(a as usize), b as usize),
+                        k if k == runs.len() => (a as usize, start.min(b as usize)),
+                        _ => (a as usize, b as usize),
+                    };
+                    if lo >= hi
+                        || self
+                            .placement
+                            .domain_excluded(ctx, topo, d, &|j| &self.jobs[j as usize].pod_labels)
+                    {
+                        continue;
+                    }
+                    for node in lo..hi {
+                        if self.feasible(node as NodeId, shape, Some(ctx)) {
+                            feasible.push(node as NodeId);
+                            if feasible.len() == want {
+                                break 'runs;
+                            }
+                        }
+                    }
+                }
+                scan_length(&feasible, want, start, n_all)
+            }
+            (Some(list), _) => {
                 let first = list.partition_point(|&n| (n as usize) < start);
                 for i in 0..list.len() {
                     let node = list[(first + i) % list.len()];
-                    if filter::check(&self.cluster, node, shape, false).is_ok() {
+                    if self.feasible(node, shape, ctx) {
                         feasible.push(node);
                         if feasible.len() == want {
                             break;
                         }
                     }
                 }
-                // The real scan walks every node from `start` until it has found `want`.
-                if feasible.len() == want {
-                    let last = *feasible.last().expect("non-empty") as usize;
-                    (last + n_all - start) % n_all + 1
-                } else {
-                    n_all
-                }
+                scan_length(&feasible, want, start, n_all)
             }
         };
         self.scheduler.next_start_node = (start + examined) % n_all.max(1);
@@ -358,6 +427,54 @@ impl Sim {
             examined,
             scored,
             subset,
+        }
+    }
+
+    /// The InterPodAffinity context of a cycle, when anything affinity-related is in play.
+    fn affinity_ctx(&self, pod: PodId) -> Option<PodCtx> {
+        let p = &self.pods[pod as usize];
+        let shape = &self.shapes[p.shape as usize];
+        if shape.affinity.is_empty()
+            && shape.anti_affinity.is_empty()
+            && self.placement.placed_anti_pods == 0
+        {
+            return None;
+        }
+        let labels = &self.jobs[p.job as usize].pod_labels;
+        Some(
+            self.placement
+                .pod_ctx(labels, &shape.affinity, &shape.anti_affinity, &|j| {
+                    &self.jobs[j as usize].pod_labels
+                }),
+        )
+    }
+
+    /// Adds InterPodAffinity's reasons to a diagnosis, for nodes that passed every other filter.
+    fn add_affinity_diagnosis(
+        &self,
+        diag: &mut filter::Diagnosis,
+        shape_id: usize,
+        ctx: &PodCtx,
+        subset: Option<&[NodeId]>,
+    ) {
+        let shape = &self.shapes[shape_id];
+        let all: Vec<NodeId>;
+        let nodes = match subset {
+            Some(s) => s,
+            None => {
+                all = (0..self.cluster.len() as NodeId).collect();
+                &all
+            }
+        };
+        for &n in nodes {
+            if filter::check(&self.cluster, n, shape, false).is_ok() {
+                if let Err(r) = self
+                    .placement
+                    .check(ctx, n, &|j| &self.jobs[j as usize].pod_labels)
+                {
+                    diag.add(r.reason().to_string(), 1);
+                }
+            }
         }
     }
 
@@ -403,6 +520,20 @@ impl Sim {
         self.record(pod, "Scheduled", String::new());
         self.rec.pods_scheduled += 1;
         self.kubelet_pod_bound(pod);
+        // The Job controller sees the pod update (a bound leader lets followers through).
+        self.notify_job_of_pod(pod);
+        self.repair_placement_after_bind(pod);
+    }
+}
+
+/// Nodes the real scan examines: from `start`, in node order, until it has `want` feasible
+/// nodes (the position of the last one found), or every node when fewer exist.
+fn scan_length(feasible: &[NodeId], want: usize, start: usize, n_all: usize) -> usize {
+    if feasible.len() == want {
+        let last = *feasible.last().expect("non-empty") as usize;
+        (last + n_all - start) % n_all + 1
+    } else {
+        n_all
     }
 }
 

@@ -11,6 +11,7 @@ use crate::error::{InputError, SimError};
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
 use crate::scenario::Scenario;
+use crate::scheduler::affinity::AffinityIndex;
 use crate::scheduler::Scheduler;
 pub use event::Event;
 use objects::*;
@@ -64,6 +65,8 @@ pub struct Sim {
     pub delete_reasons: Vec<String>,
     /// API calls issued by the JobSet reconcile in progress (for its in-flight limit).
     pub jobset_ops_in_pass: u32,
+    /// Placed pods per topology domain, for InterPodAffinity.
+    pub placement: AffinityIndex,
 }
 
 impl Sim {
@@ -101,9 +104,11 @@ impl Sim {
             clients: Clients::new(&scenario.control),
             delete_reasons: vec![],
             jobset_ops_in_pass: 0,
+            placement: AffinityIndex::default(),
             cluster,
             scenario,
         };
+        sim.register_topologies();
         for (i, w) in sim.scenario.workloads.iter().enumerate() {
             sim.queue
                 .schedule_at(w.at_ns, Event::SubmitJobSet { workload: i as u32 });
@@ -123,12 +128,50 @@ impl Sim {
         Ok(sim)
     }
 
+    /// Every topology key a pod may be placed against is known from the manifests: the
+    /// exclusive-placement annotations and the pod templates' affinity terms. Indexing them
+    /// before the run means no placement is ever missed.
+    fn register_topologies(&mut self) {
+        let mut keys = std::collections::BTreeSet::new();
+        for w in &self.scenario.workloads {
+            let js = &w.jobset;
+            for rj in &js.spec.replicated_jobs {
+                if let (Some(k), _) = crate::control::jobset::exclusive_placement(js, rj) {
+                    keys.insert(k);
+                }
+                if let Some(a) = &rj.template.spec.template.spec.affinity {
+                    for pa in [&a.pod_affinity, &a.pod_anti_affinity]
+                        .into_iter()
+                        .flatten()
+                    {
+                        keys.extend(
+                            pa.required_during_scheduling_ignored_during_execution
+                                .iter()
+                                .map(|t| t.topology_key.clone()),
+                        );
+                        keys.extend(
+                            pa.preferred_during_scheduling_ignored_during_execution
+                                .iter()
+                                .map(|t| t.pod_affinity_term.topology_key.clone()),
+                        );
+                    }
+                }
+            }
+        }
+        for k in keys {
+            self.placement.topology(&self.cluster, &k);
+        }
+    }
+
     pub fn now(&self) -> SimTime {
         self.queue.now()
     }
 
     /// Runs to the end: the time limit, or every JobSet terminal when the scenario asks.
     pub fn run(&mut self) {
+        if self.ended_at_ns.is_some() {
+            return; // a run happens once; its end event is gone
+        }
         while let Some((_, event)) = self.queue.pop() {
             if self.dispatch(event) {
                 break;

@@ -133,6 +133,15 @@ pub struct JobObj {
     pub start_time_ns: Option<SimTime>,
     /// First container failure (non-zero exit) of any pod of this Job.
     pub first_failure_ns: Option<SimTime>,
+    /// Labels of this Job's pods (pod template labels plus the webhook's priority label).
+    pub pod_labels: StringMap,
+    /// Exclusive placement by the leader/follower webhooks: the topology key.
+    pub exclusive_key: Option<String>,
+    /// The leader's shape (webhook affinity terms), and followers' by leader domain.
+    pub leader_shape: Option<ShapeId>,
+    pub follower_shapes: std::collections::BTreeMap<String, ShapeId>,
+    /// Consecutive failed syncs (pod creates rejected): API back-off 1 s doubling to 60 s.
+    pub api_backoff_steps: u32,
 }
 
 impl JobObj {

@@ -1,9 +1,10 @@
 //! A pod's scheduling-relevant shape, compiled once per Job from its pod template: dense resource
 //! requests, interned node selector, tolerations, priority.
 
-use crate::api::types::{PodSpec, Toleration};
+use crate::api::types::{PodSpec, StringMap, Toleration};
 use crate::cluster::{resources, Cluster, ResourceIndex};
 use crate::engine::time::secs_field_ns;
+use crate::scheduler::affinity::{AffinityIndex, Term};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,111 @@ pub struct PodShape {
     /// The main container's `restartPolicyRules` (KEP-5307): exit codes that restart it in
     /// place even under `restartPolicy: Never`. (NotIn?, values) per rule, in order.
     pub restart_rules: Vec<(bool, Vec<i32>)>,
+    /// Required node affinity: terms ORed, each a list of requirements ANDed.
+    pub node_affinity: Option<Vec<Vec<NodeRequirement>>>,
+    /// Required inter-pod affinity and anti-affinity terms.
+    pub affinity: Vec<Term>,
+    pub anti_affinity: Vec<Term>,
+}
+
+/// One `matchExpressions` requirement on node labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeRequirement {
+    pub key: String,
+    pub op: NodeOp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeOp {
+    In(Vec<String>),
+    NotIn(Vec<String>),
+    Exists,
+    DoesNotExist,
+    Gt(i64),
+    Lt(i64),
+    Invalid,
+}
+
+impl NodeRequirement {
+    pub fn holds(&self, value: Option<&str>) -> bool {
+        match &self.op {
+            NodeOp::In(vs) => value.is_some_and(|v| vs.iter().any(|x| x == v)),
+            NodeOp::NotIn(vs) => value.is_none_or(|v| vs.iter().all(|x| x != v)),
+            NodeOp::Exists => value.is_some(),
+            NodeOp::DoesNotExist => value.is_none(),
+            NodeOp::Gt(n) => value
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|v| v > *n),
+            NodeOp::Lt(n) => value
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|v| v < *n),
+            NodeOp::Invalid => false,
+        }
+    }
+}
+
+fn compile_node_affinity(spec: &PodSpec) -> Option<Vec<Vec<NodeRequirement>>> {
+    let required = spec
+        .affinity
+        .as_ref()?
+        .node_affinity
+        .as_ref()?
+        .required_during_scheduling_ignored_during_execution
+        .as_ref()?;
+    Some(
+        required
+            .node_selector_terms
+            .iter()
+            .map(|t| {
+                t.match_expressions
+                    .iter()
+                    .map(|e| {
+                        let single = || e.values.first().and_then(|v| v.parse::<i64>().ok());
+                        let op = match e.operator.as_str() {
+                            "In" => NodeOp::In(e.values.clone()),
+                            "NotIn" => NodeOp::NotIn(e.values.clone()),
+                            "Exists" => NodeOp::Exists,
+                            "DoesNotExist" => NodeOp::DoesNotExist,
+                            "Gt" => single().map(NodeOp::Gt).unwrap_or(NodeOp::Invalid),
+                            "Lt" => single().map(NodeOp::Lt).unwrap_or(NodeOp::Invalid),
+                            _ => NodeOp::Invalid,
+                        };
+                        NodeRequirement {
+                            key: e.key.clone(),
+                            op,
+                        }
+                    })
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// Adds the pod template's required inter-pod terms, compiled against the pods' labels.
+pub fn compile_with_affinity(
+    spec: &PodSpec,
+    cluster: &Cluster,
+    placement: &mut AffinityIndex,
+    labels: &StringMap,
+) -> PodShape {
+    let mut shape = compile(spec, cluster);
+    if let Some(a) = &spec.affinity {
+        if let Some(pa) = &a.pod_affinity {
+            shape.affinity = placement.compile_terms(
+                cluster,
+                &pa.required_during_scheduling_ignored_during_execution,
+                labels,
+            );
+        }
+        if let Some(pa) = &a.pod_anti_affinity {
+            shape.anti_affinity = placement.compile_terms(
+                cluster,
+                &pa.required_during_scheduling_ignored_during_execution,
+                labels,
+            );
+        }
+    }
+    shape
 }
 
 impl PodShape {
@@ -144,6 +250,9 @@ pub fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         },
     ];
     PodShape {
+        node_affinity: compile_node_affinity(spec),
+        affinity: vec![],
+        anti_affinity: vec![],
         restart_rules: restart_rules(spec.containers.first()),
         score_request,
         request,

@@ -1,0 +1,641 @@
+//! InterPodAffinity from indexes. The real plugin walks every pod on every node; here, placed
+//! pods are counted per topology domain, per Job (all pods of a Job share their labels) and per
+//! label, so a decision touches the domains it needs and not the pods.
+//!
+//! Symmetry (existing pods' required anti-affinity against the incoming pod) uses normalized
+//! terms: a term that names its owner's own label value (JobSet's `job-key NotIn [own key]`) is
+//! stored once with that value replaced by `$SELF`, counted per domain and per owner value. Its
+//! verdict on an incoming pod then only depends on whether the owner's value equals the pod's,
+//! which two evaluations answer for all owners at once.
+
+use crate::api::types::{LabelSelector, PodAffinityTerm, StringMap};
+use crate::cluster::{Cluster, NodeId};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub type JobKey = u32;
+pub const NO_DOMAIN: u32 = u32::MAX;
+const SELF: &str = "\u{0}$SELF";
+const NOT_SELF: &str = "\u{0}$OTHER";
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Op {
+    In(Vec<String>),
+    NotIn(Vec<String>),
+    Exists,
+    DoesNotExist,
+    /// An operator Kubernetes would have rejected: matches nothing.
+    Invalid,
+}
+
+/// A compiled label selector: every requirement must hold (matchLabels are `In [v]`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Selector {
+    pub reqs: Vec<(String, Op)>,
+}
+
+impl Selector {
+    pub fn compile(ls: Option<&LabelSelector>) -> Selector {
+        // A nil selector matches nothing; an empty one matches everything (metav1 semantics).
+        let Some(ls) = ls else {
+            return Selector {
+                reqs: vec![(String::new(), Op::Invalid)],
+            };
+        };
+        let mut reqs: Vec<(String, Op)> = ls
+            .match_labels
+            .iter()
+            .map(|(k, v)| (k.clone(), Op::In(vec![v.clone()])))
+            .collect();
+        for e in &ls.match_expressions {
+            let op = match e.operator.as_str() {
+                "In" => Op::In(e.values.clone()),
+                "NotIn" => Op::NotIn(e.values.clone()),
+                "Exists" => Op::Exists,
+                "DoesNotExist" => Op::DoesNotExist,
+                _ => Op::Invalid,
+            };
+            reqs.push((e.key.clone(), op));
+        }
+        Selector { reqs }
+    }
+
+    /// `self_value` replaces the `$SELF` placeholder (None: the sentinel that equals nothing).
+    pub fn matches_with(&self, labels: &StringMap, self_value: Option<&str>) -> bool {
+        let subst = |v: &String| -> String {
+            if v == SELF {
+                self_value.unwrap_or(NOT_SELF).to_string()
+            } else {
+                v.clone()
+            }
+        };
+        self.reqs.iter().all(|(k, op)| {
+            let have = labels.get(k);
+            match op {
+                Op::In(vs) => have.is_some_and(|h| vs.iter().any(|v| subst(v) == *h)),
+                Op::NotIn(vs) => have.is_none_or(|h| vs.iter().all(|v| subst(v) != *h)),
+                Op::Exists => have.is_some(),
+                Op::DoesNotExist => have.is_none(),
+                Op::Invalid => false,
+            }
+        })
+    }
+
+    pub fn matches(&self, labels: &StringMap) -> bool {
+        self.matches_with(labels, None)
+    }
+
+    /// The values of `key` this selector requires (In or matchLabels), for index lookups.
+    fn required_values(&self) -> Option<(&str, &[String])> {
+        self.reqs.iter().find_map(|(k, op)| match op {
+            Op::In(vs) if !vs.iter().any(|v| v == SELF) => Some((k.as_str(), vs.as_slice())),
+            _ => None,
+        })
+    }
+}
+
+/// A pod's required (anti-)affinity term, compiled against the pod's own labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub topo: u16,
+    /// The selector as written.
+    pub selector: Selector,
+    /// The normalized form's id (symmetry index) and the owner's value for `$SELF`.
+    pub norm: u32,
+    pub self_value: Option<String>,
+}
+
+/// One topology key: each node's domain, and what is placed in each domain.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    pub key: String,
+    pub domain_of: Vec<u32>,
+    pub domain_names: Vec<String>,
+    /// Maximal runs of consecutive node ids in one domain: (first, last + 1, domain).
+    pub runs: Vec<(u32, u32, u32)>,
+    jobs_in: Vec<BTreeMap<JobKey, u32>>,
+}
+
+impl Topology {
+    fn build(cluster: &Cluster, key: &str) -> Topology {
+        let mut names: Vec<String> = vec![];
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut domain_of = Vec::with_capacity(cluster.len());
+        for n in 0..cluster.len() as NodeId {
+            let d = match cluster.label_value(n, key) {
+                Some(v) => *ids.entry(v.to_string()).or_insert_with(|| {
+                    names.push(v.to_string());
+                    (names.len() - 1) as u32
+                }),
+                None => NO_DOMAIN,
+            };
+            domain_of.push(d);
+        }
+        let mut runs: Vec<(u32, u32, u32)> = vec![];
+        for (n, &d) in domain_of.iter().enumerate() {
+            match runs.last_mut() {
+                Some(r) if r.2 == d && r.1 == n as u32 => r.1 += 1,
+                _ => runs.push((n as u32, n as u32 + 1, d)),
+            }
+        }
+        Topology {
+            key: key.to_string(),
+            jobs_in: vec![BTreeMap::new(); names.len()],
+            domain_names: names,
+            domain_of,
+            runs,
+        }
+    }
+}
+
+/// A normalized anti-affinity term and where pods carrying it are placed.
+#[derive(Debug, Clone)]
+struct NormTerm {
+    topo: u16,
+    selector: Selector,
+    /// Per domain: (pods, pods per owner `$SELF` value).
+    placed: Vec<(u32, BTreeMap<String, u32>)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AffinityIndex {
+    pub topos: Vec<Topology>,
+    topo_by_key: HashMap<String, u16>,
+    norms: Vec<NormTerm>,
+    norm_by_form: HashMap<(u16, Selector), u32>,
+    /// Norm terms with at least one placed pod.
+    active_norms: BTreeSet<u32>,
+    placed_jobs: BTreeMap<JobKey, u32>,
+    placed_by_label: HashMap<(String, String), BTreeMap<JobKey, u32>>,
+    job_domains: HashMap<(u16, JobKey), BTreeMap<u32, u32>>,
+    /// Placed pods, and placed pods carrying required anti-affinity (PreFilter cost).
+    pub placed_pods: u64,
+    pub placed_anti_pods: u64,
+}
+
+/// Why InterPodAffinity rejected a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AffinityReject {
+    Affinity,
+    AntiAffinity,
+    ExistingAntiAffinity,
+}
+
+impl AffinityReject {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AffinityReject::Affinity => "node(s) didn't match pod affinity rules",
+            AffinityReject::AntiAffinity => "node(s) didn't match pod anti-affinity rules",
+            AffinityReject::ExistingAntiAffinity => {
+                "node(s) didn't satisfy existing pods anti-affinity rules"
+            }
+        }
+    }
+}
+
+/// What one scheduling cycle knows about the incoming pod's affinity.
+#[derive(Debug, Clone, Default)]
+pub struct PodCtx {
+    /// Per required affinity term: its topology and the allowed domains (None: any domain,
+    /// by the first-pod rule).
+    affinity: Vec<(u16, Option<BTreeSet<u32>>)>,
+    /// Per required anti-affinity term: its topology and selector, and which placed Jobs it
+    /// repels, decided once per Job as domains are visited (most cycles visit few).
+    anti: Vec<(u16, Selector)>,
+    anti_memo: std::cell::RefCell<HashMap<(usize, JobKey), bool>>,
+    /// Symmetry: (norm term, matches when the owner's value equals ours, when it differs,
+    /// our value for `$SELF`).
+    sym: Vec<(u32, bool, bool, Option<String>)>,
+    pub has_terms: bool,
+}
+
+impl AffinityIndex {
+    /// Registers a topology key (all keys are known from the manifests before the run).
+    pub fn topology(&mut self, cluster: &Cluster, key: &str) -> u16 {
+        if let Some(&t) = self.topo_by_key.get(key) {
+            return t;
+        }
+        let t = self.topos.len() as u16;
+        self.topos.push(Topology::build(cluster, key));
+        self.topo_by_key.insert(key.to_string(), t);
+        t
+    }
+
+    pub fn topology_id(&self, key: &str) -> Option<u16> {
+        self.topo_by_key.get(key).copied()
+    }
+
+    /// Compiles a pod's required terms against its own labels (for `$SELF`).
+    pub fn compile_terms(
+        &mut self,
+        cluster: &Cluster,
+        terms: &[PodAffinityTerm],
+        own: &StringMap,
+    ) -> Vec<Term> {
+        terms
+            .iter()
+            .map(|t| {
+                let topo = self.topology(cluster, &t.topology_key);
+                let selector = Selector::compile(t.label_selector.as_ref());
+                let (normalized, self_value) = normalize(&selector, own);
+                let norm = match self.norm_by_form.get(&(topo, normalized.clone())) {
+                    Some(&n) => n,
+                    None => {
+                        let n = self.norms.len() as u32;
+                        let domains = self.topos[topo as usize].domain_names.len();
+                        self.norms.push(NormTerm {
+                            topo,
+                            selector: normalized.clone(),
+                            placed: vec![(0, BTreeMap::new()); domains],
+                        });
+                        self.norm_by_form.insert((topo, normalized), n);
+                        n
+                    }
+                };
+                Term {
+                    topo,
+                    selector,
+                    norm,
+                    self_value,
+                }
+            })
+            .collect()
+    }
+
+    /// Records a pod placed on (`delta = 1`) or leaving (`delta = -1`) a node.
+    pub fn place(
+        &mut self,
+        node: NodeId,
+        job: JobKey,
+        labels: &StringMap,
+        anti: &[Term],
+        delta: i32,
+    ) {
+        let bump = |m: &mut BTreeMap<JobKey, u32>, k: JobKey| bump_map(m, k, delta);
+        self.placed_pods = (self.placed_pods as i64 + delta as i64) as u64;
+        bump(&mut self.placed_jobs, job);
+        for (k, v) in labels {
+            bump(
+                self.placed_by_label
+                    .entry((k.clone(), v.clone()))
+                    .or_default(),
+                job,
+            );
+        }
+        for (t, topo) in self.topos.iter_mut().enumerate() {
+            let d = topo.domain_of[node as usize];
+            if d == NO_DOMAIN {
+                continue;
+            }
+            bump(&mut topo.jobs_in[d as usize], job);
+            bump_map(
+                self.job_domains.entry((t as u16, job)).or_default(),
+                d,
+                delta,
+            );
+        }
+        if !anti.is_empty() {
+            self.placed_anti_pods = (self.placed_anti_pods as i64 + delta as i64) as u64;
+        }
+        for term in anti {
+            let d = self.topos[term.topo as usize].domain_of[node as usize];
+            if d == NO_DOMAIN {
+                continue;
+            }
+            let slot = &mut self.norms[term.norm as usize].placed[d as usize];
+            slot.0 = (slot.0 as i64 + delta as i64) as u32;
+            bump_map(
+                &mut slot.1,
+                term.self_value.clone().unwrap_or_default(),
+                delta,
+            );
+            if delta > 0 {
+                self.active_norms.insert(term.norm);
+            }
+        }
+    }
+
+    /// Jobs with placed pods that `selector` matches, found through the label index when the
+    /// selector pins a key to values.
+    fn matching_jobs<'a>(
+        &self,
+        selector: &Selector,
+        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
+    ) -> Vec<JobKey> {
+        let candidates: Vec<JobKey> = match selector.required_values() {
+            Some((k, vs)) => {
+                let mut set = BTreeSet::new();
+                for v in vs {
+                    if let Some(m) = self.placed_by_label.get(&(k.to_string(), v.clone())) {
+                        set.extend(m.keys().copied());
+                    }
+                }
+                set.into_iter().collect()
+            }
+            None => self.placed_jobs.keys().copied().collect(),
+        };
+        candidates
+            .into_iter()
+            .filter(|&j| selector.matches(job_labels(j)))
+            .collect()
+    }
+
+    fn domains_of_jobs(&self, topo: u16, jobs: &[JobKey]) -> BTreeSet<u32> {
+        jobs.iter()
+            .filter_map(|j| self.job_domains.get(&(topo, *j)))
+            .flat_map(|m| m.keys().copied())
+            .collect()
+    }
+
+    /// Prepares one cycle: the incoming pod's own terms become domain sets, and the placed
+    /// anti-affinity terms that can concern it are listed.
+    pub fn pod_ctx<'a>(
+        &self,
+        own: &StringMap,
+        affinity: &[Term],
+        anti: &[Term],
+        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
+    ) -> PodCtx {
+        let mut ctx = PodCtx {
+            has_terms: !affinity.is_empty() || !anti.is_empty(),
+            ..Default::default()
+        };
+        for t in affinity {
+            let jobs = self.matching_jobs(&t.selector, job_labels);
+            // First pod of its group: no placed pod matches, and the pod matches its own term.
+            let allowed = if jobs.is_empty() && t.selector.matches(own) {
+                None
+            } else {
+                Some(self.domains_of_jobs(t.topo, &jobs))
+            };
+            ctx.affinity.push((t.topo, allowed));
+        }
+        for t in anti {
+            ctx.anti.push((t.topo, t.selector.clone()));
+        }
+        for &n in &self.active_norms {
+            let norm = &self.norms[n as usize];
+            let self_keys = self_keys(&norm.selector);
+            let own_value = self_keys.first().and_then(|k| own.get(k)).cloned();
+            let same = norm.selector.matches_with(own, own_value.as_deref());
+            let other = norm.selector.matches_with(own, None);
+            if same || other {
+                ctx.sym.push((n, same, other, own_value));
+            }
+        }
+        ctx
+    }
+
+    /// Does the pod's `i`-th anti-affinity term repel a pod placed in domain `d` of its topology?
+    fn anti_repels<'a>(
+        &self,
+        ctx: &PodCtx,
+        i: usize,
+        d: u32,
+        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
+    ) -> bool {
+        let (topo, selector) = &ctx.anti[i];
+        self.topos[*topo as usize].jobs_in[d as usize]
+            .keys()
+            .any(|&j| {
+                *ctx.anti_memo
+                    .borrow_mut()
+                    .entry((i, j))
+                    .or_insert_with(|| selector.matches(job_labels(j)))
+            })
+    }
+
+    /// The InterPodAffinity filter for one node.
+    pub fn check<'a>(
+        &self,
+        ctx: &PodCtx,
+        node: NodeId,
+        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
+    ) -> Result<(), AffinityReject> {
+        for (topo, allowed) in &ctx.affinity {
+            let d = self.topos[*topo as usize].domain_of[node as usize];
+            let ok = d != NO_DOMAIN && allowed.as_ref().is_none_or(|a| a.contains(&d));
+            if !ok {
+                return Err(AffinityReject::Affinity);
+            }
+        }
+        for (i, (topo, _)) in ctx.anti.iter().enumerate() {
+            let d = self.topos[*topo as usize].domain_of[node as usize];
+            if d != NO_DOMAIN && self.anti_repels(ctx, i, d, job_labels) {
+                return Err(AffinityReject::AntiAffinity);
+            }
+        }
+        if self.sym_forbids(ctx, node) {
+            return Err(AffinityReject::ExistingAntiAffinity);
+        }
+        Ok(())
+    }
+
+    fn sym_forbids(&self, ctx: &PodCtx, node: NodeId) -> bool {
+        ctx.sym.iter().any(|(n, same, other, own_value)| {
+            let norm = &self.norms[*n as usize];
+            let d = self.topos[norm.topo as usize].domain_of[node as usize];
+            if d == NO_DOMAIN {
+                return false;
+            }
+            let (total, by_owner) = &norm.placed[d as usize];
+            let mine = own_value
+                .as_ref()
+                .and_then(|v| by_owner.get(v))
+                .copied()
+                .unwrap_or(0);
+            (*same && mine > 0) || (*other && *total > mine)
+        })
+    }
+
+    /// Is a whole domain of `topo` excluded for this pod by a term on that same topology?
+    /// Lets the scheduler skip a run of nodes at once.
+    pub fn domain_excluded<'a>(
+        &self,
+        ctx: &PodCtx,
+        topo: u16,
+        domain: u32,
+        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
+    ) -> bool {
+        ctx.affinity.iter().any(|(t, a)| {
+            *t == topo && (domain == NO_DOMAIN || a.as_ref().is_some_and(|a| !a.contains(&domain)))
+        }) || (domain != NO_DOMAIN
+            && ctx
+                .anti
+                .iter()
+                .enumerate()
+                .any(|(i, (t, _))| *t == topo && self.anti_repels(ctx, i, domain, job_labels)))
+    }
+
+    /// The topology whose domains the scheduler can skip whole, if the pod has a term on one.
+    pub fn skip_topology(&self, ctx: &PodCtx) -> Option<u16> {
+        ctx.anti
+            .first()
+            .map(|(t, _)| *t)
+            .or_else(|| ctx.affinity.first().map(|(t, _)| *t))
+    }
+}
+
+fn bump_map<K: Ord>(m: &mut BTreeMap<K, u32>, k: K, delta: i32) {
+    if delta > 0 {
+        *m.entry(k).or_default() += delta as u32;
+    } else if let Some(c) = m.get_mut(&k) {
+        *c = c.saturating_sub((-delta) as u32);
+        if *c == 0 {
+            m.remove(&k);
+        }
+    }
+}
+
+/// Replaces the owner's own value of one label key with `$SELF`. The key is the one whose own
+/// value the term excludes (`NotIn [own]`, JobSet's `job-key`), else the one it requires; other
+/// values stay literal, so owners that differ in them get separate forms. When no single key
+/// qualifies the term stays literal. Either way the index stays exact: a normalized verdict
+/// only depends on whether the owner's value equals the incoming pod's.
+fn normalize(selector: &Selector, own: &StringMap) -> (Selector, Option<String>) {
+    let names_own = |want_not_in: bool| -> BTreeSet<&str> {
+        selector
+            .reqs
+            .iter()
+            .filter(|(k, op)| match op {
+                Op::NotIn(vs) if want_not_in => own.get(k).is_some_and(|o| vs.contains(o)),
+                Op::In(vs) if !want_not_in => own.get(k).is_some_and(|o| vs.contains(o)),
+                _ => false,
+            })
+            .map(|(k, _)| k.as_str())
+            .collect()
+    };
+    let mut keys = names_own(true);
+    if keys.is_empty() {
+        keys = names_own(false);
+    }
+    if keys.len() != 1 {
+        return (selector.clone(), None);
+    }
+    let key = *keys.iter().next().expect("one key");
+    let own_value = own.get(key).cloned();
+    let reqs = selector
+        .reqs
+        .iter()
+        .map(|(k, op)| {
+            let sub = |vs: &Vec<String>| -> Vec<String> {
+                vs.iter()
+                    .map(|v| {
+                        if k == key && Some(v) == own_value.as_ref() {
+                            SELF.to_string()
+                        } else {
+                            v.clone()
+                        }
+                    })
+                    .collect()
+            };
+            let op = match op {
+                Op::In(vs) => Op::In(sub(vs)),
+                Op::NotIn(vs) => Op::NotIn(sub(vs)),
+                other => other.clone(),
+            };
+            (k.clone(), op)
+        })
+        .collect();
+    (Selector { reqs }, own_value)
+}
+
+fn self_keys(selector: &Selector) -> Vec<String> {
+    selector
+        .reqs
+        .iter()
+        .filter(|(_, op)| matches!(op, Op::In(vs) | Op::NotIn(vs) if vs.iter().any(|v| v == SELF)))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::LabelSelectorRequirement;
+
+    fn labels(pairs: &[(&str, &str)]) -> StringMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn req(key: &str, op: &str, values: &[&str]) -> LabelSelectorRequirement {
+        LabelSelectorRequirement {
+            key: key.into(),
+            operator: op.into(),
+            values: values.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn selector_operators() {
+        let ls = LabelSelector {
+            match_labels: labels(&[("app", "w")]),
+            match_expressions: vec![
+                req("tier", "In", &["a", "b"]),
+                req("gone", "DoesNotExist", &[]),
+                req("zone", "NotIn", &["z1"]),
+            ],
+        };
+        let s = Selector::compile(Some(&ls));
+        assert!(s.matches(&labels(&[("app", "w"), ("tier", "b")])));
+        assert!(s.matches(&labels(&[("app", "w"), ("tier", "a"), ("zone", "z2")])));
+        assert!(!s.matches(&labels(&[("app", "w"), ("tier", "c")])));
+        assert!(!s.matches(&labels(&[("app", "w"), ("tier", "a"), ("gone", "x")])));
+        assert!(!s.matches(&labels(&[("app", "w"), ("tier", "a"), ("zone", "z1")])));
+        assert!(
+            !Selector::compile(None).matches(&labels(&[])),
+            "a nil selector matches nothing"
+        );
+        assert!(
+            Selector::compile(Some(&LabelSelector::default())).matches(&labels(&[("x", "y")])),
+            "empty matches all"
+        );
+        let bad = LabelSelector {
+            match_expressions: vec![req("x", "Near", &[])],
+            ..Default::default()
+        };
+        assert!(!Selector::compile(Some(&bad)).matches(&labels(&[("x", "y")])));
+    }
+
+    #[test]
+    fn jobset_anti_affinity_normalizes_to_one_term() {
+        // The leader's anti-affinity of semantics §6.2: job-key Exists, NotIn [own], priority In [p].
+        let term = |own: &str| {
+            let ls = LabelSelector {
+                match_expressions: vec![
+                    req("job-key", "Exists", &[]),
+                    req("job-key", "NotIn", &[own]),
+                    req("priority", "In", &["0"]),
+                ],
+                ..Default::default()
+            };
+            Selector::compile(Some(&ls))
+        };
+        let (a, self_a) = normalize(
+            &term("ka"),
+            &labels(&[("job-key", "ka"), ("priority", "0")]),
+        );
+        let (b, self_b) = normalize(
+            &term("kb"),
+            &labels(&[("job-key", "kb"), ("priority", "0")]),
+        );
+        assert_eq!(a, b, "same normalized form for every leader");
+        assert_eq!(
+            (self_a.as_deref(), self_b.as_deref()),
+            (Some("ka"), Some("kb"))
+        );
+        let pod = labels(&[("job-key", "ka"), ("priority", "0")]);
+        assert!(
+            !a.matches_with(&pod, Some("ka")),
+            "a pod of the same Job is not repelled"
+        );
+        assert!(a.matches_with(&pod, None), "a pod of another Job is");
+        let other_prio = labels(&[("job-key", "kc"), ("priority", "5")]);
+        assert!(
+            !a.matches_with(&other_prio, None),
+            "other priorities may share the domain"
+        );
+    }
+}
