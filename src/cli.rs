@@ -127,5 +127,7 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     } else {
         print!("{}", table::render(&summary));
     }
+    // The process ends here: freeing every object of a large run one by one only costs time.
+    std::mem::forget(sim);
     Ok(())
 }

@@ -402,12 +402,22 @@ impl Sim {
         let mut offset = 0usize;
         let call = self.params.api_call_latency_ns + self.params.webhook_latency_ns;
         let mut rejected = false;
+        // The webhooks answer the same for every follower of one sync: look the leader up once.
+        let follower_shape = if missing.iter().any(|&i| i > 0) {
+            self.admit_pod(j, 1)
+        } else {
+            None
+        };
         while offset < missing.len() && !rejected {
             let end = (offset + batch).min(missing.len());
             let mut batch_end = batch_start;
             for &index in &missing[offset..end] {
                 let at = self.clients.job_controller.reserve(batch_start) + call;
-                match self.admit_pod(j, index) {
+                let admitted = match index {
+                    0 => self.admit_pod(j, 0),
+                    _ => follower_shape,
+                };
+                match admitted {
                     Some(shape) => self.create_pod(j, index, shape, at),
                     None => {
                         // Denied by the validating webhook: the API call still happened.
@@ -439,7 +449,6 @@ impl Sim {
     /// The webhooks are evaluated when the sync issues the create rather than when it lands a
     /// few milliseconds later.
     fn admit_pod(&mut self, j: JobId, index: u32) -> Option<ShapeId> {
-        use crate::control::pod_webhook::{find_leader, PodPhaseView, PodView};
         let job = &self.jobs[j as usize];
         let Some(key) = job.exclusive_key.clone() else {
             return Some(job.shape);
@@ -447,47 +456,27 @@ impl Sim {
         if index == 0 {
             return job.leader_shape.or(Some(job.shape));
         }
-        // The leader lookup, over this Job's pods (only they can carry its name and owner).
-        let views: Vec<PodView> = job
+        // The leader lookup (§6.3) over this Job's pods, the only ones that can carry its
+        // name and owner UID: index 0, visible, not terminating, and on `main` not finished;
+        // exactly one, or the follower is denied.
+        let main =
+            self.params.jobset_version == crate::control::pod_webhook::PlacementVersion::Main;
+        let mut leaders = job
             .pods
             .iter()
-            .map(|&p| {
-                let pod = &self.pods[p as usize];
-                let mut annotations = job.spec.template.metadata.annotations.clone();
-                annotations.insert(
-                    crate::api::keys::JOB_COMPLETION_INDEX.into(),
-                    pod.index.to_string(),
-                );
-                PodView {
-                    name: pod.name.clone(),
-                    namespace: "default".into(),
-                    labels: job.labels.clone(),
-                    annotations,
-                    node_name: pod
-                        .node
-                        .map(|n| self.cluster.nodes[n as usize].name.clone()),
-                    phase: match pod.phase {
-                        PodPhase::Pending => PodPhaseView::Pending,
-                        PodPhase::Running => PodPhaseView::Running,
-                        PodPhase::Succeeded => PodPhaseView::Succeeded,
-                        PodPhase::Failed => PodPhaseView::Failed,
-                    },
-                    terminating: pod.deletion_ns.is_some() || pod.removed || !pod.created,
-                    owner_uid: j.to_string(),
-                    ..Default::default()
-                }
-            })
-            .collect();
-        let mut follower = views.first().cloned().unwrap_or_default();
-        follower.name = format!("{}-{index}-xxxxx", job.name);
-        follower.annotations.insert(
-            crate::api::keys::JOB_COMPLETION_INDEX.into(),
-            index.to_string(),
-        );
-        follower.terminating = false;
-        follower.owner_uid = j.to_string();
-        let leader = find_leader(&follower, &views, self.params.jobset_version).ok()?;
-        let node = self.cluster.node_by_name(leader.node_name.as_deref()?)?;
+            .map(|&p| &self.pods[p as usize])
+            .filter(|p| {
+                p.index == 0
+                    && p.created
+                    && !p.removed
+                    && p.deletion_ns.is_none()
+                    && !(main && p.phase.terminal())
+            });
+        let leader = leaders.next()?;
+        if leaders.next().is_some() {
+            return None;
+        }
+        let node = leader.node?;
         let domain = self.cluster.label_value(node, &key)?.to_string();
         if let Some(&s) = job.follower_shapes.get(&domain) {
             return Some(s);

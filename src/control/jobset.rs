@@ -581,23 +581,34 @@ impl Sim {
             .as_ref()
             .and_then(|f| f.restart_strategy.as_deref())
             == Some("BlockingRecreate");
-        let existing: std::collections::BTreeSet<String> = obj
-            .jobs
+        // A Job name `<js>-<rj>-<i>` is taken while a Job of that replicated job and index
+        // exists, in any attempt (§3.5); names are compared as (replicated job, index).
+        let mut existing: Vec<Vec<bool>> = obj
+            .spec
+            .spec
+            .replicated_jobs
             .iter()
-            .map(|&j| self.jobs[j as usize].name.clone())
+            .map(|r| vec![false; r.replicas.unwrap_or(1).max(0) as usize])
             .collect();
+        for &j in &obj.jobs {
+            let job = &self.jobs[j as usize];
+            if let Some(slot) = existing
+                .get_mut(job.rj as usize)
+                .and_then(|v| v.get_mut(job.job_index as usize))
+            {
+                *slot = true;
+            }
+        }
         let n_rj = obj.spec.spec.replicated_jobs.len();
         let mut stopped_in_order = false;
-        for rj_index in 0..n_rj {
+        for (rj_index, taken) in existing.iter().enumerate().take(n_rj) {
             let obj = &self.jobsets[js as usize];
             let rj = &obj.spec.spec.replicated_jobs[rj_index];
             let replicas = rj.replicas.unwrap_or(1).max(0) as u32;
             let missing: Vec<u32> = if blocking && !jobs.previous.is_empty() {
                 vec![]
             } else {
-                (0..replicas)
-                    .filter(|i| !existing.contains(&format!("{}-{}-{i}", obj.name, rj.name)))
-                    .collect()
+                (0..replicas).filter(|&i| !taken[i as usize]).collect()
             };
             if !self.depends_on_met(js, rj_index) {
                 continue;

@@ -61,18 +61,19 @@ impl Selector {
 
     /// `self_value` replaces the `$SELF` placeholder (None: the sentinel that equals nothing).
     pub fn matches_with(&self, labels: &StringMap, self_value: Option<&str>) -> bool {
-        let subst = |v: &String| -> String {
+        // `$SELF` stands for `self_value`; without one it equals no label value.
+        let equals = |v: &String, have: &String| -> bool {
             if v == SELF {
-                self_value.unwrap_or(NOT_SELF).to_string()
+                self_value.unwrap_or(NOT_SELF) == have
             } else {
-                v.clone()
+                v == have
             }
         };
         self.reqs.iter().all(|(k, op)| {
             let have = labels.get(k);
             match op {
-                Op::In(vs) => have.is_some_and(|h| vs.iter().any(|v| subst(v) == *h)),
-                Op::NotIn(vs) => have.is_none_or(|h| vs.iter().all(|v| subst(v) != *h)),
+                Op::In(vs) => have.is_some_and(|h| vs.iter().any(|v| equals(v, h))),
+                Op::NotIn(vs) => have.is_none_or(|h| vs.iter().all(|v| !equals(v, h))),
                 Op::Exists => have.is_some(),
                 Op::DoesNotExist => have.is_none(),
                 Op::Invalid => false,
@@ -154,6 +155,8 @@ struct NormTerm {
     selector: Selector,
     /// Per domain: (pods, pods per owner `$SELF` value).
     placed: Vec<(u32, BTreeMap<String, u32>)>,
+    /// The label key `$SELF` stands for, if any.
+    self_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -170,6 +173,9 @@ pub struct AffinityIndex {
     /// Placed pods, and placed pods carrying required anti-affinity (PreFilter cost).
     pub placed_pods: u64,
     pub placed_anti_pods: u64,
+    /// Verdicts of normalized terms on placed Jobs whose own value differs from the asking
+    /// pod's; they hold for every asker (keyed by norm term and Job).
+    other_verdicts: std::cell::RefCell<HashMap<(u32, JobKey), bool>>,
 }
 
 /// Why InterPodAffinity rejected a node.
@@ -192,6 +198,16 @@ impl AffinityReject {
     }
 }
 
+/// The incoming pod's own anti-affinity term, as a cycle evaluates it.
+#[derive(Debug, Clone)]
+struct AntiTerm {
+    topo: u16,
+    selector: Selector,
+    norm: u32,
+    /// The pod's own value of the norm's `$SELF` key.
+    own: Option<String>,
+}
+
 /// What one scheduling cycle knows about the incoming pod's affinity.
 #[derive(Debug, Clone, Default)]
 pub struct PodCtx {
@@ -200,7 +216,7 @@ pub struct PodCtx {
     affinity: Vec<(u16, Option<BTreeSet<u32>>)>,
     /// Per required anti-affinity term: its topology and selector, and which placed Jobs it
     /// repels, decided once per Job as domains are visited (most cycles visit few).
-    anti: Vec<(u16, Selector)>,
+    anti: Vec<AntiTerm>,
     anti_memo: std::cell::RefCell<HashMap<(usize, JobKey), bool>>,
     /// Symmetry: (norm term, matches when the owner's value equals ours, when it differs,
     /// our value for `$SELF`).
@@ -244,6 +260,7 @@ impl AffinityIndex {
                         let domains = self.topos[topo as usize].domain_names.len();
                         self.norms.push(NormTerm {
                             topo,
+                            self_key: self_keys(&normalized).into_iter().next(),
                             selector: normalized.clone(),
                             placed: vec![(0, BTreeMap::new()); domains],
                         });
@@ -272,14 +289,24 @@ impl AffinityIndex {
     ) {
         let bump = |m: &mut BTreeMap<JobKey, u32>, k: JobKey| bump_map(m, k, delta);
         self.placed_pods = (self.placed_pods as i64 + delta as i64) as u64;
+        let before = self.placed_jobs.get(&job).copied().unwrap_or(0);
         bump(&mut self.placed_jobs, job);
-        for (k, v) in labels {
-            bump(
+        let after = self.placed_jobs.get(&job).copied().unwrap_or(0);
+        // All pods of a Job share its labels: the label index changes only when the Job's
+        // first pod arrives or its last one leaves.
+        if before == 0 && after > 0 {
+            for (k, v) in labels {
                 self.placed_by_label
                     .entry((k.clone(), v.clone()))
-                    .or_default(),
-                job,
-            );
+                    .or_default()
+                    .insert(job, 1);
+            }
+        } else if before > 0 && after == 0 {
+            for (k, v) in labels {
+                if let Some(m) = self.placed_by_label.get_mut(&(k.clone(), v.clone())) {
+                    m.remove(&job);
+                }
+            }
         }
         for (t, topo) in self.topos.iter_mut().enumerate() {
             let d = topo.domain_of[node as usize];
@@ -370,7 +397,12 @@ impl AffinityIndex {
             ctx.affinity.push((t.topo, allowed));
         }
         for t in anti {
-            ctx.anti.push((t.topo, t.selector.clone()));
+            ctx.anti.push(AntiTerm {
+                topo: t.topo,
+                selector: t.selector.clone(),
+                norm: t.norm,
+                own: t.self_value.clone(),
+            });
         }
         for &n in &self.active_norms {
             let norm = &self.norms[n as usize];
@@ -393,14 +425,30 @@ impl AffinityIndex {
         d: u32,
         job_labels: &dyn Fn(JobKey) -> &'a StringMap,
     ) -> bool {
-        let (topo, selector) = &ctx.anti[i];
-        self.topos[*topo as usize].jobs_in[d as usize]
+        let t = &ctx.anti[i];
+        let norm = &self.norms[t.norm as usize];
+        self.topos[t.topo as usize].jobs_in[d as usize]
             .keys()
             .any(|&j| {
-                *ctx.anti_memo
-                    .borrow_mut()
-                    .entry((i, j))
-                    .or_insert_with(|| selector.matches(job_labels(j)))
+                let labels = job_labels(j);
+                // A Job whose own value differs from ours gets the same verdict from every pod
+                // sharing our normalized term: answer it once for the whole run.
+                let differs = match (&norm.self_key, &t.own) {
+                    (Some(k), Some(own)) => labels.get(k) != Some(own),
+                    _ => false,
+                };
+                if differs {
+                    *self
+                        .other_verdicts
+                        .borrow_mut()
+                        .entry((t.norm, j))
+                        .or_insert_with(|| norm.selector.matches_with(labels, None))
+                } else {
+                    *ctx.anti_memo
+                        .borrow_mut()
+                        .entry((i, j))
+                        .or_insert_with(|| t.selector.matches(labels))
+                }
             })
     }
 
@@ -411,44 +459,63 @@ impl AffinityIndex {
         node: NodeId,
         job_labels: &dyn Fn(JobKey) -> &'a StringMap,
     ) -> Result<(), AffinityReject> {
-        for (topo, allowed) in &ctx.affinity {
-            let d = self.topos[*topo as usize].domain_of[node as usize];
-            let ok = d != NO_DOMAIN && allowed.as_ref().is_none_or(|a| a.contains(&d));
-            if !ok {
+        self.check_except(ctx, node, None, job_labels)
+    }
+
+    /// The same, leaving out the terms on `skip`: a topology whose domain of this node the
+    /// caller has already cleared with [`Self::domain_excluded`].
+    pub fn check_except<'a>(
+        &self,
+        ctx: &PodCtx,
+        node: NodeId,
+        skip: Option<u16>,
+        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
+    ) -> Result<(), AffinityReject> {
+        let domain = |topo: u16| self.topos[topo as usize].domain_of[node as usize];
+        for (topo, allowed) in ctx.affinity.iter().filter(|(t, _)| Some(*t) != skip) {
+            let d = domain(*topo);
+            if d == NO_DOMAIN || allowed.as_ref().is_some_and(|a| !a.contains(&d)) {
                 return Err(AffinityReject::Affinity);
             }
         }
-        for (i, (topo, _)) in ctx.anti.iter().enumerate() {
-            let d = self.topos[*topo as usize].domain_of[node as usize];
-            if d != NO_DOMAIN && self.anti_repels(ctx, i, d, job_labels) {
+        for (i, t) in ctx.anti.iter().enumerate() {
+            let d = domain(t.topo);
+            if Some(t.topo) != skip && d != NO_DOMAIN && self.anti_repels(ctx, i, d, job_labels) {
                 return Err(AffinityReject::AntiAffinity);
             }
         }
-        if self.sym_forbids(ctx, node) {
-            return Err(AffinityReject::ExistingAntiAffinity);
+        for (n, same, other, own) in &ctx.sym {
+            let topo = self.norms[*n as usize].topo;
+            if Some(topo) != skip
+                && self.sym_forbids_domain(*n, *same, *other, own.as_deref(), domain(topo))
+            {
+                return Err(AffinityReject::ExistingAntiAffinity);
+            }
         }
         Ok(())
     }
 
-    fn sym_forbids(&self, ctx: &PodCtx, node: NodeId) -> bool {
-        ctx.sym.iter().any(|(n, same, other, own_value)| {
-            let norm = &self.norms[*n as usize];
-            let d = self.topos[norm.topo as usize].domain_of[node as usize];
-            if d == NO_DOMAIN {
-                return false;
-            }
-            let (total, by_owner) = &norm.placed[d as usize];
-            let mine = own_value
-                .as_ref()
-                .and_then(|v| by_owner.get(v))
-                .copied()
-                .unwrap_or(0);
-            (*same && mine > 0) || (*other && *total > mine)
-        })
+    /// Does a placed pod carrying normalized anti-affinity term `n` in domain `d` repel the
+    /// incoming pod? (`same`/`other`: the term's verdict when the owner's value equals the
+    /// pod's `own` value or not.)
+    fn sym_forbids_domain(
+        &self,
+        n: u32,
+        same: bool,
+        other: bool,
+        own: Option<&str>,
+        d: u32,
+    ) -> bool {
+        if d == NO_DOMAIN {
+            return false;
+        }
+        let (total, by_owner) = &self.norms[n as usize].placed[d as usize];
+        let mine = own.and_then(|v| by_owner.get(v)).copied().unwrap_or(0);
+        (same && mine > 0) || (other && *total > mine)
     }
 
-    /// Is a whole domain of `topo` excluded for this pod by a term on that same topology?
-    /// Lets the scheduler skip a run of nodes at once.
+    /// Is a whole domain of `topo` excluded for this pod by a term on that topology (its own
+    /// or a placed pod's)? Lets the scheduler skip a run of nodes at once.
     pub fn domain_excluded<'a>(
         &self,
         ctx: &PodCtx,
@@ -456,21 +523,27 @@ impl AffinityIndex {
         domain: u32,
         job_labels: &dyn Fn(JobKey) -> &'a StringMap,
     ) -> bool {
-        ctx.affinity.iter().any(|(t, a)| {
+        let own_affinity = ctx.affinity.iter().any(|(t, a)| {
             *t == topo && (domain == NO_DOMAIN || a.as_ref().is_some_and(|a| !a.contains(&domain)))
-        }) || (domain != NO_DOMAIN
+        });
+        let own_anti = domain != NO_DOMAIN
             && ctx
                 .anti
                 .iter()
                 .enumerate()
-                .any(|(i, (t, _))| *t == topo && self.anti_repels(ctx, i, domain, job_labels)))
+                .any(|(i, t)| t.topo == topo && self.anti_repels(ctx, i, domain, job_labels));
+        let existing = ctx.sym.iter().any(|(n, same, other, own)| {
+            self.norms[*n as usize].topo == topo
+                && self.sym_forbids_domain(*n, *same, *other, own.as_deref(), domain)
+        });
+        own_affinity || own_anti || existing
     }
 
     /// The topology whose domains the scheduler can skip whole, if the pod has a term on one.
     pub fn skip_topology(&self, ctx: &PodCtx) -> Option<u16> {
         ctx.anti
             .first()
-            .map(|(t, _)| *t)
+            .map(|t| t.topo)
             .or_else(|| ctx.affinity.first().map(|(t, _)| *t))
     }
 }

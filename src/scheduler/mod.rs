@@ -340,12 +340,19 @@ impl Sim {
 
     /// Filter and score as kube-scheduler does, from the label index when the pod has a
     /// nodeSelector, and rotating the scan start between cycles.
-    /// Every filter for one node, InterPodAffinity last as in the framework.
-    fn feasible(&self, node: NodeId, shape: &PodShape, ctx: Option<&PodCtx>) -> bool {
+    /// Every filter for one node, InterPodAffinity last as in the framework. Terms on
+    /// `cleared` were already checked for this node's whole domain.
+    fn feasible(
+        &self,
+        node: NodeId,
+        shape: &PodShape,
+        ctx: Option<&PodCtx>,
+        cleared: Option<u16>,
+    ) -> bool {
         filter::check(&self.cluster, node, shape, false).is_ok()
             && ctx.is_none_or(|c| {
                 self.placement
-                    .check(c, node, &|j| &self.jobs[j as usize].pod_labels)
+                    .check_except(c, node, cleared, &|j| &self.jobs[j as usize].pod_labels)
                     .is_ok()
             })
     }
@@ -358,14 +365,18 @@ impl Sim {
         let start = self.scheduler.next_start_node % n_all.max(1);
         let subset = candidates(&self.cluster, shape);
         let mut feasible: Vec<NodeId> = vec![];
+        // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
+        // ones whole) even when it also has a nodeSelector: its selector's posting list is
+        // typically the whole accelerator fleet, its free domains a few.
         let skip_topo = ctx.and_then(|c| self.placement.skip_topology(c));
-        let examined = match (&subset, skip_topo) {
+        let walk_domains = skip_topo.is_some();
+        let examined = match (subset.as_ref().filter(|_| !walk_domains), skip_topo) {
             (None, None) => {
                 let mut visited = 0;
                 while visited < n_all && feasible.len() < want {
                     let node = ((start + visited) % n_all) as NodeId;
                     visited += 1;
-                    if self.feasible(node, shape, ctx) {
+                    if self.feasible(node, shape, ctx, None) {
                         feasible.push(node);
                     }
                 }
@@ -392,7 +403,7 @@ impl Sim {
                         continue;
                     }
                     for node in lo..hi {
-                        if self.feasible(node as NodeId, shape, Some(ctx)) {
+                        if self.feasible(node as NodeId, shape, Some(ctx), Some(topo)) {
                             feasible.push(node as NodeId);
                             if feasible.len() == want {
                                 break 'runs;
@@ -402,11 +413,11 @@ impl Sim {
                 }
                 scan_length(&feasible, want, start, n_all)
             }
-            (Some(list), _) => {
+            (Some(list), None) | (Some(list), Some(_)) => {
                 let first = list.partition_point(|&n| (n as usize) < start);
                 for i in 0..list.len() {
                     let node = list[(first + i) % list.len()];
-                    if self.feasible(node, shape, ctx) {
+                    if self.feasible(node, shape, ctx, None) {
                         feasible.push(node);
                         if feasible.len() == want {
                             break;
