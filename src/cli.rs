@@ -61,6 +61,11 @@ pub struct RunArgs {
     /// Print the summary as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Check the simulator's invariants (no node over-committed, one Job per exclusive domain,
+    /// no pod on a NotReady node, restarts within maxRestarts, every pod accounted for) every
+    /// 1,000 events and at the end; a violation stops the run with exit code 1.
+    #[arg(long)]
+    pub check_invariants: bool,
 }
 
 pub fn main_with(cli: Cli) -> Result<(), SimError> {
@@ -102,6 +107,7 @@ fn run(args: RunArgs) -> Result<(), SimError> {
         eprintln!("warning: {w}");
     }
     let mut sim = Sim::new(scenario)?;
+    sim.check_invariants = args.check_invariants;
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|e| {
             InputError::new(
@@ -113,6 +119,12 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     let started = Instant::now();
     sim.run();
     let wall_ms = started.elapsed().as_millis() as u64;
+    if !sim.violations.is_empty() {
+        return Err(SimError::Internal(format!(
+            "invariant violated {}",
+            sim.violations.join("; ")
+        )));
+    }
     let summary = summary::build(&sim, wall_ms);
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| SimError::Internal(e.to_string()))?

@@ -67,6 +67,8 @@ pub struct Node {
     pub pool: u32,
     pub unschedulable: bool,
     pub ready: bool,
+    /// When `ready` or `unschedulable` last changed.
+    pub changed_at_ns: u64,
 }
 
 impl Node {
@@ -175,6 +177,7 @@ impl Cluster {
             pool,
             unschedulable: false,
             ready: true,
+            changed_at_ns: 0,
         });
         self.alloc.extend_from_slice(capacity);
         self.used.extend(std::iter::repeat_n(0, capacity.len()));

@@ -522,6 +522,7 @@ impl Sim {
             container_started_ns: 0,
             crash_backoff_steps: 0,
             delete_requested: false,
+            bound_at_ns: None,
         };
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;

@@ -526,6 +526,7 @@ impl Sim {
         }
         self.scheduler.state[pod as usize] = QueueState::None;
         self.pods[pod as usize].node = Some(node);
+        self.pods[pod as usize].bound_at_ns = Some(self.now());
         let now = self.now();
         let _ = now;
         self.record(pod, "Scheduled", String::new());

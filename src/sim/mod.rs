@@ -2,6 +2,7 @@
 //! the engine's event loop. Single-threaded by design, so a seed fixes the whole run.
 
 pub mod event;
+pub mod invariants;
 pub mod objects;
 pub mod shape;
 
@@ -67,7 +68,14 @@ pub struct Sim {
     pub jobset_ops_in_pass: u32,
     /// Placed pods per topology domain, for InterPodAffinity.
     pub placement: AffinityIndex,
+    /// Check the invariants every `INVARIANT_PERIOD` events and at the end.
+    pub check_invariants: bool,
+    /// The first violations found, with the simulated time, when checking.
+    pub violations: Vec<String>,
 }
+
+/// Events between two invariant sweeps under `--check-invariants`.
+const INVARIANT_PERIOD: u64 = 1_000;
 
 impl Sim {
     /// Builds the cluster and checks that every pod could fit some node of it.
@@ -105,6 +113,8 @@ impl Sim {
             delete_reasons: vec![],
             jobset_ops_in_pass: 0,
             placement: AffinityIndex::default(),
+            check_invariants: false,
+            violations: vec![],
             cluster,
             scenario,
         };
@@ -176,6 +186,12 @@ impl Sim {
             if self.dispatch(event) {
                 break;
             }
+            if self.check_invariants
+                && self.queue.delivered().is_multiple_of(INVARIANT_PERIOD)
+                && !self.sweep_invariants()
+            {
+                break;
+            }
             if self.scenario.stop_when_all_terminal && self.all_terminal() {
                 self.ended_at_ns = Some(self.now());
                 break;
@@ -183,6 +199,9 @@ impl Sim {
         }
         if self.ended_at_ns.is_none() {
             self.ended_at_ns = Some(self.now());
+        }
+        if self.check_invariants && self.violations.is_empty() {
+            self.sweep_invariants();
         }
     }
 
@@ -228,6 +247,18 @@ impl Sim {
                 return true;
             }
         }
+        false
+    }
+
+    /// Runs every invariant; records the violations and returns false on any.
+    fn sweep_invariants(&mut self) -> bool {
+        let found = invariants::check(self);
+        if found.is_empty() {
+            return true;
+        }
+        let t = crate::engine::time::format_duration(self.now());
+        self.violations = found.into_iter().map(|v| format!("at {t}: {v}")).collect();
+        self.ended_at_ns.get_or_insert(self.now());
         false
     }
 

@@ -206,4 +206,6 @@ pub struct PodObj {
     pub crash_backoff_steps: u32,
     /// A DELETE for this pod is on its way (rate-limited client).
     pub delete_requested: bool,
+    /// When the bind call returned.
+    pub bound_at_ns: Option<SimTime>,
 }

@@ -1,0 +1,169 @@
+//! Invariants that must hold at every moment of a run, checked as code (tests run them over
+//! many seeds; `jobset-sim run --check-invariants` runs them during a run).
+
+use crate::api::keys::{JOB_KEY, PRIORITY};
+use crate::cluster::NodeId;
+use crate::sim::objects::PodPhase;
+use crate::sim::Sim;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every violation found, each a sentence naming the objects involved.
+pub fn check(sim: &Sim) -> Vec<String> {
+    let mut out = vec![];
+    no_node_over_committed(sim, &mut out);
+    exclusive_domains(sim, &mut out);
+    no_pod_on_unready_node(sim, &mut out);
+    restarts_within_limit(sim, &mut out);
+    pods_accounted_for(sim, &mut out);
+    out
+}
+
+/// The scheduler never reserves more than a node's allocatable of any resource.
+fn no_node_over_committed(sim: &Sim, out: &mut Vec<String>) {
+    let c = &sim.cluster;
+    for n in 0..c.len() as NodeId {
+        for (d, (&used, &alloc)) in c.used(n).iter().zip(c.alloc(n)).enumerate() {
+            if used > alloc {
+                out.push(format!(
+                    "node {} is over-committed on {}: {used} of {alloc} milli-units",
+                    c.nodes[n as usize].name,
+                    c.resources.name(d)
+                ));
+            }
+        }
+    }
+}
+
+/// Exclusive placement: in each domain of an exclusive topology key, placed pods of one
+/// priority belong to one Job (by job-key), and each Job's placed pods share one domain.
+fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
+    let mut per_domain: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut per_job: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for pod in &sim.pods {
+        let Some(node) = pod.reserved_on else {
+            continue;
+        };
+        let job = &sim.jobs[pod.job as usize];
+        let Some(key) = job.annotations.get(crate::api::keys::EXCLUSIVE_TOPOLOGY) else {
+            continue;
+        };
+        if job
+            .annotations
+            .contains_key(crate::api::keys::NODE_SELECTOR_STRATEGY)
+        {
+            continue;
+        }
+        let Some(domain) = sim.cluster.label_value(node, key) else {
+            continue;
+        };
+        let job_key = job.pod_labels.get(JOB_KEY).cloned().unwrap_or_default();
+        let priority = job.pod_labels.get(PRIORITY).cloned().unwrap_or_default();
+        per_domain
+            .entry((key.clone(), domain.to_string(), priority))
+            .or_default()
+            .insert(job.name.clone());
+        if job.exclusive_key.is_some()
+            || sim.params.exclusive_placement == crate::params::ExclusivePlacement::AllPods
+        {
+            per_job
+                .entry(format!("{} ({job_key})", job.name))
+                .or_default()
+                .insert(domain.to_string());
+        }
+    }
+    for ((key, domain, priority), jobs) in per_domain {
+        if jobs.len() > 1 {
+            out.push(format!(
+                "{key}={domain} holds pods of {} Jobs at priority {priority}: {jobs:?}",
+                jobs.len()
+            ));
+        }
+    }
+    for (job, domains) in per_job {
+        if domains.len() > 1 {
+            out.push(format!(
+                "Job {job} has pods in {} domains: {domains:?}",
+                domains.len()
+            ));
+        }
+    }
+}
+
+/// Nothing is bound to a node that is NotReady or cordoned.
+fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
+    for pod in sim
+        .pods
+        .iter()
+        .filter(|p| !p.removed && p.phase != PodPhase::Succeeded)
+    {
+        if let Some(n) = pod.node {
+            let node = &sim.cluster.nodes[n as usize];
+            if (!node.ready || node.unschedulable)
+                && pod.bound_at_ns.unwrap_or(0) >= node.changed_at_ns
+            {
+                out.push(format!(
+                    "pod {} was bound to {} while it was NotReady or cordoned",
+                    pod.name, node.name
+                ));
+            }
+        }
+    }
+}
+
+/// Counted restarts never pass maxRestarts (§4.4).
+fn restarts_within_limit(sim: &Sim, out: &mut Vec<String>) {
+    for js in &sim.jobsets {
+        let max = js
+            .spec
+            .spec
+            .failure_policy
+            .as_ref()
+            .and_then(|f| f.max_restarts)
+            .unwrap_or(0);
+        let counted = js.status.restarts_count_towards_max
+            + js.status
+                .replicated_jobs
+                .iter()
+                .filter_map(|r| r.job_restarts_count_towards_max.as_ref())
+                .flatten()
+                .sum::<i32>();
+        if counted > max {
+            out.push(format!(
+                "JobSet {} made {counted} counted restarts, maxRestarts is {max}",
+                js.name
+            ));
+        }
+    }
+}
+
+/// Every created pod is in exactly one state, and the counters agree with the objects.
+fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
+    let created = sim.pods.iter().filter(|p| p.created).count() as u64;
+    if created != sim.rec.pods_created {
+        out.push(format!(
+            "{created} pods exist but {} were counted as created",
+            sim.rec.pods_created
+        ));
+    }
+    for job in sim.jobs.iter().filter(|j| !j.removed) {
+        for &p in &job.pods {
+            if sim.pods[p as usize].removed {
+                out.push(format!(
+                    "Job {} still lists removed pod {}",
+                    job.name, sim.pods[p as usize].name
+                ));
+            }
+        }
+    }
+    for pod in sim
+        .pods
+        .iter()
+        .filter(|p| p.reserved_on.is_some() && p.removed)
+    {
+        // A removed pod's reservation is released one watch delay later, never kept.
+        if sim.now() > pod.deletion_ns.unwrap_or(0) + 10 * sim.params.watch_delay_ns + 1_000_000_000
+        {
+            out.push(format!("removed pod {} still holds resources", pod.name));
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The simulator's invariants hold over many seeds, on scenarios that stress them: exclusive
+//! placement under contention and restarts, both placement designs, resource contention.
+//! A failure prints the command that reproduces it.
+
+mod common;
+use common::*;
+use jobset_sim::scenario::load_scenario;
+use jobset_sim::sim::{invariants, Sim};
+
+const SEEDS: u64 = 100;
+
+/// Two exclusive JobSets competing for five pools, one of them restarting twice.
+fn contention(control: &str) -> String {
+    let js = |name: &str, exits: &str| {
+        format!(
+            "- pods: {{runFor: 4m, exits: [{exits}]}}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {{name: {name}, annotations: {{alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}}}}
+    spec:
+      failurePolicy: {{maxRestarts: 2}}
+      replicatedJobs:
+      - name: w
+        replicas: 3
+        template:
+          spec: {{parallelism: 3, completions: 3, backoffLimit: 0, template: {{spec: {{containers: [{{name: c, resources: {{requests: {{cpu: 2}}}}}}]}}}}}}
+"
+        )
+    };
+    format!(
+        "name: contention\nrun: {{until: 2h}}\ncontrolPlane: {control}\ncluster:\n  nodePools:\n  - {{name: p, count: 5, nodesPerPool: 3, capacity: {{cpu: 8, memory: 32Gi}}}}\nworkloads:\n{}{}",
+        js("a", "{jobIndex: 1, podIndex: 2, attempt: 0, after: 1m, exitCode: 1}, {jobIndex: 0, podIndex: 0, attempt: 1, after: 90s, exitCode: 1}"),
+        js("b", "")
+    )
+}
+
+fn check_over_seeds(name: &str, text: &str) {
+    let dir = scratch(&format!("invariants_{name}"));
+    let path = write(&dir, "s.yaml", text);
+    let base = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+    for seed in 0..SEEDS {
+        let mut scenario = base.clone();
+        scenario.seed = seed;
+        let mut sim = Sim::new(scenario).unwrap();
+        sim.check_invariants = true;
+        sim.run();
+        assert!(
+            sim.violations.is_empty(),
+            "{:?}\nreproduce: jobset-sim run {} --seed {seed} --check-invariants",
+            sim.violations,
+            path.display()
+        );
+        assert!(
+            sim.jobsets
+                .iter()
+                .all(|j| j.status.terminal_state.is_some()),
+            "{name} seed {seed} did not finish"
+        );
+    }
+}
+
+#[test]
+fn exclusive_placement_with_restarts_over_100_seeds() {
+    check_over_seeds("leader_follower", &contention("{}"));
+}
+
+#[test]
+fn pre_v030_design_over_100_seeds() {
+    check_over_seeds(
+        "all_pods",
+        &contention("{jobsetController: {exclusivePlacement: allPods}}"),
+    );
+}
+
+#[test]
+fn main_branch_placement_over_100_seeds() {
+    check_over_seeds("main", &contention("{jobsetController: {version: main}}"));
+}
+
+#[test]
+fn resource_contention_over_100_seeds() {
+    let text = SMALL_SCENARIO
+        .replace("cpu: \"1\"", "cpu: \"5\"")
+        .replace("replicas: 2", "replicas: 4");
+    check_over_seeds("resources", &text);
+}
+
+#[test]
+fn the_checker_catches_violations() {
+    // A checker that cannot fail proves nothing: corrupt a finished run and look.
+    let dir = scratch("invariants_catch");
+    let path = write(&dir, "s.yaml", &contention("{}"));
+    let mut mid_run = load_scenario(&path).unwrap();
+    mid_run.until_ns = 120_000_000_000; // stop while pods run
+    let mut sim = Sim::new(mid_run).unwrap();
+    sim.run();
+    assert!(invariants::check(&sim).is_empty());
+    // Two Jobs' pods in one pool.
+    let a = sim
+        .pods
+        .iter()
+        .position(|p| p.reserved_on.is_some())
+        .unwrap();
+    let other_pool = sim
+        .pods
+        .iter()
+        .filter_map(|p| p.reserved_on)
+        .find(|&n| n / 3 != sim.pods[a].reserved_on.unwrap() / 3);
+    sim.pods[a].reserved_on = Some(other_pool.expect("pods run in several pools"));
+    let v = invariants::check(&sim);
+    assert!(
+        v.iter()
+            .any(|m| m.contains("Jobs at priority") || m.contains("domains")),
+        "{v:?}"
+    );
+    // An over-committed node.
+    let mut sim = Sim::new(load_scenario(&path).unwrap()).unwrap();
+    sim.cluster.reserve(0, &[9_000, 0, 0], [0, 0]);
+    let v = invariants::check(&sim);
+    assert!(
+        v.iter().any(|m| m.contains("over-committed on cpu")),
+        "{v:?}"
+    );
+    // Restarts past the limit.
+    sim.jobsets.clear();
+    let mut sim2 = Sim::new(load_scenario(&path).unwrap()).unwrap();
+    sim2.run();
+    sim2.jobsets[0].status.restarts_count_towards_max = 3;
+    assert!(invariants::check(&sim2)
+        .iter()
+        .any(|m| m.contains("counted restarts")));
+}
+
+#[test]
+fn check_invariants_flag_runs_clean() {
+    let out = run(&[
+        "run",
+        "scenarios/policies/restart-jobset-max.yaml",
+        "--check-invariants",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
