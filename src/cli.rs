@@ -33,6 +33,16 @@ pub enum Command {
     /// Exit codes: 0 every JobSet is valid; 1 some JobSet is invalid; 2 a file is unreadable,
     /// is not YAML, or an option is wrong.
     Validate(ValidateArgs),
+    /// Run the built-in calibration scenarios and compare them with published numbers:
+    /// fitted targets must be within tolerance (exit 1 otherwise); predictions are reported.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Print the results as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -72,7 +82,24 @@ pub fn main_with(cli: Cli) -> Result<(), SimError> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
+        Command::Calibrate(args) => calibrate(args),
     }
+}
+
+fn calibrate(args: CalibrateArgs) -> Result<(), SimError> {
+    let root = std::env::current_dir().map_err(|e| SimError::Internal(e.to_string()))?;
+    let results = crate::calibrate::run_all(&root)?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&results)
+            .map_err(|e| SimError::Internal(e.to_string()))?;
+        println!("{json}");
+    } else {
+        print!("{}", crate::calibrate::table(&results));
+    }
+    if results.iter().any(|r| r.pass == Some(false)) {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 /// `validate` reports problems in the manifests through its exit code, not as an error.

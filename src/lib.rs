@@ -1,6 +1,7 @@
 //! jobset-sim: a deterministic discrete-event simulator of Kubernetes JobSet scheduling.
 
 pub mod api;
+pub mod calibrate;
 pub mod cli;
 pub mod cluster;
 pub mod control;

@@ -109,7 +109,7 @@ impl Default for ControlPlane {
                     qps: 50.0,
                     burst: 100,
                 },
-                affinity_per_pod_cost_ns: 2_500,
+                affinity_per_pod_cost_ns: 2_900,
             },
             kubelet: KubeletParams {
                 pod_start_latency_ns: 500 * NS_PER_MS,
