@@ -113,6 +113,8 @@ pub struct Topology {
     pub domain_names: Vec<String>,
     /// Maximal runs of consecutive node ids in one domain: (first, last + 1, domain).
     pub runs: Vec<(u32, u32, u32)>,
+    /// Run indices of each domain.
+    pub domain_runs: Vec<Vec<u32>>,
     jobs_in: Vec<BTreeMap<JobKey, u32>>,
 }
 
@@ -138,8 +140,15 @@ impl Topology {
                 _ => runs.push((n as u32, n as u32 + 1, d)),
             }
         }
+        let mut domain_runs = vec![vec![]; names.len()];
+        for (r, run) in runs.iter().enumerate() {
+            if run.2 != NO_DOMAIN {
+                domain_runs[run.2 as usize].push(r as u32);
+            }
+        }
         Topology {
             key: key.to_string(),
+            domain_runs,
             jobs_in: vec![BTreeMap::new(); names.len()],
             domain_names: names,
             domain_of,
@@ -176,6 +185,29 @@ pub struct AffinityIndex {
     /// Verdicts of normalized terms on placed Jobs whose own value differs from the asking
     /// pod's; they hold for every asker (keyed by norm term and Job).
     other_verdicts: std::cell::RefCell<HashMap<(u32, JobKey), bool>>,
+    /// For each normalized term that pods carry as their own required anti-affinity: per
+    /// domain, the placed pods it repels. Makes a domain's verdict O(log) and lets the walk
+    /// jump from one clear domain to the next.
+    askers: HashMap<u32, AskerCounts>,
+    /// Labels of every Job with placed pods (to count a term registered mid-run).
+    placed_job_labels: HashMap<JobKey, StringMap>,
+}
+
+/// Placed pods per domain as one normalized anti-affinity term sees them.
+#[derive(Debug, Clone, Default)]
+struct AskerCounts {
+    per_domain: Vec<DomainCount>,
+    /// Run indices (of the term's topology) whose domain holds no repelled pod.
+    clear_runs: BTreeSet<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DomainCount {
+    /// Pods the term repels when their owner value differs from the asker's.
+    matched: u32,
+    matched_by_owner: BTreeMap<String, u32>,
+    /// All placed pods, by owner value (to spot the asker's own Job).
+    present_by_owner: BTreeMap<String, u32>,
 }
 
 /// Why InterPodAffinity rejected a node.
@@ -246,8 +278,9 @@ impl AffinityIndex {
         cluster: &Cluster,
         terms: &[PodAffinityTerm],
         own: &StringMap,
+        anti: bool,
     ) -> Vec<Term> {
-        terms
+        let compiled: Vec<Term> = terms
             .iter()
             .map(|t| {
                 let topo = self.topology(cluster, &t.topology_key);
@@ -275,7 +308,97 @@ impl AffinityIndex {
                     self_value,
                 }
             })
-            .collect()
+            .collect();
+        if anti {
+            for t in &compiled {
+                self.register_asker(t.norm);
+            }
+        }
+        compiled
+    }
+
+    /// Starts counting what term `norm` repels, from the pods already placed.
+    fn register_asker(&mut self, norm: u32) {
+        if self.askers.contains_key(&norm) {
+            return;
+        }
+        let topo = self.norms[norm as usize].topo;
+        let t = &self.topos[topo as usize];
+        let mut counts = AskerCounts {
+            per_domain: vec![DomainCount::default(); t.domain_names.len()],
+            clear_runs: (0..t.runs.len() as u32)
+                .filter(|&r| t.runs[r as usize].2 != NO_DOMAIN)
+                .collect(),
+        };
+        let placed: Vec<(JobKey, Vec<(u32, u32)>)> = self
+            .placed_jobs
+            .keys()
+            .map(|&j| {
+                let domains = self
+                    .job_domains
+                    .get(&(topo, j))
+                    .map(|m| m.iter().map(|(&d, &c)| (d, c)).collect())
+                    .unwrap_or_default();
+                (j, domains)
+            })
+            .collect();
+        for (j, domains) in placed {
+            let labels = self.placed_job_labels.get(&j).cloned().unwrap_or_default();
+            for (d, c) in domains {
+                self.count_for_asker(&mut counts, norm, j, &labels, d, c as i32);
+            }
+        }
+        self.askers.insert(norm, counts);
+    }
+
+    /// The verdict of normalized term `norm` on Job `j` when their owner values differ.
+    fn other_verdict(&self, norm: u32, j: JobKey, labels: &StringMap) -> bool {
+        *self
+            .other_verdicts
+            .borrow_mut()
+            .entry((norm, j))
+            .or_insert_with(|| {
+                self.norms[norm as usize]
+                    .selector
+                    .matches_with(labels, None)
+            })
+    }
+
+    fn count_for_asker(
+        &self,
+        counts: &mut AskerCounts,
+        norm: u32,
+        j: JobKey,
+        labels: &StringMap,
+        d: u32,
+        delta: i32,
+    ) {
+        let n = &self.norms[norm as usize];
+        let owner = n
+            .self_key
+            .as_ref()
+            .and_then(|k| labels.get(k))
+            .cloned()
+            .unwrap_or_default();
+        let slot = &mut counts.per_domain[d as usize];
+        bump_map(&mut slot.present_by_owner, owner.clone(), delta);
+        if !self.other_verdict(norm, j, labels) {
+            return;
+        }
+        let was_clear = slot.matched == 0;
+        slot.matched = (slot.matched as i64 + delta as i64) as u32;
+        bump_map(&mut slot.matched_by_owner, owner, delta);
+        let is_clear = slot.matched == 0;
+        if was_clear != is_clear {
+            let runs = &self.topos[n.topo as usize].domain_runs[d as usize];
+            for &r in runs {
+                if is_clear {
+                    counts.clear_runs.insert(r);
+                } else {
+                    counts.clear_runs.remove(&r);
+                }
+            }
+        }
     }
 
     /// Records a pod placed on (`delta = 1`) or leaving (`delta = -1`) a node.
@@ -295,6 +418,7 @@ impl AffinityIndex {
         // All pods of a Job share its labels: the label index changes only when the Job's
         // first pod arrives or its last one leaves.
         if before == 0 && after > 0 {
+            self.placed_job_labels.insert(job, labels.clone());
             for (k, v) in labels {
                 self.placed_by_label
                     .entry((k.clone(), v.clone()))
@@ -302,6 +426,7 @@ impl AffinityIndex {
                     .insert(job, 1);
             }
         } else if before > 0 && after == 0 {
+            self.placed_job_labels.remove(&job);
             for (k, v) in labels {
                 if let Some(m) = self.placed_by_label.get_mut(&(k.clone(), v.clone())) {
                     m.remove(&job);
@@ -320,6 +445,14 @@ impl AffinityIndex {
                 delta,
             );
         }
+        let mut askers = std::mem::take(&mut self.askers);
+        for (&norm, counts) in askers.iter_mut() {
+            let d = self.topos[self.norms[norm as usize].topo as usize].domain_of[node as usize];
+            if d != NO_DOMAIN {
+                self.count_for_asker(counts, norm, job, labels, d, delta);
+            }
+        }
+        self.askers = askers;
         if !anti.is_empty() {
             self.placed_anti_pods = (self.placed_anti_pods as i64 + delta as i64) as u64;
         }
@@ -427,6 +560,34 @@ impl AffinityIndex {
     ) -> bool {
         let t = &ctx.anti[i];
         let norm = &self.norms[t.norm as usize];
+        if let Some(counts) = self.askers.get(&t.norm) {
+            // Counted: Jobs with another owner value are repelled as counted; Jobs sharing
+            // ours (our own Job, typically) are evaluated literally, and only if present.
+            let slot = &counts.per_domain[d as usize];
+            let own = t.own.as_deref().unwrap_or("");
+            let mine_matched = slot.matched_by_owner.get(own).copied().unwrap_or(0);
+            if slot.matched > mine_matched {
+                return true;
+            }
+            if slot.present_by_owner.get(own).copied().unwrap_or(0) == 0 {
+                return false;
+            }
+            let key = norm.self_key.as_deref();
+            return self.topos[t.topo as usize].jobs_in[d as usize]
+                .keys()
+                .any(|&j| {
+                    let labels = job_labels(j);
+                    key.and_then(|k| labels.get(k))
+                        .map(String::as_str)
+                        .unwrap_or("")
+                        == own
+                        && *ctx
+                            .anti_memo
+                            .borrow_mut()
+                            .entry((i, j))
+                            .or_insert_with(|| t.selector.matches(labels))
+                });
+        }
         self.topos[t.topo as usize].jobs_in[d as usize]
             .keys()
             .any(|&j| {
@@ -450,6 +611,34 @@ impl AffinityIndex {
                         .or_insert_with(|| t.selector.matches(labels))
                 }
             })
+    }
+
+    /// The runs of `topo` a pod's walk has to visit, or None when it must visit them all:
+    /// with a counted first anti-affinity term on `topo`, the runs of domains that term leaves
+    /// clear, of domains holding pods with the pod's own owner value, and of nodes without the
+    /// label. Other runs hold only repelled pods.
+    pub fn candidate_runs(&self, ctx: &PodCtx, topo: u16) -> Option<Vec<u32>> {
+        let t = ctx.anti.first().filter(|t| t.topo == topo)?;
+        let counts = self.askers.get(&t.norm)?;
+        let topology = &self.topos[topo as usize];
+        let own = t.own.as_deref().unwrap_or("");
+        let mut runs: Vec<u32> = counts.clear_runs.iter().copied().collect();
+        for (d, slot) in counts.per_domain.iter().enumerate() {
+            if slot.matched > 0 && slot.present_by_owner.get(own).copied().unwrap_or(0) > 0 {
+                runs.extend(&topology.domain_runs[d]);
+            }
+        }
+        runs.extend(
+            topology
+                .runs
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.2 == NO_DOMAIN)
+                .map(|(i, _)| i as u32),
+        );
+        runs.sort_unstable();
+        runs.dedup();
+        Some(runs)
     }
 
     /// The InterPodAffinity filter for one node.

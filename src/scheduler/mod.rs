@@ -388,12 +388,37 @@ impl Sim {
                 let ctx = ctx.expect("a skip topology comes from a context");
                 let runs = &self.placement.topos[topo as usize].runs;
                 let first = runs.partition_point(|r| (r.1 as usize) <= start);
-                'runs: for k in 0..=runs.len() {
-                    let (a, b, d) = runs[(first + k) % runs.len()];
-                    let (lo, hi) = match k {
-                        0 => (start.max(a as usize), b as usize),
-                        k if k == runs.len() => (a as usize, start.min(b as usize)),
-                        _ => (a as usize, b as usize),
+                // The runs to visit, in node order from the rotating start; the start's own run
+                // comes first from `start` and last up to it.
+                let all: Vec<u32>;
+                let visit: &[u32] = match self.placement.candidate_runs(ctx, topo) {
+                    Some(c) => {
+                        all = c;
+                        &all
+                    }
+                    None => {
+                        all = (0..runs.len() as u32).collect();
+                        &all
+                    }
+                };
+                let split = visit.partition_point(|&r| (r as usize) < first);
+                let order = visit[split..]
+                    .iter()
+                    .chain(visit[..split].iter())
+                    .copied()
+                    .map(|r| (r, false));
+                let wrap = visit
+                    .get(split)
+                    .filter(|&&r| r as usize == first)
+                    .map(|&r| (r, true));
+                'runs: for (r, tail) in order.chain(wrap) {
+                    let (a, b, d) = runs[r as usize];
+                    let (lo, hi) = if r as usize != first {
+                        (a as usize, b as usize)
+                    } else if tail {
+                        (a as usize, start.min(b as usize))
+                    } else {
+                        (start.max(a as usize), b as usize)
                     };
                     if lo >= hi
                         || self

@@ -121,6 +121,7 @@ pub fn compile_with_affinity(
                 cluster,
                 &pa.required_during_scheduling_ignored_during_execution,
                 labels,
+                false,
             );
         }
         if let Some(pa) = &a.pod_anti_affinity {
@@ -128,6 +129,7 @@ pub fn compile_with_affinity(
                 cluster,
                 &pa.required_during_scheduling_ignored_during_execution,
                 labels,
+                true,
             );
         }
     }
