@@ -213,6 +213,46 @@ fn t6() -> Result<Vec<TargetResult>, SimError> {
     )])
 }
 
+/// T8: a hard node failure to the deletion of its pods: the node monitor grace period plus
+/// the 300 s default toleration of the `unreachable` taint (calibration §7.2).
+fn t8() -> Result<Vec<TargetResult>, SimError> {
+    let text = format!(
+        "name: t8
+run: {{seed: 1, until: 2h, stopWhenAllTerminal: false}}
+cluster:
+  nodePools:
+  - {{name: pool, nodesPerPool: 4, capacity: {{cpu: 32, memory: 128Gi}}}}
+faults:
+- {{kind: scripted, at: 10m, node: pool-0}}
+workloads:
+{}",
+        jobset("js", 4, 1, false, "")
+    );
+    let sim = simulate("T8", &text)?;
+    let (failed_at, node) = *sim
+        .rec
+        .node_failures
+        .first()
+        .ok_or_else(|| SimError::Internal("T8: no node failed".into()))?;
+    let deleted = sim
+        .rec
+        .rows
+        .iter()
+        .find(|r| {
+            r.node == Some(node) && r.state == "Terminating" && r.reason == "DeletionByTaintManager"
+        })
+        .map(|r| r.time_ns)
+        .ok_or_else(|| SimError::Internal("T8: no pod was evicted".into()))?;
+    Ok(vec![target(
+        "T8",
+        "hard node failure to pod deletion: grace 50 s + toleration 300 s (calibration §7)",
+        "s",
+        350.0,
+        (deleted - failed_at) as f64 / 1e9,
+        Some(0.1),
+    )])
+}
+
 /// T1 and T3, predictions from scenarios/recovery-15k.yaml: recovery pods/s, and the time from
 /// the failure to every pod running again.
 fn t1_t3(root: &Path) -> Result<Vec<TargetResult>, SimError> {
@@ -249,6 +289,7 @@ pub fn run_all(root: &Path) -> Result<Vec<TargetResult>, SimError> {
     out.extend(t2()?);
     out.extend(t5()?);
     out.extend(t6()?);
+    out.extend(t8()?);
     out.extend(t1_t3(root)?);
     Ok(out)
 }

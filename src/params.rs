@@ -29,6 +29,24 @@ pub struct ControlPlane {
     pub jobset_version: crate::control::pod_webhook::PlacementVersion,
     /// How exclusive placement is enforced.
     pub exclusive_placement: ExclusivePlacement,
+    pub node_lifecycle: NodeLifecycleParams,
+}
+
+/// kube-controller-manager's node lifecycle and taint eviction, and PodGC (calibration §7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeLifecycleParams {
+    /// `--node-monitor-period`: how often the controller looks at node leases.
+    pub monitor_period_ns: u64,
+    /// `--node-monitor-grace-period`: a lease older than this makes the node NotReady.
+    pub monitor_grace_ns: u64,
+    /// The kubelet renews its lease this often.
+    pub lease_renew_ns: u64,
+    /// NoExecute taints applied per second (1 node per 10 s in a healthy zone).
+    pub eviction_rate_per_s: f64,
+    /// DefaultTolerationSeconds for the unreachable / not-ready NoExecute taints.
+    pub toleration_ns: u64,
+    /// PodGC force-deletes pods left terminating on a dead node after this quarantine.
+    pub orphan_pod_gc_ns: u64,
 }
 
 /// JobSet's exclusive-placement designs (calibration §5).
@@ -131,6 +149,14 @@ impl Default for ControlPlane {
             jobset_max_in_flight: 50,
             jobset_version: crate::control::pod_webhook::PlacementVersion::V0_12_0,
             exclusive_placement: ExclusivePlacement::LeaderFollower,
+            node_lifecycle: NodeLifecycleParams {
+                monitor_period_ns: 5 * NS_PER_S,
+                monitor_grace_ns: 50 * NS_PER_S,
+                lease_renew_ns: 10 * NS_PER_S,
+                eviction_rate_per_s: 0.1,
+                toleration_ns: 300 * NS_PER_S,
+                orphan_pod_gc_ns: 40 * NS_PER_S,
+            },
         }
     }
 }

@@ -291,6 +291,41 @@ fn absurd_sizes_are_refused_not_attempted() {
 }
 
 #[test]
+fn faults_are_checked() {
+    let dir = scratch("bad_faults");
+    let p = write(
+        &dir,
+        "s.yaml",
+        &format!("{SMALL_SCENARIO}faults: [{{kind: scripted, at: 1m, node: cpu-9}}]\n"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("faults[0].node: no node named \"cpu-9\""),
+        "{err}"
+    );
+    let p = write(
+        &dir,
+        "s.yaml",
+        &format!("{SMALL_SCENARIO}faults: [{{kind: meteor, at: 1m, node: cpu-0}}]\n"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("faults[0].kind: \"meteor\" is not a fault kind"),
+        "{err}"
+    );
+    let p = write(
+        &dir,
+        "s.yaml",
+        &format!("{SMALL_SCENARIO}faults: [{{kind: scripted, at: 1m}}]\n"),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("faults[0].node: a scripted fault names the node"),
+        "{err}"
+    );
+}
+
+#[test]
 fn garbage_input_does_not_panic() {
     let dir = scratch("garbage");
     for (i, text) in [

@@ -69,6 +69,8 @@ pub struct Node {
     pub ready: bool,
     /// When `ready` or `unschedulable` last changed.
     pub changed_at_ns: u64,
+    /// The machine is down (a fault): no kubelet, no containers.
+    pub failed: bool,
 }
 
 impl Node {
@@ -178,6 +180,7 @@ impl Cluster {
             unschedulable: false,
             ready: true,
             changed_at_ns: 0,
+            failed: false,
         });
         self.alloc.extend_from_slice(capacity);
         self.used.extend(std::iter::repeat_n(0, capacity.len()));

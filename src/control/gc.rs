@@ -78,8 +78,14 @@ impl Sim {
         }
         let on_node = p.node.is_some() && !p.phase.terminal();
         let grace = self.shapes[p.shape as usize].grace_period_ns;
+        let dead_node = p
+            .node
+            .is_some_and(|n| self.cluster.nodes[n as usize].failed);
         self.record(pod, "Terminating", reason.to_string());
-        let delay = if on_node {
+        let delay = if dead_node {
+            // No kubelet will confirm: PodGC force-deletes it after its quarantine.
+            self.params.node_lifecycle.orphan_pod_gc_ns
+        } else if on_node {
             self.params.watch_delay_ns + self.params.kubelet.pod_stop_latency_ns.min(grace)
         } else {
             self.params.api_call_latency_ns
@@ -95,6 +101,16 @@ impl Sim {
         p.removed = true;
         p.ready = false;
         let j = p.job;
+        let evicted = p
+            .conditions
+            .iter()
+            .any(|c| c == crate::control::pod_webhook::DISRUPTION_TARGET);
+        if evicted && !p.phase.terminal() && !p.counted_failed {
+            // PodGC marks the orphan Failed before removing it: now the Job counts it.
+            p.phase = PodPhase::Failed;
+            self.count_pod_failed(pod);
+        }
+        let p = &self.pods[pod as usize];
         if p.created {
             self.record(pod, "Deleted", String::new());
         }

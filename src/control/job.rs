@@ -523,6 +523,7 @@ impl Sim {
             crash_backoff_steps: 0,
             delete_requested: false,
             bound_at_ns: None,
+            counted_failed: false,
         };
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;

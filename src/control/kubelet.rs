@@ -20,9 +20,14 @@ impl Sim {
         self.queue.schedule_in(d, Event::PodRunning(pod));
     }
 
+    /// The pod exists, is not being deleted, and its node's kubelet is up.
     fn alive(&self, pod: PodId) -> bool {
         let p = &self.pods[pod as usize];
-        !p.removed && p.deletion_ns.is_none()
+        !p.removed
+            && p.deletion_ns.is_none()
+            && !p
+                .node
+                .is_some_and(|n| self.cluster.nodes[n as usize].failed)
     }
 
     pub(crate) fn on_pod_running(&mut self, pod: PodId) {

@@ -9,4 +9,5 @@ pub mod in_place;
 pub mod job;
 pub mod jobset;
 pub mod kubelet;
+pub mod node_lifecycle;
 pub mod pod_webhook;

@@ -38,6 +38,8 @@ pub struct Recorder {
     pub jobs_created: u64,
     /// Pod creates denied by the JobSet validating webhook (followers before their leader).
     pub pod_creates_rejected: u64,
+    /// Node failures: (time, node).
+    pub node_failures: Vec<(SimTime, NodeId)>,
 }
 
 impl Sim {

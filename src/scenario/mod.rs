@@ -71,6 +71,14 @@ pub struct Scenario {
     pub control: ControlPlane,
     pub feature_gates: BTreeMap<String, bool>,
     pub workloads: Vec<Workload>,
+    pub faults: Vec<Fault>,
+}
+
+/// A resolved fault.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// A node stops: its kubelet no longer renews its lease and its containers are gone.
+    NodeFailure { node: String, at_ns: u64 },
 }
 
 /// One JobSet to submit, with how its pods behave.
@@ -488,6 +496,53 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             }
         }
     }
+    let nl = &cp.node_lifecycle;
+    for (path, value, target) in [
+        (
+            "controlPlane.nodeLifecycle.monitorPeriod",
+            &nl.monitor_period,
+            &mut control.node_lifecycle.monitor_period_ns,
+        ),
+        (
+            "controlPlane.nodeLifecycle.monitorGracePeriod",
+            &nl.monitor_grace_period,
+            &mut control.node_lifecycle.monitor_grace_ns,
+        ),
+        (
+            "controlPlane.nodeLifecycle.leaseRenewInterval",
+            &nl.lease_renew_interval,
+            &mut control.node_lifecycle.lease_renew_ns,
+        ),
+        (
+            "controlPlane.nodeLifecycle.orphanPodGcDelay",
+            &nl.orphan_pod_gc_delay,
+            &mut control.node_lifecycle.orphan_pod_gc_ns,
+        ),
+    ] {
+        if let Err(e) = opt_dur(file, path, value, target) {
+            errors.push(e);
+        }
+    }
+    if control.node_lifecycle.monitor_period_ns == 0 || control.node_lifecycle.lease_renew_ns == 0 {
+        errors.push(err(
+            "controlPlane.nodeLifecycle",
+            "monitorPeriod and leaseRenewInterval must be longer than 0s".into(),
+        ));
+    }
+    if let Some(r) = nl.eviction_rate_per_s {
+        if !r.is_finite() || r <= 0.0 {
+            errors.push(err(
+                "controlPlane.nodeLifecycle.evictionRatePerS",
+                "must be a positive number".into(),
+            ));
+        } else {
+            control.node_lifecycle.eviction_rate_per_s = r;
+        }
+    }
+    if let Some(t) = nl.toleration_seconds {
+        control.node_lifecycle.toleration_ns =
+            crate::engine::time::secs_field_ns(t.min(i64::MAX as u64) as i64);
+    }
     if let Some(p) = s.percentage_of_nodes_to_score {
         if p > 100 {
             errors.push(err(
@@ -529,11 +584,30 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         feature_gates.insert(name.clone(), *value);
     }
 
-    if !raw.faults.is_empty() {
-        errors.push(err(
-            "faults",
-            "fault injectors are not available yet: leave `faults: []`".into(),
-        ));
+    let mut faults = vec![];
+    for (i, f) in raw.faults.iter().enumerate() {
+        let at = |k: &str| format!("faults[{i}].{k}");
+        let at_ns = match dur(file, &at("at"), &f.at) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match (f.kind.as_str(), &f.node) {
+            ("scripted", Some(node)) => faults.push(Fault::NodeFailure {
+                node: node.clone(),
+                at_ns,
+            }),
+            ("scripted", None) => errors.push(err(
+                &at("node"),
+                "a scripted fault names the node that fails".into(),
+            )),
+            (k, _) => errors.push(err(
+                &at("kind"),
+                format!("{k:?} is not a fault kind: use scripted"),
+            )),
+        }
     }
 
     // Workloads.
@@ -746,6 +820,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         control,
         feature_gates,
         workloads,
+        faults,
     })
 }
 

@@ -22,7 +22,7 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub workloads: Vec<WorkloadSection>,
     #[serde(default)]
-    pub faults: Vec<serde_yaml_ng::Value>,
+    pub faults: Vec<FaultSection>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,6 +104,17 @@ pub struct TopologyLevelSection {
     pub nodes_per_domain: u32,
 }
 
+/// One fault injector. Only scripted faults exist so far.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultSection {
+    /// `scripted`: something fails at a given time.
+    pub kind: String,
+    pub at: String,
+    /// The node that fails (a hard failure: its kubelet stops reporting).
+    pub node: Option<String>,
+}
+
 /// Overrides of the control-plane timing defaults (see `docs/scenario-format.md`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -117,6 +128,8 @@ pub struct ControlPlaneSection {
     #[serde(default)]
     pub scheduler: SchedulerSection,
     pub job_controller: Option<ClientSection>,
+    #[serde(default)]
+    pub node_lifecycle: NodeLifecycleSection,
     pub garbage_collector: Option<ClientSection>,
     pub jobset_controller: Option<JobSetControllerSection>,
     #[serde(default)]
@@ -135,6 +148,17 @@ pub struct SchedulerSection {
     pub qps: Option<f64>,
     pub burst: Option<u32>,
     pub affinity_per_pod_cost: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeLifecycleSection {
+    pub monitor_period: Option<String>,
+    pub monitor_grace_period: Option<String>,
+    pub lease_renew_interval: Option<String>,
+    pub eviction_rate_per_s: Option<f64>,
+    pub toleration_seconds: Option<u64>,
+    pub orphan_pod_gc_delay: Option<String>,
 }
 
 /// A controller's API client rate limit.

@@ -89,10 +89,10 @@ pub fn check(
     ignore_usage: bool,
 ) -> Result<(), Reject> {
     let n = &cluster.nodes[node as usize];
-    if (n.unschedulable || !n.ready) && !ignore_usage {
-        // A NotReady node carries the not-ready NoSchedule taint; both read as unschedulable here.
+    if n.unschedulable && !ignore_usage {
         return Err(Reject::Unschedulable);
     }
+    // A NotReady node is refused through its `unreachable` NoSchedule taint, below.
     if let Some(name) = &shape.node_name {
         if *name != n.name {
             return Err(Reject::NodeName);

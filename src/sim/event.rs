@@ -46,6 +46,14 @@ pub enum Event {
     GcDeleteDependents(JobId),
     /// The garbage collector deletes a Job whose foreground deletion is done.
     JobRemoved(JobId),
+    /// A node dies (scripted fault).
+    NodeFails(NodeId),
+    /// The node lifecycle controller marks a node NotReady.
+    NodeNotReady(NodeId),
+    /// The NoExecute `unreachable` taint lands on a node (rate-limited).
+    NodeTaintNoExecute(NodeId),
+    /// The taint manager evicts a pod whose toleration ran out.
+    EvictPod(PodId),
     /// The run's time limit.
     EndOfRun,
 }

@@ -72,6 +72,8 @@ pub struct Sim {
     pub check_invariants: bool,
     /// The first violations found, with the simulated time, when checking.
     pub violations: Vec<String>,
+    /// NoExecute taints go out at the node lifecycle controller's eviction rate.
+    pub node_eviction_bucket: TokenBucket,
 }
 
 /// Events between two invariant sweeps under `--check-invariants`.
@@ -93,6 +95,14 @@ impl Sim {
         }
         let cluster = Cluster::build(&scenario.node_pools, resources);
         check_pods_can_fit(&scenario, &cluster)?;
+        for (i, f) in scenario.faults.iter().enumerate() {
+            let crate::scenario::Fault::NodeFailure { node, .. } = f;
+            if cluster.node_by_name(node).is_none() {
+                return Err(InputError::new(&scenario.file, format!("no node named {node:?} in the cluster (nodes are named <pool>-<index>, e.g. {})", cluster.nodes[0].name))
+                    .at_path(format!("faults[{i}].node"))
+                    .into());
+            }
+        }
         let streams = RngStreams::new(scenario.seed);
         let mut sim = Sim {
             params: scenario.control.clone(),
@@ -115,10 +125,15 @@ impl Sim {
             placement: AffinityIndex::default(),
             check_invariants: false,
             violations: vec![],
+            node_eviction_bucket: TokenBucket::new(
+                scenario.control.node_lifecycle.eviction_rate_per_s,
+                1,
+            ),
             cluster,
             scenario,
         };
         sim.register_topologies();
+        sim.schedule_faults();
         for (i, w) in sim.scenario.workloads.iter().enumerate() {
             sim.queue
                 .schedule_at(w.at_ns, Event::SubmitJobSet { workload: i as u32 });
@@ -235,6 +250,10 @@ impl Sim {
             Event::ContainerExit { pod, exit_code } => self.on_container_exit(pod, exit_code),
             Event::ContainerRestart(pod) => self.on_container_restart(pod),
             Event::AgentSync(pod) => self.on_agent_sync(pod),
+            Event::NodeFails(node) => self.on_node_fails(node),
+            Event::NodeNotReady(node) => self.on_node_not_ready(node),
+            Event::NodeTaintNoExecute(node) => self.on_node_taint_no_execute(node),
+            Event::EvictPod(pod) => self.on_evict_pod(pod),
             Event::PodRemoved(pod) => self.on_pod_removed(pod),
             Event::DeletePod { pod, reason } => {
                 let reason = self.delete_reasons[reason as usize].clone();

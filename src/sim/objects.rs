@@ -208,4 +208,6 @@ pub struct PodObj {
     pub delete_requested: bool,
     /// When the bind call returned.
     pub bound_at_ns: Option<SimTime>,
+    /// Already counted as a failed pod of its Job.
+    pub counted_failed: bool,
 }

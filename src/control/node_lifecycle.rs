@@ -1,0 +1,142 @@
+//! Node lifecycle (kube-controller-manager) and taint-based eviction, for hard node failures:
+//! the kubelet stops renewing its lease; after the grace period the node is NotReady and
+//! tainted `unreachable`; NoExecute taints go out at the eviction rate; pods that do not
+//! tolerate the taint are deleted after their toleration seconds (`DisruptionTarget`); since
+//! no kubelet confirms, PodGC force-deletes them after its quarantine (calibration §7.2).
+
+use crate::cluster::{NodeId, Taint, TaintEffect};
+use crate::scenario::Fault;
+use crate::sim::objects::*;
+use crate::sim::{Event, Sim};
+
+pub const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
+
+impl Sim {
+    /// Schedules the scenario's scripted faults.
+    pub(crate) fn schedule_faults(&mut self) {
+        let faults = self.scenario.faults.clone();
+        for f in faults {
+            match f {
+                Fault::NodeFailure { node, at_ns } => {
+                    if let Some(n) = self.cluster.node_by_name(&node) {
+                        self.queue.schedule_at(at_ns, Event::NodeFails(n));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A node dies: its containers stop with it and nothing reports it but the missing lease.
+    pub(crate) fn on_node_fails(&mut self, node: NodeId) {
+        let now = self.now();
+        let n = &mut self.cluster.nodes[node as usize];
+        if n.failed {
+            return;
+        }
+        n.failed = true;
+        self.rec.node_failures.push((now, node));
+        let pods: Vec<PodId> = self.pods_on_node(node);
+        for p in pods {
+            if let Some(exit) = self.pods[p as usize].pending_exit.take() {
+                self.queue.cancel(exit);
+            }
+        }
+        // The controller sees the lease go stale at its first look past the grace period.
+        let nl = &self.params.node_lifecycle;
+        let last_renewal = now / nl.lease_renew_ns * nl.lease_renew_ns;
+        let deadline = last_renewal + nl.monitor_grace_ns;
+        let detect = (deadline / nl.monitor_period_ns + 1) * nl.monitor_period_ns;
+        self.queue.schedule_at(detect, Event::NodeNotReady(node));
+    }
+
+    pub(crate) fn pods_on_node(&self, node: NodeId) -> Vec<PodId> {
+        (0..self.pods.len() as PodId)
+            .filter(|&p| {
+                let pod = &self.pods[p as usize];
+                pod.node == Some(node) && !pod.removed && !pod.phase.terminal()
+            })
+            .collect()
+    }
+
+    pub(crate) fn on_node_not_ready(&mut self, node: NodeId) {
+        let now = self.now();
+        let n = &mut self.cluster.nodes[node as usize];
+        n.ready = false;
+        n.changed_at_ns = now;
+        n.taints.push(Taint {
+            key: UNREACHABLE_TAINT.into(),
+            value: String::new(),
+            effect: TaintEffect::NoSchedule,
+        });
+        let at = self.node_eviction_bucket.reserve(now);
+        self.queue.schedule_at(at, Event::NodeTaintNoExecute(node));
+    }
+
+    /// The NoExecute taint: every pod that does not tolerate it is evicted after its
+    /// toleration seconds (DefaultTolerationSeconds unless the pod says otherwise).
+    pub(crate) fn on_node_taint_no_execute(&mut self, node: NodeId) {
+        let now = self.now();
+        self.cluster.nodes[node as usize].taints.push(Taint {
+            key: UNREACHABLE_TAINT.into(),
+            value: String::new(),
+            effect: TaintEffect::NoExecute,
+        });
+        for p in self.pods_on_node(node) {
+            let shape = &self.shapes[self.pods[p as usize].shape as usize];
+            let own = shape.tolerations.iter().find(|t| {
+                t.key.as_deref() == Some(UNREACHABLE_TAINT)
+                    && t.effect.as_deref().is_none_or(|e| e == "NoExecute")
+                    && t.operator.as_deref() == Some("Exists")
+            });
+            let after = match own {
+                Some(t) => match t.toleration_seconds {
+                    Some(s) => crate::engine::time::secs_field_ns(s),
+                    None => continue, // tolerates it forever
+                },
+                None => self.params.node_lifecycle.toleration_ns,
+            };
+            self.queue.schedule_at(now + after, Event::EvictPod(p));
+        }
+    }
+
+    /// The taint manager deletes a pod from an unreachable node.
+    pub(crate) fn on_evict_pod(&mut self, pod: PodId) {
+        let p = &self.pods[pod as usize];
+        if p.removed || p.deletion_ns.is_some() || p.phase.terminal() {
+            return;
+        }
+        self.pods[pod as usize]
+            .conditions
+            .push(crate::control::pod_webhook::DISRUPTION_TARGET.into());
+        self.delete_pod(pod, "DeletionByTaintManager");
+        // A terminating pod that had not succeeded counts as failed at once, unless the Job
+        // waits for terminal pods (podReplacementPolicy: Failed).
+        let job = self.pods[pod as usize].job;
+        if self.jobs[job as usize]
+            .spec
+            .pod_replacement_policy
+            .as_deref()
+            != Some("Failed")
+        {
+            self.count_pod_failed(pod);
+        }
+    }
+
+    /// Marks a pod as failed for its Job (once) and wakes the Job controller.
+    pub(crate) fn count_pod_failed(&mut self, pod: PodId) {
+        let p = &mut self.pods[pod as usize];
+        if p.counted_failed {
+            return;
+        }
+        p.counted_failed = true;
+        let job = p.job;
+        self.rec.pods_failed += 1;
+        let now = self.now();
+        let j = &mut self.jobs[job as usize];
+        j.uncounted_failed.push(pod);
+        if j.first_failure_ns.is_none() {
+            j.first_failure_ns = Some(now);
+        }
+        self.notify_job_of_pod(pod);
+    }
+}
