@@ -15,6 +15,11 @@ use affinity::PodCtx;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
+/// Score plugin weights of kube-scheduler's default profile.
+const WEIGHT_RESOURCES_FIT: i64 = 1;
+const WEIGHT_NODE_AFFINITY: i64 = 2;
+const WEIGHT_TAINT_TOLERATION: i64 = 3;
+
 /// kube-scheduler's minFeasibleNodesToFind and minFeasibleNodesPercentageToFind.
 const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
@@ -519,16 +524,41 @@ impl Sim {
     fn select_host(&mut self, shape_id: usize, feasible: &[NodeId]) -> NodeId {
         let shape = &self.shapes[shape_id];
         let strategy = self.params.scheduler.scoring;
+        // Plugins whose raw scores are normalized over the feasible nodes: preferred node
+        // affinity (higher is better) and untolerated PreferNoSchedule taints (fewer is better).
+        let raw_affinity: Vec<i64> = feasible
+            .iter()
+            .map(|&n| self.preferred_node_affinity(n, shape))
+            .collect();
+        let raw_taints: Vec<i64> = feasible
+            .iter()
+            .map(|&n| self.untolerated_soft_taints(n, shape))
+            .collect();
+        let max_affinity = raw_affinity.iter().copied().max().unwrap_or(0);
+        let max_taints = raw_taints.iter().copied().max().unwrap_or(0);
         let mut best = feasible[0];
         let mut best_score = i64::MIN;
         let mut ties = 0u64;
-        for &node in feasible {
-            let score = resource_score(
+        for (i, &node) in feasible.iter().enumerate() {
+            let fit = resource_score(
                 self.cluster.alloc(node),
                 self.cluster.score_used(node),
                 shape,
                 strategy,
             );
+            let affinity = if max_affinity > 0 {
+                raw_affinity[i] * 100 / max_affinity
+            } else {
+                0
+            };
+            let taints = if max_taints > 0 {
+                (max_taints - raw_taints[i]) * 100 / max_taints
+            } else {
+                100
+            };
+            let score = WEIGHT_RESOURCES_FIT * fit
+                + WEIGHT_NODE_AFFINITY * affinity
+                + WEIGHT_TAINT_TOLERATION * taints;
             if score > best_score {
                 best_score = score;
                 best = node;
@@ -541,6 +571,34 @@ impl Sim {
             }
         }
         best
+    }
+
+    /// NodeAffinity score: the weights of the preferred terms the node satisfies.
+    fn preferred_node_affinity(&self, node: NodeId, shape: &PodShape) -> i64 {
+        shape
+            .preferred_node_affinity
+            .iter()
+            .filter(|(_, reqs)| {
+                reqs.iter()
+                    .all(|r| r.holds(self.cluster.label_value(node, &r.key)))
+            })
+            .map(|(w, _)| *w)
+            .sum()
+    }
+
+    /// TaintToleration score input: PreferNoSchedule taints the pod does not tolerate.
+    fn untolerated_soft_taints(&self, node: NodeId, shape: &PodShape) -> i64 {
+        self.cluster.nodes[node as usize]
+            .taints
+            .iter()
+            .filter(|t| t.effect == crate::cluster::TaintEffect::PreferNoSchedule)
+            .filter(|t| {
+                !shape
+                    .tolerations
+                    .iter()
+                    .any(|tol| filter::tolerates(tol, t))
+            })
+            .count() as i64
     }
 
     pub(crate) fn on_bind_done(&mut self, pod: PodId, node: NodeId) {

@@ -32,6 +32,8 @@ pub struct PodShape {
     /// Required inter-pod affinity and anti-affinity terms.
     pub affinity: Vec<Term>,
     pub anti_affinity: Vec<Term>,
+    /// Preferred node affinity: (weight, requirements ANDed).
+    pub preferred_node_affinity: Vec<(i64, Vec<NodeRequirement>)>,
 }
 
 /// One `matchExpressions` requirement on node labels.
@@ -105,6 +107,46 @@ fn compile_node_affinity(spec: &PodSpec) -> Option<Vec<Vec<NodeRequirement>>> {
             })
             .collect(),
     )
+}
+
+fn node_requirement(e: &crate::api::types::NodeSelectorRequirement) -> NodeRequirement {
+    let single = || e.values.first().and_then(|v| v.parse::<i64>().ok());
+    let op = match e.operator.as_str() {
+        "In" => NodeOp::In(e.values.clone()),
+        "NotIn" => NodeOp::NotIn(e.values.clone()),
+        "Exists" => NodeOp::Exists,
+        "DoesNotExist" => NodeOp::DoesNotExist,
+        "Gt" => single().map(NodeOp::Gt).unwrap_or(NodeOp::Invalid),
+        "Lt" => single().map(NodeOp::Lt).unwrap_or(NodeOp::Invalid),
+        _ => NodeOp::Invalid,
+    };
+    NodeRequirement {
+        key: e.key.clone(),
+        op,
+    }
+}
+
+fn compile_preferred_node_affinity(spec: &PodSpec) -> Vec<(i64, Vec<NodeRequirement>)> {
+    let Some(na) = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+    else {
+        return vec![];
+    };
+    na.preferred_during_scheduling_ignored_during_execution
+        .iter()
+        .map(|p| {
+            (
+                p.weight as i64,
+                p.preference
+                    .match_expressions
+                    .iter()
+                    .map(node_requirement)
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// Adds the pod template's required inter-pod terms, compiled against the pods' labels.
@@ -252,6 +294,7 @@ pub fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         },
     ];
     PodShape {
+        preferred_node_affinity: compile_preferred_node_affinity(spec),
         node_affinity: compile_node_affinity(spec),
         affinity: vec![],
         anti_affinity: vec![],
