@@ -159,6 +159,70 @@ workloads:
     ])
 }
 
+/// One scheduler_perf-style workload at 5,000 nodes (one zone), unthrottled clients: `init`
+/// pods placed first, then `measured` pods whose bind rate is returned. `pod` is the pod spec
+/// tail (affinity) shared by both.
+fn scheduler_perf(name: &str, init: u32, measured: u32, pod: &str) -> Result<f64, SimError> {
+    let group = |js: &str, pods: u32, at: &str| {
+        let jobs = pods.div_ceil(500);
+        format!(
+            "- at: {at}\n  pods: {{runFor: 24h}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {{name: {js}}}\n    spec:\n      replicatedJobs:\n      - name: j\n        replicas: {jobs}\n        template:\n          spec: {{parallelism: {per}, completions: {per}, template: {{metadata: {{labels: {{app: perf}}}}, spec: {{containers: [{{name: c, resources: {{requests: {{cpu: 100m}}}}}}]{pod}}}}}}}\n",
+            per = pods / jobs
+        )
+    };
+    let mut workloads = String::new();
+    if init > 0 {
+        workloads.push_str(&group("init", init, "0s"));
+    }
+    workloads.push_str(&group("measured", measured, "10m"));
+    let text = format!(
+        "name: {name}\nrun: {{seed: 1, until: 3h}}\ncontrolPlane:\n  scheduler: {{qps: 0}}\n  jobController: {{qps: 0}}\ncluster:\n  nodePools:\n  - {{name: pool, count: 50, nodesPerPool: 100, labels: {{topology.kubernetes.io/zone: zone-1}}, capacity: {{cpu: 64, memory: 256Gi, pods: 110}}}}\nworkloads:\n{workloads}"
+    );
+    Ok(bind_rate(&simulate(name, &text)?, "measured"))
+}
+
+/// T4: the order of kube-scheduler's scheduler_perf workloads at 5,000 nodes and the ratio of
+/// SchedulingBasic to SchedulingPodAffinity (k/k test/integration/scheduler_perf, calibration
+/// §1.4): Basic (floors 680–810 pods/s) > PodAntiAffinity 5k/2k (60) > PodAffinity 5k/5k (35),
+/// Basic ≈ 10–20 × PodAffinity.
+fn t4() -> Result<Vec<TargetResult>, SimError> {
+    let term = |kind: &str, key: &str| {
+        format!(", affinity: {{{kind}: {{requiredDuringSchedulingIgnoredDuringExecution: [{{labelSelector: {{matchLabels: {{app: perf}}}}, topologyKey: {key}}}]}}}}")
+    };
+    let basic = scheduler_perf("t4-basic", 1_000, 10_000, "")?;
+    let anti = scheduler_perf(
+        "t4-anti",
+        1_000,
+        2_000,
+        &term("podAntiAffinity", "kubernetes.io/hostname"),
+    )?;
+    let affinity = scheduler_perf(
+        "t4-affinity",
+        5_000,
+        5_000,
+        &term("podAffinity", "topology.kubernetes.io/zone"),
+    )?;
+    let ordered = basic > anti && anti > affinity;
+    Ok(vec![
+        target(
+            "T4-order",
+            &format!("scheduler_perf order Basic > PodAntiAffinity > PodAffinity (simulated {basic:.0} > {anti:.0} > {affinity:.0} pods/s)"),
+            "holds",
+            1.0,
+            if ordered { 1.0 } else { 0.0 },
+            Some(0.0),
+        ),
+        target(
+            "T4-ratio",
+            "SchedulingBasic / SchedulingPodAffinity at 5k nodes (published 10-20x)",
+            "x",
+            15.0,
+            if affinity > 0.0 { basic / affinity } else { 0.0 },
+            Some(1.0 / 3.0),
+        ),
+    ])
+}
+
 /// T5: a 5k-node cluster whose scheduler client is throttled; binding follows its QPS.
 fn t5() -> Result<Vec<TargetResult>, SimError> {
     let mut out = vec![];
@@ -287,6 +351,7 @@ fn t1_t3(root: &Path) -> Result<Vec<TargetResult>, SimError> {
 pub fn run_all(root: &Path) -> Result<Vec<TargetResult>, SimError> {
     let mut out = vec![];
     out.extend(t2()?);
+    out.extend(t4()?);
     out.extend(t5()?);
     out.extend(t6()?);
     out.extend(t8()?);

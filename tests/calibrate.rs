@@ -15,7 +15,9 @@ fn fitted_targets_pass_and_predictions_are_reported() {
     );
     let results: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
     let ids: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    for id in ["T2a", "T2b", "T5-100", "T5-300", "T6", "T8", "T1", "T3"] {
+    for id in [
+        "T2a", "T2b", "T4-order", "T4-ratio", "T5-100", "T5-300", "T6", "T8", "T1", "T3",
+    ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
     for r in &results {
