@@ -54,5 +54,26 @@ fn scenarios(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, scenarios);
+/// The 15k-node recovery: 938 exclusive Jobs scheduled twice, one restart (issue budget 0.5 s).
+fn recovery(c: &mut Criterion) {
+    let mut g = c.benchmark_group("recovery");
+    g.sample_size(10);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario =
+        load_scenario(&root.join("scenarios/recovery-15k.yaml")).expect("recovery-15k loads");
+    g.bench_function("recovery_15k", |b| {
+        b.iter_batched(
+            || scenario.clone(),
+            |s| {
+                let mut sim = Sim::new(s).expect("valid");
+                sim.run();
+                sim // dropped by criterion outside the measurement
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, scenarios, recovery);
 criterion_main!(benches);
