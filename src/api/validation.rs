@@ -202,7 +202,7 @@ fn duplicate(path: impl Into<String>, bad_value: &str) -> FieldError {
 // =============================================================================================
 
 /// Go's `strconv.Quote`, used by ErrorBody for string bad values and by `%q` in messages.
-fn go_quote(s: &str) -> String {
+pub(crate) fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

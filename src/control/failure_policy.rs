@@ -191,7 +191,8 @@ fn reached_max(status: &mut JobSetStatus, job: &FailedJob, now: SimTime) -> Outc
     }
 }
 
-fn fail(status: &mut JobSetStatus, reason: &str, message: &str, now: SimTime) {
+/// Marks the JobSet Failed with `reason` and `message` (and RestartingJobSet False).
+pub(crate) fn fail(status: &mut JobSetStatus, reason: &str, message: &str, now: SimTime) {
     update_condition(
         &mut status.conditions,
         condition("Failed", true, reason, message),

@@ -4,7 +4,6 @@
 //! in place (container restart rules); the controller then makes every lagging pod restart too,
 //! and lifts the barrier once all pods are at the same attempt. No pod or Job is recreated.
 
-use super::conditions::{condition, update_condition};
 use crate::api::keys::JOBSET_NAME;
 use crate::sim::objects::*;
 use crate::sim::{Event, Sim};
@@ -172,21 +171,11 @@ impl Sim {
     fn fail_in_place(&mut self, js: JsId) {
         let now = self.now();
         let st = &mut self.jobsets[js as usize].status;
-        update_condition(
-            &mut st.conditions,
-            condition(
-                "Failed",
-                true,
-                "ReachedMaxRestarts",
-                "jobset failed due to reaching max number of restarts",
-            ),
+        super::failure_policy::fail(
+            st,
+            "ReachedMaxRestarts",
+            "jobset failed due to reaching max number of restarts",
             now,
         );
-        update_condition(
-            &mut st.conditions,
-            condition("RestartingJobSet", false, "JobSetFailed", "jobset failed"),
-            now,
-        );
-        st.terminal_state = Some("Failed".into());
     }
 }

@@ -415,17 +415,7 @@ impl Sim {
                 self.notify_job_of_update(*j);
             }
             if in_order && !suspended.is_empty() {
-                let st = &mut self.jobsets[js as usize].status;
-                update_condition(
-                    &mut st.conditions,
-                    condition(
-                        "StartupPolicyInProgress",
-                        true,
-                        "InOrderStartupPolicyInProgress",
-                        "in order startup policy is in progress",
-                    ),
-                    now,
-                );
+                self.set_startup_in_progress(js);
                 return;
             }
         }
@@ -433,6 +423,21 @@ impl Sim {
         update_condition(
             &mut st.conditions,
             condition("Suspended", false, "ResumeJobs", "jobset is resumed"),
+            now,
+        );
+    }
+
+    fn set_startup_in_progress(&mut self, js: JsId) {
+        let now = self.now();
+        let st = &mut self.jobsets[js as usize].status;
+        update_condition(
+            &mut st.conditions,
+            condition(
+                "StartupPolicyInProgress",
+                true,
+                "InOrderStartupPolicyInProgress",
+                "in order startup policy is in progress",
+            ),
             now,
         );
     }
@@ -622,17 +627,7 @@ impl Sim {
                 self.create_job(js, rj_index as u32, i);
             }
             if !suspended && in_order {
-                let st = &mut self.jobsets[js as usize].status;
-                update_condition(
-                    &mut st.conditions,
-                    condition(
-                        "StartupPolicyInProgress",
-                        true,
-                        "InOrderStartupPolicyInProgress",
-                        "in order startup policy is in progress",
-                    ),
-                    now,
-                );
+                self.set_startup_in_progress(js);
                 stopped_in_order = true;
                 break;
             }

@@ -18,6 +18,7 @@ use crate::api::keys::{
 use crate::api::types::{
     Affinity, LabelSelector, LabelSelectorRequirement, PodAffinity, PodAffinityTerm, StringMap,
 };
+use crate::api::validation::go_quote;
 
 /// Pod condition type the repair adds before deleting a follower (`corev1.DisruptionTarget`),
 /// so that a Job `podFailurePolicy` can ignore these deletions.
@@ -123,28 +124,6 @@ fn scheduled_node(pod: &PodView) -> Option<&str> {
 /// spec's `main` snapshot (the later "n"-prefix for negative values, #1291, is not modelled).
 fn priority_label_value(priority: i32) -> String {
     priority.to_string()
-}
-
-/// Go's `%q` for the strings that appear in these messages: double quotes with `"`, `\` and
-/// control characters escaped. Pod names are DNS subdomains, so this covers every real input.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 // ---------------------------------------------------------------------------------------------

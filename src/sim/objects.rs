@@ -211,3 +211,73 @@ pub struct PodObj {
     /// Already counted as a failed pod of its Job.
     pub counted_failed: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job_with(conditions: &[&str]) -> JobObj {
+        JobObj {
+            name: "j".into(),
+            jobset: 0,
+            rj: 0,
+            job_index: 0,
+            restart_attempt: 0,
+            labels: Default::default(),
+            annotations: Default::default(),
+            spec: Default::default(),
+            shape: 0,
+            parallelism: 1,
+            completions: 1,
+            backoff_limit: 0,
+            indexed: true,
+            pods: vec![],
+            succeeded_index: vec![false],
+            succeeded: 0,
+            failed: 0,
+            conditions: conditions
+                .iter()
+                .map(|c| JobCondition {
+                    kind: c.to_string(),
+                    reason: String::new(),
+                    message: String::new(),
+                    time_ns: 0,
+                })
+                .collect(),
+            deletion_ns: None,
+            removed: false,
+            removed_at_ns: None,
+            created_at_ns: 0,
+            sync_due_ns: None,
+            status_active: 0,
+            status_ready: 0,
+            last_pod_failure_ns: None,
+            uncounted_failed: vec![],
+            index_failures: vec![0],
+            index_failed: vec![false],
+            index_runs: vec![0],
+            index_last_failure_ns: vec![None],
+            start_time_ns: None,
+            first_failure_ns: None,
+            pod_labels: Default::default(),
+            exclusive_key: None,
+            leader_shape: None,
+            follower_shapes: Default::default(),
+            api_backoff_steps: 0,
+        }
+    }
+
+    /// Mirrors TestIsJobFinished (§9.2 #1): only Complete or Failed finish a Job.
+    #[test]
+    fn only_complete_or_failed_finish_a_job() {
+        assert_eq!(job_with(&["Complete"]).finished(), Some("Complete"));
+        assert_eq!(job_with(&["Failed"]).finished(), Some("Failed"));
+        assert_eq!(
+            job_with(&["FailureTarget", "Failed"]).finished(),
+            Some("Failed")
+        );
+        assert_eq!(job_with(&["Suspended"]).finished(), None);
+        assert_eq!(job_with(&["FailureTarget"]).finished(), None);
+        assert_eq!(job_with(&["SuccessCriteriaMet"]).finished(), None);
+    }
+}

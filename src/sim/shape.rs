@@ -84,27 +84,7 @@ fn compile_node_affinity(spec: &PodSpec) -> Option<Vec<Vec<NodeRequirement>>> {
         required
             .node_selector_terms
             .iter()
-            .map(|t| {
-                t.match_expressions
-                    .iter()
-                    .map(|e| {
-                        let single = || e.values.first().and_then(|v| v.parse::<i64>().ok());
-                        let op = match e.operator.as_str() {
-                            "In" => NodeOp::In(e.values.clone()),
-                            "NotIn" => NodeOp::NotIn(e.values.clone()),
-                            "Exists" => NodeOp::Exists,
-                            "DoesNotExist" => NodeOp::DoesNotExist,
-                            "Gt" => single().map(NodeOp::Gt).unwrap_or(NodeOp::Invalid),
-                            "Lt" => single().map(NodeOp::Lt).unwrap_or(NodeOp::Invalid),
-                            _ => NodeOp::Invalid,
-                        };
-                        NodeRequirement {
-                            key: e.key.clone(),
-                            op,
-                        }
-                    })
-                    .collect()
-            })
+            .map(|t| t.match_expressions.iter().map(node_requirement).collect())
             .collect(),
     )
 }
