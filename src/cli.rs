@@ -135,6 +135,7 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     }
     let mut sim = Sim::new(scenario)?;
     sim.check_invariants = args.check_invariants;
+    sim.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|e| {
             InputError::new(

@@ -74,6 +74,56 @@ pub struct Sim {
     pub violations: Vec<String>,
     /// NoExecute taints go out at the node lifecycle controller's eviction rate.
     pub node_eviction_bucket: TokenBucket,
+    /// Report progress on stderr during long runs (the CLI sets it when stderr is a terminal).
+    pub show_progress: bool,
+}
+
+/// A one-line progress report on stderr, refreshed at most twice a second. It only reads the
+/// wall clock, so it cannot change what the run does.
+struct Progress {
+    enabled: bool,
+    started: std::time::Instant,
+    last: std::time::Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        let now = std::time::Instant::now();
+        Progress {
+            enabled,
+            started: now,
+            last: now,
+            shown: false,
+        }
+    }
+
+    fn tick(&mut self, events: u64, sim_ns: SimTime, until_ns: SimTime) {
+        if !self.enabled || !events.is_multiple_of(4096) {
+            return;
+        }
+        let now = std::time::Instant::now();
+        if now.duration_since(self.last).as_millis() < 500
+            || now.duration_since(self.started).as_millis() < 1000
+        {
+            return;
+        }
+        self.last = now;
+        self.shown = true;
+        let pct = sim_ns as f64 * 100.0 / until_ns.max(1) as f64;
+        eprint!(
+            "\rsimulated {} of at most {} ({pct:.0}%), {events} events, {:.1} s",
+            crate::engine::time::format_duration(sim_ns),
+            crate::engine::time::format_duration(until_ns),
+            now.duration_since(self.started).as_secs_f64()
+        );
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprintln!();
+        }
+    }
 }
 
 /// Events between two invariant sweeps under `--check-invariants`.
@@ -129,6 +179,7 @@ impl Sim {
                 scenario.control.node_lifecycle.eviction_rate_per_s,
                 1,
             ),
+            show_progress: false,
             cluster,
             scenario,
         };
@@ -197,10 +248,12 @@ impl Sim {
         if self.ended_at_ns.is_some() {
             return; // a run happens once; its end event is gone
         }
+        let mut progress = Progress::new(self.show_progress);
         while let Some((_, event)) = self.queue.pop() {
             if self.dispatch(event) {
                 break;
             }
+            progress.tick(self.queue.delivered(), self.now(), self.scenario.until_ns);
             if self.check_invariants
                 && self.queue.delivered().is_multiple_of(INVARIANT_PERIOD)
                 && !self.sweep_invariants()
@@ -212,6 +265,7 @@ impl Sim {
                 break;
             }
         }
+        progress.finish();
         if self.ended_at_ns.is_none() {
             self.ended_at_ns = Some(self.now());
         }
