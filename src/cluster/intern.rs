@@ -23,6 +23,14 @@ impl Interner {
         self.ids.get(s).copied()
     }
 
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     pub fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
     }

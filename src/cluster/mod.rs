@@ -13,6 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 
 pub type NodeId = u32;
 
+/// A missing label in a label column.
+const NO_VALUE: u32 = u32::MAX;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaintEffect {
     NoSchedule,
@@ -73,15 +76,6 @@ pub struct Node {
     pub failed: bool,
 }
 
-impl Node {
-    pub fn label(&self, key: u32) -> Option<u32> {
-        self.labels
-            .binary_search_by_key(&key, |&(k, _)| k)
-            .ok()
-            .map(|i| self.labels[i].1)
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Cluster {
     pub resources: ResourceIndex,
@@ -96,6 +90,9 @@ pub struct Cluster {
     pub values: Interner,
     /// Node ids (ascending) per (label key, value).
     label_index: HashMap<(u32, u32), Vec<NodeId>>,
+    /// Per label key, every node's value id (`NO_VALUE` when absent): the filters read a
+    /// contiguous column instead of chasing each node's label list.
+    label_columns: Vec<Vec<u32>>,
     pub pool_names: Vec<String>,
 }
 
@@ -118,6 +115,7 @@ impl Cluster {
             keys: Interner::default(),
             values: Interner::default(),
             label_index: HashMap::new(),
+            label_columns: vec![],
             pool_names: vec![],
         };
         for spec in pools {
@@ -152,7 +150,24 @@ impl Cluster {
                 }
             }
         }
+        c.build_label_columns();
         c
+    }
+
+    fn build_label_columns(&mut self) {
+        let keys = self.keys.len();
+        self.label_columns = vec![vec![NO_VALUE; self.nodes.len()]; keys];
+        for (n, node) in self.nodes.iter().enumerate() {
+            for &(k, v) in &node.labels {
+                self.label_columns[k as usize][n] = v;
+            }
+        }
+    }
+
+    /// The value id of label `key` on `node`.
+    pub fn node_label(&self, node: NodeId, key: u32) -> Option<u32> {
+        let v = *self.label_columns.get(key as usize)?.get(node as usize)?;
+        (v != NO_VALUE).then_some(v)
     }
 
     fn add_node(
@@ -259,9 +274,7 @@ impl Cluster {
 
     pub fn label_value(&self, node: NodeId, key: &str) -> Option<&str> {
         let k = self.keys.get(key)?;
-        self.nodes[node as usize]
-            .label(k)
-            .map(|v| self.values.name(v))
+        self.node_label(node, k).map(|v| self.values.name(v))
     }
 }
 

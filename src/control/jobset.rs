@@ -124,6 +124,7 @@ impl Sim {
         self.jobset_worker_free_ns = now + self.params.jobset_reconcile_cost_ns;
         let before = self.jobsets[js as usize].status.clone();
         self.jobset_ops_in_pass = 0;
+        self.rec.jobset_reconciles += 1;
         self.reconcile_jobset(js);
         if self.jobsets[js as usize].status != before {
             self.on_jobset_status_written(js, &before);
@@ -377,6 +378,16 @@ impl Sim {
     fn resume_jobs_if_necessary(&mut self, js: JsId, active: &[JobId]) {
         let now = self.now();
         let obj = &self.jobsets[js as usize];
+        // Nothing suspended (the counters of this pass say so): only the condition is left.
+        if obj.status.replicated_jobs.iter().all(|r| r.suspended == 0) {
+            let st = &mut self.jobsets[js as usize].status;
+            update_condition(
+                &mut st.conditions,
+                condition("Suspended", false, "ResumeJobs", "jobset is resumed"),
+                now,
+            );
+            return;
+        }
         let in_order = obj
             .spec
             .spec
@@ -588,14 +599,23 @@ impl Sim {
             == Some("BlockingRecreate");
         // A Job name `<js>-<rj>-<i>` is taken while a Job of that replicated job and index
         // exists, in any attempt (§3.5); names are compared as (replicated job, index).
+        // When there are as many Jobs as replicas, every name is taken: skip the bookkeeping.
+        let total: usize = obj
+            .spec
+            .spec
+            .replicated_jobs
+            .iter()
+            .map(|r| r.replicas.unwrap_or(1).max(0) as usize)
+            .sum();
+        let all_taken = obj.jobs.len() >= total;
         let mut existing: Vec<Vec<bool>> = obj
             .spec
             .spec
             .replicated_jobs
             .iter()
-            .map(|r| vec![false; r.replicas.unwrap_or(1).max(0) as usize])
+            .map(|r| vec![all_taken; r.replicas.unwrap_or(1).max(0) as usize])
             .collect();
-        for &j in &obj.jobs {
+        for &j in obj.jobs.iter().filter(|_| !all_taken) {
             let job = &self.jobs[j as usize];
             if let Some(slot) = existing
                 .get_mut(job.rj as usize)

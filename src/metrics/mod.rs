@@ -36,6 +36,8 @@ pub struct Recorder {
     pub pods_succeeded: u64,
     pub pods_failed: u64,
     pub jobs_created: u64,
+    /// JobSet reconciles run.
+    pub jobset_reconciles: u64,
     /// Pod creates denied by the JobSet validating webhook (followers before their leader).
     pub pod_creates_rejected: u64,
     /// Node failures: (time, node).

@@ -69,6 +69,8 @@ pub struct PendingGroup {
 pub struct SchedulerCounts {
     pub cycles: u64,
     pub nodes_examined: u64,
+    /// JobSet controller reconciles (one worker, every status change queues one).
+    pub jobset_reconciles: u64,
 }
 
 pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
@@ -161,6 +163,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
         scheduler: SchedulerCounts {
             cycles: sim.scheduler.cycles,
             nodes_examined: sim.scheduler.nodes_examined,
+            jobset_reconciles: sim.rec.jobset_reconciles,
         },
     }
 }

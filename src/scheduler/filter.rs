@@ -64,10 +64,9 @@ pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
 pub fn selector_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
     match &shape.selector_ids {
         None => false,
-        Some(ids) => {
-            let n = &cluster.nodes[node as usize];
-            ids.iter().all(|&(k, v)| n.label(k) == Some(v))
-        }
+        Some(ids) => ids
+            .iter()
+            .all(|&(k, v)| cluster.node_label(node, k) == Some(v)),
     }
 }
 
