@@ -228,14 +228,7 @@ impl Sim {
             let job = &mut self.jobs[j as usize];
             match action {
                 PodFailureAction::FailJob(message) => {
-                    if job.condition("FailureTarget").is_none() {
-                        job.conditions.push(JobCondition {
-                            kind: "FailureTarget".into(),
-                            reason: "PodFailurePolicy".into(),
-                            message,
-                            time_ns: now,
-                        });
-                    }
+                    job.add_condition("FailureTarget", "PodFailurePolicy", &message, now);
                 }
                 PodFailureAction::Ignore => {}
                 PodFailureAction::FailIndex => {
@@ -329,15 +322,7 @@ impl Sim {
 
     fn add_job_condition(&mut self, j: JobId, kind: &str, reason: &str, message: &str) {
         let now = self.now();
-        let job = &mut self.jobs[j as usize];
-        if job.condition(kind).is_none() {
-            job.conditions.push(JobCondition {
-                kind: kind.into(),
-                reason: reason.into(),
-                message: message.into(),
-                time_ns: now,
-            });
-        }
+        self.jobs[j as usize].add_condition(kind, reason, message, now);
     }
 
     /// Creates pods for the lowest missing completion indexes, in slow-start batches

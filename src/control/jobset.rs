@@ -879,6 +879,7 @@ impl Sim {
             leader_shape,
             follower_shapes: Default::default(),
             api_backoff_steps: 0,
+            terminal: None,
         };
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;

@@ -113,8 +113,9 @@ pub struct Topology {
     pub domain_names: Vec<String>,
     /// Maximal runs of consecutive node ids in one domain: (first, last + 1, domain).
     pub runs: Vec<(u32, u32, u32)>,
-    /// Run indices of each domain.
+    /// Run indices of each domain, and the runs of nodes without the label.
     pub domain_runs: Vec<Vec<u32>>,
+    pub nodomain_runs: Vec<u32>,
     jobs_in: Vec<BTreeMap<JobKey, u32>>,
 }
 
@@ -146,9 +147,16 @@ impl Topology {
                 domain_runs[run.2 as usize].push(r as u32);
             }
         }
+        let nodomain_runs = runs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.2 == NO_DOMAIN)
+            .map(|(i, _)| i as u32)
+            .collect();
         Topology {
             key: key.to_string(),
             domain_runs,
+            nodomain_runs,
             jobs_in: vec![BTreeMap::new(); names.len()],
             domain_names: names,
             domain_of,
@@ -199,6 +207,14 @@ struct AskerCounts {
     per_domain: Vec<DomainCount>,
     /// Run indices (of the term's topology) whose domain holds no repelled pod.
     clear_runs: BTreeSet<u32>,
+    /// Domains holding placed pods, by owner value.
+    owner_domains: HashMap<String, BTreeSet<u32>>,
+}
+
+/// The runs a walk visits: the clear ones, and a few more (sorted).
+pub struct Candidates<'a> {
+    pub clear: &'a BTreeSet<u32>,
+    pub extra: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -325,6 +341,7 @@ impl AffinityIndex {
         let topo = self.norms[norm as usize].topo;
         let t = &self.topos[topo as usize];
         let mut counts = AskerCounts {
+            owner_domains: HashMap::new(),
             per_domain: vec![DomainCount::default(); t.domain_names.len()],
             clear_runs: (0..t.runs.len() as u32)
                 .filter(|&r| t.runs[r as usize].2 != NO_DOMAIN)
@@ -382,6 +399,14 @@ impl AffinityIndex {
             .unwrap_or_default();
         let slot = &mut counts.per_domain[d as usize];
         bump_map(&mut slot.present_by_owner, owner.clone(), delta);
+        let present = slot.present_by_owner.get(&owner).copied().unwrap_or(0);
+        let domains = counts.owner_domains.entry(owner.clone()).or_default();
+        if present > 0 {
+            domains.insert(d);
+        } else {
+            domains.remove(&d);
+        }
+        let slot = &mut counts.per_domain[d as usize];
         if !self.other_verdict(norm, j, labels) {
             return;
         }
@@ -615,30 +640,27 @@ impl AffinityIndex {
 
     /// The runs of `topo` a pod's walk has to visit, or None when it must visit them all:
     /// with a counted first anti-affinity term on `topo`, the runs of domains that term leaves
-    /// clear, of domains holding pods with the pod's own owner value, and of nodes without the
-    /// label. Other runs hold only repelled pods.
-    pub fn candidate_runs(&self, ctx: &PodCtx, topo: u16) -> Option<Vec<u32>> {
+    /// clear, plus (in `extra`, sorted) those of domains holding pods with the pod's own owner
+    /// value and of nodes without the label. Other runs hold only repelled pods.
+    pub fn candidate_runs(&self, ctx: &PodCtx, topo: u16) -> Option<Candidates<'_>> {
         let t = ctx.anti.first().filter(|t| t.topo == topo)?;
         let counts = self.askers.get(&t.norm)?;
         let topology = &self.topos[topo as usize];
         let own = t.own.as_deref().unwrap_or("");
-        let mut runs: Vec<u32> = counts.clear_runs.iter().copied().collect();
-        for (d, slot) in counts.per_domain.iter().enumerate() {
-            if slot.matched > 0 && slot.present_by_owner.get(own).copied().unwrap_or(0) > 0 {
-                runs.extend(&topology.domain_runs[d]);
+        let mut extra: Vec<u32> = topology.nodomain_runs.clone();
+        if let Some(domains) = counts.owner_domains.get(own) {
+            for &d in domains {
+                if counts.per_domain[d as usize].matched > 0 {
+                    extra.extend(&topology.domain_runs[d as usize]);
+                }
             }
         }
-        runs.extend(
-            topology
-                .runs
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.2 == NO_DOMAIN)
-                .map(|(i, _)| i as u32),
-        );
-        runs.sort_unstable();
-        runs.dedup();
-        Some(runs)
+        extra.sort_unstable();
+        extra.dedup();
+        Some(Candidates {
+            clear: &counts.clear_runs,
+            extra,
+        })
     }
 
     /// The InterPodAffinity filter for one node.

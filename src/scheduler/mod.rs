@@ -395,28 +395,45 @@ impl Sim {
                 let first = runs.partition_point(|r| (r.1 as usize) <= start);
                 // The runs to visit, in node order from the rotating start; the start's own run
                 // comes first from `start` and last up to it.
-                let all: Vec<u32>;
-                let visit: &[u32] = match self.placement.candidate_runs(ctx, topo) {
-                    Some(c) => {
-                        all = c;
-                        &all
+                // Usually only clear domains qualify: walk that ordered set lazily from the
+                // start's run; with extra runs (rare) merge them in a list.
+                let candidates = self.placement.candidate_runs(ctx, topo);
+                let list: Option<Vec<u32>> = match &candidates {
+                    None => Some((0..runs.len() as u32).collect()),
+                    Some(c) if !c.extra.is_empty() => {
+                        let mut v: Vec<u32> = c
+                            .clear
+                            .iter()
+                            .copied()
+                            .chain(c.extra.iter().copied())
+                            .collect();
+                        v.sort_unstable();
+                        v.dedup();
+                        Some(v)
                     }
-                    None => {
-                        all = (0..runs.len() as u32).collect();
-                        &all
-                    }
+                    Some(_) => None,
                 };
-                let split = visit.partition_point(|&r| (r as usize) < first);
-                let order = visit[split..]
-                    .iter()
-                    .chain(visit[..split].iter())
-                    .copied()
-                    .map(|r| (r, false));
-                let wrap = visit
-                    .get(split)
-                    .filter(|&&r| r as usize == first)
-                    .map(|&r| (r, true));
-                'runs: for (r, tail) in order.chain(wrap) {
+                let first_u = first as u32;
+                let order: Box<dyn Iterator<Item = u32>> = match (&list, &candidates) {
+                    (Some(v), _) => {
+                        let split = v.partition_point(|&r| r < first_u);
+                        Box::new(v[split..].iter().chain(v[..split].iter()).copied())
+                    }
+                    (None, Some(c)) => Box::new(
+                        c.clear
+                            .range(first_u..)
+                            .chain(c.clear.range(..first_u))
+                            .copied(),
+                    ),
+                    (None, None) => Box::new(std::iter::empty()),
+                };
+                let first_is_candidate = match (&list, &candidates) {
+                    (Some(v), _) => v.binary_search(&first_u).is_ok(),
+                    (None, Some(c)) => c.clear.contains(&first_u),
+                    (None, None) => false,
+                };
+                let wrap = first_is_candidate.then_some((first_u, true));
+                'runs: for (r, tail) in order.map(|r| (r, false)).chain(wrap) {
                     let (a, b, d) = runs[r as usize];
                     let (lo, hi) = if r as usize != first {
                         (a as usize, b as usize)

@@ -142,6 +142,8 @@ pub struct JobObj {
     pub follower_shapes: std::collections::BTreeMap<String, ShapeId>,
     /// Consecutive failed syncs (pod creates rejected): API back-off 1 s doubling to 60 s.
     pub api_backoff_steps: u32,
+    /// `Complete` or `Failed` once either condition is added (read on every reconcile).
+    pub terminal: Option<&'static str>,
 }
 
 impl JobObj {
@@ -150,11 +152,28 @@ impl JobObj {
     }
 
     /// Finished as JobSet sees it: only `Complete` or `Failed` count (TestIsJobFinished).
-    pub fn finished(&self) -> Option<&str> {
-        self.conditions
-            .iter()
-            .find(|c| c.kind == "Complete" || c.kind == "Failed")
-            .map(|c| c.kind.as_str())
+    pub fn finished(&self) -> Option<&'static str> {
+        self.terminal
+    }
+
+    /// Adds a condition unless one of its type exists (a Job's conditions are never replaced).
+    pub fn add_condition(&mut self, kind: &str, reason: &str, message: &str, time_ns: SimTime) {
+        if self.condition(kind).is_some() {
+            return;
+        }
+        self.conditions.push(JobCondition {
+            kind: kind.into(),
+            reason: reason.into(),
+            message: message.into(),
+            time_ns,
+        });
+        if self.terminal.is_none() {
+            self.terminal = match kind {
+                "Complete" => Some("Complete"),
+                "Failed" => Some("Failed"),
+                _ => None,
+            };
+        }
     }
 }
 
@@ -217,7 +236,7 @@ mod tests {
     use super::*;
 
     fn job_with(conditions: &[&str]) -> JobObj {
-        JobObj {
+        let mut job = JobObj {
             name: "j".into(),
             jobset: 0,
             rj: 0,
@@ -235,15 +254,7 @@ mod tests {
             succeeded_index: vec![false],
             succeeded: 0,
             failed: 0,
-            conditions: conditions
-                .iter()
-                .map(|c| JobCondition {
-                    kind: c.to_string(),
-                    reason: String::new(),
-                    message: String::new(),
-                    time_ns: 0,
-                })
-                .collect(),
+            conditions: vec![],
             deletion_ns: None,
             removed: false,
             removed_at_ns: None,
@@ -264,7 +275,12 @@ mod tests {
             leader_shape: None,
             follower_shapes: Default::default(),
             api_backoff_steps: 0,
+            terminal: None,
+        };
+        for c in conditions {
+            job.add_condition(c, "", "", 0);
         }
+        job
     }
 
     /// Mirrors TestIsJobFinished (§9.2 #1): only Complete or Failed finish a Job.
