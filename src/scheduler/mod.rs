@@ -460,7 +460,7 @@ impl Sim {
                 }
                 scan_length(&feasible, want, start, n_all)
             }
-            (Some(list), None) | (Some(list), Some(_)) => {
+            (Some(list), _) => {
                 let first = list.partition_point(|&n| (n as usize) < start);
                 for i in 0..list.len() {
                     let node = list[(first + i) % list.len()];
@@ -627,8 +627,6 @@ impl Sim {
         self.scheduler.state[pod as usize] = QueueState::None;
         self.pods[pod as usize].node = Some(node);
         self.pods[pod as usize].bound_at_ns = Some(self.now());
-        let now = self.now();
-        let _ = now;
         self.record(pod, "Scheduled", String::new());
         self.rec.pods_scheduled += 1;
         self.kubelet_pod_bound(pod);
