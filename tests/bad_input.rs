@@ -291,6 +291,34 @@ fn absurd_sizes_are_refused_not_attempted() {
 }
 
 #[test]
+fn replicated_job_names_in_the_scenario_must_exist() {
+    let dir = scratch("unknown_rj");
+    let p = write(
+        &dir,
+        "s.yaml",
+        &SMALL_SCENARIO.replace(
+            "pods: {runFor: 30s}",
+            "pods: {runFor: 30s, exits: [{replicatedJob: wrokers, after: 1s, exitCode: 1}]}",
+        ),
+    );
+    let err = rejects(&dir, &p);
+    assert!(err.contains("workloads[0].pods.exits[0].replicatedJob: no replicated job named \"wrokers\" in this workload (it has: workers)"), "{err}");
+    let p = write(
+        &dir,
+        "s.yaml",
+        &SMALL_SCENARIO.replace(
+            "pods: {runFor: 30s}",
+            "pods: {runFor: 30s, replicatedJobs: {driver: {runFor: 1m}}}",
+        ),
+    );
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("workloads[0].pods.replicatedJobs.driver: no replicated job named \"driver\""),
+        "{err}"
+    );
+}
+
+#[test]
 fn faults_are_checked() {
     let dir = scratch("bad_faults");
     let p = write(

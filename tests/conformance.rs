@@ -50,6 +50,22 @@ fn upstream(path: &str) -> String {
     std::fs::read_to_string(repo().join("../shared/examples/jobset-upstream").join(path)).unwrap()
 }
 
+/// Runs an unmodified upstream example on four 32-cpu nodes: `head` holds the scenario lines
+/// before `cluster:` (run, featureGates), `pods` the workload lines after its manifest.
+fn upstream_sim(test: &str, example: &str, head: &str, pods: &str) -> Sim {
+    let dir = scratch(test);
+    write(&dir, "m.yaml", &upstream(example));
+    let p = write(
+        &dir,
+        "s.yaml",
+        &format!("name: s\n{head}cluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 4, capacity: {{cpu: 32, memory: 64Gi}}}}\nworkloads:\n- manifest: m.yaml\n{pods}"),
+    );
+    let mut sim = Sim::new(load_scenario(&p).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    sim.run();
+    sim
+}
+
 fn js(sim: &Sim) -> &JobSetObj {
     &sim.jobsets[0]
 }
@@ -338,19 +354,12 @@ fn success_policy_all_with_target_ignores_other_jobs() {
 fn in_order_startup_waits_for_readiness() {
     // §9.2 #15 / §5.2 with upstream startup-driver-ready.yaml: workers are created only once
     // the driver is ready (readiness probe, 30 s initial delay).
-    let dir = scratch("in_order");
-    write(
-        &dir,
-        "m.yaml",
-        &upstream("startup-policy/startup-driver-ready.yaml"),
+    let sim = upstream_sim(
+        "in_order",
+        "startup-policy/startup-driver-ready.yaml",
+        "run: {until: 2h}\n",
+        "  pods: {runFor: 5m}\n",
     );
-    let p = write(
-        &dir,
-        "s.yaml",
-        "name: s\nrun: {until: 2h}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods: {runFor: 5m}\n",
-    );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let driver = sim.jobs.iter().find(|j| j.name.contains("driver")).unwrap();
     let workers = sim
@@ -375,15 +384,12 @@ fn in_order_startup_waits_for_readiness() {
 fn depends_on_complete_then_ready() {
     // §5.3 with upstream depends-on.yaml: the launcher waits for the initializer to Complete;
     // the workers wait for the launcher to be Ready.
-    let dir = scratch("depends_on");
-    write(&dir, "m.yaml", &upstream("depends-on/depends-on.yaml"));
-    let p = write(
-        &dir,
-        "s.yaml",
-        "name: s\nrun: {until: 2h}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 2m\n    replicatedJobs:\n      initializer: {runFor: 40s}\n",
+    let sim = upstream_sim(
+        "depends_on",
+        "depends-on/depends-on.yaml",
+        "run: {until: 2h}\n",
+        "  pods:\n    runFor: 2m\n    replicatedJobs:\n      initializer: {runFor: 40s}\n",
     );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let created = |rj: &str| {
         sim.jobs
@@ -413,19 +419,7 @@ fn pod_failure_policy_reason_reaches_the_jobset_rule() {
     // Upstream onjobfailurereasons-present-podfailurepolicy.yaml: the leader's exit 1 matches
     // the Job's podFailurePolicy FailJob rule, the Job fails with reason PodFailurePolicy, and
     // the JobSet rule restarts it without counting (unlimited).
-    let dir = scratch("pfp");
-    write(
-        &dir,
-        "m.yaml",
-        &upstream("failure-policy/onjobfailurereasons-present-podfailurepolicy.yaml"),
-    );
-    let p = write(
-        &dir,
-        "s.yaml",
-        "name: s\nrun: {until: 10m}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 1000s\n    exits: [{replicatedJob: leader, podIndex: 0, after: 10s, exitCode: 1, container: leader}]\n",
-    );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
+    let sim = upstream_sim("pfp", "failure-policy/onjobfailurereasons-present-podfailurepolicy.yaml", "run: {until: 10m}\n", "  pods:\n    runFor: 1000s\n    exits: [{replicatedJob: leader, podIndex: 0, after: 10s, exitCode: 1, container: leader}]\n");
     let s = &js(&sim).status;
     assert_eq!(terminal(&sim).0, None, "restarts never run out");
     assert!(s.restarts >= 5, "restarts: {}", s.restarts);
@@ -444,19 +438,7 @@ fn pod_failure_policy_reason_reaches_the_jobset_rule() {
 fn restart_job_recreates_only_the_failed_job() {
     // §3.7 per-Job restart, upstream restartjob-action.yaml with the RestartJob gate: a worker
     // Job fails, only it is recreated; the global restart counter stays 0.
-    let dir = scratch("restart_job");
-    write(
-        &dir,
-        "m.yaml",
-        &upstream("failure-policy/restartjob-action.yaml"),
-    );
-    let p = write(
-        &dir,
-        "s.yaml",
-        "name: s\nrun: {until: 1h}\nfeatureGates: {RestartJob: true}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj-worker, podIndex: 1, jobAttempt: 0, after: 1m, exitCode: 1}]\n",
-    );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
+    let sim = upstream_sim("restart_job", "failure-policy/restartjob-action.yaml", "run: {until: 1h}\nfeatureGates: {RestartJob: true}\n", "  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj-worker, podIndex: 1, jobAttempt: 0, after: 1m, exitCode: 1}]\n");
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let s = &js(&sim).status;
     assert_eq!((s.restarts, s.restarts_count_towards_max), (0, 0));
@@ -627,15 +609,12 @@ fn suspending_a_running_jobset_deletes_its_pods() {
 fn ttl_after_finished_deletes_the_jobset() {
     // §3.9 TTL with upstream simple/ttl-after-finished.yaml (60 s): the JobSet and all its
     // Jobs are deleted 60 s after it completed.
-    let dir = scratch("ttl");
-    write(&dir, "m.yaml", &upstream("simple/ttl-after-finished.yaml"));
-    let p = write(
-        &dir,
-        "s.yaml",
-        "name: s\nrun: {until: 1h}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods: {runFor: 30s}\n",
+    let sim = upstream_sim(
+        "ttl",
+        "simple/ttl-after-finished.yaml",
+        "run: {until: 1h}\n",
+        "  pods: {runFor: 30s}\n",
     );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
     let j = js(&sim);
     assert_eq!(j.status.terminal_state.as_deref(), Some("Completed"));
     let finished = j.finished_at_ns.unwrap();
@@ -826,19 +805,7 @@ fn self_dependency_passes_admission_and_never_starts() {
 fn in_place_restart_fails_past_max_restarts() {
     // §3.12 step 1: a container restarted more than maxRestarts (3) times fails the JobSet
     // with ReachedMaxRestarts and no "(first failed job …)" suffix.
-    let dir = scratch("in_place_max");
-    write(
-        &dir,
-        "m.yaml",
-        &upstream("in-place-restart/jobset-main-container-mode.yaml"),
-    );
-    let p = write(
-        &dir,
-        "s.yaml",
-        "name: s\nrun: {until: 2h}\nfeatureGates: {InPlaceRestart: true}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj, jobIndex: 1, podIndex: 0, after: 30s, exitCode: 1}]\n",
-    );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
+    let sim = upstream_sim("in_place_max", "in-place-restart/jobset-main-container-mode.yaml", "run: {until: 2h}\nfeatureGates: {InPlaceRestart: true}\n", "  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj, jobIndex: 1, podIndex: 0, after: 30s, exitCode: 1}]\n");
     assert_eq!(terminal(&sim), (Some("Failed"), Some("ReachedMaxRestarts")));
     assert_eq!(
         js(&sim).status.condition("Failed").unwrap().message,

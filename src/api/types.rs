@@ -69,6 +69,50 @@ pub struct JobSetSpec {
     pub volume_claim_policies: Vec<VolumeClaimPolicy>,
 }
 
+impl JobSetSpec {
+    /// `failurePolicy.maxRestarts`, 0 when unset.
+    pub fn max_restarts(&self) -> i32 {
+        self.failure_policy
+            .as_ref()
+            .and_then(|f| f.max_restarts)
+            .unwrap_or(0)
+    }
+
+    /// `failurePolicy.restartStrategy`, `Recreate` when unset.
+    pub fn restart_strategy(&self) -> &str {
+        self.failure_policy
+            .as_ref()
+            .and_then(|f| f.restart_strategy.as_deref())
+            .unwrap_or("Recreate")
+    }
+
+    pub fn suspended(&self) -> bool {
+        self.suspend == Some(true)
+    }
+
+    /// `startupPolicy.startupPolicyOrder: InOrder`.
+    pub fn in_order(&self) -> bool {
+        self.startup_policy
+            .as_ref()
+            .is_some_and(|s| s.startup_policy_order == "InOrder")
+    }
+
+    /// Σ replicas over every replicated job.
+    pub fn total_replicas(&self) -> i32 {
+        self.replicated_jobs
+            .iter()
+            .map(ReplicatedJob::replica_count)
+            .sum()
+    }
+}
+
+impl ReplicatedJob {
+    /// `replicas`, 1 when unset (the CRD default).
+    pub fn replica_count(&self) -> i32 {
+        self.replicas.unwrap_or(1)
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplicatedJob {

@@ -97,17 +97,7 @@ pub fn apply(
         None => (None, first, "RestartJobSet"),
     };
     let max_restarts = policy.max_restarts.unwrap_or(0);
-    let counted_total = status.restarts_count_towards_max
-        + if restart_job_gate {
-            status
-                .replicated_jobs
-                .iter()
-                .filter_map(|r| r.job_restarts_count_towards_max.as_ref())
-                .flatten()
-                .sum::<i32>()
-        } else {
-            0
-        };
+    let counted_total = status.counted_restarts(restart_job_gate);
     let reason_for_restart = match rule {
         Some(r) => format!("FailurePolicy_{}", r.name),
         None => "DefaultFailurePolicy".to_string(),

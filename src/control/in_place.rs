@@ -16,12 +16,7 @@ impl Sim {
     pub(crate) fn in_place_enabled(&self, js: JsId) -> bool {
         let spec = &self.jobsets[js as usize].spec;
         self.scenario.gate("InPlaceRestart")
-            && spec
-                .spec
-                .failure_policy
-                .as_ref()
-                .and_then(|f| f.restart_strategy.as_deref())
-                == Some("InPlaceRestart")
+            && spec.spec.restart_strategy() == "InPlaceRestart"
             && !spec
                 .metadata
                 .annotations
@@ -88,13 +83,7 @@ impl Sim {
     pub(crate) fn reconcile_in_place(&mut self, js: JsId) {
         let now = self.now();
         let obj = &self.jobsets[js as usize];
-        let max_restarts = obj
-            .spec
-            .spec
-            .failure_policy
-            .as_ref()
-            .and_then(|f| f.max_restarts)
-            .unwrap_or(0);
+        let max_restarts = obj.spec.spec.max_restarts();
         let pods: Vec<PodId> = obj
             .jobs
             .iter()

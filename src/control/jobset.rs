@@ -6,7 +6,7 @@ use super::counters;
 use super::failure_policy::{self, FailedJob, Outcome};
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
-use crate::api::types::StringMap;
+use crate::api::types::{ReplicatedJob, StringMap};
 use crate::sim::objects::*;
 use crate::sim::{shape, Event, Sim};
 use sha1::{Digest, Sha1};
@@ -265,15 +265,9 @@ impl Sim {
             self.delete_job(j);
         }
         let obj = &self.jobsets[js as usize];
-        let suspended = obj.spec.spec.suspend == Some(true);
+        let suspended = obj.spec.spec.suspended();
         // 7.
-        let total_replicas: i32 = obj
-            .spec
-            .spec
-            .replicated_jobs
-            .iter()
-            .map(|r| r.replicas.unwrap_or(1))
-            .sum();
+        let total_replicas = obj.spec.spec.total_replicas();
         let ready_or_done: i32 = obj
             .status
             .replicated_jobs
@@ -335,7 +329,7 @@ impl Sim {
         // 13. Create missing Jobs.
         self.create_missing_jobs(js, &jobs);
         // 14. Suspend or resume.
-        if self.jobsets[js as usize].spec.spec.suspend == Some(true) {
+        if self.jobsets[js as usize].spec.spec.suspended() {
             self.suspend_jobs(js, &jobs.active);
         } else {
             self.resume_jobs_if_necessary(js, &jobs.active);
@@ -388,12 +382,7 @@ impl Sim {
             );
             return;
         }
-        let in_order = obj
-            .spec
-            .spec
-            .startup_policy
-            .as_ref()
-            .is_some_and(|s| s.startup_policy_order == "InOrder");
+        let in_order = obj.spec.spec.in_order();
         let n_rj = obj.spec.spec.replicated_jobs.len();
         for rj_index in 0..n_rj {
             if !self.depends_on_met(js, rj_index) {
@@ -573,7 +562,7 @@ impl Sim {
                 .replicated_jobs
                 .iter()
                 .filter(|r| counts(&r.name))
-                .map(|r| r.replicas.unwrap_or(1))
+                .map(ReplicatedJob::replica_count)
                 .sum(),
         };
         matching >= needed
@@ -583,20 +572,9 @@ impl Sim {
     fn create_missing_jobs(&mut self, js: JsId, jobs: &ChildJobs) {
         let now = self.now();
         let obj = &self.jobsets[js as usize];
-        let suspended = obj.spec.spec.suspend == Some(true);
-        let in_order = obj
-            .spec
-            .spec
-            .startup_policy
-            .as_ref()
-            .is_some_and(|s| s.startup_policy_order == "InOrder");
-        let blocking = obj
-            .spec
-            .spec
-            .failure_policy
-            .as_ref()
-            .and_then(|f| f.restart_strategy.as_deref())
-            == Some("BlockingRecreate");
+        let suspended = obj.spec.spec.suspended();
+        let in_order = obj.spec.spec.in_order();
+        let blocking = obj.spec.spec.restart_strategy() == "BlockingRecreate";
         // A Job name `<js>-<rj>-<i>` is taken while a Job of that replicated job and index
         // exists, in any attempt (§3.5); names are compared as (replicated job, index).
         // When there are as many Jobs as replicas, every name is taken: skip the bookkeeping.
@@ -681,7 +659,7 @@ impl Sim {
                 .iter()
                 .position(|r| r.name == d.name);
             let replicas = pos
-                .map(|p| obj.spec.spec.replicated_jobs[p].replicas.unwrap_or(1))
+                .map(|p| obj.spec.spec.replicated_jobs[p].replica_count())
                 .unwrap_or(0);
             counters::dependency_reached(
                 pos.and_then(|p| obj.status.replicated_jobs.get(p)),
@@ -699,14 +677,10 @@ impl Sim {
         let spec = &obj.spec.spec;
         let rj = &spec.replicated_jobs[rj_index as usize];
         let name = format!("{}-{}-{job_index}", obj.name, rj.name);
-        let global_replicas: i32 = spec
-            .replicated_jobs
-            .iter()
-            .map(|r| r.replicas.unwrap_or(1))
-            .sum();
+        let global_replicas = spec.total_replicas();
         let global_index: i32 = spec.replicated_jobs[..rj_index as usize]
             .iter()
-            .map(|r| r.replicas.unwrap_or(1))
+            .map(ReplicatedJob::replica_count)
             .sum::<i32>()
             + job_index as i32;
         let group = rj.group_name.clone().unwrap_or_else(|| "default".into());
@@ -714,12 +688,12 @@ impl Sim {
             .replicated_jobs
             .iter()
             .filter(|r| r.group_name.as_deref().unwrap_or("default") == group)
-            .map(|r| r.replicas.unwrap_or(1))
+            .map(ReplicatedJob::replica_count)
             .sum();
         let group_index: i32 = spec.replicated_jobs[..rj_index as usize]
             .iter()
             .filter(|r| r.group_name.as_deref().unwrap_or("default") == group)
-            .map(|r| r.replicas.unwrap_or(1))
+            .map(ReplicatedJob::replica_count)
             .sum::<i32>()
             + job_index as i32;
         let mut keys: Vec<(&str, String)> = vec![
@@ -796,7 +770,7 @@ impl Sim {
         if let Some(sub) = subdomain {
             job_spec.template.spec.subdomain = Some(sub);
         }
-        job_spec.suspend = Some(obj.spec.spec.suspend == Some(true));
+        job_spec.suspend = Some(obj.spec.spec.suspended());
         default_job_spec(&mut job_spec);
         let restart_attempt = obj.status.restarts;
         // The pod webhook labels every JobSet pod with its priority, except under the

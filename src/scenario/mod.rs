@@ -735,27 +735,29 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             .iter()
             .flat_map(|l| l.jobset.spec.replicated_jobs.iter().map(|r| r.name.clone()))
             .collect();
-        for (x, e) in w.pods.exits.iter().enumerate() {
-            if let Some(rj) = &e.replicated_job {
-                if !rj_names.contains(rj) {
-                    errors.push(err(
-                        &at(&format!("pods.exits[{x}].replicatedJob")),
-                        format!(
-                            "no replicated job named {rj:?} in this workload (it has: {})",
-                            rj_names.iter().cloned().collect::<Vec<_>>().join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        for rj in w.pods.replicated_jobs.keys() {
+        // Names the scenario uses for replicated jobs must exist in the workload.
+        let named = w
+            .pods
+            .exits
+            .iter()
+            .enumerate()
+            .filter_map(|(x, e)| {
+                e.replicated_job
+                    .as_ref()
+                    .map(|rj| (format!("pods.exits[{x}].replicatedJob"), rj))
+            })
+            .chain(
+                w.pods
+                    .replicated_jobs
+                    .keys()
+                    .map(|rj| (format!("pods.replicatedJobs.{rj}"), rj)),
+            );
+        for (path, rj) in named {
             if !rj_names.contains(rj) {
+                let known = rj_names.iter().cloned().collect::<Vec<_>>().join(", ");
                 errors.push(err(
-                    &at(&format!("pods.replicatedJobs.{rj}")),
-                    format!(
-                        "no replicated job named {rj:?} in this workload (it has: {})",
-                        rj_names.iter().cloned().collect::<Vec<_>>().join(", ")
-                    ),
+                    &at(&path),
+                    format!("no replicated job named {rj:?} in this workload (it has: {known})"),
                 ));
             }
         }

@@ -113,20 +113,8 @@ fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
 /// Counted restarts never pass maxRestarts (§4.4).
 fn restarts_within_limit(sim: &Sim, out: &mut Vec<String>) {
     for js in &sim.jobsets {
-        let max = js
-            .spec
-            .spec
-            .failure_policy
-            .as_ref()
-            .and_then(|f| f.max_restarts)
-            .unwrap_or(0);
-        let counted = js.status.restarts_count_towards_max
-            + js.status
-                .replicated_jobs
-                .iter()
-                .filter_map(|r| r.job_restarts_count_towards_max.as_ref())
-                .flatten()
-                .sum::<i32>();
+        let max = js.spec.spec.max_restarts();
+        let counted = js.status.counted_restarts(true);
         if counted > max {
             out.push(format!(
                 "JobSet {} made {counted} counted restarts, maxRestarts is {max}",

@@ -55,6 +55,18 @@ impl JobSetStatus {
     pub fn is_true(&self, kind: &str) -> bool {
         self.condition(kind).is_some_and(|c| c.status)
     }
+
+    /// Restarts that count towards maxRestarts (§4.3 `T`): global ones, plus per-Job ones
+    /// when the RestartJob gate is on.
+    pub fn counted_restarts(&self, restart_job_gate: bool) -> i32 {
+        let per_job: i32 = self
+            .replicated_jobs
+            .iter()
+            .filter_map(|r| r.job_restarts_count_towards_max.as_ref())
+            .flatten()
+            .sum();
+        self.restarts_count_towards_max + if restart_job_gate { per_job } else { 0 }
+    }
 }
 
 #[derive(Debug, Clone)]
