@@ -76,6 +76,8 @@ impl Sim {
         if let Some(exit) = p.pending_exit.take() {
             self.queue.cancel(exit);
         }
+        self.stop_working(pod);
+        let p = &self.pods[pod as usize];
         let on_node = p.node.is_some() && !p.phase.terminal();
         let grace = self.shapes[p.shape as usize].grace_period_ns;
         let dead_node = p
@@ -97,6 +99,13 @@ impl Sim {
         let p = &mut self.pods[pod as usize];
         if p.removed {
             return;
+        }
+        if p.created {
+            match p.phase {
+                PodPhase::Pending => self.rec.pods_pending_now -= 1,
+                PodPhase::Running => self.rec.pods_running_now -= 1,
+                _ => {}
+            }
         }
         p.removed = true;
         p.ready = false;

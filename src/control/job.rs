@@ -509,6 +509,7 @@ impl Sim {
             delete_requested: false,
             bound_at_ns: None,
             counted_failed: false,
+            working: false,
         };
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;
@@ -522,6 +523,9 @@ impl Sim {
             return;
         }
         p.created = true;
+        if p.phase == PodPhase::Pending {
+            self.rec.pods_pending_now += 1;
+        }
         self.rec.pods_created += 1;
         self.record(pod, "Created", String::new());
         if self.pods[pod as usize].deletion_ns.is_none() {

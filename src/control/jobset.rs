@@ -63,6 +63,7 @@ impl Sim {
             service_created_ns: None,
         };
         self.jobsets.push(js);
+        self.add_training_state((self.jobsets.len() - 1) as JsId);
         let id = (self.jobsets.len() - 1) as JsId;
         self.enqueue_jobset(id, self.params.watch_delay_ns);
     }

@@ -34,7 +34,7 @@ impl Sim {
         if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Pending {
             return;
         }
-        self.pods[pod as usize].phase = PodPhase::Running;
+        self.set_phase(pod, PodPhase::Running);
         self.record(pod, "Running", String::new());
         self.start_container(pod);
     }
@@ -50,6 +50,7 @@ impl Sim {
             }
         }
         self.pods[pod as usize].container_started_ns = self.now();
+        self.start_working(pod);
         if self.in_place_enabled_for_pod(pod) {
             self.agent_on_container_start(pod);
             self.notify_job_of_pod(pod);
@@ -131,6 +132,7 @@ impl Sim {
             return;
         }
         self.pods[pod as usize].ready = false;
+        self.stop_working(pod);
         let job = self.pods[pod as usize].job;
         if exit_code != 0 && self.jobs[job as usize].first_failure_ns.is_none() {
             self.jobs[job as usize].first_failure_ns = Some(self.now());
@@ -143,7 +145,7 @@ impl Sim {
             .as_deref()
             != Some("Never");
         if exit_code == 0 {
-            self.pods[pod as usize].phase = PodPhase::Succeeded;
+            self.set_phase(pod, PodPhase::Succeeded);
             self.rec.pods_succeeded += 1;
             let index = self.pods[pod as usize].index as usize;
             let j = &mut self.jobs[job as usize];
@@ -180,7 +182,7 @@ impl Sim {
             self.notify_job_of_pod(pod);
             return;
         } else {
-            self.pods[pod as usize].phase = PodPhase::Failed;
+            self.set_phase(pod, PodPhase::Failed);
             self.rec.pods_failed += 1;
             self.jobs[job as usize].uncounted_failed.push(pod);
             self.record(pod, "Failed", format!("Error: exit code {exit_code}"));

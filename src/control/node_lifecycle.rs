@@ -5,27 +5,12 @@
 //! no kubelet confirms, PodGC force-deletes them after its quarantine (calibration §7.2).
 
 use crate::cluster::{NodeId, Taint, TaintEffect};
-use crate::scenario::Fault;
 use crate::sim::objects::*;
 use crate::sim::{Event, Sim};
 
 pub const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
 
 impl Sim {
-    /// Schedules the scenario's scripted faults.
-    pub(crate) fn schedule_faults(&mut self) {
-        let faults = self.scenario.faults.clone();
-        for f in faults {
-            match f {
-                Fault::NodeFailure { node, at_ns } => {
-                    if let Some(n) = self.cluster.node_by_name(&node) {
-                        self.queue.schedule_at(at_ns, Event::NodeFails(n));
-                    }
-                }
-            }
-        }
-    }
-
     /// A node dies: its containers stop with it and nothing reports it but the missing lease.
     pub(crate) fn on_node_fails(&mut self, node: NodeId) {
         let now = self.now();
@@ -40,6 +25,13 @@ impl Sim {
             if let Some(exit) = self.pods[p as usize].pending_exit.take() {
                 self.queue.cancel(exit);
             }
+            // The workload died with the node: that is when its Job's trouble starts, and
+            // when training stops (even though the API learns of it minutes later).
+            self.stop_working(p);
+            let j = self.pods[p as usize].job as usize;
+            if self.jobs[j].first_failure_ns.is_none() {
+                self.jobs[j].first_failure_ns = Some(now);
+            }
         }
         // The controller sees the lease go stale at its first look past the grace period.
         let nl = &self.params.node_lifecycle;
@@ -49,18 +41,24 @@ impl Sim {
         self.queue.schedule_at(detect, Event::NodeNotReady(node));
     }
 
-    pub(crate) fn pods_on_node(&self, node: NodeId) -> Vec<PodId> {
-        (0..self.pods.len() as PodId)
-            .filter(|&p| {
-                let pod = &self.pods[p as usize];
-                pod.node == Some(node) && !pod.removed && !pod.phase.terminal()
-            })
-            .collect()
+    /// Pods bound to the node that have not finished, from the per-node index (which drops
+    /// finished pods as it goes, so it stays as short as the node's live pods).
+    pub(crate) fn pods_on_node(&mut self, node: NodeId) -> Vec<PodId> {
+        let pods = &self.pods;
+        let list = &mut self.node_pods[node as usize];
+        list.retain(|&p| {
+            let pod = &pods[p as usize];
+            pod.node == Some(node) && !pod.removed && !pod.phase.terminal()
+        });
+        list.clone()
     }
 
     pub(crate) fn on_node_not_ready(&mut self, node: NodeId) {
         let now = self.now();
         let n = &mut self.cluster.nodes[node as usize];
+        if !n.failed {
+            return; // repaired before the controller looked
+        }
         n.ready = false;
         n.changed_at_ns = now;
         n.taints.push(Taint {
@@ -76,6 +74,9 @@ impl Sim {
     /// toleration seconds (DefaultTolerationSeconds unless the pod says otherwise).
     pub(crate) fn on_node_taint_no_execute(&mut self, node: NodeId) {
         let now = self.now();
+        if !self.cluster.nodes[node as usize].failed {
+            return;
+        }
         self.cluster.nodes[node as usize].taints.push(Taint {
             key: UNREACHABLE_TAINT.into(),
             value: String::new(),
@@ -101,25 +102,7 @@ impl Sim {
 
     /// The taint manager deletes a pod from an unreachable node.
     pub(crate) fn on_evict_pod(&mut self, pod: PodId) {
-        let p = &self.pods[pod as usize];
-        if p.removed || p.deletion_ns.is_some() || p.phase.terminal() {
-            return;
-        }
-        self.pods[pod as usize]
-            .conditions
-            .push(crate::control::pod_webhook::DISRUPTION_TARGET.into());
-        self.delete_pod(pod, "DeletionByTaintManager");
-        // A terminating pod that had not succeeded counts as failed at once, unless the Job
-        // waits for terminal pods (podReplacementPolicy: Failed).
-        let job = self.pods[pod as usize].job;
-        if self.jobs[job as usize]
-            .spec
-            .pod_replacement_policy
-            .as_deref()
-            != Some("Failed")
-        {
-            self.count_pod_failed(pod);
-        }
+        self.evict_with_disruption(pod, "DeletionByTaintManager");
     }
 
     /// Marks a pod as failed for its Job (once) and wakes the Job controller.

@@ -1,6 +1,8 @@
 //! What a run observes: one row per pod state change (for `events.csv`) and the counters the
 //! summary reports. Rows hold ids; names are resolved once, when the report is written.
 
+pub mod timeline;
+
 use crate::cluster::NodeId;
 use crate::engine::SimTime;
 use crate::sim::objects::PodId;
@@ -40,11 +42,36 @@ pub struct Recorder {
     pub jobset_reconciles: u64,
     /// Pod creates denied by the JobSet validating webhook (followers before their leader).
     pub pod_creates_rejected: u64,
-    /// Node failures: (time, node).
+    /// Nodes taken out of the pool by a fault: (time, node).
     pub node_failures: Vec<(SimTime, NodeId)>,
+    /// Nodes back from repair or maintenance: (time, node).
+    pub node_repairs: Vec<(SimTime, NodeId)>,
+    /// Pods that exist now in phase Pending (bound or not) and Running: kept as pods change
+    /// phase, so the timeline never scans every pod.
+    pub pods_pending_now: u64,
+    pub pods_running_now: u64,
 }
 
 impl Sim {
+    /// Moves a pod to another phase, keeping the live counts.
+    pub(crate) fn set_phase(&mut self, pod: PodId, phase: crate::sim::objects::PodPhase) {
+        use crate::sim::objects::PodPhase;
+        let p = &mut self.pods[pod as usize];
+        if p.created && !p.removed {
+            match p.phase {
+                PodPhase::Pending => self.rec.pods_pending_now -= 1,
+                PodPhase::Running => self.rec.pods_running_now -= 1,
+                _ => {}
+            }
+            match phase {
+                PodPhase::Pending => self.rec.pods_pending_now += 1,
+                PodPhase::Running => self.rec.pods_running_now += 1,
+                _ => {}
+            }
+        }
+        p.phase = phase;
+    }
+
     /// Records a pod state change at the current time.
     pub(crate) fn record(&mut self, pod: PodId, state: &'static str, reason: String) {
         let node = self.pods[pod as usize].node;

@@ -30,7 +30,7 @@ pub struct Recovery {
 }
 
 /// Pods a JobSet runs at once: Σ replicas × min(parallelism, completions).
-fn expected_pods(sim: &Sim, js: usize) -> u64 {
+pub fn expected_pods(sim: &Sim, js: usize) -> u64 {
     sim.jobsets[js]
         .spec
         .spec

@@ -1,5 +1,6 @@
 //! Scenario files: read, check and resolve into what the simulation needs.
 
+pub mod faults;
 pub mod types;
 
 use crate::api::defaults::default_jobset;
@@ -74,12 +75,7 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
 }
 
-/// A resolved fault.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fault {
-    /// A node stops: its kubelet no longer renews its lease and its containers are gone.
-    NodeFailure { node: String, at_ns: u64 },
-}
+pub use faults::{Fault, FaultKind, NodeEffect, PodEffect};
 
 /// One JobSet to submit, with how its pods behave.
 #[derive(Debug, Clone)]
@@ -95,6 +91,7 @@ pub struct Workload {
     pub exits: Vec<ExitRule>,
     /// Scripted updates: (time, new `spec.suspend`).
     pub updates: Vec<(u64, bool)>,
+    pub training: Option<crate::training::Training>,
     pub unknown_fields: Vec<String>,
 }
 
@@ -584,31 +581,8 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         feature_gates.insert(name.clone(), *value);
     }
 
-    let mut faults = vec![];
-    for (i, f) in raw.faults.iter().enumerate() {
-        let at = |k: &str| format!("faults[{i}].{k}");
-        let at_ns = match dur(file, &at("at"), &f.at) {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        match (f.kind.as_str(), &f.node) {
-            ("scripted", Some(node)) => faults.push(Fault::NodeFailure {
-                node: node.clone(),
-                at_ns,
-            }),
-            ("scripted", None) => errors.push(err(
-                &at("node"),
-                "a scripted fault names the node that fails".into(),
-            )),
-            (k, _) => errors.push(err(
-                &at("kind"),
-                format!("{k:?} is not a fault kind: use scripted"),
-            )),
-        }
-    }
+    let pool_list: Vec<String> = pool_names.iter().cloned().collect();
+    let faults = faults::resolve(file, &raw.faults, &pool_list, &mut errors);
 
     // Workloads.
     let mut workloads = vec![];
@@ -731,6 +705,22 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 Err(e) => errors.push(e),
             }
         }
+        let training = match &w.training {
+            None => None,
+            Some(t) => {
+                if w.pods.run_for.is_some() || w.pods.replicated_jobs.values().any(|r| r.run_for.is_some()) {
+                    errors.push(err(
+                        &at("pods.runFor"),
+                        "with `training`, pods run until the work is done: leave runFor out".into(),
+                    ));
+                }
+                crate::training::resolve(file, &at("training"), t, &mut errors)
+            }
+        };
+        if training.is_some() {
+            // Until the training model says the work is done.
+            run_for_ns = crate::training::RUN_UNTIL_DONE_NS;
+        }
         let rj_names: BTreeSet<String> = loaded
             .iter()
             .flat_map(|l| l.jobset.spec.replicated_jobs.iter().map(|r| r.name.clone()))
@@ -803,6 +793,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 run_for_by_rj: run_for_by_rj.clone(),
                 exits: exits.clone(),
                 updates: updates.clone(),
+                training: training.clone(),
                 unknown_fields: l.unknown_fields,
             });
         }

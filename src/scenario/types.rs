@@ -22,7 +22,7 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub workloads: Vec<WorkloadSection>,
     #[serde(default)]
-    pub faults: Vec<FaultSection>,
+    pub faults: Vec<super::faults::FaultSection>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,17 +102,6 @@ pub struct TopologyLevelSection {
     /// The node label key, e.g. `topology.kubernetes.io/rack`.
     pub key: String,
     pub nodes_per_domain: u32,
-}
-
-/// One fault injector. Only scripted faults exist so far.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FaultSection {
-    /// `scripted`: something fails at a given time.
-    pub kind: String,
-    pub at: String,
-    /// The node that fails (a hard failure: its kubelet stops reporting).
-    pub node: Option<String>,
 }
 
 /// Overrides of the control-plane timing defaults (see `docs/scenario-format.md`).
@@ -203,6 +192,23 @@ pub struct WorkloadSection {
     /// Changes a user makes to the JobSet later, e.g. `{at: 10m, suspend: false}` to resume.
     #[serde(default)]
     pub updates: Vec<UpdateSection>,
+    /// A training run: how much useful work, and its checkpoints and restart cost (goodput).
+    pub training: Option<TrainingSection>,
+}
+
+/// The training-progress model: the JobSet makes progress while all its pods run; a restart
+/// loses the work since the last checkpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrainingSection {
+    /// Useful work to do, as time at full speed (e.g. `54d`).
+    pub work: String,
+    /// Useful work between two checkpoints (default: no checkpoints).
+    pub checkpoint_interval: Option<String>,
+    /// Training pauses this long to write each checkpoint (default `0s`).
+    pub checkpoint_cost: Option<String>,
+    /// Framework start-up after all pods run, before progress resumes (default `0s`).
+    pub restart_cost: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -190,7 +190,7 @@ impl Sim {
     }
 
     /// Cluster event that may make pods schedulable: move them to backoff or active.
-    fn move_all_unschedulable(&mut self) {
+    pub(crate) fn move_all_unschedulable(&mut self) {
         let pods: Vec<PodId> = std::mem::take(&mut self.scheduler.unschedulable)
             .into_keys()
             .collect();
@@ -627,6 +627,7 @@ impl Sim {
         self.scheduler.state[pod as usize] = QueueState::None;
         self.pods[pod as usize].node = Some(node);
         self.pods[pod as usize].bound_at_ns = Some(self.now());
+        self.node_pods[node as usize].push(pod);
         self.record(pod, "Scheduled", String::new());
         self.rec.pods_scheduled += 1;
         self.kubelet_pod_bound(pod);

@@ -46,7 +46,7 @@ pub enum Event {
     GcDeleteDependents(JobId),
     /// The garbage collector deletes a Job whose foreground deletion is done.
     JobRemoved(JobId),
-    /// A node dies (scripted fault).
+    /// A node dies: its kubelet stops (hard failure).
     NodeFails(NodeId),
     /// The node lifecycle controller marks a node NotReady.
     NodeNotReady(NodeId),
@@ -54,6 +54,16 @@ pub enum Event {
     NodeTaintNoExecute(NodeId),
     /// The taint manager evicts a pod whose toleration ran out.
     EvictPod(PodId),
+    /// A fault injector acts: `target` is a node, a domain or a pod slot, as the injector
+    /// defines it (`src/inject`).
+    FaultFires { fault: u16, target: u32 },
+    /// A node back from repair or maintenance: Ready and schedulable again.
+    NodeRepaired(NodeId),
+    /// The training framework finished starting up on all pods of a JobSet (`generation`
+    /// guards against a start-up that an interruption overtook).
+    TrainingStart { js: JsId, generation: u32 },
+    /// A JobSet's training has done all its work: its containers exit 0.
+    TrainingDone { js: JsId, generation: u32 },
     /// The run's time limit.
     EndOfRun,
 }

@@ -76,6 +76,14 @@ pub struct Sim {
     pub node_eviction_bucket: TokenBucket,
     /// Report progress on stderr during long runs (the CLI sets it when stderr is a terminal).
     pub show_progress: bool,
+    /// Fault injectors and the nodes they took out.
+    pub inject: crate::inject::InjectState,
+    /// Pods bound to each node (finished ones are dropped when the list is read).
+    pub node_pods: Vec<Vec<PodId>>,
+    /// Training progress per JobSet (by `JsId`), for workloads with `training`.
+    pub training: Vec<Option<crate::training::TrainingState>>,
+    /// The timeline's samples.
+    pub timeline: crate::metrics::timeline::Timeline,
 }
 
 /// A one-line progress report on stderr, refreshed at most twice a second. It only reads the
@@ -145,14 +153,6 @@ impl Sim {
         }
         let cluster = Cluster::build(&scenario.node_pools, resources);
         check_pods_can_fit(&scenario, &cluster)?;
-        for (i, f) in scenario.faults.iter().enumerate() {
-            let crate::scenario::Fault::NodeFailure { node, .. } = f;
-            if cluster.node_by_name(node).is_none() {
-                return Err(InputError::new(&scenario.file, format!("no node named {node:?} in the cluster (nodes are named <pool>-<index>, e.g. {})", cluster.nodes[0].name))
-                    .at_path(format!("faults[{i}].node"))
-                    .into());
-            }
-        }
         let streams = RngStreams::new(scenario.seed);
         let mut sim = Sim {
             params: scenario.control.clone(),
@@ -180,11 +180,15 @@ impl Sim {
                 1,
             ),
             show_progress: false,
+            inject: Default::default(),
+            node_pods: vec![vec![]; cluster.len()],
+            training: vec![],
+            timeline: crate::metrics::timeline::Timeline::new(scenario.until_ns),
             cluster,
             scenario,
         };
         sim.register_topologies();
-        sim.schedule_faults();
+        sim.schedule_faults(&streams)?;
         for (i, w) in sim.scenario.workloads.iter().enumerate() {
             sim.queue
                 .schedule_at(w.at_ns, Event::SubmitJobSet { workload: i as u32 });
@@ -250,6 +254,10 @@ impl Sim {
         }
         let mut progress = Progress::new(self.show_progress);
         while let Some((_, event)) = self.queue.pop() {
+            let now = self.now();
+            if self.timeline.due(now) {
+                self.sample_timeline(now);
+            }
             if self.dispatch(event) {
                 break;
             }
@@ -308,6 +316,10 @@ impl Sim {
             Event::NodeNotReady(node) => self.on_node_not_ready(node),
             Event::NodeTaintNoExecute(node) => self.on_node_taint_no_execute(node),
             Event::EvictPod(pod) => self.on_evict_pod(pod),
+            Event::FaultFires { fault, target } => self.on_fault_fires(fault, target),
+            Event::NodeRepaired(node) => self.on_node_repaired(node),
+            Event::TrainingStart { js, generation } => self.on_training_start(js, generation),
+            Event::TrainingDone { js, generation } => self.on_training_done(js, generation),
             Event::PodRemoved(pod) => self.on_pod_removed(pod),
             Event::DeletePod { pod, reason } => {
                 let reason = self.delete_reasons[reason as usize].clone();

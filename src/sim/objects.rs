@@ -241,6 +241,8 @@ pub struct PodObj {
     pub bound_at_ns: Option<SimTime>,
     /// Already counted as a failed pod of its Job.
     pub counted_failed: bool,
+    /// Its main container runs now (the training model counts these).
+    pub working: bool,
 }
 
 #[cfg(test)]

@@ -1,0 +1,422 @@
+//! Fault injection: the scenario's `faults:` turned into events, each fault taking the real
+//! Kubernetes path (node lifecycle, kubelet, Job controller, JobSet failure policy).
+//!
+//! Every injector has its own random stream (`faults/<name>`), so one injector's draws never
+//! move another's. Random node and domain failures are independent renewal processes, one per
+//! node or domain; a node out of the pool (down, cordoned for repair, drained) is skipped by
+//! every injector until it returns, and its own process resumes from its return.
+
+pub mod effects;
+pub mod sample;
+
+use crate::cluster::NodeId;
+use crate::engine::{RngStreams, StreamRng};
+use crate::error::InputError;
+use crate::scenario::faults::{FaultKind, NodeEffect, NS_PER_DAY};
+use crate::sim::{Event, Sim};
+use sample::Arrivals;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What one injector did, for the summary.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct FaultStats {
+    pub name: String,
+    pub kind: String,
+    /// Faults that happened (a fault on a node already out of the pool does not happen).
+    pub faults: u64,
+    /// Faults that hit at least one pod (bound and not finished).
+    pub interruptions: u64,
+    /// Pods hit.
+    pub pods_hit: u64,
+    /// By cause (random node failures) or by effect.
+    pub by_cause: BTreeMap<String, CauseStats>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CauseStats {
+    pub faults: u64,
+    pub interruptions: u64,
+}
+
+/// A pod position a rate-based pod injector may hit: (workload, replicated job index, job
+/// index, completion index).
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub workload: u32,
+    pub rj: u32,
+    pub job_index: u32,
+    pub pod_index: u32,
+}
+
+pub struct Injector {
+    pub rng: StreamRng,
+    /// Node or domain processes: each target's arrivals (lemons have a shorter mean).
+    pub arrivals: Vec<Arrivals>,
+    /// Domain injectors and scripted domains: the nodes of each domain.
+    pub domains: Vec<Vec<NodeId>>,
+    /// Rate-based pod injectors: every pod position the selector matches.
+    pub slots: Vec<Slot>,
+}
+
+#[derive(Default)]
+pub struct InjectState {
+    pub injectors: Vec<Injector>,
+    /// Out of the pool because of a fault, until repaired.
+    pub node_out: Vec<bool>,
+    pub stats: Vec<FaultStats>,
+}
+
+impl Sim {
+    /// Builds every injector and schedules its first faults. Errors name the fault.
+    pub(crate) fn schedule_faults(&mut self, streams: &RngStreams) -> Result<(), InputError> {
+        let faults = self.scenario.faults.clone();
+        self.inject.node_out = vec![false; self.cluster.len()];
+        for (i, f) in faults.iter().enumerate() {
+            let at = |k: &str| format!("faults[{i}].{k}");
+            let err = |path: String, m: String| InputError::new(&self.scenario.file, m).at_path(path);
+            let mut inj = Injector {
+                rng: streams.stream(&format!("faults/{}", f.name)),
+                arrivals: vec![],
+                domains: vec![],
+                slots: vec![],
+            };
+            let fault = i as u16;
+            let kind_name = match &f.kind {
+                FaultKind::NodeFailures { .. } => "nodeFailures",
+                FaultKind::DomainFailures { .. } => "domainFailures",
+                FaultKind::Maintenance { .. } => "maintenance",
+                FaultKind::PodFailures { .. } => "podFailures",
+                FaultKind::ScriptedNode { .. } | FaultKind::ScriptedDomain { .. } => "scripted",
+            };
+            match &f.kind {
+                FaultKind::NodeFailures {
+                    rate_per_node_day,
+                    weibull_shape,
+                    lemons,
+                    node_pools,
+                    ..
+                } => {
+                    let nodes = self.nodes_of_pools(node_pools);
+                    let mut mult = vec![1.0; self.cluster.len()];
+                    if let Some((fraction, m)) = lemons {
+                        let k = ((nodes.len() as f64) * fraction).round() as usize;
+                        for n in choose(&mut inj.rng, &nodes, k) {
+                            mult[n as usize] = *m;
+                        }
+                    }
+                    self.start_node_processes(&mut inj, fault, &nodes, *rate_per_node_day, *weibull_shape, &mult);
+                }
+                FaultKind::Maintenance {
+                    rate_per_node_day,
+                    node_pools,
+                    ..
+                } => {
+                    let nodes = self.nodes_of_pools(node_pools);
+                    let mult = vec![1.0; self.cluster.len()];
+                    self.start_node_processes(&mut inj, fault, &nodes, *rate_per_node_day, None, &mult);
+                }
+                FaultKind::DomainFailures {
+                    topology_key,
+                    rate_per_domain_day,
+                    weibull_shape,
+                    node_pools,
+                    ..
+                } => {
+                    let nodes = self.nodes_of_pools(node_pools);
+                    let mut by_value: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
+                    for n in nodes {
+                        if let Some(v) = self.cluster.label_value(n, topology_key) {
+                            by_value.entry(v.to_string()).or_default().push(n);
+                        }
+                    }
+                    if by_value.is_empty() {
+                        return Err(err(
+                            at("topologyKey"),
+                            format!("no node has the label {topology_key:?}, so there is no domain to fail (declare it in cluster.nodePools[].labels or topology)"),
+                        ));
+                    }
+                    inj.domains = by_value.into_values().collect();
+                    if *rate_per_domain_day > 0.0 {
+                        for d in 0..inj.domains.len() {
+                            let a = Arrivals {
+                                mean_ns: NS_PER_DAY / rate_per_domain_day,
+                                weibull_shape: *weibull_shape,
+                            };
+                            let first = a.first_ns(&mut inj.rng);
+                            inj.arrivals.push(a);
+                            self.queue.schedule_at(first, Event::FaultFires { fault, target: d as u32 });
+                        }
+                    }
+                }
+                FaultKind::PodFailures {
+                    rate_per_pod_day,
+                    at_ns,
+                    selector,
+                    ..
+                } => {
+                    inj.slots = self.pod_slots(selector);
+                    if inj.slots.is_empty() {
+                        return Err(err(
+                            at("kind"),
+                            "no pod of the scenario's workloads matches this fault's jobset / replicatedJob / jobIndex / podIndex".into(),
+                        ));
+                    }
+                    if let Some(t) = at_ns {
+                        self.queue.schedule_at(*t, Event::FaultFires { fault, target: 0 });
+                    } else if let Some(r) = rate_per_pod_day {
+                        if *r > 0.0 {
+                            // One process over every slot at once; a draw on an empty slot
+                            // is thinned away, so each running pod fails at the given rate.
+                            let a = Arrivals {
+                                mean_ns: NS_PER_DAY / (r * inj.slots.len() as f64),
+                                weibull_shape: None,
+                            };
+                            let first = a.gap_ns(&mut inj.rng);
+                            inj.arrivals.push(a);
+                            self.queue.schedule_at(first, Event::FaultFires { fault, target: 0 });
+                        }
+                    }
+                }
+                FaultKind::ScriptedNode { at_ns, node, .. } => {
+                    let Some(n) = self.cluster.node_by_name(node) else {
+                        return Err(err(
+                            at("node"),
+                            format!(
+                                "no node named {node:?} in the cluster (nodes are named <pool>-<index>, e.g. {})",
+                                self.cluster.nodes[0].name
+                            ),
+                        ));
+                    };
+                    self.queue.schedule_at(*at_ns, Event::FaultFires { fault, target: n });
+                }
+                FaultKind::ScriptedDomain { at_ns, key, value, .. } => {
+                    let nodes: Vec<NodeId> = (0..self.cluster.len() as NodeId)
+                        .filter(|&n| self.cluster.label_value(n, key) == Some(value.as_str()))
+                        .collect();
+                    if nodes.is_empty() {
+                        return Err(err(
+                            at("domain"),
+                            format!("no node has the label {key}={value}"),
+                        ));
+                    }
+                    inj.domains = vec![nodes];
+                    self.queue.schedule_at(*at_ns, Event::FaultFires { fault, target: 0 });
+                }
+            }
+            self.inject.injectors.push(inj);
+            self.inject.stats.push(FaultStats {
+                name: f.name.clone(),
+                kind: kind_name.into(),
+                ..Default::default()
+            });
+        }
+        Ok(())
+    }
+
+    /// Nodes of the named `cluster.nodePools` entries (all nodes when none is named). An
+    /// entry with `count: N` built N pool instances, numbered in order across entries.
+    fn nodes_of_pools(&self, pools: &[String]) -> Vec<NodeId> {
+        let mut wanted = vec![pools.is_empty(); self.cluster.pool_names.len()];
+        let mut first = 0usize;
+        for spec in &self.scenario.node_pools {
+            let n = spec.count as usize;
+            if pools.contains(&spec.name) {
+                for w in wanted.iter_mut().skip(first).take(n) {
+                    *w = true;
+                }
+            }
+            first += n;
+        }
+        (0..self.cluster.len() as NodeId)
+            .filter(|&n| wanted[self.cluster.nodes[n as usize].pool as usize])
+            .collect()
+    }
+
+    fn start_node_processes(
+        &mut self,
+        inj: &mut Injector,
+        fault: u16,
+        nodes: &[NodeId],
+        rate_per_node_day: f64,
+        weibull_shape: Option<f64>,
+        mult: &[f64],
+    ) {
+        inj.arrivals = (0..self.cluster.len())
+            .map(|n| Arrivals {
+                mean_ns: NS_PER_DAY / (rate_per_node_day * mult[n]),
+                weibull_shape,
+            })
+            .collect();
+        if rate_per_node_day <= 0.0 {
+            return;
+        }
+        for &n in nodes {
+            let first = inj.arrivals[n as usize].first_ns(&mut inj.rng);
+            self.queue.schedule_at(first, Event::FaultFires { fault, target: n });
+        }
+    }
+
+    /// Every pod position of the scenario's workloads that a pod selector matches.
+    fn pod_slots(&self, sel: &crate::scenario::faults::PodSelector) -> Vec<Slot> {
+        let mut out = vec![];
+        for (w, wl) in self.scenario.workloads.iter().enumerate() {
+            let js = &wl.jobset;
+            if sel.jobset.as_deref().is_some_and(|n| n != js.metadata.name) {
+                continue;
+            }
+            for (r, rj) in js.spec.replicated_jobs.iter().enumerate() {
+                if sel.replicated_job.as_deref().is_some_and(|n| n != rj.name) {
+                    continue;
+                }
+                let replicas = rj.replicas.unwrap_or(1).max(0) as u32;
+                let pods = rj.template.spec.parallelism.unwrap_or(1).max(0) as u32;
+                for job_index in 0..replicas {
+                    if sel.job_index.is_some_and(|j| j != job_index) {
+                        continue;
+                    }
+                    for pod_index in 0..pods {
+                        if sel.pod_index.is_some_and(|p| p != pod_index) {
+                            continue;
+                        }
+                        out.push(Slot {
+                            workload: w as u32,
+                            rj: r as u32,
+                            job_index,
+                            pod_index,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// An injector fires.
+    pub(crate) fn on_fault_fires(&mut self, fault: u16, target: u32) {
+        let f = self.scenario.faults[fault as usize].clone();
+        match f.kind {
+            FaultKind::NodeFailures { causes, repair, .. } => {
+                let node = target;
+                let inj = &mut self.inject.injectors[fault as usize];
+                let total: f64 = causes.iter().map(|c| c.weight).sum();
+                let mut x = inj.rng.gen_unit() * total;
+                let mut cause = &causes[causes.len() - 1];
+                for c in &causes {
+                    if x < c.weight {
+                        cause = c;
+                        break;
+                    }
+                    x -= c.weight;
+                }
+                let repair = cause.repair.or(repair);
+                let back_ns = self.node_fault(fault, &cause.name.clone(), &[node], cause.effect, repair.as_ref());
+                self.next_node_arrival(fault, node, back_ns);
+            }
+            FaultKind::Maintenance { duration, .. } => {
+                let node = target;
+                let back_ns = self.node_fault(fault, "maintenance", &[node], NodeEffect::Drain, Some(&duration));
+                self.next_node_arrival(fault, node, back_ns);
+            }
+            FaultKind::DomainFailures { effect, repair, .. } => {
+                let d = target as usize;
+                let nodes = self.inject.injectors[fault as usize].domains[d].clone();
+                let back_ns = self.node_fault(fault, effect_name(effect), &nodes, effect, repair.as_ref());
+                let inj = &mut self.inject.injectors[fault as usize];
+                let gap = inj.arrivals[d].gap_ns(&mut inj.rng);
+                let from = back_ns.unwrap_or(self.now());
+                if back_ns != Some(u64::MAX) {
+                    self.queue.schedule_at(from.saturating_add(gap), Event::FaultFires { fault, target });
+                }
+            }
+            FaultKind::ScriptedNode { effect, repair_after_ns, .. } => {
+                let fixed = repair_after_ns.map(|ns| crate::scenario::faults::Lognormal { median_ns: ns.max(1), sigma: 0.0 });
+                self.node_fault(fault, effect_name(effect), &[target], effect, fixed.as_ref());
+            }
+            FaultKind::ScriptedDomain { effect, repair_after_ns, .. } => {
+                let nodes = self.inject.injectors[fault as usize].domains[0].clone();
+                let fixed = repair_after_ns.map(|ns| crate::scenario::faults::Lognormal { median_ns: ns.max(1), sigma: 0.0 });
+                self.node_fault(fault, effect_name(effect), &nodes, effect, fixed.as_ref());
+            }
+            FaultKind::PodFailures { at_ns, effect, .. } => {
+                let pods: Vec<crate::sim::objects::PodId> = if at_ns.is_some() {
+                    let slots = self.inject.injectors[fault as usize].slots.clone();
+                    slots.iter().filter_map(|s| self.running_pod_at(s)).collect()
+                } else {
+                    let inj = &mut self.inject.injectors[fault as usize];
+                    let i = crate::engine::rng::below(&mut inj.rng, inj.slots.len() as u64) as usize;
+                    let slot = inj.slots[i];
+                    let gap = inj.arrivals[0].gap_ns(&mut inj.rng);
+                    self.queue.schedule_in(gap, Event::FaultFires { fault, target: 0 });
+                    self.running_pod_at(&slot).into_iter().collect()
+                };
+                if pods.is_empty() {
+                    return; // thinned: nothing runs in that position now
+                }
+                let stats = &mut self.inject.stats[fault as usize];
+                stats.faults += 1;
+                stats.interruptions += 1;
+                stats.pods_hit += pods.len() as u64;
+                let c = stats.by_cause.entry(pod_effect_name(effect).into()).or_default();
+                c.faults += 1;
+                c.interruptions += 1;
+                for p in pods {
+                    self.pod_fault(p, effect);
+                }
+            }
+        }
+    }
+
+    /// Schedules a node's next random fault: from its return when it was taken out, from now
+    /// when it stayed, never when it left for good.
+    fn next_node_arrival(&mut self, fault: u16, node: NodeId, back_ns: Option<u64>) {
+        if back_ns == Some(u64::MAX) {
+            return;
+        }
+        let from = back_ns.unwrap_or(self.now());
+        let inj = &mut self.inject.injectors[fault as usize];
+        let gap = inj.arrivals[node as usize].gap_ns(&mut inj.rng);
+        self.queue.schedule_at(from.saturating_add(gap), Event::FaultFires { fault, target: node });
+    }
+}
+
+fn effect_name(e: NodeEffect) -> &'static str {
+    match e {
+        NodeEffect::Down => "down",
+        NodeEffect::Crash { .. } => "crash",
+        NodeEffect::PodCrash { .. } => "podCrash",
+        NodeEffect::Drain => "drain",
+    }
+}
+
+fn pod_effect_name(e: crate::scenario::PodEffect) -> &'static str {
+    match e {
+        crate::scenario::PodEffect::Exit { .. } => "exitCode",
+        crate::scenario::PodEffect::OomKilled => "oomKilled",
+        crate::scenario::PodEffect::Evicted => "evicted",
+    }
+}
+
+/// `k` distinct items, chosen uniformly (partial Fisher–Yates), in input order.
+fn choose(rng: &mut StreamRng, items: &[NodeId], k: usize) -> Vec<NodeId> {
+    let mut v = items.to_vec();
+    let k = k.min(v.len());
+    for i in 0..k {
+        let j = i + crate::engine::rng::below(rng, (v.len() - i) as u64) as usize;
+        v.swap(i, j);
+    }
+    let mut out = v[..k].to_vec();
+    out.sort_unstable();
+    out
+}
+
+/// A uniform draw in [0, 1) from a stream.
+trait Unit {
+    fn gen_unit(&mut self) -> f64;
+}
+
+impl Unit for StreamRng {
+    fn gen_unit(&mut self) -> f64 {
+        rand::Rng::gen::<f64>(self)
+    }
+}

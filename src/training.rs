@@ -1,0 +1,417 @@
+//! The training-progress model behind goodput (failure-data.md §2.4).
+//!
+//! A JobSet with `training` makes progress only while every one of its pods runs. After all
+//! pods run, the framework starts up for `restartCost`; then useful work accrues at full speed,
+//! pausing `checkpointCost` after every `checkpointInterval` of work to write a checkpoint. When
+//! any pod stops (a failure, an eviction, a node dying, a restart tearing pods down), the work
+//! since the last completed checkpoint is lost. When all the work is done, the containers exit
+//! 0 and the JobSet completes through the ordinary success path.
+//!
+//! ETTR (goodput) = useful work kept / wall-clock time since submission, where the wall-clock
+//! time ends when the work is done or the run ends.
+
+use crate::engine::time::parse_duration;
+use crate::engine::SimTime;
+use crate::error::InputError;
+use crate::scenario::types::TrainingSection;
+use crate::sim::objects::{JsId, PodId, PodPhase};
+use crate::sim::{Event, Sim};
+use serde::Serialize;
+
+/// Container run time under the training model: longer than any run, so only the model ends it.
+pub const RUN_UNTIL_DONE_NS: u64 = crate::scenario::MAX_UNTIL_NS * 2;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Training {
+    pub work_ns: u64,
+    /// 0: no checkpoints.
+    pub checkpoint_interval_ns: u64,
+    pub checkpoint_cost_ns: u64,
+    pub restart_cost_ns: u64,
+}
+
+pub fn resolve(
+    file: &str,
+    path: &str,
+    t: &TrainingSection,
+    errors: &mut Vec<InputError>,
+) -> Option<Training> {
+    let before = errors.len();
+    let mut get = |field: &str, text: Option<&String>| -> u64 {
+        match text.map(|s| parse_duration(s)) {
+            None => 0,
+            Some(Ok(v)) => v,
+            Some(Err(m)) => {
+                errors.push(InputError::new(file, m).at_path(format!("{path}.{field}")));
+                0
+            }
+        }
+    };
+    let work_ns = get("work", Some(&t.work));
+    let checkpoint_interval_ns = get("checkpointInterval", t.checkpoint_interval.as_ref());
+    let checkpoint_cost_ns = get("checkpointCost", t.checkpoint_cost.as_ref());
+    let restart_cost_ns = get("restartCost", t.restart_cost.as_ref());
+    if errors.len() == before && work_ns == 0 {
+        errors.push(InputError::new(file, "must be longer than 0s").at_path(format!("{path}.work")));
+    }
+    if t.checkpoint_interval.is_some() && checkpoint_interval_ns == 0 && errors.len() == before {
+        errors.push(
+            InputError::new(file, "must be longer than 0s (leave it out for no checkpoints)")
+                .at_path(format!("{path}.checkpointInterval")),
+        );
+    }
+    if t.checkpoint_cost.is_some() && t.checkpoint_interval.is_none() {
+        errors.push(
+            InputError::new(file, "a checkpoint cost needs a checkpointInterval")
+                .at_path(format!("{path}.checkpointCost")),
+        );
+    }
+    (errors.len() == before).then_some(Training {
+        work_ns,
+        checkpoint_interval_ns,
+        checkpoint_cost_ns,
+        restart_cost_ns,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Not all pods run.
+    Waiting,
+    /// All pods run; the framework starts up until then.
+    StartingUp,
+    /// Useful work accrues since this time.
+    Running { since_ns: SimTime },
+    Done,
+}
+
+/// Where a run segment stands after `elapsed_ns` of running (checkpoint writes included).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Segment {
+    /// Work safely in completed checkpoints.
+    committed_ns: u64,
+    /// Work done since the last completed checkpoint (lost if interrupted now).
+    uncommitted_ns: u64,
+    /// Time spent writing checkpoints.
+    writing_ns: u64,
+}
+
+impl Training {
+    fn segment(&self, elapsed_ns: u64) -> Segment {
+        let dt = self.checkpoint_interval_ns;
+        if dt == 0 {
+            return Segment {
+                committed_ns: 0,
+                uncommitted_ns: elapsed_ns,
+                writing_ns: 0,
+            };
+        }
+        let cycle = dt + self.checkpoint_cost_ns;
+        let k = elapsed_ns / cycle;
+        let partial = elapsed_ns - k * cycle;
+        Segment {
+            committed_ns: k * dt,
+            uncommitted_ns: partial.min(dt),
+            writing_ns: k * self.checkpoint_cost_ns + partial.saturating_sub(dt),
+        }
+    }
+
+    /// Wall time to finish `remaining_ns` of work from a fresh start, with the checkpoints
+    /// written on the way (none after the last piece of work).
+    fn time_to_finish(&self, remaining_ns: u64) -> u64 {
+        let dt = self.checkpoint_interval_ns;
+        if dt == 0 || remaining_ns == 0 {
+            return remaining_ns;
+        }
+        remaining_ns + (remaining_ns - 1) / dt * self.checkpoint_cost_ns
+    }
+}
+
+/// One JobSet's training, as the run goes.
+#[derive(Debug, Clone)]
+pub struct TrainingState {
+    pub spec: Training,
+    pub submitted_ns: SimTime,
+    /// Pods the JobSet runs at once; progress needs all of them.
+    pub expected_pods: u64,
+    /// Pods whose main container runs now.
+    pub working: u64,
+    phase: Phase,
+    generation: u32,
+    pub checkpointed_ns: u64,
+    pub lost_ns: u64,
+    pub checkpoint_writing_ns: u64,
+    pub startup_ns: u64,
+    pub interruptions: u32,
+    /// Since the last interruption, while not yet running again.
+    down_since_ns: Option<SimTime>,
+    pub recovery_ns: u64,
+    /// Each interruption's time until progress resumed.
+    pub recoveries_ns: Vec<u64>,
+    pub first_progress_ns: Option<SimTime>,
+    pub done_at_ns: Option<SimTime>,
+}
+
+/// The goodput figures of one JobSet, for the summary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrainingSummary {
+    pub jobset: String,
+    pub work_s: f64,
+    /// Useful work kept at the end.
+    pub useful_work_s: f64,
+    pub complete: bool,
+    /// When the work was done, or null.
+    pub done_at_s: Option<f64>,
+    /// Wall-clock time the goodput is over: submission to done (or the end of the run).
+    pub wall_s: f64,
+    /// ETTR: useful_work_s / wall_s.
+    pub goodput: f64,
+    pub lost_work_s: f64,
+    /// From each interruption until progress resumed (scheduling, start-up, restartCost).
+    pub time_in_recovery_s: f64,
+    /// From submission until progress first began.
+    pub time_to_first_progress_s: Option<f64>,
+    pub checkpoint_writing_s: f64,
+    pub interruptions: u32,
+}
+
+impl TrainingState {
+    pub fn new(spec: Training, expected_pods: u64, submitted_ns: SimTime) -> Self {
+        TrainingState {
+            spec,
+            submitted_ns,
+            expected_pods,
+            working: 0,
+            phase: Phase::Waiting,
+            generation: 0,
+            checkpointed_ns: 0,
+            lost_ns: 0,
+            checkpoint_writing_ns: 0,
+            startup_ns: 0,
+            interruptions: 0,
+            down_since_ns: None,
+            recovery_ns: 0,
+            recoveries_ns: vec![],
+            first_progress_ns: None,
+            done_at_ns: None,
+        }
+    }
+
+    /// Useful work done by `now`, counting the uncommitted part of a segment still running.
+    pub fn progress_at(&self, now: SimTime) -> u64 {
+        let extra = match self.phase {
+            Phase::Running { since_ns } => {
+                let s = self.spec.segment(now.saturating_sub(since_ns));
+                s.committed_ns + s.uncommitted_ns
+            }
+            _ => 0,
+        };
+        (self.checkpointed_ns + extra).min(self.spec.work_ns)
+    }
+
+    /// Goodput so far: progress / time since submission.
+    pub fn goodput_at(&self, now: SimTime) -> Option<f64> {
+        let end = self.done_at_ns.unwrap_or(now);
+        (end > self.submitted_ns)
+            .then(|| self.progress_at(now) as f64 / (end - self.submitted_ns) as f64)
+    }
+
+    pub fn summary(&self, jobset: &str, end_ns: SimTime) -> TrainingSummary {
+        let s = crate::engine::time::to_secs;
+        let useful = self.progress_at(end_ns);
+        let lost_now = 0; // work since the last checkpoint is only lost if interrupted
+        let wall_end = self.done_at_ns.unwrap_or(end_ns);
+        let wall = wall_end.saturating_sub(self.submitted_ns);
+        let writing_now = match self.phase {
+            Phase::Running { since_ns } => self.spec.segment(end_ns.saturating_sub(since_ns)).writing_ns,
+            _ => 0,
+        };
+        TrainingSummary {
+            jobset: jobset.to_string(),
+            work_s: s(self.spec.work_ns),
+            useful_work_s: s(useful),
+            complete: self.done_at_ns.is_some(),
+            done_at_s: self.done_at_ns.map(s),
+            wall_s: s(wall),
+            goodput: if wall > 0 { useful as f64 / wall as f64 } else { 0.0 },
+            lost_work_s: s(self.lost_ns + lost_now),
+            time_in_recovery_s: s(self.recovery_ns
+                + self
+                    .down_since_ns
+                    .map_or(0, |d| end_ns.saturating_sub(d))),
+            time_to_first_progress_s: self.first_progress_ns.map(|t| s(t - self.submitted_ns)),
+            checkpoint_writing_s: s(self.checkpoint_writing_ns + writing_now),
+            interruptions: self.interruptions,
+        }
+    }
+}
+
+impl Sim {
+    /// A pod's main container starts: progress may begin once all pods run.
+    pub(crate) fn start_working(&mut self, pod: PodId) {
+        if self.pods[pod as usize].working {
+            return;
+        }
+        self.pods[pod as usize].working = true;
+        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        let now = self.now();
+        let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        t.working += 1;
+        if t.phase == Phase::Waiting && t.working >= t.expected_pods {
+            t.phase = Phase::StartingUp;
+            t.generation += 1;
+            let generation = t.generation;
+            self.queue.schedule_at(
+                now + t.spec.restart_cost_ns,
+                Event::TrainingStart { js, generation },
+            );
+        }
+    }
+
+    /// A pod's main container stops (exit, eviction, deletion, its node dying): synchronous
+    /// training stops with it, and the work since the last checkpoint is gone.
+    pub(crate) fn stop_working(&mut self, pod: PodId) {
+        if !self.pods[pod as usize].working {
+            return;
+        }
+        self.pods[pod as usize].working = false;
+        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        let now = self.now();
+        let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        t.working -= 1;
+        match t.phase {
+            Phase::Running { since_ns } => {
+                let seg = t.spec.segment(now - since_ns);
+                t.checkpointed_ns = (t.checkpointed_ns + seg.committed_ns).min(t.spec.work_ns);
+                t.lost_ns += seg.uncommitted_ns;
+                t.checkpoint_writing_ns += seg.writing_ns;
+                t.down_since_ns = Some(now);
+            }
+            Phase::StartingUp => {
+                t.down_since_ns.get_or_insert(now);
+            }
+            Phase::Waiting | Phase::Done => return,
+        }
+        t.interruptions += 1;
+        t.phase = Phase::Waiting;
+        t.generation += 1;
+    }
+
+    pub(crate) fn on_training_start(&mut self, js: JsId, generation: u32) {
+        let now = self.now();
+        let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        if t.generation != generation || t.phase != Phase::StartingUp {
+            return;
+        }
+        t.phase = Phase::Running { since_ns: now };
+        t.startup_ns += t.spec.restart_cost_ns;
+        if let Some(d) = t.down_since_ns.take() {
+            t.recovery_ns += now - d;
+            t.recoveries_ns.push(now - d);
+        }
+        t.first_progress_ns.get_or_insert(now);
+        let remaining = t.spec.work_ns - t.checkpointed_ns;
+        let done = now + t.spec.time_to_finish(remaining);
+        self.queue
+            .schedule_at(done, Event::TrainingDone { js, generation });
+    }
+
+    /// All the work is done: every container of the JobSet exits 0.
+    pub(crate) fn on_training_done(&mut self, js: JsId, generation: u32) {
+        let now = self.now();
+        let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        let Phase::Running { since_ns } = t.phase else {
+            return;
+        };
+        if t.generation != generation {
+            return;
+        }
+        let seg = t.spec.segment(now - since_ns);
+        t.checkpoint_writing_ns += seg.writing_ns;
+        t.checkpointed_ns = t.spec.work_ns;
+        t.phase = Phase::Done;
+        t.done_at_ns = Some(now);
+        let jobs = self.jobsets[js as usize].jobs.clone();
+        for j in jobs {
+            let pods = self.jobs[j as usize].pods.clone();
+            for p in pods {
+                let pod = &self.pods[p as usize];
+                if pod.phase != PodPhase::Running || pod.removed || pod.deletion_ns.is_some() {
+                    continue;
+                }
+                if let Some(e) = self.pods[p as usize].pending_exit.take() {
+                    self.queue.cancel(e);
+                }
+                self.pods[p as usize].last_exit = None;
+                let e = self
+                    .queue
+                    .schedule_in(0, Event::ContainerExit { pod: p, exit_code: 0 });
+                self.pods[p as usize].pending_exit = Some(e);
+            }
+        }
+    }
+
+    /// Creates the training state of a newly submitted JobSet (or none).
+    pub(crate) fn add_training_state(&mut self, js: JsId) {
+        let w = self.jobsets[js as usize].workload as usize;
+        let state = self.scenario.workloads[w].training.map(|spec| {
+            TrainingState::new(
+                spec,
+                crate::report::recovery::expected_pods(self, js as usize),
+                self.now(),
+            )
+        });
+        if self.training.len() <= js as usize {
+            self.training.resize(js as usize + 1, None);
+        }
+        self.training[js as usize] = state;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: u64 = 3_600_000_000_000;
+
+    fn spec(dt: u64, w: u64) -> Training {
+        Training {
+            work_ns: 10 * H,
+            checkpoint_interval_ns: dt,
+            checkpoint_cost_ns: w,
+            restart_cost_ns: 0,
+        }
+    }
+
+    #[test]
+    fn segments_commit_work_at_each_completed_checkpoint() {
+        let t = spec(H, H / 10);
+        // 2.5 h in: one checkpoint cycle (1.1 h) done twice, 0.3 h of new work.
+        let s = t.segment(25 * H / 10);
+        assert_eq!(s.committed_ns, 2 * H);
+        assert_eq!(s.uncommitted_ns, 3 * H / 10);
+        assert_eq!(s.writing_ns, 2 * H / 10);
+        // In the middle of writing the first checkpoint: the hour is not safe yet.
+        let s = t.segment(H + H / 20);
+        assert_eq!((s.committed_ns, s.uncommitted_ns, s.writing_ns), (0, H, H / 20));
+        // Without checkpoints everything is at risk.
+        let s = spec(0, 0).segment(5 * H);
+        assert_eq!((s.committed_ns, s.uncommitted_ns), (0, 5 * H));
+    }
+
+    #[test]
+    fn finishing_writes_no_checkpoint_after_the_last_work() {
+        let t = spec(H, H / 10);
+        assert_eq!(t.time_to_finish(2 * H), 2 * H + H / 10);
+        assert_eq!(t.time_to_finish(25 * H / 10), 25 * H / 10 + 2 * H / 10);
+        assert_eq!(spec(0, 0).time_to_finish(3 * H), 3 * H);
+    }
+}
