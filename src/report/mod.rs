@@ -4,6 +4,7 @@
 pub mod recovery;
 pub mod summary;
 pub mod table;
+pub mod timeline_svg;
 
 use crate::error::SimError;
 use crate::sim::Sim;
