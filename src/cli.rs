@@ -160,6 +160,8 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     if let Some(dir) = &args.out {
         let events = report::events_csv(&sim)?;
         report::write_atomic(dir, "events.csv", &events)?;
+        report::write_atomic(dir, "timeline.csv", &report::timeline::csv(&sim)?)?;
+        report::write_atomic(dir, "timeline.svg", report::timeline::svg(&sim).as_bytes())?;
         report::write_atomic(dir, "summary.json", json.as_bytes())?;
     }
     if args.json {

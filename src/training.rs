@@ -52,12 +52,16 @@ pub fn resolve(
     let checkpoint_cost_ns = get("checkpointCost", t.checkpoint_cost.as_ref());
     let restart_cost_ns = get("restartCost", t.restart_cost.as_ref());
     if errors.len() == before && work_ns == 0 {
-        errors.push(InputError::new(file, "must be longer than 0s").at_path(format!("{path}.work")));
+        errors
+            .push(InputError::new(file, "must be longer than 0s").at_path(format!("{path}.work")));
     }
     if t.checkpoint_interval.is_some() && checkpoint_interval_ns == 0 && errors.len() == before {
         errors.push(
-            InputError::new(file, "must be longer than 0s (leave it out for no checkpoints)")
-                .at_path(format!("{path}.checkpointInterval")),
+            InputError::new(
+                file,
+                "must be longer than 0s (leave it out for no checkpoints)",
+            )
+            .at_path(format!("{path}.checkpointInterval")),
         );
     }
     if t.checkpoint_cost.is_some() && t.checkpoint_interval.is_none() {
@@ -81,7 +85,9 @@ enum Phase {
     /// All pods run; the framework starts up until then.
     StartingUp,
     /// Useful work accrues since this time.
-    Running { since_ns: SimTime },
+    Running {
+        since_ns: SimTime,
+    },
     Done,
 }
 
@@ -223,7 +229,11 @@ impl TrainingState {
         let wall_end = self.done_at_ns.unwrap_or(end_ns);
         let wall = wall_end.saturating_sub(self.submitted_ns);
         let writing_now = match self.phase {
-            Phase::Running { since_ns } => self.spec.segment(end_ns.saturating_sub(since_ns)).writing_ns,
+            Phase::Running { since_ns } => {
+                self.spec
+                    .segment(end_ns.saturating_sub(since_ns))
+                    .writing_ns
+            }
             _ => 0,
         };
         TrainingSummary {
@@ -233,12 +243,15 @@ impl TrainingState {
             complete: self.done_at_ns.is_some(),
             done_at_s: self.done_at_ns.map(s),
             wall_s: s(wall),
-            goodput: if wall > 0 { useful as f64 / wall as f64 } else { 0.0 },
+            goodput: if wall > 0 {
+                useful as f64 / wall as f64
+            } else {
+                0.0
+            },
             lost_work_s: s(self.lost_ns + lost_now),
-            time_in_recovery_s: s(self.recovery_ns
-                + self
-                    .down_since_ns
-                    .map_or(0, |d| end_ns.saturating_sub(d))),
+            time_in_recovery_s: s(
+                self.recovery_ns + self.down_since_ns.map_or(0, |d| end_ns.saturating_sub(d))
+            ),
             time_to_first_progress_s: self.first_progress_ns.map(|t| s(t - self.submitted_ns)),
             checkpoint_writing_s: s(self.checkpoint_writing_ns + writing_now),
             interruptions: self.interruptions,
@@ -351,9 +364,13 @@ impl Sim {
                     self.queue.cancel(e);
                 }
                 self.pods[p as usize].last_exit = None;
-                let e = self
-                    .queue
-                    .schedule_in(0, Event::ContainerExit { pod: p, exit_code: 0 });
+                let e = self.queue.schedule_in(
+                    0,
+                    Event::ContainerExit {
+                        pod: p,
+                        exit_code: 0,
+                    },
+                );
                 self.pods[p as usize].pending_exit = Some(e);
             }
         }
@@ -401,7 +418,10 @@ mod tests {
         assert_eq!(s.writing_ns, 2 * H / 10);
         // In the middle of writing the first checkpoint: the hour is not safe yet.
         let s = t.segment(H + H / 20);
-        assert_eq!((s.committed_ns, s.uncommitted_ns, s.writing_ns), (0, H, H / 20));
+        assert_eq!(
+            (s.committed_ns, s.uncommitted_ns, s.writing_ns),
+            (0, H, H / 20)
+        );
         // Without checkpoints everything is at risk.
         let s = spec(0, 0).segment(5 * H);
         assert_eq!((s.committed_ns, s.uncommitted_ns), (0, 5 * H));

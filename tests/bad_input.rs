@@ -348,7 +348,7 @@ fn faults_are_checked() {
     );
     let err = rejects(&dir, &p);
     assert!(
-        err.contains("faults[0].node: a scripted fault names the node"),
+        err.contains("faults[0].node: a scripted fault names either one node or one domain"),
         "{err}"
     );
 }

@@ -97,7 +97,30 @@ fn out_dir_gets_summary_and_events() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    let mut names: Vec<String> = names
+        .into_iter()
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["events.csv", "summary.json", "timeline.csv", "timeline.svg"],
+        "{names:?}"
+    );
+    // The timeline starts at 0 and has a sample at the end of the run.
+    let timeline = std::fs::read_to_string(out_dir.join("timeline.csv")).unwrap();
+    let mut t_lines = timeline.lines();
+    assert_eq!(
+        t_lines.next().unwrap(),
+        "time_s,pods_pending,pods_running,pods_failed,nodes_available,nodes_out,restarts,goodput,step_s"
+    );
+    assert!(t_lines.next().unwrap().starts_with("0,0,0,0,"));
+    let svg = std::fs::read_to_string(out_dir.join("timeline.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{}",
+        &svg[..40]
+    );
 }
 
 #[test]

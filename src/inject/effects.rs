@@ -26,7 +26,9 @@ impl Sim {
         let live: Vec<NodeId> = nodes
             .iter()
             .copied()
-            .filter(|&n| !self.inject.node_out[n as usize] && !self.cluster.nodes[n as usize].failed)
+            .filter(|&n| {
+                !self.inject.node_out[n as usize] && !self.cluster.nodes[n as usize].failed
+            })
             .collect();
         if live.is_empty() {
             return None; // already out: this fault does not happen
@@ -54,6 +56,9 @@ impl Sim {
                     }
                 }
                 NodeEffect::PodCrash { exit_code } => {
+                    if !pods.is_empty() {
+                        self.rec.pod_faults.push(now);
+                    }
                     for p in pods {
                         self.crash_container(p, exit_code, "Error");
                     }
@@ -96,7 +101,11 @@ impl Sim {
     /// The main container of a running pod dies now with `exit_code`.
     pub(crate) fn crash_container(&mut self, pod: PodId, exit_code: i32, reason: &str) {
         let p = &self.pods[pod as usize];
-        if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Running || p.pending_exit.is_none() {
+        if p.removed
+            || p.deletion_ns.is_some()
+            || p.phase != PodPhase::Running
+            || p.pending_exit.is_none()
+        {
             return; // not running a container now (pending, in back-off, or stopping)
         }
         let job = &self.jobs[p.job as usize];

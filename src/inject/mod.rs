@@ -74,7 +74,8 @@ impl Sim {
         self.inject.node_out = vec![false; self.cluster.len()];
         for (i, f) in faults.iter().enumerate() {
             let at = |k: &str| format!("faults[{i}].{k}");
-            let err = |path: String, m: String| InputError::new(&self.scenario.file, m).at_path(path);
+            let err =
+                |path: String, m: String| InputError::new(&self.scenario.file, m).at_path(path);
             let mut inj = Injector {
                 rng: streams.stream(&format!("faults/{}", f.name)),
                 arrivals: vec![],
@@ -105,7 +106,14 @@ impl Sim {
                             mult[n as usize] = *m;
                         }
                     }
-                    self.start_node_processes(&mut inj, fault, &nodes, *rate_per_node_day, *weibull_shape, &mult);
+                    self.start_node_processes(
+                        &mut inj,
+                        fault,
+                        &nodes,
+                        *rate_per_node_day,
+                        *weibull_shape,
+                        &mult,
+                    );
                 }
                 FaultKind::Maintenance {
                     rate_per_node_day,
@@ -114,7 +122,14 @@ impl Sim {
                 } => {
                     let nodes = self.nodes_of_pools(node_pools);
                     let mult = vec![1.0; self.cluster.len()];
-                    self.start_node_processes(&mut inj, fault, &nodes, *rate_per_node_day, None, &mult);
+                    self.start_node_processes(
+                        &mut inj,
+                        fault,
+                        &nodes,
+                        *rate_per_node_day,
+                        None,
+                        &mult,
+                    );
                 }
                 FaultKind::DomainFailures {
                     topology_key,
@@ -145,7 +160,13 @@ impl Sim {
                             };
                             let first = a.first_ns(&mut inj.rng);
                             inj.arrivals.push(a);
-                            self.queue.schedule_at(first, Event::FaultFires { fault, target: d as u32 });
+                            self.queue.schedule_at(
+                                first,
+                                Event::FaultFires {
+                                    fault,
+                                    target: d as u32,
+                                },
+                            );
                         }
                     }
                 }
@@ -163,7 +184,8 @@ impl Sim {
                         ));
                     }
                     if let Some(t) = at_ns {
-                        self.queue.schedule_at(*t, Event::FaultFires { fault, target: 0 });
+                        self.queue
+                            .schedule_at(*t, Event::FaultFires { fault, target: 0 });
                     } else if let Some(r) = rate_per_pod_day {
                         if *r > 0.0 {
                             // One process over every slot at once; a draw on an empty slot
@@ -174,7 +196,8 @@ impl Sim {
                             };
                             let first = a.gap_ns(&mut inj.rng);
                             inj.arrivals.push(a);
-                            self.queue.schedule_at(first, Event::FaultFires { fault, target: 0 });
+                            self.queue
+                                .schedule_at(first, Event::FaultFires { fault, target: 0 });
                         }
                     }
                 }
@@ -188,9 +211,12 @@ impl Sim {
                             ),
                         ));
                     };
-                    self.queue.schedule_at(*at_ns, Event::FaultFires { fault, target: n });
+                    self.queue
+                        .schedule_at(*at_ns, Event::FaultFires { fault, target: n });
                 }
-                FaultKind::ScriptedDomain { at_ns, key, value, .. } => {
+                FaultKind::ScriptedDomain {
+                    at_ns, key, value, ..
+                } => {
                     let nodes: Vec<NodeId> = (0..self.cluster.len() as NodeId)
                         .filter(|&n| self.cluster.label_value(n, key) == Some(value.as_str()))
                         .collect();
@@ -201,7 +227,8 @@ impl Sim {
                         ));
                     }
                     inj.domains = vec![nodes];
-                    self.queue.schedule_at(*at_ns, Event::FaultFires { fault, target: 0 });
+                    self.queue
+                        .schedule_at(*at_ns, Event::FaultFires { fault, target: 0 });
                 }
             }
             self.inject.injectors.push(inj);
@@ -253,7 +280,8 @@ impl Sim {
         }
         for &n in nodes {
             let first = inj.arrivals[n as usize].first_ns(&mut inj.rng);
-            self.queue.schedule_at(first, Event::FaultFires { fault, target: n });
+            self.queue
+                .schedule_at(first, Event::FaultFires { fault, target: n });
         }
     }
 
@@ -310,54 +338,99 @@ impl Sim {
                     x -= c.weight;
                 }
                 let repair = cause.repair.or(repair);
-                let back_ns = self.node_fault(fault, &cause.name.clone(), &[node], cause.effect, repair.as_ref());
+                let back_ns = self.node_fault(
+                    fault,
+                    &cause.name.clone(),
+                    &[node],
+                    cause.effect,
+                    repair.as_ref(),
+                );
                 self.next_node_arrival(fault, node, back_ns);
             }
             FaultKind::Maintenance { duration, .. } => {
                 let node = target;
-                let back_ns = self.node_fault(fault, "maintenance", &[node], NodeEffect::Drain, Some(&duration));
+                let back_ns = self.node_fault(
+                    fault,
+                    "maintenance",
+                    &[node],
+                    NodeEffect::Drain,
+                    Some(&duration),
+                );
                 self.next_node_arrival(fault, node, back_ns);
             }
             FaultKind::DomainFailures { effect, repair, .. } => {
                 let d = target as usize;
                 let nodes = self.inject.injectors[fault as usize].domains[d].clone();
-                let back_ns = self.node_fault(fault, effect_name(effect), &nodes, effect, repair.as_ref());
+                let back_ns =
+                    self.node_fault(fault, effect_name(effect), &nodes, effect, repair.as_ref());
                 let inj = &mut self.inject.injectors[fault as usize];
                 let gap = inj.arrivals[d].gap_ns(&mut inj.rng);
                 let from = back_ns.unwrap_or(self.now());
                 if back_ns != Some(u64::MAX) {
-                    self.queue.schedule_at(from.saturating_add(gap), Event::FaultFires { fault, target });
+                    self.queue.schedule_at(
+                        from.saturating_add(gap),
+                        Event::FaultFires { fault, target },
+                    );
                 }
             }
-            FaultKind::ScriptedNode { effect, repair_after_ns, .. } => {
-                let fixed = repair_after_ns.map(|ns| crate::scenario::faults::Lognormal { median_ns: ns.max(1), sigma: 0.0 });
-                self.node_fault(fault, effect_name(effect), &[target], effect, fixed.as_ref());
+            FaultKind::ScriptedNode {
+                effect,
+                repair_after_ns,
+                ..
+            } => {
+                let fixed = repair_after_ns.map(|ns| crate::scenario::faults::Lognormal {
+                    median_ns: ns.max(1),
+                    sigma: 0.0,
+                });
+                self.node_fault(
+                    fault,
+                    effect_name(effect),
+                    &[target],
+                    effect,
+                    fixed.as_ref(),
+                );
             }
-            FaultKind::ScriptedDomain { effect, repair_after_ns, .. } => {
+            FaultKind::ScriptedDomain {
+                effect,
+                repair_after_ns,
+                ..
+            } => {
                 let nodes = self.inject.injectors[fault as usize].domains[0].clone();
-                let fixed = repair_after_ns.map(|ns| crate::scenario::faults::Lognormal { median_ns: ns.max(1), sigma: 0.0 });
+                let fixed = repair_after_ns.map(|ns| crate::scenario::faults::Lognormal {
+                    median_ns: ns.max(1),
+                    sigma: 0.0,
+                });
                 self.node_fault(fault, effect_name(effect), &nodes, effect, fixed.as_ref());
             }
             FaultKind::PodFailures { at_ns, effect, .. } => {
                 let pods: Vec<crate::sim::objects::PodId> = if at_ns.is_some() {
                     let slots = self.inject.injectors[fault as usize].slots.clone();
-                    slots.iter().filter_map(|s| self.running_pod_at(s)).collect()
+                    slots
+                        .iter()
+                        .filter_map(|s| self.running_pod_at(s))
+                        .collect()
                 } else {
                     let inj = &mut self.inject.injectors[fault as usize];
-                    let i = crate::engine::rng::below(&mut inj.rng, inj.slots.len() as u64) as usize;
+                    let i =
+                        crate::engine::rng::below(&mut inj.rng, inj.slots.len() as u64) as usize;
                     let slot = inj.slots[i];
                     let gap = inj.arrivals[0].gap_ns(&mut inj.rng);
-                    self.queue.schedule_in(gap, Event::FaultFires { fault, target: 0 });
+                    self.queue
+                        .schedule_in(gap, Event::FaultFires { fault, target: 0 });
                     self.running_pod_at(&slot).into_iter().collect()
                 };
                 if pods.is_empty() {
                     return; // thinned: nothing runs in that position now
                 }
+                self.rec.pod_faults.push(self.now());
                 let stats = &mut self.inject.stats[fault as usize];
                 stats.faults += 1;
                 stats.interruptions += 1;
                 stats.pods_hit += pods.len() as u64;
-                let c = stats.by_cause.entry(pod_effect_name(effect).into()).or_default();
+                let c = stats
+                    .by_cause
+                    .entry(pod_effect_name(effect).into())
+                    .or_default();
                 c.faults += 1;
                 c.interruptions += 1;
                 for p in pods {
@@ -376,7 +449,13 @@ impl Sim {
         let from = back_ns.unwrap_or(self.now());
         let inj = &mut self.inject.injectors[fault as usize];
         let gap = inj.arrivals[node as usize].gap_ns(&mut inj.rng);
-        self.queue.schedule_at(from.saturating_add(gap), Event::FaultFires { fault, target: node });
+        self.queue.schedule_at(
+            from.saturating_add(gap),
+            Event::FaultFires {
+                fault,
+                target: node,
+            },
+        );
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Recorder {
     pub node_failures: Vec<(SimTime, NodeId)>,
     /// Nodes back from repair or maintenance: (time, node).
     pub node_repairs: Vec<(SimTime, NodeId)>,
+    /// Pod-level faults that hit a running pod (pod injectors, software faults on a node).
+    pub pod_faults: Vec<SimTime>,
     /// Pods that exist now in phase Pending (bound or not) and Running: kept as pods change
     /// phase, so the timeline never scans every pod.
     pub pods_pending_now: u64,

@@ -1,9 +1,11 @@
 //! What a run hands back: the summary (JSON and a human table) and `events.csv`, written
 //! atomically so a crash never leaves half a file behind.
 
+pub mod distributions;
 pub mod recovery;
 pub mod summary;
 pub mod table;
+pub mod timeline;
 pub mod timeline_svg;
 
 use crate::error::SimError;

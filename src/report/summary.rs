@@ -23,6 +23,14 @@ pub struct Summary {
     pub pending_pods: Vec<PendingGroup>,
     /// One entry per global JobSet restart (docs/metrics.md, "Recovery throughput").
     pub recovery: Vec<super::recovery::Recovery>,
+    /// p50 / p90 / p99 / max of time to recover, pod scheduling latency and recovery rate.
+    pub distributions: super::distributions::Distributions,
+    /// What each fault injector did (`faults:` in the scenario), in scenario order.
+    pub faults: Vec<crate::inject::FaultStats>,
+    /// Goodput over every JobSet with a training model (Σ useful work / Σ wall time), or null.
+    pub goodput: Option<f64>,
+    /// Per JobSet with a training model.
+    pub training: Vec<crate::training::TrainingSummary>,
     pub scheduler: SchedulerCounts,
 }
 
@@ -39,6 +47,8 @@ pub struct JobSetSummary {
     pub job_restarts: i32,
     /// In-place restart rounds completed (`status.currentInPlaceRestartAttempt`).
     pub in_place_restarts: i32,
+    /// `spec.failurePolicy.maxRestarts` (0 when there is no failure policy).
+    pub max_restarts: i32,
     pub submitted_at_s: f64,
     pub completed_at_s: Option<f64>,
     pub finished_at_s: Option<f64>,
@@ -88,6 +98,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
                 terminal_reason: reason,
                 restarts: js.status.restarts,
                 restarts_count_towards_max: js.status.restarts_count_towards_max,
+                max_restarts: js.spec.spec.max_restarts(),
                 in_place_restarts: js.status.current_in_place_restart_attempt.unwrap_or(0),
                 job_restarts: js
                     .status
@@ -141,6 +152,17 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
             _ => {}
         }
     }
+    let recovery = super::recovery::build(sim);
+    let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
+    let training: Vec<crate::training::TrainingSummary> = sim
+        .training
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.as_ref().map(|t| t.summary(&sim.jobsets[i].name, end_ns)))
+        .collect();
+    let wall: f64 = training.iter().map(|t| t.wall_s).sum();
+    let goodput = (!training.is_empty() && wall > 0.0)
+        .then(|| training.iter().map(|t| t.useful_work_s).sum::<f64>() / wall);
     Summary {
         scenario: sim.scenario.name.clone(),
         seed: sim.scenario.seed,
@@ -159,7 +181,11 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
             create_rejected: sim.rec.pod_creates_rejected,
         },
         pending_pods: groups.into_values().collect(),
-        recovery: super::recovery::build(sim),
+        distributions: super::distributions::build(sim, &recovery),
+        recovery,
+        faults: sim.inject.stats.clone(),
+        goodput,
+        training,
         scheduler: SchedulerCounts {
             cycles: sim.scheduler.cycles,
             nodes_examined: sim.scheduler.nodes_examined,

@@ -274,14 +274,7 @@ fn allowed_fields(kind: &str) -> Option<&'static [&'static str]> {
             "jobIndex",
             "podIndex",
         ],
-        "scripted" => &[
-            "at",
-            "node",
-            "domain",
-            "effect",
-            "exitCode",
-            "repairAfter",
-        ],
+        "scripted" => &["at", "node", "domain", "effect", "exitCode", "repairAfter"],
         _ => return None,
     })
 }
@@ -301,7 +294,10 @@ fn present_fields(f: &FaultSection) -> Vec<&'static str> {
     add(f.exit_code.is_some(), "exitCode");
     add(f.repair_after.is_some(), "repairAfter");
     add(f.rate_per_1000_node_days.is_some(), "ratePer1000NodeDays");
-    add(f.rate_per_1000_domain_days.is_some(), "ratePer1000DomainDays");
+    add(
+        f.rate_per_1000_domain_days.is_some(),
+        "ratePer1000DomainDays",
+    );
     add(f.rate_per_1000_pod_days.is_some(), "ratePer1000PodDays");
     add(f.weibull_shape.is_some(), "weibullShape");
     add(f.causes.is_some(), "causes");
@@ -335,7 +331,10 @@ pub fn resolve(
             errors,
         };
         let Some(allowed) = allowed_fields(&f.kind) else {
-            r.error("kind", format!("{:?} is not a fault kind: use {KINDS}", f.kind));
+            r.error(
+                "kind",
+                format!("{:?} is not a fault kind: use {KINDS}", f.kind),
+            );
             continue;
         };
         let before = r.errors.len();
@@ -351,10 +350,7 @@ pub fn resolve(
                 );
             }
         }
-        let name = f
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{}-{i}", f.kind));
+        let name = f.name.clone().unwrap_or_else(|| format!("{}-{i}", f.kind));
         if !names.insert(name.clone()) {
             r.error("name", format!("two faults are named {name:?}"));
         }
@@ -461,14 +457,23 @@ impl Resolver<'_> {
         })
     }
 
-    fn opt_lognormal(&mut self, field: &str, s: &Option<LognormalSection>) -> Option<Option<Lognormal>> {
+    fn opt_lognormal(
+        &mut self,
+        field: &str,
+        s: &Option<LognormalSection>,
+    ) -> Option<Option<Lognormal>> {
         match s {
             None => Some(None),
             Some(s) => self.lognormal(field, s).map(Some),
         }
     }
 
-    fn node_effect(&mut self, field: &str, text: Option<&str>, exit_code: Option<i32>) -> Option<NodeEffect> {
+    fn node_effect(
+        &mut self,
+        field: &str,
+        text: Option<&str>,
+        exit_code: Option<i32>,
+    ) -> Option<NodeEffect> {
         let code = |default| exit_code.unwrap_or(default);
         let effect = match text.unwrap_or("down") {
             "down" => NodeEffect::Down,
@@ -510,7 +515,10 @@ impl Resolver<'_> {
         let causes = match &f.causes {
             None => llama3_causes(),
             Some(list) if list.is_empty() => {
-                self.error("causes", "needs at least one cause (or leave it out for the Llama 3 mix)".into());
+                self.error(
+                    "causes",
+                    "needs at least one cause (or leave it out for the Llama 3 mix)".into(),
+                );
                 vec![]
             }
             Some(list) => {
@@ -518,17 +526,28 @@ impl Resolver<'_> {
                 for (c, cause) in list.iter().enumerate() {
                     let at = format!("causes[{c}]");
                     if !cause.weight.is_finite() || cause.weight <= 0.0 {
-                        self.error(&format!("{at}.weight"), format!("{} is not a weight (a number > 0)", cause.weight));
+                        self.error(
+                            &format!("{at}.weight"),
+                            format!("{} is not a weight (a number > 0)", cause.weight),
+                        );
                         continue;
                     }
-                    let Some(effect) = self.node_effect(&format!("{at}.effect"), Some(&cause.effect), cause.exit_code) else {
+                    let Some(effect) = self.node_effect(
+                        &format!("{at}.effect"),
+                        Some(&cause.effect),
+                        cause.exit_code,
+                    ) else {
                         continue;
                     };
                     if effect == NodeEffect::Drain {
-                        self.error(&format!("{at}.effect"), "drain is planned maintenance: use kind: maintenance".into());
+                        self.error(
+                            &format!("{at}.effect"),
+                            "drain is planned maintenance: use kind: maintenance".into(),
+                        );
                         continue;
                     }
-                    let Some(repair) = self.opt_lognormal(&format!("{at}.repair"), &cause.repair) else {
+                    let Some(repair) = self.opt_lognormal(&format!("{at}.repair"), &cause.repair)
+                    else {
                         continue;
                     };
                     out.push(Cause {
@@ -545,10 +564,16 @@ impl Resolver<'_> {
             None => Some(None),
             Some(l) => {
                 if !(0.0..=1.0).contains(&l.fraction) {
-                    self.error("lemons.fraction", format!("{} is not a fraction in [0, 1]", l.fraction));
+                    self.error(
+                        "lemons.fraction",
+                        format!("{} is not a fraction in [0, 1]", l.fraction),
+                    );
                     None
                 } else if !l.multiplier.is_finite() || !(1.0..=1e4).contains(&l.multiplier) {
-                    self.error("lemons.multiplier", format!("{} is outside the supported range 1 to 10000", l.multiplier));
+                    self.error(
+                        "lemons.multiplier",
+                        format!("{} is outside the supported range 1 to 10000", l.multiplier),
+                    );
                     None
                 } else {
                     Some(Some((l.fraction, l.multiplier)))
@@ -573,7 +598,10 @@ impl Resolver<'_> {
         let key = match &f.topology_key {
             Some(k) if !k.is_empty() => Some(k.clone()),
             _ => {
-                self.error("topologyKey", "names the node label whose values are the domains".into());
+                self.error(
+                    "topologyKey",
+                    "names the node label whose values are the domains".into(),
+                );
                 None
             }
         };
@@ -592,7 +620,11 @@ impl Resolver<'_> {
         let duration = match &f.duration {
             Some(d) => self.lognormal("duration", d),
             None => {
-                self.error("duration", "is required: how long a drained node stays out, e.g. {median: 2h, sigma: 0}".into());
+                self.error(
+                    "duration",
+                    "is required: how long a drained node stays out, e.g. {median: 2h, sigma: 0}"
+                        .into(),
+                );
                 None
             }
         };
@@ -613,7 +645,10 @@ impl Resolver<'_> {
             None => None,
         };
         if rate.is_some() == at_ns.is_some() {
-            self.error("at", "a pod failure has either `at` (one time) or `ratePer1000PodDays`".into());
+            self.error(
+                "at",
+                "a pod failure has either `at` (one time) or `ratePer1000PodDays`".into(),
+            );
             return None;
         }
         let effect = match f.effect.as_deref().unwrap_or("exitCode") {
@@ -623,7 +658,10 @@ impl Resolver<'_> {
             "oomKilled" => PodEffect::OomKilled,
             "evicted" => PodEffect::Evicted,
             other => {
-                self.error("effect", format!("{other:?} is not a pod effect: use exitCode, oomKilled or evicted"));
+                self.error(
+                    "effect",
+                    format!("{other:?} is not a pod effect: use exitCode, oomKilled or evicted"),
+                );
                 return None;
             }
         };
@@ -660,7 +698,10 @@ impl Resolver<'_> {
             None => None,
         };
         if effect == NodeEffect::Drain && repair_after_ns.is_none() {
-            self.error("repairAfter", "a drain says when the node comes back".into());
+            self.error(
+                "repairAfter",
+                "a drain says when the node comes back".into(),
+            );
             return None;
         }
         match (&f.node, &f.domain) {
@@ -712,7 +753,12 @@ mod tests {
     #[test]
     fn node_failures_default_to_llama3_causes() {
         let f = resolve_one("{kind: nodeFailures, ratePer1000NodeDays: 3.79}").unwrap();
-        let FaultKind::NodeFailures { rate_per_node_day, causes, .. } = f.kind else {
+        let FaultKind::NodeFailures {
+            rate_per_node_day,
+            causes,
+            ..
+        } = f.kind
+        else {
             panic!("{f:?}")
         };
         assert!((rate_per_node_day - 0.00379).abs() < 1e-12);
@@ -722,33 +768,61 @@ mod tests {
 
     #[test]
     fn fields_of_another_kind_are_rejected() {
-        let e = resolve_one("{kind: maintenance, ratePer1000NodeDays: 1, duration: {median: 1h}, exitCode: 3}").unwrap_err();
-        assert!(e[0].contains("faults[0].exitCode: does not apply to kind maintenance"), "{e:?}");
+        let e = resolve_one(
+            "{kind: maintenance, ratePer1000NodeDays: 1, duration: {median: 1h}, exitCode: 3}",
+        )
+        .unwrap_err();
+        assert!(
+            e[0].contains("faults[0].exitCode: does not apply to kind maintenance"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn bad_values_name_their_field() {
         let e = resolve_one("{kind: nodeFailures, ratePer1000NodeDays: -1}").unwrap_err();
         assert!(e[0].contains("faults[0].ratePer1000NodeDays"), "{e:?}");
-        let e = resolve_one("{kind: nodeFailures, ratePer1000NodeDays: 1, nodePools: [cpu]}").unwrap_err();
+        let e = resolve_one("{kind: nodeFailures, ratePer1000NodeDays: 1, nodePools: [cpu]}")
+            .unwrap_err();
         assert!(e[0].contains("no node pool named \"cpu\""), "{e:?}");
         let e = resolve_one("{kind: scripted, at: 1m, node: a, effect: melt}").unwrap_err();
         assert!(e[0].contains("faults[0].effect"), "{e:?}");
         let e = resolve_one("{kind: podFailures}").unwrap_err();
         assert!(e[0].contains("either `at`"), "{e:?}");
-        let e = resolve_one("{kind: podFailures, at: 1m, effect: oomKilled, exitCode: 2}").unwrap_err();
+        let e =
+            resolve_one("{kind: podFailures, at: 1m, effect: oomKilled, exitCode: 2}").unwrap_err();
         assert!(e[0].contains("faults[0].exitCode"), "{e:?}");
         let e = resolve_one("{kind: domainFailures, ratePer1000DomainDays: 1}").unwrap_err();
         assert!(e[0].contains("faults[0].topologyKey"), "{e:?}");
-        let e = resolve_one("{kind: nodeFailures, ratePer1000NodeDays: 1, repair: {median: 0s}}").unwrap_err();
+        let e = resolve_one("{kind: nodeFailures, ratePer1000NodeDays: 1, repair: {median: 0s}}")
+            .unwrap_err();
         assert!(e[0].contains("faults[0].repair.median"), "{e:?}");
     }
 
     #[test]
     fn scripted_domain_and_pod_failures() {
-        let f = resolve_one("{kind: scripted, at: 1m, domain: {key: rack, value: r1}, repairAfter: 1h}").unwrap();
-        assert!(matches!(f.kind, FaultKind::ScriptedDomain { repair_after_ns: Some(_), .. }));
-        let f = resolve_one("{kind: podFailures, at: 10m, replicatedJob: w, podIndex: 0, effect: evicted}").unwrap();
-        assert!(matches!(f.kind, FaultKind::PodFailures { effect: PodEffect::Evicted, at_ns: Some(_), .. }));
+        let f = resolve_one(
+            "{kind: scripted, at: 1m, domain: {key: rack, value: r1}, repairAfter: 1h}",
+        )
+        .unwrap();
+        assert!(matches!(
+            f.kind,
+            FaultKind::ScriptedDomain {
+                repair_after_ns: Some(_),
+                ..
+            }
+        ));
+        let f = resolve_one(
+            "{kind: podFailures, at: 10m, replicatedJob: w, podIndex: 0, effect: evicted}",
+        )
+        .unwrap();
+        assert!(matches!(
+            f.kind,
+            FaultKind::PodFailures {
+                effect: PodEffect::Evicted,
+                at_ns: Some(_),
+                ..
+            }
+        ));
     }
 }

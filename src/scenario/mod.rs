@@ -708,7 +708,9 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         let training = match &w.training {
             None => None,
             Some(t) => {
-                if w.pods.run_for.is_some() || w.pods.replicated_jobs.values().any(|r| r.run_for.is_some()) {
+                if w.pods.run_for.is_some()
+                    || w.pods.replicated_jobs.values().any(|r| r.run_for.is_some())
+                {
                     errors.push(err(
                         &at("pods.runFor"),
                         "with `training`, pods run until the work is done: leave runFor out".into(),
