@@ -112,7 +112,7 @@ fn validate(args: ValidateArgs) -> Result<(), SimError> {
         let text = std::fs::read_to_string(f)
             .map_err(|e| InputError::new(&shown, format!("cannot read: {e}")))?;
         let docs = crate::api::load::load_documents(&shown, &text)?;
-        texts.push((shown, docs));
+        texts.push((shown, text, docs));
     }
     let report = crate::validate::report(&texts, &gates);
     print!("{}", report.text);
@@ -133,7 +133,9 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     for w in scenario.warnings() {
         eprintln!("warning: {w}");
     }
-    let mut sim = Sim::new(scenario)?;
+    // Sim::new finds more errors (pods that fit no node, unknown fault nodes): locate them too.
+    let mut sim = Sim::new(scenario)
+        .map_err(|e| crate::yaml::locate::fill_scenario_file(e, &args.scenario))?;
     sim.check_invariants = args.check_invariants;
     sim.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if let Some(dir) = &args.out {

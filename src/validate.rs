@@ -3,6 +3,7 @@
 use crate::api::defaults::default_jobset;
 use crate::api::load::Document;
 use crate::api::validation::validate_create;
+use crate::yaml::locate::locate;
 use std::collections::BTreeMap;
 
 pub struct Report {
@@ -12,12 +13,14 @@ pub struct Report {
 }
 
 /// One block per document: `<file>: JobSet <ns>/<name>: valid`, or `invalid` followed by each
-/// error indented. Documents that are not JobSets are listed as skipped.
-pub fn report(files: &[(String, Vec<Document>)], gates: &BTreeMap<String, bool>) -> Report {
+/// error indented, as `<file>:<line>:<column>: <path>: <message>` where the path can be found in
+/// the file. Documents that are not JobSets are listed as skipped. `files` holds each file's
+/// name, text and documents.
+pub fn report(files: &[(String, String, Vec<Document>)], gates: &BTreeMap<String, bool>) -> Report {
     let mut text = String::new();
     let mut warnings = vec![];
     let mut any_invalid = false;
-    for (file, docs) in files {
+    for (file, source, docs) in files {
         let several = docs.len() > 1;
         for doc in docs {
             match doc {
@@ -50,7 +53,10 @@ pub fn report(files: &[(String, Vec<Document>)], gates: &BTreeMap<String, bool>)
                         any_invalid = true;
                         text.push_str(&format!("{file}{at}: JobSet {name}: invalid\n"));
                         for e in errors {
-                            text.push_str(&format!("  {e}\n"));
+                            match locate(source, loaded.doc_index, &e.path) {
+                                Some((l, c)) => text.push_str(&format!("  {file}:{l}:{c}: {e}\n")),
+                                None => text.push_str(&format!("  {e}\n")),
+                            }
                         }
                     }
                 }

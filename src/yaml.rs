@@ -4,6 +4,8 @@
 use crate::error::InputError;
 use serde::de::DeserializeOwned;
 
+pub mod locate;
+
 /// One parsed document and the paths of any fields that were not recognised.
 pub struct Parsed<T> {
     pub value: T,

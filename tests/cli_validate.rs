@@ -84,10 +84,12 @@ fn invalid_jobset_lists_each_error_with_upstream_path() {
         text.contains(&format!("JobSet default/{name}: invalid")),
         "{text}"
     );
-    assert!(text.contains("JobSet name is too long, job names generated for this JobSet will exceed 63 characters"), "{text}");
+    // Each error names the line and column of its field in the file.
+    assert!(text.contains(&format!("bad.yaml:7:11: spec.replicatedJobs[0].name: Invalid value: \"{name}-rj-100\": JobSet name is too long, job names generated for this JobSet will exceed 63 characters")), "{text}");
+    // Errors without a field (upstream's `<nil>`) have no line to show.
     assert!(
         text.contains(
-            "invalid replicatedJob name 'does-not-exist' does not appear in .spec.ReplicatedJobs"
+            "\n  <nil>: Internal error: invalid replicatedJob name 'does-not-exist' does not appear in .spec.ReplicatedJobs"
         ),
         "{text}"
     );
@@ -103,7 +105,8 @@ fn run_refuses_an_invalid_jobset_with_exit_2() {
     let p = write(&dir, "s.yaml", &text);
     let out = run(&["run", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("JobSet \"small\" is invalid: <nil>: Internal error: RestartJob and RestartJobAndIgnoreMaxRestarts"), "{}", stderr(&out));
+    // No field to point at: the error points at the inline JobSet.
+    assert!(stderr(&out).contains("s.yaml:10:3: workloads[0].jobset: JobSet \"small\" is invalid: <nil>: Internal error: RestartJob and RestartJobAndIgnoreMaxRestarts"), "{}", stderr(&out));
     // The scenario's featureGates turn it on, and the run goes ahead.
     let p = write(
         &dir,
@@ -111,6 +114,41 @@ fn run_refuses_an_invalid_jobset_with_exit_2() {
         &format!("{text}featureGates: {{RestartJob: true}}\n"),
     );
     assert_eq!(run(&["run", p.to_str().unwrap()]).status.code(), Some(0));
+}
+
+#[test]
+fn errors_are_located_in_their_own_document() {
+    let dir = scratch("validate_located");
+    let js = |name: &str, extra: &str| {
+        format!("apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata:\n  name: {name}\n  annotations:\n    alpha.jobset.sigs.k8s.io/exclusive-topology: rack\nspec:\n{extra}  replicatedJobs:\n  - name: w\n    template: {{spec: {{template: {{spec: {{containers: [{{name: c, image: x}}]}}}}}}}}\n")
+    };
+    let f = write(
+        &dir,
+        "two.yaml",
+        &format!(
+            "{}---\n# the second one\n{}---\napiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {{labels: {{a: b}}}}\n",
+            js("ok", ""),
+            js("bad", "  failurePolicy:\n    restartStrategy: Sometimes\n"),
+        ),
+    );
+    let out = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("two.yaml (document 1): JobSet default/ok: valid\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "two.yaml:21:22: spec.failurePolicy.restartStrategy: Unsupported value: \"Sometimes\""
+        ),
+        "{text}"
+    );
+    // The omitted name points at the mapping that should hold it.
+    assert!(
+        text.contains("two.yaml:28:11: metadata.name: JobSet has no name: invalid"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -68,9 +68,9 @@ pub fn load_documents(file: &str, text: &str) -> Result<Vec<Document>, InputErro
                 if parsed.value.metadata.name.is_empty()
                     && parsed.value.metadata.generate_name.is_none() =>
             {
-                out.push(Document::Malformed(
-                    InputError::new(file, "JobSet has no name").at_path("metadata.name"),
-                ));
+                let mut e = InputError::new(file, "JobSet has no name").at_path("metadata.name");
+                crate::yaml::locate::fill(&mut e, text, i);
+                out.push(Document::Malformed(e));
             }
             Ok(parsed) => out.push(Document::JobSet(Box::new(LoadedJobSet {
                 jobset: parsed.value,

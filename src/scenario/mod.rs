@@ -202,7 +202,9 @@ pub fn load_scenario_from_str(
         .into());
     }
     let raw = parse_document::<ScenarioFile>(file, text, 0, false)?.value;
+    // Errors found after parsing know their path; give them the line too.
     resolve(file, raw, base_dir)
+        .map_err(|e| crate::yaml::locate::fill_scenario(e, file, text, base_dir))
 }
 
 fn dur(file: &str, path: &str, text: &str) -> Result<u64, InputError> {
@@ -781,10 +783,14 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             }
             default_jobset(&mut jobset);
             for e in crate::api::validation::validate_create(&jobset, &feature_gates, &[]) {
-                errors.push(InputError::new(
-                    &source,
-                    format!("JobSet {:?} is invalid: {e}", jobset.metadata.name),
-                ));
+                // The path goes in its own field, so that the error can be located; upstream's
+                // `<nil>` (no field) stays in the message, as the API server prints it.
+                let (path, e) = match e.path.as_str() {
+                    "<nil>" => (String::new(), e.to_string()),
+                    _ => (e.path, e.message),
+                };
+                let msg = format!("JobSet {:?} is invalid: {e}", jobset.metadata.name);
+                errors.push(InputError::new(&source, msg).at_path(path));
             }
             workloads.push(Workload {
                 jobset,
