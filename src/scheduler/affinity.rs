@@ -143,20 +143,45 @@ struct ScoreNorm {
     selector: Selector,
     self_key: Option<String>,
     weight: i64,
-    /// Per domain: (carriers, carriers per owner `$SELF` value).
-    placed: Vec<(u32, BTreeMap<String, u32>)>,
+    /// Carriers per domain.
+    placed: Vec<u32>,
+    /// Per owner `$SELF` value: carriers per domain, only the domains holding some. A pod
+    /// matched only as "same owner" (a Job's own term) reads its few domains from here.
+    by_owner: HashMap<String, BTreeMap<u32, u32>>,
     carriers: u32,
 }
 
 /// What the Score half knows about the incoming pod in one cycle.
 #[derive(Debug, Clone, Default)]
 pub struct ScoreCtx {
-    /// The pod's own preferred terms, as upstream's `topologyScore`: per topology, the summed
-    /// weight × matching placed pods of each domain.
-    own: Vec<(u16, HashMap<u32, i64>)>,
-    /// Placed pods' score terms that can match the pod: (score norm, verdict when the owner's
-    /// value equals ours, when it differs, our value for `$SELF`).
-    sym: Vec<(u32, bool, bool, Option<String>)>,
+    /// Upstream's `topologyScore`, as far as it is sparse: per topology, the summed weight ×
+    /// matching placed pods of each domain, from the pod's own preferred terms and from placed
+    /// pods' terms counted per owner.
+    /// (Ordered maps: a few domains each, read once per scored node without hashing.)
+    domains: Vec<(u16, BTreeMap<u32, i64>)>,
+    /// Placed pods' score terms that match the pod whatever their owner's value: they score
+    /// weight × carriers in every domain, read per scored node (less the owner-counted part
+    /// already folded into `domains`).
+    totals: Vec<u32>,
+}
+
+impl ScoreCtx {
+    /// Adds `weight × count` to domains of `topo`.
+    fn add(&mut self, topo: u16, counts: &BTreeMap<u32, u32>, weight: i64) {
+        if counts.is_empty() {
+            return;
+        }
+        let i = match self.domains.iter().position(|(t, _)| *t == topo) {
+            Some(i) => i,
+            None => {
+                self.domains.push((topo, BTreeMap::new()));
+                self.domains.len() - 1
+            }
+        };
+        for (&d, &c) in counts {
+            *self.domains[i].1.entry(d).or_default() += weight * c as i64;
+        }
+    }
 }
 
 /// One topology key: each node's domain, and what is placed in each domain.
@@ -495,7 +520,8 @@ impl AffinityIndex {
                             self_key: self_keys(&form.1).into_iter().next(),
                             selector: form.1.clone(),
                             weight,
-                            placed: vec![(0, BTreeMap::new()); domains],
+                            placed: vec![0; domains],
+                            by_owner: HashMap::new(),
                             carriers: 0,
                         });
                         self.score_norm_by_form.insert(form, n);
@@ -696,13 +722,16 @@ impl AffinityIndex {
                 continue;
             }
             let n = &mut self.score_norms[term.norm as usize];
-            let slot = &mut n.placed[d as usize];
-            slot.0 = (slot.0 as i64 + delta as i64) as u32;
-            bump_map(
-                &mut slot.1,
-                term.self_value.clone().unwrap_or_default(),
-                delta,
-            );
+            n.placed[d as usize] = (n.placed[d as usize] as i64 + delta as i64) as u32;
+            let owner = term.self_value.as_deref().unwrap_or("");
+            match n.by_owner.get_mut(owner) {
+                Some(m) => bump_map(m, d, delta),
+                None if delta > 0 => {
+                    n.by_owner
+                        .insert(owner.to_string(), BTreeMap::from([(d, delta as u32)]));
+                }
+                None => {}
+            }
             n.carriers = (n.carriers as i64 + delta as i64) as u32;
             if n.carriers > 0 {
                 self.active_score_norms.insert(term.norm);
@@ -941,34 +970,35 @@ impl AffinityIndex {
     pub fn score_ctx(&self, own: &StringMap, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
         let mut ctx = ScoreCtx::default();
         for t in preferred {
-            let jobs = self.matching_jobs(&t.selector);
-            if jobs.is_empty() {
-                continue;
-            }
-            let i = match ctx.own.iter().position(|(topo, _)| *topo == t.topo) {
-                Some(i) => i,
-                None => {
-                    ctx.own.push((t.topo, HashMap::new()));
-                    ctx.own.len() - 1
-                }
-            };
-            let per_domain = &mut ctx.own[i].1;
-            for j in jobs {
-                for (&d, &c) in self.job_domains.get(&(t.topo, j)).into_iter().flatten() {
-                    *per_domain.entry(d).or_default() += t.weight * c as i64;
+            for j in self.matching_jobs(&t.selector) {
+                if let Some(counts) = self.job_domains.get(&(t.topo, j)) {
+                    ctx.add(t.topo, counts, t.weight);
                 }
             }
         }
         for &n in &self.active_score_norms {
             let norm = &self.score_norms[n as usize];
-            let own_value = norm.self_key.as_ref().and_then(|k| own.get(k)).cloned();
-            let same = norm.selector.matches_with(own, own_value.as_deref());
+            let own_value = norm.self_key.as_ref().and_then(|k| own.get(k));
+            let same = norm
+                .selector
+                .matches_with(own, own_value.map(String::as_str));
             let other = norm.selector.matches_with(own, None);
-            if same || other {
-                ctx.sym.push((n, same, other, own_value));
+            // Without a value of our own, `same` and `other` are one verdict on all owners.
+            let mine = own_value.and_then(|v| norm.by_owner.get(v));
+            if other {
+                ctx.totals.push(n);
+                if !same {
+                    if let Some(m) = mine {
+                        ctx.add(norm.topo, m, -norm.weight);
+                    }
+                }
+            } else if same {
+                if let Some(m) = mine {
+                    ctx.add(norm.topo, m, norm.weight);
+                }
             }
         }
-        (!ctx.own.is_empty() || !ctx.sym.is_empty()).then_some(ctx)
+        (!ctx.domains.is_empty() || !ctx.totals.is_empty()).then_some(ctx)
     }
 
     /// InterPodAffinity's raw Score of one node: the scores of its domains, summed over the
@@ -976,23 +1006,15 @@ impl AffinityIndex {
     pub fn score(&self, ctx: &ScoreCtx, node: NodeId) -> i64 {
         let domain = |topo: u16| self.topos[topo as usize].domain_of[node as usize];
         let mut total = 0i64;
-        for (topo, per_domain) in &ctx.own {
+        for (topo, per_domain) in &ctx.domains {
             total += per_domain.get(&domain(*topo)).copied().unwrap_or(0);
         }
-        for (n, same, other, own) in &ctx.sym {
-            let norm = &self.score_norms[*n as usize];
+        for &n in &ctx.totals {
+            let norm = &self.score_norms[n as usize];
             let d = domain(norm.topo);
-            if d == NO_DOMAIN {
-                continue;
+            if d != NO_DOMAIN {
+                total += norm.weight * norm.placed[d as usize] as i64;
             }
-            let (carriers, by_owner) = &norm.placed[d as usize];
-            let mine = own
-                .as_deref()
-                .and_then(|v| by_owner.get(v))
-                .copied()
-                .unwrap_or(0);
-            let matched = if *same { mine } else { 0 } + if *other { carriers - mine } else { 0 };
-            total += norm.weight * matched as i64;
         }
         total
     }

@@ -535,13 +535,20 @@ impl Sim {
         // InterPodAffinity: raw scores from the index, normalized over the scored nodes.
         let own = self.placement.labels_of(self.pods[pod as usize].job);
         let inter_pod: Option<Vec<i64>> =
-            self.placement.score_ctx(own, &shape.preferred).map(|c| {
-                let raw: Vec<i64> = feasible
-                    .iter()
-                    .map(|&n| self.placement.score(&c, n))
-                    .collect();
-                normalize_min_max(&raw)
-            });
+            self.placement
+                .score_ctx(own, &shape.preferred)
+                .and_then(|c| {
+                    let mut raw: Vec<i64> = feasible
+                        .iter()
+                        .map(|&n| self.placement.score(&c, n))
+                        .collect();
+                    // Equal raw scores normalize to 0 everywhere: nothing to add.
+                    let spread = raw.iter().any(|&s| s != raw[0]);
+                    spread.then(|| {
+                        normalize_min_max(&mut raw);
+                        raw
+                    })
+                });
         // Plugins whose raw scores are normalized over the feasible nodes: preferred node
         // affinity (higher is better) and untolerated PreferNoSchedule taints (fewer is better).
         let raw_affinity: Vec<i64> = feasible
@@ -653,19 +660,17 @@ fn scan_length(feasible: &[NodeId], want: usize, start: usize, n_all: usize) -> 
 /// InterPodAffinity's `NormalizeScore`: 100 × (s − min) / (max − min), 0 everywhere when
 /// max == min. Computed in f64 and truncated as upstream does, so boundary cases (e.g.
 /// 100 × 0.29 = 28.999…) round the same way; IEEE arithmetic keeps it deterministic.
-fn normalize_min_max(raw: &[i64]) -> Vec<i64> {
-    let min = raw.iter().copied().min().unwrap_or(0);
-    let max = raw.iter().copied().max().unwrap_or(0);
+fn normalize_min_max(scores: &mut [i64]) {
+    let min = scores.iter().copied().min().unwrap_or(0);
+    let max = scores.iter().copied().max().unwrap_or(0);
     let diff = max - min;
-    raw.iter()
-        .map(|&s| {
-            if diff > 0 {
-                (MAX_NODE_SCORE as f64 * ((s - min) as f64 / diff as f64)) as i64
-            } else {
-                0
-            }
-        })
-        .collect()
+    for s in scores.iter_mut() {
+        *s = if diff > 0 {
+            (MAX_NODE_SCORE as f64 * ((*s - min) as f64 / diff as f64)) as i64
+        } else {
+            0
+        };
+    }
 }
 
 /// NodeResourcesFit score (0..100) over cpu and memory with equal weights, the pod included,
@@ -719,10 +724,15 @@ mod tests {
     /// negative raw scores (anti-affinity) included, truncated from f64 like upstream.
     #[test]
     fn inter_pod_affinity_normalizes_like_upstream() {
-        assert_eq!(normalize_min_max(&[-100, 0, 100]), vec![0, 50, 100]);
-        assert_eq!(normalize_min_max(&[-3, -3]), vec![0, 0]);
-        assert_eq!(normalize_min_max(&[7]), vec![0]);
+        let normalized = |raw: &[i64]| {
+            let mut v = raw.to_vec();
+            normalize_min_max(&mut v);
+            v
+        };
+        assert_eq!(normalized(&[-100, 0, 100]), vec![0, 50, 100]);
+        assert_eq!(normalized(&[-3, -3]), vec![0, 0]);
+        assert_eq!(normalized(&[7]), vec![0]);
         // 100 × (29 / 100) is 28.999… in f64: upstream's int64() gives 28, not 29.
-        assert_eq!(normalize_min_max(&[0, 29, 100]), vec![0, 28, 100]);
+        assert_eq!(normalized(&[0, 29, 100]), vec![0, 28, 100]);
     }
 }

@@ -147,40 +147,45 @@ pub fn compile_with_affinity(
     namespace: &str,
 ) -> PodShape {
     let mut shape = compile(spec, cluster);
+    let Some(a) = &spec.affinity else {
+        return shape;
+    };
+    if a.pod_affinity.is_none() && a.pod_anti_affinity.is_none() {
+        // Most shapes (followers, plain pods) have no inter-pod terms: skip the label copy.
+        return shape;
+    }
     let own = AffinityIndex::match_labels(labels, namespace);
-    if let Some(a) = &spec.affinity {
-        if let Some(pa) = &a.pod_affinity {
-            let required = &pa.required_during_scheduling_ignored_during_execution;
-            shape.affinity = placement.compile_terms(cluster, required, &own, false);
-            shape.hard_affinity = placement.compile_score_terms(
-                cluster,
-                required.iter().map(|t| (t, HARD_POD_AFFINITY_WEIGHT)),
-                &own,
-            );
-            shape.preferred = placement.compile_score_terms(
-                cluster,
-                pa.preferred_during_scheduling_ignored_during_execution
-                    .iter()
-                    .map(|w| (&w.pod_affinity_term, w.weight as i64)),
-                &own,
-            );
-        }
-        if let Some(pa) = &a.pod_anti_affinity {
-            shape.anti_affinity = placement.compile_terms(
-                cluster,
-                &pa.required_during_scheduling_ignored_during_execution,
-                &own,
-                true,
-            );
-            let anti = placement.compile_score_terms(
-                cluster,
-                pa.preferred_during_scheduling_ignored_during_execution
-                    .iter()
-                    .map(|w| (&w.pod_affinity_term, -(w.weight as i64))),
-                &own,
-            );
-            shape.preferred.extend(anti);
-        }
+    if let Some(pa) = &a.pod_affinity {
+        let required = &pa.required_during_scheduling_ignored_during_execution;
+        shape.affinity = placement.compile_terms(cluster, required, &own, false);
+        shape.hard_affinity = placement.compile_score_terms(
+            cluster,
+            required.iter().map(|t| (t, HARD_POD_AFFINITY_WEIGHT)),
+            &own,
+        );
+        shape.preferred = placement.compile_score_terms(
+            cluster,
+            pa.preferred_during_scheduling_ignored_during_execution
+                .iter()
+                .map(|w| (&w.pod_affinity_term, w.weight as i64)),
+            &own,
+        );
+    }
+    if let Some(pa) = &a.pod_anti_affinity {
+        shape.anti_affinity = placement.compile_terms(
+            cluster,
+            &pa.required_during_scheduling_ignored_during_execution,
+            &own,
+            true,
+        );
+        let anti = placement.compile_score_terms(
+            cluster,
+            pa.preferred_during_scheduling_ignored_during_execution
+                .iter()
+                .map(|w| (&w.pod_affinity_term, -(w.weight as i64))),
+            &own,
+        );
+        shape.preferred.extend(anti);
     }
     shape
 }
