@@ -439,7 +439,7 @@ fn is_dns1123_subdomain(v: &str) -> Vec<String> {
 }
 
 /// `validation.IsValidLabelValue` (`content.IsLabelValue`).
-fn is_label_value(v: &str) -> Vec<String> {
+pub(crate) fn is_label_value(v: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if v.len() > LABEL_VALUE_MAX_LENGTH {
         errs.push(max_len_error(LABEL_VALUE_MAX_LENGTH));

@@ -469,11 +469,13 @@ impl Sim {
         let mut spec = job.spec.template.spec.clone();
         spec.node_selector.insert(key, domain.clone());
         let labels = job.pod_labels.clone();
+        let namespace = self.jobsets[job.jobset as usize].namespace.clone();
         let shape = crate::sim::shape::compile_with_affinity(
             &spec,
             &self.cluster,
             &mut self.placement,
             &labels,
+            &namespace,
         );
         let id = self.push_shape(shape);
         self.jobs[j as usize].follower_shapes.insert(domain, id);

@@ -794,11 +794,13 @@ impl Sim {
             let topology = webhook_key.clone().unwrap_or_default();
             add_v02_exclusive_terms(&mut job_spec.template.spec, &key, &topology);
         }
+        let namespace = obj.namespace.clone();
         let shape = shape::compile_with_affinity(
             &job_spec.template.spec,
             &self.cluster,
             &mut self.placement,
             &pod_labels,
+            &namespace,
         );
         let shape_id = self.push_shape(shape);
         let leader_shape = if leader_follower {
@@ -808,6 +810,7 @@ impl Sim {
                 &self.cluster,
                 &mut self.placement,
                 &pod_labels,
+                &namespace,
             );
             Some(self.push_shape(shape))
         } else {

@@ -5,7 +5,7 @@ pub mod types;
 
 use crate::api::defaults::default_jobset;
 use crate::api::load::{load_jobsets_from_str, LoadedJobSet};
-use crate::api::types::JobSet;
+use crate::api::types::{JobSet, StringMap};
 use crate::cluster::{NodePoolSpec, Taint, TaintEffect};
 use crate::engine::time::parse_duration;
 use crate::error::{InputError, SimError};
@@ -69,6 +69,8 @@ pub struct Scenario {
     pub until_ns: u64,
     pub stop_when_all_terminal: bool,
     pub node_pools: Vec<NodePoolSpec>,
+    /// Declared namespaces and their labels (`kubernetes.io/metadata.name` included).
+    pub namespaces: BTreeMap<String, StringMap>,
     pub control: ControlPlane,
     pub feature_gates: BTreeMap<String, bool>,
     pub workloads: Vec<Workload>,
@@ -336,6 +338,8 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             format!("{total_nodes} nodes is more than the 1,000,000 jobset-sim supports"),
         ));
     }
+
+    let namespaces = resolve_namespaces(&raw.cluster.namespaces, &err, &mut errors);
 
     // Control plane.
     let mut control = ControlPlane::default();
@@ -818,11 +822,53 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         until_ns,
         stop_when_all_terminal: raw.run.stop_when_all_terminal,
         node_pools,
+        namespaces,
         control,
         feature_gates,
         workloads,
         faults,
     })
+}
+
+/// `cluster.namespaces`: valid names and label values; the API server's own name label, when
+/// written, must agree with the name.
+fn resolve_namespaces(
+    raw: &BTreeMap<String, crate::scenario::types::NamespaceSection>,
+    err: &dyn Fn(&str, String) -> InputError,
+    errors: &mut Vec<InputError>,
+) -> BTreeMap<String, StringMap> {
+    use crate::scheduler::affinity::NAMESPACE_NAME_LABEL;
+    let mut out = BTreeMap::new();
+    for (name, ns) in raw {
+        let at = format!("cluster.namespaces.{name}");
+        if !is_dns_label(name) {
+            errors.push(err(
+                &at,
+                format!(
+                    "{name:?} is not a valid namespace name (at most 63 lowercase letters, digits and '-')"
+                ),
+            ));
+        }
+        for (k, v) in &ns.labels {
+            let path = format!("{at}.labels.{k}");
+            if k.is_empty() {
+                errors.push(err(&path, "a label key must not be empty".into()));
+            }
+            if let Some(problem) = crate::api::validation::is_label_value(v).into_iter().next() {
+                errors.push(err(&path, format!("{v:?}: {problem}")));
+            }
+            if k == NAMESPACE_NAME_LABEL && v != name {
+                errors.push(err(
+                    &path,
+                    format!("must equal the namespace's name {name:?} (the API server sets it)"),
+                ));
+            }
+        }
+        let mut labels = ns.labels.clone();
+        labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.clone());
+        out.insert(name.clone(), labels);
+    }
+    out
 }
 
 /// Refuses workloads too large to simulate, with the field that makes them so.

@@ -62,6 +62,17 @@ fn default_true() -> bool {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterSection {
     pub node_pools: Vec<NodePoolSection>,
+    /// Namespaces and their labels, for `namespaceSelector` in pod affinity terms. Namespaces
+    /// the workloads use exist without being listed.
+    #[serde(default)]
+    pub namespaces: BTreeMap<String, NamespaceSection>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamespaceSection {
+    #[serde(default)]
+    pub labels: StringMap,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -7,15 +7,32 @@
 //! stored once with that value replaced by `$SELF`, counted per domain and per owner value. Its
 //! verdict on an incoming pod then only depends on whether the owner's value equals the pod's,
 //! which two evaluations answer for all owners at once.
+//!
+//! Namespaces: a term's `namespaces` and `namespaceSelector` are resolved when the term is
+//! compiled (namespaces are fixed for a run), into one more requirement on a pseudo-label that
+//! carries each pod's namespace. Every index above then scopes by namespace with no extra code:
+//! a Job's labels, as the index matches them, include its namespace.
+//!
+//! Preferred terms (the Score half of InterPodAffinity) reuse the same counts: the incoming
+//! pod's own terms sum the per-domain counts of the Jobs they match; placed pods' preferred
+//! terms and required affinity terms (hardPodAffinityWeight) are normalized like the
+//! anti-affinity terms and counted per domain and owner value.
 
 use crate::api::types::{LabelSelector, PodAffinityTerm, StringMap};
 use crate::cluster::{Cluster, NodeId};
+use crate::sim::shape::PodShape;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub type JobKey = u32;
 pub const NO_DOMAIN: u32 = u32::MAX;
 const SELF: &str = "\u{0}$SELF";
 const NOT_SELF: &str = "\u{0}$OTHER";
+/// The pseudo-label carrying a pod's namespace into selector matching. Label keys cannot hold
+/// NUL, so it never collides with a real label.
+pub const NAMESPACE_KEY: &str = "\u{0}namespace";
+/// The label the API server puts on every namespace (`NamespaceDefaultLabelName`).
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+static NO_LABELS: StringMap = BTreeMap::new();
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Op {
@@ -103,6 +120,68 @@ pub struct Term {
     /// The normalized form's id (symmetry index) and the owner's value for `$SELF`.
     pub norm: u32,
     pub self_value: Option<String>,
+}
+
+/// A term that scores (InterPodAffinity Score): a preferred term, or a required affinity term
+/// as existing pods weigh it (hardPodAffinityWeight). Compiled like [`Term`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreTerm {
+    pub topo: u16,
+    /// The selector as written, namespaces resolved.
+    pub selector: Selector,
+    /// Negative for anti-affinity: upstream's multiplier -1.
+    pub weight: i64,
+    /// The normalized form's id in the score index, and the owner's value for `$SELF`.
+    pub norm: u32,
+    pub self_value: Option<String>,
+}
+
+/// Placed pods carrying one normalized score term, per domain of its topology.
+#[derive(Debug, Clone)]
+struct ScoreNorm {
+    topo: u16,
+    selector: Selector,
+    self_key: Option<String>,
+    weight: i64,
+    /// Carriers per domain.
+    placed: Vec<u32>,
+    /// Per owner `$SELF` value: carriers per domain, only the domains holding some. A pod
+    /// matched only as "same owner" (a Job's own term) reads its few domains from here.
+    by_owner: HashMap<String, BTreeMap<u32, u32>>,
+    carriers: u32,
+}
+
+/// What the Score half knows about the incoming pod in one cycle.
+#[derive(Debug, Clone, Default)]
+pub struct ScoreCtx {
+    /// Upstream's `topologyScore`, as far as it is sparse: per topology, the summed weight ×
+    /// matching placed pods of each domain, from the pod's own preferred terms and from placed
+    /// pods' terms counted per owner.
+    /// (Ordered maps: a few domains each, read once per scored node without hashing.)
+    domains: Vec<(u16, BTreeMap<u32, i64>)>,
+    /// Placed pods' score terms that match the pod whatever their owner's value: they score
+    /// weight × carriers in every domain, read per scored node (less the owner-counted part
+    /// already folded into `domains`).
+    totals: Vec<u32>,
+}
+
+impl ScoreCtx {
+    /// Adds `weight × count` to domains of `topo`.
+    fn add(&mut self, topo: u16, counts: &BTreeMap<u32, u32>, weight: i64) {
+        if counts.is_empty() {
+            return;
+        }
+        let i = match self.domains.iter().position(|(t, _)| *t == topo) {
+            Some(i) => i,
+            None => {
+                self.domains.push((topo, BTreeMap::new()));
+                self.domains.len() - 1
+            }
+        };
+        for (&d, &c) in counts {
+            *self.domains[i].1.entry(d).or_default() += weight * c as i64;
+        }
+    }
 }
 
 /// One topology key: each node's domain, and what is placed in each domain.
@@ -197,8 +276,17 @@ pub struct AffinityIndex {
     /// domain, the placed pods it repels. Makes a domain's verdict O(log) and lets the walk
     /// jump from one clear domain to the next.
     askers: HashMap<u32, AskerCounts>,
-    /// Labels of every Job with placed pods (to count a term registered mid-run).
-    placed_job_labels: HashMap<JobKey, StringMap>,
+    /// Every Job's pod labels as terms match them (its namespace included), by JobKey;
+    /// registered when its first pod reaches the scheduler.
+    job_labels: Vec<Option<StringMap>>,
+    /// The cluster's namespaces and their labels, to resolve `namespaceSelector`.
+    namespaces: BTreeMap<String, StringMap>,
+    /// Score terms of placed pods, normalized, and those with at least one carrier.
+    score_norms: Vec<ScoreNorm>,
+    score_norm_by_form: HashMap<(u16, Selector, i64), u32>,
+    active_score_norms: BTreeSet<u32>,
+    /// Placed pods carrying preferred terms (PreScore cost).
+    pub placed_pref_pods: u64,
 }
 
 /// Placed pods per domain as one normalized anti-affinity term sees them.
@@ -288,7 +376,82 @@ impl AffinityIndex {
         self.topo_by_key.get(key).copied()
     }
 
-    /// Compiles a pod's required terms against its own labels (for `$SELF`).
+    /// Sets the cluster's namespaces (name → labels); the name label is added to each.
+    pub fn set_namespaces(&mut self, namespaces: BTreeMap<String, StringMap>) {
+        self.namespaces = namespaces
+            .into_iter()
+            .map(|(name, mut labels)| {
+                labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.clone());
+                (name, labels)
+            })
+            .collect();
+    }
+
+    /// A pod's labels as terms match them: its own, plus its namespace.
+    pub fn match_labels(labels: &StringMap, namespace: &str) -> StringMap {
+        let mut m = labels.clone();
+        m.insert(NAMESPACE_KEY.to_string(), namespace.to_string());
+        m
+    }
+
+    /// Records a Job's pod labels and namespace, once, before any of its pods is placed.
+    pub fn register_job(&mut self, job: JobKey, labels: &StringMap, namespace: &str) {
+        let i = job as usize;
+        if self.job_labels.len() <= i {
+            self.job_labels.resize(i + 1, None);
+        }
+        if self.job_labels[i].is_none() {
+            self.job_labels[i] = Some(Self::match_labels(labels, namespace));
+        }
+    }
+
+    /// A registered Job's labels, namespace included.
+    pub fn labels_of(&self, job: JobKey) -> &StringMap {
+        self.job_labels
+            .get(job as usize)
+            .and_then(|l| l.as_ref())
+            .unwrap_or(&NO_LABELS)
+    }
+
+    /// The term's label selector plus its namespace scope (`getNamespacesFromPodAffinityTerm`
+    /// and `mergeAffinityTermNamespacesIfNotEmpty`): `namespaces` ∪ the namespaces the
+    /// `namespaceSelector` selects; neither given means the owner's namespace; an empty
+    /// selector (`{}`) means every namespace and adds no requirement.
+    fn term_selector(&self, t: &PodAffinityTerm, own: &StringMap) -> Selector {
+        let mut selector = Selector::compile(t.label_selector.as_ref());
+        let all = t
+            .namespace_selector
+            .as_ref()
+            .is_some_and(|ns| ns.match_labels.is_empty() && ns.match_expressions.is_empty());
+        if all {
+            return selector;
+        }
+        let mut names: BTreeSet<String> = t.namespaces.iter().cloned().collect();
+        match &t.namespace_selector {
+            None if t.namespaces.is_empty() => {
+                names.insert(own.get(NAMESPACE_KEY).cloned().unwrap_or_default());
+            }
+            None => {}
+            Some(ns) => {
+                let ns = Selector::compile(Some(ns));
+                names.extend(
+                    self.namespaces
+                        .iter()
+                        .filter(|(_, labels)| ns.matches(labels))
+                        .map(|(name, _)| name.clone()),
+                );
+            }
+        }
+        // Last, so index lookups keep preferring the label requirements.
+        selector.reqs.push((
+            NAMESPACE_KEY.to_string(),
+            Op::In(names.into_iter().collect()),
+        ));
+        selector
+    }
+
+    /// Compiles a pod's required terms against its own labels (for `$SELF`); `own` comes
+    /// from [`Self::match_labels`].
     pub fn compile_terms(
         &mut self,
         cluster: &Cluster,
@@ -300,7 +463,7 @@ impl AffinityIndex {
             .iter()
             .map(|t| {
                 let topo = self.topology(cluster, &t.topology_key);
-                let selector = Selector::compile(t.label_selector.as_ref());
+                let selector = self.term_selector(t, own);
                 let (normalized, self_value) = normalize(&selector, own);
                 let norm = match self.norm_by_form.get(&(topo, normalized.clone())) {
                     Some(&n) => n,
@@ -333,6 +496,49 @@ impl AffinityIndex {
         compiled
     }
 
+    /// Compiles scoring terms, each with its signed weight, against the owner's labels.
+    pub fn compile_score_terms<'t>(
+        &mut self,
+        cluster: &Cluster,
+        terms: impl IntoIterator<Item = (&'t PodAffinityTerm, i64)>,
+        own: &StringMap,
+    ) -> Vec<ScoreTerm> {
+        terms
+            .into_iter()
+            .map(|(t, weight)| {
+                let topo = self.topology(cluster, &t.topology_key);
+                let selector = self.term_selector(t, own);
+                let (normalized, self_value) = normalize(&selector, own);
+                let form = (topo, normalized, weight);
+                let norm = match self.score_norm_by_form.get(&form) {
+                    Some(&n) => n,
+                    None => {
+                        let n = self.score_norms.len() as u32;
+                        let domains = self.topos[topo as usize].domain_names.len();
+                        self.score_norms.push(ScoreNorm {
+                            topo,
+                            self_key: self_keys(&form.1).into_iter().next(),
+                            selector: form.1.clone(),
+                            weight,
+                            placed: vec![0; domains],
+                            by_owner: HashMap::new(),
+                            carriers: 0,
+                        });
+                        self.score_norm_by_form.insert(form, n);
+                        n
+                    }
+                };
+                ScoreTerm {
+                    topo,
+                    selector,
+                    weight,
+                    norm,
+                    self_value,
+                }
+            })
+            .collect()
+    }
+
     /// Starts counting what term `norm` repels, from the pods already placed.
     fn register_asker(&mut self, norm: u32) {
         if self.askers.contains_key(&norm) {
@@ -360,7 +566,7 @@ impl AffinityIndex {
             })
             .collect();
         for (j, domains) in placed {
-            let labels = self.placed_job_labels.get(&j).cloned().unwrap_or_default();
+            let labels = self.labels_of(j).clone();
             for (d, c) in domains {
                 self.count_for_asker(&mut counts, norm, j, &labels, d, c as i32);
             }
@@ -426,15 +632,27 @@ impl AffinityIndex {
         }
     }
 
-    /// Records a pod placed on (`delta = 1`) or leaving (`delta = -1`) a node.
-    pub fn place(
+    /// Records a pod of `shape` placed on (`delta = 1`) or leaving (`delta = -1`) a node.
+    /// The Job must be registered ([`Self::register_job`]).
+    pub fn place(&mut self, node: NodeId, job: JobKey, shape: &PodShape, delta: i32) {
+        // Taken out for the duration, so the counts below can be updated while reading them.
+        let slot = self.job_labels.get_mut(job as usize).and_then(Option::take);
+        let labels = slot.unwrap_or_default();
+        self.place_with(node, job, &labels, shape, delta);
+        if let Some(l) = self.job_labels.get_mut(job as usize) {
+            *l = Some(labels);
+        }
+    }
+
+    fn place_with(
         &mut self,
         node: NodeId,
         job: JobKey,
         labels: &StringMap,
-        anti: &[Term],
+        shape: &PodShape,
         delta: i32,
     ) {
+        let anti = &shape.anti_affinity;
         let bump = |m: &mut BTreeMap<JobKey, u32>, k: JobKey| bump_map(m, k, delta);
         self.placed_pods = (self.placed_pods as i64 + delta as i64) as u64;
         let before = self.placed_jobs.get(&job).copied().unwrap_or(0);
@@ -443,7 +661,6 @@ impl AffinityIndex {
         // All pods of a Job share its labels: the label index changes only when the Job's
         // first pod arrives or its last one leaves.
         if before == 0 && after > 0 {
-            self.placed_job_labels.insert(job, labels.clone());
             for (k, v) in labels {
                 self.placed_by_label
                     .entry((k.clone(), v.clone()))
@@ -451,7 +668,6 @@ impl AffinityIndex {
                     .insert(job, 1);
             }
         } else if before > 0 && after == 0 {
-            self.placed_job_labels.remove(&job);
             for (k, v) in labels {
                 if let Some(m) = self.placed_by_label.get_mut(&(k.clone(), v.clone())) {
                     m.remove(&job);
@@ -497,15 +713,37 @@ impl AffinityIndex {
                 self.active_norms.insert(term.norm);
             }
         }
+        if !shape.preferred.is_empty() {
+            self.placed_pref_pods = (self.placed_pref_pods as i64 + delta as i64) as u64;
+        }
+        for term in shape.hard_affinity.iter().chain(&shape.preferred) {
+            let d = self.topos[term.topo as usize].domain_of[node as usize];
+            if d == NO_DOMAIN {
+                continue;
+            }
+            let n = &mut self.score_norms[term.norm as usize];
+            n.placed[d as usize] = (n.placed[d as usize] as i64 + delta as i64) as u32;
+            let owner = term.self_value.as_deref().unwrap_or("");
+            match n.by_owner.get_mut(owner) {
+                Some(m) => bump_map(m, d, delta),
+                None if delta > 0 => {
+                    n.by_owner
+                        .insert(owner.to_string(), BTreeMap::from([(d, delta as u32)]));
+                }
+                None => {}
+            }
+            n.carriers = (n.carriers as i64 + delta as i64) as u32;
+            if n.carriers > 0 {
+                self.active_score_norms.insert(term.norm);
+            } else {
+                self.active_score_norms.remove(&term.norm);
+            }
+        }
     }
 
     /// Jobs with placed pods that `selector` matches, found through the label index when the
     /// selector pins a key to values.
-    fn matching_jobs<'a>(
-        &self,
-        selector: &Selector,
-        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
-    ) -> Vec<JobKey> {
+    fn matching_jobs(&self, selector: &Selector) -> Vec<JobKey> {
         let candidates: Vec<JobKey> = match selector.required_values() {
             Some((k, vs)) => {
                 let mut set = BTreeSet::new();
@@ -520,7 +758,7 @@ impl AffinityIndex {
         };
         candidates
             .into_iter()
-            .filter(|&j| selector.matches(job_labels(j)))
+            .filter(|&j| selector.matches(self.labels_of(j)))
             .collect()
     }
 
@@ -533,19 +771,13 @@ impl AffinityIndex {
 
     /// Prepares one cycle: the incoming pod's own terms become domain sets, and the placed
     /// anti-affinity terms that can concern it are listed.
-    pub fn pod_ctx<'a>(
-        &self,
-        own: &StringMap,
-        affinity: &[Term],
-        anti: &[Term],
-        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
-    ) -> PodCtx {
+    pub fn pod_ctx(&self, own: &StringMap, affinity: &[Term], anti: &[Term]) -> PodCtx {
         let mut ctx = PodCtx {
             has_terms: !affinity.is_empty() || !anti.is_empty(),
             ..Default::default()
         };
         for t in affinity {
-            let jobs = self.matching_jobs(&t.selector, job_labels);
+            let jobs = self.matching_jobs(&t.selector);
             // First pod of its group: no placed pod matches, and the pod matches its own term.
             let allowed = if jobs.is_empty() && t.selector.matches(own) {
                 None
@@ -576,13 +808,7 @@ impl AffinityIndex {
     }
 
     /// Does the pod's `i`-th anti-affinity term repel a pod placed in domain `d` of its topology?
-    fn anti_repels<'a>(
-        &self,
-        ctx: &PodCtx,
-        i: usize,
-        d: u32,
-        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
-    ) -> bool {
+    fn anti_repels(&self, ctx: &PodCtx, i: usize, d: u32) -> bool {
         let t = &ctx.anti[i];
         let norm = &self.norms[t.norm as usize];
         if let Some(counts) = self.askers.get(&t.norm) {
@@ -601,7 +827,7 @@ impl AffinityIndex {
             return self.topos[t.topo as usize].jobs_in[d as usize]
                 .keys()
                 .any(|&j| {
-                    let labels = job_labels(j);
+                    let labels = self.labels_of(j);
                     key.and_then(|k| labels.get(k))
                         .map(String::as_str)
                         .unwrap_or("")
@@ -616,7 +842,7 @@ impl AffinityIndex {
         self.topos[t.topo as usize].jobs_in[d as usize]
             .keys()
             .any(|&j| {
-                let labels = job_labels(j);
+                let labels = self.labels_of(j);
                 // A Job whose own value differs from ours gets the same verdict from every pod
                 // sharing our normalized term: answer it once for the whole run.
                 let differs = match (&norm.self_key, &t.own) {
@@ -664,23 +890,17 @@ impl AffinityIndex {
     }
 
     /// The InterPodAffinity filter for one node.
-    pub fn check<'a>(
-        &self,
-        ctx: &PodCtx,
-        node: NodeId,
-        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
-    ) -> Result<(), AffinityReject> {
-        self.check_except(ctx, node, None, job_labels)
+    pub fn check(&self, ctx: &PodCtx, node: NodeId) -> Result<(), AffinityReject> {
+        self.check_except(ctx, node, None)
     }
 
     /// The same, leaving out the terms on `skip`: a topology whose domain of this node the
     /// caller has already cleared with [`Self::domain_excluded`].
-    pub fn check_except<'a>(
+    pub fn check_except(
         &self,
         ctx: &PodCtx,
         node: NodeId,
         skip: Option<u16>,
-        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
     ) -> Result<(), AffinityReject> {
         let domain = |topo: u16| self.topos[topo as usize].domain_of[node as usize];
         for (topo, allowed) in ctx.affinity.iter().filter(|(t, _)| Some(*t) != skip) {
@@ -691,7 +911,7 @@ impl AffinityIndex {
         }
         for (i, t) in ctx.anti.iter().enumerate() {
             let d = domain(t.topo);
-            if Some(t.topo) != skip && d != NO_DOMAIN && self.anti_repels(ctx, i, d, job_labels) {
+            if Some(t.topo) != skip && d != NO_DOMAIN && self.anti_repels(ctx, i, d) {
                 return Err(AffinityReject::AntiAffinity);
             }
         }
@@ -727,13 +947,7 @@ impl AffinityIndex {
 
     /// Is a whole domain of `topo` excluded for this pod by a term on that topology (its own
     /// or a placed pod's)? Lets the scheduler skip a run of nodes at once.
-    pub fn domain_excluded<'a>(
-        &self,
-        ctx: &PodCtx,
-        topo: u16,
-        domain: u32,
-        job_labels: &dyn Fn(JobKey) -> &'a StringMap,
-    ) -> bool {
+    pub fn domain_excluded(&self, ctx: &PodCtx, topo: u16, domain: u32) -> bool {
         let own_affinity = ctx.affinity.iter().any(|(t, a)| {
             *t == topo && (domain == NO_DOMAIN || a.as_ref().is_some_and(|a| !a.contains(&domain)))
         });
@@ -742,12 +956,67 @@ impl AffinityIndex {
                 .anti
                 .iter()
                 .enumerate()
-                .any(|(i, t)| t.topo == topo && self.anti_repels(ctx, i, domain, job_labels));
+                .any(|(i, t)| t.topo == topo && self.anti_repels(ctx, i, domain));
         let existing = ctx.sym.iter().any(|(n, same, other, own)| {
             self.norms[*n as usize].topo == topo
                 && self.sym_forbids_domain(*n, *same, *other, own.as_deref(), domain)
         });
         own_affinity || own_anti || existing
+    }
+
+    /// Prepares InterPodAffinity's PreScore for one cycle: the pod's own preferred terms
+    /// summed per domain over the Jobs they match, and the placed pods' score terms that match
+    /// it. `None` when nothing can score, which upstream's PreScore answers with Skip.
+    pub fn score_ctx(&self, own: &StringMap, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
+        let mut ctx = ScoreCtx::default();
+        for t in preferred {
+            for j in self.matching_jobs(&t.selector) {
+                if let Some(counts) = self.job_domains.get(&(t.topo, j)) {
+                    ctx.add(t.topo, counts, t.weight);
+                }
+            }
+        }
+        for &n in &self.active_score_norms {
+            let norm = &self.score_norms[n as usize];
+            let own_value = norm.self_key.as_ref().and_then(|k| own.get(k));
+            let same = norm
+                .selector
+                .matches_with(own, own_value.map(String::as_str));
+            let other = norm.selector.matches_with(own, None);
+            // Without a value of our own, `same` and `other` are one verdict on all owners.
+            let mine = own_value.and_then(|v| norm.by_owner.get(v));
+            if other {
+                ctx.totals.push(n);
+                if !same {
+                    if let Some(m) = mine {
+                        ctx.add(norm.topo, m, -norm.weight);
+                    }
+                }
+            } else if same {
+                if let Some(m) = mine {
+                    ctx.add(norm.topo, m, norm.weight);
+                }
+            }
+        }
+        (!ctx.domains.is_empty() || !ctx.totals.is_empty()).then_some(ctx)
+    }
+
+    /// InterPodAffinity's raw Score of one node: the scores of its domains, summed over the
+    /// topologies (upstream's `topologyScore` lookup).
+    pub fn score(&self, ctx: &ScoreCtx, node: NodeId) -> i64 {
+        let domain = |topo: u16| self.topos[topo as usize].domain_of[node as usize];
+        let mut total = 0i64;
+        for (topo, per_domain) in &ctx.domains {
+            total += per_domain.get(&domain(*topo)).copied().unwrap_or(0);
+        }
+        for &n in &ctx.totals {
+            let norm = &self.score_norms[n as usize];
+            let d = domain(norm.topo);
+            if d != NO_DOMAIN {
+                total += norm.weight * norm.placed[d as usize] as i64;
+            }
+        }
+        total
     }
 
     /// The topology whose domains the scheduler can skip whole, if the pod has a term on one.

@@ -19,6 +19,9 @@ use std::collections::{BTreeMap, BinaryHeap};
 const WEIGHT_RESOURCES_FIT: i64 = 1;
 const WEIGHT_NODE_AFFINITY: i64 = 2;
 const WEIGHT_TAINT_TOLERATION: i64 = 3;
+const WEIGHT_INTER_POD_AFFINITY: i64 = 2;
+/// framework.MaxNodeScore.
+const MAX_NODE_SCORE: i64 = 100;
 
 /// kube-scheduler's minFeasibleNodesToFind and minFeasibleNodesPercentageToFind.
 const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
@@ -163,6 +166,11 @@ impl Sim {
         {
             return;
         }
+        // InterPodAffinity matches a Job's pods by their labels and namespace, held in the index.
+        let job = p.job;
+        let ns = &self.jobsets[self.jobs[job as usize].jobset as usize].namespace;
+        self.placement
+            .register_job(job, &self.jobs[job as usize].pod_labels, ns);
         self.push_active(pod);
     }
 
@@ -172,14 +180,8 @@ impl Sim {
             let shape = &self.shapes[self.pods[pod as usize].shape as usize];
             self.cluster
                 .release(node, &shape.request, shape.score_request);
-            let job = self.pods[pod as usize].job as usize;
-            self.placement.place(
-                node,
-                job as u32,
-                &self.jobs[job].pod_labels,
-                &shape.anti_affinity,
-                -1,
-            );
+            let job = self.pods[pod as usize].job;
+            self.placement.place(node, job, shape, -1);
             self.move_all_unschedulable();
         }
         self.scheduler.ensure(pod);
@@ -282,13 +284,21 @@ impl Sim {
         self.pods[pod as usize].schedule_attempts += 1;
         let shape_id = self.pods[pod as usize].shape as usize;
         let ctx = self.affinity_ctx(pod);
-        let decision = self.decide(shape_id, ctx.as_ref());
+        let decision = self.decide(pod, shape_id, ctx.as_ref());
         let sp = &self.params.scheduler;
         // InterPodAffinity PreFilter (calibration §2): every pod walks the existing pods with
         // required anti-affinity; a pod with its own terms walks every existing pod per term.
         let shape = &self.shapes[shape_id];
         let terms = (shape.affinity.len() + shape.anti_affinity.len()) as u64;
-        let walked = self.placement.placed_anti_pods + terms * self.placement.placed_pods;
+        let mut walked = self.placement.placed_anti_pods + terms * self.placement.placed_pods;
+        // PreScore, when scoring happens: a pod with preferred terms walks every existing pod
+        // per term, and every pod walks the existing pods carrying preferred terms. Existing
+        // pods with only required affinity are walked too upstream, but left uncharged: the
+        // calibrated alpha (issue 174's JobSet leaders) already absorbs that walk.
+        if decision.scored > 0 {
+            walked += shape.preferred.len() as u64 * self.placement.placed_pods
+                + self.placement.placed_pref_pods;
+        }
         let cost = sp.cycle_base_cost_ns
             + sp.per_node_filter_cost_ns * decision.examined as u64
             + sp.per_node_score_cost_ns * decision.scored as u64
@@ -299,14 +309,8 @@ impl Sim {
                 let shape = &self.shapes[shape_id];
                 self.cluster
                     .reserve(node, &shape.request, shape.score_request);
-                let job = self.pods[pod as usize].job as usize;
-                self.placement.place(
-                    node,
-                    job as u32,
-                    &self.jobs[job].pod_labels,
-                    &shape.anti_affinity,
-                    1,
-                );
+                let job = self.pods[pod as usize].job;
+                self.placement.place(node, job, shape, 1);
                 self.pods[pod as usize].reserved_on = Some(node);
                 self.pods[pod as usize].last_unschedulable = None;
                 self.scheduler.state[pod as usize] = QueueState::Assumed;
@@ -355,14 +359,10 @@ impl Sim {
         cleared: Option<u16>,
     ) -> bool {
         filter::check(&self.cluster, node, shape, false).is_ok()
-            && ctx.is_none_or(|c| {
-                self.placement
-                    .check_except(c, node, cleared, &|j| &self.jobs[j as usize].pod_labels)
-                    .is_ok()
-            })
+            && ctx.is_none_or(|c| self.placement.check_except(c, node, cleared).is_ok())
     }
 
-    fn decide(&mut self, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
+    fn decide(&mut self, pod: PodId, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
         let n_all = self.cluster.len();
         let shape = &self.shapes[shape_id];
         let want =
@@ -442,11 +442,7 @@ impl Sim {
                     } else {
                         (start.max(a as usize), b as usize)
                     };
-                    if lo >= hi
-                        || self
-                            .placement
-                            .domain_excluded(ctx, topo, d, &|j| &self.jobs[j as usize].pod_labels)
-                    {
+                    if lo >= hi || self.placement.domain_excluded(ctx, topo, d) {
                         continue;
                     }
                     for node in lo..hi {
@@ -478,7 +474,7 @@ impl Sim {
         let (node, scored) = match feasible.len() {
             0 => (None, 0),
             1 => (Some(feasible[0]), 0),
-            n => (Some(self.select_host(shape_id, &feasible)), n),
+            n => (Some(self.select_host(pod, shape_id, &feasible)), n),
         };
         Decision {
             node,
@@ -498,12 +494,10 @@ impl Sim {
         {
             return None;
         }
-        let labels = &self.jobs[p.job as usize].pod_labels;
+        let labels = self.placement.labels_of(p.job);
         Some(
             self.placement
-                .pod_ctx(labels, &shape.affinity, &shape.anti_affinity, &|j| {
-                    &self.jobs[j as usize].pod_labels
-                }),
+                .pod_ctx(labels, &shape.affinity, &shape.anti_affinity),
         )
     }
 
@@ -526,10 +520,7 @@ impl Sim {
         };
         for &n in nodes {
             if filter::check(&self.cluster, n, shape, false).is_ok() {
-                if let Err(r) = self
-                    .placement
-                    .check(ctx, n, &|j| &self.jobs[j as usize].pod_labels)
-                {
+                if let Err(r) = self.placement.check(ctx, n) {
                     diag.add(r.reason().to_string(), 1);
                 }
             }
@@ -538,9 +529,26 @@ impl Sim {
 
     /// Scores feasible nodes (NodeResourcesFit) and picks the best, ties broken uniformly at
     /// random as kube-scheduler's reservoir sampling does.
-    fn select_host(&mut self, shape_id: usize, feasible: &[NodeId]) -> NodeId {
+    fn select_host(&mut self, pod: PodId, shape_id: usize, feasible: &[NodeId]) -> NodeId {
         let shape = &self.shapes[shape_id];
         let strategy = self.params.scheduler.scoring;
+        // InterPodAffinity: raw scores from the index, normalized over the scored nodes.
+        let own = self.placement.labels_of(self.pods[pod as usize].job);
+        let inter_pod: Option<Vec<i64>> =
+            self.placement
+                .score_ctx(own, &shape.preferred)
+                .and_then(|c| {
+                    let mut raw: Vec<i64> = feasible
+                        .iter()
+                        .map(|&n| self.placement.score(&c, n))
+                        .collect();
+                    // Equal raw scores normalize to 0 everywhere: nothing to add.
+                    let spread = raw.iter().any(|&s| s != raw[0]);
+                    spread.then(|| {
+                        normalize_min_max(&mut raw);
+                        raw
+                    })
+                });
         // Plugins whose raw scores are normalized over the feasible nodes: preferred node
         // affinity (higher is better) and untolerated PreferNoSchedule taints (fewer is better).
         let raw_affinity: Vec<i64> = feasible
@@ -573,9 +581,11 @@ impl Sim {
             } else {
                 100
             };
+            let inter_pod = inter_pod.as_ref().map_or(0, |s| s[i]);
             let score = WEIGHT_RESOURCES_FIT * fit
                 + WEIGHT_NODE_AFFINITY * affinity
-                + WEIGHT_TAINT_TOLERATION * taints;
+                + WEIGHT_TAINT_TOLERATION * taints
+                + WEIGHT_INTER_POD_AFFINITY * inter_pod;
             if score > best_score {
                 best_score = score;
                 best = node;
@@ -648,6 +658,22 @@ fn scan_length(feasible: &[NodeId], want: usize, start: usize, n_all: usize) -> 
     }
 }
 
+/// InterPodAffinity's `NormalizeScore`: 100 × (s − min) / (max − min), 0 everywhere when
+/// max == min. Computed in f64 and truncated as upstream does, so boundary cases (e.g.
+/// 100 × 0.29 = 28.999…) round the same way; IEEE arithmetic keeps it deterministic.
+fn normalize_min_max(scores: &mut [i64]) {
+    let min = scores.iter().copied().min().unwrap_or(0);
+    let max = scores.iter().copied().max().unwrap_or(0);
+    let diff = max - min;
+    for s in scores.iter_mut() {
+        *s = if diff > 0 {
+            (MAX_NODE_SCORE as f64 * ((*s - min) as f64 / diff as f64)) as i64
+        } else {
+            0
+        };
+    }
+}
+
 /// NodeResourcesFit score (0..100) over cpu and memory with equal weights, the pod included,
 /// on non-zero requests as kube-scheduler scores them.
 fn resource_score(
@@ -693,5 +719,21 @@ mod tests {
         assert_eq!(num_feasible_nodes_to_find(65_000, 0), 3_250);
         assert_eq!(num_feasible_nodes_to_find(5_000, 100), 5_000);
         assert_eq!(num_feasible_nodes_to_find(5_000, 1), 100);
+    }
+
+    /// InterPodAffinity NormalizeScore (scoring.go): min-max to 0..100, 0 when all equal,
+    /// negative raw scores (anti-affinity) included, truncated from f64 like upstream.
+    #[test]
+    fn inter_pod_affinity_normalizes_like_upstream() {
+        let normalized = |raw: &[i64]| {
+            let mut v = raw.to_vec();
+            normalize_min_max(&mut v);
+            v
+        };
+        assert_eq!(normalized(&[-100, 0, 100]), vec![0, 50, 100]);
+        assert_eq!(normalized(&[-3, -3]), vec![0, 0]);
+        assert_eq!(normalized(&[7]), vec![0]);
+        // 100 × (29 / 100) is 28.999… in f64: upstream's int64() gives 28, not 29.
+        assert_eq!(normalized(&[0, 29, 100]), vec![0, 28, 100]);
     }
 }

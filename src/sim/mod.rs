@@ -241,6 +241,15 @@ impl Sim {
         for k in keys {
             self.placement.topology(&self.cluster, &k);
         }
+        // Namespaces for `namespaceSelector`: the declared ones, and every one a workload uses
+        // (a JobSet can only be created in an existing namespace).
+        let mut namespaces = self.scenario.namespaces.clone();
+        namespaces.entry("default".to_string()).or_default();
+        for w in &self.scenario.workloads {
+            let ns = w.jobset.metadata.namespace.as_deref().unwrap_or("default");
+            namespaces.entry(ns.to_string()).or_default();
+        }
+        self.placement.set_namespaces(namespaces);
     }
 
     pub fn now(&self) -> SimTime {

@@ -4,7 +4,7 @@
 use crate::api::types::{PodSpec, StringMap, Toleration};
 use crate::cluster::{resources, Cluster, ResourceIndex};
 use crate::engine::time::secs_field_ns;
-use crate::scheduler::affinity::{AffinityIndex, Term};
+use crate::scheduler::affinity::{AffinityIndex, ScoreTerm, Term};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +32,11 @@ pub struct PodShape {
     /// Required inter-pod affinity and anti-affinity terms.
     pub affinity: Vec<Term>,
     pub anti_affinity: Vec<Term>,
+    /// The required affinity terms again, as InterPodAffinity Score weighs them for pods that
+    /// come later (hardPodAffinityWeight).
+    pub hard_affinity: Vec<ScoreTerm>,
+    /// Preferred inter-pod affinity (positive weights) and anti-affinity (negative) terms.
+    pub preferred: Vec<ScoreTerm>,
     /// Preferred node affinity: (weight, requirements ANDed).
     pub preferred_node_affinity: Vec<(i64, Vec<NodeRequirement>)>,
 }
@@ -129,31 +134,58 @@ fn compile_preferred_node_affinity(spec: &PodSpec) -> Vec<(i64, Vec<NodeRequirem
         .collect()
 }
 
-/// Adds the pod template's required inter-pod terms, compiled against the pods' labels.
+/// kube-scheduler's default `hardPodAffinityWeight` (InterPodAffinityArgs): what a placed pod's
+/// required affinity term adds to the score of a pod it matches.
+pub const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
+
+/// Adds the pod template's inter-pod terms, compiled against the pods' labels and namespace.
 pub fn compile_with_affinity(
     spec: &PodSpec,
     cluster: &Cluster,
     placement: &mut AffinityIndex,
     labels: &StringMap,
+    namespace: &str,
 ) -> PodShape {
     let mut shape = compile(spec, cluster);
-    if let Some(a) = &spec.affinity {
-        if let Some(pa) = &a.pod_affinity {
-            shape.affinity = placement.compile_terms(
-                cluster,
-                &pa.required_during_scheduling_ignored_during_execution,
-                labels,
-                false,
-            );
-        }
-        if let Some(pa) = &a.pod_anti_affinity {
-            shape.anti_affinity = placement.compile_terms(
-                cluster,
-                &pa.required_during_scheduling_ignored_during_execution,
-                labels,
-                true,
-            );
-        }
+    let Some(a) = &spec.affinity else {
+        return shape;
+    };
+    if a.pod_affinity.is_none() && a.pod_anti_affinity.is_none() {
+        // Most shapes (followers, plain pods) have no inter-pod terms: skip the label copy.
+        return shape;
+    }
+    let own = AffinityIndex::match_labels(labels, namespace);
+    if let Some(pa) = &a.pod_affinity {
+        let required = &pa.required_during_scheduling_ignored_during_execution;
+        shape.affinity = placement.compile_terms(cluster, required, &own, false);
+        shape.hard_affinity = placement.compile_score_terms(
+            cluster,
+            required.iter().map(|t| (t, HARD_POD_AFFINITY_WEIGHT)),
+            &own,
+        );
+        shape.preferred = placement.compile_score_terms(
+            cluster,
+            pa.preferred_during_scheduling_ignored_during_execution
+                .iter()
+                .map(|w| (&w.pod_affinity_term, w.weight as i64)),
+            &own,
+        );
+    }
+    if let Some(pa) = &a.pod_anti_affinity {
+        shape.anti_affinity = placement.compile_terms(
+            cluster,
+            &pa.required_during_scheduling_ignored_during_execution,
+            &own,
+            true,
+        );
+        let anti = placement.compile_score_terms(
+            cluster,
+            pa.preferred_during_scheduling_ignored_during_execution
+                .iter()
+                .map(|w| (&w.pod_affinity_term, -(w.weight as i64))),
+            &own,
+        );
+        shape.preferred.extend(anti);
     }
     shape
 }
@@ -278,6 +310,8 @@ pub fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         node_affinity: compile_node_affinity(spec),
         affinity: vec![],
         anti_affinity: vec![],
+        hard_affinity: vec![],
+        preferred: vec![],
         restart_rules: restart_rules(spec.containers.first()),
         score_request,
         request,
