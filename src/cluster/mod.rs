@@ -1,6 +1,7 @@
 //! The simulated cluster: nodes, their labels, taints and capacity, topology domains, and the
 //! indexes that let the scheduler find candidate nodes without scanning them all.
 
+pub mod free_index;
 pub mod intern;
 pub mod resources;
 
@@ -94,6 +95,8 @@ pub struct Cluster {
     /// contiguous column instead of chasing each node's label list.
     label_columns: Vec<Vec<u32>>,
     pub pool_names: Vec<String>,
+    /// Free capacity per resource, for skipping full nodes in a scan.
+    pub free: free_index::FreeIndex,
 }
 
 impl Cluster {
@@ -117,6 +120,7 @@ impl Cluster {
             label_index: HashMap::new(),
             label_columns: vec![],
             pool_names: vec![],
+            free: Default::default(),
         };
         for spec in pools {
             let mut capacity_row = vec![0i64; r];
@@ -151,6 +155,10 @@ impl Cluster {
             }
         }
         c.build_label_columns();
+        let free: Vec<Vec<i64>> = (0..r)
+            .map(|d| (0..c.nodes.len()).map(|n| c.alloc[n * r + d]).collect())
+            .collect();
+        c.free = free_index::FreeIndex::new(&free, c.nodes.len());
         c
     }
 
@@ -234,11 +242,13 @@ impl Cluster {
         s[0] += score_request[0];
         s[1] += score_request[1];
         let r = self.dims();
-        for (u, q) in self.used[node as usize * r..(node as usize + 1) * r]
-            .iter_mut()
-            .zip(request)
-        {
-            *u += q;
+        for (d, q) in request.iter().enumerate() {
+            let i = node as usize * r + d;
+            self.used[i] += q;
+            if *q != 0 {
+                self.free
+                    .set(d, node as usize, self.alloc[i] - self.used[i]);
+            }
         }
     }
 
@@ -247,12 +257,14 @@ impl Cluster {
         s[0] -= score_request[0];
         s[1] -= score_request[1];
         let r = self.dims();
-        for (u, q) in self.used[node as usize * r..(node as usize + 1) * r]
-            .iter_mut()
-            .zip(request)
-        {
-            *u -= q;
-            debug_assert!(*u >= 0, "released more than reserved");
+        for (d, q) in request.iter().enumerate() {
+            let i = node as usize * r + d;
+            self.used[i] -= q;
+            debug_assert!(self.used[i] >= 0, "released more than reserved");
+            if *q != 0 {
+                self.free
+                    .set(d, node as usize, self.alloc[i] - self.used[i]);
+            }
         }
     }
 

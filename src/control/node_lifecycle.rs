@@ -19,7 +19,6 @@ impl Sim {
             return;
         }
         n.failed = true;
-        self.rec.node_failures.push((now, node));
         let pods: Vec<PodId> = self.pods_on_node(node);
         for p in pods {
             if let Some(exit) = self.pods[p as usize].pending_exit.take() {

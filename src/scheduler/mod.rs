@@ -377,15 +377,25 @@ impl Sim {
         let walk_domains = skip_topo.is_some();
         let examined = match (subset.as_ref().filter(|_| !walk_domains), skip_topo) {
             (None, None) => {
-                let mut visited = 0;
-                while visited < n_all && feasible.len() < want {
-                    let node = ((start + visited) % n_all) as NodeId;
-                    visited += 1;
-                    if self.feasible(node, shape, ctx, None) {
-                        feasible.push(node);
+                // The plain scan from the rotating start, jumping over nodes without room
+                // for the pod's requests (NodeResourcesFit would reject each of them).
+                let free = &self.cluster.free;
+                'halves: for (lo, hi) in [(start, n_all), (0, start)] {
+                    let mut pos = lo;
+                    while let Some(node) = free.next_fit_all(&shape.request, pos) {
+                        if node >= hi {
+                            break;
+                        }
+                        if self.feasible(node as NodeId, shape, ctx, None) {
+                            feasible.push(node as NodeId);
+                            if feasible.len() == want {
+                                break 'halves;
+                            }
+                        }
+                        pos = node + 1;
                     }
                 }
-                visited
+                scan_length(&feasible, want, start, n_all)
             }
             (None, Some(topo)) => {
                 // Walk the topology's runs of consecutive nodes from the rotating start,

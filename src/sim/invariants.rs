@@ -148,8 +148,13 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
         .iter()
         .filter(|p| p.reserved_on.is_some() && p.removed)
     {
-        // A removed pod's reservation is released one watch delay later, never kept.
-        if sim.now() > pod.deletion_ns.unwrap_or(0) + 10 * sim.params.watch_delay_ns + 1_000_000_000
+        // A removed pod's reservation is released one watch delay later, never kept. Removal
+        // itself may come as late as PodGC's quarantine after the deletion (dead node).
+        if sim.now()
+            > pod.deletion_ns.unwrap_or(0)
+                + sim.params.node_lifecycle.orphan_pod_gc_ns
+                + 10 * sim.params.watch_delay_ns
+                + 1_000_000_000
         {
             out.push(format!("removed pod {} still holds resources", pod.name));
         }
