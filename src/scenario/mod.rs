@@ -72,6 +72,8 @@ pub struct Scenario {
     pub feature_gates: BTreeMap<String, bool>,
     pub workloads: Vec<Workload>,
     pub faults: Vec<Fault>,
+    /// `expect:` gates, checked by `run` after the simulation.
+    pub expect: Vec<crate::gates::Expectation>,
 }
 
 /// A resolved fault.
@@ -205,7 +207,20 @@ pub fn load_scenario_from_str(
         .into());
     }
     let raw = parse_document::<ScenarioFile>(file, text, 0, false)?.value;
-    resolve(file, raw, base_dir)
+    // Parsed here, where the text is at hand, so a bad expression's error names its line.
+    let expect = crate::gates::parse_list(file, text, &raw.expect);
+    match (resolve(file, raw, base_dir), expect) {
+        (Ok(mut scenario), Ok(expect)) => {
+            scenario.expect = expect;
+            Ok(scenario)
+        }
+        (Err(SimError::Input(mut errors)), Err(more)) => {
+            errors.extend(more);
+            Err(SimError::Input(errors))
+        }
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(errors)) => Err(SimError::Input(errors)),
+    }
 }
 
 fn dur(file: &str, path: &str, text: &str) -> Result<u64, InputError> {
@@ -823,6 +838,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         feature_gates,
         workloads,
         faults,
+        expect: vec![],
     })
 }
 
