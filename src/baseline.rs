@@ -171,7 +171,9 @@ mod tests {
         let a = json!({"x": 100.0, "y": {"z": 100.0}});
         let b = json!({"x": 100.5, "y": {"z": 100.5}});
         let all = Tolerance::parse("0.01").unwrap();
-        assert!(diff(&a, &b, &[all.clone()]).differences.is_empty());
+        assert!(diff(&a, &b, std::slice::from_ref(&all))
+            .differences
+            .is_empty());
         let y_exact = Tolerance::parse("y=0").unwrap();
         assert_eq!(
             diff(&a, &b, &[all, y_exact]).differences,

@@ -125,7 +125,12 @@ fn check_passes_on_a_fresh_baseline_and_fails_on_a_tampered_one() {
 #[test]
 fn stored_baselines_still_hold() {
     // The fast ones; .ci/run checks them all in release.
-    for b in ["quickstart", "restart-jobset", "recreate", "in-place-restart"] {
+    for b in [
+        "quickstart",
+        "restart-jobset",
+        "recreate",
+        "in-place-restart",
+    ] {
         let o = run(&["check", &format!("results/baselines/{b}.json")]);
         assert_eq!(
             o.status.code(),

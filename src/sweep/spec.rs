@@ -145,8 +145,7 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, SimError> {
             format!(
                 "{n_cells} cells × {} seeds is more than {MAX_RUNS} runs",
                 seeds.len()
-            )
-            .into(),
+            ),
         )
         .into());
     }
