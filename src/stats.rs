@@ -104,10 +104,10 @@ mod tests {
         assert_eq!(s.mean, 5.0);
         let sd = (32.0f64 / 7.0).sqrt();
         assert!(close(s.sd.unwrap(), sd, 1e-12));
-        // t(7, 0.975) = 2.364624252; half-width = t · sd / √8 = 1.787445...
+        // t(7, 0.975) = 2.364624252; half-width = t · sd / √8 = 1.787488...
         let (lo, hi) = s.ci95.unwrap();
         assert!(close(hi - 5.0, 2.364624252 * sd / 8f64.sqrt(), 1e-9));
-        assert!(close(lo, 5.0 - 1.787_445, 1e-5), "lo {lo}");
+        assert!(close(lo, 5.0 - 1.787_488, 1e-5), "lo {lo}");
     }
 
     #[test]
