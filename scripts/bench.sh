@@ -11,6 +11,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo
 printf '%-52s %10s %12s %14s %12s\n' scenario wall_ms events events_per_s peak_rss_mib
 for s in scenarios/*.yaml scenarios/*/*.yaml; do
+  case "$s" in scenarios/sweeps/*) continue ;; esac  # sweep files, not scenarios
   out=$(mktemp)
   if [ -x /usr/bin/time ]; then
     /usr/bin/time -f '%M' -o "$out.rss" "$bin" run "$s" --json > "$out"
@@ -32,3 +33,6 @@ echo
 # criterion: keep each benchmark's name and its time / throughput, drop the change reports.
 cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3 2>/dev/null \
   | grep -E '^[a-z]|^ +(time|thrpt):' | grep -vE '^(Benchmarking|Found)|%' || true
+echo
+# Parallel speed-up of sweeps (a few minutes).
+scripts/bench-sweep.sh

@@ -16,7 +16,9 @@ use std::time::Instant;
     long_about = "jobset-sim runs JobSet manifests on a simulated Kubernetes cluster (JobSet controller, \
 Job controller, kube-scheduler, kubelets) in simulated time, and reports what happened. \
 The same scenario and seed always give the same results.\n\n\
-Exit codes: 0 the simulation ran (whatever the JobSets' outcome); 1 internal error; 2 bad input."
+Exit codes: 0 the simulation ran (whatever the JobSets' outcome); 1 internal error; 2 bad input; \
+3 a regression gate failed (`run`: an `expect:` of the scenario does not hold; `check`: the fresh \
+summary differs from the baseline)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -36,6 +38,84 @@ pub enum Command {
     /// Run the built-in calibration scenarios and compare them with published numbers:
     /// fitted targets must be within tolerance (exit 1 otherwise); predictions are reported.
     Calibrate(CalibrateArgs),
+    /// Run a sweep: a base scenario varied along axes (field paths × values) and over seeds,
+    /// in parallel; writes runs.csv and cells.csv (docs/sweeps.md). Resumes from --out.
+    Sweep(SweepArgs),
+    /// Join the out dirs of a sweep's shards into the files one process would have written.
+    Merge(MergeArgs),
+    /// Run two scenarios (or sweep cells, SWEEP.yaml#c3) on the same seeds and report the
+    /// paired differences of the headline metrics with 95% confidence intervals.
+    Compare(CompareArgs),
+    /// Re-run the scenario of each stored summary (baseline) and report every field that
+    /// differs (wall_ms ignored). Exit codes: 0 all the same; 3 some differ; 2 bad input.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Sweep file (YAML); see docs/sweeps.md.
+    pub sweep: PathBuf,
+    /// Runs at once (threads); default: the available cores. Outputs do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output directory; default `out/<sweep file name without .yaml>`. Re-running with the
+    /// same directory skips the runs already finished there.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run only the runs whose index (cell-major, then seed) mod N is I, zero-based; join the
+    /// shards' directories with `merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Out dirs of the shards of one sweep.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged out dir (sweep.json, runs/, runs.csv, cells.csv).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Scenario file, or a sweep cell as `SWEEP.yaml#c3` (cell ids as in runs.csv).
+    pub a: String,
+    /// Scenario file, or a sweep cell as `SWEEP.yaml#c3`.
+    pub b: String,
+    /// Run seeds 1..=N on both sides.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        conflicts_with = "seed_list"
+    )]
+    pub seeds: u64,
+    /// Run exactly these seeds on both sides, e.g. `1,2,7`.
+    #[arg(long, value_name = "S,...", value_delimiter = ',')]
+    pub seed_list: Option<Vec<u64>>,
+    /// Runs at once (threads); default: the available cores.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print the comparison as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Stored summaries (`jobset-sim run S --json > B.json`).
+    #[arg(required = true)]
+    pub baselines: Vec<PathBuf>,
+    /// The scenario to re-run; by default the file under ./scenarios/ named after the
+    /// baseline's `scenario` (only with a single baseline).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Accept numbers within a relative difference: `REL` for every number or `PATH=REL` for
+    /// those at or under a summary path, e.g. `recovery=0.01`. Repeatable. Default: exact.
+    #[arg(long, value_name = "[PATH=]REL")]
+    pub tolerance: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -83,6 +163,10 @@ pub fn main_with(cli: Cli) -> Result<(), SimError> {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Calibrate(args) => calibrate(args),
+        Command::Sweep(args) => crate::cli_sweep::sweep(args),
+        Command::Merge(args) => crate::cli_sweep::merge(args),
+        Command::Compare(args) => crate::cli_sweep::compare(args),
+        Command::Check(args) => crate::cli_sweep::check(args),
     }
 }
 
@@ -171,6 +255,7 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     } else {
         print!("{}", table::render(&summary));
     }
+    crate::cli_sweep::check_expectations(&sim.scenario.expect, &summary)?;
     // The process ends here: freeing every object of a large run one by one only costs time.
     std::mem::forget(sim);
     Ok(())

@@ -75,6 +75,8 @@ pub struct Scenario {
     pub feature_gates: BTreeMap<String, bool>,
     pub workloads: Vec<Workload>,
     pub faults: Vec<Fault>,
+    /// `expect:` gates, checked by `run` after the simulation.
+    pub expect: Vec<crate::gates::Expectation>,
 }
 
 pub use faults::{Fault, FaultKind, NodeEffect, PodEffect};
@@ -204,9 +206,23 @@ pub fn load_scenario_from_str(
         .into());
     }
     let raw = parse_document::<ScenarioFile>(file, text, 0, false)?.value;
+    // Parsed here, where the text is at hand, so a bad expression's error names its line.
+    let expect = crate::gates::parse_list(file, text, &raw.expect);
     // Errors found after parsing know their path; give them the line too.
-    resolve(file, raw, base_dir)
-        .map_err(|e| crate::yaml::locate::fill_scenario(e, file, text, base_dir))
+    let resolved = resolve(file, raw, base_dir)
+        .map_err(|e| crate::yaml::locate::fill_scenario(e, file, text, base_dir));
+    match (resolved, expect) {
+        (Ok(mut scenario), Ok(expect)) => {
+            scenario.expect = expect;
+            Ok(scenario)
+        }
+        (Err(SimError::Input(mut errors)), Err(more)) => {
+            errors.extend(more);
+            Err(SimError::Input(errors))
+        }
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(errors)) => Err(SimError::Input(errors)),
+    }
 }
 
 fn dur(file: &str, path: &str, text: &str) -> Result<u64, InputError> {
@@ -827,6 +843,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         feature_gates,
         workloads,
         faults,
+        expect: vec![],
     })
 }
 

@@ -23,6 +23,9 @@ pub struct ScenarioFile {
     pub workloads: Vec<WorkloadSection>,
     #[serde(default)]
     pub faults: Vec<super::faults::FaultSection>,
+    /// Regression gates checked by `run` after the simulation (`crate::gates`).
+    #[serde(default)]
+    pub expect: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,0 +1,196 @@
+//! The commands that run many simulations or judge one: `sweep`, `merge`, `compare`, `check`,
+//! and the `expect:` gates of `run`. Kept out of `cli.rs` so that file stays the argument list.
+
+use crate::cli::{CheckArgs, CompareArgs, MergeArgs, SweepArgs};
+use crate::error::{InputError, SimError};
+use crate::gates::Expectation;
+use crate::report::summary::Summary;
+use crate::sweep::{Options, Shard};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Exit code of a failed regression gate (`expect:` in `run`, a differing baseline in `check`).
+pub const EXIT_GATE_FAILED: i32 = 3;
+
+fn jobs(arg: Option<usize>) -> Result<usize, SimError> {
+    match arg {
+        Some(0) => Err(InputError::new("--jobs", "must be at least 1").into()),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+pub fn sweep(args: SweepArgs) -> Result<(), SimError> {
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s).map_err(|m| InputError::new("--shard", m))?,
+        None => Shard::ALL,
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = args.sweep.file_stem().unwrap_or_default();
+        PathBuf::from("out").join(stem)
+    });
+    let opts = Options {
+        jobs: jobs(args.jobs)?,
+        out: out.clone(),
+        shard,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let o = crate::sweep::run(&args.sweep, &opts)?;
+    let mine = if shard == Shard::ALL {
+        format!("{} runs", o.total_runs)
+    } else {
+        format!(
+            "shard {}/{} of {} runs",
+            shard.index, shard.count, o.total_runs
+        )
+    };
+    println!(
+        "{mine}: {} ran, {} already done in {}",
+        o.ran,
+        o.resumed,
+        out.display()
+    );
+    if o.tables_written {
+        println!(
+            "wrote {} and {}",
+            out.join("runs.csv").display(),
+            out.join("cells.csv").display()
+        );
+    } else {
+        println!("runs.csv and cells.csv come once every run is done: `jobset-sim merge` the shards' directories");
+    }
+    Ok(())
+}
+
+pub fn merge(args: MergeArgs) -> Result<(), SimError> {
+    let n = crate::sweep::merge::merge(&args.dirs, &args.out)?;
+    println!(
+        "merged {n} runs from {} directories; wrote {} and {}",
+        args.dirs.len(),
+        args.out.join("runs.csv").display(),
+        args.out.join("cells.csv").display()
+    );
+    Ok(())
+}
+
+pub fn compare(args: CompareArgs) -> Result<(), SimError> {
+    let seeds: Vec<u64> = match args.seed_list {
+        Some(list) if list.is_empty() => {
+            return Err(InputError::new("--seed-list", "no seeds").into())
+        }
+        Some(list) => list,
+        None if args.seeds == 0 => {
+            return Err(InputError::new("--seeds", "must be at least 1").into())
+        }
+        None => (1..=args.seeds).collect(),
+    };
+    let a = crate::compare::load_side(&args.a)?;
+    let b = crate::compare::load_side(&args.b)?;
+    let c = crate::compare::compare(&a, &b, &seeds, jobs(args.jobs)?)?;
+    if args.json {
+        let json =
+            serde_json::to_string_pretty(&c).map_err(|e| SimError::Internal(e.to_string()))?;
+        println!("{json}");
+    } else {
+        print!("{}", crate::compare::table(&c));
+    }
+    Ok(())
+}
+
+/// After `run`: every failing expectation on stderr, then exit 3.
+pub fn check_expectations(expect: &[Expectation], summary: &Summary) -> Result<(), SimError> {
+    if expect.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_value(summary).map_err(|e| SimError::Internal(e.to_string()))?;
+    let failures: Vec<String> = expect.iter().filter_map(|e| e.check(&json)).collect();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    for f in &failures {
+        eprintln!("{f}");
+    }
+    std::process::exit(EXIT_GATE_FAILED);
+}
+
+pub fn check(args: CheckArgs) -> Result<(), SimError> {
+    if args.scenario.is_some() && args.baselines.len() > 1 {
+        return Err(InputError::new(
+            "--scenario",
+            "names the scenario of a single baseline; give one baseline with it",
+        )
+        .into());
+    }
+    let tolerances = args
+        .tolerance
+        .iter()
+        .map(|t| crate::baseline::Tolerance::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| InputError::new("--tolerance", m))?;
+    // Load everything first: a bad baseline is exit 2 before any run.
+    let mut work = vec![];
+    for b in &args.baselines {
+        let shown = b.display().to_string();
+        let text = std::fs::read_to_string(b)
+            .map_err(|e| InputError::new(&shown, format!("cannot read baseline: {e}")))?;
+        let stored: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            InputError::new(&shown, format!("not JSON: {e}")).at_line(e.line(), e.column())
+        })?;
+        let name = stored["scenario"].as_str().ok_or_else(|| {
+            InputError::new(&shown, "no `scenario` name: not a summary.json").at_path("scenario")
+        })?;
+        let seed = stored["seed"].as_u64().ok_or_else(|| {
+            InputError::new(&shown, "no `seed`: not a summary.json").at_path("seed")
+        })?;
+        let path = match &args.scenario {
+            Some(p) => p.clone(),
+            None => crate::baseline::find_scenario(Path::new("scenarios"), name).ok_or_else(|| {
+                InputError::new(
+                    &shown,
+                    format!("no scenarios/**/{name}.yaml for scenario {name:?}: pass --scenario FILE"),
+                )
+            })?,
+        };
+        let scenario = crate::scenario::load_scenario(&path)?;
+        if scenario.name != name {
+            return Err(InputError::new(
+                &shown,
+                format!(
+                    "the baseline is of scenario {name:?} but {} is named {:?}",
+                    path.display(),
+                    scenario.name
+                ),
+            )
+            .into());
+        }
+        work.push((shown, path, scenario, seed, stored));
+    }
+    let mut failed = 0;
+    for (shown, path, scenario, seed, stored) in work {
+        let fresh = crate::runner::run_to_summary(scenario, seed)?;
+        let d = crate::baseline::diff(&stored, &fresh, &tolerances);
+        for n in &d.notes {
+            println!("{shown}: note: {n}");
+        }
+        if d.differences.is_empty() {
+            println!("{shown}: same ({} seed {seed})", path.display());
+        } else {
+            failed += 1;
+            println!(
+                "{shown}: DIFFERS from a fresh run of {} seed {seed}:",
+                path.display()
+            );
+            for x in &d.differences {
+                println!("  {x}");
+            }
+        }
+    }
+    if failed > 0 {
+        println!(
+            "{failed} baseline(s) differ; if the change is intended, refresh with \
+             `jobset-sim run SCENARIO --json > BASELINE.json` (docs/sweeps.md)"
+        );
+        std::process::exit(EXIT_GATE_FAILED);
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! The headline metrics of a run, defined once: sweeps (runs.csv, cells.csv), `compare` and the
+//! `expect:` gates all take them from this table. Each is computed from `summary.json` read as
+//! a JSON value, so summaries that gain keys (failure injection, goodput) still read, and a key
+//! a summary lacks makes the metric absent (an empty cell, left out of statistics) rather than
+//! an error. To add a metric, add a row here and a line to `docs/sweeps.md`.
+
+use serde_json::Value;
+
+pub struct Metric {
+    /// Column name and gate name; a dotted name mirrors where it comes from in summary.json.
+    pub name: &'static str,
+    pub compute: fn(&Value) -> Option<f64>,
+}
+
+pub const METRICS: &[Metric] = &[
+    Metric {
+        name: "finished_at_s",
+        compute: finished_at_s,
+    },
+    Metric {
+        name: "restarts",
+        compute: |s| sum_over(s, "jobsets", "restarts"),
+    },
+    Metric {
+        name: "job_restarts",
+        compute: |s| sum_over(s, "jobsets", "job_restarts"),
+    },
+    Metric {
+        name: "recovery.count",
+        compute: |s| s.get("recovery")?.as_array().map(|r| r.len() as f64),
+    },
+    Metric {
+        name: "recovery.time_to_recover_s",
+        compute: |s| mean_over(s, "recovery", "time_to_recover_s"),
+    },
+    Metric {
+        name: "recovery.pods_per_s",
+        compute: |s| mean_over(s, "recovery", "pods_per_s"),
+    },
+    Metric {
+        name: "pods.created",
+        compute: |s| num(s.get("pods")?.get("created")?),
+    },
+    Metric {
+        name: "pods.failed",
+        compute: |s| num(s.get("pods")?.get("failed")?),
+    },
+    Metric {
+        name: "events",
+        compute: |s| num(s.get("events")?),
+    },
+    Metric {
+        name: "sim_end_s",
+        compute: |s| num(s.get("sim_end_s")?),
+    },
+    // Goodput and training figures: absent unless some workload has a training model.
+    Metric {
+        name: "goodput",
+        compute: |s| num(s.get("goodput")?),
+    },
+    Metric {
+        name: "lost_work_s",
+        compute: |s| nonempty_sum(s, "training", "lost_work_s"),
+    },
+    Metric {
+        name: "time_in_recovery_s",
+        compute: |s| nonempty_sum(s, "training", "time_in_recovery_s"),
+    },
+    // Faults that hit at least one pod, over every injector.
+    Metric {
+        name: "interruptions",
+        compute: |s| sum_over(s, "faults", "interruptions"),
+    },
+    Metric {
+        name: "time_to_recover_p90_s",
+        compute: |s| num(s.get("distributions")?.get("time_to_recover_s")?.get("p90")?),
+    },
+];
+
+/// Sum of a field over a list that must not be empty (an empty list means "not measured").
+fn nonempty_sum(s: &Value, list: &str, field: &str) -> Option<f64> {
+    if s.get(list)?.as_array()?.is_empty() {
+        return None;
+    }
+    sum_over(s, list, field)
+}
+
+pub fn find(name: &str) -> Option<&'static Metric> {
+    METRICS.iter().find(|m| m.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    METRICS.iter().map(|m| m.name).collect()
+}
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+/// The last JobSet to finish; absent while any JobSet is still running at the end.
+fn finished_at_s(s: &Value) -> Option<f64> {
+    let jobsets = s.get("jobsets")?.as_array()?;
+    let mut last: Option<f64> = None;
+    for j in jobsets {
+        let t = j.get("finished_at_s")?.as_f64()?;
+        last = Some(last.map_or(t, |l: f64| l.max(t)));
+    }
+    last
+}
+
+fn sum_over(s: &Value, list: &str, key: &str) -> Option<f64> {
+    let items = s.get(list)?.as_array()?;
+    let mut total = 0.0;
+    for i in items {
+        total += i.get(key)?.as_f64()?;
+    }
+    Some(total)
+}
+
+/// Mean over the entries that have the value (a recovery that never finished has null
+/// throughput); absent when none has it.
+fn mean_over(s: &Value, list: &str, key: &str) -> Option<f64> {
+    let values: Vec<f64> = s
+        .get(list)?
+        .as_array()?
+        .iter()
+        .filter_map(|i| i.get(key)?.as_f64())
+        .collect();
+    if values.is_empty() {
+        None
+    } else {
+        Some(values.iter().sum::<f64>() / values.len() as f64)
+    }
+}
+
+/// A number as CSV and tables print it: shortest text that reads back to the same f64, so
+/// `133.6` stays `133.6` and integers have no `.0`.
+pub fn fmt_exact(v: f64) -> String {
+    format!("{v}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn get(name: &str, s: &Value) -> Option<f64> {
+        (find(name).unwrap().compute)(s)
+    }
+
+    #[test]
+    fn computes_from_a_summary() {
+        let s = json!({
+            "events": 49, "sim_end_s": 101.5,
+            "jobsets": [
+                {"restarts": 1, "job_restarts": 0, "finished_at_s": 90.0},
+                {"restarts": 2, "job_restarts": 3, "finished_at_s": 101.5}
+            ],
+            "pods": {"created": 10, "failed": 2},
+            "recovery": [
+                {"pods_per_s": 100.0, "time_to_recover_s": 10.0},
+                {"pods_per_s": null, "time_to_recover_s": 30.0},
+                {"pods_per_s": 200.0, "time_to_recover_s": null}
+            ]
+        });
+        assert_eq!(get("finished_at_s", &s), Some(101.5));
+        assert_eq!(get("restarts", &s), Some(3.0));
+        assert_eq!(get("job_restarts", &s), Some(3.0));
+        assert_eq!(get("recovery.count", &s), Some(3.0));
+        assert_eq!(get("recovery.pods_per_s", &s), Some(150.0));
+        assert_eq!(get("recovery.time_to_recover_s", &s), Some(20.0));
+        assert_eq!(get("pods.created", &s), Some(10.0));
+        assert_eq!(get("pods.failed", &s), Some(2.0));
+        assert_eq!(get("events", &s), Some(49.0));
+        assert_eq!(get("goodput", &s), None);
+    }
+
+    #[test]
+    fn unfinished_jobset_or_no_recovery_means_absent() {
+        let s = json!({"jobsets": [{"finished_at_s": null}], "recovery": []});
+        assert_eq!(get("finished_at_s", &s), None);
+        assert_eq!(get("recovery.pods_per_s", &s), None);
+        assert_eq!(get("recovery.count", &s), Some(0.0));
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut n = names();
+        n.sort();
+        n.dedup();
+        assert_eq!(n.len(), METRICS.len());
+    }
+}

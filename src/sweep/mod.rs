@@ -1,0 +1,159 @@
+//! `jobset-sim sweep`: many runs of one scenario, varied along axes and over seeds, in
+//! parallel across runs (each run stays single-threaded and deterministic), resumable, and
+//! splittable into shards whose outputs `merge` joins. See `docs/sweeps.md`.
+
+pub mod edit;
+pub mod merge;
+pub mod output;
+pub mod spec;
+
+use crate::error::{InputError, SimError};
+use output::Meta;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// `--shard I/N`: this process does runs whose index mod N is I (zero-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("{text:?}: expected I/N, e.g. 0/4"))?;
+        let index: usize = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: I is not a number"))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: N is not a number"))?;
+        if count == 0 || index >= count {
+            return Err(format!("{text:?}: need 0 <= I < N"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    pub fn owns(&self, run: usize) -> bool {
+        run % self.count == self.index
+    }
+}
+
+pub struct Options {
+    pub jobs: usize,
+    pub out: PathBuf,
+    pub shard: Shard,
+    pub progress: bool,
+}
+
+/// What a sweep did, for the closing message.
+#[derive(Debug)]
+pub struct Outcome {
+    pub total_runs: usize,
+    pub ran: usize,
+    pub resumed: usize,
+    /// Whether the out dir now holds every run and so the tables were written.
+    pub tables_written: bool,
+}
+
+pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
+    let sweep = spec::load_sweep(path)?;
+    let meta = Meta::of(&sweep);
+    let out = &opts.out;
+    let shown = out.display().to_string();
+    if let Some(existing) = output::read_meta(out)? {
+        if existing.hash != meta.hash {
+            return Err(InputError::new(
+                &shown,
+                format!(
+                    "this directory holds runs of a different sweep (sweep.json hash {}, {} now \
+                     resolves to {}): the sweep file, its scenario or a manifest changed since; \
+                     use another --out, or delete the directory to start over",
+                    existing.hash, sweep.file, meta.hash
+                ),
+            )
+            .into());
+        }
+    }
+    std::fs::create_dir_all(out.join(output::RUNS_DIR))
+        .map_err(|e| InputError::new(&shown, format!("cannot create the output directory: {e}")))?;
+    output::write_meta(out, &meta)?;
+
+    let mine: Vec<usize> = (0..meta.runs()).filter(|&i| opts.shard.owns(i)).collect();
+    let todo: Vec<usize> = mine
+        .iter()
+        .copied()
+        .filter(|&i| output::read_run(out, &meta, i).is_none())
+        .collect();
+    let bar = progress_bar(todo.len(), opts.progress);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| SimError::Internal(format!("thread pool: {e}")))?;
+    pool.install(|| {
+        todo.par_iter().try_for_each(|&i| {
+            let (c, seed) = meta.run_at(i);
+            let summary = crate::runner::run_to_summary(sweep.cells[c].scenario.clone(), seed)?;
+            output::write_run(out, &meta, i, summary)?;
+            bar.inc(1);
+            Ok::<(), SimError>(())
+        })
+    })?;
+    bar.finish_and_clear();
+
+    let all: Option<Vec<_>> = (0..meta.runs())
+        .map(|i| output::read_run(out, &meta, i))
+        .collect();
+    let tables_written = match all {
+        Some(summaries) => {
+            output::write_tables(out, &meta, &summaries)?;
+            true
+        }
+        None => false,
+    };
+    Ok(Outcome {
+        total_runs: meta.runs(),
+        ran: todo.len(),
+        resumed: mine.len() - todo.len(),
+        tables_written,
+    })
+}
+
+fn progress_bar(len: usize, visible: bool) -> indicatif::ProgressBar {
+    if !visible {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "sweep {bar:40} {pos}/{len} runs  {elapsed} elapsed, ~{eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_runs() {
+        assert_eq!(Shard::parse("1/3"), Ok(Shard { index: 1, count: 3 }));
+        for bad in ["3/3", "0/0", "1", "a/2", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad} accepted");
+        }
+        let shards: Vec<_> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+        for run in 0..20 {
+            assert_eq!(shards.iter().filter(|s| s.owns(run)).count(), 1);
+        }
+    }
+}

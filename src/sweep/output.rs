@@ -1,0 +1,187 @@
+//! What a sweep leaves in its out dir: `sweep.json` (the sweep's identity and layout, enough to
+//! render the tables without the sweep file, which is what `merge` needs), `runs/<cell>-s<seed>.json`
+//! (one finished run each, written atomically, so a killed sweep resumes) and the tables
+//! `runs.csv` and `cells.csv`, rendered from those files alone so that a sweep, a resumed sweep
+//! and a merge of shards write the same bytes.
+
+use super::spec::Sweep;
+use crate::error::{InputError, SimError};
+use crate::headline::{fmt_exact, METRICS};
+use crate::report::write_atomic;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const META_FILE: &str = "sweep.json";
+pub const RUNS_DIR: &str = "runs";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Meta {
+    pub hash: String,
+    pub sweep: String,
+    pub scenario: String,
+    pub axes: Vec<String>,
+    pub seeds: Vec<u64>,
+    pub cells: Vec<MetaCell>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MetaCell {
+    pub id: String,
+    pub values: Vec<String>,
+}
+
+impl Meta {
+    pub fn of(s: &Sweep) -> Meta {
+        Meta {
+            hash: s.hash.clone(),
+            sweep: s.file.clone(),
+            scenario: s.base.clone(),
+            axes: s.axes.iter().map(|a| a.name.clone()).collect(),
+            seeds: s.seeds.clone(),
+            cells: s
+                .cells
+                .iter()
+                .map(|c| MetaCell {
+                    id: c.id.clone(),
+                    values: c.values.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn runs(&self) -> usize {
+        self.cells.len() * self.seeds.len()
+    }
+
+    /// (cell, seed) of run number `i`: cell-major, seeds in the sweep file's order.
+    pub fn run_at(&self, i: usize) -> (usize, u64) {
+        (i / self.seeds.len(), self.seeds[i % self.seeds.len()])
+    }
+
+    pub fn run_file(&self, i: usize) -> String {
+        let (c, seed) = self.run_at(i);
+        format!("{}-s{seed}.json", self.cells[c].id)
+    }
+}
+
+/// Reads `dir/sweep.json`, None when there is none.
+pub fn read_meta(dir: &Path) -> Result<Option<Meta>, SimError> {
+    let path = dir.join(META_FILE);
+    let shown = path.display().to_string();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            InputError::new(
+                shown,
+                format!("not a sweep.json written by jobset-sim: {e}"),
+            )
+            .into()
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(InputError::new(shown, format!("cannot read: {e}")).into()),
+    }
+}
+
+pub fn write_meta(dir: &Path, meta: &Meta) -> Result<(), SimError> {
+    let json = serde_json::to_string_pretty(meta).map_err(|e| SimError::Internal(e.to_string()))?;
+    write_atomic(dir, META_FILE, (json + "\n").as_bytes())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RunFile {
+    pub hash: String,
+    pub cell: String,
+    pub seed: u64,
+    pub summary: Value,
+}
+
+pub fn write_run(dir: &Path, meta: &Meta, i: usize, summary: Value) -> Result<(), SimError> {
+    let (c, seed) = meta.run_at(i);
+    let run = RunFile {
+        hash: meta.hash.clone(),
+        cell: meta.cells[c].id.clone(),
+        seed,
+        summary,
+    };
+    let json = serde_json::to_string(&run).map_err(|e| SimError::Internal(e.to_string()))?;
+    write_atomic(
+        &dir.join(RUNS_DIR),
+        &meta.run_file(i),
+        (json + "\n").as_bytes(),
+    )
+}
+
+/// Run `i`'s summary if `dir` holds it finished for this very sweep; a missing, partial or
+/// foreign file reads as not done, so the run is redone.
+pub fn read_run(dir: &Path, meta: &Meta, i: usize) -> Option<Value> {
+    let text = std::fs::read_to_string(dir.join(RUNS_DIR).join(meta.run_file(i))).ok()?;
+    let run: RunFile = serde_json::from_str(&text).ok()?;
+    let (c, seed) = meta.run_at(i);
+    (run.hash == meta.hash && run.cell == meta.cells[c].id && run.seed == seed)
+        .then_some(run.summary)
+}
+
+/// `runs.csv` and `cells.csv` from every run's summary, in run order.
+pub fn render(meta: &Meta, summaries: &[Value]) -> Result<(Vec<u8>, Vec<u8>), SimError> {
+    let csv_err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
+    let mut runs = csv::Writer::from_writer(vec![]);
+    let mut header = vec!["cell".to_string()];
+    header.extend(meta.axes.iter().cloned());
+    header.push("seed".into());
+    header.extend(METRICS.iter().map(|m| m.name.to_string()));
+    runs.write_record(&header).map_err(csv_err)?;
+    // metric → cell → values, in seed order.
+    let mut per_cell: BTreeMap<(usize, usize), Vec<f64>> = BTreeMap::new();
+    for (i, s) in summaries.iter().enumerate() {
+        let (c, seed) = meta.run_at(i);
+        let mut row = vec![meta.cells[c].id.clone()];
+        row.extend(meta.cells[c].values.iter().cloned());
+        row.push(seed.to_string());
+        for (m, metric) in METRICS.iter().enumerate() {
+            match (metric.compute)(s).filter(|v| v.is_finite()) {
+                Some(v) => {
+                    per_cell.entry((c, m)).or_default().push(v);
+                    row.push(fmt_exact(v));
+                }
+                None => row.push(String::new()),
+            }
+        }
+        runs.write_record(&row).map_err(csv_err)?;
+    }
+    let mut cells = csv::Writer::from_writer(vec![]);
+    let mut header = vec!["cell".to_string()];
+    header.extend(meta.axes.iter().cloned());
+    for h in ["metric", "n", "mean", "sd", "ci95_lo", "ci95_hi"] {
+        header.push(h.into());
+    }
+    cells.write_record(&header).map_err(csv_err)?;
+    for (c, cell) in meta.cells.iter().enumerate() {
+        for (m, metric) in METRICS.iter().enumerate() {
+            let values = per_cell.get(&(c, m)).map(Vec::as_slice).unwrap_or(&[]);
+            let stats = crate::stats::describe(values);
+            let opt = |v: Option<f64>| v.map(fmt_exact).unwrap_or_default();
+            let mut row = vec![cell.id.clone()];
+            row.extend(cell.values.iter().cloned());
+            row.push(metric.name.to_string());
+            row.push(values.len().to_string());
+            row.push(opt(stats.map(|s| s.mean)));
+            row.push(opt(stats.and_then(|s| s.sd)));
+            row.push(opt(stats.and_then(|s| s.ci95).map(|c| c.0)));
+            row.push(opt(stats.and_then(|s| s.ci95).map(|c| c.1)));
+            cells.write_record(&row).map_err(csv_err)?;
+        }
+    }
+    let done = |w: csv::Writer<Vec<u8>>| {
+        w.into_inner()
+            .map_err(|e| SimError::Internal(format!("csv: {e}")))
+    };
+    Ok((done(runs)?, done(cells)?))
+}
+
+/// Writes both tables atomically.
+pub fn write_tables(dir: &Path, meta: &Meta, summaries: &[Value]) -> Result<(), SimError> {
+    let (runs, cells) = render(meta, summaries)?;
+    write_atomic(dir, "runs.csv", &runs)?;
+    write_atomic(dir, "cells.csv", &cells)
+}

@@ -1,0 +1,273 @@
+//! `jobset-sim sweep` and `merge` end to end on tiny fixtures (tests/fixtures/sweep/): outputs
+//! independent of --jobs, resume, shards + merge, and bad input.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+const SWEEP: &str = "tests/fixtures/sweep/sweep.yaml";
+
+fn sweep(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["sweep"];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn ok(o: &std::process::Output) {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+}
+
+#[test]
+fn outputs_do_not_depend_on_jobs() {
+    let dir = scratch("sweep_jobs");
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    ok(&sweep(&[
+        SWEEP,
+        "--jobs",
+        "1",
+        "--out",
+        one.to_str().unwrap(),
+    ]));
+    ok(&sweep(&[
+        SWEEP,
+        "--jobs",
+        "2",
+        "--out",
+        two.to_str().unwrap(),
+    ]));
+    for f in ["runs.csv", "cells.csv"] {
+        assert_eq!(read(&one.join(f)), read(&two.join(f)), "{f} differs");
+    }
+    let runs = read(&one.join("runs.csv"));
+    let mut lines = runs.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("cell,strategy,workloads[0].jobset.spec.failurePolicy.maxRestarts,seed,finished_at_s,restarts,"),
+        "{header}"
+    );
+    // 2 strategies × 2 maxRestarts × 3 seeds, cell-major, seeds in order.
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 12);
+    assert_eq!(&rows[0][..4], ["c0", "Recreate", "0", "1"]);
+    assert_eq!(&rows[5][..4], ["c1", "Recreate", "2", "3"]);
+    assert_eq!(&rows[11][..4], ["c3", "BlockingRecreate", "2", "3"]);
+    // maxRestarts 0: the JobSet fails without restarting; 2: it restarts once.
+    assert_eq!(rows[0][5], "0");
+    assert_eq!(rows[3][5], "1");
+    let cells = read(&one.join("cells.csv"));
+    assert!(cells.starts_with(
+        "cell,strategy,workloads[0].jobset.spec.failurePolicy.maxRestarts,metric,n,mean,sd,ci95_lo,ci95_hi\n"
+    ));
+    assert!(
+        cells.contains("\nc1,Recreate,2,restarts,3,1,0,1,1\n"),
+        "{cells}"
+    );
+    // A metric no run has: n = 0 and empty statistics.
+    assert!(cells.contains("\nc0,Recreate,0,goodput,0,,,,\n"), "{cells}");
+}
+
+#[test]
+fn resume_reruns_only_missing_runs() {
+    let dir = scratch("sweep_resume");
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    ok(&sweep(&[SWEEP, "--out", o]));
+    let first = read(&out.join("runs.csv"));
+    // One run lost (killed before its file was written) ...
+    std::fs::remove_file(out.join("runs/c2-s3.json")).unwrap();
+    // ... and one kept, marked so we can tell whether it was run again.
+    let kept = out.join("runs/c0-s2.json");
+    let text = read(&kept).replacen("\"events\":56", "\"events\":123456", 1);
+    assert!(text.contains("123456"), "fixture changed: {text}");
+    std::fs::write(&kept, text).unwrap();
+    let again = sweep(&[SWEEP, "--out", o]);
+    ok(&again);
+    assert!(
+        stdout(&again).contains("1 ran, 11 already done"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(out.join("runs/c2-s3.json").exists());
+    let second = read(&out.join("runs.csv"));
+    assert!(second.contains(",123456,"), "the kept run was redone");
+    assert_eq!(second.replace(",123456,", ",56,"), first);
+}
+
+#[test]
+fn a_changed_sweep_is_refused_in_the_same_out_dir() {
+    let dir = scratch("sweep_changed");
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    let base = repo().join("tests/fixtures/sweep/base.yaml");
+    let text = format!(
+        "scenario: {}\nseeds: 2\naxes:\n- path: run.until\n  values: [1h]\n",
+        base.display()
+    );
+    let s = write(&dir, "s.yaml", &text);
+    ok(&sweep(&[s.to_str().unwrap(), "--out", o]));
+    write(&dir, "s.yaml", &text.replace("[1h]", "[2h]"));
+    let again = sweep(&[s.to_str().unwrap(), "--out", o]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("different sweep"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn merged_shards_equal_one_process() {
+    let dir = scratch("sweep_shards");
+    let (whole, a, b, merged) = (
+        dir.join("whole"),
+        dir.join("a"),
+        dir.join("b"),
+        dir.join("merged"),
+    );
+    ok(&sweep(&[SWEEP, "--out", whole.to_str().unwrap()]));
+    let s0 = sweep(&[SWEEP, "--shard", "0/2", "--out", a.to_str().unwrap()]);
+    ok(&s0);
+    assert!(stdout(&s0).contains("6 ran"), "{}", stdout(&s0));
+    assert!(
+        !a.join("runs.csv").exists(),
+        "a shard alone writes no tables"
+    );
+    // Missing shard: merge names the missing runs.
+    let partial = run(&[
+        "merge",
+        a.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(partial.status.code(), Some(2));
+    assert!(
+        stderr(&partial).contains("6 of 12 runs"),
+        "{}",
+        stderr(&partial)
+    );
+    assert!(stderr(&partial).contains("c0-s2"), "{}", stderr(&partial));
+    ok(&sweep(&[
+        SWEEP,
+        "--shard",
+        "1/2",
+        "--out",
+        b.to_str().unwrap(),
+    ]));
+    ok(&run(&[
+        "merge",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]));
+    for f in ["runs.csv", "cells.csv"] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(merged.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_shards_of_different_sweeps() {
+    let dir = scratch("sweep_merge_mismatch");
+    let base = repo().join("tests/fixtures/sweep/base.yaml");
+    let s1 = write(
+        &dir,
+        "s1.yaml",
+        &format!("scenario: {}\nseeds: 2\n", base.display()),
+    );
+    let s2 = write(
+        &dir,
+        "s2.yaml",
+        &format!("scenario: {}\nseeds: 3\n", base.display()),
+    );
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    ok(&sweep(&[
+        s1.to_str().unwrap(),
+        "--shard",
+        "0/2",
+        "--out",
+        a.to_str().unwrap(),
+    ]));
+    ok(&sweep(&[
+        s2.to_str().unwrap(),
+        "--shard",
+        "1/2",
+        "--out",
+        b.to_str().unwrap(),
+    ]));
+    let m = run(&[
+        "merge",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        dir.join("m").to_str().unwrap(),
+    ]);
+    assert_eq!(m.status.code(), Some(2));
+    assert!(stderr(&m).contains("different sweep"), "{}", stderr(&m));
+    assert!(!dir.join("m").exists());
+}
+
+#[test]
+fn bad_axis_path_is_exit_2_with_line_and_no_output() {
+    let dir = scratch("sweep_bad_path");
+    let base = repo().join("tests/fixtures/sweep/base.yaml");
+    for (path, expect) in [
+        (
+            "workloads[0].jobset.spec.failurePolicy.maxRestart",
+            "no such field",
+        ),
+        (
+            "controlPlane.jobsetController.exclusivePlacment",
+            "unknown field",
+        ),
+        ("workloads[3].at", "does not exist"),
+        ("cluster..nodePools", "empty field name"),
+    ] {
+        let s = write(
+            &dir,
+            "bad.yaml",
+            &format!(
+                "scenario: {}\nseeds: 2\naxes:\n- path: {path}\n  values: [1]\n",
+                base.display()
+            ),
+        );
+        let out = dir.join("out");
+        let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{path}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("bad.yaml:4:"), "{path}: no file:line in {err}");
+        assert!(err.contains(expect), "{path}: {err}");
+        assert!(!out.exists(), "{path}: output written");
+    }
+}
+
+#[test]
+fn sweeps_a_policy_scenario_through_its_manifest() {
+    let dir = scratch("sweep_policies");
+    let out = dir.join("out");
+    ok(&sweep(&[
+        "tests/fixtures/sweep/policies.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let runs = read(&out.join("runs.csv"));
+    let rows: Vec<Vec<&str>> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 8);
+    for r in &rows {
+        // columns: cell, maxRestarts, placement, seed, finished_at_s, restarts
+        let expected = if r[1] == "0" { "0" } else { "1" };
+        assert_eq!(r[5], expected, "{r:?}");
+    }
+    assert_eq!(&rows[2][..3], ["c1", "0", "allPods"]);
+}
