@@ -78,6 +78,9 @@ impl FreeIndex {
     /// zero requests ignored): each resource's tree proposes a node and the furthest proposal
     /// wins until all agree.
     pub fn next_fit_all(&self, request: &[i64], from: usize) -> Option<usize> {
+        if from >= self.nodes {
+            return None;
+        }
         let mut pos = from;
         loop {
             let mut moved = false;
