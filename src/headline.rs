@@ -73,7 +73,12 @@ pub const METRICS: &[Metric] = &[
     },
     Metric {
         name: "time_to_recover_p90_s",
-        compute: |s| num(s.get("distributions")?.get("time_to_recover_s")?.get("p90")?),
+        compute: |s| {
+            num(s
+                .get("distributions")?
+                .get("time_to_recover_s")?
+                .get("p90")?)
+        },
     },
 ];
 

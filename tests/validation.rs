@@ -37,7 +37,10 @@ fn llama3_54_days_has_about_419_interruptions() {
     for s in &runs {
         let restarts = s.jobsets[0].restarts as f64;
         let hit = s.faults[0].interruptions as f64;
-        assert!(restarts <= hit && restarts >= 0.95 * hit, "{restarts} vs {hit}");
+        assert!(
+            restarts <= hit && restarts >= 0.95 * hit,
+            "{restarts} vs {hit}"
+        );
     }
     let gpu_causes = [
         "faulty-gpu",
@@ -49,7 +52,11 @@ fn llama3_54_days_has_about_419_interruptions() {
     ];
     let gpu: u64 = runs
         .iter()
-        .flat_map(|s| gpu_causes.iter().map(|c| s.faults[0].by_cause.get(*c).map_or(0, |x| x.interruptions)))
+        .flat_map(|s| {
+            gpu_causes
+                .iter()
+                .map(|c| s.faults[0].by_cause.get(*c).map_or(0, |x| x.interruptions))
+        })
         .sum();
     let all: u64 = runs.iter().map(|s| s.faults[0].interruptions).sum();
     let share = gpu as f64 / all as f64;

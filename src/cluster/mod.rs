@@ -3,6 +3,7 @@
 
 pub mod free_index;
 pub mod intern;
+pub mod pristine;
 pub mod resources;
 
 use crate::api::keys::{HOSTNAME_LABEL, NODE_POOL_LABEL};
@@ -97,6 +98,8 @@ pub struct Cluster {
     pub pool_names: Vec<String>,
     /// Free capacity per resource, for skipping full nodes in a scan.
     pub free: free_index::FreeIndex,
+    /// Nodes as their pool built them, counted per pool entry.
+    pub pristine: pristine::Pristine,
 }
 
 impl Cluster {
@@ -121,8 +124,10 @@ impl Cluster {
             label_columns: vec![],
             pool_names: vec![],
             free: Default::default(),
+            pristine: Default::default(),
         };
-        for spec in pools {
+        let mut spec_of: Vec<u16> = vec![];
+        for (spec_id, spec) in pools.iter().enumerate() {
             let mut capacity_row = vec![0i64; r];
             for (name, q) in &spec.capacity {
                 capacity_row[c.resources.get(name).expect("interned above")] = q.milli;
@@ -150,6 +155,7 @@ impl Cluster {
                         labels.insert(key.clone(), format!("{}-{suffix}-{domain}", spec.name));
                     }
                     c.add_node(name, &labels, spec.taints.clone(), pool_id, &capacity_row);
+                    spec_of.push(spec_id.min(u16::MAX as usize) as u16);
                     entry_node += 1;
                 }
             }
@@ -159,7 +165,24 @@ impl Cluster {
             .map(|d| (0..c.nodes.len()).map(|n| c.alloc[n * r + d]).collect())
             .collect();
         c.free = free_index::FreeIndex::new(&free, c.nodes.len());
+        c.pristine =
+            pristine::Pristine::new(spec_of, pools.iter().map(|p| p.taints.clone()).collect(), r);
         c
+    }
+
+    /// Call after anything that may change whether a node is pristine: its reservations,
+    /// taints or `unschedulable`.
+    pub fn sync_pristine(&mut self, node: NodeId) {
+        let n = node as usize;
+        let r = self.dims();
+        let used = &self.used[n * r..(n + 1) * r];
+        let spec = self.pristine.spec_of[n] as usize;
+        let pristine = used.iter().all(|&u| u == 0)
+            && !self.nodes[n].unschedulable
+            && self.nodes[n].taints == self.pristine.base_taints[spec];
+        let alloc = &self.alloc[n * r..(n + 1) * r];
+        let free = alloc.iter().zip(used).map(|(a, u)| a - u);
+        self.pristine.sync(n, pristine, free);
     }
 
     fn build_label_columns(&mut self) {
@@ -250,6 +273,7 @@ impl Cluster {
                     .set(d, node as usize, self.alloc[i] - self.used[i]);
             }
         }
+        self.sync_pristine(node);
     }
 
     pub fn release(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
@@ -266,6 +290,7 @@ impl Cluster {
                     .set(d, node as usize, self.alloc[i] - self.used[i]);
             }
         }
+        self.sync_pristine(node);
     }
 
     /// Nodes carrying label `key=value`, ascending by id; empty when no node has it.

@@ -65,6 +65,7 @@ impl Sim {
             value: String::new(),
             effect: TaintEffect::NoSchedule,
         });
+        self.cluster.sync_pristine(node);
         let at = self.node_eviction_bucket.reserve(now);
         self.queue.schedule_at(at, Event::NodeTaintNoExecute(node));
     }
@@ -81,6 +82,7 @@ impl Sim {
             value: String::new(),
             effect: TaintEffect::NoExecute,
         });
+        self.cluster.sync_pristine(node);
         for p in self.pods_on_node(node) {
             let shape = &self.shapes[self.pods[p as usize].shape as usize];
             let own = shape.tolerations.iter().find(|t| {

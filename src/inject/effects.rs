@@ -96,6 +96,7 @@ impl Sim {
         let node = &mut self.cluster.nodes[n as usize];
         node.unschedulable = true;
         node.changed_at_ns = now;
+        self.cluster.sync_pristine(n);
     }
 
     /// The main container of a running pod dies now with `exit_code`.
@@ -229,6 +230,7 @@ impl Sim {
         node.unschedulable = false;
         node.taints.retain(|t| t.key != UNREACHABLE_TAINT);
         node.changed_at_ns = now;
+        self.cluster.sync_pristine(n);
         if was_down {
             for p in self.pods_on_node(n) {
                 if self.pods[p as usize].deletion_ns.is_none() {

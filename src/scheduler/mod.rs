@@ -3,6 +3,7 @@
 //! match what the real node scan would pick; the simulated time charged follows the real scan.
 
 pub mod affinity;
+pub mod fast;
 pub mod filter;
 
 use crate::cluster::{resources, NodeId};
@@ -16,9 +17,9 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 /// Score plugin weights of kube-scheduler's default profile.
-const WEIGHT_RESOURCES_FIT: i64 = 1;
+pub(crate) const WEIGHT_RESOURCES_FIT: i64 = 1;
 const WEIGHT_NODE_AFFINITY: i64 = 2;
-const WEIGHT_TAINT_TOLERATION: i64 = 3;
+pub(crate) const WEIGHT_TAINT_TOLERATION: i64 = 3;
 const WEIGHT_INTER_POD_AFFINITY: i64 = 2;
 /// framework.MaxNodeScore.
 const MAX_NODE_SCORE: i64 = 100;
@@ -51,6 +52,8 @@ pub struct Scheduler {
     rng: StreamRng,
     pub cycles: u64,
     pub nodes_examined: u64,
+    /// Cycles decided by the fast path (`fast.rs`): a speed statistic, not in any output.
+    pub fast_decisions: u64,
 }
 
 /// What one scheduling cycle found.
@@ -75,6 +78,7 @@ impl Scheduler {
             flush_scheduled: false,
             next_start_node: 0,
             rng,
+            fast_decisions: 0,
             cycles: 0,
             nodes_examined: 0,
         }
@@ -375,6 +379,23 @@ impl Sim {
         // typically the whole accelerator fleet, its free domains a few.
         let skip_topo = ctx.and_then(|c| self.placement.skip_topology(c));
         let walk_domains = skip_topo.is_some();
+        if subset.is_none()
+            && ctx.is_none()
+            && self.fast_scheduling
+            && self.fast_path_applies(shape, self.pods[pod as usize].job)
+        {
+            if let Some(d) = self.decide_fast(shape_id, start, want) {
+                self.scheduler.fast_decisions += 1;
+                self.scheduler.next_start_node = (start + d.examined) % n_all.max(1);
+                return Decision {
+                    node: d.node,
+                    examined: d.examined,
+                    scored: d.scored,
+                    subset,
+                };
+            }
+        }
+        let shape = &self.shapes[shape_id];
         let examined = match (subset.as_ref().filter(|_| !walk_domains), skip_topo) {
             (None, None) => {
                 // The plain scan from the rotating start, jumping over nodes without room
@@ -574,6 +595,7 @@ impl Sim {
         let mut best = feasible[0];
         let mut best_score = i64::MIN;
         let mut ties = 0u64;
+        let mut scores: Vec<i64> = Vec::with_capacity(feasible.len());
         for (i, &node) in feasible.iter().enumerate() {
             let fit = resource_score(
                 self.cluster.alloc(node),
@@ -596,16 +618,26 @@ impl Sim {
                 + WEIGHT_NODE_AFFINITY * affinity
                 + WEIGHT_TAINT_TOLERATION * taints
                 + WEIGHT_INTER_POD_AFFINITY * inter_pod;
+            scores.push(score);
             if score > best_score {
                 best_score = score;
                 best = node;
                 ties = 1;
             } else if score == best_score {
                 ties += 1;
-                if below(&mut self.scheduler.rng, ties) == 0 {
-                    best = node;
-                }
             }
+        }
+        if ties > 1 {
+            // Uniform among the best, in feasible order: one draw gives the distribution of
+            // upstream's reservoir sampling, and the same pick as the fast path (`fast.rs`).
+            let r = below(&mut self.scheduler.rng, ties);
+            best = feasible
+                .iter()
+                .zip(&scores)
+                .filter(|(_, &s)| s == best_score)
+                .nth(r as usize)
+                .map(|(&n, _)| n)
+                .expect("r is below the number of ties");
         }
         best
     }
@@ -624,7 +656,7 @@ impl Sim {
     }
 
     /// TaintToleration score input: PreferNoSchedule taints the pod does not tolerate.
-    fn untolerated_soft_taints(&self, node: NodeId, shape: &PodShape) -> i64 {
+    pub(crate) fn untolerated_soft_taints(&self, node: NodeId, shape: &PodShape) -> i64 {
         self.cluster.nodes[node as usize]
             .taints
             .iter()
@@ -686,7 +718,7 @@ fn normalize_min_max(scores: &mut [i64]) {
 
 /// NodeResourcesFit score (0..100) over cpu and memory with equal weights, the pod included,
 /// on non-zero requests as kube-scheduler scores them.
-fn resource_score(
+pub(crate) fn resource_score(
     alloc: &[i64],
     used: [i64; 2],
     shape: &PodShape,

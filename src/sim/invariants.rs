@@ -15,7 +15,50 @@ pub fn check(sim: &Sim) -> Vec<String> {
     no_pod_on_unready_node(sim, &mut out);
     restarts_within_limit(sim, &mut out);
     pods_accounted_for(sim, &mut out);
+    indexes_match_nodes(sim, &mut out);
     out
+}
+
+/// The scheduler's node indexes agree with the nodes: free capacity, and which nodes are
+/// pristine (no reservation, the pool's own taints, schedulable).
+fn indexes_match_nodes(sim: &Sim, out: &mut Vec<String>) {
+    let c = &sim.cluster;
+    let pr = &c.pristine;
+    let mut pristine = 0;
+    for n in 0..c.len() as NodeId {
+        let i = n as usize;
+        let spec = pr.spec_of[i] as usize;
+        let want = c.used(n).iter().all(|&u| u == 0)
+            && !c.nodes[i].unschedulable
+            && c.nodes[i].taints == pr.base_taints[spec];
+        if pr.is[i] != want {
+            out.push(format!(
+                "node {} is {}pristine in the index but {}pristine in fact",
+                c.nodes[i].name,
+                if pr.is[i] { "" } else { "not " },
+                if want { "" } else { "not " }
+            ));
+        }
+        pristine += want as u32;
+        let free: Vec<i64> = c
+            .alloc(n)
+            .iter()
+            .zip(c.used(n))
+            .map(|(a, u)| a - u)
+            .collect();
+        if c.free.next_fit_all(&free, i) != Some(i) {
+            out.push(format!(
+                "node {}'s free capacity is stale in the index",
+                c.nodes[i].name
+            ));
+        }
+    }
+    if pr.all.prefix(c.len()) != pristine {
+        out.push(format!(
+            "the index counts {} pristine nodes, not {pristine}",
+            pr.all.prefix(c.len())
+        ));
+    }
 }
 
 /// The scheduler never reserves more than a node's allocatable of any resource.

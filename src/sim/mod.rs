@@ -84,6 +84,9 @@ pub struct Sim {
     pub training: Vec<Option<crate::training::TrainingState>>,
     /// The timeline's samples.
     pub timeline: crate::metrics::timeline::Timeline,
+    /// Decide plain-scan pods from the pristine-node index (`scheduler::fast`); off only in
+    /// tests that check it decides exactly as the plain scan.
+    pub fast_scheduling: bool,
 }
 
 /// A one-line progress report on stderr, refreshed at most twice a second. It only reads the
@@ -183,6 +186,7 @@ impl Sim {
             inject: Default::default(),
             node_pods: vec![vec![]; cluster.len()],
             training: vec![],
+            fast_scheduling: true,
             timeline: crate::metrics::timeline::Timeline::new(scenario.until_ns),
             cluster,
             scenario,

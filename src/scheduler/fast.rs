@@ -1,0 +1,295 @@
+//! The plain scan's decision without visiting every pristine node.
+//!
+//! kube-scheduler, for a pod with no selector and no affinity, filters nodes from a rotating
+//! start until it has found `want` feasible ones (or looked at all), scores them, and picks the
+//! best, ties at random. Every pristine node of one pool entry (see `cluster::pristine`) passes
+//! the same filters and has the same score for such a pod. So the feasible window is: pristine
+//! nodes of the feasible entries, counted from Fenwick trees, merged in node order with the
+//! other nodes, found through a free-capacity index that skips pristine nodes and filtered one
+//! by one. The scores follow; the pick is uniform among the best (one draw, where the reservoir
+//! sampling of the plain path draws once per tie: the same distribution). The window, the
+//! nodes examined and scored (the simulated cost) are exactly those of the plain scan.
+
+use super::filter;
+use super::{resource_score, WEIGHT_RESOURCES_FIT, WEIGHT_TAINT_TOLERATION};
+use crate::cluster::pristine::Fenwick;
+use crate::cluster::NodeId;
+use crate::engine::rng::below;
+use crate::sim::shape::PodShape;
+use crate::sim::Sim;
+
+/// The decision: the node, nodes examined and nodes scored.
+pub struct FastDecision {
+    pub node: Option<NodeId>,
+    pub examined: usize,
+    pub scored: usize,
+}
+
+/// Pool entries beyond this many take the plain path (the per-entry work grows with them).
+const MAX_SPECS: usize = 16;
+
+impl Sim {
+    /// Whether the fast path decides exactly as the plain scan for this shape (no node name,
+    /// selector, node affinity or pod-affinity scoring involved).
+    pub(crate) fn fast_path_applies(&self, shape: &PodShape, own_job: u32) -> bool {
+        shape.node_name.is_none()
+            && shape.node_affinity.is_none()
+            && shape.preferred_node_affinity.is_empty()
+            && shape.selector_ids.as_ref().is_some_and(|s| s.is_empty())
+            && self.cluster.pristine.specs() <= MAX_SPECS
+            && self
+                .placement
+                .score_ctx(self.placement.labels_of(own_job), &shape.preferred)
+                .is_none()
+    }
+
+    pub(crate) fn decide_fast(
+        &mut self,
+        shape_id: usize,
+        start: usize,
+        want: usize,
+    ) -> Option<FastDecision> {
+        let n_all = self.cluster.len();
+        let shape = &self.shapes[shape_id];
+        let pr = &self.cluster.pristine;
+        let strategy = self.params.scheduler.scoring;
+        // Per entry with pristine nodes: feasible?, and the score of its pristine nodes.
+        let mut spec_score: Vec<Option<i64>> = vec![None; pr.specs()];
+        let mut with_nodes = 0;
+        for (e, tree) in pr.per_spec.iter().enumerate() {
+            let Some(rep) = tree.select(0) else {
+                continue;
+            };
+            with_nodes += 1;
+            let rep = rep as NodeId;
+            if filter::check(&self.cluster, rep, shape, false).is_err() {
+                continue;
+            }
+            if self.untolerated_soft_taints(rep, shape) != 0 {
+                return None; // its taint score would depend on the window: plain path
+            }
+            let fit = resource_score(
+                self.cluster.alloc(rep),
+                self.cluster.score_used(rep),
+                shape,
+                strategy,
+            );
+            spec_score[e] = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
+        }
+        let feasible_specs = spec_score.iter().filter(|s| s.is_some()).count();
+        // The tree that counts the feasible pristine nodes.
+        let tree: Option<&Fenwick> = match feasible_specs {
+            0 => None,
+            _ if feasible_specs == with_nodes => Some(&pr.all),
+            1 => spec_score
+                .iter()
+                .position(|s| s.is_some())
+                .map(|e| &pr.per_spec[e]),
+            _ => return None, // several but not all entries feasible: plain path
+        };
+        let count = |a: usize, b: usize| tree.map_or(0, |t| t.range(a, b) as usize);
+
+        // Walk the window: [start, n) then [0, start).
+        let mut found = 0usize;
+        let mut others: Vec<NodeId> = vec![];
+        let mut ranges: Vec<(usize, usize)> = vec![];
+        // The window in node order: runs of pristine nodes and single other nodes.
+        let mut items: Vec<Item> = vec![];
+        let mut last: Option<usize> = None;
+        'halves: for (lo, hi) in [(start, n_all), (0, start)] {
+            let mut pos = lo;
+            while pos < hi {
+                // The next feasible node that is not pristine, or the end of the half.
+                let mut next = hi;
+                let mut probe = pos;
+                while let Some(x) = pr.others_free.next_fit_all(&shape.request, probe) {
+                    if x >= hi {
+                        break;
+                    }
+                    if filter::check(&self.cluster, x as NodeId, shape, false).is_ok() {
+                        next = x;
+                        break;
+                    }
+                    probe = x + 1;
+                }
+                let c = count(pos, next);
+                if found + c >= want {
+                    // The window ends among the pristine nodes before `next`.
+                    let t = tree.expect("pristine nodes were counted");
+                    let k = t.prefix(pos) + (want - found - 1) as u32;
+                    let end = t.select(k).expect("counted above");
+                    ranges.push((pos, end + 1));
+                    items.push(Item::Run(pos, end + 1));
+                    found = want;
+                    last = Some(end);
+                    break 'halves;
+                }
+                found += c;
+                ranges.push((pos, next));
+                items.push(Item::Run(pos, next));
+                if next == hi {
+                    break;
+                }
+                others.push(next as NodeId);
+                items.push(Item::Other(next as NodeId));
+                found += 1;
+                last = Some(next);
+                if found == want {
+                    break 'halves;
+                }
+                pos = next + 1;
+            }
+        }
+        let examined = match last {
+            Some(l) if found == want => (l + n_all - start) % n_all + 1,
+            _ => n_all,
+        };
+        if found == 0 {
+            return Some(FastDecision {
+                node: None,
+                examined,
+                scored: 0,
+            });
+        }
+        // Pristine nodes per entry inside the window.
+        let in_window =
+            |t: &Fenwick| -> usize { ranges.iter().map(|&(a, b)| t.range(a, b) as usize).sum() };
+        let spec_counts: Vec<usize> = spec_score
+            .iter()
+            .enumerate()
+            .map(|(e, s)| s.map_or(0, |_| in_window(&pr.per_spec[e])))
+            .collect();
+        if found == 1 {
+            // One feasible node: taken without scoring.
+            let node = self.kth_in_order(
+                &items,
+                &spec_score.iter().map(|x| x.is_some()).collect::<Vec<_>>(),
+                |_| true,
+                0,
+            );
+            return Some(FastDecision {
+                node: Some(node),
+                examined,
+                scored: 0,
+            });
+        }
+        // Scores of the other nodes, TaintToleration normalized over the window (pristine
+        // nodes have no untolerated soft taint, so they only raise nothing).
+        let raw_taints: Vec<i64> = others
+            .iter()
+            .map(|&n| self.untolerated_soft_taints(n, shape))
+            .collect();
+        let max_taints = raw_taints.iter().copied().max().unwrap_or(0);
+        let other_scores: Vec<i64> = others
+            .iter()
+            .zip(&raw_taints)
+            .map(|(&n, &t)| {
+                let fit = resource_score(
+                    self.cluster.alloc(n),
+                    self.cluster.score_used(n),
+                    shape,
+                    strategy,
+                );
+                let taints = if max_taints > 0 {
+                    (max_taints - t) * 100 / max_taints
+                } else {
+                    100
+                };
+                WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * taints
+            })
+            .collect();
+        let best = spec_score
+            .iter()
+            .zip(&spec_counts)
+            .filter(|(_, &c)| c > 0)
+            .filter_map(|(s, _)| *s)
+            .chain(other_scores.iter().copied())
+            .max()
+            .expect("the window is not empty");
+        // Ties in window order, one uniform draw (as the plain path does).
+        let tied_spec: Vec<bool> = spec_score
+            .iter()
+            .enumerate()
+            .map(|(e, s)| *s == Some(best) && spec_counts[e] > 0)
+            .collect();
+        let pristine_ties: usize = (0..tied_spec.len())
+            .filter(|&e| tied_spec[e])
+            .map(|e| spec_counts[e])
+            .sum();
+        let other_best: std::collections::HashSet<NodeId> = others
+            .iter()
+            .zip(&other_scores)
+            .filter(|(_, &s)| s == best)
+            .map(|(&n, _)| n)
+            .collect();
+        let ties = pristine_ties + other_best.len();
+        // Drawn only when there is a choice, as in the plain path.
+        let r = if ties > 1 {
+            below(&mut self.scheduler.rng, ties as u64) as usize
+        } else {
+            0
+        };
+        let node = self.kth_in_order(&items, &tied_spec, |n| other_best.contains(&n), r);
+        Some(FastDecision {
+            node: Some(node),
+            examined,
+            scored: found,
+        })
+    }
+
+    /// The `k`-th node of the window, in node order, among the pristine nodes of the entries
+    /// marked in `specs` and the other nodes `other_ok` accepts.
+    fn kth_in_order(
+        &self,
+        items: &[Item],
+        specs: &[bool],
+        other_ok: impl Fn(NodeId) -> bool,
+        mut k: usize,
+    ) -> NodeId {
+        let pr = &self.cluster.pristine;
+        let count = |a: usize, b: usize| -> usize {
+            specs
+                .iter()
+                .enumerate()
+                .filter(|(_, &on)| on)
+                .map(|(e, _)| pr.per_spec[e].range(a, b) as usize)
+                .sum()
+        };
+        for item in items {
+            match *item {
+                Item::Run(a, b) => {
+                    let c = count(a, b);
+                    if k < c {
+                        // The smallest p in [a, b) with more than k counted nodes in [a, p].
+                        let (mut lo, mut hi) = (a, b - 1);
+                        while lo < hi {
+                            let mid = (lo + hi) / 2;
+                            if count(a, mid + 1) > k {
+                                hi = mid;
+                            } else {
+                                lo = mid + 1;
+                            }
+                        }
+                        return lo as NodeId;
+                    }
+                    k -= c;
+                }
+                Item::Other(n) => {
+                    if other_ok(n) {
+                        if k == 0 {
+                            return n;
+                        }
+                        k -= 1;
+                    }
+                }
+            }
+        }
+        unreachable!("k is below the window's count")
+    }
+}
+
+/// A piece of the window: pristine nodes in `[a, b)`, or one other feasible node.
+enum Item {
+    Run(usize, usize),
+    Other(NodeId),
+}
