@@ -32,7 +32,7 @@ workloads:
       - name: w
         replicas: 2
         template:
-          spec: {{parallelism: 2, completions: 2, backoffLimit: {backoff}{job_extra}, template: {{spec: {{restartPolicy: Never, containers: [{{name: c, resources: {{requests: {{cpu: 20}}}}}}]}}}}}}
+          spec: {{parallelism: {per_job}, completions: {per_job}, backoffLimit: {backoff}{job_extra}, template: {{spec: {{restartPolicy: Never, containers: [{{name: c, resources: {{requests: {{cpu: 20}}}}}}]}}}}}}
 ",
         seed = extra.seed,
         until = extra.until,
@@ -41,6 +41,7 @@ workloads:
         rules = extra.rules,
         backoff = extra.backoff,
         job_extra = extra.job_extra,
+        per_job = extra.pods_per_job,
     );
     let p = write(&dir, "s.yaml", &text);
     let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
@@ -58,6 +59,8 @@ struct Extra {
     rules: &'static str,
     backoff: u32,
     job_extra: &'static str,
+    /// Pods per Job (2 Jobs); 6 fills the 12 nodes, one pod each.
+    pods_per_job: u32,
 }
 
 impl Default for Extra {
@@ -70,6 +73,7 @@ impl Default for Extra {
             rules: "",
             backoff: 0,
             job_extra: "",
+            pods_per_job: 2,
         }
     }
 }
@@ -159,11 +163,13 @@ fn kubelet_eviction_carries_disruption_target_that_pod_failure_policy_can_ignore
 
 #[test]
 fn maintenance_drains_with_disruption_target_and_the_node_returns() {
+    // 12 pods fill the 12 nodes: the drained node's pod is replaced once the node is back.
     let sim = run(
         "fault_drain",
         "- {kind: scripted, at: 10m, node: cpu-0-0, effect: drain, repairAfter: 30m}",
         &Extra {
             job_extra: ", podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]}",
+            pods_per_job: 6,
             ..Extra::default()
         },
     );
@@ -259,10 +265,12 @@ fn lemons_concentrate_failures() {
         }
         per_node
     };
+    // 12 pods fill the 12 nodes, so every fault hits a pod and shows in the events.
     let extra = Extra {
         until: "100d",
         pods: "pods: {runFor: 1000d}",
         max_restarts: 100000,
+        pods_per_job: 6,
         ..Extra::default()
     };
     let lemon = run(
@@ -272,10 +280,10 @@ fn lemons_concentrate_failures() {
     );
     let mut per_node = count(&lemon);
     per_node.sort_unstable();
-    // 3 of 12 nodes fail 20 times as often: they carry most of the faults.
+    // 3 of 12 nodes fail 20 times as often: 60 of every 69 faults.
     let top3: u64 = per_node[9..].iter().sum();
     let all: u64 = per_node.iter().sum();
-    assert!(top3 as f64 > 0.7 * all as f64, "{per_node:?}");
+    assert!(top3 as f64 > 0.8 * all as f64, "{per_node:?}");
 }
 
 #[test]

@@ -180,8 +180,21 @@ impl Cluster {
         let pristine = used.iter().all(|&u| u == 0)
             && !self.nodes[n].unschedulable
             && self.nodes[n].taints == self.pristine.base_taints[spec];
+        // A cordoned node fits no pod: both free indexes skip it.
+        let cordoned = self.nodes[n].unschedulable;
         let alloc = &self.alloc[n * r..(n + 1) * r];
-        let free = alloc.iter().zip(used).map(|(a, u)| a - u);
+        for d in 0..r {
+            let f = if cordoned {
+                i64::MIN
+            } else {
+                alloc[d] - used[d]
+            };
+            self.free.set(d, n, f);
+        }
+        let free = alloc
+            .iter()
+            .zip(used)
+            .map(|(a, u)| if cordoned { i64::MIN } else { a - u });
         self.pristine.sync(n, pristine, free);
     }
 
@@ -268,10 +281,6 @@ impl Cluster {
         for (d, q) in request.iter().enumerate() {
             let i = node as usize * r + d;
             self.used[i] += q;
-            if *q != 0 {
-                self.free
-                    .set(d, node as usize, self.alloc[i] - self.used[i]);
-            }
         }
         self.sync_pristine(node);
     }
@@ -285,10 +294,6 @@ impl Cluster {
             let i = node as usize * r + d;
             self.used[i] -= q;
             debug_assert!(self.used[i] >= 0, "released more than reserved");
-            if *q != 0 {
-                self.free
-                    .set(d, node as usize, self.alloc[i] - self.used[i]);
-            }
         }
         self.sync_pristine(node);
     }

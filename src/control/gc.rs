@@ -123,7 +123,11 @@ impl Sim {
         if p.created {
             self.record(pod, "Deleted", String::new());
         }
-        self.jobs[j as usize].pods.retain(|&x| x != pod);
+        // Pods usually go in the order they were created: the search ends near the front.
+        let pods = &mut self.jobs[j as usize].pods;
+        if let Some(i) = pods.iter().position(|&x| x == pod) {
+            pods.remove(i);
+        }
         self.queue
             .schedule_in(self.params.watch_delay_ns, Event::SchedulerPodGone(pod));
         if self.jobs[j as usize].deletion_ns.is_some() {

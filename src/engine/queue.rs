@@ -15,9 +15,35 @@ pub struct EventQueue<E> {
     heap: BinaryHeap<Reverse<Entry<E>>>,
     next_seq: u64,
     now: SimTime,
-    cancelled: std::collections::HashSet<u64>,
+    cancelled: std::collections::HashSet<u64, BuildSeqHasher>,
     popped: u64,
+    /// Events later than this never run (the run ends first): they are not stored.
+    horizon: SimTime,
 }
+
+/// Ids of events dropped beyond the horizon carry this bit, so cancelling them is a no-op.
+const DROPPED: u64 = 1 << 63;
+
+/// Sequence numbers are already unique and well spread in their low bits: a multiplicative
+/// hash is enough, and far cheaper than SipHash on every pop while cancellations are pending.
+#[derive(Default, Clone, Copy)]
+pub struct SeqHasher(u64);
+
+impl std::hash::Hasher for SeqHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type BuildSeqHasher = std::hash::BuildHasherDefault<SeqHasher>;
 
 struct Entry<E> {
     at: SimTime,
@@ -56,7 +82,13 @@ impl<E> EventQueue<E> {
             now: 0,
             cancelled: Default::default(),
             popped: 0,
+            horizon: SimTime::MAX,
         }
+    }
+
+    /// Events scheduled after `horizon` are dropped: the run ends before they could happen.
+    pub fn set_horizon(&mut self, horizon: SimTime) {
+        self.horizon = horizon;
     }
 
     /// The time of the event most recently popped (the simulation clock).
@@ -75,6 +107,9 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let at = at.max(self.now);
+        if at > self.horizon {
+            return EventId(seq | DROPPED);
+        }
         self.heap.push(Reverse(Entry { at, seq, event }));
         EventId(seq)
     }
@@ -86,7 +121,7 @@ impl<E> EventQueue<E> {
 
     /// Cancels a scheduled event. Cancelling an event that already ran is a no-op.
     pub fn cancel(&mut self, id: EventId) {
-        if id.0 < self.next_seq {
+        if id.0 & DROPPED == 0 && id.0 < self.next_seq {
             self.cancelled.insert(id.0);
         }
     }

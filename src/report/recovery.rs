@@ -64,13 +64,24 @@ pub fn build(sim: &Sim) -> Vec<Recovery> {
         .map(|r| ((r.jobset, r.attempt), ()))
         .collect();
     let mut times: BTreeMap<(u32, i32), Times> = BTreeMap::new();
-    let mut seen: std::collections::HashSet<(u32, &'static str)> = std::collections::HashSet::new();
+    // First time each pod reached each state: one bit per state per pod.
+    let mut seen = vec![0u8; sim.pods.len()];
     for row in &sim.rec.rows {
-        let job = &sim.jobs[sim.pods[row.pod as usize].job as usize];
-        let key = (job.jobset, job.restart_attempt);
-        if !wanted.contains_key(&key) || !seen.insert((row.pod, row.state)) {
+        let bit = match row.state {
+            "Created" => 1,
+            "Scheduled" => 2,
+            "Running" => 4,
+            _ => continue,
+        };
+        if seen[row.pod as usize] & bit != 0 {
             continue;
         }
+        let job = &sim.jobs[sim.pods[row.pod as usize].job as usize];
+        let key = (job.jobset, job.restart_attempt);
+        if !wanted.contains_key(&key) {
+            continue;
+        }
+        seen[row.pod as usize] |= bit;
         let t = times.entry(key).or_default();
         match row.state {
             "Created" => t.created.push(row.time_ns),

@@ -46,7 +46,7 @@ fn indexes_match_nodes(sim: &Sim, out: &mut Vec<String>) {
             .zip(c.used(n))
             .map(|(a, u)| a - u)
             .collect();
-        if c.free.next_fit_all(&free, i) != Some(i) {
+        if !c.nodes[i].unschedulable && c.free.next_fit_all(&free, i) != Some(i) {
             out.push(format!(
                 "node {}'s free capacity is stale in the index",
                 c.nodes[i].name

@@ -209,6 +209,9 @@ impl Sim {
         }
         sim.queue
             .schedule_at(sim.scenario.until_ns, Event::EndOfRun);
+        // EndOfRun was scheduled before anything else at that instant, so it pops first: no
+        // event after it can run, and none need be stored.
+        sim.queue.set_horizon(sim.scenario.until_ns);
         Ok(sim)
     }
 
