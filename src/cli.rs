@@ -221,6 +221,8 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     let mut sim = Sim::new(scenario)
         .map_err(|e| crate::yaml::locate::fill_scenario_file(e, &args.scenario))?;
     sim.check_invariants = args.check_invariants;
+    // Rows are only kept for events.csv.
+    sim.rec.record_rows = args.out.is_some();
     sim.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|e| {

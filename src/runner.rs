@@ -11,6 +11,8 @@ use std::time::Instant;
 pub fn run_to_summary(mut scenario: Scenario, seed: u64) -> Result<serde_json::Value, SimError> {
     scenario.seed = seed;
     let mut sim = Sim::new(scenario)?;
+    // Only the summary is kept: no rows for events.csv.
+    sim.rec.record_rows = false;
     let started = Instant::now();
     sim.run();
     let wall_ms = started.elapsed().as_millis() as u64;

@@ -104,6 +104,18 @@ impl JobSetSpec {
             .map(ReplicatedJob::replica_count)
             .sum()
     }
+
+    /// Pods that run at once: Σ replicas × min(parallelism, completions).
+    pub fn total_pods_at_once(&self) -> u64 {
+        self.replicated_jobs
+            .iter()
+            .map(|r| {
+                let p = r.template.spec.parallelism.unwrap_or(1).max(0) as u64;
+                let c = r.template.spec.completions.map_or(p, |c| c.max(0) as u64);
+                r.replica_count().max(0) as u64 * p.min(c)
+            })
+            .sum()
+    }
 }
 
 impl ReplicatedJob {

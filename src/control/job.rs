@@ -79,7 +79,7 @@ impl Sim {
             }
         }
         let before = self.job_status_fingerprint(j);
-        let suspended = self.jobs[j as usize].spec.suspend == Some(true);
+        let suspended = self.jobs[j as usize].suspended;
         if !suspended && self.jobs[j as usize].start_time_ns.is_none() {
             self.jobs[j as usize].start_time_ns = Some(now);
         }
@@ -512,6 +512,7 @@ impl Sim {
             bound_at_ns: None,
             counted_failed: false,
             working: false,
+            seen_states: 0,
         };
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;

@@ -226,7 +226,7 @@ impl Sim {
             if active > 0 {
                 st.active += 1;
             }
-            if job.spec.suspend == Some(true) {
+            if job.suspended {
                 st.suspended += 1;
             }
         }
@@ -345,8 +345,9 @@ impl Sim {
     fn suspend_jobs(&mut self, js: JsId, active: &[JobId]) {
         let now = self.now();
         for &j in active {
-            if self.jobs[j as usize].spec.suspend != Some(true) {
+            if !self.jobs[j as usize].suspended {
                 self.jobs[j as usize].spec.suspend = Some(true);
+                self.jobs[j as usize].suspended = true;
                 self.notify_job_of_update(j);
             }
         }
@@ -405,13 +406,13 @@ impl Sim {
                 .iter()
                 .copied()
                 .filter(|&j| {
-                    self.jobs[j as usize].rj == rj_index as u32
-                        && self.jobs[j as usize].spec.suspend == Some(true)
+                    self.jobs[j as usize].rj == rj_index as u32 && self.jobs[j as usize].suspended
                 })
                 .collect();
             for j in &suspended {
                 let job = &mut self.jobs[*j as usize];
                 job.spec.suspend = Some(false);
+                job.suspended = false;
                 job.start_time_ns = None;
                 self.notify_job_of_update(*j);
             }
@@ -534,6 +535,7 @@ impl Sim {
                 failed_at_ns: trigger,
                 decided_at_ns: now,
             });
+            self.rec.attempt_times.entry((js, attempt)).or_default();
         }
         if outcome == Some(Outcome::GateError) {
             // The reconcile errors; controller-runtime retries with backoff (5 ms doubling).
@@ -830,7 +832,8 @@ impl Sim {
             completions,
             backoff_limit: job_spec.backoff_limit.unwrap_or(6),
             indexed: job_spec.completion_mode.as_deref() == Some("Indexed"),
-            spec: job_spec,
+            suspended: job_spec.suspend == Some(true),
+            spec: Box::new(job_spec),
             shape: shape_id,
             pods: vec![],
             succeeded_index: vec![false; completions as usize],

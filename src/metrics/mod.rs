@@ -29,6 +29,13 @@ pub struct RestartRecord {
     pub decided_at_ns: SimTime,
 }
 
+#[derive(Debug, Default, Clone)]
+pub struct AttemptTimes {
+    pub created: Vec<SimTime>,
+    pub scheduled: Vec<SimTime>,
+    pub running: Vec<SimTime>,
+}
+
 #[derive(Debug, Default)]
 pub struct Recorder {
     pub rows: Vec<PodEventRow>,
@@ -48,6 +55,11 @@ pub struct Recorder {
     pub node_repairs: Vec<(SimTime, NodeId)>,
     /// Pod-level faults that hit a running pod (pod injectors, software faults on a node).
     pub pod_faults: Vec<SimTime>,
+    /// Keep every row (for events.csv). Off, only the counters and the recovery times are kept.
+    pub record_rows: bool,
+    /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
+    /// first created, bound and running.
+    pub attempt_times: std::collections::BTreeMap<(crate::sim::objects::JsId, i32), AttemptTimes>,
     /// Pods that exist now in phase Pending (bound or not) and Running: kept as pods change
     /// phase, so the timeline never scans every pod.
     pub pods_pending_now: u64,
@@ -76,6 +88,33 @@ impl Sim {
 
     /// Records a pod state change at the current time.
     pub(crate) fn record(&mut self, pod: PodId, state: &'static str, reason: String) {
+        // The first time a pod of a restarted attempt is created, bound, running: for the
+        // recovery report, kept as the run goes so it needs no stored rows.
+        let bit = match state {
+            "Created" => 1,
+            "Scheduled" => 2,
+            "Running" => 4,
+            _ => 0,
+        };
+        let now = self.now();
+        if bit != 0 && self.pods[pod as usize].seen_states & bit == 0 {
+            self.pods[pod as usize].seen_states |= bit;
+            let job = &self.jobs[self.pods[pod as usize].job as usize];
+            if let Some(t) = self
+                .rec
+                .attempt_times
+                .get_mut(&(job.jobset, job.restart_attempt))
+            {
+                match bit {
+                    1 => t.created.push(now),
+                    2 => t.scheduled.push(now),
+                    _ => t.running.push(now),
+                }
+            }
+        }
+        if !self.rec.record_rows {
+            return;
+        }
         let node = self.pods[pod as usize].node;
         self.rec.rows.push(PodEventRow {
             time_ns: self.now(),

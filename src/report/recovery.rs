@@ -5,7 +5,6 @@ use crate::engine::time::to_secs;
 use crate::engine::SimTime;
 use crate::sim::Sim;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Recovery {
@@ -50,53 +49,17 @@ pub fn expected_pods(sim: &Sim, js: usize) -> u64 {
 }
 
 pub fn build(sim: &Sim) -> Vec<Recovery> {
-    // First time each pod reached each state, grouped by (jobset, attempt).
-    #[derive(Default)]
-    struct Times {
-        created: Vec<SimTime>,
-        scheduled: Vec<SimTime>,
-        running: Vec<SimTime>,
-    }
-    let wanted: BTreeMap<(u32, i32), ()> = sim
-        .rec
-        .restarts
-        .iter()
-        .map(|r| ((r.jobset, r.attempt), ()))
-        .collect();
-    let mut times: BTreeMap<(u32, i32), Times> = BTreeMap::new();
-    // First time each pod reached each state: one bit per state per pod.
-    let mut seen = vec![0u8; sim.pods.len()];
-    for row in &sim.rec.rows {
-        let bit = match row.state {
-            "Created" => 1,
-            "Scheduled" => 2,
-            "Running" => 4,
-            _ => continue,
-        };
-        if seen[row.pod as usize] & bit != 0 {
-            continue;
-        }
-        let job = &sim.jobs[sim.pods[row.pod as usize].job as usize];
-        let key = (job.jobset, job.restart_attempt);
-        if !wanted.contains_key(&key) {
-            continue;
-        }
-        seen[row.pod as usize] |= bit;
-        let t = times.entry(key).or_default();
-        match row.state {
-            "Created" => t.created.push(row.time_ns),
-            "Scheduled" => t.scheduled.push(row.time_ns),
-            "Running" => t.running.push(row.time_ns),
-            _ => {}
-        }
-    }
     sim.rec
         .restarts
         .iter()
         .map(|r| {
             let expected = expected_pods(sim, r.jobset as usize) as usize;
-            let empty = Times::default();
-            let t = times.get(&(r.jobset, r.attempt)).unwrap_or(&empty);
+            let empty = crate::metrics::AttemptTimes::default();
+            let t = sim
+                .rec
+                .attempt_times
+                .get(&(r.jobset, r.attempt))
+                .unwrap_or(&empty);
             let first_create = t.created.iter().copied().min();
             let nth = |v: &Vec<SimTime>| -> Option<SimTime> {
                 let mut v = v.clone();

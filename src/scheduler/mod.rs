@@ -47,6 +47,8 @@ pub struct Scheduler {
     last_attempt_ns: Vec<SimTime>,
     seq: u64,
     busy: bool,
+    /// The loop is busy with its last cycle until then (no event waits for it when idle).
+    free_at_ns: SimTime,
     flush_scheduled: bool,
     next_start_node: usize,
     rng: StreamRng,
@@ -75,6 +77,7 @@ impl Scheduler {
             last_attempt_ns: vec![],
             seq: 0,
             busy: false,
+            free_at_ns: 0,
             flush_scheduled: false,
             next_start_node: 0,
             rng,
@@ -157,7 +160,8 @@ impl Sim {
     fn wake_scheduler(&mut self) {
         if !self.scheduler.busy {
             self.scheduler.busy = true;
-            self.queue.schedule_in(0, Event::SchedulerCycle);
+            let at = self.scheduler.free_at_ns.max(self.now());
+            self.queue.schedule_at(at, Event::SchedulerCycle);
         }
     }
 
@@ -348,7 +352,14 @@ impl Sim {
                 self.arm_unschedulable_flush();
             }
         }
-        self.queue.schedule_at(now + cost, Event::SchedulerCycle);
+        // The next cycle starts when this one's work is done; with nothing queued the loop
+        // goes idle and the next pod wakes it no earlier than that.
+        if self.scheduler.active.is_empty() {
+            self.scheduler.busy = false;
+            self.scheduler.free_at_ns = now + cost;
+        } else {
+            self.queue.schedule_at(now + cost, Event::SchedulerCycle);
+        }
     }
 
     /// Filter and score as kube-scheduler does, from the label index when the pod has a

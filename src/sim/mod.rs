@@ -168,7 +168,10 @@ impl Sim {
             rng: Streams {
                 names: streams.stream("names"),
             },
-            rec: Recorder::default(),
+            rec: Recorder {
+                record_rows: true,
+                ..Recorder::default()
+            },
             jobset_worker_free_ns: 0,
             ended_at_ns: None,
             pending_updates: 0,
@@ -191,6 +194,24 @@ impl Sim {
             cluster,
             scenario,
         };
+        // One attempt's worth of pods and Jobs up front: growing these vectors by doubling
+        // copies them, which at 65k nodes costs more than a restart's scheduling decisions.
+        let (pods, jobs) = sim
+            .scenario
+            .workloads
+            .iter()
+            .fold((0usize, 0usize), |(p, j), w| {
+                let spec = &w.jobset.spec;
+                let jobs: usize = spec
+                    .replicated_jobs
+                    .iter()
+                    .map(|r| r.replicas.unwrap_or(1).max(0) as usize)
+                    .sum();
+                (p + spec.total_pods_at_once() as usize, j + jobs)
+            });
+        sim.pods
+            .reserve(pods.min(crate::scenario::MAX_PARALLEL_PODS as usize));
+        sim.jobs.reserve(jobs);
         sim.register_topologies();
         sim.schedule_faults(&streams)?;
         for (i, w) in sim.scenario.workloads.iter().enumerate() {

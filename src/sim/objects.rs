@@ -109,8 +109,12 @@ pub struct JobObj {
     pub restart_attempt: i32,
     pub labels: StringMap,
     pub annotations: StringMap,
-    /// The Job spec after API defaulting, pod template included.
-    pub spec: JobSpec,
+    /// `spec.suspend == Some(true)`, kept beside the hot fields: the JobSet reconcile reads it
+    /// for every Job, and the boxed spec lives far away in memory.
+    pub suspended: bool,
+    /// The Job spec after API defaulting, pod template included (boxed: it is large and read
+    /// rarely, so the per-Job loops stay within a few cache lines per Job).
+    pub spec: Box<JobSpec>,
     pub shape: ShapeId,
     pub parallelism: u32,
     pub completions: u32,
@@ -243,6 +247,8 @@ pub struct PodObj {
     pub counted_failed: bool,
     /// Its main container runs now (the training model counts these).
     pub working: bool,
+    /// States already reached once (bits: created, scheduled, running), for the recovery report.
+    pub seen_states: u8,
 }
 
 #[cfg(test)]
@@ -258,6 +264,7 @@ mod tests {
             restart_attempt: 0,
             labels: Default::default(),
             annotations: Default::default(),
+            suspended: false,
             spec: Default::default(),
             shape: 0,
             parallelism: 1,
