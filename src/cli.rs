@@ -151,6 +151,10 @@ pub struct RunArgs {
     /// Print the summary as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// With --out, leave out events.csv (one row per pod state change: hundreds of MB for
+    /// weeks of simulated training) and keep no rows in memory.
+    #[arg(long)]
+    pub no_events: bool,
     /// Check the simulator's invariants (no node over-committed, one Job per exclusive domain,
     /// no pod on a NotReady node, restarts within maxRestarts, every pod accounted for) every
     /// 1,000 events and at the end; a violation stops the run with exit code 1.
@@ -222,7 +226,7 @@ fn run(args: RunArgs) -> Result<(), SimError> {
         .map_err(|e| crate::yaml::locate::fill_scenario_file(e, &args.scenario))?;
     sim.check_invariants = args.check_invariants;
     // Rows are only kept for events.csv.
-    sim.rec.record_rows = args.out.is_some();
+    sim.rec.record_rows = args.out.is_some() && !args.no_events;
     sim.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -247,7 +251,9 @@ fn run(args: RunArgs) -> Result<(), SimError> {
         + "\n";
     if let Some(dir) = &args.out {
         let events = report::events_csv(&sim)?;
-        report::write_atomic(dir, "events.csv", &events)?;
+        if !args.no_events {
+            report::write_atomic(dir, "events.csv", &events)?;
+        }
         report::write_atomic(dir, "timeline.csv", &report::timeline::csv(&sim)?)?;
         report::write_atomic(dir, "timeline.svg", report::timeline::svg(&sim).as_bytes())?;
         report::write_atomic(dir, "summary.json", json.as_bytes())?;

@@ -240,3 +240,33 @@ fn help_explains_every_option() {
         assert!(text.contains(opt), "help lacks {opt}: {text}");
     }
 }
+
+#[test]
+fn no_events_leaves_out_events_csv_only() {
+    let dir = scratch("no_events_leaves_out_events_csv_only");
+    let out_dir = dir.join("out");
+    let out = run(&[
+        "run",
+        "scenarios/quickstart.yaml",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--no-events",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["summary.json", "timeline.csv", "timeline.svg"]);
+    // The summary is the same with or without the rows.
+    let with = run(&["run", "scenarios/quickstart.yaml", "--json"]);
+    let summary = std::fs::read_to_string(out_dir.join("summary.json")).unwrap();
+    let strip = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.contains("wall_ms"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&summary), strip(&stdout(&with)));
+}

@@ -82,7 +82,9 @@ fn resume_reruns_only_missing_runs() {
     // ... and one kept, marked so we can tell whether it was run again.
     let kept = out.join("runs/c0-s2.json");
     let mut run: serde_json::Value = serde_json::from_str(&read(&kept)).unwrap();
-    let events = run["summary"]["events"].as_u64().expect("events in the run file");
+    let events = run["summary"]["events"]
+        .as_u64()
+        .expect("events in the run file");
     run["summary"]["events"] = serde_json::json!(123456);
     std::fs::write(&kept, serde_json::to_string(&run).unwrap()).unwrap();
     let again = sweep(&[SWEEP, "--out", o]);

@@ -3,6 +3,9 @@
 use super::summary::Summary;
 use crate::engine::time::format_duration;
 
+/// Recoveries listed one by one; a long run's others are in summary.json.
+const MAX_RECOVERY_ROWS: usize = 10;
+
 fn dur_s(s: f64) -> String {
     format_duration((s * 1e9).round() as u64)
 }
@@ -52,6 +55,7 @@ pub fn render(s: &Summary) -> String {
         let rows: Vec<[String; 6]> = s
             .recovery
             .iter()
+            .take(MAX_RECOVERY_ROWS)
             .map(|r| {
                 [
                     format!("{} #{}", r.jobset, r.attempt),
@@ -74,6 +78,96 @@ pub fn render(s: &Summary) -> String {
                 "PODS",
                 "PODS/S",
                 "PEAK PODS/S",
+            ],
+            &rows,
+        ));
+        if s.recovery.len() > MAX_RECOVERY_ROWS {
+            out.push_str(&format!(
+                "... and {} more (summary.json has them all)\n",
+                s.recovery.len() - MAX_RECOVERY_ROWS
+            ));
+        }
+        let d = &s.distributions;
+        let pct = |x: &super::distributions::Dist, fmt: &dyn Fn(f64) -> String| -> [String; 5] {
+            let f = |v: Option<f64>| v.map(fmt).unwrap_or_else(|| "-".into());
+            [f(x.p50), f(x.p90), f(x.p99), f(x.max), x.count.to_string()]
+        };
+        let secs = |v: f64| dur_s(v);
+        let rate = |v: f64| format!("{v:.1}");
+        let rows: Vec<[String; 6]> = [
+            ("time to recover", pct(&d.time_to_recover_s, &secs)),
+            ("recovery pods/s", pct(&d.recovery_pods_per_s, &rate)),
+        ]
+        .into_iter()
+        .map(|(name, [a, b, c, m, n])| [name.to_string(), a, b, c, m, n])
+        .collect();
+        out.push('\n');
+        out.push_str(&columns(&["", "P50", "P90", "P99", "MAX", "N"], &rows));
+    }
+    {
+        let d = &s.distributions.pod_scheduling_latency_s;
+        if let (Some(p50), Some(p99), Some(max)) = (d.p50, d.p99, d.max) {
+            out.push_str(&format!(
+                "\npod scheduling latency (created -> bound): p50 {}, p99 {}, max {} over {} pods\n",
+                dur_s(p50),
+                dur_s(p99),
+                dur_s(max),
+                d.count
+            ));
+        }
+    }
+    if !s.faults.is_empty() {
+        let rows: Vec<[String; 5]> = s
+            .faults
+            .iter()
+            .map(|f| {
+                let mut causes: Vec<(&String, &crate::inject::CauseStats)> =
+                    f.by_cause.iter().collect();
+                causes.sort_by(|a, b| b.1.faults.cmp(&a.1.faults).then(a.0.cmp(b.0)));
+                let top: Vec<String> = causes
+                    .iter()
+                    .take(3)
+                    .map(|(c, n)| format!("{c} {}", n.faults))
+                    .collect();
+                [
+                    f.name.clone(),
+                    f.kind.clone(),
+                    f.faults.to_string(),
+                    f.interruptions.to_string(),
+                    top.join(", "),
+                ]
+            })
+            .collect();
+        out.push_str("\nfaults:\n");
+        out.push_str(&columns(
+            &["INJECTOR", "KIND", "FAULTS", "INTERRUPTIONS", "TOP CAUSES"],
+            &rows,
+        ));
+    }
+    if !s.training.is_empty() {
+        let rows: Vec<[String; 6]> = s
+            .training
+            .iter()
+            .map(|t| {
+                [
+                    t.jobset.clone(),
+                    format!("{:.3}", t.goodput),
+                    format!("{} of {}", dur_s(t.useful_work_s), dur_s(t.work_s)),
+                    dur_s(t.lost_work_s),
+                    dur_s(t.time_in_recovery_s),
+                    t.interruptions.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str("\ntraining:\n");
+        out.push_str(&columns(
+            &[
+                "JOBSET",
+                "GOODPUT",
+                "USEFUL WORK",
+                "LOST WORK",
+                "IN RECOVERY",
+                "INTERRUPTIONS",
             ],
             &rows,
         ));

@@ -88,6 +88,23 @@ pub fn svg(sim: &Sim) -> String {
             label: "pod fault".into(),
         });
     }
+    // The failure behind each restart, when no fault injector already marked it (scripted
+    // container exits, deadlines).
+    for r in &sim.rec.restarts {
+        let injected = sim.rec.pod_faults.binary_search(&r.failed_at_ns).is_ok()
+            || sim
+                .rec
+                .node_failures
+                .iter()
+                .any(|&(t, _)| t == r.failed_at_ns);
+        if !injected {
+            markers.push(Marker {
+                t_s: to_secs(r.failed_at_ns),
+                kind: MarkerKind::PodFailure,
+                label: format!("{} failure", sim.jobsets[r.jobset as usize].name),
+            });
+        }
+    }
     for r in &sim.rec.restarts {
         markers.push(Marker {
             t_s: to_secs(r.decided_at_ns),
