@@ -75,5 +75,66 @@ fn recovery(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, scenarios, recovery);
+/// Scheduling decisions at 15k and 65k nodes: one JobSet of 256 Jobs × 16 pods placed from
+/// an empty cluster, once with exclusive placement per node pool (leaders walk domains,
+/// followers are pinned) and once without (the plain scan and its pristine-node fast path).
+/// Throughput is in pods placed; cluster building is outside the measurement.
+fn scheduling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scheduling");
+    g.sample_size(10);
+    for nodes in [15_008u32, 65_536] {
+        for exclusive in [true, false] {
+            let annotation = if exclusive {
+                "\n      annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}"
+            } else {
+                ""
+            };
+            let text = format!(
+                "name: bench
+run: {{seed: 1, until: 1h}}
+cluster:
+  nodePools:
+  - {{name: tpu, count: {pools}, nodesPerPool: 16, capacity: {{cpu: 200, memory: 400Gi, google.com/tpu: 4}}}}
+workloads:
+- pods: {{runFor: 10h}}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata:
+      name: train{annotation}
+    spec:
+      replicatedJobs:
+      - name: w
+        replicas: 256
+        template:
+          spec: {{parallelism: 16, completions: 16, backoffLimit: 0, template: {{spec: {{containers: [{{name: c, resources: {{limits: {{google.com/tpu: 4}}}}}}]}}}}}}
+",
+                pools = nodes / 16
+            );
+            let scenario =
+                jobset_sim::scenario::load_scenario_from_str("bench.yaml", &text, Path::new("."))
+                    .expect("bench scenario loads");
+            g.throughput(Throughput::Elements(256 * 16));
+            let name = format!(
+                "{}_nodes_{}",
+                nodes,
+                if exclusive { "exclusive" } else { "plain" }
+            );
+            g.bench_function(name, |b| {
+                b.iter_batched(
+                    || Sim::new(scenario.clone()).expect("valid"),
+                    |mut sim| {
+                        sim.run();
+                        assert_eq!(sim.rec.pods_scheduled, 256 * 16);
+                        sim
+                    },
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, engine, scenarios, recovery, scheduling);
 criterion_main!(benches);
