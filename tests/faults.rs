@@ -359,3 +359,78 @@ fn same_seed_same_faults() {
     let c = json("fault_seed_c", &Extra { seed: 2, ..extra });
     assert!(a != c, "another seed, same results");
 }
+
+#[test]
+fn random_domain_failures_take_whole_domains_down_together() {
+    // Racks of 2 nodes fail at a high rate; every fault takes both nodes at the same instant,
+    // through NotReady and taint eviction, and the rack returns together.
+    let sim = run(
+        "fault_random_domains",
+        "- {kind: domainFailures, topologyKey: example.com/rack, ratePer1000DomainDays: 20000, repair: {median: 2h, sigma: 0.5}}",
+        &Extra {
+            until: "10d",
+            pods: "pods: {runFor: 1000d}",
+            max_restarts: 100000,
+            ..Extra::default()
+        },
+    );
+    let s = summary::build(&sim, 0);
+    let f = &s.faults[0];
+    assert!(f.faults > 100, "{f:?}");
+    // Two nodes out per fault, at the same time, both in one rack.
+    assert_eq!(sim.rec.node_failures.len() as u64, 2 * f.faults);
+    for pair in sim.rec.node_failures.chunks(2) {
+        let rack = |n: u32| {
+            sim.cluster
+                .label_value(n, "example.com/rack")
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(pair[0].0, pair[1].0);
+        assert_eq!(rack(pair[0].1), rack(pair[1].1));
+    }
+    assert_eq!(sim.rec.node_repairs.len() % 2, 0);
+    assert!(reasons(&sim)
+        .iter()
+        .any(|r| r == "Terminating DeletionByTaintManager"));
+    assert!(s.jobsets[0].restarts > 10);
+}
+
+#[test]
+fn random_maintenance_drains_through_the_eviction_api() {
+    let sim = run(
+        "fault_random_maintenance",
+        "- {kind: maintenance, ratePer1000NodeDays: 5000, duration: {median: 1h, sigma: 0}}",
+        &Extra {
+            until: "10d",
+            pods: "pods: {runFor: 1000d}",
+            max_restarts: 100000,
+            pods_per_job: 6,
+            ..Extra::default()
+        },
+    );
+    let s = summary::build(&sim, 0);
+    let f = &s.faults[0];
+    assert!(f.faults > 100, "{f:?}");
+    assert_eq!(f.by_cause["maintenance"].faults, f.faults);
+    assert!(reasons(&sim)
+        .iter()
+        .any(|r| r == "Terminating EvictionByEvictionAPI"));
+    // Each drained node is back after exactly its hour.
+    let back: std::collections::BTreeMap<u32, Vec<u64>> =
+        sim.rec
+            .node_repairs
+            .iter()
+            .fold(Default::default(), |mut m, &(t, n)| {
+                m.entry(n).or_default().push(t);
+                m
+            });
+    for &(t, n) in &sim.rec.node_failures {
+        let hour = 3_600_000_000_000;
+        if t + hour <= 10 * 86_400_000_000_000 {
+            assert!(back[&n].contains(&(t + hour)), "node {n} out at {t}");
+        }
+    }
+    // Without a podFailurePolicy the drained pod fails its Job: the JobSet restarts.
+    assert!(s.jobsets[0].restarts > 10);
+}

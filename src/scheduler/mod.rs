@@ -372,9 +372,40 @@ impl Sim {
         shape: &PodShape,
         ctx: Option<&PodCtx>,
         cleared: Option<u16>,
+        entry_verdicts: Option<&[bool]>,
     ) -> bool {
-        filter::check(&self.cluster, node, shape, false).is_ok()
-            && ctx.is_none_or(|c| self.placement.check_except(c, node, cleared).is_ok())
+        let fits = match entry_verdicts {
+            Some(v) if self.cluster.pristine.is[node as usize] => {
+                v[self.cluster.pristine.spec_of[node as usize] as usize]
+            }
+            _ => filter::check(&self.cluster, node, shape, false).is_ok(),
+        };
+        fits && ctx.is_none_or(|c| self.placement.check_except(c, node, cleared).is_ok())
+    }
+
+    /// The filters' verdict on the pristine nodes of each pool entry, when the pod's node
+    /// constraints read only labels the whole entry shares (its `labels`, not the per-node
+    /// hostname, node pool or topology labels): every pristine node of an entry then passes
+    /// or fails alike, and one check per entry answers for all of them.
+    fn entry_verdicts(&self, shape: &PodShape) -> Option<Vec<bool>> {
+        if shape.node_name.is_some() || shape.node_affinity.is_some() {
+            return None;
+        }
+        let ids = shape.selector_ids.as_ref()?;
+        if ids.iter().any(|(k, _)| self.node_varying_keys.contains(k)) {
+            return None;
+        }
+        let pr = &self.cluster.pristine;
+        Some(
+            pr.per_spec
+                .iter()
+                .map(|t| {
+                    t.select(0).is_some_and(|rep| {
+                        filter::check(&self.cluster, rep as NodeId, shape, false).is_ok()
+                    })
+                })
+                .collect(),
+        )
     }
 
     fn decide(&mut self, pod: PodId, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
@@ -418,7 +449,7 @@ impl Sim {
                         if node >= hi {
                             break;
                         }
-                        if self.feasible(node as NodeId, shape, ctx, None) {
+                        if self.feasible(node as NodeId, shape, ctx, None, None) {
                             feasible.push(node as NodeId);
                             if feasible.len() == want {
                                 break 'halves;
@@ -430,6 +461,7 @@ impl Sim {
                 scan_length(&feasible, want, start, n_all)
             }
             (None, Some(topo)) => {
+                let verdicts = self.entry_verdicts(shape);
                 // Walk the topology's runs of consecutive nodes from the rotating start,
                 // skipping whole domains the pod's own terms exclude.
                 let ctx = ctx.expect("a skip topology comes from a context");
@@ -488,7 +520,13 @@ impl Sim {
                         continue;
                     }
                     for node in lo..hi {
-                        if self.feasible(node as NodeId, shape, Some(ctx), Some(topo)) {
+                        if self.feasible(
+                            node as NodeId,
+                            shape,
+                            Some(ctx),
+                            Some(topo),
+                            verdicts.as_deref(),
+                        ) {
                             feasible.push(node as NodeId);
                             if feasible.len() == want {
                                 break 'runs;
@@ -502,7 +540,7 @@ impl Sim {
                 let first = list.partition_point(|&n| (n as usize) < start);
                 for i in 0..list.len() {
                     let node = list[(first + i) % list.len()];
-                    if self.feasible(node, shape, ctx, None) {
+                    if self.feasible(node, shape, ctx, None, None) {
                         feasible.push(node);
                         if feasible.len() == want {
                             break;

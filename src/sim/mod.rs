@@ -87,6 +87,9 @@ pub struct Sim {
     /// Decide plain-scan pods from the pristine-node index (`scheduler::fast`); off only in
     /// tests that check it decides exactly as the plain scan.
     pub fast_scheduling: bool,
+    /// Label keys whose value differs node by node within a pool entry (hostname, node pool,
+    /// topology levels), interned.
+    pub node_varying_keys: Vec<u32>,
 }
 
 /// A one-line progress report on stderr, refreshed at most twice a second. It only reads the
@@ -190,6 +193,7 @@ impl Sim {
             node_pods: vec![vec![]; cluster.len()],
             training: vec![],
             fast_scheduling: true,
+            node_varying_keys: vec![],
             timeline: crate::metrics::timeline::Timeline::new(scenario.until_ns),
             cluster,
             scenario,
@@ -212,6 +216,17 @@ impl Sim {
         sim.pods
             .reserve(pods.min(crate::scenario::MAX_PARALLEL_PODS as usize));
         sim.jobs.reserve(jobs);
+        let mut varying = vec![
+            crate::api::keys::HOSTNAME_LABEL.to_string(),
+            crate::api::keys::NODE_POOL_LABEL.to_string(),
+        ];
+        for p in &sim.scenario.node_pools {
+            varying.extend(p.topology.iter().map(|(k, _)| k.clone()));
+        }
+        sim.node_varying_keys = varying
+            .iter()
+            .filter_map(|k| sim.cluster.keys.get(k))
+            .collect();
         sim.register_topologies();
         sim.schedule_faults(&streams)?;
         for (i, w) in sim.scenario.workloads.iter().enumerate() {
