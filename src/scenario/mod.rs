@@ -821,7 +821,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 run_for_by_rj: run_for_by_rj.clone(),
                 exits: exits.clone(),
                 updates: updates.clone(),
-                training: training.clone(),
+                training,
                 unknown_fields: l.unknown_fields,
             });
         }
