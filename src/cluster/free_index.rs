@@ -33,6 +33,9 @@ impl FreeIndex {
     pub fn set(&mut self, dim: usize, node: usize, free: i64) {
         let t = &mut self.trees[dim];
         let mut i = self.size + node;
+        if t[i] == free {
+            return;
+        }
         t[i] = free;
         while i > 1 {
             i /= 2;
@@ -50,6 +53,9 @@ impl FreeIndex {
             return None;
         }
         let t = &self.trees[dim];
+        if t[1] < need {
+            return None; // no node has that much
+        }
         let mut i = self.size + from;
         if t[i] < need {
             // Climb until a right sibling subtree holds a node with enough.

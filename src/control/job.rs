@@ -63,13 +63,6 @@ impl Sim {
         (job.status_ready, job.status_active)
     }
 
-    fn live_pods(&self, j: JobId) -> impl Iterator<Item = PodId> + '_ {
-        self.jobs[j as usize].pods.iter().copied().filter(|&p| {
-            let pod = &self.pods[p as usize];
-            !pod.phase.terminal() && pod.deletion_ns.is_none()
-        })
-    }
-
     fn sync_job(&mut self, j: JobId) {
         let now = self.now();
         {
@@ -85,14 +78,20 @@ impl Sim {
         }
         self.arm_active_deadline(j);
         self.count_failed_pods(j);
-        let active: Vec<PodId> = self.live_pods(j).collect();
-        let ready = active
-            .iter()
-            .filter(|&&p| self.pods[p as usize].ready)
-            .count() as u32;
-        let terminating = self.jobs[j as usize].pods.iter().any(|&p| {
-            self.pods[p as usize].deletion_ns.is_some() && !self.pods[p as usize].removed
-        });
+        // One pass over the Job's pods: the live ones (not finished, not being deleted), how
+        // many are ready, and whether any is still terminating.
+        let mut active: Vec<PodId> = Vec::with_capacity(self.jobs[j as usize].pods.len());
+        let mut ready = 0u32;
+        let mut terminating = false;
+        for &p in &self.jobs[j as usize].pods {
+            let pod = &self.pods[p as usize];
+            if pod.deletion_ns.is_some() {
+                terminating |= !pod.removed;
+            } else if !pod.phase.terminal() {
+                active.push(p);
+                ready += pod.ready as u32;
+            }
+        }
         {
             let job = &mut self.jobs[j as usize];
             job.status_active = active.len() as u32;
