@@ -225,7 +225,6 @@ impl TrainingState {
     pub fn summary(&self, jobset: &str, end_ns: SimTime) -> TrainingSummary {
         let s = crate::engine::time::to_secs;
         let useful = self.progress_at(end_ns);
-        let lost_now = 0; // work since the last checkpoint is only lost if interrupted
         let wall_end = self.done_at_ns.unwrap_or(end_ns);
         let wall = wall_end.saturating_sub(self.submitted_ns);
         let writing_now = match self.phase {
@@ -248,7 +247,7 @@ impl TrainingState {
             } else {
                 0.0
             },
-            lost_work_s: s(self.lost_ns + lost_now),
+            lost_work_s: s(self.lost_ns),
             time_in_recovery_s: s(
                 self.recovery_ns + self.down_since_ns.map_or(0, |d| end_ns.saturating_sub(d))
             ),

@@ -63,6 +63,18 @@ struct Extra {
     pods_per_job: u32,
 }
 
+impl Extra {
+    /// A long run: pods that never finish on their own, restarts that never run out.
+    fn long(until: &'static str) -> Self {
+        Extra {
+            until,
+            pods: "pods: {runFor: 1000d}",
+            max_restarts: 100000,
+            ..Extra::default()
+        }
+    }
+}
+
 impl Default for Extra {
     fn default() -> Self {
         Extra {
@@ -226,12 +238,7 @@ fn random_node_failures_follow_the_cause_mix_and_repair() {
     let sim = run(
         "fault_random_nodes",
         "- {kind: nodeFailures, ratePer1000NodeDays: 50000, repair: {median: 1h, sigma: 0.5}, causes: [{name: gpu, weight: 2, effect: crash}, {name: sw, weight: 1, effect: podCrash, exitCode: 3}, {name: host, weight: 1, effect: down}]}",
-        &Extra {
-            until: "30d",
-            pods: "pods: {runFor: 1000d}",
-            max_restarts: 100000,
-            ..Extra::default()
-        },
+        &Extra::long("30d"),
     );
     let s = summary::build(&sim, 0);
     let f = &s.faults[0];
@@ -267,11 +274,8 @@ fn lemons_concentrate_failures() {
     };
     // 12 pods fill the 12 nodes, so every fault hits a pod and shows in the events.
     let extra = Extra {
-        until: "100d",
-        pods: "pods: {runFor: 1000d}",
-        max_restarts: 100000,
         pods_per_job: 6,
-        ..Extra::default()
+        ..Extra::long("100d")
     };
     let lemon = run(
         "fault_lemons",
@@ -291,12 +295,7 @@ fn pod_failures_at_a_rate_hit_running_pods_only() {
     let sim = run(
         "fault_pod_rate",
         "- {kind: podFailures, ratePer1000PodDays: 24000, replicatedJob: w}",
-        &Extra {
-            until: "10d",
-            pods: "pods: {runFor: 1000d}",
-            max_restarts: 100000,
-            ..Extra::default()
-        },
+        &Extra::long("10d"),
     );
     let s = summary::build(&sim, 0);
     // 4 pods × 24 per pod-day × 10 days = 960 while they run (restarts take seconds).
@@ -319,12 +318,7 @@ fn injectors_use_their_own_streams() {
     let two = format!(
         "{one}\n- {{kind: maintenance, name: b, ratePer1000NodeDays: 1, duration: {{median: 1h}}}}"
     );
-    let extra = Extra {
-        until: "20d",
-        pods: "pods: {runFor: 1000d}",
-        max_restarts: 100000,
-        ..Extra::default()
-    };
+    let extra = Extra::long("20d");
     let first_faults = |sim: &Sim| -> Vec<(u64, u32)> {
         sim.rec
             .rows
@@ -342,12 +336,7 @@ fn injectors_use_their_own_streams() {
 #[test]
 fn same_seed_same_faults() {
     let f = "- {kind: nodeFailures, ratePer1000NodeDays: 20000, weibullShape: 0.7, repair: {median: 2h, sigma: 2.5}}";
-    let extra = Extra {
-        until: "10d",
-        pods: "pods: {runFor: 1000d}",
-        max_restarts: 100000,
-        ..Extra::default()
-    };
+    let extra = Extra::long("10d");
     let json = |test: &str, extra: &Extra| {
         let mut s = summary::build(&run(test, f, extra), 0);
         s.scenario = String::new();
@@ -367,12 +356,7 @@ fn random_domain_failures_take_whole_domains_down_together() {
     let sim = run(
         "fault_random_domains",
         "- {kind: domainFailures, topologyKey: example.com/rack, ratePer1000DomainDays: 20000, repair: {median: 2h, sigma: 0.5}}",
-        &Extra {
-            until: "10d",
-            pods: "pods: {runFor: 1000d}",
-            max_restarts: 100000,
-            ..Extra::default()
-        },
+        &Extra::long("10d"),
     );
     let s = summary::build(&sim, 0);
     let f = &s.faults[0];
@@ -402,11 +386,8 @@ fn random_maintenance_drains_through_the_eviction_api() {
         "fault_random_maintenance",
         "- {kind: maintenance, ratePer1000NodeDays: 5000, duration: {median: 1h, sigma: 0}}",
         &Extra {
-            until: "10d",
-            pods: "pods: {runFor: 1000d}",
-            max_restarts: 100000,
             pods_per_job: 6,
-            ..Extra::default()
+            ..Extra::long("10d")
         },
     );
     let s = summary::build(&sim, 0);

@@ -328,7 +328,7 @@ impl Sim {
                 let node = target;
                 let inj = &mut self.inject.injectors[fault as usize];
                 let total: f64 = causes.iter().map(|c| c.weight).sum();
-                let mut x = inj.rng.gen_unit() * total;
+                let mut x = rand::Rng::gen::<f64>(&mut inj.rng) * total;
                 let mut cause = &causes[causes.len() - 1];
                 for c in &causes {
                     if x < c.weight {
@@ -487,15 +487,4 @@ fn choose(rng: &mut StreamRng, items: &[NodeId], k: usize) -> Vec<NodeId> {
     let mut out = v[..k].to_vec();
     out.sort_unstable();
     out
-}
-
-/// A uniform draw in [0, 1) from a stream.
-trait Unit {
-    fn gen_unit(&mut self) -> f64;
-}
-
-impl Unit for StreamRng {
-    fn gen_unit(&mut self) -> f64 {
-        rand::Rng::gen::<f64>(self)
-    }
 }

@@ -726,7 +726,7 @@ impl Resolver<'_> {
     }
 }
 
-/// Seconds in a day, for rates per node-day.
+/// Nanoseconds in a day, for rates per node-day.
 pub const NS_PER_DAY: f64 = 86_400.0 * NS_PER_S as f64;
 
 #[cfg(test)]
