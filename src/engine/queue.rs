@@ -165,6 +165,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pops_like_a_sorted_list_with_cancellations() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(u64, u64)> = vec![];
+        let mut ids = vec![];
+        for i in 0..5_000u64 {
+            let at = rng.gen_range(0..1_000u64);
+            ids.push((q.schedule_at(at, i), at, i));
+            reference.push((at, i));
+        }
+        for k in (0..5_000).step_by(7) {
+            let (id, at, i) = ids[k];
+            q.cancel(id);
+            reference.retain(|&e| e != (at, i));
+        }
+        reference.sort();
+        let popped: Vec<(u64, u64)> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(popped, reference);
+    }
+
+    #[test]
+    fn events_past_the_horizon_are_dropped_and_cancel_is_a_no_op() {
+        let mut q = EventQueue::new();
+        q.set_horizon(100);
+        q.schedule_at(100, "end");
+        let late = q.schedule_at(101, "never");
+        q.cancel(late);
+        assert_eq!(q.scheduled(), 1);
+        assert_eq!(q.pop().map(|(_, e)| e), Some("end"));
+        assert!(q.pop().is_none());
+    }
+
+    #[test]
     fn pops_in_time_then_insertion_order() {
         let mut q = EventQueue::new();
         q.schedule_at(10, "b1");
