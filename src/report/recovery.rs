@@ -30,22 +30,7 @@ pub struct Recovery {
 
 /// Pods a JobSet runs at once: Σ replicas × min(parallelism, completions).
 pub fn expected_pods(sim: &Sim, js: usize) -> u64 {
-    sim.jobsets[js]
-        .spec
-        .spec
-        .replicated_jobs
-        .iter()
-        .map(|r| {
-            let p = r.template.spec.parallelism.unwrap_or(1).max(0) as u64;
-            let c = r
-                .template
-                .spec
-                .completions
-                .map(|c| c.max(0) as u64)
-                .unwrap_or(p);
-            r.replicas.unwrap_or(1).max(0) as u64 * p.min(c)
-        })
-        .sum()
+    sim.jobsets[js].spec.spec.total_pods_at_once()
 }
 
 pub fn build(sim: &Sim) -> Vec<Recovery> {

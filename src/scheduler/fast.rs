@@ -92,7 +92,6 @@ impl Sim {
         // Walk the window: [start, n) then [0, start).
         let mut found = 0usize;
         let mut others: Vec<NodeId> = vec![];
-        let mut ranges: Vec<(usize, usize)> = vec![];
         // The window in node order: runs of pristine nodes and single other nodes.
         let mut items: Vec<Item> = vec![];
         let mut last: Option<usize> = None;
@@ -118,14 +117,12 @@ impl Sim {
                     let t = tree.expect("pristine nodes were counted");
                     let k = t.prefix(pos) + (want - found - 1) as u32;
                     let end = t.select(k).expect("counted above");
-                    ranges.push((pos, end + 1));
                     items.push(Item::Run(pos, end + 1));
                     found = want;
                     last = Some(end);
                     break 'halves;
                 }
                 found += c;
-                ranges.push((pos, next));
                 items.push(Item::Run(pos, next));
                 if next == hi {
                     break;
@@ -152,8 +149,15 @@ impl Sim {
             });
         }
         // Pristine nodes per entry inside the window.
-        let in_window =
-            |t: &Fenwick| -> usize { ranges.iter().map(|&(a, b)| t.range(a, b) as usize).sum() };
+        let in_window = |t: &Fenwick| -> usize {
+            items
+                .iter()
+                .map(|item| match *item {
+                    Item::Run(a, b) => t.range(a, b) as usize,
+                    Item::Other(_) => 0,
+                })
+                .sum()
+        };
         let spec_counts: Vec<usize> = spec_score
             .iter()
             .enumerate()
