@@ -781,7 +781,11 @@ spec:
         } else {
             "pool1"
         };
-        assert!(node.starts_with(want_pool), "{} ran on {node}", pod.name);
+        assert!(
+            node.starts_with(want_pool),
+            "{} ran on {node}",
+            sim.pod_name(row.pod)
+        );
     }
 }
 
@@ -813,10 +817,9 @@ fn in_place_restart_fails_past_max_restarts() {
     );
     assert_eq!(sim.pods.len(), 4, "no pod was ever recreated");
     assert_eq!(js(&sim).status.restarts, 0);
-    let failing = sim
-        .pods
-        .iter()
-        .find(|p| p.name.starts_with("js-rj-1-0-"))
+    let failing = (0..sim.pods.len() as u32)
+        .find(|&p| sim.pod_name(p).starts_with("js-rj-1-0-"))
+        .map(|p| &sim.pods[p as usize])
         .unwrap();
     assert_eq!(failing.restart_count, 4);
 }
@@ -905,11 +908,10 @@ fn exclusive_placement_puts_one_job_per_node_pool() {
                 .unwrap()
         };
         let created = |idx: u32| {
-            sim.pods
-                .iter()
-                .find(|p| p.name.starts_with(&format!("{}-{idx}-", job.name)))
+            (0..sim.pods.len() as u32)
+                .find(|&p| sim.pod_name(p).starts_with(&format!("{}-{idx}-", job.name)))
+                .map(|p| sim.pods[p as usize].created_at_ns)
                 .unwrap()
-                .created_at_ns
         };
         assert!(
             created(1) > bound(0),

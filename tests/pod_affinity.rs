@@ -79,7 +79,7 @@ fn run(test: &str, cluster: &str, top: &str, jobsets: &[Js]) -> Placements {
         out.insert(js.name.to_string(), vec![]);
     }
     for r in sim.rec.rows.iter().filter(|r| r.state == "Scheduled") {
-        let pod = &sim.pods[r.pod as usize].name;
+        let pod = sim.pod_name(r.pod);
         let js = pod.split('-').next().unwrap().to_string();
         let node = sim.cluster.nodes[r.node.unwrap() as usize].name.clone();
         out.entry(js).or_default().push(node);

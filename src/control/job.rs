@@ -259,6 +259,7 @@ impl Sim {
             return PodFailureAction::Count;
         };
         let p = &self.pods[pod as usize];
+        let name = self.pod_name(pod);
         let ns = &self.jobsets[job.jobset as usize].namespace;
         for (i, rule) in policy.rules.iter().enumerate() {
             let matched = if let Some(codes) = &rule.on_exit_codes {
@@ -271,7 +272,7 @@ impl Sim {
                         _ => false,
                     };
                     (container_ok && op_ok).then(|| {
-                        format!("Container {container} for pod {ns}/{} failed with exit code {code} matching {} rule at index {i}", p.name, rule.action)
+                        format!("Container {container} for pod {ns}/{} failed with exit code {code} matching {} rule at index {i}", name, rule.action)
                     })
                 })
             } else {
@@ -280,7 +281,7 @@ impl Sim {
                     (status_ok && p.conditions.contains(&c.condition_type)).then(|| {
                         format!(
                             "Pod {ns}/{} has condition {} matching {} rule at index {i}",
-                            p.name, c.condition_type, rule.action
+                            name, c.condition_type, rule.action
                         )
                     })
                 })
@@ -483,9 +484,8 @@ impl Sim {
 
     fn create_pod(&mut self, j: JobId, index: u32, shape: ShapeId, at: u64) {
         let suffix = self.random_suffix();
-        let job = &self.jobs[j as usize];
         let pod = PodObj {
-            name: format!("{}-{index}-{suffix}", job.name),
+            suffix,
             job: j,
             index,
             shape,

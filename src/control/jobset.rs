@@ -1026,7 +1026,7 @@ impl Sim {
             annotations.insert(JOB_COMPLETION_INDEX.into(), pod.index.to_string());
             let shape = &self.shapes[pod.shape as usize];
             PodView {
-                name: pod.name.clone(),
+                name: self.pod_name(q),
                 namespace: "default".into(),
                 labels: job.labels.clone(),
                 annotations,
@@ -1066,7 +1066,7 @@ impl Sim {
                 .pods
                 .iter()
                 .copied()
-                .filter(|&q| names.contains(&self.pods[q as usize].name))
+                .filter(|&q| names.contains(&self.pod_name(q)))
                 .collect();
             for q in doomed {
                 self.pods[q as usize]

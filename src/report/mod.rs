@@ -44,8 +44,11 @@ pub fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
     w.write_record(["time_s", "jobset", "job", "pod", "node", "state", "reason"])
         .map_err(err)?;
+    let mut pod_name = String::new();
     for row in &sim.rec.rows {
         let pod = &sim.pods[row.pod as usize];
+        pod_name.clear();
+        sim.write_pod_name(row.pod, &mut pod_name);
         let job = &sim.jobs[pod.job as usize];
         let js = &sim.jobsets[job.jobset as usize];
         let node = row
@@ -56,7 +59,7 @@ pub fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
             secs_exact(row.time_ns).as_str(),
             js.name.as_str(),
             job.name.as_str(),
-            pod.name.as_str(),
+            pod_name.as_str(),
             node,
             row.state,
             row.reason.as_str(),

@@ -121,11 +121,12 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
     let live = sim
         .pods
         .iter()
-        .filter(|p| p.created && !p.removed && p.deletion_ns.is_none());
+        .enumerate()
+        .filter(|(_, p)| p.created && !p.removed && p.deletion_ns.is_none());
     let mut pending_at_end = 0;
     let mut running_at_end = 0;
     let mut groups: BTreeMap<(String, String), PendingGroup> = BTreeMap::new();
-    for p in live {
+    for (i, p) in live {
         match p.phase {
             PodPhase::Running => running_at_end += 1,
             PodPhase::Pending => {
@@ -145,7 +146,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
                         });
                     g.count += 1;
                     if g.pods.len() < PENDING_EXAMPLES {
-                        g.pods.push(p.name.clone());
+                        g.pods.push(sim.pod_name(i as crate::sim::objects::PodId));
                     }
                 }
             }

@@ -13,8 +13,9 @@ pub enum Reject {
     Unschedulable,
     /// NodeName
     NodeName,
-    /// TaintToleration
-    Taint(String),
+    /// TaintToleration: the node's first untolerated taint (by position, so a rejection on the
+    /// scheduler's hot path allocates nothing; the text is built only for a diagnosis).
+    Taint { node: NodeId, taint: usize },
     /// NodeAffinity (nodeSelector)
     Selector,
     /// NodeResourcesFit: every dimension that does not fit.
@@ -27,7 +28,15 @@ impl Reject {
         match self {
             Reject::Unschedulable => vec!["node(s) were unschedulable".into()],
             Reject::NodeName => vec!["node(s) didn't match the requested node name".into()],
-            Reject::Taint(t) => vec![format!("node(s) had untolerated taint {t}")],
+            Reject::Taint { node, taint } => {
+                let t = &cluster.nodes[*node as usize].taints[*taint];
+                let shown = if t.value.is_empty() {
+                    format!("{{{}: }}", t.key)
+                } else {
+                    format!("{{{}: {}}}", t.key, t.value)
+                };
+                vec![format!("node(s) had untolerated taint {shown}")]
+            }
             Reject::Selector => vec!["node(s) didn't match Pod's node affinity/selector".into()],
             Reject::Resources(dims) => dims
                 .iter()
@@ -97,17 +106,12 @@ pub fn check(
             return Err(Reject::NodeName);
         }
     }
-    for taint in &n.taints {
+    for (i, taint) in n.taints.iter().enumerate() {
         if taint.effect == TaintEffect::PreferNoSchedule {
             continue;
         }
         if !shape.tolerations.iter().any(|t| tolerates(t, taint)) {
-            let shown = if taint.value.is_empty() {
-                format!("{{{}: }}", taint.key)
-            } else {
-                format!("{{{}: {}}}", taint.key, taint.value)
-            };
-            return Err(Reject::Taint(shown));
+            return Err(Reject::Taint { node, taint: i });
         }
     }
     if !selector_matches(cluster, node, shape) || !node_affinity_matches(cluster, node, shape) {

@@ -134,10 +134,11 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
 
 /// Nothing is bound to a node that is NotReady or cordoned.
 fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
-    for pod in sim
+    for (i, pod) in sim
         .pods
         .iter()
-        .filter(|p| !p.removed && p.phase != PodPhase::Succeeded)
+        .enumerate()
+        .filter(|(_, p)| !p.removed && p.phase != PodPhase::Succeeded)
     {
         if let Some(n) = pod.node {
             let node = &sim.cluster.nodes[n as usize];
@@ -146,7 +147,8 @@ fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
             {
                 out.push(format!(
                     "pod {} was bound to {} while it was NotReady or cordoned",
-                    pod.name, node.name
+                    sim.pod_name(i as crate::sim::objects::PodId),
+                    node.name
                 ));
             }
         }
@@ -181,15 +183,17 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
             if sim.pods[p as usize].removed {
                 out.push(format!(
                     "Job {} still lists removed pod {}",
-                    job.name, sim.pods[p as usize].name
+                    job.name,
+                    sim.pod_name(p)
                 ));
             }
         }
     }
-    for pod in sim
+    for (i, pod) in sim
         .pods
         .iter()
-        .filter(|p| p.reserved_on.is_some() && p.removed)
+        .enumerate()
+        .filter(|(_, p)| p.reserved_on.is_some() && p.removed)
     {
         // A removed pod's reservation is released one watch delay later, never kept. Removal
         // itself may come as late as PodGC's quarantine after the deletion (dead node).
@@ -199,7 +203,10 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
                 + 10 * sim.params.watch_delay_ns
                 + 1_000_000_000
         {
-            out.push(format!("removed pod {} still holds resources", pod.name));
+            out.push(format!(
+                "removed pod {} still holds resources",
+                sim.pod_name(i as crate::sim::objects::PodId)
+            ));
         }
     }
 }

@@ -401,15 +401,30 @@ impl Sim {
 
     /// Random lowercase suffix as the API server's generateName produces (5 characters from
     /// the alphabet without vowels and look-alikes).
-    pub fn random_suffix(&mut self) -> String {
+    pub fn random_suffix(&mut self) -> [u8; 5] {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-        (0..5)
-            .map(|_| {
-                ALPHABET
-                    [crate::engine::rng::below(&mut self.rng.names, ALPHABET.len() as u64) as usize]
-                    as char
-            })
-            .collect()
+        std::array::from_fn(|_| {
+            ALPHABET[crate::engine::rng::below(&mut self.rng.names, ALPHABET.len() as u64) as usize]
+        })
+    }
+
+    /// A pod's name as the API server gave it: `<job>-<index>-<suffix>`.
+    pub fn pod_name(&self, pod: PodId) -> String {
+        let mut name = String::new();
+        self.write_pod_name(pod, &mut name);
+        name
+    }
+
+    /// Appends the pod's name to `out` (a reused buffer when writing many rows).
+    pub fn write_pod_name(&self, pod: PodId, out: &mut String) {
+        use std::fmt::Write;
+        let p = &self.pods[pod as usize];
+        let suffix = std::str::from_utf8(&p.suffix).expect("the suffix alphabet is ASCII");
+        let _ = write!(
+            out,
+            "{}-{}-{suffix}",
+            self.jobs[p.job as usize].name, p.index
+        );
     }
 }
 

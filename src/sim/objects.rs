@@ -209,7 +209,10 @@ impl PodPhase {
 
 #[derive(Debug, Clone)]
 pub struct PodObj {
-    pub name: String,
+    /// The random part of the pod's name (`<job>-<index>-<suffix>`), which `Sim::pod_name`
+    /// spells out when a name is shown: most pods' names are never read, and building one
+    /// per pod was a measurable share of long runs.
+    pub suffix: [u8; 5],
     pub job: JobId,
     pub index: u32,
     pub shape: ShapeId,
