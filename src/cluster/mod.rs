@@ -177,11 +177,22 @@ impl Cluster {
         let r = self.dims();
         let used = &self.used[n * r..(n + 1) * r];
         let spec = self.pristine.spec_of[n] as usize;
-        let pristine = used.iter().all(|&u| u == 0)
-            && !self.nodes[n].unschedulable
-            && self.nodes[n].taints == self.pristine.base_taints[spec];
+        let base = &self.pristine.base_taints[spec];
+        let taints = &self.nodes[n].taints;
+        let pristine =
+            used.iter().all(|&u| u == 0) && !self.nodes[n].unschedulable && taints == base;
         // A cordoned node fits no pod: both free indexes skip it.
         let cordoned = self.nodes[n].unschedulable;
+        let extra_hard_taint = taints
+            .iter()
+            .any(|t| t.effect != TaintEffect::PreferNoSchedule && !base.contains(t));
+        let class = if pristine {
+            pristine::NodeClass::Pristine
+        } else if extra_hard_taint && !cordoned {
+            pristine::NodeClass::Tainted(taints)
+        } else {
+            pristine::NodeClass::Other
+        };
         let alloc = &self.alloc[n * r..(n + 1) * r];
         for d in 0..r {
             let f = if cordoned {
@@ -195,7 +206,7 @@ impl Cluster {
             .iter()
             .zip(used)
             .map(|(a, u)| if cordoned { i64::MIN } else { a - u });
-        self.pristine.sync(n, pristine, free);
+        self.pristine.sync(n, class, free);
     }
 
     fn build_label_columns(&mut self) {

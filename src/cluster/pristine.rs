@@ -3,6 +3,12 @@
 //! passes the same filters and scores the same, so the scheduler can count and pick them from
 //! Fenwick trees instead of visiting each (`scheduler::fast`). Nodes that are not pristine are
 //! found through a free-capacity index that skips the pristine ones.
+//!
+//! Nodes carrying a NoSchedule or NoExecute taint their pool did not give them (a NotReady
+//! node's `unreachable` taint, waiting for repair) are kept out of that index too, grouped by
+//! their whole taint list: a pod that tolerates none of a group's lists is rejected by every
+//! node of it, so the scheduler checks each list once per decision instead of walking past
+//! every such node (a long run accumulates dozens of them).
 
 use super::free_index::FreeIndex;
 use super::Taint;
@@ -75,8 +81,33 @@ pub struct Pristine {
     /// Pristine nodes per pool entry, and of every entry together.
     pub per_spec: Vec<Fenwick>,
     pub all: Fenwick,
-    /// Free capacity of the nodes that are not pristine (`i64::MIN` for pristine ones).
+    /// Free capacity of the nodes that are not pristine and not in a taint group
+    /// (`i64::MIN` for the others).
     pub others_free: FreeIndex,
+    /// Schedulable, non-pristine nodes with a hard taint their pool did not give them, by
+    /// taint list.
+    pub taint_groups: Vec<TaintGroup>,
+    /// Each node's taint group (`NO_GROUP` when in none).
+    group_of: Vec<u32>,
+}
+
+/// Nodes that share one taint list.
+#[derive(Debug, Clone)]
+pub struct TaintGroup {
+    pub taints: Vec<Taint>,
+    pub nodes: u32,
+}
+
+const NO_GROUP: u32 = u32::MAX;
+
+/// Where a node stands for the scheduler's fast path.
+pub enum NodeClass<'a> {
+    /// As its pool built it.
+    Pristine,
+    /// Anything else that may fit a pod: found through `others_free`.
+    Other,
+    /// Carries these extra hard taints (and is schedulable otherwise).
+    Tainted(&'a [Taint]),
 }
 
 impl Pristine {
@@ -92,6 +123,8 @@ impl Pristine {
         let free = vec![vec![i64::MIN; n]; dims];
         Pristine {
             is: vec![true; n],
+            taint_groups: vec![],
+            group_of: vec![NO_GROUP; n],
             others_free: FreeIndex::new(&free, n),
             spec_of,
             base_taints,
@@ -104,18 +137,53 @@ impl Pristine {
         self.base_taints.len()
     }
 
-    /// Brings node `n`'s entry up to date with its state.
-    pub fn sync(&mut self, n: usize, pristine: bool, free: impl Iterator<Item = i64>) {
+    /// Brings node `n`'s entries up to date with its state.
+    pub fn sync(&mut self, n: usize, class: NodeClass, free: impl Iterator<Item = i64>) {
+        let pristine = matches!(class, NodeClass::Pristine);
         if pristine != self.is[n] {
             self.is[n] = pristine;
             let d = if pristine { 1 } else { -1 };
             self.per_spec[self.spec_of[n] as usize].add(n, d);
             self.all.add(n, d);
         }
+        let group = match class {
+            NodeClass::Tainted(taints) => {
+                match self.taint_groups.iter().position(|g| g.taints == taints) {
+                    Some(g) => g as u32,
+                    None => {
+                        self.taint_groups.push(TaintGroup {
+                            taints: taints.to_vec(),
+                            nodes: 0,
+                        });
+                        (self.taint_groups.len() - 1) as u32
+                    }
+                }
+            }
+            _ => NO_GROUP,
+        };
+        let old = self.group_of[n];
+        if old != group {
+            if old != NO_GROUP {
+                self.taint_groups[old as usize].nodes -= 1;
+            }
+            if group != NO_GROUP {
+                self.taint_groups[group as usize].nodes += 1;
+            }
+            self.group_of[n] = group;
+        }
+        let listed = matches!(class, NodeClass::Other);
         for (dim, f) in free.enumerate() {
             self.others_free
-                .set(dim, n, if pristine { i64::MIN } else { f });
+                .set(dim, n, if listed { f } else { i64::MIN });
         }
+    }
+
+    /// The taint lists of the groups that hold nodes now.
+    pub fn live_taint_groups(&self) -> impl Iterator<Item = &[Taint]> {
+        self.taint_groups
+            .iter()
+            .filter(|g| g.nodes > 0)
+            .map(|g| g.taints.as_slice())
     }
 }
 
@@ -139,5 +207,44 @@ mod tests {
         assert_eq!(f.select(1), Some(5));
         let one = Fenwick::new(1);
         assert_eq!(one.select(0), None);
+    }
+
+    #[test]
+    fn tainted_nodes_leave_the_others_index_and_are_counted_by_taint_list() {
+        use crate::cluster::TaintEffect;
+        let unreachable = Taint {
+            key: "node.kubernetes.io/unreachable".into(),
+            value: String::new(),
+            effect: TaintEffect::NoSchedule,
+        };
+        let mut p = Pristine::new(vec![0; 4], vec![vec![]], 1);
+        let free = |f: i64| std::iter::once(f);
+        p.sync(1, NodeClass::Other, free(8));
+        p.sync(
+            2,
+            NodeClass::Tainted(std::slice::from_ref(&unreachable)),
+            free(8),
+        );
+        p.sync(
+            3,
+            NodeClass::Tainted(std::slice::from_ref(&unreachable)),
+            free(8),
+        );
+        assert_eq!(p.all.range(0, 4), 1, "only node 0 is still pristine");
+        assert_eq!(p.others_free.next_fit_all(&[8], 0), Some(1));
+        assert_eq!(
+            p.others_free.next_fit_all(&[8], 2),
+            None,
+            "tainted nodes are skipped"
+        );
+        let groups: Vec<&[Taint]> = p.live_taint_groups().collect();
+        assert_eq!(groups, vec![std::slice::from_ref(&unreachable)]);
+        assert_eq!(p.taint_groups[0].nodes, 2);
+        // Repaired: one node back to pristine, one in use again; the group empties.
+        p.sync(2, NodeClass::Pristine, free(8));
+        p.sync(3, NodeClass::Other, free(0));
+        assert_eq!(p.live_taint_groups().count(), 0);
+        assert_eq!(p.all.range(0, 4), 2);
+        assert_eq!(p.others_free.next_fit_all(&[1], 2), None, "node 3 is full");
     }
 }

@@ -53,6 +53,14 @@ impl Sim {
         let shape = &self.shapes[shape_id];
         let pr = &self.cluster.pristine;
         let strategy = self.params.scheduler.scoring;
+        // Nodes with extra hard taints are left out of the walk below: fine while the pod
+        // tolerates none of their taint lists (every such node rejects it), else plain path.
+        if pr
+            .live_taint_groups()
+            .any(|taints| filter::first_untolerated(taints, &shape.tolerations).is_none())
+        {
+            return None;
+        }
         // Per entry with pristine nodes: feasible?, and the score of its pristine nodes.
         let mut spec_score: Vec<Option<i64>> = vec![None; pr.specs()];
         let mut with_nodes = 0;

@@ -69,6 +69,15 @@ pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
     }
 }
 
+/// TaintToleration's filter: the position of the first NoSchedule or NoExecute taint that no
+/// toleration tolerates.
+pub fn first_untolerated(taints: &[Taint], tolerations: &[Toleration]) -> Option<usize> {
+    taints.iter().position(|taint| {
+        taint.effect != TaintEffect::PreferNoSchedule
+            && !tolerations.iter().any(|t| tolerates(t, taint))
+    })
+}
+
 /// Does the node's label set satisfy the pod's nodeSelector?
 pub fn selector_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
     match &shape.selector_ids {
@@ -106,13 +115,8 @@ pub fn check(
             return Err(Reject::NodeName);
         }
     }
-    for (i, taint) in n.taints.iter().enumerate() {
-        if taint.effect == TaintEffect::PreferNoSchedule {
-            continue;
-        }
-        if !shape.tolerations.iter().any(|t| tolerates(t, taint)) {
-            return Err(Reject::Taint { node, taint: i });
-        }
+    if let Some(taint) = first_untolerated(&n.taints, &shape.tolerations) {
+        return Err(Reject::Taint { node, taint });
     }
     if !selector_matches(cluster, node, shape) || !node_affinity_matches(cluster, node, shape) {
         return Err(Reject::Selector);

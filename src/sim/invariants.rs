@@ -132,7 +132,9 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
     }
 }
 
-/// Nothing is bound to a node that is NotReady or cordoned.
+/// Nothing is bound to a node that is NotReady or cordoned, unless the pod tolerates the
+/// NotReady node's taints (as kube-scheduler allows: TaintToleration is the only filter that
+/// keeps pods off a NotReady node).
 fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
     for (i, pod) in sim
         .pods
@@ -142,7 +144,13 @@ fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
     {
         if let Some(n) = pod.node {
             let node = &sim.cluster.nodes[n as usize];
-            if (!node.ready || node.unschedulable)
+            let tolerated = node.ready
+                || crate::scheduler::filter::first_untolerated(
+                    &node.taints,
+                    &sim.shapes[pod.shape as usize].tolerations,
+                )
+                .is_none();
+            if (!tolerated || node.unschedulable)
                 && pod.bound_at_ns.unwrap_or(0) >= node.changed_at_ns
             {
                 out.push(format!(
