@@ -67,13 +67,15 @@ impl Sim {
     /// DELETE on a pod: a running pod stops gracefully on its node, anything else goes at once.
     pub(crate) fn delete_pod(&mut self, pod: PodId, reason: &str) {
         let now = self.now();
-        let p = &mut self.pods[pod as usize];
+        let p = &self.pods[pod as usize];
         if p.removed || p.deletion_ns.is_some() {
             return;
         }
-        p.delete_requested = true;
-        p.deletion_ns = Some(now);
-        if let Some(exit) = p.pending_exit.take() {
+        self.change_pod(pod, |p| {
+            p.delete_requested = true;
+            p.deletion_ns = Some(now);
+        });
+        if let Some(exit) = self.pods[pod as usize].pending_exit.take() {
             self.queue.cancel(exit);
         }
         self.stop_working(pod);
@@ -107,16 +109,21 @@ impl Sim {
                 _ => {}
             }
         }
-        p.removed = true;
-        p.ready = false;
         let j = p.job;
         let evicted = p
             .conditions
             .iter()
             .any(|c| c == crate::control::pod_webhook::DISRUPTION_TARGET);
-        if evicted && !p.phase.terminal() && !p.counted_failed {
-            // PodGC marks the orphan Failed before removing it: now the Job counts it.
-            p.phase = PodPhase::Failed;
+        // PodGC marks an evicted orphan Failed before removing it: now the Job counts it.
+        let orphan_fails = evicted && !p.phase.terminal() && !p.counted_failed;
+        self.change_pod(pod, |p| {
+            p.removed = true;
+            p.ready = false;
+            if orphan_fails {
+                p.phase = PodPhase::Failed;
+            }
+        });
+        if orphan_fails {
             self.count_pod_failed(pod);
         }
         let p = &self.pods[pod as usize];

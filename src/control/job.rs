@@ -78,24 +78,14 @@ impl Sim {
         }
         self.arm_active_deadline(j);
         self.count_failed_pods(j);
-        // One pass over the Job's pods: the live ones (not finished, not being deleted), how
-        // many are ready, and whether any is still terminating.
-        let mut active: Vec<PodId> = Vec::with_capacity(self.jobs[j as usize].pods.len());
-        let mut ready = 0u32;
-        let mut terminating = false;
-        for &p in &self.jobs[j as usize].pods {
-            let pod = &self.pods[p as usize];
-            if pod.deletion_ns.is_some() {
-                terminating |= !pod.removed;
-            } else if !pod.phase.terminal() {
-                active.push(p);
-                ready += pod.ready as u32;
-            }
-        }
+        // The live pods (not finished, not being deleted), how many are ready, and whether
+        // any is still terminating: kept as pods change, listed only when acted on.
+        let live = self.jobs[j as usize].live;
+        let terminating = live.terminating > 0;
         {
             let job = &mut self.jobs[j as usize];
-            job.status_active = active.len() as u32;
-            job.status_ready = ready;
+            job.status_active = live.active;
+            job.status_ready = live.ready;
         }
 
         // A Job that met its failure or success criteria finishes once its pods are gone
@@ -105,17 +95,17 @@ impl Sim {
             ("SuccessCriteriaMet", "Complete"),
         ] {
             if let Some(c) = self.jobs[j as usize].condition(interim).cloned() {
-                for p in active.iter().copied() {
+                for p in self.active_pods(j) {
                     self.request_pod_delete(p, &c.reason, Client::JobController);
                 }
-                if active.is_empty() && !terminating {
+                if live.active == 0 && !terminating {
                     self.add_job_condition(j, terminal, &c.reason, &c.message);
                 }
                 self.after_job_status_write(j, before);
                 return;
             }
         }
-        if let Some((reason, message)) = self.failure_criteria(j, &active) {
+        if let Some((reason, message)) = self.failure_criteria(j) {
             self.add_job_condition(j, "FailureTarget", &reason, &message);
             return self.sync_job_again_now(j, before);
         }
@@ -130,14 +120,24 @@ impl Sim {
             return self.sync_job_again_now(j, before);
         }
         if suspended {
-            for p in active.iter().copied() {
+            for p in self.active_pods(j) {
                 self.request_pod_delete(p, "JobSuspended", Client::JobController);
             }
             self.after_job_status_write(j, before);
             return;
         }
-        self.create_missing_pods(j, &active);
+        self.create_missing_pods(j, live.active);
         self.after_job_status_write(j, before);
+    }
+
+    /// The Job's active pods (not finished, not being deleted), in creation order.
+    fn active_pods(&self, j: JobId) -> Vec<PodId> {
+        self.jobs[j as usize]
+            .pods
+            .iter()
+            .copied()
+            .filter(|&p| LiveCounts::of(&self.pods[p as usize]).active == 1)
+            .collect()
     }
 
     /// After adding an interim condition the same sync goes on to delete pods and, when none
@@ -151,13 +151,14 @@ impl Sim {
     /// The Job's failure criteria in upstream's priority order (§7.1): a podFailurePolicy
     /// FailJob match (recorded while counting pods), the backoff limit, the active deadline,
     /// then the per-index limits.
-    fn failure_criteria(&self, j: JobId, active: &[PodId]) -> Option<(String, String)> {
+    fn failure_criteria(&self, j: JobId) -> Option<(String, String)> {
         let now = self.now();
         let job = &self.jobs[j as usize];
         let on_failure = job.spec.template.spec.restart_policy.as_deref() != Some("Never");
         let limit = job.backoff_limit.max(0) as u64;
         if on_failure {
-            let restarts: u64 = active
+            let restarts: u64 = self
+                .active_pods(j)
                 .iter()
                 .filter(|&&p| {
                     matches!(
@@ -329,13 +330,13 @@ impl Sim {
     /// (1, 2, 4, ...), each batch one round of API latency. Replacements of failed pods wait
     /// out the pod-failure backoff (10 s doubling to 10 min), per index with
     /// backoffLimitPerIndex, else per Job.
-    fn create_missing_pods(&mut self, j: JobId, active: &[PodId]) {
+    fn create_missing_pods(&mut self, j: JobId, active: u32) {
         let now = self.now();
         let job = &self.jobs[j as usize];
         let want_active = job
             .parallelism
             .min(job.completions - job.succeeded.min(job.completions));
-        if active.len() as u32 >= want_active {
+        if active >= want_active {
             return;
         }
         let per_index = job.spec.backoff_limit_per_index.is_some();
@@ -356,7 +357,7 @@ impl Sim {
                 covered[pod.index as usize] = true;
             }
         }
-        let mut budget = (want_active - active.len() as u32).min(MAX_PODS_PER_SYNC);
+        let mut budget = (want_active - active).min(MAX_PODS_PER_SYNC);
         let mut missing = vec![];
         let mut earliest_wait: Option<u64> = None;
         for (i, &held) in covered.iter().enumerate() {
@@ -513,6 +514,7 @@ impl Sim {
             working: false,
             seen_states: 0,
         };
+        self.jobs[j as usize].live.add(LiveCounts::of(&pod));
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;
         self.jobs[j as usize].pods.push(id);

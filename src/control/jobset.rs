@@ -836,6 +836,7 @@ impl Sim {
             spec: Box::new(job_spec),
             shape: shape_id,
             pods: vec![],
+            live: LiveCounts::default(),
             succeeded_index: vec![false; completions as usize],
             succeeded: 0,
             failed: 0,

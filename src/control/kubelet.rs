@@ -44,7 +44,7 @@ impl Sim {
     fn start_container(&mut self, pod: PodId) {
         let shape = &self.shapes[self.pods[pod as usize].shape as usize];
         match shape.ready_delay_ns {
-            None => self.pods[pod as usize].ready = true,
+            None => self.change_pod(pod, |p| p.ready = true),
             Some(d) => {
                 self.queue.schedule_in(d, Event::PodReady(pod));
             }
@@ -121,7 +121,7 @@ impl Sim {
         {
             return;
         }
-        self.pods[pod as usize].ready = true;
+        self.change_pod(pod, |p| p.ready = true);
         self.record(pod, "Ready", String::new());
         self.notify_job_of_pod(pod);
     }
@@ -131,7 +131,7 @@ impl Sim {
         if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
             return;
         }
-        self.pods[pod as usize].ready = false;
+        self.change_pod(pod, |p| p.ready = false);
         self.stop_working(pod);
         let job = self.pods[pod as usize].job;
         if exit_code != 0 && self.jobs[job as usize].first_failure_ns.is_none() {

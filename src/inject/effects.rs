@@ -175,7 +175,7 @@ impl Sim {
             .push(crate::control::pod_webhook::DISRUPTION_TARGET.into());
         self.stop_working(pod);
         self.set_phase(pod, PodPhase::Failed);
-        self.pods[pod as usize].ready = false;
+        self.change_pod(pod, |p| p.ready = false);
         let job = self.pods[pod as usize].job;
         if self.jobs[job as usize].first_failure_ns.is_none() {
             self.jobs[job as usize].first_failure_ns = Some(self.now());
@@ -248,7 +248,7 @@ impl Sim {
             return;
         }
         self.set_phase(pod, PodPhase::Failed);
-        self.pods[pod as usize].ready = false;
+        self.change_pod(pod, |p| p.ready = false);
         self.record(pod, "Failed", "NodeLost".into());
         self.count_pod_failed(pod);
         self.queue

@@ -70,7 +70,7 @@ impl Sim {
     /// Moves a pod to another phase, keeping the live counts.
     pub(crate) fn set_phase(&mut self, pod: PodId, phase: crate::sim::objects::PodPhase) {
         use crate::sim::objects::PodPhase;
-        let p = &mut self.pods[pod as usize];
+        let p = &self.pods[pod as usize];
         if p.created && !p.removed {
             match p.phase {
                 PodPhase::Pending => self.rec.pods_pending_now -= 1,
@@ -83,7 +83,26 @@ impl Sim {
                 _ => {}
             }
         }
-        p.phase = phase;
+        self.change_pod(pod, |p| p.phase = phase);
+    }
+
+    /// Applies a change to a pod and keeps its Job's live counts (`JobObj::live`) in step:
+    /// every change to a pod's phase, readiness, deletion or removal goes through here.
+    pub(crate) fn change_pod(
+        &mut self,
+        pod: PodId,
+        f: impl FnOnce(&mut crate::sim::objects::PodObj),
+    ) {
+        use crate::sim::objects::LiveCounts;
+        let p = &mut self.pods[pod as usize];
+        let before = LiveCounts::of(p);
+        f(p);
+        let after = LiveCounts::of(p);
+        if before != after {
+            let live = &mut self.jobs[p.job as usize].live;
+            live.sub(before);
+            live.add(after);
+        }
     }
 
     /// Records a pod state change at the current time.

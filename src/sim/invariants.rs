@@ -3,7 +3,7 @@
 
 use crate::api::keys::{JOB_KEY, PRIORITY};
 use crate::cluster::NodeId;
-use crate::sim::objects::PodPhase;
+use crate::sim::objects::{LiveCounts, PodPhase};
 use crate::sim::Sim;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,7 +16,24 @@ pub fn check(sim: &Sim) -> Vec<String> {
     restarts_within_limit(sim, &mut out);
     pods_accounted_for(sim, &mut out);
     indexes_match_nodes(sim, &mut out);
+    job_counts_match_pods(sim, &mut out);
     out
+}
+
+/// Each Job's live counts, kept as its pods change, equal a count over its pods.
+fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
+    for job in sim.jobs.iter().filter(|j| !j.removed) {
+        let mut counted = LiveCounts::default();
+        for &p in &job.pods {
+            counted.add(LiveCounts::of(&sim.pods[p as usize]));
+        }
+        if counted != job.live {
+            out.push(format!(
+                "Job {} keeps counts {:?} but its pods count {counted:?}",
+                job.name, job.live
+            ));
+        }
+    }
 }
 
 /// The scheduler's node indexes agree with the nodes: free capacity, and which nodes are

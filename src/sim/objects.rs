@@ -122,6 +122,9 @@ pub struct JobObj {
     pub indexed: bool,
     /// Live pods, terminating ones included.
     pub pods: Vec<PodId>,
+    /// What the Job controller counts over `pods`, kept as pods change (`Sim::change_pod`)
+    /// so a sync does not walk thousands of pods.
+    pub live: LiveCounts,
     /// Per completion index: has a pod for it succeeded?
     pub succeeded_index: Vec<bool>,
     pub succeeded: u32,
@@ -190,6 +193,39 @@ impl JobObj {
                 _ => None,
             };
         }
+    }
+}
+
+/// A Job's pods as its controller counts them on a sync: active (not finished and not being
+/// deleted), ready among those, and terminating (being deleted, not yet gone).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveCounts {
+    pub active: u32,
+    pub ready: u32,
+    pub terminating: u32,
+}
+
+impl LiveCounts {
+    /// One pod's share of its Job's counts.
+    pub fn of(p: &PodObj) -> LiveCounts {
+        let active = p.deletion_ns.is_none() && !p.phase.terminal();
+        LiveCounts {
+            active: active as u32,
+            ready: (active && p.ready) as u32,
+            terminating: (p.deletion_ns.is_some() && !p.removed) as u32,
+        }
+    }
+
+    pub fn add(&mut self, o: LiveCounts) {
+        self.active += o.active;
+        self.ready += o.ready;
+        self.terminating += o.terminating;
+    }
+
+    pub fn sub(&mut self, o: LiveCounts) {
+        self.active -= o.active;
+        self.ready -= o.ready;
+        self.terminating -= o.terminating;
     }
 }
 
@@ -275,6 +311,7 @@ mod tests {
             backoff_limit: 0,
             indexed: true,
             pods: vec![],
+            live: LiveCounts::default(),
             succeeded_index: vec![false],
             succeeded: 0,
             failed: 0,
