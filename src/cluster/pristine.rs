@@ -210,6 +210,31 @@ mod tests {
     }
 
     #[test]
+    fn fenwick_matches_a_plain_count_at_every_size() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for n in [0usize, 1, 2, 3, 5, 8, 9, 31, 33, 100] {
+            let mut f = Fenwick::new(n);
+            let mut ones = vec![false; n];
+            for _ in 0..200 {
+                if n > 0 {
+                    let i = rng.gen_range(0..n);
+                    f.add(i, if ones[i] { -1 } else { 1 });
+                    ones[i] = !ones[i];
+                }
+                let positions: Vec<usize> = (0..n).filter(|&i| ones[i]).collect();
+                for k in 0..=positions.len() {
+                    assert_eq!(f.select(k as u32), positions.get(k).copied(), "n {n} k {k}");
+                }
+                let a = rng.gen_range(0..=n);
+                let b = rng.gen_range(0..=n);
+                let want = (a..b.max(a)).filter(|&i| ones[i]).count() as u32;
+                assert_eq!(f.range(a, b), want, "n {n} [{a}, {b})");
+            }
+        }
+    }
+
+    #[test]
     fn tainted_nodes_leave_the_others_index_and_are_counted_by_taint_list() {
         use crate::cluster::TaintEffect;
         let unreachable = Taint {
