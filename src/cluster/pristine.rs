@@ -14,15 +14,21 @@ use super::free_index::FreeIndex;
 use super::Taint;
 
 /// Counts over node ids with O(log n) prefix sums and k-th selection.
+///
+/// The tree is sized to a power of two (positions past `n` stay zero), so selection needs no
+/// bounds test in its descent and compiles to conditional moves: the scheduler's fast path
+/// selects several times per decision, and the branches of the bounded form mispredicted.
 #[derive(Debug, Clone, Default)]
 pub struct Fenwick {
     tree: Vec<u32>,
+    n: usize,
 }
 
 impl Fenwick {
     pub fn new(n: usize) -> Self {
         Fenwick {
-            tree: vec![0; n + 1],
+            tree: vec![0; n.next_power_of_two() + 1],
+            n,
         }
     }
 
@@ -56,19 +62,22 @@ impl Fenwick {
 
     /// The position of the one with rank `k` (0-based), if there are more than `k`.
     pub fn select(&self, k: u32) -> Option<usize> {
-        let n = self.tree.len() - 1;
-        let mut pos = 0;
+        let size = self.tree.len() - 1;
         let mut rem = k + 1;
-        let mut step = n.next_power_of_two();
+        if self.tree[size] < rem {
+            return None; // `tree[size]` counts everything
+        }
+        // Below the root every probe stays within the tree.
+        let mut pos = 0;
+        let mut step = size / 2;
         while step > 0 {
-            let next = pos + step;
-            if next <= n && self.tree[next] < rem {
-                pos = next;
-                rem -= self.tree[next];
-            }
+            let v = self.tree[pos + step];
+            let take = v < rem;
+            pos += if take { step } else { 0 };
+            rem -= if take { v } else { 0 };
             step /= 2;
         }
-        (pos < n).then_some(pos)
+        (pos < self.n).then_some(pos)
     }
 }
 

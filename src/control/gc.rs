@@ -135,6 +135,14 @@ impl Sim {
         if let Some(i) = pods.iter().position(|&x| x == pod) {
             pods.remove(i);
         }
+        // Off its node's list too, or the lists grow with every pod a node ever ran (the
+        // order of the others is kept: node faults reach pods in binding order).
+        if let Some(n) = self.pods[pod as usize].node {
+            let list = &mut self.node_pods[n as usize];
+            if let Some(i) = list.iter().position(|&x| x == pod) {
+                list.remove(i);
+            }
+        }
         self.queue
             .schedule_in(self.params.watch_delay_ns, Event::SchedulerPodGone(pod));
         if self.jobs[j as usize].deletion_ns.is_some() {

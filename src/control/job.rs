@@ -95,8 +95,10 @@ impl Sim {
             ("SuccessCriteriaMet", "Complete"),
         ] {
             if let Some(c) = self.jobs[j as usize].condition(interim).cloned() {
-                for p in self.active_pods(j) {
-                    self.request_pod_delete(p, &c.reason, Client::JobController);
+                if live.active > 0 {
+                    for p in self.active_pods(j) {
+                        self.request_pod_delete(p, &c.reason, Client::JobController);
+                    }
                 }
                 if live.active == 0 && !terminating {
                     self.add_job_condition(j, terminal, &c.reason, &c.message);

@@ -259,19 +259,37 @@ impl Sim {
         mut k: usize,
     ) -> NodeId {
         let pr = &self.cluster.pristine;
+        // One tree that counts exactly the marked entries' pristine nodes, when there is one
+        // (a single entry, or every entry that has pristine nodes at all): the k-th node of a
+        // run is then one selection, where several trees need a search over range counts.
+        let n_all = self.cluster.len();
+        let single: Option<&Fenwick> = if specs.iter().filter(|&&on| on).count() == 1 {
+            specs.iter().position(|&on| on).map(|e| &pr.per_spec[e])
+        } else if (0..specs.len()).all(|e| specs[e] || pr.per_spec[e].prefix(n_all) == 0) {
+            Some(&pr.all)
+        } else {
+            None
+        };
         let count = |a: usize, b: usize| -> usize {
-            specs
-                .iter()
-                .enumerate()
-                .filter(|(_, &on)| on)
-                .map(|(e, _)| pr.per_spec[e].range(a, b) as usize)
-                .sum()
+            match single {
+                Some(t) => t.range(a, b) as usize,
+                None => specs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &on)| on)
+                    .map(|(e, _)| pr.per_spec[e].range(a, b) as usize)
+                    .sum(),
+            }
         };
         for item in items {
             match *item {
                 Item::Run(a, b) => {
                     let c = count(a, b);
                     if k < c {
+                        if let Some(t) = single {
+                            let node = t.select(t.prefix(a) + k as u32).expect("counted");
+                            return node as NodeId;
+                        }
                         // The smallest p in [a, b) with more than k counted nodes in [a, p].
                         let (mut lo, mut hi) = (a, b - 1);
                         while lo < hi {

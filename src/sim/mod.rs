@@ -78,7 +78,8 @@ pub struct Sim {
     pub show_progress: bool,
     /// Fault injectors and the nodes they took out.
     pub inject: crate::inject::InjectState,
-    /// Pods bound to each node (finished ones are dropped when the list is read).
+    /// Pods bound to each node, in binding order: removed pods leave at once, finished ones
+    /// when the list is read (`pods_on_node`).
     pub node_pods: Vec<Vec<PodId>>,
     /// Training progress per JobSet (by `JsId`), for workloads with `training`.
     pub training: Vec<Option<crate::training::TrainingState>>,
