@@ -62,7 +62,12 @@ impl Sim {
             return None;
         }
         // Per entry with pristine nodes: feasible?, and the score of its pristine nodes.
-        let mut spec_score: Vec<Option<i64>> = vec![None; pr.specs()];
+        // Per-entry tables live on the stack (at most MAX_SPECS entries take this path): the
+        // fast path runs once per pod, and four small heap vectors per decision were a
+        // measurable share of it.
+        let specs = pr.specs();
+        let mut spec_score_buf = [None; MAX_SPECS];
+        let spec_score: &mut [Option<i64>] = &mut spec_score_buf[..specs];
         let mut with_nodes = 0;
         for (e, tree) in pr.per_spec.iter().enumerate() {
             let Some(rep) = tree.select(0) else {
@@ -101,7 +106,7 @@ impl Sim {
         let mut found = 0usize;
         let mut others: Vec<NodeId> = vec![];
         // The window in node order: runs of pristine nodes and single other nodes.
-        let mut items: Vec<Item> = vec![];
+        let mut items: Vec<Item> = Vec::with_capacity(4);
         let mut last: Option<usize> = None;
         'halves: for (lo, hi) in [(start, n_all), (0, start)] {
             let mut pos = lo;
@@ -166,16 +171,18 @@ impl Sim {
                 })
                 .sum()
         };
-        let spec_counts: Vec<usize> = spec_score
-            .iter()
-            .enumerate()
-            .map(|(e, s)| s.map_or(0, |_| in_window(&pr.per_spec[e])))
-            .collect();
+        let mut spec_counts_buf = [0usize; MAX_SPECS];
+        let spec_counts = &mut spec_counts_buf[..specs];
+        for (e, s) in spec_score.iter().enumerate() {
+            spec_counts[e] = s.map_or(0, |_| in_window(&pr.per_spec[e]));
+        }
         if found == 1 {
             // One feasible node: taken without scoring.
             let node = self.kth_in_order(
                 &items,
-                &spec_score.iter().map(|x| x.is_some()).collect::<Vec<_>>(),
+                &std::array::from_fn::<bool, MAX_SPECS, _>(|e| {
+                    spec_score.get(e).is_some_and(|s| s.is_some())
+                })[..specs],
                 |_| true,
                 0,
             );
@@ -212,18 +219,16 @@ impl Sim {
             .collect();
         let best = spec_score
             .iter()
-            .zip(&spec_counts)
+            .zip(spec_counts.iter())
             .filter(|(_, &c)| c > 0)
             .filter_map(|(s, _)| *s)
             .chain(other_scores.iter().copied())
             .max()
             .expect("the window is not empty");
         // Ties in window order, one uniform draw (as the plain path does).
-        let tied_spec: Vec<bool> = spec_score
-            .iter()
-            .enumerate()
-            .map(|(e, s)| *s == Some(best) && spec_counts[e] > 0)
-            .collect();
+        let tied_spec_buf: [bool; MAX_SPECS] =
+            std::array::from_fn(|e| e < specs && spec_score[e] == Some(best) && spec_counts[e] > 0);
+        let tied_spec = &tied_spec_buf[..specs];
         let pristine_ties: usize = (0..tied_spec.len())
             .filter(|&e| tied_spec[e])
             .map(|e| spec_counts[e])
@@ -241,7 +246,7 @@ impl Sim {
         } else {
             0
         };
-        let node = self.kth_in_order(&items, &tied_spec, |n| other_best.contains(&n), r);
+        let node = self.kth_in_order(&items, tied_spec, |n| other_best.contains(&n), r);
         Some(FastDecision {
             node: Some(node),
             examined,
