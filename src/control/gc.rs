@@ -85,7 +85,7 @@ impl Sim {
         let dead_node = p
             .node
             .is_some_and(|n| self.cluster.nodes[n as usize].failed);
-        self.record(pod, "Terminating", reason.to_string());
+        self.record(pod, "Terminating", reason);
         let delay = if dead_node {
             // No kubelet will confirm: PodGC force-deletes it after its quarantine.
             self.params.node_lifecycle.orphan_pod_gc_ns
@@ -128,7 +128,7 @@ impl Sim {
         }
         let p = &self.pods[pod as usize];
         if p.created {
-            self.record(pod, "Deleted", String::new());
+            self.record(pod, "Deleted", "");
         }
         // Pods usually go in the order they were created: the search ends near the front.
         let pods = &mut self.jobs[j as usize].pods;

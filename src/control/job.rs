@@ -533,7 +533,7 @@ impl Sim {
             self.rec.pods_pending_now += 1;
         }
         self.rec.pods_created += 1;
-        self.record(pod, "Created", String::new());
+        self.record(pod, "Created", "");
         if self.pods[pod as usize].deletion_ns.is_none() {
             self.queue
                 .schedule_in(self.params.watch_delay_ns, Event::SchedulerAddPod(pod));

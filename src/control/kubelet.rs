@@ -35,7 +35,7 @@ impl Sim {
             return;
         }
         self.set_phase(pod, PodPhase::Running);
-        self.record(pod, "Running", String::new());
+        self.record(pod, "Running", "");
         self.start_container(pod);
     }
 
@@ -122,7 +122,7 @@ impl Sim {
             return;
         }
         self.change_pod(pod, |p| p.ready = true);
-        self.record(pod, "Ready", String::new());
+        self.record(pod, "Ready", "");
         self.notify_job_of_pod(pod);
     }
 
@@ -153,7 +153,7 @@ impl Sim {
                 j.succeeded_index[index] = true;
                 j.succeeded += 1;
             }
-            self.record(pod, "Succeeded", "Completed".into());
+            self.record(pod, "Succeeded", "Completed");
         } else if on_failure
             || self.shapes[self.pods[pod as usize].shape as usize].rule_restarts(exit_code)
         {
@@ -176,7 +176,7 @@ impl Sim {
                 p.restart_count,
                 backoff / NS_PER_S
             );
-            self.record(pod, "ContainerRestart", reason);
+            self.record(pod, "ContainerRestart", &reason);
             self.queue
                 .schedule_in(backoff, Event::ContainerRestart(pod));
             self.notify_job_of_pod(pod);
@@ -185,7 +185,7 @@ impl Sim {
             self.set_phase(pod, PodPhase::Failed);
             self.rec.pods_failed += 1;
             self.jobs[job as usize].uncounted_failed.push(pod);
-            self.record(pod, "Failed", format!("Error: exit code {exit_code}"));
+            self.record(pod, "Failed", &format!("Error: exit code {exit_code}"));
         }
         self.queue
             .schedule_in(self.params.watch_delay_ns, Event::SchedulerPodGone(pod));
@@ -197,7 +197,7 @@ impl Sim {
             return;
         }
         let n = self.pods[pod as usize].restart_count;
-        self.record(pod, "Running", format!("restart {n}"));
+        self.record(pod, "Running", &format!("restart {n}"));
         self.start_container(pod);
     }
 }

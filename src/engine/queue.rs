@@ -32,6 +32,11 @@ pub struct EventQueue<E> {
     head: VecDeque<Entry<E>>,
     /// `buckets[b]` for b in 1..=64 (index 0 unused: that is `head`).
     buckets: Vec<Vec<Entry<E>>>,
+    /// The earliest time in each bucket (`SimTime::MAX` when empty), kept on push so a
+    /// refill need not scan its bucket twice.
+    bucket_min: [SimTime; BUCKETS],
+    /// Bit `b - 1` set when bucket `b` holds events: the smallest is one instruction away.
+    nonempty: u64,
     /// The time the buckets are relative to: the last popped time, or the time `head` was
     /// last refilled at (never later than any stored event).
     last: SimTime,
@@ -66,7 +71,7 @@ impl std::hash::Hasher for SeqHasher {
     }
 }
 
-type BuildSeqHasher = std::hash::BuildHasherDefault<SeqHasher>;
+pub type BuildSeqHasher = std::hash::BuildHasherDefault<SeqHasher>;
 
 struct Entry<E> {
     at: SimTime,
@@ -90,6 +95,8 @@ impl<E> EventQueue<E> {
         EventQueue {
             head: VecDeque::new(),
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            bucket_min: [SimTime::MAX; BUCKETS],
+            nonempty: 0,
             last: 0,
             len: 0,
             next_seq: 0,
@@ -129,7 +136,7 @@ impl<E> EventQueue<E> {
         let entry = Entry { at, seq, event };
         match bucket_of(at, self.last) {
             0 => self.head.push_back(entry),
-            b => self.buckets[b].push(entry),
+            b => self.push_to(b, entry),
         }
         self.len += 1;
         EventId(seq)
@@ -169,24 +176,32 @@ impl<E> EventQueue<E> {
         self.len
     }
 
+    fn push_to(&mut self, b: usize, entry: Entry<E>) {
+        self.bucket_min[b] = self.bucket_min[b].min(entry.at);
+        self.nonempty |= 1u64 << (b - 1);
+        self.buckets[b].push(entry);
+    }
+
     /// Moves the events of the earliest time into `head`: the smallest non-empty bucket is
     /// redistributed around its minimum time. False when the queue is empty.
     fn refill(&mut self) -> bool {
-        let Some(b) = (1..BUCKETS).find(|&b| !self.buckets[b].is_empty()) else {
+        let b = self.nonempty.trailing_zeros() as usize + 1;
+        if b == BUCKETS {
             // Empty: a refill that skipped only cancelled events may have moved `last` past
             // `now`; bring it back so anything scheduled from `now` on has its bucket.
             self.last = self.now;
             return false;
-        };
+        }
+        self.nonempty &= !(1u64 << (b - 1));
         let mut moved = std::mem::take(&mut self.buckets[b]);
-        let min = moved.iter().map(|e| e.at).min().expect("non-empty bucket");
+        let min = std::mem::replace(&mut self.bucket_min[b], SimTime::MAX);
         self.last = min;
         // Everything in bucket b lands in a lower bucket relative to its minimum.
         let start = self.head.len();
         for entry in moved.drain(..) {
             match bucket_of(entry.at, min) {
                 0 => self.head.push_back(entry),
-                nb => self.buckets[nb].push(entry),
+                nb => self.push_to(nb, entry),
             }
         }
         // Keep the (now empty) allocation for the bucket's next use.

@@ -122,7 +122,7 @@ impl Sim {
             self.queue.cancel(e);
         }
         self.pods[pod as usize].last_exit = Some((container, exit_code));
-        self.record(pod, "Fault", format!("{reason}: exit code {exit_code}"));
+        self.record(pod, "Fault", &format!("{reason}: exit code {exit_code}"));
         self.on_container_exit(pod, exit_code);
     }
 
@@ -180,7 +180,7 @@ impl Sim {
         if self.jobs[job as usize].first_failure_ns.is_none() {
             self.jobs[job as usize].first_failure_ns = Some(self.now());
         }
-        self.record(pod, "Failed", "Evicted".into());
+        self.record(pod, "Failed", "Evicted");
         self.count_pod_failed(pod);
         if was_running || self.pods[pod as usize].node.is_some() {
             self.queue
@@ -249,7 +249,7 @@ impl Sim {
         }
         self.set_phase(pod, PodPhase::Failed);
         self.change_pod(pod, |p| p.ready = false);
-        self.record(pod, "Failed", "NodeLost".into());
+        self.record(pod, "Failed", "NodeLost");
         self.count_pod_failed(pod);
         self.queue
             .schedule_in(self.params.watch_delay_ns, Event::SchedulerPodGone(pod));

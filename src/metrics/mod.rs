@@ -59,7 +59,12 @@ pub struct Recorder {
     pub record_rows: bool,
     /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
     /// first created, bound and running.
-    pub attempt_times: std::collections::BTreeMap<(crate::sim::objects::JsId, i32), AttemptTimes>,
+    /// (Hashed: looked up on three state changes of every pod; read by key only.)
+    pub attempt_times: std::collections::HashMap<
+        (crate::sim::objects::JsId, i32),
+        AttemptTimes,
+        crate::engine::queue::BuildSeqHasher,
+    >,
     /// Pods that exist now in phase Pending (bound or not) and Running: kept as pods change
     /// phase, so the timeline never scans every pod.
     pub pods_pending_now: u64,
@@ -105,8 +110,9 @@ impl Sim {
         }
     }
 
-    /// Records a pod state change at the current time.
-    pub(crate) fn record(&mut self, pod: PodId, state: &'static str, reason: String) {
+    /// Records a pod state change at the current time (the reason is copied only when rows
+    /// are kept).
+    pub(crate) fn record(&mut self, pod: PodId, state: &'static str, reason: &str) {
         // The first time a pod of a restarted attempt is created, bound, running: for the
         // recovery report, kept as the run goes so it needs no stored rows.
         let bit = match state {
@@ -140,7 +146,7 @@ impl Sim {
             pod,
             node,
             state,
-            reason,
+            reason: reason.to_string(),
         });
     }
 }

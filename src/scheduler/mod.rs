@@ -344,7 +344,7 @@ impl Sim {
                 }
                 let message = diag.message();
                 if self.pods[pod as usize].last_unschedulable.as_deref() != Some(message.as_str()) {
-                    self.record(pod, "Unschedulable", message.clone());
+                    self.record(pod, "Unschedulable", &message);
                 }
                 self.pods[pod as usize].last_unschedulable = Some(message);
                 self.scheduler.state[pod as usize] = QueueState::Unschedulable;
@@ -729,7 +729,7 @@ impl Sim {
         self.pods[pod as usize].node = Some(node);
         self.pods[pod as usize].bound_at_ns = Some(self.now());
         self.node_pods[node as usize].push(pod);
-        self.record(pod, "Scheduled", String::new());
+        self.record(pod, "Scheduled", "");
         self.rec.pods_scheduled += 1;
         self.kubelet_pod_bound(pod);
         // The Job controller sees the pod update (a bound leader lets followers through).
