@@ -77,11 +77,7 @@ fn node_failure_evicts_after_grace_and_toleration_and_the_jobset_restarts() {
         assert!(row.time_ns < n.changed_at_ns);
     }
     // The evicted pod carries DisruptionTarget and was force-deleted by PodGC 40 s later.
-    let pod = sim
-        .pods
-        .iter()
-        .find(|p| p.conditions.iter().any(|c| c == "DisruptionTarget"))
-        .unwrap();
+    let pod = sim.pods.iter().find(|p| p.disruption_target).unwrap();
     assert!(pod.removed);
 }
 

@@ -110,10 +110,7 @@ impl Sim {
             }
         }
         let j = p.job;
-        let evicted = p
-            .conditions
-            .iter()
-            .any(|c| c == crate::control::pod_webhook::DISRUPTION_TARGET);
+        let evicted = p.disruption_target;
         // PodGC marks an evicted orphan Failed before removing it: now the Job counts it.
         let orphan_fails = evicted && !p.phase.terminal() && !p.counted_failed;
         self.change_pod(pod, |p| {

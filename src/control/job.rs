@@ -266,9 +266,9 @@ impl Sim {
         let ns = &self.jobsets[job.jobset as usize].namespace;
         for (i, rule) in policy.rules.iter().enumerate() {
             let matched = if let Some(codes) = &rule.on_exit_codes {
-                p.last_exit.as_ref().and_then(|(container, code)| {
+                p.last_exit.map(|(c, code)| (&self.container_names[c as usize], code)).and_then(|(container, code)| {
                     let container_ok = codes.container_name.as_deref().is_none_or(|c| c == container);
-                    let in_values = codes.values.contains(code);
+                    let in_values = codes.values.contains(&code);
                     let op_ok = match codes.operator.as_str() {
                         "In" => in_values,
                         "NotIn" => !in_values,
@@ -281,7 +281,9 @@ impl Sim {
             } else {
                 rule.on_pod_conditions.iter().find_map(|c| {
                     let status_ok = c.status.as_deref().unwrap_or("True") == "True";
-                    (status_ok && p.conditions.contains(&c.condition_type)).then(|| {
+                    let has = p.disruption_target
+                        && c.condition_type == crate::control::pod_webhook::DISRUPTION_TARGET;
+                    (status_ok && has).then(|| {
                         format!(
                             "Pod {ns}/{} has condition {} matching {} rule at index {i}",
                             name, c.condition_type, rule.action
@@ -505,7 +507,7 @@ impl Sim {
             created_at_ns: at,
             restart_count: 0,
             last_exit: None,
-            conditions: vec![],
+            disruption_target: false,
             in_place_attempt: None,
             barrier_lifted: false,
             container_started_ns: 0,

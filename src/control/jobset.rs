@@ -1010,9 +1010,7 @@ impl Sim {
     /// nodeSelector disagrees with the leader's domain are deleted (main) or only complained
     /// about (v0.12.0).
     pub(crate) fn repair_placement_after_bind(&mut self, pod: PodId) {
-        use crate::control::pod_webhook::{
-            check_placement, PlacementCheck, PodView, DISRUPTION_TARGET,
-        };
+        use crate::control::pod_webhook::{check_placement, PlacementCheck, PodView};
         let p = &self.pods[pod as usize];
         let job = &self.jobs[p.job as usize];
         let Some(key) = job.exclusive_key.clone() else {
@@ -1070,9 +1068,7 @@ impl Sim {
                 .filter(|&q| names.contains(&self.pod_name(q)))
                 .collect();
             for q in doomed {
-                self.pods[q as usize]
-                    .conditions
-                    .push(DISRUPTION_TARGET.to_string());
+                self.pods[q as usize].disruption_target = true;
                 self.request_pod_delete(
                     q,
                     "ExclusivePlacementViolation",

@@ -74,8 +74,9 @@ impl Sim {
         self.notify_job_of_pod(pod);
     }
 
-    /// Matches the scenario's exit rules against this run; counts the run.
-    fn container_end(&mut self, pod: PodId) -> (u64, i32, String) {
+    /// Matches the scenario's exit rules against this run; counts the run. The container id
+    /// is meaningful only for a non-zero exit code.
+    fn container_end(&mut self, pod: PodId) -> (u64, i32, u16) {
         let p = &self.pods[pod as usize];
         let job = &self.jobs[p.job as usize];
         let index = p.index as usize;
@@ -96,19 +97,14 @@ impl Sim {
         };
         let (after, code, container) =
             self.scenario.workloads[js.workload as usize].container_end(&run);
-        let container = container
-            .map(str::to_string)
-            .or_else(|| {
-                job.spec
-                    .template
-                    .spec
-                    .containers
-                    .first()
-                    .map(|c| c.name.clone())
-            })
-            .unwrap_or_default();
-        let j = p.job as usize;
-        if let Some(r) = self.jobs[j].index_runs.get_mut(index) {
+        let j = p.job;
+        // The container's name matters only for a failure (podFailurePolicy's onExitCodes).
+        let container = match (code, container) {
+            (0, _) => 0,
+            (_, Some(name)) => intern_container(&mut self.container_names, name),
+            (_, None) => self.main_container(j),
+        };
+        if let Some(r) = self.jobs[j as usize].index_runs.get_mut(index) {
             *r += 1;
         }
         (after, code, container)
@@ -199,5 +195,30 @@ impl Sim {
         let n = self.pods[pod as usize].restart_count;
         self.record(pod, "Running", &format!("restart {n}"));
         self.start_container(pod);
+    }
+}
+
+/// The id of a container name in `names`, added if new (a run sees a handful of names).
+pub(crate) fn intern_container(names: &mut Vec<String>, name: &str) -> u16 {
+    match names.iter().position(|n| n == name) {
+        Some(i) => i as u16,
+        None => {
+            names.push(name.to_string());
+            (names.len() - 1) as u16
+        }
+    }
+}
+
+impl Sim {
+    /// The id of a Job's first container's name (the one exit codes are reported for).
+    pub(crate) fn main_container(&mut self, job: JobId) -> u16 {
+        let name = self.jobs[job as usize]
+            .spec
+            .template
+            .spec
+            .containers
+            .first()
+            .map_or("", |c| c.name.as_str());
+        intern_container(&mut self.container_names, name)
     }
 }

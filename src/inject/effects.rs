@@ -109,15 +109,8 @@ impl Sim {
         {
             return; // not running a container now (pending, in back-off, or stopping)
         }
-        let job = &self.jobs[p.job as usize];
-        let container = job
-            .spec
-            .template
-            .spec
-            .containers
-            .first()
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
+        let job = p.job;
+        let container = self.main_container(job);
         if let Some(e) = self.pods[pod as usize].pending_exit.take() {
             self.queue.cancel(e);
         }
@@ -133,9 +126,7 @@ impl Sim {
         if p.removed || p.deletion_ns.is_some() || p.phase.terminal() {
             return;
         }
-        self.pods[pod as usize]
-            .conditions
-            .push(crate::control::pod_webhook::DISRUPTION_TARGET.into());
+        self.pods[pod as usize].disruption_target = true;
         self.delete_pod(pod, reason);
         // A terminating pod that had not succeeded counts as failed at once, unless the Job
         // waits for terminal pods (podReplacementPolicy: Failed).
@@ -170,9 +161,7 @@ impl Sim {
             self.queue.cancel(e);
         }
         let was_running = self.pods[pod as usize].phase == PodPhase::Running;
-        self.pods[pod as usize]
-            .conditions
-            .push(crate::control::pod_webhook::DISRUPTION_TARGET.into());
+        self.pods[pod as usize].disruption_target = true;
         self.stop_working(pod);
         self.set_phase(pod, PodPhase::Failed);
         self.change_pod(pod, |p| p.ready = false);

@@ -133,9 +133,10 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
                 pending_at_end += 1;
                 if p.node.is_none() {
                     let js = &sim.jobsets[sim.jobs[p.job as usize].jobset as usize].name;
-                    let reason = p.last_unschedulable.clone().unwrap_or_else(|| {
-                        "not yet scheduled (no scheduling attempt had failed)".into()
-                    });
+                    let reason = p.last_unschedulable.as_deref().map_or_else(
+                        || "not yet scheduled (no scheduling attempt had failed)".into(),
+                        str::to_string,
+                    );
                     let g = groups
                         .entry((js.clone(), reason.clone()))
                         .or_insert_with(|| PendingGroup {

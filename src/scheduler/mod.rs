@@ -346,7 +346,7 @@ impl Sim {
                 if self.pods[pod as usize].last_unschedulable.as_deref() != Some(message.as_str()) {
                     self.record(pod, "Unschedulable", &message);
                 }
-                self.pods[pod as usize].last_unschedulable = Some(message);
+                self.pods[pod as usize].last_unschedulable = Some(message.into_boxed_str());
                 self.scheduler.state[pod as usize] = QueueState::Unschedulable;
                 self.scheduler.unschedulable.insert(pod, now);
                 self.arm_unschedulable_flush();

@@ -64,6 +64,8 @@ pub struct Sim {
     pub clients: Clients,
     /// Interned reasons for pod deletions in flight (events carry the index).
     pub delete_reasons: Vec<String>,
+    /// Interned container names (`PodObj::last_exit` carries the index).
+    pub container_names: Vec<String>,
     /// API calls issued by the JobSet reconcile in progress (for its in-flight limit).
     pub jobset_ops_in_pass: u32,
     /// Placed pods per topology domain, for InterPodAffinity.
@@ -181,6 +183,7 @@ impl Sim {
             pending_updates: 0,
             clients: Clients::new(&scenario.control),
             delete_reasons: vec![],
+            container_names: vec![],
             jobset_ops_in_pass: 0,
             placement: AffinityIndex::default(),
             check_invariants: false,

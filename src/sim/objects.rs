@@ -262,15 +262,17 @@ pub struct PodObj {
     /// Node whose capacity the scheduler's cache holds for this pod.
     pub reserved_on: Option<NodeId>,
     pub pending_exit: Option<EventId>,
-    pub last_unschedulable: Option<String>,
+    pub last_unschedulable: Option<Box<str>>,
     pub schedule_attempts: u32,
     pub created_at_ns: SimTime,
     /// Container restarts in place (`restartPolicy: OnFailure`).
     pub restart_count: u32,
-    /// The last non-zero exit: (container name, exit code).
-    pub last_exit: Option<(String, i32)>,
-    /// Pod conditions that podFailurePolicy can match (e.g. `DisruptionTarget`).
-    pub conditions: Vec<String>,
+    /// The last non-zero exit: (container name id in `Sim::container_names`, exit code).
+    pub last_exit: Option<(u16, i32)>,
+    /// The `DisruptionTarget` condition, the only pod condition podFailurePolicy can match
+    /// that the simulation sets (taint eviction, the Eviction API, PodGC, the placement
+    /// webhook). A flag, not a list: a million pods in a long run each carried an empty one.
+    pub disruption_target: bool,
     /// `jobset.sigs.k8s.io/in-place-restart-attempt`, written by the in-place restart agent.
     pub in_place_attempt: Option<i32>,
     /// The agent let the worker start for the current attempt.
