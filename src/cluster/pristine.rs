@@ -98,6 +98,9 @@ pub struct Pristine {
     pub taint_groups: Vec<TaintGroup>,
     /// Each node's taint group (`NO_GROUP` when in none).
     group_of: Vec<u32>,
+    /// Per entry, the pristine node last used to stand for all of them (any one answers the
+    /// filters and scores alike); found again by selection only once it stops being pristine.
+    representative: Vec<std::cell::Cell<u32>>,
 }
 
 /// Nodes that share one taint list.
@@ -131,6 +134,7 @@ impl Pristine {
         }
         let free = vec![vec![i64::MIN; n]; dims];
         Pristine {
+            representative: vec![std::cell::Cell::new(u32::MAX); base_taints.len()],
             is: vec![true; n],
             taint_groups: vec![],
             group_of: vec![NO_GROUP; n],
@@ -144,6 +148,17 @@ impl Pristine {
 
     pub fn specs(&self) -> usize {
         self.base_taints.len()
+    }
+
+    /// A pristine node of entry `e`, if it has any.
+    pub fn representative(&self, e: usize) -> Option<usize> {
+        let cached = self.representative[e].get() as usize;
+        if cached < self.is.len() && self.is[cached] {
+            return Some(cached);
+        }
+        let found = self.per_spec[e].select(0)?;
+        self.representative[e].set(found as u32);
+        Some(found)
     }
 
     /// Brings node `n`'s entries up to date with its state.
@@ -280,5 +295,24 @@ mod tests {
         assert_eq!(p.live_taint_groups().count(), 0);
         assert_eq!(p.all.range(0, 4), 2);
         assert_eq!(p.others_free.next_fit_all(&[1], 2), None, "node 3 is full");
+    }
+
+    #[test]
+    fn representative_is_always_a_pristine_node_of_its_entry() {
+        let mut p = Pristine::new(vec![0, 1, 0, 1], vec![vec![], vec![]], 1);
+        let free = |f: i64| std::iter::once(f);
+        assert_eq!(p.representative(0), Some(0));
+        assert_eq!(p.representative(1), Some(1));
+        p.sync(0, NodeClass::Other, free(0));
+        assert_eq!(
+            p.representative(0),
+            Some(2),
+            "re-selected once node 0 is used"
+        );
+        p.sync(0, NodeClass::Pristine, free(8));
+        assert_eq!(p.representative(0), Some(2), "kept while still pristine");
+        p.sync(1, NodeClass::Other, free(0));
+        p.sync(3, NodeClass::Other, free(0));
+        assert_eq!(p.representative(1), None);
     }
 }

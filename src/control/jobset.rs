@@ -535,7 +535,10 @@ impl Sim {
                 failed_at_ns: trigger,
                 decided_at_ns: now,
             });
-            self.rec.attempt_times.entry((js, attempt)).or_default();
+            self.rec
+                .attempt_times
+                .entry(crate::metrics::attempt_key(js, attempt))
+                .or_default();
         }
         if outcome == Some(Outcome::GateError) {
             // The reconcile errors; controller-runtime retries with backoff (5 ms doubling).

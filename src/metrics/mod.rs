@@ -36,6 +36,12 @@ pub struct AttemptTimes {
     pub running: Vec<SimTime>,
 }
 
+/// The key of a (JobSet, restart attempt) in `Recorder::attempt_times`: one word, which the
+/// sequence hasher mixes with one multiplication.
+pub fn attempt_key(js: crate::sim::objects::JsId, attempt: i32) -> u64 {
+    (js as u64) << 32 | attempt as u32 as u64
+}
+
 #[derive(Debug, Default)]
 pub struct Recorder {
     pub rows: Vec<PodEventRow>,
@@ -59,12 +65,10 @@ pub struct Recorder {
     pub record_rows: bool,
     /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
     /// first created, bound and running.
-    /// (Hashed: looked up on three state changes of every pod; read by key only.)
-    pub attempt_times: std::collections::HashMap<
-        (crate::sim::objects::JsId, i32),
-        AttemptTimes,
-        crate::engine::queue::BuildSeqHasher,
-    >,
+    /// Keyed by `attempt_key` (hashed: looked up on three state changes of every pod; read
+    /// by key only).
+    pub attempt_times:
+        std::collections::HashMap<u64, AttemptTimes, crate::engine::queue::BuildSeqHasher>,
     /// Pods that exist now in phase Pending (bound or not) and Running: kept as pods change
     /// phase, so the timeline never scans every pod.
     pub pods_pending_now: u64,
@@ -128,7 +132,7 @@ impl Sim {
             if let Some(t) = self
                 .rec
                 .attempt_times
-                .get_mut(&(job.jobset, job.restart_attempt))
+                .get_mut(&attempt_key(job.jobset, job.restart_attempt))
             {
                 match bit {
                     1 => t.created.push(now),

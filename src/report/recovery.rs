@@ -43,7 +43,7 @@ pub fn build(sim: &Sim) -> Vec<Recovery> {
             let t = sim
                 .rec
                 .attempt_times
-                .get(&(r.jobset, r.attempt))
+                .get(&crate::metrics::attempt_key(r.jobset, r.attempt))
                 .unwrap_or(&empty);
             let first_create = t.created.iter().copied().min();
             let nth = |v: &Vec<SimTime>| -> Option<SimTime> {

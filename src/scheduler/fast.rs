@@ -69,8 +69,8 @@ impl Sim {
         let mut spec_score_buf = [None; MAX_SPECS];
         let spec_score: &mut [Option<i64>] = &mut spec_score_buf[..specs];
         let mut with_nodes = 0;
-        for (e, tree) in pr.per_spec.iter().enumerate() {
-            let Some(rep) = tree.select(0) else {
+        for e in 0..specs {
+            let Some(rep) = pr.representative(e) else {
                 continue;
             };
             with_nodes += 1;

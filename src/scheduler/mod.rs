@@ -397,10 +397,9 @@ impl Sim {
         }
         let pr = &self.cluster.pristine;
         Some(
-            pr.per_spec
-                .iter()
-                .map(|t| {
-                    t.select(0).is_some_and(|rep| {
+            (0..pr.specs())
+                .map(|e| {
+                    pr.representative(e).is_some_and(|rep| {
                         filter::check(&self.cluster, rep as NodeId, shape, false).is_ok()
                     })
                 })
