@@ -15,6 +15,12 @@ use std::collections::{BTreeMap, HashMap};
 
 pub type NodeId = u32;
 
+fn has_soft_taint(taints: &[Taint]) -> bool {
+    taints
+        .iter()
+        .any(|t| t.effect == TaintEffect::PreferNoSchedule)
+}
+
 /// A missing label in a label column.
 const NO_VALUE: u32 = u32::MAX;
 
@@ -100,6 +106,9 @@ pub struct Cluster {
     pub free: free_index::FreeIndex,
     /// Nodes as their pool built them, counted per pool entry.
     pub pristine: pristine::Pristine,
+    /// Per node: carries a PreferNoSchedule taint. Scoring asks this of every feasible node,
+    /// and most nodes have none: a dense column answers without touching the node.
+    soft_tainted: Vec<bool>,
 }
 
 impl Cluster {
@@ -125,6 +134,7 @@ impl Cluster {
             pool_names: vec![],
             free: Default::default(),
             pristine: Default::default(),
+            soft_tainted: vec![],
         };
         let mut spec_of: Vec<u16> = vec![];
         for (spec_id, spec) in pools.iter().enumerate() {
@@ -170,6 +180,11 @@ impl Cluster {
         c
     }
 
+    /// Whether the node carries a PreferNoSchedule taint.
+    pub fn soft_tainted(&self, node: NodeId) -> bool {
+        self.soft_tainted[node as usize]
+    }
+
     /// Call after anything that may change whether a node is pristine: its reservations,
     /// taints or `unschedulable`.
     pub fn sync_pristine(&mut self, node: NodeId) {
@@ -179,6 +194,7 @@ impl Cluster {
         let spec = self.pristine.spec_of[n] as usize;
         let base = &self.pristine.base_taints[spec];
         let taints = &self.nodes[n].taints;
+        self.soft_tainted[n] = has_soft_taint(taints);
         let pristine =
             used.iter().all(|&u| u == 0) && !self.nodes[n].unschedulable && taints == base;
         // A cordoned node fits no pod: both free indexes skip it.
@@ -242,6 +258,7 @@ impl Cluster {
         for &kv in &ids {
             self.label_index.entry(kv).or_default().push(id);
         }
+        self.soft_tainted.push(has_soft_taint(&taints));
         self.nodes.push(Node {
             name,
             labels: ids,

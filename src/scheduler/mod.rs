@@ -705,6 +705,9 @@ impl Sim {
 
     /// TaintToleration score input: PreferNoSchedule taints the pod does not tolerate.
     pub(crate) fn untolerated_soft_taints(&self, node: NodeId, shape: &PodShape) -> i64 {
+        if !self.cluster.soft_tainted(node) {
+            return 0;
+        }
         self.cluster.nodes[node as usize]
             .taints
             .iter()

@@ -57,6 +57,16 @@ fn indexes_match_nodes(sim: &Sim, out: &mut Vec<String>) {
             ));
         }
         pristine += want as u32;
+        let soft = c.nodes[i]
+            .taints
+            .iter()
+            .any(|t| t.effect == crate::cluster::TaintEffect::PreferNoSchedule);
+        if c.soft_tainted(n) != soft {
+            out.push(format!(
+                "node {}'s PreferNoSchedule flag is stale",
+                c.nodes[i].name
+            ));
+        }
         let free: Vec<i64> = c
             .alloc(n)
             .iter()
