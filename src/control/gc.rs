@@ -30,11 +30,11 @@ impl Sim {
     /// Sends a pod DELETE through a component's rate-limited client; it lands one API
     /// latency after the client lets it go.
     pub(crate) fn request_pod_delete(&mut self, pod: PodId, reason: &str, client: Client) {
-        let p = &mut self.pods[pod as usize];
+        let p = &self.pods[pod as usize];
         if p.removed || p.deletion_ns.is_some() || p.delete_requested {
             return;
         }
-        p.delete_requested = true;
+        self.change_pod(pod, |p| p.delete_requested = true);
         let now = self.now();
         let send = match client {
             Client::GarbageCollector => self.clients.gc.reserve(now),

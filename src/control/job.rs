@@ -95,7 +95,7 @@ impl Sim {
             ("SuccessCriteriaMet", "Complete"),
         ] {
             if let Some(c) = self.jobs[j as usize].condition(interim).cloned() {
-                if live.active > 0 {
+                if live.active_undeleted > 0 {
                     for p in self.active_pods(j) {
                         self.request_pod_delete(p, &c.reason, Client::JobController);
                     }
@@ -122,8 +122,10 @@ impl Sim {
             return self.sync_job_again_now(j, before);
         }
         if suspended {
-            for p in self.active_pods(j) {
-                self.request_pod_delete(p, "JobSuspended", Client::JobController);
+            if live.active_undeleted > 0 {
+                for p in self.active_pods(j) {
+                    self.request_pod_delete(p, "JobSuspended", Client::JobController);
+                }
             }
             self.after_job_status_write(j, before);
             return;

@@ -197,12 +197,15 @@ impl JobObj {
 }
 
 /// A Job's pods as its controller counts them on a sync: active (not finished and not being
-/// deleted), ready among those, and terminating (being deleted, not yet gone).
+/// deleted), ready among those, and terminating (being deleted, not yet gone); and the active
+/// ones no DELETE was sent for yet (a sync that deletes the active pods need not walk them
+/// again while their DELETEs are on their way).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LiveCounts {
     pub active: u32,
     pub ready: u32,
     pub terminating: u32,
+    pub active_undeleted: u32,
 }
 
 impl LiveCounts {
@@ -213,6 +216,7 @@ impl LiveCounts {
             active: active as u32,
             ready: (active && p.ready) as u32,
             terminating: (p.deletion_ns.is_some() && !p.removed) as u32,
+            active_undeleted: (active && !p.delete_requested) as u32,
         }
     }
 
@@ -220,12 +224,14 @@ impl LiveCounts {
         self.active += o.active;
         self.ready += o.ready;
         self.terminating += o.terminating;
+        self.active_undeleted += o.active_undeleted;
     }
 
     pub fn sub(&mut self, o: LiveCounts) {
         self.active -= o.active;
         self.ready -= o.ready;
         self.terminating -= o.terminating;
+        self.active_undeleted -= o.active_undeleted;
     }
 }
 
