@@ -69,7 +69,7 @@ impl Sim {
         let mut spec_score_buf = [None; MAX_SPECS];
         let spec_score: &mut [Option<i64>] = &mut spec_score_buf[..specs];
         let mut with_nodes = 0;
-        for e in 0..specs {
+        for (e, score) in spec_score.iter_mut().enumerate() {
             let Some(rep) = pr.representative(e) else {
                 continue;
             };
@@ -87,7 +87,7 @@ impl Sim {
                 shape,
                 strategy,
             );
-            spec_score[e] = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
+            *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
         }
         let feasible_specs = spec_score.iter().filter(|s| s.is_some()).count();
         // The tree that counts the feasible pristine nodes.
