@@ -630,10 +630,15 @@ impl Sim {
                 });
         // Plugins whose raw scores are normalized over the feasible nodes: preferred node
         // affinity (higher is better) and untolerated PreferNoSchedule taints (fewer is better).
-        let raw_affinity: Vec<i64> = feasible
-            .iter()
-            .map(|&n| self.preferred_node_affinity(n, shape))
-            .collect();
+        // (Without preferred terms every node scores 0: nothing to evaluate per node.)
+        let raw_affinity: Vec<i64> = if shape.preferred_node_affinity.is_empty() {
+            vec![0; feasible.len()]
+        } else {
+            feasible
+                .iter()
+                .map(|&n| self.preferred_node_affinity(n, shape))
+                .collect()
+        };
         let raw_taints: Vec<i64> = feasible
             .iter()
             .map(|&n| self.untolerated_soft_taints(n, shape))
@@ -644,13 +649,21 @@ impl Sim {
         let mut best_score = i64::MIN;
         let mut ties = 0u64;
         let mut scores: Vec<i64> = Vec::with_capacity(feasible.len());
+        // Neighbouring nodes are mostly alike (one pool, nothing placed yet): the last
+        // NodeResourcesFit score is reused while allocatable and usage are the same.
+        let mut last_fit: Option<(i64, i64, [i64; 2], i64)> = None;
         for (i, &node) in feasible.iter().enumerate() {
-            let fit = resource_score(
-                self.cluster.alloc(node),
-                self.cluster.score_used(node),
-                shape,
-                strategy,
-            );
+            let alloc = self.cluster.alloc(node);
+            let (cpu, mem) = (alloc[resources::CPU], alloc[resources::MEMORY]);
+            let used = self.cluster.score_used(node);
+            let fit = match last_fit {
+                Some((c, m, u, fit)) if (c, m, u) == (cpu, mem, used) => fit,
+                _ => {
+                    let fit = resource_score(alloc, used, shape, strategy);
+                    last_fit = Some((cpu, mem, used, fit));
+                    fit
+                }
+            };
             let affinity = if max_affinity > 0 {
                 raw_affinity[i] * 100 / max_affinity
             } else {
