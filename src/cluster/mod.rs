@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 
 pub type NodeId = u32;
 
-fn has_soft_taint(taints: &[Taint]) -> bool {
+/// Whether a taint list holds a PreferNoSchedule taint (the scoring-only kind).
+pub fn has_soft_taint(taints: &[Taint]) -> bool {
     taints
         .iter()
         .any(|t| t.effect == TaintEffect::PreferNoSchedule)

@@ -96,7 +96,8 @@ impl Sim {
     }
 
     /// Applies a change to a pod and keeps its Job's live counts (`JobObj::live`) in step:
-    /// every change to a pod's phase, readiness, deletion or removal goes through here.
+    /// every change to a pod's phase, readiness, requested or actual deletion, or removal goes
+    /// through here.
     pub(crate) fn change_pod(
         &mut self,
         pod: PodId,

@@ -178,14 +178,9 @@ impl Sim {
         }
         if found == 1 {
             // One feasible node: taken without scoring.
-            let node = self.kth_in_order(
-                &items,
-                &std::array::from_fn::<bool, MAX_SPECS, _>(|e| {
-                    spec_score.get(e).is_some_and(|s| s.is_some())
-                })[..specs],
-                |_| true,
-                0,
-            );
+            let feasible_spec_buf: [bool; MAX_SPECS] =
+                std::array::from_fn(|e| e < specs && spec_score[e].is_some());
+            let node = self.kth_in_order(&items, &feasible_spec_buf[..specs], |_| true, 0);
             return Some(FastDecision {
                 node: Some(node),
                 examined,

@@ -57,11 +57,7 @@ fn indexes_match_nodes(sim: &Sim, out: &mut Vec<String>) {
             ));
         }
         pristine += want as u32;
-        let soft = c.nodes[i]
-            .taints
-            .iter()
-            .any(|t| t.effect == crate::cluster::TaintEffect::PreferNoSchedule);
-        if c.soft_tainted(n) != soft {
+        if c.soft_tainted(n) != crate::cluster::has_soft_taint(&c.nodes[i].taints) {
             out.push(format!(
                 "node {}'s PreferNoSchedule flag is stale",
                 c.nodes[i].name
