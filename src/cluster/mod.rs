@@ -88,7 +88,8 @@ pub struct Node {
 #[derive(Debug, Clone)]
 pub struct Cluster {
     pub resources: ResourceIndex,
-    pub nodes: Vec<Node>,
+    /// Written only through `update_node`, which keeps the indexes below in step.
+    nodes: Vec<Node>,
     /// Allocatable, `nodes.len() × resources.len()` milli-units, row per node.
     alloc: Vec<i64>,
     /// Requested by pods the scheduler has assumed or bound, same layout.
@@ -186,9 +187,26 @@ impl Cluster {
         self.soft_tainted[node as usize]
     }
 
-    /// Call after anything that may change whether a node is pristine: its reservations,
-    /// taints or `unschedulable`.
-    pub fn sync_pristine(&mut self, node: NodeId) {
+    /// One node, read-only: every write goes through `update_node`.
+    pub fn node(&self, node: NodeId) -> &Node {
+        &self.nodes[node as usize]
+    }
+
+    /// Applies a change to a node (its taints, `ready`, `unschedulable`, `failed`) and brings
+    /// every index that depends on the node up to date, so no caller has to.
+    pub(crate) fn update_node<R>(
+        &mut self,
+        node: NodeId,
+        change: impl FnOnce(&mut Node) -> R,
+    ) -> R {
+        let result = change(&mut self.nodes[node as usize]);
+        self.sync_pristine(node);
+        result
+    }
+
+    /// Brings the indexes up to date after anything that may change whether a node is
+    /// pristine: its reservations, taints or `unschedulable`.
+    fn sync_pristine(&mut self, node: NodeId) {
         let n = node as usize;
         let r = self.dims();
         let used = &self.used[n * r..(n + 1) * r];
@@ -369,7 +387,7 @@ mod tests {
     fn builds_pools_labels_and_topology() {
         let c = Cluster::build(&[pool("tpu", 2, 4)], ResourceIndex::default());
         assert_eq!(c.len(), 8);
-        assert_eq!(c.nodes[5].name, "tpu-1-1");
+        assert_eq!(c.node(5).name, "tpu-1-1");
         assert_eq!(c.label_value(5, NODE_POOL_LABEL), Some("tpu-1"));
         assert_eq!(
             c.label_value(5, "topology.kubernetes.io/rack"),

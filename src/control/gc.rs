@@ -82,9 +82,7 @@ impl Sim {
         let p = &self.pods[pod as usize];
         let on_node = p.node.is_some() && !p.phase.terminal();
         let grace = self.shapes[p.shape as usize].grace_period_ns;
-        let dead_node = p
-            .node
-            .is_some_and(|n| self.cluster.nodes[n as usize].failed);
+        let dead_node = p.node.is_some_and(|n| self.cluster.node(n).failed);
         self.record(pod, "Terminating", reason);
         let delay = if dead_node {
             // No kubelet will confirm: PodGC force-deletes it after its quarantine.

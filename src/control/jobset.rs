@@ -1032,9 +1032,7 @@ impl Sim {
                 namespace: "default".into(),
                 labels: job.labels.clone(),
                 annotations,
-                node_name: pod
-                    .node
-                    .map(|n| self.cluster.nodes[n as usize].name.clone()),
+                node_name: pod.node.map(|n| self.cluster.node(n).name.clone()),
                 node_selector: shape.node_selector.iter().cloned().collect(),
                 terminating: pod.deletion_ns.is_some(),
                 owner_uid: p.job.to_string(),

@@ -25,9 +25,7 @@ impl Sim {
         let p = &self.pods[pod as usize];
         !p.removed
             && p.deletion_ns.is_none()
-            && !p
-                .node
-                .is_some_and(|n| self.cluster.nodes[n as usize].failed)
+            && !p.node.is_some_and(|n| self.cluster.node(n).failed)
     }
 
     pub(crate) fn on_pod_running(&mut self, pod: PodId) {

@@ -14,11 +14,10 @@ impl Sim {
     /// A node dies: its containers stop with it and nothing reports it but the missing lease.
     pub(crate) fn on_node_fails(&mut self, node: NodeId) {
         let now = self.now();
-        let n = &mut self.cluster.nodes[node as usize];
-        if n.failed {
+        if self.cluster.node(node).failed {
             return;
         }
-        n.failed = true;
+        self.cluster.update_node(node, |n| n.failed = true);
         let pods: Vec<PodId> = self.pods_on_node(node);
         for p in pods {
             if let Some(exit) = self.pods[p as usize].pending_exit.take() {
@@ -54,18 +53,18 @@ impl Sim {
 
     pub(crate) fn on_node_not_ready(&mut self, node: NodeId) {
         let now = self.now();
-        let n = &mut self.cluster.nodes[node as usize];
-        if !n.failed {
+        if !self.cluster.node(node).failed {
             return; // repaired before the controller looked
         }
-        n.ready = false;
-        n.changed_at_ns = now;
-        n.taints.push(Taint {
-            key: UNREACHABLE_TAINT.into(),
-            value: String::new(),
-            effect: TaintEffect::NoSchedule,
+        self.cluster.update_node(node, |n| {
+            n.ready = false;
+            n.changed_at_ns = now;
+            n.taints.push(Taint {
+                key: UNREACHABLE_TAINT.into(),
+                value: String::new(),
+                effect: TaintEffect::NoSchedule,
+            });
         });
-        self.cluster.sync_pristine(node);
         let at = self.node_eviction_bucket.reserve(now);
         self.queue.schedule_at(at, Event::NodeTaintNoExecute(node));
     }
@@ -74,15 +73,16 @@ impl Sim {
     /// toleration seconds (DefaultTolerationSeconds unless the pod says otherwise).
     pub(crate) fn on_node_taint_no_execute(&mut self, node: NodeId) {
         let now = self.now();
-        if !self.cluster.nodes[node as usize].failed {
+        if !self.cluster.node(node).failed {
             return;
         }
-        self.cluster.nodes[node as usize].taints.push(Taint {
-            key: UNREACHABLE_TAINT.into(),
-            value: String::new(),
-            effect: TaintEffect::NoExecute,
+        self.cluster.update_node(node, |n| {
+            n.taints.push(Taint {
+                key: UNREACHABLE_TAINT.into(),
+                value: String::new(),
+                effect: TaintEffect::NoExecute,
+            })
         });
-        self.cluster.sync_pristine(node);
         for p in self.pods_on_node(node) {
             let shape = &self.shapes[self.pods[p as usize].shape as usize];
             let own = shape.tolerations.iter().find(|t| {

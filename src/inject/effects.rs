@@ -26,9 +26,7 @@ impl Sim {
         let live: Vec<NodeId> = nodes
             .iter()
             .copied()
-            .filter(|&n| {
-                !self.inject.node_out[n as usize] && !self.cluster.nodes[n as usize].failed
-            })
+            .filter(|&n| !self.inject.node_out[n as usize] && !self.cluster.node(n).failed)
             .collect();
         if live.is_empty() {
             return None; // already out: this fault does not happen
@@ -93,10 +91,10 @@ impl Sim {
     /// Health automation takes the node out of scheduling (`spec.unschedulable`).
     fn cordon(&mut self, n: NodeId) {
         let now = self.now();
-        let node = &mut self.cluster.nodes[n as usize];
-        node.unschedulable = true;
-        node.changed_at_ns = now;
-        self.cluster.sync_pristine(n);
+        self.cluster.update_node(n, |node| {
+            node.unschedulable = true;
+            node.changed_at_ns = now;
+        });
     }
 
     /// The main container of a running pod dies now with `exit_code`.
@@ -212,14 +210,14 @@ impl Sim {
         }
         self.inject.node_out[n as usize] = false;
         let now = self.now();
-        let was_down = self.cluster.nodes[n as usize].failed;
-        let node = &mut self.cluster.nodes[n as usize];
-        node.failed = false;
-        node.ready = true;
-        node.unschedulable = false;
-        node.taints.retain(|t| t.key != UNREACHABLE_TAINT);
-        node.changed_at_ns = now;
-        self.cluster.sync_pristine(n);
+        let was_down = self.cluster.node(n).failed;
+        self.cluster.update_node(n, |node| {
+            node.failed = false;
+            node.ready = true;
+            node.unschedulable = false;
+            node.taints.retain(|t| t.key != UNREACHABLE_TAINT);
+            node.changed_at_ns = now;
+        });
         if was_down {
             for p in self.pods_on_node(n) {
                 if self.pods[p as usize].deletion_ns.is_none() {

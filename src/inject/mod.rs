@@ -207,7 +207,7 @@ impl Sim {
                             at("node"),
                             format!(
                                 "no node named {node:?} in the cluster (nodes are named <pool>-<index>, e.g. {})",
-                                self.cluster.nodes[0].name
+                                self.cluster.node(0).name
                             ),
                         ));
                     };
@@ -256,7 +256,7 @@ impl Sim {
             first += n;
         }
         (0..self.cluster.len() as NodeId)
-            .filter(|&n| wanted[self.cluster.nodes[n as usize].pool as usize])
+            .filter(|&n| wanted[self.cluster.node(n).pool as usize])
             .collect()
     }
 

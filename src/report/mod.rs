@@ -53,7 +53,7 @@ pub fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
         let js = &sim.jobsets[job.jobset as usize];
         let node = row
             .node
-            .map(|n| sim.cluster.nodes[n as usize].name.as_str())
+            .map(|n| sim.cluster.node(n).name.as_str())
             .unwrap_or("");
         w.write_record([
             secs_exact(row.time_ns).as_str(),

@@ -66,7 +66,7 @@ pub fn svg(sim: &Sim) -> String {
         })
         .collect();
     let mut markers = vec![];
-    let node_name = |n: u32| sim.cluster.nodes[n as usize].name.clone();
+    let node_name = |n: u32| sim.cluster.node(n).name.clone();
     for &(t, n) in &sim.rec.node_failures {
         markers.push(Marker {
             t_s: to_secs(t),

@@ -29,7 +29,7 @@ impl Reject {
             Reject::Unschedulable => vec!["node(s) were unschedulable".into()],
             Reject::NodeName => vec!["node(s) didn't match the requested node name".into()],
             Reject::Taint { node, taint } => {
-                let t = &cluster.nodes[*node as usize].taints[*taint];
+                let t = &cluster.node(*node).taints[*taint];
                 let shown = if t.value.is_empty() {
                     format!("{{{}: }}", t.key)
                 } else {
@@ -105,7 +105,7 @@ pub fn check(
     shape: &PodShape,
     ignore_usage: bool,
 ) -> Result<(), Reject> {
-    let n = &cluster.nodes[node as usize];
+    let n = cluster.node(node);
     if n.unschedulable && !ignore_usage {
         return Err(Reject::Unschedulable);
     }

@@ -721,7 +721,8 @@ impl Sim {
         if !self.cluster.soft_tainted(node) {
             return 0;
         }
-        self.cluster.nodes[node as usize]
+        self.cluster
+            .node(node)
             .taints
             .iter()
             .filter(|t| t.effect == crate::cluster::TaintEffect::PreferNoSchedule)

@@ -46,21 +46,21 @@ fn indexes_match_nodes(sim: &Sim, out: &mut Vec<String>) {
         let i = n as usize;
         let spec = pr.spec_of[i] as usize;
         let want = c.used(n).iter().all(|&u| u == 0)
-            && !c.nodes[i].unschedulable
-            && c.nodes[i].taints == pr.base_taints[spec];
+            && !c.node(i as NodeId).unschedulable
+            && c.node(i as NodeId).taints == pr.base_taints[spec];
         if pr.is[i] != want {
             out.push(format!(
                 "node {} is {}pristine in the index but {}pristine in fact",
-                c.nodes[i].name,
+                c.node(i as NodeId).name,
                 if pr.is[i] { "" } else { "not " },
                 if want { "" } else { "not " }
             ));
         }
         pristine += want as u32;
-        if c.soft_tainted(n) != crate::cluster::has_soft_taint(&c.nodes[i].taints) {
+        if c.soft_tainted(n) != crate::cluster::has_soft_taint(&c.node(i as NodeId).taints) {
             out.push(format!(
                 "node {}'s PreferNoSchedule flag is stale",
-                c.nodes[i].name
+                c.node(i as NodeId).name
             ));
         }
         let free: Vec<i64> = c
@@ -69,10 +69,10 @@ fn indexes_match_nodes(sim: &Sim, out: &mut Vec<String>) {
             .zip(c.used(n))
             .map(|(a, u)| a - u)
             .collect();
-        if !c.nodes[i].unschedulable && c.free.next_fit_all(&free, i) != Some(i) {
+        if !c.node(i as NodeId).unschedulable && c.free.next_fit_all(&free, i) != Some(i) {
             out.push(format!(
                 "node {}'s free capacity is stale in the index",
-                c.nodes[i].name
+                c.node(i as NodeId).name
             ));
         }
     }
@@ -92,7 +92,7 @@ fn no_node_over_committed(sim: &Sim, out: &mut Vec<String>) {
             if used > alloc {
                 out.push(format!(
                     "node {} is over-committed on {}: {used} of {alloc} milli-units",
-                    c.nodes[n as usize].name,
+                    c.node(n).name,
                     c.resources.name(d)
                 ));
             }
@@ -166,7 +166,7 @@ fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
         .filter(|(_, p)| !p.removed && p.phase != PodPhase::Succeeded)
     {
         if let Some(n) = pod.node {
-            let node = &sim.cluster.nodes[n as usize];
+            let node = sim.cluster.node(n);
             let tolerated = node.ready
                 || crate::scheduler::filter::first_untolerated(
                     &node.taints,
