@@ -359,9 +359,7 @@ impl Sim {
                 if pod.phase != PodPhase::Running || pod.removed || pod.deletion_ns.is_some() {
                     continue;
                 }
-                if let Some(e) = self.pods[p as usize].pending_exit.take() {
-                    self.queue.cancel(e);
-                }
+                self.kubelet_cancel_exit(p);
                 self.pods[p as usize].last_exit = None;
                 let e = self.queue.schedule_in(
                     0,

@@ -775,7 +775,7 @@ spec:
     for row in sim.rec.rows.iter().filter(|r| r.state == "Scheduled") {
         let pod = &sim.pods[row.pod as usize];
         let job = &sim.jobs[pod.job as usize];
-        let node = &sim.cluster.nodes[row.node.unwrap() as usize].name;
+        let node = &sim.cluster.node(row.node.unwrap()).name;
         let want_pool = if job.name.ends_with('0') {
             "pool0"
         } else {

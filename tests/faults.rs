@@ -194,9 +194,9 @@ fn maintenance_drains_with_disruption_target_and_the_node_returns() {
         "the drain was ignored by podFailurePolicy"
     );
     assert_eq!(s.jobsets[0].terminal_state.as_deref(), Some("Completed"));
-    let n = sim.cluster.node_by_name("cpu-0-0").unwrap() as usize;
+    let n = sim.cluster.node_by_name("cpu-0-0").unwrap();
     assert!(
-        !sim.cluster.nodes[n].unschedulable,
+        !sim.cluster.node(n).unschedulable,
         "uncordoned after maintenance"
     );
     assert_eq!(sim.rec.node_repairs.len(), 1);
@@ -221,7 +221,7 @@ fn scripted_domain_failure_takes_every_node_down_through_not_ready_and_repair() 
     assert_eq!(s.jobsets[0].restarts, 1);
     assert_eq!(s.jobsets[0].terminal_state.as_deref(), Some("Completed"));
     for name in ["cpu-0-0", "cpu-0-1"] {
-        let n = &sim.cluster.nodes[sim.cluster.node_by_name(name).unwrap() as usize];
+        let n = &sim.cluster.node(sim.cluster.node_by_name(name).unwrap());
         assert!(
             n.ready && !n.failed && n.taints.is_empty(),
             "{name} back: {n:?}"

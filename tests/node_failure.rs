@@ -53,7 +53,7 @@ fn evicted_at(sim: &Sim) -> f64 {
 fn node_failure_evicts_after_grace_and_toleration_and_the_jobset_restarts() {
     let sim = scenario("node_failure_default", "", "");
     let node = sim.cluster.node_by_name("cpu-1").unwrap();
-    let n = &sim.cluster.nodes[node as usize];
+    let n = &sim.cluster.node(node);
     assert!(n.failed && !n.ready);
     // Lease renewed at 600 s; NotReady at the first 5 s tick past 650 s; evicted 300 s later.
     assert_eq!(n.changed_at_ns, 655_000_000_000);

@@ -81,7 +81,7 @@ fn run(test: &str, cluster: &str, top: &str, jobsets: &[Js]) -> Placements {
     for r in sim.rec.rows.iter().filter(|r| r.state == "Scheduled") {
         let pod = sim.pod_name(r.pod);
         let js = pod.split('-').next().unwrap().to_string();
-        let node = sim.cluster.nodes[r.node.unwrap() as usize].name.clone();
+        let node = sim.cluster.node(r.node.unwrap()).name.clone();
         out.entry(js).or_default().push(node);
     }
     out

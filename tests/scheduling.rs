@@ -18,7 +18,7 @@ fn placements(test: &str, pools: &str, pod_extra: &str) -> Vec<String> {
         .rows
         .iter()
         .filter(|r| r.state == "Scheduled")
-        .map(|r| sim.cluster.nodes[r.node.unwrap() as usize].name.clone())
+        .map(|r| sim.cluster.node(r.node.unwrap()).name.clone())
         .collect()
 }
 

@@ -2,6 +2,7 @@
 //! collector's foreground deletion of a Job's pods (semantics §7.3).
 
 use crate::sim::objects::*;
+use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
 /// Whose API client a request goes through.
@@ -34,7 +35,7 @@ impl Sim {
         if p.removed || p.deletion_ns.is_some() || p.delete_requested {
             return;
         }
-        self.change_pod(pod, |p| p.delete_requested = true);
+        self.change_pod(pod, PodChange::DeleteRequested);
         let now = self.now();
         let send = match client {
             Client::GarbageCollector => self.clients.gc.reserve(now),
@@ -56,7 +57,8 @@ impl Sim {
         );
     }
 
-    fn maybe_finish_job_deletion(&mut self, j: JobId) {
+    /// A pod of a Job under foreground deletion is gone: the Job goes with its last pod.
+    pub(crate) fn maybe_finish_job_deletion(&mut self, j: JobId) {
         let job = &self.jobs[j as usize];
         if job.deletion_ns.is_some() && !job.removed && job.pods.is_empty() {
             self.queue
@@ -64,26 +66,25 @@ impl Sim {
         }
     }
 
+    /// Eviction (the taint manager, the Eviction API): a DELETE with a `DisruptionTarget`
+    /// condition. Whether the Job counts the pod failed at once is the Job controller's rule
+    /// (`job_informer_books`).
+    pub(crate) fn evict_pod(&mut self, pod: PodId, reason: &str) {
+        if self.pods[pod as usize].phase.terminal() {
+            return;
+        }
+        self.delete_pod(pod, reason, true);
+    }
+
     /// DELETE on a pod: a running pod stops gracefully on its node, anything else goes at once.
-    pub(crate) fn delete_pod(&mut self, pod: PodId, reason: &str) {
-        let now = self.now();
+    pub(crate) fn delete_pod(&mut self, pod: PodId, reason: &str, evicted: bool) {
         let p = &self.pods[pod as usize];
         if p.removed || p.deletion_ns.is_some() {
             return;
         }
-        self.change_pod(pod, |p| {
-            p.delete_requested = true;
-            p.deletion_ns = Some(now);
-        });
-        if let Some(exit) = self.pods[pod as usize].pending_exit.take() {
-            self.queue.cancel(exit);
-        }
-        self.stop_working(pod);
-        let p = &self.pods[pod as usize];
         let on_node = p.node.is_some() && !p.phase.terminal();
         let grace = self.shapes[p.shape as usize].grace_period_ns;
         let dead_node = p.node.is_some_and(|n| self.cluster.node(n).failed);
-        self.record(pod, "Terminating", reason);
         let delay = if dead_node {
             // No kubelet will confirm: PodGC force-deletes it after its quarantine.
             self.params.node_lifecycle.orphan_pod_gc_ns
@@ -93,57 +94,12 @@ impl Sim {
             self.params.api_call_latency_ns
         };
         self.queue.schedule_in(delay, Event::PodRemoved(pod));
+        self.change_pod(pod, PodChange::Deleting { reason, evicted });
     }
 
     pub(crate) fn on_pod_removed(&mut self, pod: PodId) {
-        let p = &mut self.pods[pod as usize];
-        if p.removed {
-            return;
-        }
-        if p.created {
-            match p.phase {
-                PodPhase::Pending => self.rec.pods_pending_now -= 1,
-                PodPhase::Running => self.rec.pods_running_now -= 1,
-                _ => {}
-            }
-        }
-        let j = p.job;
-        let evicted = p.disruption_target;
-        // PodGC marks an evicted orphan Failed before removing it: now the Job counts it.
-        let orphan_fails = evicted && !p.phase.terminal() && !p.counted_failed;
-        self.change_pod(pod, |p| {
-            p.removed = true;
-            p.ready = false;
-            if orphan_fails {
-                p.phase = PodPhase::Failed;
-            }
-        });
-        if orphan_fails {
-            self.count_pod_failed(pod);
-        }
-        let p = &self.pods[pod as usize];
-        if p.created {
-            self.record(pod, "Deleted", "");
-        }
-        // Pods usually go in the order they were created: the search ends near the front.
-        let pods = &mut self.jobs[j as usize].pods;
-        if let Some(i) = pods.iter().position(|&x| x == pod) {
-            pods.remove(i);
-        }
-        // Off its node's list too, or the lists grow with every pod a node ever ran (the
-        // order of the others is kept: node faults reach pods in binding order).
-        if let Some(n) = self.pods[pod as usize].node {
-            let list = &mut self.node_pods[n as usize];
-            if let Some(i) = list.iter().position(|&x| x == pod) {
-                list.remove(i);
-            }
-        }
-        self.queue
-            .schedule_in(self.params.watch_delay_ns, Event::SchedulerPodGone(pod));
-        if self.jobs[j as usize].deletion_ns.is_some() {
-            self.maybe_finish_job_deletion(j);
-        } else {
-            self.notify_job_of_pod(pod);
+        if !self.pods[pod as usize].removed {
+            self.change_pod(pod, PodChange::Removed);
         }
     }
 

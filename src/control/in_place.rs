@@ -6,6 +6,7 @@
 
 use crate::api::keys::JOBSET_NAME;
 use crate::sim::objects::*;
+use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
 /// Exit code of the agent when it restarts its container for a newer attempt (the agent's
@@ -35,13 +36,8 @@ impl Sim {
         let current = self.jobsets[js as usize]
             .status
             .current_in_place_restart_attempt;
-        let p = &mut self.pods[pod as usize];
-        p.in_place_attempt = Some(current.map_or(0, |c| c + 1));
-        p.barrier_lifted = false;
-        self.enqueue_jobset(
-            js,
-            self.params.api_call_latency_ns + self.params.watch_delay_ns,
-        );
+        let attempt = current.map_or(0, |c| c + 1);
+        self.change_pod(pod, PodChange::InPlaceAttempt { attempt });
         self.queue.schedule_in(0, Event::AgentSync(pod));
     }
 
@@ -62,9 +58,7 @@ impl Sim {
             .is_some_and(|prev| attempt <= prev)
             && container_up
         {
-            if let Some(exit) = self.pods[pod as usize].pending_exit.take() {
-                self.queue.cancel(exit);
-            }
+            self.kubelet_cancel_exit(pod);
             self.pods[pod as usize].barrier_lifted = true; // the run is over either way
             self.queue.schedule_in(
                 0,

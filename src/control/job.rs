@@ -4,6 +4,7 @@
 use super::gc::Client;
 use crate::engine::time::{secs_field_ns, NS_PER_S};
 use crate::sim::objects::*;
+use crate::sim::pod_change::{PodBefore, PodChange};
 use crate::sim::{Event, Sim};
 
 /// What the podFailurePolicy says about one failed pod.
@@ -40,6 +41,37 @@ impl Sim {
         }
         job.sync_due_ns = Some(due);
         self.queue.schedule_at(due, Event::SyncJob(j));
+    }
+
+    /// The Job controller's pod informer books what its next sync reads: a pod's succeeded
+    /// index, or a failed pod to count (once). A pod counts as failed when it reaches phase
+    /// Failed, or when it is evicted, unless the Job waits for terminal pods
+    /// (`podReplacementPolicy: Failed`). Returns whether it booked a failed pod.
+    pub(crate) fn job_informer_books(
+        &mut self,
+        pod: PodId,
+        before: &PodBefore,
+        change: PodChange,
+    ) -> bool {
+        let p = &self.pods[pod as usize];
+        let job = &mut self.jobs[p.job as usize];
+        let index = p.index as usize;
+        if p.phase == PodPhase::Succeeded && before.phase != PodPhase::Succeeded {
+            if index < job.succeeded_index.len() && !job.succeeded_index[index] {
+                job.succeeded_index[index] = true;
+                job.succeeded += 1;
+            }
+            return false;
+        }
+        let evicted = matches!(change, PodChange::Deleting { evicted: true, .. });
+        let failed = p.phase == PodPhase::Failed
+            || (evicted && job.spec.pod_replacement_policy.as_deref() != Some("Failed"));
+        if p.counted_failed || !failed {
+            return false;
+        }
+        job.uncounted_failed.push(pod);
+        self.pods[pod as usize].counted_failed = true;
+        true
     }
 
     /// A pod of this Job changed: the controller syncs after its batching period.
@@ -518,7 +550,6 @@ impl Sim {
             bound_at_ns: None,
             counted_failed: false,
             working: false,
-            seen_states: 0,
         };
         self.jobs[j as usize].live.add(LiveCounts::of(&pod));
         self.pods.push(pod);
@@ -528,20 +559,10 @@ impl Sim {
     }
 
     pub(crate) fn on_pod_created(&mut self, pod: PodId) {
-        let p = &mut self.pods[pod as usize];
-        if p.removed {
+        if self.pods[pod as usize].removed {
             return;
         }
-        p.created = true;
-        if p.phase == PodPhase::Pending {
-            self.rec.pods_pending_now += 1;
-        }
-        self.rec.pods_created += 1;
-        self.record(pod, "Created", "");
-        if self.pods[pod as usize].deletion_ns.is_none() {
-            self.queue
-                .schedule_in(self.params.watch_delay_ns, Event::SchedulerAddPod(pod));
-        }
+        self.change_pod(pod, PodChange::Created);
     }
 }
 

@@ -8,6 +8,7 @@ use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
 use crate::api::types::{ReplicatedJob, StringMap};
 use crate::sim::objects::*;
+use crate::sim::pod_change::PodChange;
 use crate::sim::{shape, Event, Sim};
 use sha1::{Digest, Sha1};
 
@@ -522,7 +523,7 @@ impl Sim {
                 .iter()
                 .map(|&j| {
                     let job = &self.jobs[j as usize];
-                    job.first_failure_ns.unwrap_or_else(|| {
+                    self.rec.first_failure_ns(j).unwrap_or_else(|| {
                         job.condition("Failed").map(|c| c.time_ns).unwrap_or(now)
                     })
                 })
@@ -858,7 +859,6 @@ impl Sim {
             index_runs: vec![0; completions as usize],
             index_last_failure_ns: vec![None; completions as usize],
             start_time_ns: None,
-            first_failure_ns: None,
             pod_labels,
             exclusive_key: if leader_follower { webhook_key } else { None },
             leader_shape,
@@ -1069,7 +1069,7 @@ impl Sim {
                 .filter(|&q| names.contains(&self.pod_name(q)))
                 .collect();
             for q in doomed {
-                self.pods[q as usize].disruption_target = true;
+                self.change_pod(q, PodChange::DisruptionTarget);
                 self.request_pod_delete(
                     q,
                     "ExclusivePlacementViolation",

@@ -3,8 +3,10 @@
 //! phase when it does not restart.
 
 use crate::engine::time::NS_PER_S;
+use crate::scenario::faults::OOM_EXIT_CODE;
 use crate::scenario::ContainerRun;
 use crate::sim::objects::*;
+use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
 /// Kubelet CrashLoopBackOff: 10 s doubling, at most 5 min.
@@ -32,26 +34,25 @@ impl Sim {
         if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Pending {
             return;
         }
-        self.set_phase(pod, PodPhase::Running);
-        self.record(pod, "Running", "");
-        self.start_container(pod);
+        self.change_pod(pod, PodChange::Running);
+        self.start_container(pod, None);
     }
 
-    /// One run of the main container: readiness, then its scripted or default end. Under
-    /// in-place restart the agent holds the worker behind its barrier first.
-    fn start_container(&mut self, pod: PodId) {
+    /// One run of the main container (`restart`: the restart count when restarted in place):
+    /// readiness, then its scripted or default end. Under in-place restart the agent holds the
+    /// worker behind its barrier first.
+    fn start_container(&mut self, pod: PodId, restart: Option<u32>) {
         let shape = &self.shapes[self.pods[pod as usize].shape as usize];
         match shape.ready_delay_ns {
-            None => self.change_pod(pod, |p| p.ready = true),
+            None => self.change_pod(pod, PodChange::ReadyAtStart),
             Some(d) => {
                 self.queue.schedule_in(d, Event::PodReady(pod));
             }
         }
         self.pods[pod as usize].container_started_ns = self.now();
-        self.start_working(pod);
+        self.change_pod(pod, PodChange::ContainerStarted { restart });
         if self.in_place_enabled_for_pod(pod) {
             self.agent_on_container_start(pod);
-            self.notify_job_of_pod(pod);
             return;
         }
         self.start_worker(pod);
@@ -69,7 +70,7 @@ impl Sim {
             .queue
             .schedule_in(after_ns, Event::ContainerExit { pod, exit_code });
         self.pods[pod as usize].pending_exit = Some(exit);
-        self.notify_job_of_pod(pod);
+        self.change_pod(pod, PodChange::WorkerStarted);
     }
 
     /// Matches the scenario's exit rules against this run; counts the run. The container id
@@ -115,9 +116,7 @@ impl Sim {
         {
             return;
         }
-        self.change_pod(pod, |p| p.ready = true);
-        self.record(pod, "Ready", "");
-        self.notify_job_of_pod(pod);
+        self.change_pod(pod, PodChange::Ready);
     }
 
     pub(crate) fn on_container_exit(&mut self, pod: PodId, exit_code: i32) {
@@ -125,12 +124,13 @@ impl Sim {
         if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
             return;
         }
-        self.change_pod(pod, |p| p.ready = false);
-        self.stop_working(pod);
+        self.change_pod(
+            pod,
+            PodChange::ContainerStopped {
+                failed: exit_code != 0,
+            },
+        );
         let job = self.pods[pod as usize].job;
-        if exit_code != 0 && self.jobs[job as usize].first_failure_ns.is_none() {
-            self.jobs[job as usize].first_failure_ns = Some(self.now());
-        }
         let on_failure = self.jobs[job as usize]
             .spec
             .template
@@ -139,15 +139,14 @@ impl Sim {
             .as_deref()
             != Some("Never");
         if exit_code == 0 {
-            self.set_phase(pod, PodPhase::Succeeded);
-            self.rec.pods_succeeded += 1;
-            let index = self.pods[pod as usize].index as usize;
-            let j = &mut self.jobs[job as usize];
-            if index < j.succeeded_index.len() && !j.succeeded_index[index] {
-                j.succeeded_index[index] = true;
-                j.succeeded += 1;
-            }
-            self.record(pod, "Succeeded", "Completed");
+            self.change_pod(
+                pod,
+                PodChange::Finished {
+                    phase: PodPhase::Succeeded,
+                    reason: "Completed",
+                    disruption: false,
+                },
+            );
         } else if on_failure
             || self.shapes[self.pods[pod as usize].shape as usize].rule_restarts(exit_code)
         {
@@ -170,20 +169,20 @@ impl Sim {
                 p.restart_count,
                 backoff / NS_PER_S
             );
-            self.record(pod, "ContainerRestart", &reason);
+            self.change_pod(pod, PodChange::Restarting { reason: &reason });
             self.queue
                 .schedule_in(backoff, Event::ContainerRestart(pod));
-            self.notify_job_of_pod(pod);
-            return;
         } else {
-            self.set_phase(pod, PodPhase::Failed);
-            self.rec.pods_failed += 1;
-            self.jobs[job as usize].uncounted_failed.push(pod);
-            self.record(pod, "Failed", &format!("Error: exit code {exit_code}"));
+            let reason = format!("Error: exit code {exit_code}");
+            self.change_pod(
+                pod,
+                PodChange::Finished {
+                    phase: PodPhase::Failed,
+                    reason: &reason,
+                    disruption: false,
+                },
+            );
         }
-        self.queue
-            .schedule_in(self.params.watch_delay_ns, Event::SchedulerPodGone(pod));
-        self.notify_job_of_pod(pod);
     }
 
     pub(crate) fn on_container_restart(&mut self, pod: PodId) {
@@ -191,8 +190,72 @@ impl Sim {
             return;
         }
         let n = self.pods[pod as usize].restart_count;
-        self.record(pod, "Running", &format!("restart {n}"));
-        self.start_container(pod);
+        self.start_container(pod, Some(n));
+    }
+
+    /// Forgets the exit scheduled for the container's current run (it will not happen).
+    pub(crate) fn kubelet_cancel_exit(&mut self, pod: PodId) {
+        if let Some(exit) = self.pods[pod as usize].pending_exit.take() {
+            self.queue.cancel(exit);
+        }
+    }
+
+    /// The main container of a running pod dies now with `exit_code` (a fault: `reason`
+    /// names it in the pod's events).
+    pub(crate) fn kubelet_kill_container(&mut self, pod: PodId, exit_code: i32, reason: &str) {
+        let p = &self.pods[pod as usize];
+        if p.removed
+            || p.deletion_ns.is_some()
+            || p.phase != PodPhase::Running
+            || p.pending_exit.is_none()
+        {
+            return; // not running a container now (pending, in back-off, or stopping)
+        }
+        let container = self.main_container(p.job);
+        self.kubelet_cancel_exit(pod);
+        self.pods[pod as usize].last_exit = Some((container, exit_code));
+        self.record(pod, "Fault", &format!("{reason}: exit code {exit_code}"));
+        self.on_container_exit(pod, exit_code);
+    }
+
+    /// An OOM kill of the main container.
+    pub(crate) fn kubelet_oom_kill(&mut self, pod: PodId) {
+        self.kubelet_kill_container(pod, OOM_EXIT_CODE, "OOMKilled");
+    }
+
+    /// Node-pressure eviction: the pod goes Failed (reason `Evicted`) with a
+    /// `DisruptionTarget` condition (reason `TerminationByKubelet`); it is not deleted.
+    pub(crate) fn kubelet_evict(&mut self, pod: PodId) {
+        let p = &self.pods[pod as usize];
+        if p.removed || p.deletion_ns.is_some() || p.phase.terminal() {
+            return;
+        }
+        self.change_pod(pod, PodChange::ContainerStopped { failed: true });
+        self.change_pod(
+            pod,
+            PodChange::Finished {
+                phase: PodPhase::Failed,
+                reason: "Evicted",
+                disruption: true,
+            },
+        );
+    }
+
+    /// The kubelet of a node back from a failure finds the pod's containers gone with the
+    /// node (restartPolicy aside, nothing to resume): the pod fails.
+    pub(crate) fn kubelet_pod_lost(&mut self, pod: PodId) {
+        if self.pods[pod as usize].phase.terminal() || self.pods[pod as usize].deletion_ns.is_some()
+        {
+            return;
+        }
+        self.change_pod(
+            pod,
+            PodChange::Finished {
+                phase: PodPhase::Failed,
+                reason: "NodeLost",
+                disruption: false,
+            },
+        );
     }
 }
 

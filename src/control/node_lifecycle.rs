@@ -6,6 +6,7 @@
 
 use crate::cluster::{NodeId, Taint, TaintEffect};
 use crate::sim::objects::*;
+use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
 pub const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
@@ -18,18 +19,10 @@ impl Sim {
             return;
         }
         self.cluster.update_node(node, |n| n.failed = true);
-        let pods: Vec<PodId> = self.pods_on_node(node);
-        for p in pods {
-            if let Some(exit) = self.pods[p as usize].pending_exit.take() {
-                self.queue.cancel(exit);
-            }
+        for p in self.pods_on_node(node) {
             // The workload died with the node: that is when its Job's trouble starts, and
             // when training stops (even though the API learns of it minutes later).
-            self.stop_working(p);
-            let j = self.pods[p as usize].job as usize;
-            if self.jobs[j].first_failure_ns.is_none() {
-                self.jobs[j].first_failure_ns = Some(now);
-            }
+            self.change_pod(p, PodChange::ContainerStopped { failed: true });
         }
         // The controller sees the lease go stale at its first look past the grace period.
         let nl = &self.params.node_lifecycle;
@@ -103,24 +96,28 @@ impl Sim {
 
     /// The taint manager deletes a pod from an unreachable node.
     pub(crate) fn on_evict_pod(&mut self, pod: PodId) {
-        self.evict_with_disruption(pod, "DeletionByTaintManager");
+        self.evict_pod(pod, "DeletionByTaintManager");
     }
 
-    /// Marks a pod as failed for its Job (once) and wakes the Job controller.
-    pub(crate) fn count_pod_failed(&mut self, pod: PodId) {
-        let p = &mut self.pods[pod as usize];
-        if p.counted_failed {
-            return;
-        }
-        p.counted_failed = true;
-        let job = p.job;
-        self.rec.pods_failed += 1;
+    /// A node is back from repair or maintenance, uncordoned. Its kubelet reports Ready,
+    /// which clears the `unreachable` taints; after a failure, the kubelet fails the pods
+    /// whose containers died with the machine; the scheduler retries unschedulable pods on
+    /// the node update.
+    pub(crate) fn node_returns(&mut self, n: NodeId) {
         let now = self.now();
-        let j = &mut self.jobs[job as usize];
-        j.uncounted_failed.push(pod);
-        if j.first_failure_ns.is_none() {
-            j.first_failure_ns = Some(now);
+        let was_down = self.cluster.node(n).failed;
+        self.cluster.update_node(n, |node| {
+            node.failed = false;
+            node.ready = true;
+            node.unschedulable = false;
+            node.taints.retain(|t| t.key != UNREACHABLE_TAINT);
+            node.changed_at_ns = now;
+        });
+        if was_down {
+            for p in self.pods_on_node(n) {
+                self.kubelet_pod_lost(p);
+            }
         }
-        self.notify_job_of_pod(pod);
+        self.move_all_unschedulable();
     }
 }

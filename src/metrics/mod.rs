@@ -5,7 +5,8 @@ pub mod timeline;
 
 use crate::cluster::NodeId;
 use crate::engine::SimTime;
-use crate::sim::objects::PodId;
+use crate::sim::objects::{JobId, PodId, PodPhase};
+use crate::sim::pod_change::{PodBefore, PodChange};
 use crate::sim::Sim;
 
 #[derive(Debug, Clone)]
@@ -73,45 +74,97 @@ pub struct Recorder {
     /// phase, so the timeline never scans every pod.
     pub pods_pending_now: u64,
     pub pods_running_now: u64,
+    /// Per Job (by id): when a pod of it first failed (`first_failure_ns`).
+    first_failure_ns: Vec<Option<SimTime>>,
+    /// Per pod (by id): states already reached once (bits: created, scheduled, running), for
+    /// the recovery report's attempt times.
+    seen_states: Vec<u8>,
+}
+
+impl Recorder {
+    /// A recorder that keeps every row (for events.csv).
+    pub fn keeping_rows() -> Self {
+        Recorder {
+            record_rows: true,
+            ..Recorder::default()
+        }
+    }
+
+    /// When a pod of this Job first failed (a non-zero exit, an eviction, its node dying, or
+    /// its Job counting it failed): where a restart's recovery starts.
+    pub fn first_failure_ns(&self, job: JobId) -> Option<SimTime> {
+        self.first_failure_ns.get(job as usize).copied().flatten()
+    }
+
+    fn note_failure(&mut self, job: JobId, now: SimTime) {
+        if self.first_failure_ns.len() <= job as usize {
+            self.first_failure_ns.resize(job as usize + 1, None);
+        }
+        self.first_failure_ns[job as usize].get_or_insert(now);
+    }
+}
+
+/// The `events.csv` row a pod change makes, if any: (state, reason).
+fn row_of(
+    change: PodChange<'_>,
+    created: bool,
+) -> Option<(&'static str, std::borrow::Cow<'_, str>)> {
+    use std::borrow::Cow;
+    Some(match change {
+        PodChange::Created => ("Created", Cow::Borrowed("")),
+        PodChange::Bound { .. } => ("Scheduled", Cow::Borrowed("")),
+        PodChange::Running => ("Running", Cow::Borrowed("")),
+        PodChange::Ready => ("Ready", Cow::Borrowed("")),
+        PodChange::ContainerStarted { restart: Some(n) } => {
+            ("Running", Cow::Owned(format!("restart {n}")))
+        }
+        PodChange::Restarting { reason } => ("ContainerRestart", Cow::Borrowed(reason)),
+        PodChange::Finished { phase, reason, .. } => (
+            if phase == PodPhase::Succeeded {
+                "Succeeded"
+            } else {
+                "Failed"
+            },
+            Cow::Borrowed(reason),
+        ),
+        PodChange::Deleting { reason, .. } => ("Terminating", Cow::Borrowed(reason)),
+        PodChange::Removed if created => ("Deleted", Cow::Borrowed("")),
+        _ => return None,
+    })
 }
 
 impl Sim {
-    /// Moves a pod to another phase, keeping the live counts.
-    pub(crate) fn set_phase(&mut self, pod: PodId, phase: crate::sim::objects::PodPhase) {
-        use crate::sim::objects::PodPhase;
+    /// The metrics observer of pod changes (`sim::pod_change`): the live and total counts,
+    /// each Job's first failure, and the row for `events.csv`.
+    pub(crate) fn observe_pod(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        let now = self.now();
         let p = &self.pods[pod as usize];
-        if p.created && !p.removed {
-            match p.phase {
-                PodPhase::Pending => self.rec.pods_pending_now -= 1,
-                PodPhase::Running => self.rec.pods_running_now -= 1,
-                _ => {}
-            }
-            match phase {
-                PodPhase::Pending => self.rec.pods_pending_now += 1,
-                PodPhase::Running => self.rec.pods_running_now += 1,
+        let rec = &mut self.rec;
+        if before.visible {
+            match before.phase {
+                PodPhase::Pending => rec.pods_pending_now -= 1,
+                PodPhase::Running => rec.pods_running_now -= 1,
                 _ => {}
             }
         }
-        self.change_pod(pod, |p| p.phase = phase);
-    }
-
-    /// Applies a change to a pod and keeps its Job's live counts (`JobObj::live`) in step:
-    /// every change to a pod's phase, readiness, requested or actual deletion, or removal goes
-    /// through here.
-    pub(crate) fn change_pod(
-        &mut self,
-        pod: PodId,
-        f: impl FnOnce(&mut crate::sim::objects::PodObj),
-    ) {
-        use crate::sim::objects::LiveCounts;
-        let p = &mut self.pods[pod as usize];
-        let before = LiveCounts::of(p);
-        f(p);
-        let after = LiveCounts::of(p);
-        if before != after {
-            let live = &mut self.jobs[p.job as usize].live;
-            live.sub(before);
-            live.add(after);
+        if p.created && !p.removed {
+            match p.phase {
+                PodPhase::Pending => rec.pods_pending_now += 1,
+                PodPhase::Running => rec.pods_running_now += 1,
+                _ => {}
+            }
+        }
+        rec.pods_created += (!before.created && p.created) as u64;
+        rec.pods_scheduled += (before.node.is_none() && p.node.is_some()) as u64;
+        rec.pods_succeeded +=
+            (before.phase != PodPhase::Succeeded && p.phase == PodPhase::Succeeded) as u64;
+        let counted_failed = p.counted_failed && !before.counted_failed;
+        rec.pods_failed += counted_failed as u64;
+        if counted_failed || matches!(change, PodChange::ContainerStopped { failed: true }) {
+            rec.note_failure(p.job, now);
+        }
+        if let Some((state, reason)) = row_of(change, p.created) {
+            self.record(pod, state, &reason);
         }
     }
 
@@ -127,8 +180,12 @@ impl Sim {
             _ => 0,
         };
         let now = self.now();
-        if bit != 0 && self.pods[pod as usize].seen_states & bit == 0 {
-            self.pods[pod as usize].seen_states |= bit;
+        let seen = &mut self.rec.seen_states;
+        if bit != 0 && seen.len() <= pod as usize {
+            seen.resize(pod as usize + 1, 0);
+        }
+        if bit != 0 && seen[pod as usize] & bit == 0 {
+            seen[pod as usize] |= bit;
             let job = &self.jobs[self.pods[pod as usize].job as usize];
             if let Some(t) = self
                 .rec

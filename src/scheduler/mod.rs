@@ -742,15 +742,7 @@ impl Sim {
             return;
         }
         self.scheduler.state[pod as usize] = QueueState::None;
-        self.pods[pod as usize].node = Some(node);
-        self.pods[pod as usize].bound_at_ns = Some(self.now());
-        self.node_pods[node as usize].push(pod);
-        self.record(pod, "Scheduled", "");
-        self.rec.pods_scheduled += 1;
-        self.kubelet_pod_bound(pod);
-        // The Job controller sees the pod update (a bound leader lets followers through).
-        self.notify_job_of_pod(pod);
-        self.repair_placement_after_bind(pod);
+        self.change_pod(pod, crate::sim::pod_change::PodChange::Bound { node });
     }
 }
 

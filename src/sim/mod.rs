@@ -4,6 +4,7 @@
 pub mod event;
 pub mod invariants;
 pub mod objects;
+pub(crate) mod pod_change;
 pub mod shape;
 
 use crate::cluster::{Cluster, ResourceIndex};
@@ -174,10 +175,7 @@ impl Sim {
             rng: Streams {
                 names: streams.stream("names"),
             },
-            rec: Recorder {
-                record_rows: true,
-                ..Recorder::default()
-            },
+            rec: Recorder::keeping_rows(),
             jobset_worker_free_ns: 0,
             ended_at_ns: None,
             pending_updates: 0,
@@ -379,7 +377,7 @@ impl Sim {
             Event::PodRemoved(pod) => self.on_pod_removed(pod),
             Event::DeletePod { pod, reason } => {
                 let reason = self.delete_reasons[reason as usize].clone();
-                self.delete_pod(pod, &reason);
+                self.delete_pod(pod, &reason, false);
             }
             Event::GcDeleteDependents(job) => self.gc_delete_dependents(job),
             Event::JobRemoved(job) => self.on_job_removed(job),

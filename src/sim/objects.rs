@@ -122,7 +122,7 @@ pub struct JobObj {
     pub indexed: bool,
     /// Live pods, terminating ones included.
     pub pods: Vec<PodId>,
-    /// What the Job controller counts over `pods`, kept as pods change (`Sim::change_pod`)
+    /// What the Job controller counts over `pods`, kept as pods change (`sim::pod_change`)
     /// so a sync does not walk thousands of pods.
     pub live: LiveCounts,
     /// Per completion index: has a pod for it succeeded?
@@ -150,8 +150,6 @@ pub struct JobObj {
     pub index_last_failure_ns: Vec<Option<SimTime>>,
     /// `status.startTime`: first sync while not suspended.
     pub start_time_ns: Option<SimTime>,
-    /// First container failure (non-zero exit) of any pod of this Job.
-    pub first_failure_ns: Option<SimTime>,
     /// Labels of this Job's pods (pod template labels plus the webhook's priority label).
     pub pod_labels: StringMap,
     /// Exclusive placement by the leader/follower webhooks: the topology key.
@@ -294,8 +292,6 @@ pub struct PodObj {
     pub counted_failed: bool,
     /// Its main container runs now (the training model counts these).
     pub working: bool,
-    /// States already reached once (bits: created, scheduled, running), for the recovery report.
-    pub seen_states: u8,
 }
 
 #[cfg(test)]
@@ -338,7 +334,6 @@ mod tests {
             index_runs: vec![0],
             index_last_failure_ns: vec![None],
             start_time_ns: None,
-            first_failure_ns: None,
             pod_labels: Default::default(),
             exclusive_key: None,
             leader_shape: None,

@@ -1,0 +1,254 @@
+//! The one path for pod changes. Every write to a pod's API state (phase, readiness, node,
+//! deletion, removal, the `DisruptionTarget` condition, the in-place restart annotation) and
+//! every start or stop of its main container goes through `Sim::change_pod`. It applies the
+//! change, keeps the indexes built over pods in step (the Job's live counts and pod list, the
+//! per-node pod lists), and tells the watchers that upstream would tell: the Job controller's
+//! pod informer, the scheduler's cache, the kubelet, the JobSet controller, the garbage
+//! collector, the training model and the metrics observer (`metrics::Recorder::observe_pod`).
+//!
+//! Which watcher hears which change, and in which order, is written once, in `notify`.
+
+use crate::cluster::NodeId;
+use crate::sim::objects::{LiveCounts, PodId, PodObj, PodPhase};
+use crate::sim::{Event, Sim};
+
+/// One change to a pod, as its writer (API server, scheduler, kubelet, controller) makes it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PodChange<'a> {
+    /// The API create returned: the pod exists for other components.
+    Created,
+    /// The scheduler's bind call returned.
+    Bound { node: NodeId },
+    /// The kubelet started the pod: phase Pending -> Running.
+    Running,
+    /// Ready with the container's start (no readiness probe): reported with the start itself.
+    ReadyAtStart,
+    /// The readiness probe passed.
+    Ready,
+    /// The main container (re)started; `restart` is the restart count on a restart in place.
+    ContainerStarted { restart: Option<u32> },
+    /// The workload in the container started (at once, or when the in-place restart agent
+    /// lifts its barrier).
+    WorkerStarted,
+    /// The in-place restart agent announced its attempt (annotation) and holds the worker.
+    InPlaceAttempt { attempt: i32 },
+    /// The main container stopped: it exited, was killed, or its node died. `failed`: the
+    /// stop is a failure of the workload (non-zero exit, eviction, node death).
+    ContainerStopped { failed: bool },
+    /// The kubelet restarts the container in place after back-off (the pod stays Running).
+    Restarting { reason: &'a str },
+    /// The kubelet reports a terminal phase (`disruption`: with a `DisruptionTarget`
+    /// condition, as on node-pressure eviction).
+    Finished {
+        phase: PodPhase,
+        reason: &'a str,
+        disruption: bool,
+    },
+    /// A controller added the `DisruptionTarget` condition (before deleting the pod).
+    DisruptionTarget,
+    /// A DELETE for the pod was sent through a rate-limited client.
+    DeleteRequested,
+    /// The DELETE landed: the pod is terminating (`evicted`: by eviction, with a
+    /// `DisruptionTarget` condition).
+    Deleting { reason: &'a str, evicted: bool },
+    /// The pod object is gone from the API.
+    Removed,
+}
+
+/// What the watchers compare a change against: the pod's state before it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PodBefore {
+    pub phase: PodPhase,
+    /// Exists for other components (created and not removed).
+    pub visible: bool,
+    pub created: bool,
+    pub node: Option<NodeId>,
+    pub counted_failed: bool,
+    pub live: LiveCounts,
+}
+
+impl PodBefore {
+    fn of(p: &PodObj) -> Self {
+        PodBefore {
+            phase: p.phase,
+            visible: p.created && !p.removed,
+            created: p.created,
+            node: p.node,
+            counted_failed: p.counted_failed,
+            live: LiveCounts::of(p),
+        }
+    }
+}
+
+impl Sim {
+    /// Applies one change to a pod, keeps the indexes over pods in step and tells the
+    /// watchers. Every change to a pod goes through here.
+    pub(crate) fn change_pod(&mut self, pod: PodId, change: PodChange) {
+        let now = self.now();
+        let p = &mut self.pods[pod as usize];
+        let before = PodBefore::of(p);
+        apply(p, change, now);
+        self.reindex(pod, &before, change);
+        self.notify(pod, &before, change);
+    }
+
+    /// The indexes built over pods: the Job's live counts and pod list, the node's pod list.
+    fn reindex(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        let p = &self.pods[pod as usize];
+        let after = LiveCounts::of(p);
+        let job = p.job;
+        if before.live != after {
+            let live = &mut self.jobs[job as usize].live;
+            live.sub(before.live);
+            live.add(after);
+        }
+        match change {
+            PodChange::Bound { node } => self.node_pods[node as usize].push(pod),
+            PodChange::Removed => {
+                // Pods usually go in the order they were created: the search ends near the
+                // front.
+                let pods = &mut self.jobs[job as usize].pods;
+                if let Some(i) = pods.iter().position(|&x| x == pod) {
+                    pods.remove(i);
+                }
+                // Off its node's list too, or the lists grow with every pod a node ever ran
+                // (the order of the others is kept: node faults reach pods in binding order).
+                if let Some(n) = self.pods[pod as usize].node {
+                    let list = &mut self.node_pods[n as usize];
+                    if let Some(i) = list.iter().position(|&x| x == pod) {
+                        list.remove(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Tells each watcher of this kind of change, in the order the components would see it.
+    fn notify(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        let watch = self.params.watch_delay_ns;
+        match change {
+            PodChange::Created => {
+                self.observe_pod(pod, before, change);
+                if self.pods[pod as usize].deletion_ns.is_none() {
+                    self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));
+                }
+            }
+            PodChange::Bound { .. } => {
+                self.observe_pod(pod, before, change);
+                self.kubelet_pod_bound(pod);
+                // The Job controller sees the pod update (a bound leader lets followers
+                // through); the JobSet pod reconciler checks exclusive placement.
+                self.notify_job_of_pod(pod);
+                self.repair_placement_after_bind(pod);
+            }
+            PodChange::Running | PodChange::ReadyAtStart | PodChange::DisruptionTarget => {
+                self.observe_pod(pod, before, change);
+            }
+            PodChange::DeleteRequested => {}
+            PodChange::Ready | PodChange::WorkerStarted | PodChange::Restarting { .. } => {
+                self.observe_pod(pod, before, change);
+                self.notify_job_of_pod(pod);
+            }
+            PodChange::ContainerStarted { .. } => {
+                self.observe_pod(pod, before, change);
+                self.start_working(pod);
+            }
+            PodChange::InPlaceAttempt { .. } => {
+                // The JobSet controller watches pods for the agents' attempts.
+                let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+                self.enqueue_jobset(
+                    js,
+                    self.params.api_call_latency_ns + self.params.watch_delay_ns,
+                );
+                self.notify_job_of_pod(pod);
+            }
+            PodChange::ContainerStopped { .. } => {
+                self.kubelet_cancel_exit(pod);
+                self.stop_working(pod);
+                self.observe_pod(pod, before, change);
+            }
+            PodChange::Finished { .. } => {
+                self.job_informer_books(pod, before, change);
+                self.observe_pod(pod, before, change);
+                if self.pods[pod as usize].node.is_some() {
+                    self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
+                }
+                self.notify_job_of_pod(pod);
+            }
+            PodChange::Deleting { .. } => {
+                // The kubelet stops the containers at once; the pod goes after its grace.
+                self.kubelet_cancel_exit(pod);
+                self.stop_working(pod);
+                self.job_informer_books(pod, before, change);
+                self.observe_pod(pod, before, change);
+                if self.pods[pod as usize].counted_failed != before.counted_failed {
+                    self.notify_job_of_pod(pod);
+                }
+            }
+            PodChange::Removed => {
+                let counted = self.job_informer_books(pod, before, change);
+                self.observe_pod(pod, before, change);
+                if counted {
+                    self.notify_job_of_pod(pod);
+                }
+                self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
+                let j = self.pods[pod as usize].job;
+                if self.jobs[j as usize].deletion_ns.is_some() {
+                    self.maybe_finish_job_deletion(j);
+                } else {
+                    self.notify_job_of_pod(pod);
+                }
+            }
+        }
+    }
+}
+
+/// The field writes of a change.
+fn apply(p: &mut PodObj, change: PodChange, now_ns: u64) {
+    match change {
+        PodChange::Created => p.created = true,
+        PodChange::Bound { node } => {
+            p.node = Some(node);
+            p.bound_at_ns = Some(now_ns);
+        }
+        PodChange::Running => {
+            debug_assert_eq!(p.phase, PodPhase::Pending, "only a pending pod starts");
+            p.phase = PodPhase::Running;
+        }
+        PodChange::ReadyAtStart | PodChange::Ready => p.ready = true,
+        PodChange::InPlaceAttempt { attempt } => {
+            p.in_place_attempt = Some(attempt);
+            p.barrier_lifted = false;
+        }
+        // Not ready while the container waits out its back-off.
+        PodChange::Restarting { .. } => p.ready = false,
+        PodChange::ContainerStarted { .. }
+        | PodChange::WorkerStarted
+        | PodChange::ContainerStopped { .. } => {}
+        PodChange::Finished {
+            phase, disruption, ..
+        } => {
+            assert!(phase.terminal(), "a pod finishes in a terminal phase");
+            p.ready = false;
+            p.phase = phase;
+            p.disruption_target |= disruption;
+        }
+        PodChange::DisruptionTarget => p.disruption_target = true,
+        PodChange::DeleteRequested => p.delete_requested = true,
+        PodChange::Deleting { evicted, .. } => {
+            p.delete_requested = true;
+            p.deletion_ns = Some(now_ns);
+            p.disruption_target |= evicted;
+        }
+        PodChange::Removed => {
+            // PodGC marks an evicted orphan Failed before removing it, unless its Job
+            // already counted it failed when it was evicted.
+            if p.disruption_target && !p.phase.terminal() && !p.counted_failed {
+                p.phase = PodPhase::Failed;
+            }
+            p.removed = true;
+            p.ready = false;
+        }
+    }
+}
