@@ -252,3 +252,129 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"name: one-pod
+run: {seed: 7, until: 1h}
+cluster:
+  nodePools:
+  - name: cpu
+    nodesPerPool: 2
+    capacity: {cpu: 8, memory: 32Gi}
+workloads:
+- pods: {runFor: 30m}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {name: small}
+    spec:
+      replicatedJobs:
+      - name: workers
+        replicas: 1
+        template:
+          spec:
+            parallelism: 2
+            completions: 2
+            template:
+              spec:
+                restartPolicy: Never
+                containers:
+                - name: main
+                  image: busybox
+                  resources: {requests: {cpu: "1"}}
+"#;
+
+    /// A simulation stepped event by event until `done` holds (or the queue runs dry).
+    fn sim_until(done: impl Fn(&Sim) -> bool) -> Sim {
+        let scenario = crate::scenario::load_scenario_from_str(
+            "one-pod.yaml",
+            SCENARIO,
+            std::path::Path::new("."),
+        )
+        .expect("valid scenario");
+        let mut sim = Sim::new(scenario).expect("cluster fits");
+        while !done(&sim) {
+            let (_, event) = sim.queue.pop().expect("the run reaches the state");
+            assert!(!sim.dispatch(event), "the run ended first");
+        }
+        sim
+    }
+
+    fn running(sim: &Sim) -> Vec<PodId> {
+        (0..sim.pods.len() as PodId)
+            .filter(|&p| sim.pods[p as usize].phase == PodPhase::Running)
+            .collect()
+    }
+
+    /// The Job's live counts as a recount over its pods.
+    fn recount(sim: &Sim, job: u32) -> LiveCounts {
+        let mut c = LiveCounts::default();
+        for &p in &sim.jobs[job as usize].pods {
+            c.add(LiveCounts::of(&sim.pods[p as usize]));
+        }
+        c
+    }
+
+    #[test]
+    fn a_failed_container_is_counted_once_and_indexes_follow() {
+        let mut sim = sim_until(|s| running(s).len() == 2);
+        let pod = running(&sim)[0];
+        let job = sim.pods[pod as usize].job;
+        let node = sim.pods[pod as usize].node.expect("bound");
+        assert_eq!(sim.rec.pods_running_now, 2);
+        assert!(sim.node_pods[node as usize].contains(&pod));
+        assert!(sim.pods[pod as usize].pending_exit.is_some());
+
+        // The container dies: its scheduled exit is forgotten, the Job's first failure noted.
+        sim.change_pod(pod, PodChange::ContainerStopped { failed: true });
+        assert!(sim.pods[pod as usize].pending_exit.is_none());
+        assert_eq!(sim.rec.first_failure_ns(job), Some(sim.now()));
+
+        // The kubelet reports it Failed: counted once by the Job's informer and the metrics.
+        let finished = PodChange::Finished {
+            phase: PodPhase::Failed,
+            reason: "Error: exit code 1",
+            disruption: false,
+        };
+        sim.change_pod(pod, finished);
+        assert_eq!(sim.jobs[job as usize].uncounted_failed, vec![pod]);
+        assert_eq!(sim.rec.pods_failed, 1);
+        assert_eq!(sim.rec.pods_running_now, 1);
+        assert_eq!(sim.jobs[job as usize].live, recount(&sim, job));
+        // Removing it does not count it again, and takes it off every index.
+        sim.change_pod(pod, PodChange::Removed);
+        assert_eq!(sim.rec.pods_failed, 1);
+        assert_eq!(sim.jobs[job as usize].uncounted_failed, vec![pod]);
+        assert!(!sim.jobs[job as usize].pods.contains(&pod));
+        assert!(!sim.node_pods[node as usize].contains(&pod));
+        assert_eq!(sim.jobs[job as usize].live, recount(&sim, job));
+        let row = sim.rec.rows.last().expect("rows kept");
+        assert_eq!((row.pod, row.state), (pod, "Deleted"));
+    }
+
+    /// podReplacementPolicy: an evicted pod counts as failed at once, unless the Job waits
+    /// for terminal pods.
+    #[test]
+    fn eviction_counts_a_pod_failed_unless_the_job_waits_for_terminal_pods() {
+        for (policy, counted) in [(None, true), (Some("Failed"), false)] {
+            let mut sim = sim_until(|s| running(s).len() == 2);
+            let pod = running(&sim)[0];
+            let job = sim.pods[pod as usize].job;
+            sim.jobs[job as usize].spec.pod_replacement_policy = policy.map(String::from);
+            sim.evict_pod(pod, "EvictionByEvictionAPI");
+            let p = &sim.pods[pod as usize];
+            assert!(p.disruption_target && p.deletion_ns.is_some());
+            assert_eq!(p.counted_failed, counted, "policy {policy:?}");
+            assert_eq!(sim.rec.pods_failed, counted as u64);
+            assert_eq!(sim.jobs[job as usize].live, recount(&sim, job));
+            // Once gone, an evicted pod the Job has not counted is marked Failed by PodGC
+            // and counted then.
+            sim.change_pod(pod, PodChange::Removed);
+            assert!(sim.pods[pod as usize].counted_failed);
+            assert_eq!(sim.rec.pods_failed, 1);
+        }
+    }
+}
