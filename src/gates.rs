@@ -4,7 +4,7 @@
 //! summary.json (`jobsets[0].restarts`).
 
 use crate::error::InputError;
-use crate::fieldpath::FieldPath;
+use crate::fieldpath::{FieldPath, Seg};
 use serde_json::Value;
 use std::fmt;
 
@@ -74,6 +74,9 @@ impl Expectation {
             return Err(format!("{text:?}: no metric before {sym}"));
         }
         let path = FieldPath::parse(metric).map_err(|e| format!("bad metric name: {e}"))?;
+        if crate::headline::find(metric).is_none() && !is_summary_number(&path) {
+            return Err(unknown_metric(metric));
+        }
         let bound = bound_text
             .parse::<f64>()
             .ok()
@@ -121,6 +124,137 @@ impl Expectation {
             Err(why) => Some(format!("expectation failed: {self}: {why}")),
         }
     }
+}
+
+/// Every number (or boolean) summary.json can hold, as a pattern: `[]` stands for any list
+/// index, `*` for any key of a map (fault causes). Gates may name these besides the headline
+/// metrics; a test checks the list against real summaries, so a new summary key must be added
+/// here (and to docs/metrics.md).
+pub const SUMMARY_NUMBERS: &[&str] = &[
+    "seed",
+    "sim_end_s",
+    "events",
+    "nodes",
+    "goodput",
+    "jobsets[].restarts",
+    "jobsets[].restarts_count_towards_max",
+    "jobsets[].job_restarts",
+    "jobsets[].in_place_restarts",
+    "jobsets[].max_restarts",
+    "jobsets[].submitted_at_s",
+    "jobsets[].completed_at_s",
+    "jobsets[].finished_at_s",
+    "pods.created",
+    "pods.scheduled",
+    "pods.succeeded",
+    "pods.failed",
+    "pods.pending_at_end",
+    "pods.running_at_end",
+    "pods.create_rejected",
+    "pending_pods[].count",
+    "recovery[].attempt",
+    "recovery[].failed_at_s",
+    "recovery[].first_create_s",
+    "recovery[].all_scheduled_s",
+    "recovery[].all_running_s",
+    "recovery[].time_to_recover_s",
+    "recovery[].pods",
+    "recovery[].pods_per_s",
+    "recovery[].peak_pods_per_s",
+    "distributions.*.count",
+    "distributions.*.mean",
+    "distributions.*.p50",
+    "distributions.*.p90",
+    "distributions.*.p99",
+    "distributions.*.max",
+    "faults[].faults",
+    "faults[].interruptions",
+    "faults[].pods_hit",
+    "faults[].by_cause.*.faults",
+    "faults[].by_cause.*.interruptions",
+    "training[].complete",
+    "training[].done_at_s",
+    "training[].goodput",
+    "training[].interruptions",
+    "training[].useful_work_s",
+    "training[].lost_work_s",
+    "training[].checkpoint_writing_s",
+    "training[].time_in_recovery_s",
+    "training[].time_to_first_progress_s",
+    "training[].work_s",
+    "training[].wall_s",
+    "scheduler.cycles",
+    "scheduler.nodes_examined",
+    "scheduler.jobset_reconciles",
+];
+
+/// A path's segments as the patterns of SUMMARY_NUMBERS spell them (`[]` for every index).
+pub fn pattern_tokens(path: &FieldPath) -> Vec<String> {
+    path.0
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => k.clone(),
+            Seg::Index(_) => "[]".to_string(),
+        })
+        .collect()
+}
+
+fn pattern_of(pattern: &str) -> Vec<&str> {
+    pattern
+        .split('.')
+        .flat_map(|part| match part.strip_suffix("[]") {
+            Some(key) => vec![key, "[]"],
+            None => vec![part],
+        })
+        .collect()
+}
+
+/// Whether `path` names a number of summary.json (SUMMARY_NUMBERS).
+pub fn is_summary_number(path: &FieldPath) -> bool {
+    let tokens = pattern_tokens(path);
+    SUMMARY_NUMBERS.iter().any(|p| {
+        let pat = pattern_of(p);
+        pat.len() == tokens.len()
+            && pat
+                .iter()
+                .zip(&tokens)
+                .all(|(p, t)| *p == t || (*p == "*" && t != "[]"))
+    })
+}
+
+/// The error for a metric that is neither a headline metric nor a summary number: the closest
+/// name first, then every valid name.
+fn unknown_metric(metric: &str) -> String {
+    let headline = crate::headline::names();
+    let nearest = headline
+        .iter()
+        .copied()
+        .chain(SUMMARY_NUMBERS.iter().copied())
+        .min_by_key(|n| edit_distance(metric, n))
+        .filter(|n| edit_distance(metric, n) <= metric.len().max(4) / 3 + 1);
+    let hint = nearest.map_or(String::new(), |n| format!(" (did you mean {n}?)"));
+    format!(
+        "unknown metric {metric:?}{hint}; valid: the headline metrics {}; or a summary.json \
+         number {} ([] is any index, such as jobsets[0].restarts; * any key)",
+        headline.join(", "),
+        SUMMARY_NUMBERS.join(", ")
+    )
+}
+
+/// Levenshtein distance, for "did you mean".
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Parses a scenario's `expect:` list; errors name the file, the line (found in the text) and

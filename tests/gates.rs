@@ -54,10 +54,10 @@ fn expectations_on_numbers_pass_and_non_numbers_fail() {
         &dir,
         "- \"restarts == 0\"\n- \"jobsets[0].terminal_state == 0\"\n",
     );
-    // terminal_state is a string: a clear failure, not a crash.
+    // terminal_state is a string, not a number a gate can test: refused at load.
     let o = run(&["run", &s]);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a number"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unknown metric"), "{}", stderr(&o));
     let s = scenario_with(&dir, "- \"restarts == 0\"\n- \"pods.succeeded >= 6\"\n");
     let o = run(&["run", &s]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -94,6 +94,92 @@ fn bad_expectation_is_exit_2_with_line_and_path() {
     assert!(
         err.contains(&format!("s.yaml:{}:1: expect[1]:", lines + 3)),
         "{err}"
+    );
+}
+
+#[test]
+fn misspelled_metric_is_exit_2_at_load_naming_line_and_valid_names() {
+    let dir = scratch("gates_misspelled");
+    let s = scenario_with(&dir, "- \"restarts == 0\"\n- \"recovery.pod_per_s >= 1\"\n");
+    let lines = SMALL_SCENARIO.lines().count();
+    let started = std::time::Instant::now();
+    let o = run(&["run", &s, "--json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("s.yaml:{}:1: expect[1]:", lines + 3)),
+        "{err}"
+    );
+    assert!(err.contains("did you mean recovery.pods_per_s?"), "{err}");
+    for valid in [
+        "finished_at_s",
+        "goodput",
+        "jobsets[].restarts",
+        "faults[].by_cause.*.faults",
+    ] {
+        assert!(err.contains(valid), "{valid} not listed: {err}");
+    }
+    // Nothing ran: no summary on stdout.
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert!(started.elapsed().as_secs() < 30);
+}
+
+/// Every number a real summary holds is a name a gate accepts (gates::SUMMARY_NUMBERS), so
+/// the load-time check never refuses a real path.
+#[test]
+fn gate_paths_cover_every_number_of_real_summaries() {
+    fn leaves(v: &serde_json::Value, path: String, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    leaves(x, p, out);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    leaves(x, format!("{path}[{i}]"), out);
+                }
+            }
+            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => out.push(path),
+            _ => {}
+        }
+    }
+    let mut summaries = vec![];
+    for entry in std::fs::read_dir(repo().join("results/baselines")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        summaries.push(serde_json::from_str::<serde_json::Value>(&text).unwrap());
+    }
+    // Faults with causes and a training model.
+    let o = run(&[
+        "run",
+        "scenarios/validation/meta-rsc-ckpt-5m.yaml",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    summaries.push(serde_json::from_str(&stdout(&o)).unwrap());
+    let mut missing = std::collections::BTreeSet::new();
+    let mut seen = 0;
+    for s in &summaries {
+        let mut paths = vec![];
+        leaves(s, String::new(), &mut paths);
+        for p in paths.iter().filter(|p| p.as_str() != "wall_ms") {
+            seen += 1;
+            let fp = jobset_sim::fieldpath::FieldPath::parse(p).unwrap();
+            if !jobset_sim::gates::is_summary_number(&fp) {
+                missing.insert(jobset_sim::gates::pattern_tokens(&fp).join("."));
+            }
+        }
+    }
+    assert!(seen > 100, "{seen}");
+    assert!(
+        missing.is_empty(),
+        "summary.json numbers a gate would refuse: add them to gates::SUMMARY_NUMBERS \
+         (and docs/metrics.md): {missing:?}"
     );
 }
 
