@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 /// Keys that differ between two runs of the same scenario and seed.
 const IGNORED: &[&str] = &["wall_ms"];
 
+/// Top-level keys that say what made a summary rather than what happened in the run: a
+/// difference in them is a note (see `identity_notes`), never a failure.
+const IDENTITY: &[&str] = &["tool_version", "schema_version", "scenario_hash"];
+
 /// `--tolerance REL` (every number) or `--tolerance PATH=REL` (numbers at or under PATH): the
 /// largest relative difference |a − b| / max(|a|, |b|) still counted as the same.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +50,10 @@ pub struct Diff {
 }
 
 pub fn diff(baseline: &Value, fresh: &Value, tolerances: &[Tolerance]) -> Diff {
-    let mut d = Diff::default();
+    let mut d = Diff {
+        notes: identity_notes(baseline, fresh),
+        ..Diff::default()
+    };
     walk(&mut FieldPath(vec![]), baseline, fresh, tolerances, &mut d);
     d
 }
@@ -55,7 +62,9 @@ fn walk(path: &mut FieldPath, base: &Value, fresh: &Value, tols: &[Tolerance], d
     match (base, fresh) {
         (Value::Object(b), Value::Object(f)) => {
             for (k, bv) in b {
-                if path.0.is_empty() && IGNORED.contains(&k.as_str()) {
+                if path.0.is_empty()
+                    && (IGNORED.contains(&k.as_str()) || IDENTITY.contains(&k.as_str()))
+                {
                     continue;
                 }
                 path.0.push(Seg::Key(k.clone()));
@@ -67,7 +76,9 @@ fn walk(path: &mut FieldPath, base: &Value, fresh: &Value, tols: &[Tolerance], d
                 }
                 path.0.pop();
             }
-            for k in f.keys().filter(|k| !b.contains_key(*k)) {
+            let top = path.0.is_empty();
+            let new_keys = f.keys().filter(|k| !b.contains_key(*k));
+            for k in new_keys.filter(|k| !(top && IDENTITY.contains(&k.as_str()))) {
                 path.0.push(Seg::Key(k.clone()));
                 d.notes
                     .push(format!("{path}: new key, not in the baseline (ignored)"));
@@ -104,6 +115,55 @@ fn walk(path: &mut FieldPath, base: &Value, fresh: &Value, tols: &[Tolerance], d
         (b, f) if b != f => d.differences.push(format!("{path}: baseline {b}, now {f}")),
         _ => {}
     }
+}
+
+/// Notes on who made the two summaries: a baseline older than summary versions, another
+/// schema or tool version, or a scenario edited since the baseline was stored.
+fn identity_notes(baseline: &Value, fresh: &Value) -> Vec<String> {
+    let mut notes = vec![];
+    let schema = |v: &Value| v.get("schema_version").and_then(Value::as_u64);
+    match (schema(baseline), schema(fresh)) {
+        (None, Some(_)) => notes.push(
+            "the baseline predates summary versions (no tool_version, schema_version, \
+             scenario_hash); compared field by field"
+                .to_string(),
+        ),
+        (Some(b), Some(f)) if b != f => notes.push(format!(
+            "the baseline is summary schema {b}, this jobset-sim writes {f}: renamed or removed \
+             keys show as differences; refresh the baseline"
+        )),
+        _ => {}
+    }
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    if let (Some(b), Some(f)) = (text(baseline, "tool_version"), text(fresh, "tool_version")) {
+        if b != f {
+            notes.push(format!(
+                "the baseline was written by jobset-sim {b}, this is {f}"
+            ));
+        }
+    }
+    if let (Some(b), Some(f)) = (
+        text(baseline, "scenario_hash"),
+        text(fresh, "scenario_hash"),
+    ) {
+        if b != f {
+            notes.push(format!(
+                "the scenario changed since the baseline (scenario_hash {}…, now {}…): \
+                 differences may come from the scenario, not the simulator",
+                &b[..b.len().min(12)],
+                &f[..f.len().min(12)]
+            ));
+        }
+    }
+    notes
+}
+
+/// The schema version a baseline declares (0 for summaries older than the key).
+pub fn schema_of(baseline: &Value) -> u64 {
+    baseline
+        .get("schema_version")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
 }
 
 /// The most specific tolerance that covers `path`; 0 (exact) when none does.
@@ -164,6 +224,33 @@ mod tests {
             ]
         );
         assert_eq!(d.notes, vec!["new: new key, not in the baseline (ignored)"]);
+    }
+
+    #[test]
+    fn identity_keys_are_notes_not_differences() {
+        let old = json!({"events": 10});
+        let new = json!({"tool_version": "0.2.0", "schema_version": 1,
+                         "scenario_hash": "abc", "events": 10});
+        let d = diff(&old, &new, &[]);
+        assert!(d.differences.is_empty(), "{d:?}");
+        assert_eq!(d.notes.len(), 1, "{d:?}");
+        assert!(d.notes[0].contains("predates"), "{d:?}");
+        let other = json!({"tool_version": "0.1.0", "schema_version": 1,
+                           "scenario_hash": "abd", "events": 10});
+        let d = diff(&other, &new, &[]);
+        assert!(d.differences.is_empty(), "{d:?}");
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.contains("jobset-sim 0.1.0, this is 0.2.0")),
+            "{d:?}"
+        );
+        assert!(
+            d.notes.iter().any(|n| n.contains("scenario changed")),
+            "{d:?}"
+        );
+        assert_eq!(schema_of(&old), 0);
+        assert_eq!(schema_of(&new), 1);
     }
 
     #[test]

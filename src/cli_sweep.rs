@@ -113,6 +113,35 @@ pub fn check_expectations(expect: &[Expectation], summary: &Summary) -> Result<(
     std::process::exit(EXIT_GATE_FAILED);
 }
 
+/// The headline metrics that changed, each with its relative change, then how many held.
+fn headline_changes(stored: &serde_json::Value, fresh: &serde_json::Value) -> String {
+    use crate::headline::{fmt_change, fmt_readable, METRICS};
+    let show = |v: Option<f64>| v.map_or("absent".to_string(), fmt_readable);
+    let mut out = String::from("  headline metrics:\n");
+    let mut same = vec![];
+    for m in METRICS {
+        let (b, f) = ((m.compute)(stored), (m.compute)(fresh));
+        if b == f {
+            if b.is_some() {
+                same.push(m.name);
+            }
+            continue;
+        }
+        let change = match (b, f) {
+            (Some(b), Some(f)) => format!(" ({})", fmt_change(b, f)),
+            _ => String::new(),
+        };
+        out += &format!("    {:<28} {} -> {}{change}\n", m.name, show(b), show(f));
+    }
+    if out.lines().count() == 1 {
+        out += "    all the same\n";
+    }
+    if !same.is_empty() {
+        out += &format!("    unchanged: {}\n", same.join(", "));
+    }
+    out
+}
+
 pub fn check(args: CheckArgs) -> Result<(), SimError> {
     if args.scenario.is_some() && args.baselines.len() > 1 {
         return Err(InputError::new(
@@ -151,6 +180,20 @@ pub fn check(args: CheckArgs) -> Result<(), SimError> {
                 )
             })?,
         };
+        let schema = crate::baseline::schema_of(&stored);
+        if schema > u64::from(crate::report::summary::SCHEMA_VERSION) {
+            return Err(InputError::new(
+                &shown,
+                format!(
+                    "summary schema {schema} is newer than this jobset-sim's ({}): check it with \
+                     the jobset-sim that wrote it ({})",
+                    crate::report::summary::SCHEMA_VERSION,
+                    stored["tool_version"].as_str().unwrap_or("unknown version")
+                ),
+            )
+            .at_path("schema_version")
+            .into());
+        }
         let scenario = crate::scenario::load_scenario(&path)?;
         if scenario.name != name {
             return Err(InputError::new(
@@ -180,8 +223,10 @@ pub fn check(args: CheckArgs) -> Result<(), SimError> {
                 "{shown}: DIFFERS from a fresh run of {} seed {seed}:",
                 path.display()
             );
+            print!("{}", headline_changes(&stored, &fresh));
+            println!("  changed fields ({}):", d.differences.len());
             for x in &d.differences {
-                println!("  {x}");
+                println!("    {x}");
             }
         }
     }

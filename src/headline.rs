@@ -144,6 +144,47 @@ pub fn fmt_exact(v: f64) -> String {
     format!("{v}")
 }
 
+/// A number for people to read: integers in full, anything else to 4 significant digits
+/// (`133.6`, `0.9123`, `1817`), never in exponent form. Files keep more (`fmt_csv`).
+pub fn fmt_readable(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    if v == v.trunc() && v.abs() < 1e15 {
+        return format!("{v:.0}");
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).clamp(0, 9) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Relative change from `base` to `now` as a signed percentage to 0.01 (`+4.2%`, `-0.33%`,
+/// `+<0.01%`); `new`
+/// when the base is 0.
+pub fn fmt_change(base: f64, now: f64) -> String {
+    if base == now {
+        return "±0%".into();
+    }
+    if base == 0.0 {
+        return "new".into();
+    }
+    let pct = (now - base) / base.abs() * 100.0;
+    let sign = if pct < 0.0 { "-" } else { "+" };
+    if pct.abs() < 0.01 {
+        return format!("{sign}<0.01%");
+    }
+    let shown = format!("{:.2}", pct.abs());
+    format!(
+        "{sign}{}%",
+        shown.trim_end_matches('0').trim_end_matches('.')
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +227,22 @@ mod tests {
         assert_eq!(get("finished_at_s", &s), None);
         assert_eq!(get("recovery.pods_per_s", &s), None);
         assert_eq!(get("recovery.count", &s), Some(0.0));
+    }
+
+    #[test]
+    fn readable_numbers() {
+        assert_eq!(fmt_readable(133.56157661193265), "133.6");
+        assert_eq!(fmt_readable(0.912345), "0.9123");
+        assert_eq!(fmt_readable(1816.588692442), "1817");
+        assert_eq!(fmt_readable(4665600.0), "4665600");
+        assert_eq!(fmt_readable(17.50925518176971), "17.51");
+        assert_eq!(fmt_readable(0.00012346), "0.0001235");
+        assert_eq!(fmt_readable(-2.5), "-2.5");
+        assert_eq!(fmt_change(100.0, 90.0), "-10%");
+        assert_eq!(fmt_change(133.56, 134.0), "+0.33%");
+        assert_eq!(fmt_change(140.0, 133.56157661193265), "-4.6%");
+        assert_eq!(fmt_change(1e6, 1e6 + 1.0), "+<0.01%");
+        assert_eq!(fmt_change(0.0, 3.0), "new");
     }
 
     #[test]

@@ -167,7 +167,10 @@ fn gate_paths_cover_every_number_of_real_summaries() {
     for s in &summaries {
         let mut paths = vec![];
         leaves(s, String::new(), &mut paths);
-        for p in paths.iter().filter(|p| p.as_str() != "wall_ms") {
+        for p in paths
+            .iter()
+            .filter(|p| !["wall_ms", "schema_version"].contains(&p.as_str()))
+        {
             seen += 1;
             let fp = jobset_sim::fieldpath::FieldPath::parse(p).unwrap();
             if !jobset_sim::gates::is_summary_number(&fp) {
@@ -200,6 +203,36 @@ fn check_passes_on_a_fresh_baseline_and_fails_on_a_tampered_one() {
     assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
     assert!(
         stdout(&o).contains("pods.created: baseline 6, now 5"),
+        "{}",
+        stdout(&o)
+    );
+    // Headline metrics first, with their relative change, then the changed fields.
+    let out = stdout(&o);
+    let headline = out.find("headline metrics:").expect(&out);
+    let fields = out.find("changed fields (1):").expect(&out);
+    assert!(headline < fields, "{out}");
+    assert!(
+        out[headline..fields].contains("pods.created                 6 -> 5 (-16.67%)"),
+        "{out}"
+    );
+    assert!(out[headline..fields].contains("unchanged: "), "{out}");
+    // A baseline of a newer summary schema is refused before any run.
+    let newer = stdout(&fresh).replace("\"schema_version\": 1,", "\"schema_version\": 99,");
+    assert_ne!(newer, stdout(&fresh), "no schema_version in the summary");
+    let newer = write(&dir, "newer.json", &newer);
+    let o = run(&["check", newer.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("schema 99 is newer"), "{}", stderr(&o));
+    // A baseline from before summaries carried versions still checks, with a note.
+    let mut old: serde_json::Value = serde_json::from_str(&stdout(&fresh)).unwrap();
+    for k in ["tool_version", "schema_version", "scenario_hash"] {
+        old.as_object_mut().unwrap().remove(k);
+    }
+    let old = write(&dir, "old.json", &old.to_string());
+    let o = run(&["check", old.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("predates summary versions"),
         "{}",
         stdout(&o)
     );

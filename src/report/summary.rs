@@ -7,12 +7,22 @@ use crate::sim::Sim;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Layout version of summary.json: raised when a key is renamed, removed or changes meaning
+/// (adding a key does not raise it). docs/metrics.md, "Identity".
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// How many pod names a pending group lists before it only counts.
 const PENDING_EXAMPLES: usize = 20;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
+    /// The jobset-sim release that wrote this summary (the crate version).
+    pub tool_version: String,
+    /// Version of this file's layout (SCHEMA_VERSION).
+    pub schema_version: u32,
     pub scenario: String,
+    /// SHA-1 of the scenario as loaded (`Scenario::hash`): which inputs these results are of.
+    pub scenario_hash: String,
     pub seed: u64,
     pub sim_end_s: f64,
     pub events: u64,
@@ -166,7 +176,10 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
     let goodput = (!training.is_empty() && wall > 0.0)
         .then(|| training.iter().map(|t| t.useful_work_s).sum::<f64>() / wall);
     Summary {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        schema_version: SCHEMA_VERSION,
         scenario: sim.scenario.name.clone(),
+        scenario_hash: sim.scenario.hash.clone(),
         seed: sim.scenario.seed,
         sim_end_s: to_secs(sim.ended_at_ns.unwrap_or(sim.now())),
         events: sim.queue.delivered(),

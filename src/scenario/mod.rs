@@ -77,6 +77,10 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// `expect:` gates, checked by `run` after the simulation.
     pub expect: Vec<crate::gates::Expectation>,
+    /// SHA-1 (hex) of what the results depend on: the scenario document re-rendered (so
+    /// comments and layout do not count) without `run.seed` (summaries report the seed on
+    /// its own), and the bytes of every manifest file it reads.
+    pub hash: String,
 }
 
 pub use faults::{Fault, FaultKind, NodeEffect, PodEffect};
@@ -214,6 +218,7 @@ pub fn load_scenario_from_str(
     match (resolved, expect) {
         (Ok(mut scenario), Ok(expect)) => {
             scenario.expect = expect;
+            scenario.hash = content_hash(&docs[0], base_dir);
             Ok(scenario)
         }
         (Err(SimError::Input(mut errors)), Err(more)) => {
@@ -223,6 +228,30 @@ pub fn load_scenario_from_str(
         (Err(e), _) => Err(e),
         (Ok(_), Err(errors)) => Err(SimError::Input(errors)),
     }
+}
+
+/// `Scenario::hash` of a scenario document whose manifests are relative to `base_dir`.
+fn content_hash(doc: &serde_yaml_ng::Value, base_dir: &Path) -> String {
+    use sha1::{Digest, Sha1};
+    let mut doc = doc.clone();
+    if let Some(run) = doc.get_mut("run").and_then(|r| r.as_mapping_mut()) {
+        run.remove("seed");
+    }
+    let mut hasher = Sha1::new();
+    hasher.update(serde_yaml_ng::to_string(&doc).unwrap_or_default());
+    let workloads = doc.get("workloads").and_then(|w| w.as_sequence());
+    for w in workloads.into_iter().flatten() {
+        if let Some(m) = w.get("manifest").and_then(|m| m.as_str()) {
+            let bytes = std::fs::read(base_dir.join(m)).unwrap_or_default();
+            hasher.update(format!("\nmanifest {m} {}\n", bytes.len()));
+            hasher.update(&bytes);
+        }
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn dur(file: &str, path: &str, text: &str) -> Result<u64, InputError> {
@@ -844,6 +873,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         workloads,
         faults,
         expect: vec![],
+        hash: String::new(),
     })
 }
 
