@@ -294,7 +294,10 @@ impl Sim {
         let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
             return;
         };
-        t.working -= 1;
+        t.working = t
+            .working
+            .checked_sub(1)
+            .expect("internal error: a JobSet's working pod count went below zero");
         match t.phase {
             Phase::Running { since_ns } => {
                 let seg = t.spec.segment(now - since_ns);

@@ -328,6 +328,16 @@ impl Cluster {
         for (d, q) in request.iter().enumerate() {
             let i = node as usize * r + d;
             self.used[i] += q;
+            // The scheduler's filters only pick a node with room: a reservation past the
+            // node's allocatable is a bug in them, stopped here rather than found at the end.
+            assert!(
+                self.used[i] <= self.alloc[i],
+                "internal error: node {} over-committed on {}: {} of {} milli-units",
+                self.nodes[node as usize].name,
+                self.resources.name(d),
+                self.used[i],
+                self.alloc[i]
+            );
         }
         self.sync_pristine(node);
     }
@@ -340,7 +350,12 @@ impl Cluster {
         for (d, q) in request.iter().enumerate() {
             let i = node as usize * r + d;
             self.used[i] -= q;
-            debug_assert!(self.used[i] >= 0, "released more than reserved");
+            assert!(
+                self.used[i] >= 0,
+                "internal error: node {} released more {} than was reserved",
+                self.nodes[node as usize].name,
+                self.resources.name(d)
+            );
         }
         self.sync_pristine(node);
     }

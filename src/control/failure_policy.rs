@@ -121,6 +121,7 @@ pub fn apply(
             status.restarts += 1;
             if counts {
                 status.restarts_count_towards_max += 1;
+                assert_within_max(status, restart_job_gate, max_restarts);
             }
             let msg = format!(
                 "applying {action} failure policy action (first failed job: {})",
@@ -160,6 +161,7 @@ pub fn apply(
                     .get_or_insert_with(Vec::new);
                 towards.resize(replicas.max(towards.len()), 0);
                 towards[job.job_index] += 1;
+                assert_within_max(status, restart_job_gate, max_restarts);
             }
             Some(Outcome::RestartedJob {
                 replicated_job: job.replicated_job.clone(),
@@ -168,6 +170,16 @@ pub fn apply(
         }
         _ => None,
     }
+}
+
+/// A counted restart never takes the JobSet past maxRestarts (§4.4); a negative maxRestarts
+/// (accepted by v0.12.0) allows none. Checked as each restart is counted, in every build.
+fn assert_within_max(status: &JobSetStatus, restart_job_gate: bool, max_restarts: i32) {
+    let counted = status.counted_restarts(restart_job_gate);
+    assert!(
+        counted <= max_restarts.max(0),
+        "internal error: {counted} counted restarts, past maxRestarts {max_restarts}"
+    );
 }
 
 fn reached_max(status: &mut JobSetStatus, job: &FailedJob, now: SimTime) -> Outcome {

@@ -122,17 +122,26 @@ impl<E> EventQueue<E> {
         self.popped
     }
 
-    /// Schedules `event` at absolute time `at`. Scheduling in the past is a logic error in the
-    /// caller; the event is clamped to `now` so time never runs backwards.
+    /// Schedules `event` at absolute time `at`, which must not be before `now`.
+    ///
+    /// # Panics
+    /// When `at` is in the past: that is a bug in the caller (time would run backwards, and
+    /// the event's order against those already delivered would be a lie). It stops the run
+    /// rather than being clamped silently, so the bug is found where it is made.
     pub fn schedule_at(&mut self, at: SimTime, event: E) -> EventId {
+        assert!(
+            at >= self.now,
+            "internal error: an event was scheduled at {at} ns, before the current time {} ns",
+            self.now
+        );
         let seq = self.next_seq;
         self.next_seq += 1;
-        let at = at.max(self.now);
         if at > self.horizon {
             return EventId(seq | DROPPED);
         }
-        // `last` is the time of the last pop (== now) whenever a caller can schedule.
-        debug_assert!(at >= self.last);
+        // `last` is never later than `now` (a refill moves it to the earliest stored event,
+        // which pops next), so `at >= last` and the bucket index below is in range.
+        assert!(at >= self.last, "queue bookkeeping: last is after now");
         let entry = Entry { at, seq, event };
         match bucket_of(at, self.last) {
             0 => self.head.push_back(entry),
@@ -275,11 +284,20 @@ mod tests {
     }
 
     #[test]
-    fn never_schedules_into_the_past() {
+    #[should_panic(expected = "scheduled at 50 ns, before the current time 100 ns")]
+    fn scheduling_into_the_past_stops_the_run() {
         let mut q = EventQueue::new();
         q.schedule_at(100, 1);
         q.pop();
         q.schedule_at(50, 2);
+    }
+
+    #[test]
+    fn scheduling_at_now_is_allowed() {
+        let mut q = EventQueue::new();
+        q.schedule_at(100, 1);
+        q.pop();
+        q.schedule_at(100, 2);
         assert_eq!(q.pop(), Some((100, 2)));
     }
 

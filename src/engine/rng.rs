@@ -44,7 +44,7 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 
 /// Draws a uniform integer in [0, n) without modulo bias.
 pub fn below(rng: &mut StreamRng, n: u64) -> u64 {
-    debug_assert!(n > 0);
+    assert!(n > 0, "a uniform draw from an empty range");
     let zone = u64::MAX - (u64::MAX % n);
     loop {
         let v = rng.next_u64();

@@ -315,6 +315,7 @@ impl Sim {
         match decision.node {
             Some(node) => {
                 let shape = &self.shapes[shape_id];
+                assert_may_hold(&self.cluster, node, shape);
                 self.cluster
                     .reserve(node, &shape.request, shape.score_request);
                 let job = self.pods[pod as usize].job;
@@ -801,6 +802,19 @@ pub(crate) fn resource_score(
     } else {
         total / weight
     }
+}
+
+/// The node the scheduler picked takes the pod: schedulable, and every taint it carries that
+/// keeps pods off (a NotReady node's included) tolerated. Room is checked as it is reserved
+/// (`Cluster::reserve`). Checked at the decision, in every build: cheap next to the filters
+/// that found the node.
+fn assert_may_hold(cluster: &crate::cluster::Cluster, node: NodeId, shape: &PodShape) {
+    let n = cluster.node(node);
+    assert!(
+        !n.unschedulable && filter::first_untolerated(&n.taints, &shape.tolerations).is_none(),
+        "internal error: the scheduler chose node {}, which is cordoned or has a taint the pod does not tolerate",
+        n.name
+    );
 }
 
 #[cfg(test)]

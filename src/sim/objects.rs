@@ -225,11 +225,22 @@ impl LiveCounts {
         self.active_undeleted += o.active_undeleted;
     }
 
+    /// Takes one pod's share away. A count below zero means a pod left a state it was never
+    /// counted in: a bug in the caller, stopped here, where it happens, in every build.
     pub fn sub(&mut self, o: LiveCounts) {
-        self.active -= o.active;
-        self.ready -= o.ready;
-        self.terminating -= o.terminating;
-        self.active_undeleted -= o.active_undeleted;
+        let take = |count: &mut u32, by: u32, what: &str| {
+            *count = count.checked_sub(by).unwrap_or_else(|| {
+                panic!("internal error: a Job's {what} pod count went below zero")
+            });
+        };
+        take(&mut self.active, o.active, "active");
+        take(&mut self.ready, o.ready, "ready");
+        take(&mut self.terminating, o.terminating, "terminating");
+        take(
+            &mut self.active_undeleted,
+            o.active_undeleted,
+            "active undeleted",
+        );
     }
 }
 
@@ -345,6 +356,20 @@ mod tests {
             job.add_condition(c, "", "", 0);
         }
         job
+    }
+
+    #[test]
+    #[should_panic(expected = "a Job's ready pod count went below zero")]
+    fn live_counts_never_go_below_zero() {
+        let mut counts = LiveCounts {
+            active: 1,
+            ..LiveCounts::default()
+        };
+        counts.sub(LiveCounts {
+            active: 1,
+            ready: 1,
+            ..LiveCounts::default()
+        });
     }
 
     /// Mirrors TestIsJobFinished (§9.2 #1): only Complete or Failed finish a Job.
