@@ -258,42 +258,89 @@ impl TrainingState {
     }
 }
 
-impl Sim {
-    /// A pod's main container starts: progress may begin once all pods run.
-    pub(crate) fn start_working(&mut self, pod: PodId) {
-        if self.pods[pod as usize].working {
-            return;
+/// The training model as a component: every training JobSet's progress and which of their
+/// pods' main containers run now. Its state is private; the simulation tells it when a
+/// container starts or stops and when its own timers fire, and it answers with the timer to
+/// arm, if any. JobSets without `training` are not tracked.
+#[derive(Debug, Default)]
+pub(crate) struct TrainingModel {
+    /// By `JsId`.
+    jobsets: Vec<Option<TrainingState>>,
+    /// By `PodId`: the pod's main container runs now (only pods of training JobSets).
+    working: Vec<bool>,
+}
+
+impl TrainingModel {
+    /// A JobSet was submitted, with its training spec (or none).
+    pub(crate) fn add_jobset(
+        &mut self,
+        js: JsId,
+        spec: Option<Training>,
+        expected_pods: u64,
+        now: SimTime,
+    ) {
+        if self.jobsets.len() <= js as usize {
+            self.jobsets.resize(js as usize + 1, None);
         }
-        self.pods[pod as usize].working = true;
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        let now = self.now();
-        let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
-            return;
-        };
+        self.jobsets[js as usize] = spec.map(|spec| TrainingState::new(spec, expected_pods, now));
+    }
+
+    /// The training state of each JobSet that has one, by JobSet id.
+    pub fn states(&self) -> impl Iterator<Item = (JsId, &TrainingState)> {
+        self.jobsets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.as_ref().map(|t| (i as JsId, t)))
+    }
+
+    fn state(&mut self, js: JsId) -> Option<&mut TrainingState> {
+        self.jobsets.get_mut(js as usize).and_then(Option::as_mut)
+    }
+
+    /// Flips a pod's working flag; false when it already had that value.
+    fn set_working(&mut self, pod: PodId, working: bool) -> bool {
+        if self.working.len() <= pod as usize {
+            if !working {
+                return false;
+            }
+            self.working.resize(pod as usize + 1, false);
+        }
+        std::mem::replace(&mut self.working[pod as usize], working) != working
+    }
+
+    /// A pod's main container starts: once all pods run, the framework starts up. Returns the
+    /// start-up timer to arm.
+    pub(crate) fn container_started(
+        &mut self,
+        js: JsId,
+        pod: PodId,
+        now: SimTime,
+    ) -> Option<(SimTime, Event)> {
+        self.state(js)?;
+        if !self.set_working(pod, true) {
+            return None;
+        }
+        let t = self.state(js)?;
         t.working += 1;
-        if t.phase == Phase::Waiting && t.working >= t.expected_pods {
-            t.phase = Phase::StartingUp;
-            t.generation += 1;
-            let generation = t.generation;
-            self.queue.schedule_at(
-                now + t.spec.restart_cost_ns,
-                Event::TrainingStart { js, generation },
-            );
+        if t.phase != Phase::Waiting || t.working < t.expected_pods {
+            return None;
         }
+        t.phase = Phase::StartingUp;
+        t.generation += 1;
+        let generation = t.generation;
+        Some((
+            now + t.spec.restart_cost_ns,
+            Event::TrainingStart { js, generation },
+        ))
     }
 
     /// A pod's main container stops (exit, eviction, deletion, its node dying): synchronous
     /// training stops with it, and the work since the last checkpoint is gone.
-    pub(crate) fn stop_working(&mut self, pod: PodId) {
-        if !self.pods[pod as usize].working {
+    pub(crate) fn container_stopped(&mut self, js: JsId, pod: PodId, now: SimTime) {
+        if self.state(js).is_none() || !self.set_working(pod, false) {
             return;
         }
-        self.pods[pod as usize].working = false;
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        let now = self.now();
-        let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
-            return;
-        };
+        let t = self.state(js).expect("checked above");
         t.working = t
             .working
             .checked_sub(1)
@@ -316,13 +363,17 @@ impl Sim {
         t.generation += 1;
     }
 
-    pub(crate) fn on_training_start(&mut self, js: JsId, generation: u32) {
-        let now = self.now();
-        let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
-            return;
-        };
+    /// The start-up timer fired: useful work begins, unless an interruption came first.
+    /// Returns the timer for when all the work is done.
+    pub(crate) fn start_up_done(
+        &mut self,
+        js: JsId,
+        generation: u32,
+        now: SimTime,
+    ) -> Option<(SimTime, Event)> {
+        let t = self.state(js)?;
         if t.generation != generation || t.phase != Phase::StartingUp {
-            return;
+            return None;
         }
         t.phase = Phase::Running { since_ns: now };
         t.startup_ns += t.spec.restart_cost_ns;
@@ -333,27 +384,56 @@ impl Sim {
         t.first_progress_ns.get_or_insert(now);
         let remaining = t.spec.work_ns - t.checkpointed_ns;
         let done = now + t.spec.time_to_finish(remaining);
-        self.queue
-            .schedule_at(done, Event::TrainingDone { js, generation });
+        Some((done, Event::TrainingDone { js, generation }))
     }
 
-    /// All the work is done: every container of the JobSet exits 0.
-    pub(crate) fn on_training_done(&mut self, js: JsId, generation: u32) {
-        let now = self.now();
-        let Some(t) = self.training.get_mut(js as usize).and_then(Option::as_mut) else {
-            return;
+    /// The work-done timer fired: true when the work is done now (the containers exit 0),
+    /// false when an interruption came first.
+    pub(crate) fn work_done(&mut self, js: JsId, generation: u32, now: SimTime) -> bool {
+        let Some(t) = self.state(js) else {
+            return false;
         };
         let Phase::Running { since_ns } = t.phase else {
-            return;
+            return false;
         };
         if t.generation != generation {
-            return;
+            return false;
         }
         let seg = t.spec.segment(now - since_ns);
         t.checkpoint_writing_ns += seg.writing_ns;
         t.checkpointed_ns = t.spec.work_ns;
         t.phase = Phase::Done;
         t.done_at_ns = Some(now);
+        true
+    }
+}
+
+impl Sim {
+    /// Watcher of pod changes: a pod's main container started.
+    pub(crate) fn start_working(&mut self, pod: PodId) {
+        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        if let Some((at, event)) = self.training.container_started(js, pod, self.now()) {
+            self.queue.schedule_at(at, event);
+        }
+    }
+
+    /// Watcher of pod changes: a pod's main container stopped.
+    pub(crate) fn stop_working(&mut self, pod: PodId) {
+        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        self.training.container_stopped(js, pod, self.now());
+    }
+
+    pub(crate) fn on_training_start(&mut self, js: JsId, generation: u32) {
+        if let Some((at, event)) = self.training.start_up_done(js, generation, self.now()) {
+            self.queue.schedule_at(at, event);
+        }
+    }
+
+    /// All the work is done: every container of the JobSet exits 0.
+    pub(crate) fn on_training_done(&mut self, js: JsId, generation: u32) {
+        if !self.training.work_done(js, generation, self.now()) {
+            return;
+        }
         let jobs = self.jobsets[js as usize].jobs.clone();
         for j in jobs {
             let pods = self.jobs[j as usize].pods.clone();
@@ -371,7 +451,7 @@ impl Sim {
                         exit_code: 0,
                     },
                 );
-                self.pods[p as usize].pending_exit = Some(e);
+                self.kubelet.exit_scheduled(p, e);
             }
         }
     }
@@ -379,17 +459,9 @@ impl Sim {
     /// Creates the training state of a newly submitted JobSet (or none).
     pub(crate) fn add_training_state(&mut self, js: JsId) {
         let w = self.jobsets[js as usize].workload as usize;
-        let state = self.scenario.workloads[w].training.map(|spec| {
-            TrainingState::new(
-                spec,
-                crate::report::recovery::expected_pods(self, js as usize),
-                self.now(),
-            )
-        });
-        if self.training.len() <= js as usize {
-            self.training.resize(js as usize + 1, None);
-        }
-        self.training[js as usize] = state;
+        let spec = self.scenario.workloads[w].training;
+        let expected = crate::report::recovery::expected_pods(self, js as usize);
+        self.training.add_jobset(js, spec, expected, self.now());
     }
 }
 
@@ -433,5 +505,80 @@ mod tests {
         assert_eq!(t.time_to_finish(2 * H), 2 * H + H / 10);
         assert_eq!(t.time_to_finish(25 * H / 10), 25 * H / 10 + 2 * H / 10);
         assert_eq!(spec(0, 0).time_to_finish(3 * H), 3 * H);
+    }
+
+    fn model(restart_cost_ns: u64, pods: u64) -> TrainingModel {
+        let mut m = TrainingModel::default();
+        let spec = Training {
+            restart_cost_ns,
+            ..spec(H, H / 10)
+        };
+        m.add_jobset(0, Some(spec), pods, 0);
+        m
+    }
+
+    #[test]
+    fn progress_starts_after_every_pod_runs_and_the_restart_cost() {
+        let mut m = model(H / 100, 2);
+        assert_eq!(m.container_started(0, 10, 0), None, "one pod of two");
+        assert_eq!(m.container_started(0, 10, 5), None, "the same pod again");
+        let (at, event) = m.container_started(0, 11, 100).expect("all pods run");
+        assert_eq!(at, 100 + H / 100);
+        assert_eq!(
+            event,
+            Event::TrainingStart {
+                js: 0,
+                generation: 1
+            }
+        );
+        let (done, event) = m.start_up_done(0, 1, at).expect("work begins");
+        // 10 h of work with a 6-minute checkpoint after each of the first nine hours.
+        assert_eq!(done, at + 10 * H + 9 * H / 10);
+        assert_eq!(
+            event,
+            Event::TrainingDone {
+                js: 0,
+                generation: 1
+            }
+        );
+        assert!(m.work_done(0, 1, done));
+        let (_, t) = m.states().next().expect("tracked");
+        assert_eq!(t.progress_at(done), 10 * H);
+        assert_eq!(t.done_at_ns, Some(done));
+    }
+
+    #[test]
+    fn a_stopped_container_loses_the_work_since_the_last_checkpoint() {
+        let mut m = model(0, 1);
+        let (at, _) = m.container_started(0, 3, 0).expect("one pod");
+        m.start_up_done(0, 1, at).expect("work begins");
+        // 2.5 h in: two checkpoints (1.1 h each) kept, 0.3 h lost.
+        m.container_stopped(0, 3, 25 * H / 10);
+        let (_, t) = m.states().next().expect("tracked");
+        assert_eq!(t.checkpointed_ns, 2 * H);
+        assert_eq!(t.lost_ns, 3 * H / 10);
+        assert_eq!(t.interruptions, 1);
+        // The old timers are stale now; stopping twice changes nothing.
+        assert!(!m.work_done(0, 1, 11 * H));
+        m.container_stopped(0, 3, 3 * H);
+        assert_eq!(m.states().next().expect("tracked").1.interruptions, 1);
+        // Restarting resumes from the checkpoint, as generation 3.
+        let (_, event) = m.container_started(0, 4, 3 * H).expect("all pods run");
+        assert_eq!(
+            event,
+            Event::TrainingStart {
+                js: 0,
+                generation: 3
+            }
+        );
+    }
+
+    #[test]
+    fn jobsets_without_training_are_not_tracked() {
+        let mut m = TrainingModel::default();
+        m.add_jobset(0, None, 1, 0);
+        assert_eq!(m.container_started(0, 0, 0), None);
+        m.container_stopped(0, 0, 1);
+        assert_eq!(m.states().count(), 0);
     }
 }

@@ -52,7 +52,7 @@ impl Sim {
         };
         let js = self.jobs[p.job as usize].jobset;
         let st = &self.jobsets[js as usize].status;
-        let container_up = p.pending_exit.is_some() || !p.barrier_lifted;
+        let container_up = self.kubelet.exit_pending(pod) || !p.barrier_lifted;
         if st
             .previous_in_place_restart_attempt
             .is_some_and(|prev| attempt <= prev)

@@ -535,7 +535,6 @@ impl Sim {
             deletion_ns: None,
             removed: false,
             reserved_on: None,
-            pending_exit: None,
             last_unschedulable: None,
             schedule_attempts: 0,
             created_at_ns: at,
@@ -544,12 +543,9 @@ impl Sim {
             disruption_target: false,
             in_place_attempt: None,
             barrier_lifted: false,
-            container_started_ns: 0,
-            crash_backoff_steps: 0,
             delete_requested: false,
             bound_at_ns: None,
             counted_failed: false,
-            working: false,
         };
         self.jobs[j as usize].live.add(LiveCounts::of(&pod));
         self.pods.push(pod);

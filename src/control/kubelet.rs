@@ -3,6 +3,7 @@
 //! phase when it does not restart.
 
 use crate::engine::time::NS_PER_S;
+use crate::engine::{EventId, SimTime};
 use crate::scenario::faults::OOM_EXIT_CODE;
 use crate::scenario::ContainerRun;
 use crate::sim::objects::*;
@@ -14,6 +15,70 @@ const CRASH_LOOP_INITIAL_NS: u64 = 10 * NS_PER_S;
 const CRASH_LOOP_MAX_NS: u64 = 300 * NS_PER_S;
 /// A container that ran this long without crashing starts its back-off over.
 const CRASH_LOOP_RESET_NS: u64 = 600 * NS_PER_S;
+
+/// What the kubelets keep of each pod's containers and no API object shows: the exit
+/// scheduled for the main container's current run, when that run started, and the
+/// CrashLoopBackOff doublings so far. Private: the simulation asks it through the methods
+/// below.
+#[derive(Debug, Default)]
+pub(crate) struct Kubelet {
+    /// By `PodId`, grown as pods start.
+    runs: Vec<ContainerRuntime>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct ContainerRuntime {
+    pending_exit: Option<EventId>,
+    started_ns: SimTime,
+    crash_backoff_steps: u32,
+}
+
+impl Kubelet {
+    fn run(&mut self, pod: PodId) -> &mut ContainerRuntime {
+        if self.runs.len() <= pod as usize {
+            self.runs
+                .resize(pod as usize + 1, ContainerRuntime::default());
+        }
+        &mut self.runs[pod as usize]
+    }
+
+    /// A run of the pod's main container starts now.
+    pub(crate) fn container_started(&mut self, pod: PodId, now: SimTime) {
+        self.run(pod).started_ns = now;
+    }
+
+    /// The run's end is scheduled as `exit`.
+    pub(crate) fn exit_scheduled(&mut self, pod: PodId, exit: EventId) {
+        self.run(pod).pending_exit = Some(exit);
+    }
+
+    /// The scheduled end of the current run, forgotten (it fired, or is to be cancelled).
+    pub(crate) fn take_exit(&mut self, pod: PodId) -> Option<EventId> {
+        self.runs.get_mut(pod as usize)?.pending_exit.take()
+    }
+
+    /// A run of the main container is under way, its end scheduled.
+    pub(crate) fn exit_pending(&self, pod: PodId) -> bool {
+        self.runs
+            .get(pod as usize)
+            .is_some_and(|r| r.pending_exit.is_some())
+    }
+
+    /// CrashLoopBackOff for a crash now: 10 s doubling to 5 min, starting over after a run of
+    /// 10 minutes without a crash. Counts the crash.
+    pub(crate) fn crash_backoff_ns(&mut self, pod: PodId, now: SimTime) -> u64 {
+        let run = self.run(pod);
+        if now.saturating_sub(run.started_ns) >= CRASH_LOOP_RESET_NS {
+            run.crash_backoff_steps = 0;
+        }
+        let mut backoff = CRASH_LOOP_INITIAL_NS;
+        for _ in 0..run.crash_backoff_steps {
+            backoff = (backoff * 2).min(CRASH_LOOP_MAX_NS);
+        }
+        run.crash_backoff_steps += 1;
+        backoff
+    }
+}
 
 impl Sim {
     /// The kubelet sees the binding through its watch and starts the containers.
@@ -49,7 +114,8 @@ impl Sim {
                 self.queue.schedule_in(d, Event::PodReady(pod));
             }
         }
-        self.pods[pod as usize].container_started_ns = self.now();
+        let now = self.now();
+        self.kubelet.container_started(pod, now);
         self.change_pod(pod, PodChange::ContainerStarted { restart });
         if self.in_place_enabled_for_pod(pod) {
             self.agent_on_container_start(pod);
@@ -69,7 +135,7 @@ impl Sim {
         let exit = self
             .queue
             .schedule_in(after_ns, Event::ContainerExit { pod, exit_code });
-        self.pods[pod as usize].pending_exit = Some(exit);
+        self.kubelet.exit_scheduled(pod, exit);
         self.change_pod(pod, PodChange::WorkerStarted);
     }
 
@@ -120,7 +186,7 @@ impl Sim {
     }
 
     pub(crate) fn on_container_exit(&mut self, pod: PodId, exit_code: i32) {
-        self.pods[pod as usize].pending_exit = None;
+        self.kubelet.take_exit(pod);
         if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
             return;
         }
@@ -153,17 +219,9 @@ impl Sim {
             // Restarted in place after CrashLoopBackOff (OnFailure, or a container restart
             // rule); the pod stays Running, not Ready. The back-off resets after 10 minutes
             // of running without a crash.
-            let now = self.now();
+            let backoff = self.kubelet.crash_backoff_ns(pod, self.now());
             let p = &mut self.pods[pod as usize];
             p.restart_count += 1;
-            if now.saturating_sub(p.container_started_ns) >= CRASH_LOOP_RESET_NS {
-                p.crash_backoff_steps = 0;
-            }
-            let mut backoff = CRASH_LOOP_INITIAL_NS;
-            for _ in 0..p.crash_backoff_steps {
-                backoff = (backoff * 2).min(CRASH_LOOP_MAX_NS);
-            }
-            p.crash_backoff_steps += 1;
             let reason = format!(
                 "Error: exit code {exit_code}; restart {} after back-off {}s",
                 p.restart_count,
@@ -195,7 +253,7 @@ impl Sim {
 
     /// Forgets the exit scheduled for the container's current run (it will not happen).
     pub(crate) fn kubelet_cancel_exit(&mut self, pod: PodId) {
-        if let Some(exit) = self.pods[pod as usize].pending_exit.take() {
+        if let Some(exit) = self.kubelet.take_exit(pod) {
             self.queue.cancel(exit);
         }
     }
@@ -207,7 +265,7 @@ impl Sim {
         if p.removed
             || p.deletion_ns.is_some()
             || p.phase != PodPhase::Running
-            || p.pending_exit.is_none()
+            || !self.kubelet.exit_pending(pod)
         {
             return; // not running a container now (pending, in back-off, or stopping)
         }
@@ -281,5 +339,40 @@ impl Sim {
             .first()
             .map_or("", |c| c.name.as_str());
         intern_container(&mut self.container_names, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN_NS: u64 = 60 * NS_PER_S;
+
+    #[test]
+    fn crash_loop_back_off_doubles_to_five_minutes_and_resets_after_ten() {
+        let mut k = Kubelet::default();
+        k.container_started(7, 0);
+        let steps: Vec<u64> = (0..7)
+            .map(|_| k.crash_backoff_ns(7, MIN_NS) / NS_PER_S)
+            .collect();
+        assert_eq!(steps, [10, 20, 40, 80, 160, 300, 300]);
+        // A run of ten minutes without a crash starts the back-off over.
+        k.container_started(7, MIN_NS);
+        assert_eq!(k.crash_backoff_ns(7, 11 * MIN_NS), 10 * NS_PER_S);
+        // Other pods keep their own count.
+        assert_eq!(k.crash_backoff_ns(3, 0), 10 * NS_PER_S);
+    }
+
+    #[test]
+    fn an_exit_is_pending_until_taken() {
+        let mut k = Kubelet::default();
+        assert!(!k.exit_pending(2));
+        assert_eq!(k.take_exit(2), None);
+        let mut q = crate::engine::EventQueue::new();
+        let exit = q.schedule_in(5, 0u8);
+        k.exit_scheduled(2, exit);
+        assert!(k.exit_pending(2));
+        assert_eq!(k.take_exit(2), Some(exit));
+        assert!(!k.exit_pending(2));
     }
 }

@@ -82,7 +82,7 @@ impl Sim {
         let mut useful = 0u128;
         let mut wall = 0u128;
         let mut any = false;
-        for t in self.training.iter().flatten() {
+        for (_, t) in self.training.states() {
             any = true;
             useful += t.progress_at(time_ns) as u128;
             let end = t.done_at_ns.unwrap_or(time_ns);

@@ -83,7 +83,7 @@ pub fn build(sim: &Sim, recoveries: &[super::recovery::Recovery]) -> Distributio
         }
     }
     let mut training = Recorder::new(1e-3);
-    for t in sim.training.iter().flatten() {
+    for (_, t) in sim.training.states() {
         for &r in &t.recoveries_ns {
             training.add(to_secs(r));
         }

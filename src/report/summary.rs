@@ -168,9 +168,8 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
     let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
     let training: Vec<crate::training::TrainingSummary> = sim
         .training
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| t.as_ref().map(|t| t.summary(&sim.jobsets[i].name, end_ns)))
+        .states()
+        .map(|(js, t)| t.summary(&sim.jobsets[js as usize].name, end_ns))
         .collect();
     let wall: f64 = training.iter().map(|t| t.wall_s).sum();
     let goodput = (!training.is_empty() && wall > 0.0)

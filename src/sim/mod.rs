@@ -84,8 +84,10 @@ pub struct Sim {
     /// Pods bound to each node, in binding order: removed pods leave at once, finished ones
     /// when the list is read (`pods_on_node`).
     pub node_pods: Vec<Vec<PodId>>,
-    /// Training progress per JobSet (by `JsId`), for workloads with `training`.
-    pub training: Vec<Option<crate::training::TrainingState>>,
+    /// Training progress of the JobSets of workloads with `training`.
+    pub(crate) training: crate::training::TrainingModel,
+    /// The kubelets' private state of each pod's containers.
+    pub(crate) kubelet: crate::control::kubelet::Kubelet,
     /// The timeline's samples.
     pub timeline: crate::metrics::timeline::Timeline,
     /// Decide plain-scan pods from the pristine-node index (`scheduler::fast`); off only in
@@ -193,7 +195,8 @@ impl Sim {
             show_progress: false,
             inject: Default::default(),
             node_pods: vec![vec![]; cluster.len()],
-            training: vec![],
+            training: Default::default(),
+            kubelet: Default::default(),
             fast_scheduling: true,
             node_varying_keys: vec![],
             timeline: crate::metrics::timeline::Timeline::new(scenario.until_ns),

@@ -4,7 +4,7 @@
 
 use crate::api::types::{JobSet, JobSpec, StringMap};
 use crate::cluster::NodeId;
-use crate::engine::{EventId, SimTime};
+use crate::engine::SimTime;
 
 pub type JsId = u32;
 pub type JobId = u32;
@@ -276,7 +276,6 @@ pub struct PodObj {
     pub removed: bool,
     /// Node whose capacity the scheduler's cache holds for this pod.
     pub reserved_on: Option<NodeId>,
-    pub pending_exit: Option<EventId>,
     pub last_unschedulable: Option<Box<str>>,
     pub schedule_attempts: u32,
     pub created_at_ns: SimTime,
@@ -292,17 +291,12 @@ pub struct PodObj {
     pub in_place_attempt: Option<i32>,
     /// The agent let the worker start for the current attempt.
     pub barrier_lifted: bool,
-    /// When the current container run started, and the CrashLoopBackOff doublings so far.
-    pub container_started_ns: SimTime,
-    pub crash_backoff_steps: u32,
     /// A DELETE for this pod is on its way (rate-limited client).
     pub delete_requested: bool,
     /// When the bind call returned.
     pub bound_at_ns: Option<SimTime>,
     /// Already counted as a failed pod of its Job.
     pub counted_failed: bool,
-    /// Its main container runs now (the training model counts these).
-    pub working: bool,
 }
 
 #[cfg(test)]

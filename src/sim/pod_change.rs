@@ -213,7 +213,7 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64) {
             p.bound_at_ns = Some(now_ns);
         }
         PodChange::Running => {
-            debug_assert_eq!(p.phase, PodPhase::Pending, "only a pending pod starts");
+            assert_eq!(p.phase, PodPhase::Pending, "only a pending pod starts");
             p.phase = PodPhase::Running;
         }
         PodChange::ReadyAtStart | PodChange::Ready => p.ready = true,
@@ -326,11 +326,11 @@ workloads:
         let node = sim.pods[pod as usize].node.expect("bound");
         assert_eq!(sim.rec.pods_running_now, 2);
         assert!(sim.node_pods[node as usize].contains(&pod));
-        assert!(sim.pods[pod as usize].pending_exit.is_some());
+        assert!(sim.kubelet.exit_pending(pod));
 
         // The container dies: its scheduled exit is forgotten, the Job's first failure noted.
         sim.change_pod(pod, PodChange::ContainerStopped { failed: true });
-        assert!(sim.pods[pod as usize].pending_exit.is_none());
+        assert!(!sim.kubelet.exit_pending(pod));
         assert_eq!(sim.rec.first_failure_ns(job), Some(sim.now()));
 
         // The kubelet reports it Failed: counted once by the Job's informer and the metrics.
