@@ -442,16 +442,7 @@ impl Sim {
                 if pod.phase != PodPhase::Running || pod.removed || pod.deletion_ns.is_some() {
                     continue;
                 }
-                self.kubelet_cancel_exit(p);
-                self.pods[p as usize].last_exit = None;
-                let e = self.queue.schedule_in(
-                    0,
-                    Event::ContainerExit {
-                        pod: p,
-                        exit_code: 0,
-                    },
-                );
-                self.kubelet.exit_scheduled(p, e);
+                self.kubelet_finish_run_now(p);
             }
         }
     }

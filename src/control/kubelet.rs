@@ -276,6 +276,17 @@ impl Sim {
         self.on_container_exit(pod, exit_code);
     }
 
+    /// The workload ends its current run now with exit code 0 (training done): the run's
+    /// scheduled end is replaced by an exit now.
+    pub(crate) fn kubelet_finish_run_now(&mut self, pod: PodId) {
+        self.kubelet_cancel_exit(pod);
+        self.pods[pod as usize].last_exit = None;
+        let exit = self
+            .queue
+            .schedule_in(0, Event::ContainerExit { pod, exit_code: 0 });
+        self.kubelet.exit_scheduled(pod, exit);
+    }
+
     /// An OOM kill of the main container.
     pub(crate) fn kubelet_oom_kill(&mut self, pod: PodId) {
         self.kubelet_kill_container(pod, OOM_EXIT_CODE, "OOMKilled");
