@@ -2,7 +2,6 @@
 
 use crate::error::{InputError, SimError};
 use crate::report::{self, summary, table};
-use crate::scenario::load_scenario;
 use crate::sim::Sim;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -53,8 +52,20 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// Sweep file (YAML); see docs/sweeps.md.
+    /// Sweep file (YAML), or `-` for standard input (its `scenario:` is then relative to the
+    /// current directory); see docs/sweeps.md.
     pub sweep: PathBuf,
+    /// Override a field of the base scenario, before the axes: PATH is a field path as in a sweep's axes
+    /// (`run.until`, `cluster.nodePools[0].count`,
+    /// `workloads[0].jobset.spec.failurePolicy.maxRestarts`), VALUE is YAML. Repeatable;
+    /// applied in order.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Load, validate and resolve, print what would run, and stop: nothing runs and nothing
+    /// is written.
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// Runs at once (threads); default: the available cores. Outputs do not depend on it.
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -80,7 +91,8 @@ pub struct MergeArgs {
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// Scenario file, or a sweep cell as `SWEEP.yaml#c3` (cell ids as in runs.csv).
+    /// Scenario file, or a sweep cell as `SWEEP.yaml#c3` (cell ids as in runs.csv), or `-`
+    /// for a scenario on standard input.
     pub a: String,
     /// Scenario file, or a sweep cell as `SWEEP.yaml#c3`.
     pub b: String,
@@ -101,6 +113,12 @@ pub struct CompareArgs {
     /// Print the comparison as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Override a field of both sides' scenarios: PATH is a field path as in a sweep's axes
+    /// (`run.until`, `cluster.nodePools[0].count`,
+    /// `workloads[0].jobset.spec.failurePolicy.maxRestarts`), VALUE is YAML. Repeatable;
+    /// applied in order.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -139,8 +157,20 @@ pub struct ValidateArgs {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Scenario file (YAML); see docs/scenario-format.md.
+    /// Scenario file (YAML), or `-` for standard input (manifest paths are then relative to
+    /// the current directory); see docs/scenario-format.md.
     pub scenario: PathBuf,
+    /// Override a scenario field: PATH is a field path as in a sweep's axes
+    /// (`run.until`, `cluster.nodePools[0].count`,
+    /// `workloads[0].jobset.spec.failurePolicy.maxRestarts`), VALUE is YAML. Repeatable;
+    /// applied in order.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Load, validate and resolve, print what would run, and stop: nothing runs and nothing
+    /// is written.
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// Root random seed; overrides `run.seed` in the scenario. Same seed, same results.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -213,8 +243,20 @@ fn validate(args: ValidateArgs) -> Result<(), SimError> {
     Ok(())
 }
 
+/// `JOBSET_SIM_PROGRESS_S` (seconds, default 10): how often runs and sweeps print a progress
+/// line when stderr is not a terminal; 0 turns the lines off.
+pub fn progress_lines_every_ms() -> Option<u64> {
+    let seconds = std::env::var("JOBSET_SIM_PROGRESS_S")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .unwrap_or(10.0);
+    (seconds > 0.0).then(|| (seconds * 1000.0).round().max(1.0) as u64)
+}
+
 fn run(args: RunArgs) -> Result<(), SimError> {
-    let mut scenario = load_scenario(&args.scenario)?;
+    let sets = crate::input::Set::parse_all(&args.set)?;
+    let mut scenario = crate::input::load_scenario_with(&args.scenario, &sets)?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
@@ -227,7 +269,16 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     sim.check_invariants = args.check_invariants;
     // Rows are only kept for events.csv.
     sim.rec.record_rows = args.out.is_some() && !args.no_events;
+    if args.dry_run {
+        print!(
+            "{}",
+            crate::plan::describe(&sim.scenario, sim.cluster.len())
+        );
+        println!("dry run: nothing ran, nothing was written");
+        return Ok(());
+    }
     sim.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    sim.progress_lines_every_ms = progress_lines_every_ms();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|e| {
             InputError::new(

@@ -29,11 +29,25 @@ pub fn sweep(args: SweepArgs) -> Result<(), SimError> {
         let stem = args.sweep.file_stem().unwrap_or_default();
         PathBuf::from("out").join(stem)
     });
+    let sets = crate::input::Set::parse_all(&args.set)?;
+    if args.dry_run {
+        let sweep = crate::sweep::spec::load_sweep(&args.sweep, &sets)?;
+        print!("{}", crate::sweep::describe(&sweep, &out));
+        println!("dry run: nothing ran, nothing was written");
+        return Ok(());
+    }
+    let terminal = std::io::stderr().is_terminal();
     let opts = Options {
         jobs: jobs(args.jobs)?,
         out: out.clone(),
         shard,
-        progress: std::io::stderr().is_terminal(),
+        progress: terminal,
+        progress_lines_every_ms: if terminal {
+            None
+        } else {
+            crate::cli::progress_lines_every_ms()
+        },
+        sets,
     };
     let o = crate::sweep::run(&args.sweep, &opts)?;
     let mine = if shard == Shard::ALL {
@@ -50,6 +64,9 @@ pub fn sweep(args: SweepArgs) -> Result<(), SimError> {
         o.resumed,
         out.display()
     );
+    if let Some(table) = &o.table {
+        print!("{table}");
+    }
     if o.tables_written {
         println!(
             "wrote {} and {}",
@@ -84,8 +101,12 @@ pub fn compare(args: CompareArgs) -> Result<(), SimError> {
         }
         None => (1..=args.seeds).collect(),
     };
-    let a = crate::compare::load_side(&args.a)?;
-    let b = crate::compare::load_side(&args.b)?;
+    if args.a == "-" && args.b == "-" {
+        return Err(InputError::new("-", "standard input can be only one side").into());
+    }
+    let sets = crate::input::Set::parse_all(&args.set)?;
+    let a = crate::compare::load_side(&args.a, &sets)?;
+    let b = crate::compare::load_side(&args.b, &sets)?;
     let c = crate::compare::compare(&a, &b, &seeds, jobs(args.jobs)?)?;
     if args.json {
         let json =

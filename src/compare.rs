@@ -5,7 +5,7 @@
 
 use crate::error::{InputError, SimError};
 use crate::headline::METRICS;
-use crate::scenario::{load_scenario, Scenario};
+use crate::scenario::Scenario;
 use crate::stats::describe;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,14 +17,15 @@ pub struct Side {
 }
 
 /// `FILE` (a scenario) or `SWEEP#CELL` (a cell of a sweep, by id as in runs.csv: `c3`).
-pub fn load_side(spec: &str) -> Result<Side, SimError> {
+/// `sets` (`--set`) edit the scenario (for a cell, the sweep's base before its axes).
+pub fn load_side(spec: &str, sets: &[crate::input::Set]) -> Result<Side, SimError> {
     let Some((file, cell)) = spec.rsplit_once('#') else {
         return Ok(Side {
             label: spec.to_string(),
-            scenario: load_scenario(Path::new(spec))?,
+            scenario: crate::input::load_scenario_with(Path::new(spec), sets)?,
         });
     };
-    let sweep = crate::sweep::spec::load_sweep(Path::new(file))?;
+    let sweep = crate::sweep::spec::load_sweep(Path::new(file), sets)?;
     let wanted = if cell.starts_with('c') {
         cell.to_string()
     } else {

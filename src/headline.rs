@@ -138,10 +138,22 @@ fn mean_over(s: &Value, list: &str, key: &str) -> Option<f64> {
     }
 }
 
-/// A number as CSV and tables print it: shortest text that reads back to the same f64, so
-/// `133.6` stays `133.6` and integers have no `.0`.
-pub fn fmt_exact(v: f64) -> String {
-    format!("{v}")
+/// A number as runs.csv and cells.csv print it: integers in full, anything else to at most 9
+/// decimals (nanoseconds, the simulator's clock), trailing zeros dropped. Every time a summary
+/// holds is whole nanoseconds, so it reads back as the very f64 of summary.json (up to 97
+/// days); means and rates keep 9 decimals, far below any difference a gate or comparison
+/// could mean, instead of 17 digits of float noise. docs/sweeps.md.
+pub fn fmt_csv(v: f64) -> String {
+    if !v.is_finite() || (v == v.trunc() && v.abs() < 1e15) {
+        return format!("{v}");
+    }
+    let text = format!("{v:.9}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.to_string()
+    }
 }
 
 /// A number for people to read: integers in full, anything else to 4 significant digits
@@ -227,6 +239,24 @@ mod tests {
         assert_eq!(get("finished_at_s", &s), None);
         assert_eq!(get("recovery.pods_per_s", &s), None);
         assert_eq!(get("recovery.count", &s), Some(0.0));
+    }
+
+    #[test]
+    fn csv_numbers_round_trip_nanosecond_times() {
+        assert_eq!(fmt_csv(133.56157661193265), "133.561576612");
+        assert_eq!(fmt_csv(30016.0), "30016");
+        assert_eq!(fmt_csv(-0.0000000001), "0");
+        // Every whole-nanosecond time up to 97 days reads back exactly.
+        for ns in [
+            1u64,
+            999,
+            1_816_588_692_442,
+            4_665_600_000_000_001,
+            8_380_800_000_000_000 - 1,
+        ] {
+            let t = crate::engine::time::to_secs(ns);
+            assert_eq!(fmt_csv(t).parse::<f64>().unwrap(), t, "{ns}");
+        }
     }
 
     #[test]

@@ -179,12 +179,10 @@ impl Scenario {
     }
 }
 
-/// Reads a scenario file and everything it refers to.
+/// Reads a scenario file (`-`: standard input) and everything it refers to.
 pub fn load_scenario(path: &Path) -> Result<Scenario, SimError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(&file, format!("cannot read scenario: {e}")))?;
-    load_scenario_from_str(&file, &text, path.parent().unwrap_or(Path::new(".")))
+    let (file, text, base_dir) = crate::input::read(path, "scenario")?;
+    load_scenario_from_str(&file, &text, &base_dir)
 }
 
 pub fn load_scenario_from_str(

@@ -79,6 +79,9 @@ pub struct Sim {
     pub node_eviction_bucket: TokenBucket,
     /// Report progress on stderr during long runs (the CLI sets it when stderr is a terminal).
     pub show_progress: bool,
+    /// When stderr is not a terminal (CI logs): print a progress line every
+    /// `progress_lines_every_ms` of wall time instead; None prints nothing.
+    pub progress_lines_every_ms: Option<u64>,
     /// Fault injectors and the nodes they took out.
     pub inject: crate::inject::InjectState,
     /// Pods bound to each node, in binding order: removed pods leave at once, finished ones
@@ -98,20 +101,23 @@ pub struct Sim {
     pub node_varying_keys: Vec<u32>,
 }
 
-/// A one-line progress report on stderr, refreshed at most twice a second. It only reads the
-/// wall clock, so it cannot change what the run does.
+/// Progress on stderr: on a terminal one line, refreshed at most twice a second; in logs a
+/// line every `lines_every_ms` of wall time (none for runs shorter than that). It only reads
+/// the wall clock, so it cannot change what the run does.
 struct Progress {
-    enabled: bool,
+    terminal: bool,
+    lines_every_ms: Option<u64>,
     started: std::time::Instant,
     last: std::time::Instant,
     shown: bool,
 }
 
 impl Progress {
-    fn new(enabled: bool) -> Self {
+    fn new(terminal: bool, lines_every_ms: Option<u64>) -> Self {
         let now = std::time::Instant::now();
         Progress {
-            enabled,
+            terminal,
+            lines_every_ms: lines_every_ms.filter(|_| !terminal),
             started: now,
             last: now,
             shown: false,
@@ -119,28 +125,36 @@ impl Progress {
     }
 
     fn tick(&mut self, events: u64, sim_ns: SimTime, until_ns: SimTime) {
-        if !self.enabled || !events.is_multiple_of(4096) {
+        if !(self.terminal || self.lines_every_ms.is_some()) || !events.is_multiple_of(4096) {
             return;
         }
         let now = std::time::Instant::now();
-        if now.duration_since(self.last).as_millis() < 500
-            || now.duration_since(self.started).as_millis() < 1000
-        {
+        let since_last = now.duration_since(self.last).as_millis() as u64;
+        let due = match self.lines_every_ms {
+            Some(every) => since_last >= every,
+            None => since_last >= 500 && now.duration_since(self.started).as_millis() >= 1000,
+        };
+        if !due {
             return;
         }
         self.last = now;
         self.shown = true;
         let pct = sim_ns as f64 * 100.0 / until_ns.max(1) as f64;
-        eprint!(
-            "\rsimulated {} of at most {} ({pct:.0}%), {events} events, {:.1} s",
+        let text = format!(
+            "simulated {} of at most {} ({pct:.0}%), {events} events, {:.1} s",
             crate::engine::time::format_duration(sim_ns),
             crate::engine::time::format_duration(until_ns),
             now.duration_since(self.started).as_secs_f64()
         );
+        if self.terminal {
+            eprint!("\r{text}");
+        } else {
+            eprintln!("progress: {text}");
+        }
     }
 
     fn finish(&self) {
-        if self.shown {
+        if self.shown && self.terminal {
             eprintln!();
         }
     }
@@ -193,6 +207,7 @@ impl Sim {
                 1,
             ),
             show_progress: false,
+            progress_lines_every_ms: None,
             inject: Default::default(),
             node_pods: vec![vec![]; cluster.len()],
             training: Default::default(),
@@ -309,7 +324,7 @@ impl Sim {
         if self.ended_at_ns.is_some() {
             return; // a run happens once; its end event is gone
         }
-        let mut progress = Progress::new(self.show_progress);
+        let mut progress = Progress::new(self.show_progress, self.progress_lines_every_ms);
         while let Some((_, event)) = self.queue.pop() {
             let now = self.now();
             if self.timeline.due(now) {

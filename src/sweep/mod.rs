@@ -49,7 +49,12 @@ pub struct Options {
     pub jobs: usize,
     pub out: PathBuf,
     pub shard: Shard,
+    /// A progress bar (stderr is a terminal).
     pub progress: bool,
+    /// Otherwise a progress line this often (wall time), if at all.
+    pub progress_lines_every_ms: Option<u64>,
+    /// `--set` edits of the base scenario.
+    pub sets: Vec<crate::input::Set>,
 }
 
 /// What a sweep did, for the closing message.
@@ -60,10 +65,12 @@ pub struct Outcome {
     pub resumed: usize,
     /// Whether the out dir now holds every run and so the tables were written.
     pub tables_written: bool,
+    /// The headline metrics per cell, for the terminal (`output::text_table`).
+    pub table: Option<String>,
 }
 
 pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
-    let sweep = spec::load_sweep(path)?;
+    let sweep = spec::load_sweep(path, &opts.sets)?;
     let meta = Meta::of(&sweep);
     let out = &opts.out;
     let shown = out.display().to_string();
@@ -96,12 +103,14 @@ pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
         .num_threads(opts.jobs)
         .build()
         .map_err(|e| SimError::Internal(format!("thread pool: {e}")))?;
+    let lines = LogProgress::new(opts.progress_lines_every_ms, todo.len());
     pool.install(|| {
         todo.par_iter().try_for_each(|&i| {
             let (c, seed) = meta.run_at(i);
             let summary = crate::runner::run_to_summary(sweep.cells[c].scenario.clone(), seed)?;
             output::write_run(out, &meta, i, summary)?;
             bar.inc(1);
+            lines.run_done();
             Ok::<(), SimError>(())
         })
     })?;
@@ -110,19 +119,89 @@ pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
     let all: Option<Vec<_>> = (0..meta.runs())
         .map(|i| output::read_run(out, &meta, i))
         .collect();
-    let tables_written = match all {
+    let (tables_written, table) = match all {
         Some(summaries) => {
             output::write_tables(out, &meta, &summaries)?;
-            true
+            (true, Some(output::text_table(&meta, &summaries)))
         }
-        None => false,
+        None => (false, None),
     };
     Ok(Outcome {
         total_runs: meta.runs(),
         ran: todo.len(),
         resumed: mine.len() - todo.len(),
         tables_written,
+        table,
     })
+}
+
+/// What `sweep --dry-run` prints: the runs, the out dir and every cell with its values.
+pub fn describe(sweep: &spec::Sweep, out: &Path) -> String {
+    let mut text = format!(
+        "sweep      {} (base scenario {})\nhash       {}\nruns       {} cells × {} seeds = {} runs, into {}\n",
+        sweep.file,
+        sweep.base,
+        sweep.hash,
+        sweep.cells.len(),
+        sweep.seeds.len(),
+        sweep.cells.len() * sweep.seeds.len(),
+        out.display()
+    );
+    for c in &sweep.cells {
+        let values: Vec<String> = sweep
+            .axes
+            .iter()
+            .zip(&c.values)
+            .map(|(a, v)| format!("{}={v}", a.name))
+            .collect();
+        text += &format!(
+            "  {}: {} (scenario_hash {})\n",
+            c.id,
+            values.join(", "),
+            &c.scenario.hash[..12]
+        );
+    }
+    text
+}
+
+/// Progress lines for logs: every `every_ms` of wall time, how many runs are done.
+struct LogProgress {
+    every_ms: Option<u64>,
+    total: usize,
+    started: std::time::Instant,
+    state: std::sync::Mutex<(usize, std::time::Instant)>,
+}
+
+impl LogProgress {
+    fn new(every_ms: Option<u64>, total: usize) -> Self {
+        let now = std::time::Instant::now();
+        LogProgress {
+            every_ms,
+            total,
+            started: now,
+            state: std::sync::Mutex::new((0, now)),
+        }
+    }
+
+    fn run_done(&self) {
+        let Some(every) = self.every_ms else {
+            return;
+        };
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        state.0 += 1;
+        let now = std::time::Instant::now();
+        if now.duration_since(state.1).as_millis() as u64 >= every {
+            state.1 = now;
+            eprintln!(
+                "progress: sweep {}/{} runs done, {:.0} s",
+                state.0,
+                self.total,
+                now.duration_since(self.started).as_secs_f64()
+            );
+        }
+    }
 }
 
 fn progress_bar(len: usize, visible: bool) -> indicatif::ProgressBar {

@@ -6,7 +6,7 @@
 
 use super::spec::Sweep;
 use crate::error::{InputError, SimError};
-use crate::headline::{fmt_exact, METRICS};
+use crate::headline::{fmt_csv, fmt_readable, METRICS};
 use crate::report::write_atomic;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -142,7 +142,7 @@ pub fn render(meta: &Meta, summaries: &[Value]) -> Result<(Vec<u8>, Vec<u8>), Si
             match (metric.compute)(s).filter(|v| v.is_finite()) {
                 Some(v) => {
                     per_cell.entry((c, m)).or_default().push(v);
-                    row.push(fmt_exact(v));
+                    row.push(fmt_csv(v));
                 }
                 None => row.push(String::new()),
             }
@@ -160,7 +160,7 @@ pub fn render(meta: &Meta, summaries: &[Value]) -> Result<(Vec<u8>, Vec<u8>), Si
         for (m, metric) in METRICS.iter().enumerate() {
             let values = per_cell.get(&(c, m)).map(Vec::as_slice).unwrap_or(&[]);
             let stats = crate::stats::describe(values);
-            let opt = |v: Option<f64>| v.map(fmt_exact).unwrap_or_default();
+            let opt = |v: Option<f64>| v.map(fmt_csv).unwrap_or_default();
             let mut row = vec![cell.id.clone()];
             row.extend(cell.values.iter().cloned());
             row.push(metric.name.to_string());
@@ -177,6 +177,76 @@ pub fn render(meta: &Meta, summaries: &[Value]) -> Result<(Vec<u8>, Vec<u8>), Si
             .map_err(|e| SimError::Internal(format!("csv: {e}")))
     };
     Ok((done(runs)?, done(cells)?))
+}
+
+/// The headline metrics per cell for people: one row per metric any run has, one column per
+/// cell (its axis values on top), each the mean to 4 significant digits, `±` the half-width
+/// of its 95% interval when the seeds disagree; `-` when no run of the cell has the metric.
+pub fn text_table(meta: &Meta, summaries: &[Value]) -> String {
+    let mut rows: Vec<Vec<String>> = vec![];
+    let mut head = vec!["cell".to_string()];
+    head.extend(meta.cells.iter().map(|c| c.id.clone()));
+    rows.push(head);
+    for (k, axis) in meta.axes.iter().enumerate() {
+        let mut row = vec![axis.clone()];
+        row.extend(meta.cells.iter().map(|c| c.values[k].clone()));
+        rows.push(row);
+    }
+    let separator = rows.len();
+    for metric in METRICS {
+        let mut row = vec![metric.name.to_string()];
+        let mut any = false;
+        for c in 0..meta.cells.len() {
+            let values: Vec<f64> = (0..summaries.len())
+                .filter(|&i| meta.run_at(i).0 == c)
+                .filter_map(|i| (metric.compute)(&summaries[i]).filter(|v| v.is_finite()))
+                .collect();
+            row.push(match crate::stats::describe(&values) {
+                None => "-".into(),
+                Some(st) => {
+                    any = true;
+                    match st.ci95 {
+                        Some((lo, hi)) if hi > lo => format!(
+                            "{} ±{}",
+                            fmt_readable(st.mean),
+                            fmt_readable((hi - lo) / 2.0)
+                        ),
+                        _ => fmt_readable(st.mean),
+                    }
+                }
+            });
+        }
+        if any {
+            rows.push(row);
+        }
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|col| {
+            rows.iter()
+                .map(|r| r[col].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (n, r) in rows.iter().enumerate() {
+        if n == separator {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            out += rule.join("  ").trim_end();
+            out += "\n";
+        }
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| format!("{v:<w$}"))
+            .collect();
+        out += cells.join("  ").trim_end();
+        out += "\n";
+    }
+    format!(
+        "mean per cell over {} seed(s), ± half the 95% confidence interval:\n{out}",
+        meta.seeds.len()
+    )
 }
 
 /// Writes both tables atomically.

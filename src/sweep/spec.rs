@@ -5,7 +5,7 @@
 use super::edit;
 use crate::error::{InputError, SimError};
 use crate::fieldpath::{FieldPath, Seg};
-use crate::scenario::{load_scenario, load_scenario_from_str, Scenario};
+use crate::scenario::{load_scenario_from_str, Scenario};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 use sha1::{Digest, Sha1};
@@ -84,12 +84,12 @@ pub fn show_value(v: &Value) -> String {
     }
 }
 
-pub fn load_sweep(path: &Path) -> Result<Sweep, SimError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(&file, format!("cannot read sweep file: {e}")))?;
+/// Loads a sweep file (`-`: standard input); `sets` (`--set`) edit the base scenario before the
+/// axes do.
+pub fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Sweep, SimError> {
+    let (file, text, dir) = crate::input::read(path, "sweep file")?;
     let raw = crate::yaml::parse_document::<SweepFile>(&file, &text, 0, false)?.value;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = dir.as_path();
     let base_path: PathBuf = dir.join(&raw.scenario);
     let base = base_path.display().to_string();
     let err = |p: &str, m: String| InputError::new(&file, m).at_path(p);
@@ -151,12 +151,13 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, SimError> {
     }
 
     // The base must load on its own, so its errors read as they would for `run`.
-    load_scenario(&base_path)?;
+    crate::input::load_scenario_with(&base_path, sets)?;
     let base_text = std::fs::read_to_string(&base_path)
         .map_err(|e| InputError::new(&base, format!("cannot read scenario: {e}")))?;
+    let base_dir = base_path.parent().unwrap_or(Path::new("."));
+    let base_text = crate::input::apply(&base, &base_text, base_dir, sets)?;
     let base_doc: Value =
         serde_yaml_ng::from_str(&base_text).map_err(|e| crate::yaml::yaml_error(&base, e, ""))?;
-    let base_dir = base_path.parent().unwrap_or(Path::new("."));
 
     let mut hasher = Sha1::new();
     hasher.update(format!(
@@ -286,30 +287,34 @@ fn related_axis(axes: &[Axis], e: &crate::error::InputError, cell_file: &str) ->
 /// mean the path names no field we know (a typo), which would make the axis do nothing.
 fn check_modelled(axes: &[Axis], s: &Scenario, cell_file: &str) -> Result<(), (usize, String)> {
     for (k, a) in axes.iter().enumerate() {
-        let [Seg::Key(w), Seg::Index(i), Seg::Key(j), rest @ ..] = a.path.0.as_slice() else {
-            continue;
-        };
-        if w != "workloads" || j != "jobset" {
-            continue;
-        }
-        let rest = FieldPath(rest.to_vec());
-        let source = format!("{cell_file} (workloads[{i}].jobset)");
-        for wl in s.workloads.iter().filter(|wl| wl.source == source) {
-            for u in &wl.unknown_fields {
-                if let Ok(up) = FieldPath::parse(u) {
-                    if rest.starts_with(&up) {
-                        return Err((
-                            k,
-                            format!(
-                                "no such field in a JobSet that jobset-sim models: {u} (check the spelling)"
-                            ),
-                        ));
-                    }
-                }
-            }
+        if let Some(m) = unmodelled_edit(&a.path, s, cell_file) {
+            return Err((k, m));
         }
     }
     Ok(())
+}
+
+/// Why an edit at `path` (an axis or `--set`) changes nothing: it lies on a field of an inline
+/// JobSet that jobset-sim does not model. `file` is the name the edited scenario loaded under.
+pub fn unmodelled_edit(path: &FieldPath, s: &Scenario, file: &str) -> Option<String> {
+    let [Seg::Key(w), Seg::Index(i), Seg::Key(j), rest @ ..] = path.0.as_slice() else {
+        return None;
+    };
+    if w != "workloads" || j != "jobset" {
+        return None;
+    }
+    let rest = FieldPath(rest.to_vec());
+    let source = format!("{file} (workloads[{i}].jobset)");
+    for wl in s.workloads.iter().filter(|wl| wl.source == source) {
+        for u in &wl.unknown_fields {
+            if FieldPath::parse(u).is_ok_and(|up| rest.starts_with(&up)) {
+                return Some(format!(
+                    "no such field in a JobSet that jobset-sim models: {u} (check the spelling)"
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Manifest files a scenario document still refers to.

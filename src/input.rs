@@ -1,0 +1,160 @@
+//! Where a scenario or sweep file comes from — a file, or standard input when the path is `-`
+//! — and the `--set PATH=VALUE` edits applied to a scenario before it loads (the same
+//! field-path editing as a sweep's axes, `sweep::edit`).
+
+use crate::error::{InputError, SimError};
+use crate::fieldpath::FieldPath;
+use crate::scenario::{load_scenario_from_str, Scenario};
+use crate::sweep::edit;
+use serde_yaml_ng::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// How messages name standard input.
+pub const STDIN_NAME: &str = "<stdin>";
+
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// A file's name for messages, its text, and the directory its relative paths start from
+/// (the current directory for standard input).
+pub fn read(path: &Path, what: &str) -> Result<(String, String, PathBuf), SimError> {
+    if is_stdin(path) {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            InputError::new(
+                STDIN_NAME,
+                format!("cannot read {what} from standard input: {e}"),
+            )
+        })?;
+        return Ok((STDIN_NAME.to_string(), text, PathBuf::from(".")));
+    }
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(&file, format!("cannot read {what}: {e}")))?;
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    Ok((file, text, dir))
+}
+
+/// One `--set PATH=VALUE`: VALUE is YAML (`3`, `true`, `2h`, `[a, b]`, `{cpu: 8}`).
+#[derive(Debug, Clone)]
+pub struct Set {
+    pub text: String,
+    pub path: FieldPath,
+    pub value: Value,
+}
+
+impl Set {
+    pub fn parse(text: &str) -> Result<Set, InputError> {
+        let bad = |m: String| InputError::new("--set", m);
+        // The first '=' outside brackets: a quoted key may hold one.
+        let mut depth = 0usize;
+        let eq = text.char_indices().find_map(|(i, c)| {
+            match c {
+                '[' => depth += 1,
+                ']' => depth = depth.saturating_sub(1),
+                '=' if depth == 0 => return Some(i),
+                _ => {}
+            }
+            None
+        });
+        let eq = eq.ok_or_else(|| {
+            bad(format!(
+                "{text:?}: expected PATH=VALUE, e.g. run.until=2h or \
+                 workloads[0].jobset.spec.failurePolicy.maxRestarts=5"
+            ))
+        })?;
+        let path =
+            FieldPath::parse(text[..eq].trim()).map_err(|m| bad(format!("{text:?}: {m}")))?;
+        let value: Value = serde_yaml_ng::from_str(&text[eq + 1..])
+            .map_err(|e| bad(format!("{text:?}: the value is not YAML: {e}")))?;
+        Ok(Set {
+            text: text.to_string(),
+            path,
+            value,
+        })
+    }
+
+    pub fn parse_all(texts: &[String]) -> Result<Vec<Set>, SimError> {
+        let mut out = vec![];
+        let mut errors = vec![];
+        for t in texts {
+            match Set::parse(t) {
+                Ok(s) => out.push(s),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(SimError::Input(errors))
+        }
+    }
+}
+
+/// The scenario text with every edit applied, rendered back to YAML.
+pub fn apply(file: &str, text: &str, base_dir: &Path, sets: &[Set]) -> Result<String, SimError> {
+    let mut doc: Value =
+        serde_yaml_ng::from_str(text).map_err(|e| crate::yaml::yaml_error(file, e, ""))?;
+    for s in sets {
+        edit::inline_manifest_for(&mut doc, &s.path, base_dir)
+            .and_then(|()| edit::set(&mut doc, &s.path, s.value.clone()))
+            .map_err(|m| InputError::new("--set", format!("{}: {m}", s.text)))?;
+    }
+    serde_yaml_ng::to_string(&doc).map_err(|e| SimError::Internal(format!("rendering: {e}")))
+}
+
+/// Loads a scenario (a file, or `-` for standard input) with `--set` edits. The file must load
+/// on its own first, so its own errors name their lines; errors of the edited scenario name
+/// `FILE (with --set)` and the field path, without lines (they would point into our rendering).
+pub fn load_scenario_with(path: &Path, sets: &[Set]) -> Result<Scenario, SimError> {
+    let (file, text, base_dir) = read(path, "scenario")?;
+    let plain = load_scenario_from_str(&file, &text, &base_dir)?;
+    if sets.is_empty() {
+        return Ok(plain);
+    }
+    let edited = apply(&file, &text, &base_dir, sets)?;
+    let shown = format!("{file} (with --set)");
+    let scenario = load_scenario_from_str(&shown, &edited, &base_dir).map_err(|e| match e {
+        SimError::Input(errors) => SimError::Input(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.file.starts_with(&shown) {
+                        e.line = None;
+                        e.column = None;
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    })?;
+    for s in sets {
+        if let Some(m) = crate::sweep::spec::unmodelled_edit(&s.path, &scenario, &shown) {
+            return Err(InputError::new("--set", format!("{}: {m}", s.text)).into());
+        }
+    }
+    Ok(scenario)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_path_and_yaml_value() {
+        let s = Set::parse("run.until=2h").unwrap();
+        assert_eq!(s.path.to_string(), "run.until");
+        assert_eq!(s.value, Value::from("2h"));
+        let s = Set::parse("workloads[0].jobset.spec.failurePolicy.maxRestarts=5").unwrap();
+        assert_eq!(s.value, Value::from(5));
+        let s = Set::parse(r#"a["k=v.w"]=[1, 2]"#).unwrap();
+        assert_eq!(s.path.to_string(), r#"a["k=v.w"]"#);
+        assert!(s.value.is_sequence());
+        for bad in ["run.until", "=3", "a..b=1", "a={"] {
+            assert!(Set::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+}
