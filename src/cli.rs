@@ -45,6 +45,10 @@ pub enum Command {
     /// Run two scenarios (or sweep cells, SWEEP.yaml#c3) on the same seeds and report the
     /// paired differences of the headline metrics with 95% confidence intervals.
     Compare(CompareArgs),
+    /// Write DIR/report.html, one self-contained page (no network needed) of a run's --out
+    /// folder or a sweep's: summary, recoveries, charts, distributions, faults, training; for a
+    /// sweep the cells with confidence intervals and a chart per headline metric.
+    Report(ReportArgs),
     /// Re-run the scenario of each stored summary (baseline) and report every field that
     /// differs (wall_ms ignored). Exit codes: 0 all the same; 3 some differ; 2 bad input.
     Check(CheckArgs),
@@ -137,6 +141,12 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A run's --out folder (summary.json) or a sweep's (sweep.json).
+    pub dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
 pub struct CalibrateArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
@@ -181,6 +191,10 @@ pub struct RunArgs {
     /// Print the summary as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// With --out, also write report.html: one self-contained page of the results
+    /// (docs/report.md).
+    #[arg(long, requires = "out")]
+    pub report: bool,
     /// With --out, leave out events.csv (one row per pod state change: hundreds of MB for
     /// weeks of simulated training) and keep no rows in memory.
     #[arg(long)]
@@ -201,6 +215,11 @@ pub fn main_with(cli: Cli) -> Result<(), SimError> {
         Command::Merge(args) => crate::cli_sweep::merge(args),
         Command::Compare(args) => crate::cli_sweep::compare(args),
         Command::Check(args) => crate::cli_sweep::check(args),
+        Command::Report(args) => {
+            let written = report::html::write_report(&args.dir)?;
+            println!("wrote {}", written.display());
+            Ok(())
+        }
     }
 }
 
@@ -308,6 +327,9 @@ fn run(args: RunArgs) -> Result<(), SimError> {
         report::write_atomic(dir, "timeline.csv", &report::timeline::csv(&sim)?)?;
         report::write_atomic(dir, "timeline.svg", report::timeline::svg(&sim).as_bytes())?;
         report::write_atomic(dir, "summary.json", json.as_bytes())?;
+        if args.report {
+            report::html::write_report(dir)?;
+        }
     }
     if args.json {
         print!("{json}");

@@ -2,6 +2,7 @@
 //! atomically so a crash never leaves half a file behind.
 
 pub mod distributions;
+pub mod html;
 pub mod recovery;
 pub mod summary;
 pub mod table;

@@ -1,0 +1,168 @@
+//! The report page: written for a run and a sweep, self-contained, and rendered by headless
+//! Chromium without console errors and with its charts (skipped, saying so, when Chromium is
+//! not installed; under CI=true a missing Chromium is a failure).
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn assert_self_contained(html: &str) {
+    for needle in [
+        "<link",
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(http",
+        "<iframe",
+    ] {
+        assert!(
+            !html.contains(needle),
+            "report.html refers outside itself: {needle}"
+        );
+    }
+}
+
+/// The headless Chromium to use, or None (with a message) when there is none outside CI.
+fn chromium() -> Option<String> {
+    for name in ["chromium", "chromium-browser"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {name}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if found {
+            return Some(name.to_string());
+        }
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but no chromium: .ci/run installs Debian's `chromium` package");
+    }
+    eprintln!(
+        "SKIPPED: report.html browser check: no `chromium` on PATH (apt-get install chromium); \
+         under CI=true this is a failure"
+    );
+    None
+}
+
+/// Loads the page in headless Chromium; returns the DOM after load and Chromium's log.
+fn render(browser: &str, html: &Path, name: &str) -> (String, String) {
+    let profile = scratch(&format!("chromium-profile-{name}"));
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.canonicalize().unwrap().display()))
+        .output()
+        .expect("chromium starts");
+    assert!(o.status.success(), "chromium failed: {}", stderr(&o));
+    (stdout(&o), stderr(&o))
+}
+
+fn check_in_browser(html: &Path, name: &str, min_charts: usize) {
+    let Some(browser) = chromium() else { return };
+    let (dom, log) = render(&browser, html, name);
+    let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    let charts = dom
+        .split("data-charts=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the page's load handler did not run: {}",
+                &dom[..dom.len().min(500)]
+            )
+        });
+    assert!(
+        charts >= min_charts,
+        "{charts} charts rendered, expected {min_charts}"
+    );
+}
+
+#[test]
+fn run_report_shows_summary_recoveries_and_charts() {
+    let dir = scratch("report_run");
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        "scenarios/recovery-15k.yaml",
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_self_contained(&html);
+    for says in [
+        "<h1>recovery-15k</h1>",
+        "Headline metrics",
+        "recovery.pods_per_s",
+        "Time to recover, by phase",
+        "first_create_s",
+        "Distributions",
+        "pod_scheduling_latency_s",
+        "scenario_hash",
+    ] {
+        assert!(html.contains(says), "{says} missing");
+    }
+    // The timeline chart and the recovery chart.
+    assert!(html.matches("<svg").count() >= 2);
+    // `report DIR` writes the same page from the folder.
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    let o = run(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.html")).unwrap(),
+        html
+    );
+    check_in_browser(&out.join("report.html"), "run", 2);
+}
+
+#[test]
+fn sweep_report_has_the_cell_table_and_a_chart_per_metric() {
+    let dir = scratch("report_sweep");
+    let out = dir.join("out");
+    let o = run(&[
+        "sweep",
+        "tests/fixtures/sweep/sweep.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_self_contained(&html);
+    assert!(html.contains("Headline metrics per cell"));
+    assert!(html.contains("BlockingRecreate"));
+    let charts = html.matches("<svg").count();
+    assert!(charts >= 8, "{charts} charts");
+    check_in_browser(&out.join("report.html"), "sweep", charts);
+}
+
+#[test]
+fn report_of_a_folder_without_results_is_exit_2() {
+    let dir = scratch("report_empty");
+    let o = run(&["report", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("neither a run's --out folder"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["run", "scenarios/quickstart.yaml", "--report"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
