@@ -113,7 +113,15 @@ pub fn table(v: &Value) -> String {
                 }
                 out += "</tr>";
             }
-            out + "</table></div>"
+            out += "</table></div>";
+            // Hundreds of recoveries (weeks of training) fold away instead of filling the page.
+            if items.len() > LONG_TABLE_ROWS {
+                out = format!(
+                    "<details><summary>{} entries (click to show)</summary>{out}</details>",
+                    items.len()
+                );
+            }
+            out
         }
         Value::Array(items) if items.is_empty() => "<p class=\"muted\">none</p>".into(),
         Value::Array(items) => {
@@ -133,6 +141,9 @@ pub fn table(v: &Value) -> String {
         other => format!("<table><tr>{}</tr></table>", cell(other)),
     }
 }
+
+/// Lists longer than this are folded (`<details>`).
+const LONG_TABLE_ROWS: usize = 25;
 
 /// Keys of summary.json with a section of their own; the rest go in the overview.
 const SECTIONS: &[(&str, &str)] = &[
