@@ -472,3 +472,28 @@ fn existing_output_is_left_untouched_on_bad_input() {
     );
     assert!(!out_dir.join("events.csv").exists());
 }
+
+/// A JobSet name the API server would refuse (not a DNS-1123 subdomain, or past 253 characters)
+/// is rejected with the API server's wording, even without replicated jobs whose generated
+/// names would catch it; a 65,536-character name used to panic in the summary table.
+#[test]
+fn jobset_names_are_validated_like_the_api_server() {
+    let dir = scratch("jobset_name_validation");
+    let long = "a".repeat(65_536);
+    let cases = [
+        ("Not_A_DNS_Name!", "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
+        (long.as_str(), "must be no more than 253 characters"),
+    ];
+    for (name, detail) in cases {
+        let text = format!(
+            "name: n\ncluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 1, capacity: {{cpu: 8}}}}\n\
+             workloads:\n- pods: {{runFor: 30s}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n\
+             \x20   kind: JobSet\n    metadata: {{name: \"{name}\"}}\n    spec: {{replicatedJobs: []}}\n"
+        );
+        let p = write(&dir, "s.yaml", &text);
+        let err = rejects(&dir, &p);
+        let want = format!("Invalid value: \"{name}\": {detail}");
+        assert!(err.contains(&want), "{}", &err[..err.len().min(2000)]);
+        assert!(err.contains("s.yaml:10:22: workloads[0].jobset.metadata.name: "));
+    }
+}

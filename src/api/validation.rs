@@ -60,9 +60,10 @@ pub fn validate_create(
     gates: &BTreeMap<String, bool>,
     existing_pvcs: &[ExistingPvc],
 ) -> Vec<FieldError> {
-    let crd = crd_errors(&js.spec);
-    if !crd.is_empty() {
-        return dedup(crd);
+    let mut api_server = metadata_errors(&js.metadata);
+    api_server.extend(crd_errors(&js.spec));
+    if !api_server.is_empty() {
+        return dedup(api_server);
     }
     let ctx = Ctx {
         js,
@@ -477,6 +478,49 @@ fn is_domain_prefixed_path(path: &str, value: &str) -> Vec<FieldError> {
 }
 
 const DOMAIN_PREFIXED_PATH_MSG: &str = "must be a domain-prefixed path (such as \"acme.io/foo\")";
+
+// =============================================================================================
+// Object metadata, as the API server validates it for every custom resource
+// =============================================================================================
+
+/// `ValidateObjectMetaAccessor(obj, namespaced, NameIsDNSSubdomain, "metadata")`, which the API
+/// server's custom-resource validator runs before the CRD schema (apiextensions-apiserver
+/// `customResourceValidator.Validate`), so its errors come first and, like schema errors, keep
+/// the object from the webhook. `generateName` has already become a name (`BeforeCreate`), so
+/// the name checked is the generated one.
+fn metadata_errors(meta: &ObjectMeta) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    if let Some(prefix) = meta.generate_name.as_deref().filter(|g| !g.is_empty()) {
+        for msg in is_dns1123_subdomain(&mask_trailing_dash(prefix)) {
+            errs.push(invalid("metadata.generateName", &go_quote(prefix), &msg));
+        }
+    }
+    let name = name_for_validation(meta);
+    if name.is_empty() {
+        errs.push(FieldError {
+            path: "metadata.name".into(),
+            message: "Required value: name or generateName is required".into(),
+        });
+    }
+    for msg in is_dns1123_subdomain(&name)
+        .iter()
+        .filter(|_| !name.is_empty())
+    {
+        errs.push(invalid("metadata.name", &go_quote(&name), msg));
+    }
+    errs
+}
+
+/// apimachinery's `maskTrailingDash`, which `NameIsDNSSubdomain(prefix, true)` applies because
+/// the random suffix follows a `generateName`. Upstream drops the last *two* bytes before
+/// appending `a`; reproduced as is, since it decides which prefixes validate.
+fn mask_trailing_dash(prefix: &str) -> String {
+    let b = prefix.as_bytes();
+    if b.len() > 1 && b.ends_with(b"-") {
+        return format!("{}a", String::from_utf8_lossy(&b[..b.len() - 2]));
+    }
+    prefix.to_string()
+}
 
 // =============================================================================================
 // CRD constraints (OpenAPI schema, list types, CEL) of the v0.12.0 jobsets CRD
@@ -1754,6 +1798,60 @@ mod tests {
 
     /// mirrors TestGetJobSetNameForValidation: "name is used directly" and "generateName uses
     /// apiserver truncation rules"
+    /// The API server's `NameIsDNSSubdomain` on `metadata.name` (apiextensions-apiserver
+    /// validates every custom resource's metadata before the CRD schema and the webhook).
+    #[test]
+    fn metadata_name_must_be_a_dns_subdomain() {
+        let bad = "Not_A_DNS_Name!";
+        let want = format!(
+            "metadata.name: Invalid value: \"{bad}\": {}",
+            regex_error(
+                DNS1123_SUBDOMAIN_ERR_MSG,
+                DNS1123_SUBDOMAIN_FMT,
+                &["example.com"]
+            )
+        );
+        assert_eq!(check(jobset(bad, vec![])), vec![want]);
+        let long = "a".repeat(300);
+        assert_eq!(
+            check(jobset(&long, vec![])),
+            vec![format!(
+                "metadata.name: Invalid value: \"{long}\": must be no more than 253 characters"
+            )]
+        );
+        assert_eq!(
+            check(jobset("", vec![])),
+            vec!["metadata.name: Required value: name or generateName is required"]
+        );
+        assert!(check(jobset("a.b-c", vec![])).is_empty());
+    }
+
+    /// Metadata errors keep the object from the webhook, like schema errors.
+    #[test]
+    fn metadata_errors_come_first_and_stop_admission() {
+        let mut long_rj = rj("worker");
+        long_rj.replicas = Some(1);
+        let errs = check(jobset("Bad", vec![long_rj]));
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert!(errs[0].starts_with("metadata.name: Invalid value: \"Bad\""));
+    }
+
+    #[test]
+    fn generate_name_is_checked_as_a_prefix() {
+        let mut js = jobset("", vec![]);
+        js.metadata.generate_name = Some("ok-".into());
+        assert!(check(js.clone()).is_empty());
+        js.metadata.generate_name = Some("Bad-".into());
+        let errs = check(js);
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(errs[0].starts_with("metadata.generateName: Invalid value: \"Bad-\""));
+        assert!(errs[1].starts_with("metadata.name: Invalid value: \"Bad-xxxxx\""));
+        // upstream's maskTrailingDash drops two bytes: "a-" masks to "a", which is valid.
+        assert_eq!(mask_trailing_dash("a-"), "a");
+        assert_eq!(mask_trailing_dash("ab-"), "aa");
+        assert_eq!(mask_trailing_dash("-"), "-");
+    }
+
     #[test]
     fn name_for_validation_follows_the_apiserver_name_generator() {
         let mut meta = ObjectMeta {

@@ -195,7 +195,7 @@ pub fn render(s: &Summary) -> String {
 
 /// Left-aligned columns, two spaces apart.
 pub fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut width = header.map(|h| h.len());
+    let mut width = header.map(|h| h.chars().count());
     for r in rows {
         for (i, c) in r.iter().enumerate() {
             width[i] = width[i].max(c.chars().count());
@@ -207,7 +207,11 @@ pub fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Stri
             if i + 1 == N {
                 l.push_str(c);
             } else {
-                l.push_str(&format!("{c:<w$}  ", w = width[i]));
+                // Padded by hand: `format!`'s width argument panics past u16::MAX, and a name
+                // may be any length.
+                l.push_str(c);
+                let pad = width[i] - c.chars().count() + 2;
+                l.extend(std::iter::repeat_n(' ', pad));
             }
         }
         l.trim_end().to_string() + "\n"
@@ -217,4 +221,20 @@ pub fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Stri
         out.push_str(&line(r.iter().map(|s| s.as_str()).collect()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::columns;
+
+    #[test]
+    fn columns_pad_cells_of_any_length() {
+        let long = "a".repeat(70_000);
+        let rows = [[long.clone(), "x".to_string()], ["b".into(), "y".into()]];
+        let out = columns(&["NAME", "V"], &rows);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], format!("NAME{}V", " ".repeat(70_000 - 4 + 2)));
+        assert_eq!(lines[1], format!("{long}  x"));
+        assert_eq!(lines[2], format!("b{}y", " ".repeat(70_000 - 1 + 2)));
+    }
 }

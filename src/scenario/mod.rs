@@ -807,8 +807,13 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             let mut jobset = l.jobset;
             if jobset.metadata.name.is_empty() {
                 if let Some(g) = &jobset.metadata.generate_name {
-                    // Deterministic stand-in for the API server's random suffix.
-                    jobset.metadata.name = format!("{g}{:05}", workloads.len());
+                    // Deterministic stand-in for the API server's random suffix; the prefix
+                    // is cut to 58 bytes first, as `names.SimpleNameGenerator` does.
+                    let mut cut = g.len().min(58);
+                    while !g.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    jobset.metadata.name = format!("{}{:05}", &g[..cut], workloads.len());
                 }
             }
             let source = if several {
