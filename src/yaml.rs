@@ -5,6 +5,7 @@ use crate::error::InputError;
 use serde::de::DeserializeOwned;
 
 pub mod locate;
+pub mod nesting;
 
 /// One parsed document and the paths of any fields that were not recognised.
 pub struct Parsed<T> {
@@ -16,6 +17,7 @@ pub struct Parsed<T> {
 
 /// Splits a YAML stream into documents as generic values (for a first look at `kind`).
 pub fn documents(file: &str, text: &str) -> Result<Vec<serde_yaml_ng::Value>, InputError> {
+    nesting::check(file, text)?;
     let mut out = Vec::new();
     for doc in serde_yaml_ng::Deserializer::from_str(text) {
         let value =
@@ -44,6 +46,7 @@ pub fn parse_document<T: DeserializeOwned>(
     wanted: usize,
     collect_ignored: bool,
 ) -> Result<Parsed<T>, InputError> {
+    nesting::check(file, text)?;
     for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         if i != wanted {
             continue;

@@ -497,3 +497,27 @@ fn jobset_names_are_validated_like_the_api_server() {
         assert!(err.contains("s.yaml:10:22: workloads[0].jobset.metadata.name: "));
     }
 }
+
+/// Deep flow nesting is refused by a linear pre-scan, before the YAML parser (whose simple-key
+/// bookkeeping is quadratic in the depth): the message is the pre-scan's, with the line and
+/// column of the first bracket past the limit, for scenarios and manifests alike.
+#[test]
+fn deep_nesting_is_refused_before_parsing() {
+    let dir = scratch("deep_nesting");
+    let n = 50_000;
+    let nested = format!("{}{}", "{a: ".repeat(n), "}".repeat(n));
+    let p = write(&dir, "s.yaml", &format!("name: x\ncluster: {nested}\n"));
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("s.yaml:2:1034: YAML nested more than 256 levels deep"),
+        "{err}"
+    );
+    let m = write(&dir, "m.yaml", &format!("# manifest\nspec: {nested}\n"));
+    let out = run(&["validate", m.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("m.yaml:2:1031: YAML nested more than 256 levels deep"),
+        "{}",
+        stderr(&out)
+    );
+}
