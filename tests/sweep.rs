@@ -79,14 +79,13 @@ fn resume_reruns_only_missing_runs() {
     let first = read(&out.join("runs.csv"));
     // One run lost (killed before its file was written) ...
     std::fs::remove_file(out.join("runs/c2-s3.json")).unwrap();
-    // ... and one kept, marked so we can tell whether it was run again.
+    // ... and one kept, its modification time set back so we can tell it was not rewritten.
     let kept = out.join("runs/c0-s2.json");
-    let mut run: serde_json::Value = serde_json::from_str(&read(&kept)).unwrap();
-    let events = run["summary"]["events"]
-        .as_u64()
-        .expect("events in the run file");
-    run["summary"]["events"] = serde_json::json!(123456);
-    std::fs::write(&kept, serde_json::to_string(&run).unwrap()).unwrap();
+    let kept_bytes = read(&kept);
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    let f = std::fs::File::options().write(true).open(&kept).unwrap();
+    f.set_modified(old).unwrap();
+    drop(f);
     let again = sweep(&[SWEEP, "--out", o]);
     ok(&again);
     assert!(
@@ -95,9 +94,48 @@ fn resume_reruns_only_missing_runs() {
         stdout(&again)
     );
     assert!(out.join("runs/c2-s3.json").exists());
-    let second = read(&out.join("runs.csv"));
-    assert!(second.contains(",123456,"), "the kept run was redone");
-    assert_eq!(second.replace(",123456,", &format!(",{events},")), first);
+    assert_eq!(std::fs::metadata(&kept).unwrap().modified().unwrap(), old);
+    assert_eq!(read(&kept), kept_bytes);
+    assert_eq!(read(&out.join("runs.csv")), first);
+}
+
+/// A run file changed after the sweep wrote it is refused on resume (and by merge), naming the
+/// file; its numbers never reach the tables.
+#[test]
+fn a_hand_edited_run_file_is_refused() {
+    let dir = scratch("sweep_edited");
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    ok(&sweep(&[SWEEP, "--out", o]));
+    let tables = read(&out.join("runs.csv"));
+    let edited = out.join("runs/c0-s2.json");
+    let original = read(&edited);
+    let mut changed: serde_json::Value = serde_json::from_str(&original).unwrap();
+    changed["summary"]["events"] = serde_json::json!(123456);
+    std::fs::write(&edited, serde_json::to_string(&changed).unwrap()).unwrap();
+    let want = format!(
+        "{}:1:1: this run file was changed after the sweep wrote it",
+        edited.display()
+    );
+    let again = sweep(&[SWEEP, "--out", o]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(stderr(&again).contains(&want), "{}", stderr(&again));
+    assert_eq!(read(&out.join("runs.csv")), tables, "tables untouched");
+    let merged = dir.join("merged");
+    let m = run(&["merge", o, "--out", merged.to_str().unwrap()]);
+    assert_eq!(m.status.code(), Some(2), "{}", stderr(&m));
+    assert!(stderr(&m).contains(&want), "{}", stderr(&m));
+    // Spacing alone is not a change of content.
+    let pristine: serde_json::Value = serde_json::from_str(&original).unwrap();
+    std::fs::write(&edited, serde_json::to_string_pretty(&pristine).unwrap()).unwrap();
+    let resumed = sweep(&[SWEEP, "--out", o]);
+    ok(&resumed);
+    assert!(
+        stdout(&resumed).contains("0 ran, 12 already done"),
+        "{}",
+        stdout(&resumed)
+    );
+    assert_eq!(read(&out.join("runs.csv")), tables);
 }
 
 #[test]

@@ -42,11 +42,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SimError> {
     let mut found_in = Vec::with_capacity(meta.runs());
     let mut missing = vec![];
     for i in 0..meta.runs() {
-        match dirs
-            .iter()
-            .enumerate()
-            .find_map(|(d, dir)| Some((d, output::read_run(dir, &meta, i)?)))
-        {
+        let mut found = None;
+        for (d, dir) in dirs.iter().enumerate() {
+            if let Some(s) = output::read_run(dir, &meta, i)? {
+                found = Some((d, s));
+                break;
+            }
+        }
+        match found {
             Some((d, s)) => {
                 summaries.push(s);
                 found_in.push(d);
@@ -91,7 +94,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SimError> {
     // The run files too, so OUT is a complete out dir (`sweep` resumes from it, `compare` can
     // read it), not just two tables.
     for i in 0..meta.runs() {
-        if output::read_run(out, &meta, i).is_none() {
+        if output::read_run(out, &meta, i)?.is_none() {
             let name = meta.run_file(i);
             let from = dirs[found_in[i]].join(RUNS_DIR).join(&name);
             let bytes = std::fs::read(&from)

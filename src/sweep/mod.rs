@@ -93,11 +93,12 @@ pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
     output::write_meta(out, &meta)?;
 
     let mine: Vec<usize> = (0..meta.runs()).filter(|&i| opts.shard.owns(i)).collect();
-    let todo: Vec<usize> = mine
-        .iter()
-        .copied()
-        .filter(|&i| output::read_run(out, &meta, i).is_none())
-        .collect();
+    let mut todo = Vec::new();
+    for &i in &mine {
+        if output::read_run(out, &meta, i)?.is_none() {
+            todo.push(i);
+        }
+    }
     let bar = progress_bar(todo.len(), opts.progress);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
@@ -118,7 +119,7 @@ pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
 
     let all: Option<Vec<_>> = (0..meta.runs())
         .map(|i| output::read_run(out, &meta, i))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let (tables_written, table) = match all {
         Some(summaries) => {
             output::write_tables(out, &meta, &summaries)?;

@@ -94,16 +94,39 @@ pub struct RunFile {
     pub cell: String,
     pub seed: u64,
     pub summary: Value,
+    /// SHA-1 over the other fields (see [`RunFile::digest`]), so that a run file changed after
+    /// the sweep wrote it is refused instead of entering the tables. Absent in files written
+    /// before it existed; such files are run again.
+    #[serde(default)]
+    pub checksum: Option<String>,
+}
+
+impl RunFile {
+    /// Hex SHA-1 of `hash`, `cell`, `seed` and the summary's compact JSON. The summary is
+    /// re-serialized on reading, so only a change of content (not of spacing) alters it;
+    /// serde_json writes object keys sorted and floats in their shortest exact form, so the
+    /// round trip is stable.
+    fn digest(&self) -> Result<String, SimError> {
+        use sha1::{Digest, Sha1};
+        let summary =
+            serde_json::to_string(&self.summary).map_err(|e| SimError::Internal(e.to_string()))?;
+        let mut h = Sha1::new();
+        h.update(format!("{}\n{}\n{}\n", self.hash, self.cell, self.seed));
+        h.update(summary);
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
 }
 
 pub fn write_run(dir: &Path, meta: &Meta, i: usize, summary: Value) -> Result<(), SimError> {
     let (c, seed) = meta.run_at(i);
-    let run = RunFile {
+    let mut run = RunFile {
         hash: meta.hash.clone(),
         cell: meta.cells[c].id.clone(),
         seed,
         summary,
+        checksum: None,
     };
+    run.checksum = Some(run.digest()?);
     let json = serde_json::to_string(&run).map_err(|e| SimError::Internal(e.to_string()))?;
     write_atomic(
         &dir.join(RUNS_DIR),
@@ -113,13 +136,35 @@ pub fn write_run(dir: &Path, meta: &Meta, i: usize, summary: Value) -> Result<()
 }
 
 /// Run `i`'s summary if `dir` holds it finished for this very sweep; a missing, partial or
-/// foreign file reads as not done, so the run is redone.
-pub fn read_run(dir: &Path, meta: &Meta, i: usize) -> Option<Value> {
-    let text = std::fs::read_to_string(dir.join(RUNS_DIR).join(meta.run_file(i))).ok()?;
-    let run: RunFile = serde_json::from_str(&text).ok()?;
+/// foreign file, or one without a checksum, reads as not done, so the run is redone. A file of
+/// this sweep whose content no longer matches its checksum (edited after the sweep wrote it)
+/// is an input error: its numbers cannot be trusted, and silently redoing it would hide that.
+pub fn read_run(dir: &Path, meta: &Meta, i: usize) -> Result<Option<Value>, SimError> {
+    let path = dir.join(RUNS_DIR).join(meta.run_file(i));
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let Ok(run) = serde_json::from_str::<RunFile>(&text) else {
+        return Ok(None);
+    };
     let (c, seed) = meta.run_at(i);
-    (run.hash == meta.hash && run.cell == meta.cells[c].id && run.seed == seed)
-        .then_some(run.summary)
+    if run.hash != meta.hash || run.cell != meta.cells[c].id || run.seed != seed {
+        return Ok(None);
+    }
+    let Some(stored) = &run.checksum else {
+        return Ok(None);
+    };
+    if *stored != run.digest()? {
+        let shown = path.display().to_string();
+        return Err(InputError::new(
+            shown,
+            "this run file was changed after the sweep wrote it (its content does not match \
+             its checksum); delete it to have the run done again",
+        )
+        .at_line(1, 1)
+        .into());
+    }
+    Ok(Some(run.summary))
 }
 
 /// `runs.csv` and `cells.csv` from every run's summary, in run order.
