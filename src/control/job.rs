@@ -551,6 +551,7 @@ impl Sim {
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;
         self.jobs[j as usize].pods.push(id);
+        self.jobs[j as usize].pod_added(index, shape);
         self.queue.schedule_at(at, Event::PodCreated(id));
     }
 
@@ -562,15 +563,37 @@ impl Sim {
     }
 }
 
+/// The pod-failure back-off after `failures` (at least 1) failures: 10 s doubling per further
+/// failure, at most 10 min. In closed form, so that an index with thousands of failures costs
+/// the same as one with two (10 s * 2^6 = 640 s is past the cap).
+fn pod_failure_backoff_ns(failures: u32) -> u64 {
+    const DOUBLINGS_TO_MAX: u32 = 6;
+    let doublings = failures.saturating_sub(1).min(DOUBLINGS_TO_MAX);
+    (POD_FAILURE_BACKOFF_NS << doublings).min(MAX_POD_FAILURE_BACKOFF_NS)
+}
+
 /// Time left of the pod-failure backoff after `failures` failures, the last at `last`.
 fn remaining_backoff(last: Option<u64>, failures: u32, now: u64) -> Option<u64> {
     let last = last?;
     if failures == 0 {
         return None;
     }
-    let mut backoff = POD_FAILURE_BACKOFF_NS;
-    for _ in 1..failures {
-        backoff = (backoff * 2).min(MAX_POD_FAILURE_BACKOFF_NS);
-    }
+    let backoff = pod_failure_backoff_ns(failures);
     (now < last + backoff).then(|| last + backoff - now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The closed form equals the controller's doubling loop at every count.
+    #[test]
+    fn pod_failure_backoff_doubles_to_ten_minutes() {
+        let mut doubled = POD_FAILURE_BACKOFF_NS;
+        for failures in 1..50 {
+            assert_eq!(pod_failure_backoff_ns(failures), doubled, "{failures}");
+            doubled = (doubled * 2).min(MAX_POD_FAILURE_BACKOFF_NS);
+        }
+        assert_eq!(pod_failure_backoff_ns(u32::MAX), MAX_POD_FAILURE_BACKOFF_NS);
+    }
 }

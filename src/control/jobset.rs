@@ -841,6 +841,7 @@ impl Sim {
             shape: shape_id,
             pods: vec![],
             live: LiveCounts::default(),
+            live_follower_shapes: vec![],
             succeeded_index: vec![false; completions as usize],
             succeeded: 0,
             failed: 0,
@@ -1011,9 +1012,18 @@ pub fn pin_to_prepared_nodes(
 impl Sim {
     /// The JobSet pod reconciler (§6.4) on a leader that just got its node: followers whose
     /// nodeSelector disagrees with the leader's domain are deleted (main) or only complained
-    /// about (v0.12.0).
+    /// about (v0.12.0, which changes nothing in the cluster, so there is nothing to compute).
+    ///
+    /// Followers are judged by their nodeSelector, which their shape holds, so the check sees
+    /// one follower per distinct shape (`JobObj::live_follower_shapes`) rather than every pod the
+    /// Job keeps: a Job with thousands of failed pods costs the same at each leader bind. Only
+    /// a violation walks the Job's pods, to delete them.
     pub(crate) fn repair_placement_after_bind(&mut self, pod: PodId) {
-        use crate::control::pod_webhook::{check_placement, PlacementCheck, PodView};
+        use crate::control::pod_webhook::{check_placement, PlacementCheck, PlacementVersion};
+        let version = self.params.jobset_version;
+        if version == PlacementVersion::V0_12_0 {
+            return;
+        }
         let p = &self.pods[pod as usize];
         let job = &self.jobs[p.job as usize];
         let Some(key) = job.exclusive_key.clone() else {
@@ -1022,29 +1032,11 @@ impl Sim {
         if p.index != 0 {
             return;
         }
-        let view = |q: PodId| -> PodView {
-            let pod = &self.pods[q as usize];
-            let mut annotations = job.spec.template.metadata.annotations.clone();
-            annotations.insert(JOB_COMPLETION_INDEX.into(), pod.index.to_string());
-            let shape = &self.shapes[pod.shape as usize];
-            PodView {
-                name: self.pod_name(q),
-                namespace: "default".into(),
-                labels: job.labels.clone(),
-                annotations,
-                node_name: pod.node.map(|n| self.cluster.node(n).name.clone()),
-                node_selector: shape.node_selector.iter().cloned().collect(),
-                terminating: pod.deletion_ns.is_some(),
-                owner_uid: p.job.to_string(),
-                ..Default::default()
-            }
-        };
-        let leader = view(pod);
-        let followers: Vec<PodView> = job
-            .pods
+        let leader = self.placement_view(pod, p.shape, 0, self.pod_name(pod));
+        let followers: Vec<_> = job
+            .live_follower_shapes
             .iter()
-            .filter(|&&q| q != pod && !self.pods[q as usize].removed)
-            .map(|&q| view(q))
+            .map(|&(shape, _)| self.placement_view(pod, shape, 1, format!("shape-{shape}")))
             .collect();
         let cluster = &self.cluster;
         let node_labels = |name: &str| -> Option<crate::api::types::StringMap> {
@@ -1056,17 +1048,13 @@ impl Sim {
                     .unwrap_or_default(),
             )
         };
-        if let PlacementCheck::DeleteFollowers(names) = check_placement(
-            &leader,
-            &followers,
-            &node_labels,
-            self.params.jobset_version,
-        ) {
+        let check = check_placement(&leader, &followers, &node_labels, version);
+        if let PlacementCheck::DeleteFollowers(_) = check {
             let doomed: Vec<PodId> = job
                 .pods
                 .iter()
                 .copied()
-                .filter(|&q| names.contains(&self.pod_name(q)))
+                .filter(|&q| self.pods[q as usize].index != 0)
                 .collect();
             for q in doomed {
                 self.change_pod(q, PodChange::DisruptionTarget);
@@ -1076,6 +1064,37 @@ impl Sim {
                     crate::control::gc::Client::GarbageCollector,
                 );
             }
+        }
+    }
+
+    /// What the reconciler reads of a pod of `leader`'s Job with this shape and completion
+    /// index: the Job's labels and annotations, the shape's nodeSelector; the node and the
+    /// terminating flag are the leader's own (only the leader's are read).
+    fn placement_view(
+        &self,
+        leader: PodId,
+        shape: ShapeId,
+        index: u32,
+        name: String,
+    ) -> crate::control::pod_webhook::PodView {
+        let p = &self.pods[leader as usize];
+        let job = &self.jobs[p.job as usize];
+        let mut annotations = job.spec.template.metadata.annotations.clone();
+        annotations.insert(JOB_COMPLETION_INDEX.into(), index.to_string());
+        crate::control::pod_webhook::PodView {
+            name,
+            namespace: "default".into(),
+            labels: job.labels.clone(),
+            annotations,
+            node_name: p.node.map(|n| self.cluster.node(n).name.clone()),
+            node_selector: self.shapes[shape as usize]
+                .node_selector
+                .iter()
+                .cloned()
+                .collect(),
+            terminating: p.deletion_ns.is_some(),
+            owner_uid: p.job.to_string(),
+            ..Default::default()
         }
     }
 }

@@ -15,6 +15,15 @@ const CRASH_LOOP_INITIAL_NS: u64 = 10 * NS_PER_S;
 const CRASH_LOOP_MAX_NS: u64 = 300 * NS_PER_S;
 /// A container that ran this long without crashing starts its back-off over.
 const CRASH_LOOP_RESET_NS: u64 = 600 * NS_PER_S;
+/// Doublings after which the back-off stays at its maximum (10 s * 2^5 = 320 s > 300 s), so the
+/// pod keeps at most this many steps and the back-off costs the same at the millionth crash.
+const CRASH_LOOP_DOUBLINGS_TO_MAX: u32 = 5;
+
+/// The back-off before restart number `steps + 1` of a crash loop: 10 s doubling per step,
+/// capped at 5 min.
+fn crash_loop_backoff_ns(steps: u32) -> u64 {
+    (CRASH_LOOP_INITIAL_NS << steps.min(CRASH_LOOP_DOUBLINGS_TO_MAX)).min(CRASH_LOOP_MAX_NS)
+}
 
 /// What the kubelets keep of each pod's containers and no API object shows: the exit
 /// scheduled for the main container's current run, when that run started, and the
@@ -71,11 +80,9 @@ impl Kubelet {
         if now.saturating_sub(run.started_ns) >= CRASH_LOOP_RESET_NS {
             run.crash_backoff_steps = 0;
         }
-        let mut backoff = CRASH_LOOP_INITIAL_NS;
-        for _ in 0..run.crash_backoff_steps {
-            backoff = (backoff * 2).min(CRASH_LOOP_MAX_NS);
-        }
-        run.crash_backoff_steps += 1;
+        let backoff = crash_loop_backoff_ns(run.crash_backoff_steps);
+        run.crash_backoff_steps = (run.crash_backoff_steps + 1).min(CRASH_LOOP_DOUBLINGS_TO_MAX);
+        debug_assert!(run.crash_backoff_steps <= CRASH_LOOP_DOUBLINGS_TO_MAX);
         backoff
     }
 }
@@ -367,6 +374,8 @@ mod tests {
             .map(|_| k.crash_backoff_ns(7, MIN_NS) / NS_PER_S)
             .collect();
         assert_eq!(steps, [10, 20, 40, 80, 160, 300, 300]);
+        // The count stays where the back-off is capped: each crash costs the same.
+        assert_eq!(k.run(7).crash_backoff_steps, CRASH_LOOP_DOUBLINGS_TO_MAX);
         // A run of ten minutes without a crash starts the back-off over.
         k.container_started(7, MIN_NS);
         assert_eq!(k.crash_backoff_ns(7, 11 * MIN_NS), 10 * NS_PER_S);
@@ -385,5 +394,24 @@ mod tests {
         assert!(k.exit_pending(2));
         assert_eq!(k.take_exit(2), Some(exit));
         assert!(!k.exit_pending(2));
+    }
+
+    /// The closed form equals the kubelet's doubling, step by step, and stays at 5 min.
+    #[test]
+    fn crash_loop_backoff_doubles_to_five_minutes() {
+        let mut doubled = CRASH_LOOP_INITIAL_NS;
+        for steps in 0..40 {
+            assert_eq!(crash_loop_backoff_ns(steps), doubled, "step {steps}");
+            doubled = (doubled * 2).min(CRASH_LOOP_MAX_NS);
+        }
+        assert_eq!(crash_loop_backoff_ns(u32::MAX), CRASH_LOOP_MAX_NS);
+        assert_eq!(
+            crash_loop_backoff_ns(CRASH_LOOP_DOUBLINGS_TO_MAX - 1),
+            160 * NS_PER_S
+        );
+        assert_eq!(
+            crash_loop_backoff_ns(CRASH_LOOP_DOUBLINGS_TO_MAX),
+            CRASH_LOOP_MAX_NS
+        );
     }
 }

@@ -20,7 +20,8 @@ pub fn check(sim: &Sim) -> Vec<String> {
     out
 }
 
-/// Each Job's live counts, kept as its pods change, equal a count over its pods.
+/// Each Job's live counts and follower shapes, kept as its pods change, equal a count over
+/// its pods.
 fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
     for job in sim.jobs.iter().filter(|j| !j.removed) {
         let mut counted = LiveCounts::default();
@@ -31,6 +32,20 @@ fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
             out.push(format!(
                 "Job {} keeps counts {:?} but its pods count {counted:?}",
                 job.name, job.live
+            ));
+        }
+        let mut followers: BTreeMap<u32, u32> = BTreeMap::new();
+        for &p in &job.pods {
+            let pod = &sim.pods[p as usize];
+            if pod.index != 0 {
+                *followers.entry(pod.shape).or_default() += 1;
+            }
+        }
+        let kept: BTreeMap<u32, u32> = job.live_follower_shapes.iter().copied().collect();
+        if kept != followers || kept.len() != job.live_follower_shapes.len() {
+            out.push(format!(
+                "Job {} keeps follower shapes {:?} but its pods count {followers:?}",
+                job.name, job.live_follower_shapes
             ));
         }
     }

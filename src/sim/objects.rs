@@ -125,6 +125,10 @@ pub struct JobObj {
     /// What the Job controller counts over `pods`, kept as pods change (`sim::pod_change`)
     /// so a sync does not walk thousands of pods.
     pub live: LiveCounts,
+    /// The pods of `pods` other than completion index 0, counted by shape (a pod's shape never
+    /// changes): the placement repair judges followers by their shape's nodeSelector, so it
+    /// reads these few entries instead of every pod the Job keeps.
+    pub live_follower_shapes: Vec<(ShapeId, u32)>,
     /// Per completion index: has a pod for it succeeded?
     pub succeeded_index: Vec<bool>,
     pub succeeded: u32,
@@ -164,6 +168,37 @@ pub struct JobObj {
 }
 
 impl JobObj {
+    /// A pod entered `pods`.
+    pub(crate) fn pod_added(&mut self, index: u32, shape: ShapeId) {
+        if index == 0 {
+            return;
+        }
+        match self
+            .live_follower_shapes
+            .iter_mut()
+            .find(|(s, _)| *s == shape)
+        {
+            Some((_, n)) => *n += 1,
+            None => self.live_follower_shapes.push((shape, 1)),
+        }
+    }
+
+    /// A pod left `pods`.
+    pub(crate) fn pod_removed(&mut self, index: u32, shape: ShapeId) {
+        if index == 0 {
+            return;
+        }
+        let at = self
+            .live_follower_shapes
+            .iter()
+            .position(|(s, _)| *s == shape);
+        let at = at.expect("a removed follower was counted when it was added");
+        self.live_follower_shapes[at].1 -= 1;
+        if self.live_follower_shapes[at].1 == 0 {
+            self.live_follower_shapes.remove(at);
+        }
+    }
+
     pub fn condition(&self, kind: &str) -> Option<&JobCondition> {
         self.conditions.iter().find(|c| c.kind == kind)
     }
@@ -321,6 +356,7 @@ mod tests {
             indexed: true,
             pods: vec![],
             live: LiveCounts::default(),
+            live_follower_shapes: vec![],
             succeeded_index: vec![false],
             succeeded: 0,
             failed: 0,

@@ -107,9 +107,11 @@ impl Sim {
             PodChange::Removed => {
                 // Pods usually go in the order they were created: the search ends near the
                 // front.
-                let pods = &mut self.jobs[job as usize].pods;
-                if let Some(i) = pods.iter().position(|&x| x == pod) {
-                    pods.remove(i);
+                let (index, shape) = (p.index, p.shape);
+                let job = &mut self.jobs[job as usize];
+                if let Some(i) = job.pods.iter().position(|&x| x == pod) {
+                    job.pods.remove(i);
+                    job.pod_removed(index, shape);
                 }
                 // Off its node's list too, or the lists grow with every pod a node ever ran
                 // (the order of the others is kept: node faults reach pods in binding order).
