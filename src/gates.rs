@@ -151,6 +151,7 @@ pub const SUMMARY_NUMBERS: &[&str] = &[
     "pods.pending_at_end",
     "pods.running_at_end",
     "pods.create_rejected",
+    "pods.create_name_conflicts",
     "pending_pods[].count",
     "recovery[].attempt",
     "recovery[].failed_at_s",

@@ -442,7 +442,13 @@ impl Sim {
                     _ => follower_shape,
                 };
                 match admitted {
-                    Some(shape) => self.create_pod(j, index, shape, at),
+                    Some(shape) => {
+                        if !self.create_pod(j, index, shape, at) {
+                            // AlreadyExists: a failed create, retried like a denied one.
+                            self.rec.pod_create_name_conflicts += 1;
+                            rejected = true;
+                        }
+                    }
                     None => {
                         // Denied by the validating webhook: the API call still happened.
                         self.rec.pod_creates_rejected += 1;
@@ -521,8 +527,11 @@ impl Sim {
         Some(id)
     }
 
-    fn create_pod(&mut self, j: JobId, index: u32, shape: ShapeId, at: u64) {
-        let suffix = self.random_suffix();
+    /// Sends a pod create; false when the API server refuses it (AlreadyExists: no free name).
+    fn create_pod(&mut self, j: JobId, index: u32, shape: ShapeId, at: u64) -> bool {
+        let Some(suffix) = self.unique_pod_suffix(j, index) else {
+            return false;
+        };
         let pod = PodObj {
             suffix,
             job: j,
@@ -553,6 +562,7 @@ impl Sim {
         self.jobs[j as usize].pods.push(id);
         self.jobs[j as usize].pod_added(index, shape);
         self.queue.schedule_at(at, Event::PodCreated(id));
+        true
     }
 
     pub(crate) fn on_pod_created(&mut self, pod: PodId) {
@@ -595,5 +605,46 @@ mod tests {
             doubled = (doubled * 2).min(MAX_POD_FAILURE_BACKOFF_NS);
         }
         assert_eq!(pod_failure_backoff_ns(u32::MAX), MAX_POD_FAILURE_BACKOFF_NS);
+    }
+
+    const SMALL: &str = "name: small\nrun: {seed: 7, until: 1h}\ncluster:\n  nodePools:\n  \
+        - {name: cpu, nodesPerPool: 2, capacity: {cpu: 8}}\nworkloads:\n- pods: {runFor: 30s}\n  \
+        jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {name: s}\n    \
+        spec:\n      replicatedJobs:\n      - name: w\n        replicas: 1\n        template:\n          \
+        spec:\n            parallelism: 2\n            completions: 2\n            template:\n              \
+        spec:\n                containers: [{name: main, resources: {requests: {cpu: '1'}}}]\n";
+
+    /// Live pods never share a name: a generated name a live pod holds is drawn again, and
+    /// when all 8 attempts collide the create fails (AlreadyExists) instead of going through.
+    #[test]
+    fn a_generated_pod_name_held_by_a_live_pod_is_drawn_again() {
+        let scenario =
+            crate::scenario::load_scenario_from_str("s.yaml", SMALL, std::path::Path::new("."))
+                .expect("valid scenario");
+        let mut sim = Sim::new(scenario).expect("sim builds");
+        sim.run();
+        let live = sim.pods.iter().filter(|p| !p.removed).count();
+        assert_eq!(
+            sim.live_pod_names.len(),
+            live,
+            "each live pod holds its name"
+        );
+        let (jobset, rj, job_index) = (sim.jobs[0].jobset, sim.jobs[0].rj, sim.jobs[0].job_index);
+        let key = |suffix| PodNameKey {
+            jobset,
+            rj,
+            job_index,
+            index: 0,
+            suffix,
+        };
+        let saved = sim.rng.names.clone();
+        let draws: Vec<[u8; 5]> = (0..8).map(|_| sim.random_suffix()).collect();
+        let keys: Vec<PodNameKey> = draws.iter().map(|&s| key(s)).collect();
+        sim.rng.names = saved.clone();
+        sim.live_pod_names.insert(keys[0]);
+        assert_eq!(sim.unique_pod_suffix(0, 0), Some(draws[1]));
+        sim.rng.names = saved;
+        sim.live_pod_names.extend(keys);
+        assert_eq!(sim.unique_pod_suffix(0, 0), None);
     }
 }

@@ -56,6 +56,8 @@ pub struct Recorder {
     pub jobset_reconciles: u64,
     /// Pod creates denied by the JobSet validating webhook (followers before their leader).
     pub pod_creates_rejected: u64,
+    /// Pod creates refused with AlreadyExists: every generated name was held by a live pod.
+    pub pod_create_name_conflicts: u64,
     /// Nodes taken out of the pool by a fault: (time, node).
     pub node_failures: Vec<(SimTime, NodeId)>,
     /// Nodes back from repair or maintenance: (time, node).

@@ -74,6 +74,8 @@ pub struct PodCounts {
     pub running_at_end: u64,
     /// Pod creates the JobSet validating webhook denied (followers before their leader).
     pub create_rejected: u64,
+    /// Pod creates refused with AlreadyExists: every generated name was held by a live pod.
+    pub create_name_conflicts: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -193,6 +195,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
             pending_at_end,
             running_at_end,
             create_rejected: sim.rec.pod_creates_rejected,
+            create_name_conflicts: sim.rec.pod_create_name_conflicts,
         },
         pending_pods: groups.into_values().collect(),
         distributions: super::distributions::build(sim, &recovery),

@@ -17,7 +17,41 @@ pub fn check(sim: &Sim) -> Vec<String> {
     pods_accounted_for(sim, &mut out);
     indexes_match_nodes(sim, &mut out);
     job_counts_match_pods(sim, &mut out);
+    live_pod_names_unique(sim, &mut out);
     out
+}
+
+/// Live pods hold distinct names, and the set of held names is exactly theirs.
+fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
+    let mut names = std::collections::HashSet::new();
+    let mut live = 0;
+    for (id, pod) in sim.pods.iter().enumerate().filter(|(_, p)| !p.removed) {
+        live += 1;
+        let job = &sim.jobs[pod.job as usize];
+        let key = crate::sim::objects::PodNameKey {
+            jobset: job.jobset,
+            rj: job.rj,
+            job_index: job.job_index,
+            index: pod.index,
+            suffix: pod.suffix,
+        };
+        if !names.insert(key) {
+            out.push(format!(
+                "two live pods are named {}",
+                sim.pod_name(id as u32)
+            ));
+        }
+        if !sim.live_pod_names.contains(&key) {
+            let name = sim.pod_name(id as u32);
+            out.push(format!("live pod {name} does not hold its name"));
+        }
+    }
+    if sim.live_pod_names.len() != live {
+        out.push(format!(
+            "{} pod names are held but {live} pods are live",
+            sim.live_pod_names.len()
+        ));
+    }
 }
 
 /// Each Job's live counts and follower shapes, kept as its pods change, equal a count over

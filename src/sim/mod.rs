@@ -65,6 +65,9 @@ pub struct Sim {
     pub clients: Clients,
     /// Interned reasons for pod deletions in flight (events carry the index).
     pub delete_reasons: Vec<String>,
+    /// Names of the pods the API server holds (created and not yet removed), so that a
+    /// generated name is never given twice (see `Sim::unique_pod_suffix`).
+    pub live_pod_names: std::collections::HashSet<PodNameKey>,
     /// Interned container names (`PodObj::last_exit` carries the index).
     pub container_names: Vec<String>,
     /// API calls issued by the JobSet reconcile in progress (for its in-flight limit).
@@ -197,6 +200,7 @@ impl Sim {
             pending_updates: 0,
             clients: Clients::new(&scenario.control),
             delete_reasons: vec![],
+            live_pod_names: Default::default(),
             container_names: vec![],
             jobset_ops_in_pass: 0,
             placement: AffinityIndex::default(),
@@ -426,6 +430,46 @@ impl Sim {
         std::array::from_fn(|_| {
             ALPHABET[crate::engine::rng::below(&mut self.rng.names, ALPHABET.len() as u64) as usize]
         })
+    }
+
+    /// The suffix of a new pod of Job `j` at completion `index`, as the API server generates
+    /// it for the Job controller's `generateName: <job>-<index>-`: random, and drawn again
+    /// while a pod it holds already has the name (RetryGenerateName, GA in Kubernetes 1.32:
+    /// at most 8 attempts in all). None when every attempt collided: the create fails with
+    /// AlreadyExists. The name is taken until the pod is removed (`release_pod_name`).
+    pub(crate) fn unique_pod_suffix(&mut self, j: JobId, index: u32) -> Option<[u8; 5]> {
+        const NAME_GENERATION_ATTEMPTS: usize = 8;
+        let job = &self.jobs[j as usize];
+        let (jobset, rj, job_index) = (job.jobset, job.rj, job.job_index);
+        for _ in 0..NAME_GENERATION_ATTEMPTS {
+            let suffix = self.random_suffix();
+            let key = PodNameKey {
+                jobset,
+                rj,
+                job_index,
+                index,
+                suffix,
+            };
+            if self.live_pod_names.insert(key) {
+                return Some(suffix);
+            }
+        }
+        None
+    }
+
+    /// The API server no longer holds `pod`: its name can be generated again.
+    pub(crate) fn release_pod_name(&mut self, pod: PodId) {
+        let p = &self.pods[pod as usize];
+        let job = &self.jobs[p.job as usize];
+        let key = PodNameKey {
+            jobset: job.jobset,
+            rj: job.rj,
+            job_index: job.job_index,
+            index: p.index,
+            suffix: p.suffix,
+        };
+        let held = self.live_pod_names.remove(&key);
+        debug_assert!(held, "a removed pod held its name");
     }
 
     /// A pod's name as the API server gave it: `<job>-<index>-<suffix>`.

@@ -11,6 +11,17 @@ pub type JobId = u32;
 pub type PodId = u32;
 pub type ShapeId = u32;
 
+/// A pod's name `<job>-<index>-<suffix>`, by parts: the Job's name is fixed by its JobSet,
+/// replicated job and job index (a recreated Job has the same name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PodNameKey {
+    pub jobset: JsId,
+    pub rj: u32,
+    pub job_index: u32,
+    pub index: u32,
+    pub suffix: [u8; 5],
+}
+
 /// A status condition with the upstream fields that matter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {

@@ -105,9 +105,10 @@ impl Sim {
         match change {
             PodChange::Bound { node } => self.node_pods[node as usize].push(pod),
             PodChange::Removed => {
+                let (index, shape) = (p.index, p.shape);
+                self.release_pod_name(pod);
                 // Pods usually go in the order they were created: the search ends near the
                 // front.
-                let (index, shape) = (p.index, p.shape);
                 let job = &mut self.jobs[job as usize];
                 if let Some(i) = job.pods.iter().position(|&x| x == pod) {
                     job.pods.remove(i);
