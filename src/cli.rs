@@ -184,6 +184,10 @@ pub struct RunArgs {
     /// Root random seed; overrides `run.seed` in the scenario. Same seed, same results.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Refuse to start a run whose memory estimate is past this quantity (e.g. 32Gi);
+    /// overrides `run.memoryLimit` in the scenario. Default 16Gi.
+    #[arg(long, value_name = "QUANTITY")]
+    pub memory_limit: Option<String>,
     /// Directory for summary.json and events.csv (created if missing; files are replaced
     /// atomically).
     #[arg(long, value_name = "DIR")]
@@ -278,6 +282,10 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     let mut scenario = crate::input::load_scenario_with(&args.scenario, &sets)?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
+    }
+    if let Some(limit) = &args.memory_limit {
+        scenario.memory_limit_bytes = crate::scenario::memory::parse_limit(limit)
+            .map_err(|m| InputError::new("--memory-limit", m))?;
     }
     for w in scenario.warnings() {
         eprintln!("warning: {w}");

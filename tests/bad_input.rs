@@ -521,3 +521,44 @@ fn deep_nesting_is_refused_before_parsing() {
         stderr(&out)
     );
 }
+
+/// A scenario whose memory estimate is past the limit is refused before anything is built
+/// (it used to abort out of memory): exit 2, the estimate, and how to raise the limit; the
+/// flag and `run.memoryLimit` raise or lower it.
+#[test]
+fn a_run_past_the_memory_limit_is_refused_with_its_estimate() {
+    let dir = scratch("memory_limit");
+    let big = SMALL_SCENARIO.replace("replicas: 2", "replicas: 1000000");
+    let p = write(&dir, "s.yaml", &big);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("the scenario needs about 27.7 GiB of memory (1000000 Jobs, 3000000 pods at once, 3 nodes), more than the limit of 16.0 GiB"),
+        "{err}"
+    );
+    assert!(err.contains("--memory-limit 28Gi"), "{err}");
+    // The small scenario under a limit set too low, by the flag and by the scenario.
+    let small = write(&dir, "small.yaml", SMALL_SCENARIO);
+    let out = run(&["run", small.to_str().unwrap(), "--memory-limit", "1Mi"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more than the limit of 0.0 GiB"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["run", small.to_str().unwrap(), "--memory-limit", "lots"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--memory-limit: invalid quantity"),
+        "{}",
+        stderr(&out)
+    );
+    let low = SMALL_SCENARIO.replace(
+        "run: {seed: 7, until: 1h}",
+        "run: {seed: 7, until: 1h, memoryLimit: 1Mi}",
+    );
+    let low = write(&dir, "low.yaml", &low);
+    let out = run(&["run", low.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = run(&["run", low.to_str().unwrap(), "--memory-limit", "1Gi"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -1,6 +1,7 @@
 //! Scenario files: read, check and resolve into what the simulation needs.
 
 pub mod faults;
+pub mod memory;
 pub mod types;
 
 use crate::api::defaults::default_jobset;
@@ -77,6 +78,9 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// `expect:` gates, checked by `run` after the simulation.
     pub expect: Vec<crate::gates::Expectation>,
+    /// Largest memory estimate (`memory::MemoryEstimate`) a run may start with: `run.memoryLimit`,
+    /// or `--memory-limit`, or 16 GiB.
+    pub memory_limit_bytes: u64,
     /// SHA-1 (hex) of what the results depend on: the scenario document re-rendered (so
     /// comments and layout do not count) without `run.seed` (summaries report the seed on
     /// its own), and the bytes of every manifest file it reads.
@@ -292,6 +296,14 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             errors.push(e);
             0
         }
+    };
+
+    let memory_limit_bytes = match &raw.run.memory_limit {
+        None => memory::DEFAULT_MEMORY_LIMIT_BYTES,
+        Some(text) => memory::parse_limit(text).unwrap_or_else(|m| {
+            errors.push(err("run.memoryLimit", m));
+            memory::DEFAULT_MEMORY_LIMIT_BYTES
+        }),
     };
 
     // Cluster.
@@ -876,6 +888,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         workloads,
         faults,
         expect: vec![],
+        memory_limit_bytes,
         hash: String::new(),
     })
 }

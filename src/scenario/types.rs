@@ -39,6 +39,9 @@ pub struct RunSection {
     /// Stop as soon as every JobSet is Completed or Failed (default true).
     #[serde(default = "default_true")]
     pub stop_when_all_terminal: bool,
+    /// Refuse to build the run if its memory estimate is past this quantity (`32Gi`).
+    #[serde(default)]
+    pub memory_limit: Option<String>,
 }
 
 impl Default for RunSection {
@@ -47,6 +50,7 @@ impl Default for RunSection {
             seed: default_seed(),
             until: default_until(),
             stop_when_all_terminal: true,
+            memory_limit: None,
         }
     }
 }

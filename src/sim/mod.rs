@@ -171,6 +171,8 @@ impl Sim {
     pub fn new(scenario: Scenario) -> Result<Sim, SimError> {
         let mut errors = vec![];
         crate::scenario::check_sizes(&scenario.workloads, &mut errors);
+        // Before anything is allocated: past the limit, the build itself would exhaust memory.
+        errors.extend(crate::scenario::memory::check(&scenario).err());
         if !errors.is_empty() {
             return Err(SimError::Input(errors));
         }
