@@ -319,7 +319,7 @@ fn sweep_page(dir: &Path) -> Result<String, SimError> {
     })?;
     let summaries: Vec<Option<Value>> = (0..meta.runs())
         .map(|i| sweep_out::read_run(dir, &meta, i))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let done = summaries.iter().filter(|s| s.is_some()).count();
     let mut body = format!(
         "<h1>Sweep {}</h1><p class=\"sub\">base scenario {} · {} cells × {} seeds · {done} of {} \
