@@ -52,6 +52,48 @@ pub enum Command {
     /// Re-run the scenario of each stored summary (baseline) and report every field that
     /// differs (wall_ms ignored). Exit codes: 0 all the same; 3 some differ; 2 bad input.
     Check(CheckArgs),
+    /// Simulation-test the simulator: generate random valid scenarios from one seed, run each
+    /// with every invariant checked, check liveness once faults stop and determinism on a
+    /// sample. Prints one reproducing command per failure (docs/swarm.md).
+    ///
+    /// Exit codes: 0 no failure (known, tracked ones are listed); 1 some case failed.
+    Swarm(SwarmArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SwarmArgs {
+    /// The swarm's seed: with the case number it fixes each generated scenario.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How many cases to run (numbered from --first).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub cases: u64,
+    /// The first case number.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub first: u64,
+    /// Run only this case, and print its failure in full.
+    #[arg(long, value_name = "K", conflicts_with_all = ["cases", "first"])]
+    pub case: Option<u64>,
+    /// Run every N-th case twice and require byte-identical summaries (0: never).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub twice_every: u64,
+    /// Cases at once (threads); default: the available cores. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Write the scenario of every failing case (or of --case) to this directory, as
+    /// `swarm-<seed>-<case>.yaml`, runnable with `jobset-sim run --check-invariants`.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+    /// Print the scenario of --case on stdout instead of running it.
+    #[arg(long, requires = "case")]
+    pub print_scenario: bool,
+    /// Known, tracked failures fail the swarm too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Report failures of this class (`rejected`, `panic`, `invariant`, `liveness`,
+    /// `nondeterminism`) without failing the swarm; repeatable. For a class with open findings.
+    #[arg(long, value_name = "CLASS")]
+    pub skip: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -224,6 +266,7 @@ pub fn main_with(cli: Cli) -> Result<(), SimError> {
             println!("wrote {}", written.display());
             Ok(())
         }
+        Command::Swarm(args) => crate::cli_swarm::swarm(args),
     }
 }
 

@@ -293,6 +293,15 @@ impl TrainingModel {
             .filter_map(|(i, t)| t.as_ref().map(|t| (i as JsId, t)))
     }
 
+    /// The JobSet's training has done all its work: a container that starts now (a later
+    /// completion index, when completions exceed parallelism) has nothing left to do.
+    pub(crate) fn is_done(&self, js: JsId) -> bool {
+        self.jobsets
+            .get(js as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|t| matches!(t.phase, Phase::Done))
+    }
+
     fn state(&mut self, js: JsId) -> Option<&mut TrainingState> {
         self.jobsets.get_mut(js as usize).and_then(Option::as_mut)
     }

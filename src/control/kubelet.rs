@@ -133,7 +133,12 @@ impl Sim {
 
     /// The workload itself starts: schedule how this run ends.
     pub(crate) fn start_worker(&mut self, pod: PodId) {
-        let (after_ns, exit_code, container) = self.container_end(pod);
+        let (mut after_ns, exit_code, container) = self.container_end(pod);
+        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        if exit_code == 0 && self.training.is_done(js) {
+            // Without this it would wait forever for a TrainingDone that has passed.
+            after_ns = 0;
+        }
         self.pods[pod as usize].last_exit = if exit_code != 0 {
             Some((container, exit_code))
         } else {

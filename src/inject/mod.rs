@@ -322,6 +322,15 @@ impl Sim {
 
     /// An injector fires.
     pub(crate) fn on_fault_fires(&mut self, fault: u16, target: u32) {
+        // Past `run.faultsUntil` the injectors are switched off: this arrival, and with it the
+        // rest of its process, is dropped.
+        if self
+            .scenario
+            .faults_until_ns
+            .is_some_and(|until| self.now() > until)
+        {
+            return;
+        }
         let f = self.scenario.faults[fault as usize].clone();
         match f.kind {
             FaultKind::NodeFailures { causes, repair, .. } => {

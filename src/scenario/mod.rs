@@ -69,6 +69,8 @@ pub struct Scenario {
     pub seed: u64,
     pub until_ns: u64,
     pub stop_when_all_terminal: bool,
+    /// `run.faultsUntil`: no fault fires after this time.
+    pub faults_until_ns: Option<u64>,
     pub node_pools: Vec<NodePoolSpec>,
     /// Declared namespaces and their labels (`kubernetes.io/metadata.name` included).
     pub namespaces: BTreeMap<String, StringMap>,
@@ -305,6 +307,13 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             memory::DEFAULT_MEMORY_LIMIT_BYTES
         }),
     };
+    let mut faults_until_ns = None;
+    if let Some(t) = &raw.run.faults_until {
+        match dur(file, "run.faultsUntil", t) {
+            Ok(v) => faults_until_ns = Some(v),
+            Err(e) => errors.push(e),
+        }
+    }
 
     // Cluster.
     let mut node_pools = vec![];
@@ -881,6 +890,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         seed: raw.run.seed,
         until_ns,
         stop_when_all_terminal: raw.run.stop_when_all_terminal,
+        faults_until_ns,
         node_pools,
         namespaces,
         control,

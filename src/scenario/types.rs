@@ -42,6 +42,9 @@ pub struct RunSection {
     /// Refuse to build the run if its memory estimate is past this quantity (`32Gi`).
     #[serde(default)]
     pub memory_limit: Option<String>,
+    /// Fault injectors fire nothing after this time (repairs already drawn still happen).
+    #[serde(default)]
+    pub faults_until: Option<String>,
 }
 
 impl Default for RunSection {
@@ -51,6 +54,7 @@ impl Default for RunSection {
             until: default_until(),
             stop_when_all_terminal: true,
             memory_limit: None,
+            faults_until: None,
         }
     }
 }
