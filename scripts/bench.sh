@@ -11,7 +11,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo
 printf '%-52s %10s %12s %14s %12s\n' scenario wall_ms events events_per_s peak_rss_mib
 for s in scenarios/*.yaml scenarios/*/*.yaml; do
-  case "$s" in scenarios/sweeps/*) continue ;; esac  # sweep files, not scenarios
+  case "$s" in scenarios/sweeps/* | scenarios/manifests/*) continue ;; esac  # not scenarios
   out=$(mktemp)
   if [ -x /usr/bin/time ]; then
     /usr/bin/time -f '%M' -o "$out.rss" "$bin" run "$s" --json > "$out"

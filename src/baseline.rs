@@ -175,7 +175,8 @@ fn tolerance_at(path: &FieldPath, tols: &[Tolerance]) -> f64 {
 }
 
 /// The scenario file under `root` (searched recursively, in name order) whose file stem is
-/// `name`; the caller checks that its `name:` matches.
+/// `name`; the caller checks that its `name:` matches. `manifests/` folders hold JobSet
+/// manifests, not scenarios, and are skipped.
 pub fn find_scenario(root: &Path, name: &str) -> Option<PathBuf> {
     let mut stack = vec![root.to_path_buf()];
     let mut found = vec![];
@@ -186,7 +187,9 @@ pub fn find_scenario(root: &Path, name: &str) -> Option<PathBuf> {
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
-                stack.push(p);
+                if p.file_name().is_some_and(|n| n != "manifests") {
+                    stack.push(p);
+                }
             } else if p.extension().is_some_and(|x| x == "yaml")
                 && p.file_stem().is_some_and(|s| s == name)
             {

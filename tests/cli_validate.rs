@@ -3,10 +3,14 @@
 mod common;
 use common::*;
 
-const EX: &str = "../shared/examples/jobset-upstream";
+/// The repository's own manifests (scenarios/manifests/), relative to the repository.
+const OWN: &str = "scenarios/manifests";
 
 #[test]
 fn upstream_examples_are_valid_with_their_gates() {
+    let Some(ex) = upstream_examples("upstream_examples_are_valid_with_their_gates") else {
+        return;
+    };
     let plain: Vec<String> = [
         "simple",
         "depends-on",
@@ -18,7 +22,7 @@ fn upstream_examples_are_valid_with_their_gates() {
     ]
     .iter()
     .flat_map(|d| {
-        std::fs::read_dir(repo().join(EX).join(d))
+        std::fs::read_dir(ex.join(d))
             .unwrap()
             .map(|e| e.unwrap().path().display().to_string())
             .filter(|p| p.ends_with(".yaml"))
@@ -44,7 +48,7 @@ fn upstream_examples_are_valid_with_their_gates() {
 
 #[test]
 fn restart_job_actions_need_their_gate() {
-    let f = format!("{EX}/failure-policy/restartjob-action.yaml");
+    let f = format!("{OWN}/restart-job.yaml");
     let out = run(&["validate", &f]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains(
@@ -56,7 +60,7 @@ fn restart_job_actions_need_their_gate() {
 
 #[test]
 fn in_place_restart_needs_its_gate() {
-    let f = format!("{EX}/in-place-restart/jobset-main-container-mode.yaml");
+    let f = format!("{OWN}/in-place-restart.yaml");
     assert_eq!(run(&["validate", &f]).status.code(), Some(1));
     assert_eq!(
         run(&["validate", "--feature-gates=InPlaceRestart=true", &f])
@@ -174,7 +178,7 @@ fn unreadable_or_non_yaml_files_exit_2() {
 
 #[test]
 fn bad_feature_gates_exit_2() {
-    let f = format!("{EX}/simple/group.yaml");
+    let f = format!("{OWN}/paralleljobs.yaml");
     for bad in ["Bogus=true", "RestartJob", "RestartJob=yes"] {
         let out = run(&["validate", "--feature-gates", bad, &f]);
         assert_eq!(out.status.code(), Some(2), "{bad}");

@@ -46,15 +46,18 @@ fn fixture(policy: &str) -> String {
     FIXTURE.replace("{policy}", policy)
 }
 
-fn upstream(path: &str) -> String {
-    std::fs::read_to_string(repo().join("../shared/examples/jobset-upstream").join(path)).unwrap()
+/// An upstream example's text; None (the test skips, saying so) when the examples are absent.
+fn upstream(test: &str, path: &str) -> Option<String> {
+    let root = upstream_examples(test)?;
+    Some(std::fs::read_to_string(root.join(path)).unwrap())
 }
 
 /// Runs an unmodified upstream example on four 32-cpu nodes: `head` holds the scenario lines
 /// before `cluster:` (run, featureGates), `pods` the workload lines after its manifest.
-fn upstream_sim(test: &str, example: &str, head: &str, pods: &str) -> Sim {
+fn upstream_sim(test: &str, example: &str, head: &str, pods: &str) -> Option<Sim> {
+    let manifest = upstream(test, example)?;
     let dir = scratch(test);
-    write(&dir, "m.yaml", &upstream(example));
+    write(&dir, "m.yaml", &manifest);
     let p = write(
         &dir,
         "s.yaml",
@@ -63,7 +66,7 @@ fn upstream_sim(test: &str, example: &str, head: &str, pods: &str) -> Sim {
     let mut sim = Sim::new(load_scenario(&p).unwrap_or_else(|e| panic!("{e}")))
         .unwrap_or_else(|e| panic!("{e}"));
     sim.run();
-    sim
+    Some(sim)
 }
 
 fn js(sim: &Sim) -> &JobSetObj {
@@ -324,7 +327,9 @@ fn success_policy_any_with_target() {
 fn success_policy_all_with_target_ignores_other_jobs() {
     // §5.1: All with targets completes when every Job of the targets succeeded; the non-target
     // Jobs still running are deleted (upstream success-policy.yaml's leader keeps running).
-    let manifest = upstream("simple/success-policy.yaml");
+    let Some(manifest) = upstream("success_all_target", "simple/success-policy.yaml") else {
+        return;
+    };
     let dir = scratch("success_all_target");
     write(&dir, "m.yaml", &manifest);
     let p = write(
@@ -354,12 +359,14 @@ fn success_policy_all_with_target_ignores_other_jobs() {
 fn in_order_startup_waits_for_readiness() {
     // §9.2 #15 / §5.2 with upstream startup-driver-ready.yaml: workers are created only once
     // the driver is ready (readiness probe, 30 s initial delay).
-    let sim = upstream_sim(
+    let Some(sim) = upstream_sim(
         "in_order",
         "startup-policy/startup-driver-ready.yaml",
         "run: {until: 2h}\n",
         "  pods: {runFor: 5m}\n",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let driver = sim.jobs.iter().find(|j| j.name.contains("driver")).unwrap();
     let workers = sim
@@ -384,12 +391,14 @@ fn in_order_startup_waits_for_readiness() {
 fn depends_on_complete_then_ready() {
     // §5.3 with upstream depends-on.yaml: the launcher waits for the initializer to Complete;
     // the workers wait for the launcher to be Ready.
-    let sim = upstream_sim(
+    let Some(sim) = upstream_sim(
         "depends_on",
         "depends-on/depends-on.yaml",
         "run: {until: 2h}\n",
         "  pods:\n    runFor: 2m\n    replicatedJobs:\n      initializer: {runFor: 40s}\n",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let created = |rj: &str| {
         sim.jobs
@@ -419,7 +428,9 @@ fn pod_failure_policy_reason_reaches_the_jobset_rule() {
     // Upstream onjobfailurereasons-present-podfailurepolicy.yaml: the leader's exit 1 matches
     // the Job's podFailurePolicy FailJob rule, the Job fails with reason PodFailurePolicy, and
     // the JobSet rule restarts it without counting (unlimited).
-    let sim = upstream_sim("pfp", "failure-policy/onjobfailurereasons-present-podfailurepolicy.yaml", "run: {until: 10m}\n", "  pods:\n    runFor: 1000s\n    exits: [{replicatedJob: leader, podIndex: 0, after: 10s, exitCode: 1, container: leader}]\n");
+    let Some(sim) = upstream_sim("pfp", "failure-policy/onjobfailurereasons-present-podfailurepolicy.yaml", "run: {until: 10m}\n", "  pods:\n    runFor: 1000s\n    exits: [{replicatedJob: leader, podIndex: 0, after: 10s, exitCode: 1, container: leader}]\n") else {
+        return;
+    };
     let s = &js(&sim).status;
     assert_eq!(terminal(&sim).0, None, "restarts never run out");
     assert!(s.restarts >= 5, "restarts: {}", s.restarts);
@@ -438,7 +449,9 @@ fn pod_failure_policy_reason_reaches_the_jobset_rule() {
 fn restart_job_recreates_only_the_failed_job() {
     // §3.7 per-Job restart, upstream restartjob-action.yaml with the RestartJob gate: a worker
     // Job fails, only it is recreated; the global restart counter stays 0.
-    let sim = upstream_sim("restart_job", "failure-policy/restartjob-action.yaml", "run: {until: 1h}\nfeatureGates: {RestartJob: true}\n", "  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj-worker, podIndex: 1, jobAttempt: 0, after: 1m, exitCode: 1}]\n");
+    let Some(sim) = upstream_sim("restart_job", "failure-policy/restartjob-action.yaml", "run: {until: 1h}\nfeatureGates: {RestartJob: true}\n", "  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj-worker, podIndex: 1, jobAttempt: 0, after: 1m, exitCode: 1}]\n") else {
+        return;
+    };
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let s = &js(&sim).status;
     assert_eq!((s.restarts, s.restarts_count_towards_max), (0, 0));
@@ -609,12 +622,14 @@ fn suspending_a_running_jobset_deletes_its_pods() {
 fn ttl_after_finished_deletes_the_jobset() {
     // §3.9 TTL with upstream simple/ttl-after-finished.yaml (60 s): the JobSet and all its
     // Jobs are deleted 60 s after it completed.
-    let sim = upstream_sim(
+    let Some(sim) = upstream_sim(
         "ttl",
         "simple/ttl-after-finished.yaml",
         "run: {until: 1h}\n",
         "  pods: {runFor: 30s}\n",
-    );
+    ) else {
+        return;
+    };
     let j = js(&sim);
     assert_eq!(j.status.terminal_state.as_deref(), Some("Completed"));
     let finished = j.finished_at_ns.unwrap();
@@ -809,7 +824,9 @@ fn self_dependency_passes_admission_and_never_starts() {
 fn in_place_restart_fails_past_max_restarts() {
     // §3.12 step 1: a container restarted more than maxRestarts (3) times fails the JobSet
     // with ReachedMaxRestarts and no "(first failed job …)" suffix.
-    let sim = upstream_sim("in_place_max", "in-place-restart/jobset-main-container-mode.yaml", "run: {until: 2h}\nfeatureGates: {InPlaceRestart: true}\n", "  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj, jobIndex: 1, podIndex: 0, after: 30s, exitCode: 1}]\n");
+    let Some(sim) = upstream_sim("in_place_max", "in-place-restart/jobset-main-container-mode.yaml", "run: {until: 2h}\nfeatureGates: {InPlaceRestart: true}\n", "  pods:\n    runFor: 5m\n    exits: [{replicatedJob: rj, jobIndex: 1, podIndex: 0, after: 30s, exitCode: 1}]\n") else {
+        return;
+    };
     assert_eq!(terminal(&sim), (Some("Failed"), Some("ReachedMaxRestarts")));
     assert_eq!(
         js(&sim).status.condition("Failed").unwrap().message,
@@ -827,12 +844,14 @@ fn in_place_restart_fails_past_max_restarts() {
 #[test]
 fn in_place_restart_without_the_gate_is_refused() {
     // V1: restartStrategy InPlaceRestart with the gate off is rejected at admission.
+    let Some(manifest) = upstream(
+        "in_place_no_gate",
+        "in-place-restart/jobset-main-container-mode.yaml",
+    ) else {
+        return;
+    };
     let dir = scratch("in_place_no_gate");
-    write(
-        &dir,
-        "m.yaml",
-        &upstream("in-place-restart/jobset-main-container-mode.yaml"),
-    );
+    write(&dir, "m.yaml", &manifest);
     let p = write(
         &dir,
         "s.yaml",
@@ -844,9 +863,10 @@ fn in_place_restart_without_the_gate_is_refused() {
 
 /// Runs upstream exclusive-placement.yaml (3 Jobs x 3 pods, exclusive by node pool) on `pools`
 /// pools of 3 nodes, with extra controlPlane settings.
-fn exclusive(test: &str, pools: u32, control: &str) -> Sim {
+fn exclusive(test: &str, pools: u32, control: &str) -> Option<Sim> {
+    let manifest = upstream(test, "simple/exclusive-placement.yaml")?;
     let dir = scratch(test);
-    write(&dir, "m.yaml", &upstream("simple/exclusive-placement.yaml"));
+    write(&dir, "m.yaml", &manifest);
     let p = write(
         &dir,
         "s.yaml",
@@ -854,7 +874,7 @@ fn exclusive(test: &str, pools: u32, control: &str) -> Sim {
     );
     let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
     sim.run();
-    sim
+    Some(sim)
 }
 
 /// Node pool of every bound pod, per Job name.
@@ -882,7 +902,9 @@ fn pools_per_job(
 fn exclusive_placement_puts_one_job_per_node_pool() {
     // §6.2: the leader's anti-affinity keeps other Jobs out of its pool, followers follow it
     // through the nodeSelector the webhook gives them.
-    let sim = exclusive("exclusive_one_per_pool", 5, "{}");
+    let Some(sim) = exclusive("exclusive_one_per_pool", 5, "{}") else {
+        return;
+    };
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let m = pools_per_job(&sim);
     assert_eq!(m.len(), 3);
@@ -929,7 +951,9 @@ fn job_index(sim: &Sim, name: &str) -> usize {
 fn exclusive_placement_leaves_extra_jobs_pending() {
     // Two pools for three Jobs: the third leader is unschedulable by its anti-affinity until
     // a pool frees up.
-    let sim = exclusive("exclusive_two_pools", 2, "{}");
+    let Some(sim) = exclusive("exclusive_two_pools", 2, "{}") else {
+        return;
+    };
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let waits: Vec<&str> = sim
         .rec
@@ -956,11 +980,13 @@ fn exclusive_placement_leaves_extra_jobs_pending() {
 fn pre_v030_design_is_exclusive_too() {
     // jobset issue #174's design: every pod has both terms; still one Job per pool, and no
     // follower gating.
-    let sim = exclusive(
+    let Some(sim) = exclusive(
         "exclusive_all_pods",
         5,
         "{jobsetController: {exclusivePlacement: allPods}}",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let m = pools_per_job(&sim);
     assert!(m.values().all(|p| p.len() == 1), "{m:?}");

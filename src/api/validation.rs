@@ -2831,7 +2831,20 @@ mod tests {
     /// the RestartJob examples, InPlaceRestart gate for the in-place examples).
     #[test]
     fn every_upstream_example_validates() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples/jobset-upstream");
+        // The examples live outside the repository (README, "What needs what").
+        let root = match std::env::var_os("JOBSET_SIM_UPSTREAM_EXAMPLES") {
+            Some(dir) => std::path::PathBuf::from(dir),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples/jobset-upstream"),
+        };
+        if !root.is_dir() {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "note: every_upstream_example_validates: SKIPPED, no upstream JobSet examples at {}; set JOBSET_SIM_UPSTREAM_EXAMPLES=DIR to run it",
+                root.display()
+            );
+            return;
+        }
         let mut files = Vec::new();
         yaml_files(&root, &mut files);
         files.sort();

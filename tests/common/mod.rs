@@ -72,3 +72,33 @@ workloads:
                   image: busybox
                   resources: {requests: {cpu: "1"}}
 "#;
+
+/// Environment variable naming the directory of the upstream JobSet examples.
+pub const UPSTREAM_ENV: &str = "JOBSET_SIM_UPSTREAM_EXAMPLES";
+
+/// The upstream JobSet examples (the `examples/` folder of kubernetes-sigs/jobset): the directory
+/// named by `$JOBSET_SIM_UPSTREAM_EXAMPLES`, else `../shared/examples/jobset-upstream` beside the
+/// repository. The repository runs without them; when they are absent a test that needs them
+/// says so on stderr (written past the harness's output capture, so it shows) and returns None.
+/// A variable naming a directory that does not exist is a mistake and fails the test.
+pub fn upstream_examples(test: &str) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(UPSTREAM_ENV) {
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.is_dir(),
+            "{UPSTREAM_ENV}={} is not a directory",
+            dir.display()
+        );
+        return Some(dir);
+    }
+    let dir = repo().join("../shared/examples/jobset-upstream");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "note: {test}: SKIPPED, upstream JobSet examples not found at ../shared/examples/jobset-upstream; set {UPSTREAM_ENV}=DIR (the examples/ folder of kubernetes-sigs/jobset) to run it"
+    );
+    None
+}
