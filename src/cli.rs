@@ -22,6 +22,17 @@ summary differs from the baseline)."
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// What a manifest field that neither Kubernetes nor JobSet defines (a typo) does, as
+    /// kubectl's flag: `strict` (default) stops with exit 2, naming the field and the nearest
+    /// defined name; `warn` prints a warning and ignores the field (for generated manifests).
+    /// Fields Kubernetes defines that jobset-sim does not model are a one-line notice either way.
+    #[arg(
+        long,
+        global = true,
+        value_name = "strict|warn",
+        default_value = "strict"
+    )]
+    pub validate: crate::api::fields::FieldValidation,
 }
 
 #[derive(Subcommand, Debug)]
@@ -32,7 +43,8 @@ pub enum Command {
     /// files and print `valid` or each error, as the API server would reject it.
     ///
     /// Exit codes: 0 every JobSet is valid; 1 some JobSet is invalid; 2 a file is unreadable,
-    /// is not YAML, or an option is wrong.
+    /// is not YAML, an option is wrong, or a JobSet has a field neither Kubernetes nor JobSet
+    /// defines (unless --validate=warn).
     Validate(ValidateArgs),
     /// Run the built-in calibration scenarios and compare them with published numbers:
     /// fitted targets must be within tolerance (exit 1 otherwise); predictions are reported.
@@ -253,6 +265,7 @@ pub struct RunArgs {
 }
 
 pub fn main_with(cli: Cli) -> Result<(), SimError> {
+    crate::api::fields::set_field_validation(cli.validate);
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
@@ -301,7 +314,10 @@ fn validate(args: ValidateArgs) -> Result<(), SimError> {
     let report = crate::validate::report(&texts, &gates);
     print!("{}", report.text);
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("{w}");
+    }
+    if report.any_undefined_field {
+        std::process::exit(2);
     }
     if report.any_invalid {
         std::process::exit(1);
@@ -330,8 +346,8 @@ fn run(args: RunArgs) -> Result<(), SimError> {
         scenario.memory_limit_bytes = crate::scenario::memory::parse_limit(limit)
             .map_err(|m| InputError::new("--memory-limit", m))?;
     }
-    for w in scenario.warnings() {
-        eprintln!("warning: {w}");
+    for line in scenario.warnings() {
+        eprintln!("{line}");
     }
     // Sim::new finds more errors (pods that fit no node, unknown fault nodes): locate them too.
     let mut sim = Sim::new(scenario)

@@ -1,6 +1,7 @@
 //! `jobset-sim validate`: admission of every JobSet in some manifest files, reported per object.
 
 use crate::api::defaults::default_jobset;
+use crate::api::fields::{field_validation, FieldValidation};
 use crate::api::load::Document;
 use crate::api::validation::validate_create;
 use crate::yaml::locate::locate;
@@ -8,8 +9,11 @@ use std::collections::BTreeMap;
 
 pub struct Report {
     pub text: String,
+    /// Lines for stderr, each with its level: `notice: ...` or `warning: ...`.
     pub warnings: Vec<String>,
     pub any_invalid: bool,
+    /// Some JobSet has a field neither Kubernetes nor JobSet defines (`--validate=strict`).
+    pub any_undefined_field: bool,
 }
 
 /// One block per document: `<file>: JobSet <ns>/<name>: valid`, or `invalid` followed by each
@@ -20,6 +24,7 @@ pub fn report(files: &[(String, String, Vec<Document>)], gates: &BTreeMap<String
     let mut text = String::new();
     let mut warnings = vec![];
     let mut any_invalid = false;
+    let mut any_undefined_field = false;
     for (file, source, docs) in files {
         let several = docs.len() > 1;
         for doc in docs {
@@ -42,16 +47,34 @@ pub fn report(files: &[(String, String, Vec<Document>)], gates: &BTreeMap<String
                         String::new()
                     };
                     for f in &loaded.unknown_fields {
+                        let position = locate(source, loaded.doc_index, f)
+                            .map(|(l, c)| format!(":{l}:{c}"))
+                            .unwrap_or_default();
                         warnings.push(format!(
-                            "{file}{at}: {f}: field is not modelled by jobset-sim and was ignored"
+                            "notice: {file}{position}: {f}: Kubernetes field not modelled by jobset-sim; ignored"
                         ));
                     }
+                    let strict = field_validation() == FieldValidation::Strict;
+                    if !strict {
+                        for e in &loaded.undefined_fields {
+                            warnings.push(format!("warning: {e} (ignored: --validate=warn)"));
+                        }
+                    }
+                    let undefined: &[_] = if strict {
+                        &loaded.undefined_fields
+                    } else {
+                        &[]
+                    };
+                    any_undefined_field |= !undefined.is_empty();
                     let errors = validate_create(&js, gates, &[]);
-                    if errors.is_empty() {
+                    if errors.is_empty() && undefined.is_empty() {
                         text.push_str(&format!("{file}{at}: JobSet {name}: valid\n"));
                     } else {
                         any_invalid = true;
                         text.push_str(&format!("{file}{at}: JobSet {name}: invalid\n"));
+                        for e in undefined {
+                            text.push_str(&format!("  {e}\n"));
+                        }
                         for e in errors {
                             match locate(source, loaded.doc_index, &e.path) {
                                 Some((l, c)) => text.push_str(&format!("  {file}:{l}:{c}: {e}\n")),
@@ -80,5 +103,6 @@ pub fn report(files: &[(String, String, Vec<Document>)], gates: &BTreeMap<String
         text,
         warnings,
         any_invalid,
+        any_undefined_field,
     }
 }

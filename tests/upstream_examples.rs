@@ -128,7 +128,8 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn every_upstream_example_simulates_to_its_documented_outcome() {
-    let Some(root) = upstream_examples("every_upstream_example_simulates_to_its_documented_outcome")
+    let Some(root) =
+        upstream_examples("every_upstream_example_simulates_to_its_documented_outcome")
     else {
         return;
     };

@@ -11,8 +11,11 @@ pub struct LoadedJobSet {
     pub jobset: JobSet,
     pub file: String,
     pub doc_index: usize,
-    /// Paths of fields Kubernetes may know but the simulator does not model.
+    /// Paths of fields Kubernetes defines but the simulator does not model (notices).
     pub unknown_fields: Vec<String>,
+    /// Fields neither Kubernetes nor JobSet defines (typos): errors under `--validate=strict`,
+    /// warnings under `--validate=warn`; located in the file's text.
+    pub undefined_fields: Vec<InputError>,
 }
 
 /// What one document of a manifest file turned out to be.
@@ -72,16 +75,40 @@ pub fn load_documents(file: &str, text: &str) -> Result<Vec<Document>, InputErro
                 crate::yaml::locate::fill(&mut e, text, i);
                 out.push(Document::Malformed(e));
             }
-            Ok(parsed) => out.push(Document::JobSet(Box::new(LoadedJobSet {
-                jobset: parsed.value,
-                file: file.to_string(),
-                doc_index: parsed.doc_index,
-                unknown_fields: parsed.ignored_paths,
-            }))),
+            Ok(parsed) => {
+                let undefined = super::fields::undefined_in_jobset(doc);
+                // A typo is reported once, as undefined, not also as "not modelled".
+                let unknown_fields = parsed
+                    .ignored_paths
+                    .into_iter()
+                    .filter(|p| !undefined.iter().any(|u| is_within(p, &u.path)))
+                    .collect();
+                let undefined_fields = undefined
+                    .iter()
+                    .map(|u| {
+                        let mut e = InputError::new(file, u.message()).at_path(&u.path);
+                        crate::yaml::locate::fill(&mut e, text, i);
+                        e
+                    })
+                    .collect();
+                out.push(Document::JobSet(Box::new(LoadedJobSet {
+                    jobset: parsed.value,
+                    file: file.to_string(),
+                    doc_index: parsed.doc_index,
+                    unknown_fields,
+                    undefined_fields,
+                })))
+            }
             Err(e) => out.push(Document::Malformed(e)),
         }
     }
     Ok(out)
+}
+
+/// Whether field path `path` is `root` or lies under it.
+fn is_within(path: &str, root: &str) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Reads every JobSet in a YAML stream. Empty documents are skipped; a document of any other
@@ -117,14 +144,28 @@ mod tests {
     const SIMPLE: &str = "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata:\n  name: a\nspec:\n  replicatedJobs:\n  - name: w\n    template:\n      spec:\n        parallelism: 2\n        template:\n          spec:\n            containers:\n            - name: c\n              image: busybox\n              bogusField: 1\n";
 
     #[test]
-    fn loads_a_jobset_and_reports_unknown_fields() {
-        let js = load_jobsets_from_str("a.yaml", SIMPLE).unwrap();
+    fn loads_a_jobset_and_tells_undefined_from_unmodelled_fields() {
+        let text = SIMPLE.replace(
+            "          spec:\n",
+            "          spec:\n            hostUsers: false\n",
+        );
+        let js = load_jobsets_from_str("a.yaml", &text).unwrap();
         assert_eq!(js.len(), 1);
         assert_eq!(js[0].jobset.metadata.name, "a");
+        // Kubernetes defines hostUsers; the simulator does not model it: a notice.
         assert_eq!(
             js[0].unknown_fields,
-            vec!["spec.replicatedJobs[0].template.spec.template.spec.containers[0].bogusField"]
+            vec!["spec.replicatedJobs[0].template.spec.template.spec.hostUsers"]
         );
+        // Nobody defines bogusField: an error, located, with no notice besides.
+        let e = &js[0].undefined_fields;
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            e[0].path.as_deref(),
+            Some("spec.replicatedJobs[0].template.spec.template.spec.containers[0].bogusField")
+        );
+        assert_eq!(e[0].line, Some(17));
+        assert!(e[0].message.contains("in a Container"), "{}", e[0].message);
     }
 
     #[test]

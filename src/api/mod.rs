@@ -1,6 +1,7 @@
 //! Kubernetes objects as the user writes them: parsing, defaulting and (later) validation.
 
 pub mod defaults;
+pub mod fields;
 pub mod keys;
 pub mod load;
 pub mod quantity;

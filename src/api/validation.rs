@@ -2834,7 +2834,9 @@ mod tests {
         // The examples live outside the repository (README, "What needs what").
         let root = match std::env::var_os("JOBSET_SIM_UPSTREAM_EXAMPLES") {
             Some(dir) => std::path::PathBuf::from(dir),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples/jobset-upstream"),
+            None => {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples/jobset-upstream")
+            }
         };
         if !root.is_dir() {
             use std::io::Write;
@@ -2871,6 +2873,8 @@ mod tests {
             let loaded = load_jobsets_from_str(&rel, &text).expect("example loads");
             assert!(!loaded.is_empty(), "{rel}: no JobSet");
             for l in loaded {
+                // Strict field checking accepts every upstream example unmodified.
+                assert_eq!(l.undefined_fields, vec![], "{rel}");
                 let js = defaulted(l.jobset);
                 let errs = validate_create(&js, &gates(&on), &[]);
                 assert!(errs.is_empty(), "{rel}: {errs:#?}");

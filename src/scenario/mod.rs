@@ -5,6 +5,7 @@ pub mod memory;
 pub mod types;
 
 use crate::api::defaults::default_jobset;
+use crate::api::fields::FieldValidation;
 use crate::api::load::{load_jobsets_from_str, LoadedJobSet};
 use crate::api::types::{JobSet, StringMap};
 use crate::cluster::{NodePoolSpec, Taint, TaintEffect};
@@ -87,6 +88,34 @@ pub struct Scenario {
     /// comments and layout do not count) without `run.seed` (summaries report the seed on
     /// its own), and the bytes of every manifest file it reads.
     pub hash: String,
+    /// What the user should hear before the run, located like errors: manifest fields that are
+    /// not modelled (notices), undefined fields under `--validate=warn`.
+    pub notes: Vec<Note>,
+}
+
+/// A message printed on stderr before a run, one line each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub level: NoteLevel,
+    pub at: InputError,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteLevel {
+    /// Something the simulator leaves out, as documented: `notice:`.
+    Notice,
+    /// Input that is probably wrong: `warning:`.
+    Warning,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let level = match self.level {
+            NoteLevel::Notice => "notice",
+            NoteLevel::Warning => "warning",
+        };
+        write!(f, "{level}: {}", self.at)
+    }
 }
 
 pub use faults::{Fault, FaultKind, NodeEffect, PodEffect};
@@ -170,18 +199,9 @@ impl Scenario {
         self.feature_gates.get(name).copied().unwrap_or(false)
     }
 
-    /// Warnings to show the user before running (fields we accepted but do not model).
+    /// Lines to show the user before running (`notice: ...`, `warning: ...`).
     pub fn warnings(&self) -> Vec<String> {
-        let mut out = vec![];
-        for w in &self.workloads {
-            for f in &w.unknown_fields {
-                out.push(format!(
-                    "{}: {f}: field is not modelled by jobset-sim and was ignored",
-                    w.source
-                ));
-            }
-        }
-        out
+        self.notes.iter().map(Note::to_string).collect()
     }
 }
 
@@ -223,6 +243,7 @@ pub fn load_scenario_from_str(
         (Ok(mut scenario), Ok(expect)) => {
             scenario.expect = expect;
             scenario.hash = content_hash(&docs[0], base_dir);
+            locate_notes(&mut scenario.notes, file, text, base_dir);
             Ok(scenario)
         }
         (Err(SimError::Input(mut errors)), Err(more)) => {
@@ -256,6 +277,17 @@ fn content_hash(doc: &serde_yaml_ng::Value, base_dir: &Path) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Gives notes the file, line and column errors get (see `fill_scenario`).
+fn locate_notes(notes: &mut [Note], file: &str, text: &str, base_dir: &Path) {
+    let at = notes.iter().map(|n| n.at.clone()).collect();
+    let located = crate::yaml::locate::fill_scenario(SimError::Input(at), file, text, base_dir);
+    if let SimError::Input(located) = located {
+        for (note, at) in notes.iter_mut().zip(located) {
+            note.at = at;
+        }
+    }
 }
 
 fn dur(file: &str, path: &str, text: &str) -> Result<u64, InputError> {
@@ -660,6 +692,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         errors.push(err("workloads", "at least one workload is needed".into()));
     }
     let mut names = BTreeMap::<String, String>::new();
+    let mut notes = vec![];
     for (i, w) in raw.workloads.iter().enumerate() {
         let at = |f: &str| format!("workloads[{i}].{f}");
         let at_ns = match &w.at {
@@ -738,6 +771,9 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                         // Line numbers would point into our re-rendering, not the user's file.
                         for j in &mut v {
                             j.doc_index = 0;
+                            for e in &mut j.undefined_fields {
+                                (e.line, e.column) = (None, None);
+                            }
                         }
                         v
                     }
@@ -824,7 +860,8 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
             }
         }
         let several = loaded.len() > 1;
-        for l in loaded {
+        for mut l in loaded {
+            note_fields(&mut l, &mut notes, &mut errors);
             let mut jobset = l.jobset;
             if jobset.metadata.name.is_empty() {
                 if let Some(g) = &jobset.metadata.generate_name {
@@ -900,7 +937,39 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         expect: vec![],
         memory_limit_bytes,
         hash: String::new(),
+        notes,
     })
+}
+
+/// Fields of a loaded JobSet that the user should hear about: undefined ones are errors (or
+/// warnings under `--validate=warn`), defined but unmodelled ones are notices.
+fn note_fields(l: &mut LoadedJobSet, notes: &mut Vec<Note>, errors: &mut Vec<InputError>) {
+    let source = if l.doc_index > 0 {
+        format!("{} (document {})", l.file, l.doc_index + 1)
+    } else {
+        l.file.clone()
+    };
+    let undefined = std::mem::take(&mut l.undefined_fields);
+    match crate::api::fields::field_validation() {
+        FieldValidation::Strict => errors.extend(undefined),
+        FieldValidation::Warn => notes.extend(undefined.into_iter().map(|mut at| {
+            at.message.push_str(" (ignored: --validate=warn)");
+            Note {
+                level: NoteLevel::Warning,
+                at,
+            }
+        })),
+    }
+    for f in &l.unknown_fields {
+        notes.push(Note {
+            level: NoteLevel::Notice,
+            at: InputError::new(
+                &source,
+                "Kubernetes field not modelled by jobset-sim; ignored",
+            )
+            .at_path(f),
+        });
+    }
 }
 
 /// `cluster.namespaces`: valid names and label values; the API server's own name label, when
