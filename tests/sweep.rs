@@ -262,7 +262,7 @@ fn bad_axis_path_is_exit_2_with_line_and_no_output() {
     for (path, expect) in [
         (
             "workloads[0].jobset.spec.failurePolicy.maxRestart",
-            "no such field",
+            "unknown field \"maxRestart\"",
         ),
         (
             "controlPlane.jobsetController.exclusivePlacment",
