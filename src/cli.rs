@@ -355,6 +355,8 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     sim.check_invariants = args.check_invariants;
     // Rows are only kept for events.csv.
     sim.rec.record_rows = args.out.is_some() && !args.no_events;
+    // Job state changes are only kept for jobsets.csv.
+    sim.rec.status_log.keep_job_rows = args.out.is_some();
     if args.dry_run {
         print!(
             "{}",
@@ -391,6 +393,7 @@ fn run(args: RunArgs) -> Result<(), SimError> {
         if !args.no_events {
             report::write_atomic(dir, "events.csv", &events)?;
         }
+        report::write_atomic(dir, "jobsets.csv", &report::jobsets_csv(&sim)?)?;
         report::write_atomic(dir, "timeline.csv", &report::timeline::csv(&sim)?)?;
         report::write_atomic(dir, "timeline.svg", report::timeline::svg(&sim).as_bytes())?;
         report::write_atomic(dir, "summary.json", json.as_bytes())?;

@@ -13,6 +13,7 @@ pub fn run_to_summary(mut scenario: Scenario, seed: u64) -> Result<serde_json::V
     let mut sim = Sim::new(scenario)?;
     // Only the summary is kept: no rows for events.csv.
     sim.rec.record_rows = false;
+    sim.rec.status_log.keep_job_rows = false;
     let started = Instant::now();
     sim.run();
     let wall_ms = started.elapsed().as_millis() as u64;

@@ -104,7 +104,13 @@ fn out_dir_gets_summary_and_events() {
     names.sort();
     assert_eq!(
         names,
-        ["events.csv", "summary.json", "timeline.csv", "timeline.svg"],
+        [
+            "events.csv",
+            "jobsets.csv",
+            "summary.json",
+            "timeline.csv",
+            "timeline.svg"
+        ],
         "{names:?}"
     );
     // The timeline starts at 0 and has a sample at the end of the run.
@@ -258,7 +264,15 @@ fn no_events_leaves_out_events_csv_only() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["summary.json", "timeline.csv", "timeline.svg"]);
+    assert_eq!(
+        names,
+        [
+            "jobsets.csv",
+            "summary.json",
+            "timeline.csv",
+            "timeline.svg"
+        ]
+    );
     // The summary is the same with or without the rows.
     let with = run(&["run", "scenarios/quickstart.yaml", "--json"]);
     let summary = std::fs::read_to_string(out_dir.join("summary.json")).unwrap();

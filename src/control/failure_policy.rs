@@ -71,6 +71,47 @@ pub enum Outcome {
     GateError,
 }
 
+/// The upstream Event the controller emits for an outcome of the policy (reason and message,
+/// semantics §4 table of actions): `<Action>FailurePolicyAction` for actions, the Failed
+/// condition's reason and message for a failure.
+pub fn event_for(
+    outcome: &Outcome,
+    status: &JobSetStatus,
+    action: &str,
+    first_failed_job: &str,
+) -> Option<(String, String)> {
+    match outcome {
+        Outcome::Failed { reason } => {
+            let msg = status.condition("Failed").map(|c| c.message.clone());
+            Some((reason.clone(), msg.unwrap_or_default()))
+        }
+        Outcome::RestartedJobSet | Outcome::RestartedJob { .. } => Some((
+            format!("{action}FailurePolicyAction"),
+            format!(
+                "applying {action} failure policy action (first failed job: {first_failed_job})"
+            ),
+        )),
+        Outcome::GateError => None,
+    }
+}
+
+/// Which rule the policy picks for `failed` and the action it takes (the default action when
+/// no rule matches), with the Job it names: what `apply` acts on. None without failed Jobs;
+/// without a policy, no rule and `FailJobSet`.
+pub fn decide<'a>(
+    policy: Option<&'a FailurePolicy>,
+    failed: &'a [FailedJob],
+) -> Option<(Option<&'a FailurePolicyRule>, &'a FailedJob, &'a str)> {
+    let first = earliest(failed.iter())?;
+    let Some(policy) = policy else {
+        return Some((None, first, "FailJobSet"));
+    };
+    Some(match find_rule_and_job(&policy.rules, failed) {
+        Some((r, j)) => (Some(r), j, r.action.as_str()),
+        None => (None, first, "RestartJobSet"),
+    })
+}
+
 /// Runs the failure policy over the failed Jobs of the current attempt and edits `status`.
 /// `restart_job_gate` is the RestartJob feature gate.
 pub fn apply(
@@ -80,21 +121,17 @@ pub fn apply(
     restart_job_gate: bool,
     now: SimTime,
 ) -> Option<Outcome> {
-    let first = earliest(failed.iter())?;
+    let (rule, job, action) = decide(policy, failed)?;
     let Some(policy) = policy else {
         // §4.1: no policy, the JobSet fails at once.
         let msg = format!(
             "jobset failed due to one or more job failures (first failed job: {})",
-            first.name
+            job.name
         );
         fail(status, "FailedJobs", &msg, now);
         return Some(Outcome::Failed {
             reason: "FailedJobs".into(),
         });
-    };
-    let (rule, job, action) = match find_rule_and_job(&policy.rules, failed) {
-        Some((r, j)) => (Some(r), j, r.action.as_str()),
-        None => (None, first, "RestartJobSet"),
     };
     let max_restarts = policy.max_restarts.unwrap_or(0);
     let counted_total = status.counted_restarts(restart_job_gate);

@@ -86,7 +86,22 @@ impl Sim {
             return;
         }
         self.jobs[j as usize].sync_due_ns = None;
+        let conditions_before = self.jobs[j as usize].conditions.len();
         self.sync_job(j);
+        self.log_new_job_conditions(j, conditions_before);
+    }
+
+    /// The conditions this sync added (a Job's conditions are append-only), for `jobsets.csv`.
+    fn log_new_job_conditions(&mut self, j: JobId, from: usize) {
+        if !self.rec.status_log.keep_job_rows {
+            return;
+        }
+        let now = self.now();
+        for c in &self.jobs[j as usize].conditions[from..] {
+            self.rec
+                .status_log
+                .job_condition(now, j, &c.kind, &c.reason, &c.message);
+        }
     }
 
     /// Status as the Job controller writes it: active and ready pods.

@@ -66,6 +66,8 @@ impl Sim {
         self.jobsets.push(js);
         self.add_training_state((self.jobsets.len() - 1) as JsId);
         let id = (self.jobsets.len() - 1) as JsId;
+        let now = self.now();
+        self.rec.status_log.jobset(now, id, "Created");
         self.enqueue_jobset(id, self.params.watch_delay_ns);
     }
 
@@ -146,6 +148,9 @@ impl Sim {
         if before.terminal_state.is_none() && obj.status.terminal_state.is_some() {
             obj.finished_at_ns = Some(now);
         }
+        self.rec
+            .status_log
+            .jobset_status_written(now, js, before, &obj.status);
     }
 
     fn classify(&self, js: JsId) -> ChildJobs {
@@ -349,6 +354,7 @@ impl Sim {
             if !self.jobs[j as usize].suspended {
                 self.jobs[j as usize].spec.suspend = Some(true);
                 self.jobs[j as usize].suspended = true;
+                self.rec.status_log.job(now, j, "Suspended", "");
                 self.notify_job_of_update(j);
             }
         }
@@ -415,6 +421,7 @@ impl Sim {
                 job.spec.suspend = Some(false);
                 job.suspended = false;
                 job.start_time_ns = None;
+                self.rec.status_log.job(now, *j, "Resumed", "");
                 self.notify_job_of_update(*j);
             }
             if in_order && !suspended.is_empty() {
@@ -471,6 +478,7 @@ impl Sim {
         if now >= expiry {
             let at = now + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns;
             self.jobsets[js as usize].deletion_ns = Some(at);
+            self.rec.status_log.jobset(at, js, "Deleting");
             let jobs = self.jobsets[js as usize].jobs.clone();
             for j in jobs {
                 self.delete_job(j);
@@ -486,6 +494,8 @@ impl Sim {
         let obj = &mut self.jobsets[js as usize];
         if obj.deletion_ns.is_some() && obj.removed_at_ns.is_none() && obj.jobs.is_empty() {
             obj.removed_at_ns = Some(self.queue.now());
+            let now = self.now();
+            self.rec.status_log.jobset(now, js, "Deleted");
         }
     }
 
@@ -516,6 +526,17 @@ impl Sim {
         let obj = &mut self.jobsets[js as usize];
         let policy = obj.spec.spec.failure_policy.clone();
         let outcome = failure_policy::apply(policy.as_ref(), &infos, &mut obj.status, gate, now);
+        if let (Some(o), Some((_, job, action))) =
+            (&outcome, failure_policy::decide(policy.as_ref(), &infos))
+        {
+            if let Some((reason, message)) =
+                failure_policy::event_for(o, &obj.status, action, &job.name)
+            {
+                self.rec
+                    .status_log
+                    .failure_policy(now, js, &reason, &message);
+            }
+        }
         if outcome == Some(Outcome::RestartedJobSet) {
             // What triggered it: the first container failure among the failed Jobs, or their
             // Failed condition when no pod failed (a deadline, say).
@@ -871,6 +892,18 @@ impl Sim {
         let id = (self.jobs.len() - 1) as JobId;
         self.jobsets[js as usize].jobs.push(id);
         self.rec.jobs_created += 1;
+        let job = &self.jobs[id as usize];
+        let attempts = format!(
+            "restart attempt {restart_attempt}{}{}",
+            job.labels
+                .get(JOB_RESTART_ATTEMPT)
+                .map(|a| format!(", job restart attempt {a}"))
+                .unwrap_or_default(),
+            if job.suspended { ", suspended" } else { "" }
+        );
+        self.rec
+            .status_log
+            .job(created_at, id, "Created", &attempts);
         self.enqueue_job(id, created_at - now + self.params.watch_delay_ns);
     }
 
@@ -902,6 +935,7 @@ impl Sim {
         }
         let at = self.jobset_api_call();
         self.jobs[j as usize].deletion_ns = Some(at);
+        self.rec.status_log.job(at, j, "Deleting", "");
         self.gc_foreground_delete_job(j);
     }
 }

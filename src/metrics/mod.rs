@@ -1,6 +1,7 @@
 //! What a run observes: one row per pod state change (for `events.csv`) and the counters the
 //! summary reports. Rows hold ids; names are resolved once, when the report is written.
 
+pub mod status_log;
 pub mod timeline;
 
 use crate::cluster::NodeId;
@@ -64,6 +65,9 @@ pub struct Recorder {
     pub node_repairs: Vec<(SimTime, NodeId)>,
     /// Pod-level faults that hit a running pod (pod injectors, software faults on a node).
     pub pod_faults: Vec<SimTime>,
+    /// Every JobSet and Job state change (conditions, failure-policy actions, creations,
+    /// deletions).
+    pub status_log: status_log::StatusLog,
     /// Keep every row (for events.csv). Off, only the counters and the recovery times are kept.
     pub record_rows: bool,
     /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
@@ -88,6 +92,10 @@ impl Recorder {
     pub fn keeping_rows() -> Self {
         Recorder {
             record_rows: true,
+            status_log: status_log::StatusLog {
+                keep_job_rows: true,
+                ..Default::default()
+            },
             ..Recorder::default()
         }
     }

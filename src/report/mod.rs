@@ -39,6 +39,57 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError
     })
 }
 
+/// `jobsets.csv`: one row per JobSet or Job state change, in time order (rows of one instant
+/// keep the order the simulation produced them).
+pub fn jobsets_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
+    use crate::metrics::status_log::Subject;
+    let mut w = csv::Writer::from_writer(vec![]);
+    let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
+    w.write_record([
+        "time_s",
+        "jobset",
+        "job",
+        "change",
+        "condition",
+        "status",
+        "reason",
+        "message",
+    ])
+    .map_err(err)?;
+    let mut rows: Vec<_> = sim.rec.status_log.rows.iter().collect();
+    rows.sort_by_key(|r| r.time_ns);
+    for row in rows {
+        let (jobset, job) = match row.subject {
+            Subject::JobSet(js) => (sim.jobsets[js as usize].name.as_str(), ""),
+            Subject::Job(j) => {
+                let job = &sim.jobs[j as usize];
+                (
+                    sim.jobsets[job.jobset as usize].name.as_str(),
+                    job.name.as_str(),
+                )
+            }
+        };
+        let status = match row.status {
+            Some(true) => "True",
+            Some(false) => "False",
+            None => "",
+        };
+        w.write_record([
+            secs_exact(row.time_ns).as_str(),
+            jobset,
+            job,
+            row.change,
+            row.condition.as_str(),
+            status,
+            row.reason.as_str(),
+            row.message.as_str(),
+        ])
+        .map_err(err)?;
+    }
+    w.into_inner()
+        .map_err(|e| SimError::Internal(format!("csv: {e}")))
+}
+
 /// `events.csv`: one row per pod state change, in the order they happened.
 pub fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     let mut w = csv::Writer::from_writer(vec![]);

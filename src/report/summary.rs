@@ -62,6 +62,23 @@ pub struct JobSetSummary {
     pub submitted_at_s: f64,
     pub completed_at_s: Option<f64>,
     pub finished_at_s: Option<f64>,
+    /// Every change of the JobSet's status conditions, in order.
+    pub conditions: Vec<ConditionChange>,
+}
+
+/// One change of a JobSet status condition, as the controller wrote it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ConditionChange {
+    /// When the status write landed.
+    pub time_s: f64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `"True"` or `"False"`, as the API writes it.
+    pub status: &'static str,
+    pub reason: String,
+    pub message: String,
+    /// `lastTransitionTime` after the write: moves only when the status flips.
+    pub last_transition_time_s: f64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -99,7 +116,8 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
     let jobsets = sim
         .jobsets
         .iter()
-        .map(|js| {
+        .enumerate()
+        .map(|(id, js)| {
             let terminal = js.status.terminal_state.clone();
             let reason = terminal
                 .as_deref()
@@ -127,6 +145,23 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
                 },
                 finished_at_s: js.finished_at_ns.map(to_secs),
                 terminal_state: terminal,
+                conditions: sim
+                    .rec
+                    .status_log
+                    .jobset_conditions(id as crate::sim::objects::JsId)
+                    .map(|r| ConditionChange {
+                        time_s: to_secs(r.time_ns),
+                        kind: r.condition.clone(),
+                        status: if r.status == Some(true) {
+                            "True"
+                        } else {
+                            "False"
+                        },
+                        reason: r.reason.clone(),
+                        message: r.message.clone(),
+                        last_transition_time_s: to_secs(r.last_transition_ns.unwrap_or(r.time_ns)),
+                    })
+                    .collect(),
             }
         })
         .collect();
