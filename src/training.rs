@@ -421,6 +421,7 @@ impl Sim {
     /// Watcher of pod changes: a pod's main container started.
     pub(crate) fn start_working(&mut self, pod: PodId) {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        self.rec.recoveries.pod_running(self.now(), js, pod);
         if let Some((at, event)) = self.training.container_started(js, pod, self.now()) {
             self.queue.schedule_at(at, event);
         }
@@ -429,12 +430,14 @@ impl Sim {
     /// Watcher of pod changes: a pod's main container stopped.
     pub(crate) fn stop_working(&mut self, pod: PodId) {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        self.rec.recoveries.pod_stopped(js, pod);
         self.training.container_stopped(js, pod, self.now());
     }
 
     pub(crate) fn on_training_start(&mut self, js: JsId, generation: u32) {
         if let Some((at, event)) = self.training.start_up_done(js, generation, self.now()) {
             self.queue.schedule_at(at, event);
+            self.rec.recoveries.training_resumed(self.now(), js);
         }
     }
 

@@ -68,6 +68,8 @@ impl Sim {
         let id = (self.jobsets.len() - 1) as JsId;
         let now = self.now();
         self.rec.status_log.jobset(now, id, "Created");
+        let needed = self.jobsets[id as usize].spec.spec.total_pods_at_once();
+        self.rec.recoveries.add_jobset(id, needed);
         self.enqueue_jobset(id, self.params.watch_delay_ns);
     }
 
@@ -147,6 +149,11 @@ impl Sim {
         let obj = &mut self.jobsets[js as usize];
         if before.terminal_state.is_none() && obj.status.terminal_state.is_some() {
             obj.finished_at_ns = Some(now);
+            let state = obj.status.terminal_state.as_deref().unwrap_or_default();
+            self.rec.recoveries.jobset_finished(js, state);
+        }
+        if before.current_in_place_restart_attempt != obj.status.current_in_place_restart_attempt {
+            self.rec.recoveries.in_place_restart(js);
         }
         self.rec
             .status_log
@@ -526,9 +533,20 @@ impl Sim {
         let obj = &mut self.jobsets[js as usize];
         let policy = obj.spec.spec.failure_policy.clone();
         let outcome = failure_policy::apply(policy.as_ref(), &infos, &mut obj.status, gate, now);
-        if let (Some(o), Some((_, job, action))) =
+        if let (Some(o), Some((rule, job, action))) =
             (&outcome, failure_policy::decide(policy.as_ref(), &infos))
         {
+            if *o != Outcome::GateError {
+                let cause = format!("Job {} failed: {}", job.name, job.reason);
+                self.rec.recoveries.decided(
+                    now,
+                    js,
+                    job.failed_at_ns,
+                    rule.map(|r| r.name.as_str()),
+                    action,
+                    &cause,
+                );
+            }
             if let Some((reason, message)) =
                 failure_policy::event_for(o, &obj.status, action, &job.name)
             {
@@ -904,6 +922,7 @@ impl Sim {
         self.rec
             .status_log
             .job(created_at, id, "Created", &attempts);
+        self.rec.recoveries.job_created(created_at, js);
         self.enqueue_job(id, created_at - now + self.params.watch_delay_ns);
     }
 

@@ -23,6 +23,10 @@ impl Sim {
             // The workload died with the node: that is when its Job's trouble starts, and
             // when training stops (even though the API learns of it minutes later).
             self.change_pod(p, PodChange::ContainerStopped { failed: true });
+            let js = self.jobs[self.pods[p as usize].job as usize].jobset;
+            self.rec
+                .recoveries
+                .interrupted(now, js, p, "node failure (no lease)");
         }
         // The controller sees the lease go stale at its first look past the grace period.
         let nl = &self.params.node_lifecycle;
@@ -46,6 +50,7 @@ impl Sim {
 
     pub(crate) fn on_node_not_ready(&mut self, node: NodeId) {
         let now = self.now();
+        self.rec.recoveries.node_not_ready(now, node);
         if !self.cluster.node(node).failed {
             return; // repaired before the controller looked
         }

@@ -42,6 +42,12 @@ impl Sim {
         };
         let mut hit = 0u64;
         for &n in &live {
+            self.rec.recoveries.context = Some(crate::metrics::recoveries::Cause {
+                injector: Some(fault),
+                cause: cause.to_string(),
+                node: Some(n),
+                nodes: live.len() as u32,
+            });
             let pods = self.pods_on_node(n);
             hit += pods.len() as u64;
             match effect {
@@ -75,6 +81,7 @@ impl Sim {
                 }
             }
         }
+        self.rec.recoveries.context = None;
         let stats = &mut self.inject.stats[fault as usize];
         stats.faults += 1;
         stats.pods_hit += hit;

@@ -443,8 +443,15 @@ impl Sim {
                 c.faults += 1;
                 c.interruptions += 1;
                 for p in pods {
+                    self.rec.recoveries.context = Some(crate::metrics::recoveries::Cause {
+                        injector: Some(fault),
+                        cause: pod_effect_name(effect).into(),
+                        node: self.pods[p as usize].node,
+                        nodes: 1,
+                    });
                     self.pod_fault(p, effect);
                 }
+                self.rec.recoveries.context = None;
             }
         }
     }

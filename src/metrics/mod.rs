@@ -1,6 +1,7 @@
 //! What a run observes: one row per pod state change (for `events.csv`) and the counters the
 //! summary reports. Rows hold ids; names are resolved once, when the report is written.
 
+pub mod recoveries;
 pub mod status_log;
 pub mod timeline;
 
@@ -68,6 +69,8 @@ pub struct Recorder {
     /// Every JobSet and Job state change (conditions, failure-policy actions, creations,
     /// deletions).
     pub status_log: status_log::StatusLog,
+    /// One record per interruption of a JobSet and its recovery.
+    pub recoveries: recoveries::Recoveries,
     /// Keep every row (for events.csv). Off, only the counters and the recovery times are kept.
     pub record_rows: bool,
     /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
@@ -178,6 +181,42 @@ impl Sim {
         }
     }
 
+    /// What a pod state change means for its JobSet's recovery record.
+    fn observe_recovery(&mut self, pod: PodId, state: &'static str, reason: &str) {
+        let now = self.now();
+        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        let r = &mut self.rec.recoveries;
+        match state {
+            "Created" => r.pod_created(now, js),
+            "Scheduled" => r.pod_bound(now, js, pod),
+            "Fault" => r.interrupted(now, js, pod, reason),
+            "Failed" | "ContainerRestart" => {
+                // The exit itself, without the kubelet's back-off note.
+                let cause = reason.split(';').next().unwrap_or(reason);
+                r.interrupted(now, js, pod, cause);
+                r.detected(now, js);
+                if state == "Failed" {
+                    r.pod_unbound(js, pod);
+                } else {
+                    r.container_restart(js);
+                    if self.in_place_enabled(js) {
+                        self.rec.recoveries.in_place_restart(js);
+                    }
+                }
+            }
+            "Terminating" => {
+                if reason == "DeletionByTaintManager" || reason == "EvictionByEvictionAPI" {
+                    r.interrupted(now, js, pod, reason);
+                    r.detected(now, js);
+                }
+                r.pod_unbound(js, pod);
+            }
+            "Succeeded" => r.pod_unbound(js, pod),
+            "Deleted" => r.pod_deleted(now, js, pod),
+            _ => {}
+        }
+    }
+
     /// Records a pod state change at the current time (the reason is copied only when rows
     /// are kept).
     pub(crate) fn record(&mut self, pod: PodId, state: &'static str, reason: &str) {
@@ -190,6 +229,7 @@ impl Sim {
             _ => 0,
         };
         let now = self.now();
+        self.observe_recovery(pod, state, reason);
         let seen = &mut self.rec.seen_states;
         if bit != 0 && seen.len() <= pod as usize {
             seen.resize(pod as usize + 1, 0);

@@ -3,6 +3,7 @@
 
 pub mod distributions;
 pub mod html;
+pub mod recoveries;
 pub mod recovery;
 pub mod summary;
 pub mod table;

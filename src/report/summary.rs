@@ -33,6 +33,9 @@ pub struct Summary {
     pub pending_pods: Vec<PendingGroup>,
     /// One entry per global JobSet restart (docs/metrics.md, "Recovery throughput").
     pub recovery: Vec<super::recovery::Recovery>,
+    /// One entry per interruption of a JobSet, whatever repaired it (docs/metrics.md,
+    /// "Interruptions and recoveries").
+    pub recoveries: Vec<super::recoveries::RecoveryEntry>,
     /// p50 / p90 / p99 / max of time to recover, pod scheduling latency and recovery rate.
     pub distributions: super::distributions::Distributions,
     /// What each fault injector did (`faults:` in the scenario), in scenario order.
@@ -235,6 +238,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
         pending_pods: groups.into_values().collect(),
         distributions: super::distributions::build(sim, &recovery),
         recovery,
+        recoveries: super::recoveries::build(sim),
         faults: sim.inject.stats.clone(),
         goodput,
         training,

@@ -1,0 +1,442 @@
+//! One recovery record per interruption of a JobSet, whatever repairs it (docs/metrics.md,
+//! "Interruptions and recoveries"). An observer: it is told of pod, Job, node and policy
+//! changes where they happen and never changes the simulation.
+//!
+//! An interruption opens when a pod of the JobSet stops involuntarily (a fault, a non-zero
+//! exit, an eviction, its node failing or drained) and no record of the JobSet is open; later
+//! failures join the open record. It is recovered when every pod the JobSet runs at once is
+//! running again.
+
+use crate::cluster::NodeId;
+use crate::engine::SimTime;
+use crate::sim::objects::JsId;
+
+/// Per-pod flags kept by the observer.
+const BOUND: u8 = 1;
+/// The pod's interruption is already counted (cleared when it runs again or goes).
+const HIT: u8 = 2;
+/// The pod's main container runs now.
+const RUNNING: u8 = 4;
+
+/// What broke.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cause {
+    /// The fault injector (index into `scenario.faults`), or None for a workload's own exit.
+    pub injector: Option<u16>,
+    /// The injector's cause or effect, or the container's exit (`exit code 1`).
+    pub cause: String,
+    /// The first node hit, and how many nodes the fault took (a domain fault takes several).
+    pub node: Option<NodeId>,
+    pub nodes: u32,
+}
+
+/// Where the recovery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Open,
+    Recovered,
+    /// The JobSet became terminal (Failed or Completed) before all its pods ran again.
+    JobSetFinished,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub jobset: JsId,
+    pub state: State,
+    pub broke: Cause,
+    /// Failures folded into this record (the first one included).
+    pub failures: u32,
+    /// Pods interrupted.
+    pub pods_hit: u64,
+    last_hit_ns: SimTime,
+    /// The failure policy's rule (None: default action or no policy) and action.
+    pub rule: Option<String>,
+    pub action: Option<String>,
+    /// The JobSet's terminal state when it ended the record.
+    pub finished_as: Option<String>,
+    pub failed_ns: SimTime,
+    /// The control plane saw it: the pod Failed or restarting, deleted by the taint manager
+    /// or an eviction, or its node NotReady.
+    pub detected_ns: Option<SimTime>,
+    /// The JobSet controller applied its failure policy.
+    pub decided_ns: Option<SimTime>,
+    /// The last pod removal while recovering.
+    pub old_pods_gone_ns: Option<SimTime>,
+    /// The last child Job created while recovering.
+    pub jobs_recreated_ns: Option<SimTime>,
+    pub first_pod_created_ns: Option<SimTime>,
+    pub last_pod_created_ns: Option<SimTime>,
+    pub all_scheduled_ns: Option<SimTime>,
+    pub all_running_ns: Option<SimTime>,
+    /// Training made progress again (after `restartCost`), when the JobSet has a model.
+    pub training_resumed_ns: Option<SimTime>,
+    /// `currentInPlaceRestartAttempt` moved while recovering.
+    pub in_place: bool,
+    /// Container restarts in place (restartPolicy OnFailure or a container restart rule).
+    pub container_restarts: u32,
+    pub pods_needed: u64,
+    pub pods_created: u64,
+    /// Binds between the first pod created and all pods scheduled (each bind once).
+    pub pods_bound: u64,
+    /// Running pods when the record was last updated (for unfinished ones, at the end).
+    pub pods_running: u64,
+    /// The last pod created, bound or started while open (for a stall).
+    pub last_progress_ns: SimTime,
+    /// Bind times within the record (sorted by construction), until it closes.
+    pub bind_times_ns: Vec<SimTime>,
+}
+
+impl Record {
+    /// The path that repaired the JobSet, in words: the policy's action (with the restart
+    /// strategy), in-place restart, container restart, or the Job controller's replacement.
+    pub fn path(&self, restart_strategy: &str) -> String {
+        match self.action.as_deref() {
+            Some(a) if a.starts_with("RestartJobSet") => format!("{a} ({restart_strategy})"),
+            Some(a) => a.to_string(),
+            None if self.in_place => "InPlaceRestart".into(),
+            None if self.pods_created > 0 => "PodReplacement".into(),
+            None if self.container_restarts > 0 => "ContainerRestart".into(),
+            None => "none yet".into(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Recoveries {
+    pub records: Vec<Record>,
+    /// Per JobSet: the open record, the last closed one (training may resume after it
+    /// closes), pods running and bound now, pods needed.
+    open: Vec<Option<usize>>,
+    last: Vec<Option<usize>>,
+    running: Vec<u64>,
+    bound: Vec<u64>,
+    needed: Vec<u64>,
+    pod_flags: Vec<u8>,
+    /// Set by a fault injector while it applies a fault, so the pods it stops are
+    /// attributed to it.
+    pub context: Option<Cause>,
+}
+
+impl Recoveries {
+    pub fn add_jobset(&mut self, js: JsId, needed: u64) {
+        let i = js as usize;
+        if self.open.len() <= i {
+            self.open.resize(i + 1, None);
+            self.last.resize(i + 1, None);
+            self.running.resize(i + 1, 0);
+            self.bound.resize(i + 1, 0);
+            self.needed.resize(i + 1, 0);
+        }
+        self.needed[i] = needed;
+    }
+
+    fn flags(&mut self, pod: u32) -> &mut u8 {
+        let i = pod as usize;
+        if self.pod_flags.len() <= i {
+            self.pod_flags.resize(i + 1, 0);
+        }
+        &mut self.pod_flags[i]
+    }
+
+    fn open_mut(&mut self, js: JsId) -> Option<&mut Record> {
+        let i = self.open.get(js as usize).copied().flatten()?;
+        Some(&mut self.records[i])
+    }
+
+    /// A pod of `js` stopped involuntarily (`cause` says why when no injector is applying a
+    /// fault). Opens a record, or joins the open one.
+    pub fn interrupted(&mut self, now: SimTime, js: JsId, pod: u32, cause: &str) {
+        let f = self.flags(pod);
+        if *f & HIT != 0 {
+            return;
+        }
+        *f |= HIT;
+        if let Some(r) = self.open_mut(js) {
+            r.pods_hit += 1;
+            if r.last_hit_ns != now {
+                r.failures += 1;
+                r.last_hit_ns = now;
+            }
+            return;
+        }
+        let mut r = self.template(js, now, cause);
+        if let Some(c) = &self.context {
+            r.broke = c.clone();
+        }
+        self.records.push(r);
+        self.open[js as usize] = Some(self.records.len() - 1);
+    }
+
+    /// The control plane saw the failure (first sign only).
+    pub fn detected(&mut self, now: SimTime, js: JsId) {
+        if let Some(r) = self.open_mut(js) {
+            r.detected_ns.get_or_insert(now);
+        }
+    }
+
+    /// A node went NotReady: detection for the records it broke.
+    pub fn node_not_ready(&mut self, now: SimTime, node: NodeId) {
+        for i in self.open.iter().flatten() {
+            let r = &mut self.records[*i];
+            if r.broke.node == Some(node) {
+                r.detected_ns.get_or_insert(now);
+            }
+        }
+    }
+
+    /// The failure policy acted on `js`. A decision with no open record (a Job that failed
+    /// without a pod failing, e.g. a deadline) opens one at the Job's failure.
+    pub fn decided(
+        &mut self,
+        now: SimTime,
+        js: JsId,
+        failed_ns: SimTime,
+        rule: Option<&str>,
+        action: &str,
+        cause: &str,
+    ) {
+        if self.open_mut(js).is_none() {
+            self.records.push(Record {
+                pods_hit: 0,
+                ..self.template(js, failed_ns, cause)
+            });
+            self.open[js as usize] = Some(self.records.len() - 1);
+        }
+        let r = self.open_mut(js).expect("opened above");
+        r.detected_ns.get_or_insert(now);
+        // The first decision: later ones (a failure during the recovery) keep it.
+        r.decided_ns.get_or_insert(now);
+        r.rule = rule.map(str::to_string);
+        r.action = Some(action.to_string());
+    }
+
+    fn template(&self, js: JsId, failed_ns: SimTime, cause: &str) -> Record {
+        Record {
+            jobset: js,
+            state: State::Open,
+            broke: Cause {
+                cause: cause.to_string(),
+                ..Cause::default()
+            },
+            failures: 1,
+            pods_hit: 1,
+            last_hit_ns: failed_ns,
+            rule: None,
+            action: None,
+            finished_as: None,
+            failed_ns,
+            detected_ns: None,
+            decided_ns: None,
+            old_pods_gone_ns: None,
+            jobs_recreated_ns: None,
+            first_pod_created_ns: None,
+            last_pod_created_ns: None,
+            all_scheduled_ns: None,
+            all_running_ns: None,
+            training_resumed_ns: None,
+            in_place: false,
+            container_restarts: 0,
+            pods_needed: self.needed[js as usize],
+            pods_created: 0,
+            pods_bound: 0,
+            pods_running: self.running[js as usize],
+            last_progress_ns: failed_ns,
+            bind_times_ns: vec![],
+        }
+    }
+
+    pub fn in_place_restart(&mut self, js: JsId) {
+        if let Some(r) = self.open_mut(js) {
+            r.in_place = true;
+        }
+    }
+
+    pub fn container_restart(&mut self, js: JsId) {
+        if let Some(r) = self.open_mut(js) {
+            r.container_restarts += 1;
+        }
+    }
+
+    pub fn job_created(&mut self, at: SimTime, js: JsId) {
+        if let Some(r) = self.open_mut(js) {
+            r.jobs_recreated_ns = Some(r.jobs_recreated_ns.map_or(at, |t| t.max(at)));
+        }
+    }
+
+    pub fn pod_created(&mut self, now: SimTime, js: JsId) {
+        if let Some(r) = self.open_mut(js) {
+            r.pods_created += 1;
+            r.last_progress_ns = now;
+            r.first_pod_created_ns.get_or_insert(now);
+            r.last_pod_created_ns = Some(now);
+        }
+    }
+
+    pub fn pod_bound(&mut self, now: SimTime, js: JsId, pod: u32) {
+        let f = self.flags(pod);
+        if *f & BOUND != 0 {
+            return;
+        }
+        *f |= BOUND;
+        let i = js as usize;
+        self.bound[i] += 1;
+        let (bound, needed) = (self.bound[i], self.needed[i]);
+        if let Some(r) = self.open_mut(js) {
+            r.last_progress_ns = now;
+            if r.all_scheduled_ns.is_none() {
+                if r.first_pod_created_ns.is_some() {
+                    r.pods_bound += 1;
+                    r.bind_times_ns.push(now);
+                }
+                if bound >= needed {
+                    r.all_scheduled_ns = Some(now);
+                }
+            }
+        }
+    }
+
+    /// The pod no longer holds its place: finished, failed, terminating or gone.
+    pub fn pod_unbound(&mut self, js: JsId, pod: u32) {
+        let f = self.flags(pod);
+        if *f & BOUND != 0 {
+            *f &= !BOUND;
+            self.bound[js as usize] -= 1;
+            // A pod lost during the recovery: all scheduled (again) is still to come.
+            if let Some(r) = self.open_mut(js) {
+                r.all_scheduled_ns = None;
+            }
+        }
+    }
+
+    pub fn pod_deleted(&mut self, now: SimTime, js: JsId, pod: u32) {
+        self.pod_unbound(js, pod);
+        *self.flags(pod) &= !HIT;
+        if let Some(r) = self.open_mut(js) {
+            r.old_pods_gone_ns = Some(now);
+        }
+    }
+
+    /// A pod's main container started (again): the record closes when all needed run.
+    pub fn pod_running(&mut self, now: SimTime, js: JsId, pod: u32) {
+        let f = self.flags(pod);
+        if *f & RUNNING != 0 {
+            return;
+        }
+        *f = (*f | RUNNING) & !HIT;
+        let i = js as usize;
+        self.running[i] += 1;
+        let (running, needed) = (self.running[i], self.needed[i]);
+        let Some(ri) = self.open[i] else {
+            return;
+        };
+        let r = &mut self.records[ri];
+        r.pods_running = running;
+        r.last_progress_ns = now;
+        if running >= needed {
+            r.all_scheduled_ns.get_or_insert(now);
+            r.all_running_ns = Some(now);
+            r.state = State::Recovered;
+            self.open[i] = None;
+            self.last[i] = Some(ri);
+        }
+    }
+
+    pub fn pod_stopped(&mut self, js: JsId, pod: u32) {
+        let f = self.flags(pod);
+        if *f & RUNNING == 0 {
+            return;
+        }
+        *f &= !RUNNING;
+        let i = js as usize;
+        self.running[i] -= 1;
+        if let Some(ri) = self.open[i] {
+            self.records[ri].pods_running = self.running[i];
+        }
+    }
+
+    /// Training progressed again after the JobSet's last recovery.
+    pub fn training_resumed(&mut self, now: SimTime, js: JsId) {
+        if let Some(ri) = self.last.get(js as usize).copied().flatten() {
+            let r = &mut self.records[ri];
+            r.training_resumed_ns.get_or_insert(now);
+            self.last[js as usize] = None;
+        }
+    }
+
+    /// The JobSet became terminal: its open record ends there.
+    pub fn jobset_finished(&mut self, js: JsId, terminal_state: &str) {
+        if let Some(ri) = self.open.get(js as usize).copied().flatten() {
+            let r = &mut self.records[ri];
+            r.state = State::JobSetFinished;
+            r.finished_as = Some(terminal_state.to_string());
+            self.open[js as usize] = None;
+        }
+    }
+
+    pub fn is_open(&self, js: JsId) -> bool {
+        self.open.get(js as usize).copied().flatten().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pod_replacement_is_one_record_from_failure_to_all_running() {
+        let mut r = Recoveries::default();
+        r.add_jobset(0, 2);
+        for p in 0..2 {
+            r.pod_bound(1, 0, p);
+            r.pod_running(1, 0, p);
+        }
+        assert!(r.records.is_empty(), "starting up is no interruption");
+        r.pod_stopped(0, 1);
+        r.interrupted(10, 0, 1, "exit code 1");
+        r.interrupted(10, 0, 1, "exit code 1");
+        r.detected(11, 0);
+        r.pod_unbound(0, 1);
+        r.pod_deleted(12, 0, 1);
+        r.pod_created(13, 0);
+        r.pod_bound(14, 0, 2);
+        assert!(r.is_open(0));
+        r.pod_running(15, 0, 2);
+        assert!(!r.is_open(0));
+        let rec = &r.records[0];
+        assert_eq!(rec.state, State::Recovered);
+        assert_eq!(rec.pods_hit, 1);
+        assert_eq!(
+            (rec.failed_ns, rec.detected_ns, rec.old_pods_gone_ns),
+            (10, Some(11), Some(12))
+        );
+        assert_eq!(rec.first_pod_created_ns, Some(13));
+        assert_eq!(rec.all_scheduled_ns, Some(14));
+        assert_eq!(rec.all_running_ns, Some(15));
+        assert_eq!(rec.pods_bound, 1);
+        assert_eq!(rec.path("Recreate"), "PodReplacement");
+        r.training_resumed(20, 0);
+        assert_eq!(r.records[0].training_resumed_ns, Some(20));
+    }
+
+    #[test]
+    fn a_decision_without_a_pod_failure_opens_a_record() {
+        let mut r = Recoveries::default();
+        r.add_jobset(0, 1);
+        r.decided(
+            9,
+            0,
+            7,
+            Some("r"),
+            "RestartJobSet",
+            "Job x failed: DeadlineExceeded",
+        );
+        let rec = &r.records[0];
+        assert_eq!((rec.failed_ns, rec.decided_ns), (7, Some(9)));
+        assert_eq!(
+            rec.path("BlockingRecreate"),
+            "RestartJobSet (BlockingRecreate)"
+        );
+        r.jobset_finished(0, "Failed");
+        assert_eq!(r.records[0].state, State::JobSetFinished);
+    }
+}

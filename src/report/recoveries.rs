@@ -1,0 +1,326 @@
+//! `recoveries[]` of summary.json: one entry per interruption of a JobSet, with its stages,
+//! the durations between them, the pods involved, its bind rate and, when it did not finish,
+//! its progress and a diagnosis (docs/metrics.md, "Interruptions and recoveries").
+
+use crate::engine::time::to_secs;
+use crate::engine::SimTime;
+use crate::metrics::recoveries::{Record, State};
+use crate::sim::objects::PodPhase;
+use crate::sim::Sim;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// ClusterLoader2's SchedulingThroughput window (calibration-v2 §D).
+pub const WINDOW_NS: SimTime = 5_000_000_000;
+/// An unfinished recovery with no pod created, bound or started for this long is `stalled`.
+pub const STALL_NS: SimTime = 600_000_000_000;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RecoveryEntry {
+    pub jobset: String,
+    /// `recovered`, `stalled`, `unfinished at end of run`, `ended: JobSet Failed` / `Completed`.
+    pub state: String,
+    /// How it was (or is being) repaired: `RestartJobSet (Recreate)`, `RestartJob`,
+    /// `InPlaceRestart`, `PodReplacement`, `ContainerRestart`, ...
+    pub path: String,
+    pub broke: Broke,
+    pub decision: Decision,
+    pub stages: Stages,
+    pub durations: Durations,
+    pub pods: Pods,
+    /// `pods.bound / (all_scheduled_s − first_pod_created_s)`; for unfinished records, so far
+    /// (to the end of the run).
+    pub pods_per_s: Option<f64>,
+    /// Binds per second in 5-second windows from the first pod created (ClusterLoader2).
+    pub bind_windows: Windows,
+    /// Why it has not finished, from the simulation's state at the end; empty when it did.
+    pub diagnosis: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Broke {
+    /// The fault injector's name, or null for the workload's own failure.
+    pub injector: Option<String>,
+    pub cause: String,
+    /// The first node the fault took, and how many nodes it took.
+    pub node: Option<String>,
+    pub nodes: u32,
+    /// Failures folded into this record (distinct instants) and pods they interrupted.
+    pub failures: u32,
+    pub pods_hit: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Decision {
+    /// The failure policy rule that matched; null for the default action or no policy.
+    pub rule: Option<String>,
+    /// The action the JobSet controller took; null when it took none (the Job controller or
+    /// the kubelet repaired it).
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Stages {
+    pub failed_s: f64,
+    pub detected_s: Option<f64>,
+    pub decided_s: Option<f64>,
+    pub old_pods_gone_s: Option<f64>,
+    pub jobs_recreated_s: Option<f64>,
+    pub first_pod_created_s: Option<f64>,
+    pub last_pod_created_s: Option<f64>,
+    pub all_scheduled_s: Option<f64>,
+    pub all_running_s: Option<f64>,
+    pub training_resumed_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Durations {
+    /// failed → detected.
+    pub detect_s: Option<f64>,
+    /// failed → decided.
+    pub decide_s: Option<f64>,
+    /// failed → old pods gone.
+    pub teardown_s: Option<f64>,
+    /// first → last pod created.
+    pub create_s: Option<f64>,
+    /// first pod created → all scheduled.
+    pub schedule_s: Option<f64>,
+    /// all scheduled → all running.
+    pub start_s: Option<f64>,
+    /// all running → training resumed (the restart cost).
+    pub resume_s: Option<f64>,
+    /// failed → all running: **time to recover**.
+    pub time_to_recover_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Pods {
+    /// Pods the JobSet runs at once.
+    pub needed: u64,
+    /// Running at the end of the record (all running, or at the end of the run).
+    pub running: u64,
+    pub created: u64,
+    pub bound: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Windows {
+    pub windows: u64,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+pub fn build(sim: &Sim) -> Vec<RecoveryEntry> {
+    let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
+    sim.rec
+        .recoveries
+        .records
+        .iter()
+        .map(|r| entry(sim, r, end_ns))
+        .collect()
+}
+
+fn span(a: Option<SimTime>, b: Option<SimTime>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(to_secs(b.saturating_sub(a))),
+        _ => None,
+    }
+}
+
+fn state_of(r: &Record, end_ns: SimTime) -> String {
+    match r.state {
+        State::Recovered => "recovered".into(),
+        State::JobSetFinished => format!(
+            "ended: JobSet {}",
+            r.finished_as.as_deref().unwrap_or_default()
+        ),
+        State::Open if end_ns.saturating_sub(r.last_progress_ns) >= STALL_NS => "stalled".into(),
+        State::Open => "unfinished at end of run".into(),
+    }
+}
+
+fn entry(sim: &Sim, r: &Record, end_ns: SimTime) -> RecoveryEntry {
+    let js = &sim.jobsets[r.jobset as usize];
+    let failed = Some(r.failed_ns);
+    let open = r.state == State::Open;
+    let until = if open {
+        Some(end_ns)
+    } else {
+        r.all_scheduled_ns
+    };
+    let pods_per_s = match (r.first_pod_created_ns, until) {
+        (Some(a), Some(b)) if b > a => Some(r.pods_bound as f64 / to_secs(b - a)),
+        _ => None,
+    };
+    RecoveryEntry {
+        jobset: js.name.clone(),
+        state: state_of(r, end_ns),
+        path: r.path(js.spec.spec.restart_strategy()),
+        broke: Broke {
+            injector: r
+                .broke
+                .injector
+                .map(|i| sim.inject.stats[i as usize].name.clone()),
+            cause: r.broke.cause.clone(),
+            node: r.broke.node.map(|n| sim.cluster.node(n).name.clone()),
+            nodes: r.broke.nodes,
+            failures: r.failures,
+            pods_hit: r.pods_hit,
+        },
+        decision: Decision {
+            rule: r.rule.clone(),
+            action: r.action.clone(),
+        },
+        stages: Stages {
+            failed_s: to_secs(r.failed_ns),
+            detected_s: r.detected_ns.map(to_secs),
+            decided_s: r.decided_ns.map(to_secs),
+            old_pods_gone_s: r.old_pods_gone_ns.map(to_secs),
+            jobs_recreated_s: r.jobs_recreated_ns.map(to_secs),
+            first_pod_created_s: r.first_pod_created_ns.map(to_secs),
+            last_pod_created_s: r.last_pod_created_ns.map(to_secs),
+            all_scheduled_s: r.all_scheduled_ns.map(to_secs),
+            all_running_s: r.all_running_ns.map(to_secs),
+            training_resumed_s: r.training_resumed_ns.map(to_secs),
+        },
+        durations: Durations {
+            detect_s: span(failed, r.detected_ns),
+            decide_s: span(failed, r.decided_ns),
+            teardown_s: span(failed, r.old_pods_gone_ns),
+            create_s: span(r.first_pod_created_ns, r.last_pod_created_ns),
+            schedule_s: span(r.first_pod_created_ns, r.all_scheduled_ns),
+            start_s: span(r.all_scheduled_ns, r.all_running_ns),
+            resume_s: span(r.all_running_ns, r.training_resumed_ns),
+            time_to_recover_s: span(failed, r.all_running_ns),
+        },
+        pods: Pods {
+            needed: r.pods_needed,
+            running: r.pods_running,
+            created: r.pods_created,
+            bound: r.pods_bound,
+        },
+        pods_per_s,
+        bind_windows: windows(&r.bind_times_ns, r.first_pod_created_ns, until),
+        diagnosis: if open { diagnose(sim, r) } else { vec![] },
+    }
+}
+
+/// Binds per second in consecutive 5-second windows from `from` to `until` (the last window
+/// may be partial and counts over its full 5 s, as ClusterLoader2 does).
+pub fn windows(binds: &[SimTime], from: Option<SimTime>, until: Option<SimTime>) -> Windows {
+    let (Some(from), Some(until)) = (from, until) else {
+        return Windows::default();
+    };
+    let n = (until.saturating_sub(from) / WINDOW_NS + 1) as usize;
+    let mut counts = vec![0u64; n];
+    for &t in binds {
+        if t >= from && t <= until {
+            counts[((t - from) / WINDOW_NS) as usize] += 1;
+        }
+    }
+    let mut rates: Vec<f64> = counts.iter().map(|&c| c as f64 / 5.0).collect();
+    rates.sort_by(f64::total_cmp);
+    let pct = |p: f64| -> Option<f64> {
+        let rank = ((p / 100.0) * rates.len() as f64).ceil().max(1.0) as usize;
+        rates.get(rank - 1).copied()
+    };
+    Windows {
+        windows: rates.len() as u64,
+        p50: pct(50.0),
+        p90: pct(90.0),
+        p99: pct(99.0),
+        max: rates.last().copied(),
+    }
+}
+
+/// Why an open recovery has not finished, in a JobSet user's words, from the state at the end:
+/// pods the scheduler cannot place (grouped by Job and its last verdict), nodes out of the
+/// pool, Jobs in API back-off, pods not yet created.
+fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
+    let js = r.jobset;
+    let mut out = vec![];
+    let mut unschedulable: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut pending_bound = 0u64;
+    let mut live = 0u64;
+    for &j in &sim.jobsets[js as usize].jobs {
+        let job = &sim.jobs[j as usize];
+        if job.removed || job.deletion_ns.is_some() {
+            continue;
+        }
+        if job.api_backoff_steps > 0 {
+            out.push(format!(
+                "Job {}: pod creates rejected, Job API back-off (step {})",
+                job.name, job.api_backoff_steps
+            ));
+        }
+        for &p in &job.pods {
+            let pod = &sim.pods[p as usize];
+            if !pod.created || pod.removed || pod.deletion_ns.is_some() || pod.phase.terminal() {
+                continue;
+            }
+            live += 1;
+            if pod.phase != PodPhase::Pending {
+                continue;
+            }
+            match (&pod.node, &pod.last_unschedulable) {
+                (None, Some(msg)) => {
+                    *unschedulable
+                        .entry((job.name.clone(), msg.to_string()))
+                        .or_default() += 1
+                }
+                (None, None) => {}
+                (Some(_), _) => pending_bound += 1,
+            }
+        }
+    }
+    for ((job, msg), n) in unschedulable {
+        out.push(format!("Job {job}: {n} pod(s) cannot be scheduled: {msg}"));
+    }
+    if pending_bound > 0 {
+        out.push(format!(
+            "{pending_bound} pod(s) bound, containers not started yet"
+        ));
+    }
+    if live < r.pods_needed {
+        out.push(format!(
+            "{} of {} pods exist; {} not created yet",
+            live,
+            r.pods_needed,
+            r.pods_needed - live
+        ));
+    }
+    let out_nodes = sim.inject.node_out.iter().filter(|&&o| o).count();
+    if out_nodes > 0 {
+        out.push(format!(
+            "{out_nodes} node(s) out of the pool, waiting for repair"
+        ));
+    }
+    if out.is_empty() {
+        out.push(format!(
+            "{} of {} pods running; no pod blocked at the end",
+            r.pods_running, r.pods_needed
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_count_binds_per_five_seconds() {
+        let s = 1_000_000_000;
+        // 10 binds in the first window, 5 in the second, none in the third.
+        let mut binds: Vec<SimTime> = (0..10).map(|i| i * s / 4).collect();
+        binds.extend((0..5).map(|i| 5 * s + i * s));
+        let w = windows(&binds, Some(0), Some(12 * s));
+        assert_eq!(w.windows, 3);
+        assert_eq!(w.max, Some(2.0));
+        assert_eq!(w.p50, Some(1.0));
+        assert_eq!(w.p90, Some(2.0));
+        assert_eq!(windows(&binds, None, Some(1)), Windows::default());
+    }
+}

@@ -1,0 +1,107 @@
+//! One recovery record per interruption, for every path that repairs a JobSet
+//! (summary.json `recoveries[]`, docs/metrics.md "Interruptions and recoveries").
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn recoveries(path: &str) -> Vec<Value> {
+    let out = run(&["run", path, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
+    let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    s["recoveries"].as_array().unwrap().clone()
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Stages that exist come in order: failure, detection, ..., all scheduled, all running.
+fn assert_ordered(r: &Value) {
+    let st = &r["stages"];
+    let chain = ["failed_s", "detected_s", "all_scheduled_s", "all_running_s"];
+    let t: Vec<f64> = chain.iter().filter_map(|k| st[k].as_f64()).collect();
+    assert!(t.windows(2).all(|w| w[0] <= w[1]), "{r}");
+    if let (Some(a), Some(b)) = (
+        st["first_pod_created_s"].as_f64(),
+        st["last_pod_created_s"].as_f64(),
+    ) {
+        assert!(a <= b && b <= f(&st["all_scheduled_s"]), "{r}");
+    }
+    let ttr = f(&r["durations"]["time_to_recover_s"]);
+    assert!((ttr - (f(&st["all_running_s"]) - f(&st["failed_s"]))).abs() < 1e-6);
+}
+
+#[test]
+fn restart_jobset_record_matches_the_restart_and_names_rule_and_action() {
+    let out = run(&["run", "scenarios/policies/restart-jobset.yaml", "--json"]);
+    let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rs = s["recoveries"].as_array().unwrap();
+    assert_eq!(rs.len(), 1);
+    let r = &rs[0];
+    assert_eq!(r["state"], "recovered");
+    assert_eq!(r["path"], "RestartJobSet (Recreate)");
+    assert_eq!(r["decision"]["rule"], "failurePolicyRule0");
+    assert_eq!(r["decision"]["action"], "RestartJobSet");
+    assert_eq!(r["broke"]["cause"], "Error: exit code 1");
+    assert_eq!(r["broke"]["injector"], Value::Null);
+    assert_ordered(r);
+    // The same figures as the global-restart entry.
+    let old = &s["recovery"][0];
+    assert_eq!(
+        r["durations"]["time_to_recover_s"],
+        old["time_to_recover_s"]
+    );
+    assert_eq!(r["pods_per_s"], old["pods_per_s"]);
+    assert_eq!(r["pods"]["bound"], old["pods"]);
+    assert!(f(&r["stages"]["decided_s"]) > f(&r["stages"]["failed_s"]));
+    assert!(r["stages"]["jobs_recreated_s"].is_number());
+    assert!(r["bind_windows"]["max"].is_number());
+}
+
+#[test]
+fn restart_job_record_counts_only_the_restarted_jobs_pods() {
+    let rs = recoveries("scenarios/policies/restart-job.yaml");
+    assert_eq!(rs.len(), 1);
+    let r = &rs[0];
+    assert_eq!(r["path"], "RestartJob");
+    assert_eq!(r["decision"]["rule"], "r_worker");
+    assert_eq!(r["state"], "recovered");
+    assert_eq!(r["pods"]["needed"], 4);
+    // Only the failed worker Job's pods were recreated.
+    assert_eq!(r["pods"]["created"], 2);
+    assert_eq!(r["pods"]["bound"], 2);
+    assert_ordered(r);
+}
+
+#[test]
+fn in_place_restart_records_recreate_nothing() {
+    let rs = recoveries("scenarios/policies/in-place-restart.yaml");
+    assert!(!rs.is_empty());
+    for r in &rs {
+        assert_eq!(r["path"], "InPlaceRestart", "{r}");
+        assert_eq!(r["pods"]["created"], 0);
+        assert_eq!(r["decision"]["action"], Value::Null);
+        assert_eq!(r["state"], "recovered");
+        assert_ordered(r);
+    }
+}
+
+#[test]
+fn node_faults_name_their_injector_cause_and_node() {
+    let rs = recoveries("scenarios/validation/llama3-54d.yaml");
+    assert!(rs.len() > 100);
+    for r in &rs {
+        assert_eq!(r["broke"]["injector"], "unexpected");
+        assert!(r["broke"]["node"].as_str().unwrap().starts_with("h100-"));
+        assert_eq!(r["state"], "recovered");
+        assert_ordered(r);
+    }
+    // Training resumes restartCost after all pods run (unless the next failure came first).
+    let resumed: Vec<f64> = rs
+        .iter()
+        .filter_map(|r| r["durations"]["resume_s"].as_f64())
+        .collect();
+    assert!(resumed.len() * 10 >= rs.len() * 9);
+    assert!(resumed.iter().all(|&d| d > 0.0));
+}
