@@ -46,10 +46,10 @@ fn bind_rate(sim: &Sim, prefix: &str) -> f64 {
     (t.len() - 1) as f64 / ((t[t.len() - 1] - t[0]) as f64 / 1e9)
 }
 
-fn simulate(name: &str, text: &str) -> Result<Sim, SimError> {
+fn simulate(name: &str, text: &str, checks: bool) -> Result<Sim, SimError> {
     let scenario = load_scenario_from_str(&format!("<calibrate {name}>"), text, Path::new("."))?;
     let mut sim = Sim::new(scenario)?;
-    sim.run();
+    crate::runner::run_sim(&mut sim, checks)?;
     Ok(sim)
 }
 
@@ -117,7 +117,7 @@ fn target(
 /// issue does not publish its cluster's client settings; the scenario takes 250 QPS for the
 /// scheduler and the Job controller (the one scenario setting chosen to meet T2b; see
 /// docs/calibration.md).
-fn t2() -> Result<Vec<TargetResult>, SimError> {
+fn t2(checks: bool) -> Result<Vec<TargetResult>, SimError> {
     let base = "run: {seed: 1, until: 2h}
 controlPlane:
   scheduler: {qps: 250, burst: 250}
@@ -134,10 +134,12 @@ workloads:
             "name: t2-affinity\n{base}{}",
             jobset("js", 250, 15, true, "")
         ),
+        checks,
     )?;
     let without = simulate(
         "T2 plain",
         &format!("name: t2-plain\n{base}{}", jobset("js", 250, 15, false, "")),
+        checks,
     )?;
     Ok(vec![
         target(
@@ -162,7 +164,13 @@ workloads:
 /// One scheduler_perf-style workload at 5,000 nodes (one zone), unthrottled clients: `init`
 /// pods placed first, then `measured` pods whose bind rate is returned. `pod` is the pod spec
 /// tail (affinity) shared by both.
-fn scheduler_perf(name: &str, init: u32, measured: u32, pod: &str) -> Result<f64, SimError> {
+fn scheduler_perf(
+    name: &str,
+    init: u32,
+    measured: u32,
+    pod: &str,
+    checks: bool,
+) -> Result<f64, SimError> {
     let group = |js: &str, pods: u32, at: &str| {
         let jobs = pods.div_ceil(500);
         format!(
@@ -178,29 +186,31 @@ fn scheduler_perf(name: &str, init: u32, measured: u32, pod: &str) -> Result<f64
     let text = format!(
         "name: {name}\nrun: {{seed: 1, until: 3h}}\ncontrolPlane:\n  scheduler: {{qps: 0}}\n  jobController: {{qps: 0}}\ncluster:\n  nodePools:\n  - {{name: pool, count: 50, nodesPerPool: 100, labels: {{topology.kubernetes.io/zone: zone-1}}, capacity: {{cpu: 64, memory: 256Gi, pods: 110}}}}\nworkloads:\n{workloads}"
     );
-    Ok(bind_rate(&simulate(name, &text)?, "measured"))
+    Ok(bind_rate(&simulate(name, &text, checks)?, "measured"))
 }
 
 /// T4: the order of kube-scheduler's scheduler_perf workloads at 5,000 nodes and the ratio of
 /// SchedulingBasic to SchedulingPodAffinity (k/k test/integration/scheduler_perf, calibration
 /// §1.4): Basic (floors 680–810 pods/s) > PodAntiAffinity 5k/2k (60) > PodAffinity 5k/5k (35),
 /// Basic ≈ 10–20 × PodAffinity.
-fn t4() -> Result<Vec<TargetResult>, SimError> {
+fn t4(checks: bool) -> Result<Vec<TargetResult>, SimError> {
     let term = |kind: &str, key: &str| {
         format!(", affinity: {{{kind}: {{requiredDuringSchedulingIgnoredDuringExecution: [{{labelSelector: {{matchLabels: {{app: perf}}}}, topologyKey: {key}}}]}}}}")
     };
-    let basic = scheduler_perf("t4-basic", 1_000, 10_000, "")?;
+    let basic = scheduler_perf("t4-basic", 1_000, 10_000, "", checks)?;
     let anti = scheduler_perf(
         "t4-anti",
         1_000,
         2_000,
         &term("podAntiAffinity", "kubernetes.io/hostname"),
+        checks,
     )?;
     let affinity = scheduler_perf(
         "t4-affinity",
         5_000,
         5_000,
         &term("podAffinity", "topology.kubernetes.io/zone"),
+        checks,
     )?;
     let ordered = basic > anti && anti > affinity;
     Ok(vec![
@@ -224,14 +234,14 @@ fn t4() -> Result<Vec<TargetResult>, SimError> {
 }
 
 /// T5: a 5k-node cluster whose scheduler client is throttled; binding follows its QPS.
-fn t5() -> Result<Vec<TargetResult>, SimError> {
+fn t5(checks: bool) -> Result<Vec<TargetResult>, SimError> {
     let mut out = vec![];
     for qps in [100, 300] {
         let text = format!(
             "name: t5-{qps}\nrun: {{seed: 1, until: 2h}}\ncontrolPlane:\n  scheduler: {{qps: {qps}, burst: {qps}}}\n  jobController: {{qps: 0}}\ncluster:\n  nodePools:\n  - {{name: pool, count: 50, nodesPerPool: 100, capacity: {{cpu: 64, memory: 256Gi}}}}\nworkloads:\n{}",
             jobset("js", 10, 1000, false, "")
         );
-        let sim = simulate("T5", &text)?;
+        let sim = simulate("T5", &text, checks)?;
         out.push(target(
             &format!("T5-{qps}"),
             &format!("5k nodes, scheduler client {qps} QPS (kubernetes #81214, #108606)"),
@@ -246,7 +256,7 @@ fn t5() -> Result<Vec<TargetResult>, SimError> {
 
 /// T6: GKE 15k nodes, every pod narrowed to one node (kubernetes #125197): the scan of all
 /// nodes a one-candidate pod forces bounds throughput.
-fn t6() -> Result<Vec<TargetResult>, SimError> {
+fn t6(checks: bool) -> Result<Vec<TargetResult>, SimError> {
     let nodes = 15_000;
     let mut workloads = String::new();
     // One single-pod Job per node, pinned by hostname (as DaemonSet pods are).
@@ -266,7 +276,7 @@ fn t6() -> Result<Vec<TargetResult>, SimError> {
         "name: t6\nrun: {{seed: 1, until: 2h}}\ncontrolPlane:\n  scheduler: {{qps: 0}}\n  jobController: {{qps: 0}}\n  jobsetController: {{qps: 0}}\ncluster:\n  nodePools:\n  - {{name: pool, count: {}, nodesPerPool: 100, capacity: {{cpu: 32, memory: 128Gi}}}}\nworkloads:\n{workloads}",
         nodes / 100
     );
-    let sim = simulate("T6", &text)?;
+    let sim = simulate("T6", &text, checks)?;
     Ok(vec![target(
         "T6",
         "GKE 15k nodes, pods narrowed to one node each (kubernetes #125197)",
@@ -279,7 +289,7 @@ fn t6() -> Result<Vec<TargetResult>, SimError> {
 
 /// T8: a hard node failure to the deletion of its pods: the node monitor grace period plus
 /// the 300 s default toleration of the `unreachable` taint (calibration §7.2).
-fn t8() -> Result<Vec<TargetResult>, SimError> {
+fn t8(checks: bool) -> Result<Vec<TargetResult>, SimError> {
     let text = format!(
         "name: t8
 run: {{seed: 1, until: 2h, stopWhenAllTerminal: false}}
@@ -292,7 +302,7 @@ workloads:
 {}",
         jobset("js", 4, 1, false, "")
     );
-    let sim = simulate("T8", &text)?;
+    let sim = simulate("T8", &text, checks)?;
     let (failed_at, node) = *sim
         .rec
         .node_failures
@@ -319,11 +329,11 @@ workloads:
 
 /// T1 and T3, predictions from scenarios/recovery-15k.yaml: recovery pods/s, and the time from
 /// the failure to every pod running again.
-fn t1_t3(root: &Path) -> Result<Vec<TargetResult>, SimError> {
+fn t1_t3(root: &Path, checks: bool) -> Result<Vec<TargetResult>, SimError> {
     let path = root.join("scenarios/recovery-15k.yaml");
     let scenario = crate::scenario::load_scenario(&path)?;
     let mut sim = Sim::new(scenario)?;
-    sim.run();
+    crate::runner::run_sim(&mut sim, checks)?;
     let r = recovery::build(&sim);
     let first = r
         .first()
@@ -348,14 +358,15 @@ fn t1_t3(root: &Path) -> Result<Vec<TargetResult>, SimError> {
     ])
 }
 
-pub fn run_all(root: &Path) -> Result<Vec<TargetResult>, SimError> {
+/// Every target; `checks` sweeps the invariants during each run (`--check-invariants`).
+pub fn run_all(root: &Path, checks: bool) -> Result<Vec<TargetResult>, SimError> {
     let mut out = vec![];
-    out.extend(t2()?);
-    out.extend(t4()?);
-    out.extend(t5()?);
-    out.extend(t6()?);
-    out.extend(t8()?);
-    out.extend(t1_t3(root)?);
+    out.extend(t2(checks)?);
+    out.extend(t4(checks)?);
+    out.extend(t5(checks)?);
+    out.extend(t6(checks)?);
+    out.extend(t8(checks)?);
+    out.extend(t1_t3(root, checks)?);
     Ok(out)
 }
 

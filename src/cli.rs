@@ -135,6 +135,10 @@ pub struct SweepArgs {
     /// shards' directories with `merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Sweep the simulator's invariants during every run, as `run --check-invariants` does;
+    /// a violation stops with exit code 1.
+    #[arg(long)]
+    pub check_invariants: bool,
 }
 
 #[derive(Args, Debug)]
@@ -177,6 +181,10 @@ pub struct CompareArgs {
     /// applied in order.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Sweep the simulator's invariants during every run, as `run --check-invariants` does;
+    /// a violation stops with exit code 1.
+    #[arg(long)]
+    pub check_invariants: bool,
 }
 
 #[derive(Args, Debug)]
@@ -192,6 +200,10 @@ pub struct CheckArgs {
     /// those at or under a summary path, e.g. `recovery=0.01`. Repeatable. Default: exact.
     #[arg(long, value_name = "[PATH=]REL")]
     pub tolerance: Vec<String>,
+    /// Sweep the simulator's invariants during every run, as `run --check-invariants` does;
+    /// a violation stops with exit code 1.
+    #[arg(long)]
+    pub check_invariants: bool,
 }
 
 #[derive(Args, Debug)]
@@ -205,6 +217,10 @@ pub struct CalibrateArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Sweep the simulator's invariants during every run, as `run --check-invariants` does;
+    /// a violation stops with exit code 1.
+    #[arg(long)]
+    pub check_invariants: bool,
 }
 
 #[derive(Args, Debug)]
@@ -285,7 +301,7 @@ pub fn main_with(cli: Cli) -> Result<(), SimError> {
 
 fn calibrate(args: CalibrateArgs) -> Result<(), SimError> {
     let root = std::env::current_dir().map_err(|e| SimError::Internal(e.to_string()))?;
-    let results = crate::calibrate::run_all(&root)?;
+    let results = crate::calibrate::run_all(&root, args.check_invariants)?;
     if args.json {
         let json = serde_json::to_string_pretty(&results)
             .map_err(|e| SimError::Internal(e.to_string()))?;
@@ -352,7 +368,6 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     // Sim::new finds more errors (pods that fit no node, unknown fault nodes): locate them too.
     let mut sim = Sim::new(scenario)
         .map_err(|e| crate::yaml::locate::fill_scenario_file(e, &args.scenario))?;
-    sim.check_invariants = args.check_invariants;
     // Rows are only kept for events.csv.
     sim.rec.record_rows = args.out.is_some() && !args.no_events;
     // Job state changes are only kept for jobsets.csv.
@@ -376,14 +391,8 @@ fn run(args: RunArgs) -> Result<(), SimError> {
         })?;
     }
     let started = Instant::now();
-    sim.run();
+    crate::runner::run_sim(&mut sim, args.check_invariants)?;
     let wall_ms = started.elapsed().as_millis() as u64;
-    if !sim.violations.is_empty() {
-        return Err(SimError::Internal(format!(
-            "invariant violated {}",
-            sim.violations.join("; ")
-        )));
-    }
     let summary = summary::build(&sim, wall_ms);
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| SimError::Internal(e.to_string()))?

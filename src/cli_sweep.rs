@@ -48,6 +48,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), SimError> {
             crate::cli::progress_lines_every_ms()
         },
         sets,
+        check_invariants: args.check_invariants,
     };
     let o = crate::sweep::run(&args.sweep, &opts)?;
     let mine = if shard == Shard::ALL {
@@ -107,7 +108,7 @@ pub fn compare(args: CompareArgs) -> Result<(), SimError> {
     let sets = crate::input::Set::parse_all(&args.set)?;
     let a = crate::compare::load_side(&args.a, &sets)?;
     let b = crate::compare::load_side(&args.b, &sets)?;
-    let c = crate::compare::compare(&a, &b, &seeds, jobs(args.jobs)?)?;
+    let c = crate::compare::compare(&a, &b, &seeds, jobs(args.jobs)?, args.check_invariants)?;
     if args.json {
         let json =
             serde_json::to_string_pretty(&c).map_err(|e| SimError::Internal(e.to_string()))?;
@@ -231,7 +232,7 @@ pub fn check(args: CheckArgs) -> Result<(), SimError> {
     }
     let mut failed = 0;
     for (shown, path, scenario, seed, stored) in work {
-        let fresh = crate::runner::run_to_summary(scenario, seed)?;
+        let fresh = crate::runner::run_to_summary(scenario, seed, args.check_invariants)?;
         let d = crate::baseline::diff(&stored, &fresh, &tolerances);
         for n in &d.notes {
             println!("{shown}: note: {n}");

@@ -85,7 +85,13 @@ pub struct MetricDiff {
     pub verdict: String,
 }
 
-pub fn compare(a: &Side, b: &Side, seeds: &[u64], jobs: usize) -> Result<Comparison, SimError> {
+pub fn compare(
+    a: &Side,
+    b: &Side,
+    seeds: &[u64],
+    jobs: usize,
+    check_invariants: bool,
+) -> Result<Comparison, SimError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -98,7 +104,7 @@ pub fn compare(a: &Side, b: &Side, seeds: &[u64], jobs: usize) -> Result<Compari
         runs.par_iter()
             .map(|&(side, seed)| {
                 let s = if side == 0 { a } else { b };
-                crate::runner::run_to_summary(s.scenario.clone(), seed)
+                crate::runner::run_to_summary(s.scenario.clone(), seed, check_invariants)
             })
             .collect::<Result<Vec<_>, _>>()
     })?;

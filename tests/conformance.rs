@@ -37,9 +37,7 @@ fn simulate(test: &str, manifest: &str, pods: &str, extra: &str) -> Sim {
     );
     let path = write(&dir, "s.yaml", &scenario);
     let scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
-    let mut sim = Sim::new(scenario).unwrap_or_else(|e| panic!("{e}"));
-    sim.run();
-    sim
+    simulate_scenario(scenario)
 }
 
 fn fixture(policy: &str) -> String {
@@ -63,10 +61,7 @@ fn upstream_sim(test: &str, example: &str, head: &str, pods: &str) -> Option<Sim
         "s.yaml",
         &format!("name: s\n{head}cluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 4, capacity: {{cpu: 32, memory: 64Gi}}}}\nworkloads:\n- manifest: m.yaml\n{pods}"),
     );
-    let mut sim = Sim::new(load_scenario(&p).unwrap_or_else(|e| panic!("{e}")))
-        .unwrap_or_else(|e| panic!("{e}"));
-    sim.run();
-    Some(sim)
+    Some(simulate_scenario(load_scenario(&p).unwrap_or_else(|e| panic!("{e}"))))
 }
 
 fn js(sim: &Sim) -> &JobSetObj {
@@ -337,8 +332,7 @@ fn success_policy_all_with_target_ignores_other_jobs() {
         "s.yaml",
         "name: s\nrun: {until: 2h, stopWhenAllTerminal: false}\ncluster:\n  nodePools:\n  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 64Gi}}\nworkloads:\n- manifest: m.yaml\n  pods:\n    runFor: 100s\n    replicatedJobs:\n      leader: {runFor: 1h}\n",
     );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
+    let sim = simulate_scenario(load_scenario(&p).unwrap());
     assert_eq!(
         terminal(&sim),
         (Some("Completed"), Some("AllJobsCompleted"))
@@ -784,8 +778,7 @@ spec:
         "s.yaml",
         &format!("name: s\nrun: {{until: 1h}}\ncluster:\n  nodePools:\n{pools}workloads:\n- manifest: m.yaml\n  pods: {{runFor: 1m}}\n"),
     );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
+    let sim = simulate_scenario(load_scenario(&p).unwrap());
     assert_eq!(terminal(&sim).0, Some("Completed"));
     for row in sim.rec.rows.iter().filter(|r| r.state == "Scheduled") {
         let pod = &sim.pods[row.pod as usize];
@@ -872,9 +865,7 @@ fn exclusive(test: &str, pools: u32, control: &str) -> Option<Sim> {
         "s.yaml",
         &format!("name: s\nrun: {{seed: 11, until: 1h}}\ncontrolPlane: {control}\ncluster:\n  nodePools:\n  - {{name: pool, count: {pools}, nodesPerPool: 3, capacity: {{cpu: 32, memory: 64Gi}}}}\nworkloads:\n- manifest: m.yaml\n  pods: {{runFor: 5m}}\n"),
     );
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
-    Some(sim)
+    Some(simulate_scenario(load_scenario(&p).unwrap()))
 }
 
 /// Node pool of every bound pod, per Job name.

@@ -14,8 +14,7 @@ fn outputs(path: &Path, seed: u64, fast: bool) -> (String, Vec<u8>) {
     s.seed = seed;
     let mut sim = Sim::new(s).unwrap();
     sim.fast_scheduling = fast;
-    sim.check_invariants = true;
-    sim.run();
+    run_checked(&mut sim);
     if fast {
         assert!(
             sim.scheduler.fast_decisions > 0,

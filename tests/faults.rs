@@ -44,11 +44,7 @@ workloads:
         per_job = extra.pods_per_job,
     );
     let p = write(&dir, "s.yaml", &text);
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.check_invariants = true;
-    sim.run();
-    assert!(sim.violations.is_empty(), "{:?}", sim.violations);
-    sim
+    simulate_scenario(load_scenario(&p).unwrap())
 }
 
 struct Extra {

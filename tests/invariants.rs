@@ -44,6 +44,7 @@ fn check_over_seeds(name: &str, text: &str) {
         scenario.seed = seed;
         let mut sim = Sim::new(scenario).unwrap();
         sim.check_invariants = true;
+        sim.invariant_period_events = TEST_INVARIANT_PERIOD_EVENTS;
         sim.run();
         assert!(
             sim.violations.is_empty(),
@@ -93,8 +94,7 @@ fn the_checker_catches_violations() {
     let path = write(&dir, "s.yaml", &contention("{}"));
     let mut mid_run = load_scenario(&path).unwrap();
     mid_run.until_ns = 120_000_000_000; // stop while pods run
-    let mut sim = Sim::new(mid_run).unwrap();
-    sim.run();
+    let mut sim = simulate_scenario(mid_run);
     assert!(invariants::check(&sim).is_empty());
     // Two Jobs' pods in one pool.
     let a = sim
@@ -126,12 +126,26 @@ fn the_checker_catches_violations() {
         "{message}"
     );
     // Restarts past the limit.
-    let mut sim2 = Sim::new(load_scenario(&path).unwrap()).unwrap();
-    sim2.run();
+    let mut sim2 = simulate_scenario(load_scenario(&path).unwrap());
     sim2.jobsets[0].status.restarts_count_towards_max = 3;
     assert!(invariants::check(&sim2)
         .iter()
         .any(|m| m.contains("counted restarts")));
+}
+
+/// maxRestarts: -1 is accepted (v0.12.0 has no minimum) and the first failure reaches it: no
+/// restart is counted, and the checker must not call 0 restarts "past -1" (issue 15, 3).
+#[test]
+fn negative_max_restarts_is_not_a_violation() {
+    let text = contention("{}").replace("maxRestarts: 2", "maxRestarts: -1");
+    let dir = scratch("invariants_negative_max");
+    let path = write(&dir, "s.yaml", &text);
+    let sim = simulate_scenario(load_scenario(&path).unwrap());
+    let a = &sim.jobsets[0];
+    assert_eq!(a.status.terminal_state.as_deref(), Some("Failed"));
+    assert_eq!(a.status.restarts, 0);
+    let out = run(&["run", path.to_str().unwrap(), "--check-invariants"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn mutated_upstream_manifests_never_panic() {
                 scenario.workloads[0].jobset = js;
                 match Sim::new(scenario) {
                     Ok(mut sim) => {
-                        sim.run();
+                        run_checked(&mut sim);
                         let _ = jobset_sim::report::summary::build(&sim, 0);
                         let _ = jobset_sim::report::events_csv(&sim).unwrap();
                         true

@@ -33,11 +33,7 @@ workloads:
 "
     );
     let p = write(&dir, "s.yaml", &text);
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.check_invariants = true;
-    sim.run();
-    assert!(sim.violations.is_empty(), "{:?}", sim.violations);
-    sim
+    simulate_scenario(load_scenario(&p).unwrap())
 }
 
 fn evicted_at(sim: &Sim) -> f64 {

@@ -72,8 +72,7 @@ fn run(test: &str, cluster: &str, top: &str, jobsets: &[Js]) -> Placements {
     }
     let dir = scratch(test);
     let p = write(&dir, "s.yaml", &text);
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
+    let sim = simulate_scenario(load_scenario(&p).unwrap());
     let mut out = Placements::new();
     for js in jobsets {
         out.insert(js.name.to_string(), vec![]);

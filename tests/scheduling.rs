@@ -12,8 +12,7 @@ fn placements(test: &str, pools: &str, pod_extra: &str) -> Vec<String> {
         "name: {test}\nrun: {{seed: 4, until: 1h}}\ncluster:\n  nodePools:\n{pools}workloads:\n- pods: {{runFor: 10m}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {{name: s}}\n    spec:\n      replicatedJobs:\n      - name: w\n        template:\n          spec: {{parallelism: 6, completions: 6, template: {{spec: {{containers: [{{name: c, resources: {{requests: {{cpu: 1}}}}}}]{pod_extra}}}}}}}\n"
     );
     let p = write(&dir, "s.yaml", &text);
-    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
-    sim.run();
+    let sim = simulate_scenario(load_scenario(&p).unwrap());
     sim.rec
         .rows
         .iter()

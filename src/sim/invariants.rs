@@ -235,10 +235,11 @@ fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
     }
 }
 
-/// Counted restarts never pass maxRestarts (§4.4).
+/// Counted restarts never pass maxRestarts (§4.4). A negative maxRestarts, which v0.12.0
+/// accepts, allows no counted restart (the first failure reaches it), not fewer than none.
 fn restarts_within_limit(sim: &Sim, out: &mut Vec<String>) {
     for js in &sim.jobsets {
-        let max = js.spec.spec.max_restarts();
+        let max = js.spec.spec.max_restarts().max(0);
         let counted = js.status.counted_restarts(true);
         if counted > max {
             out.push(format!(

@@ -74,8 +74,10 @@ pub struct Sim {
     pub jobset_ops_in_pass: u32,
     /// Placed pods per topology domain, for InterPodAffinity.
     pub placement: AffinityIndex,
-    /// Check the invariants every `INVARIANT_PERIOD` events and at the end.
+    /// Check the invariants every `invariant_period_events` events and at the end.
     pub check_invariants: bool,
+    /// Events between two invariant sweeps (1,000 unless a test asks for more often).
+    pub invariant_period_events: u64,
     /// The first violations found, with the simulated time, when checking.
     pub violations: Vec<String>,
     /// NoExecute taints go out at the node lifecycle controller's eviction rate.
@@ -163,7 +165,8 @@ impl Progress {
     }
 }
 
-/// Events between two invariant sweeps under `--check-invariants`.
+/// Events between two invariant sweeps under `--check-invariants`: a sweep walks every pod and
+/// node, so at this period it costs about as much as the run itself on large scenarios.
 const INVARIANT_PERIOD: u64 = 1_000;
 
 impl Sim {
@@ -207,6 +210,7 @@ impl Sim {
             jobset_ops_in_pass: 0,
             placement: AffinityIndex::default(),
             check_invariants: false,
+            invariant_period_events: INVARIANT_PERIOD,
             violations: vec![],
             node_eviction_bucket: TokenBucket::new(
                 scenario.control.node_lifecycle.eviction_rate_per_s,
@@ -341,7 +345,10 @@ impl Sim {
             }
             progress.tick(self.queue.delivered(), self.now(), self.scenario.until_ns);
             if self.check_invariants
-                && self.queue.delivered().is_multiple_of(INVARIANT_PERIOD)
+                && self
+                    .queue
+                    .delivered()
+                    .is_multiple_of(self.invariant_period_events.max(1))
                 && !self.sweep_invariants()
             {
                 break;

@@ -55,6 +55,8 @@ pub struct Options {
     pub progress_lines_every_ms: Option<u64>,
     /// `--set` edits of the base scenario.
     pub sets: Vec<crate::input::Set>,
+    /// Sweep the invariants during every run (`--check-invariants`).
+    pub check_invariants: bool,
 }
 
 /// What a sweep did, for the closing message.
@@ -108,7 +110,11 @@ pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
     pool.install(|| {
         todo.par_iter().try_for_each(|&i| {
             let (c, seed) = meta.run_at(i);
-            let summary = crate::runner::run_to_summary(sweep.cells[c].scenario.clone(), seed)?;
+            let summary = crate::runner::run_to_summary(
+                sweep.cells[c].scenario.clone(),
+                seed,
+                opts.check_invariants,
+            )?;
             output::write_run(out, &meta, i, summary)?;
             bar.inc(1);
             lines.run_done();

@@ -1,21 +1,69 @@
-//! Helpers shared by the integration tests: run the real binary, make scratch directories.
+//! Helpers shared by the integration tests: run the real binary, make scratch directories,
+//! and run simulations with every invariant checked.
+//!
+//! Every test that runs a simulation goes through `simulate` / `run_checked` (in process) or
+//! `run` (the binary, which then gets `--check-invariants`), so the invariant sweeps of
+//! `src/sim/invariants.rs` run in every such test, not only in the few that ask.
 
 #![allow(dead_code)]
 
+use jobset_sim::scenario::Scenario;
+use jobset_sim::sim::Sim;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Events between two invariant sweeps in tests: ten times as often as `--check-invariants`,
+/// so short runs are swept many times, not only at their end.
+pub const TEST_INVARIANT_PERIOD_EVENTS: u64 = 100;
+
+/// Runs `sim` to its end with every invariant swept every `TEST_INVARIANT_PERIOD_EVENTS`
+/// events and at the end; a violation fails the test, naming it.
+pub fn run_checked(sim: &mut Sim) {
+    sim.check_invariants = true;
+    sim.invariant_period_events = TEST_INVARIANT_PERIOD_EVENTS;
+    sim.run();
+    assert!(
+        sim.violations.is_empty(),
+        "scenario {:?} seed {}: invariant violated: {:?}",
+        sim.scenario.name,
+        sim.scenario.seed,
+        sim.violations
+    );
+}
+
+/// Builds and runs `scenario` with every invariant checked (`run_checked`).
+pub fn simulate_scenario(scenario: Scenario) -> Sim {
+    let mut sim = Sim::new(scenario).unwrap_or_else(|e| panic!("{e}"));
+    run_checked(&mut sim);
+    sim
+}
+
+/// Subcommands that run simulations, and so take `--check-invariants`.
+const SIMULATING: &[&str] = &["run", "sweep", "compare", "check", "calibrate"];
+
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_jobset-sim"))
+}
+
+/// `args` with `--check-invariants` added when they run simulations (and do not ask for help).
+pub fn with_checks(args: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let simulates = args.first().is_some_and(|c| SIMULATING.contains(c));
+    let help = args.iter().any(|a| *a == "--help" || *a == "-h");
+    if simulates && !help && !args.contains(&"--check-invariants") {
+        out.push("--check-invariants".into());
+    }
+    out
 }
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the binary in the repository; simulations run with `--check-invariants`.
 pub fn run(args: &[&str]) -> Output {
     bin()
-        .args(args)
+        .args(with_checks(args))
         .current_dir(repo())
         .output()
         .expect("binary runs")
