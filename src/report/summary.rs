@@ -26,6 +26,9 @@ pub struct Summary {
     pub seed: u64,
     pub sim_end_s: f64,
     pub events: u64,
+    /// FNV-1a (64 bit) of every delivered event's time, kind and ids, in delivery order, as 16
+    /// hex digits (`engine::digest`): equal digests, same event stream.
+    pub event_digest: String,
     pub wall_ms: u64,
     pub nodes: usize,
     pub jobsets: Vec<JobSetSummary>,
@@ -222,6 +225,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
         seed: sim.scenario.seed,
         sim_end_s: to_secs(sim.ended_at_ns.unwrap_or(sim.now())),
         events: sim.queue.delivered(),
+        event_digest: sim.event_digest.hex(),
         wall_ms,
         nodes: sim.cluster.len(),
         jobsets,

@@ -67,3 +67,44 @@ pub enum Event {
     /// The run's time limit.
     EndOfRun,
 }
+
+impl Event {
+    /// The event's record for the event-stream digest (`engine::digest`): its kind (the
+    /// variant's position above) and up to two ids or values, 0 where it has fewer. Values
+    /// that are not object ids (an exit code, a generation) are part of what happened, so
+    /// they are included too.
+    pub fn digest_record(&self) -> (u8, u32, u32) {
+        use Event::*;
+        match *self {
+            SubmitJobSet { workload } => (0, workload, 0),
+            UpdateJobSet { workload, update } => (1, workload, update),
+            ReconcileJobSet(js) => (2, js, 0),
+            SyncJob(job) => (3, job, 0),
+            PodCreated(pod) => (4, pod, 0),
+            SchedulerAddPod(pod) => (5, pod, 0),
+            SchedulerPodGone(pod) => (6, pod, 0),
+            SchedulerCycle => (7, 0, 0),
+            SchedulerBackoffDone(pod) => (8, pod, 0),
+            SchedulerFlushUnschedulable => (9, 0, 0),
+            BindDone { pod, node } => (10, pod, node),
+            PodRunning(pod) => (11, pod, 0),
+            PodReady(pod) => (12, pod, 0),
+            ContainerExit { pod, exit_code } => (13, pod, exit_code as u32),
+            ContainerRestart(pod) => (14, pod, 0),
+            AgentSync(pod) => (15, pod, 0),
+            DeletePod { pod, reason } => (16, pod, reason as u32),
+            PodRemoved(pod) => (17, pod, 0),
+            GcDeleteDependents(job) => (18, job, 0),
+            JobRemoved(job) => (19, job, 0),
+            NodeFails(node) => (20, node, 0),
+            NodeNotReady(node) => (21, node, 0),
+            NodeTaintNoExecute(node) => (22, node, 0),
+            EvictPod(pod) => (23, pod, 0),
+            FaultFires { fault, target } => (24, fault as u32, target),
+            NodeRepaired(node) => (25, node, 0),
+            TrainingStart { js, generation } => (26, js, generation),
+            TrainingDone { js, generation } => (27, js, generation),
+            EndOfRun => (28, 0, 0),
+        }
+    }
+}

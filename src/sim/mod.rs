@@ -78,6 +78,8 @@ pub struct Sim {
     pub check_invariants: bool,
     /// Events between two invariant sweeps (1,000 unless a test asks for more often).
     pub invariant_period_events: u64,
+    /// FNV-1a of every delivered event's time, kind and ids, in order (`summary.json`).
+    pub event_digest: crate::engine::StreamDigest,
     /// The first violations found, with the simulated time, when checking.
     pub violations: Vec<String>,
     /// NoExecute taints go out at the node lifecycle controller's eviction rate.
@@ -211,6 +213,7 @@ impl Sim {
             placement: AffinityIndex::default(),
             check_invariants: false,
             invariant_period_events: INVARIANT_PERIOD,
+            event_digest: Default::default(),
             violations: vec![],
             node_eviction_bucket: TokenBucket::new(
                 scenario.control.node_lifecycle.eviction_rate_per_s,
@@ -337,6 +340,8 @@ impl Sim {
         let mut progress = Progress::new(self.show_progress, self.progress_lines_every_ms);
         while let Some((_, event)) = self.queue.pop() {
             let now = self.now();
+            let (kind, id_a, id_b) = event.digest_record();
+            self.event_digest.add(now, kind, id_a, id_b);
             if self.timeline.due(now) {
                 self.sample_timeline(now);
             }
