@@ -155,7 +155,7 @@ fn gate_paths_cover_every_number_of_real_summaries() {
         summaries.push(serde_json::from_str::<serde_json::Value>(&text).unwrap());
     }
     // Faults with causes and a training model.
-    let o = run(&[
+    let o = run_long_unchecked(&[
         "run",
         "scenarios/validation/meta-rsc-ckpt-5m.yaml",
         "--json",

@@ -60,6 +60,17 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the binary without invariant sweeps: only for runs of weeks of simulated time, where
+/// a sweep every 1,000 events over a million pods takes minutes (their in-process
+/// counterparts in tests/validation.rs sweep every 100,000 events).
+pub fn run_long_unchecked(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("binary runs")
+}
+
 /// Runs the binary in the repository; simulations run with `--check-invariants`.
 pub fn run(args: &[&str]) -> Output {
     bin()
