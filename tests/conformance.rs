@@ -61,7 +61,9 @@ fn upstream_sim(test: &str, example: &str, head: &str, pods: &str) -> Option<Sim
         "s.yaml",
         &format!("name: s\n{head}cluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 4, capacity: {{cpu: 32, memory: 64Gi}}}}\nworkloads:\n- manifest: m.yaml\n{pods}"),
     );
-    Some(simulate_scenario(load_scenario(&p).unwrap_or_else(|e| panic!("{e}"))))
+    Some(simulate_scenario(
+        load_scenario(&p).unwrap_or_else(|e| panic!("{e}")),
+    ))
 }
 
 fn js(sim: &Sim) -> &JobSetObj {
