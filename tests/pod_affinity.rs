@@ -5,7 +5,6 @@
 mod common;
 use common::*;
 use jobset_sim::scenario::load_scenario;
-use jobset_sim::sim::Sim;
 use std::collections::BTreeMap;
 
 /// One single-replicated-job JobSet of the scenarios below.

@@ -4,7 +4,6 @@
 mod common;
 use common::*;
 use jobset_sim::scenario::load_scenario;
-use jobset_sim::sim::Sim;
 
 fn placements(test: &str, pools: &str, pod_extra: &str) -> Vec<String> {
     let dir = scratch(test);
