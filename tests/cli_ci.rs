@@ -63,7 +63,7 @@ fn set_overrides_fields_and_names_bad_paths() {
         ("run.until", "expected PATH=VALUE"),
         (
             "workloads[0].jobset.spec.failurePolicy.maxRestart=2",
-            "no such field in a JobSet that jobset-sim models: spec.failurePolicy.maxRestart",
+            "unknown field \"maxRestart\": neither Kubernetes nor JobSet defines it in a FailurePolicy; did you mean \"maxRestarts\"?",
         ),
     ] {
         let o = run(&["run", "scenarios/quickstart.yaml", "--set", arg]);
