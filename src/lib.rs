@@ -12,6 +12,8 @@ pub mod control;
 pub mod engine;
 pub mod error;
 pub mod fieldpath;
+// The fuzz targets' entry points (docs/fuzzing.md).
+pub mod fuzzing;
 pub mod gates;
 pub mod headline;
 pub mod inject;
