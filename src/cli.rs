@@ -1,6 +1,7 @@
 //! The `jobset-sim` command line: thin glue between the arguments, the library and the files.
 
 use crate::error::{InputError, SimError};
+use crate::report::output_set::OutputSet;
 use crate::report::{self, summary, table};
 use crate::sim::Sim;
 use clap::{Args, Parser, Subcommand};
@@ -17,7 +18,8 @@ Job controller, kube-scheduler, kubelets) in simulated time, and reports what ha
 The same scenario and seed always give the same results.\n\n\
 Exit codes: 0 the simulation ran (whatever the JobSets' outcome); 1 internal error; 2 bad input; \
 3 a regression gate failed (`run`: an `expect:` of the scenario does not hold; `check`: the fresh \
-summary differs from the baseline)."
+summary differs from the baseline); 4 the results could not be written (disk full, no permission; \
+the output folder is left as it was)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -258,8 +260,10 @@ pub struct RunArgs {
     /// overrides `run.memoryLimit` in the scenario. Default 16Gi.
     #[arg(long, value_name = "QUANTITY")]
     pub memory_limit: Option<String>,
-    /// Directory for summary.json and events.csv (created if missing; files are replaced
-    /// atomically).
+    /// Folder for summary.json, events.csv, jobsets.csv, timeline.csv and timeline.svg (and
+    /// report.html with --report), created if missing. The new files replace the folder's
+    /// contents as one set (no file of an earlier run stays); a folder holding other files is
+    /// refused. Checked before the simulation.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print the summary as JSON on stdout instead of the table.
@@ -352,6 +356,43 @@ pub fn progress_lines_every_ms() -> Option<u64> {
     (seconds > 0.0).then(|| (seconds * 1000.0).round().max(1.0) as u64)
 }
 
+/// `--out`: summary.json, jobsets.csv, timeline.csv, timeline.svg, events.csv (unless
+/// `--no-events`) and report.html (with `--report`), replacing the folder's previous contents
+/// as one set.
+fn write_run_outputs(
+    set: &OutputSet,
+    sim: &Sim,
+    json: &str,
+    no_events: bool,
+    with_report: bool,
+) -> Result<(), SimError> {
+    let events = if no_events {
+        None
+    } else {
+        Some(report::events_csv(sim)?)
+    };
+    let jobsets_csv = report::jobsets_csv(sim)?;
+    let timeline_csv = report::timeline::csv(sim)?;
+    let timeline_svg = report::timeline::svg(sim);
+    let report_html = match with_report {
+        true => Some(report::html::run_report(json, &timeline_svg)?),
+        false => None,
+    };
+    let mut files: Vec<(&str, &[u8])> = vec![
+        ("summary.json", json.as_bytes()),
+        ("jobsets.csv", &jobsets_csv),
+        ("timeline.csv", &timeline_csv),
+        ("timeline.svg", timeline_svg.as_bytes()),
+    ];
+    if let Some(events) = &events {
+        files.push(("events.csv", events));
+    }
+    if let Some(html) = &report_html {
+        files.push((report::html::FILE, html.as_bytes()));
+    }
+    set.write(&files)
+}
+
 fn run(args: RunArgs) -> Result<(), SimError> {
     let sets = crate::input::Set::parse_all(&args.set)?;
     let mut scenario = crate::input::load_scenario_with(&args.scenario, &sets)?;
@@ -382,14 +423,8 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     }
     sim.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     sim.progress_lines_every_ms = progress_lines_every_ms();
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            InputError::new(
-                dir.display().to_string(),
-                format!("cannot create the output directory: {e}"),
-            )
-        })?;
-    }
+    // An output folder that cannot be written is found before the simulation, not after it.
+    let out = args.out.as_deref().map(OutputSet::prepare).transpose()?;
     let started = Instant::now();
     crate::runner::run_sim(&mut sim, args.check_invariants)?;
     let wall_ms = started.elapsed().as_millis() as u64;
@@ -397,24 +432,17 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| SimError::Internal(e.to_string()))?
         + "\n";
-    if let Some(dir) = &args.out {
-        let events = report::events_csv(&sim)?;
-        if !args.no_events {
-            report::write_atomic(dir, "events.csv", &events)?;
-        }
-        report::write_atomic(dir, "jobsets.csv", &report::jobsets_csv(&sim)?)?;
-        report::write_atomic(dir, "timeline.csv", &report::timeline::csv(&sim)?)?;
-        report::write_atomic(dir, "timeline.svg", report::timeline::svg(&sim).as_bytes())?;
-        report::write_atomic(dir, "summary.json", json.as_bytes())?;
-        if args.report {
-            report::html::write_report(dir)?;
-        }
-    }
+    let written = match &out {
+        Some(set) => write_run_outputs(set, &sim, &json, args.no_events, args.report),
+        None => Ok(()),
+    };
+    // The results are shown even when they could not be written.
     if args.json {
         print!("{json}");
     } else {
         print!("{}", table::render(&summary));
     }
+    written?;
     crate::cli_sweep::check_expectations(&sim.scenario.expect, &summary)?;
     // The process ends here: freeing every object of a large run one by one only costs time.
     std::mem::forget(sim);

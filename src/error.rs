@@ -1,5 +1,6 @@
 //! Errors that reach the user. Bad input (exit 2) always names the file, and where known the
-//! line, column and field path; internal errors (exit 1) are bugs in the simulator.
+//! line, column and field path; internal errors (exit 1) are bugs in the simulator; output
+//! errors (exit 4) are results that could not be written.
 
 use std::fmt;
 
@@ -63,8 +64,11 @@ impl fmt::Display for InputError {
 pub enum SimError {
     /// The user's input is wrong: exit code 2.
     Input(Vec<InputError>),
-    /// Something failed that is not the input's fault (I/O on output, a broken invariant): exit 1.
+    /// Something failed that is not the input's fault (a broken invariant): exit 1.
     Internal(String),
+    /// The results could not be written (disk full, no permission): exit 4. Nothing was
+    /// replaced; the message names the folder or file and the system's reason.
+    Output(String),
 }
 
 impl SimError {
@@ -76,6 +80,7 @@ impl SimError {
         match self {
             SimError::Input(_) => 2,
             SimError::Internal(_) => 1,
+            SimError::Output(_) => 4,
         }
     }
 }
@@ -99,6 +104,7 @@ impl fmt::Display for SimError {
                 Ok(())
             }
             SimError::Internal(msg) => write!(f, "internal error: {msg}"),
+            SimError::Output(msg) => write!(f, "error: {msg}"),
         }
     }
 }

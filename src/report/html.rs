@@ -38,6 +38,14 @@ pub fn write_report(dir: &Path) -> Result<std::path::PathBuf, SimError> {
     Ok(dir.join(FILE))
 }
 
+/// The page of one run from its summary.json text and timeline.svg, for `run --out --report`,
+/// which writes it with the rest of the folder as one set.
+pub fn run_report(summary_json: &str, timeline_svg: &str) -> Result<String, SimError> {
+    let summary: Value = serde_json::from_str(summary_json)
+        .map_err(|e| SimError::Internal(format!("summary.json is not JSON: {e}")))?;
+    Ok(run_page(&summary, Some(timeline_svg)))
+}
+
 const STYLE: &str = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;font-size:14px;\
 color:#222;margin:24px auto;max-width:1200px;padding:0 16px}\
 h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;\

@@ -3,6 +3,7 @@
 
 pub mod distributions;
 pub mod html;
+pub mod output_set;
 pub mod recoveries;
 pub mod recovery;
 pub mod summary;
@@ -20,23 +21,19 @@ pub fn secs_exact(ns: u64) -> String {
     format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file and a rename.
+/// Writes `bytes` to `dir/name` through a temporary file and a rename; on any failure the
+/// temporary file is removed and `dir/name` is left as it was (exit 4).
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError> {
-    let io = |e: std::io::Error, what: &str| {
-        SimError::Internal(format!(
-            "cannot write {}: {what}: {e}",
-            dir.join(name).display()
-        ))
-    };
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| io(e, "create"))?;
-        f.write_all(bytes).map_err(|e| io(e, "write"))?;
-        f.sync_all().map_err(|e| io(e, "sync"))?;
-    }
-    std::fs::rename(&tmp, dir.join(name)).map_err(|e| {
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, dir.join(name))
+    })();
+    written.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        io(e, "rename")
+        SimError::Output(format!("cannot write {}: {e}", dir.join(name).display()))
     })
 }
 
