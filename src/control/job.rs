@@ -501,28 +501,31 @@ impl Sim {
         if index == 0 {
             return job.leader_shape.or(Some(job.shape));
         }
-        // The leader lookup (§6.3) over this Job's pods, the only ones that can carry its
-        // name and owner UID: index 0, visible, not terminating, and on `main` not finished;
-        // exactly one, or the follower is denied.
-        let main =
-            self.params.jobset_version == crate::control::pod_webhook::PlacementVersion::Main;
-        let mut leaders = job
+        // The leader lookup (§6.3) over this Job's pods: the only ones that carry its leader's
+        // name and its owner UID (a pod of the previous attempt has another owner).
+        use crate::control::pod_webhook::{self as webhook, LeaderLookup};
+        let named_like_leader = job
             .pods
             .iter()
             .map(|&p| &self.pods[p as usize])
-            .filter(|p| {
-                p.index == 0
-                    && p.created
-                    && !p.removed
-                    && p.deletion_ns.is_none()
-                    && !(main && p.phase.terminal())
-            });
-        let leader = leaders.next()?;
-        if leaders.next().is_some() {
-            return None;
-        }
-        let node = leader.node?;
-        let domain = self.cluster.label_value(node, &key)?.to_string();
+            .filter(|p| p.index == 0 && p.created && !p.removed);
+        let lookup = match webhook::single_leader(named_like_leader, self.params.jobset_version) {
+            Err(count) => LeaderLookup::NotFound(webhook::leader_count_error(
+                &format!("{}-0", job.name),
+                count,
+            )),
+            Ok(leader) => match leader.node {
+                None => LeaderLookup::Unscheduled,
+                Some(node) => LeaderLookup::Bound(
+                    self.cluster
+                        .label_value(node, &key)
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("node does not have topology label: {key}")),
+                ),
+            },
+        };
+        let own_selector = &job.spec.template.spec.node_selector;
+        let domain = webhook::admit_follower(own_selector, &key, lookup).ok()?;
         if let Some(&s) = job.follower_shapes.get(&domain) {
             return Some(s);
         }
@@ -605,6 +608,22 @@ fn remaining_backoff(last: Option<u64>, failures: u32, now: u64) -> Option<u64> 
     }
     let backoff = pod_failure_backoff_ns(failures);
     (now < last + backoff).then(|| last + backoff - now)
+}
+
+/// The leader lookup reads a pod's deletion timestamp and phase, as the webhook's view does.
+impl crate::control::pod_webhook::LeaderCandidate for PodObj {
+    fn terminating(&self) -> bool {
+        self.deletion_ns.is_some()
+    }
+    fn phase(&self) -> crate::control::pod_webhook::PodPhaseView {
+        use crate::control::pod_webhook::PodPhaseView;
+        match self.phase {
+            PodPhase::Pending => PodPhaseView::Pending,
+            PodPhase::Running => PodPhaseView::Running,
+            PodPhase::Succeeded => PodPhaseView::Succeeded,
+            PodPhase::Failed => PodPhaseView::Failed,
+        }
+    }
 }
 
 #[cfg(test)]

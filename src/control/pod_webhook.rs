@@ -158,19 +158,63 @@ fn pod_name_index_key(pod: &PodView) -> Option<&str> {
     pod.name.rfind('-').map(|cut| &pod.name[..cut])
 }
 
+/// What the leader lookup reads of a pod that carries the leader's name. Implemented by the
+/// webhook's [`PodView`] and by the simulation's own pod objects, so the run and the webhook
+/// tests go through one lookup ([`single_leader`]).
+pub trait LeaderCandidate {
+    /// The pod has a deletion timestamp.
+    fn terminating(&self) -> bool;
+    fn phase(&self) -> PodPhaseView;
+}
+
+impl LeaderCandidate for PodView {
+    fn terminating(&self) -> bool {
+        self.terminating
+    }
+    fn phase(&self) -> PodPhaseView {
+        self.phase
+    }
+}
+
 /// Whether an indexed pod still counts as a leader candidate. Terminating pods never count; since
 /// #1276 (`main`) finished pods do not either, so a failed-and-replaced leader no longer makes the
 /// count 2 and blocks the Job's followers forever.
-fn counts_as_leader_candidate(pod: &PodView, version: PlacementVersion) -> bool {
-    if pod.terminating {
+fn counts_as_leader_candidate<P: LeaderCandidate + ?Sized>(
+    pod: &P,
+    version: PlacementVersion,
+) -> bool {
+    if pod.terminating() {
         return false;
     }
     match version {
         PlacementVersion::V0_12_0 => true,
         PlacementVersion::Main => {
-            !matches!(pod.phase, PodPhaseView::Failed | PodPhaseView::Succeeded)
+            !matches!(pod.phase(), PodPhaseView::Failed | PodPhaseView::Succeeded)
         }
     }
+}
+
+/// The heart of `leaderPodForFollower`: of the pods carrying the leader's name, exactly one
+/// may still count as a candidate. `Err` holds how many did (0 or 2 and more).
+pub fn single_leader<'a, P: LeaderCandidate + 'a>(
+    named_like_leader: impl IntoIterator<Item = &'a P>,
+    version: PlacementVersion,
+) -> Result<&'a P, usize> {
+    let mut candidates = named_like_leader
+        .into_iter()
+        .filter(|p| counts_as_leader_candidate(*p, version));
+    let first = candidates.next().ok_or(0usize)?;
+    match candidates.count() {
+        0 => Ok(first),
+        more => Err(1 + more),
+    }
+}
+
+/// The webhook's message when the lookup does not find exactly one leader.
+pub fn leader_count_error(leader_name: &str, count: usize) -> String {
+    format!(
+        "expected 1 leader pod ({leader_name}), but got {count}. this is an expected, transient error"
+    )
 }
 
 /// `podsOwnedBySameJob`: Jobs keep their name across JobSet restarts, so a leader found by name
@@ -203,21 +247,12 @@ pub fn find_leader<'a>(
     version: PlacementVersion,
 ) -> Result<&'a PodView, String> {
     let leader_name = leader_pod_name(follower)?;
-    let candidates: Vec<&PodView> = pods_in_namespace
+    let named_like_leader = pods_in_namespace
         .iter()
         .filter(|p| p.namespace == follower.namespace)
-        .filter(|p| pod_name_index_key(p) == Some(leader_name.as_str()))
-        .filter(|p| counts_as_leader_candidate(p, version))
-        .collect();
-    let leader = match candidates.as_slice() {
-        [only] => *only,
-        _ => {
-            return Err(format!(
-                "expected 1 leader pod ({leader_name}), but got {}. this is an expected, transient error",
-                candidates.len()
-            ))
-        }
-    };
+        .filter(|p| pod_name_index_key(p) == Some(leader_name.as_str()));
+    let leader = single_leader(named_like_leader, version)
+        .map_err(|count| leader_count_error(&leader_name, count))?;
     check_same_owner(leader, follower)?;
     Ok(leader)
 }
@@ -304,13 +339,75 @@ fn follower_selector_value(
     node_labels: &dyn Fn(&str) -> Option<StringMap>,
     version: PlacementVersion,
 ) -> Result<Option<String>, String> {
-    let Ok(leader) = find_leader(follower, pods_in_namespace, version) else {
-        return Ok(None);
+    match lookup_leader(
+        follower,
+        topology_key,
+        pods_in_namespace,
+        node_labels,
+        version,
+    ) {
+        LeaderLookup::NotFound(_) | LeaderLookup::Unscheduled => Ok(None),
+        LeaderLookup::Bound(domain) => domain.map(Some),
+    }
+}
+
+/// What the leader lookup finds for a follower, as both webhooks then read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeaderLookup {
+    /// Not exactly one leader, or not of the same Job: the lookup's message.
+    NotFound(String),
+    /// The leader exists but is not bound to a node yet.
+    Unscheduled,
+    /// The leader is bound: the topology key's value on its node, or why it cannot be read.
+    Bound(Result<String, String>),
+}
+
+/// [`LeaderLookup`] over the webhook's view of the namespace.
+pub fn lookup_leader(
+    follower: &PodView,
+    topology_key: &str,
+    pods_in_namespace: &[PodView],
+    node_labels: &dyn Fn(&str) -> Option<StringMap>,
+    version: PlacementVersion,
+) -> LeaderLookup {
+    match find_leader(follower, pods_in_namespace, version) {
+        Err(message) => LeaderLookup::NotFound(message),
+        Ok(leader) => match scheduled_node(leader) {
+            None => LeaderLookup::Unscheduled,
+            Some(node) => {
+                LeaderLookup::Bound(leader_node_topology(node, topology_key, node_labels))
+            }
+        },
+    }
+}
+
+/// The mutating and then the validating webhook on a follower of an exclusive-placement Job,
+/// in upstream order: the topology domain its nodeSelector gets, or the denial message.
+/// `own_selector` is the follower's nodeSelector as its Job's template writes it. The run
+/// admits followers through this; a test checks it against [`default_pod`] followed by
+/// [`validate_pod_create`] case by case.
+pub fn admit_follower(
+    own_selector: &StringMap,
+    topology_key: &str,
+    leader: LeaderLookup,
+) -> Result<String, String> {
+    // Mutating: a bound leader sets the selector, or its unreadable node denies the pod; after
+    // it the validating webhook finds the same leader, bound, and admits.
+    let pending_message = match leader {
+        LeaderLookup::Bound(domain) => return domain,
+        LeaderLookup::NotFound(message) => message,
+        LeaderLookup::Unscheduled => "leader pod not yet scheduled, not creating follower pod. this is an expected, transient error".to_string(),
     };
-    let Some(node_name) = scheduled_node(leader) else {
-        return Ok(None);
-    };
-    leader_node_topology(node_name, topology_key, node_labels).map(Some)
+    // Validating, with the selector left as the template wrote it.
+    if own_selector.is_empty() {
+        return Err("follower pod node selector not set".to_string());
+    }
+    if !own_selector.contains_key(topology_key) {
+        return Err(format!(
+            "follower pod node selector for topology domain not found. missing selector: {topology_key}"
+        ));
+    }
+    Err(pending_message)
 }
 
 /// Mutating webhook. `node_labels(node_name)` returns the node's labels, or None if the node
@@ -1451,5 +1548,62 @@ mod tests {
             "no completion index → follower"
         );
         assert_eq!(PodPhaseView::default(), PodPhaseView::Pending);
+    }
+
+    /// The run admits followers through `admit_follower`; the webhooks' own model is
+    /// `default_pod` then `validate_pod_create`. They must agree on every leader situation and
+    /// every selector the template may carry, on both versions.
+    #[test]
+    fn admit_follower_agrees_with_both_webhooks_in_order() {
+        let other_owner = PodView {
+            owner_uid: "job-uid-0".into(),
+            ..leader("js-rjob-0-0-old", Some("node-a"))
+        };
+        let finished = PodView {
+            phase: PodPhaseView::Failed,
+            ..leader("js-rjob-0-0-old", Some("node-a"))
+        };
+        let terminating = PodView {
+            terminating: true,
+            ..leader("js-rjob-0-0-old", Some("node-a"))
+        };
+        let namespaces: Vec<Vec<PodView>> = vec![
+            vec![],
+            vec![leader("js-rjob-0-0-ldr", None)],
+            vec![leader("js-rjob-0-0-ldr", Some("node-a"))],
+            vec![leader("js-rjob-0-0-ldr", Some("node-b"))],
+            vec![other_owner],
+            vec![finished.clone(), leader("js-rjob-0-0-ldr", Some("node-a"))],
+            vec![terminating, leader("js-rjob-0-0-ldr", Some("node-a"))],
+            vec![finished, leader("js-rjob-0-0-ldr", None)],
+        ];
+        let node_labels = |name: &str| match name {
+            "node-a" => Some(map(&[(ZONE, "zone-a")])),
+            "node-b" => Some(map(&[("other", "x")])),
+            _ => None,
+        };
+        let selectors = [map(&[]), map(&[("pool", "p")]), map(&[(ZONE, "zone-z")])];
+        let mut admitted = 0;
+        for v in BOTH {
+            for pods in &namespaces {
+                for selector in &selectors {
+                    let mut pod = PodView {
+                        node_selector: selector.clone(),
+                        ..follower()
+                    };
+                    let lookup = lookup_leader(&pod, ZONE, pods, &node_labels, v);
+                    let webhooks = default_pod(&mut pod, pods, &node_labels, v)
+                        .and_then(|()| validate_pod_create(&pod, pods, v))
+                        .map(|()| pod.node_selector[ZONE].clone());
+                    let combined = admit_follower(selector, ZONE, lookup);
+                    assert_eq!(combined, webhooks, "{v:?} {pods:?} {selector:?}");
+                    admitted += usize::from(combined.is_ok());
+                }
+            }
+        }
+        assert!(
+            admitted > 0 && admitted < 2 * 8 * 3,
+            "both outcomes are covered"
+        );
     }
 }
