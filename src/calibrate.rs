@@ -31,7 +31,7 @@ fn bind_rate(sim: &Sim, prefix: &str) -> f64 {
         .rec
         .rows
         .iter()
-        .filter(|r| r.state == "Scheduled")
+        .filter(|r| r.state == crate::metrics::PodState::Scheduled)
         .filter(|r| {
             sim.jobsets[sim.jobs[sim.pods[r.pod as usize].job as usize].jobset as usize]
                 .name
@@ -313,7 +313,9 @@ workloads:
         .rows
         .iter()
         .find(|r| {
-            r.node == Some(node) && r.state == "Terminating" && r.reason == "DeletionByTaintManager"
+            r.node == Some(node)
+                && r.state == crate::metrics::PodState::Terminating
+                && r.reason == "DeletionByTaintManager"
         })
         .map(|r| r.time_ns)
         .ok_or_else(|| SimError::Internal("T8: no pod was evicted".into()))?;

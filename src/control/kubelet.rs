@@ -284,7 +284,11 @@ impl Sim {
         let container = self.main_container(p.job);
         self.kubelet_cancel_exit(pod);
         self.pods[pod as usize].last_exit = Some((container, exit_code));
-        self.record(pod, "Fault", &format!("{reason}: exit code {exit_code}"));
+        self.record(
+            pod,
+            crate::metrics::PodState::Fault,
+            &format!("{reason}: exit code {exit_code}"),
+        );
         self.on_container_exit(pod, exit_code);
     }
 

@@ -16,8 +16,69 @@ pub struct PodEventRow {
     pub time_ns: SimTime,
     pub pod: PodId,
     pub node: Option<NodeId>,
-    pub state: &'static str,
+    pub state: PodState,
     pub reason: String,
+}
+
+/// Declares `PodState` with its `ALL` list and names from one list of variants, so a new
+/// state is in `ALL` (and so checked against `docs/metrics.md` by `tests/docs_drift.rs`).
+macro_rules! pod_states {
+    ($($(#[$doc:meta])* $state:ident),* $(,)?) => {
+        /// The `state` column of `events.csv`: what happened to a pod.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum PodState {
+            $($(#[$doc])* $state),*
+        }
+
+        impl PodState {
+            pub const ALL: &'static [PodState] = &[$(PodState::$state),*];
+
+            /// The name written in `events.csv`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(PodState::$state => stringify!($state)),*
+                }
+            }
+        }
+    };
+}
+
+/// Rows compare with their `events.csv` name, as tests and tools read them.
+impl PartialEq<&str> for PodState {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
+impl std::fmt::Display for PodState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pod_states! {
+    /// The pod create call returned.
+    Created,
+    /// A scheduling attempt found no node.
+    Unschedulable,
+    /// The bind call returned.
+    Scheduled,
+    /// The kubelet started the containers (or restarted one in place).
+    Running,
+    /// The readiness probe passed.
+    Ready,
+    /// The main container exited 0.
+    Succeeded,
+    /// A fault ended the main container.
+    Fault,
+    /// The pod failed.
+    Failed,
+    /// The kubelet restarts the container in place.
+    ContainerRestart,
+    /// The pod was deleted; containers are stopping.
+    Terminating,
+    /// The pod object is gone.
+    Deleted,
 }
 
 /// A global JobSet restart, as the failure policy decided it.
@@ -118,30 +179,27 @@ impl Recorder {
 }
 
 /// The `events.csv` row a pod change makes, if any: (state, reason).
-fn row_of(
-    change: PodChange<'_>,
-    created: bool,
-) -> Option<(&'static str, std::borrow::Cow<'_, str>)> {
+fn row_of(change: PodChange<'_>, created: bool) -> Option<(PodState, std::borrow::Cow<'_, str>)> {
     use std::borrow::Cow;
     Some(match change {
-        PodChange::Created => ("Created", Cow::Borrowed("")),
-        PodChange::Bound { .. } => ("Scheduled", Cow::Borrowed("")),
-        PodChange::Running => ("Running", Cow::Borrowed("")),
-        PodChange::Ready => ("Ready", Cow::Borrowed("")),
+        PodChange::Created => (PodState::Created, Cow::Borrowed("")),
+        PodChange::Bound { .. } => (PodState::Scheduled, Cow::Borrowed("")),
+        PodChange::Running => (PodState::Running, Cow::Borrowed("")),
+        PodChange::Ready => (PodState::Ready, Cow::Borrowed("")),
         PodChange::ContainerStarted { restart: Some(n) } => {
-            ("Running", Cow::Owned(format!("restart {n}")))
+            (PodState::Running, Cow::Owned(format!("restart {n}")))
         }
-        PodChange::Restarting { reason } => ("ContainerRestart", Cow::Borrowed(reason)),
+        PodChange::Restarting { reason } => (PodState::ContainerRestart, Cow::Borrowed(reason)),
         PodChange::Finished { phase, reason, .. } => (
             if phase == PodPhase::Succeeded {
-                "Succeeded"
+                PodState::Succeeded
             } else {
-                "Failed"
+                PodState::Failed
             },
             Cow::Borrowed(reason),
         ),
-        PodChange::Deleting { reason, .. } => ("Terminating", Cow::Borrowed(reason)),
-        PodChange::Removed if created => ("Deleted", Cow::Borrowed("")),
+        PodChange::Deleting { reason, .. } => (PodState::Terminating, Cow::Borrowed(reason)),
+        PodChange::Removed if created => (PodState::Deleted, Cow::Borrowed("")),
         _ => return None,
     })
 }
@@ -182,20 +240,20 @@ impl Sim {
     }
 
     /// What a pod state change means for its JobSet's recovery record.
-    fn observe_recovery(&mut self, pod: PodId, state: &'static str, reason: &str) {
+    fn observe_recovery(&mut self, pod: PodId, state: PodState, reason: &str) {
         let now = self.now();
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
         let r = &mut self.rec.recoveries;
         match state {
-            "Created" => r.pod_created(now, js),
-            "Scheduled" => r.pod_bound(now, js, pod),
-            "Fault" => r.interrupted(now, js, pod, reason),
-            "Failed" | "ContainerRestart" => {
+            PodState::Created => r.pod_created(now, js),
+            PodState::Scheduled => r.pod_bound(now, js, pod),
+            PodState::Fault => r.interrupted(now, js, pod, reason),
+            PodState::Failed | PodState::ContainerRestart => {
                 // The exit itself, without the kubelet's back-off note.
                 let cause = reason.split(';').next().unwrap_or(reason);
                 r.interrupted(now, js, pod, cause);
                 r.detected(now, js);
-                if state == "Failed" {
+                if state == PodState::Failed {
                     r.pod_unbound(js, pod);
                 } else {
                     r.container_restart(js);
@@ -204,28 +262,28 @@ impl Sim {
                     }
                 }
             }
-            "Terminating" => {
+            PodState::Terminating => {
                 if reason == "DeletionByTaintManager" || reason == "EvictionByEvictionAPI" {
                     r.interrupted(now, js, pod, reason);
                     r.detected(now, js);
                 }
                 r.pod_unbound(js, pod);
             }
-            "Succeeded" => r.pod_unbound(js, pod),
-            "Deleted" => r.pod_deleted(now, js, pod),
+            PodState::Succeeded => r.pod_unbound(js, pod),
+            PodState::Deleted => r.pod_deleted(now, js, pod),
             _ => {}
         }
     }
 
     /// Records a pod state change at the current time (the reason is copied only when rows
     /// are kept).
-    pub(crate) fn record(&mut self, pod: PodId, state: &'static str, reason: &str) {
+    pub(crate) fn record(&mut self, pod: PodId, state: PodState, reason: &str) {
         // The first time a pod of a restarted attempt is created, bound, running: for the
         // recovery report, kept as the run goes so it needs no stored rows.
         let bit = match state {
-            "Created" => 1,
-            "Scheduled" => 2,
-            "Running" => 4,
+            PodState::Created => 1,
+            PodState::Scheduled => 2,
+            PodState::Running => 4,
             _ => 0,
         };
         let now = self.now();

@@ -111,7 +111,7 @@ pub fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
             job.name.as_str(),
             pod_name.as_str(),
             node,
-            row.state,
+            row.state.as_str(),
             row.reason.as_str(),
         ])
         .map_err(err)?;

@@ -345,7 +345,7 @@ impl Sim {
                 }
                 let message = diag.message();
                 if self.pods[pod as usize].last_unschedulable.as_deref() != Some(message.as_str()) {
-                    self.record(pod, "Unschedulable", &message);
+                    self.record(pod, crate::metrics::PodState::Unschedulable, &message);
                 }
                 self.pods[pod as usize].last_unschedulable = Some(message.into_boxed_str());
                 self.scheduler.state[pod as usize] = QueueState::Unschedulable;

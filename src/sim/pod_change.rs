@@ -355,7 +355,10 @@ workloads:
         assert!(!sim.node_pods[node as usize].contains(&pod));
         assert_eq!(sim.jobs[job as usize].live, recount(&sim, job));
         let row = sim.rec.rows.last().expect("rows kept");
-        assert_eq!((row.pod, row.state), (pod, "Deleted"));
+        assert_eq!(
+            (row.pod, row.state),
+            (pod, crate::metrics::PodState::Deleted)
+        );
     }
 
     /// podReplacementPolicy: an evicted pod counts as failed at once, unless the Job waits
