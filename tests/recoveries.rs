@@ -105,3 +105,47 @@ fn node_faults_name_their_injector_cause_and_node() {
     assert!(resumed.len() * 10 >= rs.len() * 9);
     assert!(resumed.iter().all(|&d| d > 0.0));
 }
+
+/// The planner's stall (scenarios/stalled-recovery.yaml): after a restart a leader lands in a
+/// slice with a host out for repair, and its followers cannot all fit. The record says so in a
+/// JobSet user's words, in summary.json and in the table.
+#[test]
+fn a_stalled_recovery_names_the_leader_its_slice_and_the_repair() {
+    let path = "scenarios/stalled-recovery.yaml";
+    let rs = recoveries(path);
+    let open: Vec<&Value> = rs.iter().filter(|r| r["state"] == "stalled").collect();
+    assert_eq!(open.len(), 1, "{rs:?}");
+    let r = open[0];
+    assert!(r["durations"]["time_to_recover_s"].is_null());
+    assert!(f(&r["pods"]["running"]) < f(&r["pods"]["needed"]));
+    let diagnosis: Vec<&str> = r["diagnosis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    let leader_lines: Vec<&&str> = diagnosis
+        .iter()
+        .filter(|d| d.contains(": leader on node v5p-"))
+        .collect();
+    assert!(!leader_lines.is_empty(), "{diagnosis:?}");
+    for line in &leader_lines {
+        assert!(
+            line.contains("in cloud.google.com/gke-nodepool=v5p-")
+                && line.contains("which has 63 schedulable node(s) for 64 pods (")
+                && line.contains(": repair due at ")
+                && line.ends_with("; 1 follower(s) cannot fit"),
+            "{line}"
+        );
+    }
+    // Every recovered record has its whole breakdown.
+    for r in rs.iter().filter(|r| r["state"] == "recovered") {
+        assert_ordered(r);
+        assert!(r["diagnosis"].as_array().unwrap().is_empty());
+    }
+    // The table shows the state, the progress and the same diagnosis.
+    let table = stdout(&run(&["run", path]));
+    assert!(table.contains("stalled"), "{table}");
+    assert!(table.contains("running)"), "{table}");
+    assert!(table.contains(leader_lines[0]), "{table}");
+}

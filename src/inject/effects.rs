@@ -75,6 +75,7 @@ impl Sim {
             }
             if back.is_some() {
                 self.inject.node_out[n as usize] = true;
+                self.inject.repair_due_ns[n as usize] = back.unwrap_or(NEVER);
                 self.rec.node_failures.push((now, n));
                 if let Some(t) = back.filter(|&t| t != NEVER) {
                     self.queue.schedule_at(t, Event::NodeRepaired(n));
@@ -145,6 +146,7 @@ impl Sim {
             return;
         }
         self.inject.node_out[n as usize] = false;
+        self.inject.repair_due_ns[n as usize] = NEVER;
         self.node_returns(n);
         self.rec.node_repairs.push((self.now(), n));
     }

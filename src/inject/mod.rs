@@ -10,10 +10,11 @@ pub mod effects;
 pub mod sample;
 
 use crate::cluster::NodeId;
-use crate::engine::{RngStreams, StreamRng};
+use crate::engine::{RngStreams, SimTime, StreamRng};
 use crate::error::InputError;
 use crate::scenario::faults::{FaultKind, NodeEffect, NS_PER_DAY};
 use crate::sim::{Event, Sim};
+use effects::NEVER;
 use sample::Arrivals;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -64,6 +65,8 @@ pub struct InjectState {
     pub injectors: Vec<Injector>,
     /// Out of the pool because of a fault, until repaired.
     pub node_out: Vec<bool>,
+    /// When the repair of an out node is due (`NEVER`: none scheduled); read by diagnoses.
+    pub repair_due_ns: Vec<SimTime>,
     pub stats: Vec<FaultStats>,
 }
 
@@ -72,6 +75,7 @@ impl Sim {
     pub(crate) fn schedule_faults(&mut self, streams: &RngStreams) -> Result<(), InputError> {
         let faults = self.scenario.faults.clone();
         self.inject.node_out = vec![false; self.cluster.len()];
+        self.inject.repair_due_ns = vec![NEVER; self.cluster.len()];
         for (i, f) in faults.iter().enumerate() {
             let at = |k: &str| format!("faults[{i}].{k}");
             let err =

@@ -2,13 +2,16 @@
 //! the durations between them, the pods involved, its bind rate and, when it did not finish,
 //! its progress and a diagnosis (docs/metrics.md, "Interruptions and recoveries").
 
+use crate::cluster::NodeId;
 use crate::engine::time::to_secs;
 use crate::engine::SimTime;
 use crate::metrics::recoveries::{Record, State};
 use crate::sim::objects::PodPhase;
+use crate::sim::objects::{JobId, PodId};
 use crate::sim::Sim;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 /// ClusterLoader2's SchedulingThroughput window (calibration-v2 §D).
 pub const WINDOW_NS: SimTime = 5_000_000_000;
@@ -236,8 +239,9 @@ pub fn windows(binds: &[SimTime], from: Option<SimTime>, until: Option<SimTime>)
 }
 
 /// Why an open recovery has not finished, in a JobSet user's words, from the state at the end:
-/// pods the scheduler cannot place (grouped by Job and its last verdict), nodes out of the
-/// pool, Jobs in API back-off, pods not yet created.
+/// for an exclusive-placement Job, the leader's domain and why its followers cannot fit there,
+/// or why the leader finds no domain; pods the scheduler cannot place (grouped by Job and its
+/// last verdict); nodes out of the pool; Jobs in API back-off; pods not yet created.
 fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
     let js = r.jobset;
     let mut out = vec![];
@@ -255,23 +259,29 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
                 job.name, job.api_backoff_steps
             ));
         }
-        for &p in &job.pods {
-            let pod = &sim.pods[p as usize];
-            if !pod.created || pod.removed || pod.deletion_ns.is_some() || pod.phase.terminal() {
-                continue;
-            }
-            live += 1;
-            if pod.phase != PodPhase::Pending {
-                continue;
-            }
-            match (&pod.node, &pod.last_unschedulable) {
-                (None, Some(msg)) => {
-                    *unschedulable
-                        .entry((job.name.clone(), msg.to_string()))
-                        .or_default() += 1
-                }
-                (None, None) => {}
-                (Some(_), _) => pending_bound += 1,
+        let pods = live_pods(sim, j);
+        live += pods.len() as u64;
+        let unplaced: Vec<PodId> = pods
+            .iter()
+            .copied()
+            .filter(|&p| sim.pods[p as usize].node.is_none())
+            .collect();
+        pending_bound += pods
+            .iter()
+            .filter(|&&p| {
+                let pod = &sim.pods[p as usize];
+                pod.phase == PodPhase::Pending && pod.node.is_some()
+            })
+            .count() as u64;
+        if let Some(line) = exclusive_placement_line(sim, j, &pods, &unplaced) {
+            out.push(line);
+            continue;
+        }
+        for p in unplaced {
+            if let Some(msg) = &sim.pods[p as usize].last_unschedulable {
+                *unschedulable
+                    .entry((job.name.clone(), msg.to_string()))
+                    .or_default() += 1;
             }
         }
     }
@@ -304,6 +314,133 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
         ));
     }
     out
+}
+
+/// A Job's pods that exist and have not finished or started terminating.
+fn live_pods(sim: &Sim, j: JobId) -> Vec<PodId> {
+    sim.jobs[j as usize]
+        .pods
+        .iter()
+        .copied()
+        .filter(|&p| {
+            let pod = &sim.pods[p as usize];
+            pod.created && !pod.removed && pod.deletion_ns.is_none() && !pod.phase.terminal()
+        })
+        .collect()
+}
+
+/// For a Job placed by JobSet's leader/follower webhooks with pods the scheduler cannot place:
+/// followers stuck in the leader's domain (with the domain's schedulable nodes and the repairs
+/// due there), or a leader that finds no domain (with the count of exclusive Jobs and domains).
+fn exclusive_placement_line(
+    sim: &Sim,
+    j: JobId,
+    pods: &[PodId],
+    unplaced: &[PodId],
+) -> Option<String> {
+    let job = &sim.jobs[j as usize];
+    let key = job.exclusive_key.as_deref()?;
+    if unplaced.is_empty() {
+        return None;
+    }
+    let leader = pods
+        .iter()
+        .copied()
+        .find(|&p| sim.pods[p as usize].index == 0);
+    match leader.and_then(|p| sim.pods[p as usize].node) {
+        Some(node) => Some(followers_line(sim, job, key, node, unplaced.len())),
+        None => leader_line(sim, job, key, leader),
+    }
+}
+
+/// "Job X: leader on node N in KEY=D, which has S schedulable nodes for P pods (...); F
+/// follower(s) cannot fit".
+fn followers_line(
+    sim: &Sim,
+    job: &crate::sim::objects::JobObj,
+    key: &str,
+    leader_node: NodeId,
+    stuck: usize,
+) -> String {
+    let domain = sim.cluster.label_value(leader_node, key).unwrap_or("");
+    let nodes = sim.cluster.nodes_with_label(key, domain);
+    let out_of_service: Vec<String> = nodes
+        .iter()
+        .copied()
+        .filter(|&n| !node_schedulable(sim, n))
+        .map(|n| node_state(sim, n))
+        .collect();
+    let mut line = format!(
+        "Job {}: leader on node {} in {key}={domain}, which has {} schedulable node(s) for {} pods",
+        job.name,
+        sim.cluster.node(leader_node).name,
+        nodes.len() - out_of_service.len(),
+        job.parallelism
+    );
+    if !out_of_service.is_empty() {
+        let _ = write!(line, " ({})", out_of_service.join("; "));
+    }
+    let _ = write!(line, "; {stuck} follower(s) cannot fit");
+    line
+}
+
+/// A leader the scheduler cannot place: the count of exclusive Jobs against domains when
+/// there are more Jobs, else the scheduler's last verdict.
+fn leader_line(
+    sim: &Sim,
+    job: &crate::sim::objects::JobObj,
+    key: &str,
+    leader: Option<PodId>,
+) -> Option<String> {
+    let domains: std::collections::BTreeSet<&str> = (0..sim.cluster.len() as NodeId)
+        .filter_map(|n| sim.cluster.label_value(n, key))
+        .collect();
+    let exclusive_jobs = sim
+        .jobs
+        .iter()
+        .filter(|o| {
+            !o.removed && o.deletion_ns.is_none() && o.exclusive_key.as_deref() == Some(key)
+        })
+        .filter(|o| !o.pods.is_empty() && o.finished().is_none())
+        .count();
+    if exclusive_jobs > domains.len() {
+        return Some(format!(
+            "Job {}: leader cannot be placed: more exclusive Jobs ({exclusive_jobs}) than {key} domains ({})",
+            job.name,
+            domains.len()
+        ));
+    }
+    let verdict = sim.pods[leader? as usize].last_unschedulable.as_ref()?;
+    Some(format!(
+        "Job {}: leader cannot be scheduled: {verdict}",
+        job.name
+    ))
+}
+
+fn node_schedulable(sim: &Sim, n: NodeId) -> bool {
+    let node = sim.cluster.node(n);
+    node.ready && !node.unschedulable && !node.failed
+}
+
+/// "N unschedulable: repair due at T" / "N NotReady" for a node out of service.
+fn node_state(sim: &Sim, n: NodeId) -> String {
+    let node = sim.cluster.node(n);
+    let state = if !node.ready || node.failed {
+        "NotReady"
+    } else {
+        "unschedulable"
+    };
+    match sim.inject.repair_due_ns.get(n as usize) {
+        Some(&due) if due != crate::inject::effects::NEVER => format!(
+            "{} {state}: repair due at {}",
+            node.name,
+            crate::engine::time::format_duration(due)
+        ),
+        Some(_) if sim.inject.node_out[n as usize] => {
+            format!("{} {state}: no repair scheduled", node.name)
+        }
+        _ => format!("{} {state}", node.name),
+    }
 }
 
 #[cfg(test)]

@@ -50,43 +50,8 @@ pub fn render(s: &Summary) -> String {
         "\npods: {} created, {} scheduled, {} succeeded, {} failed; at the end {} pending, {} running\n",
         s.pods.created, s.pods.scheduled, s.pods.succeeded, s.pods.failed, s.pods.pending_at_end, s.pods.running_at_end
     ));
+    out.push_str(&recoveries_section(&s.recoveries));
     if !s.recovery.is_empty() {
-        let opt = |v: Option<f64>| v.map(dur_s).unwrap_or_else(|| "-".into());
-        let rows: Vec<[String; 6]> = s
-            .recovery
-            .iter()
-            .take(MAX_RECOVERY_ROWS)
-            .map(|r| {
-                [
-                    format!("{} #{}", r.jobset, r.attempt),
-                    dur_s(r.failed_at_s),
-                    opt(r.time_to_recover_s),
-                    r.pods.to_string(),
-                    r.pods_per_s
-                        .map(|v| format!("{v:.1}"))
-                        .unwrap_or_else(|| "-".into()),
-                    r.peak_pods_per_s.to_string(),
-                ]
-            })
-            .collect();
-        out.push_str("\nrecoveries:\n");
-        out.push_str(&columns(
-            &[
-                "RESTART",
-                "FAILED AT",
-                "TIME TO RECOVER",
-                "PODS",
-                "PODS/S",
-                "PEAK PODS/S",
-            ],
-            &rows,
-        ));
-        if s.recovery.len() > MAX_RECOVERY_ROWS {
-            out.push_str(&format!(
-                "... and {} more (summary.json has them all)\n",
-                s.recovery.len() - MAX_RECOVERY_ROWS
-            ));
-        }
         let d = &s.distributions;
         let pct = |x: &super::distributions::Dist, fmt: &dyn Fn(f64) -> String| -> [String; 5] {
             let f = |v: Option<f64>| v.map(fmt).unwrap_or_else(|| "-".into());
@@ -95,8 +60,8 @@ pub fn render(s: &Summary) -> String {
         let secs = |v: f64| dur_s(v);
         let rate = |v: f64| format!("{v:.1}");
         let rows: Vec<[String; 6]> = [
-            ("time to recover", pct(&d.time_to_recover_s, &secs)),
-            ("recovery pods/s", pct(&d.recovery_pods_per_s, &rate)),
+            ("restart: time to recover", pct(&d.time_to_recover_s, &secs)),
+            ("restart: pods/s", pct(&d.recovery_pods_per_s, &rate)),
         ]
         .into_iter()
         .map(|(name, [a, b, c, m, n])| [name.to_string(), a, b, c, m, n])
@@ -219,6 +184,79 @@ pub fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Stri
     let mut out = line(header.to_vec());
     for r in rows {
         out.push_str(&line(r.iter().map(|s| s.as_str()).collect()));
+    }
+    out
+}
+
+/// One row per interruption (every repair path), the stages' breakdown of each, and the
+/// diagnosis of each that did not finish.
+fn recoveries_section(records: &[super::recoveries::RecoveryEntry]) -> String {
+    if records.is_empty() {
+        return String::new();
+    }
+    let rate = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
+    let shown = &records[..records.len().min(MAX_RECOVERY_ROWS)];
+    let rows: Vec<[String; 8]> = shown
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let recovered = match r.durations.time_to_recover_s {
+                Some(t) => dur_s(t),
+                None => format!("- ({}/{} running)", r.pods.running, r.pods.needed),
+            };
+            [
+                format!("{} #{}", r.jobset, i + 1),
+                dur_s(r.stages.failed_s),
+                r.path.clone(),
+                r.state.clone(),
+                recovered,
+                r.pods.bound.to_string(),
+                rate(r.pods_per_s),
+                rate(r.bind_windows.max),
+            ]
+        })
+        .collect();
+    let mut out = String::from("\nrecoveries (one per interruption; docs/metrics.md):\n");
+    out.push_str(&columns(
+        &[
+            "RECOVERY",
+            "FAILED AT",
+            "PATH",
+            "STATE",
+            "TIME TO RECOVER",
+            "BINDS",
+            "PODS/S",
+            "5S MAX/S",
+        ],
+        &rows,
+    ));
+    if records.len() > MAX_RECOVERY_ROWS {
+        out.push_str(&format!(
+            "... and {} more (summary.json has them all)\n",
+            records.len() - MAX_RECOVERY_ROWS
+        ));
+    }
+    for (i, r) in shown.iter().enumerate() {
+        let d = &r.durations;
+        let stages = [
+            ("detect", d.detect_s),
+            ("decide", d.decide_s),
+            ("teardown", d.teardown_s),
+            ("create", d.create_s),
+            ("schedule", d.schedule_s),
+            ("start", d.start_s),
+            ("resume", d.resume_s),
+        ];
+        let parts: Vec<String> = stages
+            .iter()
+            .filter_map(|(name, v)| v.map(|v| format!("{name} {}", dur_s(v))))
+            .collect();
+        if !parts.is_empty() {
+            out.push_str(&format!("  #{}: {}\n", i + 1, parts.join(", ")));
+        }
+        for line in &r.diagnosis {
+            out.push_str(&format!("  #{} {}: {line}\n", i + 1, r.state));
+        }
     }
     out
 }
