@@ -4,8 +4,11 @@
 
 mod common;
 use common::*;
+use jobset_sim::control::pod_webhook::PlacementVersion;
+use jobset_sim::report::summary;
 use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::{invariants, Sim};
+use std::path::PathBuf;
 
 const SEEDS: u64 = 100;
 
@@ -156,4 +159,103 @@ fn check_invariants_flag_runs_clean() {
         "--check-invariants",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+fn swarm_fixture(name: &str) -> PathBuf {
+    repo()
+        .join("tests")
+        .join("fixtures")
+        .join("swarm")
+        .join(name)
+}
+
+/// Under v0.12.0 followers created from a finished leader run in the old leader's domain while
+/// the next leader lands elsewhere: a behaviour of upstream v0.12.0 (kubernetes-sigs/jobset
+/// #1276, #1269), reported as a finding of the run, not an invariant failure (issue 15, 3).
+#[test]
+fn stale_leader_followers_are_an_upstream_finding_under_v0_12_0() {
+    let path = swarm_fixture("stale-leader-v0.12.0.yaml");
+    let sim = simulate_scenario(load_scenario(&path).unwrap());
+    let s = summary::build(&sim, 0);
+    let stale: Vec<_> = s
+        .upstream_behaviours
+        .iter()
+        .filter(|b| b.kind == "followers-from-stale-leader")
+        .collect();
+    assert!(!stale.is_empty(), "{:?}", s.upstream_behaviours);
+    for b in &stale {
+        assert_eq!((b.version, b.jobset.as_str()), ("v0.12.0", "js0"), "{b:?}");
+        assert!(
+            b.job.starts_with("js0-r") && b.domain.starts_with("p0-rack-"),
+            "{b:?}"
+        );
+        assert!(
+            b.count > 0 && b.time_s > 0.0 && b.message.contains("#1276"),
+            "{b:?}"
+        );
+    }
+    // Through the binary: exit 0, the finding in summary.json and in the printed table.
+    let dir = scratch("invariants_stale_leader");
+    let out_dir = dir.join("out");
+    let out = run(&[
+        "run",
+        path.to_str().unwrap(),
+        "--check-invariants",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("followers-from-stale-leader at "),
+        "{}",
+        stdout(&out)
+    );
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        written["upstream_behaviours"][0]["kind"],
+        "followers-from-stale-leader"
+    );
+}
+
+/// The same misplaced followers are a violation under a version where upstream fixed the
+/// behaviour (`main`): the checker excuses them only for the version that has it.
+#[test]
+fn the_same_misplacement_is_a_violation_where_upstream_fixed_it() {
+    let mut scenario = load_scenario(&swarm_fixture("stale-leader-v0.12.0.yaml")).unwrap();
+    // A misplaced follower of js0-r2-1 runs in its old rack at 1,889.9 s.
+    scenario.until_ns = 1_890_000_000_000;
+    let mut sim = Sim::new(scenario).unwrap();
+    sim.run();
+    assert!(invariants::check(&sim).is_empty());
+    assert!(sim
+        .pods
+        .iter()
+        .any(|p| p.upstream_misplaced && p.reserved_on.is_some()));
+    sim.params.jobset_version = PlacementVersion::Main;
+    let v = invariants::check(&sim);
+    assert!(v.iter().any(|m| m.contains(" domains: ")), "{v:?}");
+}
+
+/// Under main a Job whose leader succeeded (completions > parallelism) has its followers
+/// denied for good: upstream main's leader lookup ignores finished pods (#1276). The run
+/// reports it, and the pool its Jobs leave unguarded may take another Job's pods, as
+/// kube-scheduler allows once no live leader's anti-affinity covers it (issue 15's swarm
+/// findings: seed 1 case 798 under main).
+#[test]
+fn followers_denied_after_the_leader_succeeded_are_reported_under_main() {
+    let sim =
+        simulate_scenario(load_scenario(&swarm_fixture("main-finished-leader.yaml")).unwrap());
+    let s = summary::build(&sim, 0);
+    assert_eq!(s.jobsets[0].terminal_state, None);
+    let denied: Vec<_> = s
+        .upstream_behaviours
+        .iter()
+        .filter(|b| b.kind == "followers-denied-after-leader-succeeded")
+        .collect();
+    assert!(!denied.is_empty(), "{:?}", s.upstream_behaviours);
+    assert!(denied
+        .iter()
+        .all(|b| b.version == "main" && b.jobset == "js0" && b.count > 0));
+    assert!(s.pods.create_rejected > 0);
 }

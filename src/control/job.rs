@@ -442,7 +442,7 @@ impl Sim {
         let call = self.params.api_call_latency_ns + self.params.webhook_latency_ns;
         let mut rejected = false;
         // The webhooks answer the same for every follower of one sync: look the leader up once.
-        let follower_shape = if missing.iter().any(|&i| i > 0) {
+        let follower = if missing.iter().any(|&i| i > 0) {
             self.admit_pod(j, 1)
         } else {
             None
@@ -454,14 +454,17 @@ impl Sim {
                 let at = self.clients.job_controller.reserve(batch_start) + call;
                 let admitted = match index {
                     0 => self.admit_pod(j, 0),
-                    _ => follower_shape,
+                    _ => follower.clone(),
                 };
                 match admitted {
-                    Some(shape) => {
-                        if !self.create_pod(j, index, shape, at) {
+                    Some(a) => {
+                        if !self.create_pod(j, index, a.shape, at) {
                             // AlreadyExists: a failed create, retried like a denied one.
                             self.rec.pod_create_name_conflicts += 1;
                             rejected = true;
+                        } else if let Some((leader, domain)) = &a.from_stale_leader {
+                            let pod = (self.pods.len() - 1) as PodId;
+                            self.note_follower_from_stale_leader(pod, *leader, domain);
                         }
                     }
                     None => {
@@ -492,24 +495,37 @@ impl Sim {
     /// The pod webhooks on a create (§6.2): the shape the pod gets, or None when the
     /// validating webhook denies it. Without exclusive placement every pod is admitted as is.
     /// The webhooks are evaluated when the sync issues the create rather than when it lands a
-    /// few milliseconds later.
-    fn admit_pod(&mut self, j: JobId, index: u32) -> Option<ShapeId> {
+    /// few milliseconds later. A follower admitted from a finished leader (v0.12.0) is
+    /// `Admitted::from_stale_leader`.
+    fn admit_pod(&mut self, j: JobId, index: u32) -> Option<Admitted> {
         let job = &self.jobs[j as usize];
         let Some(key) = job.exclusive_key.clone() else {
-            return Some(job.shape);
+            return Some(Admitted::plain(job.shape));
         };
         if index == 0 {
-            return job.leader_shape.or(Some(job.shape));
+            return Some(Admitted::plain(job.leader_shape.unwrap_or(job.shape)));
         }
         // The leader lookup (§6.3) over this Job's pods: the only ones that carry its leader's
         // name and its owner UID (a pod of the previous attempt has another owner).
-        use crate::control::pod_webhook::{self as webhook, LeaderLookup};
+        use crate::control::pod_webhook::{self as webhook, LeaderLookup, PlacementVersion};
+        let version = self.params.jobset_version;
         let named_like_leader = job
             .pods
             .iter()
             .map(|&p| &self.pods[p as usize])
             .filter(|p| p.index == 0 && p.created && !p.removed);
-        let lookup = match webhook::single_leader(named_like_leader, self.params.jobset_version) {
+        let found = webhook::single_leader(named_like_leader, version);
+        // v0.12.0 may find a leader that has finished: its followers are an upstream finding.
+        let stale_leader = match &found {
+            Ok(leader) if leader.phase.terminal() => job
+                .pods
+                .iter()
+                .copied()
+                .find(|&p| std::ptr::eq(&self.pods[p as usize], *leader)),
+            _ => None,
+        };
+        let no_leader = matches!(found, Err(0));
+        let lookup = match found {
             Err(count) => LeaderLookup::NotFound(webhook::leader_count_error(
                 &format!("{}-0", job.name),
                 count,
@@ -525,9 +541,19 @@ impl Sim {
             },
         };
         let own_selector = &job.spec.template.spec.node_selector;
-        let domain = webhook::admit_follower(own_selector, &key, lookup).ok()?;
+        let Ok(domain) = webhook::admit_follower(own_selector, &key, lookup) else {
+            if no_leader && version == PlacementVersion::Main {
+                self.note_denied_after_leader_succeeded(j);
+            }
+            return None;
+        };
+        let job = &self.jobs[j as usize];
+        let from_stale_leader = stale_leader.map(|leader| (leader, domain.clone()));
         if let Some(&s) = job.follower_shapes.get(&domain) {
-            return Some(s);
+            return Some(Admitted {
+                shape: s,
+                from_stale_leader,
+            });
         }
         let mut spec = job.spec.template.spec.clone();
         spec.node_selector.insert(key, domain.clone());
@@ -542,7 +568,66 @@ impl Sim {
         );
         let id = self.push_shape(shape);
         self.jobs[j as usize].follower_shapes.insert(domain, id);
-        Some(id)
+        Some(Admitted {
+            shape: id,
+            from_stale_leader,
+        })
+    }
+
+    /// `main` ignores finished leader pods (kubernetes-sigs/jobset#1276), so once a Job's
+    /// index 0 has succeeded (completions > parallelism) no follower of it is ever admitted
+    /// again: the Job neither progresses nor fails. An upstream behaviour, reported as such.
+    fn note_denied_after_leader_succeeded(&mut self, j: JobId) {
+        let job = &self.jobs[j as usize];
+        if !job.succeeded_index.first().copied().unwrap_or(false) {
+            return;
+        }
+        let now = self.now();
+        let jobset = self.jobsets[job.jobset as usize].name.clone();
+        let name = job.name.clone();
+        self.rec.note_upstream_behaviour(
+            now,
+            FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED,
+            j,
+            "",
+            || {
+                let message = format!(
+                    "follower pod creates of Job {name} denied: its leader pod (index 0) has \
+                 Succeeded and main's leader lookup ignores finished pods \
+                 (kubernetes-sigs/jobset#1276), so no follower is admitted again"
+                );
+                (jobset, name, message)
+            },
+        );
+    }
+
+    /// A follower created from a finished leader (v0.12.0 counts finished leader pods; main
+    /// ignores them since kubernetes-sigs/jobset#1276): it goes to the domain the leader was
+    /// in, wherever the Job's next leader lands, and v0.12.0 never repairs it (#1269).
+    fn note_follower_from_stale_leader(&mut self, pod: PodId, leader: PodId, domain: &str) {
+        self.pods[pod as usize].upstream_misplaced = true;
+        let j = self.pods[pod as usize].job;
+        let now = self.now();
+        let job = &self.jobs[j as usize];
+        let jobset = self.jobsets[job.jobset as usize].name.clone();
+        let name = job.name.clone();
+        let leader_name = self.pod_name(leader);
+        let phase = if self.pods[leader as usize].phase == PodPhase::Succeeded {
+            "Succeeded"
+        } else {
+            "Failed"
+        };
+        let key = job.exclusive_key.clone().unwrap_or_default();
+        self.rec
+            .note_upstream_behaviour(now, FOLLOWERS_FROM_STALE_LEADER, j, domain, || {
+                let message = format!(
+                    "followers of Job {name} created with nodeSelector {key}={domain} from leader \
+                 pod {leader_name}, which had {phase}: v0.12.0 still counts a finished leader \
+                 (fixed on main by kubernetes-sigs/jobset#1276) and does not repair misplaced \
+                 followers (#1269)"
+                );
+                (jobset, name, message)
+            });
     }
 
     /// Sends a pod create; false when the API server refuses it (AlreadyExists: no free name).
@@ -573,6 +658,7 @@ impl Sim {
             delete_requested: false,
             bound_at_ns: None,
             counted_failed: false,
+            upstream_misplaced: false,
         };
         self.jobs[j as usize].live.add(LiveCounts::of(&pod));
         self.pods.push(pod);
@@ -588,6 +674,29 @@ impl Sim {
             return;
         }
         self.change_pod(pod, PodChange::Created);
+    }
+}
+
+/// `summary.json` `upstream_behaviours` kinds (docs/metrics.md).
+pub(crate) const FOLLOWERS_FROM_STALE_LEADER: &str = "followers-from-stale-leader";
+pub(crate) const FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED: &str =
+    "followers-denied-after-leader-succeeded";
+pub(crate) const UNREPAIRED_FOLLOWERS: &str = "unrepaired-followers";
+
+/// What the pod webhooks let through: the pod's shape, and for a follower placed from a
+/// finished leader (v0.12.0), that leader and its domain.
+#[derive(Debug, Clone)]
+struct Admitted {
+    shape: ShapeId,
+    from_stale_leader: Option<(PodId, String)>,
+}
+
+impl Admitted {
+    fn plain(shape: ShapeId) -> Self {
+        Admitted {
+            shape,
+            from_stale_leader: None,
+        }
     }
 }
 

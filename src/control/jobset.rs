@@ -1075,6 +1075,7 @@ impl Sim {
         use crate::control::pod_webhook::{check_placement, PlacementCheck, PlacementVersion};
         let version = self.params.jobset_version;
         if version == PlacementVersion::V0_12_0 {
+            self.note_unrepaired_followers(pod);
             return;
         }
         let p = &self.pods[pod as usize];
@@ -1117,6 +1118,60 @@ impl Sim {
                     crate::control::gc::Client::GarbageCollector,
                 );
             }
+        }
+    }
+
+    /// v0.12.0's reconciler only complains about followers whose nodeSelector names another
+    /// domain than the leader that just bound (main deletes them, kubernetes-sigs/jobset#1269):
+    /// they stay, and run, in their domain. Each is marked and the run reports it.
+    fn note_unrepaired_followers(&mut self, leader: PodId) {
+        let p = &self.pods[leader as usize];
+        let j = p.job;
+        let job = &self.jobs[j as usize];
+        let (Some(key), Some(node), 0) = (job.exclusive_key.clone(), p.node, p.index) else {
+            return;
+        };
+        let Some(leader_domain) = self.cluster.label_value(node, &key).map(str::to_string) else {
+            return;
+        };
+        let misplaced: Vec<(PodId, String)> = job
+            .pods
+            .iter()
+            .copied()
+            .filter_map(|q| {
+                let pod = &self.pods[q as usize];
+                if pod.index == 0 || pod.removed || pod.phase.terminal() || pod.upstream_misplaced {
+                    return None;
+                }
+                let domain = self.shapes[pod.shape as usize]
+                    .node_selector
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.clone())?;
+                (domain != leader_domain).then_some((q, domain))
+            })
+            .collect();
+        let now = self.now();
+        let leader_name = self.pod_name(leader);
+        for (q, domain) in misplaced {
+            self.pods[q as usize].upstream_misplaced = true;
+            let job = &self.jobs[j as usize];
+            let (jobset, name) = (
+                self.jobsets[job.jobset as usize].name.clone(),
+                job.name.clone(),
+            );
+            let message = format!(
+                "followers of Job {name} stay in {key}={domain} while their leader pod \
+                 {leader_name} runs in {key}={leader_domain}: v0.12.0's pod reconciler reports \
+                 the mismatch but deletes nothing (main deletes them, kubernetes-sigs/jobset#1269)"
+            );
+            self.rec.note_upstream_behaviour(
+                now,
+                crate::control::job::UNREPAIRED_FOLLOWERS,
+                j,
+                &domain,
+                || (jobset, name, message),
+            );
         }
     }
 

@@ -106,6 +106,20 @@ pub fn attempt_key(js: crate::sim::objects::JsId, attempt: i32) -> u64 {
     (js as u64) << 32 | attempt as u32 as u64
 }
 
+/// A behaviour of the modelled upstream JobSet version that breaks what its users expect,
+/// reported as a finding of the run (`summary.json` `upstream_behaviours`) rather than as the
+/// simulator failing. One record per (kind, Job, domain); `count` adds up its occurrences.
+#[derive(Debug, Clone)]
+pub struct UpstreamBehaviour {
+    pub first_ns: SimTime,
+    pub kind: &'static str,
+    pub jobset: String,
+    pub job: String,
+    pub domain: String,
+    pub count: u64,
+    pub message: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Recorder {
     pub rows: Vec<PodEventRow>,
@@ -140,6 +154,10 @@ pub struct Recorder {
     /// by key only).
     pub attempt_times:
         std::collections::HashMap<u64, AttemptTimes, crate::engine::queue::BuildSeqHasher>,
+    /// Upstream behaviours the run went through, in the order they first happened.
+    pub upstream_behaviours: Vec<UpstreamBehaviour>,
+    /// (kind, Job, domain) -> index in `upstream_behaviours`.
+    upstream_index: std::collections::BTreeMap<(&'static str, JobId, String), usize>,
     /// Pods that exist now in phase Pending (bound or not) and Running: kept as pods change
     /// phase, so the timeline never scans every pod.
     pub pods_pending_now: u64,
@@ -168,6 +186,35 @@ impl Recorder {
     /// its Job counting it failed): where a restart's recovery starts.
     pub fn first_failure_ns(&self, job: JobId) -> Option<SimTime> {
         self.first_failure_ns.get(job as usize).copied().flatten()
+    }
+
+    /// Counts one occurrence of an upstream behaviour; the first one of its (kind, Job,
+    /// domain) makes the record, with `describe` giving its JobSet, Job and message.
+    pub fn note_upstream_behaviour(
+        &mut self,
+        now: SimTime,
+        kind: &'static str,
+        job: JobId,
+        domain: &str,
+        describe: impl FnOnce() -> (String, String, String),
+    ) {
+        let key = (kind, job, domain.to_string());
+        if let Some(&i) = self.upstream_index.get(&key) {
+            self.upstream_behaviours[i].count += 1;
+            return;
+        }
+        let (jobset, job_name, message) = describe();
+        self.upstream_index
+            .insert(key, self.upstream_behaviours.len());
+        self.upstream_behaviours.push(UpstreamBehaviour {
+            first_ns: now,
+            kind,
+            jobset,
+            job: job_name,
+            domain: domain.to_string(),
+            count: 1,
+            message,
+        });
     }
 
     fn note_failure(&mut self, job: JobId, now: SimTime) {

@@ -34,6 +34,10 @@ pub struct Summary {
     pub jobsets: Vec<JobSetSummary>,
     pub pods: PodCounts,
     pub pending_pods: Vec<PendingGroup>,
+    /// Behaviours of the modelled upstream version that break what users expect (exclusive
+    /// placement from a finished leader, ...), each a finding of the run, not a simulator fault
+    /// (docs/metrics.md, "Upstream behaviours").
+    pub upstream_behaviours: Vec<UpstreamBehaviourEntry>,
     /// One entry per global JobSet restart (docs/metrics.md, "Recovery throughput").
     pub recovery: Vec<super::recovery::Recovery>,
     /// One entry per interruption of a JobSet, whatever repaired it (docs/metrics.md,
@@ -111,11 +115,50 @@ pub struct PendingGroup {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UpstreamBehaviourEntry {
+    /// When it first happened.
+    pub time_s: f64,
+    /// `followers-from-stale-leader`, `unrepaired-followers`,
+    /// `followers-denied-after-leader-succeeded`.
+    pub kind: &'static str,
+    /// The modelled JobSet controller version (`controlPlane.jobsetController.version`).
+    pub version: &'static str,
+    pub jobset: String,
+    pub job: String,
+    /// The exclusive domain (topology value) involved; empty when none is.
+    pub domain: String,
+    /// How many times: follower pods created or left, or follower syncs denied.
+    pub count: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SchedulerCounts {
     pub cycles: u64,
     pub nodes_examined: u64,
     /// JobSet controller reconciles (one worker, every status change queues one).
     pub jobset_reconciles: u64,
+}
+
+fn upstream_behaviours(sim: &Sim) -> Vec<UpstreamBehaviourEntry> {
+    let version = match sim.params.jobset_version {
+        crate::control::pod_webhook::PlacementVersion::V0_12_0 => "v0.12.0",
+        crate::control::pod_webhook::PlacementVersion::Main => "main",
+    };
+    sim.rec
+        .upstream_behaviours
+        .iter()
+        .map(|b| UpstreamBehaviourEntry {
+            time_s: to_secs(b.first_ns),
+            kind: b.kind,
+            version,
+            jobset: b.jobset.clone(),
+            job: b.job.clone(),
+            domain: b.domain.clone(),
+            count: b.count,
+            message: b.message.clone(),
+        })
+        .collect()
 }
 
 pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
@@ -240,6 +283,7 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
             create_name_conflicts: sim.rec.pod_create_name_conflicts,
         },
         pending_pods: groups.into_values().collect(),
+        upstream_behaviours: upstream_behaviours(sim),
         distributions: super::distributions::build(sim, &recovery),
         recovery,
         recoveries: super::recoveries::build(sim),

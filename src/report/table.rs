@@ -10,6 +10,9 @@ fn dur_s(s: f64) -> String {
     format_duration((s * 1e9).round() as u64)
 }
 
+/// How many upstream-behaviour findings the table prints; summary.json holds them all.
+const UPSTREAM_BEHAVIOURS_SHOWN: usize = 10;
+
 pub fn render(s: &Summary) -> String {
     let mut out = String::new();
     out.push_str(&format!(
@@ -152,6 +155,28 @@ pub fn render(s: &Summary) -> String {
                 g.reason,
                 g.pods.join(", "),
                 more
+            ));
+        }
+    }
+    if !s.upstream_behaviours.is_empty() {
+        out.push_str(
+            "\nupstream behaviours (findings of the modelled JobSet version, not simulator faults):\n",
+        );
+        for b in s.upstream_behaviours.iter().take(UPSTREAM_BEHAVIOURS_SHOWN) {
+            let domain = if b.domain.is_empty() {
+                String::new()
+            } else {
+                format!(" domain {}", b.domain)
+            };
+            out.push_str(&format!(
+                "  {} at {:.3} s: {} Job {}{} x{} ({})\n    {}\n",
+                b.kind, b.time_s, b.jobset, b.job, domain, b.count, b.version, b.message
+            ));
+        }
+        if s.upstream_behaviours.len() > UPSTREAM_BEHAVIOURS_SHOWN {
+            out.push_str(&format!(
+                "  ... ({} in all, every one in summary.json)\n",
+                s.upstream_behaviours.len()
             ));
         }
     }

@@ -343,6 +343,11 @@ pub struct PodObj {
     pub bound_at_ns: Option<SimTime>,
     /// Already counted as a failed pod of its Job.
     pub counted_failed: bool,
+    /// A follower placed where the modelled upstream version puts it although its Job's
+    /// leader is elsewhere (v0.12.0: placed from a finished leader, or left unrepaired when
+    /// the leader moved). Its placement is an upstream behaviour of the run
+    /// (`Recorder::upstream_behaviours`), which the exclusive-domain invariant leaves aside.
+    pub upstream_misplaced: bool,
 }
 
 #[cfg(test)]

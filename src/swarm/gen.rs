@@ -26,10 +26,6 @@ pub fn case_rng(seed: u64, case: u64) -> StreamRng {
 /// One generated scenario: its YAML text and the facts the checks need.
 pub struct Case {
     pub yaml: String,
-    /// Exclusive placement under `version: v0.12.0` is in the scenario (issue 15 finding 3).
-    pub exclusive_v0_12: bool,
-    /// Exclusive placement under `version: main` is in the scenario.
-    pub exclusive_main: bool,
     /// Exclusive placement (either version) is in the scenario.
     pub exclusive: bool,
     /// A JobSet restarts in place (`restartStrategy: InPlaceRestart`).
@@ -81,7 +77,7 @@ pub fn generate(seed: u64, case: u64) -> Case {
         rng: case_rng(seed, case),
     };
     let gates = feature_gates(&mut g);
-    let (control, version) = control_plane(&mut g);
+    let (control, _) = control_plane(&mut g);
     let pools = draw_pools(&mut g);
     let n_workloads = g.int(1, 3);
     let mut workloads = vec![];
@@ -133,8 +129,6 @@ pub fn generate(seed: u64, case: u64) -> Case {
     }
     let yaml = serde_yaml_ng::to_string(&Value::Object(root)).expect("a JSON value is YAML");
     Case {
-        exclusive_v0_12: exclusive_any && version == "v0.12.0",
-        exclusive_main: exclusive_any && version == "main",
         exclusive: exclusive_any,
         in_place: yaml.contains("restartStrategy: InPlaceRestart"),
         yaml,

@@ -54,17 +54,6 @@ pub struct Known {
 
 pub const KNOWN: &[Known] = &[
     Known {
-        // On main the leader lookup ignores finished leaders, so once a leader pod has
-        // succeeded, the followers of a Job with completions > parallelism are denied by the
-        // pod webhook forever; the summary only counts the denials (`create_rejected`).
-        id: "swarm-main-finished-leader (main: followers denied forever after their leader succeeded)",
-        applies: |case, f| {
-            case.exclusive_main
-                && f.class == FailureClass::Liveness
-                && f.message.contains("pod creates denied")
-        },
-    },
-    Known {
         // The pod webhook denies follower creates while their leader is not placed; when the
         // leader never comes back (finished, or placed in a domain that is gone) the Job
         // controller retries forever and only the denial count tells.
@@ -80,16 +69,6 @@ pub const KNOWN: &[Known] = &[
         // that are recreated rather than restarted in place.
         id: "swarm-in-place-stall (restartStrategy InPlaceRestart: a JobSet neither ends nor shows a pending pod)",
         applies: |case, f| case.in_place && f.class == FailureClass::Liveness,
-    },
-    Known {
-    // Upstream v0.12.0 places followers from a stale leader; the simulator models it on
-    // purpose, and the invariant checker does not yet tell it from a simulator bug.
-    id: "issue-15-finding-3 (v0.12.0 stale-leader followers break exclusive domains)",
-    applies: |case, f| {
-        case.exclusive_v0_12
-            && f.class == FailureClass::Invariant
-            && (f.message.contains(" Jobs at priority ") || f.message.contains(" domains: "))
-    },
     },
 ];
 
@@ -218,7 +197,8 @@ fn check_case(case: &gen::Case, twice: bool) -> CaseResult {
 /// The liveness phase. The faults stop at `run.faultsUntil`; the run then lasts
 /// `gen::SETTLE_HORIZON` more (or ends when every JobSet has ended). At the end each JobSet
 /// must be terminal, or suspended by the scenario, or stalled with the simulator's own
-/// diagnosis: pods of it pending with the scheduler's verdict (`summary.json` `pending_pods`).
+/// diagnosis: pods of it pending with the scheduler's verdict (`summary.json` `pending_pods`),
+/// or followers denied for good by the modelled version (`upstream_behaviours`).
 fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), CaseResult> {
     if sim.jobsets.len() != sim.scenario.workloads.len() {
         return Err(fail(
@@ -239,7 +219,12 @@ fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), C
                 let diagnosed = s
                     .pending_pods
                     .iter()
-                    .any(|g| g.jobset == js.name && !g.reason.starts_with("not yet scheduled"));
+                    .any(|g| g.jobset == js.name && !g.reason.starts_with("not yet scheduled"))
+                    || s.upstream_behaviours.iter().any(|b| {
+                        b.jobset == js.name
+                            && b.kind
+                                == crate::control::job::FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED
+                    });
                 if !diagnosed {
                     return Err(fail(
                         FailureClass::Liveness,
