@@ -42,7 +42,8 @@ pub enum Command {
     /// Run a scenario and print a summary.
     Run(RunArgs),
     /// Apply JobSet admission (defaulting, then create validation) to every JobSet in the
-    /// files and print `valid` or each error, as the API server would reject it.
+    /// files and print `valid` or each error, as the API server would reject it. A scenario
+    /// file is loaded as `run` loads it (errors exit 2) and its warnings printed.
     ///
     /// Exit codes: 0 every JobSet is valid; 1 some JobSet is invalid; 2 a file is unreadable,
     /// is not YAML, an option is wrong, or a JobSet has a field neither Kubernetes nor JobSet
@@ -177,6 +178,9 @@ pub struct CompareArgs {
     /// Print the comparison as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Load, validate and resolve both sides, print what would run, and stop: nothing runs.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Override a field of both sides' scenarios: PATH is a field path as in a sweep's axes
     /// (`run.until`, `cluster.nodePools[0].count`,
     /// `workloads[0].jobset.spec.failurePolicy.maxRestarts`), VALUE is YAML. Repeatable;
@@ -324,15 +328,30 @@ fn validate(args: ValidateArgs) -> Result<(), SimError> {
     let gates = crate::scenario::parse_feature_gates(args.feature_gates.as_deref().unwrap_or(""))
         .map_err(|m| InputError::new("--feature-gates", m))?;
     let mut texts = vec![];
+    let mut scenarios = String::new();
     for f in &args.files {
         let shown = f.display().to_string();
         let text = std::fs::read_to_string(f)
             .map_err(|e| InputError::new(&shown, format!("cannot read: {e}")))?;
+        if is_scenario(&text) {
+            // Loaded as `run` loads it: admission of its JobSets with its own gates, and
+            // its notices and warnings.
+            let scenario = crate::scenario::load_scenario(f)?;
+            for w in scenario.warnings() {
+                eprintln!("{w}");
+            }
+            scenarios += &format!(
+                "{shown}: scenario {}: valid ({} JobSets)\n",
+                scenario.name,
+                scenario.workloads.len()
+            );
+            continue;
+        }
         let docs = crate::api::load::load_documents(&shown, &text)?;
         texts.push((shown, text, docs));
     }
     let report = crate::validate::report(&texts, &gates);
-    print!("{}", report.text);
+    print!("{scenarios}{}", report.text);
     for w in &report.warnings {
         eprintln!("{w}");
     }
@@ -343,6 +362,14 @@ fn validate(args: ValidateArgs) -> Result<(), SimError> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// A scenario file, not a manifest: one YAML mapping with `workloads` and no `kind`.
+fn is_scenario(text: &str) -> bool {
+    let Ok(doc) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) else {
+        return false;
+    };
+    doc.get("workloads").is_some() && doc.get("kind").is_none()
 }
 
 /// `JOBSET_SIM_PROGRESS_S` (seconds, default 10): how often runs and sweeps print a progress

@@ -32,6 +32,9 @@ pub fn sweep(args: SweepArgs) -> Result<(), SimError> {
     let sets = crate::input::Set::parse_all(&args.set)?;
     if args.dry_run {
         let sweep = crate::sweep::spec::load_sweep(&args.sweep, &sets)?;
+        for line in sweep.all_warnings() {
+            eprintln!("{line}");
+        }
         print!("{}", crate::sweep::describe(&sweep, &out));
         println!("dry run: nothing ran, nothing was written");
         return Ok(());
@@ -108,6 +111,14 @@ pub fn compare(args: CompareArgs) -> Result<(), SimError> {
     let sets = crate::input::Set::parse_all(&args.set)?;
     let a = crate::compare::load_side(&args.a, &sets)?;
     let b = crate::compare::load_side(&args.b, &sets)?;
+    for line in a.warnings.iter().chain(&b.warnings) {
+        eprintln!("{line}");
+    }
+    if args.dry_run {
+        print!("{}", crate::compare::plan(&a, &b, &seeds)?);
+        println!("dry run: nothing ran, nothing was written");
+        return Ok(());
+    }
     let c = crate::compare::compare(&a, &b, &seeds, jobs(args.jobs)?, args.check_invariants)?;
     if args.json {
         let json =
@@ -217,6 +228,9 @@ pub fn check(args: CheckArgs) -> Result<(), SimError> {
             .into());
         }
         let scenario = crate::scenario::load_scenario(&path)?;
+        for line in scenario.warnings() {
+            eprintln!("{line}");
+        }
         if scenario.name != name {
             return Err(InputError::new(
                 &shown,

@@ -14,15 +14,42 @@ use std::path::Path;
 pub struct Side {
     pub label: String,
     pub scenario: Scenario,
+    /// `notice:` and `warning:` lines to print before running.
+    pub warnings: Vec<String>,
+}
+
+/// `--dry-run`: each side's plan (built as a run would build it, so the same errors stop it)
+/// and the seeds both run.
+pub fn plan(a: &Side, b: &Side, seeds: &[u64]) -> Result<String, SimError> {
+    let mut out = String::new();
+    for (name, side) in [("A", a), ("B", b)] {
+        let sim = crate::sim::Sim::new(side.scenario.clone())?;
+        out += &format!("side {name}    {}\n", side.label);
+        for line in crate::plan::describe(&sim.scenario, sim.cluster.len()).lines() {
+            // Each run takes its seed from the list below, not the scenario's.
+            if !line.starts_with("seed ") {
+                out += &format!("  {line}\n");
+            }
+        }
+    }
+    let shown: Vec<String> = seeds.iter().map(u64::to_string).collect();
+    out += &format!(
+        "seeds      {} (both sides run each): {} runs\n",
+        shown.join(","),
+        2 * seeds.len()
+    );
+    Ok(out)
 }
 
 /// `FILE` (a scenario) or `SWEEP#CELL` (a cell of a sweep, by id as in runs.csv: `c3`).
 /// `sets` (`--set`) edit the scenario (for a cell, the sweep's base before its axes).
 pub fn load_side(spec: &str, sets: &[crate::input::Set]) -> Result<Side, SimError> {
     let Some((file, cell)) = spec.rsplit_once('#') else {
+        let scenario = crate::input::load_scenario_with(Path::new(spec), sets)?;
         return Ok(Side {
             label: spec.to_string(),
-            scenario: crate::input::load_scenario_with(Path::new(spec), sets)?,
+            warnings: scenario.warnings(),
+            scenario,
         });
     };
     let sweep = crate::sweep::spec::load_sweep(Path::new(file), sets)?;
@@ -54,9 +81,16 @@ pub fn load_side(spec: &str, sets: &[crate::input::Set]) -> Result<Side, SimErro
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let warnings = sweep
+        .warnings
+        .iter()
+        .chain(&found.warnings)
+        .cloned()
+        .collect();
     Ok(Side {
         label,
         scenario: found.scenario,
+        warnings,
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub mod faults;
 pub mod memory;
+pub mod never_fires;
 pub mod types;
 
 use crate::api::defaults::default_jobset;
@@ -136,6 +137,8 @@ pub struct Workload {
     pub updates: Vec<(u64, bool)>,
     pub training: Option<crate::training::Training>,
     pub unknown_fields: Vec<String>,
+    /// The index of its `workloads[]` entry (a manifest may hold several JobSets).
+    pub entry: usize,
 }
 
 /// A resolved `pods.exits` entry.
@@ -913,6 +916,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 updates: updates.clone(),
                 training,
                 unknown_fields: l.unknown_fields,
+                entry: i,
             });
         }
     }
@@ -921,7 +925,7 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
     if !errors.is_empty() {
         return Err(SimError::Input(errors));
     }
-    Ok(Scenario {
+    let mut scenario = Scenario {
         name: raw.name,
         file: file.to_string(),
         seed: raw.run.seed,
@@ -938,7 +942,10 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
         memory_limit_bytes,
         hash: String::new(),
         notes,
-    })
+    };
+    let never = never_fires::notes(&scenario);
+    scenario.notes.extend(never);
+    Ok(scenario)
 }
 
 /// Fields of a loaded JobSet that the user should hear about: undefined ones are errors (or

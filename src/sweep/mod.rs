@@ -73,6 +73,9 @@ pub struct Outcome {
 
 pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
     let sweep = spec::load_sweep(path, &opts.sets)?;
+    for line in sweep.all_warnings() {
+        eprintln!("{line}");
+    }
     let meta = Meta::of(&sweep);
     let out = &opts.out;
     let shown = out.display().to_string();

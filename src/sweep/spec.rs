@@ -62,6 +62,9 @@ pub struct Cell {
     /// One printed value per axis, as in runs.csv.
     pub values: Vec<String>,
     pub scenario: Scenario,
+    /// `notice:` and `warning:` lines of this cell that the base scenario does not have (a
+    /// warning only some axis value causes).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -74,6 +77,17 @@ pub struct Sweep {
     /// SHA-1 of everything that determines the results (every cell's scenario, the manifests
     /// it reads, the seeds): resumed and merged runs must come from the same sweep.
     pub hash: String,
+    /// `notice:` and `warning:` lines of the base scenario, located in its file (each cell
+    /// has its own besides, in `Cell::warnings`).
+    pub warnings: Vec<String>,
+}
+
+impl Sweep {
+    /// Every `notice:` and `warning:` line: the base scenario's, then each cell's own.
+    pub fn all_warnings(&self) -> Vec<String> {
+        let cells = self.cells.iter().flat_map(|c| c.warnings.iter().cloned());
+        self.warnings.iter().cloned().chain(cells).collect()
+    }
 }
 
 /// Prints an axis value as runs.csv shows it: strings bare, everything else as JSON.
@@ -151,7 +165,11 @@ pub fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Sweep, SimE
     }
 
     // The base must load on its own, so its errors read as they would for `run`.
-    crate::input::load_scenario_with(&base_path, sets)?;
+    let base_scenario = crate::input::load_scenario_with(&base_path, sets)?;
+    let warnings = base_scenario.warnings();
+    // A cell repeats the base's warnings with its own figures: one line per field suffices.
+    let said = |n: &crate::scenario::Note| (n.level, n.at.path.clone());
+    let base_notes: Vec<_> = base_scenario.notes.iter().map(said).collect();
     let base_text = std::fs::read_to_string(&base_path)
         .map_err(|e| InputError::new(&base, format!("cannot read scenario: {e}")))?;
     let base_dir = base_path.parent().unwrap_or(Path::new("."));
@@ -221,6 +239,18 @@ pub fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Sweep, SimE
             Err(e) => return Err(e),
         };
         check_modelled(&axes, &scenario, &cell_file).map_err(|(k, m)| in_cell(Some(k), m))?;
+        let mut cell_warnings = vec![];
+        for n in scenario
+            .notes
+            .iter()
+            .filter(|n| !base_notes.contains(&said(n)))
+        {
+            let mut n = n.clone();
+            // Lines point into our rendering of the cell, not a file the user has.
+            (n.at.line, n.at.column) = (None, None);
+            n.at.file = format!("{cell_file} ({label})");
+            cell_warnings.push(n.to_string());
+        }
         hasher.update(format!("cell {id}\n{rendered}\n"));
         for m in manifests_of(&doc) {
             let text = std::fs::read(base_dir.join(&m)).unwrap_or_default();
@@ -231,6 +261,7 @@ pub fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Sweep, SimE
             id,
             values,
             scenario,
+            warnings: cell_warnings,
         });
     }
     let hash = hasher
@@ -245,6 +276,7 @@ pub fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Sweep, SimE
         seeds,
         cells,
         hash,
+        warnings,
     })
 }
 
