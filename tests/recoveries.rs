@@ -37,21 +37,27 @@ fn restart_jobset_record_matches_the_restart_and_names_rule_and_action() {
     let out = run(&["run", "scenarios/policies/restart-jobset.yaml", "--json"]);
     let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let rs = s["recoveries"].as_array().unwrap();
-    assert_eq!(rs.len(), 1);
-    let r = &rs[0];
+    // restartPolicy OnFailure, backoffLimit 0: the kubelet restarts the crashed container at
+    // once (restart 1), then the Job controller fails the Job on that restart count and the
+    // failure policy restarts the JobSet: two interruptions, in that order.
+    assert_eq!(rs.len(), 2, "{rs:?}");
+    let crash = &rs[0];
+    assert_eq!(crash["path"], "ContainerRestart");
+    assert_eq!(crash["broke"]["cause"], "Error: exit code 1");
+    assert_eq!(crash["durations"]["time_to_recover_s"], 0.0);
+    let r = &rs[1];
     assert_eq!(r["state"], "recovered");
     assert_eq!(r["path"], "RestartJobSet (Recreate)");
     assert_eq!(r["decision"]["rule"], "failurePolicyRule0");
     assert_eq!(r["decision"]["action"], "RestartJobSet");
-    assert_eq!(r["broke"]["cause"], "Error: exit code 1");
+    let cause = r["broke"]["cause"].as_str().unwrap();
+    assert!(cause.ends_with("failed: BackoffLimitExceeded"), "{cause}");
     assert_eq!(r["broke"]["injector"], Value::Null);
     assert_ordered(r);
-    // The same figures as the global-restart entry.
+    // The same pods and rate as the global-restart entry, which counts from the crash.
     let old = &s["recovery"][0];
-    assert_eq!(
-        r["durations"]["time_to_recover_s"],
-        old["time_to_recover_s"]
-    );
+    assert_eq!(r["stages"]["all_running_s"], old["all_running_s"]);
+    assert!(f(&old["failed_at_s"]) < f(&r["stages"]["failed_s"]));
     assert_eq!(r["pods_per_s"], old["pods_per_s"]);
     assert_eq!(r["pods"]["bound"], old["pods"]);
     assert!(f(&r["stages"]["decided_s"]) > f(&r["stages"]["failed_s"]));

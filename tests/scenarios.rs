@@ -86,9 +86,10 @@ fn in_place_restart_recreates_nothing() {
     let s = summary("scenarios/policies/in-place-restart.yaml");
     assert_eq!(s["jobsets"][0]["in_place_restarts"], 1);
     assert_eq!(s["pods"]["created"], 4, "every pod kept");
-    // 1 min of work, ~20 s of in-place restarts, then the 5 min run again.
+    // 1 min of work, the in-place restart (the kubelet restarts each container at once: its
+    // first crash has no back-off), then the 5 min run again.
     let done = s["jobsets"][0]["completed_at_s"].as_f64().unwrap();
-    assert!((370.0..400.0).contains(&done), "{done}");
+    assert!((360.0..380.0).contains(&done), "{done}");
 }
 
 #[test]

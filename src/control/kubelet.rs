@@ -10,25 +10,14 @@ use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
-/// Kubelet CrashLoopBackOff: 10 s doubling, at most 5 min.
+/// Kubelet CrashLoopBackOff (client-go `flowcontrol.Backoff` as the kubelet builds it:
+/// `NewBackOff(10s, 300s)`, no jitter): 10 s doubling, at most 5 min.
 const CRASH_LOOP_INITIAL_NS: u64 = 10 * NS_PER_S;
 const CRASH_LOOP_MAX_NS: u64 = 300 * NS_PER_S;
-/// A container that ran this long without crashing starts its back-off over.
-const CRASH_LOOP_RESET_NS: u64 = 600 * NS_PER_S;
-/// Doublings after which the back-off stays at its maximum (10 s * 2^5 = 320 s > 300 s), so the
-/// pod keeps at most this many steps and the back-off costs the same at the millionth crash.
-const CRASH_LOOP_DOUBLINGS_TO_MAX: u32 = 5;
+/// A back-off entry not updated for longer than twice the maximum is forgotten
+/// (`hasExpired`): the next crash restarts at once again.
+const CRASH_LOOP_RESET_NS: u64 = 2 * CRASH_LOOP_MAX_NS;
 
-/// The back-off before restart number `steps + 1` of a crash loop: 10 s doubling per step,
-/// capped at 5 min.
-fn crash_loop_backoff_ns(steps: u32) -> u64 {
-    (CRASH_LOOP_INITIAL_NS << steps.min(CRASH_LOOP_DOUBLINGS_TO_MAX)).min(CRASH_LOOP_MAX_NS)
-}
-
-/// What the kubelets keep of each pod's containers and no API object shows: the exit
-/// scheduled for the main container's current run, when that run started, and the
-/// CrashLoopBackOff doublings so far. Private: the simulation asks it through the methods
-/// below.
 #[derive(Debug, Default)]
 pub(crate) struct Kubelet {
     /// By `PodId`, grown as pods start.
@@ -38,8 +27,10 @@ pub(crate) struct Kubelet {
 #[derive(Debug, Default, Clone, Copy)]
 struct ContainerRuntime {
     pending_exit: Option<EventId>,
-    started_ns: SimTime,
-    crash_backoff_steps: u32,
+    /// The pod's CrashLoopBackOff entry: the back-off the next crash waits (0: no entry), and
+    /// when it was last updated (the last restart).
+    backoff_ns: u64,
+    backoff_updated_ns: SimTime,
 }
 
 impl Kubelet {
@@ -49,11 +40,6 @@ impl Kubelet {
                 .resize(pod as usize + 1, ContainerRuntime::default());
         }
         &mut self.runs[pod as usize]
-    }
-
-    /// A run of the pod's main container starts now.
-    pub(crate) fn container_started(&mut self, pod: PodId, now: SimTime) {
-        self.run(pod).started_ns = now;
     }
 
     /// The run's end is scheduled as `exit`.
@@ -73,17 +59,25 @@ impl Kubelet {
             .is_some_and(|r| r.pending_exit.is_some())
     }
 
-    /// CrashLoopBackOff for a crash now: 10 s doubling to 5 min, starting over after a run of
-    /// 10 minutes without a crash. Counts the crash.
-    pub(crate) fn crash_backoff_ns(&mut self, pod: PodId, now: SimTime) -> u64 {
+    /// How long after a crash now the container restarts (kuberuntime `doBackOff` with the
+    /// client-go back-off): with no entry, or one expired, at once, and the entry starts at 10 s
+    /// (`Next` at the restart); otherwise after the entry's back-off from the crash, and the
+    /// entry doubles, at most 5 min. The pod worker's re-sync after a back-off error (10–15 s)
+    /// is not modelled: the restart happens when the back-off ends.
+    pub(crate) fn crash_restart_delay_ns(&mut self, pod: PodId, crashed_ns: SimTime) -> u64 {
         let run = self.run(pod);
-        if now.saturating_sub(run.started_ns) >= CRASH_LOOP_RESET_NS {
-            run.crash_backoff_steps = 0;
-        }
-        let backoff = crash_loop_backoff_ns(run.crash_backoff_steps);
-        run.crash_backoff_steps = (run.crash_backoff_steps + 1).min(CRASH_LOOP_DOUBLINGS_TO_MAX);
-        debug_assert!(run.crash_backoff_steps <= CRASH_LOOP_DOUBLINGS_TO_MAX);
-        backoff
+        let expired = crashed_ns.saturating_sub(run.backoff_updated_ns) > CRASH_LOOP_RESET_NS;
+        let delay = if run.backoff_ns == 0 || expired {
+            run.backoff_ns = CRASH_LOOP_INITIAL_NS;
+            0
+        } else {
+            let delay = run.backoff_ns;
+            run.backoff_ns = (delay * 2).min(CRASH_LOOP_MAX_NS);
+            delay
+        };
+        run.backoff_updated_ns = crashed_ns + delay;
+        debug_assert!(run.backoff_ns <= CRASH_LOOP_MAX_NS);
+        delay
     }
 }
 
@@ -121,8 +115,6 @@ impl Sim {
                 self.queue.schedule_in(d, Event::PodReady(pod));
             }
         }
-        let now = self.now();
-        self.kubelet.container_started(pod, now);
         self.change_pod(pod, PodChange::ContainerStarted { restart });
         if self.in_place_enabled_for_pod(pod) {
             self.agent_on_container_start(pod);
@@ -231,12 +223,11 @@ impl Sim {
             // Restarted in place after CrashLoopBackOff (OnFailure, or a container restart
             // rule); the pod stays Running, not Ready. The back-off resets after 10 minutes
             // of running without a crash.
-            let backoff = self.kubelet.crash_backoff_ns(pod, self.now());
-            let p = &mut self.pods[pod as usize];
-            p.restart_count += 1;
+            let backoff = self.kubelet.crash_restart_delay_ns(pod, self.now());
+            // restartCount counts the restart when it happens (on_container_restart).
             let reason = format!(
                 "Error: exit code {exit_code}; restart {} after back-off {}s",
-                p.restart_count,
+                self.pods[pod as usize].restart_count + 1,
                 backoff / NS_PER_S
             );
             self.change_pod(pod, PodChange::Restarting { reason: &reason });
@@ -259,7 +250,7 @@ impl Sim {
         if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
             return;
         }
-        let n = self.pods[pod as usize].restart_count;
+        let n = self.pods[pod as usize].restart_count + 1;
         self.start_container(pod, Some(n));
     }
 
@@ -375,21 +366,25 @@ mod tests {
 
     const MIN_NS: u64 = 60 * NS_PER_S;
 
+    /// The first crash restarts at once; later ones wait 10 s doubling to 5 min, counted
+    /// from the crash; ten minutes without an update forget the entry.
     #[test]
-    fn crash_loop_back_off_doubles_to_five_minutes_and_resets_after_ten() {
+    fn crash_loop_restarts_at_once_then_backs_off_and_resets_after_ten_minutes() {
         let mut k = Kubelet::default();
-        k.container_started(7, 0);
-        let steps: Vec<u64> = (0..7)
-            .map(|_| k.crash_backoff_ns(7, MIN_NS) / NS_PER_S)
-            .collect();
-        assert_eq!(steps, [10, 20, 40, 80, 160, 300, 300]);
-        // The count stays where the back-off is capped: each crash costs the same.
-        assert_eq!(k.run(7).crash_backoff_steps, CRASH_LOOP_DOUBLINGS_TO_MAX);
-        // A run of ten minutes without a crash starts the back-off over.
-        k.container_started(7, MIN_NS);
-        assert_eq!(k.crash_backoff_ns(7, 11 * MIN_NS), 10 * NS_PER_S);
-        // Other pods keep their own count.
-        assert_eq!(k.crash_backoff_ns(3, 0), 10 * NS_PER_S);
+        let mut now = MIN_NS;
+        let mut delays = vec![];
+        for _ in 0..8 {
+            let d = k.crash_restart_delay_ns(7, now);
+            delays.push(d / NS_PER_S);
+            now += d + NS_PER_S; // the restarted container crashes a second later
+        }
+        assert_eq!(delays, [0, 10, 20, 40, 80, 160, 300, 300]);
+        // More than ten minutes after the last restart: at once again, then 10 s.
+        now += 11 * MIN_NS;
+        assert_eq!(k.crash_restart_delay_ns(7, now), 0);
+        assert_eq!(k.crash_restart_delay_ns(7, now + NS_PER_S), 10 * NS_PER_S);
+        // Other pods keep their own entry.
+        assert_eq!(k.crash_restart_delay_ns(3, now), 0);
     }
 
     #[test]
@@ -403,24 +398,5 @@ mod tests {
         assert!(k.exit_pending(2));
         assert_eq!(k.take_exit(2), Some(exit));
         assert!(!k.exit_pending(2));
-    }
-
-    /// The closed form equals the kubelet's doubling, step by step, and stays at 5 min.
-    #[test]
-    fn crash_loop_backoff_doubles_to_five_minutes() {
-        let mut doubled = CRASH_LOOP_INITIAL_NS;
-        for steps in 0..40 {
-            assert_eq!(crash_loop_backoff_ns(steps), doubled, "step {steps}");
-            doubled = (doubled * 2).min(CRASH_LOOP_MAX_NS);
-        }
-        assert_eq!(crash_loop_backoff_ns(u32::MAX), CRASH_LOOP_MAX_NS);
-        assert_eq!(
-            crash_loop_backoff_ns(CRASH_LOOP_DOUBLINGS_TO_MAX - 1),
-            160 * NS_PER_S
-        );
-        assert_eq!(
-            crash_loop_backoff_ns(CRASH_LOOP_DOUBLINGS_TO_MAX),
-            CRASH_LOOP_MAX_NS
-        );
     }
 }

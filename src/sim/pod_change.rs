@@ -153,8 +153,13 @@ impl Sim {
                 self.observe_pod(pod, before, change);
                 self.notify_job_of_pod(pod);
             }
-            PodChange::ContainerStarted { .. } => {
+            PodChange::ContainerStarted { restart } => {
                 self.observe_pod(pod, before, change);
+                if restart.is_some() {
+                    // status.containerStatuses[].restartCount changed: the Job controller
+                    // counts restarts against backoffLimit under OnFailure.
+                    self.notify_job_of_pod(pod);
+                }
                 self.start_working(pod);
             }
             PodChange::InPlaceAttempt { .. } => {
@@ -226,7 +231,11 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64) {
         }
         // Not ready while the container waits out its back-off.
         PodChange::Restarting { .. } => p.ready = false,
-        PodChange::ContainerStarted { .. }
+        PodChange::ContainerStarted { restart: Some(n) } => {
+            assert_eq!(n, p.restart_count + 1, "restarts are counted one by one");
+            p.restart_count = n;
+        }
+        PodChange::ContainerStarted { restart: None }
         | PodChange::WorkerStarted
         | PodChange::ContainerStopped { .. } => {}
         PodChange::Finished {
