@@ -562,3 +562,59 @@ fn a_run_past_the_memory_limit_is_refused_with_its_estimate() {
     let out = run(&["run", low.to_str().unwrap(), "--memory-limit", "1Gi"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+const PARALLELISM_WITHOUT_COMPLETIONS: &str = "name: idx\nrun: {seed: 1, until: 1h}\ncluster:\n  \
+    nodePools:\n  - {name: cpu, nodesPerPool: 2, capacity: {cpu: 8}}\nworkloads:\n- pods: {runFor: 30s}\n  \
+    jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {name: s}\n    \
+    spec:\n      replicatedJobs:\n      - name: w\n        template:\n          spec:\n            \
+    parallelism: 2\n            RESTART_PER_INDEX\n            template:\n              spec:\n                \
+    restartPolicy: RESTART_POLICY\n                containers: [{name: main}]\n";
+
+/// An Indexed Job (the JobSet default) with parallelism and no completions: the JobSet is
+/// admitted, but the API server rejects every Job created from it (kubernetes
+/// `validateJobSpec`), so the run would stall from its start. Refused at load, in the API
+/// server's words, with the field's path and place (issue 15's swarm findings).
+#[test]
+fn indexed_job_without_completions_is_refused_as_the_api_server_would() {
+    let dir = scratch("indexed_without_completions");
+    let text = PARALLELISM_WITHOUT_COMPLETIONS
+        .replace("RESTART_PER_INDEX\n            ", "")
+        .replace("RESTART_POLICY", "Never");
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains(
+            "s.yaml:16:11: workloads[0].jobset.spec.replicatedJobs[0].template.spec.completions: \
+             JobSet \"s\": the API server would reject its Jobs: Job.batch \"s-w-0\" is invalid: \
+             spec.completions: Required value: when completion mode is Indexed"
+        ),
+        "{err}"
+    );
+    // With completions it runs.
+    let fixed = write(
+        &dir,
+        "ok.yaml",
+        &text.replace(
+            "parallelism: 2\n",
+            "parallelism: 2\n            completions: 2\n",
+        ),
+    );
+    let out = run(&["run", fixed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// `backoffLimitPerIndex` with `restartPolicy: OnFailure` passes the API server's Job
+/// validation (only the completion mode is checked), so the simulator accepts it too.
+#[test]
+fn backoff_limit_per_index_with_on_failure_is_accepted_as_upstream_does() {
+    let dir = scratch("per_index_on_failure");
+    let text = PARALLELISM_WITHOUT_COMPLETIONS
+        .replace(
+            "RESTART_PER_INDEX",
+            "completions: 2\n            backoffLimitPerIndex: 1",
+        )
+        .replace("RESTART_POLICY", "OnFailure");
+    let p = write(&dir, "s.yaml", &text);
+    let out = run(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -73,6 +73,34 @@ pub fn validate_create(
     dedup(webhook_errors(&ctx, existing_pvcs))
 }
 
+/// What the API server would say to the child Jobs the JobSet controller creates from `js`
+/// (already defaulted): the JobSet is admitted, but a Job it can never create would leave the
+/// run stalled from the start, so the scenario loader refuses it instead (docs/fidelity.md).
+/// Only the rules a JobSet webhook lets through are checked: an Indexed Job (the JobSet
+/// default) needs `completions` once `parallelism` is set without it (the Job defaults set
+/// both only when both are unset) — kubernetes `pkg/apis/batch/validation` `validateJobSpec`.
+/// `backoffLimitPerIndex` with `restartPolicy: OnFailure` is accepted there, so here too.
+pub fn child_job_errors(js: &JobSet) -> Vec<FieldError> {
+    let mut errs = vec![];
+    for (i, rj) in js.spec.replicated_jobs.iter().enumerate() {
+        let spec = &rj.template.spec;
+        let indexed = spec.completion_mode.as_deref() == Some("Indexed");
+        if indexed && spec.parallelism.is_some() && spec.completions.is_none() {
+            // The API server's whole answer to the first child Job's create.
+            let job = format!("{}-{}-0", js.metadata.name, rj.name);
+            errs.push(FieldError {
+                path: format!("spec.replicatedJobs[{i}].template.spec.completions"),
+                message: format!(
+                    "Job.batch {} is invalid: spec.completions: Required value: when \
+                     completion mode is Indexed",
+                    go_quote(&job)
+                ),
+            });
+        }
+    }
+    errs
+}
+
 /// Keeps the first of identical errors, as `field.ErrorList.ToAggregate` does when the API
 /// server formats its `Invalid` status.
 fn dedup(errs: Vec<FieldError>) -> Vec<FieldError> {

@@ -905,6 +905,13 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
                 let msg = format!("JobSet {:?} is invalid: {e}", jobset.metadata.name);
                 errors.push(InputError::new(&source, msg).at_path(path));
             }
+            for e in crate::api::validation::child_job_errors(&jobset) {
+                let msg = format!(
+                    "JobSet {:?}: the API server would reject its Jobs: {}",
+                    jobset.metadata.name, e.message
+                );
+                errors.push(InputError::new(&source, msg).at_path(e.path));
+            }
             workloads.push(Workload {
                 jobset,
                 source,
