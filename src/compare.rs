@@ -146,13 +146,12 @@ pub fn compare(
     let metrics = METRICS
         .iter()
         .filter_map(|m| {
-            let pairs: Vec<(f64, f64)> = sa
-                .iter()
-                .zip(sb)
-                .filter_map(|(x, y)| Some(((m.compute)(x)?, (m.compute)(y)?)))
-                .filter(|(x, y)| x.is_finite() && y.is_finite())
-                .collect();
-            judge(m.name, &pairs)
+            let values = |side: &[serde_json::Value]| -> Vec<Option<f64>> {
+                side.iter()
+                    .map(|x| (m.compute)(x).filter(|v| v.is_finite()))
+                    .collect()
+            };
+            judge_sides(m.name, &values(sa), &values(sb))
         })
         .collect();
     Ok(Comparison {
@@ -160,6 +159,58 @@ pub fn compare(
         b: b.label.clone(),
         seeds: seeds.to_vec(),
         metrics,
+    })
+}
+
+/// One metric over the paired seeds, `None` where a run lacks it: the paired statistics over
+/// the seeds where both have it, and the seeds where only one side has it said in the verdict,
+/// so no metric is dropped silently. `None` only when neither side has it on any seed.
+pub fn judge_sides(name: &str, a: &[Option<f64>], b: &[Option<f64>]) -> Option<MetricDiff> {
+    let pairs: Vec<(f64, f64)> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+        .collect();
+    let only = |x: &[Option<f64>], y: &[Option<f64>]| {
+        x.iter()
+            .zip(y)
+            .filter(|(x, y)| x.is_some() && y.is_none())
+            .count()
+    };
+    let (only_a, only_b) = (only(a, b), only(b, a));
+    let missing = match (only_a, only_b) {
+        (0, 0) => None,
+        (n, 0) => Some(format!("missing on B in {n} of {} seeds", a.len())),
+        (0, n) => Some(format!("missing on A in {n} of {} seeds", a.len())),
+        (x, y) => Some(format!(
+            "missing on B in {x} and on A in {y} of {} seeds",
+            a.len()
+        )),
+    };
+    let Some(missing) = missing else {
+        return judge(name, &pairs);
+    };
+    let mean = |xs: &[Option<f64>]| {
+        let v: Vec<f64> = xs.iter().flatten().copied().collect();
+        describe(&v).map(|d| d.mean).unwrap_or(f64::NAN)
+    };
+    Some(match judge(name, &pairs) {
+        Some(mut d) => {
+            d.verdict = format!("{}; {missing}", d.verdict);
+            d
+        }
+        None => MetricDiff {
+            name: name.to_string(),
+            n: 0,
+            mean_a: mean(a),
+            mean_b: mean(b),
+            mean_diff: f64::NAN,
+            sd_diff: None,
+            ci95_lo: None,
+            ci95_hi: None,
+            significant: false,
+            verdict: missing,
+        },
     })
 }
 
@@ -213,6 +264,9 @@ pub fn judge(name: &str, pairs: &[(f64, f64)]) -> Option<MetricDiff> {
 
 /// Four significant digits or so: enough to read a difference, short enough for a table.
 pub fn num(v: f64) -> String {
+    if v.is_nan() {
+        return "-".into();
+    }
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
@@ -327,5 +381,30 @@ mod tests {
             d.verdict
         );
         assert!(judge("m", &[]).is_none());
+    }
+
+    /// A metric one side lacks keeps its row and says so; present on neither side, no row.
+    #[test]
+    fn a_metric_missing_on_one_side_is_reported_not_dropped() {
+        let d = judge_sides("m", &[Some(2.0), Some(4.0)], &[None, None]).unwrap();
+        assert_eq!(d.n, 0);
+        assert_eq!(d.mean_a, 3.0);
+        assert!(d.mean_b.is_nan());
+        assert_eq!(d.verdict, "missing on B in 2 of 2 seeds");
+        assert_eq!(num(d.mean_b), "-");
+        let d = judge_sides(
+            "m",
+            &[Some(1.0), None, Some(1.0)],
+            &[Some(1.0), Some(5.0), Some(1.0)],
+        )
+        .unwrap();
+        assert_eq!(d.n, 2);
+        assert_eq!(
+            d.verdict,
+            "no difference (equal on every seed); missing on A in 1 of 3 seeds"
+        );
+        assert!(judge_sides("m", &[None], &[None]).is_none());
+        let same = judge_sides("m", &[Some(1.0)], &[Some(2.0)]).unwrap();
+        assert_eq!(same, judge("m", &[(1.0, 2.0)]).unwrap());
     }
 }

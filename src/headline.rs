@@ -71,6 +71,47 @@ pub const METRICS: &[Metric] = &[
         name: "interruptions",
         compute: |s| sum_over(s, "faults", "interruptions"),
     },
+    // Per interruption, every repair path (`recoveries[]`, docs/metrics.md "Interruptions and
+    // recoveries"): defined for every failure policy, so policies compare on the same rows.
+    Metric {
+        name: "recoveries.count",
+        compute: |s| s.get("recoveries")?.as_array().map(|r| r.len() as f64),
+    },
+    Metric {
+        name: "recoveries.unfinished",
+        compute: |s| {
+            let open = records(s)?
+                .iter()
+                .filter(|r| r["durations"]["time_to_recover_s"].as_f64().is_none())
+                .count();
+            Some(open as f64)
+        },
+    },
+    Metric {
+        name: "recoveries.time_to_recover_p50_s",
+        compute: |s| record_percentile(s, 50.0),
+    },
+    Metric {
+        name: "recoveries.time_to_recover_p90_s",
+        compute: |s| record_percentile(s, 90.0),
+    },
+    Metric {
+        name: "recoveries.time_to_recover_max_s",
+        compute: |s| record_percentile(s, 100.0),
+    },
+    Metric {
+        name: "recoveries.pods_per_s",
+        compute: |s| mean_over(s, "recoveries", "pods_per_s"),
+    },
+    Metric {
+        name: "recoveries.bind_window_max_pods_per_s",
+        compute: |s| {
+            records(s)?
+                .iter()
+                .filter_map(|r| r.get("bind_windows")?.get("max")?.as_f64())
+                .reduce(f64::max)
+        },
+    },
     Metric {
         name: "time_to_recover_p90_s",
         compute: |s| {
@@ -81,6 +122,25 @@ pub const METRICS: &[Metric] = &[
         },
     },
 ];
+
+fn records(s: &Value) -> Option<&Vec<Value>> {
+    s.get("recoveries")?.as_array()
+}
+
+/// Nearest-rank percentile of the recovered records' time to recover; absent when none
+/// recovered.
+fn record_percentile(s: &Value, p: f64) -> Option<f64> {
+    let mut times: Vec<f64> = records(s)?
+        .iter()
+        .filter_map(|r| r.get("durations")?.get("time_to_recover_s")?.as_f64())
+        .collect();
+    if times.is_empty() {
+        return None;
+    }
+    times.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * times.len() as f64).ceil().max(1.0) as usize;
+    times.get(rank - 1).copied()
+}
 
 /// Sum of a field over a list that must not be empty (an empty list means "not measured").
 fn nonempty_sum(s: &Value, list: &str, field: &str) -> Option<f64> {
