@@ -304,12 +304,18 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
         .filter(|(_, p)| p.reserved_on.is_some() && p.removed)
     {
         // A removed pod's reservation is released one watch delay later, never kept. Removal
-        // itself may come as late as PodGC's quarantine after the deletion (dead node).
+        // itself comes after the deletion as late as `delete_pod` schedules it: PodGC's
+        // quarantine (dead node), or the kubelet's stop within the grace period (which can
+        // outlast a short quarantine).
+        let params = &sim.params;
+        let grace = sim.shapes[pod.shape as usize].grace_period_ns;
+        let removal_ns = params
+            .node_lifecycle
+            .orphan_pod_gc_ns
+            .max(params.watch_delay_ns + params.kubelet.pod_stop_latency_ns.min(grace))
+            .max(params.api_call_latency_ns);
         if sim.now()
-            > pod.deletion_ns.unwrap_or(0)
-                + sim.params.node_lifecycle.orphan_pod_gc_ns
-                + 10 * sim.params.watch_delay_ns
-                + 1_000_000_000
+            > pod.deletion_ns.unwrap_or(0) + removal_ns + 10 * params.watch_delay_ns + 1_000_000_000
         {
             out.push(format!(
                 "removed pod {} still holds resources",
