@@ -25,7 +25,17 @@ pub fn describe(s: &Scenario, nodes: usize) -> String {
             let capacity: Vec<String> = p
                 .capacity
                 .iter()
-                .map(|(k, q)| format!("{k}: {}", q.display()))
+                .map(|(k, q)| {
+                    // Byte-valued resources in Ki/Mi/Gi, as manifests write them.
+                    let bytes =
+                        k == "memory" || k == "ephemeral-storage" || k.starts_with("hugepages-");
+                    let shown = if bytes {
+                        q.display_bytes()
+                    } else {
+                        q.display()
+                    };
+                    format!("{k}: {shown}")
+                })
                 .collect();
             format!(
                 "{} ({} × {} nodes, {})",

@@ -132,6 +132,8 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     let text = stdout(&o);
     for says in [
         "cluster    15008 nodes",
+        // Byte quantities in binary units, as manifests write them.
+        "memory: 448Gi",
         "seed       9",
         "until      ",
         "train: at 0s",

@@ -120,6 +120,15 @@ fn run_report_shows_summary_recoveries_and_charts() {
     }
     // The timeline chart and the recovery chart.
     assert!(html.matches("<svg").count() >= 2);
+    // Columns keep summary.json's order: a JobSet's name first, not alphabetical.
+    let jobsets = &html[html.find("<h2>JobSets</h2>").unwrap()..];
+    let header = &jobsets[..jobsets.find("</tr>").unwrap()];
+    assert!(
+        header.starts_with("<h2>JobSets</h2><div class=\"wrap\"><table><tr><th>name</th>"),
+        "{header}"
+    );
+    let name_at = |key: &str| header.find(&format!("<th>{key}</th>")).unwrap();
+    assert!(name_at("restarts") < name_at("completed_at_s"), "{header}");
     // `report DIR` writes the same page from the folder.
     std::fs::remove_file(out.join("report.html")).unwrap();
     let o = run(&["report", out.to_str().unwrap()]);
@@ -148,6 +157,12 @@ fn sweep_report_has_the_cell_table_and_a_chart_per_metric() {
     assert_self_contained(&html);
     assert!(html.contains("Headline metrics per cell"));
     assert!(html.contains("BlockingRecreate"));
+    // Chart labels name each cell's axis values, one line per axis, not c0..cN.
+    assert!(
+        html.contains("<tspan x=\"") && html.contains(">Recreate</tspan><tspan"),
+        "charts are not labelled by axis values"
+    );
+    assert!(html.contains("(c3)</title>"));
     let charts = html.matches("<svg").count();
     assert!(charts >= 8, "{charts} charts");
     check_in_browser(&out.join("report.html"), "sweep", charts);

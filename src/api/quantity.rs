@@ -91,6 +91,30 @@ impl Quantity {
         Ok(Quantity { milli })
     }
 
+    /// A byte count as people write it: the largest binary suffix that divides it exactly
+    /// (`128Gi`, `1536Mi`), else `1.3GiB`-style rounding past 1 Ki; small or fractional values
+    /// as `display`.
+    pub fn display_bytes(&self) -> String {
+        const SUFFIXES: [&str; 5] = ["Ki", "Mi", "Gi", "Ti", "Pi"];
+        if self.milli % 1000 != 0 || self.milli < 1024 * 1000 {
+            return self.display();
+        }
+        let bytes = self.milli / 1000;
+        let mut exact = None;
+        let mut rounded = None;
+        for (k, suffix) in SUFFIXES.iter().enumerate() {
+            let unit = 1i64 << (10 * (k + 1));
+            if bytes < unit {
+                break;
+            }
+            if bytes % unit == 0 {
+                exact = Some(format!("{}{suffix}", bytes / unit));
+            }
+            rounded = Some(format!("{:.1}{suffix}B", bytes as f64 / unit as f64));
+        }
+        exact.or(rounded).unwrap_or_else(|| self.display())
+    }
+
     /// A readable rendering for messages: whole units when exact, else milli-units.
     pub fn display(&self) -> String {
         if self.milli % 1000 == 0 {
@@ -128,6 +152,18 @@ impl Serialize for Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_display_with_binary_suffixes() {
+        let show = |q: &str| Quantity::parse(q).unwrap().display_bytes();
+        assert_eq!(show("128Gi"), "128Gi");
+        assert_eq!(show("137438953472"), "128Gi");
+        assert_eq!(show("1536Mi"), "1536Mi");
+        assert_eq!(show("1.5Gi"), "1536Mi");
+        assert_eq!(show("1G"), "953.7MiB");
+        assert_eq!(show("512"), "512");
+        assert_eq!(show("500m"), "500m");
+    }
 
     fn m(s: &str) -> i64 {
         Quantity::parse(s).unwrap().milli

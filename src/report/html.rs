@@ -26,7 +26,7 @@ pub fn write_report(dir: &Path) -> Result<std::path::PathBuf, SimError> {
                 .at_line(e.line(), e.column())
         })?;
         let timeline = std::fs::read_to_string(dir.join("timeline.svg")).ok();
-        run_page(&summary, timeline.as_deref())
+        run_page(&summary, &KeyOrder::of(&text), timeline.as_deref())
     } else {
         return Err(InputError::new(
             &shown,
@@ -43,7 +43,76 @@ pub fn write_report(dir: &Path) -> Result<std::path::PathBuf, SimError> {
 pub fn run_report(summary_json: &str, timeline_svg: &str) -> Result<String, SimError> {
     let summary: Value = serde_json::from_str(summary_json)
         .map_err(|e| SimError::Internal(format!("summary.json is not JSON: {e}")))?;
-    Ok(run_page(&summary, Some(timeline_svg)))
+    Ok(run_page(
+        &summary,
+        &KeyOrder::of(summary_json),
+        Some(timeline_svg),
+    ))
+}
+
+/// Every object key of a JSON text in the order it first appears under its parent key (a
+/// list's entries share the list's key). summary.json is written from structs whose fields go
+/// from identity to detail (name, state, then counts, then nested records); tables show their
+/// columns in that order, not alphabetically.
+#[derive(Default)]
+pub struct KeyOrder(Vec<(String, String)>);
+
+impl KeyOrder {
+    fn of(json: &str) -> KeyOrder {
+        let mut keys: Vec<(String, String)> = vec![];
+        let mut parents: Vec<String> = vec![];
+        let mut last_key: Option<String> = None;
+        let mut chars = json.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            match c {
+                '{' | '[' => {
+                    let parent = last_key.take().or_else(|| parents.last().cloned());
+                    parents.push(parent.unwrap_or_default());
+                    continue;
+                }
+                '}' | ']' => {
+                    parents.pop();
+                    last_key = None;
+                    continue;
+                }
+                '"' => {}
+                _ => continue,
+            }
+            let mut end = start + 1;
+            let mut escaped = false;
+            for (i, c) in chars.by_ref() {
+                end = i;
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => break,
+                    _ => {}
+                }
+            }
+            while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+            if chars.peek().is_some_and(|(_, c)| *c == ':') {
+                let key = serde_json::from_str::<String>(&json[start..=end]).unwrap_or_default();
+                let entry = (parents.last().cloned().unwrap_or_default(), key.clone());
+                if !keys.contains(&entry) {
+                    keys.push(entry);
+                }
+                last_key = Some(key);
+            }
+        }
+        KeyOrder(keys)
+    }
+
+    /// The keys of an object under `parent` in the JSON's order (keys it lacks last).
+    fn sort<'a>(&self, parent: &str, keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+        let mut keys: Vec<&String> = keys.collect();
+        keys.sort_by_key(|k| {
+            self.0
+                .iter()
+                .position(|(p, o)| p == parent && o == *k)
+                .unwrap_or(usize::MAX)
+        });
+        keys
+    }
 }
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;font-size:14px;\
@@ -53,7 +122,8 @@ padding-bottom:4px}h3{font-size:14px;margin:16px 0 6px}\
 .sub{color:#666;margin-top:0}table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}\
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}\
 th{background:#f4f4f4;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}\
-.wrap{overflow-x:auto}.muted{color:#888}svg{max-width:100%;height:auto}\
+.wrap{overflow-x:auto}td.nest{padding:2px}td.nest table{margin:0;font-size:12px;width:100%}\
+td.nest th{background:#fafafa;font-weight:500;white-space:nowrap}th{white-space:nowrap}.muted{color:#888}svg{max-width:100%;height:auto}\
 .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #eee;padding:4px}\
 .legend span{display:inline-block;margin-right:14px}.sw{display:inline-block;width:12px;\
 height:12px;margin-right:4px;vertical-align:-1px}";
@@ -82,7 +152,7 @@ pub fn esc(s: &str) -> String {
 
 /// A JSON value as a table cell: numbers readable (the exact value in the tooltip), objects
 /// and lists as nested tables.
-fn cell(v: &Value) -> String {
+fn cell(v: &Value, order: &KeyOrder, key: &str) -> String {
     match v {
         Value::Null => "<td class=\"muted\">—</td>".into(),
         Value::Number(n) => {
@@ -92,23 +162,26 @@ fn cell(v: &Value) -> String {
         Value::Bool(b) => format!("<td>{b}</td>"),
         Value::String(s) => format!("<td>{}</td>", esc(s)),
         Value::Array(a) if a.is_empty() => "<td class=\"muted\">none</td>".into(),
-        Value::Array(_) | Value::Object(_) => format!("<td>{}</td>", table(v)),
+        Value::Array(_) | Value::Object(_) => {
+            format!("<td class=\"nest\">{}</td>", table(v, order, key))
+        }
     }
 }
 
 /// Any JSON value as a table: a list of objects has one row per entry and a column per key
 /// (the union, in first-seen order); an object has one row per key; scalars print alone.
-pub fn table(v: &Value) -> String {
+pub fn table(v: &Value, order: &KeyOrder, parent: &str) -> String {
     match v {
         Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
-            let mut keys: Vec<&str> = vec![];
+            let mut seen: Vec<&String> = vec![];
             for i in items {
                 for k in i.as_object().into_iter().flat_map(|o| o.keys()) {
-                    if !keys.contains(&k.as_str()) {
-                        keys.push(k);
+                    if !seen.contains(&k) {
+                        seen.push(k);
                     }
                 }
             }
+            let keys = order.sort(parent, seen.into_iter());
             let mut out = String::from("<div class=\"wrap\"><table><tr>");
             for k in &keys {
                 let _ = write!(out, "<th>{}</th>", esc(k));
@@ -117,7 +190,7 @@ pub fn table(v: &Value) -> String {
             for i in items {
                 out += "<tr>";
                 for k in &keys {
-                    out += &cell(i.get(*k).unwrap_or(&Value::Null));
+                    out += &cell(i.get(k.as_str()).unwrap_or(&Value::Null), order, k);
                 }
                 out += "</tr>";
             }
@@ -135,18 +208,18 @@ pub fn table(v: &Value) -> String {
         Value::Array(items) => {
             let mut out = String::from("<table>");
             for (n, i) in items.iter().enumerate() {
-                let _ = write!(out, "<tr><th>{n}</th>{}</tr>", cell(i));
+                let _ = write!(out, "<tr><th>{n}</th>{}</tr>", cell(i, order, parent));
             }
             out + "</table>"
         }
         Value::Object(m) => {
-            let mut out = String::from("<table>");
-            for (k, x) in m {
-                let _ = write!(out, "<tr><th>{}</th>{}</tr>", esc(k), cell(x));
+            let mut out = String::from("<div class=\"wrap\"><table>");
+            for k in order.sort(parent, m.keys()) {
+                let _ = write!(out, "<tr><th>{}</th>{}</tr>", esc(k), cell(&m[k], order, k));
             }
-            out + "</table>"
+            out + "</table></div>"
         }
-        other => format!("<table><tr>{}</tr></table>", cell(other)),
+        other => format!("<table><tr>{}</tr></table>", cell(other, order, parent)),
     }
 }
 
@@ -159,19 +232,27 @@ const SECTIONS: &[(&str, &str)] = &[
     ("pods", "Pods"),
     ("pending_pods", "Pods pending at the end"),
     ("recovery", "Recoveries"),
+    ("recoveries", "Interruptions and recoveries"),
     ("distributions", "Distributions"),
     ("faults", "Faults"),
     ("training", "Training"),
     ("scheduler", "Scheduler"),
 ];
 
-fn run_page(s: &Value, timeline_svg: Option<&str>) -> String {
+fn run_page(s: &Value, order: &KeyOrder, timeline_svg: Option<&str>) -> String {
     let name = s["scenario"].as_str().unwrap_or("run");
     let mut body = format!(
         "<h1>{}</h1><p class=\"sub\">seed {} · simulated {} s · {} nodes · {} events</p>",
         esc(name),
         s["seed"],
-        s["sim_end_s"].as_f64().map_or("?".into(), fmt_readable),
+        s["sim_end_s"].as_f64().map_or("?".into(), |v| {
+            let ns = (v * 1e9).round().max(0.0) as u64;
+            format!(
+                "{} ({})",
+                crate::engine::time::format_duration(ns),
+                fmt_readable(v)
+            )
+        }),
         s["nodes"],
         s["events"]
     );
@@ -195,7 +276,7 @@ fn run_page(s: &Value, timeline_svg: Option<&str>) -> String {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     body += "<h2>Summary</h2>";
-    body += &table(&Value::Object(overview));
+    body += &table(&Value::Object(overview), order, "");
     body += "<h2>Timeline</h2>";
     match timeline_svg {
         Some(svg) => {
@@ -211,7 +292,7 @@ fn run_page(s: &Value, timeline_svg: Option<&str>) -> String {
         if *key == "recovery" {
             body += &recovery_chart(v);
         }
-        body += &table(v);
+        body += &table(v, order, key);
     }
     page(&format!("jobset-sim report: {name}"), &body)
 }
@@ -357,7 +438,12 @@ fn sweep_page(dir: &Path) -> Result<String, SimError> {
              its 95% confidence interval (Student t); n = runs that have the metric.</p>";
     body += "<div class=\"wrap\"><table><tr><th>metric</th>";
     for c in &meta.cells {
-        let _ = write!(body, "<th>{}</th>", esc(&c.id));
+        let _ = write!(
+            body,
+            "<th>{}<br><span class=\"muted\">{}</span></th>",
+            esc(&c.id),
+            esc(&c.values.join(", "))
+        );
     }
     body += "</tr>";
     for (m, per_cell) in &stats {
@@ -421,7 +507,11 @@ fn cell_stats(meta: &Meta, summaries: &[Option<Value>]) -> CellStats {
 
 /// One metric across the cells: a dot at each mean with its 95% interval as a whisker.
 fn metric_chart(name: &str, meta: &Meta, per_cell: &[Option<crate::stats::Stats>]) -> String {
-    let (w, h, left, bottom, top) = (360.0, 220.0, 56.0, 40.0, 28.0);
+    // Each cell is labelled by its axis values, one line per axis, under its whisker.
+    let axes = meta.axes.len().max(1);
+    let (w, left, top) = (360.0, 56.0, 28.0);
+    let bottom = 18.0 + 13.0 * axes as f64;
+    let h = 180.0 + bottom;
     let ends = per_cell.iter().flatten().flat_map(|s| {
         let (lo, hi) = s.ci95.unwrap_or((s.mean, s.mean));
         [lo, hi, s.mean]
@@ -462,12 +552,7 @@ fn metric_chart(name: &str, meta: &Meta, per_cell: &[Option<crate::stats::Stats>
     }
     for (c, st) in per_cell.iter().enumerate() {
         let xx = x(c);
-        let _ = write!(
-            svg,
-            "<text x=\"{xx:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
-            h - bottom + 16.0,
-            esc(&meta.cells[c].id)
-        );
+        svg += &cell_label(meta, c, xx, h - bottom + 16.0, (w - left) / n);
         let Some(st) = st else { continue };
         if let Some((a, b)) = st.ci95 {
             let _ = write!(
@@ -494,4 +579,42 @@ fn metric_chart(name: &str, meta: &Meta, per_cell: &[Option<crate::stats::Stats>
     }
     svg += "</svg>";
     format!("<div class=\"chart\">{svg}</div>")
+}
+
+/// A cell's axis values under its point in a chart, one line each, cut to the room a cell
+/// has (the full `axis=value` list and the cell id in the tooltip).
+fn cell_label(meta: &Meta, c: usize, x: f64, y: f64, room_px: f64) -> String {
+    let cell = &meta.cells[c];
+    let full: Vec<String> = meta
+        .axes
+        .iter()
+        .zip(&cell.values)
+        .map(|(a, v)| format!("{a}={v}"))
+        .collect();
+    // About 6.5 px per character at 11 px.
+    let max_chars = ((room_px / 6.5) as usize).max(4);
+    let mut out = format!(
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" fill=\"#555\"><title>{} ({})</title>",
+        esc(&full.join(", ")),
+        esc(&cell.id)
+    );
+    let values: Vec<&String> = if cell.values.is_empty() {
+        vec![&cell.id]
+    } else {
+        cell.values.iter().collect()
+    };
+    for (i, v) in values.into_iter().enumerate() {
+        let shown: String = if v.chars().count() > max_chars {
+            v.chars().take(max_chars - 1).collect::<String>() + "…"
+        } else {
+            v.clone()
+        };
+        let dy = if i == 0 { 0.0 } else { 13.0 };
+        let _ = write!(
+            out,
+            "<tspan x=\"{x:.1}\" dy=\"{dy}\">{}</tspan>",
+            esc(&shown)
+        );
+    }
+    out + "</text>"
 }
