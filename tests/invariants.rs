@@ -269,3 +269,26 @@ fn a_slow_pod_stop_is_not_a_resource_leak() {
     assert!(sim.pods.iter().any(|p| p.removed));
     assert!(sim.params.kubelet.pod_stop_latency_ns > sim.params.node_lifecycle.orphan_pod_gc_ns);
 }
+
+/// A pod that tolerates every taint may be placed on a NotReady node and then stays Pending
+/// there: the summary names it as a stalled pod with the reason, so the stall is diagnosed
+/// (swarm seed 2026 case 19).
+#[test]
+fn a_pod_pending_on_a_dead_node_is_a_diagnosed_stall() {
+    let sim = simulate_scenario(load_scenario(&swarm_fixture("dead-node-tolerated.yaml")).unwrap());
+    let s = summary::build(&sim, 0);
+    assert_eq!(s.jobsets[0].terminal_state, None);
+    let group = s
+        .pending_pods
+        .iter()
+        .find(|g| g.jobset == "js0")
+        .unwrap_or_else(|| panic!("{:?}", s.pending_pods));
+    assert!(
+        group
+            .reason
+            .starts_with("bound to node p0-0, which is down"),
+        "{}",
+        group.reason
+    );
+    assert_eq!(group.count, 1);
+}

@@ -227,12 +227,23 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
             PodPhase::Running => running_at_end += 1,
             PodPhase::Pending => {
                 pending_at_end += 1;
-                if p.node.is_none() {
+                let dead_node = p.node.filter(|&n| sim.cluster.node(n).failed);
+                if p.node.is_none() || dead_node.is_some() {
                     let js = &sim.jobsets[sim.jobs[p.job as usize].jobset as usize].name;
-                    let reason = p.last_unschedulable.as_deref().map_or_else(
-                        || "not yet scheduled (no scheduling attempt had failed)".into(),
-                        str::to_string,
-                    );
+                    let reason = match dead_node {
+                        // Bound before its node died, or placed there because it tolerates
+                        // the NotReady taints: no kubelet starts it, and neither the
+                        // scheduler nor taint eviction moves it while the Node object stays.
+                        Some(n) => format!(
+                            "bound to node {}, which is down: no kubelet starts the pod, and \
+                             it tolerates the node's taints, so it is not (yet) evicted",
+                            sim.cluster.node(n).name
+                        ),
+                        None => p.last_unschedulable.as_deref().map_or_else(
+                            || "not yet scheduled (no scheduling attempt had failed)".into(),
+                            str::to_string,
+                        ),
+                    };
                     let g = groups
                         .entry((js.clone(), reason.clone()))
                         .or_insert_with(|| PendingGroup {
