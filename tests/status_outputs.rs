@@ -126,9 +126,12 @@ fn restart_job_is_an_event_and_a_new_job_attempt_not_a_condition() {
 
 #[test]
 fn in_order_startup_progress_is_recorded() {
+    // Upstream's own example, unmodified: skipped (with a note) when the examples are absent.
+    let Some(examples) = upstream_examples("in_order_startup_progress_is_recorded") else {
+        return;
+    };
     let dir = scratch("status-startup-src");
-    let manifest =
-        repo().join("../shared/examples/jobset-upstream/startup-policy/startup-driver-ready.yaml");
+    let manifest = examples.join("startup-policy/startup-driver-ready.yaml");
     let text = format!(
         "name: in-order\nrun: {{seed: 1, until: 1h}}\ncluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 4, capacity: {{cpu: 32, memory: 128Gi}}}}\nworkloads:\n- manifest: {}\n  pods: {{runFor: 100s}}\n",
         manifest.display()
