@@ -10,10 +10,7 @@
 //! ETTR (goodput) = useful work kept / wall-clock time since submission, where the wall-clock
 //! time ends when the work is done or the run ends.
 
-use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
-use crate::error::InputError;
-use crate::scenario::types::TrainingSection;
 use crate::sim::objects::{JsId, PodId, PodPhase};
 use crate::sim::{Event, Sim};
 use serde::Serialize;
@@ -28,54 +25,6 @@ pub struct Training {
     pub checkpoint_interval_ns: u64,
     pub checkpoint_cost_ns: u64,
     pub restart_cost_ns: u64,
-}
-
-pub fn resolve(
-    file: &str,
-    path: &str,
-    t: &TrainingSection,
-    errors: &mut Vec<InputError>,
-) -> Option<Training> {
-    let before = errors.len();
-    let mut get = |field: &str, text: Option<&String>| -> u64 {
-        match text.map(|s| parse_duration(s)) {
-            None => 0,
-            Some(Ok(v)) => v,
-            Some(Err(m)) => {
-                errors.push(InputError::new(file, m).at_path(format!("{path}.{field}")));
-                0
-            }
-        }
-    };
-    let work_ns = get("work", Some(&t.work));
-    let checkpoint_interval_ns = get("checkpointInterval", t.checkpoint_interval.as_ref());
-    let checkpoint_cost_ns = get("checkpointCost", t.checkpoint_cost.as_ref());
-    let restart_cost_ns = get("restartCost", t.restart_cost.as_ref());
-    if errors.len() == before && work_ns == 0 {
-        errors
-            .push(InputError::new(file, "must be longer than 0s").at_path(format!("{path}.work")));
-    }
-    if t.checkpoint_interval.is_some() && checkpoint_interval_ns == 0 && errors.len() == before {
-        errors.push(
-            InputError::new(
-                file,
-                "must be longer than 0s (leave it out for no checkpoints)",
-            )
-            .at_path(format!("{path}.checkpointInterval")),
-        );
-    }
-    if t.checkpoint_cost.is_some() && t.checkpoint_interval.is_none() {
-        errors.push(
-            InputError::new(file, "a checkpoint cost needs a checkpointInterval")
-                .at_path(format!("{path}.checkpointCost")),
-        );
-    }
-    (errors.len() == before).then_some(Training {
-        work_ns,
-        checkpoint_interval_ns,
-        checkpoint_cost_ns,
-        restart_cost_ns,
-    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

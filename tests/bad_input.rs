@@ -329,15 +329,34 @@ fn unknown_feature_gate() {
 
 #[test]
 fn several_errors_are_all_reported() {
+    // Problems of meaning are collected section by section and reported together.
     let dir = scratch("several_errors");
     let text = SMALL_SCENARIO
-        .replace("until: 1h", "until: soon")
-        .replace("runFor: 30s", "runFor: 30");
+        .replace("until: 1h", "until: 0s")
+        .replace("nodesPerPool: 3", "nodesPerPool: 0")
+        .replace("name: workers", "name: Workers");
     let p = write(&dir, "s.yaml", &text);
     let err = rejects(&dir, &p);
-    assert!(err.contains("s.yaml:2:23: run.until: "), "{err}");
     assert!(
-        err.contains("s.yaml:9:18: workloads[0].pods.runFor: "),
+        err.contains("s.yaml:2:23: run.until: must be longer than 0s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s.yaml:6:19: cluster.nodePools[0].nodesPerPool: must be at least 1"),
+        "{err}"
+    );
+    assert!(err.contains("spec.replicatedJobs[0].name"), "{err}");
+}
+
+#[test]
+fn a_malformed_duration_names_its_line_and_path() {
+    // A value of the wrong form stops reading there, as any mistyped value does.
+    let dir = scratch("malformed_duration");
+    let text = SMALL_SCENARIO.replace("runFor: 30s", "runFor: 30");
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("s.yaml:9:18: workloads[0].pods.runFor: invalid duration \"30\""),
         "{err}"
     );
 }

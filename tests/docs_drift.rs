@@ -148,7 +148,7 @@ mod trace {
 
         // Free-form values (a YAML value, an untagged quantity) take a string.
         fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-            v.visit_str("1")
+            v.visit_str("0")
         }
         fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
             v.visit_bool(true)
@@ -173,10 +173,10 @@ mod trace {
             v.visit_char('a')
         }
         fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-            v.visit_str("1")
+            v.visit_str("0")
         }
         fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-            v.visit_str("1")
+            v.visit_str("0")
         }
         fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
             v.visit_bytes(b"1")
@@ -256,7 +256,7 @@ mod trace {
             Err(Error(format!("enum {name}: not traced")))
         }
         fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-            v.visit_str("1")
+            v.visit_str("0")
         }
         fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
             v.visit_unit()

@@ -4,7 +4,8 @@
 //! adding one injector never moves another's draws. Rates are per 1,000 node-days (the unit of
 //! the fleet studies in `shared/spec/failure-data.md`), repair times lognormal.
 
-use crate::engine::time::{parse_duration, NS_PER_S};
+use super::duration::DurationField;
+use crate::engine::time::NS_PER_S;
 use crate::error::InputError;
 use serde::Deserialize;
 
@@ -18,7 +19,7 @@ pub struct FaultSection {
     /// Names the injector in reports and its random stream (default `<kind>-<index>`).
     pub name: Option<String>,
     /// Scripted faults and time-triggered pod failures: when.
-    pub at: Option<String>,
+    pub at: Option<DurationField>,
     /// Scripted: the node that fails.
     pub node: Option<String>,
     /// Scripted: every node whose label `key` has `value` fails at once.
@@ -27,7 +28,7 @@ pub struct FaultSection {
     pub effect: Option<String>,
     pub exit_code: Option<i32>,
     /// Scripted node faults: the node returns Ready after this long (default: never).
-    pub repair_after: Option<String>,
+    pub repair_after: Option<DurationField>,
     #[serde(rename = "ratePer1000NodeDays")]
     pub rate_per_1000_node_days: Option<f64>,
     #[serde(rename = "ratePer1000DomainDays")]
@@ -85,7 +86,7 @@ pub struct LemonSection {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LognormalSection {
-    pub median: String,
+    pub median: DurationField,
     /// Standard deviation of ln(duration); 0 makes every duration the median.
     #[serde(default)]
     pub sigma: f64,
@@ -393,16 +394,6 @@ impl Resolver<'_> {
         );
     }
 
-    fn duration(&mut self, field: &str, text: &str) -> Option<u64> {
-        match parse_duration(text) {
-            Ok(v) => Some(v),
-            Err(m) => {
-                self.error(field, m);
-                None
-            }
-        }
-    }
-
     /// A rate per 1,000 units per day, returned per unit per day.
     fn rate(&mut self, field: &str, value: Option<f64>) -> Option<f64> {
         match value {
@@ -439,7 +430,7 @@ impl Resolver<'_> {
     }
 
     fn lognormal(&mut self, field: &str, s: &LognormalSection) -> Option<Lognormal> {
-        let median_ns = self.duration(&format!("{field}.median"), &s.median)?;
+        let median_ns = s.median.ns;
         if median_ns == 0 {
             self.error(&format!("{field}.median"), "must be longer than 0s".into());
             return None;
@@ -636,10 +627,7 @@ impl Resolver<'_> {
     }
 
     fn pod_failures(&mut self, f: &FaultSection) -> Option<FaultKind> {
-        let at_ns = match &f.at {
-            Some(t) => Some(self.duration("at", t)?),
-            None => None,
-        };
+        let at_ns = f.at.map(|d| d.ns);
         let rate = match f.rate_per_1000_pod_days {
             Some(_) => Some(self.rate("ratePer1000PodDays", f.rate_per_1000_pod_days)?),
             None => None,
@@ -691,12 +679,9 @@ impl Resolver<'_> {
             self.error("at", "a scripted fault says when it happens".into());
             return None;
         };
-        let at_ns = self.duration("at", at)?;
+        let at_ns = at.ns;
         let effect = self.node_effect("effect", f.effect.as_deref(), f.exit_code)?;
-        let repair_after_ns = match &f.repair_after {
-            Some(t) => Some(self.duration("repairAfter", t)?),
-            None => None,
-        };
+        let repair_after_ns = f.repair_after.map(|d| d.ns);
         if effect == NodeEffect::Drain && repair_after_ns.is_none() {
             self.error(
                 "repairAfter",

@@ -1,6 +1,7 @@
 //! The scenario file as written (YAML, camelCase keys, unknown keys rejected).
 //! `docs/scenario-format.md` documents every key; keep the two in step.
 
+use super::duration::DurationField;
 use crate::api::quantity::Quantity;
 use crate::api::types::StringMap;
 use serde::Deserialize;
@@ -35,7 +36,7 @@ pub struct RunSection {
     pub seed: u64,
     /// Hard end of the simulated run, e.g. `2h`.
     #[serde(default = "default_until")]
-    pub until: String,
+    pub until: DurationField,
     /// Stop as soon as every JobSet is Completed or Failed (default true).
     #[serde(default = "default_true")]
     pub stop_when_all_terminal: bool,
@@ -44,7 +45,7 @@ pub struct RunSection {
     pub memory_limit: Option<String>,
     /// Fault injectors fire nothing after this time (repairs already drawn still happen).
     #[serde(default)]
-    pub faults_until: Option<String>,
+    pub faults_until: Option<DurationField>,
 }
 
 impl Default for RunSection {
@@ -62,8 +63,10 @@ impl Default for RunSection {
 fn default_seed() -> u64 {
     1
 }
-fn default_until() -> String {
-    "24h".into()
+fn default_until() -> DurationField {
+    DurationField {
+        ns: 24 * 3_600 * crate::engine::time::NS_PER_S,
+    }
 }
 fn default_true() -> bool {
     true
@@ -130,12 +133,12 @@ pub struct TopologyLevelSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ControlPlaneSection {
-    pub watch_delay: Option<String>,
-    pub api_call_latency: Option<String>,
-    pub job_sync_batch_period: Option<String>,
-    pub jobset_reconcile_cost: Option<String>,
-    pub job_sync_cost: Option<String>,
-    pub webhook_latency: Option<String>,
+    pub watch_delay: Option<DurationField>,
+    pub api_call_latency: Option<DurationField>,
+    pub job_sync_batch_period: Option<DurationField>,
+    pub jobset_reconcile_cost: Option<DurationField>,
+    pub job_sync_cost: Option<DurationField>,
+    pub webhook_latency: Option<DurationField>,
     #[serde(default)]
     pub scheduler: SchedulerSection,
     pub job_controller: Option<ClientSection>,
@@ -150,26 +153,26 @@ pub struct ControlPlaneSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SchedulerSection {
-    pub cycle_base_cost: Option<String>,
-    pub per_node_filter_cost: Option<String>,
-    pub per_node_score_cost: Option<String>,
-    pub bind_latency: Option<String>,
+    pub cycle_base_cost: Option<DurationField>,
+    pub per_node_filter_cost: Option<DurationField>,
+    pub per_node_score_cost: Option<DurationField>,
+    pub bind_latency: Option<DurationField>,
     pub percentage_of_nodes_to_score: Option<u32>,
     pub scoring_strategy: Option<String>,
     pub qps: Option<f64>,
     pub burst: Option<u32>,
-    pub affinity_per_pod_cost: Option<String>,
+    pub affinity_per_pod_cost: Option<DurationField>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeLifecycleSection {
-    pub monitor_period: Option<String>,
-    pub monitor_grace_period: Option<String>,
-    pub lease_renew_interval: Option<String>,
+    pub monitor_period: Option<DurationField>,
+    pub monitor_grace_period: Option<DurationField>,
+    pub lease_renew_interval: Option<DurationField>,
     pub eviction_rate_per_s: Option<f64>,
     pub toleration_seconds: Option<u64>,
-    pub orphan_pod_gc_delay: Option<String>,
+    pub orphan_pod_gc_delay: Option<DurationField>,
 }
 
 /// A controller's API client rate limit.
@@ -195,8 +198,8 @@ pub struct JobSetControllerSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KubeletSection {
-    pub pod_start_latency: Option<String>,
-    pub pod_stop_latency: Option<String>,
+    pub pod_start_latency: Option<DurationField>,
+    pub pod_stop_latency: Option<DurationField>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -208,7 +211,7 @@ pub struct WorkloadSection {
     pub jobset: Option<serde_yaml_ng::Value>,
     /// Submission time (default `0s`).
     #[serde(default)]
-    pub at: Option<String>,
+    pub at: Option<DurationField>,
     #[serde(default)]
     pub pods: PodsSection,
     /// Changes a user makes to the JobSet later, e.g. `{at: 10m, suspend: false}` to resume.
@@ -224,19 +227,19 @@ pub struct WorkloadSection {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TrainingSection {
     /// Useful work to do, as time at full speed (e.g. `54d`).
-    pub work: String,
+    pub work: DurationField,
     /// Useful work between two checkpoints (default: no checkpoints).
-    pub checkpoint_interval: Option<String>,
+    pub checkpoint_interval: Option<DurationField>,
     /// Training pauses this long to write each checkpoint (default `0s`).
-    pub checkpoint_cost: Option<String>,
+    pub checkpoint_cost: Option<DurationField>,
     /// Framework start-up after all pods run, before progress resumes (default `0s`).
-    pub restart_cost: Option<String>,
+    pub restart_cost: Option<DurationField>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateSection {
-    pub at: String,
+    pub at: DurationField,
     /// New value of `spec.suspend`.
     pub suspend: bool,
 }
@@ -245,7 +248,7 @@ pub struct UpdateSection {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodsSection {
     /// How long each container runs before exiting 0 (default `10m`).
-    pub run_for: Option<String>,
+    pub run_for: Option<DurationField>,
     /// Per replicated job overrides, keyed by replicated job name.
     #[serde(default)]
     pub replicated_jobs: BTreeMap<String, ReplicatedJobPodsSection>,
@@ -272,7 +275,7 @@ pub struct ExitSection {
     /// container restarts), 0 = first run.
     pub retry: Option<u32>,
     /// Time after the container starts.
-    pub after: String,
+    pub after: DurationField,
     pub exit_code: i32,
     /// Container name reported to podFailurePolicy; default the pod's first container.
     pub container: Option<String>,
@@ -281,5 +284,5 @@ pub struct ExitSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplicatedJobPodsSection {
-    pub run_for: Option<String>,
+    pub run_for: Option<DurationField>,
 }
