@@ -38,8 +38,25 @@ pub struct StatusLog {
     pub keep_job_rows: bool,
 }
 
+/// Every value of `jobsets.csv`'s `change` column; `docs/metrics.md` documents each (a unit test
+/// below checks it), and a row with any other value is a bug.
+pub const CHANGES: &[&str] = &[
+    "Created",
+    "Condition",
+    "FailurePolicy",
+    "InPlaceRestart",
+    "Suspended",
+    "Resumed",
+    "Deleting",
+    "Deleted",
+];
+
 impl StatusLog {
     fn push(&mut self, time_ns: SimTime, subject: Subject, change: &'static str) -> &mut StatusRow {
+        assert!(
+            CHANGES.contains(&change),
+            "undocumented status change {change:?}"
+        );
         self.rows.push(StatusRow {
             time_ns,
             subject,
@@ -106,6 +123,10 @@ impl StatusLog {
 
     /// A plain Job change; `message` says why when there is more to say.
     pub fn job(&mut self, time_ns: SimTime, j: JobId, change: &'static str, message: &str) {
+        assert!(
+            CHANGES.contains(&change),
+            "undocumented status change {change:?}"
+        );
         if self.keep_job_rows {
             self.push(time_ns, Subject::Job(j), change).message = message.to_string();
         }
@@ -176,6 +197,36 @@ mod tests {
         assert_eq!(log.rows[1].last_transition_ns, Some(5));
         assert_eq!(log.jobset_conditions(0).count(), 2);
         assert_eq!(log.jobset_conditions(1).count(), 0);
+    }
+
+    #[test]
+    fn every_change_is_documented_in_the_metrics_doc() {
+        let doc = include_str!("../../docs/metrics.md");
+        let table = doc
+            .split("| change | on | meaning |")
+            .nth(1)
+            .expect("change table");
+        let rows: Vec<&str> = table
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        for change in CHANGES {
+            let cell = format!("`{change}`");
+            let documented = rows
+                .iter()
+                .any(|r| r.split('|').nth(1).is_some_and(|c| c.contains(&cell)));
+            assert!(
+                documented,
+                "jobsets.csv change {change} is not in docs/metrics.md"
+            );
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "undocumented status change")]
+    fn an_unknown_change_stops_the_run() {
+        StatusLog::default().jobset(1, 0, "Renamed");
     }
 
     #[test]

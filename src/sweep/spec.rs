@@ -365,6 +365,52 @@ fn manifests_of(doc: &Value) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// The keys a struct accepts, as serde lists them when it refuses an unknown one.
+    fn accepted_keys<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
+        let err = serde_yaml_ng::from_str::<T>("not_a_key: 1")
+            .unwrap_err()
+            .to_string();
+        let list = err
+            .split("expected one of ")
+            .nth(1)
+            .expect("serde lists the keys");
+        list.split(", ")
+            .map(|k| k.split('`').nth(1).expect("a quoted key").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_sweep_file_key_is_in_the_sweeps_doc() {
+        let doc = include_str!("../../docs/sweeps.md");
+        let table = doc
+            .split("| key | meaning |")
+            .nth(1)
+            .expect("the sweep file's key table");
+        let first_cells: Vec<&str> = table
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.split('|').nth(1))
+            .collect();
+        let top = accepted_keys::<SweepFile>().into_iter();
+        let axis = accepted_keys::<AxisSection>()
+            .into_iter()
+            .map(|k| format!("axes[].{k}"));
+        let keys: Vec<String> = top.chain(axis).collect();
+        assert!(keys.len() >= 6, "{keys:?}");
+        for key in keys {
+            // A list's key is documented by its items' keys (`axes[].path` documents `axes`).
+            let (whole, list) = (format!("`{key}`"), format!("`{key}[]."));
+            let documented = first_cells
+                .iter()
+                .any(|c| c.contains(&whole) || c.contains(&list));
+            assert!(
+                documented,
+                "sweep file key {key} is not in docs/sweeps.md's key table"
+            );
+        }
+    }
+
     #[test]
     fn first_axis_varies_slowest() {
         let axis = |n: usize| Axis {
