@@ -155,3 +155,85 @@ fn a_stalled_recovery_names_the_leader_its_slice_and_the_repair() {
     assert!(table.contains("running)"), "{table}");
     assert!(table.contains(leader_lines[0]), "{table}");
 }
+
+/// Every interruption in every shipped scenario has a record with its stages: a recovered one
+/// its whole ordered breakdown, an open one its progress and, when stalled or unfinished, a
+/// diagnosis.
+#[test]
+fn every_shipped_scenario_records_every_interruption() {
+    let mut paths: Vec<String> = vec![];
+    for dir in ["scenarios", "scenarios/policies", "scenarios/validation"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".yaml") {
+                paths.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    paths.sort();
+    assert!(paths.len() >= 15, "{paths:?}");
+    for path in &paths {
+        // Without the invariant sweeps (other tests run them): the 65k-node run takes minutes
+        // with them.
+        let out = bin()
+            .args(["run", path, "--json"])
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
+        let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let rs = s["recoveries"].as_array().unwrap();
+        let sum = |list: &Value, key: &str| -> f64 {
+            list.as_array().unwrap().iter().map(|x| f(&x[key])).sum()
+        };
+        let hits = sum(&s["faults"], "interruptions") + sum(&s["jobsets"], "restarts");
+        let broke = hits + sum(&s["jobsets"], "job_restarts") + f(&s["pods"]["failed"]);
+        // (Container restarts under OnFailure leave no failed pod, but have records too.)
+        assert!(
+            broke == 0.0 || !rs.is_empty(),
+            "{path}: {broke} broke, no record"
+        );
+        for r in rs {
+            assert!(r["stages"]["failed_s"].is_number(), "{path}: {r}");
+            assert!(r["broke"]["cause"].is_string(), "{path}: {r}");
+            match r["state"].as_str().unwrap() {
+                "recovered" => assert_ordered(r),
+                "stalled" | "unfinished at end of run" => {
+                    assert!(
+                        !r["diagnosis"].as_array().unwrap().is_empty(),
+                        "{path}: {r}"
+                    );
+                    assert!(f(&r["pods"]["running"]) < f(&r["pods"]["needed"]), "{path}");
+                }
+                ended => assert!(ended.starts_with("ended: JobSet "), "{path}: {r}"),
+            }
+        }
+    }
+}
+
+/// `compare` of RestartJobSet against RestartJob shows the recovery rows on both sides.
+#[test]
+fn compare_of_restart_policies_has_recovery_rows_on_both_sides() {
+    let out = run(&[
+        "compare",
+        "scenarios/policies/restart-jobset.yaml",
+        "scenarios/policies/restart-job.yaml",
+        "--seeds",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    for metric in [
+        "recoveries.count",
+        "recoveries.time_to_recover_p50_s",
+        "recoveries.time_to_recover_max_s",
+        "recoveries.pods_per_s",
+        "recoveries.bind_window_max_pods_per_s",
+    ] {
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(metric))
+            .unwrap_or_else(|| panic!("no {metric} row:\n{table}"));
+        assert!(!row.contains("missing"), "{row}");
+    }
+}
