@@ -264,8 +264,8 @@ pub struct RunArgs {
     /// overrides `run.memoryLimit` in the scenario. Default 16Gi.
     #[arg(long, value_name = "QUANTITY")]
     pub memory_limit: Option<String>,
-    /// Folder for summary.json, events.csv, jobsets.csv, timeline.csv and timeline.svg (and
-    /// report.html with --report), created if missing. The new files replace the folder's
+    /// Folder for summary.json, record.json, events.csv, jobsets.csv, timeline.csv and
+    /// timeline.svg (and report.html with --report), created if missing. The new files replace the folder's
     /// contents as one set (no file of an earlier run stays); a folder holding other files is
     /// refused. Checked before the simulation.
     #[arg(long, value_name = "DIR")]
@@ -383,7 +383,7 @@ pub fn progress_lines_every_ms() -> Option<u64> {
     (seconds > 0.0).then(|| (seconds * 1000.0).round().max(1.0) as u64)
 }
 
-/// `--out`: summary.json, jobsets.csv, timeline.csv, timeline.svg, events.csv (unless
+/// `--out`: summary.json, record.json, jobsets.csv, timeline.csv, timeline.svg, events.csv (unless
 /// `--no-events`) and report.html (with `--report`), replacing the folder's previous contents
 /// as one set.
 fn write_run_outputs(
@@ -399,6 +399,7 @@ fn write_run_outputs(
         Some(report::events_csv(sim)?)
     };
     let jobsets_csv = report::jobsets_csv(sim)?;
+    let record_json = report::record::json(sim)?;
     let timeline_csv = report::timeline::csv(sim)?;
     let timeline_svg = report::timeline::svg(sim);
     let report_html = match with_report {
@@ -407,6 +408,7 @@ fn write_run_outputs(
     };
     let mut files: Vec<(&str, &[u8])> = vec![
         ("summary.json", json.as_bytes()),
+        (report::record::FILE, &record_json),
         ("jobsets.csv", &jobsets_csv),
         ("timeline.csv", &timeline_csv),
         ("timeline.svg", timeline_svg.as_bytes()),

@@ -107,6 +107,7 @@ fn out_dir_gets_summary_and_events() {
         [
             "events.csv",
             "jobsets.csv",
+            "record.json",
             "summary.json",
             "timeline.csv",
             "timeline.svg"
@@ -268,6 +269,7 @@ fn no_events_leaves_out_events_csv_only() {
         names,
         [
             "jobsets.csv",
+            "record.json",
             "summary.json",
             "timeline.csv",
             "timeline.svg"

@@ -36,6 +36,7 @@ fn no_events_leaves_no_stale_events_csv() {
         [
             "events.csv",
             "jobsets.csv",
+            "record.json",
             "summary.json",
             "timeline.csv",
             "timeline.svg"
@@ -53,6 +54,7 @@ fn no_events_leaves_no_stale_events_csv() {
         names(&out),
         [
             "jobsets.csv",
+            "record.json",
             "summary.json",
             "timeline.csv",
             "timeline.svg"
@@ -198,9 +200,58 @@ fn a_run_killed_while_writing_leaves_the_old_set_whole() {
         [
             "events.csv",
             "jobsets.csv",
+            "record.json",
             "summary.json",
             "timeline.csv",
             "timeline.svg"
         ]
     );
+}
+
+/// The scenario a folder's record.json is of.
+fn record_scenario(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("record.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["scenario"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_record_is_part_of_the_set() {
+    let root = scratch("out_record");
+    let out = root.join("run");
+    // A set written before record.json existed is a run folder: replaced, record added.
+    std::fs::create_dir_all(&out).unwrap();
+    write(&out, "summary.json", "{}");
+    write(&out, "events.csv", "old");
+    let o = run(&["run", QUICKSTART, "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(names(&out).contains(&"record.json".to_string()));
+    assert_eq!(record_scenario(&out), "quickstart");
+    // A failed write of the record leaves the whole old set, record included.
+    let before = contents(&out);
+    let o = bin()
+        .args([
+            "run",
+            "scenarios/policies/restart-jobset.yaml",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(repo())
+        .env("JOBSET_SIM_OUTPUT_FAULT", "fail:record.json")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("writing record.json"), "{}", stderr(&o));
+    assert_eq!(contents(&out), before, "the old set, untouched");
+    // The next run's record replaces the old one: no stale record of another run stays.
+    let o = run(&[
+        "run",
+        "scenarios/policies/restart-jobset.yaml",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-events",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(record_scenario(&out), "restart-jobset");
+    assert_eq!(names(&root), ["run"], "no staging folder left");
 }

@@ -1,6 +1,7 @@
 //! What a run observes: one row per pod state change (for `events.csv`) and the counters the
 //! summary reports. Rows hold ids; names are resolved once, when the report is written.
 
+pub(crate) mod failed_scheduling;
 pub mod recoveries;
 pub mod status_log;
 pub mod timeline;
@@ -146,6 +147,8 @@ pub struct Recorder {
     pub status_log: status_log::StatusLog,
     /// One record per interruption of a JobSet and its recovery.
     pub recoveries: recoveries::Recoveries,
+    /// kube-scheduler's FailedScheduling Events, counted per JobSet and reason (`record.json`).
+    pub(crate) failed_scheduling: failed_scheduling::FailedScheduling,
     /// Keep every row (for events.csv). Off, only the counters and the recovery times are kept.
     pub record_rows: bool,
     /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
@@ -284,6 +287,21 @@ impl Sim {
         if let Some((state, reason)) = row_of(change, p.created) {
             self.record(pod, state, &reason);
         }
+    }
+
+    /// The metrics observer of a failed scheduling attempt (one FailedScheduling Event):
+    /// counted per JobSet and reason of the verdict. `first` when the pod had not failed
+    /// to schedule before.
+    pub(crate) fn observe_failed_scheduling(
+        &mut self,
+        pod: PodId,
+        first: bool,
+        verdict: &crate::scheduler::filter::Diagnosis,
+    ) {
+        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        self.rec
+            .failed_scheduling
+            .attempt_failed(js, first, verdict.reasons.keys());
     }
 
     /// What a pod state change means for its JobSet's recovery record.

@@ -4,6 +4,7 @@
 pub mod distributions;
 pub mod html;
 pub mod output_set;
+pub(crate) mod record;
 pub mod recoveries;
 pub mod recovery;
 pub mod summary;

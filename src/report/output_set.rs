@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 /// `--out .` must never swap away a working directory.
 pub const RUN_FILES: &[&str] = &[
     "summary.json",
+    "record.json",
     "events.csv",
     "jobsets.csv",
     "timeline.csv",

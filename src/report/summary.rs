@@ -140,11 +140,17 @@ pub struct SchedulerCounts {
     pub jobset_reconciles: u64,
 }
 
-fn upstream_behaviours(sim: &Sim) -> Vec<UpstreamBehaviourEntry> {
-    let version = match sim.params.jobset_version {
+/// The modelled JobSet controller version as the scenario names it
+/// (`controlPlane.jobsetController.version`).
+pub(crate) fn jobset_version(sim: &Sim) -> &'static str {
+    match sim.params.jobset_version {
         crate::control::pod_webhook::PlacementVersion::V0_12_0 => "v0.12.0",
         crate::control::pod_webhook::PlacementVersion::Main => "main",
-    };
+    }
+}
+
+fn upstream_behaviours(sim: &Sim) -> Vec<UpstreamBehaviourEntry> {
+    let version = jobset_version(sim);
     sim.rec
         .upstream_behaviours
         .iter()

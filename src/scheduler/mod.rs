@@ -343,6 +343,8 @@ impl Sim {
                         decision.subset.as_deref(),
                     );
                 }
+                let first_failure = self.pods[pod as usize].last_unschedulable.is_none();
+                self.observe_failed_scheduling(pod, first_failure, &diag);
                 let message = diag.message();
                 if self.pods[pod as usize].last_unschedulable.as_deref() != Some(message.as_str()) {
                     self.record(pod, crate::metrics::PodState::Unschedulable, &message);
