@@ -144,6 +144,7 @@ pub const SUMMARY_NUMBERS: &[&str] = &[
     "jobsets[].submitted_at_s",
     "jobsets[].completed_at_s",
     "jobsets[].finished_at_s",
+    "record.jobsets",
     "pods.created",
     "pods.scheduled",
     "pods.succeeded",

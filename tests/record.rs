@@ -52,6 +52,11 @@ fn the_record_names_the_run_and_the_controller_version() {
     assert_eq!(record["schema_version"], 1);
     assert_eq!(record["jobset_controller_version"], "main");
     assert_eq!(record["jobsets"].as_array().unwrap().len(), 1);
+    // summary.json points at the record and says how many JobSets it holds.
+    assert_eq!(
+        summary["record"],
+        serde_json::json!({"file": "record.json", "jobsets": 1})
+    );
 }
 
 #[test]

@@ -32,6 +32,8 @@ pub struct Summary {
     pub wall_ms: u64,
     pub nodes: usize,
     pub jobsets: Vec<JobSetSummary>,
+    /// Where the run's record is (docs/metrics.md, "record.json").
+    pub record: RecordRef,
     pub pods: PodCounts,
     pub pending_pods: Vec<PendingGroup>,
     /// Behaviours of the modelled upstream version that break what users expect (exclusive
@@ -52,6 +54,14 @@ pub struct Summary {
     /// Per JobSet with a training model.
     pub training: Vec<crate::training::TrainingSummary>,
     pub scheduler: SchedulerCounts,
+}
+
+/// The cross-reference to `record.json`: its file name in the `--out` folder and how many
+/// JobSet entries it holds (one per entry of `jobsets`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RecordRef {
+    pub file: &'static str,
+    pub jobsets: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -168,7 +178,7 @@ fn upstream_behaviours(sim: &Sim) -> Vec<UpstreamBehaviourEntry> {
 }
 
 pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
-    let jobsets = sim
+    let jobsets: Vec<JobSetSummary> = sim
         .jobsets
         .iter()
         .enumerate()
@@ -288,6 +298,10 @@ pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
         event_digest: sim.event_digest.hex(),
         wall_ms,
         nodes: sim.cluster.len(),
+        record: RecordRef {
+            file: super::record::FILE,
+            jobsets: jobsets.len(),
+        },
         jobsets,
         pods: PodCounts {
             created: sim.rec.pods_created,
