@@ -171,6 +171,7 @@ pub const SUMMARY_NUMBERS: &[&str] = &[
     "recoveries[].stages.*",
     "recoveries[].durations.*",
     "recoveries[].pods.*",
+    "recoveries[].lost_pod_s",
     "recoveries[].pods_per_s",
     "recoveries[].bind_windows.*",
     "distributions.*.count",

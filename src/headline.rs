@@ -100,6 +100,10 @@ pub const METRICS: &[Metric] = &[
         compute: |s| record_percentile(s, 100.0),
     },
     Metric {
+        name: "recoveries.lost_pod_s",
+        compute: |s| sum_over(s, "recoveries", "lost_pod_s"),
+    },
+    Metric {
         name: "recoveries.pods_per_s",
         compute: |s| mean_over(s, "recoveries", "pods_per_s"),
     },

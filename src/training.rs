@@ -379,7 +379,7 @@ impl Sim {
     /// Watcher of pod changes: a pod's main container stopped.
     pub(crate) fn stop_working(&mut self, pod: PodId) {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        self.rec.recoveries.pod_stopped(js, pod);
+        self.rec.recoveries.pod_stopped(self.now(), js, pod);
         self.training.container_stopped(js, pod, self.now());
     }
 

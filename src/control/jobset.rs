@@ -150,7 +150,7 @@ impl Sim {
         if before.terminal_state.is_none() && obj.status.terminal_state.is_some() {
             obj.finished_at_ns = Some(now);
             let state = obj.status.terminal_state.as_deref().unwrap_or_default();
-            self.rec.recoveries.jobset_finished(js, state);
+            self.rec.recoveries.jobset_finished(now, js, state);
         }
         if before.current_in_place_restart_attempt != obj.status.current_in_place_restart_attempt {
             self.rec.recoveries.in_place_restart(js);

@@ -84,9 +84,33 @@ pub struct Record {
     pub last_progress_ns: SimTime,
     /// Bind times within the record (sorted by construction), until it closes.
     pub bind_times_ns: Vec<SimTime>,
+    /// Lost pod-time so far: ∫ (needed − running) dt from the failure to `lost_since_ns`.
+    lost_pod_ns: u64,
+    lost_since_ns: SimTime,
 }
 
 impl Record {
+    /// Lost pod-time: pod-nanoseconds the JobSet's pods were not running, from the failure to
+    /// the record's end, or to `end_ns` for a record still open.
+    pub fn lost_pod_ns(&self, end_ns: SimTime) -> u64 {
+        if self.state != State::Open {
+            return self.lost_pod_ns;
+        }
+        let missing = self.pods_needed.saturating_sub(self.pods_running);
+        let tail = missing.saturating_mul(end_ns.saturating_sub(self.lost_since_ns));
+        self.lost_pod_ns.saturating_add(tail)
+    }
+
+    /// Adds the lost pod-time up to `now`, at the running count before a change.
+    fn accrue(&mut self, now: SimTime, running_before: u64) {
+        let missing = self.pods_needed.saturating_sub(running_before);
+        let span_ns = now.saturating_sub(self.lost_since_ns);
+        self.lost_pod_ns = self
+            .lost_pod_ns
+            .saturating_add(missing.saturating_mul(span_ns));
+        self.lost_since_ns = self.lost_since_ns.max(now);
+    }
+
     /// The path that repaired the JobSet, in words: the policy's action (with the restart
     /// strategy), in-place restart, container restart, or the Job controller's replacement.
     pub fn path(&self, restart_strategy: &str) -> String {
@@ -242,6 +266,8 @@ impl Recoveries {
             pods_running: self.running[js as usize],
             last_progress_ns: failed_ns,
             bind_times_ns: vec![],
+            lost_pod_ns: 0,
+            lost_since_ns: failed_ns,
         }
     }
 
@@ -330,6 +356,7 @@ impl Recoveries {
             return;
         };
         let r = &mut self.records[ri];
+        r.accrue(now, running - 1);
         r.pods_running = running;
         r.last_progress_ns = now;
         if running >= needed {
@@ -341,7 +368,7 @@ impl Recoveries {
         }
     }
 
-    pub fn pod_stopped(&mut self, js: JsId, pod: u32) {
+    pub fn pod_stopped(&mut self, now: SimTime, js: JsId, pod: u32) {
         let f = self.flags(pod);
         if *f & RUNNING == 0 {
             return;
@@ -350,7 +377,9 @@ impl Recoveries {
         let i = js as usize;
         self.running[i] -= 1;
         if let Some(ri) = self.open[i] {
-            self.records[ri].pods_running = self.running[i];
+            let r = &mut self.records[ri];
+            r.accrue(now, self.running[i] + 1);
+            r.pods_running = self.running[i];
         }
     }
 
@@ -364,9 +393,10 @@ impl Recoveries {
     }
 
     /// The JobSet became terminal: its open record ends there.
-    pub fn jobset_finished(&mut self, js: JsId, terminal_state: &str) {
+    pub fn jobset_finished(&mut self, now: SimTime, js: JsId, terminal_state: &str) {
         if let Some(ri) = self.open.get(js as usize).copied().flatten() {
             let r = &mut self.records[ri];
+            r.accrue(now, r.pods_running);
             r.state = State::JobSetFinished;
             r.finished_as = Some(terminal_state.to_string());
             self.open[js as usize] = None;
@@ -391,7 +421,7 @@ mod tests {
             r.pod_running(1, 0, p);
         }
         assert!(r.records.is_empty(), "starting up is no interruption");
-        r.pod_stopped(0, 1);
+        r.pod_stopped(10, 0, 1);
         r.interrupted(10, 0, 1, "exit code 1");
         r.interrupted(10, 0, 1, "exit code 1");
         r.detected(11, 0);
@@ -413,6 +443,8 @@ mod tests {
         assert_eq!(rec.all_scheduled_ns, Some(14));
         assert_eq!(rec.all_running_ns, Some(15));
         assert_eq!(rec.pods_bound, 1);
+        // One of two pods missing from the failure at 10 to all running at 15.
+        assert_eq!(rec.lost_pod_ns(99), 5);
         assert_eq!(rec.path("Recreate"), "PodReplacement");
         r.training_resumed(20, 0);
         assert_eq!(r.records[0].training_resumed_ns, Some(20));
@@ -436,7 +468,10 @@ mod tests {
             rec.path("BlockingRecreate"),
             "RestartJobSet (BlockingRecreate)"
         );
-        r.jobset_finished(0, "Failed");
+        r.jobset_finished(20, 0, "Failed");
         assert_eq!(r.records[0].state, State::JobSetFinished);
+        // No pod ran: the JobSet's pods were all missing from 7 to its end at 20.
+        let needed = r.records[0].pods_needed;
+        assert_eq!(r.records[0].lost_pod_ns(99), needed * 13);
     }
 }

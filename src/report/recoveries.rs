@@ -31,6 +31,9 @@ pub struct RecoveryEntry {
     pub stages: Stages,
     pub durations: Durations,
     pub pods: Pods,
+    /// Lost pod-time: ∫ (pods needed − pods running) dt from the failure to the record's end
+    /// (all running, the JobSet's end, or the end of the run), in pod-seconds.
+    pub lost_pod_s: f64,
     /// `pods.bound / (all_scheduled_s − first_pod_created_s)`; for unfinished records, so far
     /// (to the end of the run).
     pub pods_per_s: Option<f64>,
@@ -204,6 +207,7 @@ fn entry(sim: &Sim, r: &Record, end_ns: SimTime) -> RecoveryEntry {
             created: r.pods_created,
             bound: r.pods_bound,
         },
+        lost_pod_s: to_secs(r.lost_pod_ns(end_ns)),
         pods_per_s,
         bind_windows: windows(&r.bind_times_ns, r.first_pod_created_ns, until),
         diagnosis: if open { diagnose(sim, r) } else { vec![] },

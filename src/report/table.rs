@@ -213,6 +213,15 @@ pub fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Stri
     out
 }
 
+/// Pod-time in the unit that reads best: pod-s, pod-h or pod-days.
+fn pod_time(pod_s: f64) -> String {
+    match pod_s {
+        s if s < 3_600.0 => format!("{s:.1} pod-s"),
+        s if s < 86_400.0 * 10.0 => format!("{:.1} pod-h", s / 3_600.0),
+        s => format!("{:.1} pod-days", s / 86_400.0),
+    }
+}
+
 /// One row per interruption (every repair path), the stages' breakdown of each, and the
 /// diagnosis of each that did not finish.
 fn recoveries_section(records: &[super::recoveries::RecoveryEntry]) -> String {
@@ -272,10 +281,13 @@ fn recoveries_section(records: &[super::recoveries::RecoveryEntry]) -> String {
             ("start", d.start_s),
             ("resume", d.resume_s),
         ];
-        let parts: Vec<String> = stages
+        let mut parts: Vec<String> = stages
             .iter()
             .filter_map(|(name, v)| v.map(|v| format!("{name} {}", dur_s(v))))
             .collect();
+        if r.lost_pod_s > 0.0 {
+            parts.push(format!("lost {}", pod_time(r.lost_pod_s)));
+        }
         if !parts.is_empty() {
             out.push_str(&format!("  #{}: {}\n", i + 1, parts.join(", ")));
         }
