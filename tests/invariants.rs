@@ -292,3 +292,27 @@ fn a_pod_pending_on_a_dead_node_is_a_diagnosed_stall() {
     );
     assert_eq!(group.count, 1);
 }
+
+/// A failed index under `backoffLimitPerIndex` is never recreated; with a training model the
+/// other indexes wait for every pod, so the Job never ends. The recovery record says so, which
+/// the swarm's liveness phase takes as the stall's diagnosis (seed 2026 case 305).
+#[test]
+fn a_failed_index_that_training_waits_for_is_a_diagnosed_stall() {
+    let path = swarm_fixture("failed-index-training.yaml");
+    let sim = simulate_scenario(load_scenario(&path).unwrap());
+    let s = summary::build(&sim, 0);
+    assert_eq!(s.jobsets[0].terminal_state, None);
+    let r = &s.recoveries[0];
+    assert_eq!(r.state, "stalled");
+    assert_eq!((r.pods.running, r.pods.needed), (2, 3));
+    assert_eq!(
+        r.diagnosis,
+        vec![
+            "Job js0-r0-0: index(es) 1 failed (backoffLimitPerIndex 0) and are not recreated; \
+              the Job ends when its other indexes finish; with a training model the other \
+              indexes run until the work is done, which needs every pod running: the Job \
+              never finishes"
+                .to_string()
+        ]
+    );
+}

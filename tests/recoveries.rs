@@ -32,7 +32,10 @@ fn assert_ordered(r: &Value) {
     assert!((ttr - (f(&st["all_running_s"]) - f(&st["failed_s"]))).abs() < 1e-6);
     // Lost pod-time: no more than every needed pod missing for the whole recovery.
     let lost = f(&r["lost_pod_s"]);
-    assert!(lost >= 0.0 && lost <= f(&r["pods"]["needed"]) * ttr + 1e-6, "{r}");
+    assert!(
+        lost >= 0.0 && lost <= f(&r["pods"]["needed"]) * ttr + 1e-6,
+        "{r}"
+    );
 }
 
 #[test]
@@ -83,7 +86,10 @@ fn restart_job_record_counts_only_the_restarted_jobs_pods() {
     assert_ordered(r);
     // The other Jobs' pods kept running: at most the 2 recreated pods were missing.
     let ttr = f(&r["durations"]["time_to_recover_s"]);
-    assert!(f(&r["lost_pod_s"]) > 0.0 && f(&r["lost_pod_s"]) <= 2.0 * ttr + 1e-6, "{r}");
+    assert!(
+        f(&r["lost_pod_s"]) > 0.0 && f(&r["lost_pod_s"]) <= 2.0 * ttr + 1e-6,
+        "{r}"
+    );
 }
 
 #[test]

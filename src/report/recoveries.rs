@@ -252,6 +252,8 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
     let mut unschedulable: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut pending_bound = 0u64;
     let mut live = 0u64;
+    // Pods of failed indexes (backoffLimitPerIndex): never created again.
+    let mut not_recreated = 0u64;
     for &j in &sim.jobsets[js as usize].jobs {
         let job = &sim.jobs[j as usize];
         if job.removed || job.deletion_ns.is_some() {
@@ -262,6 +264,10 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
                 "Job {}: pod creates rejected, Job API back-off (step {})",
                 job.name, job.api_backoff_steps
             ));
+        }
+        if let Some(line) = failed_indexes_line(sim, j) {
+            out.push(line);
+            not_recreated += job.index_failed.iter().filter(|&&f| f).count() as u64;
         }
         let pods = live_pods(sim, j);
         live += pods.len() as u64;
@@ -297,12 +303,12 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
             "{pending_bound} pod(s) bound, containers not started yet"
         ));
     }
-    if live < r.pods_needed {
+    if live + not_recreated < r.pods_needed {
         out.push(format!(
             "{} of {} pods exist; {} not created yet",
             live,
             r.pods_needed,
-            r.pods_needed - live
+            r.pods_needed - live - not_recreated
         ));
     }
     let out_nodes = sim.inject.node_out.iter().filter(|&&o| o).count();
@@ -318,6 +324,38 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
         ));
     }
     out
+}
+
+/// The end of a failed-indexes diagnosis when nothing will ever finish the Job (the swarm's
+/// liveness phase takes it as the stall's explanation).
+pub(crate) const NEVER_FINISHES: &str = "; with a training model the other indexes run until \
+     the work is done, which needs every pod running: the Job never finishes";
+
+/// A Job with `backoffLimitPerIndex` whose failed indexes are not recreated: it ends only
+/// when every other index has finished (`job_controller.go`, indexes past their per-index
+/// limit are not re-created; the Job fails once all indexes are finished). With a training
+/// model the others never finish, since training needs every pod.
+fn failed_indexes_line(sim: &Sim, j: JobId) -> Option<String> {
+    let job = &sim.jobs[j as usize];
+    let limit = job.spec.backoff_limit_per_index?;
+    let failed: Vec<String> = (job.index_failed.iter().enumerate())
+        .filter(|(_, &f)| f)
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let js = &sim.jobsets[job.jobset as usize];
+    let training = sim.scenario.workloads[js.workload as usize]
+        .training
+        .is_some();
+    let rest = if training { NEVER_FINISHES } else { "" };
+    Some(format!(
+        "Job {}: index(es) {} failed (backoffLimitPerIndex {limit}) and are not recreated; \
+         the Job ends when its other indexes finish{rest}",
+        job.name,
+        failed.join(", ")
+    ))
 }
 
 /// A Job's pods that exist and have not finished or started terminating.

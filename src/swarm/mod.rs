@@ -194,11 +194,21 @@ fn check_case(case: &gen::Case, twice: bool) -> CaseResult {
     result
 }
 
+/// An open recovery of the JobSet diagnosed as one that nothing can finish (failed indexes
+/// never recreated while training needs every pod).
+fn never_finishes(s: &summary::Summary, jobset: &str) -> bool {
+    use crate::report::recoveries::NEVER_FINISHES;
+    s.recoveries
+        .iter()
+        .any(|r| r.jobset == jobset && r.diagnosis.iter().any(|d| d.ends_with(NEVER_FINISHES)))
+}
+
 /// The liveness phase. The faults stop at `run.faultsUntil`; the run then lasts
 /// `gen::SETTLE_HORIZON` more (or ends when every JobSet has ended). At the end each JobSet
 /// must be terminal, or suspended by the scenario, or stalled with the simulator's own
 /// diagnosis: pods of it pending with the scheduler's verdict (`summary.json` `pending_pods`),
-/// or followers denied for good by the modelled version (`upstream_behaviours`).
+/// or followers denied for good by the modelled version (`upstream_behaviours`), or a
+/// recovery that nothing can finish (`recoveries[].diagnosis`).
 fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), CaseResult> {
     if sim.jobsets.len() != sim.scenario.workloads.len() {
         return Err(fail(
@@ -224,7 +234,8 @@ fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), C
                         b.jobset == js.name
                             && b.kind
                                 == crate::control::job::FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED
-                    });
+                    })
+                    || never_finishes(s, &js.name);
                 if !diagnosed {
                     return Err(fail(
                         FailureClass::Liveness,
