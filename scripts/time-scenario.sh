@@ -5,6 +5,10 @@
 #
 #   scripts/time-scenario.sh scenarios/validation/llama3-54d.yaml 5 2
 #
+# JOBSET_SIM_BIN=path times that binary instead of building this checkout's (for A/B runs of
+# two builds, alternately: one run of each in turn); JOBSET_SIM_ARGS adds arguments to every
+# run (e.g. "--out /tmp/t --no-events" to include writing the output set).
+#
 # Runs are sequential, so a busy machine shows as spread between runs: quote the median with
 # the machine (scripts/bench.sh prints its line), and re-run when the spread is wide.
 set -euo pipefail
@@ -13,8 +17,13 @@ scenario=${1:?usage: scripts/time-scenario.sh SCENARIO [RUNS] [BUDGET_S]}
 runs=${2:-5}
 budget=${3:-}
 [ -f "$scenario" ] || { echo "no such scenario: $scenario" >&2; exit 2; }
-cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-target}/release/jobset-sim
+if [ -n "${JOBSET_SIM_BIN:-}" ]; then
+  bin=$JOBSET_SIM_BIN
+else
+  cargo build --release --quiet
+  bin=${CARGO_TARGET_DIR:-target}/release/jobset-sim
+fi
+read -r -a extra <<< "${JOBSET_SIM_ARGS:-}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -23,10 +32,10 @@ echo "machine:  $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576
 for i in $(seq "$runs"); do
   t0=$(date +%s%N)
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f '%M' -o "$tmp/rss" "$bin" run "$scenario" --json > "$tmp/summary.json"
+    /usr/bin/time -f '%M' -o "$tmp/rss" "$bin" run "$scenario" --json "${extra[@]}" > "$tmp/summary.json"
     rss_mib=$(awk '{printf "%.0f", $1 / 1024}' "$tmp/rss")
   else
-    "$bin" run "$scenario" --json > "$tmp/summary.json"
+    "$bin" run "$scenario" --json "${extra[@]}" > "$tmp/summary.json"
     rss_mib="?"
   fi
   t1=$(date +%s%N)
