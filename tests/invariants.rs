@@ -316,3 +316,29 @@ fn a_failed_index_that_training_waits_for_is_a_diagnosed_stall() {
         ]
     );
 }
+
+/// Upstream's InOrder resume skips a replicated job that counts as started, and a suspended
+/// Job counts as ready once its succeeded pods reach its parallelism: resumed after index 0
+/// succeeded, the Job stays suspended. The run reports it as an upstream behaviour, the stall's
+/// diagnosis (swarm seed 2026 cases 1953 and 2812).
+#[test]
+fn an_in_order_job_left_suspended_is_an_upstream_behaviour() {
+    let path = swarm_fixture("in-order-never-resumed.yaml");
+    let sim = simulate_scenario(load_scenario(&path).unwrap());
+    let s = summary::build(&sim, 0);
+    assert_eq!(s.jobsets[0].terminal_state, None);
+    assert_eq!(
+        s.upstream_behaviours.len(),
+        1,
+        "{:?}",
+        s.upstream_behaviours
+    );
+    let b = &s.upstream_behaviours[0];
+    assert_eq!(
+        (b.kind, b.job.as_str()),
+        ("suspended-job-never-resumed", "js0-r0-0")
+    );
+    assert!(b
+        .message
+        .contains("startupPolicy InOrder skips replicated job r0"));
+}

@@ -682,6 +682,7 @@ pub(crate) const FOLLOWERS_FROM_STALE_LEADER: &str = "followers-from-stale-leade
 pub(crate) const FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED: &str =
     "followers-denied-after-leader-succeeded";
 pub(crate) const UNREPAIRED_FOLLOWERS: &str = "unrepaired-followers";
+pub(crate) const SUSPENDED_JOB_NEVER_RESUMED: &str = "suspended-job-never-resumed";
 
 /// What the pod webhooks let through: the pod's shape, and for a follower placed from a
 /// finished leader (v0.12.0), that leader and its domain.

@@ -4,6 +4,7 @@
 use super::conditions::{condition, update_condition};
 use super::counters;
 use super::failure_policy::{self, FailedJob, Outcome};
+use super::job::SUSPENDED_JOB_NEVER_RESUMED;
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
 use crate::api::types::{ReplicatedJob, StringMap};
@@ -383,6 +384,33 @@ impl Sim {
         );
     }
 
+    /// InOrder resume skips a replicated job that counts as started, and a suspended Job
+    /// counts as ready when its succeeded pods reach its parallelism: such a Job is never
+    /// resumed (`resumeJobsIfNecessary`, `calculateReplicatedJobStatuses`), a finding of the run.
+    fn note_started_jobs_left_suspended(&mut self, js: JsId, rj_index: usize, active: &[JobId]) {
+        let now = self.now();
+        for &j in active {
+            let job = &self.jobs[j as usize];
+            if job.rj != rj_index as u32 || !job.suspended {
+                continue;
+            }
+            let (jobset, name) = (self.jobsets[js as usize].name.clone(), job.name.clone());
+            let rj = self.jobsets[js as usize].spec.spec.replicated_jobs[rj_index]
+                .name
+                .clone();
+            self.rec
+                .note_upstream_behaviour(now, SUSPENDED_JOB_NEVER_RESUMED, j, "", || {
+                    let message = format!(
+                        "Job {name} stays suspended: startupPolicy InOrder skips replicated job \
+                     {rj} on resume because it counts as started, and a suspended Job whose \
+                     succeeded pods reach its parallelism counts as ready \
+                     (resumeJobsIfNecessary, calculateReplicatedJobStatuses)"
+                    );
+                    (jobset, name, message)
+                });
+        }
+    }
+
     /// §3.8 `resumeJobsIfNecessary`: resume replicated jobs in order, honouring DependsOn and,
     /// under InOrder, one replicated job per pass.
     fn resume_jobs_if_necessary(&mut self, js: JsId, active: &[JobId]) {
@@ -414,6 +442,7 @@ impl Sim {
                     obj.status.replicated_jobs.get(rj_index),
                 )
             {
+                self.note_started_jobs_left_suspended(js, rj_index, active);
                 continue;
             }
             let suspended: Vec<JobId> = active

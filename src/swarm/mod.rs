@@ -231,9 +231,15 @@ fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), C
                     .iter()
                     .any(|g| g.jobset == js.name && !g.reason.starts_with("not yet scheduled"))
                     || s.upstream_behaviours.iter().any(|b| {
+                        use crate::control::job::{
+                            FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED, SUSPENDED_JOB_NEVER_RESUMED,
+                        };
                         b.jobset == js.name
-                            && b.kind
-                                == crate::control::job::FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED
+                            && [
+                                FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED,
+                                SUSPENDED_JOB_NEVER_RESUMED,
+                            ]
+                            .contains(&b.kind)
                     })
                     || never_finishes(s, &js.name);
                 if !diagnosed {
