@@ -123,6 +123,11 @@ fn check_child_jobs(js: &Value) {
         assert_eq!(job["name"], format!("restartjobset-action-example-{rj}-0"));
         assert_eq!(job["replicated_job"], rj);
         assert_eq!(job["restart_attempt"], i as u64 / 2);
+        assert_eq!(
+            job["job_restart_attempt"],
+            Value::Null,
+            "no RestartJob gate"
+        );
         let labels = &job["labels"];
         assert_eq!(labels["jobset.sigs.k8s.io/jobset-name"], js["name"]);
         assert_eq!(labels["jobset.sigs.k8s.io/jobset-uid"], js["uid"]);
@@ -319,4 +324,35 @@ fn the_record_is_byte_identical_for_the_same_seed_with_or_without_events() {
         write_set("c", &["--no-events"]),
         "events.csv rows play no part"
     );
+}
+
+#[test]
+fn a_restarted_job_is_told_apart_by_its_own_restart_attempt() {
+    let (record, _) = run_with_record(
+        "record_restart_job",
+        "scenarios/policies/restart-job.yaml",
+        &[],
+    );
+    let js = &record["jobsets"][0];
+    assert_eq!(js["restarts"]["job_restarts"], 1);
+    let workers: Vec<&Value> = js["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["replicated_job"] == "rj-worker")
+        .collect();
+    assert_eq!(
+        workers.len(),
+        2,
+        "the failed worker Job and its replacement"
+    );
+    assert_eq!(workers[0]["name"], workers[1]["name"]);
+    assert_eq!(workers[0]["restart_attempt"], workers[1]["restart_attempt"]);
+    assert_eq!(workers[0]["job_restart_attempt"], 0);
+    assert_eq!(workers[1]["job_restart_attempt"], 1);
+    assert_eq!(workers[0]["conditions"][1]["type"], "Failed");
+    assert_eq!(workers[1]["conditions"][1]["type"], "Complete");
+    let events = js["restarts"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["reason"], "RestartJobFailurePolicyAction");
 }

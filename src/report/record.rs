@@ -5,7 +5,7 @@
 //! at the end from the objects and the observers' logs (`Recorder`); every key is documented in
 //! docs/metrics.md, "record.json".
 
-use crate::api::keys::{JOB_INDEX, REPLICATED_JOB_NAME};
+use crate::api::keys::{JOB_INDEX, JOB_RESTART_ATTEMPT, REPLICATED_JOB_NAME};
 use crate::api::types::{JobSet, ReplicatedJob, StringMap};
 use crate::engine::time::to_secs;
 use crate::metrics::status_log::{StatusRow, Subject};
@@ -94,6 +94,9 @@ pub(crate) struct JobRecord {
     pub replicated_job: String,
     pub job_index: u32,
     pub restart_attempt: i32,
+    /// The per-Job restart attempt under the RestartJob gate (`job-restart-attempt`); null
+    /// without the gate.
+    pub job_restart_attempt: Option<i32>,
     pub created_at_s: f64,
     /// When the Job object was gone (deleted by a restart or the JobSet's deletion); null if
     /// it still existed at the end.
@@ -372,6 +375,10 @@ fn job_record(job: &JobObj) -> JobRecord {
             .and_then(|i| i.parse().ok())
             .unwrap_or(job.job_index),
         restart_attempt: job.restart_attempt,
+        job_restart_attempt: job
+            .labels
+            .get(JOB_RESTART_ATTEMPT)
+            .and_then(|a| a.parse().ok()),
         created_at_s: to_secs(job.created_at_ns),
         deleted_at_s: job.removed_at_ns.map(to_secs),
         labels: job.labels.clone(),
