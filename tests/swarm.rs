@@ -171,3 +171,19 @@ faults:
     );
     assert!(bad.is_err());
 }
+
+/// Stalls the simulator diagnoses itself pass the liveness phase: restarts through an action
+/// that never counts toward maxRestarts, each attempt failing again (seed 2026 cases 1074,
+/// 2824), failed indexes a training model waits for (305), an InOrder Job left suspended (1953).
+#[test]
+fn diagnosed_endless_stalls_pass_the_liveness_phase() {
+    for case in ["305", "1074", "1953", "2824"] {
+        let o = run(&["swarm", "--seed", "2026", "--case", case]);
+        let text = stdout(&o) + &stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "case {case}: {text}");
+        assert!(
+            text.contains("stalled with a diagnosis"),
+            "case {case}: {text}"
+        );
+    }
+}

@@ -49,8 +49,12 @@ pub struct Record {
     /// Pods interrupted.
     pub pods_hit: u64,
     last_hit_ns: SimTime,
-    /// The failure policy's rule (None: default action or no policy) and action.
+    /// The failure policy's rule (None: default action or no policy) and action, of its last
+    /// decision while open; how many decisions (restarts) the record saw, and the last one's
+    /// cause.
     pub rule: Option<String>,
+    pub decisions: u32,
+    pub last_decision_cause: String,
     pub action: Option<String>,
     /// The JobSet's terminal state when it ended the record.
     pub finished_as: Option<String>,
@@ -232,6 +236,8 @@ impl Recoveries {
         r.decided_ns.get_or_insert(now);
         r.rule = rule.map(str::to_string);
         r.action = Some(action.to_string());
+        r.decisions += 1;
+        r.last_decision_cause = cause.to_string();
     }
 
     fn template(&self, js: JsId, failed_ns: SimTime, cause: &str) -> Record {
@@ -246,6 +252,8 @@ impl Recoveries {
             pods_hit: 1,
             last_hit_ns: failed_ns,
             rule: None,
+            decisions: 0,
+            last_decision_cause: String::new(),
             action: None,
             finished_as: None,
             failed_ns,

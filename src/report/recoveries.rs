@@ -311,6 +311,9 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
             r.pods_needed - live - not_recreated
         ));
     }
+    if let Some(line) = restart_loop_line(r) {
+        out.push(line);
+    }
     let out_nodes = sim.inject.node_out.iter().filter(|&&o| o).count();
     if out_nodes > 0 {
         out.push(format!(
@@ -330,6 +333,28 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
 /// liveness phase takes it as the stall's explanation).
 pub(crate) const NEVER_FINISHES: &str = "; with a training model the other indexes run until \
      the work is done, which needs every pod running: the Job never finishes";
+
+/// The end of a restart-loop diagnosis when the action does not count toward maxRestarts.
+pub(crate) const RESTARTS_WITHOUT_END: &str =
+    "; this action does not count toward maxRestarts, so the loop has no end";
+
+/// A record that saw the failure policy restart the JobSet again and again: each attempt
+/// failed before all its pods ran.
+fn restart_loop_line(r: &Record) -> Option<String> {
+    if r.decisions < 2 {
+        return None;
+    }
+    let action = r.action.as_deref().unwrap_or_default();
+    let rule = r.rule.as_deref().unwrap_or("the default action");
+    let endless = action.ends_with("IgnoreMaxRestarts");
+    Some(format!(
+        "restarted {} times while recovering: every attempt failed again before all its pods \
+         ran (last: {rule}, {action}, on {}){}",
+        r.decisions,
+        r.last_decision_cause,
+        if endless { RESTARTS_WITHOUT_END } else { "" }
+    ))
+}
 
 /// A Job with `backoffLimitPerIndex` whose failed indexes are not recreated: it ends only
 /// when every other index has finished (`job_controller.go`, indexes past their per-index

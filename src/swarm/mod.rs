@@ -195,12 +195,28 @@ fn check_case(case: &gen::Case, twice: bool) -> CaseResult {
 }
 
 /// An open recovery of the JobSet diagnosed as one that nothing can finish (failed indexes
-/// never recreated while training needs every pod).
-fn never_finishes(s: &summary::Summary, jobset: &str) -> bool {
-    use crate::report::recoveries::NEVER_FINISHES;
-    s.recoveries
+/// never recreated while training needs every pod, or restarts that never count toward
+/// maxRestarts, every attempt failing again).
+fn never_finishes(s: &summary::Summary, jobset: &str, faults_until_s: f64) -> bool {
+    use crate::report::recoveries::{NEVER_FINISHES, RESTARTS_WITHOUT_END};
+    let endless = |d: &String| d.ends_with(NEVER_FINISHES) || d.ends_with(RESTARTS_WITHOUT_END);
+    let open_endless = s
+        .recoveries
         .iter()
-        .any(|r| r.jobset == jobset && r.diagnosis.iter().any(|d| d.ends_with(NEVER_FINISHES)))
+        .any(|r| r.jobset == jobset && r.diagnosis.iter().any(endless));
+    open_endless || restarts_forever(s, jobset, faults_until_s)
+}
+
+/// After the faults stopped, the workload's own failures restarted the JobSet at least twice
+/// through an action that never counts toward maxRestarts: a loop with no end, each record
+/// showing its path.
+fn restarts_forever(s: &summary::Summary, jobset: &str, faults_until_s: f64) -> bool {
+    let uncounted = s.recoveries.iter().filter(|r| {
+        r.jobset == jobset
+            && r.stages.failed_s > faults_until_s
+            && (r.decision.action.as_deref()).is_some_and(|a| a.ends_with("IgnoreMaxRestarts"))
+    });
+    uncounted.count() >= 2
 }
 
 /// The liveness phase. The faults stop at `run.faultsUntil`; the run then lasts
@@ -210,6 +226,10 @@ fn never_finishes(s: &summary::Summary, jobset: &str) -> bool {
 /// or followers denied for good by the modelled version (`upstream_behaviours`), or a
 /// recovery that nothing can finish (`recoveries[].diagnosis`).
 fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), CaseResult> {
+    let faults_until_s = sim
+        .scenario
+        .faults_until_ns
+        .map_or(0.0, crate::engine::time::to_secs);
     if sim.jobsets.len() != sim.scenario.workloads.len() {
         return Err(fail(
             FailureClass::Liveness,
@@ -241,7 +261,7 @@ fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), C
                             ]
                             .contains(&b.kind)
                     })
-                    || never_finishes(s, &js.name);
+                    || never_finishes(s, &js.name, faults_until_s);
                 if !diagnosed {
                     return Err(fail(
                         FailureClass::Liveness,
