@@ -177,8 +177,16 @@ faults:
 /// 2824), failed indexes a training model waits for (305), an InOrder Job left suspended (1953).
 #[test]
 fn diagnosed_endless_stalls_pass_the_liveness_phase() {
-    for case in ["305", "1074", "1953", "2824"] {
-        let o = run(&["swarm", "--seed", "2026", "--case", case]);
+    // And an in-place restart barrier that Succeeded pods can never lift (seed 15 case 260).
+    let cases = [
+        ("2026", "305"),
+        ("2026", "1074"),
+        ("2026", "1953"),
+        ("2026", "2824"),
+        ("15", "260"),
+    ];
+    for (seed, case) in cases {
+        let o = run(&["swarm", "--seed", seed, "--case", case]);
         let text = stdout(&o) + &stderr(&o);
         assert_eq!(o.status.code(), Some(0), "case {case}: {text}");
         assert!(

@@ -252,7 +252,7 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
     let mut unschedulable: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut pending_bound = 0u64;
     let mut live = 0u64;
-    // Pods of failed indexes (backoffLimitPerIndex): never created again.
+    // Pods of failed (backoffLimitPerIndex) or succeeded indexes: never created again.
     let mut not_recreated = 0u64;
     for &j in &sim.jobsets[js as usize].jobs {
         let job = &sim.jobs[j as usize];
@@ -269,6 +269,8 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
             out.push(line);
             not_recreated += job.index_failed.iter().filter(|&&f| f).count() as u64;
         }
+        // Succeeded indexes are done: nothing creates their pods again.
+        not_recreated += job.succeeded_index.iter().filter(|&&s| s).count() as u64;
         let pods = live_pods(sim, j);
         live += pods.len() as u64;
         let unplaced: Vec<PodId> = pods
@@ -314,6 +316,7 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
     if let Some(line) = restart_loop_line(r) {
         out.push(line);
     }
+    out.extend(in_place_barrier_line(sim, js));
     let out_nodes = sim.inject.node_out.iter().filter(|&&o| o).count();
     if out_nodes > 0 {
         out.push(format!(
@@ -333,6 +336,47 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
 /// liveness phase takes it as the stall's explanation).
 pub(crate) const NEVER_FINISHES: &str = "; with a training model the other indexes run until \
      the work is done, which needs every pod running: the Job never finishes";
+
+/// The end of an in-place barrier diagnosis when finished pods can never report the attempt.
+pub(crate) const BARRIER_NEVER_LIFTS: &str = ": the barrier never lifts";
+
+/// In-place restart: a running pod whose agent holds its worker behind the barrier, waiting
+/// for every pod to report its attempt (`in_place_restart.go`, step 3: all pods of the JobSet,
+/// Succeeded ones included, at one attempt). Pods that finished at another attempt never
+/// report a newer one.
+fn in_place_barrier_line(sim: &Sim, js: crate::sim::objects::JsId) -> Option<String> {
+    let obj = &sim.jobsets[js as usize];
+    let current = obj.status.current_in_place_restart_attempt;
+    let pods = obj
+        .jobs
+        .iter()
+        .flat_map(|&j| sim.jobs[j as usize].pods.iter());
+    let (mut waiting, mut finished_elsewhere) = (None, 0u64);
+    for &p in pods {
+        let pod = &sim.pods[p as usize];
+        let Some(attempt) = pod.in_place_attempt.filter(|_| !pod.removed) else {
+            continue;
+        };
+        if pod.phase == PodPhase::Running && !pod.barrier_lifted && current != Some(attempt) {
+            waiting.get_or_insert((sim.pod_name(p), attempt));
+        } else if pod.phase == PodPhase::Succeeded {
+            finished_elsewhere += 1;
+        }
+    }
+    let (name, attempt) = waiting?;
+    let shown = current.map_or("none".to_string(), |c| c.to_string());
+    let mut line = format!(
+        "pod {name} waits at the in-place restart barrier for attempt {attempt} \
+         (currentInPlaceRestartAttempt {shown}); it lifts when every pod reports one attempt"
+    );
+    if finished_elsewhere > 0 {
+        line += &format!(
+            ", and {finished_elsewhere} pod(s) have Succeeded and will never report \
+             {attempt}{BARRIER_NEVER_LIFTS}"
+        );
+    }
+    Some(line)
+}
 
 /// The end of a restart-loop diagnosis when the action does not count toward maxRestarts.
 pub(crate) const RESTARTS_WITHOUT_END: &str =

@@ -198,8 +198,12 @@ fn check_case(case: &gen::Case, twice: bool) -> CaseResult {
 /// never recreated while training needs every pod, or restarts that never count toward
 /// maxRestarts, every attempt failing again).
 fn never_finishes(s: &summary::Summary, jobset: &str, faults_until_s: f64) -> bool {
-    use crate::report::recoveries::{NEVER_FINISHES, RESTARTS_WITHOUT_END};
-    let endless = |d: &String| d.ends_with(NEVER_FINISHES) || d.ends_with(RESTARTS_WITHOUT_END);
+    use crate::report::recoveries::{BARRIER_NEVER_LIFTS, NEVER_FINISHES, RESTARTS_WITHOUT_END};
+    let endless = |d: &String| {
+        [NEVER_FINISHES, RESTARTS_WITHOUT_END, BARRIER_NEVER_LIFTS]
+            .iter()
+            .any(|end| d.ends_with(end))
+    };
     let open_endless = s
         .recoveries
         .iter()
