@@ -264,8 +264,8 @@ pub struct RunArgs {
     /// overrides `run.memoryLimit` in the scenario. Default 16Gi.
     #[arg(long, value_name = "QUANTITY")]
     pub memory_limit: Option<String>,
-    /// Folder for summary.json, record.json, events.csv, jobsets.csv, timeline.csv and
-    /// timeline.svg (and report.html with --report), created if missing. The new files replace the folder's
+    /// Folder for summary.json, record.json, events.csv, jobsets.csv, timeline.csv,
+    /// timeline.svg and recovery.svg (and report.html with --report), created if missing. The new files replace the folder's
     /// contents as one set (no file of an earlier run stays); a folder holding other files is
     /// refused. Checked before the simulation.
     #[arg(long, value_name = "DIR")]
@@ -383,7 +383,8 @@ pub fn progress_lines_every_ms() -> Option<u64> {
     (seconds > 0.0).then(|| (seconds * 1000.0).round().max(1.0) as u64)
 }
 
-/// `--out`: summary.json, record.json, jobsets.csv, timeline.csv, timeline.svg, events.csv (unless
+/// `--out`: summary.json, record.json, jobsets.csv, timeline.csv, timeline.svg, recovery.svg,
+/// events.csv (unless
 /// `--no-events`) and report.html (with `--report`), replacing the folder's previous contents
 /// as one set.
 fn write_run_outputs(
@@ -402,8 +403,13 @@ fn write_run_outputs(
     let record_json = report::record::json(sim)?;
     let timeline_csv = report::timeline::csv(sim)?;
     let timeline_svg = report::timeline::svg(sim);
+    let recovery_svg = report::recoveries::chart_svg(sim, &report::recoveries::build(sim));
     let report_html = match with_report {
-        true => Some(report::html::run_report(json, &timeline_svg)?),
+        true => Some(report::html::run_report(
+            json,
+            &timeline_svg,
+            &recovery_svg,
+        )?),
         false => None,
     };
     let mut files: Vec<(&str, &[u8])> = vec![
@@ -412,6 +418,7 @@ fn write_run_outputs(
         ("jobsets.csv", &jobsets_csv),
         ("timeline.csv", &timeline_csv),
         ("timeline.svg", timeline_svg.as_bytes()),
+        ("recovery.svg", recovery_svg.as_bytes()),
     ];
     if let Some(events) = &events {
         files.push(("events.csv", events));

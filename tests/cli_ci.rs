@@ -212,7 +212,7 @@ fn progress_lines_in_logs_change_no_output() {
         .filter(|l| l.starts_with("progress: simulated "))
         .collect();
     assert!(lines.len() >= 2, "{}", stderr(&chatty));
-    for f in ["events.csv", "timeline.csv", "timeline.svg"] {
+    for f in ["events.csv", "timeline.csv", "timeline.svg", "recovery.svg"] {
         assert_eq!(
             std::fs::read(dir.join("quiet").join(f)).unwrap(),
             std::fs::read(dir.join("chatty").join(f)).unwrap(),

@@ -108,6 +108,7 @@ fn out_dir_gets_summary_and_events() {
             "events.csv",
             "jobsets.csv",
             "record.json",
+            "recovery.svg",
             "summary.json",
             "timeline.csv",
             "timeline.svg"
@@ -270,6 +271,7 @@ fn no_events_leaves_out_events_csv_only() {
         [
             "jobsets.csv",
             "record.json",
+            "recovery.svg",
             "summary.json",
             "timeline.csv",
             "timeline.svg"

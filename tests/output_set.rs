@@ -37,6 +37,7 @@ fn no_events_leaves_no_stale_events_csv() {
             "events.csv",
             "jobsets.csv",
             "record.json",
+            "recovery.svg",
             "summary.json",
             "timeline.csv",
             "timeline.svg"
@@ -55,6 +56,7 @@ fn no_events_leaves_no_stale_events_csv() {
         [
             "jobsets.csv",
             "record.json",
+            "recovery.svg",
             "summary.json",
             "timeline.csv",
             "timeline.svg"
@@ -201,6 +203,7 @@ fn a_run_killed_while_writing_leaves_the_old_set_whole() {
             "events.csv",
             "jobsets.csv",
             "record.json",
+            "recovery.svg",
             "summary.json",
             "timeline.csv",
             "timeline.svg"

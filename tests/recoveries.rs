@@ -249,3 +249,67 @@ fn compare_of_restart_policies_has_recovery_rows_on_both_sides() {
         assert!(!row.contains("missing"), "{row}");
     }
 }
+
+/// summary.json's stage keys as recovery.svg names its stage strips.
+const STAGE_KEYS: [(&str, &str); 6] = [
+    ("detected_s", "detected"),
+    ("old_pods_gone_s", "old pods gone"),
+    ("jobs_recreated_s", "Jobs recreated"),
+    ("all_scheduled_s", "all scheduled"),
+    ("all_running_s", "all running"),
+    ("training_resumed_s", "training resumed"),
+];
+
+#[test]
+fn recovery_svg_draws_every_record_with_its_stages_and_the_stall_apart() {
+    let dir = scratch("recovery_svg");
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        "scenarios/stalled-recovery.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let svg = std::fs::read_to_string(out.join("recovery.svg")).unwrap();
+    let records = s["recoveries"].as_array().unwrap();
+    assert!(
+        records.len() >= 2 && records.len() <= 8,
+        "{}",
+        records.len()
+    );
+    for (i, r) in records.iter().enumerate() {
+        let n = i + 1;
+        assert!(
+            svg.contains(&format!("data-record=\"{n}\" x=")),
+            "record #{n} is not in the legend"
+        );
+        for (key, stage) in STAGE_KEYS {
+            let drawn = svg.contains(&format!("data-stage=\"{stage}\" data-record=\"{n}\""));
+            assert_eq!(
+                !r["stages"][key].is_null(),
+                drawn,
+                "record #{n}, stage {stage}"
+            );
+        }
+        let state = r["state"].as_str().unwrap();
+        if state != "recovered" {
+            // Dashed, and labelled with its state and diagnosis.
+            assert!(
+                svg.contains(&format!(">#{n} {state}</text>")),
+                "#{n} {state}"
+            );
+            let diagnosis = r["diagnosis"][0].as_str().unwrap();
+            let words: String = diagnosis.chars().take(40).collect();
+            assert!(svg.contains(&format!("#{n} {state}: {words}")), "{words}");
+        }
+    }
+    assert!(records.iter().any(|r| r["state"] == "stalled"));
+    assert!(svg.contains("stroke-dasharray=\"7 4\""));
+    assert!(
+        svg.contains(">not recovered</text>"),
+        "the histogram's own bar"
+    );
+}

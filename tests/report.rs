@@ -70,8 +70,9 @@ fn render(browser: &str, html: &Path, name: &str) -> (String, String) {
     (stdout(&o), stderr(&o))
 }
 
-fn check_in_browser(html: &Path, name: &str, min_charts: usize) {
-    let Some(browser) = chromium() else { return };
+/// Renders the page and checks it; returns the DOM after load (None without Chromium).
+fn check_in_browser(html: &Path, name: &str, min_charts: usize) -> Option<String> {
+    let browser = chromium()?;
     let (dom, log) = render(&browser, html, name);
     let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
@@ -90,6 +91,7 @@ fn check_in_browser(html: &Path, name: &str, min_charts: usize) {
         charts >= min_charts,
         "{charts} charts rendered, expected {min_charts}"
     );
+    Some(dom)
 }
 
 #[test]
@@ -118,8 +120,17 @@ fn run_report_shows_summary_recoveries_and_charts() {
     ] {
         assert!(html.contains(says), "{says} missing");
     }
-    // The timeline chart and the recovery chart.
-    assert!(html.matches("<svg").count() >= 2);
+    // The timeline chart, the phase bars and recovery.svg, inline.
+    assert!(html.matches("<svg").count() >= 3);
+    assert!(
+        html.contains("data-chart=\"recovery\""),
+        "recovery.svg missing"
+    );
+    let recovery_svg = std::fs::read_to_string(out.join("recovery.svg")).unwrap();
+    assert!(
+        html.contains(recovery_svg.trim_end()),
+        "recovery.svg not embedded whole"
+    );
     // Columns keep summary.json's order: a JobSet's name first, not alphabetical.
     let jobsets = &html[html.find("<h2>JobSets</h2>").unwrap()..];
     let header = &jobsets[..jobsets.find("</tr>").unwrap()];
@@ -137,7 +148,17 @@ fn run_report_shows_summary_recoveries_and_charts() {
         std::fs::read_to_string(out.join("report.html")).unwrap(),
         html
     );
-    check_in_browser(&out.join("report.html"), "run", 2);
+    if let Some(dom) = check_in_browser(&out.join("report.html"), "run", 3) {
+        // The recovery chart is in the rendered page, with both records of the run.
+        let chart = dom
+            .split("data-chart=\"recovery\"")
+            .nth(1)
+            .expect("recovery chart in the DOM");
+        assert!(
+            chart.contains("#2 train"),
+            "record #2 in the rendered chart"
+        );
+    }
 }
 
 #[test]

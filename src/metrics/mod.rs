@@ -319,7 +319,7 @@ impl Sim {
                 r.interrupted(now, js, pod, cause);
                 r.detected(now, js);
                 if state == PodState::Failed {
-                    r.pod_unbound(js, pod);
+                    r.pod_unbound(now, js, pod);
                 } else {
                     r.container_restart(js);
                     if self.in_place_enabled(js) {
@@ -332,9 +332,9 @@ impl Sim {
                     r.interrupted(now, js, pod, reason);
                     r.detected(now, js);
                 }
-                r.pod_unbound(js, pod);
+                r.pod_unbound(now, js, pod);
             }
-            PodState::Succeeded => r.pod_unbound(js, pod),
+            PodState::Succeeded => r.pod_unbound(now, js, pod),
             PodState::Deleted => r.pod_deleted(now, js, pod),
             _ => {}
         }

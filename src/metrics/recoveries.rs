@@ -17,6 +17,68 @@ const BOUND: u8 = 1;
 const HIT: u8 = 2;
 /// The pod's main container runs now.
 const RUNNING: u8 = 4;
+/// Progress steps kept per record at most: enough for a smooth curve on a 1,000-pixel chart,
+/// small enough that thousands of records (weeks of training) stay a few MB.
+const MAX_PROGRESS_STEPS: usize = 256;
+
+/// A recovery's progress at one instant: pods created since the failure, the JobSet's pods
+/// bound and running now (for `recovery.svg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressStep {
+    /// Time since the record's failure.
+    pub offset_ns: u64,
+    pub created: u32,
+    pub scheduled: u32,
+    pub running: u32,
+}
+
+/// A record's progress as a bounded step list, appended only on change. When the list is
+/// full every other step goes and the spacing doubles, so a long recovery keeps an even
+/// outline of at most `MAX_PROGRESS_STEPS` steps; the latest state is always kept.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    steps: Vec<ProgressStep>,
+    /// A change closer than this to the last kept step only updates `latest`.
+    min_gap_ns: u64,
+    latest: Option<ProgressStep>,
+}
+
+impl Progress {
+    fn note(&mut self, step: ProgressStep) {
+        let Some(last) = self.steps.last_mut() else {
+            self.steps.push(step);
+            return;
+        };
+        if step.offset_ns == last.offset_ns {
+            *last = step;
+        } else if step.offset_ns >= last.offset_ns + self.min_gap_ns {
+            if self.steps.len() == MAX_PROGRESS_STEPS {
+                self.thin();
+            }
+            self.steps.push(step);
+            self.latest = None;
+        } else {
+            self.latest = Some(step);
+        }
+    }
+
+    /// Keeps every other step (the first included) and doubles the spacing of new ones.
+    fn thin(&mut self) {
+        let mut i = 0;
+        self.steps.retain(|_| {
+            i += 1;
+            i % 2 == 1
+        });
+        let span_ns = self.steps.last().map_or(0, |s| s.offset_ns);
+        let even_ns = span_ns / (MAX_PROGRESS_STEPS as u64 / 2);
+        self.min_gap_ns = (self.min_gap_ns * 2).max(even_ns).max(1);
+    }
+
+    /// The kept steps in time order, the latest state last.
+    pub fn steps(&self) -> impl Iterator<Item = &ProgressStep> {
+        self.steps.iter().chain(self.latest.iter())
+    }
+}
 
 /// What broke.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -91,6 +153,8 @@ pub struct Record {
     /// Lost pod-time so far: ∫ (needed − running) dt from the failure to `lost_since_ns`.
     lost_pod_ns: u64,
     lost_since_ns: SimTime,
+    /// Pods created, scheduled and running from the failure to the record's end.
+    pub progress: Progress,
 }
 
 impl Record {
@@ -193,6 +257,7 @@ impl Recoveries {
         }
         self.records.push(r);
         self.open[js as usize] = Some(self.records.len() - 1);
+        self.note_progress(now, js);
     }
 
     /// The control plane saw the failure (first sign only).
@@ -229,6 +294,7 @@ impl Recoveries {
                 ..self.template(js, failed_ns, cause)
             });
             self.open[js as usize] = Some(self.records.len() - 1);
+            self.note_progress(failed_ns, js);
         }
         let r = self.open_mut(js).expect("opened above");
         r.detected_ns.get_or_insert(now);
@@ -276,7 +342,24 @@ impl Recoveries {
             bind_times_ns: vec![],
             lost_pod_ns: 0,
             lost_since_ns: failed_ns,
+            progress: Progress::default(),
         }
+    }
+
+    /// Adds the JobSet's state now to its open record's progress.
+    fn note_progress(&mut self, now: SimTime, js: JsId) {
+        let i = js as usize;
+        let Some(ri) = self.open.get(i).copied().flatten() else {
+            return;
+        };
+        let (scheduled, running) = (self.bound[i], self.running[i]);
+        let r = &mut self.records[ri];
+        r.progress.note(ProgressStep {
+            offset_ns: now.saturating_sub(r.failed_ns),
+            created: r.pods_created as u32,
+            scheduled: scheduled as u32,
+            running: running as u32,
+        });
     }
 
     pub fn in_place_restart(&mut self, js: JsId) {
@@ -303,6 +386,7 @@ impl Recoveries {
             r.last_progress_ns = now;
             r.first_pod_created_ns.get_or_insert(now);
             r.last_pod_created_ns = Some(now);
+            self.note_progress(now, js);
         }
     }
 
@@ -327,10 +411,11 @@ impl Recoveries {
                 }
             }
         }
+        self.note_progress(now, js);
     }
 
     /// The pod no longer holds its place: finished, failed, terminating or gone.
-    pub fn pod_unbound(&mut self, js: JsId, pod: u32) {
+    pub fn pod_unbound(&mut self, now: SimTime, js: JsId, pod: u32) {
         let f = self.flags(pod);
         if *f & BOUND != 0 {
             *f &= !BOUND;
@@ -339,11 +424,12 @@ impl Recoveries {
             if let Some(r) = self.open_mut(js) {
                 r.all_scheduled_ns = None;
             }
+            self.note_progress(now, js);
         }
     }
 
     pub fn pod_deleted(&mut self, now: SimTime, js: JsId, pod: u32) {
-        self.pod_unbound(js, pod);
+        self.pod_unbound(now, js, pod);
         *self.flags(pod) &= !HIT;
         if let Some(r) = self.open_mut(js) {
             r.old_pods_gone_ns = Some(now);
@@ -363,6 +449,7 @@ impl Recoveries {
         let Some(ri) = self.open[i] else {
             return;
         };
+        self.note_progress(now, js);
         let r = &mut self.records[ri];
         r.accrue(now, running - 1);
         r.pods_running = running;
@@ -388,6 +475,7 @@ impl Recoveries {
             let r = &mut self.records[ri];
             r.accrue(now, self.running[i] + 1);
             r.pods_running = self.running[i];
+            self.note_progress(now, js);
         }
     }
 
@@ -433,7 +521,7 @@ mod tests {
         r.interrupted(10, 0, 1, "exit code 1");
         r.interrupted(10, 0, 1, "exit code 1");
         r.detected(11, 0);
-        r.pod_unbound(0, 1);
+        r.pod_unbound(11, 0, 1);
         r.pod_deleted(12, 0, 1);
         r.pod_created(13, 0);
         r.pod_bound(14, 0, 2);
@@ -454,8 +542,63 @@ mod tests {
         // One of two pods missing from the failure at 10 to all running at 15.
         assert_eq!(rec.lost_pod_ns(99), 5);
         assert_eq!(rec.path("Recreate"), "PodReplacement");
+        let steps: Vec<(u64, u32, u32, u32)> = rec
+            .progress
+            .steps()
+            .map(|s| (s.offset_ns, s.created, s.scheduled, s.running))
+            .collect();
+        // Open (1 running: the stop came first), unbound, created, bound, running again.
+        assert_eq!(
+            steps,
+            [
+                (0, 0, 2, 1),
+                (1, 0, 1, 1),
+                (3, 1, 1, 1),
+                (4, 1, 2, 1),
+                (5, 1, 2, 2)
+            ]
+        );
         r.training_resumed(20, 0);
         assert_eq!(r.records[0].training_resumed_ns, Some(20));
+    }
+
+    #[test]
+    fn progress_keeps_a_bounded_outline_with_the_first_and_latest_state() {
+        let mut p = Progress::default();
+        for t in 0..100_000u64 {
+            p.note(ProgressStep {
+                offset_ns: t * 1_000,
+                created: t as u32,
+                scheduled: 0,
+                running: (t / 2) as u32,
+            });
+        }
+        let steps: Vec<&ProgressStep> = p.steps().collect();
+        assert!(steps.len() <= MAX_PROGRESS_STEPS + 1, "{}", steps.len());
+        assert!(steps.len() >= MAX_PROGRESS_STEPS / 2);
+        assert_eq!(steps[0].offset_ns, 0);
+        assert_eq!(
+            steps.last().unwrap().created,
+            99_999,
+            "the latest state is kept"
+        );
+        assert!(steps.windows(2).all(|w| w[0].offset_ns < w[1].offset_ns));
+        // Evenly spread: no gap longer than a few times the even spacing.
+        let even = 100_000_000 / MAX_PROGRESS_STEPS as u64;
+        assert!(steps
+            .windows(2)
+            .all(|w| w[1].offset_ns - w[0].offset_ns <= 4 * even));
+        // Changes at one instant keep that instant's final state.
+        let mut q = Progress::default();
+        for running in [3, 2, 1] {
+            q.note(ProgressStep {
+                offset_ns: 5,
+                created: 0,
+                scheduled: 0,
+                running,
+            });
+        }
+        assert_eq!(q.steps().map(|s| s.running).collect::<Vec<_>>(), [1]);
     }
 
     #[test]

@@ -25,8 +25,11 @@ pub fn write_report(dir: &Path) -> Result<std::path::PathBuf, SimError> {
             InputError::new(format!("{shown}/summary.json"), format!("not JSON: {e}"))
                 .at_line(e.line(), e.column())
         })?;
-        let timeline = std::fs::read_to_string(dir.join("timeline.svg")).ok();
-        run_page(&summary, &KeyOrder::of(&text), timeline.as_deref())
+        let charts = Charts {
+            timeline: std::fs::read_to_string(dir.join("timeline.svg")).ok(),
+            recovery: std::fs::read_to_string(dir.join("recovery.svg")).ok(),
+        };
+        run_page(&summary, &KeyOrder::of(&text), &charts)
     } else {
         return Err(InputError::new(
             &shown,
@@ -38,16 +41,37 @@ pub fn write_report(dir: &Path) -> Result<std::path::PathBuf, SimError> {
     Ok(dir.join(FILE))
 }
 
-/// The page of one run from its summary.json text and timeline.svg, for `run --out --report`,
-/// which writes it with the rest of the folder as one set.
-pub fn run_report(summary_json: &str, timeline_svg: &str) -> Result<String, SimError> {
+/// The run's charts embedded in its page (None: the file is not in the folder).
+struct Charts {
+    timeline: Option<String>,
+    recovery: Option<String>,
+}
+
+/// The page of one run from its summary.json text, timeline.svg and recovery.svg, for
+/// `run --out --report`, which writes it with the rest of the folder as one set.
+pub fn run_report(
+    summary_json: &str,
+    timeline_svg: &str,
+    recovery_svg: &str,
+) -> Result<String, SimError> {
     let summary: Value = serde_json::from_str(summary_json)
         .map_err(|e| SimError::Internal(format!("summary.json is not JSON: {e}")))?;
-    Ok(run_page(
-        &summary,
-        &KeyOrder::of(summary_json),
-        Some(timeline_svg),
-    ))
+    let charts = Charts {
+        timeline: Some(timeline_svg.to_string()),
+        recovery: Some(recovery_svg.to_string()),
+    };
+    Ok(run_page(&summary, &KeyOrder::of(summary_json), &charts))
+}
+
+/// An SVG file's text as an inline chart, or a note that the folder lacks it.
+fn embed_chart(svg: Option<&str>, file: &str) -> String {
+    match svg {
+        Some(svg) => format!(
+            "<div class=\"chart\">{}</div>",
+            svg.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+        ),
+        None => format!("<p class=\"muted\">no {file} in this folder</p>"),
+    }
 }
 
 /// Every object key of a JSON text in the order it first appears under its parent key (a
@@ -239,7 +263,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("scheduler", "Scheduler"),
 ];
 
-fn run_page(s: &Value, order: &KeyOrder, timeline_svg: Option<&str>) -> String {
+fn run_page(s: &Value, order: &KeyOrder, charts: &Charts) -> String {
     let name = s["scenario"].as_str().unwrap_or("run");
     let mut body = format!(
         "<h1>{}</h1><p class=\"sub\">seed {} · simulated {} s · {} nodes · {} events</p>",
@@ -278,19 +302,15 @@ fn run_page(s: &Value, order: &KeyOrder, timeline_svg: Option<&str>) -> String {
     body += "<h2>Summary</h2>";
     body += &table(&Value::Object(overview), order, "");
     body += "<h2>Timeline</h2>";
-    match timeline_svg {
-        Some(svg) => {
-            body += "<div class=\"chart\">";
-            body += svg.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-            body += "</div>";
-        }
-        None => body += "<p class=\"muted\">no timeline.svg in this folder</p>",
-    }
+    body += &embed_chart(charts.timeline.as_deref(), "timeline.svg");
     for (key, title) in SECTIONS {
         let Some(v) = s.get(*key) else { continue };
         let _ = write!(body, "<h2>{title}</h2>");
         if *key == "recovery" {
             body += &recovery_chart(v);
+        }
+        if *key == "recoveries" {
+            body += &embed_chart(charts.recovery.as_deref(), "recovery.svg");
         }
         body += &table(v, order, key);
     }

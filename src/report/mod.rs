@@ -7,6 +7,7 @@ pub mod output_set;
 pub(crate) mod record;
 pub mod recoveries;
 pub mod recovery;
+pub(crate) mod recovery_svg;
 pub mod summary;
 pub mod table;
 pub mod timeline;

@@ -22,6 +22,7 @@ pub const RUN_FILES: &[&str] = &[
     "jobsets.csv",
     "timeline.csv",
     "timeline.svg",
+    "recovery.svg",
     "report.html",
 ];
 

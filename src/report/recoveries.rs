@@ -2,6 +2,7 @@
 //! the durations between them, the pods involved, its bind rate and, when it did not finish,
 //! its progress and a diagnosis (docs/metrics.md, "Interruptions and recoveries").
 
+use super::recovery_svg::Curve;
 use crate::cluster::NodeId;
 use crate::engine::time::to_secs;
 use crate::engine::SimTime;
@@ -220,14 +221,7 @@ pub fn windows(binds: &[SimTime], from: Option<SimTime>, until: Option<SimTime>)
     let (Some(from), Some(until)) = (from, until) else {
         return Windows::default();
     };
-    let n = (until.saturating_sub(from) / WINDOW_NS + 1) as usize;
-    let mut counts = vec![0u64; n];
-    for &t in binds {
-        if t >= from && t <= until {
-            counts[((t - from) / WINDOW_NS) as usize] += 1;
-        }
-    }
-    let mut rates: Vec<f64> = counts.iter().map(|&c| c as f64 / 5.0).collect();
+    let mut rates = window_rates(binds, from, until);
     rates.sort_by(f64::total_cmp);
     let pct = |p: f64| -> Option<f64> {
         let rank = ((p / 100.0) * rates.len() as f64).ceil().max(1.0) as usize;
@@ -239,6 +233,100 @@ pub fn windows(binds: &[SimTime], from: Option<SimTime>, until: Option<SimTime>)
         p90: pct(90.0),
         p99: pct(99.0),
         max: rates.last().copied(),
+    }
+}
+
+/// Binds per second in each 5-second window from `from` to `until`, in time order.
+fn window_rates(binds: &[SimTime], from: SimTime, until: SimTime) -> Vec<f64> {
+    let n = (until.saturating_sub(from) / WINDOW_NS + 1) as usize;
+    let mut counts = vec![0u64; n];
+    for &t in binds {
+        if t >= from && t <= until {
+            counts[((t - from) / WINDOW_NS) as usize] += 1;
+        }
+    }
+    counts.iter().map(|&c| c as f64 / 5.0).collect()
+}
+
+/// Window rates as a step function from `from_s`: a point where the rate changes, and 0 at the
+/// end of the last window (a stall of days is a handful of points, not one per window).
+fn rate_steps(rates: &[f64], from_s: f64) -> Vec<(f64, f64)> {
+    let window_s = to_secs(WINDOW_NS);
+    let mut out: Vec<(f64, f64)> = vec![];
+    for (k, &rate) in rates.iter().enumerate() {
+        if out.last().is_none_or(|p| p.1 != rate) {
+            out.push((from_s + k as f64 * window_s, rate));
+        }
+    }
+    out.push((from_s + rates.len() as f64 * window_s, 0.0));
+    out
+}
+
+/// `recovery.svg` for the run's records (`entries` as built by [`build`]).
+pub(crate) fn chart_svg(sim: &Sim, entries: &[RecoveryEntry]) -> String {
+    let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
+    let curves: Vec<Curve> = sim
+        .rec
+        .recoveries
+        .records
+        .iter()
+        .zip(entries)
+        .enumerate()
+        .map(|(i, (r, e))| curve(r, e, i + 1, end_ns))
+        .collect();
+    super::recovery_svg::render(&format!("{}: recoveries", sim.scenario.name), &curves)
+}
+
+/// One record as the chart draws it, times relative to its failure.
+fn curve(r: &Record, e: &RecoveryEntry, number: usize, end_ns: SimTime) -> Curve {
+    let since = |t: SimTime| to_secs(t.saturating_sub(r.failed_ns));
+    let steps: Vec<(f64, u64, u64, u64)> = r
+        .progress
+        .steps()
+        .map(|s| {
+            let (c, sc, ru) = (s.created, s.scheduled, s.running);
+            (to_secs(s.offset_ns), c.into(), sc.into(), ru.into())
+        })
+        .collect();
+    let end_s = match r.state {
+        State::Recovered => since(
+            r.training_resumed_ns
+                .or(r.all_running_ns)
+                .unwrap_or(r.failed_ns),
+        ),
+        State::JobSetFinished => steps.last().map_or(0.0, |s| s.0),
+        State::Open => since(end_ns),
+    };
+    let until = match r.state {
+        State::Open => Some(end_ns),
+        _ => r.all_scheduled_ns,
+    };
+    let bind_rates = match (r.first_pod_created_ns, until) {
+        (Some(from), Some(until)) => {
+            rate_steps(&window_rates(&r.bind_times_ns, from, until), since(from))
+        }
+        _ => vec![],
+    };
+    let stage = |t: Option<SimTime>| t.map(since);
+    Curve {
+        number,
+        jobset: e.jobset.clone(),
+        path: e.path.clone(),
+        state: e.state.clone(),
+        pods_needed: r.pods_needed,
+        steps,
+        end_s,
+        stages_s: [
+            stage(r.detected_ns),
+            stage(r.old_pods_gone_ns),
+            stage(r.jobs_recreated_ns),
+            stage(r.all_scheduled_ns),
+            stage(r.all_running_ns),
+            stage(r.training_resumed_ns),
+        ],
+        bind_rates,
+        time_to_recover_s: e.durations.time_to_recover_s,
+        diagnosis: e.diagnosis.first().cloned(),
     }
 }
 

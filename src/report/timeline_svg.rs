@@ -75,7 +75,7 @@ const Y_INTERVALS: f64 = 5.0;
 const MAX_ABS_T_S: f64 = 1e12;
 const MAX_TITLE_CHARS: usize = 120;
 const MAX_LABEL_CHARS: usize = 40;
-const FONT: &str = "DejaVu Sans, Helvetica, Arial, sans-serif";
+pub(super) const FONT: &str = "DejaVu Sans, Helvetica, Arial, sans-serif";
 
 const COLOUR_RUNNING: &str = "#1f77b4";
 const COLOUR_PENDING: &str = "#ff7f0e";
@@ -418,9 +418,9 @@ impl TimeAxis {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-struct Tick {
-    value_s: f64,
-    label: String,
+pub(super) struct Tick {
+    pub(super) value_s: f64,
+    pub(super) label: String,
 }
 
 /// The unit for a span: the largest one that still gives several ticks.
@@ -443,7 +443,7 @@ fn time_unit(span_s: f64) -> (&'static str, f64, &'static [f64]) {
 
 /// Ticks at round multiples of a unit chosen from the span ("0 min", "5 min", … or "0 d",
 /// "7 d", …).
-fn time_ticks(lo_s: f64, hi_s: f64) -> Vec<Tick> {
+pub(super) fn time_ticks(lo_s: f64, hi_s: f64) -> Vec<Tick> {
     let span_s = hi_s - lo_s;
     if !(span_s.is_finite() && span_s > 0.0) {
         return vec![];
@@ -482,7 +482,7 @@ fn format_span(span_s: f64) -> String {
 }
 
 /// Smallest 1-2-5 × 10^k at least `raw`.
-fn nice_125(raw: f64) -> f64 {
+pub(super) fn nice_125(raw: f64) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {
         return 1.0;
     }
@@ -496,7 +496,7 @@ fn nice_125(raw: f64) -> f64 {
 }
 
 /// Fewest decimals that print every multiple of `step` exactly (0.25 needs two, 0.5 one).
-fn decimals_for(step: f64) -> usize {
+pub(super) fn decimals_for(step: f64) -> usize {
     if !(step.is_finite() && step > 0.0) {
         return 0;
     }
@@ -1043,7 +1043,7 @@ impl MarkerLayout {
 
 /// One decimal is enough for pixel coordinates and keeps files small; `-0.0` is folded to
 /// `0` so equal pictures are equal bytes.
-fn px(v: f64) -> String {
+pub(super) fn px(v: f64) -> String {
     let v = if v.is_finite() { v } else { 0.0 };
     let s = format!("{v:.1}");
     let s = s.strip_suffix(".0").map(str::to_owned).unwrap_or(s);
@@ -1075,7 +1075,7 @@ fn trim_zeros(s: &str) -> String {
 }
 
 /// Axis labels: "0", "0.25", "500", "2.5k", "15k", "1.2M".
-fn si(v: f64, step: f64) -> String {
+pub(super) fn si(v: f64, step: f64) -> String {
     let (div, suffix) = if v.abs() >= 1e6 {
         (1e6, "M")
     } else if v.abs() >= 1e3 {
@@ -1088,7 +1088,7 @@ fn si(v: f64, step: f64) -> String {
 }
 
 /// 15000 → "15,000".
-fn thousands(v: u64) -> String {
+pub(super) fn thousands(v: u64) -> String {
     let digits = v.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -1102,11 +1102,11 @@ fn thousands(v: u64) -> String {
 
 /// A rough width for laying out legends and labels; SVG has no text metrics without a
 /// renderer, and 0.58 em per character is close for sans-serif digits and lower case.
-fn text_width_px(s: &str, font_px: f64) -> f64 {
+pub(super) fn text_width_px(s: &str, font_px: f64) -> f64 {
     s.chars().count() as f64 * font_px * 0.58
 }
 
-fn truncate_chars(s: &str, max: usize) -> String {
+pub(super) fn truncate_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
     } else {
@@ -1117,7 +1117,7 @@ fn truncate_chars(s: &str, max: usize) -> String {
 }
 
 /// Escapes text for both element content and attribute values.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -1137,12 +1137,12 @@ fn esc(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// A small XML well-formedness check: balanced tags, quoted attributes, only known
     /// entities, one root element. Enough to catch what a string-building renderer can break.
-    fn check_xml(s: &str) -> Result<(), String> {
+    pub(in crate::report) fn check_xml(s: &str) -> Result<(), String> {
         fn check_entities(text: &str) -> Result<(), String> {
             let mut rest = text;
             while let Some(i) = rest.find('&') {
