@@ -120,7 +120,7 @@ fn out_dir_gets_summary_and_events() {
     let mut t_lines = timeline.lines();
     assert_eq!(
         t_lines.next().unwrap(),
-        "time_s,pods_pending,pods_running,pods_failed,nodes_available,nodes_out,restarts,goodput,step_s"
+        "time_s,pods_pending,pods_running,pods_failed,nodes_available,nodes_out,restarts,goodput,step_s,binds_per_s,recovering"
     );
     assert!(t_lines.next().unwrap().starts_with("0,0,0,0,"));
     let svg = std::fs::read_to_string(out_dir.join("timeline.svg")).unwrap();

@@ -83,6 +83,12 @@ impl Sim {
             }
         }
         self.rec.recoveries.context = None;
+        self.rec.faults.push(crate::metrics::FaultMark {
+            time_ns: now,
+            injector: fault,
+            cause: cause.to_string(),
+            node: live.first().copied(),
+        });
         let stats = &mut self.inject.stats[fault as usize];
         stats.faults += 1;
         stats.pods_hit += hit;

@@ -436,6 +436,12 @@ impl Sim {
                     return; // thinned: nothing runs in that position now
                 }
                 self.rec.pod_faults.push(self.now());
+                self.rec.faults.push(crate::metrics::FaultMark {
+                    time_ns: self.now(),
+                    injector: fault,
+                    cause: pod_effect_name(effect).into(),
+                    node: self.pods[pods[0] as usize].node,
+                });
                 let stats = &mut self.inject.stats[fault as usize];
                 stats.faults += 1;
                 stats.interruptions += 1;

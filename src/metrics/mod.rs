@@ -121,6 +121,16 @@ pub struct UpstreamBehaviour {
     pub message: String,
 }
 
+/// One fault that happened: when, which injector (index into `scenario.faults`), its cause or
+/// effect, and the first node it took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultMark {
+    pub time_ns: SimTime,
+    pub injector: u16,
+    pub cause: String,
+    pub node: Option<crate::cluster::NodeId>,
+}
+
 #[derive(Debug, Default)]
 pub struct Recorder {
     pub rows: Vec<PodEventRow>,
@@ -142,6 +152,9 @@ pub struct Recorder {
     pub node_repairs: Vec<(SimTime, NodeId)>,
     /// Pod-level faults that hit a running pod (pod injectors, software faults on a node).
     pub pod_faults: Vec<SimTime>,
+    /// Every fault as the fault table counts it (`faults[].faults`): one per fault that
+    /// happened, whatever it hit, for the timeline's markers.
+    pub faults: Vec<FaultMark>,
     /// Every JobSet and Job state change (conditions, failure-policy actions, creations,
     /// deletions).
     pub status_log: status_log::StatusLog,

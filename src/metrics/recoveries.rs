@@ -207,6 +207,10 @@ pub struct Recoveries {
     /// Set by a fault injector while it applies a fault, so the pods it stops are
     /// attributed to it.
     pub context: Option<Cause>,
+    /// Records open now, and since when some record has been open (the timeline samples
+    /// finer while any is).
+    open_count: u32,
+    open_since_ns: SimTime,
 }
 
 impl Recoveries {
@@ -257,6 +261,7 @@ impl Recoveries {
         }
         self.records.push(r);
         self.open[js as usize] = Some(self.records.len() - 1);
+        self.count_opened(now);
         self.note_progress(now, js);
     }
 
@@ -294,6 +299,7 @@ impl Recoveries {
                 ..self.template(js, failed_ns, cause)
             });
             self.open[js as usize] = Some(self.records.len() - 1);
+            self.count_opened(now);
             self.note_progress(failed_ns, js);
         }
         let r = self.open_mut(js).expect("opened above");
@@ -459,6 +465,7 @@ impl Recoveries {
             r.all_running_ns = Some(now);
             r.state = State::Recovered;
             self.open[i] = None;
+            self.open_count -= 1;
             self.last[i] = Some(ri);
         }
     }
@@ -496,7 +503,21 @@ impl Recoveries {
             r.state = State::JobSetFinished;
             r.finished_as = Some(terminal_state.to_string());
             self.open[js as usize] = None;
+            self.open_count -= 1;
         }
+    }
+
+    fn count_opened(&mut self, now: SimTime) {
+        if self.open_count == 0 {
+            self.open_since_ns = now;
+        }
+        self.open_count += 1;
+    }
+
+    /// Since when some record has been open without a break; None when none is open.
+    #[inline]
+    pub fn open_since_ns(&self) -> Option<SimTime> {
+        (self.open_count > 0).then_some(self.open_since_ns)
     }
 
     pub fn is_open(&self, js: JsId) -> bool {
@@ -526,8 +547,10 @@ mod tests {
         r.pod_created(13, 0);
         r.pod_bound(14, 0, 2);
         assert!(r.is_open(0));
+        assert_eq!(r.open_since_ns(), Some(10));
         r.pod_running(15, 0, 2);
         assert!(!r.is_open(0));
+        assert_eq!(r.open_since_ns(), None);
         let rec = &r.records[0];
         assert_eq!(rec.state, State::Recovered);
         assert_eq!(rec.pods_hit, 1);

@@ -1,12 +1,15 @@
-//! `timeline.csv` and `timeline.svg`: the run's samples (see `metrics::timeline`) and the
-//! moments worth marking (node failures, pod faults, restarts, repairs).
+//! `timeline.csv` and `timeline.svg`: the run's samples (see `metrics::timeline`), the moments
+//! worth marking (faults as the fault table counts them, workload failures, restarts,
+//! repairs) and the recoveries still stalled or unfinished at the end, shaded.
 
-use super::timeline_svg::{render, Marker, MarkerKind, TimelineRow};
+use super::timeline_svg::{render_with_bands, Band, Marker, MarkerKind, TimelineRow};
 use crate::engine::time::to_secs;
 use crate::error::SimError;
+use crate::metrics::recoveries::State;
+use crate::metrics::timeline::Sample;
 use crate::sim::Sim;
 
-pub const CSV_HEADER: [&str; 9] = [
+pub const CSV_HEADER: [&str; 11] = [
     "time_s",
     "pods_pending",
     "pods_running",
@@ -16,14 +19,20 @@ pub const CSV_HEADER: [&str; 9] = [
     "restarts",
     "goodput",
     "step_s",
+    "binds_per_s",
+    "recovering",
 ];
+
+/// Words of a diagnosis kept in a stalled band's label.
+const BAND_LABEL_WORDS: usize = 10;
 
 pub fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     let mut w = csv::Writer::from_writer(vec![]);
     let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
     w.write_record(CSV_HEADER).map_err(err)?;
-    let step = to_secs(sim.timeline.step_ns).to_string();
-    for s in samples_with_end(sim) {
+    let samples = samples_with_end(sim);
+    for (i, s) in samples.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| &samples[p]);
         w.write_record([
             to_secs(s.time_ns).to_string(),
             s.pods_pending.to_string(),
@@ -33,7 +42,12 @@ pub fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
             s.nodes_out.to_string(),
             s.restarts.to_string(),
             s.goodput.map(|g| format!("{g:.6}")).unwrap_or_default(),
-            step.clone(),
+            prev.map_or(0.0, |p| to_secs(s.time_ns - p.time_ns))
+                .to_string(),
+            binds_per_s(prev, s)
+                .map(|b| format!("{b:.3}"))
+                .unwrap_or_default(),
+            u8::from(s.recovering).to_string(),
         ])
         .map_err(err)?;
     }
@@ -41,8 +55,15 @@ pub fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
         .map_err(|e| SimError::Internal(format!("csv: {e}")))
 }
 
-/// The regular samples plus one at the end of the run, so the last state always shows.
-fn samples_with_end(sim: &Sim) -> Vec<crate::metrics::timeline::Sample> {
+/// Binds between two samples per second of the time between them.
+fn binds_per_s(prev: Option<&Sample>, s: &Sample) -> Option<f64> {
+    let p = prev?;
+    let dt_s = to_secs(s.time_ns.checked_sub(p.time_ns).filter(|&d| d > 0)?);
+    Some(s.binds.saturating_sub(p.binds) as f64 / dt_s)
+}
+
+/// The samples plus one at the end of the run, so the last state always shows.
+fn samples_with_end(sim: &Sim) -> Vec<Sample> {
     let mut v = sim.timeline.samples.clone();
     let end = sim.ended_at_ns.unwrap_or(sim.now());
     if v.last().is_none_or(|s| s.time_ns < end) {
@@ -52,9 +73,11 @@ fn samples_with_end(sim: &Sim) -> Vec<crate::metrics::timeline::Sample> {
 }
 
 pub fn svg(sim: &Sim) -> String {
-    let rows: Vec<TimelineRow> = samples_with_end(sim)
-        .into_iter()
-        .map(|s| TimelineRow {
+    let samples = samples_with_end(sim);
+    let rows: Vec<TimelineRow> = samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| TimelineRow {
             t_s: to_secs(s.time_ns),
             pods_pending: s.pods_pending,
             pods_running: s.pods_running,
@@ -63,15 +86,35 @@ pub fn svg(sim: &Sim) -> String {
             nodes_not_ready: s.nodes_out,
             restarts: s.restarts,
             goodput: s.goodput,
+            binds_per_s: binds_per_s(i.checked_sub(1).map(|p| &samples[p]), s),
         })
         .collect();
+    render_with_bands(
+        &sim.scenario.name,
+        &rows,
+        &markers(sim),
+        &stalled_bands(sim),
+    )
+}
+
+/// Faults (one per fault, as the fault table counts them), workload failures behind restarts,
+/// restarts and repairs.
+fn markers(sim: &Sim) -> Vec<Marker> {
     let mut markers = vec![];
     let node_name = |n: u32| sim.cluster.node(n).name.clone();
-    for &(t, n) in &sim.rec.node_failures {
+    for f in &sim.rec.faults {
+        let pod_level = sim.inject.stats[f.injector as usize].kind == "podFailures";
         markers.push(Marker {
-            t_s: to_secs(t),
-            kind: MarkerKind::NodeFailure,
-            label: format!("{} out", node_name(n)),
+            t_s: to_secs(f.time_ns),
+            kind: if pod_level {
+                MarkerKind::PodFailure
+            } else {
+                MarkerKind::NodeFailure
+            },
+            label: match f.node {
+                Some(n) => format!("{}: {}", node_name(n), f.cause),
+                None => f.cause.clone(),
+            },
         });
     }
     for &(t, n) in &sim.rec.node_repairs {
@@ -81,26 +124,14 @@ pub fn svg(sim: &Sim) -> String {
             label: format!("{} back", node_name(n)),
         });
     }
-    for &t in &sim.rec.pod_faults {
-        markers.push(Marker {
-            t_s: to_secs(t),
-            kind: MarkerKind::PodFailure,
-            label: "pod fault".into(),
-        });
-    }
-    // The failure behind each restart, when no fault injector already marked it (scripted
+    // The failure behind each restart, when no fault was marked at that instant (scripted
     // container exits, deadlines).
     for r in &sim.rec.restarts {
-        let injected = sim.rec.pod_faults.binary_search(&r.failed_at_ns).is_ok()
-            || sim
-                .rec
-                .node_failures
-                .iter()
-                .any(|&(t, _)| t == r.failed_at_ns);
+        let injected = sim.rec.faults.iter().any(|f| f.time_ns == r.failed_at_ns);
         if !injected {
             markers.push(Marker {
                 t_s: to_secs(r.failed_at_ns),
-                kind: MarkerKind::PodFailure,
+                kind: MarkerKind::WorkloadFailure,
                 label: format!("{} failure", sim.jobsets[r.jobset as usize].name),
             });
         }
@@ -115,5 +146,40 @@ pub fn svg(sim: &Sim) -> String {
             ),
         });
     }
-    render(&sim.scenario.name, &rows, &markers)
+    markers
+}
+
+/// One band per recovery record still open at the end: a stalled one from its last progress,
+/// an unfinished one from its failure, to the end of the run; labelled with its number (as in
+/// recovery.svg), state and the first words of its diagnosis.
+fn stalled_bands(sim: &Sim) -> Vec<Band> {
+    let records = &sim.rec.recoveries.records;
+    if records.iter().all(|r| r.state != State::Open) {
+        return vec![];
+    }
+    let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
+    let entries = super::recoveries::build(sim);
+    records
+        .iter()
+        .zip(&entries)
+        .enumerate()
+        .filter(|(_, (r, _))| r.state == State::Open)
+        .map(|(i, (r, e))| {
+            let from_ns = if e.state == "stalled" {
+                r.last_progress_ns
+            } else {
+                r.failed_ns
+            };
+            let words: Vec<&str> = e
+                .diagnosis
+                .first()
+                .map(|d| d.split(' ').take(BAND_LABEL_WORDS).collect())
+                .unwrap_or_default();
+            Band {
+                from_s: to_secs(from_ns),
+                to_s: to_secs(end_ns),
+                label: format!("#{} {}: {} …", i + 1, e.state, words.join(" ")),
+            }
+        })
+        .collect()
 }

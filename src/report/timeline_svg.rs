@@ -6,10 +6,13 @@
 //!
 //! Layout, top to bottom, all panels sharing one time axis:
 //! 1. pods running / pending / failed;
-//! 2. nodes ready (left axis) and not ready (right axis: a handful of broken nodes would be an
+//! 2. binds per second (when the rows have it);
+//! 3. nodes ready (left axis) and not ready (right axis: a handful of broken nodes would be an
 //!    invisible line on a 15,000-node scale);
-//! 3. goodput so far (0–1, only when some row has it) and cumulative restarts (step line);
-//! 4. a marker strip ("rug"): one row per marker kind, one tick per pixel column.
+//! 4. goodput so far (0–1, only when some row has it) and cumulative restarts (step line);
+//! 5. a marker strip ("rug"): one row per marker kind, one tick per pixel column.
+//!
+//! Bands (recoveries stalled or unfinished) shade their time range through every panel.
 //!
 //! When markers are few they are also drawn as dashed lines through the panels and labelled;
 //! when many, only the rug remains, so a 54-day run with hundreds of failures stays readable.
@@ -31,14 +34,29 @@ pub struct TimelineRow {
     pub restarts: u64,
     /// Goodput so far in [0, 1]; None when the scenario has no training model.
     pub goodput: Option<f64>,
+    /// Binds per second since the previous row; None for the first (or when not known).
+    pub binds_per_s: Option<f64>,
 }
 
+/// What a marker marks. Fault markers come one per fault, as the fault table counts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MarkerKind {
+    /// A fault of a node-level injector (node, domain, maintenance, scripted).
     NodeFailure,
+    /// A fault of a pod-level injector.
     PodFailure,
+    /// A workload's own failure (no injector) that led to a restart.
+    WorkloadFailure,
     Restart,
     Repair,
+}
+
+/// A shaded time range across the panels: a recovery stalled or unfinished.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub from_s: f64,
+    pub to_s: f64,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,13 +102,17 @@ const COLOUR_READY: &str = "#2ca02c";
 const COLOUR_NOT_READY: &str = "#d62728";
 const COLOUR_GOODPUT: &str = "#17becf";
 const COLOUR_RESTARTS: &str = "#9467bd";
+const COLOUR_BINDS: &str = "#8c564b";
+const COLOUR_BAND: &str = "#d62728";
+const COLOUR_BAND_TEXT: &str = "#a01818";
 const COLOUR_GRID: &str = "#e6e6e6";
 const COLOUR_AXIS: &str = "#888888";
 const COLOUR_MUTED: &str = "#555555";
 
-const KINDS: [MarkerKind; 4] = [
+const KINDS: [MarkerKind; 5] = [
     MarkerKind::NodeFailure,
     MarkerKind::PodFailure,
+    MarkerKind::WorkloadFailure,
     MarkerKind::Restart,
     MarkerKind::Repair,
 ];
@@ -100,22 +122,25 @@ impl MarkerKind {
         match self {
             MarkerKind::NodeFailure => 0,
             MarkerKind::PodFailure => 1,
-            MarkerKind::Restart => 2,
-            MarkerKind::Repair => 3,
+            MarkerKind::WorkloadFailure => 2,
+            MarkerKind::Restart => 3,
+            MarkerKind::Repair => 4,
         }
     }
     fn colour(self) -> &'static str {
         match self {
             MarkerKind::NodeFailure => "#d62728",
             MarkerKind::PodFailure => "#e377c2",
+            MarkerKind::WorkloadFailure => "#8c564b",
             MarkerKind::Restart => "#9467bd",
             MarkerKind::Repair => "#2ca02c",
         }
     }
     fn name(self) -> &'static str {
         match self {
-            MarkerKind::NodeFailure => "node failure",
-            MarkerKind::PodFailure => "pod failure",
+            MarkerKind::NodeFailure => "node fault",
+            MarkerKind::PodFailure => "pod fault",
+            MarkerKind::WorkloadFailure => "workload failure",
             MarkerKind::Restart => "restart",
             MarkerKind::Repair => "repair",
         }
@@ -123,17 +148,29 @@ impl MarkerKind {
     /// Fits the 76-pixel left margin beside the rug row.
     fn short_name(self) -> &'static str {
         match self {
-            MarkerKind::NodeFailure => "node fail",
-            MarkerKind::PodFailure => "pod fail",
+            MarkerKind::NodeFailure => "node fault",
+            MarkerKind::PodFailure => "pod fault",
+            MarkerKind::WorkloadFailure => "workload",
             MarkerKind::Restart => "restart",
             MarkerKind::Repair => "repair",
         }
     }
 }
 
+/// Renders the timeline chart without bands.
+#[cfg(test)]
+pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
+    render_with_bands(title, rows, markers, &[])
+}
+
 /// Renders the timeline chart. Never panics; rows and markers need not be sorted; rows or
 /// markers with a non-finite time are ignored, as are non-finite goodput values.
-pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
+pub fn render_with_bands(
+    title: &str,
+    rows: &[TimelineRow],
+    markers: &[Marker],
+    bands: &[Band],
+) -> String {
     let mut rows: Vec<&TimelineRow> = rows.iter().filter(|r| r.t_s.is_finite()).collect();
     // Stable sort: samples at the same instant keep the caller's order.
     rows.sort_by(|a, b| clamp_t(a.t_s).total_cmp(&clamp_t(b.t_s)));
@@ -157,10 +194,14 @@ pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
     let has_goodput = rows
         .iter()
         .any(|r| r.goodput.is_some_and(|g| g.is_finite()));
-    let panel_tops_px: Vec<f64> = (0..3)
+    let has_binds = rows
+        .iter()
+        .any(|r| r.binds_per_s.is_some_and(|b| b.is_finite()));
+    let panels = 3 + usize::from(has_binds);
+    let panel_tops_px: Vec<f64> = (0..panels)
         .map(|i| y_px + i as f64 * (PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX))
         .collect();
-    y_px += 3.0 * (PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX);
+    y_px += panels as f64 * (PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX);
     // The last panel's gap is not needed below it: the rug or the time axis follows closely.
     let panels_bottom_px = y_px - PANEL_GAP_PX;
     let rug_top_px = panels_bottom_px + 4.0;
@@ -215,6 +256,8 @@ pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
             "<path d=\"{grid}\" stroke=\"{COLOUR_GRID}\" stroke-width=\"1\" fill=\"none\"/>"
         );
     }
+
+    draw_bands(&mut out, &axis, bands, &panel_tops_px);
 
     // Panel 1: pods.
     let pods_scale = YScale::for_max(
@@ -281,10 +324,15 @@ pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
         )
         .on_right(),
     ];
+    // Panel 2: binds per second, the headline metric's rate, when the rows have it.
+    if has_binds {
+        draw_binds_panel(&mut out, &axis, &rows, panel_tops_px[1]);
+    }
+    let next = 1 + usize::from(has_binds);
     draw_panel(
         &mut out,
         &axis,
-        panel_tops_px[1],
+        panel_tops_px[next],
         "Nodes",
         &ready_scale,
         Some((&not_ready_scale, COLOUR_NOT_READY)),
@@ -326,7 +374,7 @@ pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
         draw_panel(
             &mut out,
             &axis,
-            panel_tops_px[2],
+            panel_tops_px[next + 1],
             "Goodput & restarts",
             &YScale::unit_interval(),
             Some((&restarts_scale, COLOUR_RESTARTS)),
@@ -336,7 +384,7 @@ pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
         draw_panel(
             &mut out,
             &axis,
-            panel_tops_px[2],
+            panel_tops_px[next + 1],
             "Restarts",
             &restarts_scale,
             None,
@@ -352,6 +400,77 @@ pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
     draw_time_axis(&mut out, &axis, &ticks, axis_top_px);
     out.push_str("</svg>\n");
     out
+}
+
+fn draw_binds_panel(out: &mut String, axis: &TimeAxis, rows: &[&TimelineRow], top_px: f64) {
+    let points: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| {
+            let b = r.binds_per_s.filter(|b| b.is_finite())?;
+            Some((clamp_t(r.t_s), b.max(0.0)))
+        })
+        .collect();
+    let scale = YScale::for_max(points.iter().map(|p| p.1).fold(0.0, f64::max), false);
+    let binds = Series {
+        label: "binds/s since the previous sample".into(),
+        colour: COLOUR_BINDS,
+        dash: None,
+        step: true,
+        right_axis: false,
+        legend_value: Legend::Peak,
+        points,
+    };
+    draw_panel(
+        out,
+        axis,
+        top_px,
+        "Binds per second",
+        &scale,
+        None,
+        &[binds],
+    );
+}
+
+/// Shaded ranges through every panel, each labelled at its start in the first panel.
+fn draw_bands(out: &mut String, axis: &TimeAxis, bands: &[Band], panel_tops_px: &[f64]) {
+    for (i, b) in bands.iter().enumerate() {
+        if !(b.from_s.is_finite() && b.to_s.is_finite()) {
+            continue;
+        }
+        let (x0, x1) = (axis.x_px(b.from_s), axis.x_px(b.to_s));
+        let w = (x1 - x0).max(2.0);
+        for &top in panel_tops_px {
+            let _ = writeln!(
+                out,
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{COLOUR_BAND}\" \
+                 fill-opacity=\"0.12\"/>",
+                px(x0),
+                px(top + PANEL_HEADER_PX),
+                px(w),
+                px(PANEL_PLOT_H_PX)
+            );
+        }
+        // Labels go down a row each so neighbouring bands do not overlap.
+        let y = panel_tops_px[0] + PANEL_HEADER_PX + 12.0 + (i % 3) as f64 * 12.0;
+        let room_px = MARGIN_LEFT_PX + PLOT_W_PX - x0 - 4.0;
+        let anchor_end = room_px < 120.0;
+        let chars = ((if anchor_end {
+            x1 - MARGIN_LEFT_PX
+        } else {
+            room_px
+        }) / (10.0 * 0.58))
+            .floor()
+            .clamp(8.0, 70.0) as usize;
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"{COLOUR_BAND_TEXT}\" stroke=\"#ffffff\" \
+             stroke-width=\"3\" paint-order=\"stroke\"{}>{}</text>",
+            px(if anchor_end { x1 - 3.0 } else { x0 + 3.0 }),
+            px(y),
+            if anchor_end { " text-anchor=\"end\"" } else { "" },
+            esc(&truncate_chars(&b.label, chars))
+        );
+    }
 }
 
 fn render_empty(title: &str, markers: usize) -> String {
@@ -844,7 +963,7 @@ fn draw_time_axis(out: &mut String, axis: &TimeAxis, ticks: &[Tick], top_px: f64
 struct MarkerLayout {
     /// (kind index, column) → markers there.
     columns: BTreeMap<(usize, usize), u32>,
-    counts: [u64; 4],
+    counts: [u64; 5],
     kinds_present: Vec<MarkerKind>,
     full_height: bool,
     labels: Vec<PlacedLabel>,
@@ -861,7 +980,7 @@ struct PlacedLabel {
 impl MarkerLayout {
     fn new(markers: &[&Marker], axis: &TimeAxis) -> MarkerLayout {
         let mut columns = BTreeMap::new();
-        let mut counts = [0u64; 4];
+        let mut counts = [0u64; 5];
         for m in markers {
             *columns
                 .entry((m.kind.index(), axis.column(m.t_s)))
@@ -1255,6 +1374,7 @@ pub(super) mod tests {
 
     fn row(t_s: f64, running: u64) -> TimelineRow {
         TimelineRow {
+            binds_per_s: None,
             t_s,
             pods_pending: 0,
             pods_running: running,
@@ -1301,6 +1421,7 @@ pub(super) mod tests {
                 (r, total - r)
             };
             rows.push(TimelineRow {
+                binds_per_s: None,
                 t_s,
                 pods_pending: pending,
                 pods_running: running,
@@ -1405,6 +1526,7 @@ pub(super) mod tests {
                 lost_s += dt;
             }
             rows.push(TimelineRow {
+                binds_per_s: None,
                 t_s,
                 pods_pending: if recent { nodes } else { 0 },
                 pods_running: if recent { 0 } else { nodes },
@@ -1536,6 +1658,32 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn bands_shade_every_panel_and_binds_get_their_panel() {
+        let mut rows: Vec<TimelineRow> = (0..100).map(|t| row(t as f64, 5)).collect();
+        for (i, r) in rows.iter_mut().enumerate().skip(1) {
+            r.binds_per_s = Some((i % 7) as f64);
+        }
+        let band = Band {
+            from_s: 40.0,
+            to_s: 99.0,
+            label: "#2 stalled: Job train-1: leader on node n-3 …".into(),
+        };
+        let svg = render_with_bands("t", &rows, &[], std::slice::from_ref(&band));
+        check_xml(&svg).unwrap();
+        assert!(svg.contains(">Binds per second</text>"));
+        assert!(svg.contains("binds/s since the previous sample · peak 6"));
+        assert_eq!(
+            svg.matches("fill-opacity=\"0.12\"").count(),
+            4,
+            "one per panel"
+        );
+        assert!(svg.contains("#2 stalled: Job train-1: leader on node n-3 …</text>"));
+        // Without binds, three panels as before.
+        let plain = render("t", &[row(0.0, 1), row(1.0, 2)], &[]);
+        assert!(!plain.contains("Binds per second"));
+    }
+
+    #[test]
     fn dense_markers_become_a_rug_without_per_marker_text() {
         let (rows, markers) = long_run_2048();
         assert_eq!(markers.len(), 419);
@@ -1546,7 +1694,7 @@ pub(super) mod tests {
             !svg.contains("stroke-dasharray=\"4 3\""),
             "no full-height lines"
         );
-        assert!(svg.contains(">node failure ("));
+        assert!(svg.contains(">node fault ("));
         assert!(svg.matches("<text").count() < 60);
     }
 
@@ -1582,6 +1730,7 @@ pub(super) mod tests {
         // The worst case for size: every series jumps at every sample.
         let noisy: Vec<TimelineRow> = (0..5_000u64)
             .map(|i| TimelineRow {
+                binds_per_s: None,
                 t_s: i as f64,
                 pods_pending: (i * 7919) % 2048,
                 pods_running: (i * 104_729) % 2048,
@@ -1639,6 +1788,7 @@ pub(super) mod tests {
 
         let all_zero: Vec<TimelineRow> = (0..100)
             .map(|i| TimelineRow {
+                binds_per_s: None,
                 t_s: i as f64,
                 pods_pending: 0,
                 pods_running: 0,
@@ -1651,6 +1801,7 @@ pub(super) mod tests {
             .collect();
         check_xml(&render("zeros", &all_zero, &[])).unwrap();
         let big = TimelineRow {
+            binds_per_s: None,
             t_s: 1.0,
             pods_pending: u64::MAX,
             pods_running: u64::MAX,

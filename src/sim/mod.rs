@@ -227,7 +227,7 @@ impl Sim {
             kubelet: Default::default(),
             fast_scheduling: true,
             node_varying_keys: vec![],
-            timeline: crate::metrics::timeline::Timeline::new(scenario.until_ns),
+            timeline: crate::metrics::timeline::Timeline::new(),
             cluster,
             scenario,
         };
@@ -342,7 +342,7 @@ impl Sim {
             let now = self.now();
             let (kind, id_a, id_b) = event.digest_record();
             self.event_digest.add(now, kind, id_a, id_b);
-            if self.timeline.due(now) {
+            if self.timeline.due(now, self.rec.recoveries.open_since_ns()) {
                 self.sample_timeline(now);
             }
             if self.dispatch(event) {
