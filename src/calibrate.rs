@@ -3,6 +3,7 @@
 //! reported and never tuned to. docs/calibration.md explains each scenario.
 
 use crate::error::SimError;
+use crate::report::recoveries::{self, Windows};
 use crate::report::recovery;
 use crate::scenario::load_scenario_from_str;
 use crate::sim::Sim;
@@ -23,10 +24,27 @@ pub struct TargetResult {
     pub tolerance: Option<f64>,
     /// null for predictions.
     pub pass: Option<bool>,
+    /// For a pods/s target: binds per second in ClusterLoader2's 5-second windows over the
+    /// same span as `simulated` (count, p50, p90, p99, max); null for other units.
+    pub bind_windows: Option<Windows>,
 }
 
-/// Binds per second of the pods whose JobSet name starts with `prefix`, over first to last bind.
-fn bind_rate(sim: &Sim, prefix: &str) -> f64 {
+impl TargetResult {
+    fn with_windows(mut self, windows: Windows) -> Self {
+        self.bind_windows = Some(windows);
+        self
+    }
+}
+
+/// A bind rate two ways: the average over a span and the 5-second windows of the same span.
+struct Throughput {
+    average_pods_per_s: f64,
+    windows: Windows,
+}
+
+/// Binds of the pods whose JobSet name starts with `prefix`, from first to last bind: the
+/// average rate and the 5-second windows.
+fn bind_rate(sim: &Sim, prefix: &str) -> Throughput {
     let mut t: Vec<u64> = sim
         .rec
         .rows
@@ -40,10 +58,15 @@ fn bind_rate(sim: &Sim, prefix: &str) -> f64 {
         .map(|r| r.time_ns)
         .collect();
     t.sort_unstable();
-    if t.len() < 2 {
-        return 0.0;
+    let (first, last) = (t.first().copied(), t.last().copied());
+    let average_pods_per_s = match (first, last) {
+        (Some(a), Some(b)) if b > a => (t.len() - 1) as f64 / ((b - a) as f64 / 1e9),
+        _ => 0.0,
+    };
+    Throughput {
+        average_pods_per_s,
+        windows: recoveries::windows(&t, first, last),
     }
-    (t.len() - 1) as f64 / ((t[t.len() - 1] - t[0]) as f64 / 1e9)
 }
 
 fn simulate(name: &str, text: &str, checks: bool) -> Result<Sim, SimError> {
@@ -109,7 +132,27 @@ fn target(
         ratio,
         tolerance,
         pass: tolerance.map(|t| (ratio - 1.0).abs() <= t),
+        bind_windows: None,
     }
+}
+
+/// A pods/s target: the average is the simulated value, the windows ride along.
+fn rate_target(
+    id: &str,
+    description: &str,
+    published: f64,
+    measured: Throughput,
+    tolerance: Option<f64>,
+) -> TargetResult {
+    let t = target(
+        id,
+        description,
+        "pods/s",
+        published,
+        measured.average_pods_per_s,
+        tolerance,
+    );
+    t.with_windows(measured.windows)
 }
 
 /// T2: jobset issue #174, 5k nodes (250 pools of 20), 250 Indexed Jobs x 15 pods, with the
@@ -142,18 +185,16 @@ workloads:
         checks,
     )?;
     Ok(vec![
-        target(
+        rate_target(
             "T2a",
             "5k nodes, 250 Jobs x 15 pods, affinity + anti-affinity on every pod (jobset #174)",
-            "pods/s",
             58.0,
             bind_rate(&with, "js"),
             Some(0.2),
         ),
-        target(
+        rate_target(
             "T2b",
             "the same without affinities (jobset #174)",
-            "pods/s",
             266.0,
             bind_rate(&without, "js"),
             Some(0.2),
@@ -186,7 +227,7 @@ fn scheduler_perf(
     let text = format!(
         "name: {name}\nrun: {{seed: 1, until: 3h}}\ncontrolPlane:\n  scheduler: {{qps: 0}}\n  jobController: {{qps: 0}}\ncluster:\n  nodePools:\n  - {{name: pool, count: 50, nodesPerPool: 100, labels: {{topology.kubernetes.io/zone: zone-1}}, capacity: {{cpu: 64, memory: 256Gi, pods: 110}}}}\nworkloads:\n{workloads}"
     );
-    Ok(bind_rate(&simulate(name, &text, checks)?, "measured"))
+    Ok(bind_rate(&simulate(name, &text, checks)?, "measured").average_pods_per_s)
 }
 
 /// T4: the order of kube-scheduler's scheduler_perf workloads at 5,000 nodes and the ratio of
@@ -242,10 +283,9 @@ fn t5(checks: bool) -> Result<Vec<TargetResult>, SimError> {
             jobset("js", 10, 1000, false, "")
         );
         let sim = simulate("T5", &text, checks)?;
-        out.push(target(
+        out.push(rate_target(
             &format!("T5-{qps}"),
             &format!("5k nodes, scheduler client {qps} QPS (kubernetes #81214, #108606)"),
-            "pods/s",
             qps as f64,
             bind_rate(&sim, "js"),
             Some(0.1),
@@ -277,10 +317,9 @@ fn t6(checks: bool) -> Result<Vec<TargetResult>, SimError> {
         nodes / 100
     );
     let sim = simulate("T6", &text, checks)?;
-    Ok(vec![target(
+    Ok(vec![rate_target(
         "T6",
         "GKE 15k nodes, pods narrowed to one node each (kubernetes #125197)",
-        "pods/s",
         465.0,
         bind_rate(&sim, "ds-"),
         Some(0.15),
@@ -329,24 +368,34 @@ workloads:
     )])
 }
 
-/// T1 and T3, predictions from scenarios/recovery-15k.yaml: recovery pods/s, and the time from
-/// the failure to every pod running again.
+/// T1 and T3, predictions from scenarios/recovery-15k.yaml's one JobSet restart (summary.json
+/// `recovery[]`): recovery pods/s, and the time from the failure to every pod running again.
+/// T1's 5-second windows come from the restart's recovery record (`recoveries[]`), whose span
+/// (first pod created to all bound) is the same.
 fn t1_t3(root: &Path, checks: bool) -> Result<Vec<TargetResult>, SimError> {
     let path = root.join("scenarios/recovery-15k.yaml");
     let scenario = crate::scenario::load_scenario(&path)?;
     let mut sim = Sim::new(scenario)?;
     crate::runner::run_sim(&mut sim, checks)?;
-    let r = recovery::build(&sim);
-    let first = r
-        .first()
-        .ok_or_else(|| SimError::Internal("recovery-15k did not restart".into()))?;
+    let missing = || SimError::Internal("recovery-15k did not restart".into());
+    let first = recovery::build(&sim)
+        .into_iter()
+        .next()
+        .ok_or_else(missing)?;
+    let record = recoveries::build(&sim)
+        .into_iter()
+        .find(|r| r.path.starts_with("RestartJobSet"))
+        .ok_or_else(missing)?;
+    let measured = Throughput {
+        average_pods_per_s: first.pods_per_s.unwrap_or(0.0),
+        windows: record.bind_windows,
+    };
     Ok(vec![
-        target(
+        rate_target(
             "T1",
             "JobSet exclusive placement, failure recovery at 15k nodes (jobset README)",
-            "pods/s",
             290.0,
-            first.pods_per_s.unwrap_or(0.0),
+            measured,
             None,
         ),
         target(
@@ -373,7 +422,7 @@ pub fn run_all(root: &Path, checks: bool) -> Result<Vec<TargetResult>, SimError>
 }
 
 pub fn table(results: &[TargetResult]) -> String {
-    let rows: Vec<[String; 8]> = results
+    let rows: Vec<[String; 9]> = results
         .iter()
         .map(|r| {
             [
@@ -381,6 +430,7 @@ pub fn table(results: &[TargetResult]) -> String {
                 r.kind.clone(),
                 format!("{:.1} {}", r.published, r.unit),
                 format!("{:.1} {}", r.simulated, r.unit),
+                window_cell(r.bind_windows.as_ref()),
                 format!("{:.2}", r.ratio),
                 r.tolerance
                     .map(|t| format!("±{:.0}%", t * 100.0))
@@ -400,6 +450,7 @@ pub fn table(results: &[TargetResult]) -> String {
             "KIND",
             "PUBLISHED",
             "SIMULATED",
+            "5S WINDOWS P50/P90/MAX",
             "RATIO",
             "TOLERANCE",
             "RESULT",
@@ -407,4 +458,13 @@ pub fn table(results: &[TargetResult]) -> String {
         ],
         &rows,
     )
+}
+
+/// `p50 / p90 / max` of the 5-second windows, or `-` for a target that is not a bind rate.
+fn window_cell(windows: Option<&Windows>) -> String {
+    let Some(w) = windows else {
+        return "-".into();
+    };
+    let f = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
+    format!("{} / {} / {}", f(w.p50), f(w.p90), f(w.max))
 }

@@ -31,7 +31,51 @@ fn fitted_targets_pass_and_predictions_are_reported() {
         }
         let ratio = r["simulated"].as_f64().unwrap() / r["published"].as_f64().unwrap();
         assert!((ratio - r["ratio"].as_f64().unwrap()).abs() < 1e-9);
+        check_windows_shape(r);
     }
+}
+
+fn calibrate_json() -> Vec<serde_json::Value> {
+    let out = run(&["calibrate", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// A pods/s target carries its 5-second windows (present, positive, ordered percentiles);
+/// any other unit carries none.
+fn check_windows_shape(r: &serde_json::Value) {
+    let w = &r["bind_windows"];
+    if r["unit"] != "pods/s" {
+        assert!(w.is_null(), "{r}");
+        return;
+    }
+    assert!(w["windows"].as_u64().unwrap() > 0, "{r}");
+    let stats: Vec<f64> = ["p50", "p90", "p99", "max"]
+        .iter()
+        .map(|k| w[*k].as_f64().unwrap_or_else(|| panic!("{k} missing: {r}")))
+        .collect();
+    assert!(stats[0] > 0.0, "{r}");
+    assert!(stats.windows(2).all(|p| p[0] <= p[1]), "{r}");
+}
+
+/// T1's average and windows are exactly what `run` reports for scenarios/recovery-15k.yaml:
+/// the restart's `recovery[].pods_per_s` and its recovery record's `bind_windows`.
+#[test]
+fn t1_window_statistic_is_the_recovery_records() {
+    let results = calibrate_json();
+    let t1 = results.iter().find(|r| r["id"] == "T1").unwrap();
+    let out = run(&["run", "scenarios/recovery-15k.yaml", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(t1["simulated"], summary["recovery"][0]["pods_per_s"]);
+    let record = summary["recoveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().starts_with("RestartJobSet"))
+        .unwrap();
+    assert_eq!(t1["bind_windows"], record["bind_windows"], "{t1}");
+    assert!(t1["bind_windows"]["max"].as_f64().unwrap() > 0.0, "{t1}");
 }
 
 #[test]
@@ -41,4 +85,12 @@ fn table_output_names_every_target() {
     let text = stdout(&out);
     assert!(text.starts_with("TARGET"), "{text}");
     assert!(text.contains("T1") && text.contains("reported"), "{text}");
+    assert!(text.contains("5S WINDOWS P50/P90/MAX"), "{text}");
+    let t1 = calibrate_json()
+        .into_iter()
+        .find(|r| r["id"] == "T1")
+        .unwrap();
+    let max = format!("/ {:.1} ", t1["bind_windows"]["max"].as_f64().unwrap());
+    let row = text.lines().find(|l| l.starts_with("T1 ")).unwrap();
+    assert!(row.contains(&max), "{row} lacks {max}");
 }
