@@ -74,7 +74,9 @@ impl Sim {
                 }
             }
             if back.is_some() {
+                // `live` holds only nodes in the pool: this is always a change.
                 self.inject.node_out[n as usize] = true;
+                self.inject.nodes_out_now += 1;
                 self.inject.repair_due_ns[n as usize] = back.unwrap_or(NEVER);
                 self.rec.node_failures.push((now, n));
                 if let Some(t) = back.filter(|&t| t != NEVER) {
@@ -152,6 +154,7 @@ impl Sim {
             return;
         }
         self.inject.node_out[n as usize] = false;
+        self.inject.nodes_out_now -= 1;
         self.inject.repair_due_ns[n as usize] = NEVER;
         self.node_returns(n);
         self.rec.node_repairs.push((self.now(), n));

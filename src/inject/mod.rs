@@ -65,6 +65,8 @@ pub struct InjectState {
     pub injectors: Vec<Injector>,
     /// Out of the pool because of a fault, until repaired.
     pub node_out: Vec<bool>,
+    /// How many of `node_out` are true (the timeline reads it at every sample).
+    pub nodes_out_now: u64,
     /// When the repair of an out node is due (`NEVER`: none scheduled); read by diagnoses.
     pub repair_due_ns: Vec<SimTime>,
     pub stats: Vec<FaultStats>,
@@ -75,6 +77,7 @@ impl Sim {
     pub(crate) fn schedule_faults(&mut self, streams: &RngStreams) -> Result<(), InputError> {
         let faults = self.scenario.faults.clone();
         self.inject.node_out = vec![false; self.cluster.len()];
+        self.inject.nodes_out_now = 0;
         self.inject.repair_due_ns = vec![NEVER; self.cluster.len()];
         for (i, f) in faults.iter().enumerate() {
             let at = |k: &str| format!("faults[{i}].{k}");

@@ -232,9 +232,11 @@ struct Layout<'a> {
 impl<'a> Layout<'a> {
     fn new(curves: &'a [&'a Curve]) -> Layout<'a> {
         let band = curves.len() > MAX_OVERLAID;
+        // With bands, the first colour is the band's: records drawn one by one take the others.
+        let palette = &PALETTE[usize::from(band)..];
         let shown: Vec<(&Curve, &str)> = shown_records(curves, band)
             .into_iter()
-            .zip(PALETTE.iter().copied())
+            .zip(palette.iter().copied())
             .collect();
         let first = curves[0].pods_needed;
         let uniform_needed = curves

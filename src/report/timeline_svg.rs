@@ -450,17 +450,19 @@ fn draw_bands(out: &mut String, axis: &TimeAxis, bands: &[Band], panel_tops_px: 
                 px(PANEL_PLOT_H_PX)
             );
         }
-        // Labels go down a row each so neighbouring bands do not overlap.
+        // Labels go down a row each so neighbouring bands do not overlap; a label runs right
+        // from the band's start, or left from its end when there is more room that way.
         let y = panel_tops_px[0] + PANEL_HEADER_PX + 12.0 + (i % 3) as f64 * 12.0;
-        let room_px = MARGIN_LEFT_PX + PLOT_W_PX - x0 - 4.0;
-        let anchor_end = room_px < 120.0;
-        let chars = ((if anchor_end {
-            x1 - MARGIN_LEFT_PX
+        let right_room_px = MARGIN_LEFT_PX + PLOT_W_PX - x0 - 4.0;
+        let left_room_px = x1 - 3.0 - MARGIN_LEFT_PX;
+        let anchor_end =
+            right_room_px < text_width_px(&b.label, 10.0) && left_room_px > right_room_px;
+        let room_px = if anchor_end {
+            left_room_px
         } else {
-            room_px
-        }) / (10.0 * 0.58))
-            .floor()
-            .clamp(8.0, 70.0) as usize;
+            right_room_px
+        };
+        let chars = (room_px / (10.0 * 0.58)).floor().clamp(8.0, 90.0) as usize;
         let _ = writeln!(
             out,
             "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"{COLOUR_BAND_TEXT}\" stroke=\"#ffffff\" \
