@@ -163,6 +163,7 @@ pub const SUMMARY_NUMBERS: &[&str] = &[
     "recovery[].pods",
     "recovery[].pods_per_s",
     "recovery[].peak_pods_per_s",
+    "recovery[].bind_windows.*",
     "jobsets[].conditions[].time_s",
     "jobsets[].conditions[].last_transition_time_s",
     "recoveries[].broke.failures",

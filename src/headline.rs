@@ -38,6 +38,10 @@ pub const METRICS: &[Metric] = &[
         compute: |s| mean_over(s, "recovery", "pods_per_s"),
     },
     Metric {
+        name: "recovery.bind_window_max_pods_per_s",
+        compute: |s| max_window(s, "recovery"),
+    },
+    Metric {
         name: "pods.created",
         compute: |s| num(s.get("pods")?.get("created")?),
     },
@@ -109,12 +113,7 @@ pub const METRICS: &[Metric] = &[
     },
     Metric {
         name: "recoveries.bind_window_max_pods_per_s",
-        compute: |s| {
-            records(s)?
-                .iter()
-                .filter_map(|r| r.get("bind_windows")?.get("max")?.as_f64())
-                .reduce(f64::max)
-        },
+        compute: |s| max_window(s, "recoveries"),
     },
     Metric {
         name: "time_to_recover_p90_s",
@@ -126,6 +125,16 @@ pub const METRICS: &[Metric] = &[
         },
     },
 ];
+
+/// The best 5-second bind window over a list's entries (`bind_windows.max`); absent when none
+/// has one.
+fn max_window(s: &Value, list: &str) -> Option<f64> {
+    s.get(list)?
+        .as_array()?
+        .iter()
+        .filter_map(|r| r.get("bind_windows")?.get("max")?.as_f64())
+        .reduce(f64::max)
+}
 
 fn records(s: &Value) -> Option<&Vec<Value>> {
     s.get("recoveries")?.as_array()
@@ -280,9 +289,9 @@ mod tests {
             ],
             "pods": {"created": 10, "failed": 2},
             "recovery": [
-                {"pods_per_s": 100.0, "time_to_recover_s": 10.0},
-                {"pods_per_s": null, "time_to_recover_s": 30.0},
-                {"pods_per_s": 200.0, "time_to_recover_s": null}
+                {"pods_per_s": 100.0, "time_to_recover_s": 10.0, "bind_windows": {"max": 180.0}},
+                {"pods_per_s": null, "time_to_recover_s": 30.0, "bind_windows": {"max": null}},
+                {"pods_per_s": 200.0, "time_to_recover_s": null, "bind_windows": {"max": 240.0}}
             ]
         });
         assert_eq!(get("finished_at_s", &s), Some(101.5));
@@ -290,6 +299,7 @@ mod tests {
         assert_eq!(get("job_restarts", &s), Some(3.0));
         assert_eq!(get("recovery.count", &s), Some(3.0));
         assert_eq!(get("recovery.pods_per_s", &s), Some(150.0));
+        assert_eq!(get("recovery.bind_window_max_pods_per_s", &s), Some(240.0));
         assert_eq!(get("recovery.time_to_recover_s", &s), Some(20.0));
         assert_eq!(get("pods.created", &s), Some(10.0));
         assert_eq!(get("pods.failed", &s), Some(2.0));
@@ -302,6 +312,7 @@ mod tests {
         let s = json!({"jobsets": [{"finished_at_s": null}], "recovery": []});
         assert_eq!(get("finished_at_s", &s), None);
         assert_eq!(get("recovery.pods_per_s", &s), None);
+        assert_eq!(get("recovery.bind_window_max_pods_per_s", &s), None);
         assert_eq!(get("recovery.count", &s), Some(0.0));
     }
 

@@ -75,6 +75,11 @@ fn t1_window_statistic_is_the_recovery_records() {
         .find(|r| r["path"].as_str().unwrap().starts_with("RestartJobSet"))
         .unwrap();
     assert_eq!(t1["bind_windows"], record["bind_windows"], "{t1}");
+    // The restart's own windows (`recovery[]`) cover the same span as its record's.
+    assert_eq!(
+        summary["recovery"][0]["bind_windows"],
+        record["bind_windows"]
+    );
     assert!(t1["bind_windows"]["max"].as_f64().unwrap() > 0.0, "{t1}");
 }
 

@@ -26,6 +26,9 @@ pub struct Recovery {
     pub pods_per_s: Option<f64>,
     /// Most binds of the new attempt in any 1 s window.
     pub peak_pods_per_s: u64,
+    /// Binds of the new attempt in ClusterLoader2's 5-second windows over the same span as
+    /// `pods_per_s` (first create to all scheduled); empty until all are scheduled.
+    pub bind_windows: super::recoveries::Windows,
 }
 
 /// Pods a JobSet runs at once: Σ replicas × min(parallelism, completions).
@@ -74,6 +77,7 @@ pub fn build(sim: &Sim) -> Vec<Recovery> {
                 pods,
                 pods_per_s,
                 peak_pods_per_s: peak_per_second(&binds),
+                bind_windows: super::recoveries::windows(&binds, first_create, all_scheduled),
             }
         })
         .collect()
