@@ -908,7 +908,6 @@ impl Sim {
             spec: Box::new(job_spec),
             shape: shape_id,
             pods: vec![],
-            live: LiveCounts::default(),
             live_follower_shapes: vec![],
             succeeded_index: vec![false; completions as usize],
             succeeded: 0,
@@ -918,25 +917,19 @@ impl Sim {
             removed: false,
             removed_at_ns: None,
             created_at_ns: created_at,
-            sync_due_ns: None,
             status_active: 0,
             status_ready: 0,
-            last_pod_failure_ns: None,
-            uncounted_failed: vec![],
-            index_failures: vec![0; completions as usize],
             index_failed: vec![false; completions as usize],
-            index_runs: vec![0; completions as usize],
-            index_last_failure_ns: vec![None; completions as usize],
             start_time_ns: None,
             pod_labels,
             exclusive_key: if leader_follower { webhook_key } else { None },
             leader_shape,
             follower_shapes: Default::default(),
-            api_backoff_steps: 0,
             terminal: None,
         };
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;
+        self.job_controller.job_created(id, completions);
         self.jobsets[js as usize].jobs.push(id);
         self.rec.jobs_created += 1;
         let job = &self.jobs[id as usize];

@@ -22,6 +22,10 @@ const CRASH_LOOP_RESET_NS: u64 = 2 * CRASH_LOOP_MAX_NS;
 pub(crate) struct Kubelet {
     /// By `PodId`, grown as pods start.
     runs: Vec<ContainerRuntime>,
+    /// Container runs so far per Job and completion index, over all the index's pods: the
+    /// scenario's exit rules match a run by it (`ContainerRun::retry`). By `JobId`, grown as
+    /// Jobs' containers start.
+    index_runs: Vec<Vec<u32>>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -57,6 +61,20 @@ impl Kubelet {
         self.runs
             .get(pod as usize)
             .is_some_and(|r| r.pending_exit.is_some())
+    }
+
+    /// Runs of the main container at (`j`, `index`) started before now; counts this one.
+    fn count_index_run(&mut self, j: JobId, index: u32) -> u32 {
+        let (j, index) = (j as usize, index as usize);
+        if self.index_runs.len() <= j {
+            self.index_runs.resize(j + 1, vec![]);
+        }
+        let runs = &mut self.index_runs[j];
+        if runs.len() <= index {
+            runs.resize(index + 1, 0);
+        }
+        runs[index] += 1;
+        runs[index] - 1
     }
 
     /// How long after a crash now the container restarts (kuberuntime `doBackOff` with the
@@ -148,8 +166,7 @@ impl Sim {
     fn container_end(&mut self, pod: PodId) -> (u64, i32, u16) {
         let p = &self.pods[pod as usize];
         let job = &self.jobs[p.job as usize];
-        let index = p.index as usize;
-        let retry = job.index_runs.get(index).copied().unwrap_or(0);
+        let retry = self.kubelet.count_index_run(p.job, p.index);
         let js = &self.jobsets[job.jobset as usize];
         let rj = &js.spec.spec.replicated_jobs[job.rj as usize];
         let run = ContainerRun {
@@ -173,9 +190,6 @@ impl Sim {
             (_, Some(name)) => intern_container(&mut self.container_names, name),
             (_, None) => self.main_container(j),
         };
-        if let Some(r) = self.jobs[j as usize].index_runs.get_mut(index) {
-            *r += 1;
-        }
         (after, code, container)
     }
 

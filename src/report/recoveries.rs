@@ -347,10 +347,11 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
         if job.removed || job.deletion_ns.is_some() {
             continue;
         }
-        if job.api_backoff_steps > 0 {
+        let api_backoff_steps = sim.job_controller.api_backoff_steps(j);
+        if api_backoff_steps > 0 {
             out.push(format!(
-                "Job {}: pod creates rejected, Job API back-off (step {})",
-                job.name, job.api_backoff_steps
+                "Job {}: pod creates rejected, Job API back-off (step {api_backoff_steps})",
+                job.name
             ));
         }
         if let Some(line) = failed_indexes_line(sim, j) {

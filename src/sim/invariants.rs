@@ -3,7 +3,7 @@
 
 use crate::api::keys::{JOB_KEY, PRIORITY};
 use crate::cluster::NodeId;
-use crate::sim::objects::{LiveCounts, PodPhase};
+use crate::sim::objects::{JobId, LiveCounts, PodPhase};
 use crate::sim::Sim;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,15 +57,16 @@ fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
 /// Each Job's live counts and follower shapes, kept as its pods change, equal a count over
 /// its pods.
 fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
-    for job in sim.jobs.iter().filter(|j| !j.removed) {
+    for (j, job) in sim.jobs.iter().enumerate().filter(|(_, j)| !j.removed) {
         let mut counted = LiveCounts::default();
         for &p in &job.pods {
             counted.add(LiveCounts::of(&sim.pods[p as usize]));
         }
-        if counted != job.live {
+        let kept = sim.job_controller.live(j as JobId);
+        if counted != kept {
             out.push(format!(
-                "Job {} keeps counts {:?} but its pods count {counted:?}",
-                job.name, job.live
+                "Job {} keeps counts {kept:?} but its pods count {counted:?}",
+                job.name
             ));
         }
         let mut followers: BTreeMap<u32, u32> = BTreeMap::new();

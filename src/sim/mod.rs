@@ -98,6 +98,8 @@ pub struct Sim {
     pub(crate) training: crate::training::TrainingModel,
     /// The kubelets' private state of each pod's containers.
     pub(crate) kubelet: crate::control::kubelet::Kubelet,
+    /// The Job controller's work queue, back-off records and pod counts.
+    pub(crate) job_controller: crate::control::job::JobController,
     /// The timeline's samples.
     pub timeline: crate::metrics::timeline::Timeline,
     /// Decide plain-scan pods from the pristine-node index (`scheduler::fast`); off only in
@@ -225,6 +227,7 @@ impl Sim {
             node_pods: vec![vec![]; cluster.len()],
             training: Default::default(),
             kubelet: Default::default(),
+            job_controller: Default::default(),
             fast_scheduling: true,
             node_varying_keys: vec![],
             timeline: crate::metrics::timeline::Timeline::new(),

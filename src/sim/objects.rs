@@ -133,14 +133,11 @@ pub struct JobObj {
     pub indexed: bool,
     /// Live pods, terminating ones included.
     pub pods: Vec<PodId>,
-    /// What the Job controller counts over `pods`, kept as pods change (`sim::pod_change`)
-    /// so a sync does not walk thousands of pods.
-    pub live: LiveCounts,
     /// The pods of `pods` other than completion index 0, counted by shape (a pod's shape never
     /// changes): the placement repair judges followers by their shape's nodeSelector, so it
     /// reads these few entries instead of every pod the Job keeps.
     pub live_follower_shapes: Vec<(ShapeId, u32)>,
-    /// Per completion index: has a pod for it succeeded?
+    /// Per completion index: has a pod for it succeeded? (`status.completedIndexes`)
     pub succeeded_index: Vec<bool>,
     pub succeeded: u32,
     pub failed: u32,
@@ -149,20 +146,11 @@ pub struct JobObj {
     pub removed: bool,
     pub removed_at_ns: Option<SimTime>,
     pub created_at_ns: SimTime,
-    pub sync_due_ns: Option<SimTime>,
     /// `status.active` and `status.ready` as last written by the Job controller.
     pub status_active: u32,
     pub status_ready: u32,
-    /// When the last pod of this Job failed (pod-failure backoff counts from there).
-    pub last_pod_failure_ns: Option<SimTime>,
-    /// Failed pods the controller has not accounted yet (the uncounted terminated pods).
-    pub uncounted_failed: Vec<PodId>,
-    /// Per completion index: counted failures (backoffLimitPerIndex), permanent failure,
-    /// container runs so far (for scenario exit rules) and last failure time.
-    pub index_failures: Vec<u32>,
+    /// Per completion index: failed for good (`status.failedIndexes`, backoffLimitPerIndex).
     pub index_failed: Vec<bool>,
-    pub index_runs: Vec<u32>,
-    pub index_last_failure_ns: Vec<Option<SimTime>>,
     /// `status.startTime`: first sync while not suspended.
     pub start_time_ns: Option<SimTime>,
     /// Labels of this Job's pods (pod template labels plus the webhook's priority label).
@@ -172,8 +160,6 @@ pub struct JobObj {
     /// The leader's shape (webhook affinity terms), and followers' by leader domain.
     pub leader_shape: Option<ShapeId>,
     pub follower_shapes: std::collections::BTreeMap<String, ShapeId>,
-    /// Consecutive failed syncs (pod creates rejected): API back-off 1 s doubling to 60 s.
-    pub api_backoff_steps: u32,
     /// `Complete` or `Failed` once either condition is added (read on every reconcile).
     pub terminal: Option<&'static str>,
 }
@@ -351,11 +337,10 @@ pub struct PodObj {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn job_with(conditions: &[&str]) -> JobObj {
-        let mut job = JobObj {
+impl JobObj {
+    /// An Indexed Job of `completions` pods, all run at once, as a unit test starts from.
+    pub(crate) fn for_tests(completions: u32) -> JobObj {
+        JobObj {
             name: "j".into(),
             jobset: 0,
             rj: 0,
@@ -366,14 +351,13 @@ mod tests {
             suspended: false,
             spec: Default::default(),
             shape: 0,
-            parallelism: 1,
-            completions: 1,
+            parallelism: completions,
+            completions,
             backoff_limit: 0,
             indexed: true,
             pods: vec![],
-            live: LiveCounts::default(),
             live_follower_shapes: vec![],
-            succeeded_index: vec![false],
+            succeeded_index: vec![false; completions as usize],
             succeeded: 0,
             failed: 0,
             conditions: vec![],
@@ -381,23 +365,25 @@ mod tests {
             removed: false,
             removed_at_ns: None,
             created_at_ns: 0,
-            sync_due_ns: None,
             status_active: 0,
             status_ready: 0,
-            last_pod_failure_ns: None,
-            uncounted_failed: vec![],
-            index_failures: vec![0],
-            index_failed: vec![false],
-            index_runs: vec![0],
-            index_last_failure_ns: vec![None],
+            index_failed: vec![false; completions as usize],
             start_time_ns: None,
             pod_labels: Default::default(),
             exclusive_key: None,
             leader_shape: None,
             follower_shapes: Default::default(),
-            api_backoff_steps: 0,
             terminal: None,
-        };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job_with(conditions: &[&str]) -> JobObj {
+        let mut job = JobObj::for_tests(1);
         for c in conditions {
             job.add_condition(c, "", "", 0);
         }

@@ -98,9 +98,7 @@ impl Sim {
         let after = LiveCounts::of(p);
         let job = p.job;
         if before.live != after {
-            let live = &mut self.jobs[job as usize].live;
-            live.sub(before.live);
-            live.add(after);
+            self.job_controller.pod_recounted(job, before.live, after);
         }
         match change {
             PodChange::Bound { node } => self.node_pods[node as usize].push(pod),
@@ -352,17 +350,17 @@ workloads:
             disruption: false,
         };
         sim.change_pod(pod, finished);
-        assert_eq!(sim.jobs[job as usize].uncounted_failed, vec![pod]);
+        assert_eq!(sim.job_controller.uncounted(job), [pod]);
         assert_eq!(sim.rec.pods_failed, 1);
         assert_eq!(sim.rec.pods_running_now, 1);
-        assert_eq!(sim.jobs[job as usize].live, recount(&sim, job));
+        assert_eq!(sim.job_controller.live(job), recount(&sim, job));
         // Removing it does not count it again, and takes it off every index.
         sim.change_pod(pod, PodChange::Removed);
         assert_eq!(sim.rec.pods_failed, 1);
-        assert_eq!(sim.jobs[job as usize].uncounted_failed, vec![pod]);
+        assert_eq!(sim.job_controller.uncounted(job), [pod]);
         assert!(!sim.jobs[job as usize].pods.contains(&pod));
         assert!(!sim.node_pods[node as usize].contains(&pod));
-        assert_eq!(sim.jobs[job as usize].live, recount(&sim, job));
+        assert_eq!(sim.job_controller.live(job), recount(&sim, job));
         let row = sim.rec.rows.last().expect("rows kept");
         assert_eq!(
             (row.pod, row.state),
@@ -384,7 +382,7 @@ workloads:
             assert!(p.disruption_target && p.deletion_ns.is_some());
             assert_eq!(p.counted_failed, counted, "policy {policy:?}");
             assert_eq!(sim.rec.pods_failed, counted as u64);
-            assert_eq!(sim.jobs[job as usize].live, recount(&sim, job));
+            assert_eq!(sim.job_controller.live(job), recount(&sim, job));
             // Once gone, an evicted pod the Job has not counted is marked Failed by PodGC
             // and counted then.
             sim.change_pod(pod, PodChange::Removed);

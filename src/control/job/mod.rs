@@ -1,8 +1,12 @@
 //! The Kubernetes Job controller (pkg/controller/job), for the Jobs JobSet creates: Indexed
 //! pod creation with slow start, success and failure conditions, pod-failure backoff.
 
+mod controller;
+
+pub(crate) use controller::JobController;
+
 use super::gc::Client;
-use crate::engine::time::{secs_field_ns, NS_PER_S};
+use crate::engine::time::secs_field_ns;
 use crate::sim::objects::*;
 use crate::sim::pod_change::{PodBefore, PodChange};
 use crate::sim::{Event, Sim};
@@ -22,12 +26,6 @@ fn backoff_exceeded() -> (String, String) {
     )
 }
 
-/// DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
-const POD_FAILURE_BACKOFF_NS: u64 = 10 * NS_PER_S;
-const MAX_POD_FAILURE_BACKOFF_NS: u64 = 600 * NS_PER_S;
-/// DefaultJobApiBackOff and MaxJobApiBackOff.
-const API_BACKOFF_NS: u64 = NS_PER_S;
-const MAX_API_BACKOFF_NS: u64 = 60 * NS_PER_S;
 /// MaxPodCreateDeletePerSync.
 const MAX_PODS_PER_SYNC: u32 = 500;
 
@@ -35,12 +33,9 @@ impl Sim {
     /// Adds a Job key to the Job controller's delaying queue (earliest due time wins).
     pub(crate) fn enqueue_job(&mut self, j: JobId, delay_ns: u64) {
         let due = self.now() + delay_ns;
-        let job = &mut self.jobs[j as usize];
-        if job.removed || job.sync_due_ns.is_some_and(|d| d <= due) {
-            return;
+        if !self.jobs[j as usize].removed && self.job_controller.enqueue(j, due) {
+            self.queue.schedule_at(due, Event::SyncJob(j));
         }
-        job.sync_due_ns = Some(due);
-        self.queue.schedule_at(due, Event::SyncJob(j));
     }
 
     /// The Job controller's pod informer books what its next sync reads: a pod's succeeded
@@ -69,7 +64,7 @@ impl Sim {
         if p.counted_failed || !failed {
             return false;
         }
-        job.uncounted_failed.push(pod);
+        self.job_controller.book_failed(p.job, pod);
         self.pods[pod as usize].counted_failed = true;
         true
     }
@@ -82,10 +77,9 @@ impl Sim {
     }
 
     pub(crate) fn on_sync_job(&mut self, j: JobId) {
-        if self.jobs[j as usize].sync_due_ns != Some(self.now()) {
+        if !self.job_controller.take_due(j, self.now()) {
             return;
         }
-        self.jobs[j as usize].sync_due_ns = None;
         let conditions_before = self.jobs[j as usize].conditions.len();
         self.sync_job(j);
         self.log_new_job_conditions(j, conditions_before);
@@ -127,7 +121,7 @@ impl Sim {
         self.count_failed_pods(j);
         // The live pods (not finished, not being deleted), how many are ready, and whether
         // any is still terminating: kept as pods change, listed only when acted on.
-        let live = self.jobs[j as usize].live;
+        let live = self.job_controller.live(j);
         let terminating = live.terminating > 0;
         {
             let job = &mut self.jobs[j as usize];
@@ -195,7 +189,7 @@ impl Sim {
     /// remain, to finish the Job.
     fn sync_job_again_now(&mut self, j: JobId, before: (u32, u32, u32, u32, usize)) {
         self.after_job_status_write(j, before);
-        self.jobs[j as usize].sync_due_ns = None;
+        self.job_controller.forget_due(j);
         self.sync_job(j);
     }
 
@@ -272,8 +266,7 @@ impl Sim {
     /// Accounts failed pods the controller has not seen yet, through the podFailurePolicy.
     fn count_failed_pods(&mut self, j: JobId) {
         let now = self.now();
-        let pods = std::mem::take(&mut self.jobs[j as usize].uncounted_failed);
-        for pod in pods {
+        for pod in self.job_controller.take_uncounted(j) {
             let action = self.pod_failure_policy_action(j, pod);
             let index = self.pods[pod as usize].index as usize;
             let job = &mut self.jobs[j as usize];
@@ -289,14 +282,11 @@ impl Sim {
                 }
                 PodFailureAction::Count => {
                     job.failed += 1;
-                    job.last_pod_failure_ns = Some(now);
-                    if index < job.index_failures.len() {
-                        job.index_failures[index] += 1;
-                        job.index_last_failure_ns[index] = Some(now);
-                        if let Some(per_index) = job.spec.backoff_limit_per_index {
-                            if job.index_failures[index] as i64 > per_index as i64 {
-                                job.index_failed[index] = true;
-                            }
+                    let failures = self.job_controller.count_failure(j, index, now);
+                    let per_index = job.spec.backoff_limit_per_index;
+                    if let (Some(failures), Some(limit)) = (failures, per_index) {
+                        if failures as i64 > limit as i64 {
+                            job.index_failed[index] = true;
                         }
                     }
                 }
@@ -394,7 +384,7 @@ impl Sim {
         }
         let per_index = job.spec.backoff_limit_per_index.is_some();
         if !per_index {
-            if let Some(wait) = remaining_backoff(job.last_pod_failure_ns, job.failed, now) {
+            if let Some(wait) = self.job_controller.job_backoff_left_ns(j, job.failed, now) {
                 self.enqueue_job(j, wait);
                 return;
             }
@@ -410,27 +400,9 @@ impl Sim {
                 covered[pod.index as usize] = true;
             }
         }
-        let mut budget = (want_active - active).min(MAX_PODS_PER_SYNC);
-        let mut missing = vec![];
-        let mut earliest_wait: Option<u64> = None;
-        for (i, &held) in covered.iter().enumerate() {
-            if budget == 0 {
-                break;
-            }
-            if job.succeeded_index[i] || job.index_failed[i] || held {
-                continue;
-            }
-            if per_index {
-                if let Some(wait) =
-                    remaining_backoff(job.index_last_failure_ns[i], job.index_failures[i], now)
-                {
-                    earliest_wait = Some(earliest_wait.map_or(wait, |w: u64| w.min(wait)));
-                    continue;
-                }
-            }
-            missing.push(i as u32);
-            budget -= 1;
-        }
+        let budget = (want_active - active).min(MAX_PODS_PER_SYNC);
+        let (missing, earliest_wait) =
+            (self.job_controller).indexes_to_create(j, job, &covered, budget, now);
         if let Some(wait) = earliest_wait {
             self.enqueue_job(j, wait);
         }
@@ -481,14 +453,9 @@ impl Sim {
         }
         // A batch with an error ends the sync with an error: the Job is retried through the
         // API back-off (1 s doubling to 60 s); a clean sync resets it.
-        let job = &mut self.jobs[j as usize];
-        if rejected {
-            let delay = (API_BACKOFF_NS << job.api_backoff_steps.min(6)).min(MAX_API_BACKOFF_NS);
-            job.api_backoff_steps += 1;
+        if let Some(delay) = self.job_controller.api_backoff_after_creates(j, rejected) {
             let wait = batch_start.saturating_sub(now) + delay;
             self.enqueue_job(j, wait);
-        } else {
-            job.api_backoff_steps = 0;
         }
     }
 
@@ -660,7 +627,7 @@ impl Sim {
             counted_failed: false,
             upstream_misplaced: false,
         };
-        self.jobs[j as usize].live.add(LiveCounts::of(&pod));
+        (self.job_controller).pod_recounted(j, LiveCounts::default(), LiveCounts::of(&pod));
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;
         self.jobs[j as usize].pods.push(id);
@@ -701,25 +668,6 @@ impl Admitted {
     }
 }
 
-/// The pod-failure back-off after `failures` (at least 1) failures: 10 s doubling per further
-/// failure, at most 10 min. In closed form, so that an index with thousands of failures costs
-/// the same as one with two (10 s * 2^6 = 640 s is past the cap).
-fn pod_failure_backoff_ns(failures: u32) -> u64 {
-    const DOUBLINGS_TO_MAX: u32 = 6;
-    let doublings = failures.saturating_sub(1).min(DOUBLINGS_TO_MAX);
-    (POD_FAILURE_BACKOFF_NS << doublings).min(MAX_POD_FAILURE_BACKOFF_NS)
-}
-
-/// Time left of the pod-failure backoff after `failures` failures, the last at `last`.
-fn remaining_backoff(last: Option<u64>, failures: u32, now: u64) -> Option<u64> {
-    let last = last?;
-    if failures == 0 {
-        return None;
-    }
-    let backoff = pod_failure_backoff_ns(failures);
-    (now < last + backoff).then(|| last + backoff - now)
-}
-
 /// The leader lookup reads a pod's deletion timestamp and phase, as the webhook's view does.
 impl crate::control::pod_webhook::LeaderCandidate for PodObj {
     fn terminating(&self) -> bool {
@@ -739,17 +687,6 @@ impl crate::control::pod_webhook::LeaderCandidate for PodObj {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The closed form equals the controller's doubling loop at every count.
-    #[test]
-    fn pod_failure_backoff_doubles_to_ten_minutes() {
-        let mut doubled = POD_FAILURE_BACKOFF_NS;
-        for failures in 1..50 {
-            assert_eq!(pod_failure_backoff_ns(failures), doubled, "{failures}");
-            doubled = (doubled * 2).min(MAX_POD_FAILURE_BACKOFF_NS);
-        }
-        assert_eq!(pod_failure_backoff_ns(u32::MAX), MAX_POD_FAILURE_BACKOFF_NS);
-    }
 
     const SMALL: &str = "name: small\nrun: {seed: 7, until: 1h}\ncluster:\n  nodePools:\n  \
         - {name: cpu, nodesPerPool: 2, capacity: {cpu: 8}}\nworkloads:\n- pods: {runFor: 30s}\n  \

@@ -1,0 +1,390 @@
+//! The Job controller's private state: its work queue entry per Job, its API back-off, what its
+//! pod informer counted, the failed pods it booked and has not accounted yet, and its
+//! pod-failure back-off records. Upstream keeps these in the controller's work queue,
+//! `podBackoffStore` and informer caches, never in the Job object, so they are kept here,
+//! beside the `JobObj`s. Dense by `JobId` (Jobs are never freed): every pod change updates one
+//! entry by index.
+
+use crate::engine::time::NS_PER_S;
+use crate::engine::SimTime;
+use crate::sim::objects::{JobId, JobObj, LiveCounts, PodId};
+
+/// DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
+const POD_FAILURE_BACKOFF_NS: u64 = 10 * NS_PER_S;
+const MAX_POD_FAILURE_BACKOFF_NS: u64 = 600 * NS_PER_S;
+/// DefaultJobApiBackOff and MaxJobApiBackOff.
+const API_BACKOFF_NS: u64 = NS_PER_S;
+const MAX_API_BACKOFF_NS: u64 = 60 * NS_PER_S;
+
+#[derive(Debug, Default)]
+pub(crate) struct JobController {
+    jobs: Vec<JobBooks>,
+}
+
+/// One Job's entry.
+#[derive(Debug, Clone, Default)]
+struct JobBooks {
+    /// The sync queued for this time (the work queue keeps one entry per key).
+    sync_due_ns: Option<SimTime>,
+    /// Consecutive syncs whose pod creates failed: the API back-off's step.
+    api_backoff_steps: u32,
+    /// The Job's pods as a sync counts them, kept as pods change so that a sync does not walk
+    /// thousands of pods.
+    live: LiveCounts,
+    /// Failed pods the informer booked that no sync has accounted yet.
+    uncounted_failed: Vec<PodId>,
+    /// When the Job's last counted pod failure happened (the Job-wide back-off counts from it).
+    last_pod_failure_ns: Option<SimTime>,
+    /// Per completion index: counted failures and the last one's time (backoffLimitPerIndex;
+    /// upstream counts them on the pods' `job-index-failure-count` annotation).
+    index_failures: Vec<u32>,
+    index_last_failure_ns: Vec<Option<SimTime>>,
+}
+
+impl JobController {
+    /// The informer saw Job `j` created; ids come in creation order.
+    pub(crate) fn job_created(&mut self, j: JobId, completions: u32) {
+        assert_eq!(
+            j as usize,
+            self.jobs.len(),
+            "Jobs are registered as created"
+        );
+        let n = completions as usize;
+        self.jobs.push(JobBooks {
+            index_failures: vec![0; n],
+            index_last_failure_ns: vec![None; n],
+            ..JobBooks::default()
+        });
+    }
+
+    fn books(&mut self, j: JobId) -> &mut JobBooks {
+        &mut self.jobs[j as usize]
+    }
+
+    /// Queues a sync of `j` at `due_ns` unless one is queued no later (the delaying queue keeps
+    /// the earliest). True when the caller must schedule the wake-up.
+    pub(crate) fn enqueue(&mut self, j: JobId, due_ns: SimTime) -> bool {
+        let books = self.books(j);
+        if books.sync_due_ns.is_some_and(|d| d <= due_ns) {
+            return false;
+        }
+        books.sync_due_ns = Some(due_ns);
+        true
+    }
+
+    /// A wake-up of `j` at `now_ns`: true, and the entry leaves the queue, when it is the
+    /// queued one; a wake-up an earlier entry replaced is stale.
+    pub(crate) fn take_due(&mut self, j: JobId, now_ns: SimTime) -> bool {
+        let books = self.books(j);
+        if books.sync_due_ns != Some(now_ns) {
+            return false;
+        }
+        books.sync_due_ns = None;
+        true
+    }
+
+    /// The sync in progress runs again at once: whatever was queued is covered by it.
+    pub(crate) fn forget_due(&mut self, j: JobId) {
+        self.books(j).sync_due_ns = None;
+    }
+
+    /// The Job's pods as the next sync counts them.
+    pub(crate) fn live(&self, j: JobId) -> LiveCounts {
+        self.jobs[j as usize].live
+    }
+
+    /// A pod of `j` moved from one share of the counts to another (a new pod: from nothing).
+    pub(crate) fn pod_recounted(&mut self, j: JobId, before: LiveCounts, after: LiveCounts) {
+        let live = &mut self.books(j).live;
+        live.sub(before);
+        live.add(after);
+    }
+
+    /// The informer booked a failed pod of `j` for the next sync to account.
+    pub(crate) fn book_failed(&mut self, j: JobId, pod: PodId) {
+        let books = self.books(j);
+        debug_assert!(!books.uncounted_failed.contains(&pod), "booked once");
+        books.uncounted_failed.push(pod);
+    }
+
+    /// The booked failed pods, handed to the sync that accounts them.
+    pub(crate) fn take_uncounted(&mut self, j: JobId) -> Vec<PodId> {
+        std::mem::take(&mut self.books(j).uncounted_failed)
+    }
+
+    /// Failed pods booked and not yet accounted.
+    #[cfg(test)]
+    pub(crate) fn uncounted(&self, j: JobId) -> &[PodId] {
+        &self.jobs[j as usize].uncounted_failed
+    }
+
+    /// A failure of a pod at completion `index` counted against the back-off limits at
+    /// `now_ns`: the index's failures so far (None for an index outside the Job).
+    pub(crate) fn count_failure(&mut self, j: JobId, index: usize, now_ns: SimTime) -> Option<u32> {
+        let books = self.books(j);
+        books.last_pod_failure_ns = Some(now_ns);
+        let failures = books.index_failures.get_mut(index)?;
+        *failures += 1;
+        books.index_last_failure_ns[index] = Some(now_ns);
+        Some(*failures)
+    }
+
+    /// Time left of the Job-wide pod-failure back-off after `failed` counted failures.
+    pub(crate) fn job_backoff_left_ns(
+        &self,
+        j: JobId,
+        failed: u32,
+        now_ns: SimTime,
+    ) -> Option<u64> {
+        remaining_backoff(self.jobs[j as usize].last_pod_failure_ns, failed, now_ns)
+    }
+
+    /// Time left of completion `index`'s pod-failure back-off (backoffLimitPerIndex).
+    fn index_backoff_left_ns(&self, j: JobId, index: usize, now_ns: SimTime) -> Option<u64> {
+        let books = &self.jobs[j as usize];
+        remaining_backoff(
+            books.index_last_failure_ns[index],
+            books.index_failures[index],
+            now_ns,
+        )
+    }
+
+    /// A sync's pod creates ended: after a rejected one, the delay before the Job is retried
+    /// (1 s doubling per consecutive failure, at most 60 s); a clean one resets the back-off.
+    pub(crate) fn api_backoff_after_creates(&mut self, j: JobId, rejected: bool) -> Option<u64> {
+        let books = self.books(j);
+        if !rejected {
+            books.api_backoff_steps = 0;
+            return None;
+        }
+        let delay = (API_BACKOFF_NS << books.api_backoff_steps.min(6)).min(MAX_API_BACKOFF_NS);
+        books.api_backoff_steps += 1;
+        Some(delay)
+    }
+
+    /// Consecutive failed syncs of `j` (0: none), for the stalled-recovery diagnosis.
+    pub(crate) fn api_backoff_steps(&self, j: JobId) -> u32 {
+        self.jobs[j as usize].api_backoff_steps
+    }
+}
+
+impl JobController {
+    /// The completion indexes a sync creates pods for now, lowest first and at most `budget`:
+    /// those that have not succeeded, have not failed for good and hold no pod (`covered`).
+    /// Under backoffLimitPerIndex an index still in its back-off waits; the earliest end of
+    /// those waits comes back with the indexes, to wake the Job then.
+    pub(crate) fn indexes_to_create(
+        &self,
+        j: JobId,
+        job: &JobObj,
+        covered: &[bool],
+        mut budget: u32,
+        now_ns: SimTime,
+    ) -> (Vec<u32>, Option<u64>) {
+        let per_index = job.spec.backoff_limit_per_index.is_some();
+        let mut missing = vec![];
+        let mut earliest_wait: Option<u64> = None;
+        for (i, &held) in covered.iter().enumerate() {
+            if budget == 0 {
+                break;
+            }
+            if job.succeeded_index[i] || job.index_failed[i] || held {
+                continue;
+            }
+            if per_index {
+                if let Some(wait) = self.index_backoff_left_ns(j, i, now_ns) {
+                    earliest_wait = Some(earliest_wait.map_or(wait, |w| w.min(wait)));
+                    continue;
+                }
+            }
+            missing.push(i as u32);
+            budget -= 1;
+        }
+        (missing, earliest_wait)
+    }
+}
+
+/// The pod-failure back-off after `failures` (at least 1) failures: 10 s doubling per further
+/// failure, at most 10 min. In closed form, so that an index with thousands of failures costs
+/// the same as one with two (10 s * 2^6 = 640 s is past the cap).
+fn pod_failure_backoff_ns(failures: u32) -> u64 {
+    const DOUBLINGS_TO_MAX: u32 = 6;
+    let doublings = failures.saturating_sub(1).min(DOUBLINGS_TO_MAX);
+    (POD_FAILURE_BACKOFF_NS << doublings).min(MAX_POD_FAILURE_BACKOFF_NS)
+}
+
+/// Time left of the pod-failure backoff after `failures` failures, the last at `last`.
+fn remaining_backoff(last: Option<u64>, failures: u32, now: u64) -> Option<u64> {
+    let last = last?;
+    if failures == 0 {
+        return None;
+    }
+    let backoff = pod_failure_backoff_ns(failures);
+    (now < last + backoff).then(|| last + backoff - now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: u64 = NS_PER_S;
+
+    fn controller_with_job(completions: u32) -> JobController {
+        let mut c = JobController::default();
+        c.job_created(0, completions);
+        c
+    }
+
+    /// The delaying queue keeps one entry per Job, the earliest; a wake-up of an entry an
+    /// earlier one replaced does not sync.
+    #[test]
+    fn a_job_is_queued_once_at_its_earliest_time() {
+        let mut c = controller_with_job(1);
+        assert!(c.enqueue(0, 100));
+        assert!(!c.enqueue(0, 200), "a later wake-up is covered");
+        assert!(!c.enqueue(0, 100), "so is one at the same time");
+        assert!(c.enqueue(0, 50), "an earlier one replaces it");
+        assert!(!c.take_due(0, 50 - 1));
+        assert!(c.take_due(0, 50));
+        assert!(!c.take_due(0, 100), "the replaced wake-up is stale");
+        assert!(c.enqueue(0, 200), "once synced, the Job queues again");
+        c.forget_due(0);
+        assert!(!c.take_due(0, 200), "a sync that ran again covered it");
+    }
+
+    #[test]
+    #[should_panic(expected = "Jobs are registered as created")]
+    fn jobs_are_registered_in_creation_order() {
+        let mut c = controller_with_job(1);
+        c.job_created(2, 1);
+    }
+
+    /// Failed pods wait in the informer's book until one sync accounts them all.
+    #[test]
+    fn booked_failed_pods_are_handed_to_one_sync() {
+        let mut c = controller_with_job(2);
+        c.job_created(1, 1);
+        c.book_failed(0, 7);
+        c.book_failed(1, 8);
+        c.book_failed(0, 9);
+        assert_eq!(c.uncounted(0), [7, 9]);
+        assert_eq!(c.take_uncounted(0), vec![7, 9]);
+        assert!(c.uncounted(0).is_empty());
+        assert_eq!(c.uncounted(1), [8], "another Job's book is its own");
+    }
+
+    /// A pod's share of the counts moves as it changes, and leaves with it.
+    #[test]
+    fn live_counts_follow_each_pod() {
+        let mut c = controller_with_job(2);
+        let nothing = LiveCounts::default();
+        let pending = LiveCounts {
+            active: 1,
+            active_undeleted: 1,
+            ..nothing
+        };
+        let ready = LiveCounts {
+            ready: 1,
+            ..pending
+        };
+        let terminating = LiveCounts {
+            terminating: 1,
+            ..nothing
+        };
+        c.pod_recounted(0, nothing, pending);
+        c.pod_recounted(0, nothing, pending);
+        c.pod_recounted(0, pending, ready);
+        assert_eq!(
+            c.live(0),
+            LiveCounts {
+                active: 2,
+                ready: 1,
+                terminating: 0,
+                active_undeleted: 2
+            }
+        );
+        c.pod_recounted(0, ready, terminating);
+        c.pod_recounted(0, terminating, nothing);
+        assert_eq!(c.live(0), pending);
+    }
+
+    /// The Job-wide back-off runs from the last counted failure and doubles per failure.
+    #[test]
+    fn pod_failure_backoff_runs_from_the_last_failure() {
+        let mut c = controller_with_job(2);
+        assert_eq!(c.job_backoff_left_ns(0, 0, 0), None, "no failure yet");
+        assert_eq!(c.count_failure(0, 1, 100 * S), Some(1));
+        assert_eq!(c.job_backoff_left_ns(0, 1, 104 * S), Some(6 * S));
+        assert_eq!(c.job_backoff_left_ns(0, 1, 110 * S), None, "10 s passed");
+        assert_eq!(c.count_failure(0, 0, 200 * S), Some(1));
+        assert_eq!(c.job_backoff_left_ns(0, 2, 200 * S), Some(20 * S));
+        // A pod outside the Job's indexes still counts for the Job as a whole.
+        assert_eq!(c.count_failure(0, 5, 300 * S), None);
+        assert_eq!(c.job_backoff_left_ns(0, 3, 300 * S), Some(40 * S));
+    }
+
+    /// Under backoffLimitPerIndex each index waits out its own back-off: the sync creates the
+    /// indexes that are free and wakes the Job when the first waiting one is due.
+    #[test]
+    fn indexes_in_back_off_wait_and_wake_the_job_at_the_earliest_end() {
+        let mut job = JobObj::for_tests(4);
+        job.spec.backoff_limit_per_index = Some(3);
+        let mut c = controller_with_job(4);
+        c.count_failure(0, 1, 0);
+        c.count_failure(0, 2, 0);
+        c.count_failure(0, 2, 5 * S);
+        let free = [false; 4];
+        assert_eq!(
+            c.indexes_to_create(0, &job, &free, 10, 2 * S),
+            (vec![0, 3], Some(8 * S)),
+            "index 1 is due at 10 s, index 2 (two failures) at 25 s"
+        );
+        assert_eq!(
+            c.indexes_to_create(0, &job, &free, 10, 10 * S),
+            (vec![0, 1, 3], Some(15 * S))
+        );
+        // Held, succeeded and failed indexes get no pod; the budget caps the rest.
+        job.succeeded_index[0] = true;
+        job.index_failed[3] = true;
+        let held = [false, true, false, false];
+        assert_eq!(
+            c.indexes_to_create(0, &job, &held, 10, 30 * S),
+            (vec![2], None)
+        );
+        assert_eq!(
+            c.indexes_to_create(0, &job, &free, 1, 30 * S),
+            (vec![1], None)
+        );
+        // Without backoffLimitPerIndex the Job-wide back-off applies instead (in the sync).
+        job.spec.backoff_limit_per_index = None;
+        assert_eq!(
+            c.indexes_to_create(0, &job, &free, 10, 0),
+            (vec![1, 2], None)
+        );
+    }
+
+    /// Rejected creates retry after 1 s doubling to 60 s; a clean sync starts again at 1 s.
+    #[test]
+    fn api_backoff_doubles_to_a_minute_and_resets_after_a_clean_sync() {
+        let mut c = controller_with_job(1);
+        let delays: Vec<u64> = (0..9)
+            .map(|_| c.api_backoff_after_creates(0, true).expect("rejected") / S)
+            .collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(c.api_backoff_steps(0), 9);
+        assert_eq!(c.api_backoff_after_creates(0, false), None);
+        assert_eq!(c.api_backoff_steps(0), 0);
+        assert_eq!(c.api_backoff_after_creates(0, true), Some(S));
+    }
+
+    /// The closed form equals the controller's doubling loop at every count.
+    #[test]
+    fn pod_failure_backoff_doubles_to_ten_minutes() {
+        let mut doubled = POD_FAILURE_BACKOFF_NS;
+        for failures in 1..50 {
+            assert_eq!(pod_failure_backoff_ns(failures), doubled, "{failures}");
+            doubled = (doubled * 2).min(MAX_POD_FAILURE_BACKOFF_NS);
+        }
+        assert_eq!(pod_failure_backoff_ns(u32::MAX), MAX_POD_FAILURE_BACKOFF_NS);
+    }
+}
