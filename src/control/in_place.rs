@@ -13,6 +13,39 @@ use crate::sim::{Event, Sim};
 /// configured code; any non-zero code that the container restart rules restart on).
 const AGENT_RESTART_EXIT_CODE: i32 = 1;
 
+/// The agents' own state: whether each pod's agent has let its worker go for the attempt it
+/// announced last (the attempt itself is the pod's annotation, API state). By `PodId`, grown
+/// as agents announce.
+#[derive(Debug, Default)]
+pub(crate) struct InPlaceAgents {
+    barrier_lifted: Vec<bool>,
+}
+
+impl InPlaceAgents {
+    /// The pod's agent announced a new attempt: its worker waits behind the barrier again.
+    fn announced(&mut self, pod: PodId) {
+        let at = pod as usize;
+        if self.barrier_lifted.len() <= at {
+            self.barrier_lifted.resize(at + 1, false);
+        }
+        self.barrier_lifted[at] = false;
+    }
+
+    /// The agent let the worker go, or the run ended, for its current attempt.
+    fn lift(&mut self, pod: PodId) {
+        let lifted = self.barrier_lifted.get_mut(pod as usize);
+        *lifted.expect("an agent lifts only a barrier it announced") = true;
+    }
+
+    /// The pod's agent has let the worker go for its current attempt.
+    pub(crate) fn barrier_lifted(&self, pod: PodId) -> bool {
+        self.barrier_lifted
+            .get(pod as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+}
+
 impl Sim {
     pub(crate) fn in_place_enabled(&self, js: JsId) -> bool {
         let spec = &self.jobsets[js as usize].spec;
@@ -37,6 +70,7 @@ impl Sim {
             .status
             .current_in_place_restart_attempt;
         let attempt = current.map_or(0, |c| c + 1);
+        self.in_place_agents.announced(pod);
         self.change_pod(pod, PodChange::InPlaceAttempt { attempt });
         self.queue.schedule_in(0, Event::AgentSync(pod));
     }
@@ -52,14 +86,15 @@ impl Sim {
         };
         let js = self.jobs[p.job as usize].jobset;
         let st = &self.jobsets[js as usize].status;
-        let container_up = self.kubelet.exit_pending(pod) || !p.barrier_lifted;
+        let lifted = self.in_place_agents.barrier_lifted(pod);
+        let container_up = self.kubelet.exit_pending(pod) || !lifted;
         if st
             .previous_in_place_restart_attempt
             .is_some_and(|prev| attempt <= prev)
             && container_up
         {
             self.kubelet_cancel_exit(pod);
-            self.pods[pod as usize].barrier_lifted = true; // the run is over either way
+            self.in_place_agents.lift(pod); // the run is over either way
             self.queue.schedule_in(
                 0,
                 Event::ContainerExit {
@@ -67,8 +102,8 @@ impl Sim {
                     exit_code: AGENT_RESTART_EXIT_CODE,
                 },
             );
-        } else if st.current_in_place_restart_attempt == Some(attempt) && !p.barrier_lifted {
-            self.pods[pod as usize].barrier_lifted = true;
+        } else if st.current_in_place_restart_attempt == Some(attempt) && !lifted {
+            self.in_place_agents.lift(pod);
             self.start_worker(pod);
         }
     }

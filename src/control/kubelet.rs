@@ -149,11 +149,8 @@ impl Sim {
             // Without this it would wait forever for a TrainingDone that has passed.
             after_ns = 0;
         }
-        self.pods[pod as usize].last_exit = if exit_code != 0 {
-            Some((container, exit_code))
-        } else {
-            None
-        };
+        let last_exit = (exit_code != 0).then_some((container, exit_code));
+        self.change_pod(pod, PodChange::RunEnds { exit: last_exit });
         let exit = self
             .queue
             .schedule_in(after_ns, Event::ContainerExit { pod, exit_code });
@@ -288,7 +285,8 @@ impl Sim {
         }
         let container = self.main_container(p.job);
         self.kubelet_cancel_exit(pod);
-        self.pods[pod as usize].last_exit = Some((container, exit_code));
+        let exit = Some((container, exit_code));
+        self.change_pod(pod, PodChange::RunEnds { exit });
         self.record(
             pod,
             crate::metrics::PodState::Fault,
@@ -301,7 +299,7 @@ impl Sim {
     /// scheduled end is replaced by an exit now.
     pub(crate) fn kubelet_finish_run_now(&mut self, pod: PodId) {
         self.kubelet_cancel_exit(pod);
-        self.pods[pod as usize].last_exit = None;
+        self.change_pod(pod, PodChange::RunEnds { exit: None });
         let exit = self
             .queue
             .schedule_in(0, Event::ContainerExit { pod, exit_code: 0 });

@@ -270,7 +270,14 @@ fn row_of(change: PodChange<'_>, created: bool) -> Option<(PodState, std::borrow
 impl Sim {
     /// The metrics observer of pod changes (`sim::pod_change`): the live and total counts,
     /// each Job's first failure, and the row for `events.csv`.
-    pub(crate) fn observe_pod(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+    /// `counted_failed`: the Job's informer counted the pod failed with this change.
+    pub(crate) fn observe_pod(
+        &mut self,
+        pod: PodId,
+        before: &PodBefore,
+        change: PodChange,
+        counted_failed: bool,
+    ) {
         let now = self.now();
         let p = &self.pods[pod as usize];
         let rec = &mut self.rec;
@@ -292,7 +299,6 @@ impl Sim {
         rec.pods_scheduled += (before.node.is_none() && p.node.is_some()) as u64;
         rec.pods_succeeded +=
             (before.phase != PodPhase::Succeeded && p.phase == PodPhase::Succeeded) as u64;
-        let counted_failed = p.counted_failed && !before.counted_failed;
         rec.pods_failed += counted_failed as u64;
         if counted_failed || matches!(change, PodChange::ContainerStopped { failed: true }) {
             rec.note_failure(p.job, now);

@@ -446,7 +446,8 @@ fn in_place_barrier_line(sim: &Sim, js: crate::sim::objects::JsId) -> Option<Str
         let Some(attempt) = pod.in_place_attempt.filter(|_| !pod.removed) else {
             continue;
         };
-        if pod.phase == PodPhase::Running && !pod.barrier_lifted && current != Some(attempt) {
+        let held = !sim.in_place_agents.barrier_lifted(p);
+        if pod.phase == PodPhase::Running && held && current != Some(attempt) {
             waiting.get_or_insert((sim.pod_name(p), attempt));
         } else if pod.phase == PodPhase::Succeeded {
             finished_elsewhere += 1;

@@ -10,6 +10,7 @@ use crate::cluster::{resources, NodeId};
 use crate::engine::{rng::below, SimTime, StreamRng};
 use crate::params::ScoringStrategy;
 use crate::sim::objects::{PodId, PodPhase};
+use crate::sim::pod_change::PodChange;
 use crate::sim::shape::PodShape;
 use crate::sim::{Event, Sim};
 use affinity::PodCtx;
@@ -45,6 +46,8 @@ pub struct Scheduler {
     unschedulable: BTreeMap<PodId, SimTime>,
     state: Vec<QueueState>,
     last_attempt_ns: Vec<SimTime>,
+    /// Scheduling cycles each pod went through (`QueuedPodInfo.Attempts`): its back-off.
+    attempts: Vec<u32>,
     seq: u64,
     busy: bool,
     /// The loop is busy with its last cycle until then (no event waits for it when idle).
@@ -75,6 +78,7 @@ impl Scheduler {
             unschedulable: BTreeMap::new(),
             state: vec![],
             last_attempt_ns: vec![],
+            attempts: vec![],
             seq: 0,
             busy: false,
             free_at_ns: 0,
@@ -92,6 +96,7 @@ impl Scheduler {
         if self.state.len() < need {
             self.state.resize(need, QueueState::None);
             self.last_attempt_ns.resize(need, 0);
+            self.attempts.resize(need, 0);
         }
     }
 
@@ -210,7 +215,7 @@ impl Sim {
     }
 
     fn backoff_ns(&self, pod: PodId) -> u64 {
-        let attempts = self.pods[pod as usize].schedule_attempts.max(1);
+        let attempts = self.scheduler.attempts[pod as usize].max(1);
         let p = &self.params.scheduler;
         let mut d = p.initial_backoff_ns;
         for _ in 1..attempts {
@@ -289,7 +294,7 @@ impl Sim {
         let now = self.now();
         self.scheduler.cycles += 1;
         self.scheduler.last_attempt_ns[pod as usize] = now;
-        self.pods[pod as usize].schedule_attempts += 1;
+        self.scheduler.attempts[pod as usize] += 1;
         let shape_id = self.pods[pod as usize].shape as usize;
         let ctx = self.affinity_ctx(pod);
         let decision = self.decide(pod, shape_id, ctx.as_ref());
@@ -321,7 +326,14 @@ impl Sim {
                 let job = self.pods[pod as usize].job;
                 self.placement.place(node, job, shape, 1);
                 self.pods[pod as usize].reserved_on = Some(node);
-                self.pods[pod as usize].last_unschedulable = None;
+                if self.pods[pod as usize].last_unschedulable.is_some() {
+                    self.change_pod(
+                        pod,
+                        PodChange::SchedulingVerdict {
+                            unschedulable: None,
+                        },
+                    );
+                }
                 self.scheduler.state[pod as usize] = QueueState::Assumed;
                 let send = self.clients.scheduler.reserve(now + cost);
                 let bind_at = send + self.params.scheduler.bind_latency_ns;
@@ -349,7 +361,8 @@ impl Sim {
                 if self.pods[pod as usize].last_unschedulable.as_deref() != Some(message.as_str()) {
                     self.record(pod, crate::metrics::PodState::Unschedulable, &message);
                 }
-                self.pods[pod as usize].last_unschedulable = Some(message.into_boxed_str());
+                let unschedulable = Some(message.as_str());
+                self.change_pod(pod, PodChange::SchedulingVerdict { unschedulable });
                 self.scheduler.state[pod as usize] = QueueState::Unschedulable;
                 self.scheduler.unschedulable.insert(pod, now);
                 self.arm_unschedulable_flush();

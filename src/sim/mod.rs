@@ -98,6 +98,8 @@ pub struct Sim {
     pub(crate) training: crate::training::TrainingModel,
     /// The kubelets' private state of each pod's containers.
     pub(crate) kubelet: crate::control::kubelet::Kubelet,
+    /// The in-place restart agents' barriers.
+    pub(crate) in_place_agents: crate::control::in_place::InPlaceAgents,
     /// The Job controller's work queue, back-off records and pod counts.
     pub(crate) job_controller: crate::control::job::JobController,
     /// The timeline's samples.
@@ -228,6 +230,7 @@ impl Sim {
             training: Default::default(),
             kubelet: Default::default(),
             job_controller: Default::default(),
+            in_place_agents: Default::default(),
             fast_scheduling: true,
             node_varying_keys: vec![],
             timeline: crate::metrics::timeline::Timeline::new(),

@@ -306,10 +306,12 @@ pub struct PodObj {
     pub created: bool,
     pub deletion_ns: Option<SimTime>,
     pub removed: bool,
-    /// Node whose capacity the scheduler's cache holds for this pod.
+    /// Node whose capacity the scheduler's cache holds for this pod. Scheduler state, still
+    /// here because the invariant tests corrupt it directly to prove the checker finds it.
     pub reserved_on: Option<NodeId>,
+    /// The message of the `PodScheduled` condition while the last scheduling cycle found no
+    /// node (reason Unschedulable).
     pub last_unschedulable: Option<Box<str>>,
-    pub schedule_attempts: u32,
     pub created_at_ns: SimTime,
     /// Container restarts in place (`restartPolicy: OnFailure`).
     pub restart_count: u32,
@@ -321,14 +323,10 @@ pub struct PodObj {
     pub disruption_target: bool,
     /// `jobset.sigs.k8s.io/in-place-restart-attempt`, written by the in-place restart agent.
     pub in_place_attempt: Option<i32>,
-    /// The agent let the worker start for the current attempt.
-    pub barrier_lifted: bool,
     /// A DELETE for this pod is on its way (rate-limited client).
     pub delete_requested: bool,
-    /// When the bind call returned.
+    /// When the bind call returned (the `PodScheduled` condition's lastTransitionTime).
     pub bound_at_ns: Option<SimTime>,
-    /// Already counted as a failed pod of its Job.
-    pub counted_failed: bool,
     /// A follower placed where the modelled upstream version puts it although its Job's
     /// leader is elsewhere (v0.12.0: placed from a finished leader, or left unrepaired when
     /// the leader moved). Its placement is an upstream behaviour of the run

@@ -17,6 +17,9 @@ use crate::sim::{Event, Sim};
 pub(crate) enum PodChange<'a> {
     /// The API create returned: the pod exists for other components.
     Created,
+    /// The scheduler's verdict on the pod (condition `PodScheduled`): the Unschedulable
+    /// message of a failed cycle, or none once a cycle found a node.
+    SchedulingVerdict { unschedulable: Option<&'a str> },
     /// The scheduler's bind call returned.
     Bound { node: NodeId },
     /// The kubelet started the pod: phase Pending -> Running.
@@ -30,6 +33,9 @@ pub(crate) enum PodChange<'a> {
     /// The workload in the container started (at once, or when the in-place restart agent
     /// lifts its barrier).
     WorkerStarted,
+    /// The kubelet decided how the container's current run ends: the non-zero exit it will
+    /// report in the container status (container name id, code), or none for exit 0.
+    RunEnds { exit: Option<(u16, i32)> },
     /// The in-place restart agent announced its attempt (annotation) and holds the worker.
     InPlaceAttempt { attempt: i32 },
     /// The main container stopped: it exited, was killed, or its node died. `failed`: the
@@ -63,7 +69,6 @@ pub(crate) struct PodBefore {
     pub visible: bool,
     pub created: bool,
     pub node: Option<NodeId>,
-    pub counted_failed: bool,
     pub live: LiveCounts,
 }
 
@@ -74,7 +79,6 @@ impl PodBefore {
             visible: p.created && !p.removed,
             created: p.created,
             node: p.node,
-            counted_failed: p.counted_failed,
             live: LiveCounts::of(p),
         }
     }
@@ -85,9 +89,12 @@ impl Sim {
     /// watchers. Every change to a pod goes through here.
     pub(crate) fn change_pod(&mut self, pod: PodId, change: PodChange) {
         let now = self.now();
+        // PodGC's rule on removal reads whether the Job counted the pod failed already.
+        let counted_failed =
+            matches!(change, PodChange::Removed) && self.job_controller.counted_failed(pod);
         let p = &mut self.pods[pod as usize];
         let before = PodBefore::of(p);
-        apply(p, change, now);
+        apply(p, change, now, counted_failed);
         self.reindex(pod, &before, change);
         self.notify(pod, &before, change);
     }
@@ -130,13 +137,13 @@ impl Sim {
         let watch = self.params.watch_delay_ns;
         match change {
             PodChange::Created => {
-                self.observe_pod(pod, before, change);
+                self.observe_pod(pod, before, change, false);
                 if self.pods[pod as usize].deletion_ns.is_none() {
                     self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));
                 }
             }
             PodChange::Bound { .. } => {
-                self.observe_pod(pod, before, change);
+                self.observe_pod(pod, before, change, false);
                 self.kubelet_pod_bound(pod);
                 // The Job controller sees the pod update (a bound leader lets followers
                 // through); the JobSet pod reconciler checks exclusive placement.
@@ -144,15 +151,17 @@ impl Sim {
                 self.repair_placement_after_bind(pod);
             }
             PodChange::Running | PodChange::ReadyAtStart | PodChange::DisruptionTarget => {
-                self.observe_pod(pod, before, change);
+                self.observe_pod(pod, before, change, false);
             }
-            PodChange::DeleteRequested => {}
+            PodChange::DeleteRequested
+            | PodChange::SchedulingVerdict { .. }
+            | PodChange::RunEnds { .. } => {}
             PodChange::Ready | PodChange::WorkerStarted | PodChange::Restarting { .. } => {
-                self.observe_pod(pod, before, change);
+                self.observe_pod(pod, before, change, false);
                 self.notify_job_of_pod(pod);
             }
             PodChange::ContainerStarted { restart } => {
-                self.observe_pod(pod, before, change);
+                self.observe_pod(pod, before, change, false);
                 if restart.is_some() {
                     // status.containerStatuses[].restartCount changed: the Job controller
                     // counts restarts against backoffLimit under OnFailure.
@@ -172,11 +181,11 @@ impl Sim {
             PodChange::ContainerStopped { .. } => {
                 self.kubelet_cancel_exit(pod);
                 self.stop_working(pod);
-                self.observe_pod(pod, before, change);
+                self.observe_pod(pod, before, change, false);
             }
             PodChange::Finished { .. } => {
-                self.job_informer_books(pod, before, change);
-                self.observe_pod(pod, before, change);
+                let counted = self.job_informer_books(pod, before, change);
+                self.observe_pod(pod, before, change, counted);
                 if self.pods[pod as usize].node.is_some() {
                     self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
                 }
@@ -186,15 +195,15 @@ impl Sim {
                 // The kubelet stops the containers at once; the pod goes after its grace.
                 self.kubelet_cancel_exit(pod);
                 self.stop_working(pod);
-                self.job_informer_books(pod, before, change);
-                self.observe_pod(pod, before, change);
-                if self.pods[pod as usize].counted_failed != before.counted_failed {
+                let counted = self.job_informer_books(pod, before, change);
+                self.observe_pod(pod, before, change, counted);
+                if counted {
                     self.notify_job_of_pod(pod);
                 }
             }
             PodChange::Removed => {
                 let counted = self.job_informer_books(pod, before, change);
-                self.observe_pod(pod, before, change);
+                self.observe_pod(pod, before, change, counted);
                 if counted {
                     self.notify_job_of_pod(pod);
                 }
@@ -210,10 +219,13 @@ impl Sim {
     }
 }
 
-/// The field writes of a change.
-fn apply(p: &mut PodObj, change: PodChange, now_ns: u64) {
+/// The field writes of a change (`counted_failed`: the pod's Job counted it failed already).
+fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
     match change {
         PodChange::Created => p.created = true,
+        PodChange::SchedulingVerdict { unschedulable } => {
+            p.last_unschedulable = unschedulable.map(Box::from);
+        }
         PodChange::Bound { node } => {
             p.node = Some(node);
             p.bound_at_ns = Some(now_ns);
@@ -223,10 +235,8 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64) {
             p.phase = PodPhase::Running;
         }
         PodChange::ReadyAtStart | PodChange::Ready => p.ready = true,
-        PodChange::InPlaceAttempt { attempt } => {
-            p.in_place_attempt = Some(attempt);
-            p.barrier_lifted = false;
-        }
+        PodChange::InPlaceAttempt { attempt } => p.in_place_attempt = Some(attempt),
+        PodChange::RunEnds { exit } => p.last_exit = exit,
         // Not ready while the container waits out its back-off.
         PodChange::Restarting { .. } => p.ready = false,
         PodChange::ContainerStarted { restart: Some(n) } => {
@@ -254,7 +264,7 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64) {
         PodChange::Removed => {
             // PodGC marks an evicted orphan Failed before removing it, unless its Job
             // already counted it failed when it was evicted.
-            if p.disruption_target && !p.phase.terminal() && !p.counted_failed {
+            if p.disruption_target && !p.phase.terminal() && !counted_failed {
                 p.phase = PodPhase::Failed;
             }
             p.removed = true;
@@ -380,13 +390,17 @@ workloads:
             sim.evict_pod(pod, "EvictionByEvictionAPI");
             let p = &sim.pods[pod as usize];
             assert!(p.disruption_target && p.deletion_ns.is_some());
-            assert_eq!(p.counted_failed, counted, "policy {policy:?}");
+            assert_eq!(
+                sim.job_controller.counted_failed(pod),
+                counted,
+                "{policy:?}"
+            );
             assert_eq!(sim.rec.pods_failed, counted as u64);
             assert_eq!(sim.job_controller.live(job), recount(&sim, job));
             // Once gone, an evicted pod the Job has not counted is marked Failed by PodGC
             // and counted then.
             sim.change_pod(pod, PodChange::Removed);
-            assert!(sim.pods[pod as usize].counted_failed);
+            assert!(sim.job_controller.counted_failed(pod));
             assert_eq!(sim.rec.pods_failed, 1);
         }
     }

@@ -19,6 +19,9 @@ const MAX_API_BACKOFF_NS: u64 = 60 * NS_PER_S;
 #[derive(Debug, Default)]
 pub(crate) struct JobController {
     jobs: Vec<JobBooks>,
+    /// By `PodId`: the informer counted the pod failed (once; upstream its UID enters
+    /// `uncountedTerminatedPods` and its tracking finalizer goes). Grown as pods are booked.
+    counted_failed: Vec<bool>,
 }
 
 /// One Job's entry.
@@ -102,9 +105,21 @@ impl JobController {
 
     /// The informer booked a failed pod of `j` for the next sync to account.
     pub(crate) fn book_failed(&mut self, j: JobId, pod: PodId) {
-        let books = self.books(j);
-        debug_assert!(!books.uncounted_failed.contains(&pod), "booked once");
-        books.uncounted_failed.push(pod);
+        let at = pod as usize;
+        if self.counted_failed.len() <= at {
+            self.counted_failed.resize(at + 1, false);
+        }
+        assert!(!self.counted_failed[at], "a failed pod is counted once");
+        self.counted_failed[at] = true;
+        self.books(j).uncounted_failed.push(pod);
+    }
+
+    /// The informer counted `pod` failed already.
+    pub(crate) fn counted_failed(&self, pod: PodId) -> bool {
+        self.counted_failed
+            .get(pod as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// The booked failed pods, handed to the sync that accounts them.
@@ -271,6 +286,16 @@ mod tests {
         assert_eq!(c.take_uncounted(0), vec![7, 9]);
         assert!(c.uncounted(0).is_empty());
         assert_eq!(c.uncounted(1), [8], "another Job's book is its own");
+        assert!(c.counted_failed(9) && !c.counted_failed(6) && !c.counted_failed(100));
+    }
+
+    #[test]
+    #[should_panic(expected = "a failed pod is counted once")]
+    fn a_failed_pod_is_booked_once() {
+        let mut c = controller_with_job(1);
+        c.book_failed(0, 3);
+        c.take_uncounted(0);
+        c.book_failed(0, 3);
     }
 
     /// A pod's share of the counts moves as it changes, and leaves with it.

@@ -61,11 +61,10 @@ impl Sim {
         let evicted = matches!(change, PodChange::Deleting { evicted: true, .. });
         let failed = p.phase == PodPhase::Failed
             || (evicted && job.spec.pod_replacement_policy.as_deref() != Some("Failed"));
-        if p.counted_failed || !failed {
+        if !failed || self.job_controller.counted_failed(pod) {
             return false;
         }
         self.job_controller.book_failed(p.job, pod);
-        self.pods[pod as usize].counted_failed = true;
         true
     }
 
@@ -615,16 +614,13 @@ impl Sim {
             removed: false,
             reserved_on: None,
             last_unschedulable: None,
-            schedule_attempts: 0,
             created_at_ns: at,
             restart_count: 0,
             last_exit: None,
             disruption_target: false,
             in_place_attempt: None,
-            barrier_lifted: false,
             delete_requested: false,
             bound_at_ns: None,
-            counted_failed: false,
             upstream_misplaced: false,
         };
         (self.job_controller).pod_recounted(j, LiveCounts::default(), LiveCounts::of(&pod));
