@@ -3,8 +3,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use jobset_sim::engine::EventQueue;
-use jobset_sim::scenario::load_scenario;
-use jobset_sim::sim::Sim;
+use jobset_sim::{Scenario, Simulation};
 use std::path::Path;
 
 /// Schedules and pops `n` events with a spread of times, as a run's mix of timers does.
@@ -40,13 +39,13 @@ fn engine(c: &mut Criterion) {
 fn scenarios(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let quick = load_scenario(&root.join("scenarios/quickstart.yaml")).expect("quickstart loads");
+    let quick = Scenario::load(&root.join("scenarios/quickstart.yaml")).expect("quickstart loads");
     g.bench_function("quickstart", |b| {
         b.iter_batched(
-            || Sim::new(quick.clone()).expect("valid"),
+            || Simulation::new(quick.clone()).expect("valid"),
             |mut sim| {
-                sim.run();
-                sim.queue.delivered()
+                sim.run().expect("runs");
+                sim.events_delivered()
             },
             BatchSize::SmallInput,
         )
@@ -60,13 +59,13 @@ fn recovery(c: &mut Criterion) {
     g.sample_size(10);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let scenario =
-        load_scenario(&root.join("scenarios/recovery-15k.yaml")).expect("recovery-15k loads");
+        Scenario::load(&root.join("scenarios/recovery-15k.yaml")).expect("recovery-15k loads");
     g.bench_function("recovery_15k", |b| {
         b.iter_batched(
             || scenario.clone(),
             |s| {
-                let mut sim = Sim::new(s).expect("valid");
-                sim.run();
+                let mut sim = Simulation::new(s).expect("valid");
+                sim.run().expect("runs");
                 sim // dropped by criterion outside the measurement
             },
             BatchSize::LargeInput,
@@ -111,9 +110,8 @@ workloads:
 ",
                 pools = nodes / 16
             );
-            let scenario =
-                jobset_sim::scenario::load_scenario_from_str("bench.yaml", &text, Path::new("."))
-                    .expect("bench scenario loads");
+            let scenario = Scenario::from_text("bench.yaml", &text, Path::new("."))
+                .expect("bench scenario loads");
             g.throughput(Throughput::Elements(256 * 16));
             let name = format!(
                 "{}_nodes_{}",
@@ -122,10 +120,10 @@ workloads:
             );
             g.bench_function(name, |b| {
                 b.iter_batched(
-                    || Sim::new(scenario.clone()).expect("valid"),
+                    || Simulation::new(scenario.clone()).expect("valid"),
                     |mut sim| {
-                        sim.run();
-                        assert_eq!(sim.rec.pods_scheduled, 256 * 16);
+                        sim.run().expect("runs");
+                        assert_eq!(sim.summary_json()["pods"]["scheduled"], 256 * 16);
                         sim
                     },
                     BatchSize::LargeInput,

@@ -18,13 +18,13 @@ const IDENTITY: &[&str] = &["tool_version", "schema_version", "scenario_hash"];
 /// `--tolerance REL` (every number) or `--tolerance PATH=REL` (numbers at or under PATH): the
 /// largest relative difference |a − b| / max(|a|, |b|) still counted as the same.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tolerance {
+pub(crate) struct Tolerance {
     pub path: Option<FieldPath>,
     pub rel: f64,
 }
 
 impl Tolerance {
-    pub fn parse(text: &str) -> Result<Tolerance, String> {
+    pub(crate) fn parse(text: &str) -> Result<Tolerance, String> {
         let (path, rel) = match text.rsplit_once('=') {
             Some((p, r)) => (Some(FieldPath::parse(p.trim())?), r),
             None => (None, text),
@@ -42,14 +42,14 @@ impl Tolerance {
 }
 
 #[derive(Debug, Default, PartialEq)]
-pub struct Diff {
+pub(crate) struct Diff {
     /// Differences that fail the check.
     pub differences: Vec<String>,
     /// Keys new since the baseline.
     pub notes: Vec<String>,
 }
 
-pub fn diff(baseline: &Value, fresh: &Value, tolerances: &[Tolerance]) -> Diff {
+pub(crate) fn diff(baseline: &Value, fresh: &Value, tolerances: &[Tolerance]) -> Diff {
     let mut d = Diff {
         notes: identity_notes(baseline, fresh),
         ..Diff::default()
@@ -159,7 +159,7 @@ fn identity_notes(baseline: &Value, fresh: &Value) -> Vec<String> {
 }
 
 /// The schema version a baseline declares (0 for summaries older than the key).
-pub fn schema_of(baseline: &Value) -> u64 {
+pub(crate) fn schema_of(baseline: &Value) -> u64 {
     baseline
         .get("schema_version")
         .and_then(Value::as_u64)
@@ -177,7 +177,7 @@ fn tolerance_at(path: &FieldPath, tols: &[Tolerance]) -> f64 {
 /// The scenario file under `root` (searched recursively, in name order) whose file stem is
 /// `name`; the caller checks that its `name:` matches. `manifests/` folders hold JobSet
 /// manifests, not scenarios, and are skipped.
-pub fn find_scenario(root: &Path, name: &str) -> Option<PathBuf> {
+pub(crate) fn find_scenario(root: &Path, name: &str) -> Option<PathBuf> {
     let mut stack = vec![root.to_path_buf()];
     let mut found = vec![];
     while let Some(dir) = stack.pop() {

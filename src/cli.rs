@@ -5,7 +5,7 @@ use crate::report::output_set::OutputSet;
 use crate::report::{self, summary, table};
 use crate::sim::Sim;
 use clap::{Args, Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -21,7 +21,7 @@ Exit codes: 0 the simulation ran (whatever the JobSets' outcome); 1 internal err
 summary differs from the baseline); 4 the results could not be written (disk full, no permission; \
 the output folder is left as it was)."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// What a manifest field that neither Kubernetes nor JobSet defines (a typo) does, as
@@ -38,7 +38,7 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run a scenario and print a summary.
     Run(RunArgs),
     /// Apply JobSet admission (defaulting, then create validation) to every JobSet in the
@@ -49,9 +49,8 @@ pub enum Command {
     /// is not YAML, an option is wrong, or a JobSet has a field neither Kubernetes nor JobSet
     /// defines (unless --validate=warn).
     Validate(ValidateArgs),
-    /// Run the built-in calibration scenarios under a control-plane profile (--profile, default
-    /// ci) and compare them with published numbers: the targets the profile was fitted on must
-    /// be within tolerance (exit 1 otherwise); the others are reported as its predictions.
+    /// Run the built-in calibration scenarios and compare them with published numbers:
+    /// fitted targets must be within tolerance (exit 1 otherwise); predictions are reported.
     Calibrate(CalibrateArgs),
     /// Run a sweep: a base scenario varied along axes (field paths × values) and over seeds,
     /// in parallel; writes runs.csv and cells.csv (docs/sweeps.md). Resumes from --out.
@@ -77,7 +76,7 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
-pub struct SwarmArgs {
+pub(crate) struct SwarmArgs {
     /// The swarm's seed: with the case number it fixes each generated scenario.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -113,7 +112,7 @@ pub struct SwarmArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct SweepArgs {
+pub(crate) struct SweepArgs {
     /// Sweep file (YAML), or `-` for standard input (its `scenario:` is then relative to the
     /// current directory); see docs/sweeps.md.
     pub sweep: PathBuf,
@@ -146,7 +145,7 @@ pub struct SweepArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// Out dirs of the shards of one sweep.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
@@ -156,7 +155,7 @@ pub struct MergeArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// Scenario file, or a sweep cell as `SWEEP.yaml#c3` (cell ids as in runs.csv), or `-`
     /// for a scenario on standard input.
     pub a: String,
@@ -195,7 +194,7 @@ pub struct CompareArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Stored summaries (`jobset-sim run S --json > B.json`).
     #[arg(required = true)]
     pub baselines: Vec<PathBuf>,
@@ -214,23 +213,16 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// A run's --out folder (summary.json) or a sweep's (sweep.json).
     pub dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
-pub struct CalibrateArgs {
+pub(crate) struct CalibrateArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// The control-plane profile every target runs under: a built-in one (`ci`, the
-    /// default: scheduler_perf-class hardware and upstream client defaults; `gke`: fitted on
-    /// the GKE 65,000-node benchmark) or a profile file (`path/to/mine.yaml`). The targets
-    /// the profile names in `fittedTargets` gate the exit code; the others are reported as
-    /// predictions (docs/calibration.md).
-    #[arg(long, value_name = "NAME|PATH", default_value = "ci")]
-    pub profile: String,
     /// Sweep the simulator's invariants during every run, as `run --check-invariants` does;
     /// a violation stops with exit code 1.
     #[arg(long)]
@@ -238,7 +230,7 @@ pub struct CalibrateArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// Manifest files (YAML, one or more documents each).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -250,7 +242,7 @@ pub struct ValidateArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Scenario file (YAML), or `-` for standard input (manifest paths are then relative to
     /// the current directory); see docs/scenario-format.md.
     pub scenario: PathBuf,
@@ -296,7 +288,7 @@ pub struct RunArgs {
     pub check_invariants: bool,
 }
 
-pub fn main_with(cli: Cli) -> Result<(), SimError> {
+pub(crate) fn main_with(cli: Cli) -> Result<(), SimError> {
     crate::api::fields::set_field_validation(cli.validate);
     match cli.command {
         Command::Run(args) => run(args),
@@ -317,20 +309,13 @@ pub fn main_with(cli: Cli) -> Result<(), SimError> {
 
 fn calibrate(args: CalibrateArgs) -> Result<(), SimError> {
     let root = std::env::current_dir().map_err(|e| SimError::Internal(e.to_string()))?;
-    let profile = crate::scenario::profile::load(&args.profile, Path::new(""), "--profile")?;
-    let results = crate::calibrate::run_all(&root, &profile, args.check_invariants)?;
+    let results = crate::calibrate::run_all(&root, args.check_invariants)?;
     if args.json {
         let json = serde_json::to_string_pretty(&results)
             .map_err(|e| SimError::Internal(e.to_string()))?;
         println!("{json}");
     } else {
         print!("{}", crate::calibrate::table(&results));
-        println!(
-            "\nprofile {} ({}); fitted targets: {}",
-            profile.name,
-            profile.file,
-            profile.fitted_targets.join(", ")
-        );
     }
     if results.iter().any(|r| r.pass == Some(false)) {
         std::process::exit(1);
@@ -389,7 +374,7 @@ fn is_scenario(text: &str) -> bool {
 
 /// `JOBSET_SIM_PROGRESS_S` (seconds, default 10): how often runs and sweeps print a progress
 /// line when stderr is not a terminal; 0 turns the lines off.
-pub fn progress_lines_every_ms() -> Option<u64> {
+pub(crate) fn progress_lines_every_ms() -> Option<u64> {
     let seconds = std::env::var("JOBSET_SIM_PROGRESS_S")
         .ok()
         .and_then(|v| v.trim().parse::<f64>().ok())

@@ -10,7 +10,7 @@ use std::time::Instant;
 /// Cases run between two progress lines.
 const CHUNK_CASES: u64 = 2_000;
 
-pub fn swarm(args: SwarmArgs) -> Result<(), SimError> {
+pub(crate) fn swarm(args: SwarmArgs) -> Result<(), SimError> {
     const CLASSES: [&str; 5] = [
         "rejected",
         "panic",

@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Exit code of a failed regression gate (`expect:` in `run`, a differing baseline in `check`).
-pub const EXIT_GATE_FAILED: i32 = 3;
+pub(crate) const EXIT_GATE_FAILED: i32 = 3;
 
 fn jobs(arg: Option<usize>) -> Result<usize, SimError> {
     match arg {
@@ -20,7 +20,7 @@ fn jobs(arg: Option<usize>) -> Result<usize, SimError> {
     }
 }
 
-pub fn sweep(args: SweepArgs) -> Result<(), SimError> {
+pub(crate) fn sweep(args: SweepArgs) -> Result<(), SimError> {
     let shard = match &args.shard {
         Some(s) => Shard::parse(s).map_err(|m| InputError::new("--shard", m))?,
         None => Shard::ALL,
@@ -83,7 +83,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), SimError> {
     Ok(())
 }
 
-pub fn merge(args: MergeArgs) -> Result<(), SimError> {
+pub(crate) fn merge(args: MergeArgs) -> Result<(), SimError> {
     let n = crate::sweep::merge::merge(&args.dirs, &args.out)?;
     println!(
         "merged {n} runs from {} directories; wrote {} and {}",
@@ -94,7 +94,7 @@ pub fn merge(args: MergeArgs) -> Result<(), SimError> {
     Ok(())
 }
 
-pub fn compare(args: CompareArgs) -> Result<(), SimError> {
+pub(crate) fn compare(args: CompareArgs) -> Result<(), SimError> {
     let seeds: Vec<u64> = match args.seed_list {
         Some(list) if list.is_empty() => {
             return Err(InputError::new("--seed-list", "no seeds").into())
@@ -131,7 +131,10 @@ pub fn compare(args: CompareArgs) -> Result<(), SimError> {
 }
 
 /// After `run`: every failing expectation on stderr, then exit 3.
-pub fn check_expectations(expect: &[Expectation], summary: &Summary) -> Result<(), SimError> {
+pub(crate) fn check_expectations(
+    expect: &[Expectation],
+    summary: &Summary,
+) -> Result<(), SimError> {
     if expect.is_empty() {
         return Ok(());
     }
@@ -175,7 +178,7 @@ fn headline_changes(stored: &serde_json::Value, fresh: &serde_json::Value) -> St
     out
 }
 
-pub fn check(args: CheckArgs) -> Result<(), SimError> {
+pub(crate) fn check(args: CheckArgs) -> Result<(), SimError> {
     if args.scenario.is_some() && args.baselines.len() > 1 {
         return Err(InputError::new(
             "--scenario",

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 
-pub struct Side {
+pub(crate) struct Side {
     pub label: String,
     pub scenario: Scenario,
     /// `notice:` and `warning:` lines to print before running.
@@ -20,7 +20,7 @@ pub struct Side {
 
 /// `--dry-run`: each side's plan (built as a run would build it, so the same errors stop it)
 /// and the seeds both run.
-pub fn plan(a: &Side, b: &Side, seeds: &[u64]) -> Result<String, SimError> {
+pub(crate) fn plan(a: &Side, b: &Side, seeds: &[u64]) -> Result<String, SimError> {
     let mut out = String::new();
     for (name, side) in [("A", a), ("B", b)] {
         let sim = crate::sim::Sim::new(side.scenario.clone())?;
@@ -43,7 +43,7 @@ pub fn plan(a: &Side, b: &Side, seeds: &[u64]) -> Result<String, SimError> {
 
 /// `FILE` (a scenario) or `SWEEP#CELL` (a cell of a sweep, by id as in runs.csv: `c3`).
 /// `sets` (`--set`) edit the scenario (for a cell, the sweep's base before its axes).
-pub fn load_side(spec: &str, sets: &[crate::input::Set]) -> Result<Side, SimError> {
+pub(crate) fn load_side(spec: &str, sets: &[crate::input::Set]) -> Result<Side, SimError> {
     let Some((file, cell)) = spec.rsplit_once('#') else {
         let scenario = crate::input::load_scenario_with(Path::new(spec), sets)?;
         return Ok(Side {
@@ -95,7 +95,7 @@ pub fn load_side(spec: &str, sets: &[crate::input::Set]) -> Result<Side, SimErro
 }
 
 #[derive(Debug, Serialize)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     pub a: String,
     pub b: String,
     pub seeds: Vec<u64>,
@@ -103,7 +103,7 @@ pub struct Comparison {
 }
 
 #[derive(Debug, Serialize, PartialEq)]
-pub struct MetricDiff {
+pub(crate) struct MetricDiff {
     pub name: String,
     /// Seeds where both sides have the metric.
     pub n: usize,
@@ -119,7 +119,7 @@ pub struct MetricDiff {
     pub verdict: String,
 }
 
-pub fn compare(
+pub(crate) fn compare(
     a: &Side,
     b: &Side,
     seeds: &[u64],
@@ -165,7 +165,7 @@ pub fn compare(
 /// One metric over the paired seeds, `None` where a run lacks it: the paired statistics over
 /// the seeds where both have it, and the seeds where only one side has it said in the verdict,
 /// so no metric is dropped silently. `None` only when neither side has it on any seed.
-pub fn judge_sides(name: &str, a: &[Option<f64>], b: &[Option<f64>]) -> Option<MetricDiff> {
+pub(crate) fn judge_sides(name: &str, a: &[Option<f64>], b: &[Option<f64>]) -> Option<MetricDiff> {
     let pairs: Vec<(f64, f64)> = a
         .iter()
         .zip(b)
@@ -215,7 +215,7 @@ pub fn judge_sides(name: &str, a: &[Option<f64>], b: &[Option<f64>]) -> Option<M
 }
 
 /// Paired statistics of one metric; None when no seed has it on both sides.
-pub fn judge(name: &str, pairs: &[(f64, f64)]) -> Option<MetricDiff> {
+pub(crate) fn judge(name: &str, pairs: &[(f64, f64)]) -> Option<MetricDiff> {
     let diffs: Vec<f64> = pairs.iter().map(|(a, b)| b - a).collect();
     let d = describe(&diffs)?;
     let mean = |xs: Vec<f64>| describe(&xs).map(|s| s.mean).unwrap_or(f64::NAN);
@@ -263,7 +263,7 @@ pub fn judge(name: &str, pairs: &[(f64, f64)]) -> Option<MetricDiff> {
 }
 
 /// Four significant digits or so: enough to read a difference, short enough for a table.
-pub fn num(v: f64) -> String {
+pub(crate) fn num(v: f64) -> String {
     if v.is_nan() {
         return "-".into();
     }
@@ -274,7 +274,7 @@ pub fn num(v: f64) -> String {
     format!("{v:.digits$}")
 }
 
-pub fn table(c: &Comparison) -> String {
+pub(crate) fn table(c: &Comparison) -> String {
     let mut out = format!(
         "A: {}\nB: {}\nseeds: {} paired runs ({})\n\n",
         c.a,

@@ -5,14 +5,14 @@
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
+pub(crate) enum Seg {
     Key(String),
     Index(usize),
 }
 
 /// A parsed path, printed back in the canonical form.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldPath(pub Vec<Seg>);
+pub(crate) struct FieldPath(pub Vec<Seg>);
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -31,7 +31,7 @@ impl fmt::Display for FieldPath {
 }
 
 impl FieldPath {
-    pub fn parse(text: &str) -> Result<FieldPath, String> {
+    pub(crate) fn parse(text: &str) -> Result<FieldPath, String> {
         let bytes = text.as_bytes();
         let mut segs = vec![];
         let mut i = 0;
@@ -90,7 +90,10 @@ impl FieldPath {
     }
 
     /// The value at this path in a JSON document, if every step exists.
-    pub fn get_json<'a>(&self, mut v: &'a serde_json::Value) -> Option<&'a serde_json::Value> {
+    pub(crate) fn get_json<'a>(
+        &self,
+        mut v: &'a serde_json::Value,
+    ) -> Option<&'a serde_json::Value> {
         for s in &self.0 {
             v = match s {
                 Seg::Key(k) => v.as_object()?.get(k)?,
@@ -101,7 +104,7 @@ impl FieldPath {
     }
 
     /// True when `self` equals `other` or lies inside it.
-    pub fn starts_with(&self, other: &FieldPath) -> bool {
+    pub(crate) fn starts_with(&self, other: &FieldPath) -> bool {
         self.0.len() >= other.0.len() && self.0[..other.0.len()] == other.0[..]
     }
 }

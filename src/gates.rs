@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     Ge,
     Le,
     Gt,
@@ -46,7 +46,7 @@ impl Op {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Expectation {
+pub(crate) struct Expectation {
     pub metric: String,
     path: FieldPath,
     pub op: Op,
@@ -60,7 +60,7 @@ impl fmt::Display for Expectation {
 }
 
 impl Expectation {
-    pub fn parse(text: &str) -> Result<Expectation, String> {
+    pub(crate) fn parse(text: &str) -> Result<Expectation, String> {
         let (pos, sym, op) = Op::ALL
             .iter()
             .filter_map(|(sym, op)| text.find(sym).map(|p| (p, *sym, *op)))
@@ -91,7 +91,7 @@ impl Expectation {
     }
 
     /// The metric's value in a summary, or why there is none.
-    pub fn value(&self, summary: &Value) -> Result<f64, String> {
+    pub(crate) fn value(&self, summary: &Value) -> Result<f64, String> {
         if let Some(m) = crate::headline::find(&self.metric) {
             return (m.compute)(summary)
                 .ok_or_else(|| format!("{} is absent from this run's summary", self.metric));
@@ -112,7 +112,7 @@ impl Expectation {
     }
 
     /// None when the expectation holds; otherwise the message to print.
-    pub fn check(&self, summary: &Value) -> Option<String> {
+    pub(crate) fn check(&self, summary: &Value) -> Option<String> {
         match self.value(summary) {
             Ok(v) if self.op.holds(v, self.bound) => None,
             Ok(v) => Some(format!(
@@ -130,7 +130,7 @@ impl Expectation {
 /// index, `*` for any key of a map (fault causes). Gates may name these besides the headline
 /// metrics; a test checks the list against real summaries, so a new summary key must be added
 /// here (and to docs/metrics.md).
-pub const SUMMARY_NUMBERS: &[&str] = &[
+pub(crate) const SUMMARY_NUMBERS: &[&str] = &[
     "seed",
     "sim_end_s",
     "events",
@@ -203,7 +203,7 @@ pub const SUMMARY_NUMBERS: &[&str] = &[
 ];
 
 /// A path's segments as the patterns of SUMMARY_NUMBERS spell them (`[]` for every index).
-pub fn pattern_tokens(path: &FieldPath) -> Vec<String> {
+pub(crate) fn pattern_tokens(path: &FieldPath) -> Vec<String> {
     path.0
         .iter()
         .map(|s| match s {
@@ -224,7 +224,7 @@ fn pattern_of(pattern: &str) -> Vec<&str> {
 }
 
 /// Whether `path` names a number of summary.json (SUMMARY_NUMBERS).
-pub fn is_summary_number(path: &FieldPath) -> bool {
+pub(crate) fn is_summary_number(path: &FieldPath) -> bool {
     let tokens = pattern_tokens(path);
     SUMMARY_NUMBERS.iter().any(|p| {
         let pat = pattern_of(p);
@@ -256,7 +256,7 @@ fn unknown_metric(metric: &str) -> String {
 }
 
 /// Levenshtein distance, for "did you mean".
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -273,7 +273,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Parses a scenario's `expect:` list; errors name the file, the line (found in the text) and
 /// `expect[i]`.
-pub fn parse_list(
+pub(crate) fn parse_list(
     file: &str,
     text: &str,
     items: &[String],
@@ -305,7 +305,7 @@ pub fn parse_list(
 }
 
 /// 1-based line of the first line at or after `from` (1-based) that holds `needle`.
-pub fn find_line(text: &str, needle: &str, from: usize) -> Option<usize> {
+pub(crate) fn find_line(text: &str, needle: &str, from: usize) -> Option<usize> {
     text.lines()
         .enumerate()
         .skip(from.saturating_sub(1))

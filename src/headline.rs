@@ -6,13 +6,13 @@
 
 use serde_json::Value;
 
-pub struct Metric {
+pub(crate) struct Metric {
     /// Column name and gate name; a dotted name mirrors where it comes from in summary.json.
     pub name: &'static str,
     pub compute: fn(&Value) -> Option<f64>,
 }
 
-pub const METRICS: &[Metric] = &[
+pub(crate) const METRICS: &[Metric] = &[
     Metric {
         name: "finished_at_s",
         compute: finished_at_s,
@@ -163,11 +163,11 @@ fn nonempty_sum(s: &Value, list: &str, field: &str) -> Option<f64> {
     sum_over(s, list, field)
 }
 
-pub fn find(name: &str) -> Option<&'static Metric> {
+pub(crate) fn find(name: &str) -> Option<&'static Metric> {
     METRICS.iter().find(|m| m.name == name)
 }
 
-pub fn names() -> Vec<&'static str> {
+pub(crate) fn names() -> Vec<&'static str> {
     METRICS.iter().map(|m| m.name).collect()
 }
 
@@ -216,7 +216,7 @@ fn mean_over(s: &Value, list: &str, key: &str) -> Option<f64> {
 /// holds is whole nanoseconds, so it reads back as the very f64 of summary.json (up to 97
 /// days); means and rates keep 9 decimals, far below any difference a gate or comparison
 /// could mean, instead of 17 digits of float noise. docs/sweeps.md.
-pub fn fmt_csv(v: f64) -> String {
+pub(crate) fn fmt_csv(v: f64) -> String {
     if !v.is_finite() || (v == v.trunc() && v.abs() < 1e15) {
         return format!("{v}");
     }
@@ -231,7 +231,7 @@ pub fn fmt_csv(v: f64) -> String {
 
 /// A number for people to read: integers in full, anything else to 4 significant digits
 /// (`133.6`, `0.9123`, `1817`), never in exponent form. Files keep more (`fmt_csv`).
-pub fn fmt_readable(v: f64) -> String {
+pub(crate) fn fmt_readable(v: f64) -> String {
     if !v.is_finite() {
         return format!("{v}");
     }
@@ -251,7 +251,7 @@ pub fn fmt_readable(v: f64) -> String {
 /// Relative change from `base` to `now` as a signed percentage to 0.01 (`+4.2%`, `-0.33%`,
 /// `+<0.01%`); `new`
 /// when the base is 0.
-pub fn fmt_change(base: f64, now: f64) -> String {
+pub(crate) fn fmt_change(base: f64, now: f64) -> String {
     if base == now {
         return "±0%".into();
     }

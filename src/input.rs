@@ -11,15 +11,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// How messages name standard input.
-pub const STDIN_NAME: &str = "<stdin>";
+pub(crate) const STDIN_NAME: &str = "<stdin>";
 
-pub fn is_stdin(path: &Path) -> bool {
+pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
 /// A file's name for messages, its text, and the directory its relative paths start from
 /// (the current directory for standard input).
-pub fn read(path: &Path, what: &str) -> Result<(String, String, PathBuf), SimError> {
+pub(crate) fn read(path: &Path, what: &str) -> Result<(String, String, PathBuf), SimError> {
     if is_stdin(path) {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(|e| {
@@ -39,14 +39,14 @@ pub fn read(path: &Path, what: &str) -> Result<(String, String, PathBuf), SimErr
 
 /// One `--set PATH=VALUE`: VALUE is YAML (`3`, `true`, `2h`, `[a, b]`, `{cpu: 8}`).
 #[derive(Debug, Clone)]
-pub struct Set {
+pub(crate) struct Set {
     pub text: String,
     pub path: FieldPath,
     pub value: Value,
 }
 
 impl Set {
-    pub fn parse(text: &str) -> Result<Set, InputError> {
+    pub(crate) fn parse(text: &str) -> Result<Set, InputError> {
         let bad = |m: String| InputError::new("--set", m);
         // The first '=' outside brackets: a quoted key may hold one.
         let mut depth = 0usize;
@@ -76,7 +76,7 @@ impl Set {
         })
     }
 
-    pub fn parse_all(texts: &[String]) -> Result<Vec<Set>, SimError> {
+    pub(crate) fn parse_all(texts: &[String]) -> Result<Vec<Set>, SimError> {
         let mut out = vec![];
         let mut errors = vec![];
         for t in texts {
@@ -94,7 +94,12 @@ impl Set {
 }
 
 /// The scenario text with every edit applied, rendered back to YAML.
-pub fn apply(file: &str, text: &str, base_dir: &Path, sets: &[Set]) -> Result<String, SimError> {
+pub(crate) fn apply(
+    file: &str,
+    text: &str,
+    base_dir: &Path,
+    sets: &[Set],
+) -> Result<String, SimError> {
     let mut doc: Value =
         serde_yaml_ng::from_str(text).map_err(|e| crate::yaml::yaml_error(file, e, ""))?;
     for s in sets {
@@ -108,7 +113,7 @@ pub fn apply(file: &str, text: &str, base_dir: &Path, sets: &[Set]) -> Result<St
 /// Loads a scenario (a file, or `-` for standard input) with `--set` edits. The file must load
 /// on its own first, so its own errors name their lines; errors of the edited scenario name
 /// `FILE (with --set)` and the field path, without lines (they would point into our rendering).
-pub fn load_scenario_with(path: &Path, sets: &[Set]) -> Result<Scenario, SimError> {
+pub(crate) fn load_scenario_with(path: &Path, sets: &[Set]) -> Result<Scenario, SimError> {
     let (file, text, base_dir) = read(path, "scenario")?;
     let plain = load_scenario_from_str(&file, &text, &base_dir)?;
     if sets.is_empty() {

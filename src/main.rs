@@ -1,10 +1,5 @@
-use clap::Parser;
-use jobset_sim::cli::{main_with, Cli};
+//! The `jobset-sim` command (README.md, `jobset-sim --help`).
 
 fn main() {
-    let cli = Cli::parse();
-    if let Err(e) = main_with(cli) {
-        eprintln!("{e}");
-        std::process::exit(e.exit_code());
-    }
+    std::process::exit(jobset_sim::run_command_line());
 }

@@ -4,7 +4,7 @@
 use crate::engine::time::{NS_PER_MS, NS_PER_S};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ControlPlane {
+pub(crate) struct ControlPlane {
     /// Informer/watch delivery: an object change reaches other controllers this much later.
     pub watch_delay_ns: u64,
     /// One mutating API call (create, delete, bind) as seen by its caller.
@@ -26,7 +26,7 @@ pub struct ControlPlane {
     /// The JobSet controller's creates and deletes in flight at once (MaxParallelism).
     pub jobset_max_in_flight: u32,
     /// Which JobSet release to reproduce where releases differ.
-    pub jobset_version: crate::control::pod_webhook::PlacementVersion,
+    pub jobset_version: PlacementVersion,
     /// How exclusive placement is enforced.
     pub exclusive_placement: ExclusivePlacement,
     pub node_lifecycle: NodeLifecycleParams,
@@ -34,7 +34,7 @@ pub struct ControlPlane {
 
 /// kube-controller-manager's node lifecycle and taint eviction, and PodGC (calibration §7).
 #[derive(Debug, Clone, PartialEq)]
-pub struct NodeLifecycleParams {
+pub(crate) struct NodeLifecycleParams {
     /// `--node-monitor-period`: how often the controller looks at node leases.
     pub monitor_period_ns: u64,
     /// `--node-monitor-grace-period`: a lease older than this makes the node NotReady.
@@ -51,7 +51,7 @@ pub struct NodeLifecycleParams {
 
 /// JobSet's exclusive-placement designs (calibration §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExclusivePlacement {
+pub(crate) enum ExclusivePlacement {
     /// v0.3.0 and later: the pod webhook gives the leader the affinity terms, followers wait
     /// for it and get a nodeSelector.
     LeaderFollower,
@@ -61,13 +61,13 @@ pub enum ExclusivePlacement {
 
 /// QPS and burst of one API client; `qps <= 0` means unlimited.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClientRate {
+pub(crate) struct ClientRate {
     pub qps: f64,
     pub burst: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct SchedulerParams {
+pub(crate) struct SchedulerParams {
     /// Fixed cost of one scheduling cycle (queue pop, snapshot, PreFilter, assume).
     pub cycle_base_cost_ns: u64,
     /// Filter cost per node examined.
@@ -91,13 +91,13 @@ pub struct SchedulerParams {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScoringStrategy {
+pub(crate) enum ScoringStrategy {
     LeastAllocated,
     MostAllocated,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct KubeletParams {
+pub(crate) struct KubeletParams {
     /// From the kubelet seeing a bound pod to its containers running (images cached).
     pub pod_start_latency_ns: u64,
     /// From a pod's deletion to its containers having stopped, when the process exits on
@@ -147,7 +147,7 @@ impl Default for ControlPlane {
                 burst: 500,
             },
             jobset_max_in_flight: 50,
-            jobset_version: crate::control::pod_webhook::PlacementVersion::V0_12_0,
+            jobset_version: PlacementVersion::V0_12_0,
             exclusive_placement: ExclusivePlacement::LeaderFollower,
             node_lifecycle: NodeLifecycleParams {
                 monitor_period_ns: 5 * NS_PER_S,
@@ -159,4 +159,12 @@ impl Default for ControlPlane {
             },
         }
     }
+}
+
+/// Which upstream JobSet behaviour to reproduce where v0.12.0 and later `main` differ
+/// (`jobsetController.version`; the pod webhooks and the placement reconciler read it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PlacementVersion {
+    V0_12_0,
+    Main,
 }

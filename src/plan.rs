@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 /// The plan of one run: seed, time limit, cluster, workloads, faults and gates. `nodes` is the
 /// size of the cluster as built.
-pub fn describe(s: &Scenario, nodes: usize) -> String {
+pub(crate) fn describe(s: &Scenario, nodes: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "scenario   {} ({})", s.name, s.file);
     let _ = writeln!(out, "hash       {}", s.hash);

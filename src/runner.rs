@@ -9,7 +9,7 @@ use std::time::Instant;
 
 /// Runs `scenario` with `seed` and returns `summary.json` as a JSON value. With
 /// `check_invariants` the invariants are swept during the run and a violation is an error.
-pub fn run_to_summary(
+pub(crate) fn run_to_summary(
     mut scenario: Scenario,
     seed: u64,
     check_invariants: bool,
@@ -29,7 +29,7 @@ pub fn run_to_summary(
 /// Runs `sim` to its end; with `check_invariants` (`--check-invariants`) the invariants are
 /// swept every 1,000 events and at the end, and a violation is an internal error (exit 1)
 /// naming it and the simulated time.
-pub fn run_sim(sim: &mut Sim, check_invariants: bool) -> Result<(), SimError> {
+pub(crate) fn run_sim(sim: &mut Sim, check_invariants: bool) -> Result<(), SimError> {
     sim.check_invariants = check_invariants;
     sim.run();
     if sim.violations.is_empty() {

@@ -4,7 +4,7 @@
 
 /// Summary of one sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub n: usize,
     pub mean: f64,
     /// Sample standard deviation (n − 1 in the denominator); None when n < 2.
@@ -15,7 +15,7 @@ pub struct Stats {
 
 /// None for an empty sample. Sums in the given order, so the same values in the same order
 /// always give the same bits (sweep outputs are byte-compared).
-pub fn describe(values: &[f64]) -> Option<Stats> {
+pub(crate) fn describe(values: &[f64]) -> Option<Stats> {
     let n = values.len();
     if n == 0 {
         return None;
@@ -41,7 +41,7 @@ pub fn describe(values: &[f64]) -> Option<Stats> {
 }
 
 /// Two-sided 95% Student-t quantile (the 0.975 quantile) for `df` degrees of freedom.
-pub fn t_975(df: usize) -> f64 {
+pub(crate) fn t_975(df: usize) -> f64 {
     // Exact values up to 30; beyond, the Cornish–Fisher expansion is within 1e-6.
     const TABLE: [f64; 30] = [
         12.706204736,

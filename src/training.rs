@@ -11,21 +11,10 @@
 //! time ends when the work is done or the run ends.
 
 use crate::engine::SimTime;
+use crate::scenario::Training;
 use crate::sim::objects::{JsId, PodId, PodPhase};
 use crate::sim::{Event, Sim};
 use serde::Serialize;
-
-/// Container run time under the training model: longer than any run, so only the model ends it.
-pub const RUN_UNTIL_DONE_NS: u64 = crate::scenario::MAX_UNTIL_NS * 2;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Training {
-    pub work_ns: u64,
-    /// 0: no checkpoints.
-    pub checkpoint_interval_ns: u64,
-    pub checkpoint_cost_ns: u64,
-    pub restart_cost_ns: u64,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Phase {
@@ -84,7 +73,7 @@ impl Training {
 
 /// One JobSet's training, as the run goes.
 #[derive(Debug, Clone)]
-pub struct TrainingState {
+pub(crate) struct TrainingState {
     pub spec: Training,
     pub submitted_ns: SimTime,
     /// Pods the JobSet runs at once; progress needs all of them.
@@ -109,7 +98,7 @@ pub struct TrainingState {
 
 /// The goodput figures of one JobSet, for the summary.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TrainingSummary {
+pub(crate) struct TrainingSummary {
     pub jobset: String,
     pub work_s: f64,
     /// Useful work kept at the end.
@@ -131,7 +120,7 @@ pub struct TrainingSummary {
 }
 
 impl TrainingState {
-    pub fn new(spec: Training, expected_pods: u64, submitted_ns: SimTime) -> Self {
+    pub(crate) fn new(spec: Training, expected_pods: u64, submitted_ns: SimTime) -> Self {
         TrainingState {
             spec,
             submitted_ns,
@@ -153,7 +142,7 @@ impl TrainingState {
     }
 
     /// Useful work done by `now`, counting the uncommitted part of a segment still running.
-    pub fn progress_at(&self, now: SimTime) -> u64 {
+    pub(crate) fn progress_at(&self, now: SimTime) -> u64 {
         let extra = match self.phase {
             Phase::Running { since_ns } => {
                 let s = self.spec.segment(now.saturating_sub(since_ns));
@@ -164,14 +153,7 @@ impl TrainingState {
         (self.checkpointed_ns + extra).min(self.spec.work_ns)
     }
 
-    /// Goodput so far: progress / time since submission.
-    pub fn goodput_at(&self, now: SimTime) -> Option<f64> {
-        let end = self.done_at_ns.unwrap_or(now);
-        (end > self.submitted_ns)
-            .then(|| self.progress_at(now) as f64 / (end - self.submitted_ns) as f64)
-    }
-
-    pub fn summary(&self, jobset: &str, end_ns: SimTime) -> TrainingSummary {
+    pub(crate) fn summary(&self, jobset: &str, end_ns: SimTime) -> TrainingSummary {
         let s = crate::engine::time::to_secs;
         let useful = self.progress_at(end_ns);
         let wall_end = self.done_at_ns.unwrap_or(end_ns);
@@ -235,7 +217,7 @@ impl TrainingModel {
     }
 
     /// The training state of each JobSet that has one, by JobSet id.
-    pub fn states(&self) -> impl Iterator<Item = (JsId, &TrainingState)> {
+    pub(crate) fn states(&self) -> impl Iterator<Item = (JsId, &TrainingState)> {
         self.jobsets
             .iter()
             .enumerate()
@@ -412,7 +394,7 @@ impl Sim {
     pub(crate) fn add_training_state(&mut self, js: JsId) {
         let w = self.jobsets[js as usize].workload as usize;
         let spec = self.scenario.workloads[w].training;
-        let expected = crate::report::recovery::expected_pods(self, js as usize);
+        let expected = self.jobsets[js as usize].spec.spec.total_pods_at_once();
         self.training.add_jobset(js, spec, expected, self.now());
     }
 }

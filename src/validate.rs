@@ -7,7 +7,7 @@ use crate::api::validation::validate_create;
 use crate::yaml::locate::locate;
 use std::collections::BTreeMap;
 
-pub struct Report {
+pub(crate) struct Report {
     pub text: String,
     /// Lines for stderr, each with its level: `notice: ...` or `warning: ...`.
     pub warnings: Vec<String>,
@@ -20,7 +20,10 @@ pub struct Report {
 /// error indented, as `<file>:<line>:<column>: <path>: <message>` where the path can be found in
 /// the file. Documents that are not JobSets are listed as skipped. `files` holds each file's
 /// name, text and documents.
-pub fn report(files: &[(String, String, Vec<Document>)], gates: &BTreeMap<String, bool>) -> Report {
+pub(crate) fn report(
+    files: &[(String, String, Vec<Document>)],
+    gates: &BTreeMap<String, bool>,
+) -> Report {
     let mut text = String::new();
     let mut warnings = vec![];
     let mut any_invalid = false;

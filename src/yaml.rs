@@ -4,11 +4,11 @@
 use crate::error::InputError;
 use serde::de::DeserializeOwned;
 
-pub mod locate;
-pub mod nesting;
+pub(crate) mod locate;
+pub(crate) mod nesting;
 
 /// One parsed document and the paths of any fields that were not recognised.
-pub struct Parsed<T> {
+pub(crate) struct Parsed<T> {
     pub value: T,
     pub ignored_paths: Vec<String>,
     /// 0-based position of the document in the stream.
@@ -16,7 +16,7 @@ pub struct Parsed<T> {
 }
 
 /// Splits a YAML stream into documents as generic values (for a first look at `kind`).
-pub fn documents(file: &str, text: &str) -> Result<Vec<serde_yaml_ng::Value>, InputError> {
+pub(crate) fn documents(file: &str, text: &str) -> Result<Vec<serde_yaml_ng::Value>, InputError> {
     nesting::check(file, text)?;
     let mut out = Vec::new();
     for doc in serde_yaml_ng::Deserializer::from_str(text) {
@@ -40,7 +40,7 @@ impl DeserializeFrom for serde_yaml_ng::Value {
 /// Deserializes document `wanted` of the stream into `T`, with field paths on errors. When
 /// `collect_ignored` is set, fields `T` does not declare are collected instead of failing
 /// (types with `deny_unknown_fields` fail on them regardless).
-pub fn parse_document<T: DeserializeOwned>(
+pub(crate) fn parse_document<T: DeserializeOwned>(
     file: &str,
     text: &str,
     wanted: usize,
@@ -79,7 +79,7 @@ pub fn parse_document<T: DeserializeOwned>(
 }
 
 /// Turns a serde_yaml_ng error into an InputError with line, column and path.
-pub fn yaml_error(file: &str, e: serde_yaml_ng::Error, path: &str) -> InputError {
+pub(crate) fn yaml_error(file: &str, e: serde_yaml_ng::Error, path: &str) -> InputError {
     let mut message = e.to_string();
     // The library appends " at line L column C"; we print the location ourselves.
     if let Some(pos) = message.rfind(" at line ") {

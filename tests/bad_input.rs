@@ -637,3 +637,38 @@ fn backoff_limit_per_index_with_on_failure_is_accepted_as_upstream_does() {
     let out = run(&["run", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// `cluster.namespaces` rejects unknown keys, bad names and a contradicting name label.
+#[test]
+fn bad_namespace_sections_are_input_errors() {
+    let cases = [
+        (
+            "    team-a: {lables: {x: y}}\n",
+            "cluster.namespaces.team-a.lables: unknown field `lables`",
+        ),
+        (
+            "    Team_A: {}\n",
+            "cluster.namespaces.Team_A: \"Team_A\" is not a valid namespace name",
+        ),
+        (
+            "    team-a: {labels: {kubernetes.io/metadata.name: other}}\n",
+            "cluster.namespaces.team-a.labels.kubernetes.io/metadata.name: must equal",
+        ),
+        (
+            "    team-a: {labels: {x: \"-bad-\"}}\n",
+            "cluster.namespaces.team-a.labels.x: \"-bad-\"",
+        ),
+    ];
+    for (i, (ns, want)) in cases.iter().enumerate() {
+        let dir = scratch(&format!("bad_namespaces_{i}"));
+        let text = SMALL_SCENARIO.replace(
+            "cluster:\n  nodePools:\n",
+            &format!("cluster:\n  namespaces:\n{ns}  nodePools:\n"),
+        );
+        assert_ne!(text, SMALL_SCENARIO, "the scenario has a cluster section");
+        let p = write(&dir, "s.yaml", &text);
+        let o = run(&["run", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(want), "want {want:?} in {}", stderr(&o));
+    }
+}

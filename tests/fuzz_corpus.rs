@@ -86,7 +86,7 @@ fn seeds_are_valid() {
         } else {
             root()
         };
-        jobset_sim::scenario::load_scenario_from_str(&name, &text, &base)
+        jobset_sim::Scenario::from_text(&name, &text, &base)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     for (path, data) in inputs(&root().join("fuzz").join("seeds").join("admission")) {

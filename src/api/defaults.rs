@@ -5,7 +5,7 @@
 use super::types::*;
 
 /// Applies the webhook defaults in upstream order, then the CRD structural defaults.
-pub fn default_jobset(js: &mut JobSet) {
+pub(crate) fn default_jobset(js: &mut JobSet) {
     let spec = &mut js.spec;
     // 1. successPolicy
     if spec.success_policy.is_none() {
@@ -74,7 +74,7 @@ pub fn default_jobset(js: &mut JobSet) {
 }
 
 /// The Job API defaults (§7.1): parallelism and completions, backoffLimit 6.
-pub fn default_job_spec(spec: &mut JobSpec) {
+pub(crate) fn default_job_spec(spec: &mut JobSpec) {
     match (spec.parallelism, spec.completions) {
         (None, None) => {
             spec.parallelism = Some(1);

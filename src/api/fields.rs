@@ -57,7 +57,7 @@ fn parse_table(table: &'static str) -> Schema {
 
 /// A field of a manifest that no Kubernetes or JobSet type defines at its place.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UndefinedField {
+pub(crate) struct UndefinedField {
     /// Kubernetes-style path, `spec.replicatedJobs[0].template.spec.paralelism`.
     pub path: String,
     /// The object type that has no such field (`JobSpec`).
@@ -68,7 +68,7 @@ pub struct UndefinedField {
 
 impl UndefinedField {
     /// `unknown field "paralelism" in a JobSpec; did you mean "parallelism"?`
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let name = self.path.rsplit('.').next().unwrap_or(&self.path);
         let mut m = format!(
             "unknown field {name:?}: neither Kubernetes nor JobSet defines it in a {}",
@@ -83,7 +83,7 @@ impl UndefinedField {
 
 /// Every field of a JobSet document (a YAML mapping) that its schema does not define, in
 /// document order.
-pub fn undefined_in_jobset(doc: &Value) -> Vec<UndefinedField> {
+pub(crate) fn undefined_in_jobset(doc: &Value) -> Vec<UndefinedField> {
     let mut out = vec![];
     walk(doc, "JobSet", "", &mut out);
     out
@@ -158,7 +158,7 @@ static WARN_ONLY: AtomicBool = AtomicBool::new(false);
 
 /// `--validate`: what an undefined field does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldValidation {
+pub(crate) enum FieldValidation {
     /// An error (exit 2), as kubectl's default.
     Strict,
     /// A warning on stderr; the field is ignored. For generated manifests.
@@ -177,11 +177,11 @@ impl std::str::FromStr for FieldValidation {
 }
 
 /// Sets the process's field validation; the command line calls it once, before reading input.
-pub fn set_field_validation(mode: FieldValidation) {
+pub(crate) fn set_field_validation(mode: FieldValidation) {
     WARN_ONLY.store(mode == FieldValidation::Warn, Ordering::Relaxed);
 }
 
-pub fn field_validation() -> FieldValidation {
+pub(crate) fn field_validation() -> FieldValidation {
     if WARN_ONLY.load(Ordering::Relaxed) {
         FieldValidation::Warn
     } else {

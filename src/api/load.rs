@@ -7,7 +7,7 @@ use crate::yaml::{documents, parse_document};
 
 /// One JobSet read from a file, with the fields the simulator ignores.
 #[derive(Debug, Clone)]
-pub struct LoadedJobSet {
+pub(crate) struct LoadedJobSet {
     pub jobset: JobSet,
     pub file: String,
     pub doc_index: usize,
@@ -20,7 +20,7 @@ pub struct LoadedJobSet {
 
 /// What one document of a manifest file turned out to be.
 #[derive(Debug, Clone)]
-pub enum Document {
+pub(crate) enum Document {
     JobSet(Box<LoadedJobSet>),
     /// A JobSet document whose fields do not have the JobSet schema's types.
     Malformed(InputError),
@@ -33,7 +33,7 @@ pub enum Document {
 
 /// Reads a YAML stream document by document, as `kubectl apply -f` would see it. Only a file
 /// that is not YAML at all is an error here; empty documents are skipped.
-pub fn load_documents(file: &str, text: &str) -> Result<Vec<Document>, InputError> {
+pub(crate) fn load_documents(file: &str, text: &str) -> Result<Vec<Document>, InputError> {
     let docs = documents(file, text)?;
     let mut out = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
@@ -113,7 +113,10 @@ fn is_within(path: &str, root: &str) -> bool {
 
 /// Reads every JobSet in a YAML stream. Empty documents are skipped; a document of any other
 /// kind is an error, because a scenario that silently dropped an object would mislead.
-pub fn load_jobsets_from_str(file: &str, text: &str) -> Result<Vec<LoadedJobSet>, InputError> {
+pub(crate) fn load_jobsets_from_str(
+    file: &str,
+    text: &str,
+) -> Result<Vec<LoadedJobSet>, InputError> {
     let docs = load_documents(file, text)?;
     let several = docs.len() > 1;
     let mut out = Vec::new();

@@ -1,12 +1,10 @@
 //! Kubernetes objects as the user writes them: parsing, defaulting and (later) validation.
 
-pub mod defaults;
-pub mod fields;
-pub mod keys;
-pub mod load;
-pub mod quantity;
-pub mod types;
-pub mod validation;
-
-pub use load::{load_jobsets_from_str, LoadedJobSet};
-pub use types::JobSet;
+pub(crate) mod defaults;
+pub(crate) mod fields;
+pub(crate) mod keys;
+pub(crate) mod load;
+pub(crate) mod quantity;
+pub(crate) mod taint;
+pub(crate) mod types;
+pub(crate) mod validation;

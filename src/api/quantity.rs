@@ -5,12 +5,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A quantity in thousandths of its unit (cpu `500m` = 500; memory `1Ki` = 1_024_000).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Quantity {
+pub(crate) struct Quantity {
     pub milli: i64,
 }
 
 impl Quantity {
-    pub fn from_units(units: i64) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_units(units: i64) -> Self {
         Quantity {
             milli: units * 1000,
         }
@@ -18,7 +19,7 @@ impl Quantity {
 
     /// Parses the Kubernetes quantity grammar. Fractions of a milli-unit round up, as the
     /// API server's `MilliValue` does.
-    pub fn parse(text: &str) -> Result<Quantity, String> {
+    pub(crate) fn parse(text: &str) -> Result<Quantity, String> {
         let s = text.trim();
         let bad = || {
             format!(
@@ -94,7 +95,7 @@ impl Quantity {
     /// A byte count as people write it: the largest binary suffix that divides it exactly
     /// (`128Gi`, `1536Mi`), else `1.3GiB`-style rounding past 1 Ki; small or fractional values
     /// as `display`.
-    pub fn display_bytes(&self) -> String {
+    pub(crate) fn display_bytes(&self) -> String {
         const SUFFIXES: [&str; 5] = ["Ki", "Mi", "Gi", "Ti", "Pi"];
         if self.milli % 1000 != 0 || self.milli < 1024 * 1000 {
             return self.display();
@@ -116,7 +117,7 @@ impl Quantity {
     }
 
     /// A readable rendering for messages: whole units when exact, else milli-units.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         if self.milli % 1000 == 0 {
             format!("{}", self.milli / 1000)
         } else {

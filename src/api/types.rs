@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A value that Kubernetes accepts and the simulator does not model.
-pub type Opaque = Option<serde_yaml_ng::Value>;
-pub type StringMap = BTreeMap<String, String>;
+pub(crate) type Opaque = Option<serde_yaml_ng::Value>;
+pub(crate) type StringMap = BTreeMap<String, String>;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct ObjectMeta {
+pub(crate) struct ObjectMeta {
     #[serde(default)]
     pub name: String,
     pub generate_name: Option<String>,
@@ -41,7 +41,7 @@ pub struct ObjectMeta {
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct JobSet {
+pub(crate) struct JobSet {
     pub api_version: String,
     pub kind: String,
     #[serde(default)]
@@ -54,7 +54,7 @@ pub struct JobSet {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct JobSetSpec {
+pub(crate) struct JobSetSpec {
     #[serde(default)]
     pub replicated_jobs: Vec<ReplicatedJob>,
     pub network: Option<Network>,
@@ -71,7 +71,7 @@ pub struct JobSetSpec {
 
 impl JobSetSpec {
     /// `failurePolicy.maxRestarts`, 0 when unset.
-    pub fn max_restarts(&self) -> i32 {
+    pub(crate) fn max_restarts(&self) -> i32 {
         self.failure_policy
             .as_ref()
             .and_then(|f| f.max_restarts)
@@ -79,26 +79,26 @@ impl JobSetSpec {
     }
 
     /// `failurePolicy.restartStrategy`, `Recreate` when unset.
-    pub fn restart_strategy(&self) -> &str {
+    pub(crate) fn restart_strategy(&self) -> &str {
         self.failure_policy
             .as_ref()
             .and_then(|f| f.restart_strategy.as_deref())
             .unwrap_or("Recreate")
     }
 
-    pub fn suspended(&self) -> bool {
+    pub(crate) fn suspended(&self) -> bool {
         self.suspend == Some(true)
     }
 
     /// `startupPolicy.startupPolicyOrder: InOrder`.
-    pub fn in_order(&self) -> bool {
+    pub(crate) fn in_order(&self) -> bool {
         self.startup_policy
             .as_ref()
             .is_some_and(|s| s.startup_policy_order == "InOrder")
     }
 
     /// Σ replicas over every replicated job.
-    pub fn total_replicas(&self) -> i32 {
+    pub(crate) fn total_replicas(&self) -> i32 {
         self.replicated_jobs
             .iter()
             .map(ReplicatedJob::replica_count)
@@ -106,7 +106,7 @@ impl JobSetSpec {
     }
 
     /// Pods that run at once: Σ replicas × min(parallelism, completions).
-    pub fn total_pods_at_once(&self) -> u64 {
+    pub(crate) fn total_pods_at_once(&self) -> u64 {
         self.replicated_jobs
             .iter()
             .map(|r| {
@@ -120,14 +120,14 @@ impl JobSetSpec {
 
 impl ReplicatedJob {
     /// `replicas`, 1 when unset (the CRD default).
-    pub fn replica_count(&self) -> i32 {
+    pub(crate) fn replica_count(&self) -> i32 {
         self.replicas.unwrap_or(1)
     }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct ReplicatedJob {
+pub(crate) struct ReplicatedJob {
     pub name: String,
     pub group_name: Option<String>,
     pub template: JobTemplateSpec,
@@ -138,14 +138,14 @@ pub struct ReplicatedJob {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct DependsOn {
+pub(crate) struct DependsOn {
     pub name: String,
     pub status: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Network {
+pub(crate) struct Network {
     #[serde(rename = "enableDNSHostnames")]
     pub enable_dns_hostnames: Option<bool>,
     pub subdomain: Option<String>,
@@ -154,7 +154,7 @@ pub struct Network {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct SuccessPolicy {
+pub(crate) struct SuccessPolicy {
     pub operator: String,
     #[serde(default)]
     pub target_replicated_jobs: Vec<String>,
@@ -162,7 +162,7 @@ pub struct SuccessPolicy {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct FailurePolicy {
+pub(crate) struct FailurePolicy {
     pub max_restarts: Option<i32>,
     pub restart_strategy: Option<String>,
     #[serde(default)]
@@ -171,7 +171,7 @@ pub struct FailurePolicy {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct FailurePolicyRule {
+pub(crate) struct FailurePolicyRule {
     #[serde(default)]
     pub name: String,
     pub action: String,
@@ -185,13 +185,13 @@ pub struct FailurePolicyRule {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct StartupPolicy {
+pub(crate) struct StartupPolicy {
     pub startup_policy_order: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Coordinator {
+pub(crate) struct Coordinator {
     pub replicated_job: String,
     #[serde(default)]
     pub job_index: i32,
@@ -201,7 +201,7 @@ pub struct Coordinator {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct VolumeClaimPolicy {
+pub(crate) struct VolumeClaimPolicy {
     #[serde(default)]
     pub templates: Vec<PvcTemplate>,
     pub retention_policy: Option<RetentionPolicy>,
@@ -209,7 +209,7 @@ pub struct VolumeClaimPolicy {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PvcTemplate {
+pub(crate) struct PvcTemplate {
     #[serde(default)]
     pub metadata: ObjectMeta,
     #[serde(default)]
@@ -218,7 +218,7 @@ pub struct PvcTemplate {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct RetentionPolicy {
+pub(crate) struct RetentionPolicy {
     pub when_deleted: Option<String>,
 }
 
@@ -228,7 +228,7 @@ pub struct RetentionPolicy {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct JobTemplateSpec {
+pub(crate) struct JobTemplateSpec {
     #[serde(default)]
     pub metadata: ObjectMeta,
     #[serde(default)]
@@ -237,7 +237,7 @@ pub struct JobTemplateSpec {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct JobSpec {
+pub(crate) struct JobSpec {
     pub parallelism: Option<i32>,
     pub completions: Option<i32>,
     pub completion_mode: Option<String>,
@@ -263,14 +263,14 @@ pub struct JobSpec {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PodFailurePolicy {
+pub(crate) struct PodFailurePolicy {
     #[serde(default)]
     pub rules: Vec<PodFailurePolicyRule>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PodFailurePolicyRule {
+pub(crate) struct PodFailurePolicyRule {
     pub action: String,
     pub on_exit_codes: Option<OnExitCodes>,
     #[serde(default)]
@@ -279,7 +279,7 @@ pub struct PodFailurePolicyRule {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct OnExitCodes {
+pub(crate) struct OnExitCodes {
     pub container_name: Option<String>,
     pub operator: String,
     #[serde(default)]
@@ -288,7 +288,7 @@ pub struct OnExitCodes {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct OnPodCondition {
+pub(crate) struct OnPodCondition {
     #[serde(rename = "type")]
     pub condition_type: String,
     pub status: Option<String>,
@@ -300,7 +300,7 @@ pub struct OnPodCondition {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PodTemplateSpec {
+pub(crate) struct PodTemplateSpec {
     #[serde(default)]
     pub metadata: ObjectMeta,
     #[serde(default)]
@@ -309,7 +309,7 @@ pub struct PodTemplateSpec {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PodSpec {
+pub(crate) struct PodSpec {
     #[serde(default)]
     pub containers: Vec<Container>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -384,13 +384,13 @@ pub struct PodSpec {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct SchedulingGate {
+pub(crate) struct SchedulingGate {
     pub name: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Container {
+pub(crate) struct Container {
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -443,7 +443,7 @@ pub struct Container {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct ResourceRequirements {
+pub(crate) struct ResourceRequirements {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub requests: BTreeMap<String, super::quantity::Quantity>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -454,7 +454,7 @@ pub struct ResourceRequirements {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Probe {
+pub(crate) struct Probe {
     pub initial_delay_seconds: Option<i32>,
     pub period_seconds: Option<i32>,
     pub failure_threshold: Option<i32>,
@@ -474,7 +474,7 @@ pub struct Probe {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "camelCase")]
-pub struct Toleration {
+pub(crate) struct Toleration {
     pub key: Option<String>,
     pub operator: Option<String>,
     pub value: Option<String>,
@@ -484,7 +484,7 @@ pub struct Toleration {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Affinity {
+pub(crate) struct Affinity {
     pub node_affinity: Option<NodeAffinity>,
     pub pod_affinity: Option<PodAffinity>,
     pub pod_anti_affinity: Option<PodAffinity>,
@@ -492,7 +492,7 @@ pub struct Affinity {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct NodeAffinity {
+pub(crate) struct NodeAffinity {
     pub required_during_scheduling_ignored_during_execution: Option<NodeSelector>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preferred_during_scheduling_ignored_during_execution: Vec<PreferredSchedulingTerm>,
@@ -500,14 +500,14 @@ pub struct NodeAffinity {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct NodeSelector {
+pub(crate) struct NodeSelector {
     #[serde(default)]
     pub node_selector_terms: Vec<NodeSelectorTerm>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct NodeSelectorTerm {
+pub(crate) struct NodeSelectorTerm {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub match_expressions: Vec<NodeSelectorRequirement>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -516,7 +516,7 @@ pub struct NodeSelectorTerm {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct NodeSelectorRequirement {
+pub(crate) struct NodeSelectorRequirement {
     pub key: String,
     pub operator: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -525,14 +525,14 @@ pub struct NodeSelectorRequirement {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PreferredSchedulingTerm {
+pub(crate) struct PreferredSchedulingTerm {
     pub weight: i32,
     pub preference: NodeSelectorTerm,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PodAffinity {
+pub(crate) struct PodAffinity {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTerm>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -541,14 +541,14 @@ pub struct PodAffinity {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct WeightedPodAffinityTerm {
+pub(crate) struct WeightedPodAffinityTerm {
     pub weight: i32,
     pub pod_affinity_term: PodAffinityTerm,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PodAffinityTerm {
+pub(crate) struct PodAffinityTerm {
     pub label_selector: Option<LabelSelector>,
     pub namespace_selector: Option<LabelSelector>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -562,7 +562,7 @@ pub struct PodAffinityTerm {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct LabelSelector {
+pub(crate) struct LabelSelector {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub match_labels: StringMap,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -571,7 +571,7 @@ pub struct LabelSelector {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct LabelSelectorRequirement {
+pub(crate) struct LabelSelectorRequirement {
     pub key: String,
     pub operator: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

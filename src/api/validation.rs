@@ -24,7 +24,7 @@ use std::fmt;
 /// One admission error: `path` like `spec.replicatedJobs[0].groupName` (upstream field.Path
 /// string form), `message` as upstream prints it after the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
+pub(crate) struct FieldError {
     pub path: String,
     pub message: String,
 }
@@ -41,7 +41,7 @@ impl fmt::Display for FieldError {
 /// does not read it: it requires the *new* JobSet's policy to be `Retain` whenever a claim with
 /// the generated name exists, so [`validate_create`] ignores this field.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ExistingPvc {
+pub(crate) struct ExistingPvc {
     pub name: String,
     pub spec: Option<serde_yaml_ng::Value>,
     pub retain: bool,
@@ -55,7 +55,7 @@ pub struct ExistingPvc {
 ///
 /// As in the API server, the webhook is not consulted when the CRD schema already rejected the
 /// object (see the module comment), so the result holds either CRD errors or webhook errors.
-pub fn validate_create(
+pub(crate) fn validate_create(
     js: &JobSet,
     gates: &BTreeMap<String, bool>,
     existing_pvcs: &[ExistingPvc],
@@ -80,7 +80,7 @@ pub fn validate_create(
 /// default) needs `completions` once `parallelism` is set without it (the Job defaults set
 /// both only when both are unset) — kubernetes `pkg/apis/batch/validation` `validateJobSpec`.
 /// `backoffLimitPerIndex` with `restartPolicy: OnFailure` is accepted there, so here too.
-pub fn child_job_errors(js: &JobSet) -> Vec<FieldError> {
+pub(crate) fn child_job_errors(js: &JobSet) -> Vec<FieldError> {
     let mut errs = vec![];
     for (i, rj) in js.spec.replicated_jobs.iter().enumerate() {
         let spec = &rj.template.spec;

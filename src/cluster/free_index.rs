@@ -4,7 +4,7 @@
 //! reject, so decisions and the simulated cost of the scan do not change.
 
 #[derive(Debug, Clone, Default)]
-pub struct FreeIndex {
+pub(crate) struct FreeIndex {
     /// Leaves (a power of two ≥ nodes).
     size: usize,
     nodes: usize,
@@ -14,7 +14,7 @@ pub struct FreeIndex {
 
 impl FreeIndex {
     /// `free[d][n]`: free amount of resource `d` on node `n`.
-    pub fn new(free: &[Vec<i64>], nodes: usize) -> Self {
+    pub(crate) fn new(free: &[Vec<i64>], nodes: usize) -> Self {
         let size = nodes.next_power_of_two().max(1);
         let trees = free
             .iter()
@@ -30,7 +30,7 @@ impl FreeIndex {
         FreeIndex { size, nodes, trees }
     }
 
-    pub fn set(&mut self, dim: usize, node: usize, free: i64) {
+    pub(crate) fn set(&mut self, dim: usize, node: usize, free: i64) {
         let t = &mut self.trees[dim];
         let mut i = self.size + node;
         if t[i] == free {
@@ -48,7 +48,7 @@ impl FreeIndex {
     }
 
     /// The first node ≥ `from` with at least `need` free of resource `dim`.
-    pub fn next_fit(&self, dim: usize, from: usize, need: i64) -> Option<usize> {
+    pub(crate) fn next_fit(&self, dim: usize, from: usize, need: i64) -> Option<usize> {
         if from >= self.nodes {
             return None;
         }
@@ -83,7 +83,7 @@ impl FreeIndex {
     /// The first node ≥ `from` with enough free of every requested resource (`request[d]`,
     /// zero requests ignored): each resource's tree proposes a node and the furthest proposal
     /// wins until all agree.
-    pub fn next_fit_all(&self, request: &[i64], from: usize) -> Option<usize> {
+    pub(crate) fn next_fit_all(&self, request: &[i64], from: usize) -> Option<usize> {
         if from >= self.nodes {
             return None;
         }

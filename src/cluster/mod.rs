@@ -1,22 +1,20 @@
 //! The simulated cluster: nodes, their labels, taints and capacity, topology domains, and the
 //! indexes that let the scheduler find candidate nodes without scanning them all.
 
-pub mod free_index;
-pub mod intern;
-pub mod pristine;
-pub mod resources;
+pub(crate) mod free_index;
+pub(crate) mod intern;
+pub(crate) mod pristine;
+pub(crate) mod resources;
 
 use crate::api::keys::{HOSTNAME_LABEL, NODE_POOL_LABEL};
-use crate::api::quantity::Quantity;
-use crate::api::types::StringMap;
-pub use intern::Interner;
-pub use resources::ResourceIndex;
+pub(crate) use intern::Interner;
+pub(crate) use resources::ResourceIndex;
 use std::collections::{BTreeMap, HashMap};
 
-pub type NodeId = u32;
+pub(crate) type NodeId = u32;
 
 /// Whether a taint list holds a PreferNoSchedule taint (the scoring-only kind).
-pub fn has_soft_taint(taints: &[Taint]) -> bool {
+pub(crate) fn has_soft_taint(taints: &[Taint]) -> bool {
     taints
         .iter()
         .any(|t| t.effect == TaintEffect::PreferNoSchedule)
@@ -25,53 +23,11 @@ pub fn has_soft_taint(taints: &[Taint]) -> bool {
 /// A missing label in a label column.
 const NO_VALUE: u32 = u32::MAX;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaintEffect {
-    NoSchedule,
-    PreferNoSchedule,
-    NoExecute,
-}
-
-impl TaintEffect {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "NoSchedule" => Some(TaintEffect::NoSchedule),
-            "PreferNoSchedule" => Some(TaintEffect::PreferNoSchedule),
-            "NoExecute" => Some(TaintEffect::NoExecute),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TaintEffect::NoSchedule => "NoSchedule",
-            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
-            TaintEffect::NoExecute => "NoExecute",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Taint {
-    pub key: String,
-    pub value: String,
-    pub effect: TaintEffect,
-}
-
-/// A node pool shape from the scenario, already checked.
-#[derive(Debug, Clone)]
-pub struct NodePoolSpec {
-    pub name: String,
-    pub count: u32,
-    pub nodes_per_pool: u32,
-    pub labels: StringMap,
-    pub taints: Vec<Taint>,
-    pub capacity: BTreeMap<String, Quantity>,
-    pub topology: Vec<(String, u32)>,
-}
+pub(crate) use crate::api::taint::{Taint, TaintEffect};
+pub(crate) use crate::scenario::NodePoolSpec;
 
 #[derive(Debug, Clone)]
-pub struct Node {
+pub(crate) struct Node {
     pub name: String,
     /// (key id, value id), sorted by key id.
     pub labels: Vec<(u32, u32)>,
@@ -86,7 +42,7 @@ pub struct Node {
 }
 
 #[derive(Debug, Clone)]
-pub struct Cluster {
+pub(crate) struct Cluster {
     pub resources: ResourceIndex,
     /// Written only through `update_node`, which keeps the indexes below in step.
     nodes: Vec<Node>,
@@ -116,7 +72,7 @@ pub struct Cluster {
 impl Cluster {
     /// Builds the nodes of every pool. `resources` must already hold every resource name that
     /// pods will request, so the dense arrays never grow.
-    pub fn build(pools: &[NodePoolSpec], mut resources: ResourceIndex) -> Cluster {
+    pub(crate) fn build(pools: &[NodePoolSpec], mut resources: ResourceIndex) -> Cluster {
         for p in pools {
             for name in p.capacity.keys() {
                 resources.intern(name);
@@ -183,12 +139,12 @@ impl Cluster {
     }
 
     /// Whether the node carries a PreferNoSchedule taint.
-    pub fn soft_tainted(&self, node: NodeId) -> bool {
+    pub(crate) fn soft_tainted(&self, node: NodeId) -> bool {
         self.soft_tainted[node as usize]
     }
 
     /// One node, read-only: every write goes through `update_node`.
-    pub fn node(&self, node: NodeId) -> &Node {
+    pub(crate) fn node(&self, node: NodeId) -> &Node {
         &self.nodes[node as usize]
     }
 
@@ -255,7 +211,7 @@ impl Cluster {
     }
 
     /// The value id of label `key` on `node`.
-    pub fn node_label(&self, node: NodeId, key: u32) -> Option<u32> {
+    pub(crate) fn node_label(&self, node: NodeId, key: u32) -> Option<u32> {
         let v = *self.label_columns.get(key as usize)?.get(node as usize)?;
         (v != NO_VALUE).then_some(v)
     }
@@ -293,34 +249,30 @@ impl Cluster {
         self.score_used.push([0, 0]);
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
-    pub fn dims(&self) -> usize {
+    pub(crate) fn dims(&self) -> usize {
         self.resources.len()
     }
 
-    pub fn alloc(&self, node: NodeId) -> &[i64] {
+    pub(crate) fn alloc(&self, node: NodeId) -> &[i64] {
         let r = self.dims();
         &self.alloc[node as usize * r..(node as usize + 1) * r]
     }
 
-    pub fn used(&self, node: NodeId) -> &[i64] {
+    pub(crate) fn used(&self, node: NodeId) -> &[i64] {
         let r = self.dims();
         &self.used[node as usize * r..(node as usize + 1) * r]
     }
 
-    pub fn score_used(&self, node: NodeId) -> [i64; 2] {
+    pub(crate) fn score_used(&self, node: NodeId) -> [i64; 2] {
         self.score_used[node as usize]
     }
 
     /// Reserves a pod's requests on a node (the scheduler's "assume").
-    pub fn reserve(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
+    pub(crate) fn reserve(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
         let s = &mut self.score_used[node as usize];
         s[0] += score_request[0];
         s[1] += score_request[1];
@@ -342,7 +294,7 @@ impl Cluster {
         self.sync_pristine(node);
     }
 
-    pub fn release(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
+    pub(crate) fn release(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
         let s = &mut self.score_used[node as usize];
         s[0] -= score_request[0];
         s[1] -= score_request[1];
@@ -361,7 +313,7 @@ impl Cluster {
     }
 
     /// Nodes carrying label `key=value`, ascending by id; empty when no node has it.
-    pub fn nodes_with_label(&self, key: &str, value: &str) -> &[NodeId] {
+    pub(crate) fn nodes_with_label(&self, key: &str, value: &str) -> &[NodeId] {
         match (self.keys.get(key), self.values.get(value)) {
             (Some(k), Some(v)) => self
                 .label_index
@@ -372,11 +324,11 @@ impl Cluster {
         }
     }
 
-    pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
+    pub(crate) fn node_by_name(&self, name: &str) -> Option<NodeId> {
         self.nodes_with_label(HOSTNAME_LABEL, name).first().copied()
     }
 
-    pub fn label_value(&self, node: NodeId, key: &str) -> Option<&str> {
+    pub(crate) fn label_value(&self, node: NodeId, key: &str) -> Option<&str> {
         let k = self.keys.get(key)?;
         self.node_label(node, k).map(|v| self.values.name(v))
     }
@@ -385,6 +337,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::quantity::Quantity;
 
     fn pool(name: &str, count: u32, per: u32) -> NodePoolSpec {
         NodePoolSpec {

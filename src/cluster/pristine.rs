@@ -19,20 +19,20 @@ use super::Taint;
 /// bounds test in its descent and compiles to conditional moves: the scheduler's fast path
 /// selects several times per decision, and the branches of the bounded form mispredicted.
 #[derive(Debug, Clone, Default)]
-pub struct Fenwick {
+pub(crate) struct Fenwick {
     tree: Vec<u32>,
     n: usize,
 }
 
 impl Fenwick {
-    pub fn new(n: usize) -> Self {
+    pub(crate) fn new(n: usize) -> Self {
         Fenwick {
             tree: vec![0; n.next_power_of_two() + 1],
             n,
         }
     }
 
-    pub fn add(&mut self, i: usize, delta: i32) {
+    pub(crate) fn add(&mut self, i: usize, delta: i32) {
         let mut i = i + 1;
         while i < self.tree.len() {
             self.tree[i] = (self.tree[i] as i64 + delta as i64) as u32;
@@ -41,7 +41,7 @@ impl Fenwick {
     }
 
     /// Ones in [0, i).
-    pub fn prefix(&self, i: usize) -> u32 {
+    pub(crate) fn prefix(&self, i: usize) -> u32 {
         let mut i = i.min(self.tree.len() - 1);
         let mut s = 0;
         while i > 0 {
@@ -52,7 +52,7 @@ impl Fenwick {
     }
 
     /// Ones in [a, b).
-    pub fn range(&self, a: usize, b: usize) -> u32 {
+    pub(crate) fn range(&self, a: usize, b: usize) -> u32 {
         if b <= a {
             0
         } else {
@@ -61,7 +61,7 @@ impl Fenwick {
     }
 
     /// The position of the one with rank `k` (0-based), if there are more than `k`.
-    pub fn select(&self, k: u32) -> Option<usize> {
+    pub(crate) fn select(&self, k: u32) -> Option<usize> {
         let size = self.tree.len() - 1;
         let mut rem = k + 1;
         if self.tree[size] < rem {
@@ -82,7 +82,7 @@ impl Fenwick {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Pristine {
+pub(crate) struct Pristine {
     /// The `cluster.nodePools` entry each node was built from.
     pub spec_of: Vec<u16>,
     pub base_taints: Vec<Vec<Taint>>,
@@ -105,7 +105,7 @@ pub struct Pristine {
 
 /// Nodes that share one taint list.
 #[derive(Debug, Clone)]
-pub struct TaintGroup {
+pub(crate) struct TaintGroup {
     pub taints: Vec<Taint>,
     pub nodes: u32,
 }
@@ -113,7 +113,7 @@ pub struct TaintGroup {
 const NO_GROUP: u32 = u32::MAX;
 
 /// Where a node stands for the scheduler's fast path.
-pub enum NodeClass<'a> {
+pub(crate) enum NodeClass<'a> {
     /// As its pool built it.
     Pristine,
     /// Anything else that may fit a pod: found through `others_free`.
@@ -124,7 +124,7 @@ pub enum NodeClass<'a> {
 
 impl Pristine {
     /// Every node starts pristine.
-    pub fn new(spec_of: Vec<u16>, base_taints: Vec<Vec<Taint>>, dims: usize) -> Self {
+    pub(crate) fn new(spec_of: Vec<u16>, base_taints: Vec<Vec<Taint>>, dims: usize) -> Self {
         let n = spec_of.len();
         let mut per_spec = vec![Fenwick::new(n); base_taints.len()];
         let mut all = Fenwick::new(n);
@@ -146,12 +146,12 @@ impl Pristine {
         }
     }
 
-    pub fn specs(&self) -> usize {
+    pub(crate) fn specs(&self) -> usize {
         self.base_taints.len()
     }
 
     /// A pristine node of entry `e`, if it has any.
-    pub fn representative(&self, e: usize) -> Option<usize> {
+    pub(crate) fn representative(&self, e: usize) -> Option<usize> {
         let cached = self.representative[e].get() as usize;
         if cached < self.is.len() && self.is[cached] {
             return Some(cached);
@@ -162,7 +162,7 @@ impl Pristine {
     }
 
     /// Brings node `n`'s entries up to date with its state.
-    pub fn sync(&mut self, n: usize, class: NodeClass, free: impl Iterator<Item = i64>) {
+    pub(crate) fn sync(&mut self, n: usize, class: NodeClass, free: impl Iterator<Item = i64>) {
         let pristine = matches!(class, NodeClass::Pristine);
         if pristine != self.is[n] {
             self.is[n] = pristine;
@@ -203,7 +203,7 @@ impl Pristine {
     }
 
     /// The taint lists of the groups that hold nodes now.
-    pub fn live_taint_groups(&self) -> impl Iterator<Item = &[Taint]> {
+    pub(crate) fn live_taint_groups(&self) -> impl Iterator<Item = &[Taint]> {
         self.taint_groups
             .iter()
             .filter(|g| g.nodes > 0)

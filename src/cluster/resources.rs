@@ -2,15 +2,15 @@
 
 use std::collections::HashMap;
 
-pub const CPU: usize = 0;
-pub const MEMORY: usize = 1;
-pub const PODS: usize = 2;
+pub(crate) const CPU: usize = 0;
+pub(crate) const MEMORY: usize = 1;
+pub(crate) const PODS: usize = 2;
 
 /// Default `pods` capacity of a node (kubelet maxPods).
-pub const DEFAULT_MAX_PODS: i64 = 110;
+pub(crate) const DEFAULT_MAX_PODS: i64 = 110;
 
 #[derive(Debug, Clone)]
-pub struct ResourceIndex {
+pub(crate) struct ResourceIndex {
     names: Vec<String>,
     by_name: HashMap<String, usize>,
 }
@@ -29,7 +29,7 @@ impl Default for ResourceIndex {
 }
 
 impl ResourceIndex {
-    pub fn intern(&mut self, name: &str) -> usize {
+    pub(crate) fn intern(&mut self, name: &str) -> usize {
         if let Some(&i) = self.by_name.get(name) {
             return i;
         }
@@ -38,19 +38,15 @@ impl ResourceIndex {
         self.names.len() - 1
     }
 
-    pub fn get(&self, name: &str) -> Option<usize> {
+    pub(crate) fn get(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.names.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    pub fn name(&self, i: usize) -> &str {
+    pub(crate) fn name(&self, i: usize) -> &str {
         &self.names[i]
     }
 }

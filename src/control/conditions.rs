@@ -5,7 +5,11 @@ use crate::engine::SimTime;
 use crate::sim::objects::Condition;
 
 /// Applies one condition update; returns true when the status changed.
-pub fn update_condition(conditions: &mut Vec<Condition>, new: Condition, now: SimTime) -> bool {
+pub(crate) fn update_condition(
+    conditions: &mut Vec<Condition>,
+    new: Condition,
+    now: SimTime,
+) -> bool {
     let mut changed = false;
     if let Some(existing) = conditions.iter_mut().find(|c| c.kind == new.kind) {
         if existing.status != new.status {
@@ -47,7 +51,12 @@ pub fn update_condition(conditions: &mut Vec<Condition>, new: Condition, now: Si
     changed
 }
 
-pub fn condition(kind: &str, status: bool, reason: &str, message: impl Into<String>) -> Condition {
+pub(crate) fn condition(
+    kind: &str,
+    status: bool,
+    reason: &str,
+    message: impl Into<String>,
+) -> Condition {
     Condition {
         kind: kind.into(),
         status,

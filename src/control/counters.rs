@@ -5,7 +5,7 @@ use crate::sim::objects::ReplicatedJobStatus;
 
 /// `calculateReplicatedJobStatuses`: a Job counts as ready when its ready plus succeeded pods
 /// reach `parallelism`, or `completions` when that is set and smaller.
-pub fn job_counts_as_ready(
+pub(crate) fn job_counts_as_ready(
     parallelism: u32,
     completions: Option<u32>,
     ready: u32,
@@ -19,7 +19,7 @@ pub fn job_counts_as_ready(
 }
 
 /// `replicatedJobStarted`: every Job is ready, succeeded or failed.
-pub fn replicated_job_started(replicas: i32, st: Option<&ReplicatedJobStatus>) -> bool {
+pub(crate) fn replicated_job_started(replicas: i32, st: Option<&ReplicatedJobStatus>) -> bool {
     let (ready, succeeded, failed) = st
         .map(|s| (s.ready, s.succeeded, s.failed))
         .unwrap_or((0, 0, 0));
@@ -28,7 +28,11 @@ pub fn replicated_job_started(replicas: i32, st: Option<&ReplicatedJobStatus>) -
 
 /// `dependencyReachedStatus`: exact equality, failed Jobs count for `Ready`; a dependency
 /// without a status entry is not reached.
-pub fn dependency_reached(st: Option<&ReplicatedJobStatus>, replicas: i32, wanted: &str) -> bool {
+pub(crate) fn dependency_reached(
+    st: Option<&ReplicatedJobStatus>,
+    replicas: i32,
+    wanted: &str,
+) -> bool {
     let Some(st) = st else {
         return false;
     };

@@ -8,7 +8,7 @@ use crate::sim::objects::JobSetStatus;
 
 /// The facts about one failed child Job that the policy looks at.
 #[derive(Debug, Clone)]
-pub struct FailedJob {
+pub(crate) struct FailedJob {
     pub name: String,
     pub replicated_job: String,
     pub job_index: usize,
@@ -20,7 +20,7 @@ pub struct FailedJob {
 
 /// Does `job` satisfy every matcher of `rule` (§4.2)? Message patterns are unanchored RE2
 /// searches; a pattern that does not compile never matches.
-pub fn rule_applies(rule: &FailurePolicyRule, job: &FailedJob) -> bool {
+pub(crate) fn rule_applies(rule: &FailurePolicyRule, job: &FailedJob) -> bool {
     if !rule.on_job_failure_reasons.is_empty() && !rule.on_job_failure_reasons.contains(&job.reason)
     {
         return false;
@@ -42,12 +42,12 @@ pub fn rule_applies(rule: &FailurePolicyRule, job: &FailedJob) -> bool {
 
 /// The earliest failure among `jobs`; equal times are broken by Job name ascending (upstream
 /// keeps whichever its cache listed first, which is undefined).
-pub fn earliest<'a>(jobs: impl Iterator<Item = &'a FailedJob>) -> Option<&'a FailedJob> {
+pub(crate) fn earliest<'a>(jobs: impl Iterator<Item = &'a FailedJob>) -> Option<&'a FailedJob> {
     jobs.min_by(|a, b| (a.failed_at_ns, &a.name).cmp(&(b.failed_at_ns, &b.name)))
 }
 
 /// First rule (by index) that some failed Job satisfies, and its earliest such Job (§4.2).
-pub fn find_rule_and_job<'a>(
+pub(crate) fn find_rule_and_job<'a>(
     rules: &'a [FailurePolicyRule],
     failed: &'a [FailedJob],
 ) -> Option<(&'a FailurePolicyRule, &'a FailedJob)> {
@@ -58,7 +58,7 @@ pub fn find_rule_and_job<'a>(
 
 /// What applying the policy decided, beyond the status edits.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Failed {
         reason: String,
     },
@@ -74,7 +74,7 @@ pub enum Outcome {
 /// The upstream Event the controller emits for an outcome of the policy (reason and message,
 /// semantics §4 table of actions): `<Action>FailurePolicyAction` for actions, the Failed
 /// condition's reason and message for a failure.
-pub fn event_for(
+pub(crate) fn event_for(
     outcome: &Outcome,
     status: &JobSetStatus,
     action: &str,
@@ -98,7 +98,7 @@ pub fn event_for(
 /// Which rule the policy picks for `failed` and the action it takes (the default action when
 /// no rule matches), with the Job it names: what `apply` acts on. None without failed Jobs;
 /// without a policy, no rule and `FailJobSet`.
-pub fn decide<'a>(
+pub(crate) fn decide<'a>(
     policy: Option<&'a FailurePolicy>,
     failed: &'a [FailedJob],
 ) -> Option<(Option<&'a FailurePolicyRule>, &'a FailedJob, &'a str)> {
@@ -114,7 +114,7 @@ pub fn decide<'a>(
 
 /// Runs the failure policy over the failed Jobs of the current attempt and edits `status`.
 /// `restart_job_gate` is the RestartJob feature gate.
-pub fn apply(
+pub(crate) fn apply(
     policy: Option<&FailurePolicy>,
     failed: &[FailedJob],
     status: &mut JobSetStatus,

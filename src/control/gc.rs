@@ -7,7 +7,7 @@ use crate::sim::{Event, Sim};
 
 /// Whose API client a request goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Client {
+pub(crate) enum Client {
     GarbageCollector,
     JobController,
 }

@@ -24,7 +24,7 @@ struct ChildJobs {
 
 /// Lowercase hex SHA-1 of `<namespace>/<jobName>` (the API comment says SHA256; the code
 /// uses SHA-1).
-pub fn job_key(namespace: &str, job_name: &str) -> String {
+pub(crate) fn job_key(namespace: &str, job_name: &str) -> String {
     let digest = Sha1::digest(format!("{namespace}/{job_name}").as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -903,7 +903,6 @@ impl Sim {
             parallelism: job_spec.parallelism.unwrap_or(1).max(0) as u32,
             completions,
             backoff_limit: job_spec.backoff_limit.unwrap_or(6),
-            indexed: job_spec.completion_mode.as_deref() == Some("Indexed"),
             suspended: job_spec.suspend == Some(true),
             spec: Box::new(job_spec),
             shape: shape_id,
@@ -1052,7 +1051,7 @@ fn add_v02_exclusive_terms(spec: &mut crate::api::types::PodSpec, job_key: &str,
 
 /// The exclusive topology key and whether the node-selector strategy applies, read from the
 /// replicated job's Job template if it sets the key, else from the JobSet (§1.12).
-pub fn exclusive_placement(
+pub(crate) fn exclusive_placement(
     js: &crate::api::types::JobSet,
     rj: &crate::api::types::ReplicatedJob,
 ) -> (Option<String>, bool) {
@@ -1069,7 +1068,7 @@ pub fn exclusive_placement(
 
 /// Node-selector strategy (§6.5): the pod template selects the nodes prepared for this Job and
 /// tolerates their taint.
-pub fn pin_to_prepared_nodes(
+pub(crate) fn pin_to_prepared_nodes(
     pod: &mut crate::api::types::PodSpec,
     namespace: &str,
     job_name: &str,

@@ -1,13 +1,13 @@
 //! The controllers, each reacting to watch events through the simulated API: the JobSet
 //! controller, the Kubernetes Job controller, the kubelet and the garbage collector.
 
-pub mod conditions;
-pub mod counters;
-pub mod failure_policy;
-pub mod gc;
-pub mod in_place;
-pub mod job;
-pub mod jobset;
-pub mod kubelet;
-pub mod node_lifecycle;
-pub mod pod_webhook;
+pub(crate) mod conditions;
+pub(crate) mod counters;
+pub(crate) mod failure_policy;
+pub(crate) mod gc;
+pub(crate) mod in_place;
+pub(crate) mod job;
+pub(crate) mod jobset;
+pub(crate) mod kubelet;
+pub(crate) mod node_lifecycle;
+pub(crate) mod pod_webhook;

@@ -9,7 +9,7 @@ use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
-pub const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
+pub(crate) const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
 
 impl Sim {
     /// A node dies: its containers stop with it and nothing reports it but the missing lease.

@@ -22,11 +22,13 @@ use crate::api::validation::go_quote;
 
 /// Pod condition type the repair adds before deleting a follower (`corev1.DisruptionTarget`),
 /// so that a Job `podFailurePolicy` can ignore these deletions.
-pub const DISRUPTION_TARGET: &str = "DisruptionTarget";
+pub(crate) const DISRUPTION_TARGET: &str = "DisruptionTarget";
 /// Reason of that condition (`constants.ExclusivePlacementViolationReason`).
-pub const EXCLUSIVE_PLACEMENT_VIOLATION_REASON: &str = "ExclusivePlacementViolation";
+#[cfg(test)]
+pub(crate) const EXCLUSIVE_PLACEMENT_VIOLATION_REASON: &str = "ExclusivePlacementViolation";
 /// Message of that condition (`constants.ExclusivePlacementViolationMessage`).
-pub const EXCLUSIVE_PLACEMENT_VIOLATION_MESSAGE: &str =
+#[cfg(test)]
+pub(crate) const EXCLUSIVE_PLACEMENT_VIOLATION_MESSAGE: &str =
     "Pod violated JobSet exclusive placement policy";
 
 /// A JobSet pod is named `<jobset>-<replicatedJob>-<jobIndex>-<podIndex>-<suffix>`, so the
@@ -38,15 +40,10 @@ const OP_IN: &str = "In";
 const OP_NOT_IN: &str = "NotIn";
 const OP_EXISTS: &str = "Exists";
 
-/// Which upstream behaviour to reproduce where v0.12.0 and later `main` differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlacementVersion {
-    V0_12_0,
-    Main,
-}
+pub(crate) use crate::params::PlacementVersion;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PodPhaseView {
+pub(crate) enum PodPhaseView {
     #[default]
     Pending,
     Running,
@@ -60,7 +57,7 @@ pub enum PodPhaseView {
 /// `nodeSelector` (omitempty), so the webhooks and the controller never see an empty non-nil one.
 /// An empty `owner_uid` means "no controller owner reference".
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct PodView {
+pub(crate) struct PodView {
     pub name: String,
     pub namespace: String,
     pub labels: StringMap,
@@ -77,7 +74,7 @@ pub struct PodView {
 
 /// Outcome of the placement-repair reconciler for one scheduled leader.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PlacementCheck {
+pub(crate) enum PlacementCheck {
     /// Nothing to do.
     Valid,
     /// Delete these follower pod names (main only). Before each deletion the caller adds the
@@ -93,13 +90,13 @@ pub enum PlacementCheck {
 // ---------------------------------------------------------------------------------------------
 
 /// The webhooks act only on pods the JobSet controller stamped (the jobset-name annotation).
-pub fn is_jobset_pod(pod: &PodView) -> bool {
+pub(crate) fn is_jobset_pod(pod: &PodView) -> bool {
     pod.annotations.contains_key(JOBSET_NAME)
 }
 
 /// The leader is the pod with completion index "0" (`placement.IsLeaderPod`); every other pod,
 /// including a NonIndexed one without the annotation, is a follower (§11 item 8).
-pub fn is_leader(pod: &PodView) -> bool {
+pub(crate) fn is_leader(pod: &PodView) -> bool {
     pod.annotations
         .get(JOB_COMPLETION_INDEX)
         .map(String::as_str)
@@ -108,7 +105,8 @@ pub fn is_leader(pod: &PodView) -> bool {
 
 /// The exclusive topology key, unless the pod uses the node-selector strategy, which the pod
 /// webhooks skip entirely (§6.5). Presence of the annotation counts, whatever its value.
-pub fn uses_exclusive_placement(pod: &PodView) -> Option<&str> {
+#[cfg(test)]
+pub(crate) fn uses_exclusive_placement(pod: &PodView) -> Option<&str> {
     if pod.annotations.contains_key(NODE_SELECTOR_STRATEGY) {
         return None;
     }
@@ -132,7 +130,7 @@ fn priority_label_value(priority: i32) -> String {
 
 /// Name of the follower's leader, `<jobset>-<replicatedJob>-<jobIndex>-0`, built from the
 /// follower's labels (`genLeaderPodName`); the Job controller's random suffix is not part of it.
-pub fn leader_pod_name(follower: &PodView) -> Result<String, String> {
+pub(crate) fn leader_pod_name(follower: &PodView) -> Result<String, String> {
     let label = |key: &str| {
         follower
             .labels
@@ -161,7 +159,7 @@ fn pod_name_index_key(pod: &PodView) -> Option<&str> {
 /// What the leader lookup reads of a pod that carries the leader's name. Implemented by the
 /// webhook's [`PodView`] and by the simulation's own pod objects, so the run and the webhook
 /// tests go through one lookup ([`single_leader`]).
-pub trait LeaderCandidate {
+pub(crate) trait LeaderCandidate {
     /// The pod has a deletion timestamp.
     fn terminating(&self) -> bool;
     fn phase(&self) -> PodPhaseView;
@@ -196,7 +194,7 @@ fn counts_as_leader_candidate<P: LeaderCandidate + ?Sized>(
 
 /// The heart of `leaderPodForFollower`: of the pods carrying the leader's name, exactly one
 /// may still count as a candidate. `Err` holds how many did (0 or 2 and more).
-pub fn single_leader<'a, P: LeaderCandidate + 'a>(
+pub(crate) fn single_leader<'a, P: LeaderCandidate + 'a>(
     named_like_leader: impl IntoIterator<Item = &'a P>,
     version: PlacementVersion,
 ) -> Result<&'a P, usize> {
@@ -211,7 +209,7 @@ pub fn single_leader<'a, P: LeaderCandidate + 'a>(
 }
 
 /// The webhook's message when the lookup does not find exactly one leader.
-pub fn leader_count_error(leader_name: &str, count: usize) -> String {
+pub(crate) fn leader_count_error(leader_name: &str, count: usize) -> String {
     format!(
         "expected 1 leader pod ({leader_name}), but got {count}. this is an expected, transient error"
     )
@@ -241,7 +239,7 @@ fn check_same_owner(leader: &PodView, follower: &PodView) -> Result<(), String> 
 /// `leaderPodForFollower`: exactly one live pod in the follower's namespace must carry the leader
 /// name (modulo suffix), and it must be owned by the same Job. List order of `pods_in_namespace`
 /// does not matter: any count other than one is an error.
-pub fn find_leader<'a>(
+pub(crate) fn find_leader<'a>(
     follower: &PodView,
     pods_in_namespace: &'a [PodView],
     version: PlacementVersion,
@@ -353,7 +351,7 @@ fn follower_selector_value(
 
 /// What the leader lookup finds for a follower, as both webhooks then read it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum LeaderLookup {
+pub(crate) enum LeaderLookup {
     /// Not exactly one leader, or not of the same Job: the lookup's message.
     NotFound(String),
     /// The leader exists but is not bound to a node yet.
@@ -363,7 +361,7 @@ pub enum LeaderLookup {
 }
 
 /// [`LeaderLookup`] over the webhook's view of the namespace.
-pub fn lookup_leader(
+pub(crate) fn lookup_leader(
     follower: &PodView,
     topology_key: &str,
     pods_in_namespace: &[PodView],
@@ -386,7 +384,7 @@ pub fn lookup_leader(
 /// `own_selector` is the follower's nodeSelector as its Job's template writes it. The run
 /// admits followers through this; a test checks it against [`default_pod`] followed by
 /// [`validate_pod_create`] case by case.
-pub fn admit_follower(
+pub(crate) fn admit_follower(
     own_selector: &StringMap,
     topology_key: &str,
     leader: LeaderLookup,
@@ -415,7 +413,7 @@ pub fn admit_follower(
 ///
 /// On `Err` the pod is left exactly as it was: upstream denies the admission, so no partial
 /// mutation may leak. The follower's Node is therefore read before anything is written.
-pub fn default_pod(
+pub(crate) fn default_pod(
     pod: &mut PodView,
     pods_in_namespace: &[PodView],
     node_labels: &dyn Fn(&str) -> Option<StringMap>,
@@ -452,7 +450,10 @@ pub fn default_pod(
 
 /// Validating webhook (CREATE). Checks in upstream order: the nodeSelector checks come before the
 /// leader lookup, so an unscheduled leader usually surfaces as "node selector not set".
-pub fn validate_pod_create(
+/// A run decides followers with `admit_follower`, one step per pod; this object-level
+/// version is the reference its tests hold that decision to, so it is built for tests only.
+#[cfg(test)]
+pub(crate) fn validate_pod_create(
     pod: &PodView,
     pods_in_namespace: &[PodView],
     version: PlacementVersion,
@@ -579,7 +580,7 @@ fn repair(
 
 /// Placement-repair decision for one scheduled leader and the pods of its Job (`followers` may
 /// also hold the leader or unrelated pods; they are filtered as the upstream index does).
-pub fn check_placement(
+pub(crate) fn check_placement(
     leader: &PodView,
     followers: &[PodView],
     node_labels: &dyn Fn(&str) -> Option<StringMap>,

@@ -8,7 +8,7 @@ use crate::sim::objects::*;
 use crate::sim::{Event, Sim};
 
 /// `node_fault`'s answer for a node that never comes back.
-pub const NEVER: u64 = u64::MAX;
+pub(crate) const NEVER: u64 = u64::MAX;
 
 impl Sim {
     /// Applies a node-level fault to every node of `nodes` still in the pool; returns when the

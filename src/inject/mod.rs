@@ -6,8 +6,8 @@
 //! node or domain; a node out of the pool (down, cordoned for repair, drained) is skipped by
 //! every injector until it returns, and its own process resumes from its return.
 
-pub mod effects;
-pub mod sample;
+pub(crate) mod effects;
+pub(crate) mod sample;
 
 use crate::cluster::NodeId;
 use crate::engine::{RngStreams, SimTime, StreamRng};
@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 /// What one injector did, for the summary.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct FaultStats {
+pub(crate) struct FaultStats {
     pub name: String,
     pub kind: String,
     /// Faults that happened (a fault on a node already out of the pool does not happen).
@@ -35,7 +35,7 @@ pub struct FaultStats {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct CauseStats {
+pub(crate) struct CauseStats {
     pub faults: u64,
     pub interruptions: u64,
 }
@@ -43,14 +43,14 @@ pub struct CauseStats {
 /// A pod position a rate-based pod injector may hit: (workload, replicated job index, job
 /// index, completion index).
 #[derive(Debug, Clone, Copy)]
-pub struct Slot {
+pub(crate) struct Slot {
     pub workload: u32,
     pub rj: u32,
     pub job_index: u32,
     pub pod_index: u32,
 }
 
-pub struct Injector {
+pub(crate) struct Injector {
     pub rng: StreamRng,
     /// Node or domain processes: each target's arrivals (lemons have a shorter mean).
     pub arrivals: Vec<Arrivals>,
@@ -61,7 +61,7 @@ pub struct Injector {
 }
 
 #[derive(Default)]
-pub struct InjectState {
+pub(crate) struct InjectState {
     pub injectors: Vec<Injector>,
     /// Out of the pool because of a fault, until repaired.
     pub node_out: Vec<bool>,

@@ -21,7 +21,7 @@ fn unit(rng: &mut StreamRng) -> f64 {
 }
 
 /// Gamma function for the Weibull mean, via Lanczos (g = 7, n = 9); ample for shapes 0.1–10.
-pub fn gamma_fn(x: f64) -> f64 {
+pub(crate) fn gamma_fn(x: f64) -> f64 {
     const G: [f64; 9] = [
         0.999_999_999_999_809_9,
         676.520_368_121_885_1,
@@ -48,7 +48,7 @@ pub fn gamma_fn(x: f64) -> f64 {
 
 /// Inter-arrival times with mean `mean_ns`: exponential, or Weibull of the given shape.
 #[derive(Debug, Clone, Copy)]
-pub struct Arrivals {
+pub(crate) struct Arrivals {
     pub mean_ns: f64,
     pub weibull_shape: Option<f64>,
 }
@@ -60,7 +60,7 @@ impl Arrivals {
     }
 
     /// The next gap of the renewal process.
-    pub fn gap_ns(&self, rng: &mut StreamRng) -> u64 {
+    pub(crate) fn gap_ns(&self, rng: &mut StreamRng) -> u64 {
         match self.weibull_shape {
             None => clamp_ns(-self.mean_ns * unit(rng).ln()),
             Some(k) => clamp_ns(self.scale(k) * (-unit(rng).ln()).powf(1.0 / k)),
@@ -72,7 +72,7 @@ impl Arrivals {
     /// node fresh at 0 instead would, with a decreasing hazard (shape < 1), make the first
     /// days far more failure-prone than the rest. For a Weibull the interval that covers
     /// time 0 is length-biased: (L/λ)^k ~ Gamma(1 + 1/k); time 0 falls uniformly inside it.
-    pub fn first_ns(&self, rng: &mut StreamRng) -> u64 {
+    pub(crate) fn first_ns(&self, rng: &mut StreamRng) -> u64 {
         match self.weibull_shape {
             None => self.gap_ns(rng),
             Some(k) => {
@@ -88,7 +88,7 @@ impl Arrivals {
 
 /// A lognormal duration (Box–Muller normal: two uniforms per draw, whatever the outcome, so
 /// the stream advances the same way every time).
-pub fn lognormal_ns(rng: &mut StreamRng, d: &Lognormal) -> u64 {
+pub(crate) fn lognormal_ns(rng: &mut StreamRng, d: &Lognormal) -> u64 {
     let u1 = unit(rng);
     let u2 = rng.gen::<f64>();
     let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();

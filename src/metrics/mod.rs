@@ -2,9 +2,9 @@
 //! summary reports. Rows hold ids; names are resolved once, when the report is written.
 
 pub(crate) mod failed_scheduling;
-pub mod recoveries;
-pub mod status_log;
-pub mod timeline;
+pub(crate) mod recoveries;
+pub(crate) mod status_log;
+pub(crate) mod timeline;
 
 use crate::cluster::NodeId;
 use crate::engine::SimTime;
@@ -13,7 +13,7 @@ use crate::sim::pod_change::{PodBefore, PodChange};
 use crate::sim::Sim;
 
 #[derive(Debug, Clone)]
-pub struct PodEventRow {
+pub(crate) struct PodEventRow {
     pub time_ns: SimTime,
     pub pod: PodId,
     pub node: Option<NodeId>,
@@ -22,20 +22,21 @@ pub struct PodEventRow {
 }
 
 /// Declares `PodState` with its `ALL` list and names from one list of variants, so a new
-/// state is in `ALL` (and so checked against `docs/metrics.md` by `tests/docs_drift.rs`).
+/// state is in `ALL` (and so checked against `docs/metrics.md` by `src/tests/docs_drift.rs`).
 macro_rules! pod_states {
     ($($(#[$doc:meta])* $state:ident),* $(,)?) => {
         /// The `state` column of `events.csv`: what happened to a pod.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum PodState {
+        pub(crate) enum PodState {
             $($(#[$doc])* $state),*
         }
 
         impl PodState {
-            pub const ALL: &'static [PodState] = &[$(PodState::$state),*];
+            #[cfg(test)]
+            pub(crate) const ALL: &'static [PodState] = &[$(PodState::$state),*];
 
             /// The name written in `events.csv`.
-            pub fn as_str(self) -> &'static str {
+            pub(crate) fn as_str(self) -> &'static str {
                 match self {
                     $(PodState::$state => stringify!($state)),*
                 }
@@ -84,7 +85,7 @@ pod_states! {
 
 /// A global JobSet restart, as the failure policy decided it.
 #[derive(Debug, Clone)]
-pub struct RestartRecord {
+pub(crate) struct RestartRecord {
     pub jobset: crate::sim::objects::JsId,
     /// The new attempt (`status.restarts` after the restart).
     pub attempt: i32,
@@ -95,7 +96,7 @@ pub struct RestartRecord {
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct AttemptTimes {
+pub(crate) struct AttemptTimes {
     pub created: Vec<SimTime>,
     pub scheduled: Vec<SimTime>,
     pub running: Vec<SimTime>,
@@ -103,7 +104,7 @@ pub struct AttemptTimes {
 
 /// The key of a (JobSet, restart attempt) in `Recorder::attempt_times`: one word, which the
 /// sequence hasher mixes with one multiplication.
-pub fn attempt_key(js: crate::sim::objects::JsId, attempt: i32) -> u64 {
+pub(crate) fn attempt_key(js: crate::sim::objects::JsId, attempt: i32) -> u64 {
     (js as u64) << 32 | attempt as u32 as u64
 }
 
@@ -111,7 +112,7 @@ pub fn attempt_key(js: crate::sim::objects::JsId, attempt: i32) -> u64 {
 /// reported as a finding of the run (`summary.json` `upstream_behaviours`) rather than as the
 /// simulator failing. One record per (kind, Job, domain); `count` adds up its occurrences.
 #[derive(Debug, Clone)]
-pub struct UpstreamBehaviour {
+pub(crate) struct UpstreamBehaviour {
     pub first_ns: SimTime,
     pub kind: &'static str,
     pub jobset: String,
@@ -124,7 +125,7 @@ pub struct UpstreamBehaviour {
 /// One fault that happened: when, which injector (index into `scenario.faults`), its cause or
 /// effect, and the first node it took.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FaultMark {
+pub(crate) struct FaultMark {
     pub time_ns: SimTime,
     pub injector: u16,
     pub cause: String,
@@ -132,7 +133,7 @@ pub struct FaultMark {
 }
 
 #[derive(Debug, Default)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     pub rows: Vec<PodEventRow>,
     pub restarts: Vec<RestartRecord>,
     pub pods_created: u64,
@@ -187,7 +188,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder that keeps every row (for events.csv).
-    pub fn keeping_rows() -> Self {
+    pub(crate) fn keeping_rows() -> Self {
         Recorder {
             record_rows: true,
             status_log: status_log::StatusLog {
@@ -200,13 +201,13 @@ impl Recorder {
 
     /// When a pod of this Job first failed (a non-zero exit, an eviction, its node dying, or
     /// its Job counting it failed): where a restart's recovery starts.
-    pub fn first_failure_ns(&self, job: JobId) -> Option<SimTime> {
+    pub(crate) fn first_failure_ns(&self, job: JobId) -> Option<SimTime> {
         self.first_failure_ns.get(job as usize).copied().flatten()
     }
 
     /// Counts one occurrence of an upstream behaviour; the first one of its (kind, Job,
     /// domain) makes the record, with `describe` giving its JobSet, Job and message.
-    pub fn note_upstream_behaviour(
+    pub(crate) fn note_upstream_behaviour(
         &mut self,
         now: SimTime,
         kind: &'static str,

@@ -24,7 +24,7 @@ const MAX_PROGRESS_STEPS: usize = 256;
 /// A recovery's progress at one instant: pods created since the failure, the JobSet's pods
 /// bound and running now (for `recovery.svg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProgressStep {
+pub(crate) struct ProgressStep {
     /// Time since the record's failure.
     pub offset_ns: u64,
     pub created: u32,
@@ -36,7 +36,7 @@ pub struct ProgressStep {
 /// full every other step goes and the spacing doubles, so a long recovery keeps an even
 /// outline of at most `MAX_PROGRESS_STEPS` steps; the latest state is always kept.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Progress {
+pub(crate) struct Progress {
     steps: Vec<ProgressStep>,
     /// A change closer than this to the last kept step only updates `latest`.
     min_gap_ns: u64,
@@ -75,14 +75,14 @@ impl Progress {
     }
 
     /// The kept steps in time order, the latest state last.
-    pub fn steps(&self) -> impl Iterator<Item = &ProgressStep> {
+    pub(crate) fn steps(&self) -> impl Iterator<Item = &ProgressStep> {
         self.steps.iter().chain(self.latest.iter())
     }
 }
 
 /// What broke.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Cause {
+pub(crate) struct Cause {
     /// The fault injector (index into `scenario.faults`), or None for a workload's own exit.
     pub injector: Option<u16>,
     /// The injector's cause or effect, or the container's exit (`exit code 1`).
@@ -94,7 +94,7 @@ pub struct Cause {
 
 /// Where the recovery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     Open,
     Recovered,
     /// The JobSet became terminal (Failed or Completed) before all its pods ran again.
@@ -102,7 +102,7 @@ pub enum State {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Record {
+pub(crate) struct Record {
     pub jobset: JsId,
     pub state: State,
     pub broke: Cause,
@@ -160,7 +160,7 @@ pub struct Record {
 impl Record {
     /// Lost pod-time: pod-nanoseconds the JobSet's pods were not running, from the failure to
     /// the record's end, or to `end_ns` for a record still open.
-    pub fn lost_pod_ns(&self, end_ns: SimTime) -> u64 {
+    pub(crate) fn lost_pod_ns(&self, end_ns: SimTime) -> u64 {
         if self.state != State::Open {
             return self.lost_pod_ns;
         }
@@ -181,7 +181,7 @@ impl Record {
 
     /// The path that repaired the JobSet, in words: the policy's action (with the restart
     /// strategy), in-place restart, container restart, or the Job controller's replacement.
-    pub fn path(&self, restart_strategy: &str) -> String {
+    pub(crate) fn path(&self, restart_strategy: &str) -> String {
         match self.action.as_deref() {
             Some(a) if a.starts_with("RestartJobSet") => format!("{a} ({restart_strategy})"),
             Some(a) => a.to_string(),
@@ -194,7 +194,7 @@ impl Record {
 }
 
 #[derive(Debug, Default)]
-pub struct Recoveries {
+pub(crate) struct Recoveries {
     pub records: Vec<Record>,
     /// Per JobSet: the open record, the last closed one (training may resume after it
     /// closes), pods running and bound now, pods needed.
@@ -214,7 +214,7 @@ pub struct Recoveries {
 }
 
 impl Recoveries {
-    pub fn add_jobset(&mut self, js: JsId, needed: u64) {
+    pub(crate) fn add_jobset(&mut self, js: JsId, needed: u64) {
         let i = js as usize;
         if self.open.len() <= i {
             self.open.resize(i + 1, None);
@@ -241,7 +241,7 @@ impl Recoveries {
 
     /// A pod of `js` stopped involuntarily (`cause` says why when no injector is applying a
     /// fault). Opens a record, or joins the open one.
-    pub fn interrupted(&mut self, now: SimTime, js: JsId, pod: u32, cause: &str) {
+    pub(crate) fn interrupted(&mut self, now: SimTime, js: JsId, pod: u32, cause: &str) {
         let f = self.flags(pod);
         if *f & HIT != 0 {
             return;
@@ -266,14 +266,14 @@ impl Recoveries {
     }
 
     /// The control plane saw the failure (first sign only).
-    pub fn detected(&mut self, now: SimTime, js: JsId) {
+    pub(crate) fn detected(&mut self, now: SimTime, js: JsId) {
         if let Some(r) = self.open_mut(js) {
             r.detected_ns.get_or_insert(now);
         }
     }
 
     /// A node went NotReady: detection for the records it broke.
-    pub fn node_not_ready(&mut self, now: SimTime, node: NodeId) {
+    pub(crate) fn node_not_ready(&mut self, now: SimTime, node: NodeId) {
         for i in self.open.iter().flatten() {
             let r = &mut self.records[*i];
             if r.broke.node == Some(node) {
@@ -284,7 +284,7 @@ impl Recoveries {
 
     /// The failure policy acted on `js`. A decision with no open record (a Job that failed
     /// without a pod failing, e.g. a deadline) opens one at the Job's failure.
-    pub fn decided(
+    pub(crate) fn decided(
         &mut self,
         now: SimTime,
         js: JsId,
@@ -368,25 +368,25 @@ impl Recoveries {
         });
     }
 
-    pub fn in_place_restart(&mut self, js: JsId) {
+    pub(crate) fn in_place_restart(&mut self, js: JsId) {
         if let Some(r) = self.open_mut(js) {
             r.in_place = true;
         }
     }
 
-    pub fn container_restart(&mut self, js: JsId) {
+    pub(crate) fn container_restart(&mut self, js: JsId) {
         if let Some(r) = self.open_mut(js) {
             r.container_restarts += 1;
         }
     }
 
-    pub fn job_created(&mut self, at: SimTime, js: JsId) {
+    pub(crate) fn job_created(&mut self, at: SimTime, js: JsId) {
         if let Some(r) = self.open_mut(js) {
             r.jobs_recreated_ns = Some(r.jobs_recreated_ns.map_or(at, |t| t.max(at)));
         }
     }
 
-    pub fn pod_created(&mut self, now: SimTime, js: JsId) {
+    pub(crate) fn pod_created(&mut self, now: SimTime, js: JsId) {
         if let Some(r) = self.open_mut(js) {
             r.pods_created += 1;
             r.last_progress_ns = now;
@@ -396,7 +396,7 @@ impl Recoveries {
         }
     }
 
-    pub fn pod_bound(&mut self, now: SimTime, js: JsId, pod: u32) {
+    pub(crate) fn pod_bound(&mut self, now: SimTime, js: JsId, pod: u32) {
         let f = self.flags(pod);
         if *f & BOUND != 0 {
             return;
@@ -421,7 +421,7 @@ impl Recoveries {
     }
 
     /// The pod no longer holds its place: finished, failed, terminating or gone.
-    pub fn pod_unbound(&mut self, now: SimTime, js: JsId, pod: u32) {
+    pub(crate) fn pod_unbound(&mut self, now: SimTime, js: JsId, pod: u32) {
         let f = self.flags(pod);
         if *f & BOUND != 0 {
             *f &= !BOUND;
@@ -434,7 +434,7 @@ impl Recoveries {
         }
     }
 
-    pub fn pod_deleted(&mut self, now: SimTime, js: JsId, pod: u32) {
+    pub(crate) fn pod_deleted(&mut self, now: SimTime, js: JsId, pod: u32) {
         self.pod_unbound(now, js, pod);
         *self.flags(pod) &= !HIT;
         if let Some(r) = self.open_mut(js) {
@@ -443,7 +443,7 @@ impl Recoveries {
     }
 
     /// A pod's main container started (again): the record closes when all needed run.
-    pub fn pod_running(&mut self, now: SimTime, js: JsId, pod: u32) {
+    pub(crate) fn pod_running(&mut self, now: SimTime, js: JsId, pod: u32) {
         let f = self.flags(pod);
         if *f & RUNNING != 0 {
             return;
@@ -470,7 +470,7 @@ impl Recoveries {
         }
     }
 
-    pub fn pod_stopped(&mut self, now: SimTime, js: JsId, pod: u32) {
+    pub(crate) fn pod_stopped(&mut self, now: SimTime, js: JsId, pod: u32) {
         let f = self.flags(pod);
         if *f & RUNNING == 0 {
             return;
@@ -487,7 +487,7 @@ impl Recoveries {
     }
 
     /// Training progressed again after the JobSet's last recovery.
-    pub fn training_resumed(&mut self, now: SimTime, js: JsId) {
+    pub(crate) fn training_resumed(&mut self, now: SimTime, js: JsId) {
         if let Some(ri) = self.last.get(js as usize).copied().flatten() {
             let r = &mut self.records[ri];
             r.training_resumed_ns.get_or_insert(now);
@@ -496,7 +496,7 @@ impl Recoveries {
     }
 
     /// The JobSet became terminal: its open record ends there.
-    pub fn jobset_finished(&mut self, now: SimTime, js: JsId, terminal_state: &str) {
+    pub(crate) fn jobset_finished(&mut self, now: SimTime, js: JsId, terminal_state: &str) {
         if let Some(ri) = self.open.get(js as usize).copied().flatten() {
             let r = &mut self.records[ri];
             r.accrue(now, r.pods_running);
@@ -516,11 +516,12 @@ impl Recoveries {
 
     /// Since when some record has been open without a break; None when none is open.
     #[inline]
-    pub fn open_since_ns(&self) -> Option<SimTime> {
+    pub(crate) fn open_since_ns(&self) -> Option<SimTime> {
         (self.open_count > 0).then_some(self.open_since_ns)
     }
 
-    pub fn is_open(&self, js: JsId) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_open(&self, js: JsId) -> bool {
         self.open.get(js as usize).copied().flatten().is_some()
     }
 }

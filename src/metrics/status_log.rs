@@ -7,14 +7,14 @@ use crate::sim::objects::{Condition, JobId, JobSetStatus, JsId};
 
 /// What a row is about: a JobSet, or one of its child Jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
+pub(crate) enum Subject {
     JobSet(JsId),
     Job(JobId),
 }
 
 /// One state change (see `docs/metrics.md`, `jobsets.csv`, for the vocabulary).
 #[derive(Debug, Clone, PartialEq)]
-pub struct StatusRow {
+pub(crate) struct StatusRow {
     pub time_ns: SimTime,
     pub subject: Subject,
     /// `Created`, `Condition`, `FailurePolicy`, `Suspended`, `Resumed`, `Deleting`, `Deleted`.
@@ -33,14 +33,14 @@ pub struct StatusRow {
 /// The log. JobSet rows are always kept (they are few and `summary.json` reports them); Job
 /// rows only when `keep_job_rows` is set (for `jobsets.csv`).
 #[derive(Debug, Default)]
-pub struct StatusLog {
+pub(crate) struct StatusLog {
     pub rows: Vec<StatusRow>,
     pub keep_job_rows: bool,
 }
 
 /// Every value of `jobsets.csv`'s `change` column; `docs/metrics.md` documents each (a unit test
 /// below checks it), and a row with any other value is a bug.
-pub const CHANGES: &[&str] = &[
+pub(crate) const CHANGES: &[&str] = &[
     "Created",
     "Condition",
     "FailurePolicy",
@@ -71,13 +71,13 @@ impl StatusLog {
     }
 
     /// A plain JobSet change (`Created`, `Deleting`, `Deleted`).
-    pub fn jobset(&mut self, time_ns: SimTime, js: JsId, change: &'static str) {
+    pub(crate) fn jobset(&mut self, time_ns: SimTime, js: JsId, change: &'static str) {
         self.push(time_ns, Subject::JobSet(js), change);
     }
 
     /// The JobSet's status write landed: one row per condition whose status, reason or message
     /// differs from `before` (conditions are never removed, only set False).
-    pub fn jobset_status_written(
+    pub(crate) fn jobset_status_written(
         &mut self,
         time_ns: SimTime,
         js: JsId,
@@ -115,14 +115,20 @@ impl StatusLog {
     }
 
     /// The failure policy acted: the Event upstream emits (reason and message).
-    pub fn failure_policy(&mut self, time_ns: SimTime, js: JsId, reason: &str, message: &str) {
+    pub(crate) fn failure_policy(
+        &mut self,
+        time_ns: SimTime,
+        js: JsId,
+        reason: &str,
+        message: &str,
+    ) {
         let row = self.push(time_ns, Subject::JobSet(js), "FailurePolicy");
         row.reason = reason.to_string();
         row.message = message.to_string();
     }
 
     /// A plain Job change; `message` says why when there is more to say.
-    pub fn job(&mut self, time_ns: SimTime, j: JobId, change: &'static str, message: &str) {
+    pub(crate) fn job(&mut self, time_ns: SimTime, j: JobId, change: &'static str, message: &str) {
         assert!(
             CHANGES.contains(&change),
             "undocumented status change {change:?}"
@@ -133,7 +139,7 @@ impl StatusLog {
     }
 
     /// A condition the Job controller added (a Job's conditions are only ever added, True).
-    pub fn job_condition(
+    pub(crate) fn job_condition(
         &mut self,
         time_ns: SimTime,
         j: JobId,
@@ -151,7 +157,7 @@ impl StatusLog {
     }
 
     /// The JobSet's condition changes, in order.
-    pub fn jobset_conditions(&self, js: JsId) -> impl Iterator<Item = &StatusRow> {
+    pub(crate) fn jobset_conditions(&self, js: JsId) -> impl Iterator<Item = &StatusRow> {
         self.rows
             .iter()
             .filter(move |r| r.subject == Subject::JobSet(js) && r.change == "Condition")

@@ -25,7 +25,7 @@ const FINE_DIVISOR: u64 = 16;
 const FINE_WINDOW_STEPS: u64 = 16;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
+pub(crate) struct Sample {
     pub time_ns: SimTime,
     pub pods_pending: u64,
     pub pods_running: u64,
@@ -45,7 +45,7 @@ pub struct Sample {
 }
 
 #[derive(Debug, Clone)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     /// The step now; at the end of the run, the one chosen from its actual end.
     pub step_ns: u64,
     next_ns: SimTime,
@@ -55,8 +55,10 @@ pub struct Timeline {
     pub samples: Vec<Sample>,
 }
 
-/// The smallest listed step that keeps a run of `end_ns` within the sample target.
-pub fn step_for(end_ns: u64) -> u64 {
+/// The smallest listed step that keeps a run of `end_ns` within the sample target: the step
+/// a run of that length ends with, which the tests hold the coarsening to.
+#[cfg(test)]
+pub(crate) fn step_for(end_ns: u64) -> u64 {
     let want_s = end_ns.div_ceil(TARGET_SAMPLES * NS_PER_S);
     let s = STEPS_S
         .iter()
@@ -67,7 +69,7 @@ pub fn step_for(end_ns: u64) -> u64 {
 }
 
 /// The step inside recoveries for a timeline of step `step_ns`.
-pub fn fine_step_for(step_ns: u64) -> u64 {
+pub(crate) fn fine_step_for(step_ns: u64) -> u64 {
     let want_s = step_ns / NS_PER_S / FINE_DIVISOR;
     let s = STEPS_S
         .iter()
@@ -84,7 +86,7 @@ fn align_up(t: SimTime, step: u64) -> SimTime {
 
 impl Timeline {
     /// Starts at the finest step; it grows as the run goes (see `push`).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Timeline {
             step_ns: STEPS_S[0] * NS_PER_S,
             next_ns: 0,
@@ -110,7 +112,7 @@ impl Timeline {
 
     /// Whether a sample is due before handling an event at `now`.
     #[inline]
-    pub fn due(&self, now: SimTime, open_since_ns: Option<SimTime>) -> bool {
+    pub(crate) fn due(&self, now: SimTime, open_since_ns: Option<SimTime>) -> bool {
         now >= self.next_ns
             || open_since_ns
                 .and_then(|t| self.next_fine(t))
@@ -172,7 +174,7 @@ impl Sim {
     }
 
     /// The state now, stamped `time_ns`.
-    pub fn snapshot(&self, time_ns: SimTime) -> Sample {
+    pub(crate) fn snapshot(&self, time_ns: SimTime) -> Sample {
         let out = self.inject.nodes_out_now;
         debug_assert_eq!(
             out,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// Percentiles of one quantity; all null when nothing was observed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Dist {
+pub(crate) struct Dist {
     pub count: u64,
     pub mean: Option<f64>,
     pub p50: Option<f64>,
@@ -18,7 +18,7 @@ pub struct Dist {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Distributions {
+pub(crate) struct Distributions {
     /// Failure → all pods of the new attempt Running, per recovery (seconds).
     pub time_to_recover_s: Dist,
     /// Pod created → bound, per pod bound (seconds).
@@ -65,7 +65,7 @@ impl Recorder {
     }
 }
 
-pub fn build(sim: &Sim, recoveries: &[super::recovery::Recovery]) -> Distributions {
+pub(crate) fn build(sim: &Sim, recoveries: &[super::recovery::Recovery]) -> Distributions {
     let mut ttr = Recorder::new(1e-3);
     let mut rate = Recorder::new(1e-3);
     for r in recoveries {

@@ -10,10 +10,10 @@ use serde_json::Value;
 use std::fmt::Write;
 use std::path::Path;
 
-pub const FILE: &str = "report.html";
+pub(crate) const FILE: &str = "report.html";
 
 /// Writes DIR/report.html for a run folder (summary.json) or a sweep folder (sweep.json).
-pub fn write_report(dir: &Path) -> Result<std::path::PathBuf, SimError> {
+pub(crate) fn write_report(dir: &Path) -> Result<std::path::PathBuf, SimError> {
     let shown = dir.display().to_string();
     let html = if dir.join(sweep_out::META_FILE).is_file() {
         sweep_page(dir)?
@@ -49,7 +49,7 @@ struct Charts {
 
 /// The page of one run from its summary.json text, timeline.svg and recovery.svg, for
 /// `run --out --report`, which writes it with the rest of the folder as one set.
-pub fn run_report(
+pub(crate) fn run_report(
     summary_json: &str,
     timeline_svg: &str,
     recovery_svg: &str,
@@ -79,7 +79,7 @@ fn embed_chart(svg: Option<&str>, file: &str) -> String {
 /// from identity to detail (name, state, then counts, then nested records); tables show their
 /// columns in that order, not alphabetically.
 #[derive(Default)]
-pub struct KeyOrder(Vec<(String, String)>);
+pub(crate) struct KeyOrder(Vec<(String, String)>);
 
 impl KeyOrder {
     fn of(json: &str) -> KeyOrder {
@@ -167,7 +167,7 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-pub fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -194,7 +194,7 @@ fn cell(v: &Value, order: &KeyOrder, key: &str) -> String {
 
 /// Any JSON value as a table: a list of objects has one row per entry and a column per key
 /// (the union, in first-seen order); an object has one row per key; scalars print alone.
-pub fn table(v: &Value, order: &KeyOrder, parent: &str) -> String {
+pub(crate) fn table(v: &Value, order: &KeyOrder, parent: &str) -> String {
     match v {
         Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
             let mut seen: Vec<&String> = vec![];

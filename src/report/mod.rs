@@ -1,17 +1,17 @@
 //! What a run hands back: the summary (JSON and a human table) and `events.csv`, written
 //! atomically so a crash never leaves half a file behind.
 
-pub mod distributions;
-pub mod html;
-pub mod output_set;
+pub(crate) mod distributions;
+pub(crate) mod html;
+pub(crate) mod output_set;
 pub(crate) mod record;
-pub mod recoveries;
-pub mod recovery;
+pub(crate) mod recoveries;
+pub(crate) mod recovery;
 pub(crate) mod recovery_svg;
-pub mod summary;
-pub mod table;
-pub mod timeline;
-pub mod timeline_svg;
+pub(crate) mod summary;
+pub(crate) mod table;
+pub(crate) mod timeline;
+pub(crate) mod timeline_svg;
 
 use crate::error::SimError;
 use crate::sim::Sim;
@@ -19,13 +19,13 @@ use std::io::Write;
 use std::path::Path;
 
 /// Formats integer nanoseconds as seconds with all nine decimals, exactly.
-pub fn secs_exact(ns: u64) -> String {
+pub(crate) fn secs_exact(ns: u64) -> String {
     format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
 }
 
 /// Writes `bytes` to `dir/name` through a temporary file and a rename; on any failure the
 /// temporary file is removed and `dir/name` is left as it was (exit 4).
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError> {
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError> {
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -41,7 +41,7 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError
 
 /// `jobsets.csv`: one row per JobSet or Job state change, in time order (rows of one instant
 /// keep the order the simulation produced them).
-pub fn jobsets_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
+pub(crate) fn jobsets_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     use crate::metrics::status_log::Subject;
     let mut w = csv::Writer::from_writer(vec![]);
     let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
@@ -91,7 +91,7 @@ pub fn jobsets_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
 }
 
 /// `events.csv`: one row per pod state change, in the order they happened.
-pub fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
+pub(crate) fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     let mut w = csv::Writer::from_writer(vec![]);
     let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
     w.write_record(["time_s", "jobset", "job", "pod", "node", "state", "reason"])

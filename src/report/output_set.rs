@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// Every file a run may write into its folder. A folder holding anything else is not replaced:
 /// `--out .` must never swap away a working directory.
-pub const RUN_FILES: &[&str] = &[
+pub(crate) const RUN_FILES: &[&str] = &[
     "summary.json",
     "record.json",
     "events.csv",
@@ -29,11 +29,11 @@ pub const RUN_FILES: &[&str] = &[
 /// Environment variable of the fault-injection hook used by the tests (docs/sweeps.md, "Exit
 /// codes"): `fail:<file>` makes writing that file fail as a full disk would; `stall` stops
 /// before the swap until the process is killed.
-pub const FAULT_ENV: &str = "JOBSET_SIM_OUTPUT_FAULT";
+pub(crate) const FAULT_ENV: &str = "JOBSET_SIM_OUTPUT_FAULT";
 
 /// Where a set is written: the folder and the staging folder beside it.
 #[derive(Debug, Clone)]
-pub struct OutputSet {
+pub(crate) struct OutputSet {
     dir: PathBuf,
     staging: PathBuf,
 }
@@ -42,7 +42,7 @@ impl OutputSet {
     /// Checks, before anything is simulated, that `dir` can take a new set: it is a folder of
     /// run outputs or does not exist yet, and a staging folder can be created beside it (the
     /// parent folders are created if missing).
-    pub fn prepare(dir: &Path) -> Result<OutputSet, SimError> {
+    pub(crate) fn prepare(dir: &Path) -> Result<OutputSet, SimError> {
         let shown = dir.display().to_string();
         let fail = |what: &str, e: std::io::Error| output_error(&shown, what, e);
         if dir.exists() {
@@ -74,7 +74,7 @@ impl OutputSet {
     }
 
     /// Writes `files` (name, bytes) as the folder's new contents, all or nothing.
-    pub fn write(&self, files: &[(&str, &[u8])]) -> Result<(), SimError> {
+    pub(crate) fn write(&self, files: &[(&str, &[u8])]) -> Result<(), SimError> {
         for (name, _) in files {
             assert!(RUN_FILES.contains(name), "{name} is not a run output");
         }
@@ -165,7 +165,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Swaps two paths atomically (both must exist).
 #[cfg(target_os = "linux")]
-pub fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+pub(crate) fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
     let a = CString::new(a.as_os_str().as_bytes())?;

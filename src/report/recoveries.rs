@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// ClusterLoader2's SchedulingThroughput window (calibration-v2 §D).
-pub const WINDOW_NS: SimTime = 5_000_000_000;
+pub(crate) const WINDOW_NS: SimTime = 5_000_000_000;
 /// An unfinished recovery with no pod created, bound or started for this long is `stalled`.
-pub const STALL_NS: SimTime = 600_000_000_000;
+pub(crate) const STALL_NS: SimTime = 600_000_000_000;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RecoveryEntry {
+pub(crate) struct RecoveryEntry {
     pub jobset: String,
     /// `recovered`, `stalled`, `unfinished at end of run`, `ended: JobSet Failed` / `Completed`.
     pub state: String,
@@ -45,7 +45,7 @@ pub struct RecoveryEntry {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Broke {
+pub(crate) struct Broke {
     /// The fault injector's name, or null for the workload's own failure.
     pub injector: Option<String>,
     pub cause: String,
@@ -58,7 +58,7 @@ pub struct Broke {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// The failure policy rule that matched; null for the default action or no policy.
     pub rule: Option<String>,
     /// The action the JobSet controller took; null when it took none (the Job controller or
@@ -67,7 +67,7 @@ pub struct Decision {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Stages {
+pub(crate) struct Stages {
     pub failed_s: f64,
     pub detected_s: Option<f64>,
     pub decided_s: Option<f64>,
@@ -81,7 +81,7 @@ pub struct Stages {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Durations {
+pub(crate) struct Durations {
     /// failed → detected.
     pub detect_s: Option<f64>,
     /// failed → decided.
@@ -101,7 +101,7 @@ pub struct Durations {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Pods {
+pub(crate) struct Pods {
     /// Pods the JobSet runs at once.
     pub needed: u64,
     /// Running at the end of the record (all running, or at the end of the run).
@@ -111,7 +111,7 @@ pub struct Pods {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
-pub struct Windows {
+pub(crate) struct Windows {
     pub windows: u64,
     pub p50: Option<f64>,
     pub p90: Option<f64>,
@@ -119,7 +119,7 @@ pub struct Windows {
     pub max: Option<f64>,
 }
 
-pub fn build(sim: &Sim) -> Vec<RecoveryEntry> {
+pub(crate) fn build(sim: &Sim) -> Vec<RecoveryEntry> {
     let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
     sim.rec
         .recoveries
@@ -217,7 +217,7 @@ fn entry(sim: &Sim, r: &Record, end_ns: SimTime) -> RecoveryEntry {
 
 /// Binds per second in consecutive 5-second windows from `from` to `until` (the last window
 /// may be partial and counts over its full 5 s, as ClusterLoader2 does).
-pub fn windows(binds: &[SimTime], from: Option<SimTime>, until: Option<SimTime>) -> Windows {
+pub(crate) fn windows(binds: &[SimTime], from: Option<SimTime>, until: Option<SimTime>) -> Windows {
     let (Some(from), Some(until)) = (from, until) else {
         return Windows::default();
     };

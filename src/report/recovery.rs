@@ -7,7 +7,7 @@ use crate::sim::Sim;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Recovery {
+pub(crate) struct Recovery {
     pub jobset: String,
     pub attempt: i32,
     /// The container failure that triggered the restart.
@@ -32,11 +32,11 @@ pub struct Recovery {
 }
 
 /// Pods a JobSet runs at once: Σ replicas × min(parallelism, completions).
-pub fn expected_pods(sim: &Sim, js: usize) -> u64 {
+pub(crate) fn expected_pods(sim: &Sim, js: usize) -> u64 {
     sim.jobsets[js].spec.spec.total_pods_at_once()
 }
 
-pub fn build(sim: &Sim) -> Vec<Recovery> {
+pub(crate) fn build(sim: &Sim) -> Vec<Recovery> {
     sim.rec
         .restarts
         .iter()
@@ -84,7 +84,7 @@ pub fn build(sim: &Sim) -> Vec<Recovery> {
 }
 
 /// Most events in any window of one second (sorted input).
-pub fn peak_per_second(sorted: &[SimTime]) -> u64 {
+pub(crate) fn peak_per_second(sorted: &[SimTime]) -> u64 {
     let mut best = 0;
     let mut lo = 0;
     for hi in 0..sorted.len() {

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 
 /// Layout version of summary.json: raised when a key is renamed, removed or changes meaning
 /// (adding a key does not raise it). docs/metrics.md, "Identity".
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// How many pod names a pending group lists before it only counts.
 const PENDING_EXAMPLES: usize = 20;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// The jobset-sim release that wrote this summary (the crate version).
     pub tool_version: String,
     /// Version of this file's layout (SCHEMA_VERSION).
@@ -59,13 +59,13 @@ pub struct Summary {
 /// The cross-reference to `record.json`: its file name in the `--out` folder and how many
 /// JobSet entries it holds (one per entry of `jobsets`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RecordRef {
+pub(crate) struct RecordRef {
     pub file: &'static str,
     pub jobsets: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct JobSetSummary {
+pub(crate) struct JobSetSummary {
     pub name: String,
     /// `"Completed"`, `"Failed"`, or null while still running at the end.
     pub terminal_state: Option<String>,
@@ -88,7 +88,7 @@ pub struct JobSetSummary {
 
 /// One change of a JobSet status condition, as the controller wrote it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ConditionChange {
+pub(crate) struct ConditionChange {
     /// When the status write landed.
     pub time_s: f64,
     #[serde(rename = "type")]
@@ -102,7 +102,7 @@ pub struct ConditionChange {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PodCounts {
+pub(crate) struct PodCounts {
     pub created: u64,
     pub scheduled: u64,
     pub succeeded: u64,
@@ -116,7 +116,7 @@ pub struct PodCounts {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PendingGroup {
+pub(crate) struct PendingGroup {
     pub jobset: String,
     /// The scheduler's last verdict, e.g. `0/4 nodes are available: 4 Insufficient cpu.`
     pub reason: String,
@@ -125,7 +125,7 @@ pub struct PendingGroup {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct UpstreamBehaviourEntry {
+pub(crate) struct UpstreamBehaviourEntry {
     /// When it first happened.
     pub time_s: f64,
     /// `followers-from-stale-leader`, `unrepaired-followers`,
@@ -143,7 +143,7 @@ pub struct UpstreamBehaviourEntry {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SchedulerCounts {
+pub(crate) struct SchedulerCounts {
     pub cycles: u64,
     pub nodes_examined: u64,
     /// JobSet controller reconciles (one worker, every status change queues one).
@@ -177,7 +177,7 @@ fn upstream_behaviours(sim: &Sim) -> Vec<UpstreamBehaviourEntry> {
         .collect()
 }
 
-pub fn build(sim: &Sim, wall_ms: u64) -> Summary {
+pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
     let jobsets: Vec<JobSetSummary> = sim
         .jobsets
         .iter()

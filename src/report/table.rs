@@ -13,7 +13,7 @@ fn dur_s(s: f64) -> String {
 /// How many upstream-behaviour findings the table prints; summary.json holds them all.
 const UPSTREAM_BEHAVIOURS_SHOWN: usize = 10;
 
-pub fn render(s: &Summary) -> String {
+pub(crate) fn render(s: &Summary) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "scenario {}  seed {}  nodes {}\n",
@@ -184,7 +184,7 @@ pub fn render(s: &Summary) -> String {
 }
 
 /// Left-aligned columns, two spaces apart.
-pub fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+pub(crate) fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut width = header.map(|h| h.chars().count());
     for r in rows {
         for (i, c) in r.iter().enumerate() {

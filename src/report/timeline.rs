@@ -9,7 +9,7 @@ use crate::metrics::recoveries::State;
 use crate::metrics::timeline::Sample;
 use crate::sim::Sim;
 
-pub const CSV_HEADER: [&str; 11] = [
+pub(crate) const CSV_HEADER: [&str; 11] = [
     "time_s",
     "pods_pending",
     "pods_running",
@@ -26,7 +26,7 @@ pub const CSV_HEADER: [&str; 11] = [
 /// Words of a diagnosis kept in a stalled band's label.
 const BAND_LABEL_WORDS: usize = 10;
 
-pub fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
+pub(crate) fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     let mut w = csv::Writer::from_writer(vec![]);
     let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
     w.write_record(CSV_HEADER).map_err(err)?;
@@ -72,7 +72,7 @@ fn samples_with_end(sim: &Sim) -> Vec<Sample> {
     v
 }
 
-pub fn svg(sim: &Sim) -> String {
+pub(crate) fn svg(sim: &Sim) -> String {
     let samples = samples_with_end(sim);
     let rows: Vec<TimelineRow> = samples
         .iter()

@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 
 /// One sample of the cluster's state at simulated time `t_s`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TimelineRow {
+pub(crate) struct TimelineRow {
     pub t_s: f64,
     pub pods_pending: u64,
     pub pods_running: u64,
@@ -40,7 +40,7 @@ pub struct TimelineRow {
 
 /// What a marker marks. Fault markers come one per fault, as the fault table counts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MarkerKind {
+pub(crate) enum MarkerKind {
     /// A fault of a node-level injector (node, domain, maintenance, scripted).
     NodeFailure,
     /// A fault of a pod-level injector.
@@ -53,14 +53,14 @@ pub enum MarkerKind {
 
 /// A shaded time range across the panels: a recovery stalled or unfinished.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Band {
+pub(crate) struct Band {
     pub from_s: f64,
     pub to_s: f64,
     pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Marker {
+pub(crate) struct Marker {
     pub t_s: f64,
     pub kind: MarkerKind,
     pub label: String,
@@ -159,13 +159,13 @@ impl MarkerKind {
 
 /// Renders the timeline chart without bands.
 #[cfg(test)]
-pub fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
+pub(crate) fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
     render_with_bands(title, rows, markers, &[])
 }
 
 /// Renders the timeline chart. Never panics; rows and markers need not be sorted; rows or
 /// markers with a non-finite time are ignored, as are non-finite goodput values.
-pub fn render_with_bands(
+pub(crate) fn render_with_bands(
     title: &str,
     rows: &[TimelineRow],
     markers: &[Marker],

@@ -2,9 +2,22 @@
 
 use super::types::{ClusterSection, NamespaceSection, NodePoolSection};
 use super::{is_dns_label, Problems};
+use crate::api::quantity::Quantity;
+use crate::api::taint::{Taint, TaintEffect};
 use crate::api::types::StringMap;
-use crate::cluster::{NodePoolSpec, Taint, TaintEffect};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// A node pool shape from the scenario, already checked.
+#[derive(Debug, Clone)]
+pub(crate) struct NodePoolSpec {
+    pub name: String,
+    pub count: u32,
+    pub nodes_per_pool: u32,
+    pub labels: StringMap,
+    pub taints: Vec<Taint>,
+    pub capacity: BTreeMap<String, Quantity>,
+    pub topology: Vec<(String, u32)>,
+}
 
 /// The most nodes a scenario may declare.
 const MAX_NODES: u64 = 1_000_000;
@@ -121,7 +134,7 @@ fn namespaces(
     raw: &BTreeMap<String, NamespaceSection>,
     problems: &mut Problems,
 ) -> BTreeMap<String, StringMap> {
-    use crate::scheduler::affinity::NAMESPACE_NAME_LABEL;
+    use crate::api::keys::NAMESPACE_NAME_LABEL;
     let mut out = BTreeMap::new();
     for (name, ns) in raw {
         let at = format!("cluster.namespaces.{name}");

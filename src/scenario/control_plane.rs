@@ -1,5 +1,4 @@
-//! `controlPlane:`: overrides of the timing and client constants of a profile
-//! (`params::ControlPlane`; `profile` picks which).
+//! `controlPlane:`: overrides of the timing and client defaults (`params::ControlPlane`).
 
 use super::duration::DurationField;
 use super::types::{
@@ -9,13 +8,8 @@ use super::types::{
 use super::Problems;
 use crate::params::{ClientRate, ControlPlane, ExclusivePlacement, ScoringStrategy};
 
-/// `base` (the profile's constants) with every key `cp` sets put over it, range-checked.
-pub(super) fn resolve(
-    cp: &ControlPlaneSection,
-    base: ControlPlane,
-    problems: &mut Problems,
-) -> ControlPlane {
-    let mut control = base;
+pub(super) fn resolve(cp: &ControlPlaneSection, problems: &mut Problems) -> ControlPlane {
+    let mut control = ControlPlane::default();
     set_durations(cp, &mut control);
     set_client_rates(cp, &mut control, problems);
     if let Some(js) = &cp.jobset_controller {
@@ -122,7 +116,7 @@ fn set_jobset_controller(
     control: &mut ControlPlane,
     problems: &mut Problems,
 ) {
-    use crate::control::pod_webhook::PlacementVersion;
+    use crate::params::PlacementVersion;
     const AT: &str = "controlPlane.jobsetController";
     match c.version.as_deref() {
         None | Some("v0.12.0") => {}

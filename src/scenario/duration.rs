@@ -9,13 +9,13 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 /// A parsed duration field, in nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DurationField {
+pub(crate) struct DurationField {
     pub ns: u64,
 }
 
 impl DurationField {
     /// The value of an optional field, or `default_ns` when it is absent.
-    pub fn ns_or(field: Option<DurationField>, default_ns: u64) -> u64 {
+    pub(crate) fn ns_or(field: Option<DurationField>, default_ns: u64) -> u64 {
         field.map_or(default_ns, |d| d.ns)
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 /// that does not apply is an error (so a typo never passes silently).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FaultSection {
+pub(crate) struct FaultSection {
     /// `nodeFailures`, `domainFailures`, `maintenance`, `podFailures` or `scripted`.
     pub kind: String,
     /// Names the injector in reports and its random stream (default `<kind>-<index>`).
@@ -57,14 +57,14 @@ pub struct FaultSection {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DomainSection {
+pub(crate) struct DomainSection {
     pub key: String,
     pub value: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CauseSection {
+pub(crate) struct CauseSection {
     pub name: String,
     pub weight: f64,
     /// `down`, `crash` or `podCrash`.
@@ -76,7 +76,7 @@ pub struct CauseSection {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LemonSection {
+pub(crate) struct LemonSection {
     /// Share of the selected nodes that are lemons, in [0, 1].
     pub fraction: f64,
     /// A lemon fails this many times as often as another node.
@@ -85,7 +85,7 @@ pub struct LemonSection {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LognormalSection {
+pub(crate) struct LognormalSection {
     pub median: DurationField,
     /// Standard deviation of ln(duration); 0 makes every duration the median.
     #[serde(default)]
@@ -94,7 +94,7 @@ pub struct LognormalSection {
 
 /// What a fault does to a node, each through the real Kubernetes path.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum NodeEffect {
+pub(crate) enum NodeEffect {
     /// Hard failure: the kubelet stops; NotReady after the grace period, taint-based eviction.
     Down,
     /// Device fault (e.g. a GPU falls off the bus): the node's containers exit with the code,
@@ -109,7 +109,7 @@ pub enum NodeEffect {
 
 /// What a pod-level fault does.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum PodEffect {
+pub(crate) enum PodEffect {
     /// The main container exits with this code.
     Exit { code: i32 },
     /// The kernel OOM-kills the container: exit code 137, reason `OOMKilled`.
@@ -120,19 +120,19 @@ pub enum PodEffect {
 }
 
 /// Exit code of a container killed by SIGKILL (OOM kill).
-pub const OOM_EXIT_CODE: i32 = 137;
+pub(crate) const OOM_EXIT_CODE: i32 = 137;
 /// Exit code of a training process whose device failed under it (CUDA / XLA error).
-pub const DEVICE_FAULT_EXIT_CODE: i32 = 1;
+pub(crate) const DEVICE_FAULT_EXIT_CODE: i32 = 1;
 
 /// A lognormal duration: median and the standard deviation of its logarithm.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Lognormal {
+pub(crate) struct Lognormal {
     pub median_ns: u64,
     pub sigma: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cause {
+pub(crate) struct Cause {
     pub name: String,
     pub weight: f64,
     pub effect: NodeEffect,
@@ -140,7 +140,7 @@ pub struct Cause {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PodSelector {
+pub(crate) struct PodSelector {
     pub jobset: Option<String>,
     pub replicated_job: Option<String>,
     pub job_index: Option<u32>,
@@ -148,7 +148,7 @@ pub struct PodSelector {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum FaultKind {
+pub(crate) enum FaultKind {
     /// Independent per-node failure processes.
     NodeFailures {
         rate_per_node_day: f64,
@@ -199,7 +199,7 @@ pub enum FaultKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fault {
+pub(crate) struct Fault {
     pub name: String,
     pub kind: FaultKind,
 }
@@ -208,7 +208,7 @@ pub struct Fault {
 /// cause takes. GPU faults crash the training process and send the node to repair; software
 /// faults and NCCL hangs end the process only; network, host hardware and unplanned host
 /// maintenance take the node off the network (the NotReady path).
-pub fn llama3_causes() -> Vec<Cause> {
+pub(crate) fn llama3_causes() -> Vec<Cause> {
     let crash = NodeEffect::Crash {
         exit_code: DEVICE_FAULT_EXIT_CODE,
     };
@@ -317,7 +317,7 @@ fn present_fields(f: &FaultSection) -> Vec<&'static str> {
 const KINDS: &str = "nodeFailures, domainFailures, maintenance, podFailures or scripted";
 
 /// Resolves `faults:`; every problem goes to `errors` with its field path.
-pub fn resolve(
+pub(crate) fn resolve(
     file: &str,
     sections: &[FaultSection],
     pool_names: &[String],
@@ -712,7 +712,7 @@ impl Resolver<'_> {
 }
 
 /// Nanoseconds in a day, for rates per node-day.
-pub const NS_PER_DAY: f64 = 86_400.0 * NS_PER_S as f64;
+pub(crate) const NS_PER_DAY: f64 = 86_400.0 * NS_PER_S as f64;
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ use super::Scenario;
 use crate::error::InputError;
 
 /// Default limit: fits a 24 GiB machine with room for the operating system and the outputs.
-pub const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 16 << 30;
+pub(crate) const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 16 << 30;
 
 const BYTES_PER_JOB: u64 = 27_000;
 const BYTES_PER_POD: u64 = 900;
@@ -22,7 +22,7 @@ const BYTES_BASE: u64 = 10 << 20;
 
 /// The sizes a scenario starts with and the memory they need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemoryEstimate {
+pub(crate) struct MemoryEstimate {
     pub jobs: u64,
     pub pods: u64,
     pub nodes: u64,
@@ -30,7 +30,7 @@ pub struct MemoryEstimate {
 }
 
 impl MemoryEstimate {
-    pub fn of(s: &Scenario) -> MemoryEstimate {
+    pub(crate) fn of(s: &Scenario) -> MemoryEstimate {
         let nodes = s
             .node_pools
             .iter()
@@ -63,7 +63,7 @@ impl MemoryEstimate {
 
 /// Refuses a scenario whose estimate is past `s.memory_limit_bytes`, with the estimate, what
 /// it is made of and how to raise the limit.
-pub fn check(s: &Scenario) -> Result<(), InputError> {
+pub(crate) fn check(s: &Scenario) -> Result<(), InputError> {
     let e = MemoryEstimate::of(s);
     if e.bytes <= s.memory_limit_bytes {
         return Ok(());
@@ -94,7 +94,7 @@ fn suggested_limit(bytes: u64) -> String {
 }
 
 /// Parses a limit written as a Kubernetes quantity (`16Gi`, `500M`) into bytes.
-pub fn parse_limit(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_limit(text: &str) -> Result<u64, String> {
     let q = crate::api::quantity::Quantity::parse(text)?;
     if q.milli <= 0 {
         return Err(format!("must be more than 0 (got {text:?})"));

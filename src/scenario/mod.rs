@@ -2,25 +2,25 @@
 
 mod cluster;
 mod control_plane;
-pub mod duration;
-pub mod faults;
-pub mod memory;
-pub mod never_fires;
-pub mod profile;
-pub mod types;
+pub(crate) mod duration;
+pub(crate) mod faults;
+pub(crate) mod memory;
+pub(crate) mod never_fires;
+pub(crate) mod types;
 mod workloads;
 
 use crate::api::types::{JobSet, StringMap};
-use crate::cluster::NodePoolSpec;
 use crate::error::{InputError, SimError};
 use crate::params::ControlPlane;
 use crate::yaml::parse_document;
+pub(crate) use cluster::NodePoolSpec;
 use std::collections::BTreeMap;
 use std::path::Path;
 use types::*;
+pub(crate) use workloads::Training;
 
 /// Feature gates of JobSet v0.12.0, with their defaults.
-pub const KNOWN_FEATURE_GATES: &[(&str, bool)] = &[
+pub(crate) const KNOWN_FEATURE_GATES: &[(&str, bool)] = &[
     ("RestartJob", false),
     ("InPlaceRestart", false),
     ("ElasticJobSet", false),
@@ -29,14 +29,16 @@ pub const KNOWN_FEATURE_GATES: &[(&str, bool)] = &[
 
 /// Size limits that keep a run within memory: pods alive at once across the scenario, and
 /// completion indexes of one Job (the Job controller tracks each).
-pub const MAX_PARALLEL_PODS: u64 = 5_000_000;
-pub const MAX_COMPLETIONS_PER_JOB: u64 = 1_000_000;
+pub(crate) const MAX_PARALLEL_PODS: u64 = 5_000_000;
+pub(crate) const MAX_COMPLETIONS_PER_JOB: u64 = 1_000_000;
 
 /// The longest run: 100 years of simulated time, far from u64 nanosecond overflow.
-pub const MAX_UNTIL_NS: u64 = 36_500 * 86_400 * 1_000_000_000;
+pub(crate) const MAX_UNTIL_NS: u64 = 36_500 * 86_400 * 1_000_000_000;
+/// Container run time under the training model: longer than any run, so only the model ends it.
+pub(crate) const RUN_UNTIL_DONE_NS: u64 = MAX_UNTIL_NS * 2;
 
 /// Parses `--feature-gates RestartJob=true,InPlaceRestart=false` onto the v0.12.0 defaults.
-pub fn parse_feature_gates(text: &str) -> Result<BTreeMap<String, bool>, String> {
+pub(crate) fn parse_feature_gates(text: &str) -> Result<BTreeMap<String, bool>, String> {
     let mut gates: BTreeMap<String, bool> = KNOWN_FEATURE_GATES
         .iter()
         .map(|(n, v)| (n.to_string(), *v))
@@ -63,7 +65,7 @@ pub fn parse_feature_gates(text: &str) -> Result<BTreeMap<String, bool>, String>
 }
 
 #[derive(Debug, Clone)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     pub name: String,
     pub file: String,
     pub seed: u64,
@@ -85,7 +87,7 @@ pub struct Scenario {
     pub memory_limit_bytes: u64,
     /// SHA-1 (hex) of what the results depend on: the scenario document re-rendered (so
     /// comments and layout do not count) without `run.seed` (summaries report the seed on
-    /// its own), and the bytes of every manifest file and profile file it reads.
+    /// its own), and the bytes of every manifest file it reads.
     pub hash: String,
     /// What the user should hear before the run, located like errors: manifest fields that are
     /// not modelled (notices), undefined fields under `--validate=warn`.
@@ -94,13 +96,13 @@ pub struct Scenario {
 
 /// A message printed on stderr before a run, one line each.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Note {
+pub(crate) struct Note {
     pub level: NoteLevel,
     pub at: InputError,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoteLevel {
+pub(crate) enum NoteLevel {
     /// Something the simulator leaves out, as documented: `notice:`.
     Notice,
     /// Input that is probably wrong: `warning:`.
@@ -117,23 +119,22 @@ impl std::fmt::Display for Note {
     }
 }
 
-pub use faults::{Fault, FaultKind, NodeEffect, PodEffect};
+pub(crate) use faults::{Fault, FaultKind, PodEffect};
 
 /// One JobSet to submit, with how its pods behave.
 #[derive(Debug, Clone)]
-pub struct Workload {
+pub(crate) struct Workload {
     /// Defaulted as the admission webhook would.
     pub jobset: JobSet,
     /// Where it came from, for messages: `file` or `file (document N)`.
     pub source: String,
-    pub source_file: String,
     pub at_ns: u64,
     pub run_for_ns: u64,
     pub run_for_by_rj: BTreeMap<String, u64>,
     pub exits: Vec<ExitRule>,
     /// Scripted updates: (time, new `spec.suspend`).
     pub updates: Vec<(u64, bool)>,
-    pub training: Option<crate::training::Training>,
+    pub training: Option<Training>,
     pub unknown_fields: Vec<String>,
     /// The index of its `workloads[]` entry (a manifest may hold several JobSets).
     pub entry: usize,
@@ -141,7 +142,7 @@ pub struct Workload {
 
 /// A resolved `pods.exits` entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ExitRule {
+pub(crate) struct ExitRule {
     pub replicated_job: Option<String>,
     pub job_index: Option<u32>,
     pub pod_index: Option<u32>,
@@ -155,7 +156,7 @@ pub struct ExitRule {
 
 /// What identifies one container run, for matching exit rules.
 #[derive(Debug, Clone, Copy)]
-pub struct ContainerRun<'a> {
+pub(crate) struct ContainerRun<'a> {
     pub replicated_job: &'a str,
     pub job_index: u32,
     pub pod_index: u32,
@@ -165,7 +166,7 @@ pub struct ContainerRun<'a> {
 }
 
 impl ExitRule {
-    pub fn matches(&self, run: &ContainerRun<'_>) -> bool {
+    pub(crate) fn matches(&self, run: &ContainerRun<'_>) -> bool {
         self.replicated_job
             .as_deref()
             .is_none_or(|r| r == run.replicated_job)
@@ -177,7 +178,7 @@ impl ExitRule {
     }
 }
 impl Workload {
-    pub fn run_for(&self, rj: &str) -> u64 {
+    pub(crate) fn run_for(&self, rj: &str) -> u64 {
         self.run_for_by_rj
             .get(rj)
             .copied()
@@ -186,7 +187,7 @@ impl Workload {
 
     /// How a container run ends: `(after_ns, exit_code, container)`; by default exit 0 after
     /// `runFor`. An exit rule whose `after` is not earlier than `runFor` never fires.
-    pub fn container_end(&self, run: &ContainerRun<'_>) -> (u64, i32, Option<&str>) {
+    pub(crate) fn container_end(&self, run: &ContainerRun<'_>) -> (u64, i32, Option<&str>) {
         let run_for = self.run_for(run.replicated_job);
         match self.exits.iter().find(|e| e.matches(run)) {
             Some(e) if e.after_ns < run_for => (e.after_ns, e.exit_code, e.container.as_deref()),
@@ -196,37 +197,26 @@ impl Workload {
 }
 
 impl Scenario {
-    pub fn gate(&self, name: &str) -> bool {
+    pub(crate) fn gate(&self, name: &str) -> bool {
         self.feature_gates.get(name).copied().unwrap_or(false)
     }
 
     /// Lines to show the user before running (`notice: ...`, `warning: ...`).
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         self.notes.iter().map(Note::to_string).collect()
     }
 }
 
 /// Reads a scenario file (`-`: standard input) and everything it refers to.
-pub fn load_scenario(path: &Path) -> Result<Scenario, SimError> {
+pub(crate) fn load_scenario(path: &Path) -> Result<Scenario, SimError> {
     let (file, text, base_dir) = crate::input::read(path, "scenario")?;
     load_scenario_from_str(&file, &text, &base_dir)
 }
 
-pub fn load_scenario_from_str(
+pub(crate) fn load_scenario_from_str(
     file: &str,
     text: &str,
     base_dir: &Path,
-) -> Result<Scenario, SimError> {
-    load_scenario_under(file, text, base_dir, None)
-}
-
-/// [`load_scenario_from_str`] with `profile` standing in for the built-in default when the
-/// scenario names none (`calibrate --profile`).
-pub fn load_scenario_under(
-    file: &str,
-    text: &str,
-    base_dir: &Path,
-    profile: Option<&profile::Profile>,
 ) -> Result<Scenario, SimError> {
     let docs = crate::yaml::documents(file, text)?;
     let non_empty = docs.iter().filter(|d| !d.is_null()).count();
@@ -249,7 +239,7 @@ pub fn load_scenario_under(
     // Parsed here, where the text is at hand, so a bad expression's error names its line.
     let expect = crate::gates::parse_list(file, text, &raw.expect);
     // Errors found after parsing know their path; give them the line too.
-    let resolved = resolve(file, raw, base_dir, profile)
+    let resolved = resolve(file, raw, base_dir)
         .map_err(|e| crate::yaml::locate::fill_scenario(e, file, text, base_dir));
     match (resolved, expect) {
         (Ok(mut scenario), Ok(expect)) => {
@@ -276,14 +266,6 @@ fn content_hash(doc: &serde_yaml_ng::Value, base_dir: &Path) -> String {
     }
     let mut hasher = Sha1::new();
     hasher.update(serde_yaml_ng::to_string(&doc).unwrap_or_default());
-    let profile = doc.get("controlPlane").and_then(|c| c.get("profile"));
-    if let Some(p) = profile.and_then(|p| p.as_str()) {
-        if !profile::is_built_in(p) {
-            let bytes = std::fs::read(base_dir.join(p)).unwrap_or_default();
-            hasher.update(format!("\nprofile {p} {}\n", bytes.len()));
-            hasher.update(&bytes);
-        }
-    }
     let workloads = doc.get("workloads").and_then(|w| w.as_sequence());
     for w in workloads.into_iter().flatten() {
         if let Some(m) = w.get("manifest").and_then(|m| m.as_str()) {
@@ -381,20 +363,14 @@ fn feature_gates(raw: &BTreeMap<String, bool>, problems: &mut Problems) -> BTree
 
 /// Turns the file as written into what the simulation needs, section by section, reporting
 /// every problem found rather than the first.
-fn resolve(
-    file: &str,
-    raw: ScenarioFile,
-    base_dir: &Path,
-    default_profile: Option<&profile::Profile>,
-) -> Result<Scenario, SimError> {
+fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, SimError> {
     let mut problems = Problems { file, list: vec![] };
     if raw.name.trim().is_empty() {
         problems.at("name", "must not be empty");
     }
     let limits = run_limits(&raw.run, &mut problems);
     let cluster = cluster::resolve(&raw.cluster, &mut problems);
-    let base = profile_constants(&raw.control_plane, base_dir, default_profile, &mut problems);
-    let control = control_plane::resolve(&raw.control_plane, base, &mut problems);
+    let control = control_plane::resolve(&raw.control_plane, &mut problems);
     let feature_gates = feature_gates(&raw.feature_gates, &mut problems);
     let pool_names: Vec<String> = cluster.node_pools.iter().map(|p| p.name.clone()).collect();
     let faults = faults::resolve(file, &raw.faults, &pool_names, &mut problems.list);
@@ -426,31 +402,8 @@ fn resolve(
     Ok(scenario)
 }
 
-/// The constants `controlPlane` overrides: those of the profile it names, else of
-/// `default_profile`, else the built-in defaults (the `ci` profile). A profile file's own
-/// problems are reported located in that file.
-fn profile_constants(
-    cp: &ControlPlaneSection,
-    base_dir: &Path,
-    default_profile: Option<&profile::Profile>,
-    problems: &mut Problems,
-) -> ControlPlane {
-    let Some(spec) = &cp.profile else {
-        return default_profile.map_or_else(ControlPlane::default, |p| p.control.clone());
-    };
-    let loaded = profile::source(spec, base_dir)
-        .map_err(|m| problems.at("controlPlane.profile", m))
-        .ok()
-        .and_then(|(file, text)| {
-            profile::parse(&file, &text)
-                .map_err(|errors| errors.into_iter().for_each(|e| problems.push(e)))
-                .ok()
-        });
-    loaded.map_or_else(ControlPlane::default, |p| p.control)
-}
-
 /// Refuses workloads too large to simulate, with the field that makes them so.
-pub fn check_sizes(workloads: &[Workload], errors: &mut Vec<InputError>) {
+pub(crate) fn check_sizes(workloads: &[Workload], errors: &mut Vec<InputError>) {
     let mut total: u64 = 0;
     for w in workloads {
         for (i, rj) in w.jobset.spec.replicated_jobs.iter().enumerate() {
@@ -477,7 +430,7 @@ pub fn check_sizes(workloads: &[Workload], errors: &mut Vec<InputError>) {
 }
 
 /// RFC 1123 label: what Kubernetes accepts as a node pool or node name component.
-pub fn is_dns_label(s: &str) -> bool {
+pub(crate) fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.bytes()

@@ -13,7 +13,7 @@ use crate::scenario::faults::{FaultKind, PodSelector};
 /// run has less than a 5 % chance of seeing any fault from it (1 − e^−0.05 ≈ 4.9 %). The
 /// expectation is an upper bound (every selected pod running for the whole run, every node
 /// its own domain), so the warning never fires for a process that could plausibly fire.
-pub const MIN_EXPECTED_FAULTS: f64 = 0.05;
+pub(crate) const MIN_EXPECTED_FAULTS: f64 = 0.05;
 
 const NS_PER_DAY: f64 = 86_400e9;
 

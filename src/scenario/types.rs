@@ -9,9 +9,11 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ScenarioFile {
+pub(crate) struct ScenarioFile {
     pub name: String,
+    /// Free text for the reader; accepted and not used by a run.
     #[serde(default)]
+    #[allow(dead_code)]
     pub description: Option<String>,
     #[serde(default)]
     pub run: RunSection,
@@ -31,7 +33,7 @@ pub struct ScenarioFile {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RunSection {
+pub(crate) struct RunSection {
     #[serde(default = "default_seed")]
     pub seed: u64,
     /// Hard end of the simulated run, e.g. `2h`.
@@ -74,7 +76,7 @@ fn default_true() -> bool {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ClusterSection {
+pub(crate) struct ClusterSection {
     pub node_pools: Vec<NodePoolSection>,
     /// Namespaces and their labels, for `namespaceSelector` in pod affinity terms. Namespaces
     /// the workloads use exist without being listed.
@@ -84,14 +86,14 @@ pub struct ClusterSection {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NamespaceSection {
+pub(crate) struct NamespaceSection {
     #[serde(default)]
     pub labels: StringMap,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NodePoolSection {
+pub(crate) struct NodePoolSection {
     /// Pool name; with `count > 1` the pools are `<name>-0`, `<name>-1`, ...
     pub name: String,
     /// How many node pools of this shape (default 1).
@@ -114,7 +116,7 @@ fn default_one() -> u32 {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TaintSection {
+pub(crate) struct TaintSection {
     pub key: String,
     #[serde(default)]
     pub value: String,
@@ -123,7 +125,7 @@ pub struct TaintSection {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TopologyLevelSection {
+pub(crate) struct TopologyLevelSection {
     /// The node label key, e.g. `topology.kubernetes.io/rack`.
     pub key: String,
     pub nodes_per_domain: u32,
@@ -132,10 +134,7 @@ pub struct TopologyLevelSection {
 /// Overrides of the control-plane timing defaults (see `docs/scenario-format.md`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ControlPlaneSection {
-    /// The control-plane profile the other keys override: a built-in name (`ci`, `gke`) or a
-    /// profile file relative to the scenario file (`scenario::profile`, docs/calibration.md).
-    pub profile: Option<String>,
+pub(crate) struct ControlPlaneSection {
     pub watch_delay: Option<DurationField>,
     pub api_call_latency: Option<DurationField>,
     pub job_sync_batch_period: Option<DurationField>,
@@ -155,7 +154,7 @@ pub struct ControlPlaneSection {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SchedulerSection {
+pub(crate) struct SchedulerSection {
     pub cycle_base_cost: Option<DurationField>,
     pub per_node_filter_cost: Option<DurationField>,
     pub per_node_score_cost: Option<DurationField>,
@@ -169,7 +168,7 @@ pub struct SchedulerSection {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NodeLifecycleSection {
+pub(crate) struct NodeLifecycleSection {
     pub monitor_period: Option<DurationField>,
     pub monitor_grace_period: Option<DurationField>,
     pub lease_renew_interval: Option<DurationField>,
@@ -181,14 +180,14 @@ pub struct NodeLifecycleSection {
 /// A controller's API client rate limit.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ClientSection {
+pub(crate) struct ClientSection {
     pub qps: Option<f64>,
     pub burst: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct JobSetControllerSection {
+pub(crate) struct JobSetControllerSection {
     pub qps: Option<f64>,
     pub burst: Option<u32>,
     pub max_in_flight: Option<u32>,
@@ -200,14 +199,14 @@ pub struct JobSetControllerSection {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct KubeletSection {
+pub(crate) struct KubeletSection {
     pub pod_start_latency: Option<DurationField>,
     pub pod_stop_latency: Option<DurationField>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WorkloadSection {
+pub(crate) struct WorkloadSection {
     /// Path to a JobSet manifest (one or more YAML documents), relative to the scenario file.
     pub manifest: Option<String>,
     /// A JobSet manifest written inline.
@@ -228,7 +227,7 @@ pub struct WorkloadSection {
 /// loses the work since the last checkpoint.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TrainingSection {
+pub(crate) struct TrainingSection {
     /// Useful work to do, as time at full speed (e.g. `54d`).
     pub work: DurationField,
     /// Useful work between two checkpoints (default: no checkpoints).
@@ -241,7 +240,7 @@ pub struct TrainingSection {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateSection {
+pub(crate) struct UpdateSection {
     pub at: DurationField,
     /// New value of `spec.suspend`.
     pub suspend: bool,
@@ -249,7 +248,7 @@ pub struct UpdateSection {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PodsSection {
+pub(crate) struct PodsSection {
     /// How long each container runs before exiting 0 (default `10m`).
     pub run_for: Option<DurationField>,
     /// Per replicated job overrides, keyed by replicated job name.
@@ -264,7 +263,7 @@ pub struct PodsSection {
 /// "The leader of job 3 exits 1 after 10 minutes on the first attempt."
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ExitSection {
+pub(crate) struct ExitSection {
     pub replicated_job: Option<String>,
     pub job_index: Option<u32>,
     /// The pod's completion index.
@@ -286,6 +285,6 @@ pub struct ExitSection {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReplicatedJobPodsSection {
+pub(crate) struct ReplicatedJobPodsSection {
     pub run_for: Option<DurationField>,
 }

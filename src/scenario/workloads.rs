@@ -8,9 +8,19 @@ use crate::api::defaults::default_jobset;
 use crate::api::fields::FieldValidation;
 use crate::api::load::{load_jobsets_from_str, LoadedJobSet};
 use crate::error::InputError;
-use crate::training::Training;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+/// `training:` of a workload, resolved: the work to do and the checkpoint and restart costs
+/// the training model (`crate::training`) charges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Training {
+    pub work_ns: u64,
+    /// 0: no checkpoints.
+    pub checkpoint_interval_ns: u64,
+    pub checkpoint_cost_ns: u64,
+    pub restart_cost_ns: u64,
+}
 
 /// Default container run time when the scenario does not say: 10 minutes.
 const DEFAULT_RUN_FOR_NS: u64 = 600 * crate::engine::time::NS_PER_S;
@@ -86,7 +96,7 @@ impl Resolver<'_, '_> {
         let training = w.training.as_ref().and_then(|t| self.training(i, w, t));
         if training.is_some() {
             // Until the training model says the work is done.
-            run_for_ns = crate::training::RUN_UNTIL_DONE_NS;
+            run_for_ns = super::RUN_UNTIL_DONE_NS;
         }
         PodBehaviour {
             run_for_ns,
@@ -243,7 +253,6 @@ impl Resolver<'_, '_> {
         self.out.workloads.push(Workload {
             jobset,
             source,
-            source_file: l.file,
             at_ns: DurationField::ns_or(w.at, 0),
             run_for_ns: behaviour.run_for_ns,
             run_for_by_rj: behaviour.run_for_by_rj.clone(),

@@ -18,24 +18,23 @@
 //! terms and required affinity terms (hardPodAffinityWeight) are normalized like the
 //! anti-affinity terms and counted per domain and owner value.
 
+use crate::api::keys::NAMESPACE_NAME_LABEL;
 use crate::api::types::{LabelSelector, PodAffinityTerm, StringMap};
 use crate::cluster::{Cluster, NodeId};
 use crate::sim::shape::PodShape;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub type JobKey = u32;
-pub const NO_DOMAIN: u32 = u32::MAX;
+pub(crate) type JobKey = u32;
+pub(crate) const NO_DOMAIN: u32 = u32::MAX;
 const SELF: &str = "\u{0}$SELF";
 const NOT_SELF: &str = "\u{0}$OTHER";
 /// The pseudo-label carrying a pod's namespace into selector matching. Label keys cannot hold
 /// NUL, so it never collides with a real label.
-pub const NAMESPACE_KEY: &str = "\u{0}namespace";
-/// The label the API server puts on every namespace (`NamespaceDefaultLabelName`).
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+pub(crate) const NAMESPACE_KEY: &str = "\u{0}namespace";
 static NO_LABELS: StringMap = BTreeMap::new();
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Op {
+pub(crate) enum Op {
     In(Vec<String>),
     NotIn(Vec<String>),
     Exists,
@@ -46,12 +45,12 @@ pub enum Op {
 
 /// A compiled label selector: every requirement must hold (matchLabels are `In [v]`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Selector {
+pub(crate) struct Selector {
     pub reqs: Vec<(String, Op)>,
 }
 
 impl Selector {
-    pub fn compile(ls: Option<&LabelSelector>) -> Selector {
+    pub(crate) fn compile(ls: Option<&LabelSelector>) -> Selector {
         // A nil selector matches nothing; an empty one matches everything (metav1 semantics).
         let Some(ls) = ls else {
             return Selector {
@@ -77,7 +76,7 @@ impl Selector {
     }
 
     /// `self_value` replaces the `$SELF` placeholder (None: the sentinel that equals nothing).
-    pub fn matches_with(&self, labels: &StringMap, self_value: Option<&str>) -> bool {
+    pub(crate) fn matches_with(&self, labels: &StringMap, self_value: Option<&str>) -> bool {
         // `$SELF` stands for `self_value`; without one it equals no label value.
         let equals = |v: &String, have: &String| -> bool {
             if v == SELF {
@@ -98,7 +97,7 @@ impl Selector {
         })
     }
 
-    pub fn matches(&self, labels: &StringMap) -> bool {
+    pub(crate) fn matches(&self, labels: &StringMap) -> bool {
         self.matches_with(labels, None)
     }
 
@@ -113,7 +112,7 @@ impl Selector {
 
 /// A pod's required (anti-)affinity term, compiled against the pod's own labels.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Term {
+pub(crate) struct Term {
     pub topo: u16,
     /// The selector as written.
     pub selector: Selector,
@@ -125,7 +124,7 @@ pub struct Term {
 /// A term that scores (InterPodAffinity Score): a preferred term, or a required affinity term
 /// as existing pods weigh it (hardPodAffinityWeight). Compiled like [`Term`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScoreTerm {
+pub(crate) struct ScoreTerm {
     pub topo: u16,
     /// The selector as written, namespaces resolved.
     pub selector: Selector,
@@ -153,7 +152,7 @@ struct ScoreNorm {
 
 /// What the Score half knows about the incoming pod in one cycle.
 #[derive(Debug, Clone, Default)]
-pub struct ScoreCtx {
+pub(crate) struct ScoreCtx {
     /// Upstream's `topologyScore`, as far as it is sparse: per topology, the summed weight ×
     /// matching placed pods of each domain, from the pod's own preferred terms and from placed
     /// pods' terms counted per owner.
@@ -186,8 +185,7 @@ impl ScoreCtx {
 
 /// One topology key: each node's domain, and what is placed in each domain.
 #[derive(Debug, Clone)]
-pub struct Topology {
-    pub key: String,
+pub(crate) struct Topology {
     pub domain_of: Vec<u32>,
     pub domain_names: Vec<String>,
     /// Maximal runs of consecutive node ids in one domain: (first, last + 1, domain).
@@ -233,7 +231,6 @@ impl Topology {
             .map(|(i, _)| i as u32)
             .collect();
         Topology {
-            key: key.to_string(),
             domain_runs,
             nodomain_runs,
             jobs_in: vec![BTreeMap::new(); names.len()],
@@ -256,7 +253,7 @@ struct NormTerm {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct AffinityIndex {
+pub(crate) struct AffinityIndex {
     pub topos: Vec<Topology>,
     topo_by_key: HashMap<String, u16>,
     norms: Vec<NormTerm>,
@@ -300,7 +297,7 @@ struct AskerCounts {
 }
 
 /// The runs a walk visits: the clear ones, and a few more (sorted).
-pub struct Candidates<'a> {
+pub(crate) struct Candidates<'a> {
     pub clear: &'a BTreeSet<u32>,
     pub extra: Vec<u32>,
 }
@@ -316,14 +313,14 @@ struct DomainCount {
 
 /// Why InterPodAffinity rejected a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AffinityReject {
+pub(crate) enum AffinityReject {
     Affinity,
     AntiAffinity,
     ExistingAntiAffinity,
 }
 
 impl AffinityReject {
-    pub fn reason(&self) -> &'static str {
+    pub(crate) fn reason(&self) -> &'static str {
         match self {
             AffinityReject::Affinity => "node(s) didn't match pod affinity rules",
             AffinityReject::AntiAffinity => "node(s) didn't match pod anti-affinity rules",
@@ -346,7 +343,7 @@ struct AntiTerm {
 
 /// What one scheduling cycle knows about the incoming pod's affinity.
 #[derive(Debug, Clone, Default)]
-pub struct PodCtx {
+pub(crate) struct PodCtx {
     /// Per required affinity term: its topology and the allowed domains (None: any domain,
     /// by the first-pod rule).
     affinity: Vec<(u16, Option<BTreeSet<u32>>)>,
@@ -357,12 +354,11 @@ pub struct PodCtx {
     /// Symmetry: (norm term, matches when the owner's value equals ours, when it differs,
     /// our value for `$SELF`).
     sym: Vec<(u32, bool, bool, Option<String>)>,
-    pub has_terms: bool,
 }
 
 impl AffinityIndex {
     /// Registers a topology key (all keys are known from the manifests before the run).
-    pub fn topology(&mut self, cluster: &Cluster, key: &str) -> u16 {
+    pub(crate) fn topology(&mut self, cluster: &Cluster, key: &str) -> u16 {
         if let Some(&t) = self.topo_by_key.get(key) {
             return t;
         }
@@ -372,12 +368,8 @@ impl AffinityIndex {
         t
     }
 
-    pub fn topology_id(&self, key: &str) -> Option<u16> {
-        self.topo_by_key.get(key).copied()
-    }
-
     /// Sets the cluster's namespaces (name → labels); the name label is added to each.
-    pub fn set_namespaces(&mut self, namespaces: BTreeMap<String, StringMap>) {
+    pub(crate) fn set_namespaces(&mut self, namespaces: BTreeMap<String, StringMap>) {
         self.namespaces = namespaces
             .into_iter()
             .map(|(name, mut labels)| {
@@ -388,14 +380,14 @@ impl AffinityIndex {
     }
 
     /// A pod's labels as terms match them: its own, plus its namespace.
-    pub fn match_labels(labels: &StringMap, namespace: &str) -> StringMap {
+    pub(crate) fn match_labels(labels: &StringMap, namespace: &str) -> StringMap {
         let mut m = labels.clone();
         m.insert(NAMESPACE_KEY.to_string(), namespace.to_string());
         m
     }
 
     /// Records a Job's pod labels and namespace, once, before any of its pods is placed.
-    pub fn register_job(&mut self, job: JobKey, labels: &StringMap, namespace: &str) {
+    pub(crate) fn register_job(&mut self, job: JobKey, labels: &StringMap, namespace: &str) {
         let i = job as usize;
         if self.job_labels.len() <= i {
             self.job_labels.resize(i + 1, None);
@@ -406,7 +398,7 @@ impl AffinityIndex {
     }
 
     /// A registered Job's labels, namespace included.
-    pub fn labels_of(&self, job: JobKey) -> &StringMap {
+    pub(crate) fn labels_of(&self, job: JobKey) -> &StringMap {
         self.job_labels
             .get(job as usize)
             .and_then(|l| l.as_ref())
@@ -452,7 +444,7 @@ impl AffinityIndex {
 
     /// Compiles a pod's required terms against its own labels (for `$SELF`); `own` comes
     /// from [`Self::match_labels`].
-    pub fn compile_terms(
+    pub(crate) fn compile_terms(
         &mut self,
         cluster: &Cluster,
         terms: &[PodAffinityTerm],
@@ -497,7 +489,7 @@ impl AffinityIndex {
     }
 
     /// Compiles scoring terms, each with its signed weight, against the owner's labels.
-    pub fn compile_score_terms<'t>(
+    pub(crate) fn compile_score_terms<'t>(
         &mut self,
         cluster: &Cluster,
         terms: impl IntoIterator<Item = (&'t PodAffinityTerm, i64)>,
@@ -634,7 +626,7 @@ impl AffinityIndex {
 
     /// Records a pod of `shape` placed on (`delta = 1`) or leaving (`delta = -1`) a node.
     /// The Job must be registered ([`Self::register_job`]).
-    pub fn place(&mut self, node: NodeId, job: JobKey, shape: &PodShape, delta: i32) {
+    pub(crate) fn place(&mut self, node: NodeId, job: JobKey, shape: &PodShape, delta: i32) {
         // Taken out for the duration, so the counts below can be updated while reading them.
         let slot = self.job_labels.get_mut(job as usize).and_then(Option::take);
         let labels = slot.unwrap_or_default();
@@ -771,9 +763,8 @@ impl AffinityIndex {
 
     /// Prepares one cycle: the incoming pod's own terms become domain sets, and the placed
     /// anti-affinity terms that can concern it are listed.
-    pub fn pod_ctx(&self, own: &StringMap, affinity: &[Term], anti: &[Term]) -> PodCtx {
+    pub(crate) fn pod_ctx(&self, own: &StringMap, affinity: &[Term], anti: &[Term]) -> PodCtx {
         let mut ctx = PodCtx {
-            has_terms: !affinity.is_empty() || !anti.is_empty(),
             ..Default::default()
         };
         for t in affinity {
@@ -868,7 +859,7 @@ impl AffinityIndex {
     /// with a counted first anti-affinity term on `topo`, the runs of domains that term leaves
     /// clear, plus (in `extra`, sorted) those of domains holding pods with the pod's own owner
     /// value and of nodes without the label. Other runs hold only repelled pods.
-    pub fn candidate_runs(&self, ctx: &PodCtx, topo: u16) -> Option<Candidates<'_>> {
+    pub(crate) fn candidate_runs(&self, ctx: &PodCtx, topo: u16) -> Option<Candidates<'_>> {
         let t = ctx.anti.first().filter(|t| t.topo == topo)?;
         let counts = self.askers.get(&t.norm)?;
         let topology = &self.topos[topo as usize];
@@ -890,13 +881,13 @@ impl AffinityIndex {
     }
 
     /// The InterPodAffinity filter for one node.
-    pub fn check(&self, ctx: &PodCtx, node: NodeId) -> Result<(), AffinityReject> {
+    pub(crate) fn check(&self, ctx: &PodCtx, node: NodeId) -> Result<(), AffinityReject> {
         self.check_except(ctx, node, None)
     }
 
     /// The same, leaving out the terms on `skip`: a topology whose domain of this node the
     /// caller has already cleared with [`Self::domain_excluded`].
-    pub fn check_except(
+    pub(crate) fn check_except(
         &self,
         ctx: &PodCtx,
         node: NodeId,
@@ -947,7 +938,7 @@ impl AffinityIndex {
 
     /// Is a whole domain of `topo` excluded for this pod by a term on that topology (its own
     /// or a placed pod's)? Lets the scheduler skip a run of nodes at once.
-    pub fn domain_excluded(&self, ctx: &PodCtx, topo: u16, domain: u32) -> bool {
+    pub(crate) fn domain_excluded(&self, ctx: &PodCtx, topo: u16, domain: u32) -> bool {
         let own_affinity = ctx.affinity.iter().any(|(t, a)| {
             *t == topo && (domain == NO_DOMAIN || a.as_ref().is_some_and(|a| !a.contains(&domain)))
         });
@@ -967,7 +958,7 @@ impl AffinityIndex {
     /// Prepares InterPodAffinity's PreScore for one cycle: the pod's own preferred terms
     /// summed per domain over the Jobs they match, and the placed pods' score terms that match
     /// it. `None` when nothing can score, which upstream's PreScore answers with Skip.
-    pub fn score_ctx(&self, own: &StringMap, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
+    pub(crate) fn score_ctx(&self, own: &StringMap, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
         let mut ctx = ScoreCtx::default();
         for t in preferred {
             for j in self.matching_jobs(&t.selector) {
@@ -1003,7 +994,7 @@ impl AffinityIndex {
 
     /// InterPodAffinity's raw Score of one node: the scores of its domains, summed over the
     /// topologies (upstream's `topologyScore` lookup).
-    pub fn score(&self, ctx: &ScoreCtx, node: NodeId) -> i64 {
+    pub(crate) fn score(&self, ctx: &ScoreCtx, node: NodeId) -> i64 {
         let domain = |topo: u16| self.topos[topo as usize].domain_of[node as usize];
         let mut total = 0i64;
         for (topo, per_domain) in &ctx.domains {
@@ -1020,7 +1011,7 @@ impl AffinityIndex {
     }
 
     /// The topology whose domains the scheduler can skip whole, if the pod has a term on one.
-    pub fn skip_topology(&self, ctx: &PodCtx) -> Option<u16> {
+    pub(crate) fn skip_topology(&self, ctx: &PodCtx) -> Option<u16> {
         ctx.anti
             .first()
             .map(|t| t.topo)

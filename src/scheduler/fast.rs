@@ -19,7 +19,7 @@ use crate::sim::shape::PodShape;
 use crate::sim::Sim;
 
 /// The decision: the node, nodes examined and nodes scored.
-pub struct FastDecision {
+pub(crate) struct FastDecision {
     pub node: Option<NodeId>,
     pub examined: usize,
     pub scored: usize,

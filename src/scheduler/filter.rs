@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 /// Why one node was rejected: the first failing filter, as the framework stops there.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Reject {
+pub(crate) enum Reject {
     /// NodeUnschedulable
     Unschedulable,
     /// NodeName
@@ -24,7 +24,7 @@ pub enum Reject {
 
 impl Reject {
     /// The reason strings kube-scheduler reports for this rejection.
-    pub fn reasons(&self, cluster: &Cluster) -> Vec<String> {
+    pub(crate) fn reasons(&self, cluster: &Cluster) -> Vec<String> {
         match self {
             Reject::Unschedulable => vec!["node(s) were unschedulable".into()],
             Reject::NodeName => vec!["node(s) didn't match the requested node name".into()],
@@ -53,7 +53,7 @@ impl Reject {
 }
 
 /// Kubernetes `Toleration.ToleratesTaint`.
-pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
+pub(crate) fn tolerates(t: &Toleration, taint: &Taint) -> bool {
     if let Some(effect) = t.effect.as_deref() {
         if !effect.is_empty() && effect != taint.effect.as_str() {
             return false;
@@ -71,7 +71,7 @@ pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
 
 /// TaintToleration's filter: the position of the first NoSchedule or NoExecute taint that no
 /// toleration tolerates.
-pub fn first_untolerated(taints: &[Taint], tolerations: &[Toleration]) -> Option<usize> {
+pub(crate) fn first_untolerated(taints: &[Taint], tolerations: &[Toleration]) -> Option<usize> {
     taints.iter().position(|taint| {
         taint.effect != TaintEffect::PreferNoSchedule
             && !tolerations.iter().any(|t| tolerates(t, taint))
@@ -79,7 +79,7 @@ pub fn first_untolerated(taints: &[Taint], tolerations: &[Toleration]) -> Option
 }
 
 /// Does the node's label set satisfy the pod's nodeSelector?
-pub fn selector_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
+pub(crate) fn selector_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
     match &shape.selector_ids {
         None => false,
         Some(ids) => ids
@@ -89,7 +89,7 @@ pub fn selector_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bo
 }
 
 /// Required node affinity: some term whose every requirement holds on the node's labels.
-pub fn node_affinity_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
+pub(crate) fn node_affinity_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
     match &shape.node_affinity {
         None => true,
         Some(terms) => terms
@@ -99,7 +99,7 @@ pub fn node_affinity_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) 
 }
 
 /// Runs the filters on one node, `ignore_usage` answering "could it ever fit on an empty node?".
-pub fn check(
+pub(crate) fn check(
     cluster: &Cluster,
     node: NodeId,
     shape: &PodShape,
@@ -148,18 +148,18 @@ pub fn check(
 
 /// Counts of rejection reasons over nodes: kube-scheduler's FitError.
 #[derive(Debug, Default, Clone)]
-pub struct Diagnosis {
+pub(crate) struct Diagnosis {
     pub nodes: usize,
     pub reasons: BTreeMap<String, usize>,
 }
 
 impl Diagnosis {
-    pub fn add(&mut self, reason: String, count: usize) {
+    pub(crate) fn add(&mut self, reason: String, count: usize) {
         *self.reasons.entry(reason).or_default() += count;
     }
 
     /// `0/4 nodes are available: 4 Insufficient nvidia.com/gpu.` (reasons sorted by text).
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let parts: Vec<String> = self
             .reasons
             .iter()
@@ -175,7 +175,7 @@ impl Diagnosis {
 
 /// Why no node fits, over the whole cluster. Nodes outside `subset` (when given) are known to
 /// fail the nodeSelector and are counted without being visited.
-pub fn diagnose(
+pub(crate) fn diagnose(
     cluster: &Cluster,
     shape: &PodShape,
     subset: Option<&[NodeId]>,

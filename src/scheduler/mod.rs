@@ -2,9 +2,9 @@
 //! time, asynchronous binding. Decisions come from indexes (label postings, capacity arrays) and
 //! match what the real node scan would pick; the simulated time charged follows the real scan.
 
-pub mod affinity;
-pub mod fast;
-pub mod filter;
+pub(crate) mod affinity;
+pub(crate) mod fast;
+pub(crate) mod filter;
 
 use crate::cluster::{resources, NodeId};
 use crate::engine::{rng::below, SimTime, StreamRng};
@@ -32,7 +32,7 @@ const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
 const UNSCHEDULABLE_FLUSH_PERIOD_NS: u64 = 30_000_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueState {
+pub(crate) enum QueueState {
     None,
     Active,
     Backoff,
@@ -40,7 +40,7 @@ pub enum QueueState {
     Assumed,
 }
 
-pub struct Scheduler {
+pub(crate) struct Scheduler {
     /// Max-heap on (priority, earliest arrival).
     active: BinaryHeap<(i32, Reverse<u64>, PodId)>,
     unschedulable: BTreeMap<PodId, SimTime>,
@@ -72,7 +72,7 @@ struct Decision {
 }
 
 impl Scheduler {
-    pub fn new(rng: StreamRng) -> Self {
+    pub(crate) fn new(rng: StreamRng) -> Self {
         Scheduler {
             active: BinaryHeap::new(),
             unschedulable: BTreeMap::new(),
@@ -100,21 +100,20 @@ impl Scheduler {
         }
     }
 
-    pub fn state(&self, pod: PodId) -> QueueState {
+    pub(crate) fn state(&self, pod: PodId) -> QueueState {
         self.state
             .get(pod as usize)
             .copied()
             .unwrap_or(QueueState::None)
     }
-
-    pub fn unschedulable_count(&self) -> usize {
-        self.unschedulable.len()
-    }
 }
 
 /// The nodes worth filtering for a pod, ascending: the node it names, or the smallest label
 /// posting list of its nodeSelector; `None` when any node may fit (no selector).
-pub fn candidates(cluster: &crate::cluster::Cluster, shape: &PodShape) -> Option<Vec<NodeId>> {
+pub(crate) fn candidates(
+    cluster: &crate::cluster::Cluster,
+    shape: &PodShape,
+) -> Option<Vec<NodeId>> {
     if let Some(name) = &shape.node_name {
         return Some(cluster.node_by_name(name).into_iter().collect());
     }
@@ -135,7 +134,7 @@ pub fn candidates(cluster: &crate::cluster::Cluster, shape: &PodShape) -> Option
 }
 
 /// kube-scheduler's `numFeasibleNodesToFind`.
-pub fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: u32) -> usize {
+pub(crate) fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: u32) -> usize {
     if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
         return num_all_nodes;
     }

@@ -5,7 +5,7 @@ use super::objects::{JobId, JsId, PodId};
 use crate::cluster::NodeId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// A workload's JobSet is created through the API (admission already applied).
     SubmitJobSet { workload: u32 },
     /// A scripted user update of a workload's JobSet (e.g. resume).
@@ -46,8 +46,6 @@ pub enum Event {
     GcDeleteDependents(JobId),
     /// The garbage collector deletes a Job whose foreground deletion is done.
     JobRemoved(JobId),
-    /// A node dies: its kubelet stops (hard failure).
-    NodeFails(NodeId),
     /// The node lifecycle controller marks a node NotReady.
     NodeNotReady(NodeId),
     /// The NoExecute `unreachable` taint lands on a node (rate-limited).
@@ -73,7 +71,7 @@ impl Event {
     /// variant's position above) and up to two ids or values, 0 where it has fewer. Values
     /// that are not object ids (an exit code, a generation) are part of what happened, so
     /// they are included too.
-    pub fn digest_record(&self) -> (u8, u32, u32) {
+    pub(crate) fn digest_record(&self) -> (u8, u32, u32) {
         use Event::*;
         match *self {
             SubmitJobSet { workload } => (0, workload, 0),
@@ -96,7 +94,6 @@ impl Event {
             PodRemoved(pod) => (17, pod, 0),
             GcDeleteDependents(job) => (18, job, 0),
             JobRemoved(job) => (19, job, 0),
-            NodeFails(node) => (20, node, 0),
             NodeNotReady(node) => (21, node, 0),
             NodeTaintNoExecute(node) => (22, node, 0),
             EvictPod(pod) => (23, pod, 0),

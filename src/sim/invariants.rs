@@ -8,7 +8,7 @@ use crate::sim::Sim;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every violation found, each a sentence naming the objects involved.
-pub fn check(sim: &Sim) -> Vec<String> {
+pub(crate) fn check(sim: &Sim) -> Vec<String> {
     let mut out = vec![];
     no_node_over_committed(sim, &mut out);
     exclusive_domains(sim, &mut out);

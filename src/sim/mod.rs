@@ -1,11 +1,11 @@
 //! One simulation run: the world of API objects, the controllers and the scheduler, driven by
 //! the engine's event loop. Single-threaded by design, so a seed fixes the whole run.
 
-pub mod event;
-pub mod invariants;
-pub mod objects;
+pub(crate) mod event;
+pub(crate) mod invariants;
+pub(crate) mod objects;
 pub(crate) mod pod_change;
-pub mod shape;
+pub(crate) mod shape;
 
 use crate::cluster::{Cluster, ResourceIndex};
 use crate::engine::{EventQueue, RngStreams, SimTime, StreamRng, TokenBucket};
@@ -15,12 +15,12 @@ use crate::params::ControlPlane;
 use crate::scenario::Scenario;
 use crate::scheduler::affinity::AffinityIndex;
 use crate::scheduler::Scheduler;
-pub use event::Event;
+pub(crate) use event::Event;
 use objects::*;
 use shape::PodShape;
 
 /// Client-side rate limiters, one per component's API client.
-pub struct Clients {
+pub(crate) struct Clients {
     pub scheduler: TokenBucket,
     pub job_controller: TokenBucket,
     pub gc: TokenBucket,
@@ -40,12 +40,12 @@ impl Clients {
 }
 
 /// Named random sub-streams. Adding a draw in one never moves another.
-pub struct Streams {
+pub(crate) struct Streams {
     /// Pod name suffixes and JobSet UIDs.
     pub names: StreamRng,
 }
 
-pub struct Sim {
+pub(crate) struct Sim {
     pub scenario: Scenario,
     pub params: ControlPlane,
     pub queue: EventQueue<Event>,
@@ -177,7 +177,7 @@ const INVARIANT_PERIOD: u64 = 1_000;
 
 impl Sim {
     /// Builds the cluster and checks that every pod could fit some node of it.
-    pub fn new(scenario: Scenario) -> Result<Sim, SimError> {
+    pub(crate) fn new(scenario: Scenario) -> Result<Sim, SimError> {
         let mut errors = vec![];
         crate::scenario::check_sizes(&scenario.workloads, &mut errors);
         // Before anything is allocated: past the limit, the build itself would exhaust memory.
@@ -334,12 +334,12 @@ impl Sim {
         self.placement.set_namespaces(namespaces);
     }
 
-    pub fn now(&self) -> SimTime {
+    pub(crate) fn now(&self) -> SimTime {
         self.queue.now()
     }
 
     /// Runs to the end: the time limit, or every JobSet terminal when the scenario asks.
-    pub fn run(&mut self) {
+    pub(crate) fn run(&mut self) {
         if self.ended_at_ns.is_some() {
             return; // a run happens once; its end event is gone
         }
@@ -408,7 +408,6 @@ impl Sim {
             Event::ContainerExit { pod, exit_code } => self.on_container_exit(pod, exit_code),
             Event::ContainerRestart(pod) => self.on_container_restart(pod),
             Event::AgentSync(pod) => self.on_agent_sync(pod),
-            Event::NodeFails(node) => self.on_node_fails(node),
             Event::NodeNotReady(node) => self.on_node_not_ready(node),
             Event::NodeTaintNoExecute(node) => self.on_node_taint_no_execute(node),
             Event::EvictPod(pod) => self.on_evict_pod(pod),
@@ -445,7 +444,7 @@ impl Sim {
 
     /// Random lowercase suffix as the API server's generateName produces (5 characters from
     /// the alphabet without vowels and look-alikes).
-    pub fn random_suffix(&mut self) -> [u8; 5] {
+    pub(crate) fn random_suffix(&mut self) -> [u8; 5] {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         std::array::from_fn(|_| {
             ALPHABET[crate::engine::rng::below(&mut self.rng.names, ALPHABET.len() as u64) as usize]
@@ -493,14 +492,14 @@ impl Sim {
     }
 
     /// A pod's name as the API server gave it: `<job>-<index>-<suffix>`.
-    pub fn pod_name(&self, pod: PodId) -> String {
+    pub(crate) fn pod_name(&self, pod: PodId) -> String {
         let mut name = String::new();
         self.write_pod_name(pod, &mut name);
         name
     }
 
     /// Appends the pod's name to `out` (a reused buffer when writing many rows).
-    pub fn write_pod_name(&self, pod: PodId, out: &mut String) {
+    pub(crate) fn write_pod_name(&self, pod: PodId, out: &mut String) {
         use std::fmt::Write;
         let p = &self.pods[pod as usize];
         let suffix = std::str::from_utf8(&p.suffix).expect("the suffix alphabet is ASCII");

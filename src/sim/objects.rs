@@ -6,15 +6,15 @@ use crate::api::types::{JobSet, JobSpec, StringMap};
 use crate::cluster::NodeId;
 use crate::engine::SimTime;
 
-pub type JsId = u32;
-pub type JobId = u32;
-pub type PodId = u32;
-pub type ShapeId = u32;
+pub(crate) type JsId = u32;
+pub(crate) type JobId = u32;
+pub(crate) type PodId = u32;
+pub(crate) type ShapeId = u32;
 
 /// A pod's name `<job>-<index>-<suffix>`, by parts: the Job's name is fixed by its JobSet,
 /// replicated job and job index (a recreated Job has the same name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PodNameKey {
+pub(crate) struct PodNameKey {
     pub jobset: JsId,
     pub rj: u32,
     pub job_index: u32,
@@ -24,7 +24,7 @@ pub struct PodNameKey {
 
 /// A status condition with the upstream fields that matter.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Condition {
+pub(crate) struct Condition {
     pub kind: String,
     pub status: bool,
     pub reason: String,
@@ -33,7 +33,7 @@ pub struct Condition {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReplicatedJobStatus {
+pub(crate) struct ReplicatedJobStatus {
     pub name: String,
     pub ready: i32,
     pub succeeded: i32,
@@ -46,7 +46,7 @@ pub struct ReplicatedJobStatus {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct JobSetStatus {
+pub(crate) struct JobSetStatus {
     pub restarts: i32,
     pub restarts_count_towards_max: i32,
     pub terminal_state: Option<String>,
@@ -59,17 +59,17 @@ pub struct JobSetStatus {
 }
 
 impl JobSetStatus {
-    pub fn condition(&self, kind: &str) -> Option<&Condition> {
+    pub(crate) fn condition(&self, kind: &str) -> Option<&Condition> {
         self.conditions.iter().find(|c| c.kind == kind)
     }
 
-    pub fn is_true(&self, kind: &str) -> bool {
+    pub(crate) fn is_true(&self, kind: &str) -> bool {
         self.condition(kind).is_some_and(|c| c.status)
     }
 
     /// Restarts that count towards maxRestarts (§4.3 `T`): global ones, plus per-Job ones
     /// when the RestartJob gate is on.
-    pub fn counted_restarts(&self, restart_job_gate: bool) -> i32 {
+    pub(crate) fn counted_restarts(&self, restart_job_gate: bool) -> i32 {
         let per_job: i32 = self
             .replicated_jobs
             .iter()
@@ -81,7 +81,7 @@ impl JobSetStatus {
 }
 
 #[derive(Debug, Clone)]
-pub struct JobSetObj {
+pub(crate) struct JobSetObj {
     pub name: String,
     pub namespace: String,
     pub uid: String,
@@ -103,7 +103,7 @@ pub struct JobSetObj {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct JobCondition {
+pub(crate) struct JobCondition {
     pub kind: String,
     pub reason: String,
     pub message: String,
@@ -111,7 +111,7 @@ pub struct JobCondition {
 }
 
 #[derive(Debug, Clone)]
-pub struct JobObj {
+pub(crate) struct JobObj {
     pub name: String,
     pub jobset: JsId,
     /// Index of the replicated job in the JobSet spec.
@@ -130,7 +130,6 @@ pub struct JobObj {
     pub parallelism: u32,
     pub completions: u32,
     pub backoff_limit: i32,
-    pub indexed: bool,
     /// Live pods, terminating ones included.
     pub pods: Vec<PodId>,
     /// The pods of `pods` other than completion index 0, counted by shape (a pod's shape never
@@ -196,17 +195,23 @@ impl JobObj {
         }
     }
 
-    pub fn condition(&self, kind: &str) -> Option<&JobCondition> {
+    pub(crate) fn condition(&self, kind: &str) -> Option<&JobCondition> {
         self.conditions.iter().find(|c| c.kind == kind)
     }
 
     /// Finished as JobSet sees it: only `Complete` or `Failed` count (TestIsJobFinished).
-    pub fn finished(&self) -> Option<&'static str> {
+    pub(crate) fn finished(&self) -> Option<&'static str> {
         self.terminal
     }
 
     /// Adds a condition unless one of its type exists (a Job's conditions are never replaced).
-    pub fn add_condition(&mut self, kind: &str, reason: &str, message: &str, time_ns: SimTime) {
+    pub(crate) fn add_condition(
+        &mut self,
+        kind: &str,
+        reason: &str,
+        message: &str,
+        time_ns: SimTime,
+    ) {
         if self.condition(kind).is_some() {
             return;
         }
@@ -231,7 +236,7 @@ impl JobObj {
 /// ones no DELETE was sent for yet (a sync that deletes the active pods need not walk them
 /// again while their DELETEs are on their way).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LiveCounts {
+pub(crate) struct LiveCounts {
     pub active: u32,
     pub ready: u32,
     pub terminating: u32,
@@ -240,7 +245,7 @@ pub struct LiveCounts {
 
 impl LiveCounts {
     /// One pod's share of its Job's counts.
-    pub fn of(p: &PodObj) -> LiveCounts {
+    pub(crate) fn of(p: &PodObj) -> LiveCounts {
         let active = p.deletion_ns.is_none() && !p.phase.terminal();
         LiveCounts {
             active: active as u32,
@@ -250,7 +255,7 @@ impl LiveCounts {
         }
     }
 
-    pub fn add(&mut self, o: LiveCounts) {
+    pub(crate) fn add(&mut self, o: LiveCounts) {
         self.active += o.active;
         self.ready += o.ready;
         self.terminating += o.terminating;
@@ -259,7 +264,7 @@ impl LiveCounts {
 
     /// Takes one pod's share away. A count below zero means a pod left a state it was never
     /// counted in: a bug in the caller, stopped here, where it happens, in every build.
-    pub fn sub(&mut self, o: LiveCounts) {
+    pub(crate) fn sub(&mut self, o: LiveCounts) {
         let take = |count: &mut u32, by: u32, what: &str| {
             *count = count.checked_sub(by).unwrap_or_else(|| {
                 panic!("internal error: a Job's {what} pod count went below zero")
@@ -277,7 +282,7 @@ impl LiveCounts {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PodPhase {
+pub(crate) enum PodPhase {
     Pending,
     Running,
     Succeeded,
@@ -285,13 +290,13 @@ pub enum PodPhase {
 }
 
 impl PodPhase {
-    pub fn terminal(self) -> bool {
+    pub(crate) fn terminal(self) -> bool {
         matches!(self, PodPhase::Succeeded | PodPhase::Failed)
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct PodObj {
+pub(crate) struct PodObj {
     /// The random part of the pod's name (`<job>-<index>-<suffix>`), which `Sim::pod_name`
     /// spells out when a name is shown: most pods' names are never read, and building one
     /// per pod was a measurable share of long runs.
@@ -352,7 +357,6 @@ impl JobObj {
             parallelism: completions,
             completions,
             backoff_limit: 0,
-            indexed: true,
             pods: vec![],
             live_follower_shapes: vec![],
             succeeded_index: vec![false; completions as usize],

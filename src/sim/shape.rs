@@ -8,7 +8,7 @@ use crate::scheduler::affinity::{AffinityIndex, ScoreTerm, Term};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct PodShape {
+pub(crate) struct PodShape {
     /// Milli-units per resource dimension, `pods` included (1 pod = 1000).
     pub request: Vec<i64>,
     /// The nodeSelector as written, for messages.
@@ -43,13 +43,13 @@ pub struct PodShape {
 
 /// One `matchExpressions` requirement on node labels.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NodeRequirement {
+pub(crate) struct NodeRequirement {
     pub key: String,
     pub op: NodeOp,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum NodeOp {
+pub(crate) enum NodeOp {
     In(Vec<String>),
     NotIn(Vec<String>),
     Exists,
@@ -60,7 +60,7 @@ pub enum NodeOp {
 }
 
 impl NodeRequirement {
-    pub fn holds(&self, value: Option<&str>) -> bool {
+    pub(crate) fn holds(&self, value: Option<&str>) -> bool {
         match &self.op {
             NodeOp::In(vs) => value.is_some_and(|v| vs.iter().any(|x| x == v)),
             NodeOp::NotIn(vs) => value.is_none_or(|v| vs.iter().all(|x| x != v)),
@@ -136,10 +136,10 @@ fn compile_preferred_node_affinity(spec: &PodSpec) -> Vec<(i64, Vec<NodeRequirem
 
 /// kube-scheduler's default `hardPodAffinityWeight` (InterPodAffinityArgs): what a placed pod's
 /// required affinity term adds to the score of a pod it matches.
-pub const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
+pub(crate) const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
 
 /// Adds the pod template's inter-pod terms, compiled against the pods' labels and namespace.
-pub fn compile_with_affinity(
+pub(crate) fn compile_with_affinity(
     spec: &PodSpec,
     cluster: &Cluster,
     placement: &mut AffinityIndex,
@@ -192,7 +192,7 @@ pub fn compile_with_affinity(
 
 impl PodShape {
     /// Does a container exit with `code` restart in place under the container restart rules?
-    pub fn rule_restarts(&self, code: i32) -> bool {
+    pub(crate) fn rule_restarts(&self, code: i32) -> bool {
         self.restart_rules
             .iter()
             .any(|(not_in, values)| values.contains(&code) != *not_in)
@@ -235,7 +235,7 @@ const DEFAULT_MEMORY_MILLI: i64 = 200 * 1024 * 1024 * 1000;
 /// The effective request of a pod: the larger of the sum over containers and the largest init
 /// container, per resource, as the scheduler computes it. Limits stand in for missing requests
 /// (API defaulting).
-pub fn pod_requests(spec: &PodSpec) -> BTreeMap<String, i64> {
+pub(crate) fn pod_requests(spec: &PodSpec) -> BTreeMap<String, i64> {
     let container_req = |c: &crate::api::types::Container| {
         let mut m: BTreeMap<String, i64> = c
             .resources
@@ -264,13 +264,13 @@ pub fn pod_requests(spec: &PodSpec) -> BTreeMap<String, i64> {
 }
 
 /// Registers every resource a pod spec requests, so cluster arrays can be sized up front.
-pub fn intern_resources(spec: &PodSpec, index: &mut ResourceIndex) {
+pub(crate) fn intern_resources(spec: &PodSpec, index: &mut ResourceIndex) {
     for name in pod_requests(spec).keys() {
         index.intern(name);
     }
 }
 
-pub fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
+pub(crate) fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
     let mut request = vec![0i64; cluster.dims()];
     for (name, milli) in pod_requests(spec) {
         if let Some(i) = cluster.resources.get(&name) {

@@ -12,10 +12,10 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
 
 /// Time after the last fault during which every JobSet must settle (the liveness horizon).
-pub const SETTLE_HORIZON: &str = "3d";
+pub(crate) const SETTLE_HORIZON_S: u64 = 3 * 86_400;
 
 /// The random stream of case `case` of swarm `seed`.
-pub fn case_rng(seed: u64, case: u64) -> StreamRng {
+pub(crate) fn case_rng(seed: u64, case: u64) -> StreamRng {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
     key[8..16].copy_from_slice(&case.to_le_bytes());
@@ -24,7 +24,7 @@ pub fn case_rng(seed: u64, case: u64) -> StreamRng {
 }
 
 /// One generated scenario: its YAML text and the facts the checks need.
-pub struct Case {
+pub(crate) struct Case {
     pub yaml: String,
     /// Exclusive placement (either version) is in the scenario.
     pub exclusive: bool,
@@ -72,7 +72,7 @@ impl Gen {
 }
 
 /// Generates case `case` of swarm `seed`.
-pub fn generate(seed: u64, case: u64) -> Case {
+pub(crate) fn generate(seed: u64, case: u64) -> Case {
     let mut g = Gen {
         rng: case_rng(seed, case),
     };
@@ -114,7 +114,7 @@ pub fn generate(seed: u64, case: u64) -> Case {
         "run".into(),
         json!({
             "seed": g.rng.gen::<u32>(),
-            "until": format!("{}s", faults_until_s + 3 * 86_400),
+            "until": format!("{}s", faults_until_s + SETTLE_HORIZON_S),
             "faultsUntil": format!("{faults_until_s}s"),
         }),
     );

@@ -4,7 +4,7 @@
 //! simulator), and runs a sample twice to check determinism. Every failure comes with one
 //! line that reproduces it. See `docs/swarm.md`.
 
-pub mod gen;
+pub(crate) mod gen;
 
 use crate::report::{summary, table};
 use crate::scenario::load_scenario_from_str;
@@ -13,13 +13,13 @@ use std::path::Path;
 
 /// What went wrong in one case, as a class (for counting) and a message.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub class: FailureClass,
     pub message: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FailureClass {
+pub(crate) enum FailureClass {
     /// The generator wrote a scenario the loader or admission rejects: a generator bug, or a
     /// loader that rejects valid input.
     Rejected,
@@ -34,7 +34,7 @@ pub enum FailureClass {
 }
 
 impl FailureClass {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             FailureClass::Rejected => "rejected",
             FailureClass::Panic => "panic",
@@ -47,12 +47,12 @@ impl FailureClass {
 
 /// Failures of a known, tracked cause: reported and counted, but not failing the swarm
 /// (`--strict` makes them fail). Remove an entry once its fix lands.
-pub struct Known {
+pub(crate) struct Known {
     pub id: &'static str,
     pub applies: fn(&gen::Case, &Failure) -> bool,
 }
 
-pub const KNOWN: &[Known] = &[
+pub(crate) const KNOWN: &[Known] = &[
     Known {
         // The pod webhook denies follower creates while their leader is not placed; when the
         // leader never comes back (finished, or placed in a domain that is gone) the Job
@@ -74,7 +74,7 @@ pub const KNOWN: &[Known] = &[
 
 /// How one case ended.
 #[derive(Debug, Clone, Default)]
-pub struct CaseResult {
+pub(crate) struct CaseResult {
     pub failure: Option<Failure>,
     /// The known cause the failure is attributed to, if any.
     pub known: Option<&'static str>,
@@ -90,7 +90,7 @@ pub struct CaseResult {
 }
 
 /// Runs case `case` of swarm `seed`; `twice` also checks that a second run is identical.
-pub fn run_case(seed: u64, case: u64, twice: bool) -> CaseResult {
+pub(crate) fn run_case(seed: u64, case: u64, twice: bool) -> CaseResult {
     let generated = gen::generate(seed, case);
     let mut result = match std::panic::catch_unwind(|| check_case(&generated, twice)) {
         Ok(r) => r,
@@ -224,7 +224,7 @@ fn restarts_forever(s: &summary::Summary, jobset: &str, faults_until_s: f64) -> 
 }
 
 /// The liveness phase. The faults stop at `run.faultsUntil`; the run then lasts
-/// `gen::SETTLE_HORIZON` more (or ends when every JobSet has ended). At the end each JobSet
+/// `gen::SETTLE_HORIZON_S` more (or ends when every JobSet has ended). At the end each JobSet
 /// must be terminal, or suspended by the scenario, or stalled with the simulator's own
 /// diagnosis: pods of it pending with the scheduler's verdict (`summary.json` `pending_pods`),
 /// or followers denied for good by the modelled version (`upstream_behaviours`), or a
@@ -292,7 +292,7 @@ fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), C
 
 /// The swarm's totals.
 #[derive(Debug, Default)]
-pub struct Totals {
+pub(crate) struct Totals {
     pub cases: u64,
     pub failed: u64,
     pub known: u64,
@@ -307,7 +307,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn add(&mut self, r: &CaseResult) {
+    pub(crate) fn add(&mut self, r: &CaseResult) {
         self.cases += 1;
         self.events += r.events;
         self.completed += u64::from(r.completed);
@@ -329,6 +329,6 @@ impl Totals {
 }
 
 /// The line that reproduces case `case` of swarm `seed`.
-pub fn reproducer(seed: u64, case: u64) -> String {
+pub(crate) fn reproducer(seed: u64, case: u64) -> String {
     format!("jobset-sim swarm --seed {seed} --case {case}")
 }

@@ -8,7 +8,7 @@ use serde_yaml_ng::{Mapping, Value};
 use std::path::Path;
 
 /// Sets `path` in `doc` to `value`.
-pub fn set(doc: &mut Value, path: &FieldPath, value: Value) -> Result<(), String> {
+pub(crate) fn set(doc: &mut Value, path: &FieldPath, value: Value) -> Result<(), String> {
     let mut cur = doc;
     for (depth, seg) in path.0.iter().enumerate() {
         let last = depth + 1 == path.0.len();
@@ -64,7 +64,7 @@ pub fn set(doc: &mut Value, path: &FieldPath, value: Value) -> Result<(), String
 /// replaces the reference by the manifest's JobSet written inline, so the edit has something to
 /// land on. Only single-document manifests can be inlined (the axis would otherwise be
 /// ambiguous).
-pub fn inline_manifest_for(
+pub(crate) fn inline_manifest_for(
     doc: &mut Value,
     path: &FieldPath,
     base_dir: &Path,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// How many missing runs an error lists before it only counts.
 const MISSING_SHOWN: usize = 10;
 
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SimError> {
+pub(crate) fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SimError> {
     let mut meta: Option<(Meta, &PathBuf)> = None;
     for d in dirs {
         let shown = d.display().to_string();

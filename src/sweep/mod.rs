@@ -2,10 +2,10 @@
 //! parallel across runs (each run stays single-threaded and deterministic), resumable, and
 //! splittable into shards whose outputs `merge` joins. See `docs/sweeps.md`.
 
-pub mod edit;
-pub mod merge;
-pub mod output;
-pub mod spec;
+pub(crate) mod edit;
+pub(crate) mod merge;
+pub(crate) mod output;
+pub(crate) mod spec;
 
 use crate::error::{InputError, SimError};
 use output::Meta;
@@ -14,15 +14,15 @@ use std::path::{Path, PathBuf};
 
 /// `--shard I/N`: this process does runs whose index mod N is I (zero-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
+pub(crate) struct Shard {
     pub index: usize,
     pub count: usize,
 }
 
 impl Shard {
-    pub const ALL: Shard = Shard { index: 0, count: 1 };
+    pub(crate) const ALL: Shard = Shard { index: 0, count: 1 };
 
-    pub fn parse(text: &str) -> Result<Shard, String> {
+    pub(crate) fn parse(text: &str) -> Result<Shard, String> {
         let (i, n) = text
             .split_once('/')
             .ok_or_else(|| format!("{text:?}: expected I/N, e.g. 0/4"))?;
@@ -40,12 +40,12 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
-    pub fn owns(&self, run: usize) -> bool {
+    pub(crate) fn owns(&self, run: usize) -> bool {
         run % self.count == self.index
     }
 }
 
-pub struct Options {
+pub(crate) struct Options {
     pub jobs: usize,
     pub out: PathBuf,
     pub shard: Shard,
@@ -61,7 +61,7 @@ pub struct Options {
 
 /// What a sweep did, for the closing message.
 #[derive(Debug)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub total_runs: usize,
     pub ran: usize,
     pub resumed: usize,
@@ -71,7 +71,7 @@ pub struct Outcome {
     pub table: Option<String>,
 }
 
-pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
+pub(crate) fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
     let sweep = spec::load_sweep(path, &opts.sets)?;
     for line in sweep.all_warnings() {
         eprintln!("{line}");
@@ -146,7 +146,7 @@ pub fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
 }
 
 /// What `sweep --dry-run` prints: the runs, the out dir and every cell with its values.
-pub fn describe(sweep: &spec::Sweep, out: &Path) -> String {
+pub(crate) fn describe(sweep: &spec::Sweep, out: &Path) -> String {
     let mut text = format!(
         "sweep      {} (base scenario {})\nhash       {}\nruns       {} cells × {} seeds = {} runs, into {}\n",
         sweep.file,

@@ -13,11 +13,11 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub const META_FILE: &str = "sweep.json";
-pub const RUNS_DIR: &str = "runs";
+pub(crate) const META_FILE: &str = "sweep.json";
+pub(crate) const RUNS_DIR: &str = "runs";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Meta {
+pub(crate) struct Meta {
     pub hash: String,
     pub sweep: String,
     pub scenario: String,
@@ -27,13 +27,13 @@ pub struct Meta {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct MetaCell {
+pub(crate) struct MetaCell {
     pub id: String,
     pub values: Vec<String>,
 }
 
 impl Meta {
-    pub fn of(s: &Sweep) -> Meta {
+    pub(crate) fn of(s: &Sweep) -> Meta {
         Meta {
             hash: s.hash.clone(),
             sweep: s.file.clone(),
@@ -51,23 +51,23 @@ impl Meta {
         }
     }
 
-    pub fn runs(&self) -> usize {
+    pub(crate) fn runs(&self) -> usize {
         self.cells.len() * self.seeds.len()
     }
 
     /// (cell, seed) of run number `i`: cell-major, seeds in the sweep file's order.
-    pub fn run_at(&self, i: usize) -> (usize, u64) {
+    pub(crate) fn run_at(&self, i: usize) -> (usize, u64) {
         (i / self.seeds.len(), self.seeds[i % self.seeds.len()])
     }
 
-    pub fn run_file(&self, i: usize) -> String {
+    pub(crate) fn run_file(&self, i: usize) -> String {
         let (c, seed) = self.run_at(i);
         format!("{}-s{seed}.json", self.cells[c].id)
     }
 }
 
 /// Reads `dir/sweep.json`, None when there is none.
-pub fn read_meta(dir: &Path) -> Result<Option<Meta>, SimError> {
+pub(crate) fn read_meta(dir: &Path) -> Result<Option<Meta>, SimError> {
     let path = dir.join(META_FILE);
     let shown = path.display().to_string();
     match std::fs::read_to_string(&path) {
@@ -83,13 +83,13 @@ pub fn read_meta(dir: &Path) -> Result<Option<Meta>, SimError> {
     }
 }
 
-pub fn write_meta(dir: &Path, meta: &Meta) -> Result<(), SimError> {
+pub(crate) fn write_meta(dir: &Path, meta: &Meta) -> Result<(), SimError> {
     let json = serde_json::to_string_pretty(meta).map_err(|e| SimError::Internal(e.to_string()))?;
     write_atomic(dir, META_FILE, (json + "\n").as_bytes())
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct RunFile {
+pub(crate) struct RunFile {
     pub hash: String,
     pub cell: String,
     pub seed: u64,
@@ -117,7 +117,7 @@ impl RunFile {
     }
 }
 
-pub fn write_run(dir: &Path, meta: &Meta, i: usize, summary: Value) -> Result<(), SimError> {
+pub(crate) fn write_run(dir: &Path, meta: &Meta, i: usize, summary: Value) -> Result<(), SimError> {
     let (c, seed) = meta.run_at(i);
     let mut run = RunFile {
         hash: meta.hash.clone(),
@@ -139,7 +139,7 @@ pub fn write_run(dir: &Path, meta: &Meta, i: usize, summary: Value) -> Result<()
 /// foreign file, or one without a checksum, reads as not done, so the run is redone. A file of
 /// this sweep whose content no longer matches its checksum (edited after the sweep wrote it)
 /// is an input error: its numbers cannot be trusted, and silently redoing it would hide that.
-pub fn read_run(dir: &Path, meta: &Meta, i: usize) -> Result<Option<Value>, SimError> {
+pub(crate) fn read_run(dir: &Path, meta: &Meta, i: usize) -> Result<Option<Value>, SimError> {
     let path = dir.join(RUNS_DIR).join(meta.run_file(i));
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
@@ -168,7 +168,7 @@ pub fn read_run(dir: &Path, meta: &Meta, i: usize) -> Result<Option<Value>, SimE
 }
 
 /// `runs.csv` and `cells.csv` from every run's summary, in run order.
-pub fn render(meta: &Meta, summaries: &[Value]) -> Result<(Vec<u8>, Vec<u8>), SimError> {
+pub(crate) fn render(meta: &Meta, summaries: &[Value]) -> Result<(Vec<u8>, Vec<u8>), SimError> {
     let csv_err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
     let mut runs = csv::Writer::from_writer(vec![]);
     let mut header = vec!["cell".to_string()];
@@ -227,7 +227,7 @@ pub fn render(meta: &Meta, summaries: &[Value]) -> Result<(Vec<u8>, Vec<u8>), Si
 /// The headline metrics per cell for people: one row per metric any run has, one column per
 /// cell (its axis values on top), each the mean to 4 significant digits, `±` the half-width
 /// of its 95% interval when the seeds disagree; `-` when no run of the cell has the metric.
-pub fn text_table(meta: &Meta, summaries: &[Value]) -> String {
+pub(crate) fn text_table(meta: &Meta, summaries: &[Value]) -> String {
     let mut rows: Vec<Vec<String>> = vec![];
     let mut head = vec!["cell".to_string()];
     head.extend(meta.cells.iter().map(|c| c.id.clone()));
@@ -295,7 +295,7 @@ pub fn text_table(meta: &Meta, summaries: &[Value]) -> String {
 }
 
 /// Writes both tables atomically.
-pub fn write_tables(dir: &Path, meta: &Meta, summaries: &[Value]) -> Result<(), SimError> {
+pub(crate) fn write_tables(dir: &Path, meta: &Meta, summaries: &[Value]) -> Result<(), SimError> {
     let (runs, cells) = render(meta, summaries)?;
     write_atomic(dir, "runs.csv", &runs)?;
     write_atomic(dir, "cells.csv", &cells)

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// More runs than this is a typo in a seed count, not a sweep.
-pub const MAX_RUNS: usize = 1_000_000;
+pub(crate) const MAX_RUNS: usize = 1_000_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,7 +47,7 @@ struct AxisSection {
 }
 
 #[derive(Debug, Clone)]
-pub struct Axis {
+pub(crate) struct Axis {
     pub name: String,
     pub path: FieldPath,
     pub values: Vec<Value>,
@@ -57,7 +57,7 @@ pub struct Axis {
 
 /// One combination of axis values, loaded.
 #[derive(Debug, Clone)]
-pub struct Cell {
+pub(crate) struct Cell {
     pub id: String,
     /// One printed value per axis, as in runs.csv.
     pub values: Vec<String>,
@@ -68,7 +68,7 @@ pub struct Cell {
 }
 
 #[derive(Debug)]
-pub struct Sweep {
+pub(crate) struct Sweep {
     pub file: String,
     pub base: String,
     pub axes: Vec<Axis>,
@@ -84,14 +84,14 @@ pub struct Sweep {
 
 impl Sweep {
     /// Every `notice:` and `warning:` line: the base scenario's, then each cell's own.
-    pub fn all_warnings(&self) -> Vec<String> {
+    pub(crate) fn all_warnings(&self) -> Vec<String> {
         let cells = self.cells.iter().flat_map(|c| c.warnings.iter().cloned());
         self.warnings.iter().cloned().chain(cells).collect()
     }
 }
 
 /// Prints an axis value as runs.csv shows it: strings bare, everything else as JSON.
-pub fn show_value(v: &Value) -> String {
+pub(crate) fn show_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => serde_json::to_string(other).unwrap_or_else(|_| format!("{other:?}")),
@@ -100,7 +100,7 @@ pub fn show_value(v: &Value) -> String {
 
 /// Loads a sweep file (`-`: standard input); `sets` (`--set`) edit the base scenario before the
 /// axes do.
-pub fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Sweep, SimError> {
+pub(crate) fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Sweep, SimError> {
     let (file, text, dir) = crate::input::read(path, "sweep file")?;
     let raw = crate::yaml::parse_document::<SweepFile>(&file, &text, 0, false)?.value;
     let dir = dir.as_path();
@@ -328,7 +328,7 @@ fn check_modelled(axes: &[Axis], s: &Scenario, cell_file: &str) -> Result<(), (u
 
 /// Why an edit at `path` (an axis or `--set`) changes nothing: it lies on a field of an inline
 /// JobSet that jobset-sim does not model. `file` is the name the edited scenario loaded under.
-pub fn unmodelled_edit(path: &FieldPath, s: &Scenario, file: &str) -> Option<String> {
+pub(crate) fn unmodelled_edit(path: &FieldPath, s: &Scenario, file: &str) -> Option<String> {
     let [Seg::Key(w), Seg::Index(i), Seg::Key(j), rest @ ..] = path.0.as_slice() else {
         return None;
     };

@@ -24,7 +24,7 @@ const MAX_DEPTH: usize = 200;
 /// Line and column of the value at `path` in document `doc_index` (0-based) of `text`; the key's
 /// position when the value is a block collection on the following lines. `None` when the
 /// document does not exist, is empty, or the path is empty or upstream's `<nil>`.
-pub fn locate(text: &str, doc_index: usize, path: &str) -> Option<(usize, usize)> {
+pub(crate) fn locate(text: &str, doc_index: usize, path: &str) -> Option<(usize, usize)> {
     if path.is_empty() || path == "<nil>" {
         return None;
     }
@@ -41,7 +41,7 @@ pub fn locate(text: &str, doc_index: usize, path: &str) -> Option<(usize, usize)
 
 /// Fills `line`/`column` of an error that has a path but no position, from document `doc_index`
 /// of `text`.
-pub fn fill(err: &mut InputError, text: &str, doc_index: usize) {
+pub(crate) fn fill(err: &mut InputError, text: &str, doc_index: usize) {
     if err.line.is_some() {
         return;
     }
@@ -64,7 +64,7 @@ pub fn fill(err: &mut InputError, text: &str, doc_index: usize) {
 /// - errors about a `manifest:` file (`<shown>` or `<shown> (document N)`) are located in that
 ///   file, which is read again: only the file names survive in the errors. Once located, the
 ///   document suffix is dropped: the line says which document it is.
-pub fn fill_scenario(err: SimError, file: &str, text: &str, base_dir: &Path) -> SimError {
+pub(crate) fn fill_scenario(err: SimError, file: &str, text: &str, base_dir: &Path) -> SimError {
     let SimError::Input(mut errors) = err else {
         return err;
     };
@@ -111,7 +111,7 @@ pub fn fill_scenario(err: SimError, file: &str, text: &str, base_dir: &Path) -> 
 
 /// [`fill_scenario`] for errors found after the scenario was loaded (when the simulation is set
 /// up), whose text is no longer at hand: reads the scenario file again.
-pub fn fill_scenario_file(err: SimError, path: &Path) -> SimError {
+pub(crate) fn fill_scenario_file(err: SimError, path: &Path) -> SimError {
     match std::fs::read_to_string(path) {
         Ok(text) => fill_scenario(
             err,

@@ -14,11 +14,11 @@ use crate::error::InputError;
 /// Deepest flow nesting handed to the parser. Twice the deserializer's recursion limit (128),
 /// so no document the deserializer would accept is refused here, and the parser's work on what
 /// passes stays small (the simple-key checks cost at most this many steps per token).
-pub const MAX_FLOW_DEPTH: usize = 256;
+pub(crate) const MAX_FLOW_DEPTH: usize = 256;
 
 /// Refuses `text` if its flow collections nest deeper than [`MAX_FLOW_DEPTH`], naming the line
 /// and column of the first bracket past the limit.
-pub fn check(file: &str, text: &str) -> Result<(), InputError> {
+pub(crate) fn check(file: &str, text: &str) -> Result<(), InputError> {
     match Scan::new(text).first_too_deep() {
         None => Ok(()),
         Some((line, column)) => Err(InputError::new(

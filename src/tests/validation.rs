@@ -2,8 +2,7 @@
 //! scenarios/validation/ must land within the published figures' tolerances, averaged over
 //! seeds. These are the slowest tests (tens of simulated days each).
 
-mod common;
-use common::*;
+use super::common::*;
 use jobset_sim::report::summary::{self, Summary};
 use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::Sim;

@@ -2,8 +2,7 @@
 //! mutated field by field (odd numbers, wrong types, deleted lines) and each variant is loaded,
 //! defaulted and, when it loads, simulated for 20 minutes.
 
-mod common;
-use common::*;
+use super::common::*;
 use jobset_sim::api::defaults::default_jobset;
 use jobset_sim::api::load::load_jobsets_from_str;
 use jobset_sim::scenario::load_scenario_from_str;

@@ -2,8 +2,7 @@
 //! the grace period, `unreachable` taints, eviction after the toleration with DisruptionTarget,
 //! the Job fails, the JobSet restarts elsewhere.
 
-mod common;
-use common::*;
+use super::common::*;
 use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::Sim;
 

@@ -31,7 +31,7 @@ mod trace {
     use std::cell::RefCell;
 
     #[derive(Debug)]
-    pub struct Error(String);
+    pub(super) struct Error(String);
     impl std::fmt::Display for Error {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(&self.0)
@@ -45,7 +45,7 @@ mod trace {
     }
 
     #[derive(Clone, Copy)]
-    pub struct Tracer<'a> {
+    pub(super) struct Tracer<'a> {
         pub path: &'a [String],
         pub keys: &'a RefCell<Vec<Vec<String>>>,
     }
@@ -654,40 +654,5 @@ fn every_flag_is_in_its_commands_synopsis_in_the_readme() {
         flags_missing_from_synopses(&without)
             .contains(&"jobset-sim run --check-invariants".to_string()),
         "removing a flag from the run synopsis went unnoticed"
-    );
-}
-
-// ---- Profiles, from the scenario's controlPlane struct --------------------------------------
-
-/// Every constant of `controlPlane` is set by the built-in `ci` profile (whose keys every
-/// profile must set, `scenario::profile`), and nothing else is: a constant added to
-/// `ControlPlaneSection` needs its value and source in profiles/*.yaml.
-#[test]
-fn profiles_set_every_control_plane_constant() {
-    use jobset_sim::scenario::profile::{constant_keys, SCENARIO_CHOICES};
-    let keys = scenario_keys();
-    let under_control_plane: Vec<&[String]> = keys
-        .iter()
-        .filter(|k| k.len() > 1 && k[0] == "controlPlane")
-        .map(|k| &k[1..])
-        .collect();
-    let is_leaf = |k: &[String]| {
-        !under_control_plane
-            .iter()
-            .any(|other| other.len() > k.len() && other.starts_with(k))
-    };
-    let expected: BTreeSet<String> = under_control_plane
-        .iter()
-        .filter(|k| is_leaf(k))
-        .map(|k| k.join("."))
-        .filter(|k| !SCENARIO_CHOICES.contains(&k.as_str()))
-        .collect();
-    let in_profiles: BTreeSet<String> = constant_keys().into_iter().collect();
-    let missing: Vec<String> = expected.difference(&in_profiles).cloned().collect();
-    fail_if_missing("controlPlane constants", "profiles/ci.yaml", &missing);
-    let extra: Vec<String> = in_profiles.difference(&expected).cloned().collect();
-    assert!(
-        extra.is_empty(),
-        "profiles/ci.yaml sets unknown keys: {extra:?}"
     );
 }

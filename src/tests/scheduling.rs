@@ -1,8 +1,7 @@
 //! kube-scheduler scoring as the default profile weighs it: NodeResourcesFit, preferred node
 //! affinity (weight 2), TaintToleration for PreferNoSchedule (weight 3); ties at random.
 
-mod common;
-use common::*;
+use super::common::*;
 use jobset_sim::scenario::load_scenario;
 
 fn placements(test: &str, pools: &str, pod_extra: &str) -> Vec<String> {

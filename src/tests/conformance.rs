@@ -3,8 +3,7 @@
 //! ../shared/spec/jobset-semantics.md). The JobSet goes through the whole simulated chain:
 //! JobSet controller, Job controller, scheduler, kubelet, garbage collector.
 
-mod common;
-use common::*;
+use super::common::*;
 use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::objects::JobSetObj;
 use jobset_sim::sim::Sim;

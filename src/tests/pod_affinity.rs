@@ -2,8 +2,7 @@
 //! (`namespaces`, `namespaceSelector`) and the Score half (preferred terms, symmetric weights).
 //! Each test names the upstream behaviour or test case it mirrors.
 
-mod common;
-use common::*;
+use super::common::*;
 use jobset_sim::scenario::load_scenario;
 use std::collections::BTreeMap;
 
@@ -386,39 +385,4 @@ fn existing_pods_required_affinity_scores_with_hard_weight() {
         ],
     );
     assert_ne!(p["p"], p["j"], "{p:?}");
-}
-
-/// `cluster.namespaces` rejects unknown keys, bad names and a contradicting name label.
-#[test]
-fn bad_namespace_sections_are_input_errors() {
-    let cases = [
-        (
-            "    team-a: {lables: {x: y}}\n",
-            "cluster.namespaces.team-a.lables: unknown field `lables`",
-        ),
-        (
-            "    Team_A: {}\n",
-            "cluster.namespaces.Team_A: \"Team_A\" is not a valid namespace name",
-        ),
-        (
-            "    team-a: {labels: {kubernetes.io/metadata.name: other}}\n",
-            "cluster.namespaces.team-a.labels.kubernetes.io/metadata.name: must equal",
-        ),
-        (
-            "    team-a: {labels: {x: \"-bad-\"}}\n",
-            "cluster.namespaces.team-a.labels.x: \"-bad-\"",
-        ),
-    ];
-    for (i, (ns, want)) in cases.iter().enumerate() {
-        let dir = scratch(&format!("bad_namespaces_{i}"));
-        let text = SMALL_SCENARIO.replace(
-            "cluster:\n  nodePools:\n",
-            &format!("cluster:\n  namespaces:\n{ns}  nodePools:\n"),
-        );
-        assert_ne!(text, SMALL_SCENARIO, "the scenario has a cluster section");
-        let p = write(&dir, "s.yaml", &text);
-        let o = common::run(&["run", p.to_str().unwrap()]);
-        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        assert!(stderr(&o).contains(want), "want {want:?} in {}", stderr(&o));
-    }
 }

@@ -2,8 +2,7 @@
 //! exit code, `DisruptionTarget`, eviction), the Job fails with its real reason or its
 //! podFailurePolicy acts, and the JobSet failure policy restarts it.
 
-mod common;
-use common::*;
+use super::common::*;
 use jobset_sim::report::summary;
 use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::Sim;

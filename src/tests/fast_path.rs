@@ -2,8 +2,7 @@
 //! visited) must decide exactly as the plain scan: same nodes, same simulated costs, same
 //! random draws. Each scenario runs both ways and every output must match byte for byte.
 
-mod common;
-use common::*;
+use super::common::*;
 use jobset_sim::report::{self, summary};
 use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::Sim;

@@ -1,0 +1,19 @@
+//! Tests that drive the simulator in process and read its internals: conformance with upstream
+//! JobSet behaviour, the invariant checker, the scheduler's fast path against the plain scan,
+//! fault paths, validation against fleet data, docs drift. They live inside the crate because
+//! what they read is crate-private; the black-box tests of the command line are in `tests/`.
+
+mod common;
+mod conformance;
+mod docs_drift;
+mod fast_path;
+mod faults;
+mod fixtures;
+mod gates;
+mod invariants;
+mod no_panic;
+mod node_failure;
+mod pod_affinity;
+mod scheduling;
+mod swarm;
+mod validation;
