@@ -1,6 +1,7 @@
 //! Deletion: the API side of deleting a pod, the kubelet's graceful stop, and the garbage
 //! collector's foreground deletion of a Job's pods (semantics §7.3).
 
+use crate::engine::{SimTime, TokenBucket};
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
@@ -10,6 +11,24 @@ use crate::sim::{Event, Sim};
 pub(crate) enum Client {
     GarbageCollector,
     JobController,
+}
+
+/// The garbage collector's own state: its API client (its decisions follow from the Jobs'
+/// deletion and their pods, which it reads from the API objects).
+#[derive(Debug)]
+pub(crate) struct GarbageCollector {
+    client: TokenBucket,
+}
+
+impl GarbageCollector {
+    pub(crate) fn new(client: TokenBucket) -> Self {
+        GarbageCollector { client }
+    }
+
+    /// When a DELETE issued at `at_ns` leaves through the rate limiter.
+    fn send_call(&mut self, at_ns: SimTime) -> SimTime {
+        self.client.reserve(at_ns)
+    }
 }
 
 impl Sim {
@@ -38,11 +57,10 @@ impl Sim {
         self.change_pod(pod, PodChange::DeleteRequested);
         let now = self.now();
         let send = match client {
-            Client::GarbageCollector => self.clients.gc.reserve(now),
-            Client::JobController => self
-                .clients
-                .job_controller
-                .reserve(now + self.params.job_sync_cost_ns),
+            Client::GarbageCollector => self.gc.send_call(now),
+            Client::JobController => {
+                (self.job_controller).send_call(now + self.params.job_sync_cost_ns)
+            }
         };
         let reason = match self.delete_reasons.iter().position(|r| r == reason) {
             Some(i) => i as u16,

@@ -5,6 +5,7 @@ use super::conditions::{condition, update_condition};
 use super::counters;
 use super::failure_policy::{self, FailedJob, Outcome};
 use super::job::SUSPENDED_JOB_NEVER_RESUMED;
+use super::jobset_controller::Wakeup;
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
 use crate::api::types::{ReplicatedJob, StringMap};
@@ -59,7 +60,6 @@ impl Sim {
             jobs: vec![],
             created_at_ns: self.now(),
             finished_at_ns: None,
-            reconcile_due_ns: None,
             deletion_ns: None,
             removed_at_ns: None,
             service_created_ns: None,
@@ -67,6 +67,7 @@ impl Sim {
         self.jobsets.push(js);
         self.add_training_state((self.jobsets.len() - 1) as JsId);
         let id = (self.jobsets.len() - 1) as JsId;
+        self.jobset_controller.jobset_created(id);
         let now = self.now();
         self.rec.status_log.jobset(now, id, "Created");
         let needed = self.jobsets[id as usize].spec.spec.total_pods_at_once();
@@ -107,30 +108,23 @@ impl Sim {
     /// client-go's delaying queue, a key waits at most once, at its earliest due time.
     pub(crate) fn enqueue_jobset(&mut self, js: JsId, delay_ns: u64) {
         let due = self.now() + delay_ns;
-        let obj = &mut self.jobsets[js as usize];
-        if obj.reconcile_due_ns.is_some_and(|d| d <= due) {
-            return;
+        if self.jobset_controller.enqueue(js, due) {
+            self.queue.schedule_at(due, Event::ReconcileJobSet(js));
         }
-        obj.reconcile_due_ns = Some(due);
-        self.queue.schedule_at(due, Event::ReconcileJobSet(js));
     }
 
     pub(crate) fn on_reconcile_jobset(&mut self, js: JsId) {
         let now = self.now();
-        if self.jobsets[js as usize].reconcile_due_ns != Some(now) {
-            return; // superseded by an earlier entry
+        let cost = self.params.jobset_reconcile_cost_ns;
+        match self.jobset_controller.wake(js, now, cost) {
+            Wakeup::Stale => return,
+            Wakeup::WaitForWorker { at_ns } => {
+                self.queue.schedule_at(at_ns, Event::ReconcileJobSet(js));
+                return;
+            }
+            Wakeup::Reconcile => {}
         }
-        // One worker: wait for it.
-        if now < self.jobset_worker_free_ns {
-            let at = self.jobset_worker_free_ns;
-            self.jobsets[js as usize].reconcile_due_ns = Some(at);
-            self.queue.schedule_at(at, Event::ReconcileJobSet(js));
-            return;
-        }
-        self.jobsets[js as usize].reconcile_due_ns = None;
-        self.jobset_worker_free_ns = now + self.params.jobset_reconcile_cost_ns;
         let before = self.jobsets[js as usize].status.clone();
-        self.jobset_ops_in_pass = 0;
         self.rec.jobset_reconciles += 1;
         self.reconcile_jobset(js);
         if self.jobsets[js as usize].status != before {
@@ -952,14 +946,9 @@ impl Sim {
     fn jobset_api_call(&mut self) -> u64 {
         let p = &self.params;
         let start = self.now() + p.jobset_reconcile_cost_ns;
-        let wave = (self.jobset_ops_in_pass / p.jobset_max_in_flight.max(1)) as u64;
-        self.jobset_ops_in_pass += 1;
-        let send = self
-            .clients
-            .jobset
-            .reserve(start)
-            .max(start + wave * p.api_call_latency_ns);
-        send + p.api_call_latency_ns
+        let (in_flight, latency) = (p.jobset_max_in_flight, p.api_call_latency_ns);
+        let send = (self.jobset_controller).send_call(start, in_flight, latency);
+        send + latency
     }
 
     pub(crate) fn push_shape(&mut self, shape: shape::PodShape) -> ShapeId {

@@ -8,6 +8,7 @@ pub(crate) mod gc;
 pub(crate) mod in_place;
 pub(crate) mod job;
 pub(crate) mod jobset;
+pub(crate) mod jobset_controller;
 pub(crate) mod kubelet;
 pub(crate) mod node_lifecycle;
 pub(crate) mod pod_webhook;

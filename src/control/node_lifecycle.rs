@@ -4,12 +4,61 @@
 //! tolerate the taint are deleted after their toleration seconds (`DisruptionTarget`); since
 //! no kubelet confirms, PodGC force-deletes them after its quarantine (calibration §7.2).
 
+use crate::api::types::Toleration;
 use crate::cluster::{NodeId, Taint, TaintEffect};
+use crate::engine::{SimTime, TokenBucket};
+use crate::params::NodeLifecycleParams;
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
 pub(crate) const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
+
+/// The node lifecycle controller's own state: its flags and the rate limiter of its NoExecute
+/// taints (kube-controller-manager's zone eviction limiter).
+#[derive(Debug)]
+pub(crate) struct NodeLifecycleController {
+    params: NodeLifecycleParams,
+    taint_limiter: TokenBucket,
+}
+
+impl NodeLifecycleController {
+    pub(crate) fn new(params: &NodeLifecycleParams) -> Self {
+        NodeLifecycleController {
+            taint_limiter: TokenBucket::new(params.eviction_rate_per_s, 1),
+            params: params.clone(),
+        }
+    }
+
+    /// When the controller marks a node NotReady whose kubelet died at `failed_ns`: at its
+    /// first look past the grace period after the last lease renewal.
+    pub(crate) fn not_ready_at(&self, failed_ns: SimTime) -> SimTime {
+        let nl = &self.params;
+        let last_renewal = failed_ns / nl.lease_renew_ns * nl.lease_renew_ns;
+        let deadline = last_renewal + nl.monitor_grace_ns;
+        (deadline / nl.monitor_period_ns + 1) * nl.monitor_period_ns
+    }
+
+    /// When the NoExecute taint of a node found NotReady at `now_ns` goes out.
+    pub(crate) fn taint_no_execute_at(&mut self, now_ns: SimTime) -> SimTime {
+        self.taint_limiter.reserve(now_ns)
+    }
+
+    /// How long a pod with these tolerations stays on an `unreachable` NoExecute node before
+    /// it is evicted: its own toleration's seconds, DefaultTolerationSeconds without one,
+    /// None when it tolerates the taint forever.
+    pub(crate) fn eviction_delay_ns(&self, tolerations: &[Toleration]) -> Option<u64> {
+        let own = tolerations.iter().find(|t| {
+            t.key.as_deref() == Some(UNREACHABLE_TAINT)
+                && t.effect.as_deref().is_none_or(|e| e == "NoExecute")
+                && t.operator.as_deref() == Some("Exists")
+        });
+        match own {
+            Some(t) => t.toleration_seconds.map(crate::engine::time::secs_field_ns),
+            None => Some(self.params.toleration_ns),
+        }
+    }
+}
 
 impl Sim {
     /// A node dies: its containers stop with it and nothing reports it but the missing lease.
@@ -28,11 +77,7 @@ impl Sim {
                 .recoveries
                 .interrupted(now, js, p, "node failure (no lease)");
         }
-        // The controller sees the lease go stale at its first look past the grace period.
-        let nl = &self.params.node_lifecycle;
-        let last_renewal = now / nl.lease_renew_ns * nl.lease_renew_ns;
-        let deadline = last_renewal + nl.monitor_grace_ns;
-        let detect = (deadline / nl.monitor_period_ns + 1) * nl.monitor_period_ns;
+        let detect = self.node_lifecycle.not_ready_at(now);
         self.queue.schedule_at(detect, Event::NodeNotReady(node));
     }
 
@@ -63,7 +108,7 @@ impl Sim {
                 effect: TaintEffect::NoSchedule,
             });
         });
-        let at = self.node_eviction_bucket.reserve(now);
+        let at = self.node_lifecycle.taint_no_execute_at(now);
         self.queue.schedule_at(at, Event::NodeTaintNoExecute(node));
     }
 
@@ -83,17 +128,8 @@ impl Sim {
         });
         for p in self.pods_on_node(node) {
             let shape = &self.shapes[self.pods[p as usize].shape as usize];
-            let own = shape.tolerations.iter().find(|t| {
-                t.key.as_deref() == Some(UNREACHABLE_TAINT)
-                    && t.effect.as_deref().is_none_or(|e| e == "NoExecute")
-                    && t.operator.as_deref() == Some("Exists")
-            });
-            let after = match own {
-                Some(t) => match t.toleration_seconds {
-                    Some(s) => crate::engine::time::secs_field_ns(s),
-                    None => continue, // tolerates it forever
-                },
-                None => self.params.node_lifecycle.toleration_ns,
+            let Some(after) = self.node_lifecycle.eviction_delay_ns(&shape.tolerations) else {
+                continue; // tolerates it forever
             };
             self.queue.schedule_at(now + after, Event::EvictPod(p));
         }
@@ -124,5 +160,68 @@ impl Sim {
             }
         }
         self.move_all_unschedulable();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::NS_PER_S;
+
+    const S: u64 = NS_PER_S;
+
+    fn controller() -> NodeLifecycleController {
+        NodeLifecycleController::new(&NodeLifecycleParams {
+            monitor_period_ns: 5 * S,
+            monitor_grace_ns: 40 * S,
+            lease_renew_ns: 10 * S,
+            eviction_rate_per_s: 0.1,
+            toleration_ns: 300 * S,
+            orphan_pod_gc_ns: 40 * S,
+        })
+    }
+
+    /// The lease was last renewed at 20 s; stale past 60 s; seen at the next look, 65 s.
+    #[test]
+    fn a_dead_node_is_seen_at_the_first_look_past_the_grace_period() {
+        let c = controller();
+        assert_eq!(c.not_ready_at(23 * S), 65 * S);
+        assert_eq!(c.not_ready_at(20 * S), 65 * S);
+        assert_eq!(c.not_ready_at(19 * S), 55 * S);
+    }
+
+    /// At 0.1 nodes per second the taints go out 10 s apart; an idle limiter lets one go now.
+    #[test]
+    fn no_execute_taints_go_out_at_the_eviction_rate() {
+        let mut c = controller();
+        let at: Vec<u64> = (0..3).map(|_| c.taint_no_execute_at(0) / S).collect();
+        assert_eq!(at, [0, 10, 20]);
+        assert_eq!(c.taint_no_execute_at(100 * S), 100 * S);
+    }
+
+    fn toleration(effect: Option<&str>, operator: &str, seconds: Option<i64>) -> Toleration {
+        Toleration {
+            key: Some(UNREACHABLE_TAINT.into()),
+            operator: Some(operator.into()),
+            value: None,
+            effect: effect.map(String::from),
+            toleration_seconds: seconds,
+        }
+    }
+
+    /// A pod's own toleration of the unreachable NoExecute taint sets its stay; without one
+    /// the default applies; with no seconds it stays for good.
+    #[test]
+    fn a_pods_own_toleration_decides_when_it_is_evicted() {
+        let c = controller();
+        assert_eq!(c.eviction_delay_ns(&[]), Some(300 * S));
+        let own = toleration(Some("NoExecute"), "Exists", Some(30));
+        assert_eq!(c.eviction_delay_ns(&[own]), Some(30 * S));
+        let any_effect = toleration(None, "Exists", Some(5));
+        assert_eq!(c.eviction_delay_ns(&[any_effect]), Some(5 * S));
+        let forever = toleration(Some("NoExecute"), "Exists", None);
+        assert_eq!(c.eviction_delay_ns(&[forever]), None);
+        let other_effect = toleration(Some("NoSchedule"), "Exists", Some(30));
+        assert_eq!(c.eviction_delay_ns(&[other_effect]), Some(300 * S));
     }
 }

@@ -55,6 +55,8 @@ pub(crate) struct Scheduler {
     flush_scheduled: bool,
     next_start_node: usize,
     rng: StreamRng,
+    /// Its API client's rate limiter (binds).
+    client: crate::engine::TokenBucket,
     pub cycles: u64,
     pub nodes_examined: u64,
     /// Cycles decided by the fast path (`fast.rs`): a speed statistic, not in any output.
@@ -72,7 +74,7 @@ struct Decision {
 }
 
 impl Scheduler {
-    pub(crate) fn new(rng: StreamRng) -> Self {
+    pub(crate) fn new(rng: StreamRng, client: crate::engine::TokenBucket) -> Self {
         Scheduler {
             active: BinaryHeap::new(),
             unschedulable: BTreeMap::new(),
@@ -85,6 +87,7 @@ impl Scheduler {
             flush_scheduled: false,
             next_start_node: 0,
             rng,
+            client,
             fast_decisions: 0,
             cycles: 0,
             nodes_examined: 0,
@@ -334,7 +337,7 @@ impl Sim {
                     );
                 }
                 self.scheduler.state[pod as usize] = QueueState::Assumed;
-                let send = self.clients.scheduler.reserve(now + cost);
+                let send = self.scheduler.client.reserve(now + cost);
                 let bind_at = send + self.params.scheduler.bind_latency_ns;
                 self.queue
                     .schedule_at(bind_at, Event::BindDone { pod, node });

@@ -19,24 +19,10 @@ pub(crate) use event::Event;
 use objects::*;
 use shape::PodShape;
 
-/// Client-side rate limiters, one per component's API client.
-pub(crate) struct Clients {
-    pub scheduler: TokenBucket,
-    pub job_controller: TokenBucket,
-    pub gc: TokenBucket,
-    pub jobset: TokenBucket,
-}
-
-impl Clients {
-    fn new(p: &ControlPlane) -> Self {
-        let b = |r: crate::params::ClientRate| TokenBucket::new(r.qps, r.burst);
-        Clients {
-            scheduler: b(p.scheduler.client),
-            job_controller: b(p.job_controller_client),
-            gc: b(p.gc_client),
-            jobset: b(p.jobset_client),
-        }
-    }
+/// A component's client-side rate limiter at its configured rate (each component owns its
+/// API client).
+fn client(r: crate::params::ClientRate) -> TokenBucket {
+    TokenBucket::new(r.qps, r.burst)
 }
 
 /// Named random sub-streams. Adding a draw in one never moves another.
@@ -57,12 +43,9 @@ pub(crate) struct Sim {
     pub scheduler: Scheduler,
     pub rng: Streams,
     pub rec: Recorder,
-    /// The JobSet controller's single worker is busy until then.
-    pub jobset_worker_free_ns: SimTime,
     pub ended_at_ns: Option<SimTime>,
     /// Scripted updates not yet applied; the run does not stop early before them.
     pub pending_updates: usize,
-    pub clients: Clients,
     /// Interned reasons for pod deletions in flight (events carry the index).
     pub delete_reasons: Vec<String>,
     /// Names of the pods the API server holds (created and not yet removed), so that a
@@ -70,8 +53,6 @@ pub(crate) struct Sim {
     pub live_pod_names: std::collections::HashSet<PodNameKey>,
     /// Interned container names (`PodObj::last_exit` carries the index).
     pub container_names: Vec<String>,
-    /// API calls issued by the JobSet reconcile in progress (for its in-flight limit).
-    pub jobset_ops_in_pass: u32,
     /// Placed pods per topology domain, for InterPodAffinity.
     pub placement: AffinityIndex,
     /// Check the invariants every `invariant_period_events` events and at the end.
@@ -82,8 +63,8 @@ pub(crate) struct Sim {
     pub event_digest: crate::engine::StreamDigest,
     /// The first violations found, with the simulated time, when checking.
     pub violations: Vec<String>,
-    /// NoExecute taints go out at the node lifecycle controller's eviction rate.
-    pub node_eviction_bucket: TokenBucket,
+    /// The node lifecycle controller's flags and taint rate limiter.
+    pub(crate) node_lifecycle: crate::control::node_lifecycle::NodeLifecycleController,
     /// Report progress on stderr during long runs (the CLI sets it when stderr is a terminal).
     pub show_progress: bool,
     /// When stderr is not a terminal (CI logs): print a progress line every
@@ -100,7 +81,11 @@ pub(crate) struct Sim {
     pub(crate) kubelet: crate::control::kubelet::Kubelet,
     /// The in-place restart agents' barriers.
     pub(crate) in_place_agents: crate::control::in_place::InPlaceAgents,
-    /// The Job controller's work queue, back-off records and pod counts.
+    /// The garbage collector's API client.
+    pub(crate) gc: crate::control::gc::GarbageCollector,
+    /// The JobSet controller's work queue, worker and API client.
+    pub(crate) jobset_controller: crate::control::jobset_controller::JobSetController,
+    /// The Job controller's work queue, back-off records, pod counts and API client.
     pub(crate) job_controller: crate::control::job::JobController,
     /// The timeline's samples.
     pub timeline: crate::metrics::timeline::Timeline,
@@ -201,27 +186,26 @@ impl Sim {
             jobs: vec![],
             pods: vec![],
             shapes: vec![],
-            scheduler: Scheduler::new(streams.stream("scheduler")),
+            scheduler: Scheduler::new(
+                streams.stream("scheduler"),
+                client(scenario.control.scheduler.client),
+            ),
             rng: Streams {
                 names: streams.stream("names"),
             },
             rec: Recorder::keeping_rows(),
-            jobset_worker_free_ns: 0,
             ended_at_ns: None,
             pending_updates: 0,
-            clients: Clients::new(&scenario.control),
             delete_reasons: vec![],
             live_pod_names: Default::default(),
             container_names: vec![],
-            jobset_ops_in_pass: 0,
             placement: AffinityIndex::default(),
             check_invariants: false,
             invariant_period_events: INVARIANT_PERIOD,
             event_digest: Default::default(),
             violations: vec![],
-            node_eviction_bucket: TokenBucket::new(
-                scenario.control.node_lifecycle.eviction_rate_per_s,
-                1,
+            node_lifecycle: crate::control::node_lifecycle::NodeLifecycleController::new(
+                &scenario.control.node_lifecycle,
             ),
             show_progress: false,
             progress_lines_every_ms: None,
@@ -229,7 +213,13 @@ impl Sim {
             node_pods: vec![vec![]; cluster.len()],
             training: Default::default(),
             kubelet: Default::default(),
-            job_controller: Default::default(),
+            job_controller: crate::control::job::JobController::new(client(
+                scenario.control.job_controller_client,
+            )),
+            gc: crate::control::gc::GarbageCollector::new(client(scenario.control.gc_client)),
+            jobset_controller: crate::control::jobset_controller::JobSetController::new(client(
+                scenario.control.jobset_client,
+            )),
             in_place_agents: Default::default(),
             fast_scheduling: true,
             node_varying_keys: vec![],

@@ -93,8 +93,6 @@ pub(crate) struct JobSetObj {
     pub jobs: Vec<JobId>,
     pub created_at_ns: SimTime,
     pub finished_at_ns: Option<SimTime>,
-    /// Reconcile queued for this time (the work queue keeps one entry per key).
-    pub reconcile_due_ns: Option<SimTime>,
     /// Foreground deletion of the JobSet itself (TTL after finished).
     pub deletion_ns: Option<SimTime>,
     pub removed_at_ns: Option<SimTime>,

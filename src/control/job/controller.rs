@@ -6,7 +6,7 @@
 //! entry by index.
 
 use crate::engine::time::NS_PER_S;
-use crate::engine::SimTime;
+use crate::engine::{SimTime, TokenBucket};
 use crate::sim::objects::{JobId, JobObj, LiveCounts, PodId};
 
 /// DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
@@ -16,8 +16,10 @@ const MAX_POD_FAILURE_BACKOFF_NS: u64 = 600 * NS_PER_S;
 const API_BACKOFF_NS: u64 = NS_PER_S;
 const MAX_API_BACKOFF_NS: u64 = 60 * NS_PER_S;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct JobController {
+    /// Its API client's rate limiter (pod creates and deletes).
+    client: TokenBucket,
     jobs: Vec<JobBooks>,
     /// By `PodId`: the informer counted the pod failed (once; upstream its UID enters
     /// `uncountedTerminatedPods` and its tracking finalizer goes). Grown as pods are booked.
@@ -45,6 +47,19 @@ struct JobBooks {
 }
 
 impl JobController {
+    pub(crate) fn new(client: TokenBucket) -> Self {
+        JobController {
+            client,
+            jobs: vec![],
+            counted_failed: vec![],
+        }
+    }
+
+    /// When a pod create or delete issued at `at_ns` leaves through the rate limiter.
+    pub(crate) fn send_call(&mut self, at_ns: SimTime) -> SimTime {
+        self.client.reserve(at_ns)
+    }
+
     /// The informer saw Job `j` created; ids come in creation order.
     pub(crate) fn job_created(&mut self, j: JobId, completions: u32) {
         assert_eq!(
@@ -245,7 +260,7 @@ mod tests {
     const S: u64 = NS_PER_S;
 
     fn controller_with_job(completions: u32) -> JobController {
-        let mut c = JobController::default();
+        let mut c = JobController::new(TokenBucket::new(0.0, 1));
         c.job_created(0, completions);
         c
     }

@@ -422,7 +422,7 @@ impl Sim {
             let end = (offset + batch).min(missing.len());
             let mut batch_end = batch_start;
             for &index in &missing[offset..end] {
-                let at = self.clients.job_controller.reserve(batch_start) + call;
+                let at = self.job_controller.send_call(batch_start) + call;
                 let admitted = match index {
                     0 => self.admit_pod(j, 0),
                     _ => follower.clone(),

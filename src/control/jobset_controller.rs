@@ -1,0 +1,160 @@
+//! The JobSet controller's private state: its work queue (one entry per JobSet, the earliest
+//! due time), its single worker, and its API client (rate limit and the in-flight limit of one
+//! reconcile's calls). Kept here, not on the `JobSetObj`s, which hold only what the API server
+//! stores. Dense by `JsId` (JobSets are never freed).
+
+use crate::engine::{SimTime, TokenBucket};
+use crate::sim::objects::JsId;
+
+#[derive(Debug)]
+pub(crate) struct JobSetController {
+    /// By `JsId`: the reconcile queued for this time.
+    due_ns: Vec<Option<SimTime>>,
+    /// The single worker is busy with a reconcile until then.
+    worker_free_ns: SimTime,
+    /// API calls issued by the reconcile in progress (its in-flight limit).
+    calls_in_pass: u32,
+    client: TokenBucket,
+}
+
+/// What a wake-up of a JobSet's work queue entry does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wakeup {
+    /// An earlier entry replaced this one: nothing to do.
+    Stale,
+    /// The worker is busy: the entry waits until it is free, then wakes again.
+    WaitForWorker { at_ns: SimTime },
+    /// The worker takes the JobSet now.
+    Reconcile,
+}
+
+impl JobSetController {
+    pub(crate) fn new(client: TokenBucket) -> Self {
+        JobSetController {
+            due_ns: vec![],
+            worker_free_ns: 0,
+            calls_in_pass: 0,
+            client,
+        }
+    }
+
+    /// The informer saw JobSet `js` created; ids come in creation order.
+    pub(crate) fn jobset_created(&mut self, js: JsId) {
+        assert_eq!(
+            js as usize,
+            self.due_ns.len(),
+            "JobSets are registered as created"
+        );
+        self.due_ns.push(None);
+    }
+
+    /// Queues a reconcile of `js` at `due_ns` unless one is queued no later (like client-go's
+    /// delaying queue). True when the caller must schedule the wake-up.
+    pub(crate) fn enqueue(&mut self, js: JsId, due_ns: SimTime) -> bool {
+        let due = &mut self.due_ns[js as usize];
+        if due.is_some_and(|d| d <= due_ns) {
+            return false;
+        }
+        *due = Some(due_ns);
+        true
+    }
+
+    /// A wake-up of `js` at `now_ns`. A reconcile taken by the worker keeps it busy for
+    /// `cost_ns` and starts a new pass of API calls.
+    pub(crate) fn wake(&mut self, js: JsId, now_ns: SimTime, cost_ns: u64) -> Wakeup {
+        let due = &mut self.due_ns[js as usize];
+        if *due != Some(now_ns) {
+            return Wakeup::Stale;
+        }
+        if now_ns < self.worker_free_ns {
+            *due = Some(self.worker_free_ns);
+            return Wakeup::WaitForWorker {
+                at_ns: self.worker_free_ns,
+            };
+        }
+        *due = None;
+        self.worker_free_ns = now_ns + cost_ns;
+        self.calls_in_pass = 0;
+        Wakeup::Reconcile
+    }
+
+    /// When an API call the running reconcile issues at `start_ns` is sent: through the
+    /// client's rate limit, and at most `max_in_flight` at once, each taking `latency_ns`.
+    pub(crate) fn send_call(
+        &mut self,
+        start_ns: SimTime,
+        max_in_flight: u32,
+        latency_ns: u64,
+    ) -> SimTime {
+        let wave = (self.calls_in_pass / max_in_flight.max(1)) as u64;
+        self.calls_in_pass += 1;
+        self.client
+            .reserve(start_ns)
+            .max(start_ns + wave * latency_ns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unlimited() -> JobSetController {
+        let mut c = JobSetController::new(TokenBucket::new(0.0, 1));
+        c.jobset_created(0);
+        c.jobset_created(1);
+        c
+    }
+
+    /// One entry per JobSet, the earliest; a replaced entry's wake-up is stale.
+    #[test]
+    fn a_jobset_is_queued_once_at_its_earliest_time() {
+        let mut c = unlimited();
+        assert!(c.enqueue(0, 100));
+        assert!(!c.enqueue(0, 100));
+        assert!(c.enqueue(0, 40));
+        assert_eq!(c.wake(0, 100, 5), Wakeup::Stale);
+        assert_eq!(c.wake(0, 40, 5), Wakeup::Reconcile);
+        assert_eq!(c.wake(0, 40, 5), Wakeup::Stale, "taken off the queue");
+        assert!(c.enqueue(0, 100), "queued again after its reconcile");
+    }
+
+    /// One worker: a JobSet due while another is reconciled waits until the worker is free,
+    /// and keeps its place against later enqueues.
+    #[test]
+    fn a_busy_worker_makes_the_next_jobset_wait() {
+        let mut c = unlimited();
+        c.enqueue(0, 10);
+        c.enqueue(1, 12);
+        assert_eq!(c.wake(0, 10, 50), Wakeup::Reconcile);
+        assert_eq!(c.wake(1, 12, 50), Wakeup::WaitForWorker { at_ns: 60 });
+        assert!(!c.enqueue(1, 70), "the waiting entry covers a later one");
+        assert_eq!(c.wake(1, 60, 50), Wakeup::Reconcile);
+        assert_eq!(c.wake(1, 12, 50), Wakeup::Stale);
+    }
+
+    /// A reconcile's calls go `max_in_flight` at a time, one latency per wave; the next
+    /// reconcile starts a new pass.
+    #[test]
+    fn calls_of_one_pass_go_in_waves_of_the_in_flight_limit() {
+        let mut c = unlimited();
+        c.enqueue(0, 0);
+        assert_eq!(c.wake(0, 0, 1), Wakeup::Reconcile);
+        let sends: Vec<SimTime> = (0..5).map(|_| c.send_call(100, 2, 10)).collect();
+        assert_eq!(sends, [100, 100, 110, 110, 120]);
+        c.enqueue(1, 1);
+        assert_eq!(c.wake(1, 1, 1), Wakeup::Reconcile);
+        assert_eq!(c.send_call(100, 2, 10), 100, "a new pass starts at wave 0");
+    }
+
+    /// The client's rate limit holds across passes.
+    #[test]
+    fn the_client_rate_limit_spaces_calls() {
+        let mut c = JobSetController::new(TokenBucket::new(10.0, 1));
+        c.jobset_created(0);
+        c.enqueue(0, 0);
+        c.wake(0, 0, 1);
+        let ms = 1_000_000;
+        let sends: Vec<SimTime> = (0..3).map(|_| c.send_call(0, 100, ms)).collect();
+        assert_eq!(sends, [0, 100 * ms, 200 * ms]);
+    }
+}
