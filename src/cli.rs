@@ -5,7 +5,7 @@ use crate::report::output_set::OutputSet;
 use crate::report::{self, summary, table};
 use crate::sim::Sim;
 use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -49,8 +49,9 @@ pub(crate) enum Command {
     /// is not YAML, an option is wrong, or a JobSet has a field neither Kubernetes nor JobSet
     /// defines (unless --validate=warn).
     Validate(ValidateArgs),
-    /// Run the built-in calibration scenarios and compare them with published numbers:
-    /// fitted targets must be within tolerance (exit 1 otherwise); predictions are reported.
+    /// Run the built-in calibration scenarios under a control-plane profile (--profile, default
+    /// ci) and compare them with published numbers: the targets the profile was fitted on must
+    /// be within tolerance (exit 1 otherwise); the others are reported as its predictions.
     Calibrate(CalibrateArgs),
     /// Run a sweep: a base scenario varied along axes (field paths × values) and over seeds,
     /// in parallel; writes runs.csv and cells.csv (docs/sweeps.md). Resumes from --out.
@@ -223,6 +224,13 @@ pub(crate) struct CalibrateArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The control-plane profile every target runs under: a built-in one (`ci`, the
+    /// default: scheduler_perf-class hardware and upstream client defaults; `gke`: fitted on
+    /// the GKE 65,000-node benchmark) or a profile file (`path/to/mine.yaml`). The targets
+    /// the profile names in `fittedTargets` gate the exit code; the others are reported as
+    /// predictions (docs/calibration.md).
+    #[arg(long, value_name = "NAME|PATH", default_value = "ci")]
+    pub profile: String,
     /// Sweep the simulator's invariants during every run, as `run --check-invariants` does;
     /// a violation stops with exit code 1.
     #[arg(long)]
@@ -309,13 +317,20 @@ pub(crate) fn main_with(cli: Cli) -> Result<(), SimError> {
 
 fn calibrate(args: CalibrateArgs) -> Result<(), SimError> {
     let root = std::env::current_dir().map_err(|e| SimError::Internal(e.to_string()))?;
-    let results = crate::calibrate::run_all(&root, args.check_invariants)?;
+    let profile = crate::scenario::profile::load(&args.profile, Path::new(""), "--profile")?;
+    let results = crate::calibrate::run_all(&root, &profile, args.check_invariants)?;
     if args.json {
         let json = serde_json::to_string_pretty(&results)
             .map_err(|e| SimError::Internal(e.to_string()))?;
         println!("{json}");
     } else {
         print!("{}", crate::calibrate::table(&results));
+        println!(
+            "\nprofile {} ({}); fitted targets: {}",
+            profile.name,
+            profile.file,
+            profile.fitted_targets.join(", ")
+        );
     }
     if results.iter().any(|r| r.pass == Some(false)) {
         std::process::exit(1);

@@ -1,4 +1,5 @@
-//! `controlPlane:`: overrides of the timing and client defaults (`params::ControlPlane`).
+//! `controlPlane:`: overrides of the timing and client constants of a profile
+//! (`params::ControlPlane`; `profile` picks which).
 
 use super::duration::DurationField;
 use super::types::{
@@ -8,8 +9,13 @@ use super::types::{
 use super::Problems;
 use crate::params::{ClientRate, ControlPlane, ExclusivePlacement, ScoringStrategy};
 
-pub(super) fn resolve(cp: &ControlPlaneSection, problems: &mut Problems) -> ControlPlane {
-    let mut control = ControlPlane::default();
+/// `base` (the profile's constants) with every key `cp` sets put over it, range-checked.
+pub(super) fn resolve(
+    cp: &ControlPlaneSection,
+    base: ControlPlane,
+    problems: &mut Problems,
+) -> ControlPlane {
+    let mut control = base;
     set_durations(cp, &mut control);
     set_client_rates(cp, &mut control, problems);
     if let Some(js) = &cp.jobset_controller {

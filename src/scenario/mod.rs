@@ -6,6 +6,7 @@ pub(crate) mod duration;
 pub(crate) mod faults;
 pub(crate) mod memory;
 pub(crate) mod never_fires;
+pub(crate) mod profile;
 pub(crate) mod types;
 mod workloads;
 
@@ -87,7 +88,7 @@ pub(crate) struct Scenario {
     pub memory_limit_bytes: u64,
     /// SHA-1 (hex) of what the results depend on: the scenario document re-rendered (so
     /// comments and layout do not count) without `run.seed` (summaries report the seed on
-    /// its own), and the bytes of every manifest file it reads.
+    /// its own), and the bytes of every manifest file and profile file it reads.
     pub hash: String,
     /// What the user should hear before the run, located like errors: manifest fields that are
     /// not modelled (notices), undefined fields under `--validate=warn`.
@@ -218,6 +219,17 @@ pub(crate) fn load_scenario_from_str(
     text: &str,
     base_dir: &Path,
 ) -> Result<Scenario, SimError> {
+    load_scenario_under(file, text, base_dir, None)
+}
+
+/// [`load_scenario_from_str`] with `profile` standing in for the built-in default when the
+/// scenario names none (`calibrate --profile`).
+pub(crate) fn load_scenario_under(
+    file: &str,
+    text: &str,
+    base_dir: &Path,
+    profile: Option<&profile::Profile>,
+) -> Result<Scenario, SimError> {
     let docs = crate::yaml::documents(file, text)?;
     let non_empty = docs.iter().filter(|d| !d.is_null()).count();
     if non_empty == 0 {
@@ -239,7 +251,7 @@ pub(crate) fn load_scenario_from_str(
     // Parsed here, where the text is at hand, so a bad expression's error names its line.
     let expect = crate::gates::parse_list(file, text, &raw.expect);
     // Errors found after parsing know their path; give them the line too.
-    let resolved = resolve(file, raw, base_dir)
+    let resolved = resolve(file, raw, base_dir, profile)
         .map_err(|e| crate::yaml::locate::fill_scenario(e, file, text, base_dir));
     match (resolved, expect) {
         (Ok(mut scenario), Ok(expect)) => {
@@ -266,6 +278,14 @@ fn content_hash(doc: &serde_yaml_ng::Value, base_dir: &Path) -> String {
     }
     let mut hasher = Sha1::new();
     hasher.update(serde_yaml_ng::to_string(&doc).unwrap_or_default());
+    let profile = doc.get("controlPlane").and_then(|c| c.get("profile"));
+    if let Some(p) = profile.and_then(|p| p.as_str()) {
+        if !profile::is_built_in(p) {
+            let bytes = std::fs::read(base_dir.join(p)).unwrap_or_default();
+            hasher.update(format!("\nprofile {p} {}\n", bytes.len()));
+            hasher.update(&bytes);
+        }
+    }
     let workloads = doc.get("workloads").and_then(|w| w.as_sequence());
     for w in workloads.into_iter().flatten() {
         if let Some(m) = w.get("manifest").and_then(|m| m.as_str()) {
@@ -363,14 +383,20 @@ fn feature_gates(raw: &BTreeMap<String, bool>, problems: &mut Problems) -> BTree
 
 /// Turns the file as written into what the simulation needs, section by section, reporting
 /// every problem found rather than the first.
-fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, SimError> {
+fn resolve(
+    file: &str,
+    raw: ScenarioFile,
+    base_dir: &Path,
+    default_profile: Option<&profile::Profile>,
+) -> Result<Scenario, SimError> {
     let mut problems = Problems { file, list: vec![] };
     if raw.name.trim().is_empty() {
         problems.at("name", "must not be empty");
     }
     let limits = run_limits(&raw.run, &mut problems);
     let cluster = cluster::resolve(&raw.cluster, &mut problems);
-    let control = control_plane::resolve(&raw.control_plane, &mut problems);
+    let base = profile_constants(&raw.control_plane, base_dir, default_profile, &mut problems);
+    let control = control_plane::resolve(&raw.control_plane, base, &mut problems);
     let feature_gates = feature_gates(&raw.feature_gates, &mut problems);
     let pool_names: Vec<String> = cluster.node_pools.iter().map(|p| p.name.clone()).collect();
     let faults = faults::resolve(file, &raw.faults, &pool_names, &mut problems.list);
@@ -400,6 +426,29 @@ fn resolve(file: &str, raw: ScenarioFile, base_dir: &Path) -> Result<Scenario, S
     let never = never_fires::notes(&scenario);
     scenario.notes.extend(never);
     Ok(scenario)
+}
+
+/// The constants `controlPlane` overrides: those of the profile it names, else of
+/// `default_profile`, else the built-in defaults (the `ci` profile). A profile file's own
+/// problems are reported located in that file.
+fn profile_constants(
+    cp: &ControlPlaneSection,
+    base_dir: &Path,
+    default_profile: Option<&profile::Profile>,
+    problems: &mut Problems,
+) -> ControlPlane {
+    let Some(spec) = &cp.profile else {
+        return default_profile.map_or_else(ControlPlane::default, |p| p.control.clone());
+    };
+    let loaded = profile::source(spec, base_dir)
+        .map_err(|m| problems.at("controlPlane.profile", m))
+        .ok()
+        .and_then(|(file, text)| {
+            profile::parse(&file, &text)
+                .map_err(|errors| errors.into_iter().for_each(|e| problems.push(e)))
+                .ok()
+        });
+    loaded.map_or_else(ControlPlane::default, |p| p.control)
 }
 
 /// Refuses workloads too large to simulate, with the field that makes them so.

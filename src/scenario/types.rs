@@ -135,6 +135,9 @@ pub(crate) struct TopologyLevelSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ControlPlaneSection {
+    /// The control-plane profile the other keys override: a built-in name (`ci`, `gke`) or a
+    /// profile file relative to the scenario file (`scenario::profile`, docs/calibration.md).
+    pub profile: Option<String>,
     pub watch_delay: Option<DurationField>,
     pub api_call_latency: Option<DurationField>,
     pub job_sync_batch_period: Option<DurationField>,

@@ -656,3 +656,38 @@ fn every_flag_is_in_its_commands_synopsis_in_the_readme() {
         "removing a flag from the run synopsis went unnoticed"
     );
 }
+
+// ---- Profiles, from the scenario's controlPlane struct --------------------------------------
+
+/// Every constant of `controlPlane` is set by the built-in `ci` profile (whose keys every
+/// profile must set, `scenario::profile`), and nothing else is: a constant added to
+/// `ControlPlaneSection` needs its value and source in profiles/*.yaml.
+#[test]
+fn profiles_set_every_control_plane_constant() {
+    use jobset_sim::scenario::profile::{constant_keys, SCENARIO_CHOICES};
+    let keys = scenario_keys();
+    let under_control_plane: Vec<&[String]> = keys
+        .iter()
+        .filter(|k| k.len() > 1 && k[0] == "controlPlane")
+        .map(|k| &k[1..])
+        .collect();
+    let is_leaf = |k: &[String]| {
+        !under_control_plane
+            .iter()
+            .any(|other| other.len() > k.len() && other.starts_with(k))
+    };
+    let expected: BTreeSet<String> = under_control_plane
+        .iter()
+        .filter(|k| is_leaf(k))
+        .map(|k| k.join("."))
+        .filter(|k| !SCENARIO_CHOICES.contains(&k.as_str()))
+        .collect();
+    let in_profiles: BTreeSet<String> = constant_keys().into_iter().collect();
+    let missing: Vec<String> = expected.difference(&in_profiles).cloned().collect();
+    fail_if_missing("controlPlane constants", "profiles/ci.yaml", &missing);
+    let extra: Vec<String> = in_profiles.difference(&expected).cloned().collect();
+    assert!(
+        extra.is_empty(),
+        "profiles/ci.yaml sets unknown keys: {extra:?}"
+    );
+}

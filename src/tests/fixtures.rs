@@ -109,3 +109,16 @@ pub fn contention(control: &str) -> String {
         js("b", "")
     )
 }
+
+pub fn ci_text() -> String {
+    std::fs::read_to_string(repo().join("profiles/ci.yaml")).unwrap()
+}
+
+/// SMALL_SCENARIO with `control_plane` (one YAML flow mapping) as its `controlPlane`.
+pub fn scenario_with(control_plane: &str) -> String {
+    SMALL_SCENARIO.replacen(
+        "cluster:\n",
+        &format!("controlPlane: {control_plane}\ncluster:\n"),
+        1,
+    )
+}

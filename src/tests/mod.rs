@@ -14,6 +14,7 @@ mod invariants;
 mod no_panic;
 mod node_failure;
 mod pod_affinity;
+mod profiles;
 mod scheduling;
 mod swarm;
 mod validation;
