@@ -326,9 +326,10 @@ fn calibrate(args: CalibrateArgs) -> Result<(), SimError> {
     } else {
         print!("{}", crate::calibrate::table(&results));
         println!(
-            "\nprofile {} ({}); fitted targets: {}",
+            "\nprofile {} ({}): {}; fitted targets: {}",
             profile.name,
             profile.file,
+            profile.description,
             profile.fitted_targets.join(", ")
         );
     }

@@ -40,17 +40,24 @@ fn ci_profile_runs_byte_identical_to_the_defaults() {
     assert_eq!(summary(&outputs[0]), summary(&outputs[1]));
 }
 
-/// `run` of a scenario using the profile file `profile` (written next to it): exit 2 with
-/// nothing on stdout; returns stderr.
+/// `run --out` of a scenario using the profile file `profile` (written next to it): exit 2
+/// with nothing on stdout and no output folder; returns stderr.
 fn rejected(test: &str, profile: &str) -> String {
     let dir = scratch(test);
     write(&dir, "p.yaml", profile);
     let s = write(&dir, "s.yaml", &scenario_with("{profile: p.yaml}"));
-    let out = run(&["run", s.to_str().unwrap()]);
+    let out_dir = dir.join("out");
+    let out = run(&[
+        "run",
+        s.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
     assert!(!err.contains("panicked"), "{err}");
+    assert!(!out_dir.exists(), "no output for bad input");
     err
 }
 

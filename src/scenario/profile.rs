@@ -67,8 +67,7 @@ pub(crate) struct Profile {
     pub name: String,
     /// Where it was read from, as messages show it (`profiles/gke.yaml` for a built-in one).
     pub file: String,
-    /// The profile's `description:`, for its reader; no output shows it.
-    #[allow(dead_code)]
+    /// The profile's `description:`, printed under `calibrate`'s table.
     pub description: String,
     pub fitted_targets: Vec<String>,
     pub control: ControlPlane,

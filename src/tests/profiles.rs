@@ -23,7 +23,7 @@ fn selecting_a_profile_changes_the_constants_and_scenario_keys_override_it() {
     assert_eq!(gke.scheduler.per_node_filter_cost_ns, 30);
     assert_eq!(gke.scheduler.per_node_score_cost_ns, 390);
     assert_eq!(gke.scheduler.client.qps, 1000.0);
-    assert_eq!(gke.job_controller_client.qps, 1000.0);
+    assert_eq!(gke.job_controller_client.qps, 450.0);
     // The scenario's own keys win; the rest stays the profile's.
     let mixed = control_of(
         &scenario_with("{profile: gke, scheduler: {perNodeFilterCost: 55ns, qps: 70}}"),
