@@ -10,40 +10,86 @@
 // reports code nothing uses.
 #![warn(unreachable_pub)]
 
-mod api;
-mod baseline;
-mod calibrate;
-mod cli;
-mod cli_swarm;
-mod cli_sweep;
-mod cluster;
-mod compare;
-mod control;
+// The folders are the layers, each using only those above it: input (scenario and manifest
+// files to a checked `Scenario`), the world and its components (the Kubernetes model the
+// engine drives), reports (what a run writes), experiments (many runs: sweeps, baselines,
+// calibration, the swarm), and the command line. Module paths stay one level deep
+// (`crate::scheduler`), so a module is found by name; `#[path]` puts it in its layer's folder.
+// docs/architecture.md draws the map.
+
+// The discrete-event core: time, event queue, named random streams. Knows nothing of Kubernetes.
 pub mod engine;
+
+// Input.
+#[path = "input/api/mod.rs"]
+mod api;
+#[path = "input/edit.rs"]
+mod edit;
+#[path = "input/error.rs"]
 mod error;
+#[path = "input/fieldpath.rs"]
 mod fieldpath;
+#[path = "input/gates.rs"]
+mod gates;
+#[path = "input/headline.rs"]
+mod headline;
+#[path = "input/params.rs"]
+mod params;
+#[path = "input/scenario/mod.rs"]
+mod scenario;
+#[path = "input/source.rs"]
+mod source;
+#[path = "input/yaml/mod.rs"]
+mod yaml;
+
+// The world and its components.
+#[path = "world/cluster/mod.rs"]
+mod cluster;
+#[path = "world/control/mod.rs"]
+mod control;
+#[path = "world/inject/mod.rs"]
+mod inject;
+#[path = "world/metrics/mod.rs"]
+mod metrics;
+#[path = "world/scheduler/mod.rs"]
+mod scheduler;
+#[path = "world/sim/mod.rs"]
+mod sim;
+#[path = "world/training.rs"]
+mod training;
+
+// Reports.
+mod report;
+
+// Experiments.
+#[path = "experiments/baseline.rs"]
+mod baseline;
+#[path = "experiments/calibrate.rs"]
+mod calibrate;
+#[path = "experiments/compare.rs"]
+mod compare;
 // The fuzz targets' entry points (docs/fuzzing.md), public for the fuzz crate only.
 #[doc(hidden)]
+#[path = "experiments/fuzzing.rs"]
 pub mod fuzzing;
-mod gates;
-mod headline;
-mod inject;
-mod input;
-mod library;
-mod metrics;
-mod params;
+#[path = "experiments/plan.rs"]
 mod plan;
-mod report;
+#[path = "experiments/report_html.rs"]
+mod report_html;
+#[path = "experiments/runner.rs"]
 mod runner;
-mod scenario;
-mod scheduler;
-mod sim;
+#[path = "experiments/stats.rs"]
 mod stats;
+#[path = "experiments/swarm/mod.rs"]
 mod swarm;
+#[path = "experiments/sweep/mod.rs"]
 mod sweep;
-mod training;
+#[path = "experiments/validate.rs"]
 mod validate;
-mod yaml;
+
+// The command line and the library API.
+mod cli;
+mod library;
 
 pub use library::{run_command_line, Error, Scenario, Simulation};
 

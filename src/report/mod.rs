@@ -2,7 +2,6 @@
 //! atomically so a crash never leaves half a file behind.
 
 pub(crate) mod distributions;
-pub(crate) mod html;
 pub(crate) mod output_set;
 pub(crate) mod record;
 pub(crate) mod recoveries;

@@ -1,7 +1,7 @@
 //! Helpers of the in-process tests: run simulations with every invariant checked.
 //!
 //! Every test that runs a simulation goes through `simulate_scenario` / `run_checked`, so the
-//! invariant sweeps of `src/sim/invariants.rs` run in every such test, not only in the few
+//! invariant sweeps of `src/world/sim/invariants.rs` run in every such test, not only in the few
 //! that ask; the command-line tests (`tests/`) get `--check-invariants` the same way.
 
 pub(crate) use super::fixtures::*;

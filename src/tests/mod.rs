@@ -11,6 +11,7 @@ mod faults;
 mod fixtures;
 mod gates;
 mod invariants;
+mod layers;
 mod no_panic;
 mod node_failure;
 mod pod_affinity;

@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn every_change_is_documented_in_the_metrics_doc() {
-        let doc = include_str!("../../docs/metrics.md");
+        let doc = include_str!("../../../docs/metrics.md");
         let table = doc
             .split("| change | on | meaning |")
             .nth(1)

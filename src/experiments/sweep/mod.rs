@@ -2,7 +2,6 @@
 //! parallel across runs (each run stays single-threaded and deterministic), resumable, and
 //! splittable into shards whose outputs `merge` joins. See `docs/sweeps.md`.
 
-pub(crate) mod edit;
 pub(crate) mod merge;
 pub(crate) mod output;
 pub(crate) mod spec;
@@ -54,7 +53,7 @@ pub(crate) struct Options {
     /// Otherwise a progress line this often (wall time), if at all.
     pub progress_lines_every_ms: Option<u64>,
     /// `--set` edits of the base scenario.
-    pub sets: Vec<crate::input::Set>,
+    pub sets: Vec<crate::source::Set>,
     /// Sweep the invariants during every run (`--check-invariants`).
     pub check_invariants: bool,
 }

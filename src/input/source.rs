@@ -1,11 +1,11 @@
 //! Where a scenario or sweep file comes from — a file, or standard input when the path is `-`
 //! — and the `--set PATH=VALUE` edits applied to a scenario before it loads (the same
-//! field-path editing as a sweep's axes, `sweep::edit`).
+//! field-path editing as a sweep's axes, `edit`).
 
+use crate::edit;
 use crate::error::{InputError, SimError};
 use crate::fieldpath::FieldPath;
 use crate::scenario::{load_scenario_from_str, Scenario};
-use crate::sweep::edit;
 use serde_yaml_ng::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -137,7 +137,7 @@ pub(crate) fn load_scenario_with(path: &Path, sets: &[Set]) -> Result<Scenario, 
         other => other,
     })?;
     for s in sets {
-        if let Some(m) = crate::sweep::spec::unmodelled_edit(&s.path, &scenario, &shown) {
+        if let Some(m) = edit::unmodelled_edit(&s.path, &scenario, &shown) {
             return Err(InputError::new("--set", format!("{}: {m}", s.text)).into());
         }
     }

@@ -43,9 +43,9 @@ pub(crate) fn plan(a: &Side, b: &Side, seeds: &[u64]) -> Result<String, SimError
 
 /// `FILE` (a scenario) or `SWEEP#CELL` (a cell of a sweep, by id as in runs.csv: `c3`).
 /// `sets` (`--set`) edit the scenario (for a cell, the sweep's base before its axes).
-pub(crate) fn load_side(spec: &str, sets: &[crate::input::Set]) -> Result<Side, SimError> {
+pub(crate) fn load_side(spec: &str, sets: &[crate::source::Set]) -> Result<Side, SimError> {
     let Some((file, cell)) = spec.rsplit_once('#') else {
-        let scenario = crate::input::load_scenario_with(Path::new(spec), sets)?;
+        let scenario = crate::source::load_scenario_with(Path::new(spec), sets)?;
         return Ok(Side {
             label: spec.to_string(),
             warnings: scenario.warnings(),

@@ -1,5 +1,8 @@
 //! The `jobset-sim` command line: thin glue between the arguments, the library and the files.
 
+pub(crate) mod swarm;
+pub(crate) mod sweep;
+
 use crate::error::{InputError, SimError};
 use crate::report::output_set::OutputSet;
 use crate::report::{self, summary, table};
@@ -302,16 +305,16 @@ pub(crate) fn main_with(cli: Cli) -> Result<(), SimError> {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Calibrate(args) => calibrate(args),
-        Command::Sweep(args) => crate::cli_sweep::sweep(args),
-        Command::Merge(args) => crate::cli_sweep::merge(args),
-        Command::Compare(args) => crate::cli_sweep::compare(args),
-        Command::Check(args) => crate::cli_sweep::check(args),
+        Command::Sweep(args) => crate::cli::sweep::sweep(args),
+        Command::Merge(args) => crate::cli::sweep::merge(args),
+        Command::Compare(args) => crate::cli::sweep::compare(args),
+        Command::Check(args) => crate::cli::sweep::check(args),
         Command::Report(args) => {
-            let written = report::html::write_report(&args.dir)?;
+            let written = crate::report_html::write_report(&args.dir)?;
             println!("wrote {}", written.display());
             Ok(())
         }
-        Command::Swarm(args) => crate::cli_swarm::swarm(args),
+        Command::Swarm(args) => crate::cli::swarm::swarm(args),
     }
 }
 
@@ -421,7 +424,7 @@ fn write_run_outputs(
     let timeline_svg = report::timeline::svg(sim);
     let recovery_svg = report::recoveries::chart_svg(sim, &report::recoveries::build(sim));
     let report_html = match with_report {
-        true => Some(report::html::run_report(
+        true => Some(crate::report_html::run_report(
             json,
             &timeline_svg,
             &recovery_svg,
@@ -440,14 +443,14 @@ fn write_run_outputs(
         files.push(("events.csv", events));
     }
     if let Some(html) = &report_html {
-        files.push((report::html::FILE, html.as_bytes()));
+        files.push((crate::report_html::FILE, html.as_bytes()));
     }
     set.write(&files)
 }
 
 fn run(args: RunArgs) -> Result<(), SimError> {
-    let sets = crate::input::Set::parse_all(&args.set)?;
-    let mut scenario = crate::input::load_scenario_with(&args.scenario, &sets)?;
+    let sets = crate::source::Set::parse_all(&args.set)?;
+    let mut scenario = crate::source::load_scenario_with(&args.scenario, &sets)?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
@@ -495,7 +498,7 @@ fn run(args: RunArgs) -> Result<(), SimError> {
         print!("{}", table::render(&summary));
     }
     written?;
-    crate::cli_sweep::check_expectations(&sim.scenario.expect, &summary)?;
+    crate::cli::sweep::check_expectations(&sim.scenario.expect, &summary)?;
     // The process ends here: freeing every object of a large run one by one only costs time.
     std::mem::forget(sim);
     Ok(())

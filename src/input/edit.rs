@@ -4,6 +4,7 @@
 //! left to the scenario loader, so a sweep cell is checked exactly like a scenario file.
 
 use crate::fieldpath::{FieldPath, Seg};
+use crate::scenario::Scenario;
 use serde_yaml_ng::{Mapping, Value};
 use std::path::Path;
 
@@ -113,6 +114,29 @@ pub(crate) fn inline_manifest_for(
         docs.into_iter().next().unwrap(),
     );
     Ok(())
+}
+
+/// Why an edit at `path` (an axis or `--set`) changes nothing: it lies on a field of an inline
+/// JobSet that jobset-sim does not model. `file` is the name the edited scenario loaded under.
+pub(crate) fn unmodelled_edit(path: &FieldPath, s: &Scenario, file: &str) -> Option<String> {
+    let [Seg::Key(w), Seg::Index(i), Seg::Key(j), rest @ ..] = path.0.as_slice() else {
+        return None;
+    };
+    if w != "workloads" || j != "jobset" {
+        return None;
+    }
+    let rest = FieldPath(rest.to_vec());
+    let source = format!("{file} (workloads[{i}].jobset)");
+    for wl in s.workloads.iter().filter(|wl| wl.source == source) {
+        for u in &wl.unknown_fields {
+            if FieldPath::parse(u).is_ok_and(|up| rest.starts_with(&up)) {
+                return Some(format!(
+                    "no such field in a JobSet that jobset-sim models: {u} (check the spelling)"
+                ));
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -210,7 +210,7 @@ impl Scenario {
 
 /// Reads a scenario file (`-`: standard input) and everything it refers to.
 pub(crate) fn load_scenario(path: &Path) -> Result<Scenario, SimError> {
-    let (file, text, base_dir) = crate::input::read(path, "scenario")?;
+    let (file, text, base_dir) = crate::source::read(path, "scenario")?;
     load_scenario_from_str(&file, &text, &base_dir)
 }
 

@@ -13,11 +13,7 @@ use crate::sim::Sim;
 use serde::Serialize;
 use std::path::Path;
 
-/// Every target `calibrate` runs, in its order; a profile's `fittedTargets` names some of them.
-pub(crate) const TARGET_IDS: &[&str] = &[
-    "T2a", "T2b", "T4-order", "T4-ratio", "T5-100", "T5-300", "T6", "T8", "G1", "G1-lag", "G2a",
-    "G2b", "T1", "T3",
-];
+pub(crate) use crate::scenario::profile::TARGET_IDS;
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct TargetResult {
@@ -572,7 +568,7 @@ fn gke_65k(runs: Runs) -> Result<Vec<TargetResult>, SimError> {
 /// (first pod created to all bound) is the same.
 fn t1_t3(root: &Path, runs: Runs) -> Result<Vec<TargetResult>, SimError> {
     let path = root.join("scenarios/recovery-15k.yaml");
-    let (file, text, base_dir) = crate::input::read(&path, "scenario")?;
+    let (file, text, base_dir) = crate::source::read(&path, "scenario")?;
     let scenario = load_scenario_under(&file, &text, &base_dir, Some(runs.profile))?;
     let mut sim = Sim::new(scenario)?;
     crate::runner::run_sim(&mut sim, runs.checks)?;

@@ -53,7 +53,7 @@ pub(crate) enum Event {
     /// The taint manager evicts a pod whose toleration ran out.
     EvictPod(PodId),
     /// A fault injector acts: `target` is a node, a domain or a pod slot, as the injector
-    /// defines it (`src/inject`).
+    /// defines it (`src/world/inject`).
     FaultFires { fault: u16, target: u32 },
     /// A node back from repair or maintenance: Ready and schedulable again.
     NodeRepaired(NodeId),

@@ -29,7 +29,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<(), SimError> {
         let stem = args.sweep.file_stem().unwrap_or_default();
         PathBuf::from("out").join(stem)
     });
-    let sets = crate::input::Set::parse_all(&args.set)?;
+    let sets = crate::source::Set::parse_all(&args.set)?;
     if args.dry_run {
         let sweep = crate::sweep::spec::load_sweep(&args.sweep, &sets)?;
         for line in sweep.all_warnings() {
@@ -108,7 +108,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<(), SimError> {
     if args.a == "-" && args.b == "-" {
         return Err(InputError::new("-", "standard input can be only one side").into());
     }
-    let sets = crate::input::Set::parse_all(&args.set)?;
+    let sets = crate::source::Set::parse_all(&args.set)?;
     let a = crate::compare::load_side(&args.a, &sets)?;
     let b = crate::compare::load_side(&args.b, &sets)?;
     for line in a.warnings.iter().chain(&b.warnings) {

@@ -2,7 +2,7 @@
 //! resolved into cells — each a scenario loaded by the normal loader, so a cell is validated
 //! exactly like a scenario file.
 
-use super::edit;
+use crate::edit::{self, unmodelled_edit};
 use crate::error::{InputError, SimError};
 use crate::fieldpath::{FieldPath, Seg};
 use crate::scenario::{load_scenario_from_str, Scenario};
@@ -100,8 +100,8 @@ pub(crate) fn show_value(v: &Value) -> String {
 
 /// Loads a sweep file (`-`: standard input); `sets` (`--set`) edit the base scenario before the
 /// axes do.
-pub(crate) fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Sweep, SimError> {
-    let (file, text, dir) = crate::input::read(path, "sweep file")?;
+pub(crate) fn load_sweep(path: &Path, sets: &[crate::source::Set]) -> Result<Sweep, SimError> {
+    let (file, text, dir) = crate::source::read(path, "sweep file")?;
     let raw = crate::yaml::parse_document::<SweepFile>(&file, &text, 0, false)?.value;
     let dir = dir.as_path();
     let base_path: PathBuf = dir.join(&raw.scenario);
@@ -165,7 +165,7 @@ pub(crate) fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Swee
     }
 
     // The base must load on its own, so its errors read as they would for `run`.
-    let base_scenario = crate::input::load_scenario_with(&base_path, sets)?;
+    let base_scenario = crate::source::load_scenario_with(&base_path, sets)?;
     let warnings = base_scenario.warnings();
     // A cell repeats the base's warnings with its own figures: one line per field suffices.
     let said = |n: &crate::scenario::Note| (n.level, n.at.path.clone());
@@ -173,7 +173,7 @@ pub(crate) fn load_sweep(path: &Path, sets: &[crate::input::Set]) -> Result<Swee
     let base_text = std::fs::read_to_string(&base_path)
         .map_err(|e| InputError::new(&base, format!("cannot read scenario: {e}")))?;
     let base_dir = base_path.parent().unwrap_or(Path::new("."));
-    let base_text = crate::input::apply(&base, &base_text, base_dir, sets)?;
+    let base_text = crate::source::apply(&base, &base_text, base_dir, sets)?;
     let base_doc: Value =
         serde_yaml_ng::from_str(&base_text).map_err(|e| crate::yaml::yaml_error(&base, e, ""))?;
 
@@ -326,29 +326,6 @@ fn check_modelled(axes: &[Axis], s: &Scenario, cell_file: &str) -> Result<(), (u
     Ok(())
 }
 
-/// Why an edit at `path` (an axis or `--set`) changes nothing: it lies on a field of an inline
-/// JobSet that jobset-sim does not model. `file` is the name the edited scenario loaded under.
-pub(crate) fn unmodelled_edit(path: &FieldPath, s: &Scenario, file: &str) -> Option<String> {
-    let [Seg::Key(w), Seg::Index(i), Seg::Key(j), rest @ ..] = path.0.as_slice() else {
-        return None;
-    };
-    if w != "workloads" || j != "jobset" {
-        return None;
-    }
-    let rest = FieldPath(rest.to_vec());
-    let source = format!("{file} (workloads[{i}].jobset)");
-    for wl in s.workloads.iter().filter(|wl| wl.source == source) {
-        for u in &wl.unknown_fields {
-            if FieldPath::parse(u).is_ok_and(|up| rest.starts_with(&up)) {
-                return Some(format!(
-                    "no such field in a JobSet that jobset-sim models: {u} (check the spelling)"
-                ));
-            }
-        }
-    }
-    None
-}
-
 /// Manifest files a scenario document still refers to.
 fn manifests_of(doc: &Value) -> Vec<String> {
     doc.get("workloads")
@@ -381,7 +358,7 @@ mod tests {
 
     #[test]
     fn every_sweep_file_key_is_in_the_sweeps_doc() {
-        let doc = include_str!("../../docs/sweeps.md");
+        let doc = include_str!("../../../docs/sweeps.md");
         let table = doc
             .split("| key | meaning |")
             .nth(1)
