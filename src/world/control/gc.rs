@@ -128,7 +128,7 @@ impl Sim {
         self.jobs[j as usize].removed = true;
         self.jobs[j as usize].removed_at_ns = Some(self.now());
         let now = self.now();
-        self.rec.status_log.job(now, j, "Deleted", "");
+        (self.rec).observe_job(now, j, crate::metrics::objects::JobChange::Deleted);
         let js = self.jobs[j as usize].jobset;
         self.jobsets[js as usize].jobs.retain(|&x| x != j);
         self.maybe_finish_jobset_deletion(js);

@@ -9,6 +9,7 @@ use super::jobset_controller::Wakeup;
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
 use crate::api::types::{ReplicatedJob, StringMap};
+use crate::metrics::objects::{JobChange, JobSetChange};
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{shape, Event, Sim};
@@ -69,9 +70,9 @@ impl Sim {
         let id = (self.jobsets.len() - 1) as JsId;
         self.jobset_controller.jobset_created(id);
         let now = self.now();
-        self.rec.status_log.jobset(now, id, "Created");
-        let needed = self.jobsets[id as usize].spec.spec.total_pods_at_once();
-        self.rec.recoveries.add_jobset(id, needed);
+        let pods_needed = self.jobsets[id as usize].spec.spec.total_pods_at_once();
+        self.rec
+            .observe_jobset(now, id, JobSetChange::Created { pods_needed });
         self.enqueue_jobset(id, self.params.watch_delay_ns);
     }
 
@@ -125,7 +126,7 @@ impl Sim {
             Wakeup::Reconcile => {}
         }
         let before = self.jobsets[js as usize].status.clone();
-        self.rec.jobset_reconciles += 1;
+        self.rec.observe_jobset_reconcile();
         self.reconcile_jobset(js);
         if self.jobsets[js as usize].status != before {
             self.on_jobset_status_written(js, &before);
@@ -138,21 +139,14 @@ impl Sim {
         }
     }
 
-    /// Bookkeeping when a status write lands: terminal time, restart metrics.
+    /// A status write landed: the finish time, and the metrics observe it.
     fn on_jobset_status_written(&mut self, js: JsId, before: &JobSetStatus) {
         let now = self.now();
         let obj = &mut self.jobsets[js as usize];
         if before.terminal_state.is_none() && obj.status.terminal_state.is_some() {
             obj.finished_at_ns = Some(now);
-            let state = obj.status.terminal_state.as_deref().unwrap_or_default();
-            self.rec.recoveries.jobset_finished(now, js, state);
         }
-        if before.current_in_place_restart_attempt != obj.status.current_in_place_restart_attempt {
-            self.rec.recoveries.in_place_restart(js);
-        }
-        self.rec
-            .status_log
-            .jobset_status_written(now, js, before, &obj.status);
+        self.rec.observe_jobset_status(now, js, before, &obj.status);
     }
 
     fn classify(&self, js: JsId) -> ChildJobs {
@@ -356,7 +350,7 @@ impl Sim {
             if !self.jobs[j as usize].suspended {
                 self.jobs[j as usize].spec.suspend = Some(true);
                 self.jobs[j as usize].suspended = true;
-                self.rec.status_log.job(now, j, "Suspended", "");
+                self.rec.observe_job(now, j, JobChange::Suspended);
                 self.notify_job_of_update(j);
             }
         }
@@ -451,7 +445,7 @@ impl Sim {
                 job.spec.suspend = Some(false);
                 job.suspended = false;
                 job.start_time_ns = None;
-                self.rec.status_log.job(now, *j, "Resumed", "");
+                self.rec.observe_job(now, *j, JobChange::Resumed);
                 self.notify_job_of_update(*j);
             }
             if in_order && !suspended.is_empty() {
@@ -508,7 +502,7 @@ impl Sim {
         if now >= expiry {
             let at = now + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns;
             self.jobsets[js as usize].deletion_ns = Some(at);
-            self.rec.status_log.jobset(at, js, "Deleting");
+            self.rec.observe_jobset(at, js, JobSetChange::Deleting);
             let jobs = self.jobsets[js as usize].jobs.clone();
             for j in jobs {
                 self.delete_job(j);
@@ -525,7 +519,7 @@ impl Sim {
         if obj.deletion_ns.is_some() && obj.removed_at_ns.is_none() && obj.jobs.is_empty() {
             obj.removed_at_ns = Some(self.queue.now());
             let now = self.now();
-            self.rec.status_log.jobset(now, js, "Deleted");
+            self.rec.observe_jobset(now, js, JobSetChange::Deleted);
         }
     }
 
@@ -561,7 +555,7 @@ impl Sim {
         {
             if *o != Outcome::GateError {
                 let cause = format!("Job {} failed: {}", job.name, job.reason);
-                self.rec.recoveries.decided(
+                self.rec.observe_failure_policy_decision(
                     now,
                     js,
                     job.failed_at_ns,
@@ -573,35 +567,19 @@ impl Sim {
             if let Some((reason, message)) =
                 failure_policy::event_for(o, &obj.status, action, &job.name)
             {
-                self.rec
-                    .status_log
-                    .failure_policy(now, js, &reason, &message);
+                (self.rec).observe_failure_policy_event(now, js, &reason, &message);
             }
         }
         if outcome == Some(Outcome::RestartedJobSet) {
-            // What triggered it: the first container failure among the failed Jobs, or their
-            // Failed condition when no pod failed (a deadline, say).
-            let trigger = failed
+            let failed: Vec<(JobId, crate::engine::SimTime)> = failed
                 .iter()
                 .map(|&j| {
-                    let job = &self.jobs[j as usize];
-                    self.rec.first_failure_ns(j).unwrap_or_else(|| {
-                        job.condition("Failed").map(|c| c.time_ns).unwrap_or(now)
-                    })
+                    let condition = self.jobs[j as usize].condition("Failed");
+                    (j, condition.map(|c| c.time_ns).unwrap_or(now))
                 })
-                .min()
-                .unwrap_or(now);
+                .collect();
             let attempt = self.jobsets[js as usize].status.restarts;
-            self.rec.restarts.push(crate::metrics::RestartRecord {
-                jobset: js,
-                attempt,
-                failed_at_ns: trigger,
-                decided_at_ns: now,
-            });
-            self.rec
-                .attempt_times
-                .entry(crate::metrics::attempt_key(js, attempt))
-                .or_default();
+            self.rec.observe_jobset_restart(now, js, attempt, &failed);
         }
         if outcome == Some(Outcome::GateError) {
             // The reconcile errors; controller-runtime retries with backoff (5 ms doubling).
@@ -924,20 +902,14 @@ impl Sim {
         let id = (self.jobs.len() - 1) as JobId;
         self.job_controller.job_created(id, completions);
         self.jobsets[js as usize].jobs.push(id);
-        self.rec.jobs_created += 1;
         let job = &self.jobs[id as usize];
-        let attempts = format!(
-            "restart attempt {restart_attempt}{}{}",
-            job.labels
-                .get(JOB_RESTART_ATTEMPT)
-                .map(|a| format!(", job restart attempt {a}"))
-                .unwrap_or_default(),
-            if job.suspended { ", suspended" } else { "" }
-        );
-        self.rec
-            .status_log
-            .job(created_at, id, "Created", &attempts);
-        self.rec.recoveries.job_created(created_at, js);
+        let created = JobChange::Created {
+            jobset: js,
+            restart_attempt,
+            job_restart_attempt: job.labels.get(JOB_RESTART_ATTEMPT).map(String::as_str),
+            suspended: job.suspended,
+        };
+        self.rec.observe_job(created_at, id, created);
         self.enqueue_job(id, created_at - now + self.params.watch_delay_ns);
     }
 
@@ -964,7 +936,7 @@ impl Sim {
         }
         let at = self.jobset_api_call();
         self.jobs[j as usize].deletion_ns = Some(at);
-        self.rec.status_log.job(at, j, "Deleting", "");
+        self.rec.observe_job(at, j, JobChange::Deleting);
         self.gc_foreground_delete_job(j);
     }
 }

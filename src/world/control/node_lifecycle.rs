@@ -95,7 +95,7 @@ impl Sim {
 
     pub(crate) fn on_node_not_ready(&mut self, node: NodeId) {
         let now = self.now();
-        self.rec.recoveries.node_not_ready(now, node);
+        self.rec.observe_node_not_ready(now, node);
         if !self.cluster.node(node).failed {
             return; // repaired before the controller looked
         }

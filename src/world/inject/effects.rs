@@ -42,12 +42,13 @@ impl Sim {
         };
         let mut hit = 0u64;
         for &n in &live {
-            self.rec.recoveries.context = Some(crate::metrics::recoveries::Cause {
-                injector: Some(fault),
-                cause: cause.to_string(),
-                node: Some(n),
-                nodes: live.len() as u32,
-            });
+            self.rec
+                .observe_fault_cause(crate::metrics::recoveries::Cause {
+                    injector: Some(fault),
+                    cause: cause.to_string(),
+                    node: Some(n),
+                    nodes: live.len() as u32,
+                });
             let pods = self.pods_on_node(n);
             hit += pods.len() as u64;
             match effect {
@@ -60,7 +61,7 @@ impl Sim {
                 }
                 NodeEffect::PodCrash { exit_code } => {
                     if !pods.is_empty() {
-                        self.rec.pod_faults.push(now);
+                        self.rec.observe_pod_fault(now);
                     }
                     for p in pods {
                         self.kubelet_kill_container(p, exit_code, "Error");
@@ -78,14 +79,14 @@ impl Sim {
                 self.inject.node_out[n as usize] = true;
                 self.inject.nodes_out_now += 1;
                 self.inject.repair_due_ns[n as usize] = back.unwrap_or(NEVER);
-                self.rec.node_failures.push((now, n));
+                self.rec.observe_node_out(now, n);
                 if let Some(t) = back.filter(|&t| t != NEVER) {
                     self.queue.schedule_at(t, Event::NodeRepaired(n));
                 }
             }
         }
-        self.rec.recoveries.context = None;
-        self.rec.faults.push(crate::metrics::FaultMark {
+        self.rec.observe_fault_done();
+        self.rec.observe_fault(crate::metrics::FaultMark {
             time_ns: now,
             injector: fault,
             cause: cause.to_string(),
@@ -157,6 +158,6 @@ impl Sim {
         self.inject.nodes_out_now -= 1;
         self.inject.repair_due_ns[n as usize] = NEVER;
         self.node_returns(n);
-        self.rec.node_repairs.push((self.now(), n));
+        self.rec.observe_node_back(self.queue.now(), n);
     }
 }

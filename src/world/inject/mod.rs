@@ -438,8 +438,8 @@ impl Sim {
                 if pods.is_empty() {
                     return; // thinned: nothing runs in that position now
                 }
-                self.rec.pod_faults.push(self.now());
-                self.rec.faults.push(crate::metrics::FaultMark {
+                self.rec.observe_pod_fault(self.queue.now());
+                self.rec.observe_fault(crate::metrics::FaultMark {
                     time_ns: self.now(),
                     injector: fault,
                     cause: pod_effect_name(effect).into(),
@@ -456,15 +456,16 @@ impl Sim {
                 c.faults += 1;
                 c.interruptions += 1;
                 for p in pods {
-                    self.rec.recoveries.context = Some(crate::metrics::recoveries::Cause {
-                        injector: Some(fault),
-                        cause: pod_effect_name(effect).into(),
-                        node: self.pods[p as usize].node,
-                        nodes: 1,
-                    });
+                    self.rec
+                        .observe_fault_cause(crate::metrics::recoveries::Cause {
+                            injector: Some(fault),
+                            cause: pod_effect_name(effect).into(),
+                            node: self.pods[p as usize].node,
+                            nodes: 1,
+                        });
                     self.pod_fault(p, effect);
                 }
-                self.rec.recoveries.context = None;
+                self.rec.observe_fault_done();
             }
         }
     }

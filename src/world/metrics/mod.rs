@@ -2,6 +2,8 @@
 //! summary reports. Rows hold ids; names are resolved once, when the report is written.
 
 pub(crate) mod failed_scheduling;
+pub(crate) mod faults;
+pub(crate) mod objects;
 pub(crate) mod recoveries;
 pub(crate) mod status_log;
 pub(crate) mod timeline;

@@ -7,6 +7,7 @@ pub(crate) use controller::JobController;
 
 use super::gc::Client;
 use crate::engine::time::secs_field_ns;
+use crate::metrics::objects::PodCreateRefusal::{Denied, NameConflict};
 use crate::sim::objects::*;
 use crate::sim::pod_change::{PodBefore, PodChange};
 use crate::sim::{Event, Sim};
@@ -81,20 +82,9 @@ impl Sim {
         }
         let conditions_before = self.jobs[j as usize].conditions.len();
         self.sync_job(j);
-        self.log_new_job_conditions(j, conditions_before);
-    }
-
-    /// The conditions this sync added (a Job's conditions are append-only), for `jobsets.csv`.
-    fn log_new_job_conditions(&mut self, j: JobId, from: usize) {
-        if !self.rec.status_log.keep_job_rows {
-            return;
-        }
-        let now = self.now();
-        for c in &self.jobs[j as usize].conditions[from..] {
-            self.rec
-                .status_log
-                .job_condition(now, j, &c.kind, &c.reason, &c.message);
-        }
+        // A Job's conditions are append-only: the sync added those past the old length.
+        let added = &self.jobs[j as usize].conditions[conditions_before..];
+        self.rec.observe_job_conditions(self.queue.now(), j, added);
     }
 
     /// Status as the Job controller writes it: active and ready pods.
@@ -431,7 +421,7 @@ impl Sim {
                     Some(a) => {
                         if !self.create_pod(j, index, a.shape, at) {
                             // AlreadyExists: a failed create, retried like a denied one.
-                            self.rec.pod_create_name_conflicts += 1;
+                            self.rec.observe_pod_create_refused(NameConflict);
                             rejected = true;
                         } else if let Some((leader, domain)) = &a.from_stale_leader {
                             let pod = (self.pods.len() - 1) as PodId;
@@ -440,7 +430,7 @@ impl Sim {
                     }
                     None => {
                         // Denied by the validating webhook: the API call still happened.
-                        self.rec.pod_creates_rejected += 1;
+                        self.rec.observe_pod_create_refused(Denied);
                         rejected = true;
                     }
                 }
