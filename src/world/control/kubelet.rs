@@ -66,6 +66,11 @@ impl Kubelet {
     /// Runs of the main container at (`j`, `index`) started before now; counts this one.
     fn count_index_run(&mut self, j: JobId, index: u32) -> u32 {
         let (j, index) = (j as usize, index as usize);
+        // Once a Job's index ran, its entry exists: the common case is one lookup.
+        if let Some(runs) = self.index_runs.get_mut(j).and_then(|r| r.get_mut(index)) {
+            *runs += 1;
+            return *runs - 1;
+        }
         if self.index_runs.len() <= j {
             self.index_runs.resize(j + 1, vec![]);
         }
@@ -149,13 +154,14 @@ impl Sim {
             // Without this it would wait forever for a TrainingDone that has passed.
             after_ns = 0;
         }
-        let last_exit = (exit_code != 0).then_some((container, exit_code));
-        self.change_pod(pod, PodChange::RunEnds { exit: last_exit });
         let exit = self
             .queue
             .schedule_in(after_ns, Event::ContainerExit { pod, exit_code });
         self.kubelet.exit_scheduled(pod, exit);
-        self.change_pod(pod, PodChange::WorkerStarted);
+        // The container status's exit code is written with the start (one pod change, not
+        // two: this runs for every container run).
+        let last_exit = (exit_code != 0).then_some((container, exit_code));
+        self.change_pod(pod, PodChange::WorkerStarted { last_exit });
     }
 
     /// Matches the scenario's exit rules against this run; counts the run. The container id

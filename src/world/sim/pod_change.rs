@@ -31,8 +31,8 @@ pub(crate) enum PodChange<'a> {
     /// The main container (re)started; `restart` is the restart count on a restart in place.
     ContainerStarted { restart: Option<u32> },
     /// The workload in the container started (at once, or when the in-place restart agent
-    /// lifts its barrier).
-    WorkerStarted,
+    /// lifts its barrier); `last_exit` as for `RunEnds`: the kubelet knows how this run ends.
+    WorkerStarted { last_exit: Option<(u16, i32)> },
     /// The kubelet decided how the container's current run ends: the non-zero exit it will
     /// report in the container status (container name id, code), or none for exit 0.
     RunEnds { exit: Option<(u16, i32)> },
@@ -89,6 +89,11 @@ impl Sim {
     /// watchers. Every change to a pod goes through here.
     pub(crate) fn change_pod(&mut self, pod: PodId, change: PodChange) {
         let now = self.now();
+        if let PodChange::SchedulingVerdict { .. } | PodChange::RunEnds { .. } = change {
+            // Status text no index counts and no watcher hears: applied alone, since the
+            // scheduler writes it for nearly every pod and the kubelet for every run.
+            return apply(&mut self.pods[pod as usize], change, now, false);
+        }
         // PodGC's rule on removal reads whether the Job counted the pod failed already.
         let counted_failed =
             matches!(change, PodChange::Removed) && self.job_controller.counted_failed(pod);
@@ -156,7 +161,7 @@ impl Sim {
             PodChange::DeleteRequested
             | PodChange::SchedulingVerdict { .. }
             | PodChange::RunEnds { .. } => {}
-            PodChange::Ready | PodChange::WorkerStarted | PodChange::Restarting { .. } => {
+            PodChange::Ready | PodChange::WorkerStarted { .. } | PodChange::Restarting { .. } => {
                 self.observe_pod(pod, before, change, false);
                 self.notify_job_of_pod(pod);
             }
@@ -237,15 +242,14 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
         PodChange::ReadyAtStart | PodChange::Ready => p.ready = true,
         PodChange::InPlaceAttempt { attempt } => p.in_place_attempt = Some(attempt),
         PodChange::RunEnds { exit } => p.last_exit = exit,
+        PodChange::WorkerStarted { last_exit } => p.last_exit = last_exit,
         // Not ready while the container waits out its back-off.
         PodChange::Restarting { .. } => p.ready = false,
         PodChange::ContainerStarted { restart: Some(n) } => {
             assert_eq!(n, p.restart_count + 1, "restarts are counted one by one");
             p.restart_count = n;
         }
-        PodChange::ContainerStarted { restart: None }
-        | PodChange::WorkerStarted
-        | PodChange::ContainerStopped { .. } => {}
+        PodChange::ContainerStarted { restart: None } | PodChange::ContainerStopped { .. } => {}
         PodChange::Finished {
             phase, disruption, ..
         } => {
