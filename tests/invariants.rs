@@ -3,12 +3,11 @@
 
 mod common;
 use common::*;
-use std::path::PathBuf;
 
-/// maxRestarts: -1 is accepted (v0.12.0 has no minimum) and the first failure reaches it: no
-/// restart is counted, and the checker must not call 0 restarts "past -1" (issue 15, 3).
+/// maxRestarts: -1 through the binary with --check-invariants: exit 0 (src/tests/invariants.rs
+/// checks the run's restarts).
 #[test]
-fn negative_max_restarts_is_not_a_violation() {
+fn negative_max_restarts_runs_clean_through_the_binary() {
     let text = contention("{}").replace("maxRestarts: 2", "maxRestarts: -1");
     let dir = scratch("invariants_negative_max");
     let path = write(&dir, "s.yaml", &text);
@@ -26,21 +25,11 @@ fn check_invariants_flag_runs_clean() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
-fn swarm_fixture(name: &str) -> PathBuf {
-    repo()
-        .join("tests")
-        .join("fixtures")
-        .join("swarm")
-        .join(name)
-}
-
-/// Under v0.12.0 followers created from a finished leader run in the old leader's domain while
-/// the next leader lands elsewhere: a behaviour of upstream v0.12.0 (kubernetes-sigs/jobset
-/// #1276, #1269), reported as a finding of the run, not an invariant failure (issue 15, 3).
+/// The stale-leader finding of v0.12.0 (src/tests/invariants.rs checks the run itself) through
+/// the binary: exit 0, the finding in summary.json and in the printed table.
 #[test]
-fn stale_leader_followers_are_an_upstream_finding_under_v0_12_0() {
+fn the_binary_reports_stale_leader_followers_and_exits_0() {
     let path = swarm_fixture("stale-leader-v0.12.0.yaml");
-    // Through the binary: exit 0, the finding in summary.json and in the printed table.
     let dir = scratch("invariants_stale_leader");
     let out_dir = dir.join("out");
     let out = run(&[

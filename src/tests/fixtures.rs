@@ -122,3 +122,12 @@ pub fn scenario_with(control_plane: &str) -> String {
         1,
     )
 }
+
+/// A scenario the swarm found, kept under tests/fixtures/swarm.
+pub fn swarm_fixture(name: &str) -> PathBuf {
+    repo()
+        .join("tests")
+        .join("fixtures")
+        .join("swarm")
+        .join(name)
+}

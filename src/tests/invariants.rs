@@ -7,7 +7,6 @@ use jobset_sim::control::pod_webhook::PlacementVersion;
 use jobset_sim::report::summary;
 use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::{invariants, Sim};
-use std::path::PathBuf;
 
 const SEEDS: u64 = 100;
 
@@ -120,14 +119,6 @@ fn negative_max_restarts_is_not_a_violation() {
     let a = &sim.jobsets[0];
     assert_eq!(a.status.terminal_state.as_deref(), Some("Failed"));
     assert_eq!(a.status.restarts, 0);
-}
-
-fn swarm_fixture(name: &str) -> PathBuf {
-    repo()
-        .join("tests")
-        .join("fixtures")
-        .join("swarm")
-        .join(name)
 }
 
 /// Under v0.12.0 followers created from a finished leader run in the old leader's domain while
