@@ -313,3 +313,45 @@ fn recovery_svg_draws_every_record_with_its_stages_and_the_stall_apart() {
         "the histogram's own bar"
     );
 }
+
+/// `distributions.time_to_recover_s` and `.recovery_pods_per_s` are per recovery record, for
+/// every policy (a RestartJob run has no JobSet restart, and still has its statistics), and
+/// agree exactly with the records and the headline percentiles.
+#[test]
+fn distributions_are_per_recovery_record_for_every_policy() {
+    for path in [
+        "scenarios/policies/restart-job.yaml",
+        "scenarios/policies/restart-jobset.yaml",
+        "scenarios/policies/in-place-restart.yaml",
+        "scenarios/stalled-recovery.yaml",
+    ] {
+        let out = run(&["run", path, "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
+        let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let mut ttr: Vec<f64> = s["recoveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["durations"]["time_to_recover_s"].as_f64())
+            .collect();
+        ttr.sort_by(f64::total_cmp);
+        assert!(!ttr.is_empty(), "{path}");
+        let d = &s["distributions"]["time_to_recover_s"];
+        assert_eq!(f(&d["count"]), ttr.len() as f64, "{path}: {d}");
+        let rank = |p: f64| ttr[((p * ttr.len() as f64).ceil() as usize).max(1) - 1];
+        assert_eq!(f(&d["p50"]), rank(0.5), "{path}");
+        assert_eq!(f(&d["p90"]), rank(0.9), "{path}");
+        assert_eq!(f(&d["max"]), *ttr.last().unwrap(), "{path}");
+        let rates = s["recoveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["pods_per_s"].is_number())
+            .count();
+        assert_eq!(
+            f(&s["distributions"]["recovery_pods_per_s"]["count"]),
+            rates as f64,
+            "{path}"
+        );
+    }
+}

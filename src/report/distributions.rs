@@ -1,5 +1,7 @@
-//! Distributions of the run's latencies and rates (HdrHistogram, 3 significant digits): time to
-//! recover, pod scheduling latency, recovery throughput. Defined in docs/metrics.md.
+//! Distributions of the run's latencies and rates: time to recover and recovery throughput per
+//! recovery record (exact, nearest rank: a run has at most thousands of records), pod
+//! scheduling latency and training recovery (HdrHistogram, 3 significant digits: a run has
+//! millions of pods). Defined in docs/metrics.md.
 
 use crate::engine::time::to_secs;
 use crate::sim::Sim;
@@ -19,11 +21,12 @@ pub(crate) struct Dist {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct Distributions {
-    /// Failure → all pods of the new attempt Running, per recovery (seconds).
+    /// Failure → every needed pod running, per recovered record of `recoveries[]`
+    /// (seconds), whatever the repair path.
     pub time_to_recover_s: Dist,
     /// Pod created → bound, per pod bound (seconds).
     pub pod_scheduling_latency_s: Dist,
-    /// Recovery throughput per recovery (pods/s).
+    /// `recoveries[].pods_per_s`, per record that has one (pods/s).
     pub recovery_pods_per_s: Dist,
     /// Training interruption → progress resumes, per interruption (seconds).
     pub training_recovery_s: Dist,
@@ -65,17 +68,31 @@ impl Recorder {
     }
 }
 
-pub(crate) fn build(sim: &Sim, recoveries: &[super::recovery::Recovery]) -> Distributions {
-    let mut ttr = Recorder::new(1e-3);
-    let mut rate = Recorder::new(1e-3);
-    for r in recoveries {
-        if let Some(t) = r.time_to_recover_s {
-            ttr.add(t);
-        }
-        if let Some(v) = r.pods_per_s {
-            rate.add(v);
-        }
+/// Exact distribution of a few values: nearest-rank percentiles (rank ⌈p·n⌉), as the headline
+/// metrics `recoveries.time_to_recover_p50_s` … compute them, so the two always agree.
+fn exact(values: impl Iterator<Item = f64>) -> Dist {
+    let mut v: Vec<f64> = values.filter(|x| x.is_finite() && *x >= 0.0).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let rank = |p: f64| {
+        let k = ((p * n as f64).ceil() as usize).clamp(1, n.max(1));
+        v.get(k - 1).copied()
+    };
+    Dist {
+        count: n as u64,
+        mean: (n > 0).then(|| v.iter().sum::<f64>() / n as f64),
+        p50: rank(0.5),
+        p90: rank(0.9),
+        p99: rank(0.99),
+        max: v.last().copied(),
     }
+}
+
+/// `records` are summary.json's `recoveries[]`: one per interruption (docs/metrics.md), so a
+/// RestartJob, in-place or pod-replacement policy has the same statistics as RestartJobSet.
+pub(crate) fn build(sim: &Sim, records: &[super::recoveries::RecoveryEntry]) -> Distributions {
+    let ttr = exact(records.iter().filter_map(|r| r.durations.time_to_recover_s));
+    let rate = exact(records.iter().filter_map(|r| r.pods_per_s));
     let mut sched = Recorder::new(1e-6);
     for p in &sim.pods {
         if let Some(b) = p.bound_at_ns {
@@ -89,9 +106,9 @@ pub(crate) fn build(sim: &Sim, recoveries: &[super::recovery::Recovery]) -> Dist
         }
     }
     Distributions {
-        time_to_recover_s: ttr.dist(),
+        time_to_recover_s: ttr,
         pod_scheduling_latency_s: sched.dist(),
-        recovery_pods_per_s: rate.dist(),
+        recovery_pods_per_s: rate,
         training_recovery_s: training.dist(),
     }
 }
@@ -114,6 +131,22 @@ mod tests {
         assert!(close(d.p99, 990.0), "{d:?}");
         assert!(close(d.max, 1000.0), "{d:?}");
         assert!(close(d.mean, 500.5), "{d:?}");
+    }
+
+    #[test]
+    fn exact_percentiles_are_nearest_rank() {
+        let d = exact([30.0, 10.0, 20.0, f64::NAN, 40.0].into_iter());
+        assert_eq!(d.count, 4);
+        assert_eq!((d.p50, d.p90, d.max), (Some(20.0), Some(40.0), Some(40.0)));
+        assert_eq!(d.mean, Some(25.0));
+        let one = exact([7.5].into_iter());
+        assert_eq!(
+            (one.p50, one.p99, one.max),
+            (Some(7.5), Some(7.5), Some(7.5))
+        );
+        let none = exact(std::iter::empty());
+        assert_eq!(none.count, 0);
+        assert!(none.p50.is_none() && none.mean.is_none() && none.max.is_none());
     }
 
     #[test]

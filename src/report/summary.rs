@@ -8,8 +8,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Layout version of summary.json: raised when a key is renamed, removed or changes meaning
-/// (adding a key does not raise it). docs/metrics.md, "Identity".
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+/// (adding a key does not raise it). docs/metrics.md, "Identity". 2: `distributions.
+/// time_to_recover_s` and `.recovery_pods_per_s` are per recovery record (`recoveries[]`), no
+/// longer per JobSet restart (`recovery[]`).
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// How many pod names a pending group lists before it only counts.
 const PENDING_EXAMPLES: usize = 20;
@@ -278,6 +280,7 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
         }
     }
     let recovery = super::recovery::build(sim);
+    let recoveries = super::recoveries::build(sim);
     let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
     let training: Vec<crate::training::TrainingSummary> = sim
         .training
@@ -315,9 +318,9 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
         },
         pending_pods: groups.into_values().collect(),
         upstream_behaviours: upstream_behaviours(sim),
-        distributions: super::distributions::build(sim, &recovery),
+        distributions: super::distributions::build(sim, &recoveries),
         recovery,
-        recoveries: super::recoveries::build(sim),
+        recoveries,
         faults: sim.inject.stats.clone(),
         goodput,
         training,

@@ -54,7 +54,9 @@ pub(crate) fn render(s: &Summary) -> String {
         s.pods.created, s.pods.scheduled, s.pods.succeeded, s.pods.failed, s.pods.pending_at_end, s.pods.running_at_end
     ));
     out.push_str(&recoveries_section(&s.recoveries));
-    if !s.recovery.is_empty() {
+    if !s.recoveries.is_empty() {
+        // Per recovery record, every path (the same figures as the `recoveries.*` headline
+        // metrics).
         let d = &s.distributions;
         let pct = |x: &super::distributions::Dist, fmt: &dyn Fn(f64) -> String| -> [String; 5] {
             let f = |v: Option<f64>| v.map(fmt).unwrap_or_else(|| "-".into());
@@ -63,8 +65,8 @@ pub(crate) fn render(s: &Summary) -> String {
         let secs = |v: f64| dur_s(v);
         let rate = |v: f64| format!("{v:.1}");
         let rows: Vec<[String; 6]> = [
-            ("restart: time to recover", pct(&d.time_to_recover_s, &secs)),
-            ("restart: pods/s", pct(&d.recovery_pods_per_s, &rate)),
+            ("time to recover", pct(&d.time_to_recover_s, &secs)),
+            ("recovery pods/s", pct(&d.recovery_pods_per_s, &rate)),
         ]
         .into_iter()
         .map(|(name, [a, b, c, m, n])| [name.to_string(), a, b, c, m, n])
