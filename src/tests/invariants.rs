@@ -72,17 +72,12 @@ fn the_checker_catches_violations() {
     let mut sim = simulate_scenario(mid_run);
     assert!(invariants::check(&sim).is_empty());
     // Two Jobs' pods in one pool.
-    let a = sim
-        .pods
-        .iter()
-        .position(|p| p.reserved_on.is_some())
-        .unwrap();
-    let other_pool = sim
-        .pods
-        .iter()
-        .filter_map(|p| p.reserved_on)
-        .find(|&n| n / 3 != sim.pods[a].reserved_on.unwrap() / 3);
-    sim.pods[a].reserved_on = Some(other_pool.expect("pods run in several pools"));
+    let (a, a_node) = sim.scheduler.reservations().next().unwrap();
+    let other_pool = (sim.scheduler.reservations())
+        .map(|(_, n)| n)
+        .find(|&n| n / 3 != a_node / 3);
+    let other_pool = other_pool.expect("pods run in several pools");
+    sim.scheduler.corrupt_reservation(a, other_pool);
     let v = invariants::check(&sim);
     assert!(
         v.iter()
@@ -159,9 +154,9 @@ fn the_same_misplacement_is_a_violation_where_upstream_fixed_it() {
     sim.run();
     assert!(invariants::check(&sim).is_empty());
     assert!(sim
-        .pods
-        .iter()
-        .any(|p| p.upstream_misplaced && p.reserved_on.is_some()));
+        .scheduler
+        .reservations()
+        .any(|(p, _)| sim.rec.upstream_misplaced(p)));
     sim.params.jobset_version = PlacementVersion::Main;
     let v = invariants::check(&sim);
     assert!(v.iter().any(|m| m.contains(" domains: ")), "{v:?}");

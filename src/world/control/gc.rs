@@ -31,6 +31,51 @@ impl GarbageCollector {
     }
 }
 
+/// The DELETEs the components' clients have sent and the API server has not received yet:
+/// which pods have one on its way (a second request for such a pod is not sent), and the
+/// reasons they carry, interned so that the `DeletePod` event holds an index. Client-side
+/// state, never part of the pod object: the Job controller's expectations and the garbage
+/// collector's pending deletes upstream.
+#[derive(Debug, Default)]
+pub(crate) struct DeleteRequests {
+    /// By `PodId`, grown as requests are made.
+    in_flight: Vec<bool>,
+    reasons: Vec<String>,
+}
+
+impl DeleteRequests {
+    /// A DELETE for `pod` is on its way (sent, not yet landed).
+    pub(crate) fn in_flight(&self, pod: PodId) -> bool {
+        self.in_flight.get(pod as usize).copied().unwrap_or(false)
+    }
+
+    /// A DELETE for `pod` was sent; it stays marked (a landed DELETE leaves the pod with a
+    /// deletion timestamp, which every reader checks first).
+    pub(crate) fn sent(&mut self, pod: PodId) {
+        let at = pod as usize;
+        if self.in_flight.len() <= at {
+            self.in_flight.resize(at + 1, false);
+        }
+        self.in_flight[at] = true;
+    }
+
+    /// The index a `DeletePod` event carries for `reason`.
+    fn intern(&mut self, reason: &str) -> u16 {
+        match self.reasons.iter().position(|r| r == reason) {
+            Some(i) => i as u16,
+            None => {
+                self.reasons.push(reason.to_string());
+                (self.reasons.len() - 1) as u16
+            }
+        }
+    }
+
+    /// The reason interned as `index`.
+    pub(crate) fn reason(&self, index: u16) -> &str {
+        &self.reasons[index as usize]
+    }
+}
+
 impl Sim {
     /// The GC learns of a Job's foreground deletion through its watch.
     pub(crate) fn gc_foreground_delete_job(&mut self, j: JobId) {
@@ -51,7 +96,7 @@ impl Sim {
     /// latency after the client lets it go.
     pub(crate) fn request_pod_delete(&mut self, pod: PodId, reason: &str, client: Client) {
         let p = &self.pods[pod as usize];
-        if p.removed || p.deletion_ns.is_some() || p.delete_requested {
+        if p.removed || p.deletion_ns.is_some() || self.delete_requests.in_flight(pod) {
             return;
         }
         self.change_pod(pod, PodChange::DeleteRequested);
@@ -62,13 +107,7 @@ impl Sim {
                 (self.job_controller).send_call(now + self.params.job_sync_cost_ns)
             }
         };
-        let reason = match self.delete_reasons.iter().position(|r| r == reason) {
-            Some(i) => i as u16,
-            None => {
-                self.delete_reasons.push(reason.to_string());
-                (self.delete_reasons.len() - 1) as u16
-            }
-        };
+        let reason = self.delete_requests.intern(reason);
         self.queue.schedule_at(
             send + self.params.api_call_latency_ns,
             Event::DeletePod { pod, reason },

@@ -1122,7 +1122,8 @@ impl Sim {
             .copied()
             .filter_map(|q| {
                 let pod = &self.pods[q as usize];
-                if pod.index == 0 || pod.removed || pod.phase.terminal() || pod.upstream_misplaced {
+                let noted = self.rec.upstream_misplaced(q);
+                if pod.index == 0 || pod.removed || pod.phase.terminal() || noted {
                     return None;
                 }
                 let domain = self.shapes[pod.shape as usize]
@@ -1136,7 +1137,6 @@ impl Sim {
         let now = self.now();
         let leader_name = self.pod_name(leader);
         for (q, domain) in misplaced {
-            self.pods[q as usize].upstream_misplaced = true;
             let job = &self.jobs[j as usize];
             let (jobset, name) = (
                 self.jobsets[job.jobset as usize].name.clone(),
@@ -1147,7 +1147,8 @@ impl Sim {
                  {leader_name} runs in {key}={leader_domain}: v0.12.0's pod reconciler reports \
                  the mismatch but deletes nothing (main deletes them, kubernetes-sigs/jobset#1269)"
             );
-            self.rec.note_upstream_behaviour(
+            self.rec.note_upstream_misplaced(
+                q,
                 now,
                 crate::control::job::UNREPAIRED_FOLLOWERS,
                 j,

@@ -177,6 +177,10 @@ pub(crate) struct Recorder {
     pub upstream_behaviours: Vec<UpstreamBehaviour>,
     /// (kind, Job, domain) -> index in `upstream_behaviours`.
     upstream_index: std::collections::BTreeMap<(&'static str, JobId, String), usize>,
+    /// Followers placed where the modelled upstream version puts them although their Job's
+    /// leader is elsewhere (v0.12.0: placed from a finished leader, or left unrepaired when
+    /// the leader moved): noted once each, and left aside by the exclusive-domain invariant.
+    upstream_misplaced: std::collections::BTreeSet<PodId>,
     /// Pods that exist now in phase Pending (bound or not) and Running: kept as pods change
     /// phase, so the timeline never scans every pod.
     pub pods_pending_now: u64,
@@ -234,6 +238,26 @@ impl Recorder {
             count: 1,
             message,
         });
+    }
+
+    /// A follower of `job` placed in `domain` where the modelled upstream version puts it,
+    /// away from its leader: marked, and counted as an occurrence of the behaviour `kind`.
+    pub(crate) fn note_upstream_misplaced(
+        &mut self,
+        pod: PodId,
+        now: SimTime,
+        kind: &'static str,
+        job: JobId,
+        domain: &str,
+        describe: impl FnOnce() -> (String, String, String),
+    ) {
+        self.upstream_misplaced.insert(pod);
+        self.note_upstream_behaviour(now, kind, job, domain, describe);
+    }
+
+    /// `pod` was noted upstream-misplaced (`note_upstream_misplaced`).
+    pub(crate) fn upstream_misplaced(&self, pod: PodId) -> bool {
+        self.upstream_misplaced.contains(&pod)
     }
 
     fn note_failure(&mut self, job: JobId, now: SimTime) {

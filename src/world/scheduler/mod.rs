@@ -48,6 +48,9 @@ pub(crate) struct Scheduler {
     last_attempt_ns: Vec<SimTime>,
     /// Scheduling cycles each pod went through (`QueuedPodInfo.Attempts`): its back-off.
     attempts: Vec<u32>,
+    /// The cache: the node whose capacity is held for each pod, from its assumption until
+    /// the pod is gone or terminal.
+    reserved_on: Vec<Option<NodeId>>,
     seq: u64,
     busy: bool,
     /// The loop is busy with its last cycle until then (no event waits for it when idle).
@@ -81,6 +84,7 @@ impl Scheduler {
             state: vec![],
             last_attempt_ns: vec![],
             attempts: vec![],
+            reserved_on: vec![],
             seq: 0,
             busy: false,
             free_at_ns: 0,
@@ -100,7 +104,22 @@ impl Scheduler {
             self.state.resize(need, QueueState::None);
             self.last_attempt_ns.resize(need, 0);
             self.attempts.resize(need, 0);
+            self.reserved_on.resize(need, None);
         }
+    }
+
+    /// Every reservation the cache holds, by pod id.
+    pub(crate) fn reservations(&self) -> impl Iterator<Item = (PodId, NodeId)> + '_ {
+        (self.reserved_on.iter().enumerate())
+            .filter_map(|(pod, node)| Some((pod as PodId, (*node)?)))
+    }
+
+    /// Moves a reservation elsewhere without touching the nodes' capacity: a corrupt cache,
+    /// which the invariant tests make to prove the checker finds it.
+    #[cfg(test)]
+    pub(crate) fn corrupt_reservation(&mut self, pod: PodId, node: NodeId) {
+        self.ensure(pod);
+        self.reserved_on[pod as usize] = Some(node);
     }
 
     pub(crate) fn state(&self, pod: PodId) -> QueueState {
@@ -191,7 +210,8 @@ impl Sim {
 
     /// A pod that held resources is gone or terminal: free them and retry unschedulable pods.
     pub(crate) fn scheduler_pod_gone(&mut self, pod: PodId) {
-        if let Some(node) = self.pods[pod as usize].reserved_on.take() {
+        let reservation = (self.scheduler.reserved_on.get_mut(pod as usize)).and_then(Option::take);
+        if let Some(node) = reservation {
             let shape = &self.shapes[self.pods[pod as usize].shape as usize];
             self.cluster
                 .release(node, &shape.request, shape.score_request);
@@ -327,7 +347,7 @@ impl Sim {
                     .reserve(node, &shape.request, shape.score_request);
                 let job = self.pods[pod as usize].job;
                 self.placement.place(node, job, shape, 1);
-                self.pods[pod as usize].reserved_on = Some(node);
+                self.scheduler.reserved_on[pod as usize] = Some(node);
                 if self.pods[pod as usize].last_unschedulable.is_some() {
                     self.change_pod(
                         pod,

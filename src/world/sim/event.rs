@@ -38,7 +38,7 @@ pub(crate) enum Event {
     ContainerRestart(PodId),
     /// The in-place restart agent in a pod sees the JobSet's current status.
     AgentSync(PodId),
-    /// A DELETE of a pod reaches the API server (reason interned in `Sim::delete_reasons`).
+    /// A DELETE of a pod reaches the API server (reason interned in `Sim::delete_requests`).
     DeletePod { pod: PodId, reason: u16 },
     /// The kubelet finished stopping a deleted pod; the API object goes away.
     PodRemoved(PodId),

@@ -60,7 +60,8 @@ fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
     for (j, job) in sim.jobs.iter().enumerate().filter(|(_, j)| !j.removed) {
         let mut counted = LiveCounts::default();
         for &p in &job.pods {
-            counted.add(LiveCounts::of(&sim.pods[p as usize]));
+            let delete_requested = sim.delete_requests.in_flight(p);
+            counted.add(LiveCounts::of(&sim.pods[p as usize], delete_requested));
         }
         let kept = sim.job_controller.live(j as JobId);
         if counted != kept {
@@ -159,9 +160,10 @@ fn no_node_over_committed(sim: &Sim, out: &mut Vec<String>) {
 /// placed pods that are not being deleted share one domain. With `exclusivePlacement: allPods`
 /// every pod carries the terms, so every domain is guarded.
 ///
-/// Followers marked `upstream_misplaced` are left out of their Job's domains while the modelled
-/// version has that behaviour (v0.12.0: placed from a finished leader, never repaired); the run
-/// reports them in `upstream_behaviours`. On `main`, which fixed both, they count like any pod.
+/// Followers the run noted as upstream-misplaced (`Recorder::upstream_misplaced`) are left
+/// out of their Job's domains while the modelled version has that behaviour (v0.12.0: placed
+/// from a finished leader, never repaired); the run reports them in `upstream_behaviours`. On
+/// `main`, which fixed both, they count like any pod.
 /// They still count in the domain check: a live leader repels them as it does any pod.
 fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
     let all_pods = sim.params.exclusive_placement == crate::params::ExclusivePlacement::AllPods;
@@ -170,10 +172,8 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
     let mut per_domain: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
     let mut guarded_by: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
     let mut per_job: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for pod in &sim.pods {
-        let Some(node) = pod.reserved_on else {
-            continue;
-        };
+    for (id, node) in sim.scheduler.reservations() {
+        let pod = &sim.pods[id as usize];
         if pod.removed || pod.phase.terminal() {
             continue;
         }
@@ -203,8 +203,8 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
             .entry(group)
             .or_default()
             .insert(job.name.clone());
-        let leaving = pod.deletion_ns.is_some() || pod.delete_requested;
-        let excused = upstream_misplaces && pod.upstream_misplaced;
+        let leaving = pod.deletion_ns.is_some() || sim.delete_requests.in_flight(id);
+        let excused = upstream_misplaces && sim.rec.upstream_misplaced(id);
         if (job.exclusive_key.is_some() || all_pods) && !leaving && !excused {
             per_job
                 .entry(format!("{} ({job_key})", job.name))
@@ -298,12 +298,9 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
             }
         }
     }
-    for (i, pod) in sim
-        .pods
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.reserved_on.is_some() && p.removed)
-    {
+    let reserved = sim.scheduler.reservations().map(|(i, _)| i);
+    for i in reserved.filter(|&i| sim.pods[i as usize].removed) {
+        let pod = &sim.pods[i as usize];
         // A removed pod's reservation is released one watch delay later, never kept. Removal
         // itself comes after the deletion as late as `delete_pod` schedules it: PodGC's
         // quarantine (dead node), or the kubelet's stop within the grace period (which can
@@ -320,7 +317,7 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
         {
             out.push(format!(
                 "removed pod {} still holds resources",
-                sim.pod_name(i as crate::sim::objects::PodId)
+                sim.pod_name(i)
             ));
         }
     }

@@ -46,8 +46,8 @@ pub(crate) struct Sim {
     pub ended_at_ns: Option<SimTime>,
     /// Scripted updates not yet applied; the run does not stop early before them.
     pub pending_updates: usize,
-    /// Interned reasons for pod deletions in flight (events carry the index).
-    pub delete_reasons: Vec<String>,
+    /// The pod DELETEs the components' clients sent that have not landed, with their reasons.
+    pub(crate) delete_requests: crate::control::gc::DeleteRequests,
     /// Names of the pods the API server holds (created and not yet removed), so that a
     /// generated name is never given twice (see `Sim::unique_pod_suffix`).
     pub live_pod_names: std::collections::HashSet<PodNameKey>,
@@ -196,7 +196,7 @@ impl Sim {
             rec: Recorder::keeping_rows(),
             ended_at_ns: None,
             pending_updates: 0,
-            delete_reasons: vec![],
+            delete_requests: Default::default(),
             live_pod_names: Default::default(),
             container_names: vec![],
             placement: AffinityIndex::default(),
@@ -407,7 +407,7 @@ impl Sim {
             Event::TrainingDone { js, generation } => self.on_training_done(js, generation),
             Event::PodRemoved(pod) => self.on_pod_removed(pod),
             Event::DeletePod { pod, reason } => {
-                let reason = self.delete_reasons[reason as usize].clone();
+                let reason = self.delete_requests.reason(reason).to_string();
                 self.delete_pod(pod, &reason, false);
             }
             Event::GcDeleteDependents(job) => self.gc_delete_dependents(job),

@@ -242,14 +242,15 @@ pub(crate) struct LiveCounts {
 }
 
 impl LiveCounts {
-    /// One pod's share of its Job's counts.
-    pub(crate) fn of(p: &PodObj) -> LiveCounts {
+    /// One pod's share of its Job's counts; `delete_requested`: a client sent a DELETE for
+    /// it that has not landed (`control::gc::DeleteRequests`).
+    pub(crate) fn of(p: &PodObj, delete_requested: bool) -> LiveCounts {
         let active = p.deletion_ns.is_none() && !p.phase.terminal();
         LiveCounts {
             active: active as u32,
             ready: (active && p.ready) as u32,
             terminating: (p.deletion_ns.is_some() && !p.removed) as u32,
-            active_undeleted: (active && !p.delete_requested) as u32,
+            active_undeleted: (active && !delete_requested) as u32,
         }
     }
 
@@ -309,9 +310,6 @@ pub(crate) struct PodObj {
     pub created: bool,
     pub deletion_ns: Option<SimTime>,
     pub removed: bool,
-    /// Node whose capacity the scheduler's cache holds for this pod. Scheduler state, still
-    /// here because the invariant tests corrupt it directly to prove the checker finds it.
-    pub reserved_on: Option<NodeId>,
     /// The message of the `PodScheduled` condition while the last scheduling cycle found no
     /// node (reason Unschedulable).
     pub last_unschedulable: Option<Box<str>>,
@@ -326,15 +324,8 @@ pub(crate) struct PodObj {
     pub disruption_target: bool,
     /// `jobset.sigs.k8s.io/in-place-restart-attempt`, written by the in-place restart agent.
     pub in_place_attempt: Option<i32>,
-    /// A DELETE for this pod is on its way (rate-limited client).
-    pub delete_requested: bool,
     /// When the bind call returned (the `PodScheduled` condition's lastTransitionTime).
     pub bound_at_ns: Option<SimTime>,
-    /// A follower placed where the modelled upstream version puts it although its Job's
-    /// leader is elsewhere (v0.12.0: placed from a finished leader, or left unrepaired when
-    /// the leader moved). Its placement is an upstream behaviour of the run
-    /// (`Recorder::upstream_behaviours`), which the exclusive-domain invariant leaves aside.
-    pub upstream_misplaced: bool,
 }
 
 #[cfg(test)]

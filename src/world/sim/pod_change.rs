@@ -73,13 +73,13 @@ pub(crate) struct PodBefore {
 }
 
 impl PodBefore {
-    fn of(p: &PodObj) -> Self {
+    fn of(p: &PodObj, delete_requested: bool) -> Self {
         PodBefore {
             phase: p.phase,
             visible: p.created && !p.removed,
             created: p.created,
             node: p.node,
-            live: LiveCounts::of(p),
+            live: LiveCounts::of(p, delete_requested),
         }
     }
 }
@@ -98,8 +98,13 @@ impl Sim {
         let counted_failed =
             matches!(change, PodChange::Removed) && self.job_controller.counted_failed(pod);
         let p = &mut self.pods[pod as usize];
-        let before = PodBefore::of(p);
+        let before = PodBefore::of(p, self.delete_requests.in_flight(pod));
         apply(p, change, now, counted_failed);
+        if let PodChange::DeleteRequested = change {
+            // Client state, not the pod's: the sent DELETE is counted by the Job's live
+            // counts (`active_undeleted`) from here on.
+            self.delete_requests.sent(pod);
+        }
         self.reindex(pod, &before, change);
         self.notify(pod, &before, change);
     }
@@ -107,7 +112,7 @@ impl Sim {
     /// The indexes built over pods: the Job's live counts and pod list, the node's pod list.
     fn reindex(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
         let p = &self.pods[pod as usize];
-        let after = LiveCounts::of(p);
+        let after = LiveCounts::of(p, self.delete_requests.in_flight(pod));
         let job = p.job;
         if before.live != after {
             self.job_controller.pod_recounted(job, before.live, after);
@@ -259,9 +264,9 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
             p.disruption_target |= disruption;
         }
         PodChange::DisruptionTarget => p.disruption_target = true,
-        PodChange::DeleteRequested => p.delete_requested = true,
+        // The sending client keeps it (`Sim::delete_requests`); the pod is unchanged.
+        PodChange::DeleteRequested => {}
         PodChange::Deleting { evicted, .. } => {
-            p.delete_requested = true;
             p.deletion_ns = Some(now_ns);
             p.disruption_target |= evicted;
         }
@@ -337,7 +342,10 @@ workloads:
     fn recount(sim: &Sim, job: u32) -> LiveCounts {
         let mut c = LiveCounts::default();
         for &p in &sim.jobs[job as usize].pods {
-            c.add(LiveCounts::of(&sim.pods[p as usize]));
+            c.add(LiveCounts::of(
+                &sim.pods[p as usize],
+                sim.delete_requests.in_flight(p),
+            ));
         }
         c
     }

@@ -170,7 +170,7 @@ impl Sim {
             .pods
             .iter()
             .copied()
-            .filter(|&p| LiveCounts::of(&self.pods[p as usize]).active == 1)
+            .filter(|&p| LiveCounts::of(&self.pods[p as usize], false).active == 1)
             .collect()
     }
 
@@ -561,7 +561,6 @@ impl Sim {
     /// ignores them since kubernetes-sigs/jobset#1276): it goes to the domain the leader was
     /// in, wherever the Job's next leader lands, and v0.12.0 never repairs it (#1269).
     fn note_follower_from_stale_leader(&mut self, pod: PodId, leader: PodId, domain: &str) {
-        self.pods[pod as usize].upstream_misplaced = true;
         let j = self.pods[pod as usize].job;
         let now = self.now();
         let job = &self.jobs[j as usize];
@@ -575,7 +574,7 @@ impl Sim {
         };
         let key = job.exclusive_key.clone().unwrap_or_default();
         self.rec
-            .note_upstream_behaviour(now, FOLLOWERS_FROM_STALE_LEADER, j, domain, || {
+            .note_upstream_misplaced(pod, now, FOLLOWERS_FROM_STALE_LEADER, j, domain, || {
                 let message = format!(
                     "followers of Job {name} created with nodeSelector {key}={domain} from leader \
                  pod {leader_name}, which had {phase}: v0.12.0 still counts a finished leader \
@@ -602,18 +601,16 @@ impl Sim {
             created: false,
             deletion_ns: None,
             removed: false,
-            reserved_on: None,
             last_unschedulable: None,
             created_at_ns: at,
             restart_count: 0,
             last_exit: None,
             disruption_target: false,
             in_place_attempt: None,
-            delete_requested: false,
             bound_at_ns: None,
-            upstream_misplaced: false,
         };
-        (self.job_controller).pod_recounted(j, LiveCounts::default(), LiveCounts::of(&pod));
+        let counts = LiveCounts::of(&pod, false);
+        (self.job_controller).pod_recounted(j, LiveCounts::default(), counts);
         self.pods.push(pod);
         let id = (self.pods.len() - 1) as PodId;
         self.jobs[j as usize].pods.push(id);
