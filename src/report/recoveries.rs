@@ -439,7 +439,7 @@ fn in_place_barrier_line(sim: &Sim, js: crate::sim::objects::JsId) -> Option<Str
     let pods = obj
         .jobs
         .iter()
-        .flat_map(|&j| sim.jobs[j as usize].pods.iter());
+        .flat_map(|&j| sim.job_pods[j as usize].iter());
     let (mut waiting, mut finished_elsewhere) = (None, 0u64);
     for &p in pods {
         let pod = &sim.pods[p as usize];
@@ -519,8 +519,7 @@ fn failed_indexes_line(sim: &Sim, j: JobId) -> Option<String> {
 
 /// A Job's pods that exist and have not finished or started terminating.
 fn live_pods(sim: &Sim, j: JobId) -> Vec<PodId> {
-    sim.jobs[j as usize]
-        .pods
+    sim.job_pods[j as usize]
         .iter()
         .copied()
         .filter(|&p| {
@@ -540,7 +539,7 @@ fn exclusive_placement_line(
     unplaced: &[PodId],
 ) -> Option<String> {
     let job = &sim.jobs[j as usize];
-    let key = job.exclusive_key.as_deref()?;
+    let key = sim.pod_templates.exclusive_key(j)?;
     if unplaced.is_empty() {
         return None;
     }
@@ -599,10 +598,16 @@ fn leader_line(
     let exclusive_jobs = sim
         .jobs
         .iter()
-        .filter(|o| {
-            !o.removed && o.deletion_ns.is_none() && o.exclusive_key.as_deref() == Some(key)
+        .enumerate()
+        .filter(|&(j, o)| {
+            let j = j as JobId;
+            let exclusive = sim.pod_templates.exclusive_key(j);
+            !o.removed
+                && o.deletion_ns.is_none()
+                && exclusive == Some(key)
+                && !sim.job_pods[j as usize].is_empty()
+                && o.finished().is_none()
         })
-        .filter(|o| !o.pods.is_empty() && o.finished().is_none())
         .count();
     if exclusive_jobs > domains.len() {
         return Some(format!(

@@ -379,7 +379,7 @@ impl Sim {
         }
         let jobs = self.jobsets[js as usize].jobs.clone();
         for j in jobs {
-            let pods = self.jobs[j as usize].pods.clone();
+            let pods = self.job_pods[j as usize].clone();
             for p in pods {
                 let pod = &self.pods[p as usize];
                 if pod.phase != PodPhase::Running || pod.removed || pod.deletion_ns.is_some() {

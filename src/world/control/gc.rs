@@ -85,7 +85,7 @@ impl Sim {
     }
 
     pub(crate) fn gc_delete_dependents(&mut self, j: JobId) {
-        let pods: Vec<PodId> = self.jobs[j as usize].pods.clone();
+        let pods: Vec<PodId> = self.job_pods[j as usize].clone();
         for p in pods {
             self.request_pod_delete(p, "JobDeleted", Client::GarbageCollector);
         }
@@ -117,7 +117,7 @@ impl Sim {
     /// A pod of a Job under foreground deletion is gone: the Job goes with its last pod.
     pub(crate) fn maybe_finish_job_deletion(&mut self, j: JobId) {
         let job = &self.jobs[j as usize];
-        if job.deletion_ns.is_some() && !job.removed && job.pods.is_empty() {
+        if job.deletion_ns.is_some() && !job.removed && self.job_pods[j as usize].is_empty() {
             self.queue
                 .schedule_in(self.params.api_call_latency_ns, Event::JobRemoved(j));
         }

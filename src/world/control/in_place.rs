@@ -116,7 +116,7 @@ impl Sim {
         let pods: Vec<PodId> = obj
             .jobs
             .iter()
-            .flat_map(|&j| self.jobs[j as usize].pods.iter().copied())
+            .flat_map(|&j| self.job_pods[j as usize].iter().copied())
             .filter(|&p| {
                 !self.pods[p as usize].removed
                     && self.jobs[self.pods[p as usize].job as usize]

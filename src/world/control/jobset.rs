@@ -877,9 +877,6 @@ impl Sim {
             backoff_limit: job_spec.backoff_limit.unwrap_or(6),
             suspended: job_spec.suspend == Some(true),
             spec: Box::new(job_spec),
-            shape: shape_id,
-            pods: vec![],
-            live_follower_shapes: vec![],
             succeeded_index: vec![false; completions as usize],
             succeeded: 0,
             failed: 0,
@@ -892,15 +889,19 @@ impl Sim {
             status_ready: 0,
             index_failed: vec![false; completions as usize],
             start_time_ns: None,
-            pod_labels,
-            exclusive_key: if leader_follower { webhook_key } else { None },
-            leader_shape,
-            follower_shapes: Default::default(),
             terminal: None,
         };
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;
         self.job_controller.job_created(id, completions);
+        let template = crate::control::pod_templates::JobPodTemplate {
+            labels: pod_labels,
+            shape: shape_id,
+            exclusive_key: if leader_follower { webhook_key } else { None },
+            leader_shape,
+        };
+        self.pod_templates.job_created(id, template);
+        self.job_pods.push(vec![]);
         self.jobsets[js as usize].jobs.push(id);
         let job = &self.jobs[id as usize];
         let created = JobChange::Created {
@@ -1050,7 +1051,7 @@ impl Sim {
     /// about (v0.12.0, which changes nothing in the cluster, so there is nothing to compute).
     ///
     /// Followers are judged by their nodeSelector, which their shape holds, so the check sees
-    /// one follower per distinct shape (`JobObj::live_follower_shapes`) rather than every pod the
+    /// one follower per distinct shape (`JobSetController::live_follower_shapes`) rather than every pod the
     /// Job keeps: a Job with thousands of failed pods costs the same at each leader bind. Only
     /// a violation walks the Job's pods, to delete them.
     pub(crate) fn repair_placement_after_bind(&mut self, pod: PodId) {
@@ -1061,16 +1062,15 @@ impl Sim {
             return;
         }
         let p = &self.pods[pod as usize];
-        let job = &self.jobs[p.job as usize];
-        let Some(key) = job.exclusive_key.clone() else {
+        let j = p.job;
+        let Some(key) = self.pod_templates.exclusive_key(j).map(str::to_string) else {
             return;
         };
         if p.index != 0 {
             return;
         }
         let leader = self.placement_view(pod, p.shape, 0, self.pod_name(pod));
-        let followers: Vec<_> = job
-            .live_follower_shapes
+        let followers: Vec<_> = (self.jobset_controller.live_follower_shapes(j))
             .iter()
             .map(|&(shape, _)| self.placement_view(pod, shape, 1, format!("shape-{shape}")))
             .collect();
@@ -1086,9 +1086,7 @@ impl Sim {
         };
         let check = check_placement(&leader, &followers, &node_labels, version);
         if let PlacementCheck::DeleteFollowers(_) = check {
-            let doomed: Vec<PodId> = job
-                .pods
-                .iter()
+            let doomed: Vec<PodId> = (self.job_pods[j as usize].iter())
                 .copied()
                 .filter(|&q| self.pods[q as usize].index != 0)
                 .collect();
@@ -1109,16 +1107,14 @@ impl Sim {
     fn note_unrepaired_followers(&mut self, leader: PodId) {
         let p = &self.pods[leader as usize];
         let j = p.job;
-        let job = &self.jobs[j as usize];
-        let (Some(key), Some(node), 0) = (job.exclusive_key.clone(), p.node, p.index) else {
+        let key = self.pod_templates.exclusive_key(j).map(str::to_string);
+        let (Some(key), Some(node), 0) = (key, p.node, p.index) else {
             return;
         };
         let Some(leader_domain) = self.cluster.label_value(node, &key).map(str::to_string) else {
             return;
         };
-        let misplaced: Vec<(PodId, String)> = job
-            .pods
-            .iter()
+        let misplaced: Vec<(PodId, String)> = (self.job_pods[j as usize].iter())
             .copied()
             .filter_map(|q| {
                 let pod = &self.pods[q as usize];

@@ -1,10 +1,10 @@
 //! The JobSet controller's private state: its work queue (one entry per JobSet, the earliest
 //! due time), its single worker, and its API client (rate limit and the in-flight limit of one
-//! reconcile's calls). Kept here, not on the `JobSetObj`s, which hold only what the API server
+//! reconcile's calls), and its pod reconciler's index of each Job's followers. Kept here, not on the `JobSetObj`s, which hold only what the API server
 //! stores. Dense by `JsId` (JobSets are never freed).
 
 use crate::engine::{SimTime, TokenBucket};
-use crate::sim::objects::JsId;
+use crate::sim::objects::{JobId, JsId, ShapeId};
 
 #[derive(Debug)]
 pub(crate) struct JobSetController {
@@ -15,6 +15,10 @@ pub(crate) struct JobSetController {
     /// API calls issued by the reconcile in progress (its in-flight limit).
     calls_in_pass: u32,
     client: TokenBucket,
+    /// By `JobId`: the Job's live pods other than completion index 0, counted by shape (a
+    /// pod's shape never changes). The pod reconciler judges followers by their shape's
+    /// nodeSelector, so it reads these few entries instead of every pod the Job keeps.
+    follower_shapes: Vec<Vec<(ShapeId, u32)>>,
 }
 
 /// What a wake-up of a JobSet's work queue entry does.
@@ -35,6 +39,7 @@ impl JobSetController {
             worker_free_ns: 0,
             calls_in_pass: 0,
             client,
+            follower_shapes: vec![],
         }
     }
 
@@ -76,6 +81,42 @@ impl JobSetController {
         self.worker_free_ns = now_ns + cost_ns;
         self.calls_in_pass = 0;
         Wakeup::Reconcile
+    }
+
+    /// A pod of Job `j` entered the API server's store (its create was sent).
+    pub(crate) fn pod_added(&mut self, j: JobId, index: u32, shape: ShapeId) {
+        if index == 0 {
+            return;
+        }
+        if self.follower_shapes.len() <= j as usize {
+            self.follower_shapes.resize(j as usize + 1, vec![]);
+        }
+        let shapes = &mut self.follower_shapes[j as usize];
+        match shapes.iter_mut().find(|(s, _)| *s == shape) {
+            Some((_, n)) => *n += 1,
+            None => shapes.push((shape, 1)),
+        }
+    }
+
+    /// A pod of Job `j` left the API server's store.
+    pub(crate) fn pod_removed(&mut self, j: JobId, index: u32, shape: ShapeId) {
+        if index == 0 {
+            return;
+        }
+        let shapes = &mut self.follower_shapes[j as usize];
+        let at = shapes.iter().position(|(s, _)| *s == shape);
+        let at = at.expect("a removed follower was counted when it was added");
+        shapes[at].1 -= 1;
+        if shapes[at].1 == 0 {
+            shapes.remove(at);
+        }
+    }
+
+    /// Job `j`'s live followers, counted by shape, in the order the shapes first appeared.
+    pub(crate) fn live_follower_shapes(&self, j: JobId) -> &[(ShapeId, u32)] {
+        self.follower_shapes
+            .get(j as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// When an API call the running reconcile issues at `start_ns` is sent: through the
@@ -144,6 +185,33 @@ mod tests {
         c.enqueue(1, 1);
         assert_eq!(c.wake(1, 1, 1), Wakeup::Reconcile);
         assert_eq!(c.send_call(100, 2, 10), 100, "a new pass starts at wave 0");
+    }
+
+    /// Followers are counted by shape as they come and go; leaders are not counted.
+    #[test]
+    fn followers_are_counted_by_shape() {
+        let mut c = unlimited();
+        c.pod_added(3, 0, 9);
+        assert!(
+            c.live_follower_shapes(3).is_empty(),
+            "a leader is no follower"
+        );
+        c.pod_added(3, 1, 5);
+        c.pod_added(3, 2, 6);
+        c.pod_added(3, 3, 5);
+        assert_eq!(c.live_follower_shapes(3), [(5, 2), (6, 1)]);
+        c.pod_removed(3, 1, 5);
+        c.pod_removed(3, 2, 6);
+        assert_eq!(c.live_follower_shapes(3), [(5, 1)]);
+        assert!(c.live_follower_shapes(2).is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "counted when it was added")]
+    fn a_follower_never_counted_cannot_leave() {
+        let mut c = unlimited();
+        c.pod_added(0, 1, 5);
+        c.pod_removed(0, 1, 6);
     }
 
     /// The client's rate limit holds across passes.

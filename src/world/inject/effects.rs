@@ -131,7 +131,7 @@ impl Sim {
             if job.rj != slot.rj || job.job_index != slot.job_index || job.deletion_ns.is_some() {
                 return None;
             }
-            job.pods.iter().copied().find(|&p| {
+            self.job_pods[j as usize].iter().copied().find(|&p| {
                 let pod = &self.pods[p as usize];
                 pod.index == slot.pod_index
                     && pod.phase == PodPhase::Running

@@ -204,7 +204,7 @@ impl Sim {
         let job = p.job;
         let ns = &self.jobsets[self.jobs[job as usize].jobset as usize].namespace;
         self.placement
-            .register_job(job, &self.jobs[job as usize].pod_labels, ns);
+            .register_job(job, self.pod_templates.labels(job), ns);
         self.push_active(pod);
     }
 

@@ -59,7 +59,7 @@ fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
 fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
     for (j, job) in sim.jobs.iter().enumerate().filter(|(_, j)| !j.removed) {
         let mut counted = LiveCounts::default();
-        for &p in &job.pods {
+        for &p in &sim.job_pods[j] {
             let delete_requested = sim.delete_requests.in_flight(p);
             counted.add(LiveCounts::of(&sim.pods[p as usize], delete_requested));
         }
@@ -71,17 +71,18 @@ fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
             ));
         }
         let mut followers: BTreeMap<u32, u32> = BTreeMap::new();
-        for &p in &job.pods {
+        for &p in &sim.job_pods[j] {
             let pod = &sim.pods[p as usize];
             if pod.index != 0 {
                 *followers.entry(pod.shape).or_default() += 1;
             }
         }
-        let kept: BTreeMap<u32, u32> = job.live_follower_shapes.iter().copied().collect();
-        if kept != followers || kept.len() != job.live_follower_shapes.len() {
+        let shapes = sim.jobset_controller.live_follower_shapes(j as JobId);
+        let kept: BTreeMap<u32, u32> = shapes.iter().copied().collect();
+        if kept != followers || kept.len() != shapes.len() {
             out.push(format!(
-                "Job {} keeps follower shapes {:?} but its pods count {followers:?}",
-                job.name, job.live_follower_shapes
+                "Job {} keeps follower shapes {shapes:?} but its pods count {followers:?}",
+                job.name
             ));
         }
     }
@@ -190,10 +191,12 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
         let Some(domain) = sim.cluster.label_value(node, key) else {
             continue;
         };
-        let job_key = job.pod_labels.get(JOB_KEY).cloned().unwrap_or_default();
-        let priority = job.pod_labels.get(PRIORITY).cloned().unwrap_or_default();
+        let pod_labels = sim.pod_templates.labels(pod.job);
+        let job_key = pod_labels.get(JOB_KEY).cloned().unwrap_or_default();
+        let priority = pod_labels.get(PRIORITY).cloned().unwrap_or_default();
+        let leader_follower = sim.pod_templates.exclusive_key(pod.job).is_some();
         let group = (key.clone(), domain.to_string(), priority);
-        if all_pods || (job.exclusive_key.is_some() && pod.index == 0) {
+        if all_pods || (leader_follower && pod.index == 0) {
             guarded_by
                 .entry(group.clone())
                 .or_default()
@@ -205,7 +208,7 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
             .insert(job.name.clone());
         let leaving = pod.deletion_ns.is_some() || sim.delete_requests.in_flight(id);
         let excused = upstream_misplaces && sim.rec.upstream_misplaced(id);
-        if (job.exclusive_key.is_some() || all_pods) && !leaving && !excused {
+        if (leader_follower || all_pods) && !leaving && !excused {
             per_job
                 .entry(format!("{} ({job_key})", job.name))
                 .or_default()
@@ -287,8 +290,8 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
             sim.rec.pods_created
         ));
     }
-    for job in sim.jobs.iter().filter(|j| !j.removed) {
-        for &p in &job.pods {
+    for (j, job) in sim.jobs.iter().enumerate().filter(|(_, j)| !j.removed) {
+        for &p in &sim.job_pods[j] {
             if sim.pods[p as usize].removed {
                 out.push(format!(
                     "Job {} still lists removed pod {}",

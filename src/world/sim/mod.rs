@@ -72,6 +72,9 @@ pub(crate) struct Sim {
     pub progress_lines_every_ms: Option<u64>,
     /// Fault injectors and the nodes they took out.
     pub inject: crate::inject::InjectState,
+    /// Each Job's pods that the API server holds (created or being created, not removed), in
+    /// creation order: the index by owner that every pod informer keeps.
+    pub job_pods: Vec<Vec<PodId>>,
     /// Pods bound to each node, in binding order: removed pods leave at once, finished ones
     /// when the list is read (`pods_on_node`).
     pub node_pods: Vec<Vec<PodId>>,
@@ -83,6 +86,8 @@ pub(crate) struct Sim {
     pub(crate) in_place_agents: crate::control::in_place::InPlaceAgents,
     /// The garbage collector's API client.
     pub(crate) gc: crate::control::gc::GarbageCollector,
+    /// Each Job's pod template as its pods get it (labels, compiled shapes).
+    pub(crate) pod_templates: crate::control::pod_templates::PodTemplates,
     /// The JobSet controller's work queue, worker and API client.
     pub(crate) jobset_controller: crate::control::jobset_controller::JobSetController,
     /// The Job controller's work queue, back-off records, pod counts and API client.
@@ -210,6 +215,7 @@ impl Sim {
             show_progress: false,
             progress_lines_every_ms: None,
             inject: Default::default(),
+            job_pods: vec![],
             node_pods: vec![vec![]; cluster.len()],
             training: Default::default(),
             kubelet: Default::default(),
@@ -221,6 +227,7 @@ impl Sim {
                 scenario.control.jobset_client,
             )),
             in_place_agents: Default::default(),
+            pod_templates: Default::default(),
             fast_scheduling: true,
             node_varying_keys: vec![],
             timeline: crate::metrics::timeline::Timeline::new(),

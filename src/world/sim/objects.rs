@@ -124,16 +124,9 @@ pub(crate) struct JobObj {
     /// The Job spec after API defaulting, pod template included (boxed: it is large and read
     /// rarely, so the per-Job loops stay within a few cache lines per Job).
     pub spec: Box<JobSpec>,
-    pub shape: ShapeId,
     pub parallelism: u32,
     pub completions: u32,
     pub backoff_limit: i32,
-    /// Live pods, terminating ones included.
-    pub pods: Vec<PodId>,
-    /// The pods of `pods` other than completion index 0, counted by shape (a pod's shape never
-    /// changes): the placement repair judges followers by their shape's nodeSelector, so it
-    /// reads these few entries instead of every pod the Job keeps.
-    pub live_follower_shapes: Vec<(ShapeId, u32)>,
     /// Per completion index: has a pod for it succeeded? (`status.completedIndexes`)
     pub succeeded_index: Vec<bool>,
     pub succeeded: u32,
@@ -150,49 +143,11 @@ pub(crate) struct JobObj {
     pub index_failed: Vec<bool>,
     /// `status.startTime`: first sync while not suspended.
     pub start_time_ns: Option<SimTime>,
-    /// Labels of this Job's pods (pod template labels plus the webhook's priority label).
-    pub pod_labels: StringMap,
-    /// Exclusive placement by the leader/follower webhooks: the topology key.
-    pub exclusive_key: Option<String>,
-    /// The leader's shape (webhook affinity terms), and followers' by leader domain.
-    pub leader_shape: Option<ShapeId>,
-    pub follower_shapes: std::collections::BTreeMap<String, ShapeId>,
     /// `Complete` or `Failed` once either condition is added (read on every reconcile).
     pub terminal: Option<&'static str>,
 }
 
 impl JobObj {
-    /// A pod entered `pods`.
-    pub(crate) fn pod_added(&mut self, index: u32, shape: ShapeId) {
-        if index == 0 {
-            return;
-        }
-        match self
-            .live_follower_shapes
-            .iter_mut()
-            .find(|(s, _)| *s == shape)
-        {
-            Some((_, n)) => *n += 1,
-            None => self.live_follower_shapes.push((shape, 1)),
-        }
-    }
-
-    /// A pod left `pods`.
-    pub(crate) fn pod_removed(&mut self, index: u32, shape: ShapeId) {
-        if index == 0 {
-            return;
-        }
-        let at = self
-            .live_follower_shapes
-            .iter()
-            .position(|(s, _)| *s == shape);
-        let at = at.expect("a removed follower was counted when it was added");
-        self.live_follower_shapes[at].1 -= 1;
-        if self.live_follower_shapes[at].1 == 0 {
-            self.live_follower_shapes.remove(at);
-        }
-    }
-
     pub(crate) fn condition(&self, kind: &str) -> Option<&JobCondition> {
         self.conditions.iter().find(|c| c.kind == kind)
     }
@@ -342,12 +297,9 @@ impl JobObj {
             annotations: Default::default(),
             suspended: false,
             spec: Default::default(),
-            shape: 0,
             parallelism: completions,
             completions,
             backoff_limit: 0,
-            pods: vec![],
-            live_follower_shapes: vec![],
             succeeded_index: vec![false; completions as usize],
             succeeded: 0,
             failed: 0,
@@ -360,10 +312,6 @@ impl JobObj {
             status_ready: 0,
             index_failed: vec![false; completions as usize],
             start_time_ns: None,
-            pod_labels: Default::default(),
-            exclusive_key: None,
-            leader_shape: None,
-            follower_shapes: Default::default(),
             terminal: None,
         }
     }

@@ -124,10 +124,10 @@ impl Sim {
                 self.release_pod_name(pod);
                 // Pods usually go in the order they were created: the search ends near the
                 // front.
-                let job = &mut self.jobs[job as usize];
-                if let Some(i) = job.pods.iter().position(|&x| x == pod) {
-                    job.pods.remove(i);
-                    job.pod_removed(index, shape);
+                let list = &mut self.job_pods[job as usize];
+                if let Some(i) = list.iter().position(|&x| x == pod) {
+                    list.remove(i);
+                    self.jobset_controller.pod_removed(job, index, shape);
                 }
                 // Off its node's list too, or the lists grow with every pod a node ever ran
                 // (the order of the others is kept: node faults reach pods in binding order).
@@ -140,6 +140,20 @@ impl Sim {
             }
             _ => {}
         }
+    }
+
+    /// The API server's store takes a new pod (its create was sent; `Created` follows when it
+    /// returns): the indexes over pods learn of it. Every pod enters through here.
+    pub(crate) fn insert_pod(&mut self, pod: PodObj) -> PodId {
+        let (j, index, shape) = (pod.job, pod.index, pod.shape);
+        let id = self.pods.len() as PodId;
+        let counts = LiveCounts::of(&pod, self.delete_requests.in_flight(id));
+        self.job_controller
+            .pod_recounted(j, LiveCounts::default(), counts);
+        self.pods.push(pod);
+        self.job_pods[j as usize].push(id);
+        self.jobset_controller.pod_added(j, index, shape);
+        id
     }
 
     /// Tells each watcher of this kind of change, in the order the components would see it.
@@ -341,7 +355,7 @@ workloads:
     /// The Job's live counts as a recount over its pods.
     fn recount(sim: &Sim, job: u32) -> LiveCounts {
         let mut c = LiveCounts::default();
-        for &p in &sim.jobs[job as usize].pods {
+        for &p in &sim.job_pods[job as usize] {
             c.add(LiveCounts::of(
                 &sim.pods[p as usize],
                 sim.delete_requests.in_flight(p),
@@ -380,7 +394,7 @@ workloads:
         sim.change_pod(pod, PodChange::Removed);
         assert_eq!(sim.rec.pods_failed, 1);
         assert_eq!(sim.job_controller.uncounted(job), [pod]);
-        assert!(!sim.jobs[job as usize].pods.contains(&pod));
+        assert!(!sim.job_pods[job as usize].contains(&pod));
         assert!(!sim.node_pods[node as usize].contains(&pod));
         assert_eq!(sim.job_controller.live(job), recount(&sim, job));
         let row = sim.rec.rows.last().expect("rows kept");

@@ -166,8 +166,7 @@ impl Sim {
 
     /// The Job's active pods (not finished, not being deleted), in creation order.
     fn active_pods(&self, j: JobId) -> Vec<PodId> {
-        self.jobs[j as usize]
-            .pods
+        self.job_pods[j as usize]
             .iter()
             .copied()
             .filter(|&p| LiveCounts::of(&self.pods[p as usize], false).active == 1)
@@ -381,7 +380,7 @@ impl Sim {
         // With podReplacementPolicy Failed, a terminating pod still holds its index.
         let wait_for_terminal = job.spec.pod_replacement_policy.as_deref() == Some("Failed");
         let mut covered = vec![false; job.completions as usize];
-        for &p in &job.pods {
+        for &p in &self.job_pods[j as usize] {
             let pod = &self.pods[p as usize];
             let holds = !pod.phase.terminal()
                 && (pod.deletion_ns.is_none() || (wait_for_terminal && !pod.removed));
@@ -455,27 +454,25 @@ impl Sim {
     /// `Admitted::from_stale_leader`.
     fn admit_pod(&mut self, j: JobId, index: u32) -> Option<Admitted> {
         let job = &self.jobs[j as usize];
-        let Some(key) = job.exclusive_key.clone() else {
-            return Some(Admitted::plain(job.shape));
+        let template = self.pod_templates.of(j);
+        let Some(key) = template.exclusive_key.clone() else {
+            return Some(Admitted::plain(template.shape));
         };
         if index == 0 {
-            return Some(Admitted::plain(job.leader_shape.unwrap_or(job.shape)));
+            let leader_shape = template.leader_shape.unwrap_or(template.shape);
+            return Some(Admitted::plain(leader_shape));
         }
         // The leader lookup (§6.3) over this Job's pods: the only ones that carry its leader's
         // name and its owner UID (a pod of the previous attempt has another owner).
         use crate::control::pod_webhook::{self as webhook, LeaderLookup, PlacementVersion};
         let version = self.params.jobset_version;
-        let named_like_leader = job
-            .pods
-            .iter()
+        let named_like_leader = (self.job_pods[j as usize].iter())
             .map(|&p| &self.pods[p as usize])
             .filter(|p| p.index == 0 && p.created && !p.removed);
         let found = webhook::single_leader(named_like_leader, version);
         // v0.12.0 may find a leader that has finished: its followers are an upstream finding.
         let stale_leader = match &found {
-            Ok(leader) if leader.phase.terminal() => job
-                .pods
-                .iter()
+            Ok(leader) if leader.phase.terminal() => (self.job_pods[j as usize].iter())
                 .copied()
                 .find(|&p| std::ptr::eq(&self.pods[p as usize], *leader)),
             _ => None,
@@ -505,7 +502,7 @@ impl Sim {
         };
         let job = &self.jobs[j as usize];
         let from_stale_leader = stale_leader.map(|leader| (leader, domain.clone()));
-        if let Some(&s) = job.follower_shapes.get(&domain) {
+        if let Some(s) = self.pod_templates.follower_shape(j, &domain) {
             return Some(Admitted {
                 shape: s,
                 from_stale_leader,
@@ -513,7 +510,7 @@ impl Sim {
         }
         let mut spec = job.spec.template.spec.clone();
         spec.node_selector.insert(key, domain.clone());
-        let labels = job.pod_labels.clone();
+        let labels = self.pod_templates.labels(j).clone();
         let namespace = self.jobsets[job.jobset as usize].namespace.clone();
         let shape = crate::sim::shape::compile_with_affinity(
             &spec,
@@ -523,7 +520,7 @@ impl Sim {
             &namespace,
         );
         let id = self.push_shape(shape);
-        self.jobs[j as usize].follower_shapes.insert(domain, id);
+        self.pod_templates.add_follower_shape(j, domain, id);
         Some(Admitted {
             shape: id,
             from_stale_leader,
@@ -572,7 +569,7 @@ impl Sim {
         } else {
             "Failed"
         };
-        let key = job.exclusive_key.clone().unwrap_or_default();
+        let key = self.pod_templates.exclusive_key(j).unwrap_or_default();
         self.rec
             .note_upstream_misplaced(pod, now, FOLLOWERS_FROM_STALE_LEADER, j, domain, || {
                 let message = format!(
@@ -609,12 +606,7 @@ impl Sim {
             in_place_attempt: None,
             bound_at_ns: None,
         };
-        let counts = LiveCounts::of(&pod, false);
-        (self.job_controller).pod_recounted(j, LiveCounts::default(), counts);
-        self.pods.push(pod);
-        let id = (self.pods.len() - 1) as PodId;
-        self.jobs[j as usize].pods.push(id);
-        self.jobs[j as usize].pod_added(index, shape);
+        let id = self.insert_pod(pod);
         self.queue.schedule_at(at, Event::PodCreated(id));
         true
     }
