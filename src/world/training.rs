@@ -352,7 +352,6 @@ impl Sim {
     /// Watcher of pod changes: a pod's main container started.
     pub(crate) fn start_working(&mut self, pod: PodId) {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        self.rec.recoveries.pod_running(self.now(), js, pod);
         if let Some((at, event)) = self.training.container_started(js, pod, self.now()) {
             self.queue.schedule_at(at, event);
         }
@@ -361,14 +360,13 @@ impl Sim {
     /// Watcher of pod changes: a pod's main container stopped.
     pub(crate) fn stop_working(&mut self, pod: PodId) {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        self.rec.recoveries.pod_stopped(self.now(), js, pod);
         self.training.container_stopped(js, pod, self.now());
     }
 
     pub(crate) fn on_training_start(&mut self, js: JsId, generation: u32) {
         if let Some((at, event)) = self.training.start_up_done(js, generation, self.now()) {
             self.queue.schedule_at(at, event);
-            self.rec.recoveries.training_resumed(self.now(), js);
+            self.rec.observe_training_resumed(self.now(), js);
         }
     }
 

@@ -291,13 +291,8 @@ impl Sim {
         }
         let container = self.main_container(p.job);
         self.kubelet_cancel_exit(pod);
-        let exit = Some((container, exit_code));
-        self.change_pod(pod, PodChange::RunEnds { exit });
-        self.record(
-            pod,
-            crate::metrics::PodState::Fault,
-            &format!("{reason}: exit code {exit_code}"),
-        );
+        let exit = (container, exit_code);
+        self.change_pod(pod, PodChange::RunKilled { reason, exit });
         self.on_container_exit(pod, exit_code);
     }
 

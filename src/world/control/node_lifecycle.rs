@@ -73,9 +73,7 @@ impl Sim {
             // when training stops (even though the API learns of it minutes later).
             self.change_pod(p, PodChange::ContainerStopped { failed: true });
             let js = self.jobs[self.pods[p as usize].job as usize].jobset;
-            self.rec
-                .recoveries
-                .interrupted(now, js, p, "node failure (no lease)");
+            self.rec.observe_pod_lost_with_node(now, js, p);
         }
         let detect = self.node_lifecycle.not_ready_at(now);
         self.queue.schedule_at(detect, Event::NodeNotReady(node));

@@ -6,6 +6,7 @@ use super::recoveries::Cause;
 use super::{FaultMark, Recorder};
 use crate::cluster::NodeId;
 use crate::engine::SimTime;
+use crate::sim::objects::{JsId, PodId};
 
 impl Recorder {
     /// A fault struck (once per fault, however many nodes or pods it hit).
@@ -35,6 +36,12 @@ impl Recorder {
     /// The node lifecycle controller found node `n` NotReady (a fault's detection).
     pub(crate) fn observe_node_not_ready(&mut self, now_ns: SimTime, n: NodeId) {
         self.recoveries.node_not_ready(now_ns, n);
+    }
+
+    /// A pod of JobSet `js` lost its workload with its node (no lease renewed): where its
+    /// recovery record starts, although the API learns of it only later.
+    pub(crate) fn observe_pod_lost_with_node(&mut self, now_ns: SimTime, js: JsId, pod: PodId) {
+        (self.recoveries).interrupted(now_ns, js, pod, "node failure (no lease)");
     }
 
     /// Node `n` is back from repair or maintenance.

@@ -4,6 +4,7 @@
 pub(crate) mod failed_scheduling;
 pub(crate) mod faults;
 pub(crate) mod objects;
+pub(crate) mod pod_status;
 pub(crate) mod recoveries;
 pub(crate) mod status_log;
 pub(crate) mod timeline;
@@ -387,8 +388,8 @@ impl Sim {
     }
 
     /// Records a pod state change at the current time (the reason is copied only when rows
-    /// are kept).
-    pub(crate) fn record(&mut self, pod: PodId, state: PodState, reason: &str) {
+    /// are kept). Only the observers of this module write rows.
+    fn record(&mut self, pod: PodId, state: PodState, reason: &str) {
         // The first time a pod of a restarted attempt is created, bound, running: for the
         // recovery report, kept as the run goes so it needs no stored rows.
         let bit = match state {

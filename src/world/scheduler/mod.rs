@@ -380,9 +380,6 @@ impl Sim {
                 let first_failure = self.pods[pod as usize].last_unschedulable.is_none();
                 self.observe_failed_scheduling(pod, first_failure, &diag);
                 let message = diag.message();
-                if self.pods[pod as usize].last_unschedulable.as_deref() != Some(message.as_str()) {
-                    self.record(pod, crate::metrics::PodState::Unschedulable, &message);
-                }
                 let unschedulable = Some(message.as_str());
                 self.change_pod(pod, PodChange::SchedulingVerdict { unschedulable });
                 self.scheduler.state[pod as usize] = QueueState::Unschedulable;

@@ -36,6 +36,9 @@ pub(crate) enum PodChange<'a> {
     /// The kubelet decided how the container's current run ends: the non-zero exit it will
     /// report in the container status (container name id, code), or none for exit 0.
     RunEnds { exit: Option<(u16, i32)> },
+    /// A fault (`reason`) killed the main container's current run now: the kubelet reports
+    /// the non-zero exit it ends with (container name id, code).
+    RunKilled { reason: &'a str, exit: (u16, i32) },
     /// The in-place restart agent announced its attempt (annotation) and holds the worker.
     InPlaceAttempt { attempt: i32 },
     /// The main container stopped: it exited, was killed, or its node died. `failed`: the
@@ -89,9 +92,14 @@ impl Sim {
     /// watchers. Every change to a pod goes through here.
     pub(crate) fn change_pod(&mut self, pod: PodId, change: PodChange) {
         let now = self.now();
-        if let PodChange::SchedulingVerdict { .. } | PodChange::RunEnds { .. } = change {
-            // Status text no index counts and no watcher hears: applied alone, since the
-            // scheduler writes it for nearly every pod and the kubelet for every run.
+        if let PodChange::SchedulingVerdict { .. }
+        | PodChange::RunEnds { .. }
+        | PodChange::RunKilled { .. } = change
+        {
+            // Status text no index counts and only the metrics observer hears: applied
+            // alone, since the scheduler writes it for nearly every pod and the kubelet for
+            // every run.
+            self.observe_pod_status(pod, change);
             return apply(&mut self.pods[pod as usize], change, now, false);
         }
         // PodGC's rule on removal reads whether the Job counted the pod failed already.
@@ -179,7 +187,8 @@ impl Sim {
             }
             PodChange::DeleteRequested
             | PodChange::SchedulingVerdict { .. }
-            | PodChange::RunEnds { .. } => {}
+            | PodChange::RunEnds { .. }
+            | PodChange::RunKilled { .. } => {}
             PodChange::Ready | PodChange::WorkerStarted { .. } | PodChange::Restarting { .. } => {
                 self.observe_pod(pod, before, change, false);
                 self.notify_job_of_pod(pod);
@@ -191,6 +200,7 @@ impl Sim {
                     // counts restarts against backoffLimit under OnFailure.
                     self.notify_job_of_pod(pod);
                 }
+                self.observe_container_started(pod);
                 self.start_working(pod);
             }
             PodChange::InPlaceAttempt { .. } => {
@@ -204,6 +214,7 @@ impl Sim {
             }
             PodChange::ContainerStopped { .. } => {
                 self.kubelet_cancel_exit(pod);
+                self.observe_container_stopped(pod);
                 self.stop_working(pod);
                 self.observe_pod(pod, before, change, false);
             }
@@ -218,6 +229,7 @@ impl Sim {
             PodChange::Deleting { .. } => {
                 // The kubelet stops the containers at once; the pod goes after its grace.
                 self.kubelet_cancel_exit(pod);
+                self.observe_container_stopped(pod);
                 self.stop_working(pod);
                 let counted = self.job_informer_books(pod, before, change);
                 self.observe_pod(pod, before, change, counted);
@@ -261,6 +273,7 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
         PodChange::ReadyAtStart | PodChange::Ready => p.ready = true,
         PodChange::InPlaceAttempt { attempt } => p.in_place_attempt = Some(attempt),
         PodChange::RunEnds { exit } => p.last_exit = exit,
+        PodChange::RunKilled { exit, .. } => p.last_exit = Some(exit),
         PodChange::WorkerStarted { last_exit } => p.last_exit = last_exit,
         // Not ready while the container waits out its back-off.
         PodChange::Restarting { .. } => p.ready = false,
@@ -401,6 +414,50 @@ workloads:
         assert_eq!(
             (row.pod, row.state),
             (pod, crate::metrics::PodState::Deleted)
+        );
+    }
+
+    /// Status text applied alone is still observed: a fault's kill writes its `Fault` row and
+    /// the exit it ends with; an Unschedulable verdict writes a row only when its message
+    /// differs from the pod's last one.
+    #[test]
+    fn status_text_is_observed_once_per_change() {
+        use crate::metrics::PodState;
+        let mut sim = sim_until(|s| running(s).len() == 2);
+        let pod = running(&sim)[0];
+        let rows = sim.rec.rows.len();
+        let kill = PodChange::RunKilled {
+            reason: "DeviceFault",
+            exit: (0, 137),
+        };
+        sim.change_pod(pod, kill);
+        assert_eq!(sim.pods[pod as usize].last_exit, Some((0, 137)));
+        let row = &sim.rec.rows[rows];
+        assert_eq!((row.pod, row.state), (pod, PodState::Fault));
+        assert_eq!(row.reason, "DeviceFault: exit code 137");
+
+        let other = running(&sim)[1];
+        let verdict = PodChange::SchedulingVerdict {
+            unschedulable: Some("0/2 nodes are available"),
+        };
+        for _ in 0..2 {
+            sim.change_pod(other, verdict);
+        }
+        let verdict_rows = |sim: &Sim| {
+            (sim.rec.rows.iter())
+                .filter(|r| r.pod == other && r.state == PodState::Unschedulable)
+                .count()
+        };
+        assert_eq!(verdict_rows(&sim), 1, "the same message is one row");
+        let cleared = PodChange::SchedulingVerdict {
+            unschedulable: None,
+        };
+        sim.change_pod(other, cleared);
+        sim.change_pod(other, verdict);
+        assert_eq!(
+            verdict_rows(&sim),
+            2,
+            "a verdict after a cleared one is a new row"
         );
     }
 
