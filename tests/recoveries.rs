@@ -30,6 +30,12 @@ fn assert_ordered(r: &Value) {
     }
     let ttr = f(&r["durations"]["time_to_recover_s"]);
     assert!((ttr - (f(&st["all_running_s"]) - f(&st["failed_s"]))).abs() < 1e-6);
+    // Where the time went: one stage of the recovery, no longer than it.
+    let slow = &r["slowest_stage"];
+    assert!(slow["cause"].as_str().is_some_and(|c| !c.is_empty()), "{r}");
+    assert!(f(&slow["duration_s"]) <= ttr + 1e-6, "{r}");
+    let share = f(&slow["share"]);
+    assert!((0.0..=1.0).contains(&share), "{r}");
     // Lost pod-time: no more than every needed pod missing for the whole recovery.
     let lost = f(&r["lost_pod_s"]);
     assert!(
@@ -353,5 +359,94 @@ fn distributions_are_per_recovery_record_for_every_policy() {
             rates as f64,
             "{path}"
         );
+    }
+}
+
+fn slowest(r: &Value) -> (&str, &str) {
+    let s = &r["slowest_stage"];
+    (s["stage"].as_str().unwrap(), s["cause"].as_str().unwrap())
+}
+
+/// Every recovered record says where its time went, from what the simulation recorded: the
+/// stall's earlier recoveries waited for a node repair, BlockingRecreate for the old pods, a
+/// node fault on 2,048 pods for the Job's pods to go before it was Failed.
+#[test]
+fn recovered_records_say_where_the_time_went() {
+    let rs = recoveries("scenarios/stalled-recovery.yaml");
+    let repaired: Vec<&Value> = rs.iter().filter(|r| r["state"] == "recovered").collect();
+    assert!(!repaired.is_empty());
+    for r in &repaired {
+        let (stage, cause) = slowest(r);
+        assert_eq!(stage, "schedule", "{r}");
+        assert!(
+            cause.starts_with("waited ")
+                && cause.contains(" for node repair: ")
+                && cause.contains("failed scheduling attempt(s) (node(s) didn't match")
+                && cause.contains(" until node v5p-"),
+            "{cause}"
+        );
+        assert!(f(&r["slowest_stage"]["share"]) > 0.9, "{r}");
+    }
+    for r in rs.iter().filter(|r| r["state"] != "recovered") {
+        assert!(r["slowest_stage"].is_null(), "{r}");
+    }
+
+    let rs = recoveries("scenarios/policies/blocking-recreate.yaml");
+    let r = rs
+        .iter()
+        .find(|r| r["path"] == "RestartJobSet (BlockingRecreate)")
+        .unwrap();
+    let (stage, cause) = slowest(r);
+    assert_eq!(stage, "teardown");
+    assert!(
+        cause.starts_with("BlockingRecreate: waited for the old Jobs' "),
+        "{cause}"
+    );
+    // The first crash under OnFailure restarts at once: the record says so.
+    let crash = rs.iter().find(|r| r["path"] == "ContainerRestart").unwrap();
+    assert_eq!(slowest(crash).0, "start");
+
+    let out = run(&["run", "scenarios/recovery-15k.yaml", "--json"]);
+    let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let r = s["recoveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "RestartJobSet (Recreate)")
+        .unwrap();
+    let (stage, cause) = slowest(r);
+    assert_eq!(stage, "schedule");
+    // Exclusive placement: followers created before their leader had a node are refused.
+    assert!(cause.starts_with("Job API back-off: "), "{cause}");
+    let table = stdout(&run(&["run", "scenarios/recovery-15k.yaml"]));
+    assert!(
+        table.contains("#2 where the time went: schedule ") && table.contains(cause),
+        "{table}"
+    );
+}
+
+/// A node fault under restartPolicy Never: the Job is Failed only once its 2,047 other pods
+/// are deleted through the Job controller's 20 qps client, and that is where the time goes.
+#[test]
+fn a_node_fault_recovery_waits_for_the_failed_jobs_pods_to_go() {
+    let rs = recoveries("scenarios/validation/llama3-54d.yaml");
+    let decide = rs.iter().filter(|r| slowest(r).0 == "decide").count();
+    assert!(decide * 10 >= rs.len() * 9, "{decide} of {}", rs.len());
+    let taint = rs
+        .iter()
+        .map(|r| slowest(r).1)
+        .filter(|c| c.contains("deleted by the taint manager"))
+        .count();
+    assert!(taint > 0);
+    for r in &rs {
+        let (_, cause) = slowest(r);
+        if slowest(r).0 == "decide" {
+            assert!(
+                cause.contains("pod(s) deleted before the Job was Failed")
+                    && cause.contains("(Job controller client 20 qps)")
+                    && cause.contains("failed: BackoffLimitExceeded)"),
+                "{cause}"
+            );
+        }
     }
 }

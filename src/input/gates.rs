@@ -175,6 +175,8 @@ pub(crate) const SUMMARY_NUMBERS: &[&str] = &[
     "recoveries[].lost_pod_s",
     "recoveries[].pods_per_s",
     "recoveries[].bind_windows.*",
+    "recoveries[].slowest_stage.duration_s",
+    "recoveries[].slowest_stage.share",
     "distributions.*.count",
     "distributions.*.mean",
     "distributions.*.p50",

@@ -42,6 +42,21 @@ pub(crate) struct RecoveryEntry {
     pub bind_windows: Windows,
     /// Why it has not finished, from the simulation's state at the end; empty when it did.
     pub diagnosis: Vec<String>,
+    /// For a recovered record: its longest stage and what that stage waited on.
+    pub slowest_stage: Option<SlowestStage>,
+}
+
+/// Where a recovered record's time went: time to recover split into consecutive stages
+/// (docs/metrics.md), the longest of them, and its cause from the simulation's own record.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct SlowestStage {
+    /// `detect`, `decide`, `teardown`, `schedule` or `start`.
+    pub stage: &'static str,
+    pub duration_s: f64,
+    /// Of the time to recover (0 to 1).
+    pub share: f64,
+    /// What the stage waited on, in a JobSet user's words.
+    pub cause: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -212,7 +227,287 @@ fn entry(sim: &Sim, r: &Record, end_ns: SimTime) -> RecoveryEntry {
         pods_per_s,
         bind_windows: windows(&r.bind_times_ns, r.first_pod_created_ns, until),
         diagnosis: if open { diagnose(sim, r) } else { vec![] },
+        slowest_stage: slowest_stage(sim, r),
     }
+}
+
+/// The consecutive stages of a recovered record, as (name, from, to): failure → detected →
+/// decided → first pod created → all scheduled → all running, each mark no earlier than the
+/// one before (a stage that did not happen is empty), so they add up to time to recover.
+fn stage_spans(r: &Record) -> Vec<(&'static str, SimTime, SimTime)> {
+    let Some(end) = r.all_running_ns else {
+        return vec![];
+    };
+    let mut spans = vec![];
+    let mut at = r.failed_ns;
+    let marks = [
+        ("detect", r.detected_ns),
+        ("decide", r.decided_ns),
+        ("teardown", r.first_pod_created_ns),
+        ("schedule", r.first_pod_created_ns.and(r.all_scheduled_ns)),
+    ];
+    for (name, mark) in marks {
+        if let Some(t) = mark {
+            let t = t.clamp(at, end);
+            spans.push((name, at, t));
+            at = t;
+        }
+    }
+    spans.push(("start", at, end));
+    spans
+}
+
+/// The longest stage of a recovered record (the first of equals) and its cause.
+fn slowest_stage(sim: &Sim, r: &Record) -> Option<SlowestStage> {
+    let spans = stage_spans(r);
+    let ttr_ns = r.all_running_ns? - r.failed_ns;
+    // A recovery at the failure's instant: every stage is empty, and the last one (the pods
+    // running again) says how.
+    let &(stage, from, to) = if ttr_ns == 0 {
+        spans.last()?
+    } else {
+        spans.iter().fold(
+            None,
+            |best: Option<&(&str, SimTime, SimTime)>, s| match best {
+                Some(b) if b.2 - b.1 >= s.2 - s.1 => best,
+                _ => Some(s),
+            },
+        )?
+    };
+    Some(SlowestStage {
+        stage,
+        duration_s: to_secs(to - from),
+        share: if ttr_ns == 0 {
+            1.0
+        } else {
+            (to - from) as f64 / ttr_ns as f64
+        },
+        cause: stage_cause(sim, r, stage, from, to),
+    })
+}
+
+/// Seconds for a cause's text: `40 s`, `1.5 s`, `17 min`, `2 h 5 min`.
+fn words_s(ns: SimTime) -> String {
+    let s = to_secs(ns);
+    match s {
+        s if s < 10.0 => format!(
+            "{} s",
+            crate::headline::fmt_readable((s * 10.0).round() / 10.0)
+        ),
+        s if s < 120.0 => format!("{s:.0} s"),
+        s if s < 7_200.0 => format!("{:.0} min", s / 60.0),
+        s => format!(
+            "{} h {} min",
+            (s / 3_600.0) as u64,
+            ((s % 3_600.0) / 60.0) as u64
+        ),
+    }
+}
+
+/// Thousands separators: `15,008`.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a stage of `r` (from `from` to `to`) waited on: only what the simulation recorded.
+fn stage_cause(sim: &Sim, r: &Record, stage: &str, from: SimTime, to: SimTime) -> String {
+    let params = &sim.params;
+    match stage {
+        "detect" => match r.broke.node {
+            Some(n) => format!(
+                "node {} NotReady only after the node lifecycle controller's grace period ({})",
+                sim.cluster.node(n).name,
+                words_s(params.node_lifecycle.monitor_grace_ns)
+            ),
+            None => "the failure was not yet seen by the control plane".into(),
+        },
+        "decide" => decide_cause(sim, r, to),
+        "teardown" => teardown_cause(sim, r, to),
+        "schedule" => schedule_cause(sim, r, from, to),
+        _ => start_cause(sim, r, from, to),
+    }
+}
+
+/// Detected → decided: the failed Job's pods going (the Job is `Failed` only once its pods
+/// are gone, `FailureTarget` first), pods on a NotReady node waiting for the taint manager,
+/// then the JobSet controller acting.
+fn decide_cause(sim: &Sim, r: &Record, decided: SimTime) -> String {
+    let since = |t: SimTime| words_s(t.saturating_sub(r.failed_ns));
+    let mut parts = vec![];
+    if r.taint_deletions_at_decision > 0 {
+        parts.push(format!(
+            "{} pod(s) on the NotReady node deleted by the taint manager once their NoExecute \
+             toleration ran out (default {})",
+            count(r.taint_deletions_at_decision),
+            words_s(sim.params.node_lifecycle.toleration_ns)
+        ));
+    }
+    if let Some(gone) = r.gone_at_decision_ns.filter(|_| r.removed_at_decision > 0) {
+        let client = sim.params.job_controller_client;
+        parts.push(format!(
+            "{} pod(s) deleted before the Job was Failed (a Job is Failed only once its pods \
+             are gone), the last gone {} after the failure (Job controller client {} qps)",
+            count(r.removed_at_decision),
+            since(gone),
+            crate::headline::fmt_readable(client.qps)
+        ));
+    }
+    parts.push(format!(
+        "the failure policy acted {} after the failure ({})",
+        since(decided),
+        r.last_decision_cause
+    ));
+    parts.join("; ")
+}
+
+/// Failure (or decision) → first pod created: the old pods going and the Jobs coming back.
+fn teardown_cause(sim: &Sim, r: &Record, first_created: SimTime) -> String {
+    let since = |t: SimTime| words_s(t.saturating_sub(r.failed_ns));
+    let mut parts = vec![];
+    if r.taint_deletions > 0 {
+        parts.push(format!(
+            "{} pod(s) on the NotReady node deleted by the taint manager once their \
+             NoExecute toleration ran out (default {})",
+            count(r.taint_deletions),
+            words_s(sim.params.node_lifecycle.toleration_ns)
+        ));
+    }
+    let blocking = r
+        .action
+        .as_deref()
+        .is_some_and(|a| a.starts_with("RestartJobSet"))
+        && sim.jobsets[r.jobset as usize].spec.spec.restart_strategy() == "BlockingRecreate";
+    match r.old_pods_gone_ns.filter(|&t| t <= first_created) {
+        Some(gone) if blocking => parts.push(format!(
+            "BlockingRecreate: waited for the old Jobs' {} pod(s) to be gone ({} after the \
+             failure) before recreating",
+            count(r.pods_removed),
+            since(gone)
+        )),
+        Some(gone) => parts.push(format!(
+            "old pods gone {} after the failure ({} removed)",
+            since(gone),
+            count(r.pods_removed)
+        )),
+        None => {}
+    }
+    if let Some(j) = r.jobs_recreated_ns.filter(|&t| t <= first_created) {
+        parts.push(format!("Jobs recreated {} after the failure", since(j)));
+    }
+    parts.push(format!(
+        "first pod created {} after the failure",
+        since(first_created)
+    ));
+    parts.join("; ")
+}
+
+/// First pod created → all scheduled: a node repair, the Job API back-off, the scheduler's
+/// back-off, the pod creation rate or the scheduler's own rate, in that order of precedence.
+fn schedule_cause(sim: &Sim, r: &Record, from: SimTime, to: SimTime) -> String {
+    let reason = &r.unschedulable_reason;
+    if let Some(first) = r.first_unschedulable_ns {
+        let repair = sim
+            .rec
+            .node_repairs
+            .iter()
+            .rev()
+            .find(|&&(t, _)| t >= first && t <= to);
+        if let Some(&(t, n)) = repair {
+            return format!(
+                "waited {} for node repair: {} failed scheduling attempt(s) ({reason}) until \
+                 node {} came back",
+                words_s(t - first),
+                count(r.unschedulable_attempts),
+                sim.cluster.node(n).name
+            );
+        }
+    }
+    if r.creates_refused > 0 {
+        return format!(
+            "Job API back-off: {} pod create(s) refused (a follower before its leader had a \
+             node), each Job retried after its back-off",
+            count(r.creates_refused)
+        );
+    }
+    if r.unschedulable_attempts > 0 {
+        let sp = &sim.params.scheduler;
+        return format!(
+            "scheduler back-off: {} failed scheduling attempt(s) ({reason}), each pod retried \
+             after {}–{}",
+            count(r.unschedulable_attempts),
+            words_s(sp.initial_backoff_ns),
+            words_s(sp.max_backoff_ns)
+        );
+    }
+    let window = to - from;
+    let client = sim.params.job_controller_client;
+    if let Some(last) = r.last_pod_created_ns.filter(|&l| 2 * (l - from) >= window) {
+        let span = last - from;
+        let rate = if span > 0 {
+            (r.pods_created.saturating_sub(1)) as f64 / to_secs(span)
+        } else {
+            f64::INFINITY
+        };
+        let limited = client.qps > 0.0 && rate >= 0.9 * client.qps;
+        let fmt = crate::headline::fmt_readable;
+        return if limited {
+            format!(
+                "pod creation rate-limited: {} creates at {} qps (Job controller client, \
+                 burst {})",
+                count(r.pods_created),
+                fmt(client.qps),
+                client.burst
+            )
+        } else {
+            format!(
+                "pod creation: {} creates in {} ({} pods/s)",
+                count(r.pods_created),
+                words_s(span),
+                fmt(rate)
+            )
+        };
+    }
+    format!(
+        "scheduling: {} binds in {} ({} pods/s)",
+        count(r.pods_bound),
+        words_s(window),
+        crate::headline::fmt_readable(r.pods_bound as f64 / to_secs(window.max(1)))
+    )
+}
+
+/// All scheduled → all running: a container restart's CrashLoopBackOff, an in-place restart,
+/// or the kubelets starting the pods.
+fn start_cause(sim: &Sim, r: &Record, from: SimTime, to: SimTime) -> String {
+    if r.in_place {
+        return "in-place restart: containers restarted in their pods, held at the barrier \
+                until every pod reported the attempt"
+            .into();
+    }
+    if r.container_restarts > 0 && r.pods_created == 0 {
+        return match r.last_restart_backoff_ns {
+            Some(b) if b > 0 => format!(
+                "kubelet CrashLoopBackOff: the container restarted in place after a {} back-off",
+                words_s(b)
+            ),
+            _ => "the kubelet restarted the container in place at once (first crash: no \
+                  back-off)"
+                .into(),
+        };
+    }
+    format!(
+        "containers starting: the last pod running {} after all were bound (kubelet \
+         podStartLatency {})",
+        words_s(to - from),
+        words_s(sim.params.kubelet.pod_start_latency_ns)
+    )
 }
 
 /// Binds per second in consecutive 5-second windows from `from` to `until` (the last window

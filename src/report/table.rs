@@ -293,6 +293,16 @@ fn recoveries_section(records: &[super::recoveries::RecoveryEntry]) -> String {
         if !parts.is_empty() {
             out.push_str(&format!("  #{}: {}\n", i + 1, parts.join(", ")));
         }
+        if let Some(slow) = &r.slowest_stage {
+            out.push_str(&format!(
+                "  #{} where the time went: {} {} ({:.0}%): {}\n",
+                i + 1,
+                slow.stage,
+                dur_s(slow.duration_s),
+                slow.share * 100.0,
+                slow.cause
+            ));
+        }
         for line in &r.diagnosis {
             out.push_str(&format!("  #{} {}: {line}\n", i + 1, r.state));
         }

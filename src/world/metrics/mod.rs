@@ -295,6 +295,15 @@ fn row_of(change: PodChange<'_>, created: bool) -> Option<(PodState, std::borrow
     })
 }
 
+/// The back-off of a `ContainerRestart` row's reason (`Error: exit code 1; restart 2 after
+/// back-off 10s`), as the kubelet wrote it.
+fn restart_backoff_ns(reason: &str) -> Option<SimTime> {
+    let secs = reason.rsplit("after back-off ").next()?.strip_suffix('s')?;
+    secs.parse::<u64>()
+        .ok()
+        .map(|s| s * crate::engine::time::NS_PER_S)
+}
+
 impl Sim {
     /// The metrics observer of pod changes (`sim::pod_change`): the live and total counts,
     /// each Job's first failure, and the row for `events.csv`.
@@ -349,6 +358,18 @@ impl Sim {
         self.rec
             .failed_scheduling
             .attempt_failed(js, first, verdict.reasons.keys());
+        // The reason naming the most nodes (the first by text among equals).
+        let top = verdict
+            .reasons
+            .iter()
+            .fold(None, |best: Option<(&String, usize)>, (r, &n)| match best {
+                Some((_, m)) if m >= n => best,
+                _ => Some((r, n)),
+            });
+        if let Some((reason, _)) = top {
+            let now = self.now();
+            self.rec.recoveries.unschedulable(now, js, reason);
+        }
     }
 
     /// What a pod state change means for its JobSet's recovery record.
@@ -368,7 +389,7 @@ impl Sim {
                 if state == PodState::Failed {
                     r.pod_unbound(now, js, pod);
                 } else {
-                    r.container_restart(js);
+                    r.container_restart(js, restart_backoff_ns(reason));
                     if self.in_place_enabled(js) {
                         self.rec.recoveries.in_place_restart(js);
                     }
@@ -378,6 +399,9 @@ impl Sim {
                 if reason == "DeletionByTaintManager" || reason == "EvictionByEvictionAPI" {
                     r.interrupted(now, js, pod, reason);
                     r.detected(now, js);
+                    if reason == "DeletionByTaintManager" {
+                        r.taint_deletion(js);
+                    }
                 }
                 r.pod_unbound(now, js, pod);
             }

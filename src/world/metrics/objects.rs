@@ -173,7 +173,8 @@ impl Recorder {
         self.jobset_reconciles += 1;
     }
 
-    pub(crate) fn observe_pod_create_refused(&mut self, refusal: PodCreateRefusal) {
+    pub(crate) fn observe_pod_create_refused(&mut self, js: JsId, refusal: PodCreateRefusal) {
+        self.recoveries.create_refused(js);
         match refusal {
             PodCreateRefusal::NameConflict => self.pod_create_name_conflicts += 1,
             PodCreateRefusal::Denied => self.pod_creates_rejected += 1,

@@ -155,6 +155,26 @@ pub(crate) struct Record {
     lost_since_ns: SimTime,
     /// Pods created, scheduled and running from the failure to the record's end.
     pub progress: Progress,
+    /// What the slowest stage waited on, as it happened while open (for "where the time
+    /// went"): failed scheduling attempts of the JobSet's pods, the first and last of them,
+    /// and the reason naming the most nodes in the latest verdict.
+    pub unschedulable_attempts: u64,
+    pub first_unschedulable_ns: Option<SimTime>,
+    pub unschedulable_reason: String,
+    /// Pod creates the API refused (webhook denial, name conflict): each puts the Job in
+    /// API back-off.
+    pub creates_refused: u64,
+    /// Pods removed (deleted and gone) while open, and how many of them the taint manager
+    /// deleted (NoExecute on a NotReady node).
+    pub pods_removed: u64,
+    pub taint_deletions: u64,
+    /// The kubelet's CrashLoopBackOff before the latest in-place container restart.
+    pub last_restart_backoff_ns: Option<SimTime>,
+    /// `pods_removed`, `taint_deletions` and `old_pods_gone_ns` when the failure policy first
+    /// acted: what the failed Job's teardown took before JobSet saw it Failed.
+    pub removed_at_decision: u64,
+    pub taint_deletions_at_decision: u64,
+    pub gone_at_decision_ns: Option<SimTime>,
 }
 
 impl Record {
@@ -305,7 +325,12 @@ impl Recoveries {
         let r = self.open_mut(js).expect("opened above");
         r.detected_ns.get_or_insert(now);
         // The first decision: later ones (a failure during the recovery) keep it.
-        r.decided_ns.get_or_insert(now);
+        if r.decided_ns.is_none() {
+            r.decided_ns = Some(now);
+            r.removed_at_decision = r.pods_removed;
+            r.taint_deletions_at_decision = r.taint_deletions;
+            r.gone_at_decision_ns = r.old_pods_gone_ns;
+        }
         r.rule = rule.map(str::to_string);
         r.action = Some(action.to_string());
         r.decisions += 1;
@@ -349,6 +374,41 @@ impl Recoveries {
             lost_pod_ns: 0,
             lost_since_ns: failed_ns,
             progress: Progress::default(),
+            unschedulable_attempts: 0,
+            first_unschedulable_ns: None,
+            unschedulable_reason: String::new(),
+            creates_refused: 0,
+            pods_removed: 0,
+            taint_deletions: 0,
+            last_restart_backoff_ns: None,
+            removed_at_decision: 0,
+            taint_deletions_at_decision: 0,
+            gone_at_decision_ns: None,
+        }
+    }
+
+    /// A scheduling attempt of a pod of `js` failed; `reason` names the most nodes.
+    pub(crate) fn unschedulable(&mut self, now: SimTime, js: JsId, reason: &str) {
+        if let Some(r) = self.open_mut(js) {
+            r.unschedulable_attempts += 1;
+            r.first_unschedulable_ns.get_or_insert(now);
+            if r.unschedulable_reason != reason {
+                r.unschedulable_reason = reason.to_string();
+            }
+        }
+    }
+
+    /// The API refused a pod create of a Job of `js`.
+    pub(crate) fn create_refused(&mut self, js: JsId) {
+        if let Some(r) = self.open_mut(js) {
+            r.creates_refused += 1;
+        }
+    }
+
+    /// The taint manager deleted a pod of `js` (its node NotReady past its toleration).
+    pub(crate) fn taint_deletion(&mut self, js: JsId) {
+        if let Some(r) = self.open_mut(js) {
+            r.taint_deletions += 1;
         }
     }
 
@@ -374,9 +434,11 @@ impl Recoveries {
         }
     }
 
-    pub(crate) fn container_restart(&mut self, js: JsId) {
+    /// The kubelet restarts a container of `js` in place after `backoff_ns`.
+    pub(crate) fn container_restart(&mut self, js: JsId, backoff_ns: Option<SimTime>) {
         if let Some(r) = self.open_mut(js) {
             r.container_restarts += 1;
+            r.last_restart_backoff_ns = backoff_ns.or(r.last_restart_backoff_ns);
         }
     }
 
@@ -439,6 +501,7 @@ impl Recoveries {
         *self.flags(pod) &= !HIT;
         if let Some(r) = self.open_mut(js) {
             r.old_pods_gone_ns = Some(now);
+            r.pods_removed += 1;
         }
     }
 

@@ -420,7 +420,10 @@ impl Sim {
                     Some(a) => {
                         if !self.create_pod(j, index, a.shape, at) {
                             // AlreadyExists: a failed create, retried like a denied one.
-                            self.rec.observe_pod_create_refused(NameConflict);
+                            self.rec.observe_pod_create_refused(
+                                self.jobs[j as usize].jobset,
+                                NameConflict,
+                            );
                             rejected = true;
                         } else if let Some((leader, domain)) = &a.from_stale_leader {
                             let pod = (self.pods.len() - 1) as PodId;
@@ -429,7 +432,8 @@ impl Sim {
                     }
                     None => {
                         // Denied by the validating webhook: the API call still happened.
-                        self.rec.observe_pod_create_refused(Denied);
+                        self.rec
+                            .observe_pod_create_refused(self.jobs[j as usize].jobset, Denied);
                         rejected = true;
                     }
                 }
