@@ -672,3 +672,35 @@ fn bad_namespace_sections_are_input_errors() {
         assert!(stderr(&o).contains(want), "want {want:?} in {}", stderr(&o));
     }
 }
+
+#[test]
+fn bad_label_templates_name_the_label() {
+    // `{pool}` and `{node}` are the only placeholders; a value must stay a valid label value
+    // (at most 63 characters) on every node it expands on.
+    let dir = scratch("bad_label_templates");
+    let long = "x".repeat(61); // 61 + "11" + "2" = 64 on the last node
+    let text = SMALL_SCENARIO.replace(
+        "    nodesPerPool: 3\n",
+        &format!(
+            "    nodesPerPool: 3\n    count: 12\n    labels: {{job: \"j-{{slice}}\", open: \"j-{{pool\", long: \"{long}{{pool}}{{node}}\"}}\n"
+        ),
+    );
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("cluster.nodePools[0].labels.job: {slice} is not a placeholder"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "cluster.nodePools[0].labels.open: \"j-{pool\" has a '{' that is never closed"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("cluster.nodePools[0].labels.long: expands to")
+            && err.contains("(64 characters); a label value has at most 63"),
+        "{err}"
+    );
+    assert!(err.contains("s.yaml:"), "names the file and line: {err}");
+}

@@ -9,7 +9,7 @@ fn fitted_targets_pass_and_predictions_are_reported() {
     let ids: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
     for id in [
         "T2a", "T2b", "T4-order", "T4-ratio", "T5-100", "T5-300", "T6", "T8", "G1", "G2a", "G2b",
-        "T1", "T3",
+        "T1", "T3", "T1-ns", "T3-ns",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -48,12 +48,12 @@ fn check_targets(results: &[serde_json::Value], profile: &str) {
     }
 }
 
-/// `calibrate --json`'s results, run once for every test of this file (each run simulates
+/// `calibrate --profile ci --json`'s results, run once for every test of this file (each run simulates
 /// 65,536 nodes twice).
 fn calibrate_json() -> &'static [serde_json::Value] {
     static RESULTS: std::sync::OnceLock<Vec<serde_json::Value>> = std::sync::OnceLock::new();
     RESULTS.get_or_init(|| {
-        let out = run(&["calibrate", "--json"]);
+        let out = run(&["calibrate", "--profile", "ci", "--json"]);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -137,16 +137,59 @@ fn t1_window_statistic_is_the_recovery_records() {
     assert!(t1["bind_windows"]["max"].as_f64().unwrap() > 0.0, "{t1}");
 }
 
+/// Without `--profile`, calibrate runs under every built-in profile in turn: one table and one
+/// profile line each, and in JSON every target once per profile, ci first.
 #[test]
-fn table_output_names_every_target() {
+fn table_output_names_every_target_under_every_profile() {
     let out = run(&["calibrate"]);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     assert!(text.starts_with("TARGET"), "{text}");
-    assert!(text.contains("T1") && text.contains("reported"), "{text}");
-    assert!(text.contains("5S WINDOWS P50/P90/MAX"), "{text}");
+    assert_eq!(text.matches("5S WINDOWS P50/P90/MAX").count(), 2, "{text}");
+    let profile_lines: Vec<&str> = text.lines().filter(|l| l.starts_with("profile ")).collect();
+    assert_eq!(profile_lines.len(), 2, "{text}");
+    assert!(
+        profile_lines[0].starts_with("profile ci ") && profile_lines[1].starts_with("profile gke ")
+    );
     let t1 = calibrate_json().iter().find(|r| r["id"] == "T1").unwrap();
     let max = format!("/ {:.1} ", t1["bind_windows"]["max"].as_f64().unwrap());
     let row = text.lines().find(|l| l.starts_with("T1 ")).unwrap();
     assert!(row.contains(&max), "{row} lacks {max}");
+    for id in ["T1-ns ", "T3-ns "] {
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with(id)).count(),
+            2,
+            "{text}"
+        );
+    }
+}
+
+/// T1 and T3 are reported for both of JobSet's exclusive-placement strategies; the
+/// node-selector strategy's figures are exactly what `run` reports for its scenario.
+#[test]
+fn both_placement_strategies_are_predicted() {
+    let results = calibrate_json();
+    let get = |id: &str| results.iter().find(|r| r["id"] == id).unwrap();
+    for id in ["T1", "T3", "T1-ns", "T3-ns"] {
+        assert_eq!(get(id)["kind"], "prediction", "{}", get(id));
+    }
+    assert!(get("T1")["description"]
+        .as_str()
+        .unwrap()
+        .contains("leader/follower"));
+    assert!(get("T1-ns")["description"]
+        .as_str()
+        .unwrap()
+        .contains("node-selector"));
+    let out = run(&["run", "scenarios/recovery-15k-node-selector.yaml", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        get("T1-ns")["simulated"],
+        summary["recovery"][0]["pods_per_s"]
+    );
+    assert_eq!(
+        get("T3-ns")["simulated"],
+        summary["recovery"][0]["time_to_recover_s"]
+    );
 }

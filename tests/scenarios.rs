@@ -172,3 +172,39 @@ fn quickstart_header_commands_work() {
     let s = summary("scenarios/quickstart.yaml");
     assert_eq!(s["jobsets"][0]["terminal_state"], "Completed");
 }
+
+/// recovery-15k-node-selector: every pod, before and after the restart, runs on a node of the
+/// pool prepared for its Job (pool `v5p-k` labelled for Job `train-slice-k` through the
+/// `{pool}` label template), and the restart recovers every pod.
+#[test]
+fn node_selector_strategy_scenario_keeps_each_job_in_its_prepared_pool() {
+    let dir = scratch("node_selector_scenario");
+    let o = run(&[
+        "run",
+        "scenarios/recovery-15k-node-selector.yaml",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let events = std::fs::read_to_string(dir.join("events.csv")).unwrap();
+    let mut scheduled = 0;
+    for line in events.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        if c[5] != "Scheduled" {
+            continue;
+        }
+        scheduled += 1;
+        let job_index = c[2].rsplit('-').next().unwrap();
+        // Nodes are named <pool>-<node>, pools v5p-<index>.
+        let pool_index = c[4].split('-').nth(1).unwrap();
+        assert_eq!(job_index, pool_index, "{line}");
+    }
+    assert_eq!(scheduled, 2 * 15_008, "both attempts placed every pod");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["recovery"][0]["pods"], 15_008,
+        "{}",
+        summary["recovery"][0]
+    );
+}

@@ -227,13 +227,14 @@ pub(crate) struct CalibrateArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// The control-plane profile every target runs under: a built-in one (`ci`, the
-    /// default: scheduler_perf-class hardware and upstream client defaults; `gke`: fitted on
-    /// the GKE 65,000-node benchmark) or a profile file (`path/to/mine.yaml`). The targets
-    /// the profile names in `fittedTargets` gate the exit code; the others are reported as
-    /// predictions (docs/calibration.md).
-    #[arg(long, value_name = "NAME|PATH", default_value = "ci")]
-    pub profile: String,
+    /// The control-plane profile every target runs under: a built-in one (`ci`:
+    /// scheduler_perf-class hardware and upstream client defaults; `gke`: fitted on the GKE
+    /// 65,000-node benchmark) or a profile file (`path/to/mine.yaml`). Without it, every
+    /// built-in profile in turn (one table each). The targets a profile names in
+    /// `fittedTargets` gate the exit code; the others are reported as predictions
+    /// (docs/calibration.md).
+    #[arg(long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
     /// Sweep the simulator's invariants during every run, as `run --check-invariants` does;
     /// a violation stops with exit code 1.
     #[arg(long)]
@@ -318,25 +319,43 @@ pub(crate) fn main_with(cli: Cli) -> Result<(), SimError> {
     }
 }
 
+/// Runs every target under the chosen profile, or under each built-in profile in turn when
+/// none is chosen; exit 1 if a fitted target misses under any of them.
 fn calibrate(args: CalibrateArgs) -> Result<(), SimError> {
+    use crate::scenario::profile;
     let root = std::env::current_dir().map_err(|e| SimError::Internal(e.to_string()))?;
-    let profile = crate::scenario::profile::load(&args.profile, Path::new(""), "--profile")?;
-    let results = crate::calibrate::run_all(&root, &profile, args.check_invariants)?;
-    if args.json {
-        let json = serde_json::to_string_pretty(&results)
-            .map_err(|e| SimError::Internal(e.to_string()))?;
-        println!("{json}");
-    } else {
-        print!("{}", crate::calibrate::table(&results));
-        println!(
-            "\nprofile {} ({}): {}; fitted targets: {}",
-            profile.name,
-            profile.file,
-            profile.description,
-            profile.fitted_targets.join(", ")
-        );
+    let specs: Vec<&str> = match &args.profile {
+        Some(spec) => vec![spec.as_str()],
+        None => profile::BUILT_IN.iter().map(|(name, _, _)| *name).collect(),
+    };
+    let profiles = specs
+        .iter()
+        .map(|spec| profile::load(spec, Path::new(""), "--profile"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut all = vec![];
+    for (i, profile) in profiles.iter().enumerate() {
+        let results = crate::calibrate::run_all(&root, profile, args.check_invariants)?;
+        if !args.json {
+            if i > 0 {
+                println!();
+            }
+            print!("{}", crate::calibrate::table(&results));
+            println!(
+                "\nprofile {} ({}): {}; fitted targets: {}",
+                profile.name,
+                profile.file,
+                profile.description,
+                profile.fitted_targets.join(", ")
+            );
+        }
+        all.extend(results);
     }
-    if results.iter().any(|r| r.pass == Some(false)) {
+    if args.json {
+        let json =
+            serde_json::to_string_pretty(&all).map_err(|e| SimError::Internal(e.to_string()))?;
+        println!("{json}");
+    }
+    if all.iter().any(|r| r.pass == Some(false)) {
         std::process::exit(1);
     }
     Ok(())

@@ -562,17 +562,46 @@ fn gke_65k(runs: Runs) -> Result<Vec<TargetResult>, SimError> {
     ])
 }
 
-/// T1 and T3, predictions from scenarios/recovery-15k.yaml's one JobSet restart (summary.json
-/// `recovery[]`): recovery pods/s, and the time from the failure to every pod running again.
-/// T1's 5-second windows come from the restart's recovery record (`recoveries[]`), whose span
-/// (first pod created to all bound) is the same.
+/// JobSet's two exclusive-placement strategies, each with the scenario that runs the T1/T3
+/// failure under it and the suffix of its target ids.
+const STRATEGIES: [(&str, &str, &str); 2] = [
+    (
+        "leader/follower pod webhooks",
+        "scenarios/recovery-15k.yaml",
+        "",
+    ),
+    (
+        "node-selector strategy (nodes prepared per Job)",
+        "scenarios/recovery-15k-node-selector.yaml",
+        "-ns",
+    ),
+];
+
+/// T1 and T3 under each placement strategy, predictions from the strategy's scenario's one
+/// JobSet restart (summary.json `recovery[]`): recovery pods/s, and the time from the failure
+/// to every pod running again. T1's 5-second windows come from the restart's recovery record
+/// (`recoveries[]`), whose span (first pod created to all bound) is the same.
 fn t1_t3(root: &Path, runs: Runs) -> Result<Vec<TargetResult>, SimError> {
-    let path = root.join("scenarios/recovery-15k.yaml");
+    let mut out = vec![];
+    for (strategy, scenario, suffix) in STRATEGIES {
+        out.extend(t1_t3_under(root, runs, strategy, scenario, suffix)?);
+    }
+    Ok(out)
+}
+
+fn t1_t3_under(
+    root: &Path,
+    runs: Runs,
+    strategy: &str,
+    scenario: &str,
+    suffix: &str,
+) -> Result<Vec<TargetResult>, SimError> {
+    let path = root.join(scenario);
     let (file, text, base_dir) = crate::source::read(&path, "scenario")?;
     let scenario = load_scenario_under(&file, &text, &base_dir, Some(runs.profile))?;
     let mut sim = Sim::new(scenario)?;
     crate::runner::run_sim(&mut sim, runs.checks)?;
-    let missing = || SimError::Internal("recovery-15k did not restart".into());
+    let missing = || SimError::Internal(format!("{file} did not restart"));
     let first = recovery::build(&sim)
         .into_iter()
         .next()
@@ -587,15 +616,19 @@ fn t1_t3(root: &Path, runs: Runs) -> Result<Vec<TargetResult>, SimError> {
     };
     Ok(vec![
         rate_target(
-            "T1",
-            "JobSet exclusive placement, failure recovery at 15k nodes (jobset README)",
+            &format!("T1{suffix}"),
+            &format!(
+                "failure recovery at 15k nodes, {strategy} (jobset README: 290 pods/s)"
+            ),
             290.0,
             measured,
             None,
         ),
         target(
-            "T3",
-            "full JobSet recreation at ~15k nodes, failure to all running (jobset KEP-262)",
+            &format!("T3{suffix}"),
+            &format!(
+                "full JobSet recreation at ~15k nodes, failure to all running, {strategy} (jobset KEP-262)"
+            ),
             "s",
             60.0,
             first.time_to_recover_s.unwrap_or(f64::NAN),

@@ -13,7 +13,11 @@ pub(crate) struct NodePoolSpec {
     pub name: String,
     pub count: u32,
     pub nodes_per_pool: u32,
+    /// Labels whose value is the same on every node of the entry.
     pub labels: StringMap,
+    /// Labels whose value names the node's pool or node index (`{pool}`, `{node}`), expanded
+    /// node by node when the cluster is built.
+    pub label_templates: Vec<(String, LabelTemplate)>,
     pub taints: Vec<Taint>,
     pub capacity: BTreeMap<String, Quantity>,
     pub topology: Vec<(String, u32)>,
@@ -84,15 +88,120 @@ fn node_pool(
             problems.at(format!("{at}.capacity.{name}"), "must not be negative");
         }
     }
+    let (labels, label_templates) = labels(at, p, problems);
     NodePoolSpec {
         name: p.name.clone(),
         count: p.count,
         nodes_per_pool: p.nodes_per_pool,
-        labels: p.labels.clone(),
+        labels,
+        label_templates,
         taints: taints(at, p, problems),
         capacity: p.capacity.clone(),
         topology: topology(at, p, problems),
     }
+}
+
+/// One part of a templated label value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TemplatePart {
+    Text(String),
+    /// The pool's index within its entry, `0` … `count - 1`.
+    Pool,
+    /// The node's index within its pool, `0` … `nodesPerPool - 1`.
+    Node,
+}
+
+/// A label value with `{pool}` and `{node}` placeholders, so that one pool entry can prepare
+/// nodes per Job (JobSet's node-selector strategy labels each Job's nodes with the Job's own
+/// name) instead of one entry per pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LabelTemplate {
+    parts: Vec<TemplatePart>,
+}
+
+/// The placeholders a label value may hold, for error messages.
+const PLACEHOLDERS: &str =
+    "{pool} (the pool's index in its entry) and {node} (the node's index in its pool)";
+
+impl LabelTemplate {
+    /// Parses `value`; `Ok(None)` when it holds no placeholder (an ordinary label).
+    pub(crate) fn parse(value: &str) -> Result<Option<LabelTemplate>, String> {
+        if !value.contains(['{', '}']) {
+            return Ok(None);
+        }
+        let mut parts = vec![];
+        let mut rest = value;
+        while let Some(open) = rest.find(['{', '}']) {
+            if rest.as_bytes()[open] == b'}' {
+                return Err(format!("{value:?} has a '}}' with no '{{' before it"));
+            }
+            if open > 0 {
+                parts.push(TemplatePart::Text(rest[..open].to_string()));
+            }
+            let Some(len) = rest[open..].find('}') else {
+                return Err(format!("{value:?} has a '{{' that is never closed"));
+            };
+            parts.push(match &rest[open + 1..open + len] {
+                "pool" => TemplatePart::Pool,
+                "node" => TemplatePart::Node,
+                other => {
+                    return Err(format!(
+                        "{{{other}}} is not a placeholder: a label value may use {PLACEHOLDERS}"
+                    ))
+                }
+            });
+            rest = &rest[open + len + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(TemplatePart::Text(rest.to_string()));
+        }
+        Ok(Some(LabelTemplate { parts }))
+    }
+
+    /// The value on node `node` of the entry's pool number `pool`.
+    pub(crate) fn expand(&self, pool: u32, node: u32) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                TemplatePart::Text(t) => out.push_str(t),
+                TemplatePart::Pool => write!(out, "{pool}").expect("writing to a String"),
+                TemplatePart::Node => write!(out, "{node}").expect("writing to a String"),
+            }
+        }
+        out
+    }
+}
+
+/// Splits the entry's labels into fixed ones and templated ones; a templated value must expand
+/// to a valid label value on every node (at most 63 characters).
+fn labels(
+    at: &str,
+    p: &NodePoolSection,
+    problems: &mut Problems,
+) -> (StringMap, Vec<(String, LabelTemplate)>) {
+    let mut fixed = StringMap::new();
+    let mut templated = vec![];
+    for (key, value) in &p.labels {
+        match LabelTemplate::parse(value) {
+            Ok(None) => {
+                fixed.insert(key.clone(), value.clone());
+            }
+            Ok(Some(template)) => {
+                let longest = template.expand(p.count.max(1) - 1, p.nodes_per_pool.max(1) - 1);
+                if longest.len() > 63 {
+                    let message = format!(
+                        "expands to {longest:?} ({} characters); a label value has at most 63",
+                        longest.len()
+                    );
+                    problems.at(format!("{at}.labels.{key}"), message);
+                }
+                templated.push((key.clone(), template));
+            }
+            Err(message) => problems.at(format!("{at}.labels.{key}"), message),
+        }
+    }
+    (fixed, templated)
 }
 
 fn taints(at: &str, p: &NodePoolSection, problems: &mut Problems) -> Vec<Taint> {

@@ -14,6 +14,8 @@ use crate::api::types::{JobSet, StringMap};
 use crate::error::{InputError, SimError};
 use crate::params::ControlPlane;
 use crate::yaml::parse_document;
+#[cfg(test)]
+pub(crate) use cluster::LabelTemplate;
 pub(crate) use cluster::NodePoolSpec;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -38,7 +38,7 @@ pub(crate) const BUILT_IN: &[(&str, &str, &str)] = &[
 /// `fittedTargets` names some of them.
 pub(crate) const TARGET_IDS: &[&str] = &[
     "T2a", "T2b", "T4-order", "T4-ratio", "T5-100", "T5-300", "T6", "T8", "G1", "G1-lag", "G2a",
-    "G2b", "T1", "T3",
+    "G2b", "T1", "T3", "T1-ns", "T3-ns",
 ];
 
 /// The profile whose constants are `ControlPlane::default()`.

@@ -117,6 +117,9 @@ impl Cluster {
                     let mut labels: BTreeMap<String, String> = spec.labels.clone();
                     labels.insert(HOSTNAME_LABEL.into(), name.clone());
                     labels.insert(NODE_POOL_LABEL.into(), pool_name.clone());
+                    for (key, template) in &spec.label_templates {
+                        labels.insert(key.clone(), template.expand(p, n));
+                    }
                     for (key, per) in &spec.topology {
                         let suffix = key.rsplit('/').next().unwrap_or(key);
                         let domain = entry_node / per;
@@ -345,10 +348,37 @@ mod tests {
             count,
             nodes_per_pool: per,
             labels: [("accel".to_string(), "tpu".to_string())].into(),
+            label_templates: vec![],
             taints: vec![],
             capacity: [("cpu".to_string(), Quantity::from_units(8))].into(),
             topology: vec![("topology.kubernetes.io/rack".into(), 4)],
         }
+    }
+
+    #[test]
+    fn templated_labels_name_each_pool_and_node() {
+        use crate::scenario::LabelTemplate;
+        let mut spec = pool("slice", 3, 2);
+        let job = LabelTemplate::parse("default_train-slice-{pool}")
+            .unwrap()
+            .unwrap();
+        let host = LabelTemplate::parse("h{pool}.{node}").unwrap().unwrap();
+        spec.label_templates = vec![("job".into(), job), ("host".into(), host)];
+        let c = Cluster::build(&[spec], ResourceIndex::default());
+        let labels_of = |n: NodeId| {
+            (
+                c.label_value(n, "job").unwrap(),
+                c.label_value(n, "host").unwrap(),
+            )
+        };
+        assert_eq!(labels_of(0), ("default_train-slice-0", "h0.0"));
+        assert_eq!(labels_of(1), ("default_train-slice-0", "h0.1"));
+        assert_eq!(labels_of(5), ("default_train-slice-2", "h2.1"));
+        assert_eq!(
+            c.label_value(5, "accel"),
+            Some("tpu"),
+            "fixed labels stay on every node"
+        );
     }
 
     #[test]

@@ -258,6 +258,7 @@ impl Sim {
         ];
         for p in &sim.scenario.node_pools {
             varying.extend(p.topology.iter().map(|(k, _)| k.clone()));
+            varying.extend(p.label_templates.iter().map(|(k, _)| k.clone()));
         }
         sim.node_varying_keys = varying
             .iter()
