@@ -8,8 +8,8 @@ fn fitted_targets_pass_and_predictions_are_reported() {
     let results = calibrate_json();
     let ids: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
     for id in [
-        "T2a", "T2b", "T4-order", "T4-ratio", "T5-100", "T5-300", "T6", "T8", "G1", "G2a", "G2b",
-        "T1", "T3", "T1-ns", "T3-ns",
+        "T2a", "T2b", "T4-order", "T4-ratio", "T5-100", "T5-300", "T6", "T6-ds", "T8", "G1", "G2a",
+        "G2b", "T1", "T3", "T1-ns", "T3-ns",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -135,6 +135,21 @@ fn t1_window_statistic_is_the_recovery_records() {
         record["bind_windows"]
     );
     assert!(t1["bind_windows"]["max"].as_f64().unwrap() > 0.0, "{t1}");
+}
+
+/// T6-ds pins the same pods as DaemonSet pods are pinned (matchFields), which NodeAffinity's
+/// PreFilter narrows to one node: far faster than T6's full scans under the same constants.
+#[test]
+fn daemonset_pinning_is_narrowed_and_reported_next_to_t6() {
+    let results = calibrate_json();
+    let get = |id: &str| results.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(get("T6-ds")["kind"], "prediction");
+    let full_scan = get("T6")["simulated"].as_f64().unwrap();
+    let narrowed = get("T6-ds")["simulated"].as_f64().unwrap();
+    assert!(
+        narrowed > 2.0 * full_scan,
+        "T6 {full_scan} vs T6-ds {narrowed}"
+    );
 }
 
 /// Without `--profile`, calibrate runs under every built-in profile in turn: one table and one

@@ -5,18 +5,101 @@ use super::common::*;
 use jobset_sim::scenario::load_scenario;
 
 fn placements(test: &str, pools: &str, pod_extra: &str) -> Vec<String> {
-    let dir = scratch(test);
-    let text = format!(
+    placed(test, pools, pod_extra).0
+}
+
+/// The scenario `placements` runs, as text.
+fn six_pods(test: &str, pools: &str, pod_extra: &str) -> String {
+    format!(
         "name: {test}\nrun: {{seed: 4, until: 1h}}\ncluster:\n  nodePools:\n{pools}workloads:\n- pods: {{runFor: 10m}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {{name: s}}\n    spec:\n      replicatedJobs:\n      - name: w\n        template:\n          spec: {{parallelism: 6, completions: 6, template: {{spec: {{containers: [{{name: c, resources: {{requests: {{cpu: 1}}}}}}]{pod_extra}}}}}}}\n"
-    );
+    )
+}
+
+/// The nodes the six pods were bound to, and the nodes the scheduler examined per cycle.
+fn placed(test: &str, pools: &str, pod_extra: &str) -> (Vec<String>, f64) {
+    let dir = scratch(test);
+    let text = six_pods(test, pools, pod_extra);
     let p = write(&dir, "s.yaml", &text);
     let sim = simulate_scenario(load_scenario(&p).unwrap());
-    sim.rec
+    let nodes = sim
+        .rec
         .rows
         .iter()
         .filter(|r| r.state == "Scheduled")
         .map(|r| sim.cluster.node(r.node.unwrap()).name.clone())
-        .collect()
+        .collect();
+    let per_cycle = sim.scheduler.nodes_examined as f64 / sim.scheduler.cycles as f64;
+    (nodes, per_cycle)
+}
+
+const FOUR_NODES: &str = "  - {name: a, nodesPerPool: 2, capacity: {cpu: 64}}\n  - {name: b, nodesPerPool: 2, capacity: {cpu: 64}}\n";
+
+/// `matchFields metadata.name In` (how DaemonSet pods are pinned) narrows the pod to the named
+/// nodes in NodeAffinity's PreFilter: Filter runs, and the cost model charges, only those.
+#[test]
+fn match_fields_node_name_narrows_in_prefilter() {
+    let pin = |names: &str| {
+        format!(", affinity: {{nodeAffinity: {{requiredDuringSchedulingIgnoredDuringExecution: {{nodeSelectorTerms: [{{matchFields: [{{key: metadata.name, operator: In, values: [{names}]}}]}}]}}}}}}")
+    };
+    let (nodes, per_cycle) = placed("match_fields_one", FOUR_NODES, &pin("b-1"));
+    assert_eq!(nodes, vec!["b-1"; 6]);
+    assert_eq!(per_cycle, 1.0, "one node filtered per cycle");
+    let (nodes, per_cycle) = placed("match_fields_two", FOUR_NODES, &pin("a-0, b-1"));
+    assert!(nodes.iter().all(|n| n == "a-0" || n == "b-1"), "{nodes:?}");
+    assert_eq!(per_cycle, 2.0);
+    // A label nodeSelector on the hostname does not narrow: every node is filtered.
+    let (nodes, per_cycle) = placed(
+        "hostname_selector",
+        FOUR_NODES,
+        ", nodeSelector: {kubernetes.io/hostname: b-1}",
+    );
+    assert_eq!(nodes, vec!["b-1"; 6]);
+    assert_eq!(
+        per_cycle, 4.0,
+        "a nodeSelector is a Filter, not a PreFilter narrowing"
+    );
+}
+
+/// `NotIn` on the node name filters without narrowing; a term that mixes a label requirement
+/// with a name requirement needs both.
+#[test]
+fn match_fields_not_in_and_mixed_terms_filter() {
+    let (nodes, per_cycle) = placed(
+        "match_fields_not_in",
+        FOUR_NODES,
+        ", affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: NotIn, values: [a-0]}, {key: metadata.name, operator: NotIn, values: [a-1]}]}]}}}",
+    );
+    assert!(nodes.iter().all(|n| n.starts_with("b-")), "{nodes:?}");
+    assert_eq!(per_cycle, 4.0);
+    let pools = "  - {name: a, nodesPerPool: 2, labels: {gen: \"5\"}, capacity: {cpu: 64}}\n  - {name: b, nodesPerPool: 2, labels: {gen: \"3\"}, capacity: {cpu: 64}}\n";
+    let (nodes, _) = placed(
+        "match_fields_mixed",
+        pools,
+        ", affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: gen, operator: In, values: [\"5\"]}], matchFields: [{key: metadata.name, operator: In, values: [a-1, b-1]}]}]}}}",
+    );
+    assert_eq!(nodes, vec!["a-1"; 6]);
+}
+
+/// An empty node selector term matches no node (core/v1 NodeSelectorTerm), so a pod whose
+/// only term is empty can never be scheduled: the scenario is refused before it runs.
+#[test]
+fn empty_node_selector_term_matches_no_node() {
+    let dir = scratch("empty_term");
+    let text = six_pods(
+        "empty_term",
+        FOUR_NODES,
+        ", affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{}]}}}",
+    );
+    let p = write(&dir, "s.yaml", &text);
+    let err = match crate::sim::Sim::new(load_scenario(&p).unwrap()) {
+        Ok(_) => panic!("an empty term matched some node"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("can never be scheduled"), "{err}");
+    assert!(
+        err.contains("4 node(s) didn't match Pod's node affinity/selector"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -88,13 +88,14 @@ pub(crate) fn selector_matches(cluster: &Cluster, node: NodeId, shape: &PodShape
     }
 }
 
-/// Required node affinity: some term whose every requirement holds on the node's labels.
+/// Required node affinity: some non-empty term whose every requirement holds on the node's
+/// labels and name.
 pub(crate) fn node_affinity_matches(cluster: &Cluster, node: NodeId, shape: &PodShape) -> bool {
     match &shape.node_affinity {
         None => true,
         Some(terms) => terms
             .iter()
-            .any(|t| t.iter().all(|r| r.holds(cluster.label_value(node, &r.key)))),
+            .any(|t| crate::sim::shape::term_matches(cluster, node, t)),
     }
 }
 

@@ -130,14 +130,23 @@ impl Scheduler {
     }
 }
 
-/// The nodes worth filtering for a pod, ascending: the node it names, or the smallest label
-/// posting list of its nodeSelector; `None` when any node may fit (no selector).
+/// The nodes worth filtering for a pod, ascending: the node it names, the nodes NodeAffinity's
+/// PreFilter narrows it to, or the smallest label posting list of its nodeSelector; `None` when
+/// any node may fit (no selector).
 pub(crate) fn candidates(
     cluster: &crate::cluster::Cluster,
     shape: &PodShape,
 ) -> Option<Vec<NodeId>> {
     if let Some(name) = &shape.node_name {
         return Some(cluster.node_by_name(name).into_iter().collect());
+    }
+    if let Some(names) = &shape.prefilter_node_names {
+        let mut nodes: Vec<NodeId> = names
+            .iter()
+            .filter_map(|n| cluster.node_by_name(n))
+            .collect();
+        nodes.sort_unstable();
+        return Some(nodes);
     }
     match &shape.selector_ids {
         None => Some(vec![]),
@@ -445,10 +454,19 @@ impl Sim {
     fn decide(&mut self, pod: PodId, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
         let n_all = self.cluster.len();
         let shape = &self.shapes[shape_id];
-        let want =
-            num_feasible_nodes_to_find(n_all, self.params.scheduler.percentage_of_nodes_to_score);
-        let start = self.scheduler.next_start_node % n_all.max(1);
         let subset = candidates(&self.cluster, shape);
+        // With a PreFilter result kube-scheduler filters only those nodes: they are all it
+        // counts, examines and is charged for (`schedule_one.go` `findNodesThatFitPod`).
+        let narrowed = shape.prefilter_node_names.is_some() && shape.node_name.is_none();
+        let n_filtered = match (&subset, narrowed) {
+            (Some(list), true) => list.len(),
+            _ => n_all,
+        };
+        let want = num_feasible_nodes_to_find(
+            n_filtered,
+            self.params.scheduler.percentage_of_nodes_to_score,
+        );
+        let start = self.scheduler.next_start_node % n_all.max(1);
         let mut feasible: Vec<NodeId> = vec![];
         // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
         // ones whole) even when it also has a nodeSelector: its selector's posting list is
@@ -572,8 +590,10 @@ impl Sim {
             }
             (Some(list), _) => {
                 let first = list.partition_point(|&n| (n as usize) < start);
+                let mut processed = 0;
                 for i in 0..list.len() {
                     let node = list[(first + i) % list.len()];
+                    processed += 1;
                     if self.feasible(node, shape, ctx, None, None) {
                         feasible.push(node);
                         if feasible.len() == want {
@@ -581,7 +601,11 @@ impl Sim {
                         }
                     }
                 }
-                scan_length(&feasible, want, start, n_all)
+                if narrowed {
+                    processed
+                } else {
+                    scan_length(&feasible, want, start, n_all)
+                }
             }
         };
         self.scheduler.next_start_node = (start + examined) % n_all.max(1);
@@ -743,10 +767,7 @@ impl Sim {
         shape
             .preferred_node_affinity
             .iter()
-            .filter(|(_, reqs)| {
-                reqs.iter()
-                    .all(|r| r.holds(self.cluster.label_value(node, &r.key)))
-            })
+            .filter(|(_, reqs)| crate::sim::shape::term_matches(&self.cluster, node, reqs))
             .map(|(w, _)| *w)
             .sum()
     }

@@ -29,6 +29,11 @@ pub(crate) struct PodShape {
     pub restart_rules: Vec<(bool, Vec<i32>)>,
     /// Required node affinity: terms ORed, each a list of requirements ANDed.
     pub node_affinity: Option<Vec<Vec<NodeRequirement>>>,
+    /// NodeAffinity PreFilter's result: the node names every required term pins with
+    /// `matchFields metadata.name In`, when each term has such a requirement (DaemonSet pods are
+    /// pinned this way). Filter then runs on these nodes only; `Some(empty)` when the terms
+    /// conflict and no node can match.
+    pub prefilter_node_names: Option<Vec<String>>,
     /// Required inter-pod affinity and anti-affinity terms.
     pub affinity: Vec<Term>,
     pub anti_affinity: Vec<Term>,
@@ -41,11 +46,14 @@ pub(crate) struct PodShape {
     pub preferred_node_affinity: Vec<(i64, Vec<NodeRequirement>)>,
 }
 
-/// One `matchExpressions` requirement on node labels.
+/// One `matchExpressions` requirement on a node label, or one `matchFields` requirement on
+/// the node's name (`metadata.name`, the only field Kubernetes allows there).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NodeRequirement {
     pub key: String,
     pub op: NodeOp,
+    /// A `matchFields` requirement: `key` is `metadata.name` and the value is the node's name.
+    pub on_node_name: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +67,24 @@ pub(crate) enum NodeOp {
     Invalid,
 }
 
+/// The node field `matchFields` may select on.
+pub(crate) const NODE_NAME_FIELD: &str = "metadata.name";
+
+/// Whether every requirement of a node selector term holds on `node`. An empty term matches no
+/// node (core/v1 `NodeSelectorTerm`: "A null or empty node selector term matches no objects").
+pub(crate) fn term_matches(cluster: &Cluster, node: u32, term: &[NodeRequirement]) -> bool {
+    !term.is_empty() && term.iter().all(|r| r.holds_on(cluster, node))
+}
+
 impl NodeRequirement {
+    fn holds_on(&self, cluster: &Cluster, node: u32) -> bool {
+        if self.on_node_name {
+            self.holds(Some(&cluster.node(node).name))
+        } else {
+            self.holds(cluster.label_value(node, &self.key))
+        }
+    }
+
     pub(crate) fn holds(&self, value: Option<&str>) -> bool {
         match &self.op {
             NodeOp::In(vs) => value.is_some_and(|v| vs.iter().any(|x| x == v)),
@@ -85,13 +110,44 @@ fn compile_node_affinity(spec: &PodSpec) -> Option<Vec<Vec<NodeRequirement>>> {
         .as_ref()?
         .required_during_scheduling_ignored_during_execution
         .as_ref()?;
-    Some(
-        required
-            .node_selector_terms
-            .iter()
-            .map(|t| t.match_expressions.iter().map(node_requirement).collect())
-            .collect(),
-    )
+    Some(required.node_selector_terms.iter().map(node_term).collect())
+}
+
+/// A term's label requirements followed by its field requirements, all ANDed.
+fn node_term(t: &crate::api::types::NodeSelectorTerm) -> Vec<NodeRequirement> {
+    let labels = t.match_expressions.iter().map(node_requirement);
+    // The API server admits only `metadata.name` here; like an unknown operator, any other
+    // field never holds.
+    let fields = t.match_fields.iter().map(|e| {
+        let mut r = node_requirement(e);
+        r.on_node_name = true;
+        if e.key != NODE_NAME_FIELD {
+            r.op = NodeOp::Invalid;
+        }
+        r
+    });
+    labels.chain(fields).collect()
+}
+
+/// NodeAffinity's PreFilter (kubernetes `nodeaffinity/node_affinity.go`): the union over the
+/// required terms of each term's `metadata.name In` values (intersected within a term), or
+/// `None` when some term has no such requirement (the terms are ORed, so any node may match).
+fn prefilter_node_names(terms: &[Vec<NodeRequirement>]) -> Option<Vec<String>> {
+    let mut union: std::collections::BTreeSet<String> = Default::default();
+    for term in terms {
+        let mut term_names: Option<std::collections::BTreeSet<String>> = None;
+        for r in term.iter().filter(|r| r.on_node_name) {
+            if let NodeOp::In(values) = &r.op {
+                let set = values.iter().cloned().collect();
+                term_names = Some(match term_names {
+                    None => set,
+                    Some(prev) => prev.intersection(&set).cloned().collect(),
+                });
+            }
+        }
+        union.extend(term_names?);
+    }
+    (!terms.is_empty()).then(|| union.into_iter().collect())
 }
 
 fn node_requirement(e: &crate::api::types::NodeSelectorRequirement) -> NodeRequirement {
@@ -108,6 +164,7 @@ fn node_requirement(e: &crate::api::types::NodeSelectorRequirement) -> NodeRequi
     NodeRequirement {
         key: e.key.clone(),
         op,
+        on_node_name: false,
     }
 }
 
@@ -121,16 +178,7 @@ fn compile_preferred_node_affinity(spec: &PodSpec) -> Vec<(i64, Vec<NodeRequirem
     };
     na.preferred_during_scheduling_ignored_during_execution
         .iter()
-        .map(|p| {
-            (
-                p.weight as i64,
-                p.preference
-                    .match_expressions
-                    .iter()
-                    .map(node_requirement)
-                    .collect(),
-            )
-        })
+        .map(|p| (p.weight as i64, node_term(&p.preference)))
         .collect()
 }
 
@@ -305,9 +353,11 @@ pub(crate) fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
             request[resources::MEMORY]
         },
     ];
+    let node_affinity = compile_node_affinity(spec);
     PodShape {
         preferred_node_affinity: compile_preferred_node_affinity(spec),
-        node_affinity: compile_node_affinity(spec),
+        prefilter_node_names: node_affinity.as_deref().and_then(prefilter_node_names),
+        node_affinity,
         affinity: vec![],
         anti_affinity: vec![],
         hard_affinity: vec![],
