@@ -112,3 +112,57 @@ fn pod_failure_policy_sees_the_disruption() {
     // Counted only once PodGC removed the orphan (955 s + 40 s), not at eviction.
     assert!(failed.time_ns as f64 / 1e9 >= 995.0, "{}", failed.time_ns);
 }
+
+/// A container that never exited shows no exit code: the pod evicted from the dead node was
+/// to exit 42 at 1 h, but died at about 16 min, so a podFailurePolicy rule on exit code 42 does
+/// not match it (the Job controller reads the container's terminated state, which it never
+/// reached) and the failure counts against backoffLimit instead.
+#[test]
+fn an_exit_that_never_happened_matches_no_exit_code_rule() {
+    let dir = scratch("node_failure_unexited");
+    let text = "name: unexited
+run: {seed: 1, until: 3h}
+cluster:
+  nodePools:
+  - {name: cpu, nodesPerPool: 4, capacity: {cpu: 32, memory: 128Gi}}
+faults:
+- {kind: scripted, at: 10m, node: cpu-1}
+workloads:
+- pods: {runFor: 2h, exits: [{after: 1h, exitCode: 42}]}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {name: train}
+    spec:
+      failurePolicy: {maxRestarts: 2}
+      replicatedJobs:
+      - name: w
+        replicas: 2
+        template:
+          spec: {parallelism: 2, completions: 2, backoffLimit: 0, podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [42]}}]}, template: {spec: {restartPolicy: Never, containers: [{name: c, resources: {requests: {cpu: 20}}}]}}}
+";
+    let p = write(&dir, "s.yaml", text);
+    let sim = simulate_scenario(load_scenario(&p).unwrap());
+    let first_failure = sim
+        .jobs
+        .iter()
+        .filter_map(|j| j.condition("Failed"))
+        .min_by_key(|c| c.time_ns)
+        .expect("the evicted pod's Job failed");
+    assert!(
+        first_failure.time_ns < 3_600 * 1_000_000_000,
+        "the eviction, not the scripted exit: {first_failure:?}"
+    );
+    assert_eq!(
+        first_failure.reason, "BackoffLimitExceeded",
+        "{first_failure:?}"
+    );
+    // The pods that did run to their scripted exit match the rule as before.
+    assert!(
+        sim.jobs
+            .iter()
+            .filter_map(|j| j.condition("Failed"))
+            .any(|c| c.reason == "PodFailurePolicy" && c.message.contains("exit code 42")),
+        "a later attempt exits 42 and fails by the rule"
+    );
+}

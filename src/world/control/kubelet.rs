@@ -31,6 +31,10 @@ pub(crate) struct Kubelet {
 #[derive(Debug, Default, Clone, Copy)]
 struct ContainerRuntime {
     pending_exit: Option<EventId>,
+    /// The non-zero exit the scheduled end will report (container name id, code): written to
+    /// the container status when the run ends, not before, so a run cut short (node death,
+    /// eviction, deletion) never shows an exit it did not make.
+    pending_status: Option<(u16, i32)>,
     /// The pod's CrashLoopBackOff entry: the back-off the next crash waits (0: no entry), and
     /// when it was last updated (the last restart).
     backoff_ns: u64,
@@ -46,14 +50,20 @@ impl Kubelet {
         &mut self.runs[pod as usize]
     }
 
-    /// The run's end is scheduled as `exit`.
-    pub(crate) fn exit_scheduled(&mut self, pod: PodId, exit: EventId) {
-        self.run(pod).pending_exit = Some(exit);
+    /// The run's end is scheduled as `exit`; `status` is the non-zero exit it will report.
+    pub(crate) fn exit_scheduled(&mut self, pod: PodId, exit: EventId, status: Option<(u16, i32)>) {
+        let run = self.run(pod);
+        run.pending_exit = Some(exit);
+        run.pending_status = status;
     }
 
-    /// The scheduled end of the current run, forgotten (it fired, or is to be cancelled).
-    pub(crate) fn take_exit(&mut self, pod: PodId) -> Option<EventId> {
-        self.runs.get_mut(pod as usize)?.pending_exit.take()
+    /// The scheduled end of the current run, forgotten (it fired, or is to be cancelled),
+    /// with the exit it was to report.
+    pub(crate) fn take_exit(&mut self, pod: PodId) -> (Option<EventId>, Option<(u16, i32)>) {
+        match self.runs.get_mut(pod as usize) {
+            Some(run) => (run.pending_exit.take(), run.pending_status.take()),
+            None => (None, None),
+        }
     }
 
     /// A run of the main container is under way, its end scheduled.
@@ -157,11 +167,9 @@ impl Sim {
         let exit = self
             .queue
             .schedule_in(after_ns, Event::ContainerExit { pod, exit_code });
-        self.kubelet.exit_scheduled(pod, exit);
-        // The container status's exit code is written with the start (one pod change, not
-        // two: this runs for every container run).
-        let last_exit = (exit_code != 0).then_some((container, exit_code));
-        self.change_pod(pod, PodChange::WorkerStarted { last_exit });
+        let status = (exit_code != 0).then_some((container, exit_code));
+        self.kubelet.exit_scheduled(pod, exit, status);
+        self.change_pod(pod, PodChange::WorkerStarted);
     }
 
     /// Matches the scenario's exit rules against this run; counts the run. The container id
@@ -207,9 +215,13 @@ impl Sim {
     }
 
     pub(crate) fn on_container_exit(&mut self, pod: PodId, exit_code: i32) {
-        self.kubelet.take_exit(pod);
+        let (_, status) = self.kubelet.take_exit(pod);
         if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
             return;
+        }
+        if status.is_some() {
+            // The container status's terminated state, with the exit it ended with.
+            self.change_pod(pod, PodChange::RunEnds { exit: status });
         }
         self.change_pod(
             pod,
@@ -273,7 +285,7 @@ impl Sim {
 
     /// Forgets the exit scheduled for the container's current run (it will not happen).
     pub(crate) fn kubelet_cancel_exit(&mut self, pod: PodId) {
-        if let Some(exit) = self.kubelet.take_exit(pod) {
+        if let (Some(exit), _) = self.kubelet.take_exit(pod) {
             self.queue.cancel(exit);
         }
     }
@@ -304,7 +316,7 @@ impl Sim {
         let exit = self
             .queue
             .schedule_in(0, Event::ContainerExit { pod, exit_code: 0 });
-        self.kubelet.exit_scheduled(pod, exit);
+        self.kubelet.exit_scheduled(pod, exit, None);
     }
 
     /// An OOM kill of the main container.
@@ -404,12 +416,14 @@ mod tests {
     fn an_exit_is_pending_until_taken() {
         let mut k = Kubelet::default();
         assert!(!k.exit_pending(2));
-        assert_eq!(k.take_exit(2), None);
+        assert_eq!(k.take_exit(2), (None, None));
         let mut q = crate::engine::EventQueue::new();
         let exit = q.schedule_in(5, 0u8);
-        k.exit_scheduled(2, exit);
+        k.exit_scheduled(2, exit, Some((0, 3)));
         assert!(k.exit_pending(2));
-        assert_eq!(k.take_exit(2), Some(exit));
+        assert_eq!(k.take_exit(2), (Some(exit), Some((0, 3))));
         assert!(!k.exit_pending(2));
+        // Taken once: a cancelled run's exit is never reported later.
+        assert_eq!(k.take_exit(2), (None, None));
     }
 }

@@ -31,10 +31,10 @@ pub(crate) enum PodChange<'a> {
     /// The main container (re)started; `restart` is the restart count on a restart in place.
     ContainerStarted { restart: Option<u32> },
     /// The workload in the container started (at once, or when the in-place restart agent
-    /// lifts its barrier); `last_exit` as for `RunEnds`: the kubelet knows how this run ends.
-    WorkerStarted { last_exit: Option<(u16, i32)> },
-    /// The kubelet decided how the container's current run ends: the non-zero exit it will
-    /// report in the container status (container name id, code), or none for exit 0.
+    /// lifts its barrier): the container is running, so its status shows no exit.
+    WorkerStarted,
+    /// The container's current run ended: the non-zero exit the kubelet reports in the
+    /// container status (container name id, code), or none for exit 0.
     RunEnds { exit: Option<(u16, i32)> },
     /// A fault (`reason`) killed the main container's current run now: the kubelet reports
     /// the non-zero exit it ends with (container name id, code).
@@ -189,7 +189,7 @@ impl Sim {
             | PodChange::SchedulingVerdict { .. }
             | PodChange::RunEnds { .. }
             | PodChange::RunKilled { .. } => {}
-            PodChange::Ready | PodChange::WorkerStarted { .. } | PodChange::Restarting { .. } => {
+            PodChange::Ready | PodChange::WorkerStarted | PodChange::Restarting { .. } => {
                 self.observe_pod(pod, before, change, false);
                 self.notify_job_of_pod(pod);
             }
@@ -274,7 +274,7 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
         PodChange::InPlaceAttempt { attempt } => p.in_place_attempt = Some(attempt),
         PodChange::RunEnds { exit } => p.last_exit = exit,
         PodChange::RunKilled { exit, .. } => p.last_exit = Some(exit),
-        PodChange::WorkerStarted { last_exit } => p.last_exit = last_exit,
+        PodChange::WorkerStarted => p.last_exit = None,
         // Not ready while the container waits out its back-off.
         PodChange::Restarting { .. } => p.ready = false,
         PodChange::ContainerStarted { restart: Some(n) } => {
