@@ -450,3 +450,26 @@ fn a_node_fault_recovery_waits_for_the_failed_jobs_pods_to_go() {
         }
     }
 }
+
+/// A JobSet whose trainer depends on its initializer with status Complete never runs every
+/// pod at once: its recoveries finish when the pods that may run at that moment run again
+/// (the initializer's one pod, then the trainer's four), not at the JobSet's end.
+#[test]
+fn a_depends_on_complete_chain_recovers_when_the_pods_that_may_run_run() {
+    let rs = recoveries("tests/fixtures/depends-on-complete.yaml");
+    assert_eq!(rs.len(), 2, "{rs:?}");
+    let needed: Vec<f64> = rs.iter().map(|r| f(&r["pods"]["needed"])).collect();
+    assert_eq!(needed, [1.0, 4.0]);
+    for r in &rs {
+        assert_eq!(r["state"], "recovered", "{r}");
+        assert_eq!(r["path"], "PodReplacement");
+        assert_ordered(r);
+        // The replacement waited for the Job controller's pod-failure back-off, not for the
+        // JobSet to finish.
+        assert!(f(&r["durations"]["time_to_recover_s"]) < 15.0, "{r}");
+        let (stage, cause) = slowest(r);
+        assert_eq!(stage, "teardown");
+        assert!(cause.contains("pod-failure back-off (10 s"), "{cause}");
+    }
+    assert_eq!(f(&rs[1]["broke"]["pods_hit"]), 2.0);
+}

@@ -401,6 +401,14 @@ fn teardown_cause(sim: &Sim, r: &Record, first_created: SimTime) -> String {
     }
     if let Some(j) = r.jobs_recreated_ns.filter(|&t| t <= first_created) {
         parts.push(format!("Jobs recreated {} after the failure", since(j)));
+    } else if r.action.is_none() && r.taint_deletions == 0 {
+        use crate::control::job::{MAX_POD_FAILURE_BACKOFF_NS, POD_FAILURE_BACKOFF_NS};
+        parts.push(format!(
+            "the Job controller re-creates a failed pod after its pod-failure back-off ({} \
+             from the last failure, doubling up to {})",
+            words_s(POD_FAILURE_BACKOFF_NS),
+            words_s(MAX_POD_FAILURE_BACKOFF_NS)
+        ));
     }
     parts.push(format!(
         "first pod created {} after the failure",

@@ -70,9 +70,20 @@ impl Sim {
         let id = (self.jobsets.len() - 1) as JsId;
         self.jobset_controller.jobset_created(id);
         let now = self.now();
-        let pods_needed = self.jobsets[id as usize].spec.spec.total_pods_at_once();
-        self.rec
-            .observe_jobset(now, id, JobSetChange::Created { pods_needed });
+        let spec = &self.jobsets[id as usize].spec.spec;
+        let pods_needed = spec.total_pods_at_once();
+        let staged = spec
+            .replicated_jobs
+            .iter()
+            .any(|rj| (rj.depends_on.iter().flatten()).any(|d| d.status == "Complete"));
+        self.rec.observe_jobset(
+            now,
+            id,
+            JobSetChange::Created {
+                pods_needed,
+                staged,
+            },
+        );
         self.enqueue_jobset(id, self.params.watch_delay_ns);
     }
 

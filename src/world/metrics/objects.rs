@@ -29,9 +29,11 @@ pub(crate) enum JobChange<'a> {
 /// A change of a JobSet object that the metrics observe.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum JobSetChange {
-    /// Submitted; `pods_needed`: pods it runs at once.
+    /// Submitted; `pods_needed`: pods it runs at once; `staged`: its replicated jobs run in
+    /// stages (a `dependsOn` with status `Complete`), so not all at once.
     Created {
         pods_needed: u64,
+        staged: bool,
     },
     Deleting,
     Deleted,
@@ -90,9 +92,12 @@ impl Recorder {
 
     pub(crate) fn observe_jobset(&mut self, time_ns: SimTime, js: JsId, change: JobSetChange) {
         match change {
-            JobSetChange::Created { pods_needed } => {
+            JobSetChange::Created {
+                pods_needed,
+                staged,
+            } => {
                 self.status_log.jobset(time_ns, js, "Created");
-                self.recoveries.add_jobset(js, pods_needed);
+                self.recoveries.add_jobset(js, pods_needed, staged);
             }
             JobSetChange::Deleting => self.status_log.jobset(time_ns, js, "Deleting"),
             JobSetChange::Deleted => self.status_log.jobset(time_ns, js, "Deleted"),

@@ -37,7 +37,29 @@ impl Sim {
     /// A pod's main container started (again): the recovery record counts it running.
     pub(crate) fn observe_container_started(&mut self, pod: PodId) {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        if self.rec.recoveries.runs_in_stages(js) {
+            let now = self.now();
+            let needed = self.pods_that_may_run(js);
+            self.rec.recoveries.set_needed(now, js, needed);
+        }
         self.rec.recoveries.pod_running(self.now(), js, pod);
+    }
+
+    /// For a JobSet whose replicated jobs run in stages (a `dependsOn` with status
+    /// `Complete`): the pods that may run now, those of its Jobs that exist, are not being
+    /// deleted, not suspended and not finished: Σ min(parallelism, completions − succeeded).
+    /// The Jobs of a replicated job that waits for another to complete do not exist yet
+    /// (`depends_on.go`: neither created nor resumed), and a finished Job runs nothing.
+    fn pods_that_may_run(&self, js: JsId) -> u64 {
+        self.jobsets[js as usize]
+            .jobs
+            .iter()
+            .map(|&j| &self.jobs[j as usize])
+            .filter(|j| {
+                !j.removed && j.deletion_ns.is_none() && !j.suspended && j.finished().is_none()
+            })
+            .map(|j| u64::from(j.parallelism.min(j.completions.saturating_sub(j.succeeded))))
+            .sum()
     }
 
     /// A pod's main container stopped (exited, killed, its node died, or the pod is being

@@ -223,6 +223,9 @@ pub(crate) struct Recoveries {
     running: Vec<u64>,
     bound: Vec<u64>,
     needed: Vec<u64>,
+    /// Per JobSet: its replicated jobs run in stages (a `dependsOn` with status `Complete`),
+    /// so `needed` follows the pods that may run at the moment (docs/metrics.md).
+    staged: Vec<bool>,
     pod_flags: Vec<u8>,
     /// Set by a fault injector while it applies a fault, so the pods it stops are
     /// attributed to it.
@@ -234,7 +237,9 @@ pub(crate) struct Recoveries {
 }
 
 impl Recoveries {
-    pub(crate) fn add_jobset(&mut self, js: JsId, needed: u64) {
+    /// A JobSet was created: `needed` pods run at once (`staged` when its replicated jobs
+    /// run in stages, a `dependsOn` with status `Complete`).
+    pub(crate) fn add_jobset(&mut self, js: JsId, needed: u64, staged: bool) {
         let i = js as usize;
         if self.open.len() <= i {
             self.open.resize(i + 1, None);
@@ -242,8 +247,28 @@ impl Recoveries {
             self.running.resize(i + 1, 0);
             self.bound.resize(i + 1, 0);
             self.needed.resize(i + 1, 0);
+            self.staged.resize(i + 1, false);
         }
         self.needed[i] = needed;
+        self.staged[i] = staged;
+    }
+
+    #[inline]
+    pub(crate) fn runs_in_stages(&self, js: JsId) -> bool {
+        self.staged.get(js as usize).copied().unwrap_or(false)
+    }
+
+    /// A staged JobSet's pods that may run now (its open record's `pods_needed` follows,
+    /// the lost pod-time so far counted at the earlier figure).
+    pub(crate) fn set_needed(&mut self, now: SimTime, js: JsId, needed: u64) {
+        let i = js as usize;
+        debug_assert!(self.staged[i], "only a staged JobSet's need changes");
+        self.needed[i] = needed;
+        let running = self.running[i];
+        if let Some(r) = self.open_mut(js) {
+            r.accrue(now, running);
+            r.pods_needed = needed;
+        }
     }
 
     fn flags(&mut self, pod: u32) -> &mut u8 {
@@ -596,7 +621,7 @@ mod tests {
     #[test]
     fn a_pod_replacement_is_one_record_from_failure_to_all_running() {
         let mut r = Recoveries::default();
-        r.add_jobset(0, 2);
+        r.add_jobset(0, 2, false);
         for p in 0..2 {
             r.pod_bound(1, 0, p);
             r.pod_running(1, 0, p);
@@ -691,7 +716,7 @@ mod tests {
     #[test]
     fn a_decision_without_a_pod_failure_opens_a_record() {
         let mut r = Recoveries::default();
-        r.add_jobset(0, 1);
+        r.add_jobset(0, 1, false);
         r.decided(
             9,
             0,

@@ -10,8 +10,8 @@ use crate::engine::{SimTime, TokenBucket};
 use crate::sim::objects::{JobId, JobObj, LiveCounts, PodId};
 
 /// DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
-const POD_FAILURE_BACKOFF_NS: u64 = 10 * NS_PER_S;
-const MAX_POD_FAILURE_BACKOFF_NS: u64 = 600 * NS_PER_S;
+pub(crate) const POD_FAILURE_BACKOFF_NS: u64 = 10 * NS_PER_S;
+pub(crate) const MAX_POD_FAILURE_BACKOFF_NS: u64 = 600 * NS_PER_S;
 /// DefaultJobApiBackOff and MaxJobApiBackOff.
 const API_BACKOFF_NS: u64 = NS_PER_S;
 const MAX_API_BACKOFF_NS: u64 = 60 * NS_PER_S;

@@ -4,6 +4,8 @@
 mod controller;
 
 pub(crate) use controller::JobController;
+// The pod-failure back-off, which the recovery report names when it is where the time went.
+pub(crate) use controller::{MAX_POD_FAILURE_BACKOFF_NS, POD_FAILURE_BACKOFF_NS};
 
 use super::gc::Client;
 use crate::engine::time::secs_field_ns;
