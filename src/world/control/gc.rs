@@ -2,6 +2,7 @@
 //! collector's foreground deletion of a Job's pods (semantics §7.3).
 
 use crate::engine::{SimTime, TokenBucket};
+use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
@@ -14,7 +15,8 @@ pub(crate) enum Client {
 }
 
 /// The garbage collector's own state: its API client (its decisions follow from the Jobs'
-/// deletion and their pods, which it reads from the API objects).
+/// deletion and their pods, which it reads from the API objects). Its reactions are its own
+/// methods over a `Ctx` (`Sim::handle`).
 #[derive(Debug)]
 pub(crate) struct GarbageCollector {
     client: TokenBucket,
@@ -28,6 +30,33 @@ impl GarbageCollector {
     /// When a DELETE issued at `at_ns` leaves through the rate limiter.
     fn send_call(&mut self, at_ns: SimTime) -> SimTime {
         self.client.reserve(at_ns)
+    }
+
+    /// Its watch sees Job `j` deleted in the foreground: the dependents go one watch delay
+    /// after the deletion.
+    pub(crate) fn on_job_deleting(&mut self, ctx: &mut Ctx, j: JobId) {
+        let deleted_ns = ctx.job(j).deletion_ns.unwrap_or(ctx.now());
+        let at = deleted_ns + ctx.params().watch_delay_ns;
+        ctx.schedule_at(at, Event::GcDeleteDependents(j));
+    }
+
+    /// Deletes every pod Job `j` still owns through its own client.
+    pub(crate) fn on_delete_dependents(&mut self, ctx: &mut Ctx, j: JobId) {
+        let pods = ctx.job_pods(j).to_vec();
+        for p in pods {
+            ctx.request_pod_delete(p, "JobDeleted", |at_ns| self.send_call(at_ns));
+        }
+        self.on_dependent_removed(ctx, j);
+    }
+
+    /// A pod of Job `j` is gone: under foreground deletion the Job goes with its last pod
+    /// (the GC removes the `foregroundDeletion` finalizer).
+    pub(crate) fn on_dependent_removed(&mut self, ctx: &mut Ctx, j: JobId) {
+        let job = ctx.job(j);
+        if job.deletion_ns.is_some() && !job.removed && ctx.job_pods(j).is_empty() {
+            let latency = ctx.params().api_call_latency_ns;
+            ctx.schedule_in(latency, Event::JobRemoved(j));
+        }
     }
 }
 
@@ -77,50 +106,40 @@ impl DeleteRequests {
 }
 
 impl Sim {
-    /// The GC learns of a Job's foreground deletion through its watch.
-    pub(crate) fn gc_foreground_delete_job(&mut self, j: JobId) {
-        let at =
-            self.jobs[j as usize].deletion_ns.unwrap_or(self.now()) + self.params.watch_delay_ns;
-        self.queue.schedule_at(at, Event::GcDeleteDependents(j));
-    }
-
-    pub(crate) fn gc_delete_dependents(&mut self, j: JobId) {
-        let pods: Vec<PodId> = self.job_pods[j as usize].clone();
-        for p in pods {
-            self.request_pod_delete(p, "JobDeleted", Client::GarbageCollector);
-        }
-        self.maybe_finish_job_deletion(j);
-    }
-
-    /// Sends a pod DELETE through a component's rate-limited client; it lands one API
-    /// latency after the client lets it go.
+    /// Sends a pod DELETE through a component's rate-limited client.
     pub(crate) fn request_pod_delete(&mut self, pod: PodId, reason: &str, client: Client) {
+        match client {
+            Client::GarbageCollector => self.handle(
+                |sim| &mut sim.gc,
+                |gc, ctx| ctx.request_pod_delete(pod, reason, |at_ns| gc.send_call(at_ns)),
+            ),
+            Client::JobController => self.send_pod_delete(pod, reason, |sim, now| {
+                let cost = sim.params.job_sync_cost_ns;
+                sim.job_controller.send_call(now + cost)
+            }),
+        }
+    }
+
+    /// Sends a pod DELETE unless one is on its way or the pod is already going: `send` says
+    /// when the sender's client lets it go; it lands one API latency later.
+    pub(crate) fn send_pod_delete(
+        &mut self,
+        pod: PodId,
+        reason: &str,
+        send: impl FnOnce(&mut Sim, SimTime) -> SimTime,
+    ) {
         let p = &self.pods[pod as usize];
         if p.removed || p.deletion_ns.is_some() || self.delete_requests.in_flight(pod) {
             return;
         }
         self.change_pod(pod, PodChange::DeleteRequested);
         let now = self.now();
-        let send = match client {
-            Client::GarbageCollector => self.gc.send_call(now),
-            Client::JobController => {
-                (self.job_controller).send_call(now + self.params.job_sync_cost_ns)
-            }
-        };
+        let send = send(self, now);
         let reason = self.delete_requests.intern(reason);
         self.queue.schedule_at(
             send + self.params.api_call_latency_ns,
             Event::DeletePod { pod, reason },
         );
-    }
-
-    /// A pod of a Job under foreground deletion is gone: the Job goes with its last pod.
-    pub(crate) fn maybe_finish_job_deletion(&mut self, j: JobId) {
-        let job = &self.jobs[j as usize];
-        if job.deletion_ns.is_some() && !job.removed && self.job_pods[j as usize].is_empty() {
-            self.queue
-                .schedule_in(self.params.api_call_latency_ns, Event::JobRemoved(j));
-        }
     }
 
     /// Eviction (the taint manager, the Eviction API): a DELETE with a `DisruptionTarget`
@@ -172,5 +191,91 @@ impl Sim {
         self.jobsets[js as usize].jobs.retain(|&x| x != j);
         self.maybe_finish_jobset_deletion(js);
         self.enqueue_jobset(js, self.params.watch_delay_ns);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::sim::objects::PodPhase;
+    use crate::sim::pod_change::PodChange;
+    use crate::sim::{Event, Sim};
+
+    const SCENARIO: &str = r#"name: gc
+run: {seed: 3, until: 1h}
+cluster:
+  nodePools:
+  - name: cpu
+    nodesPerPool: 2
+    capacity: {cpu: 8, memory: 32Gi}
+workloads:
+- pods: {runFor: 30m}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {name: small}
+    spec:
+      replicatedJobs:
+      - name: workers
+        replicas: 1
+        template:
+          spec:
+            parallelism: 3
+            completions: 3
+            template:
+              spec:
+                restartPolicy: Never
+                containers:
+                - name: main
+                  image: busybox
+                  resources: {requests: {cpu: "1"}}
+"#;
+
+    /// A world whose one Job runs its three pods on two nodes, stopped there (no whole run).
+    pub(crate) fn running_job() -> Sim {
+        let scenario =
+            crate::scenario::load_scenario_from_str("gc.yaml", SCENARIO, std::path::Path::new("."))
+                .expect("valid scenario");
+        let mut sim = Sim::new(scenario).expect("cluster fits");
+        while sim
+            .pods
+            .iter()
+            .filter(|p| p.phase == PodPhase::Running)
+            .count()
+            < 3
+        {
+            let (_, event) = sim.queue.pop().expect("the pods start");
+            assert!(!sim.dispatch(event), "the run ended first");
+        }
+        sim
+    }
+
+    /// The GC deletes a deleted Job's pods once each, through its own client, and removes the
+    /// Job only once its last pod is gone.
+    #[test]
+    fn dependents_go_first_then_the_job() {
+        let mut sim = running_job();
+        let now = sim.now();
+        sim.jobs[0].deletion_ns = Some(now);
+        let gc =
+            |sim: &mut Sim| sim.handle(|s| &mut s.gc, |gc, ctx| gc.on_delete_dependents(ctx, 0));
+        gc(&mut sim);
+        let pods = sim.job_pods[0].clone();
+        assert_eq!(pods.len(), 3);
+        assert!(pods.iter().all(|&p| sim.delete_requests.in_flight(p)));
+        let scheduled = sim.queue.scheduled();
+        gc(&mut sim);
+        assert_eq!(sim.queue.scheduled(), scheduled, "no DELETE is sent twice");
+        // The pods go; the Job goes with the last one, one API call later.
+        for p in pods {
+            sim.change_pod(p, PodChange::Removed);
+        }
+        let mut removed_at = None;
+        while let Some((at, event)) = sim.queue.pop() {
+            if let Event::JobRemoved(0) = event {
+                removed_at = Some(at);
+                break;
+            }
+        }
+        assert_eq!(removed_at, Some(now + sim.params.api_call_latency_ns));
     }
 }

@@ -949,7 +949,7 @@ impl Sim {
         let at = self.jobset_api_call();
         self.jobs[j as usize].deletion_ns = Some(at);
         self.rec.observe_job(at, j, JobChange::Deleting);
-        self.gc_foreground_delete_job(j);
+        self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_job_deleting(ctx, j));
     }
 }
 

@@ -8,6 +8,7 @@ use crate::api::types::Toleration;
 use crate::cluster::{NodeId, Taint, TaintEffect};
 use crate::engine::{SimTime, TokenBucket};
 use crate::params::NodeLifecycleParams;
+use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
@@ -15,7 +16,8 @@ use crate::sim::{Event, Sim};
 pub(crate) const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
 
 /// The node lifecycle controller's own state: its flags and the rate limiter of its NoExecute
-/// taints (kube-controller-manager's zone eviction limiter).
+/// taints (kube-controller-manager's zone eviction limiter). Its reactions are its own
+/// methods over a `Ctx` (`Sim::handle`).
 #[derive(Debug)]
 pub(crate) struct NodeLifecycleController {
     params: NodeLifecycleParams,
@@ -60,25 +62,96 @@ impl NodeLifecycleController {
     }
 }
 
-impl Sim {
+impl NodeLifecycleController {
     /// A node dies: its containers stop with it and nothing reports it but the missing lease.
-    pub(crate) fn on_node_fails(&mut self, node: NodeId) {
-        let now = self.now();
-        if self.cluster.node(node).failed {
+    pub(crate) fn on_node_fails(&mut self, ctx: &mut Ctx, node: NodeId) {
+        let now = ctx.now();
+        if ctx.node(node).failed {
             return;
         }
-        self.cluster.update_node(node, |n| n.failed = true);
-        for p in self.pods_on_node(node) {
+        ctx.update_node(node, |n| n.failed = true);
+        for p in ctx.pods_on_node(node) {
             // The workload died with the node: that is when its Job's trouble starts, and
             // when training stops (even though the API learns of it minutes later).
-            self.change_pod(p, PodChange::ContainerStopped { failed: true });
-            let js = self.jobs[self.pods[p as usize].job as usize].jobset;
-            self.rec.observe_pod_lost_with_node(now, js, p);
+            ctx.change_pod(p, PodChange::ContainerStopped { failed: true });
+            let js = ctx.job(ctx.pod(p).job).jobset;
+            ctx.metrics().observe_pod_lost_with_node(now, js, p);
         }
-        let detect = self.node_lifecycle.not_ready_at(now);
-        self.queue.schedule_at(detect, Event::NodeNotReady(node));
+        let detect = self.not_ready_at(now);
+        ctx.schedule_at(detect, Event::NodeNotReady(node));
     }
 
+    pub(crate) fn on_node_not_ready(&mut self, ctx: &mut Ctx, node: NodeId) {
+        let now = ctx.now();
+        ctx.metrics().observe_node_not_ready(now, node);
+        if !ctx.node(node).failed {
+            return; // repaired before the controller looked
+        }
+        ctx.update_node(node, |n| {
+            n.ready = false;
+            n.changed_at_ns = now;
+            n.taints.push(Taint {
+                key: UNREACHABLE_TAINT.into(),
+                value: String::new(),
+                effect: TaintEffect::NoSchedule,
+            });
+        });
+        let at = self.taint_no_execute_at(now);
+        ctx.schedule_at(at, Event::NodeTaintNoExecute(node));
+    }
+
+    /// The NoExecute taint: every pod that does not tolerate it is evicted after its
+    /// toleration seconds (DefaultTolerationSeconds unless the pod says otherwise).
+    pub(crate) fn on_node_taint_no_execute(&mut self, ctx: &mut Ctx, node: NodeId) {
+        let now = ctx.now();
+        if !ctx.node(node).failed {
+            return;
+        }
+        ctx.update_node(node, |n| {
+            n.taints.push(Taint {
+                key: UNREACHABLE_TAINT.into(),
+                value: String::new(),
+                effect: TaintEffect::NoExecute,
+            })
+        });
+        for p in ctx.pods_on_node(node) {
+            let shape = ctx.shape(ctx.pod(p).shape);
+            let Some(after) = self.eviction_delay_ns(&shape.tolerations) else {
+                continue; // tolerates it forever
+            };
+            ctx.schedule_at(now + after, Event::EvictPod(p));
+        }
+    }
+
+    /// The taint manager deletes a pod from an unreachable node.
+    pub(crate) fn on_evict_pod(&mut self, ctx: &mut Ctx, pod: PodId) {
+        ctx.evict_pod(pod, "DeletionByTaintManager");
+    }
+
+    /// A node is back from repair or maintenance, uncordoned. Its kubelet reports Ready,
+    /// which clears the `unreachable` taints; after a failure, the kubelet fails the pods
+    /// whose containers died with the machine; the scheduler retries unschedulable pods on
+    /// the node update.
+    pub(crate) fn on_node_returns(&mut self, ctx: &mut Ctx, n: NodeId) {
+        let now = ctx.now();
+        let was_down = ctx.node(n).failed;
+        ctx.update_node(n, |node| {
+            node.failed = false;
+            node.ready = true;
+            node.unschedulable = false;
+            node.taints.retain(|t| t.key != UNREACHABLE_TAINT);
+            node.changed_at_ns = now;
+        });
+        if was_down {
+            for p in ctx.pods_on_node(n) {
+                ctx.kubelet_pod_lost(p);
+            }
+        }
+        ctx.scheduler_node_changed();
+    }
+}
+
+impl Sim {
     /// Pods bound to the node that have not finished, from the per-node index (which drops
     /// finished pods as it goes, so it stays as short as the node's live pods).
     pub(crate) fn pods_on_node(&mut self, node: NodeId) -> Vec<PodId> {
@@ -91,73 +164,12 @@ impl Sim {
         list.clone()
     }
 
-    pub(crate) fn on_node_not_ready(&mut self, node: NodeId) {
-        let now = self.now();
-        self.rec.observe_node_not_ready(now, node);
-        if !self.cluster.node(node).failed {
-            return; // repaired before the controller looked
-        }
-        self.cluster.update_node(node, |n| {
-            n.ready = false;
-            n.changed_at_ns = now;
-            n.taints.push(Taint {
-                key: UNREACHABLE_TAINT.into(),
-                value: String::new(),
-                effect: TaintEffect::NoSchedule,
-            });
-        });
-        let at = self.node_lifecycle.taint_no_execute_at(now);
-        self.queue.schedule_at(at, Event::NodeTaintNoExecute(node));
-    }
-
-    /// The NoExecute taint: every pod that does not tolerate it is evicted after its
-    /// toleration seconds (DefaultTolerationSeconds unless the pod says otherwise).
-    pub(crate) fn on_node_taint_no_execute(&mut self, node: NodeId) {
-        let now = self.now();
-        if !self.cluster.node(node).failed {
-            return;
-        }
-        self.cluster.update_node(node, |n| {
-            n.taints.push(Taint {
-                key: UNREACHABLE_TAINT.into(),
-                value: String::new(),
-                effect: TaintEffect::NoExecute,
-            })
-        });
-        for p in self.pods_on_node(node) {
-            let shape = &self.shapes[self.pods[p as usize].shape as usize];
-            let Some(after) = self.node_lifecycle.eviction_delay_ns(&shape.tolerations) else {
-                continue; // tolerates it forever
-            };
-            self.queue.schedule_at(now + after, Event::EvictPod(p));
-        }
-    }
-
-    /// The taint manager deletes a pod from an unreachable node.
-    pub(crate) fn on_evict_pod(&mut self, pod: PodId) {
-        self.evict_pod(pod, "DeletionByTaintManager");
-    }
-
-    /// A node is back from repair or maintenance, uncordoned. Its kubelet reports Ready,
-    /// which clears the `unreachable` taints; after a failure, the kubelet fails the pods
-    /// whose containers died with the machine; the scheduler retries unschedulable pods on
-    /// the node update.
-    pub(crate) fn node_returns(&mut self, n: NodeId) {
-        let now = self.now();
-        let was_down = self.cluster.node(n).failed;
-        self.cluster.update_node(n, |node| {
-            node.failed = false;
-            node.ready = true;
-            node.unschedulable = false;
-            node.taints.retain(|t| t.key != UNREACHABLE_TAINT);
-            node.changed_at_ns = now;
-        });
-        if was_down {
-            for p in self.pods_on_node(n) {
-                self.kubelet_pod_lost(p);
-            }
-        }
-        self.move_all_unschedulable();
+    /// Runs one of the node lifecycle controller's handlers.
+    pub(crate) fn node_lifecycle(
+        &mut self,
+        handler: impl FnOnce(&mut NodeLifecycleController, &mut Ctx<'_>),
+    ) {
+        self.handle(|sim| &mut sim.node_lifecycle, handler);
     }
 }
 
@@ -221,5 +233,35 @@ mod tests {
         assert_eq!(c.eviction_delay_ns(&[forever]), None);
         let other_effect = toleration(Some("NoSchedule"), "Exists", Some(30));
         assert_eq!(c.eviction_delay_ns(&[other_effect]), Some(300 * S));
+    }
+
+    /// The handlers over a world stopped mid-run: a dead node stops its pods' containers at
+    /// once, is seen NotReady at the first look past the grace period, then gets its
+    /// `unreachable` taints; evictions follow at the pods' toleration seconds.
+    #[test]
+    fn a_dead_node_is_found_tainted_and_drained() {
+        use crate::sim::Event;
+        let mut sim = crate::control::gc::tests::running_job();
+        let node = sim.pods[0].node.expect("running pods are bound");
+        let on_node = sim.pods_on_node(node);
+        let failed_ns = sim.now();
+        sim.node_lifecycle(|c, ctx| c.on_node_fails(ctx, node));
+        assert!(sim.cluster.node(node).failed);
+        assert!(on_node.iter().all(|&p| !sim.kubelet.exit_pending(p)));
+        let want = sim.node_lifecycle.not_ready_at(failed_ns);
+        let (at, event) = (0..1000)
+            .map(|_| sim.queue.pop().expect("the controller looks"))
+            .find(|(_, e)| matches!(e, Event::NodeNotReady(_)))
+            .expect("NotReady is scheduled");
+        assert_eq!(at, want);
+        assert!(matches!(event, Event::NodeNotReady(n) if n == node));
+        sim.node_lifecycle(|c, ctx| c.on_node_not_ready(ctx, node));
+        assert!(!sim.cluster.node(node).ready);
+        sim.node_lifecycle(|c, ctx| c.on_node_taint_no_execute(ctx, node));
+        let taints: Vec<_> = (sim.cluster.node(node).taints.iter())
+            .filter(|t| t.key == UNREACHABLE_TAINT)
+            .map(|t| t.effect)
+            .collect();
+        assert_eq!(taints, [TaintEffect::NoSchedule, TaintEffect::NoExecute]);
     }
 }

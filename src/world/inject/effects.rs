@@ -52,7 +52,7 @@ impl Sim {
             let pods = self.pods_on_node(n);
             hit += pods.len() as u64;
             match effect {
-                NodeEffect::Down => self.on_node_fails(n),
+                NodeEffect::Down => self.node_lifecycle(|c, ctx| c.on_node_fails(ctx, n)),
                 NodeEffect::Crash { exit_code } => {
                     self.cordon(n);
                     for p in pods {
@@ -149,7 +149,7 @@ impl Sim {
     }
 
     /// A node's repair or maintenance is over: Kubernetes takes it from there
-    /// (`node_returns`).
+    /// (`on_node_returns`).
     pub(crate) fn on_node_repaired(&mut self, n: NodeId) {
         if !self.inject.node_out[n as usize] {
             return;
@@ -157,7 +157,7 @@ impl Sim {
         self.inject.node_out[n as usize] = false;
         self.inject.nodes_out_now -= 1;
         self.inject.repair_due_ns[n as usize] = NEVER;
-        self.node_returns(n);
+        self.node_lifecycle(|c, ctx| c.on_node_returns(ctx, n));
         self.rec.observe_node_back(self.queue.now(), n);
     }
 }

@@ -1,6 +1,7 @@
 //! One simulation run: the world of API objects, the controllers and the scheduler, driven by
 //! the engine's event loop. Single-threaded by design, so a seed fixes the whole run.
 
+pub(crate) mod ctx;
 pub(crate) mod event;
 pub(crate) mod invariants;
 pub(crate) mod objects;
@@ -64,7 +65,7 @@ pub(crate) struct Sim {
     /// The first violations found, with the simulated time, when checking.
     pub violations: Vec<String>,
     /// The node lifecycle controller's flags and taint rate limiter.
-    pub(crate) node_lifecycle: crate::control::node_lifecycle::NodeLifecycleController,
+    pub(crate) node_lifecycle: ctx::Slot<crate::control::node_lifecycle::NodeLifecycleController>,
     /// Report progress on stderr during long runs (the CLI sets it when stderr is a terminal).
     pub show_progress: bool,
     /// When stderr is not a terminal (CI logs): print a progress line every
@@ -85,7 +86,7 @@ pub(crate) struct Sim {
     /// The in-place restart agents' barriers.
     pub(crate) in_place_agents: crate::control::in_place::InPlaceAgents,
     /// The garbage collector's API client.
-    pub(crate) gc: crate::control::gc::GarbageCollector,
+    pub(crate) gc: ctx::Slot<crate::control::gc::GarbageCollector>,
     /// Each Job's pod template as its pods get it (labels, compiled shapes).
     pub(crate) pod_templates: crate::control::pod_templates::PodTemplates,
     /// The JobSet controller's work queue, worker and API client.
@@ -209,8 +210,10 @@ impl Sim {
             invariant_period_events: INVARIANT_PERIOD,
             event_digest: Default::default(),
             violations: vec![],
-            node_lifecycle: crate::control::node_lifecycle::NodeLifecycleController::new(
-                &scenario.control.node_lifecycle,
+            node_lifecycle: ctx::Slot::new(
+                crate::control::node_lifecycle::NodeLifecycleController::new(
+                    &scenario.control.node_lifecycle,
+                ),
             ),
             show_progress: false,
             progress_lines_every_ms: None,
@@ -222,7 +225,9 @@ impl Sim {
             job_controller: crate::control::job::JobController::new(client(
                 scenario.control.job_controller_client,
             )),
-            gc: crate::control::gc::GarbageCollector::new(client(scenario.control.gc_client)),
+            gc: ctx::Slot::new(crate::control::gc::GarbageCollector::new(client(
+                scenario.control.gc_client,
+            ))),
             jobset_controller: crate::control::jobset_controller::JobSetController::new(client(
                 scenario.control.jobset_client,
             )),
@@ -388,7 +393,7 @@ impl Sim {
     }
 
     /// Handles one event; returns true when the run must stop.
-    fn dispatch(&mut self, event: Event) -> bool {
+    pub(crate) fn dispatch(&mut self, event: Event) -> bool {
         match event {
             Event::SubmitJobSet { workload } => self.submit_jobset(workload),
             Event::UpdateJobSet { workload, update } => self.update_jobset(workload, update),
@@ -406,9 +411,13 @@ impl Sim {
             Event::ContainerExit { pod, exit_code } => self.on_container_exit(pod, exit_code),
             Event::ContainerRestart(pod) => self.on_container_restart(pod),
             Event::AgentSync(pod) => self.on_agent_sync(pod),
-            Event::NodeNotReady(node) => self.on_node_not_ready(node),
-            Event::NodeTaintNoExecute(node) => self.on_node_taint_no_execute(node),
-            Event::EvictPod(pod) => self.on_evict_pod(pod),
+            Event::NodeNotReady(node) => {
+                self.node_lifecycle(|c, ctx| c.on_node_not_ready(ctx, node))
+            }
+            Event::NodeTaintNoExecute(node) => {
+                self.node_lifecycle(|c, ctx| c.on_node_taint_no_execute(ctx, node))
+            }
+            Event::EvictPod(pod) => self.node_lifecycle(|c, ctx| c.on_evict_pod(ctx, pod)),
             Event::FaultFires { fault, target } => self.on_fault_fires(fault, target),
             Event::NodeRepaired(node) => self.on_node_repaired(node),
             Event::TrainingStart { js, generation } => self.on_training_start(js, generation),
@@ -418,7 +427,10 @@ impl Sim {
                 let reason = self.delete_requests.reason(reason).to_string();
                 self.delete_pod(pod, &reason, false);
             }
-            Event::GcDeleteDependents(job) => self.gc_delete_dependents(job),
+            Event::GcDeleteDependents(job) => self.handle(
+                |sim| &mut sim.gc,
+                |gc, ctx| gc.on_delete_dependents(ctx, job),
+            ),
             Event::JobRemoved(job) => self.on_job_removed(job),
             Event::EndOfRun => {
                 self.ended_at_ns = Some(self.now());

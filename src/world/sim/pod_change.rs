@@ -246,7 +246,7 @@ impl Sim {
                 self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
                 let j = self.pods[pod as usize].job;
                 if self.jobs[j as usize].deletion_ns.is_some() {
-                    self.maybe_finish_job_deletion(j);
+                    self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_dependent_removed(ctx, j));
                 } else {
                     self.notify_job_of_pod(pod);
                 }

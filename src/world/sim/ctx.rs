@@ -1,0 +1,183 @@
+//! The handle a component's handler works through, and the slot that holds a component while
+//! it is not running one.
+//!
+//! A converted component's reactions are methods of its own type,
+//! `fn on_…(&mut self, ctx: &mut Ctx, …)`: `self` is its private state, `ctx` the rest of the
+//! world as the component may reach it: the clock and the control-plane parameters, the event
+//! queue, the API objects (read, and written only through their transition paths:
+//! `change_pod`, `update_node`, the API calls), the named interfaces upstream has between
+//! components (the kubelet's status, the scheduler's node-change handling), and the metrics
+//! observers. `Ctx` wraps the world privately, so a handler cannot reach another component's
+//! fields. `Sim::handle` takes the component out of its `Slot` for the call and puts it back
+//! after; a watcher that reached the same component again meanwhile would find its slot empty
+//! and stop the run, so no component is ever changed behind its own handler's back.
+
+use crate::cluster::{Node, NodeId};
+use crate::engine::SimTime;
+use crate::metrics::Recorder;
+use crate::params::ControlPlane;
+use crate::sim::objects::{JobId, JobObj, PodId, PodObj, ShapeId};
+use crate::sim::pod_change::PodChange;
+use crate::sim::shape::PodShape;
+use crate::sim::{Event, Sim};
+
+/// Where `Sim` keeps a component that runs its handlers through `Sim::handle`. Reading it
+/// through `Deref` while its handler runs is a bug, stopped here.
+#[derive(Debug, Default)]
+pub(crate) struct Slot<T>(Option<T>);
+
+impl<T> Slot<T> {
+    pub(crate) fn new(component: T) -> Self {
+        Slot(Some(component))
+    }
+
+    fn take(&mut self) -> T {
+        (self.0.take()).expect("internal error: a component's handler was re-entered")
+    }
+
+    fn put(&mut self, component: T) {
+        debug_assert!(self.0.is_none());
+        self.0 = Some(component);
+    }
+}
+
+impl<T> std::ops::Deref for Slot<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        (self.0.as_ref()).expect("internal error: a component was reached while its handler runs")
+    }
+}
+
+impl<T> std::ops::DerefMut for Slot<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        (self.0.as_mut()).expect("internal error: a component was reached while its handler runs")
+    }
+}
+
+/// The world as a component's handler reaches it.
+pub(crate) struct Ctx<'a> {
+    sim: &'a mut Sim,
+}
+
+impl Sim {
+    /// Runs one handler of the component in `slot` with the rest of the world behind a `Ctx`.
+    pub(crate) fn handle<C, R>(
+        &mut self,
+        slot: fn(&mut Sim) -> &mut Slot<C>,
+        handler: impl FnOnce(&mut C, &mut Ctx<'_>) -> R,
+    ) -> R {
+        let mut component = slot(self).take();
+        let out = handler(&mut component, &mut Ctx { sim: self });
+        slot(self).put(component);
+        out
+    }
+}
+
+impl Ctx<'_> {
+    pub(crate) fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+
+    pub(crate) fn params(&self) -> &ControlPlane {
+        &self.sim.params
+    }
+
+    pub(crate) fn schedule_at(&mut self, at_ns: SimTime, event: Event) {
+        self.sim.queue.schedule_at(at_ns, event);
+    }
+
+    pub(crate) fn schedule_in(&mut self, delay_ns: SimTime, event: Event) {
+        self.sim.queue.schedule_in(delay_ns, event);
+    }
+
+    // The API objects, read.
+
+    pub(crate) fn job(&self, j: JobId) -> &JobObj {
+        &self.sim.jobs[j as usize]
+    }
+
+    pub(crate) fn pod(&self, pod: PodId) -> &PodObj {
+        &self.sim.pods[pod as usize]
+    }
+
+    /// The pods the API server holds for Job `j`, in creation order.
+    pub(crate) fn job_pods(&self, j: JobId) -> &[PodId] {
+        &self.sim.job_pods[j as usize]
+    }
+
+    pub(crate) fn shape(&self, shape: ShapeId) -> &PodShape {
+        &self.sim.shapes[shape as usize]
+    }
+
+    pub(crate) fn node(&self, n: NodeId) -> &Node {
+        self.sim.cluster.node(n)
+    }
+
+    /// The pods bound to node `n` that have not finished, in binding order.
+    pub(crate) fn pods_on_node(&mut self, n: NodeId) -> Vec<PodId> {
+        self.sim.pods_on_node(n)
+    }
+
+    // The API objects, written through their transition paths.
+
+    pub(crate) fn change_pod(&mut self, pod: PodId, change: PodChange) {
+        self.sim.change_pod(pod, change);
+    }
+
+    pub(crate) fn update_node<R>(&mut self, n: NodeId, change: impl FnOnce(&mut Node) -> R) -> R {
+        self.sim.cluster.update_node(n, change)
+    }
+
+    /// Sends a pod DELETE through the handler's own client: `send` says when its rate
+    /// limiter lets a call issued at the given time go.
+    pub(crate) fn request_pod_delete(
+        &mut self,
+        pod: PodId,
+        reason: &str,
+        send: impl FnOnce(SimTime) -> SimTime,
+    ) {
+        self.sim
+            .send_pod_delete(pod, reason, |_, at_ns| send(at_ns));
+    }
+
+    /// The Eviction API (and the taint manager's deletes): a DELETE with a
+    /// `DisruptionTarget` condition.
+    pub(crate) fn evict_pod(&mut self, pod: PodId, reason: &str) {
+        self.sim.evict_pod(pod, reason);
+    }
+
+    // Named interfaces of other components.
+
+    /// The kubelet of a node back from a failure fails the pods whose containers died with it.
+    pub(crate) fn kubelet_pod_lost(&mut self, pod: PodId) {
+        self.sim.kubelet_pod_lost(pod);
+    }
+
+    /// A node update the scheduler's queue reacts to: unschedulable pods are retried.
+    pub(crate) fn scheduler_node_changed(&mut self) {
+        self.sim.move_all_unschedulable();
+    }
+
+    /// The metrics observers (`metrics/`).
+    pub(crate) fn metrics(&mut self) -> &mut Recorder {
+        &mut self.sim.rec
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Slot;
+
+    /// A component taken out for its handler is back after it; reaching it meanwhile (a
+    /// watcher calling into the component whose handler is running) stops the run.
+    #[test]
+    #[should_panic(expected = "reached while its handler runs")]
+    fn a_component_is_out_of_reach_while_its_handler_runs() {
+        let mut slot = Slot::new(7u32);
+        let component = slot.take();
+        slot.put(component);
+        assert_eq!(*slot, 7);
+        let _running = slot.take();
+        let _ = *slot;
+    }
+}
