@@ -5,6 +5,7 @@
 //! and lifts the barrier once all pods are at the same attempt. No pod or Job is recreated.
 
 use crate::api::keys::JOBSET_NAME;
+use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
@@ -15,7 +16,7 @@ const AGENT_RESTART_EXIT_CODE: i32 = 1;
 
 /// The agents' own state: whether each pod's agent has let its worker go for the attempt it
 /// announced last (the attempt itself is the pod's annotation, API state). By `PodId`, grown
-/// as agents announce.
+/// as agents announce. Their reactions are its own methods over a `Ctx` (`Sim::handle`).
 #[derive(Debug, Default)]
 pub(crate) struct InPlaceAgents {
     barrier_lifted: Vec<bool>,
@@ -44,6 +45,50 @@ impl InPlaceAgents {
             .copied()
             .unwrap_or(false)
     }
+
+    /// The agent starts with its container: it announces its attempt (current + 1, or 0),
+    /// which the JobSet controller sees through its pod watch.
+    pub(crate) fn on_container_start(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let js = ctx.job(ctx.pod(pod).job).jobset;
+        let current = ctx.jobset(js).status.current_in_place_restart_attempt;
+        let attempt = current.map_or(0, |c| c + 1);
+        self.announced(pod);
+        ctx.change_pod(pod, PodChange::InPlaceAttempt { attempt });
+        ctx.schedule_in(0, Event::AgentSync(pod));
+    }
+
+    /// The agent reacts to the JobSet status: restart for a newer attempt, or start the worker.
+    pub(crate) fn on_agent_sync(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let p = ctx.pod(pod);
+        if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Running {
+            return;
+        }
+        let Some(attempt) = p.in_place_attempt else {
+            return;
+        };
+        let js = ctx.job(p.job).jobset;
+        let st = &ctx.jobset(js).status;
+        let (previous, current) = (
+            st.previous_in_place_restart_attempt,
+            st.current_in_place_restart_attempt,
+        );
+        let lifted = self.barrier_lifted(pod);
+        let container_up = ctx.kubelet_exit_pending(pod) || !lifted;
+        if previous.is_some_and(|prev| attempt <= prev) && container_up {
+            ctx.kubelet_cancel_exit(pod);
+            self.lift(pod); // the run is over either way
+            ctx.schedule_in(
+                0,
+                Event::ContainerExit {
+                    pod,
+                    exit_code: AGENT_RESTART_EXIT_CODE,
+                },
+            );
+        } else if current == Some(attempt) && !lifted {
+            self.lift(pod);
+            ctx.kubelet_start_worker(pod);
+        }
+    }
 }
 
 impl Sim {
@@ -60,52 +105,6 @@ impl Sim {
     pub(crate) fn in_place_enabled_for_pod(&self, pod: PodId) -> bool {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
         self.in_place_enabled(js)
-    }
-
-    /// The agent starts with its container: it announces its attempt (current + 1, or 0),
-    /// which the JobSet controller sees through its pod watch.
-    pub(crate) fn agent_on_container_start(&mut self, pod: PodId) {
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        let current = self.jobsets[js as usize]
-            .status
-            .current_in_place_restart_attempt;
-        let attempt = current.map_or(0, |c| c + 1);
-        self.in_place_agents.announced(pod);
-        self.change_pod(pod, PodChange::InPlaceAttempt { attempt });
-        self.queue.schedule_in(0, Event::AgentSync(pod));
-    }
-
-    /// The agent reacts to the JobSet status: restart for a newer attempt, or start the worker.
-    pub(crate) fn on_agent_sync(&mut self, pod: PodId) {
-        let p = &self.pods[pod as usize];
-        if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Running {
-            return;
-        }
-        let Some(attempt) = p.in_place_attempt else {
-            return;
-        };
-        let js = self.jobs[p.job as usize].jobset;
-        let st = &self.jobsets[js as usize].status;
-        let lifted = self.in_place_agents.barrier_lifted(pod);
-        let container_up = self.kubelet.exit_pending(pod) || !lifted;
-        if st
-            .previous_in_place_restart_attempt
-            .is_some_and(|prev| attempt <= prev)
-            && container_up
-        {
-            self.kubelet_cancel_exit(pod);
-            self.in_place_agents.lift(pod); // the run is over either way
-            self.queue.schedule_in(
-                0,
-                Event::ContainerExit {
-                    pod,
-                    exit_code: AGENT_RESTART_EXIT_CODE,
-                },
-            );
-        } else if st.current_in_place_restart_attempt == Some(attempt) && !lifted {
-            self.in_place_agents.lift(pod);
-            self.start_worker(pod);
-        }
     }
 
     /// Step 15 of the reconcile (§3.12), on every non-terminal pass.
@@ -195,5 +194,59 @@ impl Sim {
             "jobset failed due to reaching max number of restarts",
             now,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The agents' handlers over a world stopped as the first pod's agent announced attempt
+    /// 0: it holds the worker until the JobSet's current attempt is its own, then lets it go;
+    /// once a newer round marks attempt 0 as lagging, it restarts the container.
+    #[test]
+    fn the_agent_holds_then_releases_then_restarts_the_worker() {
+        let path = std::path::Path::new("scenarios/policies/in-place-restart.yaml");
+        let scenario = crate::scenario::load_scenario(path).expect("valid scenario");
+        let mut sim = Sim::new(scenario).expect("cluster fits");
+        let pod = loop {
+            let (_, event) = sim.queue.pop().expect("an agent announces");
+            assert!(!sim.dispatch(event), "the run ended first");
+            if let Some(p) = (0..sim.pods.len()).find(|&p| sim.pods[p].in_place_attempt.is_some()) {
+                break p as PodId;
+            }
+        };
+        let js = sim.jobs[sim.pods[pod as usize].job as usize].jobset;
+        let sync = |sim: &mut Sim| {
+            sim.handle(
+                |s| &mut s.in_place_agents,
+                |a, ctx| a.on_agent_sync(ctx, pod),
+            );
+        };
+        assert_eq!(sim.pods[pod as usize].in_place_attempt, Some(0));
+        // The JobSet has not moved the barrier: the worker waits.
+        sync(&mut sim);
+        assert!(!sim.in_place_agents.barrier_lifted(pod));
+        assert!(!sim.kubelet.exit_pending(pod));
+        // Attempt 0 is current: the worker starts, once.
+        sim.jobsets[js as usize]
+            .status
+            .current_in_place_restart_attempt = Some(0);
+        sync(&mut sim);
+        assert!(sim.in_place_agents.barrier_lifted(pod));
+        assert!(sim.kubelet.exit_pending(pod));
+        // A newer round: attempt 0 lags, so the agent ends the run with its restart code.
+        sim.jobsets[js as usize]
+            .status
+            .previous_in_place_restart_attempt = Some(0);
+        sync(&mut sim);
+        assert!(!sim.kubelet.exit_pending(pod));
+        let restart = (0..100)
+            .map_while(|_| sim.queue.pop())
+            .find_map(|(_, e)| match e {
+                Event::ContainerExit { pod: p, exit_code } if p == pod => Some(exit_code),
+                _ => None,
+            });
+        assert_eq!(restart, Some(AGENT_RESTART_EXIT_CODE));
     }
 }

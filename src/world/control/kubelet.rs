@@ -150,7 +150,10 @@ impl Sim {
         }
         self.change_pod(pod, PodChange::ContainerStarted { restart });
         if self.in_place_enabled_for_pod(pod) {
-            self.agent_on_container_start(pod);
+            self.handle(
+                |sim| &mut sim.in_place_agents,
+                |agents, ctx| agents.on_container_start(ctx, pod),
+            );
             return;
         }
         self.start_worker(pod);

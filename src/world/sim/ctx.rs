@@ -16,7 +16,7 @@ use crate::cluster::{Node, NodeId};
 use crate::engine::SimTime;
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
-use crate::sim::objects::{JobId, JobObj, PodId, PodObj, ShapeId};
+use crate::sim::objects::{JobId, JobObj, JobSetObj, JsId, PodId, PodObj, ShapeId};
 use crate::sim::pod_change::PodChange;
 use crate::sim::shape::PodShape;
 use crate::sim::{Event, Sim};
@@ -92,6 +92,10 @@ impl Ctx<'_> {
 
     // The API objects, read.
 
+    pub(crate) fn jobset(&self, js: JsId) -> &JobSetObj {
+        &self.sim.jobsets[js as usize]
+    }
+
     pub(crate) fn job(&self, j: JobId) -> &JobObj {
         &self.sim.jobs[j as usize]
     }
@@ -151,6 +155,22 @@ impl Ctx<'_> {
     /// The kubelet of a node back from a failure fails the pods whose containers died with it.
     pub(crate) fn kubelet_pod_lost(&mut self, pod: PodId) {
         self.sim.kubelet_pod_lost(pod);
+    }
+
+    /// The kubelet's view of the pod's main container: a run is going on whose end is
+    /// scheduled (what the in-place agent inside the container sees of it).
+    pub(crate) fn kubelet_exit_pending(&self, pod: PodId) -> bool {
+        self.sim.kubelet.exit_pending(pod)
+    }
+
+    /// The kubelet forgets the current run's scheduled end (the container is stopped now).
+    pub(crate) fn kubelet_cancel_exit(&mut self, pod: PodId) {
+        self.sim.kubelet_cancel_exit(pod);
+    }
+
+    /// The kubelet starts the workload in the pod's running container.
+    pub(crate) fn kubelet_start_worker(&mut self, pod: PodId) {
+        self.sim.start_worker(pod);
     }
 
     /// A node update the scheduler's queue reacts to: unschedulable pods are retried.

@@ -84,7 +84,7 @@ pub(crate) struct Sim {
     /// The kubelets' private state of each pod's containers.
     pub(crate) kubelet: crate::control::kubelet::Kubelet,
     /// The in-place restart agents' barriers.
-    pub(crate) in_place_agents: crate::control::in_place::InPlaceAgents,
+    pub(crate) in_place_agents: ctx::Slot<crate::control::in_place::InPlaceAgents>,
     /// The garbage collector's API client.
     pub(crate) gc: ctx::Slot<crate::control::gc::GarbageCollector>,
     /// Each Job's pod template as its pods get it (labels, compiled shapes).
@@ -231,7 +231,7 @@ impl Sim {
             jobset_controller: crate::control::jobset_controller::JobSetController::new(client(
                 scenario.control.jobset_client,
             )),
-            in_place_agents: Default::default(),
+            in_place_agents: ctx::Slot::new(Default::default()),
             pod_templates: Default::default(),
             fast_scheduling: true,
             node_varying_keys: vec![],
@@ -410,7 +410,10 @@ impl Sim {
             Event::PodReady(pod) => self.on_pod_ready(pod),
             Event::ContainerExit { pod, exit_code } => self.on_container_exit(pod, exit_code),
             Event::ContainerRestart(pod) => self.on_container_restart(pod),
-            Event::AgentSync(pod) => self.on_agent_sync(pod),
+            Event::AgentSync(pod) => self.handle(
+                |sim| &mut sim.in_place_agents,
+                |a, ctx| a.on_agent_sync(ctx, pod),
+            ),
             Event::NodeNotReady(node) => {
                 self.node_lifecycle(|c, ctx| c.on_node_not_ready(ctx, node))
             }
