@@ -473,3 +473,30 @@ fn a_depends_on_complete_chain_recovers_when_the_pods_that_may_run_run() {
     }
     assert_eq!(f(&rs[1]["broke"]["pods_hit"]), 2.0);
 }
+
+/// A container restarted in place measures the crash to the container running again: the
+/// first crash restarts at once (no CrashLoopBackOff), the second after its 10 s back-off,
+/// which is the record's start stage (every pod stayed bound: nothing to schedule).
+#[test]
+fn a_container_restart_record_is_the_crash_loop_back_off() {
+    let rs = recoveries("tests/fixtures/crash-loop.yaml");
+    assert_eq!(rs.len(), 2, "{rs:?}");
+    for r in &rs {
+        assert_eq!(r["path"], "ContainerRestart");
+        assert_eq!(r["state"], "recovered");
+        assert_eq!(
+            r["stages"]["all_scheduled_s"], r["stages"]["failed_s"],
+            "{r}"
+        );
+        assert_ordered(r);
+    }
+    assert_eq!(f(&rs[0]["durations"]["time_to_recover_s"]), 0.0);
+    assert_eq!(f(&rs[1]["durations"]["time_to_recover_s"]), 10.0);
+    assert_eq!(f(&rs[1]["durations"]["start_s"]), 10.0);
+    let (stage, cause) = slowest(&rs[1]);
+    assert_eq!(stage, "start");
+    assert!(cause.contains("after a 10 s back-off"), "{cause}");
+    assert!(slowest(&rs[0])
+        .1
+        .contains("at once (first crash: no back-off)"));
+}

@@ -363,6 +363,12 @@ impl Recoveries {
     }
 
     fn template(&self, js: JsId, failed_ns: SimTime, cause: &str) -> Record {
+        let i = js as usize;
+        // Every needed pod still bound (a container restarting in its pod, a pod whose node
+        // died but which is not deleted yet): nothing to schedule, so the wait that follows
+        // is the start (`start_s`: a CrashLoopBackOff, an in-place restart). A pod lost later
+        // clears it, as any unbind does.
+        let all_bound = self.bound[i] >= self.needed[i];
         Record {
             jobset: js,
             state: State::Open,
@@ -385,7 +391,7 @@ impl Recoveries {
             jobs_recreated_ns: None,
             first_pod_created_ns: None,
             last_pod_created_ns: None,
-            all_scheduled_ns: None,
+            all_scheduled_ns: all_bound.then_some(failed_ns),
             all_running_ns: None,
             training_resumed_ns: None,
             in_place: false,
