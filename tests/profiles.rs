@@ -40,6 +40,31 @@ fn ci_profile_runs_byte_identical_to_the_defaults() {
     assert_eq!(summary(&outputs[0]), summary(&outputs[1]));
 }
 
+/// summary.json says which profile the constants came from and whether the scenario changed
+/// any of them.
+#[test]
+fn the_summary_names_the_profile_and_whether_it_was_overridden() {
+    let dir = scratch("summary_names_profile");
+    let control_plane = |scenario: &str| {
+        let path = write(&dir, &format!("{}.yaml", scenario.len()), scenario);
+        let o = run(&["run", path.to_str().unwrap(), "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        v["control_plane"].clone()
+    };
+    assert_eq!(
+        control_plane(SMALL_SCENARIO),
+        serde_json::json!({"profile": "ci", "profile_file": "profiles/ci.yaml", "overridden": false})
+    );
+    assert_eq!(
+        control_plane(&scenario_with("{profile: gke}")),
+        serde_json::json!({"profile": "gke", "profile_file": "profiles/gke.yaml", "overridden": false})
+    );
+    let tuned = control_plane(&scenario_with("{profile: gke, scheduler: {qps: 123}}"));
+    assert_eq!(tuned["profile"], "gke");
+    assert_eq!(tuned["overridden"], true);
+}
+
 /// `run --out` of a scenario using the profile file `profile` (written next to it): exit 2
 /// with nothing on stdout and no output folder; returns stderr.
 fn rejected(test: &str, profile: &str) -> String {

@@ -26,6 +26,8 @@ pub(crate) struct Summary {
     /// SHA-1 of the scenario as loaded (`Scenario::hash`): which inputs these results are of.
     pub scenario_hash: String,
     pub seed: u64,
+    /// The control-plane profile the run's constants come from (docs/calibration.md).
+    pub control_plane: crate::scenario::ControlPlaneSource,
     pub sim_end_s: f64,
     pub events: u64,
     /// FNV-1a (64 bit) of every delivered event's time, kind and ids, in delivery order, as 16
@@ -296,6 +298,7 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
         scenario: sim.scenario.name.clone(),
         scenario_hash: sim.scenario.hash.clone(),
         seed: sim.scenario.seed,
+        control_plane: sim.scenario.control_plane_source.clone(),
         sim_end_s: to_secs(sim.ended_at_ns.unwrap_or(sim.now())),
         events: sim.queue.delivered(),
         event_digest: sim.event_digest.hex(),

@@ -80,6 +80,8 @@ pub(crate) struct Scenario {
     /// Declared namespaces and their labels (`kubernetes.io/metadata.name` included).
     pub namespaces: BTreeMap<String, StringMap>,
     pub control: ControlPlane,
+    /// The profile `control` starts from, and whether the scenario overrides it.
+    pub control_plane_source: ControlPlaneSource,
     pub feature_gates: BTreeMap<String, bool>,
     pub workloads: Vec<Workload>,
     pub faults: Vec<Fault>,
@@ -397,8 +399,13 @@ fn resolve(
     }
     let limits = run_limits(&raw.run, &mut problems);
     let cluster = cluster::resolve(&raw.cluster, &mut problems);
-    let base = profile_constants(&raw.control_plane, base_dir, default_profile, &mut problems);
-    let control = control_plane::resolve(&raw.control_plane, base, &mut problems);
+    let (base, profile) =
+        profile_constants(&raw.control_plane, base_dir, default_profile, &mut problems);
+    let control = control_plane::resolve(&raw.control_plane, base.clone(), &mut problems);
+    let control_plane_source = ControlPlaneSource {
+        overridden: control != base,
+        ..profile
+    };
     let feature_gates = feature_gates(&raw.feature_gates, &mut problems);
     let pool_names: Vec<String> = cluster.node_pools.iter().map(|p| p.name.clone()).collect();
     let faults = faults::resolve(file, &raw.faults, &pool_names, &mut problems.list);
@@ -417,6 +424,7 @@ fn resolve(
         node_pools: cluster.node_pools,
         namespaces: cluster.namespaces,
         control,
+        control_plane_source,
         feature_gates,
         workloads: resolved.workloads,
         faults,
@@ -438,9 +446,16 @@ fn profile_constants(
     base_dir: &Path,
     default_profile: Option<&profile::Profile>,
     problems: &mut Problems,
-) -> ControlPlane {
+) -> (ControlPlane, ControlPlaneSource) {
+    let built_in_default = || {
+        let (name, file, _) = profile::BUILT_IN[0];
+        let source = ControlPlaneSource::of(name, file);
+        (ControlPlane::default(), source)
+    };
     let Some(spec) = &cp.profile else {
-        return default_profile.map_or_else(ControlPlane::default, |p| p.control.clone());
+        return default_profile.map_or_else(built_in_default, |p| {
+            (p.control.clone(), ControlPlaneSource::of(&p.name, &p.file))
+        });
     };
     let loaded = profile::source(spec, base_dir)
         .map_err(|m| problems.at("controlPlane.profile", m))
@@ -450,7 +465,32 @@ fn profile_constants(
                 .map_err(|errors| errors.into_iter().for_each(|e| problems.push(e)))
                 .ok()
         });
-    loaded.map_or_else(ControlPlane::default, |p| p.control)
+    loaded.map_or_else(built_in_default, |p| {
+        let source = ControlPlaneSource::of(&p.name, &p.file);
+        (p.control, source)
+    })
+}
+
+/// Which control-plane profile a scenario's constants come from, for the outputs: a result is
+/// only comparable with another of the same hardware class.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub(crate) struct ControlPlaneSource {
+    /// The profile's `name` (`ci`, `gke`, or a profile file's own).
+    pub profile: String,
+    /// Where it was read from (`profiles/ci.yaml` for a built-in one).
+    pub profile_file: String,
+    /// The scenario's `controlPlane` changes some constant of the profile.
+    pub overridden: bool,
+}
+
+impl ControlPlaneSource {
+    fn of(name: &str, file: &str) -> Self {
+        ControlPlaneSource {
+            profile: name.to_string(),
+            profile_file: file.to_string(),
+            overridden: false,
+        }
+    }
 }
 
 /// Refuses workloads too large to simulate, with the field that makes them so.
