@@ -132,6 +132,7 @@ impl Expectation {
 /// here (and to docs/metrics.md).
 pub(crate) const SUMMARY_NUMBERS: &[&str] = &[
     "seed",
+    "control_plane.overridden",
     "sim_end_s",
     "events",
     "nodes",
