@@ -44,7 +44,7 @@ fn the_record_names_the_run_and_the_controller_version() {
         assert_eq!(record[key], summary[key], "{key}");
     }
     // The record's layout has its own version, raised by the same rule as summary.json's.
-    assert_eq!(record["schema_version"], 1);
+    assert_eq!(record["schema_version"], 2);
     assert_eq!(record["jobset_controller_version"], "main");
     assert_eq!(record["jobsets"].as_array().unwrap().len(), 1);
     // summary.json points at the record and says how many JobSets it holds.
@@ -109,9 +109,56 @@ fn check_defaulted_manifest(m: &Value) {
     }
 }
 
+/// Every Job of `job_groups[]` as a reviewer reads it, the group's shared parts put back:
+/// name, replicated job, attempts, times, every label and every condition with its time. In
+/// order of attempt, replicated job and index.
+fn child_jobs(js: &Value) -> Vec<Value> {
+    let mut jobs = vec![];
+    for g in js["job_groups"].as_array().unwrap() {
+        let keys = g["varying_labels"].as_array().unwrap();
+        let conditions = g["conditions"].as_array().unwrap();
+        for j in g["jobs"].as_array().unwrap() {
+            let mut labels = g["labels"].as_object().unwrap().clone();
+            for (k, v) in keys.iter().zip(j["label_values"].as_array().unwrap()) {
+                if !v.is_null() {
+                    labels.insert(k.as_str().unwrap().to_string(), v.clone());
+                }
+            }
+            let times = j["condition_times_s"].as_array().unwrap();
+            assert_eq!(times.len(), conditions.len(), "{g}");
+            let conditions: Vec<Value> = conditions
+                .iter()
+                .zip(times)
+                .map(|(c, t)| {
+                    let mut c = c.clone();
+                    c["time_s"] = t.clone();
+                    c
+                })
+                .collect();
+            jobs.push(serde_json::json!({
+                "name": j["name"], "job_index": j["job_index"],
+                "replicated_job": g["replicated_job"], "restart_attempt": g["restart_attempt"],
+                "job_restart_attempt": g["job_restart_attempt"],
+                "created_at_s": j["created_at_s"], "deleted_at_s": j["deleted_at_s"],
+                "labels": labels, "conditions": conditions,
+            }));
+        }
+    }
+    let key = |j: &Value| {
+        (
+            j["restart_attempt"].as_i64(),
+            j["job_restart_attempt"].as_i64(),
+            j["replicated_job"].as_str().unwrap().to_string(),
+            j["job_index"].as_u64(),
+        )
+    };
+    jobs.sort_by_key(key);
+    jobs
+}
+
 /// One Job per replicated job per attempt (3 restarts: 4 attempts), each leader Job Failed.
 fn check_child_jobs(js: &Value) {
-    let jobs = js["jobs"].as_array().unwrap();
+    let jobs = child_jobs(js);
     assert_eq!(jobs.len(), 2 * 4);
     for (i, job) in jobs.iter().enumerate() {
         let rj = if i % 2 == 0 { "leader" } else { "workers" };
@@ -330,9 +377,8 @@ fn a_restarted_job_is_told_apart_by_its_own_restart_attempt() {
     );
     let js = &record["jobsets"][0];
     assert_eq!(js["restarts"]["job_restarts"], 1);
-    let workers: Vec<&Value> = js["jobs"]
-        .as_array()
-        .unwrap()
+    let jobs = child_jobs(js);
+    let workers: Vec<&Value> = jobs
         .iter()
         .filter(|j| j["replicated_job"] == "rj-worker")
         .collect();
@@ -350,4 +396,48 @@ fn a_restarted_job_is_told_apart_by_its_own_restart_attempt() {
     let events = js["restarts"]["events"].as_array().unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["reason"], "RestartJobFailurePolicyAction");
+}
+
+/// What the Jobs of a replicated job share is written once: recovery-15k's child Jobs of one
+/// attempt form one group, whose labels are the shared ones and whose Jobs carry only the
+/// labels that differ (their indexes and job-key).
+#[test]
+fn jobs_of_a_replicated_job_are_grouped() {
+    let (record, _) = run_with_record("record_groups", "scenarios/recovery-15k.yaml", &[]);
+    let js = &record["jobsets"][0];
+    let groups = js["job_groups"].as_array().unwrap();
+    let jobs: usize = groups
+        .iter()
+        .map(|g| g["jobs"].as_array().unwrap().len())
+        .sum();
+    assert!(
+        groups.len() <= 4 && jobs > 100 * groups.len(),
+        "{} groups",
+        groups.len()
+    );
+    for g in groups {
+        assert_eq!(g["labels"]["jobset.sigs.k8s.io/jobset-name"], js["name"]);
+        if g["jobs"].as_array().unwrap().len() == 1 {
+            // A Job alone in its group (the one that failed): every label is its own.
+            assert!(g["varying_labels"].as_array().unwrap().is_empty());
+            continue;
+        }
+        let varying: Vec<&str> = g["varying_labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        assert!(
+            varying.contains(&"jobset.sigs.k8s.io/job-key"),
+            "{varying:?}"
+        );
+        assert!(!varying.contains(&"jobset.sigs.k8s.io/jobset-uid"));
+    }
+    let all = child_jobs(js);
+    let keys: std::collections::BTreeSet<&str> = all
+        .iter()
+        .map(|j| j["labels"]["jobset.sigs.k8s.io/job-key"].as_str().unwrap())
+        .collect();
+    assert!(keys.len() * 2 >= all.len(), "job-keys kept per Job");
 }

@@ -20,7 +20,8 @@ pub(crate) const FILE: &str = "record.json";
 
 /// Layout version of record.json: raised when a key is renamed, removed or changes meaning
 /// (adding a key does not raise it), as summary.json's `schema_version`.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+/// 2: `jobs[]` became `job_groups[]` (what the Jobs of a group share said once).
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Where the owner is read from, first match wins: the metadata key (annotation before label)
 /// that says who is accountable for the workload. docs/metrics.md, "record.json".
@@ -56,7 +57,8 @@ pub(crate) struct JobSetRecord {
     /// without the fields the simulator accepts but does not model (image, command, ...).
     pub manifest: Value,
     pub replicated_jobs: Vec<ReplicatedJobRecord>,
-    pub jobs: Vec<JobRecord>,
+    /// Every child Job, grouped: what the Jobs of a group share is written once.
+    pub job_groups: Vec<JobGroup>,
     pub pods: PodsByFinalStatus,
     pub restarts: Restarts,
     pub failed_scheduling: FailedSchedulingRecord,
@@ -88,31 +90,46 @@ pub(crate) struct ReplicatedJobRecord {
     pub accelerators_total: BTreeMap<String, String>,
 }
 
+/// The Jobs of one replicated job and attempt that ended with the same conditions (type,
+/// reason, message): their shared labels and conditions once, and per Job only what differs.
 #[derive(Debug, Serialize)]
-pub(crate) struct JobRecord {
-    pub name: String,
+pub(crate) struct JobGroup {
     pub replicated_job: String,
-    pub job_index: u32,
     pub restart_attempt: i32,
     /// The per-Job restart attempt under the RestartJob gate (`job-restart-attempt`); null
     /// without the gate.
     pub job_restart_attempt: Option<i32>,
-    pub created_at_s: f64,
-    /// When the Job object was gone (deleted by a restart or the JobSet's deletion); null if
-    /// it still existed at the end.
-    pub deleted_at_s: Option<f64>,
+    /// The labels every Job of the group carries with the same value.
     pub labels: StringMap,
-    /// The Job's conditions at the end (a Job's conditions are only ever added).
-    pub conditions: Vec<JobConditionRecord>,
+    /// The label keys whose values differ between the group's Jobs (`job-index`,
+    /// `job-key`, ...): each Job's `label_values` in this order.
+    pub varying_labels: Vec<String>,
+    /// The conditions every Job of the group has (times per Job in `condition_times_s`).
+    pub conditions: Vec<GroupCondition>,
+    pub jobs: Vec<JobRecord>,
 }
 
-#[derive(Debug, Serialize)]
-pub(crate) struct JobConditionRecord {
+#[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Clone)]
+pub(crate) struct GroupCondition {
     #[serde(rename = "type")]
     pub kind: String,
     pub reason: String,
     pub message: String,
-    pub time_s: f64,
+}
+
+/// One Job of a group: what is its own.
+#[derive(Debug, Serialize)]
+pub(crate) struct JobRecord {
+    pub name: String,
+    pub job_index: u32,
+    pub created_at_s: f64,
+    /// When the Job object was gone (deleted by a restart or the JobSet's deletion); null if
+    /// it still existed at the end.
+    pub deleted_at_s: Option<f64>,
+    /// Values of the group's `varying_labels`, in order; null where the Job lacks the label.
+    pub label_values: Vec<Option<String>>,
+    /// When each of the group's conditions was added, in order.
+    pub condition_times_s: Vec<f64>,
 }
 
 /// Every pod created for the JobSet, by where it ended; the five counts add up to `created`.
@@ -244,11 +261,7 @@ fn jobset_record(sim: &Sim, id: JsId, js: &JobSetObj, parts: Parts) -> JobSetRec
             .iter()
             .map(replicated_job_record)
             .collect(),
-        jobs: parts
-            .jobs
-            .iter()
-            .map(|&j| job_record(&sim.jobs[j as usize]))
-            .collect(),
+        job_groups: job_groups(parts.jobs.iter().map(|&j| &sim.jobs[j as usize])),
         pods: PodsByFinalStatus { ..*parts.pods },
         restarts: restarts(js, parts.rows),
         failed_scheduling: failed_scheduling(sim, id),
@@ -361,37 +374,92 @@ fn exact_quantity(resource: &str, milli: i128) -> String {
     }
 }
 
-fn job_record(job: &JobObj) -> JobRecord {
-    JobRecord {
-        name: job.name.clone(),
-        replicated_job: job
-            .labels
-            .get(REPLICATED_JOB_NAME)
-            .cloned()
-            .unwrap_or_default(),
-        job_index: job
-            .labels
-            .get(JOB_INDEX)
-            .and_then(|i| i.parse().ok())
-            .unwrap_or(job.job_index),
-        restart_attempt: job.restart_attempt,
-        job_restart_attempt: job
-            .labels
-            .get(JOB_RESTART_ATTEMPT)
-            .and_then(|a| a.parse().ok()),
-        created_at_s: to_secs(job.created_at_ns),
-        deleted_at_s: job.removed_at_ns.map(to_secs),
-        labels: job.labels.clone(),
-        conditions: job
-            .conditions
-            .iter()
-            .map(|c| JobConditionRecord {
-                kind: c.kind.clone(),
-                reason: c.reason.clone(),
-                message: c.message.clone(),
-                time_s: to_secs(c.time_ns),
-            })
-            .collect(),
+/// The Jobs in creation order, grouped by replicated job, attempts and final conditions (in
+/// the order of each group's first Job): recovery-65k's 8,192 Jobs are one group, not 8,192
+/// copies of the same labels.
+fn job_groups<'a>(jobs: impl Iterator<Item = &'a JobObj>) -> Vec<JobGroup> {
+    type Key = (String, i32, Option<i32>, Vec<GroupCondition>);
+    let mut order: Vec<Key> = vec![];
+    let mut members: BTreeMap<Key, Vec<&JobObj>> = BTreeMap::new();
+    for job in jobs {
+        let key = (
+            job.labels
+                .get(REPLICATED_JOB_NAME)
+                .cloned()
+                .unwrap_or_default(),
+            job.restart_attempt,
+            job.labels
+                .get(JOB_RESTART_ATTEMPT)
+                .and_then(|a| a.parse().ok()),
+            job.conditions
+                .iter()
+                .map(|c| GroupCondition {
+                    kind: c.kind.clone(),
+                    reason: c.reason.clone(),
+                    message: c.message.clone(),
+                })
+                .collect(),
+        );
+        let list = members.entry(key.clone()).or_default();
+        if list.is_empty() {
+            order.push(key);
+        }
+        list.push(job);
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let jobs = &members[&key];
+            job_group(key.0, key.1, key.2, key.3, jobs)
+        })
+        .collect()
+}
+
+fn job_group(
+    replicated_job: String,
+    restart_attempt: i32,
+    job_restart_attempt: Option<i32>,
+    conditions: Vec<GroupCondition>,
+    jobs: &[&JobObj],
+) -> JobGroup {
+    // Shared: the first Job's labels that every other Job has with the same value.
+    let labels: StringMap = jobs[0]
+        .labels
+        .iter()
+        .filter(|(k, v)| jobs.iter().all(|j| j.labels.get(*k) == Some(*v)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let varying: Vec<String> = jobs
+        .iter()
+        .flat_map(|j| j.labels.keys())
+        .filter(|k| !labels.contains_key(*k))
+        .cloned()
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let records = jobs
+        .iter()
+        .map(|job| JobRecord {
+            name: job.name.clone(),
+            job_index: job
+                .labels
+                .get(JOB_INDEX)
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(job.job_index),
+            created_at_s: to_secs(job.created_at_ns),
+            deleted_at_s: job.removed_at_ns.map(to_secs),
+            label_values: varying.iter().map(|k| job.labels.get(k).cloned()).collect(),
+            condition_times_s: job.conditions.iter().map(|c| to_secs(c.time_ns)).collect(),
+        })
+        .collect();
+    JobGroup {
+        replicated_job,
+        restart_attempt,
+        job_restart_attempt,
+        labels,
+        varying_labels: varying,
+        conditions,
+        jobs: records,
     }
 }
 
