@@ -12,6 +12,7 @@
 
 use crate::engine::SimTime;
 use crate::scenario::Training;
+use crate::sim::ctx::Ctx;
 use crate::sim::objects::{JsId, PodId, PodPhase};
 use crate::sim::{Event, Sim};
 use serde::Serialize;
@@ -348,44 +349,53 @@ impl TrainingModel {
     }
 }
 
-impl Sim {
+/// The training model's reactions, over a `Ctx` (`Sim::handle`).
+impl TrainingModel {
     /// Watcher of pod changes: a pod's main container started.
-    pub(crate) fn start_working(&mut self, pod: PodId) {
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        if let Some((at, event)) = self.training.container_started(js, pod, self.now()) {
-            self.queue.schedule_at(at, event);
+    pub(crate) fn on_container_started(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let js = ctx.job(ctx.pod(pod).job).jobset;
+        if let Some((at, event)) = self.container_started(js, pod, ctx.now()) {
+            ctx.schedule_at(at, event);
         }
     }
 
     /// Watcher of pod changes: a pod's main container stopped.
-    pub(crate) fn stop_working(&mut self, pod: PodId) {
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        self.training.container_stopped(js, pod, self.now());
+    pub(crate) fn on_container_stopped(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let js = ctx.job(ctx.pod(pod).job).jobset;
+        self.container_stopped(js, pod, ctx.now());
     }
 
-    pub(crate) fn on_training_start(&mut self, js: JsId, generation: u32) {
-        if let Some((at, event)) = self.training.start_up_done(js, generation, self.now()) {
-            self.queue.schedule_at(at, event);
-            self.rec.observe_training_resumed(self.now(), js);
+    pub(crate) fn on_training_start(&mut self, ctx: &mut Ctx, js: JsId, generation: u32) {
+        let now = ctx.now();
+        if let Some((at, event)) = self.start_up_done(js, generation, now) {
+            ctx.schedule_at(at, event);
+            ctx.metrics().observe_training_resumed(now, js);
         }
     }
 
     /// All the work is done: every container of the JobSet exits 0.
-    pub(crate) fn on_training_done(&mut self, js: JsId, generation: u32) {
-        if !self.training.work_done(js, generation, self.now()) {
+    pub(crate) fn on_training_done(&mut self, ctx: &mut Ctx, js: JsId, generation: u32) {
+        if !self.work_done(js, generation, ctx.now()) {
             return;
         }
-        let jobs = self.jobsets[js as usize].jobs.clone();
+        let jobs = ctx.jobset(js).jobs.clone();
         for j in jobs {
-            let pods = self.job_pods[j as usize].clone();
+            let pods = ctx.job_pods(j).to_vec();
             for p in pods {
-                let pod = &self.pods[p as usize];
+                let pod = ctx.pod(p);
                 if pod.phase != PodPhase::Running || pod.removed || pod.deletion_ns.is_some() {
                     continue;
                 }
-                self.kubelet_finish_run_now(p);
+                ctx.kubelet_finish_run_now(p);
             }
         }
+    }
+}
+
+impl Sim {
+    /// Runs one of the training model's handlers.
+    pub(crate) fn training(&mut self, handler: impl FnOnce(&mut TrainingModel, &mut Ctx<'_>)) {
+        self.handle(|sim| &mut sim.training, handler);
     }
 
     /// Creates the training state of a newly submitted JobSet (or none).
@@ -393,7 +403,8 @@ impl Sim {
         let w = self.jobsets[js as usize].workload as usize;
         let spec = self.scenario.workloads[w].training;
         let expected = self.jobsets[js as usize].spec.spec.total_pods_at_once();
-        self.training.add_jobset(js, spec, expected, self.now());
+        let now = self.now();
+        self.training.add_jobset(js, spec, expected, now);
     }
 }
 
@@ -512,5 +523,73 @@ mod tests {
         assert_eq!(m.container_started(0, 0, 0), None);
         m.container_stopped(0, 0, 1);
         assert_eq!(m.states().count(), 0);
+    }
+
+    const TRAINING_SCENARIO: &str = r#"name: training
+run: {seed: 5, until: 2h}
+cluster:
+  nodePools:
+  - name: cpu
+    nodesPerPool: 2
+    capacity: {cpu: 8, memory: 32Gi}
+workloads:
+- training: {work: 10m}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {name: train}
+    spec:
+      replicatedJobs:
+      - name: workers
+        replicas: 1
+        template:
+          spec:
+            parallelism: 2
+            completions: 2
+            template:
+              spec:
+                restartPolicy: Never
+                containers:
+                - name: main
+                  image: busybox
+                  resources: {requests: {cpu: "1"}}
+"#;
+
+    /// The handlers over a world stopped as the work-done timer fires: the model marks the
+    /// work done and has the kubelet end every running container now, with exit code 0.
+    #[test]
+    fn work_done_ends_every_running_container_now() {
+        let scenario = crate::scenario::load_scenario_from_str(
+            "training.yaml",
+            TRAINING_SCENARIO,
+            std::path::Path::new("."),
+        )
+        .expect("valid scenario");
+        let mut sim = Sim::new(scenario).expect("cluster fits");
+        let (js, generation) = loop {
+            let (_, event) = sim.queue.pop().expect("the work gets done");
+            if let Event::TrainingDone { js, generation } = event {
+                break (js, generation);
+            }
+            assert!(!sim.dispatch(event), "the run ended first");
+        };
+        let running: Vec<PodId> = (0..sim.pods.len() as PodId)
+            .filter(|&p| sim.pods[p as usize].phase == PodPhase::Running)
+            .collect();
+        assert_eq!(running.len(), 2);
+        assert!(!sim.training.is_done(js));
+        sim.training(|t, ctx| t.on_training_done(ctx, js, generation));
+        assert!(sim.training.is_done(js));
+        let now = sim.now();
+        let mut exits = vec![];
+        while let Some((at, event)) = sim.queue.pop() {
+            if at > now {
+                break;
+            }
+            if let Event::ContainerExit { pod, exit_code } = event {
+                exits.push((pod, exit_code));
+            }
+        }
+        assert_eq!(exits, running.iter().map(|&p| (p, 0)).collect::<Vec<_>>());
     }
 }

@@ -168,6 +168,11 @@ impl Ctx<'_> {
         self.sim.kubelet_cancel_exit(pod);
     }
 
+    /// The kubelet ends the workload's current run now with exit code 0.
+    pub(crate) fn kubelet_finish_run_now(&mut self, pod: PodId) {
+        self.sim.kubelet_finish_run_now(pod);
+    }
+
     /// The kubelet starts the workload in the pod's running container.
     pub(crate) fn kubelet_start_worker(&mut self, pod: PodId) {
         self.sim.start_worker(pod);

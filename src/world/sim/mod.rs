@@ -80,7 +80,7 @@ pub(crate) struct Sim {
     /// when the list is read (`pods_on_node`).
     pub node_pods: Vec<Vec<PodId>>,
     /// Training progress of the JobSets of workloads with `training`.
-    pub(crate) training: crate::training::TrainingModel,
+    pub(crate) training: ctx::Slot<crate::training::TrainingModel>,
     /// The kubelets' private state of each pod's containers.
     pub(crate) kubelet: crate::control::kubelet::Kubelet,
     /// The in-place restart agents' barriers.
@@ -220,7 +220,7 @@ impl Sim {
             inject: Default::default(),
             job_pods: vec![],
             node_pods: vec![vec![]; cluster.len()],
-            training: Default::default(),
+            training: ctx::Slot::new(Default::default()),
             kubelet: Default::default(),
             job_controller: crate::control::job::JobController::new(client(
                 scenario.control.job_controller_client,
@@ -423,8 +423,12 @@ impl Sim {
             Event::EvictPod(pod) => self.node_lifecycle(|c, ctx| c.on_evict_pod(ctx, pod)),
             Event::FaultFires { fault, target } => self.on_fault_fires(fault, target),
             Event::NodeRepaired(node) => self.on_node_repaired(node),
-            Event::TrainingStart { js, generation } => self.on_training_start(js, generation),
-            Event::TrainingDone { js, generation } => self.on_training_done(js, generation),
+            Event::TrainingStart { js, generation } => {
+                self.training(|t, ctx| t.on_training_start(ctx, js, generation))
+            }
+            Event::TrainingDone { js, generation } => {
+                self.training(|t, ctx| t.on_training_done(ctx, js, generation))
+            }
             Event::PodRemoved(pod) => self.on_pod_removed(pod),
             Event::DeletePod { pod, reason } => {
                 let reason = self.delete_requests.reason(reason).to_string();

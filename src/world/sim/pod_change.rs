@@ -201,7 +201,7 @@ impl Sim {
                     self.notify_job_of_pod(pod);
                 }
                 self.observe_container_started(pod);
-                self.start_working(pod);
+                self.training(|t, ctx| t.on_container_started(ctx, pod));
             }
             PodChange::InPlaceAttempt { .. } => {
                 // The JobSet controller watches pods for the agents' attempts.
@@ -215,7 +215,7 @@ impl Sim {
             PodChange::ContainerStopped { .. } => {
                 self.kubelet_cancel_exit(pod);
                 self.observe_container_stopped(pod);
-                self.stop_working(pod);
+                self.training(|t, ctx| t.on_container_stopped(ctx, pod));
                 self.observe_pod(pod, before, change, false);
             }
             PodChange::Finished { .. } => {
@@ -230,7 +230,7 @@ impl Sim {
                 // The kubelet stops the containers at once; the pod goes after its grace.
                 self.kubelet_cancel_exit(pod);
                 self.observe_container_stopped(pod);
-                self.stop_working(pod);
+                self.training(|t, ctx| t.on_container_stopped(ctx, pod));
                 let counted = self.job_informer_books(pod, before, change);
                 self.observe_pod(pod, before, change, counted);
                 if counted {
