@@ -22,20 +22,24 @@ use crate::sim::shape::PodShape;
 use crate::sim::{Event, Sim};
 
 /// Where `Sim` keeps a component that runs its handlers through `Sim::handle`. Reading it
-/// through `Deref` while its handler runs is a bug, stopped here.
-#[derive(Debug, Default)]
-pub(crate) struct Slot<T>(Option<T>);
+/// through `Deref` while its handler runs is a bug, stopped here. Boxed, so that taking the
+/// component out and putting it back moves a pointer, not the component: the pod-change path
+/// runs the training model's and the GC's handlers for most pod changes.
+#[derive(Debug)]
+pub(crate) struct Slot<T>(Option<Box<T>>);
 
 impl<T> Slot<T> {
     pub(crate) fn new(component: T) -> Self {
-        Slot(Some(component))
+        Slot(Some(Box::new(component)))
     }
 
-    fn take(&mut self) -> T {
+    #[inline]
+    fn take(&mut self) -> Box<T> {
         (self.0.take()).expect("internal error: a component's handler was re-entered")
     }
 
-    fn put(&mut self, component: T) {
+    #[inline]
+    fn put(&mut self, component: Box<T>) {
         debug_assert!(self.0.is_none());
         self.0 = Some(component);
     }
@@ -43,14 +47,17 @@ impl<T> Slot<T> {
 
 impl<T> std::ops::Deref for Slot<T> {
     type Target = T;
+    #[inline]
     fn deref(&self) -> &T {
-        (self.0.as_ref()).expect("internal error: a component was reached while its handler runs")
+        (self.0.as_deref()).expect("internal error: a component was reached while its handler runs")
     }
 }
 
 impl<T> std::ops::DerefMut for Slot<T> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        (self.0.as_mut()).expect("internal error: a component was reached while its handler runs")
+        (self.0.as_deref_mut())
+            .expect("internal error: a component was reached while its handler runs")
     }
 }
 
@@ -67,7 +74,7 @@ impl Sim {
         handler: impl FnOnce(&mut C, &mut Ctx<'_>) -> R,
     ) -> R {
         let mut component = slot(self).take();
-        let out = handler(&mut component, &mut Ctx { sim: self });
+        let out = handler(&mut *component, &mut Ctx { sim: self });
         slot(self).put(component);
         out
     }
