@@ -33,3 +33,28 @@ pub(crate) fn simulate_scenario(scenario: Scenario) -> Sim {
     run_checked(&mut sim);
     sim
 }
+
+/// One JobSet of one Job of `pods` pods (`restartPolicy: Never`, 1 cpu each) on two 8-cpu
+/// nodes, with `workload` as its workload's first key (`pods: {runFor: 30m}`,
+/// `training: {work: 10m}`): the small world a component's unit test stops mid-run.
+pub(crate) fn one_job_scenario(seed: u64, pods: u32, workload: &str) -> String {
+    format!(
+        "name: one-job\nrun: {{seed: {seed}, until: 2h}}\ncluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 2, capacity: {{cpu: 8, memory: 32Gi}}}}\nworkloads:\n- {workload}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {{name: small}}\n    spec:\n      replicatedJobs:\n      - name: workers\n        template:\n          spec:\n            parallelism: {pods}\n            completions: {pods}\n            template:\n              spec:\n                restartPolicy: Never\n                containers: [{{name: main, image: busybox, resources: {{requests: {{cpu: \"1\"}}}}}}]\n"
+    )
+}
+
+/// The world of `scenario`, built and not run.
+pub(crate) fn world(scenario: &str) -> Sim {
+    let scenario =
+        crate::scenario::load_scenario_from_str("world.yaml", scenario, std::path::Path::new("."))
+            .expect("valid scenario");
+    Sim::new(scenario).expect("cluster fits")
+}
+
+/// Delivers events until `done` holds; the run must not end first.
+pub(crate) fn step_until(sim: &mut Sim, done: impl Fn(&Sim) -> bool) {
+    while !done(sim) {
+        let (_, event) = sim.queue.pop().expect("the run reaches the state");
+        assert!(!sim.dispatch(event), "the run ended first");
+    }
+}

@@ -525,47 +525,12 @@ mod tests {
         assert_eq!(m.states().count(), 0);
     }
 
-    const TRAINING_SCENARIO: &str = r#"name: training
-run: {seed: 5, until: 2h}
-cluster:
-  nodePools:
-  - name: cpu
-    nodesPerPool: 2
-    capacity: {cpu: 8, memory: 32Gi}
-workloads:
-- training: {work: 10m}
-  jobset:
-    apiVersion: jobset.x-k8s.io/v1alpha2
-    kind: JobSet
-    metadata: {name: train}
-    spec:
-      replicatedJobs:
-      - name: workers
-        replicas: 1
-        template:
-          spec:
-            parallelism: 2
-            completions: 2
-            template:
-              spec:
-                restartPolicy: Never
-                containers:
-                - name: main
-                  image: busybox
-                  resources: {requests: {cpu: "1"}}
-"#;
-
     /// The handlers over a world stopped as the work-done timer fires: the model marks the
     /// work done and has the kubelet end every running container now, with exit code 0.
     #[test]
     fn work_done_ends_every_running_container_now() {
-        let scenario = crate::scenario::load_scenario_from_str(
-            "training.yaml",
-            TRAINING_SCENARIO,
-            std::path::Path::new("."),
-        )
-        .expect("valid scenario");
-        let mut sim = Sim::new(scenario).expect("cluster fits");
+        use crate::tests::common::{one_job_scenario, world};
+        let mut sim = world(&one_job_scenario(5, 2, "training: {work: 10m}"));
         let (js, generation) = loop {
             let (_, event) = sim.queue.pop().expect("the work gets done");
             if let Event::TrainingDone { js, generation } = event {

@@ -200,52 +200,17 @@ pub(crate) mod tests {
     use crate::sim::pod_change::PodChange;
     use crate::sim::{Event, Sim};
 
-    const SCENARIO: &str = r#"name: gc
-run: {seed: 3, until: 1h}
-cluster:
-  nodePools:
-  - name: cpu
-    nodesPerPool: 2
-    capacity: {cpu: 8, memory: 32Gi}
-workloads:
-- pods: {runFor: 30m}
-  jobset:
-    apiVersion: jobset.x-k8s.io/v1alpha2
-    kind: JobSet
-    metadata: {name: small}
-    spec:
-      replicatedJobs:
-      - name: workers
-        replicas: 1
-        template:
-          spec:
-            parallelism: 3
-            completions: 3
-            template:
-              spec:
-                restartPolicy: Never
-                containers:
-                - name: main
-                  image: busybox
-                  resources: {requests: {cpu: "1"}}
-"#;
-
     /// A world whose one Job runs its three pods on two nodes, stopped there (no whole run).
     pub(crate) fn running_job() -> Sim {
-        let scenario =
-            crate::scenario::load_scenario_from_str("gc.yaml", SCENARIO, std::path::Path::new("."))
-                .expect("valid scenario");
-        let mut sim = Sim::new(scenario).expect("cluster fits");
-        while sim
-            .pods
-            .iter()
-            .filter(|p| p.phase == PodPhase::Running)
-            .count()
-            < 3
-        {
-            let (_, event) = sim.queue.pop().expect("the pods start");
-            assert!(!sim.dispatch(event), "the run ended first");
-        }
+        use crate::tests::common::{one_job_scenario, step_until, world};
+        let mut sim = world(&one_job_scenario(3, 3, "pods: {runFor: 30m}"));
+        let running = |s: &Sim| {
+            s.pods
+                .iter()
+                .filter(|p| p.phase == PodPhase::Running)
+                .count()
+        };
+        step_until(&mut sim, |s| running(s) == 3);
         sim
     }
 

@@ -313,49 +313,11 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
 mod tests {
     use super::*;
 
-    const SCENARIO: &str = r#"name: one-pod
-run: {seed: 7, until: 1h}
-cluster:
-  nodePools:
-  - name: cpu
-    nodesPerPool: 2
-    capacity: {cpu: 8, memory: 32Gi}
-workloads:
-- pods: {runFor: 30m}
-  jobset:
-    apiVersion: jobset.x-k8s.io/v1alpha2
-    kind: JobSet
-    metadata: {name: small}
-    spec:
-      replicatedJobs:
-      - name: workers
-        replicas: 1
-        template:
-          spec:
-            parallelism: 2
-            completions: 2
-            template:
-              spec:
-                restartPolicy: Never
-                containers:
-                - name: main
-                  image: busybox
-                  resources: {requests: {cpu: "1"}}
-"#;
-
     /// A simulation stepped event by event until `done` holds (or the queue runs dry).
     fn sim_until(done: impl Fn(&Sim) -> bool) -> Sim {
-        let scenario = crate::scenario::load_scenario_from_str(
-            "one-pod.yaml",
-            SCENARIO,
-            std::path::Path::new("."),
-        )
-        .expect("valid scenario");
-        let mut sim = Sim::new(scenario).expect("cluster fits");
-        while !done(&sim) {
-            let (_, event) = sim.queue.pop().expect("the run reaches the state");
-            assert!(!sim.dispatch(event), "the run ended first");
-        }
+        use crate::tests::common::{one_job_scenario, step_until, world};
+        let mut sim = world(&one_job_scenario(7, 2, "pods: {runFor: 30m}"));
+        step_until(&mut sim, done);
         sim
     }
 
