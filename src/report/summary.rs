@@ -132,8 +132,7 @@ pub(crate) struct PendingGroup {
 pub(crate) struct UpstreamBehaviourEntry {
     /// When it first happened.
     pub time_s: f64,
-    /// `followers-from-stale-leader`, `unrepaired-followers`,
-    /// `followers-denied-after-leader-succeeded`.
+    /// One of the kinds listed in docs/metrics.md, "Upstream behaviours".
     pub kind: &'static str,
     /// The modelled JobSet controller version (`controlPlane.jobsetController.version`).
     pub version: &'static str,

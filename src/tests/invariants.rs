@@ -267,3 +267,82 @@ fn an_in_order_job_left_suspended_is_an_upstream_behaviour() {
         .message
         .contains("startupPolicy InOrder skips replicated job r0"));
 }
+
+/// The `upstream_behaviours` entries of a swarm fixture's run, whose JobSet never ends.
+fn stall_findings(fixture: &str) -> Vec<crate::report::summary::UpstreamBehaviourEntry> {
+    let sim = simulate_scenario(load_scenario(&swarm_fixture(fixture)).unwrap());
+    assert!(invariants::check(&sim).is_empty());
+    let s = summary::build(&sim, 0);
+    assert_eq!(
+        s.jobsets[0].terminal_state, None,
+        "{fixture}: the JobSet never ends"
+    );
+    s.upstream_behaviours
+}
+
+/// In-place restart with `dependsOn: Complete`: the barrier waits for pods that are created
+/// only once the held ones complete. Upstream accepts the JobSet and it never ends; the run
+/// names the deadlock (issue 15's swarm finding `swarm-in-place-stall`).
+#[test]
+fn an_in_place_barrier_waiting_for_a_dependent_is_an_upstream_behaviour() {
+    let found = stall_findings("in-place-depends-on-complete.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].kind, found[0].job.as_str()),
+        ("in-place-barrier-never-lifts", "js0-r0-0")
+    );
+    assert!(found[0].message.contains(
+        "waits for all 4 pods (replicas x parallelism) at attempt 0: replicated job r1 \
+         (2 pod(s)) is created only once r0 completes (dependsOn)"
+    ));
+}
+
+/// In-place restart after some pods succeeded: the barrier counts the Succeeded pods at
+/// their old attempt, and their agents never run again.
+#[test]
+fn an_in_place_barrier_waiting_for_a_succeeded_pod_is_an_upstream_behaviour() {
+    let found = stall_findings("in-place-succeeded-pod.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, "in-place-barrier-never-lifts");
+    assert!(
+        found[0].message.contains("at attempt 1: pod js0-r0-0-0-")
+            && found[0]
+                .message
+                .contains("Succeeded at attempt 0 and its agent never announces attempt 1"),
+        "{}",
+        found[0].message
+    );
+}
+
+/// v0.12.0 counts a failed leader pod that was replaced: two pods named like the leader, so
+/// every later follower create is denied (issue 15's swarm finding `swarm-denied-followers`).
+#[test]
+fn followers_denied_by_a_counted_failed_leader_are_reported_under_v0_12_0() {
+    let found = stall_findings("v0.12.0-failed-leader-counted.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let b = &found[0];
+    assert_eq!(
+        (b.kind, b.version, b.job.as_str()),
+        (
+            "followers-denied-finished-leader-counted",
+            "v0.12.0",
+            "js0-w-0"
+        )
+    );
+    assert!(b.count > 1 && b.message.contains("counts 2 pods named like the leader"));
+}
+
+/// Under main, a leader whose index failed for good (`backoffLimitPerIndex`) gets no new pod,
+/// and its followers are denied for good.
+#[test]
+fn followers_denied_after_the_leader_index_failed_are_reported_under_main() {
+    let found = stall_findings("main-leader-index-failed.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].kind, found[0].version),
+        ("followers-denied-after-leader-index-failed", "main")
+    );
+    assert!(found[0]
+        .message
+        .contains("failed for good (backoffLimitPerIndex)"));
+}

@@ -23,13 +23,9 @@ pub(crate) fn case_rng(seed: u64, case: u64) -> StreamRng {
     StreamRng::from_seed(key)
 }
 
-/// One generated scenario: its YAML text and the facts the checks need.
+/// One generated scenario: its YAML text.
 pub(crate) struct Case {
     pub yaml: String,
-    /// Exclusive placement (either version) is in the scenario.
-    pub exclusive: bool,
-    /// A JobSet restarts in place (`restartStrategy: InPlaceRestart`).
-    pub in_place: bool,
 }
 
 struct Gen {
@@ -81,14 +77,12 @@ pub(crate) fn generate(seed: u64, case: u64) -> Case {
     let pools = draw_pools(&mut g);
     let n_workloads = g.int(1, 3);
     let mut workloads = vec![];
-    let mut exclusive_any = false;
     let mut names = vec![];
     let mut pools = pools;
     let base_pools = pools.len();
     for w in 0..n_workloads {
         // Pods are only pinned to the drawn pools, never to those prepared for one Job.
-        let (wl, exclusive, name, rjs) = workload(&mut g, w, &pools[..base_pools], &gates);
-        exclusive_any |= exclusive;
+        let (wl, name, rjs) = workload(&mut g, w, &pools[..base_pools], &gates);
         if wl["jobset"]["metadata"]["annotations"]
             .get(crate::api::keys::NODE_SELECTOR_STRATEGY)
             .is_some()
@@ -128,11 +122,7 @@ pub(crate) fn generate(seed: u64, case: u64) -> Case {
         root.insert("faults".into(), Value::Array(faults));
     }
     let yaml = serde_yaml_ng::to_string(&Value::Object(root)).expect("a JSON value is YAML");
-    Case {
-        exclusive: exclusive_any,
-        in_place: yaml.contains("restartStrategy: InPlaceRestart"),
-        yaml,
-    }
+    Case { yaml }
 }
 
 struct Gates {
@@ -352,14 +342,9 @@ struct RjDraw {
     ignores_failures: bool,
 }
 
-/// One workload: its scenario entry, whether it asks for exclusive placement, the JobSet's
+/// One workload: its scenario entry, the JobSet's
 /// name and its replicated jobs (for fault selectors).
-fn workload(
-    g: &mut Gen,
-    w: u64,
-    pools: &[Pool],
-    gates: &Gates,
-) -> (Value, bool, String, Vec<RjShape>) {
+fn workload(g: &mut Gen, w: u64, pools: &[Pool], gates: &Gates) -> (Value, String, Vec<RjShape>) {
     let name = format!("js{w}");
     let in_place = gates.in_place && g.chance(0.4);
     let n_rj = g.int(1, 3);
@@ -494,8 +479,7 @@ fn workload(
         .iter()
         .map(|r| (r.name.clone(), r.replicas, r.pods_per_job))
         .collect();
-    let exclusive = exclusive_key.is_some();
-    (Value::Object(wl), exclusive, name, rj_list)
+    (Value::Object(wl), name, rj_list)
 }
 
 fn replicated_job(

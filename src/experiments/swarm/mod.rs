@@ -52,25 +52,7 @@ pub(crate) struct Known {
     pub applies: fn(&gen::Case, &Failure) -> bool,
 }
 
-pub(crate) const KNOWN: &[Known] = &[
-    Known {
-        // The pod webhook denies follower creates while their leader is not placed; when the
-        // leader never comes back (finished, or placed in a domain that is gone) the Job
-        // controller retries forever and only the denial count tells.
-        id: "swarm-denied-followers (exclusive placement: follower creates denied forever, no per-JobSet diagnosis)",
-        applies: |case, f| {
-            case.exclusive
-                && f.class == FailureClass::Liveness
-                && !f.message.contains(" 0 pod creates denied")
-        },
-    },
-    Known {
-        // In-place restart rounds that never complete: the barrier waits for agents of pods
-        // that are recreated rather than restarted in place.
-        id: "swarm-in-place-stall (restartStrategy InPlaceRestart: a JobSet neither ends nor shows a pending pod)",
-        applies: |case, f| case.in_place && f.class == FailureClass::Liveness,
-    },
-];
+pub(crate) const KNOWN: &[Known] = &[];
 
 /// How one case ended.
 #[derive(Debug, Clone, Default)]
@@ -223,6 +205,18 @@ fn restarts_forever(s: &summary::Summary, jobset: &str, faults_until_s: f64) -> 
     uncounted.count() >= 2
 }
 
+/// The `upstream_behaviours` kinds that explain a JobSet which never ends.
+const STALL_DIAGNOSES: &[&str] = {
+    use crate::control::job::*;
+    &[
+        FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED,
+        FOLLOWERS_DENIED_AFTER_LEADER_INDEX_FAILED,
+        FOLLOWERS_DENIED_FINISHED_LEADER_COUNTED,
+        SUSPENDED_JOB_NEVER_RESUMED,
+        IN_PLACE_BARRIER_NEVER_LIFTS,
+    ]
+};
+
 /// The liveness phase. The faults stop at `run.faultsUntil`; the run then lasts
 /// `gen::SETTLE_HORIZON_S` more (or ends when every JobSet has ended). At the end each JobSet
 /// must be terminal, or suspended by the scenario, or stalled with the simulator's own
@@ -254,17 +248,9 @@ fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), C
                     .pending_pods
                     .iter()
                     .any(|g| g.jobset == js.name && !g.reason.starts_with("not yet scheduled"))
-                    || s.upstream_behaviours.iter().any(|b| {
-                        use crate::control::job::{
-                            FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED, SUSPENDED_JOB_NEVER_RESUMED,
-                        };
-                        b.jobset == js.name
-                            && [
-                                FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED,
-                                SUSPENDED_JOB_NEVER_RESUMED,
-                            ]
-                            .contains(&b.kind)
-                    })
+                    || s.upstream_behaviours
+                        .iter()
+                        .any(|b| b.jobset == js.name && STALL_DIAGNOSES.contains(&b.kind))
                     || never_finishes(s, &js.name, faults_until_s);
                 if !diagnosed {
                     return Err(fail(

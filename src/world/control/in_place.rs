@@ -5,6 +5,7 @@
 //! and lifts the barrier once all pods are at the same attempt. No pod or Job is recreated.
 
 use crate::api::keys::JOBSET_NAME;
+use crate::control::job::IN_PLACE_BARRIER_NEVER_LIFTS;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
@@ -174,6 +175,9 @@ impl Sim {
             st.previous_in_place_restart_attempt,
             st.current_in_place_restart_attempt,
         );
+        if let Some(m) = max.filter(|&m| after.1 != Some(m)) {
+            self.note_barrier_never_lifts(js, &pods, m, expected);
+        }
         if after != before {
             // Every agent watches the JobSet.
             for p in pods {
@@ -183,6 +187,70 @@ impl Sim {
                 );
             }
         }
+    }
+
+    /// The barrier waits for `expected` pods at attempt `max`. Two states in which upstream's
+    /// rule (§3.12 step 3) can never be met, whatever happens next short of a Job failure or
+    /// a user's change, are findings of the run: a replicated job whose Jobs are created only
+    /// once another completes (dependsOn Complete), while that one's workers wait behind this
+    /// barrier; and a pod that Succeeded at an older attempt, whose agent never runs again.
+    fn note_barrier_never_lifts(&mut self, js: JsId, pods: &[PodId], max: i32, expected: i64) {
+        let blocker = (self.dependent_never_created(js, pods))
+            .or_else(|| self.pod_succeeded_at_older_attempt(pods, max));
+        let Some((job, reason)) = blocker else { return };
+        let now = self.now();
+        let jobset = self.jobsets[js as usize].name.clone();
+        let job_name = self.jobs[job as usize].name.clone();
+        self.rec
+            .note_upstream_behaviour(now, IN_PLACE_BARRIER_NEVER_LIFTS, job, "", || {
+                let message = format!(
+                    "in-place restart barrier of JobSet {jobset} never lifts: it waits for all \
+                     {expected} pods (replicas x parallelism) at attempt {max}: {reason} \
+                     (reconcileInPlaceRestart)"
+                );
+                (jobset, job_name, message)
+            });
+    }
+
+    /// A replicated job with no Job yet whose `dependsOn: Complete` is not met, while the
+    /// pods that exist (`held`, behind the barrier) cannot complete: the Job of the first held
+    /// pod, and why.
+    fn dependent_never_created(&self, js: JsId, held: &[PodId]) -> Option<(JobId, String)> {
+        let obj = &self.jobsets[js as usize];
+        let held_job = self.pods[*held.first()? as usize].job;
+        let rjs = &obj.spec.spec.replicated_jobs;
+        let (rj, dependency) = (0..rjs.len()).find_map(|rj| {
+            let created = obj
+                .jobs
+                .iter()
+                .any(|&j| self.jobs[j as usize].rj == rj as u32);
+            let complete_dep =
+                (rjs[rj].depends_on.iter().flatten()).find(|d| d.status == "Complete")?;
+            (!created && !self.depends_on_met(js, rj)).then_some((&rjs[rj], &complete_dep.name))
+        })?;
+        let pods = rj.replica_count() as i64 * rj.template.spec.parallelism.unwrap_or(1) as i64;
+        let reason = format!(
+            "replicated job {} ({pods} pod(s)) is created only once {dependency} completes \
+             (dependsOn), while {dependency}'s workers wait behind the barrier for those pods",
+            rj.name
+        );
+        Some((held_job, reason))
+    }
+
+    /// A pod that Succeeded at an attempt older than `max`: its agent never runs again.
+    fn pod_succeeded_at_older_attempt(&self, pods: &[PodId], max: i32) -> Option<(JobId, String)> {
+        let done = pods.iter().copied().find(|&p| {
+            let pod = &self.pods[p as usize];
+            pod.phase == PodPhase::Succeeded && pod.in_place_attempt.is_some_and(|a| a < max)
+        })?;
+        let attempt = self.pods[done as usize]
+            .in_place_attempt
+            .unwrap_or_default();
+        let reason = format!(
+            "pod {} Succeeded at attempt {attempt} and its agent never announces attempt {max}",
+            self.pod_name(done)
+        );
+        Some((self.pods[done as usize].job, reason))
     }
 
     fn fail_in_place(&mut self, js: JsId) {

@@ -704,7 +704,7 @@ impl Sim {
     }
 
     /// §5.3: exact equality on the dependency's counters.
-    fn depends_on_met(&self, js: JsId, rj_index: usize) -> bool {
+    pub(super) fn depends_on_met(&self, js: JsId, rj_index: usize) -> bool {
         let obj = &self.jobsets[js as usize];
         let Some(deps) = &obj.spec.spec.replicated_jobs[rj_index].depends_on else {
             return true;

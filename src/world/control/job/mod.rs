@@ -504,6 +504,9 @@ impl Sim {
             if no_leader && version == PlacementVersion::Main {
                 self.note_denied_after_leader_succeeded(j);
             }
+            if version == PlacementVersion::V0_12_0 {
+                self.note_denied_finished_leader_counted(j);
+            }
             return None;
         };
         let job = &self.jobs[j as usize];
@@ -534,26 +537,71 @@ impl Sim {
     }
 
     /// `main` ignores finished leader pods (kubernetes-sigs/jobset#1276), so once a Job's
-    /// index 0 has succeeded (completions > parallelism) no follower of it is ever admitted
-    /// again: the Job neither progresses nor fails. An upstream behaviour, reported as such.
+    /// index 0 is done for good, no follower of it is ever admitted again: the Job neither
+    /// progresses nor fails. Index 0 is done when it succeeded (completions > parallelism) or
+    /// failed for good under `backoffLimitPerIndex` (the Job goes on with its other indexes
+    /// and fails only when they are all done). An upstream behaviour, reported as such.
     fn note_denied_after_leader_succeeded(&mut self, j: JobId) {
         let job = &self.jobs[j as usize];
-        if !job.succeeded_index.first().copied().unwrap_or(false) {
+        let (kind, outcome) = if job.succeeded_index.first().copied().unwrap_or(false) {
+            (FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED, "has Succeeded")
+        } else if job.index_failed.first().copied().unwrap_or(false) {
+            (
+                FOLLOWERS_DENIED_AFTER_LEADER_INDEX_FAILED,
+                "failed for good (backoffLimitPerIndex), so it gets no new pod,",
+            )
+        } else {
             return;
-        }
+        };
         let now = self.now();
         let jobset = self.jobsets[job.jobset as usize].name.clone();
         let name = job.name.clone();
+        self.rec.note_upstream_behaviour(now, kind, j, "", || {
+            let message = format!(
+                "follower pod creates of Job {name} denied: its leader pod (index 0) {outcome} \
+                 and main's leader lookup ignores finished pods (kubernetes-sigs/jobset#1276), \
+                 so no follower is admitted again"
+            );
+            (jobset, name, message)
+        });
+    }
+
+    /// v0.12.0's leader lookup skips terminating pods only, so a leader pod that Failed and
+    /// was replaced still counts: with two pods named like the leader every follower create
+    /// is denied ("expected 1 leader pod"), and the finished one stays while the Job lives (the
+    /// Job controller does not delete finished pods). Noted when a finished one is among them.
+    fn note_denied_finished_leader_counted(&mut self, j: JobId) {
+        let leaders: Vec<PodId> = (self.job_pods[j as usize].iter().copied())
+            .filter(|&p| {
+                let pod = &self.pods[p as usize];
+                pod.index == 0 && pod.created && !pod.removed && pod.deletion_ns.is_none()
+            })
+            .collect();
+        let finished = leaders
+            .iter()
+            .copied()
+            .find(|&p| self.pods[p as usize].phase.terminal());
+        let (Some(finished), true) = (finished, leaders.len() >= 2) else {
+            return;
+        };
+        let now = self.now();
+        let job = &self.jobs[j as usize];
+        let jobset = self.jobsets[job.jobset as usize].name.clone();
+        let name = job.name.clone();
+        let finished_name = self.pod_name(finished);
+        let phase = format!("{:?}", self.pods[finished as usize].phase);
+        let count = leaders.len();
         self.rec.note_upstream_behaviour(
             now,
-            FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED,
+            FOLLOWERS_DENIED_FINISHED_LEADER_COUNTED,
             j,
             "",
             || {
                 let message = format!(
-                    "follower pod creates of Job {name} denied: its leader pod (index 0) has \
-                 Succeeded and main's leader lookup ignores finished pods \
-                 (kubernetes-sigs/jobset#1276), so no follower is admitted again"
+                    "follower pod creates of Job {name} denied: v0.12.0's leader lookup counts \
+                     {count} pods named like the leader, among them {finished_name}, which \
+                     {phase} and stays while the Job lives (expected 1 leader pod); main skips \
+                     finished pods (kubernetes-sigs/jobset#1276)"
                 );
                 (jobset, name, message)
             },
@@ -629,8 +677,13 @@ impl Sim {
 pub(crate) const FOLLOWERS_FROM_STALE_LEADER: &str = "followers-from-stale-leader";
 pub(crate) const FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED: &str =
     "followers-denied-after-leader-succeeded";
+pub(crate) const FOLLOWERS_DENIED_AFTER_LEADER_INDEX_FAILED: &str =
+    "followers-denied-after-leader-index-failed";
 pub(crate) const UNREPAIRED_FOLLOWERS: &str = "unrepaired-followers";
 pub(crate) const SUSPENDED_JOB_NEVER_RESUMED: &str = "suspended-job-never-resumed";
+pub(crate) const IN_PLACE_BARRIER_NEVER_LIFTS: &str = "in-place-barrier-never-lifts";
+pub(crate) const FOLLOWERS_DENIED_FINISHED_LEADER_COUNTED: &str =
+    "followers-denied-finished-leader-counted";
 
 /// What the pod webhooks let through: the pod's shape, and for a follower placed from a
 /// finished leader (v0.12.0), that leader and its domain.
