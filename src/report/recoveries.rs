@@ -184,7 +184,7 @@ fn entry(sim: &Sim, r: &Record, end_ns: SimTime) -> RecoveryEntry {
             injector: r
                 .broke
                 .injector
-                .map(|i| sim.inject.stats[i as usize].name.clone()),
+                .map(|i| sim.inject.stats()[i as usize].name.clone()),
             cause: r.broke.cause.clone(),
             node: r.broke.node.map(|n| sim.cluster.node(n).name.clone()),
             nodes: r.broke.nodes,
@@ -709,7 +709,7 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
         out.push(line);
     }
     out.extend(in_place_barrier_line(sim, js));
-    let out_nodes = sim.inject.node_out.iter().filter(|&&o| o).count();
+    let out_nodes = sim.inject.nodes_out_now() as usize;
     if out_nodes > 0 {
         out.push(format!(
             "{out_nodes} node(s) out of the pool, waiting for repair"
@@ -939,13 +939,13 @@ fn node_state(sim: &Sim, n: NodeId) -> String {
     } else {
         "unschedulable"
     };
-    match sim.inject.repair_due_ns.get(n as usize) {
-        Some(&due) if due != crate::inject::effects::NEVER => format!(
+    match sim.inject.repair_due_ns(n) {
+        Some(due) if due != crate::inject::effects::NEVER => format!(
             "{} {state}: repair due at {}",
             node.name,
             crate::engine::time::format_duration(due)
         ),
-        Some(_) if sim.inject.node_out[n as usize] => {
+        Some(_) if sim.inject.node_out(n) => {
             format!("{} {state}: no repair scheduled", node.name)
         }
         _ => format!("{} {state}", node.name),

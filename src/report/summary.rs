@@ -323,7 +323,7 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
         distributions: super::distributions::build(sim, &recoveries),
         recovery,
         recoveries,
-        faults: sim.inject.stats.clone(),
+        faults: sim.inject.stats().to_vec(),
         goodput,
         training,
         scheduler: SchedulerCounts {

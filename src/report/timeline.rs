@@ -103,7 +103,7 @@ fn markers(sim: &Sim) -> Vec<Marker> {
     let mut markers = vec![];
     let node_name = |n: u32| sim.cluster.node(n).name.clone();
     for f in &sim.rec.faults {
-        let pod_level = sim.inject.stats[f.injector as usize].kind == "podFailures";
+        let pod_level = sim.inject.stats()[f.injector as usize].kind == "podFailures";
         markers.push(Marker {
             t_s: to_secs(f.time_ns),
             kind: if pod_level {

@@ -90,7 +90,7 @@ faults:
             .unwrap_or_else(|e| panic!("{e}"));
         let mut sim = Sim::new(s).unwrap();
         sim.run();
-        sim.inject.stats[0].faults
+        sim.inject.stats()[0].faults
     };
     assert!(faults("") > 5);
     assert_eq!(faults(", faultsUntil: 1s"), 0);

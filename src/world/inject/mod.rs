@@ -50,32 +50,67 @@ pub(crate) struct Slot {
     pub pod_index: u32,
 }
 
-pub(crate) struct Injector {
-    pub rng: StreamRng,
+struct Injector {
+    rng: StreamRng,
+    /// What it injects (its `faults[]` entry).
+    kind: FaultKind,
     /// Node or domain processes: each target's arrivals (lemons have a shorter mean).
-    pub arrivals: Vec<Arrivals>,
+    arrivals: Vec<Arrivals>,
     /// Domain injectors and scripted domains: the nodes of each domain.
-    pub domains: Vec<Vec<NodeId>>,
+    domains: Vec<Vec<NodeId>>,
     /// Rate-based pod injectors: every pod position the selector matches.
-    pub slots: Vec<Slot>,
+    slots: Vec<Slot>,
 }
 
+/// The fault injectors: they decide what breaks and when, and hand each fault to the component
+/// that would see it in a real cluster (`effects.rs`). Their reactions (`on_fault_fires`,
+/// `on_node_repaired`) are handlers over a `Ctx`; the rest of the run reads what they did
+/// through the accessors below.
 #[derive(Default)]
-pub(crate) struct InjectState {
-    pub injectors: Vec<Injector>,
+pub(crate) struct FaultInjectors {
+    injectors: Vec<Injector>,
+    /// Past this time no fault fires (`run.faultsUntil`).
+    faults_until_ns: Option<SimTime>,
     /// Out of the pool because of a fault, until repaired.
-    pub node_out: Vec<bool>,
+    node_out: Vec<bool>,
     /// How many of `node_out` are true (the timeline reads it at every sample).
-    pub nodes_out_now: u64,
+    nodes_out_now: u64,
     /// When the repair of an out node is due (`NEVER`: none scheduled); read by diagnoses.
-    pub repair_due_ns: Vec<SimTime>,
-    pub stats: Vec<FaultStats>,
+    repair_due_ns: Vec<SimTime>,
+    stats: Vec<FaultStats>,
+}
+
+impl FaultInjectors {
+    /// Node `n` is out of the pool because of a fault.
+    pub(crate) fn node_out(&self, n: NodeId) -> bool {
+        self.node_out[n as usize]
+    }
+
+    /// Nodes out of the pool now.
+    pub(crate) fn nodes_out_now(&self) -> u64 {
+        debug_assert_eq!(
+            self.nodes_out_now,
+            self.node_out.iter().filter(|&&o| o).count() as u64
+        );
+        self.nodes_out_now
+    }
+
+    /// When node `n`'s repair is due (`NEVER` when none is scheduled).
+    pub(crate) fn repair_due_ns(&self, n: NodeId) -> Option<SimTime> {
+        self.repair_due_ns.get(n as usize).copied()
+    }
+
+    /// What each injector did, in `faults[]` order.
+    pub(crate) fn stats(&self) -> &[FaultStats] {
+        &self.stats
+    }
 }
 
 impl Sim {
     /// Builds every injector and schedules its first faults. Errors name the fault.
     pub(crate) fn schedule_faults(&mut self, streams: &RngStreams) -> Result<(), InputError> {
         let faults = self.scenario.faults.clone();
+        self.inject.faults_until_ns = self.scenario.faults_until_ns;
         self.inject.node_out = vec![false; self.cluster.len()];
         self.inject.nodes_out_now = 0;
         self.inject.repair_due_ns = vec![NEVER; self.cluster.len()];
@@ -85,6 +120,7 @@ impl Sim {
                 |path: String, m: String| InputError::new(&self.scenario.file, m).at_path(path);
             let mut inj = Injector {
                 rng: streams.stream(&format!("faults/{}", f.name)),
+                kind: f.kind.clone(),
                 arrivals: vec![],
                 domains: vec![],
                 slots: vec![],
@@ -325,167 +361,6 @@ impl Sim {
             }
         }
         out
-    }
-
-    /// An injector fires.
-    pub(crate) fn on_fault_fires(&mut self, fault: u16, target: u32) {
-        // Past `run.faultsUntil` the injectors are switched off: this arrival, and with it the
-        // rest of its process, is dropped.
-        if self
-            .scenario
-            .faults_until_ns
-            .is_some_and(|until| self.now() > until)
-        {
-            return;
-        }
-        let f = self.scenario.faults[fault as usize].clone();
-        match f.kind {
-            FaultKind::NodeFailures { causes, repair, .. } => {
-                let node = target;
-                let inj = &mut self.inject.injectors[fault as usize];
-                let total: f64 = causes.iter().map(|c| c.weight).sum();
-                let mut x = rand::Rng::gen::<f64>(&mut inj.rng) * total;
-                let mut cause = &causes[causes.len() - 1];
-                for c in &causes {
-                    if x < c.weight {
-                        cause = c;
-                        break;
-                    }
-                    x -= c.weight;
-                }
-                let repair = cause.repair.or(repair);
-                let back_ns = self.node_fault(
-                    fault,
-                    &cause.name.clone(),
-                    &[node],
-                    cause.effect,
-                    repair.as_ref(),
-                );
-                self.next_node_arrival(fault, node, back_ns);
-            }
-            FaultKind::Maintenance { duration, .. } => {
-                let node = target;
-                let back_ns = self.node_fault(
-                    fault,
-                    "maintenance",
-                    &[node],
-                    NodeEffect::Drain,
-                    Some(&duration),
-                );
-                self.next_node_arrival(fault, node, back_ns);
-            }
-            FaultKind::DomainFailures { effect, repair, .. } => {
-                let d = target as usize;
-                let nodes = self.inject.injectors[fault as usize].domains[d].clone();
-                let back_ns =
-                    self.node_fault(fault, effect_name(effect), &nodes, effect, repair.as_ref());
-                let inj = &mut self.inject.injectors[fault as usize];
-                let gap = inj.arrivals[d].gap_ns(&mut inj.rng);
-                let from = back_ns.unwrap_or(self.now());
-                if back_ns != Some(u64::MAX) {
-                    self.queue.schedule_at(
-                        from.saturating_add(gap),
-                        Event::FaultFires { fault, target },
-                    );
-                }
-            }
-            FaultKind::ScriptedNode {
-                effect,
-                repair_after_ns,
-                ..
-            } => {
-                let fixed = repair_after_ns.map(|ns| crate::scenario::faults::Lognormal {
-                    median_ns: ns.max(1),
-                    sigma: 0.0,
-                });
-                self.node_fault(
-                    fault,
-                    effect_name(effect),
-                    &[target],
-                    effect,
-                    fixed.as_ref(),
-                );
-            }
-            FaultKind::ScriptedDomain {
-                effect,
-                repair_after_ns,
-                ..
-            } => {
-                let nodes = self.inject.injectors[fault as usize].domains[0].clone();
-                let fixed = repair_after_ns.map(|ns| crate::scenario::faults::Lognormal {
-                    median_ns: ns.max(1),
-                    sigma: 0.0,
-                });
-                self.node_fault(fault, effect_name(effect), &nodes, effect, fixed.as_ref());
-            }
-            FaultKind::PodFailures { at_ns, effect, .. } => {
-                let pods: Vec<crate::sim::objects::PodId> = if at_ns.is_some() {
-                    let slots = self.inject.injectors[fault as usize].slots.clone();
-                    slots
-                        .iter()
-                        .filter_map(|s| self.running_pod_at(s))
-                        .collect()
-                } else {
-                    let inj = &mut self.inject.injectors[fault as usize];
-                    let i =
-                        crate::engine::rng::below(&mut inj.rng, inj.slots.len() as u64) as usize;
-                    let slot = inj.slots[i];
-                    let gap = inj.arrivals[0].gap_ns(&mut inj.rng);
-                    self.queue
-                        .schedule_in(gap, Event::FaultFires { fault, target: 0 });
-                    self.running_pod_at(&slot).into_iter().collect()
-                };
-                if pods.is_empty() {
-                    return; // thinned: nothing runs in that position now
-                }
-                self.rec.observe_pod_fault(self.queue.now());
-                self.rec.observe_fault(crate::metrics::FaultMark {
-                    time_ns: self.now(),
-                    injector: fault,
-                    cause: pod_effect_name(effect).into(),
-                    node: self.pods[pods[0] as usize].node,
-                });
-                let stats = &mut self.inject.stats[fault as usize];
-                stats.faults += 1;
-                stats.interruptions += 1;
-                stats.pods_hit += pods.len() as u64;
-                let c = stats
-                    .by_cause
-                    .entry(pod_effect_name(effect).into())
-                    .or_default();
-                c.faults += 1;
-                c.interruptions += 1;
-                for p in pods {
-                    self.rec
-                        .observe_fault_cause(crate::metrics::recoveries::Cause {
-                            injector: Some(fault),
-                            cause: pod_effect_name(effect).into(),
-                            node: self.pods[p as usize].node,
-                            nodes: 1,
-                        });
-                    self.pod_fault(p, effect);
-                }
-                self.rec.observe_fault_done();
-            }
-        }
-    }
-
-    /// Schedules a node's next random fault: from its return when it was taken out, from now
-    /// when it stayed, never when it left for good.
-    fn next_node_arrival(&mut self, fault: u16, node: NodeId, back_ns: Option<u64>) {
-        if back_ns == Some(u64::MAX) {
-            return;
-        }
-        let from = back_ns.unwrap_or(self.now());
-        let inj = &mut self.inject.injectors[fault as usize];
-        let gap = inj.arrivals[node as usize].gap_ns(&mut inj.rng);
-        self.queue.schedule_at(
-            from.saturating_add(gap),
-            Event::FaultFires {
-                fault,
-                target: node,
-            },
-        );
     }
 }
 

@@ -103,6 +103,11 @@ impl Ctx<'_> {
         &self.sim.jobsets[js as usize]
     }
 
+    /// Every JobSet the API server has held, in creation order.
+    pub(crate) fn jobsets(&self) -> &[JobSetObj] {
+        &self.sim.jobsets
+    }
+
     pub(crate) fn job(&self, j: JobId) -> &JobObj {
         &self.sim.jobs[j as usize]
     }
@@ -183,6 +188,33 @@ impl Ctx<'_> {
     /// The kubelet starts the workload in the pod's running container.
     pub(crate) fn kubelet_start_worker(&mut self, pod: PodId) {
         self.sim.start_worker(pod);
+    }
+
+    /// The pod's container dies with `exit_code` (a device or software fault): its kubelet
+    /// sees the exit.
+    pub(crate) fn kubelet_kill_container(&mut self, pod: PodId, exit_code: i32, reason: &str) {
+        self.sim.kubelet_kill_container(pod, exit_code, reason);
+    }
+
+    /// The kernel OOM-kills the pod's container: its kubelet sees exit code 137, OOMKilled.
+    pub(crate) fn kubelet_oom_kill(&mut self, pod: PodId) {
+        self.sim.kubelet_oom_kill(pod);
+    }
+
+    /// The pod's kubelet evicts it (node pressure).
+    pub(crate) fn kubelet_evict(&mut self, pod: PodId) {
+        self.sim.kubelet_evict(pod);
+    }
+
+    /// Node `n` dies: its containers stop with it and its lease stops being renewed, which
+    /// the node lifecycle controller notices.
+    pub(crate) fn node_fails(&mut self, n: NodeId) {
+        self.sim.node_lifecycle(|c, ctx| c.on_node_fails(ctx, n));
+    }
+
+    /// Node `n` is back (repaired, or its maintenance is over) and renews its lease again.
+    pub(crate) fn node_returns(&mut self, n: NodeId) {
+        self.sim.node_lifecycle(|c, ctx| c.on_node_returns(ctx, n));
     }
 
     /// A node update the scheduler's queue reacts to: unschedulable pods are retried.

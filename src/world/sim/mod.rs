@@ -72,7 +72,7 @@ pub(crate) struct Sim {
     /// `progress_lines_every_ms` of wall time instead; None prints nothing.
     pub progress_lines_every_ms: Option<u64>,
     /// Fault injectors and the nodes they took out.
-    pub inject: crate::inject::InjectState,
+    pub(crate) inject: ctx::Slot<crate::inject::FaultInjectors>,
     /// Each Job's pods that the API server holds (created or being created, not removed), in
     /// creation order: the index by owner that every pod informer keeps.
     pub job_pods: Vec<Vec<PodId>>,
@@ -217,7 +217,7 @@ impl Sim {
             ),
             show_progress: false,
             progress_lines_every_ms: None,
-            inject: Default::default(),
+            inject: ctx::Slot::new(Default::default()),
             job_pods: vec![],
             node_pods: vec![vec![]; cluster.len()],
             training: ctx::Slot::new(Default::default()),
@@ -421,8 +421,14 @@ impl Sim {
                 self.node_lifecycle(|c, ctx| c.on_node_taint_no_execute(ctx, node))
             }
             Event::EvictPod(pod) => self.node_lifecycle(|c, ctx| c.on_evict_pod(ctx, pod)),
-            Event::FaultFires { fault, target } => self.on_fault_fires(fault, target),
-            Event::NodeRepaired(node) => self.on_node_repaired(node),
+            Event::FaultFires { fault, target } => self.handle(
+                |sim| &mut sim.inject,
+                |f, ctx| f.on_fault_fires(ctx, fault, target),
+            ),
+            Event::NodeRepaired(node) => self.handle(
+                |sim| &mut sim.inject,
+                |f, ctx| f.on_node_repaired(ctx, node),
+            ),
             Event::TrainingStart { js, generation } => {
                 self.training(|t, ctx| t.on_training_start(ctx, js, generation))
             }
