@@ -51,25 +51,27 @@ fn restart_jobset_record_matches_the_restart_and_names_rule_and_action() {
     let rs = s["recoveries"].as_array().unwrap();
     // restartPolicy OnFailure, backoffLimit 0: the kubelet restarts the crashed container at
     // once (restart 1), then the Job controller fails the Job on that restart count and the
-    // failure policy restarts the JobSet: two interruptions, in that order.
-    assert_eq!(rs.len(), 2, "{rs:?}");
-    let crash = &rs[0];
-    assert_eq!(crash["path"], "ContainerRestart");
-    assert_eq!(crash["broke"]["cause"], "Error: exit code 1");
-    assert_eq!(crash["durations"]["time_to_recover_s"], 0.0);
-    let r = &rs[1];
+    // failure policy restarts the JobSet: one interruption, one record, from the crash.
+    assert_eq!(rs.len(), 1, "{rs:?}");
+    let r = &rs[0];
     assert_eq!(r["state"], "recovered");
     assert_eq!(r["path"], "RestartJobSet (Recreate)");
     assert_eq!(r["decision"]["rule"], "failurePolicyRule0");
     assert_eq!(r["decision"]["action"], "RestartJobSet");
-    let cause = r["broke"]["cause"].as_str().unwrap();
-    assert!(cause.ends_with("failed: BackoffLimitExceeded"), "{cause}");
+    assert_eq!(r["broke"]["cause"], "Error: exit code 1");
     assert_eq!(r["broke"]["injector"], Value::Null);
+    let (stage, cause) = slowest(r);
+    assert_eq!(stage, "decide", "{r}");
+    assert!(cause.ends_with("failed: BackoffLimitExceeded)"), "{cause}");
     assert_ordered(r);
-    // The same pods and rate as the global-restart entry, which counts from the crash.
+    // The same failure, pods and rate as the global-restart entry, which counts from the crash.
     let old = &s["recovery"][0];
     assert_eq!(r["stages"]["all_running_s"], old["all_running_s"]);
-    assert!(f(&old["failed_at_s"]) < f(&r["stages"]["failed_s"]));
+    assert_eq!(r["stages"]["failed_s"], old["failed_at_s"]);
+    assert_eq!(
+        r["durations"]["time_to_recover_s"],
+        old["time_to_recover_s"]
+    );
     assert_eq!(r["pods_per_s"], old["pods_per_s"]);
     assert_eq!(r["pods"]["bound"], old["pods"]);
     assert!(f(&r["stages"]["decided_s"]) > f(&r["stages"]["failed_s"]));
@@ -180,7 +182,12 @@ fn a_stalled_recovery_names_the_leader_its_slice_and_the_repair() {
 #[test]
 fn every_shipped_scenario_records_every_interruption() {
     let mut paths: Vec<String> = vec![];
-    for dir in ["scenarios", "scenarios/policies", "scenarios/validation"] {
+    for dir in [
+        "scenarios",
+        "scenarios/policies",
+        "scenarios/validation",
+        "tests/fixtures",
+    ] {
         for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
             if name.ends_with(".yaml") {
@@ -211,6 +218,20 @@ fn every_shipped_scenario_records_every_interruption() {
             broke == 0.0 || !rs.is_empty(),
             "{path}: {broke} broke, no record"
         );
+        // One interruption, one record: the failure behind a JobSet restart belongs to a
+        // record opened at or before it, so no record of that JobSet opens between the
+        // failure and the new attempt's first pod (under OnFailure the container restarts at
+        // once and the Job fails a few seconds later: still the same interruption).
+        for restart in s["recovery"].as_array().unwrap() {
+            let failed = f(&restart["failed_at_s"]);
+            let created = restart["first_create_s"].as_f64().unwrap_or(f64::INFINITY);
+            let second = rs.iter().find(|r| {
+                r["jobset"] == restart["jobset"]
+                    && (failed < f(&r["stages"]["failed_s"]))
+                    && f(&r["stages"]["failed_s"]) < created
+            });
+            assert!(second.is_none(), "{path}: {restart} has a second record");
+        }
         for r in rs {
             assert!(r["stages"]["failed_s"].is_number(), "{path}: {r}");
             assert!(r["broke"]["cause"].is_string(), "{path}: {r}");
@@ -402,9 +423,8 @@ fn recovered_records_say_where_the_time_went() {
         cause.starts_with("BlockingRecreate: waited for the old Jobs' "),
         "{cause}"
     );
-    // The first crash under OnFailure restarts at once: the record says so.
-    let crash = rs.iter().find(|r| r["path"] == "ContainerRestart").unwrap();
-    assert_eq!(slowest(crash).0, "start");
+    // The crash before it, restarted in place at once, is the same interruption.
+    assert_eq!(rs.len(), 1, "{rs:?}");
 
     let out = run(&["run", "scenarios/recovery-15k.yaml", "--json"]);
     let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -420,7 +440,7 @@ fn recovered_records_say_where_the_time_went() {
     assert!(cause.starts_with("Job API back-off: "), "{cause}");
     let table = stdout(&run(&["run", "scenarios/recovery-15k.yaml"]));
     assert!(
-        table.contains("#2 where the time went: schedule ") && table.contains(cause),
+        table.contains("#1 where the time went: schedule ") && table.contains(cause),
         "{table}"
     );
 }
@@ -499,4 +519,43 @@ fn a_container_restart_record_is_the_crash_loop_back_off() {
     assert!(slowest(&rs[0])
         .1
         .contains("at once (first crash: no back-off)"));
+}
+
+/// recovery-15k in small (exclusive placement, restartPolicy OnFailure, backoffLimit 0): one
+/// crash is one interruption. The kubelet restarts the container at once, the Job fails on
+/// that restart count and the JobSet restarts; the record runs from the crash to every pod of
+/// the new attempt running, so its time to recover is not the 0 s of the in-place restart.
+#[test]
+fn one_crash_under_on_failure_is_one_record_from_the_crash() {
+    let out = run(&["run", "tests/fixtures/crash-restart-jobset.yaml", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rs = s["recoveries"].as_array().unwrap();
+    assert_eq!(rs.len(), 1, "{rs:?}");
+    let r = &rs[0];
+    assert_eq!(r["state"], "recovered");
+    assert_eq!(r["path"], "RestartJobSet (Recreate)");
+    assert_eq!(r["broke"]["cause"], "Error: exit code 1");
+    assert_eq!(r["broke"]["pods_hit"], 1);
+    // The crash: the pod's first Running plus the 5 minutes it ran.
+    let restart = &s["recovery"][0];
+    assert_eq!(r["stages"]["failed_s"], restart["failed_at_s"]);
+    let failed = f(&r["stages"]["failed_s"]);
+    assert!((300.0..302.0).contains(&failed), "{failed}");
+    // Seen at once by the kubelet; decided when the Job failed, seconds later.
+    assert_eq!(r["stages"]["detected_s"], r["stages"]["failed_s"]);
+    assert!(f(&r["stages"]["decided_s"]) > failed, "{r}");
+    let ttr = f(&r["durations"]["time_to_recover_s"]);
+    assert!(ttr > 0.0, "{r}");
+    assert_eq!(ttr, f(&restart["time_to_recover_s"]));
+    assert_eq!(r["pods"]["needed"], 32);
+    assert_eq!(r["pods"]["bound"], 32);
+    assert_ordered(r);
+    // Before the decision only the failed Job's 4 pods can have been missing; after it, all.
+    let decided = f(&r["stages"]["decided_s"]);
+    let at_most = 4.0 * (decided - failed) + 32.0 * (f(&r["stages"]["all_running_s"]) - decided);
+    let lost = f(&r["lost_pod_s"]);
+    assert!(lost > 0.0 && lost <= at_most + 1e-6, "{r}");
+    let d = &s["distributions"]["time_to_recover_s"];
+    assert_eq!(f(&d["p50"]), ttr);
 }

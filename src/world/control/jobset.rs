@@ -566,14 +566,14 @@ impl Sim {
         {
             if *o != Outcome::GateError {
                 let cause = format!("Job {} failed: {}", job.name, job.reason);
-                self.rec.observe_failure_policy_decision(
-                    now,
-                    js,
-                    job.failed_at_ns,
-                    rule.map(|r| r.name.as_str()),
+                let decision = crate::metrics::recoveries::Decision {
+                    failed_ns: job.failed_at_ns,
+                    pod_failed_ns: None,
+                    rule: rule.map(|r| r.name.as_str()),
                     action,
-                    &cause,
-                );
+                    cause: &cause,
+                };
+                (self.rec).observe_failure_policy_decision(now, js, failed, decision);
             }
             if let Some((reason, message)) =
                 failure_policy::event_for(o, &obj.status, action, &job.name)

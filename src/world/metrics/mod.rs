@@ -186,8 +186,10 @@ pub(crate) struct Recorder {
     /// phase, so the timeline never scans every pod.
     pub pods_pending_now: u64,
     pub pods_running_now: u64,
-    /// Per Job (by id): when a pod of it first failed (`first_failure_ns`).
+    /// Per Job (by id): when a pod of it first and last failed (`first_failure_ns`,
+    /// `last_failure_ns`).
     first_failure_ns: Vec<Option<SimTime>>,
+    last_failure_ns: Vec<SimTime>,
     /// Per pod (by id): states already reached once (bits: created, scheduled, running), for
     /// the recovery report's attempt times.
     seen_states: Vec<u8>,
@@ -210,6 +212,13 @@ impl Recorder {
     /// its Job counting it failed): where a restart's recovery starts.
     pub(crate) fn first_failure_ns(&self, job: JobId) -> Option<SimTime> {
         self.first_failure_ns.get(job as usize).copied().flatten()
+    }
+
+    /// When a pod of this Job last failed: the failure a Job failure (backoffLimit exceeded,
+    /// a pod failure policy) follows from.
+    pub(crate) fn last_failure_ns(&self, job: JobId) -> Option<SimTime> {
+        self.first_failure_ns(job)?;
+        self.last_failure_ns.get(job as usize).copied()
     }
 
     /// Counts one occurrence of an upstream behaviour; the first one of its (kind, Job,
@@ -264,8 +273,10 @@ impl Recorder {
     fn note_failure(&mut self, job: JobId, now: SimTime) {
         if self.first_failure_ns.len() <= job as usize {
             self.first_failure_ns.resize(job as usize + 1, None);
+            self.last_failure_ns.resize(job as usize + 1, 0);
         }
         self.first_failure_ns[job as usize].get_or_insert(now);
+        self.last_failure_ns[job as usize] = now;
     }
 }
 

@@ -3,6 +3,7 @@
 //! make the change; the counters, `jobsets.csv` rows and recovery records they feed are
 //! written only here.
 
+use super::recoveries::Decision;
 use super::Recorder;
 use crate::engine::SimTime;
 use crate::sim::objects::{JobCondition, JobId, JobSetStatus, JsId};
@@ -122,17 +123,22 @@ impl Recorder {
             .jobset_status_written(now_ns, js, before, after);
     }
 
-    /// The failure policy decided on `js` for a Job that failed at `failed_at_ns`.
+    /// The failure policy decided on `js` for the `failed` Jobs (`decision.failed_ns`: the
+    /// `Failed` condition time of the one it acted on).
     pub(crate) fn observe_failure_policy_decision(
         &mut self,
         now_ns: SimTime,
         js: JsId,
-        failed_at_ns: SimTime,
-        rule: Option<&str>,
-        action: &str,
-        cause: &str,
+        failed: &[JobId],
+        decision: Decision,
     ) {
-        (self.recoveries).decided(now_ns, js, failed_at_ns, rule, action, cause);
+        // The latest pod failure behind these Job failures: the interruption they continue.
+        let pod_failed_ns = failed.iter().filter_map(|&j| self.last_failure_ns(j)).max();
+        let decision = Decision {
+            pod_failed_ns,
+            ..decision
+        };
+        (self.recoveries).decided(now_ns, js, &decision);
     }
 
     /// The failure policy's action made an Event on the JobSet.

@@ -5,7 +5,9 @@
 //! An interruption opens when a pod of the JobSet stops involuntarily (a fault, a non-zero
 //! exit, an eviction, its node failing or drained) and no record of the JobSet is open; later
 //! failures join the open record. It is recovered when every pod the JobSet runs at once is
-//! running again.
+//! running again. A later repair of the same failure — its Job failing on that pod failure
+//! after the kubelet had restarted the container, then the failure policy acting — continues
+//! the record rather than opening a second one.
 
 use crate::cluster::NodeId;
 use crate::engine::SimTime;
@@ -213,6 +215,33 @@ impl Record {
     }
 }
 
+/// The failure policy's decision on a JobSet, as the observer is told of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decision<'a> {
+    /// The `Failed` condition time of the Job the policy acted on.
+    pub failed_ns: SimTime,
+    /// The latest pod failure among the failed Jobs (None when no pod of theirs failed: a
+    /// deadline): the failure their Job failure follows from. The metrics observer fills it.
+    pub pod_failed_ns: Option<SimTime>,
+    pub rule: Option<&'a str>,
+    pub action: &'a str,
+    pub cause: &'a str,
+}
+
+/// A JobSet's latest record after it recovered, until the JobSet's next interruption: the
+/// Job controller may still fail a Job on that record's failure (under `restartPolicy:
+/// OnFailure` the container restarts at once and the Job fails on the restart count), and
+/// then the record continues. Meanwhile the pod-time lost and the pods removed are kept here,
+/// to fold into the record if it does.
+#[derive(Debug, Clone, Copy)]
+struct Settled {
+    record: usize,
+    lost_pod_ns: u64,
+    lost_since_ns: SimTime,
+    pods_removed: u64,
+    last_gone_ns: Option<SimTime>,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Recoveries {
     pub records: Vec<Record>,
@@ -220,6 +249,7 @@ pub(crate) struct Recoveries {
     /// closes), pods running and bound now, pods needed.
     open: Vec<Option<usize>>,
     last: Vec<Option<usize>>,
+    settled: Vec<Option<Settled>>,
     running: Vec<u64>,
     bound: Vec<u64>,
     needed: Vec<u64>,
@@ -244,6 +274,7 @@ impl Recoveries {
         if self.open.len() <= i {
             self.open.resize(i + 1, None);
             self.last.resize(i + 1, None);
+            self.settled.resize(i + 1, None);
             self.running.resize(i + 1, 0);
             self.bound.resize(i + 1, 0);
             self.needed.resize(i + 1, 0);
@@ -304,6 +335,7 @@ impl Recoveries {
         if let Some(c) = &self.context {
             r.broke = c.clone();
         }
+        self.settled[js as usize] = None;
         self.records.push(r);
         self.open[js as usize] = Some(self.records.len() - 1);
         self.count_opened(now);
@@ -327,25 +359,20 @@ impl Recoveries {
         }
     }
 
-    /// The failure policy acted on `js`. A decision with no open record (a Job that failed
-    /// without a pod failing, e.g. a deadline) opens one at the Job's failure.
-    pub(crate) fn decided(
-        &mut self,
-        now: SimTime,
-        js: JsId,
-        failed_ns: SimTime,
-        rule: Option<&str>,
-        action: &str,
-        cause: &str,
-    ) {
-        if self.open_mut(js).is_none() {
+    /// The failure policy acted on `js`. With no record open, a decision on Jobs whose pods
+    /// failed during the JobSet's latest record continues that record (the same
+    /// interruption, repaired further); one on Jobs that failed without a pod failing (a
+    /// deadline) opens a record at the Job's failure.
+    pub(crate) fn decided(&mut self, now: SimTime, js: JsId, d: &Decision) {
+        if self.open_mut(js).is_none() && !self.reopen(now, js, d.pod_failed_ns) {
             self.records.push(Record {
                 pods_hit: 0,
-                ..self.template(js, failed_ns, cause)
+                ..self.template(js, d.failed_ns, d.cause)
             });
+            self.settled[js as usize] = None;
             self.open[js as usize] = Some(self.records.len() - 1);
             self.count_opened(now);
-            self.note_progress(failed_ns, js);
+            self.note_progress(d.failed_ns, js);
         }
         let r = self.open_mut(js).expect("opened above");
         r.detected_ns.get_or_insert(now);
@@ -356,10 +383,51 @@ impl Recoveries {
             r.taint_deletions_at_decision = r.taint_deletions;
             r.gone_at_decision_ns = r.old_pods_gone_ns;
         }
-        r.rule = rule.map(str::to_string);
-        r.action = Some(action.to_string());
+        r.rule = d.rule.map(str::to_string);
+        r.action = Some(d.action.to_string());
         r.decisions += 1;
-        r.last_decision_cause = cause.to_string();
+        r.last_decision_cause = d.cause.to_string();
+    }
+
+    /// Opens the JobSet's latest record again if its failure is the one behind a Job failure
+    /// (`pod_failed_ns` no earlier than the record's failure: a later failure would have
+    /// opened another record). Its end is undone; the pod-time lost and the pods removed
+    /// since it recovered are folded in.
+    fn reopen(&mut self, now: SimTime, js: JsId, pod_failed_ns: Option<SimTime>) -> bool {
+        let i = js as usize;
+        let Some(s) = self.settled[i] else {
+            return false;
+        };
+        if pod_failed_ns.is_none_or(|t| t < self.records[s.record].failed_ns) {
+            return false;
+        }
+        self.settled[i] = None;
+        if self.last[i] == Some(s.record) {
+            self.last[i] = None;
+        }
+        let (running, bound, needed) = (self.running[i], self.bound[i], self.needed[i]);
+        let r = &mut self.records[s.record];
+        debug_assert_eq!(r.state, State::Recovered, "only a recovered record settles");
+        r.state = State::Open;
+        r.all_running_ns = None;
+        r.training_resumed_ns = None;
+        if bound < needed {
+            r.all_scheduled_ns = None;
+        }
+        let missing = needed.saturating_sub(running);
+        let tail_ns = missing.saturating_mul(now.saturating_sub(s.lost_since_ns));
+        r.lost_pod_ns = r
+            .lost_pod_ns
+            .saturating_add(s.lost_pod_ns)
+            .saturating_add(tail_ns);
+        r.lost_since_ns = now;
+        r.pods_running = running;
+        r.pods_removed += s.pods_removed;
+        r.old_pods_gone_ns = s.last_gone_ns.or(r.old_pods_gone_ns);
+        self.open[i] = Some(s.record);
+        self.count_opened(now);
+        self.note_progress(now, js);
+        true
     }
 
     fn template(&self, js: JsId, failed_ns: SimTime, cause: &str) -> Record {
@@ -533,6 +601,9 @@ impl Recoveries {
         if let Some(r) = self.open_mut(js) {
             r.old_pods_gone_ns = Some(now);
             r.pods_removed += 1;
+        } else if let Some(s) = self.settled[js as usize].as_mut() {
+            s.last_gone_ns = Some(now);
+            s.pods_removed += 1;
         }
     }
 
@@ -547,6 +618,7 @@ impl Recoveries {
         self.running[i] += 1;
         let (running, needed) = (self.running[i], self.needed[i]);
         let Some(ri) = self.open[i] else {
+            self.settle_accrue(now, js, running - 1);
             return;
         };
         self.note_progress(now, js);
@@ -561,6 +633,27 @@ impl Recoveries {
             self.open[i] = None;
             self.open_count -= 1;
             self.last[i] = Some(ri);
+            self.settled[i] = Some(Settled {
+                record: ri,
+                lost_pod_ns: 0,
+                lost_since_ns: now,
+                pods_removed: 0,
+                last_gone_ns: None,
+            });
+        }
+    }
+
+    /// Lost pod-time of a settled record's JobSet, at the running count before a change.
+    fn settle_accrue(&mut self, now: SimTime, js: JsId, running_before: u64) {
+        let i = js as usize;
+        let needed = self.needed[i];
+        if let Some(s) = self.settled[i].as_mut() {
+            let missing = needed.saturating_sub(running_before);
+            let span_ns = now.saturating_sub(s.lost_since_ns);
+            s.lost_pod_ns = s
+                .lost_pod_ns
+                .saturating_add(missing.saturating_mul(span_ns));
+            s.lost_since_ns = now;
         }
     }
 
@@ -577,6 +670,8 @@ impl Recoveries {
             r.accrue(now, self.running[i] + 1);
             r.pods_running = self.running[i];
             self.note_progress(now, js);
+        } else {
+            self.settle_accrue(now, js, self.running[i] + 1);
         }
     }
 
@@ -591,6 +686,9 @@ impl Recoveries {
 
     /// The JobSet became terminal: its open record ends there.
     pub(crate) fn jobset_finished(&mut self, now: SimTime, js: JsId, terminal_state: &str) {
+        if let Some(s) = self.settled.get_mut(js as usize) {
+            *s = None;
+        }
         if let Some(ri) = self.open.get(js as usize).copied().flatten() {
             let r = &mut self.records[ri];
             r.accrue(now, r.pods_running);
@@ -726,10 +824,13 @@ mod tests {
         r.decided(
             9,
             0,
-            7,
-            Some("r"),
-            "RestartJobSet",
-            "Job x failed: DeadlineExceeded",
+            &Decision {
+                failed_ns: 7,
+                pod_failed_ns: None,
+                rule: Some("r"),
+                action: "RestartJobSet",
+                cause: "Job x failed: DeadlineExceeded",
+            },
         );
         let rec = &r.records[0];
         assert_eq!((rec.failed_ns, rec.decided_ns), (7, Some(9)));
@@ -742,5 +843,90 @@ mod tests {
         // No pod ran: the JobSet's pods were all missing from 7 to its end at 20.
         let needed = r.records[0].pods_needed;
         assert_eq!(r.records[0].lost_pod_ns(99), needed * 13);
+    }
+
+    /// restartPolicy OnFailure, backoffLimit 0: the container crashes and restarts at once
+    /// (running again at the crash's instant), the Job controller then fails the Job on the
+    /// restart count and deletes its pods, and the failure policy restarts the JobSet. One
+    /// interruption, one record, from the crash to the new pods running.
+    #[test]
+    fn a_job_failing_on_a_restarted_container_continues_its_record() {
+        let mut r = Recoveries::default();
+        r.add_jobset(0, 2, false);
+        for p in 0..2 {
+            r.pod_bound(1, 0, p);
+            r.pod_running(1, 0, p);
+        }
+        // The crash at 10, the container restarted in place at once.
+        r.pod_stopped(10, 0, 0);
+        r.interrupted(10, 0, 0, "Error: exit code 1");
+        r.detected(10, 0);
+        r.container_restart(0, Some(0));
+        r.pod_running(10, 0, 0);
+        assert!(
+            !r.is_open(0),
+            "recovered at once, as far as anyone knows yet"
+        );
+        // The Job fails on the restart count: its pods go from 13, gone at 14.
+        for p in 0..2 {
+            r.pod_stopped(13, 0, p);
+            r.pod_unbound(13, 0, p);
+            r.pod_deleted(14, 0, p);
+        }
+        let decision = Decision {
+            failed_ns: 14,
+            pod_failed_ns: Some(10),
+            rule: None,
+            action: "RestartJobSet",
+            cause: "Job j failed: BackoffLimitExceeded",
+        };
+        r.decided(15, 0, &decision);
+        assert_eq!(r.records.len(), 1, "one interruption, one record");
+        assert!(r.is_open(0));
+        r.job_created(16, 0);
+        for (p, t) in [(2, 17), (3, 18)] {
+            r.pod_created(t, 0);
+            r.pod_bound(t, 0, p);
+        }
+        r.pod_running(19, 0, 2);
+        r.pod_running(20, 0, 3);
+        let rec = &r.records[0];
+        assert_eq!(rec.state, State::Recovered);
+        assert_eq!(rec.failed_ns, 10, "measured from the crash");
+        assert_eq!(
+            (rec.detected_ns, rec.decided_ns, rec.old_pods_gone_ns),
+            (Some(10), Some(15), Some(14))
+        );
+        assert_eq!(rec.all_running_ns, Some(20));
+        assert_eq!(rec.action.as_deref(), Some("RestartJobSet"));
+        assert_eq!(rec.path("Recreate"), "RestartJobSet (Recreate)");
+        assert_eq!((rec.pods_removed, rec.removed_at_decision), (2, 2));
+        // 2 pods missing from 13 to 19, then 1 to 20: 13 pod-ns.
+        assert_eq!(rec.lost_pod_ns(99), 13);
+        assert_eq!((rec.pods_created, rec.pods_bound), (2, 2));
+    }
+
+    /// A Job failure whose pods failed before the latest record (or not at all) is not that
+    /// record's: it opens its own at the Job's failure.
+    #[test]
+    fn a_job_failure_older_than_the_latest_record_opens_its_own() {
+        let mut r = Recoveries::default();
+        r.add_jobset(0, 1, false);
+        r.pod_bound(1, 0, 0);
+        r.pod_running(1, 0, 0);
+        r.pod_stopped(10, 0, 0);
+        r.interrupted(10, 0, 0, "Error: exit code 1");
+        r.pod_running(10, 0, 0);
+        let decision = Decision {
+            failed_ns: 30,
+            pod_failed_ns: Some(5),
+            rule: None,
+            action: "RestartJobSet",
+            cause: "Job j failed: BackoffLimitExceeded",
+        };
+        r.decided(31, 0, &decision);
+        assert_eq!(r.records.len(), 2);
+        assert_eq!(r.records[0].state, State::Recovered);
+        assert_eq!(r.records[1].failed_ns, 30);
     }
 }
