@@ -134,5 +134,60 @@ workloads:
     g.finish();
 }
 
-criterion_group!(benches, engine, scenarios, recovery, scheduling);
+/// Many single-pod child Jobs (scripts/bench-60k-single-pod-jobs.yaml at a sixth of its size):
+/// one JobSet of 10,000 Jobs of one 8-CPU pod on 2,500 nodes, run until the JobSet completes.
+/// The JobSet controller's per-reconcile work over its child Jobs and each Job's creation and
+/// footprint dominate. Throughput is in Jobs.
+fn single_pod_jobs(c: &mut Criterion) {
+    let mut g = c.benchmark_group("controllers");
+    g.sample_size(10);
+    let jobs = 10_000u32;
+    let text = format!(
+        "name: bench
+run: {{seed: 1, until: 2h, stopWhenAllTerminal: true}}
+controlPlane: {{scheduler: {{qps: 0}}, jobController: {{qps: 0}}, jobsetController: {{qps: 0}}, garbageCollector: {{qps: 0}}}}
+cluster:
+  nodePools:
+  - {{name: cpu, nodesPerPool: {nodes}, capacity: {{cpu: 32, memory: 128Gi}}}}
+workloads:
+- pods: {{runFor: 10m}}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {{name: many}}
+    spec:
+      replicatedJobs:
+      - name: w
+        replicas: {jobs}
+        template:
+          spec: {{parallelism: 1, completions: 1, backoffLimit: 0, template: {{spec: {{containers: [{{name: c, resources: {{requests: {{cpu: 8}}}}}}]}}}}}}
+",
+        nodes = jobs / 4
+    );
+    let scenario =
+        Scenario::from_text("bench.yaml", &text, Path::new(".")).expect("bench scenario loads");
+    g.throughput(Throughput::Elements(u64::from(jobs)));
+    g.bench_function("single_pod_jobs_10k", |b| {
+        b.iter_batched(
+            || scenario.clone(),
+            |s| {
+                let mut sim = Simulation::new(s).expect("valid");
+                sim.run().expect("runs");
+                assert_eq!(sim.summary_json()["pods"]["succeeded"], u64::from(jobs));
+                sim
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    engine,
+    scenarios,
+    recovery,
+    scheduling,
+    single_pod_jobs
+);
 criterion_main!(benches);

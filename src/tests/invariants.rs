@@ -84,6 +84,15 @@ fn the_checker_catches_violations() {
             .any(|m| m.contains("Jobs at priority") || m.contains("domains")),
         "{v:?}"
     );
+    // A Job that finished without the JobSet controller's books hearing of it.
+    let running = sim.jobsets[0].jobs[0];
+    sim.jobs[running as usize].terminal = Some("Failed");
+    let v = invariants::check(&sim);
+    assert!(
+        v.iter()
+            .any(|m| m.contains("is booked as") && m.contains("classifies as")),
+        "{v:?}"
+    );
     // An over-committed node: stopped where it happens, as the reservation is made.
     let mut sim = Sim::new(load_scenario(&path).unwrap()).unwrap();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -1,6 +1,7 @@
 //! The JobSet reconciler (pkg/controllers/jobset_controller.go), one pass per work-queue pop,
 //! in the order of semantics §3.2.
 
+use super::child_jobs::{ChildClass, ChildState, ClassSnapshot, ReplicatedJobCounts};
 use super::conditions::{condition, update_condition};
 use super::counters;
 use super::failure_policy::{self, FailedJob, Outcome};
@@ -15,13 +16,13 @@ use crate::sim::pod_change::PodChange;
 use crate::sim::{shape, Event, Sim};
 use sha1::{Digest, Sha1};
 
-/// Child Jobs of one JobSet, classified as `getChildJobs` does (§3.3).
-#[derive(Default)]
+/// Child Jobs of one JobSet as a reconcile reads them (`getChildJobs`, §3.3): the failed Jobs
+/// and those of older attempts by id, in creation order; the rest as the books' counters
+/// (`JobSetController::children`).
 struct ChildJobs {
-    active: Vec<JobId>,
-    successful: Vec<JobId>,
     failed: Vec<JobId>,
     previous: Vec<JobId>,
+    any_succeeded: bool,
 }
 
 /// Lowercase hex SHA-1 of `<namespace>/<jobName>` (the API comment says SHA256; the code
@@ -160,56 +161,198 @@ impl Sim {
         self.rec.observe_jobset_status(now, js, before, &obj.status);
     }
 
-    fn classify(&self, js: JsId) -> ChildJobs {
-        let obj = &self.jobsets[js as usize];
+    /// Brings the books of `js`'s child Jobs up to date: the Jobs that changed since the last
+    /// reconcile are classified again, or every child Job when the JobSet status the classes
+    /// depend on changed. Then the reconcile's view of them.
+    fn child_jobs(&mut self, js: JsId) -> ChildJobs {
         let gate = self.scenario.gate("RestartJob");
-        let mut out = ChildJobs::default();
-        for &j in &obj.jobs {
-            let job = &self.jobs[j as usize];
-            let mut previous = job.restart_attempt < obj.status.restarts;
-            if gate && !previous {
-                let rj = &obj.status.replicated_jobs[job.rj as usize];
-                let current = rj
-                    .job_restarts
-                    .as_ref()
-                    .and_then(|v| v.get(job.job_index as usize))
-                    .copied()
-                    .unwrap_or(0);
-                let label = job
-                    .labels
-                    .get(JOB_RESTART_ATTEMPT)
-                    .and_then(|v| v.parse::<i32>().ok());
-                if label.is_some_and(|l| l < current) {
-                    previous = true;
-                }
+        let changed = if self.class_snapshot_current(js, gate) {
+            self.jobset_controller.children.take_dirty(js)
+        } else {
+            let obj = &self.jobsets[js as usize];
+            let snapshot = ClassSnapshot {
+                restarts: obj.status.restarts,
+                job_restarts: if gate {
+                    (obj.status.replicated_jobs.iter())
+                        .map(|r| r.job_restarts.clone())
+                        .collect()
+                } else {
+                    vec![]
+                },
+            };
+            let n_rj = obj.spec.spec.replicated_jobs.len();
+            let books = &mut self.jobset_controller.children;
+            books.reset(js, snapshot, n_rj, &obj.jobs);
+            obj.jobs.clone()
+        };
+        let books = &self.jobset_controller.children;
+        let snapshot = books.snapshot(js).expect("refreshed above");
+        let states: Vec<(JobId, ChildState)> = (changed.iter())
+            .map(|&j| (j, self.child_state(j, snapshot, gate)))
+            .collect();
+        for (j, state) in states {
+            self.jobset_controller.children.set(j, state);
+        }
+        debug_assert_eq!(self.child_books_violations(js), Vec::<String>::new());
+        let books = &self.jobset_controller.children;
+        ChildJobs {
+            failed: books.failed(js),
+            previous: books.previous(js),
+            any_succeeded: books.any_succeeded(js),
+        }
+    }
+
+    /// Whether the books of `js` were classified against its current restart attempt (and,
+    /// under the RestartJob gate, its per-index restarts).
+    fn class_snapshot_current(&self, js: JsId, gate: bool) -> bool {
+        let Some(snapshot) = self.jobset_controller.children.snapshot(js) else {
+            return false;
+        };
+        let st = &self.jobsets[js as usize].status;
+        if snapshot.restarts != st.restarts {
+            return false;
+        }
+        !gate
+            || (snapshot.job_restarts.len() == st.replicated_jobs.len()
+                && (snapshot.job_restarts.iter())
+                    .zip(&st.replicated_jobs)
+                    .all(|(kept, now)| *kept == now.job_restarts))
+    }
+
+    /// Child Job `j`'s class against the JobSet status `snapshot` (`getChildJobs`), and, when
+    /// active, its share of the replicated job's counters (`calculateReplicatedJobStatuses`).
+    fn child_state(&self, j: JobId, snapshot: &ClassSnapshot, gate: bool) -> ChildState {
+        let job = &self.jobs[j as usize];
+        if job.removed {
+            return ChildState::default();
+        }
+        let mut previous = job.restart_attempt < snapshot.restarts;
+        if gate && !previous {
+            let current = (snapshot.job_restarts.get(job.rj as usize))
+                .and_then(Option::as_ref)
+                .and_then(|v| v.get(job.job_index as usize))
+                .copied()
+                .unwrap_or(0);
+            let label = job
+                .labels
+                .get(JOB_RESTART_ATTEMPT)
+                .and_then(|v| v.parse::<i32>().ok());
+            previous = label.is_some_and(|l| l < current);
+        }
+        let class = match (previous, job.finished()) {
+            (true, _) => ChildClass::Previous,
+            (false, Some("Failed")) => ChildClass::Failed,
+            (false, Some(_)) => ChildClass::Succeeded,
+            (false, None) => ChildClass::Active,
+        };
+        let mut state = ChildState {
+            class,
+            rj: job.rj,
+            ..ChildState::default()
+        };
+        if class == ChildClass::Active {
+            let (ready, active) = self.job_ready_and_active(j);
+            state.ready = counters::job_counts_as_ready(
+                job.parallelism,
+                Some(job.completions),
+                ready,
+                job.succeeded,
+            );
+            state.active = active > 0;
+            state.suspended = job.suspended;
+        }
+        state
+    }
+
+    /// Where the books of `js` differ from a full classification of its child Jobs against the
+    /// books' snapshot (a Job changed since the last reconcile counts as booked): each a
+    /// sentence, none when they agree.
+    pub(crate) fn child_books_violations(&self, js: JsId) -> Vec<String> {
+        let books = &self.jobset_controller.children;
+        let Some(snapshot) = books.snapshot(js) else {
+            return vec![];
+        };
+        let gate = self.scenario.gate("RestartJob");
+        let obj = &self.jobsets[js as usize];
+        let departed = (books.dirty_jobs(js).iter()).filter(|&&j| self.jobs[j as usize].removed);
+        let mut expected: Vec<(JobId, ChildState)> = (obj.jobs.iter())
+            .map(|&j| match books.is_dirty(j) {
+                true => (j, books.state(j)),
+                false => (j, self.child_state(j, snapshot, gate)),
+            })
+            .chain(departed.map(|&j| (j, books.state(j))))
+            .collect();
+        expected.sort_by_key(|&(j, _)| j);
+        let mut out = vec![];
+        for &(j, state) in &expected {
+            if books.state(j) != state {
+                let booked = books.state(j);
+                let name = &self.jobs[j as usize].name;
+                out.push(format!(
+                    "JobSet {}: Job {name} is booked as {booked:?} but classifies as {state:?}",
+                    obj.name
+                ));
             }
-            if previous {
-                out.previous.push(j);
-            } else {
-                match job.finished() {
-                    Some("Failed") => out.failed.push(j),
-                    Some(_) => out.successful.push(j),
-                    None => out.active.push(j),
+        }
+        let mut counts = vec![ReplicatedJobCounts::default(); books.counts(js).len()];
+        let mut lists: [Vec<JobId>; 3] = Default::default();
+        for &(j, s) in &expected {
+            let Some(c) = counts.get_mut(s.rj as usize) else {
+                continue;
+            };
+            match s.class {
+                ChildClass::Active => {
+                    c.ready += i32::from(s.ready);
+                    c.active += i32::from(s.active);
+                    c.suspended += i32::from(s.suspended);
+                    lists[0].push(j);
                 }
+                ChildClass::Succeeded => c.succeeded += 1,
+                ChildClass::Failed => {
+                    c.failed += 1;
+                    lists[1].push(j);
+                }
+                ChildClass::Previous => lists[2].push(j),
+                ChildClass::Gone => {}
             }
+        }
+        let succeeded: i32 = counts.iter().map(|c| c.succeeded).sum();
+        let booked = [books.active(js), books.failed(js), books.previous(js)];
+        if counts != books.counts(js)
+            || lists != booked
+            || (succeeded > 0) != books.any_succeeded(js)
+        {
+            out.push(format!(
+                "JobSet {}: the child Job books ({:?}; active, failed, previous {:?}) differ \
+                 from a recount ({counts:?}; {lists:?})",
+                obj.name,
+                books.counts(js),
+                booked
+            ));
         }
         out
     }
 
-    /// `calculateReplicatedJobStatuses` (§3.4).
-    fn replicated_job_statuses(&self, js: JsId, jobs: &ChildJobs) -> Vec<ReplicatedJobStatus> {
+    /// `calculateReplicatedJobStatuses` (§3.4), from the books' counters.
+    fn replicated_job_statuses(&self, js: JsId) -> Vec<ReplicatedJobStatus> {
         let obj = &self.jobsets[js as usize];
         let gate = self.scenario.gate("RestartJob");
-        let mut out: Vec<ReplicatedJobStatus> = obj
-            .spec
+        let counts = self.jobset_controller.children.counts(js);
+        obj.spec
             .spec
             .replicated_jobs
             .iter()
             .enumerate()
             .map(|(i, r)| {
                 let old = obj.status.replicated_jobs.get(i);
+                let c = counts[i];
                 ReplicatedJobStatus {
                     name: r.name.clone(),
+                    ready: c.ready,
+                    succeeded: c.succeeded,
+                    failed: c.failed,
+                    active: c.active,
+                    suspended: c.suspended,
                     job_restarts: if gate {
                         old.and_then(|o| o.job_restarts.clone())
                     } else {
@@ -220,36 +363,9 @@ impl Sim {
                     } else {
                         None
                     },
-                    ..Default::default()
                 }
             })
-            .collect();
-        for &j in &jobs.active {
-            let job = &self.jobs[j as usize];
-            let (ready, active) = self.job_ready_and_active(j);
-            let st = &mut out[job.rj as usize];
-            if counters::job_counts_as_ready(
-                job.parallelism,
-                Some(job.completions),
-                ready,
-                job.succeeded,
-            ) {
-                st.ready += 1;
-            }
-            if active > 0 {
-                st.active += 1;
-            }
-            if job.suspended {
-                st.suspended += 1;
-            }
-        }
-        for &j in &jobs.successful {
-            out[self.jobs[j as usize].rj as usize].succeeded += 1;
-        }
-        for &j in &jobs.failed {
-            out[self.jobs[j as usize].rj as usize].failed += 1;
-        }
-        out
+            .collect()
     }
 
     fn reconcile_jobset(&mut self, js: JsId) {
@@ -261,14 +377,14 @@ impl Sim {
         if managed_by.is_some_and(|m| m != JOBSET_CONTROLLER_NAME) {
             return; // §3.13: another controller owns it.
         }
-        let jobs = self.classify(js);
-        let statuses = self.replicated_job_statuses(js, &jobs);
+        let jobs = self.child_jobs(js);
+        let statuses = self.replicated_job_statuses(js);
         self.jobsets[js as usize].status.replicated_jobs = statuses;
 
         // 5. Terminal: delete what is still active, nothing else.
         let status = &self.jobsets[js as usize].status;
         if status.is_true("Completed") || status.is_true("Failed") {
-            for &j in &jobs.active {
+            for j in self.jobset_controller.children.active(js) {
                 self.delete_job(j);
             }
             self.apply_ttl(js);
@@ -302,7 +418,7 @@ impl Sim {
             return;
         }
         // 9. Success.
-        if !jobs.successful.is_empty() && self.success_policy_met(js, &jobs.successful) {
+        if jobs.any_succeeded && self.success_policy_met(js) {
             let st = &mut self.jobsets[js as usize].status;
             update_condition(
                 &mut st.conditions,
@@ -344,9 +460,9 @@ impl Sim {
         self.create_missing_jobs(js, &jobs);
         // 14. Suspend or resume.
         if self.jobsets[js as usize].spec.spec.suspended() {
-            self.suspend_jobs(js, &jobs.active);
+            self.suspend_jobs(js);
         } else {
-            self.resume_jobs_if_necessary(js, &jobs.active);
+            self.resume_jobs_if_necessary(js);
         }
         // 15. In-place restart.
         if self.in_place_enabled(js) {
@@ -355,12 +471,13 @@ impl Sim {
     }
 
     /// §3.8: suspend every active Job, then the Suspended condition.
-    fn suspend_jobs(&mut self, js: JsId, active: &[JobId]) {
+    fn suspend_jobs(&mut self, js: JsId) {
         let now = self.now();
-        for &j in active {
+        for j in self.jobset_controller.children.active(js) {
             if !self.jobs[j as usize].suspended {
                 self.jobs[j as usize].spec.suspend = Some(true);
                 self.jobs[j as usize].suspended = true;
+                self.jobset_controller.children.job_changed(j);
                 self.rec.observe_job(now, j, JobChange::Suspended);
                 self.notify_job_of_update(j);
             }
@@ -412,7 +529,7 @@ impl Sim {
 
     /// §3.8 `resumeJobsIfNecessary`: resume replicated jobs in order, honouring DependsOn and,
     /// under InOrder, one replicated job per pass.
-    fn resume_jobs_if_necessary(&mut self, js: JsId, active: &[JobId]) {
+    fn resume_jobs_if_necessary(&mut self, js: JsId) {
         let now = self.now();
         let obj = &self.jobsets[js as usize];
         // Nothing suspended (the counters of this pass say so): only the condition is left.
@@ -425,6 +542,8 @@ impl Sim {
             );
             return;
         }
+        // The active Jobs as this pass classified them (the books change only at the next).
+        let active = &self.jobset_controller.children.active(js);
         let in_order = obj.spec.spec.in_order();
         let n_rj = obj.spec.spec.replicated_jobs.len();
         for rj_index in 0..n_rj {
@@ -456,6 +575,7 @@ impl Sim {
                 job.spec.suspend = Some(false);
                 job.suspended = false;
                 job.start_time_ns = None;
+                self.jobset_controller.children.job_changed(*j);
                 self.rec.observe_job(now, *j, JobChange::Resumed);
                 self.notify_job_of_update(*j);
             }
@@ -598,26 +718,23 @@ impl Sim {
         }
     }
 
-    /// §5.1: evaluated only with at least one successful and no failed Job.
-    fn success_policy_met(&self, js: JsId, successful: &[JobId]) -> bool {
+    /// §5.1: evaluated only with at least one successful and no failed Job; the successful
+    /// Jobs are this pass's counters.
+    fn success_policy_met(&self, js: JsId) -> bool {
         let obj = &self.jobsets[js as usize];
         let policy = obj.spec.spec.success_policy.as_ref();
         let targets: &[String] = policy
             .map(|p| p.target_replicated_jobs.as_slice())
             .unwrap_or(&[]);
         let counts = |rj: &str| targets.is_empty() || targets.iter().any(|t| t == rj);
-        let matching = successful
-            .iter()
-            .filter(|&&j| {
-                counts(&obj.spec.spec.replicated_jobs[self.jobs[j as usize].rj as usize].name)
-            })
-            .count() as i32;
+        let rjs = &obj.spec.spec.replicated_jobs;
+        let matching: i32 = (rjs.iter().zip(&obj.status.replicated_jobs))
+            .filter(|(r, _)| counts(&r.name))
+            .map(|(_, st)| st.succeeded)
+            .sum();
         let needed = match policy.map(|p| p.operator.as_str()) {
             Some("Any") => 1,
-            _ => obj
-                .spec
-                .spec
-                .replicated_jobs
+            _ => rjs
                 .iter()
                 .filter(|r| counts(&r.name))
                 .map(ReplicatedJob::replica_count)
@@ -914,6 +1031,7 @@ impl Sim {
         self.pod_templates.job_created(id, template);
         self.job_pods.push(vec![]);
         self.jobsets[js as usize].jobs.push(id);
+        self.jobset_controller.children.job_created(js, id);
         let job = &self.jobs[id as usize];
         let created = JobChange::Created {
             jobset: js,

@@ -3,6 +3,7 @@
 //! reconcile's calls), and its pod reconciler's index of each Job's followers. Kept here, not on the `JobSetObj`s, which hold only what the API server
 //! stores. Dense by `JsId` (JobSets are never freed).
 
+use super::child_jobs::ChildJobBooks;
 use crate::engine::{SimTime, TokenBucket};
 use crate::sim::objects::{JobId, JsId, ShapeId};
 
@@ -19,6 +20,9 @@ pub(crate) struct JobSetController {
     /// pod's shape never changes). The pod reconciler judges followers by their shape's
     /// nodeSelector, so it reads these few entries instead of every pod the Job keeps.
     follower_shapes: Vec<Vec<(ShapeId, u32)>>,
+    /// Each JobSet's child Jobs by class and its replicated jobs' counters, kept from the
+    /// Jobs that changed.
+    pub(crate) children: ChildJobBooks,
 }
 
 /// What a wake-up of a JobSet's work queue entry does.
@@ -40,6 +44,7 @@ impl JobSetController {
             calls_in_pass: 0,
             client,
             follower_shapes: vec![],
+            children: ChildJobBooks::default(),
         }
     }
 
@@ -51,6 +56,7 @@ impl JobSetController {
             "JobSets are registered as created"
         );
         self.due_ns.push(None);
+        self.children.jobset_created(js);
     }
 
     /// Queues a reconcile of `js` at `due_ns` unless one is queued no later (like client-go's

@@ -1,6 +1,7 @@
 //! The controllers, each reacting to watch events through the simulated API: the JobSet
 //! controller, the Kubernetes Job controller, the kubelet and the garbage collector.
 
+pub(crate) mod child_jobs;
 pub(crate) mod conditions;
 pub(crate) mod counters;
 pub(crate) mod failure_policy;

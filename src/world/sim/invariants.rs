@@ -18,7 +18,16 @@ pub(crate) fn check(sim: &Sim) -> Vec<String> {
     indexes_match_nodes(sim, &mut out);
     job_counts_match_pods(sim, &mut out);
     live_pod_names_unique(sim, &mut out);
+    child_job_books_match(sim, &mut out);
     out
+}
+
+/// The JobSet controller's books of each JobSet's child Jobs, kept from the Jobs that changed,
+/// equal a full classification of its child Jobs.
+fn child_job_books_match(sim: &Sim, out: &mut Vec<String>) {
+    for js in 0..sim.jobsets.len() {
+        out.extend(sim.child_books_violations(js as crate::sim::objects::JsId));
+    }
 }
 
 /// Live pods hold distinct names, and the set of held names is exactly theirs.

@@ -58,6 +58,7 @@ impl Sim {
             if index < job.succeeded_index.len() && !job.succeeded_index[index] {
                 job.succeeded_index[index] = true;
                 job.succeeded += 1;
+                self.jobset_controller.children.job_changed(p.job);
             }
             return false;
         }
@@ -84,6 +85,8 @@ impl Sim {
         }
         let conditions_before = self.jobs[j as usize].conditions.len();
         self.sync_job(j);
+        // Its status may have changed: the JobSet controller's Job watch hears of it.
+        self.jobset_controller.children.job_changed(j);
         // A Job's conditions are append-only: the sync added those past the old length.
         let added = &self.jobs[j as usize].conditions[conditions_before..];
         self.rec.observe_job_conditions(self.queue.now(), j, added);

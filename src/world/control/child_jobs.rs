@@ -1,0 +1,317 @@
+//! The JobSet controller's classification of each JobSet's child Jobs (`getChildJobs`, §3.3)
+//! and the per-replicated-job counters it derives (`calculateReplicatedJobStatuses`, §3.4),
+//! kept up to date from the Jobs that changed instead of recounted over every child Job on
+//! every reconcile.
+//!
+//! A Job's change (created, status written, suspended or resumed, finished, removed) marks it
+//! dirty; the next reconcile of its JobSet re-classifies only the dirty Jobs. What a Job's class
+//! depends on that belongs to the JobSet (its restart attempt, and the per-index restarts under
+//! the RestartJob gate) is kept as the snapshot the classes were computed against: when the
+//! JobSet's differs, every child Job is classified again. Between two refreshes the books stay
+//! as they were at the start of the reconcile, as the upstream reconcile's one listing does.
+//!
+//! Each class is an ordered set of `JobId`s: Jobs are created with increasing ids and the
+//! JobSet's list of child Jobs keeps creation order, so iterating a set visits the Jobs in the
+//! order a full listing would.
+
+use crate::sim::objects::{JobId, JsId};
+use std::collections::BTreeSet;
+
+/// Where one child Job stands for its JobSet's reconcile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum ChildClass {
+    /// Not a child Job (never created, or removed).
+    #[default]
+    Gone,
+    Active,
+    Succeeded,
+    Failed,
+    /// Of an older restart attempt: to be deleted.
+    Previous,
+}
+
+/// One child Job's share of its JobSet's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ChildState {
+    pub class: ChildClass,
+    /// The replicated job's index in the JobSet spec.
+    pub rj: u32,
+    /// Active Jobs only: counts as ready, has active pods, is suspended.
+    pub ready: bool,
+    pub active: bool,
+    pub suspended: bool,
+}
+
+/// One replicated job's counters, as `ReplicatedJobStatus` carries them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ReplicatedJobCounts {
+    pub ready: i32,
+    pub succeeded: i32,
+    pub failed: i32,
+    pub active: i32,
+    pub suspended: i32,
+}
+
+/// What of the JobSet's status the classes were computed against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ClassSnapshot {
+    pub restarts: i32,
+    /// By replicated job: `jobRestarts`, read only under the RestartJob gate (else empty).
+    pub job_restarts: Vec<Option<Vec<i32>>>,
+}
+
+/// One JobSet's books.
+#[derive(Debug, Default)]
+struct JobSetBooks {
+    /// None until the first refresh.
+    snapshot: Option<ClassSnapshot>,
+    per_rj: Vec<ReplicatedJobCounts>,
+    active: BTreeSet<JobId>,
+    failed: BTreeSet<JobId>,
+    previous: BTreeSet<JobId>,
+    succeeded: usize,
+    /// Jobs changed since the last refresh.
+    dirty: Vec<JobId>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ChildJobBooks {
+    jobsets: Vec<JobSetBooks>,
+    /// By `JobId`: the state the books hold for the Job, its JobSet, and whether it is dirty.
+    states: Vec<ChildState>,
+    owner: Vec<JsId>,
+    dirty: Vec<bool>,
+}
+
+impl ChildJobBooks {
+    pub(crate) fn jobset_created(&mut self, js: JsId) {
+        assert_eq!(
+            js as usize,
+            self.jobsets.len(),
+            "JobSets are registered as created"
+        );
+        self.jobsets.push(JobSetBooks::default());
+    }
+
+    /// Job `j` of JobSet `js` was created; ids come in creation order.
+    pub(crate) fn job_created(&mut self, js: JsId, j: JobId) {
+        assert_eq!(
+            j as usize,
+            self.states.len(),
+            "Jobs are registered as created"
+        );
+        self.states.push(ChildState::default());
+        self.owner.push(js);
+        self.dirty.push(false);
+        self.job_changed(j);
+    }
+
+    /// Something the classification reads of Job `j` changed.
+    pub(crate) fn job_changed(&mut self, j: JobId) {
+        let flag = &mut self.dirty[j as usize];
+        if !*flag {
+            *flag = true;
+            self.jobsets[self.owner[j as usize] as usize].dirty.push(j);
+        }
+    }
+
+    /// Starts a rebuild of `js`'s books against `snapshot`: every count and class is cleared
+    /// (the caller then sets the state of each of `children`, the JobSet's child Jobs) and the
+    /// dirty Jobs are forgotten. A Job that is no longer a child was marked dirty when it left.
+    pub(crate) fn reset(
+        &mut self,
+        js: JsId,
+        snapshot: ClassSnapshot,
+        replicated_jobs: usize,
+        children: &[JobId],
+    ) {
+        let books = &mut self.jobsets[js as usize];
+        for &j in books.dirty.iter().chain(children) {
+            self.dirty[j as usize] = false;
+            self.states[j as usize] = ChildState::default();
+        }
+        *books = JobSetBooks {
+            snapshot: Some(snapshot),
+            per_rj: vec![ReplicatedJobCounts::default(); replicated_jobs],
+            ..JobSetBooks::default()
+        };
+    }
+
+    /// The Jobs of `js` changed since the last refresh, now no longer dirty.
+    pub(crate) fn take_dirty(&mut self, js: JsId) -> Vec<JobId> {
+        let dirty = std::mem::take(&mut self.jobsets[js as usize].dirty);
+        for &j in &dirty {
+            self.dirty[j as usize] = false;
+        }
+        dirty
+    }
+
+    /// The Jobs of `js` changed since the last refresh.
+    pub(crate) fn dirty_jobs(&self, js: JsId) -> &[JobId] {
+        &self.jobsets[js as usize].dirty
+    }
+
+    pub(crate) fn is_dirty(&self, j: JobId) -> bool {
+        self.dirty[j as usize]
+    }
+
+    /// Job `j` now stands at `state`: its old share leaves the counters, its new one enters.
+    pub(crate) fn set(&mut self, j: JobId, state: ChildState) {
+        let old = std::mem::replace(&mut self.states[j as usize], state);
+        if old == state {
+            return;
+        }
+        let books = &mut self.jobsets[self.owner[j as usize] as usize];
+        books.apply(j, old, -1);
+        books.apply(j, state, 1);
+    }
+
+    pub(crate) fn state(&self, j: JobId) -> ChildState {
+        self.states.get(j as usize).copied().unwrap_or_default()
+    }
+
+    pub(crate) fn snapshot(&self, js: JsId) -> Option<&ClassSnapshot> {
+        self.jobsets[js as usize].snapshot.as_ref()
+    }
+
+    pub(crate) fn counts(&self, js: JsId) -> &[ReplicatedJobCounts] {
+        &self.jobsets[js as usize].per_rj
+    }
+
+    pub(crate) fn active(&self, js: JsId) -> Vec<JobId> {
+        self.jobsets[js as usize].active.iter().copied().collect()
+    }
+
+    pub(crate) fn failed(&self, js: JsId) -> Vec<JobId> {
+        self.jobsets[js as usize].failed.iter().copied().collect()
+    }
+
+    pub(crate) fn previous(&self, js: JsId) -> Vec<JobId> {
+        self.jobsets[js as usize].previous.iter().copied().collect()
+    }
+
+    pub(crate) fn any_succeeded(&self, js: JsId) -> bool {
+        self.jobsets[js as usize].succeeded > 0
+    }
+}
+
+impl JobSetBooks {
+    /// Adds (`sign` 1) or takes away (-1) one Job's share.
+    fn apply(&mut self, j: JobId, s: ChildState, sign: i32) {
+        let set = match s.class {
+            ChildClass::Gone => return,
+            ChildClass::Active => Some(&mut self.active),
+            ChildClass::Failed => Some(&mut self.failed),
+            ChildClass::Previous => Some(&mut self.previous),
+            ChildClass::Succeeded => None,
+        };
+        match set {
+            Some(set) if sign > 0 => assert!(set.insert(j), "a Job is booked once"),
+            Some(set) => assert!(set.remove(&j), "a Job leaves the class it was booked in"),
+            None if sign > 0 => self.succeeded += 1,
+            None => self.succeeded -= 1,
+        }
+        let c = &mut self.per_rj[s.rj as usize];
+        match s.class {
+            ChildClass::Active => {
+                c.ready += sign * i32::from(s.ready);
+                c.active += sign * i32::from(s.active);
+                c.suspended += sign * i32::from(s.suspended);
+            }
+            ChildClass::Succeeded => c.succeeded += sign,
+            ChildClass::Failed => c.failed += sign,
+            ChildClass::Previous | ChildClass::Gone => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn active(rj: u32, ready: bool) -> ChildState {
+        ChildState {
+            class: ChildClass::Active,
+            rj,
+            ready,
+            active: true,
+            suspended: false,
+        }
+    }
+
+    fn of(class: ChildClass, rj: u32) -> ChildState {
+        ChildState {
+            class,
+            rj,
+            ..ChildState::default()
+        }
+    }
+
+    fn books() -> ChildJobBooks {
+        let mut b = ChildJobBooks::default();
+        b.jobset_created(0);
+        b.jobset_created(1);
+        b.reset(0, ClassSnapshot::default(), 2, &[]);
+        b.reset(1, ClassSnapshot::default(), 1, &[]);
+        b
+    }
+
+    #[test]
+    fn counters_follow_the_jobs_that_change() {
+        let mut b = books();
+        for j in 0..4 {
+            b.job_created(0, j);
+        }
+        b.job_created(1, 4);
+        assert_eq!(b.take_dirty(0), [0, 1, 2, 3]);
+        assert_eq!(b.take_dirty(1), [4]);
+        b.set(0, active(0, true));
+        b.set(1, active(0, false));
+        b.set(2, active(1, true));
+        b.set(3, of(ChildClass::Failed, 1));
+        b.set(4, active(0, true));
+        let c = b.counts(0);
+        assert_eq!(
+            (c[0].ready, c[0].active, c[1].ready, c[1].failed),
+            (1, 2, 1, 1)
+        );
+        assert_eq!(b.active(0), [0, 1, 2]);
+        assert_eq!(b.failed(0), [3]);
+        assert_eq!(b.counts(1)[0].ready, 1, "another JobSet's Job counts there");
+
+        b.job_changed(1);
+        b.job_changed(1);
+        assert_eq!(b.take_dirty(0), [1], "a Job is dirty once");
+        b.set(1, of(ChildClass::Succeeded, 0));
+        b.set(0, ChildState::default());
+        let c = b.counts(0);
+        assert_eq!((c[0].ready, c[0].active, c[0].succeeded), (0, 0, 1));
+        assert!(b.any_succeeded(0));
+        assert!(b.previous(0).is_empty());
+        assert_eq!(b.active(0), [2]);
+    }
+
+    #[test]
+    fn a_reset_forgets_every_class_and_dirty_job() {
+        let mut b = books();
+        b.job_created(0, 0);
+        b.job_created(0, 1);
+        b.job_created(1, 2);
+        b.take_dirty(0);
+        b.set(0, of(ChildClass::Succeeded, 1));
+        b.set(1, of(ChildClass::Previous, 0));
+        b.set(2, active(0, true));
+        b.job_changed(0);
+        let snapshot = ClassSnapshot {
+            restarts: 1,
+            job_restarts: vec![],
+        };
+        b.reset(0, snapshot.clone(), 2, &[0, 1]);
+        assert_eq!(b.snapshot(0), Some(&snapshot));
+        assert!(b.take_dirty(0).is_empty() && !b.is_dirty(0));
+        assert_eq!(b.state(0), ChildState::default());
+        assert_eq!(b.state(1), ChildState::default());
+        assert_eq!(b.state(2), active(0, true), "other JobSets keep theirs");
+        assert!(!b.any_succeeded(0) && b.previous(0).is_empty());
+    }
+}
