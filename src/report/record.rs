@@ -261,7 +261,9 @@ fn jobset_record(sim: &Sim, id: JsId, js: &JobSetObj, parts: Parts) -> JobSetRec
             .iter()
             .map(replicated_job_record)
             .collect(),
-        job_groups: job_groups(parts.jobs.iter().map(|&j| &sim.jobs[j as usize])),
+        job_groups: job_groups(
+            (parts.jobs.iter()).map(|&j| (&sim.jobs[j as usize], sim.job_metadata(j).labels)),
+        ),
         pods: PodsByFinalStatus { ..*parts.pods },
         restarts: restarts(js, parts.rows),
         failed_scheduling: failed_scheduling(sim, id),
@@ -377,20 +379,19 @@ fn exact_quantity(resource: &str, milli: i128) -> String {
 /// The Jobs in creation order, grouped by replicated job, attempts and final conditions (in
 /// the order of each group's first Job): recovery-65k's 8,192 Jobs are one group, not 8,192
 /// copies of the same labels.
-fn job_groups<'a>(jobs: impl Iterator<Item = &'a JobObj>) -> Vec<JobGroup> {
+/// A Job and its labels.
+type LabelledJob<'a> = (&'a JobObj, StringMap);
+
+/// Each Job comes with its labels (`Sim::job_metadata`).
+fn job_groups<'a>(jobs: impl Iterator<Item = (&'a JobObj, StringMap)>) -> Vec<JobGroup> {
     type Key = (String, i32, Option<i32>, Vec<GroupCondition>);
     let mut order: Vec<Key> = vec![];
-    let mut members: BTreeMap<Key, Vec<&JobObj>> = BTreeMap::new();
-    for job in jobs {
+    let mut members: BTreeMap<Key, Vec<LabelledJob>> = BTreeMap::new();
+    for (job, labels) in jobs {
         let key = (
-            job.labels
-                .get(REPLICATED_JOB_NAME)
-                .cloned()
-                .unwrap_or_default(),
+            labels.get(REPLICATED_JOB_NAME).cloned().unwrap_or_default(),
             job.restart_attempt,
-            job.labels
-                .get(JOB_RESTART_ATTEMPT)
-                .and_then(|a| a.parse().ok()),
+            labels.get(JOB_RESTART_ATTEMPT).and_then(|a| a.parse().ok()),
             job.conditions
                 .iter()
                 .map(|c| GroupCondition {
@@ -404,7 +405,7 @@ fn job_groups<'a>(jobs: impl Iterator<Item = &'a JobObj>) -> Vec<JobGroup> {
         if list.is_empty() {
             order.push(key);
         }
-        list.push(job);
+        list.push((job, labels));
     }
     order
         .into_iter()
@@ -420,18 +421,18 @@ fn job_group(
     restart_attempt: i32,
     job_restart_attempt: Option<i32>,
     conditions: Vec<GroupCondition>,
-    jobs: &[&JobObj],
+    jobs: &[LabelledJob],
 ) -> JobGroup {
     // Shared: the first Job's labels that every other Job has with the same value.
     let labels: StringMap = jobs[0]
-        .labels
+        .1
         .iter()
-        .filter(|(k, v)| jobs.iter().all(|j| j.labels.get(*k) == Some(*v)))
+        .filter(|(k, v)| jobs.iter().all(|j| j.1.get(*k) == Some(*v)))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let varying: Vec<String> = jobs
         .iter()
-        .flat_map(|j| j.labels.keys())
+        .flat_map(|j| j.1.keys())
         .filter(|k| !labels.contains_key(*k))
         .cloned()
         .collect::<std::collections::BTreeSet<String>>()
@@ -439,16 +440,15 @@ fn job_group(
         .collect();
     let records = jobs
         .iter()
-        .map(|job| JobRecord {
+        .map(|(job, job_labels)| JobRecord {
             name: job.name.clone(),
-            job_index: job
-                .labels
+            job_index: job_labels
                 .get(JOB_INDEX)
                 .and_then(|i| i.parse().ok())
                 .unwrap_or(job.job_index),
             created_at_s: to_secs(job.created_at_ns),
             deleted_at_s: job.removed_at_ns.map(to_secs),
-            label_values: varying.iter().map(|k| job.labels.get(k).cloned()).collect(),
+            label_values: varying.iter().map(|k| job_labels.get(k).cloned()).collect(),
             condition_times_s: job.conditions.iter().map(|c| to_secs(c.time_ns)).collect(),
         })
         .collect();

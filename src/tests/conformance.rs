@@ -461,14 +461,14 @@ fn restart_job_recreates_only_the_failed_job() {
         s.condition("RestartingJobSet").is_none(),
         "per-Job restarts set no condition"
     );
-    let names: Vec<(&str, &str)> = sim
-        .jobs
-        .iter()
-        .map(|j| {
+    let labels: Vec<_> = (0..sim.jobs.len())
+        .map(|j| sim.job_metadata(j as u32).labels)
+        .collect();
+    let names: Vec<(&str, &str)> = (sim.jobs.iter().zip(&labels))
+        .map(|(j, l)| {
             (
                 j.name.as_str(),
-                j.labels
-                    .get("jobset.sigs.k8s.io/job-restart-attempt")
+                l.get("jobset.sigs.k8s.io/job-restart-attempt")
                     .map(|s| s.as_str())
                     .unwrap_or(""),
             )
@@ -680,8 +680,13 @@ spec:
       spec: {completions: 2, parallelism: 2, template: {metadata: {labels: {app: w}}, spec: {containers: [{name: c}]}}}
 "#;
     let sim = simulate("construct", manifest, "    runFor: 1m", "");
-    let job = sim.jobs.iter().find(|j| j.name == "js-workers-2").unwrap();
-    let l = &job.labels;
+    let j = sim
+        .jobs
+        .iter()
+        .position(|j| j.name == "js-workers-2")
+        .unwrap();
+    let meta = sim.job_metadata(j as u32);
+    let l = &meta.labels;
     let get = |k: &str| l.get(k).map(String::as_str).unwrap_or("<missing>");
     assert_eq!(get("jobset.sigs.k8s.io/jobset-name"), "js");
     assert_eq!(get("jobset.sigs.k8s.io/replicatedjob-name"), "workers");
@@ -709,37 +714,46 @@ spec:
     );
     // Each key is also an annotation, on the Job and on its pod template.
     assert_eq!(
-        job.annotations
+        meta.annotations
             .get("jobset.sigs.k8s.io/job-index")
             .map(String::as_str),
         Some("2")
     );
-    let pod_meta = &job.spec.template.metadata;
     assert_eq!(
-        pod_meta
-            .labels
+        meta.pod_labels
             .get("jobset.sigs.k8s.io/job-index")
             .map(String::as_str),
         Some("2")
     );
-    assert_eq!(pod_meta.labels.get("app").map(String::as_str), Some("w"));
+    assert_eq!(meta.pod_labels.get("app").map(String::as_str), Some("w"));
     assert_eq!(
-        job.annotations
+        meta.pod_annotations
+            .get("jobset.sigs.k8s.io/job-index")
+            .map(String::as_str),
+        Some("2")
+    );
+    assert_eq!(
+        meta.annotations
             .get("alpha.jobset.sigs.k8s.io/exclusive-topology")
             .map(String::as_str),
         Some("topology.kubernetes.io/rack"),
         "the replicated job's annotation overrides the JobSet's"
     );
-    let driver = sim.jobs.iter().find(|j| j.name == "js-driver-0").unwrap();
+    let driver = sim
+        .jobs
+        .iter()
+        .position(|j| j.name == "js-driver-0")
+        .unwrap();
     assert_eq!(
-        driver
+        sim.job_metadata(driver as u32)
             .annotations
             .get("alpha.jobset.sigs.k8s.io/exclusive-topology")
             .map(String::as_str),
         Some("cloud.google.com/gke-nodepool")
     );
+    let job = &sim.jobs[j];
     assert_eq!(job.spec.template.spec.subdomain.as_deref(), Some("sub"));
-    assert_eq!(job.spec.suspend, Some(false));
+    assert!(!job.suspended, "spec.suspend is the JobSet's: false");
     assert_eq!(job.spec.completion_mode.as_deref(), Some("Indexed"));
     assert!(
         js(&sim).service_created_ns.is_some(),

@@ -4,7 +4,6 @@
 //! in place (container restart rules); the controller then makes every lagging pod restart too,
 //! and lifts the barrier once all pods are at the same attempt. No pod or Job is recreated.
 
-use crate::api::keys::JOBSET_NAME;
 use crate::control::job::IN_PLACE_BARRIER_NEVER_LIFTS;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
@@ -117,12 +116,9 @@ impl Sim {
             .jobs
             .iter()
             .flat_map(|&j| self.job_pods[j as usize].iter().copied())
-            .filter(|&p| {
-                !self.pods[p as usize].removed
-                    && self.jobs[self.pods[p as usize].job as usize]
-                        .labels
-                        .contains_key(JOBSET_NAME)
-            })
+            // Every child Job carries the jobset-name label (`constructJob`), so every live
+            // pod of these Jobs is the JobSet's.
+            .filter(|&p| !self.pods[p as usize].removed)
             .collect();
         // 1. A container restarted more often than maxRestarts fails the JobSet.
         if pods

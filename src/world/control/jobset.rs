@@ -9,12 +9,13 @@ use super::job::SUSPENDED_JOB_NEVER_RESUMED;
 use super::jobset_controller::Wakeup;
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
-use crate::api::types::{ReplicatedJob, StringMap};
+use crate::api::types::{JobSpec, ReplicatedJob, StringMap};
 use crate::metrics::objects::{JobChange, JobSetChange};
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{shape, Event, Sim};
 use sha1::{Digest, Sha1};
+use std::sync::Arc;
 
 /// Child Jobs of one JobSet as a reconcile reads them (`getChildJobs`, §3.3): the failed Jobs
 /// and those of older attempts by id, in creation order; the rest as the books' counters
@@ -23,6 +24,27 @@ struct ChildJobs {
     failed: Vec<JobId>,
     previous: Vec<JobId>,
     any_succeeded: bool,
+}
+
+/// What fixes a child Job's labels and annotations (§3.5): its JobSet, replicated job and
+/// index, the JobSet's restart attempt when it was created and, under the RestartJob gate, its
+/// index's restart attempt.
+pub(crate) struct JobIdentity {
+    pub jobset: JsId,
+    pub rj: u32,
+    pub job_index: u32,
+    pub restart_attempt: i32,
+    pub job_restart_attempt: Option<i32>,
+}
+
+/// A child Job's labels and annotations and its pod template's, as `constructJob` writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct JobMetadata {
+    pub labels: StringMap,
+    pub annotations: StringMap,
+    /// Before the pod webhook's priority label.
+    pub pod_labels: StringMap,
+    pub pod_annotations: StringMap,
 }
 
 /// Lowercase hex SHA-1 of `<namespace>/<jobName>` (the API comment says SHA256; the code
@@ -233,11 +255,7 @@ impl Sim {
                 .and_then(|v| v.get(job.job_index as usize))
                 .copied()
                 .unwrap_or(0);
-            let label = job
-                .labels
-                .get(JOB_RESTART_ATTEMPT)
-                .and_then(|v| v.parse::<i32>().ok());
-            previous = label.is_some_and(|l| l < current);
+            previous = job.job_restart_attempt.is_some_and(|l| l < current);
         }
         let class = match (previous, job.finished()) {
             (true, _) => ChildClass::Previous,
@@ -475,7 +493,6 @@ impl Sim {
         let now = self.now();
         for j in self.jobset_controller.children.active(js) {
             if !self.jobs[j as usize].suspended {
-                self.jobs[j as usize].spec.suspend = Some(true);
                 self.jobs[j as usize].suspended = true;
                 self.jobset_controller.children.job_changed(j);
                 self.rec.observe_job(now, j, JobChange::Suspended);
@@ -572,7 +589,6 @@ impl Sim {
                 .collect();
             for j in &suspended {
                 let job = &mut self.jobs[*j as usize];
-                job.spec.suspend = Some(false);
                 job.suspended = false;
                 job.start_time_ns = None;
                 self.jobset_controller.children.job_changed(*j);
@@ -656,6 +672,7 @@ impl Sim {
 
     fn execute_failure_policy(&mut self, js: JsId, failed: &[JobId]) {
         let now = self.now();
+        let obj = &self.jobsets[js as usize];
         let infos: Vec<FailedJob> = failed
             .iter()
             .map(|&j| {
@@ -665,11 +682,8 @@ impl Sim {
                     .expect("failed jobs have the condition");
                 FailedJob {
                     name: job.name.clone(),
-                    replicated_job: job
-                        .labels
-                        .get(REPLICATED_JOB_NAME)
-                        .cloned()
-                        .unwrap_or_default(),
+                    // The replicated-job-name label's value.
+                    replicated_job: obj.spec.spec.replicated_jobs[job.rj as usize].name.clone(),
                     job_index: job.job_index as usize,
                     reason: c.reason.clone(),
                     message: c.message.clone(),
@@ -844,34 +858,34 @@ impl Sim {
         })
     }
 
-    /// `constructJob` (§3.5) and the API create.
-    fn create_job(&mut self, js: JsId, rj_index: u32, job_index: u32) {
-        let now = self.now();
-        let gate = self.scenario.gate("RestartJob");
-        let obj = &self.jobsets[js as usize];
+    /// The labels `constructJob` (§3.5) puts on a Job and its pod template, by key: the JobSet's
+    /// name, uid, the replicated job, the Job's indexes, the restart attempts, the coordinator.
+    fn job_keys(&self, id: &JobIdentity) -> Vec<(&'static str, String)> {
+        let obj = &self.jobsets[id.jobset as usize];
         let spec = &obj.spec.spec;
-        let rj = &spec.replicated_jobs[rj_index as usize];
+        let rj_index = id.rj as usize;
+        let rj = &spec.replicated_jobs[rj_index];
+        let job_index = id.job_index;
         let name = format!("{}-{}-{job_index}", obj.name, rj.name);
         let global_replicas = spec.total_replicas();
-        let global_index: i32 = spec.replicated_jobs[..rj_index as usize]
+        let global_index: i32 = spec.replicated_jobs[..rj_index]
             .iter()
             .map(ReplicatedJob::replica_count)
             .sum::<i32>()
             + job_index as i32;
         let group = rj.group_name.clone().unwrap_or_else(|| "default".into());
-        let group_replicas: i32 = spec
-            .replicated_jobs
-            .iter()
-            .filter(|r| r.group_name.as_deref().unwrap_or("default") == group)
+        let in_group = |r: &&ReplicatedJob| r.group_name.as_deref().unwrap_or("default") == group;
+        let group_replicas: i32 = (spec.replicated_jobs.iter())
+            .filter(in_group)
             .map(ReplicatedJob::replica_count)
             .sum();
-        let group_index: i32 = spec.replicated_jobs[..rj_index as usize]
+        let group_index: i32 = spec.replicated_jobs[..rj_index]
             .iter()
-            .filter(|r| r.group_name.as_deref().unwrap_or("default") == group)
+            .filter(in_group)
             .map(ReplicatedJob::replica_count)
             .sum::<i32>()
             + job_index as i32;
-        let mut keys: Vec<(&str, String)> = vec![
+        let mut keys: Vec<(&'static str, String)> = vec![
             (JOBSET_NAME, obj.name.clone()),
             (JOBSET_UID, obj.uid.clone()),
             (REPLICATED_JOB_NAME, rj.name.clone()),
@@ -886,29 +900,13 @@ impl Sim {
             (GROUP_NAME, group.clone()),
             (GROUP_REPLICAS, group_replicas.to_string()),
             (JOB_GROUP_INDEX, group_index.to_string()),
-            (RESTART_ATTEMPT, obj.status.restarts.to_string()),
+            (RESTART_ATTEMPT, id.restart_attempt.to_string()),
         ];
-        if gate {
-            let attempt = obj.status.replicated_jobs[rj_index as usize]
-                .job_restarts
-                .as_ref()
-                .and_then(|v| v.get(job_index as usize))
-                .copied()
-                .unwrap_or(0);
+        if let Some(attempt) = id.job_restart_attempt {
             keys.push((JOB_RESTART_ATTEMPT, attempt.to_string()));
         }
-        let subdomain = spec
-            .network
-            .as_ref()
-            .filter(|n| n.enable_dns_hostnames == Some(true))
-            .map(|n| {
-                n.subdomain
-                    .clone()
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| obj.name.clone())
-            });
         if let Some(c) = &spec.coordinator {
-            let sub = subdomain.clone().unwrap_or_else(|| obj.name.clone());
+            let sub = jobset_subdomain(obj).unwrap_or_else(|| obj.name.clone());
             keys.push((
                 COORDINATOR,
                 format!(
@@ -917,45 +915,106 @@ impl Sim {
                 ),
             ));
         }
-        let mut job_spec = rj.template.spec.clone();
-        let mut labels: StringMap = rj.template.metadata.labels.clone();
-        let mut annotations: StringMap = rj.template.metadata.annotations.clone();
-        let pod_meta = &mut job_spec.template.metadata;
-        for (k, v) in &keys {
-            labels.insert(k.to_string(), v.clone());
-            annotations.insert(k.to_string(), v.clone());
-            pod_meta.labels.insert(k.to_string(), v.clone());
-            pod_meta.annotations.insert(k.to_string(), v.clone());
+        keys
+    }
+
+    /// A Job's labels and annotations and its pod template's (§3.5), built from what the Job
+    /// keeps (its JobSet, replicated job, indexes and attempts) when they are read: the keys
+    /// over the replicated job's own, and the exclusive placement annotations. Jobs do not
+    /// keep these maps, a dozen entries each that only a few rare paths read.
+    fn metadata_of(&self, id: &JobIdentity) -> JobMetadata {
+        let obj = &self.jobsets[id.jobset as usize];
+        let rj = &obj.spec.spec.replicated_jobs[id.rj as usize];
+        let pod_meta = &rj.template.spec.template.metadata;
+        let mut m = JobMetadata {
+            labels: rj.template.metadata.labels.clone(),
+            annotations: rj.template.metadata.annotations.clone(),
+            pod_labels: pod_meta.labels.clone(),
+            pod_annotations: pod_meta.annotations.clone(),
+        };
+        for (k, v) in self.job_keys(id) {
+            for map in [
+                &mut m.labels,
+                &mut m.annotations,
+                &mut m.pod_labels,
+                &mut m.pod_annotations,
+            ] {
+                map.insert(k.to_string(), v.clone());
+            }
         }
         // Exclusive placement annotations: the RJ's Job template wins over the JobSet's.
         let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
-        if let Some(topology) = &exclusive {
-            annotations.insert(EXCLUSIVE_TOPOLOGY.into(), topology.clone());
-            pod_meta
-                .annotations
-                .insert(EXCLUSIVE_TOPOLOGY.into(), topology.clone());
-            if node_selector_strategy {
-                annotations.insert(NODE_SELECTOR_STRATEGY.into(), "true".into());
-                pod_meta
-                    .annotations
-                    .insert(NODE_SELECTOR_STRATEGY.into(), "true".into());
-                pin_to_prepared_nodes(&mut job_spec.template.spec, &obj.namespace, &name);
+        if let Some(topology) = exclusive {
+            for map in [&mut m.annotations, &mut m.pod_annotations] {
+                map.insert(EXCLUSIVE_TOPOLOGY.into(), topology.clone());
+                if node_selector_strategy {
+                    map.insert(NODE_SELECTOR_STRATEGY.into(), "true".into());
+                }
             }
         }
-        if let Some(sub) = subdomain {
-            job_spec.template.spec.subdomain = Some(sub);
+        m
+    }
+
+    /// Job `j`'s labels and annotations and its pod template's.
+    pub(crate) fn job_metadata(&self, j: JobId) -> JobMetadata {
+        let job = &self.jobs[j as usize];
+        self.metadata_of(&JobIdentity {
+            jobset: job.jobset,
+            rj: job.rj,
+            job_index: job.job_index,
+            restart_attempt: job.restart_attempt,
+            job_restart_attempt: job.job_restart_attempt,
+        })
+    }
+
+    /// The Job spec every Job of replicated job `rj_index` gets (§3.5) before what is the
+    /// Job's own (the node-selector strategy's pin, the pre-v0.3.0 exclusive terms): its
+    /// template with the subdomain, after API defaulting, pod metadata as the template has it.
+    /// Built once per replicated job and shared.
+    fn shared_job_spec(&mut self, js: JsId, rj_index: u32) -> Arc<JobSpec> {
+        if let Some(spec) = self.jobset_controller.job_spec(js, rj_index) {
+            return spec;
         }
-        job_spec.suspend = Some(obj.spec.spec.suspended());
-        default_job_spec(&mut job_spec);
-        let restart_attempt = obj.status.restarts;
-        // The pod webhook labels every JobSet pod with its priority, except under the
-        // node-selector strategy (§1.12); Kubernetes' Priority admission makes it 0 by default.
-        let mut pod_labels = job_spec.template.metadata.labels.clone();
-        if !node_selector_strategy {
-            let priority = job_spec.template.spec.priority.unwrap_or(0);
-            pod_labels.insert(PRIORITY.into(), priority.to_string());
+        let obj = &self.jobsets[js as usize];
+        let mut spec = obj.spec.spec.replicated_jobs[rj_index as usize]
+            .template
+            .spec
+            .clone();
+        if let Some(sub) = jobset_subdomain(obj) {
+            spec.template.spec.subdomain = Some(sub);
         }
-        let key = labels.get(JOB_KEY).cloned().unwrap_or_default();
+        default_job_spec(&mut spec);
+        let spec = Arc::new(spec);
+        (self.jobset_controller).keep_job_spec(js, rj_index, spec.clone());
+        spec
+    }
+
+    /// `constructJob` (§3.5) and the API create.
+    fn create_job(&mut self, js: JsId, rj_index: u32, job_index: u32) {
+        let now = self.now();
+        let gate = self.scenario.gate("RestartJob");
+        let obj = &self.jobsets[js as usize];
+        let rj = &obj.spec.spec.replicated_jobs[rj_index as usize];
+        let name = format!("{}-{}-{job_index}", obj.name, rj.name);
+        let identity = JobIdentity {
+            jobset: js,
+            rj: rj_index,
+            job_index,
+            restart_attempt: obj.status.restarts,
+            job_restart_attempt: gate.then(|| {
+                obj.status.replicated_jobs[rj_index as usize]
+                    .job_restarts
+                    .as_ref()
+                    .and_then(|v| v.get(job_index as usize))
+                    .copied()
+                    .unwrap_or(0)
+            }),
+        };
+        let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
+        let suspended = obj.spec.spec.suspended();
+        let namespace = obj.namespace.clone();
+        let meta = self.metadata_of(&identity);
+        let key = meta.labels.get(JOB_KEY).cloned().unwrap_or_default();
         let webhook_key = exclusive.clone().filter(|_| !node_selector_strategy);
         let (leader_follower, all_pods) =
             match (webhook_key.is_some(), self.params.exclusive_placement) {
@@ -963,12 +1022,28 @@ impl Sim {
                 (true, crate::params::ExclusivePlacement::LeaderFollower) => (true, false),
                 (true, crate::params::ExclusivePlacement::AllPods) => (false, true),
             };
-        if all_pods {
-            // Before v0.3.0 the controller put both terms on the Job's pod template.
-            let topology = webhook_key.clone().unwrap_or_default();
-            add_v02_exclusive_terms(&mut job_spec.template.spec, &key, &topology);
+        let shared = self.shared_job_spec(js, rj_index);
+        let job_spec = if node_selector_strategy || all_pods {
+            let mut own = JobSpec::clone(&shared);
+            if node_selector_strategy {
+                pin_to_prepared_nodes(&mut own.template.spec, &namespace, &name);
+            }
+            if all_pods {
+                // Before v0.3.0 the controller put both terms on the Job's pod template.
+                let topology = webhook_key.clone().unwrap_or_default();
+                add_v02_exclusive_terms(&mut own.template.spec, &key, &topology);
+            }
+            Arc::new(own)
+        } else {
+            shared
+        };
+        // The pod webhook labels every JobSet pod with its priority, except under the
+        // node-selector strategy (§1.12); Kubernetes' Priority admission makes it 0 by default.
+        let mut pod_labels = meta.pod_labels;
+        if !node_selector_strategy {
+            let priority = job_spec.template.spec.priority.unwrap_or(0);
+            pod_labels.insert(PRIORITY.into(), priority.to_string());
         }
-        let namespace = obj.namespace.clone();
         let shape = shape::compile_with_affinity(
             &job_spec.template.spec,
             &self.cluster,
@@ -978,7 +1053,13 @@ impl Sim {
         );
         let shape_id = self.push_shape(shape);
         let leader_shape = if leader_follower {
-            let spec = leader_pod_spec(&job_spec, &pod_labels, &labels, self.params.jobset_version);
+            let spec = leader_pod_spec(
+                &job_spec.template.spec,
+                &meta.pod_annotations,
+                &pod_labels,
+                &self.jobsets[js as usize].name,
+                self.params.jobset_version,
+            );
             let shape = shape::compile_with_affinity(
                 &spec,
                 &self.cluster,
@@ -997,14 +1078,13 @@ impl Sim {
             jobset: js,
             rj: rj_index,
             job_index,
-            restart_attempt,
-            labels,
-            annotations,
+            restart_attempt: identity.restart_attempt,
+            job_restart_attempt: identity.job_restart_attempt,
             parallelism: job_spec.parallelism.unwrap_or(1).max(0) as u32,
             completions,
             backoff_limit: job_spec.backoff_limit.unwrap_or(6),
-            suspended: job_spec.suspend == Some(true),
-            spec: Box::new(job_spec),
+            suspended,
+            spec: job_spec,
             succeeded_index: vec![false; completions as usize],
             succeeded: 0,
             failed: 0,
@@ -1033,10 +1113,11 @@ impl Sim {
         self.jobsets[js as usize].jobs.push(id);
         self.jobset_controller.children.job_created(js, id);
         let job = &self.jobs[id as usize];
+        let job_restart_attempt = job.job_restart_attempt.map(|a| a.to_string());
         let created = JobChange::Created {
             jobset: js,
-            restart_attempt,
-            job_restart_attempt: job.labels.get(JOB_RESTART_ATTEMPT).map(String::as_str),
+            restart_attempt: job.restart_attempt,
+            job_restart_attempt: job_restart_attempt.as_deref(),
             suspended: job.suspended,
         };
         self.rec.observe_job(created_at, id, created);
@@ -1074,34 +1155,44 @@ impl Sim {
 /// The leader's pod spec after the mutating pod webhook (§6.2): its affinity and
 /// anti-affinity terms, built by the webhook model itself.
 fn leader_pod_spec(
-    job_spec: &crate::api::types::JobSpec,
-    pod_labels: &crate::api::types::StringMap,
-    job_labels: &crate::api::types::StringMap,
+    pod_spec: &crate::api::types::PodSpec,
+    pod_annotations: &StringMap,
+    pod_labels: &StringMap,
+    jobset_name: &str,
     version: crate::control::pod_webhook::PlacementVersion,
 ) -> crate::api::types::PodSpec {
     use crate::control::pod_webhook::{default_pod, PodView};
-    let template = &job_spec.template;
-    let mut annotations = template.metadata.annotations.clone();
+    let mut annotations = pod_annotations.clone();
     annotations.insert(JOB_COMPLETION_INDEX.into(), "0".into());
     let mut labels = pod_labels.clone();
     labels.insert(JOB_COMPLETION_INDEX.into(), "0".into());
     let mut view = PodView {
-        name: format!(
-            "{}-0",
-            job_labels.get(JOBSET_NAME).cloned().unwrap_or_default()
-        ),
+        name: format!("{jobset_name}-0"),
         namespace: "default".into(),
         labels,
         annotations,
-        affinity: template.spec.affinity.clone(),
-        priority: Some(template.spec.priority.unwrap_or(0)),
+        affinity: pod_spec.affinity.clone(),
+        priority: Some(pod_spec.priority.unwrap_or(0)),
         ..Default::default()
     };
-    let mut spec = template.spec.clone();
+    let mut spec = pod_spec.clone();
     if default_pod(&mut view, &[], &|_| None, version).is_ok() {
         spec.affinity = view.affinity;
     }
     spec
+}
+
+/// The headless Service's subdomain when DNS hostnames are on: `network.subdomain`, else the
+/// JobSet's name.
+fn jobset_subdomain(obj: &JobSetObj) -> Option<String> {
+    (obj.spec.spec.network.as_ref())
+        .filter(|n| n.enable_dns_hostnames == Some(true))
+        .map(|n| {
+            n.subdomain
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| obj.name.clone())
+        })
 }
 
 /// The pre-v0.3.0 design: every pod requires its own Job's pods in the domain and repels
@@ -1294,13 +1385,13 @@ impl Sim {
         name: String,
     ) -> crate::control::pod_webhook::PodView {
         let p = &self.pods[leader as usize];
-        let job = &self.jobs[p.job as usize];
-        let mut annotations = job.spec.template.metadata.annotations.clone();
+        let meta = self.job_metadata(p.job);
+        let mut annotations = meta.pod_annotations;
         annotations.insert(JOB_COMPLETION_INDEX.into(), index.to_string());
         crate::control::pod_webhook::PodView {
             name,
             namespace: "default".into(),
-            labels: job.labels.clone(),
+            labels: meta.labels,
             annotations,
             node_name: p.node.map(|n| self.cluster.node(n).name.clone()),
             node_selector: self.shapes[shape as usize]

@@ -4,8 +4,10 @@
 //! stores. Dense by `JsId` (JobSets are never freed).
 
 use super::child_jobs::ChildJobBooks;
+use crate::api::types::JobSpec;
 use crate::engine::{SimTime, TokenBucket};
 use crate::sim::objects::{JobId, JsId, ShapeId};
+use std::sync::Arc;
 
 #[derive(Debug)]
 pub(crate) struct JobSetController {
@@ -23,6 +25,8 @@ pub(crate) struct JobSetController {
     /// Each JobSet's child Jobs by class and its replicated jobs' counters, kept from the
     /// Jobs that changed.
     pub(crate) children: ChildJobBooks,
+    /// By `JsId` and replicated job: the Job spec its Jobs share, once built.
+    job_specs: Vec<Vec<Option<Arc<JobSpec>>>>,
 }
 
 /// What a wake-up of a JobSet's work queue entry does.
@@ -45,6 +49,7 @@ impl JobSetController {
             client,
             follower_shapes: vec![],
             children: ChildJobBooks::default(),
+            job_specs: vec![],
         }
     }
 
@@ -57,6 +62,25 @@ impl JobSetController {
         );
         self.due_ns.push(None);
         self.children.jobset_created(js);
+        self.job_specs.push(vec![]);
+    }
+
+    /// The Job spec the Jobs of replicated job `rj` of `js` share, if built.
+    pub(crate) fn job_spec(&self, js: JsId, rj: u32) -> Option<Arc<JobSpec>> {
+        self.job_specs[js as usize]
+            .get(rj as usize)
+            .cloned()
+            .flatten()
+    }
+
+    /// Keeps the shared Job spec of replicated job `rj` of `js` (a JobSet's replicated job
+    /// templates never change).
+    pub(crate) fn keep_job_spec(&mut self, js: JsId, rj: u32, spec: Arc<JobSpec>) {
+        let specs = &mut self.job_specs[js as usize];
+        if specs.len() <= rj as usize {
+            specs.resize(rj as usize + 1, None);
+        }
+        specs[rj as usize] = Some(spec);
     }
 
     /// Queues a reconcile of `js` at `due_ns` unless one is queued no later (like client-go's

@@ -188,11 +188,7 @@ impl Sim {
             job_index: job.job_index,
             pod_index: p.index,
             attempt: job.restart_attempt,
-            job_attempt: job
-                .labels
-                .get(crate::api::keys::JOB_RESTART_ATTEMPT)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
+            job_attempt: job.job_restart_attempt.unwrap_or(0),
             retry,
         };
         let (after, code, container) =

@@ -188,23 +188,20 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
             continue;
         }
         let job = &sim.jobs[pod.job as usize];
-        let Some(key) = job.annotations.get(crate::api::keys::EXCLUSIVE_TOPOLOGY) else {
+        let jobset = &sim.jobsets[job.jobset as usize].spec;
+        let rj = &jobset.spec.replicated_jobs[job.rj as usize];
+        // The Job's exclusive-topology and node-selector-strategy annotations.
+        let (Some(key), false) = crate::control::jobset::exclusive_placement(jobset, rj) else {
             continue;
         };
-        if job
-            .annotations
-            .contains_key(crate::api::keys::NODE_SELECTOR_STRATEGY)
-        {
-            continue;
-        }
-        let Some(domain) = sim.cluster.label_value(node, key) else {
+        let Some(domain) = sim.cluster.label_value(node, &key) else {
             continue;
         };
         let pod_labels = sim.pod_templates.labels(pod.job);
         let job_key = pod_labels.get(JOB_KEY).cloned().unwrap_or_default();
         let priority = pod_labels.get(PRIORITY).cloned().unwrap_or_default();
         let leader_follower = sim.pod_templates.exclusive_key(pod.job).is_some();
-        let group = (key.clone(), domain.to_string(), priority);
+        let group = (key, domain.to_string(), priority);
         if all_pods || (leader_follower && pod.index == 0) {
             guarded_by
                 .entry(group.clone())

@@ -2,9 +2,10 @@
 //! are stable and deterministic. An object that Kubernetes would have removed is marked
 //! `removed` rather than freed.
 
-use crate::api::types::{JobSet, JobSpec, StringMap};
+use crate::api::types::{JobSet, JobSpec};
 use crate::cluster::NodeId;
 use crate::engine::SimTime;
+use std::sync::Arc;
 
 pub(crate) type JsId = u32;
 pub(crate) type JobId = u32;
@@ -115,15 +116,21 @@ pub(crate) struct JobObj {
     /// Index of the replicated job in the JobSet spec.
     pub rj: u32,
     pub job_index: u32,
+    /// The JobSet's restart attempt when the Job was created (the restart-attempt label).
     pub restart_attempt: i32,
-    pub labels: StringMap,
-    pub annotations: StringMap,
-    /// `spec.suspend == Some(true)`, kept beside the hot fields: the JobSet reconcile reads it
-    /// for every Job, and the boxed spec lives far away in memory.
+    /// Under the RestartJob gate, its index's restart attempt when the Job was created (the
+    /// job-restart-attempt label). With the fields above it fixes every label and annotation
+    /// of the Job and its pod template, which `Sim::job_metadata` builds when one is read:
+    /// a dozen-entry map four times over per Job was most of a Job's memory.
+    pub job_restart_attempt: Option<i32>,
+    /// `spec.suspend == Some(true)`: the suspension as the JobSet controller last wrote it.
+    /// The shared `spec` below does not carry it.
     pub suspended: bool,
-    /// The Job spec after API defaulting, pod template included (boxed: it is large and read
-    /// rarely, so the per-Job loops stay within a few cache lines per Job).
-    pub spec: Box<JobSpec>,
+    /// The Job spec after API defaulting, pod template included, without the pod template's
+    /// metadata (`Sim::job_metadata`) and its `suspend` (`suspended`): shared by every Job of a
+    /// replicated job, except where a Job's pod spec is its own (the node-selector strategy's
+    /// pin, the pre-v0.3.0 exclusive terms). Never written after creation.
+    pub spec: Arc<JobSpec>,
     pub parallelism: u32,
     pub completions: u32,
     pub backoff_limit: i32,
@@ -293,8 +300,7 @@ impl JobObj {
             rj: 0,
             job_index: 0,
             restart_attempt: 0,
-            labels: Default::default(),
-            annotations: Default::default(),
+            job_restart_attempt: None,
             suspended: false,
             spec: Default::default(),
             parallelism: completions,

@@ -431,7 +431,8 @@ mod tests {
             let mut sim = sim_until(|s| running(s).len() == 2);
             let pod = running(&sim)[0];
             let job = sim.pods[pod as usize].job;
-            sim.jobs[job as usize].spec.pod_replacement_policy = policy.map(String::from);
+            std::sync::Arc::make_mut(&mut sim.jobs[job as usize].spec).pod_replacement_policy =
+                policy.map(String::from);
             sim.evict_pod(pod, "EvictionByEvictionAPI");
             let p = &sim.pods[pod as usize];
             assert!(p.disruption_target && p.deletion_ns.is_some());

@@ -368,7 +368,7 @@ mod tests {
     #[test]
     fn indexes_in_back_off_wait_and_wake_the_job_at_the_earliest_end() {
         let mut job = JobObj::for_tests(4);
-        job.spec.backoff_limit_per_index = Some(3);
+        std::sync::Arc::make_mut(&mut job.spec).backoff_limit_per_index = Some(3);
         let mut c = controller_with_job(4);
         c.count_failure(0, 1, 0);
         c.count_failure(0, 2, 0);
@@ -396,7 +396,7 @@ mod tests {
             (vec![1], None)
         );
         // Without backoffLimitPerIndex the Job-wide back-off applies instead (in the sync).
-        job.spec.backoff_limit_per_index = None;
+        std::sync::Arc::make_mut(&mut job.spec).backoff_limit_per_index = None;
         assert_eq!(
             c.indexes_to_create(0, &job, &free, 10, 0),
             (vec![1, 2], None)
