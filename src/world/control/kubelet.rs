@@ -6,6 +6,7 @@ use crate::engine::time::NS_PER_S;
 use crate::engine::{EventId, SimTime};
 use crate::scenario::faults::OOM_EXIT_CODE;
 use crate::scenario::ContainerRun;
+use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
@@ -114,249 +115,230 @@ impl Kubelet {
     }
 }
 
-impl Sim {
+impl Kubelet {
     /// The kubelet sees the binding through its watch and starts the containers.
-    pub(crate) fn kubelet_pod_bound(&mut self, pod: PodId) {
-        let d = self.params.watch_delay_ns + self.params.kubelet.pod_start_latency_ns;
-        self.queue.schedule_in(d, Event::PodRunning(pod));
+    pub(crate) fn on_pod_bound(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let d = ctx.params().watch_delay_ns + ctx.params().kubelet.pod_start_latency_ns;
+        ctx.schedule_in(d, Event::PodRunning(pod));
     }
 
-    /// The pod exists, is not being deleted, and its node's kubelet is up.
-    fn alive(&self, pod: PodId) -> bool {
-        let p = &self.pods[pod as usize];
-        !p.removed
-            && p.deletion_ns.is_none()
-            && !p.node.is_some_and(|n| self.cluster.node(n).failed)
-    }
-
-    pub(crate) fn on_pod_running(&mut self, pod: PodId) {
-        if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Pending {
+    pub(crate) fn on_pod_running(&mut self, ctx: &mut Ctx, pod: PodId) {
+        if !alive(ctx, pod) || ctx.pod(pod).phase != PodPhase::Pending {
             return;
         }
-        self.change_pod(pod, PodChange::Running);
-        self.start_container(pod, None);
+        ctx.change_pod(pod, PodChange::Running);
+        self.start_container(ctx, pod, None);
     }
 
     /// One run of the main container (`restart`: the restart count when restarted in place):
     /// readiness, then its scripted or default end. Under in-place restart the agent holds the
     /// worker behind its barrier first.
-    fn start_container(&mut self, pod: PodId, restart: Option<u32>) {
-        let shape = &self.shapes[self.pods[pod as usize].shape as usize];
-        match shape.ready_delay_ns {
-            None => self.change_pod(pod, PodChange::ReadyAtStart),
+    fn start_container(&mut self, ctx: &mut Ctx, pod: PodId, restart: Option<u32>) {
+        match ctx.shape(ctx.pod(pod).shape).ready_delay_ns {
+            None => ctx.change_pod(pod, PodChange::ReadyAtStart),
             Some(d) => {
-                self.queue.schedule_in(d, Event::PodReady(pod));
+                ctx.schedule_in(d, Event::PodReady(pod));
             }
         }
-        self.change_pod(pod, PodChange::ContainerStarted { restart });
-        if self.in_place_enabled_for_pod(pod) {
-            self.handle(
-                |sim| &mut sim.in_place_agents,
-                |agents, ctx| agents.on_container_start(ctx, pod),
-            );
+        ctx.change_pod(pod, PodChange::ContainerStarted { restart });
+        if ctx.in_place_enabled_for_pod(pod) {
+            ctx.in_place_agent_starts(pod);
             return;
         }
-        self.start_worker(pod);
+        self.start_worker(ctx, pod);
     }
 
     /// The workload itself starts: schedule how this run ends.
-    pub(crate) fn start_worker(&mut self, pod: PodId) {
-        let (mut after_ns, exit_code, container) = self.container_end(pod);
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
-        if exit_code == 0 && self.training.is_done(js) {
+    pub(crate) fn start_worker(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let (mut after_ns, exit_code, container) = self.container_end(ctx, pod);
+        let js = ctx.job(ctx.pod(pod).job).jobset;
+        if exit_code == 0 && ctx.training_done(js) {
             // Without this it would wait forever for a TrainingDone that has passed.
             after_ns = 0;
         }
-        let exit = self
-            .queue
-            .schedule_in(after_ns, Event::ContainerExit { pod, exit_code });
+        let exit = ctx.schedule_in(after_ns, Event::ContainerExit { pod, exit_code });
         let status = (exit_code != 0).then_some((container, exit_code));
-        self.kubelet.exit_scheduled(pod, exit, status);
-        self.change_pod(pod, PodChange::WorkerStarted);
+        self.exit_scheduled(pod, exit, status);
+        ctx.change_pod(pod, PodChange::WorkerStarted);
     }
 
     /// Matches the scenario's exit rules against this run; counts the run. The container id
     /// is meaningful only for a non-zero exit code.
-    fn container_end(&mut self, pod: PodId) -> (u64, i32, u16) {
-        let p = &self.pods[pod as usize];
-        let job = &self.jobs[p.job as usize];
-        let retry = self.kubelet.count_index_run(p.job, p.index);
-        let js = &self.jobsets[job.jobset as usize];
-        let rj = &js.spec.spec.replicated_jobs[job.rj as usize];
+    fn container_end(&mut self, ctx: &mut Ctx, pod: PodId) -> (u64, i32, u16) {
+        let p = ctx.pod(pod);
+        let (j, index) = (p.job, p.index);
+        let job = ctx.job(j);
+        let retry = self.count_index_run(j, index);
+        let js = ctx.jobset(job.jobset);
         let run = ContainerRun {
-            replicated_job: &rj.name,
+            replicated_job: &js.spec.spec.replicated_jobs[job.rj as usize].name,
             job_index: job.job_index,
-            pod_index: p.index,
+            pod_index: index,
             attempt: job.restart_attempt,
             job_attempt: job.job_restart_attempt.unwrap_or(0),
             retry,
         };
-        let (after, code, container) =
-            self.scenario.workloads[js.workload as usize].container_end(&run);
-        let j = p.job;
+        let (after, code, container) = ctx.workload(js.workload).container_end(&run);
+        let container = container.map(str::to_string);
         // The container's name matters only for a failure (podFailurePolicy's onExitCodes).
         let container = match (code, container) {
             (0, _) => 0,
-            (_, Some(name)) => intern_container(&mut self.container_names, name),
-            (_, None) => self.main_container(j),
+            (_, Some(name)) => ctx.intern_container(&name),
+            (_, None) => ctx.main_container(j),
         };
         (after, code, container)
     }
 
-    pub(crate) fn on_pod_ready(&mut self, pod: PodId) {
-        if !self.alive(pod)
-            || self.pods[pod as usize].phase != PodPhase::Running
-            || self.pods[pod as usize].ready
-        {
+    pub(crate) fn on_pod_ready(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let p = ctx.pod(pod);
+        if !alive(ctx, pod) || p.phase != PodPhase::Running || p.ready {
             return;
         }
-        self.change_pod(pod, PodChange::Ready);
+        ctx.change_pod(pod, PodChange::Ready);
     }
 
-    pub(crate) fn on_container_exit(&mut self, pod: PodId, exit_code: i32) {
-        let (_, status) = self.kubelet.take_exit(pod);
-        if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
+    pub(crate) fn on_container_exit(&mut self, ctx: &mut Ctx, pod: PodId, exit_code: i32) {
+        let (_, status) = self.take_exit(pod);
+        if !alive(ctx, pod) || ctx.pod(pod).phase != PodPhase::Running {
             return;
         }
         if status.is_some() {
             // The container status's terminated state, with the exit it ended with.
-            self.change_pod(pod, PodChange::RunEnds { exit: status });
+            ctx.change_pod(pod, PodChange::RunEnds { exit: status });
         }
-        self.change_pod(
-            pod,
-            PodChange::ContainerStopped {
-                failed: exit_code != 0,
-            },
-        );
-        let job = self.pods[pod as usize].job;
-        let on_failure = self.jobs[job as usize]
-            .spec
-            .template
-            .spec
-            .restart_policy
-            .as_deref()
-            != Some("Never");
+        let failed = exit_code != 0;
+        ctx.change_pod(pod, PodChange::ContainerStopped { failed });
         if exit_code == 0 {
-            self.change_pod(
-                pod,
-                PodChange::Finished {
-                    phase: PodPhase::Succeeded,
-                    reason: "Completed",
-                    disruption: false,
-                },
-            );
-        } else if on_failure
-            || self.shapes[self.pods[pod as usize].shape as usize].rule_restarts(exit_code)
-        {
+            let phase = PodPhase::Succeeded;
+            finish(ctx, pod, phase, "Completed", false);
+        } else if restarts_in_place(ctx, pod, exit_code) {
             // Restarted in place after CrashLoopBackOff (OnFailure, or a container restart
             // rule); the pod stays Running, not Ready. The back-off resets after 10 minutes
             // of running without a crash.
-            let backoff = self.kubelet.crash_restart_delay_ns(pod, self.now());
+            let backoff = self.crash_restart_delay_ns(pod, ctx.now());
             // restartCount counts the restart when it happens (on_container_restart).
             let reason = format!(
                 "Error: exit code {exit_code}; restart {} after back-off {}s",
-                self.pods[pod as usize].restart_count + 1,
+                ctx.pod(pod).restart_count + 1,
                 backoff / NS_PER_S
             );
-            self.change_pod(pod, PodChange::Restarting { reason: &reason });
-            self.queue
-                .schedule_in(backoff, Event::ContainerRestart(pod));
+            ctx.change_pod(pod, PodChange::Restarting { reason: &reason });
+            ctx.schedule_in(backoff, Event::ContainerRestart(pod));
         } else {
             let reason = format!("Error: exit code {exit_code}");
-            self.change_pod(
-                pod,
-                PodChange::Finished {
-                    phase: PodPhase::Failed,
-                    reason: &reason,
-                    disruption: false,
-                },
-            );
+            finish(ctx, pod, PodPhase::Failed, &reason, false);
         }
     }
 
-    pub(crate) fn on_container_restart(&mut self, pod: PodId) {
-        if !self.alive(pod) || self.pods[pod as usize].phase != PodPhase::Running {
+    pub(crate) fn on_container_restart(&mut self, ctx: &mut Ctx, pod: PodId) {
+        if !alive(ctx, pod) || ctx.pod(pod).phase != PodPhase::Running {
             return;
         }
-        let n = self.pods[pod as usize].restart_count + 1;
-        self.start_container(pod, Some(n));
+        let n = ctx.pod(pod).restart_count + 1;
+        self.start_container(ctx, pod, Some(n));
     }
 
     /// Forgets the exit scheduled for the container's current run (it will not happen).
-    pub(crate) fn kubelet_cancel_exit(&mut self, pod: PodId) {
-        if let (Some(exit), _) = self.kubelet.take_exit(pod) {
-            self.queue.cancel(exit);
+    pub(crate) fn cancel_exit(&mut self, ctx: &mut Ctx, pod: PodId) {
+        if let (Some(exit), _) = self.take_exit(pod) {
+            ctx.cancel(exit);
         }
+    }
+
+    /// The kubelet sees the pod's deletion: it stops the containers at once (the pod goes
+    /// after its grace period).
+    pub(crate) fn on_pod_deleting(&mut self, ctx: &mut Ctx, pod: PodId) {
+        self.cancel_exit(ctx, pod);
+    }
+
+    /// The pod's node died: its containers stopped with it.
+    pub(crate) fn containers_died(&mut self, ctx: &mut Ctx, pod: PodId) {
+        self.cancel_exit(ctx, pod);
+        ctx.change_pod(pod, PodChange::ContainerStopped { failed: true });
     }
 
     /// The main container of a running pod dies now with `exit_code` (a fault: `reason`
     /// names it in the pod's events).
-    pub(crate) fn kubelet_kill_container(&mut self, pod: PodId, exit_code: i32, reason: &str) {
-        let p = &self.pods[pod as usize];
-        if p.removed
-            || p.deletion_ns.is_some()
-            || p.phase != PodPhase::Running
-            || !self.kubelet.exit_pending(pod)
-        {
-            return; // not running a container now (pending, in back-off, or stopping)
+    pub(crate) fn kill_container(
+        &mut self,
+        ctx: &mut Ctx,
+        pod: PodId,
+        exit_code: i32,
+        reason: &str,
+    ) {
+        let p = ctx.pod(pod);
+        if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Running {
+            return;
         }
-        let container = self.main_container(p.job);
-        self.kubelet_cancel_exit(pod);
+        if !self.exit_pending(pod) {
+            return; // not running a container now (in back-off, or held by its agent)
+        }
+        let container = ctx.main_container(p.job);
+        self.cancel_exit(ctx, pod);
         let exit = (container, exit_code);
-        self.change_pod(pod, PodChange::RunKilled { reason, exit });
-        self.on_container_exit(pod, exit_code);
+        ctx.change_pod(pod, PodChange::RunKilled { reason, exit });
+        self.on_container_exit(ctx, pod, exit_code);
     }
 
     /// The workload ends its current run now with exit code 0 (training done): the run's
     /// scheduled end is replaced by an exit now.
-    pub(crate) fn kubelet_finish_run_now(&mut self, pod: PodId) {
-        self.kubelet_cancel_exit(pod);
-        self.change_pod(pod, PodChange::RunEnds { exit: None });
-        let exit = self
-            .queue
-            .schedule_in(0, Event::ContainerExit { pod, exit_code: 0 });
-        self.kubelet.exit_scheduled(pod, exit, None);
+    pub(crate) fn finish_run_now(&mut self, ctx: &mut Ctx, pod: PodId) {
+        self.cancel_exit(ctx, pod);
+        ctx.change_pod(pod, PodChange::RunEnds { exit: None });
+        let exit = ctx.schedule_in(0, Event::ContainerExit { pod, exit_code: 0 });
+        self.exit_scheduled(pod, exit, None);
     }
 
     /// An OOM kill of the main container.
-    pub(crate) fn kubelet_oom_kill(&mut self, pod: PodId) {
-        self.kubelet_kill_container(pod, OOM_EXIT_CODE, "OOMKilled");
+    pub(crate) fn oom_kill(&mut self, ctx: &mut Ctx, pod: PodId) {
+        self.kill_container(ctx, pod, OOM_EXIT_CODE, "OOMKilled");
     }
 
     /// Node-pressure eviction: the pod goes Failed (reason `Evicted`) with a
     /// `DisruptionTarget` condition (reason `TerminationByKubelet`); it is not deleted.
-    pub(crate) fn kubelet_evict(&mut self, pod: PodId) {
-        let p = &self.pods[pod as usize];
+    pub(crate) fn evict(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let p = ctx.pod(pod);
         if p.removed || p.deletion_ns.is_some() || p.phase.terminal() {
             return;
         }
-        self.change_pod(pod, PodChange::ContainerStopped { failed: true });
-        self.change_pod(
-            pod,
-            PodChange::Finished {
-                phase: PodPhase::Failed,
-                reason: "Evicted",
-                disruption: true,
-            },
-        );
+        self.cancel_exit(ctx, pod);
+        ctx.change_pod(pod, PodChange::ContainerStopped { failed: true });
+        finish(ctx, pod, PodPhase::Failed, "Evicted", true);
     }
 
     /// The kubelet of a node back from a failure finds the pod's containers gone with the
     /// node (restartPolicy aside, nothing to resume): the pod fails.
-    pub(crate) fn kubelet_pod_lost(&mut self, pod: PodId) {
-        if self.pods[pod as usize].phase.terminal() || self.pods[pod as usize].deletion_ns.is_some()
-        {
+    pub(crate) fn pod_lost(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let p = ctx.pod(pod);
+        if p.phase.terminal() || p.deletion_ns.is_some() {
             return;
         }
-        self.change_pod(
-            pod,
-            PodChange::Finished {
-                phase: PodPhase::Failed,
-                reason: "NodeLost",
-                disruption: false,
-            },
-        );
+        finish(ctx, pod, PodPhase::Failed, "NodeLost", false);
     }
+}
+
+/// The pod exists, is not being deleted, and its node's kubelet is up.
+fn alive(ctx: &Ctx, pod: PodId) -> bool {
+    let p = ctx.pod(pod);
+    !p.removed && p.deletion_ns.is_none() && !p.node.is_some_and(|n| ctx.node(n).failed)
+}
+
+/// A failed run restarts in the same pod: `restartPolicy` is not `Never`, or a container
+/// restart rule matches the exit code.
+fn restarts_in_place(ctx: &Ctx, pod: PodId, exit_code: i32) -> bool {
+    let p = ctx.pod(pod);
+    let policy = ctx.job(p.job).spec.template.spec.restart_policy.as_deref();
+    policy != Some("Never") || ctx.shape(p.shape).rule_restarts(exit_code)
+}
+
+/// The pod's phase becomes terminal.
+fn finish(ctx: &mut Ctx, pod: PodId, phase: PodPhase, reason: &str, disruption: bool) {
+    let change = PodChange::Finished {
+        phase,
+        reason,
+        disruption,
+    };
+    ctx.change_pod(pod, change);
 }
 
 /// The id of a container name in `names`, added if new (a run sees a handful of names).
@@ -371,6 +353,11 @@ pub(crate) fn intern_container(names: &mut Vec<String>, name: &str) -> u16 {
 }
 
 impl Sim {
+    /// Runs one of the kubelets' handlers (`Sim::handle`).
+    pub(crate) fn kubelet(&mut self, handler: impl FnOnce(&mut Kubelet, &mut Ctx<'_>)) {
+        self.handle(|sim| &mut sim.kubelet, handler);
+    }
+
     /// The id of a Job's first container's name (the one exit codes are reported for).
     pub(crate) fn main_container(&mut self, job: JobId) -> u16 {
         let name = self.jobs[job as usize]
@@ -424,5 +411,67 @@ mod tests {
         assert!(!k.exit_pending(2));
         // Taken once: a cancelled run's exit is never reported later.
         assert_eq!(k.take_exit(2), (None, None));
+    }
+
+    /// A world whose one Job runs its three pods under `restart_policy`, stopped there.
+    fn running_pods(restart_policy: &str) -> (Sim, Vec<PodId>) {
+        use crate::tests::common::{one_job_scenario, step_until, world};
+        let text = one_job_scenario(3, 3, "pods: {runFor: 30m}").replace(
+            "restartPolicy: Never",
+            &format!("restartPolicy: {restart_policy}"),
+        );
+        let mut sim = world(&text);
+        let running = |s: &Sim| {
+            (s.pods.iter())
+                .filter(|p| p.phase == PodPhase::Running)
+                .count()
+        };
+        step_until(&mut sim, |s| {
+            running(s) == 3 && (0..3).all(|p| s.kubelet.exit_pending(p))
+        });
+        (sim, vec![0, 1, 2])
+    }
+
+    /// A killed container of a `restartPolicy: Never` pod fails the pod with the exit code,
+    /// and its scheduled end is forgotten.
+    #[test]
+    fn a_killed_container_fails_its_pod_under_never() {
+        let (mut sim, pods) = running_pods("Never");
+        let pod = pods[0];
+        sim.kubelet(|k, ctx| k.kill_container(ctx, pod, 3, "Error"));
+        let p = &sim.pods[pod as usize];
+        assert_eq!(p.phase, PodPhase::Failed);
+        assert_eq!(p.last_exit.map(|(_, code)| code), Some(3));
+        assert!(!sim.kubelet.exit_pending(pod));
+        assert!(sim.kubelet.exit_pending(pods[1]), "the other pods run on");
+    }
+
+    /// Under `OnFailure` the first crash restarts the container in place at once (no entry in
+    /// the back-off yet): the pod stays Running and its restart count goes to 1.
+    #[test]
+    fn a_crash_under_on_failure_restarts_the_container_in_place() {
+        let (mut sim, pods) = running_pods("OnFailure");
+        let pod = pods[0];
+        let crashed_ns = sim.now();
+        sim.kubelet(|k, ctx| k.kill_container(ctx, pod, 1, "Error"));
+        assert_eq!(sim.pods[pod as usize].phase, PodPhase::Running);
+        assert!(!sim.kubelet.exit_pending(pod), "in back-off, not running");
+        crate::tests::common::step_until(&mut sim, |s| s.kubelet.exit_pending(pod));
+        assert_eq!(sim.now(), crashed_ns, "the first restart is immediate");
+        assert_eq!(sim.pods[pod as usize].restart_count, 1);
+    }
+
+    /// A pod being deleted: the kubelet stops its container at once, and a kill that comes
+    /// after does nothing.
+    #[test]
+    fn the_kubelet_stops_a_deleted_pods_container() {
+        let (mut sim, pods) = running_pods("Never");
+        let pod = pods[0];
+        sim.kubelet(|k, ctx| k.on_pod_deleting(ctx, pod));
+        assert!(!sim.kubelet.exit_pending(pod));
+        sim.pods[pod as usize].deletion_ns = Some(sim.now());
+        sim.kubelet(|k, ctx| k.kill_container(ctx, pod, 3, "Error"));
+        assert_eq!(sim.pods[pod as usize].phase, PodPhase::Running);
+        assert_eq!(sim.pods[pod as usize].last_exit, None);
     }
 }

@@ -10,7 +10,6 @@ use crate::engine::{SimTime, TokenBucket};
 use crate::params::NodeLifecycleParams;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
-use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
 pub(crate) const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
@@ -73,7 +72,7 @@ impl NodeLifecycleController {
         for p in ctx.pods_on_node(node) {
             // The workload died with the node: that is when its Job's trouble starts, and
             // when training stops (even though the API learns of it minutes later).
-            ctx.change_pod(p, PodChange::ContainerStopped { failed: true });
+            ctx.kubelet_containers_died(p);
             let js = ctx.job(ctx.pod(p).job).jobset;
             ctx.metrics().observe_pod_lost_with_node(now, js, p);
         }

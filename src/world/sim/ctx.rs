@@ -13,7 +13,7 @@
 //! and stop the run, so no component is ever changed behind its own handler's back.
 
 use crate::cluster::{Node, NodeId};
-use crate::engine::SimTime;
+use crate::engine::{EventId, SimTime};
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
 use crate::sim::objects::{JobId, JobObj, JobSetObj, JsId, PodId, PodObj, ShapeId};
@@ -89,12 +89,32 @@ impl Ctx<'_> {
         &self.sim.params
     }
 
-    pub(crate) fn schedule_at(&mut self, at_ns: SimTime, event: Event) {
-        self.sim.queue.schedule_at(at_ns, event);
+    pub(crate) fn schedule_at(&mut self, at_ns: SimTime, event: Event) -> EventId {
+        self.sim.queue.schedule_at(at_ns, event)
     }
 
-    pub(crate) fn schedule_in(&mut self, delay_ns: SimTime, event: Event) {
-        self.sim.queue.schedule_in(delay_ns, event);
+    pub(crate) fn schedule_in(&mut self, delay_ns: SimTime, event: Event) -> EventId {
+        self.sim.queue.schedule_in(delay_ns, event)
+    }
+
+    /// An event scheduled by this handler's component will not happen after all.
+    pub(crate) fn cancel(&mut self, event: EventId) {
+        self.sim.queue.cancel(event);
+    }
+
+    /// The scenario's workload entry `w` (its scripted container runs).
+    pub(crate) fn workload(&self, w: u32) -> &crate::scenario::Workload {
+        &self.sim.scenario.workloads[w as usize]
+    }
+
+    /// The id of a container name in the run's table (`PodObj::last_exit` carries it).
+    pub(crate) fn intern_container(&mut self, name: &str) -> u16 {
+        crate::control::kubelet::intern_container(&mut self.sim.container_names, name)
+    }
+
+    /// The id of Job `j`'s first container's name (the one exit codes are reported for).
+    pub(crate) fn main_container(&mut self, j: JobId) -> u16 {
+        self.sim.main_container(j)
     }
 
     // The API objects, read.
@@ -166,7 +186,12 @@ impl Ctx<'_> {
 
     /// The kubelet of a node back from a failure fails the pods whose containers died with it.
     pub(crate) fn kubelet_pod_lost(&mut self, pod: PodId) {
-        self.sim.kubelet_pod_lost(pod);
+        self.sim.kubelet(|k, ctx| k.pod_lost(ctx, pod));
+    }
+
+    /// The pod's node died: its containers stopped with it (the kubelet forgets their runs).
+    pub(crate) fn kubelet_containers_died(&mut self, pod: PodId) {
+        self.sim.kubelet(|k, ctx| k.containers_died(ctx, pod));
     }
 
     /// The kubelet's view of the pod's main container: a run is going on whose end is
@@ -177,33 +202,54 @@ impl Ctx<'_> {
 
     /// The kubelet forgets the current run's scheduled end (the container is stopped now).
     pub(crate) fn kubelet_cancel_exit(&mut self, pod: PodId) {
-        self.sim.kubelet_cancel_exit(pod);
+        self.sim.kubelet(|k, ctx| k.cancel_exit(ctx, pod));
     }
 
     /// The kubelet ends the workload's current run now with exit code 0.
     pub(crate) fn kubelet_finish_run_now(&mut self, pod: PodId) {
-        self.sim.kubelet_finish_run_now(pod);
+        self.sim.kubelet(|k, ctx| k.finish_run_now(ctx, pod));
     }
 
     /// The kubelet starts the workload in the pod's running container.
     pub(crate) fn kubelet_start_worker(&mut self, pod: PodId) {
-        self.sim.start_worker(pod);
+        self.sim.kubelet(|k, ctx| k.start_worker(ctx, pod));
     }
 
     /// The pod's container dies with `exit_code` (a device or software fault): its kubelet
     /// sees the exit.
     pub(crate) fn kubelet_kill_container(&mut self, pod: PodId, exit_code: i32, reason: &str) {
-        self.sim.kubelet_kill_container(pod, exit_code, reason);
+        self.sim
+            .kubelet(|k, ctx| k.kill_container(ctx, pod, exit_code, reason));
     }
 
     /// The kernel OOM-kills the pod's container: its kubelet sees exit code 137, OOMKilled.
     pub(crate) fn kubelet_oom_kill(&mut self, pod: PodId) {
-        self.sim.kubelet_oom_kill(pod);
+        self.sim.kubelet(|k, ctx| k.oom_kill(ctx, pod));
     }
 
     /// The pod's kubelet evicts it (node pressure).
     pub(crate) fn kubelet_evict(&mut self, pod: PodId) {
-        self.sim.kubelet_evict(pod);
+        self.sim.kubelet(|k, ctx| k.evict(ctx, pod));
+    }
+
+    /// The in-place restart agent in the pod's container starts (the kubelet started the
+    /// container; the agent holds the worker behind its barrier).
+    pub(crate) fn in_place_agent_starts(&mut self, pod: PodId) {
+        self.sim.handle(
+            |sim| &mut sim.in_place_agents,
+            |agents, ctx| agents.on_container_start(ctx, pod),
+        );
+    }
+
+    /// The pod's JobSet restarts in place (gate and `restartStrategy: InPlaceRestart`): its
+    /// containers run the agent.
+    pub(crate) fn in_place_enabled_for_pod(&self, pod: PodId) -> bool {
+        self.sim.in_place_enabled_for_pod(pod)
+    }
+
+    /// The training model has told the JobSet's workers that the work is done.
+    pub(crate) fn training_done(&self, js: JsId) -> bool {
+        self.sim.training.is_done(js)
     }
 
     /// Node `n` dies: its containers stop with it and its lease stops being renewed, which

@@ -82,7 +82,7 @@ pub(crate) struct Sim {
     /// Training progress of the JobSets of workloads with `training`.
     pub(crate) training: ctx::Slot<crate::training::TrainingModel>,
     /// The kubelets' private state of each pod's containers.
-    pub(crate) kubelet: crate::control::kubelet::Kubelet,
+    pub(crate) kubelet: ctx::Slot<crate::control::kubelet::Kubelet>,
     /// The in-place restart agents' barriers.
     pub(crate) in_place_agents: ctx::Slot<crate::control::in_place::InPlaceAgents>,
     /// The garbage collector's API client.
@@ -221,7 +221,7 @@ impl Sim {
             job_pods: vec![],
             node_pods: vec![vec![]; cluster.len()],
             training: ctx::Slot::new(Default::default()),
-            kubelet: Default::default(),
+            kubelet: ctx::Slot::new(Default::default()),
             job_controller: crate::control::job::JobController::new(client(
                 scenario.control.job_controller_client,
             )),
@@ -406,10 +406,12 @@ impl Sim {
             Event::SchedulerBackoffDone(pod) => self.scheduler_backoff_done(pod),
             Event::SchedulerFlushUnschedulable => self.scheduler_flush_unschedulable(),
             Event::BindDone { pod, node } => self.on_bind_done(pod, node),
-            Event::PodRunning(pod) => self.on_pod_running(pod),
-            Event::PodReady(pod) => self.on_pod_ready(pod),
-            Event::ContainerExit { pod, exit_code } => self.on_container_exit(pod, exit_code),
-            Event::ContainerRestart(pod) => self.on_container_restart(pod),
+            Event::PodRunning(pod) => self.kubelet(|k, ctx| k.on_pod_running(ctx, pod)),
+            Event::PodReady(pod) => self.kubelet(|k, ctx| k.on_pod_ready(ctx, pod)),
+            Event::ContainerExit { pod, exit_code } => {
+                self.kubelet(|k, ctx| k.on_container_exit(ctx, pod, exit_code))
+            }
+            Event::ContainerRestart(pod) => self.kubelet(|k, ctx| k.on_container_restart(ctx, pod)),
             Event::AgentSync(pod) => self.handle(
                 |sim| &mut sim.in_place_agents,
                 |a, ctx| a.on_agent_sync(ctx, pod),

@@ -176,7 +176,7 @@ impl Sim {
             }
             PodChange::Bound { .. } => {
                 self.observe_pod(pod, before, change, false);
-                self.kubelet_pod_bound(pod);
+                self.kubelet(|k, ctx| k.on_pod_bound(ctx, pod));
                 // The Job controller sees the pod update (a bound leader lets followers
                 // through); the JobSet pod reconciler checks exclusive placement.
                 self.notify_job_of_pod(pod);
@@ -213,7 +213,7 @@ impl Sim {
                 self.notify_job_of_pod(pod);
             }
             PodChange::ContainerStopped { .. } => {
-                self.kubelet_cancel_exit(pod);
+                // Only the kubelet stops a container, its scheduled end already forgotten.
                 self.observe_container_stopped(pod);
                 self.training(|t, ctx| t.on_container_stopped(ctx, pod));
                 self.observe_pod(pod, before, change, false);
@@ -228,7 +228,7 @@ impl Sim {
             }
             PodChange::Deleting { .. } => {
                 // The kubelet stops the containers at once; the pod goes after its grace.
-                self.kubelet_cancel_exit(pod);
+                self.kubelet(|k, ctx| k.on_pod_deleting(ctx, pod));
                 self.observe_container_stopped(pod);
                 self.training(|t, ctx| t.on_container_stopped(ctx, pod));
                 let counted = self.job_informer_books(pod, before, change);
@@ -350,7 +350,7 @@ mod tests {
         assert!(sim.kubelet.exit_pending(pod));
 
         // The container dies: its scheduled exit is forgotten, the Job's first failure noted.
-        sim.change_pod(pod, PodChange::ContainerStopped { failed: true });
+        sim.kubelet(|k, ctx| k.containers_died(ctx, pod));
         assert!(!sim.kubelet.exit_pending(pod));
         assert_eq!(sim.rec.first_failure_ns(job), Some(sim.now()));
 
