@@ -244,7 +244,16 @@ fn every_shipped_scenario_records_every_interruption() {
                     );
                     assert!(f(&r["pods"]["running"]) < f(&r["pods"]["needed"]), "{path}");
                 }
-                ended => assert!(ended.starts_with("ended: JobSet "), "{path}: {r}"),
+                ended => {
+                    assert!(ended.starts_with("ended: JobSet "), "{path}: {r}");
+                    // How it ended, in words: never an ended record without them.
+                    let first = r["diagnosis"][0].as_str().unwrap_or_default();
+                    assert!(
+                        first.starts_with("JobSet failed before recovery")
+                            || first.starts_with("JobSet completed before recovery"),
+                        "{path}: {r}"
+                    );
+                }
             }
         }
     }
@@ -518,7 +527,7 @@ fn a_container_restart_record_is_the_crash_loop_back_off() {
     assert!(cause.contains("after a 10 s back-off"), "{cause}");
     assert!(slowest(&rs[0])
         .1
-        .contains("at once (first crash: no back-off)"));
+        .contains("at once (first crash: no back-off; the kubelet's detection"));
 }
 
 /// recovery-15k in small (exclusive placement, restartPolicy OnFailure, backoffLimit 0): one
@@ -558,4 +567,51 @@ fn one_crash_under_on_failure_is_one_record_from_the_crash() {
     assert!(lost > 0.0 && lost <= at_most + 1e-6, "{r}");
     let d = &s["distributions"]["time_to_recover_s"];
     assert_eq!(f(&d["p50"]), ttr);
+}
+
+/// A record the JobSet's end overtook says how it ended, in upstream's words: the terminal
+/// condition, the failure policy's decision, how far the recovery had come; in summary.json
+/// and in the table.
+#[test]
+fn a_recovery_the_jobset_end_overtook_says_how_it_ended() {
+    let rs = recoveries("scenarios/policies/fail-jobset.yaml");
+    assert_eq!(rs.len(), 1, "{rs:?}");
+    let r = &rs[0];
+    assert_eq!(r["state"], "ended: JobSet Failed");
+    assert_eq!(r["slowest_stage"], Value::Null);
+    let lines: Vec<&str> = r["diagnosis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        lines[0].starts_with("JobSet failed before recovery, ")
+            && lines[0].contains(" after the failure: FailJobSetFailurePolicyAction (")
+            && lines[0].contains("(first failed job: "),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("the failure policy's last decision: FailJobSet (rule ")
+            && lines[1].ends_with("failed: BackoffLimitExceeded"),
+        "{lines:?}"
+    );
+    let needed = r["pods"]["needed"].as_u64().unwrap();
+    let running = r["pods"]["running"].as_u64().unwrap();
+    assert_eq!(
+        lines[2],
+        format!("{running} of {needed} pods running when the JobSet ended")
+    );
+    let table = stdout(&run(&["run", "scenarios/policies/fail-jobset.yaml"]));
+    assert!(
+        table.contains("  #1 ended: JobSet failed before recovery, "),
+        "{table}"
+    );
+
+    // Out of restarts: the terminal condition is ReachedMaxRestarts.
+    let rs = recoveries("scenarios/policies/restart-jobset-max.yaml");
+    let ended = rs.last().unwrap();
+    assert_eq!(ended["state"], "ended: JobSet Failed");
+    let first = ended["diagnosis"][0].as_str().unwrap();
+    assert!(first.contains(": ReachedMaxRestarts ("), "{first}");
 }

@@ -226,7 +226,11 @@ fn entry(sim: &Sim, r: &Record, end_ns: SimTime) -> RecoveryEntry {
         lost_pod_s: to_secs(r.lost_pod_ns(end_ns)),
         pods_per_s,
         bind_windows: windows(&r.bind_times_ns, r.first_pod_created_ns, until),
-        diagnosis: if open { diagnose(sim, r) } else { vec![] },
+        diagnosis: match r.state {
+            State::Open => diagnose(sim, r),
+            State::JobSetFinished => ended_lines(sim, r),
+            State::Recovered => vec![],
+        },
         slowest_stage: slowest_stage(sim, r),
     }
 }
@@ -506,7 +510,8 @@ fn start_cause(sim: &Sim, r: &Record, from: SimTime, to: SimTime) -> String {
                 words_s(b)
             ),
             _ => "the kubelet restarted the container in place at once (first crash: no \
-                  back-off)"
+                  back-off; the kubelet's detection of the exit and the container's start are \
+                  not modelled, docs/fidelity.md)"
                 .into(),
         };
     }
@@ -721,6 +726,43 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
             r.pods_running, r.pods_needed
         ));
     }
+    group_job_lines(out)
+}
+
+/// Why a record ended without recovering: the JobSet became terminal first. Its terminal
+/// condition in upstream's words, the failure policy's last decision while the record was
+/// open, and how far the recovery had come.
+fn ended_lines(sim: &Sim, r: &Record) -> Vec<String> {
+    let obj = &sim.jobsets[r.jobset as usize];
+    let state = r.finished_as.as_deref().unwrap_or_default();
+    let verb = if state == "Completed" {
+        "completed"
+    } else {
+        "failed"
+    };
+    let ended_ns = obj.finished_at_ns.unwrap_or(r.failed_ns);
+    let mut first = format!(
+        "JobSet {verb} before recovery, {} after the failure",
+        words_s(ended_ns.saturating_sub(r.failed_ns))
+    );
+    if let Some(c) = obj.status.condition(state) {
+        let _ = write!(first, ": {} ({})", c.reason, c.message);
+    }
+    let mut out = vec![first];
+    if let Some(action) = &r.action {
+        let rule = r
+            .rule
+            .as_deref()
+            .map_or("the default action".to_string(), |n| format!("rule {n}"));
+        out.push(format!(
+            "the failure policy's last decision: {action} ({rule}) on {}",
+            r.last_decision_cause
+        ));
+    }
+    out.push(format!(
+        "{} of {} pods running when the JobSet ended",
+        r.pods_running, r.pods_needed
+    ));
     out
 }
 
@@ -851,19 +893,23 @@ fn exclusive_placement_line(
         .copied()
         .find(|&p| sim.pods[p as usize].index == 0);
     match leader.and_then(|p| sim.pods[p as usize].node) {
-        Some(node) => Some(followers_line(sim, job, key, node, unplaced.len())),
+        Some(node) => Some(followers_line(sim, job, key, node, unplaced)),
         None => leader_line(sim, job, key, leader),
     }
 }
 
 /// "Job X: leader on node N in KEY=D, which has S schedulable nodes for P pods (...); F
-/// follower(s) cannot fit".
+/// follower(s) cannot fit" when the domain lacks nodes. When it has enough, room is not what
+/// holds the followers: "Job X: leader bound, its KEY domain has S schedulable node(s) for P
+/// pods; followers ..." with the scheduler's last verdict on one, or that none has been tried
+/// and failed yet (they wait in kube-scheduler's queue). That line names no node, so the
+/// Jobs it fits group into one line (`group_job_lines`).
 fn followers_line(
     sim: &Sim,
     job: &crate::sim::objects::JobObj,
     key: &str,
     leader_node: NodeId,
-    stuck: usize,
+    unplaced: &[PodId],
 ) -> String {
     let domain = sim.cluster.label_value(leader_node, key).unwrap_or("");
     let nodes = sim.cluster.nodes_with_label(key, domain);
@@ -873,18 +919,74 @@ fn followers_line(
         .filter(|&n| !node_schedulable(sim, n))
         .map(|n| node_state(sim, n))
         .collect();
+    let schedulable = nodes.len() - out_of_service.len();
+    let pods = job.parallelism;
+    if schedulable >= pods as usize {
+        let verdict = unplaced
+            .iter()
+            .find_map(|&p| sim.pods[p as usize].last_unschedulable.as_deref());
+        let waiting = match verdict {
+            Some(v) => format!("followers not scheduled yet: {v}"),
+            None => "followers waiting in kube-scheduler's queue (no attempt failed yet)".into(),
+        };
+        return format!(
+            "Job {}: leader bound, its {key} domain has {schedulable} schedulable node(s) for \
+             {pods} pods; {waiting}",
+            job.name
+        );
+    }
     let mut line = format!(
-        "Job {}: leader on node {} in {key}={domain}, which has {} schedulable node(s) for {} pods",
+        "Job {}: leader on node {} in {key}={domain}, which has {schedulable} schedulable \
+         node(s) for {pods} pods",
         job.name,
         sim.cluster.node(leader_node).name,
-        nodes.len() - out_of_service.len(),
-        job.parallelism
     );
     if !out_of_service.is_empty() {
         let _ = write!(line, " ({})", out_of_service.join("; "));
     }
-    let _ = write!(line, "; {stuck} follower(s) cannot fit");
+    let _ = write!(line, "; {} follower(s) cannot fit", unplaced.len());
     line
+}
+
+/// Lines of several Jobs that say the same after the Job's name, as one: "N Jobs (a, b, …,
+/// z): ..." (at 65,536 nodes thousands of Jobs wait in the same Job API back-off). Other
+/// lines, and the order of first appearance, are kept.
+fn group_job_lines(lines: Vec<String>) -> Vec<String> {
+    let mut order: Vec<String> = vec![];
+    let mut jobs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in lines {
+        let split = line
+            .strip_prefix("Job ")
+            .and_then(|l| l.split_once(": "))
+            .map(|(name, rest)| (name.to_string(), rest.to_string()));
+        let (key, name) = match split {
+            Some((name, rest)) => (format!("Job\u{0}{rest}"), Some(name)),
+            None => (line, None),
+        };
+        let names = jobs.entry(key.clone()).or_default();
+        if names.is_empty() || name.is_none() {
+            order.push(key);
+        }
+        names.extend(name);
+    }
+    order
+        .into_iter()
+        .map(|key| match key.strip_prefix("Job\u{0}") {
+            None => key,
+            Some(rest) => {
+                let names = &jobs[&key];
+                match names.as_slice() {
+                    [one] => format!("Job {one}: {rest}"),
+                    [a, b] => format!("Jobs {a}, {b}: {rest}"),
+                    [a, b, .., z] => format!(
+                        "{} Jobs ({a}, {b}, …, {z}): {rest}",
+                        count(names.len() as u64)
+                    ),
+                    [] => unreachable!("a Job line has a name"),
+                }
+            }
+        })
+        .collect()
 }
 
 /// A leader the scheduler cannot place: the count of exclusive Jobs against domains when
@@ -955,6 +1057,29 @@ fn node_state(sim: &Sim, n: NodeId) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_of_jobs_that_say_the_same_are_one() {
+        let lines = [
+            "Job a-1: pod creates rejected, Job API back-off (step 11)",
+            "Job a-2: leader bound; followers waiting",
+            "Job a-3: pod creates rejected, Job API back-off (step 11)",
+            "19 pod(s) bound, containers not started yet",
+            "Job a-4: pod creates rejected, Job API back-off (step 11)",
+            "Job a-5: leader bound; followers waiting",
+            "Job a-6: leader on node n in k=d; 1 follower(s) cannot fit",
+        ];
+        let grouped = group_job_lines(lines.iter().map(|l| l.to_string()).collect());
+        assert_eq!(
+            grouped,
+            [
+                "3 Jobs (a-1, a-3, …, a-4): pod creates rejected, Job API back-off (step 11)",
+                "Jobs a-2, a-5: leader bound; followers waiting",
+                "19 pod(s) bound, containers not started yet",
+                "Job a-6: leader on node n in k=d; 1 follower(s) cannot fit",
+            ]
+        );
+    }
 
     #[test]
     fn windows_count_binds_per_five_seconds() {

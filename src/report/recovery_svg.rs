@@ -446,10 +446,15 @@ impl Layout<'_> {
             y += LEGEND_ROW_PX;
         }
         for (c, colour) in self.shown.iter().filter(|(c, _)| c.diagnosis.is_some()) {
+            // An ended record's diagnosis says how it ended ("JobSet failed before ...").
+            let state = if c.state.starts_with("ended") {
+                "ended"
+            } else {
+                c.state.as_str()
+            };
             let text = format!(
-                "#{} {}: {}",
+                "#{} {state}: {}",
                 c.number,
-                c.state,
                 c.diagnosis.as_deref().unwrap_or("")
             );
             for line in wrap(&text, MAX_DIAGNOSIS_CHARS, 2) {

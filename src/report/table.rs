@@ -5,6 +5,9 @@ use crate::engine::time::format_duration;
 
 /// Recoveries listed one by one; a long run's others are in summary.json.
 const MAX_RECOVERY_ROWS: usize = 10;
+/// Diagnosis lines printed per record (a 65,536-node recovery has a line per waiting Job);
+/// summary.json has every line.
+const MAX_DIAGNOSIS_LINES: usize = 12;
 
 fn dur_s(s: f64) -> String {
     format_duration((s * 1e9).round() as u64)
@@ -303,8 +306,21 @@ fn recoveries_section(records: &[super::recoveries::RecoveryEntry]) -> String {
                 slow.cause
             ));
         }
-        for line in &r.diagnosis {
-            out.push_str(&format!("  #{} {}: {line}\n", i + 1, r.state));
+        // An ended record's lines say how it ended ("JobSet failed before recovery: ...").
+        let label = if r.state.starts_with("ended") {
+            "ended".to_string()
+        } else {
+            r.state.clone()
+        };
+        for line in r.diagnosis.iter().take(MAX_DIAGNOSIS_LINES) {
+            out.push_str(&format!("  #{} {label}: {line}\n", i + 1));
+        }
+        if r.diagnosis.len() > MAX_DIAGNOSIS_LINES {
+            out.push_str(&format!(
+                "  #{} ... and {} more diagnosis line(s) (summary.json has them all)\n",
+                i + 1,
+                r.diagnosis.len() - MAX_DIAGNOSIS_LINES
+            ));
         }
     }
     out
