@@ -182,12 +182,64 @@ workloads:
     g.finish();
 }
 
+/// The report of a stalled exclusive-placement recovery: 1,024 exclusive Jobs of 16 pods on
+/// 512 node pools of 16; a pod fails at 10 minutes, the JobSet restarts, and at the end half
+/// the leaders find no domain: each of their Jobs gets a diagnosis line
+/// (`recoveries[].diagnosis`, "more exclusive Jobs than domains"). The run happens once,
+/// outside the measurement; each iteration builds summary.json. Throughput is in Jobs.
+fn stalled_report(c: &mut Criterion) {
+    let mut g = c.benchmark_group("report");
+    g.sample_size(10);
+    let text = "name: bench
+run: {seed: 1, until: 30m}
+controlPlane: {scheduler: {qps: 0}, jobController: {qps: 0}, garbageCollector: {qps: 0}}
+cluster:
+  nodePools:
+  - {name: tpu, count: 512, nodesPerPool: 16, capacity: {cpu: 200, memory: 400Gi, google.com/tpu: 4}}
+workloads:
+- pods:
+    runFor: 10h
+    exits: [{replicatedJob: w, jobIndex: 0, podIndex: 3, attempt: 0, after: 10m, exitCode: 1}]
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata:
+      name: train
+      annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}
+    spec:
+      failurePolicy: {maxRestarts: 3}
+      replicatedJobs:
+      - name: w
+        replicas: 1024
+        template:
+          spec: {parallelism: 16, completions: 16, backoffLimit: 0, template: {spec: {containers: [{name: c, resources: {limits: {google.com/tpu: 4}}}]}}}
+";
+    let scenario =
+        Scenario::from_text("bench.yaml", text, Path::new(".")).expect("bench scenario loads");
+    let mut sim = Simulation::new(scenario).expect("valid");
+    sim.run().expect("runs");
+    let summary = sim.summary_json();
+    let diagnosis = summary["recoveries"][0]["diagnosis"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(
+        diagnosis >= 512,
+        "every unplaced leader is diagnosed ({diagnosis} lines)"
+    );
+    g.throughput(Throughput::Elements(1024));
+    g.bench_function("stalled_exclusive_1024_jobs", |b| {
+        b.iter(|| sim.summary_json())
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     engine,
     scenarios,
     recovery,
     scheduling,
-    single_pod_jobs
+    single_pod_jobs,
+    stalled_report
 );
 criterion_main!(benches);

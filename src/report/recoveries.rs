@@ -136,11 +136,12 @@ pub(crate) struct Windows {
 
 pub(crate) fn build(sim: &Sim) -> Vec<RecoveryEntry> {
     let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
+    let mut exclusive = ExclusiveCounts::default();
     sim.rec
         .recoveries
         .records
         .iter()
-        .map(|r| entry(sim, r, end_ns))
+        .map(|r| entry(sim, r, end_ns, &mut exclusive))
         .collect()
 }
 
@@ -163,7 +164,7 @@ fn state_of(r: &Record, end_ns: SimTime) -> String {
     }
 }
 
-fn entry(sim: &Sim, r: &Record, end_ns: SimTime) -> RecoveryEntry {
+fn entry(sim: &Sim, r: &Record, end_ns: SimTime, exclusive: &mut ExclusiveCounts) -> RecoveryEntry {
     let js = &sim.jobsets[r.jobset as usize];
     let failed = Some(r.failed_ns);
     let open = r.state == State::Open;
@@ -227,7 +228,7 @@ fn entry(sim: &Sim, r: &Record, end_ns: SimTime) -> RecoveryEntry {
         pods_per_s,
         bind_windows: windows(&r.bind_times_ns, r.first_pod_created_ns, until),
         diagnosis: match r.state {
-            State::Open => diagnose(sim, r),
+            State::Open => diagnose(sim, r, exclusive),
             State::JobSetFinished => ended_lines(sim, r),
             State::Recovered => vec![],
         },
@@ -642,7 +643,7 @@ fn curve(r: &Record, e: &RecoveryEntry, number: usize, end_ns: SimTime) -> Curve
 /// for an exclusive-placement Job, the leader's domain and why its followers cannot fit there,
 /// or why the leader finds no domain; pods the scheduler cannot place (grouped by Job and its
 /// last verdict); nodes out of the pool; Jobs in API back-off; pods not yet created.
-fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
+fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<String> {
     let js = r.jobset;
     let mut out = vec![];
     let mut unschedulable: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -682,7 +683,7 @@ fn diagnose(sim: &Sim, r: &Record) -> Vec<String> {
                 pod.phase == PodPhase::Pending && pod.node.is_some()
             })
             .count() as u64;
-        if let Some(line) = exclusive_placement_line(sim, j, &pods, &unplaced) {
+        if let Some(line) = exclusive_placement_line(sim, j, &pods, &unplaced, exclusive) {
             out.push(line);
             continue;
         }
@@ -882,6 +883,7 @@ fn exclusive_placement_line(
     j: JobId,
     pods: &[PodId],
     unplaced: &[PodId],
+    exclusive: &mut ExclusiveCounts,
 ) -> Option<String> {
     let job = &sim.jobs[j as usize];
     let key = sim.pod_templates.exclusive_key(j)?;
@@ -894,7 +896,7 @@ fn exclusive_placement_line(
         .find(|&p| sim.pods[p as usize].index == 0);
     match leader.and_then(|p| sim.pods[p as usize].node) {
         Some(node) => Some(followers_line(sim, job, key, node, unplaced)),
-        None => leader_line(sim, job, key, leader),
+        None => leader_line(sim, job, key, leader, exclusive),
     }
 }
 
@@ -989,6 +991,42 @@ fn group_job_lines(lines: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// What a leader that finds no domain is held against, per exclusive topology key: the key's
+/// domains in the cluster and the exclusive Jobs that hold or want one. Both are facts of the
+/// state at the end, the same for every Job of every record, so a report counts them once per
+/// key (a stalled record asks for every Job whose leader is unplaced: thousands at 65k nodes).
+#[derive(Debug, Default)]
+pub(crate) struct ExclusiveCounts {
+    /// (key, domains, exclusive Jobs), in the order first asked.
+    by_key: Vec<(String, usize, usize)>,
+}
+
+impl ExclusiveCounts {
+    /// (domains, exclusive Jobs) for `key`.
+    fn get(&mut self, sim: &Sim, key: &str) -> (usize, usize) {
+        if let Some(&(_, domains, jobs)) = self.by_key.iter().find(|(k, ..)| k == key) {
+            return (domains, jobs);
+        }
+        let domains = sim.cluster.label_domains(key);
+        let jobs = sim
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|&(j, o)| {
+                let j = j as JobId;
+                let exclusive = sim.pod_templates.exclusive_key(j);
+                !o.removed
+                    && o.deletion_ns.is_none()
+                    && exclusive == Some(key)
+                    && !sim.job_pods[j as usize].is_empty()
+                    && o.finished().is_none()
+            })
+            .count();
+        self.by_key.push((key.to_string(), domains, jobs));
+        (domains, jobs)
+    }
+}
+
 /// A leader the scheduler cannot place: the count of exclusive Jobs against domains when
 /// there are more Jobs, else the scheduler's last verdict.
 fn leader_line(
@@ -996,29 +1034,13 @@ fn leader_line(
     job: &crate::sim::objects::JobObj,
     key: &str,
     leader: Option<PodId>,
+    exclusive: &mut ExclusiveCounts,
 ) -> Option<String> {
-    let domains: std::collections::BTreeSet<&str> = (0..sim.cluster.len() as NodeId)
-        .filter_map(|n| sim.cluster.label_value(n, key))
-        .collect();
-    let exclusive_jobs = sim
-        .jobs
-        .iter()
-        .enumerate()
-        .filter(|&(j, o)| {
-            let j = j as JobId;
-            let exclusive = sim.pod_templates.exclusive_key(j);
-            !o.removed
-                && o.deletion_ns.is_none()
-                && exclusive == Some(key)
-                && !sim.job_pods[j as usize].is_empty()
-                && o.finished().is_none()
-        })
-        .count();
-    if exclusive_jobs > domains.len() {
+    let (domains, exclusive_jobs) = exclusive.get(sim, key);
+    if exclusive_jobs > domains {
         return Some(format!(
-            "Job {}: leader cannot be placed: more exclusive Jobs ({exclusive_jobs}) than {key} domains ({})",
-            job.name,
-            domains.len()
+            "Job {}: leader cannot be placed: more exclusive Jobs ({exclusive_jobs}) than {key} domains ({domains})",
+            job.name
         ));
     }
     let verdict = sim.pods[leader? as usize].last_unschedulable.as_ref()?;

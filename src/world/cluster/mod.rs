@@ -59,6 +59,8 @@ pub(crate) struct Cluster {
     /// Per label key, every node's value id (`NO_VALUE` when absent): the filters read a
     /// contiguous column instead of chasing each node's label list.
     label_columns: Vec<Vec<u32>>,
+    /// Per label key, how many distinct values the nodes carry (the key's domains).
+    label_domains: Vec<u32>,
     pub pool_names: Vec<String>,
     /// Free capacity per resource, for skipping full nodes in a scan.
     pub free: free_index::FreeIndex,
@@ -89,6 +91,7 @@ impl Cluster {
             values: Interner::default(),
             label_index: HashMap::new(),
             label_columns: vec![],
+            label_domains: vec![],
             pool_names: vec![],
             free: Default::default(),
             pristine: Default::default(),
@@ -211,6 +214,18 @@ impl Cluster {
                 self.label_columns[k as usize][n] = v;
             }
         }
+        self.label_domains = vec![0; keys];
+        for &(k, _) in self.label_index.keys() {
+            self.label_domains[k as usize] += 1;
+        }
+    }
+
+    /// How many distinct values of label `key` the nodes carry: the key's topology domains
+    /// (0 when no node has it). Node labels are fixed when the cluster is built.
+    pub(crate) fn label_domains(&self, key: &str) -> usize {
+        self.keys
+            .get(key)
+            .map_or(0, |k| self.label_domains[k as usize] as usize)
     }
 
     /// The value id of label `key` on `node`.
@@ -396,6 +411,22 @@ mod tests {
         assert_eq!(c.alloc(0)[resources::CPU], 8000);
         assert_eq!(c.alloc(0)[resources::PODS], 110_000);
         assert_eq!(c.node_by_name("tpu-0-3"), Some(3));
+        // Domains per key: what a scan of every node's value finds.
+        for key in [
+            NODE_POOL_LABEL,
+            HOSTNAME_LABEL,
+            "accel",
+            "topology.kubernetes.io/rack",
+            "gpu",
+        ] {
+            let scan: std::collections::BTreeSet<&str> = (0..c.len() as NodeId)
+                .filter_map(|n| c.label_value(n, key))
+                .collect();
+            assert_eq!(c.label_domains(key), scan.len(), "{key}");
+        }
+        assert_eq!(c.label_domains(NODE_POOL_LABEL), 2);
+        assert_eq!(c.label_domains("topology.kubernetes.io/rack"), 2);
+        assert_eq!(c.label_domains("gpu"), 0);
     }
 
     #[test]
