@@ -34,7 +34,8 @@ impl Sim {
         }
     }
 
-    /// A pod's main container started (again): the recovery record counts it running.
+    /// The workload in a pod's main container started (again; under in-place restart, when
+    /// the agent lifted its barrier): the recovery record counts the pod running.
     pub(crate) fn observe_container_started(&mut self, pod: PodId) {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
         if self.rec.recoveries.runs_in_stages(js) {

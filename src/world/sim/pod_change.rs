@@ -189,9 +189,18 @@ impl Sim {
             | PodChange::SchedulingVerdict { .. }
             | PodChange::RunEnds { .. }
             | PodChange::RunKilled { .. } => {}
-            PodChange::Ready | PodChange::WorkerStarted | PodChange::Restarting { .. } => {
+            PodChange::Ready | PodChange::Restarting { .. } => {
                 self.observe_pod(pod, before, change, false);
                 self.notify_job_of_pod(pod);
+            }
+            PodChange::WorkerStarted => {
+                self.observe_pod(pod, before, change, false);
+                self.notify_job_of_pod(pod);
+                // The workload runs: under in-place restart only once the agent lifts its
+                // barrier, so the recovery records and the training model count the pod
+                // running from here.
+                self.observe_container_started(pod);
+                self.training(|t, ctx| t.on_container_started(ctx, pod));
             }
             PodChange::ContainerStarted { restart } => {
                 self.observe_pod(pod, before, change, false);
@@ -200,8 +209,6 @@ impl Sim {
                     // counts restarts against backoffLimit under OnFailure.
                     self.notify_job_of_pod(pod);
                 }
-                self.observe_container_started(pod);
-                self.training(|t, ctx| t.on_container_started(ctx, pod));
             }
             PodChange::InPlaceAttempt { .. } => {
                 // The JobSet controller watches pods for the agents' attempts.
