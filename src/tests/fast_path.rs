@@ -8,15 +8,15 @@ use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::Sim;
 use std::path::Path;
 
-fn outputs(path: &Path, seed: u64, fast: bool) -> (String, Vec<u8>) {
+fn outputs(path: &Path, seed: u64, fast: bool, require_fast: bool) -> (String, Vec<u8>) {
     let mut s = load_scenario(path).unwrap();
     s.seed = seed;
     let mut sim = Sim::new(s).unwrap();
     sim.fast_scheduling = fast;
     run_checked(&mut sim);
-    if fast {
+    if fast && require_fast {
         assert!(
-            sim.scheduler.fast_decisions > 0,
+            sim.scheduler.fast_decisions + sim.scheduler.fast_domain_decisions > 0,
             "the fast path was never taken"
         );
     }
@@ -26,9 +26,14 @@ fn outputs(path: &Path, seed: u64, fast: bool) -> (String, Vec<u8>) {
 }
 
 fn same_both_ways(path: &Path, seeds: std::ops::RangeInclusive<u64>) {
+    same_both_ways_if_taken(path, seeds, true)
+}
+
+/// The same, `require_fast` saying whether the fast path must have decided something.
+fn same_both_ways_if_taken(path: &Path, seeds: std::ops::RangeInclusive<u64>, require_fast: bool) {
     for seed in seeds {
-        let plain = outputs(path, seed, false);
-        let fast = outputs(path, seed, true);
+        let plain = outputs(path, seed, false, false);
+        let fast = outputs(path, seed, true, require_fast);
         if plain.1 != fast.1 {
             let a = String::from_utf8_lossy(&plain.1);
             let b = String::from_utf8_lossy(&fast.1);
@@ -124,4 +129,86 @@ workloads:
     assert_ne!(tolerate_all, text);
     let p = write(&dir, "tolerate-all.yaml", &tolerate_all);
     same_both_ways(&p, 1..=2);
+}
+
+/// JobSet exclusive placement (leaders walk the node pools' domains, followers are pinned):
+/// the fast domain walk must pick the leaders' nodes as the plain walk does. Pools of three
+/// shapes, a CPU workload without selector that leaves used nodes inside the leaders' domains,
+/// more exclusive Jobs than domains (leaders that find none), random failures with repair and
+/// cordons (NotReady and cordoned nodes in the walk), and JobSet restarts.
+#[test]
+fn exclusive_placement_domain_walks_decide_the_same() {
+    let dir = scratch("fast_path_exclusive");
+    let text = "name: exclusive
+run: {seed: 1, until: 3h}
+cluster:
+  nodePools:
+  - {name: tpu, count: 40, nodesPerPool: 8, labels: {accel: tpu}, capacity: {cpu: 64, memory: 256Gi, google.com/tpu: 4}}
+  - {name: small, count: 8, nodesPerPool: 8, labels: {accel: tpu}, capacity: {cpu: 24, memory: 64Gi, google.com/tpu: 4}}
+  - {name: soft, count: 4, nodesPerPool: 8, labels: {accel: tpu}, capacity: {cpu: 64, memory: 256Gi, google.com/tpu: 4}, taints: [{key: spot, value: 'true', effect: PreferNoSchedule}]}
+faults:
+- {kind: nodeFailures, ratePer1000NodeDays: 1500, repair: {median: 1h, sigma: 1}}
+- {kind: maintenance, ratePer1000NodeDays: 500, duration: {median: 30m, sigma: 0}}
+workloads:
+- pods: {runFor: 100d}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata:
+      name: a
+      annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}
+    spec:
+      failurePolicy: {maxRestarts: 100000}
+      replicatedJobs:
+      - name: w
+        replicas: 30
+        template:
+          spec: {parallelism: 8, completions: 8, backoffLimit: 0, template: {spec: {nodeSelector: {accel: tpu}, containers: [{name: c, resources: {requests: {cpu: 10}, limits: {google.com/tpu: 4}}}]}}}
+- at: 10m
+  pods: {runFor: 100d}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata:
+      name: b
+      annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}
+    spec:
+      failurePolicy: {maxRestarts: 100000}
+      replicatedJobs:
+      - name: w
+        replicas: 30
+        template:
+          spec: {parallelism: 4, completions: 4, backoffLimit: 0, template: {spec: {nodeSelector: {accel: tpu}, containers: [{name: c, resources: {requests: {cpu: 10}, limits: {google.com/tpu: 4}}}]}}}
+- pods: {runFor: 100d}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {name: cpu}
+    spec:
+      failurePolicy: {maxRestarts: 100000}
+      replicatedJobs:
+      - name: w
+        replicas: 4
+        template:
+          spec: {parallelism: 25, completions: 25, backoffLimit: 0, template: {spec: {containers: [{name: c, resources: {requests: {cpu: 12}}}]}}}
+";
+    // With the PreferNoSchedule pool, whose nodes' score would depend on the window, the fast
+    // walk leaves the decision to the plain one while such a node is pristine.
+    let p = write(&dir, "s.yaml", text);
+    same_both_ways_if_taken(&p, 1..=2, false);
+    let no_soft: String = text
+        .lines()
+        .filter(|l| !l.contains("name: soft"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let p = write(&dir, "no-soft.yaml", &no_soft);
+    same_both_ways(&p, 1..=2);
+    // The fast domain walk decides most leaders here.
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    assert!(
+        sim.scheduler.fast_domain_decisions > 100,
+        "{} fast domain walks",
+        sim.scheduler.fast_domain_decisions
+    );
 }

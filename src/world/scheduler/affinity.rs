@@ -1010,6 +1010,19 @@ impl AffinityIndex {
         total
     }
 
+    /// Whether every term of the pod's InterPodAffinity context (its own affinity and
+    /// anti-affinity, and the placed pods' anti-affinity that concerns it) is on `topo`: a walk
+    /// that clears each domain of `topo` with [`Self::domain_excluded`] then has nothing left
+    /// to check per node ([`Self::check_except`] with `skip = topo` passes every node).
+    pub(crate) fn terms_only_on(&self, ctx: &PodCtx, topo: u16) -> bool {
+        ctx.affinity.iter().all(|(t, _)| *t == topo)
+            && ctx.anti.iter().all(|t| t.topo == topo)
+            && ctx
+                .sym
+                .iter()
+                .all(|(n, ..)| self.norms[*n as usize].topo == topo)
+    }
+
     /// The topology whose domains the scheduler can skip whole, if the pod has a term on one.
     pub(crate) fn skip_topology(&self, ctx: &PodCtx) -> Option<u16> {
         ctx.anti

@@ -10,6 +10,7 @@
 //! sampling of the plain path draws once per tie: the same distribution). The window, the
 //! nodes examined and scored (the simulated cost) are exactly those of the plain scan.
 
+use super::affinity::PodCtx;
 use super::filter;
 use super::{resource_score, WEIGHT_RESOURCES_FIT, WEIGHT_TAINT_TOLERATION};
 use crate::cluster::pristine::Fenwick;
@@ -48,6 +49,111 @@ impl Sim {
         shape_id: usize,
         start: usize,
         want: usize,
+    ) -> Option<FastDecision> {
+        let n_all = self.cluster.len();
+        self.fast_window(shape_id, start, want, |sim, w| {
+            // The plain scan's window: [start, n) then [0, start).
+            for (lo, hi) in [(start, n_all), (0, start)] {
+                if sim.window_range(w, lo, hi) {
+                    break;
+                }
+            }
+        })
+    }
+
+    /// The domain walk's decision (a pod whose own inter-pod terms are all on one topology,
+    /// such as a JobSet exclusive-placement leader) without visiting every node of the domains
+    /// it walks: the same runs in the same order (`Sim::domain_walk`), each counted as the plain
+    /// scan's window is. `None` when the plain walk must decide: terms on another topology
+    /// (checked per node), filters that read per-node labels, per-node scores.
+    pub(crate) fn decide_fast_domains(
+        &mut self,
+        shape_id: usize,
+        ctx: &PodCtx,
+        topo: u16,
+        start: usize,
+        want: usize,
+        own_job: u32,
+    ) -> Option<FastDecision> {
+        let shape = &self.shapes[shape_id];
+        if !self.placement.terms_only_on(ctx, topo)
+            || !shape.preferred_node_affinity.is_empty()
+            || self.cluster.pristine.specs() > MAX_SPECS
+            || self.entry_verdicts(shape).is_none()
+            || self
+                .placement
+                .score_ctx(self.placement.labels_of(own_job), &shape.preferred)
+                .is_some()
+        {
+            return None;
+        }
+        self.fast_window(shape_id, start, want, |sim, w| {
+            for (lo, hi) in sim.domain_walk(ctx, topo, start) {
+                if sim.window_range(w, lo, hi) {
+                    break;
+                }
+            }
+        })
+    }
+
+    /// Appends the feasible nodes of `[lo, hi)` to the window in node order: runs of pristine
+    /// nodes of the feasible entries (counted, not visited) and the other nodes that pass the
+    /// filters. True when the window is full.
+    fn window_range(&self, w: &mut Window, lo: usize, hi: usize) -> bool {
+        let pr = &self.cluster.pristine;
+        let shape = w.shape;
+        let count = |a: usize, b: usize| w.tree.map_or(0, |t| t.range(a, b) as usize);
+        let mut pos = lo;
+        while pos < hi {
+            // The next feasible node that is not pristine, or the end of the range.
+            let mut next = hi;
+            let mut probe = pos;
+            while let Some(x) = pr.others_free.next_fit_all(&shape.request, probe) {
+                if x >= hi {
+                    break;
+                }
+                if filter::check(&self.cluster, x as NodeId, shape, false).is_ok() {
+                    next = x;
+                    break;
+                }
+                probe = x + 1;
+            }
+            let c = count(pos, next);
+            if w.found + c >= w.want {
+                // The window ends among the pristine nodes before `next`.
+                let t = w.tree.expect("pristine nodes were counted");
+                let k = t.prefix(pos) + (w.want - w.found - 1) as u32;
+                let end = t.select(k).expect("counted above");
+                w.items.push(Item::Run(pos, end + 1));
+                w.found = w.want;
+                w.last = Some(end);
+                return true;
+            }
+            w.found += c;
+            w.items.push(Item::Run(pos, next));
+            if next == hi {
+                break;
+            }
+            w.others.push(next as NodeId);
+            w.items.push(Item::Other(next as NodeId));
+            w.found += 1;
+            w.last = Some(next);
+            if w.found == w.want {
+                return true;
+            }
+            pos = next + 1;
+        }
+        false
+    }
+
+    /// Scores the window `walk` builds and picks the node, as `select_host` does over the
+    /// nodes the plain scan collects.
+    fn fast_window(
+        &mut self,
+        shape_id: usize,
+        start: usize,
+        want: usize,
+        walk: impl FnOnce(&Sim, &mut Window),
     ) -> Option<FastDecision> {
         let n_all = self.cluster.len();
         let shape = &self.shapes[shape_id];
@@ -100,56 +206,23 @@ impl Sim {
                 .map(|e| &pr.per_spec[e]),
             _ => return None, // several but not all entries feasible: plain path
         };
-        let count = |a: usize, b: usize| tree.map_or(0, |t| t.range(a, b) as usize);
-
-        // Walk the window: [start, n) then [0, start).
-        let mut found = 0usize;
-        let mut others: Vec<NodeId> = vec![];
-        // The window in node order: runs of pristine nodes and single other nodes.
-        let mut items: Vec<Item> = Vec::with_capacity(4);
-        let mut last: Option<usize> = None;
-        'halves: for (lo, hi) in [(start, n_all), (0, start)] {
-            let mut pos = lo;
-            while pos < hi {
-                // The next feasible node that is not pristine, or the end of the half.
-                let mut next = hi;
-                let mut probe = pos;
-                while let Some(x) = pr.others_free.next_fit_all(&shape.request, probe) {
-                    if x >= hi {
-                        break;
-                    }
-                    if filter::check(&self.cluster, x as NodeId, shape, false).is_ok() {
-                        next = x;
-                        break;
-                    }
-                    probe = x + 1;
-                }
-                let c = count(pos, next);
-                if found + c >= want {
-                    // The window ends among the pristine nodes before `next`.
-                    let t = tree.expect("pristine nodes were counted");
-                    let k = t.prefix(pos) + (want - found - 1) as u32;
-                    let end = t.select(k).expect("counted above");
-                    items.push(Item::Run(pos, end + 1));
-                    found = want;
-                    last = Some(end);
-                    break 'halves;
-                }
-                found += c;
-                items.push(Item::Run(pos, next));
-                if next == hi {
-                    break;
-                }
-                others.push(next as NodeId);
-                items.push(Item::Other(next as NodeId));
-                found += 1;
-                last = Some(next);
-                if found == want {
-                    break 'halves;
-                }
-                pos = next + 1;
-            }
-        }
+        let mut w = Window {
+            shape,
+            tree,
+            want,
+            found: 0,
+            items: Vec::with_capacity(4),
+            others: vec![],
+            last: None,
+        };
+        walk(self, &mut w);
+        let Window {
+            found,
+            items,
+            others,
+            last,
+            ..
+        } = w;
         let examined = match last {
             Some(l) if found == want => (l + n_all - start) % n_all + 1,
             _ => n_all,
@@ -316,6 +389,20 @@ impl Sim {
         }
         unreachable!("k is below the window's count")
     }
+}
+
+/// A window being built: the feasible nodes found so far, in the order the scan finds them.
+struct Window<'a> {
+    shape: &'a PodShape,
+    /// Counts the pristine nodes of the feasible entries (None: no entry is feasible).
+    tree: Option<&'a Fenwick>,
+    want: usize,
+    found: usize,
+    items: Vec<Item>,
+    /// The feasible nodes that are not pristine, in window order.
+    others: Vec<NodeId>,
+    /// The last node in the window.
+    last: Option<usize>,
 }
 
 /// A piece of the window: pristine nodes in `[a, b)`, or one other feasible node.

@@ -64,6 +64,8 @@ pub(crate) struct Scheduler {
     pub nodes_examined: u64,
     /// Cycles decided by the fast path (`fast.rs`): a speed statistic, not in any output.
     pub fast_decisions: u64,
+    /// Domain walks decided by the fast path (`fast::decide_fast_domains`).
+    pub fast_domain_decisions: u64,
 }
 
 /// What one scheduling cycle found.
@@ -93,6 +95,7 @@ impl Scheduler {
             rng,
             client,
             fast_decisions: 0,
+            fast_domain_decisions: 0,
             cycles: 0,
             nodes_examined: 0,
         }
@@ -489,6 +492,23 @@ impl Sim {
                 };
             }
         }
+        if let (Some(topo), Some(ctx), None) =
+            (skip_topo, ctx, subset.as_ref().filter(|_| !walk_domains))
+        {
+            if self.fast_scheduling {
+                let job = self.pods[pod as usize].job;
+                if let Some(d) = self.decide_fast_domains(shape_id, ctx, topo, start, want, job) {
+                    self.scheduler.fast_domain_decisions += 1;
+                    self.scheduler.next_start_node = (start + d.examined) % n_all.max(1);
+                    return Decision {
+                        node: d.node,
+                        examined: d.examined,
+                        scored: d.scored,
+                        subset,
+                    };
+                }
+            }
+        }
         let shape = &self.shapes[shape_id];
         let examined = match (subset.as_ref().filter(|_| !walk_domains), skip_topo) {
             (None, None) => {
@@ -514,63 +534,8 @@ impl Sim {
             }
             (None, Some(topo)) => {
                 let verdicts = self.entry_verdicts(shape);
-                // Walk the topology's runs of consecutive nodes from the rotating start,
-                // skipping whole domains the pod's own terms exclude.
                 let ctx = ctx.expect("a skip topology comes from a context");
-                let runs = &self.placement.topos[topo as usize].runs;
-                let first = runs.partition_point(|r| (r.1 as usize) <= start);
-                // The runs to visit, in node order from the rotating start; the start's own run
-                // comes first from `start` and last up to it.
-                // Usually only clear domains qualify: walk that ordered set lazily from the
-                // start's run; with extra runs (rare) merge them in a list.
-                let candidates = self.placement.candidate_runs(ctx, topo);
-                let list: Option<Vec<u32>> = match &candidates {
-                    None => Some((0..runs.len() as u32).collect()),
-                    Some(c) if !c.extra.is_empty() => {
-                        let mut v: Vec<u32> = c
-                            .clear
-                            .iter()
-                            .copied()
-                            .chain(c.extra.iter().copied())
-                            .collect();
-                        v.sort_unstable();
-                        v.dedup();
-                        Some(v)
-                    }
-                    Some(_) => None,
-                };
-                let first_u = first as u32;
-                let order: Box<dyn Iterator<Item = u32>> = match (&list, &candidates) {
-                    (Some(v), _) => {
-                        let split = v.partition_point(|&r| r < first_u);
-                        Box::new(v[split..].iter().chain(v[..split].iter()).copied())
-                    }
-                    (None, Some(c)) => Box::new(
-                        c.clear
-                            .range(first_u..)
-                            .chain(c.clear.range(..first_u))
-                            .copied(),
-                    ),
-                    (None, None) => Box::new(std::iter::empty()),
-                };
-                let first_is_candidate = match (&list, &candidates) {
-                    (Some(v), _) => v.binary_search(&first_u).is_ok(),
-                    (None, Some(c)) => c.clear.contains(&first_u),
-                    (None, None) => false,
-                };
-                let wrap = first_is_candidate.then_some((first_u, true));
-                'runs: for (r, tail) in order.map(|r| (r, false)).chain(wrap) {
-                    let (a, b, d) = runs[r as usize];
-                    let (lo, hi) = if r as usize != first {
-                        (a as usize, b as usize)
-                    } else if tail {
-                        (a as usize, start.min(b as usize))
-                    } else {
-                        (start.max(a as usize), b as usize)
-                    };
-                    if lo >= hi || self.placement.domain_excluded(ctx, topo, d) {
-                        continue;
-                    }
+                'runs: for (lo, hi) in self.domain_walk(ctx, topo, start) {
                     for node in lo..hi {
                         if self.feasible(
                             node as NodeId,
@@ -620,6 +585,72 @@ impl Sim {
             scored,
             subset,
         }
+    }
+
+    /// The node ranges a pod's walk over the domains of `topo` visits, in order: the
+    /// topology's runs of consecutive nodes from the rotating start (the start's own run first
+    /// from `start`, and last up to it), skipping whole domains the pod's terms exclude.
+    /// Usually only clear domains qualify: that ordered set is walked lazily from the start's
+    /// run; with extra runs (rare) they are merged in a list.
+    fn domain_walk<'a>(
+        &'a self,
+        ctx: &'a PodCtx,
+        topo: u16,
+        start: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let runs = &self.placement.topos[topo as usize].runs;
+        let first = runs.partition_point(|r| (r.1 as usize) <= start);
+        let first_u = first as u32;
+        let candidates = self.placement.candidate_runs(ctx, topo);
+        let list: Option<Vec<u32>> = match &candidates {
+            None => Some((0..runs.len() as u32).collect()),
+            Some(c) if !c.extra.is_empty() => {
+                let mut v: Vec<u32> = c
+                    .clear
+                    .iter()
+                    .copied()
+                    .chain(c.extra.iter().copied())
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                Some(v)
+            }
+            Some(_) => None,
+        };
+        let (order, first_is_candidate): (Box<dyn Iterator<Item = u32> + 'a>, bool) =
+            match (list, candidates) {
+                (Some(mut v), _) => {
+                    let is = v.binary_search(&first_u).is_ok();
+                    let split = v.partition_point(|&r| r < first_u);
+                    let tail = v.split_off(split);
+                    (Box::new(tail.into_iter().chain(v)), is)
+                }
+                (None, Some(c)) => (
+                    Box::new(
+                        c.clear
+                            .range(first_u..)
+                            .chain(c.clear.range(..first_u))
+                            .copied(),
+                    ),
+                    c.clear.contains(&first_u),
+                ),
+                (None, None) => (Box::new(std::iter::empty()), false),
+            };
+        let wrap = first_is_candidate.then_some((first_u, true));
+        order
+            .map(|r| (r, false))
+            .chain(wrap)
+            .filter_map(move |(r, tail)| {
+                let (a, b, d) = runs[r as usize];
+                let (lo, hi) = if r as usize != first {
+                    (a as usize, b as usize)
+                } else if tail {
+                    (a as usize, start.min(b as usize))
+                } else {
+                    (start.max(a as usize), b as usize)
+                };
+                (lo < hi && !self.placement.domain_excluded(ctx, topo, d)).then_some((lo, hi))
+            })
     }
 
     /// The InterPodAffinity context of a cycle, when anything affinity-related is in play.
