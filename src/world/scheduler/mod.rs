@@ -75,7 +75,6 @@ struct Decision {
     examined: usize,
     /// Feasible nodes that were scored (0 when exactly one was feasible).
     scored: usize,
-    subset: Option<Vec<NodeId>>,
 }
 
 impl Scheduler {
@@ -375,19 +374,16 @@ impl Sim {
                     .schedule_at(bind_at, Event::BindDone { pod, node });
             }
             None => {
+                // The nodes the diagnosis counts (the pod's candidates, as `decide` took them).
+                let subset = candidates(&self.cluster, &self.shapes[shape_id]);
                 let mut diag = filter::diagnose(
                     &self.cluster,
                     &self.shapes[shape_id],
-                    decision.subset.as_deref(),
+                    subset.as_deref(),
                     false,
                 );
                 if let Some(ctx) = &ctx {
-                    self.add_affinity_diagnosis(
-                        &mut diag,
-                        shape_id,
-                        ctx,
-                        decision.subset.as_deref(),
-                    );
+                    self.add_affinity_diagnosis(&mut diag, shape_id, ctx, subset.as_deref());
                 }
                 let first_failure = self.pods[pod as usize].last_unschedulable.is_none();
                 self.observe_failed_scheduling(pod, first_failure, &diag);
@@ -457,10 +453,22 @@ impl Sim {
     fn decide(&mut self, pod: PodId, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
         let n_all = self.cluster.len();
         let shape = &self.shapes[shape_id];
-        let subset = candidates(&self.cluster, shape);
+        // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
+        // ones whole) even when it also has a nodeSelector: its selector's posting list is
+        // typically the whole accelerator fleet, its free domains a few.
+        let skip_topo = ctx.and_then(|c| self.placement.skip_topology(c));
+        let walk_domains = skip_topo.is_some();
         // With a PreFilter result kube-scheduler filters only those nodes: they are all it
         // counts, examines and is charged for (`schedule_one.go` `findNodesThatFitPod`).
         let narrowed = shape.prefilter_node_names.is_some() && shape.node_name.is_none();
+        // The candidate list, unless a domain walk ignores it (a leader's selector's posting
+        // list is every node of the fleet: copying it per decision was a tenth of
+        // recovery-15k's instructions).
+        let subset = if walk_domains && !narrowed {
+            None
+        } else {
+            candidates(&self.cluster, shape)
+        };
         let n_filtered = match (&subset, narrowed) {
             (Some(list), true) => list.len(),
             _ => n_all,
@@ -471,11 +479,6 @@ impl Sim {
         );
         let start = self.scheduler.next_start_node % n_all.max(1);
         let mut feasible: Vec<NodeId> = vec![];
-        // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
-        // ones whole) even when it also has a nodeSelector: its selector's posting list is
-        // typically the whole accelerator fleet, its free domains a few.
-        let skip_topo = ctx.and_then(|c| self.placement.skip_topology(c));
-        let walk_domains = skip_topo.is_some();
         if subset.is_none()
             && ctx.is_none()
             && self.fast_scheduling
@@ -488,7 +491,6 @@ impl Sim {
                     node: d.node,
                     examined: d.examined,
                     scored: d.scored,
-                    subset,
                 };
             }
         }
@@ -504,7 +506,6 @@ impl Sim {
                         node: d.node,
                         examined: d.examined,
                         scored: d.scored,
-                        subset,
                     };
                 }
             }
@@ -583,7 +584,6 @@ impl Sim {
             node,
             examined,
             scored,
-            subset,
         }
     }
 
