@@ -7,13 +7,6 @@ use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{Event, Sim};
 
-/// Whose API client a request goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Client {
-    GarbageCollector,
-    JobController,
-}
-
 /// The garbage collector's own state: its API client (its decisions follow from the Jobs'
 /// deletion and their pods, which it reads from the API objects). Its reactions are its own
 /// methods over a `Ctx` (`Sim::handle`).
@@ -106,18 +99,12 @@ impl DeleteRequests {
 }
 
 impl Sim {
-    /// Sends a pod DELETE through a component's rate-limited client.
-    pub(crate) fn request_pod_delete(&mut self, pod: PodId, reason: &str, client: Client) {
-        match client {
-            Client::GarbageCollector => self.handle(
-                |sim| &mut sim.gc,
-                |gc, ctx| ctx.request_pod_delete(pod, reason, |at_ns| gc.send_call(at_ns)),
-            ),
-            Client::JobController => self.send_pod_delete(pod, reason, |sim, now| {
-                let cost = sim.params.job_sync_cost_ns;
-                sim.job_controller.send_call(now + cost)
-            }),
-        }
+    /// Sends a pod DELETE through the garbage collector's rate-limited client.
+    pub(crate) fn gc_request_pod_delete(&mut self, pod: PodId, reason: &str) {
+        self.handle(
+            |sim| &mut sim.gc,
+            |gc, ctx| ctx.request_pod_delete(pod, reason, |at_ns| gc.send_call(at_ns)),
+        );
     }
 
     /// Sends a pod DELETE unless one is on its way or the pod is already going: `send` says
@@ -144,7 +131,7 @@ impl Sim {
 
     /// Eviction (the taint manager, the Eviction API): a DELETE with a `DisruptionTarget`
     /// condition. Whether the Job counts the pod failed at once is the Job controller's rule
-    /// (`job_informer_books`).
+    /// (`JobController::on_pod_update`).
     pub(crate) fn evict_pod(&mut self, pod: PodId, reason: &str) {
         if self.pods[pod as usize].phase.terminal() {
             return;

@@ -1101,7 +1101,7 @@ impl Sim {
         };
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;
-        self.job_controller.job_created(id, completions);
+        self.job_controller(|jc, ctx| jc.on_job_created(ctx, id));
         let template = crate::control::pod_templates::JobPodTemplate {
             labels: pod_labels,
             shape: shape_id,
@@ -1110,6 +1110,7 @@ impl Sim {
         };
         self.pod_templates.job_created(id, template);
         self.job_pods.push(vec![]);
+        self.job_pod_counts.push(LiveCounts::default());
         self.jobsets[js as usize].jobs.push(id);
         self.jobset_controller.children.job_created(js, id);
         let job = &self.jobs[id as usize];
@@ -1312,11 +1313,7 @@ impl Sim {
                 .collect();
             for q in doomed {
                 self.change_pod(q, PodChange::DisruptionTarget);
-                self.request_pod_delete(
-                    q,
-                    "ExclusivePlacementViolation",
-                    crate::control::gc::Client::GarbageCollector,
-                );
+                self.gc_request_pod_delete(q, "ExclusivePlacementViolation");
             }
         }
     }

@@ -13,10 +13,11 @@
 //! and stop the run, so no component is ever changed behind its own handler's back.
 
 use crate::cluster::{Node, NodeId};
+use crate::control::pod_admission::Admitted;
 use crate::engine::{EventId, SimTime};
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
-use crate::sim::objects::{JobId, JobObj, JobSetObj, JsId, PodId, PodObj, ShapeId};
+use crate::sim::objects::{JobId, JobObj, JobSetObj, JsId, LiveCounts, PodId, PodObj, ShapeId};
 use crate::sim::pod_change::PodChange;
 use crate::sim::shape::PodShape;
 use crate::sim::{Event, Sim};
@@ -117,6 +118,11 @@ impl Ctx<'_> {
         self.sim.main_container(j)
     }
 
+    /// The container name interned as `id` (`PodObj::last_exit`).
+    pub(crate) fn container_name(&self, id: u16) -> &str {
+        &self.sim.container_names[id as usize]
+    }
+
     // The API objects, read.
 
     pub(crate) fn jobset(&self, js: JsId) -> &JobSetObj {
@@ -141,6 +147,17 @@ impl Ctx<'_> {
         &self.sim.job_pods[j as usize]
     }
 
+    /// Job `j`'s pods counted as a sync counts them (the pod informer's index, kept by the
+    /// pod-change path).
+    pub(crate) fn job_pod_counts(&self, j: JobId) -> LiveCounts {
+        self.sim.job_pod_counts[j as usize]
+    }
+
+    /// The pod's name as the API server generated it.
+    pub(crate) fn pod_name(&self, pod: PodId) -> String {
+        self.sim.pod_name(pod)
+    }
+
     pub(crate) fn shape(&self, shape: ShapeId) -> &PodShape {
         &self.sim.shapes[shape as usize]
     }
@@ -158,6 +175,36 @@ impl Ctx<'_> {
 
     pub(crate) fn change_pod(&mut self, pod: PodId, change: PodChange) {
         self.sim.change_pod(pod, change);
+    }
+
+    /// A write of Job `j`'s status (the Job controller's `UpdateStatus`: active, ready,
+    /// succeeded and failed counts, completed and failed indexes, start time, conditions).
+    /// No other field of the Job is the writer's to change.
+    pub(crate) fn update_job_status<R>(
+        &mut self,
+        j: JobId,
+        write: impl FnOnce(&mut JobObj) -> R,
+    ) -> R {
+        write(&mut self.sim.jobs[j as usize])
+    }
+
+    /// The JobSet pod webhooks' verdict on a pod of Job `j` at completion `index`, as the API
+    /// server calls them on a create: the shape the pod gets, or None when denied.
+    pub(crate) fn admit_pod(&mut self, j: JobId, index: u32) -> Option<Admitted> {
+        self.sim.admit_pod(j, index)
+    }
+
+    /// A pod create that reaches the API server at `at`, with the webhooks' verdict: the pod is
+    /// stored under a generated name and `PodCreated` follows. False when it is refused
+    /// (denied, or no free name), which the metrics count.
+    pub(crate) fn create_pod(
+        &mut self,
+        j: JobId,
+        index: u32,
+        admitted: Option<&Admitted>,
+        at: SimTime,
+    ) -> bool {
+        self.sim.api_create_pod(j, index, admitted, at)
     }
 
     pub(crate) fn update_node<R>(&mut self, n: NodeId, change: impl FnOnce(&mut Node) -> R) -> R {
@@ -261,6 +308,18 @@ impl Ctx<'_> {
     /// Node `n` is back (repaired, or its maintenance is over) and renews its lease again.
     pub(crate) fn node_returns(&mut self, n: NodeId) {
         self.sim.node_lifecycle(|c, ctx| c.on_node_returns(ctx, n));
+    }
+
+    /// The JobSet controller's Job watch: Job `j` may have changed (a status write); its books
+    /// re-classify the Job at its JobSet's next reconcile.
+    pub(crate) fn jobset_job_changed(&mut self, j: JobId) {
+        self.sim.jobset_controller.children.job_changed(j);
+    }
+
+    /// The JobSet controller's work queue gets JobSet `js` `delay_ns` from now (its watch
+    /// heard of a write).
+    pub(crate) fn enqueue_jobset(&mut self, js: JsId, delay_ns: u64) {
+        self.sim.enqueue_jobset(js, delay_ns);
     }
 
     /// A node update the scheduler's queue reacts to: unschedulable pods are retried.

@@ -72,7 +72,7 @@ fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
             let delete_requested = sim.delete_requests.in_flight(p);
             counted.add(LiveCounts::of(&sim.pods[p as usize], delete_requested));
         }
-        let kept = sim.job_controller.live(j as JobId);
+        let kept = sim.job_pod_counts[j];
         if counted != kept {
             out.push(format!(
                 "Job {} keeps counts {kept:?} but its pods count {counted:?}",

@@ -76,6 +76,10 @@ pub(crate) struct Sim {
     /// Each Job's pods that the API server holds (created or being created, not removed), in
     /// creation order: the index by owner that every pod informer keeps.
     pub job_pods: Vec<Vec<PodId>>,
+    /// Each Job's pods counted as a Job sync counts them (active, ready, terminating), kept by
+    /// the pod-change path with `job_pods` so that a sync does not walk thousands of pods: the
+    /// Job controller lists them from the pod informer's cache upstream.
+    pub(crate) job_pod_counts: Vec<LiveCounts>,
     /// Pods bound to each node, in binding order: removed pods leave at once, finished ones
     /// when the list is read (`pods_on_node`).
     pub node_pods: Vec<Vec<PodId>>,
@@ -91,8 +95,8 @@ pub(crate) struct Sim {
     pub(crate) pod_templates: crate::control::pod_templates::PodTemplates,
     /// The JobSet controller's work queue, worker and API client.
     pub(crate) jobset_controller: crate::control::jobset_controller::JobSetController,
-    /// The Job controller's work queue, back-off records, pod counts and API client.
-    pub(crate) job_controller: crate::control::job::JobController,
+    /// The Job controller's work queue, back-off records, informer books and API client.
+    pub(crate) job_controller: ctx::Slot<crate::control::job::JobController>,
     /// The timeline's samples.
     pub timeline: crate::metrics::timeline::Timeline,
     /// Decide plain-scan pods from the pristine-node index (`scheduler::fast`); off only in
@@ -219,12 +223,13 @@ impl Sim {
             progress_lines_every_ms: None,
             inject: ctx::Slot::new(Default::default()),
             job_pods: vec![],
+            job_pod_counts: vec![],
             node_pods: vec![vec![]; cluster.len()],
             training: ctx::Slot::new(Default::default()),
             kubelet: ctx::Slot::new(Default::default()),
-            job_controller: crate::control::job::JobController::new(client(
+            job_controller: ctx::Slot::new(crate::control::job::JobController::new(client(
                 scenario.control.job_controller_client,
-            )),
+            ))),
             gc: ctx::Slot::new(crate::control::gc::GarbageCollector::new(client(
                 scenario.control.gc_client,
             ))),
@@ -398,7 +403,7 @@ impl Sim {
             Event::SubmitJobSet { workload } => self.submit_jobset(workload),
             Event::UpdateJobSet { workload, update } => self.update_jobset(workload, update),
             Event::ReconcileJobSet(js) => self.on_reconcile_jobset(js),
-            Event::SyncJob(job) => self.on_sync_job(job),
+            Event::SyncJob(job) => self.job_controller(|jc, ctx| jc.on_sync_job(ctx, job)),
             Event::PodCreated(pod) => self.on_pod_created(pod),
             Event::SchedulerAddPod(pod) => self.scheduler_add_pod(pod),
             Event::SchedulerPodGone(pod) => self.scheduler_pod_gone(pod),

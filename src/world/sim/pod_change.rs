@@ -123,7 +123,9 @@ impl Sim {
         let after = LiveCounts::of(p, self.delete_requests.in_flight(pod));
         let job = p.job;
         if before.live != after {
-            self.job_controller.pod_recounted(job, before.live, after);
+            let counts = &mut self.job_pod_counts[job as usize];
+            counts.sub(before.live);
+            counts.add(after);
         }
         match change {
             PodChange::Bound { node } => self.node_pods[node as usize].push(pod),
@@ -156,8 +158,7 @@ impl Sim {
         let (j, index, shape) = (pod.job, pod.index, pod.shape);
         let id = self.pods.len() as PodId;
         let counts = LiveCounts::of(&pod, self.delete_requests.in_flight(id));
-        self.job_controller
-            .pod_recounted(j, LiveCounts::default(), counts);
+        self.job_pod_counts[j as usize].add(counts);
         self.pods.push(pod);
         self.job_pods[j as usize].push(id);
         self.jobset_controller.pod_added(j, index, shape);
@@ -179,7 +180,7 @@ impl Sim {
                 self.kubelet(|k, ctx| k.on_pod_bound(ctx, pod));
                 // The Job controller sees the pod update (a bound leader lets followers
                 // through); the JobSet pod reconciler checks exclusive placement.
-                self.notify_job_of_pod(pod);
+                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 self.repair_placement_after_bind(pod);
             }
             PodChange::Running | PodChange::ReadyAtStart | PodChange::DisruptionTarget => {
@@ -191,11 +192,11 @@ impl Sim {
             | PodChange::RunKilled { .. } => {}
             PodChange::Ready | PodChange::Restarting { .. } => {
                 self.observe_pod(pod, before, change, false);
-                self.notify_job_of_pod(pod);
+                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
             }
             PodChange::WorkerStarted => {
                 self.observe_pod(pod, before, change, false);
-                self.notify_job_of_pod(pod);
+                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 // The workload runs: under in-place restart only once the agent lifts its
                 // barrier, so the recovery records and the training model count the pod
                 // running from here.
@@ -207,7 +208,7 @@ impl Sim {
                 if restart.is_some() {
                     // status.containerStatuses[].restartCount changed: the Job controller
                     // counts restarts against backoffLimit under OnFailure.
-                    self.notify_job_of_pod(pod);
+                    self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 }
             }
             PodChange::InPlaceAttempt { .. } => {
@@ -217,7 +218,7 @@ impl Sim {
                     js,
                     self.params.api_call_latency_ns + self.params.watch_delay_ns,
                 );
-                self.notify_job_of_pod(pod);
+                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
             }
             PodChange::ContainerStopped { .. } => {
                 // Only the kubelet stops a container, its scheduled end already forgotten.
@@ -226,36 +227,39 @@ impl Sim {
                 self.observe_pod(pod, before, change, false);
             }
             PodChange::Finished { .. } => {
-                let counted = self.job_informer_books(pod, before, change);
+                let counted =
+                    self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
                 self.observe_pod(pod, before, change, counted);
                 if self.pods[pod as usize].node.is_some() {
                     self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
                 }
-                self.notify_job_of_pod(pod);
+                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
             }
             PodChange::Deleting { .. } => {
                 // The kubelet stops the containers at once; the pod goes after its grace.
                 self.kubelet(|k, ctx| k.on_pod_deleting(ctx, pod));
                 self.observe_container_stopped(pod);
                 self.training(|t, ctx| t.on_container_stopped(ctx, pod));
-                let counted = self.job_informer_books(pod, before, change);
+                let counted =
+                    self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
                 self.observe_pod(pod, before, change, counted);
                 if counted {
-                    self.notify_job_of_pod(pod);
+                    self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 }
             }
             PodChange::Removed => {
-                let counted = self.job_informer_books(pod, before, change);
+                let counted =
+                    self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
                 self.observe_pod(pod, before, change, counted);
                 if counted {
-                    self.notify_job_of_pod(pod);
+                    self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 }
                 self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
                 let j = self.pods[pod as usize].job;
                 if self.jobs[j as usize].deletion_ns.is_some() {
                     self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_dependent_removed(ctx, j));
                 } else {
-                    self.notify_job_of_pod(pod);
+                    self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 }
             }
         }
@@ -371,14 +375,14 @@ mod tests {
         assert_eq!(sim.job_controller.uncounted(job), [pod]);
         assert_eq!(sim.rec.pods_failed, 1);
         assert_eq!(sim.rec.pods_running_now, 1);
-        assert_eq!(sim.job_controller.live(job), recount(&sim, job));
+        assert_eq!(sim.job_pod_counts[job as usize], recount(&sim, job));
         // Removing it does not count it again, and takes it off every index.
         sim.change_pod(pod, PodChange::Removed);
         assert_eq!(sim.rec.pods_failed, 1);
         assert_eq!(sim.job_controller.uncounted(job), [pod]);
         assert!(!sim.job_pods[job as usize].contains(&pod));
         assert!(!sim.node_pods[node as usize].contains(&pod));
-        assert_eq!(sim.job_controller.live(job), recount(&sim, job));
+        assert_eq!(sim.job_pod_counts[job as usize], recount(&sim, job));
         let row = sim.rec.rows.last().expect("rows kept");
         assert_eq!(
             (row.pod, row.state),
@@ -449,7 +453,7 @@ mod tests {
                 "{policy:?}"
             );
             assert_eq!(sim.rec.pods_failed, counted as u64);
-            assert_eq!(sim.job_controller.live(job), recount(&sim, job));
+            assert_eq!(sim.job_pod_counts[job as usize], recount(&sim, job));
             // Once gone, an evicted pod the Job has not counted is marked Failed by PodGC
             // and counted then.
             sim.change_pod(pod, PodChange::Removed);

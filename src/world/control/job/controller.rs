@@ -1,13 +1,14 @@
-//! The Job controller's private state: its work queue entry per Job, its API back-off, what its
-//! pod informer counted, the failed pods it booked and has not accounted yet, and its
-//! pod-failure back-off records. Upstream keeps these in the controller's work queue,
-//! `podBackoffStore` and informer caches, never in the Job object, so they are kept here,
-//! beside the `JobObj`s. Dense by `JobId` (Jobs are never freed): every pod change updates one
-//! entry by index.
+//! The Job controller's private state: its work queue entry per Job, its API back-off, the
+//! failed pods its pod informer booked and no sync has accounted yet, and its pod-failure
+//! back-off records. Upstream keeps these in the controller's work queue, `podBackoffStore` and
+//! expectations, never in the Job object, so they are kept here, beside the `JobObj`s. Dense by
+//! `JobId` (Jobs are never freed). The counts of each Job's pods that a sync reads are an index
+//! over the pod store the pod-change path keeps (`Sim::job_pod_counts`, `Ctx::job_pod_counts`),
+//! as upstream's sync lists the pods from the shared informer's cache.
 
 use crate::engine::time::NS_PER_S;
 use crate::engine::{SimTime, TokenBucket};
-use crate::sim::objects::{JobId, JobObj, LiveCounts, PodId};
+use crate::sim::objects::{JobId, JobObj, PodId};
 
 /// DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
 pub(crate) const POD_FAILURE_BACKOFF_NS: u64 = 10 * NS_PER_S;
@@ -33,9 +34,6 @@ struct JobBooks {
     sync_due_ns: Option<SimTime>,
     /// Consecutive syncs whose pod creates failed: the API back-off's step.
     api_backoff_steps: u32,
-    /// The Job's pods as a sync counts them, kept as pods change so that a sync does not walk
-    /// thousands of pods.
-    live: LiveCounts,
     /// Failed pods the informer booked that no sync has accounted yet.
     uncounted_failed: Vec<PodId>,
     /// When the Job's last counted pod failure happened (the Job-wide back-off counts from it).
@@ -56,12 +54,12 @@ impl JobController {
     }
 
     /// When a pod create or delete issued at `at_ns` leaves through the rate limiter.
-    pub(crate) fn send_call(&mut self, at_ns: SimTime) -> SimTime {
+    pub(super) fn send_call(&mut self, at_ns: SimTime) -> SimTime {
         self.client.reserve(at_ns)
     }
 
     /// The informer saw Job `j` created; ids come in creation order.
-    pub(crate) fn job_created(&mut self, j: JobId, completions: u32) {
+    pub(super) fn job_created(&mut self, j: JobId, completions: u32) {
         assert_eq!(
             j as usize,
             self.jobs.len(),
@@ -81,7 +79,7 @@ impl JobController {
 
     /// Queues a sync of `j` at `due_ns` unless one is queued no later (the delaying queue keeps
     /// the earliest). True when the caller must schedule the wake-up.
-    pub(crate) fn enqueue(&mut self, j: JobId, due_ns: SimTime) -> bool {
+    pub(super) fn enqueue_at(&mut self, j: JobId, due_ns: SimTime) -> bool {
         let books = self.books(j);
         if books.sync_due_ns.is_some_and(|d| d <= due_ns) {
             return false;
@@ -92,7 +90,7 @@ impl JobController {
 
     /// A wake-up of `j` at `now_ns`: true, and the entry leaves the queue, when it is the
     /// queued one; a wake-up an earlier entry replaced is stale.
-    pub(crate) fn take_due(&mut self, j: JobId, now_ns: SimTime) -> bool {
+    pub(super) fn take_due(&mut self, j: JobId, now_ns: SimTime) -> bool {
         let books = self.books(j);
         if books.sync_due_ns != Some(now_ns) {
             return false;
@@ -102,24 +100,12 @@ impl JobController {
     }
 
     /// The sync in progress runs again at once: whatever was queued is covered by it.
-    pub(crate) fn forget_due(&mut self, j: JobId) {
+    pub(super) fn forget_due(&mut self, j: JobId) {
         self.books(j).sync_due_ns = None;
     }
 
-    /// The Job's pods as the next sync counts them.
-    pub(crate) fn live(&self, j: JobId) -> LiveCounts {
-        self.jobs[j as usize].live
-    }
-
-    /// A pod of `j` moved from one share of the counts to another (a new pod: from nothing).
-    pub(crate) fn pod_recounted(&mut self, j: JobId, before: LiveCounts, after: LiveCounts) {
-        let live = &mut self.books(j).live;
-        live.sub(before);
-        live.add(after);
-    }
-
     /// The informer booked a failed pod of `j` for the next sync to account.
-    pub(crate) fn book_failed(&mut self, j: JobId, pod: PodId) {
+    pub(super) fn book_failed(&mut self, j: JobId, pod: PodId) {
         let at = pod as usize;
         if self.counted_failed.len() <= at {
             self.counted_failed.resize(at + 1, false);
@@ -138,7 +124,7 @@ impl JobController {
     }
 
     /// The booked failed pods, handed to the sync that accounts them.
-    pub(crate) fn take_uncounted(&mut self, j: JobId) -> Vec<PodId> {
+    pub(super) fn take_uncounted(&mut self, j: JobId) -> Vec<PodId> {
         std::mem::take(&mut self.books(j).uncounted_failed)
     }
 
@@ -150,7 +136,7 @@ impl JobController {
 
     /// A failure of a pod at completion `index` counted against the back-off limits at
     /// `now_ns`: the index's failures so far (None for an index outside the Job).
-    pub(crate) fn count_failure(&mut self, j: JobId, index: usize, now_ns: SimTime) -> Option<u32> {
+    pub(super) fn count_failure(&mut self, j: JobId, index: usize, now_ns: SimTime) -> Option<u32> {
         let books = self.books(j);
         books.last_pod_failure_ns = Some(now_ns);
         let failures = books.index_failures.get_mut(index)?;
@@ -160,7 +146,7 @@ impl JobController {
     }
 
     /// Time left of the Job-wide pod-failure back-off after `failed` counted failures.
-    pub(crate) fn job_backoff_left_ns(
+    pub(super) fn job_backoff_left_ns(
         &self,
         j: JobId,
         failed: u32,
@@ -181,7 +167,7 @@ impl JobController {
 
     /// A sync's pod creates ended: after a rejected one, the delay before the Job is retried
     /// (1 s doubling per consecutive failure, at most 60 s); a clean one resets the back-off.
-    pub(crate) fn api_backoff_after_creates(&mut self, j: JobId, rejected: bool) -> Option<u64> {
+    pub(super) fn api_backoff_after_creates(&mut self, j: JobId, rejected: bool) -> Option<u64> {
         let books = self.books(j);
         if !rejected {
             books.api_backoff_steps = 0;
@@ -203,7 +189,7 @@ impl JobController {
     /// those that have not succeeded, have not failed for good and hold no pod (`covered`).
     /// Under backoffLimitPerIndex an index still in its back-off waits; the earliest end of
     /// those waits comes back with the indexes, to wake the Job then.
-    pub(crate) fn indexes_to_create(
+    pub(super) fn indexes_to_create(
         &self,
         j: JobId,
         job: &JobObj,
@@ -270,14 +256,14 @@ mod tests {
     #[test]
     fn a_job_is_queued_once_at_its_earliest_time() {
         let mut c = controller_with_job(1);
-        assert!(c.enqueue(0, 100));
-        assert!(!c.enqueue(0, 200), "a later wake-up is covered");
-        assert!(!c.enqueue(0, 100), "so is one at the same time");
-        assert!(c.enqueue(0, 50), "an earlier one replaces it");
+        assert!(c.enqueue_at(0, 100));
+        assert!(!c.enqueue_at(0, 200), "a later wake-up is covered");
+        assert!(!c.enqueue_at(0, 100), "so is one at the same time");
+        assert!(c.enqueue_at(0, 50), "an earlier one replaces it");
         assert!(!c.take_due(0, 50 - 1));
         assert!(c.take_due(0, 50));
         assert!(!c.take_due(0, 100), "the replaced wake-up is stale");
-        assert!(c.enqueue(0, 200), "once synced, the Job queues again");
+        assert!(c.enqueue_at(0, 200), "once synced, the Job queues again");
         c.forget_due(0);
         assert!(!c.take_due(0, 200), "a sync that ran again covered it");
     }
@@ -311,41 +297,6 @@ mod tests {
         c.book_failed(0, 3);
         c.take_uncounted(0);
         c.book_failed(0, 3);
-    }
-
-    /// A pod's share of the counts moves as it changes, and leaves with it.
-    #[test]
-    fn live_counts_follow_each_pod() {
-        let mut c = controller_with_job(2);
-        let nothing = LiveCounts::default();
-        let pending = LiveCounts {
-            active: 1,
-            active_undeleted: 1,
-            ..nothing
-        };
-        let ready = LiveCounts {
-            ready: 1,
-            ..pending
-        };
-        let terminating = LiveCounts {
-            terminating: 1,
-            ..nothing
-        };
-        c.pod_recounted(0, nothing, pending);
-        c.pod_recounted(0, nothing, pending);
-        c.pod_recounted(0, pending, ready);
-        assert_eq!(
-            c.live(0),
-            LiveCounts {
-                active: 2,
-                ready: 1,
-                terminating: 0,
-                active_undeleted: 2
-            }
-        );
-        c.pod_recounted(0, ready, terminating);
-        c.pod_recounted(0, terminating, nothing);
-        assert_eq!(c.live(0), pending);
     }
 
     /// The Job-wide back-off runs from the last counted failure and doubles per failure.
