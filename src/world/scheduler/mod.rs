@@ -450,6 +450,17 @@ impl Sim {
         )
     }
 
+    /// A fast path's decision, as the plain scan's would be: the rotating start moves past
+    /// the nodes it examined.
+    fn fast_decided(&mut self, d: fast::FastDecision, start: usize, n_all: usize) -> Decision {
+        self.scheduler.next_start_node = (start + d.examined) % n_all.max(1);
+        Decision {
+            node: d.node,
+            examined: d.examined,
+            scored: d.scored,
+        }
+    }
+
     fn decide(&mut self, pod: PodId, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
         let n_all = self.cluster.len();
         let shape = &self.shapes[shape_id];
@@ -486,12 +497,7 @@ impl Sim {
         {
             if let Some(d) = self.decide_fast(shape_id, start, want) {
                 self.scheduler.fast_decisions += 1;
-                self.scheduler.next_start_node = (start + d.examined) % n_all.max(1);
-                return Decision {
-                    node: d.node,
-                    examined: d.examined,
-                    scored: d.scored,
-                };
+                return self.fast_decided(d, start, n_all);
             }
         }
         if let (Some(topo), Some(ctx), None) =
@@ -501,12 +507,7 @@ impl Sim {
                 let job = self.pods[pod as usize].job;
                 if let Some(d) = self.decide_fast_domains(shape_id, ctx, topo, start, want, job) {
                     self.scheduler.fast_domain_decisions += 1;
-                    self.scheduler.next_start_node = (start + d.examined) % n_all.max(1);
-                    return Decision {
-                        node: d.node,
-                        examined: d.examined,
-                        scored: d.scored,
-                    };
+                    return self.fast_decided(d, start, n_all);
                 }
             }
         }
