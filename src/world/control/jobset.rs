@@ -6,11 +6,12 @@ use super::conditions::{condition, update_condition};
 use super::counters;
 use super::failure_policy::{self, FailedJob, Outcome};
 use super::job::SUSPENDED_JOB_NEVER_RESUMED;
-use super::jobset_controller::Wakeup;
+use super::jobset_controller::{JobSetController, Wakeup};
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
 use crate::api::types::{JobSpec, ReplicatedJob, StringMap};
 use crate::metrics::objects::{JobChange, JobSetChange};
+use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
 use crate::sim::{shape, Event, Sim};
@@ -1266,140 +1267,131 @@ pub(crate) fn pin_to_prepared_nodes(
     });
 }
 
-impl Sim {
-    /// The JobSet pod reconciler (§6.4) on a leader that just got its node: followers whose
-    /// nodeSelector disagrees with the leader's domain are deleted (main) or only complained
-    /// about (v0.12.0, which changes nothing in the cluster, so there is nothing to compute).
+impl JobSetController {
+    /// The JobSet pod reconciler (§6.4), watching pods, on a leader that just got its node:
+    /// followers whose nodeSelector disagrees with the leader's domain are deleted (main) or
+    /// only complained about (v0.12.0, which changes nothing in the cluster, so there is
+    /// nothing to compute).
     ///
     /// Followers are judged by their nodeSelector, which their shape holds, so the check sees
-    /// one follower per distinct shape (`JobSetController::live_follower_shapes`) rather than every pod the
-    /// Job keeps: a Job with thousands of failed pods costs the same at each leader bind. Only
-    /// a violation walks the Job's pods, to delete them.
-    pub(crate) fn repair_placement_after_bind(&mut self, pod: PodId) {
+    /// one follower per distinct shape (`live_follower_shapes`) rather than every pod the Job
+    /// keeps: a Job with thousands of failed pods costs the same at each leader bind. Only a
+    /// violation walks the Job's pods, to delete them.
+    pub(crate) fn on_pod_bound(&mut self, ctx: &mut Ctx, pod: PodId) {
         use crate::control::pod_webhook::{check_placement, PlacementCheck, PlacementVersion};
-        let version = self.params.jobset_version;
+        let version = ctx.params().jobset_version;
         if version == PlacementVersion::V0_12_0 {
-            self.note_unrepaired_followers(pod);
+            note_unrepaired_followers(ctx, pod);
             return;
         }
-        let p = &self.pods[pod as usize];
+        let p = ctx.pod(pod);
         let j = p.job;
-        let Some(key) = self.pod_templates.exclusive_key(j).map(str::to_string) else {
+        let Some(key) = ctx.exclusive_key(j).map(str::to_string) else {
             return;
         };
         if p.index != 0 {
             return;
         }
-        let leader = self.placement_view(pod, p.shape, 0, self.pod_name(pod));
-        let followers: Vec<_> = (self.jobset_controller.live_follower_shapes(j))
-            .iter()
-            .map(|&(shape, _)| self.placement_view(pod, shape, 1, format!("shape-{shape}")))
+        let leader = placement_view(ctx, pod, p.shape, 0, ctx.pod_name(pod));
+        let followers: Vec<_> = (self.live_follower_shapes(j).iter())
+            .map(|&(shape, _)| placement_view(ctx, pod, shape, 1, format!("shape-{shape}")))
             .collect();
-        let cluster = &self.cluster;
         let node_labels = |name: &str| -> Option<crate::api::types::StringMap> {
-            let n = cluster.node_by_name(name)?;
+            let n = ctx.node_by_name(name)?;
             Some(
-                cluster
-                    .label_value(n, &key)
+                ctx.node_label(n, &key)
                     .map(|v| [(key.clone(), v.to_string())].into())
                     .unwrap_or_default(),
             )
         };
         let check = check_placement(&leader, &followers, &node_labels, version);
         if let PlacementCheck::DeleteFollowers(_) = check {
-            let doomed: Vec<PodId> = (self.job_pods[j as usize].iter())
+            let doomed: Vec<PodId> = (ctx.job_pods(j).iter())
                 .copied()
-                .filter(|&q| self.pods[q as usize].index != 0)
+                .filter(|&q| ctx.pod(q).index != 0)
                 .collect();
             for q in doomed {
-                self.change_pod(q, PodChange::DisruptionTarget);
-                self.gc_request_pod_delete(q, "ExclusivePlacementViolation");
+                ctx.change_pod(q, PodChange::DisruptionTarget);
+                ctx.gc_request_pod_delete(q, "ExclusivePlacementViolation");
             }
         }
     }
+}
 
-    /// v0.12.0's reconciler only complains about followers whose nodeSelector names another
-    /// domain than the leader that just bound (main deletes them, kubernetes-sigs/jobset#1269):
-    /// they stay, and run, in their domain. Each is marked and the run reports it.
-    fn note_unrepaired_followers(&mut self, leader: PodId) {
-        let p = &self.pods[leader as usize];
-        let j = p.job;
-        let key = self.pod_templates.exclusive_key(j).map(str::to_string);
-        let (Some(key), Some(node), 0) = (key, p.node, p.index) else {
-            return;
-        };
-        let Some(leader_domain) = self.cluster.label_value(node, &key).map(str::to_string) else {
-            return;
-        };
-        let misplaced: Vec<(PodId, String)> = (self.job_pods[j as usize].iter())
-            .copied()
-            .filter_map(|q| {
-                let pod = &self.pods[q as usize];
-                let noted = self.rec.upstream_misplaced(q);
-                if pod.index == 0 || pod.removed || pod.phase.terminal() || noted {
-                    return None;
-                }
-                let domain = self.shapes[pod.shape as usize]
-                    .node_selector
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, v)| v.clone())?;
-                (domain != leader_domain).then_some((q, domain))
-            })
-            .collect();
-        let now = self.now();
-        let leader_name = self.pod_name(leader);
-        for (q, domain) in misplaced {
-            let job = &self.jobs[j as usize];
-            let (jobset, name) = (
-                self.jobsets[job.jobset as usize].name.clone(),
-                job.name.clone(),
-            );
-            let message = format!(
-                "followers of Job {name} stay in {key}={domain} while their leader pod \
-                 {leader_name} runs in {key}={leader_domain}: v0.12.0's pod reconciler reports \
-                 the mismatch but deletes nothing (main deletes them, kubernetes-sigs/jobset#1269)"
-            );
-            self.rec.note_upstream_misplaced(
-                q,
-                now,
-                crate::control::job::UNREPAIRED_FOLLOWERS,
-                j,
-                &domain,
-                || (jobset, name, message),
-            );
-        }
+/// v0.12.0's reconciler only complains about followers whose nodeSelector names another
+/// domain than the leader that just bound (main deletes them, kubernetes-sigs/jobset#1269):
+/// they stay, and run, in their domain. Each is marked and the run reports it.
+fn note_unrepaired_followers(ctx: &mut Ctx, leader: PodId) {
+    let p = ctx.pod(leader);
+    let j = p.job;
+    let key = ctx.exclusive_key(j).map(str::to_string);
+    let (Some(key), Some(node), 0) = (key, p.node, p.index) else {
+        return;
+    };
+    let Some(leader_domain) = ctx.node_label(node, &key).map(str::to_string) else {
+        return;
+    };
+    let candidates: Vec<(PodId, String)> = (ctx.job_pods(j).iter())
+        .copied()
+        .filter_map(|q| {
+            let pod = ctx.pod(q);
+            if pod.index == 0 || pod.removed || pod.phase.terminal() {
+                return None;
+            }
+            let domain = (ctx.shape(pod.shape).node_selector.iter())
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())?;
+            (domain != leader_domain).then_some((q, domain))
+        })
+        .collect();
+    let misplaced: Vec<(PodId, String)> = (candidates.into_iter())
+        .filter(|&(q, _)| !ctx.metrics().upstream_misplaced(q))
+        .collect();
+    let now = ctx.now();
+    let leader_name = ctx.pod_name(leader);
+    for (q, domain) in misplaced {
+        let job = ctx.job(j);
+        let (jobset, name) = (ctx.jobset(job.jobset).name.clone(), job.name.clone());
+        let message = format!(
+            "followers of Job {name} stay in {key}={domain} while their leader pod \
+             {leader_name} runs in {key}={leader_domain}: v0.12.0's pod reconciler reports \
+             the mismatch but deletes nothing (main deletes them, kubernetes-sigs/jobset#1269)"
+        );
+        ctx.metrics().note_upstream_misplaced(
+            q,
+            now,
+            crate::control::job::UNREPAIRED_FOLLOWERS,
+            j,
+            &domain,
+            || (jobset, name, message),
+        );
     }
+}
 
-    /// What the reconciler reads of a pod of `leader`'s Job with this shape and completion
-    /// index: the Job's labels and annotations, the shape's nodeSelector; the node and the
-    /// terminating flag are the leader's own (only the leader's are read).
-    fn placement_view(
-        &self,
-        leader: PodId,
-        shape: ShapeId,
-        index: u32,
-        name: String,
-    ) -> crate::control::pod_webhook::PodView {
-        let p = &self.pods[leader as usize];
-        let meta = self.job_metadata(p.job);
-        let mut annotations = meta.pod_annotations;
-        annotations.insert(JOB_COMPLETION_INDEX.into(), index.to_string());
-        crate::control::pod_webhook::PodView {
-            name,
-            namespace: "default".into(),
-            labels: meta.labels,
-            annotations,
-            node_name: p.node.map(|n| self.cluster.node(n).name.clone()),
-            node_selector: self.shapes[shape as usize]
-                .node_selector
-                .iter()
-                .cloned()
-                .collect(),
-            terminating: p.deletion_ns.is_some(),
-            owner_uid: p.job.to_string(),
-            ..Default::default()
-        }
+/// What the reconciler reads of a pod of `leader`'s Job with this shape and completion
+/// index: the Job's labels and annotations, the shape's nodeSelector; the node and the
+/// terminating flag are the leader's own (only the leader's are read).
+fn placement_view(
+    ctx: &Ctx,
+    leader: PodId,
+    shape: ShapeId,
+    index: u32,
+    name: String,
+) -> crate::control::pod_webhook::PodView {
+    let p = ctx.pod(leader);
+    let meta = ctx.job_metadata(p.job);
+    let mut annotations = meta.pod_annotations;
+    annotations.insert(JOB_COMPLETION_INDEX.into(), index.to_string());
+    crate::control::pod_webhook::PodView {
+        name,
+        namespace: "default".into(),
+        labels: meta.labels,
+        annotations,
+        node_name: p.node.map(|n| ctx.node(n).name.clone()),
+        node_selector: ctx.shape(shape).node_selector.iter().cloned().collect(),
+        terminating: p.deletion_ns.is_some(),
+        owner_uid: p.job.to_string(),
+        ..Default::default()
     }
 }
 
@@ -1414,5 +1406,82 @@ mod tests {
             job_key("default", "js-rjob-0"),
             "594cb5c93756409379daf5f78db3fa5c78663cd1"
         );
+    }
+
+    /// A JobSet of one exclusive Job (topology key `pool`) with a leader and a follower, on
+    /// two single-node pools `a` and `b`, run until both pods are bound, under the JobSet
+    /// controller `version`. Returns the world, the leader and the follower.
+    fn leader_and_follower_bound(version: &str) -> (Sim, PodId, PodId) {
+        use crate::tests::common::{one_job_scenario, step_until, world};
+        let text = one_job_scenario(3, 2, "pods: {runFor: 30m}")
+            .replace(
+                "cluster:\n",
+                &format!("controlPlane:\n  jobsetController: {{version: {version}}}\ncluster:\n"),
+            )
+            .replace(
+                "metadata: {name: small}",
+                "metadata: {name: small, annotations: \
+                 {alpha.jobset.sigs.k8s.io/exclusive-topology: pool}}",
+            )
+            .replace(
+                "  - {name: cpu, nodesPerPool: 2, capacity: {cpu: 8, memory: 32Gi}}\n",
+                "  - {name: a, nodesPerPool: 1, capacity: {cpu: 8, memory: 32Gi}, labels: {pool: a}}\n  \
+                 - {name: b, nodesPerPool: 1, capacity: {cpu: 8, memory: 32Gi}, labels: {pool: b}}\n",
+            );
+        let mut sim = world(&text);
+        step_until(&mut sim, |s| {
+            s.pods.len() == 2 && s.pods.iter().all(|p| p.node.is_some())
+        });
+        let (leader, follower) = (0, 1);
+        assert_eq!((sim.pods[leader].index, sim.pods[follower].index), (0, 1));
+        assert_eq!(
+            sim.pods[leader].node, sim.pods[follower].node,
+            "the follower is admitted to its leader's pool"
+        );
+        (sim, leader as PodId, follower as PodId)
+    }
+
+    /// The leader bound again in the other pool (as a new leader would be), through the
+    /// pod-change path, which runs the pod reconciler.
+    fn rebind_leader_elsewhere(sim: &mut Sim, leader: PodId) {
+        let other = (sim.pods[leader as usize].node.expect("bound") + 1) % 2;
+        sim.change_pod(leader, PodChange::Bound { node: other });
+    }
+
+    /// The pod reconciler on a leader's bind (main, kubernetes-sigs/jobset#1269): followers in
+    /// the leader's domain stay; once the leader is bound in another domain, the followers
+    /// placed by the old one get `DisruptionTarget` and a DELETE from the GC's client.
+    #[test]
+    fn followers_away_from_their_leader_are_deleted_on_its_bind() {
+        let (mut sim, leader, follower) = leader_and_follower_bound("main");
+        sim.handle(
+            |s| &mut s.jobset_controller,
+            |c, ctx| c.on_pod_bound(ctx, leader),
+        );
+        let f = follower as usize;
+        assert!(!sim.pods[f].disruption_target, "in the leader's domain");
+        assert!(!sim.delete_requests.in_flight(follower));
+        rebind_leader_elsewhere(&mut sim, leader);
+        assert!(sim.pods[f].disruption_target);
+        assert!(sim.delete_requests.in_flight(follower));
+    }
+
+    /// v0.12.0's pod reconciler only reports followers away from their leader's domain: they
+    /// are noted once for the run's report and keep running, with no DELETE.
+    #[test]
+    fn followers_away_from_their_leader_are_only_reported_under_v0_12_0() {
+        let (mut sim, leader, follower) = leader_and_follower_bound("v0.12.0");
+        sim.handle(
+            |s| &mut s.jobset_controller,
+            |c, ctx| c.on_pod_bound(ctx, leader),
+        );
+        assert!(
+            !sim.rec.upstream_misplaced(follower),
+            "in the leader's domain"
+        );
+        rebind_leader_elsewhere(&mut sim, leader);
+        assert!(sim.rec.upstream_misplaced(follower));
+        assert!(!sim.pods[follower as usize].disruption_target);
+        assert!(!sim.delete_requests.in_flight(follower));
     }
 }

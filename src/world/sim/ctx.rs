@@ -166,6 +166,26 @@ impl Ctx<'_> {
         self.sim.cluster.node(n)
     }
 
+    /// The node called `name`, if any.
+    pub(crate) fn node_by_name(&self, name: &str) -> Option<NodeId> {
+        self.sim.cluster.node_by_name(name)
+    }
+
+    /// Node `n`'s value of label `key`.
+    pub(crate) fn node_label(&self, n: NodeId, key: &str) -> Option<&str> {
+        self.sim.cluster.label_value(n, key)
+    }
+
+    /// Job `j`'s labels and annotations and its pod template's (`constructJob`).
+    pub(crate) fn job_metadata(&self, j: JobId) -> crate::control::jobset::JobMetadata {
+        self.sim.job_metadata(j)
+    }
+
+    /// The topology key of Job `j`'s leader/follower placement, if its pods have one.
+    pub(crate) fn exclusive_key(&self, j: JobId) -> Option<&str> {
+        self.sim.pod_templates.exclusive_key(j)
+    }
+
     /// The pods bound to node `n` that have not finished, in binding order.
     pub(crate) fn pods_on_node(&mut self, n: NodeId) -> Vec<PodId> {
         self.sim.pods_on_node(n)
@@ -221,6 +241,12 @@ impl Ctx<'_> {
     ) {
         self.sim
             .send_pod_delete(pod, reason, |_, at_ns| send(at_ns));
+    }
+
+    /// A pod DELETE charged to the garbage collector's client (the JobSet pod reconciler's
+    /// deletes of misplaced followers).
+    pub(crate) fn gc_request_pod_delete(&mut self, pod: PodId, reason: &str) {
+        self.sim.gc_request_pod_delete(pod, reason);
     }
 
     /// The Eviction API (and the taint manager's deletes): a DELETE with a

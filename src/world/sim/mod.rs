@@ -94,7 +94,7 @@ pub(crate) struct Sim {
     /// Each Job's pod template as its pods get it (labels, compiled shapes).
     pub(crate) pod_templates: crate::control::pod_templates::PodTemplates,
     /// The JobSet controller's work queue, worker and API client.
-    pub(crate) jobset_controller: crate::control::jobset_controller::JobSetController,
+    pub(crate) jobset_controller: ctx::Slot<crate::control::jobset_controller::JobSetController>,
     /// The Job controller's work queue, back-off records, informer books and API client.
     pub(crate) job_controller: ctx::Slot<crate::control::job::JobController>,
     /// The timeline's samples.
@@ -233,9 +233,11 @@ impl Sim {
             gc: ctx::Slot::new(crate::control::gc::GarbageCollector::new(client(
                 scenario.control.gc_client,
             ))),
-            jobset_controller: crate::control::jobset_controller::JobSetController::new(client(
-                scenario.control.jobset_client,
-            )),
+            jobset_controller: ctx::Slot::new(
+                crate::control::jobset_controller::JobSetController::new(client(
+                    scenario.control.jobset_client,
+                )),
+            ),
             in_place_agents: ctx::Slot::new(Default::default()),
             pod_templates: Default::default(),
             fast_scheduling: true,

@@ -181,7 +181,10 @@ impl Sim {
                 // The Job controller sees the pod update (a bound leader lets followers
                 // through); the JobSet pod reconciler checks exclusive placement.
                 self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
-                self.repair_placement_after_bind(pod);
+                self.handle(
+                    |sim| &mut sim.jobset_controller,
+                    |c, ctx| c.on_pod_bound(ctx, pod),
+                );
             }
             PodChange::Running | PodChange::ReadyAtStart | PodChange::DisruptionTarget => {
                 self.observe_pod(pod, before, change, false);
