@@ -176,7 +176,7 @@ impl Sim {
         (self.rec).observe_job(now, j, crate::metrics::objects::JobChange::Deleted);
         let js = self.jobs[j as usize].jobset;
         self.jobsets[js as usize].jobs.retain(|&x| x != j);
-        self.jobset_controller.children.job_changed(j);
+        self.jobset_controller.job_changed(j);
         self.maybe_finish_jobset_deletion(js);
         self.enqueue_jobset(js, self.params.watch_delay_ns);
     }

@@ -4,6 +4,8 @@
 //! in place (container restart rules); the controller then makes every lagging pod restart too,
 //! and lifts the barrier once all pods are at the same attempt. No pod or Job is recreated.
 
+use super::jobset::depends_on_met;
+use super::jobset_controller::JobSetController;
 use crate::control::job::IN_PLACE_BARRIER_NEVER_LIFTS;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
@@ -106,38 +108,40 @@ impl Sim {
         let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
         self.in_place_enabled(js)
     }
+}
 
+impl JobSetController {
     /// Step 15 of the reconcile (§3.12), on every non-terminal pass.
-    pub(crate) fn reconcile_in_place(&mut self, js: JsId) {
-        let now = self.now();
-        let obj = &self.jobsets[js as usize];
+    pub(super) fn reconcile_in_place(&mut self, ctx: &mut Ctx, js: JsId) {
+        let now = ctx.now();
+        let obj = ctx.jobset(js);
         let max_restarts = obj.spec.spec.max_restarts();
         let pods: Vec<PodId> = obj
             .jobs
             .iter()
-            .flat_map(|&j| self.job_pods[j as usize].iter().copied())
+            .flat_map(|&j| ctx.job_pods(j).iter().copied())
             // Every child Job carries the jobset-name label (`constructJob`), so every live
             // pod of these Jobs is the JobSet's.
-            .filter(|&p| !self.pods[p as usize].removed)
+            .filter(|&p| !ctx.pod(p).removed)
             .collect();
         // 1. A container restarted more often than maxRestarts fails the JobSet.
         if pods
             .iter()
-            .any(|&p| self.pods[p as usize].restart_count as i64 > max_restarts as i64)
+            .any(|&p| ctx.pod(p).restart_count as i64 > max_restarts as i64)
         {
-            return self.fail_in_place(js);
+            return fail_in_place(ctx, js);
         }
         // 2. Attempts of pods that are not Failed.
         let attempts: Vec<i32> = pods
             .iter()
-            .filter(|&&p| self.pods[p as usize].phase != PodPhase::Failed)
-            .filter_map(|&p| self.pods[p as usize].in_place_attempt)
+            .filter(|&&p| ctx.pod(p).phase != PodPhase::Failed)
+            .filter_map(|&p| ctx.pod(p).in_place_attempt)
             .collect();
         let max = attempts.iter().copied().max();
         let st = &obj.status;
         let uncounted = st.restarts - st.restarts_count_towards_max;
         if max.is_some_and(|m| (m - uncounted) as i64 > max_restarts as i64) {
-            return self.fail_in_place(js);
+            return fail_in_place(ctx, js);
         }
         // 3. Everyone at the same attempt: lift the barrier.
         let expected: i64 = obj
@@ -153,112 +157,109 @@ impl Sim {
             st.previous_in_place_restart_attempt,
             st.current_in_place_restart_attempt,
         );
-        let st = &mut self.jobsets[js as usize].status;
-        if attempts.len() as i64 == expected
-            && !attempts.is_empty()
-            && attempts.iter().all(|&a| a == attempts[0])
-        {
-            st.current_in_place_restart_attempt = Some(attempts[0]);
-        } else if let Some(m) = max.filter(|&m| m > 0) {
-            // 5. Make lagging pods restart, never lowering the mark.
-            let prev = st
-                .previous_in_place_restart_attempt
-                .unwrap_or(i32::MIN)
-                .max(m - 1);
-            st.previous_in_place_restart_attempt = Some(prev);
-        }
-        let after = (
-            st.previous_in_place_restart_attempt,
-            st.current_in_place_restart_attempt,
-        );
+        let after = ctx.update_jobset_status(js, |st| {
+            if attempts.len() as i64 == expected
+                && !attempts.is_empty()
+                && attempts.iter().all(|&a| a == attempts[0])
+            {
+                st.current_in_place_restart_attempt = Some(attempts[0]);
+            } else if let Some(m) = max.filter(|&m| m > 0) {
+                // 5. Make lagging pods restart, never lowering the mark.
+                let prev = st
+                    .previous_in_place_restart_attempt
+                    .unwrap_or(i32::MIN)
+                    .max(m - 1);
+                st.previous_in_place_restart_attempt = Some(prev);
+            }
+            (
+                st.previous_in_place_restart_attempt,
+                st.current_in_place_restart_attempt,
+            )
+        });
         if let Some(m) = max.filter(|&m| after.1 != Some(m)) {
-            self.note_barrier_never_lifts(js, &pods, m, expected);
+            note_barrier_never_lifts(ctx, js, &pods, m, expected);
         }
         if after != before {
             // Every agent watches the JobSet.
+            let p = ctx.params();
+            let at = now + p.api_call_latency_ns + p.watch_delay_ns;
             for p in pods {
-                self.queue.schedule_at(
-                    now + self.params.api_call_latency_ns + self.params.watch_delay_ns,
-                    Event::AgentSync(p),
-                );
+                ctx.schedule_at(at, Event::AgentSync(p));
             }
         }
     }
+}
 
-    /// The barrier waits for `expected` pods at attempt `max`. Two states in which upstream's
-    /// rule (§3.12 step 3) can never be met, whatever happens next short of a Job failure or
-    /// a user's change, are findings of the run: a replicated job whose Jobs are created only
-    /// once another completes (dependsOn Complete), while that one's workers wait behind this
-    /// barrier; and a pod that Succeeded at an older attempt, whose agent never runs again.
-    fn note_barrier_never_lifts(&mut self, js: JsId, pods: &[PodId], max: i32, expected: i64) {
-        let blocker = (self.dependent_never_created(js, pods))
-            .or_else(|| self.pod_succeeded_at_older_attempt(pods, max));
-        let Some((job, reason)) = blocker else { return };
-        let now = self.now();
-        let jobset = self.jobsets[js as usize].name.clone();
-        let job_name = self.jobs[job as usize].name.clone();
-        self.rec
-            .note_upstream_behaviour(now, IN_PLACE_BARRIER_NEVER_LIFTS, job, "", || {
-                let message = format!(
-                    "in-place restart barrier of JobSet {jobset} never lifts: it waits for all \
-                     {expected} pods (replicas x parallelism) at attempt {max}: {reason} \
-                     (reconcileInPlaceRestart)"
-                );
-                (jobset, job_name, message)
-            });
-    }
+/// The barrier waits for `expected` pods at attempt `max`. Two states in which upstream's rule
+/// (§3.12 step 3) can never be met, whatever happens next short of a Job failure or a user's
+/// change, are findings of the run: a replicated job whose Jobs are created only once another
+/// completes (dependsOn Complete), while that one's workers wait behind this barrier; and a
+/// pod that Succeeded at an older attempt, whose agent never runs again.
+fn note_barrier_never_lifts(ctx: &mut Ctx, js: JsId, pods: &[PodId], max: i32, expected: i64) {
+    let seen: &Ctx = ctx;
+    let blocker = (dependent_never_created(seen, js, pods))
+        .or_else(|| pod_succeeded_at_older_attempt(seen, pods, max));
+    let Some((job, reason)) = blocker else { return };
+    let now = ctx.now();
+    let jobset = ctx.jobset(js).name.clone();
+    let job_name = ctx.job(job).name.clone();
+    ctx.metrics()
+        .note_upstream_behaviour(now, IN_PLACE_BARRIER_NEVER_LIFTS, job, "", || {
+            let message = format!(
+                "in-place restart barrier of JobSet {jobset} never lifts: it waits for all \
+                 {expected} pods (replicas x parallelism) at attempt {max}: {reason} \
+                 (reconcileInPlaceRestart)"
+            );
+            (jobset, job_name, message)
+        });
+}
 
-    /// A replicated job with no Job yet whose `dependsOn: Complete` is not met, while the
-    /// pods that exist (`held`, behind the barrier) cannot complete: the Job of the first held
-    /// pod, and why.
-    fn dependent_never_created(&self, js: JsId, held: &[PodId]) -> Option<(JobId, String)> {
-        let obj = &self.jobsets[js as usize];
-        let held_job = self.pods[*held.first()? as usize].job;
-        let rjs = &obj.spec.spec.replicated_jobs;
-        let (rj, dependency) = (0..rjs.len()).find_map(|rj| {
-            let created = obj
-                .jobs
-                .iter()
-                .any(|&j| self.jobs[j as usize].rj == rj as u32);
-            let complete_dep =
-                (rjs[rj].depends_on.iter().flatten()).find(|d| d.status == "Complete")?;
-            (!created && !self.depends_on_met(js, rj)).then_some((&rjs[rj], &complete_dep.name))
-        })?;
-        let pods = rj.replica_count() as i64 * rj.template.spec.parallelism.unwrap_or(1) as i64;
-        let reason = format!(
-            "replicated job {} ({pods} pod(s)) is created only once {dependency} completes \
-             (dependsOn), while {dependency}'s workers wait behind the barrier for those pods",
-            rj.name
-        );
-        Some((held_job, reason))
-    }
+/// A replicated job with no Job yet whose `dependsOn: Complete` is not met, while the pods
+/// that exist (`held`, behind the barrier) cannot complete: the Job of the first held pod, and
+/// why.
+fn dependent_never_created(ctx: &Ctx, js: JsId, held: &[PodId]) -> Option<(JobId, String)> {
+    let obj = ctx.jobset(js);
+    let held_job = ctx.pod(*held.first()?).job;
+    let rjs = &obj.spec.spec.replicated_jobs;
+    let (rj, dependency) = (0..rjs.len()).find_map(|rj| {
+        let created = obj.jobs.iter().any(|&j| ctx.job(j).rj == rj as u32);
+        let complete_dep =
+            (rjs[rj].depends_on.iter().flatten()).find(|d| d.status == "Complete")?;
+        (!created && !depends_on_met(obj, rj)).then_some((&rjs[rj], &complete_dep.name))
+    })?;
+    let pods = rj.replica_count() as i64 * rj.template.spec.parallelism.unwrap_or(1) as i64;
+    let reason = format!(
+        "replicated job {} ({pods} pod(s)) is created only once {dependency} completes \
+         (dependsOn), while {dependency}'s workers wait behind the barrier for those pods",
+        rj.name
+    );
+    Some((held_job, reason))
+}
 
-    /// A pod that Succeeded at an attempt older than `max`: its agent never runs again.
-    fn pod_succeeded_at_older_attempt(&self, pods: &[PodId], max: i32) -> Option<(JobId, String)> {
-        let done = pods.iter().copied().find(|&p| {
-            let pod = &self.pods[p as usize];
-            pod.phase == PodPhase::Succeeded && pod.in_place_attempt.is_some_and(|a| a < max)
-        })?;
-        let attempt = self.pods[done as usize]
-            .in_place_attempt
-            .unwrap_or_default();
-        let reason = format!(
-            "pod {} Succeeded at attempt {attempt} and its agent never announces attempt {max}",
-            self.pod_name(done)
-        );
-        Some((self.pods[done as usize].job, reason))
-    }
+/// A pod that Succeeded at an attempt older than `max`: its agent never runs again.
+fn pod_succeeded_at_older_attempt(ctx: &Ctx, pods: &[PodId], max: i32) -> Option<(JobId, String)> {
+    let done = pods.iter().copied().find(|&p| {
+        let pod = ctx.pod(p);
+        pod.phase == PodPhase::Succeeded && pod.in_place_attempt.is_some_and(|a| a < max)
+    })?;
+    let attempt = ctx.pod(done).in_place_attempt.unwrap_or_default();
+    let reason = format!(
+        "pod {} Succeeded at attempt {attempt} and its agent never announces attempt {max}",
+        ctx.pod_name(done)
+    );
+    Some((ctx.pod(done).job, reason))
+}
 
-    fn fail_in_place(&mut self, js: JsId) {
-        let now = self.now();
-        let st = &mut self.jobsets[js as usize].status;
+fn fail_in_place(ctx: &mut Ctx, js: JsId) {
+    let now = ctx.now();
+    ctx.update_jobset_status(js, |st| {
         super::failure_policy::fail(
             st,
             "ReachedMaxRestarts",
             "jobset failed due to reaching max number of restarts",
             now,
-        );
-    }
+        )
+    });
 }
 
 #[cfg(test)]

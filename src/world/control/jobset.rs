@@ -1,5 +1,15 @@
 //! The JobSet reconciler (pkg/controllers/jobset_controller.go), one pass per work-queue pop,
-//! in the order of semantics §3.2.
+//! in the order of semantics §3.2, and its pod reconciler (placement repair on a leader's bind).
+//!
+//! A component: its reactions are methods of `JobSetController` over a `Ctx`
+//! (`Sim::jobset_controller`): the work queue (`enqueue`), the reconcile
+//! (`on_reconcile_jobset`) and the pod reconciler (`on_pod_bound`). The reconcile writes the
+//! JobSet's status through `Ctx::update_jobset_status` (one write, seen when the pass ends),
+//! creates its Jobs through the API (`Ctx::create_job`), deletes them in the foreground
+//! (`Ctx::delete_job`) and suspends or resumes them (`Ctx::set_job_suspended`), each call
+//! through its own client (`api_call`). Its books of child Jobs (`child_jobs.rs`) and the Job
+//! specs its Jobs share are its own. The API server's side of a JobSet (its create, the user's
+//! updates, a Job create or DELETE landing) stays `impl Sim`.
 
 use super::child_jobs::{ChildClass, ChildState, ClassSnapshot, ReplicatedJobCounts};
 use super::conditions::{condition, update_condition};
@@ -27,11 +37,10 @@ struct ChildJobs {
     any_succeeded: bool,
 }
 
-/// What fixes a child Job's labels and annotations (§3.5): its JobSet, replicated job and
-/// index, the JobSet's restart attempt when it was created and, under the RestartJob gate, its
-/// index's restart attempt.
+/// What fixes a child Job's labels and annotations (§3.5) besides its JobSet: its replicated
+/// job and index, the JobSet's restart attempt when it was created and, under the RestartJob
+/// gate, its index's restart attempt.
 pub(crate) struct JobIdentity {
-    pub jobset: JsId,
     pub rj: u32,
     pub job_index: u32,
     pub restart_attempt: i32,
@@ -140,42 +149,23 @@ impl Sim {
         );
     }
 
-    /// Adds the JobSet's key to the controller's work queue `delay_ns` from now. Like
-    /// client-go's delaying queue, a key waits at most once, at its earliest due time.
+    /// Runs one of the JobSet controller's handlers (`Sim::handle`).
+    pub(crate) fn jobset_controller<R>(
+        &mut self,
+        handler: impl FnOnce(&mut JobSetController, &mut Ctx<'_>) -> R,
+    ) -> R {
+        self.handle(|sim| &mut sim.jobset_controller, handler)
+    }
+
+    /// The JobSet controller's watch hears of a write to JobSet `js` (or to one of its Jobs
+    /// or pods) `delay_ns` from now: its work queue gets the JobSet's key.
     pub(crate) fn enqueue_jobset(&mut self, js: JsId, delay_ns: u64) {
-        let due = self.now() + delay_ns;
-        if self.jobset_controller.enqueue(js, due) {
-            self.queue.schedule_at(due, Event::ReconcileJobSet(js));
-        }
+        self.jobset_controller(|c, ctx| c.enqueue(ctx, js, delay_ns));
     }
 
-    pub(crate) fn on_reconcile_jobset(&mut self, js: JsId) {
-        let now = self.now();
-        let cost = self.params.jobset_reconcile_cost_ns;
-        match self.jobset_controller.wake(js, now, cost) {
-            Wakeup::Stale => return,
-            Wakeup::WaitForWorker { at_ns } => {
-                self.queue.schedule_at(at_ns, Event::ReconcileJobSet(js));
-                return;
-            }
-            Wakeup::Reconcile => {}
-        }
-        let before = self.jobsets[js as usize].status.clone();
-        self.rec.observe_jobset_reconcile();
-        self.reconcile_jobset(js);
-        if self.jobsets[js as usize].status != before {
-            self.on_jobset_status_written(js, &before);
-            // §11.10: the JobSet watch has no generation predicate, so a status write triggers
-            // another reconcile.
-            let d = self.params.jobset_reconcile_cost_ns
-                + self.params.api_call_latency_ns
-                + self.params.watch_delay_ns;
-            self.enqueue_jobset(js, d);
-        }
-    }
-
-    /// A status write landed: the finish time, and the metrics observe it.
-    fn on_jobset_status_written(&mut self, js: JsId, before: &JobSetStatus) {
+    /// The status the JobSet controller's reconcile wrote landed (`before`: as the reconcile
+    /// found it): the finish time, and the metrics observe it.
+    pub(crate) fn jobset_status_written(&mut self, js: JsId, before: &JobSetStatus) {
         let now = self.now();
         let obj = &mut self.jobsets[js as usize];
         if before.terminal_state.is_none() && obj.status.terminal_state.is_some() {
@@ -184,15 +174,192 @@ impl Sim {
         self.rec.observe_jobset_status(now, js, before, &obj.status);
     }
 
+    /// The JobSet object goes once the garbage collector has removed its Jobs.
+    pub(crate) fn maybe_finish_jobset_deletion(&mut self, js: JsId) {
+        let obj = &mut self.jobsets[js as usize];
+        if obj.deletion_ns.is_some() && obj.removed_at_ns.is_none() && obj.jobs.is_empty() {
+            obj.removed_at_ns = Some(self.queue.now());
+            let now = self.now();
+            self.rec.observe_jobset(now, js, JobSetChange::Deleted);
+        }
+    }
+
+    /// The API server stores a Job the JobSet controller created: the Job's pod template
+    /// compiled for its pods, the indexes over its pods, its JobSet's list of child Jobs, and
+    /// the Job controller's informer learns of it.
+    pub(crate) fn api_create_job(
+        &mut self,
+        job: JobObj,
+        template: crate::control::pod_templates::JobPodTemplate,
+    ) -> JobId {
+        let js = job.jobset;
+        self.jobs.push(job);
+        let id = (self.jobs.len() - 1) as JobId;
+        self.job_controller(|jc, ctx| jc.on_job_created(ctx, id));
+        self.pod_templates.job_created(id, template);
+        self.job_pods.push(vec![]);
+        self.job_pod_counts.push(LiveCounts::default());
+        self.jobsets[js as usize].jobs.push(id);
+        id
+    }
+
+    /// Foreground deletion of a child Job (§3.6), landing at `at_ns`: the Job stays, with a
+    /// deletionTimestamp, until the garbage collector (which watches it) has removed its pods.
+    pub(crate) fn api_delete_job(&mut self, j: JobId, at_ns: crate::engine::SimTime) {
+        self.jobs[j as usize].deletion_ns = Some(at_ns);
+        self.rec.observe_job(at_ns, j, JobChange::Deleting);
+        self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_job_deleting(ctx, j));
+    }
+
+    /// Job `j`'s labels and annotations and its pod template's.
+    pub(crate) fn job_metadata(&self, j: JobId) -> JobMetadata {
+        let job = &self.jobs[j as usize];
+        metadata_of(
+            &self.jobsets[job.jobset as usize],
+            &JobIdentity {
+                rj: job.rj,
+                job_index: job.job_index,
+                restart_attempt: job.restart_attempt,
+                job_restart_attempt: job.job_restart_attempt,
+            },
+        )
+    }
+
+    /// Where the JobSet controller's books of `js`'s child Jobs differ from a full
+    /// classification (`JobSetController::child_books_violations`).
+    pub(crate) fn child_books_violations(&self, js: JsId) -> Vec<String> {
+        let gate = self.scenario.gate("RestartJob");
+        let obj = &self.jobsets[js as usize];
+        (self.jobset_controller).child_books_violations(js, obj, |j| &self.jobs[j as usize], gate)
+    }
+
+    pub(crate) fn push_shape(&mut self, shape: shape::PodShape) -> ShapeId {
+        self.shapes.push(shape);
+        (self.shapes.len() - 1) as ShapeId
+    }
+
+    /// A pod spec compiled to the shape the scheduler and the kubelet read (with the
+    /// InterPodAffinity terms' index entries).
+    pub(crate) fn compile_pod_shape(
+        &mut self,
+        spec: &crate::api::types::PodSpec,
+        labels: &StringMap,
+        namespace: &str,
+    ) -> ShapeId {
+        let shape = shape::compile_with_affinity(
+            spec,
+            &self.cluster,
+            &mut self.placement,
+            labels,
+            namespace,
+        );
+        self.push_shape(shape)
+    }
+}
+
+/// Child Job `j`'s class against the JobSet status `snapshot` (`getChildJobs`), and, when
+/// active, its share of the replicated job's counters (`calculateReplicatedJobStatuses`).
+fn child_state(job: &JobObj, snapshot: &ClassSnapshot, gate: bool) -> ChildState {
+    if job.removed {
+        return ChildState::default();
+    }
+    let mut previous = job.restart_attempt < snapshot.restarts;
+    if gate && !previous {
+        let current = (snapshot.job_restarts.get(job.rj as usize))
+            .and_then(Option::as_ref)
+            .and_then(|v| v.get(job.job_index as usize))
+            .copied()
+            .unwrap_or(0);
+        previous = job.job_restart_attempt.is_some_and(|l| l < current);
+    }
+    let class = match (previous, job.finished()) {
+        (true, _) => ChildClass::Previous,
+        (false, Some("Failed")) => ChildClass::Failed,
+        (false, Some(_)) => ChildClass::Succeeded,
+        (false, None) => ChildClass::Active,
+    };
+    let mut state = ChildState {
+        class,
+        rj: job.rj,
+        ..ChildState::default()
+    };
+    if class == ChildClass::Active {
+        // Status as the Job controller writes it: ready and active pods.
+        let (ready, active) = (job.status_ready, job.status_active);
+        state.ready = counters::job_counts_as_ready(
+            job.parallelism,
+            Some(job.completions),
+            ready,
+            job.succeeded,
+        );
+        state.active = active > 0;
+        state.suspended = job.suspended;
+    }
+    state
+}
+
+/// Whether `books` were classified against the JobSet's current restart attempt (and, under
+/// the RestartJob gate, its per-index restarts).
+fn class_snapshot_current(snapshot: Option<&ClassSnapshot>, st: &JobSetStatus, gate: bool) -> bool {
+    let Some(snapshot) = snapshot else {
+        return false;
+    };
+    if snapshot.restarts != st.restarts {
+        return false;
+    }
+    !gate
+        || (snapshot.job_restarts.len() == st.replicated_jobs.len()
+            && (snapshot.job_restarts.iter())
+                .zip(&st.replicated_jobs)
+                .all(|(kept, now)| *kept == now.job_restarts))
+}
+
+impl JobSetController {
+    /// Adds the JobSet's key to the work queue `delay_ns` from now. Like client-go's delaying
+    /// queue, a key waits at most once, at its earliest due time.
+    pub(crate) fn enqueue(&mut self, ctx: &mut Ctx, js: JsId, delay_ns: u64) {
+        let due = ctx.now() + delay_ns;
+        if self.enqueue_at(js, due) {
+            ctx.schedule_at(due, Event::ReconcileJobSet(js));
+        }
+    }
+
+    /// A wake-up of `js`'s work queue entry: the single worker reconciles it (or it waits for
+    /// the worker); a pass that changed the JobSet's status writes it, which the JobSet watch
+    /// sees.
+    pub(crate) fn on_reconcile_jobset(&mut self, ctx: &mut Ctx, js: JsId) {
+        let now = ctx.now();
+        let cost = ctx.params().jobset_reconcile_cost_ns;
+        match self.wake(js, now, cost) {
+            Wakeup::Stale => return,
+            Wakeup::WaitForWorker { at_ns } => {
+                ctx.schedule_at(at_ns, Event::ReconcileJobSet(js));
+                return;
+            }
+            Wakeup::Reconcile => {}
+        }
+        let before = ctx.jobset(js).status.clone();
+        ctx.metrics().observe_jobset_reconcile();
+        self.reconcile(ctx, js);
+        if ctx.jobset(js).status != before {
+            ctx.jobset_status_written(js, &before);
+            // §11.10: the JobSet watch has no generation predicate, so a status write triggers
+            // another reconcile.
+            let p = ctx.params();
+            let d = p.jobset_reconcile_cost_ns + p.api_call_latency_ns + p.watch_delay_ns;
+            self.enqueue(ctx, js, d);
+        }
+    }
+
     /// Brings the books of `js`'s child Jobs up to date: the Jobs that changed since the last
     /// reconcile are classified again, or every child Job when the JobSet status the classes
     /// depend on changed. Then the reconcile's view of them.
-    fn child_jobs(&mut self, js: JsId) -> ChildJobs {
-        let gate = self.scenario.gate("RestartJob");
-        let changed = if self.class_snapshot_current(js, gate) {
-            self.jobset_controller.children.take_dirty(js)
+    fn child_jobs(&mut self, ctx: &Ctx, js: JsId) -> ChildJobs {
+        let gate = ctx.gate("RestartJob");
+        let obj = ctx.jobset(js);
+        let changed = if class_snapshot_current(self.children.snapshot(js), &obj.status, gate) {
+            self.children.take_dirty(js)
         } else {
-            let obj = &self.jobsets[js as usize];
             let snapshot = ClassSnapshot {
                 restarts: obj.status.restarts,
                 job_restarts: if gate {
@@ -204,20 +371,21 @@ impl Sim {
                 },
             };
             let n_rj = obj.spec.spec.replicated_jobs.len();
-            let books = &mut self.jobset_controller.children;
-            books.reset(js, snapshot, n_rj, &obj.jobs);
+            self.children.reset(js, snapshot, n_rj, &obj.jobs);
             obj.jobs.clone()
         };
-        let books = &self.jobset_controller.children;
-        let snapshot = books.snapshot(js).expect("refreshed above");
+        let snapshot = self.children.snapshot(js).expect("refreshed above");
         let states: Vec<(JobId, ChildState)> = (changed.iter())
-            .map(|&j| (j, self.child_state(j, snapshot, gate)))
+            .map(|&j| (j, child_state(ctx.job(j), snapshot, gate)))
             .collect();
         for (j, state) in states {
-            self.jobset_controller.children.set(j, state);
+            self.children.set(j, state);
         }
-        debug_assert_eq!(self.child_books_violations(js), Vec::<String>::new());
-        let books = &self.jobset_controller.children;
+        debug_assert_eq!(
+            self.child_books_violations(js, obj, |j| ctx.job(j), gate),
+            Vec::<String>::new()
+        );
+        let books = &self.children;
         ChildJobs {
             failed: books.failed(js),
             previous: books.previous(js),
@@ -225,79 +393,25 @@ impl Sim {
         }
     }
 
-    /// Whether the books of `js` were classified against its current restart attempt (and,
-    /// under the RestartJob gate, its per-index restarts).
-    fn class_snapshot_current(&self, js: JsId, gate: bool) -> bool {
-        let Some(snapshot) = self.jobset_controller.children.snapshot(js) else {
-            return false;
-        };
-        let st = &self.jobsets[js as usize].status;
-        if snapshot.restarts != st.restarts {
-            return false;
-        }
-        !gate
-            || (snapshot.job_restarts.len() == st.replicated_jobs.len()
-                && (snapshot.job_restarts.iter())
-                    .zip(&st.replicated_jobs)
-                    .all(|(kept, now)| *kept == now.job_restarts))
-    }
-
-    /// Child Job `j`'s class against the JobSet status `snapshot` (`getChildJobs`), and, when
-    /// active, its share of the replicated job's counters (`calculateReplicatedJobStatuses`).
-    fn child_state(&self, j: JobId, snapshot: &ClassSnapshot, gate: bool) -> ChildState {
-        let job = &self.jobs[j as usize];
-        if job.removed {
-            return ChildState::default();
-        }
-        let mut previous = job.restart_attempt < snapshot.restarts;
-        if gate && !previous {
-            let current = (snapshot.job_restarts.get(job.rj as usize))
-                .and_then(Option::as_ref)
-                .and_then(|v| v.get(job.job_index as usize))
-                .copied()
-                .unwrap_or(0);
-            previous = job.job_restart_attempt.is_some_and(|l| l < current);
-        }
-        let class = match (previous, job.finished()) {
-            (true, _) => ChildClass::Previous,
-            (false, Some("Failed")) => ChildClass::Failed,
-            (false, Some(_)) => ChildClass::Succeeded,
-            (false, None) => ChildClass::Active,
-        };
-        let mut state = ChildState {
-            class,
-            rj: job.rj,
-            ..ChildState::default()
-        };
-        if class == ChildClass::Active {
-            let (ready, active) = self.job_ready_and_active(j);
-            state.ready = counters::job_counts_as_ready(
-                job.parallelism,
-                Some(job.completions),
-                ready,
-                job.succeeded,
-            );
-            state.active = active > 0;
-            state.suspended = job.suspended;
-        }
-        state
-    }
-
-    /// Where the books of `js` differ from a full classification of its child Jobs against the
-    /// books' snapshot (a Job changed since the last reconcile counts as booked): each a
-    /// sentence, none when they agree.
-    pub(crate) fn child_books_violations(&self, js: JsId) -> Vec<String> {
-        let books = &self.jobset_controller.children;
+    /// Where the books of `js` (`obj`, whose Jobs `job` reads) differ from a full
+    /// classification of its child Jobs against the books' snapshot (a Job changed since the
+    /// last reconcile counts as booked): each a sentence, none when they agree.
+    pub(crate) fn child_books_violations<'a>(
+        &self,
+        js: JsId,
+        obj: &JobSetObj,
+        job: impl Fn(JobId) -> &'a JobObj,
+        gate: bool,
+    ) -> Vec<String> {
+        let books = &self.children;
         let Some(snapshot) = books.snapshot(js) else {
             return vec![];
         };
-        let gate = self.scenario.gate("RestartJob");
-        let obj = &self.jobsets[js as usize];
-        let departed = (books.dirty_jobs(js).iter()).filter(|&&j| self.jobs[j as usize].removed);
+        let departed = (books.dirty_jobs(js).iter()).filter(|&&j| job(j).removed);
         let mut expected: Vec<(JobId, ChildState)> = (obj.jobs.iter())
             .map(|&j| match books.is_dirty(j) {
                 true => (j, books.state(j)),
-                false => (j, self.child_state(j, snapshot, gate)),
+                false => (j, child_state(job(j), snapshot, gate)),
             })
             .chain(departed.map(|&j| (j, books.state(j))))
             .collect();
@@ -306,7 +420,7 @@ impl Sim {
         for &(j, state) in &expected {
             if books.state(j) != state {
                 let booked = books.state(j);
-                let name = &self.jobs[j as usize].name;
+                let name = &job(j).name;
                 out.push(format!(
                     "JobSet {}: Job {name} is booked as {booked:?} but classifies as {state:?}",
                     obj.name
@@ -353,10 +467,13 @@ impl Sim {
     }
 
     /// `calculateReplicatedJobStatuses` (§3.4), from the books' counters.
-    fn replicated_job_statuses(&self, js: JsId) -> Vec<ReplicatedJobStatus> {
-        let obj = &self.jobsets[js as usize];
-        let gate = self.scenario.gate("RestartJob");
-        let counts = self.jobset_controller.children.counts(js);
+    fn replicated_job_statuses(
+        &self,
+        js: JsId,
+        obj: &JobSetObj,
+        gate: bool,
+    ) -> Vec<ReplicatedJobStatus> {
+        let counts = self.children.counts(js);
         obj.spec
             .spec
             .replicated_jobs
@@ -387,33 +504,37 @@ impl Sim {
             .collect()
     }
 
-    fn reconcile_jobset(&mut self, js: JsId) {
-        let now = self.now();
-        if self.jobsets[js as usize].deletion_ns.is_some() {
+    /// One reconcile pass of JobSet `js` (§3.2): its status is written through
+    /// `Ctx::update_jobset_status` (landing when the pass ends), its Jobs created, deleted,
+    /// suspended and resumed through the API.
+    fn reconcile(&mut self, ctx: &mut Ctx, js: JsId) {
+        let now = ctx.now();
+        if ctx.jobset(js).deletion_ns.is_some() {
             return; // 1. being deleted
         }
-        let managed_by = self.jobsets[js as usize].spec.spec.managed_by.clone();
+        let managed_by = ctx.jobset(js).spec.spec.managed_by.as_deref();
         if managed_by.is_some_and(|m| m != JOBSET_CONTROLLER_NAME) {
             return; // §3.13: another controller owns it.
         }
-        let jobs = self.child_jobs(js);
-        let statuses = self.replicated_job_statuses(js);
-        self.jobsets[js as usize].status.replicated_jobs = statuses;
+        let jobs = self.child_jobs(ctx, js);
+        let gate = ctx.gate("RestartJob");
+        let statuses = self.replicated_job_statuses(js, ctx.jobset(js), gate);
+        ctx.update_jobset_status(js, |st| st.replicated_jobs = statuses);
 
         // 5. Terminal: delete what is still active, nothing else.
-        let status = &self.jobsets[js as usize].status;
+        let status = &ctx.jobset(js).status;
         if status.is_true("Completed") || status.is_true("Failed") {
-            for j in self.jobset_controller.children.active(js) {
-                self.delete_job(j);
+            for j in self.children.active(js) {
+                self.delete_job(ctx, j);
             }
-            self.apply_ttl(js);
+            self.apply_ttl(ctx, js);
             return;
         }
         // 6. Jobs of older attempts go, foreground.
         for &j in &jobs.previous {
-            self.delete_job(j);
+            self.delete_job(ctx, j);
         }
-        let obj = &self.jobsets[js as usize];
+        let obj = ctx.jobset(js);
         let suspended = obj.spec.spec.suspended();
         // 7.
         let total_replicas = obj.spec.spec.total_replicas();
@@ -424,46 +545,48 @@ impl Sim {
             .map(|r| r.ready + r.succeeded)
             .sum();
         if !suspended && ready_or_done == total_replicas {
-            let st = &mut self.jobsets[js as usize].status;
-            update_condition(
-                &mut st.conditions,
-                condition("RestartingJobSet", false, "JobsReady", "all jobs are ready"),
-                now,
-            );
+            ctx.update_jobset_status(js, |st| {
+                update_condition(
+                    &mut st.conditions,
+                    condition("RestartingJobSet", false, "JobsReady", "all jobs are ready"),
+                    now,
+                )
+            });
         }
         // 8. Failure outranks success.
         if !jobs.failed.is_empty() {
-            self.execute_failure_policy(js, &jobs.failed);
+            self.execute_failure_policy(ctx, js, &jobs.failed);
             return;
         }
         // 9. Success.
-        if jobs.any_succeeded && self.success_policy_met(js) {
-            let st = &mut self.jobsets[js as usize].status;
-            update_condition(
-                &mut st.conditions,
-                condition(
-                    "Completed",
-                    true,
-                    "AllJobsCompleted",
-                    "jobset completed successfully",
-                ),
-                now,
-            );
-            update_condition(
-                &mut st.conditions,
-                condition(
-                    "RestartingJobSet",
-                    false,
-                    "JobSetCompleted",
-                    "jobset completed successfully",
-                ),
-                now,
-            );
-            st.terminal_state = Some("Completed".into());
+        if jobs.any_succeeded && success_policy_met(ctx.jobset(js)) {
+            ctx.update_jobset_status(js, |st| {
+                update_condition(
+                    &mut st.conditions,
+                    condition(
+                        "Completed",
+                        true,
+                        "AllJobsCompleted",
+                        "jobset completed successfully",
+                    ),
+                    now,
+                );
+                update_condition(
+                    &mut st.conditions,
+                    condition(
+                        "RestartingJobSet",
+                        false,
+                        "JobSetCompleted",
+                        "jobset completed successfully",
+                    ),
+                    now,
+                );
+                st.terminal_state = Some("Completed".into());
+            });
             return;
         }
         // 10. Headless Service, created once.
-        let obj = &mut self.jobsets[js as usize];
+        let obj = ctx.jobset(js);
         let dns = obj
             .spec
             .spec
@@ -472,103 +595,80 @@ impl Sim {
             .and_then(|n| n.enable_dns_hostnames)
             == Some(true);
         if dns && obj.service_created_ns.is_none() {
-            obj.service_created_ns =
-                Some(now + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns);
+            let p = ctx.params();
+            let at = now + p.jobset_reconcile_cost_ns + p.api_call_latency_ns;
+            ctx.create_service(js, at);
         }
         // 13. Create missing Jobs.
-        self.create_missing_jobs(js, &jobs);
+        self.create_missing_jobs(ctx, js, &jobs);
         // 14. Suspend or resume.
-        if self.jobsets[js as usize].spec.spec.suspended() {
-            self.suspend_jobs(js);
+        if ctx.jobset(js).spec.spec.suspended() {
+            self.suspend_jobs(ctx, js);
         } else {
-            self.resume_jobs_if_necessary(js);
+            self.resume_jobs_if_necessary(ctx, js);
         }
         // 15. In-place restart.
-        if self.in_place_enabled(js) {
-            self.reconcile_in_place(js);
+        if ctx.in_place_enabled(js) {
+            self.reconcile_in_place(ctx, js);
         }
     }
 
     /// §3.8: suspend every active Job, then the Suspended condition.
-    fn suspend_jobs(&mut self, js: JsId) {
-        let now = self.now();
-        for j in self.jobset_controller.children.active(js) {
-            if !self.jobs[j as usize].suspended {
-                self.jobs[j as usize].suspended = true;
-                self.jobset_controller.children.job_changed(j);
-                self.rec.observe_job(now, j, JobChange::Suspended);
-                self.notify_job_of_update(j);
+    fn suspend_jobs(&mut self, ctx: &mut Ctx, js: JsId) {
+        let now = ctx.now();
+        for j in self.children.active(js) {
+            if !ctx.job(j).suspended {
+                ctx.set_job_suspended(j, true);
+                self.children.job_changed(j);
+                ctx.metrics().observe_job(now, j, JobChange::Suspended);
+                notify_job_of_update(ctx, j);
             }
         }
-        let st = &mut self.jobsets[js as usize].status;
-        update_condition(
-            &mut st.conditions,
-            condition("Suspended", true, "SuspendedJobs", "jobset is suspended"),
-            now,
-        );
-        update_condition(
-            &mut st.conditions,
-            condition(
-                "RestartingJobSet",
-                false,
-                "JobSetSuspended",
-                "jobset is suspended",
-            ),
-            now,
-        );
-    }
-
-    /// InOrder resume skips a replicated job that counts as started, and a suspended Job
-    /// counts as ready when its succeeded pods reach its parallelism: such a Job is never
-    /// resumed (`resumeJobsIfNecessary`, `calculateReplicatedJobStatuses`), a finding of the run.
-    fn note_started_jobs_left_suspended(&mut self, js: JsId, rj_index: usize, active: &[JobId]) {
-        let now = self.now();
-        for &j in active {
-            let job = &self.jobs[j as usize];
-            if job.rj != rj_index as u32 || !job.suspended {
-                continue;
-            }
-            let (jobset, name) = (self.jobsets[js as usize].name.clone(), job.name.clone());
-            let rj = self.jobsets[js as usize].spec.spec.replicated_jobs[rj_index]
-                .name
-                .clone();
-            self.rec
-                .note_upstream_behaviour(now, SUSPENDED_JOB_NEVER_RESUMED, j, "", || {
-                    let message = format!(
-                        "Job {name} stays suspended: startupPolicy InOrder skips replicated job \
-                     {rj} on resume because it counts as started, and a suspended Job whose \
-                     succeeded pods reach its parallelism counts as ready \
-                     (resumeJobsIfNecessary, calculateReplicatedJobStatuses)"
-                    );
-                    (jobset, name, message)
-                });
-        }
+        ctx.update_jobset_status(js, |st| {
+            update_condition(
+                &mut st.conditions,
+                condition("Suspended", true, "SuspendedJobs", "jobset is suspended"),
+                now,
+            );
+            update_condition(
+                &mut st.conditions,
+                condition(
+                    "RestartingJobSet",
+                    false,
+                    "JobSetSuspended",
+                    "jobset is suspended",
+                ),
+                now,
+            );
+        });
     }
 
     /// §3.8 `resumeJobsIfNecessary`: resume replicated jobs in order, honouring DependsOn and,
     /// under InOrder, one replicated job per pass.
-    fn resume_jobs_if_necessary(&mut self, js: JsId) {
-        let now = self.now();
-        let obj = &self.jobsets[js as usize];
-        // Nothing suspended (the counters of this pass say so): only the condition is left.
-        if obj.status.replicated_jobs.iter().all(|r| r.suspended == 0) {
-            let st = &mut self.jobsets[js as usize].status;
+    fn resume_jobs_if_necessary(&mut self, ctx: &mut Ctx, js: JsId) {
+        let now = ctx.now();
+        let resumed = |st: &mut JobSetStatus| {
             update_condition(
                 &mut st.conditions,
                 condition("Suspended", false, "ResumeJobs", "jobset is resumed"),
                 now,
-            );
+            )
+        };
+        let obj = ctx.jobset(js);
+        // Nothing suspended (the counters of this pass say so): only the condition is left.
+        if obj.status.replicated_jobs.iter().all(|r| r.suspended == 0) {
+            ctx.update_jobset_status(js, resumed);
             return;
         }
         // The active Jobs as this pass classified them (the books change only at the next).
-        let active = &self.jobset_controller.children.active(js);
+        let active = self.children.active(js);
         let in_order = obj.spec.spec.in_order();
         let n_rj = obj.spec.spec.replicated_jobs.len();
         for rj_index in 0..n_rj {
-            if !self.depends_on_met(js, rj_index) {
+            let obj = ctx.jobset(js);
+            if !depends_on_met(obj, rj_index) {
                 continue;
             }
-            let obj = &self.jobsets[js as usize];
             let replicas = obj.spec.spec.replicated_jobs[rj_index]
                 .replicas
                 .unwrap_or(1);
@@ -578,65 +678,33 @@ impl Sim {
                     obj.status.replicated_jobs.get(rj_index),
                 )
             {
-                self.note_started_jobs_left_suspended(js, rj_index, active);
+                note_started_jobs_left_suspended(ctx, js, rj_index, &active);
                 continue;
             }
             let suspended: Vec<JobId> = active
                 .iter()
                 .copied()
-                .filter(|&j| {
-                    self.jobs[j as usize].rj == rj_index as u32 && self.jobs[j as usize].suspended
-                })
+                .filter(|&j| ctx.job(j).rj == rj_index as u32 && ctx.job(j).suspended)
                 .collect();
-            for j in &suspended {
-                let job = &mut self.jobs[*j as usize];
-                job.suspended = false;
-                job.start_time_ns = None;
-                self.jobset_controller.children.job_changed(*j);
-                self.rec.observe_job(now, *j, JobChange::Resumed);
-                self.notify_job_of_update(*j);
+            for &j in &suspended {
+                ctx.set_job_suspended(j, false);
+                self.children.job_changed(j);
+                ctx.metrics().observe_job(now, j, JobChange::Resumed);
+                notify_job_of_update(ctx, j);
             }
             if in_order && !suspended.is_empty() {
-                self.set_startup_in_progress(js);
+                set_startup_in_progress(ctx, js);
                 return;
             }
         }
-        let st = &mut self.jobsets[js as usize].status;
-        update_condition(
-            &mut st.conditions,
-            condition("Suspended", false, "ResumeJobs", "jobset is resumed"),
-            now,
-        );
-    }
-
-    fn set_startup_in_progress(&mut self, js: JsId) {
-        let now = self.now();
-        let st = &mut self.jobsets[js as usize].status;
-        update_condition(
-            &mut st.conditions,
-            condition(
-                "StartupPolicyInProgress",
-                true,
-                "InOrderStartupPolicyInProgress",
-                "in order startup policy is in progress",
-            ),
-            now,
-        );
-    }
-
-    /// A Job spec update from this controller reaches the Job controller.
-    fn notify_job_of_update(&mut self, j: JobId) {
-        let d = self.params.jobset_reconcile_cost_ns
-            + self.params.api_call_latency_ns
-            + self.params.watch_delay_ns;
-        self.enqueue_job(j, d);
+        ctx.update_jobset_status(js, resumed);
     }
 
     /// §3.9 TTL after finished: foreground-delete the JobSet once the TTL has passed since the
     /// terminal condition's transition, else come back when it will have.
-    fn apply_ttl(&mut self, js: JsId) {
-        let now = self.now();
-        let obj = &self.jobsets[js as usize];
+    fn apply_ttl(&mut self, ctx: &mut Ctx, js: JsId) {
+        let now = ctx.now();
+        let obj = ctx.jobset(js);
         let Some(ttl) = obj.spec.spec.ttl_seconds_after_finished else {
             return;
         };
@@ -648,36 +716,26 @@ impl Sim {
             .unwrap_or(now);
         let expiry = finished.saturating_add(crate::engine::time::secs_field_ns(ttl as i64));
         if now >= expiry {
-            let at = now + self.params.jobset_reconcile_cost_ns + self.params.api_call_latency_ns;
-            self.jobsets[js as usize].deletion_ns = Some(at);
-            self.rec.observe_jobset(at, js, JobSetChange::Deleting);
-            let jobs = self.jobsets[js as usize].jobs.clone();
+            let p = ctx.params();
+            let at = now + p.jobset_reconcile_cost_ns + p.api_call_latency_ns;
+            ctx.delete_jobset(js, at);
+            let jobs = ctx.jobset(js).jobs.clone();
             for j in jobs {
-                self.delete_job(j);
+                self.delete_job(ctx, j);
             }
-            self.maybe_finish_jobset_deletion(js);
+            ctx.finish_jobset_deletion(js);
         } else {
-            self.enqueue_jobset(js, expiry - now);
+            self.enqueue(ctx, js, expiry - now);
         }
     }
 
-    /// The JobSet object goes once the garbage collector has removed its Jobs.
-    pub(crate) fn maybe_finish_jobset_deletion(&mut self, js: JsId) {
-        let obj = &mut self.jobsets[js as usize];
-        if obj.deletion_ns.is_some() && obj.removed_at_ns.is_none() && obj.jobs.is_empty() {
-            obj.removed_at_ns = Some(self.queue.now());
-            let now = self.now();
-            self.rec.observe_jobset(now, js, JobSetChange::Deleted);
-        }
-    }
-
-    fn execute_failure_policy(&mut self, js: JsId, failed: &[JobId]) {
-        let now = self.now();
-        let obj = &self.jobsets[js as usize];
+    fn execute_failure_policy(&mut self, ctx: &mut Ctx, js: JsId, failed: &[JobId]) {
+        let now = ctx.now();
+        let obj = ctx.jobset(js);
         let infos: Vec<FailedJob> = failed
             .iter()
             .map(|&j| {
-                let job = &self.jobs[j as usize];
+                let job = ctx.job(j);
                 let c = job
                     .condition("Failed")
                     .expect("failed jobs have the condition");
@@ -692,10 +750,11 @@ impl Sim {
                 }
             })
             .collect();
-        let gate = self.scenario.gate("RestartJob");
-        let obj = &mut self.jobsets[js as usize];
+        let gate = ctx.gate("RestartJob");
         let policy = obj.spec.spec.failure_policy.clone();
-        let outcome = failure_policy::apply(policy.as_ref(), &infos, &mut obj.status, gate, now);
+        let outcome = ctx.update_jobset_status(js, |st| {
+            failure_policy::apply(policy.as_ref(), &infos, st, gate, now)
+        });
         if let (Some(o), Some((rule, job, action))) =
             (&outcome, failure_policy::decide(policy.as_ref(), &infos))
         {
@@ -708,60 +767,36 @@ impl Sim {
                     action,
                     cause: &cause,
                 };
-                (self.rec).observe_failure_policy_decision(now, js, failed, decision);
+                (ctx.metrics()).observe_failure_policy_decision(now, js, failed, decision);
             }
             if let Some((reason, message)) =
-                failure_policy::event_for(o, &obj.status, action, &job.name)
+                failure_policy::event_for(o, &ctx.jobset(js).status, action, &job.name)
             {
-                (self.rec).observe_failure_policy_event(now, js, &reason, &message);
+                (ctx.metrics()).observe_failure_policy_event(now, js, &reason, &message);
             }
         }
         if outcome == Some(Outcome::RestartedJobSet) {
             let failed: Vec<(JobId, crate::engine::SimTime)> = failed
                 .iter()
                 .map(|&j| {
-                    let condition = self.jobs[j as usize].condition("Failed");
+                    let condition = ctx.job(j).condition("Failed");
                     (j, condition.map(|c| c.time_ns).unwrap_or(now))
                 })
                 .collect();
-            let attempt = self.jobsets[js as usize].status.restarts;
-            self.rec.observe_jobset_restart(now, js, attempt, &failed);
+            let attempt = ctx.jobset(js).status.restarts;
+            ctx.metrics()
+                .observe_jobset_restart(now, js, attempt, &failed);
         }
         if outcome == Some(Outcome::GateError) {
             // The reconcile errors; controller-runtime retries with backoff (5 ms doubling).
-            self.enqueue_jobset(js, 5_000_000);
+            self.enqueue(ctx, js, 5_000_000);
         }
     }
 
-    /// §5.1: evaluated only with at least one successful and no failed Job; the successful
-    /// Jobs are this pass's counters.
-    fn success_policy_met(&self, js: JsId) -> bool {
-        let obj = &self.jobsets[js as usize];
-        let policy = obj.spec.spec.success_policy.as_ref();
-        let targets: &[String] = policy
-            .map(|p| p.target_replicated_jobs.as_slice())
-            .unwrap_or(&[]);
-        let counts = |rj: &str| targets.is_empty() || targets.iter().any(|t| t == rj);
-        let rjs = &obj.spec.spec.replicated_jobs;
-        let matching: i32 = (rjs.iter().zip(&obj.status.replicated_jobs))
-            .filter(|(r, _)| counts(&r.name))
-            .map(|(_, st)| st.succeeded)
-            .sum();
-        let needed = match policy.map(|p| p.operator.as_str()) {
-            Some("Any") => 1,
-            _ => rjs
-                .iter()
-                .filter(|r| counts(&r.name))
-                .map(ReplicatedJob::replica_count)
-                .sum(),
-        };
-        matching >= needed
-    }
-
     /// Step 13 (§3.2) with DependsOn and InOrder gating (§5.2, §5.3).
-    fn create_missing_jobs(&mut self, js: JsId, jobs: &ChildJobs) {
-        let now = self.now();
-        let obj = &self.jobsets[js as usize];
+    fn create_missing_jobs(&mut self, ctx: &mut Ctx, js: JsId, jobs: &ChildJobs) {
+        let now = ctx.now();
+        let obj = ctx.jobset(js);
         let suspended = obj.spec.spec.suspended();
         let in_order = obj.spec.spec.in_order();
         let blocking = obj.spec.spec.restart_strategy() == "BlockingRecreate";
@@ -784,7 +819,7 @@ impl Sim {
             .map(|r| vec![all_taken; r.replicas.unwrap_or(1).max(0) as usize])
             .collect();
         for &j in obj.jobs.iter().filter(|_| !all_taken) {
-            let job = &self.jobs[j as usize];
+            let job = ctx.job(j);
             if let Some(slot) = existing
                 .get_mut(job.rj as usize)
                 .and_then(|v| v.get_mut(job.job_index as usize))
@@ -795,7 +830,7 @@ impl Sim {
         let n_rj = obj.spec.spec.replicated_jobs.len();
         let mut stopped_in_order = false;
         for (rj_index, taken) in existing.iter().enumerate().take(n_rj) {
-            let obj = &self.jobsets[js as usize];
+            let obj = ctx.jobset(js);
             let rj = &obj.spec.spec.replicated_jobs[rj_index];
             let replicas = rj.replicas.unwrap_or(1).max(0) as u32;
             let missing: Vec<u32> = if blocking && !jobs.previous.is_empty() {
@@ -803,7 +838,7 @@ impl Sim {
             } else {
                 (0..replicas).filter(|&i| !taken[i as usize]).collect()
             };
-            if !self.depends_on_met(js, rj_index) {
+            if !depends_on_met(obj, rj_index) {
                 continue;
             }
             let st = &obj.status.replicated_jobs[rj_index];
@@ -812,171 +847,38 @@ impl Sim {
                 continue;
             }
             for i in missing {
-                self.create_job(js, rj_index as u32, i);
+                self.create_job(ctx, js, rj_index as u32, i);
             }
             if !suspended && in_order {
-                self.set_startup_in_progress(js);
+                set_startup_in_progress(ctx, js);
                 stopped_in_order = true;
                 break;
             }
         }
         if !suspended && in_order && !stopped_in_order {
-            let st = &mut self.jobsets[js as usize].status;
-            update_condition(
-                &mut st.conditions,
-                condition(
-                    "StartupPolicyCompleted",
-                    true,
-                    "InOrderStartupPolicyCompleted",
-                    "in order startup policy has completed",
-                ),
-                now,
-            );
+            ctx.update_jobset_status(js, |st| {
+                update_condition(
+                    &mut st.conditions,
+                    condition(
+                        "StartupPolicyCompleted",
+                        true,
+                        "InOrderStartupPolicyCompleted",
+                        "in order startup policy has completed",
+                    ),
+                    now,
+                )
+            });
         }
-    }
-
-    /// §5.3: exact equality on the dependency's counters.
-    pub(super) fn depends_on_met(&self, js: JsId, rj_index: usize) -> bool {
-        let obj = &self.jobsets[js as usize];
-        let Some(deps) = &obj.spec.spec.replicated_jobs[rj_index].depends_on else {
-            return true;
-        };
-        deps.iter().all(|d| {
-            let pos = obj
-                .spec
-                .spec
-                .replicated_jobs
-                .iter()
-                .position(|r| r.name == d.name);
-            let replicas = pos
-                .map(|p| obj.spec.spec.replicated_jobs[p].replica_count())
-                .unwrap_or(0);
-            counters::dependency_reached(
-                pos.and_then(|p| obj.status.replicated_jobs.get(p)),
-                replicas,
-                &d.status,
-            )
-        })
-    }
-
-    /// The labels `constructJob` (§3.5) puts on a Job and its pod template, by key: the JobSet's
-    /// name, uid, the replicated job, the Job's indexes, the restart attempts, the coordinator.
-    fn job_keys(&self, id: &JobIdentity) -> Vec<(&'static str, String)> {
-        let obj = &self.jobsets[id.jobset as usize];
-        let spec = &obj.spec.spec;
-        let rj_index = id.rj as usize;
-        let rj = &spec.replicated_jobs[rj_index];
-        let job_index = id.job_index;
-        let name = format!("{}-{}-{job_index}", obj.name, rj.name);
-        let global_replicas = spec.total_replicas();
-        let global_index: i32 = spec.replicated_jobs[..rj_index]
-            .iter()
-            .map(ReplicatedJob::replica_count)
-            .sum::<i32>()
-            + job_index as i32;
-        let group = rj.group_name.clone().unwrap_or_else(|| "default".into());
-        let in_group = |r: &&ReplicatedJob| r.group_name.as_deref().unwrap_or("default") == group;
-        let group_replicas: i32 = (spec.replicated_jobs.iter())
-            .filter(in_group)
-            .map(ReplicatedJob::replica_count)
-            .sum();
-        let group_index: i32 = spec.replicated_jobs[..rj_index]
-            .iter()
-            .filter(in_group)
-            .map(ReplicatedJob::replica_count)
-            .sum::<i32>()
-            + job_index as i32;
-        let mut keys: Vec<(&'static str, String)> = vec![
-            (JOBSET_NAME, obj.name.clone()),
-            (JOBSET_UID, obj.uid.clone()),
-            (REPLICATED_JOB_NAME, rj.name.clone()),
-            (
-                REPLICATED_JOB_REPLICAS,
-                rj.replicas.unwrap_or(1).to_string(),
-            ),
-            (GLOBAL_REPLICAS, global_replicas.to_string()),
-            (JOB_INDEX, job_index.to_string()),
-            (JOB_GLOBAL_INDEX, global_index.to_string()),
-            (JOB_KEY, job_key(&obj.namespace, &name)),
-            (GROUP_NAME, group.clone()),
-            (GROUP_REPLICAS, group_replicas.to_string()),
-            (JOB_GROUP_INDEX, group_index.to_string()),
-            (RESTART_ATTEMPT, id.restart_attempt.to_string()),
-        ];
-        if let Some(attempt) = id.job_restart_attempt {
-            keys.push((JOB_RESTART_ATTEMPT, attempt.to_string()));
-        }
-        if let Some(c) = &spec.coordinator {
-            let sub = jobset_subdomain(obj).unwrap_or_else(|| obj.name.clone());
-            keys.push((
-                COORDINATOR,
-                format!(
-                    "{}-{}-{}-{}.{sub}",
-                    obj.name, c.replicated_job, c.job_index, c.pod_index
-                ),
-            ));
-        }
-        keys
-    }
-
-    /// A Job's labels and annotations and its pod template's (§3.5), built from what the Job
-    /// keeps (its JobSet, replicated job, indexes and attempts) when they are read: the keys
-    /// over the replicated job's own, and the exclusive placement annotations. Jobs do not
-    /// keep these maps, a dozen entries each that only a few rare paths read.
-    fn metadata_of(&self, id: &JobIdentity) -> JobMetadata {
-        let obj = &self.jobsets[id.jobset as usize];
-        let rj = &obj.spec.spec.replicated_jobs[id.rj as usize];
-        let pod_meta = &rj.template.spec.template.metadata;
-        let mut m = JobMetadata {
-            labels: rj.template.metadata.labels.clone(),
-            annotations: rj.template.metadata.annotations.clone(),
-            pod_labels: pod_meta.labels.clone(),
-            pod_annotations: pod_meta.annotations.clone(),
-        };
-        for (k, v) in self.job_keys(id) {
-            for map in [
-                &mut m.labels,
-                &mut m.annotations,
-                &mut m.pod_labels,
-                &mut m.pod_annotations,
-            ] {
-                map.insert(k.to_string(), v.clone());
-            }
-        }
-        // Exclusive placement annotations: the RJ's Job template wins over the JobSet's.
-        let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
-        if let Some(topology) = exclusive {
-            for map in [&mut m.annotations, &mut m.pod_annotations] {
-                map.insert(EXCLUSIVE_TOPOLOGY.into(), topology.clone());
-                if node_selector_strategy {
-                    map.insert(NODE_SELECTOR_STRATEGY.into(), "true".into());
-                }
-            }
-        }
-        m
-    }
-
-    /// Job `j`'s labels and annotations and its pod template's.
-    pub(crate) fn job_metadata(&self, j: JobId) -> JobMetadata {
-        let job = &self.jobs[j as usize];
-        self.metadata_of(&JobIdentity {
-            jobset: job.jobset,
-            rj: job.rj,
-            job_index: job.job_index,
-            restart_attempt: job.restart_attempt,
-            job_restart_attempt: job.job_restart_attempt,
-        })
     }
 
     /// The Job spec every Job of replicated job `rj_index` gets (§3.5) before what is the
     /// Job's own (the node-selector strategy's pin, the pre-v0.3.0 exclusive terms): its
     /// template with the subdomain, after API defaulting, pod metadata as the template has it.
     /// Built once per replicated job and shared.
-    fn shared_job_spec(&mut self, js: JsId, rj_index: u32) -> Arc<JobSpec> {
-        if let Some(spec) = self.jobset_controller.job_spec(js, rj_index) {
+    fn shared_job_spec(&mut self, obj: &JobSetObj, js: JsId, rj_index: u32) -> Arc<JobSpec> {
+        if let Some(spec) = self.job_spec(js, rj_index) {
             return spec;
         }
-        let obj = &self.jobsets[js as usize];
         let mut spec = obj.spec.spec.replicated_jobs[rj_index as usize]
             .template
             .spec
@@ -986,19 +888,18 @@ impl Sim {
         }
         default_job_spec(&mut spec);
         let spec = Arc::new(spec);
-        (self.jobset_controller).keep_job_spec(js, rj_index, spec.clone());
+        self.keep_job_spec(js, rj_index, spec.clone());
         spec
     }
 
     /// `constructJob` (§3.5) and the API create.
-    fn create_job(&mut self, js: JsId, rj_index: u32, job_index: u32) {
-        let now = self.now();
-        let gate = self.scenario.gate("RestartJob");
-        let obj = &self.jobsets[js as usize];
+    fn create_job(&mut self, ctx: &mut Ctx, js: JsId, rj_index: u32, job_index: u32) {
+        let now = ctx.now();
+        let gate = ctx.gate("RestartJob");
+        let obj = ctx.jobset(js);
         let rj = &obj.spec.spec.replicated_jobs[rj_index as usize];
         let name = format!("{}-{}-{job_index}", obj.name, rj.name);
         let identity = JobIdentity {
-            jobset: js,
             rj: rj_index,
             job_index,
             restart_attempt: obj.status.restarts,
@@ -1014,16 +915,17 @@ impl Sim {
         let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
         let suspended = obj.spec.spec.suspended();
         let namespace = obj.namespace.clone();
-        let meta = self.metadata_of(&identity);
+        let jobset_name = obj.name.clone();
+        let meta = metadata_of(obj, &identity);
         let key = meta.labels.get(JOB_KEY).cloned().unwrap_or_default();
         let webhook_key = exclusive.clone().filter(|_| !node_selector_strategy);
         let (leader_follower, all_pods) =
-            match (webhook_key.is_some(), self.params.exclusive_placement) {
+            match (webhook_key.is_some(), ctx.params().exclusive_placement) {
                 (false, _) => (false, false),
                 (true, crate::params::ExclusivePlacement::LeaderFollower) => (true, false),
                 (true, crate::params::ExclusivePlacement::AllPods) => (false, true),
             };
-        let shared = self.shared_job_spec(js, rj_index);
+        let shared = self.shared_job_spec(obj, js, rj_index);
         let job_spec = if node_selector_strategy || all_pods {
             let mut own = JobSpec::clone(&shared);
             if node_selector_strategy {
@@ -1045,35 +947,21 @@ impl Sim {
             let priority = job_spec.template.spec.priority.unwrap_or(0);
             pod_labels.insert(PRIORITY.into(), priority.to_string());
         }
-        let shape = shape::compile_with_affinity(
-            &job_spec.template.spec,
-            &self.cluster,
-            &mut self.placement,
-            &pod_labels,
-            &namespace,
-        );
-        let shape_id = self.push_shape(shape);
+        let shape_id = ctx.compile_pod_shape(&job_spec.template.spec, &pod_labels, &namespace);
         let leader_shape = if leader_follower {
             let spec = leader_pod_spec(
                 &job_spec.template.spec,
                 &meta.pod_annotations,
                 &pod_labels,
-                &self.jobsets[js as usize].name,
-                self.params.jobset_version,
+                &jobset_name,
+                ctx.params().jobset_version,
             );
-            let shape = shape::compile_with_affinity(
-                &spec,
-                &self.cluster,
-                &mut self.placement,
-                &pod_labels,
-                &namespace,
-            );
-            Some(self.push_shape(shape))
+            Some(ctx.compile_pod_shape(&spec, &pod_labels, &namespace))
         } else {
             None
         };
         let completions = job_spec.completions.unwrap_or(1).max(0) as u32;
-        let created_at = self.jobset_api_call();
+        let created_at = self.api_call(ctx);
         let job = JobObj {
             name,
             jobset: js,
@@ -1100,21 +988,15 @@ impl Sim {
             start_time_ns: None,
             terminal: None,
         };
-        self.jobs.push(job);
-        let id = (self.jobs.len() - 1) as JobId;
-        self.job_controller(|jc, ctx| jc.on_job_created(ctx, id));
         let template = crate::control::pod_templates::JobPodTemplate {
             labels: pod_labels,
             shape: shape_id,
             exclusive_key: if leader_follower { webhook_key } else { None },
             leader_shape,
         };
-        self.pod_templates.job_created(id, template);
-        self.job_pods.push(vec![]);
-        self.job_pod_counts.push(LiveCounts::default());
-        self.jobsets[js as usize].jobs.push(id);
-        self.jobset_controller.children.job_created(js, id);
-        let job = &self.jobs[id as usize];
+        let id = ctx.create_job(job, template);
+        self.children.job_created(js, id);
+        let job = ctx.job(id);
         let job_restart_attempt = job.job_restart_attempt.map(|a| a.to_string());
         let created = JobChange::Created {
             jobset: js,
@@ -1122,36 +1004,221 @@ impl Sim {
             job_restart_attempt: job_restart_attempt.as_deref(),
             suspended: job.suspended,
         };
-        self.rec.observe_job(created_at, id, created);
-        self.enqueue_job(id, created_at - now + self.params.watch_delay_ns);
+        ctx.metrics().observe_job(created_at, id, created);
+        let delay = created_at - now + ctx.params().watch_delay_ns;
+        ctx.enqueue_job(id, delay);
     }
 
     /// When a create or delete issued by the running reconcile lands: the controller's client
     /// rate limit, at most `jobset_max_in_flight` calls at once, one API latency each.
-    fn jobset_api_call(&mut self) -> u64 {
-        let p = &self.params;
-        let start = self.now() + p.jobset_reconcile_cost_ns;
+    fn api_call(&mut self, ctx: &Ctx) -> u64 {
+        let p = ctx.params();
+        let start = ctx.now() + p.jobset_reconcile_cost_ns;
         let (in_flight, latency) = (p.jobset_max_in_flight, p.api_call_latency_ns);
-        let send = (self.jobset_controller).send_call(start, in_flight, latency);
+        let send = self.send_call(start, in_flight, latency);
         send + latency
     }
 
-    pub(crate) fn push_shape(&mut self, shape: shape::PodShape) -> ShapeId {
-        self.shapes.push(shape);
-        (self.shapes.len() - 1) as ShapeId
-    }
-
-    /// Foreground deletion of a child Job (§3.6): the Job stays, with a deletionTimestamp,
-    /// until the garbage collector has removed its pods.
-    pub(crate) fn delete_job(&mut self, j: JobId) {
-        if self.jobs[j as usize].deletion_ns.is_some() {
+    /// Foreground deletion of a child Job (§3.6) through the controller's client.
+    fn delete_job(&mut self, ctx: &mut Ctx, j: JobId) {
+        if ctx.job(j).deletion_ns.is_some() {
             return;
         }
-        let at = self.jobset_api_call();
-        self.jobs[j as usize].deletion_ns = Some(at);
-        self.rec.observe_job(at, j, JobChange::Deleting);
-        self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_job_deleting(ctx, j));
+        let at = self.api_call(ctx);
+        ctx.delete_job(j, at);
     }
+}
+
+/// InOrder resume skips a replicated job that counts as started, and a suspended Job counts
+/// as ready when its succeeded pods reach its parallelism: such a Job is never resumed
+/// (`resumeJobsIfNecessary`, `calculateReplicatedJobStatuses`), a finding of the run.
+fn note_started_jobs_left_suspended(ctx: &mut Ctx, js: JsId, rj_index: usize, active: &[JobId]) {
+    let now = ctx.now();
+    for &j in active {
+        let job = ctx.job(j);
+        if job.rj != rj_index as u32 || !job.suspended {
+            continue;
+        }
+        let obj = ctx.jobset(js);
+        let (jobset, name) = (obj.name.clone(), job.name.clone());
+        let rj = obj.spec.spec.replicated_jobs[rj_index].name.clone();
+        ctx.metrics()
+            .note_upstream_behaviour(now, SUSPENDED_JOB_NEVER_RESUMED, j, "", || {
+                let message = format!(
+                    "Job {name} stays suspended: startupPolicy InOrder skips replicated job \
+                     {rj} on resume because it counts as started, and a suspended Job whose \
+                     succeeded pods reach its parallelism counts as ready \
+                     (resumeJobsIfNecessary, calculateReplicatedJobStatuses)"
+                );
+                (jobset, name, message)
+            });
+    }
+}
+
+fn set_startup_in_progress(ctx: &mut Ctx, js: JsId) {
+    let now = ctx.now();
+    ctx.update_jobset_status(js, |st| {
+        update_condition(
+            &mut st.conditions,
+            condition(
+                "StartupPolicyInProgress",
+                true,
+                "InOrderStartupPolicyInProgress",
+                "in order startup policy is in progress",
+            ),
+            now,
+        )
+    });
+}
+
+/// A Job spec update from this controller reaches the Job controller.
+fn notify_job_of_update(ctx: &mut Ctx, j: JobId) {
+    let p = ctx.params();
+    let d = p.jobset_reconcile_cost_ns + p.api_call_latency_ns + p.watch_delay_ns;
+    ctx.enqueue_job(j, d);
+}
+
+/// §5.1: evaluated only with at least one successful and no failed Job; the successful Jobs
+/// are this pass's counters.
+fn success_policy_met(obj: &JobSetObj) -> bool {
+    let policy = obj.spec.spec.success_policy.as_ref();
+    let targets: &[String] = policy
+        .map(|p| p.target_replicated_jobs.as_slice())
+        .unwrap_or(&[]);
+    let counts = |rj: &str| targets.is_empty() || targets.iter().any(|t| t == rj);
+    let rjs = &obj.spec.spec.replicated_jobs;
+    let matching: i32 = (rjs.iter().zip(&obj.status.replicated_jobs))
+        .filter(|(r, _)| counts(&r.name))
+        .map(|(_, st)| st.succeeded)
+        .sum();
+    let needed = match policy.map(|p| p.operator.as_str()) {
+        Some("Any") => 1,
+        _ => rjs
+            .iter()
+            .filter(|r| counts(&r.name))
+            .map(ReplicatedJob::replica_count)
+            .sum(),
+    };
+    matching >= needed
+}
+
+/// §5.3: exact equality on the dependency's counters.
+pub(super) fn depends_on_met(obj: &JobSetObj, rj_index: usize) -> bool {
+    let Some(deps) = &obj.spec.spec.replicated_jobs[rj_index].depends_on else {
+        return true;
+    };
+    deps.iter().all(|d| {
+        let pos = obj
+            .spec
+            .spec
+            .replicated_jobs
+            .iter()
+            .position(|r| r.name == d.name);
+        let replicas = pos
+            .map(|p| obj.spec.spec.replicated_jobs[p].replica_count())
+            .unwrap_or(0);
+        counters::dependency_reached(
+            pos.and_then(|p| obj.status.replicated_jobs.get(p)),
+            replicas,
+            &d.status,
+        )
+    })
+}
+
+/// The labels `constructJob` (§3.5) puts on a Job of JobSet `obj` and its pod template, by
+/// key: the JobSet's name, uid, the replicated job, the Job's indexes, the restart attempts,
+/// the coordinator.
+fn job_keys(obj: &JobSetObj, id: &JobIdentity) -> Vec<(&'static str, String)> {
+    let spec = &obj.spec.spec;
+    let rj_index = id.rj as usize;
+    let rj = &spec.replicated_jobs[rj_index];
+    let job_index = id.job_index;
+    let name = format!("{}-{}-{job_index}", obj.name, rj.name);
+    let global_replicas = spec.total_replicas();
+    let global_index: i32 = spec.replicated_jobs[..rj_index]
+        .iter()
+        .map(ReplicatedJob::replica_count)
+        .sum::<i32>()
+        + job_index as i32;
+    let group = rj.group_name.clone().unwrap_or_else(|| "default".into());
+    let in_group = |r: &&ReplicatedJob| r.group_name.as_deref().unwrap_or("default") == group;
+    let group_replicas: i32 = (spec.replicated_jobs.iter())
+        .filter(in_group)
+        .map(ReplicatedJob::replica_count)
+        .sum();
+    let group_index: i32 = spec.replicated_jobs[..rj_index]
+        .iter()
+        .filter(in_group)
+        .map(ReplicatedJob::replica_count)
+        .sum::<i32>()
+        + job_index as i32;
+    let mut keys: Vec<(&'static str, String)> = vec![
+        (JOBSET_NAME, obj.name.clone()),
+        (JOBSET_UID, obj.uid.clone()),
+        (REPLICATED_JOB_NAME, rj.name.clone()),
+        (
+            REPLICATED_JOB_REPLICAS,
+            rj.replicas.unwrap_or(1).to_string(),
+        ),
+        (GLOBAL_REPLICAS, global_replicas.to_string()),
+        (JOB_INDEX, job_index.to_string()),
+        (JOB_GLOBAL_INDEX, global_index.to_string()),
+        (JOB_KEY, job_key(&obj.namespace, &name)),
+        (GROUP_NAME, group.clone()),
+        (GROUP_REPLICAS, group_replicas.to_string()),
+        (JOB_GROUP_INDEX, group_index.to_string()),
+        (RESTART_ATTEMPT, id.restart_attempt.to_string()),
+    ];
+    if let Some(attempt) = id.job_restart_attempt {
+        keys.push((JOB_RESTART_ATTEMPT, attempt.to_string()));
+    }
+    if let Some(c) = &spec.coordinator {
+        let sub = jobset_subdomain(obj).unwrap_or_else(|| obj.name.clone());
+        keys.push((
+            COORDINATOR,
+            format!(
+                "{}-{}-{}-{}.{sub}",
+                obj.name, c.replicated_job, c.job_index, c.pod_index
+            ),
+        ));
+    }
+    keys
+}
+
+/// A Job's labels and annotations and its pod template's (§3.5), built from what the Job
+/// keeps (its JobSet, replicated job, indexes and attempts) when they are read: the keys over
+/// the replicated job's own, and the exclusive placement annotations. Jobs do not keep these
+/// maps, a dozen entries each that only a few rare paths read.
+fn metadata_of(obj: &JobSetObj, id: &JobIdentity) -> JobMetadata {
+    let rj = &obj.spec.spec.replicated_jobs[id.rj as usize];
+    let pod_meta = &rj.template.spec.template.metadata;
+    let mut m = JobMetadata {
+        labels: rj.template.metadata.labels.clone(),
+        annotations: rj.template.metadata.annotations.clone(),
+        pod_labels: pod_meta.labels.clone(),
+        pod_annotations: pod_meta.annotations.clone(),
+    };
+    for (k, v) in job_keys(obj, id) {
+        for map in [
+            &mut m.labels,
+            &mut m.annotations,
+            &mut m.pod_labels,
+            &mut m.pod_annotations,
+        ] {
+            map.insert(k.to_string(), v.clone());
+        }
+    }
+    // Exclusive placement annotations: the RJ's Job template wins over the JobSet's.
+    let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
+    if let Some(topology) = exclusive {
+        for map in [&mut m.annotations, &mut m.pod_annotations] {
+            map.insert(EXCLUSIVE_TOPOLOGY.into(), topology.clone());
+            if node_selector_strategy {
+                map.insert(NODE_SELECTOR_STRATEGY.into(), "true".into());
+            }
+        }
+    }
+    m
 }
 
 /// The leader's pod spec after the mutating pod webhook (§6.2): its affinity and
@@ -1406,6 +1473,130 @@ mod tests {
             job_key("default", "js-rjob-0"),
             "594cb5c93756409379daf5f78db3fa5c78663cd1"
         );
+    }
+
+    /// A world whose JobSet `small` has two child Jobs (`workers`, replicas 2) of one pod
+    /// each, running, stopped there; `spec` is added to the JobSet's spec.
+    fn two_jobs_running(spec: &str) -> Sim {
+        use crate::tests::common::{one_job_scenario, step_until, world};
+        let text = one_job_scenario(3, 1, "pods: {runFor: 30m}")
+            .replace(
+                "      - name: workers\n",
+                "      - name: workers\n        replicas: 2\n",
+            )
+            .replace(
+                "    spec:\n      replicatedJobs:",
+                &format!("    spec:\n{spec}      replicatedJobs:"),
+            );
+        let mut sim = world(&text);
+        step_until(&mut sim, |s| {
+            s.pods.len() == 2 && s.pods.iter().all(|p| p.phase == PodPhase::Running)
+        });
+        assert_eq!(sim.jobs.len(), 2);
+        sim
+    }
+
+    /// Job `j` ends with condition `kind` (`Failed` or `Complete`), as the Job controller
+    /// writes it; the JobSet controller's Job watch hears of it.
+    fn job_ends(sim: &mut Sim, j: JobId, kind: &str, reason: &str) {
+        let now = sim.now();
+        sim.jobs[j as usize].add_condition(kind, reason, "by the test", now);
+        sim.jobset_controller.job_changed(j);
+    }
+
+    /// One reconcile pass of JobSet 0, without the work queue.
+    fn reconcile(sim: &mut Sim) {
+        sim.jobset_controller(|c, ctx| c.reconcile(ctx, 0));
+    }
+
+    /// The reconcile as the work queue runs it: a status write is observed and enqueues the
+    /// next pass; a wake-up that is not due does nothing.
+    #[test]
+    fn a_queued_reconcile_runs_once_when_due() {
+        let mut sim = two_jobs_running("");
+        let reconciles = sim.rec.jobset_reconciles;
+        sim.jobset_controller(|c, ctx| c.on_reconcile_jobset(ctx, 0));
+        assert_eq!(sim.rec.jobset_reconciles, reconciles, "nothing queued now");
+        sim.enqueue_jobset(0, 0);
+        sim.jobset_controller(|c, ctx| c.on_reconcile_jobset(ctx, 0));
+        assert_eq!(sim.rec.jobset_reconciles, reconciles + 1);
+    }
+
+    /// A failed child Job under the default RestartJobSet: the first pass restarts the JobSet
+    /// (restarts 1), the next deletes every Job of attempt 0 through the API, and once they
+    /// are gone every Job is created again with restart attempt 1.
+    #[test]
+    fn a_failed_job_restarts_the_jobset_with_the_next_attempt() {
+        let mut sim = two_jobs_running("      failurePolicy: {maxRestarts: 3}\n");
+        job_ends(&mut sim, 1, "Failed", "BackoffLimitExceeded");
+        reconcile(&mut sim);
+        let st = &sim.jobsets[0].status;
+        assert_eq!(st.restarts, 1);
+        assert!(st.terminal_state.is_none());
+        assert!(
+            sim.jobs.iter().all(|j| j.deletion_ns.is_none()),
+            "deleted next pass"
+        );
+        reconcile(&mut sim);
+        assert!(sim.jobs.iter().all(|j| j.deletion_ns.is_some()));
+        assert_eq!(
+            sim.jobs.len(),
+            2,
+            "the names are taken until the old Jobs are gone"
+        );
+        for j in 0..2 {
+            sim.on_job_removed(j);
+        }
+        reconcile(&mut sim);
+        assert_eq!(sim.jobs.len(), 4);
+        for j in 2..4 {
+            assert_eq!(sim.jobs[j].restart_attempt, 1);
+            assert_eq!(sim.job_metadata(j as JobId).labels[RESTART_ATTEMPT], "1");
+        }
+        assert_eq!(sim.jobsets[0].jobs, [2, 3]);
+        assert_eq!(sim.child_books_violations(0), Vec::<String>::new());
+    }
+
+    /// A failed child Job with maxRestarts reached fails the JobSet; its next pass deletes the
+    /// Jobs still active.
+    #[test]
+    fn max_restarts_reached_fails_the_jobset() {
+        let mut sim = two_jobs_running("      failurePolicy: {maxRestarts: 0}\n");
+        job_ends(&mut sim, 0, "Failed", "BackoffLimitExceeded");
+        reconcile(&mut sim);
+        let st = &sim.jobsets[0].status;
+        assert_eq!(st.terminal_state.as_deref(), Some("Failed"));
+        let failed = st.condition("Failed").expect("the Failed condition");
+        assert!(failed.status);
+        assert_eq!(failed.reason, "ReachedMaxRestarts");
+        assert_eq!(st.restarts, 0);
+        assert!(sim.jobs[1].deletion_ns.is_none());
+        reconcile(&mut sim);
+        assert!(sim.jobs[1].deletion_ns.is_some(), "the active Job goes");
+        assert!(sim.jobs[0].deletion_ns.is_none(), "the failed one stays");
+    }
+
+    /// A success policy (`operator: Any`) met by one completed Job completes the JobSet; the
+    /// next pass deletes the Job still running.
+    #[test]
+    fn a_success_policy_completes_the_jobset() {
+        let mut sim = two_jobs_running(
+            "      successPolicy: {operator: Any, targetReplicatedJobs: [workers]}\n",
+        );
+        reconcile(&mut sim);
+        assert!(
+            sim.jobsets[0].status.terminal_state.is_none(),
+            "nothing succeeded yet"
+        );
+        job_ends(&mut sim, 0, "Complete", "CompletionsReached");
+        reconcile(&mut sim);
+        let st = &sim.jobsets[0].status;
+        assert_eq!(st.terminal_state.as_deref(), Some("Completed"));
+        assert!(st.is_true("Completed"));
+        assert_eq!(st.replicated_jobs[0].succeeded, 1);
+        reconcile(&mut sim);
+        assert!(sim.jobs[1].deletion_ns.is_some());
+        assert!(sim.jobs[0].deletion_ns.is_none());
     }
 
     /// A JobSet of one exclusive Job (topology key `pool`) with a leader and a follower, on

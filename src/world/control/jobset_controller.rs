@@ -1,7 +1,12 @@
 //! The JobSet controller's private state: its work queue (one entry per JobSet, the earliest
 //! due time), its single worker, and its API client (rate limit and the in-flight limit of one
-//! reconcile's calls), and its pod reconciler's index of each Job's followers. Kept here, not on the `JobSetObj`s, which hold only what the API server
-//! stores. Dense by `JsId` (JobSets are never freed).
+//! reconcile's calls), its pod reconciler's index of each Job's followers, the books of each
+//! JobSet's child Jobs and the Job specs its Jobs share. Kept here, not on the `JobSetObj`s,
+//! which hold only what the API server stores. Dense by `JsId` (JobSets are never freed).
+//!
+//! A component: its reactions are handlers over a `Ctx` (`Sim::jobset_controller`), written
+//! in `jobset.rs` (the reconcile, `on_reconcile_jobset`, and its work queue's `enqueue`; the
+//! pod reconciler, `on_pod_bound`) and `in_place.rs` (the reconcile's in-place restart step).
 
 use super::child_jobs::ChildJobBooks;
 use crate::api::types::JobSpec;
@@ -23,8 +28,9 @@ pub(crate) struct JobSetController {
     /// nodeSelector, so it reads these few entries instead of every pod the Job keeps.
     follower_shapes: Vec<Vec<(ShapeId, u32)>>,
     /// Each JobSet's child Jobs by class and its replicated jobs' counters, kept from the
-    /// Jobs that changed.
-    pub(crate) children: ChildJobBooks,
+    /// Jobs that changed. Only the controller's own files (`jobset.rs`) reach it; the rest of
+    /// the world tells it of a changed Job through `job_changed`.
+    pub(super) children: ChildJobBooks,
     /// By `JsId` and replicated job: the Job spec its Jobs share, once built.
     job_specs: Vec<Vec<Option<Arc<JobSpec>>>>,
 }
@@ -83,9 +89,15 @@ impl JobSetController {
         specs[rj as usize] = Some(spec);
     }
 
+    /// Its Job watch: Job `j` changed (created, a status or spec write, removed); the books
+    /// re-classify it at its JobSet's next reconcile.
+    pub(crate) fn job_changed(&mut self, j: JobId) {
+        self.children.job_changed(j);
+    }
+
     /// Queues a reconcile of `js` at `due_ns` unless one is queued no later (like client-go's
     /// delaying queue). True when the caller must schedule the wake-up.
-    pub(crate) fn enqueue(&mut self, js: JsId, due_ns: SimTime) -> bool {
+    pub(crate) fn enqueue_at(&mut self, js: JsId, due_ns: SimTime) -> bool {
         let due = &mut self.due_ns[js as usize];
         if due.is_some_and(|d| d <= due_ns) {
             return false;
@@ -180,13 +192,13 @@ mod tests {
     #[test]
     fn a_jobset_is_queued_once_at_its_earliest_time() {
         let mut c = unlimited();
-        assert!(c.enqueue(0, 100));
-        assert!(!c.enqueue(0, 100));
-        assert!(c.enqueue(0, 40));
+        assert!(c.enqueue_at(0, 100));
+        assert!(!c.enqueue_at(0, 100));
+        assert!(c.enqueue_at(0, 40));
         assert_eq!(c.wake(0, 100, 5), Wakeup::Stale);
         assert_eq!(c.wake(0, 40, 5), Wakeup::Reconcile);
         assert_eq!(c.wake(0, 40, 5), Wakeup::Stale, "taken off the queue");
-        assert!(c.enqueue(0, 100), "queued again after its reconcile");
+        assert!(c.enqueue_at(0, 100), "queued again after its reconcile");
     }
 
     /// One worker: a JobSet due while another is reconciled waits until the worker is free,
@@ -194,11 +206,11 @@ mod tests {
     #[test]
     fn a_busy_worker_makes_the_next_jobset_wait() {
         let mut c = unlimited();
-        c.enqueue(0, 10);
-        c.enqueue(1, 12);
+        c.enqueue_at(0, 10);
+        c.enqueue_at(1, 12);
         assert_eq!(c.wake(0, 10, 50), Wakeup::Reconcile);
         assert_eq!(c.wake(1, 12, 50), Wakeup::WaitForWorker { at_ns: 60 });
-        assert!(!c.enqueue(1, 70), "the waiting entry covers a later one");
+        assert!(!c.enqueue_at(1, 70), "the waiting entry covers a later one");
         assert_eq!(c.wake(1, 60, 50), Wakeup::Reconcile);
         assert_eq!(c.wake(1, 12, 50), Wakeup::Stale);
     }
@@ -208,11 +220,11 @@ mod tests {
     #[test]
     fn calls_of_one_pass_go_in_waves_of_the_in_flight_limit() {
         let mut c = unlimited();
-        c.enqueue(0, 0);
+        c.enqueue_at(0, 0);
         assert_eq!(c.wake(0, 0, 1), Wakeup::Reconcile);
         let sends: Vec<SimTime> = (0..5).map(|_| c.send_call(100, 2, 10)).collect();
         assert_eq!(sends, [100, 100, 110, 110, 120]);
-        c.enqueue(1, 1);
+        c.enqueue_at(1, 1);
         assert_eq!(c.wake(1, 1, 1), Wakeup::Reconcile);
         assert_eq!(c.send_call(100, 2, 10), 100, "a new pass starts at wave 0");
     }
@@ -249,7 +261,7 @@ mod tests {
     fn the_client_rate_limit_spaces_calls() {
         let mut c = JobSetController::new(TokenBucket::new(10.0, 1));
         c.jobset_created(0);
-        c.enqueue(0, 0);
+        c.enqueue_at(0, 0);
         c.wake(0, 0, 1);
         let ms = 1_000_000;
         let sends: Vec<SimTime> = (0..3).map(|_| c.send_call(0, 100, ms)).collect();

@@ -17,7 +17,9 @@ use crate::control::pod_admission::Admitted;
 use crate::engine::{EventId, SimTime};
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
-use crate::sim::objects::{JobId, JobObj, JobSetObj, JsId, LiveCounts, PodId, PodObj, ShapeId};
+use crate::sim::objects::{
+    JobId, JobObj, JobSetObj, JobSetStatus, JsId, LiveCounts, PodId, PodObj, ShapeId,
+};
 use crate::sim::pod_change::PodChange;
 use crate::sim::shape::PodShape;
 use crate::sim::{Event, Sim};
@@ -186,6 +188,17 @@ impl Ctx<'_> {
         self.sim.pod_templates.exclusive_key(j)
     }
 
+    /// Whether feature gate `name` is on.
+    pub(crate) fn gate(&self, name: &str) -> bool {
+        self.sim.scenario.gate(name)
+    }
+
+    /// The JobSet restarts in place (gate and `restartStrategy: InPlaceRestart`, not disabled
+    /// by annotation).
+    pub(crate) fn in_place_enabled(&self, js: JsId) -> bool {
+        self.sim.in_place_enabled(js)
+    }
+
     /// The pods bound to node `n` that have not finished, in binding order.
     pub(crate) fn pods_on_node(&mut self, n: NodeId) -> Vec<PodId> {
         self.sim.pods_on_node(n)
@@ -225,6 +238,76 @@ impl Ctx<'_> {
         at: SimTime,
     ) -> bool {
         self.sim.api_create_pod(j, index, admitted, at)
+    }
+
+    /// A write of JobSet `js`'s status by its controller's reconcile (conditions, counters,
+    /// restarts, the in-place attempts, the terminal state). The reconcile's writes land as one
+    /// status write when the pass ends (`jobset_status_written`). No other field of the JobSet
+    /// is the writer's to change.
+    pub(crate) fn update_jobset_status<R>(
+        &mut self,
+        js: JsId,
+        write: impl FnOnce(&mut JobSetStatus) -> R,
+    ) -> R {
+        write(&mut self.sim.jobsets[js as usize].status)
+    }
+
+    /// The JobSet status the reconcile wrote landed (`before`: as the reconcile found it): the
+    /// finish time is noted and the metrics observe the write.
+    pub(crate) fn jobset_status_written(&mut self, js: JsId, before: &JobSetStatus) {
+        self.sim.jobset_status_written(js, before);
+    }
+
+    /// The JobSet's headless Service is created, landing at `at_ns`.
+    pub(crate) fn create_service(&mut self, js: JsId, at_ns: SimTime) {
+        self.sim.jobsets[js as usize].service_created_ns = Some(at_ns);
+    }
+
+    /// A foreground DELETE of JobSet `js`, landing at `at_ns`: it gets its deletionTimestamp.
+    pub(crate) fn delete_jobset(&mut self, js: JsId, at_ns: SimTime) {
+        self.sim.jobsets[js as usize].deletion_ns = Some(at_ns);
+        (self.sim.rec).observe_jobset(at_ns, js, crate::metrics::objects::JobSetChange::Deleting);
+    }
+
+    /// The API server removes a deleted JobSet once its Jobs are gone.
+    pub(crate) fn finish_jobset_deletion(&mut self, js: JsId) {
+        self.sim.maybe_finish_jobset_deletion(js);
+    }
+
+    /// A pod spec compiled to the shape the scheduler and the kubelet read.
+    pub(crate) fn compile_pod_shape(
+        &mut self,
+        spec: &crate::api::types::PodSpec,
+        labels: &crate::api::types::StringMap,
+        namespace: &str,
+    ) -> ShapeId {
+        self.sim.compile_pod_shape(spec, labels, namespace)
+    }
+
+    /// A Job create reaching the API server (the JobSet controller's `constructJob`): stored
+    /// with its compiled pod template; the Job controller's informer learns of it.
+    pub(crate) fn create_job(
+        &mut self,
+        job: JobObj,
+        template: crate::control::pod_templates::JobPodTemplate,
+    ) -> JobId {
+        self.sim.api_create_job(job, template)
+    }
+
+    /// A write of Job `j`'s `spec.suspend` by the JobSet controller; a resume also clears
+    /// `status.startTime` (`resumeJob`).
+    pub(crate) fn set_job_suspended(&mut self, j: JobId, suspended: bool) {
+        let job = &mut self.sim.jobs[j as usize];
+        job.suspended = suspended;
+        if !suspended {
+            job.start_time_ns = None;
+        }
+    }
+
+    /// A foreground DELETE of Job `j` landing at `at_ns`: the Job gets its deletionTimestamp
+    /// and the garbage collector, which watches it, deletes its pods.
+    pub(crate) fn delete_job(&mut self, j: JobId, at_ns: SimTime) {
+        self.sim.api_delete_job(j, at_ns);
     }
 
     pub(crate) fn update_node<R>(&mut self, n: NodeId, change: impl FnOnce(&mut Node) -> R) -> R {
@@ -339,7 +422,13 @@ impl Ctx<'_> {
     /// The JobSet controller's Job watch: Job `j` may have changed (a status write); its books
     /// re-classify the Job at its JobSet's next reconcile.
     pub(crate) fn jobset_job_changed(&mut self, j: JobId) {
-        self.sim.jobset_controller.children.job_changed(j);
+        self.sim.jobset_controller.job_changed(j);
+    }
+
+    /// The Job controller's Job informer hears of a change to Job `j` (a create, a spec
+    /// update) `delay_ns` from now: the Job is queued for a sync.
+    pub(crate) fn enqueue_job(&mut self, j: JobId, delay_ns: u64) {
+        self.sim.enqueue_job(j, delay_ns);
     }
 
     /// The JobSet controller's work queue gets JobSet `js` `delay_ns` from now (its watch

@@ -404,7 +404,9 @@ impl Sim {
         match event {
             Event::SubmitJobSet { workload } => self.submit_jobset(workload),
             Event::UpdateJobSet { workload, update } => self.update_jobset(workload, update),
-            Event::ReconcileJobSet(js) => self.on_reconcile_jobset(js),
+            Event::ReconcileJobSet(js) => {
+                self.jobset_controller(|c, ctx| c.on_reconcile_jobset(ctx, js))
+            }
             Event::SyncJob(job) => self.job_controller(|jc, ctx| jc.on_sync_job(ctx, job)),
             Event::PodCreated(pod) => self.on_pod_created(pod),
             Event::SchedulerAddPod(pod) => self.scheduler_add_pod(pod),

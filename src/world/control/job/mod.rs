@@ -468,12 +468,6 @@ impl Sim {
     pub(crate) fn enqueue_job(&mut self, j: JobId, delay_ns: u64) {
         self.job_controller(|jc, ctx| jc.enqueue(ctx, j, delay_ns));
     }
-
-    /// Status as the Job controller writes it: active and ready pods.
-    pub(crate) fn job_ready_and_active(&self, j: JobId) -> (u32, u32) {
-        let job = &self.jobs[j as usize];
-        (job.status_ready, job.status_active)
-    }
 }
 
 /// `summary.json` `upstream_behaviours` kinds (docs/metrics.md).
