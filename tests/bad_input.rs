@@ -547,14 +547,17 @@ fn deep_nesting_is_refused_before_parsing() {
 #[test]
 fn a_run_past_the_memory_limit_is_refused_with_its_estimate() {
     let dir = scratch("memory_limit");
-    let big = SMALL_SCENARIO.replace("replicas: 2", "replicas: 1500000");
+    let big = SMALL_SCENARIO
+        .replace("replicas: 2", "replicas: 2500000")
+        .replace("parallelism: 3", "parallelism: 1")
+        .replace("completions: 3", "completions: 1");
     let p = write(&dir, "s.yaml", &big);
     let err = rejects(&dir, &p);
     assert!(
-        err.contains("the scenario needs about 23.3 GiB of memory (1500000 Jobs, 4500000 pods at once, 3 nodes), more than the limit of 16.0 GiB"),
+        err.contains("the scenario needs about 18.4 GiB of memory (2500000 Jobs, 2500000 pods at once, 3 nodes), more than the limit of 16.0 GiB"),
         "{err}"
     );
-    assert!(err.contains("--memory-limit 24Gi"), "{err}");
+    assert!(err.contains("--memory-limit 19Gi"), "{err}");
     // The small scenario under a limit set too low, by the flag and by the scenario.
     let small = write(&dir, "small.yaml", SMALL_SCENARIO);
     let out = run(&["run", small.to_str().unwrap(), "--memory-limit", "1Mi"]);

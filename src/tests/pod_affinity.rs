@@ -386,3 +386,53 @@ fn existing_pods_required_affinity_scores_with_hard_weight() {
     );
     assert_ne!(p["p"], p["j"], "{p:?}");
 }
+
+/// The scheduler's affinity index keeps Jobs' pod labels only from the first inter-pod term
+/// compiled on: a run without one keeps none (issue #15's per-Job memory). A term arriving
+/// after other Jobs are placed still sees them, as `repelled_by_team_b` checks (`x` is placed
+/// a minute before the first term): the index is then given every existing Job's labels.
+#[test]
+fn the_affinity_index_keeps_labels_only_once_a_term_exists() {
+    let text = |affinity: &str| {
+        format!(
+            "name: t\nrun: {{seed: 4, until: 30m}}\ncluster:\n{FOUR_NODES}workloads:\n\
+             - at: 0s\n  pods: {{runFor: 1h}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    \
+             kind: JobSet\n    metadata: {{name: x}}\n    spec:\n      replicatedJobs:\n      - name: w\n        \
+             replicas: 2\n        template:\n          spec:\n            template:\n              \
+             metadata: {{labels: {{app: x}}}}\n              spec:\n                \
+             containers: [{{name: c, resources: {{requests: {{cpu: \"1\"}}}}}}]\n\
+             - at: 1m\n  pods: {{runFor: 1h}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    \
+             kind: JobSet\n    metadata: {{name: a}}\n    spec:\n      replicatedJobs:\n      - name: w\n        \
+             template:\n          spec:\n            template:\n              \
+             metadata: {{labels: {{app: a}}}}\n              spec:\n                \
+             containers: [{{name: c, resources: {{requests: {{cpu: \"1\"}}}}}}]\n{affinity}"
+        )
+    };
+    let dir = scratch("labels_once_a_term_exists");
+    let plain = write(&dir, "plain.yaml", &text(""));
+    let sim = simulate_scenario(load_scenario(&plain).unwrap());
+    assert!(!sim.placement.labelled());
+    assert!(sim.placement.labels_of(0).is_empty());
+    let anti = format!("                affinity: {}\n", anti_x(""));
+    let late = write(&dir, "late.yaml", &text(&anti));
+    let sim = simulate_scenario(load_scenario(&late).unwrap());
+    assert!(sim.placement.labelled());
+    // The Jobs created before the term have their labels, as the pods carry them.
+    for j in 0..3 {
+        let labels = sim.placement.labels_of(j);
+        let expected = sim.job_pod_labels(j);
+        assert!(!expected.is_empty());
+        for (k, v) in &expected {
+            assert_eq!(labels.get(k), Some(v), "Job {j}, label {k}");
+        }
+        assert_eq!(
+            labels.len(),
+            expected.len() + 1,
+            "the namespace pseudo-label"
+        );
+    }
+    // `a`'s pod stays off the two nodes holding `x`'s pods.
+    let node = |j: u32| sim.pods.iter().find(|p| p.job == j).and_then(|p| p.node);
+    let (x0, x1, a) = (node(0), node(1), node(2));
+    assert!(a.is_some() && a != x0 && a != x1, "{x0:?} {x1:?} {a:?}");
+}

@@ -191,10 +191,16 @@ impl Sim {
         &mut self,
         job: JobObj,
         template: crate::control::pod_templates::JobPodTemplate,
+        pod_labels: StringMap,
     ) -> JobId {
         let js = job.jobset;
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;
+        // The scheduler's affinity index keeps the pods' labels once some term can read them.
+        if self.placement.labelled() {
+            let namespace = &self.jobsets[js as usize].namespace;
+            self.placement.set_job_labels(id, pod_labels, namespace);
+        }
         self.job_controller(|jc, ctx| jc.on_job_created(ctx, id));
         self.pod_templates.job_created(id, template);
         self.job_pods.push(vec![]);
@@ -209,6 +215,31 @@ impl Sim {
         self.jobs[j as usize].deletion_ns = Some(at_ns);
         self.rec.observe_job(at_ns, j, JobChange::Deleting);
         self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_job_deleting(ctx, j));
+    }
+
+    /// The labels of every pod of Job `j`: its pod template's (§3.5) and, except under the
+    /// node-selector strategy (§1.12), the pod webhook's priority label. Built when read: the
+    /// affinity index keeps them once some pod has an inter-pod term, nothing else does.
+    pub(crate) fn job_pod_labels(&self, j: JobId) -> StringMap {
+        let job = &self.jobs[j as usize];
+        let obj = &self.jobsets[job.jobset as usize];
+        let rj = &obj.spec.spec.replicated_jobs[job.rj as usize];
+        let (_, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
+        let mut labels = self.job_metadata(j).pod_labels;
+        if !node_selector_strategy {
+            add_priority_label(&mut labels, &job.spec);
+        }
+        labels
+    }
+
+    /// Job `j`'s pod labels, borrowed from the affinity index when it keeps them (then with
+    /// the index's namespace pseudo-label too), else built.
+    pub(crate) fn pod_labels(&self, j: JobId) -> std::borrow::Cow<'_, StringMap> {
+        if self.placement.labelled() {
+            std::borrow::Cow::Borrowed(self.placement.labels_of(j))
+        } else {
+            std::borrow::Cow::Owned(self.job_pod_labels(j))
+        }
     }
 
     /// Job `j`'s labels and annotations and its pod template's.
@@ -239,13 +270,22 @@ impl Sim {
     }
 
     /// A pod spec compiled to the shape the scheduler and the kubelet read (with the
-    /// InterPodAffinity terms' index entries).
+    /// InterPodAffinity terms' index entries). The first inter-pod term compiled turns the
+    /// affinity index labelled, with every existing Job's pod labels.
     pub(crate) fn compile_pod_shape(
         &mut self,
         spec: &crate::api::types::PodSpec,
         labels: &StringMap,
         namespace: &str,
     ) -> ShapeId {
+        if shape::has_inter_pod_terms(spec) && !self.placement.labelled() {
+            for j in 0..self.jobs.len() as JobId {
+                let labels = self.job_pod_labels(j);
+                let js = self.jobs[j as usize].jobset as usize;
+                (self.placement).set_job_labels(j, labels, &self.jobsets[js].namespace);
+            }
+            self.placement.start_labelling();
+        }
         let shape = shape::compile_with_affinity(
             spec,
             &self.cluster,
@@ -944,8 +984,7 @@ impl JobSetController {
         // node-selector strategy (§1.12); Kubernetes' Priority admission makes it 0 by default.
         let mut pod_labels = meta.pod_labels;
         if !node_selector_strategy {
-            let priority = job_spec.template.spec.priority.unwrap_or(0);
-            pod_labels.insert(PRIORITY.into(), priority.to_string());
+            add_priority_label(&mut pod_labels, &job_spec);
         }
         let shape_id = ctx.compile_pod_shape(&job_spec.template.spec, &pod_labels, &namespace);
         let leader_shape = if leader_follower {
@@ -989,12 +1028,11 @@ impl JobSetController {
             terminal: None,
         };
         let template = crate::control::pod_templates::JobPodTemplate {
-            labels: pod_labels,
             shape: shape_id,
             exclusive_key: if leader_follower { webhook_key } else { None },
             leader_shape,
         };
-        let id = ctx.create_job(job, template);
+        let id = ctx.create_job(job, template, pod_labels);
         self.children.job_created(js, id);
         let job = ctx.job(id);
         let job_restart_attempt = job.job_restart_attempt.map(|a| a.to_string());
@@ -1298,6 +1336,13 @@ fn add_v02_exclusive_terms(spec: &mut crate::api::types::PodSpec, job_key: &str,
             req("Exists", vec![]),
             req("NotIn", vec![job_key.to_string()]),
         ]));
+}
+
+/// The pod webhook's priority label (§6.2): the pod's priority, 0 by default (Kubernetes'
+/// Priority admission).
+fn add_priority_label(labels: &mut StringMap, spec: &JobSpec) {
+    let priority = spec.template.spec.priority.unwrap_or(0);
+    labels.insert(PRIORITY.into(), priority.to_string());
 }
 
 /// The exclusive topology key and whether the node-selector strategy applies, read from the

@@ -80,16 +80,9 @@ impl Sim {
         }
         let mut spec = job.spec.template.spec.clone();
         spec.node_selector.insert(key, domain.clone());
-        let labels = self.pod_templates.labels(j).clone();
+        let labels = self.job_pod_labels(j);
         let namespace = self.jobsets[job.jobset as usize].namespace.clone();
-        let shape = crate::sim::shape::compile_with_affinity(
-            &spec,
-            &self.cluster,
-            &mut self.placement,
-            &labels,
-            &namespace,
-        );
-        let id = self.push_shape(shape);
+        let id = self.compile_pod_shape(&spec, &labels, &namespace);
         self.pod_templates.add_follower_shape(j, domain, id);
         Some(Admitted {
             shape: id,

@@ -1,6 +1,5 @@
 //! Each Job's pod template as the pods get it, compiled once when the Job is created: the
-//! labels every pod of the Job carries (the template's, plus the pod webhook's priority label),
-//! the scheduling shape of its pods, and, under exclusive placement by the leader/follower
+//! scheduling shape of its pods (the pods' labels are built when read, `Sim::job_pod_labels`), and, under exclusive placement by the leader/follower
 //! webhooks, the topology key, the leader's shape and one follower shape per leader domain.
 //!
 //! Upstream the Job controller stamps each pod from `spec.template` and the JobSet pod webhooks
@@ -9,15 +8,12 @@
 //! Job state: the `JobObj` keeps the spec as the API server stores it. Dense by `JobId` (Jobs
 //! are never freed).
 
-use crate::api::types::StringMap;
 use crate::sim::objects::{JobId, ShapeId};
 use std::collections::BTreeMap;
 
 /// One Job's compiled pod template.
 #[derive(Debug, Clone)]
 pub(crate) struct JobPodTemplate {
-    /// The labels of every pod of the Job.
-    pub labels: StringMap,
     /// The pods' shape as the template makes them; with leader/follower placement, the shape
     /// the leader's terms and the followers' nodeSelector are added to.
     pub shape: ShapeId,
@@ -52,11 +48,6 @@ impl PodTemplates {
         &self.jobs[j as usize]
     }
 
-    /// The labels of every pod of Job `j`.
-    pub(crate) fn labels(&self, j: JobId) -> &StringMap {
-        &self.jobs[j as usize].labels
-    }
-
     /// The topology key of Job `j`'s leader/follower placement, if the webhooks place it.
     pub(crate) fn exclusive_key(&self, j: JobId) -> Option<&str> {
         self.jobs[j as usize].exclusive_key.as_deref()
@@ -83,7 +74,6 @@ mod tests {
 
     fn template(key: Option<&str>) -> JobPodTemplate {
         JobPodTemplate {
-            labels: [("app".to_string(), "x".to_string())].into(),
             shape: 3,
             exclusive_key: key.map(str::to_string),
             leader_shape: key.map(|_| 4),
@@ -97,7 +87,6 @@ mod tests {
         t.job_created(1, template(None));
         assert_eq!(t.exclusive_key(0), Some("rack"));
         assert_eq!(t.exclusive_key(1), None);
-        assert_eq!(t.labels(1).get("app").map(String::as_str), Some("x"));
         assert_eq!(t.follower_shape(0, "r1"), None);
         t.add_follower_shape(0, "r1".into(), 7);
         assert_eq!(t.follower_shape(0, "r1"), Some(7));

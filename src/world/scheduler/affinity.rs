@@ -273,9 +273,15 @@ pub(crate) struct AffinityIndex {
     /// domain, the placed pods it repels. Makes a domain's verdict O(log) and lets the walk
     /// jump from one clear domain to the next.
     askers: HashMap<u32, AskerCounts>,
-    /// Every Job's pod labels as terms match them (its namespace included), by JobKey;
-    /// registered when its first pod reaches the scheduler.
+    /// Every Job's pod labels as terms match them (its namespace included), by JobKey, once
+    /// the index is labelled ([`Self::labelled`]).
     job_labels: Vec<Option<StringMap>>,
+    /// Whether the index keeps Jobs' labels and indexes placed Jobs by label: from the first
+    /// inter-pod term compiled on. Before it, no term can read a label, so neither is kept
+    /// (a run without inter-pod terms never pays for them); when it turns on, the Sim hands
+    /// over every existing Job's labels and the placed Jobs are indexed
+    /// ([`Self::set_job_labels`], [`Self::start_labelling`]).
+    labelled: bool,
     /// The cluster's namespaces and their labels, to resolve `namespaceSelector`.
     namespaces: BTreeMap<String, StringMap>,
     /// Score terms of placed pods, normalized, and those with at least one carrier.
@@ -386,14 +392,37 @@ impl AffinityIndex {
         m
     }
 
-    /// Records a Job's pod labels and namespace, once, before any of its pods is placed.
-    pub(crate) fn register_job(&mut self, job: JobKey, labels: &StringMap, namespace: &str) {
+    /// Does the index keep Jobs' labels (some inter-pod term has been compiled)?
+    pub(crate) fn labelled(&self) -> bool {
+        self.labelled
+    }
+
+    /// Records Job `job`'s pod labels and namespace (moved in, the namespace added), before
+    /// any of its pods is placed or, when the index turns labelled, for every existing Job.
+    pub(crate) fn set_job_labels(&mut self, job: JobKey, mut labels: StringMap, namespace: &str) {
         let i = job as usize;
         if self.job_labels.len() <= i {
             self.job_labels.resize(i + 1, None);
         }
-        if self.job_labels[i].is_none() {
-            self.job_labels[i] = Some(Self::match_labels(labels, namespace));
+        labels.insert(NAMESPACE_KEY.to_string(), namespace.to_string());
+        self.job_labels[i] = Some(labels);
+    }
+
+    /// Turns the index labelled, once every existing Job's labels are set: indexes the Jobs
+    /// already placed by label, as [`Self::place`] would have done.
+    pub(crate) fn start_labelling(&mut self) {
+        if self.labelled {
+            return;
+        }
+        self.labelled = true;
+        for &job in self.placed_jobs.keys() {
+            let labels = (self.job_labels.get(job as usize)).and_then(Option::as_ref);
+            for (k, v) in labels.into_iter().flatten() {
+                self.placed_by_label
+                    .entry((k.clone(), v.clone()))
+                    .or_default()
+                    .insert(job, 1);
+            }
         }
     }
 
@@ -625,9 +654,10 @@ impl AffinityIndex {
     }
 
     /// Records a pod of `shape` placed on (`delta = 1`) or leaving (`delta = -1`) a node.
-    /// The Job must be registered ([`Self::register_job`]).
+    /// Once the index is labelled, the Job's labels must be set ([`Self::set_job_labels`]).
     pub(crate) fn place(&mut self, node: NodeId, job: JobKey, shape: &PodShape, delta: i32) {
         // Taken out for the duration, so the counts below can be updated while reading them.
+        // (Unlabelled, there are none: no inter-pod term reads them.)
         let slot = self.job_labels.get_mut(job as usize).and_then(Option::take);
         let labels = slot.unwrap_or_default();
         self.place_with(node, job, &labels, shape, delta);
@@ -652,14 +682,15 @@ impl AffinityIndex {
         let after = self.placed_jobs.get(&job).copied().unwrap_or(0);
         // All pods of a Job share its labels: the label index changes only when the Job's
         // first pod arrives or its last one leaves.
-        if before == 0 && after > 0 {
+        // (Unlabelled, no term reads the label index: it is built when the index turns labelled.)
+        if self.labelled && before == 0 && after > 0 {
             for (k, v) in labels {
                 self.placed_by_label
                     .entry((k.clone(), v.clone()))
                     .or_default()
                     .insert(job, 1);
             }
-        } else if before > 0 && after == 0 {
+        } else if self.labelled && before > 0 && after == 0 {
             for (k, v) in labels {
                 if let Some(m) = self.placed_by_label.get_mut(&(k.clone(), v.clone())) {
                     m.remove(&job);

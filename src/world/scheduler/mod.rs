@@ -211,11 +211,6 @@ impl Sim {
         {
             return;
         }
-        // InterPodAffinity matches a Job's pods by their labels and namespace, held in the index.
-        let job = p.job;
-        let ns = &self.jobsets[self.jobs[job as usize].jobset as usize].namespace;
-        self.placement
-            .register_job(job, self.pod_templates.labels(job), ns);
         self.push_active(pod);
     }
 

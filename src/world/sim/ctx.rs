@@ -285,13 +285,15 @@ impl Ctx<'_> {
     }
 
     /// A Job create reaching the API server (the JobSet controller's `constructJob`): stored
-    /// with its compiled pod template; the Job controller's informer learns of it.
+    /// with its compiled pod template and its pods' labels; the Job controller's informer
+    /// learns of it.
     pub(crate) fn create_job(
         &mut self,
         job: JobObj,
         template: crate::control::pod_templates::JobPodTemplate,
+        pod_labels: crate::api::types::StringMap,
     ) -> JobId {
-        self.sim.api_create_job(job, template)
+        self.sim.api_create_job(job, template, pod_labels)
     }
 
     /// A write of Job `j`'s `spec.suspend` by the JobSet controller; a resume also clears

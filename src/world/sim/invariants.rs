@@ -197,7 +197,7 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
         let Some(domain) = sim.cluster.label_value(node, &key) else {
             continue;
         };
-        let pod_labels = sim.pod_templates.labels(pod.job);
+        let pod_labels = sim.pod_labels(pod.job);
         let job_key = pod_labels.get(JOB_KEY).cloned().unwrap_or_default();
         let priority = pod_labels.get(PRIORITY).cloned().unwrap_or_default();
         let leader_follower = sim.pod_templates.exclusive_key(pod.job).is_some();

@@ -186,7 +186,15 @@ fn compile_preferred_node_affinity(spec: &PodSpec) -> Vec<(i64, Vec<NodeRequirem
 /// required affinity term adds to the score of a pod it matches.
 pub(crate) const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
 
+/// Does the pod template carry inter-pod (anti-)affinity terms?
+pub(crate) fn has_inter_pod_terms(spec: &PodSpec) -> bool {
+    spec.affinity
+        .as_ref()
+        .is_some_and(|a| a.pod_affinity.is_some() || a.pod_anti_affinity.is_some())
+}
+
 /// Adds the pod template's inter-pod terms, compiled against the pods' labels and namespace.
+/// With terms, the index must be labelled ([`AffinityIndex::labelled`]).
 pub(crate) fn compile_with_affinity(
     spec: &PodSpec,
     cluster: &Cluster,
@@ -202,6 +210,10 @@ pub(crate) fn compile_with_affinity(
         // Most shapes (followers, plain pods) have no inter-pod terms: skip the label copy.
         return shape;
     }
+    assert!(
+        placement.labelled(),
+        "the affinity index keeps Jobs' labels before an inter-pod term is compiled (Sim::compile_pod_shape)"
+    );
     let own = AffinityIndex::match_labels(labels, namespace);
     if let Some(pa) = &a.pod_affinity {
         let required = &pa.required_during_scheduling_ignored_during_execution;
