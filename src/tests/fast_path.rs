@@ -212,3 +212,70 @@ workloads:
         sim.scheduler.fast_domain_decisions
     );
 }
+
+/// Used classes (`cluster::pristine`: nodes in use grouped by their reservation state, counted
+/// from one tree per class): single-pod Jobs of seven sizes arriving in waves and finishing at
+/// different times leave nodes in more states than `MAX_CLASSES` (the rest found one by one),
+/// classes empty and their slots reused, cordons (never classed); under both scoring
+/// strategies. (A PreferNoSchedule pool sends these pods to the plain path: see
+/// `mixed_pools_with_failures_decide_the_same`.)
+#[test]
+fn used_classes_decide_the_same() {
+    let dir = scratch("fast_path_used_classes");
+    let mut text = String::from(
+        "name: classes
+run: {seed: 1, until: 12h}
+controlPlane: {scheduler: {scoringStrategy: STRATEGY}}
+cluster:
+  nodePools:
+  - {name: a, nodesPerPool: 60, capacity: {cpu: 32, memory: 128Gi}}
+  - {name: b, nodesPerPool: 20, capacity: {cpu: 48, memory: 64Gi}}
+  - {name: c, nodesPerPool: 10, capacity: {cpu: 16, memory: 32Gi}}
+faults:
+- {kind: maintenance, ratePer1000NodeDays: 2000, duration: {median: 30m, sigma: 0}}
+workloads:
+",
+    );
+    for (i, (cpu, mem, run, at)) in [
+        (1, "1Gi", "20m", "0s"),
+        (3, "8Gi", "45m", "0s"),
+        (5, "2Gi", "2h", "10m"),
+        (7, "16Gi", "30m", "30m"),
+        (2, "4Gi", "3h", "1h"),
+        (4, "3Gi", "50m", "1h"),
+        (6, "5Gi", "70m", "2h"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        text.push_str(&format!(
+            "- at: {at}
+  pods: {{runFor: {run}}}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {{name: j{i}}}
+    spec:
+      replicatedJobs:
+      - name: w
+        replicas: 120
+        template:
+          spec: {{parallelism: 1, completions: 1, template: {{spec: {{containers: [{{name: c, resources: {{requests: {{cpu: {cpu}, memory: {mem}}}}}}}]}}}}}}
+"
+        ));
+    }
+    for strategy in ["LeastAllocated", "MostAllocated"] {
+        let p = write(
+            &dir,
+            &format!("{strategy}.yaml"),
+            &text.replace("STRATEGY", strategy),
+        );
+        same_both_ways(&p, 1..=3);
+        // The nodes' states outnumbered the classes (slots are only added while none is
+        // empty), so some used nodes were found one by one.
+        let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+        run_checked(&mut sim);
+        let classes = sim.cluster.pristine.classes.len();
+        assert_eq!(classes, crate::cluster::pristine::MAX_CLASSES);
+    }
+}

@@ -183,14 +183,18 @@ impl Cluster {
         let extra_hard_taint = taints
             .iter()
             .any(|t| t.effect != TaintEffect::PreferNoSchedule && !base.contains(t));
+        let alloc = &self.alloc[n * r..(n + 1) * r];
         let class = if pristine {
             pristine::NodeClass::Pristine
         } else if extra_hard_taint && !cordoned {
             pristine::NodeClass::Tainted(taints)
+        } else if !cordoned && taints == base && !self.soft_tainted[n] {
+            let score = self.score_used[n];
+            let key = (alloc.iter().chain(used).copied()).chain(score).collect();
+            pristine::NodeClass::Used(key)
         } else {
             pristine::NodeClass::Other
         };
-        let alloc = &self.alloc[n * r..(n + 1) * r];
         for d in 0..r {
             let f = if cordoned {
                 i64::MIN

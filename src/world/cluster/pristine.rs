@@ -4,6 +4,13 @@
 //! Fenwick trees instead of visiting each (`scheduler::fast`). Nodes that are not pristine are
 //! found through a free-capacity index that skips the pristine ones.
 //!
+//! Nodes in use that are otherwise as their pool built them (its taints only, none of them
+//! PreferNoSchedule, schedulable) are grouped the same way by their reservation state (used
+//! classes: the same allocatable, used and score-used amounts): a pod passes the same filters
+//! on every node of one class and scores them alike, so the fast path counts and picks them
+//! from one Fenwick tree per class too. At most `MAX_CLASSES` classes hold nodes at once; a
+//! node whose state would need another is left to the free-capacity index, as before.
+//!
 //! Nodes carrying a NoSchedule or NoExecute taint their pool did not give them (a NotReady
 //! node's `unreachable` taint, waiting for repair) are kept out of that index too, grouped by
 //! their whole taint list: a pod that tolerates none of a group's lists is rejected by every
@@ -81,6 +88,87 @@ impl Fenwick {
     }
 }
 
+/// A sum of Fenwick trees over the same nodes: counts and selects over the union of the
+/// node sets they count (disjoint sets: pristine nodes of some entries, used classes).
+#[derive(Clone, Copy)]
+pub(crate) struct TreeSum<'a> {
+    trees: [Option<&'a Fenwick>; MAX_TREES],
+    len: usize,
+}
+
+/// Trees a sum can hold: every pool entry's and every used class's, and the all-entries one.
+pub(crate) const MAX_TREES: usize = 40;
+
+impl Default for TreeSum<'_> {
+    fn default() -> Self {
+        TreeSum {
+            trees: [None; MAX_TREES],
+            len: 0,
+        }
+    }
+}
+
+impl<'a> TreeSum<'a> {
+    pub(crate) fn push(&mut self, t: &'a Fenwick) {
+        self.trees[self.len] = Some(t);
+        self.len += 1;
+    }
+
+    fn each(&self) -> impl Iterator<Item = &'a Fenwick> + '_ {
+        self.trees[..self.len].iter().map(|t| t.expect("pushed"))
+    }
+
+    /// Counted nodes in [0, i).
+    pub(crate) fn prefix(&self, i: usize) -> u32 {
+        self.each().map(|t| t.prefix(i)).sum()
+    }
+
+    /// Counted nodes in [a, b).
+    pub(crate) fn range(&self, a: usize, b: usize) -> u32 {
+        self.each().map(|t| t.range(a, b)).sum()
+    }
+
+    /// The counted node of rank `k` (0-based): one descent over the summed trees (all trees
+    /// of one cluster have the same size).
+    pub(crate) fn select(&self, k: u32) -> Option<usize> {
+        if self.len == 1 {
+            return self.trees[0].expect("pushed").select(k);
+        }
+        let first = self.trees[..self.len].first().copied().flatten()?;
+        let size = first.tree.len() - 1;
+        let mut rem = k + 1;
+        if self.each().map(|t| t.tree[size]).sum::<u32>() < rem {
+            return None;
+        }
+        let mut pos = 0;
+        let mut step = size / 2;
+        while step > 0 {
+            let v: u32 = self.each().map(|t| t.tree[pos + step]).sum();
+            if v < rem {
+                pos += step;
+                rem -= v;
+            }
+            step /= 2;
+        }
+        (pos < first.n).then_some(pos)
+    }
+}
+
+/// Most used classes holding nodes at once.
+pub(crate) const MAX_CLASSES: usize = 16;
+const NO_CLASS: u32 = u32::MAX;
+
+/// Nodes of one pool entry in one reservation state (see the module's comment).
+#[derive(Debug, Clone)]
+pub(crate) struct UsedClass {
+    spec: u16,
+    /// Allocatable, then used, per resource; then the two score-used amounts.
+    key: Vec<i64>,
+    pub nodes: u32,
+    pub tree: Fenwick,
+    representative: std::cell::Cell<u32>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Pristine {
     /// The `cluster.nodePools` entry each node was built from.
@@ -93,6 +181,10 @@ pub(crate) struct Pristine {
     /// Free capacity of the nodes that are not pristine and not in a taint group
     /// (`i64::MIN` for the others).
     pub others_free: FreeIndex,
+    /// Used classes (slots: an empty one is reused for the next new state).
+    pub classes: Vec<UsedClass>,
+    /// Each node's used class (`NO_CLASS` when in none).
+    class_of: Vec<u32>,
     /// Schedulable, non-pristine nodes with a hard taint their pool did not give them, by
     /// taint list.
     pub taint_groups: Vec<TaintGroup>,
@@ -120,6 +212,9 @@ pub(crate) enum NodeClass<'a> {
     Other,
     /// Carries these extra hard taints (and is schedulable otherwise).
     Tainted(&'a [Taint]),
+    /// In use, schedulable, with its pool's taints only (none of them soft): its allocatable,
+    /// used and score-used amounts, as `UsedClass::key`.
+    Used(Vec<i64>),
 }
 
 impl Pristine {
@@ -138,6 +233,8 @@ impl Pristine {
             is: vec![true; n],
             taint_groups: vec![],
             group_of: vec![NO_GROUP; n],
+            classes: vec![],
+            class_of: vec![NO_CLASS; n],
             others_free: FreeIndex::new(&free, n),
             spec_of,
             base_taints,
@@ -161,8 +258,64 @@ impl Pristine {
         Some(found)
     }
 
+    /// A node of used class `c`, if it has any (cached like `representative`).
+    pub(crate) fn class_representative(&self, c: usize) -> Option<usize> {
+        let class = &self.classes[c];
+        let cached = class.representative.get() as usize;
+        if cached < self.class_of.len() && self.class_of[cached] == c as u32 {
+            return Some(cached);
+        }
+        let found = class.tree.select(0)?;
+        class.representative.set(found as u32);
+        Some(found)
+    }
+
+    /// The used class for a node of entry `spec` in state `key`: the one holding that state,
+    /// else an empty slot, else a new one while there are fewer than `MAX_CLASSES`.
+    fn class_for(&mut self, spec: u16, key: &[i64]) -> u32 {
+        if let Some(c) = (self.classes.iter()).position(|c| c.spec == spec && c.key == key) {
+            return c as u32;
+        }
+        let slot = match self.classes.iter().position(|c| c.nodes == 0) {
+            Some(c) => c,
+            None if self.classes.len() < MAX_CLASSES => {
+                self.classes.push(UsedClass {
+                    spec,
+                    key: vec![],
+                    nodes: 0,
+                    tree: Fenwick::new(self.is.len()),
+                    representative: std::cell::Cell::new(u32::MAX),
+                });
+                self.classes.len() - 1
+            }
+            None => return NO_CLASS,
+        };
+        let c = &mut self.classes[slot];
+        c.spec = spec;
+        c.key = key.to_vec();
+        slot as u32
+    }
+
     /// Brings node `n`'s entries up to date with its state.
     pub(crate) fn sync(&mut self, n: usize, class: NodeClass, free: impl Iterator<Item = i64>) {
+        // Out of its used class first, so that its slot can take the node's new state.
+        let old_class = self.class_of[n];
+        if old_class != NO_CLASS {
+            let c = &mut self.classes[old_class as usize];
+            c.nodes -= 1;
+            c.tree.add(n, -1);
+            self.class_of[n] = NO_CLASS;
+        }
+        let used_class = match &class {
+            NodeClass::Used(key) => self.class_for(self.spec_of[n], key),
+            _ => NO_CLASS,
+        };
+        if used_class != NO_CLASS {
+            let c = &mut self.classes[used_class as usize];
+            c.nodes += 1;
+            c.tree.add(n, 1);
+            self.class_of[n] = used_class;
+        }
         let pristine = matches!(class, NodeClass::Pristine);
         if pristine != self.is[n] {
             self.is[n] = pristine;
@@ -195,7 +348,11 @@ impl Pristine {
             }
             self.group_of[n] = group;
         }
-        let listed = matches!(class, NodeClass::Other);
+        let listed = match class {
+            NodeClass::Other => true,
+            NodeClass::Used(_) => used_class == NO_CLASS,
+            _ => false,
+        };
         for (dim, f) in free.enumerate() {
             self.others_free
                 .set(dim, n, if listed { f } else { i64::MIN });
@@ -256,6 +413,88 @@ mod tests {
                 assert_eq!(f.range(a, b), want, "n {n} [{a}, {b})");
             }
         }
+    }
+
+    #[test]
+    fn tree_sums_count_and_select_over_the_union() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for n in [1usize, 2, 7, 33, 100] {
+            // Three disjoint sets: each node in at most one tree.
+            let mut trees = vec![Fenwick::new(n); 3];
+            let mut owner: Vec<Option<usize>> = vec![None; n];
+            for _ in 0..300 {
+                let i = rng.gen_range(0..n);
+                if let Some(t) = owner[i] {
+                    trees[t].add(i, -1);
+                    owner[i] = None;
+                } else {
+                    let t = rng.gen_range(0..3);
+                    trees[t].add(i, 1);
+                    owner[i] = Some(t);
+                }
+                let pick: Vec<usize> = (0..3).filter(|_| rng.gen_bool(0.6)).collect();
+                let mut sum = TreeSum::default();
+                for &t in &pick {
+                    sum.push(&trees[t]);
+                }
+                let counted: Vec<usize> = (0..n)
+                    .filter(|&i| owner[i].is_some_and(|t| pick.contains(&t)))
+                    .collect();
+                for k in 0..=counted.len() {
+                    assert_eq!(sum.select(k as u32), counted.get(k).copied(), "n {n} k {k}");
+                }
+                let a = rng.gen_range(0..=n);
+                let b = rng.gen_range(0..=n);
+                let want = counted.iter().filter(|&&i| a <= i && i < b).count() as u32;
+                assert_eq!(sum.range(a, b), want);
+            }
+        }
+    }
+
+    #[test]
+    fn used_nodes_are_grouped_by_state_up_to_the_class_limit() {
+        let n = MAX_CLASSES + 4;
+        let mut p = Pristine::new(vec![0; n], vec![vec![]], 1);
+        let free = |f: i64| std::iter::once(f);
+        let used = |u: i64| NodeClass::Used(vec![32, u, u, u]);
+        // Nodes 0 and 1 share a state; node 2 has another.
+        p.sync(0, used(8), free(24));
+        p.sync(1, used(8), free(24));
+        p.sync(2, used(16), free(16));
+        assert_eq!(p.classes.len(), 2);
+        assert_eq!(p.classes[0].tree.range(0, n), 2);
+        assert_eq!(p.class_representative(0), Some(0));
+        assert_eq!(
+            p.others_free.next_fit_all(&[1], 0),
+            None,
+            "classed nodes are counted"
+        );
+        // Node 0 moves to node 2's state; its old class keeps node 1.
+        p.sync(0, used(16), free(16));
+        assert_eq!(p.class_representative(0), Some(1));
+        assert_eq!(p.classes[1].tree.range(0, n), 2);
+        // Node 1 leaves: its class empties and its slot takes the next new state.
+        p.sync(1, NodeClass::Pristine, free(32));
+        assert_eq!(p.class_representative(0), None);
+        p.sync(3, used(24), free(8));
+        assert_eq!(p.classes.len(), 2, "the empty slot is reused");
+        assert_eq!(p.class_representative(0), Some(3));
+        // Past the limit, a node in a new state is left to the free index.
+        for i in 0..n - 4 {
+            p.sync(4 + i, used(100 + i as i64), free(1));
+        }
+        assert_eq!(p.classes.len(), MAX_CLASSES);
+        let unclassed = 4 + MAX_CLASSES - 2;
+        assert_eq!(p.others_free.next_fit_all(&[1], 0), Some(unclassed));
+        // Once its node leaves a class, a later sync of that node finds the freed slot.
+        p.sync(2, NodeClass::Pristine, free(32));
+        p.sync(0, NodeClass::Pristine, free(32));
+        p.sync(unclassed, used(999), free(1));
+        assert_eq!(
+            p.others_free.next_fit_all(&[1], unclassed),
+            Some(unclassed + 1)
+        );
     }
 
     #[test]

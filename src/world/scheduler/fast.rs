@@ -3,17 +3,18 @@
 //! kube-scheduler, for a pod with no selector and no affinity, filters nodes from a rotating
 //! start until it has found `want` feasible ones (or looked at all), scores them, and picks the
 //! best, ties at random. Every pristine node of one pool entry (see `cluster::pristine`) passes
-//! the same filters and has the same score for such a pod. So the feasible window is: pristine
-//! nodes of the feasible entries, counted from Fenwick trees, merged in node order with the
-//! other nodes, found through a free-capacity index that skips pristine nodes and filtered one
-//! by one. The scores follow; the pick is uniform among the best (one draw, where the reservoir
+//! the same filters and has the same score for such a pod, and so does every node of one used
+//! class (nodes of one entry in use with the same amounts, its taints only). So the feasible
+//! window is: pristine nodes of the feasible entries and nodes of the feasible used classes,
+//! counted from Fenwick trees (`TreeSum`), merged in node order with the other nodes, found
+//! through a free-capacity index that skips the counted ones and filtered one by one. The scores follow; the pick is uniform among the best (one draw, where the reservoir
 //! sampling of the plain path draws once per tie: the same distribution). The window, the
 //! nodes examined and scored (the simulated cost) are exactly those of the plain scan.
 
 use super::affinity::PodCtx;
 use super::filter;
 use super::{resource_score, WEIGHT_RESOURCES_FIT, WEIGHT_TAINT_TOLERATION};
-use crate::cluster::pristine::Fenwick;
+use crate::cluster::pristine::{Fenwick, TreeSum, MAX_CLASSES};
 use crate::cluster::NodeId;
 use crate::engine::rng::below;
 use crate::sim::shape::PodShape;
@@ -102,7 +103,8 @@ impl Sim {
     fn window_range(&self, w: &mut Window, lo: usize, hi: usize) -> bool {
         let pr = &self.cluster.pristine;
         let shape = w.shape;
-        let count = |a: usize, b: usize| w.tree.map_or(0, |t| t.range(a, b) as usize);
+        let counted = w.counted;
+        let count = |a: usize, b: usize| counted.range(a, b) as usize;
         let mut pos = lo;
         while pos < hi {
             // The next feasible node that is not pristine, or the end of the range.
@@ -120,10 +122,9 @@ impl Sim {
             }
             let c = count(pos, next);
             if w.found + c >= w.want {
-                // The window ends among the pristine nodes before `next`.
-                let t = w.tree.expect("pristine nodes were counted");
-                let k = t.prefix(pos) + (w.want - w.found - 1) as u32;
-                let end = t.select(k).expect("counted above");
+                // The window ends among the counted nodes before `next`.
+                let k = counted.prefix(pos) + (w.want - w.found - 1) as u32;
+                let end = counted.select(k).expect("counted above");
                 w.items.push(Item::Run(pos, end + 1));
                 w.found = w.want;
                 w.last = Some(end);
@@ -196,19 +197,42 @@ impl Sim {
             *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
         }
         let feasible_specs = spec_score.iter().filter(|s| s.is_some()).count();
-        // The tree that counts the feasible pristine nodes.
-        let tree: Option<&Fenwick> = match feasible_specs {
-            0 => None,
-            _ if feasible_specs == with_nodes => Some(&pr.all),
-            1 => spec_score
-                .iter()
-                .position(|s| s.is_some())
-                .map(|e| &pr.per_spec[e]),
+        // The trees that count the feasible pristine nodes, then the used classes'.
+        let mut counted = TreeSum::default();
+        match feasible_specs {
+            0 => {}
+            _ if feasible_specs == with_nodes => counted.push(&pr.all),
+            1 => {
+                let e = spec_score.iter().position(|s| s.is_some());
+                counted.push(&pr.per_spec[e.expect("one is feasible")]);
+            }
             _ => return None, // several but not all entries feasible: plain path
         };
+        // Used classes: every node of one passes the filters and scores as its
+        // representative (its pool's taints, none soft; the same amounts).
+        let classes = pr.classes.len();
+        let mut class_score_buf = [None; MAX_CLASSES];
+        let class_score: &mut [Option<i64>] = &mut class_score_buf[..classes];
+        for (c, score) in class_score.iter_mut().enumerate() {
+            let Some(rep) = pr.class_representative(c) else {
+                continue;
+            };
+            let rep = rep as NodeId;
+            if filter::check(&self.cluster, rep, shape, false).is_err() {
+                continue;
+            }
+            let fit = resource_score(
+                self.cluster.alloc(rep),
+                self.cluster.score_used(rep),
+                shape,
+                strategy,
+            );
+            *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
+            counted.push(&pr.classes[c].tree);
+        }
         let mut w = Window {
             shape,
-            tree,
+            counted,
             want,
             found: 0,
             items: Vec::with_capacity(4),
@@ -249,11 +273,14 @@ impl Sim {
         for (e, s) in spec_score.iter().enumerate() {
             spec_counts[e] = s.map_or(0, |_| in_window(&pr.per_spec[e]));
         }
+        let mut class_counts_buf = [0usize; MAX_CLASSES];
+        let class_counts = &mut class_counts_buf[..classes];
+        for (c, s) in class_score.iter().enumerate() {
+            class_counts[c] = s.map_or(0, |_| in_window(&pr.classes[c].tree));
+        }
         if found == 1 {
             // One feasible node: taken without scoring.
-            let feasible_spec_buf: [bool; MAX_SPECS] =
-                std::array::from_fn(|e| e < specs && spec_score[e].is_some());
-            let node = self.kth_in_order(&items, &feasible_spec_buf[..specs], |_| true, 0);
+            let node = self.kth_in_order(&items, &counted, |_| true, 0);
             return Some(FastDecision {
                 node: Some(node),
                 examined,
@@ -285,36 +312,43 @@ impl Sim {
                 WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * taints
             })
             .collect();
-        let best = spec_score
-            .iter()
-            .zip(spec_counts.iter())
-            .filter(|(_, &c)| c > 0)
-            .filter_map(|(s, _)| *s)
+        let in_window_scores = |scores: &[Option<i64>], counts: &[usize]| {
+            (scores.iter().zip(counts.iter()))
+                .filter(|(_, &c)| c > 0)
+                .filter_map(|(s, _)| *s)
+                .max()
+        };
+        let best = in_window_scores(spec_score, spec_counts)
+            .into_iter()
+            .chain(in_window_scores(class_score, class_counts))
             .chain(other_scores.iter().copied())
             .max()
             .expect("the window is not empty");
         // Ties in window order, one uniform draw (as the plain path does).
-        let tied_spec_buf: [bool; MAX_SPECS] =
-            std::array::from_fn(|e| e < specs && spec_score[e] == Some(best) && spec_counts[e] > 0);
-        let tied_spec = &tied_spec_buf[..specs];
-        let pristine_ties: usize = (0..tied_spec.len())
-            .filter(|&e| tied_spec[e])
-            .map(|e| spec_counts[e])
-            .sum();
-        let other_best: std::collections::HashSet<NodeId> = others
-            .iter()
-            .zip(&other_scores)
-            .filter(|(_, &s)| s == best)
-            .map(|(&n, _)| n)
-            .collect();
-        let ties = pristine_ties + other_best.len();
+        let mut tied = TreeSum::default();
+        let mut counted_ties = 0;
+        for e in 0..specs {
+            if spec_score[e] == Some(best) && spec_counts[e] > 0 {
+                tied.push(&pr.per_spec[e]);
+                counted_ties += spec_counts[e];
+            }
+        }
+        for c in 0..classes {
+            if class_score[c] == Some(best) && class_counts[c] > 0 {
+                tied.push(&pr.classes[c].tree);
+                counted_ties += class_counts[c];
+            }
+        }
+        // Which of the other nodes tie, by their place in `others` (window order).
+        let other_best: Vec<bool> = other_scores.iter().map(|&s| s == best).collect();
+        let ties = counted_ties + other_best.iter().filter(|&&b| b).count();
         // Drawn only when there is a choice, as in the plain path.
         let r = if ties > 1 {
             below(&mut self.scheduler.rng, ties as u64) as usize
         } else {
             0
         };
-        let node = self.kth_in_order(&items, tied_spec, |n| other_best.contains(&n), r);
+        let node = self.kth_in_order(&items, &tied, |i| other_best[i], r);
         Some(FastDecision {
             node: Some(node),
             examined,
@@ -322,68 +356,34 @@ impl Sim {
         })
     }
 
-    /// The `k`-th node of the window, in node order, among the pristine nodes of the entries
-    /// marked in `specs` and the other nodes `other_ok` accepts.
+    /// The `k`-th node of the window, in node order, among the nodes `tied` counts and the
+    /// other nodes `other_ok` accepts (by their place among the window's other nodes).
     fn kth_in_order(
         &self,
         items: &[Item],
-        specs: &[bool],
-        other_ok: impl Fn(NodeId) -> bool,
+        tied: &TreeSum,
+        other_ok: impl Fn(usize) -> bool,
         mut k: usize,
     ) -> NodeId {
-        let pr = &self.cluster.pristine;
-        // One tree that counts exactly the marked entries' pristine nodes, when there is one
-        // (a single entry, or every entry that has pristine nodes at all): the k-th node of a
-        // run is then one selection, where several trees need a search over range counts.
-        let n_all = self.cluster.len();
-        let single: Option<&Fenwick> = if specs.iter().filter(|&&on| on).count() == 1 {
-            specs.iter().position(|&on| on).map(|e| &pr.per_spec[e])
-        } else if (0..specs.len()).all(|e| specs[e] || pr.per_spec[e].prefix(n_all) == 0) {
-            Some(&pr.all)
-        } else {
-            None
-        };
-        let count = |a: usize, b: usize| -> usize {
-            match single {
-                Some(t) => t.range(a, b) as usize,
-                None => specs
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &on)| on)
-                    .map(|(e, _)| pr.per_spec[e].range(a, b) as usize)
-                    .sum(),
-            }
-        };
+        let mut other = 0;
         for item in items {
             match *item {
                 Item::Run(a, b) => {
-                    let c = count(a, b);
+                    let c = tied.range(a, b) as usize;
                     if k < c {
-                        if let Some(t) = single {
-                            let node = t.select(t.prefix(a) + k as u32).expect("counted");
-                            return node as NodeId;
-                        }
-                        // The smallest p in [a, b) with more than k counted nodes in [a, p].
-                        let (mut lo, mut hi) = (a, b - 1);
-                        while lo < hi {
-                            let mid = (lo + hi) / 2;
-                            if count(a, mid + 1) > k {
-                                hi = mid;
-                            } else {
-                                lo = mid + 1;
-                            }
-                        }
-                        return lo as NodeId;
+                        let node = tied.select(tied.prefix(a) + k as u32).expect("counted");
+                        return node as NodeId;
                     }
                     k -= c;
                 }
                 Item::Other(n) => {
-                    if other_ok(n) {
+                    if other_ok(other) {
                         if k == 0 {
                             return n;
                         }
                         k -= 1;
                     }
+                    other += 1;
                 }
             }
         }
@@ -394,8 +394,8 @@ impl Sim {
 /// A window being built: the feasible nodes found so far, in the order the scan finds them.
 struct Window<'a> {
     shape: &'a PodShape,
-    /// Counts the pristine nodes of the feasible entries (None: no entry is feasible).
-    tree: Option<&'a Fenwick>,
+    /// Counts the feasible pristine nodes and the nodes of feasible used classes.
+    counted: TreeSum<'a>,
     want: usize,
     found: usize,
     items: Vec<Item>,
@@ -405,7 +405,7 @@ struct Window<'a> {
     last: Option<usize>,
 }
 
-/// A piece of the window: pristine nodes in `[a, b)`, or one other feasible node.
+/// A piece of the window: the counted nodes in `[a, b)`, or one other feasible node.
 enum Item {
     Run(usize, usize),
     Other(NodeId),
