@@ -956,8 +956,6 @@ impl JobSetController {
         let suspended = obj.spec.spec.suspended();
         let namespace = obj.namespace.clone();
         let jobset_name = obj.name.clone();
-        let meta = metadata_of(obj, &identity);
-        let key = meta.labels.get(JOB_KEY).cloned().unwrap_or_default();
         let webhook_key = exclusive.clone().filter(|_| !node_selector_strategy);
         let (leader_follower, all_pods) =
             match (webhook_key.is_some(), ctx.params().exclusive_placement) {
@@ -974,23 +972,35 @@ impl JobSetController {
             if all_pods {
                 // Before v0.3.0 the controller put both terms on the Job's pod template.
                 let topology = webhook_key.clone().unwrap_or_default();
+                let key = job_key(&namespace, &name);
                 add_v02_exclusive_terms(&mut own.template.spec, &key, &topology);
             }
             Arc::new(own)
         } else {
             shared
         };
+        // The pod template's labels and annotations are read only by the leader's terms, the
+        // inter-pod terms' compile and the affinity index once it keeps labels: a dozen
+        // entries of four maps per Job, built only then (`Sim::job_pod_labels` builds them
+        // again when read).
+        let meta = (leader_follower
+            || ctx.affinity_index_keeps_labels()
+            || shape::has_inter_pod_terms(&job_spec.template.spec))
+        .then(|| metadata_of(obj, &identity));
         // The pod webhook labels every JobSet pod with its priority, except under the
         // node-selector strategy (§1.12); Kubernetes' Priority admission makes it 0 by default.
-        let mut pod_labels = meta.pod_labels;
-        if !node_selector_strategy {
-            add_priority_label(&mut pod_labels, &job_spec);
+        let (mut pod_labels, mut pod_annotations) = (StringMap::new(), StringMap::new());
+        if let Some(m) = meta {
+            (pod_labels, pod_annotations) = (m.pod_labels, m.pod_annotations);
+            if !node_selector_strategy {
+                add_priority_label(&mut pod_labels, &job_spec);
+            }
         }
         let shape_id = ctx.compile_pod_shape(&job_spec.template.spec, &pod_labels, &namespace);
         let leader_shape = if leader_follower {
             let spec = leader_pod_spec(
                 &job_spec.template.spec,
-                &meta.pod_annotations,
+                &pod_annotations,
                 &pod_labels,
                 &jobset_name,
                 ctx.params().jobset_version,

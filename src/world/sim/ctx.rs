@@ -284,6 +284,11 @@ impl Ctx<'_> {
         self.sim.compile_pod_shape(spec, labels, namespace)
     }
 
+    /// Does the scheduler's affinity index keep Jobs' pod labels (some inter-pod term exists)?
+    pub(crate) fn affinity_index_keeps_labels(&self) -> bool {
+        self.sim.placement.labelled()
+    }
+
     /// A Job create reaching the API server (the JobSet controller's `constructJob`): stored
     /// with its compiled pod template and its pods' labels; the Job controller's informer
     /// learns of it.
