@@ -35,6 +35,20 @@ impl TokenBucket {
         self.tat_ns = self.tat_ns.max(now) + self.interval_ns;
         now.max(self.tat_ns.saturating_sub(self.burst * self.interval_ns))
     }
+
+    /// Takes one request at `now` if a token is there, as client-go's `TryAccept`: true when
+    /// it may go at once; false (the bucket unchanged) when it would have to wait.
+    pub fn try_take(&mut self, now: SimTime) -> bool {
+        if self.interval_ns == 0 {
+            return true;
+        }
+        let tat = self.tat_ns.max(now) + self.interval_ns;
+        if tat.saturating_sub(self.burst * self.interval_ns) > now {
+            return false;
+        }
+        self.tat_ns = tat;
+        true
+    }
 }
 
 #[cfg(test)]
@@ -47,6 +61,21 @@ mod tests {
         let grants: Vec<u64> = (0..6).map(|_| b.reserve(0)).collect();
         let ms = 1_000_000;
         assert_eq!(grants, vec![0, 0, 0, 100 * ms, 200 * ms, 300 * ms]);
+    }
+
+    #[test]
+    fn try_take_refuses_instead_of_waiting() {
+        let mut b = TokenBucket::new(10.0, 2);
+        assert!(b.try_take(0));
+        assert!(b.try_take(0));
+        assert!(!b.try_take(0), "the burst is spent");
+        assert!(
+            !b.try_take(99_999_999),
+            "a refusal leaves the bucket as it was"
+        );
+        assert!(b.try_take(100_000_000), "one token back after 1/qps");
+        assert!(!b.try_take(100_000_000));
+        assert!(TokenBucket::new(0.0, 1).try_take(0), "no limit");
     }
 
     #[test]

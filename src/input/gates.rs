@@ -154,6 +154,8 @@ pub(crate) const SUMMARY_NUMBERS: &[&str] = &[
     "pods.running_at_end",
     "pods.create_rejected",
     "pods.create_name_conflicts",
+    "api_calls.job_controller.*",
+    "api_calls.garbage_collector.*",
     "pending_pods[].count",
     "recovery[].attempt",
     "recovery[].failed_at_s",

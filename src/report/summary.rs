@@ -58,6 +58,9 @@ pub(crate) struct Summary {
     /// Per JobSet with a training model.
     pub training: Vec<crate::training::TrainingSummary>,
     pub scheduler: SchedulerCounts,
+    /// The API calls the Job controller's and the garbage collector's clients sent, by kind
+    /// (docs/metrics.md, "API calls").
+    pub api_calls: crate::metrics::api_calls::ApiCalls,
 }
 
 /// The cross-reference to `record.json`: its file name in the `--out` folder and how many
@@ -331,5 +334,6 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
             nodes_examined: sim.scheduler.nodes_examined,
             jobset_reconciles: sim.rec.jobset_reconciles,
         },
+        api_calls: sim.rec.api_calls.clone(),
     }
 }

@@ -3,6 +3,7 @@
 //! fault paths, validation against fleet data, docs drift. They live inside the crate because
 //! what they read is crate-private; the black-box tests of the command line are in `tests/`.
 
+mod api_traffic;
 pub(crate) mod common;
 mod conformance;
 mod docs_drift;

@@ -4,6 +4,7 @@
 pub(crate) mod child_jobs;
 pub(crate) mod conditions;
 pub(crate) mod counters;
+pub(crate) mod events;
 pub(crate) mod failure_policy;
 pub(crate) mod gc;
 pub(crate) mod in_place;

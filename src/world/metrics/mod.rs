@@ -1,6 +1,7 @@
 //! What a run observes: one row per pod state change (for `events.csv`) and the counters the
 //! summary reports. Rows hold ids; names are resolved once, when the report is written.
 
+pub(crate) mod api_calls;
 pub(crate) mod failed_scheduling;
 pub(crate) mod faults;
 pub(crate) mod objects;
@@ -146,6 +147,8 @@ pub(crate) struct Recorder {
     pub jobs_created: u64,
     /// JobSet reconciles run.
     pub jobset_reconciles: u64,
+    /// The API calls the controllers' clients sent, by client and kind.
+    pub api_calls: api_calls::ApiCalls,
     /// Pod creates denied by the JobSet validating webhook (followers before their leader).
     pub pod_creates_rejected: u64,
     /// Pod creates refused with AlreadyExists: every generated name was held by a live pod.

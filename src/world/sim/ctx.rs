@@ -339,6 +339,17 @@ impl Ctx<'_> {
         self.sim.gc_request_pod_delete(pod, reason);
     }
 
+    /// `request_pod_delete` whose sender also counts the calls it makes on the metrics.
+    pub(crate) fn request_pod_delete_observed(
+        &mut self,
+        pod: PodId,
+        reason: &str,
+        send: impl FnOnce(&mut Recorder, SimTime) -> SimTime,
+    ) {
+        self.sim
+            .send_pod_delete(pod, reason, |sim, at_ns| send(&mut sim.rec, at_ns));
+    }
+
     /// The Eviction API (and the taint manager's deletes): a DELETE with a
     /// `DisruptionTarget` condition.
     pub(crate) fn evict_pod(&mut self, pod: PodId, reason: &str) {

@@ -230,9 +230,10 @@ impl Sim {
             job_controller: ctx::Slot::new(crate::control::job::JobController::new(client(
                 scenario.control.job_controller_client,
             ))),
-            gc: ctx::Slot::new(crate::control::gc::GarbageCollector::new(client(
+            gc: ctx::Slot::new(crate::control::gc::GarbageCollector::new(
                 scenario.control.gc_client,
-            ))),
+                scenario.control.api_call_latency_ns,
+            )),
             jobset_controller: ctx::Slot::new(
                 crate::control::jobset_controller::JobSetController::new(client(
                     scenario.control.jobset_client,

@@ -6,6 +6,7 @@
 //! over the pod store the pod-change path keeps (`Sim::job_pod_counts`, `Ctx::job_pod_counts`),
 //! as upstream's sync lists the pods from the shared informer's cache.
 
+use super::super::events::EventRecorder;
 use crate::engine::time::NS_PER_S;
 use crate::engine::{SimTime, TokenBucket};
 use crate::sim::objects::{JobId, JobObj, PodId};
@@ -19,8 +20,10 @@ const MAX_API_BACKOFF_NS: u64 = 60 * NS_PER_S;
 
 #[derive(Debug)]
 pub(crate) struct JobController {
-    /// Its API client's rate limiter (pod creates and deletes).
+    /// Its API client's rate limiter: pod creates and deletes, Job status writes, Events.
     client: TokenBucket,
+    /// Its event recorder's spam filter, per Job.
+    events: EventRecorder,
     jobs: Vec<JobBooks>,
     /// By `PodId`: the informer counted the pod failed (once; upstream its UID enters
     /// `uncountedTerminatedPods` and its tracking finalizer goes). Grown as pods are booked.
@@ -48,14 +51,25 @@ impl JobController {
     pub(crate) fn new(client: TokenBucket) -> Self {
         JobController {
             client,
+            events: EventRecorder::default(),
             jobs: vec![],
             counted_failed: vec![],
         }
     }
 
-    /// When a pod create or delete issued at `at_ns` leaves through the rate limiter.
+    /// When a call issued at `at_ns` leaves through the rate limiter.
     pub(super) fn send_call(&mut self, at_ns: SimTime) -> SimTime {
         self.client.reserve(at_ns)
+    }
+
+    /// An Event about Job `j` recorded at `at_ns`: sent through the client (taking a token)
+    /// unless the spam filter drops it. True when sent.
+    pub(super) fn send_event(&mut self, j: JobId, at_ns: SimTime) -> bool {
+        if !self.events.passes_spam_filter(j, at_ns) {
+            return false;
+        }
+        self.send_call(at_ns);
+        true
     }
 
     /// The informer saw Job `j` created; ids come in creation order.

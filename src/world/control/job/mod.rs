@@ -16,6 +16,8 @@ pub(crate) use controller::JobController;
 pub(crate) use controller::{MAX_POD_FAILURE_BACKOFF_NS, POD_FAILURE_BACKOFF_NS};
 
 use crate::engine::time::secs_field_ns;
+use crate::engine::SimTime;
+use crate::metrics::api_calls::ApiCall;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
 use crate::sim::pod_change::{PodBefore, PodChange};
@@ -166,7 +168,7 @@ impl JobController {
                 if live.active == 0 && !terminating {
                     add_condition(ctx, j, terminal, &c.reason, &c.message);
                 }
-                after_status_write(ctx, j, before);
+                self.after_status_write(ctx, j, before);
                 return;
             }
         }
@@ -191,23 +193,60 @@ impl JobController {
                     self.delete_pod(ctx, p, "JobSuspended");
                 }
             }
-            after_status_write(ctx, j, before);
+            self.after_status_write(ctx, j, before);
             return;
         }
         self.create_missing_pods(ctx, j, live.active);
-        after_status_write(ctx, j, before);
+        self.after_status_write(ctx, j, before);
     }
 
-    /// A pod DELETE through its own client, sent after the sync's processing.
+    /// A pod DELETE through its own client, sent after the sync's processing; when it
+    /// returns, the `SuccessfulDelete` Event (`RealPodControl.DeletePod`).
     fn delete_pod(&mut self, ctx: &mut Ctx, pod: PodId, reason: &str) {
         let cost = ctx.params().job_sync_cost_ns;
-        ctx.request_pod_delete(pod, reason, |at_ns| self.send_call(at_ns + cost));
+        let mut sent_ns = None;
+        ctx.request_pod_delete(pod, reason, |at_ns| {
+            let sent = self.send_call(at_ns + cost);
+            sent_ns = Some(sent);
+            sent
+        });
+        if let Some(sent) = sent_ns {
+            ctx.metrics().api_calls.observe(ApiCall::JobPodDelete);
+            let returned = sent + ctx.params().api_call_latency_ns;
+            self.record_event(ctx, ctx.pod(pod).job, returned);
+        }
+    }
+
+    /// Records an Event about Job `j` at `at_ns`: sent on the controller's client unless the
+    /// spam filter drops it.
+    fn record_event(&mut self, ctx: &mut Ctx, j: JobId, at_ns: SimTime) {
+        let call = match self.send_event(j, at_ns) {
+            true => ApiCall::JobEvent,
+            false => ApiCall::JobEventFiltered,
+        };
+        ctx.metrics().api_calls.observe(call);
+    }
+
+    /// A sync that changed the Job's status writes it (`UpdateStatus`) through the client
+    /// after its processing; the JobSet controller's Job watch hears of it one API call and
+    /// one watch delay after the write leaves.
+    fn after_status_write(&mut self, ctx: &mut Ctx, j: JobId, before: StatusFingerprint) {
+        if status_fingerprint(ctx.job(j)) == before {
+            return;
+        }
+        let now = ctx.now();
+        let p = ctx.params();
+        let (cost, latency, watch) = (p.job_sync_cost_ns, p.api_call_latency_ns, p.watch_delay_ns);
+        let sent = self.send_call(now + cost);
+        ctx.metrics().api_calls.observe(ApiCall::JobStatusWrite);
+        let js = ctx.job(j).jobset;
+        ctx.enqueue_jobset(js, sent - now + latency + watch);
     }
 
     /// After adding an interim condition the same sync goes on to delete pods and, when none
     /// remain, to finish the Job.
     fn sync_job_again_now(&mut self, ctx: &mut Ctx, j: JobId, before: StatusFingerprint) {
-        after_status_write(ctx, j, before);
+        self.after_status_write(ctx, j, before);
         self.forget_due(j);
         self.sync_job(ctx, j);
     }
@@ -308,11 +347,14 @@ impl JobController {
         } else {
             None
         };
+        let mut returned_ns = Vec::with_capacity(batch);
         while offset < missing.len() && !rejected {
             let end = (offset + batch).min(missing.len());
             let mut batch_end = batch_start;
+            returned_ns.clear();
             for &index in &missing[offset..end] {
                 let at = self.send_call(batch_start) + call;
+                ctx.metrics().api_calls.observe(ApiCall::JobPodCreate);
                 let admitted = match index {
                     0 => ctx.admit_pod(j, 0),
                     _ => follower.clone(),
@@ -320,7 +362,13 @@ impl JobController {
                 if !ctx.create_pod(j, index, admitted.as_ref(), at) {
                     rejected = true;
                 }
+                returned_ns.push(at);
                 batch_end = batch_end.max(at);
+            }
+            // Each create that returns records SuccessfulCreate (or FailedCreate): sent on the
+            // same client, they take their tokens before the next batch's creates.
+            for &at in &returned_ns {
+                self.record_event(ctx, j, at);
             }
             offset = end;
             batch *= 2;
@@ -437,16 +485,6 @@ fn pod_failure_policy_action(ctx: &Ctx, j: JobId, pod: PodId) -> PodFailureActio
         }
     }
     PodFailureAction::Count
-}
-
-/// A Job status write reaches the JobSet controller through its Job watch.
-fn after_status_write(ctx: &mut Ctx, j: JobId, before: StatusFingerprint) {
-    if status_fingerprint(ctx.job(j)) != before {
-        let js = ctx.job(j).jobset;
-        let p = ctx.params();
-        let d = p.job_sync_cost_ns + p.api_call_latency_ns + p.watch_delay_ns;
-        ctx.enqueue_jobset(js, d);
-    }
 }
 
 fn add_condition(ctx: &mut Ctx, j: JobId, kind: &str, reason: &str, message: &str) {

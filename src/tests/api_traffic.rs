@@ -1,0 +1,77 @@
+//! The API traffic the Job controller and the garbage collector are charged for
+//! (docs/calibration.md, "API traffic"): each pod create's Event, the spam filter, status
+//! writes, and the garbage collector's three calls per dependent on its doubled-QPS client.
+
+use super::common::*;
+use crate::engine::time::{NS_PER_MS, NS_PER_S};
+use crate::sim::Sim;
+
+/// One Job of `pods` pods (1 cpu each, running 30 minutes) on enough 8-cpu nodes, with
+/// `control` as the scenario's `controlPlane:` body (flow style).
+fn scenario(pods: u32, control: &str) -> String {
+    let nodes = pods.div_ceil(8);
+    one_job_scenario(1, pods, "pods: {runFor: 30m}")
+        .replace("nodesPerPool: 2", &format!("nodesPerPool: {nodes}"))
+        .replace(
+            "cluster:\n",
+            &format!("controlPlane: {control}\ncluster:\n"),
+        )
+}
+
+fn run(text: &str, base_dir: &str) -> Sim {
+    let scenario = crate::scenario::load_scenario_from_str("t.yaml", text, base_dir.as_ref())
+        .expect("valid scenario");
+    simulate_scenario(scenario)
+}
+
+#[test]
+fn each_pod_create_sends_its_event_and_each_status_change_a_write() {
+    let sim = run(&scenario(10, "{}"), ".");
+    let jc = &sim.rec.api_calls.job_controller;
+    assert_eq!(jc.pod_creates, 10);
+    assert_eq!(jc.events, 10, "one SuccessfulCreate per pod");
+    assert_eq!(jc.events_filtered, 0);
+    assert_eq!(jc.pod_deletes, 0);
+    assert!(jc.status_writes >= 2, "active, then ready: {jc:?}");
+}
+
+#[test]
+fn the_spam_filter_lets_25_events_about_one_job_through() {
+    let sim = run(&scenario(40, "{}"), ".");
+    let jc = &sim.rec.api_calls.job_controller;
+    assert_eq!(jc.pod_creates, 40);
+    assert_eq!((jc.events, jc.events_filtered), (25, 15));
+}
+
+/// When the first and the last of the Job's pods were created.
+fn create_span_ns(control: &str, pods: u32) -> (u64, u64) {
+    let mut sim = world(&scenario(pods, control));
+    step_until(&mut sim, |s| s.rec.pods_created == pods as u64);
+    let times = sim.pods.iter().map(|p| p.created_at_ns);
+    (times.clone().min().unwrap(), times.max().unwrap())
+}
+
+#[test]
+fn events_take_the_job_controllers_tokens() {
+    // 10 creates at 10 QPS, burst 1, in slow-start batches of 1, 2, 4, 3: each batch's Events
+    // take their tokens before the next batch's creates, so the tenth create is the 17th call
+    // (c1 e1 c2 c3 e2 e3 c4..c7 e4..e7 c8 c9 c10), 16 tokens (1.6 s) after the first; without
+    // its Events it would be the 10th call, 0.9 s after the first.
+    let (first, last) = create_span_ns("{jobController: {qps: 10, burst: 1}}", 10);
+    assert_eq!(last - first, 16 * 100 * NS_PER_MS);
+    // Unthrottled, the Events cost no time: the batches follow each other one round trip apart.
+    let (first, last) = create_span_ns("{}", 10);
+    assert!(last - first < NS_PER_S / 10, "{first} {last}");
+}
+
+#[test]
+fn the_garbage_collector_reads_twice_before_each_delete() {
+    let path = "scenarios/policies/restart-jobset.yaml";
+    let sim = run(
+        &std::fs::read_to_string(path).unwrap(),
+        "scenarios/policies",
+    );
+    let gc = &sim.rec.api_calls.garbage_collector;
+    assert!(gc.pod_deletes > 0, "the restart deletes the old Jobs' pods");
+    assert_eq!(gc.gets, 2 * gc.pod_deletes);
+}
