@@ -329,15 +329,21 @@ fn recovery_svg_draws_every_record_with_its_stages_and_the_stall_apart() {
             svg.contains(&format!("data-record=\"{n}\" x=")),
             "record #{n} is not in the legend"
         );
+        let state = r["state"].as_str().unwrap();
         for (key, stage) in STAGE_KEYS {
             let drawn = svg.contains(&format!("data-stage=\"{stage}\" data-record=\"{n}\""));
-            assert_eq!(
-                !r["stages"][key].is_null(),
-                drawn,
-                "record #{n}, stage {stage}"
+            let reached = !r["stages"][key].is_null();
+            // A stage is drawn only if reached; every reached stage of a recovered record is
+            // drawn (the axis covers them), while a record that did not recover may be cut at
+            // the axis's edge, its later stages past it.
+            assert!(
+                !drawn || reached,
+                "record #{n}, stage {stage} drawn, not reached"
             );
+            if state == "recovered" {
+                assert_eq!(reached, drawn, "record #{n}, stage {stage}");
+            }
         }
-        let state = r["state"].as_str().unwrap();
         if state != "recovered" {
             // Dashed, and labelled with its state and diagnosis.
             assert!(
@@ -553,11 +559,12 @@ fn one_crash_under_on_failure_is_one_record_from_the_crash() {
     assert_eq!(r["path"], "RestartJobSet (Recreate)");
     assert_eq!(r["broke"]["cause"], "Error: exit code 1");
     assert_eq!(r["broke"]["pods_hit"], 1);
-    // The crash: the pod's first Running plus the 5 minutes it ran.
+    // The crash: the pod's first Running (seconds in: its create waits on the Job
+    // controller's client, which also carries each create's Event) plus the 5 minutes it ran.
     let restart = &s["recovery"][0];
     assert_eq!(r["stages"]["failed_s"], restart["failed_at_s"]);
     let failed = f(&r["stages"]["failed_s"]);
-    assert!((300.0..302.0).contains(&failed), "{failed}");
+    assert!((300.0..305.0).contains(&failed), "{failed}");
     // Seen at once by the kubelet; decided when the Job failed, seconds later.
     assert_eq!(r["stages"]["detected_s"], r["stages"]["failed_s"]);
     assert!(f(&r["stages"]["decided_s"]) > failed, "{r}");
