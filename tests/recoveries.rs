@@ -345,9 +345,11 @@ fn recovery_svg_draws_every_record_with_its_stages_and_the_stall_apart() {
             }
         }
         if state != "recovered" {
-            // Dashed, and labelled with its state and diagnosis.
+            // Dashed, and labelled with its state (and, cut at the axis's edge, how long it
+            // ran on: `#3 stalled, 3 d 12 h →`) and its diagnosis.
             assert!(
-                svg.contains(&format!(">#{n} {state}</text>")),
+                svg.contains(&format!(">#{n} {state}</text>"))
+                    || svg.contains(&format!(">#{n} {state}, ")),
                 "#{n} {state}"
             );
             let diagnosis = r["diagnosis"][0].as_str().unwrap();
