@@ -74,4 +74,9 @@ fn the_garbage_collector_reads_twice_before_each_delete() {
     let gc = &sim.rec.api_calls.garbage_collector;
     assert!(gc.pod_deletes > 0, "the restart deletes the old Jobs' pods");
     assert_eq!(gc.gets, 2 * gc.pod_deletes);
+    // The Job controller's own deletes each record SuccessfulDelete, as its creates do.
+    let jc = &sim.rec.api_calls.job_controller;
+    assert!(jc.pod_deletes > 0, "{jc:?}");
+    assert_eq!(jc.events_filtered, 0);
+    assert_eq!(jc.events, jc.pod_creates + jc.pod_deletes, "{jc:?}");
 }

@@ -329,8 +329,7 @@ impl Ctx<'_> {
         reason: &str,
         send: impl FnOnce(SimTime) -> SimTime,
     ) {
-        self.sim
-            .send_pod_delete(pod, reason, |_, at_ns| send(at_ns));
+        self.request_pod_delete_observed(pod, reason, |_, at_ns| send(at_ns));
     }
 
     /// A pod DELETE charged to the garbage collector's client (the JobSet pod reconciler's
