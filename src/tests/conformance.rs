@@ -756,7 +756,7 @@ spec:
     assert!(!job.suspended, "spec.suspend is the JobSet's: false");
     assert_eq!(job.spec.completion_mode.as_deref(), Some("Indexed"));
     assert!(
-        js(&sim).service_created_ns.is_some(),
+        sim.service_created_ns(0).is_some(),
         "headless Service named after the subdomain"
     );
 }

@@ -20,6 +20,7 @@ use super::jobset_controller::{JobSetController, Wakeup};
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
 use crate::api::types::{JobSpec, ReplicatedJob, StringMap};
+use crate::engine::SimTime;
 use crate::metrics::objects::{JobChange, JobSetChange};
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
@@ -96,7 +97,6 @@ impl Sim {
             finished_at_ns: None,
             deletion_ns: None,
             removed_at_ns: None,
-            service_created_ns: None,
         };
         self.jobsets.push(js);
         self.add_training_state((self.jobsets.len() - 1) as JsId);
@@ -172,6 +172,20 @@ impl Sim {
             obj.finished_at_ns = Some(now);
         }
         self.rec.observe_jobset_status(now, js, before, &obj.status);
+    }
+
+    /// The API server stores JobSet `js`'s headless Service, the create landing at `at_ns`.
+    pub(crate) fn create_service(&mut self, js: JsId, at_ns: SimTime) {
+        let i = js as usize;
+        if self.services.len() <= i {
+            self.services.resize(i + 1, None);
+        }
+        self.services[i] = Some(at_ns);
+    }
+
+    /// When JobSet `js`'s headless Service was created, if it was.
+    pub(crate) fn service_created_ns(&self, js: JsId) -> Option<SimTime> {
+        self.services.get(js as usize).copied().flatten()
     }
 
     /// The JobSet object goes once the garbage collector has removed its Jobs.
@@ -634,7 +648,7 @@ impl JobSetController {
             .as_ref()
             .and_then(|n| n.enable_dns_hostnames)
             == Some(true);
-        if dns && obj.service_created_ns.is_none() {
+        if dns && !ctx.service_exists(js) {
             let p = ctx.params();
             let at = now + p.jobset_reconcile_cost_ns + p.api_call_latency_ns;
             ctx.create_service(js, at);

@@ -260,7 +260,12 @@ impl Ctx<'_> {
 
     /// The JobSet's headless Service is created, landing at `at_ns`.
     pub(crate) fn create_service(&mut self, js: JsId, at_ns: SimTime) {
-        self.sim.jobsets[js as usize].service_created_ns = Some(at_ns);
+        self.sim.create_service(js, at_ns);
+    }
+
+    /// Does the JobSet's headless Service exist (the controller's Service lister)?
+    pub(crate) fn service_exists(&self, js: JsId) -> bool {
+        self.sim.service_created_ns(js).is_some()
     }
 
     /// A foreground DELETE of JobSet `js`, landing at `at_ns`: it gets its deletionTimestamp.

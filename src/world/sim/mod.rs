@@ -38,6 +38,9 @@ pub(crate) struct Sim {
     pub queue: EventQueue<Event>,
     pub cluster: Cluster,
     pub jobsets: Vec<JobSetObj>,
+    /// The headless Services the JobSet controller created (an API object of their own, not
+    /// a field of the JobSet): by `JsId`, when the create landed.
+    pub services: Vec<Option<SimTime>>,
     pub jobs: Vec<JobObj>,
     pub pods: Vec<PodObj>,
     pub shapes: Vec<PodShape>,
@@ -193,6 +196,7 @@ impl Sim {
             params: scenario.control.clone(),
             queue: EventQueue::new(),
             jobsets: vec![],
+            services: vec![],
             jobs: vec![],
             pods: vec![],
             shapes: vec![],

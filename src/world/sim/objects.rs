@@ -97,8 +97,6 @@ pub(crate) struct JobSetObj {
     /// Foreground deletion of the JobSet itself (TTL after finished).
     pub deletion_ns: Option<SimTime>,
     pub removed_at_ns: Option<SimTime>,
-    /// When the headless Service was created, if DNS hostnames are on.
-    pub service_created_ns: Option<SimTime>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
