@@ -8,6 +8,7 @@
 use crate::api::keys::{JOB_INDEX, JOB_RESTART_ATTEMPT, REPLICATED_JOB_NAME};
 use crate::api::types::{JobSet, ReplicatedJob, StringMap};
 use crate::engine::time::to_secs;
+use crate::engine::SimTime;
 use crate::metrics::status_log::{StatusRow, Subject};
 use crate::sim::objects::{JobId, JobObj, JobSetObj, JsId, PodObj, PodPhase};
 use crate::sim::Sim;
@@ -268,7 +269,7 @@ fn jobset_record(sim: &Sim, id: JsId, js: &JobSetObj, parts: Parts) -> JobSetRec
         restarts: restarts(js, parts.rows),
         failed_scheduling: failed_scheduling(sim, id),
         queue_admission: None,
-        terminal: terminal(js),
+        terminal: terminal(js, sim.rec.jobset_finished_ns(id)),
     }
 }
 
@@ -561,14 +562,14 @@ fn failed_scheduling(sim: &Sim, js: JsId) -> FailedSchedulingRecord {
     }
 }
 
-fn terminal(js: &JobSetObj) -> Terminal {
+fn terminal(js: &JobSetObj, finished_at_ns: Option<SimTime>) -> Terminal {
     let state = js.status.terminal_state.clone();
     let condition = state.as_deref().and_then(|t| js.status.condition(t));
     Terminal {
         reason: condition.map(|c| c.reason.clone()),
         message: condition.map(|c| c.message.clone()),
         state,
-        finished_at_s: js.finished_at_ns.map(to_secs),
+        finished_at_s: finished_at_ns.map(to_secs),
         conditions: js
             .status
             .conditions

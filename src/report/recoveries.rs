@@ -741,7 +741,7 @@ fn ended_lines(sim: &Sim, r: &Record) -> Vec<String> {
     } else {
         "failed"
     };
-    let ended_ns = obj.finished_at_ns.unwrap_or(r.failed_ns);
+    let ended_ns = (sim.rec.jobset_finished_ns(r.jobset)).unwrap_or(r.failed_ns);
     let mut first = format!(
         "JobSet {verb} before recovery, {} after the failure",
         words_s(ended_ns.saturating_sub(r.failed_ns))

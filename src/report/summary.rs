@@ -2,7 +2,7 @@
 //! `docs/metrics.md`; keep the two in step.
 
 use crate::engine::time::to_secs;
-use crate::sim::objects::PodPhase;
+use crate::sim::objects::{JsId, PodPhase};
 use crate::sim::Sim;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -190,6 +190,7 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
         .enumerate()
         .map(|(id, js)| {
             let terminal = js.status.terminal_state.clone();
+            let finished_at_ns = sim.rec.jobset_finished_ns(id as JsId);
             let reason = terminal
                 .as_deref()
                 .and_then(|t| js.status.condition(t))
@@ -210,11 +211,11 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
                     .sum(),
                 submitted_at_s: to_secs(js.created_at_ns),
                 completed_at_s: if terminal.as_deref() == Some("Completed") {
-                    js.finished_at_ns.map(to_secs)
+                    finished_at_ns.map(to_secs)
                 } else {
                     None
                 },
-                finished_at_s: js.finished_at_ns.map(to_secs),
+                finished_at_s: finished_at_ns.map(to_secs),
                 terminal_state: terminal,
                 conditions: sim
                     .rec

@@ -312,7 +312,7 @@ fn success_policy_any_with_target() {
         terminal(&sim),
         (Some("Completed"), Some("AllJobsCompleted"))
     );
-    let done = js(&sim).finished_at_ns.unwrap();
+    let done = sim.rec.jobset_finished_ns(0).unwrap();
     assert!(
         done < 120_000_000_000,
         "completed right after b-1, at {done} ns"
@@ -338,7 +338,7 @@ fn success_policy_all_with_target_ignores_other_jobs() {
         terminal(&sim),
         (Some("Completed"), Some("AllJobsCompleted"))
     );
-    let done = js(&sim).finished_at_ns.unwrap() as f64 / 1e9;
+    let done = sim.rec.jobset_finished_ns(0).unwrap() as f64 / 1e9;
     assert!(
         (100.0..110.0).contains(&done),
         "workers finish at ~100 s, the JobSet then: {done}"
@@ -502,7 +502,7 @@ fn active_deadline_fails_the_job() {
             "Job was active longer than specified deadline"
         )
     );
-    let t = js(&sim).finished_at_ns.unwrap() as f64 / 1e9;
+    let t = sim.rec.jobset_finished_ns(0).unwrap() as f64 / 1e9;
     assert!((60.0..70.0).contains(&t), "{t}");
 }
 
@@ -609,7 +609,7 @@ fn suspending_a_running_jobset_deletes_its_pods() {
         "the four running pods were deleted on suspend"
     );
     // Work restarts from scratch after resuming: done ~10 minutes after the 4m resume.
-    let done = js(&sim).finished_at_ns.unwrap() as f64 / 1e9;
+    let done = sim.rec.jobset_finished_ns(0).unwrap() as f64 / 1e9;
     assert!((840.0..860.0).contains(&done), "{done}");
 }
 
@@ -627,7 +627,7 @@ fn ttl_after_finished_deletes_the_jobset() {
     };
     let j = js(&sim);
     assert_eq!(j.status.terminal_state.as_deref(), Some("Completed"));
-    let finished = j.finished_at_ns.unwrap();
+    let finished = sim.rec.jobset_finished_ns(0).unwrap();
     let removed = j.removed_at_ns.expect("deleted by TTL");
     let after = (removed - finished) as f64 / 1e9;
     assert!(
@@ -978,7 +978,7 @@ fn exclusive_placement_leaves_extra_jobs_pending() {
     let m = pools_per_job(&sim);
     assert!(m.values().all(|p| p.len() == 1), "{m:?}");
     // The third Job ran after one of the first two finished (5 minutes).
-    let done = js(&sim).finished_at_ns.unwrap() as f64 / 1e9;
+    let done = sim.rec.jobset_finished_ns(0).unwrap() as f64 / 1e9;
     assert!(done > 600.0, "{done}");
 }
 

@@ -94,7 +94,6 @@ impl Sim {
             workload,
             jobs: vec![],
             created_at_ns: self.now(),
-            finished_at_ns: None,
             deletion_ns: None,
             removed_at_ns: None,
         };
@@ -164,13 +163,10 @@ impl Sim {
     }
 
     /// The status the JobSet controller's reconcile wrote landed (`before`: as the reconcile
-    /// found it): the finish time, and the metrics observe it.
+    /// found it): the metrics observe it (and note the finish time).
     pub(crate) fn jobset_status_written(&mut self, js: JsId, before: &JobSetStatus) {
         let now = self.now();
-        let obj = &mut self.jobsets[js as usize];
-        if before.terminal_state.is_none() && obj.status.terminal_state.is_some() {
-            obj.finished_at_ns = Some(now);
-        }
+        let obj = &self.jobsets[js as usize];
         self.rec.observe_jobset_status(now, js, before, &obj.status);
     }
 

@@ -12,7 +12,7 @@ pub(crate) mod timeline;
 
 use crate::cluster::NodeId;
 use crate::engine::SimTime;
-use crate::sim::objects::{JobId, PodId, PodPhase};
+use crate::sim::objects::{JobId, JsId, PodId, PodPhase};
 use crate::sim::pod_change::{PodBefore, PodChange};
 use crate::sim::Sim;
 
@@ -193,6 +193,9 @@ pub(crate) struct Recorder {
     /// `last_failure_ns`).
     first_failure_ns: Vec<Option<SimTime>>,
     last_failure_ns: Vec<SimTime>,
+    /// Per JobSet (by id): when the status write that made it terminal landed (the reports'
+    /// finish time; no field of the JobSet object).
+    jobset_finished_ns: Vec<Option<SimTime>>,
     /// Per pod (by id): states already reached once (bits: created, scheduled, running), for
     /// the recovery report's attempt times.
     seen_states: Vec<u8>,
@@ -468,5 +471,20 @@ impl Sim {
             state,
             reason: reason.to_string(),
         });
+    }
+}
+
+impl Recorder {
+    /// When JobSet `js` became terminal (its status write with a terminal state landed).
+    pub(crate) fn jobset_finished_ns(&self, js: JsId) -> Option<SimTime> {
+        self.jobset_finished_ns.get(js as usize).copied().flatten()
+    }
+
+    fn note_jobset_finished(&mut self, now_ns: SimTime, js: JsId) {
+        let i = js as usize;
+        if self.jobset_finished_ns.len() <= i {
+            self.jobset_finished_ns.resize(i + 1, None);
+        }
+        self.jobset_finished_ns[i] = Some(now_ns);
     }
 }

@@ -114,6 +114,7 @@ impl Recorder {
         after: &JobSetStatus,
     ) {
         if let (None, Some(state)) = (&before.terminal_state, &after.terminal_state) {
+            self.note_jobset_finished(now_ns, js);
             self.recoveries.jobset_finished(now_ns, js, state);
         }
         if before.current_in_place_restart_attempt != after.current_in_place_restart_attempt {

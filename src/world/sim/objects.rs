@@ -93,7 +93,6 @@ pub(crate) struct JobSetObj {
     /// Child Jobs that still exist (including ones being deleted).
     pub jobs: Vec<JobId>,
     pub created_at_ns: SimTime,
-    pub finished_at_ns: Option<SimTime>,
     /// Foreground deletion of the JobSet itself (TTL after finished).
     pub deletion_ns: Option<SimTime>,
     pub removed_at_ns: Option<SimTime>,
