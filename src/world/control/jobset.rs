@@ -860,14 +860,16 @@ impl JobSetController {
             .iter()
             .map(|r| r.replicas.unwrap_or(1).max(0) as usize)
             .sum();
+        // (Nor any per-index list: a reconcile of a JobSet of 60,000 Jobs built and scanned
+        // one of 60,000 entries, and JobSets are reconciled on every child Job's change.)
         let all_taken = obj.jobs.len() >= total;
-        let mut existing: Vec<Vec<bool>> = obj
-            .spec
-            .spec
-            .replicated_jobs
-            .iter()
-            .map(|r| vec![all_taken; r.replicas.unwrap_or(1).max(0) as usize])
-            .collect();
+        let mut existing: Vec<Vec<bool>> = if all_taken {
+            vec![]
+        } else {
+            (obj.spec.spec.replicated_jobs.iter())
+                .map(|r| vec![false; r.replicas.unwrap_or(1).max(0) as usize])
+                .collect()
+        };
         for &j in obj.jobs.iter().filter(|_| !all_taken) {
             let job = ctx.job(j);
             if let Some(slot) = existing
@@ -879,14 +881,16 @@ impl JobSetController {
         }
         let n_rj = obj.spec.spec.replicated_jobs.len();
         let mut stopped_in_order = false;
-        for (rj_index, taken) in existing.iter().enumerate().take(n_rj) {
+        for rj_index in 0..n_rj {
             let obj = ctx.jobset(js);
             let rj = &obj.spec.spec.replicated_jobs[rj_index];
             let replicas = rj.replicas.unwrap_or(1).max(0) as u32;
-            let missing: Vec<u32> = if blocking && !jobs.previous.is_empty() {
-                vec![]
-            } else {
-                (0..replicas).filter(|&i| !taken[i as usize]).collect()
+            // (No list when every name is taken.)
+            let missing: Vec<u32> = match existing.get(rj_index) {
+                Some(taken) if !blocking || jobs.previous.is_empty() => {
+                    (0..replicas).filter(|&i| !taken[i as usize]).collect()
+                }
+                _ => vec![],
             };
             if !depends_on_met(obj, rj_index) {
                 continue;
