@@ -33,6 +33,8 @@ mod fieldpath;
 mod gates;
 #[path = "input/headline.rs"]
 mod headline;
+#[path = "input/kueue/mod.rs"]
+mod kueue_api;
 #[path = "input/params.rs"]
 mod params;
 #[path = "input/scenario/mod.rs"]

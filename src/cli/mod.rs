@@ -378,8 +378,20 @@ fn validate(args: ValidateArgs) -> Result<(), SimError> {
             for w in scenario.warnings() {
                 eprintln!("{w}");
             }
+            let kueue = scenario.kueue.as_ref().map_or(String::new(), |k| {
+                let counts: Vec<String> = k
+                    .counts()
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(kind, n)| format!("{n} {kind}"))
+                    .collect();
+                match counts.is_empty() {
+                    true => "; Kueue: no objects".to_string(),
+                    false => format!("; Kueue: {}", counts.join(", ")),
+                }
+            });
             scenarios += &format!(
-                "{shown}: scenario {}: valid ({} JobSets)\n",
+                "{shown}: scenario {}: valid ({} JobSets{kueue})\n",
                 scenario.name,
                 scenario.workloads.len()
             );

@@ -33,6 +33,20 @@ fn schema() -> &'static Schema {
     SCHEMA.get_or_init(|| parse_table(TABLE))
 }
 
+/// Kueue's objects and configuration (`src/input/kueue/fields.txt`, written by hand from
+/// kubernetes-sigs/kueue `apis/kueue/v1beta{1,2}` and `apis/config/v1beta2`), over the
+/// Kubernetes types they hold (`ObjectMeta`, `LabelSelector`, `Toleration`).
+fn kueue_schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut s = parse_table(TABLE);
+        s.extend(parse_table(KUEUE_TABLE));
+        s
+    })
+}
+
+const KUEUE_TABLE: &str = include_str!("../kueue/fields.txt");
+
 fn parse_table(table: &'static str) -> Schema {
     let mut out = Schema::new();
     for line in table
@@ -64,6 +78,8 @@ pub(crate) struct UndefinedField {
     pub in_type: &'static str,
     /// The defined field nearest in spelling, when one is near enough to be a likely typo.
     pub suggestion: Option<&'static str>,
+    /// Who defines the fields besides Kubernetes: `JobSet` or `Kueue`.
+    pub by: &'static str,
 }
 
 impl UndefinedField {
@@ -71,8 +87,9 @@ impl UndefinedField {
     pub(crate) fn message(&self) -> String {
         let name = self.path.rsplit('.').next().unwrap_or(&self.path);
         let mut m = format!(
-            "unknown field {name:?}: neither Kubernetes nor JobSet defines it in a {}",
-            self.in_type
+            "unknown field {name:?}: neither Kubernetes nor {} defines it in a {}",
+            self.by,
+            self.in_type.trim_start_matches("v1beta1.")
         );
         if let Some(s) = self.suggestion {
             m.push_str(&format!("; did you mean {s:?}?"));
@@ -85,41 +102,67 @@ impl UndefinedField {
 /// document order.
 pub(crate) fn undefined_in_jobset(doc: &Value) -> Vec<UndefinedField> {
     let mut out = vec![];
-    walk(doc, "JobSet", "", &mut out);
+    let walker = Walker {
+        schema: schema(),
+        by: "JobSet",
+    };
+    walker.walk(doc, "JobSet", "", &mut out);
     out
 }
 
-fn walk(value: &Value, ty: &'static str, path: &str, out: &mut Vec<UndefinedField>) {
-    let Some(map) = value.as_mapping() else {
-        return; // a type error, reported by the typed parser
+/// Every field of a Kueue document that the table does not define for `root` (a line of
+/// `kueue/fields.txt`: `ClusterQueue`, `v1beta1.ClusterQueue`, `Configuration`, ...).
+pub(crate) fn undefined_in_kueue(doc: &Value, root: &str) -> Vec<UndefinedField> {
+    let mut out = vec![];
+    let walker = Walker {
+        schema: kueue_schema(),
+        by: "Kueue",
     };
-    let Some(fields) = schema().get(ty) else {
-        return;
-    };
-    for (key, child) in map {
-        let name = match key {
-            Value::String(s) => s.clone(),
-            other => serde_yaml_ng::to_string(other)
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
+    if let Some((ty, _)) = kueue_schema().get_key_value(root) {
+        walker.walk(doc, ty, "", &mut out);
+    }
+    out
+}
+
+struct Walker {
+    schema: &'static Schema,
+    by: &'static str,
+}
+
+impl Walker {
+    fn walk(&self, value: &Value, ty: &'static str, path: &str, out: &mut Vec<UndefinedField>) {
+        let Some(map) = value.as_mapping() else {
+            return; // a type error, reported by the typed parser
         };
-        let child_path = if path.is_empty() {
-            name.clone()
-        } else {
-            format!("{path}.{name}")
+        let Some(fields) = self.schema.get(ty) else {
+            return;
         };
-        match fields.iter().find(|(f, _)| *f == name) {
-            None => out.push(UndefinedField {
-                suggestion: nearest(&name, fields.iter().map(|(f, _)| *f)),
-                path: child_path,
-                in_type: ty,
-            }),
-            Some((_, Holds::Leaf)) => {}
-            Some((_, Holds::Object(inner))) => walk(child, inner, &child_path, out),
-            Some((_, Holds::List(inner))) => {
-                for (i, item) in child.as_sequence().into_iter().flatten().enumerate() {
-                    walk(item, inner, &format!("{child_path}[{i}]"), out);
+        for (key, child) in map {
+            let name = match key {
+                Value::String(s) => s.clone(),
+                other => serde_yaml_ng::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            };
+            let child_path = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            match fields.iter().find(|(f, _)| *f == name) {
+                None => out.push(UndefinedField {
+                    suggestion: nearest(&name, fields.iter().map(|(f, _)| *f)),
+                    path: child_path,
+                    in_type: ty,
+                    by: self.by,
+                }),
+                Some((_, Holds::Leaf)) => {}
+                Some((_, Holds::Object(inner))) => self.walk(child, inner, &child_path, out),
+                Some((_, Holds::List(inner))) => {
+                    for (i, item) in child.as_sequence().into_iter().flatten().enumerate() {
+                        self.walk(item, inner, &format!("{child_path}[{i}]"), out);
+                    }
                 }
             }
         }
@@ -201,15 +244,16 @@ mod tests {
 
     #[test]
     fn every_table_type_named_by_a_field_exists() {
-        let s = schema();
-        for (ty, fields) in s {
-            for (f, holds) in fields {
-                if let Holds::Object(t) | Holds::List(t) = holds {
-                    assert!(s.contains_key(t), "{ty}.{f} holds {t}, which has no line");
+        for s in [schema(), kueue_schema()] {
+            for (ty, fields) in s {
+                for (f, holds) in fields {
+                    if let Holds::Object(t) | Holds::List(t) = holds {
+                        assert!(s.contains_key(t), "{ty}.{f} holds {t}, which has no line");
+                    }
                 }
             }
+            assert!(s.len() > 100, "{} types", s.len());
         }
-        assert!(s.len() > 100, "{} types", s.len());
     }
 
     #[test]

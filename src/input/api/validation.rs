@@ -160,7 +160,7 @@ const GENERATED_SUFFIX_STAND_IN: &str = "xxxxx";
 // =============================================================================================
 
 /// `field.Invalid`: `bad_value` must already be rendered (see the `go_quote`/`json_*` helpers).
-fn invalid(path: impl Into<String>, bad_value: &str, detail: &str) -> FieldError {
+pub(crate) fn invalid(path: impl Into<String>, bad_value: &str, detail: &str) -> FieldError {
     let mut message = format!("Invalid value: {bad_value}");
     if !detail.is_empty() {
         message.push_str(": ");
@@ -180,7 +180,7 @@ fn internal(detail: impl fmt::Display) -> FieldError {
     }
 }
 
-fn required(path: impl Into<String>) -> FieldError {
+pub(crate) fn required(path: impl Into<String>) -> FieldError {
     FieldError {
         path: path.into(),
         message: "Required value".into(),
@@ -197,7 +197,7 @@ fn too_long(path: impl Into<String>, max: usize) -> FieldError {
 }
 
 /// `field.TooMany`, as the API server reports an OpenAPI `maxItems` violation.
-fn too_many(path: impl Into<String>, actual: usize, max: usize) -> FieldError {
+pub(crate) fn too_many(path: impl Into<String>, actual: usize, max: usize) -> FieldError {
     let unit = if max == 1 { "item" } else { "items" };
     FieldError {
         path: path.into(),
@@ -206,7 +206,7 @@ fn too_many(path: impl Into<String>, actual: usize, max: usize) -> FieldError {
 }
 
 /// `field.NotSupported`, as the API server reports an OpenAPI `enum` violation.
-fn not_supported(path: impl Into<String>, value: &str, allowed: &[&str]) -> FieldError {
+pub(crate) fn not_supported(path: impl Into<String>, value: &str, allowed: &[&str]) -> FieldError {
     let quoted: Vec<String> = allowed.iter().map(|v| go_quote(v)).collect();
     FieldError {
         path: path.into(),
@@ -219,7 +219,7 @@ fn not_supported(path: impl Into<String>, value: &str, allowed: &[&str]) -> Fiel
 }
 
 /// `field.Duplicate`, as the API server reports a repeated key in a `map` or `set` list.
-fn duplicate(path: impl Into<String>, bad_value: &str) -> FieldError {
+pub(crate) fn duplicate(path: impl Into<String>, bad_value: &str) -> FieldError {
     FieldError {
         path: path.into(),
         message: format!("Duplicate value: {bad_value}"),
@@ -264,7 +264,7 @@ pub(crate) fn go_quote(s: &str) -> String {
 
 /// `encoding/json` string encoding (with its default HTML escaping), used when upstream passes
 /// a pointer to a string type as the bad value.
-fn json_str(s: &str) -> String {
+pub(crate) fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -337,9 +337,9 @@ fn yaml_key(k: &serde_yaml_ng::Value) -> String {
 
 const DNS1035_LABEL_FMT: &str = "[a-z]([-a-z0-9]*[a-z0-9])?";
 const DNS1035_LABEL_ERR_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT: &str =
+pub(crate) const DNS1123_SUBDOMAIN_FMT: &str =
     "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-const DNS1123_SUBDOMAIN_ERR_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+pub(crate) const DNS1123_SUBDOMAIN_ERR_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 const DNS1123_SUBDOMAIN_MAX_LENGTH: usize = 253;
 const DNS1035_LABEL_MAX_LENGTH: usize = 63;
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
@@ -347,12 +347,12 @@ const LABEL_VALUE_ERR_MSG: &str = "a valid label must be an empty string or cons
 const LABEL_VALUE_MAX_LENGTH: usize = 63;
 const HTTP_PATH_FMT: &str = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
 
-fn max_len_error(length: usize) -> String {
+pub(crate) fn max_len_error(length: usize) -> String {
     format!("must be no more than {length} characters")
 }
 
 /// `validation.RegexError`, including its doubled space before each `or`.
-fn regex_error(msg: &str, regex: &str, examples: &[&str]) -> String {
+pub(crate) fn regex_error(msg: &str, regex: &str, examples: &[&str]) -> String {
     if examples.is_empty() {
         return format!("{msg} (regex used for validation is '{regex}')");
     }
@@ -403,7 +403,7 @@ fn matches_dns1123_subdomain(v: &str) -> bool {
 }
 
 /// Matches `^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`.
-fn matches_label_value(v: &str) -> bool {
+pub(crate) fn matches_label_value(v: &str) -> bool {
     let b = v.as_bytes();
     match (b.first(), b.last()) {
         (None, _) | (_, None) => true,
@@ -452,7 +452,7 @@ fn is_dns1035_label(v: &str) -> Vec<String> {
 }
 
 /// `validation.IsDNS1123Subdomain`: zero, one or two messages (length, then format).
-fn is_dns1123_subdomain(v: &str) -> Vec<String> {
+pub(crate) fn is_dns1123_subdomain(v: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if v.len() > DNS1123_SUBDOMAIN_MAX_LENGTH {
         errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH));
@@ -721,7 +721,10 @@ fn list_type_errors(spec: &JobSetSpec) -> Vec<FieldError> {
 }
 
 /// Repeated keys of a `map` list keyed by `name`; the bad value is the key object as JSON.
-fn map_list_duplicates<'a>(path: &str, keys: impl Iterator<Item = &'a str>) -> Vec<FieldError> {
+pub(crate) fn map_list_duplicates<'a>(
+    path: &str,
+    keys: impl Iterator<Item = &'a str>,
+) -> Vec<FieldError> {
     let mut seen = HashSet::new();
     keys.enumerate()
         .filter(|(_, key)| !seen.insert(*key))
@@ -733,7 +736,7 @@ fn map_list_duplicates<'a>(path: &str, keys: impl Iterator<Item = &'a str>) -> V
 }
 
 /// Repeated items of a `set` list of strings.
-fn set_list_duplicates(path: &str, items: &[String]) -> Vec<FieldError> {
+pub(crate) fn set_list_duplicates(path: &str, items: &[String]) -> Vec<FieldError> {
     let mut seen = HashSet::new();
     items
         .iter()

@@ -97,6 +97,8 @@ pub(crate) struct Scenario {
     /// What the user should hear before the run, located like errors: manifest fields that are
     /// not modelled (notices), undefined fields under `--validate=warn`.
     pub notes: Vec<Note>,
+    /// The `kueue:` section, checked and resolved; None without one.
+    pub kueue: Option<crate::kueue_api::KueueSetup>,
 }
 
 /// A message printed on stderr before a run, one line each.
@@ -298,6 +300,18 @@ fn content_hash(doc: &serde_yaml_ng::Value, base_dir: &Path) -> String {
             hasher.update(&bytes);
         }
     }
+    let kueue_files = doc.get("kueue").and_then(|k| k.get("files"));
+    for f in kueue_files
+        .and_then(|f| f.as_sequence())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(f) = f.as_str() {
+            let bytes = std::fs::read(base_dir.join(f)).unwrap_or_default();
+            hasher.update(format!("\nkueue {f} {}\n", bytes.len()));
+            hasher.update(&bytes);
+        }
+    }
     hasher
         .finalize()
         .iter()
@@ -409,8 +423,17 @@ fn resolve(
     let feature_gates = feature_gates(&raw.feature_gates, &mut problems);
     let pool_names: Vec<String> = cluster.node_pools.iter().map(|p| p.name.clone()).collect();
     let faults = faults::resolve(file, &raw.faults, &pool_names, &mut problems.list);
-    let resolved = workloads::resolve(&raw.workloads, base_dir, &feature_gates, &mut problems);
+    let mut resolved = workloads::resolve(&raw.workloads, base_dir, &feature_gates, &mut problems);
     check_sizes(&resolved.workloads, &mut problems.list);
+    let kueue = raw.kueue.as_ref().map(|section| {
+        crate::kueue_api::load(
+            section,
+            file,
+            base_dir,
+            &mut problems.list,
+            &mut resolved.notes,
+        )
+    });
     if !problems.list.is_empty() {
         return Err(SimError::Input(problems.list));
     }
@@ -432,6 +455,7 @@ fn resolve(
         memory_limit_bytes: limits.memory_limit_bytes,
         hash: String::new(),
         notes: resolved.notes,
+        kueue,
     };
     let never = never_fires::notes(&scenario);
     scenario.notes.extend(never);

@@ -29,6 +29,8 @@ pub(crate) struct ScenarioFile {
     /// Regression gates checked by `run` after the simulation (`crate::gates`).
     #[serde(default)]
     pub expect: Vec<String>,
+    /// Kueue objects and configuration (`crate::kueue_api`).
+    pub kueue: Option<crate::kueue_api::KueueSection>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -180,6 +180,12 @@ impl Sim {
         crate::scenario::check_sizes(&scenario.workloads, &mut errors);
         // Before anything is allocated: past the limit, the build itself would exhaust memory.
         errors.extend(crate::scenario::memory::check(&scenario).err());
+        // Until the Kueue admission engine is wired in (issue 16), a scenario with a `kueue:`
+        // section is refused rather than run as if Kueue were absent.
+        if scenario.kueue.is_some() {
+            let message = "the Kueue objects are valid, but this build does not simulate Kueue admission yet: remove the kueue: section to run the scenario without Kueue";
+            errors.push(InputError::new(&scenario.file, message).at_path("kueue"));
+        }
         if !errors.is_empty() {
             return Err(SimError::Input(errors));
         }

@@ -1,0 +1,148 @@
+//! The Kueue Configuration (`config.kueue.x-k8s.io/v1beta2`): its defaults
+//! (`apis/config/v1beta2/defaults.go`) and the checks of `pkg/config/validation.go` for the
+//! knobs the simulator reads: `waitForPodsReady`, `fairSharing`, `resources.quotaCheckStrategy`,
+//! `manageJobsWithoutQueueName`. Of the feature gates, only `DisableWaitForPodsReady` is read;
+//! the others are notices.
+
+use super::load::{Out, Where};
+use super::raw::ConfigDoc;
+use super::*;
+use crate::api::validation::{invalid, not_supported, FieldError};
+
+const TIMESTAMPS: [&str; 2] = ["Creation", "Eviction"];
+const QUOTA_CHECK_STRATEGIES: [&str; 2] = ["IgnoreUndeclared", "BlockUndeclared"];
+/// The strategy lists `fairSharing.preemptionStrategies` may hold, as upstream prints them.
+const STRATEGY_SETS: [&str; 3] = [
+    "LessThanOrEqualToFinalShare",
+    "LessThanInitialShare",
+    "LessThanOrEqualToFinalShare,LessThanInitialShare",
+];
+const NEGATIVE_MSG: &str = "must be greater than or equal to 0";
+const DISABLE_WAIT_FOR_PODS_READY: &str = "DisableWaitForPodsReady";
+
+pub(super) fn resolve(c: &ConfigDoc, at: &Where, out: &mut Out) -> KueueConfig {
+    let mut errs: Vec<FieldError> = vec![];
+    let gates = c.feature_gates.clone().unwrap_or_default();
+    for name in gates.keys().filter(|g| *g != DISABLE_WAIT_FOR_PODS_READY) {
+        out.notice(at.at(
+            &format!("featureGates.{name}"),
+            "Kueue feature gate not modelled by jobset-sim (it simulates the gates' defaults at Kueue main, docs/fidelity.md); ignored",
+        ));
+    }
+    let disabled = gates
+        .get(DISABLE_WAIT_FOR_PODS_READY)
+        .copied()
+        .unwrap_or(false);
+    let wait_for_pods_ready = (!disabled).then(|| {
+        let raw = c.wait_for_pods_ready.clone().unwrap_or_default();
+        let mut w = WaitForPodsReady::default();
+        // A zero timeout takes the default, as `SetDefaults_Configuration` does.
+        if let Some(t) = raw.timeout.filter(|t| t.ns > 0) {
+            w.timeout_ns = t.ns;
+        }
+        w.recovery_timeout_ns = match raw.recovery_timeout {
+            None => Some(w.timeout_ns),
+            Some(r) if r.ns == 0 => None,
+            Some(r) => Some(r.ns),
+        };
+        w.block_admission = raw.block_admission.unwrap_or(false);
+        let strategy = raw.requeuing_strategy.unwrap_or_default();
+        let p = "waitForPodsReady.requeuingStrategy";
+        if let Some(t) = &strategy.timestamp {
+            if !TIMESTAMPS.contains(&t.as_str()) {
+                errs.push(not_supported(format!("{p}.timestamp"), t, &TIMESTAMPS));
+            }
+            w.requeuing_timestamp_eviction = t != "Creation";
+        }
+        let non_negative = |errs: &mut Vec<FieldError>, field: &str, v: Option<i32>| match v {
+            Some(n) if n < 0 => {
+                errs.push(invalid(
+                    format!("{p}.{field}"),
+                    &n.to_string(),
+                    NEGATIVE_MSG,
+                ));
+                None
+            }
+            other => other.map(|n| n as u32),
+        };
+        w.backoff_limit_count =
+            non_negative(&mut errs, "backoffLimitCount", strategy.backoff_limit_count);
+        if let Some(b) = non_negative(
+            &mut errs,
+            "backoffBaseSeconds",
+            strategy.backoff_base_seconds,
+        ) {
+            // `cmp.Or`: a zero takes the default too.
+            if b > 0 {
+                w.backoff_base_s = u64::from(b);
+            }
+        }
+        if let Some(m) = non_negative(&mut errs, "backoffMaxSeconds", strategy.backoff_max_seconds)
+        {
+            if m > 0 {
+                w.backoff_max_s = u64::from(m);
+            }
+        }
+        w
+    });
+    let mut strategies = vec![];
+    if let Some(fs) = &c.fair_sharing {
+        let p = "fairSharing.preemptionStrategies";
+        match fs.preemption_strategies.as_deref() {
+            None | Some([]) => errs.push(FieldError {
+                path: p.into(),
+                message: "Required value: must be specified".into(),
+            }),
+            Some(list) => {
+                let joined = list.join(",");
+                if STRATEGY_SETS.contains(&joined.as_str()) {
+                    strategies = list
+                        .iter()
+                        .map(|s| match s.as_str() {
+                            "LessThanInitialShare" => FairSharingStrategy::LessThanInitialShare,
+                            _ => FairSharingStrategy::LessThanOrEqualToFinalShare,
+                        })
+                        .collect();
+                } else {
+                    let shown = format!("[{}]", list.join(" "));
+                    let quoted: Vec<String> =
+                        STRATEGY_SETS.iter().map(|s| format!("{s:?}")).collect();
+                    errs.push(FieldError {
+                        path: p.into(),
+                        message: format!(
+                            "Unsupported value: {shown}: supported values: {}",
+                            quoted.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    let quota_check_strategy = match c
+        .resources
+        .as_ref()
+        .and_then(|r| r.quota_check_strategy.as_deref())
+    {
+        None | Some("BlockUndeclared") => QuotaCheckStrategy::BlockUndeclared,
+        Some("IgnoreUndeclared") => QuotaCheckStrategy::IgnoreUndeclared,
+        Some(other) => {
+            errs.push(not_supported(
+                "resources.quotaCheckStrategy",
+                other,
+                &QUOTA_CHECK_STRATEGIES,
+            ));
+            QuotaCheckStrategy::BlockUndeclared
+        }
+    };
+    for e in errs {
+        let message = format!("the Kueue Configuration is invalid: {}", e.message);
+        out.errors.push(at.at(&e.path, message));
+    }
+    KueueConfig {
+        wait_for_pods_ready,
+        fair_sharing: c.fair_sharing.is_some(),
+        fair_sharing_strategies: strategies,
+        quota_check_strategy,
+        manage_jobs_without_queue_name: c.manage_jobs_without_queue_name.unwrap_or(false),
+    }
+}
