@@ -189,3 +189,93 @@ fn bad_feature_gates_exit_2() {
         );
     }
 }
+
+/// A scenario with the tpu-multislice example's Kueue objects and one of its own.
+fn kueue_scenario(dir: &std::path::Path, extra_object: &str) -> std::path::PathBuf {
+    write(
+        dir,
+        "kueue.yaml",
+        &format!(
+            "apiVersion: kueue.x-k8s.io/v1beta2
+kind: ResourceFlavor
+metadata: {{name: default-flavor}}
+---
+apiVersion: kueue.x-k8s.io/v1beta2
+kind: ClusterQueue
+metadata: {{name: cq}}
+spec:
+  namespaceSelector: {{}}
+  resourceGroups:
+  - coveredResources: [cpu]
+    flavors:
+    - name: default-flavor
+      resources:
+      - name: cpu
+        nominalQuota: 8
+{extra_object}---
+apiVersion: kueue.x-k8s.io/v1beta2
+kind: LocalQueue
+metadata: {{name: lq}}
+spec: {{clusterQueue: cq}}
+"
+        ),
+    );
+    let scenario = SMALL_SCENARIO.replace(
+        "workloads:",
+        "kueue:\n  files: [kueue.yaml]\n  configuration: {waitForPodsReady: {timeout: 10m}}\nworkloads:",
+    );
+    write(dir, "s.yaml", &scenario)
+}
+
+#[test]
+fn a_scenario_with_kueue_objects_is_validated_and_counted() {
+    let dir = scratch("validate_kueue");
+    let s = kueue_scenario(&dir, "");
+    let out = run(&["validate", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{}: scenario small: valid (1 JobSets; Kueue: 1 ResourceFlavor, 1 ClusterQueue, 1 LocalQueue)\n",
+            s.display()
+        )
+    );
+}
+
+#[test]
+fn run_refuses_a_bad_kueue_object_with_its_location_and_writes_nothing() {
+    let dir = scratch("run_bad_kueue");
+    let s = kueue_scenario(&dir, "        lendingLimit: 2\n");
+    let out_dir = dir.join("out");
+    let out = run(&[
+        "run",
+        s.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {}:17:23: spec.resourceGroups[0].flavors[0].resources[0].lendingLimit: ClusterQueue \"cq\" is invalid: Invalid value: \"2\": must be nil when cohort is empty\n",
+            dir.join("kueue.yaml").display()
+        )
+    );
+    assert_eq!(stdout(&out), "");
+    assert!(!out_dir.exists(), "nothing is written");
+    // A valid one is refused too, until the admission engine runs it.
+    let s = kueue_scenario(&dir, "");
+    let out = run(&[
+        "run",
+        s.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("s.yaml:8:1: kueue: the Kueue objects are valid, but this build does not simulate Kueue admission yet"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_dir.exists(), "nothing is written");
+}
