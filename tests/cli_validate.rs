@@ -279,3 +279,22 @@ fn run_refuses_a_bad_kueue_object_with_its_location_and_writes_nothing() {
     );
     assert!(!out_dir.exists(), "nothing is written");
 }
+
+#[test]
+fn an_undefined_kueue_field_is_an_error_or_under_validate_warn_a_warning() {
+    let dir = scratch("validate_kueue_warn");
+    let s = kueue_scenario(&dir, "        borowingLimit: 2\n");
+    let out = run(&["validate", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let expected = format!(
+        "{}:17:24: spec.resourceGroups[0].flavors[0].resources[0].borowingLimit: unknown field \"borowingLimit\": neither Kubernetes nor Kueue defines it in a ResourceQuota; did you mean \"borrowingLimit\"?",
+        dir.join("kueue.yaml").display()
+    );
+    assert_eq!(stderr(&out), format!("error: {expected}\n"));
+    let out = run(&["--validate=warn", "validate", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!("warning: {expected} (ignored: --validate=warn)\n")
+    );
+}

@@ -2,7 +2,8 @@
 //! (`apis/config/v1beta2/defaults.go`) and the checks of `pkg/config/validation.go` for the
 //! knobs the simulator reads: `waitForPodsReady`, `fairSharing`, `resources.quotaCheckStrategy`,
 //! `manageJobsWithoutQueueName`. Of the feature gates, only `DisableWaitForPodsReady` is read;
-//! the others are notices.
+//! the others are notices. `integrations.frameworks` is read only to warn when it leaves the
+//! JobSet integration out (the simulator always simulates it enabled).
 
 use super::load::{Out, Where};
 use super::raw::ConfigDoc;
@@ -19,6 +20,7 @@ const STRATEGY_SETS: [&str; 3] = [
 ];
 const NEGATIVE_MSG: &str = "must be greater than or equal to 0";
 const DISABLE_WAIT_FOR_PODS_READY: &str = "DisableWaitForPodsReady";
+const JOBSET_FRAMEWORK: &str = "jobset.x-k8s.io/jobset";
 
 pub(super) fn resolve(c: &ConfigDoc, at: &Where, out: &mut Out) -> KueueConfig {
     let mut errs: Vec<FieldError> = vec![];
@@ -27,6 +29,16 @@ pub(super) fn resolve(c: &ConfigDoc, at: &Where, out: &mut Out) -> KueueConfig {
         out.notice(at.at(
             &format!("featureGates.{name}"),
             "Kueue feature gate not modelled by jobset-sim (it simulates the gates' defaults at Kueue main, docs/fidelity.md); ignored",
+        ));
+    }
+    let frameworks = c.integrations.as_ref().and_then(|i| i.frameworks.as_ref());
+    if let Some(f) = frameworks.filter(|f| !f.iter().any(|f| f == JOBSET_FRAMEWORK)) {
+        out.warning(at.at(
+            "integrations.frameworks",
+            format!(
+                "{JOBSET_FRAMEWORK} is not among the integrations ({}): Kueue would manage no JobSet; jobset-sim simulates the JobSet integration enabled",
+                f.join(", ")
+            ),
         ));
     }
     let disabled = gates

@@ -194,12 +194,20 @@ pub(super) struct ConfigDoc {
     pub fair_sharing: Option<RawConfigFairSharing>,
     pub resources: Option<RawConfigResources>,
     pub feature_gates: Option<BTreeMap<String, bool>>,
+    pub integrations: Option<RawIntegrations>,
     #[serde(default)]
     #[allow(dead_code)]
     pub api_version: Opaque,
     #[serde(default)]
     #[allow(dead_code)]
     pub kind: Opaque,
+}
+
+/// Read only to warn when the JobSet integration is left out.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawIntegrations {
+    pub frameworks: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -534,7 +534,7 @@ fn one_configuration_per_scenario() {
 fn known_configuration_keys_are_notices_unknown_ones_errors() {
     let (_, r) = load_file(
         "config_notices",
-        "apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\nintegrations: {frameworks: [jobset.x-k8s.io/jobset]}\nfeatureGates: {TASBalancedPlacement: true}\n",
+        "apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\nintegrations: {frameworks: [batch/job], labelKeysToCopy: [team]}\nfeatureGates: {TASBalancedPlacement: true}\nclientConnection: {qps: 50}\n",
     );
     let s = r.expect("valid");
     let notes: Vec<(NoteLevel, String)> = s
@@ -545,13 +545,19 @@ fn known_configuration_keys_are_notices_unknown_ones_errors() {
     assert_eq!(
         notes,
         vec![
-            (NoteLevel::Notice, "integrations".to_string()),
+            (
+                NoteLevel::Notice,
+                "integrations.labelKeysToCopy".to_string()
+            ),
+            (NoteLevel::Notice, "clientConnection".to_string()),
             (
                 NoteLevel::Notice,
                 "featureGates.TASBalancedPlacement".to_string()
-            )
+            ),
+            (NoteLevel::Warning, "integrations.frameworks".to_string()),
         ]
     );
+    assert_eq!(s.notes[3].at.message, "jobset.x-k8s.io/jobset is not among the integrations (batch/job): Kueue would manage no JobSet; jobset-sim simulates the JobSet integration enabled");
     let text =
         "apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\nwaitForPodReady: {}\n";
     let e = the_error("config_unknown", text);
@@ -882,21 +888,26 @@ fn list_limits() {
         "ClusterQueue \"cq\" is invalid: Too many: 65: must have at most 64 items",
     );
     let text = cq(&format!("  resourceGroups:\n{}", group(0, 65, 1)));
-    let (_, r) = load_file("resources_64", &text);
+    let (file, r) = load_file("resources_64", &text);
     let errors = r.err().unwrap();
-    let messages: Vec<(String, String)> = errors
+    let messages: Vec<(String, Option<usize>, String)> = errors
         .iter()
-        .map(|e| (e.path.clone().unwrap(), e.message.clone()))
+        .map(|e| {
+            assert_eq!(e.file, file);
+            (e.path.clone().unwrap(), e.line, e.message.clone())
+        })
         .collect();
     assert_eq!(
         messages,
         vec![
             (
                 "spec.resourceGroups[0].coveredResources".into(),
+                Some(6),
                 "ClusterQueue \"cq\" is invalid: Too many: 65: must have at most 64 items".into()
             ),
             (
                 "spec.resourceGroups[0].flavors[0].resources".into(),
+                Some(7),
                 "ClusterQueue \"cq\" is invalid: Too many: 65: must have at most 64 items".into()
             ),
         ]
