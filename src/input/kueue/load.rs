@@ -195,6 +195,20 @@ pub(crate) fn load(
     super::validate::resolve(read, &mut out)
 }
 
+/// [`load`] of one file's text, for tests.
+#[cfg(test)]
+pub(super) fn load_text(
+    file: &str,
+    text: &str,
+    errors: &mut Vec<InputError>,
+    notes: &mut Vec<Note>,
+) -> KueueSetup {
+    let mut out = Out { errors, notes };
+    let mut read = Read::default();
+    read_file(file, text, &mut read, &mut out);
+    super::validate::resolve(read, &mut out)
+}
+
 fn read_file(file: &str, text: &str, read: &mut Read, out: &mut Out) {
     let docs = match crate::yaml::documents(file, text) {
         Ok(docs) => docs,

@@ -226,11 +226,7 @@ metadata: {name: co}
     assert!(!k.config.manage_jobs_without_queue_name);
 }
 
-#[test]
-fn every_field_is_read() {
-    let k = setup(
-        "every_field",
-        "apiVersion: kueue.x-k8s.io/v1beta2
+const EVERY_FIELD: &str = "apiVersion: kueue.x-k8s.io/v1beta2
 kind: ClusterQueue
 metadata: {name: cq}
 spec:
@@ -287,8 +283,11 @@ apiVersion: kueue.x-k8s.io/v1beta2
 kind: LocalQueue
 metadata: {name: lq, namespace: team-a}
 spec: {clusterQueue: cq, stopPolicy: HoldAndDrain}
-",
-    );
+";
+
+#[test]
+fn every_field_is_read() {
+    let k = setup("every_field", EVERY_FIELD);
     let cq = &k.cluster_queues[0];
     assert_eq!(cq.cohort.as_deref(), Some("team"));
     assert_eq!(cq.queueing_strategy, QueueingStrategy::StrictFifo);
@@ -1162,5 +1161,63 @@ spec: {nodeLabels: {pool: x}, topologyName: none}
             .starts_with("Cohort \"a\" is in a cycle (a → b → a)"),
         "{}",
         s.notes[3].at.message
+    );
+}
+
+// ---- Robustness ----------------------------------------------------------------------------
+
+/// Every variant of `text` with one line removed or one value replaced by an odd one.
+fn mutations(text: &str) -> Vec<String> {
+    const REPLACEMENTS: &[&str] = &["-1", "0", "2147483648", "x", "[]", "{a: 1}", "null", "\"\""];
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = vec![];
+    for (i, line) in lines.iter().enumerate() {
+        let mut variant = |new_line: Option<String>| {
+            let mut v: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+            match new_line {
+                Some(l) => v[i] = l,
+                None => {
+                    v.remove(i);
+                }
+            }
+            out.push(v.join("\n"));
+        };
+        variant(None);
+        if let Some((key, value)) = line.split_once(": ") {
+            if !value.trim().is_empty() {
+                for r in REPLACEMENTS {
+                    variant(Some(format!("{key}: {r}")));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn mutated_kueue_objects_never_panic() {
+    let config = "---\napiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\nwaitForPodsReady: {timeout: 5m, recoveryTimeout: 1m, requeuingStrategy: {timestamp: Creation, backoffLimitCount: 3}}\nfairSharing: {preemptionStrategies: [LessThanOrEqualToFinalShare]}\nintegrations: {frameworks: [jobset.x-k8s.io/jobset]}\n";
+    let text = format!("{EVERY_FIELD}{config}");
+    let variants = mutations(&text);
+    assert!(variants.len() > 300, "{} variants", variants.len());
+    let mut valid = 0;
+    for (n, variant) in variants.iter().enumerate() {
+        let result = std::panic::catch_unwind(|| {
+            let (mut errors, mut notes) = (vec![], vec![]);
+            let _ = load::load_text("k.yaml", variant, &mut errors, &mut notes);
+            for e in errors.iter().chain(notes.iter().map(|n| &n.at)) {
+                assert!(e.line.is_some(), "unlocated: {e}");
+            }
+            errors.is_empty()
+        });
+        match result {
+            Ok(ok) => valid += usize::from(ok),
+            Err(_) => panic!("variant {n} panicked:\n{variant}"),
+        }
+    }
+    assert!(
+        valid > 0 && valid < variants.len(),
+        "{valid} of {} valid",
+        variants.len()
     );
 }
