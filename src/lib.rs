@@ -51,6 +51,8 @@ mod cluster;
 mod control;
 #[path = "world/inject/mod.rs"]
 mod inject;
+#[path = "world/kueue/mod.rs"]
+mod kueue;
 #[path = "world/metrics/mod.rs"]
 mod metrics;
 #[path = "world/scheduler/mod.rs"]

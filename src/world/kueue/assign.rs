@@ -1,0 +1,412 @@
+//! Flavor assignment (`flavorassigner.Assign`, kueue-semantics §5.4–5.6): for each PodSet of a
+//! Workload and each resource group of its ClusterQueue, the flavors are tried in preference
+//! order, from where the last scan stopped; each gives a mode (fit, preempt, no fit) and a
+//! borrowing level, and the fungibility rules say whether the scan stops there.
+
+use super::model::{ClusterQueue, FlavorIx, Model, ResIx};
+use super::quota::FrId;
+use crate::api::quantity::Quantity;
+use crate::api::types::{NodeSelectorRequirement, Toleration};
+use crate::scheduler::filter::tolerates;
+use std::collections::BTreeMap;
+
+/// One PodSet of a Workload as admission sees it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PodSetRequest {
+    pub name: String,
+    pub count: u32,
+    /// The per-pod request of each resource it asks for (non-zero only).
+    pub per_pod: Vec<(ResIx, i64)>,
+    pub node_selector: BTreeMap<String, String>,
+    /// Required node affinity: any term, each term all of its expressions.
+    pub affinity_terms: Vec<Vec<NodeSelectorRequirement>>,
+    pub tolerations: Vec<Toleration>,
+}
+
+/// A flavor's or a Workload's outcome, worst first (§5.6: fit > reclaim > preempt >
+/// noPreemptionCandidates > noFit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Mode {
+    NoFit,
+    NoCandidates,
+    Preempt,
+    Reclaim,
+    Fit,
+}
+
+/// Why a PodSet got no flavor, most severe last (§5.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum PendingReason {
+    TopologyPlacementFailed,
+    WaitingForQuota,
+    ExceedsMaxQuota,
+    NoMatchingFlavor,
+}
+
+impl PendingReason {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            PendingReason::TopologyPlacementFailed => "TopologyPlacementFailed",
+            PendingReason::WaitingForQuota => "WaitingForQuota",
+            PendingReason::ExceedsMaxQuota => "ExceedsMaxQuota",
+            PendingReason::NoMatchingFlavor => "NoMatchingFlavor",
+        }
+    }
+}
+
+/// Where each PodSet's scan of each group stopped last time (`LastAssignment`): the index of
+/// the last flavor tried, `None` when the scan reached the end (the next one starts over).
+pub(crate) type ScanProgress = Vec<Vec<Option<usize>>>;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Assignment {
+    pub mode: Mode,
+    /// The highest borrowing level of the flavors taken (0: no borrowing).
+    pub borrowing: u32,
+    /// Per PodSet: the flavor taken for each resource it asks for.
+    pub flavors: Vec<Vec<(ResIx, FlavorIx)>>,
+    /// The Workload's usage per FR, summed over its PodSets.
+    pub usage: Vec<(FrId, i64)>,
+    pub progress: ScanProgress,
+    /// For a Workload that does not fit: the most severe reason, and the message per PodSet.
+    pub reason: Option<PendingReason>,
+    pub message: String,
+}
+
+/// One flavor's verdict for one PodSet and group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Granular {
+    mode: Mode,
+    borrowing: u32,
+}
+
+/// Assigns flavors to every PodSet of a Workload on ClusterQueue `cq` (§5.4).
+pub(crate) fn assign(
+    model: &Model,
+    cq: &ClusterQueue,
+    podsets: &[PodSetRequest],
+    progress: Option<&ScanProgress>,
+) -> Assignment {
+    let mut out = Assignment {
+        mode: Mode::Fit,
+        borrowing: 0,
+        flavors: vec![],
+        usage: vec![],
+        progress: vec![],
+        reason: None,
+        message: String::new(),
+    };
+    let mut messages = Vec::new();
+    for (ps_index, ps) in podsets.iter().enumerate() {
+        let mut scan = PodSetScan {
+            model,
+            cq,
+            ps,
+            earlier: &out.usage,
+            reasons: vec![],
+            severity: None,
+        };
+        let last = progress.and_then(|p| p.get(ps_index));
+        let (flavors, mode, borrowing, ps_progress, usage) = scan.run(last);
+        if mode < Mode::Fit {
+            let reason = scan.severity.unwrap_or(PendingReason::WaitingForQuota);
+            out.reason = out.reason.max(Some(reason));
+            messages.push(format!(
+                "couldn't assign flavors to pod set {}: {}",
+                ps.name,
+                scan.reasons.join(", ")
+            ));
+        }
+        out.mode = out.mode.min(mode);
+        out.borrowing = out.borrowing.max(borrowing);
+        out.flavors.push(flavors);
+        out.progress.push(ps_progress);
+        for (fr, v) in usage {
+            add_to(&mut out.usage, fr, v);
+        }
+    }
+    out.message = messages.join("; ");
+    out
+}
+
+fn add_to(usage: &mut Vec<(FrId, i64)>, fr: FrId, v: i64) {
+    match usage.iter_mut().find(|(f, _)| *f == fr) {
+        Some((_, total)) => *total += v,
+        None => usage.push((fr, v)),
+    }
+}
+
+struct PodSetScan<'a> {
+    model: &'a Model,
+    cq: &'a ClusterQueue,
+    ps: &'a PodSetRequest,
+    /// What the Workload's earlier PodSets took, per FR.
+    earlier: &'a [(FrId, i64)],
+    reasons: Vec<String>,
+    severity: Option<PendingReason>,
+}
+
+type PodSetOutcome = (
+    Vec<(ResIx, FlavorIx)>,
+    Mode,
+    u32,
+    Vec<Option<usize>>,
+    Vec<(FrId, i64)>,
+);
+
+impl PodSetScan<'_> {
+    fn note(&mut self, reason: PendingReason, message: String) {
+        self.severity = self.severity.max(Some(reason));
+        self.reasons.push(message);
+    }
+
+    /// The PodSet's total request per resource (`pods` = its count when the queue covers it).
+    fn requests(&self) -> Vec<(ResIx, i64)> {
+        let mut out: Vec<(ResIx, i64)> = self
+            .ps
+            .per_pod
+            .iter()
+            .map(|&(r, v)| (r, v.saturating_mul(i64::from(self.ps.count))))
+            .collect();
+        if let Some(pods) = self.model.resource_ix("pods") {
+            if self.cq.group_of(pods).is_some() && !out.iter().any(|(r, _)| *r == pods) {
+                out.push((pods, i64::from(self.ps.count) * 1000));
+            }
+        }
+        out
+    }
+
+    fn run(&mut self, last: Option<&Vec<Option<usize>>>) -> PodSetOutcome {
+        let requests = self.requests();
+        let mut flavors = vec![];
+        let mut usage = vec![];
+        let mut progress = vec![None; self.cq.groups.len()];
+        let (mut mode, mut borrowing) = (Mode::Fit, 0);
+        for &(r, _) in &requests {
+            if self.cq.group_of(r).is_none() && self.model.block_undeclared {
+                let name = &self.model.resources[r];
+                self.note(
+                    PendingReason::NoMatchingFlavor,
+                    format!("resource {name} unavailable in ClusterQueue"),
+                );
+                mode = Mode::NoFit;
+            }
+        }
+        for (g, group) in self.cq.groups.iter().enumerate() {
+            let wanted: Vec<(ResIx, i64)> = requests
+                .iter()
+                .copied()
+                .filter(|(r, _)| group.resources.contains(r))
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let start = last
+                .and_then(|l| l.get(g).copied().flatten())
+                .map_or(0, |i| i + 1);
+            let (chosen, stopped_at) = self.scan_group(g, &wanted, start);
+            progress[g] = stopped_at;
+            match chosen {
+                Some((f, verdict)) => {
+                    mode = mode.min(verdict.mode);
+                    borrowing = borrowing.max(verdict.borrowing);
+                    for &(r, v) in &wanted {
+                        flavors.push((r, f));
+                        if let Some(fr) = self.model.fr(f, r) {
+                            usage.push((fr, v));
+                        }
+                    }
+                }
+                None => mode = Mode::NoFit,
+            }
+        }
+        if mode < Mode::Fit && self.reasons.is_empty() {
+            self.note(PendingReason::NoMatchingFlavor, "no flavors".into());
+        }
+        (flavors, mode, borrowing, progress, usage)
+    }
+
+    /// Tries group `g`'s flavors from `start`: the flavor taken with its verdict, and where the
+    /// scan stopped (`None`: it reached the end).
+    fn scan_group(
+        &mut self,
+        g: usize,
+        wanted: &[(ResIx, i64)],
+        start: usize,
+    ) -> (Option<(FlavorIx, Granular)>, Option<usize>) {
+        let group = &self.cq.groups[g];
+        let mut best: Option<(FlavorIx, Granular)> = None;
+        for (i, &f) in group.flavors.iter().enumerate().skip(start) {
+            let Some(verdict) = self.try_flavor(f, wanted) else {
+                continue;
+            };
+            if !self.should_try_next(verdict) {
+                return (Some((f, verdict)), Some(i));
+            }
+            if best.is_none_or(|(_, b)| self.is_preferred(verdict, b)) && verdict.mode > Mode::NoFit
+            {
+                best = Some((f, verdict));
+            }
+        }
+        (best, None)
+    }
+
+    /// One flavor for one group's resources: `None` when the flavor cannot take the PodSet at
+    /// all (missing, untolerated taint, selector mismatch).
+    fn try_flavor(&mut self, f: FlavorIx, wanted: &[(ResIx, i64)]) -> Option<Granular> {
+        let flavor = &self.model.flavors[f];
+        if !flavor.exists {
+            let msg = format!("flavor {} not found", flavor.name);
+            self.note(PendingReason::NoMatchingFlavor, msg);
+            return None;
+        }
+        if let Some(taint) = flavor.node_taints.iter().find(|t| {
+            !self.ps.tolerations.iter().any(|tol| tolerates(tol, t))
+                && !flavor.tolerations.iter().any(|tol| tolerates(tol, t))
+        }) {
+            let msg = format!(
+                "untolerated taint {{{}={}:{}}} in flavor {}",
+                taint.key,
+                taint.value,
+                taint.effect.as_str(),
+                flavor.name
+            );
+            self.note(PendingReason::NoMatchingFlavor, msg);
+            return None;
+        }
+        if !matches_flavor(self.ps, &flavor.node_labels) {
+            let msg = format!("flavor {} doesn't match node affinity", flavor.name);
+            self.note(PendingReason::NoMatchingFlavor, msg);
+            return None;
+        }
+        let mut verdict = Granular {
+            mode: Mode::Fit,
+            borrowing: 0,
+        };
+        for &(r, v) in wanted {
+            let (mode, borrowing) = self.fits_quota(f, r, v);
+            verdict.mode = verdict.mode.min(mode);
+            verdict.borrowing = verdict.borrowing.max(borrowing);
+        }
+        Some(verdict)
+    }
+
+    /// `fitsResourceQuota` (§5.5) for `current` more of resource `r` in flavor `f`.
+    fn fits_quota(&mut self, f: FlavorIx, r: ResIx, current: i64) -> (Mode, u32) {
+        let (model, cq) = (self.model, self.cq);
+        let (flavor, resource) = (&model.flavors[f].name, &model.resources[r]);
+        let Some(fr) = model.fr(f, r) else {
+            let msg = format!("insufficient quota for {resource} in flavor {flavor}");
+            self.note(PendingReason::ExceedsMaxQuota, msg);
+            return (Mode::NoFit, 0);
+        };
+        let earlier = self
+            .earlier
+            .iter()
+            .find(|(x, _)| *x == fr)
+            .map_or(0, |(_, v)| *v);
+        let val = earlier + current;
+        let tree = &model.tree;
+        let potential = tree.potential_available(cq.node, fr);
+        if val > potential {
+            let msg = format!(
+                "insufficient quota for {resource} in flavor {flavor}, previously considered podsets requests ({}) + current podset request ({}) > maximum capacity ({})",
+                show(resource, earlier),
+                show(resource, current),
+                show(resource, potential)
+            );
+            self.note(PendingReason::ExceedsMaxQuota, msg);
+            return (Mode::NoFit, 0);
+        }
+        let (borrowing, may_reclaim) = tree.borrowing_level(cq.node, fr, val);
+        let available = tree.available(cq.node, fr);
+        if val <= available {
+            return (Mode::Fit, borrowing);
+        }
+        let msg = format!(
+            "insufficient unused quota for {resource} in flavor {flavor}, {} more needed",
+            show(resource, val - available)
+        );
+        self.note(PendingReason::WaitingForQuota, msg);
+        let within_nominal = tree.quota(cq.node, fr).nominal >= val;
+        if within_nominal || may_reclaim || cq.may_preempt {
+            // The preemption simulation: without a policy other than Never (the only
+            // policies a run accepts so far) it finds no candidate.
+            (Mode::NoCandidates, borrowing)
+        } else {
+            (Mode::NoFit, borrowing)
+        }
+    }
+
+    /// `shouldTryNextFlavor` (§5.6).
+    fn should_try_next(&self, v: Granular) -> bool {
+        let f = self.cq.fungibility;
+        match v.mode {
+            Mode::NoFit | Mode::NoCandidates => true,
+            Mode::Preempt | Mode::Reclaim if f.try_next_when_can_preempt => true,
+            _ => v.borrowing > 0 && f.try_next_when_can_borrow,
+        }
+    }
+
+    /// `isPreferred(a, b)`: does `a` beat the best so far?
+    fn is_preferred(&self, a: Granular, b: Granular) -> bool {
+        if a.mode == Mode::NoFit {
+            return false;
+        }
+        if b.mode == Mode::NoFit || b.mode == Mode::NoCandidates {
+            return a.mode > b.mode;
+        }
+        let by_mode = a.mode.cmp(&b.mode);
+        let by_borrowing = b.borrowing.cmp(&a.borrowing);
+        let order = if self.cq.fungibility.preemption_over_borrowing {
+            by_borrowing.then(by_mode)
+        } else {
+            by_mode.then(by_borrowing)
+        };
+        order == std::cmp::Ordering::Greater
+    }
+}
+
+/// A quantity of resource `r` as Kueue prints it.
+fn show(resource: &str, milli: i64) -> String {
+    let q = Quantity { milli };
+    if resource == "memory" {
+        q.display_bytes()
+    } else {
+        q.display()
+    }
+}
+
+/// Does the PodSet's nodeSelector and required node affinity, restricted to the keys the
+/// flavor labels, match the flavor's labels? A term left empty matches anything.
+pub(crate) fn matches_flavor(ps: &PodSetRequest, labels: &BTreeMap<String, String>) -> bool {
+    let selector_ok = ps
+        .node_selector
+        .iter()
+        .all(|(k, v)| labels.get(k).is_none_or(|have| have == v));
+    if !selector_ok {
+        return false;
+    }
+    if ps.affinity_terms.is_empty() {
+        return true;
+    }
+    ps.affinity_terms.iter().any(|term| {
+        term.iter()
+            .filter(|e| labels.contains_key(&e.key))
+            .all(|e| requirement_holds(e, labels))
+    })
+}
+
+fn requirement_holds(e: &NodeSelectorRequirement, labels: &BTreeMap<String, String>) -> bool {
+    let have = labels.get(&e.key);
+    let number = |v: Option<&String>| v.and_then(|s| s.parse::<i64>().ok());
+    match e.operator.as_str() {
+        "In" => have.is_some_and(|h| e.values.contains(h)),
+        "NotIn" => have.is_none_or(|h| !e.values.contains(h)),
+        "Exists" => have.is_some(),
+        "DoesNotExist" => have.is_none(),
+        "Gt" => matches!((number(have), number(e.values.first())), (Some(h), Some(v)) if h > v),
+        "Lt" => matches!((number(have), number(e.values.first())), (Some(h), Some(v)) if h < v),
+        _ => false,
+    }
+}

@@ -1,0 +1,329 @@
+//! The Kueue objects of a run compiled for admission: dense flavor, resource and FR ids, the
+//! ClusterQueues with their resource groups in preference order, and the quota tree.
+
+use super::quota::{FrId, FrQuota, NodeIx, QuotaTree};
+use crate::api::taint::Taint;
+use crate::api::types::Toleration;
+use std::collections::BTreeMap;
+
+pub(crate) type FlavorIx = usize;
+pub(crate) type ResIx = usize;
+pub(crate) type CqIx = usize;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Flavor {
+    pub name: String,
+    pub node_labels: BTreeMap<String, String>,
+    /// Only NoSchedule and NoExecute taints count at admission.
+    pub node_taints: Vec<Taint>,
+    pub tolerations: Vec<Toleration>,
+    /// False when a ClusterQueue names a flavor no ResourceFlavor defines.
+    pub exists: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strategy {
+    StrictFifo,
+    BestEffortFifo,
+}
+
+/// `flavorFungibility`: whether a borrowing or preempting flavor ends the scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fungibility {
+    pub try_next_when_can_borrow: bool,
+    pub try_next_when_can_preempt: bool,
+    pub preemption_over_borrowing: bool,
+}
+
+impl Default for Fungibility {
+    fn default() -> Self {
+        Fungibility {
+            try_next_when_can_borrow: false,
+            try_next_when_can_preempt: true,
+            preemption_over_borrowing: false,
+        }
+    }
+}
+
+/// One resource group: the resources it covers and its flavors in preference order.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub resources: Vec<ResIx>,
+    pub flavors: Vec<FlavorIx>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ClusterQueue {
+    pub name: String,
+    pub node: NodeIx,
+    pub groups: Vec<Group>,
+    pub strategy: Strategy,
+    pub fungibility: Fungibility,
+    /// `reclaimWithinCohort: Any` (it can always reclaim, so a blocked head reserves nothing).
+    pub reclaim_any: bool,
+    /// Whether a head that does not fit may look for preemption candidates at all (any
+    /// preemption policy other than Never, §5.5 step 4).
+    pub may_preempt: bool,
+    /// `None`: active; otherwise why the ClusterQueue takes no heads (`Active=False`).
+    pub inactive: Option<String>,
+    /// The namespaces whose Workloads it admits; `None` = none.
+    pub namespace_selector: Option<crate::api::types::LabelSelector>,
+}
+
+impl ClusterQueue {
+    /// The group covering resource `r`, if any.
+    pub(crate) fn group_of(&self, r: ResIx) -> Option<usize> {
+        self.groups.iter().position(|g| g.resources.contains(&r))
+    }
+}
+
+/// Everything admission reads that does not change while a run goes on (quota usage lives
+/// in `tree`, which does).
+#[derive(Debug, Clone)]
+pub(crate) struct Model {
+    pub resources: Vec<String>,
+    pub flavors: Vec<Flavor>,
+    /// By flavor, then resource: the FR id, for pairs some node has quota for.
+    fr_ids: Vec<BTreeMap<ResIx, FrId>>,
+    pub cluster_queues: Vec<ClusterQueue>,
+    pub tree: QuotaTree,
+    /// `resources.quotaCheckStrategy: BlockUndeclared`.
+    pub block_undeclared: bool,
+}
+
+impl Model {
+    pub(crate) fn new(
+        resources: Vec<String>,
+        flavors: Vec<Flavor>,
+        fr_ids: Vec<BTreeMap<ResIx, FrId>>,
+        cluster_queues: Vec<ClusterQueue>,
+        tree: QuotaTree,
+        block_undeclared: bool,
+    ) -> Self {
+        Model {
+            resources,
+            flavors,
+            fr_ids,
+            cluster_queues,
+            tree,
+            block_undeclared,
+        }
+    }
+
+    pub(crate) fn fr(&self, flavor: FlavorIx, r: ResIx) -> Option<FrId> {
+        self.fr_ids[flavor].get(&r).copied()
+    }
+
+    pub(crate) fn resource_ix(&self, name: &str) -> Option<ResIx> {
+        self.resources.iter().position(|r| r == name)
+    }
+}
+
+/// A ClusterQueue or cohort's resource groups as written: covered resources, then each
+/// flavor with its quota per resource.
+pub(crate) type GroupSpec = (Vec<String>, Vec<(String, Vec<(String, FrQuota)>)>);
+
+/// A ClusterQueue as the builder takes it (names still names).
+#[derive(Debug, Clone)]
+pub(crate) struct CqSpec {
+    pub name: String,
+    pub cohort: Option<String>,
+    pub groups: Vec<GroupSpec>,
+    pub strategy: Strategy,
+    pub fungibility: Fungibility,
+    pub reclaim_any: bool,
+    pub may_preempt: bool,
+    pub namespace_selector: Option<crate::api::types::LabelSelector>,
+    /// `stopPolicy` other than None.
+    pub stopped: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CohortSpec {
+    pub name: String,
+    pub parent: Option<String>,
+    pub groups: Vec<GroupSpec>,
+}
+
+/// Builds a `Model` from the objects by name: resources and FR pairs get dense ids in the
+/// order they first appear, a cohort named but not defined is an implicit one without quota,
+/// and a cycle of cohorts deactivates the ClusterQueues under it (as Kueue does).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ModelBuilder {
+    pub flavors: Vec<Flavor>,
+    pub cluster_queues: Vec<CqSpec>,
+    pub cohorts: Vec<CohortSpec>,
+    pub block_undeclared: bool,
+}
+
+impl ModelBuilder {
+    pub(crate) fn build(mut self) -> Model {
+        let mut resources: Vec<String> = Vec::new();
+        let mut pairs: Vec<(FlavorIx, ResIx)> = Vec::new();
+        let all_groups: Vec<GroupSpec> = (self.cluster_queues.iter().flat_map(|c| c.groups.clone()))
+            .chain(self.cohorts.iter().flat_map(|c| c.groups.clone()))
+            .collect();
+        for (covered, flavors) in &all_groups {
+            for r in covered {
+                intern(&mut resources, r);
+            }
+            for (f, quotas) in flavors {
+                let fi = self.flavor_ix(f);
+                for (r, _) in quotas {
+                    let ri = intern(&mut resources, r);
+                    if !pairs.contains(&(fi, ri)) {
+                        pairs.push((fi, ri));
+                    }
+                }
+            }
+        }
+        let mut fr_ids = vec![BTreeMap::new(); self.flavors.len()];
+        for (id, &(f, r)) in pairs.iter().enumerate() {
+            fr_ids[f].insert(r, id);
+        }
+        let mut tree = QuotaTree::new(pairs.len());
+        let quotas = |groups: &[GroupSpec], flavors: &[Flavor], resources: &[String]| {
+            let mut out = Vec::new();
+            for (_, fl) in groups {
+                for (f, qs) in fl {
+                    let fi = flavors.iter().position(|x| &x.name == f).expect("interned");
+                    for (r, q) in qs {
+                        let ri = resources.iter().position(|x| x == r).expect("interned");
+                        out.push((fr_ids[fi][&ri], *q));
+                    }
+                }
+            }
+            out
+        };
+        let cq_nodes: Vec<NodeIx> = (self.cluster_queues.iter())
+            .map(|c| tree.add_node(false, &quotas(&c.groups, &self.flavors, &resources)))
+            .collect();
+        // Cohorts: the defined ones, then those only named (implicit, no quota).
+        let mut cohort_names: Vec<String> = self.cohorts.iter().map(|c| c.name.clone()).collect();
+        let named = (self.cluster_queues.iter().filter_map(|c| c.cohort.clone()))
+            .chain(self.cohorts.iter().filter_map(|c| c.parent.clone()));
+        for n in named.collect::<Vec<_>>() {
+            if !cohort_names.contains(&n) {
+                cohort_names.push(n);
+            }
+        }
+        let cohort_nodes: Vec<NodeIx> = (0..cohort_names.len())
+            .map(|i| {
+                let q = self.cohorts.get(i).map_or(vec![], |c| {
+                    quotas(&c.groups, &self.flavors, &resources)
+                });
+                tree.add_node(true, &q)
+            })
+            .collect();
+        let cohort_ix = |name: &str| cohort_names.iter().position(|n| n == name).expect("named");
+        let parents: Vec<Option<usize>> = (0..cohort_names.len())
+            .map(|i| self.cohorts.get(i).and_then(|c| c.parent.as_deref()).map(cohort_ix))
+            .collect();
+        let in_cycle: Vec<bool> = (0..cohort_names.len())
+            .map(|i| on_a_cycle(&parents, i))
+            .collect();
+        for (i, p) in parents.iter().enumerate() {
+            if let (Some(p), false) = (p, in_cycle[i]) {
+                tree.set_parent(cohort_nodes[i], cohort_nodes[*p]);
+            }
+        }
+        let mut cluster_queues = Vec::new();
+        for (ci, spec) in std::mem::take(&mut self.cluster_queues).into_iter().enumerate() {
+            let cohort = spec.cohort.as_deref().map(cohort_ix);
+            let mut inactive = spec.stopped.then(|| "Stopped".to_string());
+            if let Some(c) = cohort {
+                if reaches_cycle(&parents, &in_cycle, c) {
+                    inactive = Some("CohortCycle".into());
+                } else {
+                    tree.set_parent(cq_nodes[ci], cohort_nodes[c]);
+                }
+            }
+            let groups = spec
+                .groups
+                .iter()
+                .map(|(covered, fl)| Group {
+                    resources: covered.iter().map(|r| position(&resources, r)).collect(),
+                    flavors: fl.iter().map(|(f, _)| self.flavor_ix(f)).collect(),
+                })
+                .collect::<Vec<_>>();
+            if groups.iter().flat_map(|g| &g.flavors).any(|&f| !self.flavors[f].exists) {
+                inactive.get_or_insert_with(|| "FlavorNotFound".into());
+            }
+            cluster_queues.push(ClusterQueue {
+                name: spec.name,
+                node: cq_nodes[ci],
+                groups,
+                strategy: spec.strategy,
+                fungibility: spec.fungibility,
+                reclaim_any: spec.reclaim_any,
+                may_preempt: spec.may_preempt,
+                inactive,
+                namespace_selector: spec.namespace_selector,
+            });
+        }
+        tree.finish();
+        Model::new(
+            resources,
+            self.flavors,
+            fr_ids,
+            cluster_queues,
+            tree,
+            self.block_undeclared,
+        )
+    }
+
+    /// The flavor's index; a name no ResourceFlavor defines is added as missing.
+    fn flavor_ix(&mut self, name: &str) -> FlavorIx {
+        if let Some(i) = self.flavors.iter().position(|f| f.name == name) {
+            return i;
+        }
+        self.flavors.push(Flavor {
+            name: name.to_string(),
+            node_labels: BTreeMap::new(),
+            node_taints: vec![],
+            tolerations: vec![],
+            exists: false,
+        });
+        self.flavors.len() - 1
+    }
+}
+
+fn intern(names: &mut Vec<String>, name: &str) -> usize {
+    match names.iter().position(|n| n == name) {
+        Some(i) => i,
+        None => {
+            names.push(name.to_string());
+            names.len() - 1
+        }
+    }
+}
+
+fn position(names: &[String], name: &str) -> usize {
+    names.iter().position(|n| n == name).expect("interned")
+}
+
+/// Is cohort `start` on a cycle of parent links?
+fn on_a_cycle(parents: &[Option<usize>], start: usize) -> bool {
+    let mut at = parents[start];
+    for _ in 0..parents.len() {
+        match at {
+            Some(p) if p == start => return true,
+            Some(p) => at = parents[p],
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Does cohort `start`'s chain of parents meet a cycle?
+fn reaches_cycle(parents: &[Option<usize>], in_cycle: &[bool], start: usize) -> bool {
+    let mut at = Some(start);
+    for _ in 0..=parents.len() {
+        match at {
+            Some(c) if in_cycle[c] => return true,
+            Some(c) => at = parents[c],
+            None => return false,
+        }
+    }
+    false
+}
