@@ -124,6 +124,57 @@ pub(crate) const METRICS: &[Metric] = &[
                 .get("p90")?)
         },
     },
+    // Kueue: absent unless the scenario runs Kueue (a `kueue:` section).
+    Metric {
+        name: "kueue.queued_s",
+        compute: |s| kueue_values(s, "queued_s").map(|v| mean(&v)),
+    },
+    Metric {
+        name: "kueue.queued_s.p95",
+        compute: |s| kueue_values(s, "queued_s").map(|v| nearest_rank(v, 0.95)),
+    },
+    Metric {
+        name: "kueue.queued_s.max",
+        compute: |s| kueue_values(s, "queued_s").map(|v| nearest_rank(v, 1.0)),
+    },
+    Metric {
+        name: "kueue.admitted_to_pods_ready_s",
+        compute: |s| kueue_values(s, "admitted_to_pods_ready_s").map(|v| mean(&v)),
+    },
+    Metric {
+        name: "kueue.admitted",
+        compute: |s| {
+            Some(
+                kueue_workloads(s)?
+                    .iter()
+                    .filter(|w| w["admitted_at_s"].is_number())
+                    .count() as f64,
+            )
+        },
+    },
+    Metric {
+        name: "kueue.pending_at_end",
+        compute: |s| {
+            Some(
+                kueue_workloads(s)?
+                    .iter()
+                    .filter(|w| w["state"] == "pending")
+                    .count() as f64,
+            )
+        },
+    },
+    Metric {
+        name: "kueue.evictions",
+        compute: |s| {
+            let w = kueue_workloads(s)?;
+            Some(
+                w.iter()
+                    .filter_map(|w| w["evictions"].as_array())
+                    .map(Vec::len)
+                    .sum::<usize>() as f64,
+            )
+        },
+    },
 ];
 
 /// The best 5-second bind window over a list's entries (`bind_windows.max`); absent when none
@@ -268,6 +319,30 @@ pub(crate) fn fmt_change(base: f64, now: f64) -> String {
         "{sign}{}%",
         shown.trim_end_matches('0').trim_end_matches('.')
     )
+}
+
+fn kueue_workloads(s: &Value) -> Option<&Vec<Value>> {
+    s.get("kueue")?.get("workloads")?.as_array()
+}
+
+/// A Kueue per-Workload figure over the Workloads that have it; absent when none has.
+fn kueue_values(s: &Value, key: &str) -> Option<Vec<f64>> {
+    let v: Vec<f64> = kueue_workloads(s)?
+        .iter()
+        .filter_map(|w| w.get(key)?.as_f64())
+        .collect();
+    (!v.is_empty()).then_some(v)
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Nearest-rank percentile (`p` in 0..=1) of a non-empty list.
+fn nearest_rank(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    v[rank - 1]
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! atomically so a crash never leaves half a file behind.
 
 pub(crate) mod distributions;
+pub(crate) mod kueue;
 pub(crate) mod output_set;
 pub(crate) mod record;
 pub(crate) mod recoveries;

@@ -63,8 +63,8 @@ pub(crate) struct JobSetRecord {
     pub pods: PodsByFinalStatus,
     pub restarts: Restarts,
     pub failed_scheduling: FailedSchedulingRecord,
-    /// Kueue admission (Workload, ClusterQueue, admission time): not modelled yet, so always
-    /// null: the JobSet was created unsuspended and went to the scheduler directly.
+    /// Kueue admission (the JobSet's Workload as `summary.json`'s `kueue.workloads[]` lists
+    /// it); null when Kueue does not manage the JobSet.
     pub queue_admission: Option<Value>,
     pub terminal: Terminal,
 }
@@ -268,7 +268,7 @@ fn jobset_record(sim: &Sim, id: JsId, js: &JobSetObj, parts: Parts) -> JobSetRec
         pods: PodsByFinalStatus { ..*parts.pods },
         restarts: restarts(js, parts.rows),
         failed_scheduling: failed_scheduling(sim, id),
-        queue_admission: None,
+        queue_admission: super::kueue::queue_admission(sim, id),
         terminal: terminal(js, sim.rec.jobset_finished_ns(id)),
     }
 }

@@ -61,6 +61,9 @@ pub(crate) struct Summary {
     /// The API calls the Job controller's and the garbage collector's clients sent, by kind
     /// (docs/metrics.md, "API calls").
     pub api_calls: crate::metrics::api_calls::ApiCalls,
+    /// Kueue's Workloads and ClusterQueues (docs/metrics.md, "Kueue"); absent without Kueue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kueue: Option<super::kueue::KueueSummary>,
 }
 
 /// The cross-reference to `record.json`: its file name in the `--out` folder and how many
@@ -336,5 +339,6 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
             jobset_reconciles: sim.rec.jobset_reconciles,
         },
         api_calls: sim.rec.api_calls.clone(),
+        kueue: super::kueue::build(sim),
     }
 }

@@ -56,6 +56,9 @@ pub(crate) fn render(s: &Summary) -> String {
         "\npods: {} created, {} scheduled, {} succeeded, {} failed; at the end {} pending, {} running\n",
         s.pods.created, s.pods.scheduled, s.pods.succeeded, s.pods.failed, s.pods.pending_at_end, s.pods.running_at_end
     ));
+    if let Some(k) = &s.kueue {
+        out.push_str(&kueue_section(k));
+    }
     out.push_str(&recoveries_section(&s.recoveries));
     if !s.recoveries.is_empty() {
         // Per recovery record, every path (the same figures as the `recoveries.*` headline
@@ -322,6 +325,50 @@ fn recoveries_section(records: &[super::recoveries::RecoveryEntry]) -> String {
                 r.diagnosis.len() - MAX_DIAGNOSIS_LINES
             ));
         }
+    }
+    out
+}
+
+/// Kueue's Workloads (the first 20) and how long they queued.
+fn kueue_section(k: &super::kueue::KueueSummary) -> String {
+    const SHOWN: usize = 20;
+    let opt = |v: Option<f64>| v.map(dur_s).unwrap_or_else(|| "-".into());
+    let rows: Vec<[String; 6]> = (k.workloads.iter().take(SHOWN))
+        .map(|w| {
+            [
+                w.jobset.clone(),
+                w.cluster_queue.clone().unwrap_or_else(|| "-".into()),
+                match &w.pending_reason {
+                    Some(r) => format!("{} ({r})", w.state),
+                    None => w.state.to_string(),
+                },
+                opt(w.queued_s),
+                opt(w.admitted_to_pods_ready_s),
+                w.evictions.len().to_string(),
+            ]
+        })
+        .collect();
+    let mut out = format!(
+        "\nkueue: {} workloads, {} admission cycles\n",
+        k.workloads.len(),
+        k.admission_cycles
+    );
+    out.push_str(&columns(
+        &[
+            "WORKLOAD",
+            "CLUSTERQUEUE",
+            "STATE",
+            "QUEUED",
+            "ADMITTED->READY",
+            "EVICTIONS",
+        ],
+        &rows,
+    ));
+    if k.workloads.len() > SHOWN {
+        out.push_str(&format!(
+            "... and {} more in summary.json\n",
+            k.workloads.len() - SHOWN
+        ));
     }
     out
 }

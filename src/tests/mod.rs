@@ -12,6 +12,7 @@ mod faults;
 mod fixtures;
 mod gates;
 mod invariants;
+mod kueue;
 mod layers;
 mod no_panic;
 mod node_failure;

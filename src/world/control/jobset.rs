@@ -68,7 +68,10 @@ pub(crate) fn job_key(namespace: &str, job_name: &str) -> String {
 impl Sim {
     pub(crate) fn submit_jobset(&mut self, workload: u32) {
         let w = &self.scenario.workloads[workload as usize];
-        let spec = w.jobset.clone();
+        let mut spec = w.jobset.clone();
+        // Kueue's mutating webhook (when the scenario runs Kueue): queue and priority labels
+        // defaulted, a managed JobSet suspended until its Workload is admitted.
+        let kueue_managed = self.kueue.enabled() && self.kueue.default_jobset(&mut spec);
         let uid = self.random_uid();
         let js = JobSetObj {
             name: spec.metadata.name.clone(),
@@ -91,6 +94,7 @@ impl Sim {
                 ..Default::default()
             },
             spec,
+            generation: 1,
             workload,
             jobs: vec![],
             created_at_ns: self.now(),
@@ -117,6 +121,9 @@ impl Sim {
             },
         );
         self.enqueue_jobset(id, self.params.watch_delay_ns);
+        if kueue_managed {
+            self.kueue(|k, ctx| k.on_jobset_created(ctx, id));
+        }
     }
 
     fn random_uid(&mut self) -> String {
@@ -142,6 +149,7 @@ impl Sim {
             return;
         };
         self.jobsets[js].spec.spec.suspend = Some(suspend);
+        self.jobsets[js].generation += 1;
         self.enqueue_jobset(
             js as JsId,
             self.params.api_call_latency_ns + self.params.watch_delay_ns,
@@ -168,6 +176,12 @@ impl Sim {
         let now = self.now();
         let obj = &self.jobsets[js as usize];
         self.rec.observe_jobset_status(now, js, before, &obj.status);
+        // Kueue's JobSet watch hears the write once it lands.
+        if self.kueue.enabled() {
+            let p = &self.params;
+            let seen = p.jobset_reconcile_cost_ns + p.api_call_latency_ns + p.watch_delay_ns;
+            self.queue.schedule_in(seen, Event::KueueJobSetStatus(js));
+        }
     }
 
     /// The API server stores JobSet `js`'s headless Service, the create landing at `at_ns`.
@@ -737,6 +751,7 @@ impl JobSetController {
                 .filter(|&j| ctx.job(j).rj == rj_index as u32 && ctx.job(j).suspended)
                 .collect();
             for &j in &suspended {
+                merge_template_on_resume(ctx, js, j);
                 ctx.set_job_suspended(j, false);
                 self.children.job_changed(j);
                 ctx.metrics().observe_job(now, j, JobChange::Resumed);
@@ -930,7 +945,7 @@ impl JobSetController {
     /// template with the subdomain, after API defaulting, pod metadata as the template has it.
     /// Built once per replicated job and shared.
     fn shared_job_spec(&mut self, obj: &JobSetObj, js: JsId, rj_index: u32) -> Arc<JobSpec> {
-        if let Some(spec) = self.job_spec(js, rj_index) {
+        if let Some(spec) = self.job_spec(js, rj_index, obj.generation) {
             return spec;
         }
         let mut spec = obj.spec.spec.replicated_jobs[rj_index as usize]
@@ -942,7 +957,7 @@ impl JobSetController {
         }
         default_job_spec(&mut spec);
         let spec = Arc::new(spec);
-        self.keep_job_spec(js, rj_index, spec.clone());
+        self.keep_job_spec(js, rj_index, obj.generation, spec.clone());
         spec
     }
 
@@ -969,7 +984,6 @@ impl JobSetController {
         let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
         let suspended = obj.spec.spec.suspended();
         let namespace = obj.namespace.clone();
-        let jobset_name = obj.name.clone();
         let webhook_key = exclusive.clone().filter(|_| !node_selector_strategy);
         let (leader_follower, all_pods) =
             match (webhook_key.is_some(), ctx.params().exclusive_placement) {
@@ -993,36 +1007,13 @@ impl JobSetController {
         } else {
             shared
         };
-        // The pod template's labels and annotations are read only by the leader's terms, the
-        // inter-pod terms' compile and the affinity index once it keeps labels: a dozen
-        // entries of four maps per Job, built only then (`Sim::job_pod_labels` builds them
-        // again when read).
-        let meta = (leader_follower
-            || ctx.affinity_index_keeps_labels()
-            || shape::has_inter_pod_terms(&job_spec.template.spec))
-        .then(|| metadata_of(obj, &identity));
-        // The pod webhook labels every JobSet pod with its priority, except under the
-        // node-selector strategy (§1.12); Kubernetes' Priority admission makes it 0 by default.
-        let (mut pod_labels, mut pod_annotations) = (StringMap::new(), StringMap::new());
-        if let Some(m) = meta {
-            (pod_labels, pod_annotations) = (m.pod_labels, m.pod_annotations);
-            if !node_selector_strategy {
-                add_priority_label(&mut pod_labels, &job_spec);
-            }
-        }
-        let shape_id = ctx.compile_pod_shape(&job_spec.template.spec, &pod_labels, &namespace);
-        let leader_shape = if leader_follower {
-            let spec = leader_pod_spec(
-                &job_spec.template.spec,
-                &pod_annotations,
-                &pod_labels,
-                &jobset_name,
-                ctx.params().jobset_version,
-            );
-            Some(ctx.compile_pod_shape(&spec, &pod_labels, &namespace))
-        } else {
-            None
+        let placement = TemplatePlacement {
+            leader_follower,
+            webhook_key,
+            node_selector_strategy,
         };
+        let (template, pod_labels) =
+            compile_job_pod_template(ctx, js, &identity, &job_spec, placement);
         let completions = job_spec.completions.unwrap_or(1).max(0) as u32;
         let created_at = self.api_call(ctx);
         let job = JobObj {
@@ -1050,11 +1041,6 @@ impl JobSetController {
             index_failed: vec![false; completions as usize],
             start_time_ns: None,
             terminal: None,
-        };
-        let template = crate::control::pod_templates::JobPodTemplate {
-            shape: shape_id,
-            exclusive_key: if leader_follower { webhook_key } else { None },
-            leader_shape,
         };
         let id = ctx.create_job(job, template, pod_labels);
         self.children.job_created(js, id);
@@ -1529,6 +1515,109 @@ fn placement_view(
         owner_uid: p.job.to_string(),
         ..Default::default()
     }
+}
+
+/// `resumeJob`: the fields of the replicated job's pod template that Kueue may have changed
+/// while the JobSet was suspended (nodeSelector, tolerations) are merged into the Job before
+/// it resumes, so its pods go where admission put them.
+fn merge_template_on_resume(ctx: &mut Ctx, js: JsId, j: JobId) {
+    let obj = ctx.jobset(js);
+    let job = ctx.job(j);
+    let rj = &obj.spec.spec.replicated_jobs[job.rj as usize];
+    let wanted = &rj.template.spec.template.spec;
+    let pod = &job.spec.template.spec;
+    let mut selector = pod.node_selector.clone();
+    selector.extend(wanted.node_selector.clone());
+    let mut tolerations = pod.tolerations.clone();
+    for t in &wanted.tolerations {
+        if !tolerations.contains(t) {
+            tolerations.push(t.clone());
+        }
+    }
+    if selector == pod.node_selector && tolerations == pod.tolerations {
+        return;
+    }
+    let mut spec = JobSpec::clone(&job.spec);
+    spec.template.spec.node_selector = selector;
+    spec.template.spec.tolerations = tolerations;
+    let identity = JobIdentity {
+        rj: job.rj,
+        job_index: job.job_index,
+        restart_attempt: job.restart_attempt,
+        job_restart_attempt: job.job_restart_attempt,
+    };
+    let (_, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
+    let webhook_key = ctx.exclusive_key(j).map(str::to_string);
+    let placement = TemplatePlacement {
+        leader_follower: webhook_key.is_some(),
+        webhook_key,
+        node_selector_strategy,
+    };
+    let (template, _) = compile_job_pod_template(ctx, js, &identity, &spec, placement);
+    ctx.replace_job_template(j, Arc::new(spec), template);
+}
+
+/// How a Job's pods are placed, as its pod template's compile needs to know.
+struct TemplatePlacement {
+    leader_follower: bool,
+    /// The exclusive topology key the leader/follower webhooks place by.
+    webhook_key: Option<String>,
+    node_selector_strategy: bool,
+}
+
+/// A Job's pod template compiled for its pods (`constructJob` and the pod webhooks): the
+/// shape, under leader/follower placement the leader's shape, and the pods' labels.
+fn compile_job_pod_template(
+    ctx: &mut Ctx,
+    js: JsId,
+    identity: &JobIdentity,
+    job_spec: &JobSpec,
+    placement: TemplatePlacement,
+) -> (crate::control::pod_templates::JobPodTemplate, StringMap) {
+    let TemplatePlacement {
+        leader_follower,
+        webhook_key,
+        node_selector_strategy,
+    } = placement;
+    let obj = ctx.jobset(js);
+    let namespace = obj.namespace.clone();
+    let jobset_name = obj.name.clone();
+    // The pod template's labels and annotations are read only by the leader's terms, the
+    // inter-pod terms' compile and the affinity index once it keeps labels: a dozen
+    // entries of four maps per Job, built only then (`Sim::job_pod_labels` builds them
+    // again when read).
+    let meta = (leader_follower
+        || ctx.affinity_index_keeps_labels()
+        || shape::has_inter_pod_terms(&job_spec.template.spec))
+    .then(|| metadata_of(obj, identity));
+    // The pod webhook labels every JobSet pod with its priority, except under the
+    // node-selector strategy (§1.12); Kubernetes' Priority admission makes it 0 by default.
+    let (mut pod_labels, mut pod_annotations) = (StringMap::new(), StringMap::new());
+    if let Some(m) = meta {
+        (pod_labels, pod_annotations) = (m.pod_labels, m.pod_annotations);
+        if !node_selector_strategy {
+            add_priority_label(&mut pod_labels, job_spec);
+        }
+    }
+    let shape_id = ctx.compile_pod_shape(&job_spec.template.spec, &pod_labels, &namespace);
+    let leader_shape = if leader_follower {
+        let spec = leader_pod_spec(
+            &job_spec.template.spec,
+            &pod_annotations,
+            &pod_labels,
+            &jobset_name,
+            ctx.params().jobset_version,
+        );
+        Some(ctx.compile_pod_shape(&spec, &pod_labels, &namespace))
+    } else {
+        None
+    };
+    let template = crate::control::pod_templates::JobPodTemplate {
+        shape: shape_id,
+        exclusive_key: if leader_follower { webhook_key } else { None },
+        leader_shape,
+    };
+    (template, pod_labels)
 }
 
 #[cfg(test)]

@@ -32,7 +32,8 @@ pub(crate) struct JobSetController {
     /// the world tells it of a changed Job through `job_changed`.
     pub(super) children: ChildJobBooks,
     /// By `JsId` and replicated job: the Job spec its Jobs share, once built.
-    job_specs: Vec<Vec<Option<Arc<JobSpec>>>>,
+    /// By JobSet: the generation the specs were built from, and one spec per replicated job.
+    job_specs: Vec<(u64, Vec<Option<Arc<JobSpec>>>)>,
 }
 
 /// What a wake-up of a JobSet's work queue entry does.
@@ -68,21 +69,27 @@ impl JobSetController {
         );
         self.due_ns.push(None);
         self.children.jobset_created(js);
-        self.job_specs.push(vec![]);
+        self.job_specs.push((0, vec![]));
     }
 
-    /// The Job spec the Jobs of replicated job `rj` of `js` share, if built.
-    pub(crate) fn job_spec(&self, js: JsId, rj: u32) -> Option<Arc<JobSpec>> {
-        self.job_specs[js as usize]
-            .get(rj as usize)
-            .cloned()
-            .flatten()
+    /// The Job spec the Jobs of replicated job `rj` of `js` share, if built from the
+    /// JobSet's spec at `generation`.
+    pub(crate) fn job_spec(&self, js: JsId, rj: u32, generation: u64) -> Option<Arc<JobSpec>> {
+        let (built_from, specs) = &self.job_specs[js as usize];
+        if *built_from != generation {
+            return None;
+        }
+        specs.get(rj as usize).cloned().flatten()
     }
 
-    /// Keeps the shared Job spec of replicated job `rj` of `js` (a JobSet's replicated job
-    /// templates never change).
-    pub(crate) fn keep_job_spec(&mut self, js: JsId, rj: u32, spec: Arc<JobSpec>) {
-        let specs = &mut self.job_specs[js as usize];
+    /// Keeps the shared Job spec of replicated job `rj` of `js`, built from the JobSet's spec
+    /// at `generation` (only Kueue's patches change the templates).
+    pub(crate) fn keep_job_spec(&mut self, js: JsId, rj: u32, generation: u64, spec: Arc<JobSpec>) {
+        let (built_from, specs) = &mut self.job_specs[js as usize];
+        if *built_from != generation {
+            *built_from = generation;
+            specs.clear();
+        }
         if specs.len() <= rj as usize {
             specs.resize(rj as usize + 1, None);
         }

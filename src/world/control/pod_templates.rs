@@ -44,6 +44,13 @@ impl PodTemplates {
         self.follower_shapes.push(BTreeMap::new());
     }
 
+    /// Job `j`'s template changed while it had no pods (a resume merging new template
+    /// fields): its follower shapes are compiled again as needed.
+    pub(crate) fn replace(&mut self, j: JobId, template: JobPodTemplate) {
+        self.jobs[j as usize] = template;
+        self.follower_shapes[j as usize].clear();
+    }
+
     pub(crate) fn of(&self, j: JobId) -> &JobPodTemplate {
         &self.jobs[j as usize]
     }

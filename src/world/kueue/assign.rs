@@ -24,20 +24,18 @@ pub(crate) struct PodSetRequest {
 }
 
 /// A flavor's or a Workload's outcome, worst first (§5.6: fit > reclaim > preempt >
-/// noPreemptionCandidates > noFit).
+/// noPreemptionCandidates > noFit; reclaim and preempt come with priority preemption, which
+/// runs do not model yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Mode {
     NoFit,
     NoCandidates,
-    Preempt,
-    Reclaim,
     Fit,
 }
 
 /// Why a PodSet got no flavor, most severe last (§5.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum PendingReason {
-    TopologyPlacementFailed,
     WaitingForQuota,
     ExceedsMaxQuota,
     NoMatchingFlavor,
@@ -46,7 +44,6 @@ pub(crate) enum PendingReason {
 impl PendingReason {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            PendingReason::TopologyPlacementFailed => "TopologyPlacementFailed",
             PendingReason::WaitingForQuota => "WaitingForQuota",
             PendingReason::ExceedsMaxQuota => "ExceedsMaxQuota",
             PendingReason::NoMatchingFlavor => "NoMatchingFlavor",
@@ -343,8 +340,7 @@ impl PodSetScan<'_> {
         let f = self.cq.fungibility;
         match v.mode {
             Mode::NoFit | Mode::NoCandidates => true,
-            Mode::Preempt | Mode::Reclaim if f.try_next_when_can_preempt => true,
-            _ => v.borrowing > 0 && f.try_next_when_can_borrow,
+            Mode::Fit => v.borrowing > 0 && f.try_next_when_can_borrow,
         }
     }
 

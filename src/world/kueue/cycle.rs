@@ -104,7 +104,7 @@ fn process_entry(
             condition_reason: a.reason.map_or("Pending", |r| r.as_str()),
             message: a.message.clone(),
         },
-        Mode::NoCandidates | Mode::Preempt | Mode::Reclaim => {
+        Mode::NoCandidates => {
             if !cq.reclaim_any {
                 for &(fr, v) in &a.usage {
                     let amount = to_reserve(model, node, fr, v, a.borrowing > 0);

@@ -5,10 +5,13 @@
 //! the Kueue objects of a run for them.
 
 pub(crate) mod assign;
+pub(crate) mod compile;
+pub(crate) mod controller;
 pub(crate) mod cycle;
 pub(crate) mod model;
 pub(crate) mod queue;
 pub(crate) mod quota;
+pub(crate) mod workload;
 
 #[cfg(test)]
 mod tests;

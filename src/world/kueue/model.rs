@@ -114,6 +114,11 @@ impl Model {
         self.fr_ids[flavor].get(&r).copied()
     }
 
+    /// The resource's index, adding a name no queue covers (a pod may request anything).
+    pub(crate) fn intern_resource(&mut self, name: &str) -> ResIx {
+        intern(&mut self.resources, name)
+    }
+
     pub(crate) fn resource_ix(&self, name: &str) -> Option<ResIx> {
         self.resources.iter().position(|r| r == name)
     }
@@ -160,9 +165,10 @@ impl ModelBuilder {
     pub(crate) fn build(mut self) -> Model {
         let mut resources: Vec<String> = Vec::new();
         let mut pairs: Vec<(FlavorIx, ResIx)> = Vec::new();
-        let all_groups: Vec<GroupSpec> = (self.cluster_queues.iter().flat_map(|c| c.groups.clone()))
-            .chain(self.cohorts.iter().flat_map(|c| c.groups.clone()))
-            .collect();
+        let all_groups: Vec<GroupSpec> =
+            (self.cluster_queues.iter().flat_map(|c| c.groups.clone()))
+                .chain(self.cohorts.iter().flat_map(|c| c.groups.clone()))
+                .collect();
         for (covered, flavors) in &all_groups {
             for r in covered {
                 intern(&mut resources, r);
@@ -209,15 +215,21 @@ impl ModelBuilder {
         }
         let cohort_nodes: Vec<NodeIx> = (0..cohort_names.len())
             .map(|i| {
-                let q = self.cohorts.get(i).map_or(vec![], |c| {
-                    quotas(&c.groups, &self.flavors, &resources)
-                });
+                let q = self
+                    .cohorts
+                    .get(i)
+                    .map_or(vec![], |c| quotas(&c.groups, &self.flavors, &resources));
                 tree.add_node(true, &q)
             })
             .collect();
         let cohort_ix = |name: &str| cohort_names.iter().position(|n| n == name).expect("named");
         let parents: Vec<Option<usize>> = (0..cohort_names.len())
-            .map(|i| self.cohorts.get(i).and_then(|c| c.parent.as_deref()).map(cohort_ix))
+            .map(|i| {
+                self.cohorts
+                    .get(i)
+                    .and_then(|c| c.parent.as_deref())
+                    .map(cohort_ix)
+            })
             .collect();
         let in_cycle: Vec<bool> = (0..cohort_names.len())
             .map(|i| on_a_cycle(&parents, i))
@@ -228,7 +240,10 @@ impl ModelBuilder {
             }
         }
         let mut cluster_queues = Vec::new();
-        for (ci, spec) in std::mem::take(&mut self.cluster_queues).into_iter().enumerate() {
+        for (ci, spec) in std::mem::take(&mut self.cluster_queues)
+            .into_iter()
+            .enumerate()
+        {
             let cohort = spec.cohort.as_deref().map(cohort_ix);
             let mut inactive = spec.stopped.then(|| "Stopped".to_string());
             if let Some(c) = cohort {
@@ -246,7 +261,11 @@ impl ModelBuilder {
                     flavors: fl.iter().map(|(f, _)| self.flavor_ix(f)).collect(),
                 })
                 .collect::<Vec<_>>();
-            if groups.iter().flat_map(|g| &g.flavors).any(|&f| !self.flavors[f].exists) {
+            if groups
+                .iter()
+                .flat_map(|g| &g.flavors)
+                .any(|&f| !self.flavors[f].exists)
+            {
                 inactive.get_or_insert_with(|| "FlavorNotFound".into());
             }
             cluster_queues.push(ClusterQueue {

@@ -152,12 +152,17 @@ mod tests {
     // TestStrictFIFORequeueIfNotPresent / TestBestEffortFIFORequeueIfNotPresent.
     #[test]
     fn strict_fifo_keeps_a_head_that_does_not_fit_best_effort_parks_it() {
-        for (strategy, back_in_heap) in [(Strategy::StrictFifo, true), (Strategy::BestEffortFifo, false)] {
+        for (strategy, back_in_heap) in [
+            (Strategy::StrictFifo, true),
+            (Strategy::BestEffortFifo, false),
+        ] {
             let mut q = CqQueue::default();
             q.push(key(0, 1, 1), 7, strategy);
             q.push(key(0, 2, 2), 8, strategy);
             let head = q.pop_head().unwrap();
-            q.requeue(head, RequeueReason::NoFit, strategy, false, 7, |w| u64::from(w) + 6);
+            q.requeue(head, RequeueReason::NoFit, strategy, false, 7, |w| {
+                u64::from(w) + 6
+            });
             assert_eq!(q.pop_head().unwrap().wl == 1, back_in_heap, "{strategy:?}");
         }
     }
@@ -171,10 +176,19 @@ mod tests {
         }
         q.push(key(0, 9, 4), 43, s);
         let head = q.pop_head().unwrap();
-        q.requeue(head, RequeueReason::NoFit, s, false, 42, |w| if w == 4 { 43 } else { 42 });
+        q.requeue(head, RequeueReason::NoFit, s, false, 42, |w| {
+            if w == 4 {
+                43
+            } else {
+                42
+            }
+        });
         assert_eq!(q.pop_head().unwrap().wl, 4);
         q.push(key(0, 10, 5), 42, s);
-        assert!(!q.has_active(), "a later arrival with a parked hash is parked too");
+        assert!(
+            !q.has_active(),
+            "a later arrival with a parked hash is parked too"
+        );
         assert_eq!(q.queue_inadmissible(), 4);
         assert_eq!(q.pop_head().unwrap().wl, 1);
     }
@@ -185,7 +199,14 @@ mod tests {
         let mut q = CqQueue::default();
         q.push(key(0, 1, 1), 1, s);
         let head = q.pop_head().unwrap();
-        q.requeue(head, RequeueReason::FailedAfterNomination, s, false, 1, |_| 0);
+        q.requeue(
+            head,
+            RequeueReason::FailedAfterNomination,
+            s,
+            false,
+            1,
+            |_| 0,
+        );
         let head = q.pop_head().unwrap();
         q.requeue(head, RequeueReason::NoFit, s, true, 1, |_| 0);
         assert_eq!(q.pop_head().unwrap().wl, 1);

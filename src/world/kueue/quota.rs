@@ -51,7 +51,10 @@ impl QuotaTree {
 
     /// A node with its quota per FR (missing FRs: nominal 0, no limits).
     pub(crate) fn add_node(&mut self, is_cohort: bool, quotas: &[(FrId, FrQuota)]) -> NodeIx {
-        assert!(!self.finished, "nodes are added before the tree is finished");
+        assert!(
+            !self.finished,
+            "nodes are added before the tree is finished"
+        );
         let mut quota = vec![FrQuota::default(); self.frs];
         for &(fr, q) in quotas {
             quota[fr] = q;
@@ -121,6 +124,7 @@ impl QuotaTree {
         self.nodes[n].usage[fr]
     }
 
+    #[cfg(test)]
     pub(crate) fn subtree_quota(&self, n: NodeIx, fr: FrId) -> i64 {
         self.nodes[n].subtree[fr]
     }

@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 fn flavor(name: &str, labels: &[(&str, &str)]) -> Flavor {
     Flavor {
         name: name.into(),
-        node_labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        node_labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         node_taints: vec![],
         tolerations: vec![],
         exists: true,
@@ -82,12 +85,18 @@ fn cohort_assigned_in_the_cycle_is_not_overadmitted() {
                 cq(
                     "eng-alpha",
                     Some("eng"),
-                    &[("on-demand", quota(50, Some(50))), ("spot", quota(100, Some(0)))],
+                    &[
+                        ("on-demand", quota(50, Some(50))),
+                        ("spot", quota(100, Some(0))),
+                    ],
                 ),
                 cq(
                     "eng-beta",
                     Some("eng"),
-                    &[("on-demand", quota(50, Some(10))), ("spot", quota(0, Some(100)))],
+                    &[
+                        ("on-demand", quota(50, Some(10))),
+                        ("spot", quota(0, Some(100))),
+                    ],
                 ),
             ],
             ..Default::default()
@@ -100,16 +109,27 @@ fn cohort_assigned_in_the_cycle_is_not_overadmitted() {
         assert_eq!(out[0].wl, 1, "alpha does not borrow, so it goes first");
         assert_eq!(out[0].verdict, Verdict::Admitted);
         let on_demand_beta = out[1].assignment.as_ref().unwrap().flavors[0][0].1;
-        assert_eq!(model.flavors[on_demand_beta].name, "on-demand", "no fallback to spot");
+        assert_eq!(
+            model.flavors[on_demand_beta].name, "on-demand",
+            "no fallback to spot"
+        );
         if beta_admitted {
             assert_eq!(out[1].verdict, Verdict::Admitted);
         } else {
-            let Verdict::Requeue { reason, condition_reason, message } = &out[1].verdict else {
+            let Verdict::Requeue {
+                reason,
+                condition_reason,
+                message,
+            } = &out[1].verdict
+            else {
                 panic!("beta admitted with {beta_pods} pods");
             };
             assert_eq!(*reason, RequeueReason::FailedAfterNomination);
             assert_eq!(*condition_reason, "WaitingForQuota");
-            assert_eq!(message, "Workload no longer fits after processing another workload");
+            assert_eq!(
+                message,
+                "Workload no longer fits after processing another workload"
+            );
         }
     }
 }
@@ -121,7 +141,11 @@ fn workload_borrowing_less_goes_first() {
     let mut model = ModelBuilder {
         flavors: vec![flavor("default", &[])],
         cluster_queues: vec![
-            cq("guaranteed", Some("guaranteed"), &[("default", quota(0, None))]),
+            cq(
+                "guaranteed",
+                Some("guaranteed"),
+                &[("default", quota(0, None))],
+            ),
             cq("best-effort", Some("r"), &[("default", quota(0, None))]),
         ],
         cohorts: vec![
@@ -151,7 +175,10 @@ fn workload_borrowing_less_goes_first() {
     assert_eq!(out[1].assignment.as_ref().unwrap().borrowing, 2);
     assert!(matches!(
         out[1].verdict,
-        Verdict::Requeue { reason: RequeueReason::FailedAfterNomination, .. }
+        Verdict::Requeue {
+            reason: RequeueReason::FailedAfterNomination,
+            ..
+        }
     ));
 }
 
@@ -195,11 +222,22 @@ fn blocked_head_reserves_its_quota_unless_its_queue_can_always_reclaim() {
         assert_eq!(out[0].wl, 1);
         assert!(matches!(
             out[0].verdict,
-            Verdict::Requeue { reason: RequeueReason::PreemptionNoCandidates, .. }
+            Verdict::Requeue {
+                reason: RequeueReason::PreemptionNoCandidates,
+                ..
+            }
         ));
-        assert_eq!(out[1].verdict == Verdict::Admitted, b1_admitted, "reclaim any: {reclaim_any}");
+        assert_eq!(
+            out[1].verdict == Verdict::Admitted,
+            b1_admitted,
+            "reclaim any: {reclaim_any}"
+        );
         let expected = if b1_admitted { 2 } else { 1 };
-        assert_eq!(model.tree.usage(0, fr) + model.tree.usage(1, fr), units(expected), "reservations released");
+        assert_eq!(
+            model.tree.usage(0, fr) + model.tree.usage(1, fr),
+            units(expected),
+            "reservations released"
+        );
     }
 }
 
@@ -214,7 +252,10 @@ fn tpu_multislice_takes_the_whole_queue_and_a_second_waits() {
     spec.strategy = Strategy::BestEffortFifo;
     spec.groups = vec![(
         vec!["google.com/tpu".into()],
-        vec![("v6e-4x4".into(), vec![("google.com/tpu".into(), quota(32, None))])],
+        vec![(
+            "v6e-4x4".into(),
+            vec![("google.com/tpu".into(), quota(32, None))],
+        )],
     )];
     let mut model = ModelBuilder {
         flavors: vec![flavor("v6e-4x4", &labels)],
@@ -229,12 +270,20 @@ fn tpu_multislice_takes_the_whole_queue_and_a_second_waits() {
         per_pod: vec![(tpu, units(4))],
         ..Default::default()
     };
-    slice.node_selector = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    slice.node_selector = labels
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let podsets = vec![slice];
     let out = run_cycle(&mut model, &[head(1, 0, 0, 1, &podsets)]);
     assert_eq!(out[0].verdict, Verdict::Admitted);
     let out = run_cycle(&mut model, &[head(2, 0, 0, 2, &podsets)]);
-    let Verdict::Requeue { reason, condition_reason, message } = &out[0].verdict else {
+    let Verdict::Requeue {
+        reason,
+        condition_reason,
+        message,
+    } = &out[0].verdict
+    else {
         panic!("a second 32-chip Workload admitted");
     };
     // It fits the queue's nominal quota, so Kueue looks for preemption candidates; with
@@ -258,16 +307,24 @@ fn flavors_are_matched_by_their_own_label_keys_and_tried_in_order() {
         &[("tpu", quota(4, None)), ("gpu", quota(4, None))],
     );
     spec.fungibility.try_next_when_can_borrow = true;
-    let other = cq("other", Some("c"), &[("tpu", quota(4, None)), ("gpu", quota(4, None))]);
+    let other = cq(
+        "other",
+        Some("c"),
+        &[("tpu", quota(4, None)), ("gpu", quota(4, None))],
+    );
     let mut model = ModelBuilder {
-        flavors: vec![flavor("tpu", &[("accel", "tpu")]), flavor("gpu", &[("accel", "gpu")])],
+        flavors: vec![
+            flavor("tpu", &[("accel", "tpu")]),
+            flavor("gpu", &[("accel", "gpu")]),
+        ],
         cluster_queues: vec![spec, other],
         ..Default::default()
     }
     .build();
     let mut ps = pods(&model, 1, 2);
     // A selector on a key the flavor labels must match; other keys are not looked at.
-    ps[0].node_selector = BTreeMap::from([("accel".into(), "gpu".into()), ("zone".into(), "a".into())]);
+    ps[0].node_selector =
+        BTreeMap::from([("accel".into(), "gpu".into()), ("zone".into(), "a".into())]);
     let cq0 = model.cluster_queues[0].clone();
     let a = assign(&model, &cq0, &ps, None);
     assert_eq!(a.mode, Mode::Fit);

@@ -306,6 +306,48 @@ impl Ctx<'_> {
         self.sim.api_create_job(job, template, pod_labels)
     }
 
+    /// Kueue's patch of JobSet `js` (§3.3 step 3, §3.6 step 1): each replicated job's pod
+    /// template gets this nodeSelector and these tolerations, and `spec.suspend` this value.
+    /// The JobSet controller's watch hears of it.
+    pub(crate) fn kueue_patch_jobset(
+        &mut self,
+        js: JsId,
+        templates: Vec<(
+            crate::api::types::StringMap,
+            Vec<crate::api::types::Toleration>,
+        )>,
+        suspend: bool,
+    ) {
+        let obj = &mut self.sim.jobsets[js as usize];
+        let rjs = &mut obj.spec.spec.replicated_jobs;
+        assert_eq!(
+            rjs.len(),
+            templates.len(),
+            "one template per replicated job"
+        );
+        for (rj, (selector, tolerations)) in rjs.iter_mut().zip(templates) {
+            let pod = &mut rj.template.spec.template.spec;
+            pod.node_selector = selector;
+            pod.tolerations = tolerations;
+        }
+        obj.spec.spec.suspend = Some(suspend);
+        obj.generation += 1;
+        let delay = self.sim.params.watch_delay_ns;
+        self.sim.enqueue_jobset(js, delay);
+    }
+
+    /// Job `j`'s pod template changed on resume (the JobSet controller's `resumeJob` merges
+    /// what Kueue injected): the new spec and its compiled template.
+    pub(crate) fn replace_job_template(
+        &mut self,
+        j: JobId,
+        spec: std::sync::Arc<crate::api::types::JobSpec>,
+        template: crate::control::pod_templates::JobPodTemplate,
+    ) {
+        self.sim.jobs[j as usize].spec = spec;
+        self.sim.pod_templates.replace(j, template);
+    }
+
     /// A write of Job `j`'s `spec.suspend` by the JobSet controller; a resume also clears
     /// `status.startTime` (`resumeJob`).
     pub(crate) fn set_job_suspended(&mut self, j: JobId, suspended: bool) {

@@ -62,6 +62,22 @@ pub(crate) enum Event {
     TrainingStart { js: JsId, generation: u32 },
     /// A JobSet's training has done all its work: its containers exit 0.
     TrainingDone { js: JsId, generation: u32 },
+    /// Kueue's Workload for a managed JobSet is created (`kueue::controller`).
+    KueueWorkloadCreated(JsId),
+    /// Kueue's admission loop runs a cycle.
+    KueueCycle,
+    /// Kueue's patch of an admitted Workload's JobSet lands (flavors injected, resumed).
+    KueueStartJobSet(u32),
+    /// Kueue's patch of an evicted Workload's JobSet lands (suspended, templates restored).
+    KueueStopJobSet(u32),
+    /// Kueue's watch hears of a JobSet status write.
+    KueueJobSetStatus(JsId),
+    /// An admitted Workload's PodsReady timeout (`generation` guards a stale timer).
+    KueuePodsReadyTimeout { wl: u32, generation: u32 },
+    /// An evicted Workload's requeue back-off ends.
+    KueueBackoffDone(u32),
+    /// The batched requeue trigger of a cohort tree (its root node) fires.
+    KueueRequeueTrigger(u32),
     /// The run's time limit.
     EndOfRun,
 }
@@ -102,6 +118,14 @@ impl Event {
             TrainingStart { js, generation } => (26, js, generation),
             TrainingDone { js, generation } => (27, js, generation),
             EndOfRun => (28, 0, 0),
+            KueueWorkloadCreated(js) => (29, js, 0),
+            KueueCycle => (30, 0, 0),
+            KueueStartJobSet(wl) => (31, wl, 0),
+            KueueStopJobSet(wl) => (32, wl, 0),
+            KueueJobSetStatus(js) => (33, js, 0),
+            KueuePodsReadyTimeout { wl, generation } => (34, wl, generation),
+            KueueBackoffDone(wl) => (35, wl, 0),
+            KueueRequeueTrigger(root) => (36, root, 0),
         }
     }
 }

@@ -96,6 +96,8 @@ pub(crate) struct Sim {
     pub(crate) gc: ctx::Slot<crate::control::gc::GarbageCollector>,
     /// Each Job's pod template as its pods get it (labels, compiled shapes).
     pub(crate) pod_templates: crate::control::pod_templates::PodTemplates,
+    /// Kueue's queues, Workloads and admission loop (inert without a `kueue:` section).
+    pub(crate) kueue: ctx::Slot<crate::kueue::controller::KueueController>,
     /// The JobSet controller's work queue, worker and API client.
     pub(crate) jobset_controller: ctx::Slot<crate::control::jobset_controller::JobSetController>,
     /// The Job controller's work queue, back-off records, informer books and API client.
@@ -180,12 +182,15 @@ impl Sim {
         crate::scenario::check_sizes(&scenario.workloads, &mut errors);
         // Before anything is allocated: past the limit, the build itself would exhaust memory.
         errors.extend(crate::scenario::memory::check(&scenario).err());
-        // Until the Kueue admission engine is wired in (issue 16), a scenario with a `kueue:`
-        // section is refused rather than run as if Kueue were absent.
-        if scenario.kueue.is_some() {
-            let message = "the Kueue objects are valid, but this build does not simulate Kueue admission yet: remove the kueue: section to run the scenario without Kueue";
-            errors.push(InputError::new(&scenario.file, message).at_path("kueue"));
-        }
+        let kueue = crate::kueue::controller::KueueController::for_scenario(&scenario)
+            .map_err(|message| InputError::new(&scenario.file, message).at_path("kueue"));
+        let kueue = match kueue {
+            Ok(k) => Some(k),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
         if !errors.is_empty() {
             return Err(SimError::Input(errors));
         }
@@ -251,6 +256,7 @@ impl Sim {
             ),
             in_place_agents: ctx::Slot::new(Default::default()),
             pod_templates: Default::default(),
+            kueue: ctx::Slot::new(kueue.expect("errors returned above")),
             fast_scheduling: true,
             node_varying_keys: vec![],
             timeline: crate::metrics::timeline::Timeline::new(),
@@ -408,6 +414,16 @@ impl Sim {
                     && (js.spec.spec.ttl_seconds_after_finished.is_none()
                         || js.removed_at_ns.is_some())
             })
+            // Kueue has seen every JobSet finish (its Workloads released their quota).
+            && self.kueue.all_finished()
+    }
+
+    /// Runs one of Kueue's handlers (`Sim::handle`).
+    pub(crate) fn kueue<R>(
+        &mut self,
+        handler: impl FnOnce(&mut crate::kueue::controller::KueueController, &mut ctx::Ctx<'_>) -> R,
+    ) -> R {
+        self.handle(|sim| &mut sim.kueue, handler)
     }
 
     /// Handles one event; returns true when the run must stop.
@@ -423,6 +439,16 @@ impl Sim {
             Event::SchedulerAddPod(pod) => self.scheduler_add_pod(pod),
             Event::SchedulerPodGone(pod) => self.scheduler_pod_gone(pod),
             Event::SchedulerCycle => self.scheduler_cycle(),
+            Event::KueueWorkloadCreated(js) => self.kueue(|k, c| k.on_workload_created(c, js)),
+            Event::KueueCycle => self.kueue(|k, c| k.on_cycle(c)),
+            Event::KueueStartJobSet(wl) => self.kueue(|k, c| k.on_start_jobset(c, wl)),
+            Event::KueueStopJobSet(wl) => self.kueue(|k, c| k.on_stop_jobset(c, wl)),
+            Event::KueueJobSetStatus(js) => self.kueue(|k, c| k.on_jobset_status(c, js)),
+            Event::KueuePodsReadyTimeout { wl, generation } => {
+                self.kueue(|k, c| k.on_pods_ready_timeout(c, wl, generation))
+            }
+            Event::KueueBackoffDone(wl) => self.kueue(|k, c| k.on_backoff_done(c, wl)),
+            Event::KueueRequeueTrigger(root) => self.kueue(|k, c| k.on_requeue_trigger(c, root)),
             Event::SchedulerBackoffDone(pod) => self.scheduler_backoff_done(pod),
             Event::SchedulerFlushUnschedulable => self.scheduler_flush_unschedulable(),
             Event::BindDone { pod, node } => self.on_bind_done(pod, node),

@@ -88,6 +88,8 @@ pub(crate) struct JobSetObj {
     pub uid: String,
     /// The defaulted spec as admitted.
     pub spec: JobSet,
+    /// `metadata.generation`: 1 at create, one more for each spec write (Kueue's patches).
+    pub generation: u64,
     pub workload: u32,
     pub status: JobSetStatus,
     /// Child Jobs that still exist (including ones being deleted).

@@ -1,0 +1,199 @@
+//! Kueue end to end (docs/kueue.md): JobSets queued as Workloads, admitted by quota, started
+//! with their flavors, evicted on the PodsReady timeout and requeued after their back-off.
+
+use super::common::*;
+use crate::engine::time::NS_PER_S;
+use crate::kueue::workload::{WlState, Workload};
+use crate::sim::Sim;
+
+/// A JobSet of one Job with `pods` pods of `cpu` cpu each, queued to `queue`, submitted at
+/// `at` and running `run_for` (flow-style workload entry).
+fn jobset(name: &str, queue: &str, pods: u32, cpu: u32, at: &str, run_for: &str) -> String {
+    format!(
+        "- at: {at}\n  pods: {{runFor: {run_for}}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {{name: {name}, labels: {{kueue.x-k8s.io/queue-name: {queue}}}}}\n    spec:\n      replicatedJobs:\n      - name: workers\n        template:\n          spec:\n            parallelism: {pods}\n            completions: {pods}\n            template:\n              spec:\n                restartPolicy: Never\n                containers: [{{name: main, image: busybox, resources: {{requests: {{cpu: \"{cpu}\"}}}}}}]\n"
+    )
+}
+
+/// A ClusterQueue `name` with `cpu` nominal cpu of flavor `default` (and `extra` spec keys,
+/// flow style), with a LocalQueue of the same name in `default`.
+fn queue(name: &str, cpu: u32, extra: &str) -> String {
+    format!(
+        "  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: ClusterQueue, metadata: {{name: {name}}}, spec: {{namespaceSelector: {{}}, resourceGroups: [{{coveredResources: [cpu], flavors: [{{name: default, resources: [{{name: cpu, nominalQuota: {cpu}}}]}}]}}]{extra}}}}}\n  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: LocalQueue, metadata: {{namespace: default, name: {name}}}, spec: {{clusterQueue: {name}}}}}\n"
+    )
+}
+
+fn scenario(nodes: u32, queues: &str, config: &str, workloads: &[String]) -> String {
+    format!(
+        "name: kueue-test\nrun: {{seed: 3, until: 6h}}\ncluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: {nodes}, capacity: {{cpu: 8, memory: 32Gi}}}}\nkueue:\n  configuration: {{{config}}}\n  objects:\n  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: ResourceFlavor, metadata: {{name: default}}}}\n{queues}workloads:\n{}",
+        workloads.concat()
+    )
+}
+
+fn run(text: &str) -> Sim {
+    let scenario = crate::scenario::load_scenario_from_str("k.yaml", text, ".".as_ref())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    simulate_scenario(scenario)
+}
+
+fn workload<'a>(sim: &'a Sim, jobset: &str) -> &'a Workload {
+    let k: &crate::kueue::controller::KueueController = &sim.kueue;
+    k.workloads()
+        .iter()
+        .find(|w| sim.jobsets[w.js as usize].name == jobset)
+        .expect("a Workload per managed JobSet")
+}
+
+fn secs(ns: Option<u64>) -> f64 {
+    ns.expect("happened") as f64 / NS_PER_S as f64
+}
+
+#[test]
+fn jobsets_over_the_quota_wait_suspended_and_start_as_quota_frees() {
+    let text = scenario(
+        4,
+        &queue("team", 16, ""),
+        "",
+        &[
+            jobset("first", "team", 16, 1, "0s", "10m"),
+            jobset("second", "team", 16, 1, "1s", "10m"),
+        ],
+    );
+    let sim = run(&text);
+    let (first, second) = (workload(&sim, "first"), workload(&sim, "second"));
+    assert_eq!(
+        (first.state, second.state),
+        (WlState::Finished, WlState::Finished)
+    );
+    assert!(
+        secs(first.first_admitted_ns) < 1.0,
+        "first admitted at once"
+    );
+    let first_done = secs(first.finished_ns);
+    let second_in = secs(second.first_admitted_ns);
+    // Quota frees when Kueue sees the finished JobSet; the parked Workload comes back one
+    // requeue batch period (1 s) later.
+    assert!(second_in >= first_done + 1.0, "{second_in} vs {first_done}");
+    assert!(second_in < first_done + 1.5, "{second_in} vs {first_done}");
+    // 32 cpu of nodes but 16 of quota: never both at once.
+    assert!(sim
+        .jobsets
+        .iter()
+        .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
+}
+
+#[test]
+fn a_queue_that_does_not_exist_leaves_the_jobset_suspended_with_misconfigured() {
+    let text = scenario(
+        2,
+        &queue("team", 16, ""),
+        "",
+        &[jobset("lost", "nowhere", 2, 1, "0s", "1m")],
+    );
+    let sim = run(&text);
+    let w = workload(&sim, "lost");
+    assert_eq!(w.state, WlState::Pending);
+    assert_eq!(w.pending_reason.0, "Misconfigured");
+    assert_eq!(
+        sim.rec.api_calls.job_controller.pod_creates, 0,
+        "no pod while suspended"
+    );
+}
+
+#[test]
+fn strict_fifo_head_blocks_its_queue_best_effort_lets_the_next_one_in() {
+    for (strategy, small_waits) in [("StrictFIFO", true), ("BestEffortFIFO", false)] {
+        let text = scenario(
+            4,
+            &queue("team", 16, &format!(", queueingStrategy: {strategy}")),
+            "",
+            &[
+                jobset("running", "team", 12, 1, "0s", "10m"),
+                jobset("big", "team", 8, 1, "1s", "1m"),
+                jobset("small", "team", 2, 1, "2s", "1m"),
+            ],
+        );
+        let sim = run(&text);
+        let small = secs(workload(&sim, "small").first_admitted_ns);
+        let running_done = secs(workload(&sim, "running").finished_ns);
+        assert_eq!(
+            small > running_done,
+            small_waits,
+            "{strategy}: small admitted at {small}"
+        );
+    }
+}
+
+#[test]
+fn a_queue_borrows_idle_quota_of_its_cohort() {
+    let queues = queue("a", 8, ", cohortName: shared") + &queue("b", 8, ", cohortName: shared");
+    let text = scenario(
+        4,
+        &queues,
+        "",
+        &[
+            jobset("wide", "a", 14, 1, "0s", "5m"),
+            jobset("late", "b", 4, 1, "1s", "1m"),
+        ],
+    );
+    let sim = run(&text);
+    let (wide, late) = (workload(&sim, "wide"), workload(&sim, "late"));
+    assert!(
+        secs(wide.first_admitted_ns) < 1.0,
+        "14 of 16 cpu borrowed at once"
+    );
+    // b's own quota is lent out: it waits for wide to give it back.
+    assert!(secs(late.first_admitted_ns) > secs(wide.finished_ns));
+}
+
+#[test]
+fn pods_never_ready_are_evicted_at_the_timeout_and_requeued_after_the_back_off() {
+    // A JobSet Kueue does not manage holds both nodes: quota admits "stuck", no node fits
+    // its pod.
+    let hog = jobset("hog", "none", 2, 8, "0s", "1h")
+        .replace(", labels: {kueue.x-k8s.io/queue-name: none}", "");
+    let text = scenario(
+        2,
+        &queue("team", 32, ""),
+        "waitForPodsReady: {timeout: 5m}",
+        &[hog, jobset("stuck", "team", 1, 4, "1s", "1m")],
+    )
+    .replace("until: 6h", "until: 20m");
+    let sim = run(&text);
+    let w = workload(&sim, "stuck");
+    let times: Vec<f64> = w
+        .evictions
+        .iter()
+        .map(|e| e.0 as f64 / NS_PER_S as f64)
+        .collect();
+    assert!(w.evictions.iter().all(|e| e.1 == "PodsReadyTimeout"));
+    assert!(times.len() >= 2, "{times:?}");
+    // Submitted at 1 s and admitted within a fraction of a second, evicted 5 min later;
+    // requeued 60 s after the eviction (the back-off counts from it), evicted again 5 min
+    // after that; then 120 s of back-off.
+    assert!((301.0..302.0).contains(&times[0]), "{times:?}");
+    assert!((times[1] - times[0] - 360.0).abs() < 0.5, "{times:?}");
+    if times.len() > 2 {
+        assert!((times[2] - times[1] - 420.0).abs() < 0.5, "{times:?}");
+    }
+    assert_eq!(w.requeue_count as usize, times.len());
+}
+
+#[test]
+fn priority_preemption_is_refused_not_ignored() {
+    let text = scenario(
+        2,
+        &queue(
+            "team",
+            16,
+            ", preemption: {withinClusterQueue: LowerPriority}",
+        ),
+        "",
+        &[jobset("x", "team", 1, 1, "0s", "1m")],
+    );
+    let scenario = crate::scenario::load_scenario_from_str("k.yaml", &text, ".".as_ref()).unwrap();
+    let err = Sim::new(scenario).err().expect("refused").to_string();
+    assert!(
+        err.contains("withinClusterQueue") && err.contains("not simulated yet"),
+        "{err}"
+    );
+}

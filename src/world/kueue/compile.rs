@@ -1,0 +1,145 @@
+//! From the Kueue objects of a scenario (`kueue_api::KueueSetup`) to the admission model,
+//! refusing what the simulator does not model yet rather than running without it.
+
+use super::model::{
+    CohortSpec, CqSpec, Flavor, Fungibility, GroupSpec, Model, ModelBuilder, Strategy,
+};
+use super::quota::FrQuota;
+use crate::api::taint::TaintEffect;
+use crate::kueue_api::{
+    BorrowWithinCohortPolicy, FungibilityAction, FungibilityPreference, KueueSetup,
+    QueueingStrategy, QuotaCheckStrategy, ReclaimWithinCohort, ResourceGroup, StopPolicy,
+    WithinClusterQueue,
+};
+
+/// Compiles the setup, or says which object uses what is not simulated yet.
+pub(crate) fn compile(setup: &KueueSetup) -> Result<Model, String> {
+    refuse_unmodelled(setup)?;
+    let flavors = setup
+        .flavors
+        .iter()
+        .map(|f| Flavor {
+            name: f.name.clone(),
+            node_labels: f.node_labels.clone(),
+            node_taints: (f.node_taints.iter())
+                .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
+                .cloned()
+                .collect(),
+            tolerations: f.tolerations.clone(),
+            exists: true,
+        })
+        .collect();
+    let cluster_queues = setup
+        .cluster_queues
+        .iter()
+        .map(|c| {
+            let p = c.preemption;
+            CqSpec {
+                name: c.name.clone(),
+                cohort: c.cohort.clone(),
+                groups: groups(&c.resource_groups),
+                strategy: match c.queueing_strategy {
+                    QueueingStrategy::StrictFifo => Strategy::StrictFifo,
+                    QueueingStrategy::BestEffortFifo => Strategy::BestEffortFifo,
+                },
+                fungibility: Fungibility {
+                    try_next_when_can_borrow: c.flavor_fungibility.when_can_borrow
+                        == FungibilityAction::TryNextFlavor,
+                    try_next_when_can_preempt: c.flavor_fungibility.when_can_preempt
+                        == FungibilityAction::TryNextFlavor,
+                    preemption_over_borrowing: c.flavor_fungibility.preference
+                        == FungibilityPreference::PreemptionOverBorrowing,
+                },
+                reclaim_any: p.reclaim_within_cohort == ReclaimWithinCohort::Any,
+                may_preempt: p.borrow_within_cohort.policy != BorrowWithinCohortPolicy::Never,
+                namespace_selector: c.namespace_selector.clone(),
+                stopped: c.stop_policy != StopPolicy::None,
+            }
+        })
+        .collect();
+    let cohorts = setup
+        .cohorts
+        .iter()
+        .map(|c| CohortSpec {
+            name: c.name.clone(),
+            parent: c.parent.clone(),
+            groups: groups(&c.resource_groups),
+        })
+        .collect();
+    Ok(ModelBuilder {
+        flavors,
+        cluster_queues,
+        cohorts,
+        block_undeclared: setup.config.quota_check_strategy == QuotaCheckStrategy::BlockUndeclared,
+    }
+    .build())
+}
+
+fn groups(groups: &[ResourceGroup]) -> Vec<GroupSpec> {
+    groups
+        .iter()
+        .map(|g| {
+            let flavors = g
+                .flavors
+                .iter()
+                .map(|f| {
+                    let quotas = (f.resources.iter())
+                        .map(|r| {
+                            let q = FrQuota {
+                                nominal: r.nominal.milli,
+                                borrowing_limit: r.borrowing_limit.map(|q| q.milli),
+                                lending_limit: r.lending_limit.map(|q| q.milli),
+                            };
+                            (r.name.clone(), q)
+                        })
+                        .collect();
+                    (f.name.clone(), quotas)
+                })
+                .collect();
+            (g.covered_resources.clone(), flavors)
+        })
+        .collect()
+}
+
+/// Priority preemption, fair sharing and Topology-Aware Scheduling change admission; a run
+/// that ignored them would answer a different question, so it is refused (docs/kueue.md).
+fn refuse_unmodelled(setup: &KueueSetup) -> Result<(), String> {
+    let not_yet = |what: String| {
+        Err(format!(
+            "{what}: not simulated yet (Kueue runs model quota, queues, borrowing and \
+             waitForPodsReady; docs/kueue.md lists what is left)"
+        ))
+    };
+    for c in &setup.cluster_queues {
+        let p = c.preemption;
+        if p.within_cluster_queue != WithinClusterQueue::Never {
+            return not_yet(format!(
+                "ClusterQueue {}: spec.preemption.withinClusterQueue: {:?} (priority preemption)",
+                c.name, p.within_cluster_queue
+            ));
+        }
+        if p.reclaim_within_cohort != ReclaimWithinCohort::Never {
+            return not_yet(format!(
+                "ClusterQueue {}: spec.preemption.reclaimWithinCohort: {:?} (preemption to reclaim quota)",
+                c.name, p.reclaim_within_cohort
+            ));
+        }
+    }
+    if setup
+        .config
+        .wait_for_pods_ready
+        .is_some_and(|w| w.block_admission)
+    {
+        return not_yet("configuration.waitForPodsReady.blockAdmission: true".into());
+    }
+    if setup.config.fair_sharing {
+        return not_yet("configuration.fairSharing (fair sharing)".into());
+    }
+    if let Some(f) = setup.flavors.iter().find(|f| f.topology_name.is_some()) {
+        return not_yet(format!(
+            "ResourceFlavor {}: spec.topologyName (Topology-Aware Scheduling)",
+            f.name
+        ));
+    }
+    Ok(())
+}

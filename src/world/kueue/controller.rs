@@ -1,0 +1,652 @@
+//! The Kueue component: its JobSet webhook and job reconciler, the queue manager, the
+//! admission loop and the Workload controller (kueue-semantics §3–§5), as one component that
+//! owns every Workload and reaches JobSets only through API writes (`Ctx::kueue_patch_jobset`)
+//! and its watch of JobSet status (`on_jobset_status`).
+//!
+//! Every hop is an API round trip on Kueue's own client (300 QPS, burst 500 by default):
+//! JobSet create → Workload create, admission → status write → JobSet patch, eviction →
+//! JobSet patch. The admission loop runs cycles back to back while one admits; after a
+//! cycle that admits nothing it backs off 1, 2, 4, 8, then 10 ms (`pkg/util/wait`). A cycle
+//! that admitted nothing would give the same answer until something changes, so the loop
+//! sleeps until a change and runs at the back-off tick the real loop would have reached.
+
+use super::assign::ScanProgress;
+use super::cycle::{run_cycle, Head, Verdict};
+use super::model::{CqIx, Model};
+use super::queue::{CqQueue, RequeueReason, WlId};
+use super::quota::NodeIx;
+use super::workload::{equivalence_hash, podsets_of, WlState, Workload};
+use crate::engine::time::{SimTime, NS_PER_MS, NS_PER_S};
+use crate::engine::token_bucket::TokenBucket;
+use crate::kueue_api::{KueueSetup, WaitForPodsReady};
+use crate::sim::ctx::Ctx;
+use crate::sim::event::Event;
+use crate::sim::objects::JsId;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(crate) const QUEUE_NAME_LABEL: &str = "kueue.x-k8s.io/queue-name";
+pub(crate) const PRIORITY_CLASS_LABEL: &str = "kueue.x-k8s.io/priority-class";
+/// Kueue's API client (`clientConnection` defaults, apis/config/v1beta2/defaults.go).
+const KUEUE_CLIENT_QPS: f64 = 300.0;
+const KUEUE_CLIENT_BURST: u32 = 500;
+/// `requeueBatchPeriod`: parked Workloads come back this long after a freeing event.
+const REQUEUE_BATCH_NS: SimTime = NS_PER_S;
+/// The admission loop's back-off after a cycle that admitted nothing: 1 ms doubling to 10.
+const LOOP_INITIAL_BACKOFF_NS: SimTime = NS_PER_MS;
+const LOOP_MAX_BACKOFF_NS: SimTime = 10 * NS_PER_MS;
+
+/// The admission loop: when it last ran a cycle that admitted nothing, and how many in a row.
+#[derive(Debug, Clone, Default)]
+struct LoopState {
+    /// A `KueueCycle` is scheduled.
+    scheduled: bool,
+    failed_cycles: u32,
+    last_failed_ns: SimTime,
+    /// After the last failed cycle some ClusterQueue still had an active head (StrictFIFO):
+    /// the loop keeps ticking; otherwise it blocks until a push.
+    heads_left: bool,
+}
+
+pub(crate) struct KueueController {
+    /// The scenario has a `kueue:` section; without one the component does nothing.
+    enabled: bool,
+    model: Model,
+    /// (namespace, name) → ClusterQueue name.
+    local_queues: BTreeMap<(String, String), String>,
+    priority_classes: BTreeMap<String, i32>,
+    /// The scenario's namespaces with their labels (`kubernetes.io/metadata.name` included).
+    namespace_labels: BTreeMap<String, crate::api::types::StringMap>,
+    pods_ready: Option<WaitForPodsReady>,
+    manage_without_queue_name: bool,
+    queues: Vec<CqQueue>,
+    workloads: Vec<Workload>,
+    by_jobset: BTreeMap<JsId, WlId>,
+    client: TokenBucket,
+    loop_state: LoopState,
+    /// Roots of cohort trees (or lone ClusterQueues) with a requeue trigger queued.
+    triggers_pending: BTreeSet<NodeIx>,
+    pub(crate) cycles: u64,
+}
+
+impl KueueController {
+    /// The scenario's Kueue, or an inert component when it has no `kueue:` section.
+    pub(crate) fn for_scenario(scenario: &crate::scenario::Scenario) -> Result<Self, String> {
+        let Some(setup) = &scenario.kueue else {
+            let mut inert = Self::new(
+                &KueueSetup::default(),
+                BTreeMap::new(),
+                TokenBucket::new(1.0, 1),
+            )?;
+            inert.enabled = false;
+            return Ok(inert);
+        };
+        for w in &scenario.workloads {
+            refuse_topology_requests(&w.jobset)?;
+        }
+        let client = TokenBucket::new(KUEUE_CLIENT_QPS, KUEUE_CLIENT_BURST);
+        Self::new(setup, scenario.namespaces.clone(), client)
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    pub(crate) fn new(
+        setup: &KueueSetup,
+        namespace_labels: BTreeMap<String, crate::api::types::StringMap>,
+        client: TokenBucket,
+    ) -> Result<Self, String> {
+        let model = super::compile::compile(setup)?;
+        let queues = vec![CqQueue::default(); model.cluster_queues.len()];
+        Ok(KueueController {
+            enabled: true,
+            model,
+            local_queues: (setup.local_queues.iter())
+                .map(|l| {
+                    (
+                        (l.namespace.clone(), l.name.clone()),
+                        l.cluster_queue.clone(),
+                    )
+                })
+                .collect(),
+            priority_classes: (setup.priority_classes.iter())
+                .map(|p| (p.name.clone(), p.value))
+                .collect(),
+            namespace_labels,
+            pods_ready: setup.config.wait_for_pods_ready,
+            manage_without_queue_name: setup.config.manage_jobs_without_queue_name,
+            queues,
+            workloads: vec![],
+            by_jobset: BTreeMap::new(),
+            client,
+            loop_state: LoopState::default(),
+            triggers_pending: BTreeSet::new(),
+            cycles: 0,
+        })
+    }
+
+    /// Every Workload is finished (true without Kueue).
+    pub(crate) fn all_finished(&self) -> bool {
+        self.workloads.iter().all(|w| w.state == WlState::Finished)
+    }
+
+    pub(crate) fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub(crate) fn workloads(&self) -> &[Workload] {
+        &self.workloads
+    }
+
+    pub(crate) fn pending_in(&self, cq: CqIx) -> usize {
+        self.queues[cq].pending()
+    }
+
+    /// Kueue's JobSet webhook on create (§3.1): the default LocalQueue, then suspend a JobSet
+    /// Kueue manages. Returns whether it does.
+    pub(crate) fn default_jobset(&self, js: &mut crate::api::types::JobSet) -> bool {
+        let ns = js
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into());
+        let labels = &mut js.metadata.labels;
+        if !labels.contains_key(QUEUE_NAME_LABEL)
+            && self.local_queues.contains_key(&(ns, "default".into()))
+        {
+            labels.insert(QUEUE_NAME_LABEL.into(), "default".into());
+        }
+        if !labels.contains_key(PRIORITY_CLASS_LABEL)
+            && self.priority_classes.contains_key("default")
+        {
+            labels.insert(PRIORITY_CLASS_LABEL.into(), "default".into());
+        }
+        let managed = labels.contains_key(QUEUE_NAME_LABEL) || self.manage_without_queue_name;
+        if managed {
+            js.spec.suspend = Some(true);
+        }
+        managed
+    }
+
+    /// When a call Kueue's client issues now lands.
+    fn call_lands(&mut self, ctx: &Ctx) -> SimTime {
+        self.client.reserve(ctx.now()) + ctx.params().api_call_latency_ns
+    }
+
+    /// Kueue's JobSet reconciler sees a new managed JobSet and creates its Workload.
+    pub(crate) fn on_jobset_created(&mut self, ctx: &mut Ctx, js: JsId) {
+        let seen = ctx.now() + ctx.params().watch_delay_ns;
+        let lands = self.client.reserve(seen) + ctx.params().api_call_latency_ns;
+        ctx.schedule_at(lands, Event::KueueWorkloadCreated(js));
+    }
+
+    /// The Workload create landed: it is pending in its ClusterQueue's queue.
+    pub(crate) fn on_workload_created(&mut self, ctx: &mut Ctx, js: JsId) {
+        let obj = ctx.jobset(js);
+        let labels = &obj.spec.metadata.labels;
+        let queue_name = labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default();
+        let priority = labels
+            .get(PRIORITY_CLASS_LABEL)
+            .and_then(|p| self.priority_classes.get(p).copied())
+            .unwrap_or(0);
+        let namespace = obj.namespace.clone();
+        let cq = (self
+            .local_queues
+            .get(&(namespace.clone(), queue_name.clone())))
+        .and_then(|name| {
+            self.model
+                .cluster_queues
+                .iter()
+                .position(|c| &c.name == name)
+        });
+        let podsets = podsets_of(&obj.spec, &mut self.model);
+        let now = ctx.now();
+        let wl = Workload {
+            js,
+            namespace,
+            queue_name,
+            uid: obj.uid.clone(),
+            cq,
+            priority,
+            hash: equivalence_hash(priority, &podsets),
+            podsets,
+            state: WlState::Pending,
+            created_ns: now,
+            order_ns: now,
+            progress: None,
+            admission: None,
+            pending_reason: ("Pending", String::new()),
+            admitted_ns: None,
+            first_admitted_ns: None,
+            pods_ready_ns: None,
+            first_pods_ready_ns: None,
+            unready_since_ns: None,
+            finished_ns: None,
+            requeue_count: 0,
+            evictions: vec![],
+            timer_generation: 0,
+            deactivated: false,
+        };
+        let id = self.workloads.len() as WlId;
+        self.workloads.push(wl);
+        self.by_jobset.insert(js, id);
+        match cq {
+            Some(_) => self.push(ctx, id),
+            None => {
+                let w = &mut self.workloads[id as usize];
+                w.pending_reason = (
+                    "Misconfigured",
+                    format!(
+                        "LocalQueue {} doesn't exist or its ClusterQueue is missing",
+                        w.queue_name
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A pending Workload enters its queue; the loop wakes.
+    fn push(&mut self, ctx: &mut Ctx, wl: WlId) {
+        let w = &self.workloads[wl as usize];
+        let cq = w.cq.expect("queued Workloads have a ClusterQueue");
+        let strategy = self.model.cluster_queues[cq].strategy;
+        self.queues[cq].push(w.key(wl), w.hash, strategy);
+        self.wake(ctx);
+    }
+
+    /// Something changed that a cycle could act on: schedule the next cycle where the real
+    /// loop would run it.
+    fn wake(&mut self, ctx: &mut Ctx) {
+        if self.loop_state.scheduled || !self.queues.iter().any(|q| q.has_active()) {
+            return;
+        }
+        let now = ctx.now();
+        let at = self.next_cycle_at(now);
+        self.loop_state.scheduled = true;
+        ctx.schedule_at(at, Event::KueueCycle);
+    }
+
+    /// The first moment at or after `now` the loop takes heads again: at once when it is not
+    /// backing off, else at its next back-off tick (or as soon as the back-off ends and it
+    /// blocks waiting for a head).
+    fn next_cycle_at(&self, now: SimTime) -> SimTime {
+        let s = &self.loop_state;
+        if s.failed_cycles == 0 {
+            return now;
+        }
+        let mut tick = s.last_failed_ns;
+        let mut failures = s.failed_cycles;
+        loop {
+            tick += loop_backoff_ns(failures);
+            if tick >= now || !s.heads_left {
+                return tick.max(now);
+            }
+            if loop_backoff_ns(failures) == LOOP_MAX_BACKOFF_NS {
+                let steps = (now - tick).div_ceil(LOOP_MAX_BACKOFF_NS);
+                return tick + steps * LOOP_MAX_BACKOFF_NS;
+            }
+            failures += 1;
+        }
+    }
+
+    /// One admission cycle (§5.2): a head per active ClusterQueue, then their decisions.
+    pub(crate) fn on_cycle(&mut self, ctx: &mut Ctx) {
+        self.loop_state.scheduled = false;
+        self.cycles += 1;
+        let heads_taken: Vec<(CqIx, WlId)> = (0..self.queues.len())
+            .filter(|&cq| self.model.cluster_queues[cq].inactive.is_none())
+            .filter_map(|cq| self.queues[cq].pop_head().map(|k| (cq, k.wl)))
+            .collect();
+        if heads_taken.is_empty() {
+            return;
+        }
+        let namespace_ok: Vec<bool> = (heads_taken.iter())
+            .map(|&(cq, wl)| self.namespace_matches(cq, &self.workloads[wl as usize].namespace))
+            .collect();
+        let workloads = &self.workloads;
+        let heads: Vec<Head> = (heads_taken.iter().zip(namespace_ok))
+            .map(|(&(cq, wl), namespace_matches)| {
+                let w = &workloads[wl as usize];
+                Head {
+                    wl,
+                    cq,
+                    priority: w.priority,
+                    timestamp_ns: w.order_ns,
+                    podsets: &w.podsets,
+                    progress: w.progress.as_ref(),
+                    namespace_matches,
+                }
+            })
+            .collect();
+        let decisions = run_cycle(&mut self.model, &heads);
+        let mut admitted = 0;
+        for d in decisions {
+            match d.verdict {
+                Verdict::Admitted => {
+                    admitted += 1;
+                    let a = d.assignment.expect("admitted with an assignment");
+                    self.admit(ctx, d.wl, a);
+                }
+                Verdict::Requeue {
+                    reason,
+                    condition_reason,
+                    message,
+                } => {
+                    let progress = d.assignment.map(|a| a.progress);
+                    self.requeue(d.wl, reason, (condition_reason, message), progress);
+                }
+            }
+        }
+        if admitted > 0 {
+            self.loop_state.failed_cycles = 0;
+        } else {
+            self.loop_state.failed_cycles += 1;
+            self.loop_state.last_failed_ns = ctx.now();
+        }
+        self.loop_state.heads_left = self.queues.iter().any(|q| q.has_active());
+        if admitted > 0 {
+            self.wake(ctx);
+        }
+    }
+
+    fn namespace_matches(&self, cq: CqIx, namespace: &str) -> bool {
+        match &self.model.cluster_queues[cq].namespace_selector {
+            None => false,
+            Some(sel) => {
+                let own = BTreeMap::from([(
+                    "kubernetes.io/metadata.name".to_string(),
+                    namespace.to_string(),
+                )]);
+                let labels = self.namespace_labels.get(namespace).unwrap_or(&own);
+                crate::scheduler::affinity::Selector::compile(Some(sel)).matches(labels)
+            }
+        }
+    }
+
+    fn requeue(
+        &mut self,
+        wl: WlId,
+        reason: RequeueReason,
+        pending: (&'static str, String),
+        progress: Option<ScanProgress>,
+    ) {
+        let w = &mut self.workloads[wl as usize];
+        let scan_left = progress
+            .as_ref()
+            .is_some_and(|p| p.iter().flatten().any(|i| i.is_some()));
+        w.progress = progress;
+        w.pending_reason = pending;
+        let cq = w.cq.expect("a head has a ClusterQueue");
+        let key = w.key(wl);
+        let hash = w.hash;
+        let strategy = self.model.cluster_queues[cq].strategy;
+        let workloads = &self.workloads;
+        self.queues[cq].requeue(key, reason, strategy, scan_left, hash, |other| {
+            workloads[other as usize].hash
+        });
+    }
+
+    /// §5.9 and §3.3: quota reserved and admitted in one status write; Kueue's job
+    /// reconciler then patches the JobSet (flavors' selectors and tolerations, unsuspended).
+    fn admit(&mut self, ctx: &mut Ctx, wl: WlId, a: super::assign::Assignment) {
+        let now = ctx.now();
+        let status_lands = self.call_lands(ctx);
+        let seen = status_lands + ctx.params().watch_delay_ns;
+        let patch_lands = self.client.reserve(seen) + ctx.params().api_call_latency_ns;
+        let w = &mut self.workloads[wl as usize];
+        w.state = WlState::Admitted;
+        w.admission = Some(a);
+        w.progress = None;
+        w.admitted_ns = Some(now);
+        w.first_admitted_ns.get_or_insert(now);
+        w.pods_ready_ns = None;
+        w.unready_since_ns = None;
+        w.timer_generation += 1;
+        ctx.schedule_at(patch_lands, Event::KueueStartJobSet(wl));
+        if let Some(p) = self.pods_ready {
+            let generation = w.timer_generation;
+            ctx.schedule_at(
+                now + p.timeout_ns,
+                Event::KueuePodsReadyTimeout { wl, generation },
+            );
+        }
+    }
+
+    /// The admitted Workload's JobSet patch lands: each replicated job's pod template gets
+    /// its flavors' node labels and tolerations, and the JobSet is resumed.
+    pub(crate) fn on_start_jobset(&mut self, ctx: &mut Ctx, wl: WlId) {
+        let w = &self.workloads[wl as usize];
+        if w.state != WlState::Admitted {
+            return;
+        }
+        let a = w.admission.as_ref().expect("admitted");
+        let templates = (w.podsets.iter().zip(&a.flavors))
+            .map(|(ps, flavors)| {
+                let mut selector = ps.node_selector.clone();
+                let mut tolerations = ps.tolerations.clone();
+                let mut seen = BTreeSet::new();
+                for &(_, f) in flavors {
+                    if !seen.insert(f) {
+                        continue;
+                    }
+                    let flavor = &self.model.flavors[f];
+                    selector.extend(flavor.node_labels.clone());
+                    for t in &flavor.tolerations {
+                        if !tolerations.contains(t) {
+                            tolerations.push(t.clone());
+                        }
+                    }
+                }
+                (selector, tolerations)
+            })
+            .collect();
+        ctx.kueue_patch_jobset(w.js, templates, false);
+    }
+
+    /// Kueue's watch of JobSet status: completion finishes the Workload, readiness feeds
+    /// PodsReady, and an evicted JobSet with no active Job gives its quota back.
+    pub(crate) fn on_jobset_status(&mut self, ctx: &mut Ctx, js: JsId) {
+        let Some(&wl) = self.by_jobset.get(&js) else {
+            return;
+        };
+        let obj = ctx.jobset(js);
+        let finished = ["Completed", "Failed"]
+            .iter()
+            .any(|c| obj.status.condition(c).is_some_and(|c| c.status));
+        let rjs = &obj.status.replicated_jobs;
+        let any_active = rjs.iter().any(|r| r.active > 0);
+        let ready = rjs.iter().map(|r| r.ready + r.succeeded).sum::<i32>()
+            == obj.spec.spec.total_replicas();
+        let now = ctx.now();
+        match self.workloads[wl as usize].state {
+            WlState::Admitted if finished => self.finish(ctx, wl),
+            WlState::Admitted => self.observe_readiness(ctx, wl, ready, now),
+            WlState::Evicting if !any_active || finished => self.release(ctx, wl),
+            WlState::Pending if finished => self.finish(ctx, wl),
+            _ => {}
+        }
+    }
+
+    fn observe_readiness(&mut self, ctx: &mut Ctx, wl: WlId, ready: bool, now: SimTime) {
+        let w = &mut self.workloads[wl as usize];
+        match (ready, w.pods_ready_ns.is_some()) {
+            (true, false) => {
+                w.pods_ready_ns = Some(now);
+                w.first_pods_ready_ns.get_or_insert(now);
+                w.unready_since_ns = None;
+                w.timer_generation += 1;
+            }
+            (false, true) => {
+                w.pods_ready_ns = None;
+                w.unready_since_ns = Some(now);
+                w.timer_generation += 1;
+                let recovery = self.pods_ready.and_then(|p| p.recovery_timeout_ns);
+                if let Some(t) = recovery.filter(|&t| t > 0) {
+                    let generation = w.timer_generation;
+                    ctx.schedule_at(now + t, Event::KueuePodsReadyTimeout { wl, generation });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// §3.7: an admitted Workload not ready in time is evicted (or deactivated once past
+    /// its back-off limit).
+    pub(crate) fn on_pods_ready_timeout(&mut self, ctx: &mut Ctx, wl: WlId, generation: u32) {
+        let p = self.pods_ready.expect("timers only with waitForPodsReady");
+        let w = &mut self.workloads[wl as usize];
+        if w.state != WlState::Admitted
+            || w.timer_generation != generation
+            || w.pods_ready_ns.is_some()
+        {
+            return;
+        }
+        let now = ctx.now();
+        if p.backoff_limit_count
+            .is_some_and(|limit| w.requeue_count + 1 > limit)
+        {
+            w.deactivated = true;
+            w.evictions.push((now, "Deactivated"));
+        } else {
+            w.requeue_count += 1;
+            w.evictions.push((now, "PodsReadyTimeout"));
+            if p.requeuing_timestamp_eviction {
+                w.order_ns = now;
+            }
+        }
+        w.state = WlState::Evicting;
+        w.timer_generation += 1;
+        let lands = self.call_lands(ctx);
+        ctx.schedule_at(lands, Event::KueueStopJobSet(wl));
+    }
+
+    /// The eviction's JobSet patch lands (§3.6 step 1): suspended, with the pod templates the
+    /// Workload recorded (what admission injected removed).
+    pub(crate) fn on_stop_jobset(&mut self, ctx: &mut Ctx, wl: WlId) {
+        let w = &self.workloads[wl as usize];
+        if w.state != WlState::Evicting {
+            return;
+        }
+        let original = (w.podsets.iter())
+            .map(|ps| (ps.node_selector.clone(), ps.tolerations.clone()))
+            .collect();
+        ctx.kueue_patch_jobset(w.js, original, true);
+    }
+
+    /// §3.6 steps 2–3: the evicted JobSet has no active Job: the reservation is cleared, the
+    /// cohort tree gets a requeue trigger, and the Workload queues again (after its back-off).
+    fn release(&mut self, ctx: &mut Ctx, wl: WlId) {
+        self.free_quota(ctx, wl);
+        let now = ctx.now();
+        let p = self.pods_ready;
+        let w = &mut self.workloads[wl as usize];
+        if w.deactivated {
+            w.state = WlState::Finished;
+            w.finished_ns = Some(now);
+            return;
+        }
+        let backoff_s = p.map_or(0, |p| {
+            let exp = p
+                .backoff_base_s
+                .saturating_mul(1 << (w.requeue_count.saturating_sub(1)).min(40));
+            exp.min(p.backoff_max_s)
+        });
+        let evicted_at = w.evictions.last().map_or(now, |e| e.0);
+        let requeue_at = evicted_at + backoff_s * NS_PER_S;
+        w.pending_reason = ("PendingEvaluation", "Exceeded the PodsReady timeout".into());
+        if requeue_at > now {
+            w.state = WlState::BackingOff;
+            ctx.schedule_at(requeue_at, Event::KueueBackoffDone(wl));
+        } else {
+            w.state = WlState::Pending;
+            self.push(ctx, wl);
+        }
+    }
+
+    /// The back-off after an eviction ended (`Requeued=True`, `BackoffFinished`).
+    pub(crate) fn on_backoff_done(&mut self, ctx: &mut Ctx, wl: WlId) {
+        let w = &mut self.workloads[wl as usize];
+        if w.state != WlState::BackingOff {
+            return;
+        }
+        w.state = WlState::Pending;
+        self.push(ctx, wl);
+    }
+
+    /// §3.5: the JobSet finished; its quota is released for good.
+    fn finish(&mut self, ctx: &mut Ctx, wl: WlId) {
+        let state = self.workloads[wl as usize].state;
+        if matches!(state, WlState::Admitted | WlState::Evicting) {
+            self.free_quota(ctx, wl);
+        } else if state == WlState::Pending {
+            let w = &self.workloads[wl as usize];
+            if let Some(cq) = w.cq {
+                self.queues[cq].remove(&w.key(wl));
+            }
+        }
+        let w = &mut self.workloads[wl as usize];
+        w.state = WlState::Finished;
+        w.finished_ns = Some(ctx.now());
+        w.timer_generation += 1;
+    }
+
+    /// Gives the Workload's usage back to the tree and queues a requeue trigger for its
+    /// cohort tree, batched by one second (§4.4).
+    fn free_quota(&mut self, ctx: &mut Ctx, wl: WlId) {
+        let w = &mut self.workloads[wl as usize];
+        let a = w.admission.take().expect("quota held");
+        w.admitted_ns = None;
+        let cq = w.cq.expect("admitted in a ClusterQueue");
+        let node = self.model.cluster_queues[cq].node;
+        for &(fr, v) in &a.usage {
+            self.model.tree.remove_usage(node, fr, v);
+        }
+        let root = self.root_of(node);
+        if self.triggers_pending.insert(root) {
+            ctx.schedule_in(REQUEUE_BATCH_NS, Event::KueueRequeueTrigger(root as u32));
+        }
+    }
+
+    fn root_of(&self, mut node: NodeIx) -> NodeIx {
+        while let Some(p) = self.model.tree.parent(node) {
+            node = p;
+        }
+        node
+    }
+
+    /// The batched trigger: every parked Workload of the tree goes back to its heap.
+    pub(crate) fn on_requeue_trigger(&mut self, ctx: &mut Ctx, root: u32) {
+        let root = root as NodeIx;
+        self.triggers_pending.remove(&root);
+        for cq in 0..self.queues.len() {
+            if self.root_of(self.model.cluster_queues[cq].node) == root {
+                self.queues[cq].queue_inadmissible();
+            }
+        }
+        self.wake(ctx);
+    }
+}
+
+/// Topology-Aware Scheduling requests (`kueue.x-k8s.io/podset-*` annotations) are not
+/// simulated yet: refuse them rather than admit without them.
+fn refuse_topology_requests(js: &crate::api::types::JobSet) -> Result<(), String> {
+    for rj in &js.spec.replicated_jobs {
+        let annotations = &rj.template.spec.template.metadata.annotations;
+        if let Some(key) = annotations
+            .keys()
+            .find(|k| k.starts_with("kueue.x-k8s.io/podset-"))
+        {
+            return Err(format!(
+                "JobSet {}: replicatedJobs[{}] pod template annotation {key}: Topology-Aware Scheduling is not simulated yet (docs/kueue.md)",
+                js.metadata.name, rj.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The admission loop's sleep after its `failures`-th cycle in a row that admitted nothing.
+fn loop_backoff_ns(failures: u32) -> SimTime {
+    let doubled = LOOP_INITIAL_BACKOFF_NS << (failures.saturating_sub(1)).min(8);
+    doubled.min(LOOP_MAX_BACKOFF_NS)
+}

@@ -1,0 +1,130 @@
+//! The Workload object Kueue keeps for each JobSet it manages (kueue-semantics §1.8, §3.2):
+//! its PodSets, queue, priority and the status the admission loop and the Workload
+//! controller write. The timestamps are the conditions' transition times.
+
+use super::assign::{Assignment, PodSetRequest, ScanProgress};
+use super::model::{CqIx, Model};
+use super::queue::{QueueKey, WlId};
+use crate::api::types::JobSet;
+use crate::engine::time::SimTime;
+use crate::sim::objects::JsId;
+use std::cmp::Reverse;
+
+/// Where a Workload is in its life (§3.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WlState {
+    /// In its ClusterQueue's queue (or its LocalQueue names nothing that exists).
+    Pending,
+    /// Quota reserved and admitted; the JobSet runs.
+    Admitted,
+    /// Evicted: the JobSet is being stopped and the quota is held until it has no active Job.
+    Evicting,
+    /// Waiting out its requeue back-off after an eviction.
+    BackingOff,
+    /// The JobSet finished: quota released for good.
+    Finished,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Workload {
+    pub js: JsId,
+    pub namespace: String,
+    pub queue_name: String,
+    pub uid: String,
+    /// The ClusterQueue its LocalQueue points at, when both exist.
+    pub cq: Option<CqIx>,
+    pub priority: i32,
+    pub podsets: Vec<PodSetRequest>,
+    /// The scheduling-equivalence hash (§4.5): priority and the PodSets' shapes.
+    pub hash: u64,
+    pub state: WlState,
+    pub created_ns: SimTime,
+    /// The queue-order timestamp (§4.2): creation, or the eviction after a PodsReady timeout.
+    pub order_ns: SimTime,
+    pub progress: Option<ScanProgress>,
+    pub admission: Option<Assignment>,
+    /// `QuotaReserved=False`'s reason and message while pending.
+    pub pending_reason: (&'static str, String),
+    pub admitted_ns: Option<SimTime>,
+    pub first_admitted_ns: Option<SimTime>,
+    /// PodsReady=True since (None while not ready).
+    pub pods_ready_ns: Option<SimTime>,
+    pub first_pods_ready_ns: Option<SimTime>,
+    /// When readiness was lost after it had been reached (`WaitForRecovery`).
+    pub unready_since_ns: Option<SimTime>,
+    pub finished_ns: Option<SimTime>,
+    /// `requeueState.count`.
+    pub requeue_count: u32,
+    pub evictions: Vec<(SimTime, &'static str)>,
+    /// Guards the PodsReady timer: bumped on each admission and readiness change.
+    pub timer_generation: u32,
+    pub deactivated: bool,
+}
+
+impl Workload {
+    pub(crate) fn key(&self, wl: WlId) -> QueueKey {
+        QueueKey {
+            priority: Reverse(self.priority),
+            timestamp_ns: self.order_ns,
+            uid: self.uid.clone(),
+            wl,
+        }
+    }
+}
+
+/// `PodSets` of the JobSet integration (§3.2): one per replicated job, in spec order, with
+/// `count = replicas × min(parallelism, completions)` and the pod template's effective
+/// request, selector, required node affinity and tolerations.
+pub(crate) fn podsets_of(jobset: &JobSet, model: &mut Model) -> Vec<PodSetRequest> {
+    jobset
+        .spec
+        .replicated_jobs
+        .iter()
+        .map(|rj| {
+            let job = &rj.template.spec;
+            let parallelism = job.parallelism.unwrap_or(1).max(0);
+            let per_job = match job.completions {
+                Some(c) => parallelism.min(c.max(0)),
+                None => parallelism,
+            };
+            let count = (rj.replicas.unwrap_or(1).max(0) * per_job) as u32;
+            let pod = &job.template.spec;
+            let per_pod = crate::sim::shape::pod_requests(pod)
+                .into_iter()
+                .filter(|&(_, v)| v > 0)
+                .map(|(name, v)| (model.intern_resource(&name), v))
+                .collect();
+            let affinity_terms = pod
+                .affinity
+                .as_ref()
+                .and_then(|a| a.node_affinity.as_ref())
+                .and_then(|n| {
+                    n.required_during_scheduling_ignored_during_execution
+                        .as_ref()
+                })
+                .map(|sel| {
+                    (sel.node_selector_terms.iter())
+                        .map(|t| t.match_expressions.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            PodSetRequest {
+                name: rj.name.to_lowercase(),
+                count,
+                per_pod,
+                node_selector: pod.node_selector.clone(),
+                affinity_terms,
+                tolerations: pod.tolerations.clone(),
+            }
+        })
+        .collect()
+}
+
+/// FNV-1a over the priority and the PodSets' scheduling shape: equal for Workloads that
+/// admission cannot tell apart.
+pub(crate) fn equivalence_hash(priority: i32, podsets: &[PodSetRequest]) -> u64 {
+    let text = format!("{priority}|{podsets:?}");
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h: u64, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
