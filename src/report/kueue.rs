@@ -47,6 +47,9 @@ pub(crate) struct WorkloadSummary {
 pub(crate) struct Eviction {
     pub time_s: f64,
     pub reason: &'static str,
+    /// For `Preempted`: `InClusterQueue`, `InCohortReclamation` or
+    /// `InCohortReclaimWhileBorrowing`; null otherwise.
+    pub preempted_reason: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -113,9 +116,10 @@ fn workload_summary(sim: &Sim, w: &crate::kueue::workload::Workload) -> Workload
         admitted_to_pods_ready_s: since(w.first_admitted_ns, w.first_pods_ready_ns),
         finished_at_s: w.finished_ns.map(to_secs),
         evictions: (w.evictions.iter())
-            .map(|&(t, reason)| Eviction {
-                time_s: to_secs(t),
-                reason,
+            .map(|e| Eviction {
+                time_s: to_secs(e.at_ns),
+                reason: e.reason,
+                preempted_reason: e.preempted_reason,
             })
             .collect(),
         pending_reason: pending.then(|| w.pending_reason.0.to_string()),

@@ -163,9 +163,9 @@ fn pods_never_ready_are_evicted_at_the_timeout_and_requeued_after_the_back_off()
     let times: Vec<f64> = w
         .evictions
         .iter()
-        .map(|e| e.0 as f64 / NS_PER_S as f64)
+        .map(|e| e.at_ns as f64 / NS_PER_S as f64)
         .collect();
-    assert!(w.evictions.iter().all(|e| e.1 == "PodsReadyTimeout"));
+    assert!(w.evictions.iter().all(|e| e.reason == "PodsReadyTimeout"));
     assert!(times.len() >= 2, "{times:?}");
     // Submitted at 1 s and admitted within a fraction of a second, evicted 5 min later;
     // requeued 60 s after the eviction (the back-off counts from it), evicted again 5 min
@@ -179,21 +179,61 @@ fn pods_never_ready_are_evicted_at_the_timeout_and_requeued_after_the_back_off()
 }
 
 #[test]
-fn priority_preemption_is_refused_not_ignored() {
+fn fair_sharing_is_refused_not_ignored() {
     let text = scenario(
         2,
-        &queue(
-            "team",
-            16,
-            ", preemption: {withinClusterQueue: LowerPriority}",
-        ),
-        "",
+        &queue("team", 16, ""),
+        "fairSharing: {preemptionStrategies: [LessThanOrEqualToFinalShare]}",
         &[jobset("x", "team", 1, 1, "0s", "1m")],
     );
     let scenario = crate::scenario::load_scenario_from_str("k.yaml", &text, ".".as_ref()).unwrap();
     let err = Sim::new(scenario).err().expect("refused").to_string();
     assert!(
-        err.contains("withinClusterQueue") && err.contains("not simulated yet"),
+        err.contains("fairSharing") && err.contains("not simulated yet"),
         "{err}"
     );
+}
+
+/// Two WorkloadPriorityClasses and a JobSet's label selecting one.
+const PRIORITIES: &str = "  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: WorkloadPriorityClass, metadata: {name: low}, value: 10}\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: WorkloadPriorityClass, metadata: {name: high}, value: 1000}\n";
+
+fn with_priority(jobset: String, class: &str) -> String {
+    jobset.replace(
+        "labels: {kueue.x-k8s.io/queue-name:",
+        &format!("labels: {{kueue.x-k8s.io/priority-class: {class}, kueue.x-k8s.io/queue-name:"),
+    )
+}
+
+#[test]
+fn a_higher_priority_jobset_preempts_a_lower_one_in_its_queue() {
+    let queues = queue(
+        "team",
+        16,
+        ", preemption: {withinClusterQueue: LowerPriority}",
+    );
+    let text = scenario(
+        4,
+        &(queues + PRIORITIES),
+        "",
+        &[
+            with_priority(jobset("training", "team", 16, 1, "0s", "1h"), "low"),
+            with_priority(jobset("inference", "team", 8, 1, "5m", "5m"), "high"),
+        ],
+    );
+    let sim = run(&text);
+    let (training, inference) = (workload(&sim, "training"), workload(&sim, "inference"));
+    assert_eq!((training.priority, inference.priority), (10, 1000));
+    let e = training.evictions.first().expect("training preempted");
+    assert_eq!(
+        (e.reason, e.preempted_reason),
+        ("Preempted", Some("InClusterQueue"))
+    );
+    let preempted_at = e.at_ns as f64 / NS_PER_S as f64;
+    assert!((300.0..302.0).contains(&preempted_at), "{preempted_at}");
+    // Inference waits for training's pods to go, then runs; training comes back after.
+    let inference_in = secs(inference.first_admitted_ns);
+    assert!(inference_in > preempted_at, "{inference_in}");
+    assert!(inference_in < preempted_at + 60.0, "{inference_in}");
+    assert_eq!(training.state, WlState::Finished);
+    assert!(secs(training.finished_ns) > secs(inference.finished_ns) + 3600.0);
 }

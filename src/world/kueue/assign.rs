@@ -24,13 +24,24 @@ pub(crate) struct PodSetRequest {
 }
 
 /// A flavor's or a Workload's outcome, worst first (§5.6: fit > reclaim > preempt >
-/// noPreemptionCandidates > noFit; reclaim and preempt come with priority preemption, which
-/// runs do not model yet).
+/// noPreemptionCandidates > noFit). Reclaim: the candidates are all in other ClusterQueues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Mode {
     NoFit,
     NoCandidates,
+    Preempt,
+    Reclaim,
     Fit,
+}
+
+/// What the preemption oracle needs to know about the Workload being assigned, and the
+/// admitted Workloads it could preempt.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PreemptionView<'a> {
+    pub cq: super::model::CqIx,
+    pub priority: i32,
+    pub timestamp_ns: u64,
+    pub admitted: &'a [super::preempt::Admitted],
 }
 
 /// Why a PodSet got no flavor, most severe last (§5.10).
@@ -65,6 +76,8 @@ pub(crate) struct Assignment {
     /// The Workload's usage per FR, summed over its PodSets.
     pub usage: Vec<(FrId, i64)>,
     pub progress: ScanProgress,
+    /// The FRs whose flavor needs preemption (`frsNeedPreemption`).
+    pub contested: std::collections::BTreeSet<FrId>,
     /// For a Workload that does not fit: the most severe reason, and the message per PodSet.
     pub reason: Option<PendingReason>,
     pub message: String,
@@ -83,6 +96,7 @@ pub(crate) fn assign(
     cq: &ClusterQueue,
     podsets: &[PodSetRequest],
     progress: Option<&ScanProgress>,
+    view: PreemptionView,
 ) -> Assignment {
     let mut out = Assignment {
         mode: Mode::Fit,
@@ -90,6 +104,7 @@ pub(crate) fn assign(
         flavors: vec![],
         usage: vec![],
         progress: vec![],
+        contested: Default::default(),
         reason: None,
         message: String::new(),
     };
@@ -100,8 +115,10 @@ pub(crate) fn assign(
             cq,
             ps,
             earlier: &out.usage,
+            view,
             reasons: vec![],
             severity: None,
+            contested: vec![],
         };
         let last = progress.and_then(|p| p.get(ps_index));
         let (flavors, mode, borrowing, ps_progress, usage) = scan.run(last);
@@ -118,6 +135,7 @@ pub(crate) fn assign(
         out.borrowing = out.borrowing.max(borrowing);
         out.flavors.push(flavors);
         out.progress.push(ps_progress);
+        out.contested.extend(scan.contested.iter().copied());
         for (fr, v) in usage {
             add_to(&mut out.usage, fr, v);
         }
@@ -139,8 +157,11 @@ struct PodSetScan<'a> {
     ps: &'a PodSetRequest,
     /// What the Workload's earlier PodSets took, per FR.
     earlier: &'a [(FrId, i64)],
+    view: PreemptionView<'a>,
     reasons: Vec<String>,
     severity: Option<PendingReason>,
+    /// FRs of the flavors taken whose quota needs preemption.
+    contested: Vec<FrId>,
 }
 
 type PodSetOutcome = (
@@ -232,25 +253,41 @@ impl PodSetScan<'_> {
         start: usize,
     ) -> (Option<(FlavorIx, Granular)>, Option<usize>) {
         let group = &self.cq.groups[g];
-        let mut best: Option<(FlavorIx, Granular)> = None;
+        let mut best: Option<(FlavorIx, Granular, Vec<FrId>)> = None;
+        let last = group.flavors.len().saturating_sub(1);
         for (i, &f) in group.flavors.iter().enumerate().skip(start) {
-            let Some(verdict) = self.try_flavor(f, wanted) else {
+            let Some((verdict, contested)) = self.try_flavor(f, wanted) else {
                 continue;
             };
             if !self.should_try_next(verdict) {
-                return (Some((f, verdict)), Some(i));
+                self.contested.extend(contested);
+                // Stopping at the last flavor leaves nothing to try next time.
+                return (Some((f, verdict)), (i < last).then_some(i));
             }
-            if best.is_none_or(|(_, b)| self.is_preferred(verdict, b)) && verdict.mode > Mode::NoFit
+            if best
+                .as_ref()
+                .is_none_or(|(_, b, _)| self.is_preferred(verdict, *b))
+                && verdict.mode > Mode::NoFit
             {
-                best = Some((f, verdict));
+                best = Some((f, verdict, contested));
             }
         }
-        (best, None)
+        match best {
+            Some((f, verdict, contested)) => {
+                self.contested.extend(contested);
+                (Some((f, verdict)), None)
+            }
+            None => (None, None),
+        }
     }
 
     /// One flavor for one group's resources: `None` when the flavor cannot take the PodSet at
     /// all (missing, untolerated taint, selector mismatch).
-    fn try_flavor(&mut self, f: FlavorIx, wanted: &[(ResIx, i64)]) -> Option<Granular> {
+    fn try_flavor(
+        &mut self,
+        f: FlavorIx,
+        wanted: &[(ResIx, i64)],
+    ) -> Option<(Granular, Vec<FrId>)> {
         let flavor = &self.model.flavors[f];
         if !flavor.exists {
             let msg = format!("flavor {} not found", flavor.name);
@@ -280,12 +317,16 @@ impl PodSetScan<'_> {
             mode: Mode::Fit,
             borrowing: 0,
         };
+        let mut contested = vec![];
         for &(r, v) in wanted {
             let (mode, borrowing) = self.fits_quota(f, r, v);
             verdict.mode = verdict.mode.min(mode);
             verdict.borrowing = verdict.borrowing.max(borrowing);
+            if matches!(mode, Mode::Preempt | Mode::Reclaim) {
+                contested.extend(self.model.fr(f, r));
+            }
         }
-        Some(verdict)
+        Some((verdict, contested))
     }
 
     /// `fitsResourceQuota` (§5.5) for `current` more of resource `r` in flavor `f`.
@@ -326,13 +367,51 @@ impl PodSetScan<'_> {
         );
         self.note(PendingReason::WaitingForQuota, msg);
         let within_nominal = tree.quota(cq.node, fr).nominal >= val;
-        if within_nominal || may_reclaim || cq.may_preempt {
-            // The preemption simulation: without a policy other than Never (the only
-            // policies a run accepts so far) it finds no candidate.
-            (Mode::NoCandidates, borrowing)
+        if within_nominal || may_reclaim || cq.preemption.borrow_within_allowed() {
+            self.simulate_preemption(fr, val, borrowing)
         } else {
             (Mode::NoFit, borrowing)
         }
+    }
+
+    /// The preemption oracle for one FR: no candidates, candidates only in other queues
+    /// (reclaim), or some in the own queue (preempt); the borrowing level as if the targets
+    /// were gone.
+    fn simulate_preemption(&self, fr: FrId, val: i64, borrowing: u32) -> (Mode, u32) {
+        let (model, view) = (self.model, self.view);
+        let contested = std::collections::BTreeSet::from([fr]);
+        let usage = [(fr, val)];
+        let preemptor = super::preempt::Preemptor {
+            cq: view.cq,
+            priority: view.priority,
+            timestamp_ns: view.timestamp_ns,
+            usage: &usage,
+            contested: &contested,
+        };
+        let targets = super::preempt::targets(model, &model.tree, view.admitted, &preemptor);
+        if targets.is_empty() {
+            return (Mode::NoCandidates, borrowing);
+        }
+        let mut tree = model.tree.clone();
+        let mut reclaim_only = true;
+        for t in &targets {
+            let a = view
+                .admitted
+                .iter()
+                .find(|a| a.wl == t.wl)
+                .expect("a candidate is admitted");
+            reclaim_only &= a.cq != view.cq;
+            for &(f, v) in &a.usage {
+                tree.remove_usage(model.cluster_queues[a.cq].node, f, v);
+            }
+        }
+        let (level, _) = tree.borrowing_level(self.cq.node, fr, val);
+        let mode = if reclaim_only {
+            Mode::Reclaim
+        } else {
+            Mode::Preempt
+        };
+        (mode, level)
     }
 
     /// `shouldTryNextFlavor` (§5.6).
@@ -340,7 +419,8 @@ impl PodSetScan<'_> {
         let f = self.cq.fungibility;
         match v.mode {
             Mode::NoFit | Mode::NoCandidates => true,
-            Mode::Fit => v.borrowing > 0 && f.try_next_when_can_borrow,
+            Mode::Preempt | Mode::Reclaim if f.try_next_when_can_preempt => true,
+            _ => v.borrowing > 0 && f.try_next_when_can_borrow,
         }
     }
 

@@ -2,7 +2,8 @@
 //! refusing what the simulator does not model yet rather than running without it.
 
 use super::model::{
-    CohortSpec, CqSpec, Flavor, Fungibility, GroupSpec, Model, ModelBuilder, Strategy,
+    CohortSpec, CqSpec, Flavor, Fungibility, GroupSpec, Model, ModelBuilder, PreemptionPolicy,
+    Reclaim, Strategy, WithinQueue,
 };
 use super::quota::FrQuota;
 use crate::api::taint::TaintEffect;
@@ -50,8 +51,23 @@ pub(crate) fn compile(setup: &KueueSetup) -> Result<Model, String> {
                     preemption_over_borrowing: c.flavor_fungibility.preference
                         == FungibilityPreference::PreemptionOverBorrowing,
                 },
-                reclaim_any: p.reclaim_within_cohort == ReclaimWithinCohort::Any,
-                may_preempt: p.borrow_within_cohort.policy != BorrowWithinCohortPolicy::Never,
+                preemption: PreemptionPolicy {
+                    within: match p.within_cluster_queue {
+                        WithinClusterQueue::Never => WithinQueue::Never,
+                        WithinClusterQueue::LowerPriority => WithinQueue::LowerPriority,
+                        WithinClusterQueue::LowerOrNewerEqualPriority => {
+                            WithinQueue::LowerOrNewerEqualPriority
+                        }
+                    },
+                    reclaim: match p.reclaim_within_cohort {
+                        ReclaimWithinCohort::Never => Reclaim::Never,
+                        ReclaimWithinCohort::LowerPriority => Reclaim::LowerPriority,
+                        ReclaimWithinCohort::Any => Reclaim::Any,
+                    },
+                    borrow_within: (p.borrow_within_cohort.policy
+                        != BorrowWithinCohortPolicy::Never)
+                        .then_some(p.borrow_within_cohort.max_priority_threshold),
+                },
                 namespace_selector: c.namespace_selector.clone(),
                 stopped: c.stop_policy != StopPolicy::None,
             }
@@ -101,30 +117,15 @@ fn groups(groups: &[ResourceGroup]) -> Vec<GroupSpec> {
         .collect()
 }
 
-/// Priority preemption, fair sharing and Topology-Aware Scheduling change admission; a run
+/// Fair sharing, Topology-Aware Scheduling and `blockAdmission` change admission; a run
 /// that ignored them would answer a different question, so it is refused (docs/kueue.md).
 fn refuse_unmodelled(setup: &KueueSetup) -> Result<(), String> {
     let not_yet = |what: String| {
         Err(format!(
-            "{what}: not simulated yet (Kueue runs model quota, queues, borrowing and \
-             waitForPodsReady; docs/kueue.md lists what is left)"
+            "{what}: not simulated yet (Kueue runs model quota, queues, borrowing, classical \
+             preemption and waitForPodsReady; docs/kueue.md lists what is left)"
         ))
     };
-    for c in &setup.cluster_queues {
-        let p = c.preemption;
-        if p.within_cluster_queue != WithinClusterQueue::Never {
-            return not_yet(format!(
-                "ClusterQueue {}: spec.preemption.withinClusterQueue: {:?} (priority preemption)",
-                c.name, p.within_cluster_queue
-            ));
-        }
-        if p.reclaim_within_cohort != ReclaimWithinCohort::Never {
-            return not_yet(format!(
-                "ClusterQueue {}: spec.preemption.reclaimWithinCohort: {:?} (preemption to reclaim quota)",
-                c.name, p.reclaim_within_cohort
-            ));
-        }
-    }
     if setup
         .config
         .wait_for_pods_ready

@@ -13,9 +13,10 @@
 use super::assign::ScanProgress;
 use super::cycle::{run_cycle, Head, Verdict};
 use super::model::{CqIx, Model};
+use super::preempt::{Admitted, Target};
 use super::queue::{CqQueue, RequeueReason, WlId};
 use super::quota::NodeIx;
-use super::workload::{equivalence_hash, podsets_of, WlState, Workload};
+use super::workload::{equivalence_hash, podsets_of, EvictionRecord, WlState, Workload};
 use crate::engine::time::{SimTime, NS_PER_MS, NS_PER_S};
 use crate::engine::token_bucket::TokenBucket;
 use crate::kueue_api::{KueueSetup, WaitForPodsReady};
@@ -318,10 +319,22 @@ impl KueueController {
                 }
             })
             .collect();
-        let decisions = run_cycle(&mut self.model, &heads);
+        let admitted = self.admitted_workloads();
+        let decisions = run_cycle(&mut self.model, &heads, &admitted);
         let mut admitted = 0;
         for d in decisions {
             match d.verdict {
+                Verdict::Preempting { targets } => {
+                    // Re-issuing preemptions already in flight changes nothing: only new
+                    // ones make the loop keep going.
+                    admitted += self.issue_preemptions(ctx, &targets);
+                    let progress = d.assignment.map(|a| a.progress);
+                    let pending = (
+                        "WaitingForQuota",
+                        format!("Pending the preemption of {} workload(s)", targets.len()),
+                    );
+                    self.requeue(d.wl, RequeueReason::PendingPreemption, pending, progress);
+                }
                 Verdict::Admitted => {
                     admitted += 1;
                     let a = d.assignment.expect("admitted with an assignment");
@@ -347,6 +360,35 @@ impl KueueController {
         if admitted > 0 {
             self.wake(ctx);
         }
+    }
+
+    /// The Workloads holding quota, as preemption sees them.
+    fn admitted_workloads(&self) -> Vec<Admitted> {
+        (self.workloads.iter().enumerate())
+            .filter(|(_, w)| matches!(w.state, WlState::Admitted | WlState::Evicting))
+            .map(|(i, w)| Admitted {
+                wl: i as WlId,
+                cq: w.cq.expect("admitted in a ClusterQueue"),
+                priority: w.priority,
+                timestamp_ns: w.order_ns,
+                reserved_ns: w.admitted_ns.expect("admitted"),
+                uid: w.uid.clone(),
+                usage: w.admission.as_ref().expect("admitted").usage.clone(),
+                evicted: w.state == WlState::Evicting,
+            })
+            .collect()
+    }
+
+    /// §6.6: each target not already evicted is evicted as `Preempted`; how many were.
+    fn issue_preemptions(&mut self, ctx: &mut Ctx, targets: &[Target]) -> u32 {
+        let mut issued = 0;
+        for t in targets {
+            if self.workloads[t.wl as usize].state == WlState::Admitted {
+                self.evict(ctx, t.wl, "Preempted", Some(t.variant.reason()));
+                issued += 1;
+            }
+        }
+        issued
     }
 
     fn namespace_matches(&self, cq: CqIx, namespace: &str) -> bool {
@@ -502,22 +544,45 @@ impl KueueController {
             return;
         }
         let now = ctx.now();
-        if p.backoff_limit_count
+        let reason = if p
+            .backoff_limit_count
             .is_some_and(|limit| w.requeue_count + 1 > limit)
         {
             w.deactivated = true;
-            w.evictions.push((now, "Deactivated"));
+            "Deactivated"
         } else {
             w.requeue_count += 1;
-            w.evictions.push((now, "PodsReadyTimeout"));
             if p.requeuing_timestamp_eviction {
                 w.order_ns = now;
             }
-        }
+            "PodsReadyTimeout"
+        };
+        self.evict(ctx, wl, reason, None);
+    }
+
+    /// An eviction (§3.6 step 1): `Evicted=True` written on the Workload; Kueue's job
+    /// reconciler sees it and stops the JobSet. The quota stays held until the JobSet has no
+    /// active Job.
+    fn evict(
+        &mut self,
+        ctx: &mut Ctx,
+        wl: WlId,
+        reason: &'static str,
+        preempted_reason: Option<&'static str>,
+    ) {
+        let now = ctx.now();
+        let status_lands = self.call_lands(ctx);
+        let seen = status_lands + ctx.params().watch_delay_ns;
+        let patch_lands = self.client.reserve(seen) + ctx.params().api_call_latency_ns;
+        let w = &mut self.workloads[wl as usize];
+        w.evictions.push(EvictionRecord {
+            at_ns: now,
+            reason,
+            preempted_reason,
+        });
         w.state = WlState::Evicting;
         w.timer_generation += 1;
-        let lands = self.call_lands(ctx);
-        ctx.schedule_at(lands, Event::KueueStopJobSet(wl));
+        ctx.schedule_at(patch_lands, Event::KueueStopJobSet(wl));
     }
 
     /// The eviction's JobSet patch lands (§3.6 step 1): suspended, with the pod templates the
@@ -545,13 +610,21 @@ impl KueueController {
             w.finished_ns = Some(now);
             return;
         }
+        let last = *w.evictions.last().expect("released after an eviction");
+        if last.reason == "Preempted" {
+            // Requeued=True at once, in its old place (the creation timestamp).
+            w.pending_reason = ("PendingEvaluation", "Preempted".into());
+            w.state = WlState::Pending;
+            self.push(ctx, wl);
+            return;
+        }
         let backoff_s = p.map_or(0, |p| {
             let exp = p
                 .backoff_base_s
                 .saturating_mul(1 << (w.requeue_count.saturating_sub(1)).min(40));
             exp.min(p.backoff_max_s)
         });
-        let evicted_at = w.evictions.last().map_or(now, |e| e.0);
+        let evicted_at = last.at_ns;
         let requeue_at = evicted_at + backoff_s * NS_PER_S;
         w.pending_reason = ("PendingEvaluation", "Exceeded the PodsReady timeout".into());
         if requeue_at > now {
@@ -605,6 +678,9 @@ impl KueueController {
         if self.triggers_pending.insert(root) {
             ctx.schedule_in(REQUEUE_BATCH_NS, Event::KueueRequeueTrigger(root as u32));
         }
+        // The cache frees the quota at once: a head still in a heap (StrictFIFO, a sticky
+        // preemptor) sees it at the loop's next tick.
+        self.wake(ctx);
     }
 
     fn root_of(&self, mut node: NodeIx) -> NodeIx {

@@ -4,10 +4,12 @@
 //! taken. A pure function of the model and the heads; the Kueue component applies its
 //! decisions.
 
-use super::assign::{assign, Assignment, Mode, PodSetRequest, ScanProgress};
+use super::assign::{assign, Assignment, Mode, PodSetRequest, PreemptionView, ScanProgress};
 use super::model::{CqIx, Model};
+use super::preempt::{self, Admitted, Preemptor, Target};
 use super::queue::{RequeueReason, WlId};
-use super::quota::FrId;
+use super::quota::{FrId, QuotaTree};
+use std::collections::BTreeSet;
 
 /// A ClusterQueue's head as the cycle takes it.
 #[derive(Debug, Clone)]
@@ -26,6 +28,9 @@ pub(crate) struct Head<'a> {
 pub(crate) enum Verdict {
     /// Quota reserved (and admitted: the simulator models no admission checks).
     Admitted,
+    /// Preemptions issued for it (§5.8 step 7): back to the queue at once, admitted once the
+    /// targets' quota is released.
+    Preempting { targets: Vec<Target> },
     /// Back to the queue, with the `QuotaReserved=False` reason and message.
     Requeue {
         reason: RequeueReason,
@@ -42,11 +47,12 @@ pub(crate) struct Decision {
     pub assignment: Option<Assignment>,
 }
 
-/// Runs one cycle over `heads` (at most one per ClusterQueue). Admitted entries' usage is in
-/// `model.tree` when it returns; reservations made for blocked entries are not.
-pub(crate) fn run_cycle(model: &mut Model, heads: &[Head]) -> Vec<Decision> {
+/// Runs one cycle over `heads` (at most one per ClusterQueue) with `admitted` the Workloads
+/// holding quota. Admitted entries' usage is in `model.tree` when it returns; what the cycle
+/// held back for blocked or preempting entries is not.
+pub(crate) fn run_cycle(model: &mut Model, heads: &[Head], admitted: &[Admitted]) -> Vec<Decision> {
     let mut out = Vec::with_capacity(heads.len());
-    let mut entries: Vec<(&Head, Assignment)> = Vec::new();
+    let mut entries: Vec<(&Head, Assignment, Vec<Target>)> = Vec::new();
     for head in heads {
         if !head.namespace_matches {
             out.push(Decision {
@@ -61,11 +67,30 @@ pub(crate) fn run_cycle(model: &mut Model, heads: &[Head]) -> Vec<Decision> {
             continue;
         }
         let cq = &model.cluster_queues[head.cq];
-        entries.push((head, assign(model, cq, head.podsets, head.progress)));
+        let view = PreemptionView {
+            cq: head.cq,
+            priority: head.priority,
+            timestamp_ns: head.timestamp_ns,
+            admitted,
+        };
+        let a = assign(model, cq, head.podsets, head.progress, view);
+        let targets = if matches!(a.mode, Mode::Preempt | Mode::Reclaim) {
+            let p = Preemptor {
+                cq: head.cq,
+                priority: head.priority,
+                timestamp_ns: head.timestamp_ns,
+                usage: &a.usage,
+                contested: &a.contested,
+            };
+            preempt::targets(model, &model.tree, admitted, &p)
+        } else {
+            vec![]
+        };
+        entries.push((head, a, targets));
     }
     // §5.7: lower borrowing level, higher priority, older first; then, where Kueue's
     // unstable sort leaves the order open, the ClusterQueue's name (docs/kueue.md).
-    entries.sort_by(|(a, x), (b, y)| {
+    entries.sort_by(|(a, x, _), (b, y, _)| {
         (x.borrowing, std::cmp::Reverse(a.priority), a.timestamp_ns)
             .cmp(&(y.borrowing, std::cmp::Reverse(b.priority), b.timestamp_ns))
             .then_with(|| {
@@ -73,46 +98,100 @@ pub(crate) fn run_cycle(model: &mut Model, heads: &[Head]) -> Vec<Decision> {
                 names[a.cq].name.cmp(&names[b.cq].name)
             })
     });
-    let mut reserved: Vec<(usize, FrId, i64)> = Vec::new();
-    for (head, assignment) in entries {
-        let verdict = process_entry(model, head, &assignment, &mut reserved);
+    let mut cycle = CycleState {
+        reserved: vec![],
+        victims: BTreeSet::new(),
+        admitted,
+    };
+    for (head, assignment, targets) in entries {
+        let verdict = process_entry(model, head, &assignment, targets, &mut cycle);
         out.push(Decision {
             wl: head.wl,
             verdict,
             assignment: Some(assignment),
         });
     }
-    for (node, fr, v) in reserved {
+    for (node, fr, v) in cycle.reserved {
         model.tree.remove_usage(node, fr, v);
     }
     out
 }
 
-/// `processEntry` (§5.8) without preemption targets: a no-fit entry is requeued, a blocked
-/// one reserves what its queue is entitled to, a fitting one is admitted if it still fits.
+/// What earlier entries of the cycle did: quota held back for this cycle only, and the
+/// Workloads already chosen for preemption.
+struct CycleState<'a> {
+    reserved: Vec<(usize, FrId, i64)>,
+    victims: BTreeSet<WlId>,
+    admitted: &'a [Admitted],
+}
+
+impl CycleState<'_> {
+    /// Does `usage` fit ClusterQueue node `node` once every victim (and `extra`) is gone?
+    fn fits_without_victims(
+        &self,
+        model: &Model,
+        node: usize,
+        usage: &[(FrId, i64)],
+        extra: &[Target],
+    ) -> bool {
+        let gone: BTreeSet<WlId> = (self.victims.iter().copied())
+            .chain(extra.iter().map(|t| t.wl))
+            .collect();
+        let mut tree: QuotaTree;
+        let tree = if gone.is_empty() {
+            &model.tree
+        } else {
+            tree = model.tree.clone();
+            for a in self.admitted.iter().filter(|a| gone.contains(&a.wl)) {
+                for &(fr, v) in &a.usage {
+                    tree.remove_usage(model.cluster_queues[a.cq].node, fr, v);
+                }
+            }
+            &tree
+        };
+        usage.iter().all(|&(fr, v)| v <= tree.available(node, fr))
+    }
+
+    /// Holds `usage` for the rest of the cycle.
+    fn hold(&mut self, model: &mut Model, node: usize, usage: &[(FrId, i64)]) {
+        for &(fr, v) in usage {
+            model.tree.add_usage(node, fr, v);
+            self.reserved.push((node, fr, v));
+        }
+    }
+}
+
+/// `processEntry` (§5.8): a no-fit entry is requeued; one that needs preemption and found no
+/// candidate holds back what its queue is entitled to; one whose targets another entry took
+/// already, or that no longer fits, is skipped; otherwise its preemptions are issued, or it
+/// is admitted.
 fn process_entry(
     model: &mut Model,
     head: &Head,
     a: &Assignment,
-    reserved: &mut Vec<(usize, FrId, i64)>,
+    targets: Vec<Target>,
+    cycle: &mut CycleState,
 ) -> Verdict {
     let cq = &model.cluster_queues[head.cq];
     let node = cq.node;
+    let skip = |message: &str| Verdict::Requeue {
+        reason: RequeueReason::FailedAfterNomination,
+        condition_reason: "WaitingForQuota",
+        message: message.into(),
+    };
     match a.mode {
         Mode::NoFit => Verdict::Requeue {
             reason: RequeueReason::NoFit,
             condition_reason: a.reason.map_or("Pending", |r| r.as_str()),
             message: a.message.clone(),
         },
-        Mode::NoCandidates => {
-            if !cq.reclaim_any {
-                for &(fr, v) in &a.usage {
-                    let amount = to_reserve(model, node, fr, v, a.borrowing > 0);
-                    if amount > 0 {
-                        model.tree.add_usage(node, fr, amount);
-                        reserved.push((node, fr, amount));
-                    }
-                }
+        Mode::NoCandidates | Mode::Preempt | Mode::Reclaim if targets.is_empty() => {
+            if cq.preemption.reclaim != super::model::Reclaim::Any {
+                let usage: Vec<(FrId, i64)> = (a.usage.iter())
+                    .map(|&(fr, v)| (fr, to_reserve(model, node, fr, v, a.borrowing > 0)))
+                    .filter(|&(_, v)| v > 0)
+                    .collect();
+                cycle.hold(model, node, &usage);
             }
             Verdict::Requeue {
                 reason: RequeueReason::PreemptionNoCandidates,
@@ -120,17 +199,20 @@ fn process_entry(
                 message: a.message.clone(),
             }
         }
+        Mode::NoCandidates | Mode::Preempt | Mode::Reclaim => {
+            if targets.iter().any(|t| cycle.victims.contains(&t.wl)) {
+                return skip("Workload has overlapping preemption targets with another workload");
+            }
+            if !cycle.fits_without_victims(model, node, &a.usage, &targets) {
+                return skip("Workload no longer fits after processing another workload");
+            }
+            cycle.victims.extend(targets.iter().map(|t| t.wl));
+            cycle.hold(model, node, &a.usage);
+            Verdict::Preempting { targets }
+        }
         Mode::Fit => {
-            let fits = a
-                .usage
-                .iter()
-                .all(|&(fr, v)| v <= model.tree.available(node, fr));
-            if !fits {
-                return Verdict::Requeue {
-                    reason: RequeueReason::FailedAfterNomination,
-                    condition_reason: "WaitingForQuota",
-                    message: "Workload no longer fits after processing another workload".into(),
-                };
+            if !cycle.fits_without_victims(model, node, &a.usage, &[]) {
+                return skip("Workload no longer fits after processing another workload");
             }
             for &(fr, v) in &a.usage {
                 model.tree.add_usage(node, fr, v);

@@ -9,6 +9,7 @@ pub(crate) mod compile;
 pub(crate) mod controller;
 pub(crate) mod cycle;
 pub(crate) mod model;
+pub(crate) mod preempt;
 pub(crate) mod queue;
 pub(crate) mod quota;
 pub(crate) mod workload;

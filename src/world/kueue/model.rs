@@ -45,6 +45,40 @@ impl Default for Fungibility {
     }
 }
 
+/// `withinClusterQueue`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum WithinQueue {
+    #[default]
+    Never,
+    LowerPriority,
+    LowerOrNewerEqualPriority,
+}
+
+/// `reclaimWithinCohort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Reclaim {
+    #[default]
+    Never,
+    LowerPriority,
+    Any,
+}
+
+/// A ClusterQueue's `preemption` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct PreemptionPolicy {
+    pub within: WithinQueue,
+    pub reclaim: Reclaim,
+    /// `borrowWithinCohort`: None when its policy is Never, else its `maxPriorityThreshold`.
+    pub borrow_within: Option<Option<i32>>,
+}
+
+impl PreemptionPolicy {
+    /// Could a head that does not fit look for candidates at all (§5.5 step 4)?
+    pub(crate) fn borrow_within_allowed(&self) -> bool {
+        self.borrow_within.is_some()
+    }
+}
+
 /// One resource group: the resources it covers and its flavors in preference order.
 #[derive(Debug, Clone)]
 pub(crate) struct Group {
@@ -59,11 +93,7 @@ pub(crate) struct ClusterQueue {
     pub groups: Vec<Group>,
     pub strategy: Strategy,
     pub fungibility: Fungibility,
-    /// `reclaimWithinCohort: Any` (it can always reclaim, so a blocked head reserves nothing).
-    pub reclaim_any: bool,
-    /// Whether a head that does not fit may look for preemption candidates at all (any
-    /// preemption policy other than Never, §5.5 step 4).
-    pub may_preempt: bool,
+    pub preemption: PreemptionPolicy,
     /// `None`: active; otherwise why the ClusterQueue takes no heads (`Active=False`).
     pub inactive: Option<String>,
     /// The namespaces whose Workloads it admits; `None` = none.
@@ -136,8 +166,7 @@ pub(crate) struct CqSpec {
     pub groups: Vec<GroupSpec>,
     pub strategy: Strategy,
     pub fungibility: Fungibility,
-    pub reclaim_any: bool,
-    pub may_preempt: bool,
+    pub preemption: PreemptionPolicy,
     pub namespace_selector: Option<crate::api::types::LabelSelector>,
     /// `stopPolicy` other than None.
     pub stopped: bool,
@@ -274,8 +303,7 @@ impl ModelBuilder {
                 groups,
                 strategy: spec.strategy,
                 fungibility: spec.fungibility,
-                reclaim_any: spec.reclaim_any,
-                may_preempt: spec.may_preempt,
+                preemption: spec.preemption,
                 inactive,
                 namespace_selector: spec.namespace_selector,
             });

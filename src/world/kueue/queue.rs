@@ -25,6 +25,8 @@ pub(crate) enum RequeueReason {
     NoFit,
     PreemptionNoCandidates,
     FailedAfterNomination,
+    /// Preemptions issued for it: back at once, and under BestEffortFIFO the sticky head.
+    PendingPreemption,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -34,6 +36,8 @@ pub(crate) struct CqQueue {
     /// Equivalence hashes of heads parked with NoFit or PreemptionNoCandidates (§4.5):
     /// Workloads with one of them go straight to the parked set until the next trigger.
     parked_hashes: BTreeSet<u64>,
+    /// The sticky preemptor (§4.6, BestEffortFIFO): first until admitted or gone.
+    sticky: Option<QueueKey>,
 }
 
 impl CqQueue {
@@ -48,6 +52,11 @@ impl CqQueue {
 
     /// The head: the first Workload of the active heap, taken out for the cycle.
     pub(crate) fn pop_head(&mut self) -> Option<QueueKey> {
+        if let Some(k) = self.sticky.take() {
+            if self.active.remove(&k) {
+                return Some(k);
+            }
+        }
         self.active.pop_first()
     }
 
@@ -72,6 +81,9 @@ impl CqQueue {
         hash: u64,
         hashes: impl Fn(WlId) -> u64,
     ) {
+        if reason == RequeueReason::PendingPreemption && strategy == Strategy::BestEffortFifo {
+            self.sticky = Some(key.clone());
+        }
         if scan_left || Self::immediate(reason, strategy) {
             self.active.insert(key);
             return;
@@ -100,7 +112,7 @@ impl CqQueue {
     fn immediate(reason: RequeueReason, strategy: Strategy) -> bool {
         match reason {
             RequeueReason::NamespaceMismatch => false,
-            RequeueReason::FailedAfterNomination => true,
+            RequeueReason::FailedAfterNomination | RequeueReason::PendingPreemption => true,
             RequeueReason::NoFit | RequeueReason::PreemptionNoCandidates => {
                 strategy == Strategy::StrictFifo
             }

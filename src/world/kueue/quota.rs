@@ -124,7 +124,6 @@ impl QuotaTree {
         self.nodes[n].usage[fr]
     }
 
-    #[cfg(test)]
     pub(crate) fn subtree_quota(&self, n: NodeIx, fr: FrId) -> i64 {
         self.nodes[n].subtree[fr]
     }
@@ -139,7 +138,7 @@ impl QuotaTree {
         }
     }
 
-    fn local_available(&self, n: NodeIx, fr: FrId) -> i64 {
+    pub(crate) fn local_available(&self, n: NodeIx, fr: FrId) -> i64 {
         (self.local_quota(n, fr) - self.nodes[n].usage[fr]).max(0)
     }
 

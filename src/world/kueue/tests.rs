@@ -1,7 +1,7 @@
 //! Admission cycles on Kueue's own fixtures (kueue-semantics §11): each test names the
 //! upstream test case it mirrors.
 
-use super::assign::{assign, Mode, PodSetRequest};
+use super::assign::{assign, Mode, PodSetRequest, PreemptionView};
 use super::cycle::{run_cycle, Head, Verdict};
 use super::model::*;
 use super::queue::RequeueReason;
@@ -46,8 +46,7 @@ fn cq(name: &str, cohort: Option<&str>, flavors: &[(&str, FrQuota)]) -> CqSpec {
         )],
         strategy: Strategy::StrictFifo,
         fungibility: Fungibility::default(),
-        reclaim_any: false,
-        may_preempt: false,
+        preemption: PreemptionPolicy::default(),
         namespace_selector: Some(Default::default()),
         stopped: false,
     }
@@ -105,7 +104,7 @@ fn cohort_assigned_in_the_cycle_is_not_overadmitted() {
         let alpha = pods(&model, 45, 1);
         let beta = pods(&model, beta_pods, 1);
         let heads = [head(1, 0, 0, 1, &alpha), head(2, 1, 0, 2, &beta)];
-        let out = run_cycle(&mut model, &heads);
+        let out = run_cycle(&mut model, &heads, &[]);
         assert_eq!(out[0].wl, 1, "alpha does not borrow, so it goes first");
         assert_eq!(out[0].verdict, Verdict::Admitted);
         let on_demand_beta = out[1].assignment.as_ref().unwrap().flavors[0][0].1;
@@ -169,7 +168,7 @@ fn workload_borrowing_less_goes_first() {
     let g = pods(&model, 1, 4);
     let b = pods(&model, 1, 4);
     let heads = [head(1, 1, 3, 1, &b), head(2, 0, 0, 2, &g)];
-    let out = run_cycle(&mut model, &heads);
+    let out = run_cycle(&mut model, &heads, &[]);
     assert_eq!((out[0].wl, &out[0].verdict), (2, &Verdict::Admitted));
     assert_eq!(out[0].assignment.as_ref().unwrap().borrowing, 1);
     assert_eq!(out[1].assignment.as_ref().unwrap().borrowing, 2);
@@ -197,8 +196,11 @@ fn blocked_head_reserves_its_quota_unless_its_queue_can_always_reclaim() {
             spec
         };
         let mut a = gpu("ClusterQueueA", 2);
-        a.reclaim_any = reclaim_any;
-        a.may_preempt = true;
+        a.preemption.reclaim = if reclaim_any {
+            Reclaim::Any
+        } else {
+            Reclaim::LowerPriority
+        };
         let mut model = ModelBuilder {
             flavors: vec![flavor("default", &[])],
             cluster_queues: vec![a, gpu("ClusterQueueB", 0)],
@@ -218,7 +220,7 @@ fn blocked_head_reserves_its_quota_unless_its_queue_can_always_reclaim() {
         };
         let (a2, b1) = (request(2), request(1));
         let heads = [head(1, 0, 0, 1, &a2), head(2, 1, 0, 2, &b1)];
-        let out = run_cycle(&mut model, &heads);
+        let out = run_cycle(&mut model, &heads, &[]);
         assert_eq!(out[0].wl, 1);
         assert!(matches!(
             out[0].verdict,
@@ -275,9 +277,9 @@ fn tpu_multislice_takes_the_whole_queue_and_a_second_waits() {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let podsets = vec![slice];
-    let out = run_cycle(&mut model, &[head(1, 0, 0, 1, &podsets)]);
+    let out = run_cycle(&mut model, &[head(1, 0, 0, 1, &podsets)], &[]);
     assert_eq!(out[0].verdict, Verdict::Admitted);
-    let out = run_cycle(&mut model, &[head(2, 0, 0, 2, &podsets)]);
+    let out = run_cycle(&mut model, &[head(2, 0, 0, 2, &podsets)], &[]);
     let Verdict::Requeue {
         reason,
         condition_reason,
@@ -326,21 +328,391 @@ fn flavors_are_matched_by_their_own_label_keys_and_tried_in_order() {
     ps[0].node_selector =
         BTreeMap::from([("accel".into(), "gpu".into()), ("zone".into(), "a".into())]);
     let cq0 = model.cluster_queues[0].clone();
-    let a = assign(&model, &cq0, &ps, None);
+    let a = assign(&model, &cq0, &ps, None, no_preemption());
     assert_eq!(a.mode, Mode::Fit);
     assert_eq!(model.flavors[a.flavors[0][0].1].name, "gpu");
     // Without a selector: 6 cpu borrows on both flavors; TryNextFlavor keeps scanning and the
     // lowest borrowing level wins, the first such flavor on a tie.
     let ps = pods(&model, 1, 6);
-    let a = assign(&model, &cq0, &ps, None);
+    let a = assign(&model, &cq0, &ps, None, no_preemption());
     assert_eq!((a.mode, a.borrowing), (Mode::Fit, 1));
     assert_eq!(model.flavors[a.flavors[0][0].1].name, "tpu");
     assert_eq!(a.progress, vec![vec![None]], "the scan reached the end");
     // 9 cpu is more than the cohort holds of either flavor.
     let ps = pods(&model, 1, 9);
-    let a = assign(&model, &cq0, &ps, None);
+    let a = assign(&model, &cq0, &ps, None, no_preemption());
     assert_eq!(a.mode, Mode::NoFit);
     assert_eq!(a.reason.unwrap().as_str(), "ExceedsMaxQuota");
     assert!(a.message.contains("insufficient quota for cpu in flavor tpu, previously considered podsets requests (0) + current podset request (9) > maximum capacity (8)"), "{}", a.message);
     let _ = &mut model;
+}
+
+fn no_preemption() -> PreemptionView<'static> {
+    PreemptionView {
+        cq: 0,
+        priority: 0,
+        timestamp_ns: 0,
+        admitted: &[],
+    }
+}
+
+/// `TestPreemption`'s ClusterQueues (kueue-semantics §11.2), all of cpu in flavor `default`.
+fn preemption_fixture() -> Model {
+    use super::model::{Reclaim as R, WithinQueue as W};
+    let q = |name: &str,
+             cohort: Option<&str>,
+             nominal: i64,
+             limit: Option<i64>,
+             p: PreemptionPolicy| {
+        let mut spec = cq(name, cohort, &[("default", quota(nominal, limit))]);
+        spec.preemption = p;
+        spec
+    };
+    let policy = |within: W, reclaim: R, borrow_within: Option<Option<i32>>| PreemptionPolicy {
+        within,
+        reclaim,
+        borrow_within,
+    };
+    let lend = |name: &str, lending: i64| {
+        let mut spec = q(
+            name,
+            Some("cohort-lend"),
+            6,
+            None,
+            policy(W::LowerPriority, R::LowerPriority, None),
+        );
+        spec.groups[0].1[0].1[0].1.lending_limit = Some(units(lending));
+        spec
+    };
+    let shared_borrow = Some(Some(0));
+    let mut cluster_queues = vec![
+        q(
+            "standalone",
+            None,
+            6,
+            None,
+            policy(W::LowerPriority, R::Never, None),
+        ),
+        q(
+            "c1",
+            Some("cohort"),
+            6,
+            Some(6),
+            policy(W::LowerPriority, R::LowerPriority, None),
+        ),
+        q(
+            "c2",
+            Some("cohort"),
+            6,
+            Some(6),
+            policy(W::Never, R::Any, None),
+        ),
+        q(
+            "preventStarvation",
+            None,
+            6,
+            None,
+            policy(W::LowerOrNewerEqualPriority, R::Never, None),
+        ),
+        q(
+            "a_standard",
+            Some("with_shared_cq"),
+            1,
+            Some(12),
+            policy(W::Never, R::LowerPriority, shared_borrow),
+        ),
+        q(
+            "b_standard",
+            Some("with_shared_cq"),
+            1,
+            Some(12),
+            policy(W::LowerPriority, R::Any, shared_borrow),
+        ),
+        q(
+            "a_best_effort",
+            Some("with_shared_cq"),
+            1,
+            Some(12),
+            policy(W::Never, R::LowerPriority, shared_borrow),
+        ),
+        q(
+            "b_best_effort",
+            Some("with_shared_cq"),
+            0,
+            Some(13),
+            policy(W::Never, R::Never, None),
+        ),
+        q(
+            "shared",
+            Some("with_shared_cq"),
+            10,
+            None,
+            policy(W::Never, R::Never, None),
+        ),
+        lend("lend1", 4),
+        lend("lend2", 2),
+        // TestHierarchicalPreemptions: root r holds cohort c (2 cpu of its own) with q under
+        // it, and q_borrowing directly.
+        q(
+            "q",
+            Some("c"),
+            0,
+            None,
+            policy(W::LowerPriority, R::Any, None),
+        ),
+        q(
+            "q_borrowing",
+            Some("r"),
+            0,
+            None,
+            policy(W::Never, R::Never, None),
+        ),
+    ];
+    for c in &mut cluster_queues {
+        c.strategy = Strategy::BestEffortFifo;
+    }
+    let cohorts = vec![CohortSpec {
+        name: "c".into(),
+        parent: Some("r".into()),
+        groups: vec![(
+            vec!["cpu".into()],
+            vec![("default".into(), vec![("cpu".into(), quota(2, None))])],
+        )],
+    }];
+    ModelBuilder {
+        flavors: vec![flavor("default", &[])],
+        cluster_queues,
+        cohorts,
+        ..Default::default()
+    }
+    .build()
+}
+
+struct Admissions {
+    model: Model,
+    admitted: Vec<super::preempt::Admitted>,
+}
+
+impl Admissions {
+    fn new() -> Self {
+        Admissions {
+            model: preemption_fixture(),
+            admitted: vec![],
+        }
+    }
+
+    fn cq(&self, name: &str) -> CqIx {
+        (self
+            .model
+            .cluster_queues
+            .iter()
+            .position(|c| c.name == name))
+        .expect("fixture queue")
+    }
+
+    /// Workload `uid` of `priority` holding `cpu` in `queue`, created at `created_s` and
+    /// reserved at `reserved_s`.
+    fn admit(
+        &mut self,
+        queue: &str,
+        uid: &str,
+        priority: i32,
+        cpu: i64,
+        created_s: u64,
+        reserved_s: u64,
+    ) -> &mut Self {
+        let cq = self.cq(queue);
+        let fr = self
+            .model
+            .fr(0, self.model.resource_ix("cpu").unwrap())
+            .unwrap();
+        self.model
+            .tree
+            .add_usage(self.model.cluster_queues[cq].node, fr, units(cpu));
+        self.admitted.push(super::preempt::Admitted {
+            wl: self.admitted.len() as u32,
+            cq,
+            priority,
+            timestamp_ns: created_s * 1_000_000_000,
+            reserved_ns: reserved_s * 1_000_000_000,
+            uid: uid.into(),
+            usage: vec![(fr, units(cpu))],
+            evicted: false,
+        });
+        self
+    }
+
+    /// The targets an incoming Workload of `priority` asking `cpu` in `queue` gets, by UID
+    /// with their reasons.
+    fn targets(
+        &self,
+        queue: &str,
+        priority: i32,
+        cpu: i64,
+        created_s: u64,
+    ) -> Vec<(String, &'static str)> {
+        let fr = self
+            .model
+            .fr(0, self.model.resource_ix("cpu").unwrap())
+            .unwrap();
+        let usage = [(fr, units(cpu))];
+        let contested = std::collections::BTreeSet::from([fr]);
+        let p = super::preempt::Preemptor {
+            cq: self.cq(queue),
+            priority,
+            timestamp_ns: created_s * 1_000_000_000,
+            usage: &usage,
+            contested: &contested,
+        };
+        let mut out: Vec<(String, &'static str)> =
+            super::preempt::targets(&self.model, &self.model.tree, &self.admitted, &p)
+                .into_iter()
+                .map(|t| (self.admitted[t.wl as usize].uid.clone(), t.variant.reason()))
+                .collect();
+        out.sort();
+        out
+    }
+}
+
+fn names(v: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = v.iter().map(|(n, r)| (n.to_string(), *r)).collect();
+    out.sort();
+    out
+}
+
+/// F1–F3, `TestPreemption` "preempt lowest priority", "preempt multiple", "minimal set
+/// excludes low priority".
+#[test]
+fn within_the_queue_the_lowest_priorities_go_and_the_set_is_minimal() {
+    let mut full = Admissions::new();
+    full.admit("standalone", "low", -1, 2, 0, 1)
+        .admit("standalone", "mid", 0, 2, 0, 1)
+        .admit("standalone", "high", 1, 2, 0, 1);
+    assert_eq!(
+        full.targets("standalone", 1, 2, 0),
+        names(&[("low", "InClusterQueue")])
+    );
+    assert_eq!(
+        full.targets("standalone", 1, 3, 0),
+        names(&[("low", "InClusterQueue"), ("mid", "InClusterQueue")])
+    );
+    let mut f3 = Admissions::new();
+    f3.admit("standalone", "low", -1, 1, 0, 1)
+        .admit("standalone", "mid", 0, 2, 0, 1)
+        .admit("standalone", "high", 1, 3, 0, 1);
+    assert_eq!(
+        f3.targets("standalone", 1, 2, 0),
+        names(&[("mid", "InClusterQueue")])
+    );
+}
+
+/// F4–F7: reclaiming quota a borrower took, and when not to.
+#[test]
+fn reclaim_within_the_cohort_follows_its_policy() {
+    // F4 "reclaim quota from borrower".
+    let mut f = Admissions::new();
+    f.admit("c1", "c1-low", -1, 3, 0, 1)
+        .admit("c2", "c2-mid", 0, 3, 0, 1)
+        .admit("c2", "c2-high", 1, 6, 0, 1);
+    assert_eq!(
+        f.targets("c1", 1, 3, 0),
+        names(&[("c2-mid", "InCohortReclamation")])
+    );
+    // F5 "not enough workloads borrowing".
+    let mut f = Admissions::new();
+    f.admit("c1", "c1-high", 1, 4, 0, 1)
+        .admit("c2", "c2-low-1", -1, 4, 0, 1)
+        .admit("c2", "c2-low-2", -1, 4, 0, 1);
+    assert_eq!(f.targets("c1", 1, 4, 0), vec![]);
+    // F6: equal priority is not lower.
+    let mut f = Admissions::new();
+    f.admit("c1", "c1", 0, 2, 0, 1)
+        .admit("c2", "c2-1", 0, 4, 0, 1)
+        .admit("c2", "c2-2", 0, 4, 0, 1);
+    assert_eq!(f.targets("c1", 0, 4, 0), vec![]);
+    // F7: `Any` reclaims whatever the priority, lower first.
+    let mut f = Admissions::new();
+    f.admit("c1", "c1-1", 0, 4, 0, 1)
+        .admit("c1", "c1-2", 1, 4, 0, 1)
+        .admit("c2", "c2", 0, 2, 0, 1);
+    assert_eq!(
+        f.targets("c2", 0, 4, 0),
+        names(&[("c1-1", "InCohortReclamation")])
+    );
+}
+
+/// F8 "preempt newer workloads with the same priority": the most recently reserved goes.
+#[test]
+fn lower_or_newer_equal_priority_takes_the_most_recently_reserved() {
+    let mut f = Admissions::new();
+    f.admit("preventStarvation", "wl1", 2, 2, 15, 15)
+        .admit("preventStarvation", "wl2", 1, 2, 15, 16)
+        .admit("preventStarvation", "wl3", 1, 2, 15, 15);
+    assert_eq!(
+        f.targets("preventStarvation", 1, 2, 0),
+        names(&[("wl2", "InClusterQueue")])
+    );
+}
+
+/// F9–F11: `borrowWithinCohort` and its priority threshold.
+#[test]
+fn borrow_within_cohort_preempts_below_the_threshold_only() {
+    let mut f = Admissions::new();
+    f.admit("a_best_effort", "a_best_effort_low", -1, 10, 0, 1)
+        .admit("b_best_effort", "b_best_effort_low", -1, 1, 0, 1);
+    assert_eq!(
+        f.targets("a_standard", 0, 10, 0),
+        names(&[("a_best_effort_low", "InCohortReclaimWhileBorrowing")])
+    );
+    let mut f = Admissions::new();
+    f.admit("b_standard", "b_standard", 1, 10, 0, 1);
+    assert_eq!(f.targets("a_standard", 2, 10, 0), vec![]);
+    let mut f = Admissions::new();
+    f.admit("b_standard", "b_standard", 1, 13, 0, 1);
+    assert_eq!(
+        f.targets("a_standard", 2, 1, 0),
+        names(&[("b_standard", "InCohortReclamation")])
+    );
+}
+
+/// F12 "reclaim quota from lender" and F13: lending limits bound what can be reclaimed.
+#[test]
+fn lending_limits_bound_reclamation() {
+    let mut f = Admissions::new();
+    f.admit("lend1", "lend1-low", -1, 3, 0, 1)
+        .admit("lend2", "lend2-mid", 0, 3, 0, 1)
+        .admit("lend2", "lend2-high", 1, 4, 0, 1);
+    assert_eq!(
+        f.targets("lend1", 1, 3, 0),
+        names(&[("lend2-mid", "InCohortReclamation")])
+    );
+    // F13: lend1 can reach 2 of its own + 6 lendable = 8 < 9: no flavor fits at all.
+    let mut f = Admissions::new();
+    f.admit("lend2", "lend2-low", -1, 10, 0, 1);
+    let queue = f.model.cluster_queues[f.cq("lend1")].clone();
+    let ps = pods(&f.model, 1, 9);
+    let view = PreemptionView {
+        cq: f.cq("lend1"),
+        priority: 0,
+        timestamp_ns: 0,
+        admitted: &f.admitted,
+    };
+    let a = assign(&f.model, &queue, &ps, None, view);
+    assert_eq!(
+        (a.mode, a.reason.unwrap().as_str()),
+        (Mode::NoFit, "ExceedsMaxQuota")
+    );
+}
+
+/// F14, `TestHierarchicalPreemptions` "prefer to preempt hierarchical candidate": the
+/// subtree that owns the quota reclaims it before touching a lower priority at home.
+#[test]
+fn the_subtree_owning_the_quota_reclaims_it_first() {
+    let mut f = Admissions::new();
+    f.admit("q_borrowing", "admitted_borrowing", 1, 1, 0, 1)
+        .admit("q", "admitted_same_queue", -2, 1, 0, 1);
+    assert_eq!(
+        f.targets("q", 0, 1, 0),
+        names(&[("admitted_borrowing", "InCohortReclamation")])
+    );
 }

@@ -55,10 +55,18 @@ pub(crate) struct Workload {
     pub finished_ns: Option<SimTime>,
     /// `requeueState.count`.
     pub requeue_count: u32,
-    pub evictions: Vec<(SimTime, &'static str)>,
+    pub evictions: Vec<EvictionRecord>,
     /// Guards the PodsReady timer: bumped on each admission and readiness change.
     pub timer_generation: u32,
     pub deactivated: bool,
+}
+
+/// One eviction: when, its `Evicted` reason, and for a preemption the `Preempted` reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EvictionRecord {
+    pub at_ns: SimTime,
+    pub reason: &'static str,
+    pub preempted_reason: Option<&'static str>,
 }
 
 impl Workload {
