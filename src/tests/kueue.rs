@@ -237,3 +237,34 @@ fn a_higher_priority_jobset_preempts_a_lower_one_in_its_queue() {
     assert_eq!(training.state, WlState::Finished);
     assert!(secs(training.finished_ns) > secs(inference.finished_ns) + 3600.0);
 }
+
+/// scenarios/kueue/multi-team.yaml, the outcome the README describes: team-b's second
+/// inference replica takes its quota back from team-a's borrowing pre-training.
+#[test]
+fn the_multi_team_scenario_reclaims_lent_quota_for_inference() {
+    let path = std::path::Path::new("scenarios/kueue/multi-team.yaml");
+    let scenario = crate::scenario::load_scenario(path).expect("the shipped scenario loads");
+    let sim = simulate_scenario(scenario);
+    let pretrain = workload(&sim, "pretrain");
+    let [e] = pretrain.evictions.as_slice() else {
+        panic!("one eviction: {:?}", pretrain.evictions);
+    };
+    assert_eq!(
+        (e.reason, e.preempted_reason),
+        ("Preempted", Some("InCohortReclamation"))
+    );
+    let preempted_at = e.at_ns as f64 / NS_PER_S as f64;
+    assert!((2100.0..2101.0).contains(&preempted_at), "{preempted_at}");
+    let inference = workload(&sim, "inference-2");
+    assert!(secs(inference.first_admitted_ns) < preempted_at + 10.0);
+    // Two fine-tunings fit team-a's GPUs with what it borrows; the other two wait 40 min.
+    for name in ["finetune-3", "finetune-4"] {
+        let w = workload(&sim, name);
+        let waited = secs(w.first_admitted_ns) - secs(Some(w.created_ns));
+        assert!((2400.0..2410.0).contains(&waited), "{name} waited {waited}");
+    }
+    assert!(sim
+        .jobsets
+        .iter()
+        .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
+}

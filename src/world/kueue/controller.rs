@@ -357,7 +357,12 @@ impl KueueController {
             self.loop_state.last_failed_ns = ctx.now();
         }
         self.loop_state.heads_left = self.queues.iter().any(|q| q.has_active());
-        if admitted > 0 {
+        // A queue whose next head is not the one just evaluated (it was parked, or admitted)
+        // has something new for the next cycle; a head requeued at once against unchanged
+        // quota would get the same answer, so only a change wakes the loop for it.
+        let new_head = (heads_taken.iter())
+            .any(|&(cq, wl)| self.queues[cq].peek_head().is_some_and(|next| next != wl));
+        if admitted > 0 || new_head {
             self.wake(ctx);
         }
     }

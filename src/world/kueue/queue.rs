@@ -60,6 +60,14 @@ impl CqQueue {
         self.active.pop_first()
     }
 
+    /// The Workload `pop_head` would take, without taking it.
+    pub(crate) fn peek_head(&self) -> Option<WlId> {
+        if let Some(k) = self.sticky.as_ref().filter(|k| self.active.contains(k)) {
+            return Some(k.wl);
+        }
+        self.active.first().map(|k| k.wl)
+    }
+
     pub(crate) fn has_active(&self) -> bool {
         !self.active.is_empty()
     }
