@@ -61,6 +61,31 @@ pub(crate) struct ClusterQueueSummary {
     pub pending_at_end: usize,
     /// Quota in use at the end per `flavor/resource`, in the resource's units.
     pub usage_at_end: std::collections::BTreeMap<String, f64>,
+    /// The most Workloads pending at once.
+    pub peak_pending: u32,
+    /// The most quota in use, and borrowed above the nominal quota, at once, per
+    /// `flavor/resource`.
+    pub peak_usage: std::collections::BTreeMap<String, f64>,
+    pub peak_borrowed: std::collections::BTreeMap<String, f64>,
+    /// After each change of the queue: its pending and admitted Workloads, quota in use and
+    /// borrowed.
+    pub series: Vec<CqPoint>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct CqPoint {
+    pub time_s: f64,
+    pub pending: u32,
+    pub admitted: u32,
+    pub usage: std::collections::BTreeMap<String, f64>,
+    pub borrowed: std::collections::BTreeMap<String, f64>,
+}
+
+/// `flavor/resource` → value in the resource's units.
+fn by_label(labels: &[String], milli: &[i64]) -> std::collections::BTreeMap<String, f64> {
+    (labels.iter().zip(milli))
+        .map(|(l, &v)| (l.clone(), v as f64 / 1000.0))
+        .collect()
 }
 
 pub(crate) fn build(sim: &Sim) -> Option<KueueSummary> {
@@ -73,7 +98,7 @@ pub(crate) fn build(sim: &Sim) -> Option<KueueSummary> {
         .iter()
         .map(|w| workload_summary(sim, w))
         .collect();
-    let cluster_queues = cluster_queues(k);
+    let cluster_queues = cluster_queues(k, &sim.rec.kueue);
     Some(KueueSummary {
         admission_cycles: k.cycles,
         workloads,
@@ -127,7 +152,10 @@ fn workload_summary(sim: &Sim, w: &crate::kueue::workload::Workload) -> Workload
     }
 }
 
-fn cluster_queues(k: &KueueController) -> Vec<ClusterQueueSummary> {
+fn cluster_queues(
+    k: &KueueController,
+    series: &crate::metrics::kueue::KueueSeries,
+) -> Vec<ClusterQueueSummary> {
     let model = k.model();
     (model.cluster_queues.iter().enumerate())
         .map(|(i, cq)| {
@@ -146,12 +174,32 @@ fn cluster_queues(k: &KueueController) -> Vec<ClusterQueueSummary> {
                     }
                 }
             }
+            let labels: Vec<String> = model.frs_of(i).into_iter().map(|(_, l)| l).collect();
+            let samples = series.of(i);
+            let peak = |pick: fn(&crate::metrics::kueue::CqSample) -> &Vec<i64>| {
+                let most: Vec<i64> = (0..labels.len())
+                    .map(|j| samples.iter().map(|s| pick(s)[j]).max().unwrap_or(0))
+                    .collect();
+                by_label(&labels, &most)
+            };
             ClusterQueueSummary {
                 name: cq.name.clone(),
                 inactive_reason: cq.inactive.clone(),
                 admitted_workloads: admitted,
                 pending_at_end: k.pending_in(i),
                 usage_at_end,
+                peak_pending: samples.iter().map(|s| s.pending).max().unwrap_or(0),
+                peak_usage: peak(|s| &s.usage),
+                peak_borrowed: peak(|s| &s.borrowed),
+                series: (samples.iter())
+                    .map(|s| CqPoint {
+                        time_s: to_secs(s.at_ns),
+                        pending: s.pending,
+                        admitted: s.admitted,
+                        usage: by_label(&labels, &s.usage),
+                        borrowed: by_label(&labels, &s.borrowed),
+                    })
+                    .collect(),
             }
         })
         .collect()

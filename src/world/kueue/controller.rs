@@ -60,6 +60,8 @@ pub(crate) struct KueueController {
     pods_ready: Option<WaitForPodsReady>,
     manage_without_queue_name: bool,
     queues: Vec<CqQueue>,
+    /// Workloads holding each ClusterQueue's quota (admitted or evicting).
+    holding: Vec<u32>,
     workloads: Vec<Workload>,
     by_jobset: BTreeMap<JsId, WlId>,
     client: TokenBucket,
@@ -116,6 +118,7 @@ impl KueueController {
             namespace_labels,
             pods_ready: setup.config.wait_for_pods_ready,
             manage_without_queue_name: setup.config.manage_jobs_without_queue_name,
+            holding: vec![0; queues.len()],
             queues,
             workloads: vec![],
             by_jobset: BTreeMap::new(),
@@ -252,7 +255,27 @@ impl KueueController {
         let cq = w.cq.expect("queued Workloads have a ClusterQueue");
         let strategy = self.model.cluster_queues[cq].strategy;
         self.queues[cq].push(w.key(wl), w.hash, strategy);
+        self.observe_cq(ctx, cq);
         self.wake(ctx);
+    }
+
+    /// The metrics sample ClusterQueue `cq` after a change (`metrics/kueue.rs`).
+    fn observe_cq(&self, ctx: &mut Ctx, cq: CqIx) {
+        let node = self.model.cluster_queues[cq].node;
+        let tree = &self.model.tree;
+        let frs = self.model.frs_of(cq);
+        let usage: Vec<i64> = frs.iter().map(|&(fr, _)| tree.usage(node, fr)).collect();
+        let borrowed = (frs.iter().zip(&usage))
+            .map(|(&(fr, _), &u)| (u - tree.quota(node, fr).nominal).max(0))
+            .collect();
+        let sample = crate::metrics::kueue::CqSample {
+            at_ns: ctx.now(),
+            pending: self.queues[cq].pending() as u32,
+            admitted: self.holding[cq],
+            usage,
+            borrowed,
+        };
+        ctx.metrics().kueue.observe(cq, sample);
     }
 
     /// Something changed that a cycle could act on: schedule the next cycle where the real
@@ -356,6 +379,9 @@ impl KueueController {
             self.loop_state.failed_cycles += 1;
             self.loop_state.last_failed_ns = ctx.now();
         }
+        for &(cq, _) in &heads_taken {
+            self.observe_cq(ctx, cq);
+        }
         self.loop_state.heads_left = self.queues.iter().any(|q| q.has_active());
         // A queue whose next head is not the one just evaluated (it was parked, or admitted)
         // has something new for the next cycle; a head requeued at once against unchanged
@@ -441,6 +467,7 @@ impl KueueController {
         let seen = status_lands + ctx.params().watch_delay_ns;
         let patch_lands = self.client.reserve(seen) + ctx.params().api_call_latency_ns;
         let w = &mut self.workloads[wl as usize];
+        self.holding[w.cq.expect("admitted in a ClusterQueue")] += 1;
         w.state = WlState::Admitted;
         w.admission = Some(a);
         w.progress = None;
@@ -660,6 +687,7 @@ impl KueueController {
             let w = &self.workloads[wl as usize];
             if let Some(cq) = w.cq {
                 self.queues[cq].remove(&w.key(wl));
+                self.observe_cq(ctx, cq);
             }
         }
         let w = &mut self.workloads[wl as usize];
@@ -679,6 +707,8 @@ impl KueueController {
         for &(fr, v) in &a.usage {
             self.model.tree.remove_usage(node, fr, v);
         }
+        self.holding[cq] -= 1;
+        self.observe_cq(ctx, cq);
         let root = self.root_of(node);
         if self.triggers_pending.insert(root) {
             ctx.schedule_in(REQUEUE_BATCH_NS, Event::KueueRequeueTrigger(root as u32));

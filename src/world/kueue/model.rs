@@ -140,6 +140,23 @@ impl Model {
         }
     }
 
+    /// ClusterQueue `cq`'s (flavor, resource) pairs in its groups' order, each with its
+    /// `flavor/resource` label.
+    pub(crate) fn frs_of(&self, cq: CqIx) -> Vec<(FrId, String)> {
+        let mut out = vec![];
+        for g in &self.cluster_queues[cq].groups {
+            for &f in &g.flavors {
+                for &r in &g.resources {
+                    if let Some(fr) = self.fr(f, r) {
+                        let label = format!("{}/{}", self.flavors[f].name, self.resources[r]);
+                        out.push((fr, label));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub(crate) fn fr(&self, flavor: FlavorIx, r: ResIx) -> Option<FrId> {
         self.fr_ids[flavor].get(&r).copied()
     }

@@ -716,3 +716,56 @@ fn the_subtree_owning_the_quota_reclaims_it_first() {
         names(&[("admitted_borrowing", "InCohortReclamation")])
     );
 }
+
+/// F18, `TestSchedule` "A workload is only eligible to do preemptions if it fits fully
+/// within nominal quota": 3 cpu asked of a 2-cpu queue without borrowWithinCohort is no fit,
+/// so nobody is preempted and the Workload is parked.
+#[test]
+fn only_a_workload_within_its_nominal_quota_may_preempt() {
+    use super::model::{Reclaim, WithinQueue};
+    let mut alpha = cq("other-alpha", Some("other"), &[("default", quota(2, None))]);
+    alpha.preemption = PreemptionPolicy {
+        within: WithinQueue::LowerPriority,
+        reclaim: Reclaim::Any,
+        borrow_within: None,
+    };
+    alpha.strategy = Strategy::BestEffortFifo;
+    let beta = cq("other-beta", Some("other"), &[("default", quota(2, None))]);
+    let mut model = ModelBuilder {
+        flavors: vec![flavor("default", &[])],
+        cluster_queues: vec![alpha, beta],
+        ..Default::default()
+    }
+    .build();
+    let fr = model.fr(0, model.resource_ix("cpu").unwrap()).unwrap();
+    let admitted: Vec<super::preempt::Admitted> = [(0, "a1"), (1, "b1")]
+        .iter()
+        .enumerate()
+        .map(|(i, &(cq, uid))| {
+            model
+                .tree
+                .add_usage(model.cluster_queues[cq].node, fr, units(1));
+            super::preempt::Admitted {
+                wl: i as u32,
+                cq,
+                priority: -1,
+                timestamp_ns: 0,
+                reserved_ns: 0,
+                uid: uid.into(),
+                usage: vec![(fr, units(1))],
+                evicted: false,
+            }
+        })
+        .collect();
+    let incoming = pods(&model, 1, 3);
+    let heads = [head(9, 0, 1, 5, &incoming)];
+    let out = run_cycle(&mut model, &heads, &admitted);
+    assert_eq!(out[0].assignment.as_ref().unwrap().mode, Mode::NoFit);
+    assert!(matches!(
+        out[0].verdict,
+        Verdict::Requeue {
+            reason: RequeueReason::NoFit,
+            ..
+        }
+    ));
+}

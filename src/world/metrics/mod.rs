@@ -4,6 +4,7 @@
 pub(crate) mod api_calls;
 pub(crate) mod failed_scheduling;
 pub(crate) mod faults;
+pub(crate) mod kueue;
 pub(crate) mod objects;
 pub(crate) mod pod_status;
 pub(crate) mod recoveries;
@@ -169,6 +170,8 @@ pub(crate) struct Recorder {
     pub recoveries: recoveries::Recoveries,
     /// kube-scheduler's FailedScheduling Events, counted per JobSet and reason (`record.json`).
     pub(crate) failed_scheduling: failed_scheduling::FailedScheduling,
+    /// Kueue's ClusterQueues over time (empty without Kueue).
+    pub kueue: kueue::KueueSeries,
     /// Keep every row (for events.csv). Off, only the counters and the recovery times are kept.
     pub record_rows: bool,
     /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
