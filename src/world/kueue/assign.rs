@@ -474,15 +474,6 @@ pub(crate) fn matches_flavor(ps: &PodSetRequest, labels: &BTreeMap<String, Strin
 }
 
 fn requirement_holds(e: &NodeSelectorRequirement, labels: &BTreeMap<String, String>) -> bool {
-    let have = labels.get(&e.key);
-    let number = |v: Option<&String>| v.and_then(|s| s.parse::<i64>().ok());
-    match e.operator.as_str() {
-        "In" => have.is_some_and(|h| e.values.contains(h)),
-        "NotIn" => have.is_none_or(|h| !e.values.contains(h)),
-        "Exists" => have.is_some(),
-        "DoesNotExist" => have.is_none(),
-        "Gt" => matches!((number(have), number(e.values.first())), (Some(h), Some(v)) if h > v),
-        "Lt" => matches!((number(have), number(e.values.first())), (Some(h), Some(v)) if h < v),
-        _ => false,
-    }
+    let have = labels.get(&e.key).map(String::as_str);
+    crate::sim::shape::node_requirement(e).holds(have)
 }

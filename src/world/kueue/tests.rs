@@ -769,3 +769,34 @@ fn only_a_workload_within_its_nominal_quota_may_preempt() {
         }
     ));
 }
+
+/// Required node affinity is matched on the flavor's own keys too (§5.4 step 2): any term,
+/// each restricted to the keys the flavor labels; a term left empty matches anything.
+#[test]
+fn required_affinity_terms_are_restricted_to_the_flavor_keys() {
+    use super::assign::matches_flavor;
+    use crate::api::types::NodeSelectorRequirement;
+    let req = |key: &str, op: &str, values: &[&str]| NodeSelectorRequirement {
+        key: key.into(),
+        operator: op.into(),
+        values: values.iter().map(|v| v.to_string()).collect(),
+    };
+    let gpu = BTreeMap::from([("accel".to_string(), "gpu".to_string())]);
+    let tpu = BTreeMap::from([("accel".to_string(), "tpu".to_string())]);
+    let mut ps = PodSetRequest {
+        affinity_terms: vec![vec![
+            req("accel", "In", &["gpu"]),
+            req("zone", "In", &["a"]),
+        ]],
+        ..Default::default()
+    };
+    assert!(matches_flavor(&ps, &gpu), "zone is not a flavor key");
+    assert!(!matches_flavor(&ps, &tpu));
+    ps.affinity_terms.push(vec![req("zone", "NotIn", &["b"])]);
+    assert!(
+        matches_flavor(&ps, &tpu),
+        "a term with no flavor key matches anything"
+    );
+    ps.affinity_terms = vec![vec![req("accel", "NotIn", &["gpu"])]];
+    assert!((!matches_flavor(&ps, &gpu)) && matches_flavor(&ps, &tpu));
+}

@@ -150,7 +150,8 @@ fn prefilter_node_names(terms: &[Vec<NodeRequirement>]) -> Option<Vec<String>> {
     (!terms.is_empty()).then(|| union.into_iter().collect())
 }
 
-fn node_requirement(e: &crate::api::types::NodeSelectorRequirement) -> NodeRequirement {
+/// A node selector requirement compiled (an operator Kubernetes would reject matches nothing).
+pub(crate) fn node_requirement(e: &crate::api::types::NodeSelectorRequirement) -> NodeRequirement {
     let single = || e.values.first().and_then(|v| v.parse::<i64>().ok());
     let op = match e.operator.as_str() {
         "In" => NodeOp::In(e.values.clone()),
