@@ -47,8 +47,8 @@ pub(crate) struct WorkloadSummary {
 pub(crate) struct Eviction {
     pub time_s: f64,
     pub reason: &'static str,
-    /// For `Preempted`: `InClusterQueue`, `InCohortReclamation` or
-    /// `InCohortReclaimWhileBorrowing`; null otherwise.
+    /// For `Preempted`: `InClusterQueue`, `InCohortReclamation`,
+    /// `InCohortReclaimWhileBorrowing` or `InCohortFairSharing`; null otherwise.
     pub preempted_reason: Option<&'static str>,
 }
 
@@ -70,6 +70,12 @@ pub(crate) struct ClusterQueueSummary {
     /// After each change of the queue: its pending and admitted Workloads, quota in use and
     /// borrowed.
     pub series: Vec<CqPoint>,
+    /// With fair sharing on, status `fairSharing.weightedShare` at the end: the dominant
+    /// resource's borrowed share (thousandths of what the cohort could lend) over the
+    /// queue's weight, rounded up; 9223372036854775807 for a zero weight that borrows.
+    /// Absent without fair sharing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighted_share: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -157,6 +163,7 @@ fn cluster_queues(
     series: &crate::metrics::kueue::KueueSeries,
 ) -> Vec<ClusterQueueSummary> {
     let model = k.model();
+    let shares = crate::kueue::fair::weighted_shares(model);
     (model.cluster_queues.iter().enumerate())
         .map(|(i, cq)| {
             let admitted = (k.workloads().iter())
@@ -200,6 +207,7 @@ fn cluster_queues(
                         borrowed: by_label(&labels, &s.borrowed),
                     })
                     .collect(),
+                weighted_share: shares.as_ref().map(|s| s[i]),
             }
         })
         .collect()

@@ -178,20 +178,82 @@ fn pods_never_ready_are_evicted_at_the_timeout_and_requeued_after_the_back_off()
     assert_eq!(w.requeue_count as usize, times.len());
 }
 
+/// Fair sharing (kueue-semantics §7.2) end to end: team-a and team-b hold no quota of their
+/// own and borrow a lender's 16 cpu through cohort `shared`. team-a runs 10 + 6 cpu; when
+/// its 6-cpu JobSet finishes, team-a's older JobSet (6 cpu) and team-b's (6 cpu) are both
+/// heads and only one fits. With fair sharing team-b, the less served, goes first (its share
+/// with the entry: 6/16 = 375 against team-a's 16/16 = 1000); without it the older JobSet
+/// (team-a's) does. The summary reports each queue's weighted share at the end.
 #[test]
-fn fair_sharing_is_refused_not_ignored() {
+fn fair_sharing_admits_the_less_served_queue_first() {
+    let cohort = ", cohortName: shared";
+    let queues = [
+        queue("pool", 16, cohort),
+        queue("team-a", 0, cohort),
+        queue("team-b", 0, cohort),
+    ]
+    .concat();
+    let workloads = [
+        jobset("a-long", "team-a", 10, 1, "0s", "1h"),
+        jobset("a-short", "team-a", 6, 1, "0s", "10m"),
+        jobset("a-next", "team-a", 6, 1, "1s", "10m"),
+        jobset("b-next", "team-b", 6, 1, "2s", "10m"),
+    ];
+    let fair =
+        "fairSharing: {preemptionStrategies: [LessThanOrEqualToFinalShare, LessThanInitialShare]}";
+    for (config, b_first) in [(fair, true), ("", false)] {
+        let sim = run(&scenario(4, &queues, config, &workloads));
+        let short_done = secs(workload(&sim, "a-short").finished_ns);
+        let long_done = secs(workload(&sim, "a-long").finished_ns);
+        let a_next = secs(workload(&sim, "a-next").first_admitted_ns);
+        let b_next = secs(workload(&sim, "b-next").first_admitted_ns);
+        let (first, second) = if b_first {
+            (b_next, a_next)
+        } else {
+            (a_next, b_next)
+        };
+        assert!(
+            first > short_done && first < short_done + 2.0,
+            "{config}: {first} after {short_done}"
+        );
+        assert!(second > long_done.min(first + 600.0), "{config}: {second}");
+        assert!(sim
+            .jobsets
+            .iter()
+            .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
+        let summary = crate::report::kueue::build(&sim).expect("a Kueue run");
+        let shares: Vec<Option<i64>> = (summary.cluster_queues.iter())
+            .map(|c| c.weighted_share)
+            .collect();
+        let want = if b_first { Some(0) } else { None };
+        assert_eq!(
+            shares,
+            vec![want; 3],
+            "{config}: nothing borrowed at the end"
+        );
+    }
+}
+
+/// The weighted share written to `summary.json` while a queue borrows.
+#[test]
+fn fair_sharing_reports_the_weighted_share_of_a_borrowing_queue() {
+    let cohort = ", cohortName: shared";
+    let queues = [queue("pool", 16, cohort), queue("team-a", 0, cohort)].concat();
+    let fair = "fairSharing: {preemptionStrategies: [LessThanOrEqualToFinalShare]}";
     let text = scenario(
-        2,
-        &queue("team", 16, ""),
-        "fairSharing: {preemptionStrategies: [LessThanOrEqualToFinalShare]}",
-        &[jobset("x", "team", 1, 1, "0s", "1m")],
-    );
-    let scenario = crate::scenario::load_scenario_from_str("k.yaml", &text, ".".as_ref()).unwrap();
-    let err = Sim::new(scenario).err().expect("refused").to_string();
-    assert!(
-        err.contains("fairSharing") && err.contains("not simulated yet"),
-        "{err}"
-    );
+        4,
+        &queues,
+        fair,
+        &[jobset("a", "team-a", 4, 1, "0s", "10h")],
+    )
+    .replace("until: 6h", "until: 1h");
+    let sim = run(&text);
+    let summary = crate::report::kueue::build(&sim).expect("a Kueue run");
+    let shares: Vec<Option<i64>> = (summary.cluster_queues.iter())
+        .map(|c| c.weighted_share)
+        .collect();
+    // team-a borrows 4 of the 16 the cohort can lend it: 4000 × 1000 / 16000 = 250.
+    assert_eq!(shares, vec![Some(0), Some(250)]);
 }
 
 /// Two WorkloadPriorityClasses and a JobSet's label selecting one.

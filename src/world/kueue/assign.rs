@@ -367,7 +367,10 @@ impl PodSetScan<'_> {
         );
         self.note(PendingReason::WaitingForQuota, msg);
         let within_nominal = tree.quota(cq.node, fr).nominal >= val;
-        if within_nominal || may_reclaim || cq.preemption.borrow_within_allowed() {
+        // `canPreemptWhileBorrowing`: borrowWithinCohort, or fair sharing with reclaim.
+        let fair_reclaim =
+            model.fair_sharing.is_some() && cq.preemption.reclaim != super::model::Reclaim::Never;
+        if within_nominal || may_reclaim || cq.preemption.borrow_within_allowed() || fair_reclaim {
             self.simulate_preemption(fr, val, borrowing)
         } else {
             (Mode::NoFit, borrowing)

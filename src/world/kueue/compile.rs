@@ -1,6 +1,7 @@
 //! From the Kueue objects of a scenario (`kueue_api::KueueSetup`) to the admission model,
 //! refusing what the simulator does not model yet rather than running without it.
 
+use super::fair::{FairSharingSpec, FsStrategy};
 use super::model::{
     CohortSpec, CqSpec, Flavor, Fungibility, GroupSpec, Model, ModelBuilder, PreemptionPolicy,
     Reclaim, Strategy, WithinQueue,
@@ -87,8 +88,28 @@ pub(crate) fn compile(setup: &KueueSetup) -> Result<Model, String> {
         cluster_queues,
         cohorts,
         block_undeclared: setup.config.quota_check_strategy == QuotaCheckStrategy::BlockUndeclared,
+        fair_sharing: setup.config.fair_sharing.then(|| fair_sharing(setup)),
     }
     .build())
+}
+
+/// The configuration's strategies and the objects' `spec.fairSharing.weight`.
+fn fair_sharing(setup: &KueueSetup) -> FairSharingSpec {
+    use crate::kueue_api::FairSharingStrategy as S;
+    FairSharingSpec {
+        strategies: (setup.config.fair_sharing_strategies.iter())
+            .map(|s| match s {
+                S::LessThanOrEqualToFinalShare => FsStrategy::LessThanOrEqualToFinalShare,
+                S::LessThanInitialShare => FsStrategy::LessThanInitialShare,
+            })
+            .collect(),
+        cq_weights: (setup.cluster_queues.iter())
+            .map(|c| (c.name.clone(), c.fair_sharing_weight_milli))
+            .collect(),
+        cohort_weights: (setup.cohorts.iter())
+            .map(|c| (c.name.clone(), c.fair_sharing_weight_milli))
+            .collect(),
+    }
 }
 
 fn groups(groups: &[ResourceGroup]) -> Vec<GroupSpec> {
@@ -132,9 +153,6 @@ fn refuse_unmodelled(setup: &KueueSetup) -> Result<(), String> {
         .is_some_and(|w| w.block_admission)
     {
         return not_yet("configuration.waitForPodsReady.blockAdmission: true".into());
-    }
-    if setup.config.fair_sharing {
-        return not_yet("configuration.fairSharing (fair sharing)".into());
     }
     if let Some(f) = setup.flavors.iter().find(|f| f.topology_name.is_some()) {
         return not_yet(format!(

@@ -89,7 +89,9 @@ pub(crate) fn run_cycle(model: &mut Model, heads: &[Head], admitted: &[Admitted]
         entries.push((head, a, targets));
     }
     // §5.7: lower borrowing level, higher priority, older first; then, where Kueue's
-    // unstable sort leaves the order open, the ClusterQueue's name (docs/kueue.md).
+    // unstable sort leaves the order open, the ClusterQueue's name (docs/kueue.md). Under
+    // fair sharing the order is the tournament's, decided before each entry (§7.2).
+    let fair = model.fair_sharing.is_some();
     entries.sort_by(|(a, x, _), (b, y, _)| {
         (x.borrowing, std::cmp::Reverse(a.priority), a.timestamp_ns)
             .cmp(&(y.borrowing, std::cmp::Reverse(b.priority), b.timestamp_ns))
@@ -103,7 +105,22 @@ pub(crate) fn run_cycle(model: &mut Model, heads: &[Head], admitted: &[Admitted]
         victims: BTreeSet::new(),
         admitted,
     };
-    for (head, assignment, targets) in entries {
+    let mut entries = std::collections::VecDeque::from(entries);
+    while !entries.is_empty() {
+        let next = if fair {
+            let contenders: Vec<super::fair::Contender> = (entries.iter())
+                .map(|(h, a, _)| super::fair::Contender {
+                    cq: h.cq,
+                    priority: h.priority,
+                    timestamp_ns: h.timestamp_ns,
+                    usage: &a.usage,
+                })
+                .collect();
+            super::fair::next_entry(model, &contenders)
+        } else {
+            0
+        };
+        let (head, assignment, targets) = entries.remove(next).expect("an entry left");
         let verdict = process_entry(model, head, &assignment, targets, &mut cycle);
         out.push(Decision {
             wl: head.wl,

@@ -119,6 +119,8 @@ pub(crate) struct Model {
     pub tree: QuotaTree,
     /// `resources.quotaCheckStrategy: BlockUndeclared`.
     pub block_undeclared: bool,
+    /// The configuration's `fairSharing` block, when present (kueue/fair.rs).
+    pub fair_sharing: Option<super::fair::FairSharing>,
 }
 
 impl Model {
@@ -137,6 +139,7 @@ impl Model {
             cluster_queues,
             tree,
             block_undeclared,
+            fair_sharing: None,
         }
     }
 
@@ -205,6 +208,8 @@ pub(crate) struct ModelBuilder {
     pub cluster_queues: Vec<CqSpec>,
     pub cohorts: Vec<CohortSpec>,
     pub block_undeclared: bool,
+    /// Fair sharing's strategies and weights, when the configuration turns it on.
+    pub fair_sharing: Option<super::fair::FairSharingSpec>,
 }
 
 impl ModelBuilder {
@@ -326,14 +331,27 @@ impl ModelBuilder {
             });
         }
         tree.finish();
-        Model::new(
+        let fair_sharing = self.fair_sharing.take().map(|spec| {
+            let mut names = vec![String::new(); cq_nodes.len() + cohort_nodes.len()];
+            for (c, &n) in cluster_queues.iter().zip(&cq_nodes) {
+                names[n] = c.name.clone();
+            }
+            for (name, &n) in cohort_names.iter().zip(&cohort_nodes) {
+                names[n] = name.clone();
+            }
+            let fr_resource = pairs.iter().map(|&(_, r)| r).collect();
+            super::fair::FairSharing::new(spec, names, &cohort_nodes, fr_resource)
+        });
+        let mut model = Model::new(
             resources,
             self.flavors,
             fr_ids,
             cluster_queues,
             tree,
             self.block_undeclared,
-        )
+        );
+        model.fair_sharing = fair_sharing;
+        model
     }
 
     /// The flavor's index; a name no ResourceFlavor defines is added as missing.

@@ -35,6 +35,8 @@ pub(crate) enum Variant {
     ReclaimWhileBorrowing,
     /// A Workload of the preemptor's own ClusterQueue.
     WithinQueue,
+    /// Another ClusterQueue's Workload whose removal the fair-sharing strategies allowed.
+    FairSharing,
 }
 
 impl Variant {
@@ -45,6 +47,7 @@ impl Variant {
             }
             Variant::ReclaimWhileBorrowing => "InCohortReclaimWhileBorrowing",
             Variant::WithinQueue => "InClusterQueue",
+            Variant::FairSharing => "InCohortFairSharing",
         }
     }
 }
@@ -66,9 +69,9 @@ pub(crate) struct Preemptor<'a> {
     pub contested: &'a BTreeSet<FrId>,
 }
 
-struct Candidate<'a> {
-    a: &'a Admitted,
-    variant: Variant,
+pub(crate) struct Candidate<'a> {
+    pub a: &'a Admitted,
+    pub variant: Variant,
 }
 
 /// `GetTargets`: the Workloads to evict so that the preemptor fits, or none.
@@ -78,6 +81,9 @@ pub(crate) fn targets(
     admitted: &[Admitted],
     p: &Preemptor,
 ) -> Vec<Target> {
+    if let Some(fs) = &model.fair_sharing {
+        return super::fair::targets(model, fs, tree, admitted, p);
+    }
     let cq = &model.cluster_queues[p.cq];
     let uses_contested = |a: &Admitted| a.usage.iter().any(|(fr, _)| p.contested.contains(fr));
     let mut own: Vec<Candidate> = admitted
@@ -124,7 +130,7 @@ pub(crate) fn targets(
 }
 
 /// `withinClusterQueue` for a candidate of the preemptor's own queue.
-fn within_allows(policy: WithinQueue, p: &Preemptor, a: &Admitted) -> bool {
+pub(crate) fn within_allows(policy: WithinQueue, p: &Preemptor, a: &Admitted) -> bool {
     match policy {
         WithinQueue::Never => false,
         WithinQueue::LowerPriority => a.priority < p.priority,
@@ -136,7 +142,7 @@ fn within_allows(policy: WithinQueue, p: &Preemptor, a: &Admitted) -> bool {
 
 /// `CandidatesOrdering`: evicted first, other queues before the own, lower priority, most
 /// recently reserved, UID.
-fn order(own: CqIx, x: &Admitted, y: &Admitted) -> std::cmp::Ordering {
+pub(crate) fn order(own: CqIx, x: &Admitted, y: &Admitted) -> std::cmp::Ordering {
     (
         !x.evicted,
         x.cq == own,
@@ -255,7 +261,7 @@ fn skipped_on_the_way(
     false
 }
 
-fn reclaim_allows(policy: Reclaim, p: &Preemptor, a: &Admitted) -> bool {
+pub(crate) fn reclaim_allows(policy: Reclaim, p: &Preemptor, a: &Admitted) -> bool {
     match policy {
         Reclaim::Never => false,
         Reclaim::LowerPriority => a.priority < p.priority,
@@ -324,8 +330,8 @@ fn attempt(
 }
 
 /// Re-adds the chosen candidates, last but one first, dropping each the preemptor fits
-/// without.
-fn fill_back(
+/// without (`fillBackWorkloads`; fair sharing calls it with borrowing allowed).
+pub(crate) fn fill_back(
     model: &Model,
     snapshot: &mut QuotaTree,
     p: &Preemptor,
@@ -347,13 +353,18 @@ fn fill_back(
     }
 }
 
-fn remove(tree: &mut QuotaTree, node: NodeIx, usage: &[(FrId, i64)]) {
+pub(crate) fn remove(tree: &mut QuotaTree, node: NodeIx, usage: &[(FrId, i64)]) {
     for &(fr, v) in usage {
         tree.remove_usage(node, fr, v);
     }
 }
 
-fn fits(tree: &QuotaTree, node: NodeIx, usage: &[(FrId, i64)], allow_borrowing: bool) -> bool {
+pub(crate) fn fits(
+    tree: &QuotaTree,
+    node: NodeIx,
+    usage: &[(FrId, i64)],
+    allow_borrowing: bool,
+) -> bool {
     usage.iter().all(|&(fr, v)| {
         (allow_borrowing || !tree.borrows_with(node, fr, v)) && v <= tree.available(node, fr)
     })

@@ -112,6 +112,28 @@ impl QuotaTree {
         self.nodes[n].parent
     }
 
+    /// The members of cohort `n` (ClusterQueues and cohorts) in the order they joined.
+    pub(crate) fn children(&self, n: NodeIx) -> &[NodeIx] {
+        &self.nodes[n].children
+    }
+
+    pub(crate) fn is_cohort(&self, n: NodeIx) -> bool {
+        self.nodes[n].is_cohort
+    }
+
+    /// How many FRs every node has figures for.
+    pub(crate) fn fr_count(&self) -> usize {
+        self.frs
+    }
+
+    /// The root of `n`'s tree (`n` itself when it has no parent).
+    pub(crate) fn root(&self, mut n: NodeIx) -> NodeIx {
+        while let Some(p) = self.nodes[n].parent {
+            n = p;
+        }
+        n
+    }
+
     pub(crate) fn height(&self, n: NodeIx) -> u32 {
         self.nodes[n].height
     }

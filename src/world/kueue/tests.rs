@@ -3,6 +3,7 @@
 
 use super::assign::{assign, Mode, PodSetRequest, PreemptionView};
 use super::cycle::{run_cycle, Head, Verdict};
+use super::fair::{compare, drs, FairSharingSpec};
 use super::model::*;
 use super::queue::RequeueReason;
 use super::quota::FrQuota;
@@ -495,8 +496,12 @@ struct Admissions {
 
 impl Admissions {
     fn new() -> Self {
+        Self::of(preemption_fixture())
+    }
+
+    fn of(model: Model) -> Self {
         Admissions {
-            model: preemption_fixture(),
+            model,
             admitted: vec![],
         }
     }
@@ -799,4 +804,426 @@ fn required_affinity_terms_are_restricted_to_the_flavor_keys() {
     );
     ps.affinity_terms = vec![vec![req("accel", "NotIn", &["gpu"])]];
     assert!((!matches_flavor(&ps, &gpu)) && matches_flavor(&ps, &tpu));
+}
+
+// ---- Fair sharing (kueue-semantics §7) ----
+
+/// A ClusterQueue in `cohort` with nominal quota per resource of flavor `default`.
+fn cq_res(name: &str, cohort: Option<&str>, nominal: &[(&str, i64)]) -> CqSpec {
+    let mut spec = cq(name, cohort, &[]);
+    spec.groups = vec![(
+        nominal.iter().map(|(r, _)| r.to_string()).collect(),
+        vec![(
+            "default".to_string(),
+            (nominal.iter())
+                .map(|&(r, n)| {
+                    (
+                        r.to_string(),
+                        FrQuota {
+                            nominal: n,
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect(),
+        )],
+    )];
+    spec
+}
+
+fn fair(weights: &[(&str, i64)]) -> Option<FairSharingSpec> {
+    Some(FairSharingSpec {
+        strategies: vec![],
+        cq_weights: weights.iter().map(|(n, w)| (n.to_string(), *w)).collect(),
+        cohort_weights: BTreeMap::new(),
+    })
+}
+
+/// `TestDominantResourceShare`: a ClusterQueue `cq` and a lender `lending-cq` in one cohort;
+/// `cq` uses `usage` (per resource, flavor `default`); its DRS resource and weighted share.
+fn dominant_share(
+    cq_nominal: &[(&str, i64)],
+    lender_nominal: &[(&str, i64)],
+    weights: &[(&str, i64)],
+    usage: &[(&str, i64)],
+) -> (Option<String>, i64, bool) {
+    let mut model = ModelBuilder {
+        flavors: vec![flavor("default", &[])],
+        cluster_queues: vec![
+            cq_res("cq", Some("test-cohort"), cq_nominal),
+            cq_res("lending-cq", Some("test-cohort"), lender_nominal),
+        ],
+        fair_sharing: fair(weights),
+        ..Default::default()
+    }
+    .build();
+    for &(r, v) in usage {
+        let fr = model.fr(0, model.resource_ix(r).unwrap()).unwrap();
+        model.tree.add_usage(model.cluster_queues[0].node, fr, v);
+    }
+    let fs = model.fair_sharing.as_ref().unwrap();
+    let d = drs(&model, fs, &model.tree, model.cluster_queues[0].node, &[]);
+    let root = model.tree.root(model.cluster_queues[0].node);
+    let cohort = drs(&model, fs, &model.tree, root, &[]);
+    let lender = drs(&model, fs, &model.tree, model.cluster_queues[1].node, &[]);
+    assert!(!cohort.borrowing() && cohort.weighted_share() == 0);
+    assert!(!lender.borrowing() && lender.weighted_share() == 0);
+    let name = d.dominant.map(|r| model.resources[r].clone());
+    (name, d.weighted_share(), d.borrowing())
+}
+
+/// `TestDominantResourceShare` (kueue-semantics §7.1's worked example and four more cases):
+/// cpu in milli-units, gpus in units, weights in thousandths.
+#[test]
+fn dominant_resource_share_of_a_borrowing_queue() {
+    let gpu = "example.com/gpu";
+    let cq = [("cpu", units(2)), (gpu, 5)];
+    let lender = [("cpu", units(8)), (gpu, 5)];
+    // "usage above nominal": cpu (3−2)×1000/10 = 100, gpu (7−5)×1000/10 = 200.
+    assert_eq!(
+        dominant_share(&cq, &lender, &[], &[("cpu", units(3)), (gpu, 7)]),
+        (Some(gpu.to_string()), 200, true)
+    );
+    // "one resource above nominal".
+    assert_eq!(
+        dominant_share(&cq, &lender, &[], &[("cpu", units(3)), (gpu, 3)]),
+        (Some("cpu".to_string()), 100, true)
+    );
+    // "usage below nominal".
+    assert_eq!(
+        dominant_share(&cq, &lender, &[], &[("cpu", units(1)), (gpu, 2)]),
+        (None, 0, false)
+    );
+    // "usage slightly above nominal in a cohort with large quotas": 1×1000/1500 rounds up.
+    assert_eq!(
+        dominant_share(
+            &[(gpu, 500)],
+            &[(gpu, 1000)],
+            &[("lending-cq", 300_000)],
+            &[(gpu, 501)]
+        ),
+        (Some(gpu.to_string()), 1, true)
+    );
+    // "above nominal with decimal weight": 200 / 0.5.
+    assert_eq!(
+        dominant_share(&[(gpu, 5)], &[(gpu, 5)], &[("cq", 500)], &[(gpu, 7)]),
+        (Some(gpu.to_string()), 400, true)
+    );
+    // "above nominal with zero weight": an infinite share.
+    assert_eq!(
+        dominant_share(&[(gpu, 5)], &[(gpu, 10)], &[("cq", 0)], &[(gpu, 7)]),
+        (Some(gpu.to_string()), i64::MAX, true)
+    );
+}
+
+/// Shares compare exactly: 2/3 against 666/1000 and the zero-weight rule.
+#[test]
+fn shares_compare_as_exact_fractions() {
+    let mut model = ModelBuilder {
+        flavors: vec![flavor("default", &[])],
+        cluster_queues: vec![
+            cq("a", Some("k"), &[("default", quota(1, None))]),
+            cq("b", Some("k"), &[("default", quota(1, None))]),
+            cq("z", Some("k"), &[("default", quota(1, None))]),
+        ],
+        fair_sharing: fair(&[("z", 0)]),
+        ..Default::default()
+    }
+    .build();
+    let fr = model.fr(0, model.resource_ix("cpu").unwrap()).unwrap();
+    let node = |m: &Model, i: usize| m.cluster_queues[i].node;
+    // Lendable 3 cpu. a borrows 2000m of it: 2000×1000/3000 = 666.67; b borrows 1998m: 666.
+    let (na, nb, nz) = (node(&model, 0), node(&model, 1), node(&model, 2));
+    model.tree.add_usage(na, 0, units(1) + 2000);
+    let fs = model.fair_sharing.as_ref().unwrap();
+    let share = |m: &Model, n, extra: &[(usize, i64)]| drs(m, fs, &m.tree, n, extra);
+    let a = share(&model, na, &[]);
+    let b = share(&model, nb, &[(fr, units(1) + 1998)]);
+    let b2 = share(&model, nb, &[(fr, units(1) + 2000)]);
+    assert_eq!(compare(&a, &b), std::cmp::Ordering::Greater);
+    assert_eq!(compare(&a, &b2), std::cmp::Ordering::Equal);
+    assert_eq!((a.weighted_share(), b.weighted_share()), (667, 666));
+    // A zero weight borrowing ranks above any finite share; not borrowing, it is zero.
+    let z_idle = share(&model, nz, &[]);
+    let z = share(&model, nz, &[(fr, units(1) + 1)]);
+    assert_eq!(compare(&z, &a), std::cmp::Ordering::Greater);
+    assert_eq!(compare(&z_idle, &b), std::cmp::Ordering::Less);
+    assert_eq!(z.weighted_share(), i64::MAX);
+}
+
+/// F19, `TestScheduleForFairSharing` "fair sharing schedule workload with lowest drf after
+/// admission": cohort A holds 100 cpu; b (nominal 0) already runs 10. With its entry b would
+/// have 600, c 750: b1 goes first and c1 then no longer fits.
+#[test]
+fn fair_sharing_admits_the_lowest_share_after_admission_first() {
+    let mut model = ModelBuilder {
+        flavors: vec![flavor("on-demand", &[])],
+        cluster_queues: vec![
+            cq("b", Some("A"), &[("on-demand", quota(0, None))]),
+            cq("c", Some("A"), &[("on-demand", quota(0, None))]),
+        ],
+        cohorts: vec![CohortSpec {
+            name: "A".into(),
+            parent: None,
+            groups: vec![(
+                vec!["cpu".into()],
+                vec![("on-demand".into(), vec![("cpu".into(), quota(100, None))])],
+            )],
+        }],
+        fair_sharing: fair(&[]),
+        ..Default::default()
+    }
+    .build();
+    let fr = model.fr(0, model.resource_ix("cpu").unwrap()).unwrap();
+    model
+        .tree
+        .add_usage(model.cluster_queues[0].node, fr, units(10));
+    let admitted = [super::preempt::Admitted {
+        wl: 0,
+        cq: 0,
+        priority: 0,
+        timestamp_ns: 0,
+        reserved_ns: 0,
+        uid: "b0".into(),
+        usage: vec![(fr, units(10))],
+        evicted: false,
+    }];
+    let b1 = pods(&model, 1, 50);
+    let c1 = pods(&model, 1, 75);
+    // c1 is older and listed first: only the shares put b1 ahead.
+    let heads = [head(2, 1, 0, 1, &c1), head(1, 0, 0, 2, &b1)];
+    let out = run_cycle(&mut model, &heads, &admitted);
+    assert_eq!((out[0].wl, &out[0].verdict), (1, &Verdict::Admitted));
+    assert_eq!(out[1].wl, 2);
+    assert!(matches!(
+        &out[1].verdict,
+        Verdict::Requeue { reason: RequeueReason::FailedAfterNomination, message, .. }
+            if message == "Workload no longer fits after processing another workload"
+    ));
+    // Without fair sharing the older c1 would have gone first.
+    let mut classical = model.clone();
+    classical.fair_sharing = None;
+    classical
+        .tree
+        .remove_usage(classical.cluster_queues[0].node, fr, units(50));
+    let out = run_cycle(&mut classical, &heads, &admitted);
+    assert_eq!((out[0].wl, &out[0].verdict), (2, &Verdict::Admitted));
+}
+
+/// A preemptor whose queue's subtree is not borrowing on its FRs wins the tournament before
+/// the shares are compared (`FairSharingPrioritizeNonBorrowing`): `TestScheduleForFairSharing`
+/// "prefer non-borrowing workload" in spirit, here a ClusterQueue within its nominal quota
+/// against one with a lower share that borrows.
+#[test]
+fn fair_sharing_prefers_an_entry_that_does_not_borrow() {
+    let mut model = ModelBuilder {
+        flavors: vec![flavor("default", &[])],
+        cluster_queues: vec![
+            cq("big", Some("k"), &[("default", quota(10, None))]),
+            cq("small", Some("k"), &[("default", quota(0, None))]),
+            cq("lender", Some("k"), &[("default", quota(90, None))]),
+        ],
+        fair_sharing: fair(&[]),
+        ..Default::default()
+    }
+    .build();
+    // big asks 10 (within nominal, share 0); small asks 1 (borrowing, share 1000/100 = 10).
+    let big = pods(&model, 1, 10);
+    let small = pods(&model, 1, 1);
+    let heads = [head(1, 1, 5, 1, &small), head(2, 0, 0, 2, &big)];
+    let out = run_cycle(&mut model, &heads, &[]);
+    assert_eq!(out[0].wl, 2, "the entry within nominal goes first");
+    assert_eq!(out[1].wl, 1);
+    assert!(out.iter().all(|d| d.verdict == Verdict::Admitted));
+}
+
+/// `TestFairPreemptions`' ClusterQueues: a, b, c with 3 cpu each (within LowerPriority,
+/// reclaim Any, borrowWithinCohort LowerPriority below −3, which fair sharing ignores) and
+/// `preemptible` with none, all in cohort `all`.
+fn fair_preemption_fixture(weights: &[(&str, i64)]) -> Admissions {
+    use super::model::{Reclaim as R, WithinQueue as W};
+    let mut cluster_queues: Vec<CqSpec> = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            let mut spec = cq(name, Some("all"), &[("default", quota(3, None))]);
+            spec.preemption = PreemptionPolicy {
+                within: W::LowerPriority,
+                reclaim: R::Any,
+                borrow_within: Some(Some(-3)),
+            };
+            spec
+        })
+        .collect();
+    cluster_queues.push(cq(
+        "preemptible",
+        Some("all"),
+        &[("default", quota(0, None))],
+    ));
+    Admissions::of(
+        ModelBuilder {
+            flavors: vec![flavor("default", &[])],
+            cluster_queues,
+            fair_sharing: fair(weights),
+            ..Default::default()
+        }
+        .build(),
+    )
+}
+
+impl Admissions {
+    /// Workloads of one cpu each named `names` (a name ending in `_low` has priority −1).
+    fn units_in(&mut self, queue: &str, names: &[&str]) -> &mut Self {
+        for n in names {
+            let priority = if n.ends_with("_low") { -1 } else { 0 };
+            self.admit(queue, n, priority, 1, 0, 1);
+        }
+        self
+    }
+
+    /// Admitted Workload `uid` holding `milli` cpu.
+    fn admit_milli(&mut self, queue: &str, uid: &str, milli: i64) -> &mut Self {
+        let cq = self.cq(queue);
+        let fr = (self.model)
+            .fr(0, self.model.resource_ix("cpu").unwrap())
+            .unwrap();
+        let node = self.model.cluster_queues[cq].node;
+        self.model.tree.add_usage(node, fr, milli);
+        self.admitted.push(super::preempt::Admitted {
+            wl: self.admitted.len() as u32,
+            cq,
+            priority: 0,
+            timestamp_ns: 0,
+            reserved_ns: 1_000_000_000,
+            uid: uid.into(),
+            usage: vec![(fr, milli)],
+            evicted: false,
+        });
+        self
+    }
+
+    fn targets_milli(&self, queue: &str, milli: i64) -> Vec<(String, &'static str)> {
+        let fr = (self.model)
+            .fr(0, self.model.resource_ix("cpu").unwrap())
+            .unwrap();
+        let usage = [(fr, milli)];
+        let contested = std::collections::BTreeSet::from([fr]);
+        let p = super::preempt::Preemptor {
+            cq: self.cq(queue),
+            priority: 0,
+            timestamp_ns: 0,
+            usage: &usage,
+            contested: &contested,
+        };
+        let mut out: Vec<(String, &'static str)> =
+            super::preempt::targets(&self.model, &self.model.tree, &self.admitted, &p)
+                .into_iter()
+                .map(|t| (self.admitted[t.wl as usize].uid.clone(), t.variant.reason()))
+                .collect();
+        out.sort();
+        out
+    }
+}
+
+/// F22, `TestFairPreemptions` "reclaim nominal from user using the most": c stays within
+/// its nominal quota with the incoming Workload, so it reclaims from the highest share
+/// unconditionally (`FairSharingPreemptWithinNominal`).
+#[test]
+fn fair_preemption_reclaims_nominal_from_the_highest_share() {
+    let mut f = fair_preemption_fixture(&[]);
+    f.units_in("a", &["a1", "a2", "a3"])
+        .units_in("b", &["b1", "b2", "b3", "b4", "b5"])
+        .units_in("c", &["c1"]);
+    assert_eq!(
+        f.targets("c", 0, 1, 0),
+        names(&[("b1", "InCohortReclamation")])
+    );
+    // "reclaim borrowable quota from user using the most": a borrows with the incoming
+    // Workload (share 1000/9 ≈ 111), b after losing one has 111 too: S2-a passes.
+    assert_eq!(
+        f.targets("a", 0, 1, 0),
+        names(&[("b1", "InCohortFairSharing")])
+    );
+}
+
+/// F20, `TestFairPreemptions` "can't preempt when it would switch the imbalance": a would
+/// borrow 2 (222) and b borrows 2 (222); S2-a (222 ≤ 111) and S2-b (222 < 222) both fail.
+/// With "can't preempt when everyone under nominal".
+#[test]
+fn fair_preemption_does_not_switch_the_imbalance() {
+    let mut f = fair_preemption_fixture(&[]);
+    f.units_in("a", &["a1", "a2", "a3"])
+        .units_in("b", &["b1", "b2", "b3", "b4", "b5"]);
+    assert_eq!(f.targets("a", 0, 2, 0), vec![]);
+    let mut f = fair_preemption_fixture(&[]);
+    f.units_in("a", &["a1", "a2", "a3"])
+        .units_in("b", &["b1", "b2", "b3"])
+        .units_in("c", &["c1", "c2", "c3"]);
+    assert_eq!(f.targets("c", 0, 1, 0), vec![]);
+}
+
+/// F21, `TestFairPreemptions` "can preempt a combination of same CQ and highest user", and
+/// "can preempt lower priority workloads from same CQ".
+#[test]
+fn fair_preemption_combines_the_own_queue_and_the_highest_share() {
+    let mut f = fair_preemption_fixture(&[]);
+    f.units_in("a", &["a_low", "a2", "a3"])
+        .units_in("b", &["b1", "b2", "b3", "b4", "b5", "b6"]);
+    assert_eq!(
+        f.targets("a", 0, 2, 0),
+        names(&[("a_low", "InClusterQueue"), ("b1", "InCohortFairSharing")])
+    );
+    let mut f = fair_preemption_fixture(&[]);
+    f.units_in("a", &["a1_low", "a2_low", "a3", "a4"])
+        .units_in("b", &["b1", "b2", "b3", "b4", "b5"]);
+    assert_eq!(
+        f.targets("a", 0, 2, 0),
+        names(&[("a1_low", "InClusterQueue"), ("a2_low", "InClusterQueue")])
+    );
+}
+
+/// `TestFairPreemptions` cases with fractional Workloads: "preempt one from each CQ
+/// borrowing", "prefer to preempt workloads that don't make the target CQ have the biggest
+/// share", "preempt from different cluster queues if the end result has a smaller max
+/// share", "can reclaim from queue using less, if taking the latest workload from user using
+/// the most isn't enough".
+#[test]
+fn fair_preemption_spreads_over_the_highest_shares() {
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit_milli("a", "a1", 500)
+        .admit_milli("a", "a2", 500)
+        .admit_milli("a", "a3", 3000)
+        .admit_milli("b", "b1", 500)
+        .admit_milli("b", "b2", 500)
+        .admit_milli("b", "b3", 3000);
+    assert_eq!(
+        f.targets_milli("c", 2000),
+        names(&[("a1", "InCohortReclamation"), ("b1", "InCohortReclamation")])
+    );
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit_milli("b", "b1", 2000)
+        .admit_milli("b", "b2", 1000)
+        .admit_milli("b", "b3", 2000)
+        .admit_milli("c", "c1", 1000);
+    assert_eq!(
+        f.targets_milli("a", 3500),
+        names(&[("b2", "InCohortFairSharing")])
+    );
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit_milli("b", "b1", 2000)
+        .admit_milli("b", "b2", 2500)
+        .admit_milli("c", "c1", 2000)
+        .admit_milli("c", "c2", 2500);
+    assert_eq!(
+        f.targets_milli("a", 3500),
+        names(&[("b1", "InCohortFairSharing"), ("c1", "InCohortFairSharing")])
+    );
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit_milli("a", "a1", 3000)
+        .admit_milli("a", "a2", 1000)
+        .admit_milli("b", "b1", 2000)
+        .admit_milli("b", "b2", 3000);
+    assert_eq!(
+        f.targets_milli("c", 3000),
+        names(&[("a1", "InCohortReclamation")])
+    );
 }
