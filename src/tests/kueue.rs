@@ -256,6 +256,61 @@ fn fair_sharing_reports_the_weighted_share_of_a_borrowing_queue() {
     assert_eq!(shares, vec![Some(0), Some(250)]);
 }
 
+/// Fair-sharing preemption end to end (kueue-semantics §7.3): team-a and team-b hold 4 cpu
+/// each and a lender 8 more in cohort `shared`; team-b runs three 4-cpu JobSets (12 cpu,
+/// share 8/16 = 500). team-a asks 6 cpu (above its nominal 4, so only fair sharing lets it
+/// look for candidates): its new share 2/16 = 125 is at most team-b's 250 after losing one,
+/// so team-b's most recently admitted JobSet is preempted (`InCohortFairSharing`) and
+/// team-a runs once its pods are gone. Without fair sharing team-a waits for a JobSet of
+/// team-b to finish.
+#[test]
+fn fair_sharing_preempts_from_the_queue_with_the_highest_share() {
+    let cohort = ", cohortName: shared";
+    let reclaim = ", cohortName: shared, preemption: {reclaimWithinCohort: Any}";
+    let queues = [
+        queue("pool", 8, cohort),
+        queue("team-a", 4, reclaim),
+        queue("team-b", 4, reclaim),
+    ]
+    .concat();
+    let workloads = [
+        jobset("b-1", "team-b", 4, 1, "0s", "1h"),
+        jobset("b-2", "team-b", 4, 1, "1s", "1h"),
+        jobset("b-3", "team-b", 4, 1, "2s", "1h"),
+        jobset("a-1", "team-a", 6, 1, "5m", "10m"),
+    ];
+    let fair =
+        "fairSharing: {preemptionStrategies: [LessThanOrEqualToFinalShare, LessThanInitialShare]}";
+    for (config, preempts) in [(fair, true), ("", false)] {
+        let sim = run(&scenario(4, &queues, config, &workloads));
+        let a = secs(workload(&sim, "a-1").first_admitted_ns);
+        let evictions: Vec<(&str, &str, Option<&str>)> = ["b-1", "b-2", "b-3"]
+            .iter()
+            .flat_map(|&name| {
+                (workload(&sim, name).evictions.iter())
+                    .map(move |e| (name, e.reason, e.preempted_reason))
+            })
+            .collect();
+        if preempts {
+            assert_eq!(
+                evictions,
+                vec![("b-3", "Preempted", Some("InCohortFairSharing"))]
+            );
+            let at = workload(&sim, "b-3").evictions[0].at_ns as f64 / NS_PER_S as f64;
+            assert!((300.0..302.0).contains(&at), "{at}");
+            assert!(a > at && a < at + 60.0, "{a} after {at}");
+        } else {
+            assert_eq!(evictions, vec![]);
+            let b1_done = secs(workload(&sim, "b-1").finished_ns);
+            assert!(a > b1_done, "{a} after {b1_done}");
+        }
+        assert!(sim
+            .jobsets
+            .iter()
+            .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
+    }
+}
+
 /// Two WorkloadPriorityClasses and a JobSet's label selecting one.
 const PRIORITIES: &str = "  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: WorkloadPriorityClass, metadata: {name: low}, value: 10}\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: WorkloadPriorityClass, metadata: {name: high}, value: 1000}\n";
 

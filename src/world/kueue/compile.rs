@@ -138,7 +138,7 @@ fn groups(groups: &[ResourceGroup]) -> Vec<GroupSpec> {
         .collect()
 }
 
-/// Fair sharing, Topology-Aware Scheduling and `blockAdmission` change admission; a run
+/// Topology-Aware Scheduling and `blockAdmission` change admission; a run
 /// that ignored them would answer a different question, so it is refused (docs/kueue.md).
 fn refuse_unmodelled(setup: &KueueSetup) -> Result<(), String> {
     let not_yet = |what: String| {

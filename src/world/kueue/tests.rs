@@ -1227,3 +1227,295 @@ fn fair_preemption_spreads_over_the_highest_shares() {
         names(&[("a1", "InCohortReclamation")])
     );
 }
+
+/// A fair-sharing tree of cpu in flavor `default`: ClusterQueues `(name, cohort, nominal
+/// cpu (None: no resource group), weight in thousandths)`, each with `withinClusterQueue:
+/// LowerPriority` and `reclaimWithinCohort: Any`, and cohorts `(name, parent, own cpu,
+/// weight)`.
+fn fair_tree(
+    queues: &[(&str, &str, Option<i64>, i64)],
+    cohorts: &[(&str, Option<&str>, i64, i64)],
+) -> Admissions {
+    use super::model::{Reclaim as R, WithinQueue as W};
+    let cluster_queues = (queues.iter())
+        .map(|&(name, cohort, nominal, _)| {
+            let mut spec = cq(name, Some(cohort), &[("default", quota(0, None))]);
+            match nominal {
+                Some(n) => spec.groups[0].1[0].1[0].1.nominal = units(n),
+                None => spec.groups.clear(),
+            }
+            spec.preemption = PreemptionPolicy {
+                within: W::LowerPriority,
+                reclaim: R::Any,
+                borrow_within: None,
+            };
+            spec
+        })
+        .collect();
+    let cohort_specs = (cohorts.iter())
+        .map(|&(name, parent, own, _)| CohortSpec {
+            name: name.into(),
+            parent: parent.map(Into::into),
+            groups: vec![(
+                vec!["cpu".into()],
+                vec![("default".into(), vec![("cpu".into(), quota(own, None))])],
+            )],
+        })
+        .collect();
+    Admissions::of(
+        ModelBuilder {
+            flavors: vec![flavor("default", &[])],
+            cluster_queues,
+            cohorts: cohort_specs,
+            fair_sharing: Some(FairSharingSpec {
+                strategies: vec![],
+                cq_weights: (queues.iter()).map(|q| (q.0.to_string(), q.3)).collect(),
+                cohort_weights: (cohorts.iter()).map(|c| (c.0.to_string(), c.3)).collect(),
+            }),
+            ..Default::default()
+        }
+        .build(),
+    )
+}
+
+/// `TestFairPreemptions` on hierarchical cohorts: "hierarchical preemption" (a, weighted 2
+/// under LEFT weighted 2, takes from b, c and e, the shares compared at each pair's
+/// children of their lowest common ancestor), "borrowing cq in non-borrowing cohort is
+/// protected", "deep preemption" (almost-LCAs A and B four levels up), "cohort with zero
+/// weight can reclaim nominal quota".
+#[test]
+fn fair_preemption_compares_shares_below_the_lowest_common_ancestor() {
+    let mut f = fair_tree(
+        &[
+            ("a", "LEFT", Some(1), 2000),
+            ("b", "LEFT", Some(1), 1000),
+            ("c", "ROOT", Some(1), 1000),
+            ("d", "RIGHT", Some(1), 1000),
+            ("e", "RIGHT", Some(1), 990),
+        ],
+        &[
+            ("ROOT", None, 5, 1000),
+            ("LEFT", Some("ROOT"), 5, 2000),
+            ("RIGHT", Some("ROOT"), 5, 1000),
+        ],
+    );
+    for q in ["b", "c", "d", "e"] {
+        for p in 1..=5 {
+            f.admit(q, &format!("{q}{p}"), p, 1, 0, 1);
+        }
+    }
+    assert_eq!(
+        f.targets("a", 0, 5, 0),
+        names(&[
+            ("b1", "InCohortFairSharing"),
+            ("b2", "InCohortFairSharing"),
+            ("c1", "InCohortFairSharing"),
+            ("c2", "InCohortFairSharing"),
+            ("e1", "InCohortFairSharing"),
+        ])
+    );
+
+    let mut f = fair_tree(
+        &[("a", "ROOT", Some(5), 10_000), ("b", "RIGHT", None, 100)],
+        &[("ROOT", None, 0, 1000), ("RIGHT", Some("ROOT"), 1, 100)],
+    );
+    f.admit("a", "a1", -1, 1, 0, 1)
+        .admit("a", "a2", -1, 1, 0, 1)
+        .admit("a", "a3", -1, 1, 0, 1)
+        .admit("b", "b1", -1, 1, 0, 1);
+    assert_eq!(
+        f.targets("a", 0, 5, 0),
+        names(&[
+            ("a1", "InClusterQueue"),
+            ("a2", "InClusterQueue"),
+            ("a3", "InClusterQueue"),
+        ])
+    );
+
+    let mut f = fair_tree(
+        &[("a", "AAA", Some(0), 1000), ("b", "BBB", Some(0), 1000)],
+        &[
+            ("ROOT", None, 0, 1000),
+            ("A", Some("ROOT"), 0, 1010),
+            ("AA", Some("A"), 0, 1000),
+            ("AAA", Some("AA"), 0, 1000),
+            ("B", Some("ROOT"), 0, 990),
+            ("BB", Some("B"), 0, 1000),
+            ("BBB", Some("BB"), 0, 1000),
+            ("C", Some("ROOT"), 0, 1000),
+            ("CC", Some("C"), 0, 1000),
+            ("CCC", Some("CC"), 0, 1000),
+            ("CCCC", Some("CCC"), 1, 1000),
+        ],
+    );
+    f.admit("b", "b1", 0, 1, 0, 1);
+    assert_eq!(
+        f.targets("a", 0, 1, 0),
+        names(&[("b1", "InCohortFairSharing")])
+    );
+
+    let mut f = fair_tree(
+        &[("a", "A", Some(0), 0), ("b", "ROOT", Some(0), 1000)],
+        &[("ROOT", None, 0, 1000), ("A", Some("ROOT"), 1, 0)],
+    );
+    f.admit("b", "b1", 0, 1, 0, 1);
+    assert_eq!(
+        f.targets("a", 0, 1, 0),
+        names(&[("b1", "InCohortFairSharing")])
+    );
+}
+
+/// `TestFairPreemptions` with weights: "CQ with higher weight can preempt more", "can
+/// preempt anything borrowing from CQ with 0 weight", "can't preempt nominal from CQ with 0
+/// weight", "cq with zero weight can reclaim nominal quota", "zero weight borrowing
+/// preemptor cannot preempt from a borrowing CQ with a non-zero weight", "can preempt within
+/// cluster queue when no cohort".
+#[test]
+fn fair_preemption_weighs_the_shares() {
+    let three = |wa: i64, wb: i64| {
+        fair_tree(
+            &[
+                ("a", "all", Some(3), wa),
+                ("b", "all", Some(3), wb),
+                ("c", "all", Some(3), 1000),
+            ],
+            &[],
+        )
+    };
+    let bs = ["b1", "b2", "b3", "b4", "b5", "b6"];
+    let mut f = three(2000, 1000);
+    f.units_in("a", &["a1", "a2", "a3"]).units_in("b", &bs);
+    assert_eq!(
+        f.targets("a", 0, 2, 0),
+        names(&[("b1", "InCohortFairSharing"), ("b2", "InCohortFairSharing")])
+    );
+    let mut f = three(1000, 0);
+    f.units_in("a", &["a1", "a2", "a3"]).units_in("b", &bs);
+    assert_eq!(
+        f.targets("a", 0, 3, 0),
+        names(&[
+            ("b1", "InCohortFairSharing"),
+            ("b2", "InCohortFairSharing"),
+            ("b3", "InCohortFairSharing"),
+        ])
+    );
+    let mut f = fair_tree(
+        &[("a", "all", Some(3), 1000), ("b", "all", Some(3), 0)],
+        &[],
+    );
+    f.units_in("a", &["a1", "a2", "a3"])
+        .units_in("b", &["b1", "b2", "b3"]);
+    assert_eq!(f.targets("a", 0, 1, 0), vec![]);
+    let mut f = fair_tree(
+        &[("a", "ROOT", Some(1), 0), ("b", "ROOT", Some(0), 1000)],
+        &[],
+    );
+    f.units_in("b", &["b1"]);
+    assert_eq!(
+        f.targets("a", 0, 1, 0),
+        names(&[("b1", "InCohortReclamation")])
+    );
+    let mut f = fair_tree(
+        &[("a", "all", Some(1), 0), ("b", "all", Some(1), 1000)],
+        &[],
+    );
+    f.units_in("a", &["a1"]).units_in("b", &["b1", "b2"]);
+    assert_eq!(f.targets("a", 0, 1, 0), vec![]);
+    // No cohort: only the own queue, by priority.
+    let mut solo = cq("a", None, &[("default", quota(1, None))]);
+    solo.preemption.within = super::model::WithinQueue::LowerPriority;
+    let mut f = Admissions::of(
+        ModelBuilder {
+            flavors: vec![flavor("default", &[])],
+            cluster_queues: vec![solo],
+            fair_sharing: fair(&[]),
+            ..Default::default()
+        }
+        .build(),
+    );
+    f.units_in("a", &["a1"]);
+    assert_eq!(
+        f.targets("a", 1000, 1, 0),
+        names(&[("a1", "InClusterQueue")])
+    );
+}
+
+/// `TestScheduleForFairSharing` "hierarchical fair sharing schedule workload which wins
+/// tournament": cohort A (200 cpu of its own) holds cohorts B (d, e) and C (f, g), all
+/// queues nominal 0; d, e and g already run 10, 20 and 100. In C, f1 (share 5 with it) beats
+/// g1 (505); in B, d1 (400) beats e1 (405); at the root B with d1 (500) beats C with f1
+/// (505). d1 takes the last 70 and nothing else fits.
+#[test]
+fn fair_sharing_tournament_runs_up_the_cohort_tree() {
+    let queue = |name: &str, cohort: &str| cq(name, Some(cohort), &[("on-demand", quota(0, None))]);
+    let child = |name: &str| CohortSpec {
+        name: name.into(),
+        parent: Some("A".into()),
+        groups: vec![],
+    };
+    let mut model = ModelBuilder {
+        flavors: vec![flavor("on-demand", &[])],
+        cluster_queues: vec![
+            queue("d", "B"),
+            queue("e", "B"),
+            queue("f", "C"),
+            queue("g", "C"),
+        ],
+        cohorts: vec![
+            CohortSpec {
+                name: "A".into(),
+                parent: None,
+                groups: vec![(
+                    vec!["cpu".into()],
+                    vec![("on-demand".into(), vec![("cpu".into(), quota(200, None))])],
+                )],
+            },
+            child("B"),
+            child("C"),
+        ],
+        fair_sharing: fair(&[]),
+        ..Default::default()
+    }
+    .build();
+    let fr = model.fr(0, model.resource_ix("cpu").unwrap()).unwrap();
+    let admitted: Vec<super::preempt::Admitted> = [(0, "d0", 10), (1, "e0", 20), (3, "g0", 100)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(cq, uid, cpu))| {
+            model
+                .tree
+                .add_usage(model.cluster_queues[cq].node, fr, units(cpu));
+            super::preempt::Admitted {
+                wl: i as u32,
+                cq,
+                priority: 0,
+                timestamp_ns: 0,
+                reserved_ns: 0,
+                uid: uid.into(),
+                usage: vec![(fr, units(cpu))],
+                evicted: false,
+            }
+        })
+        .collect();
+    let (d1, e1, f1, g1) = (
+        pods(&model, 1, 70),
+        pods(&model, 1, 61),
+        pods(&model, 1, 1),
+        pods(&model, 1, 1),
+    );
+    let heads = [
+        head(10, 2, 0, 1, &f1),
+        head(11, 3, 0, 2, &g1),
+        head(12, 1, 0, 3, &e1),
+        head(13, 0, 0, 4, &d1),
+    ];
+    let out = run_cycle(&mut model, &heads, &admitted);
+    assert_eq!((out[0].wl, &out[0].verdict), (13, &Verdict::Admitted));
+    for d in &out[1..] {
+        assert!(
+            matches!(&d.verdict, Verdict::Requeue { message, .. }
+                if message == "Workload no longer fits after processing another workload"),
+            "{d:?}"
+        );
+    }
+}
