@@ -1519,3 +1519,174 @@ fn fair_sharing_tournament_runs_up_the_cohort_tree() {
         );
     }
 }
+
+/// The remaining `TestFairPreemptions` cases on its base ClusterQueues, and two on their own
+/// trees: "workloads under priority threshold not capriciously preempted", "preempt lower
+/// priority first, even if big" (S2-b only), "preempt workload that doesn't transfer the
+/// imbalance, even if high priority" (S2-a only), "preempt huge workload if there is no
+/// other option, as long as the target CQ gets a lower share", "can't preempt huge workload
+/// if the incoming is also huge", "can't preempt 2 smaller workloads if the incoming is
+/// huge", "preempt from target and others even if over nominal", "scenario above does not
+/// flap", "cannot preempt if it would make the candidate CQ go under nominal after
+/// preempting one element", "non-zero weight borrowing preemptor preempts from a borrowing
+/// CQ", "candidates skipped by the first strategy are still available to the second
+/// strategy".
+#[test]
+fn fair_preemption_strategies_and_their_retry() {
+    use super::fair::FsStrategy::{
+        LessThanInitialShare as S2b, LessThanOrEqualToFinalShare as S2a,
+    };
+    let mut f = fair_preemption_fixture(&[]);
+    f.units_in("a", &["a1", "a2", "a3"])
+        .units_in("b", &["b1", "b2", "b3"]);
+    for p in ["preemptible1", "preemptible2", "preemptible3"] {
+        f.admit("preemptible", p, -3, 1, 0, 1);
+    }
+    assert_eq!(f.targets("a", 0, 2, 0), vec![]);
+    for (strategy, victim) in [(S2b, "b_low"), (S2a, "b_high")] {
+        let mut f = fair_preemption_fixture(&[]);
+        f.model.fair_sharing.as_mut().unwrap().strategies = vec![strategy];
+        f.admit("a", "a1", 0, 3, 0, 1)
+            .admit("b", "b_low", 0, 5, 0, 1)
+            .admit("b", "b_high", 1, 1, 0, 1);
+        assert_eq!(
+            f.targets("a", 0, 1, 0),
+            names(&[(victim, "InCohortFairSharing")]),
+            "{strategy:?}"
+        );
+    }
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit("b", "b1", 0, 9, 0, 1);
+    assert_eq!(
+        f.targets("a", 0, 2, 0),
+        names(&[("b1", "InCohortReclamation")])
+    );
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit("a", "a1", 0, 2, 0, 1).admit("b", "b1", 0, 7, 0, 1);
+    assert_eq!(f.targets("a", 0, 5, 0), vec![]);
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit("b", "b1", 0, 2, 0, 1)
+        .admit("b", "b2", 0, 2, 0, 1)
+        .admit("b", "b3", 0, 3, 0, 1);
+    assert_eq!(f.targets("a", 0, 6, 0), vec![]);
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit("a", "a1_low", -1, 2, 0, 1)
+        .admit("a", "a2_low", -1, 1, 0, 1)
+        .admit("b", "b1", 0, 3, 0, 1)
+        .admit("b", "b2", 0, 3, 0, 1);
+    assert_eq!(
+        f.targets("a", 0, 4, 0),
+        names(&[("a1_low", "InClusterQueue"), ("b1", "InCohortFairSharing")])
+    );
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit_milli("a", "a1", 3500)
+        .admit_milli("b", "b2", 2500)
+        .admit_milli("c", "c2", 2500);
+    assert_eq!(f.targets_milli("b", 2000), vec![]);
+    let mut f = fair_preemption_fixture(&[]);
+    f.admit("b", "b1", 0, 3, 0, 1)
+        .admit("b", "b2", 0, 3, 0, 1)
+        .admit("c", "c1", 0, 3, 0, 1);
+    assert_eq!(f.targets("a", 0, 4, 0), vec![]);
+
+    let mut f = fair_tree(
+        &[("a", "all", Some(1), 1000), ("b", "all", Some(0), 1000)],
+        &[("all", None, 3, 1000)],
+    );
+    f.units_in("b", &["b1", "b2", "b3"]);
+    assert_eq!(
+        f.targets("a", 0, 2, 0),
+        names(&[("b1", "InCohortFairSharing")])
+    );
+    // A (weight 0) borrows, so p's share against x is infinite in the first pass; once y1
+    // is gone A no longer borrows and the second pass takes x1.
+    let mut f = fair_tree(
+        &[
+            ("p", "A", Some(2), 1000),
+            ("y", "A", Some(2), 1000),
+            ("x", "ROOT", Some(1), 1000),
+        ],
+        &[("A", Some("ROOT"), 1, 0)],
+    );
+    f.admit("p", "p1", 0, 2, 0, 1)
+        .admit("y", "y1", 0, 2, 0, 1)
+        .admit("y", "y2", 0, 2, 0, 1)
+        .units_in("x", &["x1", "x2"]);
+    assert_eq!(
+        f.targets("p", 0, 1, 0),
+        names(&[("x1", "InCohortFairSharing"), ("y1", "InCohortFairSharing")])
+    );
+}
+
+/// `TestFairPreemptions` "nominal first: workload fitting within nominal can preempt despite
+/// high aggregate DRS": a borrows 5 cheap cpu (a high share over both flavors) but asks for
+/// premium cpu within its nominal 3, so it reclaims b's borrowed premium cpu.
+#[test]
+fn fair_preemption_within_nominal_on_the_contested_flavor() {
+    use super::model::{Reclaim, WithinQueue};
+    let mut a = cq(
+        "a",
+        Some("all"),
+        &[("premium", quota(3, None)), ("cheap", quota(0, None))],
+    );
+    a.preemption = PreemptionPolicy {
+        within: WithinQueue::Never,
+        reclaim: Reclaim::Any,
+        borrow_within: None,
+    };
+    let b = cq(
+        "b",
+        Some("all"),
+        &[("premium", quota(0, None)), ("cheap", quota(6, None))],
+    );
+    let mut f = Admissions::of(
+        ModelBuilder {
+            flavors: vec![flavor("premium", &[]), flavor("cheap", &[])],
+            cluster_queues: vec![a, b],
+            fair_sharing: fair(&[]),
+            ..Default::default()
+        }
+        .build(),
+    );
+    let cpu = f.model.resource_ix("cpu").unwrap();
+    let (premium, cheap) = (f.model.fr(0, cpu).unwrap(), f.model.fr(1, cpu).unwrap());
+    let held = [
+        (0, "a_prem1", premium),
+        (0, "a_prem2", premium),
+        (0, "a_cheap1", cheap),
+        (0, "a_cheap2", cheap),
+        (0, "a_cheap3", cheap),
+        (0, "a_cheap4", cheap),
+        (0, "a_cheap5", cheap),
+        (1, "b_prem1", premium),
+    ];
+    for (i, &(cq, uid, fr)) in held.iter().enumerate() {
+        let node = f.model.cluster_queues[cq].node;
+        f.model.tree.add_usage(node, fr, units(1));
+        f.admitted.push(super::preempt::Admitted {
+            wl: i as u32,
+            cq,
+            priority: 0,
+            timestamp_ns: 0,
+            reserved_ns: 0,
+            uid: uid.into(),
+            usage: vec![(fr, units(1))],
+            evicted: false,
+        });
+    }
+    let usage = [(premium, units(1))];
+    let contested = std::collections::BTreeSet::from([premium]);
+    let p = super::preempt::Preemptor {
+        cq: 0,
+        priority: 0,
+        timestamp_ns: 0,
+        usage: &usage,
+        contested: &contested,
+    };
+    let got: Vec<(String, &str)> =
+        super::preempt::targets(&f.model, &f.model.tree, &f.admitted, &p)
+            .into_iter()
+            .map(|t| (f.admitted[t.wl as usize].uid.clone(), t.variant.reason()))
+            .collect();
+    assert_eq!(got, names(&[("b_prem1", "InCohortReclamation")]));
+}
