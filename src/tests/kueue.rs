@@ -311,6 +311,39 @@ fn fair_sharing_preempts_from_the_queue_with_the_highest_share() {
     }
 }
 
+/// scenarios/kueue/fair-sharing.yaml, the outcome the README describes: team-b's two
+/// trainings each preempt one of team-a's (`InCohortFairSharing`) and wait seconds; the
+/// preempted ones run again afterwards.
+#[test]
+fn the_fair_sharing_scenario_evens_out_the_two_teams() {
+    let path = std::path::Path::new("scenarios/kueue/fair-sharing.yaml");
+    let scenario = crate::scenario::load_scenario(path).expect("the shipped scenario loads");
+    let sim = simulate_scenario(scenario);
+    let mut preempted = vec![];
+    for name in ["a-1", "a-2", "a-3", "a-4"] {
+        for e in &workload(&sim, name).evictions {
+            assert_eq!(e.preempted_reason, Some("InCohortFairSharing"), "{name}");
+            let at = e.at_ns as f64 / NS_PER_S as f64;
+            assert!((600.0..605.0).contains(&at), "{name} at {at}");
+            preempted.push(name);
+        }
+    }
+    assert_eq!(preempted.len(), 2, "{preempted:?}");
+    for name in ["b-1", "b-2"] {
+        let w = workload(&sim, name);
+        let waited = secs(w.first_admitted_ns) - secs(Some(w.created_ns));
+        assert!(waited < 10.0, "{name} waited {waited}");
+    }
+    for name in preempted {
+        let again = secs(workload(&sim, name).finished_ns);
+        assert!(again > 3.0 * 3600.0, "{name} finished at {again}");
+    }
+    assert!(sim
+        .jobsets
+        .iter()
+        .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
+}
+
 /// Two WorkloadPriorityClasses and a JobSet's label selecting one.
 const PRIORITIES: &str = "  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: WorkloadPriorityClass, metadata: {name: low}, value: 10}\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: WorkloadPriorityClass, metadata: {name: high}, value: 1000}\n";
 
