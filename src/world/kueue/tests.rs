@@ -1690,3 +1690,52 @@ fn fair_preemption_within_nominal_on_the_contested_flavor() {
             .collect();
     assert_eq!(got, names(&[("b_prem1", "InCohortReclamation")]));
 }
+
+/// `TestScheduleForFairSharing` "fair sharing two queues with weight 0 schedules workload
+/// which borrows less": cohort A holds 8 cpu, b and c (nominal 0, weight 0) borrow; b runs 4.
+/// Both shares are infinite with the entries, so the unweighted ratios decide: c with 4
+/// (500) beats b with 8 (1000) although b1 is older, and b1 no longer fits.
+#[test]
+fn fair_sharing_zero_weights_compare_by_unweighted_share() {
+    let mut model = ModelBuilder {
+        flavors: vec![flavor("default", &[])],
+        cluster_queues: vec![
+            cq("b", Some("A"), &[("default", quota(0, None))]),
+            cq("c", Some("A"), &[("default", quota(0, None))]),
+        ],
+        cohorts: vec![CohortSpec {
+            name: "A".into(),
+            parent: None,
+            groups: vec![(
+                vec!["cpu".into()],
+                vec![("default".into(), vec![("cpu".into(), quota(8, None))])],
+            )],
+        }],
+        fair_sharing: fair(&[("b", 0), ("c", 0)]),
+        ..Default::default()
+    }
+    .build();
+    let fr = model.fr(0, model.resource_ix("cpu").unwrap()).unwrap();
+    model
+        .tree
+        .add_usage(model.cluster_queues[0].node, fr, units(4));
+    let admitted = [super::preempt::Admitted {
+        wl: 0,
+        cq: 0,
+        priority: 0,
+        timestamp_ns: 0,
+        reserved_ns: 0,
+        uid: "b0".into(),
+        usage: vec![(fr, units(4))],
+        evicted: false,
+    }];
+    let (b1, c1) = (pods(&model, 1, 4), pods(&model, 1, 4));
+    let heads = [head(1, 0, 0, 1, &b1), head(2, 1, 0, 2, &c1)];
+    let out = run_cycle(&mut model, &heads, &admitted);
+    assert_eq!((out[0].wl, &out[0].verdict), (2, &Verdict::Admitted));
+    assert!(matches!(
+        &out[1].verdict,
+        Verdict::Requeue { message, .. }
+            if message == "Workload no longer fits after processing another workload"
+    ));
+}
