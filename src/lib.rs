@@ -78,6 +78,7 @@ mod compare;
 pub mod fuzzing;
 #[path = "experiments/plan.rs"]
 mod plan;
+// The Topology-Aware Scheduling placement on a large topology, public for benches/tas.rs only.
 #[path = "experiments/report_html.rs"]
 mod report_html;
 #[path = "experiments/runner.rs"]
@@ -88,6 +89,9 @@ mod stats;
 mod swarm;
 #[path = "experiments/sweep/mod.rs"]
 mod sweep;
+#[doc(hidden)]
+#[path = "world/kueue/tas_bench.rs"]
+pub mod tas_bench;
 #[path = "experiments/validate.rs"]
 mod validate;
 

@@ -13,6 +13,7 @@ pub(crate) mod model;
 pub(crate) mod preempt;
 pub(crate) mod queue;
 pub(crate) mod quota;
+pub(crate) mod tas;
 pub(crate) mod workload;
 
 #[cfg(test)]

@@ -1,0 +1,837 @@
+//! Topology-Aware Scheduling: the placement of one PodSet in a TAS flavor's topology
+//! (kueue-semantics §9; docs/kueue.md "Topology-Aware Scheduling: placement").
+//!
+//! Pure: `parse_request` reads a pod template's `kueue.x-k8s.io/podset-*` annotations as the
+//! Kueue webhook and `jobframework.NewPodSetTopologyRequest` do; `TasSnapshot` is the free
+//! capacity of a topology's leaves and `TasSnapshot::find` is Kueue's `findTopologyAssignment`
+//! (`pkg/cache/scheduler/tas_flavor_snapshot.go`) for one PodSet without a leader group:
+//! phase 1 counts the pods and slices each domain holds, phase 2a picks the level and the
+//! domains there, phase 2b descends, minimising the domains used at each level.
+//!
+//! Speed: a find is linear in the leaves (phase 1, the single-domain choices) plus a heap over
+//! the candidates of each greedy step, so only the domains actually taken are ordered.
+
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+pub(crate) const REQUIRED: &str = "kueue.x-k8s.io/podset-required-topology";
+pub(crate) const PREFERRED: &str = "kueue.x-k8s.io/podset-preferred-topology";
+pub(crate) const UNCONSTRAINED: &str = "kueue.x-k8s.io/podset-unconstrained-topology";
+pub(crate) const SLICE_REQUIRED: &str = "kueue.x-k8s.io/podset-slice-required-topology";
+pub(crate) const SLICE_SIZE: &str = "kueue.x-k8s.io/podset-slice-size";
+pub(crate) const SLICE_CONSTRAINTS: &str =
+    "kueue.x-k8s.io/podset-slice-required-topology-constraints";
+pub(crate) const GROUP_NAME: &str = "kueue.x-k8s.io/podset-group-name";
+
+/// Pod-template annotations of one PodSet, parsed (§9.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TopologyMode {
+    Required(String),
+    Preferred(String),
+    Unconstrained,
+    /// No annotation, in a TAS-only ClusterQueue.
+    Implied,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TopologyRequest {
+    pub mode: TopologyMode,
+    /// (level label, slice size)
+    pub slice: Option<(String, u32)>,
+}
+
+/// `field.Invalid`'s message without its path: `Invalid value: "v": detail`.
+fn invalid(value: &str, detail: &str) -> String {
+    format!("Invalid value: {}: {detail}", go_quote(value))
+}
+
+fn go_quote(s: &str) -> String {
+    crate::api::validation::go_quote(s)
+}
+
+/// Parses the `kueue.x-k8s.io/podset-*` annotations; `Ok(None)` when none is present.
+/// `Err((annotation key, message))` on what Kueue's webhook rejects (`ValidateTASPodSetRequest`,
+/// `ValidateSliceSizeAnnotationUpperBound`), the message as apimachinery renders the field error
+/// without its path. `podset-group-name` and `podset-slice-required-topology-constraints` are
+/// valid in Kueue but not simulated: they are refused with a message that says so.
+pub(crate) fn parse_request(
+    annotations: &BTreeMap<String, String>,
+    pod_count: u32,
+) -> Result<Option<TopologyRequest>, (String, String)> {
+    let get = |k: &str| annotations.get(k);
+    let required = get(REQUIRED);
+    let preferred = get(PREFERRED);
+    let unconstrained = get(UNCONSTRAINED);
+    let slice_level = get(SLICE_REQUIRED);
+    let slice_size = get(SLICE_SIZE);
+
+    // The webhook's checks, in its order; the first error wins.
+    let found = [required, preferred, unconstrained]
+        .iter()
+        .filter(|v| v.is_some())
+        .count();
+    if found > 1 {
+        let key = if unconstrained.is_some() {
+            UNCONSTRAINED
+        } else {
+            PREFERRED
+        };
+        return Err((
+            key.to_string(),
+            format!(
+                "Invalid value: must not contain more than one topology annotation: [{}, {}, {}]",
+                go_quote(REQUIRED),
+                go_quote(PREFERRED),
+                go_quote(UNCONSTRAINED)
+            ),
+        ));
+    }
+    if annotations.contains_key(GROUP_NAME) {
+        return Err((
+            GROUP_NAME.to_string(),
+            "PodSet groups (leader and workers placed together) are not simulated yet (docs/kueue.md)"
+                .to_string(),
+        ));
+    }
+    if let Some(v) = unconstrained {
+        if parse_go_bool(v).is_none() {
+            return Err((
+                UNCONSTRAINED.to_string(),
+                invalid(v, "must be a boolean value"),
+            ));
+        }
+    }
+    let size = match slice_size {
+        None => None,
+        Some(v) => match v.parse::<i32>() {
+            Err(_) => {
+                return Err((
+                    SLICE_SIZE.to_string(),
+                    invalid(v, "must be a numeric value"),
+                ));
+            }
+            Ok(n) if n < 1 => {
+                return Err((
+                    SLICE_SIZE.to_string(),
+                    invalid(v, "must be greater than or equal to 1"),
+                ));
+            }
+            Ok(n) => Some(n as u32),
+        },
+    };
+    if slice_level.is_some() && slice_size.is_none() {
+        return Err((
+            SLICE_SIZE.to_string(),
+            format!("Required value: must be set when '{SLICE_REQUIRED}' is specified"),
+        ));
+    }
+    if slice_level.is_none() && slice_size.is_some() {
+        return Err((
+            SLICE_SIZE.to_string(),
+            format!("Forbidden: may not be set when '{SLICE_REQUIRED}' is not specified"),
+        ));
+    }
+    if annotations.contains_key(SLICE_CONSTRAINTS) {
+        return Err((
+            SLICE_CONSTRAINTS.to_string(),
+            "multi-layer slice topology constraints are not simulated yet (docs/kueue.md)"
+                .to_string(),
+        ));
+    }
+    if let (Some(v), Some(n)) = (slice_size, size) {
+        if n > pod_count {
+            return Err((
+                SLICE_SIZE.to_string(),
+                invalid(
+                    v,
+                    &format!("must not be greater than pod set count {pod_count}"),
+                ),
+            ));
+        }
+    }
+
+    let mode = if let Some(level) = required {
+        TopologyMode::Required(level.clone())
+    } else if let Some(level) = preferred {
+        TopologyMode::Preferred(level.clone())
+    } else if unconstrained.is_some() || slice_level.is_some() {
+        TopologyMode::Unconstrained
+    } else {
+        return Ok(None);
+    };
+    let slice = match (slice_level, size) {
+        (Some(level), Some(n)) => Some((level.clone(), n)),
+        _ => None,
+    };
+    Ok(Some(TopologyRequest { mode, slice }))
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_go_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+pub(crate) type LeafIx = u32;
+
+/// One topology domain: its values from the top level down to its own, its children one level
+/// down.
+struct Domain {
+    values: Vec<String>,
+    children: Vec<u32>,
+}
+
+/// Free capacity of one TAS flavor's topology: levels highest first (Topology.spec.levels).
+pub(crate) struct TasSnapshot {
+    name: String,
+    levels: Vec<String>,
+    dims: usize,
+    /// Resource names of the dims, for the exclusion statistics of "doesn't fit" messages.
+    dim_names: Vec<String>,
+    /// Domains per level; the lowest level's domains are the leaves (`LeafIx`).
+    domains: Vec<Vec<Domain>>,
+    /// Per level: (parent, value) → domain.
+    index: Vec<HashMap<(u32, String), u32>>,
+    /// Per level, each domain's parent (`NO_PARENT` at the top): phase 1 walks these.
+    parents: Vec<Vec<u32>>,
+    /// Free capacity per leaf and dim, `leaf * dims + dim`.
+    free: Vec<i64>,
+    /// Leaves whose nodes are all gone (`set_leaf_present`): not in the topology.
+    absent: Vec<bool>,
+    absent_count: usize,
+    /// Per level and domain, its position in the order of the domains' values (the
+    /// deterministic last tie-break); computed on the first find after a change of shape.
+    ranks: OnceCell<Vec<Vec<u32>>>,
+}
+
+const NO_PARENT: u32 = u32::MAX;
+
+/// Which way domains are ordered by slice count: Kueue's BestFit (most free slices first) for
+/// required and preferred requests, LeastFreeCapacity (fewest first) for unconstrained ones
+/// (`TASProfileMixed`, on by default).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    BestFit,
+    LeastFree,
+}
+
+/// Per-find counts of one domain (Kueue's `domainState`).
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    pods: i64,
+    slices: i64,
+}
+
+/// Phase 1's counts: pods per domain at every level; slices stored above the slice level,
+/// computed at it, none below.
+struct Phase1 {
+    pods: Vec<Vec<i64>>,
+    slices: Vec<Vec<i64>>,
+    slice_level: usize,
+    slice_size: i64,
+}
+
+impl Phase1 {
+    fn get(&self, level: usize, d: u32) -> Counts {
+        let pods = self.pods[level][d as usize];
+        let slices = match level.cmp(&self.slice_level) {
+            std::cmp::Ordering::Less => self.slices[level][d as usize],
+            std::cmp::Ordering::Equal => pods / self.slice_size,
+            std::cmp::Ordering::Greater => 0,
+        };
+        Counts { pods, slices }
+    }
+}
+
+/// Sort key: greater comes first. BestFit: slices descending, then pods ascending, then
+/// values ascending; LeastFree: slices ascending, then the same. Packed in one integer, from
+/// the top: slices, pods, rank of the values (each 32 bits, counts saturating), and the domain
+/// itself in the low 32 bits (ranks are unique, so it never decides).
+type Key = u128;
+
+fn pack_key(profile: Profile, c: Counts, rank: u32, d: u32) -> Key {
+    let sat = |x: i64| x.clamp(0, i64::from(u32::MAX)) as u128;
+    let s = match profile {
+        Profile::BestFit => sat(c.slices),
+        Profile::LeastFree => u128::from(u32::MAX) - sat(c.slices),
+    };
+    let p = u128::from(u32::MAX) - sat(c.pods);
+    let r = u128::from(u32::MAX - rank);
+    (s << 96) | (p << 64) | (r << 32) | u128::from(d)
+}
+
+fn dom_of(k: Key) -> u32 {
+    k as u32
+}
+
+/// Exclusion statistics: leaves left out, by reason.
+type Stats = BTreeMap<String, usize>;
+
+impl TasSnapshot {
+    pub(crate) fn new(levels: Vec<String>, dims: usize) -> Self {
+        let n = levels.len();
+        TasSnapshot {
+            name: String::new(),
+            levels,
+            dims,
+            dim_names: Vec::new(),
+            domains: (0..n).map(|_| Vec::new()).collect(),
+            index: (0..n).map(|_| HashMap::new()).collect(),
+            parents: (0..n).map(|_| Vec::new()).collect(),
+            free: Vec::new(),
+            absent: Vec::new(),
+            absent_count: 0,
+            ranks: OnceCell::new(),
+        }
+    }
+
+    /// The Topology's name, used in Kueue's "doesn't fit" messages.
+    pub(crate) fn set_topology_name(&mut self, name: &str) {
+        self.name = name.to_string();
+    }
+
+    /// The resource name of each dim: a leaf that holds no pod then counts as excluded by its
+    /// most limiting resource in "doesn't fit" messages (`resource "cpu": 3`). Without names
+    /// resource exclusions are not reported.
+    pub(crate) fn set_dim_names(&mut self, names: &[&str]) {
+        assert_eq!(names.len(), self.dims, "one name per dim");
+        self.dim_names = names.iter().map(|n| n.to_string()).collect();
+    }
+
+    pub(crate) fn leaf_count(&self) -> usize {
+        self.domains.last().map_or(0, Vec::len)
+    }
+
+    /// A node: its value for every level (same order as levels) and its free capacity per dim
+    /// (the caller puts `pods` in one of the dims). Nodes with equal value tuples merge into one
+    /// leaf whose free capacity is the sum. Returns the leaf.
+    pub(crate) fn add_node(&mut self, values: &[&str], free: &[i64]) -> LeafIx {
+        assert_eq!(values.len(), self.levels.len(), "one value per level");
+        assert_eq!(free.len(), self.dims, "one free amount per dim");
+        let mut parent = NO_PARENT;
+        let mut created = false;
+        for (level, value) in values.iter().enumerate() {
+            let key = (parent, (*value).to_string());
+            let ix = match self.index[level].get(&key) {
+                Some(&ix) => ix,
+                None => {
+                    let ix = self.domains[level].len() as u32;
+                    let mut tuple = if parent == NO_PARENT {
+                        Vec::with_capacity(values.len())
+                    } else {
+                        self.domains[level - 1][parent as usize].values.clone()
+                    };
+                    tuple.push((*value).to_string());
+                    self.domains[level].push(Domain {
+                        values: tuple,
+                        children: Vec::new(),
+                    });
+                    self.parents[level].push(parent);
+                    if parent != NO_PARENT {
+                        self.domains[level - 1][parent as usize].children.push(ix);
+                    }
+                    self.index[level].insert(key, ix);
+                    created = true;
+                    ix
+                }
+            };
+            parent = ix;
+        }
+        let leaf = parent;
+        if created {
+            self.ranks = OnceCell::new();
+            self.free.extend(std::iter::repeat_n(0, self.dims));
+            self.absent.push(false);
+        }
+        let base = leaf as usize * self.dims;
+        for (d, f) in free.iter().enumerate() {
+            self.free[base + d] += f;
+        }
+        leaf
+    }
+
+    /// Take (sign=+1) or give back (sign=-1) `pods` pods of `per_pod` on a leaf (admitted TAS
+    /// usage, non-TAS pods, a node going away = take all).
+    pub(crate) fn adjust(&mut self, leaf: LeafIx, per_pod: &[i64], pods: u32, sign: i64) {
+        let base = leaf as usize * self.dims;
+        for (d, r) in per_pod.iter().enumerate().take(self.dims) {
+            self.free[base + d] -= sign * r * i64::from(pods);
+        }
+    }
+
+    /// Takes a leaf out of the topology (its nodes deleted, NotReady or unschedulable: Kueue's
+    /// snapshot leaves such nodes out, so they count neither as domains nor in "Total nodes")
+    /// or puts it back. Its free capacity is kept.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn set_leaf_present(&mut self, leaf: LeafIx, present: bool) {
+        let was_absent = std::mem::replace(&mut self.absent[leaf as usize], !present);
+        match (was_absent, present) {
+            (true, true) => self.absent_count -= 1,
+            (false, false) => self.absent_count += 1,
+            _ => {}
+        }
+    }
+
+    /// The leaf's value for every level, highest first.
+    pub(crate) fn leaf_values(&self, leaf: LeafIx) -> &[String] {
+        &self.domains[self.levels.len() - 1][leaf as usize].values
+    }
+
+    /// The leaf's free capacity per dim.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn leaf_free(&self, leaf: LeafIx) -> &[i64] {
+        let base = leaf as usize * self.dims;
+        &self.free[base..base + self.dims]
+    }
+
+    fn ranks(&self) -> &Vec<Vec<u32>> {
+        self.ranks.get_or_init(|| {
+            self.domains
+                .iter()
+                .map(|doms| {
+                    let mut order: Vec<u32> = (0..doms.len() as u32).collect();
+                    order.sort_unstable_by(|&a, &b| {
+                        doms[a as usize].values.cmp(&doms[b as usize].values)
+                    });
+                    let mut rank = vec![0u32; doms.len()];
+                    for (r, &d) in order.iter().enumerate() {
+                        rank[d as usize] = r as u32;
+                    }
+                    rank
+                })
+                .collect()
+        })
+    }
+
+    fn level_ix(&self, label: &str) -> Option<usize> {
+        self.levels.iter().position(|l| l == label)
+    }
+
+    /// Kueue's `notFitMessage`, with the exclusion statistics when a leaf was excluded.
+    fn not_fit(&self, fit: i64, total: i64, slice_size: i64, stats: &Stats) -> String {
+        let unit = if slice_size == 1 { "pod" } else { "slice" };
+        let mut msg = if fit == 0 {
+            format!(
+                "topology {} doesn't allow to fit any of {total} {unit}(s)",
+                go_quote(&self.name)
+            )
+        } else {
+            format!(
+                "topology {} allows to fit only {fit} out of {total} {unit}(s)",
+                go_quote(&self.name)
+            )
+        };
+        if !stats.is_empty() {
+            let mut reasons: Vec<String> = stats.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            reasons.sort();
+            msg.push_str(&format!(
+                ". Total nodes: {}; excluded: {}",
+                self.leaf_count() - self.absent_count,
+                reasons.join(", ")
+            ));
+        }
+        msg
+    }
+
+    /// findTopologyAssignment (§9.3): `count` pods of `per_pod` (the caller adds 1 to the pods
+    /// dim); `eligible(leaf)` filters leaves. Ok: leaves with pod counts, in the order of their
+    /// values (the order the ungater lays ranks out); Err: Kueue's message.
+    pub(crate) fn find(
+        &self,
+        req: &TopologyRequest,
+        per_pod: &[i64],
+        count: u32,
+        eligible: &dyn Fn(LeafIx) -> bool,
+    ) -> Result<Vec<(LeafIx, u32)>, String> {
+        self.find_explained(req, per_pod, count, &|leaf| {
+            if eligible(leaf) {
+                Ok(())
+            } else {
+                Err(None)
+            }
+        })
+    }
+
+    /// `find` with the reason a leaf is excluded, for Kueue's exclusion statistics:
+    /// `Err(Some(reason))` counts the leaf under `reason` (Kueue's labels: `nodeSelector`,
+    /// `affinity`, `taint "key=value:Effect"`), `Err(None)` excludes it without a word.
+    pub(crate) fn find_explained(
+        &self,
+        req: &TopologyRequest,
+        per_pod: &[i64],
+        count: u32,
+        exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
+    ) -> Result<Vec<(LeafIx, u32)>, String> {
+        let nlevels = self.levels.len();
+        if nlevels == 0 {
+            return Err("topology level not specified".to_string());
+        }
+        let lowest = nlevels - 1;
+        let (slice_size, slice_key) = match &req.slice {
+            Some((level, size)) => (i64::from(*size), level.as_str()),
+            None => (1, self.levels[lowest].as_str()),
+        };
+        if slice_size <= 0 {
+            return Err("slice topology requested, but slice size not provided".to_string());
+        }
+        let required = matches!(req.mode, TopologyMode::Required(_));
+        let slice_only = matches!(
+            req.mode,
+            TopologyMode::Unconstrained | TopologyMode::Implied
+        ) && req.slice.is_some();
+        let unconstrained = matches!(
+            req.mode,
+            TopologyMode::Unconstrained | TopologyMode::Implied
+        );
+        let key = match &req.mode {
+            TopologyMode::Required(l) | TopologyMode::Preferred(l) => l.as_str(),
+            _ if slice_only => self.levels[0].as_str(),
+            _ => self.levels[lowest].as_str(),
+        };
+        let Some(requested) = self.level_ix(key) else {
+            return Err(format!("no requested topology level: {key}"));
+        };
+        let Some(slice_level) = self.level_ix(slice_key) else {
+            return Err(format!(
+                "no requested topology level for slices: {slice_key}"
+            ));
+        };
+        if requested > slice_level {
+            return Err(format!(
+                "podset slice topology {slice_key} is above the podset topology {key}"
+            ));
+        }
+        let profile = if unconstrained {
+            Profile::LeastFree
+        } else {
+            Profile::BestFit
+        };
+        let ranks = self.ranks();
+
+        // Phase 1: pods per leaf, sums up the tree, slices at the slice level and sums above.
+        let mut pods: Vec<Vec<i64>> = self.domains.iter().map(|d| vec![0; d.len()]).collect();
+        let mut excluded = Stats::new();
+        let mut limited_by = vec![0usize; self.dims];
+        for (leaf, c) in pods[lowest].iter_mut().enumerate() {
+            if self.absent[leaf] {
+                continue;
+            }
+            if let Err(reason) = exclusion(leaf as LeafIx) {
+                if let Some(reason) = reason {
+                    *excluded.entry(reason).or_insert(0) += 1;
+                }
+                continue;
+            }
+            let (n, limiting) = self.count_in(leaf, per_pod);
+            *c = n;
+            if n == 0 {
+                if let Some(d) = limiting {
+                    limited_by[d] += 1;
+                }
+            }
+        }
+        for (d, &n) in limited_by.iter().enumerate() {
+            if let (true, Some(name)) = (n > 0, self.dim_names.get(d)) {
+                excluded.insert(format!("resource {}", go_quote(name)), n);
+            }
+        }
+        for level in (0..lowest).rev() {
+            let (upper, lower) = pods.split_at_mut(level + 1);
+            let (upper, lower) = (&mut upper[level], &lower[0]);
+            for (&parent, &n) in self.parents[level + 1].iter().zip(lower.iter()) {
+                upper[parent as usize] += n;
+            }
+        }
+        let mut slices: Vec<Vec<i64>> = vec![Vec::new(); slice_level];
+        for level in (0..slice_level).rev() {
+            let mut sums = vec![0i64; pods[level].len()];
+            for (child, &parent) in self.parents[level + 1].iter().enumerate() {
+                sums[parent as usize] += if level + 1 == slice_level {
+                    pods[level + 1][child] / slice_size
+                } else {
+                    slices[level + 1][child]
+                };
+            }
+            slices[level] = sums;
+        }
+        let p1 = Phase1 {
+            pods,
+            slices,
+            slice_level,
+            slice_size,
+        };
+        let counts = |level: usize, d: u32| p1.get(level, d);
+
+        let key_of =
+            |level: usize, d: u32| pack_key(profile, counts(level, d), ranks[level][d as usize], d);
+
+        // Phase 2a: the level and its domains.
+        let needed = i64::from(count) / slice_size;
+        let (fit_level, mut chosen) = self.fit_level(
+            requested,
+            needed,
+            slice_size,
+            required,
+            unconstrained,
+            profile,
+            &counts,
+            &key_of,
+            &excluded,
+        )?;
+
+        // Phase 2b, above the slice level: the children of all chosen domains, together, take
+        // whole slices greedily.
+        let mut level = fit_level;
+        while level < lowest.min(slice_level) {
+            let cands: Vec<u32> = chosen
+                .iter()
+                .flat_map(|&(d, _)| self.domains[level][d as usize].children.iter().copied())
+                .collect();
+            let (taken, short) = greedy(
+                &cands,
+                needed,
+                slice_size,
+                true,
+                profile,
+                &|d| counts(level + 1, d),
+                &|d| key_of(level + 1, d),
+            );
+            debug_assert_eq!(short, 0, "children hold their parents' slices");
+            chosen = taken;
+            level += 1;
+        }
+        // At and below the slice level: each domain's pods go to its own children.
+        while level < lowest {
+            let mut next = Vec::new();
+            for &(d, pods) in &chosen {
+                let (taken, short) = greedy(
+                    &self.domains[level][d as usize].children,
+                    pods,
+                    1,
+                    false,
+                    profile,
+                    &|c| counts(level + 1, c),
+                    &|c| key_of(level + 1, c),
+                );
+                debug_assert_eq!(short, 0, "children hold their parent's pods");
+                next.extend(taken);
+            }
+            chosen = next;
+            level += 1;
+        }
+        let mut out: Vec<(LeafIx, u32)> = chosen
+            .into_iter()
+            .filter(|&(_, pods)| pods > 0)
+            .map(|(leaf, pods)| (leaf, pods as u32))
+            .collect();
+        out.sort_unstable_by_key(|&(leaf, _)| ranks[lowest][leaf as usize]);
+        Ok(out)
+    }
+
+    /// `CountInWithLimitingResource`: how many pods of `per_pod` the leaf's free capacity holds
+    /// (0 when a dim is over-committed; a dim the pod does not request does not limit), and the
+    /// dim that limits most (ties to the first resource name).
+    fn count_in(&self, leaf: usize, per_pod: &[i64]) -> (i64, Option<usize>) {
+        let base = leaf * self.dims;
+        let mut n = i64::from(i32::MAX);
+        let mut limiting: Option<usize> = None;
+        for (d, &r) in per_pod.iter().enumerate().take(self.dims) {
+            if r <= 0 {
+                continue;
+            }
+            let free = self.free[base + d];
+            let c = if free < r {
+                0
+            } else if r == 1 {
+                free.min(i64::from(i32::MAX))
+            } else {
+                (free / r).min(i64::from(i32::MAX))
+            };
+            let better = match limiting {
+                None => true,
+                Some(l) => {
+                    c < n
+                        || (c == n
+                            && self.dim_names.get(d).map(String::as_str)
+                                < self.dim_names.get(l).map(String::as_str))
+                }
+            };
+            if better {
+                n = c;
+                limiting = Some(d);
+            }
+        }
+        (n, limiting)
+    }
+
+    /// Phase 2a (`findLevelWithFitDomains`): the domains at `level` (or, for preferred requests,
+    /// a higher one) that take the request, each with the pods it gets.
+    #[allow(clippy::too_many_arguments)]
+    fn fit_level(
+        &self,
+        level: usize,
+        needed: i64,
+        slice_size: i64,
+        required: bool,
+        unconstrained: bool,
+        profile: Profile,
+        counts: &dyn Fn(usize, u32) -> Counts,
+        key_of: &dyn Fn(usize, u32) -> Key,
+        stats: &Stats,
+    ) -> Result<(usize, Vec<(u32, i64)>), String> {
+        let n = self.domains[level].len();
+        if n == 0 || self.absent_count == self.leaf_count() {
+            return Err(format!(
+                "no topology domains at level: {}",
+                self.levels[level]
+            ));
+        }
+        let all = 0..n as u32;
+        let slices_of = |d: u32| counts(level, d).slices;
+        match profile {
+            Profile::LeastFree => {
+                // The first domain in ascending order that holds every slice.
+                if let Some(d) = all
+                    .clone()
+                    .filter(|&d| slices_of(d) >= needed)
+                    .max_by_key(|&d| key_of(level, d))
+                {
+                    return Ok((level, vec![(d, needed * slice_size)]));
+                }
+            }
+            Profile::BestFit => {
+                let top = all
+                    .clone()
+                    .max_by_key(|&d| key_of(level, d))
+                    .expect("non-empty");
+                let top_slices = slices_of(top);
+                if top_slices >= needed {
+                    // Tight fit: the fewest sufficient slices, first in sort order.
+                    let d = best_fit(all.clone(), needed, &slices_of, &|d| key_of(level, d))
+                        .expect("top fits");
+                    return Ok((level, vec![(d, needed * slice_size)]));
+                }
+                if required {
+                    return Err(self.not_fit(top_slices, needed, slice_size, stats));
+                }
+            }
+        }
+        if level > 0 && !unconstrained {
+            return self.fit_level(
+                level - 1,
+                needed,
+                slice_size,
+                required,
+                unconstrained,
+                profile,
+                counts,
+                key_of,
+                stats,
+            );
+        }
+        // Spread greedily over several domains of this level.
+        let cands: Vec<u32> = all.collect();
+        let (taken, short) = greedy(
+            &cands,
+            needed,
+            slice_size,
+            true,
+            profile,
+            &|d| counts(level, d),
+            &|d| key_of(level, d),
+        );
+        if short > 0 {
+            return Err(self.not_fit(needed - short, needed, slice_size, stats));
+        }
+        Ok((level, taken))
+    }
+}
+
+/// `findBestFitDomainBy`: among `cands`, the one with the smallest `unit` of at least `needed`,
+/// the first in sort order among equals.
+fn best_fit(
+    cands: impl Iterator<Item = u32>,
+    needed: i64,
+    unit: &dyn Fn(u32) -> i64,
+    key: &dyn Fn(u32) -> Key,
+) -> Option<u32> {
+    let mut best: Option<(i64, Key)> = None;
+    for d in cands {
+        let u = unit(d);
+        if u < needed {
+            continue;
+        }
+        let k = key(d);
+        let better = match best {
+            None => true,
+            Some((bu, bk)) => u < bu || (u == bu && k > bk),
+        };
+        if better {
+            best = Some((u, k));
+        }
+    }
+    best.map(|(_, k)| dom_of(k))
+}
+
+/// `updateCountsToMinimumGeneric` without leaders: `cands` in sort order take `needed` units
+/// (slices of `size` pods when `slices`, else pods) greedily, each all it holds, the last one
+/// (under BestFit) the tightest fit among those left. Returns the domains taken with their pods
+/// and the units left over (0 unless the candidates hold too few). Only the domains taken are
+/// ordered: a heap over the candidates.
+fn greedy(
+    cands: &[u32],
+    needed: i64,
+    size: i64,
+    slices: bool,
+    profile: Profile,
+    counts: &dyn Fn(u32) -> Counts,
+    key: &dyn Fn(u32) -> Key,
+) -> (Vec<(u32, i64)>, i64) {
+    let unit = |d: u32| {
+        let c = counts(d);
+        if slices {
+            c.slices
+        } else {
+            c.pods
+        }
+    };
+    let mut taken = Vec::new();
+    let mut remaining = needed;
+    if remaining <= 0 {
+        // Kueue still names the first domain, with no pods: nothing to lay out.
+        return (taken, 0);
+    }
+    // A domain that holds no unit takes nothing, wherever it sorts: leave it out.
+    let mut heap: BinaryHeap<Key> = cands
+        .iter()
+        .filter(|&&d| unit(d) > 0)
+        .map(|&d| key(d))
+        .collect();
+    while let Some(top) = heap.pop() {
+        let mut d = dom_of(top);
+        if profile == Profile::BestFit && unit(d) >= remaining {
+            d = best_fit(
+                std::iter::once(d).chain(heap.iter().map(|&k| dom_of(k))),
+                remaining,
+                &unit,
+                key,
+            )
+            .expect("the top fits");
+        }
+        let u = unit(d);
+        if u >= remaining {
+            taken.push((d, remaining * size));
+            return (taken, 0);
+        }
+        taken.push((d, u * size));
+        remaining -= u;
+    }
+    (taken, remaining)
+}
+
+#[cfg(test)]
+#[path = "tas_tests.rs"]
+mod tests;
