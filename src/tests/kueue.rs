@@ -418,3 +418,82 @@ fn the_multi_team_scenario_reclaims_lent_quota_for_inference() {
         .iter()
         .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
 }
+
+/// Three pools of 4 nodes under a TAS flavor (levels: pool, hostname); a JobSet of 2 Jobs of 4
+/// pods, each Job a slice of one pool. A host of an assigned pool fails at 20 min.
+fn tas_scenario(failure: &str) -> String {
+    format!(
+        "name: tas\nrun: {{seed: 5, until: 3h}}\ncluster:\n  nodePools:\n  - {{name: p, count: 3, nodesPerPool: 4, labels: {{acc: tpu}}, capacity: {{cpu: 8, google.com/tpu: 4}}}}\n{failure}kueue:\n  objects:\n  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: Topology, metadata: {{name: pools}}, spec: {{levels: [{{nodeLabel: cloud.google.com/gke-nodepool}}, {{nodeLabel: kubernetes.io/hostname}}]}}}}\n  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: ResourceFlavor, metadata: {{name: tpu}}, spec: {{nodeLabels: {{acc: tpu}}, topologyName: pools}}}}\n  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: ClusterQueue, metadata: {{name: q}}, spec: {{namespaceSelector: {{}}, resourceGroups: [{{coveredResources: [google.com/tpu], flavors: [{{name: tpu, resources: [{{name: google.com/tpu, nominalQuota: 48}}]}}]}}]}}}}\n  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: LocalQueue, metadata: {{namespace: default, name: q}}, spec: {{clusterQueue: q}}}}\nworkloads:\n- at: 0s\n  pods: {{runFor: 1h}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {{name: train, labels: {{kueue.x-k8s.io/queue-name: q}}}}\n    spec:\n      failurePolicy: {{maxRestarts: 5}}\n      replicatedJobs:\n      - name: slice\n        replicas: 2\n        template:\n          spec:\n            parallelism: 4\n            completions: 4\n            backoffLimit: 0\n            completionMode: Indexed\n            template:\n              metadata:\n                annotations: {{kueue.x-k8s.io/podset-slice-required-topology: cloud.google.com/gke-nodepool, kueue.x-k8s.io/podset-slice-size: \"4\"}}\n              spec:\n                restartPolicy: Never\n                containers: [{{name: main, image: jax, resources: {{requests: {{google.com/tpu: 4}}}}}}]\n"
+    )
+}
+
+/// The pools each Job's pods were bound in (one entry per Job index).
+fn pools_of_jobs(sim: &Sim) -> Vec<std::collections::BTreeSet<String>> {
+    let mut out = vec![std::collections::BTreeSet::new(); 2];
+    for p in &sim.pods {
+        if let Some(n) = p.node {
+            let pool = sim.cluster.label_value(n, "cloud.google.com/gke-nodepool");
+            let job = &sim.jobs[p.job as usize];
+            out[job.job_index as usize].insert(pool.expect("pools label nodes").to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn tas_puts_each_job_in_one_pool_through_the_ungater() {
+    let sim = run(&tas_scenario(""));
+    let w = workload(&sim, "train");
+    assert_eq!(w.state, WlState::Finished);
+    assert!(w.evictions.is_empty());
+    // Every pod was created gated and sent to a host by the ungater: each Job's 4 pods share
+    // one pool, and the two Jobs are in different pools (a pool holds one slice).
+    let mut pools = vec![std::collections::BTreeSet::new(); 2];
+    for p in &sim.pods {
+        let shape = &sim.shapes[p.shape as usize];
+        assert!(!shape.gated, "no pod left gated");
+        let host = (shape.node_selector.iter()).find(|(k, _)| k == "kubernetes.io/hostname");
+        let host = host.expect("the ungater pins each pod to its host");
+        let n = p.node.expect("bound");
+        assert_eq!(sim.cluster.node(n).name, host.1);
+        let pool = sim.cluster.label_value(n, "cloud.google.com/gke-nodepool");
+        pools[sim.jobs[p.job as usize].job_index as usize].insert(pool.unwrap().to_string());
+    }
+    assert!(pools.iter().all(|p| p.len() == 1), "{pools:?}");
+    assert_ne!(pools[0], pools[1]);
+}
+
+#[test]
+fn a_failed_host_evicts_the_tas_workload_and_it_comes_back_on_healthy_pools() {
+    // Without failures Job 0 runs in pool p-0 (the placement is deterministic): fail a host
+    // there.
+    let before = run(&tas_scenario(""));
+    assert_eq!(pools_of_jobs(&before)[0], ["p-0".to_string()].into());
+    let failing = "p-0-1";
+    let text = tas_scenario(&format!(
+        "faults:\n- {{kind: scripted, at: 20m, node: {failing}, repairAfter: 10h}}\n"
+    ));
+    let sim = run(&text);
+    let w = workload(&sim, "train");
+    let reasons: Vec<&str> = w.evictions.iter().map(|e| e.reason).collect();
+    assert_eq!(
+        reasons,
+        ["NodeFailures"],
+        "evicted once, no replacement in the pool"
+    );
+    assert_eq!(w.state, WlState::Finished, "admitted again and completed");
+    let failed = sim.cluster.node_by_name(failing).expect("node exists");
+    let bound_after: Vec<_> = (sim.pods.iter())
+        .filter(|p| p.bound_at_ns.is_some_and(|t| t > w.evictions[0].at_ns))
+        .collect();
+    assert!(bound_after.len() >= 8, "the whole JobSet placed again");
+    for p in bound_after {
+        let n = p.node.expect("bound");
+        assert_ne!(
+            sim.cluster.label_value(n, "cloud.google.com/gke-nodepool"),
+            sim.cluster
+                .label_value(failed, "cloud.google.com/gke-nodepool"),
+            "the pool with the failed host is avoided while it is down"
+        );
+    }
+}

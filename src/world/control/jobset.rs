@@ -1518,7 +1518,7 @@ fn placement_view(
 }
 
 /// `resumeJob`: the fields of the replicated job's pod template that Kueue may have changed
-/// while the JobSet was suspended (nodeSelector, tolerations) are merged into the Job before
+/// while the JobSet was suspended (nodeSelector, tolerations, scheduling gates) are merged into the Job before
 /// it resumes, so its pods go where admission put them.
 fn merge_template_on_resume(ctx: &mut Ctx, js: JsId, j: JobId) {
     let obj = ctx.jobset(js);
@@ -1534,12 +1534,22 @@ fn merge_template_on_resume(ctx: &mut Ctx, js: JsId, j: JobId) {
             tolerations.push(t.clone());
         }
     }
-    if selector == pod.node_selector && tolerations == pod.tolerations {
+    let mut gates = pod.scheduling_gates.clone();
+    for g in &wanted.scheduling_gates {
+        if !gates.contains(g) {
+            gates.push(g.clone());
+        }
+    }
+    if selector == pod.node_selector
+        && tolerations == pod.tolerations
+        && gates == pod.scheduling_gates
+    {
         return;
     }
     let mut spec = JobSpec::clone(&job.spec);
     spec.template.spec.node_selector = selector;
     spec.template.spec.tolerations = tolerations;
+    spec.template.spec.scheduling_gates = gates;
     let identity = JobIdentity {
         rj: job.rj,
         job_index: job.job_index,

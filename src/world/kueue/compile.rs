@@ -138,7 +138,7 @@ fn groups(groups: &[ResourceGroup]) -> Vec<GroupSpec> {
         .collect()
 }
 
-/// Topology-Aware Scheduling and `blockAdmission` change admission; a run
+/// `blockAdmission` changes admission; a run
 /// that ignored them would answer a different question, so it is refused (docs/kueue.md).
 fn refuse_unmodelled(setup: &KueueSetup) -> Result<(), String> {
     let not_yet = |what: String| {
@@ -153,12 +153,6 @@ fn refuse_unmodelled(setup: &KueueSetup) -> Result<(), String> {
         .is_some_and(|w| w.block_admission)
     {
         return not_yet("configuration.waitForPodsReady.blockAdmission: true".into());
-    }
-    if let Some(f) = setup.flavors.iter().find(|f| f.topology_name.is_some()) {
-        return not_yet(format!(
-            "ResourceFlavor {}: spec.topologyName (Topology-Aware Scheduling)",
-            f.name
-        ));
     }
     Ok(())
 }

@@ -10,8 +10,10 @@
 //! that admitted nothing would give the same answer until something changes, so the loop
 //! sleeps until a change and runs at the back-off tick the real loop would have reached.
 
+mod tas_handlers;
+
 use super::assign::ScanProgress;
-use super::cycle::{run_cycle, Head, Verdict};
+use super::cycle::{run_cycle_placing, Head, Verdict};
 use super::model::{CqIx, Model};
 use super::preempt::{Admitted, Target};
 use super::queue::{CqQueue, RequeueReason, WlId};
@@ -69,6 +71,9 @@ pub(crate) struct KueueController {
     /// Roots of cohort trees (or lone ClusterQueues) with a requeue trigger queued.
     triggers_pending: BTreeSet<NodeIx>,
     pub(crate) cycles: u64,
+    /// Topology-Aware Scheduling: each flavor's Topology levels (None: not a TAS flavor),
+    /// the ungated pod specs it derived, and the ungate patches in flight.
+    tas: tas_handlers::TasState,
 }
 
 impl KueueController {
@@ -84,7 +89,7 @@ impl KueueController {
             return Ok(inert);
         };
         for w in &scenario.workloads {
-            refuse_topology_requests(&w.jobset)?;
+            tas_handlers::check_topology_requests(&w.jobset)?;
         }
         let client = TokenBucket::new(KUEUE_CLIENT_QPS, KUEUE_CLIENT_BURST);
         Self::new(setup, scenario.namespaces.clone(), client)
@@ -100,6 +105,7 @@ impl KueueController {
         client: TokenBucket,
     ) -> Result<Self, String> {
         let model = super::compile::compile(setup)?;
+        let tas = tas_handlers::TasState::new(setup)?;
         let queues = vec![CqQueue::default(); model.cluster_queues.len()];
         Ok(KueueController {
             enabled: true,
@@ -126,6 +132,7 @@ impl KueueController {
             loop_state: LoopState::default(),
             triggers_pending: BTreeSet::new(),
             cycles: 0,
+            tas,
         })
     }
 
@@ -204,6 +211,7 @@ impl KueueController {
                 .position(|c| &c.name == name)
         });
         let podsets = podsets_of(&obj.spec, &mut self.model);
+        let topology_requests = tas_handlers::topology_requests(&obj.spec);
         let now = ctx.now();
         let wl = Workload {
             js,
@@ -230,6 +238,8 @@ impl KueueController {
             evictions: vec![],
             timer_generation: 0,
             deactivated: false,
+            topology_requests,
+            placements: vec![],
         };
         let id = self.workloads.len() as WlId;
         self.workloads.push(wl);
@@ -343,7 +353,11 @@ impl KueueController {
             })
             .collect();
         let admitted = self.admitted_workloads();
-        let decisions = run_cycle(&mut self.model, &heads, &admitted);
+        let mut placer = self.tas.placer(ctx, workloads);
+        let decisions = run_cycle_placing(&mut self.model, &heads, &admitted, &mut |m, h, a| {
+            placer.place(m, h, a)
+        });
+        let mut placed = placer.into_placements();
         let mut admitted = 0;
         for d in decisions {
             match d.verdict {
@@ -361,6 +375,8 @@ impl KueueController {
                 Verdict::Admitted => {
                     admitted += 1;
                     let a = d.assignment.expect("admitted with an assignment");
+                    let placements = placed.remove(&d.wl).unwrap_or_default();
+                    self.workloads[d.wl as usize].placements = placements;
                     self.admit(ctx, d.wl, a);
                 }
                 Verdict::Requeue {
@@ -494,8 +510,8 @@ impl KueueController {
             return;
         }
         let a = w.admission.as_ref().expect("admitted");
-        let templates = (w.podsets.iter().zip(&a.flavors))
-            .map(|(ps, flavors)| {
+        let templates = (w.podsets.iter().zip(&a.flavors).enumerate())
+            .map(|(i, (ps, flavors))| {
                 let mut selector = ps.node_selector.clone();
                 let mut tolerations = ps.tolerations.clone();
                 let mut seen = BTreeSet::new();
@@ -511,7 +527,8 @@ impl KueueController {
                         }
                     }
                 }
-                (selector, tolerations)
+                let gated = w.placements.get(i).is_some_and(Option::is_some);
+                (selector, tolerations, gated)
             })
             .collect();
         ctx.kueue_patch_jobset(w.js, templates, false);
@@ -625,7 +642,7 @@ impl KueueController {
             return;
         }
         let original = (w.podsets.iter())
-            .map(|ps| (ps.node_selector.clone(), ps.tolerations.clone()))
+            .map(|ps| (ps.node_selector.clone(), ps.tolerations.clone(), false))
             .collect();
         ctx.kueue_patch_jobset(w.js, original, true);
     }
@@ -643,9 +660,9 @@ impl KueueController {
             return;
         }
         let last = *w.evictions.last().expect("released after an eviction");
-        if last.reason == "Preempted" {
+        if last.reason == "Preempted" || last.reason == "NodeFailures" {
             // Requeued=True at once, in its old place (the creation timestamp).
-            w.pending_reason = ("PendingEvaluation", "Preempted".into());
+            w.pending_reason = ("PendingEvaluation", last.reason.into());
             w.state = WlState::Pending;
             self.push(ctx, wl);
             return;
@@ -701,6 +718,7 @@ impl KueueController {
     fn free_quota(&mut self, ctx: &mut Ctx, wl: WlId) {
         let w = &mut self.workloads[wl as usize];
         let a = w.admission.take().expect("quota held");
+        w.placements.clear();
         w.admitted_ns = None;
         let cq = w.cq.expect("admitted in a ClusterQueue");
         let node = self.model.cluster_queues[cq].node;
@@ -736,24 +754,6 @@ impl KueueController {
         }
         self.wake(ctx);
     }
-}
-
-/// Topology-Aware Scheduling requests (`kueue.x-k8s.io/podset-*` annotations) are not
-/// simulated yet: refuse them rather than admit without them.
-fn refuse_topology_requests(js: &crate::api::types::JobSet) -> Result<(), String> {
-    for rj in &js.spec.replicated_jobs {
-        let annotations = &rj.template.spec.template.metadata.annotations;
-        if let Some(key) = annotations
-            .keys()
-            .find(|k| k.starts_with("kueue.x-k8s.io/podset-"))
-        {
-            return Err(format!(
-                "JobSet {}: replicatedJobs[{}] pod template annotation {key}: Topology-Aware Scheduling is not simulated yet (docs/kueue.md)",
-                js.metadata.name, rj.name
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The admission loop's sleep after its `failures`-th cycle in a row that admitted nothing.

@@ -50,7 +50,23 @@ pub(crate) struct Decision {
 /// Runs one cycle over `heads` (at most one per ClusterQueue) with `admitted` the Workloads
 /// holding quota. Admitted entries' usage is in `model.tree` when it returns; what the cycle
 /// held back for blocked or preempting entries is not.
+#[cfg(test)]
 pub(crate) fn run_cycle(model: &mut Model, heads: &[Head], admitted: &[Admitted]) -> Vec<Decision> {
+    run_cycle_placing(model, heads, admitted, &mut |_, _, _| Ok(()))
+}
+
+/// A placement check an entry that fits the quota must also pass before it is admitted
+/// (Topology-Aware Scheduling, §9.3 step 5): Err is the message it stays pending with.
+pub(crate) type Placer<'p> = dyn FnMut(&Model, &Head, &Assignment) -> Result<(), String> + 'p;
+
+/// `run_cycle`, where `place` decides, in processing order, whether each entry that fits
+/// the quota also fits the topology (entries see the placements of earlier ones).
+pub(crate) fn run_cycle_placing(
+    model: &mut Model,
+    heads: &[Head],
+    admitted: &[Admitted],
+    place: &mut Placer,
+) -> Vec<Decision> {
     let mut out = Vec::with_capacity(heads.len());
     let mut entries: Vec<(&Head, Assignment, Vec<Target>)> = Vec::new();
     for head in heads {
@@ -121,7 +137,7 @@ pub(crate) fn run_cycle(model: &mut Model, heads: &[Head], admitted: &[Admitted]
             0
         };
         let (head, assignment, targets) = entries.remove(next).expect("an entry left");
-        let verdict = process_entry(model, head, &assignment, targets, &mut cycle);
+        let verdict = process_entry(model, head, &assignment, targets, &mut cycle, place);
         out.push(Decision {
             wl: head.wl,
             verdict,
@@ -188,6 +204,7 @@ fn process_entry(
     a: &Assignment,
     targets: Vec<Target>,
     cycle: &mut CycleState,
+    place: &mut Placer,
 ) -> Verdict {
     let cq = &model.cluster_queues[head.cq];
     let node = cq.node;
@@ -230,6 +247,13 @@ fn process_entry(
         Mode::Fit => {
             if !cycle.fits_without_victims(model, node, &a.usage, &[]) {
                 return skip("Workload no longer fits after processing another workload");
+            }
+            if let Err(message) = place(model, head, a) {
+                return Verdict::Requeue {
+                    reason: RequeueReason::NoFit,
+                    condition_reason: "Pending",
+                    message,
+                };
             }
             for &(fr, v) in &a.usage {
                 model.tree.add_usage(node, fr, v);

@@ -14,6 +14,7 @@ pub(crate) mod preempt;
 pub(crate) mod queue;
 pub(crate) mod quota;
 pub(crate) mod tas;
+pub(crate) mod topology;
 pub(crate) mod workload;
 
 #[cfg(test)]

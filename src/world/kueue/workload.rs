@@ -59,6 +59,10 @@ pub(crate) struct Workload {
     /// Guards the PodsReady timer: bumped on each admission and readiness change.
     pub timer_generation: u32,
     pub deactivated: bool,
+    /// Per PodSet: its `kueue.x-k8s.io/podset-*` topology request, if any.
+    pub topology_requests: Vec<Option<super::tas::TopologyRequest>>,
+    /// While admitted, per PodSet: where TAS put its pods (None: not a TAS flavor).
+    pub placements: Vec<Option<super::topology::Placement>>,
 }
 
 /// One eviction: when, its `Evicted` reason, and for a preemption the `Preempted` reason.

@@ -307,7 +307,8 @@ impl Ctx<'_> {
     }
 
     /// Kueue's patch of JobSet `js` (§3.3 step 3, §3.6 step 1): each replicated job's pod
-    /// template gets this nodeSelector and these tolerations, and `spec.suspend` this value.
+    /// template gets this nodeSelector and these tolerations, the topology scheduling gate
+    /// when the flag is set (removed otherwise), and `spec.suspend` this value.
     /// The JobSet controller's watch hears of it.
     pub(crate) fn kueue_patch_jobset(
         &mut self,
@@ -315,6 +316,7 @@ impl Ctx<'_> {
         templates: Vec<(
             crate::api::types::StringMap,
             Vec<crate::api::types::Toleration>,
+            bool,
         )>,
         suspend: bool,
     ) {
@@ -325,10 +327,16 @@ impl Ctx<'_> {
             templates.len(),
             "one template per replicated job"
         );
-        for (rj, (selector, tolerations)) in rjs.iter_mut().zip(templates) {
+        for (rj, (selector, tolerations, topology_gate)) in rjs.iter_mut().zip(templates) {
             let pod = &mut rj.template.spec.template.spec;
             pod.node_selector = selector;
             pod.tolerations = tolerations;
+            let gate = crate::kueue::topology::TOPOLOGY_GATE;
+            pod.scheduling_gates.retain(|g| g.name != gate);
+            if topology_gate {
+                (pod.scheduling_gates)
+                    .push(crate::api::types::SchedulingGate { name: gate.into() });
+            }
         }
         obj.spec.spec.suspend = Some(suspend);
         obj.generation += 1;
@@ -365,7 +373,48 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn update_node<R>(&mut self, n: NodeId, change: impl FnOnce(&mut Node) -> R) -> R {
-        self.sim.cluster.update_node(n, change)
+        let health = |node: &Node| (node.ready, node.unschedulable, node.taints.clone());
+        let before = self
+            .sim
+            .kueue_watches_nodes
+            .then(|| health(self.sim.cluster.node(n)));
+        let out = self.sim.cluster.update_node(n, change);
+        // Kueue's TAS node controller watches Ready and taint changes (`node_controller.go`).
+        if before.is_some_and(|b| b != health(self.sim.cluster.node(n))) {
+            let watch = self.sim.params.watch_delay_ns;
+            self.sim
+                .queue
+                .schedule_in(watch, Event::KueueNodeChanged(n));
+        }
+        out
+    }
+
+    /// Kueue's topology ungater patches a gated pod: its gate is gone and it is pinned to
+    /// its domain (`shape` is the pod's new spec, from `derive_ungated_shape`).
+    pub(crate) fn ungate_pod(&mut self, pod: PodId, shape: ShapeId) {
+        let from = self.sim.pods[pod as usize].shape;
+        self.sim
+            .change_pod(pod, PodChange::Ungated { from, to: shape });
+    }
+
+    /// The spec of a gated pod of shape `gated` once the ungater has removed its gate and
+    /// added `node_selector` (cached: every pod of a Job sent to one domain shares it).
+    pub(crate) fn derive_ungated_shape(
+        &mut self,
+        gated: ShapeId,
+        node_selector: &[(String, String)],
+    ) -> ShapeId {
+        self.sim.derive_ungated_shape(gated, node_selector)
+    }
+
+    /// The pods bound to node `n` (the pod informer's node-name index).
+    pub(crate) fn node_pod_list(&self, n: NodeId) -> &[PodId] {
+        &self.sim.node_pods[n as usize]
+    }
+
+    /// The cluster's nodes (the Node lister).
+    pub(crate) fn cluster(&self) -> &crate::cluster::Cluster {
+        &self.sim.cluster
     }
 
     /// Sends a pod DELETE through the handler's own client: `send` says when its rate

@@ -78,6 +78,12 @@ pub(crate) enum Event {
     KueueBackoffDone(u32),
     /// The batched requeue trigger of a cohort tree (its root node) fires.
     KueueRequeueTrigger(u32),
+    /// Kueue's pod watch hears of a pod created with its topology scheduling gate.
+    KueuePodGated(PodId),
+    /// Kueue's ungate patch of a gated pod lands.
+    KueueUngateLands(PodId),
+    /// Kueue's node watch hears of a change to a node's readiness or schedulability.
+    KueueNodeChanged(NodeId),
     /// The run's time limit.
     EndOfRun,
 }
@@ -126,6 +132,9 @@ impl Event {
             KueuePodsReadyTimeout { wl, generation } => (34, wl, generation),
             KueueBackoffDone(wl) => (35, wl, 0),
             KueueRequeueTrigger(root) => (36, root, 0),
+            KueuePodGated(pod) => (37, pod, 0),
+            KueueUngateLands(pod) => (38, pod, 0),
+            KueueNodeChanged(node) => (39, node, 0),
         }
     }
 }

@@ -98,6 +98,11 @@ pub(crate) struct Sim {
     pub(crate) pod_templates: crate::control::pod_templates::PodTemplates,
     /// Kueue's queues, Workloads and admission loop (inert without a `kueue:` section).
     pub(crate) kueue: ctx::Slot<crate::kueue::controller::KueueController>,
+    /// Kueue places by topology (a ResourceFlavor has `topologyName`): its node controller
+    /// watches node health.
+    pub(crate) kueue_watches_nodes: bool,
+    /// Ungated pod specs, by (gated spec, the nodeSelector the ungater added).
+    ungated_shapes: std::collections::BTreeMap<(ShapeId, Vec<(String, String)>), ShapeId>,
     /// The JobSet controller's work queue, worker and API client.
     pub(crate) jobset_controller: ctx::Slot<crate::control::jobset_controller::JobSetController>,
     /// The Job controller's work queue, back-off records, informer books and API client.
@@ -256,6 +261,8 @@ impl Sim {
             ),
             in_place_agents: ctx::Slot::new(Default::default()),
             pod_templates: Default::default(),
+            kueue_watches_nodes: kueue.as_ref().is_some_and(|k| k.places_by_topology()),
+            ungated_shapes: Default::default(),
             kueue: ctx::Slot::new(kueue.expect("errors returned above")),
             fast_scheduling: true,
             node_varying_keys: vec![],
@@ -419,6 +426,34 @@ impl Sim {
     }
 
     /// Runs one of Kueue's handlers (`Sim::handle`).
+    /// See `Ctx::derive_ungated_shape`.
+    pub(crate) fn derive_ungated_shape(
+        &mut self,
+        gated: ShapeId,
+        node_selector: &[(String, String)],
+    ) -> ShapeId {
+        let key = (gated, node_selector.to_vec());
+        if let Some(&s) = self.ungated_shapes.get(&key) {
+            return s;
+        }
+        let mut shape = self.shapes[gated as usize].clone();
+        shape.gated = false;
+        for (k, v) in node_selector {
+            match shape.node_selector.iter_mut().find(|(key, _)| key == k) {
+                Some(entry) => entry.1 = v.clone(),
+                None => shape.node_selector.push((k.clone(), v.clone())),
+            }
+        }
+        shape.node_selector.sort();
+        let cluster = &self.cluster;
+        shape.selector_ids = (shape.node_selector.iter())
+            .map(|(k, v)| Some((cluster.keys.get(k)?, cluster.values.get(v)?)))
+            .collect::<Option<Vec<_>>>();
+        let id = self.push_shape(shape);
+        self.ungated_shapes.insert(key, id);
+        id
+    }
+
     pub(crate) fn kueue<R>(
         &mut self,
         handler: impl FnOnce(&mut crate::kueue::controller::KueueController, &mut ctx::Ctx<'_>) -> R,
@@ -449,6 +484,9 @@ impl Sim {
             }
             Event::KueueBackoffDone(wl) => self.kueue(|k, c| k.on_backoff_done(c, wl)),
             Event::KueueRequeueTrigger(root) => self.kueue(|k, c| k.on_requeue_trigger(c, root)),
+            Event::KueuePodGated(pod) => self.kueue(|k, c| k.on_pod_gated(c, pod)),
+            Event::KueueUngateLands(pod) => self.kueue(|k, c| k.on_ungate_lands(c, pod)),
+            Event::KueueNodeChanged(node) => self.kueue(|k, c| k.on_node_changed(c, node)),
             Event::SchedulerBackoffDone(pod) => self.scheduler_backoff_done(pod),
             Event::SchedulerFlushUnschedulable => self.scheduler_flush_unschedulable(),
             Event::BindDone { pod, node } => self.on_bind_done(pod, node),

@@ -62,6 +62,12 @@ pub(crate) enum PodChange<'a> {
     Deleting { reason: &'a str, evicted: bool },
     /// The pod object is gone from the API.
     Removed,
+    /// Kueue's topology ungater removed the pod's scheduling gate and pinned it to its
+    /// topology domain (`nodeSelector`): the pod's spec is now shape `to` (was `from`).
+    Ungated {
+        from: crate::sim::objects::ShapeId,
+        to: crate::sim::objects::ShapeId,
+    },
 }
 
 /// What the watchers compare a change against: the pod's state before it.
@@ -129,6 +135,11 @@ impl Sim {
         }
         match change {
             PodChange::Bound { node } => self.node_pods[node as usize].push(pod),
+            PodChange::Ungated { from, to } => {
+                let index = p.index;
+                self.jobset_controller.pod_removed(job, index, from);
+                self.jobset_controller.pod_added(job, index, to);
+            }
             PodChange::Removed => {
                 let (index, shape) = (p.index, p.shape);
                 self.release_pod_name(pod);
@@ -171,9 +182,19 @@ impl Sim {
         match change {
             PodChange::Created => {
                 self.observe_pod(pod, before, change, false);
-                if self.pods[pod as usize].deletion_ns.is_none() {
-                    self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));
+                let p = &self.pods[pod as usize];
+                if p.deletion_ns.is_none() {
+                    // A gated pod waits outside the scheduler's queue (PreEnqueue); Kueue's
+                    // topology ungater watches for it.
+                    if self.shapes[p.shape as usize].gated {
+                        self.queue.schedule_in(watch, Event::KueuePodGated(pod));
+                    } else {
+                        self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));
+                    }
                 }
+            }
+            PodChange::Ungated { .. } => {
+                self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));
             }
             PodChange::Bound { .. } => {
                 self.observe_pod(pod, before, change, false);
@@ -310,6 +331,11 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
         PodChange::Deleting { evicted, .. } => {
             p.deletion_ns = Some(now_ns);
             p.disruption_target |= evicted;
+        }
+        PodChange::Ungated { from, to } => {
+            assert_eq!(p.shape, from, "an ungate replaces the spec it read");
+            assert!(p.node.is_none(), "only an unscheduled pod is gated");
+            p.shape = to;
         }
         PodChange::Removed => {
             // PodGC marks an evicted orphan Failed before removing it, unless its Job

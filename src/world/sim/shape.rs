@@ -44,6 +44,9 @@ pub(crate) struct PodShape {
     pub preferred: Vec<ScoreTerm>,
     /// Preferred node affinity: (weight, requirements ANDed).
     pub preferred_node_affinity: Vec<(i64, Vec<NodeRequirement>)>,
+    /// The pod carries a scheduling gate (`spec.schedulingGates`): the scheduler's
+    /// SchedulingGates PreEnqueue plugin keeps it out of the queue until the gate is removed.
+    pub gated: bool,
 }
 
 /// One `matchExpressions` requirement on a node label, or one `matchFields` requirement on
@@ -385,5 +388,6 @@ pub(crate) fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         priority: spec.priority.unwrap_or(0),
         ready_delay_ns,
         grace_period_ns: secs_field_ns(spec.termination_grace_period_seconds.unwrap_or(30)),
+        gated: !spec.scheduling_gates.is_empty(),
     }
 }

@@ -1,0 +1,453 @@
+//! The Kueue component's Topology-Aware Scheduling handlers (kueue-semantics §9): placement
+//! during the admission cycle, the topology ungater (`topology_ungater.go`) and the node
+//! controller's failure handling (`node_controller.go`, v0.19 gates), on the component's own
+//! state and client.
+
+use super::KueueController;
+use crate::cluster::NodeId;
+use crate::engine::time::{SimTime, NS_PER_S};
+use crate::kueue::assign::Assignment;
+use crate::kueue::cycle::Head;
+use crate::kueue::model::{FlavorIx, Model};
+use crate::kueue::queue::WlId;
+use crate::kueue::tas::{parse_request, TopologyMode, TopologyRequest};
+use crate::kueue::topology::{
+    assigned_usage, effective_request, flavor_nodes, node_unhealthy, per_pod_request, Domain,
+    FlavorView, Placement, TasShapes,
+};
+use crate::kueue::workload::{WlState, Workload};
+use crate::kueue_api::KueueSetup;
+use crate::sim::ctx::Ctx;
+use crate::sim::event::Event;
+use crate::sim::objects::PodId;
+use std::collections::BTreeMap;
+
+/// How long the node controller waits before looking again at a failed node whose
+/// Workload still has pods running there (upstream reacts to the pod's termination event).
+const NODE_RECHECK_NS: SimTime = NS_PER_S;
+
+#[derive(Debug, Default)]
+pub(super) struct TasState {
+    /// Per flavor: its Topology's name and levels, highest first (None: not a TAS flavor).
+    levels: Vec<Option<(String, Vec<String>)>>,
+    /// Per flavor: the nodes its `nodeLabels` select (filled on first use).
+    nodes: Vec<Option<Vec<NodeId>>>,
+    shapes: TasShapes,
+    /// Ungate patches in flight: the pod's Workload and the nodeSelector it gets.
+    ungating: BTreeMap<PodId, (WlId, Vec<(String, String)>)>,
+    /// Pods ungated so far, with their Workload and nodeSelector (for failed nodes).
+    ungated: BTreeMap<PodId, (WlId, Vec<(String, String)>)>,
+}
+
+impl TasState {
+    pub(super) fn new(setup: &KueueSetup) -> Result<TasState, String> {
+        let levels = (setup.flavors.iter())
+            .map(|f| {
+                let Some(name) = &f.topology_name else {
+                    return Ok(None);
+                };
+                let t = (setup.topologies.iter()).find(|t| &t.name == name);
+                t.map(|t| Some((t.name.clone(), t.levels.clone())))
+                    .ok_or_else(|| {
+                        format!(
+                            "ResourceFlavor {}: spec.topologyName: Topology \"{name}\" not found",
+                            f.name
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(TasState {
+            nodes: vec![None; levels.len()],
+            levels,
+            ..TasState::default()
+        })
+    }
+
+    pub(super) fn any(&self) -> bool {
+        self.levels.iter().any(Option::is_some)
+    }
+
+    fn nodes_of(&mut self, ctx: &Ctx, model: &Model, f: FlavorIx) -> &[NodeId] {
+        let labels = &model.flavors[f].node_labels;
+        self.nodes[f].get_or_insert_with(|| flavor_nodes(ctx.cluster(), labels))
+    }
+
+    /// The placement step of one admission cycle.
+    pub(super) fn placer<'a>(
+        &'a mut self,
+        ctx: &'a Ctx<'a>,
+        workloads: &'a [Workload],
+    ) -> Placer<'a> {
+        Placer {
+            tas: self,
+            ctx,
+            workloads,
+            views: BTreeMap::new(),
+            out: BTreeMap::new(),
+        }
+    }
+
+    /// The flavor's capacity now, with every admitted Workload's placement taken.
+    fn view(
+        &mut self,
+        ctx: &Ctx,
+        model: &Model,
+        workloads: &[Workload],
+        f: FlavorIx,
+    ) -> FlavorView {
+        let (topology, levels) = self.levels[f].clone().expect("a TAS flavor");
+        let nodes = self.nodes_of(ctx, model, f).to_vec();
+        let placements = (workloads.iter())
+            .filter(|w| matches!(w.state, WlState::Admitted | WlState::Evicting))
+            .flat_map(|w| w.placements.iter().flatten());
+        let assigned = assigned_usage(placements, f);
+        let shapes = &self.shapes;
+        let non_tas = |n: NodeId| {
+            let mut sum = vec![0i64; ctx.cluster().dims()];
+            for &pod in ctx.node_pod_list(n) {
+                let p = ctx.pod(pod);
+                if p.removed || p.phase.terminal() || shapes.contains(p.shape) {
+                    continue;
+                }
+                for (s, &v) in sum.iter_mut().zip(&ctx.shape(p.shape).request) {
+                    *s += v;
+                }
+            }
+            sum
+        };
+        let topology = (topology.as_str(), levels.as_slice());
+        FlavorView::build(ctx.cluster(), &nodes, topology, &non_tas, &assigned)
+    }
+}
+
+/// Places the entries of one cycle, in processing order, on views of the TAS flavors that
+/// take each placement as it is made (`TASRecomputeAssignmentWithinSchedulingCycle`).
+pub(super) struct Placer<'a> {
+    tas: &'a mut TasState,
+    ctx: &'a Ctx<'a>,
+    workloads: &'a [Workload],
+    views: BTreeMap<FlavorIx, FlavorView>,
+    out: BTreeMap<WlId, Vec<Option<Placement>>>,
+}
+
+impl Placer<'_> {
+    pub(super) fn into_placements(self) -> BTreeMap<WlId, Vec<Option<Placement>>> {
+        self.out
+    }
+
+    /// Every PodSet on a TAS flavor, or with a topology request, must be placed.
+    pub(super) fn place(
+        &mut self,
+        model: &Model,
+        head: &Head,
+        a: &Assignment,
+    ) -> Result<(), String> {
+        let w = &self.workloads[head.wl as usize];
+        let mut placed: Vec<Option<Placement>> = vec![None; w.podsets.len()];
+        for (i, ps) in w.podsets.iter().enumerate() {
+            let Some(&(_, f)) = a.flavors[i].first() else {
+                continue;
+            };
+            let request = w.topology_requests.get(i).and_then(Option::as_ref);
+            let result = match (&self.tas.levels[f], request) {
+                (None, None) => continue,
+                (None, Some(_)) => Err(format!(
+                    "Flavor \"{}\" does not support TopologyAwareScheduling",
+                    model.flavors[f].name
+                )),
+                (Some(_), _) => self.place_podset(model, f, ps, request),
+            };
+            match result {
+                Ok(p) => placed[i] = Some(p),
+                Err(message) => {
+                    self.undo(&placed);
+                    return Err(format!(
+                        "couldn't assign flavors to pod set {}: {message}",
+                        ps.name
+                    ));
+                }
+            }
+        }
+        if placed.iter().any(Option::is_some) {
+            self.out.insert(head.wl, placed);
+        }
+        Ok(())
+    }
+
+    fn place_podset(
+        &mut self,
+        model: &Model,
+        f: FlavorIx,
+        ps: &crate::kueue::assign::PodSetRequest,
+        request: Option<&TopologyRequest>,
+    ) -> Result<Placement, String> {
+        if !self.views.contains_key(&f) {
+            let view = self.tas.view(self.ctx, model, self.workloads, f);
+            self.views.insert(f, view);
+        }
+        let view = self.views.get_mut(&f).expect("built above");
+        let per_pod = per_pod_request(model, self.ctx.cluster(), ps);
+        let mut tolerations = ps.tolerations.clone();
+        tolerations.extend(model.flavors[f].tolerations.iter().cloned());
+        let request = effective_request(request);
+        let domains = view.place(&request, &per_pod, ps.count, &tolerations, &|_| true)?;
+        view.adjust(&domains, &per_pod, 1);
+        Ok(Placement {
+            flavor: f,
+            domains,
+            per_pod,
+        })
+    }
+
+    fn undo(&mut self, placed: &[Option<Placement>]) {
+        for p in placed.iter().flatten() {
+            if let Some(view) = self.views.get_mut(&p.flavor) {
+                view.adjust(&p.domains, &p.per_pod, -1);
+            }
+        }
+    }
+}
+
+/// The PodSets' topology requests, parsed (`check_topology_requests` vetted them).
+pub(super) fn topology_requests(js: &crate::api::types::JobSet) -> Vec<Option<TopologyRequest>> {
+    (js.spec.replicated_jobs.iter())
+        .map(|rj| {
+            let annotations = &rj.template.spec.template.metadata.annotations;
+            parse_request(annotations, podset_count(rj)).ok().flatten()
+        })
+        .collect()
+}
+
+fn podset_count(rj: &crate::api::types::ReplicatedJob) -> u32 {
+    let job = &rj.template.spec;
+    let parallelism = job.parallelism.unwrap_or(1).max(0);
+    let per_job = job
+        .completions
+        .map_or(parallelism, |c| parallelism.min(c.max(0)));
+    (rj.replicas.unwrap_or(1).max(0) * per_job) as u32
+}
+
+/// Kueue's webhook on the JobSet's `kueue.x-k8s.io/podset-*` annotations.
+pub(super) fn check_topology_requests(js: &crate::api::types::JobSet) -> Result<(), String> {
+    for rj in &js.spec.replicated_jobs {
+        let annotations = &rj.template.spec.template.metadata.annotations;
+        if let Err((key, message)) = parse_request(annotations, podset_count(rj)) {
+            return Err(format!(
+                "JobSet {}: replicatedJobs[{}].template.spec.template.metadata.annotations[{key}]: {message}",
+                js.metadata.name, rj.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl KueueController {
+    /// Some ResourceFlavor places by topology.
+    pub(crate) fn places_by_topology(&self) -> bool {
+        self.tas.any()
+    }
+
+    /// The ungater's pod watch (§9.5): a gated pod of an admitted TAS Workload gets the
+    /// domain of its rank, `completionIndex + jobIndex × pods per Job`, through one patch on
+    /// Kueue's client.
+    pub(crate) fn on_pod_gated(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let p = ctx.pod(pod);
+        if p.removed || p.node.is_some() || !ctx.shape(p.shape).gated {
+            return;
+        }
+        let job = ctx.job(p.job);
+        let Some(&wl) = self.by_jobset.get(&job.jobset) else {
+            return;
+        };
+        let w = &self.workloads[wl as usize];
+        let Some(Some(placement)) = w.placements.get(job.rj as usize) else {
+            return;
+        };
+        let rank = job.job_index * job.parallelism.min(job.completions) + p.index;
+        let selector = placement.domain_of(rank).selector.clone();
+        let lands = self.client.reserve(ctx.now()) + ctx.params().api_call_latency_ns;
+        self.tas.ungating.insert(pod, (wl, selector));
+        ctx.schedule_at(lands, Event::KueueUngateLands(pod));
+    }
+
+    /// The ungate patch landed: the gate is gone and the pod carries its domain's labels.
+    pub(crate) fn on_ungate_lands(&mut self, ctx: &mut Ctx, pod: PodId) {
+        let Some((wl, selector)) = self.tas.ungating.remove(&pod) else {
+            return;
+        };
+        let p = ctx.pod(pod);
+        if p.removed || p.node.is_some() || !ctx.shape(p.shape).gated {
+            return;
+        }
+        let shape = ctx.derive_ungated_shape(p.shape, &selector);
+        self.tas.shapes.insert(shape);
+        self.tas.ungated.insert(pod, (wl, selector));
+        ctx.ungate_pod(pod, shape);
+    }
+
+    /// The node controller (§9.6): a node of an admitted TAS Workload's assignment that is
+    /// NotReady or carries an untolerated taint, once the Workload has no pod running there,
+    /// is replaced inside its domain, or the Workload is evicted (`NodeFailures`).
+    pub(crate) fn on_node_changed(&mut self, ctx: &mut Ctx, node: NodeId) {
+        let affected: Vec<WlId> = (self.workloads.iter().enumerate())
+            .filter(|(_, w)| w.state == WlState::Admitted)
+            .filter(|(_, w)| w.placements.iter().flatten().any(|p| p.uses(node)))
+            .map(|(i, _)| i as WlId)
+            .collect();
+        let mut recheck = false;
+        for wl in affected {
+            if !self.unhealthy_for(ctx, wl, node) {
+                continue;
+            }
+            if self.has_progressing_pods(ctx, wl, node) {
+                recheck = true;
+                continue;
+            }
+            if !self.replace_node(ctx, wl, node) {
+                self.evict(ctx, wl, "NodeFailures", None);
+            }
+        }
+        if recheck {
+            ctx.schedule_in(NODE_RECHECK_NS, Event::KueueNodeChanged(node));
+        }
+    }
+
+    fn unhealthy_for(&self, ctx: &Ctx, wl: WlId, node: NodeId) -> bool {
+        let w = &self.workloads[wl as usize];
+        (w.podsets.iter().zip(&w.placements))
+            .filter_map(|(ps, p)| p.as_ref().map(|p| (ps, p)))
+            .filter(|(_, p)| p.uses(node))
+            .any(|(ps, p)| {
+                let mut tolerations = ps.tolerations.clone();
+                tolerations.extend(self.model.flavors[p.flavor].tolerations.iter().cloned());
+                node_unhealthy(ctx.cluster(), node, &tolerations)
+            })
+    }
+
+    /// A pod of the Workload's JobSet bound to the node, neither terminating nor finished.
+    fn has_progressing_pods(&self, ctx: &Ctx, wl: WlId, node: NodeId) -> bool {
+        let js = self.workloads[wl as usize].js;
+        ctx.node_pod_list(node).iter().any(|&pod| {
+            let p = ctx.pod(pod);
+            ctx.job(p.job).jobset == js
+                && !p.removed
+                && p.deletion_ns.is_none()
+                && !p.phase.terminal()
+        })
+    }
+
+    /// The second scheduling pass for an unhealthy node: its pods go to other nodes of the
+    /// same domain at the PodSet's constrained level (the slice level, else the required
+    /// one; anywhere in the flavor otherwise). False when there is no room.
+    fn replace_node(&mut self, ctx: &mut Ctx, wl: WlId, node: NodeId) -> bool {
+        let workloads = &self.workloads;
+        let w = &workloads[wl as usize];
+        let mut replaced = w.placements.clone();
+        for (i, p) in w.placements.iter().enumerate() {
+            let Some(p) = p.as_ref().filter(|p| p.uses(node)) else {
+                continue;
+            };
+            let mut view = self.tas.view(ctx, &self.model, workloads, p.flavor);
+            let request = w.topology_requests.get(i).and_then(Option::as_ref);
+            let mut tolerations = w.podsets[i].tolerations.clone();
+            tolerations.extend(self.model.flavors[p.flavor].tolerations.iter().cloned());
+            let lost = Lost {
+                node,
+                tolerations: &tolerations,
+            };
+            let Some(new_domains) = replacement(&mut view, ctx, p, request, lost) else {
+                return false;
+            };
+            replaced[i] = Some(Placement {
+                domains: new_domains,
+                ..p.clone()
+            });
+        }
+        let stale: Vec<PodId> = (self.tas.ungated.iter())
+            .filter(|(_, (owner, sel))| *owner == wl && selects(ctx, sel, node))
+            .map(|(&pod, _)| pod)
+            .filter(|&pod| {
+                let p = ctx.pod(pod);
+                !p.removed && p.node.is_none() && p.deletion_ns.is_none()
+            })
+            .collect();
+        self.workloads[wl as usize].placements = replaced;
+        // Pods already sent to the failed node cannot schedule: Kueue fails them
+        // (`TerminatedByKueue`); the Job controller replaces them and the ungater sends the
+        // new ones to the replacement.
+        for pod in stale {
+            self.tas.ungated.remove(&pod);
+            let client = &mut self.client;
+            let latency = ctx.params().api_call_latency_ns;
+            ctx.request_pod_delete(pod, "TerminatedByKueue", |at| client.reserve(at) + latency);
+        }
+        true
+    }
+}
+
+/// Does the nodeSelector pick the node?
+fn selects(ctx: &Ctx, selector: &[(String, String)], node: NodeId) -> bool {
+    (selector.iter()).all(|(k, v)| ctx.cluster().label_value(node, k) == Some(v.as_str()))
+}
+
+/// New domains for the pods the placement put on `node`'s domain, inside the same domain
+/// at the request's constrained level, or None.
+/// The failed node, and the tolerations its PodSet schedules with.
+struct Lost<'a> {
+    node: NodeId,
+    tolerations: &'a [crate::api::types::Toleration],
+}
+
+fn replacement(
+    view: &mut FlavorView,
+    ctx: &Ctx,
+    p: &Placement,
+    request: Option<&TopologyRequest>,
+    lost_node: Lost,
+) -> Option<Vec<Domain>> {
+    let node = lost_node.node;
+    let at = p.domains.iter().position(|d| d.nodes.contains(&node))?;
+    let lost = &p.domains[at];
+    // The other domains stay; the failed one's capacity is no longer counted.
+    let others: Vec<Domain> = (p.domains.iter().enumerate())
+        .filter(|&(i, _)| i != at)
+        .map(|(_, d)| d.clone())
+        .collect();
+    view.adjust(&others, &p.per_pod, 1);
+    let level = request.and_then(|r| match (&r.slice, &r.mode) {
+        (Some((l, _)), _) => Some(l.clone()),
+        (None, TopologyMode::Required(l)) => Some(l.clone()),
+        _ => None,
+    });
+    let cluster = ctx.cluster();
+    let within = level
+        .as_ref()
+        .map(|l| (l.clone(), cluster.label_value(node, l).map(str::to_string)));
+    let allowed = |nodes: &[NodeId]| {
+        !nodes.contains(&node)
+            && within.as_ref().is_none_or(|(l, v)| {
+                nodes
+                    .first()
+                    .is_some_and(|&n| cluster.label_value(n, l) == v.as_deref())
+            })
+    };
+    let top = TopologyRequest {
+        mode: match &level {
+            Some(l) => TopologyMode::Required(l.clone()),
+            None => TopologyMode::Unconstrained,
+        },
+        slice: None,
+    };
+    let found = view
+        .place(
+            &top,
+            &p.per_pod,
+            lost.count,
+            lost_node.tolerations,
+            &allowed,
+        )
+        .ok()?;
+    let mut out = p.domains.clone();
+    out.splice(at..=at, found);
+    Some(out)
+}
