@@ -229,13 +229,24 @@ fn podset_count(rj: &crate::api::types::ReplicatedJob) -> u32 {
 
 /// Kueue's webhook on the JobSet's `kueue.x-k8s.io/podset-*` annotations.
 pub(super) fn check_topology_requests(js: &crate::api::types::JobSet) -> Result<(), String> {
+    let exclusive = (js.metadata.annotations).contains_key(crate::api::keys::EXCLUSIVE_TOPOLOGY);
     for rj in &js.spec.replicated_jobs {
         let annotations = &rj.template.spec.template.metadata.annotations;
-        if let Err((key, message)) = parse_request(annotations, podset_count(rj)) {
-            return Err(format!(
-                "JobSet {}: replicatedJobs[{}].template.spec.template.metadata.annotations[{key}]: {message}",
-                js.metadata.name, rj.name
-            ));
+        let at = format!(
+            "JobSet {}: replicatedJobs[{}].template.spec.template.metadata.annotations",
+            js.metadata.name, rj.name
+        );
+        match parse_request(annotations, podset_count(rj)) {
+            Err((key, message)) => return Err(format!("{at}[{key}]: {message}")),
+            Ok(Some(_)) if exclusive => {
+                return Err(format!(
+                    "{at}: Topology-Aware Scheduling together with JobSet exclusive placement \
+                     ({}) is not simulated: the two inject conflicting node selectors; use one \
+                     (docs/kueue.md)",
+                    crate::api::keys::EXCLUSIVE_TOPOLOGY
+                ))
+            }
+            Ok(_) => {}
         }
     }
     Ok(())
