@@ -497,3 +497,33 @@ fn a_failed_host_evicts_the_tas_workload_and_it_comes_back_on_healthy_pools() {
         );
     }
 }
+
+#[test]
+fn tas_with_exclusive_placement_on_one_jobset_is_refused() {
+    let text = tas_scenario("").replace(
+        "metadata: {name: train, labels: {kueue.x-k8s.io/queue-name: q}}",
+        "metadata: {name: train, labels: {kueue.x-k8s.io/queue-name: q}, annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}}",
+    );
+    let scenario = crate::scenario::load_scenario_from_str("k.yaml", &text, ".".as_ref())
+        .expect("the scenario itself is valid");
+    let err = match Sim::new(scenario) {
+        Err(e) => format!("{e:?}"),
+        Ok(_) => panic!("TAS with exclusive placement must be refused"),
+    };
+    assert!(
+        err.contains("together with JobSet exclusive placement"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tas_flavor_naming_a_missing_topology_is_refused() {
+    let text = tas_scenario("").replace("topologyName: pools", "topologyName: racks");
+    let scenario = crate::scenario::load_scenario_from_str("k.yaml", &text, ".".as_ref());
+    let err = match scenario.map(Sim::new) {
+        Err(e) => format!("{e:?}"),
+        Ok(Err(e)) => format!("{e:?}"),
+        Ok(Ok(_)) => panic!("a missing Topology must be refused"),
+    };
+    assert!(err.contains("racks"), "{err}");
+}

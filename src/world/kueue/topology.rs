@@ -275,3 +275,45 @@ pub(crate) fn node_unhealthy(cluster: &Cluster, n: NodeId, tolerations: &[Tolera
                     .any(|t| crate::scheduler::filter::tolerates(t, taint))
             })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(host: &str, node: NodeId, count: u32) -> Domain {
+        Domain {
+            selector: vec![(HOSTNAME_LABEL.into(), host.into())],
+            nodes: vec![node],
+            count,
+        }
+    }
+
+    /// Ranks are laid out over the domains in order (§9.5): 3 pods on a, then 2 on b.
+    #[test]
+    fn ranks_take_the_domains_in_order() {
+        let p = Placement {
+            flavor: 0,
+            domains: vec![domain("a", 0, 3), domain("b", 1, 2)],
+            per_pod: vec![1000, 0],
+        };
+        let hosts: Vec<&str> = (0..6)
+            .map(|r| p.domain_of(r).selector[0].1.as_str())
+            .collect();
+        assert_eq!(hosts, ["a", "a", "a", "b", "b", "b"]);
+        assert!(p.uses(1) && !p.uses(2));
+    }
+
+    /// Admitted placements charge count × request to each domain's node, per flavor.
+    #[test]
+    fn assigned_usage_sums_placements_of_the_flavor() {
+        let on = |flavor, count| Placement {
+            flavor,
+            domains: vec![domain("a", 7, count)],
+            per_pod: vec![1000, 4000],
+        };
+        let placements = [on(0, 2), on(0, 1), on(1, 5)];
+        let usage = assigned_usage(placements.iter(), 0);
+        assert_eq!(usage.get(&7), Some(&vec![3000, 12000]));
+        assert_eq!(usage.len(), 1);
+    }
+}

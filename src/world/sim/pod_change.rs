@@ -176,9 +176,28 @@ impl Sim {
         id
     }
 
+    /// Kueue's TAS node controller watches pods that stop on a node that is NotReady or
+    /// cordoned (`nodeFailurePodHandler`): such a node may now be replaceable.
+    fn tell_kueue_pod_stopped(&mut self, pod: PodId) {
+        let Some(n) = self.pods[pod as usize].node else {
+            return;
+        };
+        let node = self.cluster.node(n);
+        if self.kueue_watches_nodes
+            && (!node.ready || node.unschedulable || !node.taints.is_empty())
+        {
+            let watch = self.params.watch_delay_ns;
+            self.queue.schedule_in(watch, Event::KueueNodeChanged(n));
+        }
+    }
+
     /// Tells each watcher of this kind of change, in the order the components would see it.
     fn notify(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
         let watch = self.params.watch_delay_ns;
+        if let PodChange::Finished { .. } | PodChange::Deleting { .. } | PodChange::Removed = change
+        {
+            self.tell_kueue_pod_stopped(pod);
+        }
         match change {
             PodChange::Created => {
                 self.observe_pod(pod, before, change, false);

@@ -5,7 +5,6 @@
 
 use super::KueueController;
 use crate::cluster::NodeId;
-use crate::engine::time::{SimTime, NS_PER_S};
 use crate::kueue::assign::Assignment;
 use crate::kueue::cycle::Head;
 use crate::kueue::model::{FlavorIx, Model};
@@ -21,10 +20,6 @@ use crate::sim::ctx::Ctx;
 use crate::sim::event::Event;
 use crate::sim::objects::PodId;
 use std::collections::BTreeMap;
-
-/// How long the node controller waits before looking again at a failed node whose
-/// Workload still has pods running there (upstream reacts to the pod's termination event).
-const NODE_RECHECK_NS: SimTime = NS_PER_S;
 
 #[derive(Debug, Default)]
 pub(super) struct TasState {
@@ -298,28 +293,21 @@ impl KueueController {
 
     /// The node controller (§9.6): a node of an admitted TAS Workload's assignment that is
     /// NotReady or carries an untolerated taint, once the Workload has no pod running there,
-    /// is replaced inside its domain, or the Workload is evicted (`NodeFailures`).
+    /// is replaced inside its domain, or the Workload is evicted (`NodeFailures`). It runs
+    /// on the node's changes and on each pod stopping there (`Sim::tell_kueue_pod_stopped`).
     pub(crate) fn on_node_changed(&mut self, ctx: &mut Ctx, node: NodeId) {
         let affected: Vec<WlId> = (self.workloads.iter().enumerate())
             .filter(|(_, w)| w.state == WlState::Admitted)
             .filter(|(_, w)| w.placements.iter().flatten().any(|p| p.uses(node)))
             .map(|(i, _)| i as WlId)
             .collect();
-        let mut recheck = false;
         for wl in affected {
-            if !self.unhealthy_for(ctx, wl, node) {
-                continue;
-            }
-            if self.has_progressing_pods(ctx, wl, node) {
-                recheck = true;
+            if !self.unhealthy_for(ctx, wl, node) || self.has_progressing_pods(ctx, wl, node) {
                 continue;
             }
             if !self.replace_node(ctx, wl, node) {
                 self.evict(ctx, wl, "NodeFailures", None);
             }
-        }
-        if recheck {
-            ctx.schedule_in(NODE_RECHECK_NS, Event::KueueNodeChanged(node));
         }
     }
 
