@@ -8,7 +8,7 @@ use crate::engine::time::to_secs;
 use crate::engine::SimTime;
 use crate::metrics::recoveries::{Record, State};
 use crate::sim::objects::PodPhase;
-use crate::sim::objects::{JobId, PodId};
+use crate::sim::objects::{JobId, JsId, PodId};
 use crate::sim::Sim;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -714,6 +714,7 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
     if let Some(line) = restart_loop_line(r) {
         out.push(line);
     }
+    out.extend(kueue_line(sim, js));
     out.extend(in_place_barrier_line(sim, js));
     let out_nodes = sim.inject.nodes_out_now() as usize;
     if out_nodes > 0 {
@@ -728,6 +729,30 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
         ));
     }
     group_job_lines(out)
+}
+
+/// A JobSet whose Kueue Workload is not admitted at the end is suspended: the Workload's
+/// state and, while pending, Kueue's `QuotaReserved=False` message.
+fn kueue_line(sim: &Sim, js: JsId) -> Option<String> {
+    use crate::kueue::workload::WlState;
+    let k: &crate::kueue::controller::KueueController = &sim.kueue;
+    let w = k.workloads().iter().find(|w| w.js == js)?;
+    let cq =
+        w.cq.map_or("-", |c| k.model().cluster_queues[c].name.as_str());
+    match w.state {
+        WlState::Pending => Some(format!(
+            "JobSet suspended by Kueue: Workload pending in ClusterQueue {cq} ({}: {})",
+            w.pending_reason.0, w.pending_reason.1
+        )),
+        WlState::Evicting => Some(format!(
+            "JobSet being suspended by Kueue: Workload evicted ({})",
+            w.evictions.last().map_or("-", |e| e.reason)
+        )),
+        WlState::BackingOff => {
+            Some("JobSet suspended by Kueue: Workload waiting out its requeue back-off".into())
+        }
+        WlState::Admitted | WlState::Finished => None,
+    }
 }
 
 /// Why a record ended without recovering: the JobSet became terminal first. Its terminal
