@@ -646,6 +646,8 @@ fn curve(r: &Record, e: &RecoveryEntry, number: usize, end_ns: SimTime) -> Curve
 fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<String> {
     let js = r.jobset;
     let mut out = vec![];
+    // A JobSet Kueue holds suspended waits for Kueue first: that line leads.
+    out.extend(kueue_line(sim, js));
     let mut unschedulable: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut pending_bound = 0u64;
     let mut live = 0u64;
@@ -714,7 +716,6 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
     if let Some(line) = restart_loop_line(r) {
         out.push(line);
     }
-    out.extend(kueue_line(sim, js));
     out.extend(in_place_barrier_line(sim, js));
     let out_nodes = sim.inject.nodes_out_now() as usize;
     if out_nodes > 0 {
