@@ -261,6 +261,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("faults", "Faults"),
     ("training", "Training"),
     ("scheduler", "Scheduler"),
+    ("kueue", "Kueue"),
 ];
 
 fn run_page(s: &Value, order: &KeyOrder, charts: &Charts) -> String {
@@ -312,9 +313,42 @@ fn run_page(s: &Value, order: &KeyOrder, charts: &Charts) -> String {
         if *key == "recoveries" {
             body += &embed_chart(charts.recovery.as_deref(), "recovery.svg");
         }
+        if *key == "kueue" {
+            body += &kueue_section(v, order);
+            continue;
+        }
         body += &table(v, order, key);
     }
     page(&format!("jobset-sim report: {name}"), &body)
+}
+
+/// summary.json's `kueue`: the Workloads and the ClusterQueues as tables of their own, each
+/// queue's `series` left to summary.json and the timeline's Kueue panels (a nested table of
+/// hundreds of samples per row would bury the rest).
+fn kueue_section(v: &Value, order: &KeyOrder) -> String {
+    let mut out = format!(
+        "<p>{} admission cycles. Quota in use, borrowed and Workloads pending over time: the \
+         timeline's ClusterQueue and cohort panels above, and <code>kueue.cluster_queues[].series</code> \
+         in summary.json.</p>",
+        v["admission_cycles"]
+    );
+    let queues: Vec<Value> = (v["cluster_queues"].as_array().into_iter().flatten())
+        .map(|q| {
+            let mut q = q.clone();
+            if let Some(o) = q.as_object_mut() {
+                o.remove("series");
+            }
+            q
+        })
+        .collect();
+    for (key, title, part) in [
+        ("workloads", "Workloads", v["workloads"].clone()),
+        ("cluster_queues", "ClusterQueues", Value::Array(queues)),
+    ] {
+        let _ = write!(out, "<h3>{title}</h3>");
+        out += &table(&part, order, key);
+    }
+    out
 }
 
 /// The phases of a recovery, in order: (start key, end key, label, colour).

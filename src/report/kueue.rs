@@ -4,7 +4,10 @@
 
 use crate::engine::time::to_secs;
 use crate::kueue::controller::KueueController;
+use crate::kueue::quota::FrId;
 use crate::kueue::workload::WlState;
+use crate::metrics::kueue::CqSample;
+use crate::report::timeline_svg::{QueueEviction, QueuePanel};
 use crate::sim::Sim;
 use serde::Serialize;
 
@@ -211,4 +214,187 @@ fn cluster_queues(
             }
         })
         .collect()
+}
+
+/// timeline.svg's Kueue panels: one per ClusterQueue, then one per cohort of two or more
+/// ClusterQueues (its members summed); none without Kueue. Each shows the (flavor, resource)
+/// pair the queue used most (the largest peak in use; with nothing used, the largest nominal
+/// quota; ties to the first in the queue's resource groups).
+pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
+    let k: &KueueController = &sim.kueue;
+    if !k.enabled() {
+        return vec![];
+    }
+    let model = k.model();
+    let series = &sim.rec.kueue;
+    let end_s = to_secs(sim.ended_at_ns.unwrap_or(sim.now()));
+    let specs = sim.scenario.kueue.as_ref();
+    let cohort_name = |name: &str| -> Option<String> {
+        specs?
+            .cluster_queues
+            .iter()
+            .find(|c| c.name == name)?
+            .cohort
+            .clone()
+    };
+    let evictions_of = |cqs: &[usize]| -> Vec<QueueEviction> {
+        let mut v: Vec<QueueEviction> = (k.workloads().iter())
+            .filter(|w| w.cq.is_some_and(|c| cqs.contains(&c)))
+            .flat_map(|w| {
+                let js = &sim.jobsets[w.js as usize].name;
+                w.evictions.iter().map(move |e| {
+                    let full = match e.preempted_reason {
+                        Some(p) => format!("{} ({p})", e.reason),
+                        None => e.reason.to_string(),
+                    };
+                    QueueEviction {
+                        t_s: to_secs(e.at_ns),
+                        reason: e.preempted_reason.unwrap_or(e.reason).to_string(),
+                        label: format!(
+                            "{}: {js} evicted, {full}",
+                            crate::engine::time::format_duration(e.at_ns)
+                        ),
+                    }
+                })
+            })
+            .collect();
+        v.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+        v
+    };
+    let mut panels = vec![];
+    // Cohort (tree node) → its member ClusterQueues, in the order met.
+    let mut cohorts: Vec<(usize, Vec<usize>)> = vec![];
+    for (i, cq) in model.cluster_queues.iter().enumerate() {
+        let frs = model.frs_of(i);
+        if let Some(p) = model.tree.parent(cq.node) {
+            match cohorts.iter_mut().find(|(n, _)| *n == p) {
+                Some((_, members)) => members.push(i),
+                None => cohorts.push((p, vec![i])),
+            }
+        }
+        let samples = series.of(i);
+        let peak = |j: usize| samples.iter().map(|s| s.usage[j]).max().unwrap_or(0);
+        let nominal = |j: usize| model.tree.quota(cq.node, frs[j].0).nominal;
+        let Some(j) = pick_max(frs.len(), |j| (peak(j), nominal(j))) else {
+            continue;
+        };
+        let title = match cohort_name(&cq.name) {
+            Some(c) => format!("ClusterQueue {} (cohort {c})", cq.name),
+            None => format!("ClusterQueue {}", cq.name),
+        };
+        let pts =
+            |f: &dyn Fn(&CqSample) -> f64| steps(samples.iter().map(|s| (s.at_ns, f(s))), end_s);
+        panels.push(QueuePanel {
+            key: format!("kueue.cq.{}", cq.name),
+            title,
+            resource: frs[j].1.clone(),
+            quota: nominal(j) as f64 / 1000.0,
+            quota_label: "nominal",
+            usage: pts(&|s| s.usage[j] as f64 / 1000.0),
+            borrowed: Some(pts(&|s| s.borrowed[j] as f64 / 1000.0)),
+            pending: pts(&|s| f64::from(s.pending)),
+            evictions: evictions_of(&[i]),
+        });
+    }
+    for (node, members) in cohorts.iter().filter(|(_, m)| m.len() >= 2) {
+        // The members' FRs, first met first, with the index of each in every member's list.
+        let mut frs: Vec<(FrId, String)> = vec![];
+        for &m in members {
+            for (fr, label) in model.frs_of(m) {
+                if !frs.iter().any(|(f, _)| *f == fr) {
+                    frs.push((fr, label));
+                }
+            }
+        }
+        let index_in: Vec<Vec<Option<usize>>> = (members.iter())
+            .map(|&m| {
+                let own = model.frs_of(m);
+                (frs.iter())
+                    .map(|(fr, _)| own.iter().position(|(f, _)| f == fr))
+                    .collect()
+            })
+            .collect();
+        let merged = merge_members(members, &index_in, series, frs.len());
+        let peak = |j: usize| merged.iter().map(|(_, _, u)| u[j]).max().unwrap_or(0);
+        let quota = |j: usize| model.tree.subtree_quota(*node, frs[j].0);
+        let Some(j) = pick_max(frs.len(), |j| (peak(j), quota(j))) else {
+            continue;
+        };
+        let name = cohort_name(&model.cluster_queues[members[0]].name)
+            .unwrap_or_else(|| "(unnamed)".into());
+        let names: Vec<&str> = (members.iter())
+            .map(|&m| model.cluster_queues[m].name.as_str())
+            .collect();
+        panels.push(QueuePanel {
+            key: format!("kueue.cohort.{name}"),
+            title: format!("Cohort {name} ({})", names.join(" + ")),
+            resource: frs[j].1.clone(),
+            quota: quota(j) as f64 / 1000.0,
+            quota_label: "cohort quota",
+            usage: steps(
+                merged.iter().map(|(t, _, u)| (*t, u[j] as f64 / 1000.0)),
+                end_s,
+            ),
+            borrowed: None,
+            pending: steps(merged.iter().map(|(t, p, _)| (*t, f64::from(*p))), end_s),
+            evictions: evictions_of(members),
+        });
+    }
+    panels
+}
+
+/// The index with the largest key, the first among equals; None for none.
+fn pick_max<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> Option<usize> {
+    (0..n).rev().max_by_key(|&j| key(j))
+}
+
+/// A queue's samples as a step line over the run: from zero at time 0 (before its first
+/// change the queue held nothing) to the run's end at its last value.
+fn steps(samples: impl Iterator<Item = (u64, f64)>, end_s: f64) -> Vec<(f64, f64)> {
+    let mut v: Vec<(f64, f64)> = samples.map(|(t, x)| (to_secs(t), x)).collect();
+    if v.first().is_none_or(|p| p.0 > 0.0) {
+        v.insert(0, (0.0, 0.0));
+    }
+    let last = v[v.len() - 1];
+    if last.0 < end_s {
+        v.push((end_s, last.1));
+    }
+    v
+}
+
+/// The members' samples summed at every instant one of them changed: (time, pending, in use
+/// per FR of `index_in`'s columns).
+fn merge_members(
+    members: &[usize],
+    index_in: &[Vec<Option<usize>>],
+    series: &crate::metrics::kueue::KueueSeries,
+    frs: usize,
+) -> Vec<(u64, u32, Vec<i64>)> {
+    let mut times: Vec<u64> = (members.iter())
+        .flat_map(|&m| series.of(m).iter().map(|s| s.at_ns))
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let mut next = vec![0usize; members.len()];
+    let mut out = Vec::with_capacity(times.len());
+    for t in times {
+        let (mut pending, mut usage) = (0u32, vec![0i64; frs]);
+        for (k, &m) in members.iter().enumerate() {
+            let s = series.of(m);
+            while next[k] < s.len() && s[next[k]].at_ns <= t {
+                next[k] += 1;
+            }
+            let Some(last) = next[k].checked_sub(1).map(|i| &s[i]) else {
+                continue;
+            };
+            pending += last.pending;
+            for (j, ix) in index_in[k].iter().enumerate() {
+                if let Some(ix) = ix {
+                    usage[j] += last.usage[*ix];
+                }
+            }
+        }
+        out.push((t, pending, usage));
+    }
+    out
 }

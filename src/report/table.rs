@@ -370,6 +370,47 @@ fn kueue_section(k: &super::kueue::KueueSummary) -> String {
             k.workloads.len() - SHOWN
         ));
     }
+    // Per ClusterQueue: what it admitted, the most Workloads waiting at once and the most
+    // quota in use (borrowed in brackets) per flavor/resource it used.
+    let queues: Vec<[String; 5]> = (k.cluster_queues.iter().take(SHOWN))
+        .map(|q| {
+            let used: Vec<String> = (q.peak_usage.iter())
+                .filter(|(_, &v)| v > 0.0)
+                .map(|(fr, v)| {
+                    let borrowed = q.peak_borrowed.get(fr).copied().unwrap_or(0.0);
+                    format!("{fr} {v} ({borrowed})")
+                })
+                .collect();
+            [
+                q.name.clone(),
+                q.admitted_workloads.to_string(),
+                q.peak_pending.to_string(),
+                q.pending_at_end.to_string(),
+                if used.is_empty() {
+                    "-".into()
+                } else {
+                    used.join(", ")
+                },
+            ]
+        })
+        .collect();
+    out.push('\n');
+    out.push_str(&columns(
+        &[
+            "CLUSTERQUEUE",
+            "ADMITTED",
+            "PEAK PENDING",
+            "PENDING AT END",
+            "PEAK IN USE (BORROWED)",
+        ],
+        &queues,
+    ));
+    if k.cluster_queues.len() > SHOWN {
+        out.push_str(&format!(
+            "... and {} more in summary.json\n",
+            k.cluster_queues.len() - SHOWN
+        ));
+    }
     out
 }
 

@@ -2,7 +2,7 @@
 //! worth marking (faults as the fault table counts them, workload failures, restarts,
 //! repairs) and the recoveries still stalled or unfinished at the end, shaded.
 
-use super::timeline_svg::{render_with_bands, Band, Marker, MarkerKind, TimelineRow};
+use super::timeline_svg::{render_with_bands, Band, Marker, MarkerKind, QueuePanel, TimelineRow};
 use crate::engine::time::to_secs;
 use crate::error::SimError;
 use crate::metrics::recoveries::State;
@@ -29,11 +29,22 @@ const BAND_LABEL_WORDS: usize = 10;
 pub(crate) fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     let mut w = csv::Writer::from_writer(vec![]);
     let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
-    w.write_record(CSV_HEADER).map_err(err)?;
+    let queues = super::kueue::queue_panels(sim);
+    let mut header: Vec<String> = CSV_HEADER.iter().map(|h| h.to_string()).collect();
+    for q in &queues {
+        header.extend(queue_columns(q).into_iter().map(|(name, _)| name));
+    }
+    w.write_record(&header).map_err(err)?;
     let samples = samples_with_end(sim);
     for (i, s) in samples.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| &samples[p]);
-        w.write_record([
+        let t_s = to_secs(s.time_ns);
+        let kueue = queues.iter().flat_map(|q| {
+            queue_columns(q)
+                .into_iter()
+                .map(move |(_, pts)| step_before(pts, t_s).to_string())
+        });
+        let base = [
             to_secs(s.time_ns).to_string(),
             s.pods_pending.to_string(),
             s.pods_running.to_string(),
@@ -48,11 +59,34 @@ pub(crate) fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
                 .map(|b| format!("{b:.3}"))
                 .unwrap_or_default(),
             u8::from(s.recovering).to_string(),
-        ])
-        .map_err(err)?;
+        ];
+        w.write_record(base.into_iter().chain(kueue)).map_err(err)?;
     }
     w.into_inner()
         .map_err(|e| SimError::Internal(format!("csv: {e}")))
+}
+
+/// A Kueue panel's columns: `<key>.pending`, `<key>.<flavor/resource>.in_use` and, for a
+/// ClusterQueue, `.borrowed`, each with its step line.
+fn queue_columns(q: &QueuePanel) -> Vec<(String, &[(f64, f64)])> {
+    let mut v = vec![
+        (format!("{}.pending", q.key), q.pending.as_slice()),
+        (
+            format!("{}.{}.in_use", q.key, q.resource),
+            q.usage.as_slice(),
+        ),
+    ];
+    if let Some(b) = &q.borrowed {
+        v.push((format!("{}.{}.borrowed", q.key, q.resource), b.as_slice()));
+    }
+    v
+}
+
+/// A step line's value just before `t_s` (a row is the state before the events at its time);
+/// 0 before its first point.
+fn step_before(pts: &[(f64, f64)], t_s: f64) -> f64 {
+    let n = pts.partition_point(|p| p.0 < t_s);
+    n.checked_sub(1).map_or(0.0, |i| pts[i].1)
 }
 
 /// Binds between two samples per second of the time between them.
@@ -94,6 +128,7 @@ pub(crate) fn svg(sim: &Sim) -> String {
         &rows,
         &markers(sim),
         &stalled_bands(sim),
+        &super::kueue::queue_panels(sim),
     )
 }
 

@@ -59,6 +59,41 @@ pub(crate) struct Band {
     pub label: String,
 }
 
+/// A Kueue ClusterQueue (or a cohort, its member queues summed) over time: a panel of its own
+/// below the others, with one (flavor, resource) pair's quota in use against its quota, the
+/// part borrowed, the Workloads pending (stepped, right axis) and the queue's evictions.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QueuePanel {
+    /// timeline.csv's column prefix: `kueue.cq.team-a` or `kueue.cohort.ml-platform`.
+    pub key: String,
+    /// "ClusterQueue team-a" or "Cohort ml-platform".
+    pub title: String,
+    /// The `flavor/resource` pair drawn.
+    pub resource: String,
+    /// The quota line, in the resource's units: the queue's nominal quota, or what the cohort
+    /// holds (its subtree quota).
+    pub quota: f64,
+    /// The quota line's legend word: "nominal" or "cohort quota".
+    pub quota_label: &'static str,
+    /// (t_s, in use) after each change, in time order; a step line.
+    pub usage: Vec<(f64, f64)>,
+    /// (t_s, borrowed above the nominal quota); None for a cohort.
+    pub borrowed: Option<Vec<(f64, f64)>>,
+    /// (t_s, Workloads pending).
+    pub pending: Vec<(f64, f64)>,
+    pub evictions: Vec<QueueEviction>,
+}
+
+/// One eviction of a Workload of the queue: a triangle at the top of its panel.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QueueEviction {
+    pub t_s: f64,
+    /// `Preempted/InCohortReclamation`, `PodsReadyTimeout`, …: grouped in the legend.
+    pub reason: String,
+    /// The triangle's tooltip (`<title>`).
+    pub label: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Marker {
     pub t_s: f64,
@@ -108,6 +143,15 @@ const COLOUR_BAND_TEXT: &str = "#a01818";
 const COLOUR_GRID: &str = "#e6e6e6";
 const COLOUR_AXIS: &str = "#888888";
 const COLOUR_MUTED: &str = "#555555";
+const COLOUR_QUEUE_USAGE: &str = "#1f77b4";
+const COLOUR_QUEUE_BORROWED: &str = "#ff7f0e";
+const COLOUR_QUEUE_QUOTA: &str = "#7f7f7f";
+const COLOUR_QUEUE_PENDING: &str = "#9467bd";
+const COLOUR_EVICTION: &str = "#d62728";
+/// A Kueue panel's title line, above its legend line.
+const QUEUE_TITLE_PX: f64 = 16.0;
+/// Above this many evictions in a queue's panel only the triangles remain, no lines.
+const MAX_EVICTION_LINES: usize = 40;
 
 const KINDS: [MarkerKind; 5] = [
     MarkerKind::NodeFailure,
@@ -160,7 +204,7 @@ impl MarkerKind {
 /// Renders the timeline chart without bands.
 #[cfg(test)]
 pub(crate) fn render(title: &str, rows: &[TimelineRow], markers: &[Marker]) -> String {
-    render_with_bands(title, rows, markers, &[])
+    render_with_bands(title, rows, markers, &[], &[])
 }
 
 /// Renders the timeline chart. Never panics; rows and markers need not be sorted; rows or
@@ -170,6 +214,7 @@ pub(crate) fn render_with_bands(
     rows: &[TimelineRow],
     markers: &[Marker],
     bands: &[Band],
+    queues: &[QueuePanel],
 ) -> String {
     let mut rows: Vec<&TimelineRow> = rows.iter().filter(|r| r.t_s.is_finite()).collect();
     // Stable sort: samples at the same instant keep the caller's order.
@@ -198,10 +243,16 @@ pub(crate) fn render_with_bands(
         .iter()
         .any(|r| r.binds_per_s.is_some_and(|b| b.is_finite()));
     let panels = 3 + usize::from(has_binds);
-    let panel_tops_px: Vec<f64> = (0..panels)
+    let mut panel_tops_px: Vec<f64> = (0..panels)
         .map(|i| y_px + i as f64 * (PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX))
         .collect();
     y_px += panels as f64 * (PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX);
+    // Kueue panels have a title line above their legend line.
+    for _ in queues {
+        y_px += QUEUE_TITLE_PX;
+        panel_tops_px.push(y_px);
+        y_px += PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX;
+    }
     // The last panel's gap is not needed below it: the rug or the time axis follows closely.
     let panels_bottom_px = y_px - PANEL_GAP_PX;
     let rug_top_px = panels_bottom_px + 4.0;
@@ -368,6 +419,7 @@ pub(crate) fn render_with_bands(
                         .map(|g| (clamp_t(r.t_s), g.clamp(0.0, 1.0)))
                 })
                 .collect(),
+            keep_last: false,
         };
         let mut restarts = restarts;
         restarts.label = "restarts (cumulative, right axis)".into();
@@ -390,6 +442,10 @@ pub(crate) fn render_with_bands(
             None,
             &[restarts],
         );
+    }
+
+    for (q, &top) in queues.iter().zip(&panel_tops_px[next + 2..]) {
+        draw_queue_panel(&mut out, &axis, top, q);
     }
 
     let plot_segments: Vec<(f64, f64)> = panel_tops_px
@@ -419,6 +475,7 @@ fn draw_binds_panel(out: &mut String, axis: &TimeAxis, rows: &[&TimelineRow], to
         right_axis: false,
         legend_value: Legend::Peak,
         points,
+        keep_last: false,
     };
     draw_panel(
         out,
@@ -671,6 +728,8 @@ enum Legend {
     Peak,
     Min,
     Last,
+    /// The label alone.
+    Label,
 }
 
 struct Series {
@@ -682,6 +741,10 @@ struct Series {
     legend_value: Legend,
     /// (t_s, value) in time order.
     points: Vec<(f64, f64)>,
+    /// Keep each pixel's last value as well as its extremes: a step line of state after
+    /// each change (a Kueue queue's) would otherwise carry a pixel's minimum or maximum on
+    /// to the next pixel instead of where the pixel's changes ended.
+    keep_last: bool,
 }
 
 impl Series {
@@ -700,6 +763,7 @@ impl Series {
             right_axis: false,
             legend_value,
             points: rows.iter().map(|r| (clamp_t(r.t_s), f(r) as f64)).collect(),
+            keep_last: false,
         }
     }
     fn dashed(mut self) -> Series {
@@ -720,6 +784,7 @@ impl Series {
             Legend::Peak => ("peak", values.fold(f64::NEG_INFINITY, f64::max)),
             Legend::Min => ("min", values.fold(f64::INFINITY, f64::min)),
             Legend::Last => ("final", self.points.last().map_or(f64::NAN, |p| p.1)),
+            Legend::Label => return self.label.clone(),
         };
         if !v.is_finite() {
             return self.label.clone();
@@ -772,6 +837,48 @@ fn downsample_min_max(
         } else {
             out.push(points[min_i.min(max_i)]);
             out.push(points[min_i.max(max_i)]);
+        }
+        i = j;
+    }
+    out
+}
+
+/// At most four points per bucket, in time order: its first, minimum, maximum and last, so a
+/// step line keeps its spikes and ends each pixel at the value it really had there.
+fn downsample_steps(
+    points: &[(f64, f64)],
+    lo_s: f64,
+    hi_s: f64,
+    buckets: usize,
+) -> Vec<(f64, f64)> {
+    let buckets = buckets.max(1);
+    let span = hi_s - lo_s;
+    let bucket_of = |t: f64| -> usize {
+        let f = if span > 0.0 { (t - lo_s) / span } else { 0.0 };
+        ((f * buckets as f64).floor().max(0.0) as usize).min(buckets - 1)
+    };
+    let mut out = Vec::with_capacity(points.len().min(4 * buckets));
+    let mut i = 0;
+    while i < points.len() {
+        let b = bucket_of(points[i].0);
+        let (mut min_i, mut max_i, mut j) = (i, i, i + 1);
+        while j < points.len() && bucket_of(points[j].0) == b {
+            if points[j].1 < points[min_i].1 {
+                min_i = j;
+            }
+            if points[j].1 > points[max_i].1 {
+                max_i = j;
+            }
+            j += 1;
+        }
+        let mut keep = [i, min_i, max_i, j - 1];
+        keep.sort_unstable();
+        let mut last = None;
+        for k in keep {
+            if last != Some(k) {
+                out.push(points[k]);
+                last = Some(k);
+            }
         }
         i = j;
     }
@@ -867,12 +974,11 @@ fn draw_panel(
             (true, Some((r, _))) => r,
             _ => left,
         };
-        let pts = drop_flat_interior(downsample_min_max(
-            &s.points,
-            axis.lo_s,
-            axis.hi_s,
-            PLOT_COLUMNS,
-        ));
+        let pts = drop_flat_interior(if s.keep_last {
+            downsample_steps(&s.points, axis.lo_s, axis.hi_s, PLOT_COLUMNS)
+        } else {
+            downsample_min_max(&s.points, axis.lo_s, axis.hi_s, PLOT_COLUMNS)
+        });
         if pts.is_empty() {
             continue;
         }
@@ -930,6 +1036,147 @@ fn draw_panel(
         );
         x += 22.0 + text_width_px(&text, 11.0) + 16.0;
     }
+}
+
+/// A Kueue queue's panel: quota in use, borrowed and the quota line on the left axis (the
+/// resource's units), Workloads pending on the right, evictions as triangles along the top
+/// (each with its reason as a tooltip) and, when few, dashed lines down the panel.
+fn draw_queue_panel(out: &mut String, axis: &TimeAxis, top_px: f64, q: &QueuePanel) {
+    let finite = |pts: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        pts.iter()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .map(|&(t, v)| (clamp_t(t), v.max(0.0)))
+            .collect()
+    };
+    let usage = finite(&q.usage);
+    let borrowed = q.borrowed.as_deref().map(finite);
+    let pending = finite(&q.pending);
+    let quota = if q.quota.is_finite() {
+        q.quota.max(0.0)
+    } else {
+        0.0
+    };
+    let peak = |pts: &[(f64, f64)]| pts.iter().map(|p| p.1).fold(0.0, f64::max);
+    let integer = (usage.iter().chain(borrowed.iter().flatten()))
+        .map(|p| p.1)
+        .chain([quota])
+        .all(|v| v.fract() == 0.0);
+    // Headroom on both scales, so a queue full to its quota and its pending peak do not
+    // both run along the top edge.
+    let left = YScale::for_max(1.1 * peak(&usage).max(quota), integer);
+    let right = YScale::for_max(1.25 * peak(&pending), true);
+    let step = |label: String, colour, points| Series {
+        label,
+        colour,
+        dash: None,
+        step: true,
+        right_axis: false,
+        legend_value: Legend::Peak,
+        points,
+        keep_last: true,
+    };
+    let mut lines = vec![step("in use".into(), COLOUR_QUEUE_USAGE, usage)];
+    if let Some(b) = borrowed {
+        lines.push(step("borrowed".into(), COLOUR_QUEUE_BORROWED, b).dashed());
+    }
+    let quota_text = if integer {
+        thousands(quota as u64)
+    } else {
+        trim_zeros(&format!("{quota:.3}"))
+    };
+    lines.push(Series {
+        label: format!("{} {quota_text}", q.quota_label),
+        colour: COLOUR_QUEUE_QUOTA,
+        dash: Some("2 3"),
+        step: false,
+        right_axis: false,
+        legend_value: Legend::Label,
+        points: vec![(axis.lo_s, quota), (axis.hi_s, quota)],
+        keep_last: false,
+    });
+    lines.push(
+        step(
+            "pending Workloads (right axis)".into(),
+            COLOUR_QUEUE_PENDING,
+            pending,
+        )
+        .on_right(),
+    );
+    draw_panel(
+        out,
+        axis,
+        top_px,
+        &q.resource,
+        &left,
+        Some((&right, COLOUR_QUEUE_PENDING)),
+        &lines,
+    );
+    // The title line above: the queue, then its evictions' legend.
+    let title_y = top_px - 2.0;
+    let _ = writeln!(
+        out,
+        "<text x=\"{}\" y=\"{}\" font-weight=\"bold\" font-size=\"12\">{}</text>",
+        px(MARGIN_LEFT_PX),
+        px(title_y),
+        esc(&q.title)
+    );
+    let x = MARGIN_LEFT_PX + text_width_px(&q.title, 12.0) + 18.0;
+
+    let evictions: Vec<&QueueEviction> = q.evictions.iter().filter(|e| e.t_s.is_finite()).collect();
+    if evictions.is_empty() {
+        return;
+    }
+    let plot_top = top_px + PANEL_HEADER_PX;
+    if evictions.len() <= MAX_EVICTION_LINES {
+        let mut d = String::new();
+        for e in &evictions {
+            let x = axis.x_px(e.t_s);
+            let _ = write!(
+                d,
+                "M{} {}V{}",
+                px(x),
+                px(plot_top),
+                px(plot_top + PANEL_PLOT_H_PX)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<path d=\"{d}\" stroke=\"{COLOUR_EVICTION}\" stroke-width=\"1\" \
+             stroke-dasharray=\"4 3\" stroke-opacity=\"0.7\" fill=\"none\"/>"
+        );
+    }
+    for e in &evictions {
+        let x = axis.x_px(e.t_s);
+        let _ = writeln!(
+            out,
+            "<path d=\"M{} {}h9l-4.5 7z\" fill=\"{COLOUR_EVICTION}\"><title>{}</title></path>",
+            px(x - 4.5),
+            px(plot_top),
+            esc(&e.label)
+        );
+    }
+    // Legend: a triangle, then the count per reason, most frequent first.
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &evictions {
+        *by_reason.entry(e.reason.as_str()).or_insert(0) += 1;
+    }
+    let mut reasons: Vec<(&str, usize)> = by_reason.into_iter().collect();
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let parts: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} ×{n}")).collect();
+    let text = format!("evictions: {}", parts.join(", "));
+    let chars = ((WIDTH_PX - 4.0 - (x + 14.0)) / (11.0 * 0.58))
+        .floor()
+        .max(12.0) as usize;
+    let _ = writeln!(
+        out,
+        "<path d=\"M{} {}h9l-4.5 7z\" fill=\"{COLOUR_EVICTION}\"/>\
+         <text x=\"{}\" y=\"{}\">{}</text>",
+        px(x),
+        px(title_y - 8.0),
+        px(x + 14.0),
+        px(title_y),
+        esc(&truncate_chars(&text, chars))
+    );
 }
 
 fn draw_time_axis(out: &mut String, axis: &TimeAxis, ticks: &[Tick], top_px: f64) {
@@ -1670,7 +1917,7 @@ pub(super) mod tests {
             to_s: 99.0,
             label: "#2 stalled: Job train-1: leader on node n-3 …".into(),
         };
-        let svg = render_with_bands("t", &rows, &[], std::slice::from_ref(&band));
+        let svg = render_with_bands("t", &rows, &[], std::slice::from_ref(&band), &[]);
         check_xml(&svg).unwrap();
         assert!(svg.contains(">Binds per second</text>"));
         assert!(svg.contains("binds/s since the previous sample · peak 6"));
@@ -1683,6 +1930,97 @@ pub(super) mod tests {
         // Without binds, three panels as before.
         let plain = render("t", &[row(0.0, 1), row(1.0, 2)], &[]);
         assert!(!plain.contains("Binds per second"));
+    }
+
+    fn queue(key: &str, evictions: usize) -> QueuePanel {
+        QueuePanel {
+            key: format!("kueue.cq.{key}"),
+            title: format!("ClusterQueue {key} (cohort <ml>)"),
+            resource: "tpu-v6e-4x4/google.com/tpu".into(),
+            quota: 64.0,
+            quota_label: "nominal",
+            usage: vec![(0.0, 0.0), (10.0, 112.0), (50.0, 64.0), (99.0, 64.0)],
+            borrowed: Some(vec![(0.0, 0.0), (10.0, 48.0), (50.0, 0.0), (99.0, 0.0)]),
+            pending: vec![(0.0, 0.0), (5.0, 3.0), (10.0, 1.0), (99.0, 1.0)],
+            evictions: (0..evictions)
+                .map(|i| QueueEviction {
+                    t_s: 50.0 + i as f64,
+                    reason: "InCohortReclamation".into(),
+                    label: format!("50 s: train-{i} evicted, Preempted (InCohortReclamation)"),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn step_downsampling_keeps_each_pixels_last_value() {
+        // Three changes inside one pixel: 32 in use, 24 while a victim stops, 32 again once
+        // the preemptor is admitted.
+        let pts = [
+            (0.0, 32.0),
+            (0.1, 24.0),
+            (0.2, 32.0),
+            (50.0, 32.0),
+            (100.0, 0.0),
+        ];
+        assert_eq!(downsample_steps(&pts, 0.0, 100.0, 10), pts.to_vec());
+        // Minimum and maximum alone would end the pixel at 24 and draw 24 until 50.
+        let min_max = downsample_min_max(&pts, 0.0, 100.0, 10);
+        assert_eq!(&min_max[..3], &[(0.0, 32.0), (0.1, 24.0), (50.0, 32.0)]);
+        // A bucket keeps at most four points: first, minimum, maximum, last (here the first
+        // is the minimum).
+        let dense: Vec<(f64, f64)> = (0..100)
+            .map(|i| (i as f64 / 100.0, (i % 7) as f64))
+            .collect();
+        let out = downsample_steps(&dense, 0.0, 100.0, 10);
+        assert_eq!(out, vec![(0.0, 0.0), (0.06, 6.0), (0.99, 1.0)]);
+    }
+
+    #[test]
+    fn kueue_queues_get_a_panel_each_and_none_without_kueue() {
+        let rows: Vec<TimelineRow> = (0..100).map(|t| row(t as f64, 5)).collect();
+        let plain = render("t", &rows, &[]);
+        let with = render_with_bands("t", &rows, &[], &[], &[queue("a", 1), queue("b", 0)]);
+        check_xml(&with).unwrap();
+        // Without queues the chart is the one it always was.
+        assert_eq!(render_with_bands("t", &rows, &[], &[], &[]), plain);
+        assert!(!plain.contains("ClusterQueue"));
+        assert!(with.contains(">ClusterQueue a (cohort &lt;ml&gt;)</text>"));
+        assert_eq!(
+            with.matches(">tpu-v6e-4x4/google.com/tpu</text>").count(),
+            2
+        );
+        assert!(with.contains(">ClusterQueue b (cohort &lt;ml&gt;)"));
+        for legend in [
+            "in use · peak 112",
+            "borrowed · peak 48",
+            "nominal 64",
+            "pending Workloads (right axis) · peak 3",
+        ] {
+            assert_eq!(with.matches(legend).count(), 2, "{legend}");
+        }
+        // Two more panels: the SVG grows by two panel heights.
+        let height = |svg: &str| -> f64 {
+            let h = svg.split("height=\"").nth(1).unwrap();
+            h[..h.find('"').unwrap()].parse().unwrap()
+        };
+        assert_eq!(
+            height(&with) - height(&plain),
+            2.0 * (QUEUE_TITLE_PX + PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX)
+        );
+        // The eviction: a triangle with its reason as a tooltip, and counted in the legend.
+        assert_eq!(
+            with.matches("<title>50 s: train-0 evicted, Preempted (InCohortReclamation)</title>")
+                .count(),
+            1
+        );
+        assert!(with.contains(">evictions: InCohortReclamation ×1</text>"));
+        // Many evictions keep their triangles but lose their lines.
+        let many = render_with_bands("t", &rows, &[], &[], &[queue("a", 45)]);
+        check_xml(&many).unwrap();
+        assert_eq!(many.matches("<title>").count(), 45);
+        assert!(!many.contains("stroke=\"#d62728\" stroke-width=\"1\" stroke-dasharray"));
+        assert!(many.contains(">evictions: InCohortReclamation ×45</text>"));
     }
 
     #[test]
