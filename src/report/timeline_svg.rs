@@ -798,66 +798,16 @@ impl Series {
     }
 }
 
-/// At most two points per bucket (the bucket's minimum and maximum, in time order), so a
-/// one-sample spike survives however many samples share its pixel.
-fn downsample_min_max(
-    points: &[(f64, f64)],
-    lo_s: f64,
-    hi_s: f64,
-    buckets: usize,
-) -> Vec<(f64, f64)> {
+/// Each pixel column's run of consecutive points, as indexes: its first point, its minimum,
+/// its maximum and its last point (strict comparisons keep the earliest extreme).
+fn bucket_runs(points: &[(f64, f64)], lo_s: f64, hi_s: f64, buckets: usize) -> Vec<[usize; 4]> {
     let buckets = buckets.max(1);
     let span = hi_s - lo_s;
     let bucket_of = |t: f64| -> usize {
         let f = if span > 0.0 { (t - lo_s) / span } else { 0.0 };
         ((f * buckets as f64).floor().max(0.0) as usize).min(buckets - 1)
     };
-    let mut out = Vec::with_capacity(points.len().min(2 * buckets));
-    let mut i = 0;
-    while i < points.len() {
-        let b = bucket_of(points[i].0);
-        let (mut min_i, mut max_i) = (i, i);
-        let mut j = i + 1;
-        while j < points.len() && bucket_of(points[j].0) == b {
-            if points[j].1 < points[min_i].1 {
-                min_i = j;
-            }
-            if points[j].1 > points[max_i].1 {
-                max_i = j;
-            }
-            j += 1;
-        }
-        if min_i == max_i {
-            // Strict comparisons keep the earliest extreme, so this means a flat bucket: its
-            // first and last points keep the line's true extent.
-            out.push(points[i]);
-            if j - 1 != i {
-                out.push(points[j - 1]);
-            }
-        } else {
-            out.push(points[min_i.min(max_i)]);
-            out.push(points[min_i.max(max_i)]);
-        }
-        i = j;
-    }
-    out
-}
-
-/// At most four points per bucket, in time order: its first, minimum, maximum and last, so a
-/// step line keeps its spikes and ends each pixel at the value it really had there.
-fn downsample_steps(
-    points: &[(f64, f64)],
-    lo_s: f64,
-    hi_s: f64,
-    buckets: usize,
-) -> Vec<(f64, f64)> {
-    let buckets = buckets.max(1);
-    let span = hi_s - lo_s;
-    let bucket_of = |t: f64| -> usize {
-        let f = if span > 0.0 { (t - lo_s) / span } else { 0.0 };
-        ((f * buckets as f64).floor().max(0.0) as usize).min(buckets - 1)
-    };
-    let mut out = Vec::with_capacity(points.len().min(4 * buckets));
+    let mut runs = Vec::with_capacity(points.len().min(buckets));
     let mut i = 0;
     while i < points.len() {
         let b = bucket_of(points[i].0);
@@ -871,7 +821,46 @@ fn downsample_steps(
             }
             j += 1;
         }
-        let mut keep = [i, min_i, max_i, j - 1];
+        runs.push([i, min_i, max_i, j - 1]);
+        i = j;
+    }
+    runs
+}
+
+/// At most two points per bucket (the bucket's minimum and maximum, in time order), so a
+/// one-sample spike survives however many samples share its pixel.
+fn downsample_min_max(
+    points: &[(f64, f64)],
+    lo_s: f64,
+    hi_s: f64,
+    buckets: usize,
+) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(points.len().min(2 * buckets.max(1)));
+    for [first, min_i, max_i, last] in bucket_runs(points, lo_s, hi_s, buckets) {
+        if min_i == max_i {
+            // A flat bucket: its first and last points keep the line's true extent.
+            out.push(points[first]);
+            if last != first {
+                out.push(points[last]);
+            }
+        } else {
+            out.push(points[min_i.min(max_i)]);
+            out.push(points[min_i.max(max_i)]);
+        }
+    }
+    out
+}
+
+/// At most four points per bucket, in time order: its first, minimum, maximum and last, so a
+/// step line keeps its spikes and ends each pixel at the value it really had there.
+fn downsample_steps(
+    points: &[(f64, f64)],
+    lo_s: f64,
+    hi_s: f64,
+    buckets: usize,
+) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(points.len().min(4 * buckets.max(1)));
+    for mut keep in bucket_runs(points, lo_s, hi_s, buckets) {
         keep.sort_unstable();
         let mut last = None;
         for k in keep {
@@ -880,7 +869,6 @@ fn downsample_steps(
                 last = Some(k);
             }
         }
-        i = j;
     }
     out
 }

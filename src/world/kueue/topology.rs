@@ -261,19 +261,19 @@ pub(crate) fn node_unhealthy(cluster: &Cluster, n: NodeId, tolerations: &[Tolera
     if !node.ready {
         return true;
     }
-    let cordon = node.unschedulable
-        && !(tolerations.iter()).any(|t| {
-            t.key.as_deref() == Some("node.kubernetes.io/unschedulable")
-                || (t.key.is_none() && t.operator.as_deref() == Some("Exists"))
-        });
-    cordon
-        || (node.taints.iter())
-            .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
-            .any(|taint| {
-                !tolerations
-                    .iter()
-                    .any(|t| crate::scheduler::filter::tolerates(t, taint))
-            })
+    // A cordon is the `node.kubernetes.io/unschedulable:NoSchedule` taint, matched like any
+    // other (Kubernetes' NodeUnschedulable filter does the same).
+    let cordon = node.unschedulable.then(|| Taint {
+        key: "node.kubernetes.io/unschedulable".into(),
+        value: String::new(),
+        effect: TaintEffect::NoSchedule,
+    });
+    let untolerated = |taint: &Taint| {
+        !(tolerations.iter()).any(|t| crate::scheduler::filter::tolerates(t, taint))
+    };
+    (node.taints.iter().chain(cordon.as_ref()))
+        .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
+        .any(untolerated)
 }
 
 #[cfg(test)]

@@ -94,12 +94,7 @@ pub(crate) fn podsets_of(jobset: &JobSet, model: &mut Model) -> Vec<PodSetReques
         .iter()
         .map(|rj| {
             let job = &rj.template.spec;
-            let parallelism = job.parallelism.unwrap_or(1).max(0);
-            let per_job = match job.completions {
-                Some(c) => parallelism.min(c.max(0)),
-                None => parallelism,
-            };
-            let count = (rj.replicas.unwrap_or(1).max(0) * per_job) as u32;
+            let count = podset_count(rj);
             let pod = &job.template.spec;
             let per_pod = crate::sim::shape::pod_requests(pod)
                 .into_iter()
@@ -130,6 +125,16 @@ pub(crate) fn podsets_of(jobset: &JobSet, model: &mut Model) -> Vec<PodSetReques
             }
         })
         .collect()
+}
+
+/// A replicated job's PodSet count: `replicas × min(parallelism, completions)`.
+pub(crate) fn podset_count(rj: &crate::api::types::ReplicatedJob) -> u32 {
+    let job = &rj.template.spec;
+    let parallelism = job.parallelism.unwrap_or(1).max(0);
+    let per_job = job
+        .completions
+        .map_or(parallelism, |c| parallelism.min(c.max(0)));
+    (rj.replicas.unwrap_or(1).max(0) * per_job) as u32
 }
 
 /// FNV-1a over the priority and the PodSets' scheduling shape: equal for Workloads that

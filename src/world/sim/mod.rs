@@ -445,10 +445,7 @@ impl Sim {
             }
         }
         shape.node_selector.sort();
-        let cluster = &self.cluster;
-        shape.selector_ids = (shape.node_selector.iter())
-            .map(|(k, v)| Some((cluster.keys.get(k)?, cluster.values.get(v)?)))
-            .collect::<Option<Vec<_>>>();
+        shape.selector_ids = shape::selector_ids(&shape.node_selector, &self.cluster);
         let id = self.push_shape(shape);
         self.ungated_shapes.insert(key, id);
         id

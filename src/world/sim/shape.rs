@@ -334,6 +334,17 @@ pub(crate) fn intern_resources(spec: &PodSpec, index: &mut ResourceIndex) {
     }
 }
 
+/// A nodeSelector interned against the cluster's labels; `None` when some pair is carried by
+/// no node at all.
+pub(crate) fn selector_ids(
+    selector: &[(String, String)],
+    cluster: &Cluster,
+) -> Option<Vec<(u32, u32)>> {
+    (selector.iter())
+        .map(|(k, v)| Some((cluster.keys.get(k)?, cluster.values.get(v)?)))
+        .collect()
+}
+
 pub(crate) fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
     let mut request = vec![0i64; cluster.dims()];
     for (name, milli) in pod_requests(spec) {
@@ -347,10 +358,7 @@ pub(crate) fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let selector_ids = node_selector
-        .iter()
-        .map(|(k, v)| Some((cluster.keys.get(k)?, cluster.values.get(v)?)))
-        .collect::<Option<Vec<_>>>();
+    let selector_ids = selector_ids(&node_selector, cluster);
     let ready_delay_ns = spec
         .containers
         .iter()

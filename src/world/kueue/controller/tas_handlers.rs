@@ -14,7 +14,7 @@ use crate::kueue::topology::{
     assigned_usage, effective_request, flavor_nodes, node_unhealthy, per_pod_request, Domain,
     FlavorView, Placement, TasShapes,
 };
-use crate::kueue::workload::{WlState, Workload};
+use crate::kueue::workload::{podset_count, WlState, Workload};
 use crate::kueue_api::KueueSetup;
 use crate::sim::ctx::Ctx;
 use crate::sim::event::Event;
@@ -211,15 +211,6 @@ pub(super) fn topology_requests(js: &crate::api::types::JobSet) -> Vec<Option<To
             parse_request(annotations, podset_count(rj)).ok().flatten()
         })
         .collect()
-}
-
-fn podset_count(rj: &crate::api::types::ReplicatedJob) -> u32 {
-    let job = &rj.template.spec;
-    let parallelism = job.parallelism.unwrap_or(1).max(0);
-    let per_job = job
-        .completions
-        .map_or(parallelism, |c| parallelism.min(c.max(0)));
-    (rj.replicas.unwrap_or(1).max(0) * per_job) as u32
 }
 
 /// Kueue's webhook on the JobSet's `kueue.x-k8s.io/podset-*` annotations.
