@@ -28,11 +28,19 @@ pub(crate) struct WorkloadSummary {
     /// Null when the LocalQueue or its ClusterQueue does not exist.
     pub cluster_queue: Option<String>,
     pub priority: i32,
-    /// `pending`, `admitted`, `evicting`, `backing_off` or `finished` at the end.
+    /// `pending`, `quota_reserved` (waiting for admission checks), `admitted`, `evicting`,
+    /// `backing_off` or `finished` at the end.
     pub state: &'static str,
     pub created_at_s: f64,
-    /// First admission (quota reserved and admitted in one write).
+    /// First admission (quota reserved and admitted in one write, unless the ClusterQueue
+    /// has admission checks).
     pub admitted_at_s: Option<f64>,
+    /// Only in a ClusterQueue with admission checks: the first quota reservation, and from
+    /// it to the first admission (the admission-check wait; null if never admitted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota_reserved_at_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admission_check_wait_s: Option<Option<f64>>,
     /// Created → first admitted; null if never admitted.
     pub queued_s: Option<f64>,
     /// First time every replicated job's Jobs were ready (Kueue's PodsReady).
@@ -138,6 +146,7 @@ fn workload_summary(sim: &Sim, w: &crate::kueue::workload::Workload) -> Workload
         priority: w.priority,
         state: match w.state {
             WlState::Pending => "pending",
+            WlState::Reserved => "quota_reserved",
             WlState::Admitted => "admitted",
             WlState::Evicting => "evicting",
             WlState::BackingOff => "backing_off",
@@ -145,6 +154,9 @@ fn workload_summary(sim: &Sim, w: &crate::kueue::workload::Workload) -> Workload
         },
         created_at_s: to_secs(w.created_ns),
         admitted_at_s: w.first_admitted_ns.map(to_secs),
+        quota_reserved_at_s: w.first_reserved_ns.map(to_secs),
+        admission_check_wait_s: (w.first_reserved_ns.is_some())
+            .then(|| since(w.first_reserved_ns, w.first_admitted_ns)),
         queued_s: since(Some(w.created_ns), w.first_admitted_ns),
         pods_ready_at_s: w.first_pods_ready_ns.map(to_secs),
         admitted_to_pods_ready_s: since(w.first_admitted_ns, w.first_pods_ready_ns),

@@ -752,6 +752,9 @@ fn kueue_line(sim: &Sim, js: JsId) -> Option<String> {
         WlState::BackingOff => {
             Some("JobSet suspended by Kueue: Workload waiting out its requeue back-off".into())
         }
+        WlState::Reserved => Some(format!(
+            "JobSet suspended by Kueue: quota reserved in ClusterQueue {cq}, waiting for admission checks"
+        )),
         WlState::Admitted | WlState::Finished => None,
     }
 }

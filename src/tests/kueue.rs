@@ -527,3 +527,184 @@ fn a_tas_flavor_naming_a_missing_topology_is_refused() {
     };
     assert!(err.contains("racks"), "{err}");
 }
+
+// Admission checks (docs/kueue.md, "Admission checks"): a ClusterQueue listing check `prov`,
+// the AdmissionCheck object, and the script of its controller.
+fn checked_queue(script: &str) -> String {
+    let mut q = queue(
+        "team",
+        16,
+        ", admissionChecksStrategy: {admissionChecks: [{name: prov}]}",
+    );
+    q.push_str("  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: AdmissionCheck, metadata: {name: prov}, spec: {controllerName: kueue.x-k8s.io/provisioning-request}}\n");
+    if !script.is_empty() {
+        q.push_str(&format!("  admissionCheckScripts:\n  - {script}\n"));
+    }
+    q
+}
+
+fn one_job(script: &str) -> Sim {
+    run(&scenario(
+        2,
+        &checked_queue(script),
+        "",
+        &[jobset("train", "team", 4, 1, "0s", "10m")],
+    ))
+}
+
+#[test]
+fn a_check_ready_after_90s_delays_the_start_by_90s() {
+    // Mirrors provisioning_test.go "Should set AdmissionCheck status to Ready when the
+    // ProvisioningRequest is Provisioned": quota reserved at once, Admitted when the check
+    // turns Ready.
+    let at_once = one_job("");
+    let delayed = one_job("{check: prov, readyAfter: 90s}");
+    let (a, d) = (workload(&at_once, "train"), workload(&delayed, "train"));
+    assert_eq!((a.state, d.state), (WlState::Finished, WlState::Finished));
+    // An unscripted check is Ready at once: reserved and admitted in one write.
+    assert_eq!(a.first_reserved_ns, a.first_admitted_ns);
+    let wait = secs(d.first_admitted_ns) - secs(d.first_reserved_ns);
+    assert_eq!(wait, 90.0);
+    assert_eq!(a.first_reserved_ns, d.first_reserved_ns);
+    let shift = secs(d.first_pods_ready_ns) - secs(a.first_pods_ready_ns);
+    assert!((shift - 90.0).abs() < 0.5, "pods ready {shift} s later");
+    let shift = secs(d.finished_ns) - secs(a.finished_ns);
+    assert!((shift - 90.0).abs() < 0.5, "finished {shift} s later");
+    assert!(d.evictions.is_empty());
+}
+
+#[test]
+fn a_check_retried_twice_then_ready_gives_two_admission_check_evictions() {
+    // Mirrors workload_controller_test.go "should evict the workload when an admission check
+    // is in Retry" (reason AdmissionCheck, "At least one admission check is false") and
+    // provisioning_test.go "Should retry if a ProvisioningRequest fails, then succeed if the
+    // second Provisioning request succeeds".
+    let sim = one_job(
+        "{check: prov, attempts: [{outcome: Retry, after: 30s, requeueAfterSeconds: 60, times: 2}, {outcome: Ready, after: 20s}]}",
+    );
+    let w = workload(&sim, "train");
+    assert_eq!(w.state, WlState::Finished);
+    let reasons: Vec<&str> = w.evictions.iter().map(|e| e.reason).collect();
+    assert_eq!(reasons, ["AdmissionCheck", "AdmissionCheck"]);
+    let reserved = secs(w.first_reserved_ns);
+    let first = w.evictions[0].at_ns as f64 / NS_PER_S as f64;
+    let second = w.evictions[1].at_ns as f64 / NS_PER_S as f64;
+    assert_eq!(first - reserved, 30.0);
+    // Queued again 60 s after the eviction, reserved within a cycle, answered 30 s later.
+    assert!(
+        second - first >= 90.0 && second - first < 91.0,
+        "{first} {second}"
+    );
+    let admitted = secs(w.first_admitted_ns);
+    assert!(
+        admitted - second >= 80.0 && admitted - second < 81.0,
+        "{admitted}"
+    );
+    assert_eq!(w.reservations, 3);
+}
+
+#[test]
+fn a_rejected_check_deactivates_the_workload_and_the_jobset_stays_suspended() {
+    // Mirrors workload_controller_test.go "should deactivate the workload when an admission
+    // check is Rejected" (DeactivationTarget, then evicted Deactivated, never requeued).
+    let sim = one_job("{check: prov, attempts: [{outcome: Rejected, after: 45s}]}");
+    let w = workload(&sim, "train");
+    assert!(w.deactivated);
+    assert_eq!(w.first_admitted_ns, None);
+    let reasons: Vec<&str> = w.evictions.iter().map(|e| e.reason).collect();
+    assert_eq!(reasons, ["Deactivated"]);
+    assert_eq!(w.reservations, 1, "never queued again");
+    assert_eq!(
+        sim.rec.api_calls.job_controller.pod_creates, 0,
+        "no pod: the JobSet stays suspended"
+    );
+    assert!(w.pending_reason.1.contains("prov, were rejected"));
+}
+
+#[test]
+fn a_queue_naming_a_missing_check_is_inactive_and_its_workloads_stay_pending() {
+    let objects = queue(
+        "team",
+        16,
+        ", admissionChecksStrategy: {admissionChecks: [{name: prov}]}",
+    );
+    let sim = run(&scenario(
+        2,
+        &objects,
+        "",
+        &[jobset("train", "team", 4, 1, "0s", "10m")],
+    ));
+    let w = workload(&sim, "train");
+    assert_eq!(w.state, WlState::Pending);
+    assert_eq!(
+        w.pending_reason,
+        ("Inadmissible", "ClusterQueue team is inactive".to_string())
+    );
+    let k: &crate::kueue::controller::KueueController = &sim.kueue;
+    assert_eq!(
+        k.model().cluster_queues[0].inactive.as_deref(),
+        Some("AdmissionCheckNotFound")
+    );
+    assert_eq!(sim.rec.api_calls.job_controller.pod_creates, 0);
+}
+
+#[test]
+fn block_admission_holds_the_second_workload_until_the_first_is_pods_ready() {
+    // Mirrors scheduler_test.go's WaitForPodsReady blockAdmission cases: with an admitted
+    // Workload not PodsReady, the next entry waits (QuotaReserved=False/WaitingForPodsReady)
+    // and is admitted once the first's pods are ready.
+    let queues = format!("{}{}", queue("a", 16, ""), queue("b", 16, ""));
+    let jobs = [
+        jobset("first", "a", 4, 1, "0s", "10m"),
+        jobset("second", "b", 4, 1, "0s", "10m"),
+    ];
+    let free = run(&scenario(4, &queues, "", &jobs));
+    let blocked = run(&scenario(
+        4,
+        &queues,
+        "waitForPodsReady: {blockAdmission: true}",
+        &jobs,
+    ));
+    let (f1, f2) = (workload(&free, "first"), workload(&free, "second"));
+    assert_eq!(f1.first_admitted_ns, f2.first_admitted_ns, "one cycle");
+    let (b1, b2) = (workload(&blocked, "first"), workload(&blocked, "second"));
+    let (ready1, admitted2) = (secs(b1.first_pods_ready_ns), secs(b2.first_admitted_ns));
+    assert!(admitted2 >= ready1, "{admitted2} vs {ready1}");
+    assert!(admitted2 < ready1 + 0.5, "woken by the PodsReady change");
+    assert!(secs(b1.first_admitted_ns) < ready1);
+    assert_eq!(b2.state, WlState::Finished);
+}
+
+#[test]
+fn a_bad_check_script_is_refused_with_its_line_and_path() {
+    let text = scenario(
+        2,
+        &checked_queue("{check: prov, attempts: [{outcome: Maybe, after: 1m}]}"),
+        "",
+        &[jobset("train", "team", 4, 1, "0s", "10m")],
+    );
+    let err = match crate::scenario::load_scenario_from_str("k.yaml", &text, ".".as_ref()) {
+        Err(e) => format!("{e}"),
+        Ok(_) => panic!("an unknown outcome must be refused"),
+    };
+    assert!(
+        err.contains("kueue.admissionCheckScripts[0].attempts[0].outcome"),
+        "{err}"
+    );
+    assert!(err.contains("Unsupported value: \"Maybe\""), "{err}");
+    let line = text
+        .lines()
+        .position(|l| l.contains("admissionCheckScripts:"))
+        .expect("written")
+        + 2;
+    assert!(err.contains(&format!("k.yaml:{line}")), "{err}");
+    let text = text.replace("check: prov,", "check: provision,");
+    let err = match crate::scenario::load_scenario_from_str("k.yaml", &text, ".".as_ref()) {
+        Err(e) => format!("{e}"),
+        Ok(_) => panic!("a script for no check must be refused"),
+    };
+    assert!(
+        err.contains("no AdmissionCheck named \"provision\""),
+        "{err}"
+    );
+}

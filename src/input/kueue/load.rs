@@ -6,7 +6,10 @@
 //! structs (type errors carry their line and path); fields Kueue defines that the simulator
 //! does not read are notices. `metadata` and `status` are accepted as written.
 
-use super::raw::{CohortSpec, ConfigDoc, CqSpec, Doc, FlavorSpec, LqSpec, TopologySpec, WpcDoc};
+use super::raw::{
+    AcSpec, CohortSpec, ConfigDoc, CqSpec, Doc, FlavorSpec, LqSpec, RawCheckScript, TopologySpec,
+    WpcDoc,
+};
 use super::KueueSetup;
 use crate::api::fields::{field_validation, undefined_in_kueue, FieldValidation};
 use crate::error::InputError;
@@ -30,6 +33,10 @@ pub(crate) struct KueueSection {
     pub objects: Vec<Value>,
     /// The body of a `config.kueue.x-k8s.io/v1beta2` Configuration.
     pub configuration: Option<Value>,
+    /// What the controllers behind admission checks answer (docs/kueue.md, "Admission
+    /// checks"); a check without a script is Ready at once.
+    #[serde(default)]
+    pub admission_check_scripts: Vec<Value>,
 }
 
 pub(super) const API_V1BETA2: &str = "kueue.x-k8s.io/v1beta2";
@@ -122,6 +129,8 @@ pub(super) struct Read {
     pub cohorts: Vec<Placed<Doc<CohortSpec>>>,
     pub priority_classes: Vec<Placed<WpcDoc>>,
     pub topologies: Vec<Placed<Doc<TopologySpec>>>,
+    pub admission_checks: Vec<Placed<Doc<AcSpec>>>,
+    pub scripts: Vec<Placed<RawCheckScript>>,
     pub config: Option<Placed<ConfigDoc>>,
 }
 
@@ -192,7 +201,38 @@ pub(crate) fn load(
             ));
         }
     }
+    for (i, value) in section.admission_check_scripts.iter().enumerate() {
+        let at = Where::Inline {
+            scenario: scenario_file.to_string(),
+            prefix: format!("kueue.admissionCheckScripts[{i}]"),
+        };
+        let text = serde_yaml_ng::to_string(value).unwrap_or_default();
+        if let Some(obj) = parse_plain::<RawCheckScript>(&text, &at, &mut out) {
+            read.scripts.push(Placed {
+                obj,
+                at,
+                v1beta1: false,
+            });
+        }
+    }
     super::validate::resolve(read, &mut out)
+}
+
+/// Reads a jobset-sim extension (not a Kubernetes object) into `T`: unknown fields and type
+/// errors are located at `at`.
+fn parse_plain<T: DeserializeOwned>(text: &str, at: &Where, out: &mut Out) -> Option<T> {
+    let file = match at {
+        Where::File { file, .. } => file.clone(),
+        Where::Inline { scenario, .. } => scenario.clone(),
+    };
+    match crate::yaml::parse_document::<T>(&file, text, 0, false) {
+        Ok(parsed) => Some(parsed.value),
+        Err(e) => {
+            let path = e.path.clone().unwrap_or_default();
+            out.errors.push(at.at(&path, e.message));
+            None
+        }
+    }
 }
 
 /// [`load`] of one file's text, for tests.
@@ -256,11 +296,10 @@ fn document(value: &Value, text: &str, doc: usize, at: Where, read: &mut Read, o
         return;
     }
     if kueue_api && kind == "AdmissionCheck" {
-        let _ = parse::<Doc<Value>>("AdmissionCheck", value, text, doc, &at, out, false);
-        out.notice(at.at(
-            "kind",
-            "AdmissionCheck not modelled by jobset-sim: every admission check a ClusterQueue lists is treated as Ready at once; ignored",
-        ));
+        if let Some(obj) = parse::<Doc<AcSpec>>("AdmissionCheck", value, text, doc, &at, out, true)
+        {
+            read.admission_checks.push(Placed { obj, at, v1beta1 });
+        }
         return;
     }
     if !kueue_api || !KINDS.contains(&kind) {

@@ -32,12 +32,15 @@ pub(crate) struct KueueSetup {
     pub cohorts: Vec<Cohort>,
     pub priority_classes: Vec<WorkloadPriorityClass>,
     pub topologies: Vec<Topology>,
+    pub admission_checks: Vec<AdmissionCheck>,
+    /// `kueue.admissionCheckScripts`: what each scripted check's controller answers.
+    pub check_scripts: Vec<CheckScript>,
     pub config: KueueConfig,
 }
 
 impl KueueSetup {
     /// `(kind, count)` for every kind, in a fixed order, for `validate`'s report.
-    pub(crate) fn counts(&self) -> [(&'static str, usize); 6] {
+    pub(crate) fn counts(&self) -> [(&'static str, usize); 7] {
         [
             ("ResourceFlavor", self.flavors.len()),
             ("ClusterQueue", self.cluster_queues.len()),
@@ -45,6 +48,7 @@ impl KueueSetup {
             ("Cohort", self.cohorts.len()),
             ("WorkloadPriorityClass", self.priority_classes.len()),
             ("Topology", self.topologies.len()),
+            ("AdmissionCheck", self.admission_checks.len()),
         ]
     }
 }
@@ -73,8 +77,8 @@ pub(crate) struct ClusterQueue {
     pub fair_sharing_weight_milli: i64,
     pub stop_policy: StopPolicy,
     /// Names of the admission checks the CQ lists (`admissionChecksStrategy`, v1beta1
-    /// `admissionChecks`), with the flavors each applies to (empty = all). Not modelled: the
-    /// simulator treats every check as Ready at once (docs/fidelity.md).
+    /// `admissionChecks`), with the flavors each applies to (empty = all). A check without a
+    /// script (`kueue.admissionCheckScripts`) is Ready as soon as quota is reserved.
     pub admission_checks: Vec<(String, Vec<String>)>,
 }
 
@@ -208,6 +212,53 @@ pub(crate) struct Cohort {
 pub(crate) struct WorkloadPriorityClass {
     pub name: String,
     pub value: i32,
+}
+
+/// An `AdmissionCheck` object: its name and `spec.controllerName` (`parameters` ignored).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AdmissionCheck {
+    pub name: String,
+    pub controller_name: String,
+}
+
+/// What the controller behind admission check `check` writes for each quota reservation of a
+/// Workload: attempt `n` (0-based, counted per Workload) takes `attempts[n]`, each entry
+/// standing for `times` attempts, the last one repeating for ever.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CheckScript {
+    pub check: String,
+    pub attempts: Vec<CheckAttempt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CheckAttempt {
+    pub outcome: CheckOutcome,
+    /// From the quota reservation to the check's state as Kueue sees it.
+    pub after_ns: u64,
+    /// `Retry` only: the `requeueAfterSeconds` the controller sets (None: at once).
+    pub requeue_after_s: Option<u64>,
+    pub times: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CheckOutcome {
+    Ready,
+    Retry,
+    Rejected,
+}
+
+impl CheckScript {
+    /// The answer to the Workload's `n`-th quota reservation (0-based).
+    pub(crate) fn attempt(&self, n: u32) -> CheckAttempt {
+        let mut left = n;
+        for a in &self.attempts {
+            if left < a.times {
+                return *a;
+            }
+            left -= a.times;
+        }
+        *self.attempts.last().expect("a script has an attempt")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

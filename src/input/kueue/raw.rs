@@ -239,3 +239,29 @@ pub(super) struct RawConfigFairSharing {
 pub(super) struct RawConfigResources {
     pub quota_check_strategy: Option<String>,
 }
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AcSpec {
+    pub controller_name: Option<String>,
+}
+
+/// One entry of a scenario's `kueue.admissionCheckScripts` (a jobset-sim extension, not a
+/// Kueue object).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawCheckScript {
+    pub check: String,
+    /// Shorthand for `attempts: [{outcome: Ready, after: <readyAfter>}]`.
+    pub ready_after: Option<DurationField>,
+    pub attempts: Option<Vec<RawCheckAttempt>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawCheckAttempt {
+    pub outcome: String,
+    pub after: Option<DurationField>,
+    pub requeue_after_seconds: Option<i64>,
+    pub times: Option<i64>,
+}

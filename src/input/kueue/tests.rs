@@ -578,17 +578,38 @@ fn a_document_of_another_kind_names_the_file_and_document() {
 }
 
 #[test]
-fn an_admission_check_object_is_a_notice() {
-    let (_, r) = load_file(
-        "admission_check",
-        "apiVersion: kueue.x-k8s.io/v1beta2\nkind: AdmissionCheck\nmetadata: {name: prov}\nspec: {controllerName: kueue.x-k8s.io/provisioning-request}\n",
-    );
+fn admission_check_objects_load_in_both_versions_parameters_a_notice() {
+    let text = "apiVersion: kueue.x-k8s.io/v1beta2\nkind: AdmissionCheck\nmetadata: {name: prov}\nspec:\n  controllerName: kueue.x-k8s.io/provisioning-request\n  parameters: {apiGroup: kueue.x-k8s.io, kind: ProvisioningRequestConfig, name: cfg}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: AdmissionCheck\nmetadata: {name: old}\nspec: {controllerName: example.com/check}\n";
+    let (_, r) = load_file("admission_check", text);
     let s = r.expect("valid");
-    assert_eq!(s.notes.len(), 1);
-    assert!(s.notes[0]
-        .at
-        .message
-        .starts_with("AdmissionCheck not modelled"));
+    let k = s.kueue.expect("a kueue section");
+    assert_eq!(
+        k.admission_checks,
+        vec![
+            AdmissionCheck {
+                name: "prov".into(),
+                controller_name: "kueue.x-k8s.io/provisioning-request".into()
+            },
+            AdmissionCheck {
+                name: "old".into(),
+                controller_name: "example.com/check".into()
+            },
+        ]
+    );
+    let notes: Vec<(String, Option<usize>)> = (s.notes.iter())
+        .map(|n| (n.at.path.clone().unwrap_or_default(), n.at.line))
+        .collect();
+    assert_eq!(notes, vec![("spec.parameters".to_string(), Some(6))]);
+}
+
+#[test]
+fn an_admission_check_without_controller_name_is_refused() {
+    let e = the_error(
+        "admission_check_no_controller",
+        "apiVersion: kueue.x-k8s.io/v1beta2\nkind: AdmissionCheck\nmetadata: {name: prov}\nspec: {}\n",
+    );
+    assert_eq!(e.path.as_deref(), Some("spec.controllerName"));
+    assert!(e.message.contains("Required value"), "{}", e.message);
 }
 
 #[test]

@@ -15,8 +15,8 @@
 
 use super::load::{Out, Placed, Read, Where};
 use super::raw::{
-    CohortSpec, CqSpec, Doc, FlavorSpec, LqSpec, RawFairSharing, RawResourceGroup, TopologySpec,
-    WpcDoc,
+    AcSpec, CohortSpec, CqSpec, Doc, FlavorSpec, LqSpec, RawCheckScript, RawFairSharing,
+    RawResourceGroup, TopologySpec, WpcDoc,
 };
 use super::*;
 use crate::api::types::ObjectMeta;
@@ -1094,11 +1094,20 @@ pub(super) fn resolve(read: Read, out: &mut Out) -> KueueSetup {
         unique(out, &mut seen, "LocalQueue", key, &lq.name, &p.at);
         lqs.push((lq, p.at));
     }
+    let checks = checked(
+        out,
+        read.admission_checks,
+        "AdmissionCheck",
+        |d, _| admission_check(d),
+        |r| r.name.clone(),
+    );
+    let scripts = check_scripts(out, read.scripts, &checks);
     let config = match &read.config {
         Some(p) => super::config::resolve(&p.obj, &p.at, out),
         None => KueueConfig::default(),
     };
     references(out, &flavors, &cqs, &lqs, &cohorts, &topologies);
+    check_references(out, &cqs, &checks, &scripts);
     KueueSetup {
         flavors: strip(flavors),
         cluster_queues: strip(cqs),
@@ -1106,12 +1115,161 @@ pub(super) fn resolve(read: Read, out: &mut Out) -> KueueSetup {
         cohorts: strip(cohorts),
         priority_classes: strip(wpcs),
         topologies: strip(topologies),
+        admission_checks: strip(checks),
+        check_scripts: scripts,
         config,
     }
 }
 
+fn admission_check(doc: &Doc<AcSpec>) -> (Vec<FieldError>, AdmissionCheck) {
+    let mut errs = name_errors(&doc.metadata);
+    let controller_name = doc.spec.controller_name.clone().unwrap_or_default();
+    if controller_name.is_empty() {
+        errs.push(required("spec.controllerName"));
+    }
+    let ac = AdmissionCheck {
+        name: doc.metadata.name.clone(),
+        controller_name,
+    };
+    (errs, ac)
+}
+
+const CHECK_OUTCOMES: [&str; 3] = ["Ready", "Retry", "Rejected"];
+
+/// `kueue.admissionCheckScripts`: each names an AdmissionCheck of the scenario once and says
+/// what its controller answers, attempt by attempt.
+fn check_scripts(
+    out: &mut Out,
+    raw: Vec<Placed<RawCheckScript>>,
+    checks: &[(AdmissionCheck, Where)],
+) -> Vec<CheckScript> {
+    let names: BTreeSet<&str> = checks.iter().map(|(c, _)| c.name.as_str()).collect();
+    let mut seen = BTreeMap::new();
+    let mut scripts = vec![];
+    for p in raw {
+        let r = &p.obj;
+        let err = |out: &mut Out, path: &str, msg: String| out.errors.push(p.at.at(path, msg));
+        if !names.contains(r.check.as_str()) {
+            err(
+                out,
+                "check",
+                format!(
+                    "no AdmissionCheck named {} in the scenario's Kueue objects",
+                    go_quote(&r.check)
+                ),
+            );
+        } else if let Some(prev) = seen.insert(r.check.clone(), p.at.describe()) {
+            err(
+                out,
+                "check",
+                format!(
+                    "AdmissionCheck {} already has a script ({prev}); one per check",
+                    go_quote(&r.check)
+                ),
+            );
+        }
+        let mut attempts = vec![];
+        match (&r.ready_after, &r.attempts) {
+            (Some(_), Some(_)) => err(
+                out,
+                "readyAfter",
+                "give either readyAfter or attempts, not both".into(),
+            ),
+            (None, None) | (None, Some(_)) if r.attempts.as_ref().is_none_or(Vec::is_empty) => err(
+                out,
+                "",
+                "a script needs readyAfter (a duration) or attempts (a non-empty list)".into(),
+            ),
+            (Some(d), None) => attempts.push(CheckAttempt {
+                outcome: CheckOutcome::Ready,
+                after_ns: d.ns,
+                requeue_after_s: None,
+                times: 1,
+            }),
+            (None, Some(list)) => {
+                for (j, a) in list.iter().enumerate() {
+                    let at = |f: &str| format!("attempts[{j}].{f}");
+                    let outcome = match a.outcome.as_str() {
+                        "Ready" => CheckOutcome::Ready,
+                        "Retry" => CheckOutcome::Retry,
+                        "Rejected" => CheckOutcome::Rejected,
+                        other => {
+                            let e = not_supported("", other, &CHECK_OUTCOMES);
+                            err(out, &at("outcome"), e.message);
+                            continue;
+                        }
+                    };
+                    let requeue_after_s = match a.requeue_after_seconds {
+                        Some(_) if outcome != CheckOutcome::Retry => {
+                            err(
+                                out,
+                                &at("requeueAfterSeconds"),
+                                "only a Retry outcome has requeueAfterSeconds".into(),
+                            );
+                            None
+                        }
+                        Some(n) if n < 0 => {
+                            err(out, &at("requeueAfterSeconds"), NEGATIVE_MSG.into());
+                            None
+                        }
+                        n => n.map(|n| n as u64),
+                    };
+                    let times = match a.times {
+                        Some(n) if n < 1 => {
+                            err(out, &at("times"), "must be at least 1".into());
+                            1
+                        }
+                        Some(n) => n.min(i64::from(u32::MAX)) as u32,
+                        None => 1,
+                    };
+                    attempts.push(CheckAttempt {
+                        outcome,
+                        after_ns: a.after.map_or(0, |d| d.ns),
+                        requeue_after_s,
+                        times,
+                    });
+                }
+            }
+            _ => {}
+        }
+        if !attempts.is_empty() {
+            scripts.push(CheckScript {
+                check: r.check.clone(),
+                attempts,
+            });
+        }
+    }
+    scripts
+}
+
+/// ClusterQueues naming admission checks: a missing check keeps the queue inactive; a check
+/// without a script is Ready at once.
+fn check_references(
+    out: &mut Out,
+    cqs: &[(ClusterQueue, Where)],
+    checks: &[(AdmissionCheck, Where)],
+    scripts: &[CheckScript],
+) {
+    let names: BTreeSet<&str> = checks.iter().map(|(c, _)| c.name.as_str()).collect();
+    let scripted: BTreeSet<&str> = scripts.iter().map(|s| s.check.as_str()).collect();
+    for (cq, at) in cqs {
+        // v1beta1's plain `admissionChecks` is not found under this path; the note then
+        // points at `spec`.
+        for (name, _) in &cq.admission_checks {
+            let msg = if !names.contains(name.as_str()) {
+                format!("ClusterQueue {} refers to AdmissionCheck {}, which the scenario does not define: Kueue keeps the ClusterQueue inactive (AdmissionCheckNotFound) and admits nothing through it", go_quote(&cq.name), go_quote(name))
+            } else if !scripted.contains(name.as_str()) {
+                format!("AdmissionCheck {} has no script (kueue.admissionCheckScripts): jobset-sim answers Ready as soon as quota is reserved", go_quote(name))
+            } else {
+                continue;
+            };
+            out.notice(at.at("spec.admissionChecksStrategy", msg));
+        }
+    }
+}
+
 /// What Kueue tolerates but the user should hear: names that refer to nothing, cohort cycles,
-/// and admission checks (treated as Ready).
+/// (admission checks: `check_references`).
 fn references(
     out: &mut Out,
     flavors: &[(ResourceFlavor, Where)],
@@ -1145,14 +1303,6 @@ fn references(
                     ));
                 }
             }
-        }
-        if !cq.admission_checks.is_empty() {
-            // v1beta1's plain `admissionChecks` is not found under this path; the note then
-            // points at `spec`.
-            out.notice(at.at(
-                "spec.admissionChecksStrategy",
-                "admission checks not modelled by jobset-sim: each is treated as Ready as soon as quota is reserved",
-            ));
         }
     }
     for (lq, at) in lqs {

@@ -16,7 +16,6 @@ use crate::kueue_api::{
 
 /// Compiles the setup, or says which object uses what is not simulated yet.
 pub(crate) fn compile(setup: &KueueSetup) -> Result<Model, String> {
-    refuse_unmodelled(setup)?;
     let flavors = setup
         .flavors
         .iter()
@@ -83,14 +82,25 @@ pub(crate) fn compile(setup: &KueueSetup) -> Result<Model, String> {
             groups: groups(&c.resource_groups),
         })
         .collect();
-    Ok(ModelBuilder {
+    let mut model = ModelBuilder {
         flavors,
         cluster_queues,
         cohorts,
         block_undeclared: setup.config.quota_check_strategy == QuotaCheckStrategy::BlockUndeclared,
         fair_sharing: setup.config.fair_sharing.then(|| fair_sharing(setup)),
     }
-    .build())
+    .build();
+    // A ClusterQueue naming an AdmissionCheck that does not exist is inactive
+    // (`AdmissionCheckNotFound`, `pkg/cache` `updateQueueStatus`).
+    for (cq, spec) in model.cluster_queues.iter_mut().zip(&setup.cluster_queues) {
+        let missing = (spec.admission_checks.iter())
+            .any(|(name, _)| !setup.admission_checks.iter().any(|a| &a.name == name));
+        if missing {
+            cq.inactive
+                .get_or_insert_with(|| "AdmissionCheckNotFound".into());
+        }
+    }
+    Ok(model)
 }
 
 /// The configuration's strategies and the objects' `spec.fairSharing.weight`.
@@ -136,23 +146,4 @@ fn groups(groups: &[ResourceGroup]) -> Vec<GroupSpec> {
             (g.covered_resources.clone(), flavors)
         })
         .collect()
-}
-
-/// `blockAdmission` changes admission; a run
-/// that ignored them would answer a different question, so it is refused (docs/kueue.md).
-fn refuse_unmodelled(setup: &KueueSetup) -> Result<(), String> {
-    let not_yet = |what: String| {
-        Err(format!(
-            "{what}: not simulated yet (Kueue runs model quota, queues, borrowing, classical \
-             preemption and waitForPodsReady; docs/kueue.md lists what is left)"
-        ))
-    };
-    if setup
-        .config
-        .wait_for_pods_ready
-        .is_some_and(|w| w.block_admission)
-    {
-        return not_yet("configuration.waitForPodsReady.blockAdmission: true".into());
-    }
-    Ok(())
 }

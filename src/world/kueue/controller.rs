@@ -18,14 +18,16 @@ use super::model::{CqIx, Model};
 use super::preempt::{Admitted, Target};
 use super::queue::{CqQueue, RequeueReason, WlId};
 use super::quota::NodeIx;
-use super::workload::{equivalence_hash, podsets_of, EvictionRecord, WlState, Workload};
+use super::workload::{
+    equivalence_hash, podsets_of, ChecksOutcome, EvictionRecord, WlState, Workload,
+};
 use crate::engine::time::{SimTime, NS_PER_MS, NS_PER_S};
 use crate::engine::token_bucket::TokenBucket;
-use crate::kueue_api::{KueueSetup, WaitForPodsReady};
+use crate::kueue_api::{CheckOutcome, CheckScript, KueueSetup, WaitForPodsReady};
 use crate::sim::ctx::Ctx;
 use crate::sim::event::Event;
 use crate::sim::objects::JsId;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub(crate) const QUEUE_NAME_LABEL: &str = "kueue.x-k8s.io/queue-name";
 pub(crate) const PRIORITY_CLASS_LABEL: &str = "kueue.x-k8s.io/priority-class";
@@ -48,6 +50,16 @@ struct LoopState {
     /// After the last failed cycle some ClusterQueue still had an active head (StrictFIFO):
     /// the loop keeps ticking; otherwise it blocks until a push.
     heads_left: bool,
+    /// `blockAdmission`: the loop waits in `WaitForPodsReady` (§3.7).
+    blocked: bool,
+}
+
+/// One admission check a ClusterQueue lists: its script (None: Ready at once) and the flavors
+/// it applies to (`onFlavors`; empty: all).
+#[derive(Debug, Clone)]
+struct QueueCheck {
+    script: Option<usize>,
+    on_flavors: Vec<usize>,
 }
 
 pub(crate) struct KueueController {
@@ -74,6 +86,12 @@ pub(crate) struct KueueController {
     /// Topology-Aware Scheduling: each flavor's Topology levels (None: not a TAS flavor),
     /// the ungated pod specs it derived, and the ungate patches in flight.
     tas: tas_handlers::TasState,
+    /// Per ClusterQueue, the admission checks it lists.
+    queue_checks: Vec<Vec<QueueCheck>>,
+    check_scripts: Vec<CheckScript>,
+    /// `waitForPodsReady.blockAdmission`: entries the blocked loop admits, in order, once every
+    /// Workload holding quota is PodsReady.
+    blocked: VecDeque<(WlId, super::assign::Assignment)>,
 }
 
 impl KueueController {
@@ -107,6 +125,19 @@ impl KueueController {
         let model = super::compile::compile(setup)?;
         let tas = tas_handlers::TasState::new(setup)?;
         let queues = vec![CqQueue::default(); model.cluster_queues.len()];
+        let check_scripts = setup.check_scripts.clone();
+        let queue_checks = (setup.cluster_queues.iter())
+            .map(|cq| {
+                (cq.admission_checks.iter())
+                    .map(|(name, on_flavors)| QueueCheck {
+                        script: check_scripts.iter().position(|s| &s.check == name),
+                        on_flavors: (on_flavors.iter())
+                            .filter_map(|f| model.flavors.iter().position(|m| &m.name == f))
+                            .collect(),
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(KueueController {
             enabled: true,
             model,
@@ -133,6 +164,9 @@ impl KueueController {
             triggers_pending: BTreeSet::new(),
             cycles: 0,
             tas,
+            queue_checks,
+            check_scripts,
+            blocked: VecDeque::new(),
         })
     }
 
@@ -230,6 +264,11 @@ impl KueueController {
             pending_reason: ("Pending", String::new()),
             admitted_ns: None,
             first_admitted_ns: None,
+            first_reserved_ns: None,
+            reservations: 0,
+            checks_outcome: None,
+            check_requeue_at_ns: None,
+            started: false,
             pods_ready_ns: None,
             first_pods_ready_ns: None,
             unready_since_ns: None,
@@ -245,7 +284,15 @@ impl KueueController {
         self.workloads.push(wl);
         self.by_jobset.insert(js, id);
         match cq {
-            Some(_) => self.push(ctx, id),
+            Some(cq) => {
+                if self.model.cluster_queues[cq].inactive.is_some() {
+                    // The Workload controller's `Inadmissible` while the queue is inactive.
+                    let name = &self.model.cluster_queues[cq].name;
+                    let msg = format!("ClusterQueue {name} is inactive");
+                    self.workloads[id as usize].pending_reason = ("Inadmissible", msg);
+                }
+                self.push(ctx, id)
+            }
             None => {
                 let w = &mut self.workloads[id as usize];
                 w.pending_reason = (
@@ -291,7 +338,10 @@ impl KueueController {
     /// Something changed that a cycle could act on: schedule the next cycle where the real
     /// loop would run it.
     fn wake(&mut self, ctx: &mut Ctx) {
-        if self.loop_state.scheduled || !self.queues.iter().any(|q| q.has_active()) {
+        if self.loop_state.scheduled
+            || self.loop_state.blocked
+            || !self.queues.iter().any(|q| q.has_active())
+        {
             return;
         }
         let now = ctx.now();
@@ -326,6 +376,9 @@ impl KueueController {
     /// One admission cycle (§5.2): a head per active ClusterQueue, then their decisions.
     pub(crate) fn on_cycle(&mut self, ctx: &mut Ctx) {
         self.loop_state.scheduled = false;
+        if self.loop_state.blocked {
+            return;
+        }
         self.cycles += 1;
         let heads_taken: Vec<(CqIx, WlId)> = (0..self.queues.len())
             .filter(|&cq| self.model.cluster_queues[cq].inactive.is_none())
@@ -377,7 +430,18 @@ impl KueueController {
                     let a = d.assignment.expect("admitted with an assignment");
                     let placements = placed.remove(&d.wl).unwrap_or_default();
                     self.workloads[d.wl as usize].placements = placements;
-                    self.admit(ctx, d.wl, a);
+                    if self.blocks_admission() {
+                        // §3.7: `QuotaReserved=False/WaitingForPodsReady`; the loop waits.
+                        self.workloads[d.wl as usize].pending_reason = (
+                            "WaitingForPodsReady",
+                            "waiting for all admitted workloads to be in PodsReady condition"
+                                .into(),
+                        );
+                        self.loop_state.blocked = true;
+                        self.blocked.push_back((d.wl, a));
+                    } else {
+                        self.admit(ctx, d.wl, a);
+                    }
                 }
                 Verdict::Requeue {
                     reason,
@@ -412,7 +476,12 @@ impl KueueController {
     /// The Workloads holding quota, as preemption sees them.
     fn admitted_workloads(&self) -> Vec<Admitted> {
         (self.workloads.iter().enumerate())
-            .filter(|(_, w)| matches!(w.state, WlState::Admitted | WlState::Evicting))
+            .filter(|(_, w)| {
+                matches!(
+                    w.state,
+                    WlState::Reserved | WlState::Admitted | WlState::Evicting
+                )
+            })
             .map(|(i, w)| Admitted {
                 wl: i as WlId,
                 cq: w.cq.expect("admitted in a ClusterQueue"),
@@ -430,7 +499,10 @@ impl KueueController {
     fn issue_preemptions(&mut self, ctx: &mut Ctx, targets: &[Target]) -> u32 {
         let mut issued = 0;
         for t in targets {
-            if self.workloads[t.wl as usize].state == WlState::Admitted {
+            if matches!(
+                self.workloads[t.wl as usize].state,
+                WlState::Admitted | WlState::Reserved
+            ) {
                 self.evict(ctx, t.wl, "Preempted", Some(t.variant.reason()));
                 issued += 1;
             }
@@ -475,22 +547,131 @@ impl KueueController {
         });
     }
 
-    /// §5.9 and §3.3: quota reserved and admitted in one status write; Kueue's job
-    /// reconciler then patches the JobSet (flavors' selectors and tolerations, unsuspended).
+    /// `blockAdmission` (§3.7): an entry may be admitted only when every Workload holding
+    /// quota is PodsReady (and none waits before it).
+    fn blocks_admission(&self) -> bool {
+        self.pods_ready.is_some_and(|p| p.block_admission)
+            && (!self.blocked.is_empty() || !self.all_pods_ready())
+    }
+
+    /// `podsReadyForAllAdmittedWorkloads`: no Workload in the cache (quota reserved) lacks
+    /// `PodsReady=True`.
+    fn all_pods_ready(&self) -> bool {
+        self.workloads.iter().all(|w| match w.state {
+            WlState::Reserved | WlState::Evicting => false,
+            WlState::Admitted => w.pods_ready_ns.is_some(),
+            _ => true,
+        })
+    }
+
+    /// The blocked loop wakes on a PodsReady change (or a Workload leaving the cache): the
+    /// entries it held are admitted in order while every Workload is ready.
+    fn unblock(&mut self, ctx: &mut Ctx) {
+        if !self.loop_state.blocked {
+            return;
+        }
+        while !self.blocked.is_empty() && self.all_pods_ready() {
+            let (wl, a) = self.blocked.pop_front().expect("non-empty");
+            self.admit(ctx, wl, a);
+        }
+        if self.blocked.is_empty() {
+            self.loop_state.blocked = false;
+            self.loop_state.failed_cycles = 0;
+            self.wake(ctx);
+        }
+    }
+
+    /// The admission checks of `cq` that apply to assignment `a` (`onFlavors`), each with its
+    /// script's answer to this reservation; checks without a script are Ready at once and
+    /// left out. None when the queue lists no check.
+    fn checks_for(
+        &self,
+        cq: CqIx,
+        a: &super::assign::Assignment,
+        attempt: u32,
+    ) -> Option<Vec<(String, crate::kueue_api::CheckAttempt)>> {
+        let checks = &self.queue_checks[cq];
+        if checks.is_empty() {
+            return None;
+        }
+        let used: BTreeSet<usize> = a.flavors.iter().flatten().map(|&(_, f)| f).collect();
+        Some(
+            (checks.iter())
+                .filter(|c| {
+                    c.on_flavors.is_empty() || c.on_flavors.iter().any(|f| used.contains(f))
+                })
+                .filter_map(|c| c.script)
+                .map(|i| {
+                    let s = &self.check_scripts[i];
+                    (s.check.clone(), s.attempt(attempt))
+                })
+                .collect(),
+        )
+    }
+
+    /// §5.9 and §3.3: quota reserved; without admission checks to wait for, admitted in the
+    /// same status write, and Kueue's job reconciler then patches the JobSet (flavors'
+    /// selectors and tolerations, unsuspended). With scripted checks the Workload waits
+    /// `Reserved` until their answer.
     fn admit(&mut self, ctx: &mut Ctx, wl: WlId, a: super::assign::Assignment) {
+        let now = ctx.now();
+        let cq = self.workloads[wl as usize]
+            .cq
+            .expect("admitted in a ClusterQueue");
+        let attempt = self.workloads[wl as usize].reservations;
+        let checks = self.checks_for(cq, &a, attempt);
+        let w = &mut self.workloads[wl as usize];
+        w.reservations += 1;
+        if checks.is_some() {
+            w.first_reserved_ns.get_or_insert(now);
+        }
+        let waits = checks.filter(|c| !c.is_empty());
+        let Some(checks) = waits else {
+            self.admit_now(ctx, wl, a, now);
+            return;
+        };
+        // The QuotaReserved status write; the checks' controllers answer after their delays.
+        let _ = self.call_lands(ctx);
+        let (at, outcome) = decide(&checks);
+        let w = &mut self.workloads[wl as usize];
+        self.holding[cq] += 1;
+        w.state = WlState::Reserved;
+        w.admission = Some(a);
+        w.progress = None;
+        w.admitted_ns = Some(now);
+        w.pods_ready_ns = None;
+        w.unready_since_ns = None;
+        w.started = false;
+        w.checks_outcome = Some(outcome);
+        w.timer_generation += 1;
+        let generation = w.timer_generation;
+        ctx.schedule_at(now + at, Event::KueueChecksAnswered { wl, generation });
+    }
+
+    /// Quota reserved and admitted in one write (`reserved_ns`: when the quota was reserved).
+    fn admit_now(
+        &mut self,
+        ctx: &mut Ctx,
+        wl: WlId,
+        a: super::assign::Assignment,
+        reserved_ns: SimTime,
+    ) {
         let now = ctx.now();
         let status_lands = self.call_lands(ctx);
         let seen = status_lands + ctx.params().watch_delay_ns;
         let patch_lands = self.client.reserve(seen) + ctx.params().api_call_latency_ns;
         let w = &mut self.workloads[wl as usize];
-        self.holding[w.cq.expect("admitted in a ClusterQueue")] += 1;
+        if w.state != WlState::Reserved {
+            self.holding[w.cq.expect("admitted in a ClusterQueue")] += 1;
+        }
         w.state = WlState::Admitted;
         w.admission = Some(a);
         w.progress = None;
-        w.admitted_ns = Some(now);
+        w.admitted_ns = Some(reserved_ns);
         w.first_admitted_ns.get_or_insert(now);
         w.pods_ready_ns = None;
         w.unready_since_ns = None;
+        w.checks_outcome = None;
         w.timer_generation += 1;
         ctx.schedule_at(patch_lands, Event::KueueStartJobSet(wl));
         if let Some(p) = self.pods_ready {
@@ -502,13 +683,51 @@ impl KueueController {
         }
     }
 
+    /// The scripted admission checks of a `Reserved` Workload have answered (as Kueue's
+    /// Workload controller sees it): every one Ready ⇒ `Admitted=True`; a `Retry` ⇒ evicted
+    /// `AdmissionCheck` ("At least one admission check is false"), queued again from the
+    /// eviction time after `requeueAfterSeconds`; a `Rejected` ⇒ deactivated (evicted
+    /// `Deactivated`, never queued again) — `reconcileCheckBasedEviction`.
+    pub(crate) fn on_checks_answered(&mut self, ctx: &mut Ctx, wl: WlId, generation: u32) {
+        let now = ctx.now();
+        let w = &mut self.workloads[wl as usize];
+        if w.state != WlState::Reserved || w.timer_generation != generation {
+            return;
+        }
+        match w
+            .checks_outcome
+            .take()
+            .expect("a Reserved Workload waits for an answer")
+        {
+            ChecksOutcome::Ready => {
+                let a = w.admission.take().expect("quota reserved");
+                let reserved = w.admitted_ns.expect("quota reserved");
+                self.admit_now(ctx, wl, a, reserved);
+            }
+            ChecksOutcome::Retry { requeue_after_s } => {
+                w.order_ns = now;
+                w.check_requeue_at_ns = requeue_after_s.map(|s| now + s * NS_PER_S);
+                self.evict(ctx, wl, "AdmissionCheck", None);
+            }
+            ChecksOutcome::Rejected { check } => {
+                w.deactivated = true;
+                w.pending_reason = (
+                    "Deactivated",
+                    format!("The workload is deactivated due to Admission check(s): {check}, were rejected"),
+                );
+                self.evict(ctx, wl, "Deactivated", None);
+            }
+        }
+    }
+
     /// The admitted Workload's JobSet patch lands: each replicated job's pod template gets
     /// its flavors' node labels and tolerations, and the JobSet is resumed.
     pub(crate) fn on_start_jobset(&mut self, ctx: &mut Ctx, wl: WlId) {
-        let w = &self.workloads[wl as usize];
-        if w.state != WlState::Admitted {
+        if self.workloads[wl as usize].state != WlState::Admitted {
             return;
         }
+        self.workloads[wl as usize].started = true;
+        let w = &self.workloads[wl as usize];
         let a = w.admission.as_ref().expect("admitted");
         let templates = (w.podsets.iter().zip(&a.flavors).enumerate())
             .map(|(i, (ps, flavors))| {
@@ -556,6 +775,7 @@ impl KueueController {
             WlState::Pending if finished => self.finish(ctx, wl),
             _ => {}
         }
+        self.unblock(ctx);
     }
 
     fn observe_readiness(&mut self, ctx: &mut Ctx, wl: WlId, ready: bool, now: SimTime) {
@@ -641,6 +861,13 @@ impl KueueController {
         if w.state != WlState::Evicting {
             return;
         }
+        if !w.started {
+            // Evicted before its JobSet was resumed (admission checks pending): the JobSet is
+            // suspended and has no active Job, so the reservation is cleared at once.
+            self.release(ctx, wl);
+            self.unblock(ctx);
+            return;
+        }
         let original = (w.podsets.iter())
             .map(|ps| (ps.node_selector.clone(), ps.tolerations.clone(), false))
             .collect();
@@ -660,6 +887,25 @@ impl KueueController {
             return;
         }
         let last = *w.evictions.last().expect("released after an eviction");
+        if last.reason == "AdmissionCheck" {
+            // Requeued after the check's `requeueAfterSeconds` from the eviction (at once
+            // when unset), behind Workloads created before the eviction (§4.2 b).
+            w.pending_reason = (
+                "PendingEvaluation",
+                "At least one admission check is false".into(),
+            );
+            match w.check_requeue_at_ns.take().filter(|&t| t > now) {
+                Some(at) => {
+                    w.state = WlState::BackingOff;
+                    ctx.schedule_at(at, Event::KueueBackoffDone(wl));
+                }
+                None => {
+                    w.state = WlState::Pending;
+                    self.push(ctx, wl);
+                }
+            }
+            return;
+        }
         if last.reason == "Preempted" || last.reason == "NodeFailures" {
             // Requeued=True at once, in its old place (the creation timestamp).
             w.pending_reason = ("PendingEvaluation", last.reason.into());
@@ -698,7 +944,10 @@ impl KueueController {
     /// §3.5: the JobSet finished; its quota is released for good.
     fn finish(&mut self, ctx: &mut Ctx, wl: WlId) {
         let state = self.workloads[wl as usize].state;
-        if matches!(state, WlState::Admitted | WlState::Evicting) {
+        if matches!(
+            state,
+            WlState::Reserved | WlState::Admitted | WlState::Evicting
+        ) {
             self.free_quota(ctx, wl);
         } else if state == WlState::Pending {
             let w = &self.workloads[wl as usize];
@@ -720,6 +969,8 @@ impl KueueController {
         let a = w.admission.take().expect("quota held");
         w.placements.clear();
         w.admitted_ns = None;
+        w.started = false;
+        w.checks_outcome = None;
         let cq = w.cq.expect("admitted in a ClusterQueue");
         let node = self.model.cluster_queues[cq].node;
         for &(fr, v) in &a.usage {
@@ -760,4 +1011,94 @@ impl KueueController {
 fn loop_backoff_ns(failures: u32) -> SimTime {
     let doubled = LOOP_INITIAL_BACKOFF_NS << (failures.saturating_sub(1)).min(8);
     doubled.min(LOOP_MAX_BACKOFF_NS)
+}
+
+/// When the scripted checks of one reservation have all answered, and how it ends: the first
+/// check to answer `Retry` or `Rejected` decides (Rejected first on a tie, as
+/// `reconcileCheckBasedEviction` looks at rejections first); otherwise the last `Ready`.
+fn decide(checks: &[(String, crate::kueue_api::CheckAttempt)]) -> (SimTime, ChecksOutcome) {
+    let failure = (checks.iter())
+        .filter(|(_, a)| a.outcome != CheckOutcome::Ready)
+        .min_by_key(|(_, a)| (a.after_ns, a.outcome != CheckOutcome::Rejected));
+    match failure {
+        Some((name, a)) if a.outcome == CheckOutcome::Rejected => (
+            a.after_ns,
+            ChecksOutcome::Rejected {
+                check: name.clone(),
+            },
+        ),
+        Some((_, a)) => (
+            a.after_ns,
+            ChecksOutcome::Retry {
+                requeue_after_s: a.requeue_after_s,
+            },
+        ),
+        None => (
+            checks.iter().map(|(_, a)| a.after_ns).max().unwrap_or(0),
+            ChecksOutcome::Ready,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+    use crate::kueue_api::CheckAttempt;
+
+    fn attempt(outcome: CheckOutcome, after_s: u64, times: u32) -> CheckAttempt {
+        CheckAttempt {
+            outcome,
+            after_ns: after_s * NS_PER_S,
+            requeue_after_s: None,
+            times,
+        }
+    }
+
+    #[test]
+    fn a_script_answers_attempt_by_attempt_and_its_last_entry_repeats() {
+        let s = CheckScript {
+            check: "prov".into(),
+            attempts: vec![
+                attempt(CheckOutcome::Retry, 10, 2),
+                attempt(CheckOutcome::Ready, 5, 1),
+            ],
+        };
+        let outcomes: Vec<CheckOutcome> = (0..5).map(|n| s.attempt(n).outcome).collect();
+        use CheckOutcome::*;
+        assert_eq!(outcomes, [Retry, Retry, Ready, Ready, Ready]);
+    }
+
+    #[test]
+    fn the_first_failing_check_decides_and_rejected_wins_a_tie() {
+        // workload_controller.go `reconcileCheckBasedEviction`: rejections are looked at
+        // before retries; all Ready ⇒ admitted when the last one answers.
+        let c = |name: &str, a| (name.to_string(), a);
+        let ready = decide(&[
+            c("a", attempt(CheckOutcome::Ready, 30, 1)),
+            c("b", attempt(CheckOutcome::Ready, 90, 1)),
+        ]);
+        assert_eq!(ready, (90 * NS_PER_S, ChecksOutcome::Ready));
+        let tie = decide(&[
+            c("a", attempt(CheckOutcome::Retry, 20, 1)),
+            c("b", attempt(CheckOutcome::Rejected, 20, 1)),
+            c("c", attempt(CheckOutcome::Ready, 5, 1)),
+        ]);
+        assert_eq!(
+            tie,
+            (20 * NS_PER_S, ChecksOutcome::Rejected { check: "b".into() })
+        );
+        let first = decide(&[
+            c("a", attempt(CheckOutcome::Retry, 10, 1)),
+            c("b", attempt(CheckOutcome::Rejected, 20, 1)),
+        ]);
+        assert_eq!(
+            first,
+            (
+                10 * NS_PER_S,
+                ChecksOutcome::Retry {
+                    requeue_after_s: None
+                }
+            )
+        );
+    }
 }

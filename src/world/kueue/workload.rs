@@ -15,6 +15,8 @@ use std::cmp::Reverse;
 pub(crate) enum WlState {
     /// In its ClusterQueue's queue (or its LocalQueue names nothing that exists).
     Pending,
+    /// Quota reserved, waiting for its admission checks (§1.8); the JobSet stays suspended.
+    Reserved,
     /// Quota reserved and admitted; the JobSet runs.
     Admitted,
     /// Evicted: the JobSet is being stopped and the quota is held until it has no active Job.
@@ -45,8 +47,20 @@ pub(crate) struct Workload {
     pub admission: Option<Assignment>,
     /// `QuotaReserved=False`'s reason and message while pending.
     pub pending_reason: (&'static str, String),
+    /// When the quota held now was reserved (None while none is held).
     pub admitted_ns: Option<SimTime>,
+    /// First `Admitted=True` (every admission check Ready).
     pub first_admitted_ns: Option<SimTime>,
+    /// First quota reservation (the same as the first admission without admission checks).
+    pub first_reserved_ns: Option<SimTime>,
+    /// Quota reservations so far: the attempt number each admission check script answers.
+    pub reservations: u32,
+    /// While `Reserved`: what the admission checks answer, decided at reservation.
+    pub checks_outcome: Option<ChecksOutcome>,
+    /// After a `Retry`: when `requeueAfterSeconds` lets the Workload queue again.
+    pub check_requeue_at_ns: Option<SimTime>,
+    /// The JobSet was unsuspended for the reservation held now.
+    pub started: bool,
     /// PodsReady=True since (None while not ready).
     pub pods_ready_ns: Option<SimTime>,
     pub first_pods_ready_ns: Option<SimTime>,
@@ -63,6 +77,15 @@ pub(crate) struct Workload {
     pub topology_requests: Vec<Option<super::tas::TopologyRequest>>,
     /// While admitted, per PodSet: where TAS put its pods (None: not a TAS flavor).
     pub placements: Vec<Option<super::topology::Placement>>,
+}
+
+/// How the admission checks of one quota reservation end (`Retry` and `Rejected` carry the
+/// check's name for the messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ChecksOutcome {
+    Ready,
+    Retry { requeue_after_s: Option<u64> },
+    Rejected { check: String },
 }
 
 /// One eviction: when, its `Evicted` reason, and for a preemption the `Preempted` reason.

@@ -78,6 +78,9 @@ pub(crate) enum Event {
     KueueBackoffDone(u32),
     /// The batched requeue trigger of a cohort tree (its root node) fires.
     KueueRequeueTrigger(u32),
+    /// The scripted admission checks of a quota reservation have answered (`generation`
+    /// guards against a reservation since released).
+    KueueChecksAnswered { wl: u32, generation: u32 },
     /// Kueue's pod watch hears of a pod created with its topology scheduling gate.
     KueuePodGated(PodId),
     /// Kueue's ungate patch of a gated pod lands.
@@ -135,6 +138,7 @@ impl Event {
             KueuePodGated(pod) => (37, pod, 0),
             KueueUngateLands(pod) => (38, pod, 0),
             KueueNodeChanged(node) => (39, node, 0),
+            KueueChecksAnswered { wl, generation } => (40, wl, generation),
         }
     }
 }

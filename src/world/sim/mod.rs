@@ -484,6 +484,9 @@ impl Sim {
             Event::KueuePodGated(pod) => self.kueue(|k, c| k.on_pod_gated(c, pod)),
             Event::KueueUngateLands(pod) => self.kueue(|k, c| k.on_ungate_lands(c, pod)),
             Event::KueueNodeChanged(node) => self.kueue(|k, c| k.on_node_changed(c, node)),
+            Event::KueueChecksAnswered { wl, generation } => {
+                self.kueue(|k, c| k.on_checks_answered(c, wl, generation))
+            }
             Event::SchedulerBackoffDone(pod) => self.scheduler_backoff_done(pod),
             Event::SchedulerFlushUnschedulable => self.scheduler_flush_unschedulable(),
             Event::BindDone { pod, node } => self.on_bind_done(pod, node),

@@ -93,7 +93,12 @@ impl TasState {
         let (topology, levels) = self.levels[f].clone().expect("a TAS flavor");
         let nodes = self.nodes_of(ctx, model, f).to_vec();
         let placements = (workloads.iter())
-            .filter(|w| matches!(w.state, WlState::Admitted | WlState::Evicting))
+            .filter(|w| {
+                matches!(
+                    w.state,
+                    WlState::Reserved | WlState::Admitted | WlState::Evicting
+                )
+            })
             .flat_map(|w| w.placements.iter().flatten());
         let assigned = assigned_usage(placements, f);
         let shapes = &self.shapes;
