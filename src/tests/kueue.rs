@@ -554,9 +554,10 @@ fn one_job(script: &str) -> Sim {
 
 #[test]
 fn a_check_ready_after_90s_delays_the_start_by_90s() {
-    // Mirrors provisioning_test.go "Should set AdmissionCheck status to Ready when the
-    // ProvisioningRequest is Provisioned": quota reserved at once, Admitted when the check
-    // turns Ready.
+    // Mirrors pkg/workload/admissionchecks_test.go TestSyncAdmittedCondition (Admitted only
+    // once every check is Ready) and the provisioning integration test "Should set the
+    // condition ready when the provision succeed": quota reserved at once, Admitted when the
+    // check turns Ready.
     let at_once = one_job("");
     let delayed = one_job("{check: prov, readyAfter: 90s}");
     let (a, d) = (workload(&at_once, "train"), workload(&delayed, "train"));
@@ -575,10 +576,11 @@ fn a_check_ready_after_90s_delays_the_start_by_90s() {
 
 #[test]
 fn a_check_retried_twice_then_ready_gives_two_admission_check_evictions() {
-    // Mirrors workload_controller_test.go "should evict the workload when an admission check
-    // is in Retry" (reason AdmissionCheck, "At least one admission check is false") and
-    // provisioning_test.go "Should retry if a ProvisioningRequest fails, then succeed if the
-    // second Provisioning request succeeds".
+    // Mirrors workload_controller_eviction_test.go TestReconcileEviction "workload with retry
+    // checks should be evicted and checks should be pending" (reason AdmissionCheck, "At least
+    // one admission check is false"), admissionchecks_test.go TestGetMaxRetryTime (requeued
+    // requeueAfterSeconds after the Retry) and the provisioning integration test "Should retry
+    // twice if a ProvisioningRequest fails twice".
     let sim = one_job(
         "{check: prov, attempts: [{outcome: Retry, after: 30s, requeueAfterSeconds: 60, times: 2}, {outcome: Ready, after: 20s}]}",
     );
@@ -605,8 +607,10 @@ fn a_check_retried_twice_then_ready_gives_two_admission_check_evictions() {
 
 #[test]
 fn a_rejected_check_deactivates_the_workload_and_the_jobset_stays_suspended() {
-    // Mirrors workload_controller_test.go "should deactivate the workload when an admission
-    // check is Rejected" (DeactivationTarget, then evicted Deactivated, never requeued).
+    // Mirrors workload_controller_eviction_test.go TestReconcileEviction "admitted workload
+    // with rejected checks gets deactivated, with message" (DeactivationTarget, then evicted
+    // Deactivated, never requeued) and the provisioning integration test "Should set the
+    // condition rejected when the provision fails".
     let sim = one_job("{check: prov, attempts: [{outcome: Rejected, after: 45s}]}");
     let w = workload(&sim, "train");
     assert!(w.deactivated);
@@ -623,6 +627,9 @@ fn a_rejected_check_deactivates_the_workload_and_the_jobset_stays_suspended() {
 
 #[test]
 fn a_queue_naming_a_missing_check_is_inactive_and_its_workloads_stay_pending() {
+    // Mirrors pkg/cache/scheduler/clusterqueue_test.go TestClusterQueueUpdateWithAdmissionCheck
+    // "Active clusterQueue with an AC strategy updated with not found AC" (inactive,
+    // AdmissionCheckNotFound) and the Workload controller's "ClusterQueue <cq> is inactive".
     let objects = queue(
         "team",
         16,
@@ -650,9 +657,13 @@ fn a_queue_naming_a_missing_check_is_inactive_and_its_workloads_stay_pending() {
 
 #[test]
 fn block_admission_holds_the_second_workload_until_the_first_is_pods_ready() {
-    // Mirrors scheduler_test.go's WaitForPodsReady blockAdmission cases: with an admitted
-    // Workload not PodsReady, the next entry waits (QuotaReserved=False/WaitingForPodsReady)
-    // and is admitted once the first's pods are ready.
+    // Mirrors the podsready integration suite (test/integration/singlecluster/scheduler/
+    // podsready/scheduler_test.go) "Should block admission of one new workload if two are
+    // considered in the same scheduling cycle", and its non-blocking twin "Should not block
+    // admission of one new workload if two are considered in the same scheduling cycle": with
+    // an admitted Workload not PodsReady the next entry waits
+    // (QuotaReserved=False/WaitingForPodsReady) and is admitted once the first's pods are
+    // ready.
     let queues = format!("{}{}", queue("a", 16, ""), queue("b", 16, ""));
     let jobs = [
         jobset("first", "a", 4, 1, "0s", "10m"),
