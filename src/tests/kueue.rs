@@ -572,6 +572,24 @@ fn a_check_ready_after_90s_delays_the_start_by_90s() {
     let shift = secs(d.finished_ns) - secs(a.finished_ns);
     assert!((shift - 90.0).abs() < 0.5, "finished {shift} s later");
     assert!(d.evictions.is_empty());
+    // Mid-wait: quota reserved (counted), the JobSet suspended, no pod.
+    let mid = run(&scenario(
+        2,
+        &checked_queue("{check: prov, readyAfter: 90s}"),
+        "",
+        &[jobset("train", "team", 4, 1, "0s", "10m")],
+    )
+    .replace("until: 6h", "until: 30s"));
+    let w = workload(&mid, "train");
+    assert_eq!(w.state, WlState::Reserved);
+    assert_eq!(mid.rec.api_calls.job_controller.pod_creates, 0);
+    let k: &crate::kueue::controller::KueueController = &mid.kueue;
+    let m = k.model();
+    assert_eq!(
+        m.tree.usage(m.cluster_queues[0].node, 0),
+        4000,
+        "4 cpu reserved"
+    );
 }
 
 #[test]
@@ -684,6 +702,24 @@ fn block_admission_holds_the_second_workload_until_the_first_is_pods_ready() {
     assert!(admitted2 < ready1 + 0.5, "woken by the PodsReady change");
     assert!(secs(b1.first_admitted_ns) < ready1);
     assert_eq!(b2.state, WlState::Finished);
+    // Stopped before the first's pods are ready: the second waits with Kueue's reason.
+    let early = run(&scenario(
+        4,
+        &queues,
+        "waitForPodsReady: {blockAdmission: true}",
+        &jobs,
+    )
+    .replace("until: 6h", "until: 1s"));
+    assert!(ready1 > 1.0, "{ready1}");
+    let w = workload(&early, "second");
+    assert_eq!(w.state, WlState::Pending);
+    assert_eq!(
+        w.pending_reason,
+        (
+            "WaitingForPodsReady",
+            "waiting for all admitted workloads to be in PodsReady condition".to_string()
+        )
+    );
 }
 
 #[test]
