@@ -182,6 +182,55 @@ workloads:
     g.finish();
 }
 
+/// A restart of a JobSet of 4,096 single-pod Jobs: one pod fails at 10 minutes, the JobSet
+/// restarts (RestartJobSet), and the new attempt's Jobs are created as the old ones are
+/// removed, one reconcile per removal, each reading which names are free
+/// (`child_jobs::TakenNames`). Throughput is in Jobs per attempt.
+fn restart_recreate(c: &mut Criterion) {
+    let mut g = c.benchmark_group("controllers");
+    g.sample_size(10);
+    let jobs = 4_096u32;
+    let text = format!(
+        "name: bench-restart
+run: {{seed: 1, until: 1h}}
+cluster:
+  nodePools:
+  - {{name: cpu, nodesPerPool: {nodes}, capacity: {{cpu: 32, memory: 128Gi}}}}
+workloads:
+- pods:
+    runFor: 24h
+    exits: [{{replicatedJob: w, jobIndex: 7, podIndex: 0, attempt: 0, after: 10m, exitCode: 1}}]
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {{name: restarts}}
+    spec:
+      failurePolicy: {{maxRestarts: 3}}
+      replicatedJobs:
+      - name: w
+        replicas: {jobs}
+        template:
+          spec: {{parallelism: 1, completions: 1, backoffLimit: 0, template: {{spec: {{containers: [{{name: c, resources: {{requests: {{cpu: 8}}}}}}]}}}}}}
+",
+        nodes = jobs / 4
+    );
+    let scenario = Scenario::from_text("bench-restart.yaml", &text, Path::new("."))
+        .expect("bench scenario loads");
+    g.throughput(Throughput::Elements(u64::from(jobs)));
+    g.bench_function("restart_recreate_4096_jobs", |b| {
+        b.iter_batched(
+            || scenario.clone(),
+            |s| {
+                let mut sim = Simulation::new(s).expect("valid");
+                sim.run().expect("runs");
+                sim
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 /// The report of a stalled exclusive-placement recovery: 1,024 exclusive Jobs of 16 pods on
 /// 512 node pools of 16; a pod fails at 10 minutes, the JobSet restarts, and at the end half
 /// the leaders find no domain: each of their Jobs gets a diagnosis line
@@ -240,6 +289,7 @@ criterion_group!(
     recovery,
     scheduling,
     single_pod_jobs,
+    restart_recreate,
     stalled_report
 );
 criterion_main!(benches);

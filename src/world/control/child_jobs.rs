@@ -315,3 +315,90 @@ mod tests {
         assert!(!b.any_succeeded(0) && b.previous(0).is_empty());
     }
 }
+
+/// The child Job names a JobSet's existing Jobs take, as (replicated job, index) pairs (§3.5:
+/// `<js>-<rj>-<i>` is taken while a Job of that replicated job and index exists, in any
+/// attempt), kept as the JobSet's list of child Jobs changes. The reconcile's missing Jobs are
+/// then read off in time proportional to their number, not to the JobSet's size: during a
+/// restart every Job removal brings a reconcile, and each one rebuilt a table of all indexes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TakenNames {
+    /// Per replicated job: the existing Jobs per index (as long as the highest index seen),
+    /// and the indexes below that length that no Job takes.
+    per_rj: Vec<(Vec<u32>, BTreeSet<u32>)>,
+}
+
+impl TakenNames {
+    /// A Job of replicated job `rj` and index `index` was added to the list.
+    pub(crate) fn add(&mut self, rj: u32, index: u32) {
+        let (rj, index) = (rj as usize, index as usize);
+        if self.per_rj.len() <= rj {
+            self.per_rj.resize_with(rj + 1, Default::default);
+        }
+        let (counts, free) = &mut self.per_rj[rj];
+        if counts.len() <= index {
+            free.extend(counts.len() as u32..index as u32);
+            counts.resize(index + 1, 0);
+        }
+        if counts[index] == 0 {
+            free.remove(&(index as u32));
+        }
+        counts[index] += 1;
+    }
+
+    /// A Job of replicated job `rj` and index `index` left the list.
+    pub(crate) fn remove(&mut self, rj: u32, index: u32) {
+        let (counts, free) = &mut self.per_rj[rj as usize];
+        let c = &mut counts[index as usize];
+        *c -= 1;
+        if *c == 0 {
+            free.insert(index);
+        }
+    }
+
+    /// The indexes below `replicas` of replicated job `rj` that no Job takes, ascending.
+    pub(crate) fn missing(&self, rj: usize, replicas: u32) -> Vec<u32> {
+        match self.per_rj.get(rj) {
+            None => (0..replicas).collect(),
+            Some((counts, free)) => {
+                let len = counts.len() as u32;
+                (free.range(..replicas).copied())
+                    .chain(len..replicas)
+                    .collect()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod taken_names_tests {
+    use super::TakenNames;
+
+    /// Against the full table: random adds and removes over two replicated jobs, every
+    /// replica count read after each step.
+    #[test]
+    fn missing_matches_a_full_table() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        let mut names = TakenNames::default();
+        let mut jobs: Vec<(u32, u32)> = vec![];
+        for _ in 0..3000 {
+            if jobs.is_empty() || rng.gen_bool(0.55) {
+                let job = (rng.gen_range(0..2), rng.gen_range(0..40));
+                names.add(job.0, job.1);
+                jobs.push(job);
+            } else {
+                let (rj, index) = jobs.swap_remove(rng.gen_range(0..jobs.len()));
+                names.remove(rj, index);
+            }
+            for rj in 0..3u32 {
+                for replicas in [0u32, 1, 7, 39, 40, 64] {
+                    let expected: Vec<u32> = (0..replicas)
+                        .filter(|&i| !jobs.contains(&(rj, i)))
+                        .collect();
+                    assert_eq!(names.missing(rj as usize, replicas), expected);
+                }
+            }
+        }
+    }
+}

@@ -200,6 +200,8 @@ impl Sim {
         (self.rec).observe_job(now, j, crate::metrics::objects::JobChange::Deleted);
         let js = self.jobs[j as usize].jobset;
         self.jobsets[js as usize].jobs.retain(|&x| x != j);
+        let (rj, index) = (self.jobs[j as usize].rj, self.jobs[j as usize].job_index);
+        self.jobsets[js as usize].taken_names.remove(rj, index);
         self.jobset_controller.job_changed(j);
         self.maybe_finish_jobset_deletion(js);
         self.enqueue_jobset(js, self.params.watch_delay_ns);

@@ -97,6 +97,7 @@ impl Sim {
             generation: 1,
             workload,
             jobs: vec![],
+            taken_names: Default::default(),
             created_at_ns: self.now(),
             deletion_ns: None,
             removed_at_ns: None,
@@ -218,6 +219,7 @@ impl Sim {
         pod_labels: StringMap,
     ) -> JobId {
         let js = job.jobset;
+        (self.jobsets[js as usize].taken_names).add(job.rj, job.job_index);
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;
         // The scheduler's affinity index keeps the pods' labels once some term can read them.
@@ -877,23 +879,9 @@ impl JobSetController {
             .sum();
         // (Nor any per-index list: a reconcile of a JobSet of 60,000 Jobs built and scanned
         // one of 60,000 entries, and JobSets are reconciled on every child Job's change.)
+        // The names the existing Jobs take are kept as the list changes (`TakenNames`): a
+        // reconcile reads off only the missing ones.
         let all_taken = obj.jobs.len() >= total;
-        let mut existing: Vec<Vec<bool>> = if all_taken {
-            vec![]
-        } else {
-            (obj.spec.spec.replicated_jobs.iter())
-                .map(|r| vec![false; r.replicas.unwrap_or(1).max(0) as usize])
-                .collect()
-        };
-        for &j in obj.jobs.iter().filter(|_| !all_taken) {
-            let job = ctx.job(j);
-            if let Some(slot) = existing
-                .get_mut(job.rj as usize)
-                .and_then(|v| v.get_mut(job.job_index as usize))
-            {
-                *slot = true;
-            }
-        }
         let n_rj = obj.spec.spec.replicated_jobs.len();
         let mut stopped_in_order = false;
         for rj_index in 0..n_rj {
@@ -901,11 +889,10 @@ impl JobSetController {
             let rj = &obj.spec.spec.replicated_jobs[rj_index];
             let replicas = rj.replicas.unwrap_or(1).max(0) as u32;
             // (No list when every name is taken.)
-            let missing: Vec<u32> = match existing.get(rj_index) {
-                Some(taken) if !blocking || jobs.previous.is_empty() => {
-                    (0..replicas).filter(|&i| !taken[i as usize]).collect()
-                }
-                _ => vec![],
+            let missing: Vec<u32> = if !all_taken && (!blocking || jobs.previous.is_empty()) {
+                obj.taken_names.missing(rj_index, replicas)
+            } else {
+                vec![]
             };
             if !depends_on_met(obj, rj_index) {
                 continue;

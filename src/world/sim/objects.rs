@@ -94,6 +94,8 @@ pub(crate) struct JobSetObj {
     pub status: JobSetStatus,
     /// Child Jobs that still exist (including ones being deleted).
     pub jobs: Vec<JobId>,
+    /// The (replicated job, index) names `jobs` take.
+    pub taken_names: crate::control::child_jobs::TakenNames,
     pub created_at_ns: SimTime,
     /// Foreground deletion of the JobSet itself (TTL after finished).
     pub deletion_ns: Option<SimTime>,
