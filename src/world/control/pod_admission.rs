@@ -80,7 +80,13 @@ impl Sim {
         }
         let mut spec = job.spec.template.spec.clone();
         spec.node_selector.insert(key, domain.clone());
-        let labels = self.job_pod_labels(j);
+        // The labels are read only to compile inter-pod terms: a follower's template seldom
+        // has any, and building them (metadata_of) was a per-Job cost of every restart.
+        let labels = if crate::sim::shape::has_inter_pod_terms(&spec) {
+            self.job_pod_labels(j)
+        } else {
+            crate::api::types::StringMap::new()
+        };
         let namespace = self.jobsets[job.jobset as usize].namespace.clone();
         let id = self.compile_pod_shape(&spec, &labels, &namespace);
         self.pod_templates.add_follower_shape(j, domain, id);

@@ -837,10 +837,17 @@ impl AffinityIndex {
             // Counted: Jobs with another owner value are repelled as counted; Jobs sharing
             // ours (our own Job, typically) are evaluated literally, and only if present.
             let slot = &counts.per_domain[d as usize];
+            // A clear domain (the walk's usual case) is answered without a map lookup: the
+            // maps drop owners whose count reaches zero.
+            if slot.matched == 0 && slot.present_by_owner.is_empty() {
+                return false;
+            }
             let own = t.own.as_deref().unwrap_or("");
-            let mine_matched = slot.matched_by_owner.get(own).copied().unwrap_or(0);
-            if slot.matched > mine_matched {
-                return true;
+            if slot.matched > 0 {
+                let mine_matched = slot.matched_by_owner.get(own).copied().unwrap_or(0);
+                if slot.matched > mine_matched {
+                    return true;
+                }
             }
             if slot.present_by_owner.get(own).copied().unwrap_or(0) == 0 {
                 return false;
@@ -963,6 +970,10 @@ impl AffinityIndex {
             return false;
         }
         let (total, by_owner) = &self.norms[n as usize].placed[d as usize];
+        if by_owner.is_empty() {
+            // No owner has a count (zero counts are dropped): `mine` is 0.
+            return other && *total > 0;
+        }
         let mine = own.and_then(|v| by_owner.get(v)).copied().unwrap_or(0);
         (same && mine > 0) || (other && *total > mine)
     }

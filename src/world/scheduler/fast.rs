@@ -110,7 +110,10 @@ impl Sim {
             // The next feasible node that is not pristine, or the end of the range.
             let mut next = hi;
             let mut probe = pos;
-            while let Some(x) = pr.others_free.next_fit_all(&shape.request, probe) {
+            while let Some(x) = w.next_fit(
+                |from| pr.others_free.next_fit_all(&shape.request, from),
+                probe,
+            ) {
                 if x >= hi {
                     break;
                 }
@@ -238,6 +241,7 @@ impl Sim {
             items: Vec::with_capacity(4),
             others: vec![],
             last: None,
+            fit_memo: None,
         };
         walk(self, &mut w);
         let Window {
@@ -403,6 +407,29 @@ struct Window<'a> {
     others: Vec<NodeId>,
     /// The last node in the window.
     last: Option<usize>,
+    /// The last free-index search: (from, the first fitting other node at or after it).
+    /// A walk's ranges move forward, so most searches fall before the answer already found.
+    fit_memo: Option<(usize, Option<usize>)>,
+}
+
+impl Window<'_> {
+    /// `search(from)` (the first fitting node at or after `from`, which nothing changes during
+    /// a decision), answered from the last search when `from` lies between its start and its
+    /// answer: no fitting node lies in between.
+    fn next_fit(
+        &mut self,
+        search: impl FnOnce(usize) -> Option<usize>,
+        from: usize,
+    ) -> Option<usize> {
+        if let Some((a, found)) = self.fit_memo {
+            if a <= from && found.is_none_or(|x| from <= x) {
+                return found;
+            }
+        }
+        let found = search(from);
+        self.fit_memo = Some((from, found));
+        found
+    }
 }
 
 /// A piece of the window: the counted nodes in `[a, b)`, or one other feasible node.
