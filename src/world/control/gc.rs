@@ -199,7 +199,13 @@ impl Sim {
         let now = self.now();
         (self.rec).observe_job(now, j, crate::metrics::objects::JobChange::Deleted);
         let js = self.jobs[j as usize].jobset;
-        self.jobsets[js as usize].jobs.retain(|&x| x != j);
+        // The list keeps creation order, so it is sorted by id: found by bisection instead
+        // of a pass over every child Job per removal (8,192 removals in a restart at 131k).
+        let jobs = &mut self.jobsets[js as usize].jobs;
+        debug_assert!(jobs.windows(2).all(|w| w[0] < w[1]));
+        if let Ok(i) = jobs.binary_search(&j) {
+            jobs.remove(i);
+        }
         let (rj, index) = (self.jobs[j as usize].rj, self.jobs[j as usize].job_index);
         self.jobsets[js as usize].taken_names.remove(rj, index);
         self.jobset_controller.job_changed(j);

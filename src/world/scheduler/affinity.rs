@@ -272,7 +272,7 @@ pub(crate) struct AffinityIndex {
     /// For each normalized term that pods carry as their own required anti-affinity: per
     /// domain, the placed pods it repels. Makes a domain's verdict O(log) and lets the walk
     /// jump from one clear domain to the next.
-    askers: HashMap<u32, AskerCounts>,
+    askers: Askers,
     /// Every Job's pod labels as terms match them (its namespace included), by JobKey, once
     /// the index is labelled ([`Self::labelled`]).
     job_labels: Vec<Option<StringMap>>,
@@ -306,6 +306,42 @@ struct AskerCounts {
 pub(crate) struct Candidates<'a> {
     pub clear: &'a BTreeSet<u32>,
     pub extra: Vec<u32>,
+}
+
+/// The askers' counts by normalized term: a slot per term id instead of a hashed map, since
+/// a domain walk reads them once per domain it visits.
+#[derive(Debug, Clone, Default)]
+struct Askers {
+    /// Per term id: 1 + its place in `list`, or 0.
+    slot: Vec<u32>,
+    list: Vec<(u32, AskerCounts)>,
+}
+
+impl Askers {
+    fn get(&self, norm: &u32) -> Option<&AskerCounts> {
+        match self.slot.get(*norm as usize).copied() {
+            None | Some(0) => None,
+            Some(i) => Some(&self.list[i as usize - 1].1),
+        }
+    }
+
+    fn contains_key(&self, norm: &u32) -> bool {
+        self.get(norm).is_some()
+    }
+
+    /// Adds the counts of a term that has none yet.
+    fn insert(&mut self, norm: u32, counts: AskerCounts) {
+        debug_assert!(!self.contains_key(&norm));
+        if self.slot.len() <= norm as usize {
+            self.slot.resize(norm as usize + 1, 0);
+        }
+        self.list.push((norm, counts));
+        self.slot[norm as usize] = self.list.len() as u32;
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = (&u32, &mut AskerCounts)> {
+        self.list.iter_mut().map(|(n, c)| (&*n, c))
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -618,16 +654,18 @@ impl AffinityIndex {
         delta: i32,
     ) {
         let n = &self.norms[norm as usize];
-        let owner = n
-            .self_key
-            .as_ref()
+        // Borrowed: a String is made only for an owner a map does not hold yet (one pod
+        // placement reaches here once per asker term).
+        let owner: &str = (n.self_key.as_ref())
             .and_then(|k| labels.get(k))
-            .cloned()
-            .unwrap_or_default();
+            .map_or("", String::as_str);
         let slot = &mut counts.per_domain[d as usize];
-        bump_map(&mut slot.present_by_owner, owner.clone(), delta);
-        let present = slot.present_by_owner.get(&owner).copied().unwrap_or(0);
-        let domains = counts.owner_domains.entry(owner.clone()).or_default();
+        bump_map_str(&mut slot.present_by_owner, owner, delta);
+        let present = slot.present_by_owner.get(owner).copied().unwrap_or(0);
+        let domains = match counts.owner_domains.get_mut(owner) {
+            Some(domains) => domains,
+            None => counts.owner_domains.entry(owner.to_string()).or_default(),
+        };
         if present > 0 {
             domains.insert(d);
         } else {
@@ -639,7 +677,7 @@ impl AffinityIndex {
         }
         let was_clear = slot.matched == 0;
         slot.matched = (slot.matched as i64 + delta as i64) as u32;
-        bump_map(&mut slot.matched_by_owner, owner, delta);
+        bump_map_str(&mut slot.matched_by_owner, owner, delta);
         let is_clear = slot.matched == 0;
         if was_clear != is_clear {
             let runs = &self.topos[n.topo as usize].domain_runs[d as usize];
@@ -727,11 +765,7 @@ impl AffinityIndex {
             }
             let slot = &mut self.norms[term.norm as usize].placed[d as usize];
             slot.0 = (slot.0 as i64 + delta as i64) as u32;
-            bump_map(
-                &mut slot.1,
-                term.self_value.clone().unwrap_or_default(),
-                delta,
-            );
+            bump_map_str(&mut slot.1, term.self_value.as_deref().unwrap_or(""), delta);
             if delta > 0 {
                 self.active_norms.insert(term.norm);
             }
@@ -1071,6 +1105,22 @@ impl AffinityIndex {
             .first()
             .map(|t| t.topo)
             .or_else(|| ctx.affinity.first().map(|(t, _)| *t))
+    }
+}
+
+/// [`bump_map`] on a map keyed by owned strings, with a borrowed key: allocates only to insert.
+fn bump_map_str(m: &mut BTreeMap<String, u32>, k: &str, delta: i32) {
+    if let Some(c) = m.get_mut(k) {
+        if delta > 0 {
+            *c += delta as u32;
+        } else {
+            *c = c.saturating_sub((-delta) as u32);
+            if *c == 0 {
+                m.remove(k);
+            }
+        }
+    } else if delta > 0 {
+        m.insert(k.to_string(), delta as u32);
     }
 }
 

@@ -633,7 +633,7 @@ impl Sim {
                 (None, None) => (Box::new(std::iter::empty()), false),
             };
         let wrap = first_is_candidate.then_some((first_u, true));
-        order
+        let mut ranges = order
             .map(|r| (r, false))
             .chain(wrap)
             .filter_map(move |(r, tail)| {
@@ -647,6 +647,16 @@ impl Sim {
                 };
                 (lo < hi && !self.placement.domain_excluded(ctx, topo, d)).then_some((lo, hi))
             })
+            .peekable();
+        // Consecutive runs that follow each other in node order are one range: the walk
+        // visits the same nodes in the same order, and the fast path counts a range at once.
+        std::iter::from_fn(move || {
+            let (lo, mut hi) = ranges.next()?;
+            while let Some((_, h)) = ranges.next_if(|&(l, _)| l == hi) {
+                hi = h;
+            }
+            Some((lo, hi))
+        })
     }
 
     /// The InterPodAffinity context of a cycle, when anything affinity-related is in play.
