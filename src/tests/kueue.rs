@@ -755,3 +755,85 @@ fn a_bad_check_script_is_refused_with_its_line_and_path() {
         "{err}"
     );
 }
+
+/// `tas_scenario` with 64 TPU of quota on 48 of hardware (so quota never stops a second
+/// JobSet, the topology does), preemption of lower priorities within the queue, `train` at low
+/// priority and, 10 minutes later, `urgent`: the same JobSet at high priority.
+fn tas_preemption_scenario() -> String {
+    let text = tas_scenario("")
+        .replace("nominalQuota: 48", "nominalQuota: 64")
+        .replace(
+            "namespaceSelector: {}, resourceGroups",
+            "namespaceSelector: {}, preemption: {withinClusterQueue: LowerPriority}, resourceGroups",
+        )
+        .replace("kueue:\n  objects:\n", &format!("kueue:\n  objects:\n{PRIORITIES}"));
+    let train_at = text.find("- at: 0s").expect("one workload");
+    let train = text[train_at..].to_string();
+    let urgent = with_priority(
+        train
+            .replace("at: 0s", "at: 10m")
+            .replace("name: train", "name: urgent"),
+        "high",
+    );
+    format!(
+        "{}{}{urgent}",
+        &text[..train_at],
+        with_priority(train, "low")
+    )
+}
+
+#[test]
+fn tas_preempts_a_lower_priority_workload_whose_domains_it_needs() {
+    // Mirrors Kueue's scheduler TAS preemption (flavorassigner.go: quota fits, placement does
+    // not => Preempt; preemption.go workloadFits checks the placement with the targets gone):
+    // `urgent`'s quota fits, but only one pool of the three is free for its two slices.
+    let sim = run(&tas_preemption_scenario());
+    let train = workload(&sim, "train");
+    let urgent = workload(&sim, "urgent");
+    let reasons: Vec<_> = (train.evictions.iter())
+        .map(|e| (e.reason, e.preempted_reason))
+        .collect();
+    assert_eq!(reasons, [("Preempted", Some("InClusterQueue"))]);
+    let preempted_at = secs(Some(train.evictions[0].at_ns));
+    assert!((600.0..601.0).contains(&preempted_at), "{preempted_at}");
+    let urgent_admitted = secs(urgent.first_admitted_ns);
+    assert!(
+        (600.0..660.0).contains(&urgent_admitted),
+        "admitted once train's pods are gone: {urgent_admitted}"
+    );
+    // `train` comes back when `urgent` ends: its quota fitted all along, its placement not,
+    // and it may not preempt a higher priority. It then runs its hour again.
+    let train_done = secs(train.finished_ns);
+    assert!(
+        train_done >= secs(urgent.finished_ns) + 3600.0,
+        "{train_done}"
+    );
+    assert_eq!(
+        (train.state, urgent.state),
+        (WlState::Finished, WlState::Finished)
+    );
+}
+
+#[test]
+fn tas_does_not_preempt_when_the_empty_topology_cannot_hold_the_workload() {
+    // Four slices of one pool each on three pools: no preemption can help (Kueue's
+    // WithSimulateEmpty check => NoFit), so `train` keeps running and `urgent` never starts.
+    let text = tas_preemption_scenario();
+    let urgent_at = text.find("name: urgent").expect("urgent");
+    let (head, tail) = text.split_at(urgent_at);
+    let text = format!("{head}{}", tail.replacen("replicas: 2", "replicas: 4", 1));
+    let sim = run(&text);
+    let train = workload(&sim, "train");
+    let urgent = workload(&sim, "urgent");
+    assert!(train.evictions.is_empty(), "{:?}", train.evictions);
+    assert_eq!(urgent.first_admitted_ns, None);
+    let (reason, message) = &urgent.pending_reason;
+    assert_eq!(
+        *reason, "Pending",
+        "no fit, rather than waiting for preemption"
+    );
+    assert!(
+        message.contains("couldn't assign flavors to pod set slice"),
+        "{message}"
+    );
+}

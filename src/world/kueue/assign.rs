@@ -390,6 +390,7 @@ impl PodSetScan<'_> {
             timestamp_ns: view.timestamp_ns,
             usage: &usage,
             contested: &contested,
+            placement: None,
         };
         let targets = super::preempt::targets(model, &model.tree, view.admitted, &preemptor);
         if targets.is_empty() {

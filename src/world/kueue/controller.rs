@@ -407,9 +407,7 @@ impl KueueController {
             .collect();
         let admitted = self.admitted_workloads();
         let mut placer = self.tas.placer(ctx, workloads);
-        let decisions = run_cycle_placing(&mut self.model, &heads, &admitted, &mut |m, h, a| {
-            placer.place(m, h, a)
-        });
+        let decisions = run_cycle_placing(&mut self.model, &heads, &admitted, &mut placer);
         let mut placed = placer.into_placements();
         let mut admitted = 0;
         for d in decisions {

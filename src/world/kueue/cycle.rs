@@ -52,12 +52,65 @@ pub(crate) struct Decision {
 /// held back for blocked or preempting entries is not.
 #[cfg(test)]
 pub(crate) fn run_cycle(model: &mut Model, heads: &[Head], admitted: &[Admitted]) -> Vec<Decision> {
-    run_cycle_placing(model, heads, admitted, &mut |_, _, _| Ok(()))
+    run_cycle_placing(model, heads, admitted, &mut NoTopology)
 }
 
-/// A placement check an entry that fits the quota must also pass before it is admitted
-/// (Topology-Aware Scheduling, §9.3 step 5): Err is the message it stays pending with.
-pub(crate) type Placer<'p> = dyn FnMut(&Model, &Head, &Assignment) -> Result<(), String> + 'p;
+/// Which Workloads a placement check takes out of the topology first.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Without<'w> {
+    /// None: the topology as the cycle has it.
+    Nothing,
+    /// These (preemption targets).
+    These(&'w [WlId]),
+    /// Every Workload placed by topology (`WithSimulateEmpty`: could it ever fit?).
+    AnyPlaced,
+}
+
+/// A PodSet the topology cannot hold, and why.
+#[derive(Debug, Clone)]
+pub(crate) struct Unplaced {
+    pub podset: usize,
+    pub message: String,
+}
+
+/// The placement check an entry that fits the quota must also pass (Topology-Aware
+/// Scheduling, kueue-semantics §9.3 step 5), made in processing order: entries see the
+/// placements kept for earlier ones.
+pub(crate) trait Placer {
+    /// Does any PodSet of the entry place by topology?
+    fn places(&self, head: &Head, a: &Assignment) -> bool;
+    /// Places every such PodSet with `without` taken out first; the placement stays (later
+    /// entries see it) only when `keep` and it succeeded.
+    fn place(
+        &mut self,
+        model: &Model,
+        head: &Head,
+        a: &Assignment,
+        without: Without,
+        keep: bool,
+    ) -> Result<(), Unplaced>;
+}
+
+/// No flavor places by topology.
+#[cfg(test)]
+struct NoTopology;
+
+#[cfg(test)]
+impl Placer for NoTopology {
+    fn places(&self, _: &Head, _: &Assignment) -> bool {
+        false
+    }
+    fn place(
+        &mut self,
+        _: &Model,
+        _: &Head,
+        _: &Assignment,
+        _: Without,
+        _: bool,
+    ) -> Result<(), Unplaced> {
+        Ok(())
+    }
+}
 
 /// `run_cycle`, where `place` decides, in processing order, whether each entry that fits
 /// the quota also fits the topology (entries see the placements of earlier ones).
@@ -65,7 +118,7 @@ pub(crate) fn run_cycle_placing(
     model: &mut Model,
     heads: &[Head],
     admitted: &[Admitted],
-    place: &mut Placer,
+    place: &mut dyn Placer,
 ) -> Vec<Decision> {
     let mut out = Vec::with_capacity(heads.len());
     let mut entries: Vec<(&Head, Assignment, Vec<Target>)> = Vec::new();
@@ -89,14 +142,24 @@ pub(crate) fn run_cycle_placing(
             timestamp_ns: head.timestamp_ns,
             admitted,
         };
-        let a = assign(model, cq, head.podsets, head.progress, view);
+        let mut a = assign(model, cq, head.podsets, head.progress, view);
+        let topology = place.places(head, &a);
+        if topology {
+            nominate_topology(model, head, &mut a, place);
+        }
         let targets = if matches!(a.mode, Mode::Preempt | Mode::Reclaim) {
+            let place = std::cell::RefCell::new(&mut *place);
+            let placed = |gone: &[WlId]| {
+                let without = Without::These(gone);
+                (place.borrow_mut().place(model, head, &a, without, false)).is_ok()
+            };
             let p = Preemptor {
                 cq: head.cq,
                 priority: head.priority,
                 timestamp_ns: head.timestamp_ns,
                 usage: &a.usage,
                 contested: &a.contested,
+                placement: topology.then_some(&placed as &preempt::PlacesWithout<'_>),
             };
             preempt::targets(model, &model.tree, admitted, &p)
         } else {
@@ -148,6 +211,28 @@ pub(crate) fn run_cycle_placing(
         model.tree.remove_usage(node, fr, v);
     }
     out
+}
+
+/// The topology's part of nomination (`flavorassigner.go`, kueue-semantics §9.3 step 5): an
+/// entry that fits the quota but not the topology needs preemption on its unplaced PodSet's
+/// flavors; one that needs preemption but would not fit even with every placed Workload gone
+/// does not fit at all.
+fn nominate_topology(model: &Model, head: &Head, a: &mut Assignment, place: &mut dyn Placer) {
+    if a.mode == Mode::Fit {
+        let Err(unplaced) = place.place(model, head, a, Without::Nothing, false) else {
+            return;
+        };
+        a.mode = Mode::Preempt;
+        let frs = (a.flavors[unplaced.podset].iter()).filter_map(|&(r, f)| model.fr(f, r));
+        a.contested.extend(frs);
+        a.message = unplaced.message;
+    }
+    if matches!(a.mode, Mode::Preempt | Mode::Reclaim | Mode::NoCandidates) {
+        if let Err(unplaced) = place.place(model, head, a, Without::AnyPlaced, false) {
+            a.mode = Mode::NoFit;
+            a.message = unplaced.message;
+        }
+    }
 }
 
 /// What earlier entries of the cycle did: quota held back for this cycle only, and the
@@ -204,7 +289,7 @@ fn process_entry(
     a: &Assignment,
     targets: Vec<Target>,
     cycle: &mut CycleState,
-    place: &mut Placer,
+    place: &mut dyn Placer,
 ) -> Verdict {
     let cq = &model.cluster_queues[head.cq];
     let node = cq.node;
@@ -240,6 +325,19 @@ fn process_entry(
             if !cycle.fits_without_victims(model, node, &a.usage, &targets) {
                 return skip("Workload no longer fits after processing another workload");
             }
+            if place.places(head, a) {
+                // Its placement with every victim gone stays for the rest of the cycle, on
+                // top of the victims' (as Kueue adds the entry's usage to the snapshot).
+                let gone: Vec<WlId> = (cycle.victims.iter().copied())
+                    .chain(targets.iter().map(|t| t.wl))
+                    .collect();
+                if place
+                    .place(model, head, a, Without::These(&gone), true)
+                    .is_err()
+                {
+                    return skip("Workload no longer fits after processing another workload");
+                }
+            }
             cycle.victims.extend(targets.iter().map(|t| t.wl));
             cycle.hold(model, node, &a.usage);
             Verdict::Preempting { targets }
@@ -248,11 +346,11 @@ fn process_entry(
             if !cycle.fits_without_victims(model, node, &a.usage, &[]) {
                 return skip("Workload no longer fits after processing another workload");
             }
-            if let Err(message) = place(model, head, a) {
+            if let Err(unplaced) = place.place(model, head, a, Without::Nothing, true) {
                 return Verdict::Requeue {
                     reason: RequeueReason::NoFit,
                     condition_reason: "Pending",
-                    message,
+                    message: unplaced.message,
                 };
             }
             for &(fr, v) in &a.usage {

@@ -429,7 +429,8 @@ impl<'a> Run<'a> {
         for &(fr, v) in self.p.usage {
             self.snapshot.remove_usage(self.own, fr, v);
         }
-        let fits = preempt::fits(&self.snapshot, self.own, self.p.usage, true);
+        let chosen: Vec<&Candidate> = self.chosen.iter().collect();
+        let fits = self.p.fits_without(&self.snapshot, self.own, &chosen, true);
         for &(fr, v) in self.p.usage {
             self.snapshot.add_usage(self.own, fr, v);
         }

@@ -67,6 +67,30 @@ pub(crate) struct Preemptor<'a> {
     pub usage: &'a [(FrId, i64)],
     /// The FRs whose flavor needs preemption.
     pub contested: &'a BTreeSet<FrId>,
+    /// Topology-Aware Scheduling: does its placement succeed once these Workloads are gone
+    /// (`workloadFits` checks the TAS assignment too, §6.4 step 2)? None: quota alone decides.
+    pub placement: Option<&'a PlacesWithout<'a>>,
+}
+
+/// Does the preemptor's topology placement succeed once these Workloads are gone?
+pub(crate) type PlacesWithout<'a> = dyn Fn(&[WlId]) -> bool + 'a;
+
+impl Preemptor<'_> {
+    /// The preemptor fits the quota (`fits`) and, when it places by topology, the topology
+    /// once the chosen candidates are gone.
+    pub(crate) fn fits_without(
+        &self,
+        tree: &QuotaTree,
+        node: NodeIx,
+        chosen: &[&Candidate],
+        allow_borrowing: bool,
+    ) -> bool {
+        fits(tree, node, self.usage, allow_borrowing)
+            && self.placement.is_none_or(|placed| {
+                let gone: Vec<WlId> = chosen.iter().map(|c| c.a.wl).collect();
+                placed(&gone)
+            })
+    }
 }
 
 pub(crate) struct Candidate<'a> {
@@ -314,7 +338,7 @@ fn attempt(
         }
         remove(&mut snapshot, a_node, &c.a.usage);
         chosen.push(c);
-        if fits(&snapshot, own_node, p.usage, allow_borrowing) {
+        if p.fits_without(&snapshot, own_node, &chosen, allow_borrowing) {
             fill_back(model, &mut snapshot, p, &mut chosen, allow_borrowing);
             return Some(
                 (chosen.iter())
@@ -340,15 +364,14 @@ pub(crate) fn fill_back(
 ) {
     let own_node = model.cluster_queues[p.cq].node;
     for i in (0..chosen.len().saturating_sub(1)).rev() {
-        let c = chosen[i];
+        let c = chosen.remove(i);
         let node = model.cluster_queues[c.a.cq].node;
         for &(fr, v) in &c.a.usage {
             snapshot.add_usage(node, fr, v);
         }
-        if fits(snapshot, own_node, p.usage, allow_borrowing) {
-            chosen.remove(i);
-        } else {
+        if !p.fits_without(snapshot, own_node, chosen, allow_borrowing) {
             remove(snapshot, node, &c.a.usage);
+            chosen.insert(i, c);
         }
     }
 }

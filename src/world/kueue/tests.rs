@@ -568,6 +568,7 @@ impl Admissions {
             timestamp_ns: created_s * 1_000_000_000,
             usage: &usage,
             contested: &contested,
+            placement: None,
         };
         let mut out: Vec<(String, &'static str)> =
             super::preempt::targets(&self.model, &self.model.tree, &self.admitted, &p)
@@ -1113,6 +1114,7 @@ impl Admissions {
             timestamp_ns: 0,
             usage: &usage,
             contested: &contested,
+            placement: None,
         };
         let mut out: Vec<(String, &'static str)> =
             super::preempt::targets(&self.model, &self.model.tree, &self.admitted, &p)
@@ -1682,6 +1684,7 @@ fn fair_preemption_within_nominal_on_the_contested_flavor() {
         timestamp_ns: 0,
         usage: &usage,
         contested: &contested,
+        placement: None,
     };
     let got: Vec<(String, &str)> =
         super::preempt::targets(&f.model, &f.model.tree, &f.admitted, &p)

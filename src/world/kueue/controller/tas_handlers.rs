@@ -6,7 +6,7 @@
 use super::KueueController;
 use crate::cluster::NodeId;
 use crate::kueue::assign::Assignment;
-use crate::kueue::cycle::Head;
+use crate::kueue::cycle::{Head, Unplaced, Without};
 use crate::kueue::model::{FlavorIx, Model};
 use crate::kueue::queue::WlId;
 use crate::kueue::tas::{parse_request, TopologyMode, TopologyRequest};
@@ -78,6 +78,7 @@ impl TasState {
             ctx,
             workloads,
             views: BTreeMap::new(),
+            empty_views: BTreeMap::new(),
             out: BTreeMap::new(),
         }
     }
@@ -127,6 +128,8 @@ pub(super) struct Placer<'a> {
     ctx: &'a Ctx<'a>,
     workloads: &'a [Workload],
     views: BTreeMap<FlavorIx, FlavorView>,
+    /// Per flavor: the capacity with no Workload's placement taken (`WithSimulateEmpty`).
+    empty_views: BTreeMap<FlavorIx, FlavorView>,
     out: BTreeMap<WlId, Vec<Option<Placement>>>,
 }
 
@@ -135,43 +138,72 @@ impl Placer<'_> {
         self.out
     }
 
-    /// Every PodSet on a TAS flavor, or with a topology request, must be placed.
-    pub(super) fn place(
+    /// The PodSets placed by topology, with the flavor each took: those on a TAS flavor and
+    /// those with a topology request (refused on another flavor).
+    fn podset_flavors(&self, w: &Workload, a: &Assignment) -> Vec<(usize, FlavorIx)> {
+        (0..w.podsets.len())
+            .filter_map(|i| {
+                let &(_, f) = a.flavors.get(i)?.first()?;
+                let requested = w.topology_requests.get(i).is_some_and(Option::is_some);
+                (self.tas.levels[f].is_some() || requested).then_some((i, f))
+            })
+            .collect()
+    }
+
+    /// Adds (`sign` 1) or takes out (-1) the placements of Workloads `wls` on the views.
+    fn shift(&mut self, wls: &[WlId], sign: i64) {
+        for &wl in wls {
+            for p in self.workloads[wl as usize].placements.iter().flatten() {
+                if let Some(view) = self.views.get_mut(&p.flavor) {
+                    view.adjust(&p.domains, &p.per_pod, sign);
+                }
+            }
+        }
+    }
+
+    fn view_mut(&mut self, model: &Model, f: FlavorIx, empty: bool) -> &mut FlavorView {
+        let (views, none) = if empty {
+            (&mut self.empty_views, Some(&[] as &[Workload]))
+        } else {
+            (&mut self.views, None)
+        };
+        let (tas, ctx) = (&mut *self.tas, self.ctx);
+        let placed = none.unwrap_or(self.workloads);
+        views
+            .entry(f)
+            .or_insert_with(|| tas.view(ctx, model, placed, f))
+    }
+
+    fn place_all(
         &mut self,
         model: &Model,
-        head: &Head,
+        w: &Workload,
         a: &Assignment,
-    ) -> Result<(), String> {
-        let w = &self.workloads[head.wl as usize];
+        empty: bool,
+    ) -> Result<Vec<Option<Placement>>, Unplaced> {
         let mut placed: Vec<Option<Placement>> = vec![None; w.podsets.len()];
-        for (i, ps) in w.podsets.iter().enumerate() {
-            let Some(&(_, f)) = a.flavors[i].first() else {
-                continue;
-            };
+        let podsets = self.podset_flavors(w, a);
+        for (i, f) in podsets {
+            let ps = &w.podsets[i];
             let request = w.topology_requests.get(i).and_then(Option::as_ref);
-            let result = match (&self.tas.levels[f], request) {
-                (None, None) => continue,
-                (None, Some(_)) => Err(format!(
+            let result = match self.tas.levels[f] {
+                None => Err(format!(
                     "Flavor \"{}\" does not support TopologyAwareScheduling",
                     model.flavors[f].name
                 )),
-                (Some(_), _) => self.place_podset(model, f, ps, request),
+                Some(_) => self.place_podset(model, f, ps, request, empty),
             };
             match result {
                 Ok(p) => placed[i] = Some(p),
                 Err(message) => {
-                    self.undo(&placed);
-                    return Err(format!(
-                        "couldn't assign flavors to pod set {}: {message}",
-                        ps.name
-                    ));
+                    self.undo(&placed, empty);
+                    let message =
+                        format!("couldn't assign flavors to pod set {}: {message}", ps.name);
+                    return Err(Unplaced { podset: i, message });
                 }
             }
         }
-        if placed.iter().any(Option::is_some) {
-            self.out.insert(head.wl, placed);
-        }
-        Ok(())
+        Ok(placed)
     }
 
     fn place_podset(
@@ -180,13 +212,10 @@ impl Placer<'_> {
         f: FlavorIx,
         ps: &crate::kueue::assign::PodSetRequest,
         request: Option<&TopologyRequest>,
+        empty: bool,
     ) -> Result<Placement, String> {
-        if !self.views.contains_key(&f) {
-            let view = self.tas.view(self.ctx, model, self.workloads, f);
-            self.views.insert(f, view);
-        }
-        let view = self.views.get_mut(&f).expect("built above");
         let per_pod = per_pod_request(model, self.ctx.cluster(), ps);
+        let view = self.view_mut(model, f, empty);
         let mut tolerations = ps.tolerations.clone();
         tolerations.extend(model.flavors[f].tolerations.iter().cloned());
         let request = effective_request(request);
@@ -199,12 +228,62 @@ impl Placer<'_> {
         })
     }
 
-    fn undo(&mut self, placed: &[Option<Placement>]) {
+    fn undo(&mut self, placed: &[Option<Placement>], empty: bool) {
+        let views = if empty {
+            &mut self.empty_views
+        } else {
+            &mut self.views
+        };
         for p in placed.iter().flatten() {
-            if let Some(view) = self.views.get_mut(&p.flavor) {
+            if let Some(view) = views.get_mut(&p.flavor) {
                 view.adjust(&p.domains, &p.per_pod, -1);
             }
         }
+    }
+}
+
+impl crate::kueue::cycle::Placer for Placer<'_> {
+    fn places(&self, head: &Head, a: &Assignment) -> bool {
+        let w = &self.workloads[head.wl as usize];
+        !self.podset_flavors(w, a).is_empty()
+    }
+
+    /// Every PodSet on a TAS flavor, or with a topology request, must be placed.
+    fn place(
+        &mut self,
+        model: &Model,
+        head: &Head,
+        a: &Assignment,
+        without: Without,
+        keep: bool,
+    ) -> Result<(), Unplaced> {
+        let w = &self.workloads[head.wl as usize];
+        if !self.places(head, a) {
+            return Ok(());
+        }
+        let gone: &[WlId] = match without {
+            Without::These(wls) => wls,
+            Without::Nothing | Without::AnyPlaced => &[],
+        };
+        let empty = matches!(without, Without::AnyPlaced);
+        for (_, f) in self.podset_flavors(w, a) {
+            if self.tas.levels[f].is_some() {
+                self.view_mut(model, f, empty);
+            }
+        }
+        self.shift(gone, -1);
+        let placed = self.place_all(model, w, a, empty);
+        if let Ok(placed) = &placed {
+            if !keep || empty {
+                self.undo(placed, empty);
+            }
+        }
+        self.shift(gone, 1);
+        let placed = placed?;
+        if keep && !empty {
+            self.out.insert(head.wl, placed);
+        }
+        Ok(())
     }
 }
 
