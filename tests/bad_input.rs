@@ -707,3 +707,39 @@ fn bad_label_templates_name_the_label() {
     );
     assert!(err.contains("s.yaml:"), "names the file and line: {err}");
 }
+
+/// A Kueue section with one ClusterQueue and its LocalQueue `q`.
+const KUEUE_QUEUE: &str = "kueue:\n  objects:\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: ResourceFlavor, metadata: {name: f}}\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: ClusterQueue, metadata: {name: cq}, spec: {namespaceSelector: {}, resourceGroups: [{coveredResources: [cpu], flavors: [{name: f, resources: [{name: cpu, nominalQuota: 4}]}]}]}}\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: LocalQueue, metadata: {namespace: default, name: q}, spec: {clusterQueue: cq}}\n";
+
+#[test]
+fn a_bad_topology_annotation_is_located_in_its_manifest() {
+    let dir = scratch("tas_annotation_in_manifest");
+    write(
+        &dir,
+        "m.yaml",
+        "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata:\n  name: train\n  labels: {kueue.x-k8s.io/queue-name: q}\nspec:\n  replicatedJobs:\n  - name: w\n    template:\n      spec:\n        template:\n          metadata:\n            annotations:\n              kueue.x-k8s.io/podset-slice-required-topology: rack\n              kueue.x-k8s.io/podset-slice-size: \"sixty\"\n          spec: {containers: [{name: c, image: x}]}\n",
+    );
+    let text = format!("name: s\ncluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 1, capacity: {{cpu: 1}}}}\n{KUEUE_QUEUE}workloads:\n- manifest: m.yaml\n");
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("m.yaml:15:49: spec.replicatedJobs[0].template.spec.template.metadata.annotations[kueue.x-k8s.io/podset-slice-size]: JobSet \"train\" is invalid: Invalid value: \"sixty\": must be a numeric value"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_topology_annotation_inline_is_located_in_the_scenario() {
+    let dir = scratch("tas_annotation_inline");
+    let text = format!("name: s\ncluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 1, capacity: {{cpu: 1}}}}\n{KUEUE_QUEUE}workloads:\n- jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {{name: train, labels: {{kueue.x-k8s.io/queue-name: q}}}}\n    spec:\n      replicatedJobs:\n      - name: w\n        template:\n          spec:\n            template:\n              metadata:\n                annotations: {{kueue.x-k8s.io/podset-required-topology: rack, kueue.x-k8s.io/podset-preferred-topology: rack}}\n              spec: {{containers: [{{name: c, image: x}}]}}\n");
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("s.yaml:22:120: "),
+        "located on the annotations line: {err}"
+    );
+    assert!(
+        err.contains("workloads[0].jobset.spec.replicatedJobs[0].template.spec.template.metadata.annotations[kueue.x-k8s.io/podset-preferred-topology]: JobSet \"train\" is invalid: Invalid value: must not contain more than one topology annotation"),
+        "{err}"
+    );
+}

@@ -23,6 +23,7 @@ use super::workload::{
 };
 use crate::engine::time::{SimTime, NS_PER_MS, NS_PER_S};
 use crate::engine::token_bucket::TokenBucket;
+use crate::error::InputError;
 use crate::kueue_api::{CheckOutcome, CheckScript, KueueSetup, WaitForPodsReady};
 use crate::sim::ctx::Ctx;
 use crate::sim::event::Event;
@@ -106,11 +107,22 @@ impl KueueController {
             inert.enabled = false;
             return Ok(inert);
         };
-        for w in &scenario.workloads {
-            tas_handlers::check_topology_requests(&w.jobset)?;
-        }
         let client = TokenBucket::new(KUEUE_CLIENT_QPS, KUEUE_CLIENT_BURST);
         Self::new(setup, scenario.namespaces.clone(), client)
+    }
+
+    /// The Kueue webhook's checks of each JobSet's topology annotations, located in the file
+    /// the JobSet came from. None without a `kueue:` section (Kueue then sees no JobSet).
+    pub(crate) fn check_jobsets(scenario: &crate::scenario::Scenario) -> Vec<InputError> {
+        if scenario.kueue.is_none() {
+            return vec![];
+        }
+        (scenario.workloads.iter())
+            .filter_map(|w| {
+                let (path, message) = tas_handlers::check_topology_requests(&w.jobset).err()?;
+                Some(InputError::new(&w.source, message).at_path(path))
+            })
+            .collect()
     }
 
     pub(crate) fn enabled(&self) -> bool {

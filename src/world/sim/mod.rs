@@ -187,6 +187,9 @@ impl Sim {
         crate::scenario::check_sizes(&scenario.workloads, &mut errors);
         // Before anything is allocated: past the limit, the build itself would exhaust memory.
         errors.extend(crate::scenario::memory::check(&scenario).err());
+        errors.extend(crate::kueue::controller::KueueController::check_jobsets(
+            &scenario,
+        ));
         let kueue = crate::kueue::controller::KueueController::for_scenario(&scenario)
             .map_err(|message| InputError::new(&scenario.file, message).at_path("kueue"));
         let kueue = match kueue {

@@ -298,23 +298,28 @@ pub(super) fn topology_requests(js: &crate::api::types::JobSet) -> Vec<Option<To
 }
 
 /// Kueue's webhook on the JobSet's `kueue.x-k8s.io/podset-*` annotations.
-pub(super) fn check_topology_requests(js: &crate::api::types::JobSet) -> Result<(), String> {
-    let exclusive = (js.metadata.annotations).contains_key(crate::api::keys::EXCLUSIVE_TOPOLOGY);
-    for rj in &js.spec.replicated_jobs {
+pub(super) fn check_topology_requests(
+    js: &crate::api::types::JobSet,
+) -> Result<(), (String, String)> {
+    let exclusive = crate::api::keys::EXCLUSIVE_TOPOLOGY;
+    let is_exclusive = js.metadata.annotations.contains_key(exclusive);
+    for (i, rj) in js.spec.replicated_jobs.iter().enumerate() {
         let annotations = &rj.template.spec.template.metadata.annotations;
-        let at = format!(
-            "JobSet {}: replicatedJobs[{}].template.spec.template.metadata.annotations",
-            js.metadata.name, rj.name
-        );
+        let at = format!("spec.replicatedJobs[{i}].template.spec.template.metadata.annotations");
         match parse_request(annotations, podset_count(rj)) {
-            Err((key, message)) => return Err(format!("{at}[{key}]: {message}")),
-            Ok(Some(_)) if exclusive => {
-                return Err(format!(
-                    "{at}: Topology-Aware Scheduling together with JobSet exclusive placement \
-                     ({}) is not simulated: the two inject conflicting node selectors; use one \
-                     (docs/kueue.md)",
-                    crate::api::keys::EXCLUSIVE_TOPOLOGY
-                ))
+            Err((key, message)) => {
+                let name = &js.metadata.name;
+                let message = format!("JobSet \"{name}\" is invalid: {message}");
+                return Err((format!("{at}[{key}]"), message));
+            }
+            Ok(Some(_)) if is_exclusive => {
+                let message = format!(
+                    "Topology-Aware Scheduling (on replicatedJobs[{i}], {}) together with JobSet \
+                     exclusive placement is not simulated: the two inject conflicting node \
+                     selectors; use one (docs/kueue.md)",
+                    rj.name
+                );
+                return Err((format!("metadata.annotations[{exclusive}]"), message));
             }
             Ok(_) => {}
         }
