@@ -228,8 +228,8 @@ fn cluster_queues(
         .collect()
 }
 
-/// timeline.svg's Kueue panels: one per ClusterQueue, then one per cohort of two or more
-/// ClusterQueues (its members summed); none without Kueue. Each shows the (flavor, resource)
+/// timeline.svg's Kueue panels: one per ClusterQueue, then one per cohort with two or more
+/// ClusterQueues in its subtree (those queues summed); none without Kueue. Each shows the (flavor, resource)
 /// pair the queue used most (the largest peak in use; with nothing used, the largest nominal
 /// quota; ties to the first in the queue's resource groups).
 pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
@@ -274,15 +274,18 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
         v
     };
     let mut panels = vec![];
-    // Cohort (tree node) → its member ClusterQueues, in the order met.
+    // Cohort (tree node) → the ClusterQueues of its whole subtree (a parent cohort sums its
+    // child cohorts' queues too), cohorts in the order met going up from each queue.
     let mut cohorts: Vec<(usize, Vec<usize>)> = vec![];
     for (i, cq) in model.cluster_queues.iter().enumerate() {
         let frs = model.frs_of(i);
-        if let Some(p) = model.tree.parent(cq.node) {
+        let mut up = model.tree.parent(cq.node);
+        while let Some(p) = up {
             match cohorts.iter_mut().find(|(n, _)| *n == p) {
                 Some((_, members)) => members.push(i),
                 None => cohorts.push((p, vec![i])),
             }
+            up = model.tree.parent(p);
         }
         let samples = series.of(i);
         let peak = |j: usize| samples.iter().map(|s| s.usage[j]).max().unwrap_or(0);
@@ -332,8 +335,9 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
         let Some(j) = pick_max(frs.len(), |j| (peak(j), quota(j))) else {
             continue;
         };
-        let name = cohort_name(&model.cluster_queues[members[0]].name)
-            .unwrap_or_else(|| "(unnamed)".into());
+        let name = (model.cohorts.iter())
+            .find(|(n, _)| n == node)
+            .map_or_else(|| "(unnamed)".into(), |(_, name)| name.clone());
         let names: Vec<&str> = (members.iter())
             .map(|&m| model.cluster_queues[m].name.as_str())
             .collect();

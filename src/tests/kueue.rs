@@ -837,3 +837,50 @@ fn tas_does_not_preempt_when_the_empty_topology_cannot_hold_the_workload() {
         "{message}"
     );
 }
+
+#[test]
+fn a_parent_cohort_panel_sums_the_queues_of_its_child_cohorts() {
+    // org ⊃ {research ⊃ {a, b}, c}: research's panel sums a and b, org's sums all three,
+    // though org has one ClusterQueue of its own.
+    let cohort = |name: &str, parent: &str| {
+        format!("  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: Cohort, metadata: {{name: {name}}}, spec: {{{parent}}}}}\n")
+    };
+    let queues = [
+        cohort("org", ""),
+        cohort("research", "parentName: org"),
+        queue("a", 8, ", cohortName: research"),
+        queue("b", 8, ", cohortName: research"),
+        queue("c", 8, ", cohortName: org"),
+    ]
+    .concat();
+    let text = scenario(
+        4,
+        &queues,
+        "",
+        &[
+            jobset("ja", "a", 4, 1, "0s", "10m"),
+            jobset("jb", "b", 4, 1, "0s", "10m"),
+            jobset("jc", "c", 8, 1, "0s", "10m"),
+        ],
+    );
+    let sim = run(&text);
+    let panels = crate::report::kueue::queue_panels(&sim);
+    let titles: Vec<(&str, &str, f64)> = (panels.iter())
+        .map(|p| (p.key.as_str(), p.title.as_str(), p.quota))
+        .collect();
+    assert_eq!(
+        titles[3..],
+        [
+            ("kueue.cohort.research", "Cohort research (a + b)", 16.0),
+            ("kueue.cohort.org", "Cohort org (a + b + c)", 24.0),
+        ]
+    );
+    let peak = |key: &str| {
+        let p = panels.iter().find(|p| p.key == key).expect("panel");
+        p.usage.iter().map(|&(_, u)| u).fold(0.0, f64::max)
+    };
+    assert_eq!(
+        (peak("kueue.cohort.research"), peak("kueue.cohort.org")),
+        (8.0, 16.0)
+    );
+}

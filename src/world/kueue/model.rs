@@ -121,6 +121,8 @@ pub(crate) struct Model {
     pub block_undeclared: bool,
     /// The configuration's `fairSharing` block, when present (kueue/fair.rs).
     pub fair_sharing: Option<super::fair::FairSharing>,
+    /// Each cohort's tree node and name (defined ones first, then those only named).
+    pub cohorts: Vec<(NodeIx, String)>,
 }
 
 impl Model {
@@ -140,6 +142,7 @@ impl Model {
             tree,
             block_undeclared,
             fair_sharing: None,
+            cohorts: vec![],
         }
     }
 
@@ -351,6 +354,7 @@ impl ModelBuilder {
             self.block_undeclared,
         );
         model.fair_sharing = fair_sharing;
+        model.cohorts = cohort_nodes.into_iter().zip(cohort_names).collect();
         model
     }
 
