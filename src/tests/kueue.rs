@@ -884,3 +884,25 @@ fn a_parent_cohort_panel_sums_the_queues_of_its_child_cohorts() {
         (8.0, 16.0)
     );
 }
+
+#[test]
+fn a_recovery_kueue_cannot_place_again_says_kueue_holds_the_jobset() {
+    // Hosts of two of the three pools fail for good at 20 min: after the NodeFailures
+    // eviction the two slices fit one whole pool, so the Workload waits and the JobSet's
+    // recovery stalls. Its diagnosis leads with Kueue's reason, in Kueue's words.
+    let faults = "faults:\n- {kind: scripted, at: 20m, node: p-0-1, repairAfter: 10h}\n- {kind: scripted, at: 20m, node: p-1-1, repairAfter: 10h}\n";
+    let sim = run(&tas_scenario(faults));
+    let entries = crate::report::recoveries::build(&sim);
+    let open: Vec<_> = entries.iter().filter(|e| e.state != "recovered").collect();
+    assert_eq!(
+        open.len(),
+        1,
+        "{:?}",
+        entries.iter().map(|e| &e.state).collect::<Vec<_>>()
+    );
+    let first = open[0].diagnosis.first().expect("a diagnosis");
+    assert!(
+        first.starts_with("JobSet suspended by Kueue: Workload pending in ClusterQueue q (Pending: couldn't assign flavors to pod set slice: "),
+        "{first}"
+    );
+}
