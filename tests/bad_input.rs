@@ -743,3 +743,23 @@ fn a_bad_topology_annotation_inline_is_located_in_the_scenario() {
         "{err}"
     );
 }
+
+#[test]
+fn a_bad_maximum_execution_time_label_is_refused_where_it_is_written() {
+    let dir = scratch("max_exec_label");
+    for (value, want) in [
+        (
+            "\"ten\"",
+            "Invalid value: \"ten\": strconv.Atoi: parsing \"ten\": invalid syntax",
+        ),
+        ("\"0\"", "Invalid value: 0: should be greater than 0"),
+    ] {
+        let text = format!("name: s\ncluster:\n  nodePools:\n  - {{name: cpu, nodesPerPool: 1, capacity: {{cpu: 1}}}}\n{KUEUE_QUEUE}workloads:\n- jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata:\n      name: train\n      labels: {{kueue.x-k8s.io/queue-name: q, kueue.x-k8s.io/max-exec-time-seconds: {value}}}\n    spec:\n      replicatedJobs:\n      - name: w\n        template: {{spec: {{template: {{spec: {{containers: [{{name: c, image: x}}]}}}}}}}}\n");
+        let p = write(&dir, "s.yaml", &text);
+        let err = rejects(&dir, &p);
+        assert!(
+            err.contains("s.yaml:16:84: ") && err.contains("workloads[0].jobset.metadata.labels[kueue.x-k8s.io/max-exec-time-seconds]: JobSet \"train\" is invalid: ") && err.contains(want),
+            "{err}"
+        );
+    }
+}

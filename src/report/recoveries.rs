@@ -756,12 +756,9 @@ fn kueue_line(sim: &Sim, js: JsId) -> Option<String> {
             "JobSet suspended by Kueue: quota reserved in ClusterQueue {cq}, waiting for admission checks"
         )),
         WlState::Finished if w.deactivated && sim.jobsets[js as usize].status.terminal_state.is_none() => {
-            let why = match w.pending_reason.0 {
-                "Deactivated" => w.pending_reason.1.clone(),
-                _ => "requeued more times than waitForPodsReady's backoffLimitCount".into(),
-            };
             Some(format!(
-                "JobSet suspended by Kueue for good: Workload deactivated ({why})"
+                "JobSet suspended by Kueue for good: {}",
+                w.pending_reason.1
             ))
         }
         WlState::Admitted | WlState::Finished => None,

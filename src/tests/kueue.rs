@@ -627,14 +627,18 @@ fn a_check_retried_twice_then_ready_gives_two_admission_check_evictions() {
 fn a_rejected_check_deactivates_the_workload_and_the_jobset_stays_suspended() {
     // Mirrors workload_controller_eviction_test.go TestReconcileEviction "admitted workload
     // with rejected checks gets deactivated, with message" (DeactivationTarget, then evicted
-    // Deactivated, never requeued) and the provisioning integration test "Should set the
+    // DeactivatedDueToAdmissionCheck, never requeued) and the provisioning integration test "Should set the
     // condition rejected when the provision fails".
     let sim = one_job("{check: prov, attempts: [{outcome: Rejected, after: 45s}]}");
     let w = workload(&sim, "train");
     assert!(w.deactivated);
     assert_eq!(w.first_admitted_ns, None);
     let reasons: Vec<&str> = w.evictions.iter().map(|e| e.reason).collect();
-    assert_eq!(reasons, ["Deactivated"]);
+    assert_eq!(reasons, ["DeactivatedDueToAdmissionCheck"]);
+    assert_eq!(
+        w.pending_reason.1,
+        "The workload is deactivated due to Admission check(s): prov, were rejected"
+    );
     assert_eq!(w.reservations, 1, "never queued again");
     assert_eq!(
         sim.rec.api_calls.job_controller.pod_creates, 0,
@@ -904,5 +908,93 @@ fn a_recovery_kueue_cannot_place_again_says_kueue_holds_the_jobset() {
     assert!(
         first.starts_with("JobSet suspended by Kueue: Workload pending in ClusterQueue q (Pending: couldn't assign flavors to pod set slice: "),
         "{first}"
+    );
+}
+
+fn with_max_exec(jobset: String, seconds: &str) -> String {
+    jobset.replace(
+        "labels: {kueue.x-k8s.io/queue-name:",
+        &format!("labels: {{kueue.x-k8s.io/max-exec-time-seconds: \"{seconds}\", kueue.x-k8s.io/queue-name:"),
+    )
+}
+
+#[test]
+fn a_workload_past_its_maximum_execution_time_is_deactivated() {
+    // Mirrors workload_controller_test.go TestReconcile "deactivated workload with max
+    // execution time exceeded" (reconcileMaxExecutionTime): the budget counts from the
+    // Admitted=True transition; the eviction is DeactivatedDueToMaximumExecutionTimeExceeded.
+    let text = scenario(
+        4,
+        &queue("team", 16, ""),
+        "",
+        &[with_max_exec(
+            jobset("train", "team", 4, 1, "0s", "1h"),
+            "600",
+        )],
+    );
+    let sim = run(&text);
+    let w = workload(&sim, "train");
+    assert!(w.deactivated);
+    let reasons: Vec<(&str, f64)> = (w.evictions.iter())
+        .map(|e| (e.reason, secs(Some(e.at_ns))))
+        .collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert_eq!(reasons[0].0, "DeactivatedDueToMaximumExecutionTimeExceeded");
+    let admitted = secs(w.first_admitted_ns);
+    assert!(
+        (reasons[0].1 - admitted - 600.0).abs() < 1e-6,
+        "{reasons:?} {admitted}"
+    );
+    assert_eq!(
+        w.pending_reason.1,
+        "The workload is deactivated due to exceeding the maximum execution time"
+    );
+    let js = &sim.jobsets[w.js as usize];
+    assert_eq!(js.status.terminal_state, None, "suspended, never finished");
+    assert!(
+        js.spec.spec.suspend == Some(true),
+        "the JobSet stays suspended"
+    );
+}
+
+#[test]
+fn the_maximum_execution_time_counts_every_admission() {
+    // accumulatedPastExecutionTimeSeconds: `low` runs 10 min of its 20, is preempted by
+    // `high` (10 min), then is admitted again with 10 min left.
+    let queues = queue(
+        "team",
+        4,
+        ", preemption: {withinClusterQueue: LowerPriority}",
+    );
+    let text = scenario(
+        4,
+        &queues,
+        "",
+        &[
+            with_priority(
+                with_max_exec(jobset("low", "team", 4, 1, "0s", "1h"), "1200"),
+                "low",
+            ),
+            with_priority(jobset("high", "team", 4, 1, "10m", "10m"), "high"),
+        ],
+    )
+    .replace("  objects:\n", &format!("  objects:\n{PRIORITIES}"));
+    let sim = run(&text);
+    let low = workload(&sim, "low");
+    let reasons: Vec<&str> = low.evictions.iter().map(|e| e.reason).collect();
+    assert_eq!(
+        reasons,
+        ["Preempted", "DeactivatedDueToMaximumExecutionTimeExceeded"]
+    );
+    let first_run = secs(Some(low.evictions[0].at_ns)) - secs(low.first_admitted_ns);
+    assert!((599.0..=601.0).contains(&first_run), "{first_run}");
+    // Readmitted once `high` finishes (its quota freed, then the 1 s requeue trigger), it
+    // has the other 600 s left.
+    let high_done = secs(workload(&sim, "high").finished_ns);
+    let deactivated = secs(Some(low.evictions[1].at_ns));
+    let left = 1200.0 - first_run.floor();
+    assert!(
+        (deactivated - high_done - left) >= 0.0 && (deactivated - high_done - left) < 5.0,
+        "high done at {high_done}, low deactivated at {deactivated}"
     );
 }

@@ -32,6 +32,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub(crate) const QUEUE_NAME_LABEL: &str = "kueue.x-k8s.io/queue-name";
 pub(crate) const PRIORITY_CLASS_LABEL: &str = "kueue.x-k8s.io/priority-class";
+/// `constants.MaxExecTimeSecondsLabel`: the Workload's `maximumExecutionTimeSeconds`.
+pub(crate) const MAX_EXEC_TIME_LABEL: &str = "kueue.x-k8s.io/max-exec-time-seconds";
 /// Kueue's API client (`clientConnection` defaults, apis/config/v1beta2/defaults.go).
 const KUEUE_CLIENT_QPS: f64 = 300.0;
 const KUEUE_CLIENT_BURST: u32 = 500;
@@ -119,7 +121,9 @@ impl KueueController {
         }
         (scenario.workloads.iter())
             .filter_map(|w| {
-                let (path, message) = tas_handlers::check_topology_requests(&w.jobset).err()?;
+                let (path, message) = check_max_exec_time(&w.jobset)
+                    .and_then(|()| tas_handlers::check_topology_requests(&w.jobset))
+                    .err()?;
                 Some(InputError::new(&w.source, message).at_path(path))
             })
             .collect()
@@ -289,6 +293,13 @@ impl KueueController {
             evictions: vec![],
             timer_generation: 0,
             deactivated: false,
+            max_exec_s: (labels.get(MAX_EXEC_TIME_LABEL))
+                .and_then(|v| v.parse::<i32>().ok())
+                .filter(|&v| v > 0)
+                .map(|v| v as u64),
+            past_exec_s: 0,
+            exec_since_ns: None,
+            exec_generation: 0,
             topology_requests,
             placements: vec![],
         };
@@ -683,6 +694,15 @@ impl KueueController {
         w.unready_since_ns = None;
         w.checks_outcome = None;
         w.timer_generation += 1;
+        if let Some(max_s) = w.max_exec_s {
+            // reconcileMaxExecutionTime: what is left of the budget from the Admitted=True
+            // transition.
+            w.exec_since_ns = Some(now);
+            w.exec_generation += 1;
+            let left_ns = max_s.saturating_sub(w.past_exec_s) * NS_PER_S;
+            let generation = w.exec_generation;
+            ctx.schedule_at(now + left_ns, Event::KueueMaxExecTime { wl, generation });
+        }
         ctx.schedule_at(patch_lands, Event::KueueStartJobSet(wl));
         if let Some(p) = self.pods_ready {
             let generation = w.timer_generation;
@@ -720,12 +740,8 @@ impl KueueController {
                 self.evict(ctx, wl, "AdmissionCheck", None);
             }
             ChecksOutcome::Rejected { check } => {
-                w.deactivated = true;
-                w.pending_reason = (
-                    "Deactivated",
-                    format!("The workload is deactivated due to Admission check(s): {check}, were rejected"),
-                );
-                self.evict(ctx, wl, "Deactivated", None);
+                let why = format!("Admission check(s): {check}, were rejected");
+                self.deactivate(ctx, wl, "DeactivatedDueToAdmissionCheck", &why);
             }
         }
     }
@@ -823,19 +839,42 @@ impl KueueController {
             return;
         }
         let now = ctx.now();
-        let reason = if p
-            .backoff_limit_count
-            .is_some_and(|limit| w.requeue_count + 1 > limit)
-        {
-            w.deactivated = true;
-            "Deactivated"
-        } else {
-            w.requeue_count += 1;
-            if p.requeuing_timestamp_eviction {
-                w.order_ns = now;
-            }
-            "PodsReadyTimeout"
-        };
+        if (p.backoff_limit_count).is_some_and(|limit| w.requeue_count + 1 > limit) {
+            // triggerDeactivationOrBackoffRequeue: a deactivation target instead of a requeue.
+            let why = "exceeding the maximum number of re-queuing retries";
+            self.deactivate(ctx, wl, "DeactivatedDueToRequeuingLimitExceeded", why);
+            return;
+        }
+        w.requeue_count += 1;
+        if p.requeuing_timestamp_eviction {
+            w.order_ns = now;
+        }
+        self.evict(ctx, wl, "PodsReadyTimeout", None);
+    }
+
+    /// The admitted Workload's maximum execution time is spent (`reconcileMaxExecutionTime`):
+    /// it is deactivated.
+    pub(crate) fn on_max_exec_time(&mut self, ctx: &mut Ctx, wl: WlId, generation: u32) {
+        let w = &mut self.workloads[wl as usize];
+        if w.state != WlState::Admitted || w.exec_generation != generation {
+            return;
+        }
+        w.past_exec_s = 0;
+        w.exec_since_ns = None;
+        let why = "exceeding the maximum execution time";
+        self.deactivate(ctx, wl, "DeactivatedDueToMaximumExecutionTimeExceeded", why);
+    }
+
+    /// A deactivation target (`spec.active=false`) and its eviction, `Deactivated` with its
+    /// cause (`ReasonWithCause`): the Workload leaves the queues for good once its quota is
+    /// released.
+    fn deactivate(&mut self, ctx: &mut Ctx, wl: WlId, reason: &'static str, why: &str) {
+        let w = &mut self.workloads[wl as usize];
+        w.deactivated = true;
+        w.pending_reason = (
+            "Deactivated",
+            format!("The workload is deactivated due to {why}"),
+        );
         self.evict(ctx, wl, reason, None);
     }
 
@@ -859,6 +898,11 @@ impl KueueController {
             reason,
             preempted_reason,
         });
+        if let Some(since) = w.exec_since_ns.take() {
+            // SyncAdmittedCondition: Admitted=False adds the whole seconds admitted.
+            w.past_exec_s += (now - since) / NS_PER_S;
+            w.exec_generation += 1;
+        }
         w.state = WlState::Evicting;
         w.timer_generation += 1;
         ctx.schedule_at(patch_lands, Event::KueueStopJobSet(wl));
@@ -1047,6 +1091,36 @@ fn decide(checks: &[(String, crate::kueue_api::CheckAttempt)]) -> (SimTime, Chec
             checks.iter().map(|(_, a)| a.after_ns).max().unwrap_or(0),
             ChecksOutcome::Ready,
         ),
+    }
+}
+
+/// The Kueue job webhook's check of `kueue.x-k8s.io/max-exec-time-seconds`
+/// (`validateCreateForMaxExecTime`: an integer, greater than 0).
+fn check_max_exec_time(js: &crate::api::types::JobSet) -> Result<(), (String, String)> {
+    let Some(value) = js.metadata.labels.get(MAX_EXEC_TIME_LABEL) else {
+        return Ok(());
+    };
+    let path = format!("metadata.labels[{MAX_EXEC_TIME_LABEL}]");
+    let name = &js.metadata.name;
+    let invalid = |shown: String, why: String| {
+        let message = format!("JobSet \"{name}\" is invalid: Invalid value: {shown}: {why}");
+        Err((path.clone(), message))
+    };
+    match value.parse::<i64>() {
+        Err(e) => {
+            let why = match e.kind() {
+                std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                    "value out of range"
+                }
+                _ => "invalid syntax",
+            };
+            invalid(
+                format!("{value:?}"),
+                format!("strconv.Atoi: parsing {value:?}: {why}"),
+            )
+        }
+        Ok(v) if v <= 0 => invalid(v.to_string(), "should be greater than 0".into()),
+        Ok(_) => Ok(()),
     }
 }
 

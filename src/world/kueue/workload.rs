@@ -73,6 +73,15 @@ pub(crate) struct Workload {
     /// Guards the PodsReady timer: bumped on each admission and readiness change.
     pub timer_generation: u32,
     pub deactivated: bool,
+    /// `spec.maximumExecutionTimeSeconds` (the JobSet's `kueue.x-k8s.io/max-exec-time-seconds`).
+    pub max_exec_s: Option<u64>,
+    /// `status.accumulatedPastExecutionTimeSeconds`: whole seconds admitted before the current
+    /// admission.
+    pub past_exec_s: u64,
+    /// While admitted with a maximum execution time: since when (the `Admitted=True`
+    /// transition), and the generation of the deadline event scheduled for it.
+    pub exec_since_ns: Option<SimTime>,
+    pub exec_generation: u32,
     /// Per PodSet: its `kueue.x-k8s.io/podset-*` topology request, if any.
     pub topology_requests: Vec<Option<super::tas::TopologyRequest>>,
     /// While admitted, per PodSet: where TAS put its pods (None: not a TAS flavor).

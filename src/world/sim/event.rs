@@ -81,6 +81,8 @@ pub(crate) enum Event {
     /// The scripted admission checks of a quota reservation have answered (`generation`
     /// guards against a reservation since released).
     KueueChecksAnswered { wl: u32, generation: u32 },
+    /// An admitted Workload's maximum execution time runs out (if still the same admission).
+    KueueMaxExecTime { wl: u32, generation: u32 },
     /// Kueue's pod watch hears of a pod created with its topology scheduling gate.
     KueuePodGated(PodId),
     /// Kueue's ungate patch of a gated pod lands.
@@ -139,6 +141,7 @@ impl Event {
             KueueUngateLands(pod) => (38, pod, 0),
             KueueNodeChanged(node) => (39, node, 0),
             KueueChecksAnswered { wl, generation } => (40, wl, generation),
+            KueueMaxExecTime { wl, generation } => (41, wl, generation),
         }
     }
 }

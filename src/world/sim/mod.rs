@@ -490,6 +490,9 @@ impl Sim {
             Event::KueueChecksAnswered { wl, generation } => {
                 self.kueue(|k, c| k.on_checks_answered(c, wl, generation))
             }
+            Event::KueueMaxExecTime { wl, generation } => {
+                self.kueue(|k, c| k.on_max_exec_time(c, wl, generation))
+            }
             Event::SchedulerBackoffDone(pod) => self.scheduler_backoff_done(pod),
             Event::SchedulerFlushUnschedulable => self.scheduler_flush_unschedulable(),
             Event::BindDone { pod, node } => self.on_bind_done(pod, node),
