@@ -258,3 +258,36 @@ fn the_record_is_part_of_the_set() {
     assert_eq!(record_scenario(&out), "restart-jobset");
     assert_eq!(names(&root), ["run"], "no staging folder left");
 }
+
+#[test]
+fn a_failed_events_csv_written_during_the_run_leaves_no_half_file() {
+    // events.csv is written as the run goes, into the staging folder as a part file that
+    // takes its name only once whole: a failure there leaves DIR and its parent as they were.
+    let root = scratch("out_events_fail");
+    let out = root.join("run");
+    assert_eq!(
+        run(&["run", QUICKSTART, "--out", out.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let before = contents(&out);
+    let o = bin()
+        .args([
+            "run",
+            "scenarios/policies/restart-jobset.yaml",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(repo())
+        .env("JOBSET_SIM_OUTPUT_FAULT", "fail:events.csv")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!("error: cannot write the output folder {}: writing events.csv: No space left on device (injected fault) (the folder is left as it was)\n", out.display())
+    );
+    assert_eq!(contents(&out), before, "the old set, untouched");
+    assert_eq!(names(&root), ["run"], "no temporary folder left");
+}

@@ -441,13 +441,15 @@ fn write_run_outputs(
     set: &OutputSet,
     sim: &Sim,
     json: &str,
-    no_events: bool,
+    events: Option<Box<crate::metrics::events_csv::EventsCsv>>,
     with_report: bool,
 ) -> Result<(), SimError> {
-    let events = if no_events {
-        None
-    } else {
-        Some(report::events_csv(sim)?)
+    // events.csv was written as the run went, into the staging folder: its last rows now.
+    let streamed = match events {
+        Some(events) => vec![events
+            .finish()
+            .map_err(|e| set.stream_failed("events.csv", &e))?],
+        None => vec![],
     };
     let jobsets_csv = report::jobsets_csv(sim)?;
     let record_json = report::record::json(sim)?;
@@ -470,13 +472,10 @@ fn write_run_outputs(
         ("timeline.svg", timeline_svg.as_bytes()),
         ("recovery.svg", recovery_svg.as_bytes()),
     ];
-    if let Some(events) = &events {
-        files.push(("events.csv", events));
-    }
     if let Some(html) = &report_html {
         files.push((crate::report_html::FILE, html.as_bytes()));
     }
-    set.write(&files)
+    set.write(&files, streamed)
 }
 
 fn run(args: RunArgs) -> Result<(), SimError> {
@@ -495,8 +494,8 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     // Sim::new finds more errors (pods that fit no node, unknown fault nodes): locate them too.
     let mut sim = Sim::new(scenario)
         .map_err(|e| crate::yaml::locate::fill_scenario_file(e, &args.scenario))?;
-    // Rows are only kept for events.csv.
-    sim.rec.record_rows = args.out.is_some() && !args.no_events;
+    // Rows are not kept: events.csv is written as the run goes (below).
+    sim.rec.record_rows = false;
     // Job state changes are only kept for jobsets.csv.
     sim.rec.status_log.keep_job_rows = args.out.is_some();
     if args.dry_run {
@@ -511,15 +510,22 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     sim.progress_lines_every_ms = progress_lines_every_ms();
     // An output folder that cannot be written is found before the simulation, not after it.
     let out = args.out.as_deref().map(OutputSet::prepare).transpose()?;
+    if let (Some(set), false) = (&out, args.no_events) {
+        let file = set.stream("events.csv")?;
+        sim.rec.events_out = Some(Box::new(crate::metrics::events_csv::EventsCsv::new(
+            Box::new(file),
+        )));
+    }
     let started = Instant::now();
     crate::runner::run_sim(&mut sim, args.check_invariants)?;
     let wall_ms = started.elapsed().as_millis() as u64;
+    let events = sim.rec.events_out.take();
     let summary = summary::build(&sim, wall_ms);
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| SimError::Internal(e.to_string()))?
         + "\n";
     let written = match &out {
-        Some(set) => write_run_outputs(set, &sim, &json, args.no_events, args.report),
+        Some(set) => write_run_outputs(set, &sim, &json, events, args.report),
         None => Ok(()),
     };
     // The results are shown even when they could not be written.

@@ -90,34 +90,16 @@ pub(crate) fn jobsets_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
         .map_err(|e| SimError::Internal(format!("csv: {e}")))
 }
 
-/// `events.csv`: one row per pod state change, in the order they happened.
+/// `events.csv` of the rows a run kept (`Recorder::record_rows`): one row per pod state change,
+/// in the order they happened. `run --out` writes the same rows as the run goes instead
+/// (`metrics::events_csv`).
+#[cfg(test)]
 pub(crate) fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
-    let mut w = csv::Writer::from_writer(vec![]);
-    let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
-    w.write_record(["time_s", "jobset", "job", "pod", "node", "state", "reason"])
-        .map_err(err)?;
-    let mut pod_name = String::new();
+    let mut w = crate::metrics::events_csv::EventsCsv::new(vec![]);
     for row in &sim.rec.rows {
-        let pod = &sim.pods[row.pod as usize];
-        pod_name.clear();
-        sim.write_pod_name(row.pod, &mut pod_name);
-        let job = &sim.jobs[pod.job as usize];
-        let js = &sim.jobsets[job.jobset as usize];
-        let node = row
-            .node
-            .map(|n| sim.cluster.node(n).name.as_str())
-            .unwrap_or("");
-        w.write_record([
-            secs_exact(row.time_ns).as_str(),
-            js.name.as_str(),
-            job.name.as_str(),
-            pod_name.as_str(),
-            node,
-            row.state.as_str(),
-            row.reason.as_str(),
-        ])
-        .map_err(err)?;
+        let state = row.state.as_str();
+        w.row(sim, row.time_ns, row.pod, row.node, state, &row.reason);
     }
-    w.into_inner()
+    w.finish()
         .map_err(|e| SimError::Internal(format!("csv: {e}")))
 }

@@ -10,6 +10,7 @@
 //! a mix. On any error the staging folder is removed and `DIR` is left as it was.
 
 use crate::error::SimError;
+use crate::metrics::events_csv::Sink;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -73,13 +74,57 @@ impl OutputSet {
         Ok(set)
     }
 
-    /// Writes `files` (name, bytes) as the folder's new contents, all or nothing.
-    pub(crate) fn write(&self, files: &[(&str, &[u8])]) -> Result<(), SimError> {
+    /// Starts a file of the set that is written while the run goes (`events.csv`): the staging
+    /// folder is created now and the file written into it as `.NAME.part`, renamed to its name
+    /// by `commit` once whole. `write` then adds the other files beside it.
+    pub(crate) fn stream(&self, name: &'static str) -> Result<StagedFile, SimError> {
+        assert!(RUN_FILES.contains(&name), "{name} is not a run output");
+        self.make_staging()?;
+        let part = self.staging.join(format!(".{name}.part"));
+        match std::fs::File::create(&part) {
+            Ok(file) => Ok(StagedFile {
+                staging: self.staging.clone(),
+                shown: self.shown(),
+                name,
+                part,
+                file: Some(file),
+                committed: false,
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&self.staging);
+                Err(output_error(&self.shown(), &format!("writing {name}"), e))
+            }
+        }
+    }
+
+    /// The error of a streamed file whose rows could not be written (`message`, the system's
+    /// reason).
+    pub(crate) fn stream_failed(&self, name: &str, message: &str) -> SimError {
+        SimError::Output(format!(
+            "cannot write the output folder {}: writing {name}: {message} (the folder is left as it was)",
+            self.shown()
+        ))
+    }
+
+    /// Writes `files` (name, bytes) as the folder's new contents, all or nothing, together
+    /// with the files streamed into the staging folder during the run (`streamed`, committed
+    /// here: each takes its name only now).
+    pub(crate) fn write(
+        &self,
+        files: &[(&str, &[u8])],
+        streamed: Vec<Box<dyn Sink>>,
+    ) -> Result<(), SimError> {
         for (name, _) in files {
             assert!(RUN_FILES.contains(name), "{name} is not a run output");
         }
-        self.make_staging()?;
-        let result = self.fill_staging(files).and_then(|()| self.swap());
+        let result = if streamed.is_empty() {
+            self.make_staging()
+        } else {
+            streamed.into_iter().try_for_each(|f| f.commit())
+        };
+        let result = result
+            .and_then(|()| self.fill_staging(files))
+            .and_then(|()| self.swap());
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
@@ -154,6 +199,57 @@ impl OutputSet {
         }
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
+    }
+}
+
+/// A file of the set written while the run goes (`OutputSet::stream`), unbuffered (the writer
+/// over it buffers). Dropped before `commit` (a write error, a failed run, a panic unwinding),
+/// it removes the whole staging folder: no half file is left, and `DIR` was never touched.
+pub(crate) struct StagedFile {
+    staging: PathBuf,
+    shown: String,
+    name: &'static str,
+    part: PathBuf,
+    file: Option<std::fs::File>,
+    committed: bool,
+}
+
+impl Write for StagedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.as_mut().expect("open until committed").write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().expect("open until committed").flush()
+    }
+}
+
+impl Sink for StagedFile {
+    /// The rows reach the disk and the file takes its name in the staging folder.
+    fn commit(mut self: Box<Self>) -> Result<(), SimError> {
+        let fault = std::env::var(FAULT_ENV).unwrap_or_default();
+        let file = self.file.take().expect("committed once");
+        let done = if fault.strip_prefix("fail:") == Some(self.name) {
+            Err(std::io::Error::other(
+                "No space left on device (injected fault)",
+            ))
+        } else {
+            file.sync_all()
+                .and_then(|()| std::fs::rename(&self.part, self.staging.join(self.name)))
+        };
+        let name = self.name;
+        done.map_err(|e| output_error(&self.shown, &format!("writing {name}"), e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.file = None;
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
     }
 }
 
@@ -292,11 +388,11 @@ mod tests {
         let set = OutputSet::prepare(&out).unwrap();
         assert!(!out.exists(), "prepare leaves nothing behind");
         assert_eq!(names(&root), Vec::<String>::new());
-        set.write(&[("summary.json", b"1"), ("events.csv", b"e")])
+        set.write(&[("summary.json", b"1"), ("events.csv", b"e")], vec![])
             .unwrap();
         assert_eq!(names(&out), ["events.csv", "summary.json"]);
         let set = OutputSet::prepare(&out).unwrap();
-        set.write(&[("summary.json", b"2")]).unwrap();
+        set.write(&[("summary.json", b"2")], vec![]).unwrap();
         assert_eq!(names(&out), ["summary.json"], "no stale events.csv");
         assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), b"2");
         assert_eq!(names(&root), ["out"], "no staging folder left");

@@ -7,6 +7,7 @@ mod api_traffic;
 pub(crate) mod common;
 mod conformance;
 mod docs_drift;
+mod events_csv;
 mod fast_path;
 mod faults;
 mod fixtures;

@@ -2,6 +2,7 @@
 //! summary reports. Rows hold ids; names are resolved once, when the report is written.
 
 pub(crate) mod api_calls;
+pub(crate) mod events_csv;
 pub(crate) mod failed_scheduling;
 pub(crate) mod faults;
 pub(crate) mod kueue;
@@ -174,6 +175,9 @@ pub(crate) struct Recorder {
     pub kueue: kueue::KueueSeries,
     /// Keep every row (for events.csv). Off, only the counters and the recovery times are kept.
     pub record_rows: bool,
+    /// `events.csv` written as the run goes (`run --out`): each row is formatted and written
+    /// when it happens, none is kept.
+    pub events_out: Option<Box<events_csv::EventsCsv>>,
     /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
     /// first created, bound and running.
     /// Keyed by `attempt_key` (hashed: looked up on three state changes of every pod; read
@@ -463,10 +467,14 @@ impl Sim {
                 }
             }
         }
+        let node = self.pods[pod as usize].node;
+        if let Some(mut out) = self.rec.events_out.take() {
+            out.row(self, now, pod, node, state.as_str(), reason);
+            self.rec.events_out = Some(out);
+        }
         if !self.rec.record_rows {
             return;
         }
-        let node = self.pods[pod as usize].node;
         self.rec.rows.push(PodEventRow {
             time_ns: self.now(),
             pod,
