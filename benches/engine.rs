@@ -282,8 +282,44 @@ workloads:
     g.finish();
 }
 
+/// A long training run's churn: llama3-54d (2,048 pods on 2,176 nodes, every node failure
+/// restarts the JobSet and replaces all its pods) cut to its first 6 days, about 50 restarts
+/// and 100k pods created, of which a few thousand exist at once: the kubelet's runtimes, the
+/// Job controller's books and the recovery report's attempt times per pod and Job ever
+/// created. Throughput is in events.
+fn long_run(c: &mut Criterion) {
+    let mut g = c.benchmark_group("long_run");
+    g.sample_size(10);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("scenarios/validation/llama3-54d.yaml");
+    let text = std::fs::read_to_string(&path).expect("llama3-54d is there");
+    assert!(text.contains("until: 54d"));
+    let text = text.replace("until: 54d", "until: 6d");
+    let scenario = Scenario::from_text("llama3-6d.yaml", &text, &root.join("scenarios/validation"))
+        .expect("llama3 cut to 6 days loads");
+    let events = {
+        let mut sim = Simulation::new(scenario.clone()).expect("valid");
+        sim.run().expect("runs");
+        sim.events_delivered()
+    };
+    g.throughput(Throughput::Elements(events));
+    g.bench_function("llama3_6d", |b| {
+        b.iter_batched(
+            || scenario.clone(),
+            |s| {
+                let mut sim = Simulation::new(s).expect("valid");
+                sim.run().expect("runs");
+                sim
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    long_run,
     engine,
     scenarios,
     recovery,

@@ -48,7 +48,7 @@ pub(crate) fn build(sim: &Sim) -> Vec<Recovery> {
                 .attempt_times
                 .get(&crate::metrics::attempt_key(r.jobset, r.attempt))
                 .unwrap_or(&empty);
-            let first_create = t.created.iter().copied().min();
+            let first_create = t.first_created;
             let nth = |v: &Vec<SimTime>| -> Option<SimTime> {
                 let mut v = v.clone();
                 v.sort_unstable();

@@ -19,10 +19,17 @@ const CRASH_LOOP_MAX_NS: u64 = 300 * NS_PER_S;
 /// (`hasExpired`): the next crash restarts at once again.
 const CRASH_LOOP_RESET_NS: u64 = 2 * CRASH_LOOP_MAX_NS;
 
+/// `Kubelet::run_slot` of a pod without a runtime.
+const NO_RUN: u32 = u32::MAX;
+
 #[derive(Debug, Default)]
 pub(crate) struct Kubelet {
-    /// By `PodId`, grown as pods start.
+    /// Each pod's container runtime, in a slot of `runs` (`NO_RUN`: none yet, or forgotten):
+    /// by `PodId`, grown as pods start; 4 bytes a pod. A long run creates a million pods of
+    /// which a few thousand exist at once, so a removed pod's slot is reused (`forget`).
+    run_slot: Vec<u32>,
     runs: Vec<ContainerRuntime>,
+    free_runs: Vec<u32>,
     /// Container runs so far per Job and completion index, over all the index's pods: the
     /// scenario's exit rules match a run by it (`ContainerRun::retry`). By `JobId`, grown as
     /// Jobs' containers start.
@@ -44,11 +51,41 @@ struct ContainerRuntime {
 
 impl Kubelet {
     fn run(&mut self, pod: PodId) -> &mut ContainerRuntime {
-        if self.runs.len() <= pod as usize {
-            self.runs
-                .resize(pod as usize + 1, ContainerRuntime::default());
+        if self.run_slot.len() <= pod as usize {
+            self.run_slot.resize(pod as usize + 1, NO_RUN);
         }
-        &mut self.runs[pod as usize]
+        let mut slot = self.run_slot[pod as usize];
+        if slot == NO_RUN {
+            slot = match self.free_runs.pop() {
+                Some(free) => free,
+                None => {
+                    self.runs.push(ContainerRuntime::default());
+                    (self.runs.len() - 1) as u32
+                }
+            };
+            self.runs[slot as usize] = ContainerRuntime::default();
+            self.run_slot[pod as usize] = slot;
+        }
+        &mut self.runs[slot as usize]
+    }
+
+    fn run_of(&self, pod: PodId) -> Option<&ContainerRuntime> {
+        let slot = *self.run_slot.get(pod as usize)?;
+        (slot != NO_RUN).then(|| &self.runs[slot as usize])
+    }
+
+    /// The pod was removed from the API: nothing reads its runtime again (no container, no
+    /// crash to back off from), so its slot goes to a later pod. A runtime whose exit is still
+    /// scheduled is kept, as it was: its `take_exit` finds it.
+    pub(crate) fn forget(&mut self, pod: PodId) {
+        let Some(&slot) = self.run_slot.get(pod as usize) else {
+            return;
+        };
+        if slot == NO_RUN || self.runs[slot as usize].pending_exit.is_some() {
+            return;
+        }
+        self.run_slot[pod as usize] = NO_RUN;
+        self.free_runs.push(slot);
     }
 
     /// The run's end is scheduled as `exit`; `status` is the non-zero exit it will report.
@@ -61,17 +98,18 @@ impl Kubelet {
     /// The scheduled end of the current run, forgotten (it fired, or is to be cancelled),
     /// with the exit it was to report.
     pub(crate) fn take_exit(&mut self, pod: PodId) -> (Option<EventId>, Option<(u16, i32)>) {
-        match self.runs.get_mut(pod as usize) {
-            Some(run) => (run.pending_exit.take(), run.pending_status.take()),
-            None => (None, None),
+        match self.run_slot.get(pod as usize) {
+            Some(&slot) if slot != NO_RUN => {
+                let run = &mut self.runs[slot as usize];
+                (run.pending_exit.take(), run.pending_status.take())
+            }
+            _ => (None, None),
         }
     }
 
     /// A run of the main container is under way, its end scheduled.
     pub(crate) fn exit_pending(&self, pod: PodId) -> bool {
-        self.runs
-            .get(pod as usize)
-            .is_some_and(|r| r.pending_exit.is_some())
+        self.run_of(pod).is_some_and(|r| r.pending_exit.is_some())
     }
 
     /// Runs of the main container at (`j`, `index`) started before now; counts this one.
@@ -411,6 +449,32 @@ mod tests {
         assert!(!k.exit_pending(2));
         // Taken once: a cancelled run's exit is never reported later.
         assert_eq!(k.take_exit(2), (None, None));
+    }
+
+    /// A removed pod's runtime slot goes to a later pod, which starts from a clean runtime
+    /// (no exit, no crash-loop back-off); a runtime whose exit is still scheduled is kept.
+    #[test]
+    fn a_removed_pods_runtime_is_reused_clean() {
+        let mut k = Kubelet::default();
+        let mut q = crate::engine::EventQueue::new();
+        // Pod 0 crashed once (a back-off entry) and its run ended.
+        assert_eq!(k.crash_restart_delay_ns(0, 1_000), 0);
+        assert_eq!(k.crash_restart_delay_ns(0, 2_000), CRASH_LOOP_INITIAL_NS);
+        // Pod 1's exit is still scheduled when it is removed: kept.
+        let exit = q.schedule_in(5, 0u8);
+        k.exit_scheduled(1, exit, None);
+        k.forget(0);
+        k.forget(1);
+        assert_eq!(k.runs.len(), 2);
+        assert!(k.exit_pending(1), "a scheduled exit survives");
+        // Pod 7 takes pod 0's slot and starts with no back-off entry.
+        assert_eq!(k.crash_restart_delay_ns(7, 3_000), 0);
+        assert_eq!(k.runs.len(), 2, "the slot was reused");
+        assert!(!k.exit_pending(0));
+        assert_eq!(k.take_exit(0), (None, None));
+        assert_eq!(k.take_exit(1), (Some(exit), None));
+        // Forgetting a pod that never ran is a no-op.
+        k.forget(42);
     }
 
     /// A world whose one Job runs its three pods under `restart_policy`, stopped there.

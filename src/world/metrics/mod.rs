@@ -103,7 +103,8 @@ pub(crate) struct RestartRecord {
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct AttemptTimes {
-    pub created: Vec<SimTime>,
+    /// When the attempt's first pod was created (the report reads no other create time).
+    pub first_created: Option<SimTime>,
     pub scheduled: Vec<SimTime>,
     pub running: Vec<SimTime>,
 }
@@ -461,7 +462,9 @@ impl Sim {
                 .get_mut(&attempt_key(job.jobset, job.restart_attempt))
             {
                 match bit {
-                    1 => t.created.push(now),
+                    1 => {
+                        t.first_created.get_or_insert(now);
+                    }
                     2 => t.scheduled.push(now),
                     _ => t.running.push(now),
                 }

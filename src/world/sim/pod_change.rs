@@ -143,6 +143,7 @@ impl Sim {
             PodChange::Removed => {
                 let (index, shape) = (p.index, p.shape);
                 self.release_pod_name(pod);
+                self.kubelet.forget(pod);
                 // Pods usually go in the order they were created: the search ends near the
                 // front.
                 let list = &mut self.job_pods[job as usize];

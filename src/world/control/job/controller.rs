@@ -41,8 +41,11 @@ struct JobBooks {
     uncounted_failed: Vec<PodId>,
     /// When the Job's last counted pod failure happened (the Job-wide back-off counts from it).
     last_pod_failure_ns: Option<SimTime>,
+    /// The Job's completions: the indexes below.
+    completions: u32,
     /// Per completion index: counted failures and the last one's time (backoffLimitPerIndex;
-    /// upstream counts them on the pods' `job-index-failure-count` annotation).
+    /// upstream counts them on the pods' `job-index-failure-count` annotation). Empty until
+    /// a pod of the Job first fails (most Jobs of a long run never count one).
     index_failures: Vec<u32>,
     index_last_failure_ns: Vec<Option<SimTime>>,
 }
@@ -79,10 +82,8 @@ impl JobController {
             self.jobs.len(),
             "Jobs are registered as created"
         );
-        let n = completions as usize;
         self.jobs.push(JobBooks {
-            index_failures: vec![0; n],
-            index_last_failure_ns: vec![None; n],
+            completions,
             ..JobBooks::default()
         });
     }
@@ -153,7 +154,15 @@ impl JobController {
     pub(super) fn count_failure(&mut self, j: JobId, index: usize, now_ns: SimTime) -> Option<u32> {
         let books = self.books(j);
         books.last_pod_failure_ns = Some(now_ns);
-        let failures = books.index_failures.get_mut(index)?;
+        if index >= books.completions as usize {
+            return None;
+        }
+        if books.index_failures.is_empty() {
+            let n = books.completions as usize;
+            books.index_failures = vec![0; n];
+            books.index_last_failure_ns = vec![None; n];
+        }
+        let failures = &mut books.index_failures[index];
         *failures += 1;
         books.index_last_failure_ns[index] = Some(now_ns);
         Some(*failures)
@@ -173,8 +182,8 @@ impl JobController {
     fn index_backoff_left_ns(&self, j: JobId, index: usize, now_ns: SimTime) -> Option<u64> {
         let books = &self.jobs[j as usize];
         remaining_backoff(
-            books.index_last_failure_ns[index],
-            books.index_failures[index],
+            books.index_last_failure_ns.get(index).copied().flatten(),
+            books.index_failures.get(index).copied().unwrap_or(0),
             now_ns,
         )
     }
