@@ -998,3 +998,63 @@ fn the_maximum_execution_time_counts_every_admission() {
         "high done at {high_done}, low deactivated at {deactivated}"
     );
 }
+
+/// Two Kubernetes PriorityClasses, one the global default.
+const POD_PRIORITIES: &str = "  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: urgent}, value: 1000}\n  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: batch}, value: 50, globalDefault: true}\n";
+
+fn with_pod_priority(jobset: String, class: &str) -> String {
+    jobset.replace(
+        "              spec:\n                restartPolicy: Never\n",
+        &format!("              spec:\n                priorityClassName: {class}\n                restartPolicy: Never\n"),
+    )
+}
+
+#[test]
+fn a_pod_priority_class_gives_the_workload_its_priority() {
+    // ExtractPriority (kueue-semantics §1.6): no WorkloadPriorityClass label, so the first
+    // pod template's priorityClassName decides (`urgent`, 1000); without one, the global
+    // default PriorityClass (`batch`, 50). `urgent` preempts `plain` in a LowerPriority queue.
+    let queues = queue(
+        "team",
+        4,
+        ", preemption: {withinClusterQueue: LowerPriority}",
+    );
+    let text = scenario(
+        4,
+        &queues,
+        "",
+        &[
+            jobset("plain", "team", 4, 1, "0s", "1h"),
+            with_pod_priority(jobset("rush", "team", 4, 1, "10m", "10m"), "urgent"),
+        ],
+    )
+    .replace("  objects:\n", &format!("  objects:\n{POD_PRIORITIES}"));
+    let sim = run(&text);
+    let (plain, rush) = (workload(&sim, "plain"), workload(&sim, "rush"));
+    assert_eq!((plain.priority, rush.priority), (50, 1000));
+    let reasons: Vec<&str> = plain.evictions.iter().map(|e| e.reason).collect();
+    assert_eq!(reasons, ["Preempted"]);
+    assert!(
+        secs(rush.first_admitted_ns) < 700.0,
+        "admitted soon after 600 s"
+    );
+}
+
+#[test]
+fn a_workload_priority_class_label_wins_over_the_pod_priority_class() {
+    let text = scenario(
+        4,
+        &queue("team", 4, ""),
+        "",
+        &[with_priority(
+            with_pod_priority(jobset("both", "team", 4, 1, "0s", "10m"), "urgent"),
+            "low",
+        )],
+    )
+    .replace(
+        "  objects:\n",
+        &format!("  objects:\n{POD_PRIORITIES}{PRIORITIES}"),
+    );
+    let sim = run(&text);
+    assert_eq!(workload(&sim, "both").priority, 10);
+}

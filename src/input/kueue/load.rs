@@ -7,8 +7,8 @@
 //! does not read are notices. `metadata` and `status` are accepted as written.
 
 use super::raw::{
-    AcSpec, CohortSpec, ConfigDoc, CqSpec, Doc, FlavorSpec, LqSpec, RawCheckScript, TopologySpec,
-    WpcDoc,
+    AcSpec, CohortSpec, ConfigDoc, CqSpec, Doc, FlavorSpec, LqSpec, PcDoc, RawCheckScript,
+    TopologySpec, WpcDoc,
 };
 use super::KueueSetup;
 use crate::api::fields::{field_validation, undefined_in_kueue, FieldValidation};
@@ -128,6 +128,7 @@ pub(super) struct Read {
     pub local_queues: Vec<Placed<Doc<LqSpec>>>,
     pub cohorts: Vec<Placed<Doc<CohortSpec>>>,
     pub priority_classes: Vec<Placed<WpcDoc>>,
+    pub pod_priority_classes: Vec<Placed<PcDoc>>,
     pub topologies: Vec<Placed<Doc<TopologySpec>>>,
     pub admission_checks: Vec<Placed<Doc<AcSpec>>>,
     pub scripts: Vec<Placed<RawCheckScript>>,
@@ -299,6 +300,12 @@ fn document(value: &Value, text: &str, doc: usize, at: Where, read: &mut Read, o
         if let Some(obj) = parse::<Doc<AcSpec>>("AdmissionCheck", value, text, doc, &at, out, true)
         {
             read.admission_checks.push(Placed { obj, at, v1beta1 });
+        }
+        return;
+    }
+    if api_version == "scheduling.k8s.io/v1" && kind == "PriorityClass" {
+        if let Some(obj) = parse::<PcDoc>("PriorityClass", value, text, doc, &at, out, true) {
+            read.pod_priority_classes.push(Placed { obj, at, v1beta1 });
         }
         return;
     }

@@ -31,6 +31,8 @@ pub(crate) struct KueueSetup {
     pub local_queues: Vec<LocalQueue>,
     pub cohorts: Vec<Cohort>,
     pub priority_classes: Vec<WorkloadPriorityClass>,
+    /// `scheduling.k8s.io/v1` PriorityClasses, for pod templates' `priorityClassName`.
+    pub pod_priority_classes: Vec<PodPriorityClass>,
     pub topologies: Vec<Topology>,
     pub admission_checks: Vec<AdmissionCheck>,
     /// `kueue.admissionCheckScripts`: what each scripted check's controller answers.
@@ -40,7 +42,7 @@ pub(crate) struct KueueSetup {
 
 impl KueueSetup {
     /// `(kind, count)` for every kind, in a fixed order, for `validate`'s report.
-    pub(crate) fn counts(&self) -> [(&'static str, usize); 7] {
+    pub(crate) fn counts(&self) -> [(&'static str, usize); 8] {
         [
             ("ResourceFlavor", self.flavors.len()),
             ("ClusterQueue", self.cluster_queues.len()),
@@ -49,6 +51,7 @@ impl KueueSetup {
             ("WorkloadPriorityClass", self.priority_classes.len()),
             ("Topology", self.topologies.len()),
             ("AdmissionCheck", self.admission_checks.len()),
+            ("PriorityClass", self.pod_priority_classes.len()),
         ]
     }
 }
@@ -212,6 +215,14 @@ pub(crate) struct Cohort {
 pub(crate) struct WorkloadPriorityClass {
     pub name: String,
     pub value: i32,
+}
+
+/// A Kubernetes PriorityClass: its value, and whether it is the cluster's global default.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PodPriorityClass {
+    pub name: String,
+    pub value: i32,
+    pub global_default: bool,
 }
 
 /// An `AdmissionCheck` object: its name and `spec.controllerName` (`parameters` ignored).

@@ -185,6 +185,26 @@ pub(super) struct WpcDoc {
     pub kind: Opaque,
 }
 
+/// A Kubernetes `scheduling.k8s.io/v1` PriorityClass (no `spec` either): Kueue reads a pod
+/// template's `priorityClassName` against these (`ExtractPriority`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PcDoc {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub value: Option<i32>,
+    pub global_default: Option<bool>,
+    #[allow(dead_code)]
+    pub description: Option<String>,
+    pub preemption_policy: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub api_version: Opaque,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub kind: Opaque,
+}
+
 /// The knobs of `config.kueue.x-k8s.io/v1beta2` Configuration the simulator reads.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

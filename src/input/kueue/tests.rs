@@ -1107,6 +1107,37 @@ fn local_queue_and_priority_class_rules() {
     );
 }
 
+#[test]
+fn a_kubernetes_priority_class_is_read_and_checked() {
+    let text = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: urgent}\nvalue: 1000\nglobalDefault: true\n";
+    let (_, r) = load_file("pc_ok", text);
+    let setup = r
+        .expect("a valid PriorityClass")
+        .kueue
+        .expect("a kueue section");
+    assert_eq!(
+        setup.pod_priority_classes,
+        vec![PodPriorityClass {
+            name: "urgent".into(),
+            value: 1000,
+            global_default: true
+        }]
+    );
+    let text = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: p}\npreemptionPolicy: Sometimes\n";
+    let (_, r) = load_file("pc_bad", text);
+    let errors = r.err().unwrap();
+    let paths: Vec<_> = errors.iter().map(|e| e.path.as_deref()).collect();
+    assert_eq!(
+        paths,
+        [Some("value"), Some("preemptionPolicy")],
+        "{errors:#?}"
+    );
+    assert_eq!(
+        errors[1].message,
+        "PriorityClass \"p\" is invalid: Unsupported value: \"Sometimes\": supported values: \"Never\", \"PreemptLowerPriority\""
+    );
+}
+
 // ---- Tolerated references ------------------------------------------------------------------
 
 #[test]

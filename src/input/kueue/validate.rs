@@ -15,7 +15,7 @@
 
 use super::load::{Out, Placed, Read, Where};
 use super::raw::{
-    AcSpec, CohortSpec, CqSpec, Doc, FlavorSpec, LqSpec, RawCheckScript, RawFairSharing,
+    AcSpec, CohortSpec, CqSpec, Doc, FlavorSpec, LqSpec, PcDoc, RawCheckScript, RawFairSharing,
     RawResourceGroup, TopologySpec, WpcDoc,
 };
 use super::*;
@@ -768,6 +768,29 @@ fn priority_class(doc: &WpcDoc) -> (Vec<FieldError>, WorkloadPriorityClass) {
     (errs, wpc)
 }
 
+/// `scheduling.k8s.io/v1` PriorityClass validation (`ValidatePriorityClass`): a value, and a
+/// preemption policy Kubernetes knows.
+fn pod_priority_class(doc: &PcDoc) -> (Vec<FieldError>, PodPriorityClass) {
+    let mut errs = name_errors(&doc.metadata);
+    if doc.value.is_none() {
+        errs.push(required("value"));
+    }
+    if let Some(p) = doc.preemption_policy.as_deref() {
+        if p != "PreemptLowerPriority" && p != "Never" {
+            errs.push(FieldError {
+                path: "preemptionPolicy".into(),
+                message: format!("Unsupported value: \"{p}\": supported values: \"Never\", \"PreemptLowerPriority\""),
+            });
+        }
+    }
+    let pc = PodPriorityClass {
+        name: doc.metadata.name.clone(),
+        value: doc.value.unwrap_or_default(),
+        global_default: doc.global_default.unwrap_or(false),
+    };
+    (errs, pc)
+}
+
 /// Matches the CRD's nodeLabel pattern: an optional DNS-subdomain prefix and a name part.
 fn matches_node_label(v: &str) -> bool {
     let (prefix, name) = match v.split_once('/') {
@@ -1077,6 +1100,13 @@ pub(super) fn resolve(read: Read, out: &mut Out) -> KueueSetup {
         |d, _| priority_class(d),
         |r| r.name.clone(),
     );
+    let pod_pcs = checked(
+        out,
+        read.pod_priority_classes,
+        "PriorityClass",
+        |d, _| pod_priority_class(d),
+        |r| r.name.clone(),
+    );
     let topologies = checked(
         out,
         read.topologies,
@@ -1114,6 +1144,7 @@ pub(super) fn resolve(read: Read, out: &mut Out) -> KueueSetup {
         local_queues: strip(lqs),
         cohorts: strip(cohorts),
         priority_classes: strip(wpcs),
+        pod_priority_classes: strip(pod_pcs),
         topologies: strip(topologies),
         admission_checks: strip(checks),
         check_scripts: scripts,

@@ -72,6 +72,8 @@ pub(crate) struct KueueController {
     /// (namespace, name) → ClusterQueue name.
     local_queues: BTreeMap<(String, String), String>,
     priority_classes: BTreeMap<String, i32>,
+    /// Kubernetes PriorityClasses by name: (value, globalDefault).
+    pod_priority_classes: BTreeMap<String, (i32, bool)>,
     /// The scenario's namespaces with their labels (`kubernetes.io/metadata.name` included).
     namespace_labels: BTreeMap<String, crate::api::types::StringMap>,
     pods_ready: Option<WaitForPodsReady>,
@@ -168,6 +170,9 @@ impl KueueController {
             priority_classes: (setup.priority_classes.iter())
                 .map(|p| (p.name.clone(), p.value))
                 .collect(),
+            pod_priority_classes: (setup.pod_priority_classes.iter())
+                .map(|p| (p.name.clone(), (p.value, p.global_default)))
+                .collect(),
             namespace_labels,
             pods_ready: setup.config.wait_for_pods_ready,
             manage_without_queue_name: setup.config.manage_jobs_without_queue_name,
@@ -241,15 +246,41 @@ impl KueueController {
         ctx.schedule_at(lands, Event::KueueWorkloadCreated(js));
     }
 
+    /// `ExtractPriority` (kueue-semantics §1.6): the WorkloadPriorityClass label's value;
+    /// else the `priorityClassName` of the first replicated job's pod template that sets one,
+    /// as its PriorityClass's value; else the global-default PriorityClass (the lowest if
+    /// several); else 0.
+    fn priority_of(&self, js: &crate::api::types::JobSet) -> i32 {
+        let labels = &js.metadata.labels;
+        if let Some(class) = labels.get(PRIORITY_CLASS_LABEL) {
+            return self.priority_classes.get(class).copied().unwrap_or(0);
+        }
+        let pod_class = (js.spec.replicated_jobs.iter())
+            .find_map(|rj| {
+                rj.template
+                    .spec
+                    .template
+                    .spec
+                    .priority_class_name
+                    .as_deref()
+            })
+            .filter(|name| !name.is_empty());
+        if let Some(name) = pod_class {
+            return self.pod_priority_classes.get(name).map_or(0, |pc| pc.0);
+        }
+        (self.pod_priority_classes.values())
+            .filter(|pc| pc.1)
+            .map(|pc| pc.0)
+            .min()
+            .unwrap_or(0)
+    }
+
     /// The Workload create landed: it is pending in its ClusterQueue's queue.
     pub(crate) fn on_workload_created(&mut self, ctx: &mut Ctx, js: JsId) {
         let obj = ctx.jobset(js);
         let labels = &obj.spec.metadata.labels;
         let queue_name = labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default();
-        let priority = labels
-            .get(PRIORITY_CLASS_LABEL)
-            .and_then(|p| self.priority_classes.get(p).copied())
-            .unwrap_or(0);
+        let priority = self.priority_of(&obj.spec);
         let namespace = obj.namespace.clone();
         let cq = (self
             .local_queues
