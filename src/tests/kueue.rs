@@ -1058,3 +1058,28 @@ fn a_workload_priority_class_label_wins_over_the_pod_priority_class() {
     let sim = run(&text);
     assert_eq!(workload(&sim, "both").priority, 10);
 }
+
+#[test]
+fn past_the_requeuing_limit_a_workload_is_deactivated_with_its_cause() {
+    // Mirrors workload_controller_test.go TestReconcile "should set the Evicted condition with
+    // DeactivatedDueToRequeuingLimitExceeded reason" (triggerDeactivationOrBackoffRequeue):
+    // with backoffLimitCount 0 the first PodsReady timeout deactivates instead of requeuing.
+    let hog = jobset("hog", "none", 2, 8, "0s", "1h")
+        .replace(", labels: {kueue.x-k8s.io/queue-name: none}", "");
+    let text = scenario(
+        2,
+        &queue("team", 32, ""),
+        "waitForPodsReady: {timeout: 5m, requeuingStrategy: {backoffLimitCount: 0}}",
+        &[hog, jobset("stuck", "team", 1, 4, "1s", "1m")],
+    )
+    .replace("until: 6h", "until: 20m");
+    let sim = run(&text);
+    let w = workload(&sim, "stuck");
+    let reasons: Vec<&str> = w.evictions.iter().map(|e| e.reason).collect();
+    assert_eq!(reasons, ["DeactivatedDueToRequeuingLimitExceeded"]);
+    assert!(w.deactivated);
+    assert_eq!(
+        w.pending_reason.1,
+        "The workload is deactivated due to exceeding the maximum number of re-queuing retries"
+    );
+}

@@ -178,12 +178,11 @@ impl Placer<'_> {
         &mut self,
         model: &Model,
         w: &Workload,
-        a: &Assignment,
+        podsets: &[(usize, FlavorIx)],
         empty: bool,
     ) -> Result<Vec<Option<Placement>>, Unplaced> {
         let mut placed: Vec<Option<Placement>> = vec![None; w.podsets.len()];
-        let podsets = self.podset_flavors(w, a);
-        for (i, f) in podsets {
+        for &(i, f) in podsets {
             let ps = &w.podsets[i];
             let request = w.topology_requests.get(i).and_then(Option::as_ref);
             let result = match self.tas.levels[f] {
@@ -258,7 +257,8 @@ impl crate::kueue::cycle::Placer for Placer<'_> {
         keep: bool,
     ) -> Result<(), Unplaced> {
         let w = &self.workloads[head.wl as usize];
-        if !self.places(head, a) {
+        let podsets = self.podset_flavors(w, a);
+        if podsets.is_empty() {
             return Ok(());
         }
         let gone: &[WlId] = match without {
@@ -266,13 +266,14 @@ impl crate::kueue::cycle::Placer for Placer<'_> {
             Without::Nothing | Without::AnyPlaced => &[],
         };
         let empty = matches!(without, Without::AnyPlaced);
-        for (_, f) in self.podset_flavors(w, a) {
+        // Views first, so that taking the targets out reaches every flavor the entry uses.
+        for &(_, f) in &podsets {
             if self.tas.levels[f].is_some() {
                 self.view_mut(model, f, empty);
             }
         }
         self.shift(gone, -1);
-        let placed = self.place_all(model, w, a, empty);
+        let placed = self.place_all(model, w, &podsets, empty);
         if let Ok(placed) = &placed {
             if !keep || empty {
                 self.undo(placed, empty);
