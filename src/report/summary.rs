@@ -157,6 +157,16 @@ pub(crate) struct SchedulerCounts {
     pub nodes_examined: u64,
     /// JobSet controller reconciles (one worker, every status change queues one).
     pub jobset_reconciles: u64,
+    /// DefaultPreemption runs that nominated a node (absent when none did).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub preemptions: u64,
+    /// Pods those preemptions deleted (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub preemption_victims: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The modelled JobSet controller version as the scenario names it
@@ -337,6 +347,8 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
             cycles: sim.scheduler.cycles,
             nodes_examined: sim.scheduler.nodes_examined,
             jobset_reconciles: sim.rec.jobset_reconciles,
+            preemptions: sim.scheduler.preemption.preemptions,
+            preemption_victims: sim.scheduler.preemption.victims,
         },
         api_calls: sim.rec.api_calls.clone(),
         kueue: super::kueue::build(sim),

@@ -360,8 +360,7 @@ pub(crate) struct PodSpec {
     pub share_process_namespace: Opaque,
     #[serde(skip_serializing)]
     pub runtime_class_name: Opaque,
-    #[serde(skip_serializing)]
-    pub preemption_policy: Opaque,
+    pub preemption_policy: Option<String>,
     #[serde(skip_serializing)]
     pub overhead: Opaque,
     #[serde(skip_serializing)]

@@ -223,6 +223,9 @@ pub(crate) struct PodPriorityClass {
     pub name: String,
     pub value: i32,
     pub global_default: bool,
+    /// `preemptionPolicy: Never`: pods of this class never preempt (kube-scheduler's
+    /// DefaultPreemption).
+    pub preempt_never: bool,
 }
 
 /// An `AdmissionCheck` object: its name and `spec.controllerName` (`parameters` ignored).

@@ -1120,7 +1120,8 @@ fn a_kubernetes_priority_class_is_read_and_checked() {
         vec![PodPriorityClass {
             name: "urgent".into(),
             value: 1000,
-            global_default: true
+            global_default: true,
+            preempt_never: false
         }]
     );
     let text = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: p}\npreemptionPolicy: Sometimes\n";

@@ -787,6 +787,7 @@ fn pod_priority_class(doc: &PcDoc) -> (Vec<FieldError>, PodPriorityClass) {
         name: doc.metadata.name.clone(),
         value: doc.value.unwrap_or_default(),
         global_default: doc.global_default.unwrap_or(false),
+        preempt_never: doc.preemption_policy.as_deref() == Some("Never"),
     };
     (errs, pc)
 }

@@ -318,13 +318,14 @@ impl Sim {
             }
             self.placement.start_labelling();
         }
-        let shape = shape::compile_with_affinity(
+        let mut shape = shape::compile_with_affinity(
             spec,
             &self.cluster,
             &mut self.placement,
             labels,
             namespace,
         );
+        (shape.priority, shape.preempt_never) = self.scheduler.pod_priority(spec);
         self.push_shape(shape)
     }
 }

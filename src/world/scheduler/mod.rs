@@ -5,6 +5,7 @@
 pub(crate) mod affinity;
 pub(crate) mod fast;
 pub(crate) mod filter;
+pub(crate) mod preemption;
 
 use crate::cluster::{resources, NodeId};
 use crate::engine::{rng::below, SimTime, StreamRng};
@@ -66,6 +67,8 @@ pub(crate) struct Scheduler {
     pub fast_decisions: u64,
     /// Domain walks decided by the fast path (`fast::decide_fast_domains`).
     pub fast_domain_decisions: u64,
+    /// DefaultPreemption: the placed pods by priority, nominations, victims (`preemption.rs`).
+    pub(crate) preemption: preemption::Preemption,
 }
 
 /// What one scheduling cycle found.
@@ -78,7 +81,11 @@ struct Decision {
 }
 
 impl Scheduler {
-    pub(crate) fn new(rng: StreamRng, client: crate::engine::TokenBucket) -> Self {
+    pub(crate) fn new(
+        rng: StreamRng,
+        client: crate::engine::TokenBucket,
+        preemption: preemption::Preemption,
+    ) -> Self {
         Scheduler {
             active: BinaryHeap::new(),
             unschedulable: BTreeMap::new(),
@@ -97,7 +104,14 @@ impl Scheduler {
             fast_domain_decisions: 0,
             cycles: 0,
             nodes_examined: 0,
+            preemption,
         }
+    }
+
+    /// A pod template's priority and whether it never preempts (the Priority admission
+    /// plugin, `preemption::PriorityClasses::resolve`).
+    pub(crate) fn pod_priority(&self, spec: &crate::api::types::PodSpec) -> (i32, bool) {
+        self.preemption.classes.resolve(spec)
     }
 
     fn ensure(&mut self, pod: PodId) {
@@ -217,8 +231,11 @@ impl Sim {
     /// A pod that held resources is gone or terminal: free them and retry unschedulable pods.
     pub(crate) fn scheduler_pod_gone(&mut self, pod: PodId) {
         let reservation = (self.scheduler.reserved_on.get_mut(pod as usize)).and_then(Option::take);
+        let prio = self.shapes[self.pods[pod as usize].shape as usize].priority;
+        self.scheduler.preemption.clear_nomination(pod, prio);
         if let Some(node) = reservation {
             let shape = &self.shapes[self.pods[pod as usize].shape as usize];
+            self.scheduler.preemption.released(pod, node, prio);
             self.cluster
                 .release(node, &shape.request, shape.score_request);
             let job = self.pods[pod as usize].job;
@@ -340,7 +357,7 @@ impl Sim {
             walked += shape.preferred.len() as u64 * self.placement.placed_pods
                 + self.placement.placed_pref_pods;
         }
-        let cost = sp.cycle_base_cost_ns
+        let mut cost = sp.cycle_base_cost_ns
             + sp.per_node_filter_cost_ns * decision.examined as u64
             + sp.per_node_score_cost_ns * decision.scored as u64
             + sp.affinity_per_pod_cost_ns * walked;
@@ -354,6 +371,9 @@ impl Sim {
                 let job = self.pods[pod as usize].job;
                 self.placement.place(node, job, shape, 1);
                 self.scheduler.reserved_on[pod as usize] = Some(node);
+                let prio = shape.priority;
+                self.scheduler.preemption.clear_nomination(pod, prio);
+                self.scheduler.preemption.placed(pod, node, prio);
                 if self.pods[pod as usize].last_unschedulable.is_some() {
                     self.change_pod(
                         pod,
@@ -369,6 +389,10 @@ impl Sim {
                     .schedule_at(bind_at, Event::BindDone { pod, node });
             }
             None => {
+                // PostFilter (DefaultPreemption): its Filter runs are charged like the scan's.
+                let pf = self.post_filter(pod, shape_id, ctx.as_ref(), now + cost);
+                cost += self.params.scheduler.per_node_filter_cost_ns * pf.filters;
+                self.scheduler.nodes_examined += pf.filters;
                 // The nodes the diagnosis counts (the pod's candidates, as `decide` took them).
                 let subset = candidates(&self.cluster, &self.shapes[shape_id]);
                 let mut diag = filter::diagnose(
@@ -418,7 +442,8 @@ impl Sim {
             }
             _ => filter::check(&self.cluster, node, shape, false).is_ok(),
         };
-        fits && ctx.is_none_or(|c| self.placement.check_except(c, node, cleared).is_ok())
+        fits && (!self.nominated_on(node) || self.room_with_nominated(node, shape, &[]))
+            && ctx.is_none_or(|c| self.placement.check_except(c, node, cleared).is_ok())
     }
 
     /// The filters' verdict on the pristine nodes of each pool entry, when the pod's node
@@ -456,7 +481,33 @@ impl Sim {
         }
     }
 
+    /// The cycle's decision. While pods of at least this pod's priority are nominated
+    /// somewhere, Filter counts them on their node (`addNominatedPods`): the plain path
+    /// decides. A nominated pod tries its nominated node first (`evaluateNominatedNode`).
     fn decide(&mut self, pod: PodId, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
+        let prio = self.shapes[shape_id].priority;
+        let claims = self.scheduler.preemption.nominations_apply(prio);
+        self.scheduler.preemption.cycle = claims.then_some((pod, prio));
+        let nominated = self.scheduler.preemption.nominated_node(pod);
+        let decision = match nominated {
+            Some(n) if self.feasible(n, &self.shapes[shape_id], ctx, None, None) => Decision {
+                node: Some(n),
+                examined: 1,
+                scored: 0,
+            },
+            _ => self.decide_scan(pod, shape_id, ctx, claims),
+        };
+        self.scheduler.preemption.cycle = None;
+        decision
+    }
+
+    fn decide_scan(
+        &mut self,
+        pod: PodId,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+        claims: bool,
+    ) -> Decision {
         let n_all = self.cluster.len();
         let shape = &self.shapes[shape_id];
         // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
@@ -487,6 +538,7 @@ impl Sim {
         let mut feasible: Vec<NodeId> = vec![];
         if subset.is_none()
             && ctx.is_none()
+            && !claims
             && self.fast_scheduling
             && self.fast_path_applies(shape, self.pods[pod as usize].job)
         {
@@ -498,7 +550,7 @@ impl Sim {
         if let (Some(topo), Some(ctx), None) =
             (skip_topo, ctx, subset.as_ref().filter(|_| !walk_domains))
         {
-            if self.fast_scheduling {
+            if self.fast_scheduling && !claims {
                 let job = self.pods[pod as usize].job;
                 if let Some(d) = self.decide_fast_domains(shape_id, ctx, topo, start, want, job) {
                     self.scheduler.fast_domain_decisions += 1;

@@ -222,6 +222,15 @@ impl Sim {
             scheduler: Scheduler::new(
                 streams.stream("scheduler"),
                 client(scenario.control.scheduler.client),
+                crate::scheduler::preemption::Preemption::new(
+                    crate::scheduler::preemption::PriorityClasses::new(
+                        scenario
+                            .kueue
+                            .as_ref()
+                            .map_or(&[][..], |k| &k.pod_priority_classes[..]),
+                    ),
+                    streams.stream("scheduler.preemption"),
+                ),
             ),
             rng: Streams {
                 names: streams.stream("names"),

@@ -17,7 +17,13 @@ pub(crate) struct PodShape {
     pub selector_ids: Option<Vec<(u32, u32)>>,
     pub tolerations: Vec<Toleration>,
     pub node_name: Option<String>,
+    /// `spec.priority` as the Priority admission plugin sets it (its PriorityClass, the
+    /// global default, else 0): set by `Sim::compile_pod_shape`; `compile` reads the
+    /// written `priority` only.
     pub priority: i32,
+    /// `spec.preemptionPolicy: Never` (written or from the PriorityClass): the pod never
+    /// preempts others (DefaultPreemption's `PodEligibleToPreemptOthers`).
+    pub preempt_never: bool,
     /// Readiness probe initial delay; `None` when the pod is Ready as soon as it runs.
     pub ready_delay_ns: Option<u64>,
     pub grace_period_ns: u64,
@@ -394,6 +400,7 @@ pub(crate) fn compile(spec: &PodSpec, cluster: &Cluster) -> PodShape {
         tolerations: spec.tolerations.clone(),
         node_name: spec.node_name.clone(),
         priority: spec.priority.unwrap_or(0),
+        preempt_never: spec.preemption_policy.as_deref() == Some("Never"),
         ready_delay_ns,
         grace_period_ns: secs_field_ns(spec.termination_grace_period_seconds.unwrap_or(30)),
         gated: !spec.scheduling_gates.is_empty(),
