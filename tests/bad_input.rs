@@ -763,3 +763,27 @@ fn a_bad_maximum_execution_time_label_is_refused_where_it_is_written() {
         );
     }
 }
+
+#[test]
+fn a_worker_pool_of_zero_is_refused_where_it_is_written() {
+    let dir = scratch("zero_workers");
+    let text = scenario_with("{jobController: {workers: 0}, garbageCollector: {workers: 0}}");
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    let line = 1 + text
+        .lines()
+        .position(|l| l.starts_with("controlPlane:"))
+        .unwrap();
+    let cp = text.lines().nth(line - 1).unwrap();
+    let first = cp.find("workers: 0").unwrap() + "workers: ".len() + 1;
+    let second = cp.rfind("workers: 0").unwrap() + "workers: ".len() + 1;
+    for (col, path) in [
+        (first, "controlPlane.jobController.workers"),
+        (second, "controlPlane.garbageCollector.workers"),
+    ] {
+        assert!(
+            err.contains(&format!("s.yaml:{line}:{col}: {path}: must be at least 1")),
+            "{err}"
+        );
+    }
+}

@@ -137,10 +137,18 @@ fn out_of_range_values_are_each_named() {
             "    percentageOfNodesToScore: 0",
             "    percentageOfNodesToScore: 101",
         )
-        .replace("    maxInFlight: 50", "    maxInFlight: 0");
+        .replace("    maxInFlight: 50", "    maxInFlight: 0")
+        .replace("    workers: 5 ", "    workers: 0 ");
     let err = rejected("profile_range", &text);
     let pct = line_of(&text, "    percentageOfNodesToScore:");
     let flight = line_of(&text, "    maxInFlight:");
+    let workers = line_of(&text, "    workers: 0");
+    assert!(
+        err.contains(&format!(
+            "p.yaml:{workers}:14: controlPlane.jobController.workers: must be at least 1"
+        )),
+        "{err}"
+    );
     assert!(
         err.contains(&format!(
             "p.yaml:{pct}:31: controlPlane.scheduler.percentageOfNodesToScore: must be between 0 and 100"

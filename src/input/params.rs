@@ -23,6 +23,12 @@ pub(crate) struct ControlPlane {
     pub job_controller_client: ClientRate,
     pub gc_client: ClientRate,
     pub jobset_client: ClientRate,
+    /// The Job controller's sync workers (`--concurrent-job-syncs`): at most this many Jobs
+    /// sync at once, the rest wait in its work queue.
+    pub job_controller_workers: u32,
+    /// The garbage collector's attempt-to-delete workers (`--concurrent-gc-syncs`): at most
+    /// this many dependents are being deleted at once.
+    pub gc_workers: u32,
     /// The JobSet controller's creates and deletes in flight at once (MaxParallelism).
     pub jobset_max_in_flight: u32,
     /// Which JobSet release to reproduce where releases differ.
@@ -146,6 +152,8 @@ impl Default for ControlPlane {
                 qps: 500.0,
                 burst: 500,
             },
+            job_controller_workers: 5,
+            gc_workers: 20,
             jobset_max_in_flight: 50,
             jobset_version: PlacementVersion::V0_12_0,
             exclusive_placement: ExclusivePlacement::LeaderFollower,

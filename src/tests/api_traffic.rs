@@ -80,3 +80,67 @@ fn the_garbage_collector_reads_twice_before_each_delete() {
     assert_eq!(jc.events_filtered, 0);
     assert_eq!(jc.events, jc.pod_creates + jc.pod_deletes, "{jc:?}");
 }
+
+/// SMALL_SCENARIO with twelve Jobs of three pods on six nodes, `control` as its controlPlane.
+fn twelve_jobs(control: &str) -> Sim {
+    let text = scenario_with(control)
+        .replace("replicas: 2", "replicas: 12")
+        .replace("nodesPerPool: 3", "nodesPerPool: 6");
+    run(&text, ".")
+}
+
+#[test]
+fn the_job_controller_syncs_at_most_its_workers_at_once() {
+    // The JobSet creates its twelve Jobs in one reconcile: they are due together, and each
+    // sync holds its worker while its creates and status write go through a 10-QPS client.
+    let sim = twelve_jobs("{jobController: {qps: 10, burst: 1, workers: 2}}");
+    assert_eq!(sim.job_controller.peak_syncs_in_flight(), 2);
+    assert_eq!(sim.rec.api_calls.job_controller.pod_creates, 36);
+    // The default pool is 5 (--concurrent-job-syncs); with room for all twelve, more than
+    // five ran at once: the bound, not the workload, held it at five.
+    let sim = twelve_jobs("{jobController: {qps: 10, burst: 1}}");
+    assert_eq!(sim.job_controller.peak_syncs_in_flight(), 5);
+    let sim = twelve_jobs("{jobController: {qps: 10, burst: 1, workers: 100}}");
+    assert!(sim.job_controller.peak_syncs_in_flight() > 5);
+}
+
+/// The most intervals that overlap at one instant.
+fn max_overlap(held: &[(u64, u64)]) -> usize {
+    let mut edges: Vec<(u64, i32)> = held
+        .iter()
+        .flat_map(|&(start, end)| [(start, 1), (end, -1)])
+        .collect();
+    edges.sort(); // an end (-1) before a start at the same instant: the worker is free
+    let mut open = 0i32;
+    let mut most = 0;
+    for (_, d) in edges {
+        open += d;
+        most = most.max(open);
+    }
+    most as usize
+}
+
+#[test]
+fn the_garbage_collector_deletes_at_most_its_workers_dependents_at_once() {
+    let path = "scenarios/policies/restart-jobset.yaml";
+    let text = std::fs::read_to_string(path).unwrap();
+    let load = || {
+        crate::scenario::load_scenario_from_str("t.yaml", &text, "scenarios/policies".as_ref())
+            .unwrap()
+    };
+    let mut one = load();
+    one.control.gc_workers = 1;
+    let sim = simulate_scenario(one);
+    let held = &sim.gc.held;
+    assert!(held.len() > 1, "the restart deletes the old Jobs' pods");
+    assert_eq!(max_overlap(held), 1);
+    // Each dependent holds its worker for its two GETs and its DELETE: three round trips.
+    let latency = sim.params.api_call_latency_ns;
+    assert!(held.iter().all(|&(s, e)| e - s >= 3 * latency));
+    let sim = simulate_scenario(load());
+    assert!(max_overlap(&sim.gc.held) <= 20);
+    assert!(
+        max_overlap(&sim.gc.held) > 1,
+        "the default pool runs them side by side"
+    );
+}

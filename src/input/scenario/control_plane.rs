@@ -67,6 +67,7 @@ fn set_client_rates(cp: &ControlPlaneSection, control: &mut ControlPlane, proble
     let scheduler = ClientSection {
         qps: s.qps,
         burst: s.burst,
+        workers: None,
     };
     set_rate(
         "controlPlane.scheduler",
@@ -77,6 +78,8 @@ fn set_client_rates(cp: &ControlPlaneSection, control: &mut ControlPlane, proble
     if let Some(c) = &cp.job_controller {
         let target = &mut control.job_controller_client;
         set_rate("controlPlane.jobController", c, target, problems);
+        let workers = &mut control.job_controller_workers;
+        set_workers("controlPlane.jobController", c, workers, problems);
     }
     if let Some(c) = &cp.garbage_collector {
         set_rate(
@@ -85,11 +88,18 @@ fn set_client_rates(cp: &ControlPlaneSection, control: &mut ControlPlane, proble
             &mut control.gc_client,
             problems,
         );
+        set_workers(
+            "controlPlane.garbageCollector",
+            c,
+            &mut control.gc_workers,
+            problems,
+        );
     }
     if let Some(c) = &cp.jobset_controller {
         let client = ClientSection {
             qps: c.qps,
             burst: c.burst,
+            workers: None,
         };
         set_rate(
             "controlPlane.jobsetController",
@@ -113,6 +123,15 @@ fn set_rate(path: &str, raw: &ClientSection, target: &mut ClientRate, problems: 
     match raw.burst {
         Some(0) => problems.at(format!("{path}.burst"), "must be at least 1"),
         Some(b) => target.burst = b,
+        None => {}
+    }
+}
+
+/// A controller's worker pool: at least one worker.
+fn set_workers(path: &str, raw: &ClientSection, target: &mut u32, problems: &mut Problems) {
+    match raw.workers {
+        Some(0) => problems.at(format!("{path}.workers"), "must be at least 1"),
+        Some(w) => *target = w,
         None => {}
     }
 }

@@ -188,6 +188,8 @@ pub(crate) struct NodeLifecycleSection {
 pub(crate) struct ClientSection {
     pub qps: Option<f64>,
     pub burst: Option<u32>,
+    /// Its worker pool (the Job controller and the garbage collector only).
+    pub workers: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

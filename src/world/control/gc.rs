@@ -16,32 +16,57 @@ use crate::sim::{Event, Sim};
 #[derive(Debug)]
 pub(crate) struct GarbageCollector {
     client: TokenBucket,
-    /// The API round trip of each of its reads before a DELETE.
+    /// The API round trip of each of its calls (the reads and the DELETE).
     read_latency_ns: u64,
+    /// Its attempt-to-delete workers (`--concurrent-gc-syncs`): when each is free. A worker
+    /// holds a dependent from its first GET until its DELETE returns.
+    workers_free_ns: Vec<SimTime>,
+    /// Each dependent's time on a worker, from its first GET to its DELETE's return.
+    #[cfg(test)]
+    pub(crate) held: Vec<(SimTime, SimTime)>,
 }
 
 impl GarbageCollector {
     /// `kcm` is kube-controller-manager's client setting; the garbage collector's metadata
     /// client runs at twice its QPS, the same burst ("each object deletion takes two API
     /// calls", `startGarbageCollectorController`).
-    pub(crate) fn new(kcm: ClientRate, read_latency_ns: u64) -> Self {
+    pub(crate) fn new(kcm: ClientRate, workers: u32, read_latency_ns: u64) -> Self {
+        assert!(workers >= 1, "a worker pool has at least one worker");
         GarbageCollector {
             client: TokenBucket::new(kcm.qps * 2.0, kcm.burst),
             read_latency_ns,
+            workers_free_ns: vec![0; workers as usize],
+            #[cfg(test)]
+            held: vec![],
         }
     }
 
-    /// When the DELETE of a dependent whose deletion starts at `at_ns` leaves: upstream's
-    /// `attemptToDeleteItem` first GETs the object, then (`isDangling`) its owner, each
-    /// through the same rate limiter and each one round trip, then sends the DELETE.
+    /// When the DELETE of a dependent queued at `at_ns` leaves: the first worker free takes
+    /// it (dependents are queued and taken in order, so the earliest-free worker is the one
+    /// client-go's queue would hand it to); upstream's `attemptToDeleteItem` first GETs the
+    /// object, then (`isDangling`) its owner, each through the same rate limiter and each one
+    /// round trip, then sends the DELETE and holds the worker until it returns.
     fn send_delete(&mut self, rec: &mut Recorder, at_ns: SimTime) -> SimTime {
-        let mut issue_ns = at_ns;
+        let (w, free_ns) = (self.workers_free_ns.iter().copied().enumerate())
+            .min_by_key(|&(w, free)| (free, w))
+            .expect("at least one worker");
+        let start_ns = at_ns.max(free_ns);
+        let mut issue_ns = start_ns;
         for _ in 0..2 {
             issue_ns = self.client.reserve(issue_ns) + self.read_latency_ns;
             rec.api_calls.observe(ApiCall::GcGet);
         }
         rec.api_calls.observe(ApiCall::GcPodDelete);
-        self.client.reserve(issue_ns)
+        let sent_ns = self.client.reserve(issue_ns);
+        let end_ns = sent_ns + self.read_latency_ns;
+        assert!(
+            free_ns <= start_ns,
+            "a GC worker holds one dependent at a time"
+        );
+        self.workers_free_ns[w] = end_ns;
+        #[cfg(test)]
+        self.held.push((start_ns, end_ns));
+        sent_ns
     }
 
     /// Its watch sees Job `j` deleted in the foreground: the dependents go one watch delay

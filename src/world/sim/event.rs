@@ -89,6 +89,8 @@ pub(crate) enum Event {
     KueueUngateLands(PodId),
     /// Kueue's node watch hears of a change to a node's readiness or schedulability.
     KueueNodeChanged(NodeId),
+    /// A Job controller sync worker is free and a Job waits for one (its work queue).
+    JobWorkersFree,
     /// The run's time limit.
     EndOfRun,
 }
@@ -142,6 +144,7 @@ impl Event {
             KueueNodeChanged(node) => (39, node, 0),
             KueueChecksAnswered { wl, generation } => (40, wl, generation),
             KueueMaxExecTime { wl, generation } => (41, wl, generation),
+            JobWorkersFree => (42, 0, 0),
         }
     }
 }

@@ -259,11 +259,13 @@ impl Sim {
             node_pods: vec![vec![]; cluster.len()],
             training: ctx::Slot::new(Default::default()),
             kubelet: ctx::Slot::new(Default::default()),
-            job_controller: ctx::Slot::new(crate::control::job::JobController::new(client(
-                scenario.control.job_controller_client,
-            ))),
+            job_controller: ctx::Slot::new(crate::control::job::JobController::new(
+                client(scenario.control.job_controller_client),
+                scenario.control.job_controller_workers,
+            )),
             gc: ctx::Slot::new(crate::control::gc::GarbageCollector::new(
                 scenario.control.gc_client,
+                scenario.control.gc_workers,
                 scenario.control.api_call_latency_ns,
             )),
             jobset_controller: ctx::Slot::new(
@@ -479,6 +481,7 @@ impl Sim {
                 self.jobset_controller(|c, ctx| c.on_reconcile_jobset(ctx, js))
             }
             Event::SyncJob(job) => self.job_controller(|jc, ctx| jc.on_sync_job(ctx, job)),
+            Event::JobWorkersFree => self.job_controller(|jc, ctx| jc.on_workers_free(ctx)),
             Event::PodCreated(pod) => self.on_pod_created(pod),
             Event::SchedulerAddPod(pod) => self.scheduler_add_pod(pod),
             Event::SchedulerPodGone(pod) => self.scheduler_pod_gone(pod),

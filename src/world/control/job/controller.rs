@@ -7,6 +7,7 @@
 //! as upstream's sync lists the pods from the shared informer's cache.
 
 use super::super::events::EventRecorder;
+use super::workqueue::WorkQueue;
 use crate::engine::time::NS_PER_S;
 use crate::engine::{SimTime, TokenBucket};
 use crate::sim::objects::{JobId, JobObj, PodId};
@@ -25,6 +26,12 @@ pub(crate) struct JobController {
     /// Its event recorder's spam filter, per Job.
     events: EventRecorder,
     jobs: Vec<JobBooks>,
+    /// Its work queue of due Jobs and the pool of sync workers.
+    pub(super) queue: WorkQueue,
+    /// The sync in progress holds its worker until then: its processing, and every call it
+    /// waits for (pod creates and deletes, the status write; not its Events, which the
+    /// event broadcaster sends on its own goroutine).
+    sync_end_ns: SimTime,
     /// By `PodId`: the informer counted the pod failed (once; upstream its UID enters
     /// `uncountedTerminatedPods` and its tracking finalizer goes). Grown as pods are booked.
     counted_failed: Vec<bool>,
@@ -51,11 +58,13 @@ struct JobBooks {
 }
 
 impl JobController {
-    pub(crate) fn new(client: TokenBucket) -> Self {
+    pub(crate) fn new(client: TokenBucket, workers: u32) -> Self {
         JobController {
             client,
             events: EventRecorder::default(),
             jobs: vec![],
+            queue: WorkQueue::new(workers),
+            sync_end_ns: 0,
             counted_failed: vec![],
         }
     }
@@ -63,6 +72,21 @@ impl JobController {
     /// When a call issued at `at_ns` leaves through the rate limiter.
     pub(super) fn send_call(&mut self, at_ns: SimTime) -> SimTime {
         self.client.reserve(at_ns)
+    }
+
+    /// The sync in progress waits for something until `at_ns`: its worker is busy until then.
+    pub(super) fn sync_waits_until(&mut self, at_ns: SimTime) {
+        self.sync_end_ns = self.sync_end_ns.max(at_ns);
+    }
+
+    /// A sync starts at `now_ns` and costs `cost_ns` of processing at least.
+    pub(super) fn sync_starts(&mut self, now_ns: SimTime, cost_ns: u64) {
+        self.sync_end_ns = now_ns + cost_ns;
+    }
+
+    /// When the sync that just ran releases its worker.
+    pub(super) fn sync_end(&self) -> SimTime {
+        self.sync_end_ns
     }
 
     /// An Event about Job `j` recorded at `at_ns`: sent through the client (taking a token)
@@ -201,6 +225,12 @@ impl JobController {
         Some(delay)
     }
 
+    /// The most syncs its workers ever ran at once.
+    #[cfg(test)]
+    pub(crate) fn peak_syncs_in_flight(&self) -> u32 {
+        self.queue.peak_in_flight()
+    }
+
     /// Consecutive failed syncs of `j` (0: none), for the stalled-recovery diagnosis.
     pub(crate) fn api_backoff_steps(&self, j: JobId) -> u32 {
         self.jobs[j as usize].api_backoff_steps
@@ -269,7 +299,7 @@ mod tests {
     const S: u64 = NS_PER_S;
 
     fn controller_with_job(completions: u32) -> JobController {
-        let mut c = JobController::new(TokenBucket::new(0.0, 1));
+        let mut c = JobController::new(TokenBucket::new(0.0, 1), 5);
         c.job_created(0, completions);
         c
     }

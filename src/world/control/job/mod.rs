@@ -10,6 +10,7 @@
 //! controller's Job watch (`Ctx::jobset_job_changed`, `Ctx::enqueue_jobset`).
 
 mod controller;
+mod workqueue;
 
 pub(crate) use controller::JobController;
 // The pod-failure back-off, which the recovery report names when it is where the time went.
@@ -116,11 +117,40 @@ impl JobController {
     }
 
     /// A queued sync of Job `j` is due (a stale wake-up, one an earlier entry replaced, does
-    /// nothing).
+    /// nothing): it joins the work queue, and free workers take what waits there.
     pub(crate) fn on_sync_job(&mut self, ctx: &mut Ctx, j: JobId) {
-        if !self.take_due(j, ctx.now()) {
+        let now = ctx.now();
+        if !self.take_due(j, now) {
             return;
         }
+        self.queue.add(j, now);
+        self.run_workers(ctx);
+    }
+
+    /// A sync worker's wake-up: syncs that ended free their workers for what waits.
+    pub(crate) fn on_workers_free(&mut self, ctx: &mut Ctx) {
+        self.queue.woke(ctx.now());
+        self.run_workers(ctx);
+    }
+
+    /// Free workers take waiting Jobs, oldest first; each sync holds its worker until its
+    /// processing and the calls it waits for are done. When Jobs still wait, or a Job was
+    /// queued again during its sync, a wake-up is set for the worker that frees first.
+    fn run_workers(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        while let Some(j) = self.queue.take(now) {
+            self.sync_starts(now, ctx.params().job_sync_cost_ns);
+            self.sync_one(ctx, j);
+            let end = self.sync_end();
+            self.queue.busy_until(j, end);
+        }
+        if let Some(at) = self.queue.next_wake(now) {
+            ctx.schedule_at(at, Event::JobWorkersFree);
+        }
+    }
+
+    /// One sync of Job `j` by a worker.
+    fn sync_one(&mut self, ctx: &mut Ctx, j: JobId) {
         let conditions_before = ctx.job(j).conditions.len();
         self.sync_job(ctx, j);
         // Its status may have changed: the JobSet controller's Job watch hears of it.
@@ -213,6 +243,7 @@ impl JobController {
         if let Some(sent) = sent_ns {
             ctx.metrics().api_calls.observe(ApiCall::JobPodDelete);
             let returned = sent + ctx.params().api_call_latency_ns;
+            self.sync_waits_until(returned);
             self.record_event(ctx, ctx.pod(pod).job, returned);
         }
     }
@@ -238,6 +269,7 @@ impl JobController {
         let p = ctx.params();
         let (cost, latency, watch) = (p.job_sync_cost_ns, p.api_call_latency_ns, p.watch_delay_ns);
         let sent = self.send_call(now + cost);
+        self.sync_waits_until(sent + latency);
         ctx.metrics().api_calls.observe(ApiCall::JobStatusWrite);
         let js = ctx.job(j).jobset;
         ctx.enqueue_jobset(js, sent - now + latency + watch);
@@ -363,6 +395,7 @@ impl JobController {
                     rejected = true;
                 }
                 returned_ns.push(at);
+                self.sync_waits_until(at);
                 batch_end = batch_end.max(at);
             }
             // Each create that returns records SuccessfulCreate (or FailedCreate): sent on the
@@ -602,11 +635,19 @@ mod tests {
         assert!(sim.delete_requests.in_flight(1) && sim.delete_requests.in_flight(2));
         let counts = sim.job_pod_counts[0];
         assert_eq!((counts.active, counts.active_undeleted), (2, 0));
-        // A second sync sends no DELETE again.
+        // A second sync sends no DELETE again. Queued while the first still waits for its
+        // DELETEs, it runs when that one's worker is free (a key is never synced twice at once).
+        let deletes = sim.rec.api_calls.job_controller.pod_deletes;
+        assert_eq!(deletes, 2);
         let scheduled = sim.queue.scheduled();
         sync_now(&mut sim, 0);
-        assert_eq!(sim.queue.scheduled(), scheduled + 1, "only the wake-up");
+        assert_eq!(
+            sim.queue.scheduled(),
+            scheduled + 2,
+            "the wake-up, then the worker's"
+        );
         step_until(&mut sim, |s| s.jobs[0].finished().is_some());
+        assert_eq!(sim.rec.api_calls.job_controller.pod_deletes, deletes);
         assert_eq!(sim.jobs[0].finished(), Some("Failed"));
         assert!((1..3).all(|p| sim.pods[p].deletion_ns.is_some()));
         assert_eq!(sim.pods.len(), 3, "no replacement");
