@@ -49,6 +49,10 @@ pub(crate) struct WorkloadSummary {
     pub admitted_to_pods_ready_s: Option<f64>,
     pub finished_at_s: Option<f64>,
     pub evictions: Vec<Eviction>,
+    /// `status.reclaimablePods` at the end: per PodSet (replicated job), the pods of its
+    /// succeeded Jobs whose quota was given back; absent when none.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reclaimable_pods: std::collections::BTreeMap<String, u32>,
     /// While pending: `QuotaReserved=False`'s reason and message as Kueue writes them.
     pub pending_reason: Option<String>,
     pub pending_message: Option<String>,
@@ -167,6 +171,10 @@ fn workload_summary(sim: &Sim, w: &crate::kueue::workload::Workload) -> Workload
                 reason: e.reason,
                 preempted_reason: e.preempted_reason,
             })
+            .collect(),
+        reclaimable_pods: (w.podsets.iter().zip(&w.reclaimable))
+            .filter(|(_, &r)| r > 0)
+            .map(|(ps, &r)| (ps.name.clone(), r))
             .collect(),
         pending_reason: pending.then(|| w.pending_reason.0.to_string()),
         pending_message: pending.then(|| w.pending_reason.1.clone()),

@@ -1083,3 +1083,102 @@ fn past_the_requeuing_limit_a_workload_is_deactivated_with_its_cause() {
         "The workload is deactivated due to exceeding the maximum number of re-queuing retries"
     );
 }
+
+/// A JobSet of two replicated jobs of 4 one-cpu pods each: `short` runs 2 minutes, `long` 30.
+fn two_phase_jobset(name: &str, at: &str) -> String {
+    jobset(name, "team", 4, 1, at, "30m")
+        .replace(
+            "  pods: {runFor: 30m}\n",
+            "  pods: {runFor: 30m, replicatedJobs: {short: {runFor: 2m}}}\n",
+        )
+        .replace(
+            "      replicatedJobs:\n      - name: workers\n",
+            "      replicatedJobs:\n      - name: short\n        template:\n          spec:\n            parallelism: 4\n            completions: 4\n            template:\n              spec:\n                restartPolicy: Never\n                containers: [{name: main, image: busybox, resources: {requests: {cpu: \"1\"}}}]\n      - name: long\n",
+        )
+}
+
+#[test]
+fn a_succeeded_replicated_job_gives_its_quota_back_while_the_jobset_runs() {
+    // kueue-semantics §3.4 (JobSet.ReclaimablePods, jobset_controller_test.go
+    // TestReclaimablePods): once `short` succeeds, its 4 pods are reclaimable, the Workload's
+    // usage drops from 8 to 4 cpu, and the 8-cpu JobSet waiting on the 12-cpu queue is
+    // admitted one requeue batch (1 s) later, long before the first JobSet finishes.
+    let jobs = [
+        two_phase_jobset("phased", "0s"),
+        jobset("next", "team", 8, 1, "1s", "10m"),
+    ];
+    let sim = run(&scenario(4, &queue("team", 12, ""), "", &jobs));
+    let (phased, next) = (workload(&sim, "phased"), workload(&sim, "next"));
+    assert_eq!(phased.reclaimable, [4, 0]);
+    let next_in = secs(next.first_admitted_ns);
+    assert!(
+        (120.0..130.0).contains(&next_in),
+        "admitted once `short` succeeded: {next_in}"
+    );
+    assert!(next_in < secs(phased.finished_ns));
+    // The gate off: `next` waits for the whole first JobSet.
+    let off = run(&scenario(
+        4,
+        &queue("team", 12, ""),
+        "featureGates: {ReclaimablePods: false}",
+        &jobs,
+    ));
+    let (phased, next) = (workload(&off, "phased"), workload(&off, "next"));
+    assert_eq!(phased.reclaimable, [0, 0]);
+    assert!(secs(next.first_admitted_ns) >= secs(phased.finished_ns) + 1.0);
+}
+
+#[test]
+fn the_queue_usage_series_shows_the_reclaimed_quota() {
+    // The ClusterQueue's usage falls from 8 to 4 cpu when `short` succeeds, with no other
+    // Workload around to take it.
+    let sim = run(&scenario(
+        4,
+        &queue("team", 12, ""),
+        "",
+        &[two_phase_jobset("phased", "0s")],
+    ));
+    let summary = crate::report::kueue::build(&sim).expect("kueue on");
+    let series = &summary.cluster_queues[0].series;
+    let cpu: Vec<f64> = series.iter().map(|p| p.usage["default/cpu"]).collect();
+    assert!(cpu.windows(2).any(|w| w == [8.0, 4.0]), "{cpu:?}");
+    let w = &summary.workloads[0];
+    assert_eq!(
+        w.reclaimable_pods,
+        std::collections::BTreeMap::from([("short".to_string(), 4)])
+    );
+}
+
+#[test]
+fn reclaimable_counts_never_go_down_while_the_workload_holds_quota() {
+    // `validateReclaimablePodsUpdate`: the Workload webhook refuses a lower count while quota
+    // is reserved. A JobSet restart at 5 min recreates `short`'s succeeded Jobs, so the count
+    // Kueue derives drops to 0; the write is refused and the Workload keeps 4 reclaimable
+    // pods (and 4 cpu of usage) while `short` runs again.
+    let text = scenario(
+        4,
+        &queue("team", 12, ""),
+        "",
+        &[two_phase_jobset("phased", "0s")
+            .replace(
+                "      replicatedJobs:\n",
+                "      failurePolicy: {maxRestarts: 1}\n      replicatedJobs:\n",
+            )
+            .replace("            parallelism: 4\n", "            parallelism: 4\n            backoffLimit: 0\n")
+            .replace(
+                "replicatedJobs: {short: {runFor: 2m}}}",
+                "replicatedJobs: {short: {runFor: 2m}}, exits: [{replicatedJob: long, attempt: 0, after: 5m, exitCode: 1}]}",
+            )],
+    )
+    .replace("until: 6h", "until: 6m");
+    let sim = run(&text);
+    assert_eq!(sim.jobsets[0].status.restarts, 1, "restarted once");
+    let w = workload(&sim, "phased");
+    assert_eq!(w.state, WlState::Admitted);
+    assert_eq!(w.reclaimable, [4, 0]);
+    assert_eq!(w.podsets[0].count, 0);
+    let running_short = (sim.jobsets[0].status.replicated_jobs.iter())
+        .find(|r| r.name == "short")
+        .map_or(0, |r| r.active);
+    assert_eq!(running_short, 1, "short runs again after the restart");
+}

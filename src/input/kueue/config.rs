@@ -1,8 +1,8 @@
 //! The Kueue Configuration (`config.kueue.x-k8s.io/v1beta2`): its defaults
 //! (`apis/config/v1beta2/defaults.go`) and the checks of `pkg/config/validation.go` for the
 //! knobs the simulator reads: `waitForPodsReady`, `fairSharing`, `resources.quotaCheckStrategy`,
-//! `manageJobsWithoutQueueName`. Of the feature gates, only `DisableWaitForPodsReady` is read;
-//! the others are notices. `integrations.frameworks` is read only to warn when it leaves the
+//! `manageJobsWithoutQueueName`. Of the feature gates, `DisableWaitForPodsReady` and
+//! `ReclaimablePods` are read; the others are notices. `integrations.frameworks` is read only to warn when it leaves the
 //! JobSet integration out (the simulator always simulates it enabled).
 
 use super::load::{Out, Where};
@@ -20,12 +20,15 @@ const STRATEGY_SETS: [&str; 3] = [
 ];
 const NEGATIVE_MSG: &str = "must be greater than or equal to 0";
 const DISABLE_WAIT_FOR_PODS_READY: &str = "DisableWaitForPodsReady";
+const RECLAIMABLE_PODS: &str = "ReclaimablePods";
+/// The feature gates the simulator reads.
+const GATES_READ: [&str; 2] = [DISABLE_WAIT_FOR_PODS_READY, RECLAIMABLE_PODS];
 const JOBSET_FRAMEWORK: &str = "jobset.x-k8s.io/jobset";
 
 pub(super) fn resolve(c: &ConfigDoc, at: &Where, out: &mut Out) -> KueueConfig {
     let mut errs: Vec<FieldError> = vec![];
     let gates = c.feature_gates.clone().unwrap_or_default();
-    for name in gates.keys().filter(|g| *g != DISABLE_WAIT_FOR_PODS_READY) {
+    for name in gates.keys().filter(|g| !GATES_READ.contains(&g.as_str())) {
         out.notice(at.at(
             &format!("featureGates.{name}"),
             "Kueue feature gate not modelled by jobset-sim (it simulates the gates' defaults at Kueue main, docs/fidelity.md); ignored",
@@ -156,5 +159,6 @@ pub(super) fn resolve(c: &ConfigDoc, at: &Where, out: &mut Out) -> KueueConfig {
         fair_sharing_strategies: strategies,
         quota_check_strategy,
         manage_jobs_without_queue_name: c.manage_jobs_without_queue_name.unwrap_or(false),
+        reclaimable_pods: gates.get(RECLAIMABLE_PODS).copied().unwrap_or(true),
     }
 }

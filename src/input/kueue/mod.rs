@@ -293,6 +293,9 @@ pub(crate) struct KueueConfig {
     pub fair_sharing_strategies: Vec<FairSharingStrategy>,
     pub quota_check_strategy: QuotaCheckStrategy,
     pub manage_jobs_without_queue_name: bool,
+    /// The `ReclaimablePods` feature gate (on by default): succeeded replicated jobs give
+    /// their quota back while the Workload runs (kueue-semantics §3.4).
+    pub reclaimable_pods: bool,
 }
 
 impl Default for KueueConfig {
@@ -303,6 +306,7 @@ impl Default for KueueConfig {
             fair_sharing_strategies: vec![],
             quota_check_strategy: QuotaCheckStrategy::BlockUndeclared,
             manage_jobs_without_queue_name: false,
+            reclaimable_pods: true,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! that admitted nothing would give the same answer until something changes, so the loop
 //! sleeps until a change and runs at the back-off tick the real loop would have reached.
 
+mod reclaim;
 mod tas_handlers;
 
 use super::assign::ScanProgress;
@@ -78,6 +79,8 @@ pub(crate) struct KueueController {
     namespace_labels: BTreeMap<String, crate::api::types::StringMap>,
     pods_ready: Option<WaitForPodsReady>,
     manage_without_queue_name: bool,
+    /// The `ReclaimablePods` gate (`reclaim.rs`).
+    reclaimable_pods: bool,
     queues: Vec<CqQueue>,
     /// Workloads holding each ClusterQueue's quota (admitted or evicting).
     holding: Vec<u32>,
@@ -176,6 +179,7 @@ impl KueueController {
             namespace_labels,
             pods_ready: setup.config.wait_for_pods_ready,
             manage_without_queue_name: setup.config.manage_jobs_without_queue_name,
+            reclaimable_pods: setup.config.reclaimable_pods,
             holding: vec![0; queues.len()],
             queues,
             workloads: vec![],
@@ -302,6 +306,7 @@ impl KueueController {
             cq,
             priority,
             hash: equivalence_hash(priority, &podsets),
+            reclaimable: vec![0; podsets.len()],
             podsets,
             state: WlState::Pending,
             created_ns: now,
@@ -825,6 +830,9 @@ impl KueueController {
         let ready = rjs.iter().map(|r| r.ready + r.succeeded).sum::<i32>()
             == obj.spec.spec.total_replicas();
         let now = ctx.now();
+        if !finished {
+            self.sync_reclaimable(ctx, wl);
+        }
         match self.workloads[wl as usize].state {
             WlState::Admitted if finished => self.finish(ctx, wl),
             WlState::Admitted => self.observe_readiness(ctx, wl, ready, now),
@@ -1063,12 +1071,17 @@ impl KueueController {
         }
         self.holding[cq] -= 1;
         self.observe_cq(ctx, cq);
-        let root = self.root_of(node);
+        self.trigger_requeue(ctx, cq);
+    }
+
+    /// Queues a requeue trigger for `cq`'s cohort tree, batched by one second (§4.4), and
+    /// wakes the loop: the cache frees the quota at once, so a head still in a heap
+    /// (StrictFIFO, a sticky preemptor) sees it at the loop's next tick.
+    fn trigger_requeue(&mut self, ctx: &mut Ctx, cq: CqIx) {
+        let root = self.root_of(self.model.cluster_queues[cq].node);
         if self.triggers_pending.insert(root) {
             ctx.schedule_in(REQUEUE_BATCH_NS, Event::KueueRequeueTrigger(root as u32));
         }
-        // The cache frees the quota at once: a head still in a heap (StrictFIFO, a sticky
-        // preemptor) sees it at the loop's next tick.
         self.wake(ctx);
     }
 

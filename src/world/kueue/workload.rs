@@ -36,7 +36,12 @@ pub(crate) struct Workload {
     /// The ClusterQueue its LocalQueue points at, when both exist.
     pub cq: Option<CqIx>,
     pub priority: i32,
+    /// The PodSets as admission sees them: each `count` is the spec's count less the
+    /// PodSet's reclaimable pods.
     pub podsets: Vec<PodSetRequest>,
+    /// `status.reclaimablePods`, per PodSet (0: not listed): pods of succeeded replicated
+    /// jobs whose quota is given back (§3.4).
+    pub reclaimable: Vec<u32>,
     /// The scheduling-equivalence hash (§4.5): priority and the PodSets' shapes.
     pub hash: u64,
     pub state: WlState,
@@ -161,12 +166,16 @@ pub(crate) fn podsets_of(jobset: &JobSet, model: &mut Model) -> Vec<PodSetReques
 
 /// A replicated job's PodSet count: `replicas × min(parallelism, completions)`.
 pub(crate) fn podset_count(rj: &crate::api::types::ReplicatedJob) -> u32 {
+    rj.replicas.unwrap_or(1).max(0) as u32 * pods_per_replica(rj)
+}
+
+/// Pods of one of a replicated job's Jobs: `min(parallelism, completions)`
+/// (`PodsCountPerReplica`).
+pub(crate) fn pods_per_replica(rj: &crate::api::types::ReplicatedJob) -> u32 {
     let job = &rj.template.spec;
     let parallelism = job.parallelism.unwrap_or(1).max(0);
-    let per_job = job
-        .completions
-        .map_or(parallelism, |c| parallelism.min(c.max(0)));
-    (rj.replicas.unwrap_or(1).max(0) * per_job) as u32
+    job.completions
+        .map_or(parallelism, |c| parallelism.min(c.max(0))) as u32
 }
 
 /// FNV-1a over the priority and the PodSets' scheduling shape: equal for Workloads that
