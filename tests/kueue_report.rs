@@ -56,6 +56,8 @@ fn compare_shows_the_kueue_metrics_of_two_quota_splits_side_by_side() {
         "kueue.admitted",
         "kueue.pending_at_end",
         "kueue.evictions",
+        "kueue.preemptions",
+        "kueue.reclaimable_pods",
     ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }

@@ -165,17 +165,43 @@ pub(crate) const METRICS: &[Metric] = &[
     },
     Metric {
         name: "kueue.evictions",
+        compute: |s| kueue_evictions(s, |_| true),
+    },
+    Metric {
+        name: "kueue.preemptions",
+        compute: |s| kueue_evictions(s, |e| e["reason"] == "Preempted"),
+    },
+    Metric {
+        name: "kueue.admission_check_wait_s",
+        compute: |s| kueue_values(s, "admission_check_wait_s").map(|v| mean(&v)),
+    },
+    Metric {
+        name: "kueue.admission_check_wait_s.max",
+        compute: |s| kueue_values(s, "admission_check_wait_s").map(|v| nearest_rank(v, 1.0)),
+    },
+    Metric {
+        name: "kueue.reclaimable_pods",
         compute: |s| {
             let w = kueue_workloads(s)?;
             Some(
-                w.iter()
-                    .filter_map(|w| w["evictions"].as_array())
-                    .map(Vec::len)
-                    .sum::<usize>() as f64,
+                (w.iter()
+                    .filter_map(|w| w.get("reclaimable_pods")?.as_object()))
+                .flat_map(|m| m.values().filter_map(Value::as_f64))
+                .sum(),
             )
         },
     },
 ];
+
+/// Evictions over every Workload that `keep` accepts; absent without Kueue.
+fn kueue_evictions(s: &Value, keep: fn(&Value) -> bool) -> Option<f64> {
+    let w = kueue_workloads(s)?;
+    Some(
+        (w.iter().filter_map(|w| w["evictions"].as_array()))
+            .flat_map(|e| e.iter().filter(|e| keep(e)))
+            .count() as f64,
+    )
+}
 
 /// The best 5-second bind window over a list's entries (`bind_windows.max`); absent when none
 /// has one.
@@ -380,6 +406,28 @@ mod tests {
         assert_eq!(get("pods.failed", &s), Some(2.0));
         assert_eq!(get("events", &s), Some(49.0));
         assert_eq!(get("goodput", &s), None);
+    }
+
+    #[test]
+    fn kueue_metrics_from_the_workloads() {
+        let s = json!({"kueue": {"workloads": [
+            {"queued_s": 10.0, "admission_check_wait_s": 90.0, "reclaimable_pods": {"short": 4},
+             "evictions": [{"reason": "Preempted"}, {"reason": "PodsReadyTimeout"}]},
+            {"queued_s": 30.0, "admission_check_wait_s": 30.0,
+             "evictions": [{"reason": "Preempted"}]},
+            {"queued_s": null, "admission_check_wait_s": null, "evictions": []}
+        ]}});
+        assert_eq!(get("kueue.queued_s", &s), Some(20.0));
+        assert_eq!(get("kueue.evictions", &s), Some(3.0));
+        assert_eq!(get("kueue.preemptions", &s), Some(2.0));
+        assert_eq!(get("kueue.admission_check_wait_s", &s), Some(60.0));
+        assert_eq!(get("kueue.admission_check_wait_s.max", &s), Some(90.0));
+        assert_eq!(get("kueue.reclaimable_pods", &s), Some(4.0));
+        // No admission checks anywhere: the wait is absent, not 0; without Kueue, all absent.
+        let unchecked = json!({"kueue": {"workloads": [{"queued_s": 1.0, "evictions": []}]}});
+        assert_eq!(get("kueue.admission_check_wait_s", &unchecked), None);
+        assert_eq!(get("kueue.reclaimable_pods", &unchecked), Some(0.0));
+        assert_eq!(get("kueue.preemptions", &json!({})), None);
     }
 
     #[test]
