@@ -236,10 +236,9 @@ fn cluster_queues(
         .collect()
 }
 
-/// timeline.svg's Kueue panels: one per ClusterQueue, then one per cohort with two or more
-/// ClusterQueues in its subtree (those queues summed); none without Kueue. Each shows the (flavor, resource)
-/// pair the queue used most (the largest peak in use; with nothing used, the largest nominal
-/// quota; ties to the first in the queue's resource groups).
+/// timeline.svg's Kueue panels: for each ClusterQueue, then each cohort with two or more
+/// ClusterQueues in its subtree (those queues summed), one panel per (flavor, resource) pair
+/// it used or holds quota of, the pair used most first (`shown`); none without Kueue.
 pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
     let k: &KueueController = &sim.kueue;
     if !k.enabled() {
@@ -298,26 +297,25 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
         let samples = series.of(i);
         let peak = |j: usize| samples.iter().map(|s| s.usage[j]).max().unwrap_or(0);
         let nominal = |j: usize| model.tree.quota(cq.node, frs[j].0).nominal;
-        let Some(j) = pick_max(frs.len(), |j| (peak(j), nominal(j))) else {
-            continue;
-        };
         let title = match cohort_name(&cq.name) {
             Some(c) => format!("ClusterQueue {} (cohort {c})", cq.name),
             None => format!("ClusterQueue {}", cq.name),
         };
         let pts =
             |f: &dyn Fn(&CqSample) -> f64| steps(samples.iter().map(|s| (s.at_ns, f(s))), end_s);
-        panels.push(QueuePanel {
-            key: format!("kueue.cq.{}", cq.name),
-            title,
-            resource: frs[j].1.clone(),
-            quota: nominal(j) as f64 / 1000.0,
-            quota_label: "nominal",
-            usage: pts(&|s| s.usage[j] as f64 / 1000.0),
-            borrowed: Some(pts(&|s| s.borrowed[j] as f64 / 1000.0)),
-            pending: pts(&|s| f64::from(s.pending)),
-            evictions: evictions_of(&[i]),
-        });
+        for j in shown(frs.len(), |j| (peak(j), nominal(j))) {
+            panels.push(QueuePanel {
+                key: format!("kueue.cq.{}", cq.name),
+                title: title.clone(),
+                resource: frs[j].1.clone(),
+                quota: nominal(j) as f64 / 1000.0,
+                quota_label: "nominal",
+                usage: pts(&|s| s.usage[j] as f64 / 1000.0),
+                borrowed: Some(pts(&|s| s.borrowed[j] as f64 / 1000.0)),
+                pending: pts(&|s| f64::from(s.pending)),
+                evictions: evictions_of(&[i]),
+            });
+        }
     }
     for (node, members) in cohorts.iter().filter(|(_, m)| m.len() >= 2) {
         // The members' FRs, first met first, with the index of each in every member's list.
@@ -340,36 +338,42 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
         let merged = merge_members(members, &index_in, series, frs.len());
         let peak = |j: usize| merged.iter().map(|(_, _, u)| u[j]).max().unwrap_or(0);
         let quota = |j: usize| model.tree.subtree_quota(*node, frs[j].0);
-        let Some(j) = pick_max(frs.len(), |j| (peak(j), quota(j))) else {
-            continue;
-        };
         let name = (model.cohorts.iter())
             .find(|(n, _)| n == node)
             .map_or_else(|| "(unnamed)".into(), |(_, name)| name.clone());
         let names: Vec<&str> = (members.iter())
             .map(|&m| model.cluster_queues[m].name.as_str())
             .collect();
-        panels.push(QueuePanel {
-            key: format!("kueue.cohort.{name}"),
-            title: format!("Cohort {name} ({})", names.join(" + ")),
-            resource: frs[j].1.clone(),
-            quota: quota(j) as f64 / 1000.0,
-            quota_label: "cohort quota",
-            usage: steps(
-                merged.iter().map(|(t, _, u)| (*t, u[j] as f64 / 1000.0)),
-                end_s,
-            ),
-            borrowed: None,
-            pending: steps(merged.iter().map(|(t, p, _)| (*t, f64::from(*p))), end_s),
-            evictions: evictions_of(members),
-        });
+        for j in shown(frs.len(), |j| (peak(j), quota(j))) {
+            panels.push(QueuePanel {
+                key: format!("kueue.cohort.{name}"),
+                title: format!("Cohort {name} ({})", names.join(" + ")),
+                resource: frs[j].1.clone(),
+                quota: quota(j) as f64 / 1000.0,
+                quota_label: "cohort quota",
+                usage: steps(
+                    merged.iter().map(|(t, _, u)| (*t, u[j] as f64 / 1000.0)),
+                    end_s,
+                ),
+                borrowed: None,
+                pending: steps(merged.iter().map(|(t, p, _)| (*t, f64::from(*p))), end_s),
+                evictions: evictions_of(members),
+            });
+        }
     }
     panels
 }
 
-/// The index with the largest key, the first among equals; None for none.
-fn pick_max<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> Option<usize> {
-    (0..n).rev().max_by_key(|&j| key(j))
+/// The (flavor, resource) pairs a queue's panels show: every pair it used or holds quota of,
+/// the largest (peak in use, quota) first, the first in the queue's resource groups among
+/// equals; with none used and no quota, the first pair alone; none for none.
+fn shown(n: usize, key: impl Fn(usize) -> (i64, i64)) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..n).filter(|&j| key(j) > (0, 0)).collect();
+    v.sort_by(|&a, &b| key(b).cmp(&key(a)).then(a.cmp(&b)));
+    if v.is_empty() && n > 0 {
+        v.push(0);
+    }
+    v
 }
 
 /// A queue's samples as a step line over the run: from zero at time 0 (before its first

@@ -31,19 +31,16 @@ pub(crate) fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     let err = |e: csv::Error| SimError::Internal(format!("csv: {e}"));
     let queues = super::kueue::queue_panels(sim);
     let mut header: Vec<String> = CSV_HEADER.iter().map(|h| h.to_string()).collect();
-    for q in &queues {
-        header.extend(queue_columns(q).into_iter().map(|(name, _)| name));
-    }
+    let columns: Vec<(String, &[(f64, f64)])> = (queues.iter().enumerate())
+        .flat_map(|(i, q)| queue_columns(q, i == 0 || queues[i - 1].key != q.key))
+        .collect();
+    header.extend(columns.iter().map(|(name, _)| name.clone()));
     w.write_record(&header).map_err(err)?;
     let samples = samples_with_end(sim);
     for (i, s) in samples.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| &samples[p]);
         let t_s = to_secs(s.time_ns);
-        let kueue = queues.iter().flat_map(|q| {
-            queue_columns(q)
-                .into_iter()
-                .map(move |(_, pts)| step_before(pts, t_s).to_string())
-        });
+        let kueue = (columns.iter()).map(|(_, pts)| step_before(pts, t_s).to_string());
         let base = [
             to_secs(s.time_ns).to_string(),
             s.pods_pending.to_string(),
@@ -66,16 +63,18 @@ pub(crate) fn csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
         .map_err(|e| SimError::Internal(format!("csv: {e}")))
 }
 
-/// A Kueue panel's columns: `<key>.pending`, `<key>.<flavor/resource>.in_use` and, for a
-/// ClusterQueue, `.borrowed`, each with its step line.
-fn queue_columns(q: &QueuePanel) -> Vec<(String, &[(f64, f64)])> {
-    let mut v = vec![
-        (format!("{}.pending", q.key), q.pending.as_slice()),
-        (
-            format!("{}.{}.in_use", q.key, q.resource),
-            q.usage.as_slice(),
-        ),
-    ];
+/// A Kueue panel's columns: `<key>.pending` (on the queue's first panel only),
+/// `<key>.<flavor/resource>.in_use` and, for a ClusterQueue, `.borrowed`, each with its step
+/// line.
+fn queue_columns(q: &QueuePanel, first_of_queue: bool) -> Vec<(String, &[(f64, f64)])> {
+    let mut v = vec![];
+    if first_of_queue {
+        v.push((format!("{}.pending", q.key), q.pending.as_slice()));
+    }
+    v.push((
+        format!("{}.{}.in_use", q.key, q.resource),
+        q.usage.as_slice(),
+    ));
     if let Some(b) = &q.borrowed {
         v.push((format!("{}.{}.borrowed", q.key, q.resource), b.as_slice()));
     }

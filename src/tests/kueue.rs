@@ -1182,3 +1182,90 @@ fn reclaimable_counts_never_go_down_while_the_workload_holds_quota() {
         .map_or(0, |r| r.active);
     assert_eq!(running_short, 1, "short runs again after the restart");
 }
+
+#[test]
+fn a_queue_gets_a_timeline_panel_per_resource_it_used_or_holds() {
+    // A ClusterQueue covering cpu and memory: cpu used most, so its panel comes first, then
+    // memory; the csv lists the queue's pending count once, then each pair's columns.
+    let queues = "  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: ClusterQueue, metadata: {name: team}, spec: {namespaceSelector: {}, resourceGroups: [{coveredResources: [cpu, memory], flavors: [{name: default, resources: [{name: cpu, nominalQuota: 16}, {name: memory, nominalQuota: 8Gi}]}]}]}}\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: LocalQueue, metadata: {namespace: default, name: team}, spec: {clusterQueue: team}}\n";
+    let sim = run(&scenario(
+        4,
+        queues,
+        "",
+        &[jobset("train", "team", 4, 2, "0s", "10m")],
+    ));
+    let panels = crate::report::kueue::queue_panels(&sim);
+    let shown: Vec<(&str, &str)> = (panels.iter())
+        .map(|p| (p.key.as_str(), p.resource.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("kueue.cq.team", "default/cpu"),
+            ("kueue.cq.team", "default/memory")
+        ]
+    );
+    assert_eq!(panels[1].quota, 8.0 * 1024.0 * 1024.0 * 1024.0);
+    let csv = String::from_utf8(crate::report::timeline::csv(&sim).expect("csv")).expect("utf-8");
+    let header = csv.lines().next().expect("header");
+    assert!(
+        header.ends_with(",kueue.cq.team.pending,kueue.cq.team.default/cpu.in_use,kueue.cq.team.default/cpu.borrowed,kueue.cq.team.default/memory.in_use,kueue.cq.team.default/memory.borrowed"),
+        "{header}"
+    );
+}
+
+#[test]
+fn an_entry_without_preemption_candidates_holds_its_empty_topology_domains() {
+    // scheduler.go `reserveCapacityForUnreclaimablePreempt` / `netUsage`: `urgent` (three
+    // one-pool slices) fits queue `q`'s quota but not the topology while `train` holds a
+    // pool, and `q` may not preempt, so it has no candidates. It holds the three pools it
+    // would take on the empty topology for the rest of the cycle, so `small` (queue `b`,
+    // lower priority, one pool) does not slip into a free pool and waits for `urgent`. The
+    // two queues share a cohort, so `urgent`'s end requeues `small` (Kueue requeues the
+    // parked Workloads of the finished one's cohort tree only).
+    let text = tas_scenario("")
+        .replace("nominalQuota: 48", "nominalQuota: 64")
+        .replace(
+            "metadata: {name: q}, spec: {namespaceSelector",
+            "metadata: {name: q}, spec: {cohortName: pools, namespaceSelector",
+        )
+        .replace("replicas: 2", "replicas: 1")
+        .replace("kueue:\n  objects:\n", &format!("kueue:\n  objects:\n{PRIORITIES}"))
+        .replace(
+            "workloads:\n",
+            "  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: ClusterQueue, metadata: {name: b}, spec: {cohortName: pools, namespaceSelector: {}, resourceGroups: [{coveredResources: [google.com/tpu], flavors: [{name: tpu, resources: [{name: google.com/tpu, nominalQuota: 16}]}]}]}}\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: LocalQueue, metadata: {namespace: default, name: b}, spec: {clusterQueue: b}}\nworkloads:\n",
+        );
+    let train_at = text.find("- at: 0s").expect("one workload");
+    let train = text[train_at..].to_string();
+    let urgent = with_priority(
+        (train.replace("at: 0s", "at: 10m"))
+            .replace("name: train", "name: urgent")
+            .replace("replicas: 1", "replicas: 3"),
+        "high",
+    );
+    let small = with_priority(
+        (train.replace("at: 0s", "at: 10m"))
+            .replace("name: train", "name: small")
+            .replace("queue-name: q", "queue-name: b"),
+        "low",
+    );
+    let text = format!(
+        "{}{}{urgent}{small}",
+        &text[..train_at],
+        with_priority(train, "low")
+    );
+    let sim = run(&text);
+    let (train, urgent, small) = (
+        workload(&sim, "train"),
+        workload(&sim, "urgent"),
+        workload(&sim, "small"),
+    );
+    assert!(train.evictions.is_empty(), "{:?}", train.evictions);
+    let urgent_in = secs(urgent.first_admitted_ns);
+    assert!(urgent_in >= secs(train.finished_ns), "{urgent_in}");
+    let small_in = secs(small.first_admitted_ns);
+    assert!(
+        small_in >= secs(urgent.finished_ns),
+        "small waited for urgent: {small_in}"
+    );
+}

@@ -89,6 +89,10 @@ pub(crate) trait Placer {
         without: Without,
         keep: bool,
     ) -> Result<(), Unplaced>;
+    /// Holds, for the rest of the cycle, the domains the entry would take on the empty
+    /// topology (`WithSimulateEmpty`), without placing it: what an entry that needs
+    /// preemption and found no candidate reserves (`netUsage`'s TAS part).
+    fn hold_empty(&mut self, model: &Model, head: &Head, a: &Assignment);
 }
 
 /// No flavor places by topology.
@@ -110,6 +114,7 @@ impl Placer for NoTopology {
     ) -> Result<(), Unplaced> {
         Ok(())
     }
+    fn hold_empty(&mut self, _: &Model, _: &Head, _: &Assignment) {}
 }
 
 /// `run_cycle`, where `place` decides, in processing order, whether each entry that fits
@@ -280,7 +285,8 @@ impl CycleState<'_> {
 }
 
 /// `processEntry` (§5.8): a no-fit entry is requeued; one that needs preemption and found no
-/// candidate holds back what its queue is entitled to; one whose targets another entry took
+/// candidate holds back what its queue is entitled to (and, placed by topology, the domains
+/// it would take on the empty topology: `reserveCapacityForUnreclaimablePreempt`); one whose targets another entry took
 /// already, or that no longer fits, is skipped; otherwise its preemptions are issued, or it
 /// is admitted.
 fn process_entry(
@@ -311,6 +317,9 @@ fn process_entry(
                     .filter(|&(_, v)| v > 0)
                     .collect();
                 cycle.hold(model, node, &usage);
+                if place.places(head, a) {
+                    place.hold_empty(model, head, a);
+                }
             }
             Verdict::Requeue {
                 reason: RequeueReason::PreemptionNoCandidates,

@@ -286,6 +286,29 @@ impl crate::kueue::cycle::Placer for Placer<'_> {
         }
         Ok(())
     }
+
+    /// Places on the empty views, then moves the placement onto the cycle's views (Kueue's
+    /// `FindTopologyAssignmentsForWorkload(WithSimulateEmpty)` then `cq.AddUsage` of its TAS
+    /// usage); the entry itself keeps no placement.
+    fn hold_empty(&mut self, model: &Model, head: &Head, a: &Assignment) {
+        let w = &self.workloads[head.wl as usize];
+        let podsets = self.podset_flavors(w, a);
+        for &(_, f) in &podsets {
+            if self.tas.levels[f].is_some() {
+                self.view_mut(model, f, true);
+                self.view_mut(model, f, false);
+            }
+        }
+        let Ok(placed) = self.place_all(model, w, &podsets, true) else {
+            return;
+        };
+        self.undo(&placed, true);
+        for p in placed.iter().flatten() {
+            if let Some(view) = self.views.get_mut(&p.flavor) {
+                view.adjust(&p.domains, &p.per_pod, 1);
+            }
+        }
+    }
 }
 
 /// The PodSets' topology requests, parsed (`check_topology_requests` vetted them).
