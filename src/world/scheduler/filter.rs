@@ -186,10 +186,14 @@ pub(crate) fn diagnose(
         nodes: cluster.len(),
         ..Default::default()
     };
-    let visit = |node: NodeId, d: &mut Diagnosis| {
+    // The distinct rejections and how many nodes gave each: their reason strings are built
+    // once each, not once per node (a failed cycle on a large cluster visits every node).
+    let mut seen: Vec<(Reject, usize)> = vec![];
+    let mut visit = |node: NodeId| {
         if let Err(r) = check(cluster, node, shape, ignore_usage) {
-            for reason in r.reasons(cluster) {
-                d.add(reason, 1);
+            match seen.iter_mut().find(|(s, _)| same_reasons(cluster, s, &r)) {
+                Some((_, c)) => *c += 1,
+                None => seen.push((r, 1)),
             }
         }
     };
@@ -200,16 +204,44 @@ pub(crate) fn diagnose(
                 d.add(Reject::Selector.reasons(cluster).remove(0), outside);
             }
             for &n in nodes {
-                visit(n, &mut d);
+                visit(n);
             }
         }
         None => {
             for n in 0..cluster.len() as NodeId {
-                visit(n, &mut d);
+                visit(n);
             }
         }
     }
+    for (r, count) in seen {
+        for reason in r.reasons(cluster) {
+            d.add(reason, count);
+        }
+    }
     d
+}
+
+/// Two rejections that kube-scheduler reports with the same reason strings.
+fn same_reasons(cluster: &Cluster, a: &Reject, b: &Reject) -> bool {
+    match (a, b) {
+        (
+            Reject::Taint {
+                node: n1,
+                taint: t1,
+            },
+            Reject::Taint {
+                node: n2,
+                taint: t2,
+            },
+        ) => {
+            let (x, y) = (
+                &cluster.node(*n1).taints[*t1],
+                &cluster.node(*n2).taints[*t2],
+            );
+            x.key == y.key && x.value == y.value
+        }
+        _ => a == b,
+    }
 }
 
 #[cfg(test)]
