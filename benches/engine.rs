@@ -131,6 +131,43 @@ workloads:
             });
         }
     }
+    // The leaders' walk over a fragmented fleet: 2,048 exclusive Jobs of 16 pods fill half of
+    // 4,096 pools, the later leaders walking past the pools taken at random before them
+    // (the free domains counted in bulk, the occupied ones skipped), as a recovery does.
+    let text = "name: bench
+run: {seed: 1, until: 3h}
+cluster:
+  nodePools:
+  - {name: tpu, count: 4096, nodesPerPool: 16, capacity: {cpu: 200, memory: 400Gi, google.com/tpu: 4}}
+workloads:
+- pods: {runFor: 100h}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata:
+      name: train
+      annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}
+    spec:
+      replicatedJobs:
+      - name: w
+        replicas: 2048
+        template:
+          spec: {parallelism: 16, completions: 16, backoffLimit: 0, template: {spec: {containers: [{name: c, resources: {limits: {google.com/tpu: 4}}}]}}}
+";
+    let scenario =
+        Scenario::from_text("bench.yaml", text, Path::new(".")).expect("bench scenario loads");
+    g.throughput(Throughput::Elements(2048 * 16));
+    g.bench_function("65536_nodes_exclusive_half_full", |b| {
+        b.iter_batched(
+            || Simulation::new(scenario.clone()).expect("valid"),
+            |mut sim| {
+                sim.run().expect("runs");
+                assert_eq!(sim.summary_json()["pods"]["scheduled"], 2048 * 16);
+                sim
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
 }
 

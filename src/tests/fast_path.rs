@@ -213,6 +213,96 @@ workloads:
     );
 }
 
+/// The leaders' walk counting free domains in bulk (`Pristine::free_domains`: the pristine
+/// nodes of the domains without placed pods, one tree across all of them): one TPU pool entry
+/// whose pools are the exclusive domains (a `slice` label), a CPU entry without that label
+/// (the runs of no domain, walked one by one) filled by a CPU workload, more exclusive Jobs
+/// than domains (leaders that find none), a CPU workload on the TPU pools too (used nodes
+/// with room in the leaders' domains: used classes, which the bulk count leaves to the
+/// per-domain walk), random failures with repair and cordons (nodes leaving and rejoining
+/// the pristine count inside free and occupied domains), and JobSet restarts (domains
+/// emptied and refilled).
+#[test]
+fn bulk_domain_walks_decide_the_same() {
+    let dir = scratch("fast_path_bulk_walk");
+    let text = "name: bulk-walk
+run: {seed: 1, until: 3h}
+cluster:
+  nodePools:
+  - {name: tpu, count: 40, nodesPerPool: 8, labels: {accel: tpu, slice: 's-{pool}'}, capacity: {cpu: 64, memory: 256Gi, google.com/tpu: 4}}
+  - {name: cpu, count: 2, nodesPerPool: 8, labels: {kind: cpu}, capacity: {cpu: 16, memory: 64Gi}}
+faults:
+- {kind: nodeFailures, ratePer1000NodeDays: 1500, repair: {median: 1h, sigma: 1}}
+- {kind: maintenance, ratePer1000NodeDays: 500, duration: {median: 30m, sigma: 0}}
+workloads:
+- pods: {runFor: 100d}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {name: fill}
+    spec:
+      failurePolicy: {maxRestarts: 100000}
+      replicatedJobs:
+      - name: w
+        replicas: 2
+        template:
+          spec: {parallelism: 8, completions: 8, backoffLimit: 0, template: {spec: {nodeSelector: {kind: cpu}, containers: [{name: c, resources: {requests: {cpu: 10}}}]}}}
+- at: 1m
+  pods: {runFor: 100d}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata:
+      name: a
+      annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: slice}
+    spec:
+      failurePolicy: {maxRestarts: 100000}
+      replicatedJobs:
+      - name: w
+        replicas: 30
+        template:
+          spec: {parallelism: 8, completions: 8, backoffLimit: 0, template: {spec: {nodeSelector: {accel: tpu}, containers: [{name: c, resources: {requests: {cpu: 10}, limits: {google.com/tpu: 4}}}]}}}
+- at: 10m
+  pods: {runFor: 100d}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata:
+      name: b
+      annotations: {alpha.jobset.sigs.k8s.io/exclusive-topology: slice}
+    spec:
+      failurePolicy: {maxRestarts: 100000}
+      replicatedJobs:
+      - name: w
+        replicas: 30
+        template:
+          spec: {parallelism: 4, completions: 4, backoffLimit: 0, template: {spec: {nodeSelector: {accel: tpu}, containers: [{name: c, resources: {requests: {cpu: 10}, limits: {google.com/tpu: 4}}}]}}}
+- at: 20m
+  pods: {runFor: 100d}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {name: cpu}
+    spec:
+      failurePolicy: {maxRestarts: 100000}
+      replicatedJobs:
+      - name: w
+        replicas: 2
+        template:
+          spec: {parallelism: 10, completions: 10, backoffLimit: 0, template: {spec: {nodeSelector: {accel: tpu}, containers: [{name: c, resources: {requests: {cpu: 12}}}]}}}
+";
+    let p = write(&dir, "s.yaml", text);
+    same_both_ways(&p, 1..=3);
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    sim.run();
+    assert!(
+        sim.scheduler.fast_bulk_walks > 100,
+        "{} bulk walks of {} fast domain walks",
+        sim.scheduler.fast_bulk_walks,
+        sim.scheduler.fast_domain_decisions
+    );
+}
+
 /// Used classes (`cluster::pristine`: nodes in use grouped by their reservation state, counted
 /// from one tree per class): single-pod Jobs of seven sizes arriving in waves and finishing at
 /// different times leave nodes in more states than `MAX_CLASSES` (the rest found one by one),

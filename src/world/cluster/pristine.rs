@@ -118,6 +118,11 @@ impl<'a> TreeSum<'a> {
         self.trees[..self.len].iter().map(|t| t.expect("pushed"))
     }
 
+    /// Whether it sums no tree.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Counted nodes in [0, i).
     pub(crate) fn prefix(&self, i: usize) -> u32 {
         self.each().map(|t| t.prefix(i)).sum()
@@ -193,6 +198,35 @@ pub(crate) struct Pristine {
     /// Per entry, the pristine node last used to stand for all of them (any one answers the
     /// filters and scores alike); found again by selection only once it stops being pristine.
     representative: Vec<std::cell::Cell<u32>>,
+    /// Per topology a domain walk counts in bulk (`scheduler::fast`): its pristine nodes
+    /// outside the domains that hold placed pods.
+    pub free_domains: Vec<FreeDomains>,
+}
+
+/// The pristine nodes of one topology's free domains: those that hold no placed pod (as the
+/// scheduler's affinity index counts them). A domain walk visits every such node without a
+/// per-domain verdict (nothing placed there can repel the pod, and its affinity allows any
+/// domain), so it counts them from `tree` across any number of domains at once; only the
+/// domains holding pods, and the nodes without the topology's label, are looked at one by
+/// one.
+#[derive(Debug, Clone)]
+pub(crate) struct FreeDomains {
+    /// Each node's domain (`u32::MAX`: none).
+    domain_of: Vec<u32>,
+    /// Each domain's node ranges.
+    ranges: Vec<Vec<(u32, u32)>>,
+    /// Whether the domain holds placed pods.
+    occupied: Vec<bool>,
+    /// Pristine nodes in free domains.
+    pub tree: Fenwick,
+}
+
+impl FreeDomains {
+    /// Whether node `n` lies in a free domain.
+    pub(crate) fn free(&self, n: usize) -> bool {
+        let d = self.domain_of[n];
+        d != u32::MAX && !self.occupied[d as usize]
+    }
 }
 
 /// Nodes that share one taint list.
@@ -240,6 +274,54 @@ impl Pristine {
             base_taints,
             per_spec,
             all,
+            free_domains: vec![],
+        }
+    }
+
+    /// Starts counting the pristine nodes of a topology's free domains (see [`FreeDomains`]):
+    /// each node's domain, the topology's runs `(first, last + 1, domain)` and which domains
+    /// hold placed pods now. Returns its index in `free_domains`.
+    pub(crate) fn watch_domains(
+        &mut self,
+        domain_of: Vec<u32>,
+        runs: &[(u32, u32, u32)],
+        occupied: Vec<bool>,
+    ) -> usize {
+        let mut ranges = vec![vec![]; occupied.len()];
+        for &(a, b, d) in runs {
+            if d != u32::MAX {
+                ranges[d as usize].push((a, b));
+            }
+        }
+        let mut fd = FreeDomains {
+            domain_of,
+            ranges,
+            occupied,
+            tree: Fenwick::new(self.is.len()),
+        };
+        for (n, &p) in self.is.iter().enumerate() {
+            if p && fd.free(n) {
+                fd.tree.add(n, 1);
+            }
+        }
+        self.free_domains.push(fd);
+        self.free_domains.len() - 1
+    }
+
+    /// Domain `d` of watched topology `w` now holds placed pods (`occupied`) or none.
+    pub(crate) fn set_occupied(&mut self, w: usize, d: u32, occupied: bool) {
+        let fd = &mut self.free_domains[w];
+        if fd.occupied[d as usize] == occupied {
+            return;
+        }
+        fd.occupied[d as usize] = occupied;
+        let delta = if occupied { -1 } else { 1 };
+        for &(a, b) in &fd.ranges[d as usize] {
+            for n in a as usize..b as usize {
+                if self.is[n] {
+                    fd.tree.add(n, delta);
+                }
+            }
         }
     }
 
@@ -322,6 +404,11 @@ impl Pristine {
             let d = if pristine { 1 } else { -1 };
             self.per_spec[self.spec_of[n] as usize].add(n, d);
             self.all.add(n, d);
+            for fd in &mut self.free_domains {
+                if fd.free(n) {
+                    fd.tree.add(n, d);
+                }
+            }
         }
         let group = match class {
             NodeClass::Tainted(taints) => {
@@ -448,6 +535,76 @@ mod tests {
                 let b = rng.gen_range(0..=n);
                 let want = counted.iter().filter(|&&i| a <= i && i < b).count() as u32;
                 assert_eq!(sum.range(a, b), want);
+            }
+        }
+    }
+
+    /// The free-domain tree counts exactly the pristine nodes of domains without placed
+    /// pods (never a node without a domain), through random node and domain changes, from a
+    /// watch started midway.
+    #[test]
+    fn free_domains_count_pristine_nodes_of_free_domains() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let n = 60;
+        // Domains of uneven runs (one domain in two runs), and nodes of no domain.
+        let domain_of: Vec<u32> = (0..n)
+            .map(|i| match i {
+                0..=9 => 0,
+                10..=14 => u32::MAX,
+                15..=29 => 1,
+                30..=39 => 0,
+                40..=44 => 2,
+                _ => 3,
+            })
+            .collect();
+        let mut runs: Vec<(u32, u32, u32)> = vec![];
+        for (i, &d) in domain_of.iter().enumerate() {
+            match runs.last_mut() {
+                Some(r) if r.2 == d => r.1 += 1,
+                _ => runs.push((i as u32, i as u32 + 1, d)),
+            }
+        }
+        let mut p = Pristine::new(vec![0; n], vec![vec![]], 1);
+        let free = |f: i64| std::iter::once(f);
+        let mut occupied = vec![false; 4];
+        for i in (0..n).step_by(7) {
+            p.sync(i, NodeClass::Other, free(0));
+        }
+        occupied[1] = true;
+        let w = p.watch_domains(domain_of.clone(), &runs, occupied.clone());
+        for step in 0..400 {
+            if rng.gen_bool(0.5) {
+                let i = rng.gen_range(0..n);
+                if rng.gen_bool(0.5) {
+                    p.sync(i, NodeClass::Pristine, free(8));
+                } else {
+                    p.sync(i, NodeClass::Other, free(0));
+                }
+            } else {
+                let d = rng.gen_range(0..4);
+                occupied[d] = !occupied[d];
+                p.set_occupied(w, d as u32, occupied[d]);
+            }
+            let fd = &p.free_domains[w];
+            let want: Vec<usize> = (0..n)
+                .filter(|&i| {
+                    let d = domain_of[i];
+                    p.is[i] && d != u32::MAX && !occupied[d as usize]
+                })
+                .collect();
+            for i in 0..n {
+                assert_eq!(
+                    fd.free(i),
+                    domain_of[i] != u32::MAX && !occupied[domain_of[i] as usize]
+                );
+            }
+            for k in 0..=want.len() {
+                assert_eq!(
+                    fd.tree.select(k as u32),
+                    want.get(k).copied(),
+                    "step {step}"
+                );
             }
         }
     }

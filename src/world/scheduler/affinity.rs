@@ -290,6 +290,12 @@ pub(crate) struct AffinityIndex {
     active_score_norms: BTreeSet<u32>,
     /// Placed pods carrying preferred terms (PreScore cost).
     pub placed_pref_pods: u64,
+    /// Per topology, its index in the cluster's `Pristine::free_domains` once a domain walk
+    /// counts its free domains in bulk.
+    watch_of: Vec<Option<u32>>,
+    /// Domains of watched topologies that started (true) or stopped holding placed pods since
+    /// the owner last drained this: (watch index, domain, occupied).
+    pub(crate) occupancy_changes: Vec<(u32, u32, bool)>,
 }
 
 /// Placed pods per domain as one normalized anti-affinity term sees them.
@@ -298,6 +304,8 @@ struct AskerCounts {
     per_domain: Vec<DomainCount>,
     /// Run indices (of the term's topology) whose domain holds no repelled pod.
     clear_runs: BTreeSet<u32>,
+    /// Those of them whose domain holds placed pods all the same (the others hold none).
+    clear_occupied: BTreeSet<u32>,
     /// Domains holding placed pods, by owner value.
     owner_domains: HashMap<String, BTreeSet<u32>>,
 }
@@ -606,6 +614,7 @@ impl AffinityIndex {
         let mut counts = AskerCounts {
             owner_domains: HashMap::new(),
             per_domain: vec![DomainCount::default(); t.domain_names.len()],
+            clear_occupied: BTreeSet::new(),
             clear_runs: (0..t.runs.len() as u32)
                 .filter(|&r| t.runs[r as usize].2 != NO_DOMAIN)
                 .collect(),
@@ -645,6 +654,32 @@ impl AffinityIndex {
     }
 
     fn count_for_asker(
+        &self,
+        counts: &mut AskerCounts,
+        norm: u32,
+        j: JobKey,
+        labels: &StringMap,
+        d: u32,
+        delta: i32,
+    ) {
+        // A clear domain that holds pods (`clear_occupied`): no repelled pod, some placed.
+        let clear_occupied = |s: &DomainCount| s.matched == 0 && !s.present_by_owner.is_empty();
+        let before = clear_occupied(&counts.per_domain[d as usize]);
+        self.count_domain_for_asker(counts, norm, j, labels, d, delta);
+        let after = clear_occupied(&counts.per_domain[d as usize]);
+        if before != after {
+            let topo = self.norms[norm as usize].topo;
+            for &r in &self.topos[topo as usize].domain_runs[d as usize] {
+                if after {
+                    counts.clear_occupied.insert(r);
+                } else {
+                    counts.clear_occupied.remove(&r);
+                }
+            }
+        }
+    }
+
+    fn count_domain_for_asker(
         &self,
         counts: &mut AskerCounts,
         norm: u32,
@@ -740,7 +775,14 @@ impl AffinityIndex {
             if d == NO_DOMAIN {
                 continue;
             }
+            let was_empty = topo.jobs_in[d as usize].is_empty();
             bump(&mut topo.jobs_in[d as usize], job);
+            let is_empty = topo.jobs_in[d as usize].is_empty();
+            if was_empty != is_empty {
+                if let Some(&Some(w)) = self.watch_of.get(t) {
+                    self.occupancy_changes.push((w, d, !is_empty));
+                }
+            }
             bump_map(
                 self.job_domains.entry((t as u16, job)).or_default(),
                 d,
@@ -950,6 +992,60 @@ impl AffinityIndex {
             clear: &counts.clear_runs,
             extra,
         })
+    }
+
+    /// For a walk that counts free domains in bulk (`Pristine::free_domains`): the runs of
+    /// `topo` that hold placed pods or have no domain and that the pod's walk visits (sorted;
+    /// the caller still asks [`Self::domain_excluded`] of each), when the walk visits every
+    /// node of the domains that hold no pod. That is so when the pod's affinity terms allow
+    /// any domain (the first-pod rule: a JobSet leader's own-Job term before its Job has a
+    /// placed pod) and its first anti-affinity term is on `topo` and counted: nothing placed
+    /// in a free domain can repel it or be repelled, and the walk's candidates
+    /// ([`Self::candidate_runs`]) are the clear runs, the runs of domains holding its own
+    /// owner's pods and the runs without a domain. Else `None`.
+    pub(crate) fn occupied_candidates(&self, ctx: &PodCtx, topo: u16) -> Option<Vec<u32>> {
+        if ctx.affinity.iter().any(|(_, allowed)| allowed.is_some()) {
+            return None;
+        }
+        let t = ctx.anti.first().filter(|t| t.topo == topo)?;
+        let counts = self.askers.get(&t.norm)?;
+        let topology = &self.topos[topo as usize];
+        let own = t.own.as_deref().unwrap_or("");
+        let mut runs: Vec<u32> = counts.clear_occupied.iter().copied().collect();
+        runs.extend(&topology.nodomain_runs);
+        if let Some(domains) = counts.owner_domains.get(own) {
+            for &d in domains {
+                runs.extend(&topology.domain_runs[d as usize]);
+            }
+        }
+        runs.sort_unstable();
+        runs.dedup();
+        Some(runs)
+    }
+
+    /// The index of `topo` in `Pristine::free_domains`, if it is watched.
+    pub(crate) fn watch_of(&self, topo: u16) -> Option<usize> {
+        self.watch_of
+            .get(topo as usize)
+            .copied()
+            .flatten()
+            .map(|w| w as usize)
+    }
+
+    /// Records that `topo` is watched as `Pristine::free_domains[w]`: its domains' changes
+    /// between free and occupied are queued in `occupancy_changes` from now on.
+    pub(crate) fn set_watch(&mut self, topo: u16, w: usize) {
+        if self.watch_of.len() <= topo as usize {
+            self.watch_of.resize(topo as usize + 1, None);
+        }
+        self.watch_of[topo as usize] = Some(w as u32);
+    }
+
+    /// Which domains of `topo` hold placed pods now.
+    pub(crate) fn occupied_domains(&self, topo: u16) -> Vec<bool> {
+        (self.topos[topo as usize].jobs_in.iter())
+            .map(|m| !m.is_empty())
+            .collect()
     }
 
     /// The InterPodAffinity filter for one node.

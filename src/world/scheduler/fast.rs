@@ -14,7 +14,7 @@
 use super::affinity::PodCtx;
 use super::filter;
 use super::{resource_score, WEIGHT_RESOURCES_FIT, WEIGHT_TAINT_TOLERATION};
-use crate::cluster::pristine::{Fenwick, TreeSum, MAX_CLASSES};
+use crate::cluster::pristine::{Fenwick, FreeDomains, TreeSum, MAX_CLASSES};
 use crate::cluster::NodeId;
 use crate::engine::rng::below;
 use crate::sim::shape::PodShape;
@@ -52,7 +52,7 @@ impl Sim {
         want: usize,
     ) -> Option<FastDecision> {
         let n_all = self.cluster.len();
-        self.fast_window(shape_id, start, want, |sim, w| {
+        self.fast_window(shape_id, start, want, None, |sim, w| {
             // The plain scan's window: [start, n) then [0, start).
             for (lo, hi) in [(start, n_all), (0, start)] {
                 if sim.window_range(w, lo, hi) {
@@ -88,13 +88,136 @@ impl Sim {
         {
             return None;
         }
-        self.fast_window(shape_id, start, want, |sim, w| {
+        // The free domains counted in bulk, when the pod's terms allow it: the walk then
+        // looks one by one only at the domains holding pods that it visits.
+        let occupied = self.placement.occupied_candidates(ctx, topo);
+        let watch = occupied.as_ref().map(|_| self.watch_free_domains(topo));
+        let special: Vec<(usize, usize)> = occupied
+            .iter()
+            .flatten()
+            .filter_map(|&r| {
+                let (a, b, d) = self.placement.topos[topo as usize].runs[r as usize];
+                (!self.placement.domain_excluded(ctx, topo, d)).then_some((a as usize, b as usize))
+            })
+            .collect();
+        let n_all = self.cluster.len();
+        let mut bulk = false;
+        let d = self.fast_window(shape_id, start, want, watch, |sim, w| {
+            if w.free.is_some() {
+                bulk = true;
+                for (lo, hi) in [(start, n_all), (0, start)] {
+                    if sim.bulk_range(w, &special, lo, hi) {
+                        break;
+                    }
+                }
+                return;
+            }
             for (lo, hi) in sim.domain_walk(ctx, topo, start) {
                 if sim.window_range(w, lo, hi) {
                     break;
                 }
             }
-        })
+        });
+        if bulk && d.is_some() {
+            self.scheduler.fast_bulk_walks += 1;
+        }
+        d
+    }
+
+    /// The index of `topo`'s free-domain counts in `Pristine::free_domains`, set up on first
+    /// use from the placed pods (and kept up to date from then on: `sync_free_domains`).
+    fn watch_free_domains(&mut self, topo: u16) -> usize {
+        if let Some(w) = self.placement.watch_of(topo) {
+            return w;
+        }
+        let t = &self.placement.topos[topo as usize];
+        let occupied = self.placement.occupied_domains(topo);
+        let w = (self.cluster.pristine).watch_domains(t.domain_of.clone(), &t.runs, occupied);
+        self.placement.set_watch(topo, w);
+        w
+    }
+
+    /// Brings the free-domain counts up to date with the domains that started or stopped
+    /// holding placed pods (after every change to the affinity index's placements).
+    pub(crate) fn sync_free_domains(&mut self) {
+        for (w, d, occupied) in self.placement.occupancy_changes.drain(..) {
+            self.cluster.pristine.set_occupied(w as usize, d, occupied);
+        }
+    }
+
+    /// The walk over `[lo, hi)` in node order when the free domains are counted in bulk
+    /// (`w.free`): the pristine nodes of free domains from its tree, the other nodes there
+    /// that pass the filters, and the runs of `special` (the runs of occupied domains or of
+    /// none that the walk visits, sorted) as the plain domain walk counts a range. The same nodes in the
+    /// same order as `domain_walk` with `window_range`. True when the window is full.
+    fn bulk_range(&self, w: &mut Window, special: &[(usize, usize)], lo: usize, hi: usize) -> bool {
+        let mut pos = lo;
+        let first = special.partition_point(|&(_, b)| b <= lo);
+        for &(a, b) in &special[first..] {
+            if a >= hi {
+                break;
+            }
+            let (a, b) = (a.max(lo), b.min(hi));
+            if pos < a && self.free_range(w, pos, a) {
+                return true;
+            }
+            if self.window_range(w, a, b) {
+                return true;
+            }
+            pos = b;
+        }
+        pos < hi && self.free_range(w, pos, hi)
+    }
+
+    /// `window_range` over the free domains inside `[lo, hi)` (the other nodes there are not
+    /// visited: the caller walks the runs it visits among them as `special` runs).
+    fn free_range(&self, w: &mut Window, lo: usize, hi: usize) -> bool {
+        let pr = &self.cluster.pristine;
+        let shape = w.shape;
+        let fd = w.free.expect("a bulk walk");
+        let tree = &fd.tree;
+        let mut pos = lo;
+        while pos < hi {
+            // The next feasible node of a free domain that is not pristine, or the range's end.
+            let mut next = hi;
+            let mut probe = pos;
+            while let Some(x) = w.next_fit(
+                |from| pr.others_free.next_fit_all(&shape.request, from),
+                probe,
+            ) {
+                if x >= hi {
+                    break;
+                }
+                if fd.free(x) && filter::check(&self.cluster, x as NodeId, shape, false).is_ok() {
+                    next = x;
+                    break;
+                }
+                probe = x + 1;
+            }
+            let c = tree.range(pos, next) as usize;
+            if w.found + c >= w.want {
+                let k = tree.prefix(pos) + (w.want - w.found - 1) as u32;
+                let end = tree.select(k).expect("counted above");
+                w.items.push(Item::Free(pos, end + 1));
+                w.found = w.want;
+                w.last = Some(end);
+                return true;
+            }
+            w.found += c;
+            w.items.push(Item::Free(pos, next));
+            if next == hi {
+                break;
+            }
+            w.others.push(next as NodeId);
+            w.items.push(Item::Other(next as NodeId));
+            w.found += 1;
+            w.last = Some(next);
+            if w.found == w.want {
+                return true;
+            }
+            pos = next + 1;
+        }
+        false
     }
 
     /// Appends the feasible nodes of `[lo, hi)` to the window in node order: runs of pristine
@@ -152,11 +275,17 @@ impl Sim {
 
     /// Scores the window `walk` builds and picks the node, as `select_host` does over the
     /// nodes the plain scan collects.
+    ///
+    /// `watch`: the free-domain counts (`Pristine::free_domains`) a domain walk may count in
+    /// bulk; handed to the walk (`Window::free`) only when the window's counted nodes are
+    /// the pristine nodes of one pool entry (every other entry has none, and no used class
+    /// is feasible), which that tree counts within the free domains.
     fn fast_window(
         &mut self,
         shape_id: usize,
         start: usize,
         want: usize,
+        watch: Option<usize>,
         walk: impl FnOnce(&Sim, &mut Window),
     ) -> Option<FastDecision> {
         let n_all = self.cluster.len();
@@ -214,6 +343,7 @@ impl Sim {
         // Used classes: every node of one passes the filters and scores as its
         // representative (its pool's taints, none soft; the same amounts).
         let classes = pr.classes.len();
+        let mut classes_feasible = 0;
         let mut class_score_buf = [None; MAX_CLASSES];
         let class_score: &mut [Option<i64>] = &mut class_score_buf[..classes];
         for (c, score) in class_score.iter_mut().enumerate() {
@@ -232,10 +362,16 @@ impl Sim {
             );
             *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
             counted.push(&pr.classes[c].tree);
+            classes_feasible += 1;
         }
+        let one_entry = with_nodes == 0 || (with_nodes == 1 && feasible_specs == 1);
+        let free = watch
+            .filter(|_| one_entry && classes_feasible == 0)
+            .map(|i| &pr.free_domains[i]);
         let mut w = Window {
             shape,
             counted,
+            free,
             want,
             found: 0,
             items: Vec::with_capacity(4),
@@ -249,8 +385,11 @@ impl Sim {
             items,
             others,
             last,
+            free,
             ..
         } = w;
+        // Free-domain items count the pristine nodes of the one entry that has any.
+        let free_tree = free.map(|f| &f.tree);
         let examined = match last {
             Some(l) if found == want => (l + n_all - start) % n_all + 1,
             _ => n_all,
@@ -262,12 +401,17 @@ impl Sim {
                 scored: 0,
             });
         }
-        // Pristine nodes per entry inside the window.
-        let in_window = |t: &Fenwick| -> usize {
+        // Pristine nodes per entry inside the window (`spec`: the tree is an entry's, which
+        // free-domain items count from their own tree; no class is feasible with those).
+        let in_window = |t: &Fenwick, spec: bool| -> usize {
             items
                 .iter()
                 .map(|item| match *item {
                     Item::Run(a, b) => t.range(a, b) as usize,
+                    Item::Free(a, b) => match free_tree {
+                        Some(f) if spec => f.range(a, b) as usize,
+                        _ => 0,
+                    },
                     Item::Other(_) => 0,
                 })
                 .sum()
@@ -275,16 +419,16 @@ impl Sim {
         let mut spec_counts_buf = [0usize; MAX_SPECS];
         let spec_counts = &mut spec_counts_buf[..specs];
         for (e, s) in spec_score.iter().enumerate() {
-            spec_counts[e] = s.map_or(0, |_| in_window(&pr.per_spec[e]));
+            spec_counts[e] = s.map_or(0, |_| in_window(&pr.per_spec[e], true));
         }
         let mut class_counts_buf = [0usize; MAX_CLASSES];
         let class_counts = &mut class_counts_buf[..classes];
         for (c, s) in class_score.iter().enumerate() {
-            class_counts[c] = s.map_or(0, |_| in_window(&pr.classes[c].tree));
+            class_counts[c] = s.map_or(0, |_| in_window(&pr.classes[c].tree, false));
         }
         if found == 1 {
             // One feasible node: taken without scoring.
-            let node = self.kth_in_order(&items, &counted, |_| true, 0);
+            let node = self.kth_in_order(&items, &counted, free_tree, |_| true, 0);
             return Some(FastDecision {
                 node: Some(node),
                 examined,
@@ -352,7 +496,9 @@ impl Sim {
         } else {
             0
         };
-        let node = self.kth_in_order(&items, &tied, |i| other_best[i], r);
+        // Free-domain items hold the one entry's pristine nodes: tied when that entry is.
+        let free_tied = free_tree.filter(|_| !tied.is_empty());
+        let node = self.kth_in_order(&items, &tied, free_tied, |i| other_best[i], r);
         Some(FastDecision {
             node: Some(node),
             examined,
@@ -361,17 +507,28 @@ impl Sim {
     }
 
     /// The `k`-th node of the window, in node order, among the nodes `tied` counts and the
-    /// other nodes `other_ok` accepts (by their place among the window's other nodes).
+    /// other nodes `other_ok` accepts (by their place among the window's other nodes), and
+    /// in free-domain items the nodes `free` counts.
     fn kth_in_order(
         &self,
         items: &[Item],
         tied: &TreeSum,
+        free: Option<&Fenwick>,
         other_ok: impl Fn(usize) -> bool,
         mut k: usize,
     ) -> NodeId {
         let mut other = 0;
         for item in items {
             match *item {
+                Item::Free(a, b) => {
+                    let Some(f) = free else { continue };
+                    let c = f.range(a, b) as usize;
+                    if k < c {
+                        let node = f.select(f.prefix(a) + k as u32).expect("counted");
+                        return node as NodeId;
+                    }
+                    k -= c;
+                }
                 Item::Run(a, b) => {
                     let c = tied.range(a, b) as usize;
                     if k < c {
@@ -400,6 +557,8 @@ struct Window<'a> {
     shape: &'a PodShape,
     /// Counts the feasible pristine nodes and the nodes of feasible used classes.
     counted: TreeSum<'a>,
+    /// The free-domain counts a domain walk counts in bulk (see `fast_window`), if any.
+    free: Option<&'a FreeDomains>,
     want: usize,
     found: usize,
     items: Vec<Item>,
@@ -432,8 +591,10 @@ impl Window<'_> {
     }
 }
 
-/// A piece of the window: the counted nodes in `[a, b)`, or one other feasible node.
+/// A piece of the window: the counted nodes in `[a, b)`, the pristine nodes of free domains
+/// in `[a, b)` (`Window::free`), or one other feasible node.
 enum Item {
     Run(usize, usize),
+    Free(usize, usize),
     Other(NodeId),
 }

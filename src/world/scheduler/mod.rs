@@ -67,6 +67,8 @@ pub(crate) struct Scheduler {
     pub fast_decisions: u64,
     /// Domain walks decided by the fast path (`fast::decide_fast_domains`).
     pub fast_domain_decisions: u64,
+    /// Of those, walks that counted the free domains in bulk (`Pristine::free_domains`).
+    pub fast_bulk_walks: u64,
     /// DefaultPreemption: the placed pods by priority, nominations, victims (`preemption.rs`).
     pub(crate) preemption: preemption::Preemption,
 }
@@ -102,6 +104,7 @@ impl Scheduler {
             client,
             fast_decisions: 0,
             fast_domain_decisions: 0,
+            fast_bulk_walks: 0,
             cycles: 0,
             nodes_examined: 0,
             preemption,
@@ -240,6 +243,7 @@ impl Sim {
                 .release(node, &shape.request, shape.score_request);
             let job = self.pods[pod as usize].job;
             self.placement.place(node, job, shape, -1);
+            self.sync_free_domains();
             self.move_all_unschedulable();
         }
         self.scheduler.ensure(pod);
@@ -370,8 +374,9 @@ impl Sim {
                     .reserve(node, &shape.request, shape.score_request);
                 let job = self.pods[pod as usize].job;
                 self.placement.place(node, job, shape, 1);
-                self.scheduler.reserved_on[pod as usize] = Some(node);
                 let prio = shape.priority;
+                self.sync_free_domains();
+                self.scheduler.reserved_on[pod as usize] = Some(node);
                 self.scheduler.preemption.clear_nomination(pod, prio);
                 self.scheduler.preemption.placed(pod, node, prio);
                 if self.pods[pod as usize].last_unschedulable.is_some() {
