@@ -144,3 +144,52 @@ fn the_garbage_collector_deletes_at_most_its_workers_dependents_at_once() {
         "the default pool runs them side by side"
     );
 }
+
+#[test]
+fn each_finished_pod_loses_its_tracking_finalizer_by_one_patch() {
+    // Ten pods run 30 minutes and succeed; the syncs that see them finished PATCH each one's
+    // `batch.kubernetes.io/job-tracking` finalizer away once: 10 PATCHes. Nothing deletes a
+    // pod, so no DELETE.
+    let sim = run(&scenario(10, "{}"), ".");
+    let jc = &sim.rec.api_calls.job_controller;
+    assert_eq!(jc.finalizer_patches, 10);
+    assert_eq!(jc.pod_deletes, 0);
+    assert!((0..10).all(|p| !sim.job_controller.holds_finalizer(p)));
+}
+
+#[test]
+fn a_deleted_pod_goes_only_once_its_finalizer_patch_returned() {
+    // restart-jobset: a leader Job and a worker Job of two pods each (backoffLimit 0). The
+    // leader's index 0 exits 1 at 10 s and restarts in place (restartPolicy OnFailure): the
+    // restart counts against backoffLimit 0, so the leader Job fails and deletes its two
+    // active pods (the Job controller's two DELETEs); the JobSet restarts, deleting both Jobs
+    // in the foreground, so the garbage collector deletes the two workers. Each of those four
+    // deleted pods loses its finalizer by one PATCH; the second attempt's four pods succeed
+    // after 100 s and lose theirs: 8 PATCHes, one per pod created. Checked after every event:
+    // no pod object goes while its finalizer is on.
+    let path = "scenarios/policies/restart-jobset.yaml";
+    let text = std::fs::read_to_string(path).unwrap();
+    let scenario =
+        crate::scenario::load_scenario_from_str("t.yaml", &text, "scenarios/policies".as_ref())
+            .unwrap();
+    let mut sim = Sim::new(scenario).unwrap();
+    while let Some((_, event)) = sim.queue.pop() {
+        if sim.dispatch(event) {
+            break;
+        }
+        for (i, p) in sim.pods.iter().enumerate() {
+            assert!(
+                !p.removed || !sim.job_controller.holds_finalizer(i as u32),
+                "pod {i} went with its finalizer on"
+            );
+        }
+    }
+    assert_eq!(sim.rec.pods_created, 8);
+    let removed = sim.pods.iter().filter(|p| p.removed).count();
+    assert_eq!(removed, 4, "the first attempt's pods");
+    let jc = &sim.rec.api_calls.job_controller;
+    assert_eq!(jc.pod_deletes, 2, "{jc:?}");
+    assert_eq!(sim.rec.api_calls.garbage_collector.pod_deletes, 2);
+    assert_eq!(jc.finalizer_patches, 8, "{jc:?}");
+    assert!((0..8).all(|p| !sim.job_controller.holds_finalizer(p)));
+}

@@ -209,10 +209,39 @@ impl Sim {
         self.change_pod(pod, PodChange::Deleting { reason, evicted });
     }
 
+    /// The kubelet (or PodGC) is done with a deleted pod: the object goes, unless its
+    /// tracking finalizer is still on it, in which case it goes when the Job controller's
+    /// PATCH removing the finalizer returns (`on_finalizer_removed`).
     pub(crate) fn on_pod_removed(&mut self, pod: PodId) {
-        if !self.pods[pod as usize].removed {
-            self.change_pod(pod, PodChange::Removed);
+        if self.pods[pod as usize].removed {
+            return;
         }
+        if self.job_controller.holds_finalizer(pod) {
+            // The kubelet marked the pod terminal (or PodGC did, on a dead node): the
+            // scheduler's informer, which lists no Succeeded or Failed pod, drops it and frees
+            // its node now, while the object waits for the PATCH.
+            self.job_controller.hold_removal(pod);
+            let watch = self.params.watch_delay_ns;
+            self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
+            return;
+        }
+        self.remove_pod_object(pod);
+    }
+
+    /// The Job controller's PATCH removing `pod`'s tracking finalizer returned: a deleted pod
+    /// the kubelet is done with goes now.
+    pub(crate) fn on_finalizer_removed(&mut self, pod: PodId) {
+        if self.job_controller.finalizer_removed(pod) && !self.pods[pod as usize].removed {
+            self.remove_pod_object(pod);
+        }
+    }
+
+    fn remove_pod_object(&mut self, pod: PodId) {
+        assert!(
+            !self.job_controller.holds_finalizer(pod),
+            "a pod object goes only once its tracking finalizer's PATCH returned"
+        );
+        self.change_pod(pod, PodChange::Removed);
     }
 
     pub(crate) fn on_job_removed(&mut self, j: JobId) {

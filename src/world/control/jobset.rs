@@ -241,6 +241,10 @@ impl Sim {
         self.jobs[j as usize].deletion_ns = Some(at_ns);
         self.rec.observe_job(at_ns, j, JobChange::Deleting);
         self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_job_deleting(ctx, j));
+        // The Job controller's Job informer hears of the deletionTimestamp (a new generation:
+        // synced at once); its sync then removes every pod's tracking finalizer.
+        let delay = at_ns.saturating_sub(self.now()) + self.params.watch_delay_ns;
+        self.enqueue_job(j, delay);
     }
 
     /// The labels of every pod of Job `j`: its pod template's (§3.5) and, except under the

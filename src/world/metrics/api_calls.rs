@@ -14,6 +14,9 @@ pub(crate) struct JobControllerCalls {
     pub pod_deletes: u64,
     /// Job status writes (`UpdateStatus`), one per sync that changed the status.
     pub status_writes: u64,
+    /// Pod PATCHes removing the `batch.kubernetes.io/job-tracking` finalizer: one per pod
+    /// that finished or was deleted (or whose Job is being deleted).
+    pub finalizer_patches: u64,
     /// Events sent (`SuccessfulCreate`, `FailedCreate`, `SuccessfulDelete`).
     pub events: u64,
     /// Events the event recorder's spam filter dropped (25 per Job, then one per 5 minutes):
@@ -41,6 +44,7 @@ pub(crate) enum ApiCall {
     JobPodCreate,
     JobPodDelete,
     JobStatusWrite,
+    JobFinalizerPatch,
     JobEvent,
     JobEventFiltered,
     GcGet,
@@ -54,6 +58,7 @@ impl ApiCalls {
             ApiCall::JobPodCreate => &mut jc.pod_creates,
             ApiCall::JobPodDelete => &mut jc.pod_deletes,
             ApiCall::JobStatusWrite => &mut jc.status_writes,
+            ApiCall::JobFinalizerPatch => &mut jc.finalizer_patches,
             ApiCall::JobEvent => &mut jc.events,
             ApiCall::JobEventFiltered => &mut jc.events_filtered,
             ApiCall::GcGet => &mut gc.gets,

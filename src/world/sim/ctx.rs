@@ -366,6 +366,11 @@ impl Ctx<'_> {
         }
     }
 
+    /// A DELETE of `pod` was sent (by any client) and has not landed yet.
+    pub(crate) fn pod_delete_in_flight(&self, pod: PodId) -> bool {
+        self.sim.delete_requests.in_flight(pod)
+    }
+
     /// A foreground DELETE of Job `j` landing at `at_ns`: the Job gets its deletionTimestamp
     /// and the garbage collector, which watches it, deletes its pods.
     pub(crate) fn delete_job(&mut self, j: JobId, at_ns: SimTime) {

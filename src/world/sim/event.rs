@@ -91,6 +91,8 @@ pub(crate) enum Event {
     KueueNodeChanged(NodeId),
     /// A Job controller sync worker is free and a Job waits for one (its work queue).
     JobWorkersFree,
+    /// The Job controller's PATCH removing a pod's tracking finalizer returned.
+    FinalizerRemoved(PodId),
     /// The run's time limit.
     EndOfRun,
 }
@@ -145,6 +147,7 @@ impl Event {
             KueueChecksAnswered { wl, generation } => (40, wl, generation),
             KueueMaxExecTime { wl, generation } => (41, wl, generation),
             JobWorkersFree => (42, 0, 0),
+            FinalizerRemoved(pod) => (43, pod, 0),
         }
     }
 }

@@ -307,13 +307,39 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
             }
         }
     }
+    // Upstream's rule for a Job pod's object (`batch.kubernetes.io/job-tracking`): it goes
+    // only once the Job controller's PATCH removing its finalizer returned, and a deleted pod
+    // goes as soon as that PATCH returned and the kubelet is done with it. The first half is
+    // asserted where a pod object goes (`Sim::remove_pod_object`); here, the state it leaves.
+    for (i, pod) in sim.pods.iter().enumerate() {
+        let i = i as u32;
+        if pod.removed && sim.job_controller.holds_finalizer(i) {
+            out.push(format!(
+                "pod {} went with its tracking finalizer on",
+                sim.pod_name(i)
+            ));
+        }
+        if !pod.removed
+            && sim.job_controller.removal_held(i)
+            && !sim.job_controller.holds_finalizer(i)
+        {
+            out.push(format!(
+                "deleted pod {} lost its finalizer and the kubelet is done, yet it is not removed",
+                sim.pod_name(i)
+            ));
+        }
+    }
     let reserved = sim.scheduler.reservations().map(|(i, _)| i);
-    for i in reserved.filter(|&i| sim.pods[i as usize].removed) {
+    let done = |i: u32| sim.pods[i as usize].removed || sim.job_controller.removal_held(i);
+    for i in reserved.filter(|&i| done(i)) {
         let pod = &sim.pods[i as usize];
-        // A removed pod's reservation is released one watch delay later, never kept. Removal
-        // itself comes after the deletion as late as `delete_pod` schedules it: PodGC's
-        // quarantine (dead node), or the kubelet's stop within the grace period (which can
-        // outlast a short quarantine).
+        // A pod the kubelet is done with (removed, or held by its finalizer: the kubelet
+        // marked it terminal and the scheduler lists no terminal pod) frees its node one watch
+        // delay later, never keeps it. The kubelet is done after the deletion as late as
+        // `delete_pod` schedules it: PodGC's quarantine (dead node), or the kubelet's stop
+        // within the grace period (which can outlast a short quarantine). The finalizer's
+        // PATCH, which can wait long behind the Job controller's token bucket, is not part of
+        // this bound: it holds the object, not the node.
         let params = &sim.params;
         let grace = sim.shapes[pod.shape as usize].grace_period_ns;
         let removal_ns = params

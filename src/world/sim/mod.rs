@@ -482,6 +482,7 @@ impl Sim {
             }
             Event::SyncJob(job) => self.job_controller(|jc, ctx| jc.on_sync_job(ctx, job)),
             Event::JobWorkersFree => self.job_controller(|jc, ctx| jc.on_workers_free(ctx)),
+            Event::FinalizerRemoved(pod) => self.on_finalizer_removed(pod),
             Event::PodCreated(pod) => self.on_pod_created(pod),
             Event::SchedulerAddPod(pod) => self.scheduler_add_pod(pod),
             Event::SchedulerPodGone(pod) => self.scheduler_pod_gone(pod),

@@ -287,7 +287,9 @@ impl Sim {
                 let counted =
                     self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
                 self.observe_pod(pod, before, change, counted);
-                if counted {
+                // The Job's sync counts a deleted pod and removes its tracking finalizer:
+                // the pod update (its deletionTimestamp) queues it.
+                if counted || self.job_controller.holds_finalizer(pod) {
                     self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 }
             }

@@ -153,6 +153,7 @@ impl JobController {
     fn sync_one(&mut self, ctx: &mut Ctx, j: JobId) {
         let conditions_before = ctx.job(j).conditions.len();
         self.sync_job(ctx, j);
+        self.remove_tracking_finalizers(ctx, j);
         // Its status may have changed: the JobSet controller's Job watch hears of it.
         ctx.jobset_job_changed(j);
         // A Job's conditions are append-only: the sync added those past the old length.
@@ -245,6 +246,42 @@ impl JobController {
             let returned = sent + ctx.params().api_call_latency_ns;
             self.sync_waits_until(returned);
             self.record_event(ctx, ctx.pod(pod).job, returned);
+        }
+    }
+
+    /// The sync's last step (`trackJobStatusAndRemoveFinalizers`): every pod of the Job that
+    /// finished, was deleted (or has a DELETE from this sync on its way), or whose Job is
+    /// being deleted, loses its tracking finalizer by one PATCH on the controller's client.
+    /// The PATCHes go together once the sync's creates and deletes have returned
+    /// (`removeTrackingFinalizerFromPods`), and the sync waits for them; a deleted pod's object
+    /// goes only when its PATCH has returned (`Sim::on_finalizer_removed`).
+    fn remove_tracking_finalizers(&mut self, ctx: &mut Ctx, j: JobId) {
+        let job = ctx.job(j);
+        if job.removed {
+            return;
+        }
+        let job_deleting = job.deletion_ns.is_some();
+        let due: Vec<PodId> = (ctx.job_pods(j).iter().copied())
+            .filter(|&p| self.finalizer_unpatched(p))
+            .filter(|&p| {
+                let pod = ctx.pod(p);
+                job_deleting
+                    || pod.phase.terminal()
+                    || pod.deletion_ns.is_some()
+                    || ctx.pod_delete_in_flight(p)
+            })
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        let at = self.sync_end();
+        let latency = ctx.params().api_call_latency_ns;
+        for p in due {
+            let returned = self.send_call(at) + latency;
+            self.sync_waits_until(returned);
+            self.finalizer_patch_sent(p);
+            ctx.metrics().api_calls.observe(ApiCall::JobFinalizerPatch);
+            ctx.schedule_at(returned, Event::FinalizerRemoved(p));
         }
     }
 
@@ -661,8 +698,17 @@ mod tests {
         // As the JobSet controller writes it for a suspended JobSet (which keeps it so).
         sim.jobsets[0].spec.spec.suspend = Some(true);
         sim.jobs[0].suspended = true;
+        let synced_ns = sim.now();
         sync_now(&mut sim, 0);
         assert!((0..3).all(|p| sim.delete_requests.in_flight(p)));
+        // The same sync PATCHes the three finalizers away once its DELETEs returned: sent
+        // after its 1 ms of processing, each DELETE returns 10 ms later, then each PATCH
+        // takes 10 ms (unthrottled client): back at 21 ms.
+        assert_eq!(sim.rec.api_calls.job_controller.finalizer_patches, 3);
+        step_until(&mut sim, |s| !s.job_controller.holds_finalizer(2));
+        let p = &sim.params;
+        let back = synced_ns + p.job_sync_cost_ns + 2 * p.api_call_latency_ns;
+        assert_eq!(sim.now(), back);
         step_until(&mut sim, |s| s.job_pods[0].is_empty());
         let scheduled = sim.queue.scheduled();
         sim.job_controller(|jc, ctx| jc.on_sync_job(ctx, 0));
