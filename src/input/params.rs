@@ -80,6 +80,10 @@ pub(crate) struct SchedulerParams {
     pub per_node_filter_cost_ns: u64,
     /// Score cost per feasible node scored.
     pub per_node_score_cost_ns: u64,
+    /// Extra cost of a node Filter rejected, on top of `per_node_filter_cost_ns`: the failing
+    /// plugin's Status and its serial insert into the diagnosis (`schedule_one.go`
+    /// `findNodesThatPassFilters`: `result[i]`, then `NodeToStatus.Set`, `AddPluginStatus`).
+    pub per_rejected_node_cost_ns: u64,
     /// Latency of the bind API call after the scheduling cycle.
     pub bind_latency_ns: u64,
     /// `percentageOfNodesToScore`; 0 means the adaptive rule.
@@ -123,6 +127,7 @@ impl Default for ControlPlane {
                 cycle_base_cost_ns: 700_000,
                 per_node_filter_cost_ns: 100,
                 per_node_score_cost_ns: 1_300,
+                per_rejected_node_cost_ns: 0,
                 bind_latency_ns: 10 * NS_PER_MS,
                 percentage_of_nodes_to_score: 0,
                 scoring: ScoringStrategy::LeastAllocated,

@@ -60,6 +60,36 @@ fn match_fields_node_name_narrows_in_prefilter() {
     );
 }
 
+/// A node Filter rejects costs `perRejectedNodeCost` on top of its Filter run (the failing
+/// plugin's Status and its serial insert into the diagnosis, `findNodesThatPassFilters`).
+/// Six pods pinned to b-1 by a hostname nodeSelector on four nodes: each cycle filters all
+/// four and rejects three, so at 1 ms per rejected node the first pod's cycle, and so its
+/// bind, ends 3 ms later than at 0; a pod narrowed to b-1 in PreFilter rejects none.
+#[test]
+fn a_rejected_node_costs_its_status_on_top_of_its_filter() {
+    let first_bind_s = |test: &str, pod_extra: &str, cost: &str| {
+        let dir = scratch(test);
+        let text = six_pods(test, FOUR_NODES, pod_extra).replacen(
+            "cluster:\n",
+            &format!("controlPlane: {{scheduler: {{perRejectedNodeCost: {cost}}}}}\ncluster:\n"),
+            1,
+        );
+        let sim = simulate_scenario(load_scenario(&write(&dir, "s.yaml", &text)).unwrap());
+        let first = sim.rec.rows.iter().find(|r| r.state == "Scheduled");
+        first.map(|r| r.time_ns).unwrap()
+    };
+    let selector = ", nodeSelector: {kubernetes.io/hostname: b-1}";
+    let free = first_bind_s("rejected_cost_0", selector, "0ns");
+    let charged = first_bind_s("rejected_cost_1ms", selector, "1ms");
+    assert_eq!(charged - free, 3_000_000, "three rejected nodes at 1 ms");
+    let narrowed = ", affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [b-1]}]}]}}}";
+    assert_eq!(
+        first_bind_s("rejected_cost_narrowed_0", narrowed, "0ns"),
+        first_bind_s("rejected_cost_narrowed_1ms", narrowed, "1ms"),
+        "no node rejected after PreFilter narrowing"
+    );
+}
+
 /// `NotIn` on the node name filters without narrowing; a term that mixes a label requirement
 /// with a name requirement needs both.
 #[test]

@@ -49,6 +49,10 @@ fn set_durations(cp: &ControlPlaneSection, control: &mut ControlPlane) {
     set(&mut sched.cycle_base_cost_ns, s.cycle_base_cost);
     set(&mut sched.per_node_filter_cost_ns, s.per_node_filter_cost);
     set(&mut sched.per_node_score_cost_ns, s.per_node_score_cost);
+    set(
+        &mut sched.per_rejected_node_cost_ns,
+        s.per_rejected_node_cost,
+    );
     set(&mut sched.bind_latency_ns, s.bind_latency);
     set(
         &mut control.kubelet.pod_start_latency_ns,

@@ -163,6 +163,7 @@ pub(crate) struct SchedulerSection {
     pub cycle_base_cost: Option<DurationField>,
     pub per_node_filter_cost: Option<DurationField>,
     pub per_node_score_cost: Option<DurationField>,
+    pub per_rejected_node_cost: Option<DurationField>,
     pub bind_latency: Option<DurationField>,
     pub percentage_of_nodes_to_score: Option<u32>,
     pub scoring_strategy: Option<String>,

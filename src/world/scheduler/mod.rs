@@ -82,6 +82,20 @@ struct Decision {
     scored: usize,
 }
 
+impl Decision {
+    /// Nodes Filter rejected among those examined: each gets a Status that a serial loop
+    /// inserts into the diagnosis (`schedule_one.go` `findNodesThatPassFilters`), charged
+    /// `perRejectedNodeCost` on top of the Filter run.
+    fn rejected(&self) -> u64 {
+        let feasible = match (self.node, self.scored) {
+            (None, _) => 0,
+            (Some(_), 0) => 1,
+            (Some(_), n) => n,
+        };
+        self.examined.saturating_sub(feasible) as u64
+    }
+}
+
 impl Scheduler {
     pub(crate) fn new(
         rng: StreamRng,
@@ -363,6 +377,7 @@ impl Sim {
         }
         let mut cost = sp.cycle_base_cost_ns
             + sp.per_node_filter_cost_ns * decision.examined as u64
+            + sp.per_rejected_node_cost_ns * decision.rejected()
             + sp.per_node_score_cost_ns * decision.scored as u64
             + sp.affinity_per_pod_cost_ns * walked;
         self.scheduler.nodes_examined += decision.examined as u64;
