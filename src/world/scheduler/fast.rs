@@ -172,65 +172,27 @@ impl Sim {
     /// `window_range` over the free domains inside `[lo, hi)` (the other nodes there are not
     /// visited: the caller walks the runs it visits among them as `special` runs).
     fn free_range(&self, w: &mut Window, lo: usize, hi: usize) -> bool {
-        let pr = &self.cluster.pristine;
-        let shape = w.shape;
-        let fd = w.free.expect("a bulk walk");
-        let tree = &fd.tree;
-        let mut pos = lo;
-        while pos < hi {
-            // The next feasible node of a free domain that is not pristine, or the range's end.
-            let mut next = hi;
-            let mut probe = pos;
-            while let Some(x) = w.next_fit(
-                |from| pr.others_free.next_fit_all(&shape.request, from),
-                probe,
-            ) {
-                if x >= hi {
-                    break;
-                }
-                if fd.free(x) && filter::check(&self.cluster, x as NodeId, shape, false).is_ok() {
-                    next = x;
-                    break;
-                }
-                probe = x + 1;
-            }
-            let c = tree.range(pos, next) as usize;
-            if w.found + c >= w.want {
-                let k = tree.prefix(pos) + (w.want - w.found - 1) as u32;
-                let end = tree.select(k).expect("counted above");
-                w.items.push(Item::Free(pos, end + 1));
-                w.found = w.want;
-                w.last = Some(end);
-                return true;
-            }
-            w.found += c;
-            w.items.push(Item::Free(pos, next));
-            if next == hi {
-                break;
-            }
-            w.others.push(next as NodeId);
-            w.items.push(Item::Other(next as NodeId));
-            w.found += 1;
-            w.last = Some(next);
-            if w.found == w.want {
-                return true;
-            }
-            pos = next + 1;
-        }
-        false
+        let free = w.free.expect("a bulk walk");
+        self.counted_range(w, Counted::Free(free), lo, hi)
     }
 
     /// Appends the feasible nodes of `[lo, hi)` to the window in node order: runs of pristine
     /// nodes of the feasible entries (counted, not visited) and the other nodes that pass the
     /// filters. True when the window is full.
     fn window_range(&self, w: &mut Window, lo: usize, hi: usize) -> bool {
+        let counted = w.counted;
+        self.counted_range(w, Counted::Window(&counted), lo, hi)
+    }
+
+    /// Appends `[lo, hi)` to the window in node order: the runs `counts` counts in bulk and,
+    /// between them, the other nodes it visits that fit and pass the filters. True when the
+    /// window is full.
+    fn counted_range(&self, w: &mut Window, counts: Counted, lo: usize, hi: usize) -> bool {
         let pr = &self.cluster.pristine;
         let shape = w.shape;
-        let counted = w.counted;
-        let count = |a: usize, b: usize| counted.range(a, b) as usize;
         let mut pos = lo;
         while pos < hi {
-            // The next feasible node that is not pristine, or the end of the range.
+            // The next feasible node that is not counted, or the end of the range.
             let mut next = hi;
             let mut probe = pos;
             while let Some(x) = w.next_fit(
@@ -240,24 +202,26 @@ impl Sim {
                 if x >= hi {
                     break;
                 }
-                if filter::check(&self.cluster, x as NodeId, shape, false).is_ok() {
+                if counts.visits(x)
+                    && filter::check(&self.cluster, x as NodeId, shape, false).is_ok()
+                {
                     next = x;
                     break;
                 }
                 probe = x + 1;
             }
-            let c = count(pos, next);
+            let c = counts.range(pos, next) as usize;
             if w.found + c >= w.want {
                 // The window ends among the counted nodes before `next`.
-                let k = counted.prefix(pos) + (w.want - w.found - 1) as u32;
-                let end = counted.select(k).expect("counted above");
-                w.items.push(Item::Run(pos, end + 1));
+                let k = counts.prefix(pos) + (w.want - w.found - 1) as u32;
+                let end = counts.select(k).expect("counted above");
+                w.items.push(counts.item(pos, end + 1));
                 w.found = w.want;
                 w.last = Some(end);
                 return true;
             }
             w.found += c;
-            w.items.push(Item::Run(pos, next));
+            w.items.push(counts.item(pos, next));
             if next == hi {
                 break;
             }
@@ -597,4 +561,53 @@ enum Item {
     Run(usize, usize),
     Free(usize, usize),
     Other(NodeId),
+}
+
+/// What a range of a walk counts in bulk rather than visiting node by node.
+#[derive(Clone, Copy)]
+enum Counted<'a> {
+    /// The window's counted nodes (`Window::counted`), appended as `Item::Run`; every other
+    /// node is visited.
+    Window(&'a TreeSum<'a>),
+    /// The pristine nodes of free domains, appended as `Item::Free`; only the other nodes of
+    /// free domains are visited (the caller walks the occupied ones as runs of their own).
+    Free(&'a FreeDomains),
+}
+
+impl Counted<'_> {
+    fn range(&self, a: usize, b: usize) -> u32 {
+        match self {
+            Counted::Window(t) => t.range(a, b),
+            Counted::Free(f) => f.tree.range(a, b),
+        }
+    }
+
+    fn prefix(&self, i: usize) -> u32 {
+        match self {
+            Counted::Window(t) => t.prefix(i),
+            Counted::Free(f) => f.tree.prefix(i),
+        }
+    }
+
+    fn select(&self, k: u32) -> Option<usize> {
+        match self {
+            Counted::Window(t) => t.select(k),
+            Counted::Free(f) => f.tree.select(k),
+        }
+    }
+
+    /// Whether the walk visits `node` when it is not counted.
+    fn visits(&self, node: usize) -> bool {
+        match self {
+            Counted::Window(_) => true,
+            Counted::Free(f) => f.free(node),
+        }
+    }
+
+    fn item(&self, a: usize, b: usize) -> Item {
+        match self {
+            Counted::Window(_) => Item::Run(a, b),
+            Counted::Free(_) => Item::Free(a, b),
+        }
+    }
 }
