@@ -1269,3 +1269,101 @@ fn an_entry_without_preemption_candidates_holds_its_empty_topology_domains() {
         "small waited for urgent: {small_in}"
     );
 }
+
+/// ClusterQueue `shared` (8 cpu; `scope`: its extra spec keys, flow style) and LocalQueues
+/// `lq-a` (weight 1), `lq-b` (weight 1) and `lq-zero` (weight 0) feeding it.
+fn afs_queues(scope: &str) -> String {
+    let lq = |name: &str, weight: &str| {
+        format!("  - {{apiVersion: kueue.x-k8s.io/v1beta2, kind: LocalQueue, metadata: {{namespace: default, name: {name}}}, spec: {{clusterQueue: shared, fairSharing: {{weight: \"{weight}\"}}}}}}\n")
+    };
+    let cq = queue("shared", 8, scope);
+    let cq = cq.lines().next().expect("the ClusterQueue line");
+    format!(
+        "{cq}\n{}{}{}",
+        lq("lq-a", "1"),
+        lq("lq-b", "1"),
+        lq("lq-zero", "0")
+    )
+}
+
+const AFS_CONFIG: &str =
+    "admissionFairSharing: {usageHalfLifeTime: 10m, usageSamplingInterval: 1m}";
+const AFS_SCOPE: &str = ", admissionScope: {admissionMode: UsageBasedAdmissionFairSharing}";
+
+/// The order in which the JobSets were first admitted.
+fn admission_order(sim: &Sim, names: &[&str]) -> Vec<String> {
+    let mut order: Vec<(u64, String)> = (names.iter())
+        .map(|n| {
+            (
+                workload(sim, n).first_admitted_ns.expect("admitted"),
+                n.to_string(),
+            )
+        })
+        .collect();
+    order.sort();
+    order.into_iter().map(|(_, n)| n).collect()
+}
+
+#[test]
+fn admission_fair_sharing_admits_the_less_used_local_queue_first() {
+    // Mirrors Kueue's TestScheduleForAFS "admits workload from less active localqueue": lq-a
+    // has used the queue (a1 ran for 10 min), so b1 goes before the older a2. Without the
+    // admission scope the queue is FIFO by creation time.
+    let workloads = [
+        jobset("a1", "lq-a", 8, 1, "0s", "10m"),
+        jobset("a2", "lq-a", 8, 1, "1s", "10m"),
+        jobset("b1", "lq-b", 8, 1, "2s", "10m"),
+    ];
+    let names = ["a1", "a2", "b1"];
+    let fair = run(&scenario(2, &afs_queues(AFS_SCOPE), AFS_CONFIG, &workloads));
+    assert_eq!(admission_order(&fair, &names), ["a1", "b1", "a2"]);
+    let fifo = run(&scenario(2, &afs_queues(""), AFS_CONFIG, &workloads));
+    assert_eq!(admission_order(&fifo, &names), ["a1", "a2", "b1"]);
+}
+
+#[test]
+fn admission_fair_sharing_puts_a_zero_weight_local_queue_last() {
+    // Mirrors "does not prioritize a zero-weight localqueue": z1 is older than a1, both
+    // queues unused, but a weight of 0 scores +inf.
+    let workloads = [
+        jobset("blocker", "lq-b", 8, 1, "0s", "10m"),
+        jobset("z1", "lq-zero", 8, 1, "1s", "10m"),
+        jobset("a1", "lq-a", 8, 1, "2s", "10m"),
+    ];
+    let names = ["blocker", "z1", "a1"];
+    let sim = run(&scenario(2, &afs_queues(AFS_SCOPE), AFS_CONFIG, &workloads));
+    assert_eq!(admission_order(&sim, &names), ["blocker", "a1", "z1"]);
+}
+
+#[test]
+fn admission_fair_sharing_forgets_usage_by_its_half_life() {
+    // lq-a used the queue for an hour (a1), lq-b for the last ten minutes (b0). With a 1-min
+    // half-life lq-a's hour is forgotten 11 min later and lq-b's recent use counts: a2 first.
+    // With a 1000-h half-life both uses are kept and lq-a's hour outweighs: b1 first.
+    let workloads = [
+        jobset("a1", "lq-a", 8, 1, "0s", "60m"),
+        jobset("b0", "lq-b", 8, 1, "61m", "10m"),
+        jobset("a2", "lq-a", 8, 1, "62m", "10m"),
+        jobset("b1", "lq-b", 8, 1, "63m", "10m"),
+    ];
+    let names = ["a2", "b1"];
+    let config = |half_life: &str| {
+        format!(
+            "admissionFairSharing: {{usageHalfLifeTime: {half_life}, usageSamplingInterval: 1m}}"
+        )
+    };
+    let short = run(&scenario(
+        2,
+        &afs_queues(AFS_SCOPE),
+        &config("1m"),
+        &workloads,
+    ));
+    assert_eq!(admission_order(&short, &names), ["a2", "b1"]);
+    let long = run(&scenario(
+        2,
+        &afs_queues(AFS_SCOPE),
+        &config("1000h"),
+        &workloads,
+    ));
+    assert_eq!(admission_order(&long, &names), ["b1", "a2"]);
+}

@@ -1,12 +1,12 @@
 //! The Kueue Configuration (`config.kueue.x-k8s.io/v1beta2`): its defaults
 //! (`apis/config/v1beta2/defaults.go`) and the checks of `pkg/config/validation.go` for the
 //! knobs the simulator reads: `waitForPodsReady`, `fairSharing`, `resources.quotaCheckStrategy`,
-//! `manageJobsWithoutQueueName`. Of the feature gates, `DisableWaitForPodsReady` and
+//! `manageJobsWithoutQueueName`, `admissionFairSharing`. Of the feature gates, `DisableWaitForPodsReady`, `AdmissionFairSharing` and
 //! `ReclaimablePods` are read; the others are notices. `integrations.frameworks` is read only to warn when it leaves the
 //! JobSet integration out (the simulator always simulates it enabled).
 
 use super::load::{Out, Where};
-use super::raw::ConfigDoc;
+use super::raw::{ConfigDoc, RawAdmissionFairSharing};
 use super::*;
 use crate::api::validation::{invalid, not_supported, FieldError};
 
@@ -21,8 +21,15 @@ const STRATEGY_SETS: [&str; 3] = [
 const NEGATIVE_MSG: &str = "must be greater than or equal to 0";
 const DISABLE_WAIT_FOR_PODS_READY: &str = "DisableWaitForPodsReady";
 const RECLAIMABLE_PODS: &str = "ReclaimablePods";
+const ADMISSION_FAIR_SHARING: &str = "AdmissionFairSharing";
 /// The feature gates the simulator reads.
-const GATES_READ: [&str; 2] = [DISABLE_WAIT_FOR_PODS_READY, RECLAIMABLE_PODS];
+const GATES_READ: [&str; 3] = [
+    DISABLE_WAIT_FOR_PODS_READY,
+    RECLAIMABLE_PODS,
+    ADMISSION_FAIR_SHARING,
+];
+/// `usageSamplingInterval`'s default (`SetDefaults_Configuration`).
+const AFS_SAMPLING_DEFAULT_NS: u64 = 5 * 60 * 1_000_000_000;
 const JOBSET_FRAMEWORK: &str = "jobset.x-k8s.io/jobset";
 
 pub(super) fn resolve(c: &ConfigDoc, at: &Where, out: &mut Out) -> KueueConfig {
@@ -133,6 +140,10 @@ pub(super) fn resolve(c: &ConfigDoc, at: &Where, out: &mut Out) -> KueueConfig {
             }
         }
     }
+    let afs_gate = gates.get(ADMISSION_FAIR_SHARING).copied().unwrap_or(true);
+    let admission_fair_sharing = (c.admission_fair_sharing.as_ref())
+        .filter(|_| afs_gate)
+        .map(|a| admission_fair_sharing(a, &mut errs));
     let quota_check_strategy = match c
         .resources
         .as_ref()
@@ -156,9 +167,39 @@ pub(super) fn resolve(c: &ConfigDoc, at: &Where, out: &mut Out) -> KueueConfig {
     KueueConfig {
         wait_for_pods_ready,
         fair_sharing: c.fair_sharing.is_some(),
+        admission_fair_sharing,
         fair_sharing_strategies: strategies,
         quota_check_strategy,
         manage_jobs_without_queue_name: c.manage_jobs_without_queue_name.unwrap_or(false),
         reclaimable_pods: gates.get(RECLAIMABLE_PODS).copied().unwrap_or(true),
+    }
+}
+
+/// `admissionFairSharing` with its defaults (`SetDefaults_Configuration`: a zero sampling
+/// interval takes 5 min) and `validateAdmissionFairSharing`'s checks (durations cannot be
+/// negative here: the duration parser refuses them).
+fn admission_fair_sharing(
+    a: &RawAdmissionFairSharing,
+    errs: &mut Vec<FieldError>,
+) -> AdmissionFairSharing {
+    let weights = a.resource_weights.clone().unwrap_or_default();
+    for (name, w) in &weights {
+        if *w < 0.0 {
+            errs.push(invalid(
+                format!("admissionFairSharing.resourceWeights[{name}]"),
+                &w.to_string(),
+                NEGATIVE_MSG,
+            ));
+        }
+    }
+    let sampling_ns = a.usage_sampling_interval.map_or(0, |d| d.ns);
+    AdmissionFairSharing {
+        usage_half_life_ns: a.usage_half_life_time.map_or(0, |d| d.ns),
+        usage_sampling_interval_ns: if sampling_ns == 0 {
+            AFS_SAMPLING_DEFAULT_NS
+        } else {
+            sampling_ns
+        },
+        resource_weights: weights,
     }
 }

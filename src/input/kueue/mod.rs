@@ -83,6 +83,8 @@ pub(crate) struct ClusterQueue {
     /// `admissionChecks`), with the flavors each applies to (empty = all). A check without a
     /// script (`kueue.admissionCheckScripts`) is Ready as soon as quota is reserved.
     pub admission_checks: Vec<(String, Vec<String>)>,
+    /// `spec.admissionScope.admissionMode: UsageBasedAdmissionFairSharing` (kueue-semantics §8).
+    pub admission_fair_sharing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -201,6 +203,8 @@ pub(crate) struct LocalQueue {
     /// May name no ClusterQueue (the Workloads then stay pending, `Misconfigured`).
     pub cluster_queue: String,
     pub stop_policy: StopPolicy,
+    /// `spec.fairSharing.weight` in milli-units (default 1), for admission fair sharing.
+    pub fair_sharing_weight_milli: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -289,6 +293,8 @@ pub(crate) struct KueueConfig {
     pub wait_for_pods_ready: Option<WaitForPodsReady>,
     /// A `fairSharing` block is present.
     pub fair_sharing: bool,
+    /// `admissionFairSharing`, when present and the `AdmissionFairSharing` gate is on.
+    pub admission_fair_sharing: Option<AdmissionFairSharing>,
     /// `fairSharing.preemptionStrategies` (meaningful when `fair_sharing`).
     pub fair_sharing_strategies: Vec<FairSharingStrategy>,
     pub quota_check_strategy: QuotaCheckStrategy,
@@ -298,11 +304,23 @@ pub(crate) struct KueueConfig {
     pub reclaimable_pods: bool,
 }
 
+/// The Configuration's `admissionFairSharing` (kueue-semantics §8), defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AdmissionFairSharing {
+    /// `usageHalfLifeTime`: 0 resets the consumed usage at every sample.
+    pub usage_half_life_ns: u64,
+    /// `usageSamplingInterval` (default 5 min).
+    pub usage_sampling_interval_ns: u64,
+    /// `resourceWeights` (a resource not named weighs 1).
+    pub resource_weights: BTreeMap<String, f64>,
+}
+
 impl Default for KueueConfig {
     fn default() -> Self {
         KueueConfig {
             wait_for_pods_ready: Some(WaitForPodsReady::default()),
             fair_sharing: false,
+            admission_fair_sharing: None,
             fair_sharing_strategies: vec![],
             quota_check_strategy: QuotaCheckStrategy::BlockUndeclared,
             manage_jobs_without_queue_name: false,

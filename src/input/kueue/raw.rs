@@ -69,8 +69,15 @@ pub(super) struct CqSpec {
     pub stop_policy: Option<String>,
     pub fair_sharing: Option<RawFairSharing>,
     pub admission_checks_strategy: Option<RawChecksStrategy>,
+    pub admission_scope: Option<RawAdmissionScope>,
     /// v1beta1: plain names.
     pub admission_checks: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawAdmissionScope {
+    pub admission_mode: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -146,6 +153,7 @@ pub(super) struct RawFairSharing {
 pub(super) struct LqSpec {
     pub cluster_queue: Option<String>,
     pub stop_policy: Option<String>,
+    pub fair_sharing: Option<RawFairSharing>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -212,6 +220,7 @@ pub(super) struct ConfigDoc {
     pub manage_jobs_without_queue_name: Option<bool>,
     pub wait_for_pods_ready: Option<RawWaitForPodsReady>,
     pub fair_sharing: Option<RawConfigFairSharing>,
+    pub admission_fair_sharing: Option<RawAdmissionFairSharing>,
     pub resources: Option<RawConfigResources>,
     pub feature_gates: Option<BTreeMap<String, bool>>,
     pub integrations: Option<RawIntegrations>,
@@ -221,6 +230,15 @@ pub(super) struct ConfigDoc {
     #[serde(default)]
     #[allow(dead_code)]
     pub kind: Opaque,
+}
+
+/// `admissionFairSharing` (`AdmissionFairSharing`, apis/config/v1beta2).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawAdmissionFairSharing {
+    pub usage_half_life_time: Option<DurationField>,
+    pub usage_sampling_interval: Option<DurationField>,
+    pub resource_weights: Option<BTreeMap<String, f64>>,
 }
 
 /// Read only to warn when the JobSet integration is left out.

@@ -130,6 +130,7 @@ fn the_tpu_multislice_kueue_config_loads_unmodified() {
             name: "multislice-queue".into(),
             cluster_queue: "multislice-cluster-queue".into(),
             stop_policy: StopPolicy::None,
+            fair_sharing_weight_milli: 1000,
         }]
     );
     assert_eq!(k.config, KueueConfig::default());
@@ -614,7 +615,7 @@ fn an_admission_check_without_controller_name_is_refused() {
 
 #[test]
 fn unmodelled_spec_fields_are_notices_with_their_line() {
-    let text = cq("  admissionScope: {admissionMode: UsageBasedAdmissionFairSharing}\n  admissionChecksStrategy:\n    admissionChecks: [{name: prov}]\n");
+    let text = cq("  concurrentAdmissionPolicy: {migration: {mode: Background}}\n  admissionChecksStrategy:\n    admissionChecks: [{name: prov}]\n");
     let (file, r) = load_file("unmodelled", &text);
     let s = r.expect("valid");
     let got: Vec<(NoteLevel, String, Option<usize>)> = s
@@ -630,8 +631,8 @@ fn unmodelled_spec_fields_are_notices_with_their_line() {
         vec![
             (
                 NoteLevel::Notice,
-                "spec.admissionScope".to_string(),
-                Some(line_of(&text, "admissionScope"))
+                "spec.concurrentAdmissionPolicy".to_string(),
+                Some(line_of(&text, "concurrentAdmissionPolicy"))
             ),
             (
                 NoteLevel::Notice,
@@ -1272,5 +1273,53 @@ fn mutated_kueue_objects_never_panic() {
         valid > 0 && valid < variants.len(),
         "{valid} of {} valid",
         variants.len()
+    );
+}
+
+// ---- Admission fair sharing ------------------------------------------------------------------
+
+#[test]
+fn admission_fair_sharing_reads_its_defaults_gate_scope_and_local_queue_weight() {
+    let objects = "apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\nadmissionFairSharing: {usageHalfLifeTime: 10m, resourceWeights: {memory: 0.5}}\n---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: ClusterQueue\nmetadata: {name: cq}\nspec:\n  admissionScope: {admissionMode: UsageBasedAdmissionFairSharing}\n---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: LocalQueue\nmetadata: {name: lq}\nspec: {clusterQueue: cq, fairSharing: {weight: 2500m}}\n";
+    let k = setup("afs_defaults", objects);
+    let afs = k.config.admission_fair_sharing.expect("configured");
+    assert_eq!(afs.usage_half_life_ns, 600 * 1_000_000_000);
+    assert_eq!(
+        afs.usage_sampling_interval_ns,
+        300 * 1_000_000_000,
+        "SetDefaults_Configuration: 5 min"
+    );
+    assert_eq!(afs.resource_weights.get("memory"), Some(&0.5));
+    assert!(k.cluster_queues[0].admission_fair_sharing);
+    assert_eq!(k.local_queues[0].fair_sharing_weight_milli, 2500);
+    let gated = objects.replace(
+        "admissionFairSharing:",
+        "featureGates: {AdmissionFairSharing: false}\nadmissionFairSharing:",
+    );
+    let k = setup("afs_gate_off", &gated);
+    assert_eq!(
+        k.config.admission_fair_sharing, None,
+        "the gate turns it off"
+    );
+}
+
+#[test]
+fn admission_fair_sharing_errors_name_their_field() {
+    let text = "apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\nadmissionFairSharing:\n  resourceWeights: {cpu: -1}\n";
+    let e = the_error("afs_negative_weight", text);
+    check(
+        &e,
+        text,
+        "resourceWeights",
+        "admissionFairSharing.resourceWeights[cpu]",
+        "the Kueue Configuration is invalid: Invalid value: -1: must be greater than or equal to 0",
+    );
+    let text = cq("  admissionScope: {admissionMode: Sometimes}\n");
+    let e = the_error("afs_bad_mode", &text);
+    assert_eq!(e.path.as_deref(), Some("spec.admissionScope.admissionMode"));
+    assert!(
+        e.message.contains("Unsupported value: \"Sometimes\""),
+        "{}",
+        e.message
     );
 }

@@ -41,6 +41,8 @@ const NODE_LABEL_PATTERN: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 
 const QUEUEING_STRATEGIES: [&str; 2] = ["StrictFIFO", "BestEffortFIFO"];
 const STOP_POLICIES: [&str; 3] = ["None", "Hold", "HoldAndDrain"];
+/// `AdmissionMode` (apis/kueue/v1beta2/fairsharing_types.go).
+const ADMISSION_MODES: [&str; 2] = ["UsageBasedAdmissionFairSharing", "NoAdmissionFairSharing"];
 const RECLAIM_POLICIES: [&str; 3] = ["Never", "LowerPriority", "Any"];
 const WITHIN_CQ_POLICIES: [&str; 3] = ["Never", "LowerPriority", "LowerOrNewerEqualPriority"];
 const BORROW_POLICIES: [&str; 2] = ["Never", "LowerPriority"];
@@ -481,6 +483,16 @@ fn cluster_queue(doc: &Doc<CqSpec>, v1beta1: bool) -> (Vec<FieldError>, ClusterQ
         s.stop_policy.as_ref(),
         &STOP_POLICIES,
     );
+    let admission_mode = s
+        .admission_scope
+        .as_ref()
+        .and_then(|a| a.admission_mode.as_ref());
+    enumeration(
+        &mut schema,
+        "spec.admissionScope.admissionMode",
+        admission_mode,
+        &ADMISSION_MODES,
+    );
     if let Some(p) = &s.preemption {
         enumeration(
             &mut schema,
@@ -682,6 +694,8 @@ fn cluster_queue(doc: &Doc<CqSpec>, v1beta1: bool) -> (Vec<FieldError>, ClusterQ
         fair_sharing_weight_milli: weight_milli(s.fair_sharing.as_ref()),
         stop_policy: stop_policy(s.stop_policy.as_ref()),
         admission_checks,
+        admission_fair_sharing: admission_mode
+            .is_some_and(|m| m == "UsageBasedAdmissionFairSharing"),
     };
     (errs, cq)
 }
@@ -744,6 +758,7 @@ fn local_queue(doc: &Doc<LqSpec>) -> (Vec<FieldError>, LocalQueue) {
         name: doc.metadata.name.clone(),
         cluster_queue: s.cluster_queue.clone().unwrap_or_default(),
         stop_policy: stop_policy(s.stop_policy.as_ref()),
+        fair_sharing_weight_milli: weight_milli(s.fair_sharing.as_ref()),
     };
     (errs, lq)
 }

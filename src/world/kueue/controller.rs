@@ -10,6 +10,7 @@
 //! that admitted nothing would give the same answer until something changes, so the loop
 //! sleeps until a change and runs at the back-off tick the real loop would have reached.
 
+mod afs_handlers;
 mod reclaim;
 mod tas_handlers;
 
@@ -100,6 +101,8 @@ pub(crate) struct KueueController {
     /// `waitForPodsReady.blockAdmission`: entries the blocked loop admits, in order, once every
     /// Workload holding quota is PodsReady.
     blocked: VecDeque<(WlId, super::assign::Assignment)>,
+    /// Admission fair sharing, when configured (`controller/afs_handlers.rs`).
+    afs: Option<afs_handlers::AfsState>,
 }
 
 impl KueueController {
@@ -147,6 +150,10 @@ impl KueueController {
         let tas = tas_handlers::TasState::new(setup)?;
         let queues = vec![CqQueue::default(); model.cluster_queues.len()];
         let check_scripts = setup.check_scripts.clone();
+        let cq_names: Vec<String> = (model.cluster_queues.iter())
+            .map(|c| c.name.clone())
+            .collect();
+        let afs = afs_handlers::AfsState::new(setup, &cq_names);
         let queue_checks = (setup.cluster_queues.iter())
             .map(|cq| {
                 (cq.admission_checks.iter())
@@ -192,6 +199,7 @@ impl KueueController {
             queue_checks,
             check_scripts,
             blocked: VecDeque::new(),
+            afs,
         })
     }
 
@@ -342,6 +350,7 @@ impl KueueController {
         let id = self.workloads.len() as WlId;
         self.workloads.push(wl);
         self.by_jobset.insert(js, id);
+        self.afs_on_created(ctx, id);
         match cq {
             Some(cq) => {
                 if self.model.cluster_queues[cq].inactive.is_some() {
@@ -439,10 +448,19 @@ impl KueueController {
             return;
         }
         self.cycles += 1;
-        let heads_taken: Vec<(CqIx, WlId)> = (0..self.queues.len())
-            .filter(|&cq| self.model.cluster_queues[cq].inactive.is_none())
-            .filter_map(|cq| self.queues[cq].pop_head().map(|k| (cq, k.wl)))
-            .collect();
+        let scores = self.afs_wl_scores();
+        let score = |wl: WlId| scores[wl as usize];
+        let mut heads_taken: Vec<(CqIx, WlId)> = vec![];
+        for cq in 0..self.queues.len() {
+            if self.model.cluster_queues[cq].inactive.is_some() {
+                continue;
+            }
+            let by_score = self
+                .afs_orders(cq)
+                .then_some(&score as &dyn Fn(WlId) -> f64);
+            let head = self.queues[cq].pop_head_by(by_score);
+            heads_taken.extend(head.map(|k| (cq, k.wl)));
+        }
         if heads_taken.is_empty() {
             return;
         }
@@ -523,8 +541,15 @@ impl KueueController {
         // A queue whose next head is not the one just evaluated (it was parked, or admitted)
         // has something new for the next cycle; a head requeued at once against unchanged
         // quota would get the same answer, so only a change wakes the loop for it.
-        let new_head = (heads_taken.iter())
-            .any(|&(cq, wl)| self.queues[cq].peek_head().is_some_and(|next| next != wl));
+        let scores = self.afs_wl_scores();
+        let score = |wl: WlId| scores[wl as usize];
+        let new_head = heads_taken.iter().any(|&(cq, wl)| {
+            let by_score = self
+                .afs_orders(cq)
+                .then_some(&score as &dyn Fn(WlId) -> f64);
+            let next = self.queues[cq].peek_head_by(by_score);
+            next.is_some_and(|next| next != wl)
+        });
         if admitted > 0 || new_head {
             self.wake(ctx);
         }
@@ -532,6 +557,7 @@ impl KueueController {
 
     /// The Workloads holding quota, as preemption sees them.
     fn admitted_workloads(&self) -> Vec<Admitted> {
+        let lq_scores = self.afs_lq_scores();
         (self.workloads.iter().enumerate())
             .filter(|(_, w)| {
                 matches!(
@@ -548,6 +574,7 @@ impl KueueController {
                 uid: w.uid.clone(),
                 usage: w.admission.as_ref().expect("admitted").usage.clone(),
                 evicted: w.state == WlState::Evicting,
+                lq_usage: self.afs_score(&lq_scores, i as WlId),
             })
             .collect()
     }
@@ -703,6 +730,7 @@ impl KueueController {
         w.timer_generation += 1;
         let generation = w.timer_generation;
         ctx.schedule_at(now + at, Event::KueueChecksAnswered { wl, generation });
+        self.afs_on_reserved(wl);
     }
 
     /// Quota reserved and admitted in one write (`reserved_ns`: when the quota was reserved).
@@ -718,7 +746,8 @@ impl KueueController {
         let seen = status_lands + ctx.params().watch_delay_ns;
         let patch_lands = self.client.reserve(seen) + ctx.params().api_call_latency_ns;
         let w = &mut self.workloads[wl as usize];
-        if w.state != WlState::Reserved {
+        let newly_reserved = w.state != WlState::Reserved;
+        if newly_reserved {
             self.holding[w.cq.expect("admitted in a ClusterQueue")] += 1;
         }
         w.state = WlState::Admitted;
@@ -740,6 +769,12 @@ impl KueueController {
             ctx.schedule_at(now + left_ns, Event::KueueMaxExecTime { wl, generation });
         }
         ctx.schedule_at(patch_lands, Event::KueueStartJobSet(wl));
+        if newly_reserved {
+            // One reservation, one penalty (`shouldApplyEntryPenalty`).
+            self.afs_on_reserved(wl);
+        }
+        self.afs_on_admitted(wl, now);
+        let w = &self.workloads[wl as usize];
         if let Some(p) = self.pods_ready {
             let generation = w.timer_generation;
             ctx.schedule_at(
@@ -908,6 +943,7 @@ impl KueueController {
     /// cause (`ReasonWithCause`): the Workload leaves the queues for good once its quota is
     /// released.
     fn deactivate(&mut self, ctx: &mut Ctx, wl: WlId, reason: &'static str, why: &str) {
+        self.afs_drop_penalty(wl);
         let w = &mut self.workloads[wl as usize];
         w.deactivated = true;
         w.pending_reason = (
@@ -1049,6 +1085,7 @@ impl KueueController {
                 self.observe_cq(ctx, cq);
             }
         }
+        self.afs_drop_penalty(wl);
         let w = &mut self.workloads[wl as usize];
         w.state = WlState::Finished;
         w.finished_ns = Some(ctx.now());

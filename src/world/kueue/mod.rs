@@ -4,6 +4,7 @@
 //! `queue` a ClusterQueue's pending Workloads, `cycle` one admission cycle, `fair` fair
 //! sharing; `model` compiles the Kueue objects of a run for them.
 
+pub(crate) mod afs;
 pub(crate) mod assign;
 pub(crate) mod compile;
 pub(crate) mod controller;

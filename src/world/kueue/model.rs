@@ -167,6 +167,14 @@ impl Model {
         self.fr_ids[flavor].get(&r).copied()
     }
 
+    /// The resource of FR `fr`.
+    pub(crate) fn resource_of_fr(&self, fr: FrId) -> ResIx {
+        (self.fr_ids.iter().flatten())
+            .find(|&(_, &id)| id == fr)
+            .map(|(&r, _)| r)
+            .expect("an FR of the model")
+    }
+
     /// The resource's index, adding a name no queue covers (a pod may request anything).
     pub(crate) fn intern_resource(&mut self, name: &str) -> ResIx {
         intern(&mut self.resources, name)

@@ -22,6 +22,8 @@ pub(crate) struct Admitted {
     pub usage: Vec<(FrId, i64)>,
     /// Already evicted (its JobSet stopping): counted as preempted, never patched again.
     pub evicted: bool,
+    /// Under admission fair sharing: its LocalQueue and that queue's score (§8).
+    pub lq_usage: Option<(u32, f64)>,
 }
 
 /// Why a target is preempted (`Preempted` condition's reason).
@@ -164,23 +166,29 @@ pub(crate) fn within_allows(policy: WithinQueue, p: &Preemptor, a: &Admitted) ->
     }
 }
 
-/// `CandidatesOrdering`: evicted first, other queues before the own, lower priority, most
-/// recently reserved, UID.
+/// `CandidatesOrdering`: evicted first, other queues before the own, under admission fair
+/// sharing the higher LocalQueue score first (two Workloads of one ClusterQueue from different
+/// LocalQueues), lower priority, most recently reserved, UID.
 pub(crate) fn order(own: CqIx, x: &Admitted, y: &Admitted) -> std::cmp::Ordering {
-    (
-        !x.evicted,
-        x.cq == own,
-        x.priority,
-        std::cmp::Reverse(x.reserved_ns),
-        &x.uid,
-    )
-        .cmp(&(
-            !y.evicted,
-            y.cq == own,
-            y.priority,
-            std::cmp::Reverse(y.reserved_ns),
-            &y.uid,
-        ))
+    (!x.evicted, x.cq == own)
+        .cmp(&(!y.evicted, y.cq == own))
+        .then_with(|| afs_order(x, y))
+        .then_with(|| {
+            (x.priority, std::cmp::Reverse(x.reserved_ns), &x.uid).cmp(&(
+                y.priority,
+                std::cmp::Reverse(y.reserved_ns),
+                &y.uid,
+            ))
+        })
+}
+
+/// `CandidatesOrdering` step 2: between Workloads of one ClusterQueue and different
+/// LocalQueues, both scored, the higher score first.
+fn afs_order(x: &Admitted, y: &Admitted) -> std::cmp::Ordering {
+    match (x.lq_usage, y.lq_usage) {
+        (Some((lx, ux)), Some((ly, uy))) if x.cq == y.cq && lx != ly => uy.total_cmp(&ux),
+        _ => std::cmp::Ordering::Equal,
+    }
 }
 
 /// Node `n` is within nominal on the contested FRs: it borrows on none of them.
@@ -403,5 +411,41 @@ fn lowest_common_ancestor(tree: &QuotaTree, a: NodeIx, b: NodeIx) -> NodeIx {
             Some(p) => n = p,
             None => return n,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(wl: WlId, cq: CqIx, priority: i32, lq_usage: Option<(u32, f64)>) -> Admitted {
+        Admitted {
+            wl,
+            cq,
+            priority,
+            timestamp_ns: 0,
+            reserved_ns: 0,
+            uid: format!("uid-{wl}"),
+            usage: vec![],
+            evicted: false,
+            lq_usage,
+        }
+    }
+
+    #[test]
+    fn fair_sharing_candidates_of_the_more_used_local_queue_go_first() {
+        // `CandidatesOrdering` step 2: between two LocalQueues of one ClusterQueue the higher
+        // score is preempted first, before priority is compared.
+        let heavy = candidate(1, 0, 5, Some((0, 9.0)));
+        let light = candidate(2, 0, 1, Some((1, 2.0)));
+        assert_eq!(order(0, &heavy, &light), std::cmp::Ordering::Less);
+        // Same LocalQueue, or unscored: priority decides.
+        let same_lq = candidate(3, 0, 1, Some((0, 9.0)));
+        assert_eq!(order(0, &heavy, &same_lq), std::cmp::Ordering::Greater);
+        let plain = candidate(4, 0, 1, None);
+        assert_eq!(order(0, &heavy, &plain), std::cmp::Ordering::Greater);
+        // Other ClusterQueues still come before the preemptor's own.
+        let other_cq = candidate(5, 1, 9, Some((2, 0.0)));
+        assert_eq!(order(0, &other_cq, &heavy), std::cmp::Ordering::Less);
     }
 }

@@ -68,6 +68,41 @@ impl CqQueue {
         self.active.first().map(|k| k.wl)
     }
 
+    /// The head under admission fair sharing (§8, `queueOrderingFunc`): the Workload of the
+    /// LocalQueue with the lowest `score`, then the usual order (the sticky preemptor first,
+    /// priority, timestamp, UID). Kueue rebuilds its heap whenever a penalty is pending; this
+    /// scans the active Workloads, O(pending) per head, paid only by such ClusterQueues.
+    fn afs_head(&self, score: &dyn Fn(WlId) -> f64) -> Option<&QueueKey> {
+        let sticky = self.sticky.as_ref().map(|k| k.wl);
+        (self.active.iter()).min_by(|a, b| {
+            (score(a.wl).total_cmp(&score(b.wl)))
+                .then_with(|| (sticky != Some(a.wl)).cmp(&(sticky != Some(b.wl))))
+                .then_with(|| a.cmp(b))
+        })
+    }
+
+    /// `pop_head`, or under admission fair sharing (`score`: each Workload's LocalQueue
+    /// score) the head `afs_head` picks.
+    pub(crate) fn pop_head_by(&mut self, score: Option<&dyn Fn(WlId) -> f64>) -> Option<QueueKey> {
+        let Some(score) = score else {
+            return self.pop_head();
+        };
+        let head = self.afs_head(score)?.clone();
+        if self.sticky.as_ref().is_some_and(|k| k.wl == head.wl) {
+            self.sticky = None;
+        }
+        self.active.remove(&head);
+        Some(head)
+    }
+
+    /// `peek_head`, or under admission fair sharing the head `afs_head` picks.
+    pub(crate) fn peek_head_by(&self, score: Option<&dyn Fn(WlId) -> f64>) -> Option<WlId> {
+        match score {
+            None => self.peek_head(),
+            Some(score) => self.afs_head(score).map(|k| k.wl),
+        }
+    }
+
     pub(crate) fn has_active(&self) -> bool {
         !self.active.is_empty()
     }
@@ -230,5 +265,50 @@ mod tests {
         let head = q.pop_head().unwrap();
         q.requeue(head, RequeueReason::NoFit, s, true, 1, |_| 0);
         assert_eq!(q.pop_head().unwrap().wl, 1);
+    }
+
+    #[test]
+    fn fair_sharing_heads_come_from_the_least_used_local_queue_then_by_the_usual_order() {
+        let mut q = CqQueue::default();
+        let s = Strategy::BestEffortFifo;
+        // Workloads 1, 2 of one LocalQueue (score 5), 3, 4 of another (score 1), 5 of a
+        // third with the same score as the second.
+        for (priority, ts, wl) in [(9, 1, 1), (0, 2, 2), (0, 3, 3), (5, 4, 4), (0, 0, 5)] {
+            q.push(key(priority, ts, wl), wl as u64, s);
+        }
+        let score = |wl: WlId| match wl {
+            1 | 2 => 5.0,
+            _ => 1.0,
+        };
+        assert_eq!(
+            q.peek_head_by(Some(&score)),
+            Some(4),
+            "priority 5 among score 1"
+        );
+        let order: Vec<WlId> =
+            std::iter::from_fn(|| q.pop_head_by(Some(&score)).map(|k| k.wl)).collect();
+        assert_eq!(order, vec![4, 5, 3, 1, 2]);
+    }
+
+    #[test]
+    fn under_fair_sharing_the_sticky_preemptor_leads_only_among_equal_scores() {
+        let mut q = CqQueue::default();
+        let s = Strategy::BestEffortFifo;
+        q.push(key(0, 1, 1), 1, s);
+        q.push(key(0, 2, 2), 2, s);
+        q.push(key(0, 3, 3), 3, s);
+        let head = q.pop_head().unwrap();
+        assert_eq!(head.wl, 1);
+        q.requeue(head, RequeueReason::PendingPreemption, s, false, 1, |w| {
+            w as u64
+        });
+        let score = |wl: WlId| if wl == 3 { 0.0 } else { 1.0 };
+        assert_eq!(
+            q.peek_head_by(Some(&score)),
+            Some(3),
+            "a lower score beats sticky"
+        );
+        let flat = |_: WlId| 1.0;
+        assert_eq!(q.peek_head_by(Some(&flat)), Some(1), "sticky among equals");
     }
 }

@@ -543,6 +543,7 @@ impl Admissions {
             uid: uid.into(),
             usage: vec![(fr, units(cpu))],
             evicted: false,
+            lq_usage: None,
         });
         self
     }
@@ -760,6 +761,7 @@ fn only_a_workload_within_its_nominal_quota_may_preempt() {
                 uid: uid.into(),
                 usage: vec![(fr, units(1))],
                 evicted: false,
+                lq_usage: None,
             }
         })
         .collect();
@@ -988,6 +990,7 @@ fn fair_sharing_admits_the_lowest_share_after_admission_first() {
         uid: "b0".into(),
         usage: vec![(fr, units(10))],
         evicted: false,
+        lq_usage: None,
     }];
     let b1 = pods(&model, 1, 50);
     let c1 = pods(&model, 1, 75);
@@ -1098,6 +1101,7 @@ impl Admissions {
             uid: uid.into(),
             usage: vec![(fr, milli)],
             evicted: false,
+            lq_usage: None,
         });
         self
     }
@@ -1496,6 +1500,7 @@ fn fair_sharing_tournament_runs_up_the_cohort_tree() {
                 uid: uid.into(),
                 usage: vec![(fr, units(cpu))],
                 evicted: false,
+                lq_usage: None,
             }
         })
         .collect();
@@ -1674,6 +1679,7 @@ fn fair_preemption_within_nominal_on_the_contested_flavor() {
             uid: uid.into(),
             usage: vec![(fr, units(1))],
             evicted: false,
+            lq_usage: None,
         });
     }
     let usage = [(premium, units(1))];
@@ -1731,6 +1737,7 @@ fn fair_sharing_zero_weights_compare_by_unweighted_share() {
         uid: "b0".into(),
         usage: vec![(fr, units(4))],
         evicted: false,
+        lq_usage: None,
     }];
     let (b1, c1) = (pods(&model, 1, 4), pods(&model, 1, 4));
     let heads = [head(1, 0, 0, 1, &b1), head(2, 1, 0, 2, &c1)];

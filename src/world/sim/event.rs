@@ -78,6 +78,9 @@ pub(crate) enum Event {
     KueueBackoffDone(u32),
     /// The batched requeue trigger of a cohort tree (its root node) fires.
     KueueRequeueTrigger(u32),
+    /// The LocalQueue controller's admission-fair-sharing sample (every
+    /// `usageSamplingInterval`).
+    KueueAfsSample,
     /// The scripted admission checks of a quota reservation have answered (`generation`
     /// guards against a reservation since released).
     KueueChecksAnswered { wl: u32, generation: u32 },
@@ -148,6 +151,7 @@ impl Event {
             KueueMaxExecTime { wl, generation } => (41, wl, generation),
             JobWorkersFree => (42, 0, 0),
             FinalizerRemoved(pod) => (43, pod, 0),
+            KueueAfsSample => (50, 0, 0),
         }
     }
 }

@@ -497,6 +497,7 @@ impl Sim {
             }
             Event::KueueBackoffDone(wl) => self.kueue(|k, c| k.on_backoff_done(c, wl)),
             Event::KueueRequeueTrigger(root) => self.kueue(|k, c| k.on_requeue_trigger(c, root)),
+            Event::KueueAfsSample => self.kueue(|k, c| k.on_afs_sample(c)),
             Event::KueuePodGated(pod) => self.kueue(|k, c| k.on_pod_gated(c, pod)),
             Event::KueueUngateLands(pod) => self.kueue(|k, c| k.on_ungate_lands(c, pod)),
             Event::KueueNodeChanged(node) => self.kueue(|k, c| k.on_node_changed(c, node)),
