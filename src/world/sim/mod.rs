@@ -53,8 +53,11 @@ pub(crate) struct Sim {
     /// The pod DELETEs the components' clients sent that have not landed, with their reasons.
     pub(crate) delete_requests: crate::control::gc::DeleteRequests,
     /// Names of the pods the API server holds (created and not yet removed), so that a
-    /// generated name is never given twice (see `Sim::unique_pod_suffix`).
-    pub live_pod_names: std::collections::HashSet<PodNameKey>,
+    /// generated name is never given twice (see `Sim::unique_pod_suffix`). Hashed once per
+    /// pod create and removal: with one multiplication of the key's packed word
+    /// (`PodNameKey`'s `Hash`), not SipHash, which was 5 % of a long run's instructions; only
+    /// looked up, never iterated, so the hash cannot reach an output.
+    pub live_pod_names: std::collections::HashSet<PodNameKey, crate::engine::queue::BuildSeqHasher>,
     /// Interned container names (`PodObj::last_exit` carries the index).
     pub container_names: Vec<String>,
     /// Placed pods per topology domain, for InterPodAffinity.
