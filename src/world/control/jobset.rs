@@ -61,8 +61,17 @@ pub(crate) struct JobMetadata {
 /// Lowercase hex SHA-1 of `<namespace>/<jobName>` (the API comment says SHA256; the code
 /// uses SHA-1).
 pub(crate) fn job_key(namespace: &str, job_name: &str) -> String {
-    let digest = Sha1::digest(format!("{namespace}/{job_name}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut sha = Sha1::new();
+    for part in [namespace, "/", job_name] {
+        sha.update(part.as_bytes());
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut key = String::with_capacity(40);
+    for b in sha.finalize() {
+        key.push(HEX[usize::from(b >> 4)] as char);
+        key.push(HEX[usize::from(b & 15)] as char);
+    }
+    key
 }
 
 impl Sim {
@@ -989,7 +998,14 @@ impl JobSetController {
                 (true, crate::params::ExclusivePlacement::LeaderFollower) => (true, false),
                 (true, crate::params::ExclusivePlacement::AllPods) => (false, true),
             };
+        let generation = obj.generation;
         let shared = self.shared_job_spec(obj, js, rj_index);
+        // The Jobs built from the shared spec share its compiled pod template when no Job's
+        // own labels enter it other than through the leader's own terms: the template has
+        // no inter-pod terms of its own (`SharedTemplate`).
+        let shares_template = !(node_selector_strategy
+            || all_pods
+            || shape::has_inter_pod_terms(&shared.template.spec));
         let job_spec = if node_selector_strategy || all_pods {
             let mut own = JobSpec::clone(&shared);
             if node_selector_strategy {
@@ -1010,8 +1026,30 @@ impl JobSetController {
             webhook_key,
             node_selector_strategy,
         };
-        let (template, pod_labels) =
-            compile_job_pod_template(ctx, js, &identity, &job_spec, placement);
+        let shared_template = shares_template
+            .then(|| self.shared_template(js, rj_index, generation))
+            .flatten();
+        let (template, pod_labels) = match shared_template {
+            Some(t) => stamp_job_pod_template(ctx, js, &identity, &job_spec, placement, t),
+            None => {
+                let (template, pod_labels) =
+                    compile_job_pod_template(ctx, js, &identity, &job_spec, placement);
+                if shares_template {
+                    let leader = template.leader_shape.map(|s| {
+                        let key = pod_labels
+                            .get(JOB_KEY)
+                            .expect("a leader's pods are labelled");
+                        (ctx.shape(s).clone(), key.clone())
+                    });
+                    let t = crate::control::pod_templates::SharedTemplate {
+                        shape: template.shape,
+                        leader,
+                    };
+                    self.keep_shared_template(js, rj_index, generation, t);
+                }
+                (template, pod_labels)
+            }
+        };
         let completions = job_spec.completions.unwrap_or(1).max(0) as u32;
         let created_at = self.api_call(ctx);
         let job = JobObj {
@@ -1267,6 +1305,14 @@ fn pod_metadata_of(obj: &JobSetObj, id: &JobIdentity) -> (StringMap, StringMap) 
     add_job_keys(obj, id, &mut [&mut labels, &mut annotations]);
     add_exclusive_annotations(obj, rj, &mut [&mut annotations]);
     (labels, annotations)
+}
+
+/// The pod template's labels of [`pod_metadata_of`] alone.
+fn pod_labels_of(obj: &JobSetObj, id: &JobIdentity) -> StringMap {
+    let rj = &obj.spec.spec.replicated_jobs[id.rj as usize];
+    let mut labels = rj.template.spec.template.metadata.labels.clone();
+    add_job_keys(obj, id, &mut [&mut labels]);
+    labels
 }
 
 /// The JobSet controller's labels and annotations on a child Job (and its pod template).
@@ -1601,6 +1647,51 @@ struct TemplatePlacement {
     node_selector_strategy: bool,
 }
 
+/// [`compile_job_pod_template`] for a further Job of a replicated job whose template was
+/// compiled for its first Job (`shared`): the same pods' shape, the leader's shape with this
+/// Job's `job-key` in its terms, and this Job's pod labels. The pod annotations are not
+/// built: only the leader's compile reads them.
+fn stamp_job_pod_template(
+    ctx: &mut Ctx,
+    js: JsId,
+    identity: &JobIdentity,
+    job_spec: &JobSpec,
+    placement: TemplatePlacement,
+    shared: &crate::control::pod_templates::SharedTemplate,
+) -> (crate::control::pod_templates::JobPodTemplate, StringMap) {
+    let TemplatePlacement {
+        leader_follower,
+        webhook_key,
+        node_selector_strategy,
+    } = placement;
+    assert_eq!(
+        leader_follower,
+        shared.leader.is_some(),
+        "a replicated job's Jobs are all placed alike"
+    );
+    let obj = ctx.jobset(js);
+    let mut pod_labels = StringMap::new();
+    if leader_follower || ctx.affinity_index_keeps_labels() {
+        pod_labels = pod_labels_of(obj, identity);
+        if !node_selector_strategy {
+            add_priority_label(&mut pod_labels, job_spec);
+        }
+    }
+    let leader_shape = shared.leader.as_ref().map(|(shape, key)| {
+        let own = pod_labels
+            .get(JOB_KEY)
+            .expect("a leader's pods are labelled");
+        let shape = shape.with_own_label(JOB_KEY, key, own);
+        ctx.push_shape(shape)
+    });
+    let template = crate::control::pod_templates::JobPodTemplate {
+        shape: shared.shape,
+        exclusive_key: if leader_follower { webhook_key } else { None },
+        leader_shape,
+    };
+    (template, pod_labels)
+}
+
 /// A Job's pod template compiled for its pods (`constructJob` and the pod webhooks): the
 /// shape, under leader/follower placement the leader's shape, and the pods' labels.
 fn compile_job_pod_template(
@@ -1667,6 +1758,84 @@ mod tests {
             job_key("default", "js-rjob-0"),
             "594cb5c93756409379daf5f78db3fa5c78663cd1"
         );
+    }
+
+    /// Each Job's pod template as `create_job` gives it (the first Job of a replicated job
+    /// compiled, the others sharing the pods' shape and given the first leader's shape with
+    /// their own `job-key`) equals the template compiled for that Job alone: shapes, leader
+    /// shapes and pod labels, before and after a restart (a new attempt, new keys).
+    #[test]
+    fn shared_pod_templates_equal_each_jobs_own_compile() {
+        use crate::tests::common::{one_job_scenario, step_until, world};
+        for exclusive in [false, true] {
+            let mut text = one_job_scenario(3, 2, "pods: {runFor: 30m}")
+                .replace("nodesPerPool: 2,", "count: 4, nodesPerPool: 2,")
+                .replace(
+                    "      - name: workers\n",
+                    "      - name: workers\n        replicas: 3\n",
+                )
+                .replace(
+                    "    spec:\n      replicatedJobs:",
+                    "    spec:\n      failurePolicy: {maxRestarts: 2}\n      replicatedJobs:",
+                );
+            if exclusive {
+                text = text.replace(
+                    "metadata: {name: small}",
+                    "metadata: {name: small, annotations: \
+                     {alpha.jobset.sigs.k8s.io/exclusive-topology: cloud.google.com/gke-nodepool}}",
+                );
+            }
+            let mut sim = world(&text);
+            step_until(&mut sim, |s| s.jobs.len() == 3);
+            job_ends(&mut sim, 0, "Failed", "BackoffLimitExceeded");
+            for j in 0..3 {
+                sim.on_job_removed(j);
+            }
+            reconcile(&mut sim);
+            reconcile(&mut sim);
+            assert_eq!(sim.jobs.len(), 6, "the restart's Jobs were created");
+            for j in 0..6 as JobId {
+                let job = &sim.jobs[j as usize];
+                let identity = JobIdentity {
+                    rj: job.rj,
+                    job_index: job.job_index,
+                    restart_attempt: job.restart_attempt,
+                    job_restart_attempt: job.job_restart_attempt,
+                };
+                let spec = job.spec.clone();
+                let webhook_key = sim.pod_templates.exclusive_key(j).map(str::to_string);
+                assert_eq!(webhook_key.is_some(), exclusive);
+                let placement = TemplatePlacement {
+                    leader_follower: exclusive,
+                    webhook_key,
+                    node_selector_strategy: false,
+                };
+                let (own, labels) = sim.jobset_controller(|_, ctx| {
+                    compile_job_pod_template(ctx, 0, &identity, &spec, placement)
+                });
+                let given = sim.pod_templates.of(j).clone();
+                let shape = |s: ShapeId| &sim.shapes[s as usize];
+                assert_eq!(shape(given.shape), shape(own.shape), "Job {j}'s pods");
+                assert_eq!(given.exclusive_key, own.exclusive_key);
+                match (given.leader_shape, own.leader_shape) {
+                    (Some(a), Some(b)) => assert_eq!(shape(a), shape(b), "Job {j}'s leader"),
+                    (None, None) => assert!(!exclusive),
+                    other => panic!("Job {j}: leader shapes {other:?}"),
+                }
+                if exclusive {
+                    assert_eq!(sim.placement.labels_of(j), &{
+                        let mut l = labels.clone();
+                        let namespace = sim.jobsets[0].namespace.clone();
+                        l.insert(crate::scheduler::affinity::NAMESPACE_KEY.into(), namespace);
+                        l
+                    });
+                }
+            }
+            // The pods' shape is compiled once per replicated job (the spec's generation
+            // does not change with a restart).
+            let t = |j: JobId| sim.pod_templates.of(j).shape;
+            assert!((1..6).all(|j| t(j) == t(0)));
+        }
     }
 
     /// A world whose JobSet `small` has two child Jobs (`workers`, replicas 2) of one pod

@@ -9,6 +9,7 @@
 //! pod reconciler, `on_pod_bound`) and `in_place.rs` (the reconcile's in-place restart step).
 
 use super::child_jobs::ChildJobBooks;
+use super::pod_templates::SharedTemplate;
 use crate::api::types::JobSpec;
 use crate::engine::{SimTime, TokenBucket};
 use crate::sim::objects::{JobId, JsId, ShapeId};
@@ -34,6 +35,9 @@ pub(crate) struct JobSetController {
     /// By `JsId` and replicated job: the Job spec its Jobs share, once built.
     /// By JobSet: the generation the specs were built from, and one spec per replicated job.
     job_specs: Vec<(u64, Vec<Option<Arc<JobSpec>>>)>,
+    /// By `JsId` and replicated job, for the generation of `job_specs`: the pod template
+    /// compiled for the first Job built from the shared spec, for the others (`create_job`).
+    templates: Vec<Vec<Option<SharedTemplate>>>,
 }
 
 /// What a wake-up of a JobSet's work queue entry does.
@@ -57,6 +61,7 @@ impl JobSetController {
             follower_shapes: vec![],
             children: ChildJobBooks::default(),
             job_specs: vec![],
+            templates: vec![],
         }
     }
 
@@ -70,6 +75,7 @@ impl JobSetController {
         self.due_ns.push(None);
         self.children.jobset_created(js);
         self.job_specs.push((0, vec![]));
+        self.templates.push(vec![]);
     }
 
     /// The Job spec the Jobs of replicated job `rj` of `js` share, if built from the
@@ -89,11 +95,51 @@ impl JobSetController {
         if *built_from != generation {
             *built_from = generation;
             specs.clear();
+            self.templates[js as usize].clear();
         }
         if specs.len() <= rj as usize {
             specs.resize(rj as usize + 1, None);
         }
         specs[rj as usize] = Some(spec);
+        // A spec built again (for a generation the books had not seen) gets its template
+        // compiled again.
+        if let Some(t) = self.templates[js as usize].get_mut(rj as usize) {
+            *t = None;
+        }
+    }
+
+    /// The pod template compiled for the first Job of replicated job `rj` of `js` built from
+    /// the shared spec at `generation`, if any.
+    pub(crate) fn shared_template(
+        &self,
+        js: JsId,
+        rj: u32,
+        generation: u64,
+    ) -> Option<&SharedTemplate> {
+        if self.job_specs[js as usize].0 != generation {
+            return None;
+        }
+        self.templates[js as usize].get(rj as usize)?.as_ref()
+    }
+
+    /// Keeps the pod template compiled for a Job of replicated job `rj` of `js` built from
+    /// the shared spec, kept at `generation` by `keep_job_spec`.
+    pub(crate) fn keep_shared_template(
+        &mut self,
+        js: JsId,
+        rj: u32,
+        generation: u64,
+        template: SharedTemplate,
+    ) {
+        assert_eq!(
+            self.job_specs[js as usize].0, generation,
+            "a template is kept with the spec it was compiled from"
+        );
+        let templates = &mut self.templates[js as usize];
+        if templates.len() <= rj as usize {
+            templates.resize(rj as usize + 1, None);
+        }
+        templates[rj as usize] = Some(template);
     }
 
     /// Its Job watch: Job `j` changed (created, a status or spec write, removed); the books

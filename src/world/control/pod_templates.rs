@@ -24,6 +24,18 @@ pub(crate) struct JobPodTemplate {
     pub leader_shape: Option<ShapeId>,
 }
 
+/// A replicated job's pod template as compiled for the first of its Jobs built from the
+/// shared Job spec (`JobSetController::shared_template`), for the others: the pods' shape,
+/// which no Job's own labels enter when the template has no inter-pod terms, and under
+/// leader/follower placement the leader's shape with the `job-key` of the Job it was
+/// compiled for (the webhook's terms name the leader's own Job; `PodShape::with_own_label`
+/// makes another Job's).
+#[derive(Debug, Clone)]
+pub(crate) struct SharedTemplate {
+    pub shape: ShapeId,
+    pub leader: Option<(crate::sim::shape::PodShape, String)>,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct PodTemplates {
     jobs: Vec<JobPodTemplate>,

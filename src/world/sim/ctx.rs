@@ -289,6 +289,11 @@ impl Ctx<'_> {
         self.sim.compile_pod_shape(spec, labels, namespace)
     }
 
+    /// A shape already compiled (`PodShape::with_own_label` of a compiled one) stored as is.
+    pub(crate) fn push_shape(&mut self, shape: PodShape) -> ShapeId {
+        self.sim.push_shape(shape)
+    }
+
     /// Does the scheduler's affinity index keep Jobs' pod labels (some inter-pod term exists)?
     pub(crate) fn affinity_index_keeps_labels(&self) -> bool {
         self.sim.placement.labelled()

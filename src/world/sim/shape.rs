@@ -4,7 +4,7 @@
 use crate::api::types::{PodSpec, StringMap, Toleration};
 use crate::cluster::{resources, Cluster, ResourceIndex};
 use crate::engine::time::secs_field_ns;
-use crate::scheduler::affinity::{AffinityIndex, ScoreTerm, Term};
+use crate::scheduler::affinity::{AffinityIndex, Op, ScoreTerm, Term};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -261,6 +261,35 @@ pub(crate) fn compile_with_affinity(
 }
 
 impl PodShape {
+    /// This shape as compiled for a pod whose label `key` reads `to` where this one's pod read
+    /// `from`, when that label enters the shape only through its inter-pod terms: their
+    /// `key` requirements' values and their owner's `$SELF` value. (A JobSet leader's terms
+    /// name its own Job's `job-key`: `create_job` compiles a replicated job's leader once and
+    /// gives each further Job this copy; the normalized forms, and so `norm`, are the same.)
+    pub(crate) fn with_own_label(&self, key: &str, from: &str, to: &str) -> PodShape {
+        let mut shape = self.clone();
+        let swap = |selector: &mut crate::scheduler::affinity::Selector,
+                    self_value: &mut Option<String>| {
+            for (k, op) in &mut selector.reqs {
+                if let (true, Op::In(vs) | Op::NotIn(vs)) = (k == key, op) {
+                    for v in vs.iter_mut().filter(|v| *v == from) {
+                        *v = to.to_string();
+                    }
+                }
+            }
+            if self_value.as_deref() == Some(from) {
+                *self_value = Some(to.to_string());
+            }
+        };
+        for t in shape.affinity.iter_mut().chain(&mut shape.anti_affinity) {
+            swap(&mut t.selector, &mut t.self_value);
+        }
+        for t in shape.hard_affinity.iter_mut().chain(&mut shape.preferred) {
+            swap(&mut t.selector, &mut t.self_value);
+        }
+        shape
+    }
+
     /// Does a container exit with `code` restart in place under the container restart rules?
     pub(crate) fn rule_restarts(&self, code: i32) -> bool {
         self.restart_rules
