@@ -354,6 +354,69 @@ fn long_run(c: &mut Criterion) {
     g.finish();
 }
 
+/// kube-scheduler's failure path at scale (`scheduler::diag`, issue 13 item 6): GKE phase 3
+/// in small. 4,096 one-pod nodes, 3,500 low-priority training pods, then 3,500 high-priority
+/// inference pods that preempt them; the replacements pend and retry. Every failed cycle takes
+/// a diagnosis over every node and every preemptor lists its potential nodes: from the
+/// failure index instead of a visit of each node. Throughput is in preemptors.
+fn preemption(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scheduling");
+    g.sample_size(10);
+    let pods = |name: &str, at: &str, class: &str| {
+        format!(
+            "- at: {at}
+  pods: {{runFor: 24h}}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {{name: {name}}}
+    spec:
+      replicatedJobs:
+      - name: w
+        replicas: 7
+        template:
+          spec: {{parallelism: 500, completions: 500, backoffLimit: 1000000, template: {{spec: {{priorityClassName: {class}, containers: [{{name: c, resources: {{requests: {{cpu: 5m, memory: 20M}}}}}}]}}}}}}
+"
+        )
+    };
+    let text = format!(
+        "name: bench-preemption
+run: {{seed: 1, until: 20m}}
+controlPlane: {{profile: gke}}
+cluster:
+  nodePools:
+  - {{name: worker, count: 4, nodesPerPool: 1024, capacity: {{cpu: 2, memory: 8Gi, pods: 1}}}}
+kueue:
+  objects:
+  - {{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {{name: training}}, value: 100}}
+  - {{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {{name: inference}}, value: 1000}}
+workloads:
+{}{}",
+        pods("training", "0s", "training"),
+        pods("inference", "5m", "inference"),
+    );
+    let scenario =
+        Scenario::from_text("bench.yaml", &text, Path::new(".")).expect("bench scenario loads");
+    g.throughput(Throughput::Elements(3500));
+    g.bench_function("4096_nodes_preemption_phase3", |b| {
+        b.iter_batched(
+            || Simulation::new(scenario.clone()).expect("valid"),
+            |mut sim| {
+                sim.run().expect("runs");
+                let s = sim.summary_json();
+                assert!(
+                    s["scheduler"]["preemptions"].as_u64().unwrap_or(0) > 2500,
+                    "{}",
+                    s["scheduler"]
+                );
+                sim
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     long_run,
@@ -361,6 +424,7 @@ criterion_group!(
     scenarios,
     recovery,
     scheduling,
+    preemption,
     single_pod_jobs,
     restart_recreate,
     stalled_report

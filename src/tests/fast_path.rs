@@ -369,3 +369,69 @@ workloads:
         assert_eq!(classes, crate::cluster::pristine::MAX_CLASSES);
     }
 }
+
+/// The failure path from its index (`scheduler::diag`: every node's verdict per shape kept from
+/// the cluster's change log): a diagnosis and DefaultPreemption's potential nodes as visiting
+/// every node gives them. GKE phase 3 in small: one-pod nodes filled by low-priority training,
+/// then high-priority inference that preempts it (the replacements pend and retry), a tainted
+/// pool only some pods tolerate (taint reasons in the diagnosis, nodes preemption cannot
+/// cure), a pool with less memory (several resource reasons), a pod with a nodeSelector (the
+/// diagnosis over its posting list, left to the visit), random failures with repair and
+/// cordons (NotReady taints, unschedulable nodes). Every failed cycle of a test build also
+/// checks the index against the visit (`scheduler_cycle`, `post_filter`).
+#[test]
+fn failure_path_index_decides_the_same() {
+    let dir = scratch("fast_path_failure_index");
+    let pods = |name: &str, at: &str, replicas: u32, class: &str, extra: &str| {
+        format!(
+            "- at: {at}
+  pods: {{runFor: 100d}}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {{name: {name}}}
+    spec:
+      failurePolicy: {{maxRestarts: 100000}}
+      replicatedJobs:
+      - name: w
+        replicas: {replicas}
+        template:
+          spec: {{parallelism: 10, completions: 10, backoffLimit: 1000000, template: {{spec: {{priorityClassName: {class}{extra}, containers: [{{name: c, resources: {{requests: {{cpu: 1, memory: 1Gi}}}}}}]}}}}}}
+"
+        )
+    };
+    let text = format!(
+        "name: failure-index
+run: {{seed: 1, until: 3h}}
+controlPlane: {{profile: gke}}
+cluster:
+  nodePools:
+  - {{name: worker, count: 4, nodesPerPool: 40, labels: {{tier: a}}, capacity: {{cpu: 2, memory: 8Gi, pods: 1}}}}
+  - {{name: lowmem, nodesPerPool: 20, capacity: {{cpu: 2, memory: 512Mi, pods: 1}}}}
+  - {{name: hard, nodesPerPool: 20, capacity: {{cpu: 2, memory: 8Gi, pods: 1}}, taints: [{{key: dedicated, value: x, effect: NoSchedule}}]}}
+kueue:
+  objects:
+  - {{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {{name: training}}, value: 100}}
+  - {{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {{name: inference}}, value: 1000}}
+faults:
+- {{kind: nodeFailures, ratePer1000NodeDays: 20000, repair: {{median: 20m, sigma: 1}}}}
+- {{kind: maintenance, ratePer1000NodeDays: 5000, duration: {{median: 10m, sigma: 0}}}}
+workloads:
+{}{}{}{}{}",
+        pods("training", "0s", 15, "training", ""),
+        pods("tolerant", "0s", 2, "training", ", tolerations: [{key: dedicated, operator: Exists}]"),
+        pods("inference", "30m", 4, "inference", ""),
+        pods("selected", "40m", 2, "inference", ", nodeSelector: {tier: a}"),
+        pods("scaled", "1h", 12, "inference", ""),
+    );
+    let p = write(&dir, "s.yaml", &text);
+    same_both_ways_if_taken(&p, 1..=3, false);
+    let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
+    run_checked(&mut sim);
+    assert!(
+        sim.scheduler.fast_diagnoses > 100 && sim.scheduler.preemption.preemptions > 50,
+        "{} diagnoses from the index, {} preemptions",
+        sim.scheduler.fast_diagnoses,
+        sim.scheduler.preemption.preemptions
+    );
+}

@@ -69,6 +69,17 @@ pub(crate) struct Cluster {
     /// Per node: carries a PreferNoSchedule taint. Scoring asks this of every feasible node,
     /// and most nodes have none: a dense column answers without touching the node.
     soft_tainted: Vec<bool>,
+    /// The nodes whose state changed, in order: indexes kept outside the cluster (the
+    /// scheduler's failure diagnosis, `scheduler::diag`) catch up from it.
+    pub changes: ChangeLog,
+}
+
+/// Every node change (reservation, release, taint, cordon, readiness) since the log was last
+/// cleared; `epoch` counts the clearings, so a reader that fell behind one rebuilds instead.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChangeLog {
+    pub nodes: Vec<NodeId>,
+    pub epoch: u64,
 }
 
 impl Cluster {
@@ -96,6 +107,7 @@ impl Cluster {
             free: Default::default(),
             pristine: Default::default(),
             soft_tainted: vec![],
+            changes: ChangeLog::default(),
         };
         let mut spec_of: Vec<u16> = vec![];
         for (spec_id, spec) in pools.iter().enumerate() {
@@ -170,6 +182,12 @@ impl Cluster {
     /// pristine: its reservations, taints or `unschedulable`.
     fn sync_pristine(&mut self, node: NodeId) {
         let n = node as usize;
+        // Bounded: a reader more than a few cluster sizes behind rebuilds from the nodes.
+        if self.changes.nodes.len() >= 4 * self.nodes.len() + 4096 {
+            self.changes.nodes.clear();
+            self.changes.epoch += 1;
+        }
+        self.changes.nodes.push(node);
         let r = self.dims();
         let used = &self.used[n * r..(n + 1) * r];
         let spec = self.pristine.spec_of[n] as usize;

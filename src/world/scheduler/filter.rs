@@ -30,26 +30,34 @@ impl Reject {
             Reject::NodeName => vec!["node(s) didn't match the requested node name".into()],
             Reject::Taint { node, taint } => {
                 let t = &cluster.node(*node).taints[*taint];
-                let shown = if t.value.is_empty() {
-                    format!("{{{}: }}", t.key)
-                } else {
-                    format!("{{{}: {}}}", t.key, t.value)
-                };
-                vec![format!("node(s) had untolerated taint {shown}")]
+                vec![taint_reason(&t.key, &t.value)]
             }
             Reject::Selector => vec!["node(s) didn't match Pod's node affinity/selector".into()],
-            Reject::Resources(dims) => dims
-                .iter()
-                .map(|&d| {
-                    if d == resources::PODS {
-                        "Too many pods".to_string()
-                    } else {
-                        format!("Insufficient {}", cluster.resources.name(d))
-                    }
-                })
-                .collect(),
+            Reject::Resources(dims) => resource_reasons(cluster, dims),
         }
     }
+}
+
+/// TaintToleration's reason for a node whose first untolerated taint is `key=value`.
+pub(crate) fn taint_reason(key: &str, value: &str) -> String {
+    if value.is_empty() {
+        format!("node(s) had untolerated taint {{{key}: }}")
+    } else {
+        format!("node(s) had untolerated taint {{{key}: {value}}}")
+    }
+}
+
+/// The reasons for NodeResourcesFit's shortfall on `dims` (as `Reject::Resources`).
+pub(crate) fn resource_reasons(cluster: &Cluster, dims: &[usize]) -> Vec<String> {
+    dims.iter()
+        .map(|&d| {
+            if d == resources::PODS {
+                "Too many pods".to_string()
+            } else {
+                format!("Insufficient {}", cluster.resources.name(d))
+            }
+        })
+        .collect()
 }
 
 /// Kubernetes `Toleration.ToleratesTaint`.

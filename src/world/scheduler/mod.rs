@@ -3,6 +3,7 @@
 //! match what the real node scan would pick; the simulated time charged follows the real scan.
 
 pub(crate) mod affinity;
+pub(crate) mod diag;
 pub(crate) mod fast;
 pub(crate) mod filter;
 pub(crate) mod preemption;
@@ -71,6 +72,10 @@ pub(crate) struct Scheduler {
     pub fast_bulk_walks: u64,
     /// DefaultPreemption: the placed pods by priority, nominations, victims (`preemption.rs`).
     pub(crate) preemption: preemption::Preemption,
+    /// The failure path's verdicts per shape on every node (`diag.rs`).
+    pub(crate) diag: diag::DiagIndex,
+    /// Failure diagnoses answered from `diag` (a speed statistic, not in any output).
+    pub fast_diagnoses: u64,
 }
 
 /// What one scheduling cycle found.
@@ -122,6 +127,8 @@ impl Scheduler {
             cycles: 0,
             nodes_examined: 0,
             preemption,
+            diag: Default::default(),
+            fast_diagnoses: 0,
         }
     }
 
@@ -415,12 +422,27 @@ impl Sim {
                 self.scheduler.nodes_examined += pf.filters;
                 // The nodes the diagnosis counts (the pod's candidates, as `decide` took them).
                 let subset = candidates(&self.cluster, &self.shapes[shape_id]);
-                let mut diag = filter::diagnose(
-                    &self.cluster,
-                    &self.shapes[shape_id],
-                    subset.as_deref(),
-                    false,
-                );
+                let mut diag = match subset {
+                    None if self.fast_scheduling => {
+                        self.scheduler.fast_diagnoses += 1;
+                        let shape = &self.shapes[shape_id];
+                        let d = self.scheduler.diag.diagnose(&self.cluster, shape_id, shape);
+                        // Every test run checks the index against the visit of every node.
+                        #[cfg(test)]
+                        assert_eq!(
+                            d.reasons,
+                            filter::diagnose(&self.cluster, shape, None, false).reasons,
+                            "the failure index's diagnosis"
+                        );
+                        d
+                    }
+                    _ => filter::diagnose(
+                        &self.cluster,
+                        &self.shapes[shape_id],
+                        subset.as_deref(),
+                        false,
+                    ),
+                };
                 if let Some(ctx) = &ctx {
                     self.add_affinity_diagnosis(&mut diag, shape_id, ctx, subset.as_deref());
                 }

@@ -250,33 +250,43 @@ impl Sim {
         shape: &PodShape,
         freed: &[PodId],
     ) -> bool {
+        self.room_freeing(node, shape, || freed.iter().copied())
+    }
+
+    /// `room_with_nominated` with the freed pods listed by `freed` (called once per resource
+    /// the pod requests).
+    fn room_freeing<I: Iterator<Item = PodId>>(
+        &self,
+        node: NodeId,
+        shape: &PodShape,
+        freed: impl Fn() -> I,
+    ) -> bool {
         let alloc = self.cluster.alloc(node);
         let used = self.cluster.used(node);
-        let mut free: Vec<i64> = alloc.iter().zip(used).map(|(a, u)| a - u).collect();
-        for &v in freed {
-            let req = &self.shapes[self.pods[v as usize].shape as usize].request;
-            for (f, r) in free.iter_mut().zip(req) {
-                *f += r;
+        let nominated: &[PodId] = match self.scheduler.preemption.cycle {
+            Some(_) => (self.scheduler.preemption.nominations.get(&node)).map_or(&[], |l| l),
+            None => &[],
+        };
+        // Dimension by dimension, without building the free vector: every candidate node of a
+        // preemptor is checked here, several times (`select_victims`).
+        let request = |q: PodId| &self.shapes[self.pods[q as usize].shape as usize].request;
+        shape.request.iter().enumerate().all(|(d, &r)| {
+            if r == 0 {
+                return true;
             }
-        }
-        if let (Some((me, prio)), Some(list)) = (
-            self.scheduler.preemption.cycle,
-            self.scheduler.preemption.nominations.get(&node),
-        ) {
-            for &q in list {
-                if q != me && self.priority_of(q) >= prio {
-                    let req = &self.shapes[self.pods[q as usize].shape as usize].request;
-                    for (f, r) in free.iter_mut().zip(req) {
-                        *f -= r;
+            let mut f = alloc[d] - used[d];
+            for v in freed() {
+                f += request(v)[d];
+            }
+            if let Some((me, prio)) = self.scheduler.preemption.cycle {
+                for &q in nominated {
+                    if q != me && self.priority_of(q) >= prio {
+                        f -= request(q)[d];
                     }
                 }
             }
-        }
-        shape
-            .request
-            .iter()
-            .zip(&free)
-            .all(|(&r, &f)| r == 0 || r <= f)
+            r <= f
+        })
     }
 
     /// Whether nominated pods may change this node's verdict for the cycle's pod.
@@ -327,6 +337,50 @@ impl Sim {
         // The nodes preemption might help: those Filter rejected as Unschedulable.
         let shape = &self.shapes[shape_id];
         let subset = candidates(&self.cluster, shape);
+        if subset.is_none() && ctx.is_none() && self.fast_scheduling {
+            // The same nodes in the same order, from the failure path's index (`diag.rs`).
+            self.scheduler.diag.prepare(&self.cluster, shape_id, shape);
+            let count = self.scheduler.diag.potential(shape_id).len();
+            // Every test run checks the index against the visit of every node.
+            #[cfg(test)]
+            {
+                let slow: Vec<NodeId> = (0..self.cluster.len() as NodeId)
+                    .filter(|&n| potential(self, n, shape, ctx))
+                    .collect();
+                let fast = self.scheduler.diag.potential(shape_id);
+                assert_eq!(slow.len(), count, "the failure index's potential nodes");
+                if count > 0 {
+                    let o = (slow[0] as usize * 7 + count / 3) % count;
+                    let order: Vec<NodeId> = fast.starting_at_rank(o).collect();
+                    let want: Vec<NodeId> = (0..count).map(|i| slow[(o + i) % count]).collect();
+                    assert_eq!(order, want, "the failure index's potential order");
+                }
+            }
+            if count == 0 {
+                self.scheduler.preemption.clear_nomination(pod, prio);
+                return out;
+            }
+            let offset = below(&mut self.scheduler.preemption.rng, count as u64) as usize;
+            let want = num_candidates(count);
+            let mut found: Vec<Candidate> = vec![];
+            let prev_cycle = self.scheduler.preemption.cycle;
+            self.scheduler.preemption.cycle = Some((pod, prio));
+            for node in self
+                .scheduler
+                .diag
+                .potential(shape_id)
+                .starting_at_rank(offset)
+            {
+                if let Some(c) = self.select_victims(node, shape_id, ctx, at_ns, &mut out.filters) {
+                    found.push(c);
+                    if found.len() >= want {
+                        break;
+                    }
+                }
+            }
+            self.scheduler.preemption.cycle = prev_cycle;
+            return self.finish_post_filter(pod, prio, found, at_ns, out);
+        }
         let nodes: Vec<NodeId> = match &subset {
             Some(list) => list
                 .iter()
@@ -356,6 +410,18 @@ impl Sim {
             }
         }
         self.scheduler.preemption.cycle = prev_cycle;
+        self.finish_post_filter(pod, prio, found, at_ns, out)
+    }
+
+    /// The candidates found: pick one node, preempt its victims, nominate the pod to it.
+    fn finish_post_filter(
+        &mut self,
+        pod: PodId,
+        prio: i32,
+        found: Vec<Candidate>,
+        at_ns: SimTime,
+        mut out: PostFilter,
+    ) -> PostFilter {
         let Some(best) = pick_one_node(&found) else {
             self.scheduler.preemption.clear_nomination(pod, prio);
             return out;
@@ -379,6 +445,33 @@ impl Sim {
         let shape = &self.shapes[shape_id];
         let prio = shape.priority;
         let list = self.scheduler.preemption.by_node.get(node as usize)?;
+        // Most nodes visited are no candidate (no lower-priority pod, or no room even with
+        // them all gone): answered before anything is collected.
+        let lower_pods = || list.iter().copied().filter(|&q| self.priority_of(q) < prio);
+        // "No preemption victims found for incoming pod": no Filter run.
+        lower_pods().next()?;
+        *filters += 1;
+        // InterPodAffinity is not re-evaluated with the victims gone (see the module doc).
+        if ctx.is_some_and(|c| self.placement.check(c, node).is_err()) {
+            return None;
+        }
+        if !self.room_freeing(node, shape, lower_pods) {
+            return None;
+        }
+        let mut lower_iter = lower_pods();
+        if let (Some(q), None) = (lower_iter.next(), lower_iter.next()) {
+            // One lower-priority pod (a one-pod node): reprieved when the pod fits beside it.
+            *filters += 1;
+            if self.room_with_nominated(node, shape, &[]) {
+                return None;
+            }
+            let p = &self.pods[q as usize];
+            let victim = (self.priority_of(q), p.bound_at_ns.unwrap_or(now_ns), q);
+            return Some(Candidate {
+                node,
+                victims: vec![victim],
+            });
+        }
         let mut lower: Vec<(i32, SimTime, PodId)> = list
             .iter()
             .map(|&q| {
@@ -387,19 +480,7 @@ impl Sim {
             })
             .filter(|&(p, _, _)| p < prio)
             .collect();
-        if lower.is_empty() {
-            // "No preemption victims found for incoming pod": no Filter run.
-            return None;
-        }
-        *filters += 1;
-        // InterPodAffinity is not re-evaluated with the victims gone (see the module doc).
-        if ctx.is_some_and(|c| self.placement.check(c, node).is_err()) {
-            return None;
-        }
         let mut removed: Vec<PodId> = lower.iter().map(|v| v.2).collect();
-        if !self.room_with_nominated(node, shape, &removed) {
-            return None;
-        }
         // MoreImportantPod: higher priority, then the earlier start.
         lower.sort_by_key(|&(p, start, q)| (std::cmp::Reverse(p), start, q));
         let mut victims = vec![];
