@@ -516,6 +516,97 @@ fn tas_with_exclusive_placement_on_one_jobset_is_refused() {
     );
 }
 
+/// A leader Job (1 pod, cpu only) and a worker Job (4 pods of 4 TPUs) in one PodSet group
+/// (`kueue.x-k8s.io/podset-group-name`), both required in one pool, on the pools of
+/// `tas_scenario`. `worker_annotations` replaces the workers' topology annotations.
+fn tas_group_scenario(worker_annotations: &str) -> String {
+    let leader = "      - name: leader\n        replicas: 1\n        template:\n          spec:\n            parallelism: 1\n            completions: 1\n            backoffLimit: 0\n            completionMode: Indexed\n            template:\n              metadata:\n                annotations: {kueue.x-k8s.io/podset-required-topology: cloud.google.com/gke-nodepool, kueue.x-k8s.io/podset-group-name: lws}\n              spec:\n                restartPolicy: Never\n                containers: [{name: main, image: jax, resources: {requests: {cpu: 1}}}]\n      - name: slice\n";
+    tas_scenario("")
+        .replace(
+            "coveredResources: [google.com/tpu], flavors: [{name: tpu, resources: [{name: google.com/tpu, nominalQuota: 48}]}]",
+            "coveredResources: [cpu, google.com/tpu], flavors: [{name: tpu, resources: [{name: cpu, nominalQuota: 96}, {name: google.com/tpu, nominalQuota: 48}]}]",
+        )
+        .replace("      - name: slice\n", leader)
+        .replace("        replicas: 2\n", "        replicas: 1\n")
+        .replace(
+            "{kueue.x-k8s.io/podset-slice-required-topology: cloud.google.com/gke-nodepool, kueue.x-k8s.io/podset-slice-size: \"4\"}",
+            worker_annotations,
+        )
+}
+
+const GROUPED_WORKERS: &str = "{kueue.x-k8s.io/podset-required-topology: cloud.google.com/gke-nodepool, kueue.x-k8s.io/podset-group-name: lws}";
+
+#[test]
+fn tas_places_a_leader_job_with_its_workers_in_one_pool() {
+    // A pool has 4 hosts of 4 TPUs: the workers take one host each, the leader shares one.
+    let sim = run(&tas_group_scenario(GROUPED_WORKERS));
+    let w = workload(&sim, "train");
+    assert_eq!(w.state, WlState::Finished);
+    assert!(w.evictions.is_empty());
+    let mut pools = std::collections::BTreeMap::new();
+    for p in &sim.pods {
+        let shape = &sim.shapes[p.shape as usize];
+        assert!(!shape.gated, "no pod left gated");
+        let n = p.node.expect("bound");
+        let host = (shape.node_selector.iter()).find(|(k, _)| k == "kubernetes.io/hostname");
+        assert_eq!(
+            Some(sim.cluster.node(n).name.as_str()),
+            host.map(|h| h.1.as_str())
+        );
+        let pool = sim
+            .cluster
+            .label_value(n, "cloud.google.com/gke-nodepool")
+            .unwrap();
+        let rj = sim.jobs[p.job as usize].rj;
+        pools
+            .entry(rj)
+            .or_insert_with(std::collections::BTreeSet::new)
+            .insert(pool.to_string());
+    }
+    assert_eq!(pools.len(), 2, "a leader and a worker PodSet: {pools:?}");
+    let all: std::collections::BTreeSet<_> = pools.values().flatten().collect();
+    assert_eq!(all.len(), 1, "leader and workers in one pool: {pools:?}");
+    let per_rj = |rj: u32| {
+        (sim.pods.iter())
+            .filter(|p| sim.jobs[p.job as usize].rj == rj)
+            .count()
+    };
+    assert_eq!((per_rj(0), per_rj(1)), (1, 4));
+}
+
+#[test]
+fn tas_podset_groups_are_checked_as_kueues_webhook_does() {
+    let refused = |text: String| {
+        let scenario = crate::scenario::load_scenario_from_str("k.yaml", &text, ".".as_ref())
+            .expect("the scenario itself is valid");
+        match Sim::new(scenario) {
+            Err(e) => format!("{e:?}"),
+            Ok(_) => panic!("refused"),
+        }
+    };
+    // Different levels in one group.
+    let err = refused(tas_group_scenario(
+        "{kueue.x-k8s.io/podset-required-topology: kubernetes.io/hostname, kueue.x-k8s.io/podset-group-name: lws}",
+    ));
+    assert!(
+        err.contains("must specify 'kueue.x-k8s.io/podset-required-topology' or 'kueue.x-k8s.io/podset-preferred-topology' topology consistent with 'spec.replicatedJobs[1].template.spec.template.metadata.annotations' in group 'lws'"),
+        "{err}"
+    );
+    // A group of one.
+    let err = refused(tas_group_scenario(
+        "{kueue.x-k8s.io/podset-required-topology: cloud.google.com/gke-nodepool}",
+    ));
+    assert!(
+        err.contains("can only define groups of exactly 2 pod sets, got: 1 pod set(s)"),
+        "{err}"
+    );
+    // Without required or preferred.
+    let err = refused(tas_group_scenario(
+        "{kueue.x-k8s.io/podset-group-name: lws}",
+    ));
+    assert!(err.contains("may not be set when neither"), "{err}");
+}
+
 #[test]
 fn a_tas_flavor_naming_a_missing_topology_is_refused() {
     let text = tas_scenario("").replace("topologyName: pools", "topologyName: racks");

@@ -21,6 +21,9 @@ pub(crate) struct PodSetRequest {
     /// Required node affinity: any term, each term all of its expressions.
     pub affinity_terms: Vec<Vec<NodeSelectorRequirement>>,
     pub tolerations: Vec<Toleration>,
+    /// `podset-group-name` (with required or preferred topology): the PodSets of a group
+    /// are assigned flavors together, one flavor for their summed requests.
+    pub group: Option<String>,
 }
 
 /// A flavor's or a Workload's outcome, worst first (§5.6: fit > reclaim > preempt >
@@ -109,11 +112,27 @@ pub(crate) fn assign(
         message: String::new(),
     };
     let mut messages = Vec::new();
+    let n = podsets.len();
+    out.flavors = vec![vec![]; n];
+    out.progress = vec![vec![]; n];
+    let mut done = vec![false; n];
     for (ps_index, ps) in podsets.iter().enumerate() {
+        if done[ps_index] {
+            continue;
+        }
+        // A PodSet group is scanned as one request, in the order of its first PodSet
+        // (`groupedRequests.InOrder`); the scan resumes where its first PodSet's stopped.
+        let members: Vec<&PodSetRequest> = match &ps.group {
+            None => vec![ps],
+            Some(g) => (podsets[ps_index..].iter())
+                .filter(|m| m.group.as_ref() == Some(g))
+                .collect(),
+        };
         let mut scan = PodSetScan {
             model,
             cq,
             ps,
+            members: &members,
             earlier: &out.usage,
             view,
             reasons: vec![],
@@ -125,17 +144,30 @@ pub(crate) fn assign(
         if mode < Mode::Fit {
             let reason = scan.severity.unwrap_or(PendingReason::WaitingForQuota);
             out.reason = out.reason.max(Some(reason));
-            messages.push(format!(
-                "couldn't assign flavors to pod set {}: {}",
-                ps.name,
-                scan.reasons.join(", ")
-            ));
+            for m in &members {
+                messages.push(format!(
+                    "couldn't assign flavors to pod set {}: {}",
+                    m.name,
+                    scan.reasons.join(", ")
+                ));
+            }
         }
         out.mode = out.mode.min(mode);
         out.borrowing = out.borrowing.max(borrowing);
-        out.flavors.push(flavors);
-        out.progress.push(ps_progress);
         out.contested.extend(scan.contested.iter().copied());
+        for (k, m) in podsets.iter().enumerate().skip(ps_index) {
+            if !std::ptr::eq(m, ps) && !members.iter().any(|x| std::ptr::eq(*x, m)) {
+                continue;
+            }
+            done[k] = true;
+            // `resolvePodSetFlavors`: each PodSet keeps the flavors of what it requests.
+            let own: Vec<ResIx> = scan.requests_of(m).iter().map(|&(r, _)| r).collect();
+            out.flavors[k] = (flavors.iter())
+                .filter(|(r, _)| own.contains(r))
+                .copied()
+                .collect();
+            out.progress[k] = ps_progress.clone();
+        }
         for (fr, v) in usage {
             add_to(&mut out.usage, fr, v);
         }
@@ -155,6 +187,8 @@ struct PodSetScan<'a> {
     model: &'a Model,
     cq: &'a ClusterQueue,
     ps: &'a PodSetRequest,
+    /// The PodSets scanned together: `ps` alone, or its group.
+    members: &'a [&'a PodSetRequest],
     /// What the Workload's earlier PodSets took, per FR.
     earlier: &'a [(FrId, i64)],
     view: PreemptionView<'a>,
@@ -178,17 +212,31 @@ impl PodSetScan<'_> {
         self.reasons.push(message);
     }
 
-    /// The PodSet's total request per resource (`pods` = its count when the queue covers it).
-    fn requests(&self) -> Vec<(ResIx, i64)> {
-        let mut out: Vec<(ResIx, i64)> = self
-            .ps
+    /// The total request per resource of one PodSet (`pods` = its count when the queue
+    /// covers it).
+    fn requests_of(&self, ps: &PodSetRequest) -> Vec<(ResIx, i64)> {
+        let mut out: Vec<(ResIx, i64)> = ps
             .per_pod
             .iter()
-            .map(|&(r, v)| (r, v.saturating_mul(i64::from(self.ps.count))))
+            .map(|&(r, v)| (r, v.saturating_mul(i64::from(ps.count))))
             .collect();
         if let Some(pods) = self.model.resource_ix("pods") {
             if self.cq.group_of(pods).is_some() && !out.iter().any(|(r, _)| *r == pods) {
-                out.push((pods, i64::from(self.ps.count) * 1000));
+                out.push((pods, i64::from(ps.count) * 1000));
+            }
+        }
+        out
+    }
+
+    /// The scanned PodSets' total request per resource, summed over a group.
+    fn requests(&self) -> Vec<(ResIx, i64)> {
+        let mut out = self.requests_of(self.ps);
+        for m in self.members.iter().filter(|m| !std::ptr::eq(**m, self.ps)) {
+            for (r, v) in self.requests_of(m) {
+                match out.iter_mut().find(|(x, _)| *x == r) {
+                    Some((_, total)) => *total = total.saturating_add(v),
+                    None => out.push((r, v)),
+                }
             }
         }
         out
@@ -294,24 +342,27 @@ impl PodSetScan<'_> {
             self.note(PendingReason::NoMatchingFlavor, msg);
             return None;
         }
-        if let Some(taint) = flavor.node_taints.iter().find(|t| {
-            !self.ps.tolerations.iter().any(|tol| tolerates(tol, t))
-                && !flavor.tolerations.iter().any(|tol| tolerates(tol, t))
-        }) {
-            let msg = format!(
-                "untolerated taint {{{}={}:{}}} in flavor {}",
-                taint.key,
-                taint.value,
-                taint.effect.as_str(),
-                flavor.name
-            );
-            self.note(PendingReason::NoMatchingFlavor, msg);
-            return None;
-        }
-        if !matches_flavor(self.ps, &flavor.node_labels) {
-            let msg = format!("flavor {} doesn't match node affinity", flavor.name);
-            self.note(PendingReason::NoMatchingFlavor, msg);
-            return None;
+        // `checkFlavorForPodSets`: every PodSet scanned, taints then affinity.
+        for ps in self.members {
+            if let Some(taint) = flavor.node_taints.iter().find(|t| {
+                !ps.tolerations.iter().any(|tol| tolerates(tol, t))
+                    && !flavor.tolerations.iter().any(|tol| tolerates(tol, t))
+            }) {
+                let msg = format!(
+                    "untolerated taint {{{}={}:{}}} in flavor {}",
+                    taint.key,
+                    taint.value,
+                    taint.effect.as_str(),
+                    flavor.name
+                );
+                self.note(PendingReason::NoMatchingFlavor, msg);
+                return None;
+            }
+            if !matches_flavor(ps, &flavor.node_labels) {
+                let msg = format!("flavor {} doesn't match node affinity", flavor.name);
+                self.note(PendingReason::NoMatchingFlavor, msg);
+                return None;
+            }
         }
         let mut verdict = Granular {
             mode: Mode::Fit,

@@ -36,8 +36,31 @@ pub(crate) enum TopologyMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TopologyRequest {
     pub mode: TopologyMode,
-    /// (level label, slice size)
+    /// (level label, slice size): the outermost slice layer, from `podset-slice-required-topology`
+    /// and `podset-slice-size` or the first entry of `podset-slice-required-topology-constraints`.
     pub slice: Option<(String, u32)>,
+    /// The inner slice layers of `podset-slice-required-topology-constraints` (after the first),
+    /// coarsest first (`TASMultiLayerTopology`).
+    pub layers: Vec<(String, u32)>,
+    /// `podset-group-name`, kept only with required or preferred (`NewPodSetTopologyRequest`):
+    /// the PodSets of a group take one flavor and are placed together, the smaller as leader.
+    pub group: Option<String>,
+}
+
+impl TopologyRequest {
+    pub(crate) fn new(mode: TopologyMode) -> Self {
+        TopologyRequest {
+            mode,
+            slice: None,
+            layers: Vec::new(),
+            group: None,
+        }
+    }
+
+    /// Needs the general placement (`find_group`): a leader group or inner slice layers.
+    pub(crate) fn is_general(&self) -> bool {
+        !self.layers.is_empty()
+    }
 }
 
 /// `field.Invalid`'s message without its path: `Invalid value: "v": detail`.
@@ -49,21 +72,31 @@ fn go_quote(s: &str) -> String {
     crate::api::validation::go_quote(s)
 }
 
+/// The path of one annotation under `metadata.annotations`.
+fn at(key: &str) -> String {
+    format!("[{key}]")
+}
+
+/// A webhook error: the path under `metadata.annotations` (`[key]`, `[key][1].size`) and the
+/// message as apimachinery renders the field error without its path.
+pub(crate) type AnnotationError = (String, String);
+
 /// Parses the `kueue.x-k8s.io/podset-*` annotations; `Ok(None)` when none is present.
-/// `Err((annotation key, message))` on what Kueue's webhook rejects (`ValidateTASPodSetRequest`,
-/// `ValidateSliceSizeAnnotationUpperBound`), the message as apimachinery renders the field error
-/// without its path. `podset-group-name` and `podset-slice-required-topology-constraints` are
-/// valid in Kueue but not simulated: they are refused with a message that says so.
+/// `Err` on what Kueue's webhook rejects (`ValidateTASPodSetRequest`,
+/// `ValidateSliceSizeAnnotationUpperBound`), the first error in the webhook's order. The
+/// checks across PodSets (groups) are `check_groups`.
 pub(crate) fn parse_request(
     annotations: &BTreeMap<String, String>,
     pod_count: u32,
-) -> Result<Option<TopologyRequest>, (String, String)> {
+) -> Result<Option<TopologyRequest>, AnnotationError> {
     let get = |k: &str| annotations.get(k);
     let required = get(REQUIRED);
     let preferred = get(PREFERRED);
     let unconstrained = get(UNCONSTRAINED);
     let slice_level = get(SLICE_REQUIRED);
     let slice_size = get(SLICE_SIZE);
+    let group = get(GROUP_NAME);
+    let constraints = get(SLICE_CONSTRAINTS);
 
     // The webhook's checks, in its order; the first error wins.
     let found = [required, preferred, unconstrained]
@@ -77,7 +110,7 @@ pub(crate) fn parse_request(
             PREFERRED
         };
         return Err((
-            key.to_string(),
+            at(key),
             format!(
                 "Invalid value: must not contain more than one topology annotation: [{}, {}, {}]",
                 go_quote(REQUIRED),
@@ -86,33 +119,46 @@ pub(crate) fn parse_request(
             ),
         ));
     }
-    if annotations.contains_key(GROUP_NAME) {
-        return Err((
-            GROUP_NAME.to_string(),
-            "PodSet groups (leader and workers placed together) are not simulated yet (docs/kueue.md)"
-                .to_string(),
-        ));
+    if let Some(g) = group {
+        // `validatePodSetGroupNameAnnotation`: `strconv.ParseUint(name, 10, 64)` must fail.
+        if !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()) && g.parse::<u64>().is_ok() {
+            return Err((at(GROUP_NAME), invalid(g, "must not be a number")));
+        }
+        let forbidden = |other: &str| {
+            Err((
+                at(GROUP_NAME),
+                format!("Forbidden: may not be set when '{other}' is specified"),
+            ))
+        };
+        if slice_size.is_some() {
+            return forbidden(SLICE_SIZE);
+        }
+        if slice_level.is_some() {
+            return forbidden(SLICE_REQUIRED);
+        }
+        if required.is_none() && preferred.is_none() {
+            return Err((
+                at(GROUP_NAME),
+                format!(
+                    "Forbidden: may not be set when neither '{PREFERRED}' nor '{REQUIRED}' is specified"
+                ),
+            ));
+        }
     }
     if let Some(v) = unconstrained {
         if parse_go_bool(v).is_none() {
-            return Err((
-                UNCONSTRAINED.to_string(),
-                invalid(v, "must be a boolean value"),
-            ));
+            return Err((at(UNCONSTRAINED), invalid(v, "must be a boolean value")));
         }
     }
     let size = match slice_size {
         None => None,
         Some(v) => match v.parse::<i32>() {
             Err(_) => {
-                return Err((
-                    SLICE_SIZE.to_string(),
-                    invalid(v, "must be a numeric value"),
-                ));
+                return Err((at(SLICE_SIZE), invalid(v, "must be a numeric value")));
             }
             Ok(n) if n < 1 => {
                 return Err((
-                    SLICE_SIZE.to_string(),
+                    at(SLICE_SIZE),
                     invalid(v, "must be greater than or equal to 1"),
                 ));
             }
@@ -121,30 +167,42 @@ pub(crate) fn parse_request(
     };
     if slice_level.is_some() && slice_size.is_none() {
         return Err((
-            SLICE_SIZE.to_string(),
+            at(SLICE_SIZE),
             format!("Required value: must be set when '{SLICE_REQUIRED}' is specified"),
         ));
     }
     if slice_level.is_none() && slice_size.is_some() {
         return Err((
-            SLICE_SIZE.to_string(),
+            at(SLICE_SIZE),
             format!("Forbidden: may not be set when '{SLICE_REQUIRED}' is not specified"),
         ));
     }
-    if annotations.contains_key(SLICE_CONSTRAINTS) {
-        return Err((
-            SLICE_CONSTRAINTS.to_string(),
-            "multi-layer slice topology constraints are not simulated yet (docs/kueue.md)"
-                .to_string(),
-        ));
-    }
+    let layers = match constraints {
+        None => Vec::new(),
+        Some(json) => parse_constraints(
+            json,
+            slice_level.is_some(),
+            slice_size.is_some(),
+            group.is_some(),
+        )?,
+    };
     if let (Some(v), Some(n)) = (slice_size, size) {
         if n > pod_count {
             return Err((
-                SLICE_SIZE.to_string(),
+                at(SLICE_SIZE),
                 invalid(
                     v,
                     &format!("must not be greater than pod set count {pod_count}"),
+                ),
+            ));
+        }
+    }
+    if let Some(&(_, first)) = layers.first() {
+        if first > pod_count {
+            return Err((
+                at(SLICE_CONSTRAINTS),
+                format!(
+                    "Invalid value: {first}: must not be greater than pod set count {pod_count}"
                 ),
             ));
         }
@@ -154,16 +212,161 @@ pub(crate) fn parse_request(
         TopologyMode::Required(level.clone())
     } else if let Some(level) = preferred {
         TopologyMode::Preferred(level.clone())
-    } else if unconstrained.is_some() || slice_level.is_some() {
+    } else if unconstrained.is_some() || slice_level.is_some() || !layers.is_empty() {
         TopologyMode::Unconstrained
     } else {
         return Ok(None);
     };
+    let mut layers = layers.into_iter();
     let slice = match (slice_level, size) {
         (Some(level), Some(n)) => Some((level.clone(), n)),
-        _ => None,
+        _ => layers.next(),
     };
-    Ok(Some(TopologyRequest { mode, slice }))
+    let group = group
+        .filter(|_| required.is_some() || preferred.is_some())
+        .cloned();
+    Ok(Some(TopologyRequest {
+        mode,
+        slice,
+        layers: layers.collect(),
+        group,
+    }))
+}
+
+/// `validateSliceRequiredTopologyConstraintsAnnotation` (`TASMultiLayerTopology`, beta, on):
+/// a JSON array of 1 to 3 `{topology, size}` layers, coarsest first, each size at least 1 and
+/// dividing the one before, the topologies distinct; exclusive with the two-level slice
+/// annotations and with `podset-group-name`. Go's `encoding/json` matches field names without
+/// regard to case and ignores unknown ones; its syntax-error wording is not reproduced.
+fn parse_constraints(
+    json: &str,
+    slice_level: bool,
+    slice_size: bool,
+    group: bool,
+) -> Result<Vec<(String, u32)>, AnnotationError> {
+    let forbidden = |path: String, other: &str| {
+        Err((
+            path,
+            format!("Forbidden: may not be set when '{other}' is specified"),
+        ))
+    };
+    if slice_level {
+        return forbidden(at(SLICE_CONSTRAINTS), SLICE_REQUIRED);
+    }
+    if slice_size {
+        return forbidden(at(SLICE_CONSTRAINTS), SLICE_SIZE);
+    }
+    if group {
+        return forbidden(at(GROUP_NAME), SLICE_CONSTRAINTS);
+    }
+    let bad_json = |detail: String| {
+        Err((
+            at(SLICE_CONSTRAINTS),
+            invalid(json, &format!("must be a valid JSON array: {detail}")),
+        ))
+    };
+    const GO_TYPE: &str = "[]v1beta2.PodsetSliceRequiredTopologyConstraint";
+    let value: serde_json::Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => return bad_json(e.to_string()),
+    };
+    let kind = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    };
+    let items = match &value {
+        serde_json::Value::Array(items) => items.as_slice(),
+        serde_json::Value::Null => &[],
+        other => {
+            return bad_json(format!(
+                "json: cannot unmarshal {} into Go value of type {GO_TYPE}",
+                kind(other)
+            ))
+        }
+    };
+    let mut layers: Vec<(String, i64)> = Vec::new();
+    for item in items {
+        let mut topology = String::new();
+        let mut size = 0i64;
+        match item {
+            serde_json::Value::Object(fields) => {
+                for (k, v) in fields {
+                    let field = |go: &str| {
+                        format!(
+                            "json: cannot unmarshal {} into Go struct field PodsetSliceRequiredTopologyConstraint.{go} of type {}",
+                            kind(v),
+                            if go == "size" { "int32" } else { "string" }
+                        )
+                    };
+                    if k.eq_ignore_ascii_case("topology") {
+                        match v {
+                            serde_json::Value::String(t) => topology = t.clone(),
+                            serde_json::Value::Null => {}
+                            _ => return bad_json(field("topology")),
+                        }
+                    } else if k.eq_ignore_ascii_case("size") {
+                        match v.as_i64().filter(|n| i32::try_from(*n).is_ok()) {
+                            Some(n) => size = n,
+                            None if v.is_null() => {}
+                            None => return bad_json(field("size")),
+                        }
+                    }
+                }
+            }
+            serde_json::Value::Null => {}
+            other => {
+                return bad_json(format!(
+                    "json: cannot unmarshal {} into Go value of type v1beta2.PodsetSliceRequiredTopologyConstraint",
+                    kind(other)
+                ))
+            }
+        }
+        layers.push((topology, size));
+    }
+    if layers.is_empty() || layers.len() > 3 {
+        return Err((
+            at(SLICE_CONSTRAINTS),
+            invalid(
+                json,
+                "topology constraints must contain between 1 and 3 entries",
+            ),
+        ));
+    }
+    for (i, (_, size)) in layers.iter().enumerate() {
+        if *size < 1 {
+            return Err((
+                format!("{}[{i}].size", at(SLICE_CONSTRAINTS)),
+                format!("Invalid value: {size}: must be greater than or equal to 1"),
+            ));
+        }
+    }
+    for (i, (topology, _)) in layers.iter().enumerate() {
+        if let Some(prev) = layers[..i].iter().position(|(t, _)| t == topology) {
+            return Err((
+                format!("{}[{i}].topology", at(SLICE_CONSTRAINTS)),
+                format!(
+                    "Duplicate value: {}",
+                    go_quote(&format!("{topology} (also at index {prev})"))
+                ),
+            ));
+        }
+    }
+    for i in 0..layers.len() - 1 {
+        let (parent, child) = (layers[i].1, layers[i + 1].1);
+        if parent % child != 0 {
+            return Err((
+                format!("{}[{}].size", at(SLICE_CONSTRAINTS), i + 1),
+                format!(
+                    "Invalid value: {child}: must evenly divide the parent layer size {parent}"
+                ),
+            ));
+        }
+    }
+    Ok(layers.into_iter().map(|(t, s)| (t, s as u32)).collect())
 }
 
 /// Go's `strconv.ParseBool`.
@@ -424,16 +627,22 @@ impl TasSnapshot {
                 go_quote(&self.name)
             )
         };
-        if !stats.is_empty() {
-            let mut reasons: Vec<String> = stats.iter().map(|(k, n)| format!("{k}: {n}")).collect();
-            reasons.sort();
-            msg.push_str(&format!(
-                ". Total nodes: {}; excluded: {}",
-                self.leaf_count() - self.absent_count,
-                reasons.join(", ")
-            ));
-        }
+        msg.push_str(&self.stats_suffix(stats));
         msg
+    }
+
+    /// The exclusion statistics Kueue appends to "doesn't fit" messages (empty without any).
+    fn stats_suffix(&self, stats: &Stats) -> String {
+        if stats.is_empty() {
+            return String::new();
+        }
+        let mut reasons: Vec<String> = stats.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+        reasons.sort();
+        format!(
+            ". Total nodes: {}; excluded: {}",
+            self.leaf_count() - self.absent_count,
+            reasons.join(", ")
+        )
     }
 
     /// findTopologyAssignment (§9.3): `count` pods of `per_pod` (the caller adds 1 to the pods
@@ -465,6 +674,11 @@ impl TasSnapshot {
         count: u32,
         exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
     ) -> Result<Vec<(LeafIx, u32)>, String> {
+        if req.is_general() {
+            return self
+                .find_group(req, per_pod, count, None, exclusion)
+                .map(|(workers, _)| workers);
+        }
         let nlevels = self.levels.len();
         if nlevels == 0 {
             return Err("topology level not specified".to_string());
@@ -636,35 +850,7 @@ impl TasSnapshot {
     /// dim that limits most (ties to the first resource name).
     fn count_in(&self, leaf: usize, per_pod: &[i64]) -> (i64, Option<usize>) {
         let base = leaf * self.dims;
-        let mut n = i64::from(i32::MAX);
-        let mut limiting: Option<usize> = None;
-        for (d, &r) in per_pod.iter().enumerate().take(self.dims) {
-            if r <= 0 {
-                continue;
-            }
-            let free = self.free[base + d];
-            let c = if free < r {
-                0
-            } else if r == 1 {
-                free.min(i64::from(i32::MAX))
-            } else {
-                (free / r).min(i64::from(i32::MAX))
-            };
-            let better = match limiting {
-                None => true,
-                Some(l) => {
-                    c < n
-                        || (c == n
-                            && self.dim_names.get(d).map(String::as_str)
-                                < self.dim_names.get(l).map(String::as_str))
-                }
-            };
-            if better {
-                n = c;
-                limiting = Some(d);
-            }
-        }
-        (n, limiting)
+        count_in_free(&self.free[base..base + self.dims], per_pod, &self.dim_names)
     }
 
     /// Phase 2a (`findLevelWithFitDomains`): the domains at `level` (or, for preferred requests,
@@ -750,6 +936,39 @@ impl TasSnapshot {
     }
 }
 
+/// `CountInWithLimitingResource` on a leaf's free capacity `free` (see `count_in`).
+fn count_in_free(free: &[i64], per_pod: &[i64], dim_names: &[String]) -> (i64, Option<usize>) {
+    let mut n = i64::from(i32::MAX);
+    let mut limiting: Option<usize> = None;
+    for (d, &r) in per_pod.iter().enumerate().take(free.len()) {
+        if r <= 0 {
+            continue;
+        }
+        let free = free[d];
+        let c = if free < r {
+            0
+        } else if r == 1 {
+            free.min(i64::from(i32::MAX))
+        } else {
+            (free / r).min(i64::from(i32::MAX))
+        };
+        let better = match limiting {
+            None => true,
+            Some(l) => {
+                c < n
+                    || (c == n
+                        && dim_names.get(d).map(String::as_str)
+                            < dim_names.get(l).map(String::as_str))
+            }
+        };
+        if better {
+            n = c;
+            limiting = Some(d);
+        }
+    }
+    (n, limiting)
+}
+
 /// `findBestFitDomainBy`: among `cands`, the one with the smallest `unit` of at least `needed`,
 /// the first in sort order among equals.
 fn best_fit(
@@ -831,6 +1050,9 @@ fn greedy(
     }
     (taken, remaining)
 }
+
+#[path = "tas_group.rs"]
+mod group;
 
 #[cfg(test)]
 #[path = "tas_tests.rs"]

@@ -60,10 +60,9 @@ impl TasBench {
             .collect();
         let request = parse_request(&map, count)
             .expect("valid annotations")
-            .unwrap_or(TopologyRequest {
-                mode: crate::kueue::tas::TopologyMode::Implied,
-                slice: None,
-            });
+            .unwrap_or(TopologyRequest::new(
+                crate::kueue::tas::TopologyMode::Implied,
+            ));
         TasBenchRequest { request, count }
     }
 
@@ -78,6 +77,22 @@ impl TasBench {
                     .iter()
                     .all(|&(leaf, _)| !self.snapshot.leaf_values(leaf).is_empty()));
                 hosts.len()
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// One placement of a PodSet group: the request's pods as workers of 4 chips and a
+    /// leader of one pod and no chip (`TasSnapshot::find_group`): the hosts the workers use,
+    /// or 0 when it does not fit.
+    pub fn find_group(&self, req: &TasBenchRequest) -> usize {
+        match self
+            .snapshot
+            .find_group(&req.request, &[4, 1], req.count, Some(&[0, 1]), &|_| Ok(()))
+        {
+            Ok((workers, leader)) => {
+                debug_assert_eq!(leader.len(), 1);
+                workers.len()
             }
             Err(_) => 0,
         }

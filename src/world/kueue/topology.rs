@@ -175,7 +175,11 @@ impl FlavorView {
                 })
         };
         let found = self.snapshot.find(request, per_pod, count, &eligible)?;
-        Ok(found
+        Ok(self.domains(found))
+    }
+
+    fn domains(&self, found: Vec<(LeafIx, u32)>) -> Vec<Domain> {
+        found
             .into_iter()
             .map(|(leaf, count)| {
                 let info = &self.leaves[leaf as usize];
@@ -185,7 +189,36 @@ impl FlavorView {
                     count,
                 }
             })
-            .collect())
+            .collect()
+    }
+
+    /// Places a PodSet group (§9.3, `findTopologyAssignment` with a leader): `count` workers
+    /// of `per_pod` and one leader of `leader` together, on the leaves the workers'
+    /// tolerations allow. The workers' domains and the leader's, in rank order.
+    pub(crate) fn place_group(
+        &self,
+        request: &TopologyRequest,
+        per_pod: &[i64],
+        count: u32,
+        leader: &[i64],
+        tolerations: &[Toleration],
+    ) -> Result<(Vec<Domain>, Vec<Domain>), String> {
+        let eligible = |leaf: LeafIx| {
+            let info = &self.leaves[leaf as usize];
+            if (info.taints.iter()).all(|taint| {
+                tolerations
+                    .iter()
+                    .any(|t| crate::scheduler::filter::tolerates(t, taint))
+            }) {
+                Ok(())
+            } else {
+                Err(None)
+            }
+        };
+        let (workers, lead) =
+            self.snapshot
+                .find_group(request, per_pod, count, Some(leader), &eligible)?;
+        Ok((self.domains(workers), self.domains(lead)))
     }
 
     /// Takes (`sign` 1) or gives back (-1) what a placement's pods need on this flavor.
@@ -202,10 +235,9 @@ impl FlavorView {
 /// The request a PodSet places with on a TAS flavor: its annotations, or "anywhere in the
 /// flavor" (`Implied`) when it has none (§9.1).
 pub(crate) fn effective_request(request: Option<&TopologyRequest>) -> TopologyRequest {
-    request.cloned().unwrap_or(TopologyRequest {
-        mode: TopologyMode::Implied,
-        slice: None,
-    })
+    request
+        .cloned()
+        .unwrap_or(TopologyRequest::new(TopologyMode::Implied))
 }
 
 /// One pod of `ps` per cluster dimension, with the one unit of `pods` TAS adds (§9.3).

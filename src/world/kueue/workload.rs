@@ -159,6 +159,10 @@ pub(crate) fn podsets_of(jobset: &JobSet, model: &mut Model) -> Vec<PodSetReques
                 node_selector: pod.node_selector.clone(),
                 affinity_terms,
                 tolerations: pod.tolerations.clone(),
+                group: super::tas::parse_request(&job.template.metadata.annotations, count)
+                    .ok()
+                    .flatten()
+                    .and_then(|r| r.group),
             }
         })
         .collect()

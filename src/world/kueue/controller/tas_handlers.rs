@@ -185,12 +185,23 @@ impl Placer<'_> {
         for &(i, f) in podsets {
             let ps = &w.podsets[i];
             let request = w.topology_requests.get(i).and_then(Option::as_ref);
-            let result = match self.tas.levels[f] {
-                None => Err(format!(
+            // A PodSet group is placed at its first PodSet, as one request.
+            let partner = group_partner(w, podsets, i);
+            if partner.is_some_and(|(j, _)| j < i) {
+                continue;
+            }
+            let result = match (self.tas.levels[f].as_ref(), partner) {
+                (None, _) => Err(format!(
                     "Flavor \"{}\" does not support TopologyAwareScheduling",
                     model.flavors[f].name
                 )),
-                Some(_) => self.place_podset(model, f, ps, request, empty),
+                (Some(_), Some((j, _))) => {
+                    self.place_group(model, f, w, (i, j), empty).map(|(a, b)| {
+                        placed[j] = Some(b);
+                        a
+                    })
+                }
+                (Some(_), None) => self.place_podset(model, f, ps, request, empty),
             };
             match result {
                 Ok(p) => placed[i] = Some(p),
@@ -225,6 +236,44 @@ impl Placer<'_> {
             domains,
             per_pod,
         })
+    }
+
+    /// Places a PodSet group, its PodSets `i < j` both on flavor `f`
+    /// (`FindTopologyAssignmentsForFlavor`): the workers are the first PodSet unless the
+    /// second has more pods (`findLeaderAndWorkers`); the workers' request, tolerations and
+    /// topology decide. The placements of `i` and `j`.
+    fn place_group(
+        &mut self,
+        model: &Model,
+        f: FlavorIx,
+        w: &Workload,
+        (i, j): (usize, usize),
+        empty: bool,
+    ) -> Result<(Placement, Placement), String> {
+        let (workers, leader) = if w.podsets[j].count > w.podsets[i].count {
+            (j, i)
+        } else {
+            (i, j)
+        };
+        let cluster = self.ctx.cluster();
+        let per_pod = per_pod_request(model, cluster, &w.podsets[workers]);
+        let leader_per_pod = per_pod_request(model, cluster, &w.podsets[leader]);
+        let request = effective_request(w.topology_requests.get(workers).and_then(Option::as_ref));
+        let mut tolerations = w.podsets[workers].tolerations.clone();
+        tolerations.extend(model.flavors[f].tolerations.iter().cloned());
+        let view = self.view_mut(model, f, empty);
+        let count = w.podsets[workers].count;
+        let (wd, ld) =
+            view.place_group(&request, &per_pod, count, &leader_per_pod, &tolerations)?;
+        view.adjust(&wd, &per_pod, 1);
+        view.adjust(&ld, &leader_per_pod, 1);
+        let of = |domains, per_pod| Placement {
+            flavor: f,
+            domains,
+            per_pod,
+        };
+        let (pw, pl) = (of(wd, per_pod), of(ld, leader_per_pod));
+        Ok(if workers == i { (pw, pl) } else { (pl, pw) })
     }
 
     fn undo(&mut self, placed: &[Option<Placement>], empty: bool) {
@@ -311,6 +360,47 @@ impl crate::kueue::cycle::Placer for Placer<'_> {
     }
 }
 
+/// The other PodSet of `i`'s group among `podsets` (those placed, with their flavors), if it
+/// took the same flavor.
+fn group_partner(
+    w: &Workload,
+    podsets: &[(usize, FlavorIx)],
+    i: usize,
+) -> Option<(usize, FlavorIx)> {
+    let group = |k: usize| {
+        (w.topology_requests.get(k))
+            .and_then(Option::as_ref)
+            .and_then(|r| r.group.as_ref())
+    };
+    let g = group(i)?;
+    let f = podsets.iter().find(|&&(k, _)| k == i)?.1;
+    (podsets.iter().copied()).find(|&(k, fk)| k != i && fk == f && group(k) == Some(g))
+}
+
+/// The role of PodSet `i` in the topology ungater's view of its group (`topology_ungater.go`):
+/// `Some(true)` for the larger PodSet of a group of two (the second on a tie), whose ranks
+/// are offset by the smaller one's count.
+fn ungater_larger(w: &Workload, i: usize) -> Option<bool> {
+    let group = |k: usize| {
+        (w.topology_requests.get(k))
+            .and_then(Option::as_ref)
+            .and_then(|r| r.group.as_ref())
+    };
+    let g = group(i)?;
+    let members: Vec<usize> = (0..w.podsets.len())
+        .filter(|&k| group(k) == Some(g))
+        .collect();
+    let [a, b] = members[..] else {
+        return None;
+    };
+    let (smaller, larger) = if w.podsets[a].count > w.podsets[b].count {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    Some(i == larger && i != smaller)
+}
+
 /// The PodSets' topology requests, parsed (`check_topology_requests` vetted them).
 pub(super) fn topology_requests(js: &crate::api::types::JobSet) -> Vec<Option<TopologyRequest>> {
     (js.spec.replicated_jobs.iter())
@@ -334,7 +424,7 @@ pub(super) fn check_topology_requests(
             Err((key, message)) => {
                 let name = &js.metadata.name;
                 let message = format!("JobSet \"{name}\" is invalid: {message}");
-                return Err((format!("{at}[{key}]"), message));
+                return Err((format!("{at}{key}"), message));
             }
             Ok(Some(_)) if is_exclusive => {
                 let message = format!(
@@ -346,6 +436,70 @@ pub(super) fn check_topology_requests(
                 return Err((format!("metadata.annotations[{exclusive}]"), message));
             }
             Ok(_) => {}
+        }
+    }
+    check_groups(js)
+}
+
+/// `ValidatePodSetGroupingTopology`: a group is exactly two PodSets, one of them of one pod,
+/// both with the same required or preferred level. The first error.
+fn check_groups(js: &crate::api::types::JobSet) -> Result<(), (String, String)> {
+    let rjs = &js.spec.replicated_jobs;
+    let requests = topology_requests(js);
+    let at =
+        |i: usize| format!("spec.replicatedJobs[{i}].template.spec.template.metadata.annotations");
+    let key = crate::kueue::tas::GROUP_NAME;
+    let fail = |path: String, message: String| {
+        let name = &js.metadata.name;
+        Err((path, format!("JobSet \"{name}\" is invalid: {message}")))
+    };
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, r) in requests.iter().enumerate() {
+        let Some(g) = r.as_ref().and_then(|r| r.group.as_deref()) else {
+            continue;
+        };
+        match groups.iter_mut().find(|(name, _)| *name == g) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((g, vec![i])),
+        }
+    }
+    let go = crate::api::validation::go_quote;
+    for (g, members) in &groups {
+        let [a, b] = members[..] else {
+            return fail(
+                format!("{}[{key}]", at(members[0])),
+                format!(
+                    "Invalid value: {}: can only define groups of exactly 2 pod sets, got: {} pod set(s)",
+                    go(g),
+                    members.len()
+                ),
+            );
+        };
+        let (ca, cb) = (podset_count(&rjs[a]), podset_count(&rjs[b]));
+        if ca != 1 && cb != 1 {
+            return fail(
+                format!("{}[{key}]", at(a)),
+                format!(
+                    "Invalid value: {}: can only define groups where at least one pod set has only 1 replica, got: {ca} replica(s) and {cb} replica(s) in the group",
+                    go(g)
+                ),
+            );
+        }
+        let level = |k: usize| match requests[k].as_ref().map(|r| &r.mode) {
+            Some(TopologyMode::Required(l)) => Some((true, l.clone())),
+            Some(TopologyMode::Preferred(l)) => Some((false, l.clone())),
+            _ => None,
+        };
+        if level(a).is_none() || level(a) != level(b) {
+            return fail(
+                at(a),
+                format!(
+                    "Invalid value: must specify '{}' or '{}' topology consistent with '{}' in group '{g}'",
+                    crate::kueue::tas::REQUIRED,
+                    crate::kueue::tas::PREFERRED,
+                    at(b)
+                ),
+            );
         }
     }
     Ok(())
@@ -374,10 +528,51 @@ impl KueueController {
             return;
         };
         let rank = job.job_index * job.parallelism.min(job.completions) + p.index;
-        let selector = placement.domain_of(rank).selector.clone();
+        let selector = if ungater_larger(w, job.rj as usize) == Some(true) {
+            self.greedy_domain(ctx, wl, job.rj, placement)
+                .selector
+                .clone()
+        } else {
+            placement.domain_of(rank).selector.clone()
+        };
         let lands = self.client.reserve(ctx.now()) + ctx.params().api_call_latency_ns;
         self.tas.ungating.insert(pod, (wl, selector));
         ctx.schedule_at(lands, Event::KueueUngateLands(pod));
+    }
+
+    /// The ungater's greedy assignment (`assignGatedPodsToDomainsGreedy`), for the larger
+    /// PodSet of a group: a JobSet's completion indexes start at 0, so with the group's rank
+    /// offset (the leader's count) the first pod's rank is -1 and Kueue falls back to this.
+    /// The first domain, in assignment order, that holds fewer of the PodSet's live pods
+    /// (ungated or being ungated) than it was assigned; the last one if none.
+    fn greedy_domain<'p>(
+        &self,
+        ctx: &Ctx,
+        wl: WlId,
+        rj: u32,
+        placement: &'p Placement,
+    ) -> &'p Domain {
+        let mut used = vec![0u32; placement.domains.len()];
+        let pods = self.tas.ungating.iter().chain(self.tas.ungated.iter());
+        for (&pod, (owner, selector)) in pods {
+            let p = ctx.pod(pod);
+            if *owner != wl || p.removed || p.phase.terminal() || ctx.job(p.job).rj != rj {
+                continue;
+            }
+            if let Some(d) = placement
+                .domains
+                .iter()
+                .position(|d| &d.selector == selector)
+            {
+                used[d] += 1;
+            }
+        }
+        (placement.domains.iter().zip(&used))
+            .find(|(d, &n)| d.count > n)
+            .map_or_else(
+                || placement.domains.last().expect("a placement has a domain"),
+                |(d, _)| d,
+            )
     }
 
     /// The ungate patch landed: the gate is gone and the pod carries its domain's labels.
@@ -534,13 +729,10 @@ fn replacement(
                     .is_some_and(|&n| cluster.label_value(n, l) == v.as_deref())
             })
     };
-    let top = TopologyRequest {
-        mode: match &level {
-            Some(l) => TopologyMode::Required(l.clone()),
-            None => TopologyMode::Unconstrained,
-        },
-        slice: None,
-    };
+    let top = TopologyRequest::new(match &level {
+        Some(l) => TopologyMode::Required(l.clone()),
+        None => TopologyMode::Unconstrained,
+    });
     let found = view
         .place(
             &top,
