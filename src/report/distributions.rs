@@ -95,7 +95,7 @@ pub(crate) fn build(sim: &Sim, records: &[super::recoveries::RecoveryEntry]) -> 
     let rate = exact(records.iter().filter_map(|r| r.pods_per_s));
     let mut sched = Recorder::new(1e-6);
     for p in &sim.pods {
-        if let Some(b) = p.bound_at_ns {
+        if let Some(b) = p.bound_at_ns.get() {
             sched.add(to_secs(b.saturating_sub(p.created_at_ns)));
         }
     }

@@ -690,7 +690,7 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
             continue;
         }
         for p in unplaced {
-            if let Some(msg) = &sim.pods[p as usize].last_unschedulable {
+            if let Some(msg) = sim.last_unschedulable(p) {
                 *unschedulable
                     .entry((job.name.clone(), msg.to_string()))
                     .or_default() += 1;
@@ -959,9 +959,7 @@ fn followers_line(
     let schedulable = nodes.len() - out_of_service.len();
     let pods = job.parallelism;
     if schedulable >= pods as usize {
-        let verdict = unplaced
-            .iter()
-            .find_map(|&p| sim.pods[p as usize].last_unschedulable.as_deref());
+        let verdict = unplaced.iter().find_map(|&p| sim.last_unschedulable(p));
         let waiting = match verdict {
             Some(v) => format!("followers not scheduled yet: {v}"),
             None => "followers waiting in kube-scheduler's queue (no attempt failed yet)".into(),
@@ -1078,7 +1076,7 @@ fn leader_line(
             job.name
         ));
     }
-    let verdict = sim.pods[leader? as usize].last_unschedulable.as_ref()?;
+    let verdict = sim.last_unschedulable(leader?)?;
     Some(format!(
         "Job {}: leader cannot be scheduled: {verdict}",
         job.name

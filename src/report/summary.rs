@@ -2,7 +2,7 @@
 //! `docs/metrics.md`; keep the two in step.
 
 use crate::engine::time::to_secs;
-use crate::sim::objects::{JsId, PodPhase};
+use crate::sim::objects::{JsId, PodId, PodPhase};
 use crate::sim::Sim;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -275,7 +275,7 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
                              it tolerates the node's taints, so it is not (yet) evicted",
                             sim.cluster.node(n).name
                         ),
-                        None => p.last_unschedulable.as_deref().map_or_else(
+                        None => sim.last_unschedulable(i as PodId).map_or_else(
                             || "not yet scheduled (no scheduling attempt had failed)".into(),
                             str::to_string,
                         ),
@@ -290,7 +290,7 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
                         });
                     g.count += 1;
                     if g.pods.len() < PENDING_EXAMPLES {
-                        g.pods.push(sim.pod_name(i as crate::sim::objects::PodId));
+                        g.pods.push(sim.pod_name(i as PodId));
                     }
                 }
             }

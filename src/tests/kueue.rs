@@ -484,7 +484,11 @@ fn a_failed_host_evicts_the_tas_workload_and_it_comes_back_on_healthy_pools() {
     assert_eq!(w.state, WlState::Finished, "admitted again and completed");
     let failed = sim.cluster.node_by_name(failing).expect("node exists");
     let bound_after: Vec<_> = (sim.pods.iter())
-        .filter(|p| p.bound_at_ns.is_some_and(|t| t > w.evictions[0].at_ns))
+        .filter(|p| {
+            p.bound_at_ns
+                .get()
+                .is_some_and(|t| t > w.evictions[0].at_ns)
+        })
         .collect();
     assert!(bound_after.len() >= 8, "the whole JobSet placed again");
     for p in bound_after {

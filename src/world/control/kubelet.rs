@@ -533,7 +533,7 @@ mod tests {
         let pod = pods[0];
         sim.kubelet(|k, ctx| k.on_pod_deleting(ctx, pod));
         assert!(!sim.kubelet.exit_pending(pod));
-        sim.pods[pod as usize].deletion_ns = Some(sim.now());
+        sim.pods[pod as usize].deletion_ns = MaybeTime::at(sim.now());
         sim.kubelet(|k, ctx| k.kill_container(ctx, pod, 3, "Error"));
         assert_eq!(sim.pods[pod as usize].phase, PodPhase::Running);
         assert_eq!(sim.pods[pod as usize].last_exit, None);

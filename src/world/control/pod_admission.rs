@@ -239,15 +239,15 @@ impl Sim {
             node: None,
             ready: false,
             created: false,
-            deletion_ns: None,
+            deletion_ns: MaybeTime::NONE,
             removed: false,
-            last_unschedulable: None,
+            unschedulable: false,
             created_at_ns: at,
             restart_count: 0,
             last_exit: None,
             disruption_target: false,
             in_place_attempt: None,
-            bound_at_ns: None,
+            bound_at_ns: MaybeTime::NONE,
         };
         let id = self.insert_pod(pod);
         self.queue.schedule_at(at, Event::PodCreated(id));

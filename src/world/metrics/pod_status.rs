@@ -18,7 +18,7 @@ impl Sim {
             PodChange::SchedulingVerdict {
                 unschedulable: Some(message),
             } => {
-                let last = self.pods[pod as usize].last_unschedulable.as_deref();
+                let last = self.last_unschedulable(pod);
                 if last != Some(message) {
                     self.record(pod, PodState::Unschedulable, message);
                 }

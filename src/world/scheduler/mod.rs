@@ -401,7 +401,7 @@ impl Sim {
                 self.scheduler.reserved_on[pod as usize] = Some(node);
                 self.scheduler.preemption.clear_nomination(pod, prio);
                 self.scheduler.preemption.placed(pod, node, prio);
-                if self.pods[pod as usize].last_unschedulable.is_some() {
+                if self.pods[pod as usize].unschedulable {
                     self.change_pod(
                         pod,
                         PodChange::SchedulingVerdict {
@@ -446,7 +446,7 @@ impl Sim {
                 if let Some(ctx) = &ctx {
                     self.add_affinity_diagnosis(&mut diag, shape_id, ctx, subset.as_deref());
                 }
-                let first_failure = self.pods[pod as usize].last_unschedulable.is_none();
+                let first_failure = !self.pods[pod as usize].unschedulable;
                 self.observe_failed_scheduling(pod, first_failure, &diag);
                 let message = diag.message();
                 let unschedulable = Some(message.as_str());

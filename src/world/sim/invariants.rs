@@ -18,6 +18,7 @@ pub(crate) fn check(sim: &Sim) -> Vec<String> {
     indexes_match_nodes(sim, &mut out);
     job_counts_match_pods(sim, &mut out);
     live_pod_names_unique(sim, &mut out);
+    unschedulable_messages_match(sim, &mut out);
     child_job_books_match(sim, &mut out);
     out
 }
@@ -27,6 +28,19 @@ pub(crate) fn check(sim: &Sim) -> Vec<String> {
 fn child_job_books_match(sim: &Sim, out: &mut Vec<String>) {
     for js in 0..sim.jobsets.len() {
         out.extend(sim.child_books_violations(js as crate::sim::objects::JsId));
+    }
+}
+
+/// The Unschedulable messages kept beside the arena are exactly those of the pods flagged
+/// `unschedulable`.
+fn unschedulable_messages_match(sim: &Sim, out: &mut Vec<String>) {
+    let flagged = sim.pods.iter().filter(|p| p.unschedulable).count();
+    let kept = &sim.unschedulable_messages;
+    if flagged != kept.len() || kept.keys().any(|&p| !sim.pods[p as usize].unschedulable) {
+        out.push(format!(
+            "{flagged} pods are flagged unschedulable but {} messages are kept",
+            kept.len()
+        ));
     }
 }
 

@@ -58,6 +58,11 @@ pub(crate) struct Sim {
     /// (`PodNameKey`'s `Hash`), not SipHash, which was 5 % of a long run's instructions; only
     /// looked up, never iterated, so the hash cannot reach an output.
     pub live_pod_names: std::collections::HashSet<PodNameKey, crate::engine::queue::BuildSeqHasher>,
+    /// The `PodScheduled` condition's message of each pod whose last scheduling cycle found
+    /// no node (`PodObj::unschedulable`), beside the arena: 16 bytes in each of a long run's
+    /// million pod slots held a message few pods ever get. Only looked up, never iterated.
+    pub(crate) unschedulable_messages:
+        std::collections::HashMap<PodId, Box<str>, crate::engine::queue::BuildSeqHasher>,
     /// Interned container names (`PodObj::last_exit` carries the index).
     pub container_names: Vec<String>,
     /// Placed pods per topology domain, for InterPodAffinity.
@@ -243,6 +248,7 @@ impl Sim {
             pending_updates: 0,
             delete_requests: Default::default(),
             live_pod_names: Default::default(),
+            unschedulable_messages: Default::default(),
             container_names: vec![],
             placement: AffinityIndex::default(),
             check_invariants: false,
@@ -621,6 +627,14 @@ impl Sim {
         };
         let held = self.live_pod_names.remove(&key);
         debug_assert!(held, "a removed pod held its name");
+    }
+
+    /// The message of the pod's `PodScheduled` condition while its last scheduling cycle
+    /// found no node (reason Unschedulable).
+    pub(crate) fn last_unschedulable(&self, pod: PodId) -> Option<&str> {
+        let message = self.unschedulable_messages.get(&pod).map(|m| &**m);
+        debug_assert_eq!(message.is_some(), self.pods[pod as usize].unschedulable);
+        message
     }
 
     /// A pod's name as the API server gave it: `<job>-<index>-<suffix>`.

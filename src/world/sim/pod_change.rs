@@ -9,7 +9,7 @@
 //! Which watcher hears which change, and in which order, is written once, in `notify`.
 
 use crate::cluster::NodeId;
-use crate::sim::objects::{LiveCounts, PodId, PodObj, PodPhase};
+use crate::sim::objects::{LiveCounts, MaybeTime, PodId, PodObj, PodPhase};
 use crate::sim::{Event, Sim};
 
 /// One change to a pod, as its writer (API server, scheduler, kubelet, controller) makes it.
@@ -106,6 +106,12 @@ impl Sim {
             // alone, since the scheduler writes it for nearly every pod and the kubelet for
             // every run.
             self.observe_pod_status(pod, change);
+            if let PodChange::SchedulingVerdict { unschedulable } = change {
+                match unschedulable {
+                    Some(message) => self.unschedulable_messages.insert(pod, message.into()),
+                    None => self.unschedulable_messages.remove(&pod),
+                };
+            }
             return apply(&mut self.pods[pod as usize], change, now, false);
         }
         // PodGC's rule on removal reads whether the Job counted the pod failed already.
@@ -317,11 +323,11 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
     match change {
         PodChange::Created => p.created = true,
         PodChange::SchedulingVerdict { unschedulable } => {
-            p.last_unschedulable = unschedulable.map(Box::from);
+            p.unschedulable = unschedulable.is_some();
         }
         PodChange::Bound { node } => {
             p.node = Some(node);
-            p.bound_at_ns = Some(now_ns);
+            p.bound_at_ns = MaybeTime::at(now_ns);
         }
         PodChange::Running => {
             assert_eq!(p.phase, PodPhase::Pending, "only a pending pod starts");
@@ -351,7 +357,7 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
         // The sending client keeps it (`Sim::delete_requests`); the pod is unchanged.
         PodChange::DeleteRequested => {}
         PodChange::Deleting { evicted, .. } => {
-            p.deletion_ns = Some(now_ns);
+            p.deletion_ns = MaybeTime::at(now_ns);
             p.disruption_target |= evicted;
         }
         PodChange::Ungated { from, to } => {
