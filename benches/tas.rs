@@ -12,6 +12,8 @@ const PREFERRED: &str = "kueue.x-k8s.io/podset-preferred-topology";
 const UNCONSTRAINED: &str = "kueue.x-k8s.io/podset-unconstrained-topology";
 const SLICE_LEVEL: &str = "kueue.x-k8s.io/podset-slice-required-topology";
 const SLICE_SIZE: &str = "kueue.x-k8s.io/podset-slice-size";
+const CONSTRAINTS: &str = "kueue.x-k8s.io/podset-slice-required-topology-constraints";
+const GROUP: &str = "kueue.x-k8s.io/podset-group-name";
 const BLOCK: &str = "cloud.google.com/gce-topology-block";
 const RACK: &str = "cloud.google.com/gce-topology-subblock";
 
@@ -54,6 +56,23 @@ fn find(c: &mut Criterion) {
     for (name, req) in &cases {
         g.bench_function(*name, |b| b.iter(|| bench.find(black_box(req))));
     }
+    // Multi-layer slices (the general form of the find): 1,024 pods in two 512-pod slices of
+    // a block each, every 16-pod slice in one rack.
+    let layers = TasBench::request(
+        &[(
+            CONSTRAINTS,
+            r#"[{"topology":"cloud.google.com/gce-topology-block","size":512},{"topology":"cloud.google.com/gce-topology-subblock","size":16}]"#,
+        )],
+        1024,
+    );
+    g.bench_function("multi_layer_1024_blocks_512_racks_16", |b| {
+        b.iter(|| bench.find(black_box(&layers)))
+    });
+    // A PodSet group: a leader pod and 1,024 workers in one block.
+    let group = TasBench::request(&[(REQUIRED, BLOCK), (GROUP, "lws")], 1024);
+    g.bench_function("group_block_required_1024_and_leader", |b| {
+        b.iter(|| bench.find_group(black_box(&group)))
+    });
     g.finish();
 }
 
