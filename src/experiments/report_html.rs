@@ -186,6 +186,7 @@ fn cell(v: &Value, order: &KeyOrder, key: &str) -> String {
         Value::Bool(b) => format!("<td>{b}</td>"),
         Value::String(s) => format!("<td>{}</td>", esc(s)),
         Value::Array(a) if a.is_empty() => "<td class=\"muted\">none</td>".into(),
+        Value::Object(o) if o.is_empty() => "<td class=\"muted\">none</td>".into(),
         Value::Array(_) | Value::Object(_) => {
             format!("<td class=\"nest\">{}</td>", table(v, order, key))
         }
@@ -329,7 +330,8 @@ fn kueue_section(v: &Value, order: &KeyOrder) -> String {
     let mut out = format!(
         "<p>{} admission cycles. Quota in use, borrowed and Workloads pending over time: the \
          timeline's ClusterQueue and cohort panels above, and <code>kueue.cluster_queues[].series</code> \
-         in summary.json.</p>",
+         in summary.json; each LocalQueue's admission-fair-sharing usage over time: \
+         <code>kueue.local_queues[].admission_fair_sharing.series</code>.</p>",
         v["admission_cycles"]
     );
     let queues: Vec<Value> = (v["cluster_queues"].as_array().into_iter().flatten())
@@ -341,9 +343,19 @@ fn kueue_section(v: &Value, order: &KeyOrder) -> String {
             q
         })
         .collect();
+    let local: Vec<Value> = (v["local_queues"].as_array().into_iter().flatten())
+        .map(|q| {
+            let mut q = q.clone();
+            if let Some(afs) = q.get_mut("admission_fair_sharing") {
+                afs.as_object_mut().map(|o| o.remove("series"));
+            }
+            q
+        })
+        .collect();
     for (key, title, part) in [
         ("workloads", "Workloads", v["workloads"].clone()),
         ("cluster_queues", "ClusterQueues", Value::Array(queues)),
+        ("local_queues", "LocalQueues", Value::Array(local)),
     ] {
         let _ = write!(out, "<h3>{title}</h3>");
         out += &table(&part, order, key);

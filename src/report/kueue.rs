@@ -10,6 +10,7 @@ use crate::metrics::kueue::CqSample;
 use crate::report::timeline_svg::{QueueEviction, QueuePanel};
 use crate::sim::Sim;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct KueueSummary {
@@ -17,6 +18,53 @@ pub(crate) struct KueueSummary {
     pub admission_cycles: u64,
     pub workloads: Vec<WorkloadSummary>,
     pub cluster_queues: Vec<ClusterQueueSummary>,
+    pub local_queues: Vec<LocalQueueSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct LocalQueueSummary {
+    pub namespace: String,
+    pub name: String,
+    /// The ClusterQueue it names (which may not exist).
+    pub cluster_queue: String,
+    /// Workloads submitted through it.
+    pub workloads: u64,
+    pub admitted_workloads: u64,
+    /// Workloads still waiting for quota at the end (not deactivated).
+    pub pending_at_end: u64,
+    /// Created → first admitted, mean and maximum over its Workloads admitted at least once;
+    /// null when none was.
+    pub queued_s_mean: Option<f64>,
+    pub queued_s_max: Option<f64>,
+    /// Only when its ClusterQueue orders by admission fair sharing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admission_fair_sharing: Option<LqFairSharing>,
+}
+
+/// A LocalQueue's admission-fair-sharing ledger entry (`status.fairSharing.
+/// admissionFairSharingStatus` and the scheduler's entry penalties).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct LqFairSharing {
+    /// `spec.fairSharing.weight`.
+    pub weight: f64,
+    /// `consumedResources` as of `last_update_s`, per resource name, in its units.
+    pub consumed_resources_at_end: BTreeMap<String, f64>,
+    pub last_update_s: f64,
+    /// Entry penalties not settled at the end (Workloads holding quota, not yet admitted).
+    pub pending_penalty_at_end: BTreeMap<String, f64>,
+    /// What its Workloads are ordered by: Σ resource weight × (consumed + penalty) / weight;
+    /// null for a weight of 0 (+∞, last).
+    pub fair_sharing_usage_at_end: Option<f64>,
+    /// After each change of the entry.
+    pub series: Vec<LqPoint>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct LqPoint {
+    pub time_s: f64,
+    pub consumed_resources: BTreeMap<String, f64>,
+    pub pending_penalty: BTreeMap<String, f64>,
+    pub fair_sharing_usage: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -120,10 +168,12 @@ pub(crate) fn build(sim: &Sim) -> Option<KueueSummary> {
         .map(|w| workload_summary(sim, w))
         .collect();
     let cluster_queues = cluster_queues(k, &sim.rec.kueue);
+    let local_queues = local_queues(sim);
     Some(KueueSummary {
         admission_cycles: k.cycles,
         workloads,
         cluster_queues,
+        local_queues,
     })
 }
 
@@ -234,6 +284,61 @@ fn cluster_queues(
             }
         })
         .collect()
+}
+
+/// Every LocalQueue, in the order the objects were read.
+fn local_queues(sim: &Sim) -> Vec<LocalQueueSummary> {
+    let k: &KueueController = &sim.kueue;
+    let Some(setup) = sim.scenario.kueue.as_ref() else {
+        return vec![];
+    };
+    (setup.local_queues.iter().enumerate())
+        .map(|(i, lq)| {
+            let mine: Vec<_> = (k.workloads().iter())
+                .filter(|w| w.namespace == lq.namespace && w.queue_name == lq.name)
+                .collect();
+            let queued: Vec<f64> = (mine.iter())
+                .filter_map(|w| Some(to_secs(w.first_admitted_ns? - w.created_ns)))
+                .collect();
+            let waiting = |w: &&&crate::kueue::workload::Workload| {
+                w.state == WlState::Pending && !w.deactivated
+            };
+            LocalQueueSummary {
+                namespace: lq.namespace.clone(),
+                name: lq.name.clone(),
+                cluster_queue: lq.cluster_queue.clone(),
+                workloads: mine.len() as u64,
+                admitted_workloads: queued.len() as u64,
+                pending_at_end: mine.iter().filter(waiting).count() as u64,
+                queued_s_mean: (!queued.is_empty())
+                    .then(|| queued.iter().sum::<f64>() / queued.len() as f64),
+                queued_s_max: queued.iter().copied().reduce(f64::max),
+                admission_fair_sharing: lq_fair_sharing(sim, i),
+            }
+        })
+        .collect()
+}
+
+fn lq_fair_sharing(sim: &Sim, lq: usize) -> Option<LqFairSharing> {
+    let k: &KueueController = &sim.kueue;
+    let (entry, weight, score) = k.afs_ledger_entry(lq)?;
+    let listed = |v: &[(String, f64)]| v.iter().cloned().collect::<BTreeMap<_, _>>();
+    let series: Vec<LqPoint> = (sim.rec.kueue.of_lq(lq).iter())
+        .map(|s| LqPoint {
+            time_s: to_secs(s.at_ns),
+            consumed_resources: listed(&s.consumed),
+            pending_penalty: listed(&s.pending_penalty),
+            fair_sharing_usage: s.score,
+        })
+        .collect();
+    Some(LqFairSharing {
+        weight,
+        consumed_resources_at_end: entry.consumed.clone(),
+        last_update_s: to_secs(entry.last_update_ns),
+        pending_penalty_at_end: entry.pending_penalty(),
+        fair_sharing_usage_at_end: score.is_finite().then_some(score),
+        series,
+    })
 }
 
 /// timeline.svg's Kueue panels: for each ClusterQueue, then each cohort with two or more

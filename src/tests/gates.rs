@@ -10,7 +10,10 @@ fn gate_paths_cover_every_number_of_real_summaries() {
         match v {
             serde_json::Value::Object(m) => {
                 for (k, x) in m {
-                    let p = if path.is_empty() {
+                    // Resource names hold dots: a gate quotes such a key.
+                    let p = if k.contains('.') {
+                        format!("{path}[{k:?}]")
+                    } else if path.is_empty() {
                         k.clone()
                     } else {
                         format!("{path}.{k}")
@@ -32,12 +35,19 @@ fn gate_paths_cover_every_number_of_real_summaries() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         summaries.push(serde_json::from_str::<serde_json::Value>(&text).unwrap());
     }
-    // Faults with causes and a training model.
-    let scenario =
-        crate::scenario::load_scenario(&repo().join("scenarios/validation/meta-rsc-ckpt-5m.yaml"))
-            .unwrap();
-    let summary = crate::runner::run_to_summary(scenario.clone(), scenario.seed, false).unwrap();
-    summaries.push(summary);
+    // Faults with causes and a training model; Kueue with admission checks, fair sharing
+    // (weighted shares) and admission fair sharing (LocalQueue ledgers).
+    for path in [
+        "scenarios/validation/meta-rsc-ckpt-5m.yaml",
+        "scenarios/kueue/provisioning-delay.yaml",
+        "scenarios/kueue/fair-sharing.yaml",
+        "scenarios/kueue/admission-fair-sharing.yaml",
+    ] {
+        let scenario = crate::scenario::load_scenario(&repo().join(path)).unwrap();
+        let summary =
+            crate::runner::run_to_summary(scenario.clone(), scenario.seed, false).unwrap();
+        summaries.push(summary);
+    }
     let mut missing = std::collections::BTreeSet::new();
     let mut seen = 0;
     for s in &summaries {

@@ -1462,3 +1462,165 @@ fn admission_fair_sharing_forgets_usage_by_its_half_life() {
     ));
     assert_eq!(admission_order(&long, &names), ["b1", "a2"]);
 }
+
+/// ClusterQueue `team` (16 cpu) ordered by admission fair sharing, with check `prov` scripted
+/// by `script`, and JobSet `train` (4 pods of 1 cpu for 10 min) through LocalQueue `team`,
+/// run until `until`.
+fn afs_checked_run(script: &str, until: &str) -> Sim {
+    let extra =
+        format!("{AFS_SCOPE}, admissionChecksStrategy: {{admissionChecks: [{{name: prov}}]}}");
+    let mut q = queue("team", 16, &extra);
+    q.push_str("  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: AdmissionCheck, metadata: {name: prov}, spec: {controllerName: kueue.x-k8s.io/provisioning-request}}\n");
+    q.push_str(&format!("  admissionCheckScripts:\n  - {script}\n"));
+    let text = scenario(
+        2,
+        &q,
+        AFS_CONFIG,
+        &[jobset("train", "team", 4, 1, "0s", "10m")],
+    );
+    run(&text.replace("until: 6h", &format!("until: {until}")))
+}
+
+/// LocalQueue `team`'s admission-fair-sharing ledger as the summary reports it.
+fn afs_ledger(sim: &Sim) -> crate::report::kueue::LqFairSharing {
+    let summary = crate::report::kueue::build(sim).expect("a Kueue run");
+    let lq = (summary.local_queues.into_iter())
+        .find(|l| l.name == "team")
+        .expect("LocalQueue team");
+    lq.admission_fair_sharing
+        .expect("its ClusterQueue uses admission fair sharing")
+}
+
+/// α × 4 cpu with α = 1 − 0.5^(elapsed / 10 min): what 4 cpu adds over `elapsed_s`.
+fn four_cpu_decayed(elapsed_s: f64) -> f64 {
+    4.0 * (1.0 - 0.5f64.powf(elapsed_s / 600.0))
+}
+
+#[test]
+fn admission_fair_sharing_charges_one_entry_penalty_through_admission_checks() {
+    // Mirrors Kueue's scheduler `updateEntryPenalty` (pushed once when quota is reserved,
+    // `shouldApplyEntryPenalty`) and workload_controller `updateAfsConsumedUsage` (folded in
+    // at Admitted=True): 90 s of waiting for the check holds one penalty of α(1 min) × 4 cpu,
+    // never a second at admission, and admission settles it into the consumed usage.
+    let penalty = four_cpu_decayed(60.0);
+    let waiting = afs_ledger(&afs_checked_run("{check: prov, readyAfter: 90s}", "60s"));
+    assert_eq!(waiting.pending_penalty_at_end.len(), 1);
+    assert!((waiting.pending_penalty_at_end["cpu"] - penalty).abs() < 1e-12);
+    assert!(
+        waiting.consumed_resources_at_end.is_empty(),
+        "nothing admitted yet"
+    );
+    assert_eq!(waiting.fair_sharing_usage_at_end, Some(penalty));
+
+    let sim = afs_checked_run("{check: prov, readyAfter: 90s}", "6h");
+    let admitted_s = secs(workload(&sim, "train").first_admitted_ns);
+    let ledger = afs_ledger(&sim);
+    let at = |t: f64| {
+        ledger
+            .series
+            .iter()
+            .rev()
+            .find(|p| p.time_s <= t)
+            .expect("a point")
+    };
+    let before = at(admitted_s - 1e-9);
+    assert!((before.pending_penalty["cpu"] - penalty).abs() < 1e-12);
+    let after = at(admitted_s);
+    assert!(after.pending_penalty.is_empty(), "{after:?}");
+    // The last sample before the admission (at 60 s) held nothing: the usage decays toward
+    // the 4 cpu now admitted over the time since, and the penalty is folded in once.
+    let since_s = admitted_s - 60.0;
+    let expected = four_cpu_decayed(since_s) + penalty;
+    assert!(
+        (after.consumed_resources["cpu"] - expected).abs() < 1e-9,
+        "{after:?} expected {expected}"
+    );
+    assert_eq!(
+        after.fair_sharing_usage,
+        Some(after.consumed_resources["cpu"])
+    );
+}
+
+#[test]
+fn admission_fair_sharing_keeps_the_penalty_of_an_evicted_workload_and_drops_a_rejected_ones() {
+    // Mirrors workload_controller.go's Update handler: "An evicted Workload that stays active
+    // on the same LocalQueue keeps its record" (the check's Retry evicts it; its next
+    // reservation replaces the record), and a Workload inactive with its reservation gone
+    // loses it (`SubPenalty`): a rejected check deactivates it, and the penalty goes when the
+    // quota is released.
+    let penalty = four_cpu_decayed(60.0);
+    let retry = "{check: prov, attempts: [{outcome: Retry, after: 30s, requeueAfterSeconds: 60}, {outcome: Ready, after: 20s}]}";
+    // At 60 s the Workload is evicted (30 s) and waits out its 60 s back-off.
+    let backing_off = afs_checked_run(retry, "60s");
+    assert_eq!(workload(&backing_off, "train").evictions.len(), 1);
+    assert_eq!(workload(&backing_off, "train").state, WlState::BackingOff);
+    let ledger = afs_ledger(&backing_off);
+    assert!((ledger.pending_penalty_at_end["cpu"] - penalty).abs() < 1e-12);
+    // Reserved again, then admitted: one penalty settled, none left.
+    let done = afs_ledger(&afs_checked_run(retry, "6h"));
+    assert!(done.pending_penalty_at_end.is_empty());
+
+    let rejected = afs_checked_run(
+        "{check: prov, attempts: [{outcome: Rejected, after: 45s}]}",
+        "6h",
+    );
+    let w = workload(&rejected, "train");
+    assert!(w.deactivated && w.first_admitted_ns.is_none());
+    let ledger = afs_ledger(&rejected);
+    assert!(ledger.pending_penalty_at_end.is_empty(), "{ledger:?}");
+    assert!(
+        ledger.consumed_resources_at_end.is_empty(),
+        "never admitted"
+    );
+    assert_eq!(ledger.fair_sharing_usage_at_end, Some(0.0));
+    // While the check was pending the penalty counted.
+    let held = ledger
+        .series
+        .iter()
+        .any(|p| p.pending_penalty.get("cpu") == Some(&penalty));
+    assert!(held, "{ledger:?}");
+}
+
+#[test]
+fn local_queues_report_each_teams_wait_and_ledger() {
+    // The admission-fair-sharing scenario (README): team-b's two trainings go before team-a's
+    // last two, so team-b waits for one training (1 h from 10 min) and team-a's last two wait
+    // for two (2 h).
+    let scenario =
+        crate::scenario::load_scenario(&repo().join("scenarios/kueue/admission-fair-sharing.yaml"))
+            .unwrap();
+    let sim = simulate_scenario(scenario);
+    let summary = crate::report::kueue::build(&sim).expect("a Kueue run");
+    let lqs = &summary.local_queues;
+    let names: Vec<&str> = lqs.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["team-a", "team-b"]);
+    let (a, b) = (&lqs[0], &lqs[1]);
+    assert_eq!(
+        (a.workloads, a.admitted_workloads, a.pending_at_end),
+        (4, 4, 0)
+    );
+    assert_eq!(
+        (b.workloads, b.admitted_workloads, b.pending_at_end),
+        (2, 2, 0)
+    );
+    let b_wait = b.queued_s_max.expect("admitted");
+    assert!((b_wait - 3000.0).abs() < 5.0, "{b_wait}");
+    let a_wait = a.queued_s_max.expect("admitted");
+    assert!((a_wait - 7200.0).abs() < 10.0, "{a_wait}");
+    let (fa, fb) = (
+        a.admission_fair_sharing.as_ref().expect("fair sharing"),
+        b.admission_fair_sharing.as_ref().expect("fair sharing"),
+    );
+    // When team-b was admitted (about 1 h) team-a's usage was above team-b's.
+    let usage_at = |f: &crate::report::kueue::LqFairSharing, t: f64| {
+        (f.series.iter().rev().find(|p| p.time_s < t))
+            .map_or(0.0, |p| p.fair_sharing_usage.expect("weight 1"))
+    };
+    let t = b.queued_s_max.unwrap() + 600.0;
+    assert!(usage_at(fa, t) > usage_at(fb, t) + 1.0);
+    // Every point is in time order, and the end matches the last point.
+    assert!(fa.series.windows(2).all(|w| w[0].time_s < w[1].time_s));
+    let last = fa.series.last().expect("points");
+    assert_eq!(last.fair_sharing_usage, fa.fair_sharing_usage_at_end);
+    assert_eq!(last.consumed_resources, fa.consumed_resources_at_end);
+}

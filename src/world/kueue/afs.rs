@@ -101,7 +101,9 @@ impl Ledger {
         if lq_weight <= 0.0 {
             return f64::INFINITY;
         }
-        usage / lq_weight
+        // An empty sum is -0.0, which `total_cmp` orders before 0.0: Kueue's quantities
+        // have one zero, so +0.0 it is.
+        usage / lq_weight + 0.0
     }
 
     /// `CalculateEntryPenalty` pushed at quota reservation: α(sampling interval) × the
@@ -198,6 +200,13 @@ mod tests {
         l.sample(0, &cpu(8.0), 10 * S);
         assert_eq!(l.score(0, 1.0), 6.0);
         assert_eq!(l.score(0, 2.0), 3.0, "the LocalQueue's weight divides");
+    }
+
+    #[test]
+    fn an_unused_queue_scores_positive_zero() {
+        let l = Ledger::new(config(600, 60), 1);
+        let zero = l.score(0, 1.0);
+        assert_eq!(zero.total_cmp(&0.0), std::cmp::Ordering::Equal);
     }
 
     #[test]

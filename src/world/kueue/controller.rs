@@ -730,7 +730,7 @@ impl KueueController {
         w.timer_generation += 1;
         let generation = w.timer_generation;
         ctx.schedule_at(now + at, Event::KueueChecksAnswered { wl, generation });
-        self.afs_on_reserved(wl);
+        self.afs_on_reserved(ctx, wl);
     }
 
     /// Quota reserved and admitted in one write (`reserved_ns`: when the quota was reserved).
@@ -771,9 +771,9 @@ impl KueueController {
         ctx.schedule_at(patch_lands, Event::KueueStartJobSet(wl));
         if newly_reserved {
             // One reservation, one penalty (`shouldApplyEntryPenalty`).
-            self.afs_on_reserved(wl);
+            self.afs_on_reserved(ctx, wl);
         }
-        self.afs_on_admitted(wl, now);
+        self.afs_on_admitted(ctx, wl);
         let w = &self.workloads[wl as usize];
         if let Some(p) = self.pods_ready {
             let generation = w.timer_generation;
@@ -943,7 +943,11 @@ impl KueueController {
     /// cause (`ReasonWithCause`): the Workload leaves the queues for good once its quota is
     /// released.
     fn deactivate(&mut self, ctx: &mut Ctx, wl: WlId, reason: &'static str, why: &str) {
-        self.afs_drop_penalty(wl);
+        if self.workloads[wl as usize].admission.is_none() {
+            // Inactive and unreserved: the penalty goes now; a reservation still held drops
+            // it when freed (`free_quota`).
+            self.afs_drop_penalty(ctx, wl);
+        }
         let w = &mut self.workloads[wl as usize];
         w.deactivated = true;
         w.pending_reason = (
@@ -1085,7 +1089,7 @@ impl KueueController {
                 self.observe_cq(ctx, cq);
             }
         }
-        self.afs_drop_penalty(wl);
+        self.afs_drop_penalty(ctx, wl);
         let w = &mut self.workloads[wl as usize];
         w.state = WlState::Finished;
         w.finished_ns = Some(ctx.now());
@@ -1108,6 +1112,9 @@ impl KueueController {
         }
         self.holding[cq] -= 1;
         self.observe_cq(ctx, cq);
+        if self.workloads[wl as usize].deactivated {
+            self.afs_drop_penalty(ctx, wl);
+        }
         self.trigger_requeue(ctx, cq);
     }
 

@@ -6,8 +6,7 @@
 //! preemption read.
 
 use super::KueueController;
-use crate::engine::time::SimTime;
-use crate::kueue::afs::{Ledger, Usage};
+use crate::kueue::afs::{Ledger, LqUsage, Usage};
 use crate::kueue::model::CqIx;
 use crate::kueue::queue::WlId;
 use crate::kueue::workload::WlState;
@@ -25,6 +24,8 @@ pub(super) struct AfsState {
     lq_index: BTreeMap<(String, String), usize>,
     /// Each LocalQueue's `spec.fairSharing.weight`.
     lq_weight: Vec<f64>,
+    /// Each LocalQueue feeds a ClusterQueue that uses admission fair sharing.
+    lq_uses: Vec<bool>,
     /// The ClusterQueues with `admissionScope.admissionMode: UsageBasedAdmissionFairSharing`.
     cq_uses: Vec<bool>,
     /// Each Workload's LocalQueue's ledger index, when its ClusterQueue uses admission fair
@@ -38,9 +39,15 @@ impl AfsState {
     pub(super) fn new(setup: &KueueSetup, cq_names: &[String]) -> Option<Self> {
         let config = setup.config.admission_fair_sharing.clone()?;
         let lqs = &setup.local_queues;
-        let cq_uses = (cq_names.iter())
+        let cq_uses: Vec<bool> = (cq_names.iter())
             .map(|name| {
                 (setup.cluster_queues.iter()).any(|c| &c.name == name && c.admission_fair_sharing)
+            })
+            .collect();
+        let lq_uses = (lqs.iter())
+            .map(|l| {
+                let cq = cq_names.iter().position(|n| *n == l.cluster_queue);
+                cq.is_some_and(|cq| cq_uses[cq])
             })
             .collect();
         Some(AfsState {
@@ -51,6 +58,7 @@ impl AfsState {
             lq_weight: (lqs.iter())
                 .map(|l| l.fair_sharing_weight_milli as f64 / 1000.0)
                 .collect(),
+            lq_uses,
             cq_uses,
             wl_lq: vec![],
             sampling: false,
@@ -142,27 +150,58 @@ impl KueueController {
     /// Quota reserved: the entry penalty, α(sampling interval) × its requests (the usage of
     /// its assignment: under `BlockUndeclared` every requested resource is covered, under
     /// `IgnoreUndeclared` Kueue filters to the covered ones, as the assignment does).
-    pub(super) fn afs_on_reserved(&mut self, wl: WlId) {
+    pub(super) fn afs_on_reserved(&mut self, ctx: &mut Ctx, wl: WlId) {
         let Some(lq) = self.afs_lq(wl) else { return };
         let requests = self.usage_by_resource(wl);
         let afs = self.afs.as_mut().expect("afs_lq found it");
         afs.ledger.push_penalty(lq, wl, &requests);
+        self.afs_observe(ctx, lq);
     }
 
     /// Admitted: the LocalQueue's consumed usage decays toward its live usage and takes the
     /// Workload's penalty.
-    pub(super) fn afs_on_admitted(&mut self, wl: WlId, now: SimTime) {
+    pub(super) fn afs_on_admitted(&mut self, ctx: &mut Ctx, wl: WlId) {
         let Some(lq) = self.afs_lq(wl) else { return };
         let live = self.admitted_usages().swap_remove(lq);
         let afs = self.afs.as_mut().expect("afs_lq found it");
-        afs.ledger.settle(lq, wl, &live, now);
+        afs.ledger.settle(lq, wl, &live, ctx.now());
+        self.afs_observe(ctx, lq);
     }
 
-    /// The Workload finished or was deactivated before it was admitted: its penalty goes.
-    pub(super) fn afs_drop_penalty(&mut self, wl: WlId) {
+    /// A penalty its Workload can no longer settle goes (`workload_controller.go` Update:
+    /// finished, or inactive with its reservation gone; an evicted Workload that stays
+    /// active keeps its record and a new reservation replaces it).
+    pub(super) fn afs_drop_penalty(&mut self, ctx: &mut Ctx, wl: WlId) {
         let Some(lq) = self.afs_lq(wl) else { return };
         let afs = self.afs.as_mut().expect("afs_lq found it");
         afs.ledger.drop_penalty(lq, wl);
+        self.afs_observe(ctx, lq);
+    }
+
+    /// The metrics sample LocalQueue `lq`'s ledger entry after a change (`metrics/kueue.rs`).
+    fn afs_observe(&self, ctx: &mut Ctx, lq: usize) {
+        let Some(afs) = self.afs.as_ref().filter(|a| a.lq_uses[lq]) else {
+            return;
+        };
+        let entry = afs.ledger.entry(lq);
+        let listed = |u: &Usage| u.iter().map(|(r, v)| (r.clone(), *v)).collect();
+        let score = afs.ledger.score(lq, afs.lq_weight[lq]);
+        let sample = crate::metrics::kueue::LqSample {
+            at_ns: ctx.now(),
+            consumed: listed(&entry.consumed),
+            pending_penalty: listed(&entry.pending_penalty()),
+            score: score.is_finite().then_some(score),
+        };
+        ctx.metrics().kueue.observe_lq(lq, sample);
+    }
+
+    /// LocalQueue `lq`'s (setup order) ledger entry, weight and score now, when it feeds a
+    /// ClusterQueue that orders by admission fair sharing.
+    pub(crate) fn afs_ledger_entry(&self, lq: usize) -> Option<(&LqUsage, f64, f64)> {
+        let afs = self.afs.as_ref()?;
+        let weight = afs.lq_weight[lq];
+        let score = afs.ledger.score(lq, weight);
+        (afs.lq_uses[lq]).then(|| (afs.ledger.entry(lq), weight, score))
     }
 
     /// The LocalQueue controller's samples run (every interval from time 0, when the
@@ -193,6 +232,10 @@ impl KueueController {
         for (lq, live) in live.iter().enumerate() {
             afs.ledger.sample(lq, live, now);
         }
+        for lq in 0..live.len() {
+            self.afs_observe(ctx, lq);
+        }
+        let Some(afs) = self.afs.as_mut() else { return };
         if done {
             afs.sampling = false;
         } else {
