@@ -22,7 +22,8 @@ fn selecting_a_profile_changes_the_constants_and_scenario_keys_override_it() {
     assert_ne!(gke, default);
     assert_eq!(gke.scheduler.per_node_filter_cost_ns, 30);
     assert_eq!(gke.scheduler.per_node_score_cost_ns, 390);
-    assert_eq!(gke.scheduler.client.qps, 1000.0);
+    assert_eq!(gke.scheduler.client.qps, 465.0);
+    assert_eq!(gke.scheduler.per_rejected_node_cost_ns, 10);
     assert_eq!(gke.job_controller_client.qps, 450.0);
     // The scenario's own keys win; the rest stays the profile's.
     let mixed = control_of(
@@ -31,7 +32,7 @@ fn selecting_a_profile_changes_the_constants_and_scenario_keys_override_it() {
     );
     assert_eq!(mixed.scheduler.per_node_filter_cost_ns, 55);
     assert_eq!(mixed.scheduler.client.qps, 70.0);
-    assert_eq!(mixed.scheduler.client.burst, 1000);
+    assert_eq!(mixed.scheduler.client.burst, 465);
     assert_eq!(mixed.scheduler.per_node_score_cost_ns, 390);
 }
 

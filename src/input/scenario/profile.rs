@@ -37,8 +37,24 @@ pub(crate) const BUILT_IN: &[(&str, &str, &str)] = &[
 /// Every target `calibrate` runs, in its order (`crate::calibrate` builds them); a profile's
 /// `fittedTargets` names some of them.
 pub(crate) const TARGET_IDS: &[&str] = &[
-    "T2a", "T2b", "T4-order", "T4-ratio", "T5-100", "T5-300", "T6", "T6-ds", "T8", "G1", "G1-lag",
-    "G2a", "G2b", "T1", "T3", "T1-ns", "T3-ns",
+    "T2a",
+    "T2b",
+    "T4-order",
+    "T4-ratio",
+    "T5-100",
+    "T5-300",
+    "T6-ds",
+    "T6-ds-perf",
+    "T6-scan",
+    "T8",
+    "G1",
+    "G1-lag",
+    "G2a",
+    "G2b",
+    "T1",
+    "T3",
+    "T1-ns",
+    "T3-ns",
 ];
 
 /// The profile whose constants are `ControlPlane::default()`.
