@@ -127,7 +127,7 @@ impl Default for ControlPlane {
                 cycle_base_cost_ns: 700_000,
                 per_node_filter_cost_ns: 100,
                 per_node_score_cost_ns: 1_300,
-                per_rejected_node_cost_ns: 0,
+                per_rejected_node_cost_ns: 331,
                 bind_latency_ns: 10 * NS_PER_MS,
                 percentage_of_nodes_to_score: 0,
                 scoring: ScoringStrategy::LeastAllocated,
