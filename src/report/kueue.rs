@@ -5,7 +5,7 @@
 use crate::engine::time::to_secs;
 use crate::kueue::controller::KueueController;
 use crate::kueue::quota::FrId;
-use crate::kueue::workload::WlState;
+use crate::kueue::workload::{EvictionRecord, WlState};
 use crate::metrics::kueue::CqSample;
 use crate::report::timeline_svg::{QueueEviction, QueuePanel};
 use crate::sim::Sim;
@@ -361,12 +361,15 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
             .cohort
             .clone()
     };
-    let evictions_of = |cqs: &[usize]| -> Vec<QueueEviction> {
+    // The evictions of Workloads of `cqs` that held quota of `fr` (all of them for a record
+    // without its flavors).
+    let evictions_of = |cqs: &[usize], fr: FrId| -> Vec<QueueEviction> {
         let mut v: Vec<QueueEviction> = (k.workloads().iter())
             .filter(|w| w.cq.is_some_and(|c| cqs.contains(&c)))
             .flat_map(|w| {
                 let js = &sim.jobsets[w.js as usize].name;
-                w.evictions.iter().map(move |e| {
+                let held = move |e: &&EvictionRecord| e.frs.is_empty() || e.frs.contains(&fr);
+                w.evictions.iter().filter(held).map(move |e| {
                     let full = match e.preempted_reason {
                         Some(p) => format!("{} ({p})", e.reason),
                         None => e.reason.to_string(),
@@ -418,7 +421,7 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
                 usage: pts(&|s| s.usage[j] as f64 / 1000.0),
                 borrowed: Some(pts(&|s| s.borrowed[j] as f64 / 1000.0)),
                 pending: pts(&|s| f64::from(s.pending)),
-                evictions: evictions_of(&[i]),
+                evictions: evictions_of(&[i], frs[j].0),
             });
         }
     }
@@ -462,7 +465,7 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
                 ),
                 borrowed: None,
                 pending: steps(merged.iter().map(|(t, p, _)| (*t, f64::from(*p))), end_s),
-                evictions: evictions_of(members),
+                evictions: evictions_of(members, frs[j].0),
             });
         }
     }

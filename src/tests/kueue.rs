@@ -1624,3 +1624,31 @@ fn local_queues_report_each_teams_wait_and_ledger() {
     assert_eq!(last.fair_sharing_usage, fa.fair_sharing_usage_at_end);
     assert_eq!(last.consumed_resources, fa.consumed_resources_at_end);
 }
+
+#[test]
+fn an_eviction_is_marked_only_on_the_panels_of_the_quota_it_held() {
+    // A ClusterQueue covering cpu and memory; "stuck" asks for cpu only and is evicted at the
+    // PodsReady timeout: its marker is on the cpu panel, not on the memory one.
+    let queues = "  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: ClusterQueue, metadata: {name: team}, spec: {namespaceSelector: {}, resourceGroups: [{coveredResources: [cpu, memory], flavors: [{name: default, resources: [{name: cpu, nominalQuota: 32}, {name: memory, nominalQuota: 8Gi}]}]}]}}\n  - {apiVersion: kueue.x-k8s.io/v1beta2, kind: LocalQueue, metadata: {namespace: default, name: team}, spec: {clusterQueue: team}}\n";
+    let hog = jobset("hog", "none", 2, 8, "0s", "1h")
+        .replace(", labels: {kueue.x-k8s.io/queue-name: none}", "");
+    let text = scenario(
+        2,
+        queues,
+        "waitForPodsReady: {timeout: 5m}",
+        &[hog, jobset("stuck", "team", 1, 4, "1s", "1m")],
+    )
+    .replace("until: 6h", "until: 20m");
+    let sim = run(&text);
+    assert!(!workload(&sim, "stuck").evictions.is_empty());
+    let panels = crate::report::kueue::queue_panels(&sim);
+    let marks = |resource: &str| {
+        let p = (panels.iter().find(|p| p.resource == resource)).expect("a panel");
+        p.evictions.len()
+    };
+    assert_eq!(
+        marks("default/cpu"),
+        workload(&sim, "stuck").evictions.len()
+    );
+    assert_eq!(marks("default/memory"), 0);
+}

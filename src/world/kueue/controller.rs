@@ -972,10 +972,14 @@ impl KueueController {
         let seen = status_lands + ctx.params().watch_delay_ns;
         let patch_lands = self.client.reserve(seen) + ctx.params().api_call_latency_ns;
         let w = &mut self.workloads[wl as usize];
+        let frs = (w.admission.iter())
+            .flat_map(|a| a.usage.iter().map(|&(fr, _)| fr))
+            .collect();
         w.evictions.push(EvictionRecord {
             at_ns: now,
             reason,
             preempted_reason,
+            frs,
         });
         if let Some(since) = w.exec_since_ns.take() {
             // SyncAdmittedCondition: Admitted=False adds the whole seconds admitted.
@@ -1019,8 +1023,9 @@ impl KueueController {
             w.finished_ns = Some(now);
             return;
         }
-        let last = *w.evictions.last().expect("released after an eviction");
-        if last.reason == "AdmissionCheck" {
+        let last = w.evictions.last().expect("released after an eviction");
+        let (reason, evicted_at) = (last.reason, last.at_ns);
+        if reason == "AdmissionCheck" {
             // Requeued after the check's `requeueAfterSeconds` from the eviction (at once
             // when unset), behind Workloads created before the eviction (§4.2 b).
             w.pending_reason = (
@@ -1039,9 +1044,9 @@ impl KueueController {
             }
             return;
         }
-        if last.reason == "Preempted" || last.reason == "NodeFailures" {
+        if reason == "Preempted" || reason == "NodeFailures" {
             // Requeued=True at once, in its old place (the creation timestamp).
-            w.pending_reason = ("PendingEvaluation", last.reason.into());
+            w.pending_reason = ("PendingEvaluation", reason.into());
             w.state = WlState::Pending;
             self.push(ctx, wl);
             return;
@@ -1052,7 +1057,6 @@ impl KueueController {
                 .saturating_mul(1 << (w.requeue_count.saturating_sub(1)).min(40));
             exp.min(p.backoff_max_s)
         });
-        let evicted_at = last.at_ns;
         let requeue_at = evicted_at + backoff_s * NS_PER_S;
         w.pending_reason = ("PendingEvaluation", "Exceeded the PodsReady timeout".into());
         if requeue_at > now {

@@ -103,11 +103,14 @@ pub(crate) enum ChecksOutcome {
 }
 
 /// One eviction: when, its `Evicted` reason, and for a preemption the `Preempted` reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EvictionRecord {
     pub at_ns: SimTime,
     pub reason: &'static str,
     pub preempted_reason: Option<&'static str>,
+    /// The (flavor, resource) pairs its admission held when evicted (`status.admission`'s
+    /// flavors per resource), so a queue's panels mark it only where it held quota.
+    pub frs: Vec<crate::kueue::quota::FrId>,
 }
 
 impl Workload {
