@@ -262,9 +262,10 @@ fn jobset_record(sim: &Sim, id: JsId, js: &JobSetObj, parts: Parts) -> JobSetRec
             .iter()
             .map(replicated_job_record)
             .collect(),
-        job_groups: job_groups(
-            (parts.jobs.iter()).map(|&j| (&sim.jobs[j as usize], sim.job_metadata(j).labels)),
-        ),
+        job_groups: job_groups((parts.jobs.iter()).map(|&j| {
+            let labels = sim.job_metadata(j).labels;
+            (&sim.jobs[j as usize], labels, sim.rec.job_removed_ns(j))
+        })),
         pods: PodsByFinalStatus { ..*parts.pods },
         restarts: restarts(js, parts.rows),
         failed_scheduling: failed_scheduling(sim, id),
@@ -380,15 +381,15 @@ fn exact_quantity(resource: &str, milli: i128) -> String {
 /// The Jobs in creation order, grouped by replicated job, attempts and final conditions (in
 /// the order of each group's first Job): recovery-65k's 8,192 Jobs are one group, not 8,192
 /// copies of the same labels.
-/// A Job and its labels.
-type LabelledJob<'a> = (&'a JobObj, StringMap);
+/// A Job, its labels and when its object was removed (the metrics recorder's note).
+type LabelledJob<'a> = (&'a JobObj, StringMap, Option<SimTime>);
 
-/// Each Job comes with its labels (`Sim::job_metadata`).
-fn job_groups<'a>(jobs: impl Iterator<Item = (&'a JobObj, StringMap)>) -> Vec<JobGroup> {
+/// Each Job comes with its labels (`Sim::job_metadata`) and removal time.
+fn job_groups<'a>(jobs: impl Iterator<Item = LabelledJob<'a>>) -> Vec<JobGroup> {
     type Key = (String, i32, Option<i32>, Vec<GroupCondition>);
     let mut order: Vec<Key> = vec![];
     let mut members: BTreeMap<Key, Vec<LabelledJob>> = BTreeMap::new();
-    for (job, labels) in jobs {
+    for (job, labels, removed_ns) in jobs {
         let key = (
             labels.get(REPLICATED_JOB_NAME).cloned().unwrap_or_default(),
             job.restart_attempt,
@@ -406,7 +407,7 @@ fn job_groups<'a>(jobs: impl Iterator<Item = (&'a JobObj, StringMap)>) -> Vec<Jo
         if list.is_empty() {
             order.push(key);
         }
-        list.push((job, labels));
+        list.push((job, labels, removed_ns));
     }
     order
         .into_iter()
@@ -441,14 +442,14 @@ fn job_group(
         .collect();
     let records = jobs
         .iter()
-        .map(|(job, job_labels)| JobRecord {
+        .map(|(job, job_labels, removed_ns)| JobRecord {
             name: job.name.clone(),
             job_index: job_labels
                 .get(JOB_INDEX)
                 .and_then(|i| i.parse().ok())
                 .unwrap_or(job.job_index),
             created_at_s: to_secs(job.created_at_ns),
-            deleted_at_s: job.removed_at_ns.map(to_secs),
+            deleted_at_s: removed_ns.map(to_secs),
             label_values: varying.iter().map(|k| job_labels.get(k).cloned()).collect(),
             condition_times_s: job.conditions.iter().map(|c| to_secs(c.time_ns)).collect(),
         })

@@ -280,8 +280,13 @@ fn restart_overlap(strategy: &str) -> (bool, bool) {
     let last_old_removed = sim
         .jobs
         .iter()
-        .filter(|j| j.restart_attempt == 0)
-        .map(|j| j.removed_at_ns.expect("old jobs are gone"))
+        .enumerate()
+        .filter(|(_, j)| j.restart_attempt == 0)
+        .map(|(id, _)| {
+            sim.rec
+                .job_removed_ns(id as crate::sim::objects::JobId)
+                .expect("old jobs are gone")
+        })
         .max()
         .unwrap();
     let new: Vec<u64> = sim

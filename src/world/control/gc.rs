@@ -249,7 +249,6 @@ impl Sim {
             return;
         }
         self.jobs[j as usize].removed = true;
-        self.jobs[j as usize].removed_at_ns = Some(self.now());
         let now = self.now();
         (self.rec).observe_job(now, j, crate::metrics::objects::JobChange::Deleted);
         let js = self.jobs[j as usize].jobset;

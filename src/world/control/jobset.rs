@@ -1070,7 +1070,6 @@ impl JobSetController {
             conditions: vec![],
             deletion_ns: None,
             removed: false,
-            removed_at_ns: None,
             created_at_ns: created_at,
             status_active: 0,
             status_ready: 0,

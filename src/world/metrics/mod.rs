@@ -204,6 +204,9 @@ pub(crate) struct Recorder {
     /// Per JobSet (by id): when the status write that made it terminal landed (the reports'
     /// finish time; no field of the JobSet object).
     jobset_finished_ns: Vec<Option<SimTime>>,
+    /// Per Job (by id): when its object went (`record.json`'s `deleted_at_s`; upstream the
+    /// object is simply gone, so no field of it).
+    job_removed_ns: Vec<Option<SimTime>>,
     /// Per pod (by id): states already reached once (bits: created, scheduled, running), for
     /// the recovery report's attempt times.
     seen_states: Vec<u8>,
@@ -492,6 +495,20 @@ impl Recorder {
     /// When JobSet `js` became terminal (its status write with a terminal state landed).
     pub(crate) fn jobset_finished_ns(&self, js: JsId) -> Option<SimTime> {
         self.jobset_finished_ns.get(js as usize).copied().flatten()
+    }
+
+    /// When Job `j`'s object was removed; None while it exists.
+    pub(crate) fn job_removed_ns(&self, j: JobId) -> Option<SimTime> {
+        self.job_removed_ns.get(j as usize).copied().flatten()
+    }
+
+    pub(super) fn note_job_removed(&mut self, now_ns: SimTime, j: JobId) {
+        let i = j as usize;
+        if self.job_removed_ns.len() <= i {
+            self.job_removed_ns.resize(i + 1, None);
+        }
+        debug_assert!(self.job_removed_ns[i].is_none(), "a Job is removed once");
+        self.job_removed_ns[i] = Some(now_ns);
     }
 
     fn note_jobset_finished(&mut self, now_ns: SimTime, js: JsId) {

@@ -72,7 +72,10 @@ impl Recorder {
             JobChange::Suspended => self.status_log.job(time_ns, j, "Suspended", ""),
             JobChange::Resumed => self.status_log.job(time_ns, j, "Resumed", ""),
             JobChange::Deleting => self.status_log.job(time_ns, j, "Deleting", ""),
-            JobChange::Deleted => self.status_log.job(time_ns, j, "Deleted", ""),
+            JobChange::Deleted => {
+                self.note_job_removed(time_ns, j);
+                self.status_log.job(time_ns, j, "Deleted", "");
+            }
         }
     }
 

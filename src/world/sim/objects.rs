@@ -158,7 +158,6 @@ pub(crate) struct JobObj {
     pub conditions: Vec<JobCondition>,
     pub deletion_ns: Option<SimTime>,
     pub removed: bool,
-    pub removed_at_ns: Option<SimTime>,
     pub created_at_ns: SimTime,
     /// `status.active` and `status.ready` as last written by the Job controller.
     pub status_active: u32,
@@ -364,7 +363,6 @@ impl JobObj {
             conditions: vec![],
             deletion_ns: None,
             removed: false,
-            removed_at_ns: None,
             created_at_ns: 0,
             status_active: 0,
             status_ready: 0,
