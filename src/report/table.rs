@@ -411,12 +411,99 @@ fn kueue_section(k: &super::kueue::KueueSummary) -> String {
             k.cluster_queues.len() - SHOWN
         ));
     }
+    out.push_str(&local_queue_table(&k.local_queues, SHOWN));
+    out
+}
+
+/// Per LocalQueue (a team's queue): its Workloads, how long they queued, and under admission
+/// fair sharing the usage it is ordered by at the end ("inf" for a weight of 0).
+fn local_queue_table(lqs: &[super::kueue::LocalQueueSummary], shown: usize) -> String {
+    if lqs.is_empty() {
+        return String::new();
+    }
+    let opt = |v: Option<f64>| v.map(dur_s).unwrap_or_else(|| "-".into());
+    let rows: Vec<[String; 7]> = (lqs.iter().take(shown))
+        .map(|l| {
+            let usage = l.admission_fair_sharing.as_ref().map_or("-".into(), |a| {
+                (a.fair_sharing_usage_at_end).map_or("inf".into(), |u| format!("{u:.3}"))
+            });
+            [
+                format!("{}/{}", l.namespace, l.name),
+                l.cluster_queue.clone(),
+                format!("{}/{}", l.admitted_workloads, l.workloads),
+                l.pending_at_end.to_string(),
+                opt(l.queued_s_mean),
+                opt(l.queued_s_max),
+                usage,
+            ]
+        })
+        .collect();
+    let mut out = String::from("\n");
+    out.push_str(&columns(
+        &[
+            "LOCALQUEUE",
+            "CLUSTERQUEUE",
+            "ADMITTED",
+            "PENDING AT END",
+            "QUEUED MEAN",
+            "QUEUED MAX",
+            "AFS USAGE",
+        ],
+        &rows,
+    ));
+    if lqs.len() > shown {
+        out.push_str(&format!(
+            "... and {} more in summary.json\n",
+            lqs.len() - shown
+        ));
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::columns;
+    use super::local_queue_table;
+    use crate::report::kueue::{LocalQueueSummary, LqFairSharing};
+
+    #[test]
+    fn local_queues_show_their_wait_and_fair_sharing_usage() {
+        let lq = |name: &str, usage: Option<Option<f64>>| LocalQueueSummary {
+            namespace: "default".into(),
+            name: name.into(),
+            cluster_queue: "gpus".into(),
+            workloads: 3,
+            admitted_workloads: 2,
+            pending_at_end: 1,
+            queued_s_mean: Some(90.0),
+            queued_s_max: None,
+            admission_fair_sharing: usage.map(|u| LqFairSharing {
+                weight: 1.0,
+                consumed_resources_at_end: Default::default(),
+                last_update_s: 0.0,
+                pending_penalty_at_end: Default::default(),
+                fair_sharing_usage_at_end: u,
+                series: vec![],
+            }),
+        };
+        let out = local_queue_table(
+            &[lq("a", None), lq("b", Some(Some(2.5))), lq("z", Some(None))],
+            2,
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[1].starts_with("LOCALQUEUE"), "{out}");
+        assert!(
+            lines[2].starts_with("default/a") && lines[2].ends_with('-'),
+            "{out}"
+        );
+        assert!(
+            lines[2].contains("2/3") && lines[2].contains("1m30s"),
+            "{out}"
+        );
+        assert!(lines[3].ends_with("2.500"), "{out}");
+        assert_eq!(lines[4], "... and 1 more in summary.json");
+        assert_eq!(local_queue_table(&[], 20), "");
+    }
 
     #[test]
     fn columns_pad_cells_of_any_length() {
