@@ -33,6 +33,17 @@ pub(crate) enum TopologyMode {
     Implied,
 }
 
+/// What `TasSnapshot::request_levels` finds in a request.
+pub(crate) struct RequestLevels<'a> {
+    pub lowest: usize,
+    pub slice_size: i64,
+    /// The slice level's label.
+    pub slice_key: &'a str,
+    pub requested: usize,
+    pub slice_level: usize,
+    pub unconstrained: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TopologyRequest {
     pub mode: TopologyMode,
@@ -664,26 +675,17 @@ impl TasSnapshot {
         })
     }
 
-    /// `find` with the reason a leaf is excluded, for Kueue's exclusion statistics:
-    /// `Err(Some(reason))` counts the leaf under `reason` (Kueue's labels: `nodeSelector`,
-    /// `affinity`, `taint "key=value:Effect"`), `Err(None)` excludes it without a word.
-    pub(crate) fn find_explained(
-        &self,
-        req: &TopologyRequest,
-        per_pod: &[i64],
-        count: u32,
-        exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
-    ) -> Result<Vec<(LeafIx, u32)>, String> {
-        if req.is_general() {
-            return self
-                .find_group(req, per_pod, count, None, exclusion)
-                .map(|(workers, _)| workers);
-        }
-        let nlevels = self.levels.len();
-        if nlevels == 0 {
+    /// The levels a request names, checked as `findTopologyAssignment` does first: the
+    /// lowest level, the slice size and level (the lowest with no slicing), the requested
+    /// level (the top one for slices alone, the lowest for no annotation) and whether the
+    /// placement is unconstrained; Kueue's message when one is missing or out of order.
+    pub(crate) fn request_levels<'a>(
+        &'a self,
+        req: &'a TopologyRequest,
+    ) -> Result<RequestLevels<'a>, String> {
+        let Some(lowest) = self.levels.len().checked_sub(1) else {
             return Err("topology level not specified".to_string());
-        }
-        let lowest = nlevels - 1;
+        };
         let (slice_size, slice_key) = match &req.slice {
             Some((level, size)) => (i64::from(*size), level.as_str()),
             None => (1, self.levels[lowest].as_str()),
@@ -691,18 +693,13 @@ impl TasSnapshot {
         if slice_size <= 0 {
             return Err("slice topology requested, but slice size not provided".to_string());
         }
-        let required = matches!(req.mode, TopologyMode::Required(_));
-        let slice_only = matches!(
-            req.mode,
-            TopologyMode::Unconstrained | TopologyMode::Implied
-        ) && req.slice.is_some();
         let unconstrained = matches!(
             req.mode,
             TopologyMode::Unconstrained | TopologyMode::Implied
         );
         let key = match &req.mode {
             TopologyMode::Required(l) | TopologyMode::Preferred(l) => l.as_str(),
-            _ if slice_only => self.levels[0].as_str(),
+            _ if req.slice.is_some() => self.levels[0].as_str(),
             _ => self.levels[lowest].as_str(),
         };
         let Some(requested) = self.level_ix(key) else {
@@ -718,6 +715,40 @@ impl TasSnapshot {
                 "podset slice topology {slice_key} is above the podset topology {key}"
             ));
         }
+        Ok(RequestLevels {
+            lowest,
+            slice_size,
+            slice_key,
+            requested,
+            slice_level,
+            unconstrained,
+        })
+    }
+
+    /// `find` with the reason a leaf is excluded, for Kueue's exclusion statistics:
+    /// `Err(Some(reason))` counts the leaf under `reason` (Kueue's labels: `nodeSelector`,
+    /// `affinity`, `taint "key=value:Effect"`), `Err(None)` excludes it without a word.
+    pub(crate) fn find_explained(
+        &self,
+        req: &TopologyRequest,
+        per_pod: &[i64],
+        count: u32,
+        exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
+    ) -> Result<Vec<(LeafIx, u32)>, String> {
+        if req.is_general() {
+            return self
+                .find_group(req, per_pod, count, None, exclusion)
+                .map(|(workers, _)| workers);
+        }
+        let RequestLevels {
+            lowest,
+            slice_size,
+            requested,
+            slice_level,
+            unconstrained,
+            ..
+        } = self.request_levels(req)?;
+        let required = matches!(req.mode, TopologyMode::Required(_));
         let profile = if unconstrained {
             Profile::LeastFree
         } else {

@@ -11,7 +11,10 @@
 //! inner slice layers it gives what `TasSnapshot::find` gives (a test checks it on random
 //! topologies); `find` stays the fast path for those, this one sorts every candidate list.
 
-use super::{count_in_free, go_quote, LeafIx, Stats, TasSnapshot, TopologyMode, TopologyRequest};
+use super::{
+    count_in_free, go_quote, LeafIx, RequestLevels, Stats, TasSnapshot, TopologyMode,
+    TopologyRequest,
+};
 use std::collections::BTreeMap;
 
 /// Kueue's `domainState` for one find.
@@ -58,40 +61,14 @@ impl TasSnapshot {
         leader: Option<&[i64]>,
         exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
     ) -> Result<GroupFound, String> {
-        let nlevels = self.levels.len();
-        if nlevels == 0 {
-            return Err("topology level not specified".to_string());
-        }
-        let lowest = nlevels - 1;
-        let (slice_size, slice_key) = match &req.slice {
-            Some((level, size)) => (i64::from(*size), level.as_str()),
-            None => (1, self.levels[lowest].as_str()),
-        };
-        if slice_size <= 0 {
-            return Err("slice topology requested, but slice size not provided".to_string());
-        }
-        let unconstrained = matches!(
-            req.mode,
-            TopologyMode::Unconstrained | TopologyMode::Implied
-        );
-        let key = match &req.mode {
-            TopologyMode::Required(l) | TopologyMode::Preferred(l) => l.as_str(),
-            _ if req.slice.is_some() => self.levels[0].as_str(),
-            _ => self.levels[lowest].as_str(),
-        };
-        let Some(requested) = self.level_ix(key) else {
-            return Err(format!("no requested topology level: {key}"));
-        };
-        let Some(slice_level) = self.level_ix(slice_key) else {
-            return Err(format!(
-                "no requested topology level for slices: {slice_key}"
-            ));
-        };
-        if requested > slice_level {
-            return Err(format!(
-                "podset slice topology {slice_key} is above the podset topology {key}"
-            ));
-        }
+        let RequestLevels {
+            lowest,
+            slice_size,
+            slice_key,
+            requested,
+            slice_level,
+            unconstrained,
+        } = self.request_levels(req)?;
         // buildSliceSizeAtLevel: each inner layer below the one before, dividing its size;
         // the levels between take the inner layer's size.
         let mut size_at = BTreeMap::new();
