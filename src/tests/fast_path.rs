@@ -12,7 +12,7 @@ fn outputs(path: &Path, seed: u64, fast: bool, require_fast: bool) -> (String, V
     let mut s = load_scenario(path).unwrap();
     s.seed = seed;
     let mut sim = Sim::new(s).unwrap();
-    sim.fast_scheduling = fast;
+    sim.scheduler.fast_scheduling = fast;
     run_checked(&mut sim);
     if fast && require_fast {
         assert!(
@@ -378,7 +378,7 @@ workloads:
 /// cure), a pool with less memory (several resource reasons), a pod with a nodeSelector (the
 /// diagnosis over its posting list, left to the visit), random failures with repair and
 /// cordons (NotReady taints, unschedulable nodes). Every failed cycle of a test build also
-/// checks the index against the visit (`scheduler_cycle`, `post_filter`).
+/// checks the index against the visit (`Scheduler::on_cycle`, `post_filter`).
 #[test]
 fn failure_path_index_decides_the_same() {
     let dir = scratch("fast_path_failure_index");

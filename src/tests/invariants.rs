@@ -96,7 +96,8 @@ fn the_checker_catches_violations() {
     // An over-committed node: stopped where it happens, as the reservation is made.
     let mut sim = Sim::new(load_scenario(&path).unwrap()).unwrap();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        sim.cluster.reserve(0, &[9_000, 0, 0], [0, 0])
+        crate::cluster::SchedulerCache::new(&mut sim.cluster, &[])
+            .reserve_requests(0, &[9_000, 0, 0])
     }))
     .expect_err("a reservation past allocatable must stop the run");
     let message = caught.downcast_ref::<String>().cloned().unwrap_or_default();

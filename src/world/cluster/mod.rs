@@ -312,7 +312,7 @@ impl Cluster {
     }
 
     /// Reserves a pod's requests on a node (the scheduler's "assume").
-    pub(crate) fn reserve(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
+    fn reserve(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
         let s = &mut self.score_used[node as usize];
         s[0] += score_request[0];
         s[1] += score_request[1];
@@ -334,7 +334,7 @@ impl Cluster {
         self.sync_pristine(node);
     }
 
-    pub(crate) fn release(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
+    fn release(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
         let s = &mut self.score_used[node as usize];
         s[0] -= score_request[0];
         s[1] -= score_request[1];
@@ -371,6 +371,58 @@ impl Cluster {
     pub(crate) fn label_value(&self, node: NodeId, key: &str) -> Option<&str> {
         let k = self.keys.get(key)?;
         self.node_label(node, k).map(|v| self.values.name(v))
+    }
+}
+
+/// The scheduler cache's part of the cluster, which kube-scheduler alone reaches
+/// (`Ctx::scheduler_cache`): the node capacity its pods hold from their assumption until they
+/// are gone, and the free-domain counts its fast path reads. Kept in `Cluster` rather than in
+/// the `Scheduler` because the indexes built on them (the free-capacity index, the pristine
+/// nodes and their free domains) are indexes over the nodes too: every node write
+/// (`update_node`) and every reservation move them, and one owner keeps them in step.
+pub(crate) struct SchedulerCache<'a> {
+    cluster: &'a mut Cluster,
+    shapes: &'a [crate::sim::shape::PodShape],
+}
+
+impl<'a> SchedulerCache<'a> {
+    pub(crate) fn new(cluster: &'a mut Cluster, shapes: &'a [crate::sim::shape::PodShape]) -> Self {
+        SchedulerCache { cluster, shapes }
+    }
+
+    /// Assume: a pod of spec `shape` holds its requests on `node`.
+    pub(crate) fn reserve(&mut self, node: NodeId, shape: crate::sim::objects::ShapeId) {
+        let s = &self.shapes[shape as usize];
+        self.cluster.reserve(node, &s.request, s.score_request);
+    }
+
+    /// A pod of spec `shape` that held its requests on `node` is gone or terminal.
+    pub(crate) fn release(&mut self, node: NodeId, shape: crate::sim::objects::ShapeId) {
+        let s = &self.shapes[shape as usize];
+        self.cluster.release(node, &s.request, s.score_request);
+    }
+
+    /// A reservation of raw requests (the invariant tests over-commit a node with it).
+    #[cfg(test)]
+    pub(crate) fn reserve_requests(&mut self, node: NodeId, request: &[i64]) {
+        self.cluster.reserve(node, request, [0, 0]);
+    }
+
+    /// `Pristine::watch_domains`: counts a topology's free domains from now on.
+    pub(crate) fn watch_domains(
+        &mut self,
+        domain_of: Vec<u32>,
+        runs: &[(u32, u32, u32)],
+        occupied: Vec<bool>,
+    ) -> usize {
+        self.cluster
+            .pristine
+            .watch_domains(domain_of, runs, occupied)
+    }
+
+    /// `Pristine::set_occupied`: domain `d` of watched topology `w` holds placed pods or none.
+    pub(crate) fn set_occupied(&mut self, w: usize, d: u32, occupied: bool) {
+        self.cluster.pristine.set_occupied(w, d, occupied);
     }
 }
 

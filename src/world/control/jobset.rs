@@ -232,9 +232,11 @@ impl Sim {
         self.jobs.push(job);
         let id = (self.jobs.len() - 1) as JobId;
         // The scheduler's affinity index keeps the pods' labels once some term can read them.
-        if self.placement.labelled() {
+        if self.scheduler.placement.labelled() {
             let namespace = &self.jobsets[js as usize].namespace;
-            self.placement.set_job_labels(id, pod_labels, namespace);
+            self.scheduler
+                .placement
+                .set_job_labels(id, pod_labels, namespace);
         }
         self.job_controller(|jc, ctx| jc.on_job_created(ctx, id));
         self.pod_templates.job_created(id, template);
@@ -280,8 +282,8 @@ impl Sim {
     /// Job `j`'s pod labels, borrowed from the affinity index when it keeps them (then with
     /// the index's namespace pseudo-label too), else built.
     pub(crate) fn pod_labels(&self, j: JobId) -> std::borrow::Cow<'_, StringMap> {
-        if self.placement.labelled() {
-            std::borrow::Cow::Borrowed(self.placement.labels_of(j))
+        if self.scheduler.placement.labelled() {
+            std::borrow::Cow::Borrowed(self.scheduler.placement.labels_of(j))
         } else {
             std::borrow::Cow::Owned(self.job_pod_labels(j))
         }
@@ -323,18 +325,18 @@ impl Sim {
         labels: &StringMap,
         namespace: &str,
     ) -> ShapeId {
-        if shape::has_inter_pod_terms(spec) && !self.placement.labelled() {
+        if shape::has_inter_pod_terms(spec) && !self.scheduler.placement.labelled() {
             for j in 0..self.jobs.len() as JobId {
                 let labels = self.job_pod_labels(j);
                 let js = self.jobs[j as usize].jobset as usize;
-                (self.placement).set_job_labels(j, labels, &self.jobsets[js].namespace);
+                (self.scheduler.placement).set_job_labels(j, labels, &self.jobsets[js].namespace);
             }
-            self.placement.start_labelling();
+            self.scheduler.placement.start_labelling();
         }
         let mut shape = shape::compile_with_affinity(
             spec,
             &self.cluster,
-            &mut self.placement,
+            &mut self.scheduler.placement,
             labels,
             namespace,
         );
@@ -1822,7 +1824,7 @@ mod tests {
                     other => panic!("Job {j}: leader shapes {other:?}"),
                 }
                 if exclusive {
-                    assert_eq!(sim.placement.labels_of(j), &{
+                    assert_eq!(sim.scheduler.placement.labels_of(j), &{
                         let mut l = labels.clone();
                         let namespace = sim.jobsets[0].namespace.clone();
                         l.insert(crate::scheduler::affinity::NAMESPACE_KEY.into(), namespace);

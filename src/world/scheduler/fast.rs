@@ -13,12 +13,14 @@
 
 use super::affinity::PodCtx;
 use super::filter;
+use super::Scheduler;
 use super::{resource_score, WEIGHT_RESOURCES_FIT, WEIGHT_TAINT_TOLERATION};
 use crate::cluster::pristine::{Fenwick, FreeDomains, TreeSum, MAX_CLASSES};
 use crate::cluster::NodeId;
 use crate::engine::rng::below;
+use crate::sim::ctx::Ctx;
+use crate::sim::objects::ShapeId;
 use crate::sim::shape::PodShape;
-use crate::sim::Sim;
 
 /// The decision: the node, nodes examined and nodes scored.
 pub(crate) struct FastDecision {
@@ -30,15 +32,15 @@ pub(crate) struct FastDecision {
 /// Pool entries beyond this many take the plain path (the per-entry work grows with them).
 const MAX_SPECS: usize = 16;
 
-impl Sim {
+impl Scheduler {
     /// Whether the fast path decides exactly as the plain scan for this shape (no node name,
     /// selector, node affinity or pod-affinity scoring involved).
-    pub(crate) fn fast_path_applies(&self, shape: &PodShape, own_job: u32) -> bool {
+    pub(crate) fn fast_path_applies(&self, cx: &Ctx<'_>, shape: &PodShape, own_job: u32) -> bool {
         shape.node_name.is_none()
             && shape.node_affinity.is_none()
             && shape.preferred_node_affinity.is_empty()
             && shape.selector_ids.as_ref().is_some_and(|s| s.is_empty())
-            && self.cluster.pristine.specs() <= MAX_SPECS
+            && cx.cluster().pristine.specs() <= MAX_SPECS
             && self
                 .placement
                 .score_ctx(self.placement.labels_of(own_job), &shape.preferred)
@@ -47,15 +49,16 @@ impl Sim {
 
     pub(crate) fn decide_fast(
         &mut self,
+        cx: &Ctx<'_>,
         shape_id: usize,
         start: usize,
         want: usize,
     ) -> Option<FastDecision> {
-        let n_all = self.cluster.len();
-        self.fast_window(shape_id, start, want, None, |sim, w| {
+        let n_all = cx.cluster().len();
+        self.fast_window(cx, shape_id, start, want, None, |sim, cx, w| {
             // The plain scan's window: [start, n) then [0, start).
             for (lo, hi) in [(start, n_all), (0, start)] {
-                if sim.window_range(w, lo, hi) {
+                if sim.window_range(cx, w, lo, hi) {
                     break;
                 }
             }
@@ -64,23 +67,24 @@ impl Sim {
 
     /// The domain walk's decision (a pod whose own inter-pod terms are all on one topology,
     /// such as a JobSet exclusive-placement leader) without visiting every node of the domains
-    /// it walks: the same runs in the same order (`Sim::domain_walk`), each counted as the plain
+    /// it walks: the same runs in the same order (`Scheduler::domain_walk`), each counted as the plain
     /// scan's window is. `None` when the plain walk must decide: terms on another topology
     /// (checked per node), filters that read per-node labels, per-node scores.
     pub(crate) fn decide_fast_domains(
         &mut self,
-        shape_id: usize,
+        cx: &mut Ctx<'_>,
+        pod: crate::sim::objects::PodId,
         ctx: &PodCtx,
         topo: u16,
         start: usize,
         want: usize,
-        own_job: u32,
     ) -> Option<FastDecision> {
-        let shape = &self.shapes[shape_id];
+        let (shape_id, own_job) = (cx.pod(pod).shape as usize, cx.pod(pod).job);
+        let shape = cx.shape(shape_id as ShapeId);
         if !self.placement.terms_only_on(ctx, topo)
             || !shape.preferred_node_affinity.is_empty()
-            || self.cluster.pristine.specs() > MAX_SPECS
-            || self.entry_verdicts(shape).is_none()
+            || cx.cluster().pristine.specs() > MAX_SPECS
+            || self.entry_verdicts(cx, shape).is_none()
             || self
                 .placement
                 .score_ctx(self.placement.labels_of(own_job), &shape.preferred)
@@ -91,7 +95,7 @@ impl Sim {
         // The free domains counted in bulk, when the pod's terms allow it: the walk then
         // looks one by one only at the domains holding pods that it visits.
         let occupied = self.placement.occupied_candidates(ctx, topo);
-        let watch = occupied.as_ref().map(|_| self.watch_free_domains(topo));
+        let watch = occupied.as_ref().map(|_| self.watch_free_domains(cx, topo));
         let special: Vec<(usize, usize)> = occupied
             .iter()
             .flatten()
@@ -100,48 +104,48 @@ impl Sim {
                 (!self.placement.domain_excluded(ctx, topo, d)).then_some((a as usize, b as usize))
             })
             .collect();
-        let n_all = self.cluster.len();
+        let n_all = cx.cluster().len();
         let mut bulk = false;
-        let d = self.fast_window(shape_id, start, want, watch, |sim, w| {
+        let d = self.fast_window(cx, shape_id, start, want, watch, |sim, cx, w| {
             if w.free.is_some() {
                 bulk = true;
                 for (lo, hi) in [(start, n_all), (0, start)] {
-                    if sim.bulk_range(w, &special, lo, hi) {
+                    if sim.bulk_range(cx, w, &special, lo, hi) {
                         break;
                     }
                 }
                 return;
             }
             for (lo, hi) in sim.domain_walk(ctx, topo, start) {
-                if sim.window_range(w, lo, hi) {
+                if sim.window_range(cx, w, lo, hi) {
                     break;
                 }
             }
         });
         if bulk && d.is_some() {
-            self.scheduler.fast_bulk_walks += 1;
+            self.fast_bulk_walks += 1;
         }
         d
     }
 
     /// The index of `topo`'s free-domain counts in `Pristine::free_domains`, set up on first
     /// use from the placed pods (and kept up to date from then on: `sync_free_domains`).
-    fn watch_free_domains(&mut self, topo: u16) -> usize {
+    fn watch_free_domains(&mut self, cx: &mut Ctx<'_>, topo: u16) -> usize {
         if let Some(w) = self.placement.watch_of(topo) {
             return w;
         }
         let t = &self.placement.topos[topo as usize];
         let occupied = self.placement.occupied_domains(topo);
-        let w = (self.cluster.pristine).watch_domains(t.domain_of.clone(), &t.runs, occupied);
+        let w = (cx.scheduler_cache()).watch_domains(t.domain_of.clone(), &t.runs, occupied);
         self.placement.set_watch(topo, w);
         w
     }
 
     /// Brings the free-domain counts up to date with the domains that started or stopped
     /// holding placed pods (after every change to the affinity index's placements).
-    pub(crate) fn sync_free_domains(&mut self) {
+    pub(crate) fn sync_free_domains(&mut self, cx: &mut Ctx<'_>) {
         for (w, d, occupied) in self.placement.occupancy_changes.drain(..) {
-            self.cluster.pristine.set_occupied(w as usize, d, occupied);
+            cx.scheduler_cache().set_occupied(w as usize, d, occupied);
         }
     }
 
@@ -150,7 +154,14 @@ impl Sim {
     /// that pass the filters, and the runs of `special` (the runs of occupied domains or of
     /// none that the walk visits, sorted) as the plain domain walk counts a range. The same nodes in the
     /// same order as `domain_walk` with `window_range`. True when the window is full.
-    fn bulk_range(&self, w: &mut Window, special: &[(usize, usize)], lo: usize, hi: usize) -> bool {
+    fn bulk_range(
+        &self,
+        cx: &Ctx<'_>,
+        w: &mut Window,
+        special: &[(usize, usize)],
+        lo: usize,
+        hi: usize,
+    ) -> bool {
         let mut pos = lo;
         let first = special.partition_point(|&(_, b)| b <= lo);
         for &(a, b) in &special[first..] {
@@ -158,37 +169,44 @@ impl Sim {
                 break;
             }
             let (a, b) = (a.max(lo), b.min(hi));
-            if pos < a && self.free_range(w, pos, a) {
+            if pos < a && self.free_range(cx, w, pos, a) {
                 return true;
             }
-            if self.window_range(w, a, b) {
+            if self.window_range(cx, w, a, b) {
                 return true;
             }
             pos = b;
         }
-        pos < hi && self.free_range(w, pos, hi)
+        pos < hi && self.free_range(cx, w, pos, hi)
     }
 
     /// `window_range` over the free domains inside `[lo, hi)` (the other nodes there are not
     /// visited: the caller walks the runs it visits among them as `special` runs).
-    fn free_range(&self, w: &mut Window, lo: usize, hi: usize) -> bool {
+    fn free_range(&self, cx: &Ctx<'_>, w: &mut Window, lo: usize, hi: usize) -> bool {
         let free = w.free.expect("a bulk walk");
-        self.counted_range(w, Counted::Free(free), lo, hi)
+        self.counted_range(cx, w, Counted::Free(free), lo, hi)
     }
 
     /// Appends the feasible nodes of `[lo, hi)` to the window in node order: runs of pristine
     /// nodes of the feasible entries (counted, not visited) and the other nodes that pass the
     /// filters. True when the window is full.
-    fn window_range(&self, w: &mut Window, lo: usize, hi: usize) -> bool {
+    fn window_range(&self, cx: &Ctx<'_>, w: &mut Window, lo: usize, hi: usize) -> bool {
         let counted = w.counted;
-        self.counted_range(w, Counted::Window(&counted), lo, hi)
+        self.counted_range(cx, w, Counted::Window(&counted), lo, hi)
     }
 
     /// Appends `[lo, hi)` to the window in node order: the runs `counts` counts in bulk and,
     /// between them, the other nodes it visits that fit and pass the filters. True when the
     /// window is full.
-    fn counted_range(&self, w: &mut Window, counts: Counted, lo: usize, hi: usize) -> bool {
-        let pr = &self.cluster.pristine;
+    fn counted_range(
+        &self,
+        cx: &Ctx<'_>,
+        w: &mut Window,
+        counts: Counted,
+        lo: usize,
+        hi: usize,
+    ) -> bool {
+        let pr = &cx.cluster().pristine;
         let shape = w.shape;
         let mut pos = lo;
         while pos < hi {
@@ -203,7 +221,7 @@ impl Sim {
                     break;
                 }
                 if counts.visits(x)
-                    && filter::check(&self.cluster, x as NodeId, shape, false).is_ok()
+                    && filter::check(cx.cluster(), x as NodeId, shape, false).is_ok()
                 {
                     next = x;
                     break;
@@ -246,16 +264,17 @@ impl Sim {
     /// is feasible), which that tree counts within the free domains.
     fn fast_window(
         &mut self,
+        cx: &Ctx<'_>,
         shape_id: usize,
         start: usize,
         want: usize,
         watch: Option<usize>,
-        walk: impl FnOnce(&Sim, &mut Window),
+        walk: impl FnOnce(&Scheduler, &Ctx<'_>, &mut Window),
     ) -> Option<FastDecision> {
-        let n_all = self.cluster.len();
-        let shape = &self.shapes[shape_id];
-        let pr = &self.cluster.pristine;
-        let strategy = self.params.scheduler.scoring;
+        let n_all = cx.cluster().len();
+        let shape = cx.shape(shape_id as ShapeId);
+        let pr = &cx.cluster().pristine;
+        let strategy = cx.params().scheduler.scoring;
         // Nodes with extra hard taints are left out of the walk below: fine while the pod
         // tolerates none of their taint lists (every such node rejects it), else plain path.
         if pr
@@ -278,15 +297,15 @@ impl Sim {
             };
             with_nodes += 1;
             let rep = rep as NodeId;
-            if filter::check(&self.cluster, rep, shape, false).is_err() {
+            if filter::check(cx.cluster(), rep, shape, false).is_err() {
                 continue;
             }
-            if self.untolerated_soft_taints(rep, shape) != 0 {
+            if self.untolerated_soft_taints(cx, rep, shape) != 0 {
                 return None; // its taint score would depend on the window: plain path
             }
             let fit = resource_score(
-                self.cluster.alloc(rep),
-                self.cluster.score_used(rep),
+                cx.cluster().alloc(rep),
+                cx.cluster().score_used(rep),
                 shape,
                 strategy,
             );
@@ -315,12 +334,12 @@ impl Sim {
                 continue;
             };
             let rep = rep as NodeId;
-            if filter::check(&self.cluster, rep, shape, false).is_err() {
+            if filter::check(cx.cluster(), rep, shape, false).is_err() {
                 continue;
             }
             let fit = resource_score(
-                self.cluster.alloc(rep),
-                self.cluster.score_used(rep),
+                cx.cluster().alloc(rep),
+                cx.cluster().score_used(rep),
                 shape,
                 strategy,
             );
@@ -343,7 +362,7 @@ impl Sim {
             last: None,
             fit_memo: None,
         };
-        walk(self, &mut w);
+        walk(self, cx, &mut w);
         let Window {
             found,
             items,
@@ -403,7 +422,7 @@ impl Sim {
         // nodes have no untolerated soft taint, so they only raise nothing).
         let raw_taints: Vec<i64> = others
             .iter()
-            .map(|&n| self.untolerated_soft_taints(n, shape))
+            .map(|&n| self.untolerated_soft_taints(cx, n, shape))
             .collect();
         let max_taints = raw_taints.iter().copied().max().unwrap_or(0);
         let other_scores: Vec<i64> = others
@@ -411,8 +430,8 @@ impl Sim {
             .zip(&raw_taints)
             .map(|(&n, &t)| {
                 let fit = resource_score(
-                    self.cluster.alloc(n),
-                    self.cluster.score_used(n),
+                    cx.cluster().alloc(n),
+                    cx.cluster().score_used(n),
                     shape,
                     strategy,
                 );
@@ -456,7 +475,7 @@ impl Sim {
         let ties = counted_ties + other_best.iter().filter(|&&b| b).count();
         // Drawn only when there is a choice, as in the plain path.
         let r = if ties > 1 {
-            below(&mut self.scheduler.rng, ties as u64) as usize
+            below(&mut self.rng, ties as u64) as usize
         } else {
             0
         };

@@ -1,8 +1,17 @@
 //! kube-scheduler model: active / backoff / unschedulable queues, one scheduling cycle at a
 //! time, asynchronous binding. Decisions come from indexes (label postings, capacity arrays) and
 //! match what the real node scan would pick; the simulated time charged follows the real scan.
+//!
+//! A component like the controllers (docs/architecture.md): its handlers (`on_add_pod`,
+//! `on_pod_gone`, `on_cycle`, `on_backoff_done`, `on_flush_unschedulable`, `on_bind_done`,
+//! `move_all_unschedulable`) take its own state and a `Ctx`, through which it reads nodes, pods
+//! and pod specs as its informers would, holds node capacity through the scheduler cache
+//! (`Ctx::scheduler_cache`), lands binds and verdicts on the pod-change path and sends
+//! preemption DELETEs on its own client.
 
 pub(crate) mod affinity;
+#[cfg(test)]
+mod component_tests;
 pub(crate) mod diag;
 pub(crate) mod fast;
 pub(crate) mod filter;
@@ -11,10 +20,11 @@ pub(crate) mod preemption;
 use crate::cluster::{resources, NodeId};
 use crate::engine::{rng::below, SimTime, StreamRng};
 use crate::params::ScoringStrategy;
-use crate::sim::objects::{PodId, PodPhase};
+use crate::sim::ctx::Ctx;
+use crate::sim::objects::{PodId, PodPhase, ShapeId};
 use crate::sim::pod_change::PodChange;
 use crate::sim::shape::PodShape;
-use crate::sim::{Event, Sim};
+use crate::sim::Event;
 use affinity::PodCtx;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -76,6 +86,12 @@ pub(crate) struct Scheduler {
     pub(crate) diag: diag::DiagIndex,
     /// Failure diagnoses answered from `diag` (a speed statistic, not in any output).
     pub fast_diagnoses: u64,
+    /// InterPodAffinity's view of the cache: the placed pods per topology domain, and the
+    /// Jobs' pod labels once some term can read them (`affinity.rs`).
+    pub(crate) placement: affinity::AffinityIndex,
+    /// Decide plain-scan pods from the pristine-node index (`fast.rs`); off only in tests
+    /// that check it decides exactly as the plain scan.
+    pub(crate) fast_scheduling: bool,
 }
 
 /// What one scheduling cycle found.
@@ -129,6 +145,8 @@ impl Scheduler {
             preemption,
             diag: Default::default(),
             fast_diagnoses: 0,
+            placement: Default::default(),
+            fast_scheduling: true,
         }
     }
 
@@ -221,72 +239,70 @@ pub(crate) fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: u32) 
     (num_all_nodes * pct / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
-impl Sim {
-    fn push_active(&mut self, pod: PodId) {
-        let s = &mut self.scheduler;
-        s.ensure(pod);
-        s.state[pod as usize] = QueueState::Active;
-        s.seq += 1;
-        let prio = self.shapes[self.pods[pod as usize].shape as usize].priority;
-        s.active.push((prio, Reverse(s.seq), pod));
-        self.wake_scheduler();
+impl Scheduler {
+    fn push_active(&mut self, cx: &mut Ctx<'_>, pod: PodId) {
+        self.ensure(pod);
+        self.state[pod as usize] = QueueState::Active;
+        self.seq += 1;
+        let prio = cx.shape(cx.pod(pod).shape).priority;
+        self.active.push((prio, Reverse(self.seq), pod));
+        self.wake_scheduler(cx);
     }
 
-    fn wake_scheduler(&mut self) {
-        if !self.scheduler.busy {
-            self.scheduler.busy = true;
-            let at = self.scheduler.free_at_ns.max(self.now());
-            self.queue.schedule_at(at, Event::SchedulerCycle);
+    fn wake_scheduler(&mut self, cx: &mut Ctx<'_>) {
+        if !self.busy {
+            self.busy = true;
+            let at = self.free_at_ns.max(cx.now());
+            cx.schedule_at(at, Event::SchedulerCycle);
         }
     }
 
-    pub(crate) fn scheduler_add_pod(&mut self, pod: PodId) {
-        let p = &self.pods[pod as usize];
+    pub(crate) fn on_add_pod(&mut self, cx: &mut Ctx<'_>, pod: PodId) {
+        let p = cx.pod(pod);
         if p.removed
             || p.deletion_ns.is_some()
             || p.node.is_some()
-            || self.scheduler.state(pod) != QueueState::None
+            || self.state(pod) != QueueState::None
         {
             return;
         }
-        self.push_active(pod);
+        self.push_active(cx, pod);
     }
 
     /// A pod that held resources is gone or terminal: free them and retry unschedulable pods.
-    pub(crate) fn scheduler_pod_gone(&mut self, pod: PodId) {
-        let reservation = (self.scheduler.reserved_on.get_mut(pod as usize)).and_then(Option::take);
-        let prio = self.shapes[self.pods[pod as usize].shape as usize].priority;
-        self.scheduler.preemption.clear_nomination(pod, prio);
+    pub(crate) fn on_pod_gone(&mut self, cx: &mut Ctx<'_>, pod: PodId) {
+        let reservation = (self.reserved_on.get_mut(pod as usize)).and_then(Option::take);
+        let prio = cx.shape(cx.pod(pod).shape).priority;
+        self.preemption.clear_nomination(pod, prio);
         if let Some(node) = reservation {
-            let shape = &self.shapes[self.pods[pod as usize].shape as usize];
-            self.scheduler.preemption.released(pod, node, prio);
-            self.cluster
-                .release(node, &shape.request, shape.score_request);
-            let job = self.pods[pod as usize].job;
-            self.placement.place(node, job, shape, -1);
-            self.sync_free_domains();
-            self.move_all_unschedulable();
+            let shape_id = cx.pod(pod).shape;
+            self.preemption.released(pod, node, prio);
+            cx.scheduler_cache().release(node, shape_id);
+            let job = cx.pod(pod).job;
+            self.placement.place(node, job, cx.shape(shape_id), -1);
+            self.sync_free_domains(cx);
+            self.move_all_unschedulable(cx);
         }
-        self.scheduler.ensure(pod);
-        if self.scheduler.state[pod as usize] == QueueState::Unschedulable {
-            self.scheduler.unschedulable.remove(&pod);
+        self.ensure(pod);
+        if self.state[pod as usize] == QueueState::Unschedulable {
+            self.unschedulable.remove(&pod);
         }
-        self.scheduler.state[pod as usize] = QueueState::None;
+        self.state[pod as usize] = QueueState::None;
     }
 
     /// Cluster event that may make pods schedulable: move them to backoff or active.
-    pub(crate) fn move_all_unschedulable(&mut self) {
-        let pods: Vec<PodId> = std::mem::take(&mut self.scheduler.unschedulable)
+    pub(crate) fn move_all_unschedulable(&mut self, cx: &mut Ctx<'_>) {
+        let pods: Vec<PodId> = std::mem::take(&mut self.unschedulable)
             .into_keys()
             .collect();
         for pod in pods {
-            self.requeue_after_backoff(pod);
+            self.requeue_after_backoff(cx, pod);
         }
     }
 
-    fn backoff_ns(&self, pod: PodId) -> u64 {
-        let attempts = self.scheduler.attempts[pod as usize].max(1);
-        let p = &self.params.scheduler;
+    fn backoff_ns(&self, cx: &Ctx<'_>, pod: PodId) -> u64 {
+        let attempts = self.attempts[pod as usize].max(1);
+        let p = &cx.params().scheduler;
         let mut d = p.initial_backoff_ns;
         for _ in 1..attempts {
             d = d.saturating_mul(2);
@@ -297,45 +313,43 @@ impl Sim {
         d.min(p.max_backoff_ns)
     }
 
-    fn requeue_after_backoff(&mut self, pod: PodId) {
-        let ready_at = self.scheduler.last_attempt_ns[pod as usize] + self.backoff_ns(pod);
-        if ready_at <= self.now() {
-            self.push_active(pod);
+    fn requeue_after_backoff(&mut self, cx: &mut Ctx<'_>, pod: PodId) {
+        let ready_at = self.last_attempt_ns[pod as usize] + self.backoff_ns(cx, pod);
+        if ready_at <= cx.now() {
+            self.push_active(cx, pod);
         } else {
-            self.scheduler.state[pod as usize] = QueueState::Backoff;
-            self.queue
-                .schedule_at(ready_at, Event::SchedulerBackoffDone(pod));
+            self.state[pod as usize] = QueueState::Backoff;
+            cx.schedule_at(ready_at, Event::SchedulerBackoffDone(pod));
         }
     }
 
-    pub(crate) fn scheduler_backoff_done(&mut self, pod: PodId) {
-        if self.scheduler.state(pod) == QueueState::Backoff {
-            self.push_active(pod);
+    pub(crate) fn on_backoff_done(&mut self, cx: &mut Ctx<'_>, pod: PodId) {
+        if self.state(pod) == QueueState::Backoff {
+            self.push_active(cx, pod);
         }
     }
 
-    pub(crate) fn scheduler_flush_unschedulable(&mut self) {
-        self.scheduler.flush_scheduled = false;
-        let limit = self.params.scheduler.max_unschedulable_ns;
-        let now = self.now();
+    pub(crate) fn on_flush_unschedulable(&mut self, cx: &mut Ctx<'_>) {
+        self.flush_scheduled = false;
+        let limit = cx.params().scheduler.max_unschedulable_ns;
+        let now = cx.now();
         let due: Vec<PodId> = self
-            .scheduler
             .unschedulable
             .iter()
             .filter(|(_, &since)| now.saturating_sub(since) >= limit)
             .map(|(&p, _)| p)
             .collect();
         for pod in due {
-            self.scheduler.unschedulable.remove(&pod);
-            self.push_active(pod);
+            self.unschedulable.remove(&pod);
+            self.push_active(cx, pod);
         }
-        self.arm_unschedulable_flush();
+        self.arm_unschedulable_flush(cx);
     }
 
-    fn arm_unschedulable_flush(&mut self) {
-        if !self.scheduler.flush_scheduled && !self.scheduler.unschedulable.is_empty() {
-            self.scheduler.flush_scheduled = true;
-            self.queue.schedule_in(
+    fn arm_unschedulable_flush(&mut self, cx: &mut Ctx<'_>) {
+        if !self.flush_scheduled && !self.unschedulable.is_empty() {
+            self.flush_scheduled = true;
+            cx.schedule_in(
                 UNSCHEDULABLE_FLUSH_PERIOD_NS,
                 Event::SchedulerFlushUnschedulable,
             );
@@ -343,16 +357,16 @@ impl Sim {
     }
 
     /// One scheduling cycle: pop the best pod, decide, assume, start binding.
-    pub(crate) fn scheduler_cycle(&mut self) {
+    pub(crate) fn on_cycle(&mut self, cx: &mut Ctx<'_>) {
         let pod = loop {
-            match self.scheduler.active.pop() {
+            match self.active.pop() {
                 None => {
-                    self.scheduler.busy = false;
+                    self.busy = false;
                     return;
                 }
                 Some((_, _, pod)) => {
-                    let p = &self.pods[pod as usize];
-                    if self.scheduler.state(pod) == QueueState::Active
+                    let p = cx.pod(pod);
+                    if self.state(pod) == QueueState::Active
                         && !p.removed
                         && p.deletion_ns.is_none()
                     {
@@ -361,17 +375,17 @@ impl Sim {
                 }
             }
         };
-        let now = self.now();
-        self.scheduler.cycles += 1;
-        self.scheduler.last_attempt_ns[pod as usize] = now;
-        self.scheduler.attempts[pod as usize] += 1;
-        let shape_id = self.pods[pod as usize].shape as usize;
-        let ctx = self.affinity_ctx(pod);
-        let decision = self.decide(pod, shape_id, ctx.as_ref());
-        let sp = &self.params.scheduler;
+        let now = cx.now();
+        self.cycles += 1;
+        self.last_attempt_ns[pod as usize] = now;
+        self.attempts[pod as usize] += 1;
+        let shape_id = cx.pod(pod).shape as usize;
+        let ctx = self.affinity_ctx(cx, pod);
+        let decision = self.decide(cx, pod, shape_id, ctx.as_ref());
+        let sp = &cx.params().scheduler;
         // InterPodAffinity PreFilter (calibration §2): every pod walks the existing pods with
         // required anti-affinity; a pod with its own terms walks every existing pod per term.
-        let shape = &self.shapes[shape_id];
+        let shape = cx.shape(shape_id as ShapeId);
         let terms = (shape.affinity.len() + shape.anti_affinity.len()) as u64;
         let mut walked = self.placement.placed_anti_pods + terms * self.placement.placed_pods;
         // PreScore, when scoring happens: a pod with preferred terms walks every existing pod
@@ -387,82 +401,80 @@ impl Sim {
             + sp.per_rejected_node_cost_ns * decision.rejected()
             + sp.per_node_score_cost_ns * decision.scored as u64
             + sp.affinity_per_pod_cost_ns * walked;
-        self.scheduler.nodes_examined += decision.examined as u64;
+        self.nodes_examined += decision.examined as u64;
         match decision.node {
             Some(node) => {
-                let shape = &self.shapes[shape_id];
-                assert_may_hold(&self.cluster, node, shape);
-                self.cluster
-                    .reserve(node, &shape.request, shape.score_request);
-                let job = self.pods[pod as usize].job;
+                assert_may_hold(cx.cluster(), node, cx.shape(shape_id as ShapeId));
+                cx.scheduler_cache().reserve(node, shape_id as ShapeId);
+                let shape = cx.shape(shape_id as ShapeId);
+                let job = cx.pod(pod).job;
                 self.placement.place(node, job, shape, 1);
                 let prio = shape.priority;
-                self.sync_free_domains();
-                self.scheduler.reserved_on[pod as usize] = Some(node);
-                self.scheduler.preemption.clear_nomination(pod, prio);
-                self.scheduler.preemption.placed(pod, node, prio);
-                if self.pods[pod as usize].unschedulable {
-                    self.change_pod(
+                self.sync_free_domains(cx);
+                self.reserved_on[pod as usize] = Some(node);
+                self.preemption.clear_nomination(pod, prio);
+                self.preemption.placed(pod, node, prio);
+                if cx.pod(pod).unschedulable {
+                    cx.change_pod(
                         pod,
                         PodChange::SchedulingVerdict {
                             unschedulable: None,
                         },
                     );
                 }
-                self.scheduler.state[pod as usize] = QueueState::Assumed;
-                let send = self.scheduler.client.reserve(now + cost);
-                let bind_at = send + self.params.scheduler.bind_latency_ns;
-                self.queue
-                    .schedule_at(bind_at, Event::BindDone { pod, node });
+                self.state[pod as usize] = QueueState::Assumed;
+                let send = self.client.reserve(now + cost);
+                let bind_at = send + cx.params().scheduler.bind_latency_ns;
+                cx.schedule_at(bind_at, Event::BindDone { pod, node });
             }
             None => {
                 // PostFilter (DefaultPreemption): its Filter runs are charged like the scan's.
-                let pf = self.post_filter(pod, shape_id, ctx.as_ref(), now + cost);
-                cost += self.params.scheduler.per_node_filter_cost_ns * pf.filters;
-                self.scheduler.nodes_examined += pf.filters;
+                let pf = self.post_filter(cx, pod, shape_id, ctx.as_ref(), now + cost);
+                cost += cx.params().scheduler.per_node_filter_cost_ns * pf.filters;
+                self.nodes_examined += pf.filters;
                 // The nodes the diagnosis counts (the pod's candidates, as `decide` took them).
-                let subset = candidates(&self.cluster, &self.shapes[shape_id]);
+                let subset = candidates(cx.cluster(), cx.shape(shape_id as ShapeId));
                 let mut diag = match subset {
                     None if self.fast_scheduling => {
-                        self.scheduler.fast_diagnoses += 1;
-                        let shape = &self.shapes[shape_id];
-                        let d = self.scheduler.diag.diagnose(&self.cluster, shape_id, shape);
+                        self.fast_diagnoses += 1;
+                        let shape = cx.shape(shape_id as ShapeId);
+                        let d = self.diag.diagnose(cx.cluster(), shape_id, shape);
                         // Every test run checks the index against the visit of every node.
                         #[cfg(test)]
                         assert_eq!(
                             d.reasons,
-                            filter::diagnose(&self.cluster, shape, None, false).reasons,
+                            filter::diagnose(cx.cluster(), shape, None, false).reasons,
                             "the failure index's diagnosis"
                         );
                         d
                     }
                     _ => filter::diagnose(
-                        &self.cluster,
-                        &self.shapes[shape_id],
+                        cx.cluster(),
+                        cx.shape(shape_id as ShapeId),
                         subset.as_deref(),
                         false,
                     ),
                 };
                 if let Some(ctx) = &ctx {
-                    self.add_affinity_diagnosis(&mut diag, shape_id, ctx, subset.as_deref());
+                    self.add_affinity_diagnosis(cx, &mut diag, shape_id, ctx, subset.as_deref());
                 }
-                let first_failure = !self.pods[pod as usize].unschedulable;
-                self.observe_failed_scheduling(pod, first_failure, &diag);
+                let first_failure = !cx.pod(pod).unschedulable;
+                cx.observe_failed_scheduling(pod, first_failure, &diag);
                 let message = diag.message();
                 let unschedulable = Some(message.as_str());
-                self.change_pod(pod, PodChange::SchedulingVerdict { unschedulable });
-                self.scheduler.state[pod as usize] = QueueState::Unschedulable;
-                self.scheduler.unschedulable.insert(pod, now);
-                self.arm_unschedulable_flush();
+                cx.change_pod(pod, PodChange::SchedulingVerdict { unschedulable });
+                self.state[pod as usize] = QueueState::Unschedulable;
+                self.unschedulable.insert(pod, now);
+                self.arm_unschedulable_flush(cx);
             }
         }
         // The next cycle starts when this one's work is done; with nothing queued the loop
         // goes idle and the next pod wakes it no earlier than that.
-        if self.scheduler.active.is_empty() {
-            self.scheduler.busy = false;
-            self.scheduler.free_at_ns = now + cost;
+        if self.active.is_empty() {
+            self.busy = false;
+            self.free_at_ns = now + cost;
         } else {
-            self.queue.schedule_at(now + cost, Event::SchedulerCycle);
+            cx.schedule_at(now + cost, Event::SchedulerCycle);
         }
     }
 
@@ -472,6 +484,7 @@ impl Sim {
     /// `cleared` were already checked for this node's whole domain.
     fn feasible(
         &self,
+        cx: &Ctx<'_>,
         node: NodeId,
         shape: &PodShape,
         ctx: Option<&PodCtx>,
@@ -479,12 +492,12 @@ impl Sim {
         entry_verdicts: Option<&[bool]>,
     ) -> bool {
         let fits = match entry_verdicts {
-            Some(v) if self.cluster.pristine.is[node as usize] => {
-                v[self.cluster.pristine.spec_of[node as usize] as usize]
+            Some(v) if cx.cluster().pristine.is[node as usize] => {
+                v[cx.cluster().pristine.spec_of[node as usize] as usize]
             }
-            _ => filter::check(&self.cluster, node, shape, false).is_ok(),
+            _ => filter::check(cx.cluster(), node, shape, false).is_ok(),
         };
-        fits && (!self.nominated_on(node) || self.room_with_nominated(node, shape, &[]))
+        fits && (!self.nominated_on(node) || self.room_with_nominated(cx, node, shape, &[]))
             && ctx.is_none_or(|c| self.placement.check_except(c, node, cleared).is_ok())
     }
 
@@ -492,20 +505,20 @@ impl Sim {
     /// constraints read only labels the whole entry shares (its `labels`, not the per-node
     /// hostname, node pool or topology labels): every pristine node of an entry then passes
     /// or fails alike, and one check per entry answers for all of them.
-    fn entry_verdicts(&self, shape: &PodShape) -> Option<Vec<bool>> {
+    fn entry_verdicts(&self, cx: &Ctx<'_>, shape: &PodShape) -> Option<Vec<bool>> {
         if shape.node_name.is_some() || shape.node_affinity.is_some() {
             return None;
         }
         let ids = shape.selector_ids.as_ref()?;
-        if ids.iter().any(|(k, _)| self.node_varying_keys.contains(k)) {
+        if ids.iter().any(|(k, _)| cx.node_varying_keys().contains(k)) {
             return None;
         }
-        let pr = &self.cluster.pristine;
+        let pr = &cx.cluster().pristine;
         Some(
             (0..pr.specs())
                 .map(|e| {
                     pr.representative(e).is_some_and(|rep| {
-                        filter::check(&self.cluster, rep as NodeId, shape, false).is_ok()
+                        filter::check(cx.cluster(), rep as NodeId, shape, false).is_ok()
                     })
                 })
                 .collect(),
@@ -515,7 +528,7 @@ impl Sim {
     /// A fast path's decision, as the plain scan's would be: the rotating start moves past
     /// the nodes it examined.
     fn fast_decided(&mut self, d: fast::FastDecision, start: usize, n_all: usize) -> Decision {
-        self.scheduler.next_start_node = (start + d.examined) % n_all.max(1);
+        self.next_start_node = (start + d.examined) % n_all.max(1);
         Decision {
             node: d.node,
             examined: d.examined,
@@ -526,32 +539,41 @@ impl Sim {
     /// The cycle's decision. While pods of at least this pod's priority are nominated
     /// somewhere, Filter counts them on their node (`addNominatedPods`): the plain path
     /// decides. A nominated pod tries its nominated node first (`evaluateNominatedNode`).
-    fn decide(&mut self, pod: PodId, shape_id: usize, ctx: Option<&PodCtx>) -> Decision {
-        let prio = self.shapes[shape_id].priority;
-        let claims = self.scheduler.preemption.nominations_apply(prio);
-        self.scheduler.preemption.cycle = claims.then_some((pod, prio));
-        let nominated = self.scheduler.preemption.nominated_node(pod);
+    fn decide(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+    ) -> Decision {
+        let prio = cx.shape(shape_id as ShapeId).priority;
+        let claims = self.preemption.nominations_apply(prio);
+        self.preemption.cycle = claims.then_some((pod, prio));
+        let nominated = self.preemption.nominated_node(pod);
         let decision = match nominated {
-            Some(n) if self.feasible(n, &self.shapes[shape_id], ctx, None, None) => Decision {
-                node: Some(n),
-                examined: 1,
-                scored: 0,
-            },
-            _ => self.decide_scan(pod, shape_id, ctx, claims),
+            Some(n) if self.feasible(cx, n, cx.shape(shape_id as ShapeId), ctx, None, None) => {
+                Decision {
+                    node: Some(n),
+                    examined: 1,
+                    scored: 0,
+                }
+            }
+            _ => self.decide_scan(cx, pod, shape_id, ctx, claims),
         };
-        self.scheduler.preemption.cycle = None;
+        self.preemption.cycle = None;
         decision
     }
 
     fn decide_scan(
         &mut self,
+        cx: &mut Ctx<'_>,
         pod: PodId,
         shape_id: usize,
         ctx: Option<&PodCtx>,
         claims: bool,
     ) -> Decision {
-        let n_all = self.cluster.len();
-        let shape = &self.shapes[shape_id];
+        let n_all = cx.cluster().len();
+        let shape = cx.shape(shape_id as ShapeId);
         // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
         // ones whole) even when it also has a nodeSelector: its selector's posting list is
         // typically the whole accelerator fleet, its free domains a few.
@@ -566,7 +588,7 @@ impl Sim {
         let subset = if walk_domains && !narrowed {
             None
         } else {
-            candidates(&self.cluster, shape)
+            candidates(cx.cluster(), shape)
         };
         let n_filtered = match (&subset, narrowed) {
             (Some(list), true) => list.len(),
@@ -574,18 +596,18 @@ impl Sim {
         };
         let want = num_feasible_nodes_to_find(
             n_filtered,
-            self.params.scheduler.percentage_of_nodes_to_score,
+            cx.params().scheduler.percentage_of_nodes_to_score,
         );
-        let start = self.scheduler.next_start_node % n_all.max(1);
+        let start = self.next_start_node % n_all.max(1);
         let mut feasible: Vec<NodeId> = vec![];
         if subset.is_none()
             && ctx.is_none()
             && !claims
             && self.fast_scheduling
-            && self.fast_path_applies(shape, self.pods[pod as usize].job)
+            && self.fast_path_applies(cx, shape, cx.pod(pod).job)
         {
-            if let Some(d) = self.decide_fast(shape_id, start, want) {
-                self.scheduler.fast_decisions += 1;
+            if let Some(d) = self.decide_fast(cx, shape_id, start, want) {
+                self.fast_decisions += 1;
                 return self.fast_decided(d, start, n_all);
             }
         }
@@ -593,26 +615,25 @@ impl Sim {
             (skip_topo, ctx, subset.as_ref().filter(|_| !walk_domains))
         {
             if self.fast_scheduling && !claims {
-                let job = self.pods[pod as usize].job;
-                if let Some(d) = self.decide_fast_domains(shape_id, ctx, topo, start, want, job) {
-                    self.scheduler.fast_domain_decisions += 1;
+                if let Some(d) = self.decide_fast_domains(cx, pod, ctx, topo, start, want) {
+                    self.fast_domain_decisions += 1;
                     return self.fast_decided(d, start, n_all);
                 }
             }
         }
-        let shape = &self.shapes[shape_id];
+        let shape = cx.shape(shape_id as ShapeId);
         let examined = match (subset.as_ref().filter(|_| !walk_domains), skip_topo) {
             (None, None) => {
                 // The plain scan from the rotating start, jumping over nodes without room
                 // for the pod's requests (NodeResourcesFit would reject each of them).
-                let free = &self.cluster.free;
+                let free = &cx.cluster().free;
                 'halves: for (lo, hi) in [(start, n_all), (0, start)] {
                     let mut pos = lo;
                     while let Some(node) = free.next_fit_all(&shape.request, pos) {
                         if node >= hi {
                             break;
                         }
-                        if self.feasible(node as NodeId, shape, ctx, None, None) {
+                        if self.feasible(cx, node as NodeId, shape, ctx, None, None) {
                             feasible.push(node as NodeId);
                             if feasible.len() == want {
                                 break 'halves;
@@ -624,11 +645,12 @@ impl Sim {
                 scan_length(&feasible, want, start, n_all)
             }
             (None, Some(topo)) => {
-                let verdicts = self.entry_verdicts(shape);
+                let verdicts = self.entry_verdicts(cx, shape);
                 let ctx = ctx.expect("a skip topology comes from a context");
                 'runs: for (lo, hi) in self.domain_walk(ctx, topo, start) {
                     for node in lo..hi {
                         if self.feasible(
+                            cx,
                             node as NodeId,
                             shape,
                             Some(ctx),
@@ -650,7 +672,7 @@ impl Sim {
                 for i in 0..list.len() {
                     let node = list[(first + i) % list.len()];
                     processed += 1;
-                    if self.feasible(node, shape, ctx, None, None) {
+                    if self.feasible(cx, node, shape, ctx, None, None) {
                         feasible.push(node);
                         if feasible.len() == want {
                             break;
@@ -664,11 +686,11 @@ impl Sim {
                 }
             }
         };
-        self.scheduler.next_start_node = (start + examined) % n_all.max(1);
+        self.next_start_node = (start + examined) % n_all.max(1);
         let (node, scored) = match feasible.len() {
             0 => (None, 0),
             1 => (Some(feasible[0]), 0),
-            n => (Some(self.select_host(pod, shape_id, &feasible)), n),
+            n => (Some(self.select_host(cx, pod, shape_id, &feasible)), n),
         };
         Decision {
             node,
@@ -754,9 +776,9 @@ impl Sim {
     }
 
     /// The InterPodAffinity context of a cycle, when anything affinity-related is in play.
-    fn affinity_ctx(&self, pod: PodId) -> Option<PodCtx> {
-        let p = &self.pods[pod as usize];
-        let shape = &self.shapes[p.shape as usize];
+    fn affinity_ctx(&self, cx: &Ctx<'_>, pod: PodId) -> Option<PodCtx> {
+        let p = cx.pod(pod);
+        let shape = cx.shape(p.shape);
         if shape.affinity.is_empty()
             && shape.anti_affinity.is_empty()
             && self.placement.placed_anti_pods == 0
@@ -773,22 +795,23 @@ impl Sim {
     /// Adds InterPodAffinity's reasons to a diagnosis, for nodes that passed every other filter.
     fn add_affinity_diagnosis(
         &self,
+        cx: &Ctx<'_>,
         diag: &mut filter::Diagnosis,
         shape_id: usize,
         ctx: &PodCtx,
         subset: Option<&[NodeId]>,
     ) {
-        let shape = &self.shapes[shape_id];
+        let shape = cx.shape(shape_id as ShapeId);
         let all: Vec<NodeId>;
         let nodes = match subset {
             Some(s) => s,
             None => {
-                all = (0..self.cluster.len() as NodeId).collect();
+                all = (0..cx.cluster().len() as NodeId).collect();
                 &all
             }
         };
         for &n in nodes {
-            if filter::check(&self.cluster, n, shape, false).is_ok() {
+            if filter::check(cx.cluster(), n, shape, false).is_ok() {
                 if let Err(r) = self.placement.check(ctx, n) {
                     diag.add(r.reason().to_string(), 1);
                 }
@@ -798,11 +821,17 @@ impl Sim {
 
     /// Scores feasible nodes (NodeResourcesFit) and picks the best, ties broken uniformly at
     /// random as kube-scheduler's reservoir sampling does.
-    fn select_host(&mut self, pod: PodId, shape_id: usize, feasible: &[NodeId]) -> NodeId {
-        let shape = &self.shapes[shape_id];
-        let strategy = self.params.scheduler.scoring;
+    fn select_host(
+        &mut self,
+        cx: &Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        feasible: &[NodeId],
+    ) -> NodeId {
+        let shape = cx.shape(shape_id as ShapeId);
+        let strategy = cx.params().scheduler.scoring;
         // InterPodAffinity: raw scores from the index, normalized over the scored nodes.
-        let own = self.placement.labels_of(self.pods[pod as usize].job);
+        let own = self.placement.labels_of(cx.pod(pod).job);
         let inter_pod: Option<Vec<i64>> =
             self.placement
                 .score_ctx(own, &shape.preferred)
@@ -826,12 +855,12 @@ impl Sim {
         } else {
             feasible
                 .iter()
-                .map(|&n| self.preferred_node_affinity(n, shape))
+                .map(|&n| self.preferred_node_affinity(cx, n, shape))
                 .collect()
         };
         let raw_taints: Vec<i64> = feasible
             .iter()
-            .map(|&n| self.untolerated_soft_taints(n, shape))
+            .map(|&n| self.untolerated_soft_taints(cx, n, shape))
             .collect();
         let max_affinity = raw_affinity.iter().copied().max().unwrap_or(0);
         let max_taints = raw_taints.iter().copied().max().unwrap_or(0);
@@ -843,9 +872,9 @@ impl Sim {
         // NodeResourcesFit score is reused while allocatable and usage are the same.
         let mut last_fit: Option<(i64, i64, [i64; 2], i64)> = None;
         for (i, &node) in feasible.iter().enumerate() {
-            let alloc = self.cluster.alloc(node);
+            let alloc = cx.cluster().alloc(node);
             let (cpu, mem) = (alloc[resources::CPU], alloc[resources::MEMORY]);
-            let used = self.cluster.score_used(node);
+            let used = cx.cluster().score_used(node);
             let fit = match last_fit {
                 Some((c, m, u, fit)) if (c, m, u) == (cpu, mem, used) => fit,
                 _ => {
@@ -881,7 +910,7 @@ impl Sim {
         if ties > 1 {
             // Uniform among the best, in feasible order: one draw gives the distribution of
             // upstream's reservoir sampling, and the same pick as the fast path (`fast.rs`).
-            let r = below(&mut self.scheduler.rng, ties);
+            let r = below(&mut self.rng, ties);
             best = feasible
                 .iter()
                 .zip(&scores)
@@ -894,21 +923,26 @@ impl Sim {
     }
 
     /// NodeAffinity score: the weights of the preferred terms the node satisfies.
-    fn preferred_node_affinity(&self, node: NodeId, shape: &PodShape) -> i64 {
+    fn preferred_node_affinity(&self, cx: &Ctx<'_>, node: NodeId, shape: &PodShape) -> i64 {
         shape
             .preferred_node_affinity
             .iter()
-            .filter(|(_, reqs)| crate::sim::shape::term_matches(&self.cluster, node, reqs))
+            .filter(|(_, reqs)| crate::sim::shape::term_matches(cx.cluster(), node, reqs))
             .map(|(w, _)| *w)
             .sum()
     }
 
     /// TaintToleration score input: PreferNoSchedule taints the pod does not tolerate.
-    pub(crate) fn untolerated_soft_taints(&self, node: NodeId, shape: &PodShape) -> i64 {
-        if !self.cluster.soft_tainted(node) {
+    pub(crate) fn untolerated_soft_taints(
+        &self,
+        cx: &Ctx<'_>,
+        node: NodeId,
+        shape: &PodShape,
+    ) -> i64 {
+        if !cx.cluster().soft_tainted(node) {
             return 0;
         }
-        self.cluster
+        cx.cluster()
             .node(node)
             .taints
             .iter()
@@ -922,14 +956,14 @@ impl Sim {
             .count() as i64
     }
 
-    pub(crate) fn on_bind_done(&mut self, pod: PodId, node: NodeId) {
-        let p = &self.pods[pod as usize];
+    pub(crate) fn on_bind_done(&mut self, cx: &mut Ctx<'_>, pod: PodId, node: NodeId) {
+        let p = cx.pod(pod);
         if p.removed || p.deletion_ns.is_some() || p.phase != PodPhase::Pending {
             // Deleted while binding: the reservation is dropped when the pod goes.
             return;
         }
-        self.scheduler.state[pod as usize] = QueueState::None;
-        self.change_pod(pod, crate::sim::pod_change::PodChange::Bound { node });
+        self.state[pod as usize] = QueueState::None;
+        cx.change_pod(pod, crate::sim::pod_change::PodChange::Bound { node });
     }
 }
 

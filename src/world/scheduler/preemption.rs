@@ -18,14 +18,15 @@
 
 use super::affinity::PodCtx;
 use super::filter::{self, Reject};
+use super::Scheduler;
 use super::{candidates, QueueState};
 use crate::api::types::PodSpec;
 use crate::cluster::NodeId;
 use crate::engine::{rng::below, SimTime, StreamRng};
-use crate::sim::objects::PodId;
+use crate::sim::ctx::Ctx;
+use crate::sim::objects::{PodId, ShapeId};
 use crate::sim::pod_change::PodChange;
 use crate::sim::shape::PodShape;
-use crate::sim::Sim;
 use std::collections::BTreeMap;
 
 /// DefaultPreemptionArgs defaults (`pkg/scheduler/apis/config/v1/defaults.go`).
@@ -235,10 +236,10 @@ fn num_candidates(potential: usize) -> usize {
         .min(potential)
 }
 
-impl Sim {
+impl Scheduler {
     /// Pod priority and preemption policy for a pod template (the Priority admission plugin).
-    fn priority_of(&self, pod: PodId) -> i32 {
-        self.shapes[self.pods[pod as usize].shape as usize].priority
+    fn priority_of(&self, cx: &Ctx<'_>, pod: PodId) -> i32 {
+        cx.shape(cx.pod(pod).shape).priority
     }
 
     /// Filter's room check on `node` with the nominated pods of at least the cycle's priority
@@ -246,30 +247,32 @@ impl Sim {
     /// `freed` pods given back.
     pub(crate) fn room_with_nominated(
         &self,
+        cx: &Ctx<'_>,
         node: NodeId,
         shape: &PodShape,
         freed: &[PodId],
     ) -> bool {
-        self.room_freeing(node, shape, || freed.iter().copied())
+        self.room_freeing(cx, node, shape, || freed.iter().copied())
     }
 
     /// `room_with_nominated` with the freed pods listed by `freed` (called once per resource
     /// the pod requests).
     fn room_freeing<I: Iterator<Item = PodId>>(
         &self,
+        cx: &Ctx<'_>,
         node: NodeId,
         shape: &PodShape,
         freed: impl Fn() -> I,
     ) -> bool {
-        let alloc = self.cluster.alloc(node);
-        let used = self.cluster.used(node);
-        let nominated: &[PodId] = match self.scheduler.preemption.cycle {
-            Some(_) => (self.scheduler.preemption.nominations.get(&node)).map_or(&[], |l| l),
+        let alloc = cx.cluster().alloc(node);
+        let used = cx.cluster().used(node);
+        let nominated: &[PodId] = match self.preemption.cycle {
+            Some(_) => (self.preemption.nominations.get(&node)).map_or(&[], |l| l),
             None => &[],
         };
         // Dimension by dimension, without building the free vector: every candidate node of a
         // preemptor is checked here, several times (`select_victims`).
-        let request = |q: PodId| &self.shapes[self.pods[q as usize].shape as usize].request;
+        let request = |q: PodId| &cx.shape(cx.pod(q).shape).request;
         shape.request.iter().enumerate().all(|(d, &r)| {
             if r == 0 {
                 return true;
@@ -278,9 +281,9 @@ impl Sim {
             for v in freed() {
                 f += request(v)[d];
             }
-            if let Some((me, prio)) = self.scheduler.preemption.cycle {
+            if let Some((me, prio)) = self.preemption.cycle {
                 for &q in nominated {
-                    if q != me && self.priority_of(q) >= prio {
+                    if q != me && self.priority_of(cx, q) >= prio {
                         f -= request(q)[d];
                     }
                 }
@@ -291,14 +294,14 @@ impl Sim {
 
     /// Whether nominated pods may change this node's verdict for the cycle's pod.
     pub(crate) fn nominated_on(&self, node: NodeId) -> bool {
-        self.scheduler.preemption.cycle.is_some()
-            && self.scheduler.preemption.nominations.contains_key(&node)
+        self.preemption.cycle.is_some() && self.preemption.nominations.contains_key(&node)
     }
 
     /// DefaultPreemption's PostFilter for a pod that fit no node. Cheap when no placed pod
     /// has a lower priority (a look at the lowest priority placed).
     pub(crate) fn post_filter(
         &mut self,
+        cx: &mut Ctx<'_>,
         pod: PodId,
         shape_id: usize,
         ctx: Option<&PodCtx>,
@@ -309,25 +312,25 @@ impl Sim {
             nominated: None,
         };
         let (prio, never) = (
-            self.shapes[shape_id].priority,
-            self.shapes[shape_id].preempt_never,
+            cx.shape(shape_id as ShapeId).priority,
+            cx.shape(shape_id as ShapeId).preempt_never,
         );
-        if never || !self.scheduler.preemption.any_below(prio) {
+        if never || !self.preemption.any_below(prio) {
             // Not eligible, or nothing to preempt anywhere: every node answers "No preemption
             // victims found for incoming pod" without running Filter.
             if !never {
-                self.scheduler.preemption.clear_nomination(pod, prio);
+                self.preemption.clear_nomination(pod, prio);
             }
             return out;
         }
         // PodEligibleToPreemptOthers: a pod whose nominated node still holds a victim it
         // preempted (being deleted, or its DELETE on the way: upstream's PreEnqueue holds the
         // pod until the calls are made) waits for it.
-        if let Some(n) = self.scheduler.preemption.nominated_node(pod) {
-            let unresolvable = !potential(self, n, &self.shapes[shape_id], ctx);
-            let waiting = (self.scheduler.preemption.by_node.get(n as usize)).is_some_and(|l| {
+        if let Some(n) = self.preemption.nominated_node(pod) {
+            let unresolvable = !potential(self, cx, n, cx.shape(shape_id as ShapeId), ctx);
+            let waiting = (self.preemption.by_node.get(n as usize)).is_some_and(|l| {
                 l.iter()
-                    .any(|&q| self.scheduler.preemption.is_victim(q) && self.priority_of(q) < prio)
+                    .any(|&q| self.preemption.is_victim(q) && self.priority_of(cx, q) < prio)
             });
             if waiting && !unresolvable {
                 out.nominated = Some(n);
@@ -335,19 +338,19 @@ impl Sim {
             }
         }
         // The nodes preemption might help: those Filter rejected as Unschedulable.
-        let shape = &self.shapes[shape_id];
-        let subset = candidates(&self.cluster, shape);
+        let shape = cx.shape(shape_id as ShapeId);
+        let subset = candidates(cx.cluster(), shape);
         if subset.is_none() && ctx.is_none() && self.fast_scheduling {
             // The same nodes in the same order, from the failure path's index (`diag.rs`).
-            self.scheduler.diag.prepare(&self.cluster, shape_id, shape);
-            let count = self.scheduler.diag.potential(shape_id).len();
+            self.diag.prepare(cx.cluster(), shape_id, shape);
+            let count = self.diag.potential(shape_id).len();
             // Every test run checks the index against the visit of every node.
             #[cfg(test)]
             {
-                let slow: Vec<NodeId> = (0..self.cluster.len() as NodeId)
-                    .filter(|&n| potential(self, n, shape, ctx))
+                let slow: Vec<NodeId> = (0..cx.cluster().len() as NodeId)
+                    .filter(|&n| potential(self, cx, n, shape, ctx))
                     .collect();
-                let fast = self.scheduler.diag.potential(shape_id);
+                let fast = self.diag.potential(shape_id);
                 assert_eq!(slow.len(), count, "the failure index's potential nodes");
                 if count > 0 {
                     let o = (slow[0] as usize * 7 + count / 3) % count;
@@ -357,65 +360,63 @@ impl Sim {
                 }
             }
             if count == 0 {
-                self.scheduler.preemption.clear_nomination(pod, prio);
+                self.preemption.clear_nomination(pod, prio);
                 return out;
             }
-            let offset = below(&mut self.scheduler.preemption.rng, count as u64) as usize;
+            let offset = below(&mut self.preemption.rng, count as u64) as usize;
             let want = num_candidates(count);
             let mut found: Vec<Candidate> = vec![];
-            let prev_cycle = self.scheduler.preemption.cycle;
-            self.scheduler.preemption.cycle = Some((pod, prio));
-            for node in self
-                .scheduler
-                .diag
-                .potential(shape_id)
-                .starting_at_rank(offset)
-            {
-                if let Some(c) = self.select_victims(node, shape_id, ctx, at_ns, &mut out.filters) {
+            let prev_cycle = self.preemption.cycle;
+            self.preemption.cycle = Some((pod, prio));
+            for node in self.diag.potential(shape_id).starting_at_rank(offset) {
+                if let Some(c) =
+                    self.select_victims(cx, node, shape_id, ctx, at_ns, &mut out.filters)
+                {
                     found.push(c);
                     if found.len() >= want {
                         break;
                     }
                 }
             }
-            self.scheduler.preemption.cycle = prev_cycle;
-            return self.finish_post_filter(pod, prio, found, at_ns, out);
+            self.preemption.cycle = prev_cycle;
+            return self.finish_post_filter(cx, pod, prio, found, at_ns, out);
         }
         let nodes: Vec<NodeId> = match &subset {
             Some(list) => list
                 .iter()
                 .copied()
-                .filter(|&n| potential(self, n, shape, ctx))
+                .filter(|&n| potential(self, cx, n, shape, ctx))
                 .collect(),
-            None => (0..self.cluster.len() as NodeId)
-                .filter(|&n| potential(self, n, shape, ctx))
+            None => (0..cx.cluster().len() as NodeId)
+                .filter(|&n| potential(self, cx, n, shape, ctx))
                 .collect(),
         };
         if nodes.is_empty() {
-            self.scheduler.preemption.clear_nomination(pod, prio);
+            self.preemption.clear_nomination(pod, prio);
             return out;
         }
-        let offset = below(&mut self.scheduler.preemption.rng, nodes.len() as u64) as usize;
+        let offset = below(&mut self.preemption.rng, nodes.len() as u64) as usize;
         let want = num_candidates(nodes.len());
         let mut found: Vec<Candidate> = vec![];
-        let prev_cycle = self.scheduler.preemption.cycle;
-        self.scheduler.preemption.cycle = Some((pod, prio));
+        let prev_cycle = self.preemption.cycle;
+        self.preemption.cycle = Some((pod, prio));
         for i in 0..nodes.len() {
             let node = nodes[(offset + i) % nodes.len()];
-            if let Some(c) = self.select_victims(node, shape_id, ctx, at_ns, &mut out.filters) {
+            if let Some(c) = self.select_victims(cx, node, shape_id, ctx, at_ns, &mut out.filters) {
                 found.push(c);
                 if found.len() >= want {
                     break;
                 }
             }
         }
-        self.scheduler.preemption.cycle = prev_cycle;
-        self.finish_post_filter(pod, prio, found, at_ns, out)
+        self.preemption.cycle = prev_cycle;
+        self.finish_post_filter(cx, pod, prio, found, at_ns, out)
     }
 
     /// The candidates found: pick one node, preempt its victims, nominate the pod to it.
     fn finish_post_filter(
         &mut self,
+        cx: &mut Ctx<'_>,
         pod: PodId,
         prio: i32,
         found: Vec<Candidate>,
@@ -423,11 +424,11 @@ impl Sim {
         mut out: PostFilter,
     ) -> PostFilter {
         let Some(best) = pick_one_node(&found) else {
-            self.scheduler.preemption.clear_nomination(pod, prio);
+            self.preemption.clear_nomination(pod, prio);
             return out;
         };
         let c = &found[best];
-        self.preempt(pod, prio, c.node, &c.victims, at_ns);
+        self.preempt(cx, pod, prio, c.node, &c.victims, at_ns);
         out.nominated = Some(c.node);
         out
     }
@@ -436,18 +437,23 @@ impl Sim {
     /// most important first, while the pod still fits. `None` when the node is no candidate.
     fn select_victims(
         &self,
+        cx: &Ctx<'_>,
         node: NodeId,
         shape_id: usize,
         ctx: Option<&PodCtx>,
         now_ns: SimTime,
         filters: &mut u64,
     ) -> Option<Candidate> {
-        let shape = &self.shapes[shape_id];
+        let shape = cx.shape(shape_id as ShapeId);
         let prio = shape.priority;
-        let list = self.scheduler.preemption.by_node.get(node as usize)?;
+        let list = self.preemption.by_node.get(node as usize)?;
         // Most nodes visited are no candidate (no lower-priority pod, or no room even with
         // them all gone): answered before anything is collected.
-        let lower_pods = || list.iter().copied().filter(|&q| self.priority_of(q) < prio);
+        let lower_pods = || {
+            list.iter()
+                .copied()
+                .filter(|&q| self.priority_of(cx, q) < prio)
+        };
         // "No preemption victims found for incoming pod": no Filter run.
         lower_pods().next()?;
         *filters += 1;
@@ -455,18 +461,18 @@ impl Sim {
         if ctx.is_some_and(|c| self.placement.check(c, node).is_err()) {
             return None;
         }
-        if !self.room_freeing(node, shape, lower_pods) {
+        if !self.room_freeing(cx, node, shape, lower_pods) {
             return None;
         }
         let mut lower_iter = lower_pods();
         if let (Some(q), None) = (lower_iter.next(), lower_iter.next()) {
             // One lower-priority pod (a one-pod node): reprieved when the pod fits beside it.
             *filters += 1;
-            if self.room_with_nominated(node, shape, &[]) {
+            if self.room_with_nominated(cx, node, shape, &[]) {
                 return None;
             }
-            let p = &self.pods[q as usize];
-            let victim = (self.priority_of(q), p.bound_at_ns.unwrap_or(now_ns), q);
+            let p = cx.pod(q);
+            let victim = (self.priority_of(cx, q), p.bound_at_ns.unwrap_or(now_ns), q);
             return Some(Candidate {
                 node,
                 victims: vec![victim],
@@ -475,8 +481,8 @@ impl Sim {
         let mut lower: Vec<(i32, SimTime, PodId)> = list
             .iter()
             .map(|&q| {
-                let p = &self.pods[q as usize];
-                (self.priority_of(q), p.bound_at_ns.unwrap_or(now_ns), q)
+                let p = cx.pod(q);
+                (self.priority_of(cx, q), p.bound_at_ns.unwrap_or(now_ns), q)
             })
             .filter(|&(p, _, _)| p < prio)
             .collect();
@@ -487,7 +493,7 @@ impl Sim {
         for v in lower {
             removed.retain(|&q| q != v.2);
             *filters += 1;
-            if !self.room_with_nominated(node, shape, &removed) {
+            if !self.room_with_nominated(cx, node, shape, &removed) {
                 removed.push(v.2);
                 victims.push(v);
             }
@@ -500,27 +506,28 @@ impl Sim {
     /// node lose their nomination; the pod is nominated to it.
     fn preempt(
         &mut self,
+        cx: &mut Ctx<'_>,
         pod: PodId,
         prio: i32,
         node: NodeId,
         victims: &[(i32, SimTime, PodId)],
         at_ns: SimTime,
     ) {
-        let latency = self.params.api_call_latency_ns;
-        self.scheduler.preemption.preemptions += 1;
+        let latency = cx.params().api_call_latency_ns;
+        self.preemption.preemptions += 1;
         for &(_, _, v) in victims {
-            self.scheduler.preemption.victims += 1;
-            self.scheduler.preemption.mark_victim(v);
-            let p = &self.pods[v as usize];
-            if p.deletion_ns.is_some() || p.removed || self.delete_requests.in_flight(v) {
+            self.preemption.victims += 1;
+            self.preemption.mark_victim(v);
+            let p = cx.pod(v);
+            if p.deletion_ns.is_some() || p.removed || cx.pod_delete_in_flight(v) {
                 continue;
             }
             let patch = !p.disruption_target;
             if patch {
-                self.change_pod(v, PodChange::DisruptionTarget);
+                cx.change_pod(v, PodChange::DisruptionTarget);
             }
-            self.send_pod_delete(v, PREEMPTION_REASON, |sim, _| {
-                let client = &mut sim.scheduler.client;
+            let client = &mut self.client;
+            cx.request_pod_delete(v, PREEMPTION_REASON, |_| {
                 let after_patch = if patch {
                     client.reserve(at_ns) + latency
                 } else {
@@ -529,34 +536,40 @@ impl Sim {
                 client.reserve(after_patch)
             });
         }
-        let lower: Vec<PodId> = (self.scheduler.preemption.nominations.get(&node))
+        let lower: Vec<PodId> = (self.preemption.nominations.get(&node))
             .map(|l| {
                 l.iter()
                     .copied()
-                    .filter(|&q| q != pod && self.priority_of(q) < prio)
+                    .filter(|&q| q != pod && self.priority_of(cx, q) < prio)
                     .collect()
             })
             .unwrap_or_default();
         for q in lower {
-            let qp = self.priority_of(q);
-            self.scheduler.preemption.clear_nomination(q, qp);
-            self.scheduler.client.reserve(at_ns);
-            if self.scheduler.state(q) == QueueState::Unschedulable {
-                self.scheduler.unschedulable.remove(&q);
-                self.push_active(q);
+            let qp = self.priority_of(cx, q);
+            self.preemption.clear_nomination(q, qp);
+            self.client.reserve(at_ns);
+            if self.state(q) == QueueState::Unschedulable {
+                self.unschedulable.remove(&q);
+                self.push_active(cx, q);
             }
         }
-        self.scheduler.preemption.nominate(pod, node, prio);
+        self.preemption.nominate(pod, node, prio);
     }
 }
 
 /// Filter's verdict on `node` is one preemption might cure (Unschedulable, not
 /// UnschedulableAndUnresolvable): room (NodeResourcesFit) or anti-affinity.
-fn potential(sim: &Sim, node: NodeId, shape: &PodShape, ctx: Option<&PodCtx>) -> bool {
-    match filter::check(&sim.cluster, node, shape, false) {
+fn potential(
+    s: &Scheduler,
+    cx: &Ctx<'_>,
+    node: NodeId,
+    shape: &PodShape,
+    ctx: Option<&PodCtx>,
+) -> bool {
+    match filter::check(cx.cluster(), node, shape, false) {
         Ok(()) | Err(Reject::Resources(_)) => ctx.is_none_or(|c| {
             !matches!(
-                sim.placement.check(c, node),
+                s.placement.check(c, node),
                 Err(super::affinity::AffinityReject::Affinity)
             )
         }),

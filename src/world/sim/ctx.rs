@@ -296,7 +296,7 @@ impl Ctx<'_> {
 
     /// Does the scheduler's affinity index keep Jobs' pod labels (some inter-pod term exists)?
     pub(crate) fn affinity_index_keeps_labels(&self) -> bool {
-        self.sim.placement.labelled()
+        self.sim.scheduler.placement.labelled()
     }
 
     /// A Job create reaching the API server (the JobSet controller's `constructJob`): stored
@@ -560,9 +560,32 @@ impl Ctx<'_> {
         self.sim.enqueue_jobset(js, delay_ns);
     }
 
+    /// The scheduler cache's part of the cluster (its reservations of node capacity and the
+    /// free-domain counts its fast path reads), which only kube-scheduler's handlers use.
+    pub(crate) fn scheduler_cache(&mut self) -> crate::cluster::SchedulerCache<'_> {
+        crate::cluster::SchedulerCache::new(&mut self.sim.cluster, &self.sim.shapes)
+    }
+
+    /// Label keys whose value differs node by node within a pool entry (hostname, node pool,
+    /// topology levels), interned.
+    pub(crate) fn node_varying_keys(&self) -> &[u32] {
+        &self.sim.node_varying_keys
+    }
+
+    /// The events path: one FailedScheduling Event for `pod` (`first`: it had not failed to
+    /// schedule before), which the metrics observe.
+    pub(crate) fn observe_failed_scheduling(
+        &mut self,
+        pod: PodId,
+        first: bool,
+        verdict: &crate::scheduler::filter::Diagnosis,
+    ) {
+        self.sim.observe_failed_scheduling(pod, first, verdict);
+    }
+
     /// A node update the scheduler's queue reacts to: unschedulable pods are retried.
     pub(crate) fn scheduler_node_changed(&mut self) {
-        self.sim.move_all_unschedulable();
+        self.sim.scheduler(|s, ctx| s.move_all_unschedulable(ctx));
     }
 
     /// The metrics observers (`metrics/`).

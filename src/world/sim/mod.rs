@@ -14,7 +14,6 @@ use crate::error::{InputError, SimError};
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
 use crate::scenario::Scenario;
-use crate::scheduler::affinity::AffinityIndex;
 use crate::scheduler::Scheduler;
 pub(crate) use event::Event;
 use objects::*;
@@ -44,7 +43,8 @@ pub(crate) struct Sim {
     pub jobs: Vec<JobObj>,
     pub pods: Vec<PodObj>,
     pub shapes: Vec<PodShape>,
-    pub scheduler: Scheduler,
+    /// kube-scheduler: its queues, cache, affinity index and preemption state.
+    pub(crate) scheduler: ctx::Slot<Scheduler>,
     pub rng: Streams,
     pub rec: Recorder,
     pub ended_at_ns: Option<SimTime>,
@@ -65,8 +65,6 @@ pub(crate) struct Sim {
         std::collections::HashMap<PodId, Box<str>, crate::engine::queue::BuildSeqHasher>,
     /// Interned container names (`PodObj::last_exit` carries the index).
     pub container_names: Vec<String>,
-    /// Placed pods per topology domain, for InterPodAffinity.
-    pub placement: AffinityIndex,
     /// Check the invariants every `invariant_period_events` events and at the end.
     pub check_invariants: bool,
     /// Events between two invariant sweeps (1,000 unless a test asks for more often).
@@ -117,9 +115,6 @@ pub(crate) struct Sim {
     pub(crate) job_controller: ctx::Slot<crate::control::job::JobController>,
     /// The timeline's samples.
     pub timeline: crate::metrics::timeline::Timeline,
-    /// Decide plain-scan pods from the pristine-node index (`scheduler::fast`); off only in
-    /// tests that check it decides exactly as the plain scan.
-    pub fast_scheduling: bool,
     /// Label keys whose value differs node by node within a pool entry (hostname, node pool,
     /// topology levels), interned.
     pub node_varying_keys: Vec<u32>,
@@ -227,7 +222,7 @@ impl Sim {
             jobs: vec![],
             pods: vec![],
             shapes: vec![],
-            scheduler: Scheduler::new(
+            scheduler: ctx::Slot::new(Scheduler::new(
                 streams.stream("scheduler"),
                 client(scenario.control.scheduler.client),
                 crate::scheduler::preemption::Preemption::new(
@@ -239,7 +234,7 @@ impl Sim {
                     ),
                     streams.stream("scheduler.preemption"),
                 ),
-            ),
+            )),
             rng: Streams {
                 names: streams.stream("names"),
             },
@@ -250,7 +245,6 @@ impl Sim {
             live_pod_names: Default::default(),
             unschedulable_messages: Default::default(),
             container_names: vec![],
-            placement: AffinityIndex::default(),
             check_invariants: false,
             invariant_period_events: INVARIANT_PERIOD,
             event_digest: Default::default(),
@@ -287,7 +281,6 @@ impl Sim {
             kueue_watches_nodes: kueue.as_ref().is_some_and(|k| k.places_by_topology()),
             ungated_shapes: Default::default(),
             kueue: ctx::Slot::new(kueue.expect("errors returned above")),
-            fast_scheduling: true,
             node_varying_keys: vec![],
             timeline: crate::metrics::timeline::Timeline::new(),
             cluster,
@@ -378,7 +371,7 @@ impl Sim {
             }
         }
         for k in keys {
-            self.placement.topology(&self.cluster, &k);
+            self.scheduler.placement.topology(&self.cluster, &k);
         }
         // Namespaces for `namespaceSelector`: the declared ones, and every one a workload uses
         // (a JobSet can only be created in an existing namespace).
@@ -388,7 +381,7 @@ impl Sim {
             let ns = w.jobset.metadata.namespace.as_deref().unwrap_or("default");
             namespaces.entry(ns.to_string()).or_default();
         }
-        self.placement.set_namespaces(namespaces);
+        self.scheduler.placement.set_namespaces(namespaces);
     }
 
     pub(crate) fn now(&self) -> SimTime {
@@ -474,6 +467,14 @@ impl Sim {
         id
     }
 
+    /// Runs one of kube-scheduler's handlers.
+    pub(crate) fn scheduler<R>(
+        &mut self,
+        handler: impl FnOnce(&mut Scheduler, &mut ctx::Ctx<'_>) -> R,
+    ) -> R {
+        self.handle(|sim| &mut sim.scheduler, handler)
+    }
+
     pub(crate) fn kueue<R>(
         &mut self,
         handler: impl FnOnce(&mut crate::kueue::controller::KueueController, &mut ctx::Ctx<'_>) -> R,
@@ -493,9 +494,9 @@ impl Sim {
             Event::JobWorkersFree => self.job_controller(|jc, ctx| jc.on_workers_free(ctx)),
             Event::FinalizerRemoved(pod) => self.on_finalizer_removed(pod),
             Event::PodCreated(pod) => self.on_pod_created(pod),
-            Event::SchedulerAddPod(pod) => self.scheduler_add_pod(pod),
-            Event::SchedulerPodGone(pod) => self.scheduler_pod_gone(pod),
-            Event::SchedulerCycle => self.scheduler_cycle(),
+            Event::SchedulerAddPod(pod) => self.scheduler(|s, ctx| s.on_add_pod(ctx, pod)),
+            Event::SchedulerPodGone(pod) => self.scheduler(|s, ctx| s.on_pod_gone(ctx, pod)),
+            Event::SchedulerCycle => self.scheduler(|s, ctx| s.on_cycle(ctx)),
             Event::KueueWorkloadCreated(js) => self.kueue(|k, c| k.on_workload_created(c, js)),
             Event::KueueCycle => self.kueue(|k, c| k.on_cycle(c)),
             Event::KueueStartJobSet(wl) => self.kueue(|k, c| k.on_start_jobset(c, wl)),
@@ -516,9 +517,15 @@ impl Sim {
             Event::KueueMaxExecTime { wl, generation } => {
                 self.kueue(|k, c| k.on_max_exec_time(c, wl, generation))
             }
-            Event::SchedulerBackoffDone(pod) => self.scheduler_backoff_done(pod),
-            Event::SchedulerFlushUnschedulable => self.scheduler_flush_unschedulable(),
-            Event::BindDone { pod, node } => self.on_bind_done(pod, node),
+            Event::SchedulerBackoffDone(pod) => {
+                self.scheduler(|s, ctx| s.on_backoff_done(ctx, pod))
+            }
+            Event::SchedulerFlushUnschedulable => {
+                self.scheduler(|s, ctx| s.on_flush_unschedulable(ctx))
+            }
+            Event::BindDone { pod, node } => {
+                self.scheduler(|s, ctx| s.on_bind_done(ctx, pod, node))
+            }
             Event::PodRunning(pod) => self.kubelet(|k, ctx| k.on_pod_running(ctx, pod)),
             Event::PodReady(pod) => self.kubelet(|k, ctx| k.on_pod_ready(ctx, pod)),
             Event::ContainerExit { pod, exit_code } => {
