@@ -503,6 +503,39 @@ fn a_failed_host_evicts_the_tas_workload_and_it_comes_back_on_healthy_pools() {
 }
 
 #[test]
+fn a_failed_host_is_replaced_inside_its_pool_when_the_pool_has_a_spare() {
+    // Pools of 5 hosts: each slice of 4 leaves one host spare in its pool. The failed host's
+    // pod fails, the JobSet restarts (its failure policy), and Kueue's second pass has put
+    // that pod's place on the spare host of the same pool (the slice's domain): the Workload
+    // is not evicted and every Job stays in its pool.
+    let before = run(&tas_scenario("").replace("nodesPerPool: 4", "nodesPerPool: 5"));
+    let pools_before = pools_of_jobs(&before);
+    let text =
+        tas_scenario("faults:\n- {kind: scripted, at: 20m, node: p-0-1, repairAfter: 10h}\n")
+            .replace("nodesPerPool: 4", "nodesPerPool: 5");
+    let sim = run(&text);
+    let w = workload(&sim, "train");
+    assert!(
+        w.evictions.is_empty(),
+        "replaced, not evicted: {:?}",
+        w.evictions
+    );
+    assert_eq!(w.state, WlState::Finished);
+    assert!(
+        pools_before.iter().any(|p| p.contains("p-0")),
+        "a slice runs in the failing host's pool: {pools_before:?}"
+    );
+    assert_eq!(pools_of_jobs(&sim), pools_before, "each Job kept its pool");
+    let failed = sim.cluster.node_by_name("p-0-1").expect("node exists");
+    let fault_ns = 20 * 60 * 1_000_000_000u64;
+    let bound_after: Vec<_> = (sim.pods.iter())
+        .filter(|p| p.bound_at_ns.get().is_some_and(|t| t > fault_ns))
+        .collect();
+    assert!(bound_after.len() >= 8, "the JobSet ran again");
+    assert!(bound_after.iter().all(|p| p.node != Some(failed)));
+}
+
+#[test]
 fn tas_with_exclusive_placement_on_one_jobset_is_refused() {
     let text = tas_scenario("").replace(
         "metadata: {name: train, labels: {kueue.x-k8s.io/queue-name: q}}",

@@ -1085,6 +1085,9 @@ fn greedy(
 #[path = "tas_group.rs"]
 mod group;
 
+#[path = "tas_replace.rs"]
+mod replace;
+
 #[cfg(test)]
 #[path = "tas_tests.rs"]
 mod tests;

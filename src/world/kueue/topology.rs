@@ -221,6 +221,46 @@ impl FlavorView {
         Ok((self.domains(workers), self.domains(lead)))
     }
 
+    /// Kueue's second pass for a failed node (`TasSnapshot::replace_assignment`): `domains` (an
+    /// admitted PodSet's, whose usage the view holds) with the pods they had on `lost` placed
+    /// again on leaves whose taints `tolerations` tolerate, merged into the kept ones.
+    /// Kueue's reason when a kept domain is no longer in the topology or nothing fits.
+    pub(crate) fn replace(
+        &self,
+        (request, per_pod): (&TopologyRequest, &[i64]),
+        domains: &[Domain],
+        (lost, lost_values): (NodeId, &[&str]),
+        tolerations: &[Toleration],
+    ) -> Result<Vec<Domain>, String> {
+        let lost_count = (domains.iter().filter(|d| d.nodes.contains(&lost)))
+            .map(|d| d.count)
+            .sum();
+        let mut kept = Vec::with_capacity(domains.len());
+        for d in domains.iter().filter(|d| !d.nodes.contains(&lost)) {
+            let Some(&leaf) = d.nodes.first().and_then(|n| self.leaf_of_node.get(n)) else {
+                let stale = d.selector.last().map_or("", |(_, v)| v.as_str());
+                return Err(format!("Cannot replace the node, because the existing topologyAssignment is invalid, as it contains the stale domain {stale}"));
+            };
+            kept.push((leaf, d.count));
+        }
+        let eligible = |leaf: LeafIx| {
+            let info = &self.leaves[leaf as usize];
+            !info.nodes.contains(&lost)
+                && (info.taints.iter()).all(|taint| {
+                    tolerations
+                        .iter()
+                        .any(|t| crate::scheduler::filter::tolerates(t, taint))
+                })
+        };
+        let merged = self.snapshot.replace_assignment(
+            request,
+            per_pod,
+            (&kept, lost_values, lost_count),
+            &eligible,
+        )?;
+        Ok(self.domains(merged))
+    }
+
     /// Takes (`sign` 1) or gives back (-1) what a placement's pods need on this flavor.
     pub(crate) fn adjust(&mut self, domains: &[Domain], per_pod: &[i64], sign: i64) {
         for d in domains {

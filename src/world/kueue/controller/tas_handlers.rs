@@ -634,9 +634,9 @@ impl KueueController {
         })
     }
 
-    /// The second scheduling pass for an unhealthy node: its pods go to other nodes of the
-    /// same domain at the PodSet's constrained level (the slice level, else the required
-    /// one; anywhere in the flavor otherwise). False when there is no room.
+    /// The second scheduling pass for an unhealthy node (`FlavorView::replace`): each
+    /// PodSet's pods on it go back inside the domain the rest of its assignment needs them
+    /// in. False when one cannot be placed.
     fn replace_node(&mut self, ctx: &mut Ctx, wl: WlId, node: NodeId) -> bool {
         let workloads = &self.workloads;
         let w = &workloads[wl as usize];
@@ -645,19 +645,25 @@ impl KueueController {
             let Some(p) = p.as_ref().filter(|p| p.uses(node)) else {
                 continue;
             };
-            let mut view = self.tas.view(ctx, &self.model, workloads, p.flavor);
-            let request = w.topology_requests.get(i).and_then(Option::as_ref);
+            let view = self.tas.view(ctx, &self.model, workloads, p.flavor);
+            let request = effective_request(w.topology_requests.get(i).and_then(Option::as_ref));
             let mut tolerations = w.podsets[i].tolerations.clone();
             tolerations.extend(self.model.flavors[p.flavor].tolerations.iter().cloned());
-            let lost = Lost {
-                node,
-                tolerations: &tolerations,
-            };
-            let Some(new_domains) = replacement(&mut view, ctx, p, request, lost) else {
+            let levels = &self.tas.levels[p.flavor].as_ref().expect("a TAS flavor").1;
+            let cluster = ctx.cluster();
+            let values: Vec<&str> = (levels.iter())
+                .map(|l| cluster.label_value(node, l).unwrap_or(""))
+                .collect();
+            let Ok(domains) = view.replace(
+                (&request, &p.per_pod),
+                &p.domains,
+                (node, &values),
+                &tolerations,
+            ) else {
                 return false;
             };
             replaced[i] = Some(Placement {
-                domains: new_domains,
+                domains,
                 ..p.clone()
             });
         }
@@ -686,63 +692,4 @@ impl KueueController {
 /// Does the nodeSelector pick the node?
 fn selects(ctx: &Ctx, selector: &[(String, String)], node: NodeId) -> bool {
     (selector.iter()).all(|(k, v)| ctx.cluster().label_value(node, k) == Some(v.as_str()))
-}
-
-/// New domains for the pods the placement put on `node`'s domain, inside the same domain
-/// at the request's constrained level, or None.
-/// The failed node, and the tolerations its PodSet schedules with.
-struct Lost<'a> {
-    node: NodeId,
-    tolerations: &'a [crate::api::types::Toleration],
-}
-
-fn replacement(
-    view: &mut FlavorView,
-    ctx: &Ctx,
-    p: &Placement,
-    request: Option<&TopologyRequest>,
-    lost_node: Lost,
-) -> Option<Vec<Domain>> {
-    let node = lost_node.node;
-    let at = p.domains.iter().position(|d| d.nodes.contains(&node))?;
-    let lost = &p.domains[at];
-    // The other domains stay; the failed one's capacity is no longer counted.
-    let others: Vec<Domain> = (p.domains.iter().enumerate())
-        .filter(|&(i, _)| i != at)
-        .map(|(_, d)| d.clone())
-        .collect();
-    view.adjust(&others, &p.per_pod, 1);
-    let level = request.and_then(|r| match (&r.slice, &r.mode) {
-        (Some((l, _)), _) => Some(l.clone()),
-        (None, TopologyMode::Required(l)) => Some(l.clone()),
-        _ => None,
-    });
-    let cluster = ctx.cluster();
-    let within = level
-        .as_ref()
-        .map(|l| (l.clone(), cluster.label_value(node, l).map(str::to_string)));
-    let allowed = |nodes: &[NodeId]| {
-        !nodes.contains(&node)
-            && within.as_ref().is_none_or(|(l, v)| {
-                nodes
-                    .first()
-                    .is_some_and(|&n| cluster.label_value(n, l) == v.as_deref())
-            })
-    };
-    let top = TopologyRequest::new(match &level {
-        Some(l) => TopologyMode::Required(l.clone()),
-        None => TopologyMode::Unconstrained,
-    });
-    let found = view
-        .place(
-            &top,
-            &p.per_pod,
-            lost.count,
-            lost_node.tolerations,
-            &allowed,
-        )
-        .ok()?;
-    let mut out = p.domains.clone();
-    out.splice(at..=at, found);
-    Some(out)
 }
