@@ -117,6 +117,33 @@ fn an_unknown_constant_names_its_file_line_and_path() {
     );
 }
 
+/// The InterPodAffinity cost was one constant until it was split in two (issue 13): the old
+/// key is unknown now, and each new one is checked like any duration.
+#[test]
+fn the_old_affinity_key_and_a_bad_affinity_cost_are_located() {
+    let old = ci_text().replace("    affinityPerPodTermCost:", "    affinityPerPodCost:");
+    let err = rejected("profile_old_affinity_key", &old);
+    let line = line_of(&old, "    affinityPerPodCost:");
+    assert!(
+        err.contains(&format!(
+            "p.yaml:{line}:5: controlPlane.scheduler.affinityPerPodCost: unknown field"
+        )),
+        "{err}"
+    );
+    let bad = ci_text().replace(
+        "    affinityPerExistingPodCost: 2600ns",
+        "    affinityPerExistingPodCost: fast",
+    );
+    let err = rejected("profile_bad_affinity_cost", &bad);
+    let line = line_of(&bad, "    affinityPerExistingPodCost:");
+    assert!(
+        err.contains(&format!(
+            "p.yaml:{line}:33: controlPlane.scheduler.affinityPerExistingPodCost:"
+        )),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_wrong_type_names_its_file_line_and_path() {
     let text = ci_text().replace("    evictionRatePerS: 0.1", "    evictionRatePerS: fast");

@@ -96,8 +96,13 @@ pub(crate) struct SchedulerParams {
     pub max_unschedulable_ns: u64,
     /// The scheduler's API client: every bind is one request.
     pub client: ClientRate,
-    /// InterPodAffinity PreFilter: cost per existing pod walked (calibration §2, alpha).
-    pub affinity_per_pod_cost_ns: u64,
+    /// InterPodAffinity: cost of matching one placed pod's own terms against the incoming pod,
+    /// per placed pod walked for its terms (PreFilter's placed pods with required
+    /// anti-affinity, PreScore's placed pods with any inter-pod term).
+    pub affinity_per_existing_pod_cost_ns: u64,
+    /// InterPodAffinity: cost of matching one of the incoming pod's terms against one placed
+    /// pod (PreFilter: its required terms; PreScore: its preferred terms).
+    pub affinity_per_pod_term_cost_ns: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +143,8 @@ impl Default for ControlPlane {
                     qps: 50.0,
                     burst: 100,
                 },
-                affinity_per_pod_cost_ns: 2_900,
+                affinity_per_existing_pod_cost_ns: 2_600,
+                affinity_per_pod_term_cost_ns: 670,
             },
             kubelet: KubeletParams {
                 pod_start_latency_ns: 500 * NS_PER_MS,

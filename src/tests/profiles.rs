@@ -25,6 +25,17 @@ fn selecting_a_profile_changes_the_constants_and_scenario_keys_override_it() {
     assert_eq!(gke.scheduler.client.qps, 465.0);
     assert_eq!(gke.scheduler.per_rejected_node_cost_ns, 10);
     assert_eq!(gke.job_controller_client.qps, 450.0);
+    // The two InterPodAffinity constants are read apart (ci's fit, gke's 0.3 x).
+    assert_eq!(default.scheduler.affinity_per_existing_pod_cost_ns, 2_600);
+    assert_eq!(default.scheduler.affinity_per_pod_term_cost_ns, 670);
+    assert_eq!(gke.scheduler.affinity_per_existing_pod_cost_ns, 780);
+    assert_eq!(gke.scheduler.affinity_per_pod_term_cost_ns, 201);
+    let split = control_of(
+        &scenario_with("{profile: gke, scheduler: {affinityPerPodTermCost: 5us}}"),
+        here,
+    );
+    assert_eq!(split.scheduler.affinity_per_pod_term_cost_ns, 5_000);
+    assert_eq!(split.scheduler.affinity_per_existing_pod_cost_ns, 780);
     // The scenario's own keys win; the rest stays the profile's.
     let mixed = control_of(
         &scenario_with("{profile: gke, scheduler: {perNodeFilterCost: 55ns, qps: 70}}"),

@@ -171,3 +171,108 @@ fn required_node_affinity_filters() {
     );
     assert!(nodes.iter().all(|n| n.starts_with("a-")), "{nodes:?}");
 }
+
+/// Six pods carrying `placed_extra` placed at 0 on four nodes, then one pod carrying
+/// `later_extra` at 10 min: the later pod's bind time under the scheduler keys `costs`.
+fn later_bind_ns(test: &str, placed_extra: &str, later_extra: &str, costs: &str) -> u64 {
+    let group = |name: &str, at: &str, pods: u32, extra: &str| {
+        format!("- at: {at}\n  pods: {{runFor: 1h}}\n  jobset:\n    apiVersion: jobset.x-k8s.io/v1alpha2\n    kind: JobSet\n    metadata: {{name: {name}}}\n    spec:\n      replicatedJobs:\n      - name: w\n        template:\n          spec: {{parallelism: {pods}, completions: {pods}, template: {{metadata: {{labels: {{app: {name}}}}}, spec: {{containers: [{{name: c, resources: {{requests: {{cpu: 1}}}}}}]{extra}}}}}}}\n")
+    };
+    let text = format!(
+        "name: {test}\nrun: {{seed: 4, until: 2h}}\ncontrolPlane: {{scheduler: {{{costs}}}}}\ncluster:\n  nodePools:\n{FOUR_NODES}workloads:\n{}{}",
+        group("placed", "0s", 6, placed_extra),
+        group("later", "10m", 1, later_extra)
+    );
+    let dir = scratch(test);
+    let sim = simulate_scenario(load_scenario(&write(&dir, "s.yaml", &text)).unwrap());
+    let binds: Vec<u64> = (sim.rec.rows.iter())
+        .filter(|r| r.state == "Scheduled")
+        .map(|r| r.time_ns)
+        .collect();
+    assert_eq!(binds.len(), 7, "{test}");
+    *binds.iter().max().unwrap()
+}
+
+/// An inter-pod term that matches no pod: it counts as a term without changing any placement.
+fn term_on_nobody(kind: &str, required: bool) -> String {
+    let term = "labelSelector: {matchLabels: {app: nobody}}, topologyKey: kubernetes.io/hostname";
+    if required {
+        format!(", affinity: {{{kind}: {{requiredDuringSchedulingIgnoredDuringExecution: [{{{term}}}]}}}}")
+    } else {
+        format!(", affinity: {{{kind}: {{preferredDuringSchedulingIgnoredDuringExecution: [{{weight: 1, podAffinityTerm: {{{term}}}}}]}}}}")
+    }
+}
+
+/// The later pod pinned to one node (`matchFields`, narrowed in PreFilter): one feasible node.
+const PINNED: &str = ", affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [b-1]}]}]}}}";
+
+/// How much later the later pod binds when one affinity constant is 1 ms instead of 0.
+fn walk_cost_ms(test: &str, placed: &str, later: &str, key: &str) -> f64 {
+    let zero = "affinityPerExistingPodCost: 0ns, affinityPerPodTermCost: 0ns";
+    let one = zero.replace(&format!("{key}: 0ns"), &format!("{key}: 1ms"));
+    let free = later_bind_ns(&format!("{test}_0"), placed, later, zero);
+    let charged = later_bind_ns(&format!("{test}_1"), placed, later, &one);
+    (charged - free) as f64 / 1e6
+}
+
+/// InterPodAffinity's PreScore walk (`scoring.go` `PreScore`) runs only when the cycle scores,
+/// two or more nodes feasible (`schedulePod` takes a lone feasible node unscored): a pod then
+/// walks the placed pods carrying any inter-pod term (`PodsWithAffinity`), at
+/// `affinityPerExistingPodCost` each. Six placed pods with a preferred term: a plain pod
+/// scored on four nodes pays six; pinned to one node it pays none.
+#[test]
+fn the_prescore_walk_is_charged_when_the_pod_is_scored() {
+    let placed = term_on_nobody("podAntiAffinity", false);
+    let existing = "affinityPerExistingPodCost";
+    assert_eq!(walk_cost_ms("prescore_scored", &placed, "", existing), 6.0);
+    assert_eq!(
+        walk_cost_ms("prescore_one_node", &placed, PINNED, existing),
+        0.0
+    );
+    // Placed pods without inter-pod terms are not walked.
+    assert_eq!(walk_cost_ms("prescore_plain", "", "", existing), 0.0);
+}
+
+/// PreFilter's walks run whether or not the cycle scores: the placed pods with required
+/// anti-affinity (`getExistingAntiAffinityCounts`, `affinityPerExistingPodCost` each) and,
+/// for a pod with required terms of its own, every placed pod per term
+/// (`getIncomingAffinityAntiAffinityCounts`, `affinityPerPodTermCost` each). A pod with
+/// preferred terms matches each against every placed pod in PreScore, when it scores.
+#[test]
+fn the_prefilter_walks_and_the_pods_own_terms_are_charged_by_their_constants() {
+    let required_anti = term_on_nobody("podAntiAffinity", true);
+    let (existing, term) = ("affinityPerExistingPodCost", "affinityPerPodTermCost");
+    // Pinned: PreFilter's symmetric walk only (six placed anti-affinity pods).
+    assert_eq!(
+        walk_cost_ms("prefilter_anti", &required_anti, PINNED, existing),
+        6.0
+    );
+    // Scored: PreScore walks them again.
+    assert_eq!(
+        walk_cost_ms("prefilter_anti_scored", &required_anti, "", existing),
+        12.0
+    );
+    // The later pod's own required term against the six placed pods, scored or not.
+    assert_eq!(walk_cost_ms("own_required", "", &required_anti, term), 6.0);
+    let pinned_anti = PINNED.replacen(
+        "affinity: {",
+        "affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: nobody}}, topologyKey: kubernetes.io/hostname}]}, ",
+        1,
+    );
+    assert_eq!(
+        walk_cost_ms("own_required_pinned", "", &pinned_anti, term),
+        6.0
+    );
+    // Its own preferred term: against every placed pod, only when it scores.
+    let preferred = term_on_nobody("podAffinity", false);
+    assert_eq!(walk_cost_ms("own_preferred", "", &preferred, term), 6.0);
+    let pinned_preferred = PINNED.replacen(
+        "affinity: {",
+        "affinity: {podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {labelSelector: {matchLabels: {app: nobody}}, topologyKey: kubernetes.io/hostname}}]}, ",
+        1,
+    );
+    assert_eq!(
+        walk_cost_ms("own_preferred_pinned", "", &pinned_preferred, term),
+        0.0
+    );
+}

@@ -198,9 +198,8 @@ fn control_plane(g: &mut Gen) -> (Option<Value>, &'static str) {
     if g.chance(0.5) {
         let cycle = g.int(0, 2000);
         let filter = g.int(0, 1000);
-        c.insert(
-            "scheduler".into(),
-            json!({
+        let existing: u64;
+        let mut scheduler = json!({
                 "cycleBaseCost": format!("{cycle}us"),
                 "perNodeFilterCost": format!("{filter}ns"),
                 // Derived from the Filter draw, not drawn, so the generator's stream (and the
@@ -213,9 +212,16 @@ fn control_plane(g: &mut Gen) -> (Option<Value>, &'static str) {
                 "scoringStrategy": *g.pick(&["LeastAllocated", "MostAllocated"]),
                 "qps": g.int(0, 100),
                 "burst": g.int(1, 200),
-                "affinityPerPodCost": format!("{}ns", g.int(0, 5000)),
-            }),
-        );
+                "affinityPerExistingPodCost": ({
+                    existing = g.int(0, 5000);
+                    format!("{existing}ns")
+                }),
+        });
+        // Derived, not drawn, so the generator's stream stays what it was (the draw above was
+        // the one `affinityPerPodCost` before the constant was split): 0 to 1.5 x the
+        // existing-pod cost (ci's fit is well below 1 x).
+        scheduler["affinityPerPodTermCost"] = json!(format!("{}ns", existing * (cycle % 4) / 2));
+        c.insert("scheduler".into(), scheduler);
     }
     if g.chance(0.5) {
         c.insert(

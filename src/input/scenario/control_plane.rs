@@ -45,7 +45,14 @@ fn set_durations(cp: &ControlPlaneSection, control: &mut ControlPlane) {
     set(&mut control.job_sync_cost_ns, cp.job_sync_cost);
     set(&mut control.webhook_latency_ns, cp.webhook_latency);
     let sched = &mut control.scheduler;
-    set(&mut sched.affinity_per_pod_cost_ns, s.affinity_per_pod_cost);
+    set(
+        &mut sched.affinity_per_existing_pod_cost_ns,
+        s.affinity_per_existing_pod_cost,
+    );
+    set(
+        &mut sched.affinity_per_pod_term_cost_ns,
+        s.affinity_per_pod_term_cost,
+    );
     set(&mut sched.cycle_base_cost_ns, s.cycle_base_cost);
     set(&mut sched.per_node_filter_cost_ns, s.per_node_filter_cost);
     set(&mut sched.per_node_score_cost_ns, s.per_node_score_cost);

@@ -41,6 +41,7 @@ pub(crate) const TARGET_IDS: &[&str] = &[
     "T2b",
     "T4-order",
     "T4-ratio",
+    "T4-match",
     "T5-100",
     "T5-300",
     "T6-ds",

@@ -169,7 +169,8 @@ pub(crate) struct SchedulerSection {
     pub scoring_strategy: Option<String>,
     pub qps: Option<f64>,
     pub burst: Option<u32>,
-    pub affinity_per_pod_cost: Option<DurationField>,
+    pub affinity_per_existing_pod_cost: Option<DurationField>,
+    pub affinity_per_pod_term_cost: Option<DurationField>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -288,8 +288,10 @@ pub(crate) struct AffinityIndex {
     score_norms: Vec<ScoreNorm>,
     score_norm_by_form: HashMap<(u16, Selector, i64), u32>,
     active_score_norms: BTreeSet<u32>,
-    /// Placed pods carrying preferred terms (PreScore cost).
-    pub placed_pref_pods: u64,
+    /// Placed pods carrying any inter-pod term, required or preferred, affinity or
+    /// anti-affinity: upstream's `NodeInfo.PodsWithAffinity` (`podWithAffinity`), which
+    /// InterPodAffinity's PreScore walks for every scored pod (PreScore cost).
+    pub placed_affinity_pods: u64,
     /// Per topology, its index in the cluster's `Pristine::free_domains` once a domain walk
     /// counts its free domains in bulk.
     watch_of: Vec<Option<u32>>,
@@ -812,8 +814,8 @@ impl AffinityIndex {
                 self.active_norms.insert(term.norm);
             }
         }
-        if !shape.preferred.is_empty() {
-            self.placed_pref_pods = (self.placed_pref_pods as i64 + delta as i64) as u64;
+        if !(shape.affinity.is_empty() && anti.is_empty() && shape.preferred.is_empty()) {
+            self.placed_affinity_pods = (self.placed_affinity_pods as i64 + delta as i64) as u64;
         }
         for term in shape.hard_affinity.iter().chain(&shape.preferred) {
             let d = self.topos[term.topo as usize].domain_of[node as usize];

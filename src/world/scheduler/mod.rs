@@ -383,24 +383,11 @@ impl Scheduler {
         let ctx = self.affinity_ctx(cx, pod);
         let decision = self.decide(cx, pod, shape_id, ctx.as_ref());
         let sp = &cx.params().scheduler;
-        // InterPodAffinity PreFilter (calibration §2): every pod walks the existing pods with
-        // required anti-affinity; a pod with its own terms walks every existing pod per term.
-        let shape = cx.shape(shape_id as ShapeId);
-        let terms = (shape.affinity.len() + shape.anti_affinity.len()) as u64;
-        let mut walked = self.placement.placed_anti_pods + terms * self.placement.placed_pods;
-        // PreScore, when scoring happens: a pod with preferred terms walks every existing pod
-        // per term, and every pod walks the existing pods carrying preferred terms. Existing
-        // pods with only required affinity are walked too upstream, but left uncharged: the
-        // calibrated alpha (issue 174's JobSet leaders) already absorbs that walk.
-        if decision.scored > 0 {
-            walked += shape.preferred.len() as u64 * self.placement.placed_pods
-                + self.placement.placed_pref_pods;
-        }
         let mut cost = sp.cycle_base_cost_ns
             + sp.per_node_filter_cost_ns * decision.examined as u64
             + sp.per_rejected_node_cost_ns * decision.rejected()
             + sp.per_node_score_cost_ns * decision.scored as u64
-            + sp.affinity_per_pod_cost_ns * walked;
+            + self.affinity_walk_cost_ns(cx, shape_id, decision.scored > 0);
         self.nodes_examined += decision.examined as u64;
         match decision.node {
             Some(node) => {
@@ -773,6 +760,33 @@ impl Scheduler {
             }
             Some((lo, hi))
         })
+    }
+
+    /// What InterPodAffinity's walks of the placed pods cost one cycle (`interpodaffinity/`).
+    /// PreFilter: every pod walks the placed pods carrying required anti-affinity, matching
+    /// their terms against it (`filtering.go` `getExistingAntiAffinityCounts`), and a pod with
+    /// its own required terms matches each of them against every placed pod
+    /// (`getIncomingAffinityAntiAffinityCounts`). PreScore, only when the cycle scores (two or
+    /// more feasible nodes: `schedule_one.go` `schedulePod` takes a lone feasible node without
+    /// scoring): every pod walks the placed pods carrying any inter-pod term
+    /// (`NodeInfo.PodsWithAffinity`, their terms against it: `scoring.go` `PreScore`,
+    /// `processExistingPod`), and a pod with preferred terms matches each against every placed
+    /// pod (it walks them all). A placed pod's terms matched against the incoming pod cost
+    /// `affinityPerExistingPodCost`; one of the incoming pod's terms matched against a placed
+    /// pod costs `affinityPerPodTermCost`.
+    fn affinity_walk_cost_ns(&self, cx: &Ctx<'_>, shape_id: usize, scored: bool) -> u64 {
+        let sp = &cx.params().scheduler;
+        let shape = cx.shape(shape_id as ShapeId);
+        let placed = &self.placement;
+        let own_terms = (shape.affinity.len() + shape.anti_affinity.len()) as u64;
+        let mut existing = placed.placed_anti_pods;
+        let mut term_matches = own_terms * placed.placed_pods;
+        if scored {
+            existing += placed.placed_affinity_pods;
+            term_matches += shape.preferred.len() as u64 * placed.placed_pods;
+        }
+        sp.affinity_per_existing_pod_cost_ns * existing
+            + sp.affinity_per_pod_term_cost_ns * term_matches
     }
 
     /// The InterPodAffinity context of a cycle, when anything affinity-related is in play.
