@@ -34,6 +34,7 @@ pub(crate) struct Distributions {
 
 /// Values are recorded in integer `unit`s of the reported quantity (e.g. 1e-6 for
 /// microseconds of a quantity reported in seconds).
+#[derive(Debug)]
 struct Recorder {
     h: Histogram<u64>,
     unit: f64,
@@ -68,6 +69,16 @@ impl Recorder {
     }
 }
 
+/// The scheduling-latency histogram the metrics observer filled as pods bound
+/// (`metrics::SchedulingLatency`, microseconds), as a distribution in seconds.
+pub(crate) fn scheduling_latency(l: &crate::metrics::SchedulingLatency) -> Dist {
+    Recorder {
+        h: l.micros.clone(),
+        unit: crate::metrics::SchedulingLatency::UNIT_S,
+    }
+    .dist()
+}
+
 /// Exact distribution of a few values: nearest-rank percentiles (rank ⌈p·n⌉), as the headline
 /// metrics `recoveries.time_to_recover_p50_s` … compute them, so the two always agree.
 fn exact(values: impl Iterator<Item = f64>) -> Dist {
@@ -93,12 +104,6 @@ fn exact(values: impl Iterator<Item = f64>) -> Dist {
 pub(crate) fn build(sim: &Sim, records: &[super::recoveries::RecoveryEntry]) -> Distributions {
     let ttr = exact(records.iter().filter_map(|r| r.durations.time_to_recover_s));
     let rate = exact(records.iter().filter_map(|r| r.pods_per_s));
-    let mut sched = Recorder::new(1e-6);
-    for p in &sim.pods {
-        if let Some(b) = p.bound_at_ns.get() {
-            sched.add(to_secs(b.saturating_sub(p.created_at_ns)));
-        }
-    }
     let mut training = Recorder::new(1e-3);
     for (_, t) in sim.training.states() {
         for &r in &t.recoveries_ns {
@@ -107,7 +112,7 @@ pub(crate) fn build(sim: &Sim, records: &[super::recoveries::RecoveryEntry]) -> 
     }
     Distributions {
         time_to_recover_s: ttr,
-        pod_scheduling_latency_s: sched.dist(),
+        pod_scheduling_latency_s: scheduling_latency(&sim.rec.scheduling_latency),
         recovery_pods_per_s: rate,
         training_recovery_s: training.dist(),
     }

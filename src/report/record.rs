@@ -10,7 +10,7 @@ use crate::api::types::{JobSet, ReplicatedJob, StringMap};
 use crate::engine::time::to_secs;
 use crate::engine::SimTime;
 use crate::metrics::status_log::{StatusRow, Subject};
-use crate::sim::objects::{JobId, JobObj, JobSetObj, JsId, PodObj, PodPhase};
+use crate::sim::objects::{JobId, JobObj, JobSetObj, JsId};
 use crate::sim::Sim;
 use serde::Serialize;
 use serde_json::Value;
@@ -133,17 +133,8 @@ pub(crate) struct JobRecord {
     pub condition_times_s: Vec<f64>,
 }
 
-/// Every pod created for the JobSet, by where it ended; the five counts add up to `created`.
-#[derive(Debug, Default, Serialize, PartialEq)]
-pub(crate) struct PodsByFinalStatus {
-    pub created: u64,
-    pub succeeded: u64,
-    pub failed: u64,
-    /// Deleted (gone, or terminating at the end) before it finished: a restart's teardown.
-    pub deleted_unfinished: u64,
-    pub running_at_end: u64,
-    pub pending_at_end: u64,
-}
+use crate::metrics::count_pod;
+pub(crate) use crate::metrics::PodsByFinalStatus;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Restarts {
@@ -474,28 +465,19 @@ fn group_jobs(sim: &Sim) -> Vec<Vec<JobId>> {
     by_jobset
 }
 
-/// Every pod created, by JobSet and final status: one pass over the pods.
+/// Every pod created, by JobSet and final status: the pods gone were counted as they went
+/// (`Recorder::removed_pods`), the pods that exist at the end are counted here.
 fn count_pods(sim: &Sim) -> Vec<PodsByFinalStatus> {
     let mut by_jobset: Vec<PodsByFinalStatus> = std::iter::repeat_with(Default::default)
         .take(sim.jobsets.len())
         .collect();
-    for p in sim.pods.iter().filter(|p| p.created) {
-        let counts = &mut by_jobset[sim.jobs[p.job as usize].jobset as usize];
-        counts.created += 1;
-        *final_status(counts, p) += 1;
+    for (counts, gone) in by_jobset.iter_mut().zip(&sim.rec.removed_pods) {
+        counts.add(gone);
+    }
+    for p in sim.pods.iter().filter(|p| p.created && !p.removed) {
+        count_pod(&mut by_jobset[sim.jobs[p.job as usize].jobset as usize], p);
     }
     by_jobset
-}
-
-/// The one count of `counts` a pod ends in.
-fn final_status<'a>(counts: &'a mut PodsByFinalStatus, p: &PodObj) -> &'a mut u64 {
-    match p.phase {
-        PodPhase::Succeeded => &mut counts.succeeded,
-        PodPhase::Failed => &mut counts.failed,
-        _ if p.removed || p.deletion_ns.is_some() => &mut counts.deleted_unfinished,
-        PodPhase::Running => &mut counts.running_at_end,
-        PodPhase::Pending => &mut counts.pending_at_end,
-    }
 }
 
 /// The JobSet status-log rows about restarts, by JobSet: one pass over the log.
@@ -608,6 +590,41 @@ mod tests {
         assert!(!is_accelerator("hugepages-2Mi"));
         assert!(!is_accelerator("kubernetes.io/batch-cpu"));
         assert!(!is_accelerator("example.kubernetes.io/thing"));
+    }
+
+    /// The pod counts and the scheduling latencies gathered as pods bind and go are those of
+    /// a walk over every pod ever created at the end (the arena still keeps every pod here):
+    /// runs with restarts, node faults, unschedulable pods and pods left at the end.
+    #[test]
+    fn pods_counted_as_they_go_are_the_pods_walked_at_the_end() {
+        let mut removed_some = false;
+        for (path, seed) in [
+            ("scenarios/policies/restart-jobset.yaml", 1),
+            ("scenarios/policies/in-place-restart.yaml", 2),
+            ("scenarios/stalled-recovery.yaml", 3),
+            ("scenarios/policies/recreate.yaml", 4),
+        ] {
+            let mut s = crate::scenario::load_scenario(std::path::Path::new(path)).unwrap();
+            s.seed = seed;
+            let sim = crate::tests::common::simulate_scenario(s);
+            let mut walked: Vec<PodsByFinalStatus> = std::iter::repeat_with(Default::default)
+                .take(sim.jobsets.len())
+                .collect();
+            let mut latency = crate::metrics::SchedulingLatency::default();
+            for p in &sim.pods {
+                if p.created {
+                    count_pod(&mut walked[sim.jobs[p.job as usize].jobset as usize], p);
+                }
+                if let Some(b) = p.bound_at_ns.get() {
+                    latency.add_pod(p.created_at_ns, b);
+                }
+            }
+            removed_some |= sim.rec.removed_pods.iter().any(|c| c.created > 0);
+            assert_eq!(count_pods(&sim), walked, "{path}");
+            let dist = crate::report::distributions::scheduling_latency;
+            assert_eq!(dist(&latency), dist(&sim.rec.scheduling_latency), "{path}");
+        }
+        assert!(removed_some, "the restarts remove pods");
     }
 
     #[test]

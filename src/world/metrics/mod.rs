@@ -139,6 +139,80 @@ pub(crate) struct FaultMark {
     pub node: Option<crate::cluster::NodeId>,
 }
 
+/// Pod created → bound of every pod bound, in microseconds (HdrHistogram, 3 significant
+/// digits), added when each bind returns so that no report reads a pod after it is gone
+/// (`report::distributions::scheduling_latency` reads it). A histogram's counts, mean,
+/// percentiles and max do not depend on the order values arrive in: this equals the walk over
+/// every pod ever bound at the end that it replaces.
+#[derive(Debug, Clone)]
+pub(crate) struct SchedulingLatency {
+    pub micros: hdrhistogram::Histogram<u64>,
+}
+
+impl SchedulingLatency {
+    pub(crate) const UNIT_S: f64 = 1e-6;
+
+    pub(crate) fn add_pod(&mut self, created_ns: SimTime, bound_ns: SimTime) {
+        let v = crate::engine::time::to_secs(bound_ns.saturating_sub(created_ns));
+        if v.is_finite() && v >= 0.0 {
+            // The histogram grows to fit (auto-resize); nothing is clamped.
+            let _ = self.micros.record((v / Self::UNIT_S).round() as u64);
+        }
+    }
+}
+
+impl Default for SchedulingLatency {
+    fn default() -> Self {
+        SchedulingLatency {
+            micros: hdrhistogram::Histogram::new(3).expect("3 significant digits is valid"),
+        }
+    }
+}
+
+/// Every pod created for a JobSet, by where it ended (`record.json`'s `jobsets[].pods`); the
+/// five counts add up to `created`.
+#[derive(Debug, Default, serde::Serialize, PartialEq)]
+pub(crate) struct PodsByFinalStatus {
+    pub created: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    /// Deleted (gone, or terminating at the end) before it finished: a restart's teardown.
+    pub deleted_unfinished: u64,
+    pub running_at_end: u64,
+    pub pending_at_end: u64,
+}
+
+impl PodsByFinalStatus {
+    pub(crate) fn add(&mut self, o: &PodsByFinalStatus) {
+        self.created += o.created;
+        self.succeeded += o.succeeded;
+        self.failed += o.failed;
+        self.deleted_unfinished += o.deleted_unfinished;
+        self.running_at_end += o.running_at_end;
+        self.pending_at_end += o.pending_at_end;
+    }
+}
+
+/// One created pod counted: at its removal, or at the end if it still exists.
+pub(crate) fn count_pod(counts: &mut PodsByFinalStatus, p: &crate::sim::objects::PodObj) {
+    counts.created += 1;
+    *final_status(counts, p) += 1;
+}
+
+/// The one count of `counts` a pod ends in.
+fn final_status<'a>(
+    counts: &'a mut PodsByFinalStatus,
+    p: &crate::sim::objects::PodObj,
+) -> &'a mut u64 {
+    match p.phase {
+        PodPhase::Succeeded => &mut counts.succeeded,
+        PodPhase::Failed => &mut counts.failed,
+        _ if p.removed || p.deletion_ns.is_some() => &mut counts.deleted_unfinished,
+        PodPhase::Running => &mut counts.running_at_end,
+        PodPhase::Pending => &mut counts.pending_at_end,
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Recorder {
     pub rows: Vec<PodEventRow>,
@@ -210,6 +284,12 @@ pub(crate) struct Recorder {
     /// Per pod (by id): states already reached once (bits: created, scheduled, running), for
     /// the recovery report's attempt times.
     seen_states: Vec<u8>,
+    /// Pod created → bound of every pod bound so far (`summary.json`'s distributions).
+    pub(crate) scheduling_latency: SchedulingLatency,
+    /// Per JobSet (by id): the pods created for it that are gone, by how they ended
+    /// (`record.json`'s `pods`), counted at removal so the report walks only the pods that
+    /// exist at the end.
+    pub(crate) removed_pods: Vec<PodsByFinalStatus>,
 }
 
 impl Recorder {
@@ -367,6 +447,21 @@ impl Sim {
         rec.pods_failed += counted_failed as u64;
         if counted_failed || matches!(change, PodChange::ContainerStopped { failed: true }) {
             rec.note_failure(p.job, now);
+        }
+        match change {
+            // A pod binds once (`nodeName` cannot change upstream; only a unit test binds a
+            // pod again, to stand for a new leader).
+            PodChange::Bound { .. } if before.node.is_none() => {
+                rec.scheduling_latency.add_pod(p.created_at_ns, now);
+            }
+            PodChange::Removed if p.created => {
+                let js = self.jobs[p.job as usize].jobset as usize;
+                if rec.removed_pods.len() <= js {
+                    rec.removed_pods.resize_with(js + 1, Default::default);
+                }
+                count_pod(&mut rec.removed_pods[js], p);
+            }
+            _ => {}
         }
         if let Some((state, reason)) = row_of(change, p.created) {
             self.record(pod, state, &reason);

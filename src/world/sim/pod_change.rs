@@ -98,6 +98,12 @@ impl Sim {
     /// watchers. Every change to a pod goes through here.
     pub(crate) fn change_pod(&mut self, pod: PodId, change: PodChange) {
         let now = self.now();
+        // A removed pod's state is final: the reports counted it at its removal
+        // (`Recorder::removed_pods`), and no component may act on a pod that is gone.
+        assert!(
+            !self.pods[pod as usize].removed,
+            "internal error: a change to pod {pod} after its removal"
+        );
         if let PodChange::SchedulingVerdict { .. }
         | PodChange::RunEnds { .. }
         | PodChange::RunKilled { .. } = change
