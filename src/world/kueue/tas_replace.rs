@@ -266,17 +266,22 @@ mod tests {
         assert_eq!(got, want(&[("x1", 1), ("x2", 1), ("x4", 2)]));
     }
 
-    #[test]
-    fn replacement_fails_when_no_capacity_in_incomplete_slice_domain() {
+    /// `TWO_RACKS` without x5, with x4 changed by `edit`: x3's pod replaced inside rack r2.
+    fn rack_slice_without_x5(edit: impl Fn(&mut Node)) -> Result<Vec<(String, u32)>, String> {
         let mut nodes = TWO_RACKS[..4].to_vec();
-        nodes[3].1 = 500;
+        edit(&mut nodes[3]);
         let s = snapshot(&[BLOCK, RACK, HOST], &nodes);
-        let got = replace(
+        replace(
             &s,
             &required(BLOCK, &[(RACK, 2)]),
             &[("x1", 1), ("x2", 1), ("x4", 1)],
             (&["b1", "r2", "x3"], 1),
-        );
+        )
+    }
+
+    #[test]
+    fn replacement_fails_when_no_capacity_in_incomplete_slice_domain() {
+        let got = rack_slice_without_x5(|x4| x4.1 = 500);
         assert_eq!(got, Err(r#"topology "default" doesn't allow to fit any of 1 pod(s). Total nodes: 3; excluded: resource "cpu": 1, topologyDomain: 2"#.into()));
     }
 
@@ -352,15 +357,7 @@ mod tests {
 
     #[test]
     fn sibling_flavor_usage_on_replacement_candidate_blocks_the_replacement() {
-        let mut nodes = TWO_RACKS[..4].to_vec();
-        nodes[3].2 = 1;
-        let s = snapshot(&[BLOCK, RACK, HOST], &nodes);
-        let got = replace(
-            &s,
-            &required(BLOCK, &[(RACK, 2)]),
-            &[("x1", 1), ("x2", 1), ("x4", 1)],
-            (&["b1", "r2", "x3"], 1),
-        );
+        let got = rack_slice_without_x5(|x4| x4.2 = 1);
         assert_eq!(got, Err(r#"topology "default" doesn't allow to fit any of 1 pod(s). Total nodes: 3; excluded: resource "cpu": 1, topologyDomain: 2"#.into()));
     }
 
