@@ -417,10 +417,31 @@ workloads:
     g.finish();
 }
 
+/// Building recovery-131k's world before its first event: 131,072 nodes in 8,192 pools, their
+/// labels interned (a hostname and a node pool per node), the label index, the label columns
+/// and the capacity indexes. Throughput is in nodes.
+fn cluster_build(c: &mut Criterion) {
+    let mut g = c.benchmark_group("cluster");
+    g.sample_size(10);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario =
+        Scenario::load(&root.join("scenarios/recovery-131k.yaml")).expect("recovery-131k loads");
+    g.throughput(Throughput::Elements(131_072));
+    g.bench_function("build_131k_nodes", |b| {
+        b.iter_batched(
+            || scenario.clone(),
+            |s| Simulation::new(s).expect("valid"),
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     long_run,
     engine,
+    cluster_build,
     scenarios,
     recovery,
     scheduling,

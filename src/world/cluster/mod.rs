@@ -119,6 +119,7 @@ impl Cluster {
                 capacity_row[resources::PODS] = resources::DEFAULT_MAX_PODS * 1000;
             }
             let mut entry_node = 0u32;
+            let mut plan = LabelPlan::new(spec, &mut c.keys);
             for p in 0..spec.count {
                 let pool_name = if spec.count == 1 {
                     spec.name.clone()
@@ -127,20 +128,18 @@ impl Cluster {
                 };
                 let pool_id = c.pool_names.len() as u32;
                 c.pool_names.push(pool_name.clone());
+                plan.pool_value = None;
                 for n in 0..spec.nodes_per_pool {
                     let name = format!("{pool_name}-{n}");
-                    let mut labels: BTreeMap<String, String> = spec.labels.clone();
-                    labels.insert(HOSTNAME_LABEL.into(), name.clone());
-                    labels.insert(NODE_POOL_LABEL.into(), pool_name.clone());
-                    for (key, template) in &spec.label_templates {
-                        labels.insert(key.clone(), template.expand(p, n));
-                    }
-                    for (key, per) in &spec.topology {
-                        let suffix = key.rsplit('/').next().unwrap_or(key);
-                        let domain = entry_node / per;
-                        labels.insert(key.clone(), format!("{}-{suffix}-{domain}", spec.name));
-                    }
-                    c.add_node(name, &labels, spec.taints.clone(), pool_id, &capacity_row);
+                    let at = NodeAt {
+                        pool: p,
+                        node: n,
+                        entry_node,
+                        pool_name: &pool_name,
+                        name: &name,
+                    };
+                    let labels = plan.node_labels(spec, &at, &mut c.values);
+                    c.add_node(name, labels, spec.taints.clone(), pool_id, &capacity_row);
                     spec_of.push(spec_id.min(u16::MAX as usize) as u16);
                     entry_node += 1;
                 }
@@ -256,20 +255,18 @@ impl Cluster {
         (v != NO_VALUE).then_some(v)
     }
 
+    /// Adds a node; `labels` are (key id, value id) pairs, any order.
     fn add_node(
         &mut self,
         name: String,
-        labels: &BTreeMap<String, String>,
+        mut labels: Vec<(u32, u32)>,
         taints: Vec<Taint>,
         pool: u32,
         capacity: &[i64],
     ) {
         let id = self.nodes.len() as NodeId;
-        let mut ids: Vec<(u32, u32)> = labels
-            .iter()
-            .map(|(k, v)| (self.keys.intern(k), self.values.intern(v)))
-            .collect();
-        ids.sort_unstable();
+        labels.sort_unstable();
+        let ids = labels;
         for &kv in &ids {
             self.label_index.entry(kv).or_default().push(id);
         }
@@ -371,6 +368,103 @@ impl Cluster {
     pub(crate) fn label_value(&self, node: NodeId, key: &str) -> Option<&str> {
         let k = self.keys.get(key)?;
         self.node_label(node, k).map(|v| self.values.name(v))
+    }
+}
+
+/// Where one node of a pool entry sits, for its per-node label values.
+struct NodeAt<'a> {
+    pool: u32,
+    node: u32,
+    entry_node: u32,
+    pool_name: &'a str,
+    name: &'a str,
+}
+
+/// Where a label's value comes from on the nodes of one pool entry.
+enum LabelSource {
+    /// The entry's `labels`: the same on every node (value id once interned).
+    Fixed(String, Option<u32>),
+    Hostname,
+    NodePool,
+    Template(usize),
+    /// `topology[i]`, with the domain and value id of the node before (consecutive nodes
+    /// share a domain).
+    Topology(usize, Option<(u32, u32)>),
+}
+
+/// The labels every node of a pool entry carries, in key order, worked out once per entry:
+/// the values are interned node by node in exactly the order a per-node `BTreeMap` of the
+/// labels would list them (so every key and value id is what it always was), without
+/// building that map and copying its strings for each of 131,072 nodes.
+struct LabelPlan {
+    /// (key id, source), sorted by key name.
+    labels: Vec<(u32, LabelSource)>,
+    /// The current pool's value of the node-pool label, once interned.
+    pool_value: Option<u32>,
+}
+
+impl LabelPlan {
+    fn new(spec: &NodePoolSpec, keys: &mut Interner) -> LabelPlan {
+        // Later sources override earlier ones, as inserts into one map did.
+        let mut by_key: BTreeMap<&str, LabelSource> = BTreeMap::new();
+        for (k, v) in &spec.labels {
+            by_key.insert(k, LabelSource::Fixed(v.clone(), None));
+        }
+        by_key.insert(HOSTNAME_LABEL, LabelSource::Hostname);
+        by_key.insert(NODE_POOL_LABEL, LabelSource::NodePool);
+        for (i, (k, _)) in spec.label_templates.iter().enumerate() {
+            by_key.insert(k, LabelSource::Template(i));
+        }
+        for (i, (k, _)) in spec.topology.iter().enumerate() {
+            by_key.insert(k, LabelSource::Topology(i, None));
+        }
+        // An entry without nodes interns no key, as before.
+        let any_node = spec.count > 0 && spec.nodes_per_pool > 0;
+        let labels = by_key
+            .into_iter()
+            .map(|(k, src)| (if any_node { keys.intern(k) } else { 0 }, src))
+            .collect();
+        LabelPlan {
+            labels,
+            pool_value: None,
+        }
+    }
+
+    /// The (key id, value id) pairs of one node, interning its values in key order.
+    fn node_labels(
+        &mut self,
+        spec: &NodePoolSpec,
+        at: &NodeAt<'_>,
+        values: &mut Interner,
+    ) -> Vec<(u32, u32)> {
+        let mut out = Vec::with_capacity(self.labels.len());
+        for (k, src) in &mut self.labels {
+            let v = match src {
+                LabelSource::Fixed(value, id) => *id.get_or_insert_with(|| values.intern(value)),
+                LabelSource::Hostname => values.intern(at.name),
+                LabelSource::NodePool => {
+                    *(self.pool_value).get_or_insert_with(|| values.intern(at.pool_name))
+                }
+                LabelSource::Template(i) => {
+                    values.intern(&spec.label_templates[*i].1.expand(at.pool, at.node))
+                }
+                LabelSource::Topology(i, last) => {
+                    let (key, per) = &spec.topology[*i];
+                    let domain = at.entry_node / per;
+                    match *last {
+                        Some((d, id)) if d == domain => id,
+                        _ => {
+                            let suffix = key.rsplit('/').next().unwrap_or(key);
+                            let id = values.intern(&format!("{}-{suffix}-{domain}", spec.name));
+                            *last = Some((domain, id));
+                            id
+                        }
+                    }
+                }
+            };
+            out.push((*k, v));
+        }
+        out
     }
 }
 

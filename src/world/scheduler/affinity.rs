@@ -199,14 +199,21 @@ pub(crate) struct Topology {
 impl Topology {
     fn build(cluster: &Cluster, key: &str) -> Topology {
         let mut names: Vec<String> = vec![];
-        let mut ids: HashMap<String, u32> = HashMap::new();
+        // Domains numbered in the order nodes first carry their value, found by value id (a
+        // hostname topology has a value per node: no string is hashed or copied per node).
+        let key_id = cluster.keys.get(key);
+        let mut domain_by_value = vec![NO_DOMAIN; cluster.values.len()];
         let mut domain_of = Vec::with_capacity(cluster.len());
         for n in 0..cluster.len() as NodeId {
-            let d = match cluster.label_value(n, key) {
-                Some(v) => *ids.entry(v.to_string()).or_insert_with(|| {
-                    names.push(v.to_string());
-                    (names.len() - 1) as u32
-                }),
+            let d = match key_id.and_then(|k| cluster.node_label(n, k)) {
+                Some(v) => {
+                    let slot = &mut domain_by_value[v as usize];
+                    if *slot == NO_DOMAIN {
+                        names.push(cluster.values.name(v).to_string());
+                        *slot = (names.len() - 1) as u32;
+                    }
+                    *slot
+                }
                 None => NO_DOMAIN,
             };
             domain_of.push(d);
