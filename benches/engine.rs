@@ -437,10 +437,46 @@ fn cluster_build(c: &mut Criterion) {
     g.finish();
 }
 
+/// The label interner's work at 131k nodes: a hostname per node looked up and inserted, then
+/// looked up again, in a `HashMap` with `FastHasher` and, for the record, with `std`'s
+/// SipHash. Throughput is in names.
+fn label_hashing(c: &mut Criterion) {
+    use jobset_sim::engine::hash::FastMap;
+    use std::collections::HashMap;
+    let names: Vec<String> = (0..131_072)
+        .map(|i| format!("v5p-{}-{}", i / 16, i % 16))
+        .collect();
+    let mut g = c.benchmark_group("hash");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(names.len() as u64));
+    g.bench_function("intern_131k_hostnames_fast", |b| {
+        b.iter(|| {
+            let mut ids: FastMap<&str, u32> = FastMap::default();
+            for n in &names {
+                let next = ids.len() as u32;
+                ids.entry(n.as_str()).or_insert(next);
+            }
+            names.iter().map(|n| ids[n.as_str()] as u64).sum::<u64>()
+        })
+    });
+    g.bench_function("intern_131k_hostnames_siphash", |b| {
+        b.iter(|| {
+            let mut ids: HashMap<&str, u32> = HashMap::new();
+            for n in &names {
+                let next = ids.len() as u32;
+                ids.entry(n.as_str()).or_insert(next);
+            }
+            names.iter().map(|n| ids[n.as_str()] as u64).sum::<u64>()
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     long_run,
     engine,
+    label_hashing,
     cluster_build,
     scenarios,
     recovery,

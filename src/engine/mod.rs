@@ -2,6 +2,7 @@
 //! the domain hands it a typed event enum and drives the loop itself.
 
 pub mod digest;
+pub mod hash;
 pub mod queue;
 pub mod rng;
 pub mod time;

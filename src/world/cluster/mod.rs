@@ -7,9 +7,10 @@ pub(crate) mod pristine;
 pub(crate) mod resources;
 
 use crate::api::keys::{HOSTNAME_LABEL, NODE_POOL_LABEL};
+use crate::engine::hash::FastMap;
 pub(crate) use intern::Interner;
 pub(crate) use resources::ResourceIndex;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub(crate) type NodeId = u32;
 
@@ -55,7 +56,7 @@ pub(crate) struct Cluster {
     pub keys: Interner,
     pub values: Interner,
     /// Node ids (ascending) per (label key, value).
-    label_index: HashMap<(u32, u32), Vec<NodeId>>,
+    label_index: FastMap<(u32, u32), Vec<NodeId>>,
     /// Per label key, every node's value id (`NO_VALUE` when absent): the filters read a
     /// contiguous column instead of chasing each node's label list.
     label_columns: Vec<Vec<u32>>,
@@ -100,7 +101,7 @@ impl Cluster {
             score_used: vec![],
             keys: Interner::default(),
             values: Interner::default(),
-            label_index: HashMap::new(),
+            label_index: FastMap::default(),
             label_columns: vec![],
             label_domains: vec![],
             pool_names: vec![],

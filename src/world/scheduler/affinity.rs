@@ -21,8 +21,9 @@
 use crate::api::keys::NAMESPACE_NAME_LABEL;
 use crate::api::types::{LabelSelector, PodAffinityTerm, StringMap};
 use crate::cluster::{Cluster, NodeId};
+use crate::engine::hash::FastMap;
 use crate::sim::shape::PodShape;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) type JobKey = u32;
 pub(crate) const NO_DOMAIN: u32 = u32::MAX;
@@ -146,7 +147,7 @@ struct ScoreNorm {
     placed: Vec<u32>,
     /// Per owner `$SELF` value: carriers per domain, only the domains holding some. A pod
     /// matched only as "same owner" (a Job's own term) reads its few domains from here.
-    by_owner: HashMap<String, BTreeMap<u32, u32>>,
+    by_owner: FastMap<String, BTreeMap<u32, u32>>,
     carriers: u32,
 }
 
@@ -262,20 +263,20 @@ struct NormTerm {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AffinityIndex {
     pub topos: Vec<Topology>,
-    topo_by_key: HashMap<String, u16>,
+    topo_by_key: FastMap<String, u16>,
     norms: Vec<NormTerm>,
-    norm_by_form: HashMap<(u16, Selector), u32>,
+    norm_by_form: FastMap<(u16, Selector), u32>,
     /// Norm terms with at least one placed pod.
     active_norms: BTreeSet<u32>,
     placed_jobs: BTreeMap<JobKey, u32>,
-    placed_by_label: HashMap<(String, String), BTreeMap<JobKey, u32>>,
-    job_domains: HashMap<(u16, JobKey), BTreeMap<u32, u32>>,
+    placed_by_label: FastMap<(String, String), BTreeMap<JobKey, u32>>,
+    job_domains: FastMap<(u16, JobKey), BTreeMap<u32, u32>>,
     /// Placed pods, and placed pods carrying required anti-affinity (PreFilter cost).
     pub placed_pods: u64,
     pub placed_anti_pods: u64,
     /// Verdicts of normalized terms on placed Jobs whose own value differs from the asking
     /// pod's; they hold for every asker (keyed by norm term and Job).
-    other_verdicts: std::cell::RefCell<HashMap<(u32, JobKey), bool>>,
+    other_verdicts: std::cell::RefCell<FastMap<(u32, JobKey), bool>>,
     /// For each normalized term that pods carry as their own required anti-affinity: per
     /// domain, the placed pods it repels. Makes a domain's verdict O(log) and lets the walk
     /// jump from one clear domain to the next.
@@ -293,7 +294,7 @@ pub(crate) struct AffinityIndex {
     namespaces: BTreeMap<String, StringMap>,
     /// Score terms of placed pods, normalized, and those with at least one carrier.
     score_norms: Vec<ScoreNorm>,
-    score_norm_by_form: HashMap<(u16, Selector, i64), u32>,
+    score_norm_by_form: FastMap<(u16, Selector, i64), u32>,
     active_score_norms: BTreeSet<u32>,
     /// Placed pods carrying any inter-pod term, required or preferred, affinity or
     /// anti-affinity: upstream's `NodeInfo.PodsWithAffinity` (`podWithAffinity`), which
@@ -316,7 +317,7 @@ struct AskerCounts {
     /// Those of them whose domain holds placed pods all the same (the others hold none).
     clear_occupied: BTreeSet<u32>,
     /// Domains holding placed pods, by owner value.
-    owner_domains: HashMap<String, BTreeSet<u32>>,
+    owner_domains: FastMap<String, BTreeSet<u32>>,
 }
 
 /// The runs a walk visits: the clear ones, and a few more (sorted).
@@ -409,7 +410,7 @@ pub(crate) struct PodCtx {
     /// Per required anti-affinity term: its topology and selector, and which placed Jobs it
     /// repels, decided once per Job as domains are visited (most cycles visit few).
     anti: Vec<AntiTerm>,
-    anti_memo: std::cell::RefCell<HashMap<(usize, JobKey), bool>>,
+    anti_memo: std::cell::RefCell<FastMap<(usize, JobKey), bool>>,
     /// Symmetry: (norm term, matches when the owner's value equals ours, when it differs,
     /// our value for `$SELF`).
     sym: Vec<(u32, bool, bool, Option<String>)>,
@@ -595,7 +596,7 @@ impl AffinityIndex {
                             selector: form.1.clone(),
                             weight,
                             placed: vec![0; domains],
-                            by_owner: HashMap::new(),
+                            by_owner: FastMap::default(),
                             carriers: 0,
                         });
                         self.score_norm_by_form.insert(form, n);
@@ -621,7 +622,7 @@ impl AffinityIndex {
         let topo = self.norms[norm as usize].topo;
         let t = &self.topos[topo as usize];
         let mut counts = AskerCounts {
-            owner_domains: HashMap::new(),
+            owner_domains: FastMap::default(),
             per_domain: vec![DomainCount::default(); t.domain_names.len()],
             clear_occupied: BTreeSet::new(),
             clear_runs: (0..t.runs.len() as u32)
