@@ -353,13 +353,14 @@ impl Cluster {
     /// Nodes carrying label `key=value`, ascending by id; empty when no node has it.
     pub(crate) fn nodes_with_label(&self, key: &str, value: &str) -> &[NodeId] {
         match (self.keys.get(key), self.values.get(value)) {
-            (Some(k), Some(v)) => self
-                .label_index
-                .get(&(k, v))
-                .map(|v| v.as_slice())
-                .unwrap_or(&[]),
+            (Some(k), Some(v)) => self.nodes_with_label_id(k, v),
             _ => &[],
         }
+    }
+
+    /// [`Self::nodes_with_label`] by interned key and value ids.
+    pub(crate) fn nodes_with_label_id(&self, key: u32, value: u32) -> &[NodeId] {
+        (self.label_index.get(&(key, value))).map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn node_by_name(&self, name: &str) -> Option<NodeId> {

@@ -269,7 +269,9 @@ pub(crate) struct AffinityIndex {
     /// Norm terms with at least one placed pod.
     active_norms: BTreeSet<u32>,
     placed_jobs: BTreeMap<JobKey, u32>,
-    placed_by_label: FastMap<(String, String), BTreeMap<JobKey, u32>>,
+    /// Placed Jobs by label key, then value: nested so a lookup borrows the label's strings
+    /// (a Job's first pod placed or last one gone updates one entry per label).
+    placed_by_label: FastMap<String, FastMap<String, BTreeMap<JobKey, u32>>>,
     job_domains: FastMap<(u16, JobKey), BTreeMap<u32, u32>>,
     /// Placed pods, and placed pods carrying required anti-affinity (PreFilter cost).
     pub placed_pods: u64,
@@ -472,10 +474,7 @@ impl AffinityIndex {
         for &job in self.placed_jobs.keys() {
             let labels = (self.job_labels.get(job as usize)).and_then(Option::as_ref);
             for (k, v) in labels.into_iter().flatten() {
-                self.placed_by_label
-                    .entry((k.clone(), v.clone()))
-                    .or_default()
-                    .insert(job, 1);
+                placed_by_label_entry(&mut self.placed_by_label, k, v).insert(job, 1);
             }
         }
     }
@@ -768,14 +767,12 @@ impl AffinityIndex {
         // (Unlabelled, no term reads the label index: it is built when the index turns labelled.)
         if self.labelled && before == 0 && after > 0 {
             for (k, v) in labels {
-                self.placed_by_label
-                    .entry((k.clone(), v.clone()))
-                    .or_default()
-                    .insert(job, 1);
+                placed_by_label_entry(&mut self.placed_by_label, k, v).insert(job, 1);
             }
         } else if self.labelled && before > 0 && after == 0 {
             for (k, v) in labels {
-                if let Some(m) = self.placed_by_label.get_mut(&(k.clone(), v.clone())) {
+                let by_value = self.placed_by_label.get_mut(k.as_str());
+                if let Some(m) = by_value.and_then(|m| m.get_mut(v.as_str())) {
                     m.remove(&job);
                 }
             }
@@ -857,7 +854,8 @@ impl AffinityIndex {
             Some((k, vs)) => {
                 let mut set = BTreeSet::new();
                 for v in vs {
-                    if let Some(m) = self.placed_by_label.get(&(k.to_string(), v.clone())) {
+                    let by_value = self.placed_by_label.get(k);
+                    if let Some(m) = by_value.and_then(|m| m.get(v.as_str())) {
                         set.extend(m.keys().copied());
                     }
                 }
@@ -1215,6 +1213,23 @@ impl AffinityIndex {
 }
 
 /// [`bump_map`] on a map keyed by owned strings, with a borrowed key: allocates only to insert.
+/// The placed Jobs carrying label `k=v`, an empty entry made if there is none (the strings
+/// are copied only then).
+fn placed_by_label_entry<'m>(
+    m: &'m mut FastMap<String, FastMap<String, BTreeMap<JobKey, u32>>>,
+    k: &str,
+    v: &str,
+) -> &'m mut BTreeMap<JobKey, u32> {
+    if !m.contains_key(k) {
+        m.insert(k.to_string(), FastMap::default());
+    }
+    let by_value = m.get_mut(k).expect("inserted above");
+    if !by_value.contains_key(v) {
+        by_value.insert(v.to_string(), BTreeMap::new());
+    }
+    by_value.get_mut(v).expect("inserted above")
+}
+
 fn bump_map_str(m: &mut BTreeMap<String, u32>, k: &str, delta: i32) {
     if let Some(c) = m.get_mut(k) {
         if delta > 0 {

@@ -220,9 +220,7 @@ impl Scheduler {
                 if x >= hi {
                     break;
                 }
-                if counts.visits(x)
-                    && filter::check(cx.cluster(), x as NodeId, shape, false).is_ok()
-                {
+                if counts.visits(x) && filter::passes(cx.cluster(), x as NodeId, shape, false) {
                     next = x;
                     break;
                 }
@@ -297,7 +295,7 @@ impl Scheduler {
             };
             with_nodes += 1;
             let rep = rep as NodeId;
-            if filter::check(cx.cluster(), rep, shape, false).is_err() {
+            if !filter::passes(cx.cluster(), rep, shape, false) {
                 continue;
             }
             if self.untolerated_soft_taints(cx, rep, shape) != 0 {
@@ -334,7 +332,7 @@ impl Scheduler {
                 continue;
             };
             let rep = rep as NodeId;
-            if filter::check(cx.cluster(), rep, shape, false).is_err() {
+            if !filter::passes(cx.cluster(), rep, shape, false) {
                 continue;
             }
             let fit = resource_score(

@@ -209,10 +209,11 @@ pub(crate) fn candidates(
     match &shape.selector_ids {
         None => Some(vec![]),
         Some(ids) if ids.is_empty() => None,
-        Some(_) => {
+        Some(ids) => {
+            // The selector's pairs as ids (in `node_selector`'s order): no string is hashed.
             let mut best: Option<&[NodeId]> = None;
-            for (k, v) in &shape.node_selector {
-                let list = cluster.nodes_with_label(k, v);
+            for &(k, v) in ids {
+                let list = cluster.nodes_with_label_id(k, v);
                 if best.is_none_or(|b| list.len() < b.len()) {
                     best = Some(list);
                 }
@@ -482,7 +483,7 @@ impl Scheduler {
             Some(v) if cx.cluster().pristine.is[node as usize] => {
                 v[cx.cluster().pristine.spec_of[node as usize] as usize]
             }
-            _ => filter::check(cx.cluster(), node, shape, false).is_ok(),
+            _ => filter::passes(cx.cluster(), node, shape, false),
         };
         fits && (!self.nominated_on(node) || self.room_with_nominated(cx, node, shape, &[]))
             && ctx.is_none_or(|c| self.placement.check_except(c, node, cleared).is_ok())
@@ -505,7 +506,7 @@ impl Scheduler {
             (0..pr.specs())
                 .map(|e| {
                     pr.representative(e).is_some_and(|rep| {
-                        filter::check(cx.cluster(), rep as NodeId, shape, false).is_ok()
+                        filter::passes(cx.cluster(), rep as NodeId, shape, false)
                     })
                 })
                 .collect(),
@@ -586,7 +587,8 @@ impl Scheduler {
             cx.params().scheduler.percentage_of_nodes_to_score,
         );
         let start = self.next_start_node % n_all.max(1);
-        let mut feasible: Vec<NodeId> = vec![];
+        // Sized once: grown push by push it reallocated several times per decision.
+        let mut feasible: Vec<NodeId> = Vec::with_capacity(want.min(n_filtered));
         if subset.is_none()
             && ctx.is_none()
             && !claims
@@ -825,7 +827,7 @@ impl Scheduler {
             }
         };
         for &n in nodes {
-            if filter::check(cx.cluster(), n, shape, false).is_ok() {
+            if filter::passes(cx.cluster(), n, shape, false) {
                 if let Err(r) = self.placement.check(ctx, n) {
                     diag.add(r.reason().to_string(), 1);
                 }

@@ -697,9 +697,10 @@ fn check_pods_can_fit(scenario: &Scenario, cluster: &Cluster) -> Result<(), SimE
                 let fits = match &candidates {
                     Some(list) => list
                         .iter()
-                        .any(|&n| filter::check(cluster, n, &shape, true).is_ok()),
-                    None => (0..cluster.len() as u32)
-                        .any(|n| filter::check(cluster, n, &shape, true).is_ok()),
+                        .any(|&n| filter::passes(cluster, n, &shape, true)),
+                    None => {
+                        (0..cluster.len() as u32).any(|n| filter::passes(cluster, n, &shape, true))
+                    }
                 };
                 if !fits {
                     let diag = filter::diagnose(cluster, &shape, candidates.as_deref(), true);
