@@ -86,7 +86,7 @@ fn the_checker_catches_violations() {
     );
     // A Job that finished without the JobSet controller's books hearing of it.
     let running = sim.jobsets[0].jobs[0];
-    sim.jobs[running as usize].terminal = Some("Failed");
+    sim.jobs[running as usize].add_condition("Failed", "BackoffLimitExceeded", "", 0);
     let v = invariants::check(&sim);
     assert!(
         v.iter()

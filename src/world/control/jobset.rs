@@ -1077,7 +1077,6 @@ impl JobSetController {
             status_ready: 0,
             index_failed: vec![false; completions as usize],
             start_time_ns: None,
-            terminal: None,
         };
         let id = ctx.create_job(job, template, pod_labels);
         self.children.job_created(js, id);

@@ -166,8 +166,6 @@ pub(crate) struct JobObj {
     pub index_failed: Vec<bool>,
     /// `status.startTime`: first sync while not suspended.
     pub start_time_ns: Option<SimTime>,
-    /// `Complete` or `Failed` once either condition is added (read on every reconcile).
-    pub terminal: Option<&'static str>,
 }
 
 impl JobObj {
@@ -175,9 +173,16 @@ impl JobObj {
         self.conditions.iter().find(|c| c.kind == kind)
     }
 
-    /// Finished as JobSet sees it: only `Complete` or `Failed` count (TestIsJobFinished).
+    /// Finished as JobSet sees it: only `Complete` or `Failed` count (TestIsJobFinished),
+    /// the first of them added, as upstream's `IsJobFinished` walks `status.conditions` in
+    /// order. Read from the conditions, not kept beside them: a Job has a handful at most,
+    /// and they are only ever appended (`add_condition`), so the first stays the first.
     pub(crate) fn finished(&self) -> Option<&'static str> {
-        self.terminal
+        self.conditions.iter().find_map(|c| match c.kind.as_str() {
+            "Complete" => Some("Complete"),
+            "Failed" => Some("Failed"),
+            _ => None,
+        })
     }
 
     /// Adds a condition unless one of its type exists (a Job's conditions are never replaced).
@@ -197,13 +202,6 @@ impl JobObj {
             message: message.into(),
             time_ns,
         });
-        if self.terminal.is_none() {
-            self.terminal = match kind {
-                "Complete" => Some("Complete"),
-                "Failed" => Some("Failed"),
-                _ => None,
-            };
-        }
     }
 }
 
@@ -368,7 +366,6 @@ impl JobObj {
             status_ready: 0,
             index_failed: vec![false; completions as usize],
             start_time_ns: None,
-            terminal: None,
         }
     }
 }
