@@ -655,7 +655,7 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
     let mut not_recreated = 0u64;
     for &j in &sim.jobsets[js as usize].jobs {
         let job = &sim.jobs[j as usize];
-        if job.removed || job.deletion_ns.is_some() {
+        if !sim.jobs_held[j as usize] || job.deletion_ns.is_some() {
             continue;
         }
         let api_backoff_steps = sim.job_controller.api_backoff_steps(j);
@@ -1048,7 +1048,7 @@ impl ExclusiveCounts {
             .filter(|&(j, o)| {
                 let j = j as JobId;
                 let exclusive = sim.pod_templates.exclusive_key(j);
-                !o.removed
+                sim.jobs_held[j as usize]
                     && o.deletion_ns.is_none()
                     && exclusive == Some(key)
                     && !sim.job_pods[j as usize].is_empty()

@@ -92,7 +92,7 @@ impl GarbageCollector {
     /// (the GC removes the `foregroundDeletion` finalizer).
     pub(crate) fn on_dependent_removed(&mut self, ctx: &mut Ctx, j: JobId) {
         let job = ctx.job(j);
-        if job.deletion_ns.is_some() && !job.removed && ctx.job_pods(j).is_empty() {
+        if job.deletion_ns.is_some() && ctx.job_exists(j) && ctx.job_pods(j).is_empty() {
             let latency = ctx.params().api_call_latency_ns;
             ctx.schedule_in(latency, Event::JobRemoved(j));
         }
@@ -245,10 +245,10 @@ impl Sim {
     }
 
     pub(crate) fn on_job_removed(&mut self, j: JobId) {
-        if self.jobs[j as usize].removed {
+        if !self.jobs_held[j as usize] {
             return;
         }
-        self.jobs[j as usize].removed = true;
+        self.jobs_held[j as usize] = false;
         let now = self.now();
         (self.rec).observe_job(now, j, crate::metrics::objects::JobChange::Deleted);
         let js = self.jobs[j as usize].jobset;

@@ -230,6 +230,7 @@ impl Sim {
         let js = job.jobset;
         (self.jobsets[js as usize].taken_names).add(job.rj, job.job_index);
         self.jobs.push(job);
+        self.jobs_held.push(true);
         let id = (self.jobs.len() - 1) as JobId;
         // The scheduler's affinity index keeps the pods' labels once some term can read them.
         if self.scheduler.placement.labelled() {
@@ -308,7 +309,8 @@ impl Sim {
     pub(crate) fn child_books_violations(&self, js: JsId) -> Vec<String> {
         let gate = self.scenario.gate("RestartJob");
         let obj = &self.jobsets[js as usize];
-        (self.jobset_controller).child_books_violations(js, obj, |j| &self.jobs[j as usize], gate)
+        let job = |j: JobId| self.jobs_held[j as usize].then(|| &self.jobs[j as usize]);
+        (self.jobset_controller).child_books_violations(js, obj, job, gate)
     }
 
     pub(crate) fn push_shape(&mut self, shape: shape::PodShape) -> ShapeId {
@@ -346,11 +348,12 @@ impl Sim {
 }
 
 /// Child Job `j`'s class against the JobSet status `snapshot` (`getChildJobs`), and, when
-/// active, its share of the replicated job's counters (`calculateReplicatedJobStatuses`).
-fn child_state(job: &JobObj, snapshot: &ClassSnapshot, gate: bool) -> ChildState {
-    if job.removed {
+/// active, its share of the replicated job's counters (`calculateReplicatedJobStatuses`);
+/// `None`: the Job store no longer holds it.
+fn child_state(job: Option<&JobObj>, snapshot: &ClassSnapshot, gate: bool) -> ChildState {
+    let Some(job) = job else {
         return ChildState::default();
-    }
+    };
     let mut previous = job.restart_attempt < snapshot.restarts;
     if gate && !previous {
         let current = (snapshot.job_restarts.get(job.rj as usize))
@@ -464,13 +467,13 @@ impl JobSetController {
         };
         let snapshot = self.children.snapshot(js).expect("refreshed above");
         let states: Vec<(JobId, ChildState)> = (changed.iter())
-            .map(|&j| (j, child_state(ctx.job(j), snapshot, gate)))
+            .map(|&j| (j, child_state(ctx.live_job(j), snapshot, gate)))
             .collect();
         for (j, state) in states {
             self.children.set(j, state);
         }
         debug_assert_eq!(
-            self.child_books_violations(js, obj, |j| ctx.job(j), gate),
+            self.child_books_violations(js, obj, |j| ctx.live_job(j), gate),
             Vec::<String>::new()
         );
         let books = &self.children;
@@ -481,21 +484,21 @@ impl JobSetController {
         }
     }
 
-    /// Where the books of `js` (`obj`, whose Jobs `job` reads) differ from a full
+    /// Where the books of `js` (`obj`, whose Jobs the store holds `job` reads) differ from a full
     /// classification of its child Jobs against the books' snapshot (a Job changed since the
     /// last reconcile counts as booked): each a sentence, none when they agree.
     pub(crate) fn child_books_violations<'a>(
         &self,
         js: JsId,
         obj: &JobSetObj,
-        job: impl Fn(JobId) -> &'a JobObj,
+        job: impl Fn(JobId) -> Option<&'a JobObj>,
         gate: bool,
     ) -> Vec<String> {
         let books = &self.children;
         let Some(snapshot) = books.snapshot(js) else {
             return vec![];
         };
-        let departed = (books.dirty_jobs(js).iter()).filter(|&&j| job(j).removed);
+        let departed = (books.dirty_jobs(js).iter()).filter(|&&j| job(j).is_none());
         let mut expected: Vec<(JobId, ChildState)> = (obj.jobs.iter())
             .map(|&j| match books.is_dirty(j) {
                 true => (j, books.state(j)),
@@ -508,7 +511,7 @@ impl JobSetController {
         for &(j, state) in &expected {
             if books.state(j) != state {
                 let booked = books.state(j);
-                let name = &job(j).name;
+                let name = job(j).map_or("(removed)", |o| o.name.as_str());
                 out.push(format!(
                     "JobSet {}: Job {name} is booked as {booked:?} but classifies as {state:?}",
                     obj.name
@@ -1071,7 +1074,6 @@ impl JobSetController {
             failed: 0,
             conditions: vec![],
             deletion_ns: None,
-            removed: false,
             created_at_ns: created_at,
             status_active: 0,
             status_ready: 0,

@@ -57,7 +57,7 @@ impl Sim {
             .iter()
             .map(|&j| &self.jobs[j as usize])
             .filter(|j| {
-                !j.removed && j.deletion_ns.is_none() && !j.suspended && j.finished().is_none()
+                j.deletion_ns.is_none() && !j.suspended && j.finished().is_none()
             })
             .map(|j| u64::from(j.parallelism.min(j.completions.saturating_sub(j.succeeded))))
             .sum()

@@ -140,6 +140,16 @@ impl Ctx<'_> {
         &self.sim.jobs[j as usize]
     }
 
+    /// Job `j` is in the API server's store (created and not yet removed).
+    pub(crate) fn job_exists(&self, j: JobId) -> bool {
+        self.sim.jobs_held[j as usize]
+    }
+
+    /// Job `j` if the API server's store holds it.
+    pub(crate) fn live_job(&self, j: JobId) -> Option<&JobObj> {
+        self.job_exists(j).then(|| self.job(j))
+    }
+
     pub(crate) fn pod(&self, pod: PodId) -> &PodObj {
         &self.sim.pods[pod as usize]
     }

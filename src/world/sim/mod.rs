@@ -41,6 +41,10 @@ pub(crate) struct Sim {
     /// a field of the JobSet): by `JsId`, when the create landed.
     pub services: Vec<Option<SimTime>>,
     pub jobs: Vec<JobObj>,
+    /// Which Jobs the API server holds, by `JobId`: the store's membership, not a field of
+    /// the object (upstream a removed Job is simply gone). The arena keeps a removed Job's
+    /// object for the end-of-run reports.
+    pub(crate) jobs_held: Vec<bool>,
     pub pods: Vec<PodObj>,
     pub shapes: Vec<PodShape>,
     /// kube-scheduler: its queues, cache, affinity index and preemption state.
@@ -220,6 +224,7 @@ impl Sim {
             jobsets: vec![],
             services: vec![],
             jobs: vec![],
+            jobs_held: vec![],
             pods: vec![],
             shapes: vec![],
             scheduler: ctx::Slot::new(Scheduler::new(

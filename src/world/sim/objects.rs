@@ -157,7 +157,6 @@ pub(crate) struct JobObj {
     pub failed: u32,
     pub conditions: Vec<JobCondition>,
     pub deletion_ns: Option<SimTime>,
-    pub removed: bool,
     pub created_at_ns: SimTime,
     /// `status.active` and `status.ready` as last written by the Job controller.
     pub status_active: u32,
@@ -360,7 +359,6 @@ impl JobObj {
             failed: 0,
             conditions: vec![],
             deletion_ns: None,
-            removed: false,
             created_at_ns: 0,
             status_active: 0,
             status_ready: 0,

@@ -61,7 +61,7 @@ impl JobController {
     /// time wins).
     pub(crate) fn enqueue(&mut self, ctx: &mut Ctx, j: JobId, delay_ns: u64) {
         let due = ctx.now() + delay_ns;
-        if !ctx.job(j).removed && self.enqueue_at(j, due) {
+        if ctx.job_exists(j) && self.enqueue_at(j, due) {
             ctx.schedule_at(due, Event::SyncJob(j));
         }
     }
@@ -165,7 +165,7 @@ impl JobController {
     fn sync_job(&mut self, ctx: &mut Ctx, j: JobId) {
         let now = ctx.now();
         let job = ctx.job(j);
-        if job.removed || job.deletion_ns.is_some() || job.finished().is_some() {
+        if !ctx.job_exists(j) || job.deletion_ns.is_some() || job.finished().is_some() {
             return;
         }
         let before = status_fingerprint(job);
@@ -256,10 +256,10 @@ impl JobController {
     /// (`removeTrackingFinalizerFromPods`), and the sync waits for them; a deleted pod's object
     /// goes only when its PATCH has returned (`Sim::on_finalizer_removed`).
     fn remove_tracking_finalizers(&mut self, ctx: &mut Ctx, j: JobId) {
-        let job = ctx.job(j);
-        if job.removed {
+        if !ctx.job_exists(j) {
             return;
         }
+        let job = ctx.job(j);
         let job_deleting = job.deletion_ns.is_some();
         let due: Vec<PodId> = (ctx.job_pods(j).iter().copied())
             .filter(|&p| self.finalizer_unpatched(p))
