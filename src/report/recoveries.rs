@@ -653,7 +653,7 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
     let mut live = 0u64;
     // Pods of failed (backoffLimitPerIndex) or succeeded indexes: never created again.
     let mut not_recreated = 0u64;
-    for &j in &sim.jobsets[js as usize].jobs {
+    for &j in &sim.jobset_jobs[js as usize] {
         let job = &sim.jobs[j as usize];
         if !sim.jobs_held[j as usize] || job.deletion_ns.is_some() {
             continue;
@@ -817,9 +817,7 @@ pub(crate) const BARRIER_NEVER_LIFTS: &str = ": the barrier never lifts";
 fn in_place_barrier_line(sim: &Sim, js: crate::sim::objects::JsId) -> Option<String> {
     let obj = &sim.jobsets[js as usize];
     let current = obj.status.current_in_place_restart_attempt;
-    let pods = obj
-        .jobs
-        .iter()
+    let pods = (sim.jobset_jobs[js as usize].iter())
         .flat_map(|&j| sim.job_pods[j as usize].iter());
     let (mut waiting, mut finished_elsewhere) = (None, 0u64);
     for &p in pods {

@@ -85,7 +85,7 @@ fn the_checker_catches_violations() {
         "{v:?}"
     );
     // A Job that finished without the JobSet controller's books hearing of it.
-    let running = sim.jobsets[0].jobs[0];
+    let running = sim.jobset_jobs[0][0];
     sim.jobs[running as usize].add_condition("Failed", "BackoffLimitExceeded", "", 0);
     let v = invariants::check(&sim);
     assert!(

@@ -378,7 +378,7 @@ impl TrainingModel {
         if !self.work_done(js, generation, ctx.now()) {
             return;
         }
-        let jobs = ctx.jobset(js).jobs.clone();
+        let jobs = ctx.jobset_jobs(js).to_vec();
         for j in jobs {
             let pods = ctx.job_pods(j).to_vec();
             for p in pods {

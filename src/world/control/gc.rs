@@ -254,7 +254,7 @@ impl Sim {
         let js = self.jobs[j as usize].jobset;
         // The list keeps creation order, so it is sorted by id: found by bisection instead
         // of a pass over every child Job per removal (8,192 removals in a restart at 131k).
-        let jobs = &mut self.jobsets[js as usize].jobs;
+        let jobs = &mut self.jobset_jobs[js as usize];
         debug_assert!(jobs.windows(2).all(|w| w[0] < w[1]));
         if let Ok(i) = jobs.binary_search(&j) {
             jobs.remove(i);

@@ -116,9 +116,7 @@ impl JobSetController {
         let now = ctx.now();
         let obj = ctx.jobset(js);
         let max_restarts = obj.spec.spec.max_restarts();
-        let pods: Vec<PodId> = obj
-            .jobs
-            .iter()
+        let pods: Vec<PodId> = (ctx.jobset_jobs(js).iter())
             .flat_map(|&j| ctx.job_pods(j).iter().copied())
             // Every child Job carries the jobset-name label (`constructJob`), so every live
             // pod of these Jobs is the JobSet's.
@@ -222,7 +220,7 @@ fn dependent_never_created(ctx: &Ctx, js: JsId, held: &[PodId]) -> Option<(JobId
     let held_job = ctx.pod(*held.first()?).job;
     let rjs = &obj.spec.spec.replicated_jobs;
     let (rj, dependency) = (0..rjs.len()).find_map(|rj| {
-        let created = obj.jobs.iter().any(|&j| ctx.job(j).rj == rj as u32);
+        let created = (ctx.jobset_jobs(js).iter()).any(|&j| ctx.job(j).rj == rj as u32);
         let complete_dep =
             (rjs[rj].depends_on.iter().flatten()).find(|d| d.status == "Complete")?;
         (!created && !depends_on_met(obj, rj)).then_some((&rjs[rj], &complete_dep.name))

@@ -105,13 +105,13 @@ impl Sim {
             spec,
             generation: 1,
             workload,
-            jobs: vec![],
             taken_names: Default::default(),
             created_at_ns: self.now(),
             deletion_ns: None,
             removed_at_ns: None,
         };
         self.jobsets.push(js);
+        self.jobset_jobs.push(vec![]);
         self.add_training_state((self.jobsets.len() - 1) as JsId);
         let id = (self.jobsets.len() - 1) as JsId;
         self.jobset_controller.jobset_created(id);
@@ -210,8 +210,9 @@ impl Sim {
 
     /// The JobSet object goes once the garbage collector has removed its Jobs.
     pub(crate) fn maybe_finish_jobset_deletion(&mut self, js: JsId) {
+        let jobs_left = !self.jobset_jobs[js as usize].is_empty();
         let obj = &mut self.jobsets[js as usize];
-        if obj.deletion_ns.is_some() && obj.removed_at_ns.is_none() && obj.jobs.is_empty() {
+        if obj.deletion_ns.is_some() && obj.removed_at_ns.is_none() && !jobs_left {
             obj.removed_at_ns = Some(self.queue.now());
             let now = self.now();
             self.rec.observe_jobset(now, js, JobSetChange::Deleted);
@@ -243,7 +244,7 @@ impl Sim {
         self.pod_templates.job_created(id, template);
         self.job_pods.push(vec![]);
         self.job_pod_counts.push(LiveCounts::default());
-        self.jobsets[js as usize].jobs.push(id);
+        self.jobset_jobs[js as usize].push(id);
         id
     }
 
@@ -310,7 +311,8 @@ impl Sim {
         let gate = self.scenario.gate("RestartJob");
         let obj = &self.jobsets[js as usize];
         let job = |j: JobId| self.jobs_held[j as usize].then(|| &self.jobs[j as usize]);
-        (self.jobset_controller).child_books_violations(js, obj, job, gate)
+        let children = &self.jobset_jobs[js as usize];
+        (self.jobset_controller).child_books_violations(js, obj, children, job, gate)
     }
 
     pub(crate) fn push_shape(&mut self, shape: shape::PodShape) -> ShapeId {
@@ -462,8 +464,8 @@ impl JobSetController {
                 },
             };
             let n_rj = obj.spec.spec.replicated_jobs.len();
-            self.children.reset(js, snapshot, n_rj, &obj.jobs);
-            obj.jobs.clone()
+            self.children.reset(js, snapshot, n_rj, ctx.jobset_jobs(js));
+            ctx.jobset_jobs(js).to_vec()
         };
         let snapshot = self.children.snapshot(js).expect("refreshed above");
         let states: Vec<(JobId, ChildState)> = (changed.iter())
@@ -473,7 +475,7 @@ impl JobSetController {
             self.children.set(j, state);
         }
         debug_assert_eq!(
-            self.child_books_violations(js, obj, |j| ctx.live_job(j), gate),
+            self.child_books_violations(js, obj, ctx.jobset_jobs(js), |j| ctx.live_job(j), gate),
             Vec::<String>::new()
         );
         let books = &self.children;
@@ -484,13 +486,15 @@ impl JobSetController {
         }
     }
 
-    /// Where the books of `js` (`obj`, whose Jobs the store holds `job` reads) differ from a full
+    /// Where the books of `js` (`obj`, whose child Jobs are `children` and whose Jobs the
+    /// store holds `job` reads) differ from a full
     /// classification of its child Jobs against the books' snapshot (a Job changed since the
     /// last reconcile counts as booked): each a sentence, none when they agree.
     pub(crate) fn child_books_violations<'a>(
         &self,
         js: JsId,
         obj: &JobSetObj,
+        children: &[JobId],
         job: impl Fn(JobId) -> Option<&'a JobObj>,
         gate: bool,
     ) -> Vec<String> {
@@ -499,7 +503,7 @@ impl JobSetController {
             return vec![];
         };
         let departed = (books.dirty_jobs(js).iter()).filter(|&&j| job(j).is_none());
-        let mut expected: Vec<(JobId, ChildState)> = (obj.jobs.iter())
+        let mut expected: Vec<(JobId, ChildState)> = (children.iter())
             .map(|&j| match books.is_dirty(j) {
                 true => (j, books.state(j)),
                 false => (j, child_state(job(j), snapshot, gate)),
@@ -811,7 +815,7 @@ impl JobSetController {
             let p = ctx.params();
             let at = now + p.jobset_reconcile_cost_ns + p.api_call_latency_ns;
             ctx.delete_jobset(js, at);
-            let jobs = ctx.jobset(js).jobs.clone();
+            let jobs = ctx.jobset_jobs(js).to_vec();
             for j in jobs {
                 self.delete_job(ctx, j);
             }
@@ -906,7 +910,7 @@ impl JobSetController {
         // one of 60,000 entries, and JobSets are reconciled on every child Job's change.)
         // The names the existing Jobs take are kept as the list changes (`TakenNames`): a
         // reconcile reads off only the missing ones.
-        let all_taken = obj.jobs.len() >= total;
+        let all_taken = ctx.jobset_jobs(js).len() >= total;
         let n_rj = obj.spec.spec.replicated_jobs.len();
         let mut stopped_in_order = false;
         for rj_index in 0..n_rj {
@@ -1918,7 +1922,7 @@ mod tests {
             assert_eq!(sim.jobs[j].restart_attempt, 1);
             assert_eq!(sim.job_metadata(j as JobId).labels[RESTART_ATTEMPT], "1");
         }
-        assert_eq!(sim.jobsets[0].jobs, [2, 3]);
+        assert_eq!(sim.jobset_jobs[0], [2, 3]);
         assert_eq!(sim.child_books_violations(0), Vec::<String>::new());
     }
 

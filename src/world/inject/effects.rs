@@ -302,7 +302,7 @@ fn fixed_repair(repair_after_ns: Option<u64>) -> Option<Lognormal> {
 fn running_pod_at(ctx: &Ctx, slot: &Slot) -> Option<PodId> {
     let js = (ctx.jobsets().iter())
         .position(|js| js.workload == slot.workload && js.removed_at_ns.is_none())?;
-    ctx.jobset(js as JsId).jobs.iter().find_map(|&j| {
+    ctx.jobset_jobs(js as JsId).iter().find_map(|&j| {
         let job = ctx.job(j);
         if job.rj != slot.rj || job.job_index != slot.job_index || job.deletion_ns.is_some() {
             return None;

@@ -52,8 +52,7 @@ impl Sim {
     /// The Jobs of a replicated job that waits for another to complete do not exist yet
     /// (`depends_on.go`: neither created nor resumed), and a finished Job runs nothing.
     fn pods_that_may_run(&self, js: JsId) -> u64 {
-        self.jobsets[js as usize]
-            .jobs
+        self.jobset_jobs[js as usize]
             .iter()
             .map(|&j| &self.jobs[j as usize])
             .filter(|j| {

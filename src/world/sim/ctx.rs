@@ -140,6 +140,12 @@ impl Ctx<'_> {
         &self.sim.jobs[j as usize]
     }
 
+    /// JobSet `js`'s child Jobs that the API server holds, in creation order (the index by
+    /// owner over the Job store).
+    pub(crate) fn jobset_jobs(&self, js: JsId) -> &[JobId] {
+        &self.sim.jobset_jobs[js as usize]
+    }
+
     /// Job `j` is in the API server's store (created and not yet removed).
     pub(crate) fn job_exists(&self, j: JobId) -> bool {
         self.sim.jobs_held[j as usize]

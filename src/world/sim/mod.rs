@@ -45,6 +45,9 @@ pub(crate) struct Sim {
     /// the object (upstream a removed Job is simply gone). The arena keeps a removed Job's
     /// object for the end-of-run reports.
     pub(crate) jobs_held: Vec<bool>,
+    /// Each JobSet's child Jobs that the API server holds (being deleted included), in
+    /// creation order: the index by owner over the Job store, as `job_pods` is over pods.
+    pub(crate) jobset_jobs: Vec<Vec<JobId>>,
     pub pods: Vec<PodObj>,
     pub shapes: Vec<PodShape>,
     /// kube-scheduler: its queues, cache, affinity index and preemption state.
@@ -225,6 +228,7 @@ impl Sim {
             services: vec![],
             jobs: vec![],
             jobs_held: vec![],
+            jobset_jobs: vec![],
             pods: vec![],
             shapes: vec![],
             scheduler: ctx::Slot::new(Scheduler::new(

@@ -108,9 +108,7 @@ pub(crate) struct JobSetObj {
     pub generation: u64,
     pub workload: u32,
     pub status: JobSetStatus,
-    /// Child Jobs that still exist (including ones being deleted).
-    pub jobs: Vec<JobId>,
-    /// The (replicated job, index) names `jobs` take.
+    /// The (replicated job, index) names its child Jobs (`Sim::jobset_jobs`) take.
     pub taken_names: crate::control::child_jobs::TakenNames,
     pub created_at_ns: SimTime,
     /// Foreground deletion of the JobSet itself (TTL after finished).
