@@ -817,8 +817,7 @@ pub(crate) const BARRIER_NEVER_LIFTS: &str = ": the barrier never lifts";
 fn in_place_barrier_line(sim: &Sim, js: crate::sim::objects::JsId) -> Option<String> {
     let obj = &sim.jobsets[js as usize];
     let current = obj.status.current_in_place_restart_attempt;
-    let pods = (sim.jobset_jobs[js as usize].iter())
-        .flat_map(|&j| sim.job_pods[j as usize].iter());
+    let pods = (sim.jobset_jobs[js as usize].iter()).flat_map(|&j| sim.job_pods[j as usize].iter());
     let (mut waiting, mut finished_elsewhere) = (None, 0u64);
     for &p in pods {
         let pod = &sim.pods[p as usize];

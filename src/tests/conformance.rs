@@ -4,6 +4,7 @@
 //! JobSet controller, Job controller, scheduler, kubelet, garbage collector.
 
 use super::common::*;
+use jobset_sim::metrics::status_log::Subject;
 use jobset_sim::scenario::load_scenario;
 use jobset_sim::sim::objects::JobSetObj;
 use jobset_sim::sim::Sim;
@@ -348,7 +349,11 @@ fn success_policy_all_with_target_ignores_other_jobs() {
         (100.0..110.0).contains(&done),
         "workers finish at ~100 s, the JobSet then: {done}"
     );
-    let leader = sim.jobs.iter().position(|j| j.name.contains("leader")).unwrap();
+    let leader = sim
+        .jobs
+        .iter()
+        .position(|j| j.name.contains("leader"))
+        .unwrap();
     assert!(
         !sim.jobs_held[leader],
         "the still-active leader Job was deleted after completion"
@@ -633,7 +638,12 @@ fn ttl_after_finished_deletes_the_jobset() {
     let j = js(&sim);
     assert_eq!(j.status.terminal_state.as_deref(), Some("Completed"));
     let finished = sim.rec.jobset_finished_ns(0).unwrap();
-    let removed = j.removed_at_ns.expect("deleted by TTL");
+    // Upstream the deleted object is simply gone: its removal time is the status log's
+    // `Deleted` row (jobsets.csv).
+    let removed = (sim.rec.status_log.rows.iter())
+        .find(|r| r.subject == Subject::JobSet(0) && r.change == "Deleted")
+        .expect("deleted by TTL")
+        .time_ns;
     let after = (removed - finished) as f64 / 1e9;
     assert!(
         (60.0..62.0).contains(&after),

@@ -108,10 +108,10 @@ impl Sim {
             taken_names: Default::default(),
             created_at_ns: self.now(),
             deletion_ns: None,
-            removed_at_ns: None,
         };
         self.jobsets.push(js);
         self.jobset_jobs.push(vec![]);
+        self.jobsets_held.push(true);
         self.add_training_state((self.jobsets.len() - 1) as JsId);
         let id = (self.jobsets.len() - 1) as JsId;
         self.jobset_controller.jobset_created(id);
@@ -210,10 +210,10 @@ impl Sim {
 
     /// The JobSet object goes once the garbage collector has removed its Jobs.
     pub(crate) fn maybe_finish_jobset_deletion(&mut self, js: JsId) {
-        let jobs_left = !self.jobset_jobs[js as usize].is_empty();
-        let obj = &mut self.jobsets[js as usize];
-        if obj.deletion_ns.is_some() && obj.removed_at_ns.is_none() && !jobs_left {
-            obj.removed_at_ns = Some(self.queue.now());
+        let i = js as usize;
+        let jobs_left = !self.jobset_jobs[i].is_empty();
+        if self.jobsets[i].deletion_ns.is_some() && self.jobsets_held[i] && !jobs_left {
+            self.jobsets_held[i] = false;
             let now = self.now();
             self.rec.observe_jobset(now, js, JobSetChange::Deleted);
         }

@@ -300,8 +300,8 @@ fn fixed_repair(repair_after_ns: Option<u64>) -> Option<Lognormal> {
 
 /// The pod running now in a slot (its Job of the current attempt, not being deleted).
 fn running_pod_at(ctx: &Ctx, slot: &Slot) -> Option<PodId> {
-    let js = (ctx.jobsets().iter())
-        .position(|js| js.workload == slot.workload && js.removed_at_ns.is_none())?;
+    let js = (0..ctx.jobsets().len() as JsId)
+        .find(|&js| ctx.jobset(js).workload == slot.workload && ctx.jobset_exists(js))?;
     ctx.jobset_jobs(js as JsId).iter().find_map(|&j| {
         let job = ctx.job(j);
         if job.rj != slot.rj || job.job_index != slot.job_index || job.deletion_ns.is_some() {

@@ -55,9 +55,7 @@ impl Sim {
         self.jobset_jobs[js as usize]
             .iter()
             .map(|&j| &self.jobs[j as usize])
-            .filter(|j| {
-                j.deletion_ns.is_none() && !j.suspended && j.finished().is_none()
-            })
+            .filter(|j| j.deletion_ns.is_none() && !j.suspended && j.finished().is_none())
             .map(|j| u64::from(j.parallelism.min(j.completions.saturating_sub(j.succeeded))))
             .sum()
     }

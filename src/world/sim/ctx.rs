@@ -140,6 +140,11 @@ impl Ctx<'_> {
         &self.sim.jobs[j as usize]
     }
 
+    /// JobSet `js` is in the API server's store (created and not yet removed).
+    pub(crate) fn jobset_exists(&self, js: JsId) -> bool {
+        self.sim.jobsets_held[js as usize]
+    }
+
     /// JobSet `js`'s child Jobs that the API server holds, in creation order (the index by
     /// owner over the Job store).
     pub(crate) fn jobset_jobs(&self, js: JsId) -> &[JobId] {

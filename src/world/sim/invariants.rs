@@ -80,7 +80,12 @@ fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
 /// Each Job's live counts and follower shapes, kept as its pods change, equal a count over
 /// its pods.
 fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
-    for (j, job) in sim.jobs.iter().enumerate().filter(|&(j, _)| sim.jobs_held[j]) {
+    for (j, job) in sim
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| sim.jobs_held[j])
+    {
         let mut counted = LiveCounts::default();
         for &p in &sim.job_pods[j] {
             let delete_requested = sim.delete_requests.in_flight(p);
@@ -310,7 +315,12 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
             sim.rec.pods_created
         ));
     }
-    for (j, job) in sim.jobs.iter().enumerate().filter(|&(j, _)| sim.jobs_held[j]) {
+    for (j, job) in sim
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| sim.jobs_held[j])
+    {
         for &p in &sim.job_pods[j] {
             if sim.pods[p as usize].removed {
                 out.push(format!(

@@ -48,6 +48,9 @@ pub(crate) struct Sim {
     /// Each JobSet's child Jobs that the API server holds (being deleted included), in
     /// creation order: the index by owner over the Job store, as `job_pods` is over pods.
     pub(crate) jobset_jobs: Vec<Vec<JobId>>,
+    /// Which JobSets the API server holds, by `JsId`: the store's membership (upstream a
+    /// deleted JobSet is simply gone; the arena keeps its object for the reports).
+    pub(crate) jobsets_held: Vec<bool>,
     pub pods: Vec<PodObj>,
     pub shapes: Vec<PodShape>,
     /// kube-scheduler: its queues, cache, affinity index and preemption state.
@@ -229,6 +232,7 @@ impl Sim {
             jobs: vec![],
             jobs_held: vec![],
             jobset_jobs: vec![],
+            jobsets_held: vec![],
             pods: vec![],
             shapes: vec![],
             scheduler: ctx::Slot::new(Scheduler::new(
@@ -441,10 +445,9 @@ impl Sim {
     fn all_terminal(&self) -> bool {
         self.jobsets.len() == self.scenario.workloads.len()
             && self.pending_updates == 0
-            && self.jobsets.iter().all(|js| {
+            && self.jobsets.iter().zip(&self.jobsets_held).all(|(js, &held)| {
                 js.status.terminal_state.is_some()
-                    && (js.spec.spec.ttl_seconds_after_finished.is_none()
-                        || js.removed_at_ns.is_some())
+                    && (js.spec.spec.ttl_seconds_after_finished.is_none() || !held)
             })
             // Kueue has seen every JobSet finish (its Workloads released their quota).
             && self.kueue.all_finished()

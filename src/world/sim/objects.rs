@@ -113,7 +113,6 @@ pub(crate) struct JobSetObj {
     pub created_at_ns: SimTime,
     /// Foreground deletion of the JobSet itself (TTL after finished).
     pub deletion_ns: Option<SimTime>,
-    pub removed_at_ns: Option<SimTime>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
