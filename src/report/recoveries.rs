@@ -882,8 +882,7 @@ fn failed_indexes_line(sim: &Sim, j: JobId) -> Option<String> {
     if failed.is_empty() {
         return None;
     }
-    let js = &sim.jobsets[job.jobset as usize];
-    let training = sim.scenario.workloads[js.workload as usize]
+    let training = sim.scenario.workloads[sim.jobset_workloads[job.jobset as usize] as usize]
         .training
         .is_some();
     let rest = if training { NEVER_FINISHES } else { "" };

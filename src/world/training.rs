@@ -400,7 +400,7 @@ impl Sim {
 
     /// Creates the training state of a newly submitted JobSet (or none).
     pub(crate) fn add_training_state(&mut self, js: JsId) {
-        let w = self.jobsets[js as usize].workload as usize;
+        let w = self.jobset_workloads[js as usize] as usize;
         let spec = self.scenario.workloads[w].training;
         let expected = self.jobsets[js as usize].spec.spec.total_pods_at_once();
         let now = self.now();

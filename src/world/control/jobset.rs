@@ -104,7 +104,6 @@ impl Sim {
             },
             spec,
             generation: 1,
-            workload,
             taken_names: Default::default(),
             created_at_ns: self.now(),
             deletion_ns: None,
@@ -112,6 +111,7 @@ impl Sim {
         self.jobsets.push(js);
         self.jobset_jobs.push(vec![]);
         self.jobsets_held.push(true);
+        self.jobset_workloads.push(workload);
         self.add_training_state((self.jobsets.len() - 1) as JsId);
         let id = (self.jobsets.len() - 1) as JsId;
         self.jobset_controller.jobset_created(id);
@@ -155,7 +155,7 @@ impl Sim {
     pub(crate) fn update_jobset(&mut self, workload: u32, update: u32) {
         self.pending_updates -= 1;
         let (_, suspend) = self.scenario.workloads[workload as usize].updates[update as usize];
-        let Some(js) = self.jobsets.iter().position(|j| j.workload == workload) else {
+        let Some(js) = self.jobset_workloads.iter().position(|&w| w == workload) else {
             return;
         };
         self.jobsets[js].spec.spec.suspend = Some(suspend);

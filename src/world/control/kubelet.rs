@@ -216,7 +216,8 @@ impl Kubelet {
             job_attempt: job.job_restart_attempt.unwrap_or(0),
             retry,
         };
-        let (after, code, container) = ctx.workload(js.workload).container_end(&run);
+        let workload = ctx.workload(ctx.jobset_workload(job.jobset));
+        let (after, code, container) = workload.container_end(&run);
         let container = container.map(str::to_string);
         // The container's name matters only for a failure (podFailurePolicy's onExitCodes).
         let container = match (code, container) {

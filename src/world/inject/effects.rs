@@ -301,7 +301,7 @@ fn fixed_repair(repair_after_ns: Option<u64>) -> Option<Lognormal> {
 /// The pod running now in a slot (its Job of the current attempt, not being deleted).
 fn running_pod_at(ctx: &Ctx, slot: &Slot) -> Option<PodId> {
     let js = (0..ctx.jobsets().len() as JsId)
-        .find(|&js| ctx.jobset(js).workload == slot.workload && ctx.jobset_exists(js))?;
+        .find(|&js| ctx.jobset_workload(js) == slot.workload && ctx.jobset_exists(js))?;
     ctx.jobset_jobs(js as JsId).iter().find_map(|&j| {
         let job = ctx.job(j);
         if job.rj != slot.rj || job.job_index != slot.job_index || job.deletion_ns.is_some() {

@@ -140,6 +140,11 @@ impl Ctx<'_> {
         &self.sim.jobs[j as usize]
     }
 
+    /// The scenario entry JobSet `js` was submitted from (`Sim::jobset_workloads`).
+    pub(crate) fn jobset_workload(&self, js: JsId) -> u32 {
+        self.sim.jobset_workloads[js as usize]
+    }
+
     /// JobSet `js` is in the API server's store (created and not yet removed).
     pub(crate) fn jobset_exists(&self, js: JsId) -> bool {
         self.sim.jobsets_held[js as usize]

@@ -51,6 +51,10 @@ pub(crate) struct Sim {
     /// Which JobSets the API server holds, by `JsId`: the store's membership (upstream a
     /// deleted JobSet is simply gone; the arena keeps its object for the reports).
     pub(crate) jobsets_held: Vec<bool>,
+    /// The scenario entry (`workloads[i]`) each JobSet was submitted from, by `JsId`: the
+    /// user's side of the run, which the API object does not carry; read by the user's
+    /// updates, the kubelet's scripted exits, the training model and the fault injectors.
+    pub(crate) jobset_workloads: Vec<u32>,
     pub pods: Vec<PodObj>,
     pub shapes: Vec<PodShape>,
     /// kube-scheduler: its queues, cache, affinity index and preemption state.
@@ -233,6 +237,7 @@ impl Sim {
             jobs_held: vec![],
             jobset_jobs: vec![],
             jobsets_held: vec![],
+            jobset_workloads: vec![],
             pods: vec![],
             shapes: vec![],
             scheduler: ctx::Slot::new(Scheduler::new(

@@ -106,7 +106,6 @@ pub(crate) struct JobSetObj {
     pub spec: JobSet,
     /// `metadata.generation`: 1 at create, one more for each spec write (Kueue's patches).
     pub generation: u64,
-    pub workload: u32,
     pub status: JobSetStatus,
     /// The (replicated job, index) names its child Jobs (`Sim::jobset_jobs`) take.
     pub taken_names: crate::control::child_jobs::TakenNames,
