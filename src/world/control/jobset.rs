@@ -221,25 +221,18 @@ impl Sim {
 
     /// The API server stores a Job the JobSet controller created: the Job's pod template
     /// compiled for its pods, the indexes over its pods, its JobSet's list of child Jobs, and
-    /// the Job controller's informer learns of it.
+    /// the Job controller's informer learns of it. (The scheduler learns its pods' labels
+    /// from its pod informer, as each pod is created: `Sim::scheduler_sees_pod_labels`.)
     pub(crate) fn api_create_job(
         &mut self,
         job: JobObj,
         template: crate::control::pod_templates::JobPodTemplate,
-        pod_labels: StringMap,
     ) -> JobId {
         let js = job.jobset;
         (self.jobsets[js as usize].taken_names).add(job.rj, job.job_index);
         self.jobs.push(job);
         self.jobs_held.push(true);
         let id = (self.jobs.len() - 1) as JobId;
-        // The scheduler's affinity index keeps the pods' labels once some term can read them.
-        if self.scheduler.placement.labelled() {
-            let namespace = &self.jobsets[js as usize].namespace;
-            self.scheduler
-                .placement
-                .set_job_labels(id, pod_labels, namespace);
-        }
         self.job_controller(|jc, ctx| jc.on_job_created(ctx, id));
         self.pod_templates.job_created(id, template);
         self.job_pods.push(vec![]);
@@ -279,6 +272,24 @@ impl Sim {
             add_priority_label(&mut labels, &job.spec);
         }
         labels
+    }
+
+    /// The scheduler's pod informer holds a pod of Job `j` (created, or still in its cache):
+    /// once some inter-pod term can read labels, its affinity index keeps the Job's pod
+    /// labels, as upstream's cache keeps each pod's (all of a Job's pods carry the same).
+    /// Not before: no term reads a label then, and a run without inter-pod terms never builds
+    /// them. Run by the pod-change path's `Created` watch and when the index turns labelled.
+    pub(crate) fn scheduler_sees_pod_labels(&mut self, j: JobId) {
+        let placement = &self.scheduler.placement;
+        if placement.labelled() && !placement.has_labels(j) {
+            self.keep_pod_labels(j);
+        }
+    }
+
+    fn keep_pod_labels(&mut self, j: JobId) {
+        let labels = self.job_pod_labels(j);
+        let namespace = &self.jobsets[self.jobs[j as usize].jobset as usize].namespace;
+        (self.scheduler.placement).set_job_labels(j, labels, namespace);
     }
 
     /// Job `j`'s pod labels, borrowed from the affinity index when it keeps them (then with
@@ -322,7 +333,9 @@ impl Sim {
 
     /// A pod spec compiled to the shape the scheduler and the kubelet read (with the
     /// InterPodAffinity terms' index entries). The first inter-pod term compiled turns the
-    /// affinity index labelled, with every existing Job's pod labels.
+    /// affinity index labelled, with the pod labels of every Job whose pods the scheduler's
+    /// informer has seen: created and not removed, or removed while the cache still holds
+    /// them (its reservation goes one watch delay later).
     pub(crate) fn compile_pod_shape(
         &mut self,
         spec: &crate::api::types::PodSpec,
@@ -330,10 +343,16 @@ impl Sim {
         namespace: &str,
     ) -> ShapeId {
         if shape::has_inter_pod_terms(spec) && !self.scheduler.placement.labelled() {
+            let mut seen = vec![false; self.jobs.len()];
             for j in 0..self.jobs.len() as JobId {
-                let labels = self.job_pod_labels(j);
-                let js = self.jobs[j as usize].jobset as usize;
-                (self.scheduler.placement).set_job_labels(j, labels, &self.jobsets[js].namespace);
+                seen[j as usize] =
+                    (self.job_pods[j as usize].iter()).any(|&p| self.pods[p as usize].created);
+            }
+            for (pod, _) in self.scheduler.reservations() {
+                seen[self.pods[pod as usize].job as usize] = true;
+            }
+            for j in (0..self.jobs.len() as JobId).filter(|&j| seen[j as usize]) {
+                self.keep_pod_labels(j);
             }
             self.scheduler.placement.start_labelling();
         }
@@ -1038,7 +1057,7 @@ impl JobSetController {
         let shared_template = shares_template
             .then(|| self.shared_template(js, rj_index, generation))
             .flatten();
-        let (template, pod_labels) = match shared_template {
+        let template = match shared_template {
             Some(t) => stamp_job_pod_template(ctx, js, &identity, &job_spec, placement, t),
             None => {
                 let (template, pod_labels) =
@@ -1056,7 +1075,7 @@ impl JobSetController {
                     };
                     self.keep_shared_template(js, rj_index, generation, t);
                 }
-                (template, pod_labels)
+                template
             }
         };
         let completions = job_spec.completions.unwrap_or(1).max(0) as u32;
@@ -1084,7 +1103,7 @@ impl JobSetController {
             index_failed: vec![false; completions as usize],
             start_time_ns: None,
         };
-        let id = ctx.create_job(job, template, pod_labels);
+        let id = ctx.create_job(job, template);
         self.children.job_created(js, id);
         let job = ctx.job(id);
         let job_restart_attempt = job.job_restart_attempt.map(|a| a.to_string());
@@ -1654,9 +1673,10 @@ struct TemplatePlacement {
 }
 
 /// [`compile_job_pod_template`] for a further Job of a replicated job whose template was
-/// compiled for its first Job (`shared`): the same pods' shape, the leader's shape with this
-/// Job's `job-key` in its terms, and this Job's pod labels. The pod annotations are not
-/// built: only the leader's compile reads them.
+/// compiled for its first Job (`shared`): the same pods' shape and the leader's shape with
+/// this Job's `job-key` in its terms. The pod labels are built only for that key (the
+/// scheduler builds its own when its informer sees a pod), the annotations not at all: only
+/// the leader's compile reads them.
 fn stamp_job_pod_template(
     ctx: &mut Ctx,
     js: JsId,
@@ -1664,7 +1684,7 @@ fn stamp_job_pod_template(
     job_spec: &JobSpec,
     placement: TemplatePlacement,
     shared: &crate::control::pod_templates::SharedTemplate,
-) -> (crate::control::pod_templates::JobPodTemplate, StringMap) {
+) -> crate::control::pod_templates::JobPodTemplate {
     let TemplatePlacement {
         leader_follower,
         webhook_key,
@@ -1677,7 +1697,7 @@ fn stamp_job_pod_template(
     );
     let obj = ctx.jobset(js);
     let mut pod_labels = StringMap::new();
-    if leader_follower || ctx.affinity_index_keeps_labels() {
+    if leader_follower {
         pod_labels = pod_labels_of(obj, identity);
         if !node_selector_strategy {
             add_priority_label(&mut pod_labels, job_spec);
@@ -1690,12 +1710,11 @@ fn stamp_job_pod_template(
         let shape = shape.with_own_label(JOB_KEY, key, own);
         ctx.push_shape(shape)
     });
-    let template = crate::control::pod_templates::JobPodTemplate {
+    crate::control::pod_templates::JobPodTemplate {
         shape: shared.shape,
         exclusive_key: if leader_follower { webhook_key } else { None },
         leader_shape,
-    };
-    (template, pod_labels)
+    }
 }
 
 /// A Job's pod template compiled for its pods (`constructJob` and the pod webhooks): the
@@ -1829,12 +1848,9 @@ mod tests {
                     other => panic!("Job {j}: leader shapes {other:?}"),
                 }
                 if exclusive {
-                    assert_eq!(sim.scheduler.placement.labels_of(j), &{
-                        let mut l = labels.clone();
-                        let namespace = sim.jobsets[0].namespace.clone();
-                        l.insert(crate::scheduler::affinity::NAMESPACE_KEY.into(), namespace);
-                        l
-                    });
+                    // The labels the scheduler's informer builds for the Job's pods are the
+                    // ones its own compile gives them.
+                    assert_eq!(sim.job_pod_labels(j), labels, "Job {j}'s pod labels");
                 }
             }
             // The pods' shape is compiled once per replicated job (the spec's generation

@@ -453,8 +453,16 @@ impl AffinityIndex {
         self.labelled
     }
 
-    /// Records Job `job`'s pod labels and namespace (moved in, the namespace added), before
-    /// any of its pods is placed or, when the index turns labelled, for every existing Job.
+    /// Has Job `job`'s pod labels ([`Self::set_job_labels`])?
+    pub(crate) fn has_labels(&self, job: JobKey) -> bool {
+        self.job_labels
+            .get(job as usize)
+            .is_some_and(Option::is_some)
+    }
+
+    /// Records Job `job`'s pod labels and namespace (moved in, the namespace added), when the
+    /// scheduler's informer first sees one of its pods (before any is placed) or, when the
+    /// index turns labelled, for every Job whose pods it has seen.
     pub(crate) fn set_job_labels(&mut self, job: JobKey, mut labels: StringMap, namespace: &str) {
         let i = job as usize;
         if self.job_labels.len() <= i {

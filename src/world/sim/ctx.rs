@@ -326,15 +326,13 @@ impl Ctx<'_> {
     }
 
     /// A Job create reaching the API server (the JobSet controller's `constructJob`): stored
-    /// with its compiled pod template and its pods' labels; the Job controller's informer
-    /// learns of it.
+    /// with its compiled pod template; the Job controller's informer learns of it.
     pub(crate) fn create_job(
         &mut self,
         job: JobObj,
         template: crate::control::pod_templates::JobPodTemplate,
-        pod_labels: crate::api::types::StringMap,
     ) -> JobId {
-        self.sim.api_create_job(job, template, pod_labels)
+        self.sim.api_create_job(job, template)
     }
 
     /// Kueue's patch of JobSet `js` (§3.3 step 3, §3.6 step 1): each replicated job's pod

@@ -214,6 +214,8 @@ impl Sim {
         match change {
             PodChange::Created => {
                 self.observe_pod(pod, before, change, false);
+                // The scheduler's pod informer: its cache holds the pod with its labels.
+                self.scheduler_sees_pod_labels(self.pods[pod as usize].job);
                 let p = &self.pods[pod as usize];
                 if p.deletion_ns.is_none() {
                     // A gated pod waits outside the scheduler's queue (PreEnqueue); Kueue's
