@@ -267,7 +267,7 @@ impl Sim {
             restart_attempt: job.restart_attempt,
             job_restart_attempt: job.job_restart_attempt,
         };
-        let (mut labels, _) = pod_metadata_of(obj, &identity);
+        let mut labels = pod_labels_of(obj, &identity);
         if !node_selector_strategy {
             add_priority_label(&mut labels, &job.spec);
         }
@@ -1058,7 +1058,7 @@ impl JobSetController {
             .then(|| self.shared_template(js, rj_index, generation))
             .flatten();
         let template = match shared_template {
-            Some(t) => stamp_job_pod_template(ctx, js, &identity, &job_spec, placement, t),
+            Some(t) => stamp_job_pod_template(ctx, js, &identity, placement, t),
             None => {
                 let (template, pod_labels) =
                     compile_job_pod_template(ctx, js, &identity, &job_spec, placement);
@@ -1242,7 +1242,6 @@ fn job_keys(obj: &JobSetObj, id: &JobIdentity) -> Vec<(&'static str, String)> {
     let rj_index = id.rj as usize;
     let rj = &spec.replicated_jobs[rj_index];
     let job_index = id.job_index;
-    let name = format!("{}-{}-{job_index}", obj.name, rj.name);
     let global_replicas = spec.total_replicas();
     let global_index: i32 = spec.replicated_jobs[..rj_index]
         .iter()
@@ -1272,7 +1271,7 @@ fn job_keys(obj: &JobSetObj, id: &JobIdentity) -> Vec<(&'static str, String)> {
         (GLOBAL_REPLICAS, global_replicas.to_string()),
         (JOB_INDEX, job_index.to_string()),
         (JOB_GLOBAL_INDEX, global_index.to_string()),
-        (JOB_KEY, job_key(&obj.namespace, &name)),
+        (JOB_KEY, job_key_of(obj, id)),
         (GROUP_NAME, group.clone()),
         (GROUP_REPLICAS, group_replicas.to_string()),
         (JOB_GROUP_INDEX, group_index.to_string()),
@@ -1292,6 +1291,13 @@ fn job_keys(obj: &JobSetObj, id: &JobIdentity) -> Vec<(&'static str, String)> {
         ));
     }
     keys
+}
+
+/// The `job-key` label of Job `id`'s pods ([`job_keys`]): SHA-1 of its namespace and name.
+fn job_key_of(obj: &JobSetObj, id: &JobIdentity) -> String {
+    let rj = &obj.spec.spec.replicated_jobs[id.rj as usize];
+    let name = format!("{}-{}-{}", obj.name, rj.name, id.job_index);
+    job_key(&obj.namespace, &name)
 }
 
 /// A Job's labels and annotations and its pod template's (§3.5), built from what the Job
@@ -1674,40 +1680,29 @@ struct TemplatePlacement {
 
 /// [`compile_job_pod_template`] for a further Job of a replicated job whose template was
 /// compiled for its first Job (`shared`): the same pods' shape and the leader's shape with
-/// this Job's `job-key` in its terms. The pod labels are built only for that key (the
-/// scheduler builds its own when its informer sees a pod), the annotations not at all: only
-/// the leader's compile reads them.
+/// this Job's `job-key` in its terms. Neither the pod labels (the scheduler builds its own
+/// when its informer sees a pod; the leader's terms need only the `job-key`) nor the
+/// annotations (only the leader's compile reads them) are built.
 fn stamp_job_pod_template(
     ctx: &mut Ctx,
     js: JsId,
     identity: &JobIdentity,
-    job_spec: &JobSpec,
     placement: TemplatePlacement,
     shared: &crate::control::pod_templates::SharedTemplate,
 ) -> crate::control::pod_templates::JobPodTemplate {
     let TemplatePlacement {
         leader_follower,
         webhook_key,
-        node_selector_strategy,
+        ..
     } = placement;
     assert_eq!(
         leader_follower,
         shared.leader.is_some(),
         "a replicated job's Jobs are all placed alike"
     );
-    let obj = ctx.jobset(js);
-    let mut pod_labels = StringMap::new();
-    if leader_follower {
-        pod_labels = pod_labels_of(obj, identity);
-        if !node_selector_strategy {
-            add_priority_label(&mut pod_labels, job_spec);
-        }
-    }
     let leader_shape = shared.leader.as_ref().map(|(shape, key)| {
-        let own = pod_labels
-            .get(JOB_KEY)
-            .expect("a leader's pods are labelled");
-        let shape = shape.with_own_label(JOB_KEY, key, own);
+        let own = job_key_of(ctx.jobset(js), identity);
+        let shape = shape.with_own_label(JOB_KEY, key, &own);
         ctx.push_shape(shape)
     });
     crate::control::pod_templates::JobPodTemplate {
