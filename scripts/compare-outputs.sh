@@ -10,6 +10,8 @@
 # except the Kueue object lists, which are not runnable. Exit 0 when every pair is identical,
 # 1 when one differs (the diff is printed), 2 on bad usage.
 set -euo pipefail
+# Progress lines are printed by wall-clock time, so they would differ between any two runs.
+export JOBSET_SIM_PROGRESS_S=0
 if [ $# -lt 2 ]; then
   echo "usage: $0 BIN_A BIN_B [SCENARIO...]" >&2
   exit 2
