@@ -193,7 +193,7 @@ fn workload_summary(sim: &Sim, w: &crate::kueue::workload::Workload) -> Workload
     let since = |a: Option<u64>, b: Option<u64>| Some(to_secs(b?.checked_sub(a?)?));
     let pending = w.state == WlState::Pending;
     WorkloadSummary {
-        jobset: sim.jobsets[w.js as usize].name.clone(),
+        jobset: sim.store.jobsets[w.js as usize].name.clone(),
         namespace: w.namespace.clone(),
         local_queue: w.queue_name.clone(),
         cluster_queue: w.cq.map(|c| model.cluster_queues[c].name.clone()),
@@ -367,7 +367,7 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
         let mut v: Vec<QueueEviction> = (k.workloads().iter())
             .filter(|w| w.cq.is_some_and(|c| cqs.contains(&c)))
             .flat_map(|w| {
-                let js = &sim.jobsets[w.js as usize].name;
+                let js = &sim.store.jobsets[w.js as usize].name;
                 let held = move |e: &&EvictionRecord| e.frs.is_empty() || e.frs.contains(&fr);
                 w.evictions.iter().filter(held).map(move |e| {
                     let full = match e.preempted_reason {

@@ -60,11 +60,11 @@ pub(crate) fn jobsets_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
     rows.sort_by_key(|r| r.time_ns);
     for row in rows {
         let (jobset, job) = match row.subject {
-            Subject::JobSet(js) => (sim.jobsets[js as usize].name.as_str(), ""),
+            Subject::JobSet(js) => (sim.store.jobsets[js as usize].name.as_str(), ""),
             Subject::Job(j) => {
-                let job = &sim.jobs[j as usize];
+                let job = &sim.store.jobs[j as usize];
                 (
-                    sim.jobsets[job.jobset as usize].name.as_str(),
+                    sim.store.jobsets[job.jobset as usize].name.as_str(),
                     job.name.as_str(),
                 )
             }

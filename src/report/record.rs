@@ -198,6 +198,7 @@ pub(crate) fn build(sim: &Sim) -> Record {
     let pods_by_jobset = count_pods(sim);
     let rows_by_jobset = restart_rows(sim);
     let jobsets = sim
+        .store
         .jobsets
         .iter()
         .enumerate()
@@ -255,7 +256,11 @@ fn jobset_record(sim: &Sim, id: JsId, js: &JobSetObj, parts: Parts) -> JobSetRec
             .collect(),
         job_groups: job_groups((parts.jobs.iter()).map(|&j| {
             let labels = sim.job_metadata(j).labels;
-            (&sim.jobs[j as usize], labels, sim.rec.job_removed_ns(j))
+            (
+                &sim.store.jobs[j as usize],
+                labels,
+                sim.rec.job_removed_ns(j),
+            )
         })),
         pods: PodsByFinalStatus { ..*parts.pods },
         restarts: restarts(js, parts.rows),
@@ -458,8 +463,8 @@ fn job_group(
 
 /// Every Job ever created, by JobSet, in creation order: one pass over the Jobs.
 fn group_jobs(sim: &Sim) -> Vec<Vec<JobId>> {
-    let mut by_jobset = vec![vec![]; sim.jobsets.len()];
-    for (j, job) in sim.jobs.iter().enumerate() {
+    let mut by_jobset = vec![vec![]; sim.store.jobsets.len()];
+    for (j, job) in sim.store.jobs.iter().enumerate() {
         by_jobset[job.jobset as usize].push(j as JobId);
     }
     by_jobset
@@ -469,20 +474,23 @@ fn group_jobs(sim: &Sim) -> Vec<Vec<JobId>> {
 /// (`Recorder::removed_pods`), the pods that exist at the end are counted here.
 fn count_pods(sim: &Sim) -> Vec<PodsByFinalStatus> {
     let mut by_jobset: Vec<PodsByFinalStatus> = std::iter::repeat_with(Default::default)
-        .take(sim.jobsets.len())
+        .take(sim.store.jobsets.len())
         .collect();
     for (counts, gone) in by_jobset.iter_mut().zip(&sim.rec.removed_pods) {
         counts.add(gone);
     }
     for p in sim.pods.iter().filter(|p| p.created && !p.removed) {
-        count_pod(&mut by_jobset[sim.jobs[p.job as usize].jobset as usize], p);
+        count_pod(
+            &mut by_jobset[sim.store.jobs[p.job as usize].jobset as usize],
+            p,
+        );
     }
     by_jobset
 }
 
 /// The JobSet status-log rows about restarts, by JobSet: one pass over the log.
 fn restart_rows(sim: &Sim) -> Vec<Vec<&StatusRow>> {
-    let mut by_jobset = vec![vec![]; sim.jobsets.len()];
+    let mut by_jobset = vec![vec![]; sim.store.jobsets.len()];
     for row in &sim.rec.status_log.rows {
         let about_restart = match row.change {
             "FailurePolicy" | "InPlaceRestart" => true,
@@ -608,12 +616,15 @@ mod tests {
             s.seed = seed;
             let sim = crate::tests::common::simulate_scenario(s);
             let mut walked: Vec<PodsByFinalStatus> = std::iter::repeat_with(Default::default)
-                .take(sim.jobsets.len())
+                .take(sim.store.jobsets.len())
                 .collect();
             let mut latency = crate::metrics::SchedulingLatency::default();
             for p in &sim.pods {
                 if p.created {
-                    count_pod(&mut walked[sim.jobs[p.job as usize].jobset as usize], p);
+                    count_pod(
+                        &mut walked[sim.store.jobs[p.job as usize].jobset as usize],
+                        p,
+                    );
                 }
                 if let Some(b) = p.bound_at_ns.get() {
                     latency.add_pod(p.created_at_ns, b);

@@ -165,7 +165,7 @@ fn state_of(r: &Record, end_ns: SimTime) -> String {
 }
 
 fn entry(sim: &Sim, r: &Record, end_ns: SimTime, exclusive: &mut ExclusiveCounts) -> RecoveryEntry {
-    let js = &sim.jobsets[r.jobset as usize];
+    let js = &sim.store.jobsets[r.jobset as usize];
     let failed = Some(r.failed_ns);
     let open = r.state == State::Open;
     let until = if open {
@@ -389,7 +389,11 @@ fn teardown_cause(sim: &Sim, r: &Record, first_created: SimTime) -> String {
         .action
         .as_deref()
         .is_some_and(|a| a.starts_with("RestartJobSet"))
-        && sim.jobsets[r.jobset as usize].spec.spec.restart_strategy() == "BlockingRecreate";
+        && sim.store.jobsets[r.jobset as usize]
+            .spec
+            .spec
+            .restart_strategy()
+            == "BlockingRecreate";
     match r.old_pods_gone_ns.filter(|&t| t <= first_created) {
         Some(gone) if blocking => parts.push(format!(
             "BlockingRecreate: waited for the old Jobs' {} pod(s) to be gone ({} after the \
@@ -653,9 +657,9 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
     let mut live = 0u64;
     // Pods of failed (backoffLimitPerIndex) or succeeded indexes: never created again.
     let mut not_recreated = 0u64;
-    for &j in &sim.jobset_jobs[js as usize] {
-        let job = &sim.jobs[j as usize];
-        if !sim.jobs_held[j as usize] || job.deletion_ns.is_some() {
+    for &j in sim.store.jobset_jobs(js) {
+        let job = &sim.store.jobs[j as usize];
+        if !sim.store.job_exists(j) || job.deletion_ns.is_some() {
             continue;
         }
         let api_backoff_steps = sim.job_controller.api_backoff_steps(j);
@@ -755,7 +759,7 @@ fn kueue_line(sim: &Sim, js: JsId) -> Option<String> {
         WlState::Reserved => Some(format!(
             "JobSet suspended by Kueue: quota reserved in ClusterQueue {cq}, waiting for admission checks"
         )),
-        WlState::Finished if w.deactivated && sim.jobsets[js as usize].status.terminal_state.is_none() => {
+        WlState::Finished if w.deactivated && sim.store.jobsets[js as usize].status.terminal_state.is_none() => {
             Some(format!(
                 "JobSet suspended by Kueue for good: {}",
                 w.pending_reason.1
@@ -769,7 +773,7 @@ fn kueue_line(sim: &Sim, js: JsId) -> Option<String> {
 /// condition in upstream's words, the failure policy's last decision while the record was
 /// open, and how far the recovery had come.
 fn ended_lines(sim: &Sim, r: &Record) -> Vec<String> {
-    let obj = &sim.jobsets[r.jobset as usize];
+    let obj = &sim.store.jobsets[r.jobset as usize];
     let state = r.finished_as.as_deref().unwrap_or_default();
     let verb = if state == "Completed" {
         "completed"
@@ -815,9 +819,9 @@ pub(crate) const BARRIER_NEVER_LIFTS: &str = ": the barrier never lifts";
 /// Succeeded ones included, at one attempt). Pods that finished at another attempt never
 /// report a newer one.
 fn in_place_barrier_line(sim: &Sim, js: crate::sim::objects::JsId) -> Option<String> {
-    let obj = &sim.jobsets[js as usize];
+    let obj = &sim.store.jobsets[js as usize];
     let current = obj.status.current_in_place_restart_attempt;
-    let pods = (sim.jobset_jobs[js as usize].iter()).flat_map(|&j| sim.job_pods[j as usize].iter());
+    let pods = (sim.store.jobset_jobs(js).iter()).flat_map(|&j| sim.job_pods[j as usize].iter());
     let (mut waiting, mut finished_elsewhere) = (None, 0u64);
     for &p in pods {
         let pod = &sim.pods[p as usize];
@@ -873,7 +877,7 @@ fn restart_loop_line(r: &Record) -> Option<String> {
 /// limit are not re-created; the Job fails once all indexes are finished). With a training
 /// model the others never finish, since training needs every pod.
 fn failed_indexes_line(sim: &Sim, j: JobId) -> Option<String> {
-    let job = &sim.jobs[j as usize];
+    let job = &sim.store.jobs[j as usize];
     let limit = job.spec.backoff_limit_per_index?;
     let failed: Vec<String> = (job.index_failed.iter().enumerate())
         .filter(|(_, &f)| f)
@@ -916,7 +920,7 @@ fn exclusive_placement_line(
     unplaced: &[PodId],
     exclusive: &mut ExclusiveCounts,
 ) -> Option<String> {
-    let job = &sim.jobs[j as usize];
+    let job = &sim.store.jobs[j as usize];
     let key = sim.pod_templates.exclusive_key(j)?;
     if unplaced.is_empty() {
         return None;
@@ -1038,13 +1042,14 @@ impl ExclusiveCounts {
         }
         let domains = sim.cluster.label_domains(key);
         let jobs = sim
+            .store
             .jobs
             .iter()
             .enumerate()
             .filter(|&(j, o)| {
                 let j = j as JobId;
                 let exclusive = sim.pod_templates.exclusive_key(j);
-                sim.jobs_held[j as usize]
+                sim.store.job_exists(j)
                     && o.deletion_ns.is_none()
                     && exclusive == Some(key)
                     && !sim.job_pods[j as usize].is_empty()

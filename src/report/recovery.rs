@@ -33,7 +33,7 @@ pub(crate) struct Recovery {
 
 /// Pods a JobSet runs at once: Σ replicas × min(parallelism, completions).
 pub(crate) fn expected_pods(sim: &Sim, js: usize) -> u64 {
-    sim.jobsets[js].spec.spec.total_pods_at_once()
+    sim.store.jobsets[js].spec.spec.total_pods_at_once()
 }
 
 pub(crate) fn build(sim: &Sim) -> Vec<Recovery> {
@@ -67,7 +67,7 @@ pub(crate) fn build(sim: &Sim) -> Vec<Recovery> {
                 _ => None,
             };
             Recovery {
-                jobset: sim.jobsets[r.jobset as usize].name.clone(),
+                jobset: sim.store.jobsets[r.jobset as usize].name.clone(),
                 attempt: r.attempt,
                 failed_at_s: to_secs(r.failed_at_ns),
                 first_create_s: first_create.map(to_secs),

@@ -198,6 +198,7 @@ fn upstream_behaviours(sim: &Sim) -> Vec<UpstreamBehaviourEntry> {
 
 pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
     let jobsets: Vec<JobSetSummary> = sim
+        .store
         .jobsets
         .iter()
         .enumerate()
@@ -265,7 +266,8 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
                 pending_at_end += 1;
                 let dead_node = p.node.filter(|&n| sim.cluster.node(n).failed);
                 if p.node.is_none() || dead_node.is_some() {
-                    let js = &sim.jobsets[sim.jobs[p.job as usize].jobset as usize].name;
+                    let js =
+                        &sim.store.jobsets[sim.store.jobs[p.job as usize].jobset as usize].name;
                     let reason = match dead_node {
                         // Bound before its node died, or placed there because it tolerates
                         // the NotReady taints: no kubelet starts it, and neither the
@@ -303,7 +305,7 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
     let training: Vec<crate::training::TrainingSummary> = sim
         .training
         .states()
-        .map(|(js, t)| t.summary(&sim.jobsets[js as usize].name, end_ns))
+        .map(|(js, t)| t.summary(&sim.store.jobsets[js as usize].name, end_ns))
         .collect();
     let wall: f64 = training.iter().map(|t| t.wall_s).sum();
     let goodput = (!training.is_empty() && wall > 0.0)

@@ -166,7 +166,7 @@ fn markers(sim: &Sim) -> Vec<Marker> {
             markers.push(Marker {
                 t_s: to_secs(r.failed_at_ns),
                 kind: MarkerKind::WorkloadFailure,
-                label: format!("{} failure", sim.jobsets[r.jobset as usize].name),
+                label: format!("{} failure", sim.store.jobsets[r.jobset as usize].name),
             });
         }
     }
@@ -176,7 +176,7 @@ fn markers(sim: &Sim) -> Vec<Marker> {
             kind: MarkerKind::Restart,
             label: format!(
                 "{} restart {}",
-                sim.jobsets[r.jobset as usize].name, r.attempt
+                sim.store.jobsets[r.jobset as usize].name, r.attempt
             ),
         });
     }

@@ -67,7 +67,7 @@ fn upstream_sim(test: &str, example: &str, head: &str, pods: &str) -> Option<Sim
 }
 
 fn js(sim: &Sim) -> &JobSetObj {
-    &sim.jobsets[0]
+    &sim.store.jobsets[0]
 }
 
 fn terminal(sim: &Sim) -> (Option<&str>, Option<&str>) {
@@ -82,7 +82,7 @@ fn terminal(sim: &Sim) -> (Option<&str>, Option<&str>) {
 /// Jobs created per restart attempt, `(attempt, count)`.
 fn jobs_per_attempt(sim: &Sim) -> Vec<(i32, usize)> {
     let mut m = std::collections::BTreeMap::new();
-    for j in &sim.jobs {
+    for j in &sim.store.jobs {
         *m.entry(j.restart_attempt).or_insert(0) += 1;
     }
     m.into_iter().collect()
@@ -98,7 +98,7 @@ fn all_jobs_complete_then_jobset_completes() {
     );
     let c = js(&sim).status.condition("Completed").unwrap();
     assert_eq!(c.message, "jobset completed successfully");
-    assert_eq!(sim.jobs.len(), 4);
+    assert_eq!(sim.store.jobs.len(), 4);
     assert!(
         js(&sim).status.condition("RestartingJobSet").is_none(),
         "never added as False (§1.11 rule 4)"
@@ -207,6 +207,7 @@ fn first_matching_rule_decides_end_to_end() {
         "JobSetFailed"
     );
     let a_failures: Vec<_> = sim
+        .store
         .jobs
         .iter()
         .filter(|j| j.name == "test-js-replicated-job-a-0")
@@ -279,6 +280,7 @@ fn restart_overlap(strategy: &str) -> (bool, bool) {
     );
     assert_eq!(js(&sim).status.restarts, 1);
     let last_old_removed = sim
+        .store
         .jobs
         .iter()
         .enumerate()
@@ -291,6 +293,7 @@ fn restart_overlap(strategy: &str) -> (bool, bool) {
         .max()
         .unwrap();
     let new: Vec<u64> = sim
+        .store
         .jobs
         .iter()
         .filter(|j| j.restart_attempt == 1)
@@ -350,12 +353,13 @@ fn success_policy_all_with_target_ignores_other_jobs() {
         "workers finish at ~100 s, the JobSet then: {done}"
     );
     let leader = sim
+        .store
         .jobs
         .iter()
         .position(|j| j.name.contains("leader"))
         .unwrap();
     assert!(
-        !sim.jobs_held[leader],
+        !sim.store.job_exists(leader as u32),
         "the still-active leader Job was deleted after completion"
     );
 }
@@ -373,8 +377,14 @@ fn in_order_startup_waits_for_readiness() {
         return;
     };
     assert_eq!(terminal(&sim).0, Some("Completed"));
-    let driver = sim.jobs.iter().find(|j| j.name.contains("driver")).unwrap();
+    let driver = sim
+        .store
+        .jobs
+        .iter()
+        .find(|j| j.name.contains("driver"))
+        .unwrap();
     let workers = sim
+        .store
         .jobs
         .iter()
         .find(|j| j.name.contains("workers"))
@@ -406,7 +416,8 @@ fn depends_on_complete_then_ready() {
     };
     assert_eq!(terminal(&sim).0, Some("Completed"));
     let created = |rj: &str| {
-        sim.jobs
+        sim.store
+            .jobs
             .iter()
             .find(|j| j.name.contains(rj))
             .unwrap()
@@ -440,7 +451,12 @@ fn pod_failure_policy_reason_reaches_the_jobset_rule() {
     assert_eq!(terminal(&sim).0, None, "restarts never run out");
     assert!(s.restarts >= 5, "restarts: {}", s.restarts);
     assert_eq!(s.restarts_count_towards_max, 0);
-    let failed = sim.jobs.iter().find_map(|j| j.condition("Failed")).unwrap();
+    let failed = sim
+        .store
+        .jobs
+        .iter()
+        .find_map(|j| j.condition("Failed"))
+        .unwrap();
     assert_eq!(failed.reason, "PodFailurePolicy");
     assert!(
         failed.message.starts_with("Container leader for pod default/onjobfailurereasons-podfailurepolicy-example-leader-0-0-")
@@ -471,10 +487,10 @@ fn restart_job_recreates_only_the_failed_job() {
         s.condition("RestartingJobSet").is_none(),
         "per-Job restarts set no condition"
     );
-    let labels: Vec<_> = (0..sim.jobs.len())
+    let labels: Vec<_> = (0..sim.store.jobs.len())
         .map(|j| sim.job_metadata(j as u32).labels)
         .collect();
-    let names: Vec<(&str, &str)> = (sim.jobs.iter().zip(&labels))
+    let names: Vec<(&str, &str)> = (sim.store.jobs.iter().zip(&labels))
         .map(|(j, l)| {
             (
                 j.name.as_str(),
@@ -504,7 +520,12 @@ fn active_deadline_fails_the_job() {
     );
     let sim = simulate("deadline", &manifest, "    runFor: 10m", "");
     assert_eq!(terminal(&sim), (Some("Failed"), Some("FailedJobs")));
-    let failed = sim.jobs.iter().find_map(|j| j.condition("Failed")).unwrap();
+    let failed = sim
+        .store
+        .jobs
+        .iter()
+        .find_map(|j| j.condition("Failed"))
+        .unwrap();
     assert_eq!(
         (failed.reason.as_str(), failed.message.as_str()),
         (
@@ -531,6 +552,7 @@ fn on_failure_container_restarts_count_against_backoff_limit() {
     );
     assert_eq!(terminal(&sim), (Some("Failed"), Some("FailedJobs")));
     let job = sim
+        .store
         .jobs
         .iter()
         .find(|j| j.name == "test-js-replicated-job-a-0")
@@ -587,7 +609,10 @@ fn suspended_jobset_starts_nothing_until_resumed() {
         "no pod before the resume at 5m: {first_pod}"
     );
     assert!(
-        sim.jobs.iter().all(|j| j.created_at_ns < 1_000_000_000),
+        sim.store
+            .jobs
+            .iter()
+            .all(|j| j.created_at_ns < 1_000_000_000),
         "Jobs exist from the start, suspended"
     );
     let c = js(&sim).status.condition("Suspended").unwrap();
@@ -650,7 +675,7 @@ fn ttl_after_finished_deletes_the_jobset() {
         "deleted {after}s after finishing"
     );
     assert!(
-        sim.jobs_held.iter().all(|&held| !held),
+        (0..sim.store.jobs.len() as u32).all(|j| !sim.store.job_exists(j)),
         "completed Jobs went with it"
     );
 }
@@ -664,7 +689,7 @@ fn managed_by_another_controller_is_ignored() {
         "    runFor: 1m",
         "",
     );
-    assert!(sim.jobs.is_empty());
+    assert!(sim.store.jobs.is_empty());
     assert_eq!(terminal(&sim).0, None);
 }
 
@@ -696,6 +721,7 @@ spec:
 "#;
     let sim = simulate("construct", manifest, "    runFor: 1m", "");
     let j = sim
+        .store
         .jobs
         .iter()
         .position(|j| j.name == "js-workers-2")
@@ -755,6 +781,7 @@ spec:
         "the replicated job's annotation overrides the JobSet's"
     );
     let driver = sim
+        .store
         .jobs
         .iter()
         .position(|j| j.name == "js-driver-0")
@@ -766,12 +793,12 @@ spec:
             .map(String::as_str),
         Some("cloud.google.com/gke-nodepool")
     );
-    let job = &sim.jobs[j];
+    let job = &sim.store.jobs[j];
     assert_eq!(job.spec.template.spec.subdomain.as_deref(), Some("sub"));
     assert!(!job.suspended, "spec.suspend is the JobSet's: false");
     assert_eq!(job.spec.completion_mode.as_deref(), Some("Indexed"));
     assert!(
-        sim.service_created_ns(0).is_some(),
+        sim.store.service_created_ns(0).is_some(),
         "headless Service named after the subdomain"
     );
 }
@@ -812,7 +839,7 @@ spec:
     assert_eq!(terminal(&sim).0, Some("Completed"));
     for row in sim.rec.rows.iter().filter(|r| r.state == "Scheduled") {
         let pod = &sim.pods[row.pod as usize];
-        let job = &sim.jobs[pod.job as usize];
+        let job = &sim.store.jobs[pod.job as usize];
         let node = &sim.cluster.node(row.node.unwrap()).name;
         let want_pool = if job.name.ends_with('0') {
             "pool0"
@@ -838,7 +865,10 @@ fn self_dependency_passes_admission_and_never_starts() {
     let sim = simulate("self_dependency", &manifest, "    runFor: 1m", "");
     assert_eq!(terminal(&sim).0, None);
     assert!(
-        sim.jobs.iter().all(|j| j.name.contains("replicated-job-a")),
+        sim.store
+            .jobs
+            .iter()
+            .all(|j| j.name.contains("replicated-job-a")),
         "b never created"
     );
 }
@@ -912,7 +942,7 @@ fn pools_per_job(
             .label_value(node, "cloud.google.com/gke-nodepool")
             .unwrap()
             .to_string();
-        m.entry(sim.jobs[pod.job as usize].name.clone())
+        m.entry(sim.store.jobs[pod.job as usize].name.clone())
             .or_default()
             .insert(pool);
     }
@@ -937,7 +967,7 @@ fn exclusive_placement_puts_one_job_per_node_pool() {
     );
     // Followers were tried before their leader had a node and denied (#482).
     assert!(sim.rec.pod_creates_rejected > 0);
-    for job in &sim.jobs {
+    for job in &sim.store.jobs {
         let bound = |idx: u32| {
             sim.rec
                 .rows
@@ -965,7 +995,7 @@ fn exclusive_placement_puts_one_job_per_node_pool() {
 }
 
 fn job_index(sim: &Sim, name: &str) -> usize {
-    sim.jobs.iter().position(|j| j.name == name).unwrap()
+    sim.store.jobs.iter().position(|j| j.name == name).unwrap()
 }
 
 #[test]

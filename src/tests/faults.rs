@@ -94,7 +94,8 @@ fn reasons(sim: &Sim) -> Vec<String> {
 }
 
 fn job_failure_reasons(sim: &Sim) -> Vec<String> {
-    sim.jobs
+    sim.store
+        .jobs
         .iter()
         .filter_map(|j| j.condition("Failed").map(|c| c.reason.clone()))
         .collect()

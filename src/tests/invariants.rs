@@ -28,7 +28,8 @@ fn check_over_seeds(name: &str, text: &str) {
             path.display()
         );
         assert!(
-            sim.jobsets
+            sim.store
+                .jobsets
                 .iter()
                 .all(|j| j.status.terminal_state.is_some()),
             "{name} seed {seed} did not finish"
@@ -85,8 +86,8 @@ fn the_checker_catches_violations() {
         "{v:?}"
     );
     // A Job that finished without the JobSet controller's books hearing of it.
-    let running = sim.jobset_jobs[0][0];
-    sim.jobs[running as usize].add_condition("Failed", "BackoffLimitExceeded", "", 0);
+    let running = sim.store.jobset_jobs(0)[0];
+    sim.store.jobs[running as usize].add_condition("Failed", "BackoffLimitExceeded", "", 0);
     let v = invariants::check(&sim);
     assert!(
         v.iter()
@@ -107,7 +108,7 @@ fn the_checker_catches_violations() {
     );
     // Restarts past the limit.
     let mut sim2 = simulate_scenario(load_scenario(&path).unwrap());
-    sim2.jobsets[0].status.restarts_count_towards_max = 3;
+    sim2.store.jobsets[0].status.restarts_count_towards_max = 3;
     assert!(invariants::check(&sim2)
         .iter()
         .any(|m| m.contains("counted restarts")));
@@ -121,7 +122,7 @@ fn negative_max_restarts_is_not_a_violation() {
     let dir = scratch("invariants_negative_max");
     let path = write(&dir, "s.yaml", &text);
     let sim = simulate_scenario(load_scenario(&path).unwrap());
-    let a = &sim.jobsets[0];
+    let a = &sim.store.jobsets[0];
     assert_eq!(a.status.terminal_state.as_deref(), Some("Failed"));
     assert_eq!(a.status.restarts, 0);
 }

@@ -39,7 +39,7 @@ fn workload<'a>(sim: &'a Sim, jobset: &str) -> &'a Workload {
     let k: &crate::kueue::controller::KueueController = &sim.kueue;
     k.workloads()
         .iter()
-        .find(|w| sim.jobsets[w.js as usize].name == jobset)
+        .find(|w| sim.store.jobsets[w.js as usize].name == jobset)
         .expect("a Workload per managed JobSet")
 }
 
@@ -76,6 +76,7 @@ fn jobsets_over_the_quota_wait_suspended_and_start_as_quota_frees() {
     assert!(second_in < first_done + 1.5, "{second_in} vs {first_done}");
     // 32 cpu of nodes but 16 of quota: never both at once.
     assert!(sim
+        .store
         .jobsets
         .iter()
         .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
@@ -218,6 +219,7 @@ fn fair_sharing_admits_the_less_served_queue_first() {
         );
         assert!(second > long_done.min(first + 600.0), "{config}: {second}");
         assert!(sim
+            .store
             .jobsets
             .iter()
             .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
@@ -305,6 +307,7 @@ fn fair_sharing_preempts_from_the_queue_with_the_highest_share() {
             assert!(a > b1_done, "{a} after {b1_done}");
         }
         assert!(sim
+            .store
             .jobsets
             .iter()
             .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
@@ -339,6 +342,7 @@ fn the_fair_sharing_scenario_evens_out_the_two_teams() {
         assert!(again > 3.0 * 3600.0, "{name} finished at {again}");
     }
     assert!(sim
+        .store
         .jobsets
         .iter()
         .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
@@ -414,6 +418,7 @@ fn the_multi_team_scenario_reclaims_lent_quota_for_inference() {
         assert!((2400.0..2410.0).contains(&waited), "{name} waited {waited}");
     }
     assert!(sim
+        .store
         .jobsets
         .iter()
         .all(|j| j.status.terminal_state.as_deref() == Some("Completed")));
@@ -433,7 +438,7 @@ fn pools_of_jobs(sim: &Sim) -> Vec<std::collections::BTreeSet<String>> {
     for p in &sim.pods {
         if let Some(n) = p.node {
             let pool = sim.cluster.label_value(n, "cloud.google.com/gke-nodepool");
-            let job = &sim.jobs[p.job as usize];
+            let job = &sim.store.jobs[p.job as usize];
             out[job.job_index as usize].insert(pool.expect("pools label nodes").to_string());
         }
     }
@@ -457,7 +462,7 @@ fn tas_puts_each_job_in_one_pool_through_the_ungater() {
         let n = p.node.expect("bound");
         assert_eq!(sim.cluster.node(n).name, host.1);
         let pool = sim.cluster.label_value(n, "cloud.google.com/gke-nodepool");
-        pools[sim.jobs[p.job as usize].job_index as usize].insert(pool.unwrap().to_string());
+        pools[sim.store.jobs[p.job as usize].job_index as usize].insert(pool.unwrap().to_string());
     }
     assert!(pools.iter().all(|p| p.len() == 1), "{pools:?}");
     assert_ne!(pools[0], pools[1]);
@@ -594,7 +599,7 @@ fn tas_places_a_leader_job_with_its_workers_in_one_pool() {
             .cluster
             .label_value(n, "cloud.google.com/gke-nodepool")
             .unwrap();
-        let rj = sim.jobs[p.job as usize].rj;
+        let rj = sim.store.jobs[p.job as usize].rj;
         pools
             .entry(rj)
             .or_insert_with(std::collections::BTreeSet::new)
@@ -605,7 +610,7 @@ fn tas_places_a_leader_job_with_its_workers_in_one_pool() {
     assert_eq!(all.len(), 1, "leader and workers in one pool: {pools:?}");
     let per_rj = |rj: u32| {
         (sim.pods.iter())
-            .filter(|p| sim.jobs[p.job as usize].rj == rj)
+            .filter(|p| sim.store.jobs[p.job as usize].rj == rj)
             .count()
     };
     assert_eq!((per_rj(0), per_rj(1)), (1, 4));
@@ -1077,7 +1082,7 @@ fn a_workload_past_its_maximum_execution_time_is_deactivated() {
         w.pending_reason.1,
         "The workload is deactivated due to exceeding the maximum execution time"
     );
-    let js = &sim.jobsets[w.js as usize];
+    let js = &sim.store.jobsets[w.js as usize];
     assert_eq!(js.status.terminal_state, None, "suspended, never finished");
     assert!(
         js.spec.spec.suspend == Some(true),
@@ -1300,12 +1305,12 @@ fn reclaimable_counts_never_go_down_while_the_workload_holds_quota() {
     )
     .replace("until: 6h", "until: 6m");
     let sim = run(&text);
-    assert_eq!(sim.jobsets[0].status.restarts, 1, "restarted once");
+    assert_eq!(sim.store.jobsets[0].status.restarts, 1, "restarted once");
     let w = workload(&sim, "phased");
     assert_eq!(w.state, WlState::Admitted);
     assert_eq!(w.reclaimable, [4, 0]);
     assert_eq!(w.podsets[0].count, 0);
-    let running_short = (sim.jobsets[0].status.replicated_jobs.iter())
+    let running_short = (sim.store.jobsets[0].status.replicated_jobs.iter())
         .find(|r| r.name == "short")
         .map_or(0, |r| r.active);
     assert_eq!(running_short, 1, "short runs again after the restart");

@@ -57,10 +57,15 @@ fn node_failure_evicts_after_grace_and_toleration_and_the_jobset_restarts() {
         "{}",
         evicted_at(&sim)
     );
-    let js = &sim.jobsets[0];
+    let js = &sim.store.jobsets[0];
     assert_eq!(js.status.restarts, 1);
     assert_eq!(js.status.terminal_state.as_deref(), Some("Completed"));
-    let failed = sim.jobs.iter().find_map(|j| j.condition("Failed")).unwrap();
+    let failed = sim
+        .store
+        .jobs
+        .iter()
+        .find_map(|j| j.condition("Failed"))
+        .unwrap();
     assert_eq!(failed.reason, "BackoffLimitExceeded");
     // Nothing was bound to the dead node once it was NotReady.
     for row in sim
@@ -100,7 +105,12 @@ fn pod_failure_policy_sees_the_disruption() {
         ", restartPolicy: Never",
         ", podFailurePolicy: {rules: [{action: FailJob, onPodConditions: [{type: DisruptionTarget}]}]}",
     );
-    let failed = sim.jobs.iter().find_map(|j| j.condition("Failed")).unwrap();
+    let failed = sim
+        .store
+        .jobs
+        .iter()
+        .find_map(|j| j.condition("Failed"))
+        .unwrap();
     assert_eq!(failed.reason, "PodFailurePolicy");
     assert!(
         failed
@@ -144,6 +154,7 @@ workloads:
     let p = write(&dir, "s.yaml", text);
     let sim = simulate_scenario(load_scenario(&p).unwrap());
     let first_failure = sim
+        .store
         .jobs
         .iter()
         .filter_map(|j| j.condition("Failed"))
@@ -159,7 +170,8 @@ workloads:
     );
     // The pods that did run to their scripted exit match the rule as before.
     assert!(
-        sim.jobs
+        sim.store
+            .jobs
             .iter()
             .filter_map(|j| j.condition("Failed"))
             .any(|c| c.reason == "PodFailurePolicy" && c.message.contains("exit code 42")),

@@ -34,11 +34,11 @@ fn run(text: &str) -> Sim {
 
 /// The pods of JobSet `name`'s Job: (bound node name, deleted, preempted).
 fn pods_of(sim: &Sim, name: &str) -> Vec<(Option<String>, bool, bool)> {
-    let js = (sim.jobsets.iter())
+    let js = (sim.store.jobsets.iter())
         .position(|j| j.spec.metadata.name == name)
         .expect("the JobSet exists");
     (sim.pods.iter())
-        .filter(|p| sim.jobs[p.job as usize].jobset as usize == js)
+        .filter(|p| sim.store.jobs[p.job as usize].jobset as usize == js)
         .map(|p| {
             (
                 p.node.map(|n| sim.cluster.node(n).name.clone()),

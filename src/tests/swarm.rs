@@ -56,7 +56,7 @@ workloads:
     sim.run();
     assert!(sim.violations.is_empty(), "{:?}", sim.violations);
     assert_eq!(
-        sim.jobsets[0].status.terminal_state.as_deref(),
+        sim.store.jobsets[0].status.terminal_state.as_deref(),
         Some("Completed")
     );
 }

@@ -402,7 +402,10 @@ impl Sim {
     pub(crate) fn add_training_state(&mut self, js: JsId) {
         let w = self.jobset_workloads[js as usize] as usize;
         let spec = self.scenario.workloads[w].training;
-        let expected = self.jobsets[js as usize].spec.spec.total_pods_at_once();
+        let expected = self.store.jobsets[js as usize]
+            .spec
+            .spec
+            .total_pods_at_once();
         let now = self.now();
         self.training.add_jobset(js, spec, expected, now);
     }

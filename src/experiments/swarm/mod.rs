@@ -228,17 +228,17 @@ fn liveness(sim: &Sim, s: &summary::Summary, r: &mut CaseResult) -> Result<(), C
         .scenario
         .faults_until_ns
         .map_or(0.0, crate::engine::time::to_secs);
-    if sim.jobsets.len() != sim.scenario.workloads.len() {
+    if sim.store.jobsets.len() != sim.scenario.workloads.len() {
         return Err(fail(
             FailureClass::Liveness,
             format!(
                 "{} of {} JobSets were created by the end",
-                sim.jobsets.len(),
+                sim.store.jobsets.len(),
                 sim.scenario.workloads.len()
             ),
         ));
     }
-    for (js, j) in sim.jobsets.iter().zip(&s.jobsets) {
+    for (js, j) in sim.store.jobsets.iter().zip(&s.jobsets) {
         match j.terminal_state.as_deref() {
             Some("Completed") => r.completed += 1,
             Some(_) => r.failed += 1,

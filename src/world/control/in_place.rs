@@ -95,7 +95,7 @@ impl InPlaceAgents {
 
 impl Sim {
     pub(crate) fn in_place_enabled(&self, js: JsId) -> bool {
-        let spec = &self.jobsets[js as usize].spec;
+        let spec = &self.store.jobsets[js as usize].spec;
         self.scenario.gate("InPlaceRestart")
             && spec.spec.restart_strategy() == "InPlaceRestart"
             && !spec
@@ -105,7 +105,7 @@ impl Sim {
     }
 
     pub(crate) fn in_place_enabled_for_pod(&self, pod: PodId) -> bool {
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
         self.in_place_enabled(js)
     }
 }
@@ -279,7 +279,7 @@ mod tests {
                 break p as PodId;
             }
         };
-        let js = sim.jobs[sim.pods[pod as usize].job as usize].jobset;
+        let js = sim.store.jobs[sim.pods[pod as usize].job as usize].jobset;
         let sync = |sim: &mut Sim| {
             sim.handle(
                 |s| &mut s.in_place_agents,
@@ -292,14 +292,14 @@ mod tests {
         assert!(!sim.in_place_agents.barrier_lifted(pod));
         assert!(!sim.kubelet.exit_pending(pod));
         // Attempt 0 is current: the worker starts, once.
-        sim.jobsets[js as usize]
+        sim.store.jobsets[js as usize]
             .status
             .current_in_place_restart_attempt = Some(0);
         sync(&mut sim);
         assert!(sim.in_place_agents.barrier_lifted(pod));
         assert!(sim.kubelet.exit_pending(pod));
         // A newer round: attempt 0 lags, so the agent ends the run with its restart code.
-        sim.jobsets[js as usize]
+        sim.store.jobsets[js as usize]
             .status
             .previous_in_place_restart_attempt = Some(0);
         sync(&mut sim);

@@ -20,7 +20,6 @@ use super::jobset_controller::{JobSetController, Wakeup};
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
 use crate::api::types::{JobSpec, ReplicatedJob, StringMap};
-use crate::engine::SimTime;
 use crate::metrics::objects::{JobChange, JobSetChange};
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
@@ -108,15 +107,12 @@ impl Sim {
             created_at_ns: self.now(),
             deletion_ns: None,
         };
-        self.jobsets.push(js);
-        self.jobset_jobs.push(vec![]);
-        self.jobsets_held.push(true);
+        let id = self.store.insert_jobset(js);
         self.jobset_workloads.push(workload);
-        self.add_training_state((self.jobsets.len() - 1) as JsId);
-        let id = (self.jobsets.len() - 1) as JsId;
+        self.add_training_state(id);
         self.jobset_controller.jobset_created(id);
         let now = self.now();
-        let spec = &self.jobsets[id as usize].spec.spec;
+        let spec = &self.store.jobsets[id as usize].spec.spec;
         let pods_needed = spec.total_pods_at_once();
         let staged = spec
             .replicated_jobs
@@ -158,8 +154,8 @@ impl Sim {
         let Some(js) = self.jobset_workloads.iter().position(|&w| w == workload) else {
             return;
         };
-        self.jobsets[js].spec.spec.suspend = Some(suspend);
-        self.jobsets[js].generation += 1;
+        self.store.jobsets[js].spec.spec.suspend = Some(suspend);
+        self.store.jobsets[js].generation += 1;
         self.enqueue_jobset(
             js as JsId,
             self.params.api_call_latency_ns + self.params.watch_delay_ns,
@@ -184,7 +180,7 @@ impl Sim {
     /// found it): the metrics observe it (and note the finish time).
     pub(crate) fn jobset_status_written(&mut self, js: JsId, before: &JobSetStatus) {
         let now = self.now();
-        let obj = &self.jobsets[js as usize];
+        let obj = &self.store.jobsets[js as usize];
         self.rec.observe_jobset_status(now, js, before, &obj.status);
         // Kueue's JobSet watch hears the write once it lands.
         if self.kueue.enabled() {
@@ -194,26 +190,11 @@ impl Sim {
         }
     }
 
-    /// The API server stores JobSet `js`'s headless Service, the create landing at `at_ns`.
-    pub(crate) fn create_service(&mut self, js: JsId, at_ns: SimTime) {
-        let i = js as usize;
-        if self.services.len() <= i {
-            self.services.resize(i + 1, None);
-        }
-        self.services[i] = Some(at_ns);
-    }
-
-    /// When JobSet `js`'s headless Service was created, if it was.
-    pub(crate) fn service_created_ns(&self, js: JsId) -> Option<SimTime> {
-        self.services.get(js as usize).copied().flatten()
-    }
-
     /// The JobSet object goes once the garbage collector has removed its Jobs.
     pub(crate) fn maybe_finish_jobset_deletion(&mut self, js: JsId) {
-        let i = js as usize;
-        let jobs_left = !self.jobset_jobs[i].is_empty();
-        if self.jobsets[i].deletion_ns.is_some() && self.jobsets_held[i] && !jobs_left {
-            self.jobsets_held[i] = false;
+        let jobs_left = !self.store.jobset_jobs(js).is_empty();
+        let deleting = self.store.jobsets[js as usize].deletion_ns.is_some();
+        if deleting && !jobs_left && self.store.remove_jobset(js) {
             let now = self.now();
             self.rec.observe_jobset(now, js, JobSetChange::Deleted);
         }
@@ -228,23 +209,18 @@ impl Sim {
         job: JobObj,
         template: crate::control::pod_templates::JobPodTemplate,
     ) -> JobId {
-        let js = job.jobset;
-        (self.jobsets[js as usize].taken_names).add(job.rj, job.job_index);
-        self.jobs.push(job);
-        self.jobs_held.push(true);
-        let id = (self.jobs.len() - 1) as JobId;
+        let id = self.store.insert_job(job);
         self.job_controller(|jc, ctx| jc.on_job_created(ctx, id));
         self.pod_templates.job_created(id, template);
         self.job_pods.push(vec![]);
         self.job_pod_counts.push(LiveCounts::default());
-        self.jobset_jobs[js as usize].push(id);
         id
     }
 
     /// Foreground deletion of a child Job (§3.6), landing at `at_ns`: the Job stays, with a
     /// deletionTimestamp, until the garbage collector (which watches it) has removed its pods.
     pub(crate) fn api_delete_job(&mut self, j: JobId, at_ns: crate::engine::SimTime) {
-        self.jobs[j as usize].deletion_ns = Some(at_ns);
+        self.store.jobs[j as usize].deletion_ns = Some(at_ns);
         self.rec.observe_job(at_ns, j, JobChange::Deleting);
         self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_job_deleting(ctx, j));
         // The Job controller's Job informer hears of the deletionTimestamp (a new generation:
@@ -257,8 +233,8 @@ impl Sim {
     /// node-selector strategy (§1.12), the pod webhook's priority label. Built when read: the
     /// affinity index keeps them once some pod has an inter-pod term, nothing else does.
     pub(crate) fn job_pod_labels(&self, j: JobId) -> StringMap {
-        let job = &self.jobs[j as usize];
-        let obj = &self.jobsets[job.jobset as usize];
+        let job = &self.store.jobs[j as usize];
+        let obj = &self.store.jobsets[job.jobset as usize];
         let rj = &obj.spec.spec.replicated_jobs[job.rj as usize];
         let (_, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
         let identity = JobIdentity {
@@ -288,7 +264,7 @@ impl Sim {
 
     fn keep_pod_labels(&mut self, j: JobId) {
         let labels = self.job_pod_labels(j);
-        let namespace = &self.jobsets[self.jobs[j as usize].jobset as usize].namespace;
+        let namespace = &self.store.jobsets[self.store.jobs[j as usize].jobset as usize].namespace;
         (self.scheduler.placement).set_job_labels(j, labels, namespace);
     }
 
@@ -304,9 +280,9 @@ impl Sim {
 
     /// Job `j`'s labels and annotations and its pod template's.
     pub(crate) fn job_metadata(&self, j: JobId) -> JobMetadata {
-        let job = &self.jobs[j as usize];
+        let job = &self.store.jobs[j as usize];
         metadata_of(
-            &self.jobsets[job.jobset as usize],
+            &self.store.jobsets[job.jobset as usize],
             &JobIdentity {
                 rj: job.rj,
                 job_index: job.job_index,
@@ -320,9 +296,9 @@ impl Sim {
     /// classification (`JobSetController::child_books_violations`).
     pub(crate) fn child_books_violations(&self, js: JsId) -> Vec<String> {
         let gate = self.scenario.gate("RestartJob");
-        let obj = &self.jobsets[js as usize];
-        let job = |j: JobId| self.jobs_held[j as usize].then(|| &self.jobs[j as usize]);
-        let children = &self.jobset_jobs[js as usize];
+        let obj = &self.store.jobsets[js as usize];
+        let job = |j: JobId| self.store.live_job(j);
+        let children = self.store.jobset_jobs(js);
         (self.jobset_controller).child_books_violations(js, obj, children, job, gate)
     }
 
@@ -343,15 +319,15 @@ impl Sim {
         namespace: &str,
     ) -> ShapeId {
         if shape::has_inter_pod_terms(spec) && !self.scheduler.placement.labelled() {
-            let mut seen = vec![false; self.jobs.len()];
-            for j in 0..self.jobs.len() as JobId {
+            let mut seen = vec![false; self.store.jobs.len()];
+            for j in 0..self.store.jobs.len() as JobId {
                 seen[j as usize] =
                     (self.job_pods[j as usize].iter()).any(|&p| self.pods[p as usize].created);
             }
             for (pod, _) in self.scheduler.reservations() {
                 seen[self.pods[pod as usize].job as usize] = true;
             }
-            for j in (0..self.jobs.len() as JobId).filter(|&j| seen[j as usize]) {
+            for j in (0..self.store.jobs.len() as JobId).filter(|&j| seen[j as usize]) {
                 self.keep_pod_labels(j);
             }
             self.scheduler.placement.start_labelling();
@@ -1806,16 +1782,16 @@ mod tests {
                 );
             }
             let mut sim = world(&text);
-            step_until(&mut sim, |s| s.jobs.len() == 3);
+            step_until(&mut sim, |s| s.store.jobs.len() == 3);
             job_ends(&mut sim, 0, "Failed", "BackoffLimitExceeded");
             for j in 0..3 {
                 sim.on_job_removed(j);
             }
             reconcile(&mut sim);
             reconcile(&mut sim);
-            assert_eq!(sim.jobs.len(), 6, "the restart's Jobs were created");
+            assert_eq!(sim.store.jobs.len(), 6, "the restart's Jobs were created");
             for j in 0..6 as JobId {
-                let job = &sim.jobs[j as usize];
+                let job = &sim.store.jobs[j as usize];
                 let identity = JobIdentity {
                     rj: job.rj,
                     job_index: job.job_index,
@@ -1872,7 +1848,7 @@ mod tests {
         step_until(&mut sim, |s| {
             s.pods.len() == 2 && s.pods.iter().all(|p| p.phase == PodPhase::Running)
         });
-        assert_eq!(sim.jobs.len(), 2);
+        assert_eq!(sim.store.jobs.len(), 2);
         sim
     }
 
@@ -1880,7 +1856,7 @@ mod tests {
     /// writes it; the JobSet controller's Job watch hears of it.
     fn job_ends(sim: &mut Sim, j: JobId, kind: &str, reason: &str) {
         let now = sim.now();
-        sim.jobs[j as usize].add_condition(kind, reason, "by the test", now);
+        sim.store.jobs[j as usize].add_condition(kind, reason, "by the test", now);
         sim.jobset_controller.job_changed(j);
     }
 
@@ -1910,17 +1886,17 @@ mod tests {
         let mut sim = two_jobs_running("      failurePolicy: {maxRestarts: 3}\n");
         job_ends(&mut sim, 1, "Failed", "BackoffLimitExceeded");
         reconcile(&mut sim);
-        let st = &sim.jobsets[0].status;
+        let st = &sim.store.jobsets[0].status;
         assert_eq!(st.restarts, 1);
         assert!(st.terminal_state.is_none());
         assert!(
-            sim.jobs.iter().all(|j| j.deletion_ns.is_none()),
+            sim.store.jobs.iter().all(|j| j.deletion_ns.is_none()),
             "deleted next pass"
         );
         reconcile(&mut sim);
-        assert!(sim.jobs.iter().all(|j| j.deletion_ns.is_some()));
+        assert!(sim.store.jobs.iter().all(|j| j.deletion_ns.is_some()));
         assert_eq!(
-            sim.jobs.len(),
+            sim.store.jobs.len(),
             2,
             "the names are taken until the old Jobs are gone"
         );
@@ -1928,12 +1904,12 @@ mod tests {
             sim.on_job_removed(j);
         }
         reconcile(&mut sim);
-        assert_eq!(sim.jobs.len(), 4);
+        assert_eq!(sim.store.jobs.len(), 4);
         for j in 2..4 {
-            assert_eq!(sim.jobs[j].restart_attempt, 1);
+            assert_eq!(sim.store.jobs[j].restart_attempt, 1);
             assert_eq!(sim.job_metadata(j as JobId).labels[RESTART_ATTEMPT], "1");
         }
-        assert_eq!(sim.jobset_jobs[0], [2, 3]);
+        assert_eq!(sim.store.jobset_jobs(0), [2, 3]);
         assert_eq!(sim.child_books_violations(0), Vec::<String>::new());
     }
 
@@ -1944,16 +1920,22 @@ mod tests {
         let mut sim = two_jobs_running("      failurePolicy: {maxRestarts: 0}\n");
         job_ends(&mut sim, 0, "Failed", "BackoffLimitExceeded");
         reconcile(&mut sim);
-        let st = &sim.jobsets[0].status;
+        let st = &sim.store.jobsets[0].status;
         assert_eq!(st.terminal_state.as_deref(), Some("Failed"));
         let failed = st.condition("Failed").expect("the Failed condition");
         assert!(failed.status);
         assert_eq!(failed.reason, "ReachedMaxRestarts");
         assert_eq!(st.restarts, 0);
-        assert!(sim.jobs[1].deletion_ns.is_none());
+        assert!(sim.store.jobs[1].deletion_ns.is_none());
         reconcile(&mut sim);
-        assert!(sim.jobs[1].deletion_ns.is_some(), "the active Job goes");
-        assert!(sim.jobs[0].deletion_ns.is_none(), "the failed one stays");
+        assert!(
+            sim.store.jobs[1].deletion_ns.is_some(),
+            "the active Job goes"
+        );
+        assert!(
+            sim.store.jobs[0].deletion_ns.is_none(),
+            "the failed one stays"
+        );
     }
 
     /// A success policy (`operator: Any`) met by one completed Job completes the JobSet; the
@@ -1965,18 +1947,18 @@ mod tests {
         );
         reconcile(&mut sim);
         assert!(
-            sim.jobsets[0].status.terminal_state.is_none(),
+            sim.store.jobsets[0].status.terminal_state.is_none(),
             "nothing succeeded yet"
         );
         job_ends(&mut sim, 0, "Complete", "CompletionsReached");
         reconcile(&mut sim);
-        let st = &sim.jobsets[0].status;
+        let st = &sim.store.jobsets[0].status;
         assert_eq!(st.terminal_state.as_deref(), Some("Completed"));
         assert!(st.is_true("Completed"));
         assert_eq!(st.replicated_jobs[0].succeeded, 1);
         reconcile(&mut sim);
-        assert!(sim.jobs[1].deletion_ns.is_some());
-        assert!(sim.jobs[0].deletion_ns.is_none());
+        assert!(sim.store.jobs[1].deletion_ns.is_some());
+        assert!(sim.store.jobs[0].deletion_ns.is_none());
     }
 
     /// A JobSet of one exclusive Job (topology key `pool`) with a leader and a follower, on

@@ -399,7 +399,7 @@ impl Sim {
 
     /// The id of a Job's first container's name (the one exit codes are reported for).
     pub(crate) fn main_container(&mut self, job: JobId) -> u16 {
-        let name = self.jobs[job as usize]
+        let name = self.store.jobs[job as usize]
             .spec
             .template
             .spec

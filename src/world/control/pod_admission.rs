@@ -20,7 +20,7 @@ impl Sim {
     /// few milliseconds later. A follower admitted from a finished leader (v0.12.0) is
     /// `Admitted::from_stale_leader`.
     pub(crate) fn admit_pod(&mut self, j: JobId, index: u32) -> Option<Admitted> {
-        let job = &self.jobs[j as usize];
+        let job = &self.store.jobs[j as usize];
         let template = self.pod_templates.of(j);
         let Some(key) = template.exclusive_key.clone() else {
             return Some(Admitted::plain(template.shape));
@@ -70,7 +70,7 @@ impl Sim {
             }
             return None;
         };
-        let job = &self.jobs[j as usize];
+        let job = &self.store.jobs[j as usize];
         let from_stale_leader = stale_leader.map(|leader| (leader, domain.clone()));
         if let Some(s) = self.pod_templates.follower_shape(j, &domain) {
             return Some(Admitted {
@@ -87,7 +87,7 @@ impl Sim {
         } else {
             crate::api::types::StringMap::new()
         };
-        let namespace = self.jobsets[job.jobset as usize].namespace.clone();
+        let namespace = self.store.jobsets[job.jobset as usize].namespace.clone();
         let id = self.compile_pod_shape(&spec, &labels, &namespace);
         self.pod_templates.add_follower_shape(j, domain, id);
         Some(Admitted {
@@ -102,7 +102,7 @@ impl Sim {
     /// failed for good under `backoffLimitPerIndex` (the Job goes on with its other indexes
     /// and fails only when they are all done). An upstream behaviour, reported as such.
     fn note_denied_after_leader_succeeded(&mut self, j: JobId) {
-        let job = &self.jobs[j as usize];
+        let job = &self.store.jobs[j as usize];
         let (kind, outcome) = if job.succeeded_index.first().copied().unwrap_or(false) {
             (FOLLOWERS_DENIED_AFTER_LEADER_SUCCEEDED, "has Succeeded")
         } else if job.index_failed.first().copied().unwrap_or(false) {
@@ -114,7 +114,7 @@ impl Sim {
             return;
         };
         let now = self.now();
-        let jobset = self.jobsets[job.jobset as usize].name.clone();
+        let jobset = self.store.jobsets[job.jobset as usize].name.clone();
         let name = job.name.clone();
         self.rec.note_upstream_behaviour(now, kind, j, "", || {
             let message = format!(
@@ -145,8 +145,8 @@ impl Sim {
             return;
         };
         let now = self.now();
-        let job = &self.jobs[j as usize];
-        let jobset = self.jobsets[job.jobset as usize].name.clone();
+        let job = &self.store.jobs[j as usize];
+        let jobset = self.store.jobsets[job.jobset as usize].name.clone();
         let name = job.name.clone();
         let finished_name = self.pod_name(finished);
         let phase = format!("{:?}", self.pods[finished as usize].phase);
@@ -174,8 +174,8 @@ impl Sim {
     fn note_follower_from_stale_leader(&mut self, pod: PodId, leader: PodId, domain: &str) {
         let j = self.pods[pod as usize].job;
         let now = self.now();
-        let job = &self.jobs[j as usize];
-        let jobset = self.jobsets[job.jobset as usize].name.clone();
+        let job = &self.store.jobs[j as usize];
+        let jobset = self.store.jobsets[job.jobset as usize].name.clone();
         let name = job.name.clone();
         let leader_name = self.pod_name(leader);
         let phase = if self.pods[leader as usize].phase == PodPhase::Succeeded {
@@ -208,13 +208,13 @@ impl Sim {
     ) -> bool {
         let Some(a) = admitted else {
             // Denied by the validating webhook: the API call still happened.
-            let js = self.jobs[j as usize].jobset;
+            let js = self.store.jobs[j as usize].jobset;
             self.rec.observe_pod_create_refused(js, Denied);
             return false;
         };
         if !self.create_pod(j, index, a.shape, at) {
             // AlreadyExists: a failed create, retried like a denied one.
-            let js = self.jobs[j as usize].jobset;
+            let js = self.store.jobs[j as usize].jobset;
             self.rec.observe_pod_create_refused(js, NameConflict);
             return false;
         }
@@ -322,7 +322,11 @@ mod tests {
             live,
             "each live pod holds its name"
         );
-        let (jobset, rj, job_index) = (sim.jobs[0].jobset, sim.jobs[0].rj, sim.jobs[0].job_index);
+        let (jobset, rj, job_index) = (
+            sim.store.jobs[0].jobset,
+            sim.store.jobs[0].rj,
+            sim.store.jobs[0].job_index,
+        );
         let key = |suffix| PodNameKey {
             jobset,
             rj,

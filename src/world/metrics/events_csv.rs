@@ -77,8 +77,8 @@ impl<W: Write> EventsCsv<W> {
         let p = &sim.pods[pod as usize];
         self.pod_name.clear();
         sim.write_pod_name(pod, &mut self.pod_name);
-        let job = &sim.jobs[p.job as usize];
-        let js = &sim.jobsets[job.jobset as usize];
+        let job = &sim.store.jobs[p.job as usize];
+        let js = &sim.store.jobsets[job.jobset as usize];
         let node = node
             .map(|n| sim.cluster.node(n).name.as_str())
             .unwrap_or("");

@@ -455,7 +455,7 @@ impl Sim {
                 rec.scheduling_latency.add_pod(p.created_at_ns, now);
             }
             PodChange::Removed if p.created => {
-                let js = self.jobs[p.job as usize].jobset as usize;
+                let js = self.store.jobs[p.job as usize].jobset as usize;
                 if rec.removed_pods.len() <= js {
                     rec.removed_pods.resize_with(js + 1, Default::default);
                 }
@@ -477,7 +477,7 @@ impl Sim {
         first: bool,
         verdict: &crate::scheduler::filter::Diagnosis,
     ) {
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
         self.rec
             .failed_scheduling
             .attempt_failed(js, first, verdict.reasons.keys());
@@ -498,7 +498,7 @@ impl Sim {
     /// What a pod state change means for its JobSet's recovery record.
     fn observe_recovery(&mut self, pod: PodId, state: PodState, reason: &str) {
         let now = self.now();
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
         let r = &mut self.rec.recoveries;
         match state {
             PodState::Created => r.pod_created(now, js),
@@ -553,7 +553,7 @@ impl Sim {
         }
         if bit != 0 && seen[pod as usize] & bit == 0 {
             seen[pod as usize] |= bit;
-            let job = &self.jobs[self.pods[pod as usize].job as usize];
+            let job = &self.store.jobs[self.pods[pod as usize].job as usize];
             if let Some(t) = self
                 .rec
                 .attempt_times

@@ -37,7 +37,7 @@ impl Sim {
     /// The workload in a pod's main container started (again; under in-place restart, when
     /// the agent lifted its barrier): the recovery record counts the pod running.
     pub(crate) fn observe_container_started(&mut self, pod: PodId) {
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
         if self.rec.recoveries.runs_in_stages(js) {
             let now = self.now();
             let needed = self.pods_that_may_run(js);
@@ -52,9 +52,10 @@ impl Sim {
     /// The Jobs of a replicated job that waits for another to complete do not exist yet
     /// (`depends_on.go`: neither created nor resumed), and a finished Job runs nothing.
     fn pods_that_may_run(&self, js: JsId) -> u64 {
-        self.jobset_jobs[js as usize]
+        self.store
+            .jobset_jobs(js)
             .iter()
-            .map(|&j| &self.jobs[j as usize])
+            .map(|&j| &self.store.jobs[j as usize])
             .filter(|j| j.deletion_ns.is_none() && !j.suspended && j.finished().is_none())
             .map(|j| u64::from(j.parallelism.min(j.completions.saturating_sub(j.succeeded))))
             .sum()
@@ -63,7 +64,7 @@ impl Sim {
     /// A pod's main container stopped (exited, killed, its node died, or the pod is being
     /// deleted).
     pub(crate) fn observe_container_stopped(&mut self, pod: PodId) {
-        let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+        let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
         self.rec.recoveries.pod_stopped(self.now(), js, pod);
     }
 }

@@ -128,16 +128,16 @@ impl Ctx<'_> {
     // The API objects, read.
 
     pub(crate) fn jobset(&self, js: JsId) -> &JobSetObj {
-        &self.sim.jobsets[js as usize]
+        &self.sim.store.jobsets[js as usize]
     }
 
     /// Every JobSet the API server has held, in creation order.
     pub(crate) fn jobsets(&self) -> &[JobSetObj] {
-        &self.sim.jobsets
+        &self.sim.store.jobsets
     }
 
     pub(crate) fn job(&self, j: JobId) -> &JobObj {
-        &self.sim.jobs[j as usize]
+        &self.sim.store.jobs[j as usize]
     }
 
     /// The scenario entry JobSet `js` was submitted from (`Sim::jobset_workloads`).
@@ -147,18 +147,18 @@ impl Ctx<'_> {
 
     /// JobSet `js` is in the API server's store (created and not yet removed).
     pub(crate) fn jobset_exists(&self, js: JsId) -> bool {
-        self.sim.jobsets_held[js as usize]
+        self.sim.store.jobset_exists(js)
     }
 
     /// JobSet `js`'s child Jobs that the API server holds, in creation order (the index by
     /// owner over the Job store).
     pub(crate) fn jobset_jobs(&self, js: JsId) -> &[JobId] {
-        &self.sim.jobset_jobs[js as usize]
+        self.sim.store.jobset_jobs(js)
     }
 
     /// Job `j` is in the API server's store (created and not yet removed).
     pub(crate) fn job_exists(&self, j: JobId) -> bool {
-        self.sim.jobs_held[j as usize]
+        self.sim.store.job_exists(j)
     }
 
     /// Job `j` if the API server's store holds it.
@@ -244,7 +244,7 @@ impl Ctx<'_> {
         j: JobId,
         write: impl FnOnce(&mut JobObj) -> R,
     ) -> R {
-        write(&mut self.sim.jobs[j as usize])
+        write(&mut self.sim.store.jobs[j as usize])
     }
 
     /// The JobSet pod webhooks' verdict on a pod of Job `j` at completion `index`, as the API
@@ -275,7 +275,7 @@ impl Ctx<'_> {
         js: JsId,
         write: impl FnOnce(&mut JobSetStatus) -> R,
     ) -> R {
-        write(&mut self.sim.jobsets[js as usize].status)
+        write(&mut self.sim.store.jobsets[js as usize].status)
     }
 
     /// The JobSet status the reconcile wrote landed (`before`: as the reconcile found it): the
@@ -286,17 +286,17 @@ impl Ctx<'_> {
 
     /// The JobSet's headless Service is created, landing at `at_ns`.
     pub(crate) fn create_service(&mut self, js: JsId, at_ns: SimTime) {
-        self.sim.create_service(js, at_ns);
+        self.sim.store.insert_service(js, at_ns);
     }
 
     /// Does the JobSet's headless Service exist (the controller's Service lister)?
     pub(crate) fn service_exists(&self, js: JsId) -> bool {
-        self.sim.service_created_ns(js).is_some()
+        self.sim.store.service_created_ns(js).is_some()
     }
 
     /// A foreground DELETE of JobSet `js`, landing at `at_ns`: it gets its deletionTimestamp.
     pub(crate) fn delete_jobset(&mut self, js: JsId, at_ns: SimTime) {
-        self.sim.jobsets[js as usize].deletion_ns = Some(at_ns);
+        self.sim.store.jobsets[js as usize].deletion_ns = Some(at_ns);
         (self.sim.rec).observe_jobset(at_ns, js, crate::metrics::objects::JobSetChange::Deleting);
     }
 
@@ -349,7 +349,7 @@ impl Ctx<'_> {
         )>,
         suspend: bool,
     ) {
-        let obj = &mut self.sim.jobsets[js as usize];
+        let obj = &mut self.sim.store.jobsets[js as usize];
         let rjs = &mut obj.spec.spec.replicated_jobs;
         assert_eq!(
             rjs.len(),
@@ -381,14 +381,14 @@ impl Ctx<'_> {
         spec: std::sync::Arc<crate::api::types::JobSpec>,
         template: crate::control::pod_templates::JobPodTemplate,
     ) {
-        self.sim.jobs[j as usize].spec = spec;
+        self.sim.store.jobs[j as usize].spec = spec;
         self.sim.pod_templates.replace(j, template);
     }
 
     /// A write of Job `j`'s `spec.suspend` by the JobSet controller; a resume also clears
     /// `status.startTime` (`resumeJob`).
     pub(crate) fn set_job_suspended(&mut self, j: JobId, suspended: bool) {
-        let job = &mut self.sim.jobs[j as usize];
+        let job = &mut self.sim.store.jobs[j as usize];
         job.suspended = suspended;
         if !suspended {
             job.start_time_ns = None;

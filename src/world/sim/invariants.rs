@@ -26,7 +26,7 @@ pub(crate) fn check(sim: &Sim) -> Vec<String> {
 /// The JobSet controller's books of each JobSet's child Jobs, kept from the Jobs that changed,
 /// equal a full classification of its child Jobs.
 fn child_job_books_match(sim: &Sim, out: &mut Vec<String>) {
-    for js in 0..sim.jobsets.len() {
+    for js in 0..sim.store.jobsets.len() {
         out.extend(sim.child_books_violations(js as crate::sim::objects::JsId));
     }
 }
@@ -50,7 +50,7 @@ fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
     let mut live = 0;
     for (id, pod) in sim.pods.iter().enumerate().filter(|(_, p)| !p.removed) {
         live += 1;
-        let job = &sim.jobs[pod.job as usize];
+        let job = &sim.store.jobs[pod.job as usize];
         let key = crate::sim::objects::PodNameKey {
             jobset: job.jobset,
             rj: job.rj,
@@ -81,10 +81,11 @@ fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
 /// its pods.
 fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
     for (j, job) in sim
+        .store
         .jobs
         .iter()
         .enumerate()
-        .filter(|&(j, _)| sim.jobs_held[j])
+        .filter(|&(j, _)| sim.store.job_exists(j as JobId))
     {
         let mut counted = LiveCounts::default();
         for &p in &sim.job_pods[j] {
@@ -206,8 +207,8 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
         if pod.removed || pod.phase.terminal() {
             continue;
         }
-        let job = &sim.jobs[pod.job as usize];
-        let jobset = &sim.jobsets[job.jobset as usize].spec;
+        let job = &sim.store.jobs[pod.job as usize];
+        let jobset = &sim.store.jobsets[job.jobset as usize].spec;
         let rj = &jobset.spec.replicated_jobs[job.rj as usize];
         // The Job's exclusive-topology and node-selector-strategy annotations.
         let (Some(key), false) = crate::control::jobset::exclusive_placement(jobset, rj) else {
@@ -294,7 +295,7 @@ fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
 /// Counted restarts never pass maxRestarts (§4.4). A negative maxRestarts, which v0.12.0
 /// accepts, allows no counted restart (the first failure reaches it), not fewer than none.
 fn restarts_within_limit(sim: &Sim, out: &mut Vec<String>) {
-    for js in &sim.jobsets {
+    for js in &sim.store.jobsets {
         let max = js.spec.spec.max_restarts().max(0);
         let counted = js.status.counted_restarts(true);
         if counted > max {
@@ -316,10 +317,11 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
         ));
     }
     for (j, job) in sim
+        .store
         .jobs
         .iter()
         .enumerate()
-        .filter(|&(j, _)| sim.jobs_held[j])
+        .filter(|&(j, _)| sim.store.job_exists(j as JobId))
     {
         for &p in &sim.job_pods[j] {
             if sim.pods[p as usize].removed {

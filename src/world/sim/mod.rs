@@ -7,6 +7,7 @@ pub(crate) mod invariants;
 pub(crate) mod objects;
 pub(crate) mod pod_change;
 pub(crate) mod shape;
+pub(crate) mod store;
 
 use crate::cluster::{Cluster, ResourceIndex};
 use crate::engine::{EventQueue, RngStreams, SimTime, StreamRng, TokenBucket};
@@ -36,21 +37,9 @@ pub(crate) struct Sim {
     pub params: ControlPlane,
     pub queue: EventQueue<Event>,
     pub cluster: Cluster,
-    pub jobsets: Vec<JobSetObj>,
-    /// The headless Services the JobSet controller created (an API object of their own, not
-    /// a field of the JobSet): by `JsId`, when the create landed.
-    pub services: Vec<Option<SimTime>>,
-    pub jobs: Vec<JobObj>,
-    /// Which Jobs the API server holds, by `JobId`: the store's membership, not a field of
-    /// the object (upstream a removed Job is simply gone). The arena keeps a removed Job's
-    /// object for the end-of-run reports.
-    pub(crate) jobs_held: Vec<bool>,
-    /// Each JobSet's child Jobs that the API server holds (being deleted included), in
-    /// creation order: the index by owner over the Job store, as `job_pods` is over pods.
-    pub(crate) jobset_jobs: Vec<Vec<JobId>>,
-    /// Which JobSets the API server holds, by `JsId`: the store's membership (upstream a
-    /// deleted JobSet is simply gone; the arena keeps its object for the reports).
-    pub(crate) jobsets_held: Vec<bool>,
+    /// The API server's JobSets, Jobs and Services, their membership and the child Jobs'
+    /// index (`store.rs`).
+    pub store: store::Store,
     /// The scenario entry (`workloads[i]`) each JobSet was submitted from, by `JsId`: the
     /// user's side of the run, which the API object does not carry; read by the user's
     /// updates, the kubelet's scripted exits, the training model and the fault injectors.
@@ -231,12 +220,7 @@ impl Sim {
         let mut sim = Sim {
             params: scenario.control.clone(),
             queue: EventQueue::new(),
-            jobsets: vec![],
-            services: vec![],
-            jobs: vec![],
-            jobs_held: vec![],
-            jobset_jobs: vec![],
-            jobsets_held: vec![],
+            store: Default::default(),
             jobset_workloads: vec![],
             pods: vec![],
             shapes: vec![],
@@ -321,7 +305,7 @@ impl Sim {
             });
         sim.pods
             .reserve(pods.min(crate::scenario::MAX_PARALLEL_PODS as usize));
-        sim.jobs.reserve(jobs);
+        sim.store.jobs.reserve(jobs);
         let mut varying = vec![
             crate::api::keys::HOSTNAME_LABEL.to_string(),
             crate::api::keys::NODE_POOL_LABEL.to_string(),
@@ -448,11 +432,13 @@ impl Sim {
 
     /// Every JobSet is terminal and, when it has a TTL, deleted: nothing more will happen.
     fn all_terminal(&self) -> bool {
-        self.jobsets.len() == self.scenario.workloads.len()
+        self.store.jobsets.len() == self.scenario.workloads.len()
             && self.pending_updates == 0
-            && self.jobsets.iter().zip(&self.jobsets_held).all(|(js, &held)| {
-                js.status.terminal_state.is_some()
-                    && (js.spec.spec.ttl_seconds_after_finished.is_none() || !held)
+            && (0..self.store.jobsets.len() as JsId).all(|js| {
+                let obj = &self.store.jobsets[js as usize];
+                obj.status.terminal_state.is_some()
+                    && (obj.spec.spec.ttl_seconds_after_finished.is_none()
+                        || !self.store.jobset_exists(js))
             })
             // Kueue has seen every JobSet finish (its Workloads released their quota).
             && self.kueue.all_finished()
@@ -620,7 +606,7 @@ impl Sim {
     /// AlreadyExists. The name is taken until the pod is removed (`release_pod_name`).
     pub(crate) fn unique_pod_suffix(&mut self, j: JobId, index: u32) -> Option<[u8; 5]> {
         const NAME_GENERATION_ATTEMPTS: usize = 8;
-        let job = &self.jobs[j as usize];
+        let job = &self.store.jobs[j as usize];
         let (jobset, rj, job_index) = (job.jobset, job.rj, job.job_index);
         for _ in 0..NAME_GENERATION_ATTEMPTS {
             let suffix = self.random_suffix();
@@ -641,7 +627,7 @@ impl Sim {
     /// The API server no longer holds `pod`: its name can be generated again.
     pub(crate) fn release_pod_name(&mut self, pod: PodId) {
         let p = &self.pods[pod as usize];
-        let job = &self.jobs[p.job as usize];
+        let job = &self.store.jobs[p.job as usize];
         let key = PodNameKey {
             jobset: job.jobset,
             rj: job.rj,
@@ -676,7 +662,7 @@ impl Sim {
         let _ = write!(
             out,
             "{}-{}-{suffix}",
-            self.jobs[p.job as usize].name, p.index
+            self.store.jobs[p.job as usize].name, p.index
         );
     }
 }

@@ -271,7 +271,7 @@ impl Sim {
             }
             PodChange::InPlaceAttempt { .. } => {
                 // The JobSet controller watches pods for the agents' attempts.
-                let js = self.jobs[self.pods[pod as usize].job as usize].jobset;
+                let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
                 self.enqueue_jobset(
                     js,
                     self.params.api_call_latency_ns + self.params.watch_delay_ns,
@@ -316,7 +316,7 @@ impl Sim {
                 }
                 self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
                 let j = self.pods[pod as usize].job;
-                if self.jobs[j as usize].deletion_ns.is_some() {
+                if self.store.jobs[j as usize].deletion_ns.is_some() {
                     self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_dependent_removed(ctx, j));
                 } else {
                     self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
@@ -507,8 +507,8 @@ mod tests {
             let mut sim = sim_until(|s| running(s).len() == 2);
             let pod = running(&sim)[0];
             let job = sim.pods[pod as usize].job;
-            std::sync::Arc::make_mut(&mut sim.jobs[job as usize].spec).pod_replacement_policy =
-                policy.map(String::from);
+            std::sync::Arc::make_mut(&mut sim.store.jobs[job as usize].spec)
+                .pod_replacement_policy = policy.map(String::from);
             sim.evict_pod(pod, "EvictionByEvictionAPI");
             let p = &sim.pods[pod as usize];
             assert!(p.disruption_target && p.deletion_ns.is_some());

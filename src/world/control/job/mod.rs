@@ -639,7 +639,7 @@ mod tests {
             "booked, not yet counted"
         );
         assert!(sim.job_controller.counted_failed(0));
-        step_until(&mut sim, |s| s.jobs[0].failed == 1);
+        step_until(&mut sim, |s| s.store.jobs[0].failed == 1);
         let counted_ns = sim.now();
         let p = &sim.params;
         // At the latest after the batching period (a sync queued earlier comes first).
@@ -655,7 +655,7 @@ mod tests {
         assert_eq!(sim.now(), counted_ns + POD_FAILURE_BACKOFF_NS);
         let replacement = *sim.job_pods[0].last().expect("a pod");
         assert_eq!(sim.pods[replacement as usize].index, sim.pods[0].index);
-        assert_eq!(sim.jobs[0].failed, 1, "counted once");
+        assert_eq!(sim.store.jobs[0].failed, 1, "counted once");
     }
 
     /// Past its backoffLimit the Job gets FailureTarget at once, deletes its active pods
@@ -665,7 +665,7 @@ mod tests {
         let mut sim = running_job("            backoffLimit: 0\n");
         kill(&mut sim, 0);
         sync_now(&mut sim, 0);
-        let job = &sim.jobs[0];
+        let job = &sim.store.jobs[0];
         let target = job.condition("FailureTarget").expect("FailureTarget");
         assert_eq!(target.reason, "BackoffLimitExceeded");
         assert_eq!(job.finished(), None, "two pods are still active");
@@ -683,9 +683,9 @@ mod tests {
             scheduled + 2,
             "the wake-up, then the worker's"
         );
-        step_until(&mut sim, |s| s.jobs[0].finished().is_some());
+        step_until(&mut sim, |s| s.store.jobs[0].finished().is_some());
         assert_eq!(sim.rec.api_calls.job_controller.pod_deletes, deletes);
-        assert_eq!(sim.jobs[0].finished(), Some("Failed"));
+        assert_eq!(sim.store.jobs[0].finished(), Some("Failed"));
         assert!((1..3).all(|p| sim.pods[p].deletion_ns.is_some()));
         assert_eq!(sim.pods.len(), 3, "no replacement");
     }
@@ -696,8 +696,8 @@ mod tests {
     fn a_suspended_job_deletes_its_pods_and_creates_none() {
         let mut sim = running_job("");
         // As the JobSet controller writes it for a suspended JobSet (which keeps it so).
-        sim.jobsets[0].spec.spec.suspend = Some(true);
-        sim.jobs[0].suspended = true;
+        sim.store.jobsets[0].spec.spec.suspend = Some(true);
+        sim.store.jobs[0].suspended = true;
         let synced_ns = sim.now();
         sync_now(&mut sim, 0);
         assert!((0..3).all(|p| sim.delete_requests.in_flight(p)));
@@ -715,7 +715,7 @@ mod tests {
         assert_eq!(sim.queue.scheduled(), scheduled, "not queued: no sync");
         sync_now(&mut sim, 0);
         assert_eq!(sim.pods.len(), 3, "no pod created while suspended");
-        assert_eq!(sim.jobs[0].status_active, 0);
+        assert_eq!(sim.store.jobs[0].status_active, 0);
     }
 
     /// Each succeeded pod's index is written to the Job's status once, by the informer; the
@@ -726,14 +726,14 @@ mod tests {
         for p in 0..3 {
             sim.kubelet(|k, ctx| k.finish_run_now(ctx, p));
         }
-        step_until(&mut sim, |s| s.jobs[0].succeeded == 3);
-        assert_eq!(sim.jobs[0].succeeded_index, [true; 3]);
-        assert_eq!(sim.jobs[0].finished(), None, "not synced yet");
+        step_until(&mut sim, |s| s.store.jobs[0].succeeded == 3);
+        assert_eq!(sim.store.jobs[0].succeeded_index, [true; 3]);
+        assert_eq!(sim.store.jobs[0].finished(), None, "not synced yet");
         sync_now(&mut sim, 0);
-        let kinds: Vec<&str> = (sim.jobs[0].conditions.iter())
+        let kinds: Vec<&str> = (sim.store.jobs[0].conditions.iter())
             .map(|c| c.kind.as_str())
             .collect();
         assert_eq!(kinds, ["SuccessCriteriaMet", "Complete"]);
-        assert_eq!(sim.jobs[0].succeeded, 3);
+        assert_eq!(sim.store.jobs[0].succeeded, 3);
     }
 }
