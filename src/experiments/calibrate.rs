@@ -87,7 +87,7 @@ fn bind_rate(sim: &Sim, prefix: &str) -> Throughput {
         .iter()
         .filter(|r| r.state == crate::metrics::PodState::Scheduled)
         .filter(|r| {
-            sim.store.jobsets[sim.store.jobs[sim.pods[r.pod as usize].job as usize].jobset as usize]
+            sim.store.jobsets[sim.store.jobs[r.job as usize].jobset as usize]
                 .name
                 .starts_with(prefix)
         })
@@ -569,7 +569,7 @@ fn last_at_ns(sim: &Sim, prefix: &str, state: PodState, expected: usize) -> Opti
         .iter()
         .filter(|r| r.state == state)
         .filter(|r| {
-            sim.store.jobsets[sim.store.jobs[sim.pods[r.pod as usize].job as usize].jobset as usize]
+            sim.store.jobsets[sim.store.jobs[r.job as usize].jobset as usize]
                 .name
                 .starts_with(prefix)
         })

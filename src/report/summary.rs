@@ -251,11 +251,10 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
             }
         })
         .collect();
-    let live = sim
-        .pods
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.created && !p.removed && p.deletion_ns.is_none());
+    // In creation order: the examples of each group are its first pods.
+    let held = sim.pods.in_creation_order();
+    let live =
+        (held.into_iter()).filter(|(_, p)| p.created && !p.removed && p.deletion_ns.is_none());
     let mut pending_at_end = 0;
     let mut running_at_end = 0;
     let mut groups: BTreeMap<(String, String), PendingGroup> = BTreeMap::new();

@@ -159,6 +159,8 @@ fn each_finished_pod_loses_its_tracking_finalizer_by_one_patch() {
 
 #[test]
 fn a_deleted_pod_goes_only_once_its_finalizer_patch_returned() {
+    // Walks removed pods after the run.
+    crate::sim::pod_store::keep_every_slot_in_this_test();
     // restart-jobset: a leader Job and a worker Job of two pods each (backoffLimit 0). The
     // leader's index 0 exits 1 at 10 s and restarts in place (restartPolicy OnFailure): the
     // restart counts against backoffLimit 0, so the leader Job fails and deletes its two

@@ -539,6 +539,8 @@ fn active_deadline_fails_the_job() {
 
 #[test]
 fn on_failure_container_restarts_count_against_backoff_limit() {
+    // Walks removed pods after the run.
+    crate::sim::pod_store::keep_every_slot_in_this_test();
     // §7.1 / §11.9: restartPolicy OnFailure (the JobSet default) with backoffLimit 2: the pod
     // restarts in place until the summed restart count reaches 2 -> BackoffLimitExceeded.
     let manifest = fixture("")

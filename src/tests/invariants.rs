@@ -201,6 +201,8 @@ fn followers_denied_after_the_leader_succeeded_are_reported_under_main() {
 /// resources" counts both (seed 2026 case 96579 called such pods leaking).
 #[test]
 fn a_slow_pod_stop_is_not_a_resource_leak() {
+    // Walks removed pods after the run.
+    crate::sim::pod_store::keep_every_slot_in_this_test();
     let sim = simulate_scenario(load_scenario(&swarm_fixture("slow-pod-stop.yaml")).unwrap());
     assert!(sim.pods.iter().any(|p| p.removed));
     assert!(sim.params.kubelet.pod_stop_latency_ns > sim.params.node_lifecycle.orphan_pod_gc_ns);

@@ -18,6 +18,7 @@ mod layers;
 mod no_panic;
 mod node_failure;
 mod pod_affinity;
+mod pod_slots;
 mod preemption;
 mod profiles;
 mod scheduling;

@@ -46,6 +46,8 @@ fn evicted_at(sim: &Sim) -> f64 {
 
 #[test]
 fn node_failure_evicts_after_grace_and_toleration_and_the_jobset_restarts() {
+    // Walks removed pods after the run.
+    crate::sim::pod_store::keep_every_slot_in_this_test();
     let sim = scenario("node_failure_default", "", "");
     let node = sim.cluster.node_by_name("cpu-1").unwrap();
     let n = &sim.cluster.node(node);

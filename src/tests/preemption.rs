@@ -29,6 +29,8 @@ fn run(text: &str) -> Sim {
     let scenario =
         crate::scenario::load_scenario_from_str("s.yaml", text, std::path::Path::new("."))
             .expect("valid scenario");
+    // `pods_of` walks the deleted victims after the run.
+    crate::sim::pod_store::keep_every_slot_in_this_test();
     simulate_scenario(scenario)
 }
 

@@ -231,7 +231,9 @@ impl Sim {
     /// The Job controller's PATCH removing `pod`'s tracking finalizer returned: a deleted pod
     /// the kubelet is done with goes now.
     pub(crate) fn on_finalizer_removed(&mut self, pod: PodId) {
-        if self.job_controller.finalizer_removed(pod) && !self.pods[pod as usize].removed {
+        if self.job_controller.finalizer_removed(pod)
+            && self.pods.get(pod).is_some_and(|p| !p.removed)
+        {
             self.remove_pod_object(pod);
         }
     }

@@ -238,7 +238,8 @@ impl Kubelet {
 
     pub(crate) fn on_container_exit(&mut self, ctx: &mut Ctx, pod: PodId, exit_code: i32) {
         let (_, status) = self.take_exit(pod);
-        if !alive(ctx, pod) || ctx.pod(pod).phase != PodPhase::Running {
+        // An exit scheduled before the pod's removal may outlive its slot.
+        if ctx.pod_released(pod) || !alive(ctx, pod) || ctx.pod(pod).phase != PodPhase::Running {
             return;
         }
         if status.is_some() {

@@ -21,7 +21,12 @@ use crate::sim::Sim;
 #[derive(Debug, Clone)]
 pub(crate) struct PodEventRow {
     pub time_ns: SimTime,
+    /// Read by tests only: `calibrate` reads the Job.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub pod: PodId,
+    /// The pod's Job: a kept row outlives the pod, whose slot a later pod takes
+    /// (`sim::pod_store`).
+    pub job: JobId,
     pub node: Option<NodeId>,
     pub state: PodState,
     pub reason: String,
@@ -579,6 +584,7 @@ impl Sim {
         self.rec.rows.push(PodEventRow {
             time_ns: self.now(),
             pod,
+            job: self.pods[pod as usize].job,
             node,
             state,
             reason: reason.to_string(),

@@ -271,7 +271,21 @@ impl Scheduler {
     }
 
     /// A pod that held resources is gone or terminal: free them and retry unschedulable pods.
+    /// A pod's removal is the last thing the scheduler hears of it: it gives the pod's slot
+    /// back to the store then (`Sim::release_pod_slot`), once it read the pod's shape and Job.
     pub(crate) fn on_pod_gone(&mut self, cx: &mut Ctx<'_>, pod: PodId) {
+        if cx.pod_released(pod) {
+            // The informer's notice of the pod's end (`Finished`) arrived after its removal,
+            // and an earlier notice released it: that one left nothing of the pod here.
+            assert!(
+                self.reserved_on
+                    .get(pod as usize)
+                    .is_none_or(Option::is_none)
+                    && self.state(pod) == QueueState::None,
+                "internal error: the scheduler holds pod {pod} after its slot was released"
+            );
+            return;
+        }
         let reservation = (self.reserved_on.get_mut(pod as usize)).and_then(Option::take);
         let prio = cx.shape(cx.pod(pod).shape).priority;
         self.preemption.clear_nomination(pod, prio);
@@ -289,6 +303,12 @@ impl Scheduler {
             self.unschedulable.remove(&pod);
         }
         self.state[pod as usize] = QueueState::None;
+        if cx.pod(pod).removed {
+            // Nothing of the scheduler's names the pod any more: its reservation, nomination
+            // and queue state are cleared above, and an entry left in the active heap is
+            // dropped when popped, by its state, before the pod is read (`on_cycle`).
+            cx.release_pod_slot(pod);
+        }
     }
 
     /// Cluster event that may make pods schedulable: move them to backoff or active.
@@ -365,15 +385,14 @@ impl Scheduler {
                     self.busy = false;
                     return;
                 }
-                Some((_, _, pod)) => {
+                // The state first: a stale entry's pod may be released.
+                Some((_, _, pod)) if self.state(pod) == QueueState::Active => {
                     let p = cx.pod(pod);
-                    if self.state(pod) == QueueState::Active
-                        && !p.removed
-                        && p.deletion_ns.is_none()
-                    {
+                    if !p.removed && p.deletion_ns.is_none() {
                         break pod;
                     }
                 }
+                Some(_) => {}
             }
         };
         let now = cx.now();

@@ -236,6 +236,23 @@ impl Ctx<'_> {
         self.sim.change_pod(pod, change);
     }
 
+    /// The scheduler, the last to hear of a removed pod, is done with it: its slot is free.
+    pub(crate) fn release_pod_slot(&mut self, pod: PodId) {
+        self.sim.release_pod_slot(pod);
+    }
+
+    /// The Job controller accounted failed `pod`: if its slot waited for that, it is free.
+    pub(crate) fn release_accounted_pod(&mut self, pod: PodId) {
+        if self.sim.pods.release_deferred(pod) {
+            self.sim.unschedulable_messages.remove(&pod);
+        }
+    }
+
+    /// Pod `pod` was removed and its slot given to another pod: no field of it is left.
+    pub(crate) fn pod_released(&self, pod: PodId) -> bool {
+        self.sim.pods.released(pod)
+    }
+
     /// A write of Job `j`'s status (the Job controller's `UpdateStatus`: active, ready,
     /// succeeded and failed counts, completed and failed indexes, start time, conditions).
     /// No other field of the Job is the writer's to change.

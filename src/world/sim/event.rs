@@ -101,6 +101,32 @@ pub(crate) enum Event {
 }
 
 impl Event {
+    /// The pod of an event whose handler does nothing for a removed pod (its first act is to
+    /// return on `removed`, or, for a back-off's end, on the queue state that the pod's
+    /// removal cleared). Such an event for a pod whose slot was released since
+    /// (`pod_store`) is dropped before its handler runs: the pod is no longer there to read.
+    /// The other events naming a pod check for a released pod in their handlers, after what
+    /// they do regardless of it (`SchedulerPodGone`, `ContainerExit`, `FinalizerRemoved`,
+    /// `KueueUngateLands`).
+    pub(crate) fn pod_ignored_once_removed(&self) -> Option<PodId> {
+        use Event::*;
+        match *self {
+            PodCreated(pod)
+            | SchedulerAddPod(pod)
+            | SchedulerBackoffDone(pod)
+            | BindDone { pod, .. }
+            | PodRunning(pod)
+            | PodReady(pod)
+            | ContainerRestart(pod)
+            | AgentSync(pod)
+            | DeletePod { pod, .. }
+            | PodRemoved(pod)
+            | EvictPod(pod)
+            | KueuePodGated(pod) => Some(pod),
+            _ => None,
+        }
+    }
+
     /// The event's record for the event-stream digest (`engine::digest`): its kind (the
     /// variant's position above) and up to two ids or values, 0 where it has fewer. Values
     /// that are not object ids (an exit code, a generation) are part of what happened, so

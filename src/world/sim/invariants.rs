@@ -48,7 +48,7 @@ fn unschedulable_messages_match(sim: &Sim, out: &mut Vec<String>) {
 fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
     let mut names = std::collections::HashSet::new();
     let mut live = 0;
-    for (id, pod) in sim.pods.iter().enumerate().filter(|(_, p)| !p.removed) {
+    for (id, pod) in sim.pods.with_ids().filter(|(_, p)| !p.removed) {
         live += 1;
         let job = &sim.store.jobs[pod.job as usize];
         let key = crate::sim::objects::PodNameKey {
@@ -59,13 +59,10 @@ fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
             suffix: pod.suffix,
         };
         if !names.insert(key) {
-            out.push(format!(
-                "two live pods are named {}",
-                sim.pod_name(id as u32)
-            ));
+            out.push(format!("two live pods are named {}", sim.pod_name(id)));
         }
         if !sim.live_pod_names.contains(&key) {
-            let name = sim.pod_name(id as u32);
+            let name = sim.pod_name(id);
             out.push(format!("live pod {name} does not hold its name"));
         }
     }
@@ -265,11 +262,8 @@ fn exclusive_domains(sim: &Sim, out: &mut Vec<String>) {
 /// NotReady node's taints (as kube-scheduler allows: TaintToleration is the only filter that
 /// keeps pods off a NotReady node).
 fn no_pod_on_unready_node(sim: &Sim, out: &mut Vec<String>) {
-    for (i, pod) in sim
-        .pods
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !p.removed && p.phase != PodPhase::Succeeded)
+    for (i, pod) in
+        (sim.pods.with_ids()).filter(|(_, p)| !p.removed && p.phase != PodPhase::Succeeded)
     {
         if let Some(n) = pod.node {
             let node = sim.cluster.node(n);
@@ -309,7 +303,7 @@ fn restarts_within_limit(sim: &Sim, out: &mut Vec<String>) {
 
 /// Every created pod is in exactly one state, and the counters agree with the objects.
 fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
-    let created = sim.pods.iter().filter(|p| p.created).count() as u64;
+    let created = sim.pods.created_count();
     if created != sim.rec.pods_created {
         out.push(format!(
             "{created} pods exist but {} were counted as created",
@@ -337,8 +331,7 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
     // only once the Job controller's PATCH removing its finalizer returned, and a deleted pod
     // goes as soon as that PATCH returned and the kubelet is done with it. The first half is
     // asserted where a pod object goes (`Sim::remove_pod_object`); here, the state it leaves.
-    for (i, pod) in sim.pods.iter().enumerate() {
-        let i = i as u32;
+    for (i, pod) in sim.pods.with_ids() {
         if pod.removed && sim.job_controller.holds_finalizer(i) {
             out.push(format!(
                 "pod {} went with its tracking finalizer on",
@@ -356,9 +349,15 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
         }
     }
     let reserved = sim.scheduler.reservations().map(|(i, _)| i);
-    let done = |i: u32| sim.pods[i as usize].removed || sim.job_controller.removal_held(i);
+    let removal_held = |i: u32| sim.job_controller.removal_held(i);
+    let done = |i: u32| sim.pods.get(i).is_none_or(|p| p.removed) || removal_held(i);
     for i in reserved.filter(|&i| done(i)) {
-        let pod = &sim.pods[i as usize];
+        let Some(pod) = sim.pods.get(i) else {
+            // The scheduler gives its reservation up when it hears of the removal, before the
+            // pod's slot is released (`Scheduler::on_pod_gone`).
+            out.push(format!("released pod {i} still holds a reservation"));
+            continue;
+        };
         // A pod the kubelet is done with (removed, or held by its finalizer: the kubelet
         // marked it terminal and the scheduler lists no terminal pod) frees its node one watch
         // delay later, never keeps it. The kubelet is done after the deletion as late as

@@ -6,6 +6,7 @@ pub(crate) mod event;
 pub(crate) mod invariants;
 pub(crate) mod objects;
 pub(crate) mod pod_change;
+pub(crate) mod pod_store;
 pub(crate) mod shape;
 pub(crate) mod store;
 
@@ -44,7 +45,8 @@ pub(crate) struct Sim {
     /// user's side of the run, which the API object does not carry; read by the user's
     /// updates, the kubelet's scripted exits, the training model and the fault injectors.
     pub(crate) jobset_workloads: Vec<u32>,
-    pub pods: Vec<PodObj>,
+    /// The pods that exist, in reused slots, by creation serial (`pod_store`).
+    pub pods: pod_store::PodStore,
     pub shapes: Vec<PodShape>,
     /// kube-scheduler: its queues, cache, affinity index and preemption state.
     pub(crate) scheduler: ctx::Slot<Scheduler>,
@@ -222,7 +224,7 @@ impl Sim {
             queue: EventQueue::new(),
             store: Default::default(),
             jobset_workloads: vec![],
-            pods: vec![],
+            pods: Default::default(),
             shapes: vec![],
             scheduler: ctx::Slot::new(Scheduler::new(
                 streams.stream("scheduler"),
@@ -487,6 +489,9 @@ impl Sim {
 
     /// Handles one event; returns true when the run must stop.
     pub(crate) fn dispatch(&mut self, event: Event) -> bool {
+        if (event.pod_ignored_once_removed()).is_some_and(|pod| self.pods.released(pod)) {
+            return false;
+        }
         match event {
             Event::SubmitJobSet { workload } => self.submit_jobset(workload),
             Event::UpdateJobSet { workload, update } => self.update_jobset(workload, update),

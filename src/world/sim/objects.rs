@@ -1,6 +1,8 @@
-//! The simulated API objects at run time: JobSets, Jobs and Pods, in append-only arenas so ids
-//! are stable and deterministic. An object that Kubernetes would have removed is marked
-//! `removed` rather than freed.
+//! The simulated API objects at run time: JobSets, Jobs and Pods. JobSets and Jobs are in
+//! append-only arenas so ids are stable and deterministic; an object that Kubernetes would
+//! have removed is marked `removed` rather than freed. Pods are in the pod store
+//! (`pod_store`), whose slots are reused once a pod is gone; a `PodId` is the pod's creation
+//! serial.
 
 use crate::api::types::{JobSet, JobSpec};
 use crate::cluster::NodeId;
@@ -300,7 +302,8 @@ pub(crate) struct PodObj {
     pub bound_at_ns: MaybeTime,
 }
 
-// Every pod ever created keeps a slot of the arena (`Sim::pods`): 886k in llama3-54d.
+// Each pod that exists holds a slot of the pod store (`Sim::pods`): up to about 4,100 at once
+// in llama3-54d, up to the cluster's capacity in the recoveries.
 const _: () = assert!(std::mem::size_of::<PodObj>() == 80);
 
 /// A time that may be unset, in one word instead of `Option<SimTime>`'s two: every pod ever

@@ -176,6 +176,26 @@ impl Sim {
         }
     }
 
+    /// The slot of removed pod `pod` goes back to the store for the next pod
+    /// (`pod_store`): the scheduler's informer, the last watcher to read the pod, has heard
+    /// of its removal. What is kept beside the store by serial goes with it.
+    pub(crate) fn release_pod_slot(&mut self, pod: PodId) {
+        assert!(
+            !self.job_controller.holds_finalizer(pod),
+            "internal error: pod {pod} released with its tracking finalizer on"
+        );
+        let job = self.pods[pod as usize].job;
+        if self.job_controller.awaits_accounting(job, pod) {
+            // The Job's next sync reads the failed pod's exit and conditions (its
+            // podFailurePolicy, `count_failed_pods`): released after that sync.
+            self.pods.defer_release(pod);
+            return;
+        }
+        if self.pods.release(pod) {
+            self.unschedulable_messages.remove(&pod);
+        }
+    }
+
     /// The API server's store takes a new pod (its create was sent; `Created` follows when it
     /// returns): the indexes over pods learn of it. Every pod enters through here.
     pub(crate) fn insert_pod(&mut self, pod: PodObj) -> PodId {

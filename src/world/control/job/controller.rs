@@ -230,6 +230,11 @@ impl JobController {
         std::mem::take(&mut self.books(j).uncounted_failed)
     }
 
+    /// Failed `pod` of Job `j` is booked and no sync has accounted it yet.
+    pub(crate) fn awaits_accounting(&self, j: JobId, pod: PodId) -> bool {
+        (self.jobs.get(j as usize)).is_some_and(|b| b.uncounted_failed.contains(&pod))
+    }
+
     /// Failed pods booked and not yet accounted.
     #[cfg(test)]
     pub(crate) fn uncounted(&self, j: JobId) -> &[PodId] {

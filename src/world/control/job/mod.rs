@@ -337,7 +337,8 @@ impl JobController {
     /// Accounts failed pods the controller has not seen yet, through the podFailurePolicy.
     fn count_failed_pods(&mut self, ctx: &mut Ctx, j: JobId) {
         let now = ctx.now();
-        for pod in self.take_uncounted(j) {
+        let uncounted = self.take_uncounted(j);
+        for &pod in &uncounted {
             let action = pod_failure_policy_action(ctx, j, pod);
             let index = ctx.pod(pod).index as usize;
             match action {
@@ -363,6 +364,10 @@ impl JobController {
                     });
                 }
             }
+        }
+        for pod in uncounted {
+            // A removed pod's slot waited for this read (`Sim::release_pod_slot`).
+            ctx.release_accounted_pod(pod);
         }
     }
 
@@ -662,6 +667,8 @@ mod tests {
     /// through its own client in the same sync, and fails only once no pod is left running.
     #[test]
     fn a_job_past_its_backoff_limit_deletes_its_pods_then_fails() {
+        // Walks removed pods after the run.
+        crate::sim::pod_store::keep_every_slot_in_this_test();
         let mut sim = running_job("            backoffLimit: 0\n");
         kill(&mut sim, 0);
         sync_now(&mut sim, 0);

@@ -580,6 +580,9 @@ impl KueueController {
         let Some((wl, selector)) = self.tas.ungating.remove(&pod) else {
             return;
         };
+        if ctx.pod_released(pod) {
+            return;
+        }
         let p = ctx.pod(pod);
         if p.removed || p.node.is_some() || !ctx.shape(p.shape).gated {
             return;
