@@ -58,3 +58,10 @@ pub(crate) fn step_until(sim: &mut Sim, done: impl Fn(&Sim) -> bool) {
         assert!(!sim.dispatch(event), "the run ended first");
     }
 }
+
+/// The `Failed` condition of the first Job (in creation order) that has one.
+pub(crate) fn first_failed_condition(sim: &Sim) -> &crate::sim::objects::JobCondition {
+    (sim.store.jobs.iter())
+        .find_map(|j| j.condition("Failed"))
+        .expect("some Job failed")
+}

@@ -451,12 +451,7 @@ fn pod_failure_policy_reason_reaches_the_jobset_rule() {
     assert_eq!(terminal(&sim).0, None, "restarts never run out");
     assert!(s.restarts >= 5, "restarts: {}", s.restarts);
     assert_eq!(s.restarts_count_towards_max, 0);
-    let failed = sim
-        .store
-        .jobs
-        .iter()
-        .find_map(|j| j.condition("Failed"))
-        .unwrap();
+    let failed = first_failed_condition(&sim);
     assert_eq!(failed.reason, "PodFailurePolicy");
     assert!(
         failed.message.starts_with("Container leader for pod default/onjobfailurereasons-podfailurepolicy-example-leader-0-0-")
@@ -520,12 +515,7 @@ fn active_deadline_fails_the_job() {
     );
     let sim = simulate("deadline", &manifest, "    runFor: 10m", "");
     assert_eq!(terminal(&sim), (Some("Failed"), Some("FailedJobs")));
-    let failed = sim
-        .store
-        .jobs
-        .iter()
-        .find_map(|j| j.condition("Failed"))
-        .unwrap();
+    let failed = first_failed_condition(&sim);
     assert_eq!(
         (failed.reason.as_str(), failed.message.as_str()),
         (

@@ -62,12 +62,7 @@ fn node_failure_evicts_after_grace_and_toleration_and_the_jobset_restarts() {
     let js = &sim.store.jobsets[0];
     assert_eq!(js.status.restarts, 1);
     assert_eq!(js.status.terminal_state.as_deref(), Some("Completed"));
-    let failed = sim
-        .store
-        .jobs
-        .iter()
-        .find_map(|j| j.condition("Failed"))
-        .unwrap();
+    let failed = first_failed_condition(&sim);
     assert_eq!(failed.reason, "BackoffLimitExceeded");
     // Nothing was bound to the dead node once it was NotReady.
     for row in sim
@@ -107,12 +102,7 @@ fn pod_failure_policy_sees_the_disruption() {
         ", restartPolicy: Never",
         ", podFailurePolicy: {rules: [{action: FailJob, onPodConditions: [{type: DisruptionTarget}]}]}",
     );
-    let failed = sim
-        .store
-        .jobs
-        .iter()
-        .find_map(|j| j.condition("Failed"))
-        .unwrap();
+    let failed = first_failed_condition(&sim);
     assert_eq!(failed.reason, "PodFailurePolicy");
     assert!(
         failed

@@ -3,7 +3,7 @@
 
 use crate::api::keys::{JOB_KEY, PRIORITY};
 use crate::cluster::NodeId;
-use crate::sim::objects::{JobId, LiveCounts, PodPhase};
+use crate::sim::objects::{LiveCounts, PodPhase};
 use crate::sim::Sim;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,19 +77,13 @@ fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
 /// Each Job's live counts and follower shapes, kept as its pods change, equal a count over
 /// its pods.
 fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
-    for (j, job) in sim
-        .store
-        .jobs
-        .iter()
-        .enumerate()
-        .filter(|&(j, _)| sim.store.job_exists(j as JobId))
-    {
+    for (j, job) in sim.store.live_jobs() {
         let mut counted = LiveCounts::default();
-        for &p in &sim.job_pods[j] {
+        for &p in &sim.job_pods[j as usize] {
             let delete_requested = sim.delete_requests.in_flight(p);
             counted.add(LiveCounts::of(&sim.pods[p as usize], delete_requested));
         }
-        let kept = sim.job_pod_counts[j];
+        let kept = sim.job_pod_counts[j as usize];
         if counted != kept {
             out.push(format!(
                 "Job {} keeps counts {kept:?} but its pods count {counted:?}",
@@ -97,13 +91,13 @@ fn job_counts_match_pods(sim: &Sim, out: &mut Vec<String>) {
             ));
         }
         let mut followers: BTreeMap<u32, u32> = BTreeMap::new();
-        for &p in &sim.job_pods[j] {
+        for &p in &sim.job_pods[j as usize] {
             let pod = &sim.pods[p as usize];
             if pod.index != 0 {
                 *followers.entry(pod.shape).or_default() += 1;
             }
         }
-        let shapes = sim.jobset_controller.live_follower_shapes(j as JobId);
+        let shapes = sim.jobset_controller.live_follower_shapes(j);
         let kept: BTreeMap<u32, u32> = shapes.iter().copied().collect();
         if kept != followers || kept.len() != shapes.len() {
             out.push(format!(
@@ -310,14 +304,8 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
             sim.rec.pods_created
         ));
     }
-    for (j, job) in sim
-        .store
-        .jobs
-        .iter()
-        .enumerate()
-        .filter(|&(j, _)| sim.store.job_exists(j as JobId))
-    {
-        for &p in &sim.job_pods[j] {
+    for (j, job) in sim.store.live_jobs() {
+        for &p in &sim.job_pods[j as usize] {
             if sim.pods[p as usize].removed {
                 out.push(format!(
                     "Job {} still lists removed pod {}",

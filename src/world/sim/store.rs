@@ -90,6 +90,13 @@ impl Store {
         self.job_exists(j).then(|| &self.jobs[j as usize])
     }
 
+    /// The Jobs the store holds, with their ids, in creation order.
+    pub(crate) fn live_jobs(&self) -> impl Iterator<Item = (JobId, &JobObj)> {
+        (self.jobs.iter().enumerate())
+            .filter(|&(j, _)| self.jobs_held[j])
+            .map(|(j, job)| (j as JobId, job))
+    }
+
     /// JobSet `js`'s child Jobs that the store holds, in creation order.
     pub(crate) fn jobset_jobs(&self, js: JsId) -> &[JobId] {
         &self.jobset_jobs[js as usize]
