@@ -254,10 +254,8 @@ fn the_prefilter_walks_and_the_pods_own_terms_are_charged_by_their_constants() {
     );
     // The later pod's own required term against the six placed pods, scored or not.
     assert_eq!(walk_cost_ms("own_required", "", &required_anti, term), 6.0);
-    let pinned_anti = PINNED.replacen(
-        "affinity: {",
-        "affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: nobody}}, topologyKey: kubernetes.io/hostname}]}, ",
-        1,
+    let pinned_anti = pinned_with(
+        "podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: nobody}}, topologyKey: kubernetes.io/hostname}]}",
     );
     assert_eq!(
         walk_cost_ms("own_required_pinned", "", &pinned_anti, term),
@@ -266,13 +264,16 @@ fn the_prefilter_walks_and_the_pods_own_terms_are_charged_by_their_constants() {
     // Its own preferred term: against every placed pod, only when it scores.
     let preferred = term_on_nobody("podAffinity", false);
     assert_eq!(walk_cost_ms("own_preferred", "", &preferred, term), 6.0);
-    let pinned_preferred = PINNED.replacen(
-        "affinity: {",
-        "affinity: {podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {labelSelector: {matchLabels: {app: nobody}}, topologyKey: kubernetes.io/hostname}}]}, ",
-        1,
+    let pinned_preferred = pinned_with(
+        "podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {labelSelector: {matchLabels: {app: nobody}}, topologyKey: kubernetes.io/hostname}}]}",
     );
     assert_eq!(
         walk_cost_ms("own_preferred_pinned", "", &pinned_preferred, term),
         0.0
     );
+}
+
+/// The pinned pod template (`PINNED`) with one more inter-pod term in its affinity.
+fn pinned_with(term: &str) -> String {
+    PINNED.replacen("affinity: {", &format!("affinity: {{{term}, "), 1)
 }
