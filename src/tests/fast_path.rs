@@ -14,7 +14,7 @@ fn outputs(path: &Path, seed: u64, fast: bool, require_fast: bool) -> (String, V
     let mut s = load_scenario(path).unwrap();
     s.seed = seed;
     let mut sim = Sim::new(s).unwrap();
-    sim.scheduler.fast_scheduling = fast;
+    sim.scheduler.set_fast_scheduling(fast);
     run_checked(&mut sim);
     if fast && require_fast {
         assert!(
@@ -431,9 +431,9 @@ workloads:
     let mut sim = Sim::new(load_scenario(&p).unwrap()).unwrap();
     run_checked(&mut sim);
     assert!(
-        sim.scheduler.fast_diagnoses > 100 && sim.scheduler.preemption.preemptions > 50,
+        sim.scheduler.fast_diagnoses > 100 && sim.scheduler.preemption_counts().0 > 50,
         "{} diagnoses from the index, {} preemptions",
         sim.scheduler.fast_diagnoses,
-        sim.scheduler.preemption.preemptions
+        sim.scheduler.preemption_counts().0
     );
 }

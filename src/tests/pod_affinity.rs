@@ -411,15 +411,15 @@ fn the_affinity_index_keeps_labels_only_once_a_term_exists() {
     let dir = scratch("labels_once_a_term_exists");
     let plain = write(&dir, "plain.yaml", &text(""));
     let sim = simulate_scenario(load_scenario(&plain).unwrap());
-    assert!(!sim.scheduler.placement.labelled());
-    assert!(sim.scheduler.placement.labels_of(0).is_empty());
+    assert!(!sim.scheduler.keeps_pod_labels());
+    assert!(sim.scheduler.kept_pod_labels(0).is_none());
     let anti = format!("                affinity: {}\n", anti_x(""));
     let late = write(&dir, "late.yaml", &text(&anti));
     let sim = simulate_scenario(load_scenario(&late).unwrap());
-    assert!(sim.scheduler.placement.labelled());
+    assert!(sim.scheduler.keeps_pod_labels());
     // The Jobs created before the term have their labels, as the pods carry them.
     for j in 0..3 {
-        let labels = sim.scheduler.placement.labels_of(j);
+        let labels = sim.scheduler.kept_pod_labels(j).unwrap();
         let expected = sim.job_pod_labels(j);
         assert!(!expected.is_empty());
         for (k, v) in &expected {

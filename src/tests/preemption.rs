@@ -76,8 +76,8 @@ fn high_priority_pod_preempts_lowest_priority_pod_on_full_cluster() {
     assert_eq!(preempted, 1, "one victim: {low:?}");
     assert_eq!(low.len(), 9, "the victim's Job created a replacement");
     assert_eq!(running(&low), 7, "the replacement pends");
-    assert_eq!(sim.scheduler.preemption.preemptions, 1);
-    assert_eq!(sim.scheduler.preemption.victims, 1);
+    assert_eq!(sim.scheduler.preemption_counts().0, 1);
+    assert_eq!(sim.scheduler.preemption_counts().1, 1);
     let summary = crate::report::summary::build(&sim, 0);
     let json = serde_json::to_value(&summary).unwrap();
     assert_eq!(json["scheduler"]["preemptions"], 1);
@@ -98,7 +98,7 @@ fn preemption_policy_never_does_not_preempt() {
     let sim = run(&text);
     assert!(pods_of(&sim, "high")[0].0.is_none(), "it pends");
     assert!(pods_of(&sim, "low").iter().all(|p| !p.1));
-    assert_eq!(sim.scheduler.preemption.preemptions, 0);
+    assert_eq!(sim.scheduler.preemption_counts().0, 0);
     let summary = serde_json::to_value(crate::report::summary::build(&sim, 0)).unwrap();
     assert!(summary["scheduler"].get("preemptions").is_none());
 }
@@ -117,7 +117,7 @@ fn equal_priority_never_preempts() {
     let sim = run(&text);
     assert!(pods_of(&sim, "second")[0].0.is_none());
     assert!(pods_of(&sim, "first").iter().all(|p| !p.1));
-    assert_eq!(sim.scheduler.preemption.preemptions, 0);
+    assert_eq!(sim.scheduler.preemption_counts().0, 0);
 }
 
 /// The node whose victims matter least is chosen (pickOneNodeForPreemption): node a holds
@@ -179,7 +179,7 @@ fn reprieve_keeps_more_important_victims() {
     assert!(pods_of(&sim, "high")[0].0.is_some());
     assert!(pods_of(&sim, "mid").iter().all(|p| !p.1));
     assert_eq!(pods_of(&sim, "low").iter().filter(|p| p.2).count(), 1);
-    assert_eq!(sim.scheduler.preemption.victims, 1);
+    assert_eq!(sim.scheduler.preemption_counts().1, 1);
 }
 
 /// The same scenario and seed give the same run, event for event.
@@ -201,7 +201,7 @@ fn preemption_is_deterministic() {
     assert_eq!(a.event_digest, b.event_digest);
     assert_eq!(pods_of(&a, "low"), pods_of(&b, "low"));
     assert!(
-        a.scheduler.preemption.preemptions >= 5,
+        a.scheduler.preemption_counts().0 >= 5,
         "each high pod needs room"
     );
     assert!(pods_of(&a, "high").iter().all(|p| p.0.is_some()));

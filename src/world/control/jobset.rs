@@ -203,7 +203,7 @@ impl Sim {
     /// The API server stores a Job the JobSet controller created: the Job's pod template
     /// compiled for its pods, the indexes over its pods, its JobSet's list of child Jobs, and
     /// the Job controller's informer learns of it. (The scheduler learns its pods' labels
-    /// from its pod informer, as each pod is created: `Sim::scheduler_sees_pod_labels`.)
+    /// from its pod informer, as each pod is created: `Scheduler::on_pod_informed`.)
     pub(crate) fn api_create_job(
         &mut self,
         job: JobObj,
@@ -250,31 +250,18 @@ impl Sim {
         labels
     }
 
-    /// The scheduler's pod informer holds a pod of Job `j` (created, or still in its cache):
-    /// once some inter-pod term can read labels, its affinity index keeps the Job's pod
-    /// labels, as upstream's cache keeps each pod's (all of a Job's pods carry the same).
-    /// Not before: no term reads a label then, and a run without inter-pod terms never builds
-    /// them. Run by the pod-change path's `Created` watch and when the index turns labelled.
+    /// The scheduler's pod informer holds a pod of Job `j` (`Scheduler::on_pod_informed`):
+    /// run by the pod-change path's `Created` watch.
     pub(crate) fn scheduler_sees_pod_labels(&mut self, j: JobId) {
-        let placement = &self.scheduler.placement;
-        if placement.labelled() && !placement.has_labels(j) {
-            self.keep_pod_labels(j);
-        }
-    }
-
-    fn keep_pod_labels(&mut self, j: JobId) {
-        let labels = self.job_pod_labels(j);
-        let namespace = &self.store.jobsets[self.store.jobs[j as usize].jobset as usize].namespace;
-        (self.scheduler.placement).set_job_labels(j, labels, namespace);
+        self.scheduler(|s, ctx| s.on_pod_informed(ctx, j));
     }
 
     /// Job `j`'s pod labels, borrowed from the affinity index when it keeps them (then with
     /// the index's namespace pseudo-label too), else built.
     pub(crate) fn pod_labels(&self, j: JobId) -> std::borrow::Cow<'_, StringMap> {
-        if self.scheduler.placement.labelled() {
-            std::borrow::Cow::Borrowed(self.scheduler.placement.labels_of(j))
-        } else {
-            std::borrow::Cow::Owned(self.job_pod_labels(j))
+        match self.scheduler.kept_pod_labels(j) {
+            Some(labels) => std::borrow::Cow::Borrowed(labels),
+            None => std::borrow::Cow::Owned(self.job_pod_labels(j)),
         }
     }
 
@@ -307,40 +294,15 @@ impl Sim {
         (self.shapes.len() - 1) as ShapeId
     }
 
-    /// A pod spec compiled to the shape the scheduler and the kubelet read (with the
-    /// InterPodAffinity terms' index entries). The first inter-pod term compiled turns the
-    /// affinity index labelled, with the pod labels of every Job whose pods the scheduler's
-    /// informer has seen: created and not removed, or removed while the cache still holds
-    /// them (its reservation goes one watch delay later).
+    /// A pod spec compiled to the shape the scheduler and the kubelet read: kube-scheduler
+    /// compiles its inter-pod terms against its affinity index (`Scheduler::compile_pod_shape`).
     pub(crate) fn compile_pod_shape(
         &mut self,
         spec: &crate::api::types::PodSpec,
         labels: &StringMap,
         namespace: &str,
     ) -> ShapeId {
-        if shape::has_inter_pod_terms(spec) && !self.scheduler.placement.labelled() {
-            let mut seen = vec![false; self.store.jobs.len()];
-            for j in 0..self.store.jobs.len() as JobId {
-                seen[j as usize] =
-                    (self.job_pods[j as usize].iter()).any(|&p| self.pods[p as usize].created);
-            }
-            for (pod, _) in self.scheduler.reservations() {
-                seen[self.pods[pod as usize].job as usize] = true;
-            }
-            for j in (0..self.store.jobs.len() as JobId).filter(|&j| seen[j as usize]) {
-                self.keep_pod_labels(j);
-            }
-            self.scheduler.placement.start_labelling();
-        }
-        let mut shape = shape::compile_with_affinity(
-            spec,
-            &self.cluster,
-            &mut self.scheduler.placement,
-            labels,
-            namespace,
-        );
-        (shape.priority, shape.preempt_never) = self.scheduler.pod_priority(spec);
-        self.push_shape(shape)
+        self.scheduler(|s, ctx| s.compile_pod_shape(ctx, spec, labels, namespace))
     }
 }
 

@@ -15,6 +15,7 @@ mod component_tests;
 pub(crate) mod diag;
 pub(crate) mod fast;
 pub(crate) mod filter;
+mod pod_specs;
 pub(crate) mod preemption;
 
 use crate::cluster::{resources, NodeId};
@@ -81,17 +82,17 @@ pub(crate) struct Scheduler {
     /// Of those, walks that counted the free domains in bulk (`Pristine::free_domains`).
     pub fast_bulk_walks: u64,
     /// DefaultPreemption: the placed pods by priority, nominations, victims (`preemption.rs`).
-    pub(crate) preemption: preemption::Preemption,
+    preemption: preemption::Preemption,
     /// The failure path's verdicts per shape on every node (`diag.rs`).
-    pub(crate) diag: diag::DiagIndex,
+    diag: diag::DiagIndex,
     /// Failure diagnoses answered from `diag` (a speed statistic, not in any output).
     pub fast_diagnoses: u64,
     /// InterPodAffinity's view of the cache: the placed pods per topology domain, and the
     /// Jobs' pod labels once some term can read them (`affinity.rs`).
-    pub(crate) placement: affinity::AffinityIndex,
+    placement: affinity::AffinityIndex,
     /// Decide plain-scan pods from the pristine-node index (`fast.rs`); off only in tests
     /// that check it decides exactly as the plain scan.
-    pub(crate) fast_scheduling: bool,
+    fast_scheduling: bool,
 }
 
 /// What one scheduling cycle found.
@@ -164,6 +165,17 @@ impl Scheduler {
             self.attempts.resize(need, 0);
             self.reserved_on.resize(need, None);
         }
+    }
+
+    /// DefaultPreemption's counts so far: cycles that preempted, and pods they evicted.
+    pub(crate) fn preemption_counts(&self) -> (u64, u64) {
+        (self.preemption.preemptions, self.preemption.victims)
+    }
+
+    /// Decide with the plain scan alone (tests that check the fast path decides the same).
+    #[cfg(test)]
+    pub(crate) fn set_fast_scheduling(&mut self, fast: bool) {
+        self.fast_scheduling = fast;
     }
 
     /// Every reservation the cache holds, by pod id.

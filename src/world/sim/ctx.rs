@@ -322,7 +322,8 @@ impl Ctx<'_> {
         self.sim.maybe_finish_jobset_deletion(js);
     }
 
-    /// A pod spec compiled to the shape the scheduler and the kubelet read.
+    /// A pod spec compiled to the shape the scheduler and the kubelet read: kube-scheduler
+    /// compiles its InterPodAffinity terms (`Scheduler::compile_pod_shape`).
     pub(crate) fn compile_pod_shape(
         &mut self,
         spec: &crate::api::types::PodSpec,
@@ -332,6 +333,16 @@ impl Ctx<'_> {
         self.sim.compile_pod_shape(spec, labels, namespace)
     }
 
+    /// How many Jobs the API server has ever stored (ids are `0..job_count`).
+    pub(crate) fn job_count(&self) -> JobId {
+        self.sim.store.jobs.len() as JobId
+    }
+
+    /// The labels every pod of Job `j` carries (`Sim::job_pod_labels`).
+    pub(crate) fn job_pod_labels(&self, j: JobId) -> crate::api::types::StringMap {
+        self.sim.job_pod_labels(j)
+    }
+
     /// A shape already compiled (`PodShape::with_own_label` of a compiled one) stored as is.
     pub(crate) fn push_shape(&mut self, shape: PodShape) -> ShapeId {
         self.sim.push_shape(shape)
@@ -339,7 +350,7 @@ impl Ctx<'_> {
 
     /// Does the scheduler's affinity index keep Jobs' pod labels (some inter-pod term exists)?
     pub(crate) fn affinity_index_keeps_labels(&self) -> bool {
-        self.sim.scheduler.placement.labelled()
+        self.sim.scheduler.keeps_pod_labels()
     }
 
     /// A Job create reaching the API server (the JobSet controller's `constructJob`): stored

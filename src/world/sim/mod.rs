@@ -375,7 +375,7 @@ impl Sim {
             }
         }
         for k in keys {
-            self.scheduler.placement.topology(&self.cluster, &k);
+            self.scheduler.index_topology(&self.cluster, &k);
         }
         // Namespaces for `namespaceSelector`: the declared ones, and every one a workload uses
         // (a JobSet can only be created in an existing namespace).
@@ -385,7 +385,7 @@ impl Sim {
             let ns = w.jobset.metadata.namespace.as_deref().unwrap_or("default");
             namespaces.entry(ns.to_string()).or_default();
         }
-        self.scheduler.placement.set_namespaces(namespaces);
+        self.scheduler.set_namespaces(namespaces);
     }
 
     pub(crate) fn now(&self) -> SimTime {

@@ -18,7 +18,7 @@ pub(crate) struct PodShape {
     pub tolerations: Vec<Toleration>,
     pub node_name: Option<String>,
     /// `spec.priority` as the Priority admission plugin sets it (its PriorityClass, the
-    /// global default, else 0): set by `Sim::compile_pod_shape`; `compile` reads the
+    /// global default, else 0): set by `Scheduler::compile_pod_shape`; `compile` reads the
     /// written `priority` only.
     pub priority: i32,
     /// `spec.preemptionPolicy: Never` (written or from the PriorityClass): the pod never
@@ -222,7 +222,7 @@ pub(crate) fn compile_with_affinity(
     }
     assert!(
         placement.labelled(),
-        "the affinity index keeps Jobs' labels before an inter-pod term is compiled (Sim::compile_pod_shape)"
+        "the affinity index keeps Jobs' labels before an inter-pod term is compiled (Scheduler::compile_pod_shape)"
     );
     let own = AffinityIndex::match_labels(labels, namespace);
     if let Some(pa) = &a.pod_affinity {
