@@ -115,8 +115,8 @@ impl Selector {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Term {
     pub topo: u16,
-    /// The selector as written.
-    pub selector: Selector,
+    /// The selector as written (shared: each cycle's context refers to it, not a copy).
+    pub selector: std::sync::Arc<Selector>,
     /// The normalized form's id (symmetry index) and the owner's value for `$SELF`.
     pub norm: u32,
     pub self_value: Option<String>,
@@ -279,6 +279,13 @@ pub(crate) struct AffinityIndex {
     /// Verdicts of normalized terms on placed Jobs whose own value differs from the asking
     /// pod's; they hold for every asker (keyed by norm term and Job).
     other_verdicts: std::cell::RefCell<FastMap<(u32, JobKey), bool>>,
+    /// Each Job's own verdicts on the normalized terms of placed pods, `(same, other)`: does
+    /// the term match the Job's pods when its owner's `$SELF` value is theirs, and when it is
+    /// another's. Keyed by (norm term, Job) for required terms and (score norm term, Job) for
+    /// scoring ones: a Job's labels and a norm's selector never change, and every pod of a Job
+    /// asks the same, so each pair is matched once. Only looked up, never iterated.
+    own_verdicts: std::cell::RefCell<FastMap<(u32, JobKey), (bool, bool)>>,
+    own_score_verdicts: std::cell::RefCell<FastMap<(u32, JobKey), (bool, bool)>>,
     /// For each normalized term that pods carry as their own required anti-affinity: per
     /// domain, the placed pods it repels. Makes a domain's verdict O(log) and lets the walk
     /// jump from one clear domain to the next.
@@ -397,7 +404,7 @@ impl AffinityReject {
 #[derive(Debug, Clone)]
 struct AntiTerm {
     topo: u16,
-    selector: Selector,
+    selector: std::sync::Arc<Selector>,
     norm: u32,
     /// The pod's own value of the norm's `$SELF` key.
     own: Option<String>,
@@ -469,7 +476,11 @@ impl AffinityIndex {
             self.job_labels.resize(i + 1, None);
         }
         labels.insert(NAMESPACE_KEY.to_string(), namespace.to_string());
-        self.job_labels[i] = Some(labels);
+        if self.job_labels[i].replace(labels).is_some() {
+            // New labels for a Job: its memoized verdicts no longer hold.
+            (self.own_verdicts.get_mut()).retain(|&(_, j), _| j != job);
+            (self.own_score_verdicts.get_mut()).retain(|&(_, j), _| j != job);
+        }
     }
 
     /// Turns the index labelled, once every existing Job's labels are set: indexes the Jobs
@@ -564,7 +575,7 @@ impl AffinityIndex {
                 };
                 Term {
                     topo,
-                    selector,
+                    selector: std::sync::Arc::new(selector),
                     norm,
                     self_value,
                 }
@@ -886,7 +897,8 @@ impl AffinityIndex {
 
     /// Prepares one cycle: the incoming pod's own terms become domain sets, and the placed
     /// anti-affinity terms that can concern it are listed.
-    pub(crate) fn pod_ctx(&self, own: &StringMap, affinity: &[Term], anti: &[Term]) -> PodCtx {
+    pub(crate) fn pod_ctx(&self, job: JobKey, affinity: &[Term], anti: &[Term]) -> PodCtx {
+        let own = self.labels_of(job);
         let mut ctx = PodCtx {
             ..Default::default()
         };
@@ -910,12 +922,16 @@ impl AffinityIndex {
         }
         for &n in &self.active_norms {
             let norm = &self.norms[n as usize];
-            let self_keys = self_keys(&norm.selector);
-            let own_value = self_keys.first().and_then(|k| own.get(k)).cloned();
-            let same = norm.selector.matches_with(own, own_value.as_deref());
-            let other = norm.selector.matches_with(own, None);
+            // The norm's first `$SELF` key, found once when the norm was made.
+            let own_value = norm.self_key.as_ref().and_then(|k| own.get(k));
+            let (same, other) = *(self.own_verdicts.borrow_mut())
+                .entry((n, job))
+                .or_insert_with(|| {
+                    let same = (norm.selector).matches_with(own, own_value.map(String::as_str));
+                    (same, norm.selector.matches_with(own, None))
+                });
             if same || other {
-                ctx.sym.push((n, same, other, own_value));
+                ctx.sym.push((n, same, other, own_value.cloned()));
             }
         }
         ctx
@@ -1146,7 +1162,8 @@ impl AffinityIndex {
     /// Prepares InterPodAffinity's PreScore for one cycle: the pod's own preferred terms
     /// summed per domain over the Jobs they match, and the placed pods' score terms that match
     /// it. `None` when nothing can score, which upstream's PreScore answers with Skip.
-    pub(crate) fn score_ctx(&self, own: &StringMap, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
+    pub(crate) fn score_ctx(&self, job: JobKey, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
+        let own = self.labels_of(job);
         let mut ctx = ScoreCtx::default();
         for t in preferred {
             for j in self.matching_jobs(&t.selector) {
@@ -1158,10 +1175,12 @@ impl AffinityIndex {
         for &n in &self.active_score_norms {
             let norm = &self.score_norms[n as usize];
             let own_value = norm.self_key.as_ref().and_then(|k| own.get(k));
-            let same = norm
-                .selector
-                .matches_with(own, own_value.map(String::as_str));
-            let other = norm.selector.matches_with(own, None);
+            let (same, other) = *(self.own_score_verdicts.borrow_mut())
+                .entry((n, job))
+                .or_insert_with(|| {
+                    let same = (norm.selector).matches_with(own, own_value.map(String::as_str));
+                    (same, norm.selector.matches_with(own, None))
+                });
             // Without a value of our own, `same` and `other` are one verdict on all owners.
             let mine = own_value.and_then(|v| norm.by_owner.get(v));
             if other {

@@ -43,7 +43,7 @@ impl Scheduler {
             && cx.cluster().pristine.specs() <= MAX_SPECS
             && self
                 .placement
-                .score_ctx(self.placement.labels_of(own_job), &shape.preferred)
+                .score_ctx(own_job, &shape.preferred)
                 .is_none()
     }
 
@@ -87,7 +87,7 @@ impl Scheduler {
             || self.entry_verdicts(cx, shape).is_none()
             || self
                 .placement
-                .score_ctx(self.placement.labels_of(own_job), &shape.preferred)
+                .score_ctx(own_job, &shape.preferred)
                 .is_some()
         {
             return None;

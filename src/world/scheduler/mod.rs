@@ -93,6 +93,9 @@ pub(crate) struct Scheduler {
     /// Decide plain-scan pods from the pristine-node index (`fast.rs`); off only in tests
     /// that check it decides exactly as the plain scan.
     fast_scheduling: bool,
+    /// `select_host`'s per-node lists (preferred node affinity, soft taints, total scores),
+    /// kept between cycles so that scoring allocates nothing.
+    score_buffers: [Vec<i64>; 3],
 }
 
 /// What one scheduling cycle found.
@@ -148,6 +151,7 @@ impl Scheduler {
             fast_diagnoses: 0,
             placement: Default::default(),
             fast_scheduling: true,
+            score_buffers: Default::default(),
         }
     }
 
@@ -834,10 +838,9 @@ impl Scheduler {
         {
             return None;
         }
-        let labels = self.placement.labels_of(p.job);
         Some(
             self.placement
-                .pod_ctx(labels, &shape.affinity, &shape.anti_affinity),
+                .pod_ctx(p.job, &shape.affinity, &shape.anti_affinity),
         )
     }
 
@@ -880,43 +883,49 @@ impl Scheduler {
         let shape = cx.shape(shape_id as ShapeId);
         let strategy = cx.params().scheduler.scoring;
         // InterPodAffinity: raw scores from the index, normalized over the scored nodes.
-        let own = self.placement.labels_of(cx.pod(pod).job);
-        let inter_pod: Option<Vec<i64>> =
-            self.placement
-                .score_ctx(own, &shape.preferred)
-                .and_then(|c| {
-                    let mut raw: Vec<i64> = feasible
-                        .iter()
-                        .map(|&n| self.placement.score(&c, n))
-                        .collect();
-                    // Equal raw scores normalize to 0 everywhere: nothing to add.
-                    let spread = raw.iter().any(|&s| s != raw[0]);
-                    spread.then(|| {
-                        normalize_min_max(&mut raw);
-                        raw
-                    })
-                });
+        let own_job = cx.pod(pod).job;
+        let inter_pod: Option<Vec<i64>> = self
+            .placement
+            .score_ctx(own_job, &shape.preferred)
+            .and_then(|c| {
+                let mut raw: Vec<i64> = feasible
+                    .iter()
+                    .map(|&n| self.placement.score(&c, n))
+                    .collect();
+                // Equal raw scores normalize to 0 everywhere: nothing to add.
+                let spread = raw.iter().any(|&s| s != raw[0]);
+                spread.then(|| {
+                    normalize_min_max(&mut raw);
+                    raw
+                })
+            });
         // Plugins whose raw scores are normalized over the feasible nodes: preferred node
         // affinity (higher is better) and untolerated PreferNoSchedule taints (fewer is better).
         // (Without preferred terms every node scores 0: nothing to evaluate per node.)
-        let raw_affinity: Vec<i64> = if shape.preferred_node_affinity.is_empty() {
-            vec![0; feasible.len()]
-        } else {
+        // (Without preferred terms every node scores 0: the list stays empty, never read.)
+        // The per-node lists reuse the scheduler's buffers: one cycle scores at a time.
+        let mut raw_affinity = std::mem::take(&mut self.score_buffers[0]);
+        raw_affinity.clear();
+        if !shape.preferred_node_affinity.is_empty() {
+            let per_node = feasible
+                .iter()
+                .map(|&n| self.preferred_node_affinity(cx, n, shape));
+            raw_affinity.extend(per_node);
+        }
+        let mut raw_taints = std::mem::take(&mut self.score_buffers[1]);
+        raw_taints.clear();
+        raw_taints.extend(
             feasible
                 .iter()
-                .map(|&n| self.preferred_node_affinity(cx, n, shape))
-                .collect()
-        };
-        let raw_taints: Vec<i64> = feasible
-            .iter()
-            .map(|&n| self.untolerated_soft_taints(cx, n, shape))
-            .collect();
+                .map(|&n| self.untolerated_soft_taints(cx, n, shape)),
+        );
         let max_affinity = raw_affinity.iter().copied().max().unwrap_or(0);
         let max_taints = raw_taints.iter().copied().max().unwrap_or(0);
         let mut best = feasible[0];
         let mut best_score = i64::MIN;
         let mut ties = 0u64;
-        let mut scores: Vec<i64> = Vec::with_capacity(feasible.len());
+        let mut scores = std::mem::take(&mut self.score_buffers[2]);
+        scores.clear();
         // Neighbouring nodes are mostly alike (one pool, nothing placed yet): the last
         // NodeResourcesFit score is reused while allocatable and usage are the same.
         let mut last_fit: Option<(i64, i64, [i64; 2], i64)> = None;
@@ -968,6 +977,7 @@ impl Scheduler {
                 .map(|(&n, _)| n)
                 .expect("r is below the number of ties");
         }
+        self.score_buffers = [raw_affinity, raw_taints, scores];
         best
     }
 

@@ -282,7 +282,7 @@ impl PodShape {
             }
         };
         for t in shape.affinity.iter_mut().chain(&mut shape.anti_affinity) {
-            swap(&mut t.selector, &mut t.self_value);
+            swap(std::sync::Arc::make_mut(&mut t.selector), &mut t.self_value);
         }
         for t in shape.hard_affinity.iter_mut().chain(&mut shape.preferred) {
             swap(&mut t.selector, &mut t.self_value);
