@@ -106,18 +106,46 @@ impl FaultInjectors {
     }
 }
 
+/// A fault entry that cannot be armed: the field (under `faults[i].`) and what is wrong.
+type ArmError = (&'static str, String);
+
+impl FaultInjectors {
+    /// Ready for a cluster of `nodes` nodes: nothing out, no injector yet.
+    fn reset(&mut self, nodes: usize, faults_until_ns: Option<SimTime>) {
+        self.faults_until_ns = faults_until_ns;
+        self.node_out = vec![false; nodes];
+        self.nodes_out_now = 0;
+        self.repair_due_ns = vec![NEVER; nodes];
+    }
+
+    /// Adds injector `inj` built from a `faults[]` entry of kind `kind_name`.
+    fn add(&mut self, inj: Injector, name: &str, kind_name: &str) {
+        self.injectors.push(inj);
+        self.stats.push(FaultStats {
+            name: name.to_string(),
+            kind: kind_name.into(),
+            ..Default::default()
+        });
+    }
+}
+
+/// The `kind` the summary reports for a fault entry.
+fn kind_name(kind: &FaultKind) -> &'static str {
+    match kind {
+        FaultKind::NodeFailures { .. } => "nodeFailures",
+        FaultKind::DomainFailures { .. } => "domainFailures",
+        FaultKind::Maintenance { .. } => "maintenance",
+        FaultKind::PodFailures { .. } => "podFailures",
+        FaultKind::ScriptedNode { .. } | FaultKind::ScriptedDomain { .. } => "scripted",
+    }
+}
+
 impl Sim {
     /// Builds every injector and schedules its first faults. Errors name the fault.
     pub(crate) fn schedule_faults(&mut self, streams: &RngStreams) -> Result<(), InputError> {
         let faults = self.scenario.faults.clone();
-        self.inject.faults_until_ns = self.scenario.faults_until_ns;
-        self.inject.node_out = vec![false; self.cluster.len()];
-        self.inject.nodes_out_now = 0;
-        self.inject.repair_due_ns = vec![NEVER; self.cluster.len()];
+        (self.inject).reset(self.cluster.len(), self.scenario.faults_until_ns);
         for (i, f) in faults.iter().enumerate() {
-            let at = |k: &str| format!("faults[{i}].{k}");
-            let err =
-                |path: String, m: String| InputError::new(&self.scenario.file, m).at_path(path);
             let mut inj = Injector {
                 rng: streams.stream(&format!("faults/{}", f.name)),
                 kind: f.kind.clone(),
@@ -125,163 +153,160 @@ impl Sim {
                 domains: vec![],
                 slots: vec![],
             };
-            let fault = i as u16;
-            let kind_name = match &f.kind {
-                FaultKind::NodeFailures { .. } => "nodeFailures",
-                FaultKind::DomainFailures { .. } => "domainFailures",
-                FaultKind::Maintenance { .. } => "maintenance",
-                FaultKind::PodFailures { .. } => "podFailures",
-                FaultKind::ScriptedNode { .. } | FaultKind::ScriptedDomain { .. } => "scripted",
-            };
-            match &f.kind {
-                FaultKind::NodeFailures {
-                    rate_per_node_day,
-                    weibull_shape,
-                    lemons,
-                    node_pools,
-                    ..
-                } => {
-                    let nodes = self.nodes_of_pools(node_pools);
-                    let mut mult = vec![1.0; self.cluster.len()];
-                    if let Some((fraction, m)) = lemons {
-                        let k = ((nodes.len() as f64) * fraction).round() as usize;
-                        for n in choose(&mut inj.rng, &nodes, k) {
-                            mult[n as usize] = *m;
-                        }
-                    }
-                    self.start_node_processes(
-                        &mut inj,
-                        fault,
-                        &nodes,
-                        *rate_per_node_day,
-                        *weibull_shape,
-                        &mult,
-                    );
-                }
-                FaultKind::Maintenance {
-                    rate_per_node_day,
-                    node_pools,
-                    ..
-                } => {
-                    let nodes = self.nodes_of_pools(node_pools);
-                    let mult = vec![1.0; self.cluster.len()];
-                    self.start_node_processes(
-                        &mut inj,
-                        fault,
-                        &nodes,
-                        *rate_per_node_day,
-                        None,
-                        &mult,
-                    );
-                }
-                FaultKind::DomainFailures {
-                    topology_key,
-                    rate_per_domain_day,
-                    weibull_shape,
-                    node_pools,
-                    ..
-                } => {
-                    let nodes = self.nodes_of_pools(node_pools);
-                    let mut by_value: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
-                    for n in nodes {
-                        if let Some(v) = self.cluster.label_value(n, topology_key) {
-                            by_value.entry(v.to_string()).or_default().push(n);
-                        }
-                    }
-                    if by_value.is_empty() {
-                        return Err(err(
-                            at("topologyKey"),
-                            format!("no node has the label {topology_key:?}, so there is no domain to fail (declare it in cluster.nodePools[].labels or topology)"),
-                        ));
-                    }
-                    inj.domains = by_value.into_values().collect();
-                    if *rate_per_domain_day > 0.0 {
-                        for d in 0..inj.domains.len() {
-                            let a = Arrivals {
-                                mean_ns: NS_PER_DAY / rate_per_domain_day,
-                                weibull_shape: *weibull_shape,
-                            };
-                            let first = a.first_ns(&mut inj.rng);
-                            inj.arrivals.push(a);
-                            self.queue.schedule_at(
-                                first,
-                                Event::FaultFires {
-                                    fault,
-                                    target: d as u32,
-                                },
-                            );
-                        }
-                    }
-                }
-                FaultKind::PodFailures {
-                    rate_per_pod_day,
-                    at_ns,
-                    selector,
-                    ..
-                } => {
-                    inj.slots = self.pod_slots(selector);
-                    if inj.slots.is_empty() {
-                        return Err(err(
-                            at("kind"),
-                            "no pod of the scenario's workloads matches this fault's jobset / replicatedJob / jobIndex / podIndex".into(),
-                        ));
-                    }
-                    if let Some(t) = at_ns {
-                        self.queue
-                            .schedule_at(*t, Event::FaultFires { fault, target: 0 });
-                    } else if let Some(r) = rate_per_pod_day {
-                        if *r > 0.0 {
-                            // One process over every slot at once; a draw on an empty slot
-                            // is thinned away, so each running pod fails at the given rate.
-                            let a = Arrivals {
-                                mean_ns: NS_PER_DAY / (r * inj.slots.len() as f64),
-                                weibull_shape: None,
-                            };
-                            let first = a.gap_ns(&mut inj.rng);
-                            inj.arrivals.push(a);
-                            self.queue
-                                .schedule_at(first, Event::FaultFires { fault, target: 0 });
-                        }
-                    }
-                }
-                FaultKind::ScriptedNode { at_ns, node, .. } => {
-                    let Some(n) = self.cluster.node_by_name(node) else {
-                        return Err(err(
-                            at("node"),
-                            format!(
-                                "no node named {node:?} in the cluster (nodes are named <pool>-<index>, e.g. {})",
-                                self.cluster.node(0).name
-                            ),
-                        ));
-                    };
-                    self.queue
-                        .schedule_at(*at_ns, Event::FaultFires { fault, target: n });
-                }
-                FaultKind::ScriptedDomain {
-                    at_ns, key, value, ..
-                } => {
-                    let nodes: Vec<NodeId> = (0..self.cluster.len() as NodeId)
-                        .filter(|&n| self.cluster.label_value(n, key) == Some(value.as_str()))
-                        .collect();
-                    if nodes.is_empty() {
-                        return Err(err(
-                            at("domain"),
-                            format!("no node has the label {key}={value}"),
-                        ));
-                    }
-                    inj.domains = vec![nodes];
-                    self.queue
-                        .schedule_at(*at_ns, Event::FaultFires { fault, target: 0 });
-                }
+            if let Err((field, message)) = self.arm(&mut inj, i as u16) {
+                let path = format!("faults[{i}].{field}");
+                return Err(InputError::new(&self.scenario.file, message).at_path(path));
             }
-            self.inject.injectors.push(inj);
-            self.inject.stats.push(FaultStats {
-                name: f.name.clone(),
-                kind: kind_name.into(),
-                ..Default::default()
-            });
+            self.inject.add(inj, &f.name, kind_name(&f.kind));
         }
         Ok(())
+    }
+
+    /// Prepares injector `fault`'s targets and schedules its first faults.
+    fn arm(&mut self, inj: &mut Injector, fault: u16) -> Result<(), ArmError> {
+        match inj.kind.clone() {
+            FaultKind::NodeFailures {
+                rate_per_node_day,
+                weibull_shape,
+                lemons,
+                node_pools,
+                ..
+            } => {
+                let nodes = self.nodes_of_pools(&node_pools);
+                let mut mult = vec![1.0; self.cluster.len()];
+                if let Some((fraction, m)) = lemons {
+                    let k = ((nodes.len() as f64) * fraction).round() as usize;
+                    for n in choose(&mut inj.rng, &nodes, k) {
+                        mult[n as usize] = m;
+                    }
+                }
+                let rate = (rate_per_node_day, weibull_shape);
+                self.start_node_processes(inj, fault, &nodes, rate, &mult);
+            }
+            FaultKind::Maintenance {
+                rate_per_node_day,
+                node_pools,
+                ..
+            } => {
+                let nodes = self.nodes_of_pools(&node_pools);
+                let mult = vec![1.0; self.cluster.len()];
+                self.start_node_processes(inj, fault, &nodes, (rate_per_node_day, None), &mult);
+            }
+            FaultKind::DomainFailures {
+                topology_key,
+                rate_per_domain_day,
+                weibull_shape,
+                node_pools,
+                ..
+            } => {
+                inj.domains = self.domains_of_pools(&node_pools, &topology_key)?;
+                let rate = (rate_per_domain_day, weibull_shape);
+                self.start_domain_processes(inj, fault, rate);
+            }
+            FaultKind::PodFailures {
+                rate_per_pod_day,
+                at_ns,
+                selector,
+                ..
+            } => {
+                inj.slots = self.pod_slots(&selector);
+                if inj.slots.is_empty() {
+                    return Err(("kind", "no pod of the scenario's workloads matches this fault's jobset / replicatedJob / jobIndex / podIndex".into()));
+                }
+                self.start_pod_process(inj, fault, at_ns, rate_per_pod_day);
+            }
+            FaultKind::ScriptedNode { at_ns, node, .. } => {
+                let Some(n) = self.cluster.node_by_name(&node) else {
+                    return Err((
+                        "node",
+                        format!(
+                            "no node named {node:?} in the cluster (nodes are named <pool>-<index>, e.g. {})",
+                            self.cluster.node(0).name
+                        ),
+                    ));
+                };
+                (self.queue).schedule_at(at_ns, Event::FaultFires { fault, target: n });
+            }
+            FaultKind::ScriptedDomain {
+                at_ns, key, value, ..
+            } => {
+                let nodes: Vec<NodeId> = (0..self.cluster.len() as NodeId)
+                    .filter(|&n| self.cluster.label_value(n, &key) == Some(value.as_str()))
+                    .collect();
+                if nodes.is_empty() {
+                    return Err(("domain", format!("no node has the label {key}={value}")));
+                }
+                inj.domains = vec![nodes];
+                (self.queue).schedule_at(at_ns, Event::FaultFires { fault, target: 0 });
+            }
+        }
+        Ok(())
+    }
+
+    /// The nodes of the named pools grouped by their value of `topology_key`, in value order.
+    fn domains_of_pools(
+        &self,
+        pools: &[String],
+        topology_key: &str,
+    ) -> Result<Vec<Vec<NodeId>>, ArmError> {
+        let mut by_value: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
+        for n in self.nodes_of_pools(pools) {
+            if let Some(v) = self.cluster.label_value(n, topology_key) {
+                by_value.entry(v.to_string()).or_default().push(n);
+            }
+        }
+        if by_value.is_empty() {
+            return Err((
+                "topologyKey",
+                format!("no node has the label {topology_key:?}, so there is no domain to fail (declare it in cluster.nodePools[].labels or topology)"),
+            ));
+        }
+        Ok(by_value.into_values().collect())
+    }
+
+    /// One arrival process per domain, at `(rate per domain-day, Weibull shape)`.
+    fn start_domain_processes(
+        &mut self,
+        inj: &mut Injector,
+        fault: u16,
+        (rate_per_domain_day, weibull_shape): (f64, Option<f64>),
+    ) {
+        if rate_per_domain_day <= 0.0 {
+            return;
+        }
+        for d in 0..inj.domains.len() {
+            let a = Arrivals {
+                mean_ns: NS_PER_DAY / rate_per_domain_day,
+                weibull_shape,
+            };
+            let first = a.first_ns(&mut inj.rng);
+            inj.arrivals.push(a);
+            let target = d as u32;
+            (self.queue).schedule_at(first, Event::FaultFires { fault, target });
+        }
+    }
+
+    /// A pod injector's one firing at `at_ns`, or its arrival process over every slot.
+    fn start_pod_process(
+        &mut self,
+        inj: &mut Injector,
+        fault: u16,
+        at_ns: Option<SimTime>,
+        rate_per_pod_day: Option<f64>,
+    ) {
+        if let Some(t) = at_ns {
+            (self.queue).schedule_at(t, Event::FaultFires { fault, target: 0 });
+        } else if let Some(r) = rate_per_pod_day.filter(|&r| r > 0.0) {
+            // One process over every slot at once; a draw on an empty slot is thinned
+            // away, so each running pod fails at the given rate.
+            let a = Arrivals {
+                mean_ns: NS_PER_DAY / (r * inj.slots.len() as f64),
+                weibull_shape: None,
+            };
+            let first = a.gap_ns(&mut inj.rng);
+            inj.arrivals.push(a);
+            (self.queue).schedule_at(first, Event::FaultFires { fault, target: 0 });
+        }
     }
 
     /// Nodes of the named `cluster.nodePools` entries (all nodes when none is named). An
@@ -308,8 +333,7 @@ impl Sim {
         inj: &mut Injector,
         fault: u16,
         nodes: &[NodeId],
-        rate_per_node_day: f64,
-        weibull_shape: Option<f64>,
+        (rate_per_node_day, weibull_shape): (f64, Option<f64>),
         mult: &[f64],
     ) {
         inj.arrivals = (0..self.cluster.len())
