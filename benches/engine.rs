@@ -2,7 +2,7 @@
 //! Run with `cargo bench --bench engine`; `scripts/bench.sh` prints the headline figures.
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use jobset_sim::engine::EventQueue;
+use jobset_sim::engine::{EventQueue, StreamDigest};
 use jobset_sim::{Scenario, Simulation};
 use std::path::Path;
 
@@ -50,6 +50,17 @@ fn queue_churn_cancelling(n: u64) -> u64 {
     sum
 }
 
+/// The event digest over `n` records shaped like a run's: times rising, most events with one
+/// id and no second one, one in four with both.
+fn digest_records(n: u64) -> StreamDigest {
+    let mut d = StreamDigest::default();
+    for i in 0..n {
+        let second = if i % 4 == 0 { (i % 2_048) as u32 } else { 0 };
+        d.add(i * 1_000_003, (i % 20) as u8, (i % 900_000) as u32, second);
+    }
+    d
+}
+
 fn engine(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     let n = 100_000;
@@ -59,6 +70,9 @@ fn engine(c: &mut Criterion) {
     });
     g.bench_function("queue_schedule_cancel_pop_100k", |b| {
         b.iter(|| queue_churn_cancelling(black_box(n)))
+    });
+    g.bench_function("event_digest_100k", |b| {
+        b.iter(|| digest_records(black_box(n)))
     });
     g.finish();
 }

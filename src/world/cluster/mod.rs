@@ -73,6 +73,10 @@ pub(crate) struct Cluster {
     /// The nodes whose state changed, in order: indexes kept outside the cluster (the
     /// scheduler's failure diagnosis, `scheduler::diag`) catch up from it.
     pub changes: ChangeLog,
+    /// Scratch for a used node's class key in `sync_pristine`, which runs at every
+    /// reservation and release: a fresh vector each time was an allocation and a free per
+    /// pod bound and per pod gone.
+    class_key: Vec<i64>,
 }
 
 /// Every node change (reservation, release, taint, cordon, readiness) since the log was last
@@ -108,6 +112,7 @@ impl Cluster {
             free: Default::default(),
             pristine: Default::default(),
             soft_tainted: vec![],
+            class_key: vec![],
             changes: ChangeLog::default(),
         };
         let mut spec_of: Vec<u16> = vec![];
@@ -202,14 +207,16 @@ impl Cluster {
             .iter()
             .any(|t| t.effect != TaintEffect::PreferNoSchedule && !base.contains(t));
         let alloc = &self.alloc[n * r..(n + 1) * r];
+        let mut key = std::mem::take(&mut self.class_key);
+        key.clear();
         let class = if pristine {
             pristine::NodeClass::Pristine
         } else if extra_hard_taint && !cordoned {
             pristine::NodeClass::Tainted(taints)
         } else if !cordoned && taints == base && !self.soft_tainted[n] {
             let score = self.score_used[n];
-            let key = (alloc.iter().chain(used).copied()).chain(score).collect();
-            pristine::NodeClass::Used(key)
+            key.extend(alloc.iter().chain(used).copied().chain(score));
+            pristine::NodeClass::Used(&key)
         } else {
             pristine::NodeClass::Other
         };
@@ -226,6 +233,7 @@ impl Cluster {
             .zip(used)
             .map(|(a, u)| if cordoned { i64::MIN } else { a - u });
         self.pristine.sync(n, class, free);
+        self.class_key = key;
     }
 
     fn build_label_columns(&mut self) {

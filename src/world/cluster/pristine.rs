@@ -248,7 +248,7 @@ pub(crate) enum NodeClass<'a> {
     Tainted(&'a [Taint]),
     /// In use, schedulable, with its pool's taints only (none of them soft): its allocatable,
     /// used and score-used amounts, as `UsedClass::key`.
-    Used(Vec<i64>),
+    Used(&'a [i64]),
 }
 
 impl Pristine {
@@ -614,11 +614,13 @@ mod tests {
         let n = MAX_CLASSES + 4;
         let mut p = Pristine::new(vec![0; n], vec![vec![]], 1);
         let free = |f: i64| std::iter::once(f);
-        let used = |u: i64| NodeClass::Used(vec![32, u, u, u]);
+        let sync_used = |p: &mut Pristine, node: usize, u: i64, f: i64| {
+            p.sync(node, NodeClass::Used(&[32, u, u, u]), free(f))
+        };
         // Nodes 0 and 1 share a state; node 2 has another.
-        p.sync(0, used(8), free(24));
-        p.sync(1, used(8), free(24));
-        p.sync(2, used(16), free(16));
+        sync_used(&mut p, 0, 8, 24);
+        sync_used(&mut p, 1, 8, 24);
+        sync_used(&mut p, 2, 16, 16);
         assert_eq!(p.classes.len(), 2);
         assert_eq!(p.classes[0].tree.range(0, n), 2);
         assert_eq!(p.class_representative(0), Some(0));
@@ -628,18 +630,18 @@ mod tests {
             "classed nodes are counted"
         );
         // Node 0 moves to node 2's state; its old class keeps node 1.
-        p.sync(0, used(16), free(16));
+        sync_used(&mut p, 0, 16, 16);
         assert_eq!(p.class_representative(0), Some(1));
         assert_eq!(p.classes[1].tree.range(0, n), 2);
         // Node 1 leaves: its class empties and its slot takes the next new state.
         p.sync(1, NodeClass::Pristine, free(32));
         assert_eq!(p.class_representative(0), None);
-        p.sync(3, used(24), free(8));
+        sync_used(&mut p, 3, 24, 8);
         assert_eq!(p.classes.len(), 2, "the empty slot is reused");
         assert_eq!(p.class_representative(0), Some(3));
         // Past the limit, a node in a new state is left to the free index.
         for i in 0..n - 4 {
-            p.sync(4 + i, used(100 + i as i64), free(1));
+            sync_used(&mut p, 4 + i, 100 + i as i64, 1);
         }
         assert_eq!(p.classes.len(), MAX_CLASSES);
         let unclassed = 4 + MAX_CLASSES - 2;
@@ -647,7 +649,7 @@ mod tests {
         // Once its node leaves a class, a later sync of that node finds the freed slot.
         p.sync(2, NodeClass::Pristine, free(32));
         p.sync(0, NodeClass::Pristine, free(32));
-        p.sync(unclassed, used(999), free(1));
+        sync_used(&mut p, unclassed, 999, 1);
         assert_eq!(
             p.others_free.next_fit_all(&[1], unclassed),
             Some(unclassed + 1)

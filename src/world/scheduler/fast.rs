@@ -192,7 +192,7 @@ impl Scheduler {
     /// filters. True when the window is full.
     fn window_range(&self, cx: &Ctx<'_>, w: &mut Window, lo: usize, hi: usize) -> bool {
         let counted = w.counted;
-        self.counted_range(cx, w, Counted::Window(&counted), lo, hi)
+        self.counted_range(cx, w, Counted::Window(counted), lo, hi)
     }
 
     /// Appends `[lo, hi)` to the window in node order: the runs `counts` counts in bulk and,
@@ -351,7 +351,7 @@ impl Scheduler {
             .map(|i| &pr.free_domains[i]);
         let mut w = Window {
             shape,
-            counted,
+            counted: &counted,
             free,
             want,
             found: 0,
@@ -536,8 +536,9 @@ impl Scheduler {
 /// A window being built: the feasible nodes found so far, in the order the scan finds them.
 struct Window<'a> {
     shape: &'a PodShape,
-    /// Counts the feasible pristine nodes and the nodes of feasible used classes.
-    counted: TreeSum<'a>,
+    /// Counts the feasible pristine nodes and the nodes of feasible used classes. By
+    /// reference: a `TreeSum` is 328 bytes, and each range of a walk copied it.
+    counted: &'a TreeSum<'a>,
     /// The free-domain counts a domain walk counts in bulk (see `fast_window`), if any.
     free: Option<&'a FreeDomains>,
     want: usize,

@@ -329,6 +329,9 @@ impl Scheduler {
 
     /// Cluster event that may make pods schedulable: move them to backoff or active.
     pub(crate) fn move_all_unschedulable(&mut self, cx: &mut Ctx<'_>) {
+        if self.unschedulable.is_empty() {
+            return; // the usual case: no map to take apart and no list to build
+        }
         let pods: Vec<PodId> = std::mem::take(&mut self.unschedulable)
             .into_keys()
             .collect();

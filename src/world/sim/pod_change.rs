@@ -113,10 +113,18 @@ impl Sim {
             // every run.
             self.observe_pod_status(pod, change);
             if let PodChange::SchedulingVerdict { unschedulable } = change {
+                // A message is kept exactly while the pod is flagged (the invariant sweep's
+                // `unschedulable_messages_match`): most verdicts clear no flag, and need no
+                // look-up.
                 match unschedulable {
-                    Some(message) => self.unschedulable_messages.insert(pod, message.into()),
-                    None => self.unschedulable_messages.remove(&pod),
-                };
+                    Some(message) => {
+                        self.unschedulable_messages.insert(pod, message.into());
+                    }
+                    None if self.pods[pod as usize].unschedulable => {
+                        self.unschedulable_messages.remove(&pod);
+                    }
+                    None => {}
+                }
             }
             return apply(&mut self.pods[pod as usize], change, now, false);
         }
@@ -191,7 +199,8 @@ impl Sim {
             self.pods.defer_release(pod);
             return;
         }
-        if self.pods.release(pod) {
+        let flagged = self.pods[pod as usize].unschedulable;
+        if self.pods.release(pod) && flagged {
             self.unschedulable_messages.remove(&pod);
         }
     }
