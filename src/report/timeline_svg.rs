@@ -229,40 +229,101 @@ pub(crate) fn render_with_bands(
     let mut out = String::with_capacity(64 * 1024);
     let ticks = time_ticks(axis.lo_s, axis.hi_s);
     let placed = MarkerLayout::new(&markers, &axis);
-
-    // Vertical layout, computed up front so the SVG's height is known for the header.
-    let mut y_px = 50.0;
-    let label_band_top_px = y_px;
-    if !placed.labels.is_empty() {
-        y_px += LABEL_ROWS as f64 * LABEL_ROW_H_PX + 4.0;
-    }
-    let has_goodput = rows
-        .iter()
-        .any(|r| r.goodput.is_some_and(|g| g.is_finite()));
     let has_binds = rows
         .iter()
         .any(|r| r.binds_per_s.is_some_and(|b| b.is_finite()));
-    let panels = 3 + usize::from(has_binds);
-    let mut panel_tops_px: Vec<f64> = (0..panels)
-        .map(|i| y_px + i as f64 * (PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX))
-        .collect();
-    y_px += panels as f64 * (PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX);
-    // Kueue panels have a title line above their legend line.
-    for _ in queues {
-        y_px += QUEUE_TITLE_PX;
-        panel_tops_px.push(y_px);
-        y_px += PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX;
+    let layout = Layout::new(&placed, 3 + usize::from(has_binds), queues.len());
+    draw_header(
+        &mut out,
+        &title,
+        &rows,
+        &axis,
+        markers.len(),
+        layout.height_px,
+    );
+    draw_grid(&mut out, &axis, &ticks, &layout.panel_tops_px);
+    draw_bands(&mut out, &axis, bands, &layout.panel_tops_px);
+    draw_pods_panel(&mut out, &axis, &rows, layout.panel_tops_px[0]);
+    // Panel 2: binds per second, the headline metric's rate, when the rows have it.
+    if has_binds {
+        draw_binds_panel(&mut out, &axis, &rows, layout.panel_tops_px[1]);
     }
-    // The last panel's gap is not needed below it: the rug or the time axis follows closely.
-    let panels_bottom_px = y_px - PANEL_GAP_PX;
-    let rug_top_px = panels_bottom_px + 4.0;
-    let axis_top_px = if placed.kinds_present.is_empty() {
-        panels_bottom_px
-    } else {
-        rug_top_px + PANEL_HEADER_PX + placed.kinds_present.len() as f64 * RUG_ROW_H_PX + 2.0
-    };
-    let height_px = axis_top_px + 44.0;
+    let next = 1 + usize::from(has_binds);
+    draw_nodes_panel(&mut out, &axis, &rows, layout.panel_tops_px[next]);
+    draw_restarts_panel(&mut out, &axis, &rows, layout.panel_tops_px[next + 1]);
+    for (q, &top) in queues.iter().zip(&layout.panel_tops_px[next + 2..]) {
+        draw_queue_panel(&mut out, &axis, top, q);
+    }
+    let plot_segments: Vec<(f64, f64)> = (layout.panel_tops_px.iter())
+        .map(|&t| (t + PANEL_HEADER_PX, t + PANEL_HEADER_PX + PANEL_PLOT_H_PX))
+        .collect();
+    placed.draw(
+        &mut out,
+        layout.label_band_top_px,
+        &plot_segments,
+        layout.rug_top_px,
+    );
+    draw_time_axis(&mut out, &axis, &ticks, layout.axis_top_px);
+    out.push_str("</svg>\n");
+    out
+}
 
+/// The chart's vertical layout, computed up front so the SVG's height is known for the
+/// header.
+struct Layout {
+    label_band_top_px: f64,
+    /// The top of each panel: the fixed ones, then one per Kueue queue.
+    panel_tops_px: Vec<f64>,
+    rug_top_px: f64,
+    axis_top_px: f64,
+    height_px: f64,
+}
+
+impl Layout {
+    fn new(placed: &MarkerLayout, fixed_panels: usize, queue_panels: usize) -> Self {
+        let panel_px = PANEL_HEADER_PX + PANEL_PLOT_H_PX + PANEL_GAP_PX;
+        let mut y_px = 50.0;
+        let label_band_top_px = y_px;
+        if !placed.labels.is_empty() {
+            y_px += LABEL_ROWS as f64 * LABEL_ROW_H_PX + 4.0;
+        }
+        let mut panel_tops_px: Vec<f64> = (0..fixed_panels)
+            .map(|i| y_px + i as f64 * panel_px)
+            .collect();
+        y_px += fixed_panels as f64 * panel_px;
+        // Kueue panels have a title line above their legend line.
+        for _ in 0..queue_panels {
+            y_px += QUEUE_TITLE_PX;
+            panel_tops_px.push(y_px);
+            y_px += panel_px;
+        }
+        // The last panel's gap is not needed below it: the rug or the time axis follows closely.
+        let panels_bottom_px = y_px - PANEL_GAP_PX;
+        let rug_top_px = panels_bottom_px + 4.0;
+        let axis_top_px = if placed.kinds_present.is_empty() {
+            panels_bottom_px
+        } else {
+            rug_top_px + PANEL_HEADER_PX + placed.kinds_present.len() as f64 * RUG_ROW_H_PX + 2.0
+        };
+        Layout {
+            label_band_top_px,
+            panel_tops_px,
+            rug_top_px,
+            axis_top_px,
+            height_px: axis_top_px + 44.0,
+        }
+    }
+}
+
+/// The SVG's opening tag and background, the title and the line under it.
+fn draw_header(
+    out: &mut String,
+    title: &str,
+    rows: &[&TimelineRow],
+    axis: &TimeAxis,
+    markers: usize,
+    height_px: f64,
+) {
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
@@ -275,7 +336,7 @@ pub(crate) fn render_with_bands(
         out,
         "<text x=\"{}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>",
         px(MARGIN_LEFT_PX),
-        esc(&title)
+        esc(title)
     );
     let _ = writeln!(
         out,
@@ -283,14 +344,16 @@ pub(crate) fn render_with_bands(
         px(MARGIN_LEFT_PX),
         thousands(rows.len() as u64),
         format_span(axis.hi_s - axis.lo_s),
-        thousands(markers.len() as u64),
+        thousands(markers as u64),
     );
+}
 
-    // Vertical time grid through every panel, drawn first so data sits on top.
+/// The vertical time grid through every panel, drawn first so data sits on top.
+fn draw_grid(out: &mut String, axis: &TimeAxis, ticks: &[Tick], panel_tops_px: &[f64]) {
     let mut grid = String::new();
-    for tick in &ticks {
+    for tick in ticks {
         let x = axis.x_px(tick.value_s);
-        for &top in &panel_tops_px {
+        for &top in panel_tops_px {
             let plot_top = top + PANEL_HEADER_PX;
             let _ = write!(
                 grid,
@@ -307,33 +370,38 @@ pub(crate) fn render_with_bands(
             "<path d=\"{grid}\" stroke=\"{COLOUR_GRID}\" stroke-width=\"1\" fill=\"none\"/>"
         );
     }
+}
 
-    draw_bands(&mut out, &axis, bands, &panel_tops_px);
+/// The largest of `value` over the rows.
+fn max_of(rows: &[&TimelineRow], value: impl Fn(&TimelineRow) -> f64) -> f64 {
+    rows.iter().map(|r| value(r)).fold(0.0, f64::max)
+}
 
-    // Panel 1: pods.
+/// Panel 1: pods running, pending and failed.
+fn draw_pods_panel(out: &mut String, axis: &TimeAxis, rows: &[&TimelineRow], top_px: f64) {
     let pods_scale = YScale::for_max(
-        rows.iter()
-            .map(|r| r.pods_running.max(r.pods_pending).max(r.pods_failed) as f64)
-            .fold(0.0, f64::max),
+        max_of(rows, |r| {
+            r.pods_running.max(r.pods_pending).max(r.pods_failed) as f64
+        }),
         true,
     );
     let pods_lines = vec![
         Series::counts(
-            &rows,
+            rows,
             |r| r.pods_running,
             "running",
             COLOUR_RUNNING,
             Legend::Peak,
         ),
         Series::counts(
-            &rows,
+            rows,
             |r| r.pods_pending,
             "pending",
             COLOUR_PENDING,
             Legend::Peak,
         ),
         Series::counts(
-            &rows,
+            rows,
             |r| r.pods_failed,
             "failed",
             COLOUR_FAILED,
@@ -341,33 +409,17 @@ pub(crate) fn render_with_bands(
         )
         .dashed(),
     ];
-    draw_panel(
-        &mut out,
-        &axis,
-        panel_tops_px[0],
-        "Pods",
-        &pods_scale,
-        None,
-        &pods_lines,
-    );
+    draw_panel(out, axis, top_px, "Pods", &pods_scale, None, &pods_lines);
+}
 
-    // Panel 2: nodes; not-ready gets its own right-hand scale.
-    let ready_scale = YScale::for_max(
-        rows.iter()
-            .map(|r| r.nodes_ready as f64)
-            .fold(0.0, f64::max),
-        true,
-    );
-    let not_ready_scale = YScale::for_max(
-        rows.iter()
-            .map(|r| r.nodes_not_ready as f64)
-            .fold(0.0, f64::max),
-        true,
-    );
+/// The nodes panel; not-ready gets its own right-hand scale.
+fn draw_nodes_panel(out: &mut String, axis: &TimeAxis, rows: &[&TimelineRow], top_px: f64) {
+    let ready_scale = YScale::for_max(max_of(rows, |r| r.nodes_ready as f64), true);
+    let not_ready_scale = YScale::for_max(max_of(rows, |r| r.nodes_not_ready as f64), true);
     let node_lines = vec![
-        Series::counts(&rows, |r| r.nodes_ready, "ready", COLOUR_READY, Legend::Min),
+        Series::counts(rows, |r| r.nodes_ready, "ready", COLOUR_READY, Legend::Min),
         Series::counts(
-            &rows,
+            rows,
             |r| r.nodes_not_ready,
             "not ready (right axis)",
             COLOUR_NOT_READY,
@@ -375,87 +427,64 @@ pub(crate) fn render_with_bands(
         )
         .on_right(),
     ];
-    // Panel 2: binds per second, the headline metric's rate, when the rows have it.
-    if has_binds {
-        draw_binds_panel(&mut out, &axis, &rows, panel_tops_px[1]);
-    }
-    let next = 1 + usize::from(has_binds);
-    draw_panel(
-        &mut out,
-        &axis,
-        panel_tops_px[next],
-        "Nodes",
-        &ready_scale,
-        Some((&not_ready_scale, COLOUR_NOT_READY)),
-        &node_lines,
-    );
+    let right = Some((&not_ready_scale, COLOUR_NOT_READY));
+    draw_panel(out, axis, top_px, "Nodes", &ready_scale, right, &node_lines);
+}
 
-    // Panel 3: goodput (when modelled) and restarts.
-    let restarts_scale = YScale::for_max(
-        rows.iter().map(|r| r.restarts as f64).fold(0.0, f64::max),
-        true,
-    );
+/// The last fixed panel: goodput (when modelled) and restarts.
+fn draw_restarts_panel(out: &mut String, axis: &TimeAxis, rows: &[&TimelineRow], top_px: f64) {
+    let restarts_scale = YScale::for_max(max_of(rows, |r| r.restarts as f64), true);
     let restarts = Series::counts(
-        &rows,
+        rows,
         |r| r.restarts,
         "restarts (cumulative)",
         COLOUR_RESTARTS,
         Legend::Last,
     )
     .stepped();
-    if has_goodput {
-        let goodput = Series {
-            label: "goodput so far".into(),
-            colour: COLOUR_GOODPUT,
-            dash: None,
-            step: false,
-            right_axis: false,
-            legend_value: Legend::Last,
-            points: rows
-                .iter()
-                .filter_map(|r| {
-                    r.goodput
-                        .filter(|g| g.is_finite())
-                        .map(|g| (clamp_t(r.t_s), g.clamp(0.0, 1.0)))
-                })
-                .collect(),
-            keep_last: false,
-        };
-        let mut restarts = restarts;
-        restarts.label = "restarts (cumulative, right axis)".into();
+    let has_goodput = rows
+        .iter()
+        .any(|r| r.goodput.is_some_and(|g| g.is_finite()));
+    if !has_goodput {
         draw_panel(
-            &mut out,
-            &axis,
-            panel_tops_px[next + 1],
-            "Goodput & restarts",
-            &YScale::unit_interval(),
-            Some((&restarts_scale, COLOUR_RESTARTS)),
-            &[goodput, restarts.on_right()],
-        );
-    } else {
-        draw_panel(
-            &mut out,
-            &axis,
-            panel_tops_px[next + 1],
+            out,
+            axis,
+            top_px,
             "Restarts",
             &restarts_scale,
             None,
             &[restarts],
         );
+        return;
     }
-
-    for (q, &top) in queues.iter().zip(&panel_tops_px[next + 2..]) {
-        draw_queue_panel(&mut out, &axis, top, q);
-    }
-
-    let plot_segments: Vec<(f64, f64)> = panel_tops_px
-        .iter()
-        .map(|&t| (t + PANEL_HEADER_PX, t + PANEL_HEADER_PX + PANEL_PLOT_H_PX))
-        .collect();
-    placed.draw(&mut out, label_band_top_px, &plot_segments, rug_top_px);
-    draw_time_axis(&mut out, &axis, &ticks, axis_top_px);
-    out.push_str("</svg>\n");
-    out
+    let goodput = Series {
+        label: "goodput so far".into(),
+        colour: COLOUR_GOODPUT,
+        dash: None,
+        step: false,
+        right_axis: false,
+        legend_value: Legend::Last,
+        points: rows
+            .iter()
+            .filter_map(|r| {
+                r.goodput
+                    .filter(|g| g.is_finite())
+                    .map(|g| (clamp_t(r.t_s), g.clamp(0.0, 1.0)))
+            })
+            .collect(),
+        keep_last: false,
+    };
+    let mut restarts = restarts;
+    restarts.label = "restarts (cumulative, right axis)".into();
+    draw_panel(
+        out,
+        axis,
+        top_px,
+        "Goodput & restarts",
+        &YScale::unit_interval(),
+        Some((&restarts_scale, COLOUR_RESTARTS)),
+        &[goodput, restarts.on_right()],
+    );
 }
 
 fn draw_binds_panel(out: &mut String, axis: &TimeAxis, rows: &[&TimelineRow], top_px: f64) {
