@@ -154,7 +154,12 @@ fn each_finished_pod_loses_its_tracking_finalizer_by_one_patch() {
     let jc = &sim.rec.api_calls.job_controller;
     assert_eq!(jc.finalizer_patches, 10);
     assert_eq!(jc.pod_deletes, 0);
-    assert!((0..10).all(|p| !sim.job_controller.holds_finalizer(p)));
+    let finalizer_gone = |p| {
+        sim.pods
+            .get(p)
+            .is_none_or(|p| !p.holds_tracking_finalizer())
+    };
+    assert!((0..10).all(finalizer_gone));
 }
 
 #[test]
@@ -181,7 +186,7 @@ fn a_deleted_pod_goes_only_once_its_finalizer_patch_returned() {
         }
         for (i, p) in sim.pods.iter().enumerate() {
             assert!(
-                !p.removed || !sim.job_controller.holds_finalizer(i as u32),
+                !p.removed || !p.holds_tracking_finalizer(),
                 "pod {i} went with its finalizer on"
             );
         }
@@ -193,5 +198,5 @@ fn a_deleted_pod_goes_only_once_its_finalizer_patch_returned() {
     assert_eq!(jc.pod_deletes, 2, "{jc:?}");
     assert_eq!(sim.rec.api_calls.garbage_collector.pod_deletes, 2);
     assert_eq!(jc.finalizer_patches, 8, "{jc:?}");
-    assert!((0..8).all(|p| !sim.job_controller.holds_finalizer(p)));
+    assert!((0..8).all(|p| !sim.pods[p].holds_tracking_finalizer()));
 }

@@ -209,41 +209,41 @@ impl Sim {
         self.change_pod(pod, PodChange::Deleting { reason, evicted });
     }
 
-    /// The kubelet (or PodGC) is done with a deleted pod: the object goes, unless its
-    /// tracking finalizer is still on it, in which case it goes when the Job controller's
-    /// PATCH removing the finalizer returns (`on_finalizer_removed`).
+    /// The kubelet (or PodGC) is done with a deleted pod: the object goes, unless the pod
+    /// still carries its tracking finalizer, in which case it goes when the Job controller's
+    /// PATCH removing the finalizer lands (`on_finalizer_removed`).
     pub(crate) fn on_pod_removed(&mut self, pod: PodId) {
-        if self.pods[pod as usize].removed {
+        let p = &self.pods[pod as usize];
+        if p.removed {
             return;
         }
-        if self.job_controller.holds_finalizer(pod) {
+        if p.holds_tracking_finalizer() {
             // The kubelet marked the pod terminal (or PodGC did, on a dead node): the
             // scheduler's informer, which lists no Succeeded or Failed pod, drops it and frees
             // its node now, while the object waits for the PATCH.
-            self.job_controller.hold_removal(pod);
+            self.change_pod(pod, PodChange::RemovalHeld);
             let watch = self.params.watch_delay_ns;
             self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
             return;
         }
-        self.remove_pod_object(pod);
-    }
-
-    /// The Job controller's PATCH removing `pod`'s tracking finalizer returned: a deleted pod
-    /// the kubelet is done with goes now.
-    pub(crate) fn on_finalizer_removed(&mut self, pod: PodId) {
-        if self.job_controller.finalizer_removed(pod)
-            && self.pods.get(pod).is_some_and(|p| !p.removed)
-        {
-            self.remove_pod_object(pod);
-        }
-    }
-
-    fn remove_pod_object(&mut self, pod: PodId) {
-        assert!(
-            !self.job_controller.holds_finalizer(pod),
-            "a pod object goes only once its tracking finalizer's PATCH returned"
-        );
         self.change_pod(pod, PodChange::Removed);
+    }
+
+    /// The Job controller's PATCH removing `pod`'s tracking finalizer returned: the
+    /// finalizer is off the pod, and a deleted pod the kubelet is done with goes now.
+    pub(crate) fn on_finalizer_removed(&mut self, pod: PodId) {
+        self.job_controller.finalizer_patch_returned(pod);
+        // A pod keeps its slot while its finalizer is on (`release_pod_slot`).
+        let p = &self.pods[pod as usize];
+        assert!(
+            !p.removed,
+            "a pod object goes only once its finalizer is gone"
+        );
+        let held = p.tracking_finalizer == TrackingFinalizer::HoldsRemoval;
+        self.change_pod(pod, PodChange::FinalizerRemoved);
+        if held {
+            self.change_pod(pod, PodChange::Removed);
+        }
     }
 
     pub(crate) fn on_job_removed(&mut self, j: JobId) {
@@ -261,7 +261,7 @@ impl Sim {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::sim::objects::PodPhase;
+    use crate::sim::objects::{PodPhase, TrackingFinalizer};
     use crate::sim::pod_change::PodChange;
     use crate::sim::{Event, Sim};
 
@@ -297,6 +297,7 @@ pub(crate) mod tests {
         assert_eq!(sim.queue.scheduled(), scheduled, "no DELETE is sent twice");
         // The pods go; the Job goes with the last one, one API call later.
         for p in pods {
+            sim.change_pod(p, PodChange::FinalizerRemoved);
             sim.change_pod(p, PodChange::Removed);
         }
         let mut removed_at = None;
@@ -307,5 +308,39 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(removed_at, Some(now + sim.params.api_call_latency_ns));
+    }
+
+    /// The API server keeps a pod DELETEd while its tracking finalizer is on: once the
+    /// kubelet is done, the object is held (the scheduler's informer drops the pod), and it
+    /// goes when the Job controller's PATCH removing the finalizer lands, not before.
+    #[test]
+    fn a_deleted_pod_stays_until_its_finalizer_patch_lands() {
+        use crate::tests::common::step_until;
+        let mut sim = running_job();
+        let pod = sim.job_pods[0][0];
+        // The kubelet stops the pod one watch delay after the DELETE, well before the Job
+        // controller's batched sync PATCHes the finalizer away.
+        sim.params.kubelet.pod_stop_latency_ns = 0;
+        sim.delete_pod(pod, "Test", false);
+        assert!(sim.pods[pod as usize].holds_tracking_finalizer());
+        let held =
+            |s: &Sim| s.pods[pod as usize].tracking_finalizer == TrackingFinalizer::HoldsRemoval;
+        step_until(&mut sim, |s| held(s) || s.pods[pod as usize].removed);
+        assert!(held(&sim), "the kubelet is done first, the object stays");
+        loop {
+            let (_, event) = sim.queue.pop().expect("the PATCH lands");
+            let lands = matches!(event, Event::FinalizerRemoved(p) if p == pod);
+            assert!(!sim.dispatch(event));
+            if lands {
+                break;
+            }
+            assert!(
+                !sim.pods[pod as usize].removed,
+                "gone before its PATCH landed"
+            );
+        }
+        let p = &sim.pods[pod as usize];
+        assert!(p.removed && !p.holds_tracking_finalizer());
+        assert!(!sim.job_pods[0].contains(&pod));
     }
 }

@@ -248,6 +248,8 @@ impl Sim {
             disruption_target: false,
             in_place_attempt: None,
             bound_at_ns: MaybeTime::NONE,
+            // Upstream's Job controller creates every pod with it.
+            tracking_finalizer: TrackingFinalizer::On,
         };
         let id = self.insert_pod(pod);
         self.queue.schedule_at(at, Event::PodCreated(id));

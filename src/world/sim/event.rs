@@ -106,8 +106,9 @@ impl Event {
     /// removal cleared). Such an event for a pod whose slot was released since
     /// (`pod_store`) is dropped before its handler runs: the pod is no longer there to read.
     /// The other events naming a pod check for a released pod in their handlers, after what
-    /// they do regardless of it (`SchedulerPodGone`, `ContainerExit`, `FinalizerRemoved`,
-    /// `KueueUngateLands`).
+    /// they do regardless of it (`SchedulerPodGone`, `ContainerExit`, `KueueUngateLands`).
+    /// `FinalizerRemoved` never finds its pod released: a pod keeps its slot while its
+    /// tracking finalizer is on.
     pub(crate) fn pod_ignored_once_removed(&self) -> Option<PodId> {
         use Event::*;
         match *self {

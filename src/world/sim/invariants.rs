@@ -3,7 +3,7 @@
 
 use crate::api::keys::{JOB_KEY, PRIORITY};
 use crate::cluster::NodeId;
-use crate::sim::objects::{LiveCounts, PodPhase};
+use crate::sim::objects::{LiveCounts, PodObj, PodPhase, TrackingFinalizer};
 use crate::sim::Sim;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -316,29 +316,29 @@ fn pods_accounted_for(sim: &Sim, out: &mut Vec<String>) {
         }
     }
     // Upstream's rule for a Job pod's object (`batch.kubernetes.io/job-tracking`): it goes
-    // only once the Job controller's PATCH removing its finalizer returned, and a deleted pod
-    // goes as soon as that PATCH returned and the kubelet is done with it. The first half is
-    // asserted where a pod object goes (`Sim::remove_pod_object`); here, the state it leaves.
+    // only once the Job controller's PATCH removing its finalizer landed, and a deleted pod
+    // goes as soon as that PATCH landed and the kubelet is done with it (both asserted where
+    // the pod changes, `pod_change::apply`, and `Sim::on_finalizer_removed`); here, the
+    // state they leave.
     for (i, pod) in sim.pods.with_ids() {
-        if pod.removed && sim.job_controller.holds_finalizer(i) {
+        if pod.removed && pod.holds_tracking_finalizer() {
             out.push(format!(
                 "pod {} went with its tracking finalizer on",
                 sim.pod_name(i)
             ));
         }
-        if !pod.removed
-            && sim.job_controller.removal_held(i)
-            && !sim.job_controller.holds_finalizer(i)
+        if pod.tracking_finalizer == TrackingFinalizer::HoldsRemoval
+            && (pod.removed || pod.deletion_ns.is_none())
         {
             out.push(format!(
-                "deleted pod {} lost its finalizer and the kubelet is done, yet it is not removed",
+                "pod {} is held for its finalizer but is not a deleted pod object",
                 sim.pod_name(i)
             ));
         }
     }
     let reserved = sim.scheduler.reservations().map(|(i, _)| i);
-    let removal_held = |i: u32| sim.job_controller.removal_held(i);
-    let done = |i: u32| sim.pods.get(i).is_none_or(|p| p.removed) || removal_held(i);
+    let removal_held = |p: &PodObj| p.tracking_finalizer == TrackingFinalizer::HoldsRemoval;
+    let done = |i: u32| sim.pods.get(i).is_none_or(|p| p.removed || removal_held(p));
     for i in reserved.filter(|&i| done(i)) {
         let Some(pod) = sim.pods.get(i) else {
             // The scheduler gives its reservation up when it hears of the removal, before the

@@ -300,6 +300,31 @@ pub(crate) struct PodObj {
     pub in_place_attempt: Option<i32>,
     /// When the bind call returned (the `PodScheduled` condition's lastTransitionTime).
     pub bound_at_ns: MaybeTime,
+    /// `metadata.finalizers`: the Job controller's tracking finalizer, which the API server
+    /// reads to keep a deleted pod's object.
+    pub tracking_finalizer: TrackingFinalizer,
+}
+
+/// The Job controller's tracking finalizer (`batch.kubernetes.io/job-tracking`) in a pod's
+/// `metadata.finalizers`: every pod of a Job is created with it, and the controller's PATCH
+/// removes it once it has accounted the pod. While it is on, the API server keeps a deleted
+/// pod's object. One byte: the pod slot has exactly one to spare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TrackingFinalizer {
+    /// On the pod.
+    On,
+    /// On the pod, whose deletion is otherwise done (the kubelet's last DELETE with grace
+    /// period 0, or PodGC's force-delete): the object goes with the finalizer.
+    HoldsRemoval,
+    /// Removed by the Job controller's PATCH.
+    Removed,
+}
+
+impl PodObj {
+    /// The tracking finalizer is still on the pod (its removal PATCH has not returned).
+    pub(crate) fn holds_tracking_finalizer(&self) -> bool {
+        self.tracking_finalizer != TrackingFinalizer::Removed
+    }
 }
 
 // Each pod that exists holds a slot of the pod store (`Sim::pods`): up to about 4,100 at once

@@ -9,7 +9,7 @@
 //! Which watcher hears which change, and in which order, is written once, in `notify`.
 
 use crate::cluster::NodeId;
-use crate::sim::objects::{LiveCounts, MaybeTime, PodId, PodObj, PodPhase};
+use crate::sim::objects::{LiveCounts, MaybeTime, PodId, PodObj, PodPhase, TrackingFinalizer};
 use crate::sim::{Event, Sim};
 
 /// One change to a pod, as its writer (API server, scheduler, kubelet, controller) makes it.
@@ -60,6 +60,11 @@ pub(crate) enum PodChange<'a> {
     /// The DELETE landed: the pod is terminating (`evicted`: by eviction, with a
     /// `DisruptionTarget` condition).
     Deleting { reason: &'a str, evicted: bool },
+    /// The kubelet (or PodGC) is done with the deleted pod but its tracking finalizer is on:
+    /// the API server keeps the object until the finalizer goes.
+    RemovalHeld,
+    /// The Job controller's PATCH removing the tracking finalizer landed.
+    FinalizerRemoved,
     /// The pod object is gone from the API.
     Removed,
     /// Kueue's topology ungater removed the pod's scheduling gate and pinned it to its
@@ -189,7 +194,7 @@ impl Sim {
     /// of its removal. What is kept beside the store by serial goes with it.
     pub(crate) fn release_pod_slot(&mut self, pod: PodId) {
         assert!(
-            !self.job_controller.holds_finalizer(pod),
+            !self.pods[pod as usize].holds_tracking_finalizer(),
             "internal error: pod {pod} released with its tracking finalizer on"
         );
         let job = self.pods[pod as usize].job;
@@ -274,6 +279,8 @@ impl Sim {
                 self.observe_pod(pod, before, change, false);
             }
             PodChange::DeleteRequested
+            | PodChange::RemovalHeld
+            | PodChange::FinalizerRemoved
             | PodChange::SchedulingVerdict { .. }
             | PodChange::RunEnds { .. }
             | PodChange::RunKilled { .. } => {}
@@ -332,7 +339,7 @@ impl Sim {
                 self.observe_pod(pod, before, change, counted);
                 // The Job's sync counts a deleted pod and removes its tracking finalizer:
                 // the pod update (its deletionTimestamp) queues it.
-                if counted || self.job_controller.holds_finalizer(pod) {
+                if counted || self.pods[pod as usize].holds_tracking_finalizer() {
                     self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 }
             }
@@ -402,7 +409,27 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
             assert!(p.node.is_none(), "only an unscheduled pod is gated");
             p.shape = to;
         }
+        PodChange::RemovalHeld => {
+            assert!(
+                p.deletion_ns.is_some(),
+                "only a deleted pod's removal waits"
+            );
+            assert_eq!(
+                p.tracking_finalizer,
+                TrackingFinalizer::On,
+                "held once, by it"
+            );
+            p.tracking_finalizer = TrackingFinalizer::HoldsRemoval;
+        }
+        PodChange::FinalizerRemoved => {
+            assert!(p.holds_tracking_finalizer(), "a finalizer goes once");
+            p.tracking_finalizer = TrackingFinalizer::Removed;
+        }
         PodChange::Removed => {
+            assert!(
+                !p.holds_tracking_finalizer(),
+                "internal error: a pod object goes only once its tracking finalizer is gone"
+            );
             // PodGC marks an evicted orphan Failed before removing it, unless its Job
             // already counted it failed when it was evicted.
             if p.disruption_target && !p.phase.terminal() && !counted_failed {
@@ -471,6 +498,7 @@ mod tests {
         assert_eq!(sim.rec.pods_running_now, 1);
         assert_eq!(sim.job_pod_counts[job as usize], recount(&sim, job));
         // Removing it does not count it again, and takes it off every index.
+        sim.change_pod(pod, PodChange::FinalizerRemoved);
         sim.change_pod(pod, PodChange::Removed);
         assert_eq!(sim.rec.pods_failed, 1);
         assert_eq!(sim.job_controller.uncounted(job), [pod]);
@@ -550,6 +578,7 @@ mod tests {
             assert_eq!(sim.job_pod_counts[job as usize], recount(&sim, job));
             // Once gone, an evicted pod the Job has not counted is marked Failed by PodGC
             // and counted then.
+            sim.change_pod(pod, PodChange::FinalizerRemoved);
             sim.change_pod(pod, PodChange::Removed);
             assert!(sim.job_controller.counted_failed(pod));
             assert_eq!(sim.rec.pods_failed, 1);

@@ -242,6 +242,7 @@ mod tests {
             disruption_target: false,
             in_place_attempt: None,
             bound_at_ns: MaybeTime::NONE,
+            tracking_finalizer: crate::sim::objects::TrackingFinalizer::On,
         }
     }
 

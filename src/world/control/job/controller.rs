@@ -35,19 +35,11 @@ pub(crate) struct JobController {
     /// By `PodId`: the informer counted the pod failed (once; upstream its UID enters
     /// `uncountedTerminatedPods` and its tracking finalizer goes). Grown as pods are booked.
     counted_failed: Vec<bool>,
-    /// By `PodId`: the pod's tracking finalizer (`batch.kubernetes.io/job-tracking`), which
-    /// every pod of a Job is created with. Grown as pods are touched; a pod past the end
-    /// still carries it.
-    finalizers: Vec<u8>,
+    /// By `PodId`: a PATCH removing the pod's tracking finalizer is on its way (the
+    /// finalizer itself is on the pod, `PodObj::tracking_finalizer`). Grown as PATCHes are
+    /// sent.
+    finalizer_patches: Vec<bool>,
 }
-
-/// `JobController::finalizers` bits; 0 is a pod that carries its finalizer, no PATCH sent.
-/// Its removal PATCH is on its way.
-const FINALIZER_PATCHING: u8 = 1;
-/// The finalizer is gone (the PATCH returned).
-const FINALIZER_GONE: u8 = 2;
-/// The pod's deletion is done but for the finalizer: the object goes when the PATCH returns.
-const REMOVAL_HELD: u8 = 4;
 
 /// One Job's entry.
 #[derive(Debug, Clone, Default)]
@@ -78,7 +70,7 @@ impl JobController {
             queue: WorkQueue::new(workers),
             sync_end_ns: 0,
             counted_failed: vec![],
-            finalizers: vec![],
+            finalizer_patches: vec![],
         }
     }
 
@@ -167,54 +159,29 @@ impl JobController {
         self.books(j).uncounted_failed.push(pod);
     }
 
-    fn finalizer_bits(&mut self, pod: PodId) -> &mut u8 {
-        let at = pod as usize;
-        if self.finalizers.len() <= at {
-            self.finalizers.resize(at + 1, 0);
-        }
-        &mut self.finalizers[at]
-    }
-
-    /// `pod` still carries its tracking finalizer (its removal PATCH has not returned).
-    pub(crate) fn holds_finalizer(&self, pod: PodId) -> bool {
-        let bits = self.finalizers.get(pod as usize).copied().unwrap_or(0);
-        bits & FINALIZER_GONE == 0
-    }
-
-    /// `pod` carries its finalizer and no PATCH to remove it was sent.
-    pub(super) fn finalizer_unpatched(&self, pod: PodId) -> bool {
-        // A pod held for its finalizer (REMOVAL_HELD) still needs its PATCH.
-        let bits = self.finalizers.get(pod as usize).copied().unwrap_or(0);
-        bits & (FINALIZER_PATCHING | FINALIZER_GONE) == 0
+    /// A PATCH removing `pod`'s tracking finalizer is on its way.
+    pub(super) fn finalizer_patch_in_flight(&self, pod: PodId) -> bool {
+        (self.finalizer_patches.get(pod as usize).copied()).unwrap_or(false)
     }
 
     /// A PATCH removing `pod`'s finalizer was sent.
     pub(super) fn finalizer_patch_sent(&mut self, pod: PodId) {
-        *self.finalizer_bits(pod) |= FINALIZER_PATCHING;
+        let at = pod as usize;
+        if self.finalizer_patches.len() <= at {
+            self.finalizer_patches.resize(at + 1, false);
+        }
+        assert!(!self.finalizer_patches[at], "one PATCH per finalizer");
+        self.finalizer_patches[at] = true;
     }
 
-    /// The kubelet is done with deleted `pod` but its finalizer holds the object.
-    pub(crate) fn hold_removal(&mut self, pod: PodId) {
-        *self.finalizer_bits(pod) |= REMOVAL_HELD;
-    }
-
-    /// The kubelet is done with deleted `pod`, whose object waits for its finalizer's PATCH.
-    pub(crate) fn removal_held(&self, pod: PodId) -> bool {
-        let bits = self.finalizers.get(pod as usize).copied().unwrap_or(0);
-        bits & REMOVAL_HELD != 0
-    }
-
-    /// The PATCH removing `pod`'s finalizer returned: true when its object was only waiting
-    /// for that to go.
-    pub(crate) fn finalizer_removed(&mut self, pod: PodId) -> bool {
-        let bits = self.finalizer_bits(pod);
+    /// The PATCH removing `pod`'s finalizer returned.
+    pub(crate) fn finalizer_patch_returned(&mut self, pod: PodId) {
+        let sent = self.finalizer_patches.get_mut(pod as usize);
         assert!(
-            *bits & FINALIZER_PATCHING != 0,
+            sent.as_deref() == Some(&true),
             "a finalizer goes by its PATCH"
         );
-        let held = *bits & REMOVAL_HELD != 0;
-        *bits = FINALIZER_GONE;
-        held
+        self.finalizer_patches[pod as usize] = false;
     }
 
     /// The informer counted `pod` failed already.

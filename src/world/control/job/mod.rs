@@ -262,13 +262,14 @@ impl JobController {
         let job = ctx.job(j);
         let job_deleting = job.deletion_ns.is_some();
         let due: Vec<PodId> = (ctx.job_pods(j).iter().copied())
-            .filter(|&p| self.finalizer_unpatched(p))
+            .filter(|&p| !self.finalizer_patch_in_flight(p))
             .filter(|&p| {
                 let pod = ctx.pod(p);
-                job_deleting
-                    || pod.phase.terminal()
-                    || pod.deletion_ns.is_some()
-                    || ctx.pod_delete_in_flight(p)
+                pod.holds_tracking_finalizer()
+                    && (job_deleting
+                        || pod.phase.terminal()
+                        || pod.deletion_ns.is_some()
+                        || ctx.pod_delete_in_flight(p))
             })
             .collect();
         if due.is_empty() {
@@ -712,7 +713,7 @@ mod tests {
         // after its 1 ms of processing, each DELETE returns 10 ms later, then each PATCH
         // takes 10 ms (unthrottled client): back at 21 ms.
         assert_eq!(sim.rec.api_calls.job_controller.finalizer_patches, 3);
-        step_until(&mut sim, |s| !s.job_controller.holds_finalizer(2));
+        step_until(&mut sim, |s| !s.pods[2].holds_tracking_finalizer());
         let p = &sim.params;
         let back = synced_ns + p.job_sync_cost_ns + 2 * p.api_call_latency_ns;
         assert_eq!(sim.now(), back);
