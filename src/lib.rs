@@ -45,6 +45,8 @@ mod source;
 mod yaml;
 
 // The world and its components.
+#[path = "world/apiserver/mod.rs"]
+mod apiserver;
 #[path = "world/cluster/mod.rs"]
 mod cluster;
 #[path = "world/control/mod.rs"]

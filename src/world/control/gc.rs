@@ -177,86 +177,6 @@ impl Sim {
             Event::DeletePod { pod, reason },
         );
     }
-
-    /// Eviction (the taint manager, the Eviction API): a DELETE with a `DisruptionTarget`
-    /// condition. Whether the Job counts the pod failed at once is the Job controller's rule
-    /// (`JobController::on_pod_update`).
-    pub(crate) fn evict_pod(&mut self, pod: PodId, reason: &str) {
-        if self.pods[pod as usize].phase.terminal() {
-            return;
-        }
-        self.delete_pod(pod, reason, true);
-    }
-
-    /// DELETE on a pod: a running pod stops gracefully on its node, anything else goes at once.
-    pub(crate) fn delete_pod(&mut self, pod: PodId, reason: &str, evicted: bool) {
-        let p = &self.pods[pod as usize];
-        if p.removed || p.deletion_ns.is_some() {
-            return;
-        }
-        let on_node = p.node.is_some() && !p.phase.terminal();
-        let grace = self.shapes[p.shape as usize].grace_period_ns;
-        let dead_node = p.node.is_some_and(|n| self.cluster.node(n).failed);
-        let delay = if dead_node {
-            // No kubelet will confirm: PodGC force-deletes it after its quarantine.
-            self.params.node_lifecycle.orphan_pod_gc_ns
-        } else if on_node {
-            self.params.watch_delay_ns + self.params.kubelet.pod_stop_latency_ns.min(grace)
-        } else {
-            self.params.api_call_latency_ns
-        };
-        self.queue.schedule_in(delay, Event::PodRemoved(pod));
-        self.change_pod(pod, PodChange::Deleting { reason, evicted });
-    }
-
-    /// The kubelet (or PodGC) is done with a deleted pod: the object goes, unless the pod
-    /// still carries its tracking finalizer, in which case it goes when the Job controller's
-    /// PATCH removing the finalizer lands (`on_finalizer_removed`).
-    pub(crate) fn on_pod_removed(&mut self, pod: PodId) {
-        let p = &self.pods[pod as usize];
-        if p.removed {
-            return;
-        }
-        if p.holds_tracking_finalizer() {
-            // The kubelet marked the pod terminal (or PodGC did, on a dead node): the
-            // scheduler's informer, which lists no Succeeded or Failed pod, drops it and frees
-            // its node now, while the object waits for the PATCH.
-            self.change_pod(pod, PodChange::RemovalHeld);
-            let watch = self.params.watch_delay_ns;
-            self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
-            return;
-        }
-        self.change_pod(pod, PodChange::Removed);
-    }
-
-    /// The Job controller's PATCH removing `pod`'s tracking finalizer returned: the
-    /// finalizer is off the pod, and a deleted pod the kubelet is done with goes now.
-    pub(crate) fn on_finalizer_removed(&mut self, pod: PodId) {
-        self.job_controller.finalizer_patch_returned(pod);
-        // A pod keeps its slot while its finalizer is on (`release_pod_slot`).
-        let p = &self.pods[pod as usize];
-        assert!(
-            !p.removed,
-            "a pod object goes only once its finalizer is gone"
-        );
-        let held = p.tracking_finalizer == TrackingFinalizer::HoldsRemoval;
-        self.change_pod(pod, PodChange::FinalizerRemoved);
-        if held {
-            self.change_pod(pod, PodChange::Removed);
-        }
-    }
-
-    pub(crate) fn on_job_removed(&mut self, j: JobId) {
-        if !self.store.remove_job(j) {
-            return;
-        }
-        let now = self.now();
-        (self.rec).observe_job(now, j, crate::metrics::objects::JobChange::Deleted);
-        let js = self.store.jobs[j as usize].jobset;
-        self.jobset_controller.job_changed(j);
-        self.maybe_finish_jobset_deletion(js);
-        self.enqueue_jobset(js, self.params.watch_delay_ns);
-    }
 }
 
 #[cfg(test)]
@@ -321,7 +241,7 @@ pub(crate) mod tests {
         // The kubelet stops the pod one watch delay after the DELETE, well before the Job
         // controller's batched sync PATCHes the finalizer away.
         sim.params.kubelet.pod_stop_latency_ns = 0;
-        sim.delete_pod(pod, "Test", false);
+        sim.api_server(|a, ctx| a.delete_pod(ctx, pod, "Test", false));
         assert!(sim.pods[pod as usize].holds_tracking_finalizer());
         let held =
             |s: &Sim| s.pods[pod as usize].tracking_finalizer == TrackingFinalizer::HoldsRemoval;

@@ -20,7 +20,7 @@ use super::jobset_controller::{JobSetController, Wakeup};
 use crate::api::defaults::default_job_spec;
 use crate::api::keys::*;
 use crate::api::types::{JobSpec, ReplicatedJob, StringMap};
-use crate::metrics::objects::{JobChange, JobSetChange};
+use crate::metrics::objects::JobChange;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
 use crate::sim::pod_change::PodChange;
@@ -74,92 +74,16 @@ pub(crate) fn job_key(namespace: &str, job_name: &str) -> String {
 }
 
 impl Sim {
-    pub(crate) fn submit_jobset(&mut self, workload: u32) {
-        let w = &self.scenario.workloads[workload as usize];
-        let mut spec = w.jobset.clone();
-        // Kueue's mutating webhook (when the scenario runs Kueue): queue and priority labels
-        // defaulted, a managed JobSet suspended until its Workload is admitted.
-        let kueue_managed = self.kueue.enabled() && self.kueue.default_jobset(&mut spec);
-        let uid = self.random_uid();
-        let js = JobSetObj {
-            name: spec.metadata.name.clone(),
-            namespace: spec
-                .metadata
-                .namespace
-                .clone()
-                .unwrap_or_else(|| "default".into()),
-            uid,
-            status: JobSetStatus {
-                replicated_jobs: spec
-                    .spec
-                    .replicated_jobs
-                    .iter()
-                    .map(|r| ReplicatedJobStatus {
-                        name: r.name.clone(),
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            },
-            spec,
-            generation: 1,
-            taken_names: Default::default(),
-            created_at_ns: self.now(),
-            deletion_ns: None,
-        };
-        let id = self.store.insert_jobset(js);
-        self.jobset_workloads.push(workload);
-        self.add_training_state(id);
-        self.jobset_controller.jobset_created(id);
-        let now = self.now();
-        let spec = &self.store.jobsets[id as usize].spec.spec;
-        let pods_needed = spec.total_pods_at_once();
-        let staged = spec
-            .replicated_jobs
-            .iter()
-            .any(|rj| (rj.depends_on.iter().flatten()).any(|d| d.status == "Complete"));
-        self.rec.observe_jobset(
-            now,
-            id,
-            JobSetChange::Created {
-                pods_needed,
-                staged,
-            },
-        );
-        self.enqueue_jobset(id, self.params.watch_delay_ns);
-        if kueue_managed {
-            self.kueue(|k, ctx| k.on_jobset_created(ctx, id));
-        }
-    }
-
-    fn random_uid(&mut self) -> String {
-        use rand::RngCore;
-        let mut b = [0u8; 16];
-        self.rng.names.fill_bytes(&mut b);
-        let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
-    }
-
     /// A scripted user update of the JobSet (`workloads[].updates`): today, `spec.suspend`.
+    /// The user's side: the JobSet of workload `workload` gets its update `update`, which
+    /// the API server stores.
     pub(crate) fn update_jobset(&mut self, workload: u32, update: u32) {
         self.pending_updates -= 1;
         let (_, suspend) = self.scenario.workloads[workload as usize].updates[update as usize];
         let Some(js) = self.jobset_workloads.iter().position(|&w| w == workload) else {
             return;
         };
-        self.store.jobsets[js].spec.spec.suspend = Some(suspend);
-        self.store.jobsets[js].generation += 1;
-        self.enqueue_jobset(
-            js as JsId,
-            self.params.api_call_latency_ns + self.params.watch_delay_ns,
-        );
+        self.api_server(|a, ctx| a.on_update_jobset(ctx, js as JsId, suspend));
     }
 
     /// Runs one of the JobSet controller's handlers (`Sim::handle`).
@@ -188,45 +112,6 @@ impl Sim {
             let seen = p.jobset_reconcile_cost_ns + p.api_call_latency_ns + p.watch_delay_ns;
             self.queue.schedule_in(seen, Event::KueueJobSetStatus(js));
         }
-    }
-
-    /// The JobSet object goes once the garbage collector has removed its Jobs.
-    pub(crate) fn maybe_finish_jobset_deletion(&mut self, js: JsId) {
-        let jobs_left = !self.store.jobset_jobs(js).is_empty();
-        let deleting = self.store.jobsets[js as usize].deletion_ns.is_some();
-        if deleting && !jobs_left && self.store.remove_jobset(js) {
-            let now = self.now();
-            self.rec.observe_jobset(now, js, JobSetChange::Deleted);
-        }
-    }
-
-    /// The API server stores a Job the JobSet controller created: the Job's pod template
-    /// compiled for its pods, the indexes over its pods, its JobSet's list of child Jobs, and
-    /// the Job controller's informer learns of it. (The scheduler learns its pods' labels
-    /// from its pod informer, as each pod is created: `Scheduler::on_pod_informed`.)
-    pub(crate) fn api_create_job(
-        &mut self,
-        job: JobObj,
-        template: crate::control::pod_templates::JobPodTemplate,
-    ) -> JobId {
-        let id = self.store.insert_job(job);
-        self.job_controller(|jc, ctx| jc.on_job_created(ctx, id));
-        self.pod_templates.job_created(id, template);
-        self.job_pods.push(vec![]);
-        self.job_pod_counts.push(LiveCounts::default());
-        id
-    }
-
-    /// Foreground deletion of a child Job (§3.6), landing at `at_ns`: the Job stays, with a
-    /// deletionTimestamp, until the garbage collector (which watches it) has removed its pods.
-    pub(crate) fn api_delete_job(&mut self, j: JobId, at_ns: crate::engine::SimTime) {
-        self.store.jobs[j as usize].deletion_ns = Some(at_ns);
-        self.rec.observe_job(at_ns, j, JobChange::Deleting);
-        self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_job_deleting(ctx, j));
-        // The Job controller's Job informer hears of the deletionTimestamp (a new generation:
-        // synced at once); its sync then removes every pod's tracking finalizer.
-        let delay = at_ns.saturating_sub(self.now()) + self.params.watch_delay_ns;
-        self.enqueue_job(j, delay);
     }
 
     /// The labels of every pod of Job `j`: its pod template's (§3.5) and, except under the
@@ -1747,7 +1632,7 @@ mod tests {
             step_until(&mut sim, |s| s.store.jobs.len() == 3);
             job_ends(&mut sim, 0, "Failed", "BackoffLimitExceeded");
             for j in 0..3 {
-                sim.on_job_removed(j);
+                sim.api_server(|a, ctx| a.on_job_removed(ctx, j));
             }
             reconcile(&mut sim);
             reconcile(&mut sim);
@@ -1863,7 +1748,7 @@ mod tests {
             "the names are taken until the old Jobs are gone"
         );
         for j in 0..2 {
-            sim.on_job_removed(j);
+            sim.api_server(|a, ctx| a.on_job_removed(ctx, j));
         }
         reconcile(&mut sim);
         assert_eq!(sim.store.jobs.len(), 4);

@@ -13,6 +13,5 @@ pub(crate) mod jobset;
 pub(crate) mod jobset_controller;
 pub(crate) mod kubelet;
 pub(crate) mod node_lifecycle;
-pub(crate) mod pod_admission;
 pub(crate) mod pod_templates;
 pub(crate) mod pod_webhook;

@@ -12,8 +12,8 @@
 //! after; a watcher that reached the same component again meanwhile would find its slot empty
 //! and stop the run, so no component is ever changed behind its own handler's back.
 
+use crate::apiserver::Admitted;
 use crate::cluster::{Node, NodeId};
-use crate::control::pod_admission::Admitted;
 use crate::engine::{EventId, SimTime};
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
@@ -267,7 +267,7 @@ impl Ctx<'_> {
     /// The JobSet pod webhooks' verdict on a pod of Job `j` at completion `index`, as the API
     /// server calls them on a create: the shape the pod gets, or None when denied.
     pub(crate) fn admit_pod(&mut self, j: JobId, index: u32) -> Option<Admitted> {
-        self.sim.admit_pod(j, index)
+        self.sim.api_server(|a, ctx| a.admit_pod(ctx, j, index))
     }
 
     /// A pod create that reaches the API server at `at`, with the webhooks' verdict: the pod is
@@ -280,7 +280,7 @@ impl Ctx<'_> {
         admitted: Option<&Admitted>,
         at: SimTime,
     ) -> bool {
-        self.sim.api_create_pod(j, index, admitted, at)
+        (self.sim).api_server(|a, ctx| a.create_pod(ctx, j, index, admitted, at))
     }
 
     /// A write of JobSet `js`'s status by its controller's reconcile (conditions, counters,
@@ -319,7 +319,8 @@ impl Ctx<'_> {
 
     /// The API server removes a deleted JobSet once its Jobs are gone.
     pub(crate) fn finish_jobset_deletion(&mut self, js: JsId) {
-        self.sim.maybe_finish_jobset_deletion(js);
+        self.sim
+            .api_server(|a, ctx| a.finish_jobset_deletion(ctx, js));
     }
 
     /// A pod spec compiled to the shape the scheduler and the kubelet read: kube-scheduler
@@ -360,7 +361,8 @@ impl Ctx<'_> {
         job: JobObj,
         template: crate::control::pod_templates::JobPodTemplate,
     ) -> JobId {
-        self.sim.api_create_job(job, template)
+        self.sim
+            .api_server(|a, ctx| a.create_job(ctx, job, template))
     }
 
     /// Kueue's patch of JobSet `js` (§3.3 step 3, §3.6 step 1): each replicated job's pod
@@ -431,7 +433,7 @@ impl Ctx<'_> {
     /// A foreground DELETE of Job `j` landing at `at_ns`: the Job gets its deletionTimestamp
     /// and the garbage collector, which watches it, deletes its pods.
     pub(crate) fn delete_job(&mut self, j: JobId, at_ns: SimTime) {
-        self.sim.api_delete_job(j, at_ns);
+        self.sim.api_server(|a, ctx| a.delete_job(ctx, j, at_ns));
     }
 
     pub(crate) fn update_node<R>(&mut self, n: NodeId, change: impl FnOnce(&mut Node) -> R) -> R {
@@ -510,7 +512,97 @@ impl Ctx<'_> {
     /// The Eviction API (and the taint manager's deletes): a DELETE with a
     /// `DisruptionTarget` condition.
     pub(crate) fn evict_pod(&mut self, pod: PodId, reason: &str) {
-        self.sim.evict_pod(pod, reason);
+        self.sim.api_server(|a, ctx| a.evict_pod(ctx, pod, reason));
+    }
+
+    // The API server's storage: only its handlers (`apiserver/`) call these.
+
+    /// Kueue's mutating JobSet webhook on a create (when the scenario runs Kueue): true when
+    /// Kueue manages the JobSet.
+    pub(crate) fn kueue_default_jobset(&mut self, spec: &mut crate::api::types::JobSet) -> bool {
+        self.sim.kueue.enabled() && self.sim.kueue.default_jobset(spec)
+    }
+
+    /// The store takes a new JobSet, submitted from the scenario's workload `workload`; the
+    /// training model and the JobSet controller's books get their entry for it.
+    pub(crate) fn store_jobset(&mut self, obj: JobSetObj, workload: u32) -> JsId {
+        let id = self.sim.store.insert_jobset(obj);
+        self.sim.jobset_workloads.push(workload);
+        self.sim.add_training_state(id);
+        self.sim.jobset_controller.jobset_created(id);
+        id
+    }
+
+    /// Kueue's JobSet watch sees the JobSet it manages created.
+    pub(crate) fn kueue_jobset_created(&mut self, js: JsId) {
+        self.sim.kueue(|k, ctx| k.on_jobset_created(ctx, js));
+    }
+
+    /// A write of JobSet `js` as the API server stores it (a spec update).
+    pub(crate) fn write_jobset(&mut self, js: JsId, write: impl FnOnce(&mut JobSetObj)) {
+        write(&mut self.sim.store.jobsets[js as usize]);
+    }
+
+    /// A write of Job `j` as the API server stores it (its deletion).
+    pub(crate) fn write_job(&mut self, j: JobId, write: impl FnOnce(&mut JobObj)) {
+        write(&mut self.sim.store.jobs[j as usize]);
+    }
+
+    /// The store takes a new Job with its compiled pod template: the Job controller's
+    /// informer learns of it, and the indexes over pods get its entries.
+    pub(crate) fn store_job(
+        &mut self,
+        job: JobObj,
+        template: crate::control::pod_templates::JobPodTemplate,
+    ) -> JobId {
+        let id = self.sim.store.insert_job(job);
+        self.sim
+            .job_controller(|jc, ctx| jc.on_job_created(ctx, id));
+        self.sim.pod_templates.job_created(id, template);
+        self.sim.job_pods.push(vec![]);
+        self.sim.job_pod_counts.push(LiveCounts::default());
+        id
+    }
+
+    /// Job `j` leaves the store; false when it had left already.
+    pub(crate) fn remove_job(&mut self, j: JobId) -> bool {
+        self.sim.store.remove_job(j)
+    }
+
+    /// JobSet `js` leaves the store; false when it had left already.
+    pub(crate) fn remove_jobset(&mut self, js: JsId) -> bool {
+        self.sim.store.remove_jobset(js)
+    }
+
+    /// The garbage collector's watch sees Job `j` deleted in the foreground.
+    pub(crate) fn gc_job_deleting(&mut self, j: JobId) {
+        (self.sim).handle(|sim| &mut sim.gc, |gc, ctx| gc.on_job_deleting(ctx, j));
+    }
+
+    /// The pod store takes a new pod (its create was sent; `Created` follows when it
+    /// returns): the indexes over pods learn of it.
+    pub(crate) fn insert_pod(&mut self, pod: PodObj) -> PodId {
+        self.sim.insert_pod(pod)
+    }
+
+    /// Pod `pod`'s name by parts.
+    pub(crate) fn pod_name_key(&self, pod: PodId) -> crate::sim::objects::PodNameKey {
+        self.sim.pod_name_key(pod)
+    }
+
+    /// Job `j`'s pod template as its pods get it.
+    pub(crate) fn pod_template(&self, j: JobId) -> &crate::control::pod_templates::JobPodTemplate {
+        self.sim.pod_templates.of(j)
+    }
+
+    /// The compiled shape of Job `j`'s followers in topology domain `domain`, if compiled.
+    pub(crate) fn follower_shape(&self, j: JobId, domain: &str) -> Option<ShapeId> {
+        self.sim.pod_templates.follower_shape(j, domain)
+    }
+
+    /// The followers of Job `j` in topology domain `domain` get shape `shape`.
+    pub(crate) fn add_follower_shape(&mut self, j: JobId, domain: String, shape: ShapeId) {
+        self.sim.pod_templates.add_follower_shape(j, domain, shape);
     }
 
     // Named interfaces of other components.

@@ -48,28 +48,21 @@ fn unschedulable_messages_match(sim: &Sim, out: &mut Vec<String>) {
 fn live_pod_names_unique(sim: &Sim, out: &mut Vec<String>) {
     let mut names = std::collections::HashSet::new();
     let mut live = 0;
-    for (id, pod) in sim.pods.with_ids().filter(|(_, p)| !p.removed) {
+    for (id, _) in sim.pods.with_ids().filter(|(_, p)| !p.removed) {
         live += 1;
-        let job = &sim.store.jobs[pod.job as usize];
-        let key = crate::sim::objects::PodNameKey {
-            jobset: job.jobset,
-            rj: job.rj,
-            job_index: job.job_index,
-            index: pod.index,
-            suffix: pod.suffix,
-        };
+        let key = sim.pod_name_key(id);
         if !names.insert(key) {
             out.push(format!("two live pods are named {}", sim.pod_name(id)));
         }
-        if !sim.live_pod_names.contains(&key) {
+        if !sim.api_server.holds_pod_name(&key) {
             let name = sim.pod_name(id);
             out.push(format!("live pod {name} does not hold its name"));
         }
     }
-    if sim.live_pod_names.len() != live {
+    if sim.api_server.pod_names_held() != live {
         out.push(format!(
             "{} pod names are held but {live} pods are live",
-            sim.live_pod_names.len()
+            sim.api_server.pod_names_held()
         ));
     }
 }

@@ -11,7 +11,7 @@ pub(crate) mod shape;
 pub(crate) mod store;
 
 use crate::cluster::{Cluster, ResourceIndex};
-use crate::engine::{EventQueue, RngStreams, SimTime, StreamRng, TokenBucket};
+use crate::engine::{EventQueue, RngStreams, SimTime, TokenBucket};
 use crate::error::{InputError, SimError};
 use crate::metrics::Recorder;
 use crate::params::ControlPlane;
@@ -25,12 +25,6 @@ use shape::PodShape;
 /// API client).
 fn client(r: crate::params::ClientRate) -> TokenBucket {
     TokenBucket::new(r.qps, r.burst)
-}
-
-/// Named random sub-streams. Adding a draw in one never moves another.
-pub(crate) struct Streams {
-    /// Pod name suffixes and JobSet UIDs.
-    pub names: StreamRng,
 }
 
 pub(crate) struct Sim {
@@ -50,19 +44,14 @@ pub(crate) struct Sim {
     pub shapes: Vec<PodShape>,
     /// kube-scheduler: its queues, cache, affinity index and preemption state.
     pub(crate) scheduler: ctx::Slot<Scheduler>,
-    pub rng: Streams,
+    /// The API server's own state: the pod names it holds, its stream for generated names.
+    pub(crate) api_server: ctx::Slot<crate::apiserver::ApiServer>,
     pub rec: Recorder,
     pub ended_at_ns: Option<SimTime>,
     /// Scripted updates not yet applied; the run does not stop early before them.
     pub pending_updates: usize,
     /// The pod DELETEs the components' clients sent that have not landed, with their reasons.
     pub(crate) delete_requests: crate::control::gc::DeleteRequests,
-    /// Names of the pods the API server holds (created and not yet removed), so that a
-    /// generated name is never given twice (see `Sim::unique_pod_suffix`). Hashed once per
-    /// pod create and removal: with one multiplication of the key's packed word
-    /// (`PodNameKey`'s `Hash`), not SipHash, which was 5 % of a long run's instructions; only
-    /// looked up, never iterated, so the hash cannot reach an output.
-    pub live_pod_names: std::collections::HashSet<PodNameKey, crate::engine::queue::BuildSeqHasher>,
     /// The `PodScheduled` condition's message of each pod whose last scheduling cycle found
     /// no node (`PodObj::unschedulable`), beside the arena: 16 bytes in each of a long run's
     /// million pod slots held a message few pods ever get. Only looked up, never iterated.
@@ -239,14 +228,11 @@ impl Sim {
                     streams.stream("scheduler.preemption"),
                 ),
             )),
-            rng: Streams {
-                names: streams.stream("names"),
-            },
+            api_server: ctx::Slot::new(crate::apiserver::ApiServer::new(streams.stream("names"))),
             rec: Recorder::keeping_rows(),
             ended_at_ns: None,
             pending_updates: 0,
             delete_requests: Default::default(),
-            live_pod_names: Default::default(),
             unschedulable_messages: Default::default(),
             container_names: vec![],
             check_invariants: false,
@@ -472,6 +458,14 @@ impl Sim {
         id
     }
 
+    /// Runs one of the API server's handlers.
+    pub(crate) fn api_server<R>(
+        &mut self,
+        handler: impl FnOnce(&mut crate::apiserver::ApiServer, &mut ctx::Ctx<'_>) -> R,
+    ) -> R {
+        self.handle(|sim| &mut sim.api_server, handler)
+    }
+
     /// Runs one of kube-scheduler's handlers.
     pub(crate) fn scheduler<R>(
         &mut self,
@@ -493,15 +487,21 @@ impl Sim {
             return false;
         }
         match event {
-            Event::SubmitJobSet { workload } => self.submit_jobset(workload),
+            Event::SubmitJobSet { workload } => {
+                self.api_server(|a, ctx| a.on_submit_jobset(ctx, workload))
+            }
             Event::UpdateJobSet { workload, update } => self.update_jobset(workload, update),
             Event::ReconcileJobSet(js) => {
                 self.jobset_controller(|c, ctx| c.on_reconcile_jobset(ctx, js))
             }
             Event::SyncJob(job) => self.job_controller(|jc, ctx| jc.on_sync_job(ctx, job)),
             Event::JobWorkersFree => self.job_controller(|jc, ctx| jc.on_workers_free(ctx)),
-            Event::FinalizerRemoved(pod) => self.on_finalizer_removed(pod),
-            Event::PodCreated(pod) => self.on_pod_created(pod),
+            Event::FinalizerRemoved(pod) => {
+                // The PATCH landed (the API server) and returned (the Job controller's books).
+                self.job_controller.finalizer_patch_returned(pod);
+                self.api_server(|a, ctx| a.on_finalizer_removed(ctx, pod));
+            }
+            Event::PodCreated(pod) => self.api_server(|a, ctx| a.on_pod_created(ctx, pod)),
             Event::SchedulerAddPod(pod) => self.scheduler(|s, ctx| s.on_add_pod(ctx, pod)),
             Event::SchedulerPodGone(pod) => self.scheduler(|s, ctx| s.on_pod_gone(ctx, pod)),
             Event::SchedulerCycle => self.scheduler(|s, ctx| s.on_cycle(ctx)),
@@ -565,16 +565,16 @@ impl Sim {
             Event::TrainingDone { js, generation } => {
                 self.training(|t, ctx| t.on_training_done(ctx, js, generation))
             }
-            Event::PodRemoved(pod) => self.on_pod_removed(pod),
+            Event::PodRemoved(pod) => self.api_server(|a, ctx| a.on_pod_removed(ctx, pod)),
             Event::DeletePod { pod, reason } => {
                 let reason = self.delete_requests.reason(reason).to_string();
-                self.delete_pod(pod, &reason, false);
+                self.api_server(|a, ctx| a.delete_pod(ctx, pod, &reason, false));
             }
             Event::GcDeleteDependents(job) => self.handle(
                 |sim| &mut sim.gc,
                 |gc, ctx| gc.on_delete_dependents(ctx, job),
             ),
-            Event::JobRemoved(job) => self.on_job_removed(job),
+            Event::JobRemoved(job) => self.api_server(|a, ctx| a.on_job_removed(ctx, job)),
             Event::EndOfRun => {
                 self.ended_at_ns = Some(self.now());
                 return true;
@@ -595,53 +595,17 @@ impl Sim {
         false
     }
 
-    /// Random lowercase suffix as the API server's generateName produces (5 characters from
-    /// the alphabet without vowels and look-alikes).
-    pub(crate) fn random_suffix(&mut self) -> [u8; 5] {
-        const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-        std::array::from_fn(|_| {
-            ALPHABET[crate::engine::rng::below(&mut self.rng.names, ALPHABET.len() as u64) as usize]
-        })
-    }
-
-    /// The suffix of a new pod of Job `j` at completion `index`, as the API server generates
-    /// it for the Job controller's `generateName: <job>-<index>-`: random, and drawn again
-    /// while a pod it holds already has the name (RetryGenerateName, GA in Kubernetes 1.32:
-    /// at most 8 attempts in all). None when every attempt collided: the create fails with
-    /// AlreadyExists. The name is taken until the pod is removed (`release_pod_name`).
-    pub(crate) fn unique_pod_suffix(&mut self, j: JobId, index: u32) -> Option<[u8; 5]> {
-        const NAME_GENERATION_ATTEMPTS: usize = 8;
-        let job = &self.store.jobs[j as usize];
-        let (jobset, rj, job_index) = (job.jobset, job.rj, job.job_index);
-        for _ in 0..NAME_GENERATION_ATTEMPTS {
-            let suffix = self.random_suffix();
-            let key = PodNameKey {
-                jobset,
-                rj,
-                job_index,
-                index,
-                suffix,
-            };
-            if self.live_pod_names.insert(key) {
-                return Some(suffix);
-            }
-        }
-        None
-    }
-
-    /// The API server no longer holds `pod`: its name can be generated again.
-    pub(crate) fn release_pod_name(&mut self, pod: PodId) {
+    /// The name of pod `pod` by parts (what the API server holds it under).
+    pub(crate) fn pod_name_key(&self, pod: PodId) -> PodNameKey {
         let p = &self.pods[pod as usize];
         let job = &self.store.jobs[p.job as usize];
-        let key = PodNameKey {
+        PodNameKey {
             jobset: job.jobset,
             rj: job.rj,
             job_index: job.job_index,
             index: p.index,
             suffix: p.suffix,
-        };
-        let held = self.live_pod_names.remove(&key);
-        debug_assert!(held, "a removed pod held its name");
+        }
     }
 
     /// The message of the pod's `PodScheduled` condition while its last scheduling cycle

@@ -167,7 +167,6 @@ impl Sim {
             }
             PodChange::Removed => {
                 let (index, shape) = (p.index, p.shape);
-                self.release_pod_name(pod);
                 self.kubelet.forget(pod);
                 // Pods usually go in the order they were created: the search ends near the
                 // front.
@@ -566,7 +565,7 @@ mod tests {
             let job = sim.pods[pod as usize].job;
             std::sync::Arc::make_mut(&mut sim.store.jobs[job as usize].spec)
                 .pod_replacement_policy = policy.map(String::from);
-            sim.evict_pod(pod, "EvictionByEvictionAPI");
+            sim.api_server(|a, ctx| a.evict_pod(ctx, pod, "EvictionByEvictionAPI"));
             let p = &sim.pods[pod as usize];
             assert!(p.disruption_target && p.deletion_ns.is_some());
             assert_eq!(

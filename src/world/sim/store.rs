@@ -4,8 +4,8 @@
 //! server still holds an object is the store's membership (`jobset_exists`, `job_exists`), and
 //! the child Jobs of each JobSet are its index by owner (`jobset_jobs`), as an informer's
 //! owner index is upstream. A kind's creates and removals go through one method here, which
-//! keeps the membership and the index in step; the API server's side (`Sim::submit_jobset`,
-//! `Sim::api_create_job`, the garbage collector's removals) calls them and tells the
+//! keeps the membership and the index in step; the API server's side (`ApiServer::on_submit_jobset`,
+//! `ApiServer::create_job`, the garbage collector's removals) calls them and tells the
 //! watchers. Pods and their indexes are the pod store's (`Sim::pods`, `job_pods`,
 //! `node_pods`).
 
