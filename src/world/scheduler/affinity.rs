@@ -284,8 +284,8 @@ pub(crate) struct AffinityIndex {
     /// another's. Keyed by (norm term, Job) for required terms and (score norm term, Job) for
     /// scoring ones: a Job's labels and a norm's selector never change, and every pod of a Job
     /// asks the same, so each pair is matched once. Only looked up, never iterated.
-    own_verdicts: std::cell::RefCell<FastMap<(u32, JobKey), (bool, bool)>>,
-    own_score_verdicts: std::cell::RefCell<FastMap<(u32, JobKey), (bool, bool)>>,
+    own_verdicts: VerdictMemo,
+    own_score_verdicts: VerdictMemo,
     /// For each normalized term that pods carry as their own required anti-affinity: per
     /// domain, the placed pods it repels. Makes a domain's verdict O(log) and lets the walk
     /// jump from one clear domain to the next.
@@ -924,12 +924,8 @@ impl AffinityIndex {
             let norm = &self.norms[n as usize];
             // The norm's first `$SELF` key, found once when the norm was made.
             let own_value = norm.self_key.as_ref().and_then(|k| own.get(k));
-            let (same, other) = *(self.own_verdicts.borrow_mut())
-                .entry((n, job))
-                .or_insert_with(|| {
-                    let same = (norm.selector).matches_with(own, own_value.map(String::as_str));
-                    (same, norm.selector.matches_with(own, None))
-                });
+            let verdicts = &self.own_verdicts;
+            let (same, other) = own_verdicts(verdicts, (n, job), &norm.selector, own, own_value);
             if same || other {
                 ctx.sym.push((n, same, other, own_value.cloned()));
             }
@@ -1175,12 +1171,8 @@ impl AffinityIndex {
         for &n in &self.active_score_norms {
             let norm = &self.score_norms[n as usize];
             let own_value = norm.self_key.as_ref().and_then(|k| own.get(k));
-            let (same, other) = *(self.own_score_verdicts.borrow_mut())
-                .entry((n, job))
-                .or_insert_with(|| {
-                    let same = (norm.selector).matches_with(own, own_value.map(String::as_str));
-                    (same, norm.selector.matches_with(own, None))
-                });
+            let verdicts = &self.own_score_verdicts;
+            let (same, other) = own_verdicts(verdicts, (n, job), &norm.selector, own, own_value);
             // Without a value of our own, `same` and `other` are one verdict on all owners.
             let mine = own_value.and_then(|v| norm.by_owner.get(v));
             if other {
@@ -1334,6 +1326,24 @@ fn normalize(selector: &Selector, own: &StringMap) -> (Selector, Option<String>)
         })
         .collect();
     (Selector { reqs }, own_value)
+}
+
+/// A Job's `(same, other)` verdicts on norm terms, by (norm term, Job).
+type VerdictMemo = std::cell::RefCell<FastMap<(u32, JobKey), (bool, bool)>>;
+
+/// A Job's verdicts on a norm term, memoized in `memo` by (norm, Job): does the term match
+/// its pods when the term's owner has the pods' own `$SELF` value, and when it has another.
+fn own_verdicts(
+    memo: &VerdictMemo,
+    key: (u32, JobKey),
+    selector: &Selector,
+    own: &StringMap,
+    own_value: Option<&String>,
+) -> (bool, bool) {
+    *memo.borrow_mut().entry(key).or_insert_with(|| {
+        let same = selector.matches_with(own, own_value.map(String::as_str));
+        (same, selector.matches_with(own, None))
+    })
 }
 
 fn self_keys(selector: &Selector) -> Vec<String> {
