@@ -66,6 +66,14 @@ fn upstream_sim(test: &str, example: &str, head: &str, pods: &str) -> Option<Sim
     ))
 }
 
+/// The first Job whose name contains `part`, with its id.
+fn job_named<'s>(sim: &'s Sim, part: &str) -> (u32, &'s crate::sim::objects::JobObj) {
+    let (j, job) = (sim.store.jobs.iter().enumerate())
+        .find(|(_, j)| j.name.contains(part))
+        .unwrap_or_else(|| panic!("no Job named like {part:?}"));
+    (j as u32, job)
+}
+
 fn js(sim: &Sim) -> &JobSetObj {
     &sim.store.jobsets[0]
 }
@@ -352,14 +360,9 @@ fn success_policy_all_with_target_ignores_other_jobs() {
         (100.0..110.0).contains(&done),
         "workers finish at ~100 s, the JobSet then: {done}"
     );
-    let leader = sim
-        .store
-        .jobs
-        .iter()
-        .position(|j| j.name.contains("leader"))
-        .unwrap();
+    let (leader, _) = job_named(&sim, "leader");
     assert!(
-        !sim.store.job_exists(leader as u32),
+        !sim.store.job_exists(leader),
         "the still-active leader Job was deleted after completion"
     );
 }
@@ -377,18 +380,8 @@ fn in_order_startup_waits_for_readiness() {
         return;
     };
     assert_eq!(terminal(&sim).0, Some("Completed"));
-    let driver = sim
-        .store
-        .jobs
-        .iter()
-        .find(|j| j.name.contains("driver"))
-        .unwrap();
-    let workers = sim
-        .store
-        .jobs
-        .iter()
-        .find(|j| j.name.contains("workers"))
-        .unwrap();
+    let (_, driver) = job_named(&sim, "driver");
+    let (_, workers) = job_named(&sim, "workers");
     let gap = (workers.created_at_ns - driver.created_at_ns) as f64 / 1e9;
     assert!(
         (30.0..35.0).contains(&gap),
@@ -415,15 +408,7 @@ fn depends_on_complete_then_ready() {
         return;
     };
     assert_eq!(terminal(&sim).0, Some("Completed"));
-    let created = |rj: &str| {
-        sim.store
-            .jobs
-            .iter()
-            .find(|j| j.name.contains(rj))
-            .unwrap()
-            .created_at_ns as f64
-            / 1e9
-    };
+    let created = |rj: &str| job_named(&sim, rj).1.created_at_ns as f64 / 1e9;
     let (init, launcher, workers) = (
         created("initializer"),
         created("launcher"),

@@ -476,11 +476,12 @@ impl AffinityIndex {
             self.job_labels.resize(i + 1, None);
         }
         labels.insert(NAMESPACE_KEY.to_string(), namespace.to_string());
-        if self.job_labels[i].replace(labels).is_some() {
-            // New labels for a Job: its memoized verdicts no longer hold.
-            (self.own_verdicts.get_mut()).retain(|&(_, j), _| j != job);
-            (self.own_score_verdicts.get_mut()).retain(|&(_, j), _| j != job);
-        }
+        // A Job's pods all carry the labels it was created with: the verdicts memoized per
+        // Job (`own_verdicts`) hold only because they are set once.
+        assert!(
+            self.job_labels[i].replace(labels).is_none(),
+            "internal error: Job {job}'s pod labels were set twice"
+        );
     }
 
     /// Turns the index labelled, once every existing Job's labels are set: indexes the Jobs
@@ -1373,6 +1374,15 @@ mod tests {
             operator: op.into(),
             values: values.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "pod labels were set twice")]
+    fn a_jobs_labels_are_set_once() {
+        let mut index = AffinityIndex::default();
+        index.set_job_labels(3, labels(&[("app", "a")]), "default");
+        assert!(index.has_labels(3));
+        index.set_job_labels(3, labels(&[("app", "b")]), "default");
     }
 
     #[test]
