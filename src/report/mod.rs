@@ -95,6 +95,11 @@ pub(crate) fn jobsets_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
 /// (`metrics::events_csv`).
 #[cfg(test)]
 pub(crate) fn events_csv(sim: &Sim) -> Result<Vec<u8>, SimError> {
+    assert!(
+        sim.pods.keep_released,
+        "events_csv reads removed pods after the run: call \
+         sim::pod_store::keep_every_slot_in_this_test() before building the Sim"
+    );
     let mut w = crate::metrics::events_csv::EventsCsv::new(vec![]);
     for row in &sim.rec.rows {
         let state = row.state.as_str();
