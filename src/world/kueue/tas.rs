@@ -100,27 +100,58 @@ pub(crate) fn parse_request(
     annotations: &BTreeMap<String, String>,
     pod_count: u32,
 ) -> Result<Option<TopologyRequest>, AnnotationError> {
-    let get = |k: &str| annotations.get(k);
-    let required = get(REQUIRED);
-    let preferred = get(PREFERRED);
-    let unconstrained = get(UNCONSTRAINED);
-    let slice_level = get(SLICE_REQUIRED);
-    let slice_size = get(SLICE_SIZE);
-    let group = get(GROUP_NAME);
-    let constraints = get(SLICE_CONSTRAINTS);
-
+    let found = PodSetAnnotations::read(annotations);
     // The webhook's checks, in its order; the first error wins.
-    let found = [required, preferred, unconstrained]
-        .iter()
-        .filter(|v| v.is_some())
-        .count();
-    if found > 1 {
-        let key = if unconstrained.is_some() {
+    found.check_one_topology_annotation()?;
+    found.check_group_name()?;
+    found.check_unconstrained()?;
+    let size = found.slice_size()?;
+    let layers = found.constraint_layers()?;
+    found.check_pod_count(size, &layers, pod_count)?;
+    Ok(found.into_request(size, layers))
+}
+
+/// The `kueue.x-k8s.io/podset-*` annotations of one pod template, each when present.
+struct PodSetAnnotations<'a> {
+    required: Option<&'a String>,
+    preferred: Option<&'a String>,
+    unconstrained: Option<&'a String>,
+    slice_level: Option<&'a String>,
+    slice_size: Option<&'a String>,
+    group: Option<&'a String>,
+    constraints: Option<&'a String>,
+}
+
+impl<'a> PodSetAnnotations<'a> {
+    /// Looks up each annotation in a pod template's annotations.
+    fn read(annotations: &'a BTreeMap<String, String>) -> Self {
+        let get = |k: &str| annotations.get(k);
+        PodSetAnnotations {
+            required: get(REQUIRED),
+            preferred: get(PREFERRED),
+            unconstrained: get(UNCONSTRAINED),
+            slice_level: get(SLICE_REQUIRED),
+            slice_size: get(SLICE_SIZE),
+            group: get(GROUP_NAME),
+            constraints: get(SLICE_CONSTRAINTS),
+        }
+    }
+
+    /// Rejects more than one of the required, preferred and unconstrained annotations.
+    fn check_one_topology_annotation(&self) -> Result<(), AnnotationError> {
+        let found = [self.required, self.preferred, self.unconstrained]
+            .iter()
+            .filter(|v| v.is_some())
+            .count();
+        if found <= 1 {
+            return Ok(());
+        }
+        let key = if self.unconstrained.is_some() {
             UNCONSTRAINED
         } else {
             PREFERRED
         };
-        return Err((
+        Err((
             at(key),
             format!(
                 "Invalid value: must not contain more than one topology annotation: [{}, {}, {}]",
@@ -128,9 +159,15 @@ pub(crate) fn parse_request(
                 go_quote(PREFERRED),
                 go_quote(UNCONSTRAINED)
             ),
-        ));
+        ))
     }
-    if let Some(g) = group {
+
+    /// Checks `podset-group-name`: not a number, no slice annotations beside it, and only
+    /// with a required or preferred topology.
+    fn check_group_name(&self) -> Result<(), AnnotationError> {
+        let Some(g) = self.group else {
+            return Ok(());
+        };
         // `validatePodSetGroupNameAnnotation`: `strconv.ParseUint(name, 10, 64)` must fail.
         if !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()) && g.parse::<u64>().is_ok() {
             return Err((at(GROUP_NAME), invalid(g, "must not be a number")));
@@ -141,13 +178,13 @@ pub(crate) fn parse_request(
                 format!("Forbidden: may not be set when '{other}' is specified"),
             ))
         };
-        if slice_size.is_some() {
+        if self.slice_size.is_some() {
             return forbidden(SLICE_SIZE);
         }
-        if slice_level.is_some() {
+        if self.slice_level.is_some() {
             return forbidden(SLICE_REQUIRED);
         }
-        if required.is_none() && preferred.is_none() {
+        if self.required.is_none() && self.preferred.is_none() {
             return Err((
                 at(GROUP_NAME),
                 format!(
@@ -155,93 +192,126 @@ pub(crate) fn parse_request(
                 ),
             ));
         }
+        Ok(())
     }
-    if let Some(v) = unconstrained {
-        if parse_go_bool(v).is_none() {
-            return Err((at(UNCONSTRAINED), invalid(v, "must be a boolean value")));
-        }
-    }
-    let size = match slice_size {
-        None => None,
-        Some(v) => match v.parse::<i32>() {
-            Err(_) => {
-                return Err((at(SLICE_SIZE), invalid(v, "must be a numeric value")));
+
+    /// Checks that `podset-unconstrained-topology` is a Go boolean.
+    fn check_unconstrained(&self) -> Result<(), AnnotationError> {
+        match self.unconstrained {
+            Some(v) if parse_go_bool(v).is_none() => {
+                Err((at(UNCONSTRAINED), invalid(v, "must be a boolean value")))
             }
-            Ok(n) if n < 1 => {
-                return Err((
-                    at(SLICE_SIZE),
-                    invalid(v, "must be greater than or equal to 1"),
-                ));
-            }
-            Ok(n) => Some(n as u32),
-        },
-    };
-    if slice_level.is_some() && slice_size.is_none() {
-        return Err((
-            at(SLICE_SIZE),
-            format!("Required value: must be set when '{SLICE_REQUIRED}' is specified"),
-        ));
-    }
-    if slice_level.is_none() && slice_size.is_some() {
-        return Err((
-            at(SLICE_SIZE),
-            format!("Forbidden: may not be set when '{SLICE_REQUIRED}' is not specified"),
-        ));
-    }
-    let layers = match constraints {
-        None => Vec::new(),
-        Some(json) => parse_constraints(
-            json,
-            slice_level.is_some(),
-            slice_size.is_some(),
-            group.is_some(),
-        )?,
-    };
-    if let (Some(v), Some(n)) = (slice_size, size) {
-        if n > pod_count {
-            return Err((
-                at(SLICE_SIZE),
-                invalid(
-                    v,
-                    &format!("must not be greater than pod set count {pod_count}"),
-                ),
-            ));
-        }
-    }
-    if let Some(&(_, first)) = layers.first() {
-        if first > pod_count {
-            return Err((
-                at(SLICE_CONSTRAINTS),
-                format!(
-                    "Invalid value: {first}: must not be greater than pod set count {pod_count}"
-                ),
-            ));
+            _ => Ok(()),
         }
     }
 
-    let mode = if let Some(level) = required {
-        TopologyMode::Required(level.clone())
-    } else if let Some(level) = preferred {
-        TopologyMode::Preferred(level.clone())
-    } else if unconstrained.is_some() || slice_level.is_some() || !layers.is_empty() {
-        TopologyMode::Unconstrained
-    } else {
-        return Ok(None);
-    };
-    let mut layers = layers.into_iter();
-    let slice = match (slice_level, size) {
-        (Some(level), Some(n)) => Some((level.clone(), n)),
-        _ => layers.next(),
-    };
-    let group = group
-        .filter(|_| required.is_some() || preferred.is_some())
-        .cloned();
-    Ok(Some(TopologyRequest {
-        mode,
-        slice,
-        layers: layers.collect(),
-        group,
-    }))
+    /// `podset-slice-size`, parsed, when present; set exactly when the slice level is.
+    fn slice_size(&self) -> Result<Option<u32>, AnnotationError> {
+        let size = match self.slice_size {
+            None => None,
+            Some(v) => match v.parse::<i32>() {
+                Err(_) => {
+                    return Err((at(SLICE_SIZE), invalid(v, "must be a numeric value")));
+                }
+                Ok(n) if n < 1 => {
+                    return Err((
+                        at(SLICE_SIZE),
+                        invalid(v, "must be greater than or equal to 1"),
+                    ));
+                }
+                Ok(n) => Some(n as u32),
+            },
+        };
+        if self.slice_level.is_some() && self.slice_size.is_none() {
+            return Err((
+                at(SLICE_SIZE),
+                format!("Required value: must be set when '{SLICE_REQUIRED}' is specified"),
+            ));
+        }
+        if self.slice_level.is_none() && self.slice_size.is_some() {
+            return Err((
+                at(SLICE_SIZE),
+                format!("Forbidden: may not be set when '{SLICE_REQUIRED}' is not specified"),
+            ));
+        }
+        Ok(size)
+    }
+
+    /// The layers of `podset-slice-required-topology-constraints` (none without it).
+    fn constraint_layers(&self) -> Result<Vec<(String, u32)>, AnnotationError> {
+        match self.constraints {
+            None => Ok(Vec::new()),
+            Some(json) => parse_constraints(
+                json,
+                self.slice_level.is_some(),
+                self.slice_size.is_some(),
+                self.group.is_some(),
+            ),
+        }
+    }
+
+    /// `ValidateSliceSizeAnnotationUpperBound`: no slice larger than the PodSet.
+    fn check_pod_count(
+        &self,
+        size: Option<u32>,
+        layers: &[(String, u32)],
+        pod_count: u32,
+    ) -> Result<(), AnnotationError> {
+        if let (Some(v), Some(n)) = (self.slice_size, size) {
+            if n > pod_count {
+                return Err((
+                    at(SLICE_SIZE),
+                    invalid(
+                        v,
+                        &format!("must not be greater than pod set count {pod_count}"),
+                    ),
+                ));
+            }
+        }
+        if let Some(&(_, first)) = layers.first() {
+            if first > pod_count {
+                return Err((
+                    at(SLICE_CONSTRAINTS),
+                    format!(
+                        "Invalid value: {first}: must not be greater than pod set count {pod_count}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The request the valid annotations make; None when they ask for no topology.
+    fn into_request(
+        self,
+        size: Option<u32>,
+        layers: Vec<(String, u32)>,
+    ) -> Option<TopologyRequest> {
+        let mode = if let Some(level) = self.required {
+            TopologyMode::Required(level.clone())
+        } else if let Some(level) = self.preferred {
+            TopologyMode::Preferred(level.clone())
+        } else if self.unconstrained.is_some() || self.slice_level.is_some() || !layers.is_empty() {
+            TopologyMode::Unconstrained
+        } else {
+            return None;
+        };
+        let mut layers = layers.into_iter();
+        let slice = match (self.slice_level, size) {
+            (Some(level), Some(n)) => Some((level.clone(), n)),
+            _ => layers.next(),
+        };
+        let group = self
+            .group
+            .filter(|_| self.required.is_some() || self.preferred.is_some())
+            .cloned();
+        Some(TopologyRequest {
+            mode,
+            slice,
+            layers: layers.collect(),
+            group,
+        })
+    }
 }
 
 /// `validateSliceRequiredTopologyConstraintsAnnotation` (`TASMultiLayerTopology`, beta, on):
@@ -255,6 +325,18 @@ fn parse_constraints(
     slice_size: bool,
     group: bool,
 ) -> Result<Vec<(String, u32)>, AnnotationError> {
+    check_constraints_exclusive(slice_level, slice_size, group)?;
+    let layers = decode_constraints(json)?;
+    check_constraint_layers(json, &layers)?;
+    Ok(layers.into_iter().map(|(t, s)| (t, s as u32)).collect())
+}
+
+/// Rejects the constraints annotation beside the two-level slice annotations or a group name.
+fn check_constraints_exclusive(
+    slice_level: bool,
+    slice_size: bool,
+    group: bool,
+) -> Result<(), AnnotationError> {
     let forbidden = |path: String, other: &str| {
         Err((
             path,
@@ -270,74 +352,107 @@ fn parse_constraints(
     if group {
         return forbidden(at(GROUP_NAME), SLICE_CONSTRAINTS);
     }
-    let bad_json = |detail: String| {
-        Err((
-            at(SLICE_CONSTRAINTS),
-            invalid(json, &format!("must be a valid JSON array: {detail}")),
-        ))
-    };
-    const GO_TYPE: &str = "[]v1beta2.PodsetSliceRequiredTopologyConstraint";
-    let value: serde_json::Value = match serde_json::from_str(json) {
-        Ok(v) => v,
-        Err(e) => return bad_json(e.to_string()),
-    };
-    let kind = |v: &serde_json::Value| match v {
+    Ok(())
+}
+
+/// The constraints annotation's error for JSON that Go cannot decode.
+fn bad_constraints_json(json: &str, detail: String) -> AnnotationError {
+    (
+        at(SLICE_CONSTRAINTS),
+        invalid(json, &format!("must be a valid JSON array: {detail}")),
+    )
+}
+
+/// The JSON type's name as Go's `encoding/json` errors say it.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "bool",
         serde_json::Value::Number(_) => "number",
         serde_json::Value::String(_) => "string",
         serde_json::Value::Array(_) => "array",
         serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// Decodes the constraints as Go's `encoding/json` would: (topology, size) per layer, unchecked.
+fn decode_constraints(json: &str) -> Result<Vec<(String, i64)>, AnnotationError> {
+    const GO_TYPE: &str = "[]v1beta2.PodsetSliceRequiredTopologyConstraint";
+    let value: serde_json::Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => return Err(bad_constraints_json(json, e.to_string())),
     };
     let items = match &value {
         serde_json::Value::Array(items) => items.as_slice(),
         serde_json::Value::Null => &[],
         other => {
-            return bad_json(format!(
-                "json: cannot unmarshal {} into Go value of type {GO_TYPE}",
-                kind(other)
+            return Err(bad_constraints_json(
+                json,
+                format!(
+                    "json: cannot unmarshal {} into Go value of type {GO_TYPE}",
+                    json_kind(other)
+                ),
             ))
         }
     };
-    let mut layers: Vec<(String, i64)> = Vec::new();
-    for item in items {
-        let mut topology = String::new();
-        let mut size = 0i64;
-        match item {
-            serde_json::Value::Object(fields) => {
-                for (k, v) in fields {
-                    let field = |go: &str| {
+    items
+        .iter()
+        .map(|item| decode_constraint(json, item))
+        .collect()
+}
+
+/// Decodes one layer of the constraints (a JSON null is the zero layer).
+fn decode_constraint(
+    json: &str,
+    item: &serde_json::Value,
+) -> Result<(String, i64), AnnotationError> {
+    let mut topology = String::new();
+    let mut size = 0i64;
+    match item {
+        serde_json::Value::Object(fields) => {
+            for (k, v) in fields {
+                let field = |go: &str| {
+                    bad_constraints_json(
+                        json,
                         format!(
                             "json: cannot unmarshal {} into Go struct field PodsetSliceRequiredTopologyConstraint.{go} of type {}",
-                            kind(v),
+                            json_kind(v),
                             if go == "size" { "int32" } else { "string" }
-                        )
-                    };
-                    if k.eq_ignore_ascii_case("topology") {
-                        match v {
-                            serde_json::Value::String(t) => topology = t.clone(),
-                            serde_json::Value::Null => {}
-                            _ => return bad_json(field("topology")),
-                        }
-                    } else if k.eq_ignore_ascii_case("size") {
-                        match v.as_i64().filter(|n| i32::try_from(*n).is_ok()) {
-                            Some(n) => size = n,
-                            None if v.is_null() => {}
-                            None => return bad_json(field("size")),
-                        }
+                        ),
+                    )
+                };
+                if k.eq_ignore_ascii_case("topology") {
+                    match v {
+                        serde_json::Value::String(t) => topology = t.clone(),
+                        serde_json::Value::Null => {}
+                        _ => return Err(field("topology")),
+                    }
+                } else if k.eq_ignore_ascii_case("size") {
+                    match v.as_i64().filter(|n| i32::try_from(*n).is_ok()) {
+                        Some(n) => size = n,
+                        None if v.is_null() => {}
+                        None => return Err(field("size")),
                     }
                 }
             }
-            serde_json::Value::Null => {}
-            other => {
-                return bad_json(format!(
-                    "json: cannot unmarshal {} into Go value of type v1beta2.PodsetSliceRequiredTopologyConstraint",
-                    kind(other)
-                ))
-            }
         }
-        layers.push((topology, size));
+        serde_json::Value::Null => {}
+        other => {
+            return Err(bad_constraints_json(
+                json,
+                format!(
+                    "json: cannot unmarshal {} into Go value of type v1beta2.PodsetSliceRequiredTopologyConstraint",
+                    json_kind(other)
+                ),
+            ))
+        }
     }
+    Ok((topology, size))
+}
+
+/// Checks the decoded layers: 1 to 3 of them, sizes at least 1, distinct topologies, each
+/// size dividing its parent's.
+fn check_constraint_layers(json: &str, layers: &[(String, i64)]) -> Result<(), AnnotationError> {
     if layers.is_empty() || layers.len() > 3 {
         return Err((
             at(SLICE_CONSTRAINTS),
@@ -377,7 +492,7 @@ fn parse_constraints(
             ));
         }
     }
-    Ok(layers.into_iter().map(|(t, s)| (t, s as u32)).collect())
+    Ok(())
 }
 
 /// Go's `strconv.ParseBool`.
@@ -740,49 +855,59 @@ impl TasSnapshot {
                 .find_group(req, per_pod, count, None, exclusion)
                 .map(|(workers, _)| workers);
         }
-        let RequestLevels {
-            lowest,
-            slice_size,
-            requested,
-            slice_level,
-            unconstrained,
-            ..
-        } = self.request_levels(req)?;
+        let levels = self.request_levels(req)?;
         let required = matches!(req.mode, TopologyMode::Required(_));
-        let profile = if unconstrained {
+        let profile = if levels.unconstrained {
             Profile::LeastFree
         } else {
             Profile::BestFit
         };
         let ranks = self.ranks();
+        let (p1, excluded) = self.phase1(&levels, per_pod, exclusion);
+        let counts = |level: usize, d: u32| p1.get(level, d);
+        let key_of =
+            |level: usize, d: u32| pack_key(profile, counts(level, d), ranks[level][d as usize], d);
 
-        // Phase 1: pods per leaf, sums up the tree, slices at the slice level and sums above.
+        // Phase 2a: the level and its domains.
+        let needed = i64::from(count) / levels.slice_size;
+        let (fit_level, chosen) = self.fit_level(
+            levels.requested,
+            needed,
+            levels.slice_size,
+            required,
+            levels.unconstrained,
+            profile,
+            &counts,
+            &key_of,
+            &excluded,
+        )?;
+        let order = Order {
+            profile,
+            counts: &counts,
+            key_of: &key_of,
+        };
+        let leaves = self.descend(fit_level, chosen, &levels, needed, &order);
+        let mut out: Vec<(LeafIx, u32)> = leaves
+            .into_iter()
+            .filter(|&(_, pods)| pods > 0)
+            .map(|(leaf, pods)| (leaf, pods as u32))
+            .collect();
+        out.sort_unstable_by_key(|&(leaf, _)| ranks[levels.lowest][leaf as usize]);
+        Ok(out)
+    }
+
+    /// Phase 1: pods per leaf, sums up the tree, slices at the slice level and sums above; with
+    /// the exclusion statistics of the leaves left out.
+    fn phase1(
+        &self,
+        levels: &RequestLevels<'_>,
+        per_pod: &[i64],
+        exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
+    ) -> (Phase1, Stats) {
+        let (lowest, slice_level, slice_size) =
+            (levels.lowest, levels.slice_level, levels.slice_size);
         let mut pods: Vec<Vec<i64>> = self.domains.iter().map(|d| vec![0; d.len()]).collect();
-        let mut excluded = Stats::new();
-        let mut limited_by = vec![0usize; self.dims];
-        for (leaf, c) in pods[lowest].iter_mut().enumerate() {
-            if self.absent[leaf] {
-                continue;
-            }
-            if let Err(reason) = exclusion(leaf as LeafIx) {
-                if let Some(reason) = reason {
-                    *excluded.entry(reason).or_insert(0) += 1;
-                }
-                continue;
-            }
-            let (n, limiting) = self.count_in(leaf, per_pod);
-            *c = n;
-            if n == 0 {
-                if let Some(d) = limiting {
-                    limited_by[d] += 1;
-                }
-            }
-        }
-        for (d, &n) in limited_by.iter().enumerate() {
-            if let (true, Some(name)) = (n > 0, self.dim_names.get(d)) {
-                excluded.insert(format!("resource {}", go_quote(name)), n);
-            }
-        }
+        let excluded = self.count_leaf_pods(&mut pods[lowest], per_pod, exclusion);
         for level in (0..lowest).rev() {
             let (upper, lower) = pods.split_at_mut(level + 1);
             let (upper, lower) = (&mut upper[level], &lower[0]);
@@ -808,42 +933,64 @@ impl TasSnapshot {
             slice_level,
             slice_size,
         };
-        let counts = |level: usize, d: u32| p1.get(level, d);
+        (p1, excluded)
+    }
 
-        let key_of =
-            |level: usize, d: u32| pack_key(profile, counts(level, d), ranks[level][d as usize], d);
+    /// Fills `leaf_pods` with the pods of `per_pod` each present, eligible leaf holds; returns
+    /// the leaves excluded, by reason (a resource for leaves that hold none).
+    fn count_leaf_pods(
+        &self,
+        leaf_pods: &mut [i64],
+        per_pod: &[i64],
+        exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
+    ) -> Stats {
+        let mut excluded = Stats::new();
+        let mut limited_by = vec![0usize; self.dims];
+        for (leaf, c) in leaf_pods.iter_mut().enumerate() {
+            if self.absent[leaf] {
+                continue;
+            }
+            if let Err(reason) = exclusion(leaf as LeafIx) {
+                if let Some(reason) = reason {
+                    *excluded.entry(reason).or_insert(0) += 1;
+                }
+                continue;
+            }
+            let (n, limiting) = self.count_in(leaf, per_pod);
+            *c = n;
+            if n == 0 {
+                if let Some(d) = limiting {
+                    limited_by[d] += 1;
+                }
+            }
+        }
+        for (d, &n) in limited_by.iter().enumerate() {
+            if let (true, Some(name)) = (n > 0, self.dim_names.get(d)) {
+                excluded.insert(format!("resource {}", go_quote(name)), n);
+            }
+        }
+        excluded
+    }
 
-        // Phase 2a: the level and its domains.
-        let needed = i64::from(count) / slice_size;
-        let (fit_level, mut chosen) = self.fit_level(
-            requested,
-            needed,
-            slice_size,
-            required,
-            unconstrained,
-            profile,
-            &counts,
-            &key_of,
-            &excluded,
-        )?;
-
-        // Phase 2b, above the slice level: the children of all chosen domains, together, take
-        // whole slices greedily.
+    /// Phase 2b: from the domains chosen at `fit_level` down to the leaves, each with its pods.
+    fn descend(
+        &self,
+        fit_level: usize,
+        mut chosen: Vec<(u32, i64)>,
+        levels: &RequestLevels<'_>,
+        needed: i64,
+        order: &Order<'_>,
+    ) -> Vec<(u32, i64)> {
+        let lowest = levels.lowest;
+        // Above the slice level: the children of all chosen domains, together, take whole
+        // slices greedily.
         let mut level = fit_level;
-        while level < lowest.min(slice_level) {
+        while level < lowest.min(levels.slice_level) {
             let cands: Vec<u32> = chosen
                 .iter()
                 .flat_map(|&(d, _)| self.domains[level][d as usize].children.iter().copied())
                 .collect();
-            let (taken, short) = greedy(
-                &cands,
-                needed,
-                slice_size,
-                true,
-                profile,
-                &|d| counts(level + 1, d),
-                &|d| key_of(level + 1, d),
-            );
+            let (taken, short) = order.greedy(level + 1, &cands, needed, levels.slice_size, true);
             debug_assert_eq!(short, 0, "children hold their parents' slices");
             chosen = taken;
             level += 1;
@@ -852,28 +999,15 @@ impl TasSnapshot {
         while level < lowest {
             let mut next = Vec::new();
             for &(d, pods) in &chosen {
-                let (taken, short) = greedy(
-                    &self.domains[level][d as usize].children,
-                    pods,
-                    1,
-                    false,
-                    profile,
-                    &|c| counts(level + 1, c),
-                    &|c| key_of(level + 1, c),
-                );
+                let children = &self.domains[level][d as usize].children;
+                let (taken, short) = order.greedy(level + 1, children, pods, 1, false);
                 debug_assert_eq!(short, 0, "children hold their parent's pods");
                 next.extend(taken);
             }
             chosen = next;
             level += 1;
         }
-        let mut out: Vec<(LeafIx, u32)> = chosen
-            .into_iter()
-            .filter(|&(_, pods)| pods > 0)
-            .map(|(leaf, pods)| (leaf, pods as u32))
-            .collect();
-        out.sort_unstable_by_key(|&(leaf, _)| ranks[lowest][leaf as usize]);
-        Ok(out)
+        chosen
     }
 
     /// `CountInWithLimitingResource`: how many pods of `per_pod` the leaf's free capacity holds
@@ -1026,6 +1160,31 @@ fn best_fit(
     best.map(|(_, k)| dom_of(k))
 }
 
+/// How a find orders domains: its profile, phase 1's counts and the sort key, by level.
+struct Order<'a> {
+    profile: Profile,
+    counts: &'a dyn Fn(usize, u32) -> Counts,
+    key_of: &'a dyn Fn(usize, u32) -> Key,
+}
+
+impl Order<'_> {
+    /// `greedy` over candidate domains of `level`.
+    fn greedy(&self, level: usize, cands: &[u32], needed: i64, size: i64, slices: bool) -> Taken {
+        greedy(
+            cands,
+            needed,
+            size,
+            slices,
+            self.profile,
+            &|d| (self.counts)(level, d),
+            &|d| (self.key_of)(level, d),
+        )
+    }
+}
+
+/// What `greedy` takes: the domains with their pods, and the units left over.
+type Taken = (Vec<(u32, i64)>, i64);
+
 /// `updateCountsToMinimumGeneric` without leaders: `cands` in sort order take `needed` units
 /// (slices of `size` pods when `slices`, else pods) greedily, each all it holds, the last one
 /// (under BestFit) the tightest fit among those left. Returns the domains taken with their pods
@@ -1039,7 +1198,7 @@ fn greedy(
     profile: Profile,
     counts: &dyn Fn(u32) -> Counts,
     key: &dyn Fn(u32) -> Key,
-) -> (Vec<(u32, i64)>, i64) {
+) -> Taken {
     let unit = |d: u32| {
         let c = counts(d);
         if slices {
