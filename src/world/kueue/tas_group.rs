@@ -61,16 +61,52 @@ impl TasSnapshot {
         leader: Option<&[i64]>,
         exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
     ) -> Result<GroupFound, String> {
-        let RequestLevels {
-            lowest,
-            slice_size,
-            slice_key,
-            requested,
-            slice_level,
-            unconstrained,
-        } = self.request_levels(req)?;
-        // buildSliceSizeAtLevel: each inner layer below the one before, dividing its size;
-        // the levels between take the inner layer's size.
+        let levels = self.request_levels(req)?;
+        let size_at = self.slice_size_at_levels(req, levels.slice_size, levels.slice_level)?;
+        let constraints = if size_at.is_empty() {
+            Vec::new()
+        } else {
+            std::iter::once((levels.slice_key.to_string(), levels.slice_size))
+                .chain(req.layers.iter().map(|(t, s)| (t.clone(), i64::from(*s))))
+                .collect()
+        };
+        let mut run = Run {
+            snap: self,
+            st: self
+                .domains
+                .iter()
+                .map(|d| vec![St::default(); d.len()])
+                .collect(),
+            ranks: self.ranks(),
+            best_fit: !levels.unconstrained,
+            unconstrained: levels.unconstrained,
+            required: matches!(req.mode, TopologyMode::Required(_)),
+            count: i64::from(count),
+            leader_count: i64::from(leader.is_some()),
+            slice_size: levels.slice_size,
+            size_at,
+            constraints,
+            stats: Stats::new(),
+        };
+        run.phase1(per_pod, leader, exclusion, levels.slice_level);
+
+        // Phase 2a, then 2b above the slice level and at and below it.
+        let (fit_level, fit) = run.find_level(levels.requested)?;
+        let (count, leaders) = (run.count, run.leader_count);
+        let cur = run.update_to_minimum(fit_level, fit, count, leaders, levels.slice_size, true);
+        let (level, cur) = run.descend_in_slices(fit_level, cur, &levels);
+        let leaves = run.descend_in_pods(level, cur, levels.lowest);
+        Ok(run.placement(&leaves, levels.lowest, leader.is_some()))
+    }
+
+    /// `buildSliceSizeAtLevel`: each inner layer below the one before, dividing its size;
+    /// the levels between take the inner layer's size. Kueue's message on a bad layer.
+    fn slice_size_at_levels(
+        &self,
+        req: &TopologyRequest,
+        slice_size: i64,
+        slice_level: usize,
+    ) -> Result<BTreeMap<usize, i64>, String> {
         let mut size_at = BTreeMap::new();
         let (mut prev_size, mut prev_level) = (slice_size, slice_level);
         for (topology, size) in &req.layers {
@@ -97,64 +133,56 @@ impl TasSnapshot {
             prev_size = size;
             prev_level = inner;
         }
-        let constraints = if size_at.is_empty() {
-            Vec::new()
-        } else {
-            std::iter::once((slice_key.to_string(), slice_size))
-                .chain(req.layers.iter().map(|(t, s)| (t.clone(), i64::from(*s))))
-                .collect()
-        };
-        let mut run = Run {
-            snap: self,
-            st: self
-                .domains
-                .iter()
-                .map(|d| vec![St::default(); d.len()])
-                .collect(),
-            ranks: self.ranks(),
-            best_fit: !unconstrained,
-            unconstrained,
-            required: matches!(req.mode, TopologyMode::Required(_)),
-            count: i64::from(count),
-            leader_count: i64::from(leader.is_some()),
-            slice_size,
-            size_at,
-            constraints,
-            stats: Stats::new(),
-        };
-        run.phase1(per_pod, leader, exclusion, slice_level);
+        Ok(size_at)
+    }
+}
 
-        // Phase 2a, then 2b above the slice level: slices over all chosen domains together.
-        let (fit_level, fit) = run.find_level(requested)?;
-        let (count, leaders) = (run.count, run.leader_count);
-        let mut cur = run.update_to_minimum(fit_level, fit, count, leaders, slice_size, true);
+impl Run<'_> {
+    /// Phase 2b above the slice level: the children of all chosen domains, together, take
+    /// whole slices. Returns the level reached and its chosen domains.
+    fn descend_in_slices(
+        &mut self,
+        fit_level: usize,
+        mut cur: Vec<u32>,
+        levels: &RequestLevels<'_>,
+    ) -> (usize, Vec<u32>) {
+        let (count, leaders) = (self.count, self.leader_count);
         let mut level = fit_level;
-        while level < lowest.min(slice_level) {
+        while level < levels.lowest.min(levels.slice_level) {
             let children: Vec<u32> = cur
                 .iter()
-                .flat_map(|&d| self.domains[level][d as usize].children.iter().copied())
+                .flat_map(|&d| {
+                    self.snap.domains[level][d as usize]
+                        .children
+                        .iter()
+                        .copied()
+                })
                 .collect();
-            let sorted = run.sorted(level + 1, &children);
-            cur = run.update_to_minimum(level + 1, sorted, count, leaders, slice_size, true);
+            let sorted = self.sorted(level + 1, &children);
+            cur = self.update_to_minimum(level + 1, sorted, count, leaders, self.slice_size, true);
             level += 1;
         }
-        // At and below the slice level: each domain's pods to its own children, in inner
-        // slices where a layer asks for them.
+        (level, cur)
+    }
+
+    /// Phase 2b at and below the slice level: each domain's pods to its own children, in
+    /// inner slices where a layer asks for them. Returns the chosen leaves.
+    fn descend_in_pods(&mut self, mut level: usize, mut cur: Vec<u32>, lowest: usize) -> Vec<u32> {
         while level < lowest {
-            let size_on = run.size_at.get(&(level + 1)).copied().unwrap_or(1);
+            let size_on = self.size_at.get(&(level + 1)).copied().unwrap_or(1);
             let mut next = Vec::new();
             for &d in &cur {
-                let children = &self.domains[level][d as usize].children;
-                let sorted = run.sorted(level + 1, children);
+                let children = &self.snap.domains[level][d as usize].children;
+                let sorted = self.sorted(level + 1, children);
                 if size_on > 1 {
                     for &c in &sorted {
-                        let s = &mut run.st[level + 1][c as usize];
+                        let s = &mut self.st[level + 1][c as usize];
                         s.slices = s.pods / size_on;
                         s.slices_wl = s.pods_wl / size_on;
                     }
                 }
-                let parent = run.st[level][d as usize];
-                next.extend(run.update_to_minimum(
+                let parent = self.st[level][d as usize];
+                next.extend(self.update_to_minimum(
                     level + 1,
                     sorted,
                     parent.pods,
@@ -166,28 +194,32 @@ impl TasSnapshot {
             cur = next;
             level += 1;
         }
+        cur
+    }
+
+    /// The workers' and (with a leader) the leader's leaves and pod counts, in the order of
+    /// the leaves' values.
+    fn placement(&self, leaves: &[u32], lowest: usize, with_leader: bool) -> GroupFound {
         let by_rank = |v: &mut Vec<(LeafIx, u32)>| {
-            v.sort_unstable_by_key(|&(leaf, _)| self.ranks()[lowest][leaf as usize])
+            v.sort_unstable_by_key(|&(leaf, _)| self.ranks[lowest][leaf as usize])
         };
-        let st = &run.st[lowest];
-        let mut workers: Vec<(LeafIx, u32)> = (cur.iter())
+        let st = &self.st[lowest];
+        let mut workers: Vec<(LeafIx, u32)> = (leaves.iter())
             .filter(|&&d| st[d as usize].pods > 0)
             .map(|&d| (d, st[d as usize].pods as u32))
             .collect();
         let mut leader_at: Vec<(LeafIx, u32)> = Vec::new();
-        if leader.is_some() {
-            leader_at = (cur.iter())
+        if with_leader {
+            leader_at = (leaves.iter())
                 .filter(|&&d| st[d as usize].leaders > 0)
                 .map(|&d| (d, st[d as usize].leaders as u32))
                 .collect();
             by_rank(&mut leader_at);
         }
         by_rank(&mut workers);
-        Ok((workers, leader_at))
+        (workers, leader_at)
     }
-}
 
-impl Run<'_> {
     /// fillLeafCounts and fillInCountsHelper.
     fn phase1(
         &mut self,
