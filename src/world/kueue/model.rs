@@ -224,7 +224,49 @@ pub(crate) struct ModelBuilder {
 }
 
 impl ModelBuilder {
+    /// Compiles the objects into the model admission reads.
     pub(crate) fn build(mut self) -> Model {
+        let (resources, pairs) = self.intern_pairs();
+        let mut fr_ids = vec![BTreeMap::new(); self.flavors.len()];
+        for (id, &(f, r)) in pairs.iter().enumerate() {
+            fr_ids[f].insert(r, id);
+        }
+        let mut tree = QuotaTree::new(pairs.len());
+        let quotas = |groups: &[GroupSpec]| quotas_of(groups, &self.flavors, &resources, &fr_ids);
+        let cq_nodes: Vec<NodeIx> = (self.cluster_queues.iter())
+            .map(|c| tree.add_node(false, &quotas(&c.groups)))
+            .collect();
+        let cohorts = self.cohort_forest(&mut tree, &quotas);
+        let cluster_queues =
+            self.compile_cluster_queues(&mut tree, &resources, &cq_nodes, &cohorts);
+        tree.finish();
+        let fair_sharing = self.fair_sharing.take().map(|spec| {
+            let mut names = vec![String::new(); cq_nodes.len() + cohorts.nodes.len()];
+            for (c, &n) in cluster_queues.iter().zip(&cq_nodes) {
+                names[n] = c.name.clone();
+            }
+            for (name, &n) in cohorts.names.iter().zip(&cohorts.nodes) {
+                names[n] = name.clone();
+            }
+            let fr_resource = pairs.iter().map(|&(_, r)| r).collect();
+            super::fair::FairSharing::new(spec, names, &cohorts.nodes, fr_resource)
+        });
+        let mut model = Model::new(
+            resources,
+            self.flavors,
+            fr_ids,
+            cluster_queues,
+            tree,
+            self.block_undeclared,
+        );
+        model.fair_sharing = fair_sharing;
+        model.cohorts = cohorts.nodes.into_iter().zip(cohorts.names).collect();
+        model
+    }
+
+    /// The resources and the (flavor, resource) pairs with quota, each in the order they
+    /// first appear in the groups (ClusterQueues' first, then cohorts').
+    fn intern_pairs(&mut self) -> (Vec<String>, Vec<(FlavorIx, ResIx)>) {
         let mut resources: Vec<String> = Vec::new();
         let mut pairs: Vec<(FlavorIx, ResIx)> = Vec::new();
         let all_groups: Vec<GroupSpec> =
@@ -245,47 +287,32 @@ impl ModelBuilder {
                 }
             }
         }
-        let mut fr_ids = vec![BTreeMap::new(); self.flavors.len()];
-        for (id, &(f, r)) in pairs.iter().enumerate() {
-            fr_ids[f].insert(r, id);
-        }
-        let mut tree = QuotaTree::new(pairs.len());
-        let quotas = |groups: &[GroupSpec], flavors: &[Flavor], resources: &[String]| {
-            let mut out = Vec::new();
-            for (_, fl) in groups {
-                for (f, qs) in fl {
-                    let fi = flavors.iter().position(|x| &x.name == f).expect("interned");
-                    for (r, q) in qs {
-                        let ri = resources.iter().position(|x| x == r).expect("interned");
-                        out.push((fr_ids[fi][&ri], *q));
-                    }
-                }
-            }
-            out
-        };
-        let cq_nodes: Vec<NodeIx> = (self.cluster_queues.iter())
-            .map(|c| tree.add_node(false, &quotas(&c.groups, &self.flavors, &resources)))
-            .collect();
-        // Cohorts: the defined ones, then those only named (implicit, no quota).
-        let mut cohort_names: Vec<String> = self.cohorts.iter().map(|c| c.name.clone()).collect();
+        (resources, pairs)
+    }
+
+    /// The cohorts' tree nodes: the defined ones, then those only named (implicit, no quota),
+    /// linked to their parents except on a cycle.
+    fn cohort_forest(
+        &self,
+        tree: &mut QuotaTree,
+        quotas: &dyn Fn(&[GroupSpec]) -> FrQuotas,
+    ) -> Cohorts {
+        let mut names: Vec<String> = self.cohorts.iter().map(|c| c.name.clone()).collect();
         let named = (self.cluster_queues.iter().filter_map(|c| c.cohort.clone()))
             .chain(self.cohorts.iter().filter_map(|c| c.parent.clone()));
         for n in named.collect::<Vec<_>>() {
-            if !cohort_names.contains(&n) {
-                cohort_names.push(n);
+            if !names.contains(&n) {
+                names.push(n);
             }
         }
-        let cohort_nodes: Vec<NodeIx> = (0..cohort_names.len())
+        let nodes: Vec<NodeIx> = (0..names.len())
             .map(|i| {
-                let q = self
-                    .cohorts
-                    .get(i)
-                    .map_or(vec![], |c| quotas(&c.groups, &self.flavors, &resources));
+                let q = self.cohorts.get(i).map_or(vec![], |c| quotas(&c.groups));
                 tree.add_node(true, &q)
             })
             .collect();
-        let cohort_ix = |name: &str| cohort_names.iter().position(|n| n == name).expect("named");
-        let parents: Vec<Option<usize>> = (0..cohort_names.len())
+        let cohort_ix = |name: &str| names.iter().position(|n| n == name).expect("named");
+        let parents: Vec<Option<usize>> = (0..names.len())
             .map(|i| {
                 self.cohorts
                     .get(i)
@@ -293,33 +320,48 @@ impl ModelBuilder {
                     .map(cohort_ix)
             })
             .collect();
-        let in_cycle: Vec<bool> = (0..cohort_names.len())
-            .map(|i| on_a_cycle(&parents, i))
-            .collect();
+        let in_cycle: Vec<bool> = (0..names.len()).map(|i| on_a_cycle(&parents, i)).collect();
         for (i, p) in parents.iter().enumerate() {
             if let (Some(p), false) = (p, in_cycle[i]) {
-                tree.set_parent(cohort_nodes[i], cohort_nodes[*p]);
+                tree.set_parent(nodes[i], nodes[*p]);
             }
         }
+        Cohorts {
+            names,
+            nodes,
+            parents,
+            in_cycle,
+        }
+    }
+
+    /// The ClusterQueues with dense ids, each linked under its cohort unless that cohort's
+    /// chain meets a cycle.
+    fn compile_cluster_queues(
+        &mut self,
+        tree: &mut QuotaTree,
+        resources: &[String],
+        cq_nodes: &[NodeIx],
+        cohorts: &Cohorts,
+    ) -> Vec<ClusterQueue> {
         let mut cluster_queues = Vec::new();
         for (ci, spec) in std::mem::take(&mut self.cluster_queues)
             .into_iter()
             .enumerate()
         {
-            let cohort = spec.cohort.as_deref().map(cohort_ix);
+            let cohort = spec.cohort.as_deref().map(|name| cohorts.ix(name));
             let mut inactive = spec.stopped.then(|| "Stopped".to_string());
             if let Some(c) = cohort {
-                if reaches_cycle(&parents, &in_cycle, c) {
+                if reaches_cycle(&cohorts.parents, &cohorts.in_cycle, c) {
                     inactive = Some("CohortCycle".into());
                 } else {
-                    tree.set_parent(cq_nodes[ci], cohort_nodes[c]);
+                    tree.set_parent(cq_nodes[ci], cohorts.nodes[c]);
                 }
             }
             let groups = spec
                 .groups
                 .iter()
                 .map(|(covered, fl)| Group {
-                    resources: covered.iter().map(|r| position(&resources, r)).collect(),
+                    resources: covered.iter().map(|r| position(resources, r)).collect(),
                     flavors: fl.iter().map(|(f, _)| self.flavor_ix(f)).collect(),
                 })
                 .collect::<Vec<_>>();
@@ -341,29 +383,7 @@ impl ModelBuilder {
                 namespace_selector: spec.namespace_selector,
             });
         }
-        tree.finish();
-        let fair_sharing = self.fair_sharing.take().map(|spec| {
-            let mut names = vec![String::new(); cq_nodes.len() + cohort_nodes.len()];
-            for (c, &n) in cluster_queues.iter().zip(&cq_nodes) {
-                names[n] = c.name.clone();
-            }
-            for (name, &n) in cohort_names.iter().zip(&cohort_nodes) {
-                names[n] = name.clone();
-            }
-            let fr_resource = pairs.iter().map(|&(_, r)| r).collect();
-            super::fair::FairSharing::new(spec, names, &cohort_nodes, fr_resource)
-        });
-        let mut model = Model::new(
-            resources,
-            self.flavors,
-            fr_ids,
-            cluster_queues,
-            tree,
-            self.block_undeclared,
-        );
-        model.fair_sharing = fair_sharing;
-        model.cohorts = cohort_nodes.into_iter().zip(cohort_names).collect();
-        model
+        cluster_queues
     }
 
     /// The flavor's index; a name no ResourceFlavor defines is added as missing.
@@ -380,6 +400,45 @@ impl ModelBuilder {
         });
         self.flavors.len() - 1
     }
+}
+
+/// The cohorts of a build: names (defined ones first), tree nodes, parents (by index) and
+/// which ones are on a cycle of parent links.
+struct Cohorts {
+    names: Vec<String>,
+    nodes: Vec<NodeIx>,
+    parents: Vec<Option<usize>>,
+    in_cycle: Vec<bool>,
+}
+
+impl Cohorts {
+    /// The index of a cohort by name.
+    fn ix(&self, name: &str) -> usize {
+        self.names.iter().position(|n| n == name).expect("named")
+    }
+}
+
+/// FR quotas, as a quota tree node takes them.
+type FrQuotas = Vec<(FrId, FrQuota)>;
+
+/// The FR quotas of resource groups as written, in their order.
+fn quotas_of(
+    groups: &[GroupSpec],
+    flavors: &[Flavor],
+    resources: &[String],
+    fr_ids: &[BTreeMap<ResIx, FrId>],
+) -> FrQuotas {
+    let mut out = Vec::new();
+    for (_, fl) in groups {
+        for (f, qs) in fl {
+            let fi = flavors.iter().position(|x| &x.name == f).expect("interned");
+            for (r, q) in qs {
+                let ri = resources.iter().position(|x| x == r).expect("interned");
+                out.push((fr_ids[fi][&ri], *q));
+            }
+        }
+    }
+    out
 }
 
 fn intern(names: &mut Vec<String>, name: &str) -> usize {
