@@ -15,11 +15,12 @@ mod reclaim;
 mod tas_handlers;
 
 use super::assign::ScanProgress;
-use super::cycle::{run_cycle_placing, Head, Verdict};
+use super::cycle::{run_cycle_placing, Decision, Head, Verdict};
 use super::model::{CqIx, Model};
 use super::preempt::{Admitted, Target};
 use super::queue::{CqQueue, RequeueReason, WlId};
 use super::quota::NodeIx;
+use super::topology::Placement;
 use super::workload::{
     equivalence_hash, podsets_of, ChecksOutcome, EvictionRecord, WlState, Workload,
 };
@@ -448,6 +449,32 @@ impl KueueController {
             return;
         }
         self.cycles += 1;
+        let heads_taken = self.take_heads();
+        if heads_taken.is_empty() {
+            return;
+        }
+        let (decisions, mut placed) = self.decide(ctx, &heads_taken);
+        let mut admitted = 0;
+        for d in decisions {
+            admitted += self.apply_decision(ctx, d, &mut placed);
+        }
+        if admitted > 0 {
+            self.loop_state.failed_cycles = 0;
+        } else {
+            self.loop_state.failed_cycles += 1;
+            self.loop_state.last_failed_ns = ctx.now();
+        }
+        for &(cq, _) in &heads_taken {
+            self.observe_cq(ctx, cq);
+        }
+        self.loop_state.heads_left = self.queues.iter().any(|q| q.has_active());
+        if admitted > 0 || self.has_new_head(&heads_taken) {
+            self.wake(ctx);
+        }
+    }
+
+    /// Pops the head of each active ClusterQueue, in ClusterQueue order.
+    fn take_heads(&mut self) -> Vec<(CqIx, WlId)> {
         let scores = self.afs_wl_scores();
         let score = |wl: WlId| scores[wl as usize];
         let mut heads_taken: Vec<(CqIx, WlId)> = vec![];
@@ -461,9 +488,15 @@ impl KueueController {
             let head = self.queues[cq].pop_head_by(by_score);
             heads_taken.extend(head.map(|k| (cq, k.wl)));
         }
-        if heads_taken.is_empty() {
-            return;
-        }
+        heads_taken
+    }
+
+    /// The cycle's decisions on the heads taken, with the TAS placements of those admitted.
+    fn decide(
+        &mut self,
+        ctx: &Ctx,
+        heads_taken: &[(CqIx, WlId)],
+    ) -> (Vec<Decision>, BTreeMap<WlId, Vec<Option<Placement>>>) {
         let namespace_ok: Vec<bool> = (heads_taken.iter())
             .map(|&(cq, wl)| self.namespace_matches(cq, &self.workloads[wl as usize].namespace))
             .collect();
@@ -485,74 +518,72 @@ impl KueueController {
         let admitted = self.admitted_workloads();
         let mut placer = self.tas.placer(ctx, workloads);
         let decisions = run_cycle_placing(&mut self.model, &heads, &admitted, &mut placer);
-        let mut placed = placer.into_placements();
-        let mut admitted = 0;
-        for d in decisions {
-            match d.verdict {
-                Verdict::Preempting { targets } => {
-                    // Re-issuing preemptions already in flight changes nothing: only new
-                    // ones make the loop keep going.
-                    admitted += self.issue_preemptions(ctx, &targets);
-                    let progress = d.assignment.map(|a| a.progress);
-                    let pending = (
-                        "WaitingForQuota",
-                        format!("Pending the preemption of {} workload(s)", targets.len()),
+        (decisions, placer.into_placements())
+    }
+
+    /// Carries out one head's decision; returns 1 when it admitted or issued a new
+    /// preemption (the loop keeps going), else 0.
+    fn apply_decision(
+        &mut self,
+        ctx: &mut Ctx,
+        d: Decision,
+        placed: &mut BTreeMap<WlId, Vec<Option<Placement>>>,
+    ) -> u32 {
+        match d.verdict {
+            Verdict::Preempting { targets } => {
+                // Re-issuing preemptions already in flight changes nothing: only new
+                // ones make the loop keep going.
+                let issued = self.issue_preemptions(ctx, &targets);
+                let progress = d.assignment.map(|a| a.progress);
+                let pending = (
+                    "WaitingForQuota",
+                    format!("Pending the preemption of {} workload(s)", targets.len()),
+                );
+                self.requeue(d.wl, RequeueReason::PendingPreemption, pending, progress);
+                issued
+            }
+            Verdict::Admitted => {
+                let a = d.assignment.expect("admitted with an assignment");
+                let placements = placed.remove(&d.wl).unwrap_or_default();
+                self.workloads[d.wl as usize].placements = placements;
+                if self.blocks_admission() {
+                    // §3.7: `QuotaReserved=False/WaitingForPodsReady`; the loop waits.
+                    self.workloads[d.wl as usize].pending_reason = (
+                        "WaitingForPodsReady",
+                        "waiting for all admitted workloads to be in PodsReady condition".into(),
                     );
-                    self.requeue(d.wl, RequeueReason::PendingPreemption, pending, progress);
+                    self.loop_state.blocked = true;
+                    self.blocked.push_back((d.wl, a));
+                } else {
+                    self.admit(ctx, d.wl, a);
                 }
-                Verdict::Admitted => {
-                    admitted += 1;
-                    let a = d.assignment.expect("admitted with an assignment");
-                    let placements = placed.remove(&d.wl).unwrap_or_default();
-                    self.workloads[d.wl as usize].placements = placements;
-                    if self.blocks_admission() {
-                        // §3.7: `QuotaReserved=False/WaitingForPodsReady`; the loop waits.
-                        self.workloads[d.wl as usize].pending_reason = (
-                            "WaitingForPodsReady",
-                            "waiting for all admitted workloads to be in PodsReady condition"
-                                .into(),
-                        );
-                        self.loop_state.blocked = true;
-                        self.blocked.push_back((d.wl, a));
-                    } else {
-                        self.admit(ctx, d.wl, a);
-                    }
-                }
-                Verdict::Requeue {
-                    reason,
-                    condition_reason,
-                    message,
-                } => {
-                    let progress = d.assignment.map(|a| a.progress);
-                    self.requeue(d.wl, reason, (condition_reason, message), progress);
-                }
+                1
+            }
+            Verdict::Requeue {
+                reason,
+                condition_reason,
+                message,
+            } => {
+                let progress = d.assignment.map(|a| a.progress);
+                self.requeue(d.wl, reason, (condition_reason, message), progress);
+                0
             }
         }
-        if admitted > 0 {
-            self.loop_state.failed_cycles = 0;
-        } else {
-            self.loop_state.failed_cycles += 1;
-            self.loop_state.last_failed_ns = ctx.now();
-        }
-        for &(cq, _) in &heads_taken {
-            self.observe_cq(ctx, cq);
-        }
-        self.loop_state.heads_left = self.queues.iter().any(|q| q.has_active());
-        // A queue whose next head is not the one just evaluated (it was parked, or admitted)
-        // has something new for the next cycle; a head requeued at once against unchanged
-        // quota would get the same answer, so only a change wakes the loop for it.
+    }
+
+    /// Some queue's next head is not the one just evaluated: it was parked, or admitted, so
+    /// the next cycle has something new. A head requeued at once against unchanged quota
+    /// would get the same answer, so only a change wakes the loop for it.
+    fn has_new_head(&self, heads_taken: &[(CqIx, WlId)]) -> bool {
         let scores = self.afs_wl_scores();
         let score = |wl: WlId| scores[wl as usize];
-        let new_head = heads_taken.iter().any(|&(cq, wl)| {
+        heads_taken.iter().any(|&(cq, wl)| {
             let by_score = self
                 .afs_orders(cq)
                 .then_some(&score as &dyn Fn(WlId) -> f64);
             let next = self.queues[cq].peek_head_by(by_score);
             next.is_some_and(|next| next != wl)
-        });
-        if admitted > 0 || new_head {
-            self.wake(ctx);
-        }
+        })
     }
 
     /// The Workloads holding quota, as preemption sees them.
