@@ -180,54 +180,35 @@ const INVARIANT_PERIOD: u64 = 1_000;
 impl Sim {
     /// Builds the cluster and checks that every pod could fit some node of it.
     pub(crate) fn new(scenario: Scenario) -> Result<Sim, SimError> {
-        let mut errors = vec![];
-        crate::scenario::check_sizes(&scenario.workloads, &mut errors);
-        // Before anything is allocated: past the limit, the build itself would exhaust memory.
-        errors.extend(crate::scenario::memory::check(&scenario).err());
-        errors.extend(crate::kueue::controller::KueueController::check_jobsets(
-            &scenario,
-        ));
-        let kueue = crate::kueue::controller::KueueController::for_scenario(&scenario)
-            .map_err(|message| InputError::new(&scenario.file, message).at_path("kueue"));
-        let kueue = match kueue {
-            Ok(k) => Some(k),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(SimError::Input(errors));
-        }
-        let mut resources = ResourceIndex::default();
-        for w in &scenario.workloads {
-            for rj in &w.jobset.spec.replicated_jobs {
-                shape::intern_resources(&rj.template.spec.template.spec, &mut resources);
-            }
-        }
-        let cluster = Cluster::build(&scenario.node_pools, resources);
+        let kueue = check_scenario(&scenario)?;
+        let cluster = Cluster::build(&scenario.node_pools, resources_of(&scenario));
         check_pods_can_fit(&scenario, &cluster)?;
         let streams = RngStreams::new(scenario.seed);
-        let mut sim = Sim {
-            params: scenario.control.clone(),
+        let mut sim = Sim::empty(scenario, cluster, kueue, &streams);
+        sim.reserve_for_one_attempt();
+        sim.node_varying_keys = sim.varying_label_keys();
+        sim.register_topologies();
+        sim.schedule_faults(&streams)?;
+        sim.schedule_workloads();
+        Ok(sim)
+    }
+
+    /// The world before anything happened: components at their configuration, no objects.
+    fn empty(
+        scenario: Scenario,
+        cluster: Cluster,
+        kueue: crate::kueue::controller::KueueController,
+        streams: &RngStreams,
+    ) -> Sim {
+        let control = &scenario.control;
+        Sim {
+            params: control.clone(),
             queue: EventQueue::new(),
             store: Default::default(),
             jobset_workloads: vec![],
             pods: Default::default(),
             shapes: vec![],
-            scheduler: ctx::Slot::new(Scheduler::new(
-                streams.stream("scheduler"),
-                client(scenario.control.scheduler.client),
-                crate::scheduler::preemption::Preemption::new(
-                    crate::scheduler::preemption::PriorityClasses::new(
-                        scenario
-                            .kueue
-                            .as_ref()
-                            .map_or(&[][..], |k| &k.pod_priority_classes[..]),
-                    ),
-                    streams.stream("scheduler.preemption"),
-                ),
-            )),
+            scheduler: ctx::Slot::new(new_scheduler(&scenario, streams)),
             api_server: ctx::Slot::new(crate::apiserver::ApiServer::new(streams.stream("names"))),
             rec: Recorder::keeping_rows(),
             ended_at_ns: None,
@@ -241,7 +222,7 @@ impl Sim {
             violations: vec![],
             node_lifecycle: ctx::Slot::new(
                 crate::control::node_lifecycle::NodeLifecycleController::new(
-                    &scenario.control.node_lifecycle,
+                    &control.node_lifecycle,
                 ),
             ),
             show_progress: false,
@@ -253,32 +234,36 @@ impl Sim {
             training: ctx::Slot::new(Default::default()),
             kubelet: ctx::Slot::new(Default::default()),
             job_controller: ctx::Slot::new(crate::control::job::JobController::new(
-                client(scenario.control.job_controller_client),
-                scenario.control.job_controller_workers,
+                client(control.job_controller_client),
+                control.job_controller_workers,
             )),
             gc: ctx::Slot::new(crate::control::gc::GarbageCollector::new(
-                scenario.control.gc_client,
-                scenario.control.gc_workers,
-                scenario.control.api_call_latency_ns,
+                control.gc_client,
+                control.gc_workers,
+                control.api_call_latency_ns,
             )),
             jobset_controller: ctx::Slot::new(
                 crate::control::jobset_controller::JobSetController::new(client(
-                    scenario.control.jobset_client,
+                    control.jobset_client,
                 )),
             ),
             in_place_agents: ctx::Slot::new(Default::default()),
             pod_templates: Default::default(),
-            kueue_watches_nodes: kueue.as_ref().is_some_and(|k| k.places_by_topology()),
+            kueue_watches_nodes: kueue.places_by_topology(),
             ungated_shapes: Default::default(),
-            kueue: ctx::Slot::new(kueue.expect("errors returned above")),
+            kueue: ctx::Slot::new(kueue),
             node_varying_keys: vec![],
             timeline: crate::metrics::timeline::Timeline::new(),
             cluster,
             scenario,
-        };
-        // One attempt's worth of pods and Jobs up front: growing these vectors by doubling
-        // copies them, which at 65k nodes costs more than a restart's scheduling decisions.
-        let (pods, jobs) = sim
+        }
+    }
+
+    /// Reserves one attempt's worth of pods and Jobs up front: growing these vectors by
+    /// doubling copies them, which at 65k nodes costs more than a restart's scheduling
+    /// decisions.
+    fn reserve_for_one_attempt(&mut self) {
+        let (pods, jobs) = self
             .scenario
             .workloads
             .iter()
@@ -291,43 +276,49 @@ impl Sim {
                     .sum();
                 (p + spec.total_pods_at_once() as usize, j + jobs)
             });
-        sim.pods
+        self.pods
             .reserve(pods.min(crate::scenario::MAX_PARALLEL_PODS as usize));
-        sim.store.jobs.reserve(jobs);
+        self.store.jobs.reserve(jobs);
+    }
+
+    /// The interned label keys whose value differs node by node within a pool entry
+    /// (hostname, node pool, topology levels, templated labels).
+    fn varying_label_keys(&self) -> Vec<u32> {
         let mut varying = vec![
             crate::api::keys::HOSTNAME_LABEL.to_string(),
             crate::api::keys::NODE_POOL_LABEL.to_string(),
         ];
-        for p in &sim.scenario.node_pools {
+        for p in &self.scenario.node_pools {
             varying.extend(p.topology.iter().map(|(k, _)| k.clone()));
             varying.extend(p.label_templates.iter().map(|(k, _)| k.clone()));
         }
-        sim.node_varying_keys = varying
+        varying
             .iter()
-            .filter_map(|k| sim.cluster.keys.get(k))
-            .collect();
-        sim.register_topologies();
-        sim.schedule_faults(&streams)?;
-        for (i, w) in sim.scenario.workloads.iter().enumerate() {
-            sim.queue
+            .filter_map(|k| self.cluster.keys.get(k))
+            .collect()
+    }
+
+    /// Schedules each workload's submission and scripted updates, and the end of the run.
+    fn schedule_workloads(&mut self) {
+        for (i, w) in self.scenario.workloads.iter().enumerate() {
+            self.queue
                 .schedule_at(w.at_ns, Event::SubmitJobSet { workload: i as u32 });
             for (u, &(at, _)) in w.updates.iter().enumerate() {
-                sim.queue.schedule_at(
+                self.queue.schedule_at(
                     at.max(w.at_ns),
                     Event::UpdateJobSet {
                         workload: i as u32,
                         update: u as u32,
                     },
                 );
-                sim.pending_updates += 1;
+                self.pending_updates += 1;
             }
         }
-        sim.queue
-            .schedule_at(sim.scenario.until_ns, Event::EndOfRun);
+        self.queue
+            .schedule_at(self.scenario.until_ns, Event::EndOfRun);
         // EndOfRun was scheduled before anything else at that instant, so it pops first: no
         // event after it can run, and none need be stored.
-        sim.queue.set_horizon(sim.scenario.until_ns);
-        Ok(sim)
+        self.queue.set_horizon(self.scenario.until_ns);
     }
 
     /// Every topology key a pod may be placed against is known from the manifests: the
@@ -634,6 +625,58 @@ impl Sim {
             self.store.jobs[p.job as usize].name, p.index
         );
     }
+}
+
+/// Checks the scenario before anything is built (sizes, memory, Kueue's objects); returns
+/// Kueue's controller for it, inert without a `kueue:` section.
+fn check_scenario(
+    scenario: &Scenario,
+) -> Result<crate::kueue::controller::KueueController, SimError> {
+    let mut errors = vec![];
+    crate::scenario::check_sizes(&scenario.workloads, &mut errors);
+    // Before anything is allocated: past the limit, the build itself would exhaust memory.
+    errors.extend(crate::scenario::memory::check(scenario).err());
+    errors.extend(crate::kueue::controller::KueueController::check_jobsets(
+        scenario,
+    ));
+    let kueue = crate::kueue::controller::KueueController::for_scenario(scenario)
+        .map_err(|message| InputError::new(&scenario.file, message).at_path("kueue"));
+    match kueue {
+        Ok(k) if errors.is_empty() => Ok(k),
+        Ok(_) => Err(SimError::Input(errors)),
+        Err(e) => {
+            errors.push(e);
+            Err(SimError::Input(errors))
+        }
+    }
+}
+
+/// Every resource name some pod template requests, interned for the cluster's dims.
+fn resources_of(scenario: &Scenario) -> ResourceIndex {
+    let mut resources = ResourceIndex::default();
+    for w in &scenario.workloads {
+        for rj in &w.jobset.spec.replicated_jobs {
+            shape::intern_resources(&rj.template.spec.template.spec, &mut resources);
+        }
+    }
+    resources
+}
+
+/// kube-scheduler at the scenario's client rate, with Kueue's pod priority classes.
+fn new_scheduler(scenario: &Scenario, streams: &RngStreams) -> Scheduler {
+    Scheduler::new(
+        streams.stream("scheduler"),
+        client(scenario.control.scheduler.client),
+        crate::scheduler::preemption::Preemption::new(
+            crate::scheduler::preemption::PriorityClasses::new(
+                scenario
+                    .kueue
+                    .as_ref()
+                    .map_or(&[][..], |k| &k.pod_priority_classes[..]),
+            ),
+            streams.stream("scheduler.preemption"),
+        ),
+    )
 }
 
 /// Rejects a scenario in which some pod could not run on any node even if the cluster were
