@@ -239,41 +239,14 @@ impl Sim {
 
     /// Tells each watcher of this kind of change, in the order the components would see it.
     fn notify(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
-        let watch = self.params.watch_delay_ns;
         if let PodChange::Finished { .. } | PodChange::Deleting { .. } | PodChange::Removed = change
         {
             self.tell_kueue_pod_stopped(pod);
         }
         match change {
-            PodChange::Created => {
-                self.observe_pod(pod, before, change, false);
-                // The scheduler's pod informer: its cache holds the pod with its labels.
-                self.scheduler_sees_pod_labels(self.pods[pod as usize].job);
-                let p = &self.pods[pod as usize];
-                if p.deletion_ns.is_none() {
-                    // A gated pod waits outside the scheduler's queue (PreEnqueue); Kueue's
-                    // topology ungater watches for it.
-                    if self.shapes[p.shape as usize].gated {
-                        self.queue.schedule_in(watch, Event::KueuePodGated(pod));
-                    } else {
-                        self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));
-                    }
-                }
-            }
-            PodChange::Ungated { .. } => {
-                self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));
-            }
-            PodChange::Bound { .. } => {
-                self.observe_pod(pod, before, change, false);
-                self.kubelet(|k, ctx| k.on_pod_bound(ctx, pod));
-                // The Job controller sees the pod update (a bound leader lets followers
-                // through); the JobSet pod reconciler checks exclusive placement.
-                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
-                self.handle(
-                    |sim| &mut sim.jobset_controller,
-                    |c, ctx| c.on_pod_bound(ctx, pod),
-                );
-            }
+            PodChange::Created => self.notify_created(pod, before, change),
+            PodChange::Ungated { .. } => self.tell_scheduler_add_pod(pod),
+            PodChange::Bound { .. } => self.notify_bound(pod, before, change),
             PodChange::Running | PodChange::ReadyAtStart | PodChange::DisruptionTarget => {
                 self.observe_pod(pod, before, change, false);
             }
@@ -287,15 +260,7 @@ impl Sim {
                 self.observe_pod(pod, before, change, false);
                 self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
             }
-            PodChange::WorkerStarted => {
-                self.observe_pod(pod, before, change, false);
-                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
-                // The workload runs: under in-place restart only once the agent lifts its
-                // barrier, so the recovery records and the training model count the pod
-                // running from here.
-                self.observe_container_started(pod);
-                self.training(|t, ctx| t.on_container_started(ctx, pod));
-            }
+            PodChange::WorkerStarted => self.notify_worker_started(pod, before, change),
             PodChange::ContainerStarted { restart } => {
                 self.observe_pod(pod, before, change, false);
                 if restart.is_some() {
@@ -304,59 +269,119 @@ impl Sim {
                     self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
                 }
             }
-            PodChange::InPlaceAttempt { .. } => {
-                // The JobSet controller watches pods for the agents' attempts.
-                let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
-                self.enqueue_jobset(
-                    js,
-                    self.params.api_call_latency_ns + self.params.watch_delay_ns,
-                );
-                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
-            }
+            PodChange::InPlaceAttempt { .. } => self.notify_in_place_attempt(pod),
             PodChange::ContainerStopped { .. } => {
                 // Only the kubelet stops a container, its scheduled end already forgotten.
                 self.observe_container_stopped(pod);
                 self.training(|t, ctx| t.on_container_stopped(ctx, pod));
                 self.observe_pod(pod, before, change, false);
             }
-            PodChange::Finished { .. } => {
-                let counted =
-                    self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
-                self.observe_pod(pod, before, change, counted);
-                if self.pods[pod as usize].node.is_some() {
-                    self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
-                }
-                self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
+            PodChange::Finished { .. } => self.notify_finished(pod, before, change),
+            PodChange::Deleting { .. } => self.notify_deleting(pod, before, change),
+            PodChange::Removed => self.notify_removed(pod, before, change),
+        }
+    }
+
+    /// The scheduler's pod informer hears of a pod to schedule.
+    fn tell_scheduler_add_pod(&mut self, pod: PodId) {
+        let watch = self.params.watch_delay_ns;
+        self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));
+    }
+
+    /// `Created`: the metrics, the scheduler's cache and queue (or Kueue's ungater).
+    fn notify_created(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        self.observe_pod(pod, before, change, false);
+        // The scheduler's pod informer: its cache holds the pod with its labels.
+        self.scheduler_sees_pod_labels(self.pods[pod as usize].job);
+        let p = &self.pods[pod as usize];
+        if p.deletion_ns.is_none() {
+            // A gated pod waits outside the scheduler's queue (PreEnqueue); Kueue's
+            // topology ungater watches for it.
+            if self.shapes[p.shape as usize].gated {
+                let watch = self.params.watch_delay_ns;
+                self.queue.schedule_in(watch, Event::KueuePodGated(pod));
+            } else {
+                self.tell_scheduler_add_pod(pod);
             }
-            PodChange::Deleting { .. } => {
-                // The kubelet stops the containers at once; the pod goes after its grace.
-                self.kubelet(|k, ctx| k.on_pod_deleting(ctx, pod));
-                self.observe_container_stopped(pod);
-                self.training(|t, ctx| t.on_container_stopped(ctx, pod));
-                let counted =
-                    self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
-                self.observe_pod(pod, before, change, counted);
-                // The Job's sync counts a deleted pod and removes its tracking finalizer:
-                // the pod update (its deletionTimestamp) queues it.
-                if counted || self.pods[pod as usize].holds_tracking_finalizer() {
-                    self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
-                }
-            }
-            PodChange::Removed => {
-                let counted =
-                    self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
-                self.observe_pod(pod, before, change, counted);
-                if counted {
-                    self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
-                }
-                self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
-                let j = self.pods[pod as usize].job;
-                if self.store.jobs[j as usize].deletion_ns.is_some() {
-                    self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_dependent_removed(ctx, j));
-                } else {
-                    self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
-                }
-            }
+        }
+    }
+
+    /// `Bound`: the metrics, the kubelet, the Job controller and the JobSet pod reconciler.
+    fn notify_bound(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        self.observe_pod(pod, before, change, false);
+        self.kubelet(|k, ctx| k.on_pod_bound(ctx, pod));
+        // The Job controller sees the pod update (a bound leader lets followers
+        // through); the JobSet pod reconciler checks exclusive placement.
+        self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
+        self.handle(
+            |sim| &mut sim.jobset_controller,
+            |c, ctx| c.on_pod_bound(ctx, pod),
+        );
+    }
+
+    /// `WorkerStarted`: the metrics, the Job controller, the recovery records, the training.
+    fn notify_worker_started(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        self.observe_pod(pod, before, change, false);
+        self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
+        // The workload runs: under in-place restart only once the agent lifts its
+        // barrier, so the recovery records and the training model count the pod
+        // running from here.
+        self.observe_container_started(pod);
+        self.training(|t, ctx| t.on_container_started(ctx, pod));
+    }
+
+    /// `InPlaceAttempt`: the JobSet controller (it watches pods for the agents' attempts)
+    /// and the Job controller.
+    fn notify_in_place_attempt(&mut self, pod: PodId) {
+        let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
+        self.enqueue_jobset(
+            js,
+            self.params.api_call_latency_ns + self.params.watch_delay_ns,
+        );
+        self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
+    }
+
+    /// `Finished`: the Job controller's count, the metrics, the scheduler's cache.
+    fn notify_finished(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        let counted = self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
+        self.observe_pod(pod, before, change, counted);
+        if self.pods[pod as usize].node.is_some() {
+            let watch = self.params.watch_delay_ns;
+            self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
+        }
+        self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
+    }
+
+    /// `Deleting`: the kubelet stops the containers, then the records, the Job controller.
+    fn notify_deleting(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        // The kubelet stops the containers at once; the pod goes after its grace.
+        self.kubelet(|k, ctx| k.on_pod_deleting(ctx, pod));
+        self.observe_container_stopped(pod);
+        self.training(|t, ctx| t.on_container_stopped(ctx, pod));
+        let counted = self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
+        self.observe_pod(pod, before, change, counted);
+        // The Job's sync counts a deleted pod and removes its tracking finalizer:
+        // the pod update (its deletionTimestamp) queues it.
+        if counted || self.pods[pod as usize].holds_tracking_finalizer() {
+            self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
+        }
+    }
+
+    /// `Removed`: the Job controller, the metrics, the scheduler's cache, and the garbage
+    /// collector when the Job is being deleted.
+    fn notify_removed(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+        let counted = self.job_controller(|jc, ctx| jc.on_pod_update(ctx, pod, before, change));
+        self.observe_pod(pod, before, change, counted);
+        if counted {
+            self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
+        }
+        let watch = self.params.watch_delay_ns;
+        self.queue.schedule_in(watch, Event::SchedulerPodGone(pod));
+        let j = self.pods[pod as usize].job;
+        if self.store.jobs[j as usize].deletion_ns.is_some() {
+            self.handle(|sim| &mut sim.gc, |gc, ctx| gc.on_dependent_removed(ctx, j));
+        } else {
+            self.job_controller(|jc, ctx| jc.on_pod_watch(ctx, pod));
         }
     }
 }
