@@ -479,23 +479,19 @@ impl Sim {
         }
         match event {
             Event::SubmitJobSet { workload } => {
-                self.api_server(|a, ctx| a.on_submit_jobset(ctx, workload))
+                self.api_server(|a, c| a.on_submit_jobset(c, workload))
             }
             Event::UpdateJobSet { workload, update } => self.update_jobset(workload, update),
             Event::ReconcileJobSet(js) => {
-                self.jobset_controller(|c, ctx| c.on_reconcile_jobset(ctx, js))
+                self.jobset_controller(|j, c| j.on_reconcile_jobset(c, js))
             }
-            Event::SyncJob(job) => self.job_controller(|jc, ctx| jc.on_sync_job(ctx, job)),
-            Event::JobWorkersFree => self.job_controller(|jc, ctx| jc.on_workers_free(ctx)),
-            Event::FinalizerRemoved(pod) => {
-                // The PATCH landed (the API server) and returned (the Job controller's books).
-                self.job_controller.finalizer_patch_returned(pod);
-                self.api_server(|a, ctx| a.on_finalizer_removed(ctx, pod));
-            }
-            Event::PodCreated(pod) => self.api_server(|a, ctx| a.on_pod_created(ctx, pod)),
-            Event::SchedulerAddPod(pod) => self.scheduler(|s, ctx| s.on_add_pod(ctx, pod)),
-            Event::SchedulerPodGone(pod) => self.scheduler(|s, ctx| s.on_pod_gone(ctx, pod)),
-            Event::SchedulerCycle => self.scheduler(|s, ctx| s.on_cycle(ctx)),
+            Event::SyncJob(job) => self.job_controller(|jc, c| jc.on_sync_job(c, job)),
+            Event::JobWorkersFree => self.job_controller(|jc, c| jc.on_workers_free(c)),
+            Event::FinalizerRemoved(pod) => self.finalizer_removed(pod),
+            Event::PodCreated(pod) => self.api_server(|a, c| a.on_pod_created(c, pod)),
+            Event::SchedulerAddPod(pod) => self.scheduler(|s, c| s.on_add_pod(c, pod)),
+            Event::SchedulerPodGone(pod) => self.scheduler(|s, c| s.on_pod_gone(c, pod)),
+            Event::SchedulerCycle => self.scheduler(|s, c| s.on_cycle(c)),
             Event::KueueWorkloadCreated(js) => self.kueue(|k, c| k.on_workload_created(c, js)),
             Event::KueueCycle => self.kueue(|k, c| k.on_cycle(c)),
             Event::KueueStartJobSet(wl) => self.kueue(|k, c| k.on_start_jobset(c, wl)),
@@ -516,62 +512,80 @@ impl Sim {
             Event::KueueMaxExecTime { wl, generation } => {
                 self.kueue(|k, c| k.on_max_exec_time(c, wl, generation))
             }
-            Event::SchedulerBackoffDone(pod) => {
-                self.scheduler(|s, ctx| s.on_backoff_done(ctx, pod))
-            }
+            Event::SchedulerBackoffDone(pod) => self.scheduler(|s, c| s.on_backoff_done(c, pod)),
             Event::SchedulerFlushUnschedulable => {
-                self.scheduler(|s, ctx| s.on_flush_unschedulable(ctx))
+                self.scheduler(|s, c| s.on_flush_unschedulable(c))
             }
-            Event::BindDone { pod, node } => {
-                self.scheduler(|s, ctx| s.on_bind_done(ctx, pod, node))
-            }
-            Event::PodRunning(pod) => self.kubelet(|k, ctx| k.on_pod_running(ctx, pod)),
-            Event::PodReady(pod) => self.kubelet(|k, ctx| k.on_pod_ready(ctx, pod)),
+            Event::BindDone { pod, node } => self.scheduler(|s, c| s.on_bind_done(c, pod, node)),
+            Event::PodRunning(pod) => self.kubelet(|k, c| k.on_pod_running(c, pod)),
+            Event::PodReady(pod) => self.kubelet(|k, c| k.on_pod_ready(c, pod)),
             Event::ContainerExit { pod, exit_code } => {
-                self.kubelet(|k, ctx| k.on_container_exit(ctx, pod, exit_code))
+                self.kubelet(|k, c| k.on_container_exit(c, pod, exit_code))
             }
-            Event::ContainerRestart(pod) => self.kubelet(|k, ctx| k.on_container_restart(ctx, pod)),
-            Event::AgentSync(pod) => self.handle(
-                |sim| &mut sim.in_place_agents,
-                |a, ctx| a.on_agent_sync(ctx, pod),
-            ),
-            Event::NodeNotReady(node) => {
-                self.node_lifecycle(|c, ctx| c.on_node_not_ready(ctx, node))
-            }
+            Event::ContainerRestart(pod) => self.kubelet(|k, c| k.on_container_restart(c, pod)),
+            Event::AgentSync(pod) => self.in_place_agents(|a, c| a.on_agent_sync(c, pod)),
+            Event::NodeNotReady(node) => self.node_lifecycle(|n, c| n.on_node_not_ready(c, node)),
             Event::NodeTaintNoExecute(node) => {
-                self.node_lifecycle(|c, ctx| c.on_node_taint_no_execute(ctx, node))
+                self.node_lifecycle(|n, c| n.on_node_taint_no_execute(c, node))
             }
-            Event::EvictPod(pod) => self.node_lifecycle(|c, ctx| c.on_evict_pod(ctx, pod)),
-            Event::FaultFires { fault, target } => self.handle(
-                |sim| &mut sim.inject,
-                |f, ctx| f.on_fault_fires(ctx, fault, target),
-            ),
-            Event::NodeRepaired(node) => self.handle(
-                |sim| &mut sim.inject,
-                |f, ctx| f.on_node_repaired(ctx, node),
-            ),
+            Event::EvictPod(pod) => self.node_lifecycle(|n, c| n.on_evict_pod(c, pod)),
+            Event::FaultFires { fault, target } => {
+                self.inject(|f, c| f.on_fault_fires(c, fault, target))
+            }
+            Event::NodeRepaired(node) => self.inject(|f, c| f.on_node_repaired(c, node)),
             Event::TrainingStart { js, generation } => {
-                self.training(|t, ctx| t.on_training_start(ctx, js, generation))
+                self.training(|t, c| t.on_training_start(c, js, generation))
             }
             Event::TrainingDone { js, generation } => {
-                self.training(|t, ctx| t.on_training_done(ctx, js, generation))
+                self.training(|t, c| t.on_training_done(c, js, generation))
             }
-            Event::PodRemoved(pod) => self.api_server(|a, ctx| a.on_pod_removed(ctx, pod)),
-            Event::DeletePod { pod, reason } => {
-                let reason = self.delete_requests.reason(reason).to_string();
-                self.api_server(|a, ctx| a.delete_pod(ctx, pod, &reason, false));
-            }
-            Event::GcDeleteDependents(job) => self.handle(
-                |sim| &mut sim.gc,
-                |gc, ctx| gc.on_delete_dependents(ctx, job),
-            ),
-            Event::JobRemoved(job) => self.api_server(|a, ctx| a.on_job_removed(ctx, job)),
+            Event::PodRemoved(pod) => self.api_server(|a, c| a.on_pod_removed(c, pod)),
+            Event::DeletePod { pod, reason } => self.delete_pod_landed(pod, reason),
+            Event::GcDeleteDependents(job) => self.gc(|gc, c| gc.on_delete_dependents(c, job)),
+            Event::JobRemoved(job) => self.api_server(|a, c| a.on_job_removed(c, job)),
             Event::EndOfRun => {
                 self.ended_at_ns = Some(self.now());
                 return true;
             }
         }
         false
+    }
+
+    /// A tracking finalizer's PATCH landed (the API server) and returned (the Job
+    /// controller's books).
+    fn finalizer_removed(&mut self, pod: PodId) {
+        self.job_controller.finalizer_patch_returned(pod);
+        self.api_server(|a, ctx| a.on_finalizer_removed(ctx, pod));
+    }
+
+    /// A client's pod DELETE lands at the API server, with the reason it was sent for.
+    fn delete_pod_landed(&mut self, pod: PodId, reason: u16) {
+        let reason = self.delete_requests.reason(reason).to_string();
+        self.api_server(|a, ctx| a.delete_pod(ctx, pod, &reason, false));
+    }
+
+    /// Runs one of the in-place restart agents' handlers.
+    fn in_place_agents<R>(
+        &mut self,
+        handler: impl FnOnce(&mut crate::control::in_place::InPlaceAgents, &mut ctx::Ctx<'_>) -> R,
+    ) -> R {
+        self.handle(|sim| &mut sim.in_place_agents, handler)
+    }
+
+    /// Runs one of the fault injectors' handlers.
+    fn inject<R>(
+        &mut self,
+        handler: impl FnOnce(&mut crate::inject::FaultInjectors, &mut ctx::Ctx<'_>) -> R,
+    ) -> R {
+        self.handle(|sim| &mut sim.inject, handler)
+    }
+
+    /// Runs one of the garbage collector's handlers.
+    fn gc<R>(
+        &mut self,
+        handler: impl FnOnce(&mut crate::control::gc::GarbageCollector, &mut ctx::Ctx<'_>) -> R,
+    ) -> R {
+        self.handle(|sim| &mut sim.gc, handler)
     }
 
     /// Runs every invariant; records the violations and returns false on any.
