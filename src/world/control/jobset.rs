@@ -445,13 +445,8 @@ impl JobSetController {
     /// `Ctx::update_jobset_status` (landing when the pass ends), its Jobs created, deleted,
     /// suspended and resumed through the API.
     fn reconcile(&mut self, ctx: &mut Ctx, js: JsId) {
-        let now = ctx.now();
-        if ctx.jobset(js).deletion_ns.is_some() {
-            return; // 1. being deleted
-        }
-        let managed_by = ctx.jobset(js).spec.spec.managed_by.as_deref();
-        if managed_by.is_some_and(|m| m != JOBSET_CONTROLLER_NAME) {
-            return; // §3.13: another controller owns it.
+        if !reconciled_here(ctx, js) {
+            return;
         }
         let jobs = self.child_jobs(ctx, js);
         let gate = ctx.gate("RestartJob");
@@ -471,25 +466,8 @@ impl JobSetController {
         for &j in &jobs.previous {
             self.delete_job(ctx, j);
         }
-        let obj = ctx.jobset(js);
-        let suspended = obj.spec.spec.suspended();
         // 7.
-        let total_replicas = obj.spec.spec.total_replicas();
-        let ready_or_done: i32 = obj
-            .status
-            .replicated_jobs
-            .iter()
-            .map(|r| r.ready + r.succeeded)
-            .sum();
-        if !suspended && ready_or_done == total_replicas {
-            ctx.update_jobset_status(js, |st| {
-                update_condition(
-                    &mut st.conditions,
-                    condition("RestartingJobSet", false, "JobsReady", "all jobs are ready"),
-                    now,
-                )
-            });
-        }
+        mark_jobs_ready(ctx, js);
         // 8. Failure outranks success.
         if !jobs.failed.is_empty() {
             self.execute_failure_policy(ctx, js, &jobs.failed);
@@ -497,45 +475,11 @@ impl JobSetController {
         }
         // 9. Success.
         if jobs.any_succeeded && success_policy_met(ctx.jobset(js)) {
-            ctx.update_jobset_status(js, |st| {
-                update_condition(
-                    &mut st.conditions,
-                    condition(
-                        "Completed",
-                        true,
-                        "AllJobsCompleted",
-                        "jobset completed successfully",
-                    ),
-                    now,
-                );
-                update_condition(
-                    &mut st.conditions,
-                    condition(
-                        "RestartingJobSet",
-                        false,
-                        "JobSetCompleted",
-                        "jobset completed successfully",
-                    ),
-                    now,
-                );
-                st.terminal_state = Some("Completed".into());
-            });
+            mark_completed(ctx, js);
             return;
         }
         // 10. Headless Service, created once.
-        let obj = ctx.jobset(js);
-        let dns = obj
-            .spec
-            .spec
-            .network
-            .as_ref()
-            .and_then(|n| n.enable_dns_hostnames)
-            == Some(true);
-        if dns && !ctx.service_exists(js) {
-            let p = ctx.params();
-            let at = now + p.jobset_reconcile_cost_ns + p.api_call_latency_ns;
-            ctx.create_service(js, at);
-        }
+        create_service_once(ctx, js);
         // 13. Create missing Jobs.
         self.create_missing_jobs(ctx, js, &jobs);
         // 14. Suspend or resume.
@@ -822,123 +766,67 @@ impl JobSetController {
     /// `constructJob` (§3.5) and the API create.
     fn create_job(&mut self, ctx: &mut Ctx, js: JsId, rj_index: u32, job_index: u32) {
         let now = ctx.now();
-        let gate = ctx.gate("RestartJob");
+        let identity = job_identity(ctx, js, rj_index, job_index);
         let obj = ctx.jobset(js);
         let rj = &obj.spec.spec.replicated_jobs[rj_index as usize];
         let name = format!("{}-{}-{job_index}", obj.name, rj.name);
-        let identity = JobIdentity {
-            rj: rj_index,
-            job_index,
-            restart_attempt: obj.status.restarts,
-            job_restart_attempt: gate.then(|| {
-                obj.status.replicated_jobs[rj_index as usize]
-                    .job_restarts
-                    .as_ref()
-                    .and_then(|v| v.get(job_index as usize))
-                    .copied()
-                    .unwrap_or(0)
-            }),
-        };
-        let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
+        let (placement, all_pods) = template_placement(ctx, obj, rj);
         let suspended = obj.spec.spec.suspended();
-        let namespace = obj.namespace.clone();
-        let webhook_key = exclusive.clone().filter(|_| !node_selector_strategy);
-        let (leader_follower, all_pods) =
-            match (webhook_key.is_some(), ctx.params().exclusive_placement) {
-                (false, _) => (false, false),
-                (true, crate::params::ExclusivePlacement::LeaderFollower) => (true, false),
-                (true, crate::params::ExclusivePlacement::AllPods) => (false, true),
-            };
         let generation = obj.generation;
         let shared = self.shared_job_spec(obj, js, rj_index);
         // The Jobs built from the shared spec share its compiled pod template when no Job's
         // own labels enter it other than through the leader's own terms: the template has
         // no inter-pod terms of its own (`SharedTemplate`).
-        let shares_template = !(node_selector_strategy
+        let shares_template = !(placement.node_selector_strategy
             || all_pods
             || shape::has_inter_pod_terms(&shared.template.spec));
-        let job_spec = if node_selector_strategy || all_pods {
-            let mut own = JobSpec::clone(&shared);
-            if node_selector_strategy {
-                pin_to_prepared_nodes(&mut own.template.spec, &namespace, &name);
-            }
-            if all_pods {
-                // Before v0.3.0 the controller put both terms on the Job's pod template.
-                let topology = webhook_key.clone().unwrap_or_default();
-                let key = job_key(&namespace, &name);
-                add_v02_exclusive_terms(&mut own.template.spec, &key, &topology);
-            }
-            Arc::new(own)
-        } else {
-            shared
-        };
-        let placement = TemplatePlacement {
-            leader_follower,
-            webhook_key,
-            node_selector_strategy,
-        };
+        let job_spec = own_job_spec(shared, &placement, all_pods, &obj.namespace, &name);
         let shared_template = shares_template
             .then(|| self.shared_template(js, rj_index, generation))
             .flatten();
         let template = match shared_template {
             Some(t) => stamp_job_pod_template(ctx, js, &identity, placement, t),
             None => {
-                let (template, pod_labels) =
-                    compile_job_pod_template(ctx, js, &identity, &job_spec, placement);
-                if shares_template {
-                    let leader = template.leader_shape.map(|s| {
-                        let key = pod_labels
-                            .get(JOB_KEY)
-                            .expect("a leader's pods are labelled");
-                        (ctx.shape(s).clone(), key.clone())
-                    });
-                    let t = crate::control::pod_templates::SharedTemplate {
-                        shape: template.shape,
-                        leader,
-                    };
-                    self.keep_shared_template(js, rj_index, generation, t);
-                }
-                template
+                let keep_for = shares_template.then_some(generation);
+                self.compile_template(ctx, js, &identity, &job_spec, placement, keep_for)
             }
         };
-        let completions = job_spec.completions.unwrap_or(1).max(0) as u32;
         let created_at = self.api_call(ctx);
-        let job = JobObj {
-            name,
-            jobset: js,
-            rj: rj_index,
-            job_index,
-            restart_attempt: identity.restart_attempt,
-            job_restart_attempt: identity.job_restart_attempt,
-            parallelism: job_spec.parallelism.unwrap_or(1).max(0) as u32,
-            completions,
-            backoff_limit: job_spec.backoff_limit.unwrap_or(6),
-            suspended,
-            spec: job_spec,
-            succeeded_index: vec![false; completions as usize],
-            succeeded: 0,
-            failed: 0,
-            conditions: vec![],
-            deletion_ns: None,
-            created_at_ns: created_at,
-            status_active: 0,
-            status_ready: 0,
-            index_failed: vec![false; completions as usize],
-            start_time_ns: None,
-        };
+        let job = new_job(name, js, &identity, suspended, job_spec, created_at);
         let id = ctx.create_job(job, template);
         self.children.job_created(js, id);
-        let job = ctx.job(id);
-        let job_restart_attempt = job.job_restart_attempt.map(|a| a.to_string());
-        let created = JobChange::Created {
-            jobset: js,
-            restart_attempt: job.restart_attempt,
-            job_restart_attempt: job_restart_attempt.as_deref(),
-            suspended: job.suspended,
-        };
-        ctx.metrics().observe_job(created_at, id, created);
+        observe_job_created(ctx, id, created_at);
         let delay = created_at - now + ctx.params().watch_delay_ns;
         ctx.enqueue_job(id, delay);
+    }
+
+    /// Compiles a Job's pod template; with `keep_for` (the JobSet's generation), keeps it as
+    /// the template the replicated job's further Jobs share.
+    fn compile_template(
+        &mut self,
+        ctx: &mut Ctx,
+        js: JsId,
+        identity: &JobIdentity,
+        job_spec: &JobSpec,
+        placement: TemplatePlacement,
+        keep_for: Option<u64>,
+    ) -> crate::control::pod_templates::JobPodTemplate {
+        let (template, pod_labels) =
+            compile_job_pod_template(ctx, js, identity, job_spec, placement);
+        if let Some(generation) = keep_for {
+            let leader = template.leader_shape.map(|s| {
+                let key = pod_labels
+                    .get(JOB_KEY)
+                    .expect("a leader's pods are labelled");
+                (ctx.shape(s).clone(), key.clone())
+            });
+            let t = crate::control::pod_templates::SharedTemplate {
+                shape: template.shape,
+                leader,
+            };
+            self.keep_shared_template(js, identity.rj, generation, t);
+        }
+        template
     }
 
     /// When a create or delete issued by the running reconcile lands: the controller's client
@@ -1491,6 +1379,188 @@ fn merge_template_on_resume(ctx: &mut Ctx, js: JsId, j: JobId) {
     };
     let (template, _) = compile_job_pod_template(ctx, js, &identity, &spec, placement);
     ctx.replace_job_template(j, Arc::new(spec), template);
+}
+
+/// Whether this controller reconciles the JobSet: not being deleted (step 1), and not
+/// managed by another controller (§3.13).
+fn reconciled_here(ctx: &Ctx, js: JsId) -> bool {
+    let obj = ctx.jobset(js);
+    let managed_by = obj.spec.spec.managed_by.as_deref();
+    obj.deletion_ns.is_none() && managed_by.is_none_or(|m| m == JOBSET_CONTROLLER_NAME)
+}
+
+/// Step 7: a running JobSet whose every Job is ready or done is no longer restarting.
+fn mark_jobs_ready(ctx: &mut Ctx, js: JsId) {
+    let now = ctx.now();
+    let obj = ctx.jobset(js);
+    let suspended = obj.spec.spec.suspended();
+    let total_replicas = obj.spec.spec.total_replicas();
+    let ready_or_done: i32 = obj
+        .status
+        .replicated_jobs
+        .iter()
+        .map(|r| r.ready + r.succeeded)
+        .sum();
+    if !suspended && ready_or_done == total_replicas {
+        ctx.update_jobset_status(js, |st| {
+            update_condition(
+                &mut st.conditions,
+                condition("RestartingJobSet", false, "JobsReady", "all jobs are ready"),
+                now,
+            )
+        });
+    }
+}
+
+/// Step 9: the success policy is met; the JobSet completes.
+fn mark_completed(ctx: &mut Ctx, js: JsId) {
+    let now = ctx.now();
+    ctx.update_jobset_status(js, |st| {
+        update_condition(
+            &mut st.conditions,
+            condition(
+                "Completed",
+                true,
+                "AllJobsCompleted",
+                "jobset completed successfully",
+            ),
+            now,
+        );
+        update_condition(
+            &mut st.conditions,
+            condition(
+                "RestartingJobSet",
+                false,
+                "JobSetCompleted",
+                "jobset completed successfully",
+            ),
+            now,
+        );
+        st.terminal_state = Some("Completed".into());
+    });
+}
+
+/// Step 10: the headless Service of a JobSet with DNS hostnames, created once.
+fn create_service_once(ctx: &mut Ctx, js: JsId) {
+    let dns = (ctx.jobset(js).spec.spec.network.as_ref()).and_then(|n| n.enable_dns_hostnames)
+        == Some(true);
+    if dns && !ctx.service_exists(js) {
+        let p = ctx.params();
+        let at = ctx.now() + p.jobset_reconcile_cost_ns + p.api_call_latency_ns;
+        ctx.create_service(js, at);
+    }
+}
+
+/// What fixes the new Job `job_index` of replicated job `rj_index`'s labels: the JobSet's
+/// restart attempt and, under the RestartJob gate, its index's.
+fn job_identity(ctx: &Ctx, js: JsId, rj_index: u32, job_index: u32) -> JobIdentity {
+    let gate = ctx.gate("RestartJob");
+    let obj = ctx.jobset(js);
+    JobIdentity {
+        rj: rj_index,
+        job_index,
+        restart_attempt: obj.status.restarts,
+        job_restart_attempt: gate.then(|| {
+            obj.status.replicated_jobs[rj_index as usize]
+                .job_restarts
+                .as_ref()
+                .and_then(|v| v.get(job_index as usize))
+                .copied()
+                .unwrap_or(0)
+        }),
+    }
+}
+
+/// How the Jobs of replicated job `rj` place their pods, and whether (before v0.3.0) every
+/// pod carries the exclusive terms.
+fn template_placement(ctx: &Ctx, obj: &JobSetObj, rj: &ReplicatedJob) -> (TemplatePlacement, bool) {
+    let (exclusive, node_selector_strategy) = exclusive_placement(&obj.spec, rj);
+    let webhook_key = exclusive.filter(|_| !node_selector_strategy);
+    let (leader_follower, all_pods) =
+        match (webhook_key.is_some(), ctx.params().exclusive_placement) {
+            (false, _) => (false, false),
+            (true, crate::params::ExclusivePlacement::LeaderFollower) => (true, false),
+            (true, crate::params::ExclusivePlacement::AllPods) => (false, true),
+        };
+    let placement = TemplatePlacement {
+        leader_follower,
+        webhook_key,
+        node_selector_strategy,
+    };
+    (placement, all_pods)
+}
+
+/// The Job's spec: the shared one, or a copy with what is the Job's own (the node-selector
+/// strategy's pin, the pre-v0.3.0 exclusive terms).
+fn own_job_spec(
+    shared: Arc<JobSpec>,
+    placement: &TemplatePlacement,
+    all_pods: bool,
+    namespace: &str,
+    name: &str,
+) -> Arc<JobSpec> {
+    if !(placement.node_selector_strategy || all_pods) {
+        return shared;
+    }
+    let mut own = JobSpec::clone(&shared);
+    if placement.node_selector_strategy {
+        pin_to_prepared_nodes(&mut own.template.spec, namespace, name);
+    }
+    if all_pods {
+        // Before v0.3.0 the controller put both terms on the Job's pod template.
+        let topology = placement.webhook_key.clone().unwrap_or_default();
+        let key = job_key(namespace, name);
+        add_v02_exclusive_terms(&mut own.template.spec, &key, &topology);
+    }
+    Arc::new(own)
+}
+
+/// The Job object as its create sends it.
+fn new_job(
+    name: String,
+    js: JsId,
+    identity: &JobIdentity,
+    suspended: bool,
+    spec: Arc<JobSpec>,
+    created_at_ns: u64,
+) -> JobObj {
+    let completions = spec.completions.unwrap_or(1).max(0) as u32;
+    JobObj {
+        name,
+        jobset: js,
+        rj: identity.rj,
+        job_index: identity.job_index,
+        restart_attempt: identity.restart_attempt,
+        job_restart_attempt: identity.job_restart_attempt,
+        parallelism: spec.parallelism.unwrap_or(1).max(0) as u32,
+        completions,
+        backoff_limit: spec.backoff_limit.unwrap_or(6),
+        suspended,
+        spec,
+        succeeded_index: vec![false; completions as usize],
+        succeeded: 0,
+        failed: 0,
+        conditions: vec![],
+        deletion_ns: None,
+        created_at_ns,
+        status_active: 0,
+        status_ready: 0,
+        index_failed: vec![false; completions as usize],
+        start_time_ns: None,
+    }
+}
+
+/// The metrics observe the Job's creation.
+fn observe_job_created(ctx: &mut Ctx, id: JobId, created_at_ns: u64) {
+    let job = ctx.job(id);
+    let job_restart_attempt = job.job_restart_attempt.map(|a| a.to_string());
+    let created = JobChange::Created {
+        jobset: job.jobset,
+        restart_attempt: job.restart_attempt,
+        job_restart_attempt: job_restart_attempt.as_deref(),
+        suspended: job.suspended,
+    };
+    ctx.metrics().observe_job(created_at_ns, id, created);
 }
 
 /// How a Job's pods are placed, as its pod template's compile needs to know.
