@@ -128,16 +128,12 @@ pub(crate) fn apply(
             "jobset failed due to one or more job failures (first failed job: {})",
             job.name
         );
-        fail(status, "FailedJobs", &msg, now);
-        return Some(Outcome::Failed {
-            reason: "FailedJobs".into(),
-        });
+        return Some(failed_with(status, "FailedJobs", &msg, now));
     };
-    let max_restarts = policy.max_restarts.unwrap_or(0);
-    let counted_total = status.counted_restarts(restart_job_gate);
-    let reason_for_restart = match rule {
-        Some(r) => format!("FailurePolicy_{}", r.name),
-        None => "DefaultFailurePolicy".to_string(),
+    let limits = RestartLimits {
+        max_restarts: policy.max_restarts.unwrap_or(0),
+        counted_total: status.counted_restarts(restart_job_gate),
+        restart_job_gate,
     };
     match action {
         "FailJobSet" => {
@@ -145,68 +141,108 @@ pub(crate) fn apply(
                 "applying FailJobSet failure policy action (first failed job: {})",
                 job.name
             );
-            fail(status, "FailJobSetFailurePolicyAction", &msg, now);
-            Some(Outcome::Failed {
-                reason: "FailJobSetFailurePolicyAction".into(),
-            })
+            Some(failed_with(
+                status,
+                "FailJobSetFailurePolicyAction",
+                &msg,
+                now,
+            ))
         }
         "RestartJobSet" | "RestartJobSetAndIgnoreMaxRestarts" => {
-            let counts = action == "RestartJobSet";
-            if counts && counted_total >= max_restarts {
-                return Some(reached_max(status, job, now));
-            }
-            status.restarts += 1;
-            if counts {
-                status.restarts_count_towards_max += 1;
-                assert_within_max(status, restart_job_gate, max_restarts);
-            }
-            let msg = format!(
-                "applying {action} failure policy action (first failed job: {})",
-                job.name
-            );
-            update_condition(
-                &mut status.conditions,
-                condition("RestartingJobSet", true, &reason_for_restart, msg),
-                now,
-            );
-            Some(Outcome::RestartedJobSet)
+            Some(restart_jobset(status, rule, job, action, &limits, now))
         }
         "RestartJob" | "RestartJobAndIgnoreMaxRestarts" => {
-            if !restart_job_gate {
-                return Some(Outcome::GateError);
-            }
-            let counts = action == "RestartJob";
-            if counts && counted_total >= max_restarts {
-                return Some(reached_max(status, job, now));
-            }
-            let rj = status
-                .replicated_jobs
-                .iter_mut()
-                .find(|r| r.name == job.replicated_job)?;
-            let replicas = rj
-                .job_restarts
-                .as_ref()
-                .map(|v| v.len())
-                .unwrap_or(0)
-                .max(job.job_index + 1);
-            let restarts = rj.job_restarts.get_or_insert_with(Vec::new);
-            restarts.resize(replicas.max(restarts.len()), 0);
-            restarts[job.job_index] += 1;
-            if counts {
-                let towards = rj
-                    .job_restarts_count_towards_max
-                    .get_or_insert_with(Vec::new);
-                towards.resize(replicas.max(towards.len()), 0);
-                towards[job.job_index] += 1;
-                assert_within_max(status, restart_job_gate, max_restarts);
-            }
-            Some(Outcome::RestartedJob {
-                replicated_job: job.replicated_job.clone(),
-                job_index: job.job_index,
-            })
+            restart_job(status, job, action, &limits, now)
         }
         _ => None,
     }
+}
+
+/// What bounds a counted restart: the policy's maxRestarts, the restarts counted so far and
+/// the RestartJob gate (which decides what counts).
+struct RestartLimits {
+    max_restarts: i32,
+    counted_total: i32,
+    restart_job_gate: bool,
+}
+
+/// `RestartJobSet` (counted) or `RestartJobSetAndIgnoreMaxRestarts`: a new attempt of the
+/// whole JobSet, or failure at maxRestarts.
+fn restart_jobset(
+    status: &mut JobSetStatus,
+    rule: Option<&FailurePolicyRule>,
+    job: &FailedJob,
+    action: &str,
+    limits: &RestartLimits,
+    now: SimTime,
+) -> Outcome {
+    let counts = action == "RestartJobSet";
+    if counts && limits.counted_total >= limits.max_restarts {
+        return reached_max(status, job, now);
+    }
+    status.restarts += 1;
+    if counts {
+        status.restarts_count_towards_max += 1;
+        assert_within_max(status, limits.restart_job_gate, limits.max_restarts);
+    }
+    let reason_for_restart = match rule {
+        Some(r) => format!("FailurePolicy_{}", r.name),
+        None => "DefaultFailurePolicy".to_string(),
+    };
+    let msg = format!(
+        "applying {action} failure policy action (first failed job: {})",
+        job.name
+    );
+    update_condition(
+        &mut status.conditions,
+        condition("RestartingJobSet", true, &reason_for_restart, msg),
+        now,
+    );
+    Outcome::RestartedJobSet
+}
+
+/// `RestartJob` (counted) or `RestartJobAndIgnoreMaxRestarts`: the failed Job's index
+/// restarts alone (under the RestartJob gate), or the JobSet fails at maxRestarts. None when
+/// the status has no entry for the Job's replicated job.
+fn restart_job(
+    status: &mut JobSetStatus,
+    job: &FailedJob,
+    action: &str,
+    limits: &RestartLimits,
+    now: SimTime,
+) -> Option<Outcome> {
+    if !limits.restart_job_gate {
+        return Some(Outcome::GateError);
+    }
+    let counts = action == "RestartJob";
+    if counts && limits.counted_total >= limits.max_restarts {
+        return Some(reached_max(status, job, now));
+    }
+    let rj = status
+        .replicated_jobs
+        .iter_mut()
+        .find(|r| r.name == job.replicated_job)?;
+    let replicas = rj
+        .job_restarts
+        .as_ref()
+        .map(|v| v.len())
+        .unwrap_or(0)
+        .max(job.job_index + 1);
+    let restarts = rj.job_restarts.get_or_insert_with(Vec::new);
+    restarts.resize(replicas.max(restarts.len()), 0);
+    restarts[job.job_index] += 1;
+    if counts {
+        let towards = rj
+            .job_restarts_count_towards_max
+            .get_or_insert_with(Vec::new);
+        towards.resize(replicas.max(towards.len()), 0);
+        towards[job.job_index] += 1;
+        assert_within_max(status, limits.restart_job_gate, limits.max_restarts);
+    }
+    Some(Outcome::RestartedJob {
+        replicated_job: job.replicated_job.clone(),
+        job_index: job.job_index,
+    })
 }
 
 /// A counted restart never takes the JobSet past maxRestarts (§4.4); a negative maxRestarts
@@ -224,9 +260,14 @@ fn reached_max(status: &mut JobSetStatus, job: &FailedJob, now: SimTime) -> Outc
         "jobset failed due to reaching max number of restarts (first failed job: {})",
         job.name
     );
-    fail(status, "ReachedMaxRestarts", &msg, now);
+    failed_with(status, "ReachedMaxRestarts", &msg, now)
+}
+
+/// Marks the JobSet Failed (`fail`) and returns that outcome.
+fn failed_with(status: &mut JobSetStatus, reason: &str, message: &str, now: SimTime) -> Outcome {
+    fail(status, reason, message, now);
     Outcome::Failed {
-        reason: "ReachedMaxRestarts".into(),
+        reason: reason.into(),
     }
 }
 
