@@ -392,26 +392,28 @@ impl JobController {
                 return;
             }
         }
-        // With podReplacementPolicy Failed, a terminating pod still holds its index.
-        let wait_for_terminal = job.spec.pod_replacement_policy.as_deref() == Some("Failed");
-        let mut covered = vec![false; job.completions as usize];
-        for &p in ctx.job_pods(j) {
-            let pod = ctx.pod(p);
-            let holds = !pod.phase.terminal()
-                && (pod.deletion_ns.is_none() || (wait_for_terminal && !pod.removed));
-            if holds && (pod.index as usize) < covered.len() {
-                covered[pod.index as usize] = true;
-            }
-        }
+        let covered = covered_indexes(ctx, j);
         let budget = (want_active - active).min(MAX_PODS_PER_SYNC);
         let (missing, earliest_wait) = self.indexes_to_create(j, job, &covered, budget, now);
         if let Some(wait) = earliest_wait {
             self.enqueue(ctx, j, wait);
         }
+        let (batches_end, rejected) = self.create_in_batches(ctx, j, &missing);
+        // A batch with an error ends the sync with an error: the Job is retried through the
+        // API back-off (1 s doubling to 60 s); a clean sync resets it.
+        if let Some(delay) = self.api_backoff_after_creates(j, rejected) {
+            let wait = batches_end.saturating_sub(now) + delay;
+            self.enqueue(ctx, j, wait);
+        }
+    }
+
+    /// Creates the pods of the `missing` indexes in slow-start batches until one is rejected.
+    /// Returns when the last batch returned and whether a create was rejected.
+    fn create_in_batches(&mut self, ctx: &mut Ctx, j: JobId, missing: &[u32]) -> (u64, bool) {
         // Each batch's creates go out together through the rate limiter; the next batch waits
         // for the whole batch to return. A JobSet pod's create passes the pod webhooks.
         let params = ctx.params();
-        let mut batch_start = now + params.job_sync_cost_ns;
+        let mut batch_start = ctx.now() + params.job_sync_cost_ns;
         let call = params.api_call_latency_ns + params.webhook_latency_ns;
         let mut batch = 1usize;
         let mut offset = 0usize;
@@ -450,13 +452,25 @@ impl JobController {
             batch *= 2;
             batch_start = batch_end;
         }
-        // A batch with an error ends the sync with an error: the Job is retried through the
-        // API back-off (1 s doubling to 60 s); a clean sync resets it.
-        if let Some(delay) = self.api_backoff_after_creates(j, rejected) {
-            let wait = batch_start.saturating_sub(now) + delay;
-            self.enqueue(ctx, j, wait);
+        (batch_start, rejected)
+    }
+}
+
+/// Which completion indexes a pod of Job `j` holds: one not finished and not being deleted,
+/// or (with podReplacementPolicy Failed) terminating but not yet gone.
+fn covered_indexes(ctx: &Ctx, j: JobId) -> Vec<bool> {
+    let job = ctx.job(j);
+    let wait_for_terminal = job.spec.pod_replacement_policy.as_deref() == Some("Failed");
+    let mut covered = vec![false; job.completions as usize];
+    for &p in ctx.job_pods(j) {
+        let pod = ctx.pod(p);
+        let holds = !pod.phase.terminal()
+            && (pod.deletion_ns.is_none() || (wait_for_terminal && !pod.removed));
+        if holds && (pod.index as usize) < covered.len() {
+            covered[pod.index as usize] = true;
         }
     }
+    covered
 }
 
 /// The Job's active pods (not finished, not being deleted), in creation order.
