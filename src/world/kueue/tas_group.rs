@@ -228,6 +228,35 @@ impl Run<'_> {
         exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
         slice_level: usize,
     ) {
+        let lowest = self.snap.levels.len() - 1;
+        self.count_leaves(per_pod, leader, exclusion);
+        let ss = self.slice_size;
+        if lowest == slice_level {
+            for s in &mut self.st[lowest] {
+                s.slices = s.pods / ss;
+                s.slices_wl = s.pods_wl / ss;
+            }
+        }
+        for level in (0..lowest).rev() {
+            for d in 0..self.snap.domains[level].len() {
+                let mut s = self.sum_children(level, d, leader.is_some());
+                if level == slice_level {
+                    s.slices = s.pods / ss;
+                    s.slices_wl = s.pods_wl / ss;
+                }
+                self.st[level][d] = s;
+            }
+        }
+    }
+
+    /// fillLeafCounts: each present, eligible leaf's workers, with and without the leader,
+    /// and whether it holds the leader; the exclusion statistics of the others.
+    fn count_leaves(
+        &mut self,
+        per_pod: &[i64],
+        leader: Option<&[i64]>,
+        exclusion: &dyn Fn(LeafIx) -> Result<(), Option<String>>,
+    ) {
         let snap = self.snap;
         let lowest = snap.levels.len() - 1;
         let dims = snap.dims;
@@ -266,50 +295,40 @@ impl Run<'_> {
                 self.stats.insert(format!("resource {}", go_quote(name)), n);
             }
         }
-        let ss = self.slice_size;
-        if lowest == slice_level {
-            for s in &mut self.st[lowest] {
-                s.slices = s.pods / ss;
-                s.slices_wl = s.pods_wl / ss;
+    }
+
+    /// fillInCountsHelper for domain `d` of `level`: its children's counts summed (pods
+    /// rounded down to whole inner slices), the leader's penalty the smallest among the
+    /// children that could hold it. Slices at the slice level are the caller's.
+    fn sum_children(&self, level: usize, d: usize, leader_required: bool) -> St {
+        let inner = self.size_at.get(&(level + 1)).copied();
+        let (mut pods, mut slices, mut leaders) = (0i64, 0i64, 0i64);
+        let mut contributor = false;
+        let (mut min_pods, mut min_slices) = (i64::MAX, i64::MAX);
+        for &c in &self.snap.domains[level][d].children {
+            let cs = self.st[level + 1][c as usize];
+            let round = |n: i64| inner.map_or(n, |k| n / k * k);
+            let (cp, cpw) = (round(cs.pods), round(cs.pods_wl));
+            pods += cp;
+            slices += cs.slices;
+            if !leader_required || cs.leaders > 0 {
+                contributor = true;
+                min_pods = min_pods.min(cp - cpw);
+                min_slices = min_slices.min(cs.slices - cs.slices_wl);
             }
+            leaders = leaders.max(cs.leaders);
         }
-        let leader_required = leader.is_some();
-        for level in (0..lowest).rev() {
-            let inner = self.size_at.get(&(level + 1)).copied();
-            for d in 0..snap.domains[level].len() {
-                let (mut pods, mut slices, mut leaders) = (0i64, 0i64, 0i64);
-                let mut contributor = false;
-                let (mut min_pods, mut min_slices) = (i64::MAX, i64::MAX);
-                for &c in &snap.domains[level][d].children {
-                    let cs = self.st[level + 1][c as usize];
-                    let round = |n: i64| inner.map_or(n, |k| n / k * k);
-                    let (cp, cpw) = (round(cs.pods), round(cs.pods_wl));
-                    pods += cp;
-                    slices += cs.slices;
-                    if !leader_required || cs.leaders > 0 {
-                        contributor = true;
-                        min_pods = min_pods.min(cp - cpw);
-                        min_slices = min_slices.min(cs.slices - cs.slices_wl);
-                    }
-                    leaders = leaders.max(cs.leaders);
-                }
-                let s = &mut self.st[level][d];
-                s.pods = pods;
-                s.leaders = leaders;
-                if contributor {
-                    s.pods_wl = pods - min_pods;
-                    s.slices_wl = slices - min_slices;
-                } else {
-                    s.pods_wl = 0;
-                    s.slices_wl = 0;
-                }
-                if level == slice_level {
-                    s.slices = s.pods / ss;
-                    s.slices_wl = s.pods_wl / ss;
-                } else {
-                    s.slices = slices;
-                }
-            }
+        let (pods_wl, slices_wl) = if contributor {
+            (pods - min_pods, slices - min_slices)
+        } else {
+            (0, 0)
+        };
+        St {
+            pods,
+            slices,
+            pods_wl,
+            slices_wl,
+            leaders,
         }
     }
 
@@ -459,22 +478,8 @@ impl Run<'_> {
             top = self.best_fit_slices(level, &sorted, slice_count, lc);
         }
         if !self.best_fit {
-            for &c in &sorted {
-                let s = self.get(level, c);
-                let mut capacity = s.slices;
-                if lc > 0 {
-                    if s.leaders < lc {
-                        continue;
-                    }
-                    capacity = s.slices_wl;
-                }
-                if capacity >= slice_count {
-                    return Ok((level, vec![c]));
-                }
-            }
-            if self.required {
-                let max = self.get(level, sorted[sorted.len() - 1]).pods;
-                return Err(self.not_fit(level, max, slice_count));
+            if let Some(d) = self.least_free_fit(level, &sorted, slice_count)? {
+                return Ok((level, vec![d]));
             }
         }
         let t = self.get(level, top);
@@ -485,46 +490,81 @@ impl Run<'_> {
             if level > 0 && !self.unconstrained {
                 return self.find_level(level - 1);
             }
-            let mut results = Vec::new();
-            let mut remaining = slice_count;
-            let mut remaining_leaders = lc;
-            let sorted =
-                self.prioritize_leader(level, sorted, self.count, lc, self.slice_size, true);
-            let mut idx = 0;
-            while remaining_leaders > 0
-                && idx < sorted.len()
-                && self.get(level, sorted[idx]).leaders > 0
-            {
-                let mut d = sorted[idx];
-                if self.best_fit && self.get(level, d).slices_wl >= remaining {
-                    d = self.best_fit_slices(level, &sorted[idx..], remaining, remaining_leaders);
-                }
-                results.push(d);
-                let s = self.get(level, d);
-                remaining_leaders -= s.leaders;
-                remaining -= s.slices_wl;
-                idx += 1;
-            }
-            if remaining_leaders > 0 {
-                return Err(self.not_fit(level, lc - remaining_leaders, slice_count));
-            }
-            let rest = self.sorted(level, &sorted[idx..]);
-            let mut i = 0;
-            while remaining > 0 && i < rest.len() {
-                let mut d = rest[i];
-                if self.best_fit && self.get(level, d).slices >= remaining {
-                    d = self.best_fit_slices(level, &rest[i..], remaining, 0);
-                }
-                results.push(d);
-                remaining -= self.get(level, d).slices;
-                i += 1;
-            }
-            if remaining > 0 {
-                return Err(self.not_fit(level, slice_count - remaining, slice_count));
-            }
-            return Ok((level, results));
+            return Ok((level, self.spread(level, sorted, slice_count)?));
         }
         Ok((level, vec![top]))
+    }
+
+    /// LeastFreeCapacity: the first domain in `sorted` that holds every slice (and the
+    /// leader); Kueue's message when none does and the topology is required.
+    fn least_free_fit(
+        &self,
+        level: usize,
+        sorted: &[u32],
+        slice_count: i64,
+    ) -> Result<Option<u32>, String> {
+        let lc = self.leader_count;
+        for &c in sorted {
+            let s = self.get(level, c);
+            let mut capacity = s.slices;
+            if lc > 0 {
+                if s.leaders < lc {
+                    continue;
+                }
+                capacity = s.slices_wl;
+            }
+            if capacity >= slice_count {
+                return Ok(Some(c));
+            }
+        }
+        if self.required {
+            let max = self.get(level, sorted[sorted.len() - 1]).pods;
+            return Err(self.not_fit(level, max, slice_count));
+        }
+        Ok(None)
+    }
+
+    /// Several domains of `level` together: first those holding the leader, then the others
+    /// for the slices left; Kueue's message when they hold too few.
+    fn spread(&self, level: usize, sorted: Vec<u32>, slice_count: i64) -> Result<Vec<u32>, String> {
+        let lc = self.leader_count;
+        let mut results = Vec::new();
+        let mut remaining = slice_count;
+        let mut remaining_leaders = lc;
+        let sorted = self.prioritize_leader(level, sorted, self.count, lc, self.slice_size, true);
+        let mut idx = 0;
+        while remaining_leaders > 0
+            && idx < sorted.len()
+            && self.get(level, sorted[idx]).leaders > 0
+        {
+            let mut d = sorted[idx];
+            if self.best_fit && self.get(level, d).slices_wl >= remaining {
+                d = self.best_fit_slices(level, &sorted[idx..], remaining, remaining_leaders);
+            }
+            results.push(d);
+            let s = self.get(level, d);
+            remaining_leaders -= s.leaders;
+            remaining -= s.slices_wl;
+            idx += 1;
+        }
+        if remaining_leaders > 0 {
+            return Err(self.not_fit(level, lc - remaining_leaders, slice_count));
+        }
+        let rest = self.sorted(level, &sorted[idx..]);
+        let mut i = 0;
+        while remaining > 0 && i < rest.len() {
+            let mut d = rest[i];
+            if self.best_fit && self.get(level, d).slices >= remaining {
+                d = self.best_fit_slices(level, &rest[i..], remaining, 0);
+            }
+            results.push(d);
+            remaining -= self.get(level, d).slices;
+            i += 1;
+        }
+        if remaining > 0 {
+            return Err(self.not_fit(level, slice_count - remaining, slice_count));
+        }
+        Ok(results)
     }
 
     /// `prioritizeLeaderDomain`: moves to the front the first domain that holds the leader
