@@ -93,6 +93,34 @@ struct Granular {
     borrowing: u32,
 }
 
+impl Assignment {
+    /// The assignment of `podsets` PodSets before any is scanned: fits, takes nothing.
+    fn empty(podsets: usize) -> Self {
+        Assignment {
+            mode: Mode::Fit,
+            borrowing: 0,
+            flavors: vec![vec![]; podsets],
+            usage: vec![],
+            progress: vec![vec![]; podsets],
+            contested: Default::default(),
+            reason: None,
+            message: String::new(),
+        }
+    }
+}
+
+/// The PodSets scanned as one request with PodSet `ps_index`: its group's, from it on, or
+/// itself alone.
+fn group_members(podsets: &[PodSetRequest], ps_index: usize) -> Vec<&PodSetRequest> {
+    let ps = &podsets[ps_index];
+    match &ps.group {
+        None => vec![ps],
+        Some(g) => (podsets[ps_index..].iter())
+            .filter(|m| m.group.as_ref() == Some(g))
+            .collect(),
+    }
+}
+
 /// Assigns flavors to every PodSet of a Workload on ClusterQueue `cq` (§5.4).
 pub(crate) fn assign(
     model: &Model,
@@ -101,33 +129,16 @@ pub(crate) fn assign(
     progress: Option<&ScanProgress>,
     view: PreemptionView,
 ) -> Assignment {
-    let mut out = Assignment {
-        mode: Mode::Fit,
-        borrowing: 0,
-        flavors: vec![],
-        usage: vec![],
-        progress: vec![],
-        contested: Default::default(),
-        reason: None,
-        message: String::new(),
-    };
+    let mut out = Assignment::empty(podsets.len());
     let mut messages = Vec::new();
-    let n = podsets.len();
-    out.flavors = vec![vec![]; n];
-    out.progress = vec![vec![]; n];
-    let mut done = vec![false; n];
+    let mut done = vec![false; podsets.len()];
     for (ps_index, ps) in podsets.iter().enumerate() {
         if done[ps_index] {
             continue;
         }
         // A PodSet group is scanned as one request, in the order of its first PodSet
         // (`groupedRequests.InOrder`); the scan resumes where its first PodSet's stopped.
-        let members: Vec<&PodSetRequest> = match &ps.group {
-            None => vec![ps],
-            Some(g) => (podsets[ps_index..].iter())
-                .filter(|m| m.group.as_ref() == Some(g))
-                .collect(),
-        };
+        let members = group_members(podsets, ps_index);
         let mut scan = PodSetScan {
             model,
             cq,

@@ -16,76 +16,16 @@ use crate::kueue_api::{
 
 /// Compiles the setup, or says which object uses what is not simulated yet.
 pub(crate) fn compile(setup: &KueueSetup) -> Result<Model, String> {
-    let flavors = setup
-        .flavors
-        .iter()
-        .map(|f| Flavor {
-            name: f.name.clone(),
-            node_labels: f.node_labels.clone(),
-            node_taints: (f.node_taints.iter())
-                .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
-                .cloned()
-                .collect(),
-            tolerations: f.tolerations.clone(),
-            exists: true,
-        })
-        .collect();
-    let cluster_queues = setup
-        .cluster_queues
-        .iter()
-        .map(|c| {
-            let p = c.preemption;
-            CqSpec {
-                name: c.name.clone(),
-                cohort: c.cohort.clone(),
-                groups: groups(&c.resource_groups),
-                strategy: match c.queueing_strategy {
-                    QueueingStrategy::StrictFifo => Strategy::StrictFifo,
-                    QueueingStrategy::BestEffortFifo => Strategy::BestEffortFifo,
-                },
-                fungibility: Fungibility {
-                    try_next_when_can_borrow: c.flavor_fungibility.when_can_borrow
-                        == FungibilityAction::TryNextFlavor,
-                    try_next_when_can_preempt: c.flavor_fungibility.when_can_preempt
-                        == FungibilityAction::TryNextFlavor,
-                    preemption_over_borrowing: c.flavor_fungibility.preference
-                        == FungibilityPreference::PreemptionOverBorrowing,
-                },
-                preemption: PreemptionPolicy {
-                    within: match p.within_cluster_queue {
-                        WithinClusterQueue::Never => WithinQueue::Never,
-                        WithinClusterQueue::LowerPriority => WithinQueue::LowerPriority,
-                        WithinClusterQueue::LowerOrNewerEqualPriority => {
-                            WithinQueue::LowerOrNewerEqualPriority
-                        }
-                    },
-                    reclaim: match p.reclaim_within_cohort {
-                        ReclaimWithinCohort::Never => Reclaim::Never,
-                        ReclaimWithinCohort::LowerPriority => Reclaim::LowerPriority,
-                        ReclaimWithinCohort::Any => Reclaim::Any,
-                    },
-                    borrow_within: (p.borrow_within_cohort.policy
-                        != BorrowWithinCohortPolicy::Never)
-                        .then_some(p.borrow_within_cohort.max_priority_threshold),
-                },
-                namespace_selector: c.namespace_selector.clone(),
-                stopped: c.stop_policy != StopPolicy::None,
-            }
-        })
-        .collect();
-    let cohorts = setup
-        .cohorts
-        .iter()
-        .map(|c| CohortSpec {
-            name: c.name.clone(),
-            parent: c.parent.clone(),
-            groups: groups(&c.resource_groups),
-        })
-        .collect();
     let mut model = ModelBuilder {
-        flavors,
-        cluster_queues,
-        cohorts,
+        flavors: setup.flavors.iter().map(flavor).collect(),
+        cluster_queues: setup.cluster_queues.iter().map(cq_spec).collect(),
+        cohorts: (setup.cohorts.iter())
+            .map(|c| CohortSpec {
+                name: c.name.clone(),
+                parent: c.parent.clone(),
+                groups: groups(&c.resource_groups),
+            })
+            .collect(),
         block_undeclared: setup.config.quota_check_strategy == QuotaCheckStrategy::BlockUndeclared,
         fair_sharing: setup.config.fair_sharing.then(|| fair_sharing(setup)),
     }
@@ -101,6 +41,61 @@ pub(crate) fn compile(setup: &KueueSetup) -> Result<Model, String> {
         }
     }
     Ok(model)
+}
+
+/// A ResourceFlavor as admission reads it: only NoSchedule and NoExecute taints count.
+fn flavor(f: &crate::kueue_api::ResourceFlavor) -> Flavor {
+    Flavor {
+        name: f.name.clone(),
+        node_labels: f.node_labels.clone(),
+        node_taints: (f.node_taints.iter())
+            .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
+            .cloned()
+            .collect(),
+        tolerations: f.tolerations.clone(),
+        exists: true,
+    }
+}
+
+/// A ClusterQueue as the model builder takes it.
+fn cq_spec(c: &crate::kueue_api::ClusterQueue) -> CqSpec {
+    let f = &c.flavor_fungibility;
+    CqSpec {
+        name: c.name.clone(),
+        cohort: c.cohort.clone(),
+        groups: groups(&c.resource_groups),
+        strategy: match c.queueing_strategy {
+            QueueingStrategy::StrictFifo => Strategy::StrictFifo,
+            QueueingStrategy::BestEffortFifo => Strategy::BestEffortFifo,
+        },
+        fungibility: Fungibility {
+            try_next_when_can_borrow: f.when_can_borrow == FungibilityAction::TryNextFlavor,
+            try_next_when_can_preempt: f.when_can_preempt == FungibilityAction::TryNextFlavor,
+            preemption_over_borrowing: f.preference
+                == FungibilityPreference::PreemptionOverBorrowing,
+        },
+        preemption: preemption_policy(&c.preemption),
+        namespace_selector: c.namespace_selector.clone(),
+        stopped: c.stop_policy != StopPolicy::None,
+    }
+}
+
+/// A ClusterQueue's `preemption` block as admission reads it.
+fn preemption_policy(p: &crate::kueue_api::PreemptionPolicy) -> PreemptionPolicy {
+    PreemptionPolicy {
+        within: match p.within_cluster_queue {
+            WithinClusterQueue::Never => WithinQueue::Never,
+            WithinClusterQueue::LowerPriority => WithinQueue::LowerPriority,
+            WithinClusterQueue::LowerOrNewerEqualPriority => WithinQueue::LowerOrNewerEqualPriority,
+        },
+        reclaim: match p.reclaim_within_cohort {
+            ReclaimWithinCohort::Never => Reclaim::Never,
+            ReclaimWithinCohort::LowerPriority => Reclaim::LowerPriority,
+            ReclaimWithinCohort::Any => Reclaim::Any,
+        },
+        borrow_within: (p.borrow_within_cohort.policy != BorrowWithinCohortPolicy::Never)
+            .then_some(p.borrow_within_cohort.max_priority_threshold),
+    }
 }
 
 /// The configuration's strategies and the objects' `spec.fairSharing.weight`.

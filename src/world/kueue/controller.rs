@@ -290,6 +290,38 @@ impl KueueController {
 
     /// The Workload create landed: it is pending in its ClusterQueue's queue.
     pub(crate) fn on_workload_created(&mut self, ctx: &mut Ctx, js: JsId) {
+        let wl = self.new_workload(ctx, js);
+        let cq = wl.cq;
+        let id = self.workloads.len() as WlId;
+        self.workloads.push(wl);
+        self.by_jobset.insert(js, id);
+        self.afs_on_created(ctx, id);
+        match cq {
+            Some(cq) => {
+                if self.model.cluster_queues[cq].inactive.is_some() {
+                    // The Workload controller's `Inadmissible` while the queue is inactive.
+                    let name = &self.model.cluster_queues[cq].name;
+                    let msg = format!("ClusterQueue {name} is inactive");
+                    self.workloads[id as usize].pending_reason = ("Inadmissible", msg);
+                }
+                self.push(ctx, id)
+            }
+            None => {
+                let w = &mut self.workloads[id as usize];
+                w.pending_reason = (
+                    "Misconfigured",
+                    format!(
+                        "LocalQueue {} doesn't exist or its ClusterQueue is missing",
+                        w.queue_name
+                    ),
+                );
+            }
+        }
+    }
+
+    /// JobSet `js`'s Workload as created: pending, in the ClusterQueue its LocalQueue names
+    /// (if any), with its PodSets, priority and topology requests.
+    fn new_workload(&mut self, ctx: &Ctx, js: JsId) -> Workload {
         let obj = ctx.jobset(js);
         let labels = &obj.spec.metadata.labels;
         let queue_name = labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default();
@@ -307,7 +339,7 @@ impl KueueController {
         let podsets = podsets_of(&obj.spec, &mut self.model);
         let topology_requests = tas_handlers::topology_requests(&obj.spec);
         let now = ctx.now();
-        let wl = Workload {
+        Workload {
             js,
             namespace,
             queue_name,
@@ -347,31 +379,6 @@ impl KueueController {
             exec_generation: 0,
             topology_requests,
             placements: vec![],
-        };
-        let id = self.workloads.len() as WlId;
-        self.workloads.push(wl);
-        self.by_jobset.insert(js, id);
-        self.afs_on_created(ctx, id);
-        match cq {
-            Some(cq) => {
-                if self.model.cluster_queues[cq].inactive.is_some() {
-                    // The Workload controller's `Inadmissible` while the queue is inactive.
-                    let name = &self.model.cluster_queues[cq].name;
-                    let msg = format!("ClusterQueue {name} is inactive");
-                    self.workloads[id as usize].pending_reason = ("Inadmissible", msg);
-                }
-                self.push(ctx, id)
-            }
-            None => {
-                let w = &mut self.workloads[id as usize];
-                w.pending_reason = (
-                    "Misconfigured",
-                    format!(
-                        "LocalQueue {} doesn't exist or its ClusterQueue is missing",
-                        w.queue_name
-                    ),
-                );
-            }
         }
     }
 

@@ -297,13 +297,6 @@ fn process_entry(
     cycle: &mut CycleState,
     place: &mut dyn Placer,
 ) -> Verdict {
-    let cq = &model.cluster_queues[head.cq];
-    let node = cq.node;
-    let skip = |message: &str| Verdict::Requeue {
-        reason: RequeueReason::FailedAfterNomination,
-        condition_reason: "WaitingForQuota",
-        message: message.into(),
-    };
     match a.mode {
         Mode::NoFit => Verdict::Requeue {
             reason: RequeueReason::NoFit,
@@ -311,63 +304,111 @@ fn process_entry(
             message: a.message.clone(),
         },
         Mode::NoCandidates | Mode::Preempt | Mode::Reclaim if targets.is_empty() => {
-            if cq.preemption.reclaim != super::model::Reclaim::Any {
-                let usage: Vec<(FrId, i64)> = (a.usage.iter())
-                    .map(|&(fr, v)| (fr, to_reserve(model, node, fr, v, a.borrowing > 0)))
-                    .filter(|&(_, v)| v > 0)
-                    .collect();
-                cycle.hold(model, node, &usage);
-                if place.places(head, a) {
-                    place.hold_empty(model, head, a);
-                }
-            }
-            Verdict::Requeue {
-                reason: RequeueReason::PreemptionNoCandidates,
-                condition_reason: "WaitingForQuota",
-                message: a.message.clone(),
-            }
+            hold_back(model, head, a, cycle, place)
         }
         Mode::NoCandidates | Mode::Preempt | Mode::Reclaim => {
-            if targets.iter().any(|t| cycle.victims.contains(&t.wl)) {
-                return skip("Workload has overlapping preemption targets with another workload");
-            }
-            if !cycle.fits_without_victims(model, node, &a.usage, &targets) {
-                return skip("Workload no longer fits after processing another workload");
-            }
-            if place.places(head, a) {
-                // Its placement with every victim gone stays for the rest of the cycle, on
-                // top of the victims' (as Kueue adds the entry's usage to the snapshot).
-                let gone: Vec<WlId> = (cycle.victims.iter().copied())
-                    .chain(targets.iter().map(|t| t.wl))
-                    .collect();
-                if place
-                    .place(model, head, a, Without::These(&gone), true)
-                    .is_err()
-                {
-                    return skip("Workload no longer fits after processing another workload");
-                }
-            }
-            cycle.victims.extend(targets.iter().map(|t| t.wl));
-            cycle.hold(model, node, &a.usage);
-            Verdict::Preempting { targets }
+            preempt_for(model, head, a, targets, cycle, place)
         }
-        Mode::Fit => {
-            if !cycle.fits_without_victims(model, node, &a.usage, &[]) {
-                return skip("Workload no longer fits after processing another workload");
-            }
-            if let Err(unplaced) = place.place(model, head, a, Without::Nothing, true) {
-                return Verdict::Requeue {
-                    reason: RequeueReason::NoFit,
-                    condition_reason: "Pending",
-                    message: unplaced.message,
-                };
-            }
-            for &(fr, v) in &a.usage {
-                model.tree.add_usage(node, fr, v);
-            }
-            Verdict::Admitted
+        Mode::Fit => admit_entry(model, head, a, cycle, place),
+    }
+}
+
+/// The verdict on an entry skipped after its nomination, with the reason.
+fn skipped(message: &str) -> Verdict {
+    Verdict::Requeue {
+        reason: RequeueReason::FailedAfterNomination,
+        condition_reason: "WaitingForQuota",
+        message: message.into(),
+    }
+}
+
+/// An entry that needs preemption but found no candidate: unless its queue reclaims from
+/// any, it holds back what it is entitled to for the rest of the cycle; it is requeued.
+fn hold_back(
+    model: &mut Model,
+    head: &Head,
+    a: &Assignment,
+    cycle: &mut CycleState,
+    place: &mut dyn Placer,
+) -> Verdict {
+    let cq = &model.cluster_queues[head.cq];
+    let node = cq.node;
+    if cq.preemption.reclaim != super::model::Reclaim::Any {
+        let usage: Vec<(FrId, i64)> = (a.usage.iter())
+            .map(|&(fr, v)| (fr, to_reserve(model, node, fr, v, a.borrowing > 0)))
+            .filter(|&(_, v)| v > 0)
+            .collect();
+        cycle.hold(model, node, &usage);
+        if place.places(head, a) {
+            place.hold_empty(model, head, a);
         }
     }
+    Verdict::Requeue {
+        reason: RequeueReason::PreemptionNoCandidates,
+        condition_reason: "WaitingForQuota",
+        message: a.message.clone(),
+    }
+}
+
+/// An entry with preemption targets: skipped when another entry took them or it no longer
+/// fits; else its targets become the cycle's victims and its usage is held.
+fn preempt_for(
+    model: &mut Model,
+    head: &Head,
+    a: &Assignment,
+    targets: Vec<Target>,
+    cycle: &mut CycleState,
+    place: &mut dyn Placer,
+) -> Verdict {
+    let node = model.cluster_queues[head.cq].node;
+    if targets.iter().any(|t| cycle.victims.contains(&t.wl)) {
+        return skipped("Workload has overlapping preemption targets with another workload");
+    }
+    if !cycle.fits_without_victims(model, node, &a.usage, &targets) {
+        return skipped("Workload no longer fits after processing another workload");
+    }
+    if place.places(head, a) {
+        // Its placement with every victim gone stays for the rest of the cycle, on
+        // top of the victims' (as Kueue adds the entry's usage to the snapshot).
+        let gone: Vec<WlId> = (cycle.victims.iter().copied())
+            .chain(targets.iter().map(|t| t.wl))
+            .collect();
+        if place
+            .place(model, head, a, Without::These(&gone), true)
+            .is_err()
+        {
+            return skipped("Workload no longer fits after processing another workload");
+        }
+    }
+    cycle.victims.extend(targets.iter().map(|t| t.wl));
+    cycle.hold(model, node, &a.usage);
+    Verdict::Preempting { targets }
+}
+
+/// An entry that fits: admitted, its usage added to the quota tree, unless it no longer
+/// fits or cannot be placed.
+fn admit_entry(
+    model: &mut Model,
+    head: &Head,
+    a: &Assignment,
+    cycle: &mut CycleState,
+    place: &mut dyn Placer,
+) -> Verdict {
+    let node = model.cluster_queues[head.cq].node;
+    if !cycle.fits_without_victims(model, node, &a.usage, &[]) {
+        return skipped("Workload no longer fits after processing another workload");
+    }
+    if let Err(unplaced) = place.place(model, head, a, Without::Nothing, true) {
+        return Verdict::Requeue {
+            reason: RequeueReason::NoFit,
+            condition_reason: "Pending",
+            message: unplaced.message,
+        };
+    }
+    for &(fr, v) in &a.usage {
+        model.tree.add_usage(node, fr, v);
+    }
+    Verdict::Admitted
 }
 
 /// `quotaResourcesToReserve` (§5.8 step 3): what a blocked entry holds back in this cycle.
