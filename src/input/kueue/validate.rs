@@ -15,8 +15,9 @@
 
 use super::load::{Out, Placed, Read, Where};
 use super::raw::{
-    AcSpec, CohortSpec, CqSpec, Doc, FlavorSpec, LqSpec, PcDoc, RawCheckScript, RawFairSharing,
-    RawResourceGroup, TopologySpec, WpcDoc,
+    AcSpec, CohortSpec, CqSpec, Doc, FlavorSpec, LqSpec, PcDoc, RawCheckAttempt, RawCheckScript,
+    RawFairSharing, RawFungibility, RawPreemption, RawResourceGroup, RawTaint, TopologySpec,
+    WpcDoc,
 };
 use super::*;
 use crate::api::types::ObjectMeta;
@@ -463,193 +464,188 @@ fn staged(
 // ClusterQueue
 // =============================================================================================
 
+/// A ClusterQueue's admission errors, in the API server's order, and the queue it resolves to.
 fn cluster_queue(doc: &Doc<CqSpec>, v1beta1: bool) -> (Vec<FieldError>, ClusterQueue) {
     let s = &doc.spec;
     let cohort = if v1beta1 { &s.cohort } else { &s.cohort_name };
     let cohort = cohort.clone().filter(|c| !c.is_empty());
     let mut errs = name_errors(&doc.metadata);
-    // OpenAPI.
-    let mut schema = vec![];
-    groups_schema(&mut schema, &s.resource_groups);
-    enumeration(
-        &mut schema,
-        "spec.queueingStrategy",
-        s.queueing_strategy.as_ref(),
-        &QUEUEING_STRATEGIES,
-    );
-    enumeration(
-        &mut schema,
-        "spec.stopPolicy",
-        s.stop_policy.as_ref(),
-        &STOP_POLICIES,
-    );
-    let admission_mode = s
-        .admission_scope
-        .as_ref()
-        .and_then(|a| a.admission_mode.as_ref());
-    enumeration(
-        &mut schema,
-        "spec.admissionScope.admissionMode",
-        admission_mode,
-        &ADMISSION_MODES,
-    );
-    if let Some(p) = &s.preemption {
-        enumeration(
-            &mut schema,
-            "spec.preemption.reclaimWithinCohort",
-            p.reclaim_within_cohort.as_ref(),
-            &RECLAIM_POLICIES,
-        );
-        enumeration(
-            &mut schema,
-            "spec.preemption.withinClusterQueue",
-            p.within_cluster_queue.as_ref(),
-            &WITHIN_CQ_POLICIES,
-        );
-        if let Some(b) = &p.borrow_within_cohort {
-            enumeration(
-                &mut schema,
-                "spec.preemption.borrowWithinCohort.policy",
-                b.policy.as_ref(),
-                &BORROW_POLICIES,
-            );
-        }
-    }
-    if let Some(f) = &s.flavor_fungibility {
-        let (borrow, preempt): (&[&str], &[&str]) = if v1beta1 {
-            (&WHEN_CAN_BORROW_V1BETA1, &WHEN_CAN_PREEMPT_V1BETA1)
-        } else {
-            (&WHEN_CAN_BORROW, &WHEN_CAN_PREEMPT)
-        };
-        enumeration(
-            &mut schema,
-            "spec.flavorFungibility.whenCanBorrow",
-            f.when_can_borrow.as_ref(),
-            borrow,
-        );
-        enumeration(
-            &mut schema,
-            "spec.flavorFungibility.whenCanPreempt",
-            f.when_can_preempt.as_ref(),
-            preempt,
-        );
-        enumeration(
-            &mut schema,
-            "spec.flavorFungibility.preference",
-            f.preference.as_ref(),
-            &PREFERENCES,
-        );
-    }
+    let mut schema = cq_schema_errors(s, v1beta1);
     // CEL, on the defaulted object, when the schema passed.
     if schema.is_empty() {
-        if cohort.is_none() {
-            'outer: for (i, g) in s.resource_groups.iter().enumerate() {
-                for (j, f) in g.flavors.as_deref().unwrap_or_default().iter().enumerate() {
-                    for (k, r) in f
-                        .resources
-                        .as_deref()
-                        .unwrap_or_default()
-                        .iter()
-                        .enumerate()
-                    {
-                        if r.borrowing_limit.is_some() {
-                            let at = format!("spec.resourceGroups[{i}].flavors[{j}].resources[{k}].borrowingLimit");
-                            schema.push(cel(at, "spec", "object", CEL_BORROWING_LIMIT));
-                            break 'outer;
-                        }
-                    }
-                }
-            }
+        schema = cq_cel_errors(s, cohort.is_some());
+    }
+    errs.extend(schema);
+    let errs = staged(errs, || cq_webhook_errors(s, cohort.is_some()));
+    (errs, resolve_cluster_queue(doc, cohort))
+}
+
+/// `spec.admissionScope.admissionMode`, when written.
+fn admission_mode(s: &CqSpec) -> Option<&String> {
+    s.admission_scope
+        .as_ref()
+        .and_then(|a| a.admission_mode.as_ref())
+}
+
+/// The OpenAPI constraints of a ClusterQueue: its resource groups, then its enumerations.
+fn cq_schema_errors(s: &CqSpec, v1beta1: bool) -> Vec<FieldError> {
+    let mut schema = vec![];
+    groups_schema(&mut schema, &s.resource_groups);
+    let preemption = s.preemption.as_ref();
+    let fungibility = s.flavor_fungibility.as_ref();
+    let (borrow, preempt): (&[&str], &[&str]) = if v1beta1 {
+        (&WHEN_CAN_BORROW_V1BETA1, &WHEN_CAN_PREEMPT_V1BETA1)
+    } else {
+        (&WHEN_CAN_BORROW, &WHEN_CAN_PREEMPT)
+    };
+    // In the order the API server reports them.
+    let enums: [(&str, Option<&String>, &[&str]); 9] = [
+        (
+            "spec.queueingStrategy",
+            s.queueing_strategy.as_ref(),
+            &QUEUEING_STRATEGIES,
+        ),
+        ("spec.stopPolicy", s.stop_policy.as_ref(), &STOP_POLICIES),
+        (
+            "spec.admissionScope.admissionMode",
+            admission_mode(s),
+            &ADMISSION_MODES,
+        ),
+        (
+            "spec.preemption.reclaimWithinCohort",
+            preemption.and_then(|p| p.reclaim_within_cohort.as_ref()),
+            &RECLAIM_POLICIES,
+        ),
+        (
+            "spec.preemption.withinClusterQueue",
+            preemption.and_then(|p| p.within_cluster_queue.as_ref()),
+            &WITHIN_CQ_POLICIES,
+        ),
+        (
+            "spec.preemption.borrowWithinCohort.policy",
+            preemption
+                .and_then(|p| p.borrow_within_cohort.as_ref())
+                .and_then(|b| b.policy.as_ref()),
+            &BORROW_POLICIES,
+        ),
+        (
+            "spec.flavorFungibility.whenCanBorrow",
+            fungibility.and_then(|f| f.when_can_borrow.as_ref()),
+            borrow,
+        ),
+        (
+            "spec.flavorFungibility.whenCanPreempt",
+            fungibility.and_then(|f| f.when_can_preempt.as_ref()),
+            preempt,
+        ),
+        (
+            "spec.flavorFungibility.preference",
+            fungibility.and_then(|f| f.preference.as_ref()),
+            &PREFERENCES,
+        ),
+    ];
+    for (path, value, allowed) in enums {
+        enumeration(&mut schema, path, value, allowed);
+    }
+    schema
+}
+
+/// The CRD's CEL rules of a ClusterQueue.
+fn cq_cel_errors(s: &CqSpec, has_cohort: bool) -> Vec<FieldError> {
+    let mut errs = vec![];
+    if !has_cohort {
+        if let Some(at) = first_borrowing_limit(&s.resource_groups) {
+            errs.push(cel(at, "spec", "object", CEL_BORROWING_LIMIT));
         }
-        groups_cel(&mut schema, &s.resource_groups);
-        if let Some(f) = &s.flavor_fungibility {
-            let borrow = f.when_can_borrow.as_deref().unwrap_or("MayStopSearch");
-            let preempt = f.when_can_preempt.as_deref().unwrap_or("TryNextFlavor");
-            if f.preference.is_some() && (borrow != "TryNextFlavor" || preempt != "TryNextFlavor") {
-                schema.push(cel(
-                    "spec.flavorFungibility.preference",
-                    "spec.flavorFungibility",
-                    "object",
-                    CEL_PREFERENCE,
+    }
+    groups_cel(&mut errs, &s.resource_groups);
+    errs.extend(s.flavor_fungibility.as_ref().and_then(fungibility_cel));
+    errs.extend(s.preemption.as_ref().and_then(preemption_cel));
+    errs
+}
+
+/// The path of the first `borrowingLimit` written in `groups`, if any.
+fn first_borrowing_limit(groups: &[RawResourceGroup]) -> Option<String> {
+    for (i, g) in groups.iter().enumerate() {
+        for (j, f) in g.flavors.as_deref().unwrap_or_default().iter().enumerate() {
+            let resources = f.resources.as_deref().unwrap_or_default();
+            if let Some(k) = resources.iter().position(|r| r.borrowing_limit.is_some()) {
+                return Some(format!(
+                    "spec.resourceGroups[{i}].flavors[{j}].resources[{k}].borrowingLimit"
                 ));
             }
         }
-        if let Some(p) = &s.preemption {
-            let reclaim = p.reclaim_within_cohort.as_deref().unwrap_or("Never");
-            let borrow = p
-                .borrow_within_cohort
-                .as_ref()
-                .map(|b| b.policy.as_deref().unwrap_or("Never"));
-            if reclaim == "Never" && borrow.is_some_and(|b| b != "Never") {
-                let at = if p
-                    .borrow_within_cohort
-                    .as_ref()
-                    .is_some_and(|b| b.policy.is_some())
-                {
-                    "spec.preemption.borrowWithinCohort.policy"
-                } else {
-                    "spec.preemption"
-                };
-                schema.push(cel(at, "spec.preemption", "object", CEL_RECLAIM_BORROW));
-            }
-        }
     }
-    errs.extend(schema);
-    let errs = staged(errs, || {
-        let mut w = vec![];
-        groups_webhook(&mut w, &s.resource_groups, cohort.is_some(), false);
-        if let Some(sel) = &s.namespace_selector {
-            label_selector(&mut w, "spec.namespaceSelector", sel);
-        }
-        fair_sharing_webhook(&mut w, s.fair_sharing.as_ref());
-        let total: usize = s
-            .resource_groups
-            .iter()
-            .map(|g| g.flavors.as_ref().map_or(0, Vec::len))
-            .sum();
+    None
+}
+
+/// The CEL rule of `spec.flavorFungibility`: a preference needs TryNextFlavor on both sides.
+fn fungibility_cel(f: &RawFungibility) -> Option<FieldError> {
+    let borrow = f.when_can_borrow.as_deref().unwrap_or("MayStopSearch");
+    let preempt = f.when_can_preempt.as_deref().unwrap_or("TryNextFlavor");
+    let both_try_next = borrow == "TryNextFlavor" && preempt == "TryNextFlavor";
+    (f.preference.is_some() && !both_try_next).then(|| {
+        cel(
+            "spec.flavorFungibility.preference",
+            "spec.flavorFungibility",
+            "object",
+            CEL_PREFERENCE,
+        )
+    })
+}
+
+/// The CEL rule of `spec.preemption`: borrowing within the cohort needs reclaiming within it.
+fn preemption_cel(p: &RawPreemption) -> Option<FieldError> {
+    let reclaim = p.reclaim_within_cohort.as_deref().unwrap_or("Never");
+    let borrow = p.borrow_within_cohort.as_ref();
+    let borrow_policy = borrow.map(|b| b.policy.as_deref().unwrap_or("Never"));
+    let borrows_in_cohort = borrow_policy.is_some_and(|b| b != "Never");
+    if reclaim != "Never" || !borrows_in_cohort {
+        return None;
+    }
+    let at = if borrow.is_some_and(|b| b.policy.is_some()) {
+        "spec.preemption.borrowWithinCohort.policy"
+    } else {
+        "spec.preemption"
+    };
+    Some(cel(at, "spec.preemption", "object", CEL_RECLAIM_BORROW))
+}
+
+/// The validating webhook's checks of a ClusterQueue.
+fn cq_webhook_errors(s: &CqSpec, has_cohort: bool) -> Vec<FieldError> {
+    let mut w = vec![];
+    groups_webhook(&mut w, &s.resource_groups, has_cohort, false);
+    if let Some(sel) = &s.namespace_selector {
+        label_selector(&mut w, "spec.namespaceSelector", sel);
+    }
+    fair_sharing_webhook(&mut w, s.fair_sharing.as_ref());
+    let groups = &s.resource_groups;
+    let flavors: usize = groups
+        .iter()
+        .map(|g| g.flavors.as_ref().map_or(0, Vec::len))
+        .sum();
+    let covered: usize = groups
+        .iter()
+        .map(|g| g.covered_resources.as_ref().map_or(0, Vec::len))
+        .sum();
+    for (what, total) in [("flavors", flavors), ("covered resources", covered)] {
         if total > MAX_FLAVORS_TOTAL {
             w.push(invalid(
                 "spec.resourceGroups",
                 &total.to_string(),
                 &format!(
-                    "total number of flavors across all resourceGroups must be ≤ 256, got {total}"
+                    "total number of {what} across all resourceGroups must be ≤ 256, got {total}"
                 ),
             ));
         }
-        let covered: usize = s
-            .resource_groups
-            .iter()
-            .map(|g| g.covered_resources.as_ref().map_or(0, Vec::len))
-            .sum();
-        if covered > MAX_FLAVORS_TOTAL {
-            w.push(invalid("spec.resourceGroups", &covered.to_string(), &format!("total number of covered resources across all resourceGroups must be ≤ 256, got {covered}")));
-        }
-        w
-    });
-    let fungibility = s.flavor_fungibility.as_ref();
-    let action = |v: Option<&String>, default: FungibilityAction| match v.map(String::as_str) {
-        Some("TryNextFlavor") => FungibilityAction::TryNextFlavor,
-        // v1beta1's `Borrow` and `Preempt` convert to MayStopSearch.
-        Some("MayStopSearch" | "Borrow" | "Preempt") => FungibilityAction::MayStopSearch,
-        _ => default,
-    };
-    let preemption = s.preemption.clone().unwrap_or_default();
-    let borrow = preemption.borrow_within_cohort.clone().unwrap_or_default();
-    let mut admission_checks: Vec<(String, Vec<String>)> = s
-        .admission_checks
-        .iter()
-        .flatten()
-        .map(|n| (n.clone(), vec![]))
-        .collect();
-    if let Some(strategy) = &s.admission_checks_strategy {
-        admission_checks.extend(
-            strategy
-                .admission_checks
-                .iter()
-                .map(|r| (r.name.clone(), r.on_flavors.clone())),
-        );
     }
-    let cq = ClusterQueue {
+    w
+}
+
+/// The ClusterQueue a (possibly invalid) document stands for, unwritten fields defaulted.
+fn resolve_cluster_queue(doc: &Doc<CqSpec>, cohort: Option<String>) -> ClusterQueue {
+    let s = &doc.spec;
+    ClusterQueue {
         name: doc.metadata.name.clone(),
         cohort,
         resource_groups: resolve_groups(&s.resource_groups),
@@ -658,46 +654,81 @@ fn cluster_queue(doc: &Doc<CqSpec>, v1beta1: bool) -> (Vec<FieldError>, ClusterQ
             _ => QueueingStrategy::BestEffortFifo,
         },
         namespace_selector: s.namespace_selector.clone(),
-        preemption: PreemptionPolicy {
-            within_cluster_queue: match preemption.within_cluster_queue.as_deref() {
-                Some("LowerPriority") => WithinClusterQueue::LowerPriority,
-                Some("LowerOrNewerEqualPriority") => WithinClusterQueue::LowerOrNewerEqualPriority,
-                _ => WithinClusterQueue::Never,
-            },
-            reclaim_within_cohort: match preemption.reclaim_within_cohort.as_deref() {
-                Some("LowerPriority") => ReclaimWithinCohort::LowerPriority,
-                Some("Any") => ReclaimWithinCohort::Any,
-                _ => ReclaimWithinCohort::Never,
-            },
-            borrow_within_cohort: BorrowWithinCohort {
-                policy: match borrow.policy.as_deref() {
-                    Some("LowerPriority") => BorrowWithinCohortPolicy::LowerPriority,
-                    _ => BorrowWithinCohortPolicy::Never,
-                },
-                max_priority_threshold: borrow.max_priority_threshold,
-            },
-        },
-        flavor_fungibility: FlavorFungibility {
-            when_can_borrow: action(
-                fungibility.and_then(|f| f.when_can_borrow.as_ref()),
-                FungibilityAction::MayStopSearch,
-            ),
-            when_can_preempt: action(
-                fungibility.and_then(|f| f.when_can_preempt.as_ref()),
-                FungibilityAction::TryNextFlavor,
-            ),
-            preference: match fungibility.and_then(|f| f.preference.as_deref()) {
-                Some("PreemptionOverBorrowing") => FungibilityPreference::PreemptionOverBorrowing,
-                _ => FungibilityPreference::BorrowingOverPreemption,
-            },
-        },
+        preemption: preemption_policy(s.preemption.clone().unwrap_or_default()),
+        flavor_fungibility: flavor_fungibility(s.flavor_fungibility.as_ref()),
         fair_sharing_weight_milli: weight_milli(s.fair_sharing.as_ref()),
         stop_policy: stop_policy(s.stop_policy.as_ref()),
-        admission_checks,
-        admission_fair_sharing: admission_mode
+        admission_checks: admission_checks(s),
+        admission_fair_sharing: admission_mode(s)
             .is_some_and(|m| m == "UsageBasedAdmissionFairSharing"),
+    }
+}
+
+/// `spec.preemption` resolved, unwritten policies defaulted.
+fn preemption_policy(preemption: RawPreemption) -> PreemptionPolicy {
+    let borrow = preemption.borrow_within_cohort.unwrap_or_default();
+    PreemptionPolicy {
+        within_cluster_queue: match preemption.within_cluster_queue.as_deref() {
+            Some("LowerPriority") => WithinClusterQueue::LowerPriority,
+            Some("LowerOrNewerEqualPriority") => WithinClusterQueue::LowerOrNewerEqualPriority,
+            _ => WithinClusterQueue::Never,
+        },
+        reclaim_within_cohort: match preemption.reclaim_within_cohort.as_deref() {
+            Some("LowerPriority") => ReclaimWithinCohort::LowerPriority,
+            Some("Any") => ReclaimWithinCohort::Any,
+            _ => ReclaimWithinCohort::Never,
+        },
+        borrow_within_cohort: BorrowWithinCohort {
+            policy: match borrow.policy.as_deref() {
+                Some("LowerPriority") => BorrowWithinCohortPolicy::LowerPriority,
+                _ => BorrowWithinCohortPolicy::Never,
+            },
+            max_priority_threshold: borrow.max_priority_threshold,
+        },
+    }
+}
+
+/// `spec.flavorFungibility` resolved, unwritten actions defaulted.
+fn flavor_fungibility(fungibility: Option<&RawFungibility>) -> FlavorFungibility {
+    let action = |v: Option<&String>, default: FungibilityAction| match v.map(String::as_str) {
+        Some("TryNextFlavor") => FungibilityAction::TryNextFlavor,
+        // v1beta1's `Borrow` and `Preempt` convert to MayStopSearch.
+        Some("MayStopSearch" | "Borrow" | "Preempt") => FungibilityAction::MayStopSearch,
+        _ => default,
     };
-    (errs, cq)
+    FlavorFungibility {
+        when_can_borrow: action(
+            fungibility.and_then(|f| f.when_can_borrow.as_ref()),
+            FungibilityAction::MayStopSearch,
+        ),
+        when_can_preempt: action(
+            fungibility.and_then(|f| f.when_can_preempt.as_ref()),
+            FungibilityAction::TryNextFlavor,
+        ),
+        preference: match fungibility.and_then(|f| f.preference.as_deref()) {
+            Some("PreemptionOverBorrowing") => FungibilityPreference::PreemptionOverBorrowing,
+            _ => FungibilityPreference::BorrowingOverPreemption,
+        },
+    }
+}
+
+/// The admission checks: v1beta1's plain names (on every flavor), then the strategy's rules.
+fn admission_checks(s: &CqSpec) -> Vec<(String, Vec<String>)> {
+    let mut checks: Vec<(String, Vec<String>)> = s
+        .admission_checks
+        .iter()
+        .flatten()
+        .map(|n| (n.clone(), vec![]))
+        .collect();
+    if let Some(strategy) = &s.admission_checks_strategy {
+        checks.extend(
+            strategy
+                .admission_checks
+                .iter()
+                .map(|r| (r.name.clone(), r.on_flavors.clone())),
+        );
+    }
+    checks
 }
 
 // =============================================================================================
@@ -890,9 +921,22 @@ fn topology(doc: &Doc<TopologySpec>) -> (Vec<FieldError>, Topology) {
 /// A CEL rule over every toleration: the field to point at, the message, the predicate.
 type TolerationRule = (&'static str, &'static str, fn(&Toleration) -> bool);
 
+/// A ResourceFlavor's admission errors, in the API server's order, and the flavor it resolves to.
 fn flavor(doc: &Doc<FlavorSpec>) -> (Vec<FieldError>, ResourceFlavor) {
     let s = &doc.spec;
     let mut errs = name_errors(&doc.metadata);
+    let mut schema = flavor_schema_errors(s);
+    // CEL, when the schema passed.
+    if schema.is_empty() {
+        schema = flavor_cel_errors(s);
+    }
+    errs.extend(schema);
+    let errs = staged(errs, || flavor_webhook_errors(s));
+    (errs, resolve_flavor(doc))
+}
+
+/// The OpenAPI constraints of a ResourceFlavor: list lengths and required taint fields.
+fn flavor_schema_errors(s: &FlavorSpec) -> Vec<FieldError> {
     let mut schema = vec![];
     if s.node_labels.len() > MAX_NODE_LABELS {
         schema.push(too_many(
@@ -919,99 +963,119 @@ fn flavor(doc: &Doc<FlavorSpec>) -> (Vec<FieldError>, ResourceFlavor) {
             MAX_TOLERATIONS,
         ));
     }
-    if schema.is_empty() {
-        if s.topology_name.is_some() && s.node_labels.is_empty() {
-            schema.push(cel(
-                "spec.topologyName",
-                "spec",
-                "object",
-                CEL_TOPOLOGY_NEEDS_LABEL,
-            ));
-        }
-        if let Some(i) = s
-            .node_taints
-            .iter()
-            .position(|t| !TAINT_EFFECTS.contains(&t.effect.as_deref().unwrap_or("")))
-        {
-            schema.push(cel(
-                format!("spec.nodeTaints[{i}].effect"),
-                "spec.nodeTaints",
+    schema
+}
+
+/// The CRD's CEL rules of a ResourceFlavor: topology, taint effects, tolerations.
+fn flavor_cel_errors(s: &FlavorSpec) -> Vec<FieldError> {
+    let mut errs = vec![];
+    if s.topology_name.is_some() && s.node_labels.is_empty() {
+        errs.push(cel(
+            "spec.topologyName",
+            "spec",
+            "object",
+            CEL_TOPOLOGY_NEEDS_LABEL,
+        ));
+    }
+    if let Some(i) = s
+        .node_taints
+        .iter()
+        .position(|t| !TAINT_EFFECTS.contains(&t.effect.as_deref().unwrap_or("")))
+    {
+        errs.push(cel(
+            format!("spec.nodeTaints[{i}].effect"),
+            "spec.nodeTaints",
+            "array",
+            CEL_TAINT_EFFECTS,
+        ));
+    }
+    tolerations_cel(&mut errs, &s.tolerations);
+    errs
+}
+
+/// The CEL rules over `spec.tolerations`: each rule reports its first offending toleration.
+fn tolerations_cel(errs: &mut Vec<FieldError>, tolerations: &[Toleration]) {
+    let rules: [TolerationRule; 5] = [
+        ("operator", CEL_TOLERATION_KEY, |x| {
+            x.key.is_some() || x.operator.as_deref() == Some("Exists")
+        }),
+        ("tolerationSeconds", CEL_TOLERATION_SECONDS, |x| {
+            x.toleration_seconds.is_none() || x.effect.as_deref() == Some("NoExecute")
+        }),
+        ("operator", CEL_TOLERATION_OPERATOR, |x| {
+            x.operator
+                .as_deref()
+                .is_none_or(|o| o == "Equal" || o == "Exists")
+        }),
+        ("value", CEL_TOLERATION_VALUE, |x| {
+            x.operator.as_deref() != Some("Exists") || x.value.is_none()
+        }),
+        ("effect", CEL_TAINT_EFFECTS, |x| {
+            x.effect
+                .as_deref()
+                .is_none_or(|e| TAINT_EFFECTS.contains(&e))
+        }),
+    ];
+    for (field, msg, ok) in rules {
+        if let Some(i) = tolerations.iter().position(|x| !ok(x)) {
+            errs.push(cel(
+                format!("spec.tolerations[{i}].{field}"),
+                "spec.tolerations",
                 "array",
-                CEL_TAINT_EFFECTS,
+                msg,
             ));
-        }
-        let tol = &s.tolerations;
-        let rules: [TolerationRule; 5] = [
-            ("operator", CEL_TOLERATION_KEY, |x| {
-                x.key.is_some() || x.operator.as_deref() == Some("Exists")
-            }),
-            ("tolerationSeconds", CEL_TOLERATION_SECONDS, |x| {
-                x.toleration_seconds.is_none() || x.effect.as_deref() == Some("NoExecute")
-            }),
-            ("operator", CEL_TOLERATION_OPERATOR, |x| {
-                x.operator
-                    .as_deref()
-                    .is_none_or(|o| o == "Equal" || o == "Exists")
-            }),
-            ("value", CEL_TOLERATION_VALUE, |x| {
-                x.operator.as_deref() != Some("Exists") || x.value.is_none()
-            }),
-            ("effect", CEL_TAINT_EFFECTS, |x| {
-                x.effect
-                    .as_deref()
-                    .is_none_or(|e| TAINT_EFFECTS.contains(&e))
-            }),
-        ];
-        for (field, msg, ok) in rules {
-            if let Some(i) = tol.iter().position(|x| !ok(x)) {
-                schema.push(cel(
-                    format!("spec.tolerations[{i}].{field}"),
-                    "spec.tolerations",
-                    "array",
-                    msg,
-                ));
-            }
         }
     }
-    errs.extend(schema);
-    let errs = staged(errs, || {
-        let mut w = vec![];
-        labels(&mut w, "spec.nodeLabels", &s.node_labels);
-        let mut unique: BTreeSet<(String, String)> = BTreeSet::new();
-        for (i, t) in s.node_taints.iter().enumerate() {
-            let key = t.key.clone().unwrap_or_default();
-            let value = t.value.clone().unwrap_or_default();
-            let effect = t.effect.clone().unwrap_or_default();
-            label_name(&mut w, &format!("spec.nodeTaints[{i}].key"), &key);
-            let value_errs = is_label_value(&value);
-            if !value_errs.is_empty() {
-                w.push(invalid(
-                    format!("spec.nodeTaints[{i}].value"),
-                    &go_quote(&value),
-                    &value_errs.join(";"),
-                ));
-            }
-            if !unique.insert((effect.clone(), key.clone())) {
-                let shown = format!(
-                    "{{\"key\":{},\"value\":{},\"effect\":{}}}",
-                    json_str(&key),
-                    json_str(&value),
-                    json_str(&effect)
-                );
-                let mut d = duplicate(format!("spec.nodeTaints[{i}]"), &shown);
-                d.message
-                    .push_str(": taints must be unique by key and effect pair");
-                w.push(d);
-            }
+}
+
+/// The validating webhook's checks of a ResourceFlavor.
+fn flavor_webhook_errors(s: &FlavorSpec) -> Vec<FieldError> {
+    let mut w = vec![];
+    labels(&mut w, "spec.nodeLabels", &s.node_labels);
+    taints_webhook(&mut w, &s.node_taints);
+    for (i, t) in s.tolerations.iter().enumerate() {
+        if let Some(k) = t.key.as_deref().filter(|k| !k.is_empty()) {
+            label_name(&mut w, &format!("spec.tolerations[{i}].key"), k);
         }
-        for (i, t) in s.tolerations.iter().enumerate() {
-            if let Some(k) = t.key.as_deref().filter(|k| !k.is_empty()) {
-                label_name(&mut w, &format!("spec.tolerations[{i}].key"), k);
-            }
+    }
+    w
+}
+
+/// The webhook's taint checks: key and value syntax, one taint per key and effect.
+fn taints_webhook(errs: &mut Vec<FieldError>, taints: &[RawTaint]) {
+    let mut unique: BTreeSet<(String, String)> = BTreeSet::new();
+    for (i, t) in taints.iter().enumerate() {
+        let key = t.key.clone().unwrap_or_default();
+        let value = t.value.clone().unwrap_or_default();
+        let effect = t.effect.clone().unwrap_or_default();
+        label_name(errs, &format!("spec.nodeTaints[{i}].key"), &key);
+        let value_errs = is_label_value(&value);
+        if !value_errs.is_empty() {
+            errs.push(invalid(
+                format!("spec.nodeTaints[{i}].value"),
+                &go_quote(&value),
+                &value_errs.join(";"),
+            ));
         }
-        w
-    });
-    let rf = ResourceFlavor {
+        if !unique.insert((effect.clone(), key.clone())) {
+            let shown = format!(
+                "{{\"key\":{},\"value\":{},\"effect\":{}}}",
+                json_str(&key),
+                json_str(&value),
+                json_str(&effect)
+            );
+            let mut d = duplicate(format!("spec.nodeTaints[{i}]"), &shown);
+            d.message
+                .push_str(": taints must be unique by key and effect pair");
+            errs.push(d);
+        }
+    }
+}
+
+/// The ResourceFlavor a (possibly invalid) document stands for; incomplete taints are dropped.
+fn resolve_flavor(doc: &Doc<FlavorSpec>) -> ResourceFlavor {
+    let s = &doc.spec;
+    ResourceFlavor {
         name: doc.metadata.name.clone(),
         node_labels: s.node_labels.clone(),
         node_taints: s
@@ -1027,8 +1091,7 @@ fn flavor(doc: &Doc<FlavorSpec>) -> (Vec<FieldError>, ResourceFlavor) {
             .collect(),
         tolerations: s.tolerations.clone(),
         topology_name: s.topology_name.clone().filter(|t| !t.is_empty()),
-    };
-    (errs, rf)
+    }
 }
 
 // =============================================================================================
@@ -1194,99 +1257,116 @@ fn check_scripts(
     let mut seen = BTreeMap::new();
     let mut scripts = vec![];
     for p in raw {
-        let r = &p.obj;
-        let err = |out: &mut Out, path: &str, msg: String| out.errors.push(p.at.at(path, msg));
-        if !names.contains(r.check.as_str()) {
-            err(
-                out,
-                "check",
-                format!(
-                    "no AdmissionCheck named {} in the scenario's Kueue objects",
-                    go_quote(&r.check)
-                ),
-            );
-        } else if let Some(prev) = seen.insert(r.check.clone(), p.at.describe()) {
-            err(
-                out,
-                "check",
-                format!(
-                    "AdmissionCheck {} already has a script ({prev}); one per check",
-                    go_quote(&r.check)
-                ),
-            );
-        }
-        let mut attempts = vec![];
-        match (&r.ready_after, &r.attempts) {
-            (Some(_), Some(_)) => err(
-                out,
-                "readyAfter",
-                "give either readyAfter or attempts, not both".into(),
-            ),
-            (None, None) | (None, Some(_)) if r.attempts.as_ref().is_none_or(Vec::is_empty) => err(
-                out,
-                "",
-                "a script needs readyAfter (a duration) or attempts (a non-empty list)".into(),
-            ),
-            (Some(d), None) => attempts.push(CheckAttempt {
-                outcome: CheckOutcome::Ready,
-                after_ns: d.ns,
-                requeue_after_s: None,
-                times: 1,
-            }),
-            (None, Some(list)) => {
-                for (j, a) in list.iter().enumerate() {
-                    let at = |f: &str| format!("attempts[{j}].{f}");
-                    let outcome = match a.outcome.as_str() {
-                        "Ready" => CheckOutcome::Ready,
-                        "Retry" => CheckOutcome::Retry,
-                        "Rejected" => CheckOutcome::Rejected,
-                        other => {
-                            let e = not_supported("", other, &CHECK_OUTCOMES);
-                            err(out, &at("outcome"), e.message);
-                            continue;
-                        }
-                    };
-                    let requeue_after_s = match a.requeue_after_seconds {
-                        Some(_) if outcome != CheckOutcome::Retry => {
-                            err(
-                                out,
-                                &at("requeueAfterSeconds"),
-                                "only a Retry outcome has requeueAfterSeconds".into(),
-                            );
-                            None
-                        }
-                        Some(n) if n < 0 => {
-                            err(out, &at("requeueAfterSeconds"), NEGATIVE_MSG.into());
-                            None
-                        }
-                        n => n.map(|n| n as u64),
-                    };
-                    let times = match a.times {
-                        Some(n) if n < 1 => {
-                            err(out, &at("times"), "must be at least 1".into());
-                            1
-                        }
-                        Some(n) => n.min(i64::from(u32::MAX)) as u32,
-                        None => 1,
-                    };
-                    attempts.push(CheckAttempt {
-                        outcome,
-                        after_ns: a.after.map_or(0, |d| d.ns),
-                        requeue_after_s,
-                        times,
-                    });
-                }
-            }
-            _ => {}
-        }
+        script_check_name(out, &p, &names, &mut seen);
+        let attempts = script_attempts(out, &p);
         if !attempts.is_empty() {
             scripts.push(CheckScript {
-                check: r.check.clone(),
+                check: p.obj.check.clone(),
                 attempts,
             });
         }
     }
     scripts
+}
+
+/// Reports a script whose check is not defined, or whose check already has a script (`seen`
+/// maps each scripted check to where its first script is).
+fn script_check_name(
+    out: &mut Out,
+    p: &Placed<RawCheckScript>,
+    names: &BTreeSet<&str>,
+    seen: &mut BTreeMap<String, String>,
+) {
+    let check = &p.obj.check;
+    let msg = if !names.contains(check.as_str()) {
+        format!(
+            "no AdmissionCheck named {} in the scenario's Kueue objects",
+            go_quote(check)
+        )
+    } else if let Some(prev) = seen.insert(check.clone(), p.at.describe()) {
+        format!(
+            "AdmissionCheck {} already has a script ({prev}); one per check",
+            go_quote(check)
+        )
+    } else {
+        return;
+    };
+    out.errors.push(p.at.at("check", msg));
+}
+
+/// A script's attempts, from `readyAfter` or `attempts`; invalid ones are reported and left out.
+fn script_attempts(out: &mut Out, p: &Placed<RawCheckScript>) -> Vec<CheckAttempt> {
+    let r = &p.obj;
+    let mut attempts = vec![];
+    match (&r.ready_after, &r.attempts) {
+        (Some(_), Some(_)) => out
+            .errors
+            .push(p.at.at("readyAfter", "give either readyAfter or attempts, not both")),
+        (None, None) | (None, Some(_)) if r.attempts.as_ref().is_none_or(Vec::is_empty) => {
+            out.errors.push(p.at.at(
+                "",
+                "a script needs readyAfter (a duration) or attempts (a non-empty list)",
+            ))
+        }
+        (Some(d), None) => attempts.push(CheckAttempt {
+            outcome: CheckOutcome::Ready,
+            after_ns: d.ns,
+            requeue_after_s: None,
+            times: 1,
+        }),
+        (None, Some(list)) => {
+            for (j, a) in list.iter().enumerate() {
+                attempts.extend(check_attempt(out, &p.at, j, a));
+            }
+        }
+        _ => {}
+    }
+    attempts
+}
+
+/// Attempt `j` of a script (`at` is where the script is), or `None` when its outcome is unknown.
+fn check_attempt(out: &mut Out, at: &Where, j: usize, a: &RawCheckAttempt) -> Option<CheckAttempt> {
+    let mut err = |field: &str, msg: String| {
+        out.errors
+            .push(at.at(&format!("attempts[{j}].{field}"), msg))
+    };
+    let outcome = match a.outcome.as_str() {
+        "Ready" => CheckOutcome::Ready,
+        "Retry" => CheckOutcome::Retry,
+        "Rejected" => CheckOutcome::Rejected,
+        other => {
+            err("outcome", not_supported("", other, &CHECK_OUTCOMES).message);
+            return None;
+        }
+    };
+    let requeue_after_s = match a.requeue_after_seconds {
+        Some(_) if outcome != CheckOutcome::Retry => {
+            err(
+                "requeueAfterSeconds",
+                "only a Retry outcome has requeueAfterSeconds".into(),
+            );
+            None
+        }
+        Some(n) if n < 0 => {
+            err("requeueAfterSeconds", NEGATIVE_MSG.into());
+            None
+        }
+        n => n.map(|n| n as u64),
+    };
+    let times = match a.times {
+        Some(n) if n < 1 => {
+            err("times", "must be at least 1".into());
+            1
+        }
+        Some(n) => n.min(i64::from(u32::MAX)) as u32,
+        None => 1,
+    };
+    Some(CheckAttempt {
+        outcome,
+        after_ns: a.after.map_or(0, |d| d.ns),
+        requeue_after_s,
+        times,
+    })
 }
 
 /// ClusterQueues naming admission checks: a missing check keeps the queue inactive; a check
