@@ -310,28 +310,7 @@ fn document(value: &Value, text: &str, doc: usize, at: Where, read: &mut Read, o
         return;
     }
     if !kueue_api || !KINDS.contains(&kind) {
-        let found = if kind.is_empty() && api_version.is_empty() {
-            "an object without apiVersion and kind".to_string()
-        } else {
-            format!(
-                "a {} ({})",
-                if kind.is_empty() { "<no kind>" } else { kind },
-                if api_version.is_empty() {
-                    "<no apiVersion>"
-                } else {
-                    api_version
-                }
-            )
-        };
-        let hint = if api_version == "config.kueue.x-k8s.io/v1beta1" {
-            format!(": jobset-sim reads the {CONFIG_API} Configuration (v1beta1's waitForPodsReady.enable and fairSharing.enable became presence of the block)")
-        } else {
-            format!(
-                ": expected apiVersion {API_V1BETA2} (or v1beta1) with kind {}, or apiVersion {CONFIG_API} with kind Configuration",
-                KINDS.join(", ")
-            )
-        };
-        let msg = format!("{}{found} is not a Kueue object{hint}", which);
+        let msg = format!("{which}{}", not_a_kueue_object(api_version, kind));
         let path = if kind.is_empty() { "" } else { "kind" };
         out.errors.push(at.at(path, msg));
         return;
@@ -356,6 +335,32 @@ fn document(value: &Value, text: &str, doc: usize, at: Where, read: &mut Read, o
         "WorkloadPriorityClass" => keep!(WpcDoc, priority_classes),
         _ => keep!(Doc<TopologySpec>, topologies),
     }
+}
+
+/// What a document that is not read is, and the apiVersions and kinds that are read.
+fn not_a_kueue_object(api_version: &str, kind: &str) -> String {
+    let found = if kind.is_empty() && api_version.is_empty() {
+        "an object without apiVersion and kind".to_string()
+    } else {
+        format!(
+            "a {} ({})",
+            if kind.is_empty() { "<no kind>" } else { kind },
+            if api_version.is_empty() {
+                "<no apiVersion>"
+            } else {
+                api_version
+            }
+        )
+    };
+    let hint = if api_version == "config.kueue.x-k8s.io/v1beta1" {
+        format!(": jobset-sim reads the {CONFIG_API} Configuration (v1beta1's waitForPodsReady.enable and fairSharing.enable became presence of the block)")
+    } else {
+        format!(
+            ": expected apiVersion {API_V1BETA2} (or v1beta1) with kind {}, or apiVersion {CONFIG_API} with kind Configuration",
+            KINDS.join(", ")
+        )
+    };
+    format!("{found} is not a Kueue object{hint}")
 }
 
 fn configuration(value: &Value, text: &str, doc: usize, at: Where, read: &mut Read, out: &mut Out) {

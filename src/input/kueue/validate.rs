@@ -16,8 +16,8 @@
 use super::load::{Out, Placed, Read, Where};
 use super::raw::{
     AcSpec, CohortSpec, CqSpec, Doc, FlavorSpec, LqSpec, PcDoc, RawCheckAttempt, RawCheckScript,
-    RawFairSharing, RawFungibility, RawPreemption, RawResourceGroup, RawTaint, TopologySpec,
-    WpcDoc,
+    RawFairSharing, RawFungibility, RawPreemption, RawResourceGroup, RawResourceQuota, RawTaint,
+    TopologySpec, WpcDoc,
 };
 use super::*;
 use crate::api::types::ObjectMeta;
@@ -318,11 +318,6 @@ fn groups_webhook(
 ) {
     let mut seen_resources = BTreeSet::new();
     let mut seen_flavors = BTreeSet::new();
-    let empty_msg = if is_cohort {
-        "must be nil when parent is empty"
-    } else {
-        "must be nil when cohort is empty"
-    };
     for (i, g) in groups.iter().enumerate() {
         let gp = format!("spec.resourceGroups[{i}]");
         let covered = g.covered_resources.as_deref().unwrap_or_default();
@@ -337,59 +332,70 @@ fn groups_webhook(
         }
         for (j, f) in g.flavors.as_deref().unwrap_or_default().iter().enumerate() {
             let fp = format!("{gp}.flavors[{j}]");
-            for (k, r) in f
-                .resources
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                if k >= covered.len() {
-                    break;
-                }
+            let resources = f.resources.as_deref().unwrap_or_default();
+            // Resources past the covered ones are the CEL rule's to report.
+            for (k, (r, covered_name)) in resources.iter().zip(covered).enumerate() {
                 let rp = format!("{fp}.resources[{k}]");
-                let name = r.name.clone().unwrap_or_default();
-                if name != covered[k] {
-                    errs.push(invalid(
-                        format!("{rp}.name"),
-                        &go_quote(&name),
-                        MATCH_COVERED_MSG,
-                    ));
-                }
-                let nominal = r.nominal_quota.unwrap_or_default();
-                if nominal.milli < 0 {
-                    errs.push(invalid(
-                        format!("{rp}.nominalQuota"),
-                        &q(nominal),
-                        NEGATIVE_MSG,
-                    ));
-                }
-                if let Some(b) = r.borrowing_limit {
-                    let p = format!("{rp}.borrowingLimit");
-                    if !has_parent {
-                        errs.push(invalid(&p, &q(b), empty_msg));
-                    }
-                    if b.milli < 0 {
-                        errs.push(invalid(&p, &q(b), NEGATIVE_MSG));
-                    }
-                }
-                if let Some(l) = r.lending_limit {
-                    let p = format!("{rp}.lendingLimit");
-                    if l.milli < 0 {
-                        errs.push(invalid(&p, &q(l), NEGATIVE_MSG));
-                    }
-                    if !has_parent {
-                        errs.push(invalid(&p, &q(l), empty_msg));
-                    }
-                    if !is_cohort && l > nominal {
-                        errs.push(invalid(&p, &q(l), LENDING_LIMIT_MSG));
-                    }
-                }
+                quota_webhook(errs, &rp, r, covered_name, has_parent, is_cohort);
             }
             let name = f.name.clone().unwrap_or_default();
             if !seen_flavors.insert(name.clone()) {
                 errs.push(duplicate(format!("{fp}.name"), &go_quote(&name)));
             }
+        }
+    }
+}
+
+/// The webhook's checks of one resource's quotas at `rp`: its name matches the covered
+/// resource's, no quota is negative, limits need a parent, lending is within the nominal quota.
+fn quota_webhook(
+    errs: &mut Vec<FieldError>,
+    rp: &str,
+    r: &RawResourceQuota,
+    covered_name: &str,
+    has_parent: bool,
+    is_cohort: bool,
+) {
+    let no_parent_msg = if is_cohort {
+        "must be nil when parent is empty"
+    } else {
+        "must be nil when cohort is empty"
+    };
+    let name = r.name.clone().unwrap_or_default();
+    if name != covered_name {
+        errs.push(invalid(
+            format!("{rp}.name"),
+            &go_quote(&name),
+            MATCH_COVERED_MSG,
+        ));
+    }
+    let nominal = r.nominal_quota.unwrap_or_default();
+    if nominal.milli < 0 {
+        errs.push(invalid(
+            format!("{rp}.nominalQuota"),
+            &q(nominal),
+            NEGATIVE_MSG,
+        ));
+    }
+    if let Some(b) = r.borrowing_limit {
+        let p = format!("{rp}.borrowingLimit");
+        if !has_parent {
+            errs.push(invalid(&p, &q(b), no_parent_msg));
+        }
+        if b.milli < 0 {
+            errs.push(invalid(&p, &q(b), NEGATIVE_MSG));
+        }
+    }
+    if let Some(l) = r.lending_limit {
+        let p = format!("{rp}.lendingLimit");
+        if l.milli < 0 {
+            errs.push(invalid(&p, &q(l), NEGATIVE_MSG));
+        }
+        if !has_parent {
+            errs.push(invalid(&p, &q(l), no_parent_msg));
+        }
+        if !is_cohort && l > nominal {
+            errs.push(invalid(&p, &q(l), LENDING_LIMIT_MSG));
         }
     }
 }
