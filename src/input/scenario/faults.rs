@@ -512,65 +512,11 @@ impl Resolver<'_> {
                 );
                 vec![]
             }
-            Some(list) => {
-                let mut out = vec![];
-                for (c, cause) in list.iter().enumerate() {
-                    let at = format!("causes[{c}]");
-                    if !cause.weight.is_finite() || cause.weight <= 0.0 {
-                        self.error(
-                            &format!("{at}.weight"),
-                            format!("{} is not a weight (a number > 0)", cause.weight),
-                        );
-                        continue;
-                    }
-                    let Some(effect) = self.node_effect(
-                        &format!("{at}.effect"),
-                        Some(&cause.effect),
-                        cause.exit_code,
-                    ) else {
-                        continue;
-                    };
-                    if effect == NodeEffect::Drain {
-                        self.error(
-                            &format!("{at}.effect"),
-                            "drain is planned maintenance: use kind: maintenance".into(),
-                        );
-                        continue;
-                    }
-                    let Some(repair) = self.opt_lognormal(&format!("{at}.repair"), &cause.repair)
-                    else {
-                        continue;
-                    };
-                    out.push(Cause {
-                        name: cause.name.clone(),
-                        weight: cause.weight,
-                        effect,
-                        repair,
-                    });
-                }
-                out
-            }
+            Some(list) => (list.iter().enumerate())
+                .filter_map(|(c, cause)| self.cause(c, cause))
+                .collect(),
         };
-        let lemons = match &f.lemons {
-            None => Some(None),
-            Some(l) => {
-                if !(0.0..=1.0).contains(&l.fraction) {
-                    self.error(
-                        "lemons.fraction",
-                        format!("{} is not a fraction in [0, 1]", l.fraction),
-                    );
-                    None
-                } else if !l.multiplier.is_finite() || !(1.0..=1e4).contains(&l.multiplier) {
-                    self.error(
-                        "lemons.multiplier",
-                        format!("{} is outside the supported range 1 to 10000", l.multiplier),
-                    );
-                    None
-                } else {
-                    Some(Some((l.fraction, l.multiplier)))
-                }
-            }
-        };
+        let lemons = self.lemons(f.lemons.as_ref());
         Some(FaultKind::NodeFailures {
             rate_per_node_day: rate?,
             weibull_shape: shape?,
@@ -579,6 +525,60 @@ impl Resolver<'_> {
             repair: repair?,
             node_pools: Self::pools(f),
         })
+    }
+
+    /// Cause `c` of a `nodeFailures` injector, or `None` when it is invalid (reported).
+    fn cause(&mut self, c: usize, cause: &CauseSection) -> Option<Cause> {
+        let at = format!("causes[{c}]");
+        if !cause.weight.is_finite() || cause.weight <= 0.0 {
+            self.error(
+                &format!("{at}.weight"),
+                format!("{} is not a weight (a number > 0)", cause.weight),
+            );
+            return None;
+        }
+        let effect = self.node_effect(
+            &format!("{at}.effect"),
+            Some(&cause.effect),
+            cause.exit_code,
+        )?;
+        if effect == NodeEffect::Drain {
+            self.error(
+                &format!("{at}.effect"),
+                "drain is planned maintenance: use kind: maintenance".into(),
+            );
+            return None;
+        }
+        let repair = self.opt_lognormal(&format!("{at}.repair"), &cause.repair)?;
+        Some(Cause {
+            name: cause.name.clone(),
+            weight: cause.weight,
+            effect,
+            repair,
+        })
+    }
+
+    /// The lemons (a fraction of nodes failing `multiplier` times as often), when written:
+    /// `Some(None)` for none, `None` when invalid (reported).
+    fn lemons(&mut self, lemons: Option<&LemonSection>) -> Option<Option<(f64, f64)>> {
+        let Some(l) = lemons else {
+            return Some(None);
+        };
+        if !(0.0..=1.0).contains(&l.fraction) {
+            self.error(
+                "lemons.fraction",
+                format!("{} is not a fraction in [0, 1]", l.fraction),
+            );
+            None
+        } else if !l.multiplier.is_finite() || !(1.0..=1e4).contains(&l.multiplier) {
+            self.error(
+                "lemons.multiplier",
+                format!("{} is outside the supported range 1 to 10000", l.multiplier),
+            );
+            None
+        } else {
+            Some(Some((l.fraction, l.multiplier)))
+        }
     }
 
     fn domain_failures(&mut self, f: &FaultSection) -> Option<FaultKind> {

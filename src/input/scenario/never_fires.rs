@@ -145,75 +145,20 @@ fn faults_that_never_fire(s: &Scenario) -> Vec<(String, String)> {
     let mut out = vec![];
     for (k, f) in s.faults.iter().enumerate() {
         let at = |field: &str| format!("faults[{k}].{field}");
-        let (field, expected, unit) = match &f.kind {
-            FaultKind::ScriptedNode { at_ns, .. }
-            | FaultKind::ScriptedDomain { at_ns, .. }
-            | FaultKind::PodFailures {
-                at_ns: Some(at_ns), ..
-            } => {
-                if *at_ns >= horizon_ns {
-                    out.push((
-                        at("at"),
-                        format!(
-                            "{} is not before faults stop ({ends}): this fault never fires",
-                            format_duration(*at_ns)
-                        ),
-                    ));
-                }
-                continue;
+        if let Some(at_ns) = set_time(&f.kind) {
+            if at_ns >= horizon_ns {
+                out.push((
+                    at("at"),
+                    format!(
+                        "{} is not before faults stop ({ends}): this fault never fires",
+                        format_duration(at_ns)
+                    ),
+                ));
             }
-            FaultKind::NodeFailures {
-                rate_per_node_day,
-                lemons,
-                node_pools,
-                ..
-            } => {
-                let lemon_factor = lemons.map_or(1.0, |(share, mult)| 1.0 - share + share * mult);
-                let node_days = nodes_in(s, node_pools) * horizon_ns as f64 / NS_PER_DAY;
-                (
-                    "ratePer1000NodeDays",
-                    rate_per_node_day * lemon_factor * node_days,
-                    format!("{} node-days", round(node_days)),
-                )
-            }
-            FaultKind::Maintenance {
-                rate_per_node_day,
-                node_pools,
-                ..
-            } => {
-                let node_days = nodes_in(s, node_pools) * horizon_ns as f64 / NS_PER_DAY;
-                (
-                    "ratePer1000NodeDays",
-                    rate_per_node_day * node_days,
-                    format!("{} node-days", round(node_days)),
-                )
-            }
-            FaultKind::DomainFailures {
-                rate_per_domain_day,
-                node_pools,
-                ..
-            } => {
-                // At most one domain per node.
-                let domain_days = nodes_in(s, node_pools) * horizon_ns as f64 / NS_PER_DAY;
-                (
-                    "ratePer1000DomainDays",
-                    rate_per_domain_day * domain_days,
-                    format!("at most {} domain-days", round(domain_days)),
-                )
-            }
-            FaultKind::PodFailures {
-                rate_per_pod_day: Some(rate),
-                selector,
-                ..
-            } => {
-                let pod_days = pod_days_at_most(s, selector, horizon_ns);
-                (
-                    "ratePer1000PodDays",
-                    rate * pod_days,
-                    format!("at most {} pod-days", round(pod_days)),
-                )
-            }
-            FaultKind::PodFailures { .. } => continue,
+            continue;
+        }
+        let Some((field, expected, unit)) = expected_faults(s, &f.kind, horizon_ns) else {
+            continue;
         };
         // A rate of 0 turns an injector off on purpose (a sweep's baseline cell).
         if expected > 0.0 && expected < MIN_EXPECTED_FAULTS {
@@ -228,6 +173,82 @@ fn faults_that_never_fire(s: &Scenario) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The time a fault fires at, for one scripted at a set time.
+fn set_time(kind: &FaultKind) -> Option<u64> {
+    match kind {
+        FaultKind::ScriptedNode { at_ns, .. }
+        | FaultKind::ScriptedDomain { at_ns, .. }
+        | FaultKind::PodFailures {
+            at_ns: Some(at_ns), ..
+        } => Some(*at_ns),
+        _ => None,
+    }
+}
+
+/// A rate-driven injector's rate field, the faults it expects before `horizon_ns`, and what
+/// that figure is over; `None` for an injector without a rate.
+fn expected_faults(
+    s: &Scenario,
+    kind: &FaultKind,
+    horizon_ns: u64,
+) -> Option<(&'static str, f64, String)> {
+    let days = |node_pools: &[String]| nodes_in(s, node_pools) * horizon_ns as f64 / NS_PER_DAY;
+    match kind {
+        FaultKind::NodeFailures {
+            rate_per_node_day,
+            lemons,
+            node_pools,
+            ..
+        } => {
+            let lemon_factor = lemons.map_or(1.0, |(share, mult)| 1.0 - share + share * mult);
+            let node_days = days(node_pools);
+            Some((
+                "ratePer1000NodeDays",
+                rate_per_node_day * lemon_factor * node_days,
+                format!("{} node-days", round(node_days)),
+            ))
+        }
+        FaultKind::Maintenance {
+            rate_per_node_day,
+            node_pools,
+            ..
+        } => {
+            let node_days = days(node_pools);
+            Some((
+                "ratePer1000NodeDays",
+                rate_per_node_day * node_days,
+                format!("{} node-days", round(node_days)),
+            ))
+        }
+        FaultKind::DomainFailures {
+            rate_per_domain_day,
+            node_pools,
+            ..
+        } => {
+            // At most one domain per node.
+            let domain_days = days(node_pools);
+            Some((
+                "ratePer1000DomainDays",
+                rate_per_domain_day * domain_days,
+                format!("at most {} domain-days", round(domain_days)),
+            ))
+        }
+        FaultKind::PodFailures {
+            rate_per_pod_day: Some(rate),
+            selector,
+            ..
+        } => {
+            let pod_days = pod_days_at_most(s, selector, horizon_ns);
+            Some((
+                "ratePer1000PodDays",
+                rate * pod_days,
+                format!("at most {} pod-days", round(pod_days)),
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// A figure for a message: whole above 100, two decimals above 0.01, else two digits.
