@@ -178,6 +178,8 @@ fn headline_changes(stored: &serde_json::Value, fresh: &serde_json::Value) -> St
     out
 }
 
+/// `check`: re-runs each baseline's scenario and seed and compares the summaries; exits with
+/// EXIT_GATE_FAILED when one differs.
 pub(crate) fn check(args: CheckArgs) -> Result<(), SimError> {
     if args.scenario.is_some() && args.baselines.len() > 1 {
         return Err(InputError::new(
@@ -193,80 +195,13 @@ pub(crate) fn check(args: CheckArgs) -> Result<(), SimError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|m| InputError::new("--tolerance", m))?;
     // Load everything first: a bad baseline is exit 2 before any run.
-    let mut work = vec![];
-    for b in &args.baselines {
-        let shown = b.display().to_string();
-        let text = std::fs::read_to_string(b)
-            .map_err(|e| InputError::new(&shown, format!("cannot read baseline: {e}")))?;
-        let stored: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            InputError::new(&shown, format!("not JSON: {e}")).at_line(e.line(), e.column())
-        })?;
-        let name = stored["scenario"].as_str().ok_or_else(|| {
-            InputError::new(&shown, "no `scenario` name: not a summary.json").at_path("scenario")
-        })?;
-        let seed = stored["seed"].as_u64().ok_or_else(|| {
-            InputError::new(&shown, "no `seed`: not a summary.json").at_path("seed")
-        })?;
-        let path = match &args.scenario {
-            Some(p) => p.clone(),
-            None => crate::baseline::find_scenario(Path::new("scenarios"), name).ok_or_else(|| {
-                InputError::new(
-                    &shown,
-                    format!("no scenarios/**/{name}.yaml for scenario {name:?}: pass --scenario FILE"),
-                )
-            })?,
-        };
-        let schema = crate::baseline::schema_of(&stored);
-        if schema > u64::from(crate::report::summary::SCHEMA_VERSION) {
-            return Err(InputError::new(
-                &shown,
-                format!(
-                    "summary schema {schema} is newer than this jobset-sim's ({}): check it with \
-                     the jobset-sim that wrote it ({})",
-                    crate::report::summary::SCHEMA_VERSION,
-                    stored["tool_version"].as_str().unwrap_or("unknown version")
-                ),
-            )
-            .at_path("schema_version")
-            .into());
-        }
-        let scenario = crate::scenario::load_scenario(&path)?;
-        for line in scenario.warnings() {
-            eprintln!("{line}");
-        }
-        if scenario.name != name {
-            return Err(InputError::new(
-                &shown,
-                format!(
-                    "the baseline is of scenario {name:?} but {} is named {:?}",
-                    path.display(),
-                    scenario.name
-                ),
-            )
-            .into());
-        }
-        work.push((shown, path, scenario, seed, stored));
-    }
+    let baselines = (args.baselines.iter())
+        .map(|b| load_baseline(b, args.scenario.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut failed = 0;
-    for (shown, path, scenario, seed, stored) in work {
-        let fresh = crate::runner::run_to_summary(scenario, seed, args.check_invariants)?;
-        let d = crate::baseline::diff(&stored, &fresh, &tolerances);
-        for n in &d.notes {
-            println!("{shown}: note: {n}");
-        }
-        if d.differences.is_empty() {
-            println!("{shown}: same ({} seed {seed})", path.display());
-        } else {
+    for b in baselines {
+        if !rerun_matches(b, &tolerances, args.check_invariants)? {
             failed += 1;
-            println!(
-                "{shown}: DIFFERS from a fresh run of {} seed {seed}:",
-                path.display()
-            );
-            print!("{}", headline_changes(&stored, &fresh));
-            println!("  changed fields ({}):", d.differences.len());
-            for x in &d.differences {
-                println!("    {x}");
-            }
         }
     }
     if failed > 0 {
@@ -277,4 +212,111 @@ pub(crate) fn check(args: CheckArgs) -> Result<(), SimError> {
         std::process::exit(EXIT_GATE_FAILED);
     }
     Ok(())
+}
+
+/// A stored summary.json and the scenario it is of, loaded before any run.
+struct Baseline {
+    /// The baseline's file, as printed.
+    shown: String,
+    /// The scenario's file.
+    path: PathBuf,
+    scenario: crate::scenario::Scenario,
+    seed: u64,
+    stored: serde_json::Value,
+}
+
+/// Loads baseline `file` and its scenario (`scenario`, or the one under ./scenarios/ named
+/// after it); its scenario's warnings go to stderr.
+fn load_baseline(file: &Path, scenario: Option<&PathBuf>) -> Result<Baseline, SimError> {
+    let shown = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| InputError::new(&shown, format!("cannot read baseline: {e}")))?;
+    let stored: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        InputError::new(&shown, format!("not JSON: {e}")).at_line(e.line(), e.column())
+    })?;
+    let name = stored["scenario"].as_str().ok_or_else(|| {
+        InputError::new(&shown, "no `scenario` name: not a summary.json").at_path("scenario")
+    })?;
+    let seed = stored["seed"]
+        .as_u64()
+        .ok_or_else(|| InputError::new(&shown, "no `seed`: not a summary.json").at_path("seed"))?;
+    let path = match scenario {
+        Some(p) => p.clone(),
+        None => crate::baseline::find_scenario(Path::new("scenarios"), name).ok_or_else(|| {
+            InputError::new(
+                &shown,
+                format!("no scenarios/**/{name}.yaml for scenario {name:?}: pass --scenario FILE"),
+            )
+        })?,
+    };
+    check_schema(&shown, &stored)?;
+    let scenario = crate::scenario::load_scenario(&path)?;
+    for line in scenario.warnings() {
+        eprintln!("{line}");
+    }
+    if scenario.name != name {
+        return Err(InputError::new(
+            &shown,
+            format!(
+                "the baseline is of scenario {name:?} but {} is named {:?}",
+                path.display(),
+                scenario.name
+            ),
+        )
+        .into());
+    }
+    Ok(Baseline {
+        shown,
+        path,
+        scenario,
+        seed,
+        stored,
+    })
+}
+
+/// Refuses a summary written with a newer layout than this jobset-sim reads.
+fn check_schema(shown: &str, stored: &serde_json::Value) -> Result<(), SimError> {
+    let schema = crate::baseline::schema_of(stored);
+    if schema <= u64::from(crate::report::summary::SCHEMA_VERSION) {
+        return Ok(());
+    }
+    Err(InputError::new(
+        shown,
+        format!(
+            "summary schema {schema} is newer than this jobset-sim's ({}): check it with \
+             the jobset-sim that wrote it ({})",
+            crate::report::summary::SCHEMA_VERSION,
+            stored["tool_version"].as_str().unwrap_or("unknown version")
+        ),
+    )
+    .at_path("schema_version")
+    .into())
+}
+
+/// Re-runs a baseline and prints how it compares; whether it matched within `tolerances`.
+fn rerun_matches(
+    b: Baseline,
+    tolerances: &[crate::baseline::Tolerance],
+    check_invariants: bool,
+) -> Result<bool, SimError> {
+    let fresh = crate::runner::run_to_summary(b.scenario, b.seed, check_invariants)?;
+    let d = crate::baseline::diff(&b.stored, &fresh, tolerances);
+    let (shown, seed) = (&b.shown, b.seed);
+    for n in &d.notes {
+        println!("{shown}: note: {n}");
+    }
+    if d.differences.is_empty() {
+        println!("{shown}: same ({} seed {seed})", b.path.display());
+        return Ok(true);
+    }
+    println!(
+        "{shown}: DIFFERS from a fresh run of {} seed {seed}:",
+        b.path.display()
+    );
+    print!("{}", headline_changes(&b.stored, &fresh));
+    println!("  changed fields ({}):", d.differences.len());
+    for x in &d.differences {
+        println!("    {x}");
+    }
+    Ok(false)
 }

@@ -5,7 +5,7 @@
 use crate::edit::{self, unmodelled_edit};
 use crate::error::{InputError, SimError};
 use crate::fieldpath::{FieldPath, Seg};
-use crate::scenario::{load_scenario_from_str, Scenario};
+use crate::scenario::{load_scenario_from_str, Note, NoteLevel, Scenario};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 use sha1::{Digest, Sha1};
@@ -103,167 +103,31 @@ pub(crate) fn show_value(v: &Value) -> String {
 pub(crate) fn load_sweep(path: &Path, sets: &[crate::source::Set]) -> Result<Sweep, SimError> {
     let (file, text, dir) = crate::source::read(path, "sweep file")?;
     let raw = crate::yaml::parse_document::<SweepFile>(&file, &text, 0, false)?.value;
-    let dir = dir.as_path();
-    let base_path: PathBuf = dir.join(&raw.scenario);
+    let base_path: PathBuf = dir.as_path().join(&raw.scenario);
     let base = base_path.display().to_string();
-    let err = |p: &str, m: String| InputError::new(&file, m).at_path(p);
-
-    let seeds = match raw.seeds {
-        Seeds::Count(0) => return Err(err("seeds", "must be at least 1".into()).into()),
-        Seeds::Count(n) => (1..=n).collect::<Vec<_>>(),
-        Seeds::List(l) if l.is_empty() => {
-            return Err(err("seeds", "the list of seeds is empty".into()).into())
-        }
-        Seeds::List(l) => {
-            let distinct: BTreeSet<_> = l.iter().collect();
-            if distinct.len() != l.len() {
-                return Err(err("seeds", "a seed is listed twice".into()).into());
-            }
-            l
-        }
-    };
-    let mut axes = vec![];
-    let mut names = BTreeSet::new();
-    let mut from_line = 0;
-    for (k, a) in raw.axes.into_iter().enumerate() {
-        let line = crate::gates::find_line(&text, &a.path, from_line);
-        from_line = line.unwrap_or(from_line);
-        let located = |e: InputError| match line {
-            Some(l) => e.at_line(l, 1),
-            None => e,
-        };
-        let fp =
-            FieldPath::parse(&a.path).map_err(|m| located(err(&format!("axes[{k}].path"), m)))?;
-        if a.values.is_empty() {
-            return Err(located(err(&format!("axes[{k}].values"), "no values".into())).into());
-        }
-        let name = a.name.unwrap_or_else(|| a.path.clone());
-        if !names.insert(name.clone()) || name == "cell" || name == "seed" {
-            return Err(located(err(
-                &format!("axes[{k}]"),
-                format!("two columns would be named {name:?}: give the axis another `name:`"),
-            ))
-            .into());
-        }
-        axes.push(Axis {
-            name,
-            path: fp,
-            values: a.values,
-            line,
-        });
-    }
+    let seeds = seeds_of(&file, raw.seeds)?;
+    let axes = axes_of(&file, &text, raw.axes)?;
     let n_cells = axes.iter().map(|a| a.values.len()).product::<usize>();
     if n_cells.saturating_mul(seeds.len()) > MAX_RUNS {
-        return Err(err(
-            "axes",
-            format!(
-                "{n_cells} cells × {} seeds is more than {MAX_RUNS} runs",
-                seeds.len()
-            ),
-        )
-        .into());
+        let msg = format!(
+            "{n_cells} cells × {} seeds is more than {MAX_RUNS} runs",
+            seeds.len()
+        );
+        return Err(InputError::new(&file, msg).at_path("axes").into());
     }
-
-    // The base must load on its own, so its errors read as they would for `run`.
-    let base_scenario = crate::source::load_scenario_with(&base_path, sets)?;
-    let warnings = base_scenario.warnings();
-    // A cell repeats the base's warnings with its own figures: one line per field suffices.
-    let said = |n: &crate::scenario::Note| (n.level, n.at.path.clone());
-    let base_notes: Vec<_> = base_scenario.notes.iter().map(said).collect();
-    let base_text = std::fs::read_to_string(&base_path)
-        .map_err(|e| InputError::new(&base, format!("cannot read scenario: {e}")))?;
     let base_dir = base_path.parent().unwrap_or(Path::new("."));
-    let base_text = crate::source::apply(&base, &base_text, base_dir, sets)?;
-    let base_doc: Value =
-        serde_yaml_ng::from_str(&base_text).map_err(|e| crate::yaml::yaml_error(&base, e, ""))?;
-
-    let mut hasher = Sha1::new();
-    hasher.update(format!(
-        "jobset-sim sweep 1 {}\n",
-        env!("CARGO_PKG_VERSION")
-    ));
-    hasher.update(format!("seeds {seeds:?}\n"));
-    for a in &axes {
-        hasher.update(format!("axis {} {}\n", a.name, a.path));
-    }
-    let mut cells = vec![];
-    for c in 0..n_cells {
-        let choice = choice_of(c, &axes);
-        let id = format!("c{c}");
-        let values: Vec<String> = axes
-            .iter()
-            .zip(&choice)
-            .map(|(a, &v)| show_value(&a.values[v]))
-            .collect();
-        let label = axes
-            .iter()
-            .zip(&values)
-            .map(|(a, v)| format!("{}={v}", a.name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let in_cell = |k: Option<usize>, e: String| {
-            let mut out = InputError::new(&file, format!("cell {id} ({label}): {e}"));
-            if let Some(k) = k {
-                out = out.at_path(format!("axes[{k}] {}", axes[k].path));
-                if let Some(l) = axes[k].line {
-                    out = out.at_line(l, 1);
-                }
-            }
-            out
-        };
-        let mut doc = base_doc.clone();
-        for (k, (a, &v)) in axes.iter().zip(&choice).enumerate() {
-            edit::inline_manifest_for(&mut doc, &a.path, base_dir)
-                .and_then(|()| edit::set(&mut doc, &a.path, a.values[v].clone()))
-                .map_err(|m| in_cell(Some(k), m))?;
-        }
-        let rendered = serde_yaml_ng::to_string(&doc)
-            .map_err(|e| SimError::Internal(format!("rendering cell {id}: {e}")))?;
-        let cell_file = format!("{base} [sweep cell {id}]");
-        let scenario = match load_scenario_from_str(&cell_file, &rendered, base_dir) {
-            Ok(s) => s,
-            Err(SimError::Input(errors)) => {
-                // Stop at the first bad cell: the others would mostly repeat its errors.
-                let errors = errors
-                    .into_iter()
-                    .map(|mut e| {
-                        // Lines point into our rendering of the cell, not a file the user has.
-                        e.line = None;
-                        e.column = None;
-                        let k = related_axis(&axes, &e, &cell_file);
-                        in_cell(k, e.to_string())
-                    })
-                    .collect();
-                return Err(SimError::Input(errors));
-            }
-            Err(e) => return Err(e),
-        };
-        check_modelled(&axes, &scenario, &cell_file).map_err(|(k, m)| in_cell(Some(k), m))?;
-        let mut cell_warnings = vec![];
-        for n in scenario
-            .notes
-            .iter()
-            .filter(|n| !base_notes.contains(&said(n)))
-        {
-            let mut n = n.clone();
-            // Lines point into our rendering of the cell, not a file the user has.
-            (n.at.line, n.at.column) = (None, None);
-            n.at.file = format!("{cell_file} ({label})");
-            cell_warnings.push(n.to_string());
-        }
-        hasher.update(format!("cell {id}\n{rendered}\n"));
-        for m in manifests_of(&doc) {
-            let text = std::fs::read(base_dir.join(&m)).unwrap_or_default();
-            hasher.update(format!("manifest {m} {}\n", text.len()));
-            hasher.update(&text);
-        }
-        cells.push(Cell {
-            id,
-            values,
-            scenario,
-            warnings: cell_warnings,
-        });
-    }
+    let base_scenario = load_base(&base_path, &base, base_dir, sets)?;
+    let maker = CellMaker {
+        file: &file,
+        base: &base,
+        base_dir,
+        base_scenario: &base_scenario,
+        axes: &axes,
+    };
+    let mut hasher = sweep_hasher(&seeds, &axes);
+    let cells = (0..n_cells)
+        .map(|c| maker.cell(c, &mut hasher))
+        .collect::<Result<Vec<_>, _>>()?;
     let hash = hasher
         .finalize()
         .iter()
@@ -276,8 +140,234 @@ pub(crate) fn load_sweep(path: &Path, sets: &[crate::source::Set]) -> Result<Swe
         seeds,
         cells,
         hash,
+        warnings: base_scenario.warnings,
+    })
+}
+
+/// The seeds each cell runs with: `1..=n` for a count, else the listed ones (distinct).
+fn seeds_of(file: &str, seeds: Seeds) -> Result<Vec<u64>, SimError> {
+    let err = |m: &str| -> SimError { InputError::new(file, m).at_path("seeds").into() };
+    match seeds {
+        Seeds::Count(0) => Err(err("must be at least 1")),
+        Seeds::Count(n) => Ok((1..=n).collect()),
+        Seeds::List(l) if l.is_empty() => Err(err("the list of seeds is empty")),
+        Seeds::List(l) if l.iter().collect::<BTreeSet<_>>().len() != l.len() => {
+            Err(err("a seed is listed twice"))
+        }
+        Seeds::List(l) => Ok(l),
+    }
+}
+
+/// The sweep's axes: paths parsed, located in the sweep file, column names unique.
+fn axes_of(file: &str, text: &str, sections: Vec<AxisSection>) -> Result<Vec<Axis>, SimError> {
+    let mut axes = vec![];
+    let mut names = BTreeSet::new();
+    let mut from_line = 0;
+    for (k, a) in sections.into_iter().enumerate() {
+        let line = crate::gates::find_line(text, &a.path, from_line);
+        from_line = line.unwrap_or(from_line);
+        let err = |p: String, m: String| {
+            let e = InputError::new(file, m).at_path(p);
+            match line {
+                Some(l) => e.at_line(l, 1),
+                None => e,
+            }
+        };
+        let fp = FieldPath::parse(&a.path).map_err(|m| err(format!("axes[{k}].path"), m))?;
+        if a.values.is_empty() {
+            return Err(err(format!("axes[{k}].values"), "no values".into()).into());
+        }
+        let name = a.name.unwrap_or_else(|| a.path.clone());
+        if !names.insert(name.clone()) || name == "cell" || name == "seed" {
+            return Err(err(
+                format!("axes[{k}]"),
+                format!("two columns would be named {name:?}: give the axis another `name:`"),
+            )
+            .into());
+        }
+        axes.push(Axis {
+            name,
+            path: fp,
+            values: a.values,
+            line,
+        });
+    }
+    Ok(axes)
+}
+
+/// The base scenario as every cell starts from it.
+struct BaseScenario {
+    /// Its YAML document, `--set` edits applied.
+    doc: Value,
+    /// Its notes by level and field path: a cell repeats the base's notes with its own
+    /// figures, and one line per field suffices.
+    notes: Vec<(NoteLevel, Option<String>)>,
+    /// Its `notice:` and `warning:` lines, located in its file.
+    warnings: Vec<String>,
+}
+
+/// What tells a note apart from the base scenario's: its level and field path.
+fn note_key(n: &Note) -> (NoteLevel, Option<String>) {
+    (n.level, n.at.path.clone())
+}
+
+/// Loads the base scenario (`base` is its path as shown) and its document, `sets` applied.
+fn load_base(
+    base_path: &Path,
+    base: &str,
+    base_dir: &Path,
+    sets: &[crate::source::Set],
+) -> Result<BaseScenario, SimError> {
+    // The base must load on its own, so its errors read as they would for `run`.
+    let base_scenario = crate::source::load_scenario_with(base_path, sets)?;
+    let warnings = base_scenario.warnings();
+    let notes = base_scenario.notes.iter().map(note_key).collect();
+    let text = std::fs::read_to_string(base_path)
+        .map_err(|e| InputError::new(base, format!("cannot read scenario: {e}")))?;
+    let text = crate::source::apply(base, &text, base_dir, sets)?;
+    let doc: Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| crate::yaml::yaml_error(base, e, ""))?;
+    Ok(BaseScenario {
+        doc,
+        notes,
         warnings,
     })
+}
+
+/// The sweep's hash before its cells: the version, the seeds, the axes.
+fn sweep_hasher(seeds: &[u64], axes: &[Axis]) -> Sha1 {
+    let mut hasher = Sha1::new();
+    hasher.update(format!(
+        "jobset-sim sweep 1 {}\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    hasher.update(format!("seeds {seeds:?}\n"));
+    for a in axes {
+        hasher.update(format!("axis {} {}\n", a.name, a.path));
+    }
+    hasher
+}
+
+/// What every cell of a sweep is made from.
+struct CellMaker<'a> {
+    /// The sweep file, as errors name it.
+    file: &'a str,
+    /// The base scenario's path, as shown.
+    base: &'a str,
+    /// The base scenario's folder: manifests are read from there.
+    base_dir: &'a Path,
+    base_scenario: &'a BaseScenario,
+    axes: &'a [Axis],
+}
+
+impl CellMaker<'_> {
+    /// Cell `c`, loaded like a scenario file; its scenario and manifests go into `hasher`.
+    fn cell(&self, c: usize, hasher: &mut Sha1) -> Result<Cell, SimError> {
+        let choice = choice_of(c, self.axes);
+        let id = format!("c{c}");
+        let values: Vec<String> = self
+            .axes
+            .iter()
+            .zip(&choice)
+            .map(|(a, &v)| show_value(&a.values[v]))
+            .collect();
+        let label = self
+            .axes
+            .iter()
+            .zip(&values)
+            .map(|(a, v)| format!("{}={v}", a.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let in_cell = |k: Option<usize>, e: String| self.cell_error(&id, &label, k, e);
+        let doc = self
+            .edited_doc(&choice)
+            .map_err(|(k, m)| in_cell(Some(k), m))?;
+        let rendered = serde_yaml_ng::to_string(&doc)
+            .map_err(|e| SimError::Internal(format!("rendering cell {id}: {e}")))?;
+        let cell_file = format!("{} [sweep cell {id}]", self.base);
+        let scenario = self.load_cell(&cell_file, &rendered, in_cell)?;
+        check_modelled(self.axes, &scenario, &cell_file).map_err(|(k, m)| in_cell(Some(k), m))?;
+        let warnings = self.new_warnings(&scenario, &cell_file, &label);
+        hasher.update(format!("cell {id}\n{rendered}\n"));
+        for m in manifests_of(&doc) {
+            let text = std::fs::read(self.base_dir.join(&m)).unwrap_or_default();
+            hasher.update(format!("manifest {m} {}\n", text.len()));
+            hasher.update(&text);
+        }
+        Ok(Cell {
+            id,
+            values,
+            scenario,
+            warnings,
+        })
+    }
+
+    /// An error of cell `id` (`label` its axis values), at axis `k` when it is about one.
+    fn cell_error(&self, id: &str, label: &str, k: Option<usize>, e: String) -> InputError {
+        let mut out = InputError::new(self.file, format!("cell {id} ({label}): {e}"));
+        if let Some(k) = k {
+            out = out.at_path(format!("axes[{k}] {}", self.axes[k].path));
+            if let Some(l) = self.axes[k].line {
+                out = out.at_line(l, 1);
+            }
+        }
+        out
+    }
+
+    /// The base document with each axis' chosen value set, or the axis that cannot be set.
+    fn edited_doc(&self, choice: &[usize]) -> Result<Value, (usize, String)> {
+        let mut doc = self.base_scenario.doc.clone();
+        for (k, (a, &v)) in self.axes.iter().zip(choice).enumerate() {
+            edit::inline_manifest_for(&mut doc, &a.path, self.base_dir)
+                .and_then(|()| edit::set(&mut doc, &a.path, a.values[v].clone()))
+                .map_err(|m| (k, m))?;
+        }
+        Ok(doc)
+    }
+
+    /// Loads a cell's rendered scenario; its input errors become the cell's (`in_cell`).
+    fn load_cell(
+        &self,
+        cell_file: &str,
+        rendered: &str,
+        in_cell: impl Fn(Option<usize>, String) -> InputError,
+    ) -> Result<Scenario, SimError> {
+        match load_scenario_from_str(cell_file, rendered, self.base_dir) {
+            Err(SimError::Input(errors)) => {
+                // Stop at the first bad cell: the others would mostly repeat its errors.
+                let errors = errors
+                    .into_iter()
+                    .map(|mut e| {
+                        // Lines point into our rendering of the cell, not a file the user has.
+                        e.line = None;
+                        e.column = None;
+                        let k = related_axis(self.axes, &e, cell_file);
+                        in_cell(k, e.to_string())
+                    })
+                    .collect();
+                Err(SimError::Input(errors))
+            }
+            loaded => loaded,
+        }
+    }
+
+    /// The cell's `notice:` and `warning:` lines on fields the base scenario has none on.
+    fn new_warnings(&self, scenario: &Scenario, cell_file: &str, label: &str) -> Vec<String> {
+        let base_notes = &self.base_scenario.notes;
+        let mut warnings = vec![];
+        for n in scenario
+            .notes
+            .iter()
+            .filter(|n| !base_notes.contains(&note_key(n)))
+        {
+            let mut n = n.clone();
+            // Lines point into our rendering of the cell, not a file the user has.
+            (n.at.line, n.at.column) = (None, None);
+            n.at.file = format!("{cell_file} ({label})");
+            warnings.push(n.to_string());
+        }
+        warnings
+    }
 }
 
 /// Axis value indexes of cell `c`: the first axis varies slowest, like nested loops.
