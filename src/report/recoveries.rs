@@ -652,71 +652,11 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
     let mut out = vec![];
     // A JobSet Kueue holds suspended waits for Kueue first: that line leads.
     out.extend(kueue_line(sim, js));
-    let mut unschedulable: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut pending_bound = 0u64;
-    let mut live = 0u64;
-    // Pods of failed (backoffLimitPerIndex) or succeeded indexes: never created again.
-    let mut not_recreated = 0u64;
+    let mut pods = PodTallies::default();
     for &j in sim.store.jobset_jobs(js) {
-        let job = &sim.store.jobs[j as usize];
-        if !sim.store.job_exists(j) || job.deletion_ns.is_some() {
-            continue;
-        }
-        let api_backoff_steps = sim.job_controller.api_backoff_steps(j);
-        if api_backoff_steps > 0 {
-            out.push(format!(
-                "Job {}: pod creates rejected, Job API back-off (step {api_backoff_steps})",
-                job.name
-            ));
-        }
-        if let Some(line) = failed_indexes_line(sim, j) {
-            out.push(line);
-            not_recreated += job.index_failed.iter().filter(|&&f| f).count() as u64;
-        }
-        // Succeeded indexes are done: nothing creates their pods again.
-        not_recreated += job.succeeded_index.iter().filter(|&&s| s).count() as u64;
-        let pods = live_pods(sim, j);
-        live += pods.len() as u64;
-        let unplaced: Vec<PodId> = pods
-            .iter()
-            .copied()
-            .filter(|&p| sim.pods[p as usize].node.is_none())
-            .collect();
-        pending_bound += pods
-            .iter()
-            .filter(|&&p| {
-                let pod = &sim.pods[p as usize];
-                pod.phase == PodPhase::Pending && pod.node.is_some()
-            })
-            .count() as u64;
-        if let Some(line) = exclusive_placement_line(sim, j, &pods, &unplaced, exclusive) {
-            out.push(line);
-            continue;
-        }
-        for p in unplaced {
-            if let Some(msg) = sim.last_unschedulable(p) {
-                *unschedulable
-                    .entry((job.name.clone(), msg.to_string()))
-                    .or_default() += 1;
-            }
-        }
+        diagnose_job(sim, j, exclusive, &mut pods, &mut out);
     }
-    for ((job, msg), n) in unschedulable {
-        out.push(format!("Job {job}: {n} pod(s) cannot be scheduled: {msg}"));
-    }
-    if pending_bound > 0 {
-        out.push(format!(
-            "{pending_bound} pod(s) bound, containers not started yet"
-        ));
-    }
-    if live + not_recreated < r.pods_needed {
-        out.push(format!(
-            "{} of {} pods exist; {} not created yet",
-            live,
-            r.pods_needed,
-            r.pods_needed - live - not_recreated
-        ));
-    }
+    pods.push_lines(&mut out, r.pods_needed);
     if let Some(line) = restart_loop_line(r) {
         out.push(line);
     }
@@ -734,6 +674,96 @@ fn diagnose(sim: &Sim, r: &Record, exclusive: &mut ExclusiveCounts) -> Vec<Strin
         ));
     }
     group_job_lines(out)
+}
+
+/// The pods of a recovering JobSet's Jobs at the end, summed over its Jobs.
+#[derive(Default)]
+struct PodTallies {
+    /// (Job name, the scheduler's last verdict) → pods that cannot be placed.
+    unschedulable: BTreeMap<(String, String), u64>,
+    /// Pods bound whose containers have not started.
+    pending_bound: u64,
+    /// Pods that exist.
+    live: u64,
+    /// Pods of failed (backoffLimitPerIndex) or succeeded indexes: never created again.
+    not_recreated: u64,
+}
+
+impl PodTallies {
+    /// The lines the tallies make: unschedulable pods, pods not started, pods not created.
+    fn push_lines(self, out: &mut Vec<String>, pods_needed: u64) {
+        for ((job, msg), n) in self.unschedulable {
+            out.push(format!("Job {job}: {n} pod(s) cannot be scheduled: {msg}"));
+        }
+        let pending_bound = self.pending_bound;
+        if pending_bound > 0 {
+            out.push(format!(
+                "{pending_bound} pod(s) bound, containers not started yet"
+            ));
+        }
+        let live = self.live;
+        if live + self.not_recreated < pods_needed {
+            out.push(format!(
+                "{} of {} pods exist; {} not created yet",
+                live,
+                pods_needed,
+                pods_needed - live - self.not_recreated
+            ));
+        }
+    }
+}
+
+/// Job `j`'s lines (API back-off, failed indexes, exclusive placement), its pods tallied.
+fn diagnose_job(
+    sim: &Sim,
+    j: JobId,
+    exclusive: &mut ExclusiveCounts,
+    tallies: &mut PodTallies,
+    out: &mut Vec<String>,
+) {
+    let job = &sim.store.jobs[j as usize];
+    if !sim.store.job_exists(j) || job.deletion_ns.is_some() {
+        return;
+    }
+    let api_backoff_steps = sim.job_controller.api_backoff_steps(j);
+    if api_backoff_steps > 0 {
+        out.push(format!(
+            "Job {}: pod creates rejected, Job API back-off (step {api_backoff_steps})",
+            job.name
+        ));
+    }
+    if let Some(line) = failed_indexes_line(sim, j) {
+        out.push(line);
+        tallies.not_recreated += job.index_failed.iter().filter(|&&f| f).count() as u64;
+    }
+    // Succeeded indexes are done: nothing creates their pods again.
+    tallies.not_recreated += job.succeeded_index.iter().filter(|&&s| s).count() as u64;
+    let pods = live_pods(sim, j);
+    tallies.live += pods.len() as u64;
+    let unplaced: Vec<PodId> = pods
+        .iter()
+        .copied()
+        .filter(|&p| sim.pods[p as usize].node.is_none())
+        .collect();
+    tallies.pending_bound += pods
+        .iter()
+        .filter(|&&p| {
+            let pod = &sim.pods[p as usize];
+            pod.phase == PodPhase::Pending && pod.node.is_some()
+        })
+        .count() as u64;
+    if let Some(line) = exclusive_placement_line(sim, j, &pods, &unplaced, exclusive) {
+        out.push(line);
+        return;
+    }
+    for p in unplaced {
+        if let Some(msg) = sim.last_unschedulable(p) {
+            *tallies
+                .unschedulable
+                .entry((job.name.clone(), msg.to_string()))
+                .or_default() += 1;
+        }
+    }
 }
 
 /// A JobSet whose Kueue Workload is not admitted at the end is suspended: the Workload's

@@ -2,7 +2,7 @@
 //! `docs/metrics.md`; keep the two in step.
 
 use crate::engine::time::to_secs;
-use crate::sim::objects::{JsId, PodId, PodPhase};
+use crate::sim::objects::{JsId, PodId, PodObj, PodPhase};
 use crate::sim::Sim;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -196,119 +196,13 @@ fn upstream_behaviours(sim: &Sim) -> Vec<UpstreamBehaviourEntry> {
         .collect()
 }
 
+/// The summary of a finished run (`wall_ms`: the wall time it took).
 pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
-    let jobsets: Vec<JobSetSummary> = sim
-        .store
-        .jobsets
-        .iter()
-        .enumerate()
-        .map(|(id, js)| {
-            let terminal = js.status.terminal_state.clone();
-            let finished_at_ns = sim.rec.jobset_finished_ns(id as JsId);
-            let reason = terminal
-                .as_deref()
-                .and_then(|t| js.status.condition(t))
-                .map(|c| c.reason.clone());
-            JobSetSummary {
-                name: js.name.clone(),
-                terminal_reason: reason,
-                restarts: js.status.restarts,
-                restarts_count_towards_max: js.status.restarts_count_towards_max,
-                max_restarts: js.spec.spec.max_restarts(),
-                in_place_restarts: js.status.current_in_place_restart_attempt.unwrap_or(0),
-                job_restarts: js
-                    .status
-                    .replicated_jobs
-                    .iter()
-                    .filter_map(|r| r.job_restarts.as_ref())
-                    .flatten()
-                    .sum(),
-                submitted_at_s: to_secs(js.created_at_ns),
-                completed_at_s: if terminal.as_deref() == Some("Completed") {
-                    finished_at_ns.map(to_secs)
-                } else {
-                    None
-                },
-                finished_at_s: finished_at_ns.map(to_secs),
-                terminal_state: terminal,
-                conditions: sim
-                    .rec
-                    .status_log
-                    .jobset_conditions(id as crate::sim::objects::JsId)
-                    .map(|r| ConditionChange {
-                        time_s: to_secs(r.time_ns),
-                        kind: r.condition.clone(),
-                        status: if r.status == Some(true) {
-                            "True"
-                        } else {
-                            "False"
-                        },
-                        reason: r.reason.clone(),
-                        message: r.message.clone(),
-                        last_transition_time_s: to_secs(r.last_transition_ns.unwrap_or(r.time_ns)),
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    // In creation order: the examples of each group are its first pods.
-    let held = sim.pods.in_creation_order();
-    let live =
-        (held.into_iter()).filter(|(_, p)| p.created && !p.removed && p.deletion_ns.is_none());
-    let mut pending_at_end = 0;
-    let mut running_at_end = 0;
-    let mut groups: BTreeMap<(String, String), PendingGroup> = BTreeMap::new();
-    for (i, p) in live {
-        match p.phase {
-            PodPhase::Running => running_at_end += 1,
-            PodPhase::Pending => {
-                pending_at_end += 1;
-                let dead_node = p.node.filter(|&n| sim.cluster.node(n).failed);
-                if p.node.is_none() || dead_node.is_some() {
-                    let js =
-                        &sim.store.jobsets[sim.store.jobs[p.job as usize].jobset as usize].name;
-                    let reason = match dead_node {
-                        // Bound before its node died, or placed there because it tolerates
-                        // the NotReady taints: no kubelet starts it, and neither the
-                        // scheduler nor taint eviction moves it while the Node object stays.
-                        Some(n) => format!(
-                            "bound to node {}, which is down: no kubelet starts the pod, and \
-                             it tolerates the node's taints, so it is not (yet) evicted",
-                            sim.cluster.node(n).name
-                        ),
-                        None => sim.last_unschedulable(i as PodId).map_or_else(
-                            || "not yet scheduled (no scheduling attempt had failed)".into(),
-                            str::to_string,
-                        ),
-                    };
-                    let g = groups
-                        .entry((js.clone(), reason.clone()))
-                        .or_insert_with(|| PendingGroup {
-                            jobset: js.clone(),
-                            reason,
-                            count: 0,
-                            pods: vec![],
-                        });
-                    g.count += 1;
-                    if g.pods.len() < PENDING_EXAMPLES {
-                        g.pods.push(sim.pod_name(i as PodId));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    let jobsets = jobset_summaries(sim);
+    let (pods, pending_pods) = pod_counts(sim);
     let recovery = super::recovery::build(sim);
     let recoveries = super::recoveries::build(sim);
-    let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
-    let training: Vec<crate::training::TrainingSummary> = sim
-        .training
-        .states()
-        .map(|(js, t)| t.summary(&sim.store.jobsets[js as usize].name, end_ns))
-        .collect();
-    let wall: f64 = training.iter().map(|t| t.wall_s).sum();
-    let goodput = (!training.is_empty() && wall > 0.0)
-        .then(|| training.iter().map(|t| t.useful_work_s).sum::<f64>() / wall);
+    let (training, goodput) = training_and_goodput(sim);
     Summary {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         schema_version: SCHEMA_VERSION,
@@ -326,17 +220,8 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
             jobsets: jobsets.len(),
         },
         jobsets,
-        pods: PodCounts {
-            created: sim.rec.pods_created,
-            scheduled: sim.rec.pods_scheduled,
-            succeeded: sim.rec.pods_succeeded,
-            failed: sim.rec.pods_failed,
-            pending_at_end,
-            running_at_end,
-            create_rejected: sim.rec.pod_creates_rejected,
-            create_name_conflicts: sim.rec.pod_create_name_conflicts,
-        },
-        pending_pods: groups.into_values().collect(),
+        pods,
+        pending_pods,
         upstream_behaviours: upstream_behaviours(sim),
         distributions: super::distributions::build(sim, &recoveries),
         recovery,
@@ -354,4 +239,150 @@ pub(crate) fn build(sim: &Sim, wall_ms: u64) -> Summary {
         api_calls: sim.rec.api_calls.clone(),
         kueue: super::kueue::build(sim),
     }
+}
+
+/// One entry per JobSet, in creation order.
+fn jobset_summaries(sim: &Sim) -> Vec<JobSetSummary> {
+    (0..sim.store.jobsets.len())
+        .map(|id| jobset_summary(sim, id))
+        .collect()
+}
+
+/// JobSet `id`'s outcome, restarts and condition changes.
+fn jobset_summary(sim: &Sim, id: usize) -> JobSetSummary {
+    let js = &sim.store.jobsets[id];
+    let terminal = js.status.terminal_state.clone();
+    let finished_at_ns = sim.rec.jobset_finished_ns(id as JsId);
+    let reason = terminal
+        .as_deref()
+        .and_then(|t| js.status.condition(t))
+        .map(|c| c.reason.clone());
+    JobSetSummary {
+        name: js.name.clone(),
+        terminal_reason: reason,
+        restarts: js.status.restarts,
+        restarts_count_towards_max: js.status.restarts_count_towards_max,
+        max_restarts: js.spec.spec.max_restarts(),
+        in_place_restarts: js.status.current_in_place_restart_attempt.unwrap_or(0),
+        job_restarts: js
+            .status
+            .replicated_jobs
+            .iter()
+            .filter_map(|r| r.job_restarts.as_ref())
+            .flatten()
+            .sum(),
+        submitted_at_s: to_secs(js.created_at_ns),
+        completed_at_s: if terminal.as_deref() == Some("Completed") {
+            finished_at_ns.map(to_secs)
+        } else {
+            None
+        },
+        finished_at_s: finished_at_ns.map(to_secs),
+        terminal_state: terminal,
+        conditions: condition_changes(sim, id),
+    }
+}
+
+/// Every change of JobSet `id`'s conditions, in time order.
+fn condition_changes(sim: &Sim, id: usize) -> Vec<ConditionChange> {
+    sim.rec
+        .status_log
+        .jobset_conditions(id as crate::sim::objects::JsId)
+        .map(|r| ConditionChange {
+            time_s: to_secs(r.time_ns),
+            kind: r.condition.clone(),
+            status: if r.status == Some(true) {
+                "True"
+            } else {
+                "False"
+            },
+            reason: r.reason.clone(),
+            message: r.message.clone(),
+            last_transition_time_s: to_secs(r.last_transition_ns.unwrap_or(r.time_ns)),
+        })
+        .collect()
+}
+
+/// The pod counts, and the pods still pending at the end grouped by JobSet and reason.
+fn pod_counts(sim: &Sim) -> (PodCounts, Vec<PendingGroup>) {
+    // In creation order: the examples of each group are its first pods.
+    let held = sim.pods.in_creation_order();
+    let live =
+        (held.into_iter()).filter(|(_, p)| p.created && !p.removed && p.deletion_ns.is_none());
+    let mut pending_at_end = 0;
+    let mut running_at_end = 0;
+    let mut groups: BTreeMap<(String, String), PendingGroup> = BTreeMap::new();
+    for (i, p) in live {
+        match p.phase {
+            PodPhase::Running => running_at_end += 1,
+            PodPhase::Pending => {
+                pending_at_end += 1;
+                if let Some((js, reason)) = why_pending(sim, i, p) {
+                    let g = groups
+                        .entry((js.clone(), reason.clone()))
+                        .or_insert_with(|| PendingGroup {
+                            jobset: js,
+                            reason,
+                            count: 0,
+                            pods: vec![],
+                        });
+                    g.count += 1;
+                    if g.pods.len() < PENDING_EXAMPLES {
+                        g.pods.push(sim.pod_name(i));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let counts = PodCounts {
+        created: sim.rec.pods_created,
+        scheduled: sim.rec.pods_scheduled,
+        succeeded: sim.rec.pods_succeeded,
+        failed: sim.rec.pods_failed,
+        pending_at_end,
+        running_at_end,
+        create_rejected: sim.rec.pod_creates_rejected,
+        create_name_conflicts: sim.rec.pod_create_name_conflicts,
+    };
+    (counts, groups.into_values().collect())
+}
+
+/// A pending pod's JobSet and why it waits, unless it is bound to a live node (it only waits
+/// for its kubelet).
+fn why_pending(sim: &Sim, i: PodId, p: &PodObj) -> Option<(String, String)> {
+    let dead_node = p.node.filter(|&n| sim.cluster.node(n).failed);
+    if p.node.is_some() && dead_node.is_none() {
+        return None;
+    }
+    let js = &sim.store.jobsets[sim.store.jobs[p.job as usize].jobset as usize].name;
+    let reason = match dead_node {
+        // Bound before its node died, or placed there because it tolerates
+        // the NotReady taints: no kubelet starts it, and neither the
+        // scheduler nor taint eviction moves it while the Node object stays.
+        Some(n) => format!(
+            "bound to node {}, which is down: no kubelet starts the pod, and \
+             it tolerates the node's taints, so it is not (yet) evicted",
+            sim.cluster.node(n).name
+        ),
+        None => sim.last_unschedulable(i).map_or_else(
+            || "not yet scheduled (no scheduling attempt had failed)".into(),
+            str::to_string,
+        ),
+    };
+    Some((js.clone(), reason))
+}
+
+/// Each training JobSet's summary, and the goodput over all of them (none without any).
+fn training_and_goodput(sim: &Sim) -> (Vec<crate::training::TrainingSummary>, Option<f64>) {
+    let end_ns = sim.ended_at_ns.unwrap_or(sim.now());
+    let training: Vec<crate::training::TrainingSummary> = sim
+        .training
+        .states()
+        .map(|(js, t)| t.summary(&sim.store.jobsets[js as usize].name, end_ns))
+        .collect();
+    let wall: f64 = training.iter().map(|t| t.wall_s).sum();
+    let goodput = (!training.is_empty() && wall > 0.0)
+        .then(|| training.iter().map(|t| t.useful_work_s).sum::<f64>() / wall);
+    (training, goodput)
 }

@@ -15,19 +15,47 @@ fn dur_s(s: f64) -> String {
 
 /// How many upstream-behaviour findings the table prints; summary.json holds them all.
 const UPSTREAM_BEHAVIOURS_SHOWN: usize = 10;
+/// Kueue Workloads and ClusterQueues the table lists; summary.json holds them all.
+const KUEUE_ROWS_SHOWN: usize = 20;
 
+/// The short human summary of a run, section by section; empty sections are left out.
 pub(crate) fn render(s: &Summary) -> String {
-    let mut out = String::new();
+    let mut out = header(s);
+    out.push_str(&jobsets_table(s));
     out.push_str(&format!(
+        "\npods: {} created, {} scheduled, {} succeeded, {} failed; at the end {} pending, {} running\n",
+        s.pods.created, s.pods.scheduled, s.pods.succeeded, s.pods.failed, s.pods.pending_at_end, s.pods.running_at_end
+    ));
+    if let Some(k) = &s.kueue {
+        out.push_str(&kueue_section(k));
+    }
+    out.push_str(&recoveries_section(&s.recoveries));
+    out.push_str(&recovery_distributions(s));
+    out.push_str(&scheduling_latency(s));
+    out.push_str(&faults_section(s));
+    out.push_str(&training_section(s));
+    out.push_str(&pending_pods_section(s));
+    out.push_str(&upstream_behaviours_section(s));
+    out
+}
+
+/// The first two lines: scenario, seed, cluster size; simulated and wall time.
+fn header(s: &Summary) -> String {
+    let mut out = format!(
         "scenario {}  seed {}  nodes {}\n",
         s.scenario, s.seed, s.nodes
-    ));
+    );
     out.push_str(&format!(
         "simulated {} in {} ms of wall time ({} events)\n\n",
         dur_s(s.sim_end_s),
         s.wall_ms,
         s.events
     ));
+    out
+}
+
+/// One row per JobSet: its state, restarts and when it finished.
+fn jobsets_table(s: &Summary) -> String {
     let rows: Vec<[String; 4]> = s
         .jobsets
         .iter()
@@ -48,145 +76,158 @@ pub(crate) fn render(s: &Summary) -> String {
             ]
         })
         .collect();
-    out.push_str(&columns(
-        &["JOBSET", "STATE", "RESTARTS", "FINISHED AT"],
-        &rows,
-    ));
-    out.push_str(&format!(
-        "\npods: {} created, {} scheduled, {} succeeded, {} failed; at the end {} pending, {} running\n",
-        s.pods.created, s.pods.scheduled, s.pods.succeeded, s.pods.failed, s.pods.pending_at_end, s.pods.running_at_end
-    ));
-    if let Some(k) = &s.kueue {
-        out.push_str(&kueue_section(k));
+    columns(&["JOBSET", "STATE", "RESTARTS", "FINISHED AT"], &rows)
+}
+
+/// Percentiles of the recovery records, every path (the same figures as the `recoveries.*`
+/// headline metrics); empty without records.
+fn recovery_distributions(s: &Summary) -> String {
+    if s.recoveries.is_empty() {
+        return String::new();
     }
-    out.push_str(&recoveries_section(&s.recoveries));
-    if !s.recoveries.is_empty() {
-        // Per recovery record, every path (the same figures as the `recoveries.*` headline
-        // metrics).
-        let d = &s.distributions;
-        let pct = |x: &super::distributions::Dist, fmt: &dyn Fn(f64) -> String| -> [String; 5] {
-            let f = |v: Option<f64>| v.map(fmt).unwrap_or_else(|| "-".into());
-            [f(x.p50), f(x.p90), f(x.p99), f(x.max), x.count.to_string()]
-        };
-        let secs = |v: f64| dur_s(v);
-        let rate = |v: f64| format!("{v:.1}");
-        let rows: Vec<[String; 6]> = [
-            ("time to recover", pct(&d.time_to_recover_s, &secs)),
-            ("recovery pods/s", pct(&d.recovery_pods_per_s, &rate)),
-        ]
-        .into_iter()
-        .map(|(name, [a, b, c, m, n])| [name.to_string(), a, b, c, m, n])
+    let d = &s.distributions;
+    let pct = |x: &super::distributions::Dist, fmt: &dyn Fn(f64) -> String| -> [String; 5] {
+        let f = |v: Option<f64>| v.map(fmt).unwrap_or_else(|| "-".into());
+        [f(x.p50), f(x.p90), f(x.p99), f(x.max), x.count.to_string()]
+    };
+    let secs = |v: f64| dur_s(v);
+    let rate = |v: f64| format!("{v:.1}");
+    let rows: Vec<[String; 6]> = [
+        ("time to recover", pct(&d.time_to_recover_s, &secs)),
+        ("recovery pods/s", pct(&d.recovery_pods_per_s, &rate)),
+    ]
+    .into_iter()
+    .map(|(name, [a, b, c, m, n])| [name.to_string(), a, b, c, m, n])
+    .collect();
+    "\n".to_string() + &columns(&["", "P50", "P90", "P99", "MAX", "N"], &rows)
+}
+
+/// The pod scheduling latency line, when any pod was bound.
+fn scheduling_latency(s: &Summary) -> String {
+    let d = &s.distributions.pod_scheduling_latency_s;
+    let (Some(p50), Some(p99), Some(max)) = (d.p50, d.p99, d.max) else {
+        return String::new();
+    };
+    format!(
+        "\npod scheduling latency (created -> bound): p50 {}, p99 {}, max {} over {} pods\n",
+        dur_s(p50),
+        dur_s(p99),
+        dur_s(max),
+        d.count
+    )
+}
+
+/// One row per fault injector, with its three most frequent causes.
+fn faults_section(s: &Summary) -> String {
+    if s.faults.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<[String; 5]> = s
+        .faults
+        .iter()
+        .map(|f| {
+            let mut causes: Vec<(&String, &crate::inject::CauseStats)> =
+                f.by_cause.iter().collect();
+            causes.sort_by(|a, b| b.1.faults.cmp(&a.1.faults).then(a.0.cmp(b.0)));
+            let top: Vec<String> = causes
+                .iter()
+                .take(3)
+                .map(|(c, n)| format!("{c} {}", n.faults))
+                .collect();
+            [
+                f.name.clone(),
+                f.kind.clone(),
+                f.faults.to_string(),
+                f.interruptions.to_string(),
+                top.join(", "),
+            ]
+        })
         .collect();
-        out.push('\n');
-        out.push_str(&columns(&["", "P50", "P90", "P99", "MAX", "N"], &rows));
-    }
-    {
-        let d = &s.distributions.pod_scheduling_latency_s;
-        if let (Some(p50), Some(p99), Some(max)) = (d.p50, d.p99, d.max) {
-            out.push_str(&format!(
-                "\npod scheduling latency (created -> bound): p50 {}, p99 {}, max {} over {} pods\n",
-                dur_s(p50),
-                dur_s(p99),
-                dur_s(max),
-                d.count
-            ));
-        }
-    }
-    if !s.faults.is_empty() {
-        let rows: Vec<[String; 5]> = s
-            .faults
-            .iter()
-            .map(|f| {
-                let mut causes: Vec<(&String, &crate::inject::CauseStats)> =
-                    f.by_cause.iter().collect();
-                causes.sort_by(|a, b| b.1.faults.cmp(&a.1.faults).then(a.0.cmp(b.0)));
-                let top: Vec<String> = causes
-                    .iter()
-                    .take(3)
-                    .map(|(c, n)| format!("{c} {}", n.faults))
-                    .collect();
-                [
-                    f.name.clone(),
-                    f.kind.clone(),
-                    f.faults.to_string(),
-                    f.interruptions.to_string(),
-                    top.join(", "),
-                ]
-            })
-            .collect();
-        out.push_str("\nfaults:\n");
-        out.push_str(&columns(
+    "\nfaults:\n".to_string()
+        + &columns(
             &["INJECTOR", "KIND", "FAULTS", "INTERRUPTIONS", "TOP CAUSES"],
             &rows,
+        )
+}
+
+/// One row per training JobSet: goodput and where the time went.
+fn training_section(s: &Summary) -> String {
+    if s.training.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<[String; 6]> = s
+        .training
+        .iter()
+        .map(|t| {
+            [
+                t.jobset.clone(),
+                format!("{:.3}", t.goodput),
+                format!("{} of {}", dur_s(t.useful_work_s), dur_s(t.work_s)),
+                dur_s(t.lost_work_s),
+                dur_s(t.time_in_recovery_s),
+                t.interruptions.to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "JOBSET",
+        "GOODPUT",
+        "USEFUL WORK",
+        "LOST WORK",
+        "IN RECOVERY",
+        "INTERRUPTIONS",
+    ];
+    "\ntraining:\n".to_string() + &columns(&header, &rows)
+}
+
+/// The pods still pending at the end, by group, with the reason they wait.
+fn pending_pods_section(s: &Summary) -> String {
+    if s.pending_pods.is_empty() {
+        return String::new();
+    }
+    let mut out = "\npods still pending at the end:\n".to_string();
+    for g in &s.pending_pods {
+        let more = if g.count as usize > g.pods.len() {
+            format!(", ... ({} in all)", g.count)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "  {} x{}: {}\n    {}{}\n",
+            g.jobset,
+            g.count,
+            g.reason,
+            g.pods.join(", "),
+            more
         ));
     }
-    if !s.training.is_empty() {
-        let rows: Vec<[String; 6]> = s
-            .training
-            .iter()
-            .map(|t| {
-                [
-                    t.jobset.clone(),
-                    format!("{:.3}", t.goodput),
-                    format!("{} of {}", dur_s(t.useful_work_s), dur_s(t.work_s)),
-                    dur_s(t.lost_work_s),
-                    dur_s(t.time_in_recovery_s),
-                    t.interruptions.to_string(),
-                ]
-            })
-            .collect();
-        out.push_str("\ntraining:\n");
-        out.push_str(&columns(
-            &[
-                "JOBSET",
-                "GOODPUT",
-                "USEFUL WORK",
-                "LOST WORK",
-                "IN RECOVERY",
-                "INTERRUPTIONS",
-            ],
-            &rows,
+    out
+}
+
+/// The first upstream-behaviour findings; summary.json holds them all.
+fn upstream_behaviours_section(s: &Summary) -> String {
+    if s.upstream_behaviours.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        "\nupstream behaviours (findings of the modelled JobSet version, not simulator faults):\n"
+            .to_string();
+    for b in s.upstream_behaviours.iter().take(UPSTREAM_BEHAVIOURS_SHOWN) {
+        let domain = if b.domain.is_empty() {
+            String::new()
+        } else {
+            format!(" domain {}", b.domain)
+        };
+        out.push_str(&format!(
+            "  {} at {:.3} s: {} Job {}{} x{} ({})\n    {}\n",
+            b.kind, b.time_s, b.jobset, b.job, domain, b.count, b.version, b.message
         ));
     }
-    if !s.pending_pods.is_empty() {
-        out.push_str("\npods still pending at the end:\n");
-        for g in &s.pending_pods {
-            let more = if g.count as usize > g.pods.len() {
-                format!(", ... ({} in all)", g.count)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "  {} x{}: {}\n    {}{}\n",
-                g.jobset,
-                g.count,
-                g.reason,
-                g.pods.join(", "),
-                more
-            ));
-        }
-    }
-    if !s.upstream_behaviours.is_empty() {
-        out.push_str(
-            "\nupstream behaviours (findings of the modelled JobSet version, not simulator faults):\n",
-        );
-        for b in s.upstream_behaviours.iter().take(UPSTREAM_BEHAVIOURS_SHOWN) {
-            let domain = if b.domain.is_empty() {
-                String::new()
-            } else {
-                format!(" domain {}", b.domain)
-            };
-            out.push_str(&format!(
-                "  {} at {:.3} s: {} Job {}{} x{} ({})\n    {}\n",
-                b.kind, b.time_s, b.jobset, b.job, domain, b.count, b.version, b.message
-            ));
-        }
-        if s.upstream_behaviours.len() > UPSTREAM_BEHAVIOURS_SHOWN {
-            out.push_str(&format!(
-                "  ... ({} in all, every one in summary.json)\n",
-                s.upstream_behaviours.len()
-            ));
-        }
+    if s.upstream_behaviours.len() > UPSTREAM_BEHAVIOURS_SHOWN {
+        out.push_str(&format!(
+            "  ... ({} in all, every one in summary.json)\n",
+            s.upstream_behaviours.len()
+        ));
     }
     out
 }
@@ -236,8 +277,24 @@ fn recoveries_section(records: &[super::recoveries::RecoveryEntry]) -> String {
     if records.is_empty() {
         return String::new();
     }
-    let rate = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
     let shown = &records[..records.len().min(MAX_RECOVERY_ROWS)];
+    let mut out = String::from("\nrecoveries (one per interruption; docs/metrics.md):\n");
+    out.push_str(&recoveries_table(shown));
+    if records.len() > MAX_RECOVERY_ROWS {
+        out.push_str(&format!(
+            "... and {} more (summary.json has them all)\n",
+            records.len() - MAX_RECOVERY_ROWS
+        ));
+    }
+    for (i, r) in shown.iter().enumerate() {
+        out.push_str(&recovery_details(i + 1, r));
+    }
+    out
+}
+
+/// The recoveries' table: when each failed, its path and state, how fast pods came back.
+fn recoveries_table(shown: &[super::recoveries::RecoveryEntry]) -> String {
+    let rate = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
     let rows: Vec<[String; 8]> = shown
         .iter()
         .enumerate()
@@ -258,82 +315,89 @@ fn recoveries_section(records: &[super::recoveries::RecoveryEntry]) -> String {
             ]
         })
         .collect();
-    let mut out = String::from("\nrecoveries (one per interruption; docs/metrics.md):\n");
-    out.push_str(&columns(
-        &[
-            "RECOVERY",
-            "FAILED AT",
-            "PATH",
-            "STATE",
-            "TIME TO RECOVER",
-            "BINDS",
-            "PODS/S",
-            "5S MAX/S",
-        ],
-        &rows,
-    ));
-    if records.len() > MAX_RECOVERY_ROWS {
+    let header = [
+        "RECOVERY",
+        "FAILED AT",
+        "PATH",
+        "STATE",
+        "TIME TO RECOVER",
+        "BINDS",
+        "PODS/S",
+        "5S MAX/S",
+    ];
+    columns(&header, &rows)
+}
+
+/// Recovery `n`'s lines under the table: its stages and lost pod-time, where the time went,
+/// and its diagnosis.
+fn recovery_details(n: usize, r: &super::recoveries::RecoveryEntry) -> String {
+    let mut out = String::new();
+    let d = &r.durations;
+    let stages = [
+        ("detect", d.detect_s),
+        ("decide", d.decide_s),
+        ("teardown", d.teardown_s),
+        ("create", d.create_s),
+        ("schedule", d.schedule_s),
+        ("start", d.start_s),
+        ("resume", d.resume_s),
+    ];
+    let mut parts: Vec<String> = stages
+        .iter()
+        .filter_map(|(name, v)| v.map(|v| format!("{name} {}", dur_s(v))))
+        .collect();
+    if r.lost_pod_s > 0.0 {
+        parts.push(format!("lost {}", pod_time(r.lost_pod_s)));
+    }
+    if !parts.is_empty() {
+        out.push_str(&format!("  #{n}: {}\n", parts.join(", ")));
+    }
+    if let Some(slow) = &r.slowest_stage {
         out.push_str(&format!(
-            "... and {} more (summary.json has them all)\n",
-            records.len() - MAX_RECOVERY_ROWS
+            "  #{n} where the time went: {} {} ({:.0}%): {}\n",
+            slow.stage,
+            dur_s(slow.duration_s),
+            slow.share * 100.0,
+            slow.cause
         ));
     }
-    for (i, r) in shown.iter().enumerate() {
-        let d = &r.durations;
-        let stages = [
-            ("detect", d.detect_s),
-            ("decide", d.decide_s),
-            ("teardown", d.teardown_s),
-            ("create", d.create_s),
-            ("schedule", d.schedule_s),
-            ("start", d.start_s),
-            ("resume", d.resume_s),
-        ];
-        let mut parts: Vec<String> = stages
-            .iter()
-            .filter_map(|(name, v)| v.map(|v| format!("{name} {}", dur_s(v))))
-            .collect();
-        if r.lost_pod_s > 0.0 {
-            parts.push(format!("lost {}", pod_time(r.lost_pod_s)));
-        }
-        if !parts.is_empty() {
-            out.push_str(&format!("  #{}: {}\n", i + 1, parts.join(", ")));
-        }
-        if let Some(slow) = &r.slowest_stage {
-            out.push_str(&format!(
-                "  #{} where the time went: {} {} ({:.0}%): {}\n",
-                i + 1,
-                slow.stage,
-                dur_s(slow.duration_s),
-                slow.share * 100.0,
-                slow.cause
-            ));
-        }
-        // An ended record's lines say how it ended ("JobSet failed before recovery: ...").
-        let label = if r.state.starts_with("ended") {
-            "ended".to_string()
-        } else {
-            r.state.clone()
-        };
-        for line in r.diagnosis.iter().take(MAX_DIAGNOSIS_LINES) {
-            out.push_str(&format!("  #{} {label}: {line}\n", i + 1));
-        }
-        if r.diagnosis.len() > MAX_DIAGNOSIS_LINES {
-            out.push_str(&format!(
-                "  #{} ... and {} more diagnosis line(s) (summary.json has them all)\n",
-                i + 1,
-                r.diagnosis.len() - MAX_DIAGNOSIS_LINES
-            ));
-        }
+    // An ended record's lines say how it ended ("JobSet failed before recovery: ...").
+    let label = if r.state.starts_with("ended") {
+        "ended".to_string()
+    } else {
+        r.state.clone()
+    };
+    for line in r.diagnosis.iter().take(MAX_DIAGNOSIS_LINES) {
+        out.push_str(&format!("  #{n} {label}: {line}\n"));
+    }
+    if r.diagnosis.len() > MAX_DIAGNOSIS_LINES {
+        out.push_str(&format!(
+            "  #{n} ... and {} more diagnosis line(s) (summary.json has them all)\n",
+            r.diagnosis.len() - MAX_DIAGNOSIS_LINES
+        ));
     }
     out
 }
 
-/// Kueue's Workloads (the first 20) and how long they queued.
+/// Kueue's Workloads and ClusterQueues (the first `KUEUE_ROWS_SHOWN` of each), then its
+/// LocalQueues.
 fn kueue_section(k: &super::kueue::KueueSummary) -> String {
-    const SHOWN: usize = 20;
+    let mut out = format!(
+        "\nkueue: {} workloads, {} admission cycles\n",
+        k.workloads.len(),
+        k.admission_cycles
+    );
+    out.push_str(&workloads_table(k));
+    out.push('\n');
+    out.push_str(&cluster_queues_table(k));
+    out.push_str(&local_queue_table(&k.local_queues, KUEUE_ROWS_SHOWN));
+    out
+}
+
+/// Kueue's Workloads (the first `KUEUE_ROWS_SHOWN`) and how long they queued.
+fn workloads_table(k: &super::kueue::KueueSummary) -> String {
     let opt = |v: Option<f64>| v.map(dur_s).unwrap_or_else(|| "-".into());
-    let rows: Vec<[String; 6]> = (k.workloads.iter().take(SHOWN))
+    let rows: Vec<[String; 6]> = (k.workloads.iter().take(KUEUE_ROWS_SHOWN))
         .map(|w| {
             [
                 w.jobset.clone(),
@@ -348,31 +412,28 @@ fn kueue_section(k: &super::kueue::KueueSummary) -> String {
             ]
         })
         .collect();
-    let mut out = format!(
-        "\nkueue: {} workloads, {} admission cycles\n",
-        k.workloads.len(),
-        k.admission_cycles
-    );
-    out.push_str(&columns(
-        &[
-            "WORKLOAD",
-            "CLUSTERQUEUE",
-            "STATE",
-            "QUEUED",
-            "ADMITTED->READY",
-            "EVICTIONS",
-        ],
-        &rows,
-    ));
-    if k.workloads.len() > SHOWN {
+    let header = [
+        "WORKLOAD",
+        "CLUSTERQUEUE",
+        "STATE",
+        "QUEUED",
+        "ADMITTED->READY",
+        "EVICTIONS",
+    ];
+    let mut out = columns(&header, &rows);
+    if k.workloads.len() > KUEUE_ROWS_SHOWN {
         out.push_str(&format!(
             "... and {} more in summary.json\n",
-            k.workloads.len() - SHOWN
+            k.workloads.len() - KUEUE_ROWS_SHOWN
         ));
     }
-    // Per ClusterQueue: what it admitted, the most Workloads waiting at once and the most
-    // quota in use (borrowed in brackets) per flavor/resource it used.
-    let queues: Vec<[String; 5]> = (k.cluster_queues.iter().take(SHOWN))
+    out
+}
+
+/// Per ClusterQueue: what it admitted, the most Workloads waiting at once and the most
+/// quota in use (borrowed in brackets) per flavor/resource it used.
+fn cluster_queues_table(k: &super::kueue::KueueSummary) -> String {
+    let queues: Vec<[String; 5]> = (k.cluster_queues.iter().take(KUEUE_ROWS_SHOWN))
         .map(|q| {
             let used: Vec<String> = (q.peak_usage.iter())
                 .filter(|(_, &v)| v > 0.0)
@@ -394,24 +455,20 @@ fn kueue_section(k: &super::kueue::KueueSummary) -> String {
             ]
         })
         .collect();
-    out.push('\n');
-    out.push_str(&columns(
-        &[
-            "CLUSTERQUEUE",
-            "ADMITTED",
-            "PEAK PENDING",
-            "PENDING AT END",
-            "PEAK IN USE (BORROWED)",
-        ],
-        &queues,
-    ));
-    if k.cluster_queues.len() > SHOWN {
+    let header = [
+        "CLUSTERQUEUE",
+        "ADMITTED",
+        "PEAK PENDING",
+        "PENDING AT END",
+        "PEAK IN USE (BORROWED)",
+    ];
+    let mut out = columns(&header, &queues);
+    if k.cluster_queues.len() > KUEUE_ROWS_SHOWN {
         out.push_str(&format!(
             "... and {} more in summary.json\n",
-            k.cluster_queues.len() - SHOWN
+            k.cluster_queues.len() - KUEUE_ROWS_SHOWN
         ));
     }
-    out.push_str(&local_queue_table(&k.local_queues, SHOWN));
     out
 }
 
