@@ -4,6 +4,7 @@
 
 use crate::engine::time::to_secs;
 use crate::kueue::controller::KueueController;
+use crate::kueue::model::Model;
 use crate::kueue::quota::FrId;
 use crate::kueue::workload::{EvictionRecord, WlState};
 use crate::metrics::kueue::CqSample;
@@ -345,55 +346,25 @@ fn lq_fair_sharing(sim: &Sim, lq: usize) -> Option<LqFairSharing> {
 /// ClusterQueues in its subtree (those queues summed), one panel per (flavor, resource) pair
 /// it used or holds quota of, the pair used most first (`shown`); none without Kueue.
 pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
-    let k: &KueueController = &sim.kueue;
-    if !k.enabled() {
+    if !sim.kueue.enabled() {
         return vec![];
     }
-    let model = k.model();
-    let series = &sim.rec.kueue;
-    let end_s = to_secs(sim.ended_at_ns.unwrap_or(sim.now()));
-    let specs = sim.scenario.kueue.as_ref();
-    let cohort_name = |name: &str| -> Option<String> {
-        specs?
-            .cluster_queues
-            .iter()
-            .find(|c| c.name == name)?
-            .cohort
-            .clone()
-    };
-    // The evictions of Workloads of `cqs` that held quota of `fr` (all of them for a record
-    // without its flavors).
-    let evictions_of = |cqs: &[usize], fr: FrId| -> Vec<QueueEviction> {
-        let mut v: Vec<QueueEviction> = (k.workloads().iter())
-            .filter(|w| w.cq.is_some_and(|c| cqs.contains(&c)))
-            .flat_map(|w| {
-                let js = &sim.store.jobsets[w.js as usize].name;
-                let held = move |e: &&EvictionRecord| e.frs.is_empty() || e.frs.contains(&fr);
-                w.evictions.iter().filter(held).map(move |e| {
-                    let full = match e.preempted_reason {
-                        Some(p) => format!("{} ({p})", e.reason),
-                        None => e.reason.to_string(),
-                    };
-                    QueueEviction {
-                        t_s: to_secs(e.at_ns),
-                        reason: e.preempted_reason.unwrap_or(e.reason).to_string(),
-                        label: format!(
-                            "{}: {js} evicted, {full}",
-                            crate::engine::time::format_duration(e.at_ns)
-                        ),
-                    }
-                })
-            })
-            .collect();
-        v.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
-        v
-    };
+    let model = sim.kueue.model();
     let mut panels = vec![];
-    // Cohort (tree node) → the ClusterQueues of its whole subtree (a parent cohort sums its
-    // child cohorts' queues too), cohorts in the order met going up from each queue.
+    for i in 0..model.cluster_queues.len() {
+        panels.extend(cluster_queue_panels(sim, i));
+    }
+    for (node, members) in cohort_subtrees(model).iter().filter(|(_, m)| m.len() >= 2) {
+        panels.extend(cohort_panels(sim, *node, members));
+    }
+    panels
+}
+
+/// Cohort (tree node) → the ClusterQueues of its whole subtree (a parent cohort sums its
+/// child cohorts' queues too), cohorts in the order met going up from each queue.
+fn cohort_subtrees(model: &Model) -> Vec<(usize, Vec<usize>)> {
     let mut cohorts: Vec<(usize, Vec<usize>)> = vec![];
     for (i, cq) in model.cluster_queues.iter().enumerate() {
-        let frs = model.frs_of(i);
         let mut up = model.tree.parent(cq.node);
         while let Some(p) = up {
             match cohorts.iter_mut().find(|(n, _)| *n == p) {
@@ -402,74 +373,130 @@ pub(crate) fn queue_panels(sim: &Sim) -> Vec<QueuePanel> {
             }
             up = model.tree.parent(p);
         }
-        let samples = series.of(i);
-        let peak = |j: usize| samples.iter().map(|s| s.usage[j]).max().unwrap_or(0);
-        let nominal = |j: usize| model.tree.quota(cq.node, frs[j].0).nominal;
-        let title = match cohort_name(&cq.name) {
-            Some(c) => format!("ClusterQueue {} (cohort {c})", cq.name),
-            None => format!("ClusterQueue {}", cq.name),
-        };
-        let pts =
-            |f: &dyn Fn(&CqSample) -> f64| steps(samples.iter().map(|s| (s.at_ns, f(s))), end_s);
-        for j in shown(frs.len(), |j| (peak(j), nominal(j))) {
-            panels.push(QueuePanel {
-                key: format!("kueue.cq.{}", cq.name),
-                title: title.clone(),
-                resource: frs[j].1.clone(),
-                quota: nominal(j) as f64 / 1000.0,
-                quota_label: "nominal",
-                usage: pts(&|s| s.usage[j] as f64 / 1000.0),
-                borrowed: Some(pts(&|s| s.borrowed[j] as f64 / 1000.0)),
-                pending: pts(&|s| f64::from(s.pending)),
-                evictions: evictions_of(&[i], frs[j].0),
-            });
-        }
     }
-    for (node, members) in cohorts.iter().filter(|(_, m)| m.len() >= 2) {
-        // The members' FRs, first met first, with the index of each in every member's list.
-        let mut frs: Vec<(FrId, String)> = vec![];
-        for &m in members {
-            for (fr, label) in model.frs_of(m) {
-                if !frs.iter().any(|(f, _)| *f == fr) {
-                    frs.push((fr, label));
+    cohorts
+}
+
+/// The evictions of Workloads of `cqs` that held quota of `fr` (all of them for a record
+/// without its flavors), in time order.
+fn queue_evictions(sim: &Sim, cqs: &[usize], fr: FrId) -> Vec<QueueEviction> {
+    let mut v: Vec<QueueEviction> = (sim.kueue.workloads().iter())
+        .filter(|w| w.cq.is_some_and(|c| cqs.contains(&c)))
+        .flat_map(|w| {
+            let js = &sim.store.jobsets[w.js as usize].name;
+            let held = move |e: &&EvictionRecord| e.frs.is_empty() || e.frs.contains(&fr);
+            w.evictions.iter().filter(held).map(move |e| {
+                let full = match e.preempted_reason {
+                    Some(p) => format!("{} ({p})", e.reason),
+                    None => e.reason.to_string(),
+                };
+                QueueEviction {
+                    t_s: to_secs(e.at_ns),
+                    reason: e.preempted_reason.unwrap_or(e.reason).to_string(),
+                    label: format!(
+                        "{}: {js} evicted, {full}",
+                        crate::engine::time::format_duration(e.at_ns)
+                    ),
                 }
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+    v
+}
+
+/// A ClusterQueue's panel title, with its cohort as the scenario names it.
+fn cluster_queue_title(sim: &Sim, name: &str) -> String {
+    let cohort = (sim.scenario.kueue.as_ref())
+        .and_then(|specs| specs.cluster_queues.iter().find(|c| c.name == name))
+        .and_then(|c| c.cohort.clone());
+    match cohort {
+        Some(c) => format!("ClusterQueue {name} (cohort {c})"),
+        None => format!("ClusterQueue {name}"),
+    }
+}
+
+/// The panels of ClusterQueue `i`: quota in use, borrowed and Workloads pending per pair shown.
+fn cluster_queue_panels(sim: &Sim, i: usize) -> Vec<QueuePanel> {
+    let model = sim.kueue.model();
+    let cq = &model.cluster_queues[i];
+    let end_s = to_secs(sim.ended_at_ns.unwrap_or(sim.now()));
+    let frs = model.frs_of(i);
+    let samples = sim.rec.kueue.of(i);
+    let peak = |j: usize| samples.iter().map(|s| s.usage[j]).max().unwrap_or(0);
+    let nominal = |j: usize| model.tree.quota(cq.node, frs[j].0).nominal;
+    let title = cluster_queue_title(sim, &cq.name);
+    let pts = |f: &dyn Fn(&CqSample) -> f64| steps(samples.iter().map(|s| (s.at_ns, f(s))), end_s);
+    (shown(frs.len(), |j| (peak(j), nominal(j))).into_iter())
+        .map(|j| QueuePanel {
+            key: format!("kueue.cq.{}", cq.name),
+            title: title.clone(),
+            resource: frs[j].1.clone(),
+            quota: nominal(j) as f64 / 1000.0,
+            quota_label: "nominal",
+            usage: pts(&|s| s.usage[j] as f64 / 1000.0),
+            borrowed: Some(pts(&|s| s.borrowed[j] as f64 / 1000.0)),
+            pending: pts(&|s| f64::from(s.pending)),
+            evictions: queue_evictions(sim, &[i], frs[j].0),
+        })
+        .collect()
+}
+
+/// The (flavor, resource) pairs of `members`, first met first, and the index of each in
+/// every member's own list.
+type MemberFrs = (Vec<(FrId, String)>, Vec<Vec<Option<usize>>>);
+
+/// The pairs of a cohort's member queues (see `MemberFrs`).
+fn member_frs(model: &Model, members: &[usize]) -> MemberFrs {
+    let mut frs: Vec<(FrId, String)> = vec![];
+    for &m in members {
+        for (fr, label) in model.frs_of(m) {
+            if !frs.iter().any(|(f, _)| *f == fr) {
+                frs.push((fr, label));
             }
         }
-        let index_in: Vec<Vec<Option<usize>>> = (members.iter())
-            .map(|&m| {
-                let own = model.frs_of(m);
-                (frs.iter())
-                    .map(|(fr, _)| own.iter().position(|(f, _)| f == fr))
-                    .collect()
-            })
-            .collect();
-        let merged = merge_members(members, &index_in, series, frs.len());
-        let peak = |j: usize| merged.iter().map(|(_, _, u)| u[j]).max().unwrap_or(0);
-        let quota = |j: usize| model.tree.subtree_quota(*node, frs[j].0);
-        let name = (model.cohorts.iter())
-            .find(|(n, _)| n == node)
-            .map_or_else(|| "(unnamed)".into(), |(_, name)| name.clone());
-        let names: Vec<&str> = (members.iter())
-            .map(|&m| model.cluster_queues[m].name.as_str())
-            .collect();
-        for j in shown(frs.len(), |j| (peak(j), quota(j))) {
-            panels.push(QueuePanel {
-                key: format!("kueue.cohort.{name}"),
-                title: format!("Cohort {name} ({})", names.join(" + ")),
-                resource: frs[j].1.clone(),
-                quota: quota(j) as f64 / 1000.0,
-                quota_label: "cohort quota",
-                usage: steps(
-                    merged.iter().map(|(t, _, u)| (*t, u[j] as f64 / 1000.0)),
-                    end_s,
-                ),
-                borrowed: None,
-                pending: steps(merged.iter().map(|(t, p, _)| (*t, f64::from(*p))), end_s),
-                evictions: evictions_of(members, frs[j].0),
-            });
-        }
     }
-    panels
+    let index_in: Vec<Vec<Option<usize>>> = (members.iter())
+        .map(|&m| {
+            let own = model.frs_of(m);
+            (frs.iter())
+                .map(|(fr, _)| own.iter().position(|(f, _)| f == fr))
+                .collect()
+        })
+        .collect();
+    (frs, index_in)
+}
+
+/// The panels of cohort `node`, its subtree's queues `members` summed, per pair shown.
+fn cohort_panels(sim: &Sim, node: usize, members: &[usize]) -> Vec<QueuePanel> {
+    let model = sim.kueue.model();
+    let end_s = to_secs(sim.ended_at_ns.unwrap_or(sim.now()));
+    let (frs, index_in) = member_frs(model, members);
+    let merged = merge_members(members, &index_in, &sim.rec.kueue, frs.len());
+    let peak = |j: usize| merged.iter().map(|(_, _, u)| u[j]).max().unwrap_or(0);
+    let quota = |j: usize| model.tree.subtree_quota(node, frs[j].0);
+    let name = (model.cohorts.iter())
+        .find(|(n, _)| *n == node)
+        .map_or_else(|| "(unnamed)".into(), |(_, name)| name.clone());
+    let names: Vec<&str> = (members.iter())
+        .map(|&m| model.cluster_queues[m].name.as_str())
+        .collect();
+    (shown(frs.len(), |j| (peak(j), quota(j))).into_iter())
+        .map(|j| QueuePanel {
+            key: format!("kueue.cohort.{name}"),
+            title: format!("Cohort {name} ({})", names.join(" + ")),
+            resource: frs[j].1.clone(),
+            quota: quota(j) as f64 / 1000.0,
+            quota_label: "cohort quota",
+            usage: steps(
+                merged.iter().map(|(t, _, u)| (*t, u[j] as f64 / 1000.0)),
+                end_s,
+            ),
+            borrowed: None,
+            pending: steps(merged.iter().map(|(t, p, _)| (*t, f64::from(*p))), end_s),
+            evictions: queue_evictions(sim, members, frs[j].0),
+        })
+        .collect()
 }
 
 /// The (flavor, resource) pairs a queue's panels show: every pair it used or holds quota of,

@@ -807,6 +807,12 @@ impl Series {
         self.right_axis = true;
         self
     }
+    /// The `stroke-dasharray` attribute of a dashed series; empty for a solid one.
+    fn dash_attr(&self) -> String {
+        self.dash
+            .map(|da| format!(" stroke-dasharray=\"{da}\""))
+            .unwrap_or_default()
+    }
     fn legend_text(&self, fraction: bool) -> String {
         let values = self.points.iter().map(|p| p.1);
         let (word, v) = match self.legend_value {
@@ -919,6 +925,7 @@ fn drop_flat_interior(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     out
 }
 
+/// One panel: its axes and grid, its series, then its title and legend above the plot.
 fn draw_panel(
     out: &mut String,
     axis: &TimeAxis,
@@ -929,12 +936,24 @@ fn draw_panel(
     lines: &[Series],
 ) {
     let plot_top = top_px + PANEL_HEADER_PX;
+    draw_y_axes(out, plot_top, left, right);
+    // Series, first-listed on top: the primary line (running pods) must not vanish under a
+    // secondary one where they cross.
+    for s in lines.iter().rev() {
+        let scale = match (s.right_axis, right) {
+            (true, Some((r, _))) => r,
+            _ => left,
+        };
+        draw_series(out, axis, scale, plot_top, s);
+    }
+    draw_panel_legend(out, top_px, title, lines, left.step < 1.0);
+}
+
+/// The left scale's grid and tick labels, the right scale's tick marks, and the plot's frame.
+fn draw_y_axes(out: &mut String, plot_top: f64, left: &YScale, right: Option<(&YScale, &str)>) {
     let plot_bottom = plot_top + PANEL_PLOT_H_PX;
     let left_x = MARGIN_LEFT_PX;
     let right_x = MARGIN_LEFT_PX + PLOT_W_PX;
-    let fraction_left = left.step < 1.0;
-
-    // Horizontal grid and left tick labels.
     let mut grid = String::new();
     for v in left.ticks() {
         let y = left.y_px(v, plot_top);
@@ -983,58 +1002,60 @@ fn draw_panel(
             String::new()
         },
     );
+}
 
-    // Series, first-listed on top: the primary line (running pods) must not vanish under a
-    // secondary one where they cross.
-    for s in lines.iter().rev() {
-        let scale = match (s.right_axis, right) {
-            (true, Some((r, _))) => r,
-            _ => left,
-        };
-        let pts = drop_flat_interior(if s.keep_last {
-            downsample_steps(&s.points, axis.lo_s, axis.hi_s, PLOT_COLUMNS)
-        } else {
-            downsample_min_max(&s.points, axis.lo_s, axis.hi_s, PLOT_COLUMNS)
-        });
-        if pts.is_empty() {
-            continue;
-        }
-        let mut d = String::with_capacity(pts.len() * 14);
-        for (i, &(t, v)) in pts.iter().enumerate() {
-            let (x, y) = (axis.x_px(t), scale.y_px(v, plot_top));
-            if i == 0 {
-                let _ = write!(d, "M{} {}", px(x), px(y));
-            } else if s.step {
-                let _ = write!(d, "H{}V{}", px(x), px(y));
-            } else {
-                let _ = write!(d, "L{} {}", px(x), px(y));
-            }
-        }
-        if pts.len() == 1 {
-            // A lone sample still shows as a short tick rather than vanishing.
-            d.push_str("h1");
-        }
-        let _ = writeln!(
-            out,
-            "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"1.5\" fill=\"none\" \
-             stroke-linejoin=\"round\"{}/>",
-            s.colour,
-            s.dash
-                .map(|da| format!(" stroke-dasharray=\"{da}\""))
-                .unwrap_or_default()
-        );
+/// One series' line against `scale`, thinned to what the plot's pixel columns can show.
+fn draw_series(out: &mut String, axis: &TimeAxis, scale: &YScale, plot_top: f64, s: &Series) {
+    let pts = drop_flat_interior(if s.keep_last {
+        downsample_steps(&s.points, axis.lo_s, axis.hi_s, PLOT_COLUMNS)
+    } else {
+        downsample_min_max(&s.points, axis.lo_s, axis.hi_s, PLOT_COLUMNS)
+    });
+    if pts.is_empty() {
+        return;
     }
+    let mut d = String::with_capacity(pts.len() * 14);
+    for (i, &(t, v)) in pts.iter().enumerate() {
+        let (x, y) = (axis.x_px(t), scale.y_px(v, plot_top));
+        if i == 0 {
+            let _ = write!(d, "M{} {}", px(x), px(y));
+        } else if s.step {
+            let _ = write!(d, "H{}V{}", px(x), px(y));
+        } else {
+            let _ = write!(d, "L{} {}", px(x), px(y));
+        }
+    }
+    if pts.len() == 1 {
+        // A lone sample still shows as a short tick rather than vanishing.
+        d.push_str("h1");
+    }
+    let _ = writeln!(
+        out,
+        "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"1.5\" fill=\"none\" \
+         stroke-linejoin=\"round\"{}/>",
+        s.colour,
+        s.dash_attr()
+    );
+}
 
-    // Header: panel title, then one legend entry per series.
+/// A panel's header: its title, then one legend entry per series (`fraction_left`: the left
+/// scale's values are fractions).
+fn draw_panel_legend(
+    out: &mut String,
+    top_px: f64,
+    title: &str,
+    lines: &[Series],
+    fraction_left: bool,
+) {
     let header_y = top_px + 14.0;
     let _ = writeln!(
         out,
         "<text x=\"{}\" y=\"{}\" font-weight=\"bold\" font-size=\"12\">{}</text>",
-        px(left_x),
+        px(MARGIN_LEFT_PX),
         px(header_y),
         esc(title)
     );
-    let mut x = left_x + text_width_px(title, 12.0) + 18.0;
+    let mut x = MARGIN_LEFT_PX + text_width_px(title, 12.0) + 18.0;
     for s in lines {
         let text = s.legend_text(fraction_left && !s.right_axis);
         let _ = writeln!(
@@ -1044,9 +1065,7 @@ fn draw_panel(
             px(x),
             px(header_y - 4.0),
             s.colour,
-            s.dash
-                .map(|da| format!(" stroke-dasharray=\"{da}\""))
-                .unwrap_or_default(),
+            s.dash_attr(),
             px(x + 22.0),
             px(header_y),
             esc(&text)
@@ -1059,66 +1078,7 @@ fn draw_panel(
 /// resource's units), Workloads pending on the right, evictions as triangles along the top
 /// (each with its reason as a tooltip) and, when few, dashed lines down the panel.
 fn draw_queue_panel(out: &mut String, axis: &TimeAxis, top_px: f64, q: &QueuePanel) {
-    let finite = |pts: &[(f64, f64)]| -> Vec<(f64, f64)> {
-        pts.iter()
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
-            .map(|&(t, v)| (clamp_t(t), v.max(0.0)))
-            .collect()
-    };
-    let usage = finite(&q.usage);
-    let borrowed = q.borrowed.as_deref().map(finite);
-    let pending = finite(&q.pending);
-    let quota = if q.quota.is_finite() {
-        q.quota.max(0.0)
-    } else {
-        0.0
-    };
-    let peak = |pts: &[(f64, f64)]| pts.iter().map(|p| p.1).fold(0.0, f64::max);
-    let integer = (usage.iter().chain(borrowed.iter().flatten()))
-        .map(|p| p.1)
-        .chain([quota])
-        .all(|v| v.fract() == 0.0);
-    // Headroom on both scales, so a queue full to its quota and its pending peak do not
-    // both run along the top edge.
-    let left = YScale::for_max(1.1 * peak(&usage).max(quota), integer);
-    let right = YScale::for_max(1.25 * peak(&pending), true);
-    let step = |label: String, colour, points| Series {
-        label,
-        colour,
-        dash: None,
-        step: true,
-        right_axis: false,
-        legend_value: Legend::Peak,
-        points,
-        keep_last: true,
-    };
-    let mut lines = vec![step("in use".into(), COLOUR_QUEUE_USAGE, usage)];
-    if let Some(b) = borrowed {
-        lines.push(step("borrowed".into(), COLOUR_QUEUE_BORROWED, b).dashed());
-    }
-    let quota_text = if integer {
-        thousands(quota as u64)
-    } else {
-        trim_zeros(&format!("{quota:.3}"))
-    };
-    lines.push(Series {
-        label: format!("{} {quota_text}", q.quota_label),
-        colour: COLOUR_QUEUE_QUOTA,
-        dash: Some("2 3"),
-        step: false,
-        right_axis: false,
-        legend_value: Legend::Label,
-        points: vec![(axis.lo_s, quota), (axis.hi_s, quota)],
-        keep_last: false,
-    });
-    lines.push(
-        step(
-            "pending Workloads (right axis)".into(),
-            COLOUR_QUEUE_PENDING,
-            pending,
-        )
-        .on_right(),
-    );
+    let (left, right, lines) = queue_series(axis, q);
     draw_panel(
         out,
         axis,
@@ -1137,16 +1097,87 @@ fn draw_queue_panel(out: &mut String, axis: &TimeAxis, top_px: f64, q: &QueuePan
         px(title_y),
         esc(&q.title)
     );
-    let x = MARGIN_LEFT_PX + text_width_px(&q.title, 12.0) + 18.0;
-
+    let legend_x = MARGIN_LEFT_PX + text_width_px(&q.title, 12.0) + 18.0;
     let evictions: Vec<&QueueEviction> = q.evictions.iter().filter(|e| e.t_s.is_finite()).collect();
     if evictions.is_empty() {
         return;
     }
-    let plot_top = top_px + PANEL_HEADER_PX;
+    draw_evictions(out, axis, top_px + PANEL_HEADER_PX, &evictions);
+    draw_eviction_legend(out, legend_x, title_y, &evictions);
+}
+
+/// A queue's points that can be drawn: finite, times clamped, values never negative.
+fn finite_points(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    pts.iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .map(|&(t, v)| (clamp_t(t), v.max(0.0)))
+        .collect()
+}
+
+/// A queue panel's left and right scales and its series: in use, borrowed, the quota,
+/// Workloads pending.
+fn queue_series(axis: &TimeAxis, q: &QueuePanel) -> (YScale, YScale, Vec<Series>) {
+    let usage = finite_points(&q.usage);
+    let borrowed = q.borrowed.as_deref().map(finite_points);
+    let pending = finite_points(&q.pending);
+    let quota = if q.quota.is_finite() {
+        q.quota.max(0.0)
+    } else {
+        0.0
+    };
+    let peak = |pts: &[(f64, f64)]| pts.iter().map(|p| p.1).fold(0.0, f64::max);
+    let integer = (usage.iter().chain(borrowed.iter().flatten()))
+        .map(|p| p.1)
+        .chain([quota])
+        .all(|v| v.fract() == 0.0);
+    // Headroom on both scales, so a queue full to its quota and its pending peak do not
+    // both run along the top edge.
+    let left = YScale::for_max(1.1 * peak(&usage).max(quota), integer);
+    let right = YScale::for_max(1.25 * peak(&pending), true);
+    let mut lines = vec![queue_step("in use", COLOUR_QUEUE_USAGE, usage)];
+    if let Some(b) = borrowed {
+        lines.push(queue_step("borrowed", COLOUR_QUEUE_BORROWED, b).dashed());
+    }
+    let quota_text = if integer {
+        thousands(quota as u64)
+    } else {
+        trim_zeros(&format!("{quota:.3}"))
+    };
+    lines.push(Series {
+        label: format!("{} {quota_text}", q.quota_label),
+        colour: COLOUR_QUEUE_QUOTA,
+        dash: Some("2 3"),
+        step: false,
+        right_axis: false,
+        legend_value: Legend::Label,
+        points: vec![(axis.lo_s, quota), (axis.hi_s, quota)],
+        keep_last: false,
+    });
+    let pending_label = "pending Workloads (right axis)";
+    lines.push(queue_step(pending_label, COLOUR_QUEUE_PENDING, pending).on_right());
+    (left, right, lines)
+}
+
+/// A queue's state as a step line that keeps each pixel's last value, its peak in the legend.
+fn queue_step(label: &str, colour: &'static str, points: Vec<(f64, f64)>) -> Series {
+    Series {
+        label: label.into(),
+        colour,
+        dash: None,
+        step: true,
+        right_axis: false,
+        legend_value: Legend::Peak,
+        points,
+        keep_last: true,
+    }
+}
+
+/// Evictions along the plot's top as triangles with their labels as tooltips and, when few,
+/// dashed lines down the plot.
+fn draw_evictions(out: &mut String, axis: &TimeAxis, plot_top: f64, evictions: &[&QueueEviction]) {
     if evictions.len() <= MAX_EVICTION_LINES {
         let mut d = String::new();
-        for e in &evictions {
+        for e in evictions {
             let x = axis.x_px(e.t_s);
             let _ = write!(
                 d,
@@ -1162,7 +1193,7 @@ fn draw_queue_panel(out: &mut String, axis: &TimeAxis, top_px: f64, q: &QueuePan
              stroke-dasharray=\"4 3\" stroke-opacity=\"0.7\" fill=\"none\"/>"
         );
     }
-    for e in &evictions {
+    for e in evictions {
         let x = axis.x_px(e.t_s);
         let _ = writeln!(
             out,
@@ -1172,9 +1203,13 @@ fn draw_queue_panel(out: &mut String, axis: &TimeAxis, top_px: f64, q: &QueuePan
             esc(&e.label)
         );
     }
-    // Legend: a triangle, then the count per reason, most frequent first.
+}
+
+/// The evictions' legend on the title line at `x`: a triangle, then the count per reason,
+/// most frequent first, cut to the room left.
+fn draw_eviction_legend(out: &mut String, x: f64, title_y: f64, evictions: &[&QueueEviction]) {
     let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in &evictions {
+    for e in evictions {
         *by_reason.entry(e.reason.as_str()).or_insert(0) += 1;
     }
     let mut reasons: Vec<(&str, usize)> = by_reason.into_iter().collect();
@@ -1306,6 +1341,8 @@ impl MarkerLayout {
         }
     }
 
+    /// The markers: lines through the panels (when few), their labels, then the rug below
+    /// the panels.
     fn draw(
         &self,
         out: &mut String,
@@ -1316,28 +1353,43 @@ impl MarkerLayout {
         if self.kinds_present.is_empty() {
             return;
         }
-        let col_x = |col: usize| MARGIN_LEFT_PX + col as f64 + 0.5;
         if self.full_height {
-            let label_bottom = label_band_top_px + LABEL_ROWS as f64 * LABEL_ROW_H_PX;
-            for kind in &self.kinds_present {
-                let mut d = String::new();
-                for &(_, col) in self.columns.keys().filter(|key| key.0 == kind.index()) {
-                    let x = px(col_x(col));
-                    if !self.labels.is_empty() {
-                        let _ = write!(d, "M{x} {}V{}", px(label_band_top_px), px(label_bottom));
-                    }
-                    for &(a, b) in plot_segments {
-                        let _ = write!(d, "M{x} {}V{}", px(a), px(b));
-                    }
-                }
-                let _ = writeln!(
-                    out,
-                    "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"1\" stroke-dasharray=\"4 3\" \
-                     stroke-opacity=\"0.7\" fill=\"none\"/>",
-                    kind.colour()
-                );
-            }
+            self.draw_lines(out, label_band_top_px, plot_segments);
         }
+        self.draw_labels(out, label_band_top_px);
+        self.draw_rug_legend(out, rug_top_px);
+        let rows_top = rug_top_px + PANEL_HEADER_PX;
+        for (row, kind) in self.kinds_present.iter().enumerate() {
+            self.draw_rug_row(out, *kind, rows_top + row as f64 * RUG_ROW_H_PX);
+        }
+    }
+
+    /// One dashed path per kind: a line per marked column through the label band (when there
+    /// are labels) and each plot.
+    fn draw_lines(&self, out: &mut String, label_band_top_px: f64, plot_segments: &[(f64, f64)]) {
+        let label_bottom = label_band_top_px + LABEL_ROWS as f64 * LABEL_ROW_H_PX;
+        for kind in &self.kinds_present {
+            let mut d = String::new();
+            for &(_, col) in self.columns.keys().filter(|key| key.0 == kind.index()) {
+                let x = px(column_x_px(col));
+                if !self.labels.is_empty() {
+                    let _ = write!(d, "M{x} {}V{}", px(label_band_top_px), px(label_bottom));
+                }
+                for &(a, b) in plot_segments {
+                    let _ = write!(d, "M{x} {}V{}", px(a), px(b));
+                }
+            }
+            let _ = writeln!(
+                out,
+                "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"1\" stroke-dasharray=\"4 3\" \
+                 stroke-opacity=\"0.7\" fill=\"none\"/>",
+                kind.colour()
+            );
+        }
+    }
+
+    /// The placed labels, in their rows of the label band.
+    fn draw_labels(&self, out: &mut String, label_band_top_px: f64) {
         for l in &self.labels {
             let _ = writeln!(
                 out,
@@ -1353,8 +1405,10 @@ impl MarkerLayout {
                 esc(&l.text)
             );
         }
+    }
 
-        // Rug: header with legend, then one row per kind present.
+    /// The rug's header: its title, then each kind present with its count.
+    fn draw_rug_legend(&self, out: &mut String, rug_top_px: f64) {
         let header_y = rug_top_px + 14.0;
         let _ = writeln!(
             out,
@@ -1378,52 +1432,57 @@ impl MarkerLayout {
             );
             x += 14.0 + text_width_px(&text, 11.0) + 16.0;
         }
-        let rows_top = rug_top_px + PANEL_HEADER_PX;
-        for (row, kind) in self.kinds_present.iter().enumerate() {
-            let top = rows_top + row as f64 * RUG_ROW_H_PX;
+    }
+
+    /// The rug row of one kind at `top`: a tick per marked column.
+    fn draw_rug_row(&self, out: &mut String, kind: MarkerKind, top: f64) {
+        let _ = writeln!(
+            out,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f7f7f7\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"9\" text-anchor=\"end\" fill=\"{}\">{}</text>",
+            px(MARGIN_LEFT_PX),
+            px(top),
+            px(PLOT_W_PX),
+            px(RUG_ROW_H_PX - 1.0),
+            px(MARGIN_LEFT_PX - 6.0),
+            px(top + 8.0),
+            kind.colour(),
+            kind.short_name()
+        );
+        // Opacity encodes how many markers share the pixel: a lone failure stays visible,
+        // a burst stands out.
+        let mut by_level: [String; 3] = Default::default();
+        for (&(_, col), &n) in self.columns.iter().filter(|(key, _)| key.0 == kind.index()) {
+            let level = match n {
+                1 => 0,
+                2..=3 => 1,
+                _ => 2,
+            };
+            let _ = write!(
+                by_level[level],
+                "M{} {}v{}",
+                px(column_x_px(col)),
+                px(top + 1.0),
+                px(RUG_ROW_H_PX - 3.0)
+            );
+        }
+        for (level, d) in by_level.iter().enumerate() {
+            if d.is_empty() {
+                continue;
+            }
             let _ = writeln!(
                 out,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f7f7f7\"/>\
-                 <text x=\"{}\" y=\"{}\" font-size=\"9\" text-anchor=\"end\" fill=\"{}\">{}</text>",
-                px(MARGIN_LEFT_PX),
-                px(top),
-                px(PLOT_W_PX),
-                px(RUG_ROW_H_PX - 1.0),
-                px(MARGIN_LEFT_PX - 6.0),
-                px(top + 8.0),
+                "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-opacity=\"{}\" fill=\"none\"/>",
                 kind.colour(),
-                kind.short_name()
+                ["0.55", "0.8", "1"][level]
             );
-            // Opacity encodes how many markers share the pixel: a lone failure stays visible,
-            // a burst stands out.
-            let mut by_level: [String; 3] = Default::default();
-            for (&(_, col), &n) in self.columns.iter().filter(|(key, _)| key.0 == kind.index()) {
-                let level = match n {
-                    1 => 0,
-                    2..=3 => 1,
-                    _ => 2,
-                };
-                let _ = write!(
-                    by_level[level],
-                    "M{} {}v{}",
-                    px(col_x(col)),
-                    px(top + 1.0),
-                    px(RUG_ROW_H_PX - 3.0)
-                );
-            }
-            for (level, d) in by_level.iter().enumerate() {
-                if d.is_empty() {
-                    continue;
-                }
-                let _ = writeln!(
-                    out,
-                    "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-opacity=\"{}\" fill=\"none\"/>",
-                    kind.colour(),
-                    ["0.55", "0.8", "1"][level]
-                );
-            }
         }
     }
+}
+
+/// The x of a pixel column's centre.
+fn column_x_px(col: usize) -> f64 {
+    MARGIN_LEFT_PX + col as f64 + 0.5
 }
 
 /// One decimal is enough for pixel coordinates and keeps files small; `-0.0` is folded to
@@ -1528,49 +1587,21 @@ pub(super) mod tests {
     /// A small XML well-formedness check: balanced tags, quoted attributes, only known
     /// entities, one root element. Enough to catch what a string-building renderer can break.
     pub(in crate::report) fn check_xml(s: &str) -> Result<(), String> {
-        fn check_entities(text: &str) -> Result<(), String> {
-            let mut rest = text;
-            while let Some(i) = rest.find('&') {
-                let after = &rest[i + 1..];
-                let end = after.find(';').ok_or("unterminated entity")?;
-                let name = &after[..end];
-                let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
-                    || (name.starts_with('#')
-                        && name.len() > 1
-                        && name[1..].chars().all(|c| c.is_ascii_digit()));
-                if !ok {
-                    return Err(format!("bad entity &{name};"));
-                }
-                rest = &after[end + 1..];
-            }
-            Ok(())
-        }
         let mut stack: Vec<String> = vec![];
         let mut roots = 0;
         let mut rest = s;
         while !rest.is_empty() {
-            match rest.find('<') {
-                None => {
-                    if !stack.is_empty() {
-                        return Err("unclosed element at end".into());
-                    }
-                    if !rest.trim().is_empty() {
-                        return Err("text after root".into());
-                    }
-                    break;
+            let Some(i) = rest.find('<') else {
+                if !stack.is_empty() {
+                    return Err("unclosed element at end".into());
                 }
-                Some(i) => {
-                    let text = &rest[..i];
-                    if text.contains('>') {
-                        return Err(format!("raw > in text {text:?}"));
-                    }
-                    if stack.is_empty() && !text.trim().is_empty() {
-                        return Err(format!("text outside root: {text:?}"));
-                    }
-                    check_entities(text)?;
-                    rest = &rest[i..];
+                if !rest.trim().is_empty() {
+                    return Err("text after root".into());
                 }
-            }
+                break;
+            };
+            check_text(&rest[..i], stack.is_empty())?;
+            rest = &rest[i..];
             let end = rest.find('>').ok_or("unterminated tag")?;
             let tag = &rest[1..end];
             rest = &rest[end + 1..];
@@ -1581,44 +1612,7 @@ pub(super) mod tests {
                 }
                 continue;
             }
-            let self_closing = tag.ends_with('/');
-            let body = tag.trim_end_matches('/');
-            let name_end = body.find(char::is_whitespace).unwrap_or(body.len());
-            let name = &body[..name_end];
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                return Err(format!("bad tag name {name:?}"));
-            }
-            // Attributes: name="value" pairs separated by whitespace.
-            let mut attrs = body[name_end..].trim_start();
-            let mut seen = vec![];
-            while !attrs.is_empty() {
-                let eq = attrs
-                    .find('=')
-                    .ok_or(format!("attribute without value in <{name}>"))?;
-                let an = &attrs[..eq];
-                if an.is_empty()
-                    || !an
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':')
-                {
-                    return Err(format!("bad attribute name {an:?}"));
-                }
-                if seen.contains(&an) {
-                    return Err(format!("duplicate attribute {an}"));
-                }
-                seen.push(an);
-                let after = &attrs[eq + 1..];
-                if !after.starts_with('"') {
-                    return Err(format!("unquoted attribute {an}"));
-                }
-                let close = after[1..].find('"').ok_or("unterminated attribute")?;
-                let value = &after[1..1 + close];
-                if value.contains('<') {
-                    return Err("< in attribute".into());
-                }
-                check_entities(value)?;
-                attrs = after[close + 2..].trim_start();
-            }
+            let (name, self_closing) = check_open_tag(tag)?;
             if stack.is_empty() {
                 roots += 1;
                 if name != "svg" {
@@ -1634,6 +1628,83 @@ pub(super) mod tests {
         }
         if roots != 1 {
             return Err(format!("{roots} root elements"));
+        }
+        Ok(())
+    }
+
+    /// Checks the text before a tag (`outside_root`: no element is open).
+    fn check_text(text: &str, outside_root: bool) -> Result<(), String> {
+        if text.contains('>') {
+            return Err(format!("raw > in text {text:?}"));
+        }
+        if outside_root && !text.trim().is_empty() {
+            return Err(format!("text outside root: {text:?}"));
+        }
+        check_entities(text)
+    }
+
+    /// Checks that every `&` starts a known entity or a decimal character reference.
+    fn check_entities(text: &str) -> Result<(), String> {
+        let mut rest = text;
+        while let Some(i) = rest.find('&') {
+            let after = &rest[i + 1..];
+            let end = after.find(';').ok_or("unterminated entity")?;
+            let name = &after[..end];
+            let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+                || (name.starts_with('#')
+                    && name.len() > 1
+                    && name[1..].chars().all(|c| c.is_ascii_digit()));
+            if !ok {
+                return Err(format!("bad entity &{name};"));
+            }
+            rest = &after[end + 1..];
+        }
+        Ok(())
+    }
+
+    /// Checks an opening tag (between `<` and `>`); its name, and whether it closes itself.
+    fn check_open_tag(tag: &str) -> Result<(&str, bool), String> {
+        let self_closing = tag.ends_with('/');
+        let body = tag.trim_end_matches('/');
+        let name_end = body.find(char::is_whitespace).unwrap_or(body.len());
+        let name = &body[..name_end];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(format!("bad tag name {name:?}"));
+        }
+        check_attributes(name, body[name_end..].trim_start())?;
+        Ok((name, self_closing))
+    }
+
+    /// Checks a tag's attributes: name="value" pairs separated by whitespace, names unique.
+    fn check_attributes(tag_name: &str, mut attrs: &str) -> Result<(), String> {
+        let mut seen = vec![];
+        while !attrs.is_empty() {
+            let eq = attrs
+                .find('=')
+                .ok_or(format!("attribute without value in <{tag_name}>"))?;
+            let an = &attrs[..eq];
+            if an.is_empty()
+                || !an
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':')
+            {
+                return Err(format!("bad attribute name {an:?}"));
+            }
+            if seen.contains(&an) {
+                return Err(format!("duplicate attribute {an}"));
+            }
+            seen.push(an);
+            let after = &attrs[eq + 1..];
+            if !after.starts_with('"') {
+                return Err(format!("unquoted attribute {an}"));
+            }
+            let close = after[1..].find('"').ok_or("unterminated attribute")?;
+            let value = &after[1..1 + close];
+            if value.contains('<') {
+                return Err("< in attribute".into());
+            }
+            check_entities(value)?;
+            attrs = after[close + 2..].trim_start();
         }
         Ok(())
     }
