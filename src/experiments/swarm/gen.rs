@@ -166,62 +166,10 @@ fn control_plane(g: &mut Gen) -> (Option<Value>, &'static str) {
     }
     c.insert("jobsetController".into(), Value::Object(js));
     if g.chance(0.5) {
-        c.insert("watchDelay".into(), json!(format!("{}ms", g.int(0, 500))));
-        c.insert(
-            "apiCallLatency".into(),
-            json!(format!("{}ms", g.int(1, 100))),
-        );
-        c.insert("jobSyncBatchPeriod".into(), json!(g.dur_s(0, 5)));
-        c.insert(
-            "jobsetReconcileCost".into(),
-            json!(format!("{}ms", g.int(0, 20))),
-        );
-        c.insert("jobSyncCost".into(), json!(format!("{}ms", g.int(0, 10))));
-        c.insert(
-            "webhookLatency".into(),
-            json!(format!("{}ms", g.int(0, 50))),
-        );
-        c.insert(
-            "jobController".into(),
-            json!({"qps": g.int(5, 100), "burst": g.int(1, 100)}),
-        );
-        c.insert(
-            "garbageCollector".into(),
-            json!({"qps": g.int(5, 100), "burst": g.int(1, 100)}),
-        );
-        c.insert(
-            "kubelet".into(),
-            json!({"podStartLatency": format!("{}ms", g.int(0, 5000)),
-                   "podStopLatency": format!("{}ms", g.int(0, 5000))}),
-        );
+        insert_controller_costs(g, &mut c);
     }
     if g.chance(0.5) {
-        let cycle = g.int(0, 2000);
-        let filter = g.int(0, 1000);
-        let existing: u64;
-        let mut scheduler = json!({
-                "cycleBaseCost": format!("{cycle}us"),
-                "perNodeFilterCost": format!("{filter}ns"),
-                // Derived from the Filter draw, not drawn, so the generator's stream (and the
-                // cases pinned by seed and number) stays what it was: 0 to 4 x the Filter
-                // cost (the profiles span 0.33 x, gke, to 3.3 x, ci).
-                "perRejectedNodeCost": format!("{}ns", filter * (cycle % 5)),
-                "perNodeScoreCost": format!("{}ns", g.int(0, 5000)),
-                "bindLatency": format!("{}ms", g.int(0, 50)),
-                "percentageOfNodesToScore": g.int(0, 100),
-                "scoringStrategy": *g.pick(&["LeastAllocated", "MostAllocated"]),
-                "qps": g.int(0, 100),
-                "burst": g.int(1, 200),
-                "affinityPerExistingPodCost": ({
-                    existing = g.int(0, 5000);
-                    format!("{existing}ns")
-                }),
-        });
-        // Derived, not drawn, so the generator's stream stays what it was (the draw above was
-        // the one `affinityPerPodCost` before the constant was split): 0 to 1.5 x the
-        // existing-pod cost (ci's fit is well below 1 x).
-        scheduler["affinityPerPodTermCost"] = json!(format!("{}ns", existing * (cycle % 4) / 2));
-        c.insert("scheduler".into(), scheduler);
+        c.insert("scheduler".into(), scheduler_costs(g));
     }
     if g.chance(0.5) {
         c.insert(
@@ -237,6 +185,69 @@ fn control_plane(g: &mut Gen) -> (Option<Value>, &'static str) {
         );
     }
     (Some(Value::Object(c)), version)
+}
+
+/// Latencies and rate limits of the API server, the Job controller, the garbage collector
+/// and the kubelet.
+fn insert_controller_costs(g: &mut Gen, c: &mut Map<String, Value>) {
+    c.insert("watchDelay".into(), json!(format!("{}ms", g.int(0, 500))));
+    c.insert(
+        "apiCallLatency".into(),
+        json!(format!("{}ms", g.int(1, 100))),
+    );
+    c.insert("jobSyncBatchPeriod".into(), json!(g.dur_s(0, 5)));
+    c.insert(
+        "jobsetReconcileCost".into(),
+        json!(format!("{}ms", g.int(0, 20))),
+    );
+    c.insert("jobSyncCost".into(), json!(format!("{}ms", g.int(0, 10))));
+    c.insert(
+        "webhookLatency".into(),
+        json!(format!("{}ms", g.int(0, 50))),
+    );
+    c.insert(
+        "jobController".into(),
+        json!({"qps": g.int(5, 100), "burst": g.int(1, 100)}),
+    );
+    c.insert(
+        "garbageCollector".into(),
+        json!({"qps": g.int(5, 100), "burst": g.int(1, 100)}),
+    );
+    c.insert(
+        "kubelet".into(),
+        json!({"podStartLatency": format!("{}ms", g.int(0, 5000)),
+               "podStopLatency": format!("{}ms", g.int(0, 5000))}),
+    );
+}
+
+/// The scheduler's costs, rate limits and scoring.
+fn scheduler_costs(g: &mut Gen) -> Value {
+    let cycle = g.int(0, 2000);
+    let filter = g.int(0, 1000);
+    let existing: u64;
+    let mut scheduler = json!({
+            "cycleBaseCost": format!("{cycle}us"),
+            "perNodeFilterCost": format!("{filter}ns"),
+            // Derived from the Filter draw, not drawn, so the generator's stream (and the
+            // cases pinned by seed and number) stays what it was: 0 to 4 x the Filter
+            // cost (the profiles span 0.33 x, gke, to 3.3 x, ci).
+            "perRejectedNodeCost": format!("{}ns", filter * (cycle % 5)),
+            "perNodeScoreCost": format!("{}ns", g.int(0, 5000)),
+            "bindLatency": format!("{}ms", g.int(0, 50)),
+            "percentageOfNodesToScore": g.int(0, 100),
+            "scoringStrategy": *g.pick(&["LeastAllocated", "MostAllocated"]),
+            "qps": g.int(0, 100),
+            "burst": g.int(1, 200),
+            "affinityPerExistingPodCost": ({
+                existing = g.int(0, 5000);
+                format!("{existing}ns")
+            }),
+    });
+    // Derived, not drawn, so the generator's stream stays what it was (the draw above was
+    // the one `affinityPerPodCost` before the constant was split): 0 to 1.5 x the
+    // existing-pod cost (ci's fit is well below 1 x).
+    scheduler["affinityPerPodTermCost"] = json!(format!("{}ns", existing * (cycle % 4) / 2));
+    scheduler
 }
 
 fn draw_pools(g: &mut Gen) -> Vec<Pool> {
@@ -354,14 +365,74 @@ struct RjDraw {
     ignores_failures: bool,
 }
 
+/// The draws of a workload that several of its parts depend on.
+struct WorkloadFlags {
+    /// Failures restart Jobs in place (the in-place restart gate).
+    in_place: bool,
+    /// A training workload: every pod must run at once.
+    training: bool,
+    /// Each replicated job after the first depends on the one before.
+    depends: bool,
+}
+
+/// A JobSet spec as drawn, with what the workload's other fields depend on.
+struct SpecDraw {
+    spec: Map<String, Value>,
+    suspended: bool,
+    /// The failure policy may restart the JobSet without bound.
+    unbounded_restarts: bool,
+}
+
 /// One workload: its scenario entry, the JobSet's
 /// name and its replicated jobs (for fault selectors).
 fn workload(g: &mut Gen, w: u64, pools: &[Pool], gates: &Gates) -> (Value, String, Vec<RjShape>) {
     let name = format!("js{w}");
     let in_place = gates.in_place && g.chance(0.4);
     let n_rj = g.int(1, 3);
+    let (exclusive_key, node_selector_strategy) = exclusive_placement(g, pools);
+    // Training needs every pod running at once, so no replicated job may wait for another.
+    let training = !in_place && g.chance(0.25);
+    let depends = !training && g.chance(0.25) && n_rj > 1;
     let mut rjs = vec![];
     let mut rj_values = vec![];
+    for r in 0..n_rj {
+        let (v, d) = replicated_job(g, r, pools, in_place, depends, !node_selector_strategy);
+        rjs.push(d);
+        rj_values.push(v);
+    }
+    let flags = WorkloadFlags {
+        in_place,
+        training,
+        depends,
+    };
+    let drawn = jobset_spec(g, gates, &flags, &rjs, rj_values);
+    let metadata = jobset_metadata(g, &name, exclusive_key, node_selector_strategy);
+    let jobset = json!({
+        "apiVersion": "jobset.x-k8s.io/v1alpha2",
+        "kind": "JobSet",
+        "metadata": metadata,
+        "spec": drawn.spec,
+    });
+    let mut wl = Map::new();
+    wl.insert("at".into(), json!(g.dur_s(0, 1800)));
+    wl.insert("jobset".into(), jobset);
+    if let Some(updates) = suspend_updates(g, drawn.suspended) {
+        wl.insert("updates".into(), updates);
+    }
+    let ignored_failures = rjs.iter().any(|r| r.ignores_failures);
+    // Restarts that never count, or failures that never do, would repeat an exit forever.
+    let bound_exits = drawn.unbounded_restarts || ignored_failures;
+    insert_pods_and_training(g, &mut wl, training, &rjs, bound_exits);
+    let rj_list = rjs
+        .iter()
+        .map(|r| (r.name.clone(), r.replicas, r.pods_per_job))
+        .collect();
+    (Value::Object(wl), name, rj_list)
+}
+
+/// The exclusive-placement topology key, if any, and whether the node-selector strategy pins
+/// each Job to its own pool.
+fn exclusive_placement(g: &mut Gen, pools: &[Pool]) -> (Option<&'static str>, bool) {
     let exclusive_key = if g.chance(0.35) {
         let rack = pools.iter().all(|p| p.topology) && g.chance(0.3);
         Some(if rack {
@@ -375,16 +446,19 @@ fn workload(g: &mut Gen, w: u64, pools: &[Pool], gates: &Gates) -> (Value, Strin
     // The node-selector strategy pins each Job to its own pool: no other nodeSelector.
     let node_selector_strategy =
         exclusive_key == Some("cloud.google.com/gke-nodepool") && g.chance(0.15);
-    // Training needs every pod running at once, so no replicated job may wait for another.
-    let training = !in_place && g.chance(0.25);
-    let depends = !training && g.chance(0.25) && n_rj > 1;
-    for r in 0..n_rj {
-        let (v, d) = replicated_job(g, r, pools, in_place, depends, !node_selector_strategy);
-        rjs.push(d);
-        rj_values.push(v);
-    }
+    (exclusive_key, node_selector_strategy)
+}
+
+/// The JobSet's spec around its replicated jobs: success, failure and startup policies,
+/// coordinator, TTL, network, suspension.
+fn jobset_spec(
+    g: &mut Gen,
+    gates: &Gates,
+    flags: &WorkloadFlags,
+    rjs: &[RjDraw],
+    rj_values: Vec<Value>,
+) -> SpecDraw {
     let rj_names: Vec<String> = rjs.iter().map(|r| r.name.clone()).collect();
-    let ignored_failures = rjs.iter().any(|r| r.ignores_failures);
     let mut spec = Map::new();
     spec.insert("replicatedJobs".into(), Value::Array(rj_values));
     if g.chance(0.3) {
@@ -395,19 +469,32 @@ fn workload(g: &mut Gen, w: u64, pools: &[Pool], gates: &Gates) -> (Value, Strin
         );
     }
     let mut unbounded_restarts = false;
-    if in_place || g.chance(0.6) {
-        let (fp, unbounded) = failure_policy(g, gates, in_place, &rj_names);
+    if flags.in_place || g.chance(0.6) {
+        let (fp, unbounded) = failure_policy(g, gates, flags.in_place, &rj_names);
         unbounded_restarts = unbounded;
         spec.insert("failurePolicy".into(), fp);
     }
-    if !depends && !training && g.chance(0.3) {
+    if !flags.depends && !flags.training && g.chance(0.3) {
         spec.insert(
             "startupPolicy".into(),
             json!({"startupPolicyOrder": *g.pick(&["AnyOrder", "InOrder"])}),
         );
     }
+    insert_optional_spec_fields(g, &mut spec, &rjs[0]);
+    let suspended = g.chance(0.15);
+    if suspended {
+        spec.insert("suspend".into(), json!(true));
+    }
+    SpecDraw {
+        spec,
+        suspended,
+        unbounded_restarts,
+    }
+}
+
+/// Perhaps a coordinator (a pod of the first replicated job `rj`), a TTL, network settings.
+fn insert_optional_spec_fields(g: &mut Gen, spec: &mut Map<String, Value>, rj: &RjDraw) {
     if g.chance(0.2) {
-        let rj = &rjs[0];
         spec.insert(
             "coordinator".into(),
             json!({"replicatedJob": rj.name,
@@ -424,10 +511,15 @@ fn workload(g: &mut Gen, w: u64, pools: &[Pool], gates: &Gates) -> (Value, Strin
             json!({"enableDNSHostnames": g.chance(0.5), "publishNotReadyAddresses": g.chance(0.5)}),
         );
     }
-    let suspended = g.chance(0.15);
-    if suspended {
-        spec.insert("suspend".into(), json!(true));
-    }
+}
+
+/// The JobSet's metadata: name, exclusive-placement annotations, perhaps a namespace.
+fn jobset_metadata(
+    g: &mut Gen,
+    name: &str,
+    exclusive_key: Option<&str>,
+    node_selector_strategy: bool,
+) -> Value {
     let mut annotations = Map::new();
     if let Some(key) = exclusive_key {
         annotations.insert(crate::api::keys::EXCLUSIVE_TOPOLOGY.into(), json!(key));
@@ -442,25 +534,34 @@ fn workload(g: &mut Gen, w: u64, pools: &[Pool], gates: &Gates) -> (Value, Strin
     if g.chance(0.3) {
         metadata["namespace"] = json!(*g.pick(&["default", "team-a", "team-b"]));
     }
-    let jobset = json!({
-        "apiVersion": "jobset.x-k8s.io/v1alpha2",
-        "kind": "JobSet",
-        "metadata": metadata,
-        "spec": spec,
-    });
-    let mut wl = Map::new();
-    wl.insert("at".into(), json!(g.dur_s(0, 1800)));
-    wl.insert("jobset".into(), jobset);
-    if suspended || g.chance(0.1) {
-        // Resume (and perhaps suspend and resume again) while it runs.
-        let first = g.int(60, 3600);
-        let mut updates = vec![];
-        if !suspended {
-            updates.push(json!({"at": format!("{first}s"), "suspend": true}));
-        }
-        updates.push(json!({"at": format!("{}s", first + g.int(60, 1800)), "suspend": false}));
-        wl.insert("updates".into(), Value::Array(updates));
+    metadata
+}
+
+/// Suspend updates while the JobSet runs: a suspended one is resumed, some others suspended
+/// and resumed; `None` for the rest.
+fn suspend_updates(g: &mut Gen, suspended: bool) -> Option<Value> {
+    if !(suspended || g.chance(0.1)) {
+        return None;
     }
+    // Resume (and perhaps suspend and resume again) while it runs.
+    let first = g.int(60, 3600);
+    let mut updates = vec![];
+    if !suspended {
+        updates.push(json!({"at": format!("{first}s"), "suspend": true}));
+    }
+    updates.push(json!({"at": format!("{}s", first + g.int(60, 1800)), "suspend": false}));
+    Some(Value::Array(updates))
+}
+
+/// The workload's pods (run times and exits; `bound_exits`: each exit happens at most once)
+/// and, for a training workload, its training.
+fn insert_pods_and_training(
+    g: &mut Gen,
+    wl: &mut Map<String, Value>,
+    training: bool,
+    rjs: &[RjDraw],
+    bound_exits: bool,
+) {
     if training {
         let mut t = json!({"work": g.dur_s(300, 7200)});
         if g.chance(0.6) {
@@ -471,29 +572,22 @@ fn workload(g: &mut Gen, w: u64, pools: &[Pool], gates: &Gates) -> (Value, Strin
             t["restartCost"] = json!(g.dur_s(0, 300));
         }
         wl.insert("training".into(), t);
-        wl.insert(
-            "pods".into(),
-            json!({"exits": exits(g, &rjs, unbounded_restarts || ignored_failures)}),
-        );
+        wl.insert("pods".into(), json!({"exits": exits(g, rjs, bound_exits)}));
     } else {
         let mut per_rj = Map::new();
-        for rj in &rjs {
+        for rj in rjs {
             if g.chance(0.3) {
                 per_rj.insert(rj.name.clone(), json!({"runFor": g.dur_s(10, 900)}));
             }
         }
         wl.insert(
             "pods".into(),
-            json!({"runFor": g.dur_s(10, 900), "replicatedJobs": per_rj, "exits": exits(g, &rjs, unbounded_restarts || ignored_failures)}),
+            json!({"runFor": g.dur_s(10, 900), "replicatedJobs": per_rj, "exits": exits(g, rjs, bound_exits)}),
         );
     }
-    let rj_list = rjs
-        .iter()
-        .map(|r| (r.name.clone(), r.replicas, r.pods_per_job))
-        .collect();
-    (Value::Object(wl), name, rj_list)
 }
 
+/// One replicated job: its entry in the JobSet, and what the rest of the workload needs of it.
 fn replicated_job(
     g: &mut Gen,
     r: u64,
@@ -516,66 +610,13 @@ fn replicated_job(
     } else {
         None
     };
-    let max_cpu = pool.map_or(16, |p| p.cpu);
-    let cpu = *g.pick(&[1, 2, 4, 8, 16]).min(&max_cpu);
-    let gpu_room = pool.map_or(pools[0].gpus, |p| p.gpus);
-    let gpus = if gpu_room > 0 && g.chance(0.5) {
-        *g.pick(&[1, 4, 8])
-    } else {
-        0
-    };
-    let mut requests = json!({"cpu": cpu.to_string(), "memory": format!("{}Gi", g.int(1, 32))});
-    if gpus > 0 {
-        requests["nvidia.com/gpu"] = json!(gpus.to_string());
-    }
+    let requests = pod_requests(g, pools, pool);
     let restart_policy = if in_place {
         "Never"
     } else {
         *g.pick(&["Never", "Never", "OnFailure"])
     };
-    let mut container = json!({"name": "main", "resources": {"requests": requests}});
-    if g.chance(0.2) {
-        container["readinessProbe"] =
-            json!({"initialDelaySeconds": g.int(0, 30), "periodSeconds": g.int(1, 10)});
-    }
-    let mut pod = Map::new();
-    pod.insert("restartPolicy".into(), json!(restart_policy));
-    pod.insert("containers".into(), json!([container]));
-    if g.chance(0.15) {
-        pod.insert(
-            "initContainers".into(),
-            json!([{"name": "sidecar", "restartPolicy": "Always",
-                    "resources": {"requests": {"cpu": "0"}}}]),
-        );
-    }
-    if g.chance(0.5) {
-        pod.insert("terminationGracePeriodSeconds".into(), json!(g.int(0, 30)));
-    }
-    if g.chance(0.2) {
-        pod.insert("priority".into(), json!(g.int(0, 1000)));
-    }
-    let mut tolerations = vec![];
-    if let Some(p) = pool {
-        pod.insert("nodeSelector".into(), json!({"tier": p.tier}));
-        if let Some((key, effect)) = &p.taint {
-            tolerations.push(json!({"key": key, "operator": "Exists", "effect": effect}));
-        }
-    }
-    if g.chance(0.3) {
-        tolerations.push(json!({"operator": "Exists"}));
-    }
-    if g.chance(0.2) {
-        tolerations.push(
-            json!({"key": "node.kubernetes.io/unreachable", "operator": "Exists",
-                                "effect": "NoExecute", "tolerationSeconds": g.int(0, 600)}),
-        );
-    }
-    if !tolerations.is_empty() {
-        pod.insert("tolerations".into(), Value::Array(tolerations));
-    }
-    if g.chance(0.15) {
-        pod.insert("affinity".into(), affinity(g, &name));
-    }
+    let pod = pod_spec(g, &name, pool, restart_policy, requests);
     let mut job = Map::new();
     let mut ignores_failures = false;
     job.insert("parallelism".into(), json!(parallelism));
@@ -604,15 +645,92 @@ fn replicated_job(
         );
     }
     rj.insert("template".into(), json!({"spec": job}));
-    (
-        Value::Object(rj),
-        RjDraw {
-            name,
-            replicas,
-            pods_per_job: parallelism.min(completions),
-            ignores_failures,
-        },
-    )
+    let drawn = RjDraw {
+        name,
+        replicas,
+        pods_per_job: parallelism.min(completions),
+        ignores_failures,
+    };
+    (Value::Object(rj), drawn)
+}
+
+/// A pod's resource requests: CPU and GPUs that fit `pool` (pool 0 when unpinned), memory.
+fn pod_requests(g: &mut Gen, pools: &[Pool], pool: Option<&Pool>) -> Value {
+    let max_cpu = pool.map_or(16, |p| p.cpu);
+    let cpu = *g.pick(&[1, 2, 4, 8, 16]).min(&max_cpu);
+    let gpu_room = pool.map_or(pools[0].gpus, |p| p.gpus);
+    let gpus = if gpu_room > 0 && g.chance(0.5) {
+        *g.pick(&[1, 4, 8])
+    } else {
+        0
+    };
+    let mut requests = json!({"cpu": cpu.to_string(), "memory": format!("{}Gi", g.int(1, 32))});
+    if gpus > 0 {
+        requests["nvidia.com/gpu"] = json!(gpus.to_string());
+    }
+    requests
+}
+
+/// A replicated job's pod spec: its container, perhaps a sidecar, grace period, priority,
+/// the pool's nodeSelector, tolerations and affinity.
+fn pod_spec(
+    g: &mut Gen,
+    name: &str,
+    pool: Option<&Pool>,
+    restart_policy: &str,
+    requests: Value,
+) -> Map<String, Value> {
+    let mut container = json!({"name": "main", "resources": {"requests": requests}});
+    if g.chance(0.2) {
+        container["readinessProbe"] =
+            json!({"initialDelaySeconds": g.int(0, 30), "periodSeconds": g.int(1, 10)});
+    }
+    let mut pod = Map::new();
+    pod.insert("restartPolicy".into(), json!(restart_policy));
+    pod.insert("containers".into(), json!([container]));
+    if g.chance(0.15) {
+        pod.insert(
+            "initContainers".into(),
+            json!([{"name": "sidecar", "restartPolicy": "Always",
+                    "resources": {"requests": {"cpu": "0"}}}]),
+        );
+    }
+    if g.chance(0.5) {
+        pod.insert("terminationGracePeriodSeconds".into(), json!(g.int(0, 30)));
+    }
+    if g.chance(0.2) {
+        pod.insert("priority".into(), json!(g.int(0, 1000)));
+    }
+    if let Some(p) = pool {
+        pod.insert("nodeSelector".into(), json!({"tier": p.tier}));
+    }
+    let tolerations = pod_tolerations(g, pool);
+    if !tolerations.is_empty() {
+        pod.insert("tolerations".into(), Value::Array(tolerations));
+    }
+    if g.chance(0.15) {
+        pod.insert("affinity".into(), affinity(g, name));
+    }
+    pod
+}
+
+/// A pod's tolerations: the pinned pool's taint, perhaps everything, perhaps unreachable
+/// nodes for a while.
+fn pod_tolerations(g: &mut Gen, pool: Option<&Pool>) -> Vec<Value> {
+    let mut tolerations = vec![];
+    if let Some((key, effect)) = pool.and_then(|p| p.taint.as_ref()) {
+        tolerations.push(json!({"key": key, "operator": "Exists", "effect": effect}));
+    }
+    if g.chance(0.3) {
+        tolerations.push(json!({"operator": "Exists"}));
+    }
+    if g.chance(0.2) {
+        tolerations.push(
+            json!({"key": "node.kubernetes.io/unreachable", "operator": "Exists",
+                                "effect": "NoExecute", "tolerationSeconds": g.int(0, 600)}),
+        );
+    }
+    tolerations
 }
 
 /// Every way a Job fails by itself: backoffLimit, backoffLimitPerIndex with maxFailedIndexes,
@@ -778,103 +896,119 @@ fn exits(g: &mut Gen, rjs: &[RjDraw], bounded: bool) -> Value {
     Value::Array(out)
 }
 
+/// Up to three fault injectors of any kind, over the pools' nodes and the workloads' pods.
 fn draw_faults(g: &mut Gen, pools: &[Pool], jobsets: &[(String, Vec<RjShape>)]) -> Vec<Value> {
     let mut out = vec![];
-    let total_nodes: u32 = pools.iter().map(|p| p.nodes).sum();
     for i in 0..g.int(0, 3) {
         let name = format!("f{i}");
-        let pool_names: Vec<String> = pools.iter().map(|p| p.name.clone()).collect();
-        let repair =
-            |g: &mut Gen| json!({"median": g.dur_s(60, 3600), "sigma": *g.pick(&[0.0, 0.5, 1.0])});
         let f = match g.int(0, 5) {
-            0 => {
-                let mut f = json!({"kind": "nodeFailures", "name": name,
-                                   "ratePer1000NodeDays": *g.pick(&[50.0, 200.0, 1000.0])});
-                if g.chance(0.8) {
-                    f["repair"] = repair(g);
-                }
-                if g.chance(0.3) {
-                    f["weibullShape"] = json!(*g.pick(&[0.5, 1.5]));
-                }
-                if g.chance(0.3) {
-                    f["lemons"] = json!({"fraction": 0.25, "multiplier": 4.0});
-                }
-                if g.chance(0.4) {
-                    f["causes"] = json!([
-                        {"name": "gpu", "weight": 2.0, "effect": "crash", "exitCode": 42},
-                        {"name": "sw", "weight": 1.0, "effect": "podCrash"},
-                        {"name": "net", "weight": 1.0, "effect": "down", "repair": repair(g)},
-                    ]);
-                }
-                if g.chance(0.3) {
-                    f["nodePools"] = json!([*g.pick(&pool_names)]);
-                }
-                f
-            }
-            1 => {
-                let key = if pools.iter().all(|p| p.topology) && g.chance(0.5) {
-                    "example.com/rack"
-                } else {
-                    "cloud.google.com/gke-nodepool"
-                };
-                let mut f = json!({"kind": "domainFailures", "name": name, "topologyKey": key,
-                                   "ratePer1000DomainDays": *g.pick(&[50.0, 300.0]),
-                                   "effect": *g.pick(&["down", "crash", "podCrash", "drain"])});
-                if g.chance(0.8) || f["effect"] == "drain" {
-                    f["repair"] = repair(g);
-                }
-                f
-            }
+            0 => node_failures_fault(g, name, pools),
+            1 => domain_failures_fault(g, name, pools),
             2 => json!({"kind": "maintenance", "name": name,
                         "ratePer1000NodeDays": *g.pick(&[50.0, 300.0]),
-                        "duration": repair(g)}),
-            3 => {
-                let (js, rjs) = &jobsets[below(&mut g.rng, jobsets.len() as u64) as usize];
-                let (rj, replicas, pods) = &rjs[below(&mut g.rng, rjs.len() as u64) as usize];
-                let mut f = json!({"kind": "podFailures", "name": name,
-                                   "effect": *g.pick(&["exitCode", "oomKilled", "evicted"])});
-                if f["effect"] == "exitCode" {
-                    f["exitCode"] = json!(*g.pick(&[1, 2, 42]));
-                }
-                if g.chance(0.5) {
-                    f["at"] = json!(g.dur_s(30, 7200));
-                } else {
-                    f["ratePer1000PodDays"] = json!(*g.pick(&[100.0, 1000.0, 5000.0]));
-                }
-                if g.chance(0.7) {
-                    f["jobset"] = json!(js);
-                    if g.chance(0.7) {
-                        f["replicatedJob"] = json!(rj);
-                        if g.chance(0.5) {
-                            f["jobIndex"] = json!(g.int(0, replicas - 1));
-                        }
-                        if g.chance(0.5) {
-                            f["podIndex"] = json!(g.int(0, pods - 1));
-                        }
-                    }
-                }
-                f
-            }
-            _ => {
-                let effect = *g.pick(&["down", "crash", "podCrash", "drain"]);
-                let mut f = json!({"kind": "scripted", "name": name, "at": g.dur_s(30, 7200),
-                                   "effect": effect});
-                if g.chance(0.3) {
-                    let p = &pools[below(&mut g.rng, pools.len() as u64) as usize];
-                    f["domain"] = json!({"key": "tier", "value": p.tier});
-                } else {
-                    let n = g.int(0, u64::from(total_nodes) - 1) as u32;
-                    f["node"] = json!(node_name(pools, n));
-                }
-                if effect == "drain" || g.chance(0.7) {
-                    f["repairAfter"] = json!(g.dur_s(60, 7200));
-                }
-                f
-            }
+                        "duration": draw_repair(g)}),
+            3 => pod_failures_fault(g, name, jobsets),
+            _ => scripted_fault(g, name, pools),
         };
         out.push(f);
     }
     out
+}
+
+/// A repair (or maintenance) duration: a log-normal median and sigma.
+fn draw_repair(g: &mut Gen) -> Value {
+    json!({"median": g.dur_s(60, 3600), "sigma": *g.pick(&[0.0, 0.5, 1.0])})
+}
+
+/// A `nodeFailures` injector: a rate, perhaps repairs, Weibull shape, lemons, causes, pools.
+fn node_failures_fault(g: &mut Gen, name: String, pools: &[Pool]) -> Value {
+    let pool_names: Vec<String> = pools.iter().map(|p| p.name.clone()).collect();
+    let mut f = json!({"kind": "nodeFailures", "name": name,
+                       "ratePer1000NodeDays": *g.pick(&[50.0, 200.0, 1000.0])});
+    if g.chance(0.8) {
+        f["repair"] = draw_repair(g);
+    }
+    if g.chance(0.3) {
+        f["weibullShape"] = json!(*g.pick(&[0.5, 1.5]));
+    }
+    if g.chance(0.3) {
+        f["lemons"] = json!({"fraction": 0.25, "multiplier": 4.0});
+    }
+    if g.chance(0.4) {
+        f["causes"] = json!([
+            {"name": "gpu", "weight": 2.0, "effect": "crash", "exitCode": 42},
+            {"name": "sw", "weight": 1.0, "effect": "podCrash"},
+            {"name": "net", "weight": 1.0, "effect": "down", "repair": draw_repair(g)},
+        ]);
+    }
+    if g.chance(0.3) {
+        f["nodePools"] = json!([*g.pick(&pool_names)]);
+    }
+    f
+}
+
+/// A `domainFailures` injector over racks (when every pool has them) or node pools.
+fn domain_failures_fault(g: &mut Gen, name: String, pools: &[Pool]) -> Value {
+    let key = if pools.iter().all(|p| p.topology) && g.chance(0.5) {
+        "example.com/rack"
+    } else {
+        "cloud.google.com/gke-nodepool"
+    };
+    let mut f = json!({"kind": "domainFailures", "name": name, "topologyKey": key,
+                       "ratePer1000DomainDays": *g.pick(&[50.0, 300.0]),
+                       "effect": *g.pick(&["down", "crash", "podCrash", "drain"])});
+    if g.chance(0.8) || f["effect"] == "drain" {
+        f["repair"] = draw_repair(g);
+    }
+    f
+}
+
+/// A `podFailures` injector, at a time or a rate, perhaps aimed at one workload's pods.
+fn pod_failures_fault(g: &mut Gen, name: String, jobsets: &[(String, Vec<RjShape>)]) -> Value {
+    let (js, rjs) = &jobsets[below(&mut g.rng, jobsets.len() as u64) as usize];
+    let (rj, replicas, pods) = &rjs[below(&mut g.rng, rjs.len() as u64) as usize];
+    let mut f = json!({"kind": "podFailures", "name": name,
+                       "effect": *g.pick(&["exitCode", "oomKilled", "evicted"])});
+    if f["effect"] == "exitCode" {
+        f["exitCode"] = json!(*g.pick(&[1, 2, 42]));
+    }
+    if g.chance(0.5) {
+        f["at"] = json!(g.dur_s(30, 7200));
+    } else {
+        f["ratePer1000PodDays"] = json!(*g.pick(&[100.0, 1000.0, 5000.0]));
+    }
+    if g.chance(0.7) {
+        f["jobset"] = json!(js);
+        if g.chance(0.7) {
+            f["replicatedJob"] = json!(rj);
+            if g.chance(0.5) {
+                f["jobIndex"] = json!(g.int(0, replicas - 1));
+            }
+            if g.chance(0.5) {
+                f["podIndex"] = json!(g.int(0, pods - 1));
+            }
+        }
+    }
+    f
+}
+
+/// A `scripted` fault on one node or one pool's nodes, perhaps repaired.
+fn scripted_fault(g: &mut Gen, name: String, pools: &[Pool]) -> Value {
+    let total_nodes: u32 = pools.iter().map(|p| p.nodes).sum();
+    let effect = *g.pick(&["down", "crash", "podCrash", "drain"]);
+    let mut f = json!({"kind": "scripted", "name": name, "at": g.dur_s(30, 7200),
+                       "effect": effect});
+    if g.chance(0.3) {
+        let p = &pools[below(&mut g.rng, pools.len() as u64) as usize];
+        f["domain"] = json!({"key": "tier", "value": p.tier});
+    } else {
+        let n = g.int(0, u64::from(total_nodes) - 1) as u32;
+        f["node"] = json!(node_name(pools, n));
+    }
+    if effect == "drain" || g.chance(0.7) {
+        f["repairAfter"] = json!(g.dur_s(60, 7200));
+    }
+    f
 }
 
 /// The name of the `n`-th node across the entries, as the cluster names it.
