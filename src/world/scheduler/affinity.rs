@@ -768,6 +768,7 @@ impl AffinityIndex {
         }
     }
 
+    /// `place` with the Job's labels in hand: every count over placed pods moves by `delta`.
     fn place_with(
         &mut self,
         node: NodeId,
@@ -776,15 +777,34 @@ impl AffinityIndex {
         shape: &PodShape,
         delta: i32,
     ) {
-        let anti = &shape.anti_affinity;
-        let bump = |m: &mut BTreeMap<JobKey, u32>, k: JobKey| bump_map(m, k, delta);
         self.placed_pods = (self.placed_pods as i64 + delta as i64) as u64;
+        self.count_placed_job(job, labels, delta);
+        self.count_in_topologies(node, job, delta);
+        let mut askers = std::mem::take(&mut self.askers);
+        for (&norm, counts) in askers.iter_mut() {
+            let d = self.topos[self.norms[norm as usize].topo as usize].domain_of[node as usize];
+            if d != NO_DOMAIN {
+                self.count_for_asker(counts, norm, job, labels, d, delta);
+            }
+        }
+        self.askers = askers;
+        self.count_anti_affinity_carrier(node, shape, delta);
+        if !(shape.affinity.is_empty()
+            && shape.anti_affinity.is_empty()
+            && shape.preferred.is_empty())
+        {
+            self.placed_affinity_pods = (self.placed_affinity_pods as i64 + delta as i64) as u64;
+        }
+        self.count_scoring_carrier(node, shape, delta);
+    }
+
+    /// The Job's placed-pod count, and the label index when its first pod arrives or its
+    /// last one leaves (all pods of a Job share its labels). Unlabelled, no term reads the
+    /// label index: it is built when the index turns labelled.
+    fn count_placed_job(&mut self, job: JobKey, labels: &StringMap, delta: i32) {
         let before = self.placed_jobs.get(&job).copied().unwrap_or(0);
-        bump(&mut self.placed_jobs, job);
+        bump_map(&mut self.placed_jobs, job, delta);
         let after = self.placed_jobs.get(&job).copied().unwrap_or(0);
-        // All pods of a Job share its labels: the label index changes only when the Job's
-        // first pod arrives or its last one leaves.
-        // (Unlabelled, no term reads the label index: it is built when the index turns labelled.)
         if self.labelled && before == 0 && after > 0 {
             for (k, v) in labels {
                 placed_by_label_entry(&mut self.placed_by_label, k, v).insert(job, 1);
@@ -797,13 +817,18 @@ impl AffinityIndex {
                 }
             }
         }
+    }
+
+    /// The Job's pods per domain of every topology, and the occupancy changes the watched
+    /// topologies report.
+    fn count_in_topologies(&mut self, node: NodeId, job: JobKey, delta: i32) {
         for (t, topo) in self.topos.iter_mut().enumerate() {
             let d = topo.domain_of[node as usize];
             if d == NO_DOMAIN {
                 continue;
             }
             let was_empty = topo.jobs_in[d as usize].is_empty();
-            bump(&mut topo.jobs_in[d as usize], job);
+            bump_map(&mut topo.jobs_in[d as usize], job, delta);
             let is_empty = topo.jobs_in[d as usize].is_empty();
             if was_empty != is_empty {
                 if let Some(&Some(w)) = self.watch_of.get(t) {
@@ -816,14 +841,12 @@ impl AffinityIndex {
                 delta,
             );
         }
-        let mut askers = std::mem::take(&mut self.askers);
-        for (&norm, counts) in askers.iter_mut() {
-            let d = self.topos[self.norms[norm as usize].topo as usize].domain_of[node as usize];
-            if d != NO_DOMAIN {
-                self.count_for_asker(counts, norm, job, labels, d, delta);
-            }
-        }
-        self.askers = askers;
+    }
+
+    /// A pod carrying required anti-affinity terms: its terms' placed counts per domain (by
+    /// the value of its own key, for the symmetry checks).
+    fn count_anti_affinity_carrier(&mut self, node: NodeId, shape: &PodShape, delta: i32) {
+        let anti = &shape.anti_affinity;
         if !anti.is_empty() {
             self.placed_anti_pods = (self.placed_anti_pods as i64 + delta as i64) as u64;
         }
@@ -839,9 +862,11 @@ impl AffinityIndex {
                 self.active_norms.insert(term.norm);
             }
         }
-        if !(shape.affinity.is_empty() && anti.is_empty() && shape.preferred.is_empty()) {
-            self.placed_affinity_pods = (self.placed_affinity_pods as i64 + delta as i64) as u64;
-        }
+    }
+
+    /// A pod carrying required affinity or preferred terms: its terms' placed counts per
+    /// domain and per owner, which incoming pods' scores read.
+    fn count_scoring_carrier(&mut self, node: NodeId, shape: &PodShape, delta: i32) {
         for term in shape.hard_affinity.iter().chain(&shape.preferred) {
             let d = self.topos[term.topo as usize].domain_of[node as usize];
             if d == NO_DOMAIN {

@@ -15,7 +15,7 @@ use super::affinity::PodCtx;
 use super::filter;
 use super::Scheduler;
 use super::{resource_score, WEIGHT_RESOURCES_FIT, WEIGHT_TAINT_TOLERATION};
-use crate::cluster::pristine::{Fenwick, FreeDomains, TreeSum, MAX_CLASSES};
+use crate::cluster::pristine::{Fenwick, FreeDomains, Pristine, TreeSum, MAX_CLASSES};
 use crate::cluster::NodeId;
 use crate::engine::rng::below;
 use crate::sim::ctx::Ctx;
@@ -272,7 +272,6 @@ impl Scheduler {
         let n_all = cx.cluster().len();
         let shape = cx.shape(shape_id as ShapeId);
         let pr = &cx.cluster().pristine;
-        let strategy = cx.params().scheduler.scoring;
         // Nodes with extra hard taints are left out of the walk below: fine while the pod
         // tolerates none of their taint lists (every such node rejects it), else plain path.
         if pr
@@ -281,15 +280,85 @@ impl Scheduler {
         {
             return None;
         }
-        // Per entry with pristine nodes: feasible?, and the score of its pristine nodes.
-        // Per-entry tables live on the stack (at most MAX_SPECS entries take this path): the
-        // fast path runs once per pod, and four small heap vectors per decision were a
-        // measurable share of it.
-        let specs = pr.specs();
-        let mut spec_score_buf = [None; MAX_SPECS];
-        let spec_score: &mut [Option<i64>] = &mut spec_score_buf[..specs];
+        // Filled in place: returned by value, its tables were copied once per decision.
+        let mut table = ClassTable::new(pr);
+        self.fill_class_table(cx, shape, &mut table)?;
+        let free = watch
+            .filter(|_| table.one_entry_only)
+            .map(|i| &pr.free_domains[i]);
+        let mut w = Window {
+            shape,
+            counted: &table.counted,
+            free,
+            want,
+            found: 0,
+            items: Vec::with_capacity(4),
+            others: vec![],
+            last: None,
+            fit_memo: None,
+        };
+        walk(self, cx, &mut w);
+        let examined = match w.last {
+            Some(l) if w.found == want => (l + n_all - start) % n_all + 1,
+            _ => n_all,
+        };
+        let node = match w.found {
+            0 => None,
+            // One feasible node: taken without scoring.
+            1 => Some(self.kth_in_order(&w.items, &table.counted, w.free_tree(), |_| true, 0)),
+            _ => Some(self.pick_in_window(cx, shape, &table, &w)),
+        };
+        let scored = if w.found > 1 { w.found } else { 0 };
+        Some(FastDecision {
+            node,
+            examined,
+            scored,
+        })
+    }
+
+    /// The scores of the pool entries' pristine nodes and of the used classes, and the trees
+    /// that count the feasible ones; none when the plain path must decide (an entry's soft
+    /// taints, or several but not all entries feasible).
+    fn fill_class_table<'a>(
+        &self,
+        cx: &'a Ctx<'_>,
+        shape: &PodShape,
+        table: &mut ClassTable<'a>,
+    ) -> Option<()> {
+        let pr = &cx.cluster().pristine;
+        let with_nodes = self.score_pristine_entries(cx, shape, table)?;
+        let feasible_specs = table.spec_score().iter().filter(|s| s.is_some()).count();
+        // The trees that count the feasible pristine nodes, then the used classes'.
+        match feasible_specs {
+            0 => {}
+            _ if feasible_specs == with_nodes => table.counted.push(&pr.all),
+            1 => {
+                let e = table.spec_score().iter().position(|s| s.is_some());
+                table
+                    .counted
+                    .push(&pr.per_spec[e.expect("one is feasible")]);
+            }
+            _ => return None, // several but not all entries feasible: plain path
+        };
+        let classes_feasible = score_used_classes(cx, shape, table);
+        let one_entry = with_nodes == 0 || (with_nodes == 1 && feasible_specs == 1);
+        table.one_entry_only = one_entry && classes_feasible == 0;
+        Some(())
+    }
+
+    /// Per pool entry with pristine nodes: feasible?, and the score of its pristine nodes
+    /// (its representative's). Returns the entries with pristine nodes; none when an
+    /// entry's soft taints would make its taint score depend on the window.
+    fn score_pristine_entries(
+        &self,
+        cx: &Ctx<'_>,
+        shape: &PodShape,
+        table: &mut ClassTable,
+    ) -> Option<usize> {
+        let pr = &cx.cluster().pristine;
+        let strategy = cx.params().scheduler.scoring;
         let mut with_nodes = 0;
-        for (e, score) in spec_score.iter_mut().enumerate() {
+        for (e, score) in table.spec_score[..table.specs].iter_mut().enumerate() {
             let Some(rep) = pr.representative(e) else {
                 continue;
             };
@@ -309,121 +378,77 @@ impl Scheduler {
             );
             *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
         }
-        let feasible_specs = spec_score.iter().filter(|s| s.is_some()).count();
-        // The trees that count the feasible pristine nodes, then the used classes'.
-        let mut counted = TreeSum::default();
-        match feasible_specs {
-            0 => {}
-            _ if feasible_specs == with_nodes => counted.push(&pr.all),
-            1 => {
-                let e = spec_score.iter().position(|s| s.is_some());
-                counted.push(&pr.per_spec[e.expect("one is feasible")]);
+        Some(with_nodes)
+    }
+
+    /// The best-scoring node of a window of two or more feasible nodes, ties broken by one
+    /// uniform draw in window order (as the plain path does).
+    fn pick_in_window(
+        &mut self,
+        cx: &Ctx<'_>,
+        shape: &PodShape,
+        table: &ClassTable,
+        w: &Window,
+    ) -> NodeId {
+        let pr = &cx.cluster().pristine;
+        let free_tree = w.free_tree();
+        let mut spec_counts = [0usize; MAX_SPECS];
+        let mut class_counts = [0usize; MAX_CLASSES];
+        let counts = (&mut spec_counts, &mut class_counts);
+        table.counts_in_window(pr, &w.items, free_tree, counts);
+        let other_scores = self.other_node_scores(cx, shape, &w.others);
+        let in_window_best = |scores: &[Option<i64>], counts: &[usize]| {
+            (scores.iter().zip(counts.iter()))
+                .filter(|(_, &c)| c > 0)
+                .filter_map(|(s, _)| *s)
+                .max()
+        };
+        let best = in_window_best(table.spec_score(), &spec_counts)
+            .into_iter()
+            .chain(in_window_best(table.class_score(), &class_counts))
+            .chain(other_scores.iter().copied())
+            .max()
+            .expect("the window is not empty");
+        // Ties in window order, one uniform draw (as the plain path does).
+        let mut tied = TreeSum::default();
+        let mut counted_ties = 0;
+        for (e, &count) in spec_counts[..table.specs].iter().enumerate() {
+            if table.spec_score[e] == Some(best) && count > 0 {
+                tied.push(&pr.per_spec[e]);
+                counted_ties += count;
             }
-            _ => return None, // several but not all entries feasible: plain path
-        };
-        // Used classes: every node of one passes the filters and scores as its
-        // representative (its pool's taints, none soft; the same amounts).
-        let classes = pr.classes.len();
-        let mut classes_feasible = 0;
-        let mut class_score_buf = [None; MAX_CLASSES];
-        let class_score: &mut [Option<i64>] = &mut class_score_buf[..classes];
-        for (c, score) in class_score.iter_mut().enumerate() {
-            let Some(rep) = pr.class_representative(c) else {
-                continue;
-            };
-            let rep = rep as NodeId;
-            if !filter::passes(cx.cluster(), rep, shape, false) {
-                continue;
+        }
+        for (c, &count) in class_counts[..table.classes].iter().enumerate() {
+            if table.class_score[c] == Some(best) && count > 0 {
+                tied.push(&pr.classes[c].tree);
+                counted_ties += count;
             }
-            let fit = resource_score(
-                cx.cluster().alloc(rep),
-                cx.cluster().score_used(rep),
-                shape,
-                strategy,
-            );
-            *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
-            counted.push(&pr.classes[c].tree);
-            classes_feasible += 1;
         }
-        let one_entry = with_nodes == 0 || (with_nodes == 1 && feasible_specs == 1);
-        let free = watch
-            .filter(|_| one_entry && classes_feasible == 0)
-            .map(|i| &pr.free_domains[i]);
-        let mut w = Window {
-            shape,
-            counted: &counted,
-            free,
-            want,
-            found: 0,
-            items: Vec::with_capacity(4),
-            others: vec![],
-            last: None,
-            fit_memo: None,
+        // Which of the other nodes tie, by their place in `others` (window order).
+        let other_best: Vec<bool> = other_scores.iter().map(|&s| s == best).collect();
+        let ties = counted_ties + other_best.iter().filter(|&&b| b).count();
+        // Drawn only when there is a choice, as in the plain path.
+        let r = if ties > 1 {
+            below(&mut self.rng, ties as u64) as usize
+        } else {
+            0
         };
-        walk(self, cx, &mut w);
-        let Window {
-            found,
-            items,
-            others,
-            last,
-            free,
-            ..
-        } = w;
-        // Free-domain items count the pristine nodes of the one entry that has any.
-        let free_tree = free.map(|f| &f.tree);
-        let examined = match last {
-            Some(l) if found == want => (l + n_all - start) % n_all + 1,
-            _ => n_all,
-        };
-        if found == 0 {
-            return Some(FastDecision {
-                node: None,
-                examined,
-                scored: 0,
-            });
-        }
-        // Pristine nodes per entry inside the window (`spec`: the tree is an entry's, which
-        // free-domain items count from their own tree; no class is feasible with those).
-        let in_window = |t: &Fenwick, spec: bool| -> usize {
-            items
-                .iter()
-                .map(|item| match *item {
-                    Item::Run(a, b) => t.range(a, b) as usize,
-                    Item::Free(a, b) => match free_tree {
-                        Some(f) if spec => f.range(a, b) as usize,
-                        _ => 0,
-                    },
-                    Item::Other(_) => 0,
-                })
-                .sum()
-        };
-        let mut spec_counts_buf = [0usize; MAX_SPECS];
-        let spec_counts = &mut spec_counts_buf[..specs];
-        for (e, s) in spec_score.iter().enumerate() {
-            spec_counts[e] = s.map_or(0, |_| in_window(&pr.per_spec[e], true));
-        }
-        let mut class_counts_buf = [0usize; MAX_CLASSES];
-        let class_counts = &mut class_counts_buf[..classes];
-        for (c, s) in class_score.iter().enumerate() {
-            class_counts[c] = s.map_or(0, |_| in_window(&pr.classes[c].tree, false));
-        }
-        if found == 1 {
-            // One feasible node: taken without scoring.
-            let node = self.kth_in_order(&items, &counted, free_tree, |_| true, 0);
-            return Some(FastDecision {
-                node: Some(node),
-                examined,
-                scored: 0,
-            });
-        }
-        // Scores of the other nodes, TaintToleration normalized over the window (pristine
-        // nodes have no untolerated soft taint, so they only raise nothing).
+        // Free-domain items hold the one entry's pristine nodes: tied when that entry is.
+        let free_tied = free_tree.filter(|_| !tied.is_empty());
+        self.kth_in_order(&w.items, &tied, free_tied, |i| other_best[i], r)
+    }
+
+    /// Scores of the window's nodes that are not pristine, in order, TaintToleration
+    /// normalized over them (pristine nodes have no untolerated soft taint, so they only
+    /// raise nothing).
+    fn other_node_scores(&self, cx: &Ctx<'_>, shape: &PodShape, others: &[NodeId]) -> Vec<i64> {
+        let strategy = cx.params().scheduler.scoring;
         let raw_taints: Vec<i64> = others
             .iter()
             .map(|&n| self.untolerated_soft_taints(cx, n, shape))
             .collect();
         let max_taints = raw_taints.iter().copied().max().unwrap_or(0);
-        let other_scores: Vec<i64> = others
+        others
             .iter()
             .zip(&raw_taints)
             .map(|(&n, &t)| {
@@ -440,51 +465,7 @@ impl Scheduler {
                 };
                 WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * taints
             })
-            .collect();
-        let in_window_scores = |scores: &[Option<i64>], counts: &[usize]| {
-            (scores.iter().zip(counts.iter()))
-                .filter(|(_, &c)| c > 0)
-                .filter_map(|(s, _)| *s)
-                .max()
-        };
-        let best = in_window_scores(spec_score, spec_counts)
-            .into_iter()
-            .chain(in_window_scores(class_score, class_counts))
-            .chain(other_scores.iter().copied())
-            .max()
-            .expect("the window is not empty");
-        // Ties in window order, one uniform draw (as the plain path does).
-        let mut tied = TreeSum::default();
-        let mut counted_ties = 0;
-        for e in 0..specs {
-            if spec_score[e] == Some(best) && spec_counts[e] > 0 {
-                tied.push(&pr.per_spec[e]);
-                counted_ties += spec_counts[e];
-            }
-        }
-        for c in 0..classes {
-            if class_score[c] == Some(best) && class_counts[c] > 0 {
-                tied.push(&pr.classes[c].tree);
-                counted_ties += class_counts[c];
-            }
-        }
-        // Which of the other nodes tie, by their place in `others` (window order).
-        let other_best: Vec<bool> = other_scores.iter().map(|&s| s == best).collect();
-        let ties = counted_ties + other_best.iter().filter(|&&b| b).count();
-        // Drawn only when there is a choice, as in the plain path.
-        let r = if ties > 1 {
-            below(&mut self.rng, ties as u64) as usize
-        } else {
-            0
-        };
-        // Free-domain items hold the one entry's pristine nodes: tied when that entry is.
-        let free_tied = free_tree.filter(|_| !tied.is_empty());
-        let node = self.kth_in_order(&items, &tied, free_tied, |i| other_best[i], r);
-        Some(FastDecision {
-            node: Some(node),
-            examined,
-            scored: found,
-        })
+            .collect()
     }
 
     /// The `k`-th node of the window, in node order, among the nodes `tied` counts and the
@@ -533,6 +514,103 @@ impl Scheduler {
     }
 }
 
+/// Used classes: every node of one passes the filters and scores as its representative
+/// (its pool's taints, none soft; the same amounts). Scores the feasible ones into `table`,
+/// adds their trees to its counted nodes, and returns how many are feasible.
+fn score_used_classes<'a>(cx: &'a Ctx<'_>, shape: &PodShape, table: &mut ClassTable<'a>) -> usize {
+    let pr = &cx.cluster().pristine;
+    let strategy = cx.params().scheduler.scoring;
+    let mut classes_feasible = 0;
+    for (c, score) in table.class_score[..table.classes].iter_mut().enumerate() {
+        let Some(rep) = pr.class_representative(c) else {
+            continue;
+        };
+        let rep = rep as NodeId;
+        if !filter::passes(cx.cluster(), rep, shape, false) {
+            continue;
+        }
+        let fit = resource_score(
+            cx.cluster().alloc(rep),
+            cx.cluster().score_used(rep),
+            shape,
+            strategy,
+        );
+        *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
+        table.counted.push(&pr.classes[c].tree);
+        classes_feasible += 1;
+    }
+    classes_feasible
+}
+
+/// The nodes a fast decision counts rather than visits: per pool entry with pristine nodes
+/// and per used class, the score of its nodes when they pass the filters. Tables live on the
+/// stack (at most `MAX_SPECS` entries take this path): the fast path runs once per pod, and
+/// four small heap vectors per decision were a measurable share of it.
+struct ClassTable<'a> {
+    spec_score: [Option<i64>; MAX_SPECS],
+    specs: usize,
+    class_score: [Option<i64>; MAX_CLASSES],
+    classes: usize,
+    /// Counts the feasible pristine nodes and the nodes of the feasible used classes.
+    counted: TreeSum<'a>,
+    /// The counted nodes are the pristine nodes of one pool entry (every other entry has
+    /// none, and no used class is feasible): a domain walk may count free domains in bulk.
+    one_entry_only: bool,
+}
+
+impl<'a> ClassTable<'a> {
+    /// An empty table for the pool entries and used classes of `pr`.
+    fn new(pr: &Pristine) -> Self {
+        ClassTable {
+            spec_score: [None; MAX_SPECS],
+            specs: pr.specs(),
+            class_score: [None; MAX_CLASSES],
+            classes: pr.classes.len(),
+            counted: TreeSum::default(),
+            one_entry_only: false,
+        }
+    }
+
+    fn spec_score(&self) -> &[Option<i64>] {
+        &self.spec_score[..self.specs]
+    }
+
+    fn class_score(&self) -> &[Option<i64>] {
+        &self.class_score[..self.classes]
+    }
+
+    /// The feasible pristine nodes per entry, and the nodes per feasible used class, inside
+    /// the window `items` (free-domain items count the one entry's pristine nodes from
+    /// `free`, its own tree; no class is feasible with those).
+    fn counts_in_window(
+        &self,
+        pr: &Pristine,
+        items: &[Item],
+        free: Option<&Fenwick>,
+        (spec_counts, class_counts): (&mut [usize; MAX_SPECS], &mut [usize; MAX_CLASSES]),
+    ) {
+        let in_window = |t: &Fenwick, spec: bool| -> usize {
+            items
+                .iter()
+                .map(|item| match *item {
+                    Item::Run(a, b) => t.range(a, b) as usize,
+                    Item::Free(a, b) => match free {
+                        Some(f) if spec => f.range(a, b) as usize,
+                        _ => 0,
+                    },
+                    Item::Other(_) => 0,
+                })
+                .sum()
+        };
+        for (e, s) in self.spec_score().iter().enumerate() {
+            spec_counts[e] = s.map_or(0, |_| in_window(&pr.per_spec[e], true));
+        }
+        for (c, s) in self.class_score().iter().enumerate() {
+            class_counts[c] = s.map_or(0, |_| in_window(&pr.classes[c].tree, false));
+        }
+    }
+}
+
 /// A window being built: the feasible nodes found so far, in the order the scan finds them.
 struct Window<'a> {
     shape: &'a PodShape,
@@ -554,6 +632,11 @@ struct Window<'a> {
 }
 
 impl Window<'_> {
+    /// The tree free-domain items count from: the one pool entry's pristine nodes.
+    fn free_tree(&self) -> Option<&Fenwick> {
+        self.free.map(|f| &f.tree)
+    }
+
     /// `search(from)` (the first fitting node at or after `from`, which nothing changes during
     /// a decision), answered from the last search when `from` lies between its start and its
     /// answer: no fitting node lies in between.

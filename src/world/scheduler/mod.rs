@@ -10,6 +10,7 @@
 //! preemption DELETEs on its own client.
 
 pub(crate) mod affinity;
+
 #[cfg(test)]
 mod component_tests;
 pub(crate) mod diag;
@@ -22,7 +23,7 @@ use crate::cluster::{resources, NodeId};
 use crate::engine::{rng::below, SimTime, StreamRng};
 use crate::params::ScoringStrategy;
 use crate::sim::ctx::Ctx;
-use crate::sim::objects::{PodId, PodPhase, ShapeId};
+use crate::sim::objects::{JobId, PodId, PodPhase, ShapeId};
 use crate::sim::pod_change::PodChange;
 use crate::sim::shape::PodShape;
 use crate::sim::Event;
@@ -96,6 +97,15 @@ pub(crate) struct Scheduler {
     /// `select_host`'s per-node lists (preferred node affinity, soft taints, total scores),
     /// kept between cycles so that scoring allocates nothing.
     score_buffers: [Vec<i64>; 3],
+}
+
+/// What a scan for feasible nodes looks for: the pod's shape and affinity context, the
+/// rotating start, and how many feasible nodes end it.
+struct Scan<'a> {
+    shape: &'a PodShape,
+    ctx: Option<&'a PodCtx>,
+    start: usize,
+    want: usize,
 }
 
 /// What one scheduling cycle found.
@@ -398,21 +408,9 @@ impl Scheduler {
 
     /// One scheduling cycle: pop the best pod, decide, assume, start binding.
     pub(crate) fn on_cycle(&mut self, cx: &mut Ctx<'_>) {
-        let pod = loop {
-            match self.active.pop() {
-                None => {
-                    self.busy = false;
-                    return;
-                }
-                // The state first: a stale entry's pod may be released.
-                Some((_, _, pod)) if self.state(pod) == QueueState::Active => {
-                    let p = cx.pod(pod);
-                    if !p.removed && p.deletion_ns.is_none() {
-                        break pod;
-                    }
-                }
-                Some(_) => {}
-            }
+        let Some(pod) = self.pop_schedulable(cx) else {
+            self.busy = false;
+            return;
         };
         let now = cx.now();
         self.cycles += 1;
@@ -422,86 +420,134 @@ impl Scheduler {
         let ctx = self.affinity_ctx(cx, pod);
         let decision = self.decide(cx, pod, shape_id, ctx.as_ref());
         let sp = &cx.params().scheduler;
-        let mut cost = sp.cycle_base_cost_ns
+        let mut cost_ns = sp.cycle_base_cost_ns
             + sp.per_node_filter_cost_ns * decision.examined as u64
             + sp.per_rejected_node_cost_ns * decision.rejected()
             + sp.per_node_score_cost_ns * decision.scored as u64
             + self.affinity_walk_cost_ns(cx, shape_id, decision.scored > 0);
         self.nodes_examined += decision.examined as u64;
         match decision.node {
-            Some(node) => {
-                assert_may_hold(cx.cluster(), node, cx.shape(shape_id as ShapeId));
-                cx.scheduler_cache().reserve(node, shape_id as ShapeId);
-                let shape = cx.shape(shape_id as ShapeId);
-                let job = cx.pod(pod).job;
-                self.placement.place(node, job, shape, 1);
-                let prio = shape.priority;
-                self.sync_free_domains(cx);
-                self.reserved_on[pod as usize] = Some(node);
-                self.preemption.clear_nomination(pod, prio);
-                self.preemption.placed(pod, node, prio);
-                if cx.pod(pod).unschedulable {
-                    cx.change_pod(
-                        pod,
-                        PodChange::SchedulingVerdict {
-                            unschedulable: None,
-                        },
-                    );
-                }
-                self.state[pod as usize] = QueueState::Assumed;
-                let send = self.client.reserve(now + cost);
-                let bind_at = send + cx.params().scheduler.bind_latency_ns;
-                cx.schedule_at(bind_at, Event::BindDone { pod, node });
-            }
+            Some(node) => self.assume(cx, pod, shape_id, node, now + cost_ns),
             None => {
-                // PostFilter (DefaultPreemption): its Filter runs are charged like the scan's.
-                let pf = self.post_filter(cx, pod, shape_id, ctx.as_ref(), now + cost);
-                cost += cx.params().scheduler.per_node_filter_cost_ns * pf.filters;
-                self.nodes_examined += pf.filters;
-                // The nodes the diagnosis counts (the pod's candidates, as `decide` took them).
-                let subset = candidates(cx.cluster(), cx.shape(shape_id as ShapeId));
-                let mut diag = match subset {
-                    None if self.fast_scheduling => {
-                        self.fast_diagnoses += 1;
-                        let shape = cx.shape(shape_id as ShapeId);
-                        let d = self.diag.diagnose(cx.cluster(), shape_id, shape);
-                        // Every test run checks the index against the visit of every node.
-                        #[cfg(test)]
-                        assert_eq!(
-                            d.reasons,
-                            filter::diagnose(cx.cluster(), shape, None, false).reasons,
-                            "the failure index's diagnosis"
-                        );
-                        d
-                    }
-                    _ => filter::diagnose(
-                        cx.cluster(),
-                        cx.shape(shape_id as ShapeId),
-                        subset.as_deref(),
-                        false,
-                    ),
-                };
-                if let Some(ctx) = &ctx {
-                    self.add_affinity_diagnosis(cx, &mut diag, shape_id, ctx, subset.as_deref());
-                }
-                let first_failure = !cx.pod(pod).unschedulable;
-                cx.observe_failed_scheduling(pod, first_failure, &diag);
-                let message = diag.message();
-                let unschedulable = Some(message.as_str());
-                cx.change_pod(pod, PodChange::SchedulingVerdict { unschedulable });
-                self.state[pod as usize] = QueueState::Unschedulable;
-                self.unschedulable.insert(pod, now);
-                self.arm_unschedulable_flush(cx);
+                cost_ns += self.on_no_fit(cx, pod, shape_id, ctx.as_ref(), now + cost_ns);
             }
         }
         // The next cycle starts when this one's work is done; with nothing queued the loop
         // goes idle and the next pod wakes it no earlier than that.
         if self.active.is_empty() {
             self.busy = false;
-            self.free_at_ns = now + cost;
+            self.free_at_ns = now + cost_ns;
         } else {
-            cx.schedule_at(now + cost, Event::SchedulerCycle);
+            cx.schedule_at(now + cost_ns, Event::SchedulerCycle);
         }
+    }
+
+    /// The next pod of the active queue still to schedule; stale entries (a pod no longer
+    /// active, removed or being deleted) are dropped on the way.
+    fn pop_schedulable(&mut self, cx: &Ctx<'_>) -> Option<PodId> {
+        loop {
+            match self.active.pop()? {
+                // The state first: a stale entry's pod may be released.
+                (_, _, pod) if self.state(pod) == QueueState::Active => {
+                    let p = cx.pod(pod);
+                    if !p.removed && p.deletion_ns.is_none() {
+                        return Some(pod);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Assume: `pod` holds its room on `node` in the cache from now; its binding goes out
+    /// when the cycle's work is done (`cycle_done_ns`).
+    fn assume(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        node: NodeId,
+        cycle_done_ns: SimTime,
+    ) {
+        assert_may_hold(cx.cluster(), node, cx.shape(shape_id as ShapeId));
+        cx.scheduler_cache().reserve(node, shape_id as ShapeId);
+        let shape = cx.shape(shape_id as ShapeId);
+        let job = cx.pod(pod).job;
+        self.placement.place(node, job, shape, 1);
+        let prio = shape.priority;
+        self.sync_free_domains(cx);
+        self.reserved_on[pod as usize] = Some(node);
+        self.preemption.clear_nomination(pod, prio);
+        self.preemption.placed(pod, node, prio);
+        if cx.pod(pod).unschedulable {
+            cx.change_pod(
+                pod,
+                PodChange::SchedulingVerdict {
+                    unschedulable: None,
+                },
+            );
+        }
+        self.state[pod as usize] = QueueState::Assumed;
+        let send = self.client.reserve(cycle_done_ns);
+        let bind_at = send + cx.params().scheduler.bind_latency_ns;
+        cx.schedule_at(bind_at, Event::BindDone { pod, node });
+    }
+
+    /// A pod that fit no node: PostFilter (preemption), then the FailedScheduling diagnosis
+    /// on the pod and the unschedulable queue. Returns the PostFilter's extra cost.
+    fn on_no_fit(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+        cycle_done_ns: SimTime,
+    ) -> u64 {
+        let now = cx.now();
+        // PostFilter (DefaultPreemption): its Filter runs are charged like the scan's.
+        let pf = self.post_filter(cx, pod, shape_id, ctx, cycle_done_ns);
+        self.nodes_examined += pf.filters;
+        let diag = self.diagnose_no_fit(cx, shape_id, ctx);
+        let first_failure = !cx.pod(pod).unschedulable;
+        cx.observe_failed_scheduling(pod, first_failure, &diag);
+        let message = diag.message();
+        let unschedulable = Some(message.as_str());
+        cx.change_pod(pod, PodChange::SchedulingVerdict { unschedulable });
+        self.state[pod as usize] = QueueState::Unschedulable;
+        self.unschedulable.insert(pod, now);
+        self.arm_unschedulable_flush(cx);
+        cx.params().scheduler.per_node_filter_cost_ns * pf.filters
+    }
+
+    /// Why a pod fits no node: the Filter reasons over the nodes `decide` took as its
+    /// candidates, from the failure index when the fast path is on, plus InterPodAffinity's.
+    fn diagnose_no_fit(
+        &mut self,
+        cx: &Ctx<'_>,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+    ) -> filter::Diagnosis {
+        let shape = cx.shape(shape_id as ShapeId);
+        let subset = candidates(cx.cluster(), shape);
+        let mut diag = match subset {
+            None if self.fast_scheduling => {
+                self.fast_diagnoses += 1;
+                let d = self.diag.diagnose(cx.cluster(), shape_id, shape);
+                // Every test run checks the index against the visit of every node.
+                #[cfg(test)]
+                assert_eq!(
+                    d.reasons,
+                    filter::diagnose(cx.cluster(), shape, None, false).reasons,
+                    "the failure index's diagnosis"
+                );
+                d
+            }
+            _ => filter::diagnose(cx.cluster(), shape, subset.as_deref(), false),
+        };
+        if let Some(ctx) = ctx {
+            self.add_affinity_diagnosis(cx, &mut diag, shape_id, ctx, subset.as_deref());
+        }
+        diag
     }
 
     /// Filter and score as kube-scheduler does, from the label index when the pod has a
@@ -651,63 +697,17 @@ impl Scheduler {
         // decision an allocation (llama3-54d +1.5 % instructions).
         let mut feasible: Vec<NodeId> = Vec::with_capacity(want.min(n_filtered));
         let shape = cx.shape(shape_id as ShapeId);
+        let scan = Scan {
+            shape,
+            ctx,
+            start,
+            want,
+        };
         let examined = match (subset.as_ref().filter(|_| !walk_domains), skip_topo) {
-            (None, None) => {
-                // The plain scan from the rotating start, jumping over nodes without room
-                // for the pod's requests (NodeResourcesFit would reject each of them).
-                let free = &cx.cluster().free;
-                'halves: for (lo, hi) in [(start, n_all), (0, start)] {
-                    let mut pos = lo;
-                    while let Some(node) = free.next_fit_all(&shape.request, pos) {
-                        if node >= hi {
-                            break;
-                        }
-                        if self.feasible(cx, node as NodeId, shape, ctx, None, None) {
-                            feasible.push(node as NodeId);
-                            if feasible.len() == want {
-                                break 'halves;
-                            }
-                        }
-                        pos = node + 1;
-                    }
-                }
-                scan_length(&feasible, want, start, n_all)
-            }
-            (None, Some(topo)) => {
-                let verdicts = self.entry_verdicts(cx, shape);
-                let ctx = ctx.expect("a skip topology comes from a context");
-                'runs: for (lo, hi) in self.domain_walk(ctx, topo, start) {
-                    for node in lo..hi {
-                        if self.feasible(
-                            cx,
-                            node as NodeId,
-                            shape,
-                            Some(ctx),
-                            Some(topo),
-                            verdicts.as_deref(),
-                        ) {
-                            feasible.push(node as NodeId);
-                            if feasible.len() == want {
-                                break 'runs;
-                            }
-                        }
-                    }
-                }
-                scan_length(&feasible, want, start, n_all)
-            }
+            (None, None) => self.scan_free_nodes(cx, &scan, &mut feasible),
+            (None, Some(topo)) => self.scan_domains(cx, &scan, topo, &mut feasible),
             (Some(list), _) => {
-                let first = list.partition_point(|&n| (n as usize) < start);
-                let mut processed = 0;
-                for i in 0..list.len() {
-                    let node = list[(first + i) % list.len()];
-                    processed += 1;
-                    if self.feasible(cx, node, shape, ctx, None, None) {
-                        feasible.push(node);
-                        if feasible.len() == want {
-                            break;
-                        }
-                    }
-                }
+                let processed = self.scan_list(cx, &scan, list, &mut feasible);
                 if narrowed {
                     processed
                 } else {
@@ -726,6 +726,81 @@ impl Scheduler {
             examined,
             scored,
         }
+    }
+
+    /// The plain scan from the rotating start, jumping over nodes without room for the
+    /// pod's requests (NodeResourcesFit would reject each of them). Returns the nodes
+    /// examined.
+    fn scan_free_nodes(&mut self, cx: &Ctx<'_>, scan: &Scan, feasible: &mut Vec<NodeId>) -> usize {
+        let n_all = cx.cluster().len();
+        let free = &cx.cluster().free;
+        'halves: for (lo, hi) in [(scan.start, n_all), (0, scan.start)] {
+            let mut pos = lo;
+            while let Some(node) = free.next_fit_all(&scan.shape.request, pos) {
+                if node >= hi {
+                    break;
+                }
+                if self.feasible(cx, node as NodeId, scan.shape, scan.ctx, None, None) {
+                    feasible.push(node as NodeId);
+                    if feasible.len() == scan.want {
+                        break 'halves;
+                    }
+                }
+                pos = node + 1;
+            }
+        }
+        scan_length(feasible, scan.want, scan.start, n_all)
+    }
+
+    /// The walk over the domains of `topo` the pod's terms leave (`domain_walk`). Returns the
+    /// nodes examined.
+    fn scan_domains(
+        &mut self,
+        cx: &Ctx<'_>,
+        scan: &Scan,
+        topo: u16,
+        feasible: &mut Vec<NodeId>,
+    ) -> usize {
+        let verdicts = self.entry_verdicts(cx, scan.shape);
+        let ctx = scan.ctx.expect("a skip topology comes from a context");
+        'runs: for (lo, hi) in self.domain_walk(ctx, topo, scan.start) {
+            for node in lo..hi {
+                let node = node as NodeId;
+                let topo = Some(topo);
+                if self.feasible(cx, node, scan.shape, Some(ctx), topo, verdicts.as_deref()) {
+                    feasible.push(node);
+                    if feasible.len() == scan.want {
+                        break 'runs;
+                    }
+                }
+            }
+        }
+        scan_length(feasible, scan.want, scan.start, cx.cluster().len())
+    }
+
+    /// The scan over a candidate list (a nodeSelector's posting list, a PreFilter's node
+    /// names), from the first candidate at or after the rotating start. Returns the
+    /// candidates processed.
+    fn scan_list(
+        &mut self,
+        cx: &Ctx<'_>,
+        scan: &Scan,
+        list: &[NodeId],
+        feasible: &mut Vec<NodeId>,
+    ) -> usize {
+        let first = list.partition_point(|&n| (n as usize) < scan.start);
+        let mut processed = 0;
+        for i in 0..list.len() {
+            let node = list[(first + i) % list.len()];
+            processed += 1;
+            if self.feasible(cx, node, scan.shape, scan.ctx, None, None) {
+                feasible.push(node);
+                if feasible.len() == scan.want {
+                    break;
+                }
+            }
+        }
+        processed
     }
 
     /// The node ranges a pod's walk over the domains of `topo` visits, in order: the
@@ -884,30 +959,72 @@ impl Scheduler {
         feasible: &[NodeId],
     ) -> NodeId {
         let shape = cx.shape(shape_id as ShapeId);
-        let strategy = cx.params().scheduler.scoring;
-        // InterPodAffinity: raw scores from the index, normalized over the scored nodes.
-        let own_job = cx.pod(pod).job;
-        let inter_pod: Option<Vec<i64>> = self
-            .placement
-            .score_ctx(own_job, &shape.preferred)
-            .and_then(|c| {
-                let mut raw: Vec<i64> = feasible
-                    .iter()
-                    .map(|&n| self.placement.score(&c, n))
-                    .collect();
-                // Equal raw scores normalize to 0 everywhere: nothing to add.
-                let spread = raw.iter().any(|&s| s != raw[0]);
-                spread.then(|| {
-                    normalize_min_max(&mut raw);
-                    raw
-                })
-            });
-        // Plugins whose raw scores are normalized over the feasible nodes: preferred node
-        // affinity (higher is better) and untolerated PreferNoSchedule taints (fewer is better).
-        // (Without preferred terms every node scores 0: nothing to evaluate per node.)
-        // (Without preferred terms every node scores 0: the list stays empty, never read.)
+        let inter_pod = self.inter_pod_scores(cx.pod(pod).job, shape, feasible);
         // The per-node lists reuse the scheduler's buffers: one cycle scores at a time.
-        let mut raw_affinity = std::mem::take(&mut self.score_buffers[0]);
+        let mut lists = std::mem::take(&mut self.score_buffers);
+        self.raw_soft_scores(cx, shape, feasible, &mut lists);
+        let strategy = cx.params().scheduler.scoring;
+        let [raw_affinity, raw_taints, scores] = &mut lists;
+        scores.clear();
+        let soft = SoftScores::new(raw_affinity, raw_taints);
+        let (mut best, best_score, ties) = score_nodes(
+            cx,
+            shape,
+            strategy,
+            feasible,
+            &soft,
+            inter_pod.as_deref(),
+            scores,
+        );
+        if ties > 1 {
+            // Uniform among the best, in feasible order: one draw gives the distribution of
+            // upstream's reservoir sampling, and the same pick as the fast path (`fast.rs`).
+            let r = below(&mut self.rng, ties);
+            best = feasible
+                .iter()
+                .zip(scores.iter())
+                .filter(|(_, &s)| s == best_score)
+                .nth(r as usize)
+                .map(|(&n, _)| n)
+                .expect("r is below the number of ties");
+        }
+        self.score_buffers = lists;
+        best
+    }
+
+    /// InterPodAffinity: raw scores from the index, normalized over the scored nodes; none
+    /// when the pod's Job has no scoring terms or every node scores the same.
+    fn inter_pod_scores(
+        &self,
+        own_job: JobId,
+        shape: &PodShape,
+        feasible: &[NodeId],
+    ) -> Option<Vec<i64>> {
+        let c = self.placement.score_ctx(own_job, &shape.preferred)?;
+        let mut raw: Vec<i64> = feasible
+            .iter()
+            .map(|&n| self.placement.score(&c, n))
+            .collect();
+        // Equal raw scores normalize to 0 everywhere: nothing to add.
+        let spread = raw.iter().any(|&s| s != raw[0]);
+        spread.then(|| {
+            normalize_min_max(&mut raw);
+            raw
+        })
+    }
+
+    /// The raw scores of the plugins normalized over the feasible nodes, into `lists[0]`
+    /// (preferred node affinity, higher is better) and `lists[1]` (untolerated
+    /// PreferNoSchedule taints, fewer is better). Without preferred terms every node scores
+    /// 0: the first list stays empty, never read.
+    fn raw_soft_scores(
+        &self,
+        cx: &Ctx<'_>,
+        shape: &PodShape,
+        feasible: &[NodeId],
+        lists: &mut [Vec<i64>; 3],
+    ) {
+        let [raw_affinity, raw_taints, _] = lists;
         raw_affinity.clear();
         if !shape.preferred_node_affinity.is_empty() {
             let per_node = feasible
@@ -915,73 +1032,12 @@ impl Scheduler {
                 .map(|&n| self.preferred_node_affinity(cx, n, shape));
             raw_affinity.extend(per_node);
         }
-        let mut raw_taints = std::mem::take(&mut self.score_buffers[1]);
         raw_taints.clear();
         raw_taints.extend(
             feasible
                 .iter()
                 .map(|&n| self.untolerated_soft_taints(cx, n, shape)),
         );
-        let max_affinity = raw_affinity.iter().copied().max().unwrap_or(0);
-        let max_taints = raw_taints.iter().copied().max().unwrap_or(0);
-        let mut best = feasible[0];
-        let mut best_score = i64::MIN;
-        let mut ties = 0u64;
-        let mut scores = std::mem::take(&mut self.score_buffers[2]);
-        scores.clear();
-        // Neighbouring nodes are mostly alike (one pool, nothing placed yet): the last
-        // NodeResourcesFit score is reused while allocatable and usage are the same.
-        let mut last_fit: Option<(i64, i64, [i64; 2], i64)> = None;
-        for (i, &node) in feasible.iter().enumerate() {
-            let alloc = cx.cluster().alloc(node);
-            let (cpu, mem) = (alloc[resources::CPU], alloc[resources::MEMORY]);
-            let used = cx.cluster().score_used(node);
-            let fit = match last_fit {
-                Some((c, m, u, fit)) if (c, m, u) == (cpu, mem, used) => fit,
-                _ => {
-                    let fit = resource_score(alloc, used, shape, strategy);
-                    last_fit = Some((cpu, mem, used, fit));
-                    fit
-                }
-            };
-            let affinity = if max_affinity > 0 {
-                raw_affinity[i] * 100 / max_affinity
-            } else {
-                0
-            };
-            let taints = if max_taints > 0 {
-                (max_taints - raw_taints[i]) * 100 / max_taints
-            } else {
-                100
-            };
-            let inter_pod = inter_pod.as_ref().map_or(0, |s| s[i]);
-            let score = WEIGHT_RESOURCES_FIT * fit
-                + WEIGHT_NODE_AFFINITY * affinity
-                + WEIGHT_TAINT_TOLERATION * taints
-                + WEIGHT_INTER_POD_AFFINITY * inter_pod;
-            scores.push(score);
-            if score > best_score {
-                best_score = score;
-                best = node;
-                ties = 1;
-            } else if score == best_score {
-                ties += 1;
-            }
-        }
-        if ties > 1 {
-            // Uniform among the best, in feasible order: one draw gives the distribution of
-            // upstream's reservoir sampling, and the same pick as the fast path (`fast.rs`).
-            let r = below(&mut self.rng, ties);
-            best = feasible
-                .iter()
-                .zip(&scores)
-                .filter(|(_, &s)| s == best_score)
-                .nth(r as usize)
-                .map(|(&n, _)| n)
-                .expect("r is below the number of ties");
-        }
-        self.score_buffers = [raw_affinity, raw_taints, scores];
-        best
     }
 
     /// NodeAffinity score: the weights of the preferred terms the node satisfies.
@@ -1097,6 +1153,88 @@ fn assert_may_hold(cluster: &crate::cluster::Cluster, node: NodeId, shape: &PodS
         "internal error: the scheduler chose node {}, which is cordoned or has a taint the pod does not tolerate",
         n.name
     );
+}
+
+/// The raw per-node scores of the plugins normalized by their maximum over the feasible
+/// nodes (`Scheduler::raw_soft_scores`), with those maxima.
+struct SoftScores<'a> {
+    raw_affinity: &'a [i64],
+    raw_taints: &'a [i64],
+    max_affinity: i64,
+    max_taints: i64,
+}
+
+impl<'a> SoftScores<'a> {
+    fn new(raw_affinity: &'a [i64], raw_taints: &'a [i64]) -> Self {
+        SoftScores {
+            raw_affinity,
+            raw_taints,
+            max_affinity: raw_affinity.iter().copied().max().unwrap_or(0),
+            max_taints: raw_taints.iter().copied().max().unwrap_or(0),
+        }
+    }
+
+    /// Node `i`'s normalized NodeAffinity and TaintToleration scores.
+    fn normalized(&self, i: usize) -> (i64, i64) {
+        let affinity = if self.max_affinity > 0 {
+            self.raw_affinity[i] * 100 / self.max_affinity
+        } else {
+            0
+        };
+        let taints = if self.max_taints > 0 {
+            (self.max_taints - self.raw_taints[i]) * 100 / self.max_taints
+        } else {
+            100
+        };
+        (affinity, taints)
+    }
+}
+
+/// Every feasible node's total score, in order, into `scores`; returns the first best node,
+/// the best score and how many nodes tie at it.
+fn score_nodes(
+    cx: &Ctx<'_>,
+    shape: &PodShape,
+    strategy: ScoringStrategy,
+    feasible: &[NodeId],
+    soft: &SoftScores,
+    inter_pod: Option<&[i64]>,
+    scores: &mut Vec<i64>,
+) -> (NodeId, i64, u64) {
+    let mut best = feasible[0];
+    let mut best_score = i64::MIN;
+    let mut ties = 0u64;
+    // Neighbouring nodes are mostly alike (one pool, nothing placed yet): the last
+    // NodeResourcesFit score is reused while allocatable and usage are the same.
+    let mut last_fit: Option<(i64, i64, [i64; 2], i64)> = None;
+    for (i, &node) in feasible.iter().enumerate() {
+        let alloc = cx.cluster().alloc(node);
+        let (cpu, mem) = (alloc[resources::CPU], alloc[resources::MEMORY]);
+        let used = cx.cluster().score_used(node);
+        let fit = match last_fit {
+            Some((c, m, u, fit)) if (c, m, u) == (cpu, mem, used) => fit,
+            _ => {
+                let fit = resource_score(alloc, used, shape, strategy);
+                last_fit = Some((cpu, mem, used, fit));
+                fit
+            }
+        };
+        let (affinity, taints) = soft.normalized(i);
+        let inter_pod = inter_pod.map_or(0, |s| s[i]);
+        let score = WEIGHT_RESOURCES_FIT * fit
+            + WEIGHT_NODE_AFFINITY * affinity
+            + WEIGHT_TAINT_TOLERATION * taints
+            + WEIGHT_INTER_POD_AFFINITY * inter_pod;
+        scores.push(score);
+        if score > best_score {
+            best_score = score;
+            best = node;
+            ties = 1;
+        } else if score == best_score {
+            ties += 1;
+        }
+    }
+    (best, best_score, ties)
 }
 
 #[cfg(test)]

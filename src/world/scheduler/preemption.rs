@@ -323,65 +323,111 @@ impl Scheduler {
             }
             return out;
         }
-        // PodEligibleToPreemptOthers: a pod whose nominated node still holds a victim it
-        // preempted (being deleted, or its DELETE on the way: upstream's PreEnqueue holds the
-        // pod until the calls are made) waits for it.
-        if let Some(n) = self.preemption.nominated_node(pod) {
-            let unresolvable = !potential(self, cx, n, cx.shape(shape_id as ShapeId), ctx);
-            let waiting = (self.preemption.by_node.get(n as usize)).is_some_and(|l| {
-                l.iter()
-                    .any(|&q| self.preemption.is_victim(q) && self.priority_of(cx, q) < prio)
-            });
-            if waiting && !unresolvable {
-                out.nominated = Some(n);
-                return out;
-            }
+        if let Some(n) = self.waiting_on_nomination(cx, pod, shape_id, ctx, prio) {
+            out.nominated = Some(n);
+            return out;
         }
         // The nodes preemption might help: those Filter rejected as Unschedulable.
         let shape = cx.shape(shape_id as ShapeId);
         let subset = candidates(cx.cluster(), shape);
-        if subset.is_none() && ctx.is_none() && self.fast_scheduling {
-            // The same nodes in the same order, from the failure path's index (`diag.rs`).
-            self.diag.prepare(cx.cluster(), shape_id, shape);
-            let count = self.diag.potential(shape_id).len();
-            // Every test run checks the index against the visit of every node.
-            #[cfg(test)]
-            {
-                let slow: Vec<NodeId> = (0..cx.cluster().len() as NodeId)
-                    .filter(|&n| potential(self, cx, n, shape, ctx))
-                    .collect();
-                let fast = self.diag.potential(shape_id);
-                assert_eq!(slow.len(), count, "the failure index's potential nodes");
-                if count > 0 {
-                    let o = (slow[0] as usize * 7 + count / 3) % count;
-                    let order: Vec<NodeId> = fast.starting_at_rank(o).collect();
-                    let want: Vec<NodeId> = (0..count).map(|i| slow[(o + i) % count]).collect();
-                    assert_eq!(order, want, "the failure index's potential order");
-                }
-            }
-            if count == 0 {
+        let filters = &mut out.filters;
+        let found = if subset.is_none() && ctx.is_none() && self.fast_scheduling {
+            self.candidates_from_index(cx, pod, shape_id, at_ns, filters)
+        } else {
+            let subset = subset.as_deref();
+            self.candidates_by_scan(cx, pod, shape_id, ctx, subset, at_ns, filters)
+        };
+        match found {
+            None => {
                 self.preemption.clear_nomination(pod, prio);
-                return out;
+                out
             }
-            let offset = below(&mut self.preemption.rng, count as u64) as usize;
-            let want = num_candidates(count);
-            let mut found: Vec<Candidate> = vec![];
-            let prev_cycle = self.preemption.cycle;
-            self.preemption.cycle = Some((pod, prio));
-            for node in self.diag.potential(shape_id).starting_at_rank(offset) {
-                if let Some(c) =
-                    self.select_victims(cx, node, shape_id, ctx, at_ns, &mut out.filters)
-                {
-                    found.push(c);
-                    if found.len() >= want {
-                        break;
-                    }
-                }
-            }
-            self.preemption.cycle = prev_cycle;
-            return self.finish_post_filter(cx, pod, prio, found, at_ns, out);
+            Some(found) => self.finish_post_filter(cx, pod, prio, found, at_ns, out),
         }
-        let nodes: Vec<NodeId> = match &subset {
+    }
+
+    /// PodEligibleToPreemptOthers: a pod whose nominated node still holds a victim it
+    /// preempted (being deleted, or its DELETE on the way: upstream's PreEnqueue holds the
+    /// pod until the calls are made) waits for it. That node, when the pod waits.
+    fn waiting_on_nomination(
+        &self,
+        cx: &Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+        prio: i32,
+    ) -> Option<NodeId> {
+        let n = self.preemption.nominated_node(pod)?;
+        let unresolvable = !potential(self, cx, n, cx.shape(shape_id as ShapeId), ctx);
+        let waiting = (self.preemption.by_node.get(n as usize)).is_some_and(|l| {
+            l.iter()
+                .any(|&q| self.preemption.is_victim(q) && self.priority_of(cx, q) < prio)
+        });
+        (waiting && !unresolvable).then_some(n)
+    }
+
+    /// The candidates among the potential nodes from the failure path's index (`diag.rs`):
+    /// the same nodes in the same order as the scan. None when no node is potential.
+    fn candidates_from_index(
+        &mut self,
+        cx: &Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        at_ns: SimTime,
+        filters: &mut u64,
+    ) -> Option<Vec<Candidate>> {
+        let shape = cx.shape(shape_id as ShapeId);
+        self.diag.prepare(cx.cluster(), shape_id, shape);
+        let count = self.diag.potential(shape_id).len();
+        // Every test run checks the index against the visit of every node.
+        #[cfg(test)]
+        self.check_potential_index(cx, shape_id, count);
+        if count == 0 {
+            return None;
+        }
+        let offset = below(&mut self.preemption.rng, count as u64) as usize;
+        let want = num_candidates(count);
+        let prev_cycle = self.preemption.cycle.replace((pod, shape.priority));
+        let potential_nodes = self.diag.potential(shape_id);
+        let nodes = potential_nodes.starting_at_rank(offset);
+        let found = self.first_candidates(cx, shape_id, None, at_ns, filters, want, nodes);
+        self.preemption.cycle = prev_cycle;
+        Some(found)
+    }
+
+    /// Tests only: the failure index's potential nodes and their order are those of the
+    /// visit of every node.
+    #[cfg(test)]
+    fn check_potential_index(&self, cx: &Ctx<'_>, shape_id: usize, count: usize) {
+        let shape = cx.shape(shape_id as ShapeId);
+        let slow: Vec<NodeId> = (0..cx.cluster().len() as NodeId)
+            .filter(|&n| potential(self, cx, n, shape, None))
+            .collect();
+        let fast = self.diag.potential(shape_id);
+        assert_eq!(slow.len(), count, "the failure index's potential nodes");
+        if count > 0 {
+            let o = (slow[0] as usize * 7 + count / 3) % count;
+            let order: Vec<NodeId> = fast.starting_at_rank(o).collect();
+            let want: Vec<NodeId> = (0..count).map(|i| slow[(o + i) % count]).collect();
+            assert_eq!(order, want, "the failure index's potential order");
+        }
+    }
+
+    /// The candidates among the potential nodes of `subset` (all nodes without one), visited
+    /// from a random offset. None when no node is potential.
+    #[allow(clippy::too_many_arguments)]
+    fn candidates_by_scan(
+        &mut self,
+        cx: &Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+        subset: Option<&[NodeId]>,
+        at_ns: SimTime,
+        filters: &mut u64,
+    ) -> Option<Vec<Candidate>> {
+        let shape = cx.shape(shape_id as ShapeId);
+        let nodes: Vec<NodeId> = match subset {
             Some(list) => list
                 .iter()
                 .copied()
@@ -392,25 +438,40 @@ impl Scheduler {
                 .collect(),
         };
         if nodes.is_empty() {
-            self.preemption.clear_nomination(pod, prio);
-            return out;
+            return None;
         }
         let offset = below(&mut self.preemption.rng, nodes.len() as u64) as usize;
         let want = num_candidates(nodes.len());
+        let prev_cycle = self.preemption.cycle.replace((pod, shape.priority));
+        let in_order = (0..nodes.len()).map(|i| nodes[(offset + i) % nodes.len()]);
+        let found = self.first_candidates(cx, shape_id, ctx, at_ns, filters, want, in_order);
+        self.preemption.cycle = prev_cycle;
+        Some(found)
+    }
+
+    /// The first `want` nodes of `nodes` where removing victims lets the pod fit, with their
+    /// victims (upstream's `DryRunPreemption`, stopping at `numCandidates`).
+    #[allow(clippy::too_many_arguments)]
+    fn first_candidates(
+        &self,
+        cx: &Ctx<'_>,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+        at_ns: SimTime,
+        filters: &mut u64,
+        want: usize,
+        nodes: impl Iterator<Item = NodeId>,
+    ) -> Vec<Candidate> {
         let mut found: Vec<Candidate> = vec![];
-        let prev_cycle = self.preemption.cycle;
-        self.preemption.cycle = Some((pod, prio));
-        for i in 0..nodes.len() {
-            let node = nodes[(offset + i) % nodes.len()];
-            if let Some(c) = self.select_victims(cx, node, shape_id, ctx, at_ns, &mut out.filters) {
+        for node in nodes {
+            if let Some(c) = self.select_victims(cx, node, shape_id, ctx, at_ns, filters) {
                 found.push(c);
                 if found.len() >= want {
                     break;
                 }
             }
         }
-        self.preemption.cycle = prev_cycle;
-        self.finish_post_filter(cx, pod, prio, found, at_ns, out)
+        found
     }
 
     /// The candidates found: pick one node, preempt its victims, nominate the pod to it.
