@@ -99,6 +99,29 @@ pub(crate) struct Scheduler {
     score_buffers: [Vec<i64>; 3],
 }
 
+/// Which nodes a decision filters (`Scheduler::scan_plan`).
+struct ScanPlan {
+    /// The topology whose domains the pod's inter-pod terms walk, skipping excluded ones.
+    skip_topo: Option<u16>,
+    /// A PreFilter result narrows the nodes filtered to its node names.
+    narrowed: bool,
+    /// The candidate list (a nodeSelector's posting list, the PreFilter's nodes), if any.
+    subset: Option<Vec<NodeId>>,
+    /// The nodes kube-scheduler counts as filtered.
+    n_filtered: usize,
+    /// Feasible nodes that end the scan (`numFeasibleNodesToFind`).
+    want: usize,
+    /// The rotating start.
+    start: usize,
+}
+
+impl ScanPlan {
+    /// The candidate list the scan visits: none when a domain walk ignores it.
+    fn scanned_list(&self) -> Option<&[NodeId]> {
+        self.subset.as_deref().filter(|_| self.skip_topo.is_none())
+    }
+}
+
 /// What a scan for feasible nodes looks for: the pod's shape and affinity context, the
 /// rotating start, and how many feasible nodes end it.
 struct Scan<'a> {
@@ -645,77 +668,33 @@ impl Scheduler {
         claims: bool,
     ) -> Decision {
         let n_all = cx.cluster().len();
-        let shape = cx.shape(shape_id as ShapeId);
-        // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
-        // ones whole) even when it also has a nodeSelector: its selector's posting list is
-        // typically the whole accelerator fleet, its free domains a few.
-        let skip_topo = ctx.and_then(|c| self.placement.skip_topology(c));
-        let walk_domains = skip_topo.is_some();
-        // With a PreFilter result kube-scheduler filters only those nodes: they are all it
-        // counts, examines and is charged for (`schedule_one.go` `findNodesThatFitPod`).
-        let narrowed = shape.prefilter_node_names.is_some() && shape.node_name.is_none();
-        // The candidate list, unless a domain walk ignores it (a leader's selector's posting
-        // list is every node of the fleet: copying it per decision was a tenth of
-        // recovery-15k's instructions).
-        let subset = if walk_domains && !narrowed {
-            None
-        } else {
-            candidates(cx.cluster(), shape)
-        };
-        let n_filtered = match (&subset, narrowed) {
-            (Some(list), true) => list.len(),
-            _ => n_all,
-        };
-        let want = num_feasible_nodes_to_find(
-            n_filtered,
-            cx.params().scheduler.percentage_of_nodes_to_score,
-        );
-        let start = self.next_start_node % n_all.max(1);
-        if subset.is_none()
-            && ctx.is_none()
-            && !claims
-            && self.fast_scheduling
-            && self.fast_path_applies(cx, shape, cx.pod(pod).job)
-        {
-            if let Some(d) = self.decide_fast(cx, shape_id, start, want) {
-                self.fast_decisions += 1;
-                return self.fast_decided(d, start, n_all);
-            }
-        }
-        if let (Some(topo), Some(ctx), None) =
-            (skip_topo, ctx, subset.as_ref().filter(|_| !walk_domains))
-        {
-            if self.fast_scheduling && !claims {
-                if let Some(d) = self.decide_fast_domains(cx, pod, ctx, topo, start, want) {
-                    self.fast_domain_decisions += 1;
-                    return self.fast_decided(d, start, n_all);
-                }
-            }
+        let plan = self.scan_plan(cx, shape_id, ctx);
+        if let Some(d) = self.try_fast_paths(cx, pod, shape_id, ctx, claims, &plan) {
+            return d;
         }
         // Sized once, and only when the fast paths declined: grown push by push it
         // reallocated several times per decision; made before them, it cost every fast
         // decision an allocation (llama3-54d +1.5 % instructions).
-        let mut feasible: Vec<NodeId> = Vec::with_capacity(want.min(n_filtered));
-        let shape = cx.shape(shape_id as ShapeId);
+        let mut feasible: Vec<NodeId> = Vec::with_capacity(plan.want.min(plan.n_filtered));
         let scan = Scan {
-            shape,
+            shape: cx.shape(shape_id as ShapeId),
             ctx,
-            start,
-            want,
+            start: plan.start,
+            want: plan.want,
         };
-        let examined = match (subset.as_ref().filter(|_| !walk_domains), skip_topo) {
+        let examined = match (plan.scanned_list(), plan.skip_topo) {
             (None, None) => self.scan_free_nodes(cx, &scan, &mut feasible),
             (None, Some(topo)) => self.scan_domains(cx, &scan, topo, &mut feasible),
             (Some(list), _) => {
                 let processed = self.scan_list(cx, &scan, list, &mut feasible);
-                if narrowed {
+                if plan.narrowed {
                     processed
                 } else {
-                    scan_length(&feasible, want, start, n_all)
+                    scan_length(&feasible, plan.want, plan.start, n_all)
                 }
             }
         };
-        self.next_start_node = (start + examined) % n_all.max(1);
+        self.next_start_node = (plan.start + examined) % n_all.max(1);
         let (node, scored) = match feasible.len() {
             0 => (None, 0),
             1 => (Some(feasible[0]), 0),
@@ -726,6 +705,74 @@ impl Scheduler {
             examined,
             scored,
         }
+    }
+
+    /// Which nodes a decision filters, from where, and how many feasible ones end it.
+    fn scan_plan(&self, cx: &Ctx<'_>, shape_id: usize, ctx: Option<&PodCtx>) -> ScanPlan {
+        let n_all = cx.cluster().len();
+        let shape = cx.shape(shape_id as ShapeId);
+        // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
+        // ones whole) even when it also has a nodeSelector: its selector's posting list is
+        // typically the whole accelerator fleet, its free domains a few.
+        let skip_topo = ctx.and_then(|c| self.placement.skip_topology(c));
+        // With a PreFilter result kube-scheduler filters only those nodes: they are all it
+        // counts, examines and is charged for (`schedule_one.go` `findNodesThatFitPod`).
+        let narrowed = shape.prefilter_node_names.is_some() && shape.node_name.is_none();
+        // The candidate list, unless a domain walk ignores it (a leader's selector's posting
+        // list is every node of the fleet: copying it per decision was a tenth of
+        // recovery-15k's instructions).
+        let subset = if skip_topo.is_some() && !narrowed {
+            None
+        } else {
+            candidates(cx.cluster(), shape)
+        };
+        let n_filtered = match (&subset, narrowed) {
+            (Some(list), true) => list.len(),
+            _ => n_all,
+        };
+        let percentage = cx.params().scheduler.percentage_of_nodes_to_score;
+        ScanPlan {
+            skip_topo,
+            narrowed,
+            subset,
+            n_filtered,
+            want: num_feasible_nodes_to_find(n_filtered, percentage),
+            start: self.next_start_node % n_all.max(1),
+        }
+    }
+
+    /// The fast paths' decision (`fast.rs`), when one applies to the pod and decides:
+    /// without a candidate list, affinity context or claims, over classes of equal nodes;
+    /// with a domain walk, over the walk's free domains.
+    fn try_fast_paths(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+        claims: bool,
+        plan: &ScanPlan,
+    ) -> Option<Decision> {
+        if !self.fast_scheduling || claims {
+            return None;
+        }
+        let (start, want, n_all) = (plan.start, plan.want, cx.cluster().len());
+        let shape = cx.shape(shape_id as ShapeId);
+        if plan.subset.is_none()
+            && ctx.is_none()
+            && self.fast_path_applies(cx, shape, cx.pod(pod).job)
+        {
+            if let Some(d) = self.decide_fast(cx, shape_id, start, want) {
+                self.fast_decisions += 1;
+                return Some(self.fast_decided(d, start, n_all));
+            }
+        }
+        if let (Some(topo), Some(ctx), None) = (plan.skip_topo, ctx, plan.scanned_list()) {
+            let d = self.decide_fast_domains(cx, pod, ctx, topo, start, want)?;
+            self.fast_domain_decisions += 1;
+            return Some(self.fast_decided(d, start, n_all));
+        }
+        None
     }
 
     /// The plain scan from the rotating start, jumping over nodes without room for the
