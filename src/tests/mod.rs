@@ -11,6 +11,7 @@ mod events_csv;
 mod fast_path;
 mod faults;
 mod fixtures;
+mod function_length;
 mod gates;
 mod invariants;
 mod kueue;

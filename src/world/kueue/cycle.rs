@@ -126,64 +126,16 @@ pub(crate) fn run_cycle_placing(
     place: &mut dyn Placer,
 ) -> Vec<Decision> {
     let mut out = Vec::with_capacity(heads.len());
-    let mut entries: Vec<(&Head, Assignment, Vec<Target>)> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
     for head in heads {
         if !head.namespace_matches {
-            out.push(Decision {
-                wl: head.wl,
-                verdict: Verdict::Requeue {
-                    reason: RequeueReason::NamespaceMismatch,
-                    condition_reason: "Misconfigured",
-                    message: "workload namespace doesn't match ClusterQueue selector".into(),
-                },
-                assignment: None,
-            });
+            out.push(namespace_mismatch(head));
             continue;
         }
-        let cq = &model.cluster_queues[head.cq];
-        let view = PreemptionView {
-            cq: head.cq,
-            priority: head.priority,
-            timestamp_ns: head.timestamp_ns,
-            admitted,
-        };
-        let mut a = assign(model, cq, head.podsets, head.progress, view);
-        let topology = place.places(head, &a);
-        if topology {
-            nominate_topology(model, head, &mut a, place);
-        }
-        let targets = if matches!(a.mode, Mode::Preempt | Mode::Reclaim) {
-            let place = std::cell::RefCell::new(&mut *place);
-            let placed = |gone: &[WlId]| {
-                let without = Without::These(gone);
-                (place.borrow_mut().place(model, head, &a, without, false)).is_ok()
-            };
-            let p = Preemptor {
-                cq: head.cq,
-                priority: head.priority,
-                timestamp_ns: head.timestamp_ns,
-                usage: &a.usage,
-                contested: &a.contested,
-                placement: topology.then_some(&placed as &preempt::PlacesWithout<'_>),
-            };
-            preempt::targets(model, &model.tree, admitted, &p)
-        } else {
-            vec![]
-        };
+        let (a, targets) = nominate(model, head, admitted, place);
         entries.push((head, a, targets));
     }
-    // §5.7: lower borrowing level, higher priority, older first; then, where Kueue's
-    // unstable sort leaves the order open, the ClusterQueue's name (docs/kueue.md). Under
-    // fair sharing the order is the tournament's, decided before each entry (§7.2).
-    let fair = model.fair_sharing.is_some();
-    entries.sort_by(|(a, x, _), (b, y, _)| {
-        (x.borrowing, std::cmp::Reverse(a.priority), a.timestamp_ns)
-            .cmp(&(y.borrowing, std::cmp::Reverse(b.priority), b.timestamp_ns))
-            .then_with(|| {
-                let names = &model.cluster_queues;
-                names[a.cq].name.cmp(&names[b.cq].name)
-            })
-    });
+    sort_entries(model, &mut entries);
     let mut cycle = CycleState {
         reserved: vec![],
         victims: BTreeSet::new(),
@@ -191,19 +143,7 @@ pub(crate) fn run_cycle_placing(
     };
     let mut entries = std::collections::VecDeque::from(entries);
     while !entries.is_empty() {
-        let next = if fair {
-            let contenders: Vec<super::fair::Contender> = (entries.iter())
-                .map(|(h, a, _)| super::fair::Contender {
-                    cq: h.cq,
-                    priority: h.priority,
-                    timestamp_ns: h.timestamp_ns,
-                    usage: &a.usage,
-                })
-                .collect();
-            super::fair::next_entry(model, &contenders)
-        } else {
-            0
-        };
+        let next = next_entry(model, &entries);
         let (head, assignment, targets) = entries.remove(next).expect("an entry left");
         let verdict = process_entry(model, head, &assignment, targets, &mut cycle, place);
         out.push(Decision {
@@ -216,6 +156,94 @@ pub(crate) fn run_cycle_placing(
         model.tree.remove_usage(node, fr, v);
     }
     out
+}
+
+/// A head with its nomination: the flavor assignment and, when it must preempt or reclaim,
+/// its targets.
+type Entry<'h, 'a> = (&'h Head<'a>, Assignment, Vec<Target>);
+
+/// A head whose namespace its ClusterQueue's selector does not match: requeued as
+/// misconfigured.
+fn namespace_mismatch(head: &Head) -> Decision {
+    Decision {
+        wl: head.wl,
+        verdict: Verdict::Requeue {
+            reason: RequeueReason::NamespaceMismatch,
+            condition_reason: "Misconfigured",
+            message: "workload namespace doesn't match ClusterQueue selector".into(),
+        },
+        assignment: None,
+    }
+}
+
+/// Nomination of one head: its flavor assignment (with the topology's part when `place`
+/// places it) and, in the preempt or reclaim mode, the workloads it would preempt.
+fn nominate(
+    model: &mut Model,
+    head: &Head,
+    admitted: &[Admitted],
+    place: &mut dyn Placer,
+) -> (Assignment, Vec<Target>) {
+    let cq = &model.cluster_queues[head.cq];
+    let view = PreemptionView {
+        cq: head.cq,
+        priority: head.priority,
+        timestamp_ns: head.timestamp_ns,
+        admitted,
+    };
+    let mut a = assign(model, cq, head.podsets, head.progress, view);
+    let topology = place.places(head, &a);
+    if topology {
+        nominate_topology(model, head, &mut a, place);
+    }
+    if !matches!(a.mode, Mode::Preempt | Mode::Reclaim) {
+        return (a, vec![]);
+    }
+    let place = std::cell::RefCell::new(&mut *place);
+    let placed = |gone: &[WlId]| {
+        let without = Without::These(gone);
+        (place.borrow_mut().place(model, head, &a, without, false)).is_ok()
+    };
+    let p = Preemptor {
+        cq: head.cq,
+        priority: head.priority,
+        timestamp_ns: head.timestamp_ns,
+        usage: &a.usage,
+        contested: &a.contested,
+        placement: topology.then_some(&placed as &preempt::PlacesWithout<'_>),
+    };
+    let targets = preempt::targets(model, &model.tree, admitted, &p);
+    (a, targets)
+}
+
+/// §5.7: lower borrowing level, higher priority, older first; then, where Kueue's unstable
+/// sort leaves the order open, the ClusterQueue's name (docs/kueue.md).
+fn sort_entries(model: &Model, entries: &mut [Entry<'_, '_>]) {
+    entries.sort_by(|(a, x, _), (b, y, _)| {
+        (x.borrowing, std::cmp::Reverse(a.priority), a.timestamp_ns)
+            .cmp(&(y.borrowing, std::cmp::Reverse(b.priority), b.timestamp_ns))
+            .then_with(|| {
+                let names = &model.cluster_queues;
+                names[a.cq].name.cmp(&names[b.cq].name)
+            })
+    });
+}
+
+/// The entry processed next: the first in order, or under fair sharing the tournament's
+/// pick, decided before each entry (§7.2).
+fn next_entry(model: &Model, entries: &std::collections::VecDeque<Entry<'_, '_>>) -> usize {
+    if model.fair_sharing.is_none() {
+        return 0;
+    }
+    let contenders: Vec<super::fair::Contender> = (entries.iter())
+        .map(|(h, a, _)| super::fair::Contender {
+            cq: h.cq,
+            priority: h.priority,
+            timestamp_ns: h.timestamp_ns,
+            usage: &a.usage,
+        })
+        .collect();
+    super::fair::next_entry(model, &contenders)
 }
 
 /// The topology's part of nomination (`flavorassigner.go`, kueue-semantics §9.3 step 5): an
