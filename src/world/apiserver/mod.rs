@@ -19,15 +19,15 @@
 
 mod pod_admission;
 mod pod_deletion;
+mod pod_names;
 
 pub(crate) use pod_admission::Admitted;
 
-use crate::engine::queue::BuildSeqHasher;
 use crate::engine::StreamRng;
 use crate::metrics::objects::{JobChange, JobSetChange};
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::*;
-use std::collections::HashSet;
+use pod_names::LivePodNames;
 
 /// The API server's own state.
 #[derive(Debug)]
@@ -35,11 +35,8 @@ pub(crate) struct ApiServer {
     /// The "names" stream: generated pod name suffixes and JobSet UIDs.
     names: StreamRng,
     /// Names of the pods it holds (created and not yet removed), so that a generated name is
-    /// never given twice (`generate_pod_suffix`). Hashed once per pod create and removal:
-    /// with one multiplication of the key's packed word (`PodNameKey`'s `Hash`), not
-    /// SipHash, which was 5 % of a long run's instructions; only looked up, never iterated,
-    /// so the hash cannot reach an output.
-    live_pod_names: HashSet<PodNameKey, BuildSeqHasher>,
+    /// never given twice (`generate_pod_suffix`).
+    live_pod_names: LivePodNames,
 }
 
 impl ApiServer {
@@ -249,7 +246,9 @@ mod tests {
         assert!(a.holds_pod_name(&name(draws[1])));
         assert_eq!(a.pod_names_held(), 2);
         a.names = saved.clone();
-        a.live_pod_names.extend(draws.iter().map(|&s| name(s)));
+        for &s in &draws {
+            a.live_pod_names.insert(name(s));
+        }
         assert_eq!(a.generate_pod_suffix(name(*b"xxxxx")), None);
         assert_eq!(a.pod_names_held(), 8, "a failed create holds no name");
         a.release_pod_name(&name(draws[0]));

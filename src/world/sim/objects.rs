@@ -16,29 +16,13 @@ pub(crate) type ShapeId = u32;
 
 /// A pod's name `<job>-<index>-<suffix>`, by parts: the Job's name is fixed by its JobSet,
 /// replicated job and job index (a recreated Job has the same name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct PodNameKey {
     pub jobset: JsId,
     pub rj: u32,
     pub job_index: u32,
     pub index: u32,
     pub suffix: [u8; 5],
-}
-
-/// One word per key, mixed so its low bits (the set's bucket after `BuildSeqHasher`'s one
-/// multiply) and its top bits (hashbrown's tag) depend on every field: each multiply carries
-/// a field's bits upwards only, so the high half is folded back down after it. The random
-/// suffix alone would spread the keys; the test below holds it fixed.
-impl std::hash::Hash for PodNameKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let [a, b, c, d, e] = self.suffix;
-        let suffix = u64::from_le_bytes([a, b, c, d, e, 0, 0, 0]);
-        let mut x =
-            (u64::from(self.jobset) << 32 | u64::from(self.rj)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        x = (x ^ (x >> 32) ^ (u64::from(self.job_index) << 32 | u64::from(self.index)))
-            .wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-        state.write_u64(x ^ (x >> 32) ^ suffix);
-    }
 }
 
 /// A status condition with the upstream fields that matter.
@@ -448,48 +432,5 @@ mod tests {
         assert_eq!(job_with(&["Suspended"]).finished(), None);
         assert_eq!(job_with(&["FailureTarget"]).finished(), None);
         assert_eq!(job_with(&["SuccessCriteriaMet"]).finished(), None);
-    }
-
-    /// The live pod names' set hashes a key with one multiply (`BuildSeqHasher`): the bucket
-    /// (the hash's low bits) and hashbrown's tag (its top 7 bits) must still spread keys
-    /// that differ in one field only, even with one suffix for all (the worst case: the
-    /// suffix is random), or every lookup of a long run would walk one long probe chain.
-    #[test]
-    fn pod_name_keys_spread_over_buckets_and_tags() {
-        use std::collections::HashSet;
-        use std::hash::BuildHasher;
-        let build = crate::engine::queue::BuildSeqHasher::default();
-        let key = |jobset, rj, job_index, index| PodNameKey {
-            jobset,
-            rj,
-            job_index,
-            index,
-            suffix: *b"abcde",
-        };
-        let families: [&dyn Fn(u32) -> PodNameKey; 4] = [
-            &|i| key(0, 0, 0, i),
-            &|i| key(0, 0, i, 0),
-            &|i| key(0, i, 0, 0),
-            &|i| key(i, 0, 0, 0),
-        ];
-        for (field, family) in families.iter().enumerate() {
-            let hashes: Vec<u64> = (0..4096).map(|i| build.hash_one(family(i))).collect();
-            let buckets: HashSet<u64> = hashes.iter().map(|h| h & 4095).collect();
-            let tags: HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
-            assert!(
-                buckets.len() > 2048,
-                "field {field}: 4096 keys fill {} of 4096 buckets",
-                buckets.len()
-            );
-            assert_eq!(tags.len(), 128, "field {field}: every tag is used");
-        }
-        let mut set: HashSet<PodNameKey, crate::engine::queue::BuildSeqHasher> = HashSet::default();
-        for i in 0..4096 {
-            assert!(set.insert(key(1, 2, i / 64, i % 64)));
-        }
-        assert!(!set.insert(key(1, 2, 0, 0)), "a name is held once");
-        assert!(set.remove(&key(1, 2, 63, 63)));
-        assert!(!set.contains(&key(1, 2, 63, 63)));
-        assert_eq!(set.len(), 4095);
     }
 }
