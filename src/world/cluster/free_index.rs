@@ -30,12 +30,19 @@ impl FreeIndex {
         FreeIndex { size, nodes, trees }
     }
 
+    /// Node `node` has `free` of resource `dim` now. Inlined up to the test whether it
+    /// changed: a node's state change sets every resource, and most stay as they were.
+    #[inline]
     pub(crate) fn set(&mut self, dim: usize, node: usize, free: i64) {
+        if self.trees[dim][self.size + node] != free {
+            self.update(dim, node, free);
+        }
+    }
+
+    /// `set` of a changed amount: the leaf, and the maxima above it while they change.
+    fn update(&mut self, dim: usize, node: usize, free: i64) {
         let t = &mut self.trees[dim];
         let mut i = self.size + node;
-        if t[i] == free {
-            return;
-        }
         t[i] = free;
         while i > 1 {
             i /= 2;

@@ -47,6 +47,11 @@ impl Fenwick {
         }
     }
 
+    /// Ones in all.
+    pub(crate) fn total(&self) -> u32 {
+        self.tree[self.tree.len() - 1] // the root counts every position
+    }
+
     /// Ones in [0, i).
     pub(crate) fn prefix(&self, i: usize) -> u32 {
         let mut i = i.min(self.tree.len() - 1);
@@ -129,6 +134,7 @@ impl<'a> TreeSum<'a> {
     }
 
     /// Counted nodes in [a, b).
+    #[cfg(test)]
     pub(crate) fn range(&self, a: usize, b: usize) -> u32 {
         self.each().map(|t| t.range(a, b)).sum()
     }
@@ -172,6 +178,16 @@ pub(crate) struct UsedClass {
     pub nodes: u32,
     pub tree: Fenwick,
     representative: std::cell::Cell<u32>,
+    /// Changes whenever the slot takes a new state, so that what was worked out for the
+    /// class's nodes (the scheduler's `fast::CountedScores`) is known to be for its state.
+    generation: u64,
+}
+
+impl UsedClass {
+    /// The slot's state: a generation no other state of any slot has had.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -186,6 +202,10 @@ pub(crate) struct Pristine {
     /// Free capacity of the nodes that are not pristine and not in a taint group
     /// (`i64::MIN` for the others).
     pub others_free: FreeIndex,
+    /// Whether each node is listed in `others_free` (`i64::MIN` in none of its dimensions):
+    /// a node that stays out of it, as most do (pristine, classed or tainted), is not
+    /// written to it again.
+    in_others: Vec<bool>,
     /// Used classes (slots: an empty one is reused for the next new state).
     pub classes: Vec<UsedClass>,
     /// Each node's used class (`NO_CLASS` when in none).
@@ -201,6 +221,8 @@ pub(crate) struct Pristine {
     /// Per topology a domain walk counts in bulk (`scheduler::fast`): its pristine nodes
     /// outside the domains that hold placed pods.
     pub free_domains: Vec<FreeDomains>,
+    /// Class states handed out so far (`UsedClass::generation`).
+    class_generations: u64,
 }
 
 /// The pristine nodes of one topology's free domains: those that hold no placed pod (as the
@@ -270,11 +292,13 @@ impl Pristine {
             classes: vec![],
             class_of: vec![NO_CLASS; n],
             others_free: FreeIndex::new(&free, n),
+            in_others: vec![false; n],
             spec_of,
             base_taints,
             per_spec,
             all,
             free_domains: vec![],
+            class_generations: 0,
         }
     }
 
@@ -367,6 +391,7 @@ impl Pristine {
                     nodes: 0,
                     tree: Fenwick::new(self.is.len()),
                     representative: std::cell::Cell::new(u32::MAX),
+                    generation: 0,
                 });
                 self.classes.len() - 1
             }
@@ -375,6 +400,8 @@ impl Pristine {
         let c = &mut self.classes[slot];
         c.spec = spec;
         c.key = key.to_vec();
+        c.generation = self.class_generations;
+        self.class_generations += 1;
         slot as u32
     }
 
@@ -440,9 +467,12 @@ impl Pristine {
             NodeClass::Used(_) => used_class == NO_CLASS,
             _ => false,
         };
-        for (dim, f) in free.enumerate() {
-            self.others_free
-                .set(dim, n, if listed { f } else { i64::MIN });
+        if listed || self.in_others[n] {
+            for (dim, f) in free.enumerate() {
+                self.others_free
+                    .set(dim, n, if listed { f } else { i64::MIN });
+            }
+            self.in_others[n] = listed;
         }
     }
 
