@@ -209,6 +209,52 @@ workloads:
             BatchSize::LargeInput,
         )
     });
+    // Whole-node pods placed and gone again and again (validation/llama3-54d over 4 days):
+    // a 2,048-pod JobSet on 2,176 8-GPU nodes, restarted 26 times by node failures. Each pod
+    // is one fast decision over the pristine nodes and the one used class (the full nodes),
+    // and each reservation and release moves the node between them (`Pristine::sync`).
+    // Throughput is in pods placed.
+    let text = "name: bench
+run: {seed: 1, until: 4d, stopWhenAllTerminal: true}
+cluster:
+  nodePools:
+  - {name: h100, nodesPerPool: 2176, capacity: {cpu: 192, memory: 2Ti, nvidia.com/gpu: 8}, topology: [{key: example.com/tor, nodesPerDomain: 2}]}
+faults:
+- {kind: nodeFailures, name: unexpected, ratePer1000NodeDays: 3.79, repair: {median: 18h, sigma: 2.5}}
+workloads:
+- training: {work: 60d, checkpointInterval: 15m, checkpointCost: 10s, restartCost: 5m}
+  jobset:
+    apiVersion: jobset.x-k8s.io/v1alpha2
+    kind: JobSet
+    metadata: {name: llama3}
+    spec:
+      failurePolicy: {maxRestarts: 100000}
+      replicatedJobs:
+      - name: trainer
+        replicas: 1
+        template:
+          spec:
+            parallelism: 2048
+            completions: 2048
+            backoffLimit: 0
+            completionMode: Indexed
+            template: {spec: {restartPolicy: Never, containers: [{name: trainer, resources: {limits: {nvidia.com/gpu: 8}}}]}}
+";
+    let scenario =
+        Scenario::from_text("bench.yaml", text, Path::new(".")).expect("bench scenario loads");
+    let placed = 27 * 2048;
+    g.throughput(Throughput::Elements(placed));
+    g.bench_function("2176_nodes_whole_node_restarts", |b| {
+        b.iter_batched(
+            || Simulation::new(scenario.clone()).expect("valid"),
+            |mut sim| {
+                sim.run().expect("runs");
+                assert_eq!(sim.summary_json()["pods"]["scheduled"], placed);
+                sim
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
 }
 

@@ -23,7 +23,7 @@ use crate::api::types::{LabelSelector, PodAffinityTerm, StringMap};
 use crate::cluster::{Cluster, NodeId};
 use crate::engine::hash::FastMap;
 use crate::sim::shape::PodShape;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{btree_map, BTreeMap, BTreeSet};
 
 pub(crate) type JobKey = u32;
 pub(crate) const NO_DOMAIN: u32 = u32::MAX;
@@ -780,14 +780,17 @@ impl AffinityIndex {
         self.placed_pods = (self.placed_pods as i64 + delta as i64) as u64;
         self.count_placed_job(job, labels, delta);
         self.count_in_topologies(node, job, delta);
-        let mut askers = std::mem::take(&mut self.askers);
-        for (&norm, counts) in askers.iter_mut() {
-            let d = self.topos[self.norms[norm as usize].topo as usize].domain_of[node as usize];
-            if d != NO_DOMAIN {
-                self.count_for_asker(counts, norm, job, labels, d, delta);
+        if !self.askers.list.is_empty() {
+            let mut askers = std::mem::take(&mut self.askers);
+            for (&norm, counts) in askers.iter_mut() {
+                let topo = self.norms[norm as usize].topo as usize;
+                let d = self.topos[topo].domain_of[node as usize];
+                if d != NO_DOMAIN {
+                    self.count_for_asker(counts, norm, job, labels, d, delta);
+                }
             }
+            self.askers = askers;
         }
-        self.askers = askers;
         self.count_anti_affinity_carrier(node, shape, delta);
         if !(shape.affinity.is_empty()
             && shape.anti_affinity.is_empty()
@@ -802,9 +805,25 @@ impl AffinityIndex {
     /// last one leaves (all pods of a Job share its labels). Unlabelled, no term reads the
     /// label index: it is built when the index turns labelled.
     fn count_placed_job(&mut self, job: JobKey, labels: &StringMap, delta: i32) {
-        let before = self.placed_jobs.get(&job).copied().unwrap_or(0);
-        bump_map(&mut self.placed_jobs, job, delta);
-        let after = self.placed_jobs.get(&job).copied().unwrap_or(0);
+        // `bump_map` in one lookup: before and after, for every pod placed and gone.
+        let (before, after) = match self.placed_jobs.entry(job) {
+            btree_map::Entry::Occupied(mut o) => {
+                let before = *o.get();
+                let after = if delta > 0 {
+                    before + delta as u32
+                } else {
+                    before.saturating_sub((-delta) as u32)
+                };
+                if after == 0 {
+                    o.remove();
+                } else {
+                    *o.get_mut() = after;
+                }
+                (before, after)
+            }
+            btree_map::Entry::Vacant(v) if delta > 0 => (0, *v.insert(delta as u32)),
+            btree_map::Entry::Vacant(_) => (0, 0),
+        };
         if self.labelled && before == 0 && after > 0 {
             for (k, v) in labels {
                 placed_by_label_entry(&mut self.placed_by_label, k, v).insert(job, 1);
@@ -1185,6 +1204,9 @@ impl AffinityIndex {
     /// summed per domain over the Jobs they match, and the placed pods' score terms that match
     /// it. `None` when nothing can score, which upstream's PreScore answers with Skip.
     pub(crate) fn score_ctx(&self, job: JobKey, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
+        if preferred.is_empty() && self.active_score_norms.is_empty() {
+            return None; // nothing would add to it (asked once per decision)
+        }
         let own = self.labels_of(job);
         let mut ctx = ScoreCtx::default();
         for t in preferred {

@@ -18,6 +18,7 @@ use super::{resource_score, WEIGHT_RESOURCES_FIT, WEIGHT_TAINT_TOLERATION};
 use crate::cluster::pristine::{Fenwick, FreeDomains, Pristine, TreeSum, MAX_CLASSES};
 use crate::cluster::NodeId;
 use crate::engine::rng::below;
+use crate::params::ScoringStrategy;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::ShapeId;
 use crate::sim::shape::PodShape;
@@ -226,10 +227,16 @@ impl Scheduler {
                 }
                 probe = x + 1;
             }
-            let c = counts.range(pos, next) as usize;
+            // `counts.range(pos, next)`, its lower prefix kept for the selection below.
+            let before = counts.prefix(pos);
+            let c = if next > pos {
+                (counts.prefix(next) - before) as usize
+            } else {
+                0
+            };
             if w.found + c >= w.want {
                 // The window ends among the counted nodes before `next`.
-                let k = counts.prefix(pos) + (w.want - w.found - 1) as u32;
+                let k = before + (w.want - w.found - 1) as u32;
                 let end = counts.select(k).expect("counted above");
                 w.items.push(counts.item(pos, end + 1));
                 w.found = w.want;
@@ -282,17 +289,19 @@ impl Scheduler {
         }
         // Filled in place: returned by value, its tables were copied once per decision.
         let mut table = ClassTable::new(pr);
-        self.fill_class_table(cx, shape, &mut table)?;
+        self.fill_class_table(cx, shape_id, &mut table)?;
         let free = watch
             .filter(|_| table.one_entry_only)
             .map(|i| &pr.free_domains[i]);
+        let mut items = std::mem::take(&mut self.window_items);
+        items.clear();
         let mut w = Window {
             shape,
             counted: &table.counted,
             free,
             want,
             found: 0,
-            items: Vec::with_capacity(4),
+            items,
             others: vec![],
             last: None,
             fit_memo: None,
@@ -309,6 +318,7 @@ impl Scheduler {
             _ => Some(self.pick_in_window(cx, shape, &table, &w)),
         };
         let scored = if w.found > 1 { w.found } else { 0 };
+        self.window_items = w.items;
         Some(FastDecision {
             node,
             examined,
@@ -320,13 +330,15 @@ impl Scheduler {
     /// that count the feasible ones; none when the plain path must decide (an entry's soft
     /// taints, or several but not all entries feasible).
     fn fill_class_table<'a>(
-        &self,
+        &mut self,
         cx: &'a Ctx<'_>,
-        shape: &PodShape,
+        shape_id: usize,
         table: &mut ClassTable<'a>,
     ) -> Option<()> {
         let pr = &cx.cluster().pristine;
-        let with_nodes = self.score_pristine_entries(cx, shape, table)?;
+        self.counted_scores
+            .start(shape_id as ShapeId, cx.params().scheduler.scoring);
+        let with_nodes = self.score_pristine_entries(cx, shape_id, table)?;
         let feasible_specs = table.spec_score().iter().filter(|s| s.is_some()).count();
         // The trees that count the feasible pristine nodes, then the used classes'.
         match feasible_specs {
@@ -340,45 +352,100 @@ impl Scheduler {
             }
             _ => return None, // several but not all entries feasible: plain path
         };
-        let classes_feasible = score_used_classes(cx, shape, table);
+        let classes_feasible = self.score_used_classes(cx, shape_id, table);
         let one_entry = with_nodes == 0 || (with_nodes == 1 && feasible_specs == 1);
         table.one_entry_only = one_entry && classes_feasible == 0;
         Some(())
     }
 
     /// Per pool entry with pristine nodes: feasible?, and the score of its pristine nodes
-    /// (its representative's). Returns the entries with pristine nodes; none when an
-    /// entry's soft taints would make its taint score depend on the window.
+    /// (its representative's, worked out once per shape: `CountedScores`). Returns the
+    /// entries with pristine nodes; none when an entry's soft taints would make its taint
+    /// score depend on the window.
     fn score_pristine_entries(
-        &self,
+        &mut self,
         cx: &Ctx<'_>,
-        shape: &PodShape,
+        shape_id: usize,
         table: &mut ClassTable,
     ) -> Option<usize> {
         let pr = &cx.cluster().pristine;
-        let strategy = cx.params().scheduler.scoring;
         let mut with_nodes = 0;
         for (e, score) in table.spec_score[..table.specs].iter_mut().enumerate() {
-            let Some(rep) = pr.representative(e) else {
-                continue;
-            };
+            if pr.per_spec[e].total() == 0 {
+                continue; // no pristine node to stand for the entry
+            }
             with_nodes += 1;
-            let rep = rep as NodeId;
-            if !filter::passes(cx.cluster(), rep, shape, false) {
-                continue;
+            let verdict = match self.counted_scores.entries[e] {
+                Some(v) => v,
+                None => {
+                    let v = self.entry_verdict(cx, shape_id, e);
+                    self.counted_scores.entries[e] = Some(v);
+                    v
+                }
+            };
+            match verdict {
+                EntryVerdict::Rejected => {}
+                // Its taint score would depend on the window: plain path.
+                EntryVerdict::SoftTainted => return None,
+                EntryVerdict::Score(s) => *score = Some(s),
             }
-            if self.untolerated_soft_taints(cx, rep, shape) != 0 {
-                return None; // its taint score would depend on the window: plain path
-            }
-            let fit = resource_score(
-                cx.cluster().alloc(rep),
-                cx.cluster().score_used(rep),
-                shape,
-                strategy,
-            );
-            *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
         }
         Some(with_nodes)
+    }
+
+    /// What the filters and scores make of entry `e`'s pristine nodes (it has some), from
+    /// its representative.
+    fn entry_verdict(&self, cx: &Ctx<'_>, shape_id: usize, e: usize) -> EntryVerdict {
+        let shape = cx.shape(shape_id as ShapeId);
+        let pr = &cx.cluster().pristine;
+        let rep = pr.representative(e).expect("the entry has pristine nodes") as NodeId;
+        if !filter::passes(cx.cluster(), rep, shape, false) {
+            return EntryVerdict::Rejected;
+        }
+        if self.untolerated_soft_taints(cx, rep, shape) != 0 {
+            return EntryVerdict::SoftTainted;
+        }
+        let fit = resource_score(
+            cx.cluster().alloc(rep),
+            cx.cluster().score_used(rep),
+            shape,
+            cx.params().scheduler.scoring,
+        );
+        EntryVerdict::Score(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100)
+    }
+
+    /// Used classes: every node of one passes the filters and scores as its representative
+    /// (its pool's taints, none soft; the same amounts). Scores the feasible ones into
+    /// `table` (once per shape and class state: `CountedScores`), adds their trees to its
+    /// counted nodes, and returns how many are feasible.
+    fn score_used_classes<'a>(
+        &mut self,
+        cx: &'a Ctx<'_>,
+        shape_id: usize,
+        table: &mut ClassTable<'a>,
+    ) -> usize {
+        let pr = &cx.cluster().pristine;
+        let mut classes_feasible = 0;
+        for (c, score) in table.class_score[..table.classes].iter_mut().enumerate() {
+            let class = &pr.classes[c];
+            if class.nodes == 0 {
+                continue; // an empty slot
+            }
+            let generation = class.generation();
+            let class_score = match self.counted_scores.classes[c] {
+                Some((g, s)) if g == generation => s,
+                _ => {
+                    let s = class_score(cx, shape_id, c);
+                    self.counted_scores.classes[c] = Some((generation, s));
+                    s
+                }
+            };
+            let Some(s) = class_score else { continue };
+            *score = Some(s);
+            table.counted.push(&class.tree);
+            classes_feasible += 1;
+        }
+        classes_feasible
     }
 
     /// The best-scoring node of a window of two or more feasible nodes, ties broken by one
@@ -395,7 +462,8 @@ impl Scheduler {
         let mut spec_counts = [0usize; MAX_SPECS];
         let mut class_counts = [0usize; MAX_CLASSES];
         let counts = (&mut spec_counts, &mut class_counts);
-        table.counts_in_window(pr, &w.items, free_tree, counts);
+        let counted = w.found - w.others.len();
+        table.counts_in_window(pr, &w.items, free_tree, counted, counts);
         let other_scores = self.other_node_scores(cx, shape, &w.others);
         let in_window_best = |scores: &[Option<i64>], counts: &[usize]| {
             (scores.iter().zip(counts.iter()))
@@ -484,17 +552,27 @@ impl Scheduler {
             match *item {
                 Item::Free(a, b) => {
                     let Some(f) = free else { continue };
-                    let c = f.range(a, b) as usize;
+                    let before = f.prefix(a);
+                    let c = if b > a {
+                        (f.prefix(b) - before) as usize
+                    } else {
+                        0
+                    };
                     if k < c {
-                        let node = f.select(f.prefix(a) + k as u32).expect("counted");
+                        let node = f.select(before + k as u32).expect("counted");
                         return node as NodeId;
                     }
                     k -= c;
                 }
                 Item::Run(a, b) => {
-                    let c = tied.range(a, b) as usize;
+                    let before = tied.prefix(a);
+                    let c = if b > a {
+                        (tied.prefix(b) - before) as usize
+                    } else {
+                        0
+                    };
                     if k < c {
-                        let node = tied.select(tied.prefix(a) + k as u32).expect("counted");
+                        let node = tied.select(before + k as u32).expect("counted");
                         return node as NodeId;
                     }
                     k -= c;
@@ -514,32 +592,66 @@ impl Scheduler {
     }
 }
 
-/// Used classes: every node of one passes the filters and scores as its representative
-/// (its pool's taints, none soft; the same amounts). Scores the feasible ones into `table`,
-/// adds their trees to its counted nodes, and returns how many are feasible.
-fn score_used_classes<'a>(cx: &'a Ctx<'_>, shape: &PodShape, table: &mut ClassTable<'a>) -> usize {
+/// The score of used class `c`'s nodes (it has some) when they pass the filters, from its
+/// representative.
+fn class_score(cx: &Ctx<'_>, shape_id: usize, c: usize) -> Option<i64> {
+    let shape = cx.shape(shape_id as ShapeId);
     let pr = &cx.cluster().pristine;
-    let strategy = cx.params().scheduler.scoring;
-    let mut classes_feasible = 0;
-    for (c, score) in table.class_score[..table.classes].iter_mut().enumerate() {
-        let Some(rep) = pr.class_representative(c) else {
-            continue;
-        };
-        let rep = rep as NodeId;
-        if !filter::passes(cx.cluster(), rep, shape, false) {
-            continue;
-        }
-        let fit = resource_score(
-            cx.cluster().alloc(rep),
-            cx.cluster().score_used(rep),
-            shape,
-            strategy,
-        );
-        *score = Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100);
-        table.counted.push(&pr.classes[c].tree);
-        classes_feasible += 1;
+    let rep = pr.class_representative(c).expect("the class has nodes") as NodeId;
+    if !filter::passes(cx.cluster(), rep, shape, false) {
+        return None;
     }
-    classes_feasible
+    let strategy = cx.params().scheduler.scoring;
+    let fit = resource_score(
+        cx.cluster().alloc(rep),
+        cx.cluster().score_used(rep),
+        shape,
+        strategy,
+    );
+    Some(WEIGHT_RESOURCES_FIT * fit + WEIGHT_TAINT_TOLERATION * 100)
+}
+
+/// The verdicts and scores of the nodes a fast decision counts, for the last shape decided
+/// (`Scheduler::counted_scores`). Every pristine node of a pool entry is as its pool built it
+/// and every node of a used class is in the class's state, so for one shape (shapes never
+/// change once made) and one scoring strategy each answers the filters and scores alike for
+/// the whole run, as long as a class slot holds the same state (its generation): worked out
+/// once, not per decision (two filter runs and two scores per pod were a fifth of the fast
+/// path's instructions on llama3-54d).
+#[derive(Default)]
+pub(crate) struct CountedScores {
+    /// The shape and scoring strategy the verdicts below are for.
+    key: Option<(ShapeId, ScoringStrategy)>,
+    /// Per pool entry, once known: its pristine nodes' verdict.
+    entries: [Option<EntryVerdict>; MAX_SPECS],
+    /// Per used-class slot, once known: the slot's generation then, and its nodes' score
+    /// when they pass the filters.
+    classes: [Option<(u64, Option<i64>)>; MAX_CLASSES],
+}
+
+impl CountedScores {
+    /// Keeps the verdicts known when they are for `shape` under `strategy`, else forgets
+    /// them.
+    fn start(&mut self, shape: ShapeId, strategy: ScoringStrategy) {
+        if self.key != Some((shape, strategy)) {
+            *self = CountedScores {
+                key: Some((shape, strategy)),
+                ..Default::default()
+            };
+        }
+    }
+}
+
+/// What the filters and scores make of a pool entry's pristine nodes.
+#[derive(Clone, Copy)]
+enum EntryVerdict {
+    /// A filter rejects them.
+    Rejected,
+    /// They carry PreferNoSchedule taints the pod does not tolerate: their taint score
+    /// depends on the window, so the plain path decides.
+    SoftTainted,
+    /// They pass, with this score.
+    Score(i64),
 }
 
 /// The nodes a fast decision counts rather than visits: per pool entry with pristine nodes
@@ -581,14 +693,29 @@ impl<'a> ClassTable<'a> {
 
     /// The feasible pristine nodes per entry, and the nodes per feasible used class, inside
     /// the window `items` (free-domain items count the one entry's pristine nodes from
-    /// `free`, its own tree; no class is feasible with those).
+    /// `free`, its own tree; no class is feasible with those). `counted`: the counted nodes
+    /// in the window, all of them the one group's when a single entry or class is feasible.
     fn counts_in_window(
         &self,
         pr: &Pristine,
         items: &[Item],
         free: Option<&Fenwick>,
+        counted: usize,
         (spec_counts, class_counts): (&mut [usize; MAX_SPECS], &mut [usize; MAX_CLASSES]),
     ) {
+        let feasible_spec = self.spec_score().iter().position(Option::is_some);
+        let feasible_class = self.class_score().iter().position(Option::is_some);
+        let groups = (self.spec_score().iter().chain(self.class_score()))
+            .filter(|s| s.is_some())
+            .count();
+        if groups == 1 {
+            match (feasible_spec, feasible_class) {
+                (Some(e), _) => spec_counts[e] = counted,
+                (_, Some(c)) => class_counts[c] = counted,
+                _ => unreachable!("one group is feasible"),
+            }
+            return;
+        }
         let in_window = |t: &Fenwick, spec: bool| -> usize {
             items
                 .iter()
@@ -658,7 +785,7 @@ impl Window<'_> {
 
 /// A piece of the window: the counted nodes in `[a, b)`, the pristine nodes of free domains
 /// in `[a, b)` (`Window::free`), or one other feasible node.
-enum Item {
+pub(crate) enum Item {
     Run(usize, usize),
     Free(usize, usize),
     Other(NodeId),
@@ -676,13 +803,6 @@ enum Counted<'a> {
 }
 
 impl Counted<'_> {
-    fn range(&self, a: usize, b: usize) -> u32 {
-        match self {
-            Counted::Window(t) => t.range(a, b),
-            Counted::Free(f) => f.tree.range(a, b),
-        }
-    }
-
     fn prefix(&self, i: usize) -> u32 {
         match self {
             Counted::Window(t) => t.prefix(i),

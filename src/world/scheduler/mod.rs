@@ -97,6 +97,11 @@ pub(crate) struct Scheduler {
     /// `select_host`'s per-node lists (preferred node affinity, soft taints, total scores),
     /// kept between cycles so that scoring allocates nothing.
     score_buffers: [Vec<i64>; 3],
+    /// The fast path's verdicts and scores of the nodes it counts, for the last shape.
+    counted_scores: fast::CountedScores,
+    /// The fast path's window pieces, kept between cycles so that a decision allocates
+    /// nothing.
+    window_items: Vec<fast::Item>,
 }
 
 /// Which nodes a decision filters (`Scheduler::scan_plan`).
@@ -185,6 +190,8 @@ impl Scheduler {
             placement: Default::default(),
             fast_scheduling: true,
             score_buffers: Default::default(),
+            counted_scores: Default::default(),
+            window_items: vec![],
         }
     }
 
