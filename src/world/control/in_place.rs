@@ -96,8 +96,10 @@ impl InPlaceAgents {
 impl Sim {
     pub(crate) fn in_place_enabled(&self, js: JsId) -> bool {
         let spec = &self.store.jobsets[js as usize].spec;
-        self.scenario.gate("InPlaceRestart")
-            && spec.spec.restart_strategy() == "InPlaceRestart"
+        // The JobSet's own field first: most ask for Recreate, and the kubelet asks for each
+        // pod it starts, where the gate is a look-up by name.
+        spec.spec.restart_strategy() == "InPlaceRestart"
+            && self.scenario.gate("InPlaceRestart")
             && !spec
                 .metadata
                 .annotations
