@@ -69,6 +69,11 @@ struct JobSetBooks {
     active: BTreeSet<JobId>,
     failed: BTreeSet<JobId>,
     previous: BTreeSet<JobId>,
+    /// The Jobs that entered `previous` since the reconcile last deleted its previous Jobs
+    /// (`take_previous_to_delete`): every other previous Job has its deletion requested, so
+    /// a pass need not read each of them again (recovery-65k: 8.5 M reads of Jobs already
+    /// deleting, 12 % of the run's instructions).
+    previous_to_delete: BTreeSet<JobId>,
     succeeded: usize,
     /// Jobs changed since the last refresh.
     dirty: Vec<JobId>,
@@ -190,6 +195,20 @@ impl ChildJobBooks {
         self.jobsets[js as usize].previous.iter().copied().collect()
     }
 
+    /// Whether `js` has a child Job of an older attempt.
+    pub(crate) fn any_previous(&self, js: JsId) -> bool {
+        !self.jobsets[js as usize].previous.is_empty()
+    }
+
+    /// The previous Jobs of `js` that may still need their deletion requested, in creation
+    /// order, now forgotten: the caller requests the deletion of each one that has none.
+    pub(crate) fn take_previous_to_delete(&mut self, js: JsId) -> Vec<JobId> {
+        let books = &mut self.jobsets[js as usize];
+        std::mem::take(&mut books.previous_to_delete)
+            .into_iter()
+            .collect()
+    }
+
     pub(crate) fn any_succeeded(&self, js: JsId) -> bool {
         self.jobsets[js as usize].succeeded > 0
     }
@@ -210,6 +229,13 @@ impl JobSetBooks {
             Some(set) => assert!(set.remove(&j), "a Job leaves the class it was booked in"),
             None if sign > 0 => self.succeeded += 1,
             None => self.succeeded -= 1,
+        }
+        if s.class == ChildClass::Previous {
+            if sign > 0 {
+                self.previous_to_delete.insert(j);
+            } else {
+                self.previous_to_delete.remove(&j);
+            }
         }
         let c = &mut self.per_rj[s.rj as usize];
         match s.class {
@@ -313,6 +339,36 @@ mod tests {
         assert_eq!(b.state(1), ChildState::default());
         assert_eq!(b.state(2), active(0, true), "other JobSets keep theirs");
         assert!(!b.any_succeeded(0) && b.previous(0).is_empty());
+        assert!(
+            b.take_previous_to_delete(0).is_empty(),
+            "a reset forgets them too"
+        );
+    }
+
+    /// A Job of an older attempt is handed out for deletion once per entry into the class,
+    /// in creation order; one that leaves the class first is not handed out.
+    #[test]
+    fn previous_jobs_are_handed_out_for_deletion_once() {
+        let mut b = books();
+        for j in 0..4 {
+            b.job_created(0, j);
+        }
+        b.take_dirty(0);
+        for j in [3, 0, 2] {
+            b.set(j, of(ChildClass::Previous, 0));
+        }
+        b.set(1, active(0, true));
+        b.set(2, ChildState::default());
+        assert!(b.any_previous(0));
+        assert_eq!(b.take_previous_to_delete(0), [0, 3]);
+        assert!(b.take_previous_to_delete(0).is_empty());
+        assert_eq!(b.previous(0), [0, 3], "they stay previous until removed");
+        b.set(1, of(ChildClass::Previous, 0));
+        assert_eq!(b.take_previous_to_delete(0), [1]);
+        for j in [0, 1, 3] {
+            b.set(j, ChildState::default());
+        }
+        assert!(!b.any_previous(0));
     }
 }
 

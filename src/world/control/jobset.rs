@@ -29,11 +29,12 @@ use sha1::{Digest, Sha1};
 use std::sync::Arc;
 
 /// Child Jobs of one JobSet as a reconcile reads them (`getChildJobs`, §3.3): the failed Jobs
-/// and those of older attempts by id, in creation order; the rest as the books' counters
+/// by id, in creation order; whether any is of an older attempt (those are deleted from the
+/// books' list, `ChildJobBooks::take_previous_to_delete`); the rest as the books' counters
 /// (`JobSetController::children`).
 struct ChildJobs {
     failed: Vec<JobId>,
-    previous: Vec<JobId>,
+    any_previous: bool,
     any_succeeded: bool,
 }
 
@@ -323,7 +324,7 @@ impl JobSetController {
         let books = &self.children;
         ChildJobs {
             failed: books.failed(js),
-            previous: books.previous(js),
+            any_previous: books.any_previous(js),
             any_succeeded: books.any_succeeded(js),
         }
     }
@@ -462,8 +463,10 @@ impl JobSetController {
             self.apply_ttl(ctx, js);
             return;
         }
-        // 6. Jobs of older attempts go, foreground.
-        for &j in &jobs.previous {
+        // 6. Jobs of older attempts go, foreground. Upstream passes over every one and skips
+        // those with a deletionTimestamp; the books list only the Jobs that became previous
+        // since the last pass (the others all have one: a deletion is never undone).
+        for j in self.children.take_previous_to_delete(js) {
             self.delete_job(ctx, j);
         }
         // 7.
@@ -704,7 +707,7 @@ impl JobSetController {
             let rj = &obj.spec.spec.replicated_jobs[rj_index];
             let replicas = rj.replicas.unwrap_or(1).max(0) as u32;
             // (No list when every name is taken.)
-            let missing: Vec<u32> = if !all_taken && (!blocking || jobs.previous.is_empty()) {
+            let missing: Vec<u32> = if !all_taken && (!blocking || !jobs.any_previous) {
                 obj.taken_names.missing(rj_index, replicas)
             } else {
                 vec![]
