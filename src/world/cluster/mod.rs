@@ -214,8 +214,9 @@ impl Cluster {
         } else if extra_hard_taint && !cordoned {
             pristine::NodeClass::Tainted(taints)
         } else if !cordoned && taints == base && !self.soft_tainted[n] {
-            let score = self.score_used[n];
-            key.extend(alloc.iter().chain(used).copied().chain(score));
+            key.extend_from_slice(alloc);
+            key.extend_from_slice(used);
+            key.extend_from_slice(&self.score_used[n]);
             pristine::NodeClass::Used(&key)
         } else {
             pristine::NodeClass::Other

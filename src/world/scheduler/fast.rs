@@ -459,6 +459,15 @@ impl Scheduler {
     ) -> NodeId {
         let pr = &cx.cluster().pristine;
         let free_tree = w.free_tree();
+        // The common window: the counted nodes of one pool entry or used class, no other
+        // node. They all score alike, so all of them tie: the draw below without counting
+        // and scoring per group (the same draw over the same nodes in the same order).
+        if let (true, Some(group)) = (w.others.is_empty(), table.only_group(pr)) {
+            let mut tied = TreeSum::default();
+            tied.push(group);
+            let r = below(&mut self.rng, w.found as u64) as usize;
+            return self.kth_in_order(&w.items, &tied, free_tree, |_| false, r);
+        }
         let mut spec_counts = [0usize; MAX_SPECS];
         let mut class_counts = [0usize; MAX_CLASSES];
         let counts = (&mut spec_counts, &mut class_counts);
@@ -681,6 +690,19 @@ impl<'a> ClassTable<'a> {
             counted: TreeSum::default(),
             one_entry_only: false,
         }
+    }
+
+    /// The tree of the one pool entry or used class that is feasible, if only one is.
+    fn only_group<'p>(&self, pr: &'p Pristine) -> Option<&'p Fenwick> {
+        let entries = (self.spec_score().iter().enumerate())
+            .filter(|(_, s)| s.is_some())
+            .map(|(e, _)| &pr.per_spec[e]);
+        let classes = (self.class_score().iter().enumerate())
+            .filter(|(_, s)| s.is_some())
+            .map(|(c, _)| &pr.classes[c].tree);
+        let mut feasible = entries.chain(classes);
+        let only = feasible.next()?;
+        feasible.next().is_none().then_some(only)
     }
 
     fn spec_score(&self) -> &[Option<i64>] {
