@@ -209,7 +209,7 @@ pub(crate) mod tests {
         let gc =
             |sim: &mut Sim| sim.handle(|s| &mut s.gc, |gc, ctx| gc.on_delete_dependents(ctx, 0));
         gc(&mut sim);
-        let pods = sim.job_pods[0].clone();
+        let pods = sim.job_pods[0].to_vec();
         assert_eq!(pods.len(), 3);
         assert!(pods.iter().all(|&p| sim.delete_requests.in_flight(p)));
         let scheduled = sim.queue.scheduled();

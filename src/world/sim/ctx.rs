@@ -559,7 +559,7 @@ impl Ctx<'_> {
         self.sim
             .job_controller(|jc, ctx| jc.on_job_created(ctx, id));
         self.sim.pod_templates.job_created(id, template);
-        self.sim.job_pods.push(vec![]);
+        self.sim.job_pods.push(Default::default());
         self.sim.job_pod_counts.push(LiveCounts::default());
         id
     }

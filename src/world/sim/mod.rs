@@ -3,6 +3,7 @@
 
 pub(crate) mod ctx;
 pub(crate) mod event;
+pub(crate) mod id_list;
 pub(crate) mod invariants;
 pub(crate) mod objects;
 pub(crate) mod pod_change;
@@ -78,7 +79,7 @@ pub(crate) struct Sim {
     pub(crate) inject: ctx::Slot<crate::inject::FaultInjectors>,
     /// Each Job's pods that the API server holds (created or being created, not removed), in
     /// creation order: the index by owner that every pod informer keeps.
-    pub job_pods: Vec<Vec<PodId>>,
+    pub job_pods: Vec<id_list::IdList>,
     /// Each Job's pods counted as a Job sync counts them (active, ready, terminating), kept by
     /// the pod-change path with `job_pods` so that a sync does not walk thousands of pods: the
     /// Job controller lists them from the pod informer's cache upstream.

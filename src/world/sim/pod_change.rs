@@ -169,10 +169,8 @@ impl Sim {
                 let (index, shape) = (p.index, p.shape);
                 self.kubelet.forget(pod);
                 // Pods usually go in the order they were created: the search ends near the
-                // front.
-                let list = &mut self.job_pods[job as usize];
-                if let Some(i) = list.iter().position(|&x| x == pod) {
-                    list.remove(i);
+                // front, and so does the shift (`IdList`).
+                if self.job_pods[job as usize].remove(pod) {
                     self.jobset_controller.pod_removed(job, index, shape);
                 }
                 // Off its node's list too, or the lists grow with every pod a node ever ran
