@@ -47,6 +47,18 @@ impl Fenwick {
         }
     }
 
+    /// `add` to two trees of the same size at once (a node's pool entry and all entries):
+    /// one climb for both.
+    pub(crate) fn add_to_both(a: &mut Fenwick, b: &mut Fenwick, i: usize, delta: i32) {
+        assert_eq!(a.tree.len(), b.tree.len(), "trees over the same nodes");
+        let mut i = i + 1;
+        while i < a.tree.len() {
+            a.tree[i] = a.tree[i].wrapping_add_signed(delta);
+            b.tree[i] = b.tree[i].wrapping_add_signed(delta);
+            i += i & i.wrapping_neg();
+        }
+    }
+
     /// Ones in all.
     pub(crate) fn total(&self) -> u32 {
         self.tree[self.tree.len() - 1] // the root counts every position
@@ -429,8 +441,8 @@ impl Pristine {
         if pristine != self.is[n] {
             self.is[n] = pristine;
             let d = if pristine { 1 } else { -1 };
-            self.per_spec[self.spec_of[n] as usize].add(n, d);
-            self.all.add(n, d);
+            let spec = &mut self.per_spec[self.spec_of[n] as usize];
+            Fenwick::add_to_both(spec, &mut self.all, n, d);
             for fd in &mut self.free_domains {
                 if fd.free(n) {
                     fd.tree.add(n, d);
@@ -505,6 +517,19 @@ mod tests {
         assert_eq!(f.select(1), Some(5));
         let one = Fenwick::new(1);
         assert_eq!(one.select(0), None);
+    }
+
+    #[test]
+    fn adding_to_both_trees_adds_to_each() {
+        let (mut a, mut b) = (Fenwick::new(37), Fenwick::new(37));
+        let (mut a1, mut b1) = (a.clone(), b.clone());
+        for (i, d) in [(0, 1), (5, 1), (36, 1), (5, -1), (20, 1), (0, -1)] {
+            Fenwick::add_to_both(&mut a, &mut b, i, d);
+            a1.add(i, d);
+            b1.add(i, d);
+        }
+        assert_eq!((a.tree.clone(), b.tree.clone()), (a1.tree, b1.tree));
+        assert_eq!(a.select(1), Some(36));
     }
 
     #[test]

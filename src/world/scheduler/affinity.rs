@@ -758,6 +758,11 @@ impl AffinityIndex {
     /// Records a pod of `shape` placed on (`delta = 1`) or leaving (`delta = -1`) a node.
     /// Once the index is labelled, the Job's labels must be set ([`Self::set_job_labels`]).
     pub(crate) fn place(&mut self, node: NodeId, job: JobKey, shape: &PodShape, delta: i32) {
+        if !self.labelled && self.askers.list.is_empty() {
+            // Nothing reads the Job's labels (the label index and the askers' counts do):
+            // not taken out and put back for each pod placed and gone.
+            return self.place_with(node, job, &NO_LABELS, shape, delta);
+        }
         // Taken out for the duration, so the counts below can be updated while reading them.
         // (Unlabelled, there are none: no inter-pod term reads them.)
         let slot = self.job_labels.get_mut(job as usize).and_then(Option::take);
