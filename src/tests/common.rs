@@ -65,3 +65,16 @@ pub(crate) fn first_failed_condition(sim: &Sim) -> &crate::sim::objects::JobCond
         .find_map(|j| j.condition("Failed"))
         .expect("some Job failed")
 }
+
+/// Every `.rs` file under `dir`, at any depth (the source scans of `function_length` and
+/// `layers`).
+pub(crate) fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}

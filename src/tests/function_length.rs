@@ -3,8 +3,7 @@
 //! as `cargo fmt` lays it out. A longer one is split into named steps (docs/architecture.md).
 //! A `match` that is a flat table of one-call arms may grow to the limit, not past it.
 
-use super::common::repo;
-use std::path::{Path, PathBuf};
+use super::common::{repo, rust_files};
 
 const MAX_FUNCTION_LINES: usize = 80;
 
@@ -76,17 +75,6 @@ fn functions(text: &str) -> Vec<Function> {
         i = close + 1;
     }
     out
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// Test code is left out: `src/tests/` and files of tests (`tests.rs`, `*_tests.rs`).

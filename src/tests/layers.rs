@@ -2,7 +2,7 @@
 //! layer and of the layers above it, never of one below. Each top-level module's layer is read
 //! from where `lib.rs` puts it; every `crate::<module>` a file names is checked against it.
 
-use super::common::repo;
+use super::common::{repo, rust_files};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -33,17 +33,6 @@ fn module_layers(lib_rs: &str) -> BTreeMap<String, usize> {
         }
     }
     out
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The modules a source text names as `crate::<module>`, comments left out.
