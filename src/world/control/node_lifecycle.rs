@@ -155,12 +155,11 @@ impl Sim {
     /// finished pods as it goes, so it stays as short as the node's live pods).
     pub(crate) fn pods_on_node(&mut self, node: NodeId) -> Vec<PodId> {
         let pods = &self.pods;
-        let list = &mut self.node_pods[node as usize];
-        list.retain(|&p| {
+        self.node_pods.retain(node as usize, |p| {
             let pod = &pods[p as usize];
             pod.node == Some(node) && !pod.removed && !pod.phase.terminal()
         });
-        list.clone()
+        self.node_pods.get(node as usize).to_vec()
     }
 
     /// Runs one of the node lifecycle controller's handlers.

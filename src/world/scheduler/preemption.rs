@@ -95,7 +95,7 @@ pub(crate) struct Preemption {
     /// The offset draw (`GetOffsetAndNumCandidates`), its own stream.
     rng: StreamRng,
     /// The pods whose requests the scheduler's cache holds on each node.
-    by_node: Vec<Vec<PodId>>,
+    by_node: crate::sim::node_lists::NodeLists,
     /// How many such pods there are of each priority.
     levels: BTreeMap<i32, u32>,
     /// Each pod's nominated node (`status.nominatedNodeName`, the scheduler's nominator).
@@ -132,7 +132,7 @@ impl Preemption {
         Preemption {
             classes,
             rng,
-            by_node: vec![],
+            by_node: Default::default(),
             levels: BTreeMap::new(),
             nominated: vec![],
             nominations: BTreeMap::new(),
@@ -146,21 +146,13 @@ impl Preemption {
 
     /// The cache now holds `pod` (priority `prio`) on `node`.
     pub(crate) fn placed(&mut self, pod: PodId, node: NodeId, prio: i32) {
-        let n = node as usize;
-        if self.by_node.len() <= n {
-            self.by_node.resize_with(n + 1, Vec::new);
-        }
-        self.by_node[n].push(pod);
+        self.by_node.push(node as usize, pod);
         *self.levels.entry(prio).or_default() += 1;
     }
 
     /// The cache released `pod` from `node`.
     pub(crate) fn released(&mut self, pod: PodId, node: NodeId, prio: i32) {
-        if let Some(list) = self.by_node.get_mut(node as usize) {
-            if let Some(i) = list.iter().position(|&p| p == pod) {
-                list.swap_remove(i);
-            }
-        }
+        self.by_node.swap_remove_item(node as usize, pod);
         if let Some(c) = self.levels.get_mut(&prio) {
             *c -= 1;
             if *c == 0 {
@@ -359,10 +351,9 @@ impl Scheduler {
     ) -> Option<NodeId> {
         let n = self.preemption.nominated_node(pod)?;
         let unresolvable = !potential(self, cx, n, cx.shape(shape_id as ShapeId), ctx);
-        let waiting = (self.preemption.by_node.get(n as usize)).is_some_and(|l| {
-            l.iter()
-                .any(|&q| self.preemption.is_victim(q) && self.priority_of(cx, q) < prio)
-        });
+        let waiting = (self.preemption.by_node.get(n as usize))
+            .iter()
+            .any(|&q| self.preemption.is_victim(q) && self.priority_of(cx, q) < prio);
         (waiting && !unresolvable).then_some(n)
     }
 
@@ -507,7 +498,7 @@ impl Scheduler {
     ) -> Option<Candidate> {
         let shape = cx.shape(shape_id as ShapeId);
         let prio = shape.priority;
-        let list = self.preemption.by_node.get(node as usize)?;
+        let list = self.preemption.by_node.get(node as usize);
         // Most nodes visited are no candidate (no lower-priority pod, or no room even with
         // them all gone): answered before anything is collected.
         let lower_pods = || {

@@ -473,7 +473,7 @@ impl Ctx<'_> {
 
     /// The pods bound to node `n` (the pod informer's node-name index).
     pub(crate) fn node_pod_list(&self, n: NodeId) -> &[PodId] {
-        &self.sim.node_pods[n as usize]
+        self.sim.node_pods.get(n as usize)
     }
 
     /// The cluster's nodes (the Node lister).

@@ -5,6 +5,7 @@ pub(crate) mod ctx;
 pub(crate) mod event;
 pub(crate) mod id_list;
 pub(crate) mod invariants;
+pub(crate) mod node_lists;
 pub(crate) mod objects;
 pub(crate) mod pod_change;
 pub(crate) mod pod_store;
@@ -86,7 +87,7 @@ pub(crate) struct Sim {
     pub(crate) job_pod_counts: Vec<LiveCounts>,
     /// Pods bound to each node, in binding order: removed pods leave at once, finished ones
     /// when the list is read (`pods_on_node`).
-    pub node_pods: Vec<Vec<PodId>>,
+    pub(crate) node_pods: node_lists::NodeLists,
     /// Training progress of the JobSets of workloads with `training`.
     pub(crate) training: ctx::Slot<crate::training::TrainingModel>,
     /// The kubelets' private state of each pod's containers.
@@ -231,7 +232,7 @@ impl Sim {
             inject: ctx::Slot::new(Default::default()),
             job_pods: vec![],
             job_pod_counts: vec![],
-            node_pods: vec![vec![]; cluster.len()],
+            node_pods: node_lists::NodeLists::new(cluster.len()),
             training: ctx::Slot::new(Default::default()),
             kubelet: ctx::Slot::new(Default::default()),
             job_controller: ctx::Slot::new(crate::control::job::JobController::new(

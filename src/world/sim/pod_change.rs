@@ -159,7 +159,7 @@ impl Sim {
             counts.add(after);
         }
         match change {
-            PodChange::Bound { node } => self.node_pods[node as usize].push(pod),
+            PodChange::Bound { node } => self.node_pods.push(node as usize, pod),
             PodChange::Ungated { from, to } => {
                 let index = p.index;
                 self.jobset_controller.pod_removed(job, index, from);
@@ -176,10 +176,7 @@ impl Sim {
                 // Off its node's list too, or the lists grow with every pod a node ever ran
                 // (the order of the others is kept: node faults reach pods in binding order).
                 if let Some(n) = self.pods[pod as usize].node {
-                    let list = &mut self.node_pods[n as usize];
-                    if let Some(i) = list.iter().position(|&x| x == pod) {
-                        list.remove(i);
-                    }
+                    self.node_pods.remove_keep_order(n as usize, pod);
                 }
             }
             _ => {}
@@ -500,7 +497,7 @@ mod tests {
         let job = sim.pods[pod as usize].job;
         let node = sim.pods[pod as usize].node.expect("bound");
         assert_eq!(sim.rec.pods_running_now, 2);
-        assert!(sim.node_pods[node as usize].contains(&pod));
+        assert!(sim.node_pods.get(node as usize).contains(&pod));
         assert!(sim.kubelet.exit_pending(pod));
 
         // The container dies: its scheduled exit is forgotten, the Job's first failure noted.
@@ -525,7 +522,7 @@ mod tests {
         assert_eq!(sim.rec.pods_failed, 1);
         assert_eq!(sim.job_controller.uncounted(job), [pod]);
         assert!(!sim.job_pods[job as usize].contains(&pod));
-        assert!(!sim.node_pods[node as usize].contains(&pod));
+        assert!(!sim.node_pods.get(node as usize).contains(&pod));
         assert_eq!(sim.job_pod_counts[job as usize], recount(&sim, job));
         let row = sim.rec.rows.last().expect("rows kept");
         assert_eq!(
