@@ -46,7 +46,7 @@ pub(crate) fn build(sim: &Sim) -> Vec<Recovery> {
             let t = sim
                 .rec
                 .attempt_times
-                .get(&crate::metrics::attempt_key(r.jobset, r.attempt))
+                .get(r.jobset, r.attempt)
                 .unwrap_or(&empty);
             let first_create = t.first_created;
             let nth = |v: &Vec<SimTime>| -> Option<SimTime> {

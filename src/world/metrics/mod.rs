@@ -114,10 +114,46 @@ pub(crate) struct AttemptTimes {
     pub running: Vec<SimTime>,
 }
 
-/// The key of a (JobSet, restart attempt) in `Recorder::attempt_times`: one word, which the
-/// sequence hasher mixes with one multiplication.
-pub(crate) fn attempt_key(js: crate::sim::objects::JsId, attempt: i32) -> u64 {
-    (js as u64) << 32 | attempt as u32 as u64
+/// The `AttemptTimes` of each (JobSet, restart attempt) with a restart record, by JobSet
+/// and attempt number: a JobSet's attempts count up from 0 one by one, so a table per JobSet
+/// answers the look-up on three state changes of every pod with two array reads (a hash map
+/// probed its table, cold by then, on each).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct AttemptBook {
+    by_jobset: Vec<Vec<Option<AttemptTimes>>>,
+}
+
+impl AttemptBook {
+    /// The times of (`js`, `attempt`), kept from now on.
+    pub(crate) fn open(&mut self, js: crate::sim::objects::JsId, attempt: i32) {
+        let Ok(a) = usize::try_from(attempt) else {
+            return; // attempts are `status.restarts`: never negative
+        };
+        let js = js as usize;
+        if self.by_jobset.len() <= js {
+            self.by_jobset.resize_with(js + 1, Vec::new);
+        }
+        let attempts = &mut self.by_jobset[js];
+        if attempts.len() <= a {
+            attempts.resize_with(a + 1, || None);
+        }
+        attempts[a].get_or_insert_with(Default::default);
+    }
+
+    /// The times of (`js`, `attempt`) if they are kept.
+    pub(crate) fn get(&self, js: crate::sim::objects::JsId, attempt: i32) -> Option<&AttemptTimes> {
+        let attempts = self.by_jobset.get(js as usize)?;
+        attempts.get(usize::try_from(attempt).ok()?)?.as_ref()
+    }
+
+    fn get_mut(
+        &mut self,
+        js: crate::sim::objects::JsId,
+        attempt: i32,
+    ) -> Option<&mut AttemptTimes> {
+        let attempts = self.by_jobset.get_mut(js as usize)?;
+        attempts.get_mut(usize::try_from(attempt).ok()?)?.as_mut()
+    }
 }
 
 /// A behaviour of the modelled upstream JobSet version that breaks what its users expect,
@@ -260,10 +296,7 @@ pub(crate) struct Recorder {
     pub events_out: Option<Box<events_csv::EventsCsv>>,
     /// Per (JobSet, restart attempt) with a restart record: when each pod of the attempt was
     /// first created, bound and running.
-    /// Keyed by `attempt_key` (hashed: looked up on three state changes of every pod; read
-    /// by key only).
-    pub attempt_times:
-        std::collections::HashMap<u64, AttemptTimes, crate::engine::queue::BuildSeqHasher>,
+    pub attempt_times: AttemptBook,
     /// Upstream behaviours the run went through, in the order they first happened.
     pub upstream_behaviours: Vec<UpstreamBehaviour>,
     /// (kind, Job, domain) -> index in `upstream_behaviours`.
@@ -562,7 +595,7 @@ impl Sim {
             if let Some(t) = self
                 .rec
                 .attempt_times
-                .get_mut(&attempt_key(job.jobset, job.restart_attempt))
+                .get_mut(job.jobset, job.restart_attempt)
             {
                 match bit {
                     1 => {

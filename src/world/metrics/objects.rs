@@ -178,9 +178,7 @@ impl Recorder {
             failed_at_ns: trigger,
             decided_at_ns: now_ns,
         });
-        (self.attempt_times)
-            .entry(super::attempt_key(js, attempt))
-            .or_default();
+        self.attempt_times.open(js, attempt);
     }
 
     /// The JobSet controller's worker took a JobSet.
