@@ -49,6 +49,8 @@ mod yaml;
 mod apiserver;
 #[path = "world/cluster/mod.rs"]
 mod cluster;
+#[doc(hidden)]
+pub use cluster::bench as cluster_bench;
 #[path = "world/control/mod.rs"]
 mod control;
 #[path = "world/inject/mod.rs"]

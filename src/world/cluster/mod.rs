@@ -1,6 +1,8 @@
 //! The simulated cluster: nodes, their labels, taints and capacity, topology domains, and the
 //! indexes that let the scheduler find candidate nodes without scanning them all.
 
+#[doc(hidden)]
+pub mod bench;
 pub(crate) mod free_index;
 pub(crate) mod intern;
 pub(crate) mod pristine;
@@ -63,8 +65,9 @@ pub(crate) struct Cluster {
     /// Per label key, how many distinct values the nodes carry (the key's domains).
     label_domains: Vec<u32>,
     pub pool_names: Vec<String>,
-    /// Free capacity per resource, for skipping full nodes in a scan.
-    pub free: free_index::FreeIndex,
+    /// Free capacity per resource, for skipping full nodes in a scan (the plain path's; it
+    /// catches up with the writes when read).
+    pub free: free_index::LazyFreeIndex,
     /// Nodes as their pool built them, counted per pool entry.
     pub pristine: pristine::Pristine,
     /// Per node: carries a PreferNoSchedule taint. Scoring asks this of every feasible node,
@@ -73,10 +76,6 @@ pub(crate) struct Cluster {
     /// The nodes whose state changed, in order: indexes kept outside the cluster (the
     /// scheduler's failure diagnosis, `scheduler::diag`) catch up from it.
     pub changes: ChangeLog,
-    /// Scratch for a used node's class key in `sync_pristine`, which runs at every
-    /// reservation and release: a fresh vector each time was an allocation and a free per
-    /// pod bound and per pod gone.
-    class_key: Vec<i64>,
 }
 
 /// Every node change (reservation, release, taint, cordon, readiness) since the log was last
@@ -112,7 +111,6 @@ impl Cluster {
             free: Default::default(),
             pristine: Default::default(),
             soft_tainted: vec![],
-            class_key: vec![],
             changes: ChangeLog::default(),
         };
         let mut spec_of: Vec<u16> = vec![];
@@ -155,7 +153,7 @@ impl Cluster {
         let free: Vec<Vec<i64>> = (0..r)
             .map(|d| (0..c.nodes.len()).map(|n| c.alloc[n * r + d]).collect())
             .collect();
-        c.free = free_index::FreeIndex::new(&free, c.nodes.len());
+        c.free = free_index::LazyFreeIndex::new(&free, c.nodes.len());
         c.pristine =
             pristine::Pristine::new(spec_of, pools.iter().map(|p| p.taints.clone()).collect(), r);
         c
@@ -207,34 +205,25 @@ impl Cluster {
             .iter()
             .any(|t| t.effect != TaintEffect::PreferNoSchedule && !base.contains(t));
         let alloc = &self.alloc[n * r..(n + 1) * r];
-        let mut key = std::mem::take(&mut self.class_key);
-        key.clear();
         let class = if pristine {
             pristine::NodeClass::Pristine
         } else if extra_hard_taint && !cordoned {
             pristine::NodeClass::Tainted(taints)
         } else if !cordoned && taints == base && !self.soft_tainted[n] {
-            key.extend_from_slice(alloc);
-            key.extend_from_slice(used);
-            key.extend_from_slice(&self.score_used[n]);
-            pristine::NodeClass::Used(&key)
+            pristine::NodeClass::Used(pristine::UsedState {
+                alloc,
+                used,
+                score_used: &self.score_used[n],
+            })
         } else {
             pristine::NodeClass::Other
         };
-        for d in 0..r {
-            let f = if cordoned {
-                i64::MIN
-            } else {
-                alloc[d] - used[d]
-            };
-            self.free.set(d, n, f);
-        }
         let free = alloc
             .iter()
             .zip(used)
             .map(|(a, u)| if cordoned { i64::MIN } else { a - u });
+        self.free.set_node(n, free.clone());
         self.pristine.sync(n, class, free);
-        self.class_key = key;
     }
 
     fn build_label_columns(&mut self) {

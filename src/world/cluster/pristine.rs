@@ -280,9 +280,39 @@ pub(crate) enum NodeClass<'a> {
     Other,
     /// Carries these extra hard taints (and is schedulable otherwise).
     Tainted(&'a [Taint]),
-    /// In use, schedulable, with its pool's taints only (none of them soft): its allocatable,
-    /// used and score-used amounts, as `UsedClass::key`.
-    Used(&'a [i64]),
+    /// In use, schedulable, with its pool's taints only (none of them soft).
+    Used(UsedState<'a>),
+}
+
+/// A used node's allocatable, used and score-used amounts: the pieces of `UsedClass::key`,
+/// compared where they lie (copying them into one key per reservation and release was a
+/// tenth of the cluster's work per pod).
+#[derive(Clone, Copy)]
+pub(crate) struct UsedState<'a> {
+    pub alloc: &'a [i64],
+    pub used: &'a [i64],
+    pub score_used: &'a [i64; 2],
+}
+
+impl UsedState<'_> {
+    /// Whether `key` (allocatable, then used, then score-used) is this state.
+    fn is(&self, key: &[i64]) -> bool {
+        let r = self.alloc.len();
+        key.len() == 2 * r + 2
+            && eq_i64(&key[..r], self.alloc)
+            && eq_i64(&key[r..2 * r], self.used)
+            && eq_i64(&key[2 * r..], self.score_used)
+    }
+
+    /// The state as one key.
+    fn key(&self) -> Vec<i64> {
+        [self.alloc, self.used, self.score_used].concat()
+    }
+}
+
+/// Slices of a few amounts compared inline (the slice `==` calls out to `bcmp`).
+fn eq_i64(a: &[i64], b: &[i64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 impl Pristine {
@@ -388,10 +418,10 @@ impl Pristine {
         Some(found)
     }
 
-    /// The used class for a node of entry `spec` in state `key`: the one holding that state,
-    /// else an empty slot, else a new one while there are fewer than `MAX_CLASSES`.
-    fn class_for(&mut self, spec: u16, key: &[i64]) -> u32 {
-        if let Some(c) = (self.classes.iter()).position(|c| c.spec == spec && c.key == key) {
+    /// The used class for a node of entry `spec` in state `state`: the one holding that
+    /// state, else an empty slot, else a new one while there are fewer than `MAX_CLASSES`.
+    fn class_for(&mut self, spec: u16, state: UsedState) -> u32 {
+        if let Some(c) = (self.classes.iter()).position(|c| c.spec == spec && state.is(&c.key)) {
             return c as u32;
         }
         let slot = match self.classes.iter().position(|c| c.nodes == 0) {
@@ -411,7 +441,7 @@ impl Pristine {
         };
         let c = &mut self.classes[slot];
         c.spec = spec;
-        c.key = key.to_vec();
+        c.key = state.key();
         c.generation = self.class_generations;
         self.class_generations += 1;
         slot as u32
@@ -428,7 +458,7 @@ impl Pristine {
             self.class_of[n] = NO_CLASS;
         }
         let used_class = match &class {
-            NodeClass::Used(key) => self.class_for(self.spec_of[n], key),
+            NodeClass::Used(state) => self.class_for(self.spec_of[n], *state),
             _ => NO_CLASS,
         };
         if used_class != NO_CLASS {
@@ -670,7 +700,12 @@ mod tests {
         let mut p = Pristine::new(vec![0; n], vec![vec![]], 1);
         let free = |f: i64| std::iter::once(f);
         let sync_used = |p: &mut Pristine, node: usize, u: i64, f: i64| {
-            p.sync(node, NodeClass::Used(&[32, u, u, u]), free(f))
+            let state = UsedState {
+                alloc: &[32],
+                used: &[u],
+                score_used: &[u, u],
+            };
+            p.sync(node, NodeClass::Used(state), free(f))
         };
         // Nodes 0 and 1 share a state; node 2 has another.
         sync_used(&mut p, 0, 8, 24);
