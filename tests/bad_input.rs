@@ -787,3 +787,53 @@ fn a_worker_pool_of_zero_is_refused_where_it_is_written() {
         );
     }
 }
+
+/// A negative request or limit (the API server refuses such pods) or containers whose requests
+/// add up past what a quantity holds used to reach the simulation and panic when the pod left
+/// its node ("released more cpu than was reserved"); both are refused where they are written.
+#[test]
+fn negative_or_overflowing_pod_resources_are_refused_where_written() {
+    let dir = scratch("pod_resources");
+    let with_resources =
+        |resources: &str| SMALL_SCENARIO.replace("resources: {requests: {cpu: \"1\"}}", resources);
+    let line = 1 + SMALL_SCENARIO
+        .lines()
+        .position(|l| l.contains("resources:"))
+        .unwrap();
+    let at = "workloads[0].jobset.spec.replicatedJobs[0].template.spec.template.spec";
+    for (i, (resources, path)) in [
+        (
+            "resources: {requests: {cpu: -1}}",
+            "containers[0].resources.requests.cpu",
+        ),
+        (
+            "resources: {limits: {memory: -1Gi}}",
+            "containers[0].resources.limits.memory",
+        ),
+        (
+            "resources: {requests: {nvidia.com/gpu: -2}, limits: {nvidia.com/gpu: -2}}",
+            "containers[0].resources.requests.nvidia.com/gpu",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = write(&dir, &format!("neg{i}.yaml"), &with_resources(resources));
+        let err = rejects(&dir, &p);
+        assert!(
+            err.contains(&format!(":{line}:"))
+                && err.contains(&format!("{at}.{path}: Invalid value: "))
+                && err.contains("must be greater than or equal to 0"),
+            "{err}"
+        );
+    }
+    let two_huge = "resources: {requests: {cpu: \"5000000000000000\"}}\n                - {name: second, image: b, resources: {requests: {cpu: \"5000000000000000\"}}}";
+    let p = write(&dir, "sum.yaml", &with_resources(two_huge));
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains(&format!(
+            "{at}.containers: the containers' cpu requests add up to more than"
+        )),
+        "{err}"
+    );
+}

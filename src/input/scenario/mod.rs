@@ -425,6 +425,7 @@ fn resolve(
     let faults = faults::resolve(file, &raw.faults, &pool_names, &mut problems.list);
     let mut resolved = workloads::resolve(&raw.workloads, base_dir, &feature_gates, &mut problems);
     check_sizes(&resolved.workloads, &mut problems.list);
+    check_pod_resources(&resolved.workloads, &mut problems.list);
     let kueue = raw.kueue.as_ref().map(|section| {
         crate::kueue_api::load(
             section,
@@ -541,6 +542,65 @@ pub(crate) fn check_sizes(workloads: &[Workload], errors: &mut Vec<InputError>) 
             workloads.first().map(|w| w.source.as_str()).unwrap_or(""),
             format!("the workloads run up to {total} pods at once, more than the {MAX_PARALLEL_PODS} jobset-sim supports"),
         ));
+    }
+}
+
+/// Refuses pod templates whose resources the API server would refuse or the simulation could not
+/// count: a negative request or limit (pod validation: "must be greater than or equal to 0"; the
+/// Job controller could never create the pods), or containers whose requests of one resource add
+/// up past what a quantity holds. Either would leave a node's free capacity wrong, so the run
+/// would report nonsense or stop half-way.
+pub(crate) fn check_pod_resources(workloads: &[Workload], errors: &mut Vec<InputError>) {
+    for w in workloads {
+        for (i, rj) in w.jobset.spec.replicated_jobs.iter().enumerate() {
+            let pod = &rj.template.spec.template.spec;
+            let at = format!("spec.replicatedJobs[{i}].template.spec.template.spec");
+            let lists = [
+                ("containers", &pod.containers),
+                ("initContainers", &pod.init_containers),
+            ];
+            for (list_name, containers) in lists {
+                for (c, container) in containers.iter().enumerate() {
+                    let resources = &container.resources;
+                    for (kind, map) in [
+                        ("requests", &resources.requests),
+                        ("limits", &resources.limits),
+                    ] {
+                        for (name, q) in map.iter().filter(|(_, q)| q.milli < 0) {
+                            let message = format!(
+                                "Invalid value: \"{}\": must be greater than or equal to 0 \
+                                 (the API server would refuse the Job's pods)",
+                                q.display()
+                            );
+                            let path = format!("{at}.{list_name}[{c}].resources.{kind}.{name}");
+                            errors.push(InputError::new(&w.source, message).at_path(path));
+                        }
+                    }
+                }
+            }
+            // As the scheduler sums them (a missing request defaults to the limit).
+            let mut total_milli: BTreeMap<&str, i128> = BTreeMap::new();
+            for container in &pod.containers {
+                let resources = &container.resources;
+                let limits_unrequested = (resources.limits.iter())
+                    .filter(|(name, _)| !resources.requests.contains_key(*name));
+                for (name, q) in resources.requests.iter().chain(limits_unrequested) {
+                    *total_milli.entry(name).or_default() += i128::from(q.milli.max(0));
+                }
+            }
+            for (name, _) in total_milli
+                .iter()
+                .filter(|(_, t)| **t > i128::from(i64::MAX))
+            {
+                let message = format!(
+                    "the containers' {name} requests add up to more than {} units, the \
+                     largest quantity jobset-sim counts",
+                    i64::MAX / 1000
+                );
+                errors
+                    .push(InputError::new(&w.source, message).at_path(format!("{at}.containers")));
+            }
+        }
     }
 }
 
