@@ -837,3 +837,85 @@ fn negative_or_overflowing_pod_resources_are_refused_where_written() {
         "{err}"
     );
 }
+
+/// Input is read with a bound: `/dev/zero` as a scenario (or on standard input) used to be read
+/// whole, taking every byte of memory before the parser could object.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_input_is_refused_without_reading_it_whole() {
+    let out = run(&["run", "/dev/zero"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero: cannot read scenario: larger than 64 MiB"),
+        "{err}"
+    );
+    let out = bin()
+        .args(["run", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("<stdin>: cannot read scenario from standard input: larger than"),
+        "{err}"
+    );
+    let out = run(&["check", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// A UTF-8 byte order mark, as some editors save files, used to fail the scenario with "did not
+/// find expected <document start>" at line 2; the same file without it runs.
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    let dir = scratch("byte_order_mark");
+    let p = write(&dir, "s.yaml", &format!("\u{feff}{SMALL_SCENARIO}"));
+    let out = run(&["run", p.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Counts are bounded before anything is built: a sweep of 4294967295 seeds, or `compare
+/// --seeds` as large, used to abort on a 32 GiB allocation (u64::MAX: a panic).
+#[test]
+fn seed_counts_are_bounded_and_located() {
+    let dir = scratch("seed_counts");
+    write(&dir, "s.yaml", SMALL_SCENARIO);
+    for (i, (seeds, want)) in [
+        (
+            "4294967295",
+            "sweep0.yaml:1:8: seeds: 4294967295 seeds is more than the 1000000 runs",
+        ),
+        (
+            "18446744073709551615",
+            "seeds is more than the 1000000 runs",
+        ),
+        (
+            "-3",
+            "sweep2.yaml:1:8: seeds: expected a count of seeds (seeds 1..=N) or a list",
+        ),
+        (
+            "[1, x]",
+            "sweep3.yaml:1:8: seeds: expected a count of seeds",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let text = format!("seeds: {seeds}\nscenario: s.yaml\naxes: []\n");
+        let p = write(&dir, &format!("sweep{i}.yaml"), &text);
+        let out = run(&["sweep", p.to_str().unwrap(), "--dry-run"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+    let s = dir.join("s.yaml");
+    let s = s.to_str().unwrap();
+    let out = run(&["compare", s, s, "--seeds", "4294967295", "--dry-run"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--seeds: 4294967295 seeds is more than"),
+        "{err}"
+    );
+}

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// Exit code of a failed regression gate (`expect:` in `run`, a differing baseline in `check`).
 pub(crate) const EXIT_GATE_FAILED: i32 = 3;
 
-fn jobs(arg: Option<usize>) -> Result<usize, SimError> {
+pub(super) fn jobs(arg: Option<usize>) -> Result<usize, SimError> {
     match arg {
         Some(0) => Err(InputError::new("--jobs", "must be at least 1").into()),
         Some(n) => Ok(n),
@@ -102,6 +102,15 @@ pub(crate) fn compare(args: CompareArgs) -> Result<(), SimError> {
         Some(list) => list,
         None if args.seeds == 0 => {
             return Err(InputError::new("--seeds", "must be at least 1").into())
+        }
+        // Refused before the list is built, which alone could exhaust memory.
+        None if args.seeds > crate::sweep::spec::MAX_RUNS as u64 => {
+            let message = format!(
+                "{} seeds is more than the {} runs a comparison may make",
+                args.seeds,
+                crate::sweep::spec::MAX_RUNS
+            );
+            return Err(InputError::new("--seeds", message).into());
         }
         None => (1..=args.seeds).collect(),
     };
@@ -229,7 +238,7 @@ struct Baseline {
 /// after it); its scenario's warnings go to stderr.
 fn load_baseline(file: &Path, scenario: Option<&PathBuf>) -> Result<Baseline, SimError> {
     let shown = file.display().to_string();
-    let text = std::fs::read_to_string(file)
+    let text = crate::source::read_text(file)
         .map_err(|e| InputError::new(&shown, format!("cannot read baseline: {e}")))?;
     let stored: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         InputError::new(&shown, format!("not JSON: {e}")).at_line(e.line(), e.column())

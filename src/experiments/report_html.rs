@@ -18,7 +18,7 @@ pub(crate) fn write_report(dir: &Path) -> Result<std::path::PathBuf, SimError> {
     let html = if dir.join(sweep_out::META_FILE).is_file() {
         sweep_page(dir)?
     } else if dir.join("summary.json").is_file() {
-        let text = std::fs::read_to_string(dir.join("summary.json")).map_err(|e| {
+        let text = crate::source::read_text(&dir.join("summary.json")).map_err(|e| {
             InputError::new(format!("{shown}/summary.json"), format!("cannot read: {e}"))
         })?;
         let summary: Value = serde_json::from_str(&text).map_err(|e| {

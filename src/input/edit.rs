@@ -94,7 +94,7 @@ pub(crate) fn inline_manifest_for(
     };
     let file = base_dir.join(&rel);
     let shown = file.display().to_string();
-    let text = std::fs::read_to_string(&file)
+    let text = crate::source::read_text(&file)
         .map_err(|e| format!("workloads[{i}].manifest: cannot read {shown}: {e}"))?;
     let docs: Vec<Value> = crate::yaml::documents(&shown, &text)
         .map_err(|e| e.to_string())?

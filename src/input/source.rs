@@ -21,8 +21,7 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
 /// (the current directory for standard input).
 pub(crate) fn read(path: &Path, what: &str) -> Result<(String, String, PathBuf), SimError> {
     if is_stdin(path) {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+        let text = read_text_from(std::io::stdin().lock()).map_err(|e| {
             InputError::new(
                 STDIN_NAME,
                 format!("cannot read {what} from standard input: {e}"),
@@ -31,10 +30,41 @@ pub(crate) fn read(path: &Path, what: &str) -> Result<(String, String, PathBuf),
         return Ok((STDIN_NAME.to_string(), text, PathBuf::from(".")));
     }
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(&file, format!("cannot read {what}: {e}")))?;
+    let text =
+        read_text(path).map_err(|e| InputError::new(&file, format!("cannot read {what}: {e}")))?;
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     Ok((file, text, dir))
+}
+
+/// The largest input text read. Scenarios, manifests, profiles, sweep files and summaries are
+/// kilobytes to a few megabytes; past this the input is something else (`/dev/zero`, a disk
+/// image, a log), and reading it whole would exhaust memory before the parser could say so.
+pub(crate) const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// Reads a whole input file (scenario, manifest, profile, sweep file, baseline) as UTF-8 text,
+/// refusing one larger than [`MAX_INPUT_BYTES`]; a leading UTF-8 byte order mark, which some
+/// editors write, is dropped as `kubectl` drops it. Errors read as the standard library's.
+pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
+    read_text_from(std::fs::File::open(path)?)
+}
+
+fn read_text_from(reader: impl Read) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind};
+    let mut bytes = Vec::new();
+    reader.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        let message = format!(
+            "larger than {} MiB: not a scenario, manifest or summary",
+            MAX_INPUT_BYTES >> 20
+        );
+        return Err(Error::new(ErrorKind::InvalidData, message));
+    }
+    let mut text = String::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 /// One `--set PATH=VALUE`: VALUE is YAML (`3`, `true`, `2h`, `[a, b]`, `{cpu: 8}`).
@@ -147,6 +177,17 @@ pub(crate) fn load_scenario_with(path: &Path, sets: &[Set]) -> Result<Scenario, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_text_is_bounded_and_loses_its_byte_order_mark() {
+        let text = read_text_from(&b"\xef\xbb\xbfname: x\n"[..]).unwrap();
+        assert_eq!(text, "name: x\n");
+        let endless = std::io::repeat(0);
+        let err = read_text_from(endless).unwrap_err().to_string();
+        assert!(err.contains("larger than 64 MiB"), "{err}");
+        let err = read_text_from(&b"\xff\xfe"[..]).unwrap_err().to_string();
+        assert_eq!(err, "stream did not contain valid UTF-8");
+    }
 
     #[test]
     fn parses_path_and_yaml_value() {

@@ -28,11 +28,31 @@ struct SweepFile {
     axes: Vec<AxisSection>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum Seeds {
     Count(u64),
     List(Vec<u64>),
+}
+
+impl<'de> Deserialize<'de> for Seeds {
+    /// By hand rather than `untagged`, whose error ("did not match any variant") names neither
+    /// form.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let expected = || {
+            serde::de::Error::custom(
+                "expected a count of seeds (seeds 1..=N) or a list of distinct seeds, \
+                 like 20 or [1, 7, 42], each a whole number from 0 to 18446744073709551615",
+            )
+        };
+        match Value::deserialize(d)? {
+            Value::Number(n) => n.as_u64().map(Seeds::Count).ok_or_else(expected),
+            Value::Sequence(list) => (list.iter())
+                .map(|v| v.as_u64().ok_or_else(expected))
+                .collect::<Result<_, _>>()
+                .map(Seeds::List),
+            _ => Err(expected()),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,7 +125,10 @@ pub(crate) fn load_sweep(path: &Path, sets: &[crate::source::Set]) -> Result<Swe
     let raw = crate::yaml::parse_document::<SweepFile>(&file, &text, 0, false)?.value;
     let base_path: PathBuf = dir.as_path().join(&raw.scenario);
     let base = base_path.display().to_string();
-    let seeds = seeds_of(&file, raw.seeds)?;
+    let seeds = seeds_of(&file, raw.seeds).map_err(|mut e| {
+        crate::yaml::locate::fill(&mut e, &text, 0);
+        e
+    })?;
     let axes = axes_of(&file, &text, raw.axes)?;
     let n_cells = axes.iter().map(|a| a.values.len()).product::<usize>();
     if n_cells.saturating_mul(seeds.len()) > MAX_RUNS {
@@ -144,11 +167,15 @@ pub(crate) fn load_sweep(path: &Path, sets: &[crate::source::Set]) -> Result<Swe
     })
 }
 
-/// The seeds each cell runs with: `1..=n` for a count, else the listed ones (distinct).
-fn seeds_of(file: &str, seeds: Seeds) -> Result<Vec<u64>, SimError> {
-    let err = |m: &str| -> SimError { InputError::new(file, m).at_path("seeds").into() };
+/// The seeds each cell runs with: `1..=n` for a count, else the listed ones (distinct). A count
+/// past [`MAX_RUNS`] is refused before its list is built, which alone could exhaust memory.
+fn seeds_of(file: &str, seeds: Seeds) -> Result<Vec<u64>, InputError> {
+    let err = |m: &str| InputError::new(file, m).at_path("seeds");
     match seeds {
         Seeds::Count(0) => Err(err("must be at least 1")),
+        Seeds::Count(n) if n > MAX_RUNS as u64 => Err(err(&format!(
+            "{n} seeds is more than the {MAX_RUNS} runs a sweep may make"
+        ))),
         Seeds::Count(n) => Ok((1..=n).collect()),
         Seeds::List(l) if l.is_empty() => Err(err("the list of seeds is empty")),
         Seeds::List(l) if l.iter().collect::<BTreeSet<_>>().len() != l.len() => {
@@ -222,7 +249,7 @@ fn load_base(
     let base_scenario = crate::source::load_scenario_with(base_path, sets)?;
     let warnings = base_scenario.warnings();
     let notes = base_scenario.notes.iter().map(note_key).collect();
-    let text = std::fs::read_to_string(base_path)
+    let text = crate::source::read_text(base_path)
         .map_err(|e| InputError::new(base, format!("cannot read scenario: {e}")))?;
     let text = crate::source::apply(base, &text, base_dir, sets)?;
     let doc: Value =

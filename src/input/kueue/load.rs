@@ -171,7 +171,7 @@ pub(crate) fn load(
     for (i, rel) in section.files.iter().enumerate() {
         let path = base_dir.join(rel);
         let shown = path.display().to_string();
-        match std::fs::read_to_string(&path) {
+        match crate::source::read_text(&path) {
             Ok(text) => read_file(&shown, &text, &mut read, &mut out),
             Err(e) => out.errors.push(
                 InputError::new(scenario_file, format!("cannot read {shown}: {e}"))

@@ -125,7 +125,7 @@ pub(super) fn source(spec: &str, base_dir: &Path) -> Result<(String, String), St
     // Relative to the scenario file; `calibrate --profile` passes "" (the current directory).
     let path = base_dir.join(spec);
     let shown = path.display().to_string();
-    std::fs::read_to_string(&path)
+    crate::source::read_text(&path)
         .map(|text| (shown.clone(), text))
         .map_err(|e| format!("cannot read profile {shown}: {e}"))
 }

@@ -140,7 +140,7 @@ impl Resolver<'_, '_> {
     fn manifest_file(&mut self, i: usize, rel: &str) -> Option<Vec<LoadedJobSet>> {
         let path = self.base_dir.join(rel);
         let shown = path.display().to_string();
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::source::read_text(&path) {
             Ok(text) => text,
             Err(e) => {
                 let message = format!("cannot read manifest {shown}: {e}");

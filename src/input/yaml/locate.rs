@@ -91,7 +91,7 @@ pub(crate) fn fill_scenario(err: SimError, file: &str, text: &str, base_dir: &Pa
             }
             let manifest = texts
                 .entry(name.clone())
-                .or_insert_with(|| std::fs::read_to_string(&name).ok());
+                .or_insert_with(|| crate::source::read_text(Path::new(&name)).ok());
             if let Some(manifest) = manifest {
                 // Without a "(document N)" suffix the file holds one JobSet: the first
                 // document with content.
@@ -112,7 +112,7 @@ pub(crate) fn fill_scenario(err: SimError, file: &str, text: &str, base_dir: &Pa
 /// [`fill_scenario`] for errors found after the scenario was loaded (when the simulation is set
 /// up), whose text is no longer at hand: reads the scenario file again.
 pub(crate) fn fill_scenario_file(err: SimError, path: &Path) -> SimError {
-    match std::fs::read_to_string(path) {
+    match crate::source::read_text(path) {
         Ok(text) => fill_scenario(
             err,
             &path.display().to_string(),

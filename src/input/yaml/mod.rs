@@ -68,7 +68,16 @@ pub(crate) fn parse_document<T: DeserializeOwned>(
             }),
             Err(e) => {
                 let path = track.path().to_string();
-                Err(yaml_error(file, e, &path))
+                let mut err = yaml_error(file, e, &path);
+                // An error raised once a whole value was read (an `untagged` enum, a type that
+                // reads a `Value` first) carries the document's start, not the value's: place
+                // it by its path instead.
+                if (err.line, err.column) == (Some(1), Some(1)) {
+                    if let Some((line, column)) = locate::locate(text, i, &path) {
+                        err = err.at_line(line, column);
+                    }
+                }
+                Err(err)
             }
         };
     }
