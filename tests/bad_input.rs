@@ -875,6 +875,64 @@ fn a_byte_order_mark_is_ignored() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// Node labels, taints and resource names are checked as the API server checks a Node's; a
+/// label key with a space, or a resource named with an invisible character, used to pass.
+#[test]
+fn node_labels_taints_and_resource_names_are_checked() {
+    let dir = scratch("node_pool_names");
+    let pool = "    capacity: {cpu: 8, memory: 32Gi}\n";
+    for (i, (extra, want)) in [
+        (
+            "    labels: {\"bad key\": v}\n",
+            "cluster.nodePools[0].labels.bad key: \"bad key\" is not a valid label key",
+        ),
+        (
+            "    labels: {team: \"a b\"}\n",
+            "cluster.nodePools[0].labels.team: \"a b\" is not a valid label value",
+        ),
+        (
+            "    labels: {slice: \"-{pool}\"}\n",
+            "cluster.nodePools[0].labels.slice: expands to \"-0\", not a valid label value",
+        ),
+        (
+            "    taints: [{key: \"x y\", value: v, effect: NoSchedule}]\n",
+            "cluster.nodePools[0].taints[0].key: \"x y\" is not a valid taint key",
+        ),
+        (
+            "    capacity: {cpu: 8, memory: 32Gi, \"gpu!\": 1}\n",
+            "cluster.nodePools[0].capacity.gpu!: \"gpu!\" is not a valid resource name",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let text = match extra.starts_with("    capacity") {
+            true => SMALL_SCENARIO.replace(pool, extra),
+            false => SMALL_SCENARIO.replace(pool, &format!("{pool}{extra}")),
+        };
+        let p = write(&dir, &format!("n{i}.yaml"), &text);
+        let err = rejects(&dir, &p);
+        assert!(
+            err.contains(&format!("n{i}.yaml:")) && err.contains(want),
+            "{err}"
+        );
+    }
+}
+
+/// A list or mapping where a quantity belongs (a YAML merge key lands there) names the form
+/// expected, not serde's "did not match any variant of untagged enum".
+#[test]
+fn a_quantity_of_the_wrong_shape_says_what_is_expected() {
+    let dir = scratch("quantity_shape");
+    let text = SMALL_SCENARIO.replace("{cpu: 8, memory: 32Gi}", "{cpu: [8], memory: 32Gi}");
+    let p = write(&dir, "s.yaml", &text);
+    let err = rejects(&dir, &p);
+    assert!(
+        err.contains("s.yaml:7:") && err.contains("cluster.nodePools[0].capacity.cpu: invalid type: sequence, expected a quantity, like 4, 500m"),
+        "{err}"
+    );
+}
+
 /// Counts are bounded before anything is built: a sweep of 4294967295 seeds, or `compare
 /// --seeds` as large, used to abort on a 32 GiB allocation (u64::MAX: a panic).
 #[test]

@@ -127,19 +127,29 @@ impl Quantity {
 }
 
 impl<'de> Deserialize<'de> for Quantity {
+    /// A number or a string, read by hand: an `untagged` enum would say only "did not match any
+    /// variant" for a list or a mapping (a YAML merge key, `<<: *anchor`, lands here).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(i64),
-            Float(f64),
-            Text(String),
+        struct QuantityText;
+        impl serde::de::Visitor<'_> for QuantityText {
+            type Value = String;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a quantity, like 4, 500m, 16Gi or 1e3")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<String, E> {
+                Ok(format!("{v}"))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_string())
+            }
         }
-        let text = match Raw::deserialize(d)? {
-            Raw::Int(i) => i.to_string(),
-            Raw::Float(f) => format!("{f}"),
-            Raw::Text(s) => s,
-        };
+        let text = d.deserialize_any(QuantityText)?;
         Quantity::parse(&text).map_err(serde::de::Error::custom)
     }
 }

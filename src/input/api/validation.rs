@@ -467,6 +467,50 @@ pub(crate) fn is_dns1123_subdomain(v: &str) -> Vec<String> {
     errs
 }
 
+/// `content.IsQualifiedName` (label keys, resource names, selector keys).
+pub(crate) fn qualified_name_errors(value: &str) -> Vec<String> {
+    const NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+    const NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+    let mut errs = vec![];
+    let parts: Vec<&str> = value.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_string());
+            } else {
+                errs.extend(
+                    is_dns1123_subdomain(prefix)
+                        .into_iter()
+                        .map(|m| format!("prefix part {m}")),
+                );
+            }
+            name
+        }
+        _ => {
+            errs.push(regex_error(
+                &format!("a qualified name {NAME_MSG}"),
+                NAME_FMT,
+                &["MyName", "my.name", "123-abc"],
+            ));
+            return errs;
+        }
+    };
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_string());
+    } else if name.len() > 63 {
+        errs.push(format!("name part {}", max_len_error(63)));
+    }
+    if !name.is_empty() && !matches_label_value(name) {
+        errs.push(regex_error(
+            NAME_MSG,
+            NAME_FMT,
+            &["MyName", "my.name", "123-abc"],
+        ));
+    }
+    errs
+}
+
 /// `validation.IsValidLabelValue` (`content.IsLabelValue`).
 pub(crate) fn is_label_value(v: &str) -> Vec<String> {
     let mut errs = Vec::new();

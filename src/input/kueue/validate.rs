@@ -23,7 +23,7 @@ use super::*;
 use crate::api::types::ObjectMeta;
 use crate::api::validation::{
     duplicate, go_quote, invalid, is_dns1123_subdomain, is_label_value, json_str,
-    map_list_duplicates, max_len_error, not_supported, regex_error, required, too_many, FieldError,
+    map_list_duplicates, not_supported, qualified_name_errors, required, too_many, FieldError,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -124,50 +124,6 @@ fn enumeration(errs: &mut Vec<FieldError>, path: &str, value: Option<&String>, a
             errs.push(not_supported(path, v, allowed));
         }
     }
-}
-
-/// `content.IsQualifiedName` (label keys, resource names, selector keys).
-fn qualified_name_errors(value: &str) -> Vec<String> {
-    const NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-    const NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-    let mut errs = vec![];
-    let parts: Vec<&str> = value.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
-            if prefix.is_empty() {
-                errs.push("prefix part must be non-empty".to_string());
-            } else {
-                errs.extend(
-                    is_dns1123_subdomain(prefix)
-                        .into_iter()
-                        .map(|m| format!("prefix part {m}")),
-                );
-            }
-            name
-        }
-        _ => {
-            errs.push(regex_error(
-                &format!("a qualified name {NAME_MSG}"),
-                NAME_FMT,
-                &["MyName", "my.name", "123-abc"],
-            ));
-            return errs;
-        }
-    };
-    if name.is_empty() {
-        errs.push("name part must be non-empty".to_string());
-    } else if name.len() > 63 {
-        errs.push(format!("name part {}", max_len_error(63)));
-    }
-    if !name.is_empty() && !crate::api::validation::matches_label_value(name) {
-        errs.push(regex_error(
-            NAME_MSG,
-            NAME_FMT,
-            &["MyName", "my.name", "123-abc"],
-        ));
-    }
-    errs
 }
 
 fn label_name(errs: &mut Vec<FieldError>, path: &str, key: &str) {

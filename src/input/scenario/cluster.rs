@@ -5,6 +5,7 @@ use super::{is_dns_label, Problems};
 use crate::api::quantity::Quantity;
 use crate::api::taint::{Taint, TaintEffect};
 use crate::api::types::StringMap;
+use crate::api::validation::{is_label_value, qualified_name_errors};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A node pool shape from the scenario, already checked.
@@ -84,6 +85,11 @@ fn node_pool(
         problems.at(format!("{at}.nodesPerPool"), "must be at least 1");
     }
     for (name, q) in &p.capacity {
+        // A resource name is a qualified name, as the API server checks a node's allocatable.
+        for m in qualified_name_errors(name) {
+            let message = format!("{name:?} is not a valid resource name: {m}");
+            problems.at(format!("{at}.capacity.{name}"), message);
+        }
         if q.milli < 0 {
             problems.at(format!("{at}.capacity.{name}"), "must not be negative");
         }
@@ -183,8 +189,17 @@ fn labels(
     let mut fixed = StringMap::new();
     let mut templated = vec![];
     for (key, value) in &p.labels {
+        // As the API server checks a node's labels: the key a qualified name.
+        for m in qualified_name_errors(key) {
+            let message = format!("{key:?} is not a valid label key: {m}");
+            problems.at(format!("{at}.labels.{key}"), message);
+        }
         match LabelTemplate::parse(value) {
             Ok(None) => {
+                for m in is_label_value(value) {
+                    let message = format!("{value:?} is not a valid label value: {m}");
+                    problems.at(format!("{at}.labels.{key}"), message);
+                }
                 fixed.insert(key.clone(), value.clone());
             }
             Ok(Some(template)) => {
@@ -194,6 +209,9 @@ fn labels(
                         "expands to {longest:?} ({} characters); a label value has at most 63",
                         longest.len()
                     );
+                    problems.at(format!("{at}.labels.{key}"), message);
+                } else if let Some(m) = is_label_value(&longest).into_iter().next() {
+                    let message = format!("expands to {longest:?}, not a valid label value: {m}");
                     problems.at(format!("{at}.labels.{key}"), message);
                 }
                 templated.push((key.clone(), template));
@@ -207,6 +225,15 @@ fn labels(
 fn taints(at: &str, p: &NodePoolSection, problems: &mut Problems) -> Vec<Taint> {
     let mut taints = vec![];
     for (t, taint) in p.taints.iter().enumerate() {
+        // As the API server checks a node's taints.
+        for m in qualified_name_errors(&taint.key) {
+            let message = format!("{:?} is not a valid taint key: {m}", taint.key);
+            problems.at(format!("{at}.taints[{t}].key"), message);
+        }
+        for m in is_label_value(&taint.value) {
+            let message = format!("{:?} is not a valid taint value: {m}", taint.value);
+            problems.at(format!("{at}.taints[{t}].value"), message);
+        }
         match TaintEffect::parse(&taint.effect) {
             Some(effect) => taints.push(Taint {
                 key: taint.key.clone(),
