@@ -977,3 +977,54 @@ fn seed_counts_are_bounded_and_located() {
         "{err}"
     );
 }
+
+/// Command-line values that used to be ignored or wrap silently are refused (exit 2).
+#[test]
+fn meaningless_flags_are_refused() {
+    let dir = scratch("meaningless_flags");
+    let empty = write(&dir, "empty.yaml", "");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["validate", empty.to_str().unwrap()],
+            "empty.yaml: holds no YAML document",
+        ),
+        (
+            &["run", "scenarios/quickstart.yaml", "--no-events"],
+            "--out <DIR>",
+        ),
+        (
+            &["swarm", "--cases", "1", "--jobs", "0"],
+            "--jobs: must be at least 1",
+        ),
+        (
+            &["swarm", "--first", "18446744073709551615", "--cases", "2"],
+            "runs past the last case number",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = run(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+/// `--out` below a file is a wrong argument (exit 2, before anything runs), not a write that
+/// failed after the simulation (exit 4).
+#[test]
+fn an_output_folder_below_a_file_is_refused_before_the_run() {
+    let dir = scratch("out_below_file");
+    let file = write(&dir, "notes.txt", "mine");
+    let out_dir = file.join("out");
+    let out = run(&[
+        "run",
+        "scenarios/quickstart.yaml",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("notes.txt is a file, not a folder"), "{err}");
+    assert!(stdout(&out).is_empty(), "nothing ran: {}", stdout(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

@@ -291,7 +291,7 @@ pub(crate) struct RunArgs {
     pub report: bool,
     /// With --out, leave out events.csv (one row per pod state change: hundreds of MB for
     /// weeks of simulated training) and keep no rows in memory.
-    #[arg(long)]
+    #[arg(long, requires = "out")]
     pub no_events: bool,
     /// Check the simulator's invariants (no node over-committed, one Job per exclusive domain,
     /// no pod on a NotReady node, restarts within maxRestarts, every pod accounted for) every
@@ -369,7 +369,7 @@ fn validate(args: ValidateArgs) -> Result<(), SimError> {
     let mut scenarios = String::new();
     for f in &args.files {
         let shown = f.display().to_string();
-        let text = std::fs::read_to_string(f)
+        let text = crate::source::read_text(f)
             .map_err(|e| InputError::new(&shown, format!("cannot read: {e}")))?;
         if is_scenario(&text) {
             // Loaded as `run` loads it: admission of its JobSets with its own gates, and
@@ -398,6 +398,12 @@ fn validate(args: ValidateArgs) -> Result<(), SimError> {
             continue;
         }
         let docs = crate::api::load::load_documents(&shown, &text)?;
+        if docs.is_empty() {
+            // Otherwise it would pass without a line printed: an empty file given by mistake
+            // (a truncated download, the wrong path) must not read as "all valid".
+            let message = "holds no YAML document: nothing to validate";
+            return Err(InputError::new(&shown, message).into());
+        }
         texts.push((shown, text, docs));
     }
     let report = crate::validate::report(&texts, &gates);

@@ -31,8 +31,9 @@ pub(crate) fn swarm(args: SwarmArgs) -> Result<(), SimError> {
     if let Some(case) = args.case {
         return single_case(&args, case);
     }
+    let jobs = check_range_and_jobs(&args)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
+        .num_threads(jobs)
         .build()
         .map_err(|e| SimError::Internal(e.to_string()))?;
     let started = Instant::now();
@@ -144,6 +145,21 @@ fn print_totals(args: &SwarmArgs, t: &Totals, wall_s: f64) {
 }
 
 /// `--case K`: print its scenario, or run it (twice) and print the failure in full.
+/// The threads to run on (`--jobs`, at least 1), once the case range is known to fit: case
+/// numbers are u64, and a range past the end would silently run nothing.
+fn check_range_and_jobs(args: &SwarmArgs) -> Result<usize, SimError> {
+    if args.first.checked_add(args.cases).is_none() {
+        let message = format!(
+            "--first {} with --cases {} runs past the last case number, {}",
+            args.first,
+            args.cases,
+            u64::MAX
+        );
+        return Err(InputError::new("--cases", message).into());
+    }
+    super::sweep::jobs(args.jobs)
+}
+
 fn single_case(args: &SwarmArgs, case: u64) -> Result<(), SimError> {
     if args.print_scenario {
         print!("{}", swarm::gen::generate(args.seed, case).yaml);

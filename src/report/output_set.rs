@@ -49,6 +49,14 @@ impl OutputSet {
         if dir.exists() {
             check_only_run_files(dir)?;
         }
+        // A file where a folder of the path must be is a wrong argument (exit 2), not a write
+        // that failed.
+        let file_on_the_way = (dir.ancestors().skip(1))
+            .find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir());
+        if let Some(file) = file_on_the_way {
+            let why = format!("{} is a file, not a folder", file.display());
+            return Err(bad_dir(&shown, &why));
+        }
         let parent = match dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
