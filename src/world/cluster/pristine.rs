@@ -151,12 +151,19 @@ impl<'a> TreeSum<'a> {
         self.each().map(|t| t.range(a, b)).sum()
     }
 
-    /// The counted node of rank `k` (0-based): one descent over the summed trees (all trees
-    /// of one cluster have the same size).
+    /// The counted node of rank `k` (0-based). Inlined up to the one-tree case, the fast
+    /// path's usual one (it selects twice per decision).
+    #[inline]
     pub(crate) fn select(&self, k: u32) -> Option<usize> {
         if self.len == 1 {
             return self.trees[0].expect("pushed").select(k);
         }
+        self.select_summed(k)
+    }
+
+    /// `select` over several trees: one descent over their sums (all trees of one cluster
+    /// have the same size).
+    fn select_summed(&self, k: u32) -> Option<usize> {
         let first = self.trees[..self.len].first().copied().flatten()?;
         let size = first.tree.len() - 1;
         let mut rem = k + 1;

@@ -236,15 +236,17 @@ impl Scheduler {
             };
             if w.found + c >= w.want {
                 // The window ends among the counted nodes before `next`.
-                let k = before + (w.want - w.found - 1) as u32;
-                let end = counts.select(k).expect("counted above");
-                w.items.push(counts.item(pos, end + 1));
+                let taken = (w.want - w.found) as u32;
+                let end = counts.select(before + taken - 1).expect("counted above");
+                w.items
+                    .push(counts.item(Span::new(pos, end + 1, before, taken)));
                 w.found = w.want;
                 w.last = Some(end);
                 return true;
             }
             w.found += c;
-            w.items.push(counts.item(pos, next));
+            w.items
+                .push(counts.item(Span::new(pos, next, before, c as u32)));
             if next == hi {
                 break;
             }
@@ -314,7 +316,10 @@ impl Scheduler {
         let node = match w.found {
             0 => None,
             // One feasible node: taken without scoring.
-            1 => Some(self.kth_in_order(&w.items, &table.counted, w.free_tree(), |_| true, 0)),
+            1 => {
+                let counted = Tied::Counted(&table.counted);
+                Some(self.kth_in_order(&w.items, counted, w.free_tree(), |_| true, 0))
+            }
             _ => Some(self.pick_in_window(cx, shape, &table, &w)),
         };
         let scored = if w.found > 1 { w.found } else { 0 };
@@ -461,12 +466,13 @@ impl Scheduler {
         let free_tree = w.free_tree();
         // The common window: the counted nodes of one pool entry or used class, no other
         // node. They all score alike, so all of them tie: the draw below without counting
-        // and scoring per group (the same draw over the same nodes in the same order).
-        if let (true, Some(group)) = (w.others.is_empty(), table.only_group(pr)) {
-            let mut tied = TreeSum::default();
-            tied.push(group);
+        // and scoring per group (the same draw over the same nodes in the same order). The
+        // window's counted nodes are then exactly that group's (with one group feasible, the
+        // trees it counts with count the same nodes), so the walk's counts stand.
+        if w.others.is_empty() && table.only_group(pr).is_some() {
             let r = below(&mut self.rng, w.found as u64) as usize;
-            return self.kth_in_order(&w.items, &tied, free_tree, |_| false, r);
+            let tied = Tied::Counted(&table.counted);
+            return self.kth_in_order(&w.items, tied, free_tree, |_| false, r);
         }
         let mut spec_counts = [0usize; MAX_SPECS];
         let mut class_counts = [0usize; MAX_CLASSES];
@@ -512,7 +518,7 @@ impl Scheduler {
         };
         // Free-domain items hold the one entry's pristine nodes: tied when that entry is.
         let free_tied = free_tree.filter(|_| !tied.is_empty());
-        self.kth_in_order(&w.items, &tied, free_tied, |i| other_best[i], r)
+        self.kth_in_order(&w.items, Tied::Some(&tied), free_tied, |i| other_best[i], r)
     }
 
     /// Scores of the window's nodes that are not pristine, in order, TaintToleration
@@ -547,11 +553,12 @@ impl Scheduler {
 
     /// The `k`-th node of the window, in node order, among the nodes `tied` counts and the
     /// other nodes `other_ok` accepts (by their place among the window's other nodes), and
-    /// in free-domain items the nodes `free` counts.
+    /// in free-domain items the nodes `free` counts (the walk's counts: `free` is the tree
+    /// it counted them from).
     fn kth_in_order(
         &self,
         items: &[Item],
-        tied: &TreeSum,
+        tied: Tied,
         free: Option<&Fenwick>,
         other_ok: impl Fn(usize) -> bool,
         mut k: usize,
@@ -559,29 +566,30 @@ impl Scheduler {
         let mut other = 0;
         for item in items {
             match *item {
-                Item::Free(a, b) => {
+                Item::Free(span) => {
                     let Some(f) = free else { continue };
-                    let before = f.prefix(a);
-                    let c = if b > a {
-                        (f.prefix(b) - before) as usize
-                    } else {
-                        0
-                    };
+                    let c = span.count as usize;
                     if k < c {
-                        let node = f.select(before + k as u32).expect("counted");
+                        let node = f.select(span.before + k as u32).expect("counted");
                         return node as NodeId;
                     }
                     k -= c;
                 }
-                Item::Run(a, b) => {
-                    let before = tied.prefix(a);
-                    let c = if b > a {
-                        (tied.prefix(b) - before) as usize
-                    } else {
-                        0
+                Item::Run(span) => {
+                    let (before, c) = match tied {
+                        Tied::Counted(_) => (span.before, span.count as usize),
+                        Tied::Some(t) => {
+                            let before = t.prefix(span.a);
+                            let c = if span.b > span.a {
+                                (t.prefix(span.b) - before) as usize
+                            } else {
+                                0
+                            };
+                            (before, c)
+                        }
                     };
                     if k < c {
-                        let node = tied.select(before + k as u32).expect("counted");
+                        let node = tied.trees().select(before + k as u32).expect("counted");
                         return node as NodeId;
                     }
                     k -= c;
@@ -742,9 +750,9 @@ impl<'a> ClassTable<'a> {
             items
                 .iter()
                 .map(|item| match *item {
-                    Item::Run(a, b) => t.range(a, b) as usize,
-                    Item::Free(a, b) => match free {
-                        Some(f) if spec => f.range(a, b) as usize,
+                    Item::Run(span) => t.range(span.a, span.b) as usize,
+                    Item::Free(span) => match free {
+                        Some(f) if spec => f.range(span.a, span.b) as usize,
                         _ => 0,
                     },
                     Item::Other(_) => 0,
@@ -805,12 +813,51 @@ impl Window<'_> {
     }
 }
 
-/// A piece of the window: the counted nodes in `[a, b)`, the pristine nodes of free domains
-/// in `[a, b)` (`Window::free`), or one other feasible node.
+/// A piece of the window: the counted nodes in a span, the pristine nodes of free domains
+/// in a span (`Window::free`), or one other feasible node.
 pub(crate) enum Item {
-    Run(usize, usize),
-    Free(usize, usize),
+    Run(Span),
+    Free(Span),
     Other(NodeId),
+}
+
+/// Nodes `[a, b)` of a walk, with what the walk counted: `before` nodes before `a` and
+/// `count` in the window from `a` (up to `b`, or up to the window's last node when it ends
+/// inside). The pick reads these back instead of summing the trees again.
+#[derive(Clone, Copy)]
+pub(crate) struct Span {
+    a: usize,
+    b: usize,
+    before: u32,
+    count: u32,
+}
+
+impl Span {
+    fn new(a: usize, b: usize, before: u32, count: u32) -> Self {
+        Span {
+            a,
+            b,
+            before,
+            count,
+        }
+    }
+}
+
+/// The nodes a pick draws among in the window's runs of counted nodes.
+#[derive(Clone, Copy)]
+enum Tied<'a> {
+    /// All of the window's counted nodes (`Window::counted`): the walk's counts stand.
+    Counted(&'a TreeSum<'a>),
+    /// Some of them, counted by these trees.
+    Some(&'a TreeSum<'a>),
+}
+
+impl<'a> Tied<'a> {
+    fn trees(self) -> &'a TreeSum<'a> {
+        match self {
+            Tied::Counted(t) | Tied::Some(t) => t,
+        }
+    }
 }
 
 /// What a range of a walk counts in bulk rather than visiting node by node.
@@ -847,10 +894,10 @@ impl Counted<'_> {
         }
     }
 
-    fn item(&self, a: usize, b: usize) -> Item {
+    fn item(&self, span: Span) -> Item {
         match self {
-            Counted::Window(_) => Item::Run(a, b),
-            Counted::Free(_) => Item::Free(a, b),
+            Counted::Window(_) => Item::Run(span),
+            Counted::Free(_) => Item::Free(span),
         }
     }
 }
