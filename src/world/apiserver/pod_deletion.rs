@@ -28,7 +28,7 @@ impl ApiServer {
         }
         let on_node = p.node.is_some() && !p.phase.terminal();
         let grace = ctx.shape(p.shape).grace_period_ns;
-        let dead_node = p.node.is_some_and(|n| ctx.node(n).failed);
+        let dead_node = p.node.is_some_and(|n| ctx.cluster().node_failed(n));
         let params = ctx.params();
         let delay = if dead_node {
             // No kubelet will confirm: PodGC force-deletes it after its quarantine.

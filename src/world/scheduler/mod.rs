@@ -1208,11 +1208,15 @@ pub(crate) fn resource_score(
 /// (`Cluster::reserve`). Checked at the decision, in every build: cheap next to the filters
 /// that found the node.
 fn assert_may_hold(cluster: &crate::cluster::Cluster, node: NodeId, shape: &PodShape) {
-    let n = cluster.node(node);
+    // The cluster's flags first: an untainted node's record is not read at all.
+    let tolerated = || {
+        cluster.untainted(node)
+            || filter::first_untolerated(&cluster.node(node).taints, &shape.tolerations).is_none()
+    };
     assert!(
-        !n.unschedulable && filter::first_untolerated(&n.taints, &shape.tolerations).is_none(),
+        !cluster.cordoned(node) && tolerated(),
         "internal error: the scheduler chose node {}, which is cordoned or has a taint the pod does not tolerate",
-        n.name
+        cluster.node(node).name
     );
 }
 
