@@ -1028,3 +1028,107 @@ fn an_output_folder_below_a_file_is_refused_before_the_run() {
     assert!(stdout(&out).is_empty(), "nothing ran: {}", stdout(&out));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// Job and pod template fields the API server refuses when the JobSet controller creates the
+/// child Jobs (kubernetes `validateJobSpec`, `ValidatePodSpec`) used to be accepted and run;
+/// each is refused where it is written, with upstream's path and message.
+#[test]
+fn job_and_pod_fields_the_api_server_refuses_are_located() {
+    let dir = scratch("job_and_pod_fields");
+    let resources = "resources: {requests: {cpu: \"1\"}}";
+    let in_pod = |extra: &str| {
+        SMALL_SCENARIO.replace(resources, &format!("{resources}\n                {extra}"))
+    };
+    let in_job = |extra: &str| {
+        SMALL_SCENARIO.replace(
+            "completions: 3\n",
+            &format!("completions: 3\n            {extra}\n"),
+        )
+    };
+    let container =
+        format!("- name: main\n                  image: busybox\n                  {resources}");
+    let js = "workloads[0].jobset.spec.replicatedJobs[0].template.";
+    let cases = [
+        (
+            SMALL_SCENARIO.replace(resources, "resources: {requests: {cpu: \"2\"}, limits: {cpu: \"1\"}}"),
+            27,
+            "spec.template.spec.containers[0].resources.requests",
+            "Invalid value: \"2\": must be less than or equal to cpu limit of 1",
+        ),
+        (
+            in_pod("tolerations: [{key: a, operator: Foo, value: b}]"),
+            28,
+            "spec.template.spec.tolerations[0].operator",
+            "Unsupported value: \"Foo\": supported values: \"Equal\", \"Exists\"",
+        ),
+        (
+            in_pod("tolerations: [{key: a, operator: Exists, value: b}]"),
+            28,
+            "spec.template.spec.tolerations[0].operator",
+            "Invalid value: core.Toleration{Key:\"a\", Operator:\"Exists\", Value:\"b\", Effect:\"\", TolerationSeconds:(*int64)(nil)}: value must be empty when `operator` is 'Exists'",
+        ),
+        (
+            in_pod("topologySpreadConstraints: [{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]"),
+            28,
+            "spec.template.spec.topologySpreadConstraints[0].maxSkew",
+            "Invalid value: 0: must be greater than zero",
+        ),
+        (
+            in_pod("topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: Maybe}]"),
+            28,
+            "spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable",
+            "Unsupported value: \"Maybe\": supported values: \"DoNotSchedule\", \"ScheduleAnyway\"",
+        ),
+        (
+            in_job("activeDeadlineSeconds: -5"),
+            22,
+            "spec.activeDeadlineSeconds",
+            "Invalid value: -5: must be greater than or equal to 0",
+        ),
+        (
+            in_job("backoffLimit: -1"),
+            22,
+            "spec.backoffLimit",
+            "Invalid value: -1: must be greater than or equal to 0",
+        ),
+        (
+            SMALL_SCENARIO.replace("parallelism: 3", "parallelism: -3"),
+            20,
+            "spec.parallelism",
+            "Invalid value: -3: must be greater than or equal to 0",
+        ),
+        (
+            SMALL_SCENARIO.replace("completions: 3", "completions: -3"),
+            21,
+            "spec.completions",
+            "Invalid value: -3: must be greater than or equal to 0",
+        ),
+        (
+            SMALL_SCENARIO.replace(&format!("containers:\n                {container}"), "containers: []"),
+            24,
+            "spec.template.spec.containers",
+            "Required value",
+        ),
+    ];
+    for (i, (text, line, path, message)) in cases.into_iter().enumerate() {
+        assert_ne!(text, SMALL_SCENARIO, "case {i} edits the scenario");
+        let p = write(&dir, &format!("case{i}.yaml"), &text);
+        let err = rejects(&dir, &p);
+        let want = format!("case{i}.yaml:{line}:");
+        assert!(err.contains(&want), "case {i}: {err}");
+        let want = format!(
+            "{js}{path}: JobSet \"small\": the API server would reject its Jobs: \
+             Job.batch \"small-workers-0\" is invalid: {path}: {message}"
+        );
+        assert!(err.contains(&want), "case {i}: want {want}\n got {err}");
+    }
+    // Requests equal to limits, `Exists` without a value and a valid constraint still run.
+    let fine = in_pod(
+        "tolerations: [{operator: Exists}, {key: a, operator: Equal, value: b}]\n                \
+         topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}]",
+    )
+    .replace(resources, "resources: {requests: {cpu: \"1\"}, limits: {cpu: \"1\"}}");
+    let p = write(&dir, "fine.yaml", &fine);
+    let out = run(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

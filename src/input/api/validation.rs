@@ -74,29 +74,223 @@ pub(crate) fn validate_create(
 }
 
 /// What the API server would say to the child Jobs the JobSet controller creates from `js`
-/// (already defaulted): the JobSet is admitted, but a Job it can never create would leave the
-/// run stalled from the start, so the scenario loader refuses it instead (docs/fidelity.md).
-/// Only the rules a JobSet webhook lets through are checked: an Indexed Job (the JobSet
-/// default) needs `completions` once `parallelism` is set without it (the Job defaults set
-/// both only when both are unset) — kubernetes `pkg/apis/batch/validation` `validateJobSpec`.
+/// (already defaulted): the JobSet is admitted (its webhook does not look inside the Job
+/// template), but a Job it can never create would leave the run stalled from the start, so the
+/// scenario loader refuses it instead (docs/fidelity.md). Each error is the API server's answer
+/// to the first child Job's create, `path` pointing into the JobSet. The rules, in the order
+/// kubernetes `pkg/apis/batch/validation` `validateJobSpec` and `pkg/apis/core/validation`
+/// `ValidatePodSpec` append them:
+/// - `parallelism`, `completions`, `activeDeadlineSeconds`, `backoffLimit` are not negative;
+/// - an Indexed Job (the JobSet default) needs `completions` once `parallelism` is set without
+///   it (the Job defaults set both only when both are unset);
+/// - the pod template: at least one container, requests not above limits, toleration
+///   operators, topology spread constraints ([`pod_spec_errors`]).
+///
 /// `backoffLimitPerIndex` with `restartPolicy: OnFailure` is accepted there, so here too.
 pub(crate) fn child_job_errors(js: &JobSet) -> Vec<FieldError> {
     let mut errs = vec![];
     for (i, rj) in js.spec.replicated_jobs.iter().enumerate() {
         let spec = &rj.template.spec;
+        // The API server's answer to the first child Job's create.
+        let job = go_quote(&format!("{}-{}-0", js.metadata.name, rj.name));
+        let in_job = |job_error: FieldError| FieldError {
+            path: format!("spec.replicatedJobs[{i}].template.{}", job_error.path),
+            message: format!("Job.batch {job} is invalid: {job_error}"),
+        };
+        let non_negative = [
+            ("parallelism", spec.parallelism.map(i64::from)),
+            ("completions", spec.completions.map(i64::from)),
+            ("activeDeadlineSeconds", spec.active_deadline_seconds),
+            ("backoffLimit", spec.backoff_limit.map(i64::from)),
+        ];
+        for (field, value) in non_negative {
+            if let Some(v) = value.filter(|v| *v < 0) {
+                errs.push(in_job(invalid(
+                    format!("spec.{field}"),
+                    &v.to_string(),
+                    IS_NEGATIVE_MSG,
+                )));
+            }
+        }
         let indexed = spec.completion_mode.as_deref() == Some("Indexed");
         if indexed && spec.parallelism.is_some() && spec.completions.is_none() {
-            // The API server's whole answer to the first child Job's create.
-            let job = format!("{}-{}-0", js.metadata.name, rj.name);
-            errs.push(FieldError {
-                path: format!("spec.replicatedJobs[{i}].template.spec.completions"),
-                message: format!(
-                    "Job.batch {} is invalid: spec.completions: Required value: when \
-                     completion mode is Indexed",
-                    go_quote(&job)
-                ),
-            });
+            errs.push(in_job(FieldError {
+                path: "spec.completions".into(),
+                message: "Required value: when completion mode is Indexed".into(),
+            }));
         }
+        let pod = &spec.template.spec;
+        errs.extend(
+            pod_spec_errors(pod, "spec.template.spec")
+                .into_iter()
+                .map(in_job),
+        );
+    }
+    errs
+}
+
+/// `validation.IsNegativeErrorMsg` (apimachinery), as `ValidateNonnegativeField` reports it.
+const IS_NEGATIVE_MSG: &str = "must be greater than or equal to 0";
+/// `isNotPositiveErrorMsg` (core validation), as `ValidateMaxSkew` reports it.
+const IS_NOT_POSITIVE_MSG: &str = "must be greater than zero";
+/// `supportedScheduleActions`, sorted as `sets.List` returns them.
+const WHEN_UNSATISFIABLE_ACTIONS: [&str; 2] = ["DoNotSchedule", "ScheduleAnyway"];
+const TOLERATION_OPERATORS: [&str; 2] = ["Equal", "Exists"];
+
+/// The checks of core `ValidatePodSpec` that a pod template can fail and that the simulator
+/// would otherwise run with anyway, in upstream's order: containers (requests against limits),
+/// init containers, tolerations, topology spread constraints. `at` is the pod spec's path.
+fn pod_spec_errors(pod: &crate::api::types::PodSpec, at: &str) -> Vec<FieldError> {
+    let mut errs = vec![];
+    if pod.containers.is_empty() {
+        // `validateContainers`: `field.Required(fldPath, "")`.
+        errs.push(required(format!("{at}.containers")));
+    }
+    for (list, containers) in [
+        ("containers", &pod.containers),
+        ("initContainers", &pod.init_containers),
+    ] {
+        for (c, container) in containers.iter().enumerate() {
+            let path = format!("{at}.{list}[{c}].resources.requests");
+            errs.extend(requests_above_limits(container, &path));
+        }
+    }
+    for (t, toleration) in pod.tolerations.iter().enumerate() {
+        let path = format!("{at}.tolerations[{t}].operator");
+        errs.extend(toleration_operator_error(toleration, &path));
+    }
+    if let Some(serde_yaml_ng::Value::Sequence(constraints)) = &pod.topology_spread_constraints {
+        for (k, constraint) in constraints.iter().enumerate() {
+            let path = format!("{at}.topologySpreadConstraints[{k}]");
+            errs.extend(topology_spread_errors(constraint, &path));
+        }
+    }
+    errs
+}
+
+/// `ValidateContainerResourceRequirements`: a request above its limit. Upstream reports it at
+/// the `requests` map (not the key), the request as the bad value. Extended resources, which
+/// cannot be overcommitted, must equal their limit: that check is left out here, only a request
+/// above the limit is refused (it is the one both kinds share).
+fn requests_above_limits(container: &Container, requests_path: &str) -> Vec<FieldError> {
+    let resources = &container.resources;
+    let mut errs = vec![];
+    for (name, request) in &resources.requests {
+        let Some(limit) = resources.limits.get(name) else {
+            continue;
+        };
+        if request.milli <= limit.milli {
+            continue;
+        }
+        let relation = if overcommit_allowed(name) {
+            "less than or equal to"
+        } else {
+            "equal to"
+        };
+        errs.push(invalid(
+            requests_path,
+            &go_quote(&quantity_string(request)),
+            &format!(
+                "must be {relation} {name} limit of {}",
+                quantity_string(limit)
+            ),
+        ));
+    }
+    errs
+}
+
+/// `helper.IsOvercommitAllowed`: native resources (no domain, or a `kubernetes.io` domain)
+/// except huge pages.
+fn overcommit_allowed(name: &str) -> bool {
+    let native = match name.split_once('/') {
+        None => true,
+        Some((domain, _)) => domain == "kubernetes.io" || domain.ends_with(".kubernetes.io"),
+    };
+    native && !name.starts_with("hugepages-")
+}
+
+/// Close to `resource.Quantity.String()`: whole byte counts with the largest exact binary
+/// suffix (`2Gi`), else whole units, else milli-units. Upstream keeps the suffix family the
+/// user wrote, which the parsed quantity no longer knows.
+fn quantity_string(q: &crate::api::quantity::Quantity) -> String {
+    const SUFFIXES: [&str; 5] = ["Ki", "Mi", "Gi", "Ti", "Pi"];
+    if q.milli % 1000 != 0 || q.milli == 0 {
+        return q.display();
+    }
+    let units = q.milli / 1000;
+    let binary = (1..=SUFFIXES.len())
+        .rev()
+        .map(|k| (k, 1i64 << (10 * k)))
+        .find(|(_, unit)| units % unit == 0);
+    match binary {
+        Some((k, unit)) => format!("{}{}", units / unit, SUFFIXES[k - 1]),
+        None => q.display(),
+    }
+}
+
+/// `validateTolerations`' operator check: only `Equal` (or empty) and `Exists`, and `Exists`
+/// without a value. The `Exists` error carries the whole toleration, which upstream prints
+/// with `%#v`.
+fn toleration_operator_error(
+    toleration: &crate::api::types::Toleration,
+    operator_path: &str,
+) -> Option<FieldError> {
+    match toleration.operator.as_deref().unwrap_or("") {
+        "" | "Equal" => None,
+        "Exists" if toleration.value.as_deref().unwrap_or("").is_empty() => None,
+        "Exists" => Some(invalid(
+            operator_path,
+            &go_toleration(toleration),
+            "value must be empty when `operator` is 'Exists'",
+        )),
+        other => Some(not_supported(operator_path, other, &TOLERATION_OPERATORS)),
+    }
+}
+
+/// A `core.Toleration` as Go's `%#v` prints it (a set `tolerationSeconds` shows its value
+/// instead of the pointer's address, which would differ from run to run).
+fn go_toleration(t: &crate::api::types::Toleration) -> String {
+    let text = |v: &Option<String>| go_quote(v.as_deref().unwrap_or(""));
+    let seconds = t
+        .toleration_seconds
+        .map_or_else(|| "(*int64)(nil)".to_string(), |s| format!("(*int64)({s})"));
+    format!(
+        "core.Toleration{{Key:{}, Operator:{}, Value:{}, Effect:{}, TolerationSeconds:{seconds}}}",
+        text(&t.key),
+        text(&t.operator),
+        text(&t.value),
+        text(&t.effect)
+    )
+}
+
+/// `validateTopologySpreadConstraints`: `maxSkew` at least 1 (`ValidateMaxSkew`) and a known
+/// `whenUnsatisfiable` (`ValidateWhenUnsatisfiable`). The field is otherwise opaque to the
+/// simulator, so it is read from the YAML; a missing `maxSkew` is Go's zero.
+fn topology_spread_errors(constraint: &serde_yaml_ng::Value, at: &str) -> Vec<FieldError> {
+    let mut errs = vec![];
+    let max_skew = constraint
+        .get("maxSkew")
+        .and_then(serde_yaml_ng::Value::as_i64);
+    let max_skew = max_skew.unwrap_or(0);
+    if max_skew <= 0 {
+        errs.push(invalid(
+            format!("{at}.maxSkew"),
+            &max_skew.to_string(),
+            IS_NOT_POSITIVE_MSG,
+        ));
+    }
+    let when = constraint.get("whenUnsatisfiable");
+    let when = when.and_then(serde_yaml_ng::Value::as_str).unwrap_or("");
+    if when.is_empty() {
+        let mut e = required(format!("{at}.whenUnsatisfiable"));
+        e.message.push_str(": can not be empty");
+        errs.push(e);
+    } else if !WHEN_UNSATISFIABLE_ACTIONS.contains(&when) {
+        errs.push(not_supported(
+            format!("{at}.whenUnsatisfiable"),
+            when,
+            &WHEN_UNSATISFIABLE_ACTIONS,
+        ));
     }
     errs
 }
