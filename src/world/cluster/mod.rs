@@ -48,7 +48,7 @@ pub(crate) struct Node {
 /// those steps run for every pod, and in a long run the node's record (88 bytes, its taints
 /// behind a pointer) is out of cache by then (perf: reading it was about 3 % of llama3-54d's
 /// wall time). Written only by `update_node` (and the build), from the record.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct NodeFlags {
     cordoned: bool,
     failed: bool,
@@ -198,6 +198,12 @@ impl Cluster {
         self.flags[node as usize].failed
     }
 
+    /// Whether the node's flags disagree with its record (the invariant sweep's check that
+    /// every write went through `update_node`).
+    pub(crate) fn flags_stale(&self, node: NodeId) -> bool {
+        self.flags[node as usize] != self.flags_of(node as usize)
+    }
+
     /// Whether the node is cordoned (`Node::unschedulable`), without reading its record.
     pub(crate) fn cordoned(&self, node: NodeId) -> bool {
         self.flags[node as usize].cordoned
@@ -226,7 +232,9 @@ impl Cluster {
         change: impl FnOnce(&mut Node) -> R,
     ) -> R {
         let result = change(&mut self.nodes[node as usize]);
-        self.flags[node as usize] = self.flags_of(node as usize);
+        let n = node as usize;
+        self.flags[n] = self.flags_of(n);
+        self.soft_tainted[n] = has_soft_taint(&self.nodes[n].taints);
         self.sync_pristine(node);
         result
     }
@@ -246,11 +254,6 @@ impl Cluster {
         // The node's flags, not its record: reserve and release come here for every pod, and
         // in a long run the record is out of cache by then.
         let flags = self.flags[n];
-        if flags.untainted {
-            self.soft_tainted[n] = false;
-        } else {
-            self.soft_tainted[n] = has_soft_taint(&self.nodes[n].taints);
-        }
         let pristine = used.iter().all(|&u| u == 0) && !flags.cordoned && flags.base_taints;
         // A cordoned node fits no pod: both free indexes skip it.
         let cordoned = flags.cordoned;

@@ -126,9 +126,8 @@ pub(crate) struct AttemptBook {
 impl AttemptBook {
     /// The times of (`js`, `attempt`), kept from now on.
     pub(crate) fn open(&mut self, js: crate::sim::objects::JsId, attempt: i32) {
-        let Ok(a) = usize::try_from(attempt) else {
-            return; // attempts are `status.restarts`: never negative
-        };
+        // Attempts are `status.restarts`, counted up from 0.
+        let a = usize::try_from(attempt).expect("internal error: a negative restart attempt");
         let js = js as usize;
         if self.by_jobset.len() <= js {
             self.by_jobset.resize_with(js + 1, Vec::new);

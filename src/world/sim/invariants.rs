@@ -128,6 +128,12 @@ fn indexes_match_nodes(sim: &Sim, out: &mut Vec<String>) {
                 c.node(i as NodeId).name
             ));
         }
+        if c.flags_stale(n) {
+            out.push(format!(
+                "node {}'s flags (cordoned, failed, taints) are stale",
+                c.node(n).name
+            ));
+        }
         let free: Vec<i64> = c
             .alloc(n)
             .iter()

@@ -71,35 +71,29 @@ impl NodeLists {
     /// Removes the first `pod` from node `n`'s list, the others keeping their order
     /// (`Vec::remove`); false when it is not there.
     pub(crate) fn remove_keep_order(&mut self, n: usize, pod: PodId) -> bool {
-        let Some(i) = self.get(n).iter().position(|&p| p == pod) else {
-            return false;
-        };
-        match self.rows[n][0] {
-            SPILLED => {
-                self.spilled[n].remove(i);
-            }
-            len => {
-                let row = &mut self.rows[n];
-                row.copy_within(i + 2..=len as usize, i + 1);
-                row[0] = len - 1;
-            }
-        }
-        true
+        self.remove(n, pod, true)
     }
 
     /// Removes the first `pod` from node `n`'s list, the last id taking its place
     /// (`Vec::swap_remove`); false when it is not there.
     pub(crate) fn swap_remove_item(&mut self, n: usize, pod: PodId) -> bool {
+        self.remove(n, pod, false)
+    }
+
+    fn remove(&mut self, n: usize, pod: PodId, keep_order: bool) -> bool {
         let Some(i) = self.get(n).iter().position(|&p| p == pod) else {
             return false;
         };
-        match self.rows[n][0] {
-            SPILLED => {
-                self.spilled[n].swap_remove(i);
-            }
-            len => {
+        match (self.rows[n][0], keep_order) {
+            (SPILLED, true) => drop(self.spilled[n].remove(i)),
+            (SPILLED, false) => drop(self.spilled[n].swap_remove(i)),
+            (len, keep_order) => {
                 let row = &mut self.rows[n];
-                row[i + 1] = row[len as usize];
+                if keep_order {
+                    row.copy_within(i + 2..=len as usize, i + 1);
+                } else {
+                    row[i + 1] = row[len as usize];
+                }
                 row[0] = len - 1;
             }
         }
