@@ -246,7 +246,7 @@ fn manifest_without_a_name_points_at_its_metadata() {
 #[test]
 fn pod_that_can_never_fit_any_node() {
     let dir = scratch("never_fits");
-    let text = SMALL_SCENARIO.replace("cpu: \"1\"}", "cpu: \"1\", nvidia.com/gpu: 8}");
+    let text = SMALL_SCENARIO.replace("cpu: \"1\"}", "cpu: \"1\"}, limits: {nvidia.com/gpu: 8}");
     let p = write(&dir, "s.yaml", &text);
     let err = rejects(&dir, &p);
     // Sim::new finds this one, after loading: it is located all the same.
@@ -1054,6 +1054,20 @@ fn job_and_pod_fields_the_api_server_refuses_are_located() {
             27,
             "spec.template.spec.containers[0].resources.requests",
             "Invalid value: \"2\": must be less than or equal to cpu limit of 1",
+        ),
+        // Extended resources cannot be overcommitted: a request must equal its limit, and a
+        // request needs a limit (the API server does not default one from it).
+        (
+            SMALL_SCENARIO.replace(resources, "resources: {requests: {nvidia.com/gpu: 4}, limits: {nvidia.com/gpu: 8}}"),
+            27,
+            "spec.template.spec.containers[0].resources.requests",
+            "Invalid value: \"4\": must be equal to nvidia.com/gpu limit of 8",
+        ),
+        (
+            SMALL_SCENARIO.replace(resources, "resources: {requests: {cpu: \"1\", google.com/tpu: 4}}"),
+            27,
+            "spec.template.spec.containers[0].resources.limits",
+            "Required value: Limit must be set for non overcommitable resources",
         ),
         (
             in_pod("tolerations: [{key: a, operator: Foo, value: b}]"),

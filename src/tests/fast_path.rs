@@ -99,7 +99,7 @@ workloads:
       - name: w
         replicas: 4
         template:
-          spec: {parallelism: 20, completions: 20, backoffLimit: 0, template: {spec: {containers: [{name: c, resources: {requests: {cpu: 30, nvidia.com/gpu: 4}}}]}}}
+          spec: {parallelism: 20, completions: 20, backoffLimit: 0, template: {spec: {containers: [{name: c, resources: {requests: {cpu: 30, nvidia.com/gpu: 4}, limits: {nvidia.com/gpu: 4}}}]}}}
 - pods: {runFor: 100d}
   jobset:
     apiVersion: jobset.x-k8s.io/v1alpha2

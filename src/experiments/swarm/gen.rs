@@ -655,6 +655,7 @@ fn replicated_job(
 }
 
 /// A pod's resource requests: CPU and GPUs that fit `pool` (pool 0 when unpinned), memory.
+/// [`pod_spec`] gives the GPUs their limit.
 fn pod_requests(g: &mut Gen, pools: &[Pool], pool: Option<&Pool>) -> Value {
     let max_cpu = pool.map_or(16, |p| p.cpu);
     let cpu = *g.pick(&[1, 2, 4, 8, 16]).min(&max_cpu);
@@ -680,7 +681,12 @@ fn pod_spec(
     restart_policy: &str,
     requests: Value,
 ) -> Map<String, Value> {
-    let mut container = json!({"name": "main", "resources": {"requests": requests}});
+    let mut resources = json!({"requests": requests});
+    // GPUs cannot be overcommitted: the API server refuses a request without an equal limit.
+    if let Some(gpus) = resources["requests"].get("nvidia.com/gpu").cloned() {
+        resources["limits"] = json!({"nvidia.com/gpu": gpus});
+    }
+    let mut container = json!({"name": "main", "resources": resources});
     if g.chance(0.2) {
         container["readinessProbe"] =
             json!({"initialDelaySeconds": g.int(0, 30), "periodSeconds": g.int(1, 10)});

@@ -83,7 +83,7 @@ pub(crate) fn validate_create(
 /// - `parallelism`, `completions`, `activeDeadlineSeconds`, `backoffLimit` are not negative;
 /// - an Indexed Job (the JobSet default) needs `completions` once `parallelism` is set without
 ///   it (the Job defaults set both only when both are unset);
-/// - the pod template: at least one container, requests not above limits, toleration
+/// - the pod template: at least one container, requests against limits, toleration
 ///   operators, topology spread constraints ([`pod_spec_errors`]).
 ///
 /// `backoffLimitPerIndex` with `restartPolicy: OnFailure` is accepted there, so here too.
@@ -151,8 +151,8 @@ fn pod_spec_errors(pod: &crate::api::types::PodSpec, at: &str) -> Vec<FieldError
         ("initContainers", &pod.init_containers),
     ] {
         for (c, container) in containers.iter().enumerate() {
-            let path = format!("{at}.{list}[{c}].resources.requests");
-            errs.extend(requests_above_limits(container, &path));
+            let path = format!("{at}.{list}[{c}].resources");
+            errs.extend(requests_against_limits(container, &path));
         }
     }
     for (t, toleration) in pod.tolerations.iter().enumerate() {
@@ -168,33 +168,42 @@ fn pod_spec_errors(pod: &crate::api::types::PodSpec, at: &str) -> Vec<FieldError
     errs
 }
 
-/// `ValidateContainerResourceRequirements`: a request above its limit. Upstream reports it at
-/// the `requests` map (not the key), the request as the bad value. Extended resources, which
-/// cannot be overcommitted, must equal their limit: that check is left out here, only a request
-/// above the limit is refused (it is the one both kinds share).
-fn requests_above_limits(container: &Container, requests_path: &str) -> Vec<FieldError> {
+/// `ValidateContainerResourceRequirements`' requests against limits, in upstream's words: a
+/// request above its limit; for a resource that cannot be overcommitted (extended resources such
+/// as `nvidia.com/gpu`, and huge pages) a request that differs from its limit, or a request with
+/// no limit at all (the API server never defaults a limit from a request). Upstream reports the
+/// first two at the `requests` map (not the key), the request as the bad value, and the last at
+/// the `limits` map. `resources_path` is the container's `resources`.
+fn requests_against_limits(container: &Container, resources_path: &str) -> Vec<FieldError> {
     let resources = &container.resources;
+    let requests_path = format!("{resources_path}.requests");
     let mut errs = vec![];
     for (name, request) in &resources.requests {
-        let Some(limit) = resources.limits.get(name) else {
-            continue;
+        let overcommit = overcommit_allowed(name);
+        let relation = match resources.limits.get(name) {
+            Some(limit) if !overcommit && request.milli != limit.milli => Some(("equal to", limit)),
+            Some(limit) if request.milli > limit.milli => Some(("less than or equal to", limit)),
+            Some(_) => None,
+            None if !overcommit => {
+                errs.push(FieldError {
+                    path: format!("{resources_path}.limits"),
+                    message: "Required value: Limit must be set for non overcommitable resources"
+                        .into(),
+                });
+                None
+            }
+            None => None,
         };
-        if request.milli <= limit.milli {
-            continue;
+        if let Some((relation, limit)) = relation {
+            errs.push(invalid(
+                &requests_path,
+                &go_quote(&quantity_string(request)),
+                &format!(
+                    "must be {relation} {name} limit of {}",
+                    quantity_string(limit)
+                ),
+            ));
         }
-        let relation = if overcommit_allowed(name) {
-            "less than or equal to"
-        } else {
-            "equal to"
-        };
-        errs.push(invalid(
-            requests_path,
-            &go_quote(&quantity_string(request)),
-            &format!(
-                "must be {relation} {name} limit of {}",
-                quantity_string(limit)
-            ),
-        ));
     }
     errs
 }
