@@ -370,8 +370,9 @@ fn absurd_sizes_are_refused_not_attempted() {
         &SMALL_SCENARIO.replace("replicas: 2", "replicas: 2000000000"),
     );
     let err = rejects(&dir, &p);
+    // Located at the field that makes the pods many (it used to name the file alone).
     assert!(
-        err.contains("more than the 5000000 jobset-sim supports"),
+        err.contains("s.yaml:17:19: workloads[0].jobset.spec.replicatedJobs[0].replicas: the workloads run up to 6000000000 pods at once, more than the 5000000 jobset-sim supports"),
         "{err}"
     );
     let p = write(
@@ -553,8 +554,9 @@ fn a_run_past_the_memory_limit_is_refused_with_its_estimate() {
         .replace("completions: 3", "completions: 1");
     let p = write(&dir, "s.yaml", &big);
     let err = rejects(&dir, &p);
+    // Located at the largest part of the estimate (it used to name the file alone).
     assert!(
-        err.contains("the scenario needs about 18.4 GiB of memory (2500000 Jobs, 2500000 pods at once, 3 nodes), more than the limit of 16.0 GiB"),
+        err.contains("s.yaml:17:19: workloads[0].jobset.spec.replicatedJobs[0].replicas: the scenario needs about 18.4 GiB of memory (2500000 Jobs, 2500000 pods at once, 3 nodes), more than the limit of 16.0 GiB"),
         "{err}"
     );
     assert!(err.contains("--memory-limit 19Gi"), "{err}");

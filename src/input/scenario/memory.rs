@@ -65,26 +65,47 @@ impl MemoryEstimate {
 }
 
 /// Refuses a scenario whose estimate is past `s.memory_limit_bytes`, with the estimate, what
-/// it is made of and how to raise the limit.
+/// it is made of and how to raise the limit. The error points at the field of the largest part
+/// of the estimate (a replicated job's Jobs or pods, or a node pool's nodes): the one to
+/// lower, if the machine does not have the memory.
 pub(crate) fn check(s: &Scenario) -> Result<(), InputError> {
     let e = MemoryEstimate::of(s);
     if e.bytes <= s.memory_limit_bytes {
         return Ok(());
     }
-    Err(InputError::new(
-        &s.file,
-        format!(
-            "the scenario needs about {} of memory ({} Jobs, {} pods at once, {} nodes), more \
-             than the limit of {}; if the machine has the memory, raise the limit with \
-             `run.memoryLimit` in the scenario or `--memory-limit` (e.g. --memory-limit {})",
-            gib(e.bytes),
-            e.jobs,
-            e.pods,
-            e.nodes,
-            gib(s.memory_limit_bytes),
-            suggested_limit(e.bytes),
-        ),
-    ))
+    let message = format!(
+        "the scenario needs about {} of memory ({} Jobs, {} pods at once, {} nodes), more \
+         than the limit of {}; if the machine has the memory, raise the limit with \
+         `run.memoryLimit` in the scenario or `--memory-limit` (e.g. --memory-limit {})",
+        gib(e.bytes),
+        e.jobs,
+        e.pods,
+        e.nodes,
+        gib(s.memory_limit_bytes),
+        suggested_limit(e.bytes),
+    );
+    let weigh_jobs = |jobs: u64, pods: u64| {
+        (jobs.saturating_mul(BYTES_PER_JOB)).saturating_add(pods.saturating_mul(BYTES_PER_POD))
+    };
+    let largest_job = super::largest_replicated_job(&s.workloads, weigh_jobs);
+    let largest_pool = s
+        .node_pools
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, p)| u64::from(p.count).saturating_mul(u64::from(p.nodes_per_pool)));
+    let pool_bytes = largest_pool.map_or(0, |(_, p)| {
+        u64::from(p.count)
+            .saturating_mul(u64::from(p.nodes_per_pool))
+            .saturating_mul(BYTES_PER_NODE)
+    });
+    Err(match (largest_job, largest_pool) {
+        (Some(job), _) if job.weight >= pool_bytes => {
+            InputError::new(&job.source, message).at_path(job.path)
+        }
+        (_, Some((k, _))) => InputError::new(&s.file, message)
+            .at_path(format!("cluster.nodePools[{k}].nodesPerPool")),
+        _ => InputError::new(&s.file, message),
+    })
 }
 
 fn gib(bytes: u64) -> String {
@@ -129,7 +150,7 @@ mod tests {
         let e = MemoryEstimate::of(&s);
         assert_eq!((e.jobs, e.pods, e.nodes), (3_000_000, 3_000_000, 4));
         let err = check(&s).unwrap_err().to_string();
-        assert_eq!(err, "m.yaml: the scenario needs about 22.1 GiB of memory (3000000 Jobs, 3000000 pods at once, 4 nodes), more than the limit of 16.0 GiB; if the machine has the memory, raise the limit with `run.memoryLimit` in the scenario or `--memory-limit` (e.g. --memory-limit 23Gi)");
+        assert_eq!(err, "m.yaml (workloads[0].jobset): spec.replicatedJobs[0].replicas: the scenario needs about 22.1 GiB of memory (3000000 Jobs, 3000000 pods at once, 4 nodes), more than the limit of 16.0 GiB; if the machine has the memory, raise the limit with `run.memoryLimit` in the scenario or `--memory-limit` (e.g. --memory-limit 23Gi)");
         let mut raised = s;
         raised.memory_limit_bytes = parse_limit("23Gi").unwrap();
         assert!(check(&raised).is_ok());

@@ -538,11 +538,60 @@ pub(crate) fn check_sizes(workloads: &[Workload], errors: &mut Vec<InputError>) 
         }
     }
     if total > MAX_PARALLEL_PODS {
-        errors.push(InputError::new(
-            workloads.first().map(|w| w.source.as_str()).unwrap_or(""),
-            format!("the workloads run up to {total} pods at once, more than the {MAX_PARALLEL_PODS} jobset-sim supports"),
-        ));
+        let message = format!(
+            "the workloads run up to {total} pods at once, more than the {MAX_PARALLEL_PODS} \
+             jobset-sim supports"
+        );
+        // Located at the replicated job that runs the most of them.
+        if let Some(largest) = largest_replicated_job(workloads, |_, pods| pods) {
+            errors.push(InputError::new(largest.source, message).at_path(largest.path));
+        }
     }
+}
+
+/// A replicated job singled out by [`largest_replicated_job`], as an error names it.
+pub(crate) struct ReplicatedJobField {
+    /// Its workload's source (the manifest, or the scenario's inline JobSet).
+    pub source: String,
+    /// The field that makes it large, relative to the JobSet: `replicas` when it has more Jobs
+    /// than pods per Job, else the field that sets its pods per Job.
+    pub path: String,
+    pub weight: u64,
+}
+
+/// The replicated job of `workloads` that weighs most by `weigh(jobs, pods at once)` (the
+/// first of equals), for a size error to point at.
+pub(crate) fn largest_replicated_job(
+    workloads: &[Workload],
+    weigh: impl Fn(u64, u64) -> u64,
+) -> Option<ReplicatedJobField> {
+    let mut largest: Option<ReplicatedJobField> = None;
+    for w in workloads {
+        for (i, rj) in w.jobset.spec.replicated_jobs.iter().enumerate() {
+            let job = &rj.template.spec;
+            let replicas = rj.replicas.unwrap_or(1).max(0) as u64;
+            let parallelism = job.parallelism.unwrap_or(1).max(0) as u64;
+            let completions = job.completions.unwrap_or(1).max(0) as u64;
+            let pods_per_job = parallelism.min(completions.max(1));
+            let weight = weigh(replicas, replicas.saturating_mul(pods_per_job));
+            if largest.as_ref().is_some_and(|l| l.weight >= weight) {
+                continue;
+            }
+            let field = if replicas >= pods_per_job {
+                "replicas"
+            } else if parallelism <= completions {
+                "template.spec.parallelism"
+            } else {
+                "template.spec.completions"
+            };
+            largest = Some(ReplicatedJobField {
+                source: w.source.clone(),
+                path: format!("spec.replicatedJobs[{i}].{field}"),
+                weight,
+            });
+        }
+    }
+    largest
 }
 
 /// Refuses pod templates whose resources the API server would refuse or the simulation could not
