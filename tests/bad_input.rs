@@ -1148,3 +1148,30 @@ fn job_and_pod_fields_the_api_server_refuses_are_located() {
     let out = run(&["run", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// An update scripted before its JobSet exists (`updates[].at` earlier than the workload's
+/// `at`) is not bad input: it has a documented meaning (docs/scenario-format.md), applied at the
+/// JobSet's create, right after it.
+#[test]
+fn an_update_before_its_jobset_exists_is_applied_at_its_create() {
+    let dir = scratch("update_before_create");
+    let text = SMALL_SCENARIO.replace(
+        "- pods: {runFor: 30s}\n",
+        "- pods: {runFor: 30s}\n  at: 10m\n  updates: [{at: 0s, suspend: true}, {at: 20m, suspend: false}]\n",
+    );
+    let p = write(&dir, "s.yaml", &text);
+    let out_dir = dir.join("out");
+    let out = run(&[
+        "run",
+        p.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let jobsets = std::fs::read_to_string(out_dir.join("jobsets.csv")).unwrap();
+    assert!(
+        jobsets.contains("600.050000000,small,,Condition,Suspended,True,SuspendedJobs,")
+            && jobsets.contains("1200.060000000,small,,Condition,Suspended,False,ResumeJobs,"),
+        "{jobsets}"
+    );
+}
