@@ -108,7 +108,9 @@ impl GarbageCollector {
 pub(crate) struct DeleteRequests {
     /// By `PodId`, grown as requests are made.
     in_flight: Vec<bool>,
-    reasons: Vec<String>,
+    /// Shared, so the handler of a landed DELETE holds its reason without a copy of the text
+    /// per pod while the API server's handler runs.
+    reasons: Vec<std::sync::Arc<str>>,
 }
 
 impl DeleteRequests {
@@ -129,18 +131,18 @@ impl DeleteRequests {
 
     /// The index a `DeletePod` event carries for `reason`.
     fn intern(&mut self, reason: &str) -> u16 {
-        match self.reasons.iter().position(|r| r == reason) {
+        match self.reasons.iter().position(|r| **r == *reason) {
             Some(i) => i as u16,
             None => {
-                self.reasons.push(reason.to_string());
+                self.reasons.push(reason.into());
                 (self.reasons.len() - 1) as u16
             }
         }
     }
 
     /// The reason interned as `index`.
-    pub(crate) fn reason(&self, index: u16) -> &str {
-        &self.reasons[index as usize]
+    pub(crate) fn reason(&self, index: u16) -> std::sync::Arc<str> {
+        self.reasons[index as usize].clone()
     }
 }
 

@@ -562,7 +562,7 @@ impl Sim {
 
     /// A client's pod DELETE lands at the API server, with the reason it was sent for.
     fn delete_pod_landed(&mut self, pod: PodId, reason: u16) {
-        let reason = self.delete_requests.reason(reason).to_string();
+        let reason = self.delete_requests.reason(reason);
         self.api_server(|a, ctx| a.delete_pod(ctx, pod, &reason, false));
     }
 
