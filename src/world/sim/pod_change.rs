@@ -83,19 +83,34 @@ pub(crate) struct PodBefore {
     pub visible: bool,
     pub created: bool,
     pub node: Option<NodeId>,
-    pub live: LiveCounts,
 }
 
 impl PodBefore {
-    fn of(p: &PodObj, delete_requested: bool) -> Self {
+    fn of(p: &PodObj) -> Self {
         PodBefore {
             phase: p.phase,
             visible: p.created && !p.removed,
             created: p.created,
             node: p.node,
-            live: LiveCounts::of(p, delete_requested),
         }
     }
+}
+
+/// Whether a change can move the pod's share of its Job's live counts: `LiveCounts::of`
+/// reads the phase's being terminal, the deletion, readiness, removal and a sent DELETE.
+/// The others (most changes: created, bound, running, container starts and stops) leave
+/// the counts as they are, and are not counted twice over for nothing.
+fn moves_live_counts(change: PodChange) -> bool {
+    matches!(
+        change,
+        PodChange::ReadyAtStart
+            | PodChange::Ready
+            | PodChange::Restarting { .. }
+            | PodChange::Finished { .. }
+            | PodChange::DeleteRequested
+            | PodChange::Deleting { .. }
+            | PodChange::Removed
+    )
 }
 
 impl Sim {
@@ -137,26 +152,31 @@ impl Sim {
         let counted_failed =
             matches!(change, PodChange::Removed) && self.job_controller.counted_failed(pod);
         let p = &mut self.pods[pod as usize];
-        let before = PodBefore::of(p, self.delete_requests.in_flight(pod));
+        let before = PodBefore::of(p);
+        let live_before = moves_live_counts(change)
+            .then(|| LiveCounts::of(p, self.delete_requests.in_flight(pod)));
         apply(p, change, now, counted_failed);
         if let PodChange::DeleteRequested = change {
             // Client state, not the pod's: the sent DELETE is counted by the Job's live
             // counts (`active_undeleted`) from here on.
             self.delete_requests.sent(pod);
         }
-        self.reindex(pod, &before, change);
+        self.reindex(pod, live_before, change);
         self.notify(pod, &before, change);
     }
 
-    /// The indexes built over pods: the Job's live counts and pod list, the node's pod list.
-    fn reindex(&mut self, pod: PodId, before: &PodBefore, change: PodChange) {
+    /// The indexes built over pods: the Job's live counts (`live_before`: the pod's share
+    /// before a change that can move it) and pod list, the node's pod list.
+    fn reindex(&mut self, pod: PodId, live_before: Option<LiveCounts>, change: PodChange) {
         let p = &self.pods[pod as usize];
-        let after = LiveCounts::of(p, self.delete_requests.in_flight(pod));
         let job = p.job;
-        if before.live != after {
-            let counts = &mut self.job_pod_counts[job as usize];
-            counts.sub(before.live);
-            counts.add(after);
+        if let Some(before) = live_before {
+            let after = LiveCounts::of(p, self.delete_requests.in_flight(pod));
+            if before != after {
+                let counts = &mut self.job_pod_counts[job as usize];
+                counts.sub(before);
+                counts.add(after);
+            }
         }
         match change {
             PodChange::Bound { node } => self.node_pods.push(node as usize, pod),
@@ -573,6 +593,96 @@ mod tests {
             2,
             "a verdict after a cleared one is a new row"
         );
+    }
+
+    /// Pods in every phase, deleting or not, ready or not, with the tracking finalizer or not.
+    fn pod_states() -> Vec<PodObj> {
+        let mut states = vec![];
+        for phase in [
+            PodPhase::Pending,
+            PodPhase::Running,
+            PodPhase::Succeeded,
+            PodPhase::Failed,
+        ] {
+            for (deleting, ready, finalizer) in (0..8).map(|b| (b & 1 != 0, b & 2 != 0, b & 4 != 0))
+            {
+                states.push(PodObj {
+                    suffix: *b"abcde",
+                    job: 0,
+                    index: 0,
+                    shape: 0,
+                    phase,
+                    node: None,
+                    ready,
+                    created: true,
+                    deletion_ns: if deleting {
+                        MaybeTime::at(5)
+                    } else {
+                        MaybeTime::NONE
+                    },
+                    removed: false,
+                    unschedulable: false,
+                    created_at_ns: 0,
+                    restart_count: 0,
+                    last_exit: None,
+                    disruption_target: false,
+                    in_place_attempt: None,
+                    bound_at_ns: MaybeTime::NONE,
+                    tracking_finalizer: if finalizer {
+                        TrackingFinalizer::On
+                    } else {
+                        TrackingFinalizer::Removed
+                    },
+                });
+            }
+        }
+        states
+    }
+
+    /// The changes `moves_live_counts` leaves out never move a pod's share of its Job's
+    /// live counts, from any state they can be applied in.
+    #[test]
+    fn changes_that_skip_the_live_counts_leave_them_as_they_are() {
+        let states = pod_states();
+        let changes = [
+            PodChange::Created,
+            PodChange::Bound { node: 1 },
+            PodChange::Running,
+            PodChange::ContainerStarted { restart: None },
+            PodChange::ContainerStarted { restart: Some(1) },
+            PodChange::WorkerStarted,
+            PodChange::ContainerStopped { failed: true },
+            PodChange::InPlaceAttempt { attempt: 1 },
+            PodChange::DisruptionTarget,
+            PodChange::RemovalHeld,
+            PodChange::FinalizerRemoved,
+            PodChange::Ungated { from: 0, to: 1 },
+        ];
+        let applies = |p: &PodObj, c: PodChange| match c {
+            PodChange::Running => p.phase == PodPhase::Pending,
+            PodChange::RemovalHeld => {
+                p.deletion_ns.is_some() && p.tracking_finalizer == TrackingFinalizer::On
+            }
+            PodChange::FinalizerRemoved => p.holds_tracking_finalizer(),
+            _ => true,
+        };
+        for state in &states {
+            for &change in &changes {
+                assert!(!moves_live_counts(change), "{change:?}");
+                if !applies(state, change) {
+                    continue;
+                }
+                let mut p = state.clone();
+                apply(&mut p, change, 9, false);
+                for sent in [false, true] {
+                    assert_eq!(
+                        LiveCounts::of(state, sent),
+                        LiveCounts::of(&p, sent),
+                        "{change:?} on {state:?}"
+                    );
+                }
+            }
+        }
     }
 
     /// podReplacementPolicy: an evicted pod counts as failed at once, unless the Job waits
