@@ -3,6 +3,7 @@
 
 pub mod digest;
 pub mod hash;
+pub mod prefetch;
 pub mod queue;
 pub mod rng;
 pub mod time;

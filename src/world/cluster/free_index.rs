@@ -175,6 +175,11 @@ impl LazyFreeIndex {
         }
     }
 
+    /// Starts loading node `node`'s row (`engine::prefetch`).
+    pub(crate) fn prefetch(&self, node: usize) {
+        crate::engine::prefetch::touch(&self.current, node * self.dims);
+    }
+
     /// [`FreeIndex::next_fit_all`] over the amounts written so far.
     pub(crate) fn next_fit_all(&self, request: &[i64], from: usize) -> Option<usize> {
         let mut behind = self.behind.borrow_mut();

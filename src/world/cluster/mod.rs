@@ -239,6 +239,21 @@ impl Cluster {
         result
     }
 
+    /// Starts loading everything of node `node` that a reservation or release reads and
+    /// writes, so that the misses overlap (`engine::prefetch`).
+    pub(crate) fn prefetch(&self, node: NodeId) {
+        use crate::engine::prefetch::touch;
+        let n = node as usize;
+        let r = self.dims();
+        touch(&self.used, n * r);
+        touch(&self.alloc, n * r);
+        touch(&self.score_used, n);
+        touch(&self.flags, n);
+        touch(&self.soft_tainted, n);
+        self.free.prefetch(n);
+        self.pristine.prefetch(n);
+    }
+
     /// Brings the indexes up to date after anything that may change whether a node is
     /// pristine: its reservations, taints or `unschedulable`.
     fn sync_pristine(&mut self, node: NodeId) {
@@ -362,6 +377,7 @@ impl Cluster {
 
     /// Reserves a pod's requests on a node (the scheduler's "assume").
     fn reserve(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
+        self.prefetch(node);
         let s = &mut self.score_used[node as usize];
         s[0] += score_request[0];
         s[1] += score_request[1];
@@ -384,6 +400,7 @@ impl Cluster {
     }
 
     fn release(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
+        self.prefetch(node);
         let s = &mut self.score_used[node as usize];
         s[0] -= score_request[0];
         s[1] -= score_request[1];

@@ -39,6 +39,12 @@ impl Fenwick {
         }
     }
 
+    /// Starts loading the leaf that `add(i, _)` writes first (the levels above it are
+    /// shared by many nodes, and warm).
+    pub(crate) fn prefetch(&self, i: usize) {
+        crate::engine::prefetch::touch(&self.tree, i + 1);
+    }
+
     pub(crate) fn add(&mut self, i: usize, delta: i32) {
         let mut i = i + 1;
         while i < self.tree.len() {
@@ -522,6 +528,25 @@ impl Pristine {
                     .set(dim, n, if listed { f } else { i64::MIN });
             }
             self.in_others[n] = listed;
+        }
+    }
+
+    /// Starts loading what `sync` reads and writes of node `n` (`engine::prefetch`).
+    pub(crate) fn prefetch(&self, n: usize) {
+        use crate::engine::prefetch::touch;
+        touch(&self.class_of, n);
+        touch(&self.is, n);
+        touch(&self.spec_of, n);
+        touch(&self.group_of, n);
+        touch(&self.in_others, n);
+        self.all.prefetch(n);
+        for fd in &self.free_domains {
+            touch(&fd.domain_of, n);
+            fd.tree.prefetch(n);
+        }
+        // Last: its address waits for the node's spec, which the line above started loading.
+        if let Some(&spec) = self.spec_of.get(n) {
+            self.per_spec[spec as usize].prefetch(n);
         }
     }
 

@@ -353,6 +353,7 @@ impl Scheduler {
         let prio = cx.shape(cx.pod(pod).shape).priority;
         self.preemption.clear_nomination(pod, prio);
         if let Some(node) = reservation {
+            cx.cluster().prefetch(node); // as in `assume`
             let shape_id = cx.pod(pod).shape;
             self.preemption.released(pod, node, prio);
             cx.scheduler_cache().release(node, shape_id);
@@ -506,6 +507,10 @@ impl Scheduler {
         node: NodeId,
         cycle_done_ns: SimTime,
     ) {
+        // The node's entries in the cluster's arrays and the preemption index are out of
+        // cache in a long run: their misses overlap when started together.
+        cx.cluster().prefetch(node);
+        self.preemption.prefetch(node);
         assert_may_hold(cx.cluster(), node, cx.shape(shape_id as ShapeId));
         cx.scheduler_cache().reserve(node, shape_id as ShapeId);
         let shape = cx.shape(shape_id as ShapeId);

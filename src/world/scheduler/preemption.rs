@@ -144,6 +144,11 @@ impl Preemption {
         }
     }
 
+    /// Starts loading what `placed` and `released` read of `node` (`engine::prefetch`).
+    pub(crate) fn prefetch(&self, node: NodeId) {
+        self.by_node.prefetch(node as usize);
+    }
+
     /// The cache now holds `pod` (priority `prio`) on `node`.
     pub(crate) fn placed(&mut self, pod: PodId, node: NodeId, prio: i32) {
         self.by_node.push(node as usize, pod);

@@ -46,6 +46,12 @@ impl NodeLists {
         }
     }
 
+    /// Starts loading node `n`'s row, which `push` and the removals read first
+    /// (`engine::prefetch`).
+    pub(crate) fn prefetch(&self, n: usize) {
+        crate::engine::prefetch::touch(&self.rows, n);
+    }
+
     /// Appends `pod` to node `n`'s list.
     pub(crate) fn push(&mut self, n: usize, pod: PodId) {
         if self.rows.len() <= n {

@@ -148,6 +148,10 @@ impl Sim {
             }
             return apply(&mut self.pods[pod as usize], change, now, false);
         }
+        if let PodChange::Bound { node } = change {
+            // Its row is out of cache in a long run: loaded while the pod's slot is.
+            self.node_pods.prefetch(node as usize);
+        }
         // PodGC's rule on removal reads whether the Job counted the pod failed already.
         let counted_failed =
             matches!(change, PodChange::Removed) && self.job_controller.counted_failed(pod);
