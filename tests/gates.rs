@@ -181,6 +181,28 @@ fn check_passes_on_a_fresh_baseline_and_fails_on_a_tampered_one() {
     // A relative tolerance of 25% on pods accepts it.
     let o = run(&["check", bad.to_str().unwrap(), "--tolerance", "pods=0.25"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // A tolerance whose path names no field would apply to nothing: exit 2, before any run,
+    // with the nearest path the summary has.
+    for (tolerance, hint) in [
+        ("podz=0.25", "did you mean \"pods\"?"),
+        ("pods.create=0.25", "did you mean \"pods.created\"?"),
+        (
+            "jobsets[9].restarts=0.25",
+            "jobsets has 1 entry; did you mean \"jobsets[0]\"?",
+        ),
+    ] {
+        let o = run(&["check", bad.to_str().unwrap(), "--tolerance", tolerance]);
+        assert_eq!(o.status.code(), Some(2), "{tolerance}: {}", stderr(&o));
+        let path = tolerance.trim_end_matches("=0.25");
+        assert!(
+            stderr(&o).starts_with(&format!(
+                "error: --tolerance: {path:?} names no field of the baseline summaries"
+            )) && stderr(&o).contains(hint),
+            "{tolerance}: {}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    }
 }
 
 #[test]

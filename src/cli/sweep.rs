@@ -207,6 +207,13 @@ pub(crate) fn check(args: CheckArgs) -> Result<(), SimError> {
     let baselines = (args.baselines.iter())
         .map(|b| load_baseline(b, args.scenario.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
+    let stored: Vec<&serde_json::Value> = baselines.iter().map(|b| &b.stored).collect();
+    // A tolerance on a path no baseline has would apply to nothing, silently.
+    for path in tolerances.iter().filter_map(|t| t.path.as_ref()) {
+        if let Some(why) = crate::baseline::unknown_tolerance_path(path, &stored) {
+            return Err(InputError::new("--tolerance", why).into());
+        }
+    }
     let mut failed = 0;
     for b in baselines {
         if !rerun_matches(b, &tolerances, args.check_invariants)? {

@@ -41,6 +41,83 @@ impl Tolerance {
     }
 }
 
+/// Why `--tolerance PATH=REL` would apply to nothing: its path names no field of any of the
+/// `summaries` (the baselines it is checked against). The message names the first step that
+/// exists nowhere and the nearest path that does: the typo corrected (the manifest loader's
+/// "did you mean", `api::fields::nearest`), the last entry of a list indexed past its end, or
+/// else the fields there are.
+pub(crate) fn unknown_tolerance_path(path: &FieldPath, summaries: &[&Value]) -> Option<String> {
+    if summaries.iter().any(|s| path.get_json(s).is_some()) {
+        return None;
+    }
+    // The longest prefix some summary has, and what each such summary holds there.
+    let depth_in = |s: &Value| {
+        (0..path.0.len())
+            .take_while(|&d| FieldPath(path.0[..=d].to_vec()).get_json(s).is_some())
+            .count()
+    };
+    let depth = summaries.iter().map(|s| depth_in(s)).max().unwrap_or(0);
+    let known = FieldPath(path.0[..depth].to_vec());
+    let there: Vec<&Value> = (summaries.iter())
+        .filter_map(|s| known.get_json(s))
+        .collect();
+    let mut keys: Vec<&str> = there
+        .iter()
+        .filter_map(|v| v.as_object())
+        .flat_map(|o| o.keys().map(String::as_str))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let longest_list = there
+        .iter()
+        .filter_map(|v| v.as_array())
+        .map(Vec::len)
+        .max();
+    let with = |seg: Seg| {
+        let mut p = known.clone();
+        p.0.push(seg);
+        p
+    };
+    let entries = |n: usize| {
+        if n == 1 {
+            "1 entry".to_string()
+        } else {
+            format!("{n} entries")
+        }
+    };
+    let hint = match (&path.0[depth], longest_list) {
+        (Seg::Key(k), _) => crate::api::fields::nearest(k, keys.iter().copied()).map(|near| {
+            format!(
+                "did you mean {:?}?",
+                with(Seg::Key(near.into())).to_string()
+            )
+        }),
+        (Seg::Index(_), Some(n)) if n > 0 => Some(format!(
+            "{known} has {}; did you mean {:?}?",
+            entries(n),
+            with(Seg::Index(n - 1)).to_string()
+        )),
+        _ => None,
+    };
+    let hint = hint.unwrap_or_else(|| match (keys.is_empty(), longest_list) {
+        (false, _) if depth == 0 => format!("the top-level fields are {}", keys.join(", ")),
+        (false, _) => format!("the fields under {known} are {}", keys.join(", ")),
+        (true, Some(n)) if n > 0 => format!("{known} is a list of {}", entries(n)),
+        _ => format!("{known} holds no fields"),
+    });
+    let missing = with(path.0[depth].clone());
+    let not_there = if depth + 1 == path.0.len() {
+        String::new()
+    } else {
+        format!(" ({missing} is not there)")
+    };
+    Some(format!(
+        "{path:?} names no field of the baseline summaries{not_there}, so the tolerance would \
+         apply to nothing; {hint}",
+        path = path.to_string()
+    ))
+}
+
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Diff {
     /// Differences that fail the check.
@@ -271,5 +348,36 @@ mod tests {
         );
         assert!(Tolerance::parse("x=-1").is_err());
         assert!(Tolerance::parse("lots").is_err());
+    }
+
+    #[test]
+    fn a_tolerance_path_must_name_a_field() {
+        let a = json!({"recovery": [{"pods_per_s": 1.0}], "pods": {"created": 3}});
+        let b = json!({"recovery": [{"pods_per_s": 1.0}, {"pods_per_s": 2.0}]});
+        let unknown = |p: &str| unknown_tolerance_path(&FieldPath::parse(p).unwrap(), &[&a, &b]);
+        // Any summary having it is enough.
+        assert_eq!(unknown("recovery[1].pods_per_s"), None);
+        assert_eq!(unknown("pods"), None);
+        let hint = |p: &str| {
+            unknown(p)
+                .unwrap()
+                .split("apply to nothing; ")
+                .last()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(hint("recovry"), "did you mean \"recovery\"?");
+        assert_eq!(hint("pods.create"), "did you mean \"pods.created\"?");
+        assert_eq!(
+            hint("recovery[5]"),
+            "recovery has 2 entries; did you mean \"recovery[1]\"?"
+        );
+        assert_eq!(hint("zzz"), "the top-level fields are pods, recovery");
+        assert_eq!(hint("pods.created.x"), "pods.created holds no fields");
+        assert_eq!(
+            unknown("pods.x.y").unwrap(),
+            "\"pods.x.y\" names no field of the baseline summaries (pods.x is not there), so \
+             the tolerance would apply to nothing; the fields under pods are created"
+        );
     }
 }

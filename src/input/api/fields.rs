@@ -171,7 +171,10 @@ impl Walker {
 
 /// The candidate nearest to `name` by edit distance (case differences cost nothing), if it is
 /// within a third of the name's length (at least 2 edits): close enough to be a typo.
-fn nearest(name: &str, candidates: impl Iterator<Item = &'static str>) -> Option<&'static str> {
+pub(crate) fn nearest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     let limit = (name.chars().count() / 3).max(2);
     candidates
