@@ -312,3 +312,135 @@ fn sweeps_a_policy_scenario_through_its_manifest() {
     }
     assert_eq!(&rows[2][..3], ["c1", "0", "allPods"]);
 }
+
+/// The base scenario's path is the sweep file's `scenario:` field: a file that does not exist
+/// (or cannot be read) is reported there, with its line, as every other bad field is; one that
+/// exists but does not load keeps its own located errors. Nothing is written either way.
+#[test]
+fn a_base_scenario_that_cannot_be_read_is_located_at_its_field() {
+    let dir = scratch("sweep_bad_scenario");
+    let out = dir.join("out");
+    let s = write(
+        &dir,
+        "s.yaml",
+        "# a sweep\nscenario: nope.yaml\nseeds: 2\naxes:\n- path: run.until\n  values: [1h]\n",
+    );
+    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("s.yaml:2:11: scenario: ") && err.contains("nope.yaml: cannot read scenario"),
+        "{err}"
+    );
+    assert!(!out.exists(), "output written");
+    write(&dir, "bad.yaml", "name: x\nbogus: 1\n");
+    let s = write(
+        &dir,
+        "s.yaml",
+        "scenario: bad.yaml\nseeds: 2\naxes:\n- path: run.until\n  values: [1h]\n",
+    );
+    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("bad.yaml:2:1: bogus: unknown field"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "output written");
+}
+
+/// A cell past the memory limit is refused as the sweep loads, before any run (it used to stop
+/// the sweep at that cell's run, with `sweep.json` and the earlier runs written, naming no
+/// line): at the axis that makes it large, or where the base scenario writes the field.
+#[test]
+fn a_cell_past_the_memory_limit_is_refused_before_any_run() {
+    let dir = scratch("sweep_memory");
+    let out = dir.join("out");
+    let small = SMALL_SCENARIO
+        .replace("parallelism: 3", "parallelism: 1")
+        .replace("completions: 3", "completions: 1");
+    write(&dir, "small.yaml", &small);
+    let s = write(
+        &dir,
+        "s.yaml",
+        "scenario: small.yaml\nseeds: 1\naxes:\n- path: workloads[0].jobset.spec.replicatedJobs[0].replicas\n  values: [2, 2500000]\n",
+    );
+    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "s.yaml:4:1: axes[0] workloads[0].jobset.spec.replicatedJobs[0].replicas: cell c1"
+        ) && err.contains("the scenario needs about 18.4 GiB of memory"),
+        "{err}"
+    );
+    assert!(!out.exists(), "output written");
+    write(
+        &dir,
+        "big.yaml",
+        &small.replace("replicas: 2", "replicas: 2500000"),
+    );
+    let s = write(
+        &dir,
+        "s.yaml",
+        "scenario: big.yaml\nseeds: 1\naxes:\n- path: run.until\n  values: [1h, 2h]\n",
+    );
+    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "big.yaml:17:19: workloads[0].jobset.spec.replicatedJobs[0].replicas: the scenario needs"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "output written");
+}
+
+/// `--out` naming a folder of other files is refused before anything is written, as `run
+/// --out` refuses one (a sweep writes `runs/` and its tables there); a folder an earlier
+/// sweep wrote still resumes, and `merge --out` is held to the same rule.
+#[test]
+fn an_out_folder_of_foreign_files_is_refused() {
+    let dir = scratch("sweep_foreign_out");
+    let out = dir.join("out");
+    std::fs::create_dir_all(out.join("src")).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    for args in [vec![SWEEP], vec![SWEEP, "--dry-run"]] {
+        let mut args = args;
+        args.extend(["--out", out.to_str().unwrap()]);
+        let o = sweep(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("--out: it holds files a sweep does not write (notes.txt, src)"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["notes.txt", "src"], "nothing written");
+    // A foreign file among the run files counts too.
+    let done = dir.join("done");
+    ok(&sweep(&[SWEEP, "--out", done.to_str().unwrap()]));
+    ok(&sweep(&[SWEEP, "--out", done.to_str().unwrap()]));
+    std::fs::write(done.join("runs/notes.txt"), "mine").unwrap();
+    let o = sweep(&[SWEEP, "--out", done.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("(runs/notes.txt)"), "{}", stderr(&o));
+    let o = run(&[
+        "merge",
+        done.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--out: it holds files a sweep does not write"),
+        "{}",
+        stderr(&o)
+    );
+}

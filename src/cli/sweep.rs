@@ -32,6 +32,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<(), SimError> {
     let sets = crate::source::Set::parse_all(&args.set)?;
     if args.dry_run {
         let sweep = crate::sweep::spec::load_sweep(&args.sweep, &sets)?;
+        crate::sweep::output::check_only_sweep_files(&out)?;
         for line in sweep.all_warnings() {
             eprintln!("{line}");
         }

@@ -46,6 +46,10 @@ pub(crate) fn plan(a: &Side, b: &Side, seeds: &[u64]) -> Result<String, SimError
 pub(crate) fn load_side(spec: &str, sets: &[crate::source::Set]) -> Result<Side, SimError> {
     let Some((file, cell)) = spec.rsplit_once('#') else {
         let scenario = crate::source::load_scenario_with(Path::new(spec), sets)?;
+        // Refused before any run, located in the file like `run`'s refusal (a sweep cell's
+        // is checked as the sweep loads).
+        crate::scenario::memory::check(&scenario)
+            .map_err(|e| crate::yaml::locate::fill_scenario_file(e.into(), Path::new(spec)))?;
         return Ok(Side {
             label: spec.to_string(),
             warnings: scenario.warnings(),

@@ -15,6 +15,7 @@ pub(crate) fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SimError> {
     let meta = shared_meta(dirs)?;
     let (summaries, found_in) = find_runs(dirs, &meta)?;
     let shown = out.display().to_string();
+    output::check_only_sweep_files(out)?;
     std::fs::create_dir_all(out.join(RUNS_DIR))
         .map_err(|e| InputError::new(&shown, format!("cannot create the output directory: {e}")))?;
     if let Some(existing) = output::read_meta(out)? {

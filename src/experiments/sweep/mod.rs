@@ -78,6 +78,7 @@ pub(crate) fn run(path: &Path, opts: &Options) -> Result<Outcome, SimError> {
     let meta = Meta::of(&sweep);
     let out = &opts.out;
     let shown = out.display().to_string();
+    output::check_only_sweep_files(out)?;
     if let Some(existing) = output::read_meta(out)? {
         if existing.hash != meta.hash {
             return Err(InputError::new(

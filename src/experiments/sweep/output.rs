@@ -66,6 +66,60 @@ impl Meta {
     }
 }
 
+/// The files a sweep writes in its out dir, besides `runs/`; `report.html` is `jobset-sim
+/// report DIR`'s.
+const SWEEP_FILES: &[&str] = &[META_FILE, "runs.csv", "cells.csv", "report.html"];
+
+/// Refuses an out dir that holds anything a sweep (or `merge`, or `report`) does not write, as
+/// `run --out` refuses a folder of foreign files: a sweep writes into its out dir and resumes
+/// from it, so a mistyped `--out` (a source folder, a home directory) would otherwise get
+/// `runs/` and the tables among someone's files. A new or empty folder, or one an earlier
+/// sweep wrote (to resume it), passes; so do the temporary files of a write that was killed.
+pub(crate) fn check_only_sweep_files(dir: &Path) -> Result<(), SimError> {
+    let shown = dir.display().to_string();
+    let refuse =
+        |why: String| -> SimError { InputError::new(&shown, format!("--out: {why}")).into() };
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(refuse("it exists and is not a folder".into()));
+    }
+    let list = |d: &Path| {
+        std::fs::read_dir(d)
+            .map_err(|e| SimError::Output(format!("cannot list {}: {e}", d.display())))
+            .map(|entries| entries.flatten().collect::<Vec<_>>())
+    };
+    let is_file = |e: &std::fs::DirEntry| e.file_type().is_ok_and(|t| t.is_file());
+    let leftover = |name: &str| name.starts_with('.') && name.contains(".tmp-");
+    let mut foreign = vec![];
+    for e in list(dir)? {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let is_runs = name == RUNS_DIR && e.file_type().is_ok_and(|t| t.is_dir());
+        if is_runs {
+            for r in list(&e.path())? {
+                let run = r.file_name().to_string_lossy().into_owned();
+                if !(is_file(&r) && (run.ends_with(".json") || leftover(&run))) {
+                    foreign.push(format!("{RUNS_DIR}/{run}"));
+                }
+            }
+        } else if !(is_file(&e) && (SWEEP_FILES.contains(&name.as_str()) || leftover(&name))) {
+            foreign.push(name);
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let more = if foreign.len() > 5 { ", ..." } else { "" };
+    foreign.truncate(5);
+    Err(refuse(format!(
+        "it holds files a sweep does not write ({}{more}); give a new or empty folder, or the \
+         out dir of an earlier run of this sweep to resume it",
+        foreign.join(", ")
+    )))
+}
+
 /// Reads `dir/sweep.json`, None when there is none.
 pub(crate) fn read_meta(dir: &Path) -> Result<Option<Meta>, SimError> {
     let path = dir.join(META_FILE);

@@ -139,7 +139,8 @@ pub(crate) fn load_sweep(path: &Path, sets: &[crate::source::Set]) -> Result<Swe
         return Err(InputError::new(&file, msg).at_path("axes").into());
     }
     let base_dir = base_path.parent().unwrap_or(Path::new("."));
-    let base_scenario = load_base(&base_path, &base, base_dir, sets)?;
+    let base_scenario = load_base(&base_path, &base, base_dir, sets)
+        .map_err(|e| at_scenario_field(e, &file, &text, &base))?;
     let maker = CellMaker {
         file: &file,
         base: &base,
@@ -261,6 +262,24 @@ fn load_base(
     })
 }
 
+/// Errors of the base scenario `base` that its own file cannot place (it does not exist, is
+/// not readable, is empty) point at the sweep file's `scenario:` field instead, which is what
+/// names it; errors located in the scenario (or its manifests) already show their cause.
+fn at_scenario_field(err: SimError, file: &str, text: &str, base: &str) -> SimError {
+    let SimError::Input(errors) = err else {
+        return err;
+    };
+    let errors = errors.into_iter().map(|e| {
+        if e.line.is_some() || e.file != base {
+            return e;
+        }
+        let mut moved = InputError::new(file, e.to_string()).at_path("scenario");
+        crate::yaml::locate::fill(&mut moved, text, 0);
+        moved
+    });
+    SimError::Input(errors.collect())
+}
+
 /// The sweep's hash before its cells: the version, the seeds, the axes.
 fn sweep_hasher(seeds: &[u64], axes: &[Axis]) -> Sha1 {
     let mut hasher = Sha1::new();
@@ -313,6 +332,10 @@ impl CellMaker<'_> {
             .map_err(|e| SimError::Internal(format!("rendering cell {id}: {e}")))?;
         let cell_file = format!("{} [sweep cell {id}]", self.base);
         let scenario = self.load_cell(&cell_file, &rendered, in_cell)?;
+        // What `run` refuses before building (the memory estimate past `run.memoryLimit`) is
+        // refused here, before any run: no cell runs, nothing is written.
+        crate::scenario::memory::check(&scenario)
+            .map_err(|e| self.size_error(e, &cell_file, in_cell))?;
         check_modelled(self.axes, &scenario, &cell_file).map_err(|(k, m)| in_cell(Some(k), m))?;
         let warnings = self.new_warnings(&scenario, &cell_file, &label);
         hasher.update(format!("cell {id}\n{rendered}\n"));
@@ -376,6 +399,21 @@ impl CellMaker<'_> {
             }
             loaded => loaded,
         }
+    }
+
+    /// A size error of a cell: at the axis it is about, else where the base scenario (the
+    /// same there) writes the field.
+    fn size_error(
+        &self,
+        mut e: InputError,
+        cell_file: &str,
+        in_cell: impl Fn(Option<usize>, String) -> InputError,
+    ) -> SimError {
+        if let Some(k) = related_axis(self.axes, &e, cell_file) {
+            return in_cell(Some(k), e.to_string()).into();
+        }
+        e.file = e.file.replacen(cell_file, self.base, 1);
+        crate::yaml::locate::fill_scenario_file(e.into(), Path::new(self.base))
     }
 
     /// The cell's `notice:` and `warning:` lines on fields the base scenario has none on.
