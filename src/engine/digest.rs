@@ -34,6 +34,7 @@ impl StreamDigest {
     /// Most events carry no second id: its four zero bytes are one multiplication by the
     /// prime's fourth power (a zero byte leaves the xor a no-op, and the products
     /// associate), where the byte-wise loop made four dependent ones on every event.
+    #[inline]
     pub fn add(&mut self, at: SimTime, kind: u8, id_a: u32, id_b: u32) {
         let mut h = self.0;
         let mut eat = |bytes: &[u8]| {
