@@ -240,7 +240,8 @@ impl Cluster {
     }
 
     /// Starts loading everything of node `node` that a reservation or release reads and
-    /// writes, so that the misses overlap (`engine::prefetch`).
+    /// writes, so that the misses overlap (`engine::prefetch`). The scheduler calls it
+    /// before a reservation or release, with the other lines it is about to read.
     pub(crate) fn prefetch(&self, node: NodeId) {
         use crate::engine::prefetch::touch;
         let n = node as usize;
@@ -377,7 +378,6 @@ impl Cluster {
 
     /// Reserves a pod's requests on a node (the scheduler's "assume").
     fn reserve(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
-        self.prefetch(node);
         let s = &mut self.score_used[node as usize];
         s[0] += score_request[0];
         s[1] += score_request[1];
@@ -400,7 +400,6 @@ impl Cluster {
     }
 
     fn release(&mut self, node: NodeId, request: &[i64], score_request: [i64; 2]) {
-        self.prefetch(node);
         let s = &mut self.score_used[node as usize];
         s[0] -= score_request[0];
         s[1] -= score_request[1];
