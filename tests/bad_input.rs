@@ -556,7 +556,7 @@ fn a_run_past_the_memory_limit_is_refused_with_its_estimate() {
     let err = rejects(&dir, &p);
     // Located at the largest part of the estimate (it used to name the file alone).
     assert!(
-        err.contains("s.yaml:17:19: workloads[0].jobset.spec.replicatedJobs[0].replicas: the scenario needs about 18.4 GiB of memory (2500000 Jobs, 2500000 pods at once, 3 nodes), more than the limit of 16.0 GiB"),
+        err.contains("s.yaml:17:19: workloads[0].jobset.spec.replicatedJobs[0].replicas: the scenario needs about 18.4 GiB of memory (2500000 Jobs, 2500000 pods at once, 3 nodes), more than the limit of 16Gi"),
         "{err}"
     );
     assert!(err.contains("--memory-limit 19Gi"), "{err}");
@@ -565,7 +565,7 @@ fn a_run_past_the_memory_limit_is_refused_with_its_estimate() {
     let out = run(&["run", small.to_str().unwrap(), "--memory-limit", "1Mi"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("more than the limit of 0.0 GiB"),
+        stderr(&out).contains("more than the limit of 1Mi;"),
         "{}",
         stderr(&out)
     );
@@ -583,6 +583,12 @@ fn a_run_past_the_memory_limit_is_refused_with_its_estimate() {
     let low = write(&dir, "low.yaml", &low);
     let out = run(&["run", low.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // The limit is quoted as written (it used to be echoed as "0.0 GiB").
+    assert!(
+        stderr(&out).contains("more than the limit of 1Mi;"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&["run", low.to_str().unwrap(), "--memory-limit", "1Gi"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
@@ -828,6 +834,12 @@ fn negative_or_overflowing_pod_resources_are_refused_where_written() {
                 && err.contains("must be greater than or equal to 0"),
             "{err}"
         );
+        // The value as written (-1Gi used to be echoed as -1073741824).
+        let written = resources.split(": ").last().unwrap().trim_end_matches('}');
+        assert!(
+            err.contains(&format!("Invalid value: \"{written}\"")),
+            "{err}"
+        );
     }
     let two_huge = "resources: {requests: {cpu: \"5000000000000000\"}}\n                - {name: second, image: b, resources: {requests: {cpu: \"5000000000000000\"}}}";
     let p = write(&dir, "sum.yaml", &with_resources(two_huge));
@@ -1056,6 +1068,13 @@ fn job_and_pod_fields_the_api_server_refuses_are_located() {
             27,
             "spec.template.spec.containers[0].resources.requests",
             "Invalid value: \"2\": must be less than or equal to cpu limit of 1",
+        ),
+        // Quantities are quoted as written (they used to be echoed as 7812500Ki and 4Gi).
+        (
+            SMALL_SCENARIO.replace(resources, "resources: {requests: {memory: 8G}, limits: {memory: 4096Mi}}"),
+            27,
+            "spec.template.spec.containers[0].resources.requests",
+            "Invalid value: \"8G\": must be less than or equal to memory limit of 4096Mi",
         ),
         // Extended resources cannot be overcommitted: a request must equal its limit, and a
         // request needs a limit (the API server does not default one from it).

@@ -493,6 +493,7 @@ fn run(args: RunArgs) -> Result<(), SimError> {
     if let Some(limit) = &args.memory_limit {
         scenario.memory_limit_bytes = crate::scenario::memory::parse_limit(limit)
             .map_err(|m| InputError::new("--memory-limit", m))?;
+        scenario.memory_limit_written = limit.clone();
     }
     for line in scenario.warnings() {
         eprintln!("{line}");

@@ -126,31 +126,49 @@ impl Quantity {
     }
 }
 
+/// A quantity's text: a number or a string, read by hand: an `untagged` enum would say only
+/// "did not match any variant" for a list or a mapping (a YAML merge key, `<<: *anchor`, lands
+/// here).
+struct QuantityText;
+
+impl serde::de::Visitor<'_> for QuantityText {
+    type Value = String;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a quantity, like 4, 500m, 16Gi or 1e3")
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<String, E> {
+        Ok(format!("{v}"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
 impl<'de> Deserialize<'de> for Quantity {
-    /// A number or a string, read by hand: an `untagged` enum would say only "did not match any
-    /// variant" for a list or a mapping (a YAML merge key, `<<: *anchor`, lands here).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct QuantityText;
-        impl serde::de::Visitor<'_> for QuantityText {
-            type Value = String;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a quantity, like 4, 500m, 16Gi or 1e3")
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<String, E> {
-                Ok(format!("{v}"))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-        }
+        Ok(WrittenQuantity::deserialize(d)?.quantity)
+    }
+}
+
+/// A quantity with its text as the manifest writes it (`8Gi`, `0.5`; a YAML number as the
+/// parser read it), for messages that quote the user's value rather than a canonical form.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct WrittenQuantity {
+    pub text: String,
+    pub quantity: Quantity,
+}
+
+impl<'de> Deserialize<'de> for WrittenQuantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = d.deserialize_any(QuantityText)?;
-        Quantity::parse(&text).map_err(serde::de::Error::custom)
+        let quantity = Quantity::parse(&text).map_err(serde::de::Error::custom)?;
+        Ok(WrittenQuantity { text, quantity })
     }
 }
 

@@ -440,8 +440,8 @@ pub(crate) struct Container {
     pub restart_policy_rules: Opaque,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", from = "WrittenResources")]
 pub(crate) struct ResourceRequirements {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub requests: BTreeMap<String, super::quantity::Quantity>,
@@ -449,6 +449,62 @@ pub(crate) struct ResourceRequirements {
     pub limits: BTreeMap<String, super::quantity::Quantity>,
     #[serde(skip_serializing)]
     pub claims: Opaque,
+    /// Each request's and limit's text as the manifest writes it, by `requests.<name>` or
+    /// `limits.<name>` ([`ResourceRequirements::written`]).
+    #[serde(skip)]
+    written: BTreeMap<String, String>,
+}
+
+impl ResourceRequirements {
+    /// The text of `kind`'s (`requests` or `limits`) quantity of `name` as the manifest writes
+    /// it, for messages that quote it; `None` for a quantity that was not read from text.
+    pub(crate) fn written(&self, kind: &str, name: &str) -> Option<&str> {
+        self.written
+            .get(&format!("{kind}.{name}"))
+            .map(String::as_str)
+    }
+}
+
+/// Equal resources whatever their spelling (`1` and `1000m`).
+impl PartialEq for ResourceRequirements {
+    fn eq(&self, other: &Self) -> bool {
+        self.requests == other.requests
+            && self.limits == other.limits
+            && self.claims == other.claims
+    }
+}
+
+/// [`ResourceRequirements`] as read, before the texts are set aside.
+#[derive(Deserialize)]
+struct WrittenResources {
+    #[serde(default)]
+    requests: BTreeMap<String, super::quantity::WrittenQuantity>,
+    #[serde(default)]
+    limits: BTreeMap<String, super::quantity::WrittenQuantity>,
+    #[serde(default)]
+    claims: Opaque,
+}
+
+impl From<WrittenResources> for ResourceRequirements {
+    fn from(w: WrittenResources) -> Self {
+        let mut written = BTreeMap::new();
+        let mut split = |kind: &str, map: BTreeMap<String, super::quantity::WrittenQuantity>| {
+            map.into_iter()
+                .map(|(name, q)| {
+                    written.insert(format!("{kind}.{name}"), q.text);
+                    (name, q.quantity)
+                })
+                .collect()
+        };
+        let requests = split("requests", w.requests);
+        let limits = split("limits", w.limits);
+        ResourceRequirements {
+            requests,
+            limits,
+            claims: w.claims,
+            written,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

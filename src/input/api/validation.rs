@@ -195,12 +195,17 @@ fn requests_against_limits(container: &Container, resources_path: &str) -> Vec<F
             None => None,
         };
         if let Some((relation, limit)) = relation {
+            // The values as the manifest writes them, where the API server would print its
+            // canonical form: the user looks for the text they wrote.
+            let as_written = |kind: &str, q| {
+                (resources.written(kind, name)).map_or_else(|| quantity_string(q), str::to_string)
+            };
             errs.push(invalid(
                 &requests_path,
-                &go_quote(&quantity_string(request)),
+                &go_quote(&as_written("requests", request)),
                 &format!(
                     "must be {relation} {name} limit of {}",
-                    quantity_string(limit)
+                    as_written("limits", limit)
                 ),
             ));
         }

@@ -16,6 +16,8 @@ use crate::error::InputError;
 
 /// Default limit: fits a 24 GiB machine with room for the operating system and the outputs.
 pub(crate) const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 16 << 30;
+/// The default limit as the refusal quotes it.
+pub(crate) const DEFAULT_MEMORY_LIMIT: &str = "16Gi";
 
 const BYTES_PER_JOB: u64 = 7_000;
 const BYTES_PER_POD: u64 = 900;
@@ -81,7 +83,7 @@ pub(crate) fn check(s: &Scenario) -> Result<(), InputError> {
         e.jobs,
         e.pods,
         e.nodes,
-        gib(s.memory_limit_bytes),
+        s.memory_limit_written.trim(),
         suggested_limit(e.bytes),
     );
     let weigh_jobs = |jobs: u64, pods: u64| {
@@ -150,7 +152,7 @@ mod tests {
         let e = MemoryEstimate::of(&s);
         assert_eq!((e.jobs, e.pods, e.nodes), (3_000_000, 3_000_000, 4));
         let err = check(&s).unwrap_err().to_string();
-        assert_eq!(err, "m.yaml (workloads[0].jobset): spec.replicatedJobs[0].replicas: the scenario needs about 22.1 GiB of memory (3000000 Jobs, 3000000 pods at once, 4 nodes), more than the limit of 16.0 GiB; if the machine has the memory, raise the limit with `run.memoryLimit` in the scenario or `--memory-limit` (e.g. --memory-limit 23Gi)");
+        assert_eq!(err, "m.yaml (workloads[0].jobset): spec.replicatedJobs[0].replicas: the scenario needs about 22.1 GiB of memory (3000000 Jobs, 3000000 pods at once, 4 nodes), more than the limit of 16Gi; if the machine has the memory, raise the limit with `run.memoryLimit` in the scenario or `--memory-limit` (e.g. --memory-limit 23Gi)");
         let mut raised = s;
         raised.memory_limit_bytes = parse_limit("23Gi").unwrap();
         assert!(check(&raised).is_ok());
@@ -167,6 +169,10 @@ mod tests {
     #[test]
     fn limits_parse_as_quantities() {
         assert_eq!(parse_limit("16Gi"), Ok(16 << 30));
+        assert_eq!(
+            parse_limit(DEFAULT_MEMORY_LIMIT),
+            Ok(DEFAULT_MEMORY_LIMIT_BYTES)
+        );
         assert_eq!(parse_limit("500M"), Ok(500_000_000));
         assert!(parse_limit("0").is_err());
         assert!(parse_limit("lots").is_err());

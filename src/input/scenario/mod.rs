@@ -90,6 +90,8 @@ pub(crate) struct Scenario {
     /// Largest memory estimate (`memory::MemoryEstimate`) a run may start with: `run.memoryLimit`,
     /// or `--memory-limit`, or 16 GiB.
     pub memory_limit_bytes: u64,
+    /// That limit as the user wrote it (`16Gi` when defaulted), for the refusal to quote.
+    pub memory_limit_written: String,
     /// SHA-1 (hex) of what the results depend on: the scenario document re-rendered (so
     /// comments and layout do not count) without `run.seed` (summaries report the seed on
     /// its own), and the bytes of every manifest file and profile file it reads.
@@ -357,6 +359,7 @@ struct RunLimits {
     until_ns: u64,
     faults_until_ns: Option<u64>,
     memory_limit_bytes: u64,
+    memory_limit_written: String,
 }
 
 fn run_limits(run: &RunSection, problems: &mut Problems) -> RunLimits {
@@ -377,6 +380,8 @@ fn run_limits(run: &RunSection, problems: &mut Problems) -> RunLimits {
         until_ns,
         faults_until_ns: run.faults_until.map(|d| d.ns),
         memory_limit_bytes,
+        memory_limit_written: (run.memory_limit.clone())
+            .unwrap_or_else(|| memory::DEFAULT_MEMORY_LIMIT.to_string()),
     }
 }
 
@@ -454,6 +459,7 @@ fn resolve(
         faults,
         expect: vec![],
         memory_limit_bytes: limits.memory_limit_bytes,
+        memory_limit_written: limits.memory_limit_written,
         hash: String::new(),
         notes: resolved.notes,
         kueue,
@@ -619,7 +625,7 @@ pub(crate) fn check_pod_resources(workloads: &[Workload], errors: &mut Vec<Input
                             let message = format!(
                                 "Invalid value: \"{}\": must be greater than or equal to 0 \
                                  (the API server would refuse the Job's pods)",
-                                q.display()
+                                resources.written(kind, name).unwrap_or(&q.display())
                             );
                             let path = format!("{at}.{list_name}[{c}].resources.{kind}.{name}");
                             errors.push(InputError::new(&w.source, message).at_path(path));
