@@ -53,9 +53,11 @@ def swarm_cases(binary):
 
 
 def jobsets_of(scenario_text, base_dir):
-    """Every JobSet document a scenario holds, inline or in a manifest file it names."""
-    doc = yaml.safe_load(scenario_text) or {}
-    for workload in doc.get("workloads") or []:
+    """Every JobSet document a scenario holds, inline or in a manifest file it names. A file
+    of several documents (a Kueue object list) holds no scenario: its documents are skipped
+    unless one has workloads."""
+    docs = [d for d in yaml.safe_load_all(scenario_text) if isinstance(d, dict)]
+    for workload in (w for doc in docs for w in doc.get("workloads") or []):
         if "jobset" in workload:
             yield workload["jobset"]
         elif "manifest" in workload:
