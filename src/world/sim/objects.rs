@@ -311,6 +311,33 @@ impl PodObj {
     }
 }
 
+/// Tests only: a created, pending, unbound pod of Job 0 with completion index `index`.
+#[cfg(test)]
+impl PodObj {
+    pub(crate) fn pending_for_test(index: u32) -> PodObj {
+        PodObj {
+            suffix: *b"abcde",
+            job: 0,
+            index,
+            shape: 0,
+            phase: PodPhase::Pending,
+            node: None,
+            ready: false,
+            created: true,
+            deletion_ns: MaybeTime::NONE,
+            removed: false,
+            unschedulable: false,
+            created_at_ns: 0,
+            restart_count: 0,
+            last_exit: None,
+            disruption_target: false,
+            in_place_attempt: None,
+            bound_at_ns: MaybeTime::NONE,
+            tracking_finalizer: TrackingFinalizer::On,
+        }
+    }
+}
+
 // Each pod that exists holds a slot of the pod store (`Sim::pods`): up to about 4,100 at once
 // in llama3-54d, up to the cluster's capacity in the recoveries.
 const _: () = assert!(std::mem::size_of::<PodObj>() == 80);

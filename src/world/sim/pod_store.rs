@@ -221,29 +221,9 @@ impl std::ops::IndexMut<usize> for PodStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::objects::{MaybeTime, PodPhase};
 
     fn pod(index: u32) -> PodObj {
-        PodObj {
-            suffix: *b"abcde",
-            job: 0,
-            index,
-            shape: 0,
-            phase: PodPhase::Pending,
-            node: None,
-            ready: false,
-            created: true,
-            deletion_ns: MaybeTime::NONE,
-            removed: false,
-            unschedulable: false,
-            created_at_ns: 0,
-            restart_count: 0,
-            last_exit: None,
-            disruption_target: false,
-            in_place_attempt: None,
-            bound_at_ns: MaybeTime::NONE,
-            tracking_finalizer: crate::sim::objects::TrackingFinalizer::On,
-        }
+        PodObj::pending_for_test(index)
     }
 
     /// A released slot is taken by the next pod (the last released first); serials keep
