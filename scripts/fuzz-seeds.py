@@ -3,9 +3,10 @@
 
 Usage: scripts/fuzz-seeds.py [JOBSET_SIM]   (default target/release/jobset-sim; needs PyYAML)
 
-- scenario/: every scenario under scenarios/ (not the sweep files) and the swarm's first
-  SWARM_CASES cases of seed 1 (`jobset-sim swarm --seed 1 --case K --print-scenario`), which
-  between them use every scenario field the generator knows.
+- scenario/: every scenario under scenarios/ (not the sweep files, nor the Kueue object lists
+  that scenarios read through `kueue.files`) and the swarm's first SWARM_CASES cases of seed 1
+  (`jobset-sim swarm --seed 1 --case K --print-scenario`), which between them use every
+  scenario field the generator knows.
 - manifest/: every JobSet those scenarios hold (inline or through `manifest:`), as YAML, and
   the manifests under scenarios/manifests/; each prefixed with the feature-gate byte the
   target reads first (all four gates on, so the seeds pass admission).
@@ -29,6 +30,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fuzz", "seeds")
 
 
+def is_scenario(text):
+    """Whether a file is a scenario, as `jobset-sim validate` tells (src/cli/mod.rs
+    `is_scenario`): one YAML document, a mapping with `workloads` and no `kind`. A Kueue object
+    list (scenarios/kueue/kueue-objects*.yaml, several documents) is not: the loader reads it
+    through its scenario's `kueue.files`, and on its own it fails to load, so as a scenario seed
+    it would start the fuzzer at the loader's first error and fail tests/fuzz_corpus.rs."""
+    try:
+        docs = list(yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return False
+    return len(docs) == 1 and isinstance(docs[0], dict) and "workloads" in docs[0] and "kind" not in docs[0]
+
+
 def scenario_files():
     base = os.path.join(ROOT, "scenarios")
     for dirpath, dirnames, filenames in os.walk(base):
@@ -38,7 +52,9 @@ def scenario_files():
                 path = os.path.join(dirpath, name)
                 seed_name = os.path.relpath(path, ROOT).replace(os.sep, "_")
                 with open(path, encoding="utf-8") as f:
-                    yield seed_name, os.path.dirname(path), f.read()
+                    text = f.read()
+                if is_scenario(text):
+                    yield seed_name, os.path.dirname(path), text
 
 
 def swarm_cases(binary):
@@ -53,11 +69,9 @@ def swarm_cases(binary):
 
 
 def jobsets_of(scenario_text, base_dir):
-    """Every JobSet document a scenario holds, inline or in a manifest file it names. A file
-    of several documents (a Kueue object list) holds no scenario: its documents are skipped
-    unless one has workloads."""
-    docs = [d for d in yaml.safe_load_all(scenario_text) if isinstance(d, dict)]
-    for workload in (w for doc in docs for w in doc.get("workloads") or []):
+    """Every JobSet document a scenario holds, inline or in a manifest file it names."""
+    doc = yaml.safe_load(scenario_text) or {}
+    for workload in doc.get("workloads") or []:
         if "jobset" in workload:
             yield workload["jobset"]
         elif "manifest" in workload:
