@@ -852,6 +852,69 @@ fn negative_or_overflowing_pod_resources_are_refused_where_written() {
     );
 }
 
+/// Extended resources are counted in whole units, as the API server checks a container's
+/// requests and limits and a Node's capacity ("must be an integer"): `nvidia.com/gpu: 0.5` or
+/// `500m` used to be accepted and run.
+#[test]
+fn fractional_extended_resources_are_refused_where_written() {
+    let dir = scratch("fractional_extended");
+    let pool = "    capacity: {cpu: 8, memory: 32Gi}\n";
+    let gpu_pool = "    capacity: {cpu: 8, memory: 32Gi, nvidia.com/gpu: 8}\n";
+    let resources = "resources: {requests: {cpu: \"1\"}}";
+    let line_of =
+        |text: &str, needle: &str| 1 + text.lines().position(|l| l.contains(needle)).unwrap();
+    let at = "workloads[0].jobset.spec.replicatedJobs[0].template.spec.template.spec.containers[0]";
+    for (i, (pool_with, resources_with, path, value, reason)) in [
+        (
+            gpu_pool,
+            "resources: {limits: {nvidia.com/gpu: 0.5}}",
+            format!("{at}.resources.limits.nvidia.com/gpu"),
+            "0.5",
+            "the API server would refuse the Job's pods",
+        ),
+        (
+            gpu_pool,
+            "resources: {requests: {nvidia.com/gpu: 500m}, limits: {nvidia.com/gpu: 500m}}",
+            format!("{at}.resources.requests.nvidia.com/gpu"),
+            "500m",
+            "the API server would refuse the Job's pods",
+        ),
+        (
+            "    capacity: {cpu: 8, memory: 32Gi, nvidia.com/gpu: 1.5}\n",
+            resources,
+            "cluster.nodePools[0].capacity.nvidia.com/gpu".to_string(),
+            "1.5",
+            "as the API server checks a Node's capacity",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let text = SMALL_SCENARIO
+            .replace(pool, pool_with)
+            .replace(resources, resources_with);
+        let p = write(&dir, &format!("f{i}.yaml"), &text);
+        let err = rejects(&dir, &p);
+        let line = match path.starts_with("cluster") {
+            true => line_of(&text, "capacity:"),
+            false => line_of(&text, "resources:"),
+        };
+        let want = format!("{path}: Invalid value: \"{value}\": must be an integer ({reason})");
+        assert!(
+            err.contains(&format!("f{i}.yaml:{line}:")) && err.contains(&want),
+            "{err}"
+        );
+    }
+    // Whole quantities, however written, still run.
+    let whole = SMALL_SCENARIO.replace(pool, gpu_pool).replace(
+        resources,
+        "resources: {requests: {nvidia.com/gpu: 1000m}, limits: {nvidia.com/gpu: 1}}",
+    );
+    let p = write(&dir, "whole.yaml", &whole);
+    let out = run(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
 /// Input is read with a bound: `/dev/zero` as a scenario (or on standard input) used to be read
 /// whole, taking every byte of memory before the parser could object.
 #[cfg(target_os = "linux")]

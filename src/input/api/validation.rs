@@ -213,14 +213,62 @@ fn requests_against_limits(container: &Container, resources_path: &str) -> Vec<F
     errs
 }
 
-/// `helper.IsOvercommitAllowed`: native resources (no domain, or a `kubernetes.io` domain)
-/// except huge pages.
+/// `helper.IsOvercommitAllowed`: native resources except huge pages.
 fn overcommit_allowed(name: &str) -> bool {
-    let native = match name.split_once('/') {
+    is_native_resource(name) && !name.starts_with("hugepages-")
+}
+
+/// `helper.IsNativeResource`: no domain, or a `kubernetes.io` domain.
+fn is_native_resource(name: &str) -> bool {
+    match name.split_once('/') {
         None => true,
         Some((domain, _)) => domain == "kubernetes.io" || domain.ends_with(".kubernetes.io"),
-    };
-    native && !name.starts_with("hugepages-")
+    }
+}
+
+/// `helper.IsExtendedResourceName`: a resource outside `kubernetes.io` (`nvidia.com/gpu`,
+/// `google.com/tpu`) whose quota name, `requests.<name>`, is a qualified name.
+fn is_extended_resource(name: &str) -> bool {
+    !is_native_resource(name)
+        && !name.starts_with("requests.")
+        && qualified_name_errors(&format!("requests.{name}")).is_empty()
+}
+
+/// The resources `helper.IsIntegerResourceName` counts in whole units besides the extended
+/// ones: the object counts (`integerResources`).
+const INTEGER_RESOURCES: [&str; 9] = [
+    "pods",
+    "resourcequotas",
+    "services",
+    "replicationcontrollers",
+    "secrets",
+    "configmaps",
+    "persistentvolumeclaims",
+    "services.nodeports",
+    "services.loadbalancers",
+];
+
+/// `isNotIntegerErrorMsg` (core validation).
+const IS_NOT_INTEGER_MSG: &str = "must be an integer";
+
+/// `ValidateResourceQuantityValue`, the check the API server runs on every quantity of a
+/// container's requests and limits and of a node's capacity and allocatable: not negative, and
+/// whole for a resource counted in whole units (`helper.IsIntegerResourceName`: every extended
+/// resource, and `pods` and the other object counts), so `nvidia.com/gpu: 0.5` or `500m` is
+/// refused. Upstream's details (`IsNegativeErrorMsg`, `isNotIntegerErrorMsg`), in its order.
+pub(crate) fn resource_quantity_errors(
+    name: &str,
+    quantity: &crate::api::quantity::Quantity,
+) -> Vec<&'static str> {
+    let mut details = vec![];
+    if quantity.milli < 0 {
+        details.push(IS_NEGATIVE_MSG);
+    }
+    let integer_resource = INTEGER_RESOURCES.contains(&name) || is_extended_resource(name);
+    if integer_resource && quantity.milli % 1000 != 0 {
+        details.push(IS_NOT_INTEGER_MSG);
+    }
+    details
 }
 
 /// Close to `resource.Quantity.String()`: whole byte counts with the largest exact binary
@@ -1832,6 +1880,36 @@ mod tests {
     fn go_quote_matches_strconv_quote() {
         assert_eq!(go_quote("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\x01é\"");
         assert_eq!(json_str("<a&b>"), "\"\\u003ca\\u0026b\\u003e\"");
+    }
+
+    /// `ValidateResourceQuantityValue`: whole units for extended resources and object counts
+    /// only; `3000m` is whole, the `kubernetes.io` domain and `requests.` names are not extended.
+    #[test]
+    fn resource_quantities_are_whole_where_upstream_counts_units() {
+        let errors = |name: &str, text: &str| {
+            resource_quantity_errors(name, &crate::api::quantity::Quantity::parse(text).unwrap())
+        };
+        for (name, text) in [
+            ("nvidia.com/gpu", "0.5"),
+            ("google.com/tpu", "500m"),
+            ("pods", "1.5"),
+        ] {
+            assert_eq!(errors(name, text), [IS_NOT_INTEGER_MSG], "{name}: {text}");
+        }
+        for (name, text) in [
+            ("nvidia.com/gpu", "3000m"),
+            ("nvidia.com/gpu", "2"),
+            ("cpu", "500m"),
+            ("memory", "0.5Gi"),
+            ("example.kubernetes.io/x", "0.5"),
+            ("requests.example.com/x", "0.5"),
+        ] {
+            assert!(errors(name, text).is_empty(), "{name}: {text}");
+        }
+        assert_eq!(
+            errors("nvidia.com/gpu", "-0.5"),
+            [IS_NEGATIVE_MSG, IS_NOT_INTEGER_MSG]
+        );
     }
 
     // ---------------------------------------------------------------------------------------

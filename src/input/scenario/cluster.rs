@@ -5,7 +5,9 @@ use super::{is_dns_label, Problems};
 use crate::api::quantity::Quantity;
 use crate::api::taint::{Taint, TaintEffect};
 use crate::api::types::StringMap;
-use crate::api::validation::{is_label_value, qualified_name_errors};
+use crate::api::validation::{
+    go_quote, is_label_value, qualified_name_errors, resource_quantity_errors,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A node pool shape from the scenario, already checked.
@@ -90,8 +92,14 @@ fn node_pool(
             let message = format!("{name:?} is not a valid resource name: {m}");
             problems.at(format!("{at}.capacity.{name}"), message);
         }
-        if q.milli < 0 {
-            problems.at(format!("{at}.capacity.{name}"), "must not be negative");
+        // As the API server checks a Node's capacity and allocatable: a device plugin reports
+        // whole devices, so `nvidia.com/gpu: 0.5` is refused as in a container.
+        for detail in resource_quantity_errors(name, &q.quantity) {
+            let message = format!(
+                "Invalid value: {}: {detail} (as the API server checks a Node's capacity)",
+                go_quote(&q.text)
+            );
+            problems.at(format!("{at}.capacity.{name}"), message);
         }
     }
     let (labels, label_templates) = labels(at, p, problems);
@@ -102,7 +110,9 @@ fn node_pool(
         labels,
         label_templates,
         taints: taints(at, p, problems),
-        capacity: p.capacity.clone(),
+        capacity: (p.capacity.iter())
+            .map(|(name, q)| (name.clone(), q.quantity))
+            .collect(),
         topology: topology(at, p, problems),
     }
 }

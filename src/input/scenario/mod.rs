@@ -11,6 +11,7 @@ pub(crate) mod types;
 mod workloads;
 
 use crate::api::types::{JobSet, StringMap};
+use crate::api::validation::resource_quantity_errors;
 use crate::error::{InputError, SimError};
 use crate::params::ControlPlane;
 use crate::yaml::parse_document;
@@ -601,10 +602,12 @@ pub(crate) fn largest_replicated_job(
 }
 
 /// Refuses pod templates whose resources the API server would refuse or the simulation could not
-/// count: a negative request or limit (pod validation: "must be greater than or equal to 0"; the
-/// Job controller could never create the pods), or containers whose requests of one resource add
-/// up past what a quantity holds. Either would leave a node's free capacity wrong, so the run
-/// would report nonsense or stop half-way.
+/// count: a request or limit that pod validation refuses ([`resource_quantity_errors`]: a
+/// negative one, "must be greater than or equal to 0", or a fraction of an extended resource,
+/// `nvidia.com/gpu: 0.5`, "must be an integer"; the Job controller could never create the
+/// pods), or containers whose requests of one resource add up past what a quantity holds. Any
+/// of them would leave a node's free capacity wrong, so the run would report nonsense or stop
+/// half-way.
 pub(crate) fn check_pod_resources(workloads: &[Workload], errors: &mut Vec<InputError>) {
     for w in workloads {
         for (i, rj) in w.jobset.spec.replicated_jobs.iter().enumerate() {
@@ -621,14 +624,16 @@ pub(crate) fn check_pod_resources(workloads: &[Workload], errors: &mut Vec<Input
                         ("requests", &resources.requests),
                         ("limits", &resources.limits),
                     ] {
-                        for (name, q) in map.iter().filter(|(_, q)| q.milli < 0) {
-                            let message = format!(
-                                "Invalid value: \"{}\": must be greater than or equal to 0 \
-                                 (the API server would refuse the Job's pods)",
-                                resources.written(kind, name).unwrap_or(&q.display())
-                            );
-                            let path = format!("{at}.{list_name}[{c}].resources.{kind}.{name}");
-                            errors.push(InputError::new(&w.source, message).at_path(path));
+                        for (name, q) in map {
+                            for detail in resource_quantity_errors(name, q) {
+                                let message = format!(
+                                    "Invalid value: \"{}\": {detail} \
+                                     (the API server would refuse the Job's pods)",
+                                    resources.written(kind, name).unwrap_or(&q.display())
+                                );
+                                let path = format!("{at}.{list_name}[{c}].resources.{kind}.{name}");
+                                errors.push(InputError::new(&w.source, message).at_path(path));
+                            }
                         }
                     }
                 }

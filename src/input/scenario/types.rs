@@ -2,7 +2,7 @@
 //! `docs/scenario-format.md` documents every key; keep the two in step.
 
 use super::duration::DurationField;
-use crate::api::quantity::Quantity;
+use crate::api::quantity::WrittenQuantity;
 use crate::api::types::StringMap;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -106,7 +106,8 @@ pub(crate) struct NodePoolSection {
     pub labels: StringMap,
     #[serde(default)]
     pub taints: Vec<TaintSection>,
-    pub capacity: BTreeMap<String, Quantity>,
+    /// Kept as written, for the messages that quote a quantity.
+    pub capacity: BTreeMap<String, WrittenQuantity>,
     /// Extra topology levels: consecutive nodes of this entry grouped into domains.
     #[serde(default)]
     pub topology: Vec<TopologyLevelSection>,
