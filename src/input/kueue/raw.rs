@@ -3,7 +3,7 @@
 //! not define is an error (`fields.txt`). Enumerations stay strings here so that a bad value is
 //! reported with the API server's `Unsupported value` wording by `validate`.
 
-use crate::api::quantity::Quantity;
+use crate::api::quantity::WrittenQuantity;
 use crate::api::types::{LabelSelector, ObjectMeta, Opaque, Toleration};
 use crate::scenario::duration::DurationField;
 use serde::Deserialize;
@@ -114,9 +114,10 @@ pub(super) struct RawFlavorQuotas {
 #[serde(rename_all = "camelCase")]
 pub(super) struct RawResourceQuota {
     pub name: Option<String>,
-    pub nominal_quota: Option<Quantity>,
-    pub borrowing_limit: Option<Quantity>,
-    pub lending_limit: Option<Quantity>,
+    /// As written, for the messages that quote them (and the two below).
+    pub nominal_quota: Option<WrittenQuantity>,
+    pub borrowing_limit: Option<WrittenQuantity>,
+    pub lending_limit: Option<WrittenQuantity>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -145,7 +146,8 @@ pub(super) struct RawBorrowWithinCohort {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct RawFairSharing {
-    pub weight: Option<Quantity>,
+    /// As written, for the message that quotes it.
+    pub weight: Option<WrittenQuantity>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -812,6 +812,22 @@ fn lending_limit_needs_a_cohort_and_at_most_the_nominal_quota() {
         "spec.resourceGroups[0].flavors[0].resources[0].lendingLimit",
         "ClusterQueue \"cq\" is invalid: Invalid value: \"5\": must be less than or equal to the nominalQuota",
     );
+    // The quantity is quoted as written: it used to be echoed as "1073741824".
+    let text = cq(&format!(
+        "  cohortName: team\n{}",
+        ONE_GROUP.replace(
+            "nominalQuota: 4\n",
+            "nominalQuota: 4\n        lendingLimit: 1Gi\n"
+        )
+    ));
+    let e = the_error("lending_as_written", &text);
+    check(
+        &e,
+        &text,
+        "lendingLimit",
+        "spec.resourceGroups[0].flavors[0].resources[0].lendingLimit",
+        "ClusterQueue \"cq\" is invalid: Invalid value: \"1Gi\": must be less than or equal to the nominalQuota",
+    );
 }
 
 #[test]

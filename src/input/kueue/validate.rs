@@ -20,6 +20,7 @@ use super::raw::{
     TopologySpec, WpcDoc,
 };
 use super::*;
+use crate::api::quantity::WrittenQuantity;
 use crate::api::types::ObjectMeta;
 use crate::api::validation::{
     duplicate, go_quote, invalid, is_dns1123_subdomain, is_label_value, json_str,
@@ -95,9 +96,11 @@ fn too_few(path: &str, actual: usize, min: usize) -> FieldError {
     )
 }
 
-/// A quantity as `resource.Quantity.String()` prints the common cases.
-fn q(v: Quantity) -> String {
-    go_quote(&v.display())
+/// A quantity quoted as the manifest writes it (`1Gi`, `-500m`), where Kueue prints
+/// `resource.Quantity.String()`: that keeps the suffix the user wrote, and a form rewritten from
+/// the parsed value (`1073741824`) is not text the user can find in the file.
+fn q(v: &WrittenQuantity) -> String {
+    go_quote(&v.text)
 }
 
 // =============================================================================================
@@ -325,32 +328,29 @@ fn quota_webhook(
             MATCH_COVERED_MSG,
         ));
     }
-    let nominal = r.nominal_quota.unwrap_or_default();
-    if nominal.milli < 0 {
-        errs.push(invalid(
-            format!("{rp}.nominalQuota"),
-            &q(nominal),
-            NEGATIVE_MSG,
-        ));
+    let nominal = r.nominal_quota.as_ref();
+    if let Some(n) = nominal.filter(|n| n.quantity.milli < 0) {
+        errs.push(invalid(format!("{rp}.nominalQuota"), &q(n), NEGATIVE_MSG));
     }
-    if let Some(b) = r.borrowing_limit {
+    if let Some(b) = &r.borrowing_limit {
         let p = format!("{rp}.borrowingLimit");
         if !has_parent {
             errs.push(invalid(&p, &q(b), no_parent_msg));
         }
-        if b.milli < 0 {
+        if b.quantity.milli < 0 {
             errs.push(invalid(&p, &q(b), NEGATIVE_MSG));
         }
     }
-    if let Some(l) = r.lending_limit {
+    if let Some(l) = &r.lending_limit {
         let p = format!("{rp}.lendingLimit");
-        if l.milli < 0 {
+        if l.quantity.milli < 0 {
             errs.push(invalid(&p, &q(l), NEGATIVE_MSG));
         }
         if !has_parent {
             errs.push(invalid(&p, &q(l), no_parent_msg));
         }
-        if !is_cohort && l > nominal {
+        let nominal = nominal.map(|n| n.quantity).unwrap_or_default();
+        if !is_cohort && l.quantity > nominal {
             errs.push(invalid(&p, &q(l), LENDING_LIMIT_MSG));
         }
     }
@@ -358,10 +358,10 @@ fn quota_webhook(
 
 /// `validateFairSharing`.
 fn fair_sharing_webhook(errs: &mut Vec<FieldError>, fs: Option<&RawFairSharing>) {
-    let Some(w) = fs.and_then(|f| f.weight) else {
+    let Some(w) = fs.and_then(|f| f.weight.as_ref()) else {
         return;
     };
-    if w.milli < 0 {
+    if w.quantity.milli < 0 {
         errs.push(invalid("spec.fairSharing", &q(w), NEGATIVE_MSG));
     }
     // Upstream also refuses 0 < weight <= 1n ("When not 0, weight must be > 10e-9"); in
@@ -387,9 +387,11 @@ fn resolve_groups(groups: &[RawResourceGroup]) -> Vec<ResourceGroup> {
                         .iter()
                         .map(|r| ResourceQuota {
                             name: r.name.clone().unwrap_or_default(),
-                            nominal: r.nominal_quota.unwrap_or_default(),
-                            borrowing_limit: r.borrowing_limit,
-                            lending_limit: r.lending_limit,
+                            nominal: (r.nominal_quota.as_ref())
+                                .map(|n| n.quantity)
+                                .unwrap_or_default(),
+                            borrowing_limit: r.borrowing_limit.as_ref().map(|b| b.quantity),
+                            lending_limit: r.lending_limit.as_ref().map(|l| l.quantity),
                         })
                         .collect(),
                 })
@@ -399,7 +401,8 @@ fn resolve_groups(groups: &[RawResourceGroup]) -> Vec<ResourceGroup> {
 }
 
 fn weight_milli(fs: Option<&RawFairSharing>) -> i64 {
-    fs.and_then(|f| f.weight).map_or(1000, |w| w.milli)
+    fs.and_then(|f| f.weight.as_ref())
+        .map_or(1000, |w| w.quantity.milli)
 }
 
 fn stop_policy(v: Option<&String>) -> StopPolicy {
