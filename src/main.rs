@@ -1,5 +1,11 @@
 //! The `jobset-sim` command (README.md, `jobset-sim --help`).
 
+mod huge_pages;
+
+#[global_allocator]
+static ALLOCATOR: huge_pages::HugePageHint = huge_pages::HugePageHint;
+
 fn main() {
+    huge_pages::grow_heap_by_huge_pages();
     std::process::exit(jobset_sim::run_command_line());
 }
