@@ -17,7 +17,8 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The huge page size of x86-64 (and of arm64 with 4 KiB base pages).
 const HUGE_PAGE_BYTES: usize = 2 << 20;
@@ -25,6 +26,9 @@ const HUGE_PAGE_BYTES: usize = 2 << 20;
 const BASE_PAGE_BYTES: usize = 4 << 10;
 
 pub(crate) struct HugePageHint;
+
+/// Whether the hints are on (`enable_unless_opted_out`); off, this is glibc's allocator as is.
+static ENABLED: AtomicBool = AtomicBool::new(false);
 
 /// The end of the heap already advised (0 until the first allocation sees it).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -59,7 +63,7 @@ unsafe impl GlobalAlloc for HugePageHint {
 /// Advises the heap's growth since the last call, and the whole huge pages inside a large
 /// block.
 fn advise(block: *mut u8, len: usize) {
-    if block.is_null() {
+    if block.is_null() || !ENABLED.load(Ordering::Relaxed) {
         return;
     }
     // A block that ends below the advised end of the heap is in advised heap: no growth to
@@ -122,6 +126,18 @@ fn hint_kernel(start: usize, len: usize) {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn hint_kernel(_start: usize, _len: usize) {}
 
+/// Turns the hints on, unless `JOBSET_SIM_HUGE_PAGES=0` asks for glibc's allocator as it is
+/// (where huge pages cost more than they save: in a virtual machine whose host backs a
+/// guest's fresh 2 MiB page on its first write, llama3-54d ran a few per cent slower with
+/// them, `results/speed-2026-12-13.md`). Called first thing in `main`.
+pub(crate) fn enable_unless_opted_out() {
+    if std::env::var("JOBSET_SIM_HUGE_PAGES").is_ok_and(|v| v.trim() == "0") {
+        return;
+    }
+    grow_heap_by_huge_pages();
+    ENABLED.store(true, Ordering::Relaxed);
+}
+
 /// Sets glibc's heap for huge pages, before the run allocates much:
 /// - it grows 32 MiB at a time (the default pad is 128 KiB). glibc writes the header of the
 ///   heap's free top into a growth before this allocator sees it: that write maps a small
@@ -131,7 +147,7 @@ fn hint_kernel(_start: usize, _len: usize) {}
 /// - blocks under 32 MiB come from the heap. Setting the pad turns off glibc's own sliding
 ///   threshold (128 KiB up to 32 MiB, raised by each large block freed), which would leave
 ///   every block over 128 KiB mapped afresh, page fault by page fault, each time it grows.
-pub(crate) fn grow_heap_by_huge_pages() {
+fn grow_heap_by_huge_pages() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: a plain setting of the allocator, made before the run allocates much.
     unsafe {
@@ -169,8 +185,10 @@ mod tests {
         None
     }
 
+    /// Turns the hints on (a test binary has no `main` to do it) where the kernel has THP: a
+    /// kernel without it refuses the hint, and there is nothing to see.
     fn thp_available() -> bool {
-        // A kernel without THP refuses the hint, and there is nothing to see.
+        super::ENABLED.store(true, std::sync::atomic::Ordering::Relaxed);
         std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists()
     }
 

@@ -6,6 +6,6 @@ mod huge_pages;
 static ALLOCATOR: huge_pages::HugePageHint = huge_pages::HugePageHint;
 
 fn main() {
-    huge_pages::grow_heap_by_huge_pages();
+    huge_pages::enable_unless_opted_out();
     std::process::exit(jobset_sim::run_command_line());
 }
