@@ -7,9 +7,10 @@ Usage: scripts/fuzz-seeds.py [JOBSET_SIM]   (default target/release/jobset-sim; 
   that scenarios read through `kueue.files`) and the swarm's first SWARM_CASES cases of seed 1
   (`jobset-sim swarm --seed 1 --case K --print-scenario`), which between them use every
   scenario field the generator knows.
-- manifest/: every JobSet those scenarios hold (inline or through `manifest:`), as YAML, and
-  the manifests under scenarios/manifests/; each prefixed with the feature-gate byte the
-  target reads first (all four gates on, so the seeds pass admission).
+- manifest/: every JobSet those scenarios hold (inline or through `manifest:`, which is how
+  the files under scenarios/manifests/ come in: every one of them is named by a scenario), as
+  YAML; each prefixed with the feature-gate byte the target reads first (all four gates on,
+  so the seeds pass admission).
 - admission/: the same JobSets as JSON, with the same first byte.
 
 The output depends only on the repository and the binary, so rebuilding it after a change of
