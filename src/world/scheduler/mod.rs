@@ -97,6 +97,9 @@ pub(crate) struct Scheduler {
     /// `select_host`'s per-node lists (preferred node affinity, soft taints, total scores),
     /// kept between cycles so that scoring allocates nothing.
     score_buffers: [Vec<i64>; 3],
+    /// `decide_scan`'s candidate list and feasible nodes, kept between cycles: built afresh
+    /// per decision they were two allocations of every plain-scan cycle.
+    scan_buffers: ScanBuffers,
     /// The fast path's verdicts and scores of the nodes it counts, for the last shape.
     counted_scores: fast::CountedScores,
     /// The fast path's window pieces, kept between cycles so that a decision allocates
@@ -110,8 +113,10 @@ struct ScanPlan {
     skip_topo: Option<u16>,
     /// A PreFilter result narrows the nodes filtered to its node names.
     narrowed: bool,
-    /// The candidate list (a nodeSelector's posting list, the PreFilter's nodes), if any.
-    subset: Option<Vec<NodeId>>,
+    /// Whether the plan has a candidate list (a nodeSelector's posting list, the PreFilter's
+    /// nodes): `list` holds it then, and is an unused buffer otherwise.
+    has_list: bool,
+    list: Vec<NodeId>,
     /// The nodes kube-scheduler counts as filtered.
     n_filtered: usize,
     /// Feasible nodes that end the scan (`numFeasibleNodesToFind`).
@@ -121,10 +126,22 @@ struct ScanPlan {
 }
 
 impl ScanPlan {
+    /// The candidate list, if any.
+    fn subset(&self) -> Option<&[NodeId]> {
+        self.has_list.then_some(self.list.as_slice())
+    }
+
     /// The candidate list the scan visits: none when a domain walk ignores it.
     fn scanned_list(&self) -> Option<&[NodeId]> {
-        self.subset.as_deref().filter(|_| self.skip_topo.is_none())
+        self.subset().filter(|_| self.skip_topo.is_none())
     }
+}
+
+/// The scheduler's buffers for one plain-scan decision (cleared, not reallocated, per cycle).
+#[derive(Debug, Default)]
+struct ScanBuffers {
+    candidates: Vec<NodeId>,
+    feasible: Vec<NodeId>,
 }
 
 /// What a scan for feasible nodes looks for: the pod's shape and affinity context, the
@@ -193,6 +210,7 @@ impl Scheduler {
             placement: Default::default(),
             fast_scheduling: true,
             score_buffers: Default::default(),
+            scan_buffers: Default::default(),
             counted_scores: Default::default(),
             window_items: vec![],
         }
@@ -258,20 +276,30 @@ pub(crate) fn candidates(
     cluster: &crate::cluster::Cluster,
     shape: &PodShape,
 ) -> Option<Vec<NodeId>> {
+    let mut list = Vec::new();
+    candidates_into(cluster, shape, &mut list).then_some(list)
+}
+
+/// [`candidates`] into a caller's buffer (cleared first), for the scheduler's cycle to reuse
+/// one: `false` when any node may fit.
+fn candidates_into(
+    cluster: &crate::cluster::Cluster,
+    shape: &PodShape,
+    list: &mut Vec<NodeId>,
+) -> bool {
+    list.clear();
     if let Some(name) = &shape.node_name {
-        return Some(cluster.node_by_name(name).into_iter().collect());
+        list.extend(cluster.node_by_name(name));
+        return true;
     }
     if let Some(names) = &shape.prefilter_node_names {
-        let mut nodes: Vec<NodeId> = names
-            .iter()
-            .filter_map(|n| cluster.node_by_name(n))
-            .collect();
-        nodes.sort_unstable();
-        return Some(nodes);
+        list.extend(names.iter().filter_map(|n| cluster.node_by_name(n)));
+        list.sort_unstable();
+        return true;
     }
     match &shape.selector_ids {
-        None => Some(vec![]),
-        Some(ids) if ids.is_empty() => None,
+        None => true,
+        Some(ids) if ids.is_empty() => false,
         Some(ids) => {
             // The selector's pairs as ids (in `node_selector`'s order): no string is hashed.
             let mut best: Option<&[NodeId]> = None;
@@ -281,7 +309,8 @@ pub(crate) fn candidates(
                     best = Some(list);
                 }
             }
-            Some(best.unwrap_or(&[]).to_vec())
+            list.extend_from_slice(best.unwrap_or(&[]));
+            true
         }
     }
 }
@@ -686,15 +715,32 @@ impl Scheduler {
         ctx: Option<&PodCtx>,
         claims: bool,
     ) -> Decision {
+        let candidates = std::mem::take(&mut self.scan_buffers.candidates);
+        let plan = self.scan_plan(cx, shape_id, ctx, candidates);
+        let decision = match self.try_fast_paths(cx, pod, shape_id, ctx, claims, &plan) {
+            Some(d) => d,
+            None => self.decide_plain_scan(cx, pod, shape_id, ctx, &plan),
+        };
+        self.scan_buffers.candidates = plan.list;
+        decision
+    }
+
+    /// The plain scan's decision, when the fast paths declined.
+    fn decide_plain_scan(
+        &mut self,
+        cx: &Ctx<'_>,
+        pod: PodId,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+        plan: &ScanPlan,
+    ) -> Decision {
         let n_all = cx.cluster().len();
-        let plan = self.scan_plan(cx, shape_id, ctx);
-        if let Some(d) = self.try_fast_paths(cx, pod, shape_id, ctx, claims, &plan) {
-            return d;
-        }
-        // Sized once, and only when the fast paths declined: grown push by push it
-        // reallocated several times per decision; made before them, it cost every fast
-        // decision an allocation (llama3-54d +1.5 % instructions).
-        let mut feasible: Vec<NodeId> = Vec::with_capacity(plan.want.min(plan.n_filtered));
+        // The scheduler's buffer, sized once for the decision: grown push by push it
+        // reallocated several times per decision, and a fresh one per decision was an
+        // allocation of every plain-scan cycle.
+        let mut feasible = std::mem::take(&mut self.scan_buffers.feasible);
+        feasible.clear();
+        feasible.reserve(plan.want.min(plan.n_filtered));
         let scan = Scan {
             shape: cx.shape(shape_id as ShapeId),
             ctx,
@@ -719,6 +765,7 @@ impl Scheduler {
             1 => (Some(feasible[0]), 0),
             n => (Some(self.select_host(cx, pod, shape_id, &feasible)), n),
         };
+        self.scan_buffers.feasible = feasible;
         Decision {
             node,
             examined,
@@ -727,7 +774,14 @@ impl Scheduler {
     }
 
     /// Which nodes a decision filters, from where, and how many feasible ones end it.
-    fn scan_plan(&self, cx: &Ctx<'_>, shape_id: usize, ctx: Option<&PodCtx>) -> ScanPlan {
+    /// `list`: the buffer the candidate list is built in.
+    fn scan_plan(
+        &self,
+        cx: &Ctx<'_>,
+        shape_id: usize,
+        ctx: Option<&PodCtx>,
+        mut list: Vec<NodeId>,
+    ) -> ScanPlan {
         let n_all = cx.cluster().len();
         let shape = cx.shape(shape_id as ShapeId);
         // A pod with its own inter-pod terms walks its topology's domains (skipping excluded
@@ -740,20 +794,19 @@ impl Scheduler {
         // The candidate list, unless a domain walk ignores it (a leader's selector's posting
         // list is every node of the fleet: copying it per decision was a tenth of
         // recovery-15k's instructions).
-        let subset = if skip_topo.is_some() && !narrowed {
-            None
+        let has_list =
+            (skip_topo.is_none() || narrowed) && candidates_into(cx.cluster(), shape, &mut list);
+        let n_filtered = if has_list && narrowed {
+            list.len()
         } else {
-            candidates(cx.cluster(), shape)
-        };
-        let n_filtered = match (&subset, narrowed) {
-            (Some(list), true) => list.len(),
-            _ => n_all,
+            n_all
         };
         let percentage = cx.params().scheduler.percentage_of_nodes_to_score;
         ScanPlan {
             skip_topo,
             narrowed,
-            subset,
+            has_list,
+            list,
             n_filtered,
             want: num_feasible_nodes_to_find(n_filtered, percentage),
             start: self.next_start_node % n_all.max(1),
@@ -777,7 +830,7 @@ impl Scheduler {
         }
         let (start, want, n_all) = (plan.start, plan.want, cx.cluster().len());
         let shape = cx.shape(shape_id as ShapeId);
-        if plan.subset.is_none()
+        if plan.subset().is_none()
             && ctx.is_none()
             && self.fast_path_applies(cx, shape, cx.pod(pod).job)
         {
