@@ -1062,10 +1062,16 @@ fn pod_labels_of(obj: &JobSetObj, id: &JobIdentity) -> StringMap {
 
 /// The JobSet controller's labels and annotations on a child Job (and its pod template).
 fn add_job_keys(obj: &JobSetObj, id: &JobIdentity, maps: &mut [&mut StringMap]) {
+    let Some((last, others)) = maps.split_last_mut() else {
+        return;
+    };
     for (k, v) in job_keys(obj, id) {
-        for map in maps.iter_mut() {
+        for map in others.iter_mut() {
             map.insert(k.to_string(), v.clone());
         }
+        // The last map takes the value itself: a clone per key less (the pod labels, built
+        // for every Job, are the only map).
+        last.insert(k.to_string(), v);
     }
 }
 
