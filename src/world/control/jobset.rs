@@ -1231,12 +1231,13 @@ impl JobSetController {
         }
         let p = ctx.pod(pod);
         let j = p.job;
-        let Some(key) = ctx.exclusive_key(j).map(str::to_string) else {
-            return;
-        };
+        // Only a leader's bind is checked: the key is copied after that test, not for every pod.
         if p.index != 0 {
             return;
         }
+        let Some(key) = ctx.exclusive_key(j).map(str::to_string) else {
+            return;
+        };
         let leader = placement_view(ctx, pod, p.shape, 0, ctx.pod_name(pod));
         let followers: Vec<_> = (self.live_follower_shapes(j).iter())
             .map(|&(shape, _)| placement_view(ctx, pod, shape, 1, format!("shape-{shape}")))
@@ -1269,8 +1270,11 @@ impl JobSetController {
 fn note_unrepaired_followers(ctx: &mut Ctx, leader: PodId) {
     let p = ctx.pod(leader);
     let j = p.job;
-    let key = ctx.exclusive_key(j).map(str::to_string);
-    let (Some(key), Some(node), 0) = (key, p.node, p.index) else {
+    let (Some(node), 0) = (p.node, p.index) else {
+        return;
+    };
+    // Copied only for a leader's bind: every pod's bind comes here.
+    let Some(key) = ctx.exclusive_key(j).map(str::to_string) else {
         return;
     };
     let Some(leader_domain) = ctx.node_label(node, &key).map(str::to_string) else {
