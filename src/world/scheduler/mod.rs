@@ -94,9 +94,9 @@ pub(crate) struct Scheduler {
     /// Decide plain-scan pods from the pristine-node index (`fast.rs`); off only in tests
     /// that check it decides exactly as the plain scan.
     fast_scheduling: bool,
-    /// `select_host`'s per-node lists (preferred node affinity, soft taints, total scores),
-    /// kept between cycles so that scoring allocates nothing.
-    score_buffers: [Vec<i64>; 3],
+    /// `select_host`'s per-node lists (preferred node affinity, soft taints, total scores,
+    /// inter-pod affinity), kept between cycles so that scoring allocates nothing.
+    score_buffers: [Vec<i64>; 4],
     /// `decide_scan`'s candidate list and feasible nodes, kept between cycles: built afresh
     /// per decision they were two allocations of every plain-scan cycle.
     scan_buffers: ScanBuffers,
@@ -1078,23 +1078,16 @@ impl Scheduler {
         feasible: &[NodeId],
     ) -> NodeId {
         let shape = cx.shape(shape_id as ShapeId);
-        let inter_pod = self.inter_pod_scores(cx.pod(pod).job, shape, feasible);
         // The per-node lists reuse the scheduler's buffers: one cycle scores at a time.
         let mut lists = std::mem::take(&mut self.score_buffers);
-        self.raw_soft_scores(cx, shape, feasible, &mut lists);
+        let [raw_affinity, raw_taints, scores, raw_inter_pod] = &mut lists;
+        let inter_pod = self.inter_pod_scores(cx.pod(pod).job, shape, feasible, raw_inter_pod);
+        self.raw_soft_scores(cx, shape, feasible, raw_affinity, raw_taints);
         let strategy = cx.params().scheduler.scoring;
-        let [raw_affinity, raw_taints, scores] = &mut lists;
         scores.clear();
         let soft = SoftScores::new(raw_affinity, raw_taints);
-        let (mut best, best_score, ties) = score_nodes(
-            cx,
-            shape,
-            strategy,
-            feasible,
-            &soft,
-            inter_pod.as_deref(),
-            scores,
-        );
+        let (mut best, best_score, ties) =
+            score_nodes(cx, shape, strategy, feasible, &soft, inter_pod, scores);
         if ties > 1 {
             // Uniform among the best, in feasible order: one draw gives the distribution of
             // upstream's reservoir sampling, and the same pick as the fast path (`fast.rs`).
@@ -1111,29 +1104,29 @@ impl Scheduler {
         best
     }
 
-    /// InterPodAffinity: raw scores from the index, normalized over the scored nodes; none
+    /// InterPodAffinity: raw scores from the index, normalized over the scored nodes, in
+    /// `raw` (a kept buffer: a new list per scoring cycle was an allocation of each); none
     /// when the pod's Job has no scoring terms or every node scores the same.
-    fn inter_pod_scores(
+    fn inter_pod_scores<'a>(
         &self,
         own_job: JobId,
         shape: &PodShape,
         feasible: &[NodeId],
-    ) -> Option<Vec<i64>> {
+        raw: &'a mut Vec<i64>,
+    ) -> Option<&'a [i64]> {
         let c = self.placement.score_ctx(own_job, &shape.preferred)?;
-        let mut raw: Vec<i64> = feasible
-            .iter()
-            .map(|&n| self.placement.score(&c, n))
-            .collect();
+        raw.clear();
+        raw.extend(feasible.iter().map(|&n| self.placement.score(&c, n)));
         // Equal raw scores normalize to 0 everywhere: nothing to add.
-        let spread = raw.iter().any(|&s| s != raw[0]);
-        spread.then(|| {
-            normalize_min_max(&mut raw);
-            raw
-        })
+        if raw.iter().all(|&s| s == raw[0]) {
+            return None;
+        }
+        normalize_min_max(raw);
+        Some(raw)
     }
 
-    /// The raw scores of the plugins normalized over the feasible nodes, into `lists[0]`
-    /// (preferred node affinity, higher is better) and `lists[1]` (untolerated
+    /// The raw scores of the plugins normalized over the feasible nodes, into `raw_affinity`
+    /// (preferred node affinity, higher is better) and `raw_taints` (untolerated
     /// PreferNoSchedule taints, fewer is better). Without preferred terms every node scores
     /// 0: the first list stays empty, never read.
     fn raw_soft_scores(
@@ -1141,9 +1134,9 @@ impl Scheduler {
         cx: &Ctx<'_>,
         shape: &PodShape,
         feasible: &[NodeId],
-        lists: &mut [Vec<i64>; 3],
+        raw_affinity: &mut Vec<i64>,
+        raw_taints: &mut Vec<i64>,
     ) {
-        let [raw_affinity, raw_taints, _] = lists;
         raw_affinity.clear();
         if !shape.preferred_node_affinity.is_empty() {
             let per_node = feasible
