@@ -127,16 +127,43 @@ pub(crate) fn check(
 
 /// `check(..).is_ok()` without building the rejection: a scan rejects most nodes it visits
 /// for resources, and a `Reject::Resources` allocated for each was a fifth of the scan's cost.
+/// NodeResourcesFit goes first here: the verdict is the same in either order (only `check`'s
+/// rejection names the first failing filter), and its dense rows answer a full node (most of
+/// a JobSet follower's pool, once its Job fills it) without the node's record.
 pub(crate) fn passes(
     cluster: &Cluster,
     node: NodeId,
     shape: &PodShape,
     ignore_usage: bool,
 ) -> bool {
-    check_before_fit(cluster, node, shape, ignore_usage).is_ok()
-        && shortfalls(cluster, node, shape, ignore_usage)
-            .next()
-            .is_none()
+    shortfalls(cluster, node, shape, ignore_usage)
+        .next()
+        .is_none()
+        && passes_before_fit(cluster, node, shape, ignore_usage)
+}
+
+/// `check_before_fit(..).is_ok()` from the cluster's per-node flags where they answer (a
+/// cordoned node, an untainted one): the node's record is read only for a node name or taints.
+fn passes_before_fit(
+    cluster: &Cluster,
+    node: NodeId,
+    shape: &PodShape,
+    ignore_usage: bool,
+) -> bool {
+    if cluster.cordoned(node) && !ignore_usage {
+        return false;
+    }
+    if shape
+        .node_name
+        .as_ref()
+        .is_some_and(|name| *name != cluster.node(node).name)
+    {
+        return false;
+    }
+    let tolerated = || first_untolerated(&cluster.node(node).taints, &shape.tolerations).is_none();
+    (cluster.untainted(node) || tolerated())
+        && selector_matches(cluster, node, shape)
+        && node_affinity_matches(cluster, node, shape)
 }
 
 /// The filters before NodeResourcesFit, in the framework's order: the first rejection.
