@@ -423,7 +423,19 @@ pub(crate) struct PodCtx {
     /// Symmetry: (norm term, matches when the owner's value equals ours, when it differs,
     /// our value for `$SELF`).
     sym: Vec<(u32, bool, bool, Option<String>)>,
+    /// The topology every term above is on, when there is one: the filter's verdict on a node
+    /// then depends on the node only through its domain of it.
+    one_topology: Option<u16>,
+    /// [`AffinityIndex::check_except`]'s last verdict on such a context, with the domain and
+    /// the skipped topology it was for: a scan over one domain's nodes (a JobSet follower's
+    /// node pool) asks it of each node in turn. The index does not change while a context
+    /// lives (one cycle, before its pod is placed).
+    last_verdict: std::cell::Cell<Option<DomainVerdict>>,
 }
+
+/// The InterPodAffinity filter's verdict on the nodes of one domain: (domain, skipped
+/// topology, verdict).
+type DomainVerdict = (u32, Option<u16>, Result<(), AffinityReject>);
 
 impl AffinityIndex {
     /// Registers a topology key (all keys are known from the manifests before the run).
@@ -980,7 +992,16 @@ impl AffinityIndex {
                 ctx.sym.push((n, same, other, own_value.cloned()));
             }
         }
+        ctx.one_topology = self.one_topology(&ctx);
         ctx
+    }
+
+    /// The topology all of a context's terms are on, if they are on one.
+    fn one_topology(&self, ctx: &PodCtx) -> Option<u16> {
+        let topo = (ctx.affinity.first().map(|(t, _)| *t))
+            .or_else(|| ctx.anti.first().map(|t| t.topo))
+            .or_else(|| ctx.sym.first().map(|(n, ..)| self.norms[*n as usize].topo))?;
+        self.terms_only_on(ctx, topo).then_some(topo)
     }
 
     /// Does the pod's `i`-th anti-affinity term repel a pod placed in domain `d` of its topology?
@@ -1134,6 +1155,36 @@ impl AffinityIndex {
     /// The same, leaving out the terms on `skip`: a topology whose domain of this node the
     /// caller has already cleared with [`Self::domain_excluded`].
     pub(crate) fn check_except(
+        &self,
+        ctx: &PodCtx,
+        node: NodeId,
+        skip: Option<u16>,
+    ) -> Result<(), AffinityReject> {
+        let Some(topo) = ctx.one_topology else {
+            return self.check_terms(ctx, node, skip);
+        };
+        let d = self.topos[topo as usize].domain_of[node as usize];
+        match ctx.last_verdict.get() {
+            Some((last_d, last_skip, verdict)) if (last_d, last_skip) == (d, skip) => {
+                // Every test run checks the remembered verdict against the terms.
+                #[cfg(test)]
+                assert_eq!(
+                    verdict,
+                    self.check_terms(ctx, node, skip),
+                    "remembered verdict"
+                );
+                verdict
+            }
+            _ => {
+                let verdict = self.check_terms(ctx, node, skip);
+                ctx.last_verdict.set(Some((d, skip, verdict)));
+                verdict
+            }
+        }
+    }
+
+    /// [`Self::check_except`], every term evaluated.
+    fn check_terms(
         &self,
         ctx: &PodCtx,
         node: NodeId,
