@@ -151,14 +151,19 @@ struct ScoreNorm {
     carriers: u32,
 }
 
-/// What the Score half knows about the incoming pod in one cycle.
+/// What the Score half knows about the incoming pod in one cycle. Kept by the scheduler and
+/// refilled each scoring cycle ([`AffinityIndex::score_ctx_into`]): flat lists, so a cycle
+/// allocates nothing (two ordered maps made and dropped per cycle were a tenth of a JobSet
+/// follower's decision).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScoreCtx {
-    /// Upstream's `topologyScore`, as far as it is sparse: per topology, the summed weight ×
-    /// matching placed pods of each domain, from the pod's own preferred terms and from placed
-    /// pods' terms counted per owner.
-    /// (Ordered maps: a few domains each, read once per scored node without hashing.)
-    domains: Vec<(u16, BTreeMap<u32, i64>)>,
+    /// Upstream's `topologyScore`, as far as it is sparse: (topology, domain, summed weight ×
+    /// matching placed pods), from the pod's own preferred terms and from placed pods' terms
+    /// counted per owner. Sorted, one entry per (topology, domain), once [`Self::finish`]ed:
+    /// each scored node looks its domains up by binary search.
+    domains: Vec<(u16, u32, i64)>,
+    /// The topologies `domains` holds, each once.
+    topos: Vec<u16>,
     /// Placed pods' score terms that match the pod whatever their owner's value: they score
     /// weight × carriers in every domain, read per scored node (less the owner-counted part
     /// already folded into `domains`).
@@ -166,20 +171,42 @@ pub(crate) struct ScoreCtx {
 }
 
 impl ScoreCtx {
+    fn clear(&mut self) {
+        self.domains.clear();
+        self.topos.clear();
+        self.totals.clear();
+    }
+
     /// Adds `weight × count` to domains of `topo`.
     fn add(&mut self, topo: u16, counts: &BTreeMap<u32, u32>, weight: i64) {
         if counts.is_empty() {
             return;
         }
-        let i = match self.domains.iter().position(|(t, _)| *t == topo) {
-            Some(i) => i,
-            None => {
-                self.domains.push((topo, BTreeMap::new()));
-                self.domains.len() - 1
+        if !self.topos.contains(&topo) {
+            self.topos.push(topo);
+        }
+        let scores = counts.iter().map(|(&d, &c)| (topo, d, weight * c as i64));
+        self.domains.extend(scores);
+    }
+
+    /// Sorts `domains` and sums the entries of each (topology, domain): integer sums, so
+    /// the order they were added in does not matter.
+    fn finish(&mut self) {
+        self.domains.sort_unstable_by_key(|&(t, d, _)| (t, d));
+        self.domains.dedup_by(|later, kept| {
+            let same = (later.0, later.1) == (kept.0, kept.1);
+            if same {
+                kept.2 += later.2;
             }
-        };
-        for (&d, &c) in counts {
-            *self.domains[i].1.entry(d).or_default() += weight * c as i64;
+            same
+        });
+    }
+
+    /// The summed score of domain `d` of `topo` (0 when none).
+    fn domain_score(&self, topo: u16, d: u32) -> i64 {
+        match (self.domains).binary_search_by_key(&(topo, d), |&(t, d, _)| (t, d)) {
+            Ok(i) => self.domains[i].2,
+            Err(_) => 0,
         }
     }
 }
@@ -1260,11 +1287,22 @@ impl AffinityIndex {
     /// summed per domain over the Jobs they match, and the placed pods' score terms that match
     /// it. `None` when nothing can score, which upstream's PreScore answers with Skip.
     pub(crate) fn score_ctx(&self, job: JobKey, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
+        let mut ctx = ScoreCtx::default();
+        self.score_ctx_into(job, preferred, &mut ctx).then_some(ctx)
+    }
+
+    /// [`Self::score_ctx`] into a kept context (cleared first): `false` for `None`.
+    pub(crate) fn score_ctx_into(
+        &self,
+        job: JobKey,
+        preferred: &[ScoreTerm],
+        ctx: &mut ScoreCtx,
+    ) -> bool {
+        ctx.clear();
         if preferred.is_empty() && self.active_score_norms.is_empty() {
-            return None; // nothing would add to it (asked once per decision)
+            return false; // nothing would add to it (asked once per decision)
         }
         let own = self.labels_of(job);
-        let mut ctx = ScoreCtx::default();
         for t in preferred {
             for j in self.matching_jobs(&t.selector) {
                 if let Some(counts) = self.job_domains.get(&(t.topo, j)) {
@@ -1292,7 +1330,8 @@ impl AffinityIndex {
                 }
             }
         }
-        (!ctx.domains.is_empty() || !ctx.totals.is_empty()).then_some(ctx)
+        ctx.finish();
+        !ctx.domains.is_empty() || !ctx.totals.is_empty()
     }
 
     /// InterPodAffinity's raw Score of one node: the scores of its domains, summed over the
@@ -1300,8 +1339,8 @@ impl AffinityIndex {
     pub(crate) fn score(&self, ctx: &ScoreCtx, node: NodeId) -> i64 {
         let domain = |topo: u16| self.topos[topo as usize].domain_of[node as usize];
         let mut total = 0i64;
-        for (topo, per_domain) in &ctx.domains {
-            total += per_domain.get(&domain(*topo)).copied().unwrap_or(0);
+        for &topo in &ctx.topos {
+            total += ctx.domain_score(topo, domain(topo));
         }
         for &n in &ctx.totals {
             let norm = &self.score_norms[n as usize];

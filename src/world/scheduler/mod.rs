@@ -97,6 +97,8 @@ pub(crate) struct Scheduler {
     /// `select_host`'s per-node lists (preferred node affinity, soft taints, total scores,
     /// inter-pod affinity), kept between cycles so that scoring allocates nothing.
     score_buffers: [Vec<i64>; 4],
+    /// InterPodAffinity's PreScore state, kept between cycles for the same reason.
+    score_ctx: affinity::ScoreCtx,
     /// `decide_scan`'s candidate list and feasible nodes, kept between cycles: built afresh
     /// per decision they were two allocations of every plain-scan cycle.
     scan_buffers: ScanBuffers,
@@ -210,6 +212,7 @@ impl Scheduler {
             placement: Default::default(),
             fast_scheduling: true,
             score_buffers: Default::default(),
+            score_ctx: Default::default(),
             scan_buffers: Default::default(),
             counted_scores: Default::default(),
             window_items: vec![],
@@ -1080,8 +1083,10 @@ impl Scheduler {
         let shape = cx.shape(shape_id as ShapeId);
         // The per-node lists reuse the scheduler's buffers: one cycle scores at a time.
         let mut lists = std::mem::take(&mut self.score_buffers);
+        let mut score_ctx = std::mem::take(&mut self.score_ctx);
         let [raw_affinity, raw_taints, scores, raw_inter_pod] = &mut lists;
-        let inter_pod = self.inter_pod_scores(cx.pod(pod).job, shape, feasible, raw_inter_pod);
+        let job = cx.pod(pod).job;
+        let inter_pod = self.inter_pod_scores(job, shape, feasible, &mut score_ctx, raw_inter_pod);
         self.raw_soft_scores(cx, shape, feasible, raw_affinity, raw_taints);
         let strategy = cx.params().scheduler.scoring;
         scores.clear();
@@ -1101,22 +1106,26 @@ impl Scheduler {
                 .expect("r is below the number of ties");
         }
         self.score_buffers = lists;
+        self.score_ctx = score_ctx;
         best
     }
 
     /// InterPodAffinity: raw scores from the index, normalized over the scored nodes, in
-    /// `raw` (a kept buffer: a new list per scoring cycle was an allocation of each); none
-    /// when the pod's Job has no scoring terms or every node scores the same.
+    /// `raw` (a kept buffer: a new list per scoring cycle was an allocation of each; `ctx`
+    /// likewise); none when the pod's Job has no scoring terms or every node scores the same.
     fn inter_pod_scores<'a>(
         &self,
         own_job: JobId,
         shape: &PodShape,
         feasible: &[NodeId],
+        ctx: &mut affinity::ScoreCtx,
         raw: &'a mut Vec<i64>,
     ) -> Option<&'a [i64]> {
-        let c = self.placement.score_ctx(own_job, &shape.preferred)?;
+        if !(self.placement).score_ctx_into(own_job, &shape.preferred, ctx) {
+            return None;
+        }
         raw.clear();
-        raw.extend(feasible.iter().map(|&n| self.placement.score(&c, n)));
+        raw.extend(feasible.iter().map(|&n| self.placement.score(ctx, n)));
         // Equal raw scores normalize to 0 everywhere: nothing to add.
         if raw.iter().all(|&s| s == raw[0]) {
             return None;
