@@ -131,11 +131,17 @@ fn hint_kernel(_start: usize, _len: usize) {}
 /// guest's fresh 2 MiB page on its first write, llama3-54d ran a few per cent slower with
 /// them, `results/speed-2026-12-13.md`). Called first thing in `main`.
 pub(crate) fn enable_unless_opted_out() {
-    if std::env::var("JOBSET_SIM_HUGE_PAGES").is_ok_and(|v| v.trim() == "0") {
+    if opted_out(std::env::var("JOBSET_SIM_HUGE_PAGES").ok().as_deref()) {
         return;
     }
     grow_heap_by_huge_pages();
     ENABLED.store(true, Ordering::Relaxed);
+}
+
+/// Whether the value of `JOBSET_SIM_HUGE_PAGES` turns the hints off: `0` does (spaces
+/// around it allowed); unset or anything else leaves them on.
+fn opted_out(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v.trim() == "0")
 }
 
 /// Sets glibc's heap for huge pages, before the run allocates much:
@@ -156,6 +162,16 @@ fn grow_heap_by_huge_pages() {
             libc::M_MMAP_THRESHOLD,
             (16 * HUGE_PAGE_BYTES) as libc::c_int,
         );
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn only_a_zero_turns_the_hints_off() {
+    assert!(opted_out(Some("0")));
+    assert!(opted_out(Some(" 0\n")));
+    for on in [None, Some(""), Some("1"), Some("00"), Some("off")] {
+        assert!(!opted_out(on), "{on:?}");
     }
 }
 
