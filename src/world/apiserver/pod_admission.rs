@@ -116,27 +116,7 @@ impl ApiServer {
             suffix: [0; 5],
         };
         let suffix = self.generate_pod_suffix(name)?;
-        let pod = PodObj {
-            suffix,
-            job: j,
-            index,
-            shape,
-            phase: PodPhase::Pending,
-            node: None,
-            ready: false,
-            created: false,
-            deletion_ns: MaybeTime::NONE,
-            removed: false,
-            unschedulable: false,
-            created_at_ns: at,
-            restart_count: 0,
-            last_exit: None,
-            disruption_target: false,
-            in_place_attempt: None,
-            bound_at_ns: MaybeTime::NONE,
-            // Upstream's Job controller creates every pod with it.
-            tracking_finalizer: TrackingFinalizer::On,
-        };
+        let pod = PodObj::new_pending(suffix, j, index, shape, at);
         let id = ctx.insert_pod(pod);
         ctx.schedule_at(at, Event::PodCreated(id));
         Some(id)

@@ -305,6 +305,38 @@ pub(crate) enum TrackingFinalizer {
 }
 
 impl PodObj {
+    /// A pod as its create sends it (`suffix`: the generated name's), returning at
+    /// `created_at_ns`: pending, unbound, not yet visible to other components.
+    pub(crate) fn new_pending(
+        suffix: [u8; 5],
+        job: JobId,
+        index: u32,
+        shape: ShapeId,
+        created_at_ns: SimTime,
+    ) -> PodObj {
+        PodObj {
+            suffix,
+            job,
+            index,
+            shape,
+            phase: PodPhase::Pending,
+            node: None,
+            ready: false,
+            created: false,
+            deletion_ns: MaybeTime::NONE,
+            removed: false,
+            unschedulable: false,
+            created_at_ns,
+            restart_count: 0,
+            last_exit: None,
+            disruption_target: false,
+            in_place_attempt: None,
+            bound_at_ns: MaybeTime::NONE,
+            // Upstream's Job controller creates every pod with it.
+            tracking_finalizer: TrackingFinalizer::On,
+        }
+    }
+
     /// The tracking finalizer is still on the pod (its removal PATCH has not returned).
     pub(crate) fn holds_tracking_finalizer(&self) -> bool {
         self.tracking_finalizer != TrackingFinalizer::Removed
@@ -316,24 +348,8 @@ impl PodObj {
 impl PodObj {
     pub(crate) fn pending_for_test(index: u32) -> PodObj {
         PodObj {
-            suffix: *b"abcde",
-            job: 0,
-            index,
-            shape: 0,
-            phase: PodPhase::Pending,
-            node: None,
-            ready: false,
             created: true,
-            deletion_ns: MaybeTime::NONE,
-            removed: false,
-            unschedulable: false,
-            created_at_ns: 0,
-            restart_count: 0,
-            last_exit: None,
-            disruption_target: false,
-            in_place_attempt: None,
-            bound_at_ns: MaybeTime::NONE,
-            tracking_finalizer: TrackingFinalizer::On,
+            ..PodObj::new_pending(*b"abcde", 0, index, 0, 0)
         }
     }
 }
