@@ -533,9 +533,8 @@ impl Sim {
     }
 
     /// What a pod state change means for its JobSet's recovery record.
-    fn observe_recovery(&mut self, pod: PodId, state: PodState, reason: &str) {
+    fn observe_recovery(&mut self, pod: PodId, js: JsId, state: PodState, reason: &str) {
         let now = self.now();
-        let js = self.store.jobs[self.pods[pod as usize].job as usize].jobset;
         let r = &mut self.rec.recoveries;
         match state {
             PodState::Created => r.pod_created(now, js),
@@ -583,19 +582,22 @@ impl Sim {
             _ => 0,
         };
         let now = self.now();
-        self.observe_recovery(pod, state, reason);
+        // The pod's and its Job's fields, read once: the store maps the pod's serial to its
+        // slot on every read.
+        let p = &self.pods[pod as usize];
+        let (job, node) = (p.job, p.node);
+        let (js, attempt) = {
+            let j = &self.store.jobs[job as usize];
+            (j.jobset, j.restart_attempt)
+        };
+        self.observe_recovery(pod, js, state, reason);
         let seen = &mut self.rec.seen_states;
         if bit != 0 && seen.len() <= pod as usize {
             seen.resize(pod as usize + 1, 0);
         }
         if bit != 0 && seen[pod as usize] & bit == 0 {
             seen[pod as usize] |= bit;
-            let job = &self.store.jobs[self.pods[pod as usize].job as usize];
-            if let Some(t) = self
-                .rec
-                .attempt_times
-                .get_mut(job.jobset, job.restart_attempt)
-            {
+            if let Some(t) = self.rec.attempt_times.get_mut(js, attempt) {
                 match bit {
                     1 => {
                         t.first_created.get_or_insert(now);
@@ -605,7 +607,6 @@ impl Sim {
                 }
             }
         }
-        let node = self.pods[pod as usize].node;
         if let Some(mut out) = self.rec.events_out.take() {
             out.row(self, now, pod, node, state.as_str(), reason);
             self.rec.events_out = Some(out);
@@ -614,9 +615,9 @@ impl Sim {
             return;
         }
         self.rec.rows.push(PodEventRow {
-            time_ns: self.now(),
+            time_ns: now,
             pod,
-            job: self.pods[pod as usize].job,
+            job,
             node,
             state,
             reason: reason.to_string(),
