@@ -20,6 +20,12 @@ impl Interner {
         id
     }
 
+    /// Room for `additional` more names, so that interning them never regrows the table.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.ids.reserve(additional);
+        self.names.reserve(additional);
+    }
+
     pub(crate) fn get(&self, s: &str) -> Option<u32> {
         self.ids.get(s).copied()
     }

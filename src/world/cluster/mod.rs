@@ -132,7 +132,11 @@ impl Cluster {
             flags: vec![],
             changes: ChangeLog::default(),
         };
-        let mut spec_of: Vec<u16> = vec![];
+        let nodes: usize = (pools.iter())
+            .map(|p| p.count as usize * p.nodes_per_pool as usize)
+            .sum();
+        c.reserve_nodes(nodes);
+        let mut spec_of: Vec<u16> = Vec::with_capacity(nodes);
         for (spec_id, spec) in pools.iter().enumerate() {
             let mut capacity_row = vec![0i64; r];
             for (name, q) in &spec.capacity {
@@ -147,13 +151,13 @@ impl Cluster {
                 let pool_name = if spec.count == 1 {
                     spec.name.clone()
                 } else {
-                    format!("{}-{p}", spec.name)
+                    dashed_name(&spec.name, p)
                 };
                 let pool_id = c.pool_names.len() as u32;
                 c.pool_names.push(pool_name.clone());
                 plan.pool_value = None;
                 for n in 0..spec.nodes_per_pool {
-                    let name = format!("{pool_name}-{n}");
+                    let name = dashed_name(&pool_name, n);
                     let at = NodeAt {
                         pool: p,
                         node: n,
@@ -177,6 +181,18 @@ impl Cluster {
             pristine::Pristine::new(spec_of, pools.iter().map(|p| p.taints.clone()).collect(), r);
         c.flags = (0..c.nodes.len()).map(|n| c.flags_of(n)).collect();
         c
+    }
+
+    /// Room for `nodes` nodes in the per-node tables the build fills, and for a hostname
+    /// value each in the values' interner: sized once instead of regrown.
+    fn reserve_nodes(&mut self, nodes: usize) {
+        let r = self.dims();
+        self.values.reserve(nodes);
+        self.nodes.reserve(nodes);
+        self.alloc.reserve(nodes * r);
+        self.used.reserve(nodes * r);
+        self.score_used.reserve(nodes);
+        self.soft_tainted.reserve(nodes);
     }
 
     /// Node `n`'s `NodeFlags` as its record and its pool's taints say now.
@@ -440,6 +456,28 @@ impl Cluster {
     }
 }
 
+/// `format!("{prefix}-{n}")` without the formatting machinery: the build names every node
+/// and pool so, and `format!` was a quarter of building a 15k-node cluster.
+fn dashed_name(prefix: &str, n: u32) -> String {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = &digits[start..];
+    let mut name = String::with_capacity(prefix.len() + 1 + digits.len());
+    name.push_str(prefix);
+    name.push('-');
+    name.push_str(std::str::from_utf8(digits).expect("ASCII digits"));
+    name
+}
+
 /// Where one node of a pool entry sits, for its per-node label values.
 struct NodeAt<'a> {
     pool: u32,
@@ -605,6 +643,14 @@ mod tests {
             capacity: [("cpu".to_string(), Quantity::from_units(8))].into(),
             topology: vec![("topology.kubernetes.io/rack".into(), 4)],
         }
+    }
+
+    #[test]
+    fn dashed_names_are_formatted_names() {
+        for n in [0, 7, 10, 99, 100, 4095, 131_071, u32::MAX] {
+            assert_eq!(dashed_name("v5p-12", n), format!("v5p-12-{n}"));
+        }
+        assert_eq!(dashed_name("", 3), "-3");
     }
 
     #[test]
