@@ -424,7 +424,9 @@ impl JobController {
         } else {
             None
         };
-        let mut returned_ns = Vec::with_capacity(batch);
+        // Sized for every create at once: the batches double, and a list grown with them
+        // reallocated in most syncs.
+        let mut returned_ns = Vec::with_capacity(missing.len());
         while offset < missing.len() && !rejected {
             let end = (offset + batch).min(missing.len());
             let mut batch_end = batch_start;
