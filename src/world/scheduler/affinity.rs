@@ -447,9 +447,7 @@ pub(crate) struct PodCtx {
     /// repels, decided once per Job as domains are visited (most cycles visit few).
     anti: Vec<AntiTerm>,
     anti_memo: std::cell::RefCell<FastMap<(usize, JobKey), bool>>,
-    /// Symmetry: (norm term, matches when the owner's value equals ours, when it differs,
-    /// our value for `$SELF`).
-    sym: Vec<(u32, bool, bool, Option<String>)>,
+    sym: Vec<SymTerm>,
     /// The topology every term above is on, when there is one: the filter's verdict on a node
     /// then depends on the node only through its domain of it.
     one_topology: Option<u16>,
@@ -459,6 +457,10 @@ pub(crate) struct PodCtx {
     /// lives (one cycle, before its pod is placed).
     last_verdict: std::cell::Cell<Option<DomainVerdict>>,
 }
+
+/// Symmetry: (norm term, matches when the owner's value equals ours, when it differs, our
+/// value for `$SELF`).
+type SymTerm = (u32, bool, bool, Option<String>);
 
 /// The InterPodAffinity filter's verdict on the nodes of one domain: (domain, skipped
 /// topology, verdict).
@@ -985,12 +987,22 @@ impl AffinityIndex {
     }
 
     /// Prepares one cycle: the incoming pod's own terms become domain sets, and the placed
-    /// anti-affinity terms that can concern it are listed.
-    pub(crate) fn pod_ctx(&self, job: JobKey, affinity: &[Term], anti: &[Term]) -> PodCtx {
+    /// anti-affinity terms that can concern it are listed. Into a context the scheduler keeps
+    /// between cycles: its lists keep their room, and its symmetry entries their strings (a
+    /// context made and dropped per cycle was a list and a string allocated and freed in
+    /// every JobSet pod's cycle).
+    pub(crate) fn pod_ctx_into(
+        &self,
+        job: JobKey,
+        affinity: &[Term],
+        anti: &[Term],
+        ctx: &mut PodCtx,
+    ) {
         let own = self.labels_of(job);
-        let mut ctx = PodCtx {
-            ..Default::default()
-        };
+        ctx.affinity.clear();
+        ctx.anti.clear();
+        ctx.anti_memo.get_mut().clear();
+        ctx.last_verdict.set(None);
         for t in affinity {
             let jobs = self.matching_jobs(&t.selector);
             // First pod of its group: no placed pod matches, and the pod matches its own term.
@@ -1009,6 +1021,7 @@ impl AffinityIndex {
                 own: t.self_value.clone(),
             });
         }
+        let mut kept = 0;
         for &n in &self.active_norms {
             let norm = &self.norms[n as usize];
             // The norm's first `$SELF` key, found once when the norm was made.
@@ -1016,11 +1029,12 @@ impl AffinityIndex {
             let verdicts = &self.own_verdicts;
             let (same, other) = own_verdicts(verdicts, (n, job), &norm.selector, own, own_value);
             if same || other {
-                ctx.sym.push((n, same, other, own_value.cloned()));
+                set_sym(&mut ctx.sym, kept, (n, same, other), own_value);
+                kept += 1;
             }
         }
-        ctx.one_topology = self.one_topology(&ctx);
-        ctx
+        ctx.sym.truncate(kept);
+        ctx.one_topology = self.one_topology(ctx);
     }
 
     /// The topology all of a context's terms are on, if they are on one.
@@ -1371,6 +1385,26 @@ impl AffinityIndex {
             .first()
             .map(|t| t.topo)
             .or_else(|| ctx.affinity.first().map(|(t, _)| *t))
+    }
+}
+
+/// Writes entry `i` of a kept context's symmetry list (`PodCtx::sym`, `i` at most its
+/// length), into the old entry's string when it has one.
+fn set_sym(
+    sym: &mut Vec<SymTerm>,
+    i: usize,
+    (n, same, other): (u32, bool, bool),
+    own: Option<&String>,
+) {
+    if i == sym.len() {
+        sym.push((n, same, other, own.cloned()));
+        return;
+    }
+    let entry = &mut sym[i];
+    (entry.0, entry.1, entry.2) = (n, same, other);
+    match (&mut entry.3, own) {
+        (Some(kept), Some(value)) => kept.clone_from(value),
+        (slot, value) => *slot = value.cloned(),
     }
 }
 

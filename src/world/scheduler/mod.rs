@@ -99,6 +99,8 @@ pub(crate) struct Scheduler {
     score_buffers: [Vec<i64>; 4],
     /// InterPodAffinity's PreScore state, kept between cycles for the same reason.
     score_ctx: affinity::ScoreCtx,
+    /// InterPodAffinity's filter context (`affinity_ctx`), likewise.
+    pod_ctx: PodCtx,
     /// `decide_scan`'s candidate list and feasible nodes, kept between cycles: built afresh
     /// per decision they were two allocations of every plain-scan cycle.
     scan_buffers: ScanBuffers,
@@ -213,6 +215,7 @@ impl Scheduler {
             fast_scheduling: true,
             score_buffers: Default::default(),
             score_ctx: Default::default(),
+            pod_ctx: Default::default(),
             scan_buffers: Default::default(),
             counted_scores: Default::default(),
             window_items: vec![],
@@ -487,8 +490,11 @@ impl Scheduler {
         self.last_attempt_ns[pod as usize] = now;
         self.attempts[pod as usize] += 1;
         let shape_id = cx.pod(pod).shape as usize;
-        let ctx = self.affinity_ctx(cx, pod);
-        let decision = self.decide(cx, pod, shape_id, ctx.as_ref());
+        // The kept context, taken out for the cycle (`decide` and the scheduler's other
+        // steps borrow the scheduler).
+        let mut pod_ctx = std::mem::take(&mut self.pod_ctx);
+        let ctx = self.affinity_ctx(cx, pod, &mut pod_ctx).then_some(&pod_ctx);
+        let decision = self.decide(cx, pod, shape_id, ctx);
         let sp = &cx.params().scheduler;
         let mut cost_ns = sp.cycle_base_cost_ns
             + sp.per_node_filter_cost_ns * decision.examined as u64
@@ -499,9 +505,10 @@ impl Scheduler {
         match decision.node {
             Some(node) => self.assume(cx, pod, shape_id, node, now + cost_ns),
             None => {
-                cost_ns += self.on_no_fit(cx, pod, shape_id, ctx.as_ref(), now + cost_ns);
+                cost_ns += self.on_no_fit(cx, pod, shape_id, ctx, now + cost_ns);
             }
         }
+        self.pod_ctx = pod_ctx;
         // The next cycle starts when this one's work is done; with nothing queued the loop
         // goes idle and the next pod wakes it no earlier than that.
         if self.active.is_empty() {
@@ -1028,20 +1035,20 @@ impl Scheduler {
             + sp.affinity_per_pod_term_cost_ns * term_matches
     }
 
-    /// The InterPodAffinity context of a cycle, when anything affinity-related is in play.
-    fn affinity_ctx(&self, cx: &Ctx<'_>, pod: PodId) -> Option<PodCtx> {
+    /// The InterPodAffinity context of a cycle, when anything affinity-related is in play,
+    /// in `ctx` (the scheduler's kept context): `false` when nothing is.
+    fn affinity_ctx(&self, cx: &Ctx<'_>, pod: PodId, ctx: &mut PodCtx) -> bool {
         let p = cx.pod(pod);
         let shape = cx.shape(p.shape);
         if shape.affinity.is_empty()
             && shape.anti_affinity.is_empty()
             && self.placement.placed_anti_pods == 0
         {
-            return None;
+            return false;
         }
-        Some(
-            self.placement
-                .pod_ctx(p.job, &shape.affinity, &shape.anti_affinity),
-        )
+        let (affinity, anti) = (&shape.affinity, &shape.anti_affinity);
+        self.placement.pod_ctx_into(p.job, affinity, anti, ctx);
+        true
     }
 
     /// Adds InterPodAffinity's reasons to a diagnosis, for nodes that passed every other filter.
