@@ -172,6 +172,13 @@ impl Sim {
     /// The indexes built over pods: the Job's live counts (`live_before`: the pod's share
     /// before a change that can move it) and pod list, the node's pod list.
     fn reindex(&mut self, pod: PodId, live_before: Option<LiveCounts>, change: PodChange) {
+        let indexed = matches!(
+            change,
+            PodChange::Bound { .. } | PodChange::Ungated { .. } | PodChange::Removed
+        );
+        if live_before.is_none() && !indexed {
+            return; // most changes: no count moves and no list changes
+        }
         let p = &self.pods[pod as usize];
         let job = p.job;
         if let Some(before) = live_before {
@@ -244,13 +251,16 @@ impl Sim {
     /// Kueue's TAS node controller watches pods that stop on a node that is NotReady or
     /// cordoned (`nodeFailurePodHandler`): such a node may now be replaceable.
     fn tell_kueue_pod_stopped(&mut self, pod: PodId) {
+        // The flag first: without Kueue's TAS no one watches, and the node's record is out
+        // of cache in a long run.
+        if !self.kueue_watches_nodes {
+            return;
+        }
         let Some(n) = self.pods[pod as usize].node else {
             return;
         };
         let node = self.cluster.node(n);
-        if self.kueue_watches_nodes
-            && (!node.ready || node.unschedulable || !node.taints.is_empty())
-        {
+        if !node.ready || node.unschedulable || !node.taints.is_empty() {
             let watch = self.params.watch_delay_ns;
             self.queue.schedule_in(watch, Event::KueueNodeChanged(n));
         }
