@@ -296,9 +296,16 @@ pub(crate) struct AffinityIndex {
     /// Norm terms with at least one placed pod.
     active_norms: BTreeSet<u32>,
     placed_jobs: BTreeMap<JobKey, u32>,
-    /// Placed Jobs by label key, then value: nested so a lookup borrows the label's strings
-    /// (a Job's first pod placed or last one gone updates one entry per label).
+    /// Placed Jobs by label key, then value, for the keys in `indexed_keys`: nested so a
+    /// lookup borrows the label's strings (a Job's first pod placed or last one gone updates
+    /// one entry per indexed key).
     placed_by_label: FastMap<String, FastMap<String, BTreeMap<JobKey, u32>>>,
+    /// The label keys that compiled terms look placed Jobs up by ([`Selector::required_values`]
+    /// of their selectors): a JobSet pod carries a dozen labels and its terms read one or
+    /// two, and indexing every label was a fifth of placing a Job's first pod. A lookup by a
+    /// key not indexed visits every placed Job instead ([`Self::matching_jobs`]), with the
+    /// same result.
+    indexed_keys: Vec<String>,
     job_domains: FastMap<(u16, JobKey), BTreeMap<u32, u32>>,
     /// Placed pods, and placed pods carrying required anti-affinity (PreFilter cost).
     pub placed_pods: u64,
@@ -534,8 +541,31 @@ impl AffinityIndex {
         self.labelled = true;
         for &job in self.placed_jobs.keys() {
             let labels = (self.job_labels.get(job as usize)).and_then(Option::as_ref);
-            for (k, v) in labels.into_iter().flatten() {
-                placed_by_label_entry(&mut self.placed_by_label, k, v).insert(job, 1);
+            for k in &self.indexed_keys {
+                if let Some(v) = labels.and_then(|l| l.get(k)) {
+                    placed_by_label_entry(&mut self.placed_by_label, k, v).insert(job, 1);
+                }
+            }
+        }
+    }
+
+    /// Indexes placed Jobs by the label key `selector` looks them up by, from now on (those
+    /// already placed too, once the index is labelled).
+    fn index_key_of(&mut self, selector: &Selector) {
+        let Some((key, _)) = selector.required_values() else {
+            return;
+        };
+        if self.indexed_keys.iter().any(|k| k == key) {
+            return;
+        }
+        self.indexed_keys.push(key.to_string());
+        if !self.labelled {
+            return;
+        }
+        for &job in self.placed_jobs.keys() {
+            let labels = (self.job_labels.get(job as usize)).and_then(Option::as_ref);
+            if let Some(v) = labels.and_then(|l| l.get(key)) {
+                placed_by_label_entry(&mut self.placed_by_label, key, v).insert(job, 1);
             }
         }
     }
@@ -599,6 +629,7 @@ impl AffinityIndex {
             .map(|t| {
                 let topo = self.topology(cluster, &t.topology_key);
                 let selector = self.term_selector(t, own);
+                self.index_key_of(&selector);
                 let (normalized, self_value) = normalize(&selector, own);
                 let norm = match self.norm_by_form.get(&(topo, normalized.clone())) {
                     Some(&n) => n,
@@ -643,6 +674,7 @@ impl AffinityIndex {
             .map(|(t, weight)| {
                 let topo = self.topology(cluster, &t.topology_key);
                 let selector = self.term_selector(t, own);
+                self.index_key_of(&selector);
                 let (normalized, self_value) = normalize(&selector, own);
                 let form = (topo, normalized, weight);
                 let norm = match self.score_norm_by_form.get(&form) {
@@ -871,11 +903,14 @@ impl AffinityIndex {
             btree_map::Entry::Vacant(_) => (0, 0),
         };
         if self.labelled && before == 0 && after > 0 {
-            for (k, v) in labels {
-                placed_by_label_entry(&mut self.placed_by_label, k, v).insert(job, 1);
+            for k in &self.indexed_keys {
+                if let Some(v) = labels.get(k) {
+                    placed_by_label_entry(&mut self.placed_by_label, k, v).insert(job, 1);
+                }
             }
         } else if self.labelled && before > 0 && after == 0 {
-            for (k, v) in labels {
+            for k in &self.indexed_keys {
+                let Some(v) = labels.get(k) else { continue };
                 let by_value = self.placed_by_label.get_mut(k.as_str());
                 if let Some(m) = by_value.and_then(|m| m.get_mut(v.as_str())) {
                     m.remove(&job);
@@ -958,10 +993,12 @@ impl AffinityIndex {
     }
 
     /// Jobs with placed pods that `selector` matches, found through the label index when the
-    /// selector pins a key to values.
+    /// selector pins an indexed key to values (in either case in ascending order: the index
+    /// only narrows which Jobs the selector is matched against).
     fn matching_jobs(&self, selector: &Selector) -> Vec<JobKey> {
+        let indexed = |k: &str| self.indexed_keys.iter().any(|i| i == k);
         let candidates: Vec<JobKey> = match selector.required_values() {
-            Some((k, vs)) => {
+            Some((k, vs)) if indexed(k) => {
                 let mut set = BTreeSet::new();
                 for v in vs {
                     let by_value = self.placed_by_label.get(k);
@@ -971,12 +1008,21 @@ impl AffinityIndex {
                 }
                 set.into_iter().collect()
             }
-            None => self.placed_jobs.keys().copied().collect(),
+            _ => self.placed_jobs.keys().copied().collect(),
         };
-        candidates
-            .into_iter()
+        let found: Vec<JobKey> = (candidates.into_iter())
             .filter(|&j| selector.matches(self.labels_of(j)))
-            .collect()
+            .collect();
+        // Every test run checks the index's answer against every placed Job.
+        #[cfg(test)]
+        assert_eq!(
+            found,
+            (self.placed_jobs.keys().copied())
+                .filter(|&j| selector.matches(self.labels_of(j)))
+                .collect::<Vec<_>>(),
+            "the label index's matching Jobs"
+        );
+        found
     }
 
     fn domains_of_jobs(&self, topo: u16, jobs: &[JobKey]) -> BTreeSet<u32> {
