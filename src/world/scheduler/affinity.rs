@@ -797,16 +797,19 @@ impl AffinityIndex {
             .and_then(|k| labels.get(k))
             .map_or("", String::as_str);
         let slot = &mut counts.per_domain[d as usize];
-        bump_map_str(&mut slot.present_by_owner, owner, delta);
-        let present = slot.present_by_owner.get(owner).copied().unwrap_or(0);
-        let domains = match counts.owner_domains.get_mut(owner) {
-            Some(domains) => domains,
-            None => counts.owner_domains.entry(owner.to_string()).or_default(),
-        };
-        if present > 0 {
-            domains.insert(d);
-        } else {
-            domains.remove(&d);
+        let (before, after) = bump_map_str(&mut slot.present_by_owner, owner, delta);
+        // The owner's domains change only when its count here starts or stops (the first
+        // pod of a Job placed in a domain, its last one gone): not looked up for the others.
+        if (before > 0) != (after > 0) {
+            let domains = match counts.owner_domains.get_mut(owner) {
+                Some(domains) => domains,
+                None => counts.owner_domains.entry(owner.to_string()).or_default(),
+            };
+            if after > 0 {
+                domains.insert(d);
+            } else {
+                domains.remove(&d);
+            }
         }
         let slot = &mut counts.per_domain[d as usize];
         if !self.other_verdict(norm, j, labels) {
@@ -1454,7 +1457,6 @@ fn set_sym(
     }
 }
 
-/// [`bump_map`] on a map keyed by owned strings, with a borrowed key: allocates only to insert.
 /// The placed Jobs carrying label `k=v`, an empty entry made if there is none (the strings
 /// are copied only then).
 fn placed_by_label_entry<'m>(
@@ -1472,18 +1474,26 @@ fn placed_by_label_entry<'m>(
     by_value.get_mut(v).expect("inserted above")
 }
 
-fn bump_map_str(m: &mut BTreeMap<String, u32>, k: &str, delta: i32) {
+/// [`bump_map`] on a map keyed by owned strings, with a borrowed key: allocates only to insert.
+/// Returns the key's count before and after.
+fn bump_map_str(m: &mut BTreeMap<String, u32>, k: &str, delta: i32) -> (u32, u32) {
     if let Some(c) = m.get_mut(k) {
+        let before = *c;
         if delta > 0 {
             *c += delta as u32;
         } else {
             *c = c.saturating_sub((-delta) as u32);
             if *c == 0 {
                 m.remove(k);
+                return (before, 0);
             }
         }
+        (before, *c)
     } else if delta > 0 {
         m.insert(k.to_string(), delta as u32);
+        (0, delta as u32)
+    } else {
+        (0, 0)
     }
 }
 
