@@ -136,10 +136,18 @@ pub(crate) fn passes(
     shape: &PodShape,
     ignore_usage: bool,
 ) -> bool {
-    shortfalls(cluster, node, shape, ignore_usage)
+    let verdict = shortfalls(cluster, node, shape, ignore_usage)
         .next()
         .is_none()
-        && passes_before_fit(cluster, node, shape, ignore_usage)
+        && passes_before_fit(cluster, node, shape, ignore_usage);
+    // Every test run checks the shortcut against the filters in the framework's order.
+    #[cfg(test)]
+    assert_eq!(
+        verdict,
+        check(cluster, node, shape, ignore_usage).is_ok(),
+        "filter::passes against check on node {node}"
+    );
+    verdict
 }
 
 /// `check_before_fit(..).is_ok()` from the cluster's per-node flags where they answer (a
