@@ -136,9 +136,7 @@ pub(crate) fn passes(
     shape: &PodShape,
     ignore_usage: bool,
 ) -> bool {
-    let verdict = shortfalls(cluster, node, shape, ignore_usage)
-        .next()
-        .is_none()
+    let verdict = fits(cluster, node, shape, ignore_usage)
         && passes_before_fit(cluster, node, shape, ignore_usage);
     // Every test run checks the shortcut against the filters in the framework's order.
     #[cfg(test)]
@@ -148,6 +146,16 @@ pub(crate) fn passes(
         "filter::passes against check on node {node}"
     );
     verdict
+}
+
+/// `shortfalls(..).next().is_none()` over the request and the node's rows zipped: the
+/// request has a dimension per row entry, and walking them together checks no index.
+fn fits(cluster: &Cluster, node: NodeId, shape: &PodShape, ignore_usage: bool) -> bool {
+    let mut rows = (shape.request.iter()).zip(cluster.alloc(node).iter().zip(cluster.used(node)));
+    rows.all(|(&req, (&alloc, &used))| {
+        let free = if ignore_usage { alloc } else { alloc - used };
+        req == 0 || req <= free
+    })
 }
 
 /// `check_before_fit(..).is_ok()` from the cluster's per-node flags where they answer (a
