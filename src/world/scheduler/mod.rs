@@ -490,10 +490,8 @@ impl Scheduler {
         self.last_attempt_ns[pod as usize] = now;
         self.attempts[pod as usize] += 1;
         let shape_id = cx.pod(pod).shape as usize;
-        // The kept context, taken out for the cycle (`decide` and the scheduler's other
-        // steps borrow the scheduler).
-        let mut pod_ctx = std::mem::take(&mut self.pod_ctx);
-        let ctx = self.affinity_ctx(cx, pod, &mut pod_ctx).then_some(&pod_ctx);
+        let pod_ctx = self.affinity_ctx(cx, pod);
+        let ctx = pod_ctx.as_ref();
         let decision = self.decide(cx, pod, shape_id, ctx);
         let sp = &cx.params().scheduler;
         let mut cost_ns = sp.cycle_base_cost_ns
@@ -508,7 +506,9 @@ impl Scheduler {
                 cost_ns += self.on_no_fit(cx, pod, shape_id, ctx, now + cost_ns);
             }
         }
-        self.pod_ctx = pod_ctx;
+        if let Some(kept) = pod_ctx {
+            self.pod_ctx = kept;
+        }
         // The next cycle starts when this one's work is done; with nothing queued the loop
         // goes idle and the next pod wakes it no earlier than that.
         if self.active.is_empty() {
@@ -1035,20 +1035,23 @@ impl Scheduler {
             + sp.affinity_per_pod_term_cost_ns * term_matches
     }
 
-    /// The InterPodAffinity context of a cycle, when anything affinity-related is in play,
-    /// in `ctx` (the scheduler's kept context): `false` when nothing is.
-    fn affinity_ctx(&self, cx: &Ctx<'_>, pod: PodId, ctx: &mut PodCtx) -> bool {
+    /// The InterPodAffinity context of a cycle, when anything affinity-related is in play:
+    /// the scheduler's kept context, taken out and refilled (`decide` and the cycle's other
+    /// steps borrow the scheduler), to be put back when the cycle ends. Left in place when
+    /// nothing is: most cycles of a run without inter-pod terms.
+    fn affinity_ctx(&mut self, cx: &Ctx<'_>, pod: PodId) -> Option<PodCtx> {
         let p = cx.pod(pod);
         let shape = cx.shape(p.shape);
         if shape.affinity.is_empty()
             && shape.anti_affinity.is_empty()
             && self.placement.placed_anti_pods == 0
         {
-            return false;
+            return None;
         }
+        let mut ctx = std::mem::take(&mut self.pod_ctx);
         let (affinity, anti) = (&shape.affinity, &shape.anti_affinity);
-        self.placement.pod_ctx_into(p.job, affinity, anti, ctx);
-        true
+        self.placement.pod_ctx_into(p.job, affinity, anti, &mut ctx);
+        Some(ctx)
     }
 
     /// Adds InterPodAffinity's reasons to a diagnosis, for nodes that passed every other filter.
