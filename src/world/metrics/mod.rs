@@ -440,6 +440,21 @@ fn row_of(change: PodChange<'_>, created: bool) -> Option<(PodState, std::borrow
     })
 }
 
+/// Changes the pod observer counts nothing for and writes no row of: readiness with the
+/// container's start, a start that is no restart, the worker's start, a `DisruptionTarget`
+/// condition. None changes the phase, the creation, the removal or the node, which the
+/// counts read, and `row_of` has no row for them; `counted_failed` is the Job's count.
+fn moves_no_pod_count(change: PodChange<'_>, counted_failed: bool) -> bool {
+    !counted_failed
+        && matches!(
+            change,
+            PodChange::ReadyAtStart
+                | PodChange::ContainerStarted { restart: None }
+                | PodChange::WorkerStarted
+                | PodChange::DisruptionTarget
+        )
+}
+
 /// The back-off of a `ContainerRestart` row's reason (`Error: exit code 1; restart 2 after
 /// back-off 10s`), as the kubelet wrote it.
 fn restart_backoff_ns(reason: &str) -> Option<SimTime> {
@@ -453,7 +468,35 @@ impl Sim {
     /// The metrics observer of pod changes (`sim::pod_change`): the live and total counts,
     /// each Job's first failure, and the row for `events.csv`.
     /// `counted_failed`: the Job's informer counted the pod failed with this change.
+    ///
+    /// Inlined, so that a watcher's call with a change it skips (`moves_no_pod_count`)
+    /// costs nothing: three come with every pod's start.
+    #[inline]
     pub(crate) fn observe_pod(
+        &mut self,
+        pod: PodId,
+        before: &PodBefore,
+        change: PodChange,
+        counted_failed: bool,
+    ) {
+        if moves_no_pod_count(change, counted_failed) {
+            debug_assert!(
+                {
+                    let p = &self.pods[pod as usize];
+                    before.phase == p.phase
+                        && before.created == p.created
+                        && before.visible == (p.created && !p.removed)
+                        && before.node == p.node
+                },
+                "a change the observer skips moved a count"
+            );
+            return;
+        }
+        self.count_pod_change(pod, before, change, counted_failed);
+    }
+
+    /// `observe_pod` for a change that may move a count or write a row.
+    fn count_pod_change(
         &mut self,
         pod: PodId,
         before: &PodBefore,
