@@ -117,37 +117,50 @@ impl Sim {
     /// Applies one change to a pod, keeps the indexes over pods in step and tells the
     /// watchers. Every change to a pod goes through here.
     pub(crate) fn change_pod(&mut self, pod: PodId, change: PodChange) {
-        let now = self.now();
         // A removed pod's state is final: the reports counted it at its removal
         // (`Recorder::removed_pods`), and no component may act on a pod that is gone.
         assert!(
             !self.pods[pod as usize].removed,
             "internal error: a change to pod {pod} after its removal"
         );
-        if let PodChange::SchedulingVerdict { .. }
-        | PodChange::RunEnds { .. }
-        | PodChange::RunKilled { .. } = change
-        {
-            // Status text no index counts and only the metrics observer hears: applied
-            // alone, since the scheduler writes it for nearly every pod and the kubelet for
-            // every run.
-            self.observe_pod_status(pod, change);
-            if let PodChange::SchedulingVerdict { unschedulable } = change {
-                // A message is kept exactly while the pod is flagged (the invariant sweep's
-                // `unschedulable_messages_match`): most verdicts clear no flag, and need no
-                // look-up.
-                match unschedulable {
-                    Some(message) => {
-                        self.unschedulable_messages.insert(pod, message.into());
-                    }
-                    None if self.pods[pod as usize].unschedulable => {
-                        self.unschedulable_messages.remove(&pod);
-                    }
-                    None => {}
-                }
-            }
-            return apply(&mut self.pods[pod as usize], change, now, false);
+        match change {
+            PodChange::SchedulingVerdict { .. }
+            | PodChange::RunEnds { .. }
+            | PodChange::RunKilled { .. } => self.change_pod_status(pod, change),
+            PodChange::DeleteRequested => self.delete_requested(pod),
+            // A first start writes no field (the phase and readiness are changes of their
+            // own) and no watcher hears it (`notify`: the metrics observer counts nothing
+            // for it), so nothing is done: every pod starts once.
+            PodChange::ContainerStarted { restart: None } => {}
+            _ => self.change_pod_object(pod, change),
         }
+    }
+
+    /// Status text no index counts and only the metrics observer hears: applied alone,
+    /// since the scheduler writes it for nearly every pod and the kubelet for every run.
+    fn change_pod_status(&mut self, pod: PodId, change: PodChange) {
+        self.observe_pod_status(pod, change);
+        if let PodChange::SchedulingVerdict { unschedulable } = change {
+            // A message is kept exactly while the pod is flagged (the invariant sweep's
+            // `unschedulable_messages_match`): most verdicts clear no flag, and need no
+            // look-up.
+            match unschedulable {
+                Some(message) => {
+                    self.unschedulable_messages.insert(pod, message.into());
+                }
+                None if self.pods[pod as usize].unschedulable => {
+                    self.unschedulable_messages.remove(&pod);
+                }
+                None => {}
+            }
+        }
+        let now = self.now();
+        apply(&mut self.pods[pod as usize], change, now, false);
+    }
+
+    /// A change to the pod object: applied, the indexes kept in step, the watchers told.
+    fn change_pod_object(&mut self, pod: PodId, change: PodChange) {
+        let now = self.now();
         if let PodChange::Bound { node } = change {
             // Its row is out of cache in a long run: loaded while the pod's slot is.
             self.node_pods.prefetch(node as usize);
@@ -160,13 +173,30 @@ impl Sim {
         let live_before = moves_live_counts(change)
             .then(|| LiveCounts::of(p, self.delete_requests.in_flight(pod)));
         apply(p, change, now, counted_failed);
-        if let PodChange::DeleteRequested = change {
-            // Client state, not the pod's: the sent DELETE is counted by the Job's live
-            // counts (`active_undeleted`) from here on.
-            self.delete_requests.sent(pod);
-        }
         self.reindex(pod, live_before, change);
         self.notify(pod, &before, change);
+    }
+
+    /// `DeleteRequested`: client state, not the pod's (`Sim::delete_requests`). The sent
+    /// DELETE counts in the Job's live counts (`active_undeleted`) from here on; no field of
+    /// the pod changes and no watcher hears of it, so the rest of the path is skipped (every
+    /// deleted pod comes this way).
+    fn delete_requested(&mut self, pod: PodId) {
+        let p = &self.pods[pod as usize];
+        let live_before = LiveCounts::of(p, self.delete_requests.in_flight(pod));
+        self.delete_requests.sent(pod);
+        self.recount(pod, live_before);
+    }
+
+    /// The Job's live counts after a change that can move the pod's share (`before`).
+    fn recount(&mut self, pod: PodId, before: LiveCounts) {
+        let p = &self.pods[pod as usize];
+        let after = LiveCounts::of(p, self.delete_requests.in_flight(pod));
+        if before != after {
+            let counts = &mut self.job_pod_counts[p.job as usize];
+            counts.sub(before);
+            counts.add(after);
+        }
     }
 
     /// The indexes built over pods: the Job's live counts (`live_before`: the pod's share
@@ -179,16 +209,11 @@ impl Sim {
         if live_before.is_none() && !indexed {
             return; // most changes: no count moves and no list changes
         }
+        if let Some(before) = live_before {
+            self.recount(pod, before);
+        }
         let p = &self.pods[pod as usize];
         let job = p.job;
-        if let Some(before) = live_before {
-            let after = LiveCounts::of(p, self.delete_requests.in_flight(pod));
-            if before != after {
-                let counts = &mut self.job_pod_counts[job as usize];
-                counts.sub(before);
-                counts.add(after);
-            }
-        }
         match change {
             PodChange::Bound { node } => self.node_pods.push(node as usize, pod),
             PodChange::Ungated { from, to } => {
@@ -451,7 +476,7 @@ fn apply(p: &mut PodObj, change: PodChange, now_ns: u64, counted_failed: bool) {
             p.disruption_target |= disruption;
         }
         PodChange::DisruptionTarget => p.disruption_target = true,
-        // The sending client keeps it (`Sim::delete_requests`); the pod is unchanged.
+        // The sending client keeps it (`Sim::delete_requested`); the pod is unchanged.
         PodChange::DeleteRequested => {}
         PodChange::Deleting { evicted, .. } => {
             p.deletion_ns = MaybeTime::at(now_ns);
@@ -522,6 +547,40 @@ mod tests {
             ));
         }
         c
+    }
+
+    /// What the watchers of a pod change could touch: the pod, the indexes over pods, the
+    /// metrics, the Job controller, the kubelet, the training model and the event queue.
+    fn watched_state(sim: &Sim, pod: PodId) -> String {
+        let job = sim.pods[pod as usize].job as usize;
+        format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {}",
+            sim.pods[pod as usize],
+            sim.job_pod_counts[job],
+            sim.rec,
+            sim.job_controller,
+            sim.kubelet,
+            sim.training,
+            sim.jobset_controller,
+            sim.queue.scheduled()
+        )
+    }
+
+    /// `change_pod` skips a first container start: through the whole path it would change
+    /// nothing any watcher keeps (so a watcher added for it must end the skip).
+    #[test]
+    fn a_first_container_start_changes_nothing_a_watcher_keeps() {
+        let mut sim = sim_until(|s| running(s).len() == 2);
+        let pod = running(&sim)[0];
+        let before = watched_state(&sim, pod);
+        sim.change_pod_object(pod, PodChange::ContainerStarted { restart: None });
+        assert_eq!(watched_state(&sim, pod), before);
+        sim.change_pod_object(pod, PodChange::ContainerStarted { restart: Some(1) });
+        assert_ne!(
+            watched_state(&sim, pod),
+            before,
+            "the test can see a change"
+        );
     }
 
     #[test]
