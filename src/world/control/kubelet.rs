@@ -21,6 +21,8 @@ const CRASH_LOOP_RESET_NS: u64 = 2 * CRASH_LOOP_MAX_NS;
 
 /// `Kubelet::run_slot` of a pod without a runtime.
 const NO_RUN: u32 = u32::MAX;
+/// Pods the kubelet's slot table grows by at once.
+const RUN_SLOT_BLOCK: usize = 1024;
 
 #[derive(Debug, Default)]
 pub(crate) struct Kubelet {
@@ -52,7 +54,10 @@ struct ContainerRuntime {
 impl Kubelet {
     fn run(&mut self, pod: PodId) -> &mut ContainerRuntime {
         if self.run_slot.len() <= pod as usize {
-            self.run_slot.resize(pod as usize + 1, NO_RUN);
+            // A block of pods at a time: ids rise one by one, and an entry past the end
+            // and a `NO_RUN` one read alike.
+            let len = (pod as usize + 1).next_multiple_of(RUN_SLOT_BLOCK);
+            self.run_slot.resize(len, NO_RUN);
         }
         let mut slot = self.run_slot[pod as usize];
         if slot == NO_RUN {
