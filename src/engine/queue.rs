@@ -162,6 +162,7 @@ impl<E: Copy> EventQueue<E> {
     /// When `at` is in the past: that is a bug in the caller (time would run backwards, and
     /// the event's order against those already delivered would be a lie). It stops the run
     /// rather than being clamped silently, so the bug is found where it is made.
+    #[inline(always)] // 8 M calls in a 54-day run: the call cost a sixth of its work
     pub fn schedule_at(&mut self, at: SimTime, event: E) -> EventId {
         assert!(
             at >= self.now,

@@ -80,6 +80,7 @@ impl ApiServer {
 
     /// The pod object goes: its name is free again, then the removal takes the one path (the
     /// name was released inside the path before its watchers ran; it still is before them).
+    #[inline(always)] // once per pod
     fn remove_pod(&mut self, ctx: &mut Ctx, pod: PodId) {
         self.release_pod_name(&ctx.pod_name_key(pod));
         ctx.change_pod(pod, PodChange::Removed);

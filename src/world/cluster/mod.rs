@@ -258,6 +258,7 @@ impl Cluster {
     /// Starts loading everything of node `node` that a reservation or release reads and
     /// writes, so that the misses overlap (`engine::prefetch`). The scheduler calls it
     /// before a reservation or release, with the other lines it is about to read.
+    #[inline(always)] // its touches only pay off without a call around them
     pub(crate) fn prefetch(&self, node: NodeId) {
         use crate::engine::prefetch::touch;
         let n = node as usize;

@@ -532,6 +532,7 @@ impl Pristine {
     }
 
     /// Starts loading what `sync` reads and writes of node `n` (`engine::prefetch`).
+    #[inline(always)]
     pub(crate) fn prefetch(&self, n: usize) {
         use crate::engine::prefetch::touch;
         touch(&self.class_of, n);

@@ -130,6 +130,7 @@ impl DeleteRequests {
     }
 
     /// The index a `DeletePod` event carries for `reason`.
+    #[inline(always)] // once per DELETE sent; the list holds a handful of reasons
     fn intern(&mut self, reason: &str) -> u16 {
         match self.reasons.iter().position(|r| **r == *reason) {
             Some(i) => i as u16,

@@ -94,6 +94,7 @@ impl InPlaceAgents {
 }
 
 impl Sim {
+    #[inline(always)] // asked for every pod started
     pub(crate) fn in_place_enabled(&self, js: JsId) -> bool {
         let spec = &self.store.jobsets[js as usize].spec;
         // The JobSet's own field first: most ask for Recreate, and the kubelet asks for each

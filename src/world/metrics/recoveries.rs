@@ -582,6 +582,7 @@ impl Recoveries {
     }
 
     /// The pod no longer holds its place: finished, failed, terminating or gone.
+    #[inline(always)] // twice per pod, mostly to find the pod counted already
     pub(crate) fn pod_unbound(&mut self, now: SimTime, js: JsId, pod: u32) {
         let f = self.flags(pod);
         if *f & BOUND != 0 {

@@ -833,6 +833,7 @@ impl AffinityIndex {
 
     /// Records a pod of `shape` placed on (`delta = 1`) or leaving (`delta = -1`) a node.
     /// Once the index is labelled, the Job's labels must be set ([`Self::set_job_labels`]).
+    #[inline(always)] // for every pod bound and gone
     pub(crate) fn place(&mut self, node: NodeId, job: JobKey, shape: &PodShape, delta: i32) {
         if !self.labelled && self.askers.list.is_empty() {
             // Nothing reads the Job's labels (the label index and the askers' counts do):
@@ -1349,6 +1350,7 @@ impl AffinityIndex {
     /// Prepares InterPodAffinity's PreScore for one cycle: the pod's own preferred terms
     /// summed per domain over the Jobs they match, and the placed pods' score terms that match
     /// it. `None` when nothing can score, which upstream's PreScore answers with Skip.
+    #[inline] // for every decision, mostly to find nothing to score
     pub(crate) fn score_ctx(&self, job: JobKey, preferred: &[ScoreTerm]) -> Option<ScoreCtx> {
         let mut ctx = ScoreCtx::default();
         self.score_ctx_into(job, preferred, &mut ctx).then_some(ctx)

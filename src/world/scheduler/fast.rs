@@ -146,7 +146,7 @@ impl Scheduler {
     /// holding placed pods (after every change to the affinity index's placements).
     ///
     /// Inlined: called on every placement, and most move no domain's occupancy.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn sync_free_domains(&mut self, cx: &mut Ctx<'_>) {
         if self.placement.occupancy_changes.is_empty() {
             return;
@@ -878,6 +878,7 @@ enum Counted<'a> {
 }
 
 impl Counted<'_> {
+    #[inline(always)] // several times per decision
     fn prefix(&self, i: usize) -> u32 {
         match self {
             Counted::Window(t) => t.prefix(i),

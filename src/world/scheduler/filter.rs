@@ -79,6 +79,7 @@ pub(crate) fn tolerates(t: &Toleration, taint: &Taint) -> bool {
 
 /// TaintToleration's filter: the position of the first NoSchedule or NoExecute taint that no
 /// toleration tolerates.
+#[inline] // once per decision, mostly over no taint
 pub(crate) fn first_untolerated(taints: &[Taint], tolerations: &[Toleration]) -> Option<usize> {
     taints.iter().position(|taint| {
         taint.effect != TaintEffect::PreferNoSchedule

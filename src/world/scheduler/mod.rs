@@ -230,7 +230,7 @@ impl Scheduler {
 
     /// Room for pod `pod` in the per-pod tables. Inlined: asked twice per pod, and the
     /// tables grow only once per block of pods.
-    #[inline]
+    #[inline(always)]
     fn ensure(&mut self, pod: PodId) {
         if self.state.len() <= pod as usize {
             self.grow_pod_tables(pod);

@@ -196,7 +196,7 @@ impl Preemption {
 
     /// The pod is nominated nowhere any more (bound, gone, or preemption does not help).
     /// Inlined: asked for every pod bound and gone, and almost none is nominated.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn clear_nomination(&mut self, pod: PodId, prio: i32) {
         if let Some(node) = self.nominated.get_mut(pod as usize).and_then(Option::take) {
             self.forget_nomination(pod, node, prio);

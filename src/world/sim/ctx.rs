@@ -92,10 +92,12 @@ impl Ctx<'_> {
         &self.sim.params
     }
 
+    #[inline(always)] // the queue's, inlined, without a call around it
     pub(crate) fn schedule_at(&mut self, at_ns: SimTime, event: Event) -> EventId {
         self.sim.queue.schedule_at(at_ns, event)
     }
 
+    #[inline(always)]
     pub(crate) fn schedule_in(&mut self, delay_ns: SimTime, event: Event) -> EventId {
         self.sim.queue.schedule_in(delay_ns, event)
     }

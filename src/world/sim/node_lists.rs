@@ -76,6 +76,7 @@ impl NodeLists {
 
     /// Removes the first `pod` from node `n`'s list, the others keeping their order
     /// (`Vec::remove`); false when it is not there.
+    #[inline] // once per pod gone
     pub(crate) fn remove_keep_order(&mut self, n: usize, pod: PodId) -> bool {
         self.remove(n, pod, true)
     }
@@ -86,6 +87,7 @@ impl NodeLists {
         self.remove(n, pod, false)
     }
 
+    #[inline(always)] // `keep_order` is known at each caller
     fn remove(&mut self, n: usize, pod: PodId, keep_order: bool) -> bool {
         let Some(i) = self.get(n).iter().position(|&p| p == pod) else {
             return false;

@@ -337,6 +337,7 @@ impl Sim {
     }
 
     /// The scheduler's pod informer hears of a pod to schedule.
+    #[inline(always)]
     fn tell_scheduler_add_pod(&mut self, pod: PodId) {
         let watch = self.params.watch_delay_ns;
         self.queue.schedule_in(watch, Event::SchedulerAddPod(pod));

@@ -110,6 +110,7 @@ impl JobController {
     }
 
     /// A pod of the Job changed: the controller syncs after its batching period.
+    #[inline(always)] // four times per pod
     pub(crate) fn on_pod_watch(&mut self, ctx: &mut Ctx, pod: PodId) {
         let j = ctx.pod(pod).job;
         let d = ctx.params().watch_delay_ns + ctx.params().job_sync_batch_period_ns;
