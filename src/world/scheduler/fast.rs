@@ -316,7 +316,7 @@ impl Scheduler {
         };
         walk(self, cx, &mut w);
         let examined = match w.last {
-            Some(l) if w.found == want => (l + n_all - start) % n_all + 1,
+            Some(l) if w.found == want => super::wrap_index(l + n_all - start, n_all) + 1,
             _ => n_all,
         };
         let node = match w.found {
