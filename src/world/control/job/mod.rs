@@ -340,6 +340,7 @@ impl JobController {
     fn count_failed_pods(&mut self, ctx: &mut Ctx, j: JobId) {
         let now = ctx.now();
         let uncounted = self.take_uncounted(j);
+        let per_index = ctx.job(j).spec.backoff_limit_per_index.is_some();
         for &pod in &uncounted {
             let action = pod_failure_policy_action(ctx, j, pod);
             let index = ctx.pod(pod).index as usize;
@@ -354,7 +355,7 @@ impl JobController {
                     }
                 }),
                 PodFailureAction::Count => {
-                    let failures = self.count_failure(j, index, now);
+                    let failures = self.count_failure(j, index, now, per_index);
                     ctx.update_job_status(j, |job| {
                         job.failed += 1;
                         let per_index = job.spec.backoff_limit_per_index;
