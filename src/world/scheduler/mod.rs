@@ -296,7 +296,7 @@ pub(crate) fn candidates(
 /// kept from a larger cluster: a compare and a subtraction where a 64-bit division costs tens
 /// of cycles, several times per scheduling decision.
 #[inline(always)]
-pub(crate) fn wrap_index(x: usize, n: usize) -> usize {
+fn wrap_index(x: usize, n: usize) -> usize {
     if x < n {
         x
     } else if x - n < n {
